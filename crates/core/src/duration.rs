@@ -1,0 +1,123 @@
+//! Durations as users write them: seconds (`90`) or text (`"90s"`, `"15m"`, `"2h"`, `"1d"`).
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// The shortest period, grace or runtime Overdue accepts.
+pub const MIN_DURATION: Dur = Dur(1_000);
+/// The longest period, grace or runtime Overdue accepts (365 days).
+pub const MAX_DURATION: Dur = Dur(365 * 24 * 3600 * 1_000);
+
+/// A non-negative duration in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Dur(pub i64);
+
+impl Dur {
+    /// A duration of whole seconds.
+    pub const fn secs(s: i64) -> Dur {
+        Dur(s * 1_000)
+    }
+    /// Milliseconds.
+    pub fn millis(self) -> i64 {
+        self.0
+    }
+    /// Whole seconds, rounded down.
+    pub fn as_secs(self) -> i64 {
+        self.0 / 1_000
+    }
+    /// Checks the 1 s ..= 1 year range; `what` names the field in the error.
+    pub fn check_range(self, what: &str) -> Result<Dur, DurationError> {
+        if self < MIN_DURATION || self > MAX_DURATION {
+            return Err(DurationError::OutOfRange {
+                what: what.to_string(),
+                secs: self.as_secs(),
+            });
+        }
+        Ok(self)
+    }
+}
+
+/// Why a duration was refused.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum DurationError {
+    /// Not a number of seconds nor `<number><unit>`.
+    #[error("invalid duration {0:?}: use seconds (90) or a number with a unit s, m, h, d, w (\"15m\")")]
+    Syntax(String),
+    /// Outside 1 second ..= 1 year.
+    #[error("{what} must be between 1 second and 365 days, got {secs} s")]
+    OutOfRange {
+        /// The field that was out of range.
+        what: String,
+        /// The value given, in seconds.
+        secs: i64,
+    },
+}
+
+/// Parses `"90"`, `"90s"`, `"15m"`, `"2h"`, `"1d"`, `"1w"` or compound `"1h30m"`.
+pub fn parse_duration(text: &str) -> Result<Dur, DurationError> {
+    let t = text.trim();
+    let err = || DurationError::Syntax(text.to_string());
+    if t.is_empty() {
+        return Err(err());
+    }
+    if let Ok(secs) = t.parse::<i64>() {
+        return secs.checked_mul(1_000).map(Dur).ok_or_else(err);
+    }
+    let mut total: i64 = 0;
+    let mut number = String::new();
+    for c in t.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let unit: i64 = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3_600,
+            'd' => 86_400,
+            'w' => 7 * 86_400,
+            _ => return Err(err()),
+        };
+        let n: i64 = number.parse().map_err(|_| err())?;
+        number.clear();
+        total = n
+            .checked_mul(unit * 1_000)
+            .and_then(|ms| total.checked_add(ms))
+            .ok_or_else(err)?;
+    }
+    if !number.is_empty() {
+        return Err(err());
+    }
+    Ok(Dur(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_plain_seconds_and_units() {
+        assert_eq!(parse_duration("90"), Ok(Dur::secs(90)));
+        assert_eq!(parse_duration("90s"), Ok(Dur::secs(90)));
+        assert_eq!(parse_duration("15m"), Ok(Dur::secs(900)));
+        assert_eq!(parse_duration("2h"), Ok(Dur::secs(7200)));
+        assert_eq!(parse_duration("1d"), Ok(Dur::secs(86_400)));
+        assert_eq!(parse_duration("1h30m"), Ok(Dur::secs(5_400)));
+    }
+
+    #[test]
+    fn refuses_garbage() {
+        for bad in ["", "m", "1x", "1.5h", "h1", "-", "99999999999999999999"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn range_is_one_second_to_one_year() {
+        assert!(Dur::secs(1).check_range("grace").is_ok());
+        assert!(Dur::secs(365 * 86_400).check_range("grace").is_ok());
+        assert!(Dur(999).check_range("grace").is_err());
+        assert!(Dur::secs(365 * 86_400 + 1).check_range("period").is_err());
+    }
+}

@@ -1,0 +1,21 @@
+//! Overdue's domain: schedules, the monitor state machine and deadline rules.
+//!
+//! Pure and synchronous: no IO, no clock. Every function that depends on time takes
+//! `now` as an argument, so tests drive time and storage/scheduler supply it.
+
+pub mod duration;
+pub mod event;
+pub mod ids;
+pub mod monitor;
+pub mod schedule;
+pub mod time;
+
+pub use duration::{parse_duration, Dur, DurationError};
+pub use event::EventKind;
+pub use ids::{ChannelId, MonitorId, ProjectId};
+pub use monitor::{
+    on_deadline, on_ping, pause, reschedule, resume, Deadline, DeadlineKind, DownReason, Flip, MonitorConfig, MonitorState,
+    OpenRun, PingOutcome, RunAction, RunOutcome, Signal, Status,
+};
+pub use schedule::{Schedule, ScheduleError};
+pub use time::Timestamp;

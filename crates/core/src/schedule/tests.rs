@@ -1,0 +1,134 @@
+use super::*;
+use chrono::{NaiveDate, TimeZone};
+
+fn ts(s: &str) -> Timestamp {
+    Timestamp::from_datetime(&DateTime::parse_from_rfc3339(s).unwrap())
+}
+
+fn next(expr: &str, tz: &str, after: &str) -> String {
+    let c = CronSchedule::parse(expr, tz).unwrap();
+    c.next_after(ts(after)).unwrap().to_rfc3339()
+}
+
+#[test]
+fn interval_is_last_success_plus_period() {
+    let s = Schedule::interval(Dur::secs(60)).unwrap();
+    assert_eq!(s.next_due(Timestamp(1_000)), Some(Timestamp(61_000)));
+}
+
+#[test]
+fn interval_range_is_checked() {
+    assert!(Schedule::interval(Dur(500)).is_err());
+    assert!(Schedule::interval(Dur::secs(1)).is_ok());
+    assert!(Schedule::interval(Dur::secs(366 * 86_400)).is_err());
+}
+
+#[test]
+fn cron_in_utc() {
+    assert_eq!(
+        next("0 * * * *", "UTC", "2026-01-01T10:00:05Z"),
+        "2026-01-01T11:00:00+00:00"
+    );
+    assert_eq!(
+        next("*/15 * * * *", "UTC", "2026-01-01T10:14:59Z"),
+        "2026-01-01T10:15:00+00:00"
+    );
+    // strictly after: a success exactly on the fire time waits for the next one
+    assert_eq!(
+        next("0 * * * *", "UTC", "2026-01-01T11:00:00Z"),
+        "2026-01-01T12:00:00+00:00"
+    );
+}
+
+#[test]
+fn cron_in_a_timezone() {
+    // 09:00 in Riga (UTC+2 in winter) is 07:00 UTC
+    assert_eq!(
+        next("0 9 * * *", "Europe/Riga", "2026-01-05T12:00:00Z"),
+        "2026-01-06T07:00:00+00:00"
+    );
+    // and 06:00 UTC in summer (UTC+3)
+    assert_eq!(
+        next("0 9 * * *", "Europe/Riga", "2026-07-05T12:00:00Z"),
+        "2026-07-06T06:00:00+00:00"
+    );
+}
+
+#[test]
+fn spring_gap_fires_at_end_of_gap() {
+    // US: 2026-03-08 02:00 EST -> 03:00 EDT; 02:30 does not exist that day.
+    assert_eq!(
+        next("30 2 * * *", "America/New_York", "2026-03-07T12:00:00Z"),
+        // 03:00 EDT = 07:00 UTC, the instant of the jump
+        "2026-03-08T07:00:00+00:00"
+    );
+    // the day after it is back at 02:30 EDT
+    assert_eq!(
+        next("30 2 * * *", "America/New_York", "2026-03-08T07:00:00Z"),
+        "2026-03-09T06:30:00+00:00"
+    );
+    // every 15 minutes across the gap: 01:45 EST, then once at the jump, then 03:15
+    assert_eq!(
+        next("*/15 * * * *", "America/New_York", "2026-03-08T06:45:00Z"),
+        "2026-03-08T07:00:00+00:00"
+    );
+    assert_eq!(
+        next("*/15 * * * *", "America/New_York", "2026-03-08T07:00:00Z"),
+        "2026-03-08T07:15:00+00:00"
+    );
+}
+
+#[test]
+fn autumn_repeat_fires_once() {
+    // US: 2026-11-01 02:00 EDT -> 01:00 EST; 01:30 happens twice.
+    let first = next("30 1 * * *", "America/New_York", "2026-11-01T00:00:00Z");
+    assert_eq!(first, "2026-11-01T05:30:00+00:00"); // 01:30 EDT
+    // after the first 01:30, the next one is the following day, not an hour later
+    let second = next("30 1 * * *", "America/New_York", "2026-11-01T05:30:00Z");
+    assert_eq!(second, "2026-11-02T06:30:00+00:00"); // 01:30 EST next day
+}
+
+#[test]
+fn europe_transitions() {
+    // EU 2026: spring 29 March 01:00 UTC (03:00 -> 04:00 in Riga), autumn 25 October.
+    assert_eq!(
+        next("30 3 * * *", "Europe/Riga", "2026-03-28T12:00:00Z"),
+        "2026-03-29T01:00:00+00:00"
+    );
+    let a = next("30 3 * * *", "Europe/Riga", "2026-10-24T12:00:00Z");
+    assert_eq!(a, "2026-10-25T00:30:00+00:00");
+    assert_eq!(
+        next("30 3 * * *", "Europe/Riga", "2026-10-25T00:30:00Z"),
+        "2026-10-26T01:30:00+00:00"
+    );
+}
+
+#[test]
+fn leap_days() {
+    assert_eq!(
+        next("0 0 29 2 *", "UTC", "2026-03-01T00:00:00Z"),
+        "2028-02-29T00:00:00+00:00"
+    );
+    let s = Schedule::interval(Dur::secs(86_400)).unwrap();
+    let feb28 = Timestamp::from_datetime(
+        &Utc.from_utc_datetime(&NaiveDate::from_ymd_opt(2028, 2, 28).unwrap().and_hms_opt(0, 0, 0).unwrap()),
+    );
+    assert_eq!(s.next_due(feb28).unwrap().to_rfc3339(), "2028-02-29T00:00:00+00:00");
+}
+
+#[test]
+fn macros_and_names() {
+    assert_eq!(next("@daily", "UTC", "2026-01-01T10:00:00Z"), "2026-01-02T00:00:00+00:00");
+    assert_eq!(
+        next("0 8 * * MON", "UTC", "2026-11-22T10:00:00Z"),
+        "2026-11-23T08:00:00+00:00"
+    );
+}
+
+#[test]
+fn bad_expressions_and_zones_are_refused() {
+    assert!(matches!(CronSchedule::parse("61 * * * *", "UTC"), Err(ScheduleError::Cron { .. })));
+    assert!(matches!(CronSchedule::parse("not cron", "UTC"), Err(ScheduleError::Cron { .. })));
+    assert!(matches!(CronSchedule::parse("* * * * *", "Mars/Olympus"), Err(ScheduleError::Timezone(_))));
+    assert!(matches!(CronSchedule::parse("0 0 30 2 *", "UTC"), Err(ScheduleError::NeverFires(_)) | Err(ScheduleError::Cron { .. })));
+}
