@@ -27,3 +27,38 @@ impl EventKind {
         }
     }
 }
+
+/// What a notification is about: written to the outbox in the transaction of the change,
+/// rendered per channel at delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRecord {
+    /// The kind (`monitor.down`, `monitor.up`).
+    pub event: EventKind,
+    /// The monitor concerned.
+    pub monitor: MonitorRef,
+    /// The new stored status (`"down"`, `"up"`).
+    pub status: String,
+    /// The status before.
+    pub previous_status: String,
+    /// Why it went down (`missed`, `failed`, `hung`), when it did.
+    pub reason: Option<String>,
+    /// When the change happened (RFC 3339, UTC).
+    pub at: String,
+    /// The body of the ping that caused the change, if any (truncated to 10 KB).
+    pub body: Option<String>,
+}
+
+/// The identity of a monitor inside an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonitorRef {
+    /// Its UUID.
+    pub uuid: String,
+    /// Its name.
+    pub name: String,
+    /// Its slug, if it has one.
+    pub slug: Option<String>,
+    /// Its tags.
+    pub tags: Vec<String>,
+    /// Its project's id.
+    pub project: String,
+}

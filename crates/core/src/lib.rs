@@ -11,7 +11,7 @@ pub mod schedule;
 pub mod time;
 
 pub use duration::{parse_duration, Dur, DurationError};
-pub use event::EventKind;
+pub use event::{EventKind, EventRecord, MonitorRef};
 pub use ids::{ChannelId, MonitorId, ProjectId};
 pub use monitor::{
     on_deadline, on_ping, pause, reschedule, resume, Deadline, DeadlineKind, DownReason, Flip, MonitorConfig, MonitorState,

@@ -1,1 +1,198 @@
-//! placeholder
+//! Overdue's storage: one schema on SQLite and PostgreSQL, embedded migrations, the
+//! group-commit ingest writer and every query the server and scheduler need.
+//!
+//! Reads and management writes run on an r2d2 pool in `spawn_blocking`; pings and
+//! deadline flips go through one writer thread per process that commits them in batches
+//! ([`ingest`]), so a 200 is only sent after the ping's batch is on disk.
+
+pub mod channels;
+pub mod conn;
+pub mod error;
+pub mod history;
+pub mod ingest;
+pub mod models;
+pub mod monitors;
+pub mod outbox;
+pub mod projects;
+pub mod schema;
+pub mod service;
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use diesel::r2d2::Pool;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use overdue_core::Timestamp;
+use tokio::sync::Notify;
+
+pub use conn::{AnyConnection, DbUrl};
+pub use error::StoreError;
+pub use ingest::{PingReply, PingRequest, PingTarget};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+
+/// The clock of record. Production uses the system clock; tests may substitute their own.
+pub trait Clock: Send + Sync + 'static {
+    /// The current instant.
+    fn now(&self) -> Timestamp;
+}
+
+/// The operating system's clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        Timestamp(ms)
+    }
+}
+
+/// Signals between the writer and the background loops of this process.
+#[derive(Debug)]
+pub struct Wakeups {
+    /// Woken when a deadline earlier than `scheduler_next` was written.
+    pub scheduler: Notify,
+    /// When the scheduler plans to wake next (ms; `i64::MAX` when idle).
+    pub scheduler_next: AtomicI64,
+    /// Woken when notifications were written to the outbox.
+    pub outbox: Notify,
+}
+
+impl Wakeups {
+    fn new() -> Wakeups {
+        Wakeups {
+            scheduler: Notify::new(),
+            scheduler_next: AtomicI64::new(i64::MAX),
+            outbox: Notify::new(),
+        }
+    }
+
+    /// Wakes the scheduler if `deadline` is earlier than its planned wake-up.
+    pub fn deadline_written(&self, deadline: Timestamp) {
+        if deadline.millis() < self.scheduler_next.load(Ordering::Relaxed) {
+            self.scheduler.notify_one();
+        }
+    }
+}
+
+/// Settings of the storage layer.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Connections in the read pool.
+    pub pool_size: u32,
+    /// Most pings committed in one transaction.
+    pub max_batch: usize,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            pool_size: 8,
+            max_batch: 1_000,
+        }
+    }
+}
+
+/// A handle on the database: cheap to clone, shared by server and background tasks.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool<conn::Manager>,
+    url: DbUrl,
+    ingest: ingest::IngestHandle,
+    /// Wake-ups for this process's scheduler and notifier.
+    pub wake: Arc<Wakeups>,
+    /// The clock of record.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Store {
+    /// Opens the database, applies pending migrations and starts the ingest writer.
+    /// Must be called inside a tokio runtime.
+    pub fn open(url: &str, opts: StoreOptions, clock: Arc<dyn Clock>) -> Result<Store, StoreError> {
+        let url = DbUrl::parse(url)?;
+        let mut first = url.connect()?;
+        migrate(&mut first)?;
+        drop(first);
+        let pool = Pool::builder()
+            .max_size(opts.pool_size)
+            .min_idle(Some(1))
+            .connection_timeout(std::time::Duration::from_secs(10))
+            .build(conn::Manager(url.clone()))
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let wake = Arc::new(Wakeups::new());
+        let ingest = ingest::IngestHandle::start(url.clone(), opts.max_batch, clock.clone(), wake.clone());
+        Ok(Store {
+            pool,
+            url,
+            ingest,
+            wake,
+            clock,
+        })
+    }
+
+    /// True when the backend is SQLite.
+    pub fn is_sqlite(&self) -> bool {
+        self.url.is_sqlite()
+    }
+
+    /// The current instant by the clock of record.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// Runs `f` with a pooled connection on the blocking thread pool.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool
+                .get()
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Internal(format!("blocking task failed: {e}")))?
+    }
+
+    /// Runs `f` in a write transaction on a pooled connection.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.read(move |c| conn::write_tx(c, f)).await
+    }
+
+    /// Records a ping through the group-commit writer; returns after its batch committed.
+    pub async fn ping(&self, req: PingRequest) -> Result<PingReply, StoreError> {
+        self.ingest.ping(req).await
+    }
+
+    /// Applies passed deadlines of these monitors (re-checked inside the transaction,
+    /// so a monitor pinged meanwhile, or handled by another instance, is left alone).
+    pub async fn apply_deadlines(&self, ids: Vec<String>) -> Result<usize, StoreError> {
+        self.ingest.deadlines(ids).await
+    }
+}
+
+fn migrate(conn: &mut AnyConnection) -> Result<(), StoreError> {
+    let res = match conn {
+        AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+        AnyConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
+    };
+    res.map_err(|e| StoreError::Migration(e.to_string()))
+}
+
+/// Applies pending migrations to the database at `url` and returns how it went.
+pub fn migrate_url(url: &str) -> Result<(), StoreError> {
+    let mut c = DbUrl::parse(url)?.connect()?;
+    migrate(&mut c)
+}

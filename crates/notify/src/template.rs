@@ -1,0 +1,156 @@
+//! Template variables (`$NAME`, `$STATUS`, …), each escaped for where it lands: percent-
+//! encoded in URLs, line breaks removed in headers, JSON-string-escaped in JSON bodies.
+
+use overdue_core::EventRecord;
+
+/// Where a template is rendered; decides the escaping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    /// A URL: values are percent-encoded.
+    Url,
+    /// A header value: CR and LF are dropped.
+    Header,
+    /// A JSON body: values are escaped as the inside of a JSON string; `$JSON` is raw.
+    JsonBody,
+    /// Any other body: values as they are.
+    TextBody,
+}
+
+/// The default JSON document for an event (also `$JSON`).
+pub fn default_json(ev: &EventRecord) -> serde_json::Value {
+    serde_json::json!({
+        "event": ev.event,
+        "status": ev.status,
+        "previous_status": ev.previous_status,
+        "reason": ev.reason,
+        "at": ev.at,
+        "monitor": {
+            "uuid": ev.monitor.uuid,
+            "name": ev.monitor.name,
+            "slug": ev.monitor.slug,
+            "tags": ev.monitor.tags,
+            "project": ev.monitor.project,
+        },
+        "body": ev.body,
+        "text": summary(ev),
+    })
+}
+
+/// One line for humans: `"nightly-backup is DOWN (missed)"`.
+pub fn summary(ev: &EventRecord) -> String {
+    match &ev.reason {
+        Some(r) => format!("{} is {} ({r})", ev.monitor.name, ev.status.to_uppercase()),
+        None => format!("{} is {}", ev.monitor.name, ev.status.to_uppercase()),
+    }
+}
+
+/// The variables and their raw values; longer names first so `$NAME` never eats a
+/// prefix of a longer variable.
+fn variables(ev: &EventRecord) -> Vec<(&'static str, String)> {
+    vec![
+        ("$PREVIOUS_STATUS", ev.previous_status.clone()),
+        ("$STATUS", ev.status.clone()),
+        ("$REASON", ev.reason.clone().unwrap_or_default()),
+        ("$EVENT", ev.event.as_str().to_string()),
+        ("$NAME", ev.monitor.name.clone()),
+        ("$SLUG", ev.monitor.slug.clone().unwrap_or_default()),
+        ("$CODE", ev.monitor.uuid.clone()),
+        ("$TAGS", ev.monitor.tags.join(" ")),
+        ("$BODY", ev.body.clone().unwrap_or_default()),
+        ("$TEXT", summary(ev)),
+        ("$NOW", ev.at.clone()),
+    ]
+}
+
+fn escape(value: &str, ctx: Context) -> String {
+    match ctx {
+        Context::Url => url::form_urlencoded::byte_serialize(value.as_bytes()).collect(),
+        Context::Header => value.chars().filter(|c| *c != '\r' && *c != '\n').collect(),
+        Context::JsonBody => {
+            let quoted = serde_json::Value::String(value.to_string()).to_string();
+            quoted[1..quoted.len() - 1].to_string()
+        }
+        Context::TextBody => value.to_string(),
+    }
+}
+
+/// Renders `template` for `ev` in `ctx`. A single left-to-right pass, so a value that
+/// itself contains `$NAME` is never expanded again.
+pub fn render(template: &str, ev: &EventRecord, ctx: Context) -> String {
+    let vars = variables(ev);
+    let json = default_json(ev).to_string();
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(pos) = rest.find('$') {
+        out.push_str(&rest[..pos]);
+        let tail = &rest[pos..];
+        if tail.starts_with("$JSON") {
+            out.push_str(&match ctx {
+                Context::JsonBody | Context::TextBody => json.clone(),
+                other => escape(&json, other),
+            });
+            rest = &tail[5..];
+            continue;
+        }
+        match vars.iter().find(|(name, _)| tail.starts_with(name)) {
+            Some((name, value)) => {
+                out.push_str(&escape(value, ctx));
+                rest = &tail[name.len()..];
+            }
+            None => {
+                out.push('$');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use overdue_core::{EventKind, MonitorRef};
+
+    fn ev() -> EventRecord {
+        EventRecord {
+            event: EventKind::MonitorDown,
+            monitor: MonitorRef {
+                uuid: "u-1".into(),
+                name: "db \"backup\" & co".into(),
+                slug: Some("db-backup".into()),
+                tags: vec!["prod".into()],
+                project: "p".into(),
+            },
+            status: "down".into(),
+            previous_status: "up".into(),
+            reason: Some("missed".into()),
+            at: "2026-01-01T00:00:00+00:00".into(),
+            body: Some("line1\nline2 $NAME".into()),
+        }
+    }
+
+    #[test]
+    fn escapes_per_context() {
+        assert_eq!(render("https://x/?n=$NAME", &ev(), Context::Url), "https://x/?n=db+%22backup%22+%26+co");
+        assert_eq!(render("$BODY", &ev(), Context::Header), "line1line2 $NAME");
+        let json = render(r#"{"n": "$NAME", "s": "$STATUS", "b": "$BODY"}"#, &ev(), Context::JsonBody);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["n"], "db \"backup\" & co");
+        assert_eq!(v["b"], "line1\nline2 $NAME");
+        assert_eq!(v["s"], "down");
+    }
+
+    #[test]
+    fn json_variable_is_the_default_document() {
+        let out = render(r#"{"wrapped": $JSON}"#, &ev(), Context::JsonBody);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["wrapped"]["monitor"]["uuid"], "u-1");
+        assert_eq!(v["wrapped"]["reason"], "missed");
+    }
+
+    #[test]
+    fn unknown_dollars_stay() {
+        assert_eq!(render("cost $5 $STATUSX", &ev(), Context::TextBody), "cost $5 downX");
+    }
+}

@@ -1,0 +1,202 @@
+//! The webhook channel: configuration, validation and delivery.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use overdue_core::EventRecord;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::guard::{check_literal, resolver, AddressPolicy};
+use crate::template::{default_json, render, Context};
+
+/// A webhook channel's settings (stored as JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// Target URL; may contain variables (percent-encoded when expanded).
+    pub url: String,
+    /// HTTP method (default POST).
+    #[serde(default = "default_method")]
+    pub method: String,
+    /// Extra headers; values may contain variables.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Body template; without one the body is the default JSON document.
+    #[serde(default)]
+    pub body: Option<String>,
+}
+
+fn default_method() -> String {
+    "POST".into()
+}
+
+/// Why a webhook configuration was refused.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum WebhookError {
+    /// Something the user must fix, with the reason.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+impl WebhookConfig {
+    /// Checks the settings; `policy` refuses literal private addresses up front (names
+    /// are checked again at delivery, on the resolved address).
+    pub fn validate(&mut self, policy: AddressPolicy) -> Result<(), WebhookError> {
+        self.method = self.method.to_uppercase();
+        if !METHODS.contains(&self.method.as_str()) {
+            return Err(WebhookError::Invalid(format!(
+                "method {:?} is not supported: use one of {}",
+                self.method,
+                METHODS.join(", ")
+            )));
+        }
+        let url = url::Url::parse(&self.url)
+            .map_err(|e| WebhookError::Invalid(format!("url {:?} is not a valid URL: {e}", self.url)))?;
+        if url.scheme() != "http" && url.scheme() != "https" {
+            return Err(WebhookError::Invalid(format!("url must start with http:// or https://, got {:?}", self.url)));
+        }
+        if url.host().is_none() {
+            return Err(WebhookError::Invalid("url has no host".into()));
+        }
+        check_literal(&url, policy).map_err(WebhookError::Invalid)?;
+        for (name, value) in &self.headers {
+            if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                return Err(WebhookError::Invalid(format!("header name {name:?} is not valid")));
+            }
+            if value.contains(['\r', '\n']) {
+                return Err(WebhookError::Invalid(format!("header {name:?} contains a line break")));
+            }
+        }
+        Ok(())
+    }
+
+    fn is_json_body(&self) -> bool {
+        match self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+            Some((_, v)) => v.to_ascii_lowercase().contains("json"),
+            None => self.body.as_deref().is_none_or(|b| b.trim_start().starts_with(['{', '['])),
+        }
+    }
+}
+
+/// The outcome of one delivery attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// HTTP status, when a response arrived.
+    pub status_code: Option<u16>,
+    /// What went wrong.
+    pub error: Option<String>,
+    /// The receiver answered 2xx.
+    pub ok: bool,
+    /// Retrying cannot help (refused address, broken URL).
+    pub permanent: bool,
+    /// How long it took.
+    pub duration: Duration,
+}
+
+/// Sends webhooks through one shared HTTP client with the address guard installed.
+#[derive(Debug, Clone)]
+pub struct Webhooks {
+    client: reqwest::Client,
+    policy: AddressPolicy,
+}
+
+impl Webhooks {
+    /// A client with `timeout` per request and the given address policy.
+    pub fn new(policy: AddressPolicy, timeout: Duration) -> Result<Webhooks, String> {
+        let redirect = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= 5 {
+                return attempt.error("too many redirects");
+            }
+            match check_literal(attempt.url(), policy) {
+                Ok(()) => attempt.follow(),
+                Err(e) => attempt.error(e),
+            }
+        });
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(5)))
+            .redirect(redirect)
+            .dns_resolver(resolver(policy))
+            .user_agent(concat!("Overdue/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Webhooks { client, policy })
+    }
+
+    /// Delivers `ev` to the webhook `cfg` with an idempotency key the receiver may use
+    /// to drop repeats of a retried delivery.
+    pub async fn send(&self, cfg: &WebhookConfig, ev: &EventRecord, idempotency_key: &str) -> Delivery {
+        let started = Instant::now();
+        let fail = |error: String, permanent: bool| Delivery {
+            status_code: None,
+            error: Some(error),
+            ok: false,
+            permanent,
+            duration: started.elapsed(),
+        };
+        let url_text = render(&cfg.url, ev, Context::Url);
+        let url = match url::Url::parse(&url_text) {
+            Ok(u) => u,
+            Err(e) => return fail(format!("url {url_text:?} is invalid after expansion: {e}"), true),
+        };
+        if let Err(e) = check_literal(&url, self.policy) {
+            return fail(e, true);
+        }
+        let method = match reqwest::Method::from_bytes(cfg.method.as_bytes()) {
+            Ok(m) => m,
+            Err(_) => return fail(format!("bad method {:?}", cfg.method), true),
+        };
+        let json = cfg.is_json_body();
+        let body = match &cfg.body {
+            Some(t) => render(t, ev, if json { Context::JsonBody } else { Context::TextBody }),
+            None => default_json(ev).to_string(),
+        };
+        let mut req = self
+            .client
+            .request(method.clone(), url)
+            .header("Idempotency-Key", idempotency_key);
+        if !cfg.headers.keys().any(|k| k.eq_ignore_ascii_case("content-type")) {
+            req = req.header(
+                "Content-Type",
+                if json { "application/json" } else { "text/plain; charset=utf-8" },
+            );
+        }
+        for (k, v) in &cfg.headers {
+            req = req.header(k.as_str(), render(v, ev, Context::Header));
+        }
+        if method != reqwest::Method::GET {
+            req = req.body(body);
+        }
+        match req.send().await {
+            Ok(resp) => {
+                let status = resp.status();
+                Delivery {
+                    status_code: Some(status.as_u16()),
+                    error: (!status.is_success()).then(|| format!("receiver answered {status}")),
+                    ok: status.is_success(),
+                    permanent: false,
+                    duration: started.elapsed(),
+                }
+            }
+            Err(e) => {
+                let text = error_chain(&e);
+                let permanent = text.contains("refused: ");
+                fail(text, permanent)
+            }
+        }
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

@@ -1,0 +1,114 @@
+//! The outbox worker: claims due notifications, delivers each in its own task (a slow
+//! or dead receiver delays nothing else), records every attempt in the delivery log.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use overdue_core::EventRecord;
+use overdue_notify::{WebhookConfig, Webhooks};
+use overdue_storage::models::OutboxRow;
+use overdue_storage::outbox::{self, Attempt};
+use overdue_storage::{channels, Store};
+use tokio::sync::Semaphore;
+
+/// Settings of the notifier.
+#[derive(Debug, Clone)]
+pub struct NotifierOptions {
+    /// Name of this worker in claims (unique per process).
+    pub worker_id: String,
+    /// First retry delay; doubled per attempt.
+    pub retry_base: Duration,
+    /// Deliveries in flight at once.
+    pub concurrency: usize,
+}
+
+/// Runs until `shutdown` resolves.
+pub async fn run(store: Store, webhooks: Webhooks, opts: NotifierOptions, shutdown: impl Future<Output = ()>) {
+    tokio::pin!(shutdown);
+    let slots = Arc::new(Semaphore::new(opts.concurrency));
+    let opts = Arc::new(opts);
+    loop {
+        let me = opts.worker_id.clone();
+        let now = store.now();
+        let free = slots.available_permits().max(1) as i64;
+        let claimed = match store.write(move |c| outbox::claim(c, &me, now, free)).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::warn!("notifier: {e}");
+                Vec::new()
+            }
+        };
+        let idle = claimed.is_empty();
+        for row in claimed {
+            let Ok(permit) = slots.clone().acquire_owned().await else {
+                return;
+            };
+            let (store, webhooks, opts) = (store.clone(), webhooks.clone(), opts.clone());
+            tokio::spawn(async move {
+                deliver(&store, &webhooks, &opts, row).await;
+                drop(permit);
+                store.wake.outbox.notify_one();
+            });
+        }
+        if !idle {
+            continue;
+        }
+        let next = store.read(outbox::next_due).await.ok().flatten();
+        let now = store.now().millis();
+        let sleep_ms = next.map_or(1_000, |t| (t.millis() - now).clamp(0, 1_000)) as u64;
+        tokio::select! {
+            _ = &mut shutdown => return,
+            _ = store.wake.outbox.notified() => {}
+            _ = tokio::time::sleep(Duration::from_millis(sleep_ms)) => {}
+        }
+    }
+}
+
+async fn deliver(store: &Store, webhooks: &Webhooks, opts: &NotifierOptions, row: OutboxRow) {
+    let channel_id = row.channel_id.clone();
+    let attempt = match store.read(move |c| channels::get_any(c, &channel_id)).await {
+        Ok(Some(ch)) if ch.kind == "webhook" => send_webhook(webhooks, &ch.config, &row).await,
+        Ok(Some(ch)) => permanent(format!("channel kind {:?} cannot be delivered by this build", ch.kind)),
+        Ok(None) => permanent("channel was deleted".into()),
+        Err(e) => {
+            tracing::warn!("notifier: {e}");
+            return; // the claim expires and the entry is retried
+        }
+    };
+    let me = opts.worker_id.clone();
+    let base = opts.retry_base.as_millis() as i64;
+    let now = store.now();
+    if let Err(e) = store.write(move |c| outbox::record(c, &row, &me, &attempt, now, base)).await {
+        tracing::warn!("notifier: recording a delivery failed: {e}");
+    }
+}
+
+async fn send_webhook(webhooks: &Webhooks, config: &str, row: &OutboxRow) -> Attempt {
+    let cfg: WebhookConfig = match serde_json::from_str(config) {
+        Ok(c) => c,
+        Err(e) => return permanent(format!("stored webhook settings are unreadable: {e}")),
+    };
+    let ev: EventRecord = match serde_json::from_str(&row.payload) {
+        Ok(ev) => ev,
+        Err(e) => return permanent(format!("stored event is unreadable: {e}")),
+    };
+    let d = webhooks.send(&cfg, &ev, &row.idempotency_key).await;
+    Attempt {
+        status_code: d.status_code.map(i32::from),
+        error: d.error,
+        duration_ms: d.duration.as_millis() as i64,
+        ok: d.ok,
+        permanent: d.permanent,
+    }
+}
+
+fn permanent(error: String) -> Attempt {
+    Attempt {
+        status_code: None,
+        error: Some(error),
+        duration_ms: 0,
+        ok: false,
+        permanent: true,
+    }
+}

@@ -1,0 +1,125 @@
+//! Notification channels of a project and their assignment to monitors.
+
+use diesel::prelude::*;
+use overdue_core::Timestamp;
+use uuid::Uuid;
+
+use crate::models::ChannelRow;
+use crate::schema::{channels, deliveries, monitor_channels, monitors};
+use crate::{AnyConnection, StoreError};
+
+/// Creates a channel; `config` is the kind's JSON settings, validated by the caller.
+pub fn create(
+    c: &mut AnyConnection,
+    project: &str,
+    name: &str,
+    kind: &str,
+    config: &str,
+    now: Timestamp,
+) -> Result<ChannelRow, StoreError> {
+    let row = ChannelRow {
+        id: Uuid::new_v4().hyphenated().to_string(),
+        project_id: project.to_string(),
+        name: name.to_string(),
+        kind: kind.to_string(),
+        config: config.to_string(),
+        created_at: now.0,
+    };
+    diesel::insert_into(channels::table).values(&row).execute(c)?;
+    Ok(row)
+}
+
+/// The channels of a project.
+pub fn list(c: &mut AnyConnection, project: &str) -> Result<Vec<ChannelRow>, StoreError> {
+    Ok(channels::table
+        .filter(channels::project_id.eq(project))
+        .order(channels::created_at.asc())
+        .select(ChannelRow::as_select())
+        .load(c)?)
+}
+
+/// One channel of a project.
+pub fn get(c: &mut AnyConnection, project: &str, id: &str) -> Result<ChannelRow, StoreError> {
+    channels::table
+        .filter(channels::id.eq(id))
+        .filter(channels::project_id.eq(project))
+        .select(ChannelRow::as_select())
+        .first(c)
+        .optional()?
+        .ok_or(StoreError::NotFound("channel"))
+}
+
+/// Any channel by id (for the notifier, which works across projects).
+pub fn get_any(c: &mut AnyConnection, id: &str) -> Result<Option<ChannelRow>, StoreError> {
+    Ok(channels::table
+        .find(id)
+        .select(ChannelRow::as_select())
+        .first(c)
+        .optional()?)
+}
+
+/// Deletes a channel and its assignments.
+pub fn delete(c: &mut AnyConnection, project: &str, id: &str) -> Result<(), StoreError> {
+    get(c, project, id)?;
+    diesel::delete(monitor_channels::table.filter(monitor_channels::channel_id.eq(id))).execute(c)?;
+    diesel::delete(channels::table.find(id)).execute(c)?;
+    Ok(())
+}
+
+/// Replaces the channels assigned to a monitor. Every id must be a channel of the project.
+pub fn set_for_monitor(
+    c: &mut AnyConnection,
+    project: &str,
+    monitor: &str,
+    channel_ids: &[String],
+) -> Result<(), StoreError> {
+    let owned: i64 = monitors::table
+        .filter(monitors::id.eq(monitor))
+        .filter(monitors::project_id.eq(project))
+        .count()
+        .get_result(c)?;
+    if owned == 0 {
+        return Err(StoreError::NotFound("monitor"));
+    }
+    for id in channel_ids {
+        get(c, project, id).map_err(|_| StoreError::Invalid(format!("unknown channel {id:?}")))?;
+    }
+    diesel::delete(monitor_channels::table.filter(monitor_channels::monitor_id.eq(monitor))).execute(c)?;
+    for id in channel_ids {
+        diesel::insert_into(monitor_channels::table)
+            .values((monitor_channels::monitor_id.eq(monitor), monitor_channels::channel_id.eq(id)))
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+/// Assigns every channel of the project to a monitor.
+pub fn assign_all(c: &mut AnyConnection, project: &str, monitor: &str) -> Result<(), StoreError> {
+    let ids: Vec<String> = list(c, project)?.into_iter().map(|ch| ch.id).collect();
+    set_for_monitor(c, project, monitor, &ids)
+}
+
+/// The channel ids assigned to a monitor.
+pub fn for_monitor(c: &mut AnyConnection, monitor: &str) -> Result<Vec<String>, StoreError> {
+    Ok(monitor_channels::table
+        .filter(monitor_channels::monitor_id.eq(monitor))
+        .select(monitor_channels::channel_id)
+        .order(monitor_channels::channel_id.asc())
+        .load(c)?)
+}
+
+/// The latest delivery attempts of a channel, newest first.
+pub fn deliveries(
+    c: &mut AnyConnection,
+    project: &str,
+    id: &str,
+    limit: i64,
+) -> Result<Vec<crate::models::DeliveryRow>, StoreError> {
+    get(c, project, id)?;
+    Ok(deliveries::table
+        .filter(deliveries::channel_id.eq(id))
+        .order(deliveries::id.desc())
+        .limit(limit)
+        .select(crate::models::DeliveryRow::as_select())
+        .load(c)?)
+}

@@ -1,0 +1,256 @@
+//! Rows as stored, and their conversion to the core's types.
+
+use diesel::prelude::*;
+use overdue_core::schedule::CronSchedule;
+use overdue_core::{
+    Deadline, DeadlineKind, DownReason, Dur, MonitorConfig, MonitorState, Schedule, Status,
+    Timestamp,
+};
+
+use crate::schema::*;
+use crate::StoreError;
+
+/// A monitor row.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = monitors)]
+#[allow(missing_docs)]
+pub struct MonitorRow {
+    pub id: String,
+    pub project_id: String,
+    pub name: String,
+    pub slug: Option<String>,
+    pub description: String,
+    pub tags: String,
+    pub schedule_kind: String,
+    pub period_ms: Option<i64>,
+    pub cron_expr: Option<String>,
+    pub tz: String,
+    pub grace_ms: i64,
+    pub max_runtime_ms: Option<i64>,
+    pub methods: String,
+    pub manual_resume: bool,
+    pub status: String,
+    pub down_reason: Option<String>,
+    pub last_ping_at: Option<i64>,
+    pub last_success_at: Option<i64>,
+    pub run_started_at: Option<i64>,
+    pub next_due_at: Option<i64>,
+    pub deadline_at: Option<i64>,
+    pub deadline_kind: Option<String>,
+    pub last_duration_ms: Option<i64>,
+    pub n_pings: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl MonitorRow {
+    /// The schedule as the core understands it.
+    pub fn schedule(&self) -> Result<Schedule, StoreError> {
+        match self.schedule_kind.as_str() {
+            "interval" => Ok(Schedule::Interval {
+                period: Dur(self.period_ms.unwrap_or(86_400_000)),
+            }),
+            "cron" => {
+                let expr = self.cron_expr.as_deref().unwrap_or("");
+                CronSchedule::parse(expr, &self.tz)
+                    .map(Schedule::Cron)
+                    .map_err(|e| StoreError::Internal(format!("monitor {}: {e}", self.id)))
+            }
+            other => Err(StoreError::Internal(format!(
+                "monitor {}: unknown schedule kind {other:?}",
+                self.id
+            ))),
+        }
+    }
+
+    /// The settings the state machine needs.
+    pub fn config(&self) -> Result<MonitorConfig, StoreError> {
+        Ok(MonitorConfig {
+            schedule: self.schedule()?,
+            grace: Dur(self.grace_ms),
+            max_runtime: self.max_runtime_ms.map(Dur),
+            manual_resume: self.manual_resume,
+        })
+    }
+
+    /// The state as the core understands it.
+    pub fn state(&self) -> MonitorState {
+        MonitorState {
+            status: Status::parse(&self.status).unwrap_or(Status::New),
+            down_reason: self.down_reason.as_deref().and_then(DownReason::parse),
+            last_success: self.last_success_at.map(Timestamp),
+            run_started_at: self.run_started_at.map(Timestamp),
+            next_due: self.next_due_at.map(Timestamp),
+            deadline: match (self.deadline_at, self.deadline_kind.as_deref()) {
+                (Some(at), Some(kind)) => DeadlineKind::parse(kind).map(|kind| Deadline {
+                    at: Timestamp(at),
+                    kind,
+                }),
+                _ => None,
+            },
+        }
+    }
+
+    /// Tags as a list (stored space-separated, as Healthchecks does).
+    pub fn tag_list(&self) -> Vec<String> {
+        self.tags.split_whitespace().map(str::to_string).collect()
+    }
+}
+
+/// The state columns of a monitor, written after every transition.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = monitors, treat_none_as_null = true)]
+#[allow(missing_docs)]
+pub struct MonitorStateColumns {
+    pub status: String,
+    pub down_reason: Option<String>,
+    pub last_success_at: Option<i64>,
+    pub run_started_at: Option<i64>,
+    pub next_due_at: Option<i64>,
+    pub deadline_at: Option<i64>,
+    pub deadline_kind: Option<String>,
+}
+
+impl From<&MonitorState> for MonitorStateColumns {
+    fn from(s: &MonitorState) -> Self {
+        MonitorStateColumns {
+            status: s.status.as_str().to_string(),
+            down_reason: s.down_reason.map(|r| r.as_str().to_string()),
+            last_success_at: s.last_success.map(|t| t.0),
+            run_started_at: s.run_started_at.map(|t| t.0),
+            next_due_at: s.next_due.map(|t| t.0),
+            deadline_at: s.deadline.map(|d| d.at.0),
+            deadline_kind: s.deadline.map(|d| d.kind.as_str().to_string()),
+        }
+    }
+}
+
+/// A stored ping.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = pings)]
+#[allow(missing_docs)]
+pub struct PingRow {
+    pub id: i64,
+    pub monitor_id: String,
+    pub n: i64,
+    pub kind: String,
+    pub exit_status: Option<i32>,
+    pub created_at: i64,
+    pub rid: Option<String>,
+    pub method: String,
+    pub scheme: String,
+    pub remote_addr: String,
+    pub user_agent: String,
+    pub body: Vec<u8>,
+    pub body_size: i64,
+    pub duration_ms: Option<i64>,
+}
+
+/// A ping to insert.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = pings)]
+#[allow(missing_docs)]
+pub struct NewPing<'a> {
+    pub monitor_id: &'a str,
+    pub n: i64,
+    pub kind: &'a str,
+    pub exit_status: Option<i32>,
+    pub created_at: i64,
+    pub rid: Option<String>,
+    pub method: &'a str,
+    pub scheme: &'a str,
+    pub remote_addr: &'a str,
+    pub user_agent: &'a str,
+    pub body: &'a [u8],
+    pub body_size: i64,
+    pub duration_ms: Option<i64>,
+}
+
+/// A run.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = runs)]
+#[allow(missing_docs)]
+pub struct RunRow {
+    pub id: i64,
+    pub monitor_id: String,
+    pub rid: Option<String>,
+    pub started_at: i64,
+    pub ended_at: Option<i64>,
+    pub outcome: Option<String>,
+    pub duration_ms: Option<i64>,
+    pub exit_status: Option<i32>,
+}
+
+/// A status change.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = flips)]
+#[allow(missing_docs)]
+pub struct FlipRow {
+    pub id: i64,
+    pub monitor_id: String,
+    pub created_at: i64,
+    pub from_status: String,
+    pub to_status: String,
+    pub reason: Option<String>,
+}
+
+/// A project.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = projects)]
+#[allow(missing_docs)]
+pub struct ProjectRow {
+    pub id: String,
+    pub name: String,
+    pub ping_key: String,
+    pub created_at: i64,
+}
+
+/// A channel.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = channels)]
+#[allow(missing_docs)]
+pub struct ChannelRow {
+    pub id: String,
+    pub project_id: String,
+    pub name: String,
+    pub kind: String,
+    pub config: String,
+    pub created_at: i64,
+}
+
+/// An outbox entry.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+#[allow(missing_docs)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub project_id: String,
+    pub channel_id: String,
+    pub monitor_id: Option<String>,
+    pub event: String,
+    pub payload: String,
+    pub idempotency_key: String,
+    pub created_at: i64,
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: i64,
+    pub locked_by: Option<String>,
+    pub locked_until: Option<i64>,
+    pub last_error: Option<String>,
+    pub done_at: Option<i64>,
+}
+
+/// One delivery attempt.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = deliveries)]
+#[allow(missing_docs)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub outbox_id: i64,
+    pub channel_id: String,
+    pub attempt: i32,
+    pub attempted_at: i64,
+    pub status_code: Option<i32>,
+    pub error: Option<String>,
+    pub duration_ms: i64,
+}

@@ -1,0 +1,396 @@
+//! Monitors: create, read, update, delete, pause/resume, and applying a state
+//! transition (runs, state columns, flip, outbox) — shared by pings and the scheduler.
+
+use diesel::prelude::*;
+use overdue_core::{
+    EventKind, EventRecord, MonitorRef, OpenRun, PingOutcome, RunAction, Schedule, Status,
+    Timestamp,
+};
+use uuid::Uuid;
+
+use crate::ingest::{lock_monitor, Effects};
+use crate::models::{MonitorRow, MonitorStateColumns};
+use crate::schema::{flips, monitor_channels, monitors, outbox, pings, runs};
+use crate::{AnyConnection, StoreError};
+
+/// The user-set fields of a monitor, validated by the caller.
+#[derive(Debug, Clone)]
+pub struct MonitorSettings {
+    /// Display name.
+    pub name: String,
+    /// Unique in the project, for slug ping URLs.
+    pub slug: Option<String>,
+    /// Free text.
+    pub description: String,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// When it is due.
+    pub schedule: Schedule,
+    /// Grace after due, ms.
+    pub grace_ms: i64,
+    /// Max runtime of a started run, ms (`None`: grace).
+    pub max_runtime_ms: Option<i64>,
+    /// `""` (any method) or `"POST"`.
+    pub methods: String,
+    /// Pings do not resume a paused monitor.
+    pub manual_resume: bool,
+}
+
+impl MonitorSettings {
+    /// Defaults of a monitor created by `?create=1` (as Healthchecks: 1 day, 1 hour).
+    pub fn from_slug(slug: &str) -> MonitorSettings {
+        MonitorSettings {
+            name: slug.to_string(),
+            slug: Some(slug.to_string()),
+            description: String::new(),
+            tags: Vec::new(),
+            schedule: Schedule::Interval {
+                period: overdue_core::Dur::secs(86_400),
+            },
+            grace_ms: 3_600_000,
+            max_runtime_ms: None,
+            methods: String::new(),
+            manual_resume: false,
+        }
+    }
+
+    /// Reads the settings back from a row.
+    pub fn from_row(row: &MonitorRow) -> Result<MonitorSettings, StoreError> {
+        Ok(MonitorSettings {
+            name: row.name.clone(),
+            slug: row.slug.clone(),
+            description: row.description.clone(),
+            tags: row.tag_list(),
+            schedule: row.schedule()?,
+            grace_ms: row.grace_ms,
+            max_runtime_ms: row.max_runtime_ms,
+            methods: row.methods.clone(),
+            manual_resume: row.manual_resume,
+        })
+    }
+
+    fn schedule_columns(&self) -> (String, Option<i64>, Option<String>, String) {
+        match &self.schedule {
+            Schedule::Interval { period } => ("interval".into(), Some(period.millis()), None, "UTC".into()),
+            Schedule::Cron(c) => ("cron".into(), None, Some(c.expr().to_string()), c.tz_name().to_string()),
+        }
+    }
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = monitors, treat_none_as_null = true)]
+struct SettingsColumns {
+    name: String,
+    slug: Option<String>,
+    description: String,
+    tags: String,
+    schedule_kind: String,
+    period_ms: Option<i64>,
+    cron_expr: Option<String>,
+    tz: String,
+    grace_ms: i64,
+    max_runtime_ms: Option<i64>,
+    methods: String,
+    manual_resume: bool,
+    updated_at: i64,
+}
+
+impl SettingsColumns {
+    fn new(s: &MonitorSettings, now: Timestamp) -> SettingsColumns {
+        let (schedule_kind, period_ms, cron_expr, tz) = s.schedule_columns();
+        SettingsColumns {
+            name: s.name.clone(),
+            slug: s.slug.clone(),
+            description: s.description.clone(),
+            tags: s.tags.join(" "),
+            schedule_kind,
+            period_ms,
+            cron_expr,
+            tz,
+            grace_ms: s.grace_ms,
+            max_runtime_ms: s.max_runtime_ms,
+            methods: s.methods.clone(),
+            manual_resume: s.manual_resume,
+            updated_at: now.0,
+        }
+    }
+}
+
+fn map_unique(e: StoreError) -> StoreError {
+    if e.is_unique_violation() {
+        StoreError::Conflict("slug is already used by another monitor of this project".into())
+    } else {
+        e
+    }
+}
+
+/// Creates a monitor in `project`; returns its row.
+pub fn create(
+    c: &mut AnyConnection,
+    project: &str,
+    s: &MonitorSettings,
+    now: Timestamp,
+) -> Result<MonitorRow, StoreError> {
+    let (schedule_kind, period_ms, cron_expr, tz) = s.schedule_columns();
+    let row = MonitorRow {
+        id: Uuid::new_v4().hyphenated().to_string(),
+        project_id: project.to_string(),
+        name: s.name.clone(),
+        slug: s.slug.clone(),
+        description: s.description.clone(),
+        tags: s.tags.join(" "),
+        schedule_kind,
+        period_ms,
+        cron_expr,
+        tz,
+        grace_ms: s.grace_ms,
+        max_runtime_ms: s.max_runtime_ms,
+        methods: s.methods.clone(),
+        manual_resume: s.manual_resume,
+        status: Status::New.as_str().into(),
+        down_reason: None,
+        last_ping_at: None,
+        last_success_at: None,
+        run_started_at: None,
+        next_due_at: None,
+        deadline_at: None,
+        deadline_kind: None,
+        last_duration_ms: None,
+        n_pings: 0,
+        created_at: now.0,
+        updated_at: now.0,
+    };
+    diesel::insert_into(monitors::table)
+        .values(&row)
+        .execute(c)
+        .map_err(|e| map_unique(e.into()))?;
+    Ok(row)
+}
+
+/// Creates a monitor for `?create=1` and assigns it every channel of the project.
+pub(crate) fn create_from_slug(
+    c: &mut AnyConnection,
+    project: &str,
+    slug: &str,
+    now: Timestamp,
+) -> Result<String, StoreError> {
+    let row = create(c, project, &MonitorSettings::from_slug(slug), now)?;
+    crate::channels::assign_all(c, project, &row.id)?;
+    Ok(row.id)
+}
+
+/// One monitor of a project.
+pub fn get(c: &mut AnyConnection, project: &str, id: &str) -> Result<MonitorRow, StoreError> {
+    monitors::table
+        .filter(monitors::id.eq(id))
+        .filter(monitors::project_id.eq(project))
+        .select(MonitorRow::as_select())
+        .first(c)
+        .optional()?
+        .ok_or(StoreError::NotFound("monitor"))
+}
+
+/// All monitors of a project, by name.
+pub fn list(c: &mut AnyConnection, project: &str) -> Result<Vec<MonitorRow>, StoreError> {
+    Ok(monitors::table
+        .filter(monitors::project_id.eq(project))
+        .order((monitors::name.asc(), monitors::created_at.asc()))
+        .select(MonitorRow::as_select())
+        .load(c)?)
+}
+
+/// Replaces the settings of a monitor and recomputes its due time and deadline.
+pub fn update(
+    c: &mut AnyConnection,
+    project: &str,
+    id: &str,
+    s: &MonitorSettings,
+    now: Timestamp,
+) -> Result<MonitorRow, StoreError> {
+    get(c, project, id)?;
+    let row = lock_monitor(c, id, false)?.ok_or(StoreError::NotFound("monitor"))?;
+    diesel::update(monitors::table.find(id))
+        .set(SettingsColumns::new(s, now))
+        .execute(c)
+        .map_err(|e| map_unique(e.into()))?;
+    let cfg = overdue_core::MonitorConfig {
+        schedule: s.schedule.clone(),
+        grace: overdue_core::Dur(s.grace_ms),
+        max_runtime: s.max_runtime_ms.map(overdue_core::Dur),
+        manual_resume: s.manual_resume,
+    };
+    let state = overdue_core::reschedule(&cfg, &row.state());
+    diesel::update(monitors::table.find(id))
+        .set(MonitorStateColumns::from(&state))
+        .execute(c)?;
+    get(c, project, id)
+}
+
+/// Deletes a monitor with its pings, runs, flips and channel assignments.
+pub fn delete(c: &mut AnyConnection, project: &str, id: &str) -> Result<MonitorRow, StoreError> {
+    let row = get(c, project, id)?;
+    diesel::delete(pings::table.filter(pings::monitor_id.eq(id))).execute(c)?;
+    diesel::delete(runs::table.filter(runs::monitor_id.eq(id))).execute(c)?;
+    diesel::delete(flips::table.filter(flips::monitor_id.eq(id))).execute(c)?;
+    diesel::delete(monitor_channels::table.filter(monitor_channels::monitor_id.eq(id))).execute(c)?;
+    diesel::delete(monitors::table.find(id)).execute(c)?;
+    Ok(row)
+}
+
+/// Pauses a monitor (idempotent).
+pub fn pause(c: &mut AnyConnection, project: &str, id: &str, now: Timestamp) -> Result<MonitorRow, StoreError> {
+    get(c, project, id)?;
+    let row = lock_monitor(c, id, false)?.ok_or(StoreError::NotFound("monitor"))?;
+    let open = open_runs(c, id)?;
+    let out = overdue_core::pause(&row.state(), &open, now);
+    apply_outcome(c, &row, &out, None, now, None, &mut Effects::default())?;
+    get(c, project, id)
+}
+
+/// Resumes a paused monitor; `Conflict` when it is not paused.
+pub fn resume(c: &mut AnyConnection, project: &str, id: &str, now: Timestamp) -> Result<MonitorRow, StoreError> {
+    get(c, project, id)?;
+    let row = lock_monitor(c, id, false)?.ok_or(StoreError::NotFound("monitor"))?;
+    let out = overdue_core::resume(&row.state())
+        .ok_or_else(|| StoreError::Conflict("monitor is not paused".into()))?;
+    apply_outcome(c, &row, &out, None, now, None, &mut Effects::default())?;
+    get(c, project, id)
+}
+
+/// The open runs of a monitor.
+pub(crate) fn open_runs(c: &mut AnyConnection, id: &str) -> Result<Vec<OpenRun>, StoreError> {
+    let rows: Vec<(i64, Option<String>, i64)> = runs::table
+        .filter(runs::monitor_id.eq(id))
+        .filter(runs::ended_at.is_null())
+        .select((runs::id, runs::rid, runs::started_at))
+        .load(c)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, rid, started)| OpenRun {
+            id,
+            rid: rid.and_then(|r| Uuid::try_parse(&r).ok()),
+            started_at: Timestamp(started),
+        })
+        .collect())
+}
+
+/// Writes a transition: run rows, state columns, and for a flip its history row and,
+/// when it notifies, one outbox row per assigned channel — all in the caller's
+/// transaction, so a flip and its notifications commit together or not at all.
+pub(crate) fn apply_outcome(
+    c: &mut AnyConnection,
+    row: &MonitorRow,
+    out: &PingOutcome,
+    exit_status: Option<i32>,
+    now: Timestamp,
+    body: Option<String>,
+    fx: &mut Effects,
+) -> Result<(), StoreError> {
+    for action in &out.runs {
+        match action {
+            RunAction::Open { rid } => {
+                diesel::insert_into(runs::table)
+                    .values((
+                        runs::monitor_id.eq(&row.id),
+                        runs::rid.eq(rid.map(|r| r.hyphenated().to_string())),
+                        runs::started_at.eq(now.0),
+                    ))
+                    .execute(c)?;
+            }
+            RunAction::Close { run_id, outcome, duration_ms } => {
+                diesel::update(runs::table.find(run_id))
+                    .set((
+                        runs::ended_at.eq(now.0),
+                        runs::outcome.eq(outcome.as_str()),
+                        runs::duration_ms.eq(duration_ms),
+                        runs::exit_status.eq(exit_status),
+                    ))
+                    .execute(c)?;
+            }
+        }
+    }
+    let cols = MonitorStateColumns::from(&out.state);
+    fx.deadline(cols.deadline_at);
+    diesel::update(monitors::table.find(&row.id))
+        .set((cols, monitors::updated_at.eq(now.0)))
+        .execute(c)?;
+    if let Some(d) = out.duration_ms {
+        diesel::update(monitors::table.find(&row.id))
+            .set(monitors::last_duration_ms.eq(d))
+            .execute(c)?;
+    }
+    let Some(flip) = out.flip else {
+        return Ok(());
+    };
+    diesel::insert_into(flips::table)
+        .values((
+            flips::monitor_id.eq(&row.id),
+            flips::created_at.eq(now.0),
+            flips::from_status.eq(flip.from.as_str()),
+            flips::to_status.eq(flip.to.as_str()),
+            flips::reason.eq(flip.reason.map(|r| r.as_str())),
+        ))
+        .execute(c)?;
+    if !flip.notifies() {
+        return Ok(());
+    }
+    let record = EventRecord {
+        event: if flip.to == Status::Down { EventKind::MonitorDown } else { EventKind::MonitorUp },
+        monitor: MonitorRef {
+            uuid: row.id.clone(),
+            name: row.name.clone(),
+            slug: row.slug.clone(),
+            tags: row.tag_list(),
+            project: row.project_id.clone(),
+        },
+        status: flip.to.as_str().into(),
+        previous_status: flip.from.as_str().into(),
+        reason: flip.reason.map(|r| r.as_str().to_string()),
+        at: now.to_rfc3339(),
+        body,
+    };
+    let payload = serde_json::to_string(&record).map_err(|e| StoreError::Internal(e.to_string()))?;
+    let channel_ids: Vec<String> = monitor_channels::table
+        .filter(monitor_channels::monitor_id.eq(&row.id))
+        .select(monitor_channels::channel_id)
+        .load(c)?;
+    for channel in channel_ids {
+        diesel::insert_into(outbox::table)
+            .values((
+                outbox::project_id.eq(&row.project_id),
+                outbox::channel_id.eq(&channel),
+                outbox::monitor_id.eq(Some(&row.id)),
+                outbox::event.eq(record.event.as_str()),
+                outbox::payload.eq(&payload),
+                outbox::idempotency_key.eq(Uuid::new_v4().hyphenated().to_string()),
+                outbox::created_at.eq(now.0),
+                outbox::state.eq("pending"),
+                outbox::attempts.eq(0),
+                outbox::next_attempt_at.eq(now.0),
+            ))
+            .execute(c)?;
+        fx.notifications += 1;
+    }
+    Ok(())
+}
+
+/// Monitors whose deadline has passed, earliest first (an index range scan).
+pub fn due(c: &mut AnyConnection, now: Timestamp, limit: i64) -> Result<Vec<String>, StoreError> {
+    Ok(monitors::table
+        .filter(monitors::deadline_at.le(now.0))
+        .order(monitors::deadline_at.asc())
+        .select(monitors::id)
+        .limit(limit)
+        .load(c)?)
+}
+
+/// The earliest deadline of all monitors (the first entry of the index).
+pub fn earliest_deadline(c: &mut AnyConnection) -> Result<Option<Timestamp>, StoreError> {
+    let first: Option<Option<i64>> = monitors::table
+        .filter(monitors::deadline_at.is_not_null())
+        .order(monitors::deadline_at.asc())
+        .select(monitors::deadline_at)
+        .first(c)
+        .optional()?;
+    Ok(first.flatten().map(Timestamp))
+}

@@ -1,0 +1,174 @@
+//! The outbox: notifications written with the change that caused them, claimed by one
+//! worker at a time (a lease, so any instance may deliver and a dead one's claims
+//! expire), delivered in order per (channel, monitor), retried with backoff.
+
+use diesel::dsl::exists;
+use diesel::prelude::*;
+use overdue_core::Timestamp;
+
+use crate::models::OutboxRow;
+use crate::schema::{deliveries, outbox};
+use crate::{AnyConnection, StoreError};
+
+/// How long a claim lasts before another worker may take the entry over.
+pub const LEASE_MS: i64 = 60_000;
+/// How long delivery of one notification is retried.
+pub const GIVE_UP_AFTER_MS: i64 = 24 * 3_600_000;
+
+/// Claims up to `limit` deliverable entries for worker `me`. An entry is deliverable
+/// when it is pending, due, unclaimed (or its claim expired), and no older entry for
+/// the same channel and monitor is still pending (order per destination).
+pub fn claim(
+    c: &mut AnyConnection,
+    me: &str,
+    now: Timestamp,
+    limit: i64,
+) -> Result<Vec<OutboxRow>, StoreError> {
+    let candidates: Vec<OutboxRow> = outbox::table
+        .filter(outbox::state.eq("pending"))
+        .filter(outbox::next_attempt_at.le(now.0))
+        .filter(outbox::locked_until.is_null().or(outbox::locked_until.lt(now.0)))
+        .order(outbox::id.asc())
+        .limit(limit)
+        .select(OutboxRow::as_select())
+        .load(c)?;
+    let mut claimed = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for row in candidates {
+        if !seen.insert((row.channel_id.clone(), row.monitor_id.clone())) {
+            continue;
+        }
+        let older = outbox::table
+            .filter(outbox::state.eq("pending"))
+            .filter(outbox::channel_id.eq(&row.channel_id))
+            .filter(outbox::monitor_id.eq(row.monitor_id.clone()).or(outbox::monitor_id.is_null().and(row.monitor_id.is_none().into_sql::<diesel::sql_types::Bool>())))
+            .filter(outbox::id.lt(row.id));
+        if diesel::select(exists(older)).get_result::<bool>(c)? {
+            continue;
+        }
+        // The conditional update is the claim: only one worker changes the row.
+        let n = diesel::update(
+            outbox::table
+                .filter(outbox::id.eq(row.id))
+                .filter(outbox::state.eq("pending"))
+                .filter(outbox::locked_until.is_null().or(outbox::locked_until.lt(now.0))),
+        )
+        .set((
+            outbox::locked_by.eq(me),
+            outbox::locked_until.eq(now.0 + LEASE_MS),
+        ))
+        .execute(c)?;
+        if n == 1 {
+            claimed.push(row);
+        }
+    }
+    Ok(claimed)
+}
+
+/// The result of one delivery attempt.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    /// HTTP status, when a response arrived.
+    pub status_code: Option<i32>,
+    /// What went wrong, when it did.
+    pub error: Option<String>,
+    /// How long the attempt took.
+    pub duration_ms: i64,
+    /// The receiver accepted it.
+    pub ok: bool,
+    /// Retrying cannot help (refused address, bad template).
+    pub permanent: bool,
+}
+
+/// Records an attempt: done on success, else the next try after an exponential backoff
+/// (`base_ms` doubled per attempt, at most an hour apart), failed after 24 hours.
+/// Only the worker holding the claim may record.
+pub fn record(
+    c: &mut AnyConnection,
+    row: &OutboxRow,
+    me: &str,
+    attempt: &Attempt,
+    now: Timestamp,
+    base_ms: i64,
+) -> Result<(), StoreError> {
+    let attempts = row.attempts + 1;
+    diesel::insert_into(deliveries::table)
+        .values((
+            deliveries::outbox_id.eq(row.id),
+            deliveries::channel_id.eq(&row.channel_id),
+            deliveries::attempt.eq(attempts),
+            deliveries::attempted_at.eq(now.0),
+            deliveries::status_code.eq(attempt.status_code),
+            deliveries::error.eq(&attempt.error),
+            deliveries::duration_ms.eq(attempt.duration_ms),
+        ))
+        .execute(c)?;
+    let mine = outbox::table
+        .filter(outbox::id.eq(row.id))
+        .filter(outbox::locked_by.eq(me));
+    if attempt.ok {
+        diesel::update(mine)
+            .set((
+                outbox::state.eq("sent"),
+                outbox::attempts.eq(attempts),
+                outbox::done_at.eq(now.0),
+                outbox::locked_until.eq(None::<i64>),
+                outbox::last_error.eq(None::<String>),
+            ))
+            .execute(c)?;
+        return Ok(());
+    }
+    let shift = attempts.clamp(0, 30) as u32 - 1;
+    let delay = base_ms.saturating_mul(1_i64 << shift.min(30)).min(3_600_000);
+    let next = now.0 + delay;
+    let give_up = attempt.permanent || next > row.created_at + GIVE_UP_AFTER_MS;
+    diesel::update(mine)
+        .set((
+            outbox::state.eq(if give_up { "failed" } else { "pending" }),
+            outbox::attempts.eq(attempts),
+            outbox::next_attempt_at.eq(next),
+            outbox::locked_until.eq(None::<i64>),
+            outbox::last_error.eq(&attempt.error),
+            outbox::done_at.eq(if give_up { Some(now.0) } else { None }),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+/// The earliest time a pending entry becomes due, to sleep until then.
+pub fn next_due(c: &mut AnyConnection) -> Result<Option<Timestamp>, StoreError> {
+    let next: Option<i64> = outbox::table
+        .filter(outbox::state.eq("pending"))
+        .order(outbox::next_attempt_at.asc())
+        .select(outbox::next_attempt_at)
+        .first(c)
+        .optional()?;
+    Ok(next.map(Timestamp))
+}
+
+/// Writes a one-off notification (e.g. a test message) for a channel.
+pub fn enqueue(
+    c: &mut AnyConnection,
+    project: &str,
+    channel: &str,
+    event: &str,
+    payload: &str,
+    now: Timestamp,
+) -> Result<i64, StoreError> {
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::project_id.eq(project),
+            outbox::channel_id.eq(channel),
+            outbox::monitor_id.eq(None::<String>),
+            outbox::event.eq(event),
+            outbox::payload.eq(payload),
+            outbox::idempotency_key.eq(uuid::Uuid::new_v4().hyphenated().to_string()),
+            outbox::created_at.eq(now.0),
+            outbox::state.eq("pending"),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now.0),
+        ))
+        .returning(outbox::id)
+        .get_result(c)
+        .map_err(Into::into)
+}

@@ -1,0 +1,169 @@
+//! Diesel table definitions, written by hand for both backends (see the migrations).
+#![allow(missing_docs)]
+
+diesel::table! {
+    projects (id) {
+        id -> Text,
+        name -> Text,
+        ping_key -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        project_id -> Text,
+        name -> Text,
+        prefix -> Text,
+        key_hash -> Text,
+        read_only -> Bool,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    monitors (id) {
+        id -> Text,
+        project_id -> Text,
+        name -> Text,
+        slug -> Nullable<Text>,
+        description -> Text,
+        tags -> Text,
+        schedule_kind -> Text,
+        period_ms -> Nullable<BigInt>,
+        cron_expr -> Nullable<Text>,
+        tz -> Text,
+        grace_ms -> BigInt,
+        max_runtime_ms -> Nullable<BigInt>,
+        methods -> Text,
+        manual_resume -> Bool,
+        status -> Text,
+        down_reason -> Nullable<Text>,
+        last_ping_at -> Nullable<BigInt>,
+        last_success_at -> Nullable<BigInt>,
+        run_started_at -> Nullable<BigInt>,
+        next_due_at -> Nullable<BigInt>,
+        deadline_at -> Nullable<BigInt>,
+        deadline_kind -> Nullable<Text>,
+        last_duration_ms -> Nullable<BigInt>,
+        n_pings -> BigInt,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    pings (id) {
+        id -> BigInt,
+        monitor_id -> Text,
+        n -> BigInt,
+        kind -> Text,
+        exit_status -> Nullable<Integer>,
+        created_at -> BigInt,
+        rid -> Nullable<Text>,
+        method -> Text,
+        scheme -> Text,
+        remote_addr -> Text,
+        user_agent -> Text,
+        body -> Binary,
+        body_size -> BigInt,
+        duration_ms -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    runs (id) {
+        id -> BigInt,
+        monitor_id -> Text,
+        rid -> Nullable<Text>,
+        started_at -> BigInt,
+        ended_at -> Nullable<BigInt>,
+        outcome -> Nullable<Text>,
+        duration_ms -> Nullable<BigInt>,
+        exit_status -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    flips (id) {
+        id -> BigInt,
+        monitor_id -> Text,
+        created_at -> BigInt,
+        from_status -> Text,
+        to_status -> Text,
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    channels (id) {
+        id -> Text,
+        project_id -> Text,
+        name -> Text,
+        kind -> Text,
+        config -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    monitor_channels (monitor_id, channel_id) {
+        monitor_id -> Text,
+        channel_id -> Text,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        project_id -> Text,
+        channel_id -> Text,
+        monitor_id -> Nullable<Text>,
+        event -> Text,
+        payload -> Text,
+        idempotency_key -> Text,
+        created_at -> BigInt,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+        locked_by -> Nullable<Text>,
+        locked_until -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        done_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> BigInt,
+        outbox_id -> BigInt,
+        channel_id -> Text,
+        attempt -> Integer,
+        attempted_at -> BigInt,
+        status_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        duration_ms -> BigInt,
+    }
+}
+
+diesel::table! {
+    service_state (key) {
+        key -> Text,
+        value -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    projects,
+    api_keys,
+    monitors,
+    pings,
+    runs,
+    flips,
+    channels,
+    monitor_channels,
+    outbox,
+    deliveries,
+    service_state
+);

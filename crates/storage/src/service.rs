@@ -1,0 +1,50 @@
+//! Service-wide facts: the last time any instance was alive, and the outage rule.
+
+use diesel::prelude::*;
+use overdue_core::Timestamp;
+
+use crate::schema::{monitors, service_state};
+use crate::{AnyConnection, StoreError};
+
+const LAST_ALIVE: &str = "last_alive";
+
+/// Records that an instance is alive now (called every second by the scheduler).
+pub fn heartbeat(c: &mut AnyConnection, now: Timestamp) -> Result<(), StoreError> {
+    let n = diesel::update(service_state::table.find(LAST_ALIVE))
+        .set(service_state::value.eq(now.0))
+        .filter(service_state::value.lt(now.0))
+        .execute(c)?;
+    if n == 0 {
+        let exists: i64 = service_state::table
+            .filter(service_state::key.eq(LAST_ALIVE))
+            .count()
+            .get_result(c)?;
+        if exists == 0 {
+            diesel::insert_into(service_state::table)
+                .values((service_state::key.eq(LAST_ALIVE), service_state::value.eq(now.0)))
+                .execute(c)?;
+        }
+    }
+    Ok(())
+}
+
+/// The outage rule: deadlines that fell while no instance was alive (after the last
+/// heartbeat, up to now) are moved to `now + grace`, so jobs whose pings could not
+/// arrive get their grace again from start-up. Returns how many monitors moved.
+pub fn forgive_outage(c: &mut AnyConnection, now: Timestamp) -> Result<usize, StoreError> {
+    let last: Option<i64> = service_state::table
+        .find(LAST_ALIVE)
+        .select(service_state::value)
+        .first(c)
+        .optional()?;
+    let Some(last) = last else {
+        return Ok(0);
+    };
+    Ok(diesel::update(
+        monitors::table
+            .filter(monitors::deadline_at.gt(last))
+            .filter(monitors::deadline_at.le(now.0)),
+    )
+    .set(monitors::deadline_at.eq((monitors::grace_ms + now.0).nullable()))
+    .execute(c)?)
+}

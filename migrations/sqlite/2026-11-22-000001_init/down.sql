@@ -1,0 +1,11 @@
+DROP TABLE service_state;
+DROP TABLE deliveries;
+DROP TABLE outbox;
+DROP TABLE monitor_channels;
+DROP TABLE channels;
+DROP TABLE flips;
+DROP TABLE runs;
+DROP TABLE pings;
+DROP TABLE monitors;
+DROP TABLE api_keys;
+DROP TABLE projects;
