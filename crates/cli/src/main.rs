@@ -1,1 +1,128 @@
-fn main() {}
+//! `overdue`: the command-line entry point.
+
+use std::net::TcpListener;
+
+use anyhow::{anyhow, Context, Result};
+use clap::{Parser, Subcommand};
+use overdue::{ensure_default_project, open_store, serve, system_clock, ServeArgs};
+
+#[derive(Parser)]
+#[command(
+    name = "overdue",
+    version,
+    about = "Overdue: notices the work that did not happen"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the API, ping endpoints, scheduler and notifier in one process.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate(ServeArgs),
+    /// Manage projects.
+    Project {
+        #[command(subcommand)]
+        command: ProjectCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProjectCommand {
+    /// Create a project and print its keys (shown only this once).
+    Create {
+        /// The project's name.
+        name: String,
+        /// Print a JSON object with id, api_key, read_only_key and ping_key.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: ServeArgs,
+    },
+}
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("error: {e:#}");
+        std::process::exit(2);
+    }
+}
+
+fn run() -> Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("OVERDUE_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    rt.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => {
+                let settings = args.resolve()?;
+                let listener = TcpListener::bind(settings.listen)
+                    .map_err(|e| anyhow!("OVERDUE_LISTEN: cannot listen on {}: {e}", settings.listen))?;
+                listener.set_nonblocking(true)?;
+                let store = open_store(&settings, system_clock())?;
+                if let Some(p) = ensure_default_project(&store).await? {
+                    println!("Created the default project. Its keys are shown only this once:");
+                    println!("  project id:     {}", p.id);
+                    println!("  API key:        {}", p.api_key);
+                    println!("  read-only key:  {}", p.read_only_key);
+                    println!("  ping key:       {}", p.ping_key);
+                }
+                println!("Overdue is listening on http://{} (site URL {})", settings.listen, settings.site_url);
+                serve(settings, store, listener, shutdown_signal()).await
+            }
+            Command::Migrate(args) => {
+                let settings = args.resolve()?;
+                overdue_storage::migrate_url(&settings.database_url).map_err(|e| anyhow!("DATABASE_URL: {e}"))?;
+                println!("migrations applied");
+                Ok(())
+            }
+            Command::Project { command: ProjectCommand::Create { name, json, db } } => {
+                let name = name.trim().to_string();
+                if name.is_empty() {
+                    return Err(anyhow!("NAME must not be empty"));
+                }
+                let settings = db.resolve()?;
+                let store = open_store(&settings, system_clock())?;
+                let now = store.now();
+                let p = store.write(move |c| overdue_storage::projects::create(c, &name, now)).await?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&p)?);
+                } else {
+                    println!("project id:     {}\nAPI key:        {}\nread-only key:  {}\nping key:       {}", p.id, p.api_key, p.read_only_key, p.ping_key);
+                }
+                Ok(())
+            }
+        }
+    })
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -42,7 +42,9 @@ impl Dur {
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum DurationError {
     /// Not a number of seconds nor `<number><unit>`.
-    #[error("invalid duration {0:?}: use seconds (90) or a number with a unit s, m, h, d, w (\"15m\")")]
+    #[error(
+        "invalid duration {0:?}: use seconds (90) or a number with a unit s, m, h, d, w (\"15m\")"
+    )]
     Syntax(String),
     /// Outside 1 second ..= 1 year.
     #[error("{what} must be between 1 second and 365 days, got {secs} s")]

@@ -14,8 +14,8 @@ pub use duration::{parse_duration, Dur, DurationError};
 pub use event::{EventKind, EventRecord, MonitorRef};
 pub use ids::{ChannelId, MonitorId, ProjectId};
 pub use monitor::{
-    on_deadline, on_ping, pause, reschedule, resume, Deadline, DeadlineKind, DownReason, Flip, MonitorConfig, MonitorState,
-    OpenRun, PingOutcome, RunAction, RunOutcome, Signal, Status,
+    on_deadline, on_ping, pause, reschedule, resume, Deadline, DeadlineKind, DownReason, Flip,
+    MonitorConfig, MonitorState, OpenRun, PingOutcome, RunAction, RunOutcome, Signal, Status,
 };
 pub use schedule::{Schedule, ScheduleError};
 pub use time::Timestamp;

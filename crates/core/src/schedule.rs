@@ -7,7 +7,7 @@
 //! occurrence).
 
 use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
-use chrono_tz::Tz;
+pub use chrono_tz::Tz;
 use croner::Cron;
 use thiserror::Error;
 
@@ -99,7 +99,11 @@ impl CronSchedule {
         // handful of iterations covers any DST transition.
         for _ in 0..10_000 {
             let fake = Utc.from_utc_datetime(&cursor);
-            let next_local = self.cron.find_next_occurrence(&fake, false).ok()?.naive_utc();
+            let next_local = self
+                .cron
+                .find_next_occurrence(&fake, false)
+                .ok()?
+                .naive_utc();
             let real = self.to_instant(next_local)?;
             if real > instant {
                 return Some(Timestamp::from_datetime(&real));

@@ -72,11 +72,13 @@ impl Resolve for GuardedResolver {
         let policy = self.policy;
         let host = name.as_str().to_string();
         Box::pin(async move {
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let allowed: Vec<SocketAddr> = addrs
+                .iter()
+                .copied()
+                .filter(|a| policy.allows(a.ip()))
                 .collect();
-            let allowed: Vec<SocketAddr> =
-                addrs.iter().copied().filter(|a| policy.allows(a.ip())).collect();
             if allowed.is_empty() {
                 let err: Box<dyn std::error::Error + Send + Sync> = format!(
                     "refused: {host} resolves only to private, loopback or link-local addresses \
@@ -123,8 +125,18 @@ mod tests {
     #[test]
     fn private_ranges_are_refused() {
         for ip in [
-            "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0",
-            "100.64.0.1", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "255.255.255.255",
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "255.255.255.255",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }
@@ -136,7 +148,9 @@ mod tests {
     #[test]
     fn literal_hosts_are_checked() {
         let deny = AddressPolicy::default();
-        let allow = AddressPolicy { allow_private: true };
+        let allow = AddressPolicy {
+            allow_private: true,
+        };
         let u = url::Url::parse("http://127.0.0.1:9/x").unwrap();
         assert!(check_literal(&u, deny).is_err());
         assert!(check_literal(&u, allow).is_ok());

@@ -132,9 +132,16 @@ mod tests {
 
     #[test]
     fn escapes_per_context() {
-        assert_eq!(render("https://x/?n=$NAME", &ev(), Context::Url), "https://x/?n=db+%22backup%22+%26+co");
+        assert_eq!(
+            render("https://x/?n=$NAME", &ev(), Context::Url),
+            "https://x/?n=db+%22backup%22+%26+co"
+        );
         assert_eq!(render("$BODY", &ev(), Context::Header), "line1line2 $NAME");
-        let json = render(r#"{"n": "$NAME", "s": "$STATUS", "b": "$BODY"}"#, &ev(), Context::JsonBody);
+        let json = render(
+            r#"{"n": "$NAME", "s": "$STATUS", "b": "$BODY"}"#,
+            &ev(),
+            Context::JsonBody,
+        );
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(v["n"], "db \"backup\" & co");
         assert_eq!(v["b"], "line1\nline2 $NAME");
@@ -151,6 +158,9 @@ mod tests {
 
     #[test]
     fn unknown_dollars_stay() {
-        assert_eq!(render("cost $5 $STATUSX", &ev(), Context::TextBody), "cost $5 downX");
+        assert_eq!(
+            render("cost $5 $STATUSX", &ev(), Context::TextBody),
+            "cost $5 downX"
+        );
     }
 }

@@ -53,10 +53,14 @@ impl WebhookConfig {
                 METHODS.join(", ")
             )));
         }
-        let url = url::Url::parse(&self.url)
-            .map_err(|e| WebhookError::Invalid(format!("url {:?} is not a valid URL: {e}", self.url)))?;
+        let url = url::Url::parse(&self.url).map_err(|e| {
+            WebhookError::Invalid(format!("url {:?} is not a valid URL: {e}", self.url))
+        })?;
         if url.scheme() != "http" && url.scheme() != "https" {
-            return Err(WebhookError::Invalid(format!("url must start with http:// or https://, got {:?}", self.url)));
+            return Err(WebhookError::Invalid(format!(
+                "url must start with http:// or https://, got {:?}",
+                self.url
+            )));
         }
         if url.host().is_none() {
             return Err(WebhookError::Invalid("url has no host".into()));
@@ -64,19 +68,30 @@ impl WebhookConfig {
         check_literal(&url, policy).map_err(WebhookError::Invalid)?;
         for (name, value) in &self.headers {
             if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
-                return Err(WebhookError::Invalid(format!("header name {name:?} is not valid")));
+                return Err(WebhookError::Invalid(format!(
+                    "header name {name:?} is not valid"
+                )));
             }
             if value.contains(['\r', '\n']) {
-                return Err(WebhookError::Invalid(format!("header {name:?} contains a line break")));
+                return Err(WebhookError::Invalid(format!(
+                    "header {name:?} contains a line break"
+                )));
             }
         }
         Ok(())
     }
 
     fn is_json_body(&self) -> bool {
-        match self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+        match self
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        {
             Some((_, v)) => v.to_ascii_lowercase().contains("json"),
-            None => self.body.as_deref().is_none_or(|b| b.trim_start().starts_with(['{', '['])),
+            None => self
+                .body
+                .as_deref()
+                .is_none_or(|b| b.trim_start().starts_with(['{', '['])),
         }
     }
 }
@@ -128,7 +143,12 @@ impl Webhooks {
 
     /// Delivers `ev` to the webhook `cfg` with an idempotency key the receiver may use
     /// to drop repeats of a retried delivery.
-    pub async fn send(&self, cfg: &WebhookConfig, ev: &EventRecord, idempotency_key: &str) -> Delivery {
+    pub async fn send(
+        &self,
+        cfg: &WebhookConfig,
+        ev: &EventRecord,
+        idempotency_key: &str,
+    ) -> Delivery {
         let started = Instant::now();
         let fail = |error: String, permanent: bool| Delivery {
             status_code: None,
@@ -140,7 +160,12 @@ impl Webhooks {
         let url_text = render(&cfg.url, ev, Context::Url);
         let url = match url::Url::parse(&url_text) {
             Ok(u) => u,
-            Err(e) => return fail(format!("url {url_text:?} is invalid after expansion: {e}"), true),
+            Err(e) => {
+                return fail(
+                    format!("url {url_text:?} is invalid after expansion: {e}"),
+                    true,
+                )
+            }
         };
         if let Err(e) = check_literal(&url, self.policy) {
             return fail(e, true);
@@ -151,17 +176,33 @@ impl Webhooks {
         };
         let json = cfg.is_json_body();
         let body = match &cfg.body {
-            Some(t) => render(t, ev, if json { Context::JsonBody } else { Context::TextBody }),
+            Some(t) => render(
+                t,
+                ev,
+                if json {
+                    Context::JsonBody
+                } else {
+                    Context::TextBody
+                },
+            ),
             None => default_json(ev).to_string(),
         };
         let mut req = self
             .client
             .request(method.clone(), url)
             .header("Idempotency-Key", idempotency_key);
-        if !cfg.headers.keys().any(|k| k.eq_ignore_ascii_case("content-type")) {
+        if !cfg
+            .headers
+            .keys()
+            .any(|k| k.eq_ignore_ascii_case("content-type"))
+        {
             req = req.header(
                 "Content-Type",
-                if json { "application/json" } else { "text/plain; charset=utf-8" },
+                if json {
+                    "application/json"
+                } else {
+                    "text/plain; charset=utf-8"
+                },
             );
         }
         for (k, v) in &cfg.headers {

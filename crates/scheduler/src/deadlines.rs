@@ -22,7 +22,9 @@ pub async fn run(store: Store, shutdown: impl Future<Output = ()>) {
     let now = store.now();
     match store.write(move |c| service::forgive_outage(c, now)).await {
         Ok(0) => {}
-        Ok(n) => tracing::info!("outage rule: {n} deadlines that fell while Overdue was down moved to now + grace"),
+        Ok(n) => tracing::info!(
+            "outage rule: {n} deadlines that fell while Overdue was down moved to now + grace"
+        ),
         Err(e) => tracing::warn!("outage rule: {e}"),
     }
     loop {

@@ -24,7 +24,12 @@ pub struct NotifierOptions {
 }
 
 /// Runs until `shutdown` resolves.
-pub async fn run(store: Store, webhooks: Webhooks, opts: NotifierOptions, shutdown: impl Future<Output = ()>) {
+pub async fn run(
+    store: Store,
+    webhooks: Webhooks,
+    opts: NotifierOptions,
+    shutdown: impl Future<Output = ()>,
+) {
     tokio::pin!(shutdown);
     let slots = Arc::new(Semaphore::new(opts.concurrency));
     let opts = Arc::new(opts);
@@ -69,7 +74,10 @@ async fn deliver(store: &Store, webhooks: &Webhooks, opts: &NotifierOptions, row
     let channel_id = row.channel_id.clone();
     let attempt = match store.read(move |c| channels::get_any(c, &channel_id)).await {
         Ok(Some(ch)) if ch.kind == "webhook" => send_webhook(webhooks, &ch.config, &row).await,
-        Ok(Some(ch)) => permanent(format!("channel kind {:?} cannot be delivered by this build", ch.kind)),
+        Ok(Some(ch)) => permanent(format!(
+            "channel kind {:?} cannot be delivered by this build",
+            ch.kind
+        )),
         Ok(None) => permanent("channel was deleted".into()),
         Err(e) => {
             tracing::warn!("notifier: {e}");
@@ -79,7 +87,10 @@ async fn deliver(store: &Store, webhooks: &Webhooks, opts: &NotifierOptions, row
     let me = opts.worker_id.clone();
     let base = opts.retry_base.as_millis() as i64;
     let now = store.now();
-    if let Err(e) = store.write(move |c| outbox::record(c, &row, &me, &attempt, now, base)).await {
+    if let Err(e) = store
+        .write(move |c| outbox::record(c, &row, &me, &attempt, now, base))
+        .await
+    {
         tracing::warn!("notifier: recording a delivery failed: {e}");
     }
 }

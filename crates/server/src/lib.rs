@@ -1,1 +1,108 @@
-//! placeholder
+//! Overdue's HTTP server: the ping protocol, `/api/v1`, the Healthchecks v3 mirror and
+//! health endpoints. [`run`] takes a bound listener and a shutdown future, so tests start
+//! it on port 0 and stop it when they are done.
+
+pub mod auth;
+pub mod error;
+pub mod ping;
+pub mod render;
+pub mod v1;
+pub mod v3;
+pub mod validate;
+
+use std::future::Future;
+use std::net::TcpListener;
+
+use actix_web::{web, App, HttpResponse, HttpServer};
+use overdue_notify::AddressPolicy;
+use overdue_storage::Store;
+
+use crate::error::ApiError;
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Public base URL, used in ping URLs of responses (no trailing slash).
+    pub site_url: String,
+    /// Most body bytes stored per ping.
+    pub ping_body_limit: usize,
+    /// Where webhooks may point.
+    pub address_policy: AddressPolicy,
+}
+
+/// Shared by every handler.
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// Settings.
+    pub config: ServerConfig,
+}
+
+/// Parses a path id as a UUID, or answers 400 naming the kind of id.
+pub fn parse_id(text: &str, what: &str) -> Result<String, ApiError> {
+    uuid::Uuid::try_parse(text)
+        .map(|u| u.hyphenated().to_string())
+        .map_err(|_| ApiError::BadRequest(format!("malformed {what} id {text:?}: expected a UUID")))
+}
+
+async fn live() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("OK")
+}
+
+async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    match state
+        .store
+        .read(|c| overdue_storage::projects::count(c))
+        .await
+    {
+        Ok(_) => HttpResponse::Ok().content_type("text/plain").body("OK"),
+        Err(e) => {
+            tracing::warn!("readiness: {e}");
+            HttpResponse::ServiceUnavailable()
+                .insert_header(("Retry-After", "5"))
+                .content_type("text/plain")
+                .body("database unavailable")
+        }
+    }
+}
+
+async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound("no such endpoint".into()))
+}
+
+/// Serves until `shutdown` resolves, then stops gracefully.
+pub async fn run(
+    listener: TcpListener,
+    store: Store,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let state = web::Data::new(AppState { store, config });
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(256 * 1024)
+                    .error_handler(error::json_error),
+            )
+            .app_data(web::PathConfig::default().error_handler(error::path_error))
+            .app_data(web::QueryConfig::default().error_handler(error::query_error))
+            .route("/health/live", web::get().to(live))
+            .route("/health/ready", web::get().to(ready))
+            .configure(ping::routes)
+            .configure(v1::routes)
+            .configure(v3::routes)
+            .default_service(web::to(not_found))
+    })
+    .listen(listener)?
+    .shutdown_timeout(5)
+    .disable_signals()
+    .run();
+    let handle = server.handle();
+    tokio::spawn(async move {
+        shutdown.await;
+        handle.stop(true).await;
+    });
+    server.await
+}

@@ -25,7 +25,9 @@ pub fn create(
         config: config.to_string(),
         created_at: now.0,
     };
-    diesel::insert_into(channels::table).values(&row).execute(c)?;
+    diesel::insert_into(channels::table)
+        .values(&row)
+        .execute(c)?;
     Ok(row)
 }
 
@@ -61,7 +63,8 @@ pub fn get_any(c: &mut AnyConnection, id: &str) -> Result<Option<ChannelRow>, St
 /// Deletes a channel and its assignments.
 pub fn delete(c: &mut AnyConnection, project: &str, id: &str) -> Result<(), StoreError> {
     get(c, project, id)?;
-    diesel::delete(monitor_channels::table.filter(monitor_channels::channel_id.eq(id))).execute(c)?;
+    diesel::delete(monitor_channels::table.filter(monitor_channels::channel_id.eq(id)))
+        .execute(c)?;
     diesel::delete(channels::table.find(id)).execute(c)?;
     Ok(())
 }
@@ -84,10 +87,14 @@ pub fn set_for_monitor(
     for id in channel_ids {
         get(c, project, id).map_err(|_| StoreError::Invalid(format!("unknown channel {id:?}")))?;
     }
-    diesel::delete(monitor_channels::table.filter(monitor_channels::monitor_id.eq(monitor))).execute(c)?;
+    diesel::delete(monitor_channels::table.filter(monitor_channels::monitor_id.eq(monitor)))
+        .execute(c)?;
     for id in channel_ids {
         diesel::insert_into(monitor_channels::table)
-            .values((monitor_channels::monitor_id.eq(monitor), monitor_channels::channel_id.eq(id)))
+            .values((
+                monitor_channels::monitor_id.eq(monitor),
+                monitor_channels::channel_id.eq(id),
+            ))
             .execute(c)?;
     }
     Ok(())

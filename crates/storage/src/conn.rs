@@ -140,10 +140,19 @@ mod tests {
 
     #[test]
     fn urls_choose_backend_explicitly() {
-        assert_eq!(DbUrl::parse("sqlite://x.db").unwrap(), DbUrl::Sqlite("x.db".into()));
-        assert_eq!(DbUrl::parse("sqlite:x.db").unwrap(), DbUrl::Sqlite("x.db".into()));
+        assert_eq!(
+            DbUrl::parse("sqlite://x.db").unwrap(),
+            DbUrl::Sqlite("x.db".into())
+        );
+        assert_eq!(
+            DbUrl::parse("sqlite:x.db").unwrap(),
+            DbUrl::Sqlite("x.db".into())
+        );
         assert_eq!(DbUrl::parse("x.db").unwrap(), DbUrl::Sqlite("x.db".into()));
-        assert!(DbUrl::parse("postgres://u@h/db").unwrap() == DbUrl::Postgres("postgres://u@h/db".into()));
+        assert!(
+            DbUrl::parse("postgres://u@h/db").unwrap()
+                == DbUrl::Postgres("postgres://u@h/db".into())
+        );
         assert!(DbUrl::parse("mysql://h/db").is_err());
         assert!(DbUrl::parse("").is_err());
     }

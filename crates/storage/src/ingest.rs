@@ -73,7 +73,10 @@ pub enum PingReply {
 }
 
 enum Job {
-    Ping(Box<PingRequest>, oneshot::Sender<Result<PingReply, StoreError>>),
+    Ping(
+        Box<PingRequest>,
+        oneshot::Sender<Result<PingReply, StoreError>>,
+    ),
     Deadlines(Vec<String>, oneshot::Sender<Result<usize, StoreError>>),
 }
 
@@ -93,7 +96,16 @@ impl IngestHandle {
         let (tx, rx) = mpsc::channel(65_536);
         let spawned = std::thread::Builder::new()
             .name("overdue-writer".into())
-            .spawn(move || Writer { url, conn: None, clock, wake, max_batch }.run(rx));
+            .spawn(move || {
+                Writer {
+                    url,
+                    conn: None,
+                    clock,
+                    wake,
+                    max_batch,
+                }
+                .run(rx)
+            });
         if let Err(e) = spawned {
             tracing::error!("cannot start the writer thread: {e}");
         }
@@ -352,7 +364,11 @@ fn apply_ping(
     };
     // A monitor that insists on POST stores other methods as ignored pings.
     let method_ignored = row.methods == "POST" && req.method != "POST";
-    let mut kind = if method_ignored { "ign" } else { req.signal.as_str() };
+    let mut kind = if method_ignored {
+        "ign"
+    } else {
+        req.signal.as_str()
+    };
     let mut duration = None;
     if !method_ignored {
         let cfg = row.config()?;
@@ -367,7 +383,9 @@ fn apply_ping(
             kind = "ign";
         } else {
             duration = out.duration_ms;
-            let body = (!req.body.is_empty()).then(|| String::from_utf8_lossy(&req.body[..req.body.len().min(10_240)]).into_owned());
+            let body = (!req.body.is_empty()).then(|| {
+                String::from_utf8_lossy(&req.body[..req.body.len().min(10_240)]).into_owned()
+            });
             mon::apply_outcome(c, &row, &out, req.exit_status, now, body, fx)?;
         }
         if req.signal != Signal::Log && !out.ignored {

@@ -125,7 +125,8 @@ impl Store {
             .build(conn::Manager(url.clone()))
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let wake = Arc::new(Wakeups::new());
-        let ingest = ingest::IngestHandle::start(url.clone(), opts.max_batch, clock.clone(), wake.clone());
+        let ingest =
+            ingest::IngestHandle::start(url.clone(), opts.max_batch, clock.clone(), wake.clone());
         Ok(Store {
             pool,
             url,

@@ -71,8 +71,15 @@ impl MonitorSettings {
 
     fn schedule_columns(&self) -> (String, Option<i64>, Option<String>, String) {
         match &self.schedule {
-            Schedule::Interval { period } => ("interval".into(), Some(period.millis()), None, "UTC".into()),
-            Schedule::Cron(c) => ("cron".into(), None, Some(c.expr().to_string()), c.tz_name().to_string()),
+            Schedule::Interval { period } => {
+                ("interval".into(), Some(period.millis()), None, "UTC".into())
+            }
+            Schedule::Cron(c) => (
+                "cron".into(),
+                None,
+                Some(c.expr().to_string()),
+                c.tz_name().to_string(),
+            ),
         }
     }
 }
@@ -232,13 +239,19 @@ pub fn delete(c: &mut AnyConnection, project: &str, id: &str) -> Result<MonitorR
     diesel::delete(pings::table.filter(pings::monitor_id.eq(id))).execute(c)?;
     diesel::delete(runs::table.filter(runs::monitor_id.eq(id))).execute(c)?;
     diesel::delete(flips::table.filter(flips::monitor_id.eq(id))).execute(c)?;
-    diesel::delete(monitor_channels::table.filter(monitor_channels::monitor_id.eq(id))).execute(c)?;
+    diesel::delete(monitor_channels::table.filter(monitor_channels::monitor_id.eq(id)))
+        .execute(c)?;
     diesel::delete(monitors::table.find(id)).execute(c)?;
     Ok(row)
 }
 
 /// Pauses a monitor (idempotent).
-pub fn pause(c: &mut AnyConnection, project: &str, id: &str, now: Timestamp) -> Result<MonitorRow, StoreError> {
+pub fn pause(
+    c: &mut AnyConnection,
+    project: &str,
+    id: &str,
+    now: Timestamp,
+) -> Result<MonitorRow, StoreError> {
     get(c, project, id)?;
     let row = lock_monitor(c, id, false)?.ok_or(StoreError::NotFound("monitor"))?;
     let open = open_runs(c, id)?;
@@ -248,7 +261,12 @@ pub fn pause(c: &mut AnyConnection, project: &str, id: &str, now: Timestamp) -> 
 }
 
 /// Resumes a paused monitor; `Conflict` when it is not paused.
-pub fn resume(c: &mut AnyConnection, project: &str, id: &str, now: Timestamp) -> Result<MonitorRow, StoreError> {
+pub fn resume(
+    c: &mut AnyConnection,
+    project: &str,
+    id: &str,
+    now: Timestamp,
+) -> Result<MonitorRow, StoreError> {
     get(c, project, id)?;
     let row = lock_monitor(c, id, false)?.ok_or(StoreError::NotFound("monitor"))?;
     let out = overdue_core::resume(&row.state())
@@ -297,7 +315,11 @@ pub(crate) fn apply_outcome(
                     ))
                     .execute(c)?;
             }
-            RunAction::Close { run_id, outcome, duration_ms } => {
+            RunAction::Close {
+                run_id,
+                outcome,
+                duration_ms,
+            } => {
                 diesel::update(runs::table.find(run_id))
                     .set((
                         runs::ended_at.eq(now.0),
@@ -335,7 +357,11 @@ pub(crate) fn apply_outcome(
         return Ok(());
     }
     let record = EventRecord {
-        event: if flip.to == Status::Down { EventKind::MonitorDown } else { EventKind::MonitorUp },
+        event: if flip.to == Status::Down {
+            EventKind::MonitorDown
+        } else {
+            EventKind::MonitorUp
+        },
         monitor: MonitorRef {
             uuid: row.id.clone(),
             name: row.name.clone(),
@@ -349,7 +375,8 @@ pub(crate) fn apply_outcome(
         at: now.to_rfc3339(),
         body,
     };
-    let payload = serde_json::to_string(&record).map_err(|e| StoreError::Internal(e.to_string()))?;
+    let payload =
+        serde_json::to_string(&record).map_err(|e| StoreError::Internal(e.to_string()))?;
     let channel_ids: Vec<String> = monitor_channels::table
         .filter(monitor_channels::monitor_id.eq(&row.id))
         .select(monitor_channels::channel_id)

@@ -27,7 +27,11 @@ pub fn claim(
     let candidates: Vec<OutboxRow> = outbox::table
         .filter(outbox::state.eq("pending"))
         .filter(outbox::next_attempt_at.le(now.0))
-        .filter(outbox::locked_until.is_null().or(outbox::locked_until.lt(now.0)))
+        .filter(
+            outbox::locked_until
+                .is_null()
+                .or(outbox::locked_until.lt(now.0)),
+        )
         .order(outbox::id.asc())
         .limit(limit)
         .select(OutboxRow::as_select())
@@ -41,7 +45,15 @@ pub fn claim(
         let older = outbox::table
             .filter(outbox::state.eq("pending"))
             .filter(outbox::channel_id.eq(&row.channel_id))
-            .filter(outbox::monitor_id.eq(row.monitor_id.clone()).or(outbox::monitor_id.is_null().and(row.monitor_id.is_none().into_sql::<diesel::sql_types::Bool>())))
+            .filter(
+                outbox::monitor_id
+                    .eq(row.monitor_id.clone())
+                    .or(outbox::monitor_id.is_null().and(
+                        row.monitor_id
+                            .is_none()
+                            .into_sql::<diesel::sql_types::Bool>(),
+                    )),
+            )
             .filter(outbox::id.lt(row.id));
         if diesel::select(exists(older)).get_result::<bool>(c)? {
             continue;
@@ -51,7 +63,11 @@ pub fn claim(
             outbox::table
                 .filter(outbox::id.eq(row.id))
                 .filter(outbox::state.eq("pending"))
-                .filter(outbox::locked_until.is_null().or(outbox::locked_until.lt(now.0))),
+                .filter(
+                    outbox::locked_until
+                        .is_null()
+                        .or(outbox::locked_until.lt(now.0)),
+                ),
         )
         .set((
             outbox::locked_by.eq(me),
@@ -119,7 +135,9 @@ pub fn record(
         return Ok(());
     }
     let shift = attempts.clamp(0, 30) as u32 - 1;
-    let delay = base_ms.saturating_mul(1_i64 << shift.min(30)).min(3_600_000);
+    let delay = base_ms
+        .saturating_mul(1_i64 << shift.min(30))
+        .min(3_600_000);
     let next = now.0 + delay;
     let give_up = attempt.permanent || next > row.created_at + GIVE_UP_AFTER_MS;
     diesel::update(mine)

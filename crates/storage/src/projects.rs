@@ -50,14 +50,20 @@ pub fn hash_key(key: &str) -> String {
 }
 
 /// Creates a project with a read-write key, a read-only key and a ping key.
-pub fn create(c: &mut AnyConnection, name: &str, now: Timestamp) -> Result<CreatedProject, StoreError> {
+pub fn create(
+    c: &mut AnyConnection,
+    name: &str,
+    now: Timestamp,
+) -> Result<CreatedProject, StoreError> {
     let row = ProjectRow {
         id: Uuid::new_v4().hyphenated().to_string(),
         name: name.to_string(),
         ping_key: random_text(22).to_lowercase(),
         created_at: now.0,
     };
-    diesel::insert_into(projects::table).values(&row).execute(c)?;
+    diesel::insert_into(projects::table)
+        .values(&row)
+        .execute(c)?;
     let api_key = create_key(c, &row.id, "default", false, now)?;
     let read_only_key = create_key(c, &row.id, "default read-only", true, now)?;
     Ok(CreatedProject {
@@ -77,7 +83,11 @@ pub fn create_key(
     read_only: bool,
     now: Timestamp,
 ) -> Result<String, StoreError> {
-    let key = format!("{}{}", if read_only { "odr_" } else { "odk_" }, random_text(32));
+    let key = format!(
+        "{}{}",
+        if read_only { "odr_" } else { "odk_" },
+        random_text(32)
+    );
     diesel::insert_into(api_keys::table)
         .values((
             api_keys::id.eq(Uuid::new_v4().hyphenated().to_string()),
@@ -99,7 +109,10 @@ pub fn authenticate(c: &mut AnyConnection, key: &str) -> Result<Option<KeyGrant>
         .select((api_keys::project_id, api_keys::read_only))
         .first(c)
         .optional()?;
-    Ok(found.map(|(project_id, read_only)| KeyGrant { project_id, read_only }))
+    Ok(found.map(|(project_id, read_only)| KeyGrant {
+        project_id,
+        read_only,
+    }))
 }
 
 /// Number of projects (to detect an empty instance).

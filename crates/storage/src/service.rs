@@ -21,7 +21,10 @@ pub fn heartbeat(c: &mut AnyConnection, now: Timestamp) -> Result<(), StoreError
             .get_result(c)?;
         if exists == 0 {
             diesel::insert_into(service_state::table)
-                .values((service_state::key.eq(LAST_ALIVE), service_state::value.eq(now.0)))
+                .values((
+                    service_state::key.eq(LAST_ALIVE),
+                    service_state::value.eq(now.0),
+                ))
                 .execute(c)?;
         }
     }

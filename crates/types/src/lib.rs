@@ -1,1 +1,245 @@
-//! placeholder
+//! Request and response types of Overdue's `/api/v1` JSON API, shared by the server, the
+//! Rust client and the dashboard. Times are RFC 3339 strings; durations are seconds in
+//! responses and seconds or text (`"90s"`, `"15m"`) in requests.
+
+use serde::{Deserialize, Serialize};
+
+/// A duration as a request may write it: `90` or `"90s"`, `"15m"`, `"2h"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum DurationInput {
+    /// Whole seconds.
+    Seconds(i64),
+    /// Text with a unit.
+    Text(String),
+}
+
+/// Tags as a list or as one space-separated string.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum TagsInput {
+    /// `["prod", "db"]`.
+    List(Vec<String>),
+    /// `"prod db"`.
+    Text(String),
+}
+
+/// Fields to create or change a monitor; absent fields keep their value (or default).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonitorInput {
+    /// Display name.
+    pub name: Option<String>,
+    /// Unique in the project, lowercase letters, digits, `-` and `_`; `null` removes it.
+    #[serde(default, deserialize_with = "double_option")]
+    pub slug: Option<Option<String>>,
+    /// Free text.
+    pub description: Option<String>,
+    /// Tags.
+    pub tags: Option<TagsInput>,
+    /// Interval schedule: the period (switches the monitor to an interval schedule).
+    pub period: Option<DurationInput>,
+    /// Cron schedule: the expression (switches the monitor to a cron schedule).
+    pub cron: Option<String>,
+    /// IANA timezone of the cron expression (default `UTC`).
+    pub tz: Option<String>,
+    /// Grace after due before down.
+    pub grace: Option<DurationInput>,
+    /// Max runtime of a started run (default: grace); `null` resets to the default.
+    #[serde(default, deserialize_with = "double_option")]
+    pub max_runtime: Option<Option<DurationInput>>,
+    /// `""` (any method) or `"POST"`.
+    pub methods: Option<String>,
+    /// Pings do not resume a paused monitor.
+    pub manual_resume: Option<bool>,
+    /// Channel ids to notify (replaces the assignment).
+    pub channels: Option<Vec<String>>,
+}
+
+fn double_option<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// A monitor's schedule in responses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum ScheduleOut {
+    /// Every `period` seconds.
+    Interval {
+        /// Seconds.
+        period: i64,
+    },
+    /// A cron expression in a timezone.
+    Cron {
+        /// The expression.
+        cron: String,
+        /// IANA timezone.
+        tz: String,
+    },
+}
+
+/// A monitor in responses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Monitor {
+    /// UUID (the secret of its ping URL).
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Slug.
+    pub slug: Option<String>,
+    /// Description.
+    pub description: String,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Schedule.
+    pub schedule: ScheduleOut,
+    /// Grace, seconds.
+    pub grace: i64,
+    /// Max runtime, seconds (null: grace).
+    pub max_runtime: Option<i64>,
+    /// `""` or `"POST"`.
+    pub methods: String,
+    /// Manual resume.
+    pub manual_resume: bool,
+    /// Stored status: new, up, down, paused.
+    pub status: String,
+    /// Shown status: stored, or `late` / `running`.
+    pub state: String,
+    /// Why it is down.
+    pub down_reason: Option<String>,
+    /// Last ping.
+    pub last_ping: Option<String>,
+    /// Next due.
+    pub next_due: Option<String>,
+    /// When it goes down if nothing arrives.
+    pub deadline: Option<String>,
+    /// Duration of the last completed run, seconds.
+    pub last_duration: Option<f64>,
+    /// Pings received.
+    pub n_pings: i64,
+    /// Assigned channel ids.
+    pub channels: Vec<String>,
+    /// Its ping URL.
+    pub ping_url: String,
+    /// Created at.
+    pub created_at: String,
+}
+
+/// A stored ping.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ping {
+    /// Per-monitor number.
+    pub n: i64,
+    /// success, start, fail, log, warn, ign.
+    pub kind: String,
+    /// When.
+    pub date: String,
+    /// Exit status for `/ping/<id>/<code>`.
+    pub exit_status: Option<i32>,
+    /// Run id.
+    pub rid: Option<String>,
+    /// Method.
+    pub method: String,
+    /// Scheme.
+    pub scheme: String,
+    /// Client address.
+    pub remote_addr: String,
+    /// User agent.
+    pub user_agent: String,
+    /// Body (lossy UTF-8, truncated at the limit).
+    pub body: String,
+    /// Body size as received.
+    pub body_size: i64,
+    /// Duration of the run it ended, seconds.
+    pub duration: Option<f64>,
+}
+
+/// A run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    /// Row id.
+    pub id: i64,
+    /// Job's run id.
+    pub rid: Option<String>,
+    /// Started at.
+    pub started_at: String,
+    /// Ended at.
+    pub ended_at: Option<String>,
+    /// success, warn, fail, timeout, superseded, cancelled; null while open.
+    pub outcome: Option<String>,
+    /// Seconds.
+    pub duration: Option<f64>,
+    /// Exit status.
+    pub exit_status: Option<i32>,
+}
+
+/// A status change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flip {
+    /// When.
+    pub timestamp: String,
+    /// Status before.
+    pub from: String,
+    /// Status after.
+    pub to: String,
+    /// Why (for down).
+    pub reason: Option<String>,
+}
+
+/// Input to create a channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelInput {
+    /// Kind: `webhook`.
+    pub kind: String,
+    /// Display name.
+    pub name: String,
+    /// Webhook URL.
+    pub url: Option<String>,
+    /// Webhook method (default POST).
+    pub method: Option<String>,
+    /// Webhook headers.
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// Webhook body template.
+    pub body: Option<String>,
+}
+
+/// A channel in responses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Channel {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: String,
+    /// The kind's settings.
+    pub config: serde_json::Value,
+    /// Created at.
+    pub created_at: String,
+}
+
+/// One delivery attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    /// Outbox entry.
+    pub notification: i64,
+    /// Attempt number.
+    pub attempt: i32,
+    /// When.
+    pub at: String,
+    /// HTTP status.
+    pub status_code: Option<i32>,
+    /// Error.
+    pub error: Option<String>,
+    /// Milliseconds.
+    pub duration_ms: i64,
+}
+
+/// Every error body: what went wrong and what to fix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// The message.
+    pub error: String,
+}

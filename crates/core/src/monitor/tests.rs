@@ -24,7 +24,13 @@ fn first_success_goes_up_quietly_and_sets_deadline() {
     let out = ping(&MonitorState::new_monitor(), &[], Signal::Success, 100);
     assert_eq!(out.state.status, Status::Up);
     assert_eq!(out.state.next_due, Some(t(160)));
-    assert_eq!(out.state.deadline, Some(Deadline { at: t(170), kind: DeadlineKind::Missed }));
+    assert_eq!(
+        out.state.deadline,
+        Some(Deadline {
+            at: t(170),
+            kind: DeadlineKind::Missed
+        })
+    );
     let flip = out.flip.unwrap();
     assert_eq!((flip.from, flip.to), (Status::New, Status::Up));
     assert!(!flip.notifies());
@@ -70,7 +76,13 @@ fn start_opens_run_and_replaces_deadline_without_changing_status() {
     assert_eq!(out.state.status, Status::Up);
     assert_eq!(out.runs, vec![RunAction::Open { rid: None }]);
     // max_runtime defaults to grace
-    assert_eq!(out.state.deadline, Some(Deadline { at: t(160), kind: DeadlineKind::Hung }));
+    assert_eq!(
+        out.state.deadline,
+        Some(Deadline {
+            at: t(160),
+            kind: DeadlineKind::Hung
+        })
+    );
     assert_eq!(out.state.display_status(t(151)), "running");
 }
 
@@ -78,12 +90,20 @@ fn start_opens_run_and_replaces_deadline_without_changing_status() {
 fn success_ends_run_with_duration_and_due_counts_from_end() {
     let up = ping(&MonitorState::new_monitor(), &[], Signal::Success, 100).state;
     let started = ping(&up, &[], Signal::Start, 150).state;
-    let runs = [OpenRun { id: 7, rid: None, started_at: t(150) }];
+    let runs = [OpenRun {
+        id: 7,
+        rid: None,
+        started_at: t(150),
+    }];
     let out = ping(&started, &runs, Signal::Success, 155);
     assert_eq!(out.duration_ms, Some(5_000));
     assert_eq!(
         out.runs,
-        vec![RunAction::Close { run_id: 7, outcome: RunOutcome::Success, duration_ms: 5_000 }]
+        vec![RunAction::Close {
+            run_id: 7,
+            outcome: RunOutcome::Success,
+            duration_ms: 5_000
+        }]
     );
     assert_eq!(out.state.run_started_at, None);
     assert_eq!(out.state.deadline.unwrap().at, t(155 + 60 + 10));
@@ -93,10 +113,20 @@ fn success_ends_run_with_duration_and_due_counts_from_end() {
 fn hung_run_goes_down_and_is_closed() {
     let up = ping(&MonitorState::new_monitor(), &[], Signal::Success, 100).state;
     let started = ping(&up, &[], Signal::Start, 150).state;
-    let runs = [OpenRun { id: 7, rid: None, started_at: t(150) }];
+    let runs = [OpenRun {
+        id: 7,
+        rid: None,
+        started_at: t(150),
+    }];
     let out = on_deadline(&cfg(), &started, &runs, t(160)).unwrap();
     assert_eq!(out.flip.unwrap().reason, Some(DownReason::Hung));
-    assert!(matches!(out.runs[0], RunAction::Close { outcome: RunOutcome::Timeout, .. }));
+    assert!(matches!(
+        out.runs[0],
+        RunAction::Close {
+            outcome: RunOutcome::Timeout,
+            ..
+        }
+    ));
     assert_eq!(out.state.run_started_at, None);
     // the late end closes nothing (the run is closed) but brings the monitor up
     let late = ping(&out.state, &[], Signal::Success, 170);
@@ -111,8 +141,16 @@ fn concurrent_runs_pair_by_rid() {
     let b = uuid::Uuid::new_v4();
     let up = ping(&MonitorState::new_monitor(), &[], Signal::Success, 100).state;
     let runs = [
-        OpenRun { id: 1, rid: Some(a), started_at: t(110) },
-        OpenRun { id: 2, rid: Some(b), started_at: t(112) },
+        OpenRun {
+            id: 1,
+            rid: Some(a),
+            started_at: t(110),
+        },
+        OpenRun {
+            id: 2,
+            rid: Some(b),
+            started_at: t(112),
+        },
     ];
     let mut st = up.clone();
     st.run_started_at = Some(t(110));
@@ -122,7 +160,14 @@ fn concurrent_runs_pair_by_rid() {
     assert_eq!(out.state.run_started_at, Some(t(112)));
     assert_eq!(out.state.deadline.unwrap().kind, DeadlineKind::Hung);
     // a repeated start of b is not a second run
-    let again = on_ping(&cfg(), &out.state, &runs[1..], Signal::Start, Some(b), t(116));
+    let again = on_ping(
+        &cfg(),
+        &out.state,
+        &runs[1..],
+        Signal::Start,
+        Some(b),
+        t(116),
+    );
     assert!(again.runs.is_empty());
 }
 
@@ -145,7 +190,11 @@ fn warn_counts_as_success() {
 #[test]
 fn pause_and_resume() {
     let up = ping(&MonitorState::new_monitor(), &[], Signal::Success, 100).state;
-    let runs = [OpenRun { id: 3, rid: None, started_at: t(101) }];
+    let runs = [OpenRun {
+        id: 3,
+        rid: None,
+        started_at: t(101),
+    }];
     let paused = pause(&up, &runs, t(102));
     assert_eq!(paused.state.status, Status::Paused);
     assert_eq!(paused.state.deadline, None);
@@ -175,7 +224,20 @@ fn cron_monitor_due_at_next_fire() {
     };
     // 2026-01-01T10:00:05Z
     let at = Timestamp(1_767_261_605_000);
-    let out = on_ping(&c, &MonitorState::new_monitor(), &[], Signal::Success, None, at);
-    assert_eq!(out.state.next_due.unwrap().to_rfc3339(), "2026-01-01T11:00:00+00:00");
-    assert_eq!(out.state.deadline.unwrap().at.to_rfc3339(), "2026-01-01T11:05:00+00:00");
+    let out = on_ping(
+        &c,
+        &MonitorState::new_monitor(),
+        &[],
+        Signal::Success,
+        None,
+        at,
+    );
+    assert_eq!(
+        out.state.next_due.unwrap().to_rfc3339(),
+        "2026-01-01T11:00:00+00:00"
+    );
+    assert_eq!(
+        out.state.deadline.unwrap().at.to_rfc3339(),
+        "2026-01-01T11:05:00+00:00"
+    );
 }

@@ -83,7 +83,7 @@ fn autumn_repeat_fires_once() {
     // US: 2026-11-01 02:00 EDT -> 01:00 EST; 01:30 happens twice.
     let first = next("30 1 * * *", "America/New_York", "2026-11-01T00:00:00Z");
     assert_eq!(first, "2026-11-01T05:30:00+00:00"); // 01:30 EDT
-    // after the first 01:30, the next one is the following day, not an hour later
+                                                    // after the first 01:30, the next one is the following day, not an hour later
     let second = next("30 1 * * *", "America/New_York", "2026-11-01T05:30:00Z");
     assert_eq!(second, "2026-11-02T06:30:00+00:00"); // 01:30 EST next day
 }
@@ -111,14 +111,25 @@ fn leap_days() {
     );
     let s = Schedule::interval(Dur::secs(86_400)).unwrap();
     let feb28 = Timestamp::from_datetime(
-        &Utc.from_utc_datetime(&NaiveDate::from_ymd_opt(2028, 2, 28).unwrap().and_hms_opt(0, 0, 0).unwrap()),
+        &Utc.from_utc_datetime(
+            &NaiveDate::from_ymd_opt(2028, 2, 28)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap(),
+        ),
     );
-    assert_eq!(s.next_due(feb28).unwrap().to_rfc3339(), "2028-02-29T00:00:00+00:00");
+    assert_eq!(
+        s.next_due(feb28).unwrap().to_rfc3339(),
+        "2028-02-29T00:00:00+00:00"
+    );
 }
 
 #[test]
 fn macros_and_names() {
-    assert_eq!(next("@daily", "UTC", "2026-01-01T10:00:00Z"), "2026-01-02T00:00:00+00:00");
+    assert_eq!(
+        next("@daily", "UTC", "2026-01-01T10:00:00Z"),
+        "2026-01-02T00:00:00+00:00"
+    );
     assert_eq!(
         next("0 8 * * MON", "UTC", "2026-11-22T10:00:00Z"),
         "2026-11-23T08:00:00+00:00"
@@ -127,8 +138,20 @@ fn macros_and_names() {
 
 #[test]
 fn bad_expressions_and_zones_are_refused() {
-    assert!(matches!(CronSchedule::parse("61 * * * *", "UTC"), Err(ScheduleError::Cron { .. })));
-    assert!(matches!(CronSchedule::parse("not cron", "UTC"), Err(ScheduleError::Cron { .. })));
-    assert!(matches!(CronSchedule::parse("* * * * *", "Mars/Olympus"), Err(ScheduleError::Timezone(_))));
-    assert!(matches!(CronSchedule::parse("0 0 30 2 *", "UTC"), Err(ScheduleError::NeverFires(_)) | Err(ScheduleError::Cron { .. })));
+    assert!(matches!(
+        CronSchedule::parse("61 * * * *", "UTC"),
+        Err(ScheduleError::Cron { .. })
+    ));
+    assert!(matches!(
+        CronSchedule::parse("not cron", "UTC"),
+        Err(ScheduleError::Cron { .. })
+    ));
+    assert!(matches!(
+        CronSchedule::parse("* * * * *", "Mars/Olympus"),
+        Err(ScheduleError::Timezone(_))
+    ));
+    assert!(matches!(
+        CronSchedule::parse("0 0 30 2 *", "UTC"),
+        Err(ScheduleError::NeverFires(_)) | Err(ScheduleError::Cron { .. })
+    ));
 }

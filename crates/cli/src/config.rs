@@ -1,0 +1,279 @@
+//! Settings: command-line flags, environment (`OVERDUE_…`, `DATABASE_URL`) and an
+//! optional TOML file, in that order of precedence. Every value is checked at start and
+//! a bad one stops Overdue with an error naming the setting.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::Args;
+use serde::Deserialize;
+
+/// Flags of `overdue serve` (each also read from the environment).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8000].
+    #[arg(long, env = "OVERDUE_LISTEN")]
+    pub listen: Option<String>,
+    /// Database: sqlite://path (default sqlite://overdue.db) or postgres://user@host/db
+    /// (add ?sslmode=require for TLS).
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Public base URL used in ping URLs [default: http://<listen>].
+    #[arg(long, env = "OVERDUE_SITE_URL")]
+    pub site_url: Option<String>,
+    /// TOML file with the same settings (keys: listen, database_url, site_url,
+    /// ping_body_limit, webhook_allow_private, webhook_timeout, retry_base).
+    #[arg(long, env = "OVERDUE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Most body bytes stored per ping [default: 100000].
+    #[arg(long, env = "OVERDUE_PING_BODY_LIMIT")]
+    pub ping_body_limit: Option<String>,
+    /// Allow webhooks to private, loopback and link-local addresses [default: false].
+    #[arg(long, env = "OVERDUE_WEBHOOK_ALLOW_PRIVATE")]
+    pub webhook_allow_private: Option<String>,
+    /// Timeout of one webhook request, e.g. 10s [default: 10s].
+    #[arg(long, env = "OVERDUE_WEBHOOK_TIMEOUT")]
+    pub webhook_timeout: Option<String>,
+    /// First retry delay of a failed notification, doubled per attempt [default: 5s].
+    #[arg(long, env = "OVERDUE_RETRY_BASE")]
+    pub retry_base: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    listen: Option<String>,
+    database_url: Option<String>,
+    site_url: Option<String>,
+    ping_body_limit: Option<toml::Value>,
+    webhook_allow_private: Option<toml::Value>,
+    webhook_timeout: Option<toml::Value>,
+    retry_base: Option<toml::Value>,
+}
+
+/// Validated settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Listen address.
+    pub listen: SocketAddr,
+    /// Database URL.
+    pub database_url: String,
+    /// Public base URL, no trailing slash.
+    pub site_url: String,
+    /// Ping body limit in bytes.
+    pub ping_body_limit: usize,
+    /// Webhooks may reach private addresses.
+    pub webhook_allow_private: bool,
+    /// Webhook request timeout.
+    pub webhook_timeout: Duration,
+    /// First retry delay.
+    pub retry_base: Duration,
+}
+
+fn value_text(v: toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s,
+        other => other.to_string(),
+    }
+}
+
+fn parse_bool(name: &str, v: &str) -> Result<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        _ => bail!("{name}: {v:?} is not a boolean: use true or false"),
+    }
+}
+
+fn parse_dur(name: &str, v: &str) -> Result<Duration> {
+    let d = overdue_core::parse_duration(v).map_err(|e| anyhow!("{name}: {e}"))?;
+    if d.millis() <= 0 {
+        bail!("{name}: must be more than zero");
+    }
+    Ok(Duration::from_millis(d.millis() as u64))
+}
+
+impl ServeArgs {
+    /// Merges flags, environment and file, and checks every value.
+    pub fn resolve(&self) -> Result<Settings> {
+        let file = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("OVERDUE_CONFIG: cannot read {}", path.display()))?;
+                toml::from_str::<FileSettings>(&text)
+                    .map_err(|e| anyhow!("OVERDUE_CONFIG: {}: {e}", path.display()))?
+            }
+            None => FileSettings::default(),
+        };
+        let listen_text = self
+            .listen
+            .clone()
+            .or(file.listen)
+            .unwrap_or_else(|| "127.0.0.1:8000".into());
+        let listen: SocketAddr = listen_text
+            .parse()
+            .map_err(|_| anyhow!("OVERDUE_LISTEN: {listen_text:?} is not an address: use host:port such as 127.0.0.1:8000"))?;
+        let database_url = self
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| "sqlite://overdue.db".into());
+        overdue_storage::DbUrl::parse(&database_url).map_err(|e| anyhow!("DATABASE_URL: {e}"))?;
+        let site_url = self
+            .site_url
+            .clone()
+            .or(file.site_url)
+            .unwrap_or_else(|| format!("http://{listen}"));
+        let parsed = url::Url::parse(&site_url)
+            .map_err(|e| anyhow!("OVERDUE_SITE_URL: {site_url:?} is not a URL: {e}"))?;
+        if parsed.scheme() != "http" && parsed.scheme() != "https" {
+            bail!("OVERDUE_SITE_URL: {site_url:?} must start with http:// or https://");
+        }
+        let limit_text = self
+            .ping_body_limit
+            .clone()
+            .or(file.ping_body_limit.map(value_text))
+            .unwrap_or_else(|| "100000".into());
+        let ping_body_limit: usize = limit_text
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| *n <= 10_000_000)
+            .ok_or_else(|| anyhow!("OVERDUE_PING_BODY_LIMIT: {limit_text:?} must be a number of bytes from 0 to 10000000"))?;
+        let allow = self
+            .webhook_allow_private
+            .clone()
+            .or(file.webhook_allow_private.map(value_text))
+            .unwrap_or_default();
+        let timeout = self
+            .webhook_timeout
+            .clone()
+            .or(file.webhook_timeout.map(value_text))
+            .unwrap_or_else(|| "10s".into());
+        let retry = self
+            .retry_base
+            .clone()
+            .or(file.retry_base.map(value_text))
+            .unwrap_or_else(|| "5s".into());
+        Ok(Settings {
+            listen,
+            database_url,
+            site_url: site_url.trim_end_matches('/').to_string(),
+            ping_body_limit,
+            webhook_allow_private: parse_bool("OVERDUE_WEBHOOK_ALLOW_PRIVATE", &allow)?,
+            webhook_timeout: parse_dur("OVERDUE_WEBHOOK_TIMEOUT", &timeout)?,
+            retry_base: parse_dur("OVERDUE_RETRY_BASE", &retry)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        let s = ServeArgs::default().resolve().unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8000");
+        assert_eq!(s.database_url, "sqlite://overdue.db");
+        assert_eq!(s.site_url, "http://127.0.0.1:8000");
+        assert_eq!(s.ping_body_limit, 100_000);
+        assert!(!s.webhook_allow_private);
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let cases: Vec<(ServeArgs, &str)> = vec![
+            (
+                ServeArgs {
+                    listen: Some("nope".into()),
+                    ..Default::default()
+                },
+                "OVERDUE_LISTEN",
+            ),
+            (
+                ServeArgs {
+                    database_url: Some("mysql://x".into()),
+                    ..Default::default()
+                },
+                "DATABASE_URL",
+            ),
+            (
+                ServeArgs {
+                    site_url: Some("ftp://x".into()),
+                    ..Default::default()
+                },
+                "OVERDUE_SITE_URL",
+            ),
+            (
+                ServeArgs {
+                    ping_body_limit: Some("-1".into()),
+                    ..Default::default()
+                },
+                "OVERDUE_PING_BODY_LIMIT",
+            ),
+            (
+                ServeArgs {
+                    webhook_allow_private: Some("maybe".into()),
+                    ..Default::default()
+                },
+                "OVERDUE_WEBHOOK_ALLOW_PRIVATE",
+            ),
+            (
+                ServeArgs {
+                    webhook_timeout: Some("soon".into()),
+                    ..Default::default()
+                },
+                "OVERDUE_WEBHOOK_TIMEOUT",
+            ),
+            (
+                ServeArgs {
+                    config: Some("/nonexistent.toml".into()),
+                    ..Default::default()
+                },
+                "OVERDUE_CONFIG",
+            ),
+        ];
+        for (args, name) in cases {
+            let err = args.resolve().unwrap_err().to_string();
+            assert!(err.starts_with(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn file_is_read_and_flags_win() {
+        let dir = std::env::temp_dir().join(format!("overdue-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("o.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9999\"\nping_body_limit = 500\n",
+        )
+        .unwrap();
+        let s = ServeArgs {
+            config: Some(path.clone()),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(s.listen.port(), 9999);
+        assert_eq!(s.ping_body_limit, 500);
+        let s = ServeArgs {
+            config: Some(path.clone()),
+            listen: Some("127.0.0.1:1".into()),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(s.listen.port(), 1);
+        std::fs::write(&path, "lissten = 1\n").unwrap();
+        assert!(ServeArgs {
+            config: Some(path),
+            ..Default::default()
+        }
+        .resolve()
+        .is_err());
+    }
+}

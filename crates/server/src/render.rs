@@ -1,0 +1,125 @@
+//! Stored rows to API responses (both `/api/v1` and the v3 mirror).
+
+use overdue_core::Timestamp;
+use overdue_storage::models::{ChannelRow, DeliveryRow, FlipRow, MonitorRow, PingRow, RunRow};
+use overdue_types as t;
+
+fn ts(ms: i64) -> String {
+    Timestamp(ms).to_rfc3339()
+}
+
+fn secs(ms: i64) -> f64 {
+    ms as f64 / 1_000.0
+}
+
+/// A monitor for `/api/v1`.
+pub fn monitor(row: &MonitorRow, channels: Vec<String>, site: &str, now: Timestamp) -> t::Monitor {
+    let schedule = match row.schedule_kind.as_str() {
+        "cron" => t::ScheduleOut::Cron {
+            cron: row.cron_expr.clone().unwrap_or_default(),
+            tz: row.tz.clone(),
+        },
+        _ => t::ScheduleOut::Interval {
+            period: row.period_ms.unwrap_or(0) / 1_000,
+        },
+    };
+    t::Monitor {
+        id: row.id.clone(),
+        name: row.name.clone(),
+        slug: row.slug.clone(),
+        description: row.description.clone(),
+        tags: row.tag_list(),
+        schedule,
+        grace: row.grace_ms / 1_000,
+        max_runtime: row.max_runtime_ms.map(|m| m / 1_000),
+        methods: row.methods.clone(),
+        manual_resume: row.manual_resume,
+        status: row.status.clone(),
+        state: row.state().display_status(now).to_string(),
+        down_reason: row.down_reason.clone(),
+        last_ping: row.last_ping_at.map(ts),
+        next_due: row.next_due_at.map(ts),
+        deadline: row.deadline_at.map(ts),
+        last_duration: row.last_duration_ms.map(secs),
+        n_pings: row.n_pings,
+        channels,
+        ping_url: format!("{site}/ping/{}", row.id),
+        created_at: ts(row.created_at),
+    }
+}
+
+/// A ping for `/api/v1`.
+pub fn ping(p: &PingRow) -> t::Ping {
+    t::Ping {
+        n: p.n,
+        kind: p.kind.clone(),
+        date: ts(p.created_at),
+        exit_status: p.exit_status,
+        rid: p.rid.clone(),
+        method: p.method.clone(),
+        scheme: p.scheme.clone(),
+        remote_addr: p.remote_addr.clone(),
+        user_agent: p.user_agent.clone(),
+        body: String::from_utf8_lossy(&p.body).into_owned(),
+        body_size: p.body_size,
+        duration: p.duration_ms.map(secs),
+    }
+}
+
+/// A run for `/api/v1`.
+pub fn run(r: &RunRow) -> t::Run {
+    t::Run {
+        id: r.id,
+        rid: r.rid.clone(),
+        started_at: ts(r.started_at),
+        ended_at: r.ended_at.map(ts),
+        outcome: r.outcome.clone(),
+        duration: r.duration_ms.map(secs),
+        exit_status: r.exit_status,
+    }
+}
+
+/// A flip for `/api/v1`.
+pub fn flip(f: &FlipRow) -> t::Flip {
+    t::Flip {
+        timestamp: ts(f.created_at),
+        from: f.from_status.clone(),
+        to: f.to_status.clone(),
+        reason: f.reason.clone(),
+    }
+}
+
+/// A channel for `/api/v1`.
+pub fn channel(c: &ChannelRow) -> t::Channel {
+    t::Channel {
+        id: c.id.clone(),
+        name: c.name.clone(),
+        kind: c.kind.clone(),
+        config: serde_json::from_str(&c.config).unwrap_or(serde_json::Value::Null),
+        created_at: ts(c.created_at),
+    }
+}
+
+/// A delivery attempt for `/api/v1`.
+pub fn delivery(d: &DeliveryRow) -> t::Delivery {
+    t::Delivery {
+        notification: d.outbox_id,
+        attempt: d.attempt,
+        at: ts(d.attempted_at),
+        status_code: d.status_code,
+        error: d.error.clone(),
+        duration_ms: d.duration_ms,
+    }
+}
+
+/// The v3 status word: `grace` while late, `started` while running.
+pub fn v3_status(row: &MonitorRow, now: Timestamp) -> &'static str {
+    match row.state().display_status(now) {
+        "late" => "grace",
+        "running" => "started",
+        "new" => "new",
+        "up" => "up",
+        "down" => "down",
+        _ => "paused",
+    }
+}

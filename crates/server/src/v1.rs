@@ -1,0 +1,407 @@
+//! `/api/v1`: Overdue's own management API (monitors, channels, pings, runs, flips).
+
+use actix_web::{web, HttpResponse};
+use overdue_core::EventKind;
+use overdue_notify::WebhookConfig;
+use overdue_storage::{channels, history, monitors, outbox};
+use overdue_types::{ChannelInput, MonitorInput};
+use serde::Deserialize;
+
+use crate::auth::Auth;
+use crate::error::ApiError;
+use crate::{parse_id, render, validate, AppState};
+
+/// Registers the routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .route("/monitors", web::get().to(list))
+            .route("/monitors", web::post().to(create))
+            .route("/monitors/{id}", web::get().to(get))
+            .route("/monitors/{id}", web::patch().to(update))
+            .route("/monitors/{id}", web::delete().to(delete))
+            .route("/monitors/{id}/pause", web::post().to(pause))
+            .route("/monitors/{id}/resume", web::post().to(resume))
+            .route("/monitors/{id}/channels", web::put().to(set_channels))
+            .route("/monitors/{id}/pings", web::get().to(pings))
+            .route("/monitors/{id}/runs", web::get().to(runs))
+            .route("/monitors/{id}/flips", web::get().to(flips))
+            .route("/channels", web::get().to(list_channels))
+            .route("/channels", web::post().to(create_channel))
+            .route("/channels/{id}", web::delete().to(delete_channel))
+            .route("/channels/{id}/test", web::post().to(test_channel))
+            .route("/channels/{id}/deliveries", web::get().to(deliveries)),
+    );
+}
+
+/// Loads a monitor with its channels and renders it.
+pub(crate) async fn monitor_json(
+    state: &AppState,
+    project: String,
+    id: String,
+) -> Result<overdue_types::Monitor, ApiError> {
+    let (row, chans) = state
+        .store
+        .read(move |c| {
+            let row = monitors::get(c, &project, &id)?;
+            let chans = channels::for_monitor(c, &row.id)?;
+            Ok((row, chans))
+        })
+        .await?;
+    Ok(render::monitor(
+        &row,
+        chans,
+        &state.config.site_url,
+        state.store.now(),
+    ))
+}
+
+async fn list(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let project = auth.project.clone();
+    let rows = state
+        .store
+        .read(move |c| {
+            let rows = monitors::list(c, &project)?;
+            rows.into_iter()
+                .map(|r| Ok((channels::for_monitor(c, &r.id)?, r)))
+                .collect::<Result<Vec<_>, overdue_storage::StoreError>>()
+        })
+        .await?;
+    let now = state.store.now();
+    let out: Vec<_> = rows
+        .iter()
+        .map(|(ch, r)| render::monitor(r, ch.clone(), &state.config.site_url, now))
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "monitors": out })))
+}
+
+async fn create(
+    auth: Auth,
+    state: web::Data<AppState>,
+    body: web::Json<MonitorInput>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_write()?;
+    let input = body.into_inner();
+    let mut settings = validate::apply(&input, validate::defaults())?;
+    if settings.name.is_empty() {
+        settings.name = settings.slug.clone().unwrap_or_else(|| "unnamed".into());
+    }
+    let project = auth.project.clone();
+    let now = state.store.now();
+    let chans = input.channels.clone();
+    let id = state
+        .store
+        .write(move |c| {
+            let row = monitors::create(c, &project, &settings, now)?;
+            if let Some(ids) = chans {
+                channels::set_for_monitor(c, &project, &row.id, &ids)?;
+            }
+            Ok(row.id)
+        })
+        .await?;
+    let m = monitor_json(&state, auth.project, id).await?;
+    Ok(HttpResponse::Created().json(m))
+}
+
+async fn get(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&path, "monitor")?;
+    Ok(HttpResponse::Ok().json(monitor_json(&state, auth.project, id).await?))
+}
+
+async fn update(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<MonitorInput>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_write()?;
+    let id = parse_id(&path, "monitor")?;
+    let input = body.into_inner();
+    let (project, id2) = (auth.project.clone(), id.clone());
+    let now = state.store.now();
+    state
+        .store
+        .write(move |c| {
+            let row = monitors::get(c, &project, &id2)?;
+            let base = monitors::MonitorSettings::from_row(&row)?;
+            let settings = validate::apply(&input, base)
+                .map_err(|e| overdue_storage::StoreError::Invalid(e.to_string()))?;
+            monitors::update(c, &project, &id2, &settings, now)?;
+            if let Some(ids) = &input.channels {
+                channels::set_for_monitor(c, &project, &id2, ids)?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(monitor_json(&state, auth.project, id).await?))
+}
+
+async fn delete(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_write()?;
+    let id = parse_id(&path, "monitor")?;
+    let project = auth.project.clone();
+    let row = state
+        .store
+        .write(move |c| monitors::delete(c, &project, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(render::monitor(
+        &row,
+        vec![],
+        &state.config.site_url,
+        state.store.now(),
+    )))
+}
+
+async fn pause(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_write()?;
+    let id = parse_id(&path, "monitor")?;
+    let (project, id2, now) = (auth.project.clone(), id.clone(), state.store.now());
+    state
+        .store
+        .write(move |c| monitors::pause(c, &project, &id2, now))
+        .await?;
+    Ok(HttpResponse::Ok().json(monitor_json(&state, auth.project, id).await?))
+}
+
+async fn resume(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_write()?;
+    let id = parse_id(&path, "monitor")?;
+    let (project, id2, now) = (auth.project.clone(), id.clone(), state.store.now());
+    state
+        .store
+        .write(move |c| monitors::resume(c, &project, &id2, now))
+        .await?;
+    Ok(HttpResponse::Ok().json(monitor_json(&state, auth.project, id).await?))
+}
+
+#[derive(Deserialize)]
+struct ChannelList {
+    channels: Vec<String>,
+}
+
+async fn set_channels(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<ChannelList>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_write()?;
+    let id = parse_id(&path, "monitor")?;
+    let (project, id2) = (auth.project.clone(), id.clone());
+    let ids = body.into_inner().channels;
+    state
+        .store
+        .write(move |c| channels::set_for_monitor(c, &project, &id2, &ids))
+        .await?;
+    Ok(HttpResponse::Ok().json(monitor_json(&state, auth.project, id).await?))
+}
+
+/// `?limit=` for history lists.
+#[derive(Deserialize)]
+pub(crate) struct Limit {
+    limit: Option<i64>,
+}
+
+impl Limit {
+    fn get(&self) -> Result<i64, ApiError> {
+        match self.limit {
+            None => Ok(100),
+            Some(n) if (1..=1_000).contains(&n) => Ok(n),
+            Some(n) => Err(ApiError::BadRequest(format!(
+                "limit must be 1-1000, got {n}"
+            ))),
+        }
+    }
+}
+
+/// Checks that the monitor belongs to the project before reading its history.
+async fn owned(state: &AppState, auth: &Auth, id: &str) -> Result<String, ApiError> {
+    let id = parse_id(id, "monitor")?;
+    let (project, id2) = (auth.project.clone(), id.clone());
+    state
+        .store
+        .read(move |c| monitors::get(c, &project, &id2).map(|_| ()))
+        .await?;
+    Ok(id)
+}
+
+async fn pings(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: web::Query<Limit>,
+) -> Result<HttpResponse, ApiError> {
+    let id = owned(&state, &auth, &path).await?;
+    let limit = q.get()?;
+    let rows = state
+        .store
+        .read(move |c| history::pings(c, &id, limit))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({ "pings": rows.iter().map(render::ping).collect::<Vec<_>>() })))
+}
+
+async fn runs(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: web::Query<Limit>,
+) -> Result<HttpResponse, ApiError> {
+    let id = owned(&state, &auth, &path).await?;
+    let limit = q.get()?;
+    let rows = state
+        .store
+        .read(move |c| history::runs(c, &id, limit))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({ "runs": rows.iter().map(render::run).collect::<Vec<_>>() })))
+}
+
+async fn flips(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: web::Query<Limit>,
+) -> Result<HttpResponse, ApiError> {
+    let id = owned(&state, &auth, &path).await?;
+    let limit = q.get()?;
+    let rows = state
+        .store
+        .read(move |c| history::flips(c, &id, None, None, limit))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({ "flips": rows.iter().map(render::flip).collect::<Vec<_>>() })))
+}
+
+async fn list_channels(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let project = auth.project.clone();
+    let rows = state
+        .store
+        .read(move |c| channels::list(c, &project))
+        .await?;
+    Ok(HttpResponse::Ok().json(
+        serde_json::json!({ "channels": rows.iter().map(render::channel).collect::<Vec<_>>() }),
+    ))
+}
+
+async fn create_channel(
+    auth: Auth,
+    state: web::Data<AppState>,
+    body: web::Json<ChannelInput>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_write()?;
+    let input = body.into_inner();
+    if input.kind != "webhook" {
+        return Err(ApiError::BadRequest(format!(
+            "unknown channel kind {:?}: supported kinds are {}",
+            input.kind,
+            overdue_notify::CHANNEL_KINDS.join(", ")
+        )));
+    }
+    let name = input.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ApiError::BadRequest("name must be 1-200 characters".into()));
+    }
+    let mut cfg = WebhookConfig {
+        url: input
+            .url
+            .ok_or_else(|| ApiError::BadRequest("url is required for a webhook channel".into()))?,
+        method: input.method.unwrap_or_else(|| "POST".into()),
+        headers: input.headers,
+        body: input.body,
+    };
+    cfg.validate(state.config.address_policy)
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let config = serde_json::to_string(&cfg).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let (project, now) = (auth.project.clone(), state.store.now());
+    let row = state
+        .store
+        .write(move |c| channels::create(c, &project, &name, "webhook", &config, now))
+        .await?;
+    Ok(HttpResponse::Created().json(render::channel(&row)))
+}
+
+async fn delete_channel(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_write()?;
+    let id = parse_id(&path, "channel")?;
+    let project = auth.project.clone();
+    state
+        .store
+        .write(move |c| channels::delete(c, &project, &id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn test_channel(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_write()?;
+    let id = parse_id(&path, "channel")?;
+    let (project, now) = (auth.project.clone(), state.store.now());
+    let n = state
+        .store
+        .write(move |c| {
+            let ch = channels::get(c, &project, &id)?;
+            let ev = overdue_core::EventRecord {
+                event: EventKind::Test,
+                monitor: overdue_core::MonitorRef {
+                    uuid: String::new(),
+                    name: format!("Test notification for channel {}", ch.name),
+                    slug: None,
+                    tags: vec![],
+                    project: project.clone(),
+                },
+                status: "test".into(),
+                previous_status: "test".into(),
+                reason: None,
+                at: now.to_rfc3339(),
+                body: None,
+            };
+            let payload = serde_json::to_string(&ev)
+                .map_err(|e| overdue_storage::StoreError::Internal(e.to_string()))?;
+            outbox::enqueue(c, &project, &ch.id, EventKind::Test.as_str(), &payload, now)
+        })
+        .await?;
+    state.store.wake.outbox.notify_one();
+    Ok(HttpResponse::Accepted().json(serde_json::json!({ "notification": n })))
+}
+
+async fn deliveries(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: web::Query<Limit>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&path, "channel")?;
+    let limit = q.get()?;
+    let project = auth.project.clone();
+    let rows = state
+        .store
+        .read(move |c| channels::deliveries(c, &project, &id, limit))
+        .await?;
+    Ok(HttpResponse::Ok().json(
+        serde_json::json!({ "deliveries": rows.iter().map(render::delivery).collect::<Vec<_>>() }),
+    ))
+}

@@ -1,0 +1,490 @@
+//! `/api/v3`: a mirror of Healthchecks' Management API v3, so its clients and scripts
+//! work with the base URL changed. Differences are listed in docs/api.md.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use overdue_core::Timestamp;
+use overdue_storage::models::MonitorRow;
+use overdue_storage::{channels, history, monitors, StoreError};
+use overdue_types::{DurationInput, MonitorInput, TagsInput};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::auth::Auth;
+use crate::error::ApiError;
+use crate::{parse_id, render, validate, AppState};
+
+/// Registers the routes (with and without the trailing slash Healthchecks uses).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v3")
+            .route("/checks/", web::get().to(list))
+            .route("/checks", web::get().to(list))
+            .route("/checks/", web::post().to(create))
+            .route("/checks", web::post().to(create))
+            .route("/checks/{id}", web::get().to(get))
+            .route("/checks/{id}", web::post().to(update))
+            .route("/checks/{id}", web::delete().to(delete))
+            .route("/checks/{id}/pause", web::post().to(pause))
+            .route("/checks/{id}/resume", web::post().to(resume))
+            .route("/checks/{id}/pings/", web::get().to(pings))
+            .route("/checks/{id}/pings", web::get().to(pings))
+            .route("/checks/{id}/pings/{n}/body", web::get().to(ping_body))
+            .route("/checks/{id}/flips/", web::get().to(flips))
+            .route("/checks/{id}/flips", web::get().to(flips))
+            .route("/channels/", web::get().to(list_channels))
+            .route("/channels", web::get().to(list_channels)),
+    );
+}
+
+/// The body of create and update, as Healthchecks clients send it.
+#[derive(Debug, Default, Deserialize)]
+struct CheckInput {
+    name: Option<String>,
+    slug: Option<String>,
+    tags: Option<String>,
+    desc: Option<String>,
+    timeout: Option<i64>,
+    grace: Option<i64>,
+    schedule: Option<String>,
+    tz: Option<String>,
+    manual_resume: Option<bool>,
+    methods: Option<String>,
+    channels: Option<String>,
+    unique: Option<Vec<String>>,
+}
+
+impl CheckInput {
+    fn to_monitor_input(&self) -> MonitorInput {
+        MonitorInput {
+            name: self.name.clone(),
+            slug: self.slug.clone().map(|s| (!s.is_empty()).then_some(s)),
+            description: self.desc.clone(),
+            tags: self.tags.clone().map(TagsInput::Text),
+            period: self.timeout.map(DurationInput::Seconds),
+            cron: self.schedule.clone(),
+            tz: self.tz.clone(),
+            grace: self.grace.map(DurationInput::Seconds),
+            max_runtime: None,
+            methods: self.methods.clone(),
+            manual_resume: self.manual_resume,
+            channels: None,
+        }
+    }
+}
+
+fn unique_key(id: &str) -> String {
+    hex::encode(Sha256::digest(id.as_bytes()))[..40].to_string()
+}
+
+fn check_json(
+    row: &MonitorRow,
+    chans: &[String],
+    site: &str,
+    read_only: bool,
+    now: Timestamp,
+) -> serde_json::Value {
+    let state = row.state();
+    let mut v = serde_json::json!({
+        "name": row.name,
+        "slug": row.slug.clone().unwrap_or_default(),
+        "tags": row.tags,
+        "desc": row.description,
+        "grace": row.grace_ms / 1_000,
+        "n_pings": row.n_pings,
+        "status": render::v3_status(row, now),
+        "started": state.run_started_at.is_some(),
+        "last_ping": row.last_ping_at.map(|t| Timestamp(t).to_rfc3339()),
+        "next_ping": row.next_due_at.map(|t| Timestamp(t).to_rfc3339()),
+        "manual_resume": row.manual_resume,
+        "methods": row.methods,
+        "subject": "",
+        "subject_fail": "",
+        "start_kw": "",
+        "success_kw": "",
+        "failure_kw": "",
+        "filter_subject": false,
+        "filter_body": false,
+    });
+    let o = v.as_object_mut().expect("json! object");
+    if let Some(d) = row.last_duration_ms {
+        o.insert("last_duration".into(), (d / 1_000).into());
+    }
+    if row.schedule_kind == "cron" {
+        o.insert(
+            "schedule".into(),
+            row.cron_expr.clone().unwrap_or_default().into(),
+        );
+        o.insert("tz".into(), row.tz.clone().into());
+    } else {
+        o.insert(
+            "timeout".into(),
+            (row.period_ms.unwrap_or(0) / 1_000).into(),
+        );
+    }
+    if read_only {
+        o.insert("unique_key".into(), unique_key(&row.id).into());
+    } else {
+        let base = format!("{site}/api/v3/checks/{}", row.id);
+        o.insert("uuid".into(), row.id.clone().into());
+        o.insert("ping_url".into(), format!("{site}/ping/{}", row.id).into());
+        o.insert("update_url".into(), base.clone().into());
+        o.insert("pause_url".into(), format!("{base}/pause").into());
+        o.insert("resume_url".into(), format!("{base}/resume").into());
+        o.insert("channels".into(), chans.join(",").into());
+    }
+    v
+}
+
+async fn one(state: &AppState, auth: &Auth, id: String) -> Result<serde_json::Value, ApiError> {
+    let project = auth.project.clone();
+    let (row, chans) = state
+        .store
+        .read(move |c| {
+            let row = monitors::get(c, &project, &id)?;
+            let chans = channels::for_monitor(c, &row.id)?;
+            Ok((row, chans))
+        })
+        .await?;
+    Ok(check_json(
+        &row,
+        &chans,
+        &state.config.site_url,
+        auth.read_only,
+        state.store.now(),
+    ))
+}
+
+fn query_all(req: &HttpRequest, name: &str) -> Vec<String> {
+    url::form_urlencoded::parse(req.query_string().as_bytes())
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+        .collect()
+}
+
+async fn list(
+    auth: Auth,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let tags = query_all(&req, "tag");
+    let slug = query_all(&req, "slug").pop();
+    let project = auth.project.clone();
+    let rows = state
+        .store
+        .read(move |c| {
+            monitors::list(c, &project)?
+                .into_iter()
+                .filter(|r| tags.iter().all(|t| r.tag_list().contains(t)))
+                .filter(|r| slug.as_ref().is_none_or(|s| r.slug.as_ref() == Some(s)))
+                .map(|r| Ok((channels::for_monitor(c, &r.id)?, r)))
+                .collect::<Result<Vec<_>, StoreError>>()
+        })
+        .await?;
+    let now = state.store.now();
+    let checks: Vec<_> = rows
+        .iter()
+        .map(|(ch, r)| check_json(r, ch, &state.config.site_url, auth.read_only, now))
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "checks": checks })))
+}
+
+/// Resolves Healthchecks' `channels` field: `"*"` all, `""` none, else ids or names.
+fn resolve_channels(
+    c: &mut overdue_storage::AnyConnection,
+    project: &str,
+    spec: &str,
+) -> Result<Vec<String>, StoreError> {
+    let all = channels::list(c, project)?;
+    if spec.trim() == "*" {
+        return Ok(all.into_iter().map(|ch| ch.id).collect());
+    }
+    spec.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|want| {
+            all.iter()
+                .find(|ch| ch.id == want || ch.name == want)
+                .map(|ch| ch.id.clone())
+                .ok_or_else(|| StoreError::Invalid(format!("invalid channel identifier: {want}")))
+        })
+        .collect()
+}
+
+const UNIQUE_FIELDS: &[&str] = &["name", "slug", "tags", "timeout", "grace"];
+
+fn matches_unique(row: &MonitorRow, input: &CheckInput, fields: &[String]) -> bool {
+    fields.iter().all(|f| match f.as_str() {
+        "name" => input.name.as_deref() == Some(row.name.as_str()),
+        "slug" => input.slug.as_deref() == Some(row.slug.as_deref().unwrap_or("")),
+        "tags" => input.tags.as_deref() == Some(row.tags.as_str()),
+        "timeout" => input.timeout.map(|t| t * 1_000) == row.period_ms,
+        "grace" => input.grace.map(|g| g * 1_000) == Some(row.grace_ms),
+        _ => false,
+    })
+}
+
+async fn create(
+    auth: Auth,
+    state: web::Data<AppState>,
+    body: web::Json<CheckInput>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_write()?;
+    let input = body.into_inner();
+    let unique = input.unique.clone().unwrap_or_default();
+    if let Some(bad) = unique.iter().find(|f| !UNIQUE_FIELDS.contains(&f.as_str())) {
+        return Err(ApiError::BadRequest(format!(
+            "unique: {bad:?} is not one of {}",
+            UNIQUE_FIELDS.join(", ")
+        )));
+    }
+    let mi = input.to_monitor_input();
+    let mut settings = validate::apply(&mi, validate::defaults())?;
+    let (project, now) = (auth.project.clone(), state.store.now());
+    let (id, created) = state
+        .store
+        .write(move |c| {
+            if !unique.is_empty() {
+                if let Some(existing) = monitors::list(c, &project)?
+                    .into_iter()
+                    .find(|r| matches_unique(r, &input, &unique))
+                {
+                    let base = monitors::MonitorSettings::from_row(&existing)?;
+                    let s = validate::apply(&mi, base)
+                        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+                    monitors::update(c, &project, &existing.id, &s, now)?;
+                    if let Some(spec) = &input.channels {
+                        let ids = resolve_channels(c, &project, spec)?;
+                        channels::set_for_monitor(c, &project, &existing.id, &ids)?;
+                    }
+                    return Ok((existing.id, false));
+                }
+            }
+            if settings.name.is_empty() {
+                settings.name = settings.slug.clone().unwrap_or_default();
+            }
+            let row = monitors::create(c, &project, &settings, now)?;
+            if let Some(spec) = &input.channels {
+                let ids = resolve_channels(c, &project, spec)?;
+                channels::set_for_monitor(c, &project, &row.id, &ids)?;
+            }
+            Ok((row.id, true))
+        })
+        .await?;
+    let json = one(&state, &auth, id).await?;
+    Ok(if created {
+        HttpResponse::Created().json(json)
+    } else {
+        HttpResponse::Ok().json(json)
+    })
+}
+
+async fn get(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&path, "check")?;
+    Ok(HttpResponse::Ok().json(one(&state, &auth, id).await?))
+}
+
+async fn update(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<CheckInput>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_write()?;
+    let id = parse_id(&path, "check")?;
+    let input = body.into_inner();
+    let (project, id2, now) = (auth.project.clone(), id.clone(), state.store.now());
+    state
+        .store
+        .write(move |c| {
+            let row = monitors::get(c, &project, &id2)?;
+            let base = monitors::MonitorSettings::from_row(&row)?;
+            let s = validate::apply(&input.to_monitor_input(), base)
+                .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            monitors::update(c, &project, &id2, &s, now)?;
+            if let Some(spec) = &input.channels {
+                let ids = resolve_channels(c, &project, spec)?;
+                channels::set_for_monitor(c, &project, &id2, &ids)?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(one(&state, &auth, id).await?))
+}
+
+async fn delete(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_write()?;
+    let id = parse_id(&path, "check")?;
+    let json = one(&state, &auth, id.clone()).await?;
+    let project = auth.project.clone();
+    state
+        .store
+        .write(move |c| monitors::delete(c, &project, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(json))
+}
+
+async fn pause(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_write()?;
+    let id = parse_id(&path, "check")?;
+    let (project, id2, now) = (auth.project.clone(), id.clone(), state.store.now());
+    state
+        .store
+        .write(move |c| monitors::pause(c, &project, &id2, now))
+        .await?;
+    Ok(HttpResponse::Ok().json(one(&state, &auth, id).await?))
+}
+
+async fn resume(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_write()?;
+    let id = parse_id(&path, "check")?;
+    let (project, id2, now) = (auth.project.clone(), id.clone(), state.store.now());
+    state
+        .store
+        .write(move |c| monitors::resume(c, &project, &id2, now))
+        .await?;
+    Ok(HttpResponse::Ok().json(one(&state, &auth, id).await?))
+}
+
+async fn owned(state: &AppState, auth: &Auth, id: &str) -> Result<String, ApiError> {
+    let id = parse_id(id, "check")?;
+    let (project, id2) = (auth.project.clone(), id.clone());
+    state
+        .store
+        .read(move |c| monitors::get(c, &project, &id2).map(|_| ()))
+        .await?;
+    Ok(id)
+}
+
+async fn pings(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = owned(&state, &auth, &path).await?;
+    let id2 = id.clone();
+    let rows = state
+        .store
+        .read(move |c| history::pings(c, &id2, 100))
+        .await?;
+    let site = &state.config.site_url;
+    let out: Vec<_> = rows
+        .iter()
+        .map(|p| {
+            let mut v = serde_json::json!({
+                "type": p.kind,
+                "date": Timestamp(p.created_at).to_rfc3339(),
+                "n": p.n,
+                "scheme": p.scheme,
+                "remote_addr": p.remote_addr,
+                "method": p.method,
+                "ua": p.user_agent,
+                "rid": p.rid,
+                "body_url": (!p.body.is_empty()).then(|| format!("{site}/api/v3/checks/{id}/pings/{}/body", p.n)),
+            });
+            if let (Some(d), Some(o)) = (p.duration_ms, v.as_object_mut()) {
+                o.insert("duration".into(), (d as f64 / 1_000.0).into());
+            }
+            if let (Some(e), Some(o)) = (p.exit_status, v.as_object_mut()) {
+                o.insert("exitstatus".into(), e.into());
+            }
+            v
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "pings": out })))
+}
+
+async fn ping_body(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, n) = path.into_inner();
+    let id = owned(&state, &auth, &id).await?;
+    let n: i64 = n
+        .parse()
+        .map_err(|_| ApiError::BadRequest(format!("ping number {n:?} is not an integer")))?;
+    let p = state.store.read(move |c| history::ping(c, &id, n)).await?;
+    if p.body.is_empty() {
+        return Err(ApiError::NotFound("this ping has no body".into()));
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(p.body))
+}
+
+#[derive(Deserialize)]
+struct FlipQuery {
+    seconds: Option<String>,
+    start: Option<String>,
+    end: Option<String>,
+}
+
+fn int_param(name: &str, v: &Option<String>) -> Result<Option<i64>, ApiError> {
+    v.as_deref()
+        .map(|s| {
+            s.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                ApiError::BadRequest(format!("{name} must be a non-negative integer"))
+            })
+        })
+        .transpose()
+}
+
+async fn flips(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: web::Query<FlipQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = owned(&state, &auth, &path).await?;
+    let seconds = int_param("seconds", &q.seconds)?;
+    let start = int_param("start", &q.start)?;
+    let end = int_param("end", &q.end)?;
+    if seconds.is_some() && (start.is_some() || end.is_some()) {
+        return Err(ApiError::BadRequest(
+            "seconds cannot be combined with start or end".into(),
+        ));
+    }
+    let now = state.store.now().millis();
+    let start_ms = seconds
+        .map(|s| now - s * 1_000)
+        .or(start.map(|s| s * 1_000));
+    let end_ms = end.map(|e| e * 1_000);
+    let rows = state
+        .store
+        .read(move |c| history::flips(c, &id, start_ms, end_ms, 1_000))
+        .await?;
+    let out: Vec<_> = rows
+        .iter()
+        .map(|f| serde_json::json!({ "timestamp": Timestamp(f.created_at).to_rfc3339(), "up": i32::from(f.to_status == "up") }))
+        .collect();
+    Ok(HttpResponse::Ok().json(out))
+}
+
+async fn list_channels(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let project = auth.project.clone();
+    let rows = state
+        .store
+        .read(move |c| channels::list(c, &project))
+        .await?;
+    let out: Vec<_> = rows
+        .iter()
+        .map(|c| serde_json::json!({ "id": c.id, "name": c.name, "kind": c.kind }))
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "channels": out })))
+}

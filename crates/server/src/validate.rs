@@ -1,0 +1,155 @@
+//! Turns API input into validated monitor settings; every refusal names the field and
+//! what to send instead.
+
+use overdue_core::schedule::CronSchedule;
+use overdue_core::{parse_duration, Dur, Schedule};
+use overdue_storage::monitors::MonitorSettings;
+use overdue_types::{DurationInput, MonitorInput, TagsInput};
+
+use crate::error::ApiError;
+
+/// Parses a duration field (seconds or text) and checks 1 s ..= 1 year.
+pub fn duration(field: &str, d: &DurationInput) -> Result<Dur, ApiError> {
+    let dur = match d {
+        DurationInput::Seconds(s) => s
+            .checked_mul(1_000)
+            .map(Dur)
+            .ok_or_else(|| ApiError::BadRequest(format!("{field} is too large")))?,
+        DurationInput::Text(t) => {
+            parse_duration(t).map_err(|e| ApiError::BadRequest(format!("{field}: {e}")))?
+        }
+    };
+    dur.check_range(field)
+        .map_err(|e| ApiError::BadRequest(e.to_string()))
+}
+
+/// A slug: lowercase letters, digits, `-` and `_` (as Healthchecks).
+pub fn slug(s: &str) -> Result<String, ApiError> {
+    if s.is_empty()
+        || s.len() > 100
+        || !s
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+    {
+        return Err(ApiError::BadRequest(format!(
+            "slug {s:?} is invalid: use 1-100 lowercase letters, digits, '-' or '_'"
+        )));
+    }
+    Ok(s.to_string())
+}
+
+fn tags(t: &TagsInput) -> Result<Vec<String>, ApiError> {
+    let list: Vec<String> = match t {
+        TagsInput::Text(s) => s.split_whitespace().map(str::to_string).collect(),
+        TagsInput::List(l) => l
+            .iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
+    };
+    for tag in &list {
+        if tag.chars().any(char::is_whitespace) || tag.len() > 100 {
+            return Err(ApiError::BadRequest(format!(
+                "tag {tag:?} is invalid: tags are single words up to 100 characters"
+            )));
+        }
+    }
+    Ok(list)
+}
+
+/// Applies `input` over `base` (the current settings, or defaults for a new monitor).
+pub fn apply(input: &MonitorInput, mut s: MonitorSettings) -> Result<MonitorSettings, ApiError> {
+    if let Some(name) = &input.name {
+        let name = name.trim();
+        if name.chars().count() > 200 {
+            return Err(ApiError::BadRequest(
+                "name is longer than 200 characters".into(),
+            ));
+        }
+        s.name = name.to_string();
+    }
+    if let Some(sl) = &input.slug {
+        s.slug = match sl.as_deref() {
+            None | Some("") => None,
+            Some(v) => Some(slug(v)?),
+        };
+    }
+    if let Some(d) = &input.description {
+        if d.len() > 10_000 {
+            return Err(ApiError::BadRequest(
+                "description is longer than 10000 bytes".into(),
+            ));
+        }
+        s.description = d.clone();
+    }
+    if let Some(t) = &input.tags {
+        s.tags = tags(t)?;
+    }
+    if input.period.is_some() && input.cron.is_some() {
+        return Err(ApiError::BadRequest(
+            "give either period (interval) or cron, not both".into(),
+        ));
+    }
+    if let Some(p) = &input.period {
+        s.schedule = Schedule::Interval {
+            period: duration("period", p)?,
+        };
+    }
+    let tz = input.tz.clone();
+    match (&input.cron, &s.schedule) {
+        (Some(expr), _) => {
+            let tz = tz.as_deref().unwrap_or("UTC");
+            s.schedule = Schedule::Cron(
+                CronSchedule::parse(expr, tz).map_err(|e| ApiError::BadRequest(e.to_string()))?,
+            );
+        }
+        (None, Schedule::Cron(c)) if tz.is_some() => {
+            let tz = tz.as_deref().unwrap_or("UTC");
+            s.schedule = Schedule::Cron(
+                CronSchedule::parse(c.expr(), tz)
+                    .map_err(|e| ApiError::BadRequest(e.to_string()))?,
+            );
+        }
+        (None, Schedule::Interval { .. }) if tz.is_some() && input.period.is_none() => {
+            // Healthchecks ignores tz on simple checks; so do we, but check it is a zone.
+            let name = tz.as_deref().unwrap_or("UTC");
+            name.parse::<chrono_tz_check::Tz>()
+                .map_err(|_| ApiError::BadRequest(format!("invalid timezone {name:?}: use an IANA name such as \"UTC\" or \"Europe/Riga\"")))?;
+        }
+        _ => {}
+    }
+    if let Some(g) = &input.grace {
+        s.grace_ms = duration("grace", g)?.millis();
+    }
+    if let Some(m) = &input.max_runtime {
+        s.max_runtime_ms = match m {
+            None => None,
+            Some(d) => Some(duration("max_runtime", d)?.millis()),
+        };
+    }
+    if let Some(m) = &input.methods {
+        let m = m.trim().to_uppercase();
+        if m != "" && m != "POST" {
+            return Err(ApiError::BadRequest(format!(
+                "methods must be \"\" (any) or \"POST\", got {m:?}"
+            )));
+        }
+        s.methods = m;
+    }
+    if let Some(b) = input.manual_resume {
+        s.manual_resume = b;
+    }
+    Ok(s)
+}
+
+/// Settings of a new monitor before input is applied: 1 day period, 1 hour grace.
+pub fn defaults() -> MonitorSettings {
+    let mut s = MonitorSettings::from_slug("");
+    s.slug = None;
+    s.name = String::new();
+    s
+}
+
+mod chrono_tz_check {
+    pub use overdue_core::schedule::Tz;
+}
