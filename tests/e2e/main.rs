@@ -1,1 +1,10 @@
-fn main() {}
+//! End-to-end tests: a real server on port 0 per test, on SQLite and on PostgreSQL
+//! (a fresh database per test), with real HTTP webhook receivers.
+
+mod api;
+mod bad_input;
+mod harness;
+mod lifecycle;
+mod multi;
+mod ping;
+mod restart;

@@ -47,6 +47,9 @@ pub async fn serve(
         allow_private: settings.webhook_allow_private,
     };
     let webhooks = Webhooks::new(policy, settings.webhook_timeout).map_err(anyhow::Error::msg)?;
+    overdue_scheduler::deadlines::recover_from_outage(&store)
+        .await
+        .context("applying the outage rule")?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|v| *v).await;

@@ -21,8 +21,9 @@ pub enum Schedule {
         /// Time between expected successes.
         period: Dur,
     },
-    /// Due at the next cron time after the last success.
-    Cron(CronSchedule),
+    /// Due at the next cron time after the last success (boxed: a parsed expression is
+    /// large and most monitors are intervals).
+    Cron(Box<CronSchedule>),
 }
 
 /// A parsed cron expression bound to a timezone.
@@ -143,6 +144,11 @@ impl Schedule {
         Ok(Schedule::Interval {
             period: period.check_range("period")?,
         })
+    }
+
+    /// A cron schedule: `expr` in IANA timezone `tz`.
+    pub fn cron(expr: &str, tz: &str) -> Result<Schedule, ScheduleError> {
+        CronSchedule::parse(expr, tz).map(|c| Schedule::Cron(Box::new(c)))
     }
 
     /// When the monitor is due after a success at `last_success`.

@@ -84,12 +84,12 @@ pub fn render(template: &str, ev: &EventRecord, ctx: Context) -> String {
     while let Some(pos) = rest.find('$') {
         out.push_str(&rest[..pos]);
         let tail = &rest[pos..];
-        if tail.starts_with("$JSON") {
+        if let Some(after) = tail.strip_prefix("$JSON") {
             out.push_str(&match ctx {
                 Context::JsonBody | Context::TextBody => json.clone(),
                 other => escape(&json, other),
             });
-            rest = &tail[5..];
+            rest = after;
             continue;
         }
         match vars.iter().find(|(name, _)| tail.starts_with(name)) {

@@ -16,17 +16,24 @@ const BATCH: i64 = 1_000;
 /// Longest sleep, so deadlines written by other instances are seen within a second.
 const MAX_SLEEP_MS: i64 = 1_000;
 
-/// Applies the outage rule, then runs until `shutdown` resolves.
+/// The outage rule (see `service::forgive_outage`); call once at start-up, before
+/// the heartbeat and deadline tasks start.
+pub async fn recover_from_outage(store: &Store) -> Result<usize, overdue_storage::StoreError> {
+    let now = store.now();
+    let n = store
+        .write(move |c| service::forgive_outage(c, now))
+        .await?;
+    if n > 0 {
+        tracing::info!(
+            "outage rule: {n} deadlines that fell while Overdue was down moved to now + grace"
+        );
+    }
+    Ok(n)
+}
+
+/// Runs until `shutdown` resolves.
 pub async fn run(store: Store, shutdown: impl Future<Output = ()>) {
     tokio::pin!(shutdown);
-    let now = store.now();
-    match store.write(move |c| service::forgive_outage(c, now)).await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(
-            "outage rule: {n} deadlines that fell while Overdue was down moved to now + grace"
-        ),
-        Err(e) => tracing::warn!("outage rule: {e}"),
-    }
     loop {
         let wake_at = match tick(&store).await {
             Ok(Some(at)) => at,

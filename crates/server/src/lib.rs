@@ -50,11 +50,7 @@ async fn live() -> HttpResponse {
 }
 
 async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    match state
-        .store
-        .read(|c| overdue_storage::projects::count(c))
-        .await
-    {
+    match state.store.read(overdue_storage::projects::count).await {
         Ok(_) => HttpResponse::Ok().content_type("text/plain").body("OK"),
         Err(e) => {
             tracing::warn!("readiness: {e}");

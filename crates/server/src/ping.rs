@@ -115,6 +115,7 @@ async fn ping(
             _ => return bad("invalid uuid format: rid must be a UUID", limit),
         },
     };
+    let scheme = req.connection_info().scheme().to_string();
     // Read the body up to the limit; keep counting past it so the stored size is true.
     let mut body = Vec::new();
     let mut size = 0usize;
@@ -129,7 +130,6 @@ async fn ping(
             break;
         }
     }
-    let info = req.connection_info();
     let remote_addr = req
         .headers()
         .get("X-Forwarded-For")
@@ -152,13 +152,12 @@ async fn ping(
         exit_status,
         rid,
         method: req.method().as_str().to_string(),
-        scheme: info.scheme().to_string(),
+        scheme,
         remote_addr,
         user_agent,
         body,
         body_size: size as i64,
     };
-    drop(info);
     match state.store.ping(ping).await {
         Ok(PingReply::Stored { created, .. }) => {
             let mut resp = text(

@@ -1,7 +1,6 @@
 //! Turns API input into validated monitor settings; every refusal names the field and
 //! what to send instead.
 
-use overdue_core::schedule::CronSchedule;
 use overdue_core::{parse_duration, Dur, Schedule};
 use overdue_storage::monitors::MonitorSettings;
 use overdue_types::{DurationInput, MonitorInput, TagsInput};
@@ -99,16 +98,14 @@ pub fn apply(input: &MonitorInput, mut s: MonitorSettings) -> Result<MonitorSett
     match (&input.cron, &s.schedule) {
         (Some(expr), _) => {
             let tz = tz.as_deref().unwrap_or("UTC");
-            s.schedule = Schedule::Cron(
-                CronSchedule::parse(expr, tz).map_err(|e| ApiError::BadRequest(e.to_string()))?,
-            );
+            s.schedule =
+                Schedule::cron(expr, tz).map_err(|e| ApiError::BadRequest(e.to_string()))?;
         }
         (None, Schedule::Cron(c)) if tz.is_some() => {
             let tz = tz.as_deref().unwrap_or("UTC");
-            s.schedule = Schedule::Cron(
-                CronSchedule::parse(c.expr(), tz)
-                    .map_err(|e| ApiError::BadRequest(e.to_string()))?,
-            );
+            let expr = c.expr().to_string();
+            s.schedule =
+                Schedule::cron(&expr, tz).map_err(|e| ApiError::BadRequest(e.to_string()))?;
         }
         (None, Schedule::Interval { .. }) if tz.is_some() && input.period.is_none() => {
             // Healthchecks ignores tz on simple checks; so do we, but check it is a zone.
@@ -129,7 +126,7 @@ pub fn apply(input: &MonitorInput, mut s: MonitorSettings) -> Result<MonitorSett
     }
     if let Some(m) = &input.methods {
         let m = m.trim().to_uppercase();
-        if m != "" && m != "POST" {
+        if !m.is_empty() && m != "POST" {
             return Err(ApiError::BadRequest(format!(
                 "methods must be \"\" (any) or \"POST\", got {m:?}"
             )));

@@ -1,7 +1,6 @@
 //! Rows as stored, and their conversion to the core's types.
 
 use diesel::prelude::*;
-use overdue_core::schedule::CronSchedule;
 use overdue_core::{
     Deadline, DeadlineKind, DownReason, Dur, MonitorConfig, MonitorState, Schedule, Status,
     Timestamp,
@@ -52,8 +51,7 @@ impl MonitorRow {
             }),
             "cron" => {
                 let expr = self.cron_expr.as_deref().unwrap_or("");
-                CronSchedule::parse(expr, &self.tz)
-                    .map(Schedule::Cron)
+                Schedule::cron(expr, &self.tz)
                     .map_err(|e| StoreError::Internal(format!("monitor {}: {e}", self.id)))
             }
             other => Err(StoreError::Internal(format!(

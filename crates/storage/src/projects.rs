@@ -129,3 +129,13 @@ pub fn get(c: &mut AnyConnection, id: &str) -> Result<ProjectRow, StoreError> {
         .optional()?
         .ok_or(StoreError::NotFound("project"))
 }
+
+/// The oldest project (the default one on a fresh instance).
+pub fn any(c: &mut AnyConnection) -> Result<ProjectRow, StoreError> {
+    projects::table
+        .order(projects::created_at.asc())
+        .select(ProjectRow::as_select())
+        .first(c)
+        .optional()?
+        .ok_or(StoreError::NotFound("project"))
+}

@@ -31,9 +31,14 @@ pub fn heartbeat(c: &mut AnyConnection, now: Timestamp) -> Result<(), StoreError
     Ok(())
 }
 
+/// A gap between heartbeats longer than this is an outage (heartbeats come every second).
+pub const OUTAGE_AFTER_MS: i64 = 3_000;
+
 /// The outage rule: deadlines that fell while no instance was alive (after the last
 /// heartbeat, up to now) are moved to `now + grace`, so jobs whose pings could not
-/// arrive get their grace again from start-up. Returns how many monitors moved.
+/// arrive get their grace again from start-up. Must run before this process's first
+/// heartbeat. A gap shorter than [`OUTAGE_AFTER_MS`] means another instance was alive,
+/// and nothing moves. Returns how many monitors moved.
 pub fn forgive_outage(c: &mut AnyConnection, now: Timestamp) -> Result<usize, StoreError> {
     let last: Option<i64> = service_state::table
         .find(LAST_ALIVE)
@@ -43,6 +48,9 @@ pub fn forgive_outage(c: &mut AnyConnection, now: Timestamp) -> Result<usize, St
     let Some(last) = last else {
         return Ok(0);
     };
+    if now.0 - last < OUTAGE_AFTER_MS {
+        return Ok(0);
+    }
     Ok(diesel::update(
         monitors::table
             .filter(monitors::deadline_at.gt(last))

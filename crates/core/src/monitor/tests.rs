@@ -217,7 +217,7 @@ fn pause_and_resume() {
 #[test]
 fn cron_monitor_due_at_next_fire() {
     let c = MonitorConfig {
-        schedule: Schedule::Cron(crate::schedule::CronSchedule::parse("0 * * * *", "UTC").unwrap()),
+        schedule: Schedule::cron("0 * * * *", "UTC").unwrap(),
         grace: Dur::secs(300),
         max_runtime: Some(Dur::secs(600)),
         manual_resume: false,

@@ -1,0 +1,228 @@
+//! The v3 mirror and /api/v1: CRUD, keys, project isolation.
+
+use serde_json::json;
+
+use crate::both;
+use crate::harness::{Backend, TestApp};
+
+async fn v3(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ch = app.webhook("http://127.0.0.1:9/hook").await;
+    // Create with Healthchecks fields; periods from 1 s; channels "*" assigns all.
+    let (s, c) = app
+        .api("POST", "/api/v3/checks/", Some(json!({"name": "backup", "slug": "backup", "tags": "prod db", "timeout": 1, "grace": 5, "channels": "*"})))
+        .await;
+    assert_eq!(s, 201, "{c}");
+    for field in [
+        "name",
+        "slug",
+        "grace",
+        "n_pings",
+        "status",
+        "manual_resume",
+        "uuid",
+        "ping_url",
+        "update_url",
+        "pause_url",
+        "resume_url",
+    ] {
+        assert!(c.get(field).is_some(), "missing {field}: {c}");
+    }
+    assert_eq!(c["timeout"], 1);
+    assert_eq!(c["status"], "new");
+    assert_eq!(c["channels"], ch.as_str());
+    assert_eq!(c["tags"], "prod db");
+    let uuid = c["uuid"].as_str().unwrap().to_string();
+    assert!(c["ping_url"].as_str().unwrap().ends_with(&uuid));
+
+    // unique: the same name returns the existing check (200), updated.
+    let (s, again) = app
+        .api(
+            "POST",
+            "/api/v3/checks/",
+            Some(json!({"name": "backup", "grace": 7, "unique": ["name"]})),
+        )
+        .await;
+    assert_eq!(s, 200, "{again}");
+    assert_eq!(again["uuid"], uuid.as_str());
+    assert_eq!(again["grace"], 7);
+
+    // Cron check.
+    let (s, cron) = app
+        .api(
+            "POST",
+            "/api/v3/checks/",
+            Some(json!({"name": "c", "schedule": "0 5 * * *", "tz": "Europe/Riga", "grace": 60})),
+        )
+        .await;
+    assert_eq!(s, 201, "{cron}");
+    assert_eq!(cron["schedule"], "0 5 * * *");
+    assert_eq!(cron["tz"], "Europe/Riga");
+    assert!(cron.get("timeout").is_none());
+
+    // List, filtered by tag (all must match) and slug.
+    let (_, list) = app.api("GET", "/api/v3/checks/", None).await;
+    assert_eq!(list["checks"].as_array().unwrap().len(), 2);
+    let (_, tagged) = app
+        .api("GET", "/api/v3/checks/?tag=prod&tag=db", None)
+        .await;
+    assert_eq!(tagged["checks"].as_array().unwrap().len(), 1);
+    let (_, none) = app
+        .api("GET", "/api/v3/checks/?tag=prod&tag=web", None)
+        .await;
+    assert_eq!(none["checks"].as_array().unwrap().len(), 0);
+
+    // Ping, then get with n_pings and status.
+    assert_eq!(app.ping(&uuid).await, 200);
+    let (s, got) = app
+        .api("GET", &format!("/api/v3/checks/{uuid}"), None)
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(got["n_pings"], 1);
+    assert_eq!(got["status"], "up");
+    assert!(got["last_ping"].is_string());
+    assert!(got["next_ping"].is_string());
+
+    // Update (partial).
+    let (s, upd) = app
+        .api(
+            "POST",
+            &format!("/api/v3/checks/{uuid}"),
+            Some(json!({"desc": "nightly", "channels": ""})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(upd["desc"], "nightly");
+    assert_eq!(upd["channels"], "");
+    assert_eq!(upd["name"], "backup");
+
+    // Pings and flips.
+    let (_, pings) = app
+        .api("GET", &format!("/api/v3/checks/{uuid}/pings/"), None)
+        .await;
+    assert_eq!(pings["pings"][0]["type"], "success");
+    assert_eq!(pings["pings"][0]["n"], 1);
+    let (_, flips) = app
+        .api("GET", &format!("/api/v3/checks/{uuid}/flips/"), None)
+        .await;
+    assert_eq!(flips[0]["up"], 1);
+    let (s, _) = app
+        .api(
+            "GET",
+            &format!("/api/v3/checks/{uuid}/flips/?seconds=abc"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 400);
+
+    // Pause; channels list.
+    let (s, p) = app
+        .api("POST", &format!("/api/v3/checks/{uuid}/pause"), None)
+        .await;
+    assert_eq!((s, p["status"].as_str()), (200, Some("paused")));
+    let (_, chans) = app.api("GET", "/api/v3/channels/", None).await;
+    assert_eq!(chans["channels"][0]["kind"], "webhook");
+
+    // Read-only key: reads without secrets, writes refused.
+    let (s, ro) = app
+        .api_with(&app.read_only_key, "GET", "/api/v3/checks/", None)
+        .await;
+    assert_eq!(s, 200);
+    let first = &ro["checks"][0];
+    assert!(first.get("uuid").is_none() && first.get("ping_url").is_none());
+    assert!(first["unique_key"].is_string());
+    let (s, _) = app
+        .api_with(
+            &app.read_only_key,
+            "POST",
+            "/api/v3/checks/",
+            Some(json!({"name": "x"})),
+        )
+        .await;
+    assert_eq!(s, 403);
+
+    // Delete.
+    let (s, _) = app
+        .api("DELETE", &format!("/api/v3/checks/{uuid}"), None)
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = app
+        .api("GET", &format!("/api/v3/checks/{uuid}"), None)
+        .await;
+    assert_eq!(s, 404);
+    assert_eq!(app.ping(&uuid).await, 404);
+    app.stop().await;
+}
+both!(v3_mirror, v3);
+
+async fn isolation(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let now = app.store.now();
+    let other = app
+        .store
+        .write(move |c| overdue_storage::projects::create(c, "other", now))
+        .await
+        .unwrap();
+    let mine = app.monitor(json!({"name": "mine"})).await;
+    let ch = app.webhook("http://127.0.0.1:9/h").await;
+    // Wrong and missing keys.
+    let (s, e) = app
+        .api_with("odk_wrong", "GET", "/api/v3/checks/", None)
+        .await;
+    assert_eq!((s, e["error"].as_str()), (401, Some("wrong api key")));
+    let r = app
+        .http
+        .get(app.url("/api/v1/monitors"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // The other project's key sees nothing of ours, by any route.
+    let k = other.api_key.as_str();
+    let (_, list) = app.api_with(k, "GET", "/api/v3/checks/", None).await;
+    assert_eq!(list["checks"].as_array().unwrap().len(), 0);
+    for (method, path) in [
+        ("GET", format!("/api/v3/checks/{mine}")),
+        ("POST", format!("/api/v3/checks/{mine}")),
+        ("DELETE", format!("/api/v3/checks/{mine}")),
+        ("POST", format!("/api/v3/checks/{mine}/pause")),
+        ("GET", format!("/api/v3/checks/{mine}/pings/")),
+        ("GET", format!("/api/v3/checks/{mine}/flips/")),
+        ("GET", format!("/api/v1/monitors/{mine}")),
+        ("PATCH", format!("/api/v1/monitors/{mine}")),
+        ("GET", format!("/api/v1/monitors/{mine}/pings")),
+        ("GET", format!("/api/v1/monitors/{mine}/runs")),
+        ("DELETE", format!("/api/v1/channels/{ch}")),
+        ("GET", format!("/api/v1/channels/{ch}/deliveries")),
+    ] {
+        let (s, body) = app.api_with(k, method, &path, Some(json!({}))).await;
+        assert!(s == 404 || s == 403, "{method} {path}: {s} {body}");
+        assert!(!body.to_string().contains("mine"), "{body}");
+    }
+    // Assigning our channel to their monitor is refused.
+    let theirs = {
+        let (s, m) = app
+            .api_with(
+                k,
+                "POST",
+                "/api/v1/monitors",
+                Some(json!({"name": "theirs"})),
+            )
+            .await;
+        assert_eq!(s, 201);
+        m["id"].as_str().unwrap().to_string()
+    };
+    let (s, _) = app
+        .api_with(
+            k,
+            "PUT",
+            &format!("/api/v1/monitors/{theirs}/channels"),
+            Some(json!({"channels": [ch]})),
+        )
+        .await;
+    assert_eq!(s, 400);
+    // Our monitor is untouched.
+    assert_eq!(app.get_monitor(&mine).await["name"], "mine");
+    app.stop().await;
+}
+both!(project_isolation, isolation);

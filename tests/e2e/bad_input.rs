@@ -1,0 +1,282 @@
+//! Bad input: every 4xx says what to fix; nothing panics, nothing answers 500, nothing
+//! is half-written.
+
+use serde_json::json;
+
+use crate::both;
+use crate::harness::{Backend, TestApp};
+
+async fn refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let id = app.monitor(json!({"name": "ok"})).await;
+    let unknown = uuid::Uuid::new_v4();
+    // (method, path, body, status, a fragment the message must contain)
+    let cases: Vec<(&str, String, serde_json::Value, u16, &str)> = vec![
+        (
+            "GET",
+            format!("/api/v1/monitors/{unknown}"),
+            json!(null),
+            404,
+            "monitor not found",
+        ),
+        (
+            "GET",
+            "/api/v1/monitors/not-a-uuid".into(),
+            json!(null),
+            400,
+            "malformed monitor id",
+        ),
+        (
+            "GET",
+            "/api/v3/checks/not-a-uuid".into(),
+            json!(null),
+            400,
+            "malformed check id",
+        ),
+        (
+            "POST",
+            "/api/v1/monitors".into(),
+            json!({"name": "x", "cron": "61 * * * *"}),
+            400,
+            "invalid cron expression",
+        ),
+        (
+            "POST",
+            "/api/v1/monitors".into(),
+            json!({"name": "x", "cron": "0 5 * * *", "tz": "Mars/Base"}),
+            400,
+            "invalid timezone",
+        ),
+        (
+            "POST",
+            "/api/v3/checks/".into(),
+            json!({"name": "x", "schedule": "bogus"}),
+            400,
+            "invalid cron expression",
+        ),
+        (
+            "POST",
+            "/api/v3/checks/".into(),
+            json!({"name": "x", "timeout": 0}),
+            400,
+            "period must be between 1 second and 365 days",
+        ),
+        (
+            "POST",
+            "/api/v3/checks/".into(),
+            json!({"name": "x", "grace": 40000000}),
+            400,
+            "grace must be between",
+        ),
+        (
+            "POST",
+            "/api/v1/monitors".into(),
+            json!({"name": "x", "period": "5 parsecs"}),
+            400,
+            "invalid duration",
+        ),
+        (
+            "POST",
+            "/api/v1/monitors".into(),
+            json!({"name": "x", "period": 10, "cron": "* * * * *"}),
+            400,
+            "either period",
+        ),
+        (
+            "POST",
+            "/api/v1/monitors".into(),
+            json!({"name": "x", "slug": "Bad Slug"}),
+            400,
+            "slug",
+        ),
+        (
+            "POST",
+            "/api/v1/monitors".into(),
+            json!({"name": "x", "methods": "GET"}),
+            400,
+            "methods",
+        ),
+        (
+            "POST",
+            "/api/v1/monitors".into(),
+            json!({"name": 5}),
+            400,
+            "wrong field type",
+        ),
+        (
+            "POST",
+            "/api/v3/checks/".into(),
+            json!({"name": "x", "timeout": "soon"}),
+            400,
+            "wrong field type",
+        ),
+        (
+            "POST",
+            "/api/v1/monitors".into(),
+            json!({"name": "x", "channels": [unknown.to_string()]}),
+            400,
+            "unknown channel",
+        ),
+        (
+            "POST",
+            "/api/v3/checks/".into(),
+            json!({"name": "x", "channels": "nope"}),
+            400,
+            "invalid channel identifier",
+        ),
+        (
+            "POST",
+            "/api/v3/checks/".into(),
+            json!({"name": "x", "unique": ["color"]}),
+            400,
+            "unique",
+        ),
+        (
+            "POST",
+            "/api/v1/channels".into(),
+            json!({"kind": "carrier-pigeon", "name": "x"}),
+            400,
+            "unknown channel kind",
+        ),
+        (
+            "POST",
+            "/api/v1/channels".into(),
+            json!({"kind": "webhook", "name": "x"}),
+            400,
+            "url is required",
+        ),
+        (
+            "POST",
+            "/api/v1/channels".into(),
+            json!({"kind": "webhook", "name": "x", "url": "ftp://a"}),
+            400,
+            "http",
+        ),
+        (
+            "POST",
+            "/api/v1/channels".into(),
+            json!({"kind": "webhook", "name": "x", "url": "http://a", "method": "BREW"}),
+            400,
+            "method",
+        ),
+        (
+            "PATCH",
+            format!("/api/v1/monitors/{id}"),
+            json!({"grace": -5}),
+            400,
+            "grace",
+        ),
+        (
+            "GET",
+            format!("/api/v1/monitors/{id}/pings?limit=0"),
+            json!(null),
+            400,
+            "limit",
+        ),
+        (
+            "GET",
+            format!("/api/v1/monitors/{id}/pings?limit=x"),
+            json!(null),
+            400,
+            "invalid query",
+        ),
+        (
+            "GET",
+            "/api/v1/nothing".into(),
+            json!(null),
+            404,
+            "no such endpoint",
+        ),
+    ];
+    for (method, path, body, status, fragment) in &cases {
+        let b = (!body.is_null()).then(|| body.clone());
+        let (s, resp) = app.api(method, path, b).await;
+        assert_eq!(s, *status, "{method} {path} {body}: {resp}");
+        let msg = resp["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error message: {resp}"));
+        assert!(
+            msg.contains(fragment),
+            "{method} {path}: {msg:?} lacks {fragment:?}"
+        );
+    }
+    // Broken JSON and oversize bodies.
+    let (s, e) = app.api_raw("POST", "/api/v1/monitors", "{\"name\": ").await;
+    assert_eq!(s, 400);
+    assert!(e["error"].as_str().unwrap().contains("invalid JSON"), "{e}");
+    let (s, e) = app
+        .api_raw(
+            "POST",
+            "/api/v1/monitors",
+            &format!("{{\"name\": \"{}\"}}", "x".repeat(300_000)),
+        )
+        .await;
+    assert_eq!(s, 400);
+    assert!(e["error"].as_str().unwrap().contains("limit"), "{e}");
+    let (s, _) = app
+        .api_raw(
+            "POST",
+            "/api/v1/monitors",
+            &format!("{{\"name\": \"{}\"}}", "x".repeat(300)),
+        )
+        .await;
+    assert_eq!(s, 400, "names are capped at 200 characters");
+    // Nothing was half-written: still exactly the one monitor, unchanged.
+    let (_, list) = app.api("GET", "/api/v1/monitors", None).await;
+    let list = list["monitors"].as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["grace"], 3_600);
+    // A failed update that names a bad channel leaves the settings as they were.
+    let (s, _) = app
+        .api(
+            "PATCH",
+            &format!("/api/v1/monitors/{id}"),
+            Some(json!({"grace": 10, "channels": ["nope"]})),
+        )
+        .await;
+    assert_eq!(s, 400);
+    assert_eq!(app.get_monitor(&id).await["grace"], 3_600);
+    // A second monitor with the same slug: 409.
+    app.monitor(json!({"name": "a", "slug": "same"})).await;
+    let (s, e) = app
+        .api(
+            "POST",
+            "/api/v1/monitors",
+            Some(json!({"name": "b", "slug": "same"})),
+        )
+        .await;
+    assert_eq!(s, 409, "{e}");
+    // Webhooks to private addresses are refused unless allowed.
+    app.stop().await;
+}
+both!(bad_input_is_refused, refused);
+
+async fn private_webhooks(backend: Backend) {
+    let url = crate::harness::fresh_database(backend);
+    let app = TestApp::spawn_on(&url, |s| s.webhook_allow_private = false).await;
+    for target in [
+        "http://127.0.0.1:8080/x",
+        "http://localhost/x",
+        "http://10.0.0.1/x",
+        "http://169.254.169.254/latest",
+        "http://[::1]/x",
+    ] {
+        let (s, e) = app
+            .api(
+                "POST",
+                "/api/v1/channels",
+                Some(json!({"kind": "webhook", "name": "x", "url": target})),
+            )
+            .await;
+        assert_eq!(s, 400, "{target}");
+        assert!(
+            e["error"]
+                .as_str()
+                .unwrap()
+                .contains("OVERDUE_WEBHOOK_ALLOW_PRIVATE"),
+            "{e}"
+        );
+    }
+    app.stop().await;
+}
+both!(private_webhooks_refused, private_webhooks);
