@@ -67,8 +67,14 @@ pub fn postgres_available() -> Option<()> {
 /// named with their creation time, and those older than an hour are dropped here, so
 /// repeated runs do not pile them up.
 pub fn fresh_database(backend: Backend) -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    let name = format!("overdue_t_{secs}_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let name = format!(
+        "overdue_t_{secs}_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    );
     match backend {
         Backend::Sqlite => {
             let dir = std::env::temp_dir().join(&name);
@@ -93,13 +99,19 @@ fn drop_old_databases(c: &mut overdue_storage::AnyConnection, now_secs: u64) {
         #[diesel(sql_type = diesel::sql_types::Text)]
         datname: String,
     }
-    let Ok(dbs) = diesel::sql_query("SELECT datname FROM pg_database WHERE datname LIKE 'overdue_t_%'").load::<Db>(c) else {
+    let Ok(dbs) =
+        diesel::sql_query("SELECT datname FROM pg_database WHERE datname LIKE 'overdue_t_%'")
+            .load::<Db>(c)
+    else {
         return;
     };
     for db in dbs {
         let created: Option<u64> = db.datname.split('_').nth(2).and_then(|s| s.parse().ok());
         if created.is_some_and(|t| t + 3_600 < now_secs) {
-            let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", db.datname));
+            let _ = c.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                db.datname
+            ));
         }
     }
 }

@@ -1,0 +1,99 @@
+//! The binary itself: `project create --json`, `migrate`, settings errors; and
+//! PostgreSQL over TLS (`sslmode=require`).
+
+use std::process::Command;
+
+use diesel::prelude::*;
+use overdue_storage::{Store, StoreOptions};
+
+use crate::harness::{fresh_database, postgres_available, Backend};
+
+fn overdue(args: &[&str], envs: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_overdue"));
+    cmd.args(args)
+        .env_remove("DATABASE_URL")
+        .env("OVERDUE_LOG", "error");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn project_create_prints_keys_as_json() {
+    let db = fresh_database(Backend::Sqlite);
+    let out = overdue(&["migrate"], &[("DATABASE_URL", &db)]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = overdue(
+        &["project", "create", "Billing", "--json"],
+        &[("DATABASE_URL", &db)],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for field in ["id", "api_key", "read_only_key", "ping_key"] {
+        assert!(
+            j[field].as_str().is_some_and(|s| !s.is_empty()),
+            "{field}: {j}"
+        );
+    }
+    assert_eq!(j["name"], "Billing");
+}
+
+#[test]
+fn bad_settings_stop_the_start_naming_the_setting() {
+    for (env, value) in [
+        ("OVERDUE_LISTEN", "not-an-address"),
+        ("DATABASE_URL", "mysql://db/x"),
+        ("OVERDUE_SITE_URL", "nope"),
+        ("OVERDUE_PING_BODY_LIMIT", "lots"),
+        ("OVERDUE_WEBHOOK_ALLOW_PRIVATE", "perhaps"),
+        ("OVERDUE_CONFIG", "/nonexistent/overdue.toml"),
+    ] {
+        let out = overdue(&["serve"], &[(env, value)]);
+        assert!(!out.status.success(), "{env}={value} was accepted");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(env), "{env}: {err}");
+    }
+    let out = overdue(&["project", "create", "  "], &[]);
+    assert!(!out.status.success());
+}
+
+#[tokio::test]
+async fn postgres_over_tls() {
+    if postgres_available().is_none() {
+        return;
+    }
+    let url = format!("{}?sslmode=require", fresh_database(Backend::Postgres));
+    let store = match Store::open(&url, StoreOptions::default(), overdue::system_clock()) {
+        Ok(s) => s,
+        Err(e) if e.to_string().contains("does not support SSL") => {
+            eprintln!("skipping: this PostgreSQL has TLS off ({e})");
+            return;
+        }
+        Err(e) => panic!("sslmode=require failed: {e}"),
+    };
+    #[derive(QueryableByName)]
+    struct Ssl {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        ssl: bool,
+    }
+    let ssl = store
+        .read(|c| {
+            Ok(
+                diesel::sql_query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+                    .get_result::<Ssl>(c)?
+                    .ssl,
+            )
+        })
+        .await
+        .unwrap();
+    assert!(ssl, "the connection is not encrypted");
+}
