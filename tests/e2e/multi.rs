@@ -13,8 +13,10 @@ async fn two_instances_notify_each_flip_once() {
         return;
     }
     let db = fresh_database(Backend::Postgres);
-    let a = TestApp::spawn_on(&db, |_| {}).await;
-    let b = TestApp::spawn_on(&db, |_| {}).await;
+    // A short first retry: the receiver fails every second request, and backoff doubles.
+    let fast = |s: &mut overdue::Settings| s.retry_base = Duration::from_millis(200);
+    let a = TestApp::spawn_on(&db, fast).await;
+    let b = TestApp::spawn_on(&db, fast).await;
     let rx = Receiver::start_failing(2).await;
     let channel = a.webhook(&rx.url).await;
     let mut ids = Vec::new();
@@ -31,7 +33,7 @@ async fn two_instances_notify_each_flip_once() {
         assert_eq!(app.ping(id).await, 200);
     }
     // All ten go down; each is delivered once despite failures and retries.
-    rx.wait_for(Duration::from_secs(20), |_| {
+    rx.wait_for(Duration::from_secs(60), |_| {
         ids.iter()
             .all(|id| !rx.events(id, "monitor.down").is_empty())
     })
@@ -41,7 +43,7 @@ async fn two_instances_notify_each_flip_once() {
         let app = if i % 2 == 0 { &b } else { &a };
         assert_eq!(app.ping(id).await, 200);
     }
-    rx.wait_for(Duration::from_secs(20), |_| {
+    rx.wait_for(Duration::from_secs(60), |_| {
         ids.iter().all(|id| !rx.events(id, "monitor.up").is_empty())
     })
     .await;
@@ -76,7 +78,7 @@ async fn two_instances_notify_each_flip_once() {
         })
     };
     rx.wait_for(Duration::from_secs(40), |_| matches(&rx)).await;
-    // Long enough for a duplicate (retry base 1 s) to show up, if there were one.
+    // Long enough for a duplicate to show up, if there were one.
     tokio::time::sleep(Duration::from_secs(3)).await;
     for (id, d, u) in &expected {
         assert_eq!(rx.events(id, "monitor.down").len(), *d, "downs of {id}");

@@ -59,9 +59,12 @@ pub async fn run(
         if !idle {
             continue;
         }
+        // Entries may be due yet unclaimable (in flight, or waiting behind an older one
+        // of the same destination): never sleep less than 100 ms, a finished delivery
+        // wakes the loop anyway.
         let next = store.read(outbox::next_due).await.ok().flatten();
         let now = store.now().millis();
-        let sleep_ms = next.map_or(1_000, |t| (t.millis() - now).clamp(0, 1_000)) as u64;
+        let sleep_ms = next.map_or(1_000, |t| (t.millis() - now).clamp(100, 1_000)) as u64;
         tokio::select! {
             _ = &mut shutdown => return,
             _ = store.wake.outbox.notified() => {}

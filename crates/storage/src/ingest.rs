@@ -430,7 +430,12 @@ fn apply_deadline(
     let cfg = match row.config() {
         Ok(cfg) => cfg,
         Err(e) => {
-            tracing::error!("{e}");
+            // Unreadable settings (a hand-edited row): take it out of the index rather
+            // than selecting it again on every tick.
+            tracing::error!("{e}; its deadline is cleared");
+            diesel::update(monitors::table.find(id))
+                .set(monitors::deadline_at.eq(None::<i64>))
+                .execute(c)?;
             return Ok(false);
         }
     };
