@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::conn::{write_tx, AnyConnection, DbUrl};
-use crate::models::{MonitorRow, NewPing};
+use crate::models::{MonitorRow, NewPing, PingColumns};
 use crate::schema::{monitors, pings, projects};
 use crate::{monitors as mon, Clock, StoreError, Wakeups};
 
@@ -323,31 +323,27 @@ fn resolve(
     }
 }
 
-/// Locks the monitor row (a no-op UPDATE takes PostgreSQL's row lock; SQLite's write
-/// lock is already held) and loads it. `None` when it does not exist.
+/// Loads a monitor row for a change: `SELECT … FOR UPDATE` on PostgreSQL (the row lock
+/// that serialises instances); on SQLite the transaction already holds the write lock.
+/// `None` when it does not exist.
 pub(crate) fn lock_monitor(
     c: &mut AnyConnection,
     id: &str,
-    count_ping: bool,
 ) -> Result<Option<MonitorRow>, StoreError> {
-    let n = if count_ping {
-        diesel::update(monitors::table.find(id))
-            .set(monitors::n_pings.eq(monitors::n_pings + 1))
-            .execute(c)?
-    } else {
-        diesel::update(monitors::table.find(id))
-            .set(monitors::n_pings.eq(monitors::n_pings))
-            .execute(c)?
-    };
-    if n == 0 {
-        return Ok(None);
-    }
-    Ok(Some(
-        monitors::table
+    let row = match c {
+        AnyConnection::Postgresql(pg) => monitors::table
             .find(id)
             .select(MonitorRow::as_select())
-            .first(c)?,
-    ))
+            .for_update()
+            .first(pg)
+            .optional()?,
+        AnyConnection::Sqlite(lite) => monitors::table
+            .find(id)
+            .select(MonitorRow::as_select())
+            .first(lite)
+            .optional()?,
+    };
+    Ok(row)
 }
 
 fn apply_ping(
@@ -359,9 +355,10 @@ fn apply_ping(
     let Some((id, created)) = resolve(c, &req.target, now)? else {
         return Ok(PingReply::NotFound);
     };
-    let Some(row) = lock_monitor(c, &id, true)? else {
+    let Some(row) = lock_monitor(c, &id)? else {
         return Ok(PingReply::NotFound);
     };
+    let n = row.n_pings + 1;
     // A monitor that insists on POST stores other methods as ignored pings.
     let method_ignored = row.methods == "POST" && req.method != "POST";
     let mut kind = if method_ignored {
@@ -370,7 +367,16 @@ fn apply_ping(
         req.signal.as_str()
     };
     let mut duration = None;
-    if !method_ignored {
+    let mut counted = PingColumns {
+        n_pings: n,
+        last_ping_at: None,
+        last_duration_ms: None,
+    };
+    if method_ignored {
+        diesel::update(monitors::table.find(&id))
+            .set(&counted)
+            .execute(c)?;
+    } else {
         let cfg = row.config()?;
         let state = row.state();
         let open = if state.run_started_at.is_some() {
@@ -381,23 +387,34 @@ fn apply_ping(
         let out = on_ping(&cfg, &state, &open, req.signal, req.rid, now);
         if out.ignored {
             kind = "ign";
+            diesel::update(monitors::table.find(&id))
+                .set(&counted)
+                .execute(c)?;
         } else {
             duration = out.duration_ms;
+            if req.signal != Signal::Log {
+                counted.last_ping_at = Some(now.0);
+            }
+            counted.last_duration_ms = out.duration_ms;
             let body = (!req.body.is_empty()).then(|| {
                 String::from_utf8_lossy(&req.body[..req.body.len().min(10_240)]).into_owned()
             });
-            mon::apply_outcome(c, &row, &out, req.exit_status, now, body, fx)?;
-        }
-        if req.signal != Signal::Log && !out.ignored {
-            diesel::update(monitors::table.find(&id))
-                .set(monitors::last_ping_at.eq(now.0))
-                .execute(c)?;
+            mon::apply_outcome(
+                c,
+                &row,
+                &out,
+                req.exit_status,
+                now,
+                body,
+                Some(&counted),
+                fx,
+            )?;
         }
     }
     diesel::insert_into(pings::table)
         .values(NewPing {
             monitor_id: &id,
-            n: row.n_pings,
+            n,
             kind,
             exit_status: req.exit_status,
             created_at: now.0,
@@ -423,7 +440,7 @@ fn apply_deadline(
     now: Timestamp,
     fx: &mut Effects,
 ) -> Result<bool, StoreError> {
-    let Some(row) = lock_monitor(c, id, false)? else {
+    let Some(row) = lock_monitor(c, id)? else {
         return Ok(false);
     };
     let state = row.state();
@@ -447,6 +464,6 @@ fn apply_deadline(
     let Some(out) = on_deadline(&cfg, &state, &open, now) else {
         return Ok(false);
     };
-    mon::apply_outcome(c, &row, &out, None, now, None, fx)?;
+    mon::apply_outcome(c, &row, &out, None, now, None, None, fx)?;
     Ok(out.flip.is_some())
 }

@@ -123,6 +123,17 @@ impl From<&MonitorState> for MonitorStateColumns {
     }
 }
 
+/// Columns a ping updates besides the state: its count, and (when it was not ignored)
+/// its time and the duration of the run it ended. `None` leaves a column as it is.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = monitors)]
+#[allow(missing_docs)]
+pub struct PingColumns {
+    pub n_pings: i64,
+    pub last_ping_at: Option<i64>,
+    pub last_duration_ms: Option<i64>,
+}
+
 /// A stored ping.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = pings)]

@@ -9,7 +9,7 @@ use overdue_core::{
 use uuid::Uuid;
 
 use crate::ingest::{lock_monitor, Effects};
-use crate::models::{MonitorRow, MonitorStateColumns};
+use crate::models::{MonitorRow, MonitorStateColumns, PingColumns};
 use crate::schema::{flips, monitor_channels, monitors, outbox, pings, runs};
 use crate::{AnyConnection, StoreError};
 
@@ -215,7 +215,7 @@ pub fn update(
     now: Timestamp,
 ) -> Result<MonitorRow, StoreError> {
     get(c, project, id)?;
-    let row = lock_monitor(c, id, false)?.ok_or(StoreError::NotFound("monitor"))?;
+    let row = lock_monitor(c, id)?.ok_or(StoreError::NotFound("monitor"))?;
     diesel::update(monitors::table.find(id))
         .set(SettingsColumns::new(s, now))
         .execute(c)
@@ -253,10 +253,19 @@ pub fn pause(
     now: Timestamp,
 ) -> Result<MonitorRow, StoreError> {
     get(c, project, id)?;
-    let row = lock_monitor(c, id, false)?.ok_or(StoreError::NotFound("monitor"))?;
+    let row = lock_monitor(c, id)?.ok_or(StoreError::NotFound("monitor"))?;
     let open = open_runs(c, id)?;
     let out = overdue_core::pause(&row.state(), &open, now);
-    apply_outcome(c, &row, &out, None, now, None, &mut Effects::default())?;
+    apply_outcome(
+        c,
+        &row,
+        &out,
+        None,
+        now,
+        None,
+        None,
+        &mut Effects::default(),
+    )?;
     get(c, project, id)
 }
 
@@ -268,10 +277,19 @@ pub fn resume(
     now: Timestamp,
 ) -> Result<MonitorRow, StoreError> {
     get(c, project, id)?;
-    let row = lock_monitor(c, id, false)?.ok_or(StoreError::NotFound("monitor"))?;
+    let row = lock_monitor(c, id)?.ok_or(StoreError::NotFound("monitor"))?;
     let out = overdue_core::resume(&row.state())
         .ok_or_else(|| StoreError::Conflict("monitor is not paused".into()))?;
-    apply_outcome(c, &row, &out, None, now, None, &mut Effects::default())?;
+    apply_outcome(
+        c,
+        &row,
+        &out,
+        None,
+        now,
+        None,
+        None,
+        &mut Effects::default(),
+    )?;
     get(c, project, id)
 }
 
@@ -302,6 +320,7 @@ pub(crate) fn apply_outcome(
     exit_status: Option<i32>,
     now: Timestamp,
     body: Option<String>,
+    ping: Option<&PingColumns>,
     fx: &mut Effects,
 ) -> Result<(), StoreError> {
     for action in &out.runs {
@@ -333,14 +352,16 @@ pub(crate) fn apply_outcome(
     }
     let cols = MonitorStateColumns::from(&out.state);
     fx.deadline(cols.deadline_at);
-    diesel::update(monitors::table.find(&row.id))
-        .set((cols, monitors::updated_at.eq(now.0)))
-        .execute(c)?;
-    if let Some(d) = out.duration_ms {
-        diesel::update(monitors::table.find(&row.id))
-            .set(monitors::last_duration_ms.eq(d))
-            .execute(c)?;
-    }
+    // One UPDATE per transition: state, and for a ping its count and times.
+    let target = diesel::update(monitors::table.find(&row.id));
+    match ping {
+        Some(p) => target
+            .set((cols, p, monitors::updated_at.eq(now.0)))
+            .execute(c)?,
+        None => target
+            .set((cols, monitors::updated_at.eq(now.0)))
+            .execute(c)?,
+    };
     let Some(flip) = out.flip else {
         return Ok(());
     };

@@ -1,0 +1,103 @@
+//! `overdue-bench`: seeds a database, runs the real `overdue` binary on it, drives HTTP
+//! load with its own keep-alive client and prints figures. See docs/benchmarks.md.
+
+mod load;
+mod seed;
+mod server;
+
+use std::time::Duration;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "overdue-bench", about = "Overdue benchmarks: prints figures")]
+struct Cli {
+    /// Database to create and seed (sqlite://path or postgres://…); it is wiped first.
+    #[arg(long, default_value = "sqlite:///tmp/overdue-bench.db")]
+    database_url: String,
+    /// The overdue binary [default: next to this one].
+    #[arg(long)]
+    overdue_bin: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Ping throughput and latency, compared with `/health/live` (the stack's ceiling).
+    Ingest {
+        /// Monitors the pings are spread over.
+        #[arg(long, default_value_t = 10_000)]
+        monitors: usize,
+        /// Concurrent keep-alive clients.
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        /// Seconds per measurement.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Also measure latency at this fixed rate (pings/s); 0 skips it.
+        #[arg(long, default_value_t = 5_000)]
+        rate: u64,
+    },
+    /// Detection latency, idle CPU, start-up time and memory with many monitors.
+    Scheduler {
+        /// Monitors in the index.
+        #[arg(long, default_value_t = 100_000)]
+        monitors: usize,
+        /// Monitors due in the same second for the burst test; 0 skips it.
+        #[arg(long, default_value_t = 0)]
+        burst: usize,
+    },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let bin = server::binary(cli.overdue_bin.as_deref())?;
+        println!(
+            "machine: {} cores, {}",
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(0),
+            server::cpu_model()
+        );
+        println!("database: {}", cli.database_url);
+        match cli.command {
+            Command::Ingest {
+                monitors,
+                clients,
+                seconds,
+                rate,
+            } => {
+                let seeded = seed::fresh(&cli.database_url, monitors, 0, 0).await?;
+                let srv = server::Server::start(&bin, &cli.database_url, &[]).await?;
+                let d = Duration::from_secs(seconds);
+                let live = load::run(&srv.base, load::Target::Live, &[], clients, d, 0).await;
+                live.print("GET /health/live (no database work)");
+                let pings =
+                    load::run(&srv.base, load::Target::Ping, &seeded.ids, clients, d, 0).await;
+                pings.print("GET /ping/<uuid> (durable)");
+                println!("ping / live ratio: {:.2}", pings.per_sec() / live.per_sec());
+                let mut acked = pings.ok;
+                if rate > 0 {
+                    let paced =
+                        load::run(&srv.base, load::Target::Ping, &seeded.ids, clients, d, rate)
+                            .await;
+                    paced.print(&format!("GET /ping/<uuid> paced at {rate}/s"));
+                    acked += paced.ok;
+                }
+                let stored = seed::count_pings(&cli.database_url).await?;
+                println!("pings acknowledged: {acked}, stored: {stored}");
+                srv.stop();
+            }
+            Command::Scheduler { monitors, burst } => {
+                server::scheduler_bench(&bin, &cli.database_url, monitors, burst).await?;
+            }
+        }
+        Ok(())
+    })
+}
