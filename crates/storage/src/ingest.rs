@@ -403,10 +403,12 @@ fn apply_ping(
                 c,
                 &row,
                 &out,
-                req.exit_status,
                 now,
-                body,
-                Some(&counted),
+                Some(mon::PingEffects {
+                    exit_status: req.exit_status,
+                    body,
+                    columns: &counted,
+                }),
                 fx,
             )?;
         }
@@ -464,6 +466,6 @@ fn apply_deadline(
     let Some(out) = on_deadline(&cfg, &state, &open, now) else {
         return Ok(false);
     };
-    mon::apply_outcome(c, &row, &out, None, now, None, None, fx)?;
+    mon::apply_outcome(c, &row, &out, now, None, fx)?;
     Ok(out.flip.is_some())
 }

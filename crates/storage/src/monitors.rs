@@ -256,16 +256,7 @@ pub fn pause(
     let row = lock_monitor(c, id)?.ok_or(StoreError::NotFound("monitor"))?;
     let open = open_runs(c, id)?;
     let out = overdue_core::pause(&row.state(), &open, now);
-    apply_outcome(
-        c,
-        &row,
-        &out,
-        None,
-        now,
-        None,
-        None,
-        &mut Effects::default(),
-    )?;
+    apply_outcome(c, &row, &out, now, None, &mut Effects::default())?;
     get(c, project, id)
 }
 
@@ -280,16 +271,7 @@ pub fn resume(
     let row = lock_monitor(c, id)?.ok_or(StoreError::NotFound("monitor"))?;
     let out = overdue_core::resume(&row.state())
         .ok_or_else(|| StoreError::Conflict("monitor is not paused".into()))?;
-    apply_outcome(
-        c,
-        &row,
-        &out,
-        None,
-        now,
-        None,
-        None,
-        &mut Effects::default(),
-    )?;
+    apply_outcome(c, &row, &out, now, None, &mut Effects::default())?;
     get(c, project, id)
 }
 
@@ -310,6 +292,16 @@ pub(crate) fn open_runs(c: &mut AnyConnection, id: &str) -> Result<Vec<OpenRun>,
         .collect())
 }
 
+/// What a ping adds to a transition.
+pub(crate) struct PingEffects<'a> {
+    /// Exit status, recorded on the run it closes.
+    pub exit_status: Option<i32>,
+    /// Body for the notification (`$BODY`).
+    pub body: Option<String>,
+    /// Count and times to write with the state.
+    pub columns: &'a PingColumns,
+}
+
 /// Writes a transition: run rows, state columns, and for a flip its history row and,
 /// when it notifies, one outbox row per assigned channel — all in the caller's
 /// transaction, so a flip and its notifications commit together or not at all.
@@ -317,12 +309,11 @@ pub(crate) fn apply_outcome(
     c: &mut AnyConnection,
     row: &MonitorRow,
     out: &PingOutcome,
-    exit_status: Option<i32>,
     now: Timestamp,
-    body: Option<String>,
-    ping: Option<&PingColumns>,
+    ping: Option<PingEffects<'_>>,
     fx: &mut Effects,
 ) -> Result<(), StoreError> {
+    let exit_status = ping.as_ref().and_then(|p| p.exit_status);
     for action in &out.runs {
         match action {
             RunAction::Open { rid } => {
@@ -354,9 +345,9 @@ pub(crate) fn apply_outcome(
     fx.deadline(cols.deadline_at);
     // One UPDATE per transition: state, and for a ping its count and times.
     let target = diesel::update(monitors::table.find(&row.id));
-    match ping {
+    match &ping {
         Some(p) => target
-            .set((cols, p, monitors::updated_at.eq(now.0)))
+            .set((cols, p.columns, monitors::updated_at.eq(now.0)))
             .execute(c)?,
         None => target
             .set((cols, monitors::updated_at.eq(now.0)))
@@ -394,7 +385,7 @@ pub(crate) fn apply_outcome(
         previous_status: flip.from.as_str().into(),
         reason: flip.reason.map(|r| r.as_str().to_string()),
         at: now.to_rfc3339(),
-        body,
+        body: ping.and_then(|p| p.body),
     };
     let payload =
         serde_json::to_string(&record).map_err(|e| StoreError::Internal(e.to_string()))?;
