@@ -74,8 +74,8 @@ pub fn insert_monitors(
         for part in (0..chunk).step_by(500) {
             let rows = (chunk - part).min(500);
             let mut sql = String::from(
-                "INSERT INTO monitors (id, project_id, name, slug, description, tags, schedule_kind, period_ms, cron_expr, tz, grace_ms, \\
-                 max_runtime_ms, methods, manual_resume, status, down_reason, last_ping_at, last_success_at, run_started_at, next_due_at, \\
+                "INSERT INTO monitors (id, project_id, name, slug, description, tags, schedule_kind, period_ms, cron_expr, tz, grace_ms, \
+                 max_runtime_ms, methods, manual_resume, status, down_reason, last_ping_at, last_success_at, run_started_at, next_due_at, \
                  deadline_at, deadline_kind, last_duration_ms, n_pings, created_at, updated_at) VALUES ",
             );
             let mut links =
@@ -88,7 +88,7 @@ pub fn insert_monitors(
                 }
                 let k = chunk_start + part + i;
                 sql.push_str(&format!(
-                    "('{id}', '{project}', 'm{k}', NULL, '', '', 'interval', 86400000, NULL, 'UTC', 3600000, NULL, '', false, 'up', NULL, \\
+                    "('{id}', '{project}', 'm{k}', NULL, '', '', 'interval', 86400000, NULL, 'UTC', 3600000, NULL, '', false, 'up', NULL, \
                      {last}, {last}, NULL, {due}, {deadline}, 'missed', NULL, 0, {last}, {last})",
                     due = deadline - 3_600_000
                 ));
