@@ -337,11 +337,14 @@ pub(crate) fn lock_monitor(
             .for_update()
             .first(pg)
             .optional()?,
+        // No `.first()`: its bound `LIMIT ?` makes SQLite (built with STAT4) recompile
+        // the statement on every execution; a primary-key lookup needs no limit.
         AnyConnection::Sqlite(lite) => monitors::table
             .find(id)
             .select(MonitorRow::as_select())
-            .first(lite)
-            .optional()?,
+            .load(lite)?
+            .into_iter()
+            .next(),
     };
     Ok(row)
 }
