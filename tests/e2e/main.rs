@@ -4,6 +4,7 @@
 mod api;
 mod bad_input;
 mod cli;
+mod db_outage;
 mod harness;
 mod lifecycle;
 mod multi;

@@ -36,7 +36,7 @@ pub async fn ensure_default_project(store: &Store) -> Result<Option<projects::Cr
 }
 
 /// Runs everything until `shutdown` resolves: the server on `listener`, the deadline
-/// loop, the notifier and the heartbeat.
+/// loop (with the heartbeat and the outage rule) and the notifier.
 pub async fn serve(
     settings: Settings,
     store: Store,
@@ -47,19 +47,12 @@ pub async fn serve(
         allow_private: settings.webhook_allow_private,
     };
     let webhooks = Webhooks::new(policy, settings.webhook_timeout).map_err(anyhow::Error::msg)?;
-    overdue_scheduler::deadlines::recover_from_outage(&store)
-        .await
-        .context("applying the outage rule")?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|v| *v).await;
     };
     let tasks = vec![
         tokio::spawn(overdue_scheduler::deadlines::run(
-            store.clone(),
-            stopped(stop_rx.clone()),
-        )),
-        tokio::spawn(overdue_scheduler::heartbeat(
             store.clone(),
             stopped(stop_rx.clone()),
         )),

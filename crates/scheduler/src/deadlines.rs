@@ -13,28 +13,39 @@ use overdue_storage::{monitors, service, Store};
 
 /// Most monitors flipped per transaction.
 const BATCH: i64 = 1_000;
+/// How often the heartbeat is written.
+const HEARTBEAT_MS: i64 = 1_000;
 /// Longest sleep, so deadlines written by other instances are seen within a second.
 const MAX_SLEEP_MS: i64 = 1_000;
-
-/// The outage rule (see `service::forgive_outage`); call once at start-up, before
-/// the heartbeat and deadline tasks start.
-pub async fn recover_from_outage(store: &Store) -> Result<usize, overdue_storage::StoreError> {
-    let now = store.now();
-    let n = store
-        .write(move |c| service::forgive_outage(c, now))
-        .await?;
-    if n > 0 {
-        tracing::info!(
-            "outage rule: {n} deadlines that fell while Overdue was down moved to now + grace"
-        );
-    }
-    Ok(n)
-}
 
 /// Runs until `shutdown` resolves.
 pub async fn run(store: Store, shutdown: impl Future<Output = ()>) {
     tokio::pin!(shutdown);
+    let mut last_beat: Option<i64> = None;
     loop {
+        // Heartbeat and outage rule first, in one transaction: after an outage (of the
+        // process or of the database) no deadline inside it may flip. While the
+        // database is unreachable this fails and nothing is flipped.
+        let now = store.now();
+        if last_beat.is_none_or(|t| now.millis() - t >= HEARTBEAT_MS) {
+            match store.write(move |c| service::heartbeat(c, now)).await {
+                Ok(moved) => {
+                    if moved > 0 {
+                        tracing::info!("outage rule: {moved} deadlines that fell while Overdue could not take pings moved to now + grace");
+                    }
+                    last_beat = Some(now.millis());
+                }
+                Err(e) => {
+                    tracing::warn!("scheduler: {e}");
+                    last_beat = None;
+                    tokio::select! {
+                        _ = &mut shutdown => return,
+                        _ = tokio::time::sleep(Duration::from_millis(MAX_SLEEP_MS as u64)) => {}
+                    }
+                    continue;
+                }
+            }
+        }
         let wake_at = match tick(&store).await {
             Ok(Some(at)) => at,
             Ok(None) => continue,

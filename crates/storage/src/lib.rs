@@ -121,7 +121,8 @@ impl Store {
         let pool = Pool::builder()
             .max_size(opts.pool_size)
             .min_idle(Some(1))
-            .connection_timeout(std::time::Duration::from_secs(10))
+            // Short: while the database is down, requests answer 503 quickly.
+            .connection_timeout(std::time::Duration::from_secs(2))
             .build(conn::Manager(url.clone()))
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let wake = Arc::new(Wakeups::new());

@@ -8,8 +8,17 @@ use crate::{AnyConnection, StoreError};
 
 const LAST_ALIVE: &str = "last_alive";
 
-/// Records that an instance is alive now (called every second by the scheduler).
-pub fn heartbeat(c: &mut AnyConnection, now: Timestamp) -> Result<(), StoreError> {
+/// Records that an instance is alive now, after applying the outage rule for the gap
+/// since the last heartbeat. Call inside a write transaction, before looking for due
+/// monitors: whatever ended the gap (a restart, or the database coming back), deadlines
+/// inside it are moved before any of them can flip. Returns how many moved.
+pub fn heartbeat(c: &mut AnyConnection, now: Timestamp) -> Result<usize, StoreError> {
+    let moved = forgive_outage(c, now)?;
+    touch(c, now)?;
+    Ok(moved)
+}
+
+fn touch(c: &mut AnyConnection, now: Timestamp) -> Result<(), StoreError> {
     let n = diesel::update(service_state::table.find(LAST_ALIVE))
         .set(service_state::value.eq(now.0))
         .filter(service_state::value.lt(now.0))
