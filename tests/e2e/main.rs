@@ -10,3 +10,4 @@ mod lifecycle;
 mod multi;
 mod ping;
 mod restart;
+mod retention;

@@ -24,7 +24,8 @@ pub struct ServeArgs {
     #[arg(long, env = "OVERDUE_SITE_URL")]
     pub site_url: Option<String>,
     /// TOML file with the same settings (keys: listen, database_url, site_url,
-    /// ping_body_limit, webhook_allow_private, webhook_timeout, retry_base).
+    /// ping_body_limit, webhook_allow_private, webhook_timeout, retry_base, keep_pings,
+    /// keep_history).
     #[arg(long, env = "OVERDUE_CONFIG")]
     pub config: Option<PathBuf>,
     /// Most body bytes stored per ping [default: 100000].
@@ -39,6 +40,12 @@ pub struct ServeArgs {
     /// First retry delay of a failed notification, doubled per attempt [default: 5s].
     #[arg(long, env = "OVERDUE_RETRY_BASE")]
     pub retry_base: Option<String>,
+    /// Pings (and finished runs) kept per monitor [default: 100].
+    #[arg(long, env = "OVERDUE_KEEP_PINGS")]
+    pub keep_pings: Option<String>,
+    /// How long flips, delivery attempts and sent notifications are kept [default: 90d].
+    #[arg(long, env = "OVERDUE_KEEP_HISTORY")]
+    pub keep_history: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -51,6 +58,8 @@ struct FileSettings {
     webhook_allow_private: Option<toml::Value>,
     webhook_timeout: Option<toml::Value>,
     retry_base: Option<toml::Value>,
+    keep_pings: Option<toml::Value>,
+    keep_history: Option<toml::Value>,
 }
 
 /// Validated settings.
@@ -70,6 +79,10 @@ pub struct Settings {
     pub webhook_timeout: Duration,
     /// First retry delay.
     pub retry_base: Duration,
+    /// Pings kept per monitor.
+    pub keep_pings: i64,
+    /// How long history is kept.
+    pub keep_history: Duration,
 }
 
 fn value_text(v: toml::Value) -> String {
@@ -157,7 +170,27 @@ impl ServeArgs {
             .clone()
             .or(file.retry_base.map(value_text))
             .unwrap_or_else(|| "5s".into());
+        let keep_text = self
+            .keep_pings
+            .clone()
+            .or(file.keep_pings.map(value_text))
+            .unwrap_or_else(|| "100".into());
+        let keep_pings: i64 = keep_text
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| (1..=1_000_000).contains(n))
+            .ok_or_else(|| {
+                anyhow!("OVERDUE_KEEP_PINGS: {keep_text:?} must be a number from 1 to 1000000")
+            })?;
+        let history = self
+            .keep_history
+            .clone()
+            .or(file.keep_history.map(value_text))
+            .unwrap_or_else(|| "90d".into());
         Ok(Settings {
+            keep_pings,
+            keep_history: parse_dur("OVERDUE_KEEP_HISTORY", &history)?,
             listen,
             database_url,
             site_url: site_url.trim_end_matches('/').to_string(),

@@ -17,7 +17,11 @@ pub use config::{ServeArgs, Settings};
 
 /// Opens (creating and migrating) the database.
 pub fn open_store(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Store> {
-    Store::open(&settings.database_url, StoreOptions::default(), clock)
+    let opts = StoreOptions {
+        keep_pings: settings.keep_pings,
+        ..StoreOptions::default()
+    };
+    Store::open(&settings.database_url, opts, clock)
         .map_err(|e| anyhow::anyhow!("DATABASE_URL: {e}"))
 }
 
@@ -54,6 +58,11 @@ pub async fn serve(
     let tasks = vec![
         tokio::spawn(overdue_scheduler::deadlines::run(
             store.clone(),
+            stopped(stop_rx.clone()),
+        )),
+        tokio::spawn(overdue_scheduler::prune(
+            store.clone(),
+            settings.keep_history,
             stopped(stop_rx.clone()),
         )),
         tokio::spawn(overdue_scheduler::notifier::run(

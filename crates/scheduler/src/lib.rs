@@ -12,3 +12,38 @@
 
 pub mod deadlines;
 pub mod notifier;
+
+use overdue_storage::Store;
+
+/// Prunes flips, delivery attempts and finished notifications older than `keep`, every
+/// minute, in small batches with pauses between them (ingest keeps its latency).
+pub async fn prune(
+    store: Store,
+    keep: std::time::Duration,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    loop {
+        let before = overdue_core::Timestamp(store.now().millis() - keep.as_millis() as i64);
+        loop {
+            match store
+                .write(move |c| overdue_storage::retention::prune_old(c, before))
+                .await
+            {
+                Ok(n) if n > 0 => {
+                    tracing::debug!("retention: pruned {n} rows");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::warn!("retention: {e}");
+                    break;
+                }
+            }
+        }
+        tokio::select! {
+            _ = &mut shutdown => return,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+        }
+    }
+}

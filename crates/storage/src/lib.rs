@@ -14,6 +14,7 @@ pub mod models;
 pub mod monitors;
 pub mod outbox;
 pub mod projects;
+pub mod retention;
 pub mod schema;
 pub mod service;
 
@@ -87,6 +88,8 @@ pub struct StoreOptions {
     pub pool_size: u32,
     /// Most pings committed in one transaction.
     pub max_batch: usize,
+    /// Pings (and finished runs) kept per monitor.
+    pub keep_pings: i64,
 }
 
 impl Default for StoreOptions {
@@ -94,6 +97,7 @@ impl Default for StoreOptions {
         StoreOptions {
             pool_size: 8,
             max_batch: 1_000,
+            keep_pings: 100,
         }
     }
 }
@@ -126,8 +130,13 @@ impl Store {
             .build(conn::Manager(url.clone()))
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let wake = Arc::new(Wakeups::new());
-        let ingest =
-            ingest::IngestHandle::start(url.clone(), opts.max_batch, clock.clone(), wake.clone());
+        let ingest = ingest::IngestHandle::start(
+            url.clone(),
+            opts.max_batch,
+            opts.keep_pings,
+            clock.clone(),
+            wake.clone(),
+        );
         Ok(Store {
             pool,
             url,

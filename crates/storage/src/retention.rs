@@ -1,0 +1,72 @@
+//! Retention, so the database does not grow without end: pings and finished runs are
+//! kept per monitor (trimmed by the writer as pings arrive), flips, delivery attempts
+//! and finished notifications by age (pruned in small batches in the background).
+
+use diesel::prelude::*;
+use overdue_core::Timestamp;
+
+use crate::schema::{deliveries, flips, outbox, pings, runs};
+use crate::{AnyConnection, StoreError};
+
+/// Rows deleted per statement by [`prune_old`], so no transaction holds locks long.
+pub const PRUNE_BATCH: i64 = 5_000;
+
+/// Drops pings of `monitor` numbered up to `upto`, and its finished runs older than
+/// the newest `keep` runs.
+pub fn trim_monitor(
+    c: &mut AnyConnection,
+    monitor: &str,
+    upto: i64,
+    keep: i64,
+) -> Result<(), StoreError> {
+    diesel::delete(
+        pings::table
+            .filter(pings::monitor_id.eq(monitor))
+            .filter(pings::n.le(upto)),
+    )
+    .execute(c)?;
+    let cutoff: Option<i64> = runs::table
+        .filter(runs::monitor_id.eq(monitor))
+        .order(runs::id.desc())
+        .select(runs::id)
+        .offset(keep)
+        .limit(1)
+        .get_result(c)
+        .optional()?;
+    if let Some(cut) = cutoff {
+        diesel::delete(
+            runs::table
+                .filter(runs::monitor_id.eq(monitor))
+                .filter(runs::id.le(cut))
+                .filter(runs::ended_at.is_not_null()),
+        )
+        .execute(c)?;
+    }
+    Ok(())
+}
+
+/// Deletes at most [`PRUNE_BATCH`] rows of each kind older than `before`; returns how
+/// many went, so the caller can repeat while there is more.
+pub fn prune_old(c: &mut AnyConnection, before: Timestamp) -> Result<usize, StoreError> {
+    let old_flips: Vec<i64> = flips::table
+        .filter(flips::created_at.lt(before.0))
+        .select(flips::id)
+        .limit(PRUNE_BATCH)
+        .load(c)?;
+    let mut n = diesel::delete(flips::table.filter(flips::id.eq_any(&old_flips))).execute(c)?;
+    let old_attempts: Vec<i64> = deliveries::table
+        .filter(deliveries::attempted_at.lt(before.0))
+        .select(deliveries::id)
+        .limit(PRUNE_BATCH)
+        .load(c)?;
+    n += diesel::delete(deliveries::table.filter(deliveries::id.eq_any(&old_attempts)))
+        .execute(c)?;
+    let old_done: Vec<i64> = outbox::table
+        .filter(outbox::state.ne("pending"))
+        .filter(outbox::created_at.lt(before.0))
+        .select(outbox::id)
+        .limit(PRUNE_BATCH)
+        .load(c)?;
+    n += diesel::delete(outbox::table.filter(outbox::id.eq_any(&old_done))).execute(c)?;
+    Ok(n)
+}
