@@ -68,8 +68,8 @@ pub fn insert_monitors(
     let mut c = DbUrl::parse(url)?.connect()?;
     let mut ids = Vec::with_capacity(n);
     let last = deadline - 86_400_000 - 3_600_000;
-    for chunk_start in (0..n).step_by(20_000) {
-        let chunk = (n - chunk_start).min(20_000);
+    for chunk_start in (0..n).step_by(2_000) {
+        let chunk = (n - chunk_start).min(2_000);
         c.batch_execute("BEGIN")?;
         for part in (0..chunk).step_by(500) {
             let rows = (chunk - part).min(500);

@@ -3,8 +3,10 @@
 //! each request. Throughput grows with concurrency because the cost of a commit (an
 //! fsync) is shared by the whole batch; a 200 still means "on disk".
 
+use std::any::Any;
 use std::sync::Arc;
 
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use overdue_core::{on_deadline, on_ping, OpenRun, Signal, Timestamp};
 use tokio::sync::{mpsc, oneshot};
@@ -72,7 +74,17 @@ pub enum PingReply {
     Conflict(String),
 }
 
+/// A write run by the writer inside its batch transaction (SQLite: every write goes
+/// through the one writer, so nothing waits on SQLite's lock). Taken out on first use:
+/// a batch retried after a failure answers it "unavailable" instead of running it twice.
+type WriteFn =
+    Box<dyn FnOnce(&mut AnyConnection) -> Result<Box<dyn Any + Send>, StoreError> + Send>;
+
 enum Job {
+    Write(
+        std::sync::Mutex<Option<WriteFn>>,
+        oneshot::Sender<Result<Box<dyn Any + Send>, StoreError>>,
+    ),
     Ping(
         Box<PingRequest>,
         oneshot::Sender<Result<PingReply, StoreError>>,
@@ -146,6 +158,24 @@ impl IngestHandle {
             .map_err(|_| StoreError::Unavailable("writer stopped".into()))?
     }
 
+    /// Runs `f` on writer 0 inside its batch transaction (used for every write on SQLite).
+    pub(crate) async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let boxed: WriteFn = Box::new(move |c| f(c).map(|v| Box::new(v) as Box<dyn Any + Send>));
+        let (reply, rx) = oneshot::channel();
+        self.send(0, Job::Write(std::sync::Mutex::new(Some(boxed)), reply))
+            .await?;
+        let any = rx
+            .await
+            .map_err(|_| StoreError::Unavailable("writer stopped".into()))??;
+        any.downcast::<T>()
+            .map(|b| *b)
+            .map_err(|_| StoreError::Internal("write returned an unexpected type".into()))
+    }
+
     /// Sends each id to the writer that owns it; returns how many flipped.
     pub(crate) async fn deadlines(&self, ids: Vec<String>) -> Result<usize, StoreError> {
         let mut parts: Vec<Vec<String>> = vec![Vec::new(); self.writers.len()];
@@ -201,6 +231,7 @@ impl Effects {
 }
 
 enum Answer {
+    Write(Result<Box<dyn Any + Send>, StoreError>),
     Ping(Result<PingReply, StoreError>),
     Deadlines(Result<usize, StoreError>),
 }
@@ -248,6 +279,9 @@ impl Writer {
                     self.publish(&effects);
                     for (job, answer) in batch.into_iter().zip(answers) {
                         match (job, answer) {
+                            (Job::Write(_, tx), Answer::Write(r)) => {
+                                let _ = tx.send(r);
+                            }
                             (Job::Ping(_, tx), Answer::Ping(r)) => {
                                 let _ = tx.send(r);
                             }
@@ -269,6 +303,9 @@ impl Writer {
         let msg = last_err.map_or_else(|| "unknown".to_string(), |e| e.to_string());
         for job in batch {
             match job {
+                Job::Write(_, tx) => {
+                    let _ = tx.send(Err(StoreError::Unavailable(msg.clone())));
+                }
                 Job::Ping(_, tx) => {
                     let _ = tx.send(Err(StoreError::Unavailable(msg.clone())));
                 }
@@ -308,6 +345,22 @@ fn apply_job(
     fx: &mut Effects,
 ) -> Result<Answer, StoreError> {
     match job {
+        Job::Write(f, _) => {
+            let taken = f.lock().ok().and_then(|mut g| g.take());
+            let Some(f) = taken else {
+                return Ok(Answer::Write(Err(StoreError::Unavailable(
+                    "write interrupted by a failed batch; retry".into(),
+                ))));
+            };
+            // A savepoint per write: its failure undoes only itself, not the batch.
+            c.batch_execute("SAVEPOINT job")?;
+            let r = f(c);
+            if r.is_err() {
+                c.batch_execute("ROLLBACK TO job")?;
+            }
+            c.batch_execute("RELEASE job")?;
+            Ok(Answer::Write(r))
+        }
         Job::Ping(req, _) => Ok(Answer::Ping(own(apply_ping(c, req, now, keep, fx))?)),
         Job::Deadlines(ids, _) => {
             let mut flipped = 0;

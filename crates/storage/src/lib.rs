@@ -173,12 +173,18 @@ impl Store {
         .map_err(|e| StoreError::Internal(format!("blocking task failed: {e}")))?
     }
 
-    /// Runs `f` in a write transaction on a pooled connection.
+    /// Runs `f` in a write transaction. On SQLite it runs on the writer thread inside
+    /// its next batch (SQLite has one write lock: contending for it from many
+    /// connections makes writers time out under load); on PostgreSQL on a pooled
+    /// connection, in parallel with everything else.
     pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
     {
+        if self.is_sqlite() {
+            return self.ingest.write(f).await;
+        }
         self.read(move |c| conn::write_tx(c, f)).await
     }
 

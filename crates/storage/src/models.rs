@@ -155,9 +155,10 @@ pub struct PingRow {
     pub duration_ms: Option<i64>,
 }
 
-/// A ping to insert.
+/// A ping to insert. `None` binds NULL instead of writing `DEFAULT`: one fixed SQL
+/// text, so diesel can keep the statement prepared (the hot path of ingest).
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = pings)]
+#[diesel(table_name = pings, treat_none_as_default_value = false)]
 #[allow(missing_docs)]
 pub struct NewPing<'a> {
     pub monitor_id: &'a str,
