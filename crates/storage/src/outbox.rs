@@ -17,13 +17,23 @@ pub const GIVE_UP_AFTER_MS: i64 = 24 * 3_600_000;
 
 /// Claims up to `limit` deliverable entries for worker `me`. An entry is deliverable
 /// when it is pending, due, unclaimed (or its claim expired), and no older entry for
-/// the same channel and monitor is still pending (order per destination).
+/// the same channel and monitor is still pending (order per destination; one-off
+/// entries without a monitor, such as test messages, are not ordered).
 pub fn claim(
     c: &mut AnyConnection,
     me: &str,
     now: Timestamp,
     limit: i64,
 ) -> Result<Vec<OutboxRow>, StoreError> {
+    // Order per destination: an entry waits while an older one for the same channel
+    // and monitor is pending (in flight, or in backoff). Filtered in the query, so the
+    // LIMIT counts claimable entries only and a blocked one never hides the rest.
+    let older = diesel::alias!(outbox as older);
+    let blocked = older
+        .filter(older.field(outbox::state).eq("pending"))
+        .filter(older.field(outbox::channel_id).eq(outbox::channel_id))
+        .filter(older.field(outbox::monitor_id).eq(outbox::monitor_id))
+        .filter(older.field(outbox::id).lt(outbox::id));
     let candidates: Vec<OutboxRow> = outbox::table
         .filter(outbox::state.eq("pending"))
         .filter(outbox::next_attempt_at.le(now.0))
@@ -32,32 +42,14 @@ pub fn claim(
                 .is_null()
                 .or(outbox::locked_until.lt(now.0)),
         )
-        .order(outbox::id.asc())
+        .filter(diesel::dsl::not(exists(blocked)))
+        // The index order (outbox_claim): no sort however many are pending.
+        .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
         .limit(limit)
         .select(OutboxRow::as_select())
         .load(c)?;
     let mut claimed = Vec::new();
-    let mut seen = std::collections::HashSet::new();
     for row in candidates {
-        if !seen.insert((row.channel_id.clone(), row.monitor_id.clone())) {
-            continue;
-        }
-        let older = outbox::table
-            .filter(outbox::state.eq("pending"))
-            .filter(outbox::channel_id.eq(&row.channel_id))
-            .filter(
-                outbox::monitor_id
-                    .eq(row.monitor_id.clone())
-                    .or(outbox::monitor_id.is_null().and(
-                        row.monitor_id
-                            .is_none()
-                            .into_sql::<diesel::sql_types::Bool>(),
-                    )),
-            )
-            .filter(outbox::id.lt(row.id));
-        if diesel::select(exists(older)).get_result::<bool>(c)? {
-            continue;
-        }
         // The conditional update is the claim: only one worker changes the row.
         let n = diesel::update(
             outbox::table
