@@ -1,4 +1,5 @@
-//! Restarts: the outage rule, and kill -9 under load losing no acknowledged ping.
+//! Restarts: the outage rule, and kill -9 (20 times, at random moments) under load
+//! losing no acknowledged ping.
 
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
@@ -113,7 +114,7 @@ async fn kill9(backend: Backend) {
     }
     // Cumulative (sent, acknowledged) per monitor over all rounds.
     let mut acked: HashMap<String, (u64, u64)> = HashMap::new();
-    for round in 0..3 {
+    for round in 0..20 {
         let stop = Arc::new(AtomicBool::new(false));
         let mut tasks = Vec::new();
         for w in 0..16 {
@@ -141,7 +142,8 @@ async fn kill9(backend: Backend) {
                 (id, sent, acked)
             }));
         }
-        tokio::time::sleep(Duration::from_millis(700 + 300 * round)).await;
+        // A random moment: 150-650 ms into the load.
+        tokio::time::sleep(Duration::from_millis(150 + rand::random::<u64>() % 500)).await;
         proc.child.kill().unwrap(); // SIGKILL
         let _ = proc.child.wait();
         stop.store(true, Ordering::Relaxed);

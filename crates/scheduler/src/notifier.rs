@@ -10,7 +10,7 @@ use overdue_notify::{WebhookConfig, Webhooks};
 use overdue_storage::models::OutboxRow;
 use overdue_storage::outbox::{self, Attempt};
 use overdue_storage::{channels, Store};
-use tokio::sync::Semaphore;
+use tokio::sync::{mpsc, Semaphore};
 
 /// Settings of the notifier.
 #[derive(Debug, Clone)]
@@ -33,11 +33,27 @@ pub async fn run(
     tokio::pin!(shutdown);
     let slots = Arc::new(Semaphore::new(opts.concurrency));
     let opts = Arc::new(opts);
+    // Attempts are recorded by one task, many per transaction: a burst of deliveries
+    // costs a few commits, not one each.
+    let (done_tx, done_rx) = mpsc::unbounded_channel::<(OutboxRow, Attempt)>();
+    let recorder = tokio::spawn(record_loop(store.clone(), opts.clone(), done_rx));
     loop {
+        // Claim in chunks: wait until a quarter of the slots are free.
+        let free = slots.available_permits();
+        if free * 4 < opts.concurrency {
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = store.wake.outbox.notified() => {}
+                _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+            }
+            continue;
+        }
         let me = opts.worker_id.clone();
         let now = store.now();
-        let free = slots.available_permits().max(1) as i64;
-        let claimed = match store.write(move |c| outbox::claim(c, &me, now, free)).await {
+        let claimed = match store
+            .write(move |c| outbox::claim(c, &me, now, free as i64))
+            .await
+        {
             Ok(rows) => rows,
             Err(e) => {
                 tracing::warn!("notifier: {e}");
@@ -47,11 +63,13 @@ pub async fn run(
         let idle = claimed.is_empty();
         for row in claimed {
             let Ok(permit) = slots.clone().acquire_owned().await else {
-                return;
+                break;
             };
-            let (store, webhooks, opts) = (store.clone(), webhooks.clone(), opts.clone());
+            let (store, webhooks, done) = (store.clone(), webhooks.clone(), done_tx.clone());
             tokio::spawn(async move {
-                deliver(&store, &webhooks, &opts, row).await;
+                if let Some(attempt) = deliver(&store, &webhooks, &row).await {
+                    let _ = done.send((row, attempt));
+                }
                 drop(permit);
                 store.wake.outbox.notify_one();
             });
@@ -66,36 +84,67 @@ pub async fn run(
         let now = store.now().millis();
         let sleep_ms = next.map_or(1_000, |t| (t.millis() - now).clamp(100, 1_000)) as u64;
         tokio::select! {
-            _ = &mut shutdown => return,
+            _ = &mut shutdown => break,
             _ = store.wake.outbox.notified() => {}
             _ = tokio::time::sleep(Duration::from_millis(sleep_ms)) => {}
         }
     }
+    drop(done_tx);
+    let _ = recorder.await;
 }
 
-async fn deliver(store: &Store, webhooks: &Webhooks, opts: &NotifierOptions, row: OutboxRow) {
-    let channel_id = row.channel_id.clone();
-    let attempt = match store.read(move |c| channels::get_any(c, &channel_id)).await {
-        Ok(Some(ch)) if ch.kind == "webhook" => send_webhook(webhooks, &ch.config, &row).await,
-        Ok(Some(ch)) => permanent(format!(
-            "channel kind {:?} cannot be delivered by this build",
-            ch.kind
-        )),
-        Ok(None) => permanent("channel was deleted".into()),
-        Err(e) => {
-            tracing::warn!("notifier: {e}");
-            return; // the claim expires and the entry is retried
+async fn record_loop(
+    store: Store,
+    opts: Arc<NotifierOptions>,
+    mut rx: mpsc::UnboundedReceiver<(OutboxRow, Attempt)>,
+) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < 500 {
+            match rx.try_recv() {
+                Ok(item) => batch.push(item),
+                Err(_) => break,
+            }
         }
-    };
-    let me = opts.worker_id.clone();
-    let base = opts.retry_base.as_millis() as i64;
-    let now = store.now();
-    if let Err(e) = store
-        .write(move |c| outbox::record(c, &row, &me, &attempt, now, base))
-        .await
-    {
-        tracing::warn!("notifier: recording a delivery failed: {e}");
+        let me = opts.worker_id.clone();
+        let base = opts.retry_base.as_millis() as i64;
+        let now = store.now();
+        let n = batch.len();
+        let result = store
+            .write(move |c| {
+                for (row, attempt) in &batch {
+                    outbox::record(c, row, &me, attempt, now, base)?;
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(e) = result {
+            // The claims expire and the entries are delivered again (receivers can
+            // drop the repeat by its Idempotency-Key).
+            tracing::warn!("notifier: recording {n} deliveries failed: {e}");
+        }
+        store.wake.outbox.notify_one();
     }
+}
+
+/// Delivers one entry; `None` when its channel could not be read (the claim expires
+/// and it is tried again).
+async fn deliver(store: &Store, webhooks: &Webhooks, row: &OutboxRow) -> Option<Attempt> {
+    let channel_id = row.channel_id.clone();
+    Some(
+        match store.read(move |c| channels::get_any(c, &channel_id)).await {
+            Ok(Some(ch)) if ch.kind == "webhook" => send_webhook(webhooks, &ch.config, row).await,
+            Ok(Some(ch)) => permanent(format!(
+                "channel kind {:?} cannot be delivered by this build",
+                ch.kind
+            )),
+            Ok(None) => permanent("channel was deleted".into()),
+            Err(e) => {
+                tracing::warn!("notifier: {e}");
+                return None;
+            }
+        },
+    )
 }
 
 async fn send_webhook(webhooks: &Webhooks, config: &str, row: &OutboxRow) -> Attempt {
