@@ -104,7 +104,12 @@ impl Server {
         utime + stime
     }
 
-    pub fn stop(mut self) {
+    pub fn stop(self) {}
+}
+
+impl Drop for Server {
+    /// The server never outlives the bench, even when the bench fails half-way.
+    fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
