@@ -62,12 +62,13 @@ impl DbUrl {
             DbUrl::Sqlite(path) => {
                 let mut c = SqliteConnection::establish(path)
                     .map_err(|e| StoreError::Unavailable(format!("sqlite {path}: {e}")))?;
-                // WAL lets readers run beside the writer; synchronous=FULL makes every
-                // commit durable on disk before a ping is answered; busy_timeout makes
-                // a second writer wait instead of failing.
+                // busy_timeout first: switching to WAL needs a lock, and another
+                // process may hold one for a moment. WAL lets readers run beside the
+                // writer; synchronous=FULL makes every commit durable on disk before a
+                // ping is answered.
                 c.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = OFF;",
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;",
                 )?;
                 Ok(AnyConnection::Sqlite(c))
             }
