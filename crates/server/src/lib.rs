@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod ops;
 pub mod ping;
 pub mod render;
 pub mod v1;

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::auth::Auth;
 use crate::error::ApiError;
+use crate::ops::{owned_monitor, switch, Switch};
 use crate::{parse_id, render, validate, AppState};
 
 /// Registers the routes.
@@ -165,13 +166,7 @@ async fn pause(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require_write()?;
-    let id = parse_id(&path, "monitor")?;
-    let (project, id2, now) = (auth.project.clone(), id.clone(), state.store.now());
-    state
-        .store
-        .write(move |c| monitors::pause(c, &project, &id2, now))
-        .await?;
+    let id = switch(&state, &auth, &path, "monitor", Switch::Pause).await?;
     Ok(HttpResponse::Ok().json(monitor_json(&state, auth.project, id).await?))
 }
 
@@ -180,13 +175,7 @@ async fn resume(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require_write()?;
-    let id = parse_id(&path, "monitor")?;
-    let (project, id2, now) = (auth.project.clone(), id.clone(), state.store.now());
-    state
-        .store
-        .write(move |c| monitors::resume(c, &project, &id2, now))
-        .await?;
+    let id = switch(&state, &auth, &path, "monitor", Switch::Resume).await?;
     Ok(HttpResponse::Ok().json(monitor_json(&state, auth.project, id).await?))
 }
 
@@ -230,24 +219,13 @@ impl Limit {
     }
 }
 
-/// Checks that the monitor belongs to the project before reading its history.
-async fn owned(state: &AppState, auth: &Auth, id: &str) -> Result<String, ApiError> {
-    let id = parse_id(id, "monitor")?;
-    let (project, id2) = (auth.project.clone(), id.clone());
-    state
-        .store
-        .read(move |c| monitors::get(c, &project, &id2).map(|_| ()))
-        .await?;
-    Ok(id)
-}
-
 async fn pings(
     auth: Auth,
     state: web::Data<AppState>,
     path: web::Path<String>,
     q: web::Query<Limit>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = owned(&state, &auth, &path).await?;
+    let id = owned_monitor(&state, &auth, &path, "monitor").await?;
     let limit = q.get()?;
     let rows = state
         .store
@@ -263,7 +241,7 @@ async fn runs(
     path: web::Path<String>,
     q: web::Query<Limit>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = owned(&state, &auth, &path).await?;
+    let id = owned_monitor(&state, &auth, &path, "monitor").await?;
     let limit = q.get()?;
     let rows = state
         .store
@@ -279,7 +257,7 @@ async fn flips(
     path: web::Path<String>,
     q: web::Query<Limit>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = owned(&state, &auth, &path).await?;
+    let id = owned_monitor(&state, &auth, &path, "monitor").await?;
     let limit = q.get()?;
     let rows = state
         .store

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::Auth;
 use crate::error::ApiError;
+use crate::ops::{owned_monitor, switch, Switch};
 use crate::{parse_id, render, validate, AppState};
 
 /// Registers the routes (with and without the trailing slash Healthchecks uses).
@@ -336,13 +337,7 @@ async fn pause(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require_write()?;
-    let id = parse_id(&path, "check")?;
-    let (project, id2, now) = (auth.project.clone(), id.clone(), state.store.now());
-    state
-        .store
-        .write(move |c| monitors::pause(c, &project, &id2, now))
-        .await?;
+    let id = switch(&state, &auth, &path, "check", Switch::Pause).await?;
     Ok(HttpResponse::Ok().json(one(&state, &auth, id).await?))
 }
 
@@ -351,24 +346,8 @@ async fn resume(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require_write()?;
-    let id = parse_id(&path, "check")?;
-    let (project, id2, now) = (auth.project.clone(), id.clone(), state.store.now());
-    state
-        .store
-        .write(move |c| monitors::resume(c, &project, &id2, now))
-        .await?;
+    let id = switch(&state, &auth, &path, "check", Switch::Resume).await?;
     Ok(HttpResponse::Ok().json(one(&state, &auth, id).await?))
-}
-
-async fn owned(state: &AppState, auth: &Auth, id: &str) -> Result<String, ApiError> {
-    let id = parse_id(id, "check")?;
-    let (project, id2) = (auth.project.clone(), id.clone());
-    state
-        .store
-        .read(move |c| monitors::get(c, &project, &id2).map(|_| ()))
-        .await?;
-    Ok(id)
 }
 
 async fn pings(
@@ -376,7 +355,7 @@ async fn pings(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = owned(&state, &auth, &path).await?;
+    let id = owned_monitor(&state, &auth, &path, "check").await?;
     let id2 = id.clone();
     let rows = state
         .store
@@ -415,7 +394,7 @@ async fn ping_body(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, n) = path.into_inner();
-    let id = owned(&state, &auth, &id).await?;
+    let id = owned_monitor(&state, &auth, &id, "check").await?;
     let n: i64 = n
         .parse()
         .map_err(|_| ApiError::BadRequest(format!("ping number {n:?} is not an integer")))?;
@@ -451,7 +430,7 @@ async fn flips(
     path: web::Path<String>,
     q: web::Query<FlipQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = owned(&state, &auth, &path).await?;
+    let id = owned_monitor(&state, &auth, &path, "check").await?;
     let seconds = int_param("seconds", &q.seconds)?;
     let start = int_param("start", &q.start)?;
     let end = int_param("end", &q.end)?;

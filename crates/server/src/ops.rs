@@ -1,0 +1,54 @@
+//! Monitor operations shared by `/api/v1` and the v3 mirror; each API only renders.
+
+use overdue_storage::monitors;
+
+use crate::auth::Auth;
+use crate::error::ApiError;
+use crate::{parse_id, AppState};
+
+/// Parses a monitor id (`what` names it in errors: "monitor", "check") and checks that
+/// it belongs to the caller's project; another project's monitor is a 404.
+pub async fn owned_monitor(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    what: &str,
+) -> Result<String, ApiError> {
+    let id = parse_id(id, what)?;
+    let (project, id2) = (auth.project.clone(), id.clone());
+    state
+        .store
+        .read(move |c| monitors::get(c, &project, &id2).map(|_| ()))
+        .await?;
+    Ok(id)
+}
+
+/// Pause or resume.
+#[derive(Debug, Clone, Copy)]
+pub enum Switch {
+    /// Stop watching.
+    Pause,
+    /// Watch again (409 when not paused).
+    Resume,
+}
+
+/// Pauses or resumes a monitor of the caller's project; returns its id.
+pub async fn switch(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    what: &str,
+    op: Switch,
+) -> Result<String, ApiError> {
+    auth.require_write()?;
+    let id = parse_id(id, what)?;
+    let (project, id2, now) = (auth.project.clone(), id.clone(), state.store.now());
+    state
+        .store
+        .write(move |c| match op {
+            Switch::Pause => monitors::pause(c, &project, &id2, now),
+            Switch::Resume => monitors::resume(c, &project, &id2, now),
+        })
+        .await?;
+    Ok(id)
+}
