@@ -52,3 +52,21 @@ pub async fn switch(
         .await?;
     Ok(id)
 }
+
+/// Inside a write transaction: applies `input` over the monitor's current settings,
+/// validates the result and saves it (due time and deadline recomputed). A refusal is
+/// `Invalid`, so the caller's transaction writes nothing.
+pub fn update_settings(
+    c: &mut overdue_storage::AnyConnection,
+    project: &str,
+    id: &str,
+    input: &overdue_types::MonitorInput,
+    now: overdue_core::Timestamp,
+) -> Result<(), overdue_storage::StoreError> {
+    let row = monitors::get(c, project, id)?;
+    let base = monitors::MonitorSettings::from_row(&row)?;
+    let settings = crate::validate::apply(input, base)
+        .map_err(|e| overdue_storage::StoreError::Invalid(e.to_string()))?;
+    monitors::update(c, project, id, &settings, now)?;
+    Ok(())
+}

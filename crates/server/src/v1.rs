@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::auth::Auth;
 use crate::error::ApiError;
-use crate::ops::{owned_monitor, switch, Switch};
+use crate::ops::{owned_monitor, switch, update_settings, Switch};
 use crate::{parse_id, render, validate, AppState};
 
 /// Registers the routes.
@@ -127,11 +127,7 @@ async fn update(
     state
         .store
         .write(move |c| {
-            let row = monitors::get(c, &project, &id2)?;
-            let base = monitors::MonitorSettings::from_row(&row)?;
-            let settings = validate::apply(&input, base)
-                .map_err(|e| overdue_storage::StoreError::Invalid(e.to_string()))?;
-            monitors::update(c, &project, &id2, &settings, now)?;
+            update_settings(c, &project, &id2, &input, now)?;
             if let Some(ids) = &input.channels {
                 channels::set_for_monitor(c, &project, &id2, ids)?;
             }

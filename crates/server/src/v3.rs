@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::Auth;
 use crate::error::ApiError;
-use crate::ops::{owned_monitor, switch, Switch};
+use crate::ops::{owned_monitor, switch, update_settings, Switch};
 use crate::{parse_id, render, validate, AppState};
 
 /// Registers the routes (with and without the trailing slash Healthchecks uses).
@@ -249,10 +249,7 @@ async fn create(
                     .into_iter()
                     .find(|r| matches_unique(r, &input, &unique))
                 {
-                    let base = monitors::MonitorSettings::from_row(&existing)?;
-                    let s = validate::apply(&mi, base)
-                        .map_err(|e| StoreError::Invalid(e.to_string()))?;
-                    monitors::update(c, &project, &existing.id, &s, now)?;
+                    update_settings(c, &project, &existing.id, &mi, now)?;
                     if let Some(spec) = &input.channels {
                         let ids = resolve_channels(c, &project, spec)?;
                         channels::set_for_monitor(c, &project, &existing.id, &ids)?;
@@ -301,11 +298,7 @@ async fn update(
     state
         .store
         .write(move |c| {
-            let row = monitors::get(c, &project, &id2)?;
-            let base = monitors::MonitorSettings::from_row(&row)?;
-            let s = validate::apply(&input.to_monitor_input(), base)
-                .map_err(|e| StoreError::Invalid(e.to_string()))?;
-            monitors::update(c, &project, &id2, &s, now)?;
+            update_settings(c, &project, &id2, &input.to_monitor_input(), now)?;
             if let Some(spec) = &input.channels {
                 let ids = resolve_channels(c, &project, spec)?;
                 channels::set_for_monitor(c, &project, &id2, &ids)?;
