@@ -30,6 +30,7 @@ pub async fn fresh(url: &str, n: usize, _reserved: usize, _reserved2: usize) -> 
             }
         }
         DbUrl::Postgres(_) => {
+            create_pg_database(url)?;
             let mut c = DbUrl::parse(url)?.connect()?;
             c.batch_execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")?;
         }
@@ -55,6 +56,24 @@ pub async fn fresh(url: &str, n: usize, _reserved: usize, _reserved2: usize) -> 
         api_key: p.api_key,
         project: p.id,
     })
+}
+
+/// Creates the PostgreSQL database named by `url` when it does not exist yet (through
+/// the server's `postgres` database), so the documented commands work on a new machine.
+fn create_pg_database(url: &str) -> Result<()> {
+    if DbUrl::parse(url)?.connect().is_ok() {
+        return Ok(());
+    }
+    let (base, rest) = url
+        .rsplit_once('/')
+        .ok_or_else(|| anyhow::anyhow!("no database name in {url}"))?;
+    let name = rest.split('?').next().unwrap_or(rest);
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        anyhow::bail!("database name {name:?}: use letters, digits and _");
+    }
+    let mut admin = DbUrl::parse(&format!("{base}/postgres"))?.connect()?;
+    admin.batch_execute(&format!("CREATE DATABASE {name}"))?;
+    Ok(())
 }
 
 /// Inserts `n` up monitors with `deadline_at = deadline`, optionally all on one channel.

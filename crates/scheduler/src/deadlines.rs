@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use overdue_core::Timestamp;
-use overdue_storage::{monitors, service, Store};
+use overdue_storage::{monitors, Store};
 
 /// Most monitors flipped per transaction: small, so a burst of deadlines holds the
 /// writer for tens of milliseconds at a time and pings queued behind it stay fast.
@@ -29,7 +29,7 @@ pub async fn run(store: Store, shutdown: impl Future<Output = ()>) {
         // database is unreachable this fails and nothing is flipped.
         let now = store.now();
         if last_beat.is_none_or(|t| now.millis() - t >= HEARTBEAT_MS) {
-            match store.write(move |c| service::heartbeat(c, now)).await {
+            match store.heartbeat().await {
                 Ok(moved) => {
                     if moved > 0 {
                         tracing::info!("outage rule: {moved} deadlines that fell while Overdue could not take pings moved to now + grace");

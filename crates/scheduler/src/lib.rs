@@ -27,7 +27,7 @@ pub async fn prune(
         let before = overdue_core::Timestamp(store.now().millis() - keep.as_millis() as i64);
         loop {
             match store
-                .write(move |c| overdue_storage::retention::prune_old(c, before))
+                .write_beside_monitors(move |c| overdue_storage::retention::prune_old(c, before))
                 .await
             {
                 Ok(n) if n > 0 => {

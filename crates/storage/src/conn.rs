@@ -81,6 +81,19 @@ impl DbUrl {
     }
 }
 
+impl DbUrl {
+    /// Opens the ingest writer's connection. On SQLite it gets a larger page cache
+    /// (32 MB instead of 2 MB): the writer touches the monitor rows and the index pages
+    /// of every ping, and re-reading them from the OS cost a tenth of its time.
+    pub fn connect_writer(&self) -> Result<AnyConnection, StoreError> {
+        let mut c = self.connect()?;
+        if let AnyConnection::Sqlite(lite) = &mut c {
+            lite.batch_execute("PRAGMA cache_size = -32768;")?;
+        }
+        Ok(c)
+    }
+}
+
 /// r2d2 manager for [`AnyConnection`].
 #[derive(Debug, Clone)]
 pub struct Manager(pub DbUrl);

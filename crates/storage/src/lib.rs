@@ -17,6 +17,7 @@ pub mod projects;
 pub mod retention;
 pub mod schema;
 pub mod service;
+mod statements;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -151,6 +152,14 @@ impl Store {
         self.url.is_sqlite()
     }
 
+    /// The database file, on SQLite.
+    pub fn sqlite_path(&self) -> Option<&str> {
+        match &self.url {
+            DbUrl::Sqlite(path) => Some(path),
+            DbUrl::Postgres(_) => None,
+        }
+    }
+
     /// The current instant by the clock of record.
     pub fn now(&self) -> Timestamp {
         self.clock.now()
@@ -183,9 +192,33 @@ impl Store {
         F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
     {
         if self.is_sqlite() {
-            return self.ingest.write(f).await;
+            return self.ingest.write(false, f).await;
         }
         self.read(move |c| conn::write_tx(c, f)).await
+    }
+
+    /// As [`Store::write`], for a write that changes no monitor row (outbox, deliveries,
+    /// history): on SQLite the writer keeps its cached monitor rows.
+    pub async fn write_beside_monitors<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        if self.is_sqlite() {
+            return self.ingest.write(true, f).await;
+        }
+        self.read(move |c| conn::write_tx(c, f)).await
+    }
+
+    /// Records that this instance is alive, after applying the outage rule (see
+    /// [`service::heartbeat`]); returns how many deadlines the rule moved.
+    pub async fn heartbeat(&self) -> Result<usize, StoreError> {
+        let now = self.now();
+        if self.is_sqlite() {
+            return self.ingest.heartbeat(now).await;
+        }
+        self.read(move |c| conn::write_tx(c, |c| service::heartbeat(c, now)))
+            .await
     }
 
     /// Records a ping through the group-commit writer; returns after its batch committed.

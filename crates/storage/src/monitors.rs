@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::ingest::{lock_monitor, Effects};
 use crate::models::{MonitorRow, MonitorStateColumns, PingColumns};
 use crate::schema::{flips, monitor_channels, monitors, outbox, pings, runs};
+use crate::statements::{on_inner, SaveState};
 use crate::{AnyConnection, StoreError};
 
 /// The user-set fields of a monitor, validated by the caller.
@@ -304,7 +305,8 @@ pub(crate) struct PingEffects<'a> {
 
 /// Writes a transition: run rows, state columns, and for a flip its history row and,
 /// when it notifies, one outbox row per assigned channel — all in the caller's
-/// transaction, so a flip and its notifications commit together or not at all.
+/// transaction, so a flip and its notifications commit together or not at all. Returns
+/// the state columns written.
 pub(crate) fn apply_outcome(
     c: &mut AnyConnection,
     row: &MonitorRow,
@@ -312,7 +314,7 @@ pub(crate) fn apply_outcome(
     now: Timestamp,
     ping: Option<PingEffects<'_>>,
     fx: &mut Effects,
-) -> Result<(), StoreError> {
+) -> Result<MonitorStateColumns, StoreError> {
     let exit_status = ping.as_ref().and_then(|p| p.exit_status);
     for action in &out.runs {
         match action {
@@ -344,29 +346,23 @@ pub(crate) fn apply_outcome(
     let cols = MonitorStateColumns::from(&out.state);
     fx.deadline(cols.deadline_at);
     // One UPDATE per transition: state, and for a ping its count and times.
-    let target = diesel::update(monitors::table.find(&row.id));
-    match &ping {
-        Some(p) => target
-            .set((cols, p.columns, monitors::updated_at.eq(now.0)))
-            .execute(c)?,
-        None => target
-            .set((cols, monitors::updated_at.eq(now.0)))
-            .execute(c)?,
-    };
+    let save = SaveState::new(&row.id, &cols, ping.as_ref().map(|p| p.columns), now.0);
+    on_inner!(c, |inner| save.execute(inner))?;
     let Some(flip) = out.flip else {
-        return Ok(());
+        return Ok(cols);
     };
-    diesel::insert_into(flips::table)
-        .values((
-            flips::monitor_id.eq(&row.id),
-            flips::created_at.eq(now.0),
-            flips::from_status.eq(flip.from.as_str()),
-            flips::to_status.eq(flip.to.as_str()),
-            flips::reason.eq(flip.reason.map(|r| r.as_str())),
-        ))
-        .execute(c)?;
+    let new_flip = (
+        flips::monitor_id.eq(&row.id),
+        flips::created_at.eq(now.0),
+        flips::from_status.eq(flip.from.as_str()),
+        flips::to_status.eq(flip.to.as_str()),
+        flips::reason.eq(flip.reason.map(|r| r.as_str())),
+    );
+    on_inner!(c, |inner| diesel::insert_into(flips::table)
+        .values(new_flip)
+        .execute(inner))?;
     if !flip.notifies() {
-        return Ok(());
+        return Ok(cols);
     }
     let record = EventRecord {
         event: if flip.to == Status::Down {
@@ -389,28 +385,29 @@ pub(crate) fn apply_outcome(
     };
     let payload =
         serde_json::to_string(&record).map_err(|e| StoreError::Internal(e.to_string()))?;
-    let channel_ids: Vec<String> = monitor_channels::table
+    let channels = monitor_channels::table
         .filter(monitor_channels::monitor_id.eq(&row.id))
-        .select(monitor_channels::channel_id)
-        .load(c)?;
+        .select(monitor_channels::channel_id);
+    let channel_ids: Vec<String> = on_inner!(c, |inner| channels.load(inner))?;
     for channel in channel_ids {
-        diesel::insert_into(outbox::table)
-            .values((
-                outbox::project_id.eq(&row.project_id),
-                outbox::channel_id.eq(&channel),
-                outbox::monitor_id.eq(Some(&row.id)),
-                outbox::event.eq(record.event.as_str()),
-                outbox::payload.eq(&payload),
-                outbox::idempotency_key.eq(Uuid::new_v4().hyphenated().to_string()),
-                outbox::created_at.eq(now.0),
-                outbox::state.eq("pending"),
-                outbox::attempts.eq(0),
-                outbox::next_attempt_at.eq(now.0),
-            ))
-            .execute(c)?;
+        let entry = (
+            outbox::project_id.eq(&row.project_id),
+            outbox::channel_id.eq(&channel),
+            outbox::monitor_id.eq(Some(&row.id)),
+            outbox::event.eq(record.event.as_str()),
+            outbox::payload.eq(&payload),
+            outbox::idempotency_key.eq(Uuid::new_v4().hyphenated().to_string()),
+            outbox::created_at.eq(now.0),
+            outbox::state.eq("pending"),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now.0),
+        );
+        on_inner!(c, |inner| diesel::insert_into(outbox::table)
+            .values(entry)
+            .execute(inner))?;
         fx.notifications += 1;
     }
-    Ok(())
+    Ok(cols)
 }
 
 /// Monitors whose deadline has passed, earliest first (an index range scan).

@@ -10,20 +10,20 @@ use crate::models::OutboxRow;
 use crate::schema::{deliveries, outbox};
 use crate::{AnyConnection, StoreError};
 
-/// How long a claim lasts before another worker may take the entry over.
-pub const LEASE_MS: i64 = 60_000;
 /// How long delivery of one notification is retried.
 pub const GIVE_UP_AFTER_MS: i64 = 24 * 3_600_000;
 
 /// Claims up to `limit` deliverable entries for worker `me`. An entry is deliverable
 /// when it is pending, due, unclaimed (or its claim expired), and no older entry for
 /// the same channel and monitor is still pending (order per destination; one-off
-/// entries without a monitor, such as test messages, are not ordered).
+/// entries without a monitor, such as test messages, are not ordered). A claim lasts
+/// `lease_ms`: when the worker dies, another takes its entries over after that.
 pub fn claim(
     c: &mut AnyConnection,
     me: &str,
     now: Timestamp,
     limit: i64,
+    lease_ms: i64,
 ) -> Result<Vec<OutboxRow>, StoreError> {
     // Order per destination: an entry waits while an older one for the same channel
     // and monitor is pending (in flight, or in backoff). Filtered in the query, so the
@@ -63,7 +63,7 @@ pub fn claim(
         )
         .set((
             outbox::locked_by.eq(me),
-            outbox::locked_until.eq(now.0 + LEASE_MS),
+            outbox::locked_until.eq(now.0 + lease_ms),
         ))
         .execute(c)?;
         if n == 1 {

@@ -3,19 +3,22 @@
 //! each request. Throughput grows with concurrency because the cost of a commit (an
 //! fsync) is shared by the whole batch; a 200 still means "on disk".
 
+mod apply;
+mod cache;
+
 use std::any::Any;
 use std::sync::Arc;
 
-use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
-use overdue_core::{on_deadline, on_ping, OpenRun, Signal, Timestamp};
+use overdue_core::{Signal, Timestamp};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
+use apply::apply_job;
+pub(crate) use apply::lock_monitor;
+use cache::RowCache;
+
 use crate::conn::{write_tx, AnyConnection, DbUrl};
-use crate::models::{MonitorRow, NewPing, PingColumns};
-use crate::schema::{monitors, pings, projects};
-use crate::{monitors as mon, Clock, StoreError, Wakeups};
+use crate::{Clock, StoreError, Wakeups};
 
 /// Which monitor a ping is for.
 #[derive(Debug, Clone)]
@@ -81,10 +84,16 @@ type WriteFn =
     Box<dyn FnOnce(&mut AnyConnection) -> Result<Box<dyn Any + Send>, StoreError> + Send>;
 
 enum Job {
+    /// A write; the flag says it leaves the monitors table alone (the writer then keeps
+    /// its cached rows).
     Write(
         std::sync::Mutex<Option<WriteFn>>,
+        bool,
         oneshot::Sender<Result<Box<dyn Any + Send>, StoreError>>,
     ),
+    /// The scheduler's heartbeat with the outage rule (which moves deadlines only
+    /// after an outage: the cached rows are kept otherwise).
+    Heartbeat(Timestamp, oneshot::Sender<Result<usize, StoreError>>),
     Ping(
         Box<PingRequest>,
         oneshot::Sender<Result<PingReply, StoreError>>,
@@ -125,6 +134,7 @@ impl IngestHandle {
             let writer = Writer {
                 url: url.clone(),
                 conn: None,
+                cache: RowCache::new(url.is_sqlite()),
                 clock: clock.clone(),
                 wake: wake.clone(),
                 max_batch,
@@ -158,22 +168,31 @@ impl IngestHandle {
             .map_err(|_| StoreError::Unavailable("writer stopped".into()))?
     }
 
-    /// Runs `f` on writer 0 inside its batch transaction (used for every write on SQLite).
-    pub(crate) async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    /// Runs `f` on writer 0 inside its batch transaction (used for every write on
+    /// SQLite). `keeps_monitors`: `f` changes no monitor row.
+    pub(crate) async fn write<T, F>(&self, keeps_monitors: bool, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
     {
         let boxed: WriteFn = Box::new(move |c| f(c).map(|v| Box::new(v) as Box<dyn Any + Send>));
         let (reply, rx) = oneshot::channel();
-        self.send(0, Job::Write(std::sync::Mutex::new(Some(boxed)), reply))
-            .await?;
+        let job = Job::Write(std::sync::Mutex::new(Some(boxed)), keeps_monitors, reply);
+        self.send(0, job).await?;
         let any = rx
             .await
             .map_err(|_| StoreError::Unavailable("writer stopped".into()))??;
         any.downcast::<T>()
             .map(|b| *b)
             .map_err(|_| StoreError::Internal("write returned an unexpected type".into()))
+    }
+
+    /// The heartbeat and outage rule, on writer 0; returns how many deadlines moved.
+    pub(crate) async fn heartbeat(&self, now: Timestamp) -> Result<usize, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(0, Job::Heartbeat(now, reply)).await?;
+        rx.await
+            .map_err(|_| StoreError::Unavailable("writer stopped".into()))?
     }
 
     /// Sends each id to the writer that owns it; returns how many flipped.
@@ -208,6 +227,7 @@ impl IngestHandle {
 struct Writer {
     url: DbUrl,
     conn: Option<AnyConnection>,
+    cache: RowCache,
     clock: Arc<dyn Clock>,
     wake: Arc<Wakeups>,
     max_batch: usize,
@@ -232,6 +252,7 @@ impl Effects {
 
 enum Answer {
     Write(Result<Box<dyn Any + Send>, StoreError>),
+    Heartbeat(Result<usize, StoreError>),
     Ping(Result<PingReply, StoreError>),
     Deadlines(Result<usize, StoreError>),
 }
@@ -260,18 +281,25 @@ impl Writer {
             }
             let now = self.clock.now();
             let keep = self.keep_pings;
-            let conn = match self.connection() {
-                Ok(c) => c,
-                Err(e) => {
-                    last_err = Some(e);
-                    continue;
+            if self.conn.is_none() {
+                match self.url.connect_writer() {
+                    Ok(c) => self.conn = Some(c),
+                    Err(e) => {
+                        last_err = Some(e);
+                        continue;
+                    }
                 }
+            }
+            let Some(conn) = self.conn.as_mut() else {
+                continue;
             };
+            let cache = &mut self.cache;
             let mut effects = Effects::default();
             let result = write_tx(conn, |c| {
+                cache.begin_batch(c)?;
                 batch
                     .iter()
-                    .map(|job| apply_job(c, job, now, keep, &mut effects))
+                    .map(|job| apply_job(c, cache, job, now, keep, &mut effects))
                     .collect::<Result<Vec<Answer>, StoreError>>()
             });
             match result {
@@ -279,7 +307,10 @@ impl Writer {
                     self.publish(&effects);
                     for (job, answer) in batch.into_iter().zip(answers) {
                         match (job, answer) {
-                            (Job::Write(_, tx), Answer::Write(r)) => {
+                            (Job::Write(_, _, tx), Answer::Write(r)) => {
+                                let _ = tx.send(r);
+                            }
+                            (Job::Heartbeat(_, tx), Answer::Heartbeat(r)) => {
                                 let _ = tx.send(r);
                             }
                             (Job::Ping(_, tx), Answer::Ping(r)) => {
@@ -295,6 +326,8 @@ impl Writer {
                 }
                 Err(e) => {
                     tracing::warn!("ingest batch failed (attempt {}): {e}", attempt + 1);
+                    // Rolled back: cached rows may hold changes that never committed.
+                    self.cache.clear();
                     self.conn = None;
                     last_err = Some(e);
                 }
@@ -303,7 +336,10 @@ impl Writer {
         let msg = last_err.map_or_else(|| "unknown".to_string(), |e| e.to_string());
         for job in batch {
             match job {
-                Job::Write(_, tx) => {
+                Job::Write(_, _, tx) => {
+                    let _ = tx.send(Err(StoreError::Unavailable(msg.clone())));
+                }
+                Job::Heartbeat(_, tx) => {
                     let _ = tx.send(Err(StoreError::Unavailable(msg.clone())));
                 }
                 Job::Ping(_, tx) => {
@@ -316,15 +352,6 @@ impl Writer {
         }
     }
 
-    fn connection(&mut self) -> Result<&mut AnyConnection, StoreError> {
-        if self.conn.is_none() {
-            self.conn = Some(self.url.connect()?);
-        }
-        self.conn
-            .as_mut()
-            .ok_or_else(|| StoreError::Unavailable("no connection".into()))
-    }
-
     fn publish(&self, effects: &Effects) {
         if let Some(at) = effects.earliest_deadline {
             self.wake.deadline_written(at);
@@ -333,245 +360,4 @@ impl Writer {
             self.wake.outbox.notify_one();
         }
     }
-}
-
-/// Applies one job. Database errors abort the batch (returned as `Err`); everything
-/// else is the job's own answer.
-fn apply_job(
-    c: &mut AnyConnection,
-    job: &Job,
-    now: Timestamp,
-    keep: i64,
-    fx: &mut Effects,
-) -> Result<Answer, StoreError> {
-    match job {
-        Job::Write(f, _) => {
-            let taken = f.lock().ok().and_then(|mut g| g.take());
-            let Some(f) = taken else {
-                return Ok(Answer::Write(Err(StoreError::Unavailable(
-                    "write interrupted by a failed batch; retry".into(),
-                ))));
-            };
-            // A savepoint per write: its failure undoes only itself, not the batch.
-            c.batch_execute("SAVEPOINT job")?;
-            let r = f(c);
-            if r.is_err() {
-                c.batch_execute("ROLLBACK TO job")?;
-            }
-            c.batch_execute("RELEASE job")?;
-            Ok(Answer::Write(r))
-        }
-        Job::Ping(req, _) => Ok(Answer::Ping(own(apply_ping(c, req, now, keep, fx))?)),
-        Job::Deadlines(ids, _) => {
-            let mut flipped = 0;
-            for id in ids {
-                if apply_deadline(c, id, now, fx)? {
-                    flipped += 1;
-                }
-            }
-            Ok(Answer::Deadlines(Ok(flipped)))
-        }
-    }
-}
-
-/// Splits database errors (abort the batch) from the job's own errors.
-fn own<T>(r: Result<T, StoreError>) -> Result<Result<T, StoreError>, StoreError> {
-    match r {
-        Err(e @ StoreError::Db(_)) | Err(e @ StoreError::Unavailable(_)) => Err(e),
-        other => Ok(other),
-    }
-}
-
-fn resolve(
-    c: &mut AnyConnection,
-    target: &PingTarget,
-    now: Timestamp,
-) -> Result<Option<(String, bool)>, StoreError> {
-    match target {
-        PingTarget::Id(id) => Ok(Some((id.hyphenated().to_string(), false))),
-        PingTarget::Slug {
-            ping_key,
-            slug,
-            create,
-        } => {
-            let project: Option<String> = projects::table
-                .filter(projects::ping_key.eq(ping_key))
-                .select(projects::id)
-                .first(c)
-                .optional()?;
-            let Some(project) = project else {
-                return Ok(None);
-            };
-            let found: Option<String> = monitors::table
-                .filter(monitors::project_id.eq(&project))
-                .filter(monitors::slug.eq(slug))
-                .select(monitors::id)
-                .first(c)
-                .optional()?;
-            match (found, create) {
-                (Some(id), _) => Ok(Some((id, false))),
-                (None, false) => Ok(None),
-                (None, true) => {
-                    let id = mon::create_from_slug(c, &project, slug, now)?;
-                    Ok(Some((id, true)))
-                }
-            }
-        }
-    }
-}
-
-/// Loads a monitor row for a change: `SELECT … FOR UPDATE` on PostgreSQL (the row lock
-/// that serialises instances); on SQLite the transaction already holds the write lock.
-/// `None` when it does not exist.
-pub(crate) fn lock_monitor(
-    c: &mut AnyConnection,
-    id: &str,
-) -> Result<Option<MonitorRow>, StoreError> {
-    let row = match c {
-        AnyConnection::Postgresql(pg) => monitors::table
-            .find(id)
-            .select(MonitorRow::as_select())
-            .for_update()
-            .first(pg)
-            .optional()?,
-        // No `.first()`: its bound `LIMIT ?` makes SQLite (built with STAT4) recompile
-        // the statement on every execution; a primary-key lookup needs no limit.
-        AnyConnection::Sqlite(lite) => monitors::table
-            .find(id)
-            .select(MonitorRow::as_select())
-            .load(lite)?
-            .into_iter()
-            .next(),
-    };
-    Ok(row)
-}
-
-fn apply_ping(
-    c: &mut AnyConnection,
-    req: &PingRequest,
-    now: Timestamp,
-    keep: i64,
-    fx: &mut Effects,
-) -> Result<PingReply, StoreError> {
-    let Some((id, created)) = resolve(c, &req.target, now)? else {
-        return Ok(PingReply::NotFound);
-    };
-    let Some(row) = lock_monitor(c, &id)? else {
-        return Ok(PingReply::NotFound);
-    };
-    let n = row.n_pings + 1;
-    // A monitor that insists on POST stores other methods as ignored pings.
-    let method_ignored = row.methods == "POST" && req.method != "POST";
-    let mut kind = if method_ignored {
-        "ign"
-    } else {
-        req.signal.as_str()
-    };
-    let mut duration = None;
-    let mut counted = PingColumns {
-        n_pings: n,
-        last_ping_at: None,
-        last_duration_ms: None,
-    };
-    if method_ignored {
-        diesel::update(monitors::table.find(&id))
-            .set(&counted)
-            .execute(c)?;
-    } else {
-        let cfg = row.config()?;
-        let state = row.state();
-        let open = if state.run_started_at.is_some() {
-            mon::open_runs(c, &id)?
-        } else {
-            Vec::<OpenRun>::new()
-        };
-        let out = on_ping(&cfg, &state, &open, req.signal, req.rid, now);
-        if out.ignored {
-            kind = "ign";
-            diesel::update(monitors::table.find(&id))
-                .set(&counted)
-                .execute(c)?;
-        } else {
-            duration = out.duration_ms;
-            if req.signal != Signal::Log {
-                counted.last_ping_at = Some(now.0);
-            }
-            counted.last_duration_ms = out.duration_ms;
-            let body = (!req.body.is_empty()).then(|| {
-                String::from_utf8_lossy(&req.body[..req.body.len().min(10_240)]).into_owned()
-            });
-            mon::apply_outcome(
-                c,
-                &row,
-                &out,
-                now,
-                Some(mon::PingEffects {
-                    exit_status: req.exit_status,
-                    body,
-                    columns: &counted,
-                }),
-                fx,
-            )?;
-        }
-    }
-    diesel::insert_into(pings::table)
-        .values(NewPing {
-            monitor_id: &id,
-            n,
-            kind,
-            exit_status: req.exit_status,
-            created_at: now.0,
-            rid: req.rid.map(|r| r.hyphenated().to_string()),
-            method: &req.method,
-            scheme: &req.scheme,
-            remote_addr: &req.remote_addr,
-            user_agent: &req.user_agent,
-            body: &req.body,
-            body_size: req.body_size,
-            duration_ms: duration,
-        })
-        .execute(c)?;
-    // Retention: every 10th ping of a monitor drops what is past the limit (an index
-    // range on (monitor_id, n): no scan, and nine pings in ten pay nothing).
-    if n % 10 == 0 && n > keep {
-        crate::retention::trim_monitor(c, &id, n - keep, keep)?;
-    }
-    Ok(PingReply::Stored {
-        monitor_id: id,
-        created,
-    })
-}
-
-fn apply_deadline(
-    c: &mut AnyConnection,
-    id: &str,
-    now: Timestamp,
-    fx: &mut Effects,
-) -> Result<bool, StoreError> {
-    let Some(row) = lock_monitor(c, id)? else {
-        return Ok(false);
-    };
-    let state = row.state();
-    let cfg = match row.config() {
-        Ok(cfg) => cfg,
-        Err(e) => {
-            // Unreadable settings (a hand-edited row): take it out of the index rather
-            // than selecting it again on every tick.
-            tracing::error!("{e}; its deadline is cleared");
-            diesel::update(monitors::table.find(id))
-                .set(monitors::deadline_at.eq(None::<i64>))
-                .execute(c)?;
-            return Ok(false);
-        }
-    };
-    let open = if state.run_started_at.is_some() {
-        mon::open_runs(c, id)?
-    } else {
-        Vec::new()
-    };
-    let Some(out) = on_deadline(&cfg, &state, &open, now) else {
-        return Ok(false);
-    };
-    mon::apply_outcome(c, &row, &out, now, None, fx)?;
-    Ok(out.flip.is_some())
 }

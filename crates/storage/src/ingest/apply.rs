@@ -1,0 +1,283 @@
+//! What the writer does with each job, inside its batch transaction.
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use overdue_core::{on_deadline, on_ping, OpenRun, Signal, Timestamp};
+
+use super::cache::RowCache;
+use super::{Answer, Effects, Job, PingReply, PingRequest, PingTarget};
+use crate::conn::AnyConnection;
+use crate::models::{MonitorRow, MonitorStateColumns, NewPing, PingColumns};
+use crate::schema::{monitors, pings, projects};
+use crate::statements::{on_inner, SaveState};
+use crate::{monitors as mon, StoreError};
+
+/// Applies one job. Database errors abort the batch (returned as `Err`); everything
+/// else is the job's own answer.
+pub(super) fn apply_job(
+    c: &mut AnyConnection,
+    cache: &mut RowCache,
+    job: &Job,
+    now: Timestamp,
+    keep: i64,
+    fx: &mut Effects,
+) -> Result<Answer, StoreError> {
+    match job {
+        Job::Heartbeat(at, _) => {
+            let moved = crate::service::heartbeat(c, *at)?;
+            if moved > 0 {
+                cache.clear();
+            }
+            Ok(Answer::Heartbeat(Ok(moved)))
+        }
+        Job::Write(f, keeps_monitors, _) => {
+            if !keeps_monitors {
+                // Whatever it changes, the cached rows may no longer match.
+                cache.clear();
+            }
+            let taken = f.lock().ok().and_then(|mut g| g.take());
+            let Some(f) = taken else {
+                return Ok(Answer::Write(Err(StoreError::Unavailable(
+                    "write interrupted by a failed batch; retry".into(),
+                ))));
+            };
+            // A savepoint per write: its failure undoes only itself, not the batch.
+            c.batch_execute("SAVEPOINT job")?;
+            let r = f(c);
+            if r.is_err() {
+                c.batch_execute("ROLLBACK TO job")?;
+            }
+            c.batch_execute("RELEASE job")?;
+            Ok(Answer::Write(r))
+        }
+        Job::Ping(req, _) => Ok(Answer::Ping(own(apply_ping(c, cache, req, now, keep, fx))?)),
+        Job::Deadlines(ids, _) => {
+            let mut flipped = 0;
+            for id in ids {
+                if apply_deadline(c, cache, id, now, fx)? {
+                    flipped += 1;
+                }
+            }
+            Ok(Answer::Deadlines(Ok(flipped)))
+        }
+    }
+}
+
+/// Splits database errors (abort the batch) from the job's own errors.
+fn own<T>(r: Result<T, StoreError>) -> Result<Result<T, StoreError>, StoreError> {
+    match r {
+        Err(e @ StoreError::Db(_)) | Err(e @ StoreError::Unavailable(_)) => Err(e),
+        other => Ok(other),
+    }
+}
+
+fn resolve(
+    c: &mut AnyConnection,
+    target: &PingTarget,
+    now: Timestamp,
+) -> Result<Option<(String, bool)>, StoreError> {
+    match target {
+        PingTarget::Id(id) => Ok(Some((id.hyphenated().to_string(), false))),
+        PingTarget::Slug {
+            ping_key,
+            slug,
+            create,
+        } => {
+            let project: Option<String> = projects::table
+                .filter(projects::ping_key.eq(ping_key))
+                .select(projects::id)
+                .first(c)
+                .optional()?;
+            let Some(project) = project else {
+                return Ok(None);
+            };
+            let found: Option<String> = monitors::table
+                .filter(monitors::project_id.eq(&project))
+                .filter(monitors::slug.eq(slug))
+                .select(monitors::id)
+                .first(c)
+                .optional()?;
+            match (found, create) {
+                (Some(id), _) => Ok(Some((id, false))),
+                (None, false) => Ok(None),
+                (None, true) => {
+                    let id = mon::create_from_slug(c, &project, slug, now)?;
+                    Ok(Some((id, true)))
+                }
+            }
+        }
+    }
+}
+
+/// Loads a monitor row for a change: `SELECT … FOR UPDATE` on PostgreSQL (the row lock
+/// that serialises instances); on SQLite the transaction already holds the write lock.
+/// `None` when it does not exist.
+pub(crate) fn lock_monitor(
+    c: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<MonitorRow>, StoreError> {
+    let row = match c {
+        AnyConnection::Postgresql(pg) => monitors::table
+            .find(id)
+            .select(MonitorRow::as_select())
+            .for_update()
+            .first(pg)
+            .optional()?,
+        // No `.first()`: its bound `LIMIT ?` makes SQLite (built with STAT4) recompile
+        // the statement on every execution; a primary-key lookup needs no limit.
+        AnyConnection::Sqlite(lite) => monitors::table
+            .find(id)
+            .select(MonitorRow::as_select())
+            .load(lite)?
+            .into_iter()
+            .next(),
+    };
+    Ok(row)
+}
+
+fn apply_ping(
+    c: &mut AnyConnection,
+    cache: &mut RowCache,
+    req: &PingRequest,
+    now: Timestamp,
+    keep: i64,
+    fx: &mut Effects,
+) -> Result<PingReply, StoreError> {
+    let Some((id, created)) = resolve(c, &req.target, now)? else {
+        return Ok(PingReply::NotFound);
+    };
+    let Some(row) = cache.load(c, &id)? else {
+        return Ok(PingReply::NotFound);
+    };
+    let n = row.n_pings + 1;
+    // A monitor that insists on POST stores other methods as ignored pings.
+    let method_ignored = row.methods == "POST" && req.method != "POST";
+    let mut kind = if method_ignored {
+        "ign"
+    } else {
+        req.signal.as_str()
+    };
+    let mut duration = None;
+    let mut counted = PingColumns {
+        n_pings: n,
+        last_ping_at: None,
+        last_duration_ms: None,
+    };
+    if method_ignored {
+        save_counters(c, cache, &row, &counted, now)?;
+    } else {
+        let cfg = row.config()?;
+        let state = row.state();
+        let open = if state.run_started_at.is_some() {
+            mon::open_runs(c, &id)?
+        } else {
+            Vec::<OpenRun>::new()
+        };
+        let out = on_ping(&cfg, &state, &open, req.signal, req.rid, now);
+        if out.ignored {
+            kind = "ign";
+            save_counters(c, cache, &row, &counted, now)?;
+        } else {
+            duration = out.duration_ms;
+            if req.signal != Signal::Log {
+                counted.last_ping_at = Some(now.0);
+            }
+            counted.last_duration_ms = out.duration_ms;
+            let body = (!req.body.is_empty()).then(|| {
+                String::from_utf8_lossy(&req.body[..req.body.len().min(10_240)]).into_owned()
+            });
+            let cols = mon::apply_outcome(
+                c,
+                &row,
+                &out,
+                now,
+                Some(mon::PingEffects {
+                    exit_status: req.exit_status,
+                    body,
+                    columns: &counted,
+                }),
+                fx,
+            )?;
+            cache.saved(&id, &cols, Some(&counted), now.0);
+        }
+    }
+    let ping = NewPing {
+        monitor_id: &id,
+        n,
+        kind,
+        exit_status: req.exit_status,
+        created_at: now.0,
+        rid: req.rid.map(|r| r.hyphenated().to_string()),
+        method: &req.method,
+        scheme: &req.scheme,
+        remote_addr: &req.remote_addr,
+        user_agent: &req.user_agent,
+        body: &req.body,
+        body_size: req.body_size,
+        duration_ms: duration,
+    };
+    on_inner!(c, |inner| diesel::insert_into(pings::table)
+        .values(&ping)
+        .execute(inner))?;
+    // Retention: every 10th ping of a monitor drops what is past the limit (an index
+    // range on (monitor_id, n): no scan, and nine pings in ten pay nothing).
+    if n % 10 == 0 && n > keep {
+        crate::retention::trim_monitor(c, &id, n - keep, keep)?;
+    }
+    Ok(PingReply::Stored {
+        monitor_id: id,
+        created,
+    })
+}
+
+fn apply_deadline(
+    c: &mut AnyConnection,
+    cache: &mut RowCache,
+    id: &str,
+    now: Timestamp,
+    fx: &mut Effects,
+) -> Result<bool, StoreError> {
+    let Some(row) = cache.load(c, id)? else {
+        return Ok(false);
+    };
+    let state = row.state();
+    let cfg = match row.config() {
+        Ok(cfg) => cfg,
+        Err(e) => {
+            // Unreadable settings (a hand-edited row): take it out of the index rather
+            // than selecting it again on every tick.
+            tracing::error!("{e}; its deadline is cleared");
+            diesel::update(monitors::table.find(id))
+                .set(monitors::deadline_at.eq(None::<i64>))
+                .execute(c)?;
+            cache.clear();
+            return Ok(false);
+        }
+    };
+    let open = if state.run_started_at.is_some() {
+        mon::open_runs(c, id)?
+    } else {
+        Vec::new()
+    };
+    let Some(out) = on_deadline(&cfg, &state, &open, now) else {
+        return Ok(false);
+    };
+    let cols = mon::apply_outcome(c, &row, &out, now, None, fx)?;
+    cache.saved(id, &cols, None, now.0);
+    Ok(out.flip.is_some())
+}
+
+/// Counts a ping that changes no state (ignored by method or by the state machine).
+fn save_counters(
+    c: &mut AnyConnection,
+    cache: &mut RowCache,
+    row: &MonitorRow,
+    counted: &PingColumns,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let cols = MonitorStateColumns::from(&row.state());
+    let save = SaveState::new(&row.id, &cols, Some(counted), now.0);
+    on_inner!(c, |inner| save.execute(inner))?;
+    cache.saved(&row.id, &cols, Some(counted), now.0);
+    Ok(())
+}
