@@ -1,6 +1,8 @@
 //! Test support: backends, a spawned app, a webhook receiver.
 
 use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -349,16 +351,23 @@ pub struct Receiver {
     pub url: String,
     pub got: Arc<Mutex<Vec<Received>>>,
     notify: Arc<Notify>,
+    hold: Arc<AtomicBool>,
 }
 
 struct RecvState {
     got: Arc<Mutex<Vec<Received>>>,
     notify: Arc<Notify>,
+    hold: Arc<AtomicBool>,
     fail_every: usize,
     counter: Mutex<usize>,
 }
 
 async fn receive(req: HttpRequest, body: web::Bytes, st: web::Data<RecvState>) -> HttpResponse {
+    // Held requests are answered (and recorded) only after the hold is lifted; one
+    // whose sender gave up or died meanwhile is dropped unrecorded.
+    while st.hold.load(Ordering::SeqCst) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let n = {
         let mut c = st.counter.lock().unwrap();
         *c += 1;
@@ -392,9 +401,11 @@ impl Receiver {
     pub async fn start_failing(fail_every: usize) -> Receiver {
         let got = Arc::new(Mutex::new(Vec::new()));
         let notify = Arc::new(Notify::new());
+        let hold = Arc::new(AtomicBool::new(false));
         let state = web::Data::new(RecvState {
             got: got.clone(),
             notify: notify.clone(),
+            hold: hold.clone(),
             fail_every,
             counter: Mutex::new(0),
         });
@@ -405,13 +416,23 @@ impl Receiver {
                 .app_data(state.clone())
                 .default_service(web::to(receive))
         })
-        .workers(1)
+        .workers(2)
         .disable_signals()
         .listen(listener)
         .unwrap()
         .run();
         tokio::spawn(server);
-        Receiver { url, got, notify }
+        Receiver {
+            url,
+            got,
+            notify,
+            hold,
+        }
+    }
+
+    /// While `true`, requests hang unanswered (a slow receiver).
+    pub fn hold(&self, on: bool) {
+        self.hold.store(on, Ordering::SeqCst);
     }
 
     pub fn all(&self) -> Vec<Received> {
@@ -454,4 +475,58 @@ impl Receiver {
                     .await;
         }
     }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A real `overdue serve` process.
+pub struct Proc {
+    pub child: Child,
+    pub base: String,
+}
+
+/// Starts the real binary (with extra environment) and waits until it answers; returns
+/// its stdout's first lines.
+pub async fn start_binary(db: &str, envs: &[(&str, &str)]) -> (Proc, String) {
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_overdue"))
+        .arg("serve")
+        .env("DATABASE_URL", db)
+        .env("OVERDUE_LISTEN", format!("127.0.0.1:{port}"))
+        .env("OVERDUE_LOG", "warn")
+        .envs(envs.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    for _ in 0..200 {
+        if let Ok(r) = http.get(format!("{base}/health/ready")).send().await {
+            if r.status() == 200 {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut out = String::new();
+    if let Some(stdout) = child.stdout.take() {
+        use std::io::{BufRead, BufReader};
+        let mut lines = BufReader::new(stdout).lines();
+        while let Some(Ok(line)) = lines.next() {
+            let last = line.starts_with("Overdue is listening");
+            out.push_str(&line);
+            out.push('\n');
+            if last {
+                break;
+            }
+        }
+    }
+    (Proc { child, base }, out)
 }

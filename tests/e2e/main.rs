@@ -11,3 +11,4 @@ mod multi;
 mod ping;
 mod restart;
 mod retention;
+mod takeover;

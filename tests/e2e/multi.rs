@@ -1,5 +1,6 @@
-//! Two `overdue serve` instances on one PostgreSQL: every deadline evaluated once, every
+//! Several `overdue serve` on one database. PostgreSQL: every deadline evaluated once, every
 //! flip notified exactly once, even through a receiver that fails every second request.
+//! SQLite: a second `serve` on the file takes pings but runs no scheduler.
 
 use std::time::Duration;
 
@@ -92,5 +93,40 @@ async fn two_instances_notify_each_flip_once() {
         .collect();
     assert_eq!(keys.len(), rx.all().len());
     a.stop().await;
+    b.stop().await;
+}
+
+/// Two `serve` on one SQLite file: the second takes pings but runs no scheduler, and
+/// each writer sees the other's commits (the first's cached rows are dropped when the
+/// file changed under it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn second_serve_on_one_sqlite_file_runs_no_scheduler() {
+    let db = fresh_database(Backend::Sqlite);
+    let a = TestApp::spawn_on(&db, |_| {}).await;
+    let b = TestApp::spawn_on(&db, |_| {}).await;
+    let id = b
+        .monitor(json!({"name": "shared", "period": 1, "grace": 1}))
+        .await;
+    // Pings alternate between the two processes' writers; every one is counted.
+    for i in 0..6 {
+        let app = if i % 2 == 0 { &a } else { &b };
+        assert_eq!(app.ping(&id).await, 200);
+    }
+    assert_eq!(a.get_monitor(&id).await["n_pings"], 6);
+    assert_eq!(b.get_monitor(&id).await["n_pings"], 6);
+    // The first instance's scheduler flips it (deadline: 2 s after the last ping).
+    let m = b.wait_status(&id, "down", Duration::from_secs(5)).await;
+    assert_eq!(m["down_reason"], "missed");
+    // A ping through either brings it up; its count includes all of them.
+    assert_eq!(a.ping(&id).await, 200);
+    assert_eq!(b.ping(&id).await, 200);
+    assert_eq!(a.get_monitor(&id).await["n_pings"], 8);
+    // Without the first, nothing evaluates deadlines: the second has no scheduler.
+    a.stop().await;
+    assert_eq!(b.ping(&id).await, 200);
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    let m = b.get_monitor(&id).await;
+    assert_eq!(m["status"], "up", "the second instance must not flip: {m}");
+    assert_eq!(m["n_pings"], 9);
     b.stop().await;
 }

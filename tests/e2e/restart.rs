@@ -2,7 +2,6 @@
 //! losing no acknowledged ping.
 
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +9,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::both;
-use crate::harness::{fresh_database, Backend, TestApp};
+use crate::harness::{fresh_database, start_binary, Backend, Receiver, TestApp};
 
 async fn outage(backend: Backend) {
     let db = fresh_database(backend);
@@ -37,60 +36,16 @@ async fn outage(backend: Backend) {
 }
 both!(outage_rule, outage);
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Proc {
-    child: Child,
-    base: String,
-}
-
-/// Starts the real binary and waits until it answers; returns its stdout's first lines.
-async fn start_binary(db: &str) -> (Proc, String) {
-    let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_overdue"))
-        .arg("serve")
-        .env("DATABASE_URL", db)
-        .env("OVERDUE_LISTEN", format!("127.0.0.1:{port}"))
-        .env("OVERDUE_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
-    for _ in 0..200 {
-        if let Ok(r) = http.get(format!("{base}/health/ready")).send().await {
-            if r.status() == 200 {
-                break;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let mut out = String::new();
-    if let Some(stdout) = child.stdout.take() {
-        use std::io::{BufRead, BufReader};
-        let mut lines = BufReader::new(stdout).lines();
-        while let Some(Ok(line)) = lines.next() {
-            let last = line.starts_with("Overdue is listening");
-            out.push_str(&line);
-            out.push('\n');
-            if last {
-                break;
-            }
-        }
-    }
-    (Proc { child, base }, out)
-}
+/// Short webhook timeout (a 10 s claim lease) and retries, for the flips checked below.
+const KILL_ENV: [(&str, &str); 3] = [
+    ("OVERDUE_WEBHOOK_TIMEOUT", "2s"),
+    ("OVERDUE_RETRY_BASE", "1s"),
+    ("OVERDUE_WEBHOOK_ALLOW_PRIVATE", "true"),
+];
 
 async fn kill9(backend: Backend) {
     let db = fresh_database(backend);
-    let (mut proc, out) = start_binary(&db).await;
+    let (mut proc, out) = start_binary(&db, &KILL_ENV).await;
     let key = out
         .lines()
         .find(|l| l.contains("API key:"))
@@ -111,6 +66,40 @@ async fn kill9(backend: Backend) {
             .await
             .unwrap();
         ids.push(r["id"].as_str().unwrap().to_string());
+    }
+    // Monitors that go down while the kills go on (deadlines 2..9 s after their one
+    // ping), each with a webhook: no flip may be lost or made twice across the kills.
+    let rx = Receiver::start().await;
+    let ch: serde_json::Value = http
+        .post(format!("{}/api/v1/channels", proc.base))
+        .header("X-Api-Key", &key)
+        .json(&json!({"kind": "webhook", "name": "hook", "url": rx.url}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut flipping = Vec::new();
+    for i in 0..8 {
+        let r: serde_json::Value = http
+            .post(format!("{}/api/v1/monitors", proc.base))
+            .header("X-Api-Key", &key)
+            .json(&json!({"name": format!("f{i}"), "period": 1 + i, "grace": 1, "channels": [ch["id"]]}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = r["id"].as_str().unwrap().to_string();
+        let s = http
+            .get(format!("{}/ping/{id}", proc.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(s.status(), 200);
+        flipping.push(id);
     }
     // Cumulative (sent, acknowledged) per monitor over all rounds.
     let mut acked: HashMap<String, (u64, u64)> = HashMap::new();
@@ -153,7 +142,7 @@ async fn kill9(backend: Backend) {
             e.0 += s;
             e.1 += a;
         }
-        let (p, _) = start_binary(&db).await;
+        let (p, _) = start_binary(&db, &KILL_ENV).await;
         proc = p;
         for (id, (sent, got)) in &acked {
             let m: serde_json::Value = http
@@ -179,6 +168,34 @@ async fn kill9(backend: Backend) {
             acked.values().map(|v| v.1).sum::<u64>() > 0,
             "no ping was acknowledged before the kill"
         );
+    }
+    // Every flipping monitor went down exactly once, and its notification arrived; a
+    // repeat after a kill between sending and recording carries the same key.
+    rx.wait_for(Duration::from_secs(40), |_| {
+        flipping
+            .iter()
+            .all(|id| !rx.events(id, "monitor.down").is_empty())
+    })
+    .await;
+    for id in &flipping {
+        let flips: serde_json::Value = http
+            .get(format!("{}/api/v1/monitors/{id}/flips", proc.base))
+            .header("X-Api-Key", &key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let flips = flips["flips"].as_array().unwrap();
+        assert_eq!(flips.len(), 2, "monitor {id}: new→up, up→down: {flips:?}");
+        assert_eq!(flips[0]["to"], "down", "{flips:?}");
+        let keys: std::collections::HashSet<String> = rx
+            .events(id, "monitor.down")
+            .iter()
+            .map(|r| r.header("idempotency-key").unwrap_or("").to_string())
+            .collect();
+        assert_eq!(keys.len(), 1, "monitor {id}: {keys:?}");
     }
     let _ = proc.child.kill();
     let _ = proc.child.wait();

@@ -83,6 +83,8 @@ pub struct Settings {
     pub keep_pings: i64,
     /// How long history is kept.
     pub keep_history: Duration,
+    /// This process's name in notification claims (random per start).
+    pub instance_id: String,
 }
 
 fn value_text(v: toml::Value) -> String {
@@ -198,6 +200,7 @@ impl ServeArgs {
             webhook_allow_private: parse_bool("OVERDUE_WEBHOOK_ALLOW_PRIVATE", &allow)?,
             webhook_timeout: parse_dur("OVERDUE_WEBHOOK_TIMEOUT", &timeout)?,
             retry_base: parse_dur("OVERDUE_RETRY_BASE", &retry)?,
+            instance_id: uuid::Uuid::new_v4().to_string(),
         })
     }
 }

@@ -39,6 +39,40 @@ pub async fn ensure_default_project(store: &Store) -> Result<Option<projects::Cr
     Ok(created)
 }
 
+/// Whether this process runs the background loops (scheduler, notifier, pruning).
+enum Role {
+    /// It does; on SQLite the file lock that says so is held for the process's life.
+    Leader {
+        /// Held, never read: closing it releases the lock.
+        _lock: Option<std::fs::File>,
+    },
+    /// Another `serve` on the same SQLite file runs them: this one only serves HTTP.
+    Follower,
+}
+
+/// Several instances share the work only on PostgreSQL (row locks, claims). On SQLite a
+/// second `serve` on one file would evaluate every deadline twice, so the first takes
+/// an exclusive lock on `<file>.lock` and a second serves HTTP without a scheduler.
+fn role(store: &Store) -> Result<Role> {
+    let Some(path) = store.sqlite_path() else {
+        return Ok(Role::Leader { _lock: None });
+    };
+    let lock_path = format!("{path}.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("cannot open the lock file {lock_path}"))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Role::Leader { _lock: Some(file) }),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(Role::Follower),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("cannot lock {lock_path}"))
+        }
+    }
+}
+
 /// Runs everything until `shutdown` resolves: the server on `listener`, the deadline
 /// loop (with the heartbeat and the outage rule) and the notifier.
 pub async fn serve(
@@ -55,27 +89,38 @@ pub async fn serve(
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|v| *v).await;
     };
-    let tasks = vec![
-        tokio::spawn(overdue_scheduler::deadlines::run(
-            store.clone(),
-            stopped(stop_rx.clone()),
-        )),
-        tokio::spawn(overdue_scheduler::prune(
-            store.clone(),
-            settings.keep_history,
-            stopped(stop_rx.clone()),
-        )),
-        tokio::spawn(overdue_scheduler::notifier::run(
-            store.clone(),
-            webhooks,
-            NotifierOptions {
-                worker_id: uuid::Uuid::new_v4().to_string(),
-                retry_base: settings.retry_base,
-                concurrency: 32,
-            },
-            stopped(stop_rx.clone()),
-        )),
-    ];
+    let role = role(&store)?;
+    let mut tasks = Vec::new();
+    if matches!(role, Role::Follower) {
+        tracing::warn!(
+            "another `overdue serve` runs on this SQLite file: this one takes pings and \
+             serves the API, but does not start its scheduler or notifier \
+             (several instances need PostgreSQL)"
+        );
+    } else {
+        tasks = vec![
+            tokio::spawn(overdue_scheduler::deadlines::run(
+                store.clone(),
+                stopped(stop_rx.clone()),
+            )),
+            tokio::spawn(overdue_scheduler::prune(
+                store.clone(),
+                settings.keep_history,
+                stopped(stop_rx.clone()),
+            )),
+            tokio::spawn(overdue_scheduler::notifier::run(
+                store.clone(),
+                webhooks,
+                NotifierOptions {
+                    worker_id: settings.instance_id.clone(),
+                    retry_base: settings.retry_base,
+                    concurrency: 32,
+                    lease: overdue_scheduler::notifier::lease_for(settings.webhook_timeout),
+                },
+                stopped(stop_rx.clone()),
+            )),
+        ];
+    }
     let config = ServerConfig {
         site_url: settings.site_url.clone(),
         ping_body_limit: settings.ping_body_limit,
@@ -86,6 +131,7 @@ pub async fn serve(
     for t in tasks {
         let _ = t.await;
     }
+    drop(role);
     result.context("HTTP server failed")
 }
 

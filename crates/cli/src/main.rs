@@ -76,6 +76,7 @@ fn run() -> Result<()> {
                     println!("  read-only key:  {}", p.read_only_key);
                     println!("  ping key:       {}", p.ping_key);
                 }
+                println!("Instance id: {} (claims notifications under this name)", settings.instance_id);
                 println!("Overdue is listening on http://{} (site URL {})", settings.listen, settings.site_url);
                 serve(settings, store, listener, shutdown_signal()).await
             }

@@ -21,6 +21,16 @@ pub struct NotifierOptions {
     pub retry_base: Duration,
     /// Deliveries in flight at once.
     pub concurrency: usize,
+    /// How long a claim lasts: longer than one delivery can take (see [`lease_for`]).
+    pub lease: Duration,
+}
+
+/// The claim lease for a webhook timeout: two full attempts plus slack, at least 10 s.
+/// Shorter means a dead instance's notifications are taken over sooner; it must stay
+/// longer than a delivery and its recording, or a slow receiver gets a duplicate
+/// (carrying the same `Idempotency-Key`).
+pub fn lease_for(webhook_timeout: Duration) -> Duration {
+    (webhook_timeout * 2 + Duration::from_secs(5)).max(Duration::from_secs(10))
 }
 
 /// Runs until `shutdown` resolves.
@@ -50,8 +60,9 @@ pub async fn run(
         }
         let me = opts.worker_id.clone();
         let now = store.now();
+        let lease = opts.lease.as_millis() as i64;
         let claimed = match store
-            .write(move |c| outbox::claim(c, &me, now, free as i64))
+            .write_beside_monitors(move |c| outbox::claim(c, &me, now, free as i64, lease))
             .await
         {
             Ok(rows) => rows,
@@ -111,7 +122,7 @@ async fn record_loop(
         let now = store.now();
         let n = batch.len();
         let result = store
-            .write(move |c| {
+            .write_beside_monitors(move |c| {
                 for (row, attempt) in &batch {
                     outbox::record(c, row, &me, attempt, now, base)?;
                 }
