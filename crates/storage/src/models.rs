@@ -89,29 +89,6 @@ impl MonitorRow {
         }
     }
 
-    /// Applies what a transition wrote (state, and a ping's counters), so a cached
-    /// copy stays equal to the stored row.
-    pub(crate) fn apply(
-        &mut self,
-        s: &MonitorStateColumns,
-        ping: Option<&PingColumns>,
-        updated_at: i64,
-    ) {
-        self.status.clone_from(&s.status);
-        self.down_reason.clone_from(&s.down_reason);
-        self.last_success_at = s.last_success_at;
-        self.run_started_at = s.run_started_at;
-        self.next_due_at = s.next_due_at;
-        self.deadline_at = s.deadline_at;
-        self.deadline_kind.clone_from(&s.deadline_kind);
-        if let Some(p) = ping {
-            self.n_pings = p.n_pings;
-            self.last_ping_at = p.last_ping_at.or(self.last_ping_at);
-            self.last_duration_ms = p.last_duration_ms.or(self.last_duration_ms);
-        }
-        self.updated_at = updated_at;
-    }
-
     /// Tags as a list (stored space-separated, as Healthchecks does).
     pub fn tag_list(&self) -> Vec<String> {
         self.tags.split_whitespace().map(str::to_string).collect()

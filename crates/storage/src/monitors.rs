@@ -257,7 +257,7 @@ pub fn pause(
     let row = lock_monitor(c, id)?.ok_or(StoreError::NotFound("monitor"))?;
     let open = open_runs(c, id)?;
     let out = overdue_core::pause(&row.state(), &open, now);
-    apply_outcome(c, &row, &out, now, None, &mut Effects::default())?;
+    apply_outcome(c, id, Some(&row), &out, now, None, &mut Effects::default())?;
     get(c, project, id)
 }
 
@@ -272,7 +272,7 @@ pub fn resume(
     let row = lock_monitor(c, id)?.ok_or(StoreError::NotFound("monitor"))?;
     let out = overdue_core::resume(&row.state())
         .ok_or_else(|| StoreError::Conflict("monitor is not paused".into()))?;
-    apply_outcome(c, &row, &out, now, None, &mut Effects::default())?;
+    apply_outcome(c, id, Some(&row), &out, now, None, &mut Effects::default())?;
     get(c, project, id)
 }
 
@@ -305,23 +305,25 @@ pub(crate) struct PingEffects<'a> {
 
 /// Writes a transition: run rows, state columns, and for a flip its history row and,
 /// when it notifies, one outbox row per assigned channel — all in the caller's
-/// transaction, so a flip and its notifications commit together or not at all. Returns
-/// the state columns written.
+/// transaction, so a flip and its notifications commit together or not at all.
+/// `row`: the monitor's row when the caller has it; read here when a notification
+/// needs its name and tags.
 pub(crate) fn apply_outcome(
     c: &mut AnyConnection,
-    row: &MonitorRow,
+    id: &str,
+    row: Option<&MonitorRow>,
     out: &PingOutcome,
     now: Timestamp,
     ping: Option<PingEffects<'_>>,
     fx: &mut Effects,
-) -> Result<MonitorStateColumns, StoreError> {
+) -> Result<(), StoreError> {
     let exit_status = ping.as_ref().and_then(|p| p.exit_status);
     for action in &out.runs {
         match action {
             RunAction::Open { rid } => {
                 diesel::insert_into(runs::table)
                     .values((
-                        runs::monitor_id.eq(&row.id),
+                        runs::monitor_id.eq(id),
                         runs::rid.eq(rid.map(|r| r.hyphenated().to_string())),
                         runs::started_at.eq(now.0),
                     ))
@@ -346,13 +348,13 @@ pub(crate) fn apply_outcome(
     let cols = MonitorStateColumns::from(&out.state);
     fx.deadline(cols.deadline_at);
     // One UPDATE per transition: state, and for a ping its count and times.
-    let save = SaveState::new(&row.id, &cols, ping.as_ref().map(|p| p.columns), now.0);
+    let save = SaveState::new(id, &cols, ping.as_ref().map(|p| p.columns), now.0);
     on_inner!(c, |inner| save.execute(inner))?;
     let Some(flip) = out.flip else {
-        return Ok(cols);
+        return Ok(());
     };
     let new_flip = (
-        flips::monitor_id.eq(&row.id),
+        flips::monitor_id.eq(id),
         flips::created_at.eq(now.0),
         flips::from_status.eq(flip.from.as_str()),
         flips::to_status.eq(flip.to.as_str()),
@@ -362,8 +364,16 @@ pub(crate) fn apply_outcome(
         .values(new_flip)
         .execute(inner))?;
     if !flip.notifies() {
-        return Ok(cols);
+        return Ok(());
     }
+    let read;
+    let row = match row {
+        Some(r) => r,
+        None => {
+            read = lock_monitor(c, id)?.ok_or(StoreError::NotFound("monitor"))?;
+            &read
+        }
+    };
     let record = EventRecord {
         event: if flip.to == Status::Down {
             EventKind::MonitorDown
@@ -407,7 +417,7 @@ pub(crate) fn apply_outcome(
             .execute(inner))?;
         fx.notifications += 1;
     }
-    Ok(cols)
+    Ok(())
 }
 
 /// Monitors whose deadline has passed, earliest first (an index range scan).

@@ -2,9 +2,9 @@
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use overdue_core::{on_deadline, on_ping, OpenRun, Signal, Timestamp};
+use overdue_core::{on_deadline, on_ping, MonitorState, OpenRun, Signal, Timestamp};
 
-use super::cache::RowCache;
+use super::cache::{Loaded, RowCache};
 use super::{Answer, Effects, Job, PingReply, PingRequest, PingTarget};
 use crate::conn::AnyConnection;
 use crate::models::{MonitorRow, MonitorStateColumns, NewPing, PingColumns};
@@ -146,12 +146,12 @@ fn apply_ping(
     let Some((id, created)) = resolve(c, &req.target, now)? else {
         return Ok(PingReply::NotFound);
     };
-    let Some(row) = cache.load(c, &id)? else {
+    let Some(Loaded { hot, row }) = cache.load(c, &id)? else {
         return Ok(PingReply::NotFound);
     };
-    let n = row.n_pings + 1;
+    let n = hot.n_pings + 1;
     // A monitor that insists on POST stores other methods as ignored pings.
-    let method_ignored = row.methods == "POST" && req.method != "POST";
+    let method_ignored = hot.post_only && req.method != "POST";
     let mut kind = if method_ignored {
         "ign"
     } else {
@@ -164,19 +164,18 @@ fn apply_ping(
         last_duration_ms: None,
     };
     if method_ignored {
-        save_counters(c, cache, &row, &counted, now)?;
+        save_counters(c, cache, &id, &hot.state, &counted, now)?;
     } else {
-        let cfg = row.config()?;
-        let state = row.state();
+        let state = &hot.state;
         let open = if state.run_started_at.is_some() {
             mon::open_runs(c, &id)?
         } else {
             Vec::<OpenRun>::new()
         };
-        let out = on_ping(&cfg, &state, &open, req.signal, req.rid, now);
+        let out = on_ping(&hot.cfg, state, &open, req.signal, req.rid, now);
         if out.ignored {
             kind = "ign";
-            save_counters(c, cache, &row, &counted, now)?;
+            save_counters(c, cache, &id, state, &counted, now)?;
         } else {
             duration = out.duration_ms;
             if req.signal != Signal::Log {
@@ -186,9 +185,10 @@ fn apply_ping(
             let body = (!req.body.is_empty()).then(|| {
                 String::from_utf8_lossy(&req.body[..req.body.len().min(10_240)]).into_owned()
             });
-            let cols = mon::apply_outcome(
+            mon::apply_outcome(
                 c,
-                &row,
+                &id,
+                row.as_ref(),
                 &out,
                 now,
                 Some(mon::PingEffects {
@@ -198,7 +198,7 @@ fn apply_ping(
                 }),
                 fx,
             )?;
-            cache.saved(&id, &cols, Some(&counted), now.0);
+            cache.saved(&id, &out.state, Some(n));
         }
     }
     let ping = NewPing {
@@ -237,33 +237,30 @@ fn apply_deadline(
     now: Timestamp,
     fx: &mut Effects,
 ) -> Result<bool, StoreError> {
-    let Some(row) = cache.load(c, id)? else {
-        return Ok(false);
-    };
-    let state = row.state();
-    let cfg = match row.config() {
-        Ok(cfg) => cfg,
-        Err(e) => {
+    let Loaded { hot, row } = match cache.load(c, id) {
+        Ok(Some(loaded)) => loaded,
+        Ok(None) => return Ok(false),
+        Err(StoreError::Internal(e)) => {
             // Unreadable settings (a hand-edited row): take it out of the index rather
             // than selecting it again on every tick.
             tracing::error!("{e}; its deadline is cleared");
             diesel::update(monitors::table.find(id))
                 .set(monitors::deadline_at.eq(None::<i64>))
                 .execute(c)?;
-            cache.clear();
             return Ok(false);
         }
+        Err(e) => return Err(e),
     };
-    let open = if state.run_started_at.is_some() {
+    let open = if hot.state.run_started_at.is_some() {
         mon::open_runs(c, id)?
     } else {
         Vec::new()
     };
-    let Some(out) = on_deadline(&cfg, &state, &open, now) else {
+    let Some(out) = on_deadline(&hot.cfg, &hot.state, &open, now) else {
         return Ok(false);
     };
-    let cols = mon::apply_outcome(c, &row, &out, now, None, fx)?;
-    cache.saved(id, &cols, None, now.0);
+    mon::apply_outcome(c, id, row.as_ref(), &out, now, None, fx)?;
+    cache.saved(id, &out.state, None);
     Ok(out.flip.is_some())
 }
 
@@ -271,13 +268,14 @@ fn apply_deadline(
 fn save_counters(
     c: &mut AnyConnection,
     cache: &mut RowCache,
-    row: &MonitorRow,
+    id: &str,
+    state: &MonitorState,
     counted: &PingColumns,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let cols = MonitorStateColumns::from(&row.state());
-    let save = SaveState::new(&row.id, &cols, Some(counted), now.0);
+    let cols = MonitorStateColumns::from(state);
+    let save = SaveState::new(id, &cols, Some(counted), now.0);
     on_inner!(c, |inner| save.execute(inner))?;
-    cache.saved(&row.id, &cols, Some(counted), now.0);
+    cache.saved(id, state, Some(counted.n_pings));
     Ok(())
 }

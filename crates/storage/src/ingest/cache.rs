@@ -6,25 +6,61 @@
 //! PostgreSQL is shared by several instances and takes the row lock anyway: no cache.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
+use overdue_core::{MonitorConfig, MonitorState};
+use uuid::Uuid;
 
 use super::apply::lock_monitor;
 use crate::conn::AnyConnection;
-use crate::models::{MonitorRow, MonitorStateColumns, PingColumns};
+use crate::models::MonitorRow;
 use crate::StoreError;
 
-/// Rows kept at most; past it the cache starts over (a full clear is cheap and rare).
-const MAX_ROWS: usize = 200_000;
+/// Entries kept at most (about 200 bytes each); past it the cache starts over.
+const MAX_ROWS: usize = 1_000_000;
 
-/// Monitor rows as last written by this writer (SQLite only).
-pub(crate) struct RowCache {
-    enabled: bool,
-    rows: HashMap<String, MonitorRow>,
-    data_version: Option<i64>,
+/// What a ping or a deadline needs of a monitor: its rules and its state. The rest of
+/// the row (name, tags…) is read only when a flip notifies, which is rare.
+#[derive(Clone)]
+pub(crate) struct Hot {
+    /// The rules, parsed once.
+    pub(crate) cfg: Arc<MonitorConfig>,
+    /// Only POST pings count.
+    pub(crate) post_only: bool,
+    /// The state as stored.
+    pub(crate) state: MonitorState,
+    /// Pings so far.
+    pub(crate) n_pings: i64,
 }
 
+impl Hot {
+    fn from_row(row: &MonitorRow) -> Result<Hot, StoreError> {
+        Ok(Hot {
+            cfg: Arc::new(row.config()?),
+            post_only: row.methods == "POST",
+            state: row.state(),
+            n_pings: row.n_pings,
+        })
+    }
+}
+
+/// A monitor loaded for a change: its hot part, and the whole row when it was read
+/// from the database for this (a cache miss, or PostgreSQL).
+pub(crate) struct Loaded {
+    /// Rules and state.
+    pub(crate) hot: Hot,
+    /// The row, when it was read.
+    pub(crate) row: Option<MonitorRow>,
+}
+
+/// Monitors as last written by this writer (SQLite only), keyed by id.
+pub(crate) struct RowCache {
+    enabled: bool,
+    rows: HashMap<Uuid, Hot>,
+    data_version: Option<i64>,
+}
 #[derive(QueryableByName)]
 struct DataVersion {
     #[diesel(sql_type = BigInt)]
@@ -65,41 +101,49 @@ impl RowCache {
         Ok(())
     }
 
-    /// The row of `id`, locked for this transaction (PostgreSQL) or from the cache.
+    /// The monitor `id`: locked for this transaction (PostgreSQL) or from the cache.
+    /// `Err(Internal)` when its stored settings cannot be read.
     pub(crate) fn load(
         &mut self,
         c: &mut AnyConnection,
         id: &str,
-    ) -> Result<Option<MonitorRow>, StoreError> {
-        if !self.enabled {
-            return lock_monitor(c, id);
+    ) -> Result<Option<Loaded>, StoreError> {
+        let key = self.enabled.then(|| Uuid::try_parse(id).ok()).flatten();
+        if let Some(hot) = key.and_then(|k| self.rows.get(&k)) {
+            return Ok(Some(Loaded {
+                hot: hot.clone(),
+                row: None,
+            }));
         }
-        if let Some(row) = self.rows.get(id) {
-            return Ok(Some(row.clone()));
-        }
-        let row = lock_monitor(c, id)?;
-        if let Some(row) = &row {
+        let Some(row) = lock_monitor(c, id)? else {
+            return Ok(None);
+        };
+        let hot = Hot::from_row(&row)?;
+        if let Some(k) = key {
             if self.rows.len() >= MAX_ROWS {
                 self.rows.clear();
             }
-            self.rows.insert(row.id.clone(), row.clone());
+            self.rows.insert(k, hot.clone());
         }
-        Ok(row)
+        Ok(Some(Loaded {
+            hot,
+            row: Some(row),
+        }))
     }
 
-    /// Records what was just written to `id` by a transition.
-    pub(crate) fn saved(
-        &mut self,
-        id: &str,
-        state: &MonitorStateColumns,
-        ping: Option<&PingColumns>,
-        now: i64,
-    ) {
+    /// Records what a transition just wrote to `id`: its state and ping count.
+    pub(crate) fn saved(&mut self, id: &str, state: &MonitorState, n_pings: Option<i64>) {
         if !self.enabled {
             return;
         }
-        if let Some(row) = self.rows.get_mut(id) {
-            row.apply(state, ping, now);
+        let Ok(key) = Uuid::try_parse(id) else {
+            return;
+        };
+        if let Some(hot) = self.rows.get_mut(&key) {
+            hot.state = state.clone();
+            if let Some(n) = n_pings {
+                hot.n_pings = n;
+            }
         }
     }
 }
