@@ -197,6 +197,14 @@ async fn kill9(backend: Backend) {
             .collect();
         assert_eq!(keys.len(), 1, "monitor {id}: {keys:?}");
     }
+    let received: usize = flipping
+        .iter()
+        .map(|id| rx.events(id, "monitor.down").len())
+        .sum();
+    eprintln!(
+        "kill9: {} flips, {received} deliveries received (repeats carry the same key)",
+        flipping.len()
+    );
     let _ = proc.child.kill();
     let _ = proc.child.wait();
 }
