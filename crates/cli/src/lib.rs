@@ -39,6 +39,72 @@ pub async fn ensure_default_project(store: &Store) -> Result<Option<projects::Cr
     Ok(created)
 }
 
+/// A user made by [`create_user`].
+#[derive(Debug, Clone)]
+pub struct CreatedUser {
+    /// Normalised e-mail.
+    pub email: String,
+    /// The project they joined.
+    pub project_id: String,
+    /// Their role there.
+    pub role: overdue_core::Role,
+}
+
+/// Creates a dashboard user (`overdue user create`): checks the input as sign-up does,
+/// hashes the password with argon2, and makes them a member of `project` (default: the
+/// first) with `role` (default: owner for the instance's first user, else member).
+pub async fn create_user(
+    store: &Store,
+    email: &str,
+    password: &str,
+    role: Option<overdue_core::Role>,
+    project: Option<String>,
+) -> Result<CreatedUser> {
+    use overdue_core::Role;
+    use overdue_storage::{accounts, StoreError};
+    let creds = overdue_types::Credentials {
+        email: email.to_string(),
+        password: password.to_string(),
+    };
+    let email = overdue_server::session::check_credentials(&creds).map_err(anyhow::Error::msg)?;
+    let hash = overdue_server::session::hash_password(password).map_err(anyhow::Error::msg)?;
+    let now = store.now();
+    let mail = email.clone();
+    let (project_id, role) = store
+        .write(move |c| {
+            let project_id = match project {
+                Some(p) => {
+                    let p = p.trim().to_string();
+                    match projects::get(c, &p) {
+                        Ok(row) => row.id,
+                        Err(StoreError::NotFound(_)) => {
+                            return Err(StoreError::Invalid(format!(
+                                "--project {p:?}: no such project"
+                            )))
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                None => match projects::count(c)? {
+                    0 => projects::create(c, "Default", now)?.id,
+                    _ => projects::any(c)?.id,
+                },
+            };
+            let first = accounts::count(c)? == 0;
+            let role = role.unwrap_or(if first { Role::Owner } else { Role::Member });
+            let user = accounts::create_user(c, &mail, &hash, now)?;
+            accounts::set_role(c, &project_id, &user.id, role, now)?;
+            Ok((project_id, role))
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(CreatedUser {
+        email,
+        project_id,
+        role,
+    })
+}
+
 /// Whether this process runs the background loops (scheduler, notifier, pruning).
 enum Role {
     /// It does; on SQLite the file lock that says so is held for the process's life.

@@ -28,6 +28,29 @@ enum Command {
         #[command(subcommand)]
         command: ProjectCommand,
     },
+    /// Manage dashboard users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from the first line of standard input.
+    Create {
+        /// The user's e-mail address (their sign-in name).
+        email: String,
+        /// Role in the project: owner, admin, member or viewer [default: owner for the
+        /// first user, else member].
+        #[arg(long)]
+        role: Option<String>,
+        /// Project id [default: the first project].
+        #[arg(long)]
+        project: Option<String>,
+        #[command(flatten)]
+        db: ServeArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -84,6 +107,24 @@ fn run() -> Result<()> {
                 let settings = args.resolve()?;
                 overdue_storage::migrate_url(&settings.database_url).map_err(|e| anyhow!("DATABASE_URL: {e}"))?;
                 println!("migrations applied");
+                Ok(())
+            }
+            Command::User { command: UserCommand::Create { email, role, project, db } } => {
+                let role = match role {
+                    None => None,
+                    Some(r) => Some(overdue_core::Role::parse(r.trim()).ok_or_else(|| {
+                        anyhow!("--role {r:?}: use owner, admin, member or viewer")
+                    })?),
+                };
+                let mut password = String::new();
+                std::io::stdin()
+                    .read_line(&mut password)
+                    .context("cannot read the password from standard input")?;
+                let password = password.trim_end_matches(['\r', '\n']).to_string();
+                let settings = db.resolve()?;
+                let store = open_store(&settings, system_clock())?;
+                let u = overdue::create_user(&store, &email, &password, role, project).await?;
+                println!("Created user {} ({} of project {})", u.email, u.role.as_str(), u.project_id);
                 Ok(())
             }
             Command::Project { command: ProjectCommand::Create { name, json, db } } => {

@@ -3,6 +3,7 @@
 //! Pure and synchronous: no IO, no clock. Every function that depends on time takes
 //! `now` as an argument, so tests drive time and storage/scheduler supply it.
 
+pub mod access;
 pub mod duration;
 pub mod event;
 pub mod ids;
@@ -10,6 +11,7 @@ pub mod monitor;
 pub mod schedule;
 pub mod time;
 
+pub use access::Role;
 pub use duration::{parse_duration, Dur, DurationError};
 pub use event::{EventKind, EventRecord, MonitorRef};
 pub use ids::{ChannelId, MonitorId, ProjectId};

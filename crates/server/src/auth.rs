@@ -1,31 +1,119 @@
-//! API key authentication: `X-Api-Key: <key>` names a project and read-only or
-//! read-write access. Keys are looked up by hash; a missing or wrong key is a 401.
+//! Who is asking, for which project, with what role. Two ways in:
+//! - `X-Api-Key: <key>`: the key's project; read-write keys act as admins, read-only
+//!   keys as viewers. No cookies are involved, so no CSRF check.
+//! - the `overdue_session` cookie (the dashboard): the project named by `X-Project`, or
+//!   the user's first; the user's role there. Every state-changing request must also
+//!   carry the session's token in `X-CSRF-Token` (a cross-site page can send the cookie
+//!   but cannot read the token).
 
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::{web, FromRequest, HttpRequest};
-use overdue_storage::projects;
+use overdue_core::Role;
+use overdue_storage::{accounts, projects};
 
 use crate::error::ApiError;
 use crate::AppState;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "overdue_session";
 
 /// The project a request acts on and what it may do.
 #[derive(Debug, Clone)]
 pub struct Auth {
     /// Project id.
     pub project: String,
-    /// Read-only keys may not change anything.
-    pub read_only: bool,
+    /// The caller's role in it.
+    pub role: Role,
 }
 
 impl Auth {
-    /// Refuses read-only keys (403).
+    /// True when the caller may not change anything (read-only key, viewer).
+    pub fn read_only(&self) -> bool {
+        !self.role.can_write()
+    }
+
+    /// Refuses read-only keys and viewers (403).
     pub fn require_write(&self) -> Result<(), ApiError> {
-        if self.read_only {
-            return Err(ApiError::Forbidden("this API key is read-only".into()));
+        if self.read_only() {
+            return Err(ApiError::Forbidden(
+                "read-only access: this needs a read-write API key or the member role".into(),
+            ));
         }
         Ok(())
+    }
+
+    /// Refuses everyone below admin (403): channels and keys.
+    pub fn require_manage(&self) -> Result<(), ApiError> {
+        if !self.role.can_manage() {
+            return Err(ApiError::Forbidden(
+                "this needs a read-write API key or the admin role".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A signed-in dashboard user (session cookie; CSRF-checked on unsafe methods).
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// The session's user.
+    pub user: accounts::SessionUser,
+    /// The cookie's token.
+    pub token: String,
+}
+
+fn header(req: &HttpRequest, name: &str) -> Option<String> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// GET, HEAD and OPTIONS change nothing and need no CSRF token.
+fn is_safe(req: &HttpRequest) -> bool {
+    matches!(req.method().as_str(), "GET" | "HEAD" | "OPTIONS")
+}
+
+async fn signed_in(
+    state: &AppState,
+    token: String,
+    csrf: Option<String>,
+    safe: bool,
+) -> Result<SignedIn, ApiError> {
+    let now = state.store.now();
+    let lookup = token.clone();
+    let user = state
+        .store
+        .read(move |c| accounts::session(c, &lookup, now))
+        .await?
+        .ok_or(ApiError::Unauthorized(
+            "your session has ended: sign in again",
+        ))?;
+    if !safe && csrf.as_deref() != Some(user.csrf_token.as_str()) {
+        return Err(ApiError::Forbidden(
+            "missing or wrong CSRF token: send the X-CSRF-Token header".into(),
+        ));
+    }
+    Ok(SignedIn { user, token })
+}
+
+impl FromRequest for SignedIn {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<SignedIn, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+        let csrf = header(req, "X-CSRF-Token");
+        let safe = is_safe(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::Internal("state missing".into()))?;
+            let token = token.ok_or(ApiError::Unauthorized("not signed in"))?;
+            signed_in(&state, token, csrf, safe).await
+        })
     }
 }
 
@@ -34,30 +122,52 @@ impl FromRequest for Auth {
     type Future = Pin<Box<dyn Future<Output = Result<Auth, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let key = req
-            .headers()
-            .get("X-Api-Key")
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.trim().to_string());
+        let key = header(req, "X-Api-Key");
+        let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+        let csrf = header(req, "X-CSRF-Token");
+        let wanted = header(req, "X-Project");
+        let safe = is_safe(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal("state missing".into()))?;
-            let key = match key {
-                Some(k) if !k.is_empty() => k,
-                _ => {
-                    return Err(ApiError::Unauthorized(
-                        "missing api key: send it in the X-Api-Key header",
-                    ))
-                }
+            if let Some(key) = key {
+                let grant = state
+                    .store
+                    .read(move |c| projects::authenticate(c, &key))
+                    .await?
+                    .ok_or(ApiError::Unauthorized("wrong api key"))?;
+                let role = if grant.read_only {
+                    Role::Viewer
+                } else {
+                    Role::Admin
+                };
+                return Ok(Auth {
+                    project: grant.project_id,
+                    role,
+                });
+            }
+            let Some(token) = token else {
+                return Err(ApiError::Unauthorized(
+                    "missing api key: send it in the X-Api-Key header (or sign in)",
+                ));
             };
-            let grant = state
+            let signed = signed_in(&state, token, csrf, safe).await?;
+            let user = signed.user.user_id.clone();
+            let mine = state
                 .store
-                .read(move |c| projects::authenticate(c, &key))
-                .await?
-                .ok_or(ApiError::Unauthorized("wrong api key"))?;
+                .read(move |c| accounts::memberships_of(c, &user))
+                .await?;
+            let chosen = match &wanted {
+                Some(p) => mine.into_iter().find(|m| &m.project_id == p),
+                None => mine.into_iter().next(),
+            };
+            // Another project's id is answered like an unknown one: no hint it exists.
+            let m = chosen.ok_or_else(|| {
+                ApiError::NotFound("no such project among yours (X-Project)".into())
+            })?;
             Ok(Auth {
-                project: grant.project_id,
-                read_only: grant.read_only,
+                project: m.project_id,
+                role: m.role,
             })
         })
     }

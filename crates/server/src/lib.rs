@@ -7,6 +7,7 @@ pub mod error;
 pub mod ops;
 pub mod ping;
 pub mod render;
+pub mod session;
 pub mod v1;
 pub mod v3;
 pub mod validate;

@@ -16,6 +16,7 @@ use crate::{parse_id, render, validate, AppState};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
+            .configure(crate::session::routes)
             .route("/monitors", web::get().to(list))
             .route("/monitors", web::post().to(create))
             .route("/monitors/{id}", web::get().to(get))
@@ -279,7 +280,7 @@ async fn create_channel(
     state: web::Data<AppState>,
     body: web::Json<ChannelInput>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require_write()?;
+    auth.require_manage()?;
     let input = body.into_inner();
     if input.kind != "webhook" {
         return Err(ApiError::BadRequest(format!(
@@ -316,7 +317,7 @@ async fn delete_channel(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require_write()?;
+    auth.require_manage()?;
     let id = parse_id(&path, "channel")?;
     let project = auth.project.clone();
     state
@@ -331,7 +332,7 @@ async fn test_channel(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require_write()?;
+    auth.require_manage()?;
     let id = parse_id(&path, "channel")?;
     let (project, now) = (auth.project.clone(), state.store.now());
     let n = state

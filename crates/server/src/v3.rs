@@ -150,7 +150,7 @@ async fn one(state: &AppState, auth: &Auth, id: String) -> Result<serde_json::Va
         &row,
         &chans,
         &state.config.site_url,
-        auth.read_only,
+        auth.read_only(),
         state.store.now(),
     ))
 }
@@ -184,7 +184,7 @@ async fn list(
     let now = state.store.now();
     let checks: Vec<_> = rows
         .iter()
-        .map(|(ch, r)| check_json(r, ch, &state.config.site_url, auth.read_only, now))
+        .map(|(ch, r)| check_json(r, ch, &state.config.site_url, auth.read_only(), now))
         .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "checks": checks })))
 }

@@ -5,6 +5,7 @@
 //! deadline flips go through one writer thread per process that commits them in batches
 //! ([`ingest`]), so a 200 is only sent after the ping's batch is on disk.
 
+pub mod accounts;
 pub mod channels;
 pub mod conn;
 pub mod error;

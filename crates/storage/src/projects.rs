@@ -36,7 +36,8 @@ pub struct KeyGrant {
     pub read_only: bool,
 }
 
-fn random_text(len: usize) -> String {
+/// A random alphanumeric string (tokens and keys).
+pub(crate) fn random_text(len: usize) -> String {
     rand::thread_rng()
         .sample_iter(&Alphanumeric)
         .take(len)

@@ -165,5 +165,36 @@ diesel::allow_tables_to_appear_in_same_query!(
     monitor_channels,
     outbox,
     deliveries,
-    service_state
+    service_state,
+    users,
+    memberships,
+    sessions
 );
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        password_hash -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    memberships (project_id, user_id) {
+        project_id -> Text,
+        user_id -> Text,
+        role -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    sessions (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        csrf_token -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}

@@ -243,3 +243,41 @@ pub struct ErrorBody {
     /// The message.
     pub error: String,
 }
+
+/// `POST /api/v1/auth/setup` and `/auth/login`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Credentials {
+    /// E-mail address (compared lower-cased).
+    pub email: String,
+    /// Password: at least 8 characters.
+    pub password: String,
+}
+
+/// `GET /api/v1/auth/status`: whether the instance still needs its first account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetupStatus {
+    /// No user exists yet: the dashboard shows the setup form.
+    pub setup_needed: bool,
+}
+
+/// A project the signed-in user may open, with their role in it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProjectAccess {
+    /// Project id (send it as `X-Project` to act on it).
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// `owner`, `admin`, `member` or `viewer`.
+    pub role: String,
+}
+
+/// `GET /api/v1/auth/me` (also the answer to setup and login).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Me {
+    /// The user's e-mail.
+    pub email: String,
+    /// Send it back as `X-CSRF-Token` on every request that changes something.
+    pub csrf_token: String,
+    /// The user's projects; the first is the default.
+    pub projects: Vec<ProjectAccess>,
+}

@@ -1,0 +1,259 @@
+//! Accounts over HTTP: first-user setup, sign in, sign out, and who am I.
+//!
+//! Setup and sign-in take JSON only (actix refuses other content types), so a
+//! cross-site form cannot post them; the session cookie is HttpOnly and SameSite=Lax,
+//! and `Secure` when the site URL is https.
+
+use actix_web::cookie::{time::Duration as CookieAge, Cookie, SameSite};
+use actix_web::{web, HttpResponse};
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use overdue_core::Role;
+use overdue_storage::accounts::{self, NewSession};
+use overdue_storage::projects;
+use overdue_types::{Credentials, Me, ProjectAccess, SetupStatus};
+
+use crate::auth::{SignedIn, SESSION_COOKIE};
+use crate::error::ApiError;
+use crate::AppState;
+
+/// Routes under `/api/v1/auth`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/auth/status", web::get().to(status))
+        .route("/auth/setup", web::post().to(setup))
+        .route("/auth/login", web::post().to(login))
+        .route("/auth/logout", web::post().to(logout))
+        .route("/auth/me", web::get().to(me));
+}
+
+/// Hashes a password with argon2id (a random salt; the PHC string keeps the settings).
+pub fn hash_password(password: &str) -> Result<String, String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| format!("cannot hash the password: {e}"))
+}
+
+/// True when `password` matches the stored argon2 hash.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// Checks and normalises sign-up input: the e-mail trimmed and lower-cased.
+pub fn check_credentials(c: &Credentials) -> Result<String, String> {
+    let email = c.email.trim().to_lowercase();
+    let well_formed = email
+        .split_once('@')
+        .is_some_and(|(user, host)| !user.is_empty() && host.contains('.') && !host.ends_with('.'));
+    if !well_formed || email.len() > 254 || email.chars().any(char::is_whitespace) {
+        return Err(format!("email {:?} is not an e-mail address", c.email));
+    }
+    let n = c.password.chars().count();
+    if n < 8 {
+        return Err("password: use at least 8 characters".into());
+    }
+    if c.password.len() > 1024 {
+        return Err("password: use at most 1024 bytes".into());
+    }
+    Ok(email)
+}
+
+/// Argon2 is CPU work of tens of milliseconds: keep it off the async workers.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    web::block(f)
+        .await
+        .map_err(|e| ApiError::Internal(format!("blocking task failed: {e}")))
+}
+
+fn session_cookie(state: &AppState, token: &str, age: CookieAge) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, token.to_string())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config.site_url.starts_with("https://"))
+        .max_age(age)
+        .finish()
+}
+
+async fn me_of(
+    state: &AppState,
+    user_id: String,
+    email: String,
+    csrf: String,
+) -> Result<Me, ApiError> {
+    let mine = state
+        .store
+        .read(move |c| accounts::memberships_of(c, &user_id))
+        .await?;
+    Ok(Me {
+        email,
+        csrf_token: csrf,
+        projects: mine
+            .into_iter()
+            .map(|m| ProjectAccess {
+                id: m.project_id,
+                name: m.project_name,
+                role: m.role.as_str().to_string(),
+            })
+            .collect(),
+    })
+}
+
+async fn signed_in_response(
+    state: &AppState,
+    status: actix_web::http::StatusCode,
+    user_id: String,
+    email: String,
+    s: NewSession,
+) -> Result<HttpResponse, ApiError> {
+    let cookie = session_cookie(
+        state,
+        &s.token,
+        CookieAge::milliseconds(accounts::SESSION_MS),
+    );
+    let me = me_of(state, user_id, email, s.csrf_token).await?;
+    Ok(HttpResponse::build(status).cookie(cookie).json(me))
+}
+
+async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let users = state.store.read(accounts::count).await?;
+    Ok(HttpResponse::Ok().json(SetupStatus {
+        setup_needed: users == 0,
+    }))
+}
+
+/// The first account of an empty instance; it owns the default project.
+async fn setup(
+    state: web::Data<AppState>,
+    body: web::Json<Credentials>,
+) -> Result<HttpResponse, ApiError> {
+    let email = check_credentials(&body).map_err(ApiError::BadRequest)?;
+    let password = body.into_inner().password;
+    let hash = blocking(move || hash_password(&password))
+        .await?
+        .map_err(ApiError::Internal)?;
+    let now = state.store.now();
+    let mail = email.clone();
+    let (user, session) = state
+        .store
+        .write(move |c| {
+            // Checked inside the write transaction: two racing setups make one owner.
+            if accounts::count(c)? > 0 {
+                return Err(overdue_storage::StoreError::Conflict(
+                    "this instance is already set up: sign in instead".into(),
+                ));
+            }
+            let project = match projects::count(c)? {
+                0 => projects::create(c, "Default", now)?.id,
+                _ => projects::any(c)?.id,
+            };
+            let user = accounts::create_user(c, &mail, &hash, now)?;
+            accounts::set_role(c, &project, &user.id, Role::Owner, now)?;
+            let session = accounts::create_session(c, &user.id, now)?;
+            Ok((user, session))
+        })
+        .await?;
+    signed_in_response(
+        &state,
+        actix_web::http::StatusCode::CREATED,
+        user.id,
+        email,
+        session,
+    )
+    .await
+}
+
+async fn login(
+    state: web::Data<AppState>,
+    body: web::Json<Credentials>,
+) -> Result<HttpResponse, ApiError> {
+    const WRONG: &str = "wrong e-mail or password";
+    let email = body.email.trim().to_lowercase();
+    let password = body.into_inner().password;
+    let lookup = email.clone();
+    let user = state
+        .store
+        .read(move |c| accounts::find_by_email(c, &lookup))
+        .await?;
+    // Verify even for an unknown e-mail (against a fixed hash), so the answer takes as
+    // long either way and does not tell which e-mails have accounts.
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let ok = blocking(move || match stored {
+        Some(h) => verify_password(&password, &h),
+        None => {
+            let _ = hash_password(&password);
+            false
+        }
+    })
+    .await?;
+    let user = match (ok, user) {
+        (true, Some(u)) => u,
+        _ => return Err(ApiError::Unauthorized(WRONG)),
+    };
+    let now = state.store.now();
+    let uid = user.id.clone();
+    let session = state
+        .store
+        .write_beside_monitors(move |c| accounts::create_session(c, &uid, now))
+        .await?;
+    signed_in_response(
+        &state,
+        actix_web::http::StatusCode::OK,
+        user.id,
+        email,
+        session,
+    )
+    .await
+}
+
+async fn logout(state: web::Data<AppState>, who: SignedIn) -> Result<HttpResponse, ApiError> {
+    let token = who.token.clone();
+    state
+        .store
+        .write_beside_monitors(move |c| accounts::delete_session(c, &token))
+        .await?;
+    let gone = session_cookie(&state, "", CookieAge::ZERO);
+    Ok(HttpResponse::NoContent().cookie(gone).finish())
+}
+
+async fn me(state: web::Data<AppState>, who: SignedIn) -> Result<HttpResponse, ApiError> {
+    let u = who.user;
+    Ok(HttpResponse::Ok().json(me_of(&state, u.user_id, u.email, u.csrf_token).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_hashed_with_argon2id_and_verified() {
+        let h = hash_password("correct horse").unwrap();
+        assert!(h.starts_with("$argon2id$"), "{h}");
+        assert!(!h.contains("correct horse"));
+        assert!(verify_password("correct horse", &h));
+        assert!(!verify_password("wrong horse", &h));
+        assert!(!verify_password("correct horse", "not a hash"));
+    }
+
+    #[test]
+    fn credentials_are_checked() {
+        let c = |e: &str, p: &str| Credentials {
+            email: e.into(),
+            password: p.into(),
+        };
+        assert_eq!(
+            check_credentials(&c(" Ann@Example.COM ", "12345678")).unwrap(),
+            "ann@example.com"
+        );
+        assert!(check_credentials(&c("ann", "12345678")).is_err());
+        assert!(check_credentials(&c("ann@example.com", "short")).is_err());
+    }
+}

@@ -1,0 +1,195 @@
+//! Users, their roles in projects, and sign-in sessions. Passwords arrive here already
+//! hashed (argon2, by the server); session tokens are random and stored as SHA-256
+//! hashes, like API keys.
+
+use diesel::prelude::*;
+use overdue_core::{Role, Timestamp};
+use uuid::Uuid;
+
+use crate::projects::{hash_key, random_text};
+use crate::schema::{memberships, projects, sessions, users};
+use crate::{AnyConnection, StoreError};
+
+/// How long a session lasts without signing in again.
+pub const SESSION_MS: i64 = 30 * 86_400_000;
+
+/// A user.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+#[allow(missing_docs)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub password_hash: String,
+    pub created_at: i64,
+}
+
+/// A new session: the cookie's token (shown once) and its CSRF token.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// Goes in the HttpOnly cookie.
+    pub token: String,
+    /// Must come back in `X-CSRF-Token` on every state-changing request.
+    pub csrf_token: String,
+}
+
+/// A valid session with its user.
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    /// The user.
+    pub user_id: String,
+    /// Their e-mail.
+    pub email: String,
+    /// The session's CSRF token.
+    pub csrf_token: String,
+}
+
+/// Number of users (0: the instance waits for its first account).
+pub fn count(c: &mut AnyConnection) -> Result<i64, StoreError> {
+    Ok(users::table.count().get_result(c)?)
+}
+
+/// Creates a user; `Conflict` when the e-mail is taken.
+pub fn create_user(
+    c: &mut AnyConnection,
+    email: &str,
+    password_hash: &str,
+    now: Timestamp,
+) -> Result<UserRow, StoreError> {
+    let row = UserRow {
+        id: Uuid::new_v4().hyphenated().to_string(),
+        email: email.to_string(),
+        password_hash: password_hash.to_string(),
+        created_at: now.0,
+    };
+    diesel::insert_into(users::table)
+        .values((
+            users::id.eq(&row.id),
+            users::email.eq(&row.email),
+            users::password_hash.eq(&row.password_hash),
+            users::created_at.eq(row.created_at),
+        ))
+        .execute(c)
+        .map_err(|e| {
+            let e = StoreError::from(e);
+            if e.is_unique_violation() {
+                StoreError::Conflict(format!("a user with e-mail {email} already exists"))
+            } else {
+                e
+            }
+        })?;
+    Ok(row)
+}
+
+/// The user with this e-mail.
+pub fn find_by_email(c: &mut AnyConnection, email: &str) -> Result<Option<UserRow>, StoreError> {
+    Ok(users::table
+        .filter(users::email.eq(email))
+        .select(UserRow::as_select())
+        .first(c)
+        .optional()?)
+}
+
+/// Gives `user` a role in `project` (replacing any earlier one).
+pub fn set_role(
+    c: &mut AnyConnection,
+    project: &str,
+    user: &str,
+    role: Role,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    diesel::delete(
+        memberships::table
+            .filter(memberships::project_id.eq(project))
+            .filter(memberships::user_id.eq(user)),
+    )
+    .execute(c)?;
+    diesel::insert_into(memberships::table)
+        .values((
+            memberships::project_id.eq(project),
+            memberships::user_id.eq(user),
+            memberships::role.eq(role.as_str()),
+            memberships::created_at.eq(now.0),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+/// A project the user belongs to, with its name and the user's role.
+#[derive(Debug, Clone)]
+pub struct Membership {
+    /// Project id.
+    pub project_id: String,
+    /// Project name.
+    pub project_name: String,
+    /// The user's role there.
+    pub role: Role,
+}
+
+/// The user's projects, oldest membership first (the first is the default).
+pub fn memberships_of(c: &mut AnyConnection, user: &str) -> Result<Vec<Membership>, StoreError> {
+    let rows: Vec<(String, String, String)> = memberships::table
+        .inner_join(projects::table.on(projects::id.eq(memberships::project_id)))
+        .filter(memberships::user_id.eq(user))
+        .order((memberships::created_at.asc(), projects::name.asc()))
+        .select((memberships::project_id, projects::name, memberships::role))
+        .load(c)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(project_id, project_name, role)| {
+            Role::parse(&role).map(|role| Membership {
+                project_id,
+                project_name,
+                role,
+            })
+        })
+        .collect())
+}
+
+/// Starts a session for `user`.
+pub fn create_session(
+    c: &mut AnyConnection,
+    user: &str,
+    now: Timestamp,
+) -> Result<NewSession, StoreError> {
+    let s = NewSession {
+        token: format!("ods_{}", random_text(40)),
+        csrf_token: random_text(32),
+    };
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::token_hash.eq(hash_key(&s.token)),
+            sessions::user_id.eq(user),
+            sessions::csrf_token.eq(&s.csrf_token),
+            sessions::created_at.eq(now.0),
+            sessions::expires_at.eq(now.0 + SESSION_MS),
+        ))
+        .execute(c)?;
+    Ok(s)
+}
+
+/// The session of a cookie token, when it exists and has not expired.
+pub fn session(
+    c: &mut AnyConnection,
+    token: &str,
+    now: Timestamp,
+) -> Result<Option<SessionUser>, StoreError> {
+    let row: Option<(String, String, String)> = sessions::table
+        .inner_join(users::table.on(users::id.eq(sessions::user_id)))
+        .filter(sessions::token_hash.eq(hash_key(token)))
+        .filter(sessions::expires_at.gt(now.0))
+        .select((users::id, users::email, sessions::csrf_token))
+        .first(c)
+        .optional()?;
+    Ok(row.map(|(user_id, email, csrf_token)| SessionUser {
+        user_id,
+        email,
+        csrf_token,
+    }))
+}
+
+/// Ends a session (signing out); unknown tokens are ignored.
+pub fn delete_session(c: &mut AnyConnection, token: &str) -> Result<(), StoreError> {
+    diesel::delete(sessions::table.filter(sessions::token_hash.eq(hash_key(token)))).execute(c)?;
+    Ok(())
+}

@@ -1,0 +1,308 @@
+//! Accounts: first-user setup, sign in / out, session cookies, CSRF, roles, and
+//! `overdue user create`.
+
+use serde_json::{json, Value};
+
+use crate::both;
+use crate::harness::{Backend, TestApp};
+
+/// A browser-like client: the session cookie and CSRF token it was given.
+struct Session {
+    cookie: String,
+    csrf: String,
+}
+
+async fn send(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    s: Option<&Session>,
+    csrf: bool,
+    body: Option<Value>,
+) -> (u16, Value, reqwest::header::HeaderMap) {
+    let mut r = app.http.request(method.parse().unwrap(), app.url(path));
+    if let Some(s) = s {
+        r = r.header("Cookie", format!("overdue_session={}", s.cookie));
+        if csrf {
+            r = r.header("X-CSRF-Token", &s.csrf);
+        }
+    }
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    let resp = r.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let text = resp.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::Null),
+        headers,
+    )
+}
+
+/// Signs in (or sets up) and returns the session; asserts the cookie's attributes.
+async fn sign(app: &TestApp, path: &str, email: &str, password: &str, want: u16) -> Session {
+    let (status, body, headers) = send(
+        app,
+        "POST",
+        path,
+        None,
+        false,
+        Some(json!({"email": email, "password": password})),
+    )
+    .await;
+    assert_eq!(status, want, "{body}");
+    let set = headers
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap()
+        .to_string();
+    assert!(set.starts_with("overdue_session=ods_"), "{set}");
+    assert!(set.contains("HttpOnly"), "{set}");
+    assert!(set.contains("SameSite=Lax"), "{set}");
+    let cookie = set
+        .trim_start_matches("overdue_session=")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    Session {
+        cookie,
+        csrf: body["csrf_token"].as_str().unwrap().to_string(),
+    }
+}
+
+async fn story(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (s, st, _) = send(&app, "GET", "/api/v1/auth/status", None, false, None).await;
+    assert_eq!((s, st["setup_needed"].clone()), (200, json!(true)));
+
+    // Bad sign-up input: a 400 that says what to fix, and no account made.
+    for (email, pw, says) in [
+        ("not-an-address", "long enough", "e-mail"),
+        ("ann@example.com", "short", "at least 8"),
+    ] {
+        let (s, b, _) = send(
+            &app,
+            "POST",
+            "/api/v1/auth/setup",
+            None,
+            false,
+            Some(json!({"email": email, "password": pw})),
+        )
+        .await;
+        assert_eq!(s, 400, "{b}");
+        assert!(b["error"].as_str().unwrap().contains(says), "{b}");
+    }
+    // A form post (what a cross-site page can send) is refused.
+    let r = app
+        .http
+        .post(app.url("/api/v1/auth/setup"))
+        .form(&[("email", "ann@example.com"), ("password", "long enough")])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_client_error(), "{}", r.status());
+
+    let owner = sign(
+        &app,
+        "/api/v1/auth/setup",
+        " Ann@Example.com",
+        "correct horse",
+        201,
+    )
+    .await;
+    let (_, me, _) = send(&app, "GET", "/api/v1/auth/me", Some(&owner), false, None).await;
+    assert_eq!(me["email"], "ann@example.com");
+    assert_eq!(me["projects"][0]["role"], "owner");
+    // Only once.
+    let (s, _, _) = send(
+        &app,
+        "POST",
+        "/api/v1/auth/setup",
+        None,
+        false,
+        Some(json!({"email": "eve@example.com", "password": "long enough"})),
+    )
+    .await;
+    assert_eq!(s, 409);
+    // The password is stored as an argon2id hash.
+    let hash = app
+        .store
+        .read(|c| {
+            overdue_storage::accounts::find_by_email(c, "ann@example.com")
+                .map(|u| u.unwrap().password_hash)
+        })
+        .await
+        .unwrap();
+    assert!(hash.starts_with("$argon2id$") && !hash.contains("correct horse"));
+
+    // The session works for the API; changes need the CSRF token.
+    let (s, _, _) = send(&app, "GET", "/api/v1/monitors", Some(&owner), false, None).await;
+    assert_eq!(s, 200);
+    let m = json!({"name": "nightly", "period": "1d"});
+    let (s, b, _) = send(
+        &app,
+        "POST",
+        "/api/v1/monitors",
+        Some(&owner),
+        false,
+        Some(m.clone()),
+    )
+    .await;
+    assert_eq!(s, 403, "{b}");
+    assert!(b["error"].as_str().unwrap().contains("CSRF"), "{b}");
+    let (s, b, _) = send(
+        &app,
+        "POST",
+        "/api/v1/monitors",
+        Some(&owner),
+        true,
+        Some(m),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    // Another project's id in X-Project: 404, as for an unknown one.
+    let r = app
+        .http
+        .get(app.url("/api/v1/monitors"))
+        .header("Cookie", format!("overdue_session={}", owner.cookie))
+        .header("X-Project", uuid::Uuid::new_v4().to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+
+    // Sign-in: a wrong password and an unknown e-mail get the same answer.
+    for (email, pw) in [
+        ("ann@example.com", "wrong horse"),
+        ("bob@example.com", "correct horse"),
+    ] {
+        let (s, b, _) = send(
+            &app,
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            false,
+            Some(json!({"email": email, "password": pw})),
+        )
+        .await;
+        assert_eq!(s, 401);
+        assert_eq!(b["error"], "wrong e-mail or password");
+    }
+    let second = sign(
+        &app,
+        "/api/v1/auth/login",
+        "ANN@example.com",
+        "correct horse",
+        200,
+    )
+    .await;
+    // Sign-out ends that session only.
+    let (s, _, _) = send(
+        &app,
+        "POST",
+        "/api/v1/auth/logout",
+        Some(&second),
+        false,
+        None,
+    )
+    .await;
+    assert_eq!(s, 403, "sign-out needs the CSRF token too");
+    let (s, _, _) = send(
+        &app,
+        "POST",
+        "/api/v1/auth/logout",
+        Some(&second),
+        true,
+        None,
+    )
+    .await;
+    assert_eq!(s, 204);
+    let (s, _, _) = send(&app, "GET", "/api/v1/monitors", Some(&second), false, None).await;
+    assert_eq!(s, 401);
+    let (s, _, _) = send(&app, "GET", "/api/v1/monitors", Some(&owner), false, None).await;
+    assert_eq!(s, 200);
+
+    // Users from the CLI, with roles enforced by the server.
+    for (email, role) in [("vic@example.com", "viewer"), ("mo@example.com", "member")] {
+        let u = overdue::create_user(
+            &app.store,
+            email,
+            "long enough",
+            overdue_core::Role::parse(role),
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(u.role.as_str(), role);
+    }
+    let viewer = sign(
+        &app,
+        "/api/v1/auth/login",
+        "vic@example.com",
+        "long enough",
+        200,
+    )
+    .await;
+    let (s, _, _) = send(&app, "GET", "/api/v1/monitors", Some(&viewer), false, None).await;
+    assert_eq!(s, 200);
+    let m = json!({"name": "x"});
+    let (s, _, _) = send(
+        &app,
+        "POST",
+        "/api/v1/monitors",
+        Some(&viewer),
+        true,
+        Some(m.clone()),
+    )
+    .await;
+    assert_eq!(s, 403);
+    let member = sign(
+        &app,
+        "/api/v1/auth/login",
+        "mo@example.com",
+        "long enough",
+        200,
+    )
+    .await;
+    let (s, _, _) = send(
+        &app,
+        "POST",
+        "/api/v1/monitors",
+        Some(&member),
+        true,
+        Some(m),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let ch = json!({"kind": "webhook", "name": "h", "url": "https://example.com/h"});
+    let (s, b, _) = send(
+        &app,
+        "POST",
+        "/api/v1/channels",
+        Some(&member),
+        true,
+        Some(ch.clone()),
+    )
+    .await;
+    assert_eq!(s, 403, "members do not manage channels: {b}");
+    let (s, b, _) = send(
+        &app,
+        "POST",
+        "/api/v1/channels",
+        Some(&owner),
+        true,
+        Some(ch),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    // A duplicate e-mail and a bad role name are refused with a clear message.
+    let e = overdue::create_user(&app.store, "MO@example.com", "long enough", None, None)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("already exists"), "{e}");
+    app.stop().await;
+}
+both!(accounts_sessions_csrf_and_roles, story);
