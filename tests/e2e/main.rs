@@ -4,6 +4,7 @@
 mod accounts;
 mod api;
 mod bad_input;
+mod browser;
 mod cli;
 mod db_outage;
 mod harness;
@@ -13,3 +14,4 @@ mod ping;
 mod restart;
 mod retention;
 mod takeover;
+mod webdriver;

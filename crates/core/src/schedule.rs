@@ -91,6 +91,27 @@ impl CronSchedule {
         self.tz.name()
     }
 
+    /// The timezone.
+    pub fn tz(&self) -> Tz {
+        self.tz
+    }
+
+    /// The next `n` fire times after `t` (fewer if it stops firing).
+    pub fn upcoming(&self, t: Timestamp, n: usize) -> Vec<Timestamp> {
+        let mut out = Vec::with_capacity(n);
+        let mut at = t;
+        while out.len() < n {
+            match self.next_after(at) {
+                Some(next) => {
+                    out.push(next);
+                    at = next;
+                }
+                None => break,
+            }
+        }
+        out
+    }
+
     /// The first fire time strictly after `t`, or `None` if it never fires again.
     pub fn next_after(&self, t: Timestamp) -> Option<Timestamp> {
         let instant = t.to_utc();

@@ -125,7 +125,12 @@ impl FromRequest for Auth {
         let key = header(req, "X-Api-Key");
         let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
         let csrf = header(req, "X-CSRF-Token");
-        let wanted = header(req, "X-Project");
+        // EventSource cannot send headers: `?project=` does the same.
+        let wanted = header(req, "X-Project").or_else(|| {
+            web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+                .ok()
+                .and_then(|q| q.get("project").cloned())
+        });
         let safe = is_safe(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {

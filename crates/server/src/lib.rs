@@ -2,7 +2,9 @@
 //! health endpoints. [`run`] takes a bound listener and a shutdown future, so tests start
 //! it on port 0 and stop it when they are done.
 
+pub mod assets;
 pub mod auth;
+pub mod dash;
 pub mod error;
 pub mod ops;
 pub mod ping;
@@ -64,10 +66,6 @@ async fn ready(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound("no such endpoint".into()))
-}
-
 /// Serves until `shutdown` resolves, then stops gracefully.
 pub async fn run(
     listener: TcpListener,
@@ -91,7 +89,7 @@ pub async fn run(
             .configure(ping::routes)
             .configure(v1::routes)
             .configure(v3::routes)
-            .default_service(web::to(not_found))
+            .default_service(web::to(assets::fallback))
     })
     .listen(listener)?
     .shutdown_timeout(5)

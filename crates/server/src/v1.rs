@@ -17,6 +17,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
             .configure(crate::session::routes)
+            .configure(crate::dash::routes)
             .route("/monitors", web::get().to(list))
             .route("/monitors", web::post().to(create))
             .route("/monitors/{id}", web::get().to(get))
@@ -63,10 +64,13 @@ async fn list(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, Ap
     let rows = state
         .store
         .read(move |c| {
+            // Two queries whatever the number of monitors.
             let rows = monitors::list(c, &project)?;
-            rows.into_iter()
-                .map(|r| Ok((channels::for_monitor(c, &r.id)?, r)))
-                .collect::<Result<Vec<_>, overdue_storage::StoreError>>()
+            let mut chans = channels::for_project(c, &project)?;
+            Ok(rows
+                .into_iter()
+                .map(|r| (chans.remove(&r.id).unwrap_or_default(), r))
+                .collect::<Vec<_>>())
         })
         .await?;
     let now = state.store.now();

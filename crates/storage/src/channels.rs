@@ -115,6 +115,30 @@ pub fn for_monitor(c: &mut AnyConnection, monitor: &str) -> Result<Vec<String>, 
         .load(c)?)
 }
 
+/// The channel ids of every monitor of a project, in one query (for lists).
+pub fn for_project(
+    c: &mut AnyConnection,
+    project: &str,
+) -> Result<std::collections::HashMap<String, Vec<String>>, StoreError> {
+    let rows: Vec<(String, String)> = monitor_channels::table
+        .inner_join(
+            crate::schema::monitors::table
+                .on(crate::schema::monitors::id.eq(monitor_channels::monitor_id)),
+        )
+        .filter(crate::schema::monitors::project_id.eq(project))
+        .select((monitor_channels::monitor_id, monitor_channels::channel_id))
+        .order((
+            monitor_channels::monitor_id.asc(),
+            monitor_channels::channel_id.asc(),
+        ))
+        .load(c)?;
+    let mut map = std::collections::HashMap::<String, Vec<String>>::new();
+    for (m, ch) in rows {
+        map.entry(m).or_default().push(ch);
+    }
+    Ok(map)
+}
+
 /// The latest delivery attempts of a channel, newest first.
 pub fn deliveries(
     c: &mut AnyConnection,

@@ -64,6 +64,9 @@ pub struct Wakeups {
     pub scheduler_next: AtomicI64,
     /// Woken when notifications were written to the outbox.
     pub outbox: Notify,
+    /// Ids of monitors changed by pings and flips, one message per committed batch
+    /// (for the dashboard's live view; sent only while someone listens).
+    pub changes: tokio::sync::broadcast::Sender<Arc<Vec<String>>>,
 }
 
 impl Wakeups {
@@ -72,6 +75,7 @@ impl Wakeups {
             scheduler: Notify::new(),
             scheduler_next: AtomicI64::new(i64::MAX),
             outbox: Notify::new(),
+            changes: tokio::sync::broadcast::channel(256).0,
         }
     }
 

@@ -198,6 +198,19 @@ pub fn get(c: &mut AnyConnection, project: &str, id: &str) -> Result<MonitorRow,
         .ok_or(StoreError::NotFound("monitor"))
 }
 
+/// The monitors of a project among `ids` (others' and unknown ids are skipped).
+pub fn get_many(
+    c: &mut AnyConnection,
+    project: &str,
+    ids: &[String],
+) -> Result<Vec<MonitorRow>, StoreError> {
+    Ok(monitors::table
+        .filter(monitors::project_id.eq(project))
+        .filter(monitors::id.eq_any(ids))
+        .select(MonitorRow::as_select())
+        .load(c)?)
+}
+
 /// All monitors of a project, by name.
 pub fn list(c: &mut AnyConnection, project: &str) -> Result<Vec<MonitorRow>, StoreError> {
     Ok(monitors::table

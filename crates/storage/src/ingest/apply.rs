@@ -224,6 +224,7 @@ fn apply_ping(
     if n % 10 == 0 && n > keep {
         crate::retention::trim_monitor(c, &id, n - keep, keep)?;
     }
+    fx.changed(&id);
     Ok(PingReply::Stored {
         monitor_id: id,
         created,
@@ -261,6 +262,9 @@ fn apply_deadline(
     };
     mon::apply_outcome(c, id, row.as_ref(), &out, now, None, fx)?;
     cache.saved(id, &out.state, None);
+    if out.flip.is_some() {
+        fx.changed(id);
+    }
     Ok(out.flip.is_some())
 }
 

@@ -239,9 +239,18 @@ struct Writer {
 pub(crate) struct Effects {
     pub(crate) earliest_deadline: Option<Timestamp>,
     pub(crate) notifications: usize,
+    /// Collect changed monitor ids (someone listens to `Wakeups::changes`).
+    pub(crate) track: bool,
+    pub(crate) changed: Vec<String>,
 }
 
 impl Effects {
+    pub(crate) fn changed(&mut self, id: &str) {
+        if self.track {
+            self.changed.push(id.to_string());
+        }
+    }
+
     pub(crate) fn deadline(&mut self, at: Option<i64>) {
         if let Some(at) = at {
             let at = Timestamp(at);
@@ -294,7 +303,10 @@ impl Writer {
                 continue;
             };
             let cache = &mut self.cache;
-            let mut effects = Effects::default();
+            let mut effects = Effects {
+                track: self.wake.changes.receiver_count() > 0,
+                ..Effects::default()
+            };
             let result = write_tx(conn, |c| {
                 cache.begin_batch(c)?;
                 batch
@@ -304,7 +316,7 @@ impl Writer {
             });
             match result {
                 Ok(answers) => {
-                    self.publish(&effects);
+                    self.publish(&mut effects);
                     for (job, answer) in batch.into_iter().zip(answers) {
                         match (job, answer) {
                             (Job::Write(_, _, tx), Answer::Write(r)) => {
@@ -352,7 +364,11 @@ impl Writer {
         }
     }
 
-    fn publish(&self, effects: &Effects) {
+    fn publish(&self, effects: &mut Effects) {
+        if !effects.changed.is_empty() {
+            let ids = std::mem::take(&mut effects.changed);
+            let _ = self.wake.changes.send(Arc::new(ids));
+        }
         if let Some(at) = effects.earliest_deadline {
             self.wake.deadline_written(at);
         }

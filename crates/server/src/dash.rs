@@ -1,0 +1,134 @@
+//! Endpoints the dashboard needs beyond the CRUD of `/api/v1`: a cron preview for the
+//! monitor form, and the live stream of changed monitors (server-sent events).
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use actix_web::web::{self, Bytes};
+use actix_web::HttpResponse;
+use overdue_core::{Schedule, Timestamp};
+use overdue_storage::{channels, monitors};
+use serde::Deserialize;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::auth::Auth;
+use crate::error::ApiError;
+use crate::{render, AppState};
+
+/// Routes under `/api/v1`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/schedule/preview", web::get().to(preview))
+        .route("/events", web::get().to(events));
+}
+
+#[derive(Deserialize)]
+struct PreviewQuery {
+    cron: String,
+    tz: Option<String>,
+}
+
+/// `GET /api/v1/schedule/preview?cron=…&tz=…`: the next five fire times, in the
+/// timezone, or a 400 that says what is wrong with the expression or the zone.
+async fn preview(
+    _: Auth,
+    q: web::Query<PreviewQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let tz = q.tz.as_deref().unwrap_or("UTC");
+    let schedule = Schedule::cron(&q.cron, tz).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let Schedule::Cron(c) = schedule else {
+        return Err(ApiError::Internal("a cron schedule was expected".into()));
+    };
+    let zone = c.tz();
+    let next: Vec<String> = c
+        .upcoming(state.store.now(), 5)
+        .into_iter()
+        .map(|t| t.to_utc().with_timezone(&zone).to_rfc3339())
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "next": next })))
+}
+
+/// How long changes are gathered before they are sent (a busy monitor pinged 100 times
+/// a second is sent 4 times).
+const GATHER: Duration = Duration::from_millis(250);
+/// A comment line this often keeps proxies from closing an idle stream.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+struct Stream {
+    rx: tokio::sync::broadcast::Receiver<std::sync::Arc<Vec<String>>>,
+    state: web::Data<AppState>,
+    project: String,
+    started: bool,
+}
+
+/// `GET /api/v1/events`: `data: <monitor JSON>` for each monitor of the project changed
+/// by a ping or a flip; `event: resync` when this client fell behind (reload the list).
+async fn events(auth: Auth, state: web::Data<AppState>) -> HttpResponse {
+    let s = Stream {
+        rx: state.store.wake.changes.subscribe(),
+        state: state.clone(),
+        project: auth.project,
+        started: false,
+    };
+    let body = futures_util::stream::unfold(s, |mut s| async move {
+        if !s.started {
+            s.started = true;
+            return Some((
+                Ok::<_, actix_web::Error>(Bytes::from_static(b": connected\n\n")),
+                s,
+            ));
+        }
+        let first = match tokio::time::timeout(KEEP_ALIVE, s.rx.recv()).await {
+            Err(_) => return Some((Ok(Bytes::from_static(b": keep-alive\n\n")), s)),
+            Ok(Err(RecvError::Closed)) => return None,
+            Ok(Err(RecvError::Lagged(_))) => {
+                return Some((Ok(Bytes::from_static(b"event: resync\ndata: {}\n\n")), s))
+            }
+            Ok(Ok(ids)) => ids,
+        };
+        let mut ids: BTreeSet<String> = first.iter().cloned().collect();
+        let until = tokio::time::Instant::now() + GATHER;
+        while let Ok(Ok(more)) = tokio::time::timeout_at(until, s.rx.recv()).await {
+            ids.extend(more.iter().cloned());
+        }
+        let chunk = render_changes(&s.state, &s.project, ids.into_iter().collect()).await;
+        Some((Ok(chunk), s))
+    });
+    HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header(("Cache-Control", "no-cache"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(body)
+}
+
+async fn render_changes(state: &AppState, project: &str, ids: Vec<String>) -> Bytes {
+    let p = project.to_string();
+    let loaded = state
+        .store
+        .read(move |c| {
+            let rows = monitors::get_many(c, &p, &ids)?;
+            rows.into_iter()
+                .map(|r| Ok((channels::for_monitor(c, &r.id)?, r)))
+                .collect::<Result<Vec<_>, overdue_storage::StoreError>>()
+        })
+        .await;
+    let now: Timestamp = state.store.now();
+    let mut out = String::new();
+    match loaded {
+        Ok(rows) => {
+            for (ch, row) in rows {
+                let m = render::monitor(&row, ch, &state.config.site_url, now);
+                if let Ok(json) = serde_json::to_string(&m) {
+                    out.push_str("data: ");
+                    out.push_str(&json);
+                    out.push_str("\n\n");
+                }
+            }
+        }
+        Err(e) => tracing::warn!("live view: {e}"),
+    }
+    if out.is_empty() {
+        out.push_str(": nothing of this project\n\n");
+    }
+    Bytes::from(out)
+}

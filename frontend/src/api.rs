@@ -1,0 +1,135 @@
+//! Calls to Overdue's `/api/v1` from the browser: same-origin (the session cookie goes
+//! along by itself), the CSRF token on every change, the chosen project in `X-Project`,
+//! and the server's `{"error": …}` message as the error text.
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use leptos::prelude::*;
+use overdue_types::Me;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// Who is signed in and which project is open; provided as context by the app.
+#[derive(Clone, Copy)]
+pub struct Session {
+    /// The signed-in user (`None`: signed out).
+    pub me: RwSignal<Option<Me>>,
+    /// The open project's id.
+    pub project: RwSignal<Option<String>>,
+}
+
+impl Session {
+    /// The session from context.
+    pub fn get() -> Session {
+        expect_context::<Session>()
+    }
+
+    fn csrf(&self) -> String {
+        self.me
+            .with_untracked(|m| m.as_ref().map(|m| m.csrf_token.clone()))
+            .unwrap_or_default()
+    }
+
+    fn decorate(&self, r: RequestBuilder) -> RequestBuilder {
+        let mut r = r.header("X-CSRF-Token", &self.csrf());
+        if let Some(p) = self.project.get_untracked() {
+            r = r.header("X-Project", &p);
+        }
+        r
+    }
+
+    /// GET `path`, parsed as `T`.
+    pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, String> {
+        let r = self.decorate(Request::get(path)).send().await;
+        parse(r).await
+    }
+
+    /// `method` `path` with a JSON body, parsed as `T`.
+    pub async fn send_json<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: &B,
+    ) -> Result<T, String> {
+        let builder = match method {
+            "PATCH" => Request::patch(path),
+            "PUT" => Request::put(path),
+            _ => Request::post(path),
+        };
+        let r = self
+            .decorate(builder)
+            .json(body)
+            .map_err(|e| e.to_string())?
+            .send()
+            .await;
+        parse(r).await
+    }
+
+    /// POST or DELETE without a body; the answer is ignored unless it is an error.
+    pub async fn act(&self, method: &str, path: &str) -> Result<(), String> {
+        let builder = match method {
+            "DELETE" => Request::delete(path),
+            _ => Request::post(path),
+        };
+        let r = self.decorate(builder).send().await;
+        check(r).await.map(|_| ())
+    }
+}
+
+async fn check(r: Result<Response, gloo_net::Error>) -> Result<Response, String> {
+    let r = r.map_err(|e| format!("Overdue could not be reached: {e}"))?;
+    if r.ok() {
+        return Ok(r);
+    }
+    let status = r.status();
+    let msg = r
+        .json::<serde_json::Value>()
+        .await
+        .ok()
+        .and_then(|v| v["error"].as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("request failed ({status})"));
+    if status == 401 {
+        // The session ended: show the sign-in page.
+        if let Some(s) = use_context::<Session>() {
+            s.me.set(None);
+        }
+    }
+    Err(msg)
+}
+
+async fn parse<T: DeserializeOwned>(r: Result<Response, gloo_net::Error>) -> Result<T, String> {
+    let r = check(r).await?;
+    r.json::<T>()
+        .await
+        .map_err(|e| format!("unexpected answer: {e}"))
+}
+
+/// Signs in or sets up (no session yet: no CSRF token needed, JSON only).
+pub async fn sign(path: &str, email: &str, password: &str) -> Result<Me, String> {
+    let body = overdue_types::Credentials {
+        email: email.to_string(),
+        password: password.to_string(),
+    };
+    let r = Request::post(path)
+        .json(&body)
+        .map_err(|e| e.to_string())?
+        .send()
+        .await;
+    parse(r).await
+}
+
+/// Whether the instance still needs its first account.
+pub async fn setup_needed() -> Result<bool, String> {
+    let r = Request::get("/api/v1/auth/status").send().await;
+    parse::<overdue_types::SetupStatus>(r)
+        .await
+        .map(|s| s.setup_needed)
+}
+
+/// The current session, if the cookie holds one.
+pub async fn me() -> Option<Me> {
+    let r = Request::get("/api/v1/auth/me").send().await.ok()?;
+    if !r.ok() {
+        return None;
+    }
+    r.json::<Me>().await.ok()
+}

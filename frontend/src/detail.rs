@@ -1,0 +1,261 @@
+//! One monitor: its ping URL with ready snippets, pause/resume/edit/delete, the ping log
+//! (bodies as text, long ones folded), runs with a durations chart, the flips timeline
+//! and uptime over 24 h, 7 d and 30 d.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use overdue_types::{Flip, Monitor, Ping, Run};
+use serde::Deserialize;
+
+use crate::api::Session;
+use crate::monitors::{ago, badge, copy};
+
+#[derive(Deserialize)]
+struct Pings {
+    pings: Vec<Ping>,
+}
+#[derive(Deserialize)]
+struct Runs {
+    runs: Vec<Run>,
+}
+#[derive(Deserialize)]
+struct Flips {
+    flips: Vec<Flip>,
+}
+
+/// Share of `window_ms` before now that was not spent down, from flips (newest first).
+fn uptime(flips: &[Flip], window_ms: f64) -> Option<f64> {
+    let now = js_sys::Date::now();
+    let start = now - window_ms;
+    let mut events: Vec<(f64, &str, &str)> = flips
+        .iter()
+        .filter_map(|f| {
+            let t = js_sys::Date::parse(&f.timestamp);
+            (!t.is_nan()).then_some((t, f.from.as_str(), f.to.as_str()))
+        })
+        .collect();
+    events.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let first = events.first()?;
+    let mut state = if first.0 > start { first.1 } else { "up" };
+    let mut at = start;
+    let mut down = 0.0;
+    for (t, _, to) in events {
+        if t > at {
+            if state == "down" {
+                down += t - at;
+            }
+            at = t;
+        }
+        state = to;
+    }
+    if state == "down" {
+        down += now - at;
+    }
+    Some(100.0 * (1.0 - down / window_ms))
+}
+
+fn snippets(url: &str) -> [(&'static str, String); 3] {
+    [
+        (
+            "curl",
+            format!("curl -fsS -m 10 --retry 5 -o /dev/null {url}"),
+        ),
+        (
+            "Python",
+            format!("import urllib.request\nurllib.request.urlopen(\"{url}\", timeout=10)"),
+        ),
+        (
+            "Rust",
+            format!("reqwest::blocking::get(\"{url}\")?.error_for_status()?;"),
+        ),
+    ]
+}
+
+/// `/monitors/:id`.
+#[component]
+pub fn MonitorDetail() -> impl IntoView {
+    let session = Session::get();
+    let navigate = use_navigate();
+    let params = use_params_map();
+    let id = params.with_untracked(|p| p.get("id")).unwrap_or_default();
+    let monitor = RwSignal::new(None::<Monitor>);
+    let pings = RwSignal::new(Vec::<Ping>::new());
+    let runs = RwSignal::new(Vec::<Run>::new());
+    let flips = RwSignal::new(Vec::<Flip>::new());
+    let error = RwSignal::new(None::<String>);
+    let reload = {
+        let id = id.clone();
+        move || {
+            let id = id.clone();
+            leptos::task::spawn_local(async move {
+                let base = format!("/api/v1/monitors/{id}");
+                match session.get_json::<Monitor>(&base).await {
+                    Ok(m) => monitor.set(Some(m)),
+                    Err(e) => error.set(Some(e)),
+                }
+                if let Ok(p) = session.get_json::<Pings>(&format!("{base}/pings")).await {
+                    pings.set(p.pings);
+                }
+                if let Ok(r) = session.get_json::<Runs>(&format!("{base}/runs")).await {
+                    runs.set(r.runs);
+                }
+                if let Ok(f) = session.get_json::<Flips>(&format!("{base}/flips")).await {
+                    flips.set(f.flips);
+                }
+            });
+        }
+    };
+    reload();
+    // Refresh while the page is open (the list page has the live stream).
+    let tick = reload.clone();
+    let handle = set_interval_with_handle(tick, std::time::Duration::from_secs(5)).ok();
+    on_cleanup(move || {
+        if let Some(h) = handle {
+            h.clear();
+        }
+    });
+    let act = {
+        let id = id.clone();
+        move |action: &'static str| {
+            let (id, navigate) = (id.clone(), navigate.clone());
+            leptos::task::spawn_local(async move {
+                let path = format!("/api/v1/monitors/{id}");
+                let r = match action {
+                    "delete" => session.act("DELETE", &path).await.map(|_| None),
+                    a => session
+                        .send_json::<_, Monitor>(
+                            "POST",
+                            &format!("{path}/{a}"),
+                            &serde_json::json!({}),
+                        )
+                        .await
+                        .map(Some),
+                };
+                match r {
+                    Ok(Some(m)) => monitor.set(Some(m)),
+                    Ok(None) => navigate("/", Default::default()),
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        }
+    };
+    let confirm_delete = RwSignal::new(false);
+    let act2 = act.clone();
+    view! {
+        <p><A href="/">"← Monitors"</A></p>
+        <p class="error" role="alert">{move || error.get()}</p>
+        {move || monitor.get().map(|m| {
+            let url = m.ping_url.clone();
+            let edit = format!("/monitors/{}/edit", m.id);
+            let paused = m.status == "paused";
+            let act = act.clone();
+            view! {
+                <div class="card">
+                    <div class="row" style="justify-content:space-between">
+                        <h1 id="monitor-name">{m.name.clone()}</h1>
+                        <span id="monitor-status">{badge(m.state.clone())}</span>
+                    </div>
+                    {m.down_reason.clone().map(|r| view! { <p>"Down: " {r}</p> })}
+                    <p>{m.description.clone()}</p>
+                    <div class="stats">
+                        <div>"Last ping: " {ago(m.last_ping.clone())}</div>
+                        <div>"Pings: " {m.n_pings}</div>
+                        <div>"Uptime 24 h: " {move || flips.with(|f| fmt_pct(uptime(f, 86_400_000.0)))}</div>
+                        <div>"7 d: " {move || flips.with(|f| fmt_pct(uptime(f, 7.0 * 86_400_000.0)))}</div>
+                        <div>"30 d: " {move || flips.with(|f| fmt_pct(uptime(f, 30.0 * 86_400_000.0)))}</div>
+                    </div>
+                    <h2>"Ping URL"</h2>
+                    <div class="row">
+                        <code id="ping-url">{url.clone()}</code>
+                        <button class="secondary" on:click={let u = url.clone(); move |_| copy(u.clone())}>"Copy"</button>
+                    </div>
+                    {snippets(&url).into_iter().map(|(name, code)| {
+                        let c = code.clone();
+                        view! {
+                            <details><summary>{name}</summary>
+                                <pre>{code}</pre>
+                                <button class="secondary" on:click=move |_| copy(c.clone())>"Copy"</button>
+                            </details>
+                        }
+                    }).collect_view()}
+                    <div class="row" style="margin-top:1rem">
+                        <button id="pause" class="secondary" on:click=move |_| act(if paused { "resume" } else { "pause" })>
+                            {if paused { "Resume" } else { "Pause" }}
+                        </button>
+                        <A href=edit attr:class="button">"Edit"</A>
+                        <button id="delete" class="danger" on:click=move |_| confirm_delete.set(true)>"Delete"</button>
+                    </div>
+                </div>
+            }
+        })}
+        <Show when=move || confirm_delete.get()>
+            <div class="card" role="dialog" aria-label="Confirm delete">
+                <p>"Delete this monitor with its pings, runs and history? This cannot be undone."</p>
+                <button id="confirm-delete" class="danger" on:click={let a = act2.clone(); move |_| a("delete")}>"Delete"</button>
+                " "
+                <button class="secondary" on:click=move |_| confirm_delete.set(false)>"Cancel"</button>
+            </div>
+        </Show>
+        <div class="card">
+            <h2>"Runs"</h2>
+            <div class="bars" aria-label="Run durations, oldest to newest">
+                {move || {
+                    let rs = runs.get();
+                    let max = rs.iter().filter_map(|r| r.duration).fold(0.0_f64, f64::max).max(0.001);
+                    rs.iter().rev().filter_map(|r| r.duration).map(|d| {
+                        let h = format!("height:{:.0}%", 100.0 * d / max);
+                        view! { <span style=h title=format!("{d:.1} s")></span> }
+                    }).collect_view()
+                }}
+            </div>
+            <table>
+                <thead><tr><th>"Started"</th><th>"Outcome"</th><th>"Duration"</th></tr></thead>
+                <tbody>
+                    {move || runs.get().into_iter().take(20).map(|r| view! {
+                        <tr><td>{r.started_at}</td><td>{r.outcome.unwrap_or_else(|| "running".into())}</td>
+                        <td>{r.duration.map(|d| format!("{d:.1} s")).unwrap_or_default()}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <div class="card">
+            <h2>"Status changes"</h2>
+            <ul id="flips">
+                {move || flips.get().into_iter().map(|f| view! {
+                    <li>{f.timestamp} ": " {f.from} " → " {f.to} {f.reason.map(|r| format!(" ({r})"))}</li>
+                }).collect_view()}
+            </ul>
+        </div>
+        <div class="card">
+            <h2>"Pings"</h2>
+            <table id="pings">
+                <thead><tr><th>"#"</th><th>"Kind"</th><th>"When"</th><th class="hide-narrow">"From"</th><th>"Body"</th></tr></thead>
+                <tbody>
+                    {move || pings.get().into_iter().map(|p| {
+                        let long = p.body.chars().count() > 120 || p.body.contains('\n');
+                        let short: String = p.body.chars().take(120).collect();
+                        view! {
+                            <tr>
+                                <td>{p.n}</td><td>{p.kind}</td><td>{p.date}</td>
+                                <td class="hide-narrow">{p.remote_addr} " " {p.method}</td>
+                                <td class="ping-body">
+                                    {if long {
+                                        view! { <details><summary>{short}"…"</summary><pre>{p.body}</pre></details> }.into_any()
+                                    } else {
+                                        view! { <code>{p.body}</code> }.into_any()
+                                    }}
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+fn fmt_pct(p: Option<f64>) -> String {
+    p.map(|p| format!("{p:.2} %"))
+        .unwrap_or_else(|| "100 %".into())
+}

@@ -1,0 +1,273 @@
+//! Creating and editing a monitor: interval or cron (with the next five run times in
+//! the chosen timezone, from the server), grace, max runtime, tags and channels. The
+//! server validates; its message is shown next to the form.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use overdue_types::{Channel, Monitor, ScheduleOut};
+use serde::Deserialize;
+
+use crate::api::Session;
+
+/// Seconds as the shortest readable text: `90s`, `15m`, `2h`, `1d`.
+pub fn human(secs: i64) -> String {
+    match secs {
+        s if s > 0 && s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s > 0 && s % 3_600 == 0 => format!("{}h", s / 3_600),
+        s if s > 0 && s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+#[derive(Deserialize)]
+struct ChannelList {
+    channels: Vec<Channel>,
+}
+
+#[derive(Deserialize)]
+struct Preview {
+    next: Vec<String>,
+}
+
+/// The form's fields, as text.
+#[derive(Clone, Copy)]
+struct Fields {
+    name: RwSignal<String>,
+    slug: RwSignal<String>,
+    tags: RwSignal<String>,
+    kind: RwSignal<String>,
+    period: RwSignal<String>,
+    cron: RwSignal<String>,
+    tz: RwSignal<String>,
+    grace: RwSignal<String>,
+    max_runtime: RwSignal<String>,
+    channels: RwSignal<Vec<String>>,
+}
+
+impl Fields {
+    fn new() -> Fields {
+        Fields {
+            name: RwSignal::new(String::new()),
+            slug: RwSignal::new(String::new()),
+            tags: RwSignal::new(String::new()),
+            kind: RwSignal::new("interval".into()),
+            period: RwSignal::new("1d".into()),
+            cron: RwSignal::new("0 3 * * *".into()),
+            tz: RwSignal::new("UTC".into()),
+            grace: RwSignal::new("1h".into()),
+            max_runtime: RwSignal::new(String::new()),
+            channels: RwSignal::new(Vec::new()),
+        }
+    }
+
+    fn fill(&self, m: &Monitor) {
+        self.name.set(m.name.clone());
+        self.slug.set(m.slug.clone().unwrap_or_default());
+        self.tags.set(m.tags.join(" "));
+        match &m.schedule {
+            ScheduleOut::Interval { period } => {
+                self.kind.set("interval".into());
+                self.period.set(human(*period));
+            }
+            ScheduleOut::Cron { cron, tz } => {
+                self.kind.set("cron".into());
+                self.cron.set(cron.clone());
+                self.tz.set(tz.clone());
+            }
+        }
+        self.grace.set(human(m.grace));
+        self.max_runtime
+            .set(m.max_runtime.map(human).unwrap_or_default());
+        self.channels.set(m.channels.clone());
+    }
+
+    fn body(&self) -> serde_json::Value {
+        let mut b = serde_json::json!({
+            "name": self.name.get_untracked(),
+            "tags": self.tags.get_untracked(),
+            "grace": self.grace.get_untracked().trim(),
+            "channels": self.channels.get_untracked(),
+        });
+        let slug = self.slug.get_untracked();
+        b["slug"] = if slug.trim().is_empty() {
+            serde_json::Value::Null
+        } else {
+            slug.trim().into()
+        };
+        if self.kind.get_untracked() == "cron" {
+            b["cron"] = self.cron.get_untracked().into();
+            b["tz"] = self.tz.get_untracked().trim().into();
+        } else {
+            b["period"] = self.period.get_untracked().trim().into();
+        }
+        let mr = self.max_runtime.get_untracked();
+        b["max_runtime"] = if mr.trim().is_empty() {
+            serde_json::Value::Null
+        } else {
+            mr.trim().into()
+        };
+        b
+    }
+}
+
+fn text_input(
+    id: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    hint: &'static str,
+) -> impl IntoView {
+    view! {
+        <label for=id>{label}</label>
+        <input id=id type="text" prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+        {(!hint.is_empty()).then(|| view! { <p class="hint">{hint}</p> })}
+    }
+}
+
+/// The form, shared by create and edit. `id`: the monitor being edited.
+#[component]
+fn MonitorForm(fields: Fields, id: Option<String>) -> impl IntoView {
+    let session = Session::get();
+    let navigate = use_navigate();
+    let error = RwSignal::new(None::<String>);
+    let all_channels = RwSignal::new(Vec::<Channel>::new());
+    leptos::task::spawn_local(async move {
+        if let Ok(l) = session.get_json::<ChannelList>("/api/v1/channels").await {
+            all_channels.set(l.channels);
+        }
+    });
+    // The next five runs of a cron schedule, asked of the server as the user types.
+    let preview = RwSignal::new(Ok::<Vec<String>, String>(Vec::new()));
+    Effect::new(move |_| {
+        if fields.kind.get() != "cron" {
+            return;
+        }
+        let (cron, tz) = (fields.cron.get(), fields.tz.get());
+        leptos::task::spawn_local(async move {
+            let q = js_sys::encode_uri_component(&cron);
+            let z = js_sys::encode_uri_component(&tz);
+            let path = format!("/api/v1/schedule/preview?cron={q}&tz={z}");
+            preview.set(session.get_json::<Preview>(&path).await.map(|p| p.next));
+        });
+    });
+    let editing = id.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (navigate, editing) = (navigate.clone(), editing.clone());
+        leptos::task::spawn_local(async move {
+            let body = fields.body();
+            let r = match &editing {
+                Some(id) => {
+                    session
+                        .send_json::<_, Monitor>("PATCH", &format!("/api/v1/monitors/{id}"), &body)
+                        .await
+                }
+                None => {
+                    session
+                        .send_json::<_, Monitor>("POST", "/api/v1/monitors", &body)
+                        .await
+                }
+            };
+            match r {
+                Ok(m) => navigate(&format!("/monitors/{}", m.id), Default::default()),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <form class="card" id="monitor-form" on:submit=submit>
+            {text_input("name", "Name", fields.name, "")}
+            {text_input("slug", "Slug (optional)", fields.slug, "For /ping/<ping key>/<slug> URLs: lowercase letters, digits, - and _.")}
+            {text_input("tags", "Tags", fields.tags, "Separated by spaces.")}
+            <label for="kind">"Schedule"</label>
+            <select id="kind" on:change=move |ev| fields.kind.set(event_target_value(&ev))>
+                <option value="interval" selected=move || fields.kind.get() == "interval">"Every … (interval)"</option>
+                <option value="cron" selected=move || fields.kind.get() == "cron">"Cron expression"</option>
+            </select>
+            <Show when=move || fields.kind.get() == "interval"
+                fallback=move || view! {
+                    {text_input("cron", "Cron expression", fields.cron, "Five fields: minute hour day-of-month month day-of-week.")}
+                    {text_input("tz", "Timezone", fields.tz, "IANA name, e.g. Europe/Riga.")}
+                    <div id="cron-preview">
+                        {move || match preview.get() {
+                            Ok(next) if !next.is_empty() => view! {
+                                <p class="hint">"Next runs:"</p>
+                                <ul>{next.into_iter().map(|t| view! { <li>{t}</li> }).collect_view()}</ul>
+                            }.into_any(),
+                            Ok(_) => ().into_any(),
+                            Err(e) => view! { <p class="error">{e}</p> }.into_any(),
+                        }}
+                    </div>
+                }>
+                {text_input("period", "Period", fields.period, "E.g. 90s, 15m, 1h, 1d.")}
+            </Show>
+            {text_input("grace", "Grace", fields.grace, "How late a ping may be before the monitor goes down.")}
+            {text_input("max_runtime", "Max runtime (optional)", fields.max_runtime, "A started run longer than this is hung. Empty: the grace.")}
+            <fieldset>
+                <legend>"Notify"</legend>
+                <For each=move || all_channels.get() key=|c| c.id.clone()
+                    children=move |c| {
+                        let id = c.id.clone();
+                        let id2 = c.id.clone();
+                        let checked = move || fields.channels.with(|v| v.contains(&id));
+                        view! {
+                            <label style="font-weight:normal">
+                                <input type="checkbox" prop:checked=checked on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    fields.channels.update(|v| {
+                                        v.retain(|x| x != &id2);
+                                        if on { v.push(id2.clone()); }
+                                    });
+                                }/>
+                                " " {c.name.clone()}
+                            </label>
+                        }
+                    }/>
+                <Show when=move || all_channels.with(Vec::is_empty)>
+                    <p class="hint">"No channels yet."</p>
+                </Show>
+            </fieldset>
+            <p class="error" role="alert" id="form-error">{move || error.get()}</p>
+            <button type="submit" id="save">{if id.is_some() { "Save" } else { "Create monitor" }}</button>
+        </form>
+    }
+}
+
+/// `/monitors/new`.
+#[component]
+pub fn NewMonitor() -> impl IntoView {
+    view! {
+        <h1>"New monitor"</h1>
+        <MonitorForm fields=Fields::new() id=None/>
+    }
+}
+
+/// `/monitors/:id/edit`.
+#[component]
+pub fn EditMonitor() -> impl IntoView {
+    let session = Session::get();
+    let params = use_params_map();
+    let id = params.with_untracked(|p| p.get("id")).unwrap_or_default();
+    let fields = Fields::new();
+    let ready = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let load = id.clone();
+    leptos::task::spawn_local(async move {
+        match session
+            .get_json::<Monitor>(&format!("/api/v1/monitors/{load}"))
+            .await
+        {
+            Ok(m) => {
+                fields.fill(&m);
+                ready.set(true);
+            }
+            Err(e) => error.set(Some(e)),
+        }
+    });
+    view! {
+        <h1>"Edit monitor"</h1>
+        <p class="error">{move || error.get()}</p>
+        <Show when=move || ready.get()>
+            <MonitorForm fields=fields id=Some(id.clone())/>
+        </Show>
+    }
+}

@@ -1,0 +1,168 @@
+//! Overdue's dashboard, rendered in the browser (Leptos, client-side). The server
+//! embeds the built files and answers every non-API path with `index.html`.
+//!
+//! Every user-supplied string reaches the page as a text node (Leptos never parses it as
+//! HTML), and the page's Content-Security-Policy allows no inline script.
+
+mod api;
+mod channels;
+mod detail;
+mod form;
+mod monitors;
+
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::hooks::use_navigate;
+use leptos_router::path;
+
+use crate::api::Session;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(App);
+}
+
+/// What the app knows before showing a page.
+#[derive(Clone, Copy, PartialEq)]
+enum Boot {
+    Loading,
+    Setup,
+    Ready,
+}
+
+#[component]
+fn App() -> impl IntoView {
+    let session = Session {
+        me: RwSignal::new(None),
+        project: RwSignal::new(None),
+    };
+    provide_context(session);
+    let boot = RwSignal::new(Boot::Loading);
+    leptos::task::spawn_local(async move {
+        let me = api::me().await;
+        if let Some(m) = &me {
+            session
+                .project
+                .set(m.projects.first().map(|p| p.id.clone()));
+            session.me.set(me);
+            boot.set(Boot::Ready);
+            return;
+        }
+        let setup = api::setup_needed().await.unwrap_or(false);
+        boot.set(if setup { Boot::Setup } else { Boot::Ready });
+    });
+    view! {
+        <Router>
+            <TopBar/>
+            <main>
+                {move || match (boot.get(), session.me.with(Option::is_some)) {
+                    (Boot::Loading, _) => view! { <p class="hint">"Loading…"</p> }.into_any(),
+                    (Boot::Setup, false) => view! { <SignForm setup=true on_done=move || boot.set(Boot::Ready)/> }.into_any(),
+                    (_, false) => view! { <SignForm setup=false on_done=|| ()/> }.into_any(),
+                    (_, true) => view! {
+                        <Routes fallback=|| view! { <p>"No such page. " <A href="/">"Back to the monitors"</A></p> }>
+                            <Route path=path!("/") view=monitors::MonitorsPage/>
+                            <Route path=path!("/monitors/new") view=form::NewMonitor/>
+                            <Route path=path!("/monitors/:id/edit") view=form::EditMonitor/>
+                            <Route path=path!("/monitors/:id") view=detail::MonitorDetail/>
+                            <Route path=path!("/channels") view=channels::ChannelsPage/>
+                        </Routes>
+                    }.into_any(),
+                }}
+            </main>
+        </Router>
+    }
+}
+
+/// The bar on top: brand, project switcher, the user and sign-out.
+#[component]
+fn TopBar() -> impl IntoView {
+    let session = Session::get();
+    let navigate = use_navigate();
+    let sign_out = move |_| {
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            let _ = session.act("POST", "/api/v1/auth/logout").await;
+            session.me.set(None);
+            navigate("/", Default::default());
+        });
+    };
+    view! {
+        <header class="top">
+            <A href="/" attr:class="brand">"Overdue"</A>
+            <Show when=move || session.me.with(Option::is_some)>
+                <A href="/">"Monitors"</A>
+                <A href="/channels">"Channels"</A>
+                <label class="hide-narrow" for="project" style="margin:0">"Project"</label>
+                <select id="project" aria-label="Project"
+                    on:change=move |ev| session.project.set(Some(event_target_value(&ev)))>
+                    <For
+                        each=move || session.me.get().map(|m| m.projects).unwrap_or_default()
+                        key=|p| p.id.clone()
+                        children=move |p| {
+                            let id = p.id.clone();
+                            let selected = move || session.project.get().as_deref() == Some(id.as_str());
+                            view! { <option value=p.id.clone() selected=selected>{p.name.clone()} " (" {p.role.clone()} ")"</option> }
+                        }
+                    />
+                </select>
+                <span class="hide-narrow">{move || session.me.get().map(|m| m.email).unwrap_or_default()}</span>
+                <button class="link" id="sign-out" on:click=sign_out.clone()>"Sign out"</button>
+            </Show>
+        </header>
+    }
+}
+
+/// Sign-in, or on an empty instance the first account's sign-up.
+#[component]
+fn SignForm(setup: bool, on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+    let session = Session::get();
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        busy.set(true);
+        let on_done = on_done.clone();
+        leptos::task::spawn_local(async move {
+            let path = if setup {
+                "/api/v1/auth/setup"
+            } else {
+                "/api/v1/auth/login"
+            };
+            match api::sign(path, &email.get_untracked(), &password.get_untracked()).await {
+                Ok(me) => {
+                    error.set(None);
+                    session
+                        .project
+                        .set(me.projects.first().map(|p| p.id.clone()));
+                    session.me.set(Some(me));
+                    on_done();
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <div class="card narrow">
+            <h1>{if setup { "Welcome to Overdue" } else { "Sign in" }}</h1>
+            {setup.then(|| view! { <p class="hint">"Create the first account. It will own the default project."</p> })}
+            <form on:submit=submit>
+                <label for="email">"E-mail"</label>
+                <input id="email" type="email" autocomplete="username" required
+                    prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
+                <label for="password">"Password"</label>
+                <input id="password" type="password" required
+                    autocomplete=if setup { "new-password" } else { "current-password" }
+                    prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
+                {setup.then(|| view! { <p class="hint">"At least 8 characters."</p> })}
+                <p class="error" role="alert">{move || error.get()}</p>
+                <button id="sign-submit" type="submit" disabled=move || busy.get()>
+                    {if setup { "Create account" } else { "Sign in" }}
+                </button>
+            </form>
+        </div>
+    }
+}
