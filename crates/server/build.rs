@@ -101,7 +101,8 @@ fn build_frontend(root: &Path, frontend: &Path, dist: &Path) {
     let status = cmd.status().expect("cannot run cargo for the dashboard");
     if !status.success() {
         panic!(
-            "building the dashboard (frontend/) for wasm32 failed. Is the target installed? \
+            "building the dashboard (frontend/) for wasm32 failed: see the compiler's messages \
+             above. Is the target installed? \
              Run `rustup target add wasm32-unknown-unknown`. Or set OVERDUE_SKIP_FRONTEND=1 \
              to build the server without it."
         );

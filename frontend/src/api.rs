@@ -64,6 +64,26 @@ impl Session {
         parse(r).await
     }
 
+    /// `method` `path` with a JSON body, when the answer has none (204).
+    pub async fn send_unit<B: Serialize>(
+        &self,
+        method: &str,
+        path: &str,
+        body: &B,
+    ) -> Result<(), String> {
+        let builder = match method {
+            "PATCH" => Request::patch(path),
+            _ => Request::post(path),
+        };
+        let r = self
+            .decorate(builder)
+            .json(body)
+            .map_err(|e| e.to_string())?
+            .send()
+            .await;
+        check(r).await.map(|_| ())
+    }
+
     /// POST or DELETE without a body; the answer is ignored unless it is an error.
     pub async fn act(&self, method: &str, path: &str) -> Result<(), String> {
         let builder = match method {

@@ -9,6 +9,7 @@ mod channels;
 mod detail;
 mod form;
 mod monitors;
+mod team;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
@@ -57,6 +58,11 @@ fn App() -> impl IntoView {
             <main>
                 {move || match (boot.get(), session.me.with(Option::is_some)) {
                     (Boot::Loading, _) => view! { <p class="hint">"Loading…"</p> }.into_any(),
+                    (_, false) if on_invite() => view! {
+                        <Routes fallback=|| ()>
+                            <Route path=path!("/invite/:token") view=|| view! { <team::InvitePage on_joined=joined/> }/>
+                        </Routes>
+                    }.into_any(),
                     (Boot::Setup, false) => view! { <SignForm setup=true on_done=move || boot.set(Boot::Ready)/> }.into_any(),
                     (_, false) => view! { <SignForm setup=false on_done=|| ()/> }.into_any(),
                     (_, true) => view! {
@@ -66,11 +72,27 @@ fn App() -> impl IntoView {
                             <Route path=path!("/monitors/:id/edit") view=form::EditMonitor/>
                             <Route path=path!("/monitors/:id") view=detail::MonitorDetail/>
                             <Route path=path!("/channels") view=channels::ChannelsPage/>
+                            <Route path=path!("/team") view=team::TeamPage/>
+                            <Route path=path!("/invite/:token") view=|| view! { <team::InvitePage on_joined=joined/> }/>
                         </Routes>
                     }.into_any(),
                 }}
             </main>
         </Router>
+    }
+}
+
+/// True on an invitation link (shown even when signed out).
+fn on_invite() -> bool {
+    web_sys::window()
+        .and_then(|w| w.location().pathname().ok())
+        .is_some_and(|p| p.starts_with("/invite/"))
+}
+
+/// After joining through an invitation: start over, signed in, on the monitors page.
+fn joined(_: overdue_types::Me) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().set_href("/");
     }
 }
 
@@ -93,6 +115,7 @@ fn TopBar() -> impl IntoView {
             <Show when=move || session.me.with(Option::is_some)>
                 <A href="/">"Monitors"</A>
                 <A href="/channels">"Channels"</A>
+                <A href="/team">"Team"</A>
                 <label class="hide-narrow" for="project" style="margin:0">"Project"</label>
                 <select id="project" aria-label="Project"
                     on:change=move |ev| session.project.set(Some(event_target_value(&ev)))>

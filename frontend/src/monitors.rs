@@ -50,6 +50,9 @@ pub fn copy(text: String) {
     }
 }
 
+/// Rows rendered per "page" of the list.
+const PAGE: usize = 200;
+
 #[derive(Clone, Copy, PartialEq)]
 enum SortBy {
     Name,
@@ -108,6 +111,9 @@ pub fn MonitorsPage() -> impl IntoView {
     let tag = RwSignal::new(String::new());
     let status = RwSignal::new(String::new());
     let sort = RwSignal::new(SortBy::Status);
+    // Rows in the document at once: filters and sorting cover every monitor, but a
+    // page of thousands renders the first rows at once and the rest on demand.
+    let limit = RwSignal::new(PAGE);
     Effect::new(move |_| {
         let project = session.project.get();
         leptos::task::spawn_local(async move {
@@ -157,6 +163,7 @@ pub fn MonitorsPage() -> impl IntoView {
         }
         v
     });
+    let more = move || shown.with(Vec::len) > limit.get();
     let toggle = move |m: Monitor| {
         let action = if m.status == "paused" {
             "resume"
@@ -212,7 +219,7 @@ pub fn MonitorsPage() -> impl IntoView {
                     <th>"Actions"</th>
                 </tr></thead>
                 <tbody>
-                    <For each=move || shown.get()
+                    <For each=move || shown.with(|v| v.iter().take(limit.get()).cloned().collect::<Vec<_>>())
                         key=|m| (m.id.clone(), m.state.clone(), m.last_ping.clone(), m.status.clone(), m.name.clone())
                         children=move |m| {
                             let href = format!("/monitors/{}", m.id);
@@ -227,7 +234,7 @@ pub fn MonitorsPage() -> impl IntoView {
                                 <tr data-id=m.id.clone()>
                                     <td>{badge(m.state.clone())}</td>
                                     <td>
-                                        <A href=href>{m.name.clone()}</A>
+                                        <a href=href>{m.name.clone()}</a>
                                         <div>{m.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view()}</div>
                                     </td>
                                     <td class="hide-narrow">{schedule}</td>
@@ -243,6 +250,16 @@ pub fn MonitorsPage() -> impl IntoView {
                         }/>
                 </tbody>
             </table>
+            <p class="row" id="list-count">
+                {move || {
+                    let (n, all) = (shown.with(Vec::len), list.with(Vec::len));
+                    let on_page = n.min(limit.get());
+                    if n == all { format!("{on_page} of {all} monitors") } else { format!("{on_page} of {n} matching ({all} in all)") }
+                }}
+                <Show when=more>
+                    <button class="secondary" id="show-more" on:click=move |_| limit.update(|l| *l += PAGE)>"Show more"</button>
+                </Show>
+            </p>
         </Show>
     }
 }

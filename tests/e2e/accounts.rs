@@ -306,3 +306,187 @@ async fn story(backend: Backend) {
     app.stop().await;
 }
 both!(accounts_sessions_csrf_and_roles, story);
+
+async fn team(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let owner = sign(
+        &app,
+        "/api/v1/auth/setup",
+        "ann@example.com",
+        "correct horse",
+        201,
+    )
+    .await;
+
+    // API keys: shown once, listed by prefix, revoked.
+    let (s, k, _) = send(
+        &app,
+        "POST",
+        "/api/v1/keys",
+        Some(&owner),
+        true,
+        Some(json!({"name": "ci", "read_only": false})),
+    )
+    .await;
+    assert_eq!(s, 201, "{k}");
+    let key = k["key"].as_str().unwrap().to_string();
+    let r = app
+        .http
+        .get(app.url("/api/v1/monitors"))
+        .header("X-Api-Key", &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (_, list, _) = send(&app, "GET", "/api/v1/keys", Some(&owner), false, None).await;
+    let listed = list["keys"].as_array().unwrap();
+    assert!(listed.iter().all(|k| k.get("key").is_none()), "{list}");
+    assert!(listed.iter().any(|x| x["prefix"] == key[..8]));
+    let path = format!("/api/v1/keys/{}", k["id"].as_str().unwrap());
+    let (s, _, _) = send(&app, "DELETE", &path, Some(&owner), true, None).await;
+    assert_eq!(s, 204);
+    let r = app
+        .http
+        .get(app.url("/api/v1/monitors"))
+        .header("X-Api-Key", &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "a revoked key still works");
+
+    // An invitation: a link, taken once, giving the role it names.
+    let (s, inv, _) = send(
+        &app,
+        "POST",
+        "/api/v1/invitations",
+        Some(&owner),
+        true,
+        Some(json!({"email": "bob@example.com", "role": "viewer"})),
+    )
+    .await;
+    assert_eq!(s, 201, "{inv}");
+    let token = inv["url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let bob = sign_with(&app, json!({"token": token, "password": "bob's secret"})).await;
+    let (_, me, _) = send(&app, "GET", "/api/v1/auth/me", Some(&bob), false, None).await;
+    assert_eq!(me["email"], "bob@example.com");
+    assert_eq!(me["projects"][0]["role"], "viewer");
+    let (s, _, _) = send(
+        &app,
+        "POST",
+        "/api/v1/auth/accept",
+        None,
+        false,
+        Some(json!({"token": token, "password": "bob's secret"})),
+    )
+    .await;
+    assert_eq!(s, 404, "an invitation works once");
+    let m = json!({"name": "by bob"});
+    let (s, _, _) = send(
+        &app,
+        "POST",
+        "/api/v1/monitors",
+        Some(&bob),
+        true,
+        Some(m.clone()),
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, _, _) = send(
+        &app,
+        "POST",
+        "/api/v1/invitations",
+        Some(&bob),
+        true,
+        Some(json!({"email": "eve@example.com", "role": "owner"})),
+    )
+    .await;
+    assert_eq!(s, 403, "only owners invite");
+
+    // Roles change; the last owner stays.
+    let (_, members, _) = send(&app, "GET", "/api/v1/members", Some(&owner), false, None).await;
+    let id_of = |email: &str| {
+        members["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["email"] == email)
+            .unwrap()["user_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (bob_id, ann_id) = (id_of("bob@example.com"), id_of("ann@example.com"));
+    let role = |r: &str| Some(json!({ "role": r }));
+    let (s, _, _) = send(
+        &app,
+        "PATCH",
+        &format!("/api/v1/members/{bob_id}"),
+        Some(&owner),
+        true,
+        role("member"),
+    )
+    .await;
+    assert_eq!(s, 204);
+    let (s, _, _) = send(&app, "POST", "/api/v1/monitors", Some(&bob), true, Some(m)).await;
+    assert_eq!(s, 201);
+    let (s, b, _) = send(
+        &app,
+        "PATCH",
+        &format!("/api/v1/members/{ann_id}"),
+        Some(&owner),
+        true,
+        role("admin"),
+    )
+    .await;
+    assert_eq!(s, 409, "{b}");
+    let (s, b, _) = send(
+        &app,
+        "PATCH",
+        &format!("/api/v1/members/{bob_id}"),
+        Some(&owner),
+        true,
+        role("boss"),
+    )
+    .await;
+    assert_eq!(s, 400, "{b}");
+    let (s, _, _) = send(
+        &app,
+        "DELETE",
+        &format!("/api/v1/members/{bob_id}"),
+        Some(&owner),
+        true,
+        None,
+    )
+    .await;
+    assert_eq!(s, 204);
+    let (s, _, _) = send(&app, "GET", "/api/v1/monitors", Some(&bob), false, None).await;
+    assert_eq!(s, 404, "a removed member has no project");
+    app.stop().await;
+}
+both!(keys_members_and_invitations, team);
+
+/// Takes an invitation and returns the session it starts.
+async fn sign_with(app: &TestApp, body: Value) -> Session {
+    let (status, b, headers) =
+        send(app, "POST", "/api/v1/auth/accept", None, false, Some(body)).await;
+    assert_eq!(status, 200, "{b}");
+    let set = headers
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap();
+    Session {
+        cookie: set
+            .trim_start_matches("overdue_session=")
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string(),
+        csrf: b["csrf_token"].as_str().unwrap().to_string(),
+    }
+}

@@ -44,6 +44,14 @@ impl Auth {
         Ok(())
     }
 
+    /// Refuses everyone but owners (403): members and invitations.
+    pub fn require_owner(&self) -> Result<(), ApiError> {
+        if self.role != Role::Owner {
+            return Err(ApiError::Forbidden("this needs the owner role".into()));
+        }
+        Ok(())
+    }
+
     /// Refuses everyone below admin (403): channels and keys.
     pub fn require_manage(&self) -> Result<(), ApiError> {
         if !self.role.can_manage() {

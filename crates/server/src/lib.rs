@@ -10,6 +10,7 @@ pub mod ops;
 pub mod ping;
 pub mod render;
 pub mod session;
+pub mod team;
 pub mod v1;
 pub mod v3;
 pub mod validate;

@@ -123,6 +123,16 @@ async fn signed_in_response(
     Ok(HttpResponse::build(status).cookie(cookie).json(me))
 }
 
+/// Answers 200 with the user and their projects, setting the session cookie.
+pub(crate) async fn signed_in(
+    state: &AppState,
+    user_id: String,
+    email: String,
+    s: NewSession,
+) -> Result<HttpResponse, ApiError> {
+    signed_in_response(state, actix_web::http::StatusCode::OK, user_id, email, s).await
+}
+
 async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let users = state.store.read(accounts::count).await?;
     Ok(HttpResponse::Ok().json(SetupStatus {

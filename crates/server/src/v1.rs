@@ -18,6 +18,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/api/v1")
             .configure(crate::session::routes)
             .configure(crate::dash::routes)
+            .configure(crate::team::routes)
             .route("/monitors", web::get().to(list))
             .route("/monitors", web::post().to(create))
             .route("/monitors/{id}", web::get().to(get))

@@ -19,6 +19,7 @@ pub mod retention;
 pub mod schema;
 pub mod service;
 mod statements;
+pub mod team;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;

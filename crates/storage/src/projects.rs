@@ -84,6 +84,18 @@ pub fn create_key(
     read_only: bool,
     now: Timestamp,
 ) -> Result<String, StoreError> {
+    create_key_with_id(c, project, name, read_only, now).map(|(_, key)| key)
+}
+
+/// As [`create_key`], also returning the key's id.
+pub fn create_key_with_id(
+    c: &mut AnyConnection,
+    project: &str,
+    name: &str,
+    read_only: bool,
+    now: Timestamp,
+) -> Result<(String, String), StoreError> {
+    let id = Uuid::new_v4().hyphenated().to_string();
     let key = format!(
         "{}{}",
         if read_only { "odr_" } else { "odk_" },
@@ -91,7 +103,7 @@ pub fn create_key(
     );
     diesel::insert_into(api_keys::table)
         .values((
-            api_keys::id.eq(Uuid::new_v4().hyphenated().to_string()),
+            api_keys::id.eq(&id),
             api_keys::project_id.eq(project),
             api_keys::name.eq(name),
             api_keys::prefix.eq(&key[..8]),
@@ -100,7 +112,7 @@ pub fn create_key(
             api_keys::created_at.eq(now.0),
         ))
         .execute(c)?;
-    Ok(key)
+    Ok((id, key))
 }
 
 /// Looks up what a presented key grants.

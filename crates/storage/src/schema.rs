@@ -168,8 +168,21 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_state,
     users,
     memberships,
-    sessions
+    sessions,
+    invitations
 );
+
+diesel::table! {
+    invitations (token_hash) {
+        token_hash -> Text,
+        project_id -> Text,
+        email -> Text,
+        role -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        accepted_at -> Nullable<BigInt>,
+    }
+}
 
 diesel::table! {
     users (id) {

@@ -281,3 +281,77 @@ pub struct Me {
     /// The user's projects; the first is the default.
     pub projects: Vec<ProjectAccess>,
 }
+
+/// `POST /api/v1/keys`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KeyInput {
+    /// What the key is for.
+    pub name: String,
+    /// Read-only (default false).
+    #[serde(default)]
+    pub read_only: bool,
+}
+
+/// An API key as listed: never the key itself, only its first characters.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApiKey {
+    /// Id (to revoke it).
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// The key's first 8 characters.
+    pub prefix: String,
+    /// Read-only.
+    pub read_only: bool,
+    /// Created at.
+    pub created_at: String,
+    /// The key: only in the answer to its creation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+/// A member of a project.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Member {
+    /// User id.
+    pub user_id: String,
+    /// E-mail.
+    pub email: String,
+    /// `owner`, `admin`, `member` or `viewer`.
+    pub role: String,
+}
+
+/// `PATCH /api/v1/members/<user>` and part of an invitation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RoleInput {
+    /// `owner`, `admin`, `member` or `viewer`.
+    pub role: String,
+}
+
+/// `POST /api/v1/invitations`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InviteInput {
+    /// Who is invited.
+    pub email: String,
+    /// The role they get.
+    pub role: String,
+}
+
+/// An invitation link (shown once).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Invitation {
+    /// The link to send to the invited person.
+    pub url: String,
+    /// Until when it works.
+    pub expires_at: String,
+}
+
+/// `POST /api/v1/auth/accept`: take an invitation (a new account gets this password; an
+/// existing one must give its own).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AcceptInput {
+    /// The token from the link.
+    pub token: String,
+    /// Password.
+    pub password: String,
+}

@@ -1,0 +1,233 @@
+//! `/api/v1` for the people and keys of a project: API keys (admins), members and
+//! invitations (owners), and taking an invitation (anyone with the link).
+
+use actix_web::{web, HttpResponse};
+use overdue_core::{Role, Timestamp};
+use overdue_storage::{accounts, projects, team, StoreError};
+use overdue_types as t;
+
+use crate::auth::Auth;
+use crate::error::ApiError;
+use crate::{parse_id, AppState};
+
+/// Routes under `/api/v1`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/keys", web::get().to(list_keys))
+        .route("/keys", web::post().to(create_key))
+        .route("/keys/{id}", web::delete().to(revoke_key))
+        .route("/members", web::get().to(list_members))
+        .route("/members/{id}", web::patch().to(change_member))
+        .route("/members/{id}", web::delete().to(remove_member))
+        .route("/invitations", web::post().to(invite))
+        .route("/auth/accept", web::post().to(accept));
+}
+
+fn ts(ms: i64) -> String {
+    Timestamp(ms).to_rfc3339()
+}
+
+fn role(text: &str) -> Result<Role, ApiError> {
+    Role::parse(text.trim()).ok_or_else(|| {
+        ApiError::BadRequest(format!("role {text:?}: use owner, admin, member or viewer"))
+    })
+}
+
+async fn list_keys(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    auth.require_manage()?;
+    let rows = state
+        .store
+        .read(move |c| team::keys(c, &auth.project))
+        .await?;
+    let out: Vec<t::ApiKey> = rows
+        .into_iter()
+        .map(|k| t::ApiKey {
+            id: k.id,
+            name: k.name,
+            prefix: k.prefix,
+            read_only: k.read_only,
+            created_at: ts(k.created_at),
+            key: None,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "keys": out })))
+}
+
+async fn create_key(
+    auth: Auth,
+    state: web::Data<AppState>,
+    body: web::Json<t::KeyInput>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_manage()?;
+    let name = body.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::BadRequest(
+            "name: give 1 to 100 characters".into(),
+        ));
+    }
+    let read_only = body.read_only;
+    let now = state.store.now();
+    let project = auth.project.clone();
+    let (id, key) = state
+        .store
+        .write_beside_monitors(move |c| {
+            projects::create_key_with_id(c, &project, &name, read_only, now)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(t::ApiKey {
+        id,
+        name: body.name.trim().to_string(),
+        prefix: key.chars().take(8).collect(),
+        read_only,
+        created_at: ts(now.0),
+        key: Some(key),
+    }))
+}
+
+async fn revoke_key(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_manage()?;
+    let id = parse_id(&path, "api key")?;
+    state
+        .store
+        .write_beside_monitors(move |c| team::revoke_key(c, &auth.project, &id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn list_members(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let rows = state
+        .store
+        .read(move |c| team::members(c, &auth.project))
+        .await?;
+    let out: Vec<t::Member> = rows
+        .into_iter()
+        .map(|m| t::Member {
+            user_id: m.user_id,
+            email: m.email,
+            role: m.role.as_str().to_string(),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "members": out })))
+}
+
+async fn change_member(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<t::RoleInput>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_owner()?;
+    let user = parse_id(&path, "user")?;
+    let r = role(&body.role)?;
+    state
+        .store
+        .write_beside_monitors(move |c| team::change_member(c, &auth.project, &user, Some(r)))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn remove_member(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_owner()?;
+    let user = parse_id(&path, "user")?;
+    state
+        .store
+        .write_beside_monitors(move |c| team::change_member(c, &auth.project, &user, None))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn invite(
+    auth: Auth,
+    state: web::Data<AppState>,
+    body: web::Json<t::InviteInput>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_owner()?;
+    let creds = t::Credentials {
+        email: body.email.clone(),
+        password: "placeholder".into(),
+    };
+    let email = crate::session::check_credentials(&creds).map_err(ApiError::BadRequest)?;
+    let r = role(&body.role)?;
+    let now = state.store.now();
+    let token = state
+        .store
+        .write_beside_monitors(move |c| team::invite(c, &auth.project, &email, r, now))
+        .await?;
+    Ok(HttpResponse::Created().json(t::Invitation {
+        url: format!("{}/invite/{token}", state.config.site_url),
+        expires_at: ts(now.0 + team::INVITATION_MS),
+    }))
+}
+
+/// Takes an invitation: a new account is made with the given password; an existing one
+/// must give its own password. Either way the answer signs the user in.
+async fn accept(
+    state: web::Data<AppState>,
+    body: web::Json<t::AcceptInput>,
+) -> Result<HttpResponse, ApiError> {
+    let input = body.into_inner();
+    let now = state.store.now();
+    let token = input.token.trim().to_string();
+    let lookup = token.clone();
+    let inv = state
+        .store
+        .read(move |c| team::invitation(c, &lookup, now))
+        .await?;
+    let email = inv.email.clone();
+    let existing = state
+        .store
+        .read(move |c| accounts::find_by_email(c, &email))
+        .await?;
+    let password = input.password.clone();
+    let hash = match &existing {
+        Some(u) => {
+            let stored = u.password_hash.clone();
+            let ok = web::block(move || crate::session::verify_password(&password, &stored))
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            if !ok {
+                return Err(ApiError::Unauthorized(
+                    "this e-mail has an account: give its password",
+                ));
+            }
+            None
+        }
+        None => {
+            let creds = t::Credentials {
+                email: inv.email.clone(),
+                password: password.clone(),
+            };
+            crate::session::check_credentials(&creds).map_err(ApiError::BadRequest)?;
+            let h = web::block(move || crate::session::hash_password(&password))
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?
+                .map_err(ApiError::Internal)?;
+            Some(h)
+        }
+    };
+    let existing_id = existing.map(|u| u.id);
+    let (user_id, email, session) = state
+        .store
+        .write_beside_monitors(move |c| {
+            // Re-checked in the transaction: one link, one use.
+            let inv = team::invitation(c, &token, now)?;
+            let user_id = match (existing_id, hash) {
+                (Some(id), _) => id,
+                (None, Some(h)) => accounts::create_user(c, &inv.email, &h, now)?.id,
+                (None, None) => return Err(StoreError::Internal("no password hash".into())),
+            };
+            accounts::set_role(c, &inv.project_id, &user_id, inv.role, now)?;
+            team::accepted(c, &token, now)?;
+            let s = accounts::create_session(c, &user_id, now)?;
+            Ok((user_id, inv.email, s))
+        })
+        .await?;
+    crate::session::signed_in(&state, user_id, email, session).await
+}

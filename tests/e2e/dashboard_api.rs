@@ -1,0 +1,101 @@
+//! What the dashboard relies on besides the CRUD API: the embedded app and its headers,
+//! the cron preview, and the live stream of changed monitors.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::both;
+use crate::harness::{Backend, TestApp};
+
+async fn pages_and_preview(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // The app, for the root and for deep links, with a strict CSP; APIs stay JSON.
+    for path in ["/", "/monitors/abc", "/channels"] {
+        let r = app.http.get(app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        let csp = r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{csp}"
+        );
+        assert_eq!(r.headers()["x-frame-options"], "DENY");
+        assert!(r.text().await.unwrap().contains("<!doctype html>"));
+    }
+    let r = app.http.get(app.url("/api/v1/nope")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(r.text().await.unwrap().contains("no such endpoint"));
+
+    // Cron preview: five times in the zone's offset, increasing; clear 400s.
+    let (s, p) = app
+        .api(
+            "GET",
+            "/api/v1/schedule/preview?cron=0%203%20*%20*%20*&tz=Europe/Riga",
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{p}");
+    let next: Vec<String> = serde_json::from_value(p["next"].clone()).unwrap();
+    assert_eq!(next.len(), 5);
+    assert!(next.iter().all(|t| t.contains("T03:00:00+0")), "{next:?}");
+    assert!(next.windows(2).all(|w| w[0] < w[1]));
+    for (q, says) in [
+        ("cron=61%20*%20*%20*%20*", "cron"),
+        ("cron=0%203%20*%20*%20*&tz=Mars/Olympus", "Mars/Olympus"),
+    ] {
+        let (s, b) = app
+            .api("GET", &format!("/api/v1/schedule/preview?{q}"), None)
+            .await;
+        assert_eq!(s, 400, "{q}: {b}");
+        assert!(b["error"].as_str().unwrap().contains(says), "{b}");
+    }
+    let r = app
+        .http
+        .get(app.url("/api/v1/schedule/preview?cron=*"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "the preview needs a key or a session");
+    app.stop().await;
+}
+both!(dashboard_pages_and_cron_preview, pages_and_preview);
+
+async fn live_stream(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let id = app
+        .monitor(json!({"name": "streamed", "period": "1h"}))
+        .await;
+    let mut r = app
+        .http
+        .get(app.url("/api/v1/events"))
+        .header("X-Api-Key", &app.api_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/event-stream");
+    let first = r.chunk().await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&first).starts_with(": connected"));
+    assert_eq!(app.ping(&id).await, 200);
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !seen.contains("data: ") {
+        let chunk = tokio::time::timeout_at(deadline, r.chunk())
+            .await
+            .expect("no event within 10 s")
+            .unwrap()
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let line = seen.lines().find(|l| l.starts_with("data: ")).unwrap();
+    let m: serde_json::Value = serde_json::from_str(&line["data: ".len()..]).unwrap();
+    assert_eq!(m["id"], id.as_str());
+    assert_eq!(m["status"], "up");
+    assert_eq!(m["n_pings"], 1);
+    drop(r);
+    app.stop().await;
+}
+both!(live_stream_sends_changed_monitors, live_stream);
