@@ -33,6 +33,7 @@ pub fn TeamPage() -> impl IntoView {
     let key_ro = RwSignal::new(false);
     let invite_email = RwSignal::new(String::new());
     let invite_role = RwSignal::new("member".to_string());
+    let project_name = RwSignal::new(String::new());
     let reload = move || {
         leptos::task::spawn_local(async move {
             match session.get_json::<Keys>("/api/v1/keys").await {
@@ -79,6 +80,25 @@ pub fn TeamPage() -> impl IntoView {
                     invite_link.set(Some(i.url));
                     invite_email.set(String::new());
                     error.set(None);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let new_project = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        leptos::task::spawn_local(async move {
+            let body = serde_json::json!({"name": project_name.get_untracked()});
+            match session
+                .send_json::<_, overdue_types::ProjectAccess>("POST", "/api/v1/projects", &body)
+                .await
+            {
+                Ok(p) => {
+                    project_name.set(String::new());
+                    if let Some(me) = crate::api::me().await {
+                        session.me.set(Some(me));
+                    }
+                    session.project.set(Some(p.id));
                 }
                 Err(e) => error.set(Some(e)),
             }
@@ -139,6 +159,14 @@ pub fn TeamPage() -> impl IntoView {
                 })}
             </form>
         </div>
+        <form class="card" on:submit=new_project>
+            <h2>"New project"</h2>
+            <p class="hint">"A project has its own monitors, channels, keys and members; you will own it."</p>
+            <label for="project-name">"Name"</label>
+            <input id="project-name" type="text" required prop:value=move || project_name.get()
+                on:input=move |ev| project_name.set(event_target_value(&ev))/>
+            <p><button type="submit" id="create-project">"Create project"</button></p>
+        </form>
         <div class="card">
             <h2>"API keys"</h2>
             <table id="keys">

@@ -43,15 +43,18 @@ async fn send(
 
 /// Signs in (or sets up) and returns the session; asserts the cookie's attributes.
 async fn sign(app: &TestApp, path: &str, email: &str, password: &str, want: u16) -> Session {
-    let (status, body, headers) = send(
+    sign_json(
         app,
-        "POST",
         path,
-        None,
-        false,
-        Some(json!({"email": email, "password": password})),
+        json!({"email": email, "password": password}),
+        want,
     )
-    .await;
+    .await
+}
+
+/// Posts `body` to a route that starts a session, and returns the session.
+async fn sign_json(app: &TestApp, path: &str, body: Value, want: u16) -> Session {
+    let (status, body, headers) = send(app, "POST", path, None, false, Some(body)).await;
     assert_eq!(status, want, "{body}");
     let set = headers
         .get("set-cookie")
@@ -308,15 +311,7 @@ async fn story(backend: Backend) {
 both!(accounts_sessions_csrf_and_roles, story);
 
 async fn team(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let owner = sign(
-        &app,
-        "/api/v1/auth/setup",
-        "ann@example.com",
-        "correct horse",
-        201,
-    )
-    .await;
+    let (app, owner) = with_owner(backend).await;
 
     // API keys: shown once, listed by prefix, revoked.
     let (s, k, _) = send(
@@ -471,22 +466,65 @@ async fn team(backend: Backend) {
 }
 both!(keys_members_and_invitations, team);
 
+/// A server whose first account (ann, owner) is signed in.
+async fn with_owner(backend: Backend) -> (TestApp, Session) {
+    let app = TestApp::spawn(backend).await;
+    let s = sign(
+        &app,
+        "/api/v1/auth/setup",
+        "ann@example.com",
+        "correct horse",
+        201,
+    )
+    .await;
+    (app, s)
+}
+
 /// Takes an invitation and returns the session it starts.
 async fn sign_with(app: &TestApp, body: Value) -> Session {
-    let (status, b, headers) =
-        send(app, "POST", "/api/v1/auth/accept", None, false, Some(body)).await;
-    assert_eq!(status, 200, "{b}");
-    let set = headers
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .unwrap();
-    Session {
-        cookie: set
-            .trim_start_matches("overdue_session=")
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string(),
-        csrf: b["csrf_token"].as_str().unwrap().to_string(),
-    }
+    sign_json(app, "/api/v1/auth/accept", body, 200).await
 }
+
+async fn projects(backend: Backend) {
+    let (app, ann) = with_owner(backend).await;
+    let (s, b, _) = send(
+        &app,
+        "POST",
+        "/api/v1/projects",
+        Some(&ann),
+        true,
+        Some(json!({"name": "  "})),
+    )
+    .await;
+    assert_eq!(s, 400, "{b}");
+    let (s, p, _) = send(
+        &app,
+        "POST",
+        "/api/v1/projects",
+        Some(&ann),
+        true,
+        Some(json!({"name": "Billing"})),
+    )
+    .await;
+    assert_eq!(s, 201, "{p}");
+    assert_eq!(p["role"], "owner");
+    let (_, me, _) = send(&app, "GET", "/api/v1/auth/me", Some(&ann), false, None).await;
+    assert_eq!(me["projects"].as_array().unwrap().len(), 2);
+    // Monitors made in one project are not seen from the other.
+    let second = p["id"].as_str().unwrap().to_string();
+    let r = app
+        .http
+        .post(app.url("/api/v1/monitors"))
+        .header("Cookie", format!("overdue_session={}", ann.cookie))
+        .header("X-CSRF-Token", &ann.csrf)
+        .header("X-Project", &second)
+        .json(&json!({"name": "invoices"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let (_, first, _) = send(&app, "GET", "/api/v1/monitors", Some(&ann), false, None).await;
+    assert!(first["monitors"].as_array().unwrap().is_empty(), "{first}");
+    app.stop().await;
+}
+both!(projects_made_by_a_user_are_theirs, projects);

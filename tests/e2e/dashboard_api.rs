@@ -25,6 +25,22 @@ async fn pages_and_preview(backend: Backend) {
         assert_eq!(r.headers()["x-frame-options"], "DENY");
         assert!(r.text().await.unwrap().contains("<!doctype html>"));
     }
+    // Files go out gzipped (compressed at build time) to browsers that take it.
+    let wasm = "/pkg/overdue-frontend_bg.wasm";
+    let plain = app.http.get(app.url(wasm)).send().await.unwrap();
+    assert_eq!(plain.headers()["content-type"], "application/wasm");
+    let plain_len = plain.bytes().await.unwrap().len();
+    let gz = app
+        .http
+        .get(app.url(wasm))
+        .header("Accept-Encoding", "gzip, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    let gz_len = gz.bytes().await.unwrap().len();
+    assert!(gz_len * 2 < plain_len, "gzip {gz_len} vs {plain_len} bytes");
+    eprintln!("dashboard wasm: {plain_len} bytes, {gz_len} gzipped");
     let r = app.http.get(app.url("/api/v1/nope")).send().await.unwrap();
     assert_eq!(r.status(), 404);
     assert!(r.text().await.unwrap().contains("no such endpoint"));

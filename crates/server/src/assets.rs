@@ -17,22 +17,39 @@ const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
                    style-src 'self'; img-src 'self' data:; connect-src 'self'; \
                    frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-fn find(path: &str) -> Option<(&'static str, &'static [u8])> {
+/// A file: content type, bytes, gzipped bytes.
+type Asset = (&'static str, &'static [u8], &'static [u8]);
+
+fn find(path: &str) -> Option<Asset> {
     embedded::ASSETS
         .iter()
-        .find(|(p, _, _)| *p == path)
-        .map(|(_, ct, bytes)| (*ct, *bytes))
+        .find(|(p, _, _, _)| *p == path)
+        .map(|(_, ct, bytes, gz)| (*ct, *bytes, *gz))
 }
 
-fn file(ct: &'static str, bytes: &'static [u8], cache: &'static str) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(ct)
+fn accepts_gzip(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")))
+}
+
+fn file(req: &HttpRequest, (ct, bytes, gz): Asset, cache: &'static str) -> HttpResponse {
+    let mut r = HttpResponse::Ok();
+    r.insert_header((header::VARY, "Accept-Encoding"));
+    let body = if accepts_gzip(req) {
+        r.insert_header((header::CONTENT_ENCODING, "gzip"));
+        gz
+    } else {
+        bytes
+    };
+    r.content_type(ct)
         .insert_header((header::CACHE_CONTROL, cache))
         .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::X_FRAME_OPTIONS, "DENY"))
         .insert_header((header::REFERRER_POLICY, "same-origin"))
-        .body(bytes)
+        .body(body)
 }
 
 /// Paths that belong to the APIs: never answered with the app.
@@ -50,12 +67,12 @@ pub async fn fallback(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     if !get || is_api(path) {
         return Err(ApiError::NotFound("no such endpoint".into()));
     }
-    if let Some((ct, bytes)) = find(path.trim_start_matches('/')) {
+    if let Some(asset) = find(path.trim_start_matches('/')) {
         // Revalidated each time: the files change with every release of the binary.
-        return Ok(file(ct, bytes, "no-cache"));
+        return Ok(file(&req, asset, "no-cache"));
     }
     match find("index.html") {
-        Some((ct, bytes)) => Ok(file(ct, bytes, "no-cache")),
+        Some(asset) => Ok(file(&req, asset, "no-cache")),
         None => Err(ApiError::NotFound("this build has no dashboard".into())),
     }
 }

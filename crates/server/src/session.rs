@@ -24,7 +24,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/auth/setup", web::post().to(setup))
         .route("/auth/login", web::post().to(login))
         .route("/auth/logout", web::post().to(logout))
-        .route("/auth/me", web::get().to(me));
+        .route("/auth/me", web::get().to(me))
+        .route("/projects", web::post().to(create_project));
 }
 
 /// Hashes a password with argon2id (a random salt; the PHC string keeps the settings).
@@ -232,6 +233,36 @@ async fn logout(state: web::Data<AppState>, who: SignedIn) -> Result<HttpRespons
         .await?;
     let gone = session_cookie(&state, "", CookieAge::ZERO);
     Ok(HttpResponse::NoContent().cookie(gone).finish())
+}
+
+/// `POST /api/v1/projects {"name"}` with a session: a new project owned by the user (its
+/// keys are made too; the dashboard shows them on the Team page, not here).
+async fn create_project(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, ApiError> {
+    let name = body["name"].as_str().unwrap_or("").trim().to_string();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::BadRequest(
+            "name: give 1 to 100 characters".into(),
+        ));
+    }
+    let now = state.store.now();
+    let user = who.user.user_id.clone();
+    let p = state
+        .store
+        .write_beside_monitors(move |c| {
+            let p = projects::create(c, &name, now)?;
+            accounts::set_role(c, &p.id, &user, Role::Owner, now)?;
+            Ok(p)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(ProjectAccess {
+        id: p.id,
+        name: p.name,
+        role: Role::Owner.as_str().into(),
+    }))
 }
 
 async fn me(state: web::Data<AppState>, who: SignedIn) -> Result<HttpResponse, ApiError> {
