@@ -65,6 +65,31 @@ async fn dashboard_story() {
     b.wait_text(&status, 10, |t| t == "up").await;
     b.screenshot("monitors").await;
 
+    // The keyboard alone reaches a monitor: Tab to its link, Enter opens it.
+    let mut reached = false;
+    for _ in 0..30 {
+        b.press("\u{E004}").await;
+        let href = b
+            .eval("return document.activeElement && document.activeElement.getAttribute('href')")
+            .await;
+        if href.as_str() == Some(&format!("/monitors/{id}")) {
+            reached = true;
+            break;
+        }
+    }
+    assert!(reached, "Tab never reached the monitor's link");
+    b.press("\u{E007}").await;
+    b.wait_text("#monitor-name", 10, |t| t == "Nightly backup")
+        .await;
+
+    // Edit: the form comes filled in; a new name is saved.
+    b.click(&b.find("a[href$='/edit']").await).await;
+    let name = b.find("#name").await;
+    b.fill(&name, "Nightly backup (db1)").await;
+    b.click(&b.find("#save").await).await;
+    b.wait_text("#monitor-name", 10, |t| t == "Nightly backup (db1)")
+        .await;
+
     // Detail: the body is text, nothing of it ran.
     b.goto(&format!("{}/monitors/{id}", app.base)).await;
     b.wait_text("#pings", 10, |t| {

@@ -177,6 +177,14 @@ impl Browser {
         panic!("{css:?} text never matched; last {last:?} (screenshot {shot})");
     }
 
+    /// Presses a key on whatever has the focus (`"\u{E004}"` Tab, `"\u{E007}"` Enter).
+    pub async fn press(&self, key: &str) {
+        let actions = json!({"actions": [{"type": "key", "id": "keyboard", "actions": [
+            {"type": "keyDown", "value": key}, {"type": "keyUp", "value": key}
+        ]}]});
+        self.cmd("POST", "/actions", actions).await;
+    }
+
     /// Resizes the window (375 for a phone).
     pub async fn resize(&self, width: u32, height: u32) {
         self.cmd(
