@@ -41,7 +41,24 @@ struct Fields {
     tz: RwSignal<String>,
     grace: RwSignal<String>,
     max_runtime: RwSignal<String>,
+    min_runtime: RwSignal<String>,
+    concurrency: RwSignal<String>,
+    down_after: RwSignal<String>,
+    up_after: RwSignal<String>,
     channels: RwSignal<Vec<String>>,
+}
+
+/// A number field's value for the API: a number when it is one, else the text (the
+/// server answers with what is wrong), `null` when empty.
+fn number_or_null(text: &str) -> serde_json::Value {
+    let t = text.trim();
+    if t.is_empty() {
+        serde_json::Value::Null
+    } else {
+        t.parse::<u64>()
+            .map(Into::into)
+            .unwrap_or_else(|_| t.into())
+    }
 }
 
 impl Fields {
@@ -56,6 +73,10 @@ impl Fields {
             tz: RwSignal::new("UTC".into()),
             grace: RwSignal::new("1h".into()),
             max_runtime: RwSignal::new(String::new()),
+            min_runtime: RwSignal::new(String::new()),
+            concurrency: RwSignal::new(String::new()),
+            down_after: RwSignal::new("1".into()),
+            up_after: RwSignal::new("1".into()),
             channels: RwSignal::new(Vec::new()),
         }
     }
@@ -78,6 +99,12 @@ impl Fields {
         self.grace.set(human(m.grace));
         self.max_runtime
             .set(m.max_runtime.map(human).unwrap_or_default());
+        self.min_runtime
+            .set(m.min_runtime.map(human).unwrap_or_default());
+        self.concurrency
+            .set(m.concurrency.map(|c| c.to_string()).unwrap_or_default());
+        self.down_after.set(m.down_after.to_string());
+        self.up_after.set(m.up_after.to_string());
         self.channels.set(m.channels.clone());
     }
 
@@ -99,6 +126,19 @@ impl Fields {
             b["tz"] = self.tz.get_untracked().trim().into();
         } else {
             b["period"] = self.period.get_untracked().trim().into();
+        }
+        let min = self.min_runtime.get_untracked();
+        b["min_runtime"] = if min.trim().is_empty() {
+            serde_json::Value::Null
+        } else {
+            min.trim().into()
+        };
+        b["concurrency"] = number_or_null(&self.concurrency.get_untracked());
+        for (key, field) in [("down_after", self.down_after), ("up_after", self.up_after)] {
+            let v = number_or_null(&field.get_untracked());
+            if !v.is_null() {
+                b[key] = v;
+            }
         }
         let mr = self.max_runtime.get_untracked();
         b["max_runtime"] = if mr.trim().is_empty() {
@@ -202,6 +242,13 @@ fn MonitorForm(fields: Fields, id: Option<String>) -> impl IntoView {
             </Show>
             {text_input("grace", "Grace", fields.grace, "How late a ping may be before the monitor goes down.")}
             {text_input("max_runtime", "Max runtime (optional)", fields.max_runtime, "A started run longer than this is hung. Empty: the grace.")}
+            <details>
+                <summary>"Run rules"</summary>
+                {text_input("min_runtime", "Min runtime (optional)", fields.min_runtime, "A run that ends faster did nothing: it counts as a failure (too short).")}
+                {text_input("concurrency", "Runs at once (optional)", fields.concurrency, "E.g. 1: a start while a run is open notifies as an overlap.")}
+                {text_input("down_after", "Failures in a row before down", fields.down_after, "1 to 100. Missed and hung runs go down at once.")}
+                {text_input("up_after", "Successes in a row before up", fields.up_after, "1 to 100.")}
+            </details>
             <fieldset>
                 <legend>"Notify"</legend>
                 <For each=move || all_channels.get() key=|c| c.id.clone()

@@ -101,14 +101,14 @@ async fn refused(backend: Backend) {
             "/api/v1/monitors".into(),
             json!({"name": 5}),
             400,
-            "wrong field type",
+            "name: invalid type",
         ),
         (
             "POST",
             "/api/v3/checks/".into(),
             json!({"name": "x", "timeout": "soon"}),
             400,
-            "wrong field type",
+            "timeout: invalid type",
         ),
         (
             "POST",

@@ -39,6 +39,9 @@ async fn dashboard_story() {
         .await;
     b.screenshot("monitor-form").await;
     b.fill(&b.find("#period").await, "1h").await;
+    b.click(&b.find("#monitor-form details summary").await)
+        .await;
+    b.fill(&b.find("#down_after").await, "2").await;
     b.click(&b.find("#save").await).await;
     b.wait_text("#monitor-name", 10, |t| t == "Nightly backup")
         .await;
@@ -48,6 +51,8 @@ async fn dashboard_story() {
         .unwrap()
         .trim_start_matches("/monitors/")
         .to_string();
+
+    assert_eq!(app.get_monitor(&id).await["down_after"], 2);
 
     // The list shows it as new; a ping (with markup in its body) turns it up live.
     b.goto(&app.base).await;

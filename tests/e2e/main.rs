@@ -14,5 +14,6 @@ mod multi;
 mod ping;
 mod restart;
 mod retention;
+mod run_rules;
 mod takeover;
 mod webdriver;

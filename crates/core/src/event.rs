@@ -12,6 +12,9 @@ pub enum EventKind {
     /// A monitor went from `down` back to `up`.
     #[serde(rename = "monitor.up")]
     MonitorUp,
+    /// A run started while `concurrency` runs were already open (no status change).
+    #[serde(rename = "run.overlapped")]
+    RunOverlapped,
     /// A test notification sent by a user.
     #[serde(rename = "test")]
     Test,
@@ -23,6 +26,7 @@ impl EventKind {
         match self {
             EventKind::MonitorDown => "monitor.down",
             EventKind::MonitorUp => "monitor.up",
+            EventKind::RunOverlapped => "run.overlapped",
             EventKind::Test => "test",
         }
     }

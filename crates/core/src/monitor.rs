@@ -4,112 +4,13 @@
 //! [`on_ping`] or [`on_deadline`] with `now`, and writes back what comes out: the new
 //! state, the run actions and at most one [`Flip`].
 
-use serde::{Deserialize, Serialize};
+mod kinds;
+
 use uuid::Uuid;
 
-use crate::{Dur, Schedule, Timestamp};
+pub use kinds::{DeadlineKind, DownReason, OpenRun, RunOutcome, Signal, Status};
 
-/// The stored status of a monitor. `late` and `running` are derived, never stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    /// Never pinged.
-    New,
-    /// Last verdict: fine.
-    Up,
-    /// Last verdict: not fine (see [`DownReason`]).
-    Down,
-    /// Not watched until resumed.
-    Paused,
-}
-
-impl Status {
-    /// The stored text form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::New => "new",
-            Status::Up => "up",
-            Status::Down => "down",
-            Status::Paused => "paused",
-        }
-    }
-    /// Parses the stored text form.
-    pub fn parse(s: &str) -> Option<Status> {
-        Some(match s {
-            "new" => Status::New,
-            "up" => Status::Up,
-            "down" => Status::Down,
-            "paused" => Status::Paused,
-            _ => return None,
-        })
-    }
-}
-
-/// Why a monitor went down: a closed set (SPEC §3). Later issues add the rest of the set
-/// (`too_short`, `stalled`, `missed_after`, `incomplete`, `chain_deadline`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DownReason {
-    /// No ping arrived by due + grace.
-    Missed,
-    /// The job reported failure (`/fail` or a non-zero exit status).
-    Failed,
-    /// A started run did not end within `max_runtime`.
-    Hung,
-}
-
-impl DownReason {
-    /// The stored text form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DownReason::Missed => "missed",
-            DownReason::Failed => "failed",
-            DownReason::Hung => "hung",
-        }
-    }
-    /// Parses the stored text form.
-    pub fn parse(s: &str) -> Option<DownReason> {
-        Some(match s {
-            "missed" => DownReason::Missed,
-            "failed" => DownReason::Failed,
-            "hung" => DownReason::Hung,
-            _ => return None,
-        })
-    }
-}
-
-/// What kind of expectation a deadline stands for; it becomes the down reason.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DeadlineKind {
-    /// due + grace passed without a success.
-    Missed,
-    /// start + max_runtime passed with the run still open.
-    Hung,
-}
-
-impl DeadlineKind {
-    /// The stored text form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeadlineKind::Missed => "missed",
-            DeadlineKind::Hung => "hung",
-        }
-    }
-    /// Parses the stored text form.
-    pub fn parse(s: &str) -> Option<DeadlineKind> {
-        match s {
-            "missed" => Some(DeadlineKind::Missed),
-            "hung" => Some(DeadlineKind::Hung),
-            _ => None,
-        }
-    }
-    fn reason(self) -> DownReason {
-        match self {
-            DeadlineKind::Missed => DownReason::Missed,
-            DeadlineKind::Hung => DownReason::Hung,
-        }
-    }
-}
+use crate::{Dur, EventKind, Schedule, Timestamp};
 
 /// The instant at which a monitor goes down unless something arrives first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,9 +32,31 @@ pub struct MonitorConfig {
     pub max_runtime: Option<Dur>,
     /// When set, pings do not resume a paused monitor.
     pub manual_resume: bool,
+    /// A successful run shorter than this is a failure (`too_short`).
+    pub min_runtime: Option<Dur>,
+    /// Runs allowed at once: a `start` while this many are open is an overlap.
+    pub concurrency: Option<u32>,
+    /// Consecutive failed (or too short) runs before down (at least 1).
+    pub down_after: u32,
+    /// Consecutive successes before a down monitor is up again (at least 1).
+    pub up_after: u32,
 }
 
 impl MonitorConfig {
+    /// Settings with only a schedule and grace; every option at its default.
+    pub fn basic(schedule: Schedule, grace: Dur) -> MonitorConfig {
+        MonitorConfig {
+            schedule,
+            grace,
+            max_runtime: None,
+            manual_resume: false,
+            min_runtime: None,
+            concurrency: None,
+            down_after: 1,
+            up_after: 1,
+        }
+    }
+
     /// The effective max runtime.
     pub fn max_runtime(&self) -> Dur {
         self.max_runtime.unwrap_or(self.grace)
@@ -155,6 +78,10 @@ pub struct MonitorState {
     pub next_due: Option<Timestamp>,
     /// The indexed deadline the scheduler watches.
     pub deadline: Option<Deadline>,
+    /// Failed or too-short runs in a row (for `down_after`).
+    pub fail_streak: u32,
+    /// Successes in a row (for `up_after`).
+    pub success_streak: u32,
 }
 
 impl MonitorState {
@@ -167,6 +94,8 @@ impl MonitorState {
             run_started_at: None,
             next_due: None,
             deadline: None,
+            fail_streak: 0,
+            success_streak: 0,
         }
     }
 
@@ -199,78 +128,6 @@ impl MonitorState {
             }),
             _ => None,
         };
-    }
-}
-
-/// What a ping says, after the URL (and exit status) was interpreted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Signal {
-    /// `/ping/<id>`, exit status 0.
-    Success,
-    /// `/start`.
-    Start,
-    /// `/fail`, exit status 1–255.
-    Fail,
-    /// `/log`: recorded, changes nothing.
-    Log,
-    /// `/warn`: success with warnings.
-    Warn,
-}
-
-impl Signal {
-    /// The stored text form (Healthchecks' ping `type`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Signal::Success => "success",
-            Signal::Start => "start",
-            Signal::Fail => "fail",
-            Signal::Log => "log",
-            Signal::Warn => "warn",
-        }
-    }
-}
-
-/// A run that has started and not ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OpenRun {
-    /// Storage's row id.
-    pub id: i64,
-    /// The job's run id, when it sent one.
-    pub rid: Option<Uuid>,
-    /// When it started.
-    pub started_at: Timestamp,
-}
-
-/// How a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RunOutcome {
-    /// Ended with success.
-    Success,
-    /// Ended with success-with-warnings.
-    Warn,
-    /// Ended with failure.
-    Fail,
-    /// Passed max_runtime and was closed by the scheduler.
-    Timeout,
-    /// A new start without rid replaced it (the job never reported its end).
-    Superseded,
-    /// Closed because the monitor was paused.
-    Cancelled,
-}
-
-impl RunOutcome {
-    /// The stored text form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RunOutcome::Success => "success",
-            RunOutcome::Warn => "warn",
-            RunOutcome::Fail => "fail",
-            RunOutcome::Timeout => "timeout",
-            RunOutcome::Superseded => "superseded",
-            RunOutcome::Cancelled => "cancelled",
-        }
     }
 }
 
@@ -324,6 +181,8 @@ pub struct PingOutcome {
     pub duration_ms: Option<i64>,
     /// True when the ping was recorded but ignored (paused with manual resume).
     pub ignored: bool,
+    /// Events that notify without a status change (a run overlapped).
+    pub events: Vec<EventKind>,
 }
 
 /// Applies a ping. `open_runs` must hold every open run of the monitor (storage may skip
@@ -343,6 +202,7 @@ pub fn on_ping(
         flip: None,
         duration_ms: None,
         ignored: false,
+        events: Vec::new(),
     };
     if state.status == Status::Paused && cfg.manual_resume && signal != Signal::Log {
         out.ignored = true;
@@ -356,6 +216,12 @@ pub fn on_ping(
             // and never said how the previous run ended); with a rid, a repeated start
             // of the same run is ignored.
             let same = remaining.iter().position(|r| r.rid == rid);
+            let repeated = rid.is_some() && same.is_some();
+            if let Some(limit) = cfg.concurrency {
+                if !repeated && remaining.len() >= limit as usize {
+                    out.events.push(EventKind::RunOverlapped);
+                }
+            }
             match (rid, same) {
                 (Some(_), Some(_)) => {}
                 (None, Some(i)) => {
@@ -392,25 +258,45 @@ pub fn on_ping(
                     .max_by_key(|(_, r)| r.started_at)
                     .map(|(i, _)| i),
             };
+            let mut failed = signal == Signal::Fail;
+            let mut reason = DownReason::Failed;
             if let Some(i) = idx {
                 let run = remaining.remove(i);
                 let duration_ms = now.since(run.started_at);
+                // A success faster than min_runtime did nothing: a failure.
+                let short = !failed && cfg.min_runtime.is_some_and(|m| duration_ms < m.millis());
+                if short {
+                    failed = true;
+                    reason = DownReason::TooShort;
+                }
                 out.duration_ms = Some(duration_ms);
                 out.runs.push(RunAction::Close {
                     run_id: run.id,
-                    outcome,
+                    outcome: if short { RunOutcome::TooShort } else { outcome },
                     duration_ms,
                 });
             }
             next.run_started_at = remaining.iter().map(|r| r.started_at).min();
-            if signal == Signal::Fail {
-                next.status = Status::Down;
-                next.down_reason = Some(DownReason::Failed);
+            if failed {
+                next.fail_streak = state.fail_streak.saturating_add(1);
+                next.success_streak = 0;
+                if state.status == Status::Down || next.fail_streak >= cfg.down_after.max(1) {
+                    next.status = Status::Down;
+                    next.down_reason = Some(reason);
+                } else {
+                    // Tolerated (down_after): the job ran; the next run is due as usual.
+                    next.next_due = cfg.schedule.next_due(now);
+                }
             } else {
-                next.status = Status::Up;
-                next.down_reason = None;
+                next.success_streak = state.success_streak.saturating_add(1);
+                next.fail_streak = 0;
                 next.last_success = Some(now);
                 next.next_due = cfg.schedule.next_due(now);
+                // A down monitor needs up_after successes in a row to be up again.
+                if state.status != Status::Down || next.success_streak >= cfg.up_after.max(1) {
+                    next.status = Status::Up;
+                    next.down_reason = None;
+                }
             }
         }
     }
@@ -453,6 +339,9 @@ pub fn on_deadline(
     }
     next.status = Status::Down;
     next.down_reason = Some(deadline.kind.reason());
+    // Missed and hung go down at once; up_after counts from here.
+    next.fail_streak = 0;
+    next.success_streak = 0;
     next.recompute_deadline(cfg);
     Some(PingOutcome {
         flip: flip_between(state, &next),
@@ -460,6 +349,7 @@ pub fn on_deadline(
         runs,
         duration_ms: None,
         ignored: false,
+        events: Vec::new(),
     })
 }
 
@@ -483,6 +373,7 @@ pub fn pause(state: &MonitorState, open_runs: &[OpenRun], now: Timestamp) -> Pin
             .collect(),
         duration_ms: None,
         ignored: false,
+        events: Vec::new(),
     }
 }
 
@@ -500,6 +391,7 @@ pub fn resume(state: &MonitorState) -> Option<PingOutcome> {
         runs: Vec::new(),
         duration_ms: None,
         ignored: false,
+        events: Vec::new(),
     })
 }
 

@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod body;
 pub mod dash;
 pub mod error;
 pub mod ops;

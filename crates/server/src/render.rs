@@ -23,6 +23,8 @@ pub fn monitor(row: &MonitorRow, channels: Vec<String>, site: &str, now: Timesta
             period: row.period_ms.unwrap_or(0) / 1_000,
         },
     };
+    // Unreadable rules show as the defaults (the row is still listed).
+    let rules = row.rules().unwrap_or_default();
     t::Monitor {
         id: row.id.clone(),
         name: row.name.clone(),
@@ -34,6 +36,10 @@ pub fn monitor(row: &MonitorRow, channels: Vec<String>, site: &str, now: Timesta
         max_runtime: row.max_runtime_ms.map(|m| m / 1_000),
         methods: row.methods.clone(),
         manual_resume: row.manual_resume,
+        min_runtime: rules.min_runtime_ms.map(|m| m / 1_000),
+        concurrency: rules.concurrency,
+        down_after: rules.down_after.unwrap_or(1),
+        up_after: rules.up_after.unwrap_or(1),
         status: row.status.clone(),
         state: row.state().display_status(now).to_string(),
         down_reason: row.down_reason.clone(),

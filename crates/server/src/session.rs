@@ -144,7 +144,7 @@ async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
 /// The first account of an empty instance; it owns the default project.
 async fn setup(
     state: web::Data<AppState>,
-    body: web::Json<Credentials>,
+    body: crate::body::Body<Credentials>,
 ) -> Result<HttpResponse, ApiError> {
     let email = check_credentials(&body).map_err(ApiError::BadRequest)?;
     let password = body.into_inner().password;
@@ -184,7 +184,7 @@ async fn setup(
 
 async fn login(
     state: web::Data<AppState>,
-    body: web::Json<Credentials>,
+    body: crate::body::Body<Credentials>,
 ) -> Result<HttpResponse, ApiError> {
     const WRONG: &str = "wrong e-mail or password";
     let email = body.email.trim().to_lowercase();
@@ -240,7 +240,7 @@ async fn logout(state: web::Data<AppState>, who: SignedIn) -> Result<HttpRespons
 async fn create_project(
     state: web::Data<AppState>,
     who: SignedIn,
-    body: web::Json<serde_json::Value>,
+    body: crate::body::Body<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     let name = body["name"].as_str().unwrap_or("").trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {

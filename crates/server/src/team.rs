@@ -55,7 +55,7 @@ async fn list_keys(auth: Auth, state: web::Data<AppState>) -> Result<HttpRespons
 async fn create_key(
     auth: Auth,
     state: web::Data<AppState>,
-    body: web::Json<t::KeyInput>,
+    body: crate::body::Body<t::KeyInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_manage()?;
     let name = body.name.trim().to_string();
@@ -117,7 +117,7 @@ async fn change_member(
     auth: Auth,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    body: web::Json<t::RoleInput>,
+    body: crate::body::Body<t::RoleInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_owner()?;
     let user = parse_id(&path, "user")?;
@@ -146,7 +146,7 @@ async fn remove_member(
 async fn invite(
     auth: Auth,
     state: web::Data<AppState>,
-    body: web::Json<t::InviteInput>,
+    body: crate::body::Body<t::InviteInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_owner()?;
     let creds = t::Credentials {
@@ -170,7 +170,7 @@ async fn invite(
 /// must give its own password. Either way the answer signs the user in.
 async fn accept(
     state: web::Data<AppState>,
-    body: web::Json<t::AcceptInput>,
+    body: crate::body::Body<t::AcceptInput>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     let now = state.store.now();

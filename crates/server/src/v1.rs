@@ -85,7 +85,7 @@ async fn list(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, Ap
 async fn create(
     auth: Auth,
     state: web::Data<AppState>,
-    body: web::Json<MonitorInput>,
+    body: crate::body::Body<MonitorInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_write()?;
     let input = body.into_inner();
@@ -123,7 +123,7 @@ async fn update(
     auth: Auth,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    body: web::Json<MonitorInput>,
+    body: crate::body::Body<MonitorInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_write()?;
     let id = parse_id(&path, "monitor")?;
@@ -190,7 +190,7 @@ async fn set_channels(
     auth: Auth,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    body: web::Json<ChannelList>,
+    body: crate::body::Body<ChannelList>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_write()?;
     let id = parse_id(&path, "monitor")?;
@@ -283,7 +283,7 @@ async fn list_channels(auth: Auth, state: web::Data<AppState>) -> Result<HttpRes
 async fn create_channel(
     auth: Auth,
     state: web::Data<AppState>,
-    body: web::Json<ChannelInput>,
+    body: crate::body::Body<ChannelInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_manage()?;
     let input = body.into_inner();

@@ -69,6 +69,7 @@ impl CheckInput {
             methods: self.methods.clone(),
             manual_resume: self.manual_resume,
             channels: None,
+            ..MonitorInput::default()
         }
     }
 }
@@ -227,7 +228,7 @@ fn matches_unique(row: &MonitorRow, input: &CheckInput, fields: &[String]) -> bo
 async fn create(
     auth: Auth,
     state: web::Data<AppState>,
-    body: web::Json<CheckInput>,
+    body: crate::body::Body<CheckInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_write()?;
     let input = body.into_inner();
@@ -289,7 +290,7 @@ async fn update(
     auth: Auth,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    body: web::Json<CheckInput>,
+    body: crate::body::Body<CheckInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_write()?;
     let id = parse_id(&path, "check")?;

@@ -136,6 +136,48 @@ pub fn apply(input: &MonitorInput, mut s: MonitorSettings) -> Result<MonitorSett
     if let Some(b) = input.manual_resume {
         s.manual_resume = b;
     }
+    if let Some(m) = &input.min_runtime {
+        s.rules.min_runtime_ms = match m {
+            None => None,
+            Some(d) => Some(duration("min_runtime", d)?.millis()),
+        };
+    }
+    if let Some(c) = input.concurrency {
+        s.rules.concurrency = match c {
+            None => None,
+            Some(n @ 1..=1000) => Some(n),
+            Some(n) => {
+                return Err(ApiError::BadRequest(format!(
+                    "concurrency must be 1 to 1000 runs at once, got {n}"
+                )))
+            }
+        };
+    }
+    for (field, value, slot) in [
+        ("down_after", input.down_after, &mut s.rules.down_after),
+        ("up_after", input.up_after, &mut s.rules.up_after),
+    ] {
+        match value {
+            None => {}
+            Some(1) => *slot = None,
+            Some(n @ 2..=100) => *slot = Some(n),
+            Some(n) => {
+                return Err(ApiError::BadRequest(format!(
+                    "{field} must be 1 to 100 runs in a row, got {n}"
+                )))
+            }
+        }
+    }
+    let max = s.max_runtime_ms.unwrap_or(s.grace_ms);
+    if let Some(min) = s.rules.min_runtime_ms {
+        if min >= max {
+            return Err(ApiError::BadRequest(format!(
+                "min_runtime ({} s) must be shorter than max_runtime ({} s; without one, the grace)",
+                min / 1_000,
+                max / 1_000
+            )));
+        }
+    }
     Ok(s)
 }
 

@@ -13,6 +13,7 @@ pub mod history;
 pub mod ingest;
 pub mod models;
 pub mod monitors;
+mod notices;
 pub mod outbox;
 pub mod projects;
 pub mod retention;

@@ -40,9 +40,42 @@ pub struct MonitorRow {
     pub n_pings: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    pub rules: String,
+    pub fail_streak: i32,
+    pub success_streak: i32,
+}
+
+/// A monitor's run rules, stored as one JSON object (absent: the default).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Rules {
+    /// A successful run shorter than this (ms) is a failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_runtime_ms: Option<i64>,
+    /// Runs allowed at once before a start is an overlap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<u32>,
+    /// Failed runs in a row before down (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub down_after: Option<u32>,
+    /// Successes in a row before up again (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub up_after: Option<u32>,
+}
+
+impl Rules {
+    /// The stored JSON text.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
+    }
 }
 
 impl MonitorRow {
+    /// The run rules (unreadable JSON is an error, as an unknown schedule is).
+    pub fn rules(&self) -> Result<Rules, StoreError> {
+        serde_json::from_str(&self.rules)
+            .map_err(|e| StoreError::Internal(format!("monitor {}: rules: {e}", self.id)))
+    }
+
     /// The schedule as the core understands it.
     pub fn schedule(&self) -> Result<Schedule, StoreError> {
         match self.schedule_kind.as_str() {
@@ -63,11 +96,16 @@ impl MonitorRow {
 
     /// The settings the state machine needs.
     pub fn config(&self) -> Result<MonitorConfig, StoreError> {
+        let rules = self.rules()?;
         Ok(MonitorConfig {
             schedule: self.schedule()?,
             grace: Dur(self.grace_ms),
             max_runtime: self.max_runtime_ms.map(Dur),
             manual_resume: self.manual_resume,
+            min_runtime: rules.min_runtime_ms.map(Dur),
+            concurrency: rules.concurrency,
+            down_after: rules.down_after.unwrap_or(1),
+            up_after: rules.up_after.unwrap_or(1),
         })
     }
 
@@ -86,6 +124,8 @@ impl MonitorRow {
                 }),
                 _ => None,
             },
+            fail_streak: self.fail_streak.max(0) as u32,
+            success_streak: self.success_streak.max(0) as u32,
         }
     }
 
@@ -107,6 +147,8 @@ pub struct MonitorStateColumns {
     pub next_due_at: Option<i64>,
     pub deadline_at: Option<i64>,
     pub deadline_kind: Option<String>,
+    pub fail_streak: i32,
+    pub success_streak: i32,
 }
 
 impl From<&MonitorState> for MonitorStateColumns {
@@ -119,6 +161,8 @@ impl From<&MonitorState> for MonitorStateColumns {
             next_due_at: s.next_due.map(|t| t.0),
             deadline_at: s.deadline.map(|d| d.at.0),
             deadline_kind: s.deadline.map(|d| d.kind.as_str().to_string()),
+            fail_streak: s.fail_streak.min(i32::MAX as u32) as i32,
+            success_streak: s.success_streak.min(i32::MAX as u32) as i32,
         }
     }
 }

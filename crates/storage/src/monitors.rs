@@ -2,15 +2,13 @@
 //! transition (runs, state columns, flip, outbox) — shared by pings and the scheduler.
 
 use diesel::prelude::*;
-use overdue_core::{
-    EventKind, EventRecord, MonitorRef, OpenRun, PingOutcome, RunAction, Schedule, Status,
-    Timestamp,
-};
+use overdue_core::{EventKind, OpenRun, PingOutcome, RunAction, Schedule, Status, Timestamp};
 use uuid::Uuid;
 
 use crate::ingest::{lock_monitor, Effects};
-use crate::models::{MonitorRow, MonitorStateColumns, PingColumns};
-use crate::schema::{flips, monitor_channels, monitors, outbox, pings, runs};
+use crate::models::{MonitorRow, MonitorStateColumns, PingColumns, Rules};
+use crate::notices::Notice;
+use crate::schema::{flips, monitor_channels, monitors, pings, runs};
 use crate::statements::{on_inner, SaveState};
 use crate::{AnyConnection, StoreError};
 
@@ -35,6 +33,8 @@ pub struct MonitorSettings {
     pub methods: String,
     /// Pings do not resume a paused monitor.
     pub manual_resume: bool,
+    /// Run rules (min runtime, concurrency, failure tolerance).
+    pub rules: Rules,
 }
 
 impl MonitorSettings {
@@ -52,6 +52,23 @@ impl MonitorSettings {
             max_runtime_ms: None,
             methods: String::new(),
             manual_resume: false,
+            rules: Rules::default(),
+        }
+    }
+
+    /// The settings the state machine needs.
+    pub fn config(&self) -> overdue_core::MonitorConfig {
+        overdue_core::MonitorConfig {
+            max_runtime: self.max_runtime_ms.map(overdue_core::Dur),
+            manual_resume: self.manual_resume,
+            min_runtime: self.rules.min_runtime_ms.map(overdue_core::Dur),
+            concurrency: self.rules.concurrency,
+            down_after: self.rules.down_after.unwrap_or(1),
+            up_after: self.rules.up_after.unwrap_or(1),
+            ..overdue_core::MonitorConfig::basic(
+                self.schedule.clone(),
+                overdue_core::Dur(self.grace_ms),
+            )
         }
     }
 
@@ -67,6 +84,7 @@ impl MonitorSettings {
             max_runtime_ms: row.max_runtime_ms,
             methods: row.methods.clone(),
             manual_resume: row.manual_resume,
+            rules: row.rules()?,
         })
     }
 
@@ -100,6 +118,7 @@ struct SettingsColumns {
     max_runtime_ms: Option<i64>,
     methods: String,
     manual_resume: bool,
+    rules: String,
     updated_at: i64,
 }
 
@@ -119,6 +138,7 @@ impl SettingsColumns {
             max_runtime_ms: s.max_runtime_ms,
             methods: s.methods.clone(),
             manual_resume: s.manual_resume,
+            rules: s.rules.to_json(),
             updated_at: now.0,
         }
     }
@@ -167,6 +187,9 @@ pub fn create(
         n_pings: 0,
         created_at: now.0,
         updated_at: now.0,
+        rules: s.rules.to_json(),
+        fail_streak: 0,
+        success_streak: 0,
     };
     diesel::insert_into(monitors::table)
         .values(&row)
@@ -234,13 +257,7 @@ pub fn update(
         .set(SettingsColumns::new(s, now))
         .execute(c)
         .map_err(|e| map_unique(e.into()))?;
-    let cfg = overdue_core::MonitorConfig {
-        schedule: s.schedule.clone(),
-        grace: overdue_core::Dur(s.grace_ms),
-        max_runtime: s.max_runtime_ms.map(overdue_core::Dur),
-        manual_resume: s.manual_resume,
-    };
-    let state = overdue_core::reschedule(&cfg, &row.state());
+    let state = overdue_core::reschedule(&s.config(), &row.state());
     diesel::update(monitors::table.find(id))
         .set(MonitorStateColumns::from(&state))
         .execute(c)?;
@@ -363,74 +380,45 @@ pub(crate) fn apply_outcome(
     // One UPDATE per transition: state, and for a ping its count and times.
     let save = SaveState::new(id, &cols, ping.as_ref().map(|p| p.columns), now.0);
     on_inner!(c, |inner| save.execute(inner))?;
-    let Some(flip) = out.flip else {
-        return Ok(());
-    };
-    let new_flip = (
-        flips::monitor_id.eq(id),
-        flips::created_at.eq(now.0),
-        flips::from_status.eq(flip.from.as_str()),
-        flips::to_status.eq(flip.to.as_str()),
-        flips::reason.eq(flip.reason.map(|r| r.as_str())),
-    );
-    on_inner!(c, |inner| diesel::insert_into(flips::table)
-        .values(new_flip)
-        .execute(inner))?;
-    if !flip.notifies() {
-        return Ok(());
-    }
-    let read;
-    let row = match row {
-        Some(r) => r,
-        None => {
-            read = lock_monitor(c, id)?.ok_or(StoreError::NotFound("monitor"))?;
-            &read
-        }
-    };
-    let record = EventRecord {
-        event: if flip.to == Status::Down {
-            EventKind::MonitorDown
-        } else {
-            EventKind::MonitorUp
-        },
-        monitor: MonitorRef {
-            uuid: row.id.clone(),
-            name: row.name.clone(),
-            slug: row.slug.clone(),
-            tags: row.tag_list(),
-            project: row.project_id.clone(),
-        },
-        status: flip.to.as_str().into(),
-        previous_status: flip.from.as_str().into(),
-        reason: flip.reason.map(|r| r.as_str().to_string()),
-        at: now.to_rfc3339(),
-        body: ping.and_then(|p| p.body),
-    };
-    let payload =
-        serde_json::to_string(&record).map_err(|e| StoreError::Internal(e.to_string()))?;
-    let channels = monitor_channels::table
-        .filter(monitor_channels::monitor_id.eq(&row.id))
-        .select(monitor_channels::channel_id);
-    let channel_ids: Vec<String> = on_inner!(c, |inner| channels.load(inner))?;
-    for channel in channel_ids {
-        let entry = (
-            outbox::project_id.eq(&row.project_id),
-            outbox::channel_id.eq(&channel),
-            outbox::monitor_id.eq(Some(&row.id)),
-            outbox::event.eq(record.event.as_str()),
-            outbox::payload.eq(&payload),
-            outbox::idempotency_key.eq(Uuid::new_v4().hyphenated().to_string()),
-            outbox::created_at.eq(now.0),
-            outbox::state.eq("pending"),
-            outbox::attempts.eq(0),
-            outbox::next_attempt_at.eq(now.0),
+    let body = ping.and_then(|p| p.body);
+    let mut notices = Vec::new();
+    if let Some(flip) = out.flip {
+        let new_flip = (
+            flips::monitor_id.eq(id),
+            flips::created_at.eq(now.0),
+            flips::from_status.eq(flip.from.as_str()),
+            flips::to_status.eq(flip.to.as_str()),
+            flips::reason.eq(flip.reason.map(|r| r.as_str())),
         );
-        on_inner!(c, |inner| diesel::insert_into(outbox::table)
-            .values(entry)
+        on_inner!(c, |inner| diesel::insert_into(flips::table)
+            .values(new_flip)
             .execute(inner))?;
-        fx.notifications += 1;
+        if flip.notifies() {
+            notices.push(Notice {
+                kind: if flip.to == Status::Down {
+                    EventKind::MonitorDown
+                } else {
+                    EventKind::MonitorUp
+                },
+                status: flip.to,
+                previous: flip.from,
+                reason: flip.reason,
+            });
+        }
     }
-    Ok(())
+    // Events that notify without a status change (an overlapping run).
+    for kind in &out.events {
+        notices.push(Notice {
+            kind: *kind,
+            status: out.state.status,
+            previous: out.state.status,
+            reason: None,
+        });
+    }
+    if notices.is_empty() {
+        return Ok(());
+    }
+    crate::notices::enqueue(c, id, row, &notices, body, now, fx)
 }
 
 /// Monitors whose deadline has passed, earliest first (an index range scan).

@@ -50,6 +50,9 @@ diesel::table! {
         n_pings -> BigInt,
         created_at -> BigInt,
         updated_at -> BigInt,
+        rules -> Text,
+        fail_streak -> Integer,
+        success_streak -> Integer,
     }
 }
 

@@ -8,7 +8,7 @@
 use diesel::backend::Backend;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
-use diesel::sql_types::{BigInt, HasSqlType, Nullable, Text};
+use diesel::sql_types::{BigInt, HasSqlType, Integer, Nullable, Text};
 use diesel::{QueryResult, RunQueryDsl};
 
 use crate::models::{MonitorStateColumns, PingColumns};
@@ -66,8 +66,9 @@ impl QueryId for SaveState<'_> {
 
 impl<DB> QueryFragment<DB> for SaveState<'_>
 where
-    DB: Backend + HasSqlType<BigInt> + HasSqlType<Text>,
+    DB: Backend + HasSqlType<BigInt> + HasSqlType<Text> + HasSqlType<Integer>,
     i64: ToSql<BigInt, DB>,
+    i32: ToSql<Integer, DB>,
     Option<i64>: ToSql<Nullable<BigInt>, DB>,
     str: ToSql<Text, DB>,
     String: ToSql<Text, DB>,
@@ -89,6 +90,10 @@ where
         out.push_bind_param::<Nullable<BigInt>, _>(&s.deadline_at)?;
         out.push_sql(", deadline_kind = ");
         out.push_bind_param::<Nullable<Text>, _>(&s.deadline_kind)?;
+        out.push_sql(", fail_streak = ");
+        out.push_bind_param::<Integer, _>(&s.fail_streak)?;
+        out.push_sql(", success_streak = ");
+        out.push_bind_param::<Integer, _>(&s.success_streak)?;
         out.push_sql(", n_pings = COALESCE(");
         out.push_bind_param::<Nullable<BigInt>, _>(&self.n_pings)?;
         out.push_sql(", n_pings), last_ping_at = COALESCE(");

@@ -51,6 +51,16 @@ pub struct MonitorInput {
     pub methods: Option<String>,
     /// Pings do not resume a paused monitor.
     pub manual_resume: Option<bool>,
+    /// A successful run shorter than this is a failure (`too_short`); `null` removes it.
+    #[serde(default, deserialize_with = "double_option")]
+    pub min_runtime: Option<Option<DurationInput>>,
+    /// Runs allowed at once (a `start` beyond is an overlap event); `null` removes it.
+    #[serde(default, deserialize_with = "double_option")]
+    pub concurrency: Option<Option<u32>>,
+    /// Failed or too-short runs in a row before down (1–100, default 1).
+    pub down_after: Option<u32>,
+    /// Successes in a row before a down monitor is up (1–100, default 1).
+    pub up_after: Option<u32>,
     /// Channel ids to notify (replaces the assignment).
     pub channels: Option<Vec<String>>,
 }
@@ -102,6 +112,14 @@ pub struct Monitor {
     pub methods: String,
     /// Manual resume.
     pub manual_resume: bool,
+    /// Min runtime, seconds.
+    pub min_runtime: Option<i64>,
+    /// Runs allowed at once.
+    pub concurrency: Option<u32>,
+    /// Failed runs in a row before down.
+    pub down_after: u32,
+    /// Successes in a row before up.
+    pub up_after: u32,
     /// Stored status: new, up, down, paused.
     pub status: String,
     /// Shown status: stored, or `late` / `running`.

@@ -3,12 +3,7 @@ use super::*;
 const S: i64 = 1_000;
 
 fn cfg() -> MonitorConfig {
-    MonitorConfig {
-        schedule: Schedule::interval(Dur::secs(60)).unwrap(),
-        grace: Dur::secs(10),
-        max_runtime: None,
-        manual_resume: false,
-    }
+    MonitorConfig::basic(Schedule::interval(Dur::secs(60)).unwrap(), Dur::secs(10))
 }
 
 fn t(secs: i64) -> Timestamp {
@@ -217,10 +212,8 @@ fn pause_and_resume() {
 #[test]
 fn cron_monitor_due_at_next_fire() {
     let c = MonitorConfig {
-        schedule: Schedule::cron("0 * * * *", "UTC").unwrap(),
-        grace: Dur::secs(300),
         max_runtime: Some(Dur::secs(600)),
-        manual_resume: false,
+        ..MonitorConfig::basic(Schedule::cron("0 * * * *", "UTC").unwrap(), Dur::secs(300))
     };
     // 2026-01-01T10:00:05Z
     let at = Timestamp(1_767_261_605_000);
@@ -240,4 +233,115 @@ fn cron_monitor_due_at_next_fire() {
         out.state.deadline.unwrap().at.to_rfc3339(),
         "2026-01-01T11:05:00+00:00"
     );
+}
+
+fn run_of(out: &PingOutcome, at: i64) -> Vec<OpenRun> {
+    out.runs
+        .iter()
+        .filter(|a| matches!(a, RunAction::Open { .. }))
+        .map(|_| OpenRun {
+            id: at,
+            rid: None,
+            started_at: t(at),
+        })
+        .collect()
+}
+
+#[test]
+fn down_after_tolerates_failures_in_a_row() {
+    let c = MonitorConfig {
+        down_after: 3,
+        up_after: 2,
+        ..cfg()
+    };
+    let up = on_ping(
+        &c,
+        &MonitorState::new_monitor(),
+        &[],
+        Signal::Success,
+        None,
+        t(0),
+    )
+    .state;
+    let f1 = on_ping(&c, &up, &[], Signal::Fail, None, t(60));
+    assert_eq!((f1.state.status, f1.flip), (Status::Up, None));
+    assert_eq!(
+        f1.state.next_due,
+        Some(t(120)),
+        "a tolerated failure still ran"
+    );
+    let f2 = on_ping(&c, &f1.state, &[], Signal::Fail, None, t(120));
+    assert_eq!(f2.state.status, Status::Up);
+    let f3 = on_ping(&c, &f2.state, &[], Signal::Fail, None, t(180));
+    assert_eq!(f3.state.status, Status::Down);
+    assert!(f3.flip.unwrap().notifies());
+    // A success between failures starts the count again.
+    let s = on_ping(&c, &f2.state, &[], Signal::Success, None, t(150));
+    assert_eq!(s.state.fail_streak, 0);
+    // up_after: 2 successes in a row before up.
+    let s1 = on_ping(&c, &f3.state, &[], Signal::Success, None, t(200));
+    assert_eq!((s1.state.status, s1.flip), (Status::Down, None));
+    let s2 = on_ping(&c, &s1.state, &[], Signal::Warn, None, t(210));
+    assert_eq!(s2.state.status, Status::Up, "warn counts as success");
+    assert!(s2.flip.unwrap().notifies());
+}
+
+#[test]
+fn min_runtime_makes_a_short_run_a_failure() {
+    let c = MonitorConfig {
+        min_runtime: Some(Dur::secs(30)),
+        ..cfg()
+    };
+    let up = on_ping(
+        &c,
+        &MonitorState::new_monitor(),
+        &[],
+        Signal::Success,
+        None,
+        t(0),
+    )
+    .state;
+    let started = on_ping(&c, &up, &[], Signal::Start, None, t(60));
+    let runs = run_of(&started, 60);
+    let short = on_ping(&c, &started.state, &runs, Signal::Success, None, t(65));
+    assert_eq!(short.state.status, Status::Down);
+    assert_eq!(short.state.down_reason, Some(DownReason::TooShort));
+    assert!(short.runs.iter().any(|a| matches!(
+        a,
+        RunAction::Close {
+            outcome: RunOutcome::TooShort,
+            ..
+        }
+    )));
+    let long = on_ping(&c, &started.state, &runs, Signal::Success, None, t(100));
+    assert_eq!(long.state.status, Status::Up);
+    // Without a start there is no duration: nothing to judge.
+    let plain = on_ping(&c, &up, &[], Signal::Success, None, t(61));
+    assert_eq!(plain.state.status, Status::Up);
+}
+
+#[test]
+fn concurrency_one_reports_an_overlap_without_a_status_change() {
+    let c = MonitorConfig {
+        concurrency: Some(1),
+        ..cfg()
+    };
+    let up = on_ping(
+        &c,
+        &MonitorState::new_monitor(),
+        &[],
+        Signal::Success,
+        None,
+        t(0),
+    )
+    .state;
+    let first = on_ping(&c, &up, &[], Signal::Start, None, t(60));
+    assert!(first.events.is_empty());
+    let runs = run_of(&first, 60);
+    let second = on_ping(&c, &first.state, &runs, Signal::Start, None, t(70));
+    assert_eq!(second.events, vec![EventKind::RunOverlapped]);
+    assert_eq!((second.state.status, second.flip), (Status::Up, None));
+    // Without the option, the same start is no event.
+    let plain = on_ping(&cfg(), &first.state, &runs, Signal::Start, None, t(70));
+    assert!(plain.events.is_empty());
 }

@@ -1,0 +1,188 @@
+//! The closed sets of the state machine: statuses, down reasons, deadline kinds,
+//! signals and run outcomes, with their stored text forms.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::Timestamp;
+
+/// The stored status of a monitor. `late` and `running` are derived, never stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Never pinged.
+    New,
+    /// Last verdict: fine.
+    Up,
+    /// Last verdict: not fine (see [`DownReason`]).
+    Down,
+    /// Not watched until resumed.
+    Paused,
+}
+
+impl Status {
+    /// The stored text form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::New => "new",
+            Status::Up => "up",
+            Status::Down => "down",
+            Status::Paused => "paused",
+        }
+    }
+    /// Parses the stored text form.
+    pub fn parse(s: &str) -> Option<Status> {
+        Some(match s {
+            "new" => Status::New,
+            "up" => Status::Up,
+            "down" => Status::Down,
+            "paused" => Status::Paused,
+            _ => return None,
+        })
+    }
+}
+
+/// Why a monitor went down: a closed set (SPEC §3). Later issues add the rest of the set
+/// (`stalled`, `missed_after`, `incomplete`, `chain_deadline`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DownReason {
+    /// No ping arrived by due + grace.
+    Missed,
+    /// The job reported failure (`/fail` or a non-zero exit status).
+    Failed,
+    /// A started run did not end within `max_runtime`.
+    Hung,
+    /// A run ended faster than `min_runtime` (a job that did nothing).
+    TooShort,
+}
+
+impl DownReason {
+    /// The stored text form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DownReason::Missed => "missed",
+            DownReason::Failed => "failed",
+            DownReason::Hung => "hung",
+            DownReason::TooShort => "too_short",
+        }
+    }
+    /// Parses the stored text form.
+    pub fn parse(s: &str) -> Option<DownReason> {
+        Some(match s {
+            "missed" => DownReason::Missed,
+            "failed" => DownReason::Failed,
+            "hung" => DownReason::Hung,
+            "too_short" => DownReason::TooShort,
+            _ => return None,
+        })
+    }
+}
+
+/// What kind of expectation a deadline stands for; it becomes the down reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeadlineKind {
+    /// due + grace passed without a success.
+    Missed,
+    /// start + max_runtime passed with the run still open.
+    Hung,
+}
+
+impl DeadlineKind {
+    /// The stored text form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeadlineKind::Missed => "missed",
+            DeadlineKind::Hung => "hung",
+        }
+    }
+    /// Parses the stored text form.
+    pub fn parse(s: &str) -> Option<DeadlineKind> {
+        match s {
+            "missed" => Some(DeadlineKind::Missed),
+            "hung" => Some(DeadlineKind::Hung),
+            _ => None,
+        }
+    }
+    pub(crate) fn reason(self) -> DownReason {
+        match self {
+            DeadlineKind::Missed => DownReason::Missed,
+            DeadlineKind::Hung => DownReason::Hung,
+        }
+    }
+}
+
+/// What a ping says, after the URL (and exit status) was interpreted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Signal {
+    /// `/ping/<id>`, exit status 0.
+    Success,
+    /// `/start`.
+    Start,
+    /// `/fail`, exit status 1–255.
+    Fail,
+    /// `/log`: recorded, changes nothing.
+    Log,
+    /// `/warn`: success with warnings.
+    Warn,
+}
+
+impl Signal {
+    /// The stored text form (Healthchecks' ping `type`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Signal::Success => "success",
+            Signal::Start => "start",
+            Signal::Fail => "fail",
+            Signal::Log => "log",
+            Signal::Warn => "warn",
+        }
+    }
+}
+
+/// A run that has started and not ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenRun {
+    /// Storage's row id.
+    pub id: i64,
+    /// The job's run id, when it sent one.
+    pub rid: Option<Uuid>,
+    /// When it started.
+    pub started_at: Timestamp,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunOutcome {
+    /// Ended with success.
+    Success,
+    /// Ended with success-with-warnings.
+    Warn,
+    /// Ended with failure.
+    Fail,
+    /// Passed max_runtime and was closed by the scheduler.
+    Timeout,
+    /// A new start without rid replaced it (the job never reported its end).
+    Superseded,
+    /// Closed because the monitor was paused.
+    Cancelled,
+    /// Ended with success before `min_runtime`: counted as a failure.
+    TooShort,
+}
+
+impl RunOutcome {
+    /// The stored text form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunOutcome::Success => "success",
+            RunOutcome::Warn => "warn",
+            RunOutcome::Fail => "fail",
+            RunOutcome::Timeout => "timeout",
+            RunOutcome::Superseded => "superseded",
+            RunOutcome::Cancelled => "cancelled",
+            RunOutcome::TooShort => "too_short",
+        }
+    }
+}
