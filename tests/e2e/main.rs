@@ -6,6 +6,7 @@ mod api;
 mod bad_input;
 mod browser;
 mod cli;
+mod client;
 mod dashboard_api;
 mod db_outage;
 mod harness;

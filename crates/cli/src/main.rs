@@ -28,6 +28,23 @@ enum Command {
         #[command(subcommand)]
         command: ProjectCommand,
     },
+    /// Send one ping, as a job would: `overdue ping <uuid | ping key/slug> [start|fail|…]`.
+    Ping {
+        /// The monitor's UUID, or `<ping key>/<slug>`.
+        monitor: String,
+        /// success (default), start, fail, warn or log.
+        #[arg(default_value = "success")]
+        signal: String,
+        /// Text sent as the ping's body (shown in the ping log).
+        #[arg(long)]
+        body: Option<String>,
+        /// Run id, to pair start and end of one run.
+        #[arg(long)]
+        rid: Option<String>,
+        /// Overdue's base URL.
+        #[arg(long, env = "OVERDUE_URL", default_value = "http://127.0.0.1:8000")]
+        url: String,
+    },
     /// Manage dashboard users.
     User {
         #[command(subcommand)]
@@ -83,6 +100,17 @@ fn run() -> Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
+    // `ping` is a plain blocking HTTP call: no runtime.
+    if let Command::Ping {
+        monitor,
+        signal,
+        body,
+        rid,
+        url,
+    } = &cli.command
+    {
+        return ping(monitor, signal, body.as_deref(), rid.as_deref(), url);
+    }
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     rt.block_on(async move {
         match cli.command {
@@ -109,6 +137,7 @@ fn run() -> Result<()> {
                 println!("migrations applied");
                 Ok(())
             }
+            Command::Ping { .. } => Ok(()),
             Command::User { command: UserCommand::Create { email, role, project, db } } => {
                 let role = match role {
                     None => None,
@@ -145,6 +174,24 @@ fn run() -> Result<()> {
             }
         }
     })
+}
+
+fn ping(
+    monitor: &str,
+    signal: &str,
+    body: Option<&str>,
+    rid: Option<&str>,
+    url: &str,
+) -> Result<()> {
+    use overdue_client::{Client, Signal};
+    let sig = Signal::parse(signal.trim())
+        .ok_or_else(|| anyhow!("{signal:?}: use success, start, fail, warn or log"))?;
+    let rid = rid
+        .map(|r| uuid::Uuid::try_parse(r.trim()).map_err(|_| anyhow!("--rid {r:?} is not a UUID")))
+        .transpose()?;
+    let client = Client::new(url).map_err(|e| anyhow!("OVERDUE_URL: {e}"))?;
+    client.ping(monitor, sig, rid, body)?;
+    Ok(())
 }
 
 async fn shutdown_signal() {
