@@ -123,3 +123,120 @@ async fn overdue_ping_command() {
     }
     app.stop().await;
 }
+
+/// The one-file Python client, in a real Python process: a run that logs and succeeds,
+/// one that raises (fail), and an unreachable server (a warning, the job goes on).
+#[tokio::test]
+async fn python_client() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let ok = app.monitor(json!({"name": "py-ok", "period": "1h"})).await;
+    let bad = app.monitor(json!({"name": "py-bad", "period": "1h"})).await;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../clients/python");
+    let script = format!(
+        r#"
+import sys, overdue
+with overdue.run("{ok}") as run:
+    run.log("exported 12 rows")
+try:
+    with overdue.run("{bad}"):
+        raise RuntimeError("disk full")
+except RuntimeError:
+    pass
+with overdue.run("{ok}", base_url="http://127.0.0.1:{closed}"):
+    pass
+print("job finished")
+"#,
+        closed = crate::harness::free_port()
+    );
+    let out = tokio::process::Command::new("python3")
+        .arg("-c")
+        .arg(&script)
+        .env("PYTHONPATH", &dir)
+        .env("OVERDUE_URL", &app.base)
+        .output()
+        .await
+        .expect("python3 is needed for this test");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("job finished"));
+    assert!(stderr.contains("could not be reached"), "{stderr}");
+    assert_eq!(app.get_monitor(&ok).await["status"], "up");
+    let m = app.get_monitor(&bad).await;
+    assert_eq!(m["status"], "down");
+    let (_, pings) = app
+        .api("GET", &format!("/api/v1/monitors/{bad}/pings"), None)
+        .await;
+    assert!(
+        pings["pings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["kind"] == "fail" && p["body"] == "RuntimeError: disk full"),
+        "{pings}"
+    );
+    let (_, runs) = app
+        .api("GET", &format!("/api/v1/monitors/{ok}/runs"), None)
+        .await;
+    assert_eq!(runs["runs"][0]["outcome"], "success", "{runs}");
+    app.stop().await;
+}
+
+/// `overdue exec`: the command's output passes through, its exit status is reported (with
+/// the duration and the output's tail) and passed on; Overdue being unreachable never
+/// fails the job.
+#[tokio::test]
+async fn overdue_exec() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let id = app.monitor(json!({"name": "exec", "period": "1h"})).await;
+    let exec = |url: String, script: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_overdue"))
+            .args(["exec", &id, "--url", &url, "--", "sh", "-c", script])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, _) = exec(app.base.clone(), "echo copied 12 files; sleep 0.2");
+    assert_eq!(code, Some(0));
+    assert!(
+        stdout.contains("copied 12 files"),
+        "output passes through: {stdout}"
+    );
+    let m = app.get_monitor(&id).await;
+    assert_eq!(m["status"], "up");
+    assert!(m["last_duration"].as_f64().unwrap() >= 0.2, "{m}");
+    let (code, _, stderr) = exec(app.base.clone(), "echo working; echo disk full >&2; exit 3");
+    assert_eq!(code, Some(3), "the exit status passes through");
+    assert!(stderr.contains("disk full"));
+    let m = app.get_monitor(&id).await;
+    assert_eq!(
+        (m["status"].clone(), m["down_reason"].clone()),
+        (json!("down"), json!("failed"))
+    );
+    let (_, pings) = app
+        .api("GET", &format!("/api/v1/monitors/{id}/pings"), None)
+        .await;
+    let last = &pings["pings"][0];
+    assert_eq!(last["exit_status"], 3, "{last}");
+    let body = last["body"].as_str().unwrap();
+    assert!(body.starts_with("exit status 3 after"), "{body}");
+    assert!(
+        body.contains("working") && body.contains("disk full"),
+        "{body}"
+    );
+    let (_, runs) = app
+        .api("GET", &format!("/api/v1/monitors/{id}/runs"), None)
+        .await;
+    assert_eq!(runs["runs"][0]["outcome"], "fail", "{runs}");
+    // Overdue down: a warning, and the job's own result.
+    let closed = format!("http://127.0.0.1:{}", crate::harness::free_port());
+    let (code, stdout, stderr) = exec(closed, "echo still runs; exit 0");
+    assert_eq!(code, Some(0));
+    assert!(stdout.contains("still runs"));
+    assert!(stderr.contains("the command runs all the same"), "{stderr}");
+    app.stop().await;
+}

@@ -2,6 +2,7 @@
 //! the scheduler, the notifier and the heartbeat in one process.
 
 pub mod config;
+pub mod exec;
 
 use std::net::TcpListener;
 use std::sync::Arc;

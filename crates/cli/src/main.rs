@@ -45,6 +45,18 @@ enum Command {
         #[arg(long, env = "OVERDUE_URL", default_value = "http://127.0.0.1:8000")]
         url: String,
     },
+    /// Run a command as a monitored run: `overdue exec <monitor> -- <command…>`. Reports
+    /// start, exit status, duration and the output's tail; exits with the command's status.
+    Exec {
+        /// The monitor's UUID, or `<ping key>/<slug>`.
+        monitor: String,
+        /// The command and its arguments.
+        #[arg(last = true, required = true)]
+        command: Vec<String>,
+        /// Overdue's base URL.
+        #[arg(long, env = "OVERDUE_URL", default_value = "http://127.0.0.1:8000")]
+        url: String,
+    },
     /// Manage dashboard users.
     User {
         #[command(subcommand)]
@@ -100,6 +112,15 @@ fn run() -> Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
+    if let Command::Exec {
+        monitor,
+        command,
+        url,
+    } = &cli.command
+    {
+        let code = overdue::exec::run(monitor, command, url)?;
+        std::process::exit(code);
+    }
     // `ping` is a plain blocking HTTP call: no runtime.
     if let Command::Ping {
         monitor,
@@ -137,7 +158,7 @@ fn run() -> Result<()> {
                 println!("migrations applied");
                 Ok(())
             }
-            Command::Ping { .. } => Ok(()),
+            Command::Ping { .. } | Command::Exec { .. } => Ok(()),
             Command::User { command: UserCommand::Create { email, role, project, db } } => {
                 let role = match role {
                     None => None,
