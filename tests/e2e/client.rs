@@ -26,17 +26,7 @@ async fn guard(backend: Backend) {
         .await;
     assert_eq!(runs["runs"][0]["outcome"], "success", "{runs}");
     assert!(runs["runs"][0]["rid"].is_string());
-    let (_, pings) = app
-        .api("GET", &format!("/api/v1/monitors/{id}/pings"), None)
-        .await;
-    assert!(
-        pings["pings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|p| p["kind"] == "log" && p["body"] == "exported 12 rows"),
-        "{pings}"
-    );
+    assert!(app.has_ping(&id, "log", "exported 12 rows").await);
     // A job that panics: the guard ends its run as failed.
     let (base, mid) = (app.base.clone(), id.clone());
     let crashed = tokio::task::spawn_blocking(move || {
@@ -164,17 +154,7 @@ print("job finished")
     assert_eq!(app.get_monitor(&ok).await["status"], "up");
     let m = app.get_monitor(&bad).await;
     assert_eq!(m["status"], "down");
-    let (_, pings) = app
-        .api("GET", &format!("/api/v1/monitors/{bad}/pings"), None)
-        .await;
-    assert!(
-        pings["pings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|p| p["kind"] == "fail" && p["body"] == "RuntimeError: disk full"),
-        "{pings}"
-    );
+    assert!(app.has_ping(&bad, "fail", "RuntimeError: disk full").await);
     let (_, runs) = app
         .api("GET", &format!("/api/v1/monitors/{ok}/runs"), None)
         .await;

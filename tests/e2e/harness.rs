@@ -303,6 +303,16 @@ impl TestApp {
         m
     }
 
+    /// Whether the monitor has a stored ping of `kind` with exactly `body`.
+    pub async fn has_ping(&self, id: &str, kind: &str, body: &str) -> bool {
+        let (_, pings) = self
+            .api("GET", &format!("/api/v1/monitors/{id}/pings"), None)
+            .await;
+        pings["pings"]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|p| p["kind"] == kind && p["body"] == body))
+    }
+
     /// Waits until the monitor's stored status is `status`, up to `within`.
     pub async fn wait_status(&self, id: &str, status: &str, within: Duration) -> Value {
         let deadline = tokio::time::Instant::now() + within;
