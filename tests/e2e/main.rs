@@ -10,6 +10,7 @@ mod client;
 mod dashboard_api;
 mod db_outage;
 mod harness;
+mod leases;
 mod lifecycle;
 mod multi;
 mod ping;

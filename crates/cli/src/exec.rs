@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use anyhow::{anyhow, Result};
-use overdue_client::{Client, Signal};
+use overdue_client::{Client, Lease, Signal};
 
 /// Bytes of output kept for the report (the end of it).
 const TAIL: usize = 10_000;
@@ -37,13 +37,44 @@ fn pump(mut from: impl Read, mut to: impl Write, tail: Arc<Mutex<VecDeque<u8>>>)
     }
 }
 
+/// Exit code when another run holds the lease (sysexits' EX_TEMPFAIL: try later).
+pub const LOCKED: i32 = 75;
+
+/// `--exclusive`: take the monitor's lease first.
+#[derive(Debug, Clone, Copy)]
+pub struct Exclusive {
+    /// How long the lease lasts (the run's end releases it earlier).
+    pub ttl_secs: u64,
+    /// Do not run when Overdue cannot be reached to grant it.
+    pub required: bool,
+}
+
 /// Runs `command` as a run of `monitor`; returns the exit code to exit with.
-pub fn run(monitor: &str, command: &[String], url: &str) -> Result<i32> {
+pub fn run(
+    monitor: &str,
+    command: &[String],
+    url: &str,
+    exclusive: Option<Exclusive>,
+) -> Result<i32> {
     let (program, args) = command.split_first().ok_or_else(|| {
         anyhow!("give the command after --: overdue exec <monitor> -- <command…>")
     })?;
     let client = Client::new(url).map_err(|e| anyhow!("OVERDUE_URL: {e}"))?;
     let rid = uuid::Uuid::new_v4();
+    if let Some(x) = exclusive {
+        match client.lock(monitor, rid, x.ttl_secs) {
+            Ok(Lease::Granted { .. }) => {}
+            Ok(Lease::Held { holder }) => {
+                eprintln!("overdue: run {holder} holds the lease of this monitor; not running");
+                return Ok(LOCKED);
+            }
+            Err(e) if x.required => {
+                eprintln!("overdue: no lease ({e}); not running (--require-lock)");
+                return Ok(LOCKED);
+            }
+            Err(e) => warn("could not take the lease", e),
+        }
+    }
     if let Err(e) = client.ping(monitor, Signal::Start, Some(rid), None) {
         warn("could not report the start", e);
     }

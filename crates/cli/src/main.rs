@@ -53,6 +53,15 @@ enum Command {
         /// The command and its arguments.
         #[arg(last = true, required = true)]
         command: Vec<String>,
+        /// Take the monitor's exclusive lease first; exit 75 when another run holds it.
+        #[arg(long)]
+        exclusive: bool,
+        /// With --exclusive: do not run when Overdue cannot be reached (default: warn, run).
+        #[arg(long, requires = "exclusive")]
+        require_lock: bool,
+        /// With --exclusive: the lease's length, longer than the command runs.
+        #[arg(long, default_value = "1h")]
+        lock_ttl: String,
         /// Overdue's base URL.
         #[arg(long, env = "OVERDUE_URL", default_value = "http://127.0.0.1:8000")]
         url: String,
@@ -116,9 +125,22 @@ fn run() -> Result<()> {
         monitor,
         command,
         url,
+        exclusive,
+        require_lock,
+        lock_ttl,
     } = &cli.command
     {
-        let code = overdue::exec::run(monitor, command, url)?;
+        let ex = if *exclusive {
+            let ttl =
+                overdue_core::parse_duration(lock_ttl).map_err(|e| anyhow!("--lock-ttl: {e}"))?;
+            Some(overdue::exec::Exclusive {
+                ttl_secs: (ttl.millis() / 1_000) as u64,
+                required: *require_lock,
+            })
+        } else {
+            None
+        };
+        let code = overdue::exec::run(monitor, command, url, ex)?;
         std::process::exit(code);
     }
     // `ping` is a plain blocking HTTP call: no runtime.

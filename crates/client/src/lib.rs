@@ -144,6 +144,50 @@ impl Client {
     }
 }
 
+/// The answer to [`Client::lock`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lease {
+    /// Granted to this run: the fencing token grows with every new holder.
+    Granted {
+        /// Fencing token.
+        token: i64,
+    },
+    /// Another run holds it.
+    Held {
+        /// The holder's run id.
+        holder: String,
+    },
+}
+
+impl Client {
+    /// Asks for `monitor`'s exclusive lease for run `rid`, for `ttl_secs` (renewed by
+    /// the run's pings, released by its end). `monitor` must be a UUID.
+    pub fn lock(&self, monitor: &str, rid: Uuid, ttl_secs: u64) -> Result<Lease, Error> {
+        let url = format!(
+            "{}/ping/{}/lock?rid={rid}&ttl={ttl_secs}",
+            self.base,
+            monitor.trim()
+        );
+        let r = self
+            .http
+            .post(url)
+            .send()
+            .map_err(|e| Error::Unreachable(e.to_string()))?;
+        let status = r.status().as_u16();
+        let text = r.text().unwrap_or_default();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        match status {
+            200 => Ok(Lease::Granted {
+                token: v["token"].as_i64().unwrap_or(0),
+            }),
+            409 => Ok(Lease::Held {
+                holder: v["holder"].as_str().unwrap_or_default().to_string(),
+            }),
+            _ => Err(Error::Status { status, body: text }),
+        }
+    }
+}
+
 /// One run of a job. Ends with [`Run::success`], [`Run::warn`] or [`Run::fail`]; when
 /// dropped without one, it ends as a success, or as a failure if the thread is
 /// panicking (the job crashed).

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod body;
 pub mod dash;
 pub mod error;
+pub mod lease;
 pub mod ops;
 pub mod ping;
 pub mod render;

@@ -103,6 +103,15 @@ async fn ping(
             )
         }
     };
+    if let (PingTarget::Id(id), Some(a @ ("lock" | "unlock"))) = (&target, action) {
+        return crate::lease::handle(&req, &state, *id, a == "lock").await;
+    }
+    if matches!(action, Some("lock" | "unlock")) {
+        return bad(
+            "invalid url format: lock and unlock take /ping/<uuid>/lock",
+            limit,
+        );
+    }
     let (signal, exit_status) = match parse_action(action) {
         Ok(a) => a,
         Err(reason) => return bad(reason, limit),
@@ -199,7 +208,8 @@ async fn ping(
     }
 }
 
-fn query_value(req: &HttpRequest, name: &str) -> Option<String> {
+/// A query parameter's value.
+pub(crate) fn query_value(req: &HttpRequest, name: &str) -> Option<String> {
     url::form_urlencoded::parse(req.query_string().as_bytes())
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())

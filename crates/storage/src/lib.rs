@@ -11,6 +11,7 @@ pub mod conn;
 pub mod error;
 pub mod history;
 pub mod ingest;
+pub mod leases;
 pub mod models;
 pub mod monitors;
 mod notices;

@@ -172,8 +172,19 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     memberships,
     sessions,
-    invitations
+    invitations,
+    leases
 );
+
+diesel::table! {
+    leases (monitor_id) {
+        monitor_id -> Text,
+        rid -> Text,
+        token -> BigInt,
+        ttl_ms -> BigInt,
+        expires_at -> BigInt,
+    }
+}
 
 diesel::table! {
     invitations (token_hash) {

@@ -219,6 +219,11 @@ fn apply_ping(
     on_inner!(c, |inner| diesel::insert_into(pings::table)
         .values(&ping)
         .execute(inner))?;
+    // Leases: the holder's pings renew its lease, its run's end releases it.
+    if let (Some(rid), false) = (req.rid, kind == "ign") {
+        let ends = matches!(req.signal, Signal::Success | Signal::Fail | Signal::Warn);
+        crate::leases::touch(c, &id, &rid.hyphenated().to_string(), ends, now)?;
+    }
     // Retention: every 10th ping of a monitor drops what is past the limit (an index
     // range on (monitor_id, n): no scan, and nine pings in ten pay nothing).
     if n % 10 == 0 && n > keep {
