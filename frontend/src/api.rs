@@ -50,18 +50,7 @@ impl Session {
         path: &str,
         body: &B,
     ) -> Result<T, String> {
-        let builder = match method {
-            "PATCH" => Request::patch(path),
-            "PUT" => Request::put(path),
-            _ => Request::post(path),
-        };
-        let r = self
-            .decorate(builder)
-            .json(body)
-            .map_err(|e| e.to_string())?
-            .send()
-            .await;
-        parse(r).await
+        parse(self.send(method, path, Some(body)).await).await
     }
 
     /// `method` `path` with a JSON body, when the answer has none (204).
@@ -71,27 +60,36 @@ impl Session {
         path: &str,
         body: &B,
     ) -> Result<(), String> {
-        let builder = match method {
-            "PATCH" => Request::patch(path),
-            _ => Request::post(path),
-        };
-        let r = self
-            .decorate(builder)
-            .json(body)
-            .map_err(|e| e.to_string())?
-            .send()
-            .await;
-        check(r).await.map(|_| ())
+        check(self.send(method, path, Some(body)).await)
+            .await
+            .map(|_| ())
     }
 
     /// POST or DELETE without a body; the answer is ignored unless it is an error.
     pub async fn act(&self, method: &str, path: &str) -> Result<(), String> {
+        check(self.send::<()>(method, path, None).await)
+            .await
+            .map(|_| ())
+    }
+
+    /// One request with the session's headers and an optional JSON body.
+    async fn send<B: Serialize>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<Response, gloo_net::Error> {
         let builder = match method {
+            "PATCH" => Request::patch(path),
+            "PUT" => Request::put(path),
             "DELETE" => Request::delete(path),
             _ => Request::post(path),
         };
-        let r = self.decorate(builder).send().await;
-        check(r).await.map(|_| ())
+        let builder = self.decorate(builder);
+        match body {
+            Some(b) => builder.json(b)?.send().await,
+            None => builder.send().await,
+        }
     }
 }
 

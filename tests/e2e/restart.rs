@@ -36,6 +36,17 @@ async fn outage(backend: Backend) {
 }
 both!(outage_rule, outage);
 
+async fn get_json(http: &reqwest::Client, key: &str, url: &str) -> serde_json::Value {
+    http.get(url)
+        .header("X-Api-Key", key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// Short webhook timeout (a 10 s claim lease) and retries, for the flips checked below.
 const KILL_ENV: [(&str, &str); 3] = [
     ("OVERDUE_WEBHOOK_TIMEOUT", "2s"),
@@ -145,15 +156,7 @@ async fn kill9(backend: Backend) {
         let (p, _) = start_binary(&db, &KILL_ENV).await;
         proc = p;
         for (id, (sent, got)) in &acked {
-            let m: serde_json::Value = http
-                .get(format!("{}/api/v3/checks/{id}", proc.base))
-                .header("X-Api-Key", &key)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let m = get_json(&http, &key, &format!("{}/api/v3/checks/{id}", proc.base)).await;
             let n = m["n_pings"].as_u64().unwrap();
             assert!(
                 n >= *got,
@@ -178,15 +181,12 @@ async fn kill9(backend: Backend) {
     })
     .await;
     for id in &flipping {
-        let flips: serde_json::Value = http
-            .get(format!("{}/api/v1/monitors/{id}/flips", proc.base))
-            .header("X-Api-Key", &key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let flips = get_json(
+            &http,
+            &key,
+            &format!("{}/api/v1/monitors/{id}/flips", proc.base),
+        )
+        .await;
         let flips = flips["flips"].as_array().unwrap();
         assert_eq!(flips.len(), 2, "monitor {id}: new→up, up→down: {flips:?}");
         assert_eq!(flips[0]["to"], "down", "{flips:?}");
