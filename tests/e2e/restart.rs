@@ -47,6 +47,23 @@ async fn get_json(http: &reqwest::Client, key: &str, url: &str) -> serde_json::V
         .unwrap()
 }
 
+async fn post_json(
+    http: &reqwest::Client,
+    key: &str,
+    url: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    http.post(url)
+        .header("X-Api-Key", key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// Short webhook timeout (a 10 s claim lease) and retries, for the flips checked below.
 const KILL_ENV: [(&str, &str); 3] = [
     ("OVERDUE_WEBHOOK_TIMEOUT", "2s"),
@@ -66,43 +83,34 @@ async fn kill9(backend: Backend) {
     let http = reqwest::Client::new();
     let mut ids = Vec::new();
     for i in 0..4 {
-        let r: serde_json::Value = http
-            .post(format!("{}/api/v1/monitors", proc.base))
-            .header("X-Api-Key", &key)
-            .json(&json!({"name": format!("k{i}")}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let r = post_json(
+            &http,
+            &key,
+            &format!("{}/api/v1/monitors", proc.base),
+            json!({"name": format!("k{i}")}),
+        )
+        .await;
         ids.push(r["id"].as_str().unwrap().to_string());
     }
     // Monitors that go down while the kills go on (deadlines 2..9 s after their one
     // ping), each with a webhook: no flip may be lost or made twice across the kills.
     let rx = Receiver::start().await;
-    let ch: serde_json::Value = http
-        .post(format!("{}/api/v1/channels", proc.base))
-        .header("X-Api-Key", &key)
-        .json(&json!({"kind": "webhook", "name": "hook", "url": rx.url}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ch = post_json(
+        &http,
+        &key,
+        &format!("{}/api/v1/channels", proc.base),
+        json!({"kind": "webhook", "name": "hook", "url": rx.url}),
+    )
+    .await;
     let mut flipping = Vec::new();
     for i in 0..8 {
-        let r: serde_json::Value = http
-            .post(format!("{}/api/v1/monitors", proc.base))
-            .header("X-Api-Key", &key)
-            .json(&json!({"name": format!("f{i}"), "period": 1 + i, "grace": 1, "channels": [ch["id"]]}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let r = post_json(
+            &http,
+            &key,
+            &format!("{}/api/v1/monitors", proc.base),
+            json!({"name": format!("f{i}"), "period": 1 + i, "grace": 1, "channels": [ch["id"]]}),
+        )
+        .await;
         let id = r["id"].as_str().unwrap().to_string();
         let s = http
             .get(format!("{}/ping/{id}", proc.base))
