@@ -156,7 +156,15 @@ pub fn MonitorDetail() -> impl IntoView {
                         <h1 id="monitor-name">{m.name.clone()}</h1>
                         <span id="monitor-status">{badge(m.state.clone())}</span>
                     </div>
-                    {m.down_reason.clone().map(|r| view! { <p>"Down: " {r}</p> })}
+                    {m.down_reason.clone().map(|r| {
+                        let why = match (r.as_str(), m.down_detail.clone()) {
+                            ("hung", Some(step)) => format!("hung in step {step}"),
+                            (_, Some(d)) => format!("{r}: {d}"),
+                            _ => r,
+                        };
+                        view! { <p id="down-reason">"Down: " {why}</p> }
+                    })}
+                    {m.warnings.then(|| view! { <p id="warnings">"Up, with warnings: the last run reported some."</p> })}
                     <p>{m.description.clone()}</p>
                     <div class="stats">
                         <div>"Last ping: " {ago(m.last_ping.clone())}</div>
@@ -213,7 +221,7 @@ pub fn MonitorDetail() -> impl IntoView {
                 <thead><tr><th>"Started"</th><th>"Outcome"</th><th>"Duration"</th></tr></thead>
                 <tbody>
                     {move || runs.get().into_iter().take(20).map(|r| view! {
-                        <tr><td>{r.started_at}</td><td>{r.outcome.unwrap_or_else(|| "running".into())}</td>
+                        <tr><td><A href=format!("/runs/{}", r.id)>{r.started_at}</A></td><td>{r.outcome.unwrap_or_else(|| "running".into())}</td>
                         <td>{r.duration.map(|d| format!("{d:.1} s")).unwrap_or_default()}</td></tr>
                     }).collect_view()}
                 </tbody>

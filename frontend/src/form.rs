@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
-use overdue_types::{Channel, Monitor, ScheduleOut};
+use overdue_types::{Channel, DurationInput, Monitor, ScheduleOut};
 use serde::Deserialize;
 
 use crate::api::Session;
@@ -45,7 +45,50 @@ struct Fields {
     concurrency: RwSignal<String>,
     down_after: RwSignal<String>,
     up_after: RwSignal<String>,
+    steps: RwSignal<String>,
+    stall_timeout: RwSignal<String>,
+    notify_warn: RwSignal<bool>,
+    max_failed: RwSignal<String>,
+    max_failed_ratio: RwSignal<String>,
     channels: RwSignal<Vec<String>>,
+}
+
+/// A text field's value for the API: the trimmed text, `null` when empty.
+fn text_or_null(text: &str) -> serde_json::Value {
+    match text.trim() {
+        "" => serde_json::Value::Null,
+        t => t.into(),
+    }
+}
+
+/// Steps as typed: `extract 10m, transform, load 1h` (a name and an optional max).
+fn parse_steps(text: &str) -> serde_json::Value {
+    text.split([',', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            let mut parts = s.split_whitespace();
+            let name = parts.next().unwrap_or_default();
+            let max: Vec<&str> = parts.collect();
+            serde_json::json!({
+                "name": name,
+                "max": if max.is_empty() { serde_json::Value::Null } else { max.join(" ").into() },
+            })
+        })
+        .collect()
+}
+
+/// The steps of a monitor as the form shows them.
+fn show_steps(m: &Monitor) -> String {
+    m.steps
+        .iter()
+        .map(|s| match &s.max {
+            Some(DurationInput::Seconds(n)) => format!("{} {}", s.name, human(*n)),
+            Some(DurationInput::Text(t)) => format!("{} {t}", s.name),
+            None => s.name.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A number field's value for the API: a number when it is one, else the text (the
@@ -77,6 +120,11 @@ impl Fields {
             concurrency: RwSignal::new(String::new()),
             down_after: RwSignal::new("1".into()),
             up_after: RwSignal::new("1".into()),
+            steps: RwSignal::new(String::new()),
+            stall_timeout: RwSignal::new(String::new()),
+            notify_warn: RwSignal::new(false),
+            max_failed: RwSignal::new(String::new()),
+            max_failed_ratio: RwSignal::new(String::new()),
             channels: RwSignal::new(Vec::new()),
         }
     }
@@ -105,6 +153,17 @@ impl Fields {
             .set(m.concurrency.map(|c| c.to_string()).unwrap_or_default());
         self.down_after.set(m.down_after.to_string());
         self.up_after.set(m.up_after.to_string());
+        self.steps.set(show_steps(m));
+        self.stall_timeout
+            .set(m.stall_timeout.map(human).unwrap_or_default());
+        self.notify_warn.set(m.notify_warn);
+        self.max_failed
+            .set(m.max_failed.map(|n| n.to_string()).unwrap_or_default());
+        self.max_failed_ratio.set(
+            m.max_failed_ratio
+                .map(|r| r.to_string())
+                .unwrap_or_default(),
+        );
         self.channels.set(m.channels.clone());
     }
 
@@ -127,11 +186,18 @@ impl Fields {
         } else {
             b["period"] = self.period.get_untracked().trim().into();
         }
-        let min = self.min_runtime.get_untracked();
-        b["min_runtime"] = if min.trim().is_empty() {
-            serde_json::Value::Null
-        } else {
-            min.trim().into()
+        b["min_runtime"] = text_or_null(&self.min_runtime.get_untracked());
+        b["stall_timeout"] = text_or_null(&self.stall_timeout.get_untracked());
+        b["steps"] = parse_steps(&self.steps.get_untracked());
+        b["notify_warn"] = self.notify_warn.get_untracked().into();
+        b["max_failed"] = number_or_null(&self.max_failed.get_untracked());
+        let ratio = self.max_failed_ratio.get_untracked();
+        b["max_failed_ratio"] = match ratio.trim() {
+            "" => serde_json::Value::Null,
+            t => t
+                .parse::<f64>()
+                .map(Into::into)
+                .unwrap_or_else(|_| t.into()),
         };
         b["concurrency"] = number_or_null(&self.concurrency.get_untracked());
         for (key, field) in [("down_after", self.down_after), ("up_after", self.up_after)] {
@@ -140,12 +206,7 @@ impl Fields {
                 b[key] = v;
             }
         }
-        let mr = self.max_runtime.get_untracked();
-        b["max_runtime"] = if mr.trim().is_empty() {
-            serde_json::Value::Null
-        } else {
-            mr.trim().into()
-        };
+        b["max_runtime"] = text_or_null(&self.max_runtime.get_untracked());
         b
     }
 }
@@ -248,6 +309,15 @@ fn MonitorForm(fields: Fields, id: Option<String>) -> impl IntoView {
                 {text_input("concurrency", "Runs at once (optional)", fields.concurrency, "E.g. 1: a start while a run is open notifies as an overlap.")}
                 {text_input("down_after", "Failures in a row before down", fields.down_after, "1 to 100. Missed and hung runs go down at once.")}
                 {text_input("up_after", "Successes in a row before up", fields.up_after, "1 to 100.")}
+                {text_input("steps", "Steps (optional)", fields.steps, "In order, each with an optional max: extract 10m, transform, load 1h. A run over a step's max is hung in that step.")}
+                {text_input("stall_timeout", "Stall timeout (optional)", fields.stall_timeout, "A running job that sends no progress, log or step for this long is stalled.")}
+                {text_input("max_failed", "Max failed units (optional)", fields.max_failed, "A report counting more failed units than this is a failure.")}
+                {text_input("max_failed_ratio", "Max failed ratio (optional)", fields.max_failed_ratio, "E.g. 0.05: more than 5 % of processed units failed is a failure.")}
+                <label style="font-weight:normal">
+                    <input id="notify_warn" type="checkbox" prop:checked=move || fields.notify_warn.get()
+                        on:change=move |ev| fields.notify_warn.set(event_target_checked(&ev))/>
+                    " Notify when a run ends with warnings"
+                </label>
             </details>
             <fieldset>
                 <legend>"Notify"</legend>

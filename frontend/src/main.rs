@@ -9,6 +9,7 @@ mod channels;
 mod detail;
 mod form;
 mod monitors;
+mod run;
 mod team;
 
 use leptos::prelude::*;
@@ -71,6 +72,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/monitors/new") view=form::NewMonitor/>
                             <Route path=path!("/monitors/:id/edit") view=form::EditMonitor/>
                             <Route path=path!("/monitors/:id") view=detail::MonitorDetail/>
+                            <Route path=path!("/runs/:id") view=run::RunPage/>
                             <Route path=path!("/channels") view=channels::ChannelsPage/>
                             <Route path=path!("/team") view=team::TeamPage/>
                             <Route path=path!("/invite/:token") view=|| view! { <team::InvitePage on_joined=joined/> }/>

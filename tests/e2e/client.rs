@@ -9,11 +9,15 @@ async fn guard(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let id = app.monitor(json!({"name": "etl", "period": "1h"})).await;
     let (base, mid) = (app.base.clone(), id.clone());
-    // A run that logs and succeeds.
+    // A run that goes through a step, reports progress, logs, counts and succeeds.
     tokio::task::spawn_blocking(move || {
         let c = overdue_client::Client::new(&base)?;
-        let run = c.run(&mid)?;
+        let mut run = c.run(&mid)?;
+        run.step("extract")?;
+        run.progress(5, Some(10), Some("rows"))?;
         run.log("exported 12 rows")?;
+        run.count("processed", 12);
+        run.warning("2 rows had no date");
         run.success()
     })
     .await
@@ -24,9 +28,17 @@ async fn guard(backend: Backend) {
     let (_, runs) = app
         .api("GET", &format!("/api/v1/monitors/{id}/runs"), None)
         .await;
-    assert_eq!(runs["runs"][0]["outcome"], "success", "{runs}");
-    assert!(runs["runs"][0]["rid"].is_string());
-    assert!(app.has_ping(&id, "log", "exported 12 rows").await);
+    let run = &runs["runs"][0];
+    assert_eq!(run["outcome"], "success", "{runs}");
+    assert!(run["rid"].is_string());
+    assert_eq!(run["steps"][0]["name"], "extract");
+    assert_eq!(run["progress"]["percent"], 50);
+    assert_eq!(run["report"]["counts"]["processed"], 12);
+    assert_eq!(run["report"]["warnings"][0], "2 rows had no date");
+    let (_, log) = app
+        .api_text(&format!("/api/v1/runs/{}/log", run["id"]))
+        .await;
+    assert_eq!(log, "exported 12 rows");
     // A job that panics: the guard ends its run as failed.
     let (base, mid) = (app.base.clone(), id.clone());
     let crashed = tokio::task::spawn_blocking(move || {
@@ -126,7 +138,11 @@ async fn python_client() {
         r#"
 import sys, overdue
 with overdue.run("{ok}") as run:
+    run.step("load")
+    run.progress(3, 4, "files")
     run.log("exported 12 rows")
+    run.count("processed", 12)
+    run.error("row 7: no date")
 try:
     with overdue.run("{bad}"):
         raise RuntimeError("disk full")
@@ -158,7 +174,16 @@ print("job finished")
     let (_, runs) = app
         .api("GET", &format!("/api/v1/monitors/{ok}/runs"), None)
         .await;
-    assert_eq!(runs["runs"][0]["outcome"], "success", "{runs}");
+    let run = &runs["runs"][0];
+    assert_eq!(run["outcome"], "success", "{runs}");
+    assert_eq!(run["steps"][0]["name"], "load");
+    assert_eq!(run["progress"]["percent"], 75);
+    assert_eq!(run["report"]["counts"]["processed"], 12);
+    assert_eq!(run["report"]["errors"][0], "row 7: no date");
+    let (_, log) = app
+        .api_text(&format!("/api/v1/runs/{}/log", run["id"]))
+        .await;
+    assert_eq!(log, "exported 12 rows");
     app.stop().await;
 }
 
@@ -189,6 +214,31 @@ async fn overdue_exec() {
     let m = app.get_monitor(&id).await;
     assert_eq!(m["status"], "up");
     assert!(m["last_duration"].as_f64().unwrap() >= 0.2, "{m}");
+    // Output streamed into the run's log while it ran: in chunks, not only at the end.
+    let script = "for i in 1 2 3; do echo line $i; sleep 1; done";
+    let (base, mid) = (app.base.clone(), id.clone());
+    let job = std::thread::spawn(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_overdue"))
+            .args(["exec", &mid, "--url", &base, "--", "sh", "-c", script])
+            .output()
+            .unwrap()
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(1_800)).await;
+    let open = app.last_run(&id).await;
+    assert!(open["ended_at"].is_null(), "{open}");
+    let (_, partial) = app
+        .api_text(&format!("/api/v1/runs/{}/log", open["id"]))
+        .await;
+    assert!(
+        partial.starts_with("line 1\n"),
+        "streamed while running: {partial:?}"
+    );
+    assert!(!partial.contains("line 3"), "{partial:?}");
+    assert!(job.join().unwrap().status.success());
+    let (_, full) = app
+        .api_text(&format!("/api/v1/runs/{}/log", open["id"]))
+        .await;
+    assert_eq!(full, "line 1\nline 2\nline 3\n");
     let (code, _, stderr) = exec(app.base.clone(), "echo working; echo disk full >&2; exit 3");
     assert_eq!(code, Some(3), "the exit status passes through");
     assert!(stderr.contains("disk full"));

@@ -17,5 +17,6 @@ mod ping;
 mod restart;
 mod retention;
 mod run_rules;
+mod runs;
 mod takeover;
 mod webdriver;

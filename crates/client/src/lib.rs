@@ -104,22 +104,38 @@ impl Client {
         rid: Option<Uuid>,
         body: Option<&str>,
     ) -> Result<(), Error> {
+        let query: Vec<(&str, String)> = rid.map(|r| ("rid", r.to_string())).into_iter().collect();
+        let body = body.map(|b| (b.to_string(), false));
+        self.post(monitor, signal.suffix(), &query, body)
+    }
+
+    /// POSTs to `/ping/<monitor><action>?<query>`; `body`: text and whether it is JSON.
+    fn post(
+        &self,
+        monitor: &str,
+        action: &str,
+        query: &[(&str, String)],
+        body: Option<(String, bool)>,
+    ) -> Result<(), Error> {
         let monitor = monitor.trim().trim_matches('/');
         if monitor.is_empty() || monitor.contains(['?', '#', ' ']) {
             return Err(Error::Invalid(format!(
                 "monitor {monitor:?}: give its UUID or <ping key>/<slug>"
             )));
         }
-        let mut url = format!("{}/ping/{monitor}{}", self.base, signal.suffix());
-        if let Some(rid) = rid {
-            url.push_str(&format!("?rid={rid}"));
+        let mut url = reqwest::Url::parse(&format!("{}/ping/{monitor}{action}", self.base))
+            .map_err(|e| Error::Invalid(format!("monitor {monitor:?}: {e}")))?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
         }
-        let r = self
-            .http
-            .post(url)
-            .body(body.unwrap_or_default().to_string())
-            .send()
-            .map_err(|e| Error::Unreachable(e.to_string()))?;
+        let mut req = self.http.post(url);
+        if let Some((text, json)) = body {
+            if json {
+                req = req.header("Content-Type", "application/json");
+            }
+            req = req.body(text);
+        }
+        let r = req.send().map_err(|e| Error::Unreachable(e.to_string()))?;
         let status = r.status().as_u16();
         if r.status().is_success() {
             return Ok(());
@@ -140,6 +156,7 @@ impl Client {
             monitor: monitor.to_string(),
             rid,
             ended: false,
+            report: Report::default(),
         })
     }
 }
@@ -188,15 +205,30 @@ impl Client {
     }
 }
 
+/// The completion report a run sends with its end (SPEC §2), built up while it runs.
+#[derive(Debug, Default, Clone, PartialEq, serde::Serialize)]
+struct Report {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    log: Option<String>,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    counts: std::collections::BTreeMap<String, u64>,
+}
+
 /// One run of a job. Ends with [`Run::success`], [`Run::warn`] or [`Run::fail`]; when
 /// dropped without one, it ends as a success, or as a failure if the thread is
-/// panicking (the job crashed).
+/// panicking (the job crashed). Counts, warnings and errors added on the way go with
+/// the end as its completion report.
 #[derive(Debug)]
 pub struct Run<'a> {
     client: &'a Client,
     monitor: String,
     rid: Uuid,
     ended: bool,
+    report: Report,
 }
 
 impl Run<'_> {
@@ -205,9 +237,46 @@ impl Run<'_> {
         self.rid
     }
 
-    /// Adds a log line to the run.
+    /// Adds text to the run's log.
     pub fn log(&self, text: &str) -> Result<(), Error> {
         self.send(Signal::Log, Some(text))
+    }
+
+    /// Moves the run into step `name` (one of the monitor's declared steps, if it
+    /// declares any).
+    pub fn step(&self, name: &str) -> Result<(), Error> {
+        // The server checks the name (and that the monitor declares it) and says why.
+        let q = [("rid", self.rid.to_string())];
+        let name: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
+        self.client
+            .post(&self.monitor, &format!("/step/{name}"), &q, None)
+    }
+
+    /// Reports progress: `done` of `total` units (resets the stall timer).
+    pub fn progress(&self, done: u64, total: Option<u64>, msg: Option<&str>) -> Result<(), Error> {
+        let mut q = vec![("rid", self.rid.to_string()), ("done", done.to_string())];
+        if let Some(t) = total {
+            q.push(("total", t.to_string()));
+        }
+        if let Some(m) = msg {
+            q.push(("msg", m.to_string()));
+        }
+        self.client.post(&self.monitor, "/progress", &q, None)
+    }
+
+    /// Adds `n` to the report's counter `name` (`processed`, `failed`, …).
+    pub fn count(&mut self, name: &str, n: u64) {
+        *self.report.counts.entry(name.to_string()).or_default() += n;
+    }
+
+    /// Adds a warning to the report.
+    pub fn warning(&mut self, text: &str) {
+        self.report.warnings.push(text.to_string());
+    }
+
+    /// Adds an error to the report.
+    pub fn error(&mut self, text: &str) {
+        self.report.errors.push(text.to_string());
     }
 
     /// Ends the run with success.
@@ -230,9 +299,19 @@ impl Run<'_> {
             .ping(&self.monitor, signal, Some(self.rid), body)
     }
 
+    /// Ends the run; with a report when counts, warnings or errors were added (the
+    /// text then goes into its `log`).
     fn end(&mut self, signal: Signal, body: Option<&str>) -> Result<(), Error> {
         self.ended = true;
-        self.send(signal, body)
+        if self.report == Report::default() {
+            return self.send(signal, body);
+        }
+        let mut report = std::mem::take(&mut self.report);
+        report.log = body.map(str::to_string);
+        let json = serde_json::to_string(&report).map_err(|e| Error::Invalid(e.to_string()))?;
+        let q = [("rid", self.rid.to_string())];
+        self.client
+            .post(&self.monitor, signal.suffix(), &q, Some((json, true)))
     }
 }
 

@@ -15,6 +15,9 @@ pub enum EventKind {
     /// A run started while `concurrency` runs were already open (no status change).
     #[serde(rename = "run.overlapped")]
     RunOverlapped,
+    /// A run ended with warnings on a monitor with `notify_warn` (no status change).
+    #[serde(rename = "run.warn")]
+    RunWarned,
     /// A test notification sent by a user.
     #[serde(rename = "test")]
     Test,
@@ -27,6 +30,7 @@ impl EventKind {
             EventKind::MonitorDown => "monitor.down",
             EventKind::MonitorUp => "monitor.up",
             EventKind::RunOverlapped => "run.overlapped",
+            EventKind::RunWarned => "run.warn",
             EventKind::Test => "test",
         }
     }
@@ -46,6 +50,9 @@ pub struct EventRecord {
     pub previous_status: String,
     /// Why it went down (`missed`, `failed`, `hung`), when it did.
     pub reason: Option<String>,
+    /// More about the reason: the step a run hung in, or a report's failed count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
     /// When the change happened (RFC 3339, UTC).
     pub at: String,
     /// The body of the ping that caused the change, if any (truncated to 10 KB).

@@ -8,6 +8,7 @@ pub mod duration;
 pub mod event;
 pub mod ids;
 pub mod monitor;
+pub mod run;
 pub mod schedule;
 pub mod time;
 
@@ -16,8 +17,10 @@ pub use duration::{parse_duration, Dur, DurationError};
 pub use event::{EventKind, EventRecord, MonitorRef};
 pub use ids::{ChannelId, MonitorId, ProjectId};
 pub use monitor::{
-    on_deadline, on_ping, pause, reschedule, resume, Deadline, DeadlineKind, DownReason, Flip,
-    MonitorConfig, MonitorState, OpenRun, PingOutcome, RunAction, RunOutcome, Signal, Status,
+    apply_ping, on_deadline, on_ping, pause, reschedule, resume, Deadline, DeadlineKind,
+    DownReason, Flip, MonitorConfig, MonitorState, OpenRun, Ping, PingOutcome, RunAction,
+    RunOutcome, Signal, Status,
 };
+pub use run::{BodyReport, Progress, Report, ReportStatus, StepMark, StepRule};
 pub use schedule::{Schedule, ScheduleError};
 pub use time::Timestamp;

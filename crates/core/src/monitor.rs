@@ -4,13 +4,16 @@
 //! [`on_ping`] or [`on_deadline`] with `now`, and writes back what comes out: the new
 //! state, the run actions and at most one [`Flip`].
 
+mod config;
 mod kinds;
 
 use uuid::Uuid;
 
+pub use config::MonitorConfig;
 pub use kinds::{DeadlineKind, DownReason, OpenRun, RunOutcome, Signal, Status};
 
-use crate::{Dur, EventKind, Schedule, Timestamp};
+use crate::run::{Progress, Report, StepMark};
+use crate::{EventKind, Timestamp};
 
 /// The instant at which a monitor goes down unless something arrives first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,48 +24,6 @@ pub struct Deadline {
     pub kind: DeadlineKind,
 }
 
-/// The settings of a monitor that the state machine needs.
-#[derive(Debug, Clone)]
-pub struct MonitorConfig {
-    /// When it is due.
-    pub schedule: Schedule,
-    /// How long after due it may still ping before going down.
-    pub grace: Dur,
-    /// How long a started run may take; `None` means `grace` (as Healthchecks does).
-    pub max_runtime: Option<Dur>,
-    /// When set, pings do not resume a paused monitor.
-    pub manual_resume: bool,
-    /// A successful run shorter than this is a failure (`too_short`).
-    pub min_runtime: Option<Dur>,
-    /// Runs allowed at once: a `start` while this many are open is an overlap.
-    pub concurrency: Option<u32>,
-    /// Consecutive failed (or too short) runs before down (at least 1).
-    pub down_after: u32,
-    /// Consecutive successes before a down monitor is up again (at least 1).
-    pub up_after: u32,
-}
-
-impl MonitorConfig {
-    /// Settings with only a schedule and grace; every option at its default.
-    pub fn basic(schedule: Schedule, grace: Dur) -> MonitorConfig {
-        MonitorConfig {
-            schedule,
-            grace,
-            max_runtime: None,
-            manual_resume: false,
-            min_runtime: None,
-            concurrency: None,
-            down_after: 1,
-            up_after: 1,
-        }
-    }
-
-    /// The effective max runtime.
-    pub fn max_runtime(&self) -> Dur {
-        self.max_runtime.unwrap_or(self.grace)
-    }
-}
-
 /// The mutable state of a monitor, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MonitorState {
@@ -70,6 +31,11 @@ pub struct MonitorState {
     pub status: Status,
     /// Why it is down, while it is.
     pub down_reason: Option<DownReason>,
+    /// What the reason concerns, when it says more: the step a run hung in, or why a
+    /// report counted as a failure.
+    pub down_detail: Option<String>,
+    /// The last run ended with warnings (up, with warnings).
+    pub warned: bool,
     /// The last success (or warn).
     pub last_success: Option<Timestamp>,
     /// The start of the earliest open run, if any run is open.
@@ -90,6 +56,8 @@ impl MonitorState {
         MonitorState {
             status: Status::New,
             down_reason: None,
+            down_detail: None,
+            warned: false,
             last_success: None,
             run_started_at: None,
             next_due: None,
@@ -112,17 +80,19 @@ impl MonitorState {
         }
     }
 
-    /// Recomputes the deadline from status, open runs and next due (SPEC §3): while a
-    /// run is open, start + max_runtime replaces due + grace; new monitors only hang;
-    /// down and paused monitors have none.
-    pub fn recompute_deadline(&mut self, cfg: &MonitorConfig) {
-        self.deadline = match (self.status, self.run_started_at, self.next_due) {
-            (Status::Down | Status::Paused, _, _) => None,
-            (_, Some(start), _) => Some(Deadline {
-                at: start.plus(cfg.max_runtime()),
-                kind: DeadlineKind::Hung,
-            }),
-            (Status::Up, None, Some(due)) => Some(Deadline {
+    /// Recomputes the deadline from status, open runs and next due (SPEC §3): while
+    /// runs are open, the earliest of their deadlines (max runtime, step, stall)
+    /// replaces due + grace; new monitors only hang; down and paused monitors have none.
+    /// `open_runs` are the runs open after the change.
+    pub fn recompute_deadline(&mut self, cfg: &MonitorConfig, open_runs: &[OpenRun]) {
+        self.run_started_at = open_runs.iter().map(|r| r.started_at).min();
+        self.deadline = match (self.status, self.next_due) {
+            (Status::Down | Status::Paused, _) => None,
+            _ if !open_runs.is_empty() => open_runs
+                .iter()
+                .map(|r| cfg.run_deadline(r))
+                .min_by_key(|d| d.at),
+            (Status::Up, Some(due)) => Some(Deadline {
                 at: due.plus(cfg.grace),
                 kind: DeadlineKind::Missed,
             }),
@@ -138,6 +108,17 @@ pub enum RunAction {
     Open {
         /// The job's run id.
         rid: Option<Uuid>,
+        /// The step it starts in, if the starting ping named one.
+        steps: Vec<StepMark>,
+    },
+    /// A sign of life of an open run: progress, a log chunk or a step.
+    Touch {
+        /// Which run.
+        run_id: i64,
+        /// Its whole step timeline, when this ping entered a new step.
+        steps: Option<Vec<StepMark>>,
+        /// Its progress, when this ping reported some.
+        progress: Option<Progress>,
     },
     /// Close an open run.
     Close {
@@ -147,6 +128,8 @@ pub enum RunAction {
         outcome: RunOutcome,
         /// Its duration in milliseconds.
         duration_ms: i64,
+        /// The ping ended it (its exit status and report belong to the run).
+        by_ping: bool,
     },
 }
 
@@ -183,10 +166,41 @@ pub struct PingOutcome {
     pub ignored: bool,
     /// Events that notify without a status change (a run overlapped).
     pub events: Vec<EventKind>,
+    /// The open run a log, progress or step ping went to.
+    pub run: Option<i64>,
 }
 
-/// Applies a ping. `open_runs` must hold every open run of the monitor (storage may skip
-/// loading them when `state.run_started_at` is `None`: there are none then).
+impl PingOutcome {
+    fn unchanged(state: &MonitorState) -> PingOutcome {
+        PingOutcome {
+            state: state.clone(),
+            runs: Vec::new(),
+            flip: None,
+            duration_ms: None,
+            ignored: false,
+            events: Vec::new(),
+            run: None,
+        }
+    }
+}
+
+/// A ping as the state machine sees it.
+#[derive(Debug, Clone, Default)]
+pub struct Ping {
+    /// What it says.
+    pub signal: Signal,
+    /// The job's run id.
+    pub rid: Option<Uuid>,
+    /// The step it names (`/step/<name>` or `step=`), checked with
+    /// [`MonitorConfig::check_step`].
+    pub step: Option<String>,
+    /// Progress (`/progress`).
+    pub progress: Option<Progress>,
+    /// The completion report in its body.
+    pub report: Option<Report>,
+}
+
+/// Applies a ping with only a signal and a run id (see [`apply_ping`]).
 pub fn on_ping(
     cfg: &MonitorConfig,
     state: &MonitorState,
@@ -195,119 +209,230 @@ pub fn on_ping(
     rid: Option<Uuid>,
     now: Timestamp,
 ) -> PingOutcome {
-    let mut next = state.clone();
-    let mut out = PingOutcome {
-        state: state.clone(),
-        runs: Vec::new(),
-        flip: None,
-        duration_ms: None,
-        ignored: false,
-        events: Vec::new(),
+    let ping = Ping {
+        signal,
+        rid,
+        ..Ping::default()
     };
-    if state.status == Status::Paused && cfg.manual_resume && signal != Signal::Log {
+    apply_ping(cfg, state, open_runs, &ping, now)
+}
+
+/// The open run a ping without a start or an end belongs to: the one with its rid;
+/// without rid, the latest run without rid, else the latest run.
+fn run_of(runs: &[OpenRun], rid: Option<Uuid>) -> Option<usize> {
+    if rid.is_some() {
+        return runs.iter().position(|r| r.rid == rid);
+    }
+    let latest = |only_without_rid: bool| {
+        runs.iter()
+            .enumerate()
+            .filter(|(_, r)| !only_without_rid || r.rid.is_none())
+            .max_by_key(|(_, r)| r.started_at)
+            .map(|(i, _)| i)
+    };
+    latest(true).or_else(|| latest(false))
+}
+
+/// Applies a ping. `open_runs` must hold every open run of the monitor (storage may skip
+/// loading them when `state.run_started_at` is `None`: there are none then). A step
+/// name must have passed [`MonitorConfig::check_step`].
+pub fn apply_ping(
+    cfg: &MonitorConfig,
+    state: &MonitorState,
+    open_runs: &[OpenRun],
+    ping: &Ping,
+    now: Timestamp,
+) -> PingOutcome {
+    let mut next = state.clone();
+    let mut out = PingOutcome::unchanged(state);
+    if state.status == Status::Paused && cfg.manual_resume && ping.signal != Signal::Log {
         out.ignored = true;
         return out;
     }
-    let mut remaining: Vec<&OpenRun> = open_runs.iter().collect();
-    match signal {
-        Signal::Log => return out,
+    let mut runs: Vec<OpenRun> = open_runs.to_vec();
+    let step_mark = |name: &String| StepMark {
+        name: name.clone(),
+        at: now.0,
+    };
+    match ping.signal {
+        Signal::Log | Signal::Progress | Signal::Step => {
+            let Some(i) = run_of(&runs, ping.rid) else {
+                if ping.signal != Signal::Step {
+                    // Nothing is running: recorded, changes nothing.
+                    return out;
+                }
+                // A step with no open run starts one in that step.
+                let steps = ping.step.iter().map(step_mark).collect();
+                start_run(cfg, &mut runs, ping.rid, steps, now, &mut out);
+                next.recompute_deadline(cfg, &runs);
+                out.flip = flip_between(state, &next);
+                out.state = next;
+                return out;
+            };
+            let run = &mut runs[i];
+            run.active_at = now;
+            let entered = ping
+                .step
+                .as_ref()
+                .filter(|s| run.current_step().map(|m| &m.name) != Some(*s));
+            if let Some(name) = entered {
+                run.steps.push(step_mark(name));
+            }
+            out.run = Some(run.id);
+            out.runs.push(RunAction::Touch {
+                run_id: run.id,
+                steps: entered.map(|_| run.steps.clone()),
+                progress: ping.progress.clone(),
+            });
+        }
         Signal::Start => {
-            // A start without rid replaces an open run without rid (the job restarted
-            // and never said how the previous run ended); with a rid, a repeated start
-            // of the same run is ignored.
-            let same = remaining.iter().position(|r| r.rid == rid);
-            let repeated = rid.is_some() && same.is_some();
-            if let Some(limit) = cfg.concurrency {
-                if !repeated && remaining.len() >= limit as usize {
-                    out.events.push(EventKind::RunOverlapped);
-                }
-            }
-            match (rid, same) {
-                (Some(_), Some(_)) => {}
-                (None, Some(i)) => {
-                    let old = remaining.remove(i);
-                    out.runs.push(RunAction::Close {
-                        run_id: old.id,
-                        outcome: RunOutcome::Superseded,
-                        duration_ms: now.since(old.started_at),
-                    });
-                    out.runs.push(RunAction::Open { rid });
-                }
-                (_, None) => out.runs.push(RunAction::Open { rid }),
-            }
-            next.run_started_at = remaining
-                .iter()
-                .map(|r| r.started_at)
-                .chain(std::iter::once(now))
-                .min();
+            let steps = ping.step.iter().map(step_mark).collect();
+            start_run(cfg, &mut runs, ping.rid, steps, now, &mut out);
         }
         Signal::Success | Signal::Warn | Signal::Fail => {
-            let outcome = match signal {
-                Signal::Success => RunOutcome::Success,
-                Signal::Warn => RunOutcome::Warn,
-                _ => RunOutcome::Fail,
-            };
-            // The run this end belongs to: the one with the same rid; without rid, the
-            // latest open run without rid. An end for no open run ends nothing.
-            let idx = match rid {
-                Some(_) => remaining.iter().position(|r| r.rid == rid),
-                None => remaining
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, r)| r.rid.is_none())
-                    .max_by_key(|(_, r)| r.started_at)
-                    .map(|(i, _)| i),
-            };
-            let mut failed = signal == Signal::Fail;
-            let mut reason = DownReason::Failed;
-            if let Some(i) = idx {
-                let run = remaining.remove(i);
-                let duration_ms = now.since(run.started_at);
-                // A success faster than min_runtime did nothing: a failure.
-                let short = !failed && cfg.min_runtime.is_some_and(|m| duration_ms < m.millis());
-                if short {
-                    failed = true;
-                    reason = DownReason::TooShort;
-                }
-                out.duration_ms = Some(duration_ms);
-                out.runs.push(RunAction::Close {
-                    run_id: run.id,
-                    outcome: if short { RunOutcome::TooShort } else { outcome },
-                    duration_ms,
-                });
-            }
-            next.run_started_at = remaining.iter().map(|r| r.started_at).min();
-            if failed {
-                next.fail_streak = state.fail_streak.saturating_add(1);
-                next.success_streak = 0;
-                if state.status == Status::Down || next.fail_streak >= cfg.down_after.max(1) {
-                    next.status = Status::Down;
-                    next.down_reason = Some(reason);
-                } else {
-                    // Tolerated (down_after): the job ran; the next run is due as usual.
-                    next.next_due = cfg.schedule.next_due(now);
-                }
-            } else {
-                next.success_streak = state.success_streak.saturating_add(1);
-                next.fail_streak = 0;
-                next.last_success = Some(now);
-                next.next_due = cfg.schedule.next_due(now);
-                // A down monitor needs up_after successes in a row to be up again.
-                if state.status != Status::Down || next.success_streak >= cfg.up_after.max(1) {
-                    next.status = Status::Up;
-                    next.down_reason = None;
-                }
-            }
+            end_run(cfg, state, &mut next, &mut runs, ping, now, &mut out);
         }
     }
-    next.recompute_deadline(cfg);
+    next.recompute_deadline(cfg, &runs);
     out.flip = flip_between(state, &next);
     out.state = next;
     out
 }
 
+/// A start: opens a run (or, without rid, replaces the open run without rid, whose job
+/// restarted and never said how it ended); a repeated start of the same rid is ignored.
+fn start_run(
+    cfg: &MonitorConfig,
+    runs: &mut Vec<OpenRun>,
+    rid: Option<Uuid>,
+    steps: Vec<StepMark>,
+    now: Timestamp,
+    out: &mut PingOutcome,
+) {
+    let same = runs.iter().position(|r| r.rid == rid);
+    let repeated = rid.is_some() && same.is_some();
+    if let Some(limit) = cfg.concurrency {
+        if !repeated && runs.len() >= limit as usize {
+            out.events.push(EventKind::RunOverlapped);
+        }
+    }
+    match (rid, same) {
+        (Some(_), Some(_)) => return,
+        (None, Some(i)) => {
+            let old = runs.remove(i);
+            out.runs.push(RunAction::Close {
+                run_id: old.id,
+                outcome: RunOutcome::Superseded,
+                duration_ms: now.since(old.started_at),
+                by_ping: false,
+            });
+        }
+        (_, None) => {}
+    }
+    out.runs.push(RunAction::Open {
+        rid,
+        steps: steps.clone(),
+    });
+    // Id 0: storage assigns the real one; only its times matter for the deadline.
+    runs.push(OpenRun {
+        steps,
+        ..OpenRun::new(0, rid, now)
+    });
+}
+
+/// An end (`success`, `warn`, `fail`): closes its run and counts toward `down_after`
+/// or `up_after`.
+fn end_run(
+    cfg: &MonitorConfig,
+    state: &MonitorState,
+    next: &mut MonitorState,
+    runs: &mut Vec<OpenRun>,
+    ping: &Ping,
+    now: Timestamp,
+    out: &mut PingOutcome,
+) {
+    let outcome = match ping.signal {
+        Signal::Success => RunOutcome::Success,
+        Signal::Warn => RunOutcome::Warn,
+        _ => RunOutcome::Fail,
+    };
+    // The run this end belongs to: the one with the same rid; without rid, the latest
+    // open run without rid. An end for no open run ends nothing.
+    let idx = match ping.rid {
+        Some(_) => runs.iter().position(|r| r.rid == ping.rid),
+        None => runs
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.rid.is_none())
+            .max_by_key(|(_, r)| r.started_at)
+            .map(|(i, _)| i),
+    };
+    let mut failed = outcome == RunOutcome::Fail;
+    let mut reason = DownReason::Failed;
+    // Mass unit failures are one systemic failure (max_failed, max_failed_ratio).
+    let mut detail = None;
+    if !failed {
+        detail = ping
+            .report
+            .as_ref()
+            .and_then(|r| r.too_many_failed(cfg.max_failed, cfg.max_failed_ratio));
+        failed = detail.is_some();
+    }
+    let mut closed = if failed && outcome != RunOutcome::Fail {
+        RunOutcome::Fail
+    } else {
+        outcome
+    };
+    if let Some(i) = idx {
+        let run = runs.remove(i);
+        let duration_ms = now.since(run.started_at);
+        out.run = Some(run.id);
+        // A success faster than min_runtime did nothing: a failure.
+        if !failed && cfg.min_runtime.is_some_and(|m| duration_ms < m.millis()) {
+            failed = true;
+            reason = DownReason::TooShort;
+            closed = RunOutcome::TooShort;
+        }
+        out.duration_ms = Some(duration_ms);
+        out.runs.push(RunAction::Close {
+            run_id: run.id,
+            outcome: closed,
+            duration_ms,
+            by_ping: true,
+        });
+    }
+    next.warned = !failed && outcome == RunOutcome::Warn;
+    if failed {
+        next.fail_streak = state.fail_streak.saturating_add(1);
+        next.success_streak = 0;
+        if state.status == Status::Down || next.fail_streak >= cfg.down_after.max(1) {
+            next.status = Status::Down;
+            next.down_reason = Some(reason);
+            next.down_detail = detail;
+        } else {
+            // Tolerated (down_after): the job ran; the next run is due as usual.
+            next.next_due = cfg.schedule.next_due(now);
+        }
+        return;
+    }
+    next.success_streak = state.success_streak.saturating_add(1);
+    next.fail_streak = 0;
+    next.last_success = Some(now);
+    next.next_due = cfg.schedule.next_due(now);
+    if next.warned && cfg.notify_warn {
+        out.events.push(EventKind::RunWarned);
+    }
+    // A down monitor needs up_after successes in a row to be up again.
+    if state.status != Status::Down || next.success_streak >= cfg.up_after.max(1) {
+        next.status = Status::Up;
+        next.down_reason = None;
+        next.down_detail = None;
+    }
+}
+
 /// Applies a passed deadline: returns `None` when the deadline is not (or no longer) due.
-/// Open runs past max_runtime are closed as timed out, so a late end does not reopen them.
+/// Open runs past one of their limits (max runtime, step, stall) are closed as timed out
+/// or stalled, so a late end does not reopen them.
 pub fn on_deadline(
     cfg: &MonitorConfig,
     state: &MonitorState,
@@ -319,38 +444,54 @@ pub fn on_deadline(
         return None;
     }
     let mut next = state.clone();
+    let mut out = PingOutcome::unchanged(state);
     let mut runs = Vec::new();
-    if deadline.kind == DeadlineKind::Hung {
-        let limit = cfg.max_runtime();
+    // Why it goes down: the missed deadline, or the earliest run limit that passed.
+    let mut cause: Option<(Deadline, Option<String>)> = None;
+    if deadline.kind == DeadlineKind::Missed {
+        cause = Some((deadline, None));
+        runs = open_runs.to_vec();
+    } else {
         for r in open_runs {
-            if r.started_at.plus(limit) <= now {
-                runs.push(RunAction::Close {
-                    run_id: r.id,
-                    outcome: RunOutcome::Timeout,
-                    duration_ms: now.since(r.started_at),
-                });
+            let d = cfg.run_deadline(r);
+            if d.at > now {
+                runs.push(r.clone());
+                continue;
+            }
+            out.runs.push(RunAction::Close {
+                run_id: r.id,
+                outcome: if d.kind == DeadlineKind::Stalled {
+                    RunOutcome::Stalled
+                } else {
+                    RunOutcome::Timeout
+                },
+                duration_ms: now.since(r.started_at),
+                by_ping: false,
+            });
+            if cause.as_ref().is_none_or(|(c, _)| d.at < c.at) {
+                let step = (d.kind == DeadlineKind::Step)
+                    .then(|| r.current_step().map(|m| m.name.clone()))
+                    .flatten();
+                cause = Some((d, step));
             }
         }
-        next.run_started_at = open_runs
-            .iter()
-            .filter(|r| r.started_at.plus(limit) > now)
-            .map(|r| r.started_at)
-            .min();
     }
-    next.status = Status::Down;
-    next.down_reason = Some(deadline.kind.reason());
-    // Missed and hung go down at once; up_after counts from here.
-    next.fail_streak = 0;
-    next.success_streak = 0;
-    next.recompute_deadline(cfg);
-    Some(PingOutcome {
-        flip: flip_between(state, &next),
-        state: next,
-        runs,
-        duration_ms: None,
-        ignored: false,
-        events: Vec::new(),
-    })
+    if let Some((d, detail)) = cause {
+        next.status = Status::Down;
+        next.down_reason = Some(d.kind.reason());
+        next.down_detail = detail;
+        next.warned = false;
+        // Missed, hung and stalled go down at once; up_after counts from here.
+        next.fail_streak = 0;
+        next.success_streak = 0;
+    }
+    next.recompute_deadline(cfg, &runs);
+    if next == *state {
+        return None;
+    }
+    out.flip = flip_between(state, &next);
+    out.state = next;
+    Some(out)
 }
 
 /// Pauses a monitor: no deadline, open runs cancelled.
@@ -358,6 +499,7 @@ pub fn pause(state: &MonitorState, open_runs: &[OpenRun], now: Timestamp) -> Pin
     let mut next = state.clone();
     next.status = Status::Paused;
     next.down_reason = None;
+    next.down_detail = None;
     next.run_started_at = None;
     next.deadline = None;
     PingOutcome {
@@ -369,11 +511,10 @@ pub fn pause(state: &MonitorState, open_runs: &[OpenRun], now: Timestamp) -> Pin
                 run_id: r.id,
                 outcome: RunOutcome::Cancelled,
                 duration_ms: now.since(r.started_at),
+                by_ping: false,
             })
             .collect(),
-        duration_ms: None,
-        ignored: false,
-        events: Vec::new(),
+        ..PingOutcome::unchanged(state)
     }
 }
 
@@ -388,20 +529,21 @@ pub fn resume(state: &MonitorState) -> Option<PingOutcome> {
     Some(PingOutcome {
         flip: flip_between(state, &next),
         state: next,
-        runs: Vec::new(),
-        duration_ms: None,
-        ignored: false,
-        events: Vec::new(),
+        ..PingOutcome::unchanged(state)
     })
 }
 
-/// Recomputes due and deadline after the schedule or grace changed.
-pub fn reschedule(cfg: &MonitorConfig, state: &MonitorState) -> MonitorState {
+/// Recomputes due and deadline after the settings changed.
+pub fn reschedule(
+    cfg: &MonitorConfig,
+    state: &MonitorState,
+    open_runs: &[OpenRun],
+) -> MonitorState {
     let mut next = state.clone();
     if let Some(last) = state.last_success {
         next.next_due = cfg.schedule.next_due(last);
     }
-    next.recompute_deadline(cfg);
+    next.recompute_deadline(cfg, open_runs);
     next
 }
 
@@ -417,5 +559,7 @@ fn flip_between(before: &MonitorState, after: &MonitorState) -> Option<Flip> {
     })
 }
 
+#[cfg(test)]
+mod run_tests;
 #[cfg(test)]
 mod tests;

@@ -23,6 +23,7 @@ pub fn default_json(ev: &EventRecord) -> serde_json::Value {
         "status": ev.status,
         "previous_status": ev.previous_status,
         "reason": ev.reason,
+        "detail": ev.detail,
         "at": ev.at,
         "monitor": {
             "uuid": ev.monitor.uuid,
@@ -38,9 +39,14 @@ pub fn default_json(ev: &EventRecord) -> serde_json::Value {
 
 /// One line for humans: `"nightly-backup is DOWN (missed)"`.
 pub fn summary(ev: &EventRecord) -> String {
-    match &ev.reason {
-        Some(r) => format!("{} is {} ({r})", ev.monitor.name, ev.status.to_uppercase()),
-        None => format!("{} is {}", ev.monitor.name, ev.status.to_uppercase()),
+    let status = ev.status.to_uppercase();
+    match (&ev.reason, &ev.detail) {
+        (Some(r), Some(d)) if r == "hung" => {
+            format!("{} is {status} (hung in step {d})", ev.monitor.name)
+        }
+        (Some(r), Some(d)) => format!("{} is {status} ({r}: {d})", ev.monitor.name),
+        (Some(r), None) => format!("{} is {status} ({r})", ev.monitor.name),
+        _ => format!("{} is {status}", ev.monitor.name),
     }
 }
 
@@ -51,6 +57,7 @@ fn variables(ev: &EventRecord) -> Vec<(&'static str, String)> {
         ("$PREVIOUS_STATUS", ev.previous_status.clone()),
         ("$STATUS", ev.status.clone()),
         ("$REASON", ev.reason.clone().unwrap_or_default()),
+        ("$DETAIL", ev.detail.clone().unwrap_or_default()),
         ("$EVENT", ev.event.as_str().to_string()),
         ("$NAME", ev.monitor.name.clone()),
         ("$SLUG", ev.monitor.slug.clone().unwrap_or_default()),
@@ -125,6 +132,7 @@ mod tests {
             status: "down".into(),
             previous_status: "up".into(),
             reason: Some("missed".into()),
+            detail: None,
             at: "2026-01-01T00:00:00+00:00".into(),
             body: Some("line1\nline2 $NAME".into()),
         }

@@ -11,6 +11,7 @@ pub mod lease;
 pub mod ops;
 pub mod ping;
 pub mod render;
+pub mod runs;
 pub mod session;
 pub mod team;
 pub mod v1;

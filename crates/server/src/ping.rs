@@ -5,7 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
-use overdue_core::Signal;
+use overdue_core::{BodyReport, Progress, Signal};
 use overdue_storage::{PingReply, PingRequest, PingTarget, StoreError};
 use uuid::Uuid;
 
@@ -18,18 +18,19 @@ const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/ping/{a}", web::route().to(ping))
         .route("/ping/{a}/{b}", web::route().to(ping))
-        .route("/ping/{a}/{b}/{c}", web::route().to(ping));
+        .route("/ping/{a}/{b}/{c}", web::route().to(ping))
+        .route("/ping/{a}/{b}/{c}/{d}", web::route().to(ping));
 }
 
-fn text(status: StatusCode, body: &'static str, limit: usize) -> HttpResponse {
+fn text(status: StatusCode, body: impl Into<String>, limit: usize) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header(("Ping-Body-Limit", limit.to_string()))
         .insert_header(("Access-Control-Allow-Origin", "*"))
         .content_type("text/plain; charset=utf-8")
-        .body(body)
+        .body(body.into())
 }
 
-fn bad(reason: &'static str, limit: usize) -> HttpResponse {
+fn bad(reason: impl Into<String>, limit: usize) -> HttpResponse {
     text(StatusCode::BAD_REQUEST, reason, limit)
 }
 
@@ -41,6 +42,8 @@ fn parse_action(action: Option<&str>) -> Result<(Signal, Option<i32>), &'static 
         Some("fail") => (Signal::Fail, None),
         Some("log") => (Signal::Log, None),
         Some("warn") => (Signal::Warn, None),
+        Some("progress") => (Signal::Progress, None),
+        Some("step") => (Signal::Step, None),
         Some(code)
             if !code.is_empty() && code.len() <= 3 && code.bytes().all(|b| b.is_ascii_digit()) =>
         {
@@ -76,10 +79,16 @@ async fn ping(
     let limit = state.config.ping_body_limit;
     let parts = path.into_inner();
     // Which form: a UUID first segment is the uuid form, anything else a ping key.
-    let (target, action) = match Uuid::try_parse(&parts[0]) {
-        Ok(id) if parts.len() <= 2 => (PingTarget::Id(id), parts.get(1).map(String::as_str)),
+    // `/step/<name>` takes one more segment than the other actions.
+    let named_step = |rest: &[String]| rest.first().is_some_and(|a| a == "step");
+    let (target, action, rest) = match Uuid::try_parse(&parts[0]) {
+        Ok(id) if parts.len() <= 2 || (parts.len() == 3 && named_step(&parts[1..])) => (
+            PingTarget::Id(id),
+            parts.get(1).map(String::as_str),
+            parts.get(2),
+        ),
         Ok(_) => return bad("invalid url format", limit),
-        Err(_) if parts.len() >= 2 => {
+        Err(_) if parts.len() >= 2 && (parts.len() <= 3 || named_step(&parts[2..])) => {
             if !is_slug(&parts[1]) {
                 return bad(
                     "invalid url format: slugs are lowercase letters, digits, '-' and '_'",
@@ -94,6 +103,7 @@ async fn ping(
                     create,
                 },
                 parts.get(2).map(String::as_str),
+                parts.get(3),
             )
         }
         Err(_) => {
@@ -115,6 +125,34 @@ async fn ping(
     let (signal, exit_status) = match parse_action(action) {
         Ok(a) => a,
         Err(reason) => return bad(reason, limit),
+    };
+    let step = match (signal, rest.cloned(), query_value(&req, "step")) {
+        (Signal::Step, None, _) => {
+            return bad(
+                "invalid url format: expected /ping/<uuid>/step/<name>",
+                limit,
+            )
+        }
+        (_, Some(name), _) | (_, None, Some(name)) => {
+            if let Err(e) = overdue_core::run::check_step_name(name.as_str()) {
+                return bad(e, limit);
+            }
+            Some(name.to_string())
+        }
+        _ => None,
+    };
+    let progress = if signal == Signal::Progress {
+        let q = |k: &str| query_value(&req, k);
+        match Progress::parse(
+            q("done").as_deref(),
+            q("total").as_deref(),
+            q("msg").as_deref(),
+        ) {
+            Ok(p) => Some(p),
+            Err(e) => return bad(e, limit),
+        }
+    } else {
+        None
     };
     let rid = match query_value(&req, "rid") {
         None => None,
@@ -155,6 +193,19 @@ async fn ping(
         .chars()
         .take(200)
         .collect();
+    // Only ends carry a completion report.
+    let ends = matches!(signal, Signal::Success | Signal::Warn | Signal::Fail);
+    let declared_json = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().starts_with("application/json"));
+    let (report, report_error) =
+        match ends.then(|| BodyReport::detect(&body, declared_json, size > limit)) {
+            Some(BodyReport::Report(r)) => (Some(r), None),
+            Some(BodyReport::Malformed(e)) => (None, Some(e)),
+            _ => (None, None),
+        };
     let ping = PingRequest {
         target,
         signal,
@@ -166,8 +217,25 @@ async fn ping(
         user_agent,
         body,
         body_size: size as i64,
+        step,
+        progress,
+        report,
+        report_error: report_error.clone(),
     };
     match state.store.ping(ping).await {
+        Ok(PingReply::Stored { .. }) if report_error.is_some() && size <= limit => {
+            // The ping counted (a monitoring hiccup must not become a false alert); the
+            // job's author learns that the report was not read.
+            let why = report_error.unwrap_or_default();
+            text(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!(
+                    "ping recorded as {}, report ignored: {why}",
+                    signal.as_str()
+                ),
+                limit,
+            )
+        }
         Ok(PingReply::Stored { created, .. }) => {
             let mut resp = text(
                 if created {
@@ -178,6 +246,14 @@ async fn ping(
                 if created { "Created" } else { "OK" },
                 limit,
             );
+            if let Some(why) = &report_error {
+                if let Ok(v) = actix_web::http::header::HeaderValue::from_str(why) {
+                    resp.headers_mut().insert(
+                        actix_web::http::header::HeaderName::from_static("report-unparsed"),
+                        v,
+                    );
+                }
+            }
             if size > limit {
                 resp.headers_mut().insert(
                     actix_web::http::header::HeaderName::from_static("ping-body-truncated"),
@@ -188,6 +264,7 @@ async fn ping(
         }
         Ok(PingReply::NotFound) => text(StatusCode::NOT_FOUND, "not found", limit),
         Ok(PingReply::Conflict(_)) => text(StatusCode::CONFLICT, "ambiguous slug", limit),
+        Ok(PingReply::Invalid(why)) => bad(why, limit),
         Err(e @ (StoreError::Unavailable(_) | StoreError::Db(_))) => {
             tracing::warn!("ping not stored: {e}");
             let mut resp = text(

@@ -1,7 +1,9 @@
 //! Stored rows to API responses (both `/api/v1` and the v3 mirror).
 
-use overdue_core::Timestamp;
-use overdue_storage::models::{ChannelRow, DeliveryRow, FlipRow, MonitorRow, PingRow, RunRow};
+use overdue_core::{Progress, Timestamp};
+use overdue_storage::models::{
+    ChannelRow, DeliveryRow, FlipRow, MonitorRow, PingRow, RunRow, StoredStep,
+};
 use overdue_types as t;
 
 fn ts(ms: i64) -> String {
@@ -40,9 +42,23 @@ pub fn monitor(row: &MonitorRow, channels: Vec<String>, site: &str, now: Timesta
         concurrency: rules.concurrency,
         down_after: rules.down_after.unwrap_or(1),
         up_after: rules.up_after.unwrap_or(1),
+        steps: rules
+            .steps
+            .iter()
+            .map(|s| t::StepInput {
+                name: s.name.clone(),
+                max: s.max_ms.map(|m| t::DurationInput::Seconds(m / 1_000)),
+            })
+            .collect(),
+        stall_timeout: rules.stall_timeout_ms.map(|m| m / 1_000),
+        notify_warn: rules.notify_warn,
+        max_failed: rules.max_failed,
+        max_failed_ratio: rules.max_failed_ratio,
         status: row.status.clone(),
         state: row.state().display_status(now).to_string(),
         down_reason: row.down_reason.clone(),
+        down_detail: row.down_detail.clone(),
+        warnings: row.warned && row.status == "up",
         last_ping: row.last_ping_at.map(ts),
         next_due: row.next_due_at.map(ts),
         deadline: row.deadline_at.map(ts),
@@ -73,7 +89,30 @@ pub fn ping(p: &PingRow) -> t::Ping {
 }
 
 /// A run for `/api/v1`.
-pub fn run(r: &RunRow) -> t::Run {
+/// `steps`: the monitor's declared steps (for their max durations); `now` measures the
+/// current step and the ETA of an open run.
+pub fn run(r: &RunRow, steps: &[StoredStep], now: Timestamp) -> t::Run {
+    let marks = r.step_marks();
+    let end = r.ended_at.unwrap_or(now.0);
+    let progress = r.progress_done.map(|done| {
+        let p = Progress {
+            done: done.max(0) as u64,
+            total: r.progress_total.map(|t| t.max(0) as u64),
+            msg: r.progress_msg.clone(),
+        };
+        t::RunProgress {
+            done,
+            total: r.progress_total,
+            percent: p.percent(),
+            eta: r
+                .ended_at
+                .is_none()
+                .then(|| p.eta(Timestamp(r.started_at), now))
+                .flatten()
+                .map(|e| e.to_rfc3339()),
+            msg: p.msg,
+        }
+    });
     t::Run {
         id: r.id,
         rid: r.rid.clone(),
@@ -82,6 +121,33 @@ pub fn run(r: &RunRow) -> t::Run {
         outcome: r.outcome.clone(),
         duration: r.duration_ms.map(secs),
         exit_status: r.exit_status,
+        monitor_id: r.monitor_id.clone(),
+        steps: marks
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let until = marks.get(i + 1).map_or(end, |n| n.at);
+                t::RunStep {
+                    name: m.name.clone(),
+                    started_at: ts(m.at),
+                    duration: secs((until - m.at).max(0)),
+                    max: steps
+                        .iter()
+                        .find(|s| s.name == m.name)
+                        .and_then(|s| s.max_ms)
+                        .map(|m| m / 1_000),
+                    current: r.ended_at.is_none() && i + 1 == marks.len(),
+                }
+            })
+            .collect(),
+        progress,
+        report: r
+            .report
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok()),
+        report_error: r.report_error.clone(),
+        log_bytes: r.log_head_bytes + r.log_tail_bytes,
+        log_dropped: r.log_dropped,
     }
 }
 
@@ -92,6 +158,7 @@ pub fn flip(f: &FlipRow) -> t::Flip {
         from: f.from_status.clone(),
         to: f.to_status.clone(),
         reason: f.reason.clone(),
+        detail: f.detail.clone(),
     }
 }
 

@@ -19,6 +19,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(crate::session::routes)
             .configure(crate::dash::routes)
             .configure(crate::team::routes)
+            .configure(crate::runs::routes)
             .route("/monitors", web::get().to(list))
             .route("/monitors", web::post().to(create))
             .route("/monitors/{id}", web::get().to(get))
@@ -28,7 +29,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/monitors/{id}/resume", web::post().to(resume))
             .route("/monitors/{id}/channels", web::put().to(set_channels))
             .route("/monitors/{id}/pings", web::get().to(pings))
-            .route("/monitors/{id}/runs", web::get().to(runs))
             .route("/monitors/{id}/flips", web::get().to(flips))
             .route("/channels", web::get().to(list_channels))
             .route("/channels", web::post().to(create_channel))
@@ -210,7 +210,7 @@ pub(crate) struct Limit {
 }
 
 impl Limit {
-    fn get(&self) -> Result<i64, ApiError> {
+    pub(crate) fn get(&self) -> Result<i64, ApiError> {
         match self.limit {
             None => Ok(100),
             Some(n) if (1..=1_000).contains(&n) => Ok(n),
@@ -235,22 +235,6 @@ async fn pings(
         .await?;
     Ok(HttpResponse::Ok()
         .json(serde_json::json!({ "pings": rows.iter().map(render::ping).collect::<Vec<_>>() })))
-}
-
-async fn runs(
-    auth: Auth,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    q: web::Query<Limit>,
-) -> Result<HttpResponse, ApiError> {
-    let id = owned_monitor(&state, &auth, &path, "monitor").await?;
-    let limit = q.get()?;
-    let rows = state
-        .store
-        .read(move |c| history::runs(c, &id, limit))
-        .await?;
-    Ok(HttpResponse::Ok()
-        .json(serde_json::json!({ "runs": rows.iter().map(render::run).collect::<Vec<_>>() })))
 }
 
 async fn flips(
@@ -356,6 +340,7 @@ async fn test_channel(
                 status: "test".into(),
                 previous_status: "test".into(),
                 reason: None,
+                detail: None,
                 at: now.to_rfc3339(),
                 body: None,
             };

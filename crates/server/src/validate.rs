@@ -1,7 +1,9 @@
 //! Turns API input into validated monitor settings; every refusal names the field and
 //! what to send instead.
 
+use overdue_core::run::check_step_name;
 use overdue_core::{parse_duration, Dur, Schedule};
+use overdue_storage::models::{Rules, StoredStep};
 use overdue_storage::monitors::MonitorSettings;
 use overdue_types::{DurationInput, MonitorInput, TagsInput};
 
@@ -168,6 +170,7 @@ pub fn apply(input: &MonitorInput, mut s: MonitorSettings) -> Result<MonitorSett
             }
         }
     }
+    run_detail(input, &mut s.rules)?;
     let max = s.max_runtime_ms.unwrap_or(s.grace_ms);
     if let Some(min) = s.rules.min_runtime_ms {
         if min >= max {
@@ -179,6 +182,61 @@ pub fn apply(input: &MonitorInput, mut s: MonitorSettings) -> Result<MonitorSett
         }
     }
     Ok(s)
+}
+
+/// Steps, stall timeout, warnings and report limits.
+fn run_detail(input: &MonitorInput, rules: &mut Rules) -> Result<(), ApiError> {
+    if let Some(steps) = &input.steps {
+        if steps.len() > 50 {
+            return Err(ApiError::BadRequest(format!(
+                "steps: at most 50 steps, got {}",
+                steps.len()
+            )));
+        }
+        let mut out: Vec<StoredStep> = Vec::with_capacity(steps.len());
+        for (i, st) in steps.iter().enumerate() {
+            check_step_name(&st.name)
+                .map_err(|e| ApiError::BadRequest(format!("steps[{i}]: {e}")))?;
+            if out.iter().any(|o| o.name == st.name) {
+                return Err(ApiError::BadRequest(format!(
+                    "steps[{i}]: step {:?} is declared twice",
+                    st.name
+                )));
+            }
+            let max_ms = match &st.max {
+                None => None,
+                Some(d) => Some(duration(&format!("steps[{i}].max"), d)?.millis()),
+            };
+            out.push(StoredStep {
+                name: st.name.clone(),
+                max_ms,
+            });
+        }
+        rules.steps = out;
+    }
+    if let Some(st) = &input.stall_timeout {
+        rules.stall_timeout_ms = match st {
+            None => None,
+            Some(d) => Some(duration("stall_timeout", d)?.millis()),
+        };
+    }
+    if let Some(b) = input.notify_warn {
+        rules.notify_warn = b;
+    }
+    if let Some(m) = input.max_failed {
+        rules.max_failed = m;
+    }
+    if let Some(r) = input.max_failed_ratio {
+        rules.max_failed_ratio = match r {
+            Some(v) if !(0.0..=1.0).contains(&v) => {
+                return Err(ApiError::BadRequest(format!(
+                    "max_failed_ratio must be between 0 and 1 (0.05 = 5 %), got {v}"
+                )))
+            }
+            other => other,
+        };
+    }
+    Ok(())
 }
 
 /// Settings of a new monitor before input is applied: 1 day period, 1 hour grace.

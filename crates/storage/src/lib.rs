@@ -18,6 +18,7 @@ mod notices;
 pub mod outbox;
 pub mod projects;
 pub mod retention;
+pub mod runs;
 pub mod schema;
 pub mod service;
 mod statements;

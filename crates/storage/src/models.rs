@@ -43,10 +43,12 @@ pub struct MonitorRow {
     pub rules: String,
     pub fail_streak: i32,
     pub success_streak: i32,
+    pub down_detail: Option<String>,
+    pub warned: bool,
 }
 
 /// A monitor's run rules, stored as one JSON object (absent: the default).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Rules {
     /// A successful run shorter than this (ms) is a failure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -60,9 +62,57 @@ pub struct Rules {
     /// Successes in a row before up again (default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub up_after: Option<u32>,
+    /// Declared steps, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StoredStep>,
+    /// No sign of life for this long (ms) while running: stalled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stall_timeout_ms: Option<i64>,
+    /// Runs that end with warnings notify.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub notify_warn: bool,
+    /// More failed units than this in a report: a failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_failed: Option<u64>,
+    /// A higher failed / processed ratio in a report: a failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_failed_ratio: Option<f64>,
+}
+
+/// A declared step as stored.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredStep {
+    /// Its name.
+    pub name: String,
+    /// Its max duration (ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_ms: Option<i64>,
 }
 
 impl Rules {
+    /// `base` (schedule, grace, max runtime, manual resume) with these rules.
+    pub fn config(&self, base: MonitorConfig) -> MonitorConfig {
+        MonitorConfig {
+            min_runtime: self.min_runtime_ms.map(Dur),
+            concurrency: self.concurrency,
+            down_after: self.down_after.unwrap_or(1),
+            up_after: self.up_after.unwrap_or(1),
+            steps: self
+                .steps
+                .iter()
+                .map(|s| overdue_core::StepRule {
+                    name: s.name.clone(),
+                    max: s.max_ms.map(Dur),
+                })
+                .collect(),
+            stall_timeout: self.stall_timeout_ms.map(Dur),
+            notify_warn: self.notify_warn,
+            max_failed: self.max_failed,
+            max_failed_ratio: self.max_failed_ratio,
+            ..base
+        }
+    }
+
     /// The stored JSON text.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
@@ -96,17 +146,11 @@ impl MonitorRow {
 
     /// The settings the state machine needs.
     pub fn config(&self) -> Result<MonitorConfig, StoreError> {
-        let rules = self.rules()?;
-        Ok(MonitorConfig {
-            schedule: self.schedule()?,
-            grace: Dur(self.grace_ms),
+        Ok(self.rules()?.config(MonitorConfig {
             max_runtime: self.max_runtime_ms.map(Dur),
             manual_resume: self.manual_resume,
-            min_runtime: rules.min_runtime_ms.map(Dur),
-            concurrency: rules.concurrency,
-            down_after: rules.down_after.unwrap_or(1),
-            up_after: rules.up_after.unwrap_or(1),
-        })
+            ..MonitorConfig::basic(self.schedule()?, Dur(self.grace_ms))
+        }))
     }
 
     /// The state as the core understands it.
@@ -126,6 +170,8 @@ impl MonitorRow {
             },
             fail_streak: self.fail_streak.max(0) as u32,
             success_streak: self.success_streak.max(0) as u32,
+            down_detail: self.down_detail.clone(),
+            warned: self.warned,
         }
     }
 
@@ -149,6 +195,8 @@ pub struct MonitorStateColumns {
     pub deadline_kind: Option<String>,
     pub fail_streak: i32,
     pub success_streak: i32,
+    pub down_detail: Option<String>,
+    pub warned: bool,
 }
 
 impl From<&MonitorState> for MonitorStateColumns {
@@ -163,6 +211,8 @@ impl From<&MonitorState> for MonitorStateColumns {
             deadline_kind: s.deadline.map(|d| d.kind.as_str().to_string()),
             fail_streak: s.fail_streak.min(i32::MAX as u32) as i32,
             success_streak: s.success_streak.min(i32::MAX as u32) as i32,
+            down_detail: s.down_detail.clone(),
+            warned: s.warned,
         }
     }
 }
@@ -233,6 +283,28 @@ pub struct RunRow {
     pub outcome: Option<String>,
     pub duration_ms: Option<i64>,
     pub exit_status: Option<i32>,
+    pub steps: Option<String>,
+    pub active_at: Option<i64>,
+    pub progress_done: Option<i64>,
+    pub progress_total: Option<i64>,
+    pub progress_msg: Option<String>,
+    pub report: Option<String>,
+    pub report_error: Option<String>,
+    pub log_seq: i64,
+    pub log_head_seq: i64,
+    pub log_head_bytes: i64,
+    pub log_tail_bytes: i64,
+    pub log_dropped: i64,
+}
+
+impl RunRow {
+    /// The step timeline (unreadable JSON reads as none: it is display data).
+    pub fn step_marks(&self) -> Vec<overdue_core::StepMark> {
+        self.steps
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_default()
+    }
 }
 
 /// A status change.
@@ -246,6 +318,7 @@ pub struct FlipRow {
     pub from_status: String,
     pub to_status: String,
     pub reason: Option<String>,
+    pub detail: Option<String>,
 }
 
 /// A project.

@@ -2,7 +2,7 @@
 //! transition (runs, state columns, flip, outbox) — shared by pings and the scheduler.
 
 use diesel::prelude::*;
-use overdue_core::{EventKind, OpenRun, PingOutcome, RunAction, Schedule, Status, Timestamp};
+use overdue_core::{EventKind, PingOutcome, Schedule, Status, Timestamp};
 use uuid::Uuid;
 
 use crate::ingest::{lock_monitor, Effects};
@@ -58,18 +58,14 @@ impl MonitorSettings {
 
     /// The settings the state machine needs.
     pub fn config(&self) -> overdue_core::MonitorConfig {
-        overdue_core::MonitorConfig {
+        self.rules.config(overdue_core::MonitorConfig {
             max_runtime: self.max_runtime_ms.map(overdue_core::Dur),
             manual_resume: self.manual_resume,
-            min_runtime: self.rules.min_runtime_ms.map(overdue_core::Dur),
-            concurrency: self.rules.concurrency,
-            down_after: self.rules.down_after.unwrap_or(1),
-            up_after: self.rules.up_after.unwrap_or(1),
             ..overdue_core::MonitorConfig::basic(
                 self.schedule.clone(),
                 overdue_core::Dur(self.grace_ms),
             )
-        }
+        })
     }
 
     /// Reads the settings back from a row.
@@ -190,6 +186,8 @@ pub fn create(
         rules: s.rules.to_json(),
         fail_streak: 0,
         success_streak: 0,
+        down_detail: None,
+        warned: false,
     };
     diesel::insert_into(monitors::table)
         .values(&row)
@@ -257,7 +255,8 @@ pub fn update(
         .set(SettingsColumns::new(s, now))
         .execute(c)
         .map_err(|e| map_unique(e.into()))?;
-    let state = overdue_core::reschedule(&s.config(), &row.state());
+    let open = crate::runs::open_runs(c, id)?;
+    let state = overdue_core::reschedule(&s.config(), &row.state(), &open);
     diesel::update(monitors::table.find(id))
         .set(MonitorStateColumns::from(&state))
         .execute(c)?;
@@ -267,6 +266,11 @@ pub fn update(
 /// Deletes a monitor with its pings, runs, flips and channel assignments.
 pub fn delete(c: &mut AnyConnection, project: &str, id: &str) -> Result<MonitorRow, StoreError> {
     let row = get(c, project, id)?;
+    let run_ids: Vec<i64> = runs::table
+        .filter(runs::monitor_id.eq(id))
+        .select(runs::id)
+        .load(c)?;
+    crate::runs::delete_logs(c, &run_ids)?;
     diesel::delete(pings::table.filter(pings::monitor_id.eq(id))).execute(c)?;
     diesel::delete(runs::table.filter(runs::monitor_id.eq(id))).execute(c)?;
     diesel::delete(flips::table.filter(flips::monitor_id.eq(id))).execute(c)?;
@@ -285,7 +289,7 @@ pub fn pause(
 ) -> Result<MonitorRow, StoreError> {
     get(c, project, id)?;
     let row = lock_monitor(c, id)?.ok_or(StoreError::NotFound("monitor"))?;
-    let open = open_runs(c, id)?;
+    let open = crate::runs::open_runs(c, id)?;
     let out = overdue_core::pause(&row.state(), &open, now);
     apply_outcome(c, id, Some(&row), &out, now, None, &mut Effects::default())?;
     get(c, project, id)
@@ -306,27 +310,10 @@ pub fn resume(
     get(c, project, id)
 }
 
-/// The open runs of a monitor.
-pub(crate) fn open_runs(c: &mut AnyConnection, id: &str) -> Result<Vec<OpenRun>, StoreError> {
-    let rows: Vec<(i64, Option<String>, i64)> = runs::table
-        .filter(runs::monitor_id.eq(id))
-        .filter(runs::ended_at.is_null())
-        .select((runs::id, runs::rid, runs::started_at))
-        .load(c)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, rid, started)| OpenRun {
-            id,
-            rid: rid.and_then(|r| Uuid::try_parse(&r).ok()),
-            started_at: Timestamp(started),
-        })
-        .collect())
-}
-
 /// What a ping adds to a transition.
 pub(crate) struct PingEffects<'a> {
-    /// Exit status, recorded on the run it closes.
-    pub exit_status: Option<i32>,
+    /// Exit status and report, recorded on the run it closes.
+    pub end: crate::runs::RunEnd,
     /// Body for the notification (`$BODY`).
     pub body: Option<String>,
     /// Count and times to write with the state.
@@ -347,34 +334,9 @@ pub(crate) fn apply_outcome(
     ping: Option<PingEffects<'_>>,
     fx: &mut Effects,
 ) -> Result<(), StoreError> {
-    let exit_status = ping.as_ref().and_then(|p| p.exit_status);
-    for action in &out.runs {
-        match action {
-            RunAction::Open { rid } => {
-                diesel::insert_into(runs::table)
-                    .values((
-                        runs::monitor_id.eq(id),
-                        runs::rid.eq(rid.map(|r| r.hyphenated().to_string())),
-                        runs::started_at.eq(now.0),
-                    ))
-                    .execute(c)?;
-            }
-            RunAction::Close {
-                run_id,
-                outcome,
-                duration_ms,
-            } => {
-                diesel::update(runs::table.find(run_id))
-                    .set((
-                        runs::ended_at.eq(now.0),
-                        runs::outcome.eq(outcome.as_str()),
-                        runs::duration_ms.eq(duration_ms),
-                        runs::exit_status.eq(exit_status),
-                    ))
-                    .execute(c)?;
-            }
-        }
-    }
+    let none = crate::runs::RunEnd::default();
+    let end = ping.as_ref().map_or(&none, |p| &p.end);
+    crate::runs::apply(c, id, &out.runs, end, now)?;
     let cols = MonitorStateColumns::from(&out.state);
     fx.deadline(cols.deadline_at);
     // One UPDATE per transition: state, and for a ping its count and times.
@@ -389,6 +351,7 @@ pub(crate) fn apply_outcome(
             flips::from_status.eq(flip.from.as_str()),
             flips::to_status.eq(flip.to.as_str()),
             flips::reason.eq(flip.reason.map(|r| r.as_str())),
+            flips::detail.eq(&out.state.down_detail),
         );
         on_inner!(c, |inner| diesel::insert_into(flips::table)
             .values(new_flip)
@@ -403,6 +366,9 @@ pub(crate) fn apply_outcome(
                 status: flip.to,
                 previous: flip.from,
                 reason: flip.reason,
+                detail: (flip.to == Status::Down)
+                    .then(|| out.state.down_detail.clone())
+                    .flatten(),
             });
         }
     }
@@ -413,6 +379,7 @@ pub(crate) fn apply_outcome(
             status: out.state.status,
             previous: out.state.status,
             reason: None,
+            detail: None,
         });
     }
     if notices.is_empty() {

@@ -12,7 +12,7 @@ use crate::statements::on_inner;
 use crate::{AnyConnection, StoreError};
 
 /// One event about a monitor.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Notice {
     /// What happened.
     pub(crate) kind: EventKind,
@@ -22,6 +22,8 @@ pub(crate) struct Notice {
     pub(crate) previous: Status,
     /// Why it went down.
     pub(crate) reason: Option<DownReason>,
+    /// More about why (the step a run hung in).
+    pub(crate) detail: Option<String>,
 }
 
 /// Writes `notices` for monitor `id` to every channel assigned to it. `row`: the
@@ -63,6 +65,7 @@ pub(crate) fn enqueue(
             status: n.status.as_str().into(),
             previous_status: n.previous.as_str().into(),
             reason: n.reason.map(|r| r.as_str().to_string()),
+            detail: n.detail.clone(),
             at: now.to_rfc3339(),
             body: body.clone(),
         };

@@ -34,6 +34,13 @@ pub fn trim_monitor(
         .get_result(c)
         .optional()?;
     if let Some(cut) = cutoff {
+        let old: Vec<i64> = runs::table
+            .filter(runs::monitor_id.eq(monitor))
+            .filter(runs::id.le(cut))
+            .filter(runs::ended_at.is_not_null())
+            .select(runs::id)
+            .load(c)?;
+        crate::runs::delete_logs(c, &old)?;
         diesel::delete(
             runs::table
                 .filter(runs::monitor_id.eq(monitor))

@@ -53,6 +53,8 @@ diesel::table! {
         rules -> Text,
         fail_streak -> Integer,
         success_streak -> Integer,
+        down_detail -> Nullable<Text>,
+        warned -> Bool,
     }
 }
 
@@ -85,6 +87,28 @@ diesel::table! {
         outcome -> Nullable<Text>,
         duration_ms -> Nullable<BigInt>,
         exit_status -> Nullable<Integer>,
+        steps -> Nullable<Text>,
+        active_at -> Nullable<BigInt>,
+        progress_done -> Nullable<BigInt>,
+        progress_total -> Nullable<BigInt>,
+        progress_msg -> Nullable<Text>,
+        report -> Nullable<Text>,
+        report_error -> Nullable<Text>,
+        log_seq -> BigInt,
+        log_head_seq -> BigInt,
+        log_head_bytes -> BigInt,
+        log_tail_bytes -> BigInt,
+        log_dropped -> BigInt,
+    }
+}
+
+diesel::table! {
+    run_logs (id) {
+        id -> BigInt,
+        run_id -> BigInt,
+        seq -> BigInt,
+        created_at -> BigInt,
+        data -> Binary,
     }
 }
 
@@ -96,6 +120,7 @@ diesel::table! {
         from_status -> Text,
         to_status -> Text,
         reason -> Nullable<Text>,
+        detail -> Nullable<Text>,
     }
 }
 
@@ -173,7 +198,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     memberships,
     sessions,
     invitations,
-    leases
+    leases,
+    run_logs
 );
 
 diesel::table! {

@@ -8,7 +8,7 @@
 use diesel::backend::Backend;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
-use diesel::sql_types::{BigInt, HasSqlType, Integer, Nullable, Text};
+use diesel::sql_types::{BigInt, Bool, HasSqlType, Integer, Nullable, Text};
 use diesel::{QueryResult, RunQueryDsl};
 
 use crate::models::{MonitorStateColumns, PingColumns};
@@ -66,8 +66,9 @@ impl QueryId for SaveState<'_> {
 
 impl<DB> QueryFragment<DB> for SaveState<'_>
 where
-    DB: Backend + HasSqlType<BigInt> + HasSqlType<Text> + HasSqlType<Integer>,
+    DB: Backend + HasSqlType<BigInt> + HasSqlType<Text> + HasSqlType<Integer> + HasSqlType<Bool>,
     i64: ToSql<BigInt, DB>,
+    bool: ToSql<Bool, DB>,
     i32: ToSql<Integer, DB>,
     Option<i64>: ToSql<Nullable<BigInt>, DB>,
     str: ToSql<Text, DB>,
@@ -80,6 +81,10 @@ where
         out.push_bind_param::<Text, _>(&s.status)?;
         out.push_sql(", down_reason = ");
         out.push_bind_param::<Nullable<Text>, _>(&s.down_reason)?;
+        out.push_sql(", down_detail = ");
+        out.push_bind_param::<Nullable<Text>, _>(&s.down_detail)?;
+        out.push_sql(", warned = ");
+        out.push_bind_param::<Bool, _>(&s.warned)?;
         out.push_sql(", last_success_at = ");
         out.push_bind_param::<Nullable<BigInt>, _>(&s.last_success_at)?;
         out.push_sql(", run_started_at = ");

@@ -24,8 +24,18 @@ pub enum TagsInput {
     Text(String),
 }
 
+/// A declared step of a monitor in requests and responses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepInput {
+    /// Its name (1-64 letters, digits, `-`, `_`, `.`).
+    pub name: String,
+    /// How long a run may stay in it (requests: seconds or text; responses: seconds).
+    #[serde(default)]
+    pub max: Option<DurationInput>,
+}
+
 /// Fields to create or change a monitor; absent fields keep their value (or default).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MonitorInput {
     /// Display name.
     pub name: Option<String>,
@@ -61,6 +71,20 @@ pub struct MonitorInput {
     pub down_after: Option<u32>,
     /// Successes in a row before a down monitor is up (1–100, default 1).
     pub up_after: Option<u32>,
+    /// Ordered steps, each with an optional max duration (`[]` removes them).
+    pub steps: Option<Vec<StepInput>>,
+    /// A running job that sends no progress, log or step for this long is stalled;
+    /// `null` removes it.
+    #[serde(default, deserialize_with = "double_option")]
+    pub stall_timeout: Option<Option<DurationInput>>,
+    /// Runs that end with warnings notify (`run.warn`; default false).
+    pub notify_warn: Option<bool>,
+    /// A report with more failed units than this is a failure; `null` removes it.
+    #[serde(default, deserialize_with = "double_option")]
+    pub max_failed: Option<Option<u64>>,
+    /// A report with failed / processed above this (0–1) is a failure; `null` removes it.
+    #[serde(default, deserialize_with = "double_option")]
+    pub max_failed_ratio: Option<Option<f64>>,
     /// Channel ids to notify (replaces the assignment).
     pub channels: Option<Vec<String>>,
 }
@@ -120,12 +144,33 @@ pub struct Monitor {
     pub down_after: u32,
     /// Successes in a row before up.
     pub up_after: u32,
+    /// Declared steps (`max` in seconds).
+    #[serde(default)]
+    pub steps: Vec<StepInput>,
+    /// Stall timeout, seconds.
+    #[serde(default)]
+    pub stall_timeout: Option<i64>,
+    /// Runs ending with warnings notify.
+    #[serde(default)]
+    pub notify_warn: bool,
+    /// Failed units allowed in a report.
+    #[serde(default)]
+    pub max_failed: Option<u64>,
+    /// Failed / processed allowed in a report.
+    #[serde(default)]
+    pub max_failed_ratio: Option<f64>,
     /// Stored status: new, up, down, paused.
     pub status: String,
     /// Shown status: stored, or `late` / `running`.
     pub state: String,
     /// Why it is down.
     pub down_reason: Option<String>,
+    /// More about the reason: the step a run hung in, or the failed count of a report.
+    #[serde(default)]
+    pub down_detail: Option<String>,
+    /// Up, but the last run ended with warnings.
+    #[serde(default)]
+    pub warnings: bool,
     /// Last ping.
     pub last_ping: Option<String>,
     /// Next due.
@@ -190,6 +235,57 @@ pub struct Run {
     pub duration: Option<f64>,
     /// Exit status.
     pub exit_status: Option<i32>,
+    /// The monitor's id.
+    #[serde(default)]
+    pub monitor_id: String,
+    /// The steps it went through, in order.
+    #[serde(default)]
+    pub steps: Vec<RunStep>,
+    /// Its last progress.
+    #[serde(default)]
+    pub progress: Option<RunProgress>,
+    /// Its completion report.
+    #[serde(default)]
+    pub report: Option<serde_json::Value>,
+    /// Why the body meant as its report was not read.
+    #[serde(default)]
+    pub report_error: Option<String>,
+    /// Bytes of log kept.
+    #[serde(default)]
+    pub log_bytes: i64,
+    /// Bytes of log dropped from the middle (head and tail are kept).
+    #[serde(default)]
+    pub log_dropped: i64,
+}
+
+/// A step of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunStep {
+    /// Its name.
+    pub name: String,
+    /// When the run entered it.
+    pub started_at: String,
+    /// Seconds in it (until the next step or the run's end; so far while in it).
+    pub duration: f64,
+    /// Its declared max duration, seconds.
+    pub max: Option<i64>,
+    /// The run is in it now.
+    pub current: bool,
+}
+
+/// The progress of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunProgress {
+    /// Units done.
+    pub done: i64,
+    /// Units in all.
+    pub total: Option<i64>,
+    /// Whole percent (with a total).
+    pub percent: Option<u8>,
+    /// Expected end at the pace so far (open runs with a total).
+    pub eta: Option<String>,
+    /// Message.
+    pub msg: Option<String>,
 }
 
 /// A status change.
@@ -203,6 +299,9 @@ pub struct Flip {
     pub to: String,
     /// Why (for down).
     pub reason: Option<String>,
+    /// More about the reason (the step a run hung in).
+    #[serde(default)]
+    pub detail: Option<String>,
 }
 
 /// Input to create a channel.

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::run::StepMark;
 use crate::Timestamp;
 
 /// The stored status of a monitor. `late` and `running` are derived, never stored.
@@ -43,7 +44,7 @@ impl Status {
 }
 
 /// Why a monitor went down: a closed set (SPEC §3). Later issues add the rest of the set
-/// (`stalled`, `missed_after`, `incomplete`, `chain_deadline`).
+/// (`missed_after`, `incomplete`, `chain_deadline`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DownReason {
@@ -55,6 +56,8 @@ pub enum DownReason {
     Hung,
     /// A run ended faster than `min_runtime` (a job that did nothing).
     TooShort,
+    /// A run sent no progress, log or step for `stall_timeout`.
+    Stalled,
 }
 
 impl DownReason {
@@ -65,6 +68,7 @@ impl DownReason {
             DownReason::Failed => "failed",
             DownReason::Hung => "hung",
             DownReason::TooShort => "too_short",
+            DownReason::Stalled => "stalled",
         }
     }
     /// Parses the stored text form.
@@ -74,6 +78,7 @@ impl DownReason {
             "failed" => DownReason::Failed,
             "hung" => DownReason::Hung,
             "too_short" => DownReason::TooShort,
+            "stalled" => DownReason::Stalled,
             _ => return None,
         })
     }
@@ -86,6 +91,11 @@ pub enum DeadlineKind {
     Missed,
     /// start + max_runtime passed with the run still open.
     Hung,
+    /// A run stayed in a step longer than the step's max duration (down as `hung`, with
+    /// the step named).
+    Step,
+    /// A run sent nothing for `stall_timeout`.
+    Stalled,
 }
 
 impl DeadlineKind {
@@ -94,6 +104,8 @@ impl DeadlineKind {
         match self {
             DeadlineKind::Missed => "missed",
             DeadlineKind::Hung => "hung",
+            DeadlineKind::Step => "step",
+            DeadlineKind::Stalled => "stalled",
         }
     }
     /// Parses the stored text form.
@@ -101,22 +113,26 @@ impl DeadlineKind {
         match s {
             "missed" => Some(DeadlineKind::Missed),
             "hung" => Some(DeadlineKind::Hung),
+            "step" => Some(DeadlineKind::Step),
+            "stalled" => Some(DeadlineKind::Stalled),
             _ => None,
         }
     }
     pub(crate) fn reason(self) -> DownReason {
         match self {
             DeadlineKind::Missed => DownReason::Missed,
-            DeadlineKind::Hung => DownReason::Hung,
+            DeadlineKind::Hung | DeadlineKind::Step => DownReason::Hung,
+            DeadlineKind::Stalled => DownReason::Stalled,
         }
     }
 }
 
 /// What a ping says, after the URL (and exit status) was interpreted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Signal {
     /// `/ping/<id>`, exit status 0.
+    #[default]
     Success,
     /// `/start`.
     Start,
@@ -126,6 +142,10 @@ pub enum Signal {
     Log,
     /// `/warn`: success with warnings.
     Warn,
+    /// `/progress`: the open run's progress; resets its stall timer.
+    Progress,
+    /// `/step/<name>`: the open run enters a step (a run starts when none is open).
+    Step,
 }
 
 impl Signal {
@@ -137,6 +157,8 @@ impl Signal {
             Signal::Fail => "fail",
             Signal::Log => "log",
             Signal::Warn => "warn",
+            Signal::Progress => "progress",
+            Signal::Step => "step",
         }
     }
 }
@@ -150,6 +172,28 @@ pub struct OpenRun {
     pub rid: Option<Uuid>,
     /// When it started.
     pub started_at: Timestamp,
+    /// The steps it entered, in order (the last one is the current step).
+    pub steps: Vec<StepMark>,
+    /// Its last sign of life: start, progress, log or step (for `stall_timeout`).
+    pub active_at: Timestamp,
+}
+
+impl OpenRun {
+    /// A run that started at `started_at` and has sent nothing since.
+    pub fn new(id: i64, rid: Option<Uuid>, started_at: Timestamp) -> OpenRun {
+        OpenRun {
+            id,
+            rid,
+            started_at,
+            steps: Vec::new(),
+            active_at: started_at,
+        }
+    }
+
+    /// The step it is in, if it entered one.
+    pub fn current_step(&self) -> Option<&StepMark> {
+        self.steps.last()
+    }
 }
 
 /// How a run ended.
@@ -170,6 +214,8 @@ pub enum RunOutcome {
     Cancelled,
     /// Ended with success before `min_runtime`: counted as a failure.
     TooShort,
+    /// Sent nothing for `stall_timeout` and was closed by the scheduler.
+    Stalled,
 }
 
 impl RunOutcome {
@@ -183,6 +229,7 @@ impl RunOutcome {
             RunOutcome::Superseded => "superseded",
             RunOutcome::Cancelled => "cancelled",
             RunOutcome::TooShort => "too_short",
+            RunOutcome::Stalled => "stalled",
         }
     }
 }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::{Dur, Schedule};
 
 const S: i64 = 1_000;
 
@@ -69,7 +70,13 @@ fn start_opens_run_and_replaces_deadline_without_changing_status() {
     let out = ping(&up, &[], Signal::Start, 150);
     assert!(out.flip.is_none());
     assert_eq!(out.state.status, Status::Up);
-    assert_eq!(out.runs, vec![RunAction::Open { rid: None }]);
+    assert_eq!(
+        out.runs,
+        vec![RunAction::Open {
+            rid: None,
+            steps: vec![]
+        }]
+    );
     // max_runtime defaults to grace
     assert_eq!(
         out.state.deadline,
@@ -85,11 +92,7 @@ fn start_opens_run_and_replaces_deadline_without_changing_status() {
 fn success_ends_run_with_duration_and_due_counts_from_end() {
     let up = ping(&MonitorState::new_monitor(), &[], Signal::Success, 100).state;
     let started = ping(&up, &[], Signal::Start, 150).state;
-    let runs = [OpenRun {
-        id: 7,
-        rid: None,
-        started_at: t(150),
-    }];
+    let runs = [OpenRun::new(7, None, t(150))];
     let out = ping(&started, &runs, Signal::Success, 155);
     assert_eq!(out.duration_ms, Some(5_000));
     assert_eq!(
@@ -97,7 +100,8 @@ fn success_ends_run_with_duration_and_due_counts_from_end() {
         vec![RunAction::Close {
             run_id: 7,
             outcome: RunOutcome::Success,
-            duration_ms: 5_000
+            duration_ms: 5_000,
+            by_ping: true
         }]
     );
     assert_eq!(out.state.run_started_at, None);
@@ -108,11 +112,7 @@ fn success_ends_run_with_duration_and_due_counts_from_end() {
 fn hung_run_goes_down_and_is_closed() {
     let up = ping(&MonitorState::new_monitor(), &[], Signal::Success, 100).state;
     let started = ping(&up, &[], Signal::Start, 150).state;
-    let runs = [OpenRun {
-        id: 7,
-        rid: None,
-        started_at: t(150),
-    }];
+    let runs = [OpenRun::new(7, None, t(150))];
     let out = on_deadline(&cfg(), &started, &runs, t(160)).unwrap();
     assert_eq!(out.flip.unwrap().reason, Some(DownReason::Hung));
     assert!(matches!(
@@ -136,16 +136,8 @@ fn concurrent_runs_pair_by_rid() {
     let b = uuid::Uuid::new_v4();
     let up = ping(&MonitorState::new_monitor(), &[], Signal::Success, 100).state;
     let runs = [
-        OpenRun {
-            id: 1,
-            rid: Some(a),
-            started_at: t(110),
-        },
-        OpenRun {
-            id: 2,
-            rid: Some(b),
-            started_at: t(112),
-        },
+        OpenRun::new(1, Some(a), t(110)),
+        OpenRun::new(2, Some(b), t(112)),
     ];
     let mut st = up.clone();
     st.run_started_at = Some(t(110));
@@ -185,11 +177,7 @@ fn warn_counts_as_success() {
 #[test]
 fn pause_and_resume() {
     let up = ping(&MonitorState::new_monitor(), &[], Signal::Success, 100).state;
-    let runs = [OpenRun {
-        id: 3,
-        rid: None,
-        started_at: t(101),
-    }];
+    let runs = [OpenRun::new(3, None, t(101))];
     let paused = pause(&up, &runs, t(102));
     assert_eq!(paused.state.status, Status::Paused);
     assert_eq!(paused.state.deadline, None);
@@ -239,11 +227,7 @@ fn run_of(out: &PingOutcome, at: i64) -> Vec<OpenRun> {
     out.runs
         .iter()
         .filter(|a| matches!(a, RunAction::Open { .. }))
-        .map(|_| OpenRun {
-            id: at,
-            rid: None,
-            started_at: t(at),
-        })
+        .map(|_| OpenRun::new(at, None, t(at)))
         .collect()
 }
 

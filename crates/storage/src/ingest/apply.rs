@@ -2,7 +2,7 @@
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use overdue_core::{on_deadline, on_ping, MonitorState, OpenRun, Signal, Timestamp};
+use overdue_core::{on_deadline, MonitorState, OpenRun, Ping, Signal, Timestamp};
 
 use super::cache::{Loaded, RowCache};
 use super::{Answer, Effects, Job, PingReply, PingRequest, PingTarget};
@@ -149,7 +149,12 @@ fn apply_ping(
     let Some(Loaded { hot, row }) = cache.load(c, &id)? else {
         return Ok(PingReply::NotFound);
     };
-    let n = hot.n_pings + 1;
+    if let Some(step) = &req.step {
+        if let Err(e) = hot.cfg.check_step(step) {
+            return Ok(PingReply::Invalid(e));
+        }
+    }
+    let mut n = hot.n_pings + 1;
     // A monitor that insists on POST stores other methods as ignored pings.
     let method_ignored = hot.post_only && req.method != "POST";
     let mut kind = if method_ignored {
@@ -163,28 +168,52 @@ fn apply_ping(
         last_ping_at: None,
         last_duration_ms: None,
     };
+    // Log, progress and step pings of an open run belong to the run (its log, progress
+    // and timeline), not to the ping history they would push out.
+    let mut to_run = None;
     if method_ignored {
         save_counters(c, cache, &id, &hot.state, &counted, now)?;
     } else {
         let state = &hot.state;
         let open = if state.run_started_at.is_some() {
-            mon::open_runs(c, &id)?
+            crate::runs::open_runs(c, &id)?
         } else {
             Vec::<OpenRun>::new()
         };
-        let out = on_ping(&hot.cfg, state, &open, req.signal, req.rid, now);
+        let ping = Ping {
+            signal: req.signal,
+            rid: req.rid,
+            step: req.step.clone(),
+            progress: req.progress.clone(),
+            report: req.report.clone(),
+        };
+        let out = overdue_core::apply_ping(&hot.cfg, state, &open, &ping, now);
+        let run_data = matches!(req.signal, Signal::Log | Signal::Progress | Signal::Step);
+        to_run = out.run.filter(|_| run_data);
+        if to_run.is_some() {
+            n -= 1;
+            counted.n_pings = n;
+        }
         if out.ignored {
             kind = "ign";
             save_counters(c, cache, &id, state, &counted, now)?;
         } else {
             duration = out.duration_ms;
-            if req.signal != Signal::Log {
+            if req.signal != Signal::Log && to_run.is_none() {
                 counted.last_ping_at = Some(now.0);
             }
             counted.last_duration_ms = out.duration_ms;
             let body = (!req.body.is_empty()).then(|| {
                 String::from_utf8_lossy(&req.body[..req.body.len().min(10_240)]).into_owned()
             });
+            let end = crate::runs::RunEnd {
+                exit_status: req.exit_status,
+                report: req
+                    .report
+                    .as_ref()
+                    .and_then(|r| serde_json::to_string(r).ok()),
+                report_error: req.report_error.clone(),
+            };
             mon::apply_outcome(
                 c,
                 &id,
@@ -192,7 +221,7 @@ fn apply_ping(
                 &out,
                 now,
                 Some(mon::PingEffects {
-                    exit_status: req.exit_status,
+                    end,
                     body,
                     columns: &counted,
                 }),
@@ -201,24 +230,30 @@ fn apply_ping(
             cache.saved(&id, &out.state, Some(n));
         }
     }
-    let ping = NewPing {
-        monitor_id: &id,
-        n,
-        kind,
-        exit_status: req.exit_status,
-        created_at: now.0,
-        rid: req.rid.map(|r| r.hyphenated().to_string()),
-        method: &req.method,
-        scheme: &req.scheme,
-        remote_addr: &req.remote_addr,
-        user_agent: &req.user_agent,
-        body: &req.body,
-        body_size: req.body_size,
-        duration_ms: duration,
-    };
-    on_inner!(c, |inner| diesel::insert_into(pings::table)
-        .values(&ping)
-        .execute(inner))?;
+    if let Some(run) = to_run {
+        if req.signal == Signal::Log {
+            crate::runs::append_log(c, run, &req.body, now)?;
+        }
+    } else {
+        let ping = NewPing {
+            monitor_id: &id,
+            n,
+            kind,
+            exit_status: req.exit_status,
+            created_at: now.0,
+            rid: req.rid.map(|r| r.hyphenated().to_string()),
+            method: &req.method,
+            scheme: &req.scheme,
+            remote_addr: &req.remote_addr,
+            user_agent: &req.user_agent,
+            body: &req.body,
+            body_size: req.body_size,
+            duration_ms: duration,
+        };
+        on_inner!(c, |inner| diesel::insert_into(pings::table)
+            .values(&ping)
+            .execute(inner))?;
+    }
     // Leases: the holder's pings renew its lease, its run's end releases it.
     if let (Some(rid), false) = (req.rid, kind == "ign") {
         let ends = matches!(req.signal, Signal::Success | Signal::Fail | Signal::Warn);
@@ -226,7 +261,7 @@ fn apply_ping(
     }
     // Retention: every 10th ping of a monitor drops what is past the limit (an index
     // range on (monitor_id, n): no scan, and nine pings in ten pay nothing).
-    if n % 10 == 0 && n > keep {
+    if to_run.is_none() && n % 10 == 0 && n > keep {
         crate::retention::trim_monitor(c, &id, n - keep, keep)?;
     }
     fx.changed(&id);
@@ -258,7 +293,7 @@ fn apply_deadline(
         Err(e) => return Err(e),
     };
     let open = if hot.state.run_started_at.is_some() {
-        mon::open_runs(c, id)?
+        crate::runs::open_runs(c, id)?
     } else {
         Vec::new()
     };

@@ -9,7 +9,7 @@ mod cache;
 use std::any::Any;
 use std::sync::Arc;
 
-use overdue_core::{Signal, Timestamp};
+use overdue_core::{Progress, Report, Signal, Timestamp};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
@@ -59,6 +59,14 @@ pub struct PingRequest {
     pub body: Vec<u8>,
     /// The body's size before truncation.
     pub body_size: i64,
+    /// The step it names (`/step/<name>`, `?step=`), name already checked for form.
+    pub step: Option<String>,
+    /// Progress (`/progress`), already checked.
+    pub progress: Option<Progress>,
+    /// The completion report read from the body.
+    pub report: Option<Report>,
+    /// Why a body meant as a report could not be read (the ping still counts).
+    pub report_error: Option<String>,
 }
 
 /// The answer to a ping.
@@ -75,6 +83,8 @@ pub enum PingReply {
     NotFound,
     /// The slug matches more than one monitor, or similar.
     Conflict(String),
+    /// Refused before anything was written (an unknown step): what to fix.
+    Invalid(String),
 }
 
 /// A write run by the writer inside its batch transaction (SQLite: every write goes

@@ -1,0 +1,193 @@
+//! Steps, stalls, progress and reports in the state machine.
+
+use super::*;
+use crate::run::{Progress, Report, StepRule};
+use crate::{Dur, Schedule};
+
+fn t(secs: i64) -> Timestamp {
+    Timestamp(secs * 1_000)
+}
+
+fn cfg() -> MonitorConfig {
+    let mut c = MonitorConfig::basic(Schedule::interval(Dur::secs(3600)).unwrap(), Dur::secs(60));
+    c.max_runtime = Some(Dur::secs(1000));
+    c.steps = vec![
+        StepRule {
+            name: "extract".into(),
+            max: Some(Dur::secs(30)),
+        },
+        StepRule {
+            name: "load".into(),
+            max: None,
+        },
+    ];
+    c
+}
+
+fn ping(signal: Signal, step: Option<&str>) -> Ping {
+    Ping {
+        signal,
+        step: step.map(str::to_string),
+        ..Ping::default()
+    }
+}
+
+/// Applies `out`'s run actions to `runs` as storage would (new runs get id 1, 2, …).
+fn store(runs: &mut Vec<OpenRun>, out: &PingOutcome, now: Timestamp) {
+    for a in &out.runs {
+        match a {
+            RunAction::Open { rid, steps } => runs.push(OpenRun {
+                steps: steps.clone(),
+                ..OpenRun::new(runs.len() as i64 + 1, *rid, now)
+            }),
+            RunAction::Touch { run_id, steps, .. } => {
+                let r = runs.iter_mut().find(|r| r.id == *run_id).unwrap();
+                r.active_at = now;
+                if let Some(s) = steps {
+                    r.steps = s.clone();
+                }
+            }
+            RunAction::Close { run_id, .. } => runs.retain(|r| r.id != *run_id),
+        }
+    }
+}
+
+#[test]
+fn a_step_that_overruns_is_hung_in_that_step() {
+    let c = cfg();
+    let mut runs = Vec::new();
+    let s0 = MonitorState::new_monitor();
+    let out = apply_ping(&c, &s0, &runs, &ping(Signal::Start, None), t(100));
+    store(&mut runs, &out, t(100));
+    let out = apply_ping(
+        &c,
+        &out.state,
+        &runs,
+        &ping(Signal::Step, Some("extract")),
+        t(110),
+    );
+    store(&mut runs, &out, t(110));
+    let d = out.state.deadline.unwrap();
+    assert_eq!((d.at, d.kind), (t(140), DeadlineKind::Step));
+    assert!(on_deadline(&c, &out.state, &runs, t(139)).is_none());
+    let down = on_deadline(&c, &out.state, &runs, t(140)).unwrap();
+    assert_eq!(down.state.status, Status::Down);
+    assert_eq!(down.state.down_reason, Some(DownReason::Hung));
+    assert_eq!(down.state.down_detail.as_deref(), Some("extract"));
+    assert!(matches!(
+        down.runs[0],
+        RunAction::Close {
+            outcome: RunOutcome::Timeout,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_step_without_open_run_starts_one_and_a_step_without_limit_uses_max_runtime() {
+    let c = cfg();
+    let mut runs = Vec::new();
+    let out = apply_ping(
+        &c,
+        &MonitorState::new_monitor(),
+        &runs,
+        &ping(Signal::Step, Some("load")),
+        t(100),
+    );
+    store(&mut runs, &out, t(100));
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].current_step().unwrap().name, "load");
+    let d = out.state.deadline.unwrap();
+    assert_eq!((d.at, d.kind), (t(1100), DeadlineKind::Hung));
+    assert_eq!(
+        c.check_step("bogus").unwrap_err(),
+        "unknown step \"bogus\": this monitor's steps are extract, load"
+    );
+}
+
+#[test]
+fn a_stall_goes_down_while_runtime_is_still_allowed_and_progress_resets_it() {
+    let mut c = cfg();
+    c.steps.clear();
+    c.stall_timeout = Some(Dur::secs(20));
+    let mut runs = Vec::new();
+    let out = apply_ping(
+        &c,
+        &MonitorState::new_monitor(),
+        &runs,
+        &ping(Signal::Start, None),
+        t(100),
+    );
+    store(&mut runs, &out, t(100));
+    assert_eq!(out.state.deadline.unwrap().at, t(120));
+    let progress = Ping {
+        signal: Signal::Progress,
+        progress: Some(Progress::parse(Some("5"), Some("10"), None).unwrap()),
+        ..Ping::default()
+    };
+    let out = apply_ping(&c, &out.state, &runs, &progress, t(115));
+    assert_eq!(out.run, Some(1));
+    store(&mut runs, &out, t(115));
+    let d = out.state.deadline.unwrap();
+    assert_eq!((d.at, d.kind), (t(135), DeadlineKind::Stalled));
+    let down = on_deadline(&c, &out.state, &runs, t(135)).unwrap();
+    assert_eq!(down.state.down_reason, Some(DownReason::Stalled));
+    assert!(matches!(
+        down.runs[0],
+        RunAction::Close {
+            outcome: RunOutcome::Stalled,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn log_and_progress_without_a_run_change_nothing() {
+    let c = cfg();
+    let s = MonitorState::new_monitor();
+    for sig in [Signal::Log, Signal::Progress] {
+        let out = apply_ping(&c, &s, &[], &ping(sig, None), t(1));
+        assert!(out.runs.is_empty() && out.flip.is_none() && out.run.is_none());
+    }
+}
+
+#[test]
+fn warn_is_up_with_warnings_and_notifies_only_when_asked() {
+    let mut c = cfg();
+    let out = apply_ping(
+        &c,
+        &MonitorState::new_monitor(),
+        &[],
+        &ping(Signal::Warn, None),
+        t(1),
+    );
+    assert_eq!(out.state.status, Status::Up);
+    assert!(out.state.warned);
+    assert!(out.events.is_empty());
+    c.notify_warn = true;
+    let again = apply_ping(&c, &out.state, &[], &ping(Signal::Warn, None), t(2));
+    assert_eq!(again.events, vec![EventKind::RunWarned]);
+    let ok = apply_ping(&c, &again.state, &[], &ping(Signal::Success, None), t(3));
+    assert!(!ok.state.warned);
+}
+
+#[test]
+fn too_many_failed_units_turn_a_success_into_a_failure() {
+    let mut c = cfg();
+    c.max_failed = Some(2);
+    let report = Report {
+        counts: [("processed".to_string(), 10), ("failed".to_string(), 3)].into(),
+        ..Report::default()
+    };
+    let p = Ping {
+        report: Some(report),
+        ..ping(Signal::Success, None)
+    };
+    let out = apply_ping(&c, &MonitorState::new_monitor(), &[], &p, t(1));
+    assert_eq!(out.state.status, Status::Down);
+    assert_eq!(out.state.down_reason, Some(DownReason::Failed));
+    assert_eq!(
+        out.state.down_detail.as_deref(),
+        Some("3 units failed (max_failed 2)")
+    );
+}

@@ -1,0 +1,16 @@
+DROP TABLE run_logs;
+ALTER TABLE runs DROP COLUMN log_dropped;
+ALTER TABLE runs DROP COLUMN log_tail_bytes;
+ALTER TABLE runs DROP COLUMN log_head_bytes;
+ALTER TABLE runs DROP COLUMN log_head_seq;
+ALTER TABLE runs DROP COLUMN log_seq;
+ALTER TABLE runs DROP COLUMN report_error;
+ALTER TABLE runs DROP COLUMN report;
+ALTER TABLE runs DROP COLUMN progress_msg;
+ALTER TABLE runs DROP COLUMN progress_total;
+ALTER TABLE runs DROP COLUMN progress_done;
+ALTER TABLE runs DROP COLUMN active_at;
+ALTER TABLE runs DROP COLUMN steps;
+ALTER TABLE flips DROP COLUMN detail;
+ALTER TABLE monitors DROP COLUMN warned;
+ALTER TABLE monitors DROP COLUMN down_detail;
