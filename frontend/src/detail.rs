@@ -212,8 +212,8 @@ pub fn MonitorDetail() -> impl IntoView {
                     let rs = runs.get();
                     let max = rs.iter().filter_map(|r| r.duration).fold(0.0_f64, f64::max).max(0.001);
                     rs.iter().rev().filter_map(|r| r.duration).map(|d| {
-                        let h = format!("height:{:.0}%", 100.0 * d / max);
-                        view! { <span style=h title=format!("{d:.1} s")></span> }
+                        let h = format!("{:.0}%", 100.0 * d / max);
+                        view! { <span style:height=h title=format!("{d:.1} s")></span> }
                     }).collect_view()
                 }}
             </div>

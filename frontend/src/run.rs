@@ -22,7 +22,7 @@ fn step_bar(s: &RunStep, total: f64) -> impl IntoView {
         "step"
     };
     let title = format!("{}: {:.1} s", s.name, s.duration);
-    view! { <span class=class style=format!("width:{width:.1}%") title=title>{s.name.clone()}</span> }
+    view! { <span class=class style:width=format!("{width:.1}%") title=title>{s.name.clone()}</span> }
 }
 
 fn step_row(s: RunStep) -> impl IntoView {

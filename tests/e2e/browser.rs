@@ -249,3 +249,116 @@ async fn five_thousand_monitors() {
     assert!(ms < 10_000.0, "{ms} ms");
     app.stop().await;
 }
+
+/// The run view: steps as a timeline, the progress bar, the log followed live (markup
+/// shown as text), the report once the run ends; and the form's run detail fields.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn run_view() {
+    let Some(driver) = chromedriver() else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    overdue::create_user(&app.store, "ann@example.com", "correct horse", None, None)
+        .await
+        .unwrap();
+    let id = app
+        .monitor(
+            serde_json::json!({"name": "etl", "period": "1h", "grace": "1h",
+            "steps": [{"name": "extract", "max": "1h"}, {"name": "load"}]}),
+        )
+        .await;
+    let rid = "0b7e3c1e-0000-4000-8000-0000000000bb";
+    for path in [
+        format!("{id}/start?rid={rid}"),
+        format!("{id}/step/extract?rid={rid}"),
+        format!("{id}/step/load?rid={rid}"),
+        format!("{id}/progress?rid={rid}&done=30&total=120&msg=rows"),
+    ] {
+        assert_eq!(app.ping(&path).await, 200, "{path}");
+    }
+    app.post_ping(&format!("{id}/log?rid={rid}"), "first line\n", false)
+        .await;
+    let run_id = app.last_run(&id).await["id"].as_i64().unwrap();
+    let b = Browser::start(&driver, 1280).await;
+    b.goto(&app.base).await;
+    b.fill(&b.find("#email").await, "ann@example.com").await;
+    b.fill(&b.find("#password").await, "correct horse").await;
+    b.click(&b.find("#sign-submit").await).await;
+    b.find("#monitors").await;
+    b.goto(&app.url(&format!("/runs/{run_id}"))).await;
+    b.wait_text("#run-steps", 10, |t| {
+        t.contains("extract") && t.contains("load")
+    })
+    .await;
+    let value = b
+        .eval("return document.getElementById('run-progress').value")
+        .await;
+    assert_eq!(value, serde_json::json!(25));
+    b.wait_text("#run-log", 10, |t| t.contains("first line"))
+        .await;
+    // Live: a line sent now appears without a reload, as text.
+    app.post_ping(
+        &format!("{id}/log?rid={rid}"),
+        "second <b>bold</b> line\n",
+        false,
+    )
+    .await;
+    b.wait_text("#run-log", 10, |t| t.contains("second <b>bold</b> line"))
+        .await;
+    let tags = b
+        .eval("return document.querySelectorAll('#run-log b').length")
+        .await;
+    assert_eq!(tags, serde_json::json!(0), "log text is never markup");
+    // The end (with warnings) shows without a reload.
+    let report = r#"{"warnings": ["3 rows skipped <i>x</i>"], "counts": {"processed": 120}}"#;
+    app.post_ping(&format!("{id}/warn?rid={rid}"), report, true)
+        .await;
+    b.wait_text("#run-outcome", 10, |t| t == "warn").await;
+    b.wait_text("#run-warnings", 10, |t| {
+        t.contains("3 rows skipped <i>x</i>")
+    })
+    .await;
+    b.wait_text("#run-report", 10, |t| {
+        t.contains("processed") && t.contains("120")
+    })
+    .await;
+    b.screenshot("run-view").await;
+    // Bars are sized through the CSSOM (the CSP refuses inline style attributes).
+    let share = b
+        .eval("const s = document.querySelectorAll('#run-steps .step'); return s[1].getBoundingClientRect().width / document.getElementById('run-steps').getBoundingClientRect().width")
+        .await;
+    assert!(share.as_f64().unwrap() > 0.5, "load took most of the run: {share}");
+    // The monitor page says "with warnings" and links its runs to this view.
+    b.goto(&app.url(&format!("/monitors/{id}"))).await;
+    b.wait_text("#warnings", 10, |t| t.contains("with warnings"))
+        .await;
+    b.find(&format!("a[href='/runs/{run_id}']")).await;
+    // The form's run detail fields.
+    b.goto(&app.url(&format!("/monitors/{id}/edit"))).await;
+    b.find("#name").await;
+    b.click(&b.find("#monitor-form details summary").await)
+        .await;
+    let steps = b.find("#steps").await;
+    let mut shown = serde_json::Value::Null;
+    for _ in 0..50 {
+        shown = b
+            .eval("return document.getElementById('steps').value")
+            .await;
+        if shown != serde_json::json!("") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(shown, serde_json::json!("extract 1h, load"));
+    b.fill(&steps, "extract 10m, transform, load 1h").await;
+    b.fill(&b.find("#stall_timeout").await, "5m").await;
+    b.click(&b.find("#notify_warn").await).await;
+    b.click(&b.find("#save").await).await;
+    b.find("#monitor-name").await;
+    let m = app.get_monitor(&id).await;
+    assert_eq!(m["steps"][1]["name"], "transform", "{m}");
+    assert_eq!(m["steps"][2]["max"], 3600);
+    assert_eq!(m["stall_timeout"], 300);
+    assert_eq!(m["notify_warn"], true);
+    app.stop().await;
+}
