@@ -327,7 +327,10 @@ async fn run_view() {
     let share = b
         .eval("const s = document.querySelectorAll('#run-steps .step'); return s[1].getBoundingClientRect().width / document.getElementById('run-steps').getBoundingClientRect().width")
         .await;
-    assert!(share.as_f64().unwrap() > 0.5, "load took most of the run: {share}");
+    assert!(
+        share.as_f64().unwrap() > 0.5,
+        "load took most of the run: {share}"
+    );
     // The monitor page says "with warnings" and links its runs to this view.
     b.goto(&app.url(&format!("/monitors/{id}"))).await;
     b.wait_text("#warnings", 10, |t| t.contains("with warnings"))
