@@ -94,6 +94,23 @@ async fn overdue_ping_command() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    for args in [
+        vec!["step", "--step", "copy"],
+        vec!["progress", "--done", "3", "--total", "4", "--msg", "files"],
+    ] {
+        let mut args: Vec<String> = args.into_iter().map(String::from).collect();
+        args.insert(0, id.clone());
+        args.extend(["--rid".to_string(), rid.clone()]);
+        let out = run(args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let open = app.last_run(&id).await;
+    assert_eq!(open["steps"][0]["name"], "copy", "{open}");
+    assert_eq!(open["progress"]["percent"], 75, "{open}");
     let out = run(vec![
         id.clone(),
         "--rid".into(),
@@ -112,6 +129,8 @@ async fn overdue_ping_command() {
     // Clear errors, non-zero exit.
     for (args, says) in [
         (vec![id.clone(), "finished".into()], "use success, start"),
+        (vec![id.clone(), "progress".into()], "progress needs --done"),
+        (vec![id.clone(), "step".into()], "step needs --step"),
         (vec![uuid::Uuid::new_v4().to_string()], "404"),
         (
             vec![id.clone(), "--rid".into(), "nope".into()],

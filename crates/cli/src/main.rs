@@ -32,9 +32,21 @@ enum Command {
     Ping {
         /// The monitor's UUID, or `<ping key>/<slug>`.
         monitor: String,
-        /// success (default), start, fail, warn or log.
+        /// success (default), start, fail, warn, log, progress or step.
         #[arg(default_value = "success")]
         signal: String,
+        /// The step: for `step`, the step entered; with other signals, sent as `step=`.
+        #[arg(long)]
+        step: Option<String>,
+        /// For `progress`: units done.
+        #[arg(long)]
+        done: Option<u64>,
+        /// For `progress`: units in all.
+        #[arg(long)]
+        total: Option<u64>,
+        /// For `progress`: a message.
+        #[arg(long)]
+        msg: Option<String>,
         /// Text sent as the ping's body (shown in the ping log).
         #[arg(long)]
         body: Option<String>,
@@ -147,12 +159,29 @@ fn run() -> Result<()> {
     if let Command::Ping {
         monitor,
         signal,
+        step,
+        done,
+        total,
+        msg,
         body,
         rid,
         url,
     } = &cli.command
     {
-        return ping(monitor, signal, body.as_deref(), rid.as_deref(), url);
+        let extra = PingExtra {
+            step: step.clone(),
+            done: *done,
+            total: *total,
+            msg: msg.clone(),
+        };
+        return ping(
+            monitor,
+            signal,
+            &extra,
+            body.as_deref(),
+            rid.as_deref(),
+            url,
+        );
     }
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     rt.block_on(async move {
@@ -219,21 +248,60 @@ fn run() -> Result<()> {
     })
 }
 
+/// `overdue ping`'s options beyond signal, body and rid.
+struct PingExtra {
+    step: Option<String>,
+    done: Option<u64>,
+    total: Option<u64>,
+    msg: Option<String>,
+}
+
 fn ping(
     monitor: &str,
     signal: &str,
+    extra: &PingExtra,
     body: Option<&str>,
     rid: Option<&str>,
     url: &str,
 ) -> Result<()> {
     use overdue_client::{Client, Signal};
-    let sig = Signal::parse(signal.trim())
-        .ok_or_else(|| anyhow!("{signal:?}: use success, start, fail, warn or log"))?;
     let rid = rid
         .map(|r| uuid::Uuid::try_parse(r.trim()).map_err(|_| anyhow!("--rid {r:?} is not a UUID")))
         .transpose()?;
+    let mut query: Vec<(&str, String)> = rid.map(|r| ("rid", r.to_string())).into_iter().collect();
+    let action = match signal.trim() {
+        "progress" => {
+            let done = extra
+                .done
+                .ok_or_else(|| anyhow!("progress needs --done N (and --total M)"))?;
+            query.push(("done", done.to_string()));
+            query.extend(extra.total.map(|t| ("total", t.to_string())));
+            query.extend(extra.msg.clone().map(|m| ("msg", m)));
+            "/progress".to_string()
+        }
+        "step" => {
+            let name = extra
+                .step
+                .as_deref()
+                .ok_or_else(|| anyhow!("step needs --step NAME"))?;
+            let name: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
+            format!("/step/{name}")
+        }
+        other => {
+            let sig = Signal::parse(other).ok_or_else(|| {
+                anyhow!("{signal:?}: use success, start, fail, warn, log, progress or step")
+            })?;
+            query.extend(extra.step.clone().map(|s| ("step", s)));
+            sig.suffix().to_string()
+        }
+    };
     let client = Client::new(url).map_err(|e| anyhow!("OVERDUE_URL: {e}"))?;
-    client.ping(monitor, sig, rid, body)?;
+    client.send(
+        monitor,
+        &action,
+        &query,
+        body.map(|b| (b.to_string(), false)),
+    )?;
     Ok(())
 }
 

@@ -50,7 +50,8 @@ pub enum Signal {
 }
 
 impl Signal {
-    fn suffix(self) -> &'static str {
+    /// The URL path after the monitor (`""`, `"/start"`, …).
+    pub fn suffix(self) -> &'static str {
         match self {
             Signal::Success => "",
             Signal::Start => "/start",
@@ -106,11 +107,12 @@ impl Client {
     ) -> Result<(), Error> {
         let query: Vec<(&str, String)> = rid.map(|r| ("rid", r.to_string())).into_iter().collect();
         let body = body.map(|b| (b.to_string(), false));
-        self.post(monitor, signal.suffix(), &query, body)
+        self.send(monitor, signal.suffix(), &query, body)
     }
 
-    /// POSTs to `/ping/<monitor><action>?<query>`; `body`: text and whether it is JSON.
-    fn post(
+    /// POSTs to `/ping/<monitor><action>?<query>` (`action` such as `"/progress"` or
+    /// `"/step/load"`); `body`: text and whether it is JSON.
+    pub fn send(
         &self,
         monitor: &str,
         action: &str,
@@ -249,7 +251,7 @@ impl Run<'_> {
         let q = [("rid", self.rid.to_string())];
         let name: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
         self.client
-            .post(&self.monitor, &format!("/step/{name}"), &q, None)
+            .send(&self.monitor, &format!("/step/{name}"), &q, None)
     }
 
     /// Reports progress: `done` of `total` units (resets the stall timer).
@@ -261,7 +263,7 @@ impl Run<'_> {
         if let Some(m) = msg {
             q.push(("msg", m.to_string()));
         }
-        self.client.post(&self.monitor, "/progress", &q, None)
+        self.client.send(&self.monitor, "/progress", &q, None)
     }
 
     /// Adds `n` to the report's counter `name` (`processed`, `failed`, …).
@@ -311,7 +313,7 @@ impl Run<'_> {
         let json = serde_json::to_string(&report).map_err(|e| Error::Invalid(e.to_string()))?;
         let q = [("rid", self.rid.to_string())];
         self.client
-            .post(&self.monitor, signal.suffix(), &q, Some((json, true)))
+            .send(&self.monitor, signal.suffix(), &q, Some((json, true)))
     }
 }
 
