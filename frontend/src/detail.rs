@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
-use overdue_types::{Flip, Monitor, Ping, Run};
+use overdue_types::{Flip, LinkOut, Monitor, Ping, Run};
 use serde::Deserialize;
 
 use crate::api::Session;
@@ -165,6 +165,14 @@ pub fn MonitorDetail() -> impl IntoView {
                         view! { <p id="down-reason">"Down: " {why}</p> }
                     })}
                     {m.warnings.then(|| view! { <p id="warnings">"Up, with warnings: the last run reported some."</p> })}
+                    {m.suppressed_by.clone().map(|s| view! {
+                        <p id="suppressed">"Suppressed: upstream " <A href=format!("/monitors/{}", s.monitor)>{s.name}</A> " is down; its alerts speak for this monitor."</p>
+                    })}
+                    {m.expected.clone().map(|e| {
+                        let why = if e.kind == "after" { "succeeded" } else { "went down" };
+                        view! { <p id="expected">"Expected by " {e.at} ", because " <A href=format!("/monitors/{}", e.monitor)>{e.name}</A> " " {why} "."</p> }
+                    })}
+                    {links_view(&m)}
                     <p>{m.description.clone()}</p>
                     <div class="stats">
                         <div>"Last ping: " {ago(m.last_ping.clone())}</div>
@@ -200,6 +208,9 @@ pub fn MonitorDetail() -> impl IntoView {
         <Show when=move || confirm_delete.get()>
             <div class="card" role="dialog" aria-label="Confirm delete">
                 <p>"Delete this monitor with its pings, runs and history? This cannot be undone."</p>
+                {move || monitor.with(|m| m.as_ref().map(|m| m.dependents.iter().map(|d| d.name.clone()).collect::<Vec<_>>()).filter(|d| !d.is_empty())).map(|names| view! {
+                    <p id="delete-dependents" class="error">{format!("{} depend on it and will lose this dependency: {}.", if names.len() == 1 { "1 monitor".to_string() } else { format!("{} monitors", names.len()) }, names.join(", "))}</p>
+                })}
                 <button id="confirm-delete" class="danger" on:click={let a = act2.clone(); move |_| a("delete")}>"Delete"</button>
                 " "
                 <button class="secondary" on:click=move |_| confirm_delete.set(false)>"Cancel"</button>
@@ -261,6 +272,24 @@ pub fn MonitorDetail() -> impl IntoView {
             </table>
         </div>
     }
+}
+
+/// The monitor's dependencies, both ways, as links.
+fn links_view(m: &Monitor) -> impl IntoView {
+    let item = |l: &LinkOut| {
+        let href = format!("/monitors/{}", l.monitor);
+        let within = crate::form::human(l.within);
+        let name = l.name.clone();
+        view! { <li><A href=href>{name}</A> {format!(" (within {within})")}</li> }
+    };
+    let any = !(m.after.is_empty() && m.on_failure_of.is_empty() && m.dependents.is_empty());
+    any.then(|| view! {
+        <div id="dependencies">
+            {(!m.after.is_empty()).then(|| view! { <h2>"Runs after"</h2><ul>{m.after.iter().map(item).collect_view()}</ul> })}
+            {(!m.on_failure_of.is_empty()).then(|| view! { <h2>"Recovers the failure of"</h2><ul>{m.on_failure_of.iter().map(item).collect_view()}</ul> })}
+            {(!m.dependents.is_empty()).then(|| view! { <h2>"Depended on by"</h2><ul>{m.dependents.iter().map(item).collect_view()}</ul> })}
+        </div>
+    })
 }
 
 fn fmt_pct(p: Option<f64>) -> String {

@@ -50,7 +50,33 @@ struct Fields {
     notify_warn: RwSignal<bool>,
     max_failed: RwSignal<String>,
     max_failed_ratio: RwSignal<String>,
+    after: RwSignal<String>,
+    on_failure_of: RwSignal<String>,
     channels: RwSignal<Vec<String>>,
+}
+
+/// Dependencies as typed: `customers 1h, orders 30m` (a monitor's slug or UUID and how
+/// soon after its event this monitor must ping).
+fn parse_links(text: &str) -> serde_json::Value {
+    text.split([',', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            let mut parts = s.split_whitespace();
+            let monitor = parts.next().unwrap_or_default();
+            let within: Vec<&str> = parts.collect();
+            serde_json::json!({ "monitor": monitor, "within": within.join(" ") })
+        })
+        .collect()
+}
+
+/// Dependencies as the form shows them (by UUID: names may repeat, slugs may be absent).
+fn show_links(links: &[overdue_types::LinkOut]) -> String {
+    links
+        .iter()
+        .map(|l| format!("{} {}", l.monitor, human(l.within)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A text field's value for the API: the trimmed text, `null` when empty.
@@ -125,6 +151,8 @@ impl Fields {
             notify_warn: RwSignal::new(false),
             max_failed: RwSignal::new(String::new()),
             max_failed_ratio: RwSignal::new(String::new()),
+            after: RwSignal::new(String::new()),
+            on_failure_of: RwSignal::new(String::new()),
             channels: RwSignal::new(Vec::new()),
         }
     }
@@ -164,6 +192,8 @@ impl Fields {
                 .map(|r| r.to_string())
                 .unwrap_or_default(),
         );
+        self.after.set(show_links(&m.after));
+        self.on_failure_of.set(show_links(&m.on_failure_of));
         self.channels.set(m.channels.clone());
     }
 
@@ -207,6 +237,8 @@ impl Fields {
             }
         }
         b["max_runtime"] = text_or_null(&self.max_runtime.get_untracked());
+        b["after"] = parse_links(&self.after.get_untracked());
+        b["on_failure_of"] = parse_links(&self.on_failure_of.get_untracked());
         b
     }
 }
@@ -318,6 +350,11 @@ fn MonitorForm(fields: Fields, id: Option<String>) -> impl IntoView {
                         on:change=move |ev| fields.notify_warn.set(event_target_checked(&ev))/>
                     " Notify when a run ends with warnings"
                 </label>
+            </details>
+            <details>
+                <summary>"Dependencies"</summary>
+                {text_input("after", "Runs after (optional)", fields.after, "Monitors (slug or UUID) whose success expects this one, each with a time: customers 1h, orders 30m. Missing it: down as missed after. While one of them is down, this monitor's alerts are suppressed.")}
+                {text_input("on_failure_of", "Recovers the failure of (optional)", fields.on_failure_of, "Monitors whose going down expects this one (a recovery job) within a time: extract 15m.")}
             </details>
             <fieldset>
                 <legend>"Notify"</legend>

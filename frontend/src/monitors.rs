@@ -235,6 +235,9 @@ pub fn MonitorsPage() -> impl IntoView {
                                     <td>{badge(m.state.clone())}</td>
                                     <td>
                                         <a href=href>{m.name.clone()}</a>
+                                        {m.suppressed_by.clone().map(|s| view! {
+                                            <div class="hint suppressed">"suppressed: upstream " {s.name} " is down"</div>
+                                        })}
                                         <div>{m.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view()}</div>
                                     </td>
                                     <td class="hide-narrow">{schedule}</td>

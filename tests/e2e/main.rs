@@ -9,6 +9,7 @@ mod cli;
 mod client;
 mod dashboard_api;
 mod db_outage;
+mod deps;
 mod harness;
 mod leases;
 mod lifecycle;

@@ -4,6 +4,7 @@
 //! `now` as an argument, so tests drive time and storage/scheduler supply it.
 
 pub mod access;
+pub mod deps;
 pub mod duration;
 pub mod event;
 pub mod ids;
@@ -13,11 +14,12 @@ pub mod schedule;
 pub mod time;
 
 pub use access::Role;
+pub use deps::{Expectation, Graph, Link, LinkKind};
 pub use duration::{parse_duration, Dur, DurationError};
 pub use event::{EventKind, EventRecord, MonitorRef};
 pub use ids::{ChannelId, MonitorId, ProjectId};
 pub use monitor::{
-    apply_ping, on_deadline, on_ping, pause, reschedule, resume, Deadline, DeadlineKind,
+    apply_ping, arm, on_deadline, on_ping, pause, reschedule, resume, Deadline, DeadlineKind,
     DownReason, Flip, MonitorConfig, MonitorState, OpenRun, Ping, PingOutcome, RunAction,
     RunOutcome, Signal, Status,
 };

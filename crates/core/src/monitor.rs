@@ -12,6 +12,7 @@ use uuid::Uuid;
 pub use config::MonitorConfig;
 pub use kinds::{DeadlineKind, DownReason, OpenRun, RunOutcome, Signal, Status};
 
+use crate::deps::Expectation;
 use crate::run::{Progress, Report, StepMark};
 use crate::{EventKind, Timestamp};
 
@@ -36,6 +37,11 @@ pub struct MonitorState {
     pub down_detail: Option<String>,
     /// The last run ended with warnings (up, with warnings).
     pub warned: bool,
+    /// An upstream's event expects a ping from this monitor by a time (SPEC §4).
+    pub expect: Option<Expectation>,
+    /// Its last down flip was not notified (an upstream was down): its recovery is not
+    /// notified either.
+    pub muted: bool,
     /// The last success (or warn).
     pub last_success: Option<Timestamp>,
     /// The start of the earliest open run, if any run is open.
@@ -58,6 +64,8 @@ impl MonitorState {
             down_reason: None,
             down_detail: None,
             warned: false,
+            expect: None,
+            muted: false,
             last_success: None,
             run_started_at: None,
             next_due: None,
@@ -98,6 +106,15 @@ impl MonitorState {
             }),
             _ => None,
         };
+        // An armed expectation is one more deadline, in the same index.
+        if let (Some(e), Status::New | Status::Up) = (&self.expect, self.status) {
+            if self.deadline.is_none_or(|d| e.at < d.at) {
+                self.deadline = Some(Deadline {
+                    at: e.at,
+                    kind: DeadlineKind::MissedAfter,
+                });
+            }
+        }
     }
 }
 
@@ -149,6 +166,23 @@ impl Flip {
     pub fn notifies(&self) -> bool {
         self.to == Status::Down || (self.from == Status::Down && self.to == Status::Up)
     }
+
+    /// Whether this flip notifies, given that an upstream of the monitor is down
+    /// (`suppressed`): a down while suppressed is muted, and so is the recovery of a
+    /// muted down — one root cause, one alert, and no stale alerts when it lifts.
+    /// Records the muting in `after` (the state being saved).
+    pub fn settle(&self, after: &mut MonitorState, suppressed: bool) -> bool {
+        if !self.notifies() {
+            return false;
+        }
+        if self.to == Status::Down {
+            after.muted = suppressed;
+            return !suppressed;
+        }
+        let was_muted = after.muted;
+        after.muted = false;
+        !was_muted
+    }
 }
 
 /// The result of applying a ping or a deadline.
@@ -168,6 +202,9 @@ pub struct PingOutcome {
     pub events: Vec<EventKind>,
     /// The open run a log, progress or step ping went to.
     pub run: Option<i64>,
+    /// The ping ended a run (or was an end) that counted as a success: monitors `after`
+    /// this one are now expected.
+    pub succeeded: bool,
 }
 
 impl PingOutcome {
@@ -180,6 +217,7 @@ impl PingOutcome {
             ignored: false,
             events: Vec::new(),
             run: None,
+            succeeded: false,
         }
     }
 }
@@ -250,6 +288,10 @@ pub fn apply_ping(
         return out;
     }
     let mut runs: Vec<OpenRun> = open_runs.to_vec();
+    // A start or an end is the ping an armed expectation waits for.
+    if !matches!(ping.signal, Signal::Log | Signal::Progress) {
+        next.expect = None;
+    }
     let step_mark = |name: &String| StepMark {
         name: name.clone(),
         at: now.0,
@@ -415,6 +457,7 @@ fn end_run(
         }
         return;
     }
+    out.succeeded = true;
     next.success_streak = state.success_streak.saturating_add(1);
     next.fail_streak = 0;
     next.last_success = Some(now);
@@ -450,6 +493,10 @@ pub fn on_deadline(
     let mut cause: Option<(Deadline, Option<String>)> = None;
     if deadline.kind == DeadlineKind::Missed {
         cause = Some((deadline, None));
+        runs = open_runs.to_vec();
+    } else if deadline.kind == DeadlineKind::MissedAfter {
+        cause = Some((deadline, state.expect.as_ref().map(|e| e.name.clone())));
+        next.expect = None;
         runs = open_runs.to_vec();
     } else {
         for r in open_runs {
@@ -494,12 +541,33 @@ pub fn on_deadline(
     Some(out)
 }
 
+/// Arms an expectation (an upstream's event, SPEC §4): this monitor must ping by
+/// `exp.at`. A new arming replaces the previous one. `None` for a paused monitor.
+pub fn arm(
+    cfg: &MonitorConfig,
+    state: &MonitorState,
+    open_runs: &[OpenRun],
+    exp: Expectation,
+) -> Option<PingOutcome> {
+    if state.status == Status::Paused {
+        return None;
+    }
+    let mut next = state.clone();
+    next.expect = Some(exp);
+    next.recompute_deadline(cfg, open_runs);
+    Some(PingOutcome {
+        state: next,
+        ..PingOutcome::unchanged(state)
+    })
+}
+
 /// Pauses a monitor: no deadline, open runs cancelled.
 pub fn pause(state: &MonitorState, open_runs: &[OpenRun], now: Timestamp) -> PingOutcome {
     let mut next = state.clone();
     next.status = Status::Paused;
     next.down_reason = None;
     next.down_detail = None;
+    next.expect = None;
     next.run_started_at = None;
     next.deadline = None;
     PingOutcome {

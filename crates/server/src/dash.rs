@@ -108,7 +108,10 @@ async fn render_changes(state: &AppState, project: &str, ids: Vec<String>) -> By
         .read(move |c| {
             let rows = monitors::get_many(c, &p, &ids)?;
             rows.into_iter()
-                .map(|r| Ok((channels::for_monitor(c, &r.id)?, r)))
+                .map(|r| {
+                    let links = overdue_storage::deps::links_of(c, &r.id)?;
+                    Ok((channels::for_monitor(c, &r.id)?, r, links))
+                })
                 .collect::<Result<Vec<_>, overdue_storage::StoreError>>()
         })
         .await;
@@ -116,8 +119,9 @@ async fn render_changes(state: &AppState, project: &str, ids: Vec<String>) -> By
     let mut out = String::new();
     match loaded {
         Ok(rows) => {
-            for (ch, row) in rows {
-                let m = render::monitor(&row, ch, &state.config.site_url, now);
+            for (ch, row, links) in rows {
+                let mut m = render::monitor(&row, ch, &state.config.site_url, now);
+                render::with_links(&mut m, &links);
                 if let Ok(json) = serde_json::to_string(&m) {
                     out.push_str("data: ");
                     out.push_str(&json);

@@ -1,6 +1,6 @@
 //! Monitor operations shared by `/api/v1` and the v3 mirror; each API only renders.
 
-use overdue_storage::monitors;
+use overdue_storage::{deps, monitors};
 
 use crate::auth::Auth;
 use crate::error::ApiError;
@@ -51,6 +51,50 @@ pub async fn switch(
         })
         .await?;
     Ok(id)
+}
+
+/// Inside a write transaction: saves the dependencies given in `input` (`after`,
+/// `on_failure_of`; a kind not given keeps its edges). Upstreams are named by UUID or
+/// slug; unknown ones, other projects' and cycles are refused (nothing is written).
+pub fn save_links(
+    c: &mut overdue_storage::AnyConnection,
+    project: &str,
+    id: &str,
+    input: &overdue_types::MonitorInput,
+) -> Result<(), overdue_storage::StoreError> {
+    use overdue_core::LinkKind;
+    use overdue_storage::StoreError;
+    if input.after.is_none() && input.on_failure_of.is_none() {
+        return Ok(());
+    }
+    let existing = deps::edges(c, id, true)?;
+    let mut ups = Vec::new();
+    for (kind, field, given) in [
+        (LinkKind::After, "after", &input.after),
+        (LinkKind::OnFailure, "on_failure_of", &input.on_failure_of),
+    ] {
+        let Some(given) = given else {
+            ups.extend(
+                existing
+                    .iter()
+                    .filter(|e| e.kind == kind)
+                    .map(|e| (e.other.clone(), kind, e.within_ms)),
+            );
+            continue;
+        };
+        for (i, l) in given.list().iter().enumerate() {
+            let within = crate::validate::duration(&format!("{field}[{i}].within"), &l.within)
+                .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            let up = deps::resolve(c, project, &l.monitor).map_err(|_| {
+                StoreError::Invalid(format!(
+                    "{field}[{i}].monitor: no monitor {:?} in this project (give its UUID or slug)",
+                    l.monitor
+                ))
+            })?;
+            ups.push((up, kind, within.millis()));
+        }
+    }
+    deps::set_upstreams(c, project, id, &ups)
 }
 
 /// Inside a write transaction: applies `input` over the monitor's current settings,

@@ -1,6 +1,7 @@
 //! Stored rows to API responses (both `/api/v1` and the v3 mirror).
 
-use overdue_core::{Progress, Timestamp};
+use overdue_core::{LinkKind, Progress, Timestamp};
+use overdue_storage::deps::{Edge, MonitorLinks};
 use overdue_storage::models::{
     ChannelRow, DeliveryRow, FlipRow, MonitorRow, PingRow, RunRow, StoredStep,
 };
@@ -65,9 +66,40 @@ pub fn monitor(row: &MonitorRow, channels: Vec<String>, site: &str, now: Timesta
         last_duration: row.last_duration_ms.map(secs),
         n_pings: row.n_pings,
         channels,
+        after: Vec::new(),
+        on_failure_of: Vec::new(),
+        dependents: Vec::new(),
+        suppressed_by: None,
+        expected: row.link_state().expect.map(|e| t::Expected {
+            at: ts(e.at.0),
+            monitor: e.upstream,
+            name: e.name,
+            kind: e.kind.as_str().into(),
+        }),
         ping_url: format!("{site}/ping/{}", row.id),
         created_at: ts(row.created_at),
     }
+}
+
+/// Adds a monitor's dependencies (and whether an upstream suppresses it) to `m`.
+pub fn with_links(m: &mut t::Monitor, links: &MonitorLinks) {
+    let out = |e: &Edge| t::LinkOut {
+        monitor: e.other.clone(),
+        name: e.name.clone(),
+        kind: e.kind.as_str().into(),
+        within: e.within_ms / 1_000,
+    };
+    let (after, on_failure): (Vec<&Edge>, Vec<&Edge>) = links
+        .upstreams
+        .iter()
+        .partition(|e| e.kind == LinkKind::After);
+    m.after = after.into_iter().map(out).collect();
+    m.on_failure_of = on_failure.into_iter().map(out).collect();
+    m.dependents = links.dependents.iter().map(out).collect();
+    m.suppressed_by = links
+        .suppressed_by
+        .clone()
+        .map(|(monitor, name)| t::MonitorName { monitor, name });
 }
 
 /// A ping for `/api/v1`.

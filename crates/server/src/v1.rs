@@ -3,7 +3,7 @@
 use actix_web::{web, HttpResponse};
 use overdue_core::EventKind;
 use overdue_notify::WebhookConfig;
-use overdue_storage::{channels, history, monitors, outbox};
+use overdue_storage::{channels, deps, history, monitors, outbox};
 use overdue_types::{ChannelInput, MonitorInput};
 use serde::Deserialize;
 
@@ -44,20 +44,18 @@ pub(crate) async fn monitor_json(
     project: String,
     id: String,
 ) -> Result<overdue_types::Monitor, ApiError> {
-    let (row, chans) = state
+    let (row, chans, links) = state
         .store
         .read(move |c| {
             let row = monitors::get(c, &project, &id)?;
             let chans = channels::for_monitor(c, &row.id)?;
-            Ok((row, chans))
+            let links = deps::links_of(c, &row.id)?;
+            Ok((row, chans, links))
         })
         .await?;
-    Ok(render::monitor(
-        &row,
-        chans,
-        &state.config.site_url,
-        state.store.now(),
-    ))
+    let mut m = render::monitor(&row, chans, &state.config.site_url, state.store.now());
+    render::with_links(&mut m, &links);
+    Ok(m)
 }
 
 async fn list(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -68,16 +66,26 @@ async fn list(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, Ap
             // Two queries whatever the number of monitors.
             let rows = monitors::list(c, &project)?;
             let mut chans = channels::for_project(c, &project)?;
-            Ok(rows
-                .into_iter()
-                .map(|r| (chans.remove(&r.id).unwrap_or_default(), r))
-                .collect::<Vec<_>>())
+            let links = deps::links_of_project(c, &project, &rows)?;
+            Ok((
+                rows.into_iter()
+                    .map(|r| (chans.remove(&r.id).unwrap_or_default(), r))
+                    .collect::<Vec<_>>(),
+                links,
+            ))
         })
         .await?;
+    let (rows, links) = rows;
     let now = state.store.now();
     let out: Vec<_> = rows
         .iter()
-        .map(|(ch, r)| render::monitor(r, ch.clone(), &state.config.site_url, now))
+        .map(|(ch, r)| {
+            let mut m = render::monitor(r, ch.clone(), &state.config.site_url, now);
+            if let Some(l) = links.get(&r.id) {
+                render::with_links(&mut m, l);
+            }
+            m
+        })
         .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "monitors": out })))
 }
@@ -103,6 +111,7 @@ async fn create(
             if let Some(ids) = chans {
                 channels::set_for_monitor(c, &project, &row.id, &ids)?;
             }
+            crate::ops::save_links(c, &project, &row.id, &input)?;
             Ok(row.id)
         })
         .await?;
@@ -134,6 +143,7 @@ async fn update(
         .store
         .write(move |c| {
             update_settings(c, &project, &id2, &input, now)?;
+            crate::ops::save_links(c, &project, &id2, &input)?;
             if let Some(ids) = &input.channels {
                 channels::set_for_monitor(c, &project, &id2, ids)?;
             }
@@ -151,16 +161,18 @@ async fn delete(
     auth.require_write()?;
     let id = parse_id(&path, "monitor")?;
     let project = auth.project.clone();
-    let row = state
+    let (row, dependents) = state
         .store
         .write(move |c| monitors::delete(c, &project, &id))
         .await?;
-    Ok(HttpResponse::Ok().json(render::monitor(
-        &row,
-        vec![],
-        &state.config.site_url,
-        state.store.now(),
-    )))
+    // The answer names the monitors that depended on it (their links are gone).
+    let mut m = render::monitor(&row, vec![], &state.config.site_url, state.store.now());
+    let links = deps::MonitorLinks {
+        dependents,
+        ..Default::default()
+    };
+    render::with_links(&mut m, &links);
+    Ok(HttpResponse::Ok().json(m))
 }
 
 async fn pause(

@@ -321,7 +321,7 @@ async fn delete(
     let project = auth.project.clone();
     state
         .store
-        .write(move |c| monitors::delete(c, &project, &id))
+        .write(move |c| monitors::delete(c, &project, &id).map(|_| ()))
         .await?;
     Ok(HttpResponse::Ok().json(json))
 }

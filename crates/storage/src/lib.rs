@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod channels;
 pub mod conn;
+pub mod deps;
 pub mod error;
 pub mod history;
 pub mod ingest;

@@ -45,6 +45,32 @@ pub struct MonitorRow {
     pub success_streak: i32,
     pub down_detail: Option<String>,
     pub warned: bool,
+    pub links: String,
+}
+
+/// A monitor's dependency state, stored as one JSON object (`links`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LinkState {
+    /// The armed expectation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect: Option<overdue_core::Expectation>,
+    /// Its down was muted (an upstream was down).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub muted: bool,
+}
+
+impl LinkState {
+    fn of(s: &MonitorState) -> LinkState {
+        LinkState {
+            expect: s.expect.clone(),
+            muted: s.muted,
+        }
+    }
+
+    /// The stored JSON text (`{}` when empty).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
+    }
 }
 
 /// A monitor's run rules, stored as one JSON object (absent: the default).
@@ -172,7 +198,15 @@ impl MonitorRow {
             success_streak: self.success_streak.max(0) as u32,
             down_detail: self.down_detail.clone(),
             warned: self.warned,
+            expect: self.link_state().expect,
+            muted: self.link_state().muted,
         }
+    }
+
+    /// The dependency state (unreadable JSON reads as none: it is re-armed by the next
+    /// upstream event).
+    pub fn link_state(&self) -> LinkState {
+        serde_json::from_str(&self.links).unwrap_or_default()
     }
 
     /// Tags as a list (stored space-separated, as Healthchecks does).
@@ -197,6 +231,7 @@ pub struct MonitorStateColumns {
     pub success_streak: i32,
     pub down_detail: Option<String>,
     pub warned: bool,
+    pub links: String,
 }
 
 impl From<&MonitorState> for MonitorStateColumns {
@@ -213,6 +248,7 @@ impl From<&MonitorState> for MonitorStateColumns {
             success_streak: s.success_streak.min(i32::MAX as u32) as i32,
             down_detail: s.down_detail.clone(),
             warned: s.warned,
+            links: LinkState::of(s).to_json(),
         }
     }
 }

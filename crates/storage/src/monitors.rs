@@ -188,6 +188,7 @@ pub fn create(
         success_streak: 0,
         down_detail: None,
         warned: false,
+        links: "{}".into(),
     };
     diesel::insert_into(monitors::table)
         .values(&row)
@@ -263,9 +264,15 @@ pub fn update(
     get(c, project, id)
 }
 
-/// Deletes a monitor with its pings, runs, flips and channel assignments.
-pub fn delete(c: &mut AnyConnection, project: &str, id: &str) -> Result<MonitorRow, StoreError> {
+/// Deletes a monitor with its pings, runs, flips, channel assignments and dependency
+/// edges; returns it and the monitors that depended on it.
+pub fn delete(
+    c: &mut AnyConnection,
+    project: &str,
+    id: &str,
+) -> Result<(MonitorRow, Vec<crate::deps::Edge>), StoreError> {
     let row = get(c, project, id)?;
+    let dependents = crate::deps::unlink(c, id)?;
     let run_ids: Vec<i64> = runs::table
         .filter(runs::monitor_id.eq(id))
         .select(runs::id)
@@ -277,7 +284,7 @@ pub fn delete(c: &mut AnyConnection, project: &str, id: &str) -> Result<MonitorR
     diesel::delete(monitor_channels::table.filter(monitor_channels::monitor_id.eq(id)))
         .execute(c)?;
     diesel::delete(monitors::table.find(id)).execute(c)?;
-    Ok(row)
+    Ok((row, dependents))
 }
 
 /// Pauses a monitor (idempotent).
@@ -290,8 +297,16 @@ pub fn pause(
     get(c, project, id)?;
     let row = lock_monitor(c, id)?.ok_or(StoreError::NotFound("monitor"))?;
     let open = crate::runs::open_runs(c, id)?;
-    let out = overdue_core::pause(&row.state(), &open, now);
-    apply_outcome(c, id, Some(&row), &out, now, None, &mut Effects::default())?;
+    let mut out = overdue_core::pause(&row.state(), &open, now);
+    apply_outcome(
+        c,
+        id,
+        Some(&row),
+        &mut out,
+        now,
+        None,
+        &mut Effects::default(),
+    )?;
     get(c, project, id)
 }
 
@@ -304,9 +319,17 @@ pub fn resume(
 ) -> Result<MonitorRow, StoreError> {
     get(c, project, id)?;
     let row = lock_monitor(c, id)?.ok_or(StoreError::NotFound("monitor"))?;
-    let out = overdue_core::resume(&row.state())
+    let mut out = overdue_core::resume(&row.state())
         .ok_or_else(|| StoreError::Conflict("monitor is not paused".into()))?;
-    apply_outcome(c, id, Some(&row), &out, now, None, &mut Effects::default())?;
+    apply_outcome(
+        c,
+        id,
+        Some(&row),
+        &mut out,
+        now,
+        None,
+        &mut Effects::default(),
+    )?;
     get(c, project, id)
 }
 
@@ -329,11 +352,21 @@ pub(crate) fn apply_outcome(
     c: &mut AnyConnection,
     id: &str,
     row: Option<&MonitorRow>,
-    out: &PingOutcome,
+    out: &mut PingOutcome,
     now: Timestamp,
     ping: Option<PingEffects<'_>>,
     fx: &mut Effects,
 ) -> Result<(), StoreError> {
+    // One root cause, one alert: a down while an upstream is down is muted (and then
+    // its recovery); decided before the state is written, which records it.
+    let notify = match out.flip {
+        Some(flip) if flip.notifies() => {
+            let suppressed =
+                flip.to == Status::Down && crate::deps::down_upstream(c, id)?.is_some();
+            flip.settle(&mut out.state, suppressed)
+        }
+        _ => false,
+    };
     let none = crate::runs::RunEnd::default();
     let end = ping.as_ref().map_or(&none, |p| &p.end);
     crate::runs::apply(c, id, &out.runs, end, now)?;
@@ -356,7 +389,7 @@ pub(crate) fn apply_outcome(
         on_inner!(c, |inner| diesel::insert_into(flips::table)
             .values(new_flip)
             .execute(inner))?;
-        if flip.notifies() {
+        if notify {
             notices.push(Notice {
                 kind: if flip.to == Status::Down {
                     EventKind::MonitorDown

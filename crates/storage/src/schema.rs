@@ -55,6 +55,16 @@ diesel::table! {
         success_streak -> Integer,
         down_detail -> Nullable<Text>,
         warned -> Bool,
+        links -> Text,
+    }
+}
+
+diesel::table! {
+    dependencies (monitor_id, upstream_id, kind) {
+        monitor_id -> Text,
+        upstream_id -> Text,
+        kind -> Text,
+        within_ms -> BigInt,
     }
 }
 
@@ -199,7 +209,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     invitations,
     leases,
-    run_logs
+    run_logs,
+    dependencies
 );
 
 diesel::table! {

@@ -85,6 +85,8 @@ where
         out.push_bind_param::<Nullable<Text>, _>(&s.down_detail)?;
         out.push_sql(", warned = ");
         out.push_bind_param::<Bool, _>(&s.warned)?;
+        out.push_sql(", links = ");
+        out.push_bind_param::<Text, _>(&s.links)?;
         out.push_sql(", last_success_at = ");
         out.push_bind_param::<Nullable<BigInt>, _>(&s.last_success_at)?;
         out.push_sql(", run_started_at = ");

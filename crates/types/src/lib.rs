@@ -34,6 +34,71 @@ pub struct StepInput {
     pub max: Option<DurationInput>,
 }
 
+/// A dependency in requests: the upstream monitor (UUID or slug) and how soon after its
+/// event this monitor must ping.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkInput {
+    /// The upstream monitor's UUID or slug.
+    pub monitor: String,
+    /// Seconds or text (`"1h"`).
+    pub within: DurationInput,
+}
+
+/// One dependency or a list of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum LinksInput {
+    /// `[{"monitor": …, "within": …}, …]` (`[]` removes them).
+    List(Vec<LinkInput>),
+    /// `{"monitor": …, "within": …}`.
+    One(LinkInput),
+}
+
+impl LinksInput {
+    /// As a list.
+    pub fn list(&self) -> Vec<LinkInput> {
+        match self {
+            LinksInput::List(l) => l.clone(),
+            LinksInput::One(one) => vec![one.clone()],
+        }
+    }
+}
+
+/// A dependency in responses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkOut {
+    /// The other monitor's id.
+    pub monitor: String,
+    /// Its name.
+    pub name: String,
+    /// `after` or `on_failure`.
+    pub kind: String,
+    /// Seconds.
+    pub within: i64,
+}
+
+/// A monitor named in a response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonitorName {
+    /// Its id.
+    pub monitor: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// An armed expectation: this monitor must ping by `at` because of `upstream`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Expected {
+    /// By when.
+    pub at: String,
+    /// The upstream whose event armed it.
+    pub monitor: String,
+    /// Its name.
+    pub name: String,
+    /// `after` (it succeeded) or `on_failure` (it went down).
+    pub kind: String,
+}
+
 /// Fields to create or change a monitor; absent fields keep their value (or default).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MonitorInput {
@@ -85,6 +150,10 @@ pub struct MonitorInput {
     /// A report with failed / processed above this (0–1) is a failure; `null` removes it.
     #[serde(default, deserialize_with = "double_option")]
     pub max_failed_ratio: Option<Option<f64>>,
+    /// Expected within a time after each success of these monitors (replaces them).
+    pub after: Option<LinksInput>,
+    /// Expected within a time after each of these monitors goes down (replaces them).
+    pub on_failure_of: Option<LinksInput>,
     /// Channel ids to notify (replaces the assignment).
     pub channels: Option<Vec<String>>,
 }
@@ -183,6 +252,21 @@ pub struct Monitor {
     pub n_pings: i64,
     /// Assigned channel ids.
     pub channels: Vec<String>,
+    /// Monitors whose success expects this one.
+    #[serde(default)]
+    pub after: Vec<LinkOut>,
+    /// Monitors whose failure expects this one (a recovery job).
+    #[serde(default)]
+    pub on_failure_of: Vec<LinkOut>,
+    /// Monitors that depend on this one.
+    #[serde(default)]
+    pub dependents: Vec<LinkOut>,
+    /// The upstream that is down while this monitor's alerts are suppressed.
+    #[serde(default)]
+    pub suppressed_by: Option<MonitorName>,
+    /// The armed expectation, if any.
+    #[serde(default)]
+    pub expected: Option<Expected>,
     /// Its ping URL.
     pub ping_url: String,
     /// Created at.

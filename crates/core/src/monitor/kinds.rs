@@ -44,7 +44,7 @@ impl Status {
 }
 
 /// Why a monitor went down: a closed set (SPEC §3). Later issues add the rest of the set
-/// (`missed_after`, `incomplete`, `chain_deadline`).
+/// (`incomplete`, `chain_deadline`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DownReason {
@@ -58,6 +58,8 @@ pub enum DownReason {
     TooShort,
     /// A run sent no progress, log or step for `stall_timeout`.
     Stalled,
+    /// An upstream's event (`after`, `on_failure_of`) expected a ping that never came.
+    MissedAfter,
 }
 
 impl DownReason {
@@ -69,6 +71,7 @@ impl DownReason {
             DownReason::Hung => "hung",
             DownReason::TooShort => "too_short",
             DownReason::Stalled => "stalled",
+            DownReason::MissedAfter => "missed_after",
         }
     }
     /// Parses the stored text form.
@@ -79,6 +82,7 @@ impl DownReason {
             "hung" => DownReason::Hung,
             "too_short" => DownReason::TooShort,
             "stalled" => DownReason::Stalled,
+            "missed_after" => DownReason::MissedAfter,
             _ => return None,
         })
     }
@@ -96,6 +100,8 @@ pub enum DeadlineKind {
     Step,
     /// A run sent nothing for `stall_timeout`.
     Stalled,
+    /// An armed expectation (a dependency) passed without a ping.
+    MissedAfter,
 }
 
 impl DeadlineKind {
@@ -106,6 +112,7 @@ impl DeadlineKind {
             DeadlineKind::Hung => "hung",
             DeadlineKind::Step => "step",
             DeadlineKind::Stalled => "stalled",
+            DeadlineKind::MissedAfter => "missed_after",
         }
     }
     /// Parses the stored text form.
@@ -115,6 +122,7 @@ impl DeadlineKind {
             "hung" => Some(DeadlineKind::Hung),
             "step" => Some(DeadlineKind::Step),
             "stalled" => Some(DeadlineKind::Stalled),
+            "missed_after" => Some(DeadlineKind::MissedAfter),
             _ => None,
         }
     }
@@ -123,6 +131,7 @@ impl DeadlineKind {
             DeadlineKind::Missed => DownReason::Missed,
             DeadlineKind::Hung | DeadlineKind::Step => DownReason::Hung,
             DeadlineKind::Stalled => DownReason::Stalled,
+            DeadlineKind::MissedAfter => DownReason::MissedAfter,
         }
     }
 }

@@ -329,3 +329,48 @@ fn concurrency_one_reports_an_overlap_without_a_status_change() {
     let plain = on_ping(&cfg(), &first.state, &runs, Signal::Start, None, t(70));
     assert!(plain.events.is_empty());
 }
+
+#[test]
+fn an_armed_expectation_is_a_deadline_cleared_by_a_start_and_missed_after_otherwise() {
+    let c = cfg();
+    let up = ping(&MonitorState::new_monitor(), &[], Signal::Success, 100).state;
+    let exp = crate::Expectation {
+        at: t(130),
+        upstream: "a-id".into(),
+        name: "extract".into(),
+        kind: crate::LinkKind::After,
+    };
+    let armed = arm(&c, &up, &[], exp.clone()).unwrap();
+    let d = armed.state.deadline.unwrap();
+    assert_eq!((d.at, d.kind), (t(130), DeadlineKind::MissedAfter));
+    // A start satisfies it: back to the own deadline.
+    let started = ping(&armed.state, &[], Signal::Start, 120);
+    assert_eq!(started.state.expect, None);
+    assert_eq!(started.state.deadline.unwrap().kind, DeadlineKind::Hung);
+    // Not pinged: down as missed_after, naming the upstream.
+    let down = on_deadline(&c, &armed.state, &[], t(130)).unwrap();
+    assert_eq!(down.state.down_reason, Some(DownReason::MissedAfter));
+    assert_eq!(down.state.down_detail.as_deref(), Some("extract"));
+    assert_eq!(down.state.expect, None);
+    assert!(down.flip.unwrap().notifies());
+    // A log line is no ping of the job: the expectation stays.
+    let logged = ping(&armed.state, &[], Signal::Log, 125);
+    assert_eq!(logged.state.expect, Some(exp));
+}
+
+#[test]
+fn a_muted_down_is_recovered_quietly() {
+    let up = ping(&MonitorState::new_monitor(), &[], Signal::Success, 100).state;
+    let mut down = ping(&up, &[], Signal::Fail, 110);
+    let flip = down.flip.unwrap();
+    assert!(!flip.settle(&mut down.state, true), "suppressed: muted");
+    assert!(down.state.muted);
+    let mut back = ping(&down.state, &[], Signal::Success, 120);
+    assert!(
+        !back.flip.unwrap().settle(&mut back.state, false),
+        "its recovery too"
+    );
+    assert!(!back.state.muted);
+    let mut again = ping(&back.state, &[], Signal::Fail, 130);
+    assert!(again.flip.unwrap().settle(&mut again.state, false));
+}

@@ -2,7 +2,10 @@
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use overdue_core::{on_deadline, MonitorState, OpenRun, Ping, Signal, Timestamp};
+use overdue_core::{
+    on_deadline, Dur, Expectation, LinkKind, MonitorState, OpenRun, Ping, PingOutcome, Signal,
+    Status, Timestamp,
+};
 
 use super::cache::{Loaded, RowCache};
 use super::{Answer, Effects, Job, PingReply, PingRequest, PingTarget};
@@ -187,7 +190,7 @@ fn apply_ping(
             progress: req.progress.clone(),
             report: req.report.clone(),
         };
-        let out = overdue_core::apply_ping(&hot.cfg, state, &open, &ping, now);
+        let mut out = overdue_core::apply_ping(&hot.cfg, state, &open, &ping, now);
         let run_data = matches!(req.signal, Signal::Log | Signal::Progress | Signal::Step);
         to_run = out.run.filter(|_| run_data);
         if to_run.is_some() {
@@ -218,7 +221,7 @@ fn apply_ping(
                 c,
                 &id,
                 row.as_ref(),
-                &out,
+                &mut out,
                 now,
                 Some(mon::PingEffects {
                     end,
@@ -228,6 +231,7 @@ fn apply_ping(
                 fx,
             )?;
             cache.saved(&id, &out.state, Some(n));
+            arm_dependents(c, cache, &id, hot.downstream, &out, now, fx)?;
         }
     }
     if let Some(run) = to_run {
@@ -297,15 +301,68 @@ fn apply_deadline(
     } else {
         Vec::new()
     };
-    let Some(out) = on_deadline(&hot.cfg, &hot.state, &open, now) else {
+    let Some(mut out) = on_deadline(&hot.cfg, &hot.state, &open, now) else {
         return Ok(false);
     };
-    mon::apply_outcome(c, id, row.as_ref(), &out, now, None, fx)?;
+    mon::apply_outcome(c, id, row.as_ref(), &mut out, now, None, fx)?;
     cache.saved(id, &out.state, None);
+    arm_dependents(c, cache, id, hot.downstream, &out, now, fx)?;
     if out.flip.is_some() {
         fx.changed(id);
     }
     Ok(out.flip.is_some())
+}
+
+/// Arms the expectations of the monitors that depend on `id` (SPEC §4): a success arms
+/// those `after` it, going down those `on_failure_of` it. Their rows are written in this
+/// transaction, so the upstream's event and the dependents' deadlines commit together.
+fn arm_dependents(
+    c: &mut AnyConnection,
+    cache: &mut RowCache,
+    id: &str,
+    downstream: Option<bool>,
+    out: &PingOutcome,
+    now: Timestamp,
+    fx: &mut Effects,
+) -> Result<(), StoreError> {
+    let kind = if out.succeeded {
+        LinkKind::After
+    } else if out.flip.is_some_and(|f| f.to == Status::Down) {
+        LinkKind::OnFailure
+    } else {
+        return Ok(());
+    };
+    if downstream == Some(false) {
+        return Ok(());
+    }
+    let dependents = crate::deps::dependents(c, id, kind)?;
+    if dependents.is_empty() {
+        return Ok(());
+    }
+    let name: String = monitors::table.find(id).select(monitors::name).first(c)?;
+    for (dep, within) in dependents {
+        let Some(Loaded { hot, row }) = cache.load(c, &dep)? else {
+            continue;
+        };
+        let open = if hot.state.run_started_at.is_some() {
+            crate::runs::open_runs(c, &dep)?
+        } else {
+            Vec::new()
+        };
+        let exp = Expectation {
+            at: now.plus(Dur(within)),
+            upstream: id.to_string(),
+            name: name.clone(),
+            kind,
+        };
+        let Some(mut armed) = overdue_core::arm(&hot.cfg, &hot.state, &open, exp) else {
+            continue;
+        };
+        mon::apply_outcome(c, &dep, row.as_ref(), &mut armed, now, None, fx)?;
+        cache.saved(&dep, &armed.state, None);
+        fx.changed(&dep);
+    }
+    Ok(())
 }
 
 /// Counts a ping that changes no state (ignored by method or by the state machine).

@@ -33,6 +33,9 @@ pub(crate) struct Hot {
     pub(crate) state: MonitorState,
     /// Pings so far.
     pub(crate) n_pings: i64,
+    /// Whether other monitors depend on it (known on SQLite, where it is cached; `None`:
+    /// ask the database when an event could arm them).
+    pub(crate) downstream: Option<bool>,
 }
 
 impl Hot {
@@ -42,6 +45,7 @@ impl Hot {
             post_only: row.methods == "POST",
             state: row.state(),
             n_pings: row.n_pings,
+            downstream: None,
         })
     }
 }
@@ -118,8 +122,9 @@ impl RowCache {
         let Some(row) = lock_monitor(c, id)? else {
             return Ok(None);
         };
-        let hot = Hot::from_row(&row)?;
+        let mut hot = Hot::from_row(&row)?;
         if let Some(k) = key {
+            hot.downstream = Some(crate::deps::has_dependents(c, id)?);
             if self.rows.len() >= MAX_ROWS {
                 self.rows.clear();
             }

@@ -1,0 +1,2 @@
+ALTER TABLE monitors DROP COLUMN links;
+DROP TABLE dependencies;
