@@ -220,7 +220,7 @@ pub fn MonitorsPage() -> impl IntoView {
                 </tr></thead>
                 <tbody>
                     <For each=move || shown.with(|v| v.iter().take(limit.get()).cloned().collect::<Vec<_>>())
-                        key=|m| (m.id.clone(), m.state.clone(), m.last_ping.clone(), m.status.clone(), m.name.clone())
+                        key=|m| (m.id.clone(), m.state.clone(), m.last_ping.clone(), m.status.clone(), m.name.clone(), m.suppressed_by.as_ref().map(|s| s.monitor.clone()))
                         children=move |m| {
                             let href = format!("/monitors/{}", m.id);
                             let schedule = match &m.schedule {

@@ -365,3 +365,65 @@ async fn run_view() {
     assert_eq!(m["notify_warn"], true);
     app.stop().await;
 }
+
+/// Dependencies in the dashboard: declared in the form, "suppressed" in the list and on
+/// the monitor while the upstream is down, and the delete dialog naming the dependents.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dependencies_view() {
+    let Some(driver) = chromedriver() else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    overdue::create_user(&app.store, "ann@example.com", "correct horse", None, None)
+        .await
+        .unwrap();
+    let a = app
+        .monitor(serde_json::json!({"name": "customers", "slug": "customers", "period": "1h"}))
+        .await;
+    let b = app
+        .monitor(serde_json::json!({"name": "invoices", "period": "1h"}))
+        .await;
+    let b_ = Browser::start(&driver, 1280).await;
+    let br = &b_;
+    br.goto(&app.base).await;
+    br.fill(&br.find("#email").await, "ann@example.com").await;
+    br.fill(&br.find("#password").await, "correct horse").await;
+    br.click(&br.find("#sign-submit").await).await;
+    br.find("#monitors").await;
+    // Declare "invoices runs after customers, within 1h" in the form.
+    br.goto(&app.url(&format!("/monitors/{b}/edit"))).await;
+    br.find("#name").await;
+    let open = "document.querySelectorAll('#monitor-form details').forEach(d => d.open = true); return true";
+    br.eval(open).await;
+    br.fill(&br.find("#after").await, "customers 1h").await;
+    br.click(&br.find("#save").await).await;
+    br.find("#monitor-name").await;
+    let m = app.get_monitor(&b).await;
+    assert_eq!(m["after"][0]["monitor"], a.as_str(), "{m}");
+    assert_eq!(m["after"][0]["within"], 3600);
+    br.wait_text("#dependencies", 10, |t| {
+        t.contains("customers") && t.contains("within 1h")
+    })
+    .await;
+    // customers fails: invoices is suppressed, in the list (live) and on its page.
+    assert_eq!(app.ping(&a).await, 200);
+    assert_eq!(app.ping(&b).await, 200);
+    br.goto(&app.base).await;
+    br.find("#monitors").await;
+    assert_eq!(app.ping(&format!("{a}/fail")).await, 200);
+    br.wait_text(&format!("tr[data-id='{b}']"), 10, |t| {
+        t.contains("suppressed: upstream customers is down")
+    })
+    .await;
+    br.goto(&app.url(&format!("/monitors/{b}"))).await;
+    br.wait_text("#suppressed", 10, |t| t.contains("customers"))
+        .await;
+    br.screenshot("suppressed").await;
+    // Deleting customers names who depends on it.
+    br.goto(&app.url(&format!("/monitors/{a}"))).await;
+    br.find("#monitor-name").await;
+    br.click(&br.find("#delete").await).await;
+    br.wait_text("#delete-dependents", 10, |t| t.contains("invoices"))
+        .await;
+    app.stop().await;
+}

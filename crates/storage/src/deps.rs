@@ -229,6 +229,30 @@ pub(crate) fn has_dependents(c: &mut AnyConnection, monitor: &str) -> Result<boo
     .get_result(c)?)
 }
 
+/// Every monitor downstream of `monitor` by `after` edges, transitively (their
+/// suppression follows its status).
+pub(crate) fn downstream_all(
+    c: &mut AnyConnection,
+    monitor: &str,
+) -> Result<Vec<String>, StoreError> {
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut frontier = vec![monitor.to_string()];
+    while !frontier.is_empty() && out.len() < 100_000 {
+        let next: Vec<String> = dependencies::table
+            .filter(dependencies::upstream_id.eq_any(&frontier))
+            .filter(dependencies::kind.eq(LinkKind::After.as_str()))
+            .select(dependencies::monitor_id)
+            .load(c)?;
+        frontier = next
+            .into_iter()
+            .filter(|m| seen.insert(m.clone()))
+            .collect();
+        out.extend(frontier.iter().cloned());
+    }
+    Ok(out)
+}
+
 /// The dependents of `monitor` armed by `kind`, with their `within`.
 pub(crate) fn dependents(
     c: &mut AnyConnection,

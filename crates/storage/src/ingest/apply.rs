@@ -335,6 +335,13 @@ fn arm_dependents(
     if downstream == Some(false) {
         return Ok(());
     }
+    // The live view: a status change of this monitor changes what its downstream shows
+    // (suppressed or not).
+    if fx.track && out.flip.is_some() {
+        for id in crate::deps::downstream_all(c, id)? {
+            fx.changed(&id);
+        }
+    }
     let dependents = crate::deps::dependents(c, id, kind)?;
     if dependents.is_empty() {
         return Ok(());
