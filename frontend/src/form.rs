@@ -52,6 +52,7 @@ struct Fields {
     max_failed_ratio: RwSignal<String>,
     after: RwSignal<String>,
     on_failure_of: RwSignal<String>,
+    max_failed_children: RwSignal<String>,
     channels: RwSignal<Vec<String>>,
 }
 
@@ -153,6 +154,7 @@ impl Fields {
             max_failed_ratio: RwSignal::new(String::new()),
             after: RwSignal::new(String::new()),
             on_failure_of: RwSignal::new(String::new()),
+            max_failed_children: RwSignal::new("0".into()),
             channels: RwSignal::new(Vec::new()),
         }
     }
@@ -194,6 +196,8 @@ impl Fields {
         );
         self.after.set(show_links(&m.after));
         self.on_failure_of.set(show_links(&m.on_failure_of));
+        self.max_failed_children
+            .set(m.max_failed_children.to_string());
         self.channels.set(m.channels.clone());
     }
 
@@ -239,6 +243,10 @@ impl Fields {
         b["max_runtime"] = text_or_null(&self.max_runtime.get_untracked());
         b["after"] = parse_links(&self.after.get_untracked());
         b["on_failure_of"] = parse_links(&self.on_failure_of.get_untracked());
+        let v = number_or_null(&self.max_failed_children.get_untracked());
+        if !v.is_null() {
+            b["max_failed_children"] = v;
+        }
         b
     }
 }
@@ -354,6 +362,7 @@ fn MonitorForm(fields: Fields, id: Option<String>) -> impl IntoView {
             <details>
                 <summary>"Dependencies"</summary>
                 {text_input("after", "Runs after (optional)", fields.after, "Monitors (slug or UUID) whose success expects this one, each with a time: customers 1h, orders 30m. Missing it: down as missed after. While one of them is down, this monitor's alerts are suppressed.")}
+                {text_input("max_failed_children", "Children that may fail", fields.max_failed_children, "For runs started with children=N: more failed children than this fail the run.")}
                 {text_input("on_failure_of", "Recovers the failure of (optional)", fields.on_failure_of, "Monitors whose going down expects this one (a recovery job) within a time: extract 15m.")}
             </details>
             <fieldset>

@@ -92,6 +92,32 @@ fn report_view(r: &Run) -> impl IntoView {
     }
 }
 
+/// A fan-out run's children: counts, and each child's end.
+fn children_view(r: &Run) -> impl IntoView {
+    r.children.clone().map(|c| {
+        let summary = format!(
+            "{} of {} succeeded, {} failed, {} missing",
+            c.ok, c.expected, c.failed, c.missing
+        );
+        view! {
+            <div class="card" id="run-children">
+                <h2>"Children"</h2>
+                <p>{summary}</p>
+                <table>
+                    <thead><tr><th>"Monitor"</th><th>"Run id"</th><th>"Outcome"</th><th>"When"</th></tr></thead>
+                    <tbody>{c.list.into_iter().map(|ch| {
+                        let href = format!("/monitors/{}", ch.monitor);
+                        view! {
+                            <tr><td><A href=href>{ch.name}</A></td><td>{ch.rid.unwrap_or_default()}</td>
+                            <td>{ch.outcome}</td><td>{ch.at}</td></tr>
+                        }
+                    }).collect_view()}</tbody>
+                </table>
+            </div>
+        }
+    })
+}
+
 /// Follows the run's log: appends each chunk to `log`, reloads the run at its end.
 fn follow_log(
     id: &str,
@@ -208,6 +234,7 @@ pub fn RunPage() -> impl IntoView {
                         </table>
                     })}
                 </div>
+                {children_view(&r)}
                 {report_view(&r)}
             }
         })}

@@ -363,6 +363,23 @@ async fn run_view() {
     assert_eq!(m["steps"][2]["max"], 3600);
     assert_eq!(m["stall_timeout"], 300);
     assert_eq!(m["notify_warn"], true);
+    // A fan-out run lists its children.
+    let parent = "0b7e3c1e-0000-4000-8000-0000000000cc";
+    assert_eq!(
+        app.ping(&format!("{id}/start?rid={parent}&children=2"))
+            .await,
+        200
+    );
+    assert_eq!(
+        app.ping(&format!("{id}?parent={parent}&rid={rid}")).await,
+        200
+    );
+    let fan = app.last_run(&id).await["id"].as_i64().unwrap();
+    b.goto(&app.url(&format!("/runs/{fan}"))).await;
+    b.wait_text("#run-children", 10, |t| {
+        t.contains("1 of 2 succeeded, 0 failed, 1 missing") && t.contains(rid)
+    })
+    .await;
     app.stop().await;
 }
 

@@ -10,6 +10,7 @@ mod client;
 mod dashboard_api;
 mod db_outage;
 mod deps;
+mod fanin;
 mod harness;
 mod leases;
 mod lifecycle;

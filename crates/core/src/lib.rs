@@ -19,9 +19,9 @@ pub use duration::{parse_duration, Dur, DurationError};
 pub use event::{EventKind, EventRecord, MonitorRef};
 pub use ids::{ChannelId, MonitorId, ProjectId};
 pub use monitor::{
-    apply_ping, arm, on_deadline, on_ping, pause, reschedule, resume, Deadline, DeadlineKind,
-    DownReason, Flip, MonitorConfig, MonitorState, OpenRun, Ping, PingOutcome, RunAction,
-    RunOutcome, Signal, Status,
+    apply_ping, arm, on_child, on_deadline, on_ping, pause, reschedule, resume, Children, Deadline,
+    DeadlineKind, DownReason, Flip, MonitorConfig, MonitorState, OpenRun, Ping, PingOutcome,
+    RunAction, RunOutcome, Signal, Status,
 };
 pub use run::{BodyReport, Progress, Report, ReportStatus, StepMark, StepRule};
 pub use schedule::{Schedule, ScheduleError};

@@ -10,7 +10,7 @@ mod kinds;
 use uuid::Uuid;
 
 pub use config::MonitorConfig;
-pub use kinds::{DeadlineKind, DownReason, OpenRun, RunOutcome, Signal, Status};
+pub use kinds::{Children, DeadlineKind, DownReason, OpenRun, RunOutcome, Signal, Status};
 
 use crate::deps::Expectation;
 use crate::run::{Progress, Report, StepMark};
@@ -127,6 +127,15 @@ pub enum RunAction {
         rid: Option<Uuid>,
         /// The step it starts in, if the starting ping named one.
         steps: Vec<StepMark>,
+        /// Children it announced (`children=N`): a fan-out run.
+        children: Option<u32>,
+    },
+    /// A child of a fan-out run reported its end.
+    Children {
+        /// Which run.
+        run_id: i64,
+        /// Its children so far.
+        children: Children,
     },
     /// A sign of life of an open run: progress, a log chunk or a step.
     Touch {
@@ -236,6 +245,8 @@ pub struct Ping {
     pub progress: Option<Progress>,
     /// The completion report in its body.
     pub report: Option<Report>,
+    /// On a start: the run fans out to this many children (`children=N`).
+    pub children: Option<u32>,
 }
 
 /// Applies a ping with only a signal and a run id (see [`apply_ping`]).
@@ -305,7 +316,7 @@ pub fn apply_ping(
                 }
                 // A step with no open run starts one in that step.
                 let steps = ping.step.iter().map(step_mark).collect();
-                start_run(cfg, &mut runs, ping.rid, steps, now, &mut out);
+                start_run(cfg, &mut runs, ping.rid, steps, None, now, &mut out);
                 next.recompute_deadline(cfg, &runs);
                 out.flip = flip_between(state, &next);
                 out.state = next;
@@ -329,7 +340,15 @@ pub fn apply_ping(
         }
         Signal::Start => {
             let steps = ping.step.iter().map(step_mark).collect();
-            start_run(cfg, &mut runs, ping.rid, steps, now, &mut out);
+            start_run(
+                cfg,
+                &mut runs,
+                ping.rid,
+                steps,
+                ping.children,
+                now,
+                &mut out,
+            );
         }
         Signal::Success | Signal::Warn | Signal::Fail => {
             end_run(cfg, state, &mut next, &mut runs, ping, now, &mut out);
@@ -348,6 +367,7 @@ fn start_run(
     runs: &mut Vec<OpenRun>,
     rid: Option<Uuid>,
     steps: Vec<StepMark>,
+    children: Option<u32>,
     now: Timestamp,
     out: &mut PingOutcome,
 ) {
@@ -374,10 +394,15 @@ fn start_run(
     out.runs.push(RunAction::Open {
         rid,
         steps: steps.clone(),
+        children,
     });
     // Id 0: storage assigns the real one; only its times matter for the deadline.
     runs.push(OpenRun {
         steps,
+        children: children.map(|expected| Children {
+            expected,
+            ..Children::default()
+        }),
         ..OpenRun::new(0, rid, now)
     });
 }
@@ -426,6 +451,11 @@ fn end_run(
         outcome
     };
     if let Some(i) = idx {
+        // A fan-out run's own success waits for its children: they end it.
+        if !failed && runs[i].children.is_some_and(|c| c.missing() > 0) {
+            out.run = Some(runs[i].id);
+            return;
+        }
         let run = runs.remove(i);
         let duration_ms = now.since(run.started_at);
         out.run = Some(run.id);
@@ -490,12 +520,13 @@ pub fn on_deadline(
     let mut out = PingOutcome::unchanged(state);
     let mut runs = Vec::new();
     // Why it goes down: the missed deadline, or the earliest run limit that passed.
-    let mut cause: Option<(Deadline, Option<String>)> = None;
+    let mut cause: Option<(Deadline, DownReason, Option<String>)> = None;
     if deadline.kind == DeadlineKind::Missed {
-        cause = Some((deadline, None));
+        cause = Some((deadline, DownReason::Missed, None));
         runs = open_runs.to_vec();
     } else if deadline.kind == DeadlineKind::MissedAfter {
-        cause = Some((deadline, state.expect.as_ref().map(|e| e.name.clone())));
+        let upstream = state.expect.as_ref().map(|e| e.name.clone());
+        cause = Some((deadline, DownReason::MissedAfter, upstream));
         next.expect = None;
         runs = open_runs.to_vec();
     } else {
@@ -505,27 +536,45 @@ pub fn on_deadline(
                 runs.push(r.clone());
                 continue;
             }
+            // A fan-out run out of time with children missing is incomplete.
+            let missing = r
+                .children
+                .filter(|c| c.missing() > 0 && d.kind == DeadlineKind::Hung);
             out.runs.push(RunAction::Close {
                 run_id: r.id,
-                outcome: if d.kind == DeadlineKind::Stalled {
-                    RunOutcome::Stalled
-                } else {
-                    RunOutcome::Timeout
+                outcome: match (d.kind, missing) {
+                    (_, Some(_)) => RunOutcome::Incomplete,
+                    (DeadlineKind::Stalled, _) => RunOutcome::Stalled,
+                    _ => RunOutcome::Timeout,
                 },
                 duration_ms: now.since(r.started_at),
                 by_ping: false,
             });
-            if cause.as_ref().is_none_or(|(c, _)| d.at < c.at) {
-                let step = (d.kind == DeadlineKind::Step)
-                    .then(|| r.current_step().map(|m| m.name.clone()))
-                    .flatten();
-                cause = Some((d, step));
+            if cause.as_ref().is_none_or(|(c, _, _)| d.at < c.at) {
+                cause = Some(match missing {
+                    Some(c) => (
+                        d,
+                        DownReason::Incomplete,
+                        Some(format!(
+                            "{} of {} children missing",
+                            c.missing(),
+                            c.expected
+                        )),
+                    ),
+                    None => (
+                        d,
+                        d.kind.reason(),
+                        (d.kind == DeadlineKind::Step)
+                            .then(|| r.current_step().map(|m| m.name.clone()))
+                            .flatten(),
+                    ),
+                });
             }
         }
     }
-    if let Some((d, detail)) = cause {
+    if let Some((_, reason, detail)) = cause {
         next.status = Status::Down;
-        next.down_reason = Some(d.kind.reason());
+        next.down_reason = Some(reason);
         next.down_detail = detail;
         next.warned = false;
         // Missed, hung and stalled go down at once; up_after counts from here.
@@ -536,6 +585,60 @@ pub fn on_deadline(
     if next == *state {
         return None;
     }
+    out.flip = flip_between(state, &next);
+    out.state = next;
+    Some(out)
+}
+
+/// A child of the fan-out run `parent` (a rid of this monitor's open runs) reported an
+/// end (SPEC §4): counted; the run succeeds when all its children succeeded (within
+/// `max_failed_children`) and fails as soon as more failed than allowed. `None` when no
+/// open fan-out run has that rid.
+pub fn on_child(
+    cfg: &MonitorConfig,
+    state: &MonitorState,
+    open_runs: &[OpenRun],
+    parent: Uuid,
+    ok: bool,
+    now: Timestamp,
+) -> Option<PingOutcome> {
+    let i = open_runs
+        .iter()
+        .position(|r| r.rid == Some(parent) && r.children.is_some())?;
+    let mut runs = open_runs.to_vec();
+    let mut c = runs[i].children?;
+    if ok {
+        c.ok = c.ok.saturating_add(1);
+    } else {
+        c.failed = c.failed.saturating_add(1);
+    }
+    runs[i].children = Some(c);
+    let mut out = PingOutcome::unchanged(state);
+    out.runs.push(RunAction::Children {
+        run_id: runs[i].id,
+        children: c,
+    });
+    let too_many = c.failed > cfg.max_failed_children;
+    if !too_many && c.missing() > 0 {
+        out.run = Some(runs[i].id);
+        return Some(out);
+    }
+    // Complete, or failed beyond tolerance: the run ends as if its job had said so.
+    let end = Ping {
+        signal: if too_many {
+            Signal::Fail
+        } else {
+            Signal::Success
+        },
+        rid: Some(parent),
+        ..Ping::default()
+    };
+    let mut next = state.clone();
+    end_run(cfg, state, &mut next, &mut runs, &end, now, &mut out);
+    if too_many && next.status == Status::Down {
+        next.down_detail = Some(format!("{} of {} children failed", c.failed, c.expected));
+    }
+    next.recompute_deadline(cfg, &runs);
     out.flip = flip_between(state, &next);
     out.state = next;
     Some(out)

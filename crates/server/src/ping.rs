@@ -154,6 +154,33 @@ async fn ping(
     } else {
         None
     };
+    let children = match query_value(&req, "children") {
+        None => None,
+        Some(_) if signal != Signal::Start => {
+            return bad("children= goes with /start: the run that fans out", limit)
+        }
+        Some(v) => match v.trim().parse::<u32>() {
+            Ok(n @ 1..=100_000) => Some(n),
+            _ => {
+                return bad(
+                    format!("children must be a number of 1 to 100000, not {v:?}"),
+                    limit,
+                )
+            }
+        },
+    };
+    let parent = match query_value(&req, "parent") {
+        None => None,
+        Some(p) => match Uuid::try_parse(&p) {
+            Ok(u) if p.len() == 36 => Some(u),
+            _ => {
+                return bad(
+                    "invalid uuid format: parent must be the parent run's rid",
+                    limit,
+                )
+            }
+        },
+    };
     let rid = match query_value(&req, "rid") {
         None => None,
         Some(r) if r.is_empty() => None,
@@ -221,6 +248,8 @@ async fn ping(
         progress,
         report,
         report_error: report_error.clone(),
+        children,
+        parent,
     };
     match state.store.ping(ping).await {
         Ok(PingReply::Stored { .. }) if report_error.is_some() && size <= limit => {

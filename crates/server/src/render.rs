@@ -55,6 +55,7 @@ pub fn monitor(row: &MonitorRow, channels: Vec<String>, site: &str, now: Timesta
         notify_warn: rules.notify_warn,
         max_failed: rules.max_failed,
         max_failed_ratio: rules.max_failed_ratio,
+        max_failed_children: rules.max_failed_children.unwrap_or(0),
         status: row.status.clone(),
         state: row.state().display_status(now).to_string(),
         down_reason: row.down_reason.clone(),
@@ -78,6 +79,22 @@ pub fn monitor(row: &MonitorRow, channels: Vec<String>, site: &str, now: Timesta
         }),
         ping_url: format!("{site}/ping/{}", row.id),
         created_at: ts(row.created_at),
+    }
+}
+
+/// Adds the list of a fan-out run's children.
+pub fn with_children(run: &mut t::Run, list: &[overdue_storage::runs::ChildRow]) {
+    if let Some(ch) = run.children.as_mut() {
+        ch.list = list
+            .iter()
+            .map(|c| t::RunChild {
+                monitor: c.monitor_id.clone(),
+                name: c.name.clone(),
+                rid: c.rid.clone(),
+                outcome: c.outcome.clone(),
+                at: ts(c.at),
+            })
+            .collect();
     }
 }
 
@@ -180,6 +197,14 @@ pub fn run(r: &RunRow, steps: &[StoredStep], now: Timestamp) -> t::Run {
         report_error: r.report_error.clone(),
         log_bytes: r.log_head_bytes + r.log_tail_bytes,
         log_dropped: r.log_dropped,
+        children: r.children_expected.map(|e| t::RunChildren {
+            expected: e.into(),
+            ok: r.children_ok.into(),
+            failed: r.children_failed.into(),
+            missing: (i64::from(e) - i64::from(r.children_ok) - i64::from(r.children_failed))
+                .max(0),
+            list: Vec::new(),
+        }),
     }
 }
 

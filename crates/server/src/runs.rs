@@ -77,13 +77,15 @@ async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let run = load(&state, &auth, &path).await?;
     let project = auth.project.clone();
-    let mid = run.monitor_id.clone();
-    let row = state
+    let (mid, rid) = (run.monitor_id.clone(), run.id);
+    let (row, children) = state
         .store
-        .read(move |c| monitors::get(c, &project, &mid))
+        .read(move |c| Ok((monitors::get(c, &project, &mid)?, runs::children(c, rid)?)))
         .await?;
     let steps = row.rules().unwrap_or_default().steps;
-    Ok(HttpResponse::Ok().json(render::run(&run, &steps, state.store.now())))
+    let mut out = render::run(&run, &steps, state.store.now());
+    render::with_children(&mut out, &children);
+    Ok(HttpResponse::Ok().json(out))
 }
 
 #[derive(Deserialize)]

@@ -223,6 +223,14 @@ fn run_detail(input: &MonitorInput, rules: &mut Rules) -> Result<(), ApiError> {
     if let Some(b) = input.notify_warn {
         rules.notify_warn = b;
     }
+    if let Some(n) = input.max_failed_children {
+        if n > 100_000 {
+            return Err(ApiError::BadRequest(format!(
+                "max_failed_children must be 0 to 100000, got {n}"
+            )));
+        }
+        rules.max_failed_children = (n > 0).then_some(n);
+    }
     if let Some(m) = input.max_failed {
         rules.max_failed = m;
     }

@@ -103,6 +103,9 @@ pub struct Rules {
     /// A higher failed / processed ratio in a report: a failure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_failed_ratio: Option<f64>,
+    /// Children of a fan-out run that may fail before it fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_failed_children: Option<u32>,
 }
 
 /// A declared step as stored.
@@ -135,6 +138,7 @@ impl Rules {
             notify_warn: self.notify_warn,
             max_failed: self.max_failed,
             max_failed_ratio: self.max_failed_ratio,
+            max_failed_children: self.max_failed_children.unwrap_or(0),
             ..base
         }
     }
@@ -331,6 +335,9 @@ pub struct RunRow {
     pub log_head_bytes: i64,
     pub log_tail_bytes: i64,
     pub log_dropped: i64,
+    pub children_expected: Option<i32>,
+    pub children_ok: i32,
+    pub children_failed: i32,
 }
 
 impl RunRow {

@@ -2,11 +2,11 @@
 //! report), each run's log (capped: head and tail kept), and the reads of the run view.
 
 use diesel::prelude::*;
-use overdue_core::{OpenRun, Progress, RunAction, StepMark, Timestamp};
+use overdue_core::{Children, OpenRun, Progress, RunAction, StepMark, Timestamp};
 use uuid::Uuid;
 
 use crate::models::RunRow;
-use crate::schema::{monitors, run_logs, runs};
+use crate::schema::{monitors, run_children, run_logs, runs};
 use crate::{AnyConnection, StoreError};
 
 /// Bytes of a run's log kept from its beginning.
@@ -20,7 +20,14 @@ fn steps_json(steps: &[StepMark]) -> Option<String> {
 
 /// The open runs of a monitor.
 pub(crate) fn open_runs(c: &mut AnyConnection, id: &str) -> Result<Vec<OpenRun>, StoreError> {
-    type Open = (i64, Option<String>, i64, Option<String>, Option<i64>);
+    type Open = (
+        i64,
+        Option<String>,
+        i64,
+        Option<String>,
+        Option<i64>,
+        (Option<i32>, i32, i32),
+    );
     let rows: Vec<Open> = runs::table
         .filter(runs::monitor_id.eq(id))
         .filter(runs::ended_at.is_null())
@@ -30,19 +37,31 @@ pub(crate) fn open_runs(c: &mut AnyConnection, id: &str) -> Result<Vec<OpenRun>,
             runs::started_at,
             runs::steps,
             runs::active_at,
+            (
+                runs::children_expected,
+                runs::children_ok,
+                runs::children_failed,
+            ),
         ))
         .load(c)?;
     Ok(rows
         .into_iter()
-        .map(|(id, rid, started, steps, active)| OpenRun {
-            id,
-            rid: rid.and_then(|r| Uuid::try_parse(&r).ok()),
-            started_at: Timestamp(started),
-            steps: steps
-                .and_then(|s| serde_json::from_str(&s).ok())
-                .unwrap_or_default(),
-            active_at: Timestamp(active.unwrap_or(started)),
-        })
+        .map(
+            |(id, rid, started, steps, active, (expected, ok, failed))| OpenRun {
+                id,
+                rid: rid.and_then(|r| Uuid::try_parse(&r).ok()),
+                started_at: Timestamp(started),
+                steps: steps
+                    .and_then(|s| serde_json::from_str(&s).ok())
+                    .unwrap_or_default(),
+                active_at: Timestamp(active.unwrap_or(started)),
+                children: expected.map(|e| Children {
+                    expected: e.max(0) as u32,
+                    ok: ok.max(0) as u32,
+                    failed: failed.max(0) as u32,
+                }),
+            },
+        )
         .collect())
 }
 
@@ -67,7 +86,11 @@ pub(crate) fn apply(
 ) -> Result<(), StoreError> {
     for action in actions {
         match action {
-            RunAction::Open { rid, steps } => {
+            RunAction::Open {
+                rid,
+                steps,
+                children,
+            } => {
                 diesel::insert_into(runs::table)
                     .values((
                         runs::monitor_id.eq(monitor),
@@ -75,6 +98,15 @@ pub(crate) fn apply(
                         runs::started_at.eq(now.0),
                         runs::steps.eq(steps_json(steps)),
                         runs::active_at.eq(now.0),
+                        runs::children_expected.eq(children.map(|n| n.min(i32::MAX as u32) as i32)),
+                    ))
+                    .execute(c)?;
+            }
+            RunAction::Children { run_id, children } => {
+                diesel::update(runs::table.find(run_id))
+                    .set((
+                        runs::children_ok.eq(children.ok.min(i32::MAX as u32) as i32),
+                        runs::children_failed.eq(children.failed.min(i32::MAX as u32) as i32),
                     ))
                     .execute(c)?;
             }
@@ -257,8 +289,89 @@ pub fn log_after(
         .collect())
 }
 
-/// Deletes the logs of `run_ids`.
+/// Deletes the logs and child records of `run_ids`.
 pub(crate) fn delete_logs(c: &mut AnyConnection, run_ids: &[i64]) -> Result<(), StoreError> {
     diesel::delete(run_logs::table.filter(run_logs::run_id.eq_any(run_ids))).execute(c)?;
+    diesel::delete(run_children::table.filter(run_children::run_id.eq_any(run_ids))).execute(c)?;
     Ok(())
+}
+
+/// The open fan-out run with rid `parent` among the monitors of `project`: its monitor
+/// (run ids are unique per project).
+pub(crate) fn parent_monitor(
+    c: &mut AnyConnection,
+    project: &str,
+    parent: &str,
+) -> Result<Option<(String, i64)>, StoreError> {
+    Ok(runs::table
+        .inner_join(monitors::table.on(monitors::id.eq(runs::monitor_id)))
+        .filter(runs::rid.eq(parent))
+        .filter(runs::ended_at.is_null())
+        .filter(runs::children_expected.is_not_null())
+        .filter(monitors::project_id.eq(project))
+        .select((runs::monitor_id, runs::id))
+        .first(c)
+        .optional()?)
+}
+
+/// Records a child's end on its parent run (for the run view).
+pub(crate) fn record_child(
+    c: &mut AnyConnection,
+    run_id: i64,
+    monitor: &str,
+    rid: Option<String>,
+    outcome: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    diesel::insert_into(run_children::table)
+        .values((
+            run_children::run_id.eq(run_id),
+            run_children::monitor_id.eq(monitor),
+            run_children::rid.eq(rid),
+            run_children::outcome.eq(outcome),
+            run_children::created_at.eq(now.0),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+/// A child's end as the run view lists it.
+#[derive(Debug, Clone)]
+pub struct ChildRow {
+    /// The monitor it pinged.
+    pub monitor_id: String,
+    /// That monitor's name.
+    pub name: String,
+    /// The child's own run id.
+    pub rid: Option<String>,
+    /// `success` or `fail`.
+    pub outcome: String,
+    /// When (ms).
+    pub at: i64,
+}
+
+/// The children of a run, in order.
+pub fn children(c: &mut AnyConnection, run_id: i64) -> Result<Vec<ChildRow>, StoreError> {
+    let rows: Vec<(String, String, Option<String>, String, i64)> = run_children::table
+        .inner_join(monitors::table.on(monitors::id.eq(run_children::monitor_id)))
+        .filter(run_children::run_id.eq(run_id))
+        .order(run_children::id.asc())
+        .select((
+            run_children::monitor_id,
+            monitors::name,
+            run_children::rid,
+            run_children::outcome,
+            run_children::created_at,
+        ))
+        .load(c)?;
+    Ok(rows
+        .into_iter()
+        .map(|(monitor_id, name, rid, outcome, at)| ChildRow {
+            monitor_id,
+            name,
+            rid,
+            outcome,
+            at,
+        })
+        .collect())
 }

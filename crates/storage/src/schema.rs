@@ -109,6 +109,20 @@ diesel::table! {
         log_head_bytes -> BigInt,
         log_tail_bytes -> BigInt,
         log_dropped -> BigInt,
+        children_expected -> Nullable<Integer>,
+        children_ok -> Integer,
+        children_failed -> Integer,
+    }
+}
+
+diesel::table! {
+    run_children (id) {
+        id -> BigInt,
+        run_id -> BigInt,
+        monitor_id -> Text,
+        rid -> Nullable<Text>,
+        outcome -> Text,
+        created_at -> BigInt,
     }
 }
 
@@ -210,7 +224,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     invitations,
     leases,
     run_logs,
-    dependencies
+    dependencies,
+    run_children
 );
 
 diesel::table! {

@@ -150,6 +150,8 @@ pub struct MonitorInput {
     /// A report with failed / processed above this (0–1) is a failure; `null` removes it.
     #[serde(default, deserialize_with = "double_option")]
     pub max_failed_ratio: Option<Option<f64>>,
+    /// Children of a fan-out run that may fail before the run fails (default 0).
+    pub max_failed_children: Option<u32>,
     /// Expected within a time after each success of these monitors (replaces them).
     pub after: Option<LinksInput>,
     /// Expected within a time after each of these monitors goes down (replaces them).
@@ -228,6 +230,9 @@ pub struct Monitor {
     /// Failed / processed allowed in a report.
     #[serde(default)]
     pub max_failed_ratio: Option<f64>,
+    /// Children of a fan-out run that may fail.
+    #[serde(default)]
+    pub max_failed_children: u32,
     /// Stored status: new, up, down, paused.
     pub status: String,
     /// Shown status: stored, or `late` / `running`.
@@ -340,6 +345,40 @@ pub struct Run {
     /// Bytes of log dropped from the middle (head and tail are kept).
     #[serde(default)]
     pub log_dropped: i64,
+    /// A fan-out run's children.
+    #[serde(default)]
+    pub children: Option<RunChildren>,
+}
+
+/// The children of a fan-out run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunChildren {
+    /// Announced.
+    pub expected: i64,
+    /// Succeeded.
+    pub ok: i64,
+    /// Failed.
+    pub failed: i64,
+    /// Not reported.
+    pub missing: i64,
+    /// Each child's end (in `GET /api/v1/runs/<id>`; empty in lists).
+    #[serde(default)]
+    pub list: Vec<RunChild>,
+}
+
+/// One child's end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunChild {
+    /// The monitor it pinged.
+    pub monitor: String,
+    /// That monitor's name.
+    pub name: String,
+    /// The child's own run id.
+    pub rid: Option<String>,
+    /// `success` or `fail`.
+    pub outcome: String,
+    /// When.
+    pub at: String,
 }
 
 /// A step of a run.

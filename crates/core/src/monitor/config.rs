@@ -34,6 +34,8 @@ pub struct MonitorConfig {
     pub max_failed: Option<u64>,
     /// A report whose failed / processed is above this turns a success into a failure.
     pub max_failed_ratio: Option<f64>,
+    /// Children of a fan-out run that may fail before the run fails.
+    pub max_failed_children: u32,
 }
 
 impl MonitorConfig {
@@ -53,6 +55,7 @@ impl MonitorConfig {
             notify_warn: false,
             max_failed: None,
             max_failed_ratio: None,
+            max_failed_children: 0,
         }
     }
 

@@ -44,7 +44,7 @@ impl Status {
 }
 
 /// Why a monitor went down: a closed set (SPEC §3). Later issues add the rest of the set
-/// (`incomplete`, `chain_deadline`).
+/// (`chain_deadline`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DownReason {
@@ -60,6 +60,8 @@ pub enum DownReason {
     Stalled,
     /// An upstream's event (`after`, `on_failure_of`) expected a ping that never came.
     MissedAfter,
+    /// A fan-out run passed its max runtime with children missing.
+    Incomplete,
 }
 
 impl DownReason {
@@ -72,6 +74,7 @@ impl DownReason {
             DownReason::TooShort => "too_short",
             DownReason::Stalled => "stalled",
             DownReason::MissedAfter => "missed_after",
+            DownReason::Incomplete => "incomplete",
         }
     }
     /// Parses the stored text form.
@@ -83,6 +86,7 @@ impl DownReason {
             "too_short" => DownReason::TooShort,
             "stalled" => DownReason::Stalled,
             "missed_after" => DownReason::MissedAfter,
+            "incomplete" => DownReason::Incomplete,
             _ => return None,
         })
     }
@@ -185,6 +189,26 @@ pub struct OpenRun {
     pub steps: Vec<StepMark>,
     /// Its last sign of life: start, progress, log or step (for `stall_timeout`).
     pub active_at: Timestamp,
+    /// A fan-out run (`start` with `children=N`): its children so far.
+    pub children: Option<Children>,
+}
+
+/// The children of a fan-out run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Children {
+    /// How many it announced.
+    pub expected: u32,
+    /// Children that succeeded.
+    pub ok: u32,
+    /// Children that failed.
+    pub failed: u32,
+}
+
+impl Children {
+    /// Children that have not reported an end.
+    pub fn missing(&self) -> u32 {
+        self.expected.saturating_sub(self.ok + self.failed)
+    }
 }
 
 impl OpenRun {
@@ -196,6 +220,7 @@ impl OpenRun {
             started_at,
             steps: Vec::new(),
             active_at: started_at,
+            children: None,
         }
     }
 
@@ -225,6 +250,8 @@ pub enum RunOutcome {
     TooShort,
     /// Sent nothing for `stall_timeout` and was closed by the scheduler.
     Stalled,
+    /// A fan-out run closed at its max runtime with children missing.
+    Incomplete,
 }
 
 impl RunOutcome {
@@ -239,6 +266,7 @@ impl RunOutcome {
             RunOutcome::Cancelled => "cancelled",
             RunOutcome::TooShort => "too_short",
             RunOutcome::Stalled => "stalled",
+            RunOutcome::Incomplete => "incomplete",
         }
     }
 }

@@ -3,6 +3,7 @@
 use super::*;
 use crate::run::{Progress, Report, StepRule};
 use crate::{Dur, Schedule};
+use uuid::Uuid;
 
 fn t(secs: i64) -> Timestamp {
     Timestamp(secs * 1_000)
@@ -36,10 +37,19 @@ fn ping(signal: Signal, step: Option<&str>) -> Ping {
 fn store(runs: &mut Vec<OpenRun>, out: &PingOutcome, now: Timestamp) {
     for a in &out.runs {
         match a {
-            RunAction::Open { rid, steps } => runs.push(OpenRun {
+            RunAction::Open {
+                rid,
+                steps,
+                children,
+            } => runs.push(OpenRun {
                 steps: steps.clone(),
+                children: children.map(|expected| Children {
+                    expected,
+                    ..Children::default()
+                }),
                 ..OpenRun::new(runs.len() as i64 + 1, *rid, now)
             }),
+            RunAction::Children { .. } => {}
             RunAction::Touch { run_id, steps, .. } => {
                 let r = runs.iter_mut().find(|r| r.id == *run_id).unwrap();
                 r.active_at = now;
@@ -189,5 +199,91 @@ fn too_many_failed_units_turn_a_success_into_a_failure() {
     assert_eq!(
         out.state.down_detail.as_deref(),
         Some("3 units failed (max_failed 2)")
+    );
+}
+
+fn fan_out(c: &MonitorConfig, n: u32) -> (MonitorState, Vec<OpenRun>, Uuid) {
+    let rid = Uuid::from_u128(7);
+    let p = Ping {
+        signal: Signal::Start,
+        rid: Some(rid),
+        children: Some(n),
+        ..Ping::default()
+    };
+    let out = apply_ping(c, &MonitorState::new_monitor(), &[], &p, t(100));
+    let mut runs = Vec::new();
+    store(&mut runs, &out, t(100));
+    (out.state, runs, rid)
+}
+
+/// Applies children counts as storage would.
+fn count(runs: &mut [OpenRun], out: &PingOutcome) {
+    for a in &out.runs {
+        if let RunAction::Children { run_id, children } = a {
+            runs.iter_mut().find(|r| r.id == *run_id).unwrap().children = Some(*children);
+        }
+    }
+}
+
+#[test]
+fn a_fan_out_run_succeeds_with_its_children_and_waits_for_them() {
+    let c = cfg();
+    let (s, mut runs, rid) = fan_out(&c, 3);
+    // The parent's own success waits for the children.
+    let own = apply_ping(
+        &c,
+        &s,
+        &runs,
+        &Ping {
+            signal: Signal::Success,
+            rid: Some(rid),
+            ..Ping::default()
+        },
+        t(101),
+    );
+    assert!(own.runs.is_empty() && own.state.status == Status::New);
+    let mut state = s;
+    for i in 0..3 {
+        let out = on_child(&c, &state, &runs, rid, true, t(102 + i)).unwrap();
+        count(&mut runs, &out);
+        state = out.state.clone();
+        if i < 2 {
+            assert_eq!(state.status, Status::New);
+        } else {
+            assert_eq!(state.status, Status::Up);
+            assert!(out.succeeded);
+        }
+    }
+    assert!(on_child(&c, &state, &[], Uuid::from_u128(8), true, t(110)).is_none());
+}
+
+#[test]
+fn children_failing_beyond_the_tolerance_fail_the_run_and_missing_ones_make_it_incomplete() {
+    let mut c = cfg();
+    c.max_failed_children = 1;
+    let (s, mut runs, rid) = fan_out(&c, 3);
+    let one = on_child(&c, &s, &runs, rid, false, t(101)).unwrap();
+    count(&mut runs, &one);
+    assert_eq!(one.state.status, Status::New, "one failure is tolerated");
+    let two = on_child(&c, &one.state, &runs, rid, false, t(102)).unwrap();
+    assert_eq!(two.state.status, Status::Down);
+    assert_eq!(
+        two.state.down_detail.as_deref(),
+        Some("2 of 3 children failed")
+    );
+
+    let (s, mut runs, rid) = fan_out(&cfg(), 40);
+    let mut state = s;
+    for i in 0..37 {
+        let out = on_child(&c, &state, &runs, rid, true, t(101 + i)).unwrap();
+        count(&mut runs, &out);
+        state = out.state;
+    }
+    let d = state.deadline.unwrap();
+    let down = on_deadline(&c, &state, &runs, d.at).unwrap();
+    assert_eq!(down.state.down_reason, Some(DownReason::Incomplete));
+    assert_eq!(
+        down.state.down_detail.as_deref(),
+        Some("3 of 40 children missing")
     );
 }

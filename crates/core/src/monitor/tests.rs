@@ -74,7 +74,8 @@ fn start_opens_run_and_replaces_deadline_without_changing_status() {
         out.runs,
         vec![RunAction::Open {
             rid: None,
-            steps: vec![]
+            steps: vec![],
+            children: None
         }]
     );
     // max_runtime defaults to grace

@@ -174,7 +174,8 @@ fn apply_ping(
     // Log, progress and step pings of an open run belong to the run (its log, progress
     // and timeline), not to the ping history they would push out.
     let mut to_run = None;
-    if method_ignored {
+    if method_ignored || req.parent.is_some() {
+        // A child's ping is logged here but does not flip this monitor.
         save_counters(c, cache, &id, &hot.state, &counted, now)?;
     } else {
         let state = &hot.state;
@@ -189,6 +190,7 @@ fn apply_ping(
             step: req.step.clone(),
             progress: req.progress.clone(),
             report: req.report.clone(),
+            children: req.children,
         };
         let mut out = overdue_core::apply_ping(&hot.cfg, state, &open, &ping, now);
         let run_data = matches!(req.signal, Signal::Log | Signal::Progress | Signal::Step);
@@ -258,6 +260,9 @@ fn apply_ping(
             .values(&ping)
             .execute(inner))?;
     }
+    if let (Some(parent), false) = (req.parent, method_ignored) {
+        apply_child(c, cache, &id, parent, req, now, fx)?;
+    }
     // Leases: the holder's pings renew its lease, its run's end releases it.
     if let (Some(rid), false) = (req.rid, kind == "ign") {
         let ends = matches!(req.signal, Signal::Success | Signal::Fail | Signal::Warn);
@@ -311,6 +316,52 @@ fn apply_deadline(
         fx.changed(id);
     }
     Ok(out.flip.is_some())
+}
+
+/// A child's end counts toward its parent run (found by rid in the project of `id`, the
+/// monitor the child pinged): the parent monitor's transition is written here.
+fn apply_child(
+    c: &mut AnyConnection,
+    cache: &mut RowCache,
+    id: &str,
+    parent: uuid::Uuid,
+    req: &PingRequest,
+    now: Timestamp,
+    fx: &mut Effects,
+) -> Result<(), StoreError> {
+    let ok = match req.signal {
+        Signal::Success | Signal::Warn => true,
+        Signal::Fail => false,
+        _ => return Ok(()),
+    };
+    let project: String = monitors::table
+        .find(id)
+        .select(monitors::project_id)
+        .first(c)?;
+    let rid = parent.hyphenated().to_string();
+    let Some((pid, run_id)) = crate::runs::parent_monitor(c, &project, &rid)? else {
+        return Ok(());
+    };
+    crate::runs::record_child(
+        c,
+        run_id,
+        id,
+        req.rid.map(|r| r.hyphenated().to_string()),
+        if ok { "success" } else { "fail" },
+        now,
+    )?;
+    let Some(Loaded { hot, row }) = cache.load(c, &pid)? else {
+        return Ok(());
+    };
+    let open = crate::runs::open_runs(c, &pid)?;
+    let Some(mut out) = overdue_core::on_child(&hot.cfg, &hot.state, &open, parent, ok, now) else {
+        return Ok(());
+    };
+    mon::apply_outcome(c, &pid, row.as_ref(), &mut out, now, None, fx)?;
+    cache.saved(&pid, &out.state, None);
+    arm_dependents(c, cache, &pid, hot.downstream, &out, now, fx)?;
+    fx.changed(&pid);
+    Ok(())
 }
 
 /// Arms the expectations of the monitors that depend on `id` (SPEC §4): a success arms

@@ -67,6 +67,11 @@ pub struct PingRequest {
     pub report: Option<Report>,
     /// Why a body meant as a report could not be read (the ping still counts).
     pub report_error: Option<String>,
+    /// On a start: the run fans out to this many children.
+    pub children: Option<u32>,
+    /// This ping is a child's: it counts toward the open run with this rid (of any
+    /// monitor of the project) and does not change the monitor it was sent to.
+    pub parent: Option<Uuid>,
 }
 
 /// The answer to a ping.
