@@ -149,6 +149,8 @@ pub fn MonitorDetail() -> impl IntoView {
             let url = m.ping_url.clone();
             let edit = format!("/monitors/{}/edit", m.id);
             let paused = m.status == "paused";
+            // A chain is edited on the chains page (it has no schedule of its own).
+            let chain = matches!(m.schedule, overdue_types::ScheduleOut::None);
             let act = act.clone();
             view! {
                 <div class="card">
@@ -199,7 +201,7 @@ pub fn MonitorDetail() -> impl IntoView {
                         <button id="pause" class="secondary" on:click=move |_| act(if paused { "resume" } else { "pause" })>
                             {if paused { "Resume" } else { "Pause" }}
                         </button>
-                        <A href=edit attr:class="button">"Edit"</A>
+                        {(!chain).then(|| view! { <A href=edit.clone() attr:class="button">"Edit"</A> })}
                         <button id="delete" class="danger" on:click=move |_| confirm_delete.set(true)>"Delete"</button>
                     </div>
                 </div>

@@ -173,6 +173,8 @@ impl Fields {
                 self.cron.set(cron.clone());
                 self.tz.set(tz.clone());
             }
+            // A chain keeps its own form (the chains page); nothing to show here.
+            ScheduleOut::None => {}
         }
         self.grace.set(human(m.grace));
         self.max_runtime

@@ -5,6 +5,7 @@
 //! HTML), and the page's Content-Security-Policy allows no inline script.
 
 mod api;
+mod chains;
 mod channels;
 mod detail;
 mod form;
@@ -74,6 +75,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/monitors/:id") view=detail::MonitorDetail/>
                             <Route path=path!("/runs/:id") view=run::RunPage/>
                             <Route path=path!("/channels") view=channels::ChannelsPage/>
+                            <Route path=path!("/chains") view=chains::ChainsPage/>
                             <Route path=path!("/team") view=team::TeamPage/>
                             <Route path=path!("/invite/:token") view=|| view! { <team::InvitePage on_joined=joined/> }/>
                         </Routes>
@@ -116,6 +118,7 @@ fn TopBar() -> impl IntoView {
             <A href="/" attr:class="brand">"Overdue"</A>
             <Show when=move || session.me.with(Option::is_some)>
                 <A href="/">"Monitors"</A>
+                <A href="/chains">"Chains"</A>
                 <A href="/channels">"Channels"</A>
                 <A href="/team">"Team"</A>
                 <label class="hide-narrow" for="project" style="margin:0">"Project"</label>

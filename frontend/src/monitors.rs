@@ -226,6 +226,7 @@ pub fn MonitorsPage() -> impl IntoView {
                             let schedule = match &m.schedule {
                                 overdue_types::ScheduleOut::Interval { period } => format!("every {}", crate::form::human(*period)),
                                 overdue_types::ScheduleOut::Cron { cron, tz } => format!("{cron} ({tz})"),
+                                overdue_types::ScheduleOut::None => "by its members".to_string(),
                             };
                             let url = m.ping_url.clone();
                             let paused = m.status == "paused";

@@ -444,3 +444,61 @@ async fn dependencies_view() {
         .await;
     app.stop().await;
 }
+
+/// Chains in the dashboard: created with the form, members in order with their states,
+/// the member the run is at, and the missed deadline naming where it stopped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn chains_view() {
+    let Some(driver) = chromedriver() else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    overdue::create_user(&app.store, "ann@example.com", "correct horse", None, None)
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for name in ["extract", "transform"] {
+        ids.push(
+            app.monitor(serde_json::json!({"name": name, "slug": name, "period": "1h"}))
+                .await,
+        );
+    }
+    let b = Browser::start(&driver, 1280).await;
+    b.goto(&app.base).await;
+    b.fill(&b.find("#email").await, "ann@example.com").await;
+    b.fill(&b.find("#password").await, "correct horse").await;
+    b.click(&b.find("#sign-submit").await).await;
+    b.find("#monitors").await;
+    b.click(&b.find("a[href='/chains']").await).await;
+    b.fill(&b.find("#chain-name").await, "nightly <b>ETL</b>")
+        .await;
+    b.fill(&b.find("#chain-members").await, "extract, nope")
+        .await;
+    b.fill(&b.find("#chain-within").await, "3s").await;
+    b.click(&b.find("#chain-save").await).await;
+    b.wait_text("#chain-error", 10, |t| t.contains("no monitor \"nope\""))
+        .await;
+    b.fill(&b.find("#chain-members").await, "extract, transform")
+        .await;
+    b.click(&b.find("#chain-save").await).await;
+    b.wait_text("#chains", 10, |t| {
+        t.contains("nightly <b>ETL</b>") && t.contains("transform")
+    })
+    .await;
+    // A run that stops at transform: the card says where, then that it missed.
+    assert_eq!(app.ping(&format!("{}/start", ids[0])).await, 200);
+    assert_eq!(app.ping(&ids[0]).await, 200);
+    assert_eq!(app.ping(&format!("{}/start", ids[1])).await, 200);
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    b.goto(&app.url("/chains")).await;
+    b.wait_text("#chains", 10, |t| {
+        t.contains("Missed its deadline: stopped at transform")
+    })
+    .await;
+    let here = b
+        .eval("return document.querySelector('#chains li.here').textContent")
+        .await;
+    assert!(here.as_str().unwrap().contains("transform"), "{here}");
+    b.screenshot("chains").await;
+    app.stop().await;
+}

@@ -5,6 +5,7 @@ mod accounts;
 mod api;
 mod bad_input;
 mod browser;
+mod chains;
 mod cli;
 mod client;
 mod dashboard_api;

@@ -561,6 +561,12 @@ pub fn on_deadline(
                             c.expected
                         )),
                     ),
+                    // A chain names the member where it stopped.
+                    None if cfg.chain && d.kind == DeadlineKind::Hung => (
+                        d,
+                        DownReason::ChainDeadline,
+                        r.current_step().map(|m| format!("stopped at {}", m.name)),
+                    ),
                     None => (
                         d,
                         d.kind.reason(),

@@ -24,6 +24,9 @@ pub enum Schedule {
     /// Due at the next cron time after the last success (boxed: a parsed expression is
     /// large and most monitors are intervals).
     Cron(Box<CronSchedule>),
+    /// No due time of its own: only events make it expected (a chain, whose runs are
+    /// opened and closed by its members).
+    None,
 }
 
 /// A parsed cron expression bound to a timezone.
@@ -177,6 +180,7 @@ impl Schedule {
         match self {
             Schedule::Interval { period } => Some(last_success.plus(*period)),
             Schedule::Cron(c) => c.next_after(last_success),
+            Schedule::None => None,
         }
     }
 }

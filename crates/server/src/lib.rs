@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod auth;
 pub mod body;
+pub mod chains;
 pub mod dash;
 pub mod error;
 pub mod lease;

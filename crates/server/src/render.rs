@@ -22,6 +22,7 @@ pub fn monitor(row: &MonitorRow, channels: Vec<String>, site: &str, now: Timesta
             cron: row.cron_expr.clone().unwrap_or_default(),
             tz: row.tz.clone(),
         },
+        "none" => t::ScheduleOut::None,
         _ => t::ScheduleOut::Interval {
             period: row.period_ms.unwrap_or(0) / 1_000,
         },

@@ -20,6 +20,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(crate::dash::routes)
             .configure(crate::team::routes)
             .configure(crate::runs::routes)
+            .configure(crate::chains::routes)
             .route("/monitors", web::get().to(list))
             .route("/monitors", web::post().to(create))
             .route("/monitors/{id}", web::get().to(get))

@@ -6,6 +6,7 @@
 //! ([`ingest`]), so a 200 is only sent after the ping's batch is on disk.
 
 pub mod accounts;
+pub mod chains;
 pub mod channels;
 pub mod conn;
 pub mod deps;

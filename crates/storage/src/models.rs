@@ -106,6 +106,19 @@ pub struct Rules {
     /// Children of a fan-out run that may fail before it fails.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_failed_children: Option<u32>,
+    /// This monitor is a chain of these members.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<ChainRule>,
+}
+
+/// What makes a monitor a chain: its members in order and its "finish by" time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ChainRule {
+    /// Member monitor ids, first to last.
+    pub members: Vec<String>,
+    /// "Finish by": a cron expression (`0 6 * * *`) and its timezone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finish_by: Option<(String, String)>,
 }
 
 /// A declared step as stored.
@@ -139,6 +152,13 @@ impl Rules {
             max_failed: self.max_failed,
             max_failed_ratio: self.max_failed_ratio,
             max_failed_children: self.max_failed_children.unwrap_or(0),
+            chain: self.chain.is_some(),
+            // Checked when the chain was saved; an unreadable one is no deadline.
+            finish_by: self
+                .chain
+                .as_ref()
+                .and_then(|ch| ch.finish_by.as_ref())
+                .and_then(|(cron, tz)| Schedule::cron(cron, tz).ok()),
             ..base
         }
     }
@@ -159,6 +179,7 @@ impl MonitorRow {
     /// The schedule as the core understands it.
     pub fn schedule(&self) -> Result<Schedule, StoreError> {
         match self.schedule_kind.as_str() {
+            "none" => Ok(Schedule::None),
             "interval" => Ok(Schedule::Interval {
                 period: Dur(self.period_ms.unwrap_or(86_400_000)),
             }),

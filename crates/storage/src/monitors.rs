@@ -95,6 +95,7 @@ impl MonitorSettings {
                 Some(c.expr().to_string()),
                 c.tz_name().to_string(),
             ),
+            Schedule::None => ("none".into(), None, None, "UTC".into()),
         }
     }
 }
@@ -273,6 +274,7 @@ pub fn delete(
 ) -> Result<(MonitorRow, Vec<crate::deps::Edge>), StoreError> {
     let row = get(c, project, id)?;
     let dependents = crate::deps::unlink(c, id)?;
+    crate::chains::unlink(c, id)?;
     let run_ids: Vec<i64> = runs::table
         .filter(runs::monitor_id.eq(id))
         .select(runs::id)

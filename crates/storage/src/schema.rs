@@ -225,8 +225,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     leases,
     run_logs,
     dependencies,
-    run_children
+    run_children,
+    chain_members
 );
+
+diesel::table! {
+    chain_members (chain_id, monitor_id) {
+        chain_id -> Text,
+        monitor_id -> Text,
+        position -> Integer,
+    }
+}
 
 diesel::table! {
     leases (monitor_id) {

@@ -166,6 +166,61 @@ fn double_option<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
+/// A chain to create: members in order (UUIDs or slugs) and an end-to-end deadline.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainInput {
+    /// Display name.
+    pub name: String,
+    /// Member monitors, first to last (2-50).
+    pub members: Vec<String>,
+    /// Must finish within this long of its first member's start.
+    pub within: Option<DurationInput>,
+    /// Must finish by this time of day (`"06:00"`), in `tz`.
+    pub finish_by: Option<String>,
+    /// IANA timezone of `finish_by` (default `UTC`).
+    pub tz: Option<String>,
+    /// Channel ids to notify when it misses its deadline.
+    pub channels: Option<Vec<String>>,
+}
+
+/// A chain member in responses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainMember {
+    /// Its id.
+    pub monitor: String,
+    /// Its name.
+    pub name: String,
+    /// Its shown status.
+    pub state: String,
+}
+
+/// A chain in responses. Its id is its monitor's: its runs and flips are there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Chain {
+    /// The chain's monitor id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Members, first to last.
+    pub members: Vec<ChainMember>,
+    /// Seconds from the first start (null: only `finish_by`).
+    pub within: Option<i64>,
+    /// Time of day it must finish by.
+    pub finish_by: Option<String>,
+    /// Its timezone.
+    pub tz: Option<String>,
+    /// Shown status: new, running, up, down.
+    pub state: String,
+    /// Why it is down (`chain_deadline`).
+    pub down_reason: Option<String>,
+    /// Where it stopped.
+    pub down_detail: Option<String>,
+    /// The member the open (or last) run is at.
+    pub at_member: Option<String>,
+    /// Its latest run (steps are its members).
+    pub last_run: Option<Run>,
+}
+
 /// A monitor's schedule in responses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
@@ -182,6 +237,8 @@ pub enum ScheduleOut {
         /// IANA timezone.
         tz: String,
     },
+    /// No due time of its own (a chain).
+    None,
 }
 
 /// A monitor in responses.

@@ -36,6 +36,12 @@ pub struct MonitorConfig {
     pub max_failed_ratio: Option<f64>,
     /// Children of a fan-out run that may fail before the run fails.
     pub max_failed_children: u32,
+    /// A chain: its runs are its members' (SPEC §4); a run past its deadline is down as
+    /// `chain_deadline`, naming the member where it stopped.
+    pub chain: bool,
+    /// A run must end by the next fire time of this schedule after it started ("finish
+    /// by 06:00 Europe/Riga"), besides `max_runtime`.
+    pub finish_by: Option<Schedule>,
 }
 
 impl MonitorConfig {
@@ -56,6 +62,8 @@ impl MonitorConfig {
             max_failed: None,
             max_failed_ratio: None,
             max_failed_children: 0,
+            chain: false,
+            finish_by: None,
         }
     }
 
@@ -84,6 +92,13 @@ impl MonitorConfig {
             at: run.started_at.plus(self.max_runtime()),
             kind: DeadlineKind::Hung,
         };
+        if let Some(by) = self
+            .finish_by
+            .as_ref()
+            .and_then(|s| s.next_due(run.started_at))
+        {
+            d.at = d.at.min(by);
+        }
         let step_limit = run.current_step().and_then(|mark| {
             let rule = self.steps.iter().find(|s| s.name == mark.name)?;
             Some(crate::Timestamp(mark.at).plus(rule.max?))

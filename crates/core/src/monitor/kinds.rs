@@ -43,8 +43,7 @@ impl Status {
     }
 }
 
-/// Why a monitor went down: a closed set (SPEC §3). Later issues add the rest of the set
-/// (`chain_deadline`).
+/// Why a monitor went down: a closed set (SPEC §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DownReason {
@@ -62,6 +61,8 @@ pub enum DownReason {
     MissedAfter,
     /// A fan-out run passed its max runtime with children missing.
     Incomplete,
+    /// A chain did not finish by its end-to-end deadline.
+    ChainDeadline,
 }
 
 impl DownReason {
@@ -75,6 +76,7 @@ impl DownReason {
             DownReason::Stalled => "stalled",
             DownReason::MissedAfter => "missed_after",
             DownReason::Incomplete => "incomplete",
+            DownReason::ChainDeadline => "chain_deadline",
         }
     }
     /// Parses the stored text form.
@@ -87,6 +89,7 @@ impl DownReason {
             "stalled" => DownReason::Stalled,
             "missed_after" => DownReason::MissedAfter,
             "incomplete" => DownReason::Incomplete,
+            "chain_deadline" => DownReason::ChainDeadline,
             _ => return None,
         })
     }

@@ -287,3 +287,41 @@ fn children_failing_beyond_the_tolerance_fail_the_run_and_missing_ones_make_it_i
         Some("3 of 40 children missing")
     );
 }
+
+#[test]
+fn a_chain_must_finish_by_its_time_and_names_where_it_stopped() {
+    let mut c = MonitorConfig::basic(Schedule::None, Dur::secs(1));
+    c.chain = true;
+    c.max_runtime = Some(Dur::secs(365 * 86_400));
+    c.finish_by = Some(Schedule::cron("0 6 * * *", "Europe/Riga").unwrap());
+    // 2026-11-22 23:00 in Riga (UTC+2) is 21:00 UTC.
+    let start = Timestamp(1_795_381_200_000);
+    let p = |signal, step: &str| Ping {
+        signal,
+        step: Some(step.to_string()),
+        ..Ping::default()
+    };
+    let out = apply_ping(
+        &c,
+        &MonitorState::new_monitor(),
+        &[],
+        &p(Signal::Start, "extract"),
+        start,
+    );
+    let mut runs = Vec::new();
+    store(&mut runs, &out, start);
+    let later = start.plus(Dur::secs(3600));
+    let out = apply_ping(&c, &out.state, &runs, &p(Signal::Step, "transform"), later);
+    store(&mut runs, &out, later);
+    let d = out.state.deadline.unwrap();
+    // 06:00 in Riga is 04:00 UTC, seven hours after the start.
+    assert_eq!(d.at, start.plus(Dur::secs(7 * 3600)));
+    let down = on_deadline(&c, &out.state, &runs, d.at).unwrap();
+    assert_eq!(down.state.down_reason, Some(DownReason::ChainDeadline));
+    assert_eq!(
+        down.state.down_detail.as_deref(),
+        Some("stopped at transform")
+    );
+    // A chain has no due time of its own: a finished run leaves no deadline.
+    assert_eq!(Schedule::None.next_due(start), None);
+}

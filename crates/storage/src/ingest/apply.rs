@@ -234,6 +234,9 @@ fn apply_ping(
             )?;
             cache.saved(&id, &out.state, Some(n));
             arm_dependents(c, cache, &id, hot.downstream, &out, now, fx)?;
+            if hot.in_chain != Some(false) {
+                feed_chains(c, cache, &id, req.signal, &out, now, fx)?;
+            }
         }
     }
     if let Some(run) = to_run {
@@ -361,6 +364,67 @@ fn apply_child(
     cache.saved(&pid, &out.state, None);
     arm_dependents(c, cache, &pid, hot.downstream, &out, now, fx)?;
     fx.changed(&pid);
+    Ok(())
+}
+
+/// Moves the runs of the chains `id` belongs to (SPEC §4): the first member's start
+/// (or, without one, its end) opens a chain run, a member's start or end moves the open
+/// run into that member's step, and the last member's success ends it.
+fn feed_chains(
+    c: &mut AnyConnection,
+    cache: &mut RowCache,
+    id: &str,
+    signal: Signal,
+    out: &PingOutcome,
+    now: Timestamp,
+    fx: &mut Effects,
+) -> Result<(), StoreError> {
+    let started = signal == Signal::Start;
+    if !(started || out.succeeded) {
+        return Ok(());
+    }
+    let member = crate::chains::of_member(c, id)?;
+    if member.is_empty() {
+        return Ok(());
+    }
+    let name: String = monitors::table.find(id).select(monitors::name).first(c)?;
+    for m in member {
+        let Some(Loaded { hot, row }) = cache.load(c, &m.chain)? else {
+            continue;
+        };
+        let running = hot.state.run_started_at.is_some();
+        let mut pings = Vec::new();
+        if m.first && (started || !running) {
+            pings.push(Signal::Start);
+        } else if running {
+            pings.push(Signal::Step);
+        }
+        if m.last && out.succeeded && (running || m.first) {
+            pings.push(Signal::Success);
+        }
+        let (mut state, mut step) = (hot.state.clone(), Some(name.clone()));
+        for signal in pings {
+            let open = if state.run_started_at.is_some() {
+                crate::runs::open_runs(c, &m.chain)?
+            } else {
+                Vec::new()
+            };
+            let ping = Ping {
+                signal,
+                step: if signal == Signal::Success {
+                    None
+                } else {
+                    step.take()
+                },
+                ..Ping::default()
+            };
+            let mut moved = overdue_core::apply_ping(&hot.cfg, &state, &open, &ping, now);
+            mon::apply_outcome(c, &m.chain, row.as_ref(), &mut moved, now, None, fx)?;
+            cache.saved(&m.chain, &moved.state, None);
+            state = moved.state;
+        }
+        fx.changed(&m.chain);
+    }
     Ok(())
 }
 

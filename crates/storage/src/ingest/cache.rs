@@ -36,6 +36,8 @@ pub(crate) struct Hot {
     /// Whether other monitors depend on it (known on SQLite, where it is cached; `None`:
     /// ask the database when an event could arm them).
     pub(crate) downstream: Option<bool>,
+    /// Whether it is a member of a chain (as `downstream`).
+    pub(crate) in_chain: Option<bool>,
 }
 
 impl Hot {
@@ -46,6 +48,7 @@ impl Hot {
             state: row.state(),
             n_pings: row.n_pings,
             downstream: None,
+            in_chain: None,
         })
     }
 }
@@ -125,6 +128,7 @@ impl RowCache {
         let mut hot = Hot::from_row(&row)?;
         if let Some(k) = key {
             hot.downstream = Some(crate::deps::has_dependents(c, id)?);
+            hot.in_chain = Some(crate::chains::is_member(c, id)?);
             if self.rows.len() >= MAX_ROWS {
                 self.rows.clear();
             }
