@@ -150,7 +150,7 @@ pub fn MonitorDetail() -> impl IntoView {
             let edit = format!("/monitors/{}/edit", m.id);
             let paused = m.status == "paused";
             // A chain is edited on the chains page (it has no schedule of its own).
-            let chain = matches!(m.schedule, overdue_types::ScheduleOut::None);
+            let chain = m.chain;
             let act = act.clone();
             view! {
                 <div class="card">

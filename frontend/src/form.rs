@@ -173,8 +173,7 @@ impl Fields {
                 self.cron.set(cron.clone());
                 self.tz.set(tz.clone());
             }
-            // A chain keeps its own form (the chains page); nothing to show here.
-            ScheduleOut::None => {}
+            ScheduleOut::None => self.kind.set("none".into()),
         }
         self.grace.set(human(m.grace));
         self.max_runtime
@@ -216,11 +215,13 @@ impl Fields {
         } else {
             slug.trim().into()
         };
-        if self.kind.get_untracked() == "cron" {
-            b["cron"] = self.cron.get_untracked().into();
-            b["tz"] = self.tz.get_untracked().trim().into();
-        } else {
-            b["period"] = self.period.get_untracked().trim().into();
+        match self.kind.get_untracked().as_str() {
+            "cron" => {
+                b["cron"] = self.cron.get_untracked().into();
+                b["tz"] = self.tz.get_untracked().trim().into();
+            }
+            "none" => b["schedule"] = "none".into(),
+            _ => b["period"] = self.period.get_untracked().trim().into(),
         }
         b["min_runtime"] = text_or_null(&self.min_runtime.get_untracked());
         b["stall_timeout"] = text_or_null(&self.stall_timeout.get_untracked());
@@ -325,9 +326,10 @@ fn MonitorForm(fields: Fields, id: Option<String>) -> impl IntoView {
             <select id="kind" on:change=move |ev| fields.kind.set(event_target_value(&ev))>
                 <option value="interval" selected=move || fields.kind.get() == "interval">"Every … (interval)"</option>
                 <option value="cron" selected=move || fields.kind.get() == "cron">"Cron expression"</option>
+                <option value="none" selected=move || fields.kind.get() == "none">"None: only after other monitors (see Dependencies)"</option>
             </select>
             <Show when=move || fields.kind.get() == "interval"
-                fallback=move || view! {
+                fallback=move || view! { <Show when=move || fields.kind.get() == "cron">
                     {text_input("cron", "Cron expression", fields.cron, "Five fields: minute hour day-of-month month day-of-week.")}
                     {text_input("tz", "Timezone", fields.tz, "IANA name, e.g. Europe/Riga.")}
                     <div id="cron-preview">
@@ -340,7 +342,7 @@ fn MonitorForm(fields: Fields, id: Option<String>) -> impl IntoView {
                             Err(e) => view! { <p class="error">{e}</p> }.into_any(),
                         }}
                     </div>
-                }>
+                </Show> }>
                 {text_input("period", "Period", fields.period, "E.g. 90s, 15m, 1h, 1d.")}
             </Show>
             {text_input("grace", "Grace", fields.grace, "How late a ping may be before the monitor goes down.")}

@@ -258,9 +258,6 @@ async fn run_view() {
         return;
     };
     let app = TestApp::spawn(Backend::Sqlite).await;
-    overdue::create_user(&app.store, "ann@example.com", "correct horse", None, None)
-        .await
-        .unwrap();
     let id = app
         .monitor(
             serde_json::json!({"name": "etl", "period": "1h", "grace": "1h",
@@ -279,12 +276,7 @@ async fn run_view() {
     app.post_ping(&format!("{id}/log?rid={rid}"), "first line\n", false)
         .await;
     let run_id = app.last_run(&id).await["id"].as_i64().unwrap();
-    let b = Browser::start(&driver, 1280).await;
-    b.goto(&app.base).await;
-    b.fill(&b.find("#email").await, "ann@example.com").await;
-    b.fill(&b.find("#password").await, "correct horse").await;
-    b.click(&b.find("#sign-submit").await).await;
-    b.find("#monitors").await;
+    let b = signed_in(&app, &driver).await;
     b.goto(&app.url(&format!("/runs/{run_id}"))).await;
     b.wait_text("#run-steps", 10, |t| {
         t.contains("extract") && t.contains("load")
@@ -391,22 +383,13 @@ async fn dependencies_view() {
         return;
     };
     let app = TestApp::spawn(Backend::Sqlite).await;
-    overdue::create_user(&app.store, "ann@example.com", "correct horse", None, None)
-        .await
-        .unwrap();
     let a = app
         .monitor(serde_json::json!({"name": "customers", "slug": "customers", "period": "1h"}))
         .await;
     let b = app
         .monitor(serde_json::json!({"name": "invoices", "period": "1h"}))
         .await;
-    let b_ = Browser::start(&driver, 1280).await;
-    let br = &b_;
-    br.goto(&app.base).await;
-    br.fill(&br.find("#email").await, "ann@example.com").await;
-    br.fill(&br.find("#password").await, "correct horse").await;
-    br.click(&br.find("#sign-submit").await).await;
-    br.find("#monitors").await;
+    let br = signed_in(&app, &driver).await;
     // Declare "invoices runs after customers, within 1h" in the form.
     br.goto(&app.url(&format!("/monitors/{b}/edit"))).await;
     br.find("#name").await;
@@ -453,9 +436,6 @@ async fn chains_view() {
         return;
     };
     let app = TestApp::spawn(Backend::Sqlite).await;
-    overdue::create_user(&app.store, "ann@example.com", "correct horse", None, None)
-        .await
-        .unwrap();
     let mut ids = Vec::new();
     for name in ["extract", "transform"] {
         ids.push(
@@ -463,12 +443,7 @@ async fn chains_view() {
                 .await,
         );
     }
-    let b = Browser::start(&driver, 1280).await;
-    b.goto(&app.base).await;
-    b.fill(&b.find("#email").await, "ann@example.com").await;
-    b.fill(&b.find("#password").await, "correct horse").await;
-    b.click(&b.find("#sign-submit").await).await;
-    b.find("#monitors").await;
+    let b = signed_in(&app, &driver).await;
     b.click(&b.find("a[href='/chains']").await).await;
     b.fill(&b.find("#chain-name").await, "nightly <b>ETL</b>")
         .await;
@@ -501,4 +476,18 @@ async fn chains_view() {
     assert!(here.as_str().unwrap().contains("transform"), "{here}");
     b.screenshot("chains").await;
     app.stop().await;
+}
+
+/// A user, a browser signed in as them, on the monitors page.
+async fn signed_in(app: &TestApp, driver: &str) -> Browser {
+    overdue::create_user(&app.store, "ann@example.com", "correct horse", None, None)
+        .await
+        .unwrap();
+    let b = Browser::start(driver, 1280).await;
+    b.goto(&app.base).await;
+    b.fill(&b.find("#email").await, "ann@example.com").await;
+    b.fill(&b.find("#password").await, "correct horse").await;
+    b.click(&b.find("#sign-submit").await).await;
+    b.find("#monitors").await;
+    b
 }

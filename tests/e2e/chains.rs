@@ -7,12 +7,10 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::both;
-use crate::harness::{Backend, Receiver, TestApp};
+use crate::harness::{Backend, TestApp};
 
 async fn chain_deadline(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let rx = Receiver::start().await;
-    let ch = app.webhook(&rx.url).await;
+    let (app, rx, ch) = TestApp::spawn_with_receiver(backend).await;
     let mut ids = Vec::new();
     for name in ["extract", "transform", "load"] {
         ids.push(

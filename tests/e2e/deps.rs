@@ -9,20 +9,19 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::both;
-use crate::harness::{Backend, Receiver, TestApp};
+use crate::harness::{Backend, TestApp};
 
 async fn missed_after(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let rx = Receiver::start().await;
-    let ch = app.webhook(&rx.url).await;
+    let (app, rx, ch) = TestApp::spawn_with_receiver(backend).await;
     let a = app
         .monitor(
             json!({"name": "customers", "slug": "customers", "period": "1h", "channels": [ch]}),
         )
         .await;
-    // B by slug, C by UUID; both with their own (far) schedule beside the dependency.
+    // B by slug and with no schedule of its own (the dependency alone); C by UUID and
+    // with its own (far) schedule beside the dependency.
     let b = app
-        .monitor(json!({"name": "invoices", "period": "1d",
+        .monitor(json!({"name": "invoices", "schedule": "none",
             "after": {"monitor": "customers", "within": 2}, "channels": [ch]}))
         .await;
     let c = app
@@ -30,6 +29,7 @@ async fn missed_after(backend: Backend) {
             "after": [{"monitor": a, "within": "3s"}], "channels": [ch]}))
         .await;
     let m = app.get_monitor(&b).await;
+    assert_eq!(m["schedule"], json!({"kind": "none"}), "{m}");
     assert_eq!(m["after"][0]["monitor"], a.as_str(), "{m}");
     assert_eq!(m["after"][0]["within"], 2);
     let up = app.get_monitor(&a).await;
@@ -80,9 +80,7 @@ async fn missed_after(backend: Backend) {
 both!(dependent_missed_after_upstream, missed_after);
 
 async fn one_alert(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let rx = Receiver::start().await;
-    let ch = app.webhook(&rx.url).await;
+    let (app, rx, ch) = TestApp::spawn_with_receiver(backend).await;
     let a = app
         .monitor(json!({"name": "extract", "period": "1h", "channels": [ch]}))
         .await;
@@ -202,6 +200,16 @@ async fn graph_rules(backend: Backend) {
             "after[0].within",
         ),
         (&a, json!({"after": {"monitor": "b"}}), "after"),
+        (
+            &a,
+            json!({"schedule": "weekly"}),
+            "the only value is \"none\"",
+        ),
+        (
+            &a,
+            json!({"schedule": "none", "period": "1h"}),
+            "give one or the other",
+        ),
     ] {
         let (status, err) = app
             .api(

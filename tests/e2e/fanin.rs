@@ -8,16 +8,14 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::both;
-use crate::harness::{Backend, Receiver, TestApp};
+use crate::harness::{Backend, TestApp};
 
 fn rid(n: u32) -> String {
     format!("5e0f0000-0000-4000-8000-{n:012}")
 }
 
 async fn forty_children(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let rx = Receiver::start().await;
-    let ch = app.webhook(&rx.url).await;
+    let (app, rx, ch) = TestApp::spawn_with_receiver(backend).await;
     let parent = app
         .monitor(
             json!({"name": "nightly", "period": "1h", "grace": "1h", "max_runtime": "4s",
@@ -76,9 +74,7 @@ async fn forty_children(backend: Backend) {
 both!(fan_in_with_missing_children, forty_children);
 
 async fn failed_children(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let rx = Receiver::start().await;
-    let ch = app.webhook(&rx.url).await;
+    let (app, rx, ch) = TestApp::spawn_with_receiver(backend).await;
     let worker = app.monitor(json!({"name": "worker", "period": "1h"})).await;
     let mut parents = Vec::new();
     for name in ["within", "beyond"] {

@@ -151,6 +151,15 @@ impl TestApp {
         Self::spawn_on(&fresh_database(backend), settings_hook(|_| {})).await
     }
 
+    /// Starts a server with a webhook receiver and a channel to it; returns the app,
+    /// the receiver and the channel's id.
+    pub async fn spawn_with_receiver(backend: Backend) -> (TestApp, Receiver, String) {
+        let app = TestApp::spawn(backend).await;
+        let rx = Receiver::start().await;
+        let ch = app.webhook(&rx.url).await;
+        (app, rx, ch)
+    }
+
     /// Starts a server on an existing database, with adjusted settings.
     pub async fn spawn_on(database_url: &str, adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let mut s = settings(database_url);

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::both;
-use crate::harness::{Backend, Receiver, TestApp};
+use crate::harness::{Backend, TestApp};
 
 const RID: &str = "0b7e3c1e-0000-4000-8000-0000000000aa";
 
@@ -51,9 +51,7 @@ impl TestApp {
 }
 
 async fn hung_in_step(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let rx = Receiver::start().await;
-    let ch = app.webhook(&rx.url).await;
+    let (app, rx, ch) = TestApp::spawn_with_receiver(backend).await;
     let id = app
         .monitor(
             json!({"name": "etl", "period": "1h", "grace": "1h", "max_runtime": "1h",
@@ -133,9 +131,7 @@ async fn hung_in_step(backend: Backend) {
 both!(run_hung_in_a_named_step, hung_in_step);
 
 async fn stall(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let rx = Receiver::start().await;
-    let ch = app.webhook(&rx.url).await;
+    let (app, rx, ch) = TestApp::spawn_with_receiver(backend).await;
     let id = app
         .monitor(json!({"name": "crawler", "period": "1h", "grace": "1h",
             "max_runtime": "1h", "stall_timeout": 2, "channels": [ch]}))
@@ -177,9 +173,7 @@ async fn stall(backend: Backend) {
 both!(stall_while_runtime_is_allowed, stall);
 
 async fn reports(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let rx = Receiver::start().await;
-    let ch = app.webhook(&rx.url).await;
+    let (app, rx, ch) = TestApp::spawn_with_receiver(backend).await;
     let loud = app
         .monitor(json!({"name": "import", "period": "1h", "grace": "1h",
             "notify_warn": true, "max_failed": 5, "channels": [ch]}))

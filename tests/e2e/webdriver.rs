@@ -1,6 +1,7 @@
 //! A small WebDriver client for the browser tests: Debian's `chromedriver` driving
 //! headless Chromium, spoken to over plain HTTP with the suite's own reqwest.
 
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -33,6 +34,8 @@ pub struct Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-9", "--", &group]).status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -45,7 +48,10 @@ impl Browser {
     /// Starts chromedriver and a headless Chromium with a fresh profile, `width` px wide.
     pub async fn start(driver: &str, width: u32) -> Browser {
         let port = crate::harness::free_port();
+        // Its own process group: dropping the browser kills Chromium with the driver
+        // (killing the driver alone left Chromium running after each test).
         let child = Command::new(driver)
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())

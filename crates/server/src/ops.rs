@@ -109,8 +109,8 @@ pub fn update_settings(
 ) -> Result<(), overdue_storage::StoreError> {
     let row = monitors::get(c, project, id)?;
     let base = monitors::MonitorSettings::from_row(&row)?;
-    if matches!(base.schedule, overdue_core::Schedule::None)
-        && (input.period.is_some() || input.cron.is_some())
+    if base.rules.chain.is_some()
+        && (input.period.is_some() || input.cron.is_some() || input.schedule.is_some())
     {
         return Err(overdue_storage::StoreError::Invalid(
             "this monitor is a chain: its runs follow its members, it has no schedule of its own"

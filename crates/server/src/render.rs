@@ -78,6 +78,7 @@ pub fn monitor(row: &MonitorRow, channels: Vec<String>, site: &str, now: Timesta
             name: e.name,
             kind: e.kind.as_str().into(),
         }),
+        chain: rules.chain.is_some(),
         ping_url: format!("{site}/ping/{}", row.id),
         created_at: ts(row.created_at),
     }

@@ -91,6 +91,22 @@ pub fn apply(input: &MonitorInput, mut s: MonitorSettings) -> Result<MonitorSett
             "give either period (interval) or cron, not both".into(),
         ));
     }
+    match input.schedule.as_deref() {
+        None => {}
+        Some("none") if input.period.is_none() && input.cron.is_none() => {
+            s.schedule = Schedule::None;
+        }
+        Some("none") => {
+            return Err(ApiError::BadRequest(
+                "schedule \"none\" has no period or cron: give one or the other".into(),
+            ))
+        }
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+            "schedule {other:?}: the only value is \"none\" (give period or cron for the others)"
+        )))
+        }
+    }
     if let Some(p) = &input.period {
         s.schedule = Schedule::Interval {
             period: duration("period", p)?,

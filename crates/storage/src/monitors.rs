@@ -296,20 +296,9 @@ pub fn pause(
     id: &str,
     now: Timestamp,
 ) -> Result<MonitorRow, StoreError> {
-    get(c, project, id)?;
-    let row = lock_monitor(c, id)?.ok_or(StoreError::NotFound("monitor"))?;
-    let open = crate::runs::open_runs(c, id)?;
-    let mut out = overdue_core::pause(&row.state(), &open, now);
-    apply_outcome(
-        c,
-        id,
-        Some(&row),
-        &mut out,
-        now,
-        None,
-        &mut Effects::default(),
-    )?;
-    get(c, project, id)
+    switch(c, project, id, now, |row, open| {
+        Ok(overdue_core::pause(&row.state(), open, now))
+    })
 }
 
 /// Resumes a paused monitor; `Conflict` when it is not paused.
@@ -319,19 +308,27 @@ pub fn resume(
     id: &str,
     now: Timestamp,
 ) -> Result<MonitorRow, StoreError> {
+    switch(c, project, id, now, |row, _| {
+        overdue_core::resume(&row.state())
+            .ok_or_else(|| StoreError::Conflict("monitor is not paused".into()))
+    })
+}
+
+/// A transition asked for through the API (pause, resume): the monitor locked, the
+/// core's outcome written, the row read back.
+fn switch(
+    c: &mut AnyConnection,
+    project: &str,
+    id: &str,
+    now: Timestamp,
+    f: impl FnOnce(&MonitorRow, &[overdue_core::OpenRun]) -> Result<PingOutcome, StoreError>,
+) -> Result<MonitorRow, StoreError> {
     get(c, project, id)?;
     let row = lock_monitor(c, id)?.ok_or(StoreError::NotFound("monitor"))?;
-    let mut out = overdue_core::resume(&row.state())
-        .ok_or_else(|| StoreError::Conflict("monitor is not paused".into()))?;
-    apply_outcome(
-        c,
-        id,
-        Some(&row),
-        &mut out,
-        now,
-        None,
-        &mut Effects::default(),
-    )?;
+    let open = crate::runs::open_runs(c, id)?;
+    let mut out = f(&row, &open)?;
+    let mut fx = Effects::default();
+    apply_outcome(c, id, Some(&row), &mut out, now, None, &mut fx)?;
     get(c, project, id)
 }
 

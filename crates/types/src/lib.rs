@@ -115,6 +115,9 @@ pub struct MonitorInput {
     pub period: Option<DurationInput>,
     /// Cron schedule: the expression (switches the monitor to a cron schedule).
     pub cron: Option<String>,
+    /// `"none"`: no due time of its own — only its dependencies (`after`,
+    /// `on_failure_of`) make it expected. `period` or `cron` switch back.
+    pub schedule: Option<String>,
     /// IANA timezone of the cron expression (default `UTC`).
     pub tz: Option<String>,
     /// Grace after due before down.
@@ -329,6 +332,9 @@ pub struct Monitor {
     /// The armed expectation, if any.
     #[serde(default)]
     pub expected: Option<Expected>,
+    /// This monitor is a chain (`/api/v1/chains`): its runs follow its members.
+    #[serde(default)]
+    pub chain: bool,
     /// Its ping URL.
     pub ping_url: String,
     /// Created at.
