@@ -528,3 +528,60 @@ async fn projects(backend: Backend) {
     app.stop().await;
 }
 both!(projects_made_by_a_user_are_theirs, projects);
+
+/// Guessing is limited: after 5 wrong passwords for an account from one address, sign-ins
+/// to it from there are refused (429 with Retry-After) without checking the password,
+/// even the right one; other accounts are not locked out.
+async fn guessing(backend: Backend) {
+    let (app, _) = with_owner(backend).await;
+    let login = |email: &str, password: &str| json!({"email": email, "password": password});
+    for _ in 0..5 {
+        let (s, b, _) = send(
+            &app,
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            false,
+            Some(login("ann@example.com", "guess")),
+        )
+        .await;
+        assert_eq!(s, 401, "{b}");
+    }
+    let (s, b, h) = send(
+        &app,
+        "POST",
+        "/api/v1/auth/login",
+        None,
+        false,
+        Some(login("ann@example.com", "correct horse")),
+    )
+    .await;
+    assert_eq!(s, 429, "{b}");
+    assert!(
+        b["error"]
+            .as_str()
+            .unwrap()
+            .contains("too many failed sign-ins"),
+        "{b}"
+    );
+    let wait: i64 = h
+        .get("retry-after")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((800..=901).contains(&wait), "{wait}");
+    let (s, _, _) = send(
+        &app,
+        "POST",
+        "/api/v1/auth/login",
+        None,
+        false,
+        Some(login("bob@example.com", "guess")),
+    )
+    .await;
+    assert_eq!(s, 401, "another account is not locked");
+    app.stop().await;
+}
+both!(sign_in_guessing_is_limited, guessing);

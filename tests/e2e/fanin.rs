@@ -37,12 +37,18 @@ async fn forty_children(backend: Backend) {
         let path = format!("{target}?parent={r}&rid={}", rid(100 + i));
         assert_eq!(app.ping(&path).await, 200, "{path}");
     }
+    // A child that retries its end (same rid) is logged again but counted once.
+    assert_eq!(
+        app.ping(&format!("{worker}?parent={r}&rid={}", rid(101)))
+            .await,
+        200
+    );
     let w = app.get_monitor(&worker).await;
     assert_eq!(
         w["status"], "new",
         "a child's ping does not flip the monitor it hits"
     );
-    assert_eq!(w["n_pings"], 27);
+    assert_eq!(w["n_pings"], 28);
     let run = app.last_run(&parent).await;
     let (_, one) = app
         .api("GET", &format!("/api/v1/runs/{}", run["id"]), None)

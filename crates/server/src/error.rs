@@ -23,6 +23,9 @@ pub enum ApiError {
     /// 409.
     #[error("{0}")]
     Conflict(String),
+    /// 429: too many attempts; retry after this many seconds.
+    #[error("{0}")]
+    TooMany(String, i64),
     /// 503: the database is unreachable; retry later.
     #[error("{0}")]
     Unavailable(String),
@@ -55,6 +58,7 @@ impl ResponseError for ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooMany(..) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -75,6 +79,9 @@ impl ResponseError for ApiError {
         let mut resp = HttpResponse::build(self.status_code());
         if matches!(self, ApiError::Unavailable(_)) {
             resp.insert_header(("Retry-After", "5"));
+        }
+        if let ApiError::TooMany(_, secs) = self {
+            resp.insert_header(("Retry-After", secs.to_string()));
         }
         resp.json(ErrorBody { error: message })
     }

@@ -9,6 +9,7 @@ pub mod chains;
 pub mod dash;
 pub mod error;
 pub mod lease;
+pub mod limit;
 pub mod ops;
 pub mod ping;
 pub mod render;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub store: Store,
     /// Settings.
     pub config: ServerConfig,
+    /// Failed sign-ins, to refuse guessing.
+    pub logins: limit::LoginLimiter,
 }
 
 /// Parses a path id as a UUID, or answers 400 naming the kind of id.
@@ -78,7 +81,11 @@ pub async fn run(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let state = web::Data::new(AppState { store, config });
+    let state = web::Data::new(AppState {
+        store,
+        config,
+        logins: limit::LoginLimiter::default(),
+    });
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())

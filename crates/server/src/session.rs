@@ -183,12 +183,20 @@ async fn setup(
 }
 
 async fn login(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     body: crate::body::Body<Credentials>,
 ) -> Result<HttpResponse, ApiError> {
     const WRONG: &str = "wrong e-mail or password";
     let email = body.email.trim().to_lowercase();
     let password = body.into_inner().password;
+    let addr = client_addr(&req);
+    if let Err(wait) = state.logins.check(&email, &addr, state.store.now()) {
+        return Err(ApiError::TooMany(
+            format!("too many failed sign-ins; try again in {wait} s"),
+            wait,
+        ));
+    }
     let lookup = email.clone();
     let user = state
         .store
@@ -207,8 +215,12 @@ async fn login(
     .await?;
     let user = match (ok, user) {
         (true, Some(u)) => u,
-        _ => return Err(ApiError::Unauthorized(WRONG)),
+        _ => {
+            state.logins.failed(&email, &addr, state.store.now());
+            return Err(ApiError::Unauthorized(WRONG));
+        }
     };
+    state.logins.succeeded(&email, &addr);
     let now = state.store.now();
     let uid = user.id.clone();
     let session = state
@@ -296,5 +308,27 @@ mod tests {
         );
         assert!(check_credentials(&c("ann", "12345678")).is_err());
         assert!(check_credentials(&c("ann@example.com", "short")).is_err());
+    }
+}
+
+/// The client's address for counting sign-ins: the peer, or — when the peer is a proxy
+/// on this host or network (loopback or private) — the first `X-Forwarded-For` entry.
+/// A header from anyone else is ignored: it could name a new address per guess.
+fn client_addr(req: &actix_web::HttpRequest) -> String {
+    let peer = req.peer_addr().map(|a| a.ip());
+    let trusted = peer.is_some_and(|ip| match ip {
+        std::net::IpAddr::V4(v4) => v4.is_loopback() || v4.is_private(),
+        std::net::IpAddr::V6(v6) => v6.is_loopback(),
+    });
+    let forwarded = req
+        .headers()
+        .get("X-Forwarded-For")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    match (trusted, forwarded) {
+        (true, Some(f)) => f,
+        _ => peer.map(|ip| ip.to_string()).unwrap_or_default(),
     }
 }

@@ -314,6 +314,20 @@ pub(crate) fn parent_monitor(
         .optional()?)
 }
 
+/// Whether the child with run id `rid` already reported its end to run `run_id`.
+pub(crate) fn child_seen(
+    c: &mut AnyConnection,
+    run_id: i64,
+    rid: &str,
+) -> Result<bool, StoreError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        run_children::table
+            .filter(run_children::run_id.eq(run_id))
+            .filter(run_children::rid.eq(rid)),
+    ))
+    .get_result(c)?)
+}
+
 /// Records a child's end on its parent run (for the run view).
 pub(crate) fn record_child(
     c: &mut AnyConnection,

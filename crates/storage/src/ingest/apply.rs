@@ -345,11 +345,19 @@ fn apply_child(
     let Some((pid, run_id)) = crate::runs::parent_monitor(c, &project, &rid)? else {
         return Ok(());
     };
+    // A child that says who it is (its own rid) counts once: a retried end is logged
+    // but not counted again.
+    let child = req.rid.map(|r| r.hyphenated().to_string());
+    if let Some(child) = &child {
+        if crate::runs::child_seen(c, run_id, child)? {
+            return Ok(());
+        }
+    }
     crate::runs::record_child(
         c,
         run_id,
         id,
-        req.rid.map(|r| r.hyphenated().to_string()),
+        child,
         if ok { "success" } else { "fail" },
         now,
     )?;
