@@ -282,6 +282,28 @@ async fn me(state: web::Data<AppState>, who: SignedIn) -> Result<HttpResponse, A
     Ok(HttpResponse::Ok().json(me_of(&state, u.user_id, u.email, u.csrf_token).await?))
 }
 
+/// The client's address for counting sign-ins: the peer, or — when the peer is a proxy
+/// on this host or network (loopback or private) — the first `X-Forwarded-For` entry.
+/// A header from anyone else is ignored: it could name a new address per guess.
+fn client_addr(req: &actix_web::HttpRequest) -> String {
+    let peer = req.peer_addr().map(|a| a.ip());
+    let trusted = peer.is_some_and(|ip| match ip {
+        std::net::IpAddr::V4(v4) => v4.is_loopback() || v4.is_private(),
+        std::net::IpAddr::V6(v6) => v6.is_loopback(),
+    });
+    let forwarded = req
+        .headers()
+        .get("X-Forwarded-For")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    match (trusted, forwarded) {
+        (true, Some(f)) => f,
+        _ => peer.map(|ip| ip.to_string()).unwrap_or_default(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,27 +330,5 @@ mod tests {
         );
         assert!(check_credentials(&c("ann", "12345678")).is_err());
         assert!(check_credentials(&c("ann@example.com", "short")).is_err());
-    }
-}
-
-/// The client's address for counting sign-ins: the peer, or — when the peer is a proxy
-/// on this host or network (loopback or private) — the first `X-Forwarded-For` entry.
-/// A header from anyone else is ignored: it could name a new address per guess.
-fn client_addr(req: &actix_web::HttpRequest) -> String {
-    let peer = req.peer_addr().map(|a| a.ip());
-    let trusted = peer.is_some_and(|ip| match ip {
-        std::net::IpAddr::V4(v4) => v4.is_loopback() || v4.is_private(),
-        std::net::IpAddr::V6(v6) => v6.is_loopback(),
-    });
-    let forwarded = req
-        .headers()
-        .get("X-Forwarded-For")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty());
-    match (trusted, forwarded) {
-        (true, Some(f)) => f,
-        _ => peer.map(|ip| ip.to_string()).unwrap_or_default(),
     }
 }
