@@ -138,6 +138,37 @@ pub(crate) fn lock_monitor(
     Ok(row)
 }
 
+/// As [`lock_monitor`], with whether other monitors depend on it and whether it is a
+/// chain member. On PostgreSQL both come with the locked row in one round trip (every
+/// ping loads it); on SQLite they are read once per cache fill.
+pub(crate) fn lock_monitor_flags(
+    c: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<(MonitorRow, bool, bool)>, StoreError> {
+    use crate::schema::{chain_members, dependencies};
+    use diesel::dsl::exists;
+    match c {
+        AnyConnection::Postgresql(pg) => Ok(monitors::table
+            .find(id)
+            .select((
+                MonitorRow::as_select(),
+                exists(dependencies::table.filter(dependencies::upstream_id.eq(monitors::id))),
+                exists(chain_members::table.filter(chain_members::monitor_id.eq(monitors::id))),
+            ))
+            .for_update()
+            .first(pg)
+            .optional()?),
+        AnyConnection::Sqlite(_) => {
+            let Some(row) = lock_monitor(c, id)? else {
+                return Ok(None);
+            };
+            let downstream = crate::deps::has_dependents(c, id)?;
+            let in_chain = crate::chains::is_member(c, id)?;
+            Ok(Some((row, downstream, in_chain)))
+        }
+    }
+}
+
 fn apply_ping(
     c: &mut AnyConnection,
     cache: &mut RowCache,
@@ -234,7 +265,7 @@ fn apply_ping(
             )?;
             cache.saved(&id, &out.state, Some(n));
             arm_dependents(c, cache, &id, hot.downstream, &out, now, fx)?;
-            if hot.in_chain != Some(false) {
+            if hot.in_chain {
                 feed_chains(c, cache, &id, req.signal, &out, now, fx)?;
             }
         }
@@ -443,7 +474,7 @@ fn arm_dependents(
     c: &mut AnyConnection,
     cache: &mut RowCache,
     id: &str,
-    downstream: Option<bool>,
+    downstream: bool,
     out: &PingOutcome,
     now: Timestamp,
     fx: &mut Effects,
@@ -455,7 +486,7 @@ fn arm_dependents(
     } else {
         return Ok(());
     };
-    if downstream == Some(false) {
+    if !downstream {
         return Ok(());
     }
     // The live view: a status change of this monitor changes what its downstream shows

@@ -13,7 +13,7 @@ use diesel::sql_types::BigInt;
 use overdue_core::{MonitorConfig, MonitorState};
 use uuid::Uuid;
 
-use super::apply::lock_monitor;
+use super::apply::lock_monitor_flags;
 use crate::conn::AnyConnection;
 use crate::models::MonitorRow;
 use crate::StoreError;
@@ -33,11 +33,11 @@ pub(crate) struct Hot {
     pub(crate) state: MonitorState,
     /// Pings so far.
     pub(crate) n_pings: i64,
-    /// Whether other monitors depend on it (known on SQLite, where it is cached; `None`:
-    /// ask the database when an event could arm them).
-    pub(crate) downstream: Option<bool>,
+    /// Whether other monitors depend on it: events of a monitor without dependents
+    /// make no query for them.
+    pub(crate) downstream: bool,
     /// Whether it is a member of a chain (as `downstream`).
-    pub(crate) in_chain: Option<bool>,
+    pub(crate) in_chain: bool,
 }
 
 impl Hot {
@@ -47,8 +47,8 @@ impl Hot {
             post_only: row.methods == "POST",
             state: row.state(),
             n_pings: row.n_pings,
-            downstream: None,
-            in_chain: None,
+            downstream: false,
+            in_chain: false,
         })
     }
 }
@@ -122,13 +122,13 @@ impl RowCache {
                 row: None,
             }));
         }
-        let Some(row) = lock_monitor(c, id)? else {
+        let Some((row, downstream, in_chain)) = lock_monitor_flags(c, id)? else {
             return Ok(None);
         };
         let mut hot = Hot::from_row(&row)?;
+        hot.downstream = downstream;
+        hot.in_chain = in_chain;
         if let Some(k) = key {
-            hot.downstream = Some(crate::deps::has_dependents(c, id)?);
-            hot.in_chain = Some(crate::chains::is_member(c, id)?);
             if self.rows.len() >= MAX_ROWS {
                 self.rows.clear();
             }
