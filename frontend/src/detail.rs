@@ -107,9 +107,20 @@ pub fn MonitorDetail() -> impl IntoView {
         }
     };
     reload();
-    // Refresh while the page is open (the list page has the live stream).
+    // Live: the monitor's changes arrive on the event stream and reload its pings, runs
+    // and flips; a slow poll covers what the stream does not carry (a log line of a
+    // run, or a stream lost by a proxy).
+    let on_change = {
+        let (reload, id) = (reload.clone(), id.clone());
+        move |m: Monitor| {
+            if m.id == id {
+                reload();
+            }
+        }
+    };
+    crate::monitors::live_updates(session.project.get_untracked(), on_change);
     let tick = reload.clone();
-    let handle = set_interval_with_handle(tick, std::time::Duration::from_secs(5)).ok();
+    let handle = set_interval_with_handle(tick, std::time::Duration::from_secs(30)).ok();
     on_cleanup(move || {
         if let Some(h) = handle {
             h.clear();

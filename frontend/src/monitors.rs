@@ -71,9 +71,9 @@ fn status_rank(s: &str) -> u8 {
     }
 }
 
-/// Opens `/api/v1/events` and applies each changed monitor to `list`; closed when the
-/// page is left.
-fn live_updates(list: RwSignal<Vec<Monitor>>, project: Option<String>) {
+/// Opens `/api/v1/events` and hands each changed monitor to `on_change`; closed when
+/// the page is left.
+pub fn live_updates(project: Option<String>, on_change: impl Fn(Monitor) + 'static) {
     let url = match &project {
         Some(p) => format!("/api/v1/events?project={p}"),
         None => "/api/v1/events".into(),
@@ -89,10 +89,7 @@ fn live_updates(list: RwSignal<Vec<Monitor>>, project: Option<String>) {
             let Ok(m) = serde_json::from_str::<Monitor>(&text) else {
                 return;
             };
-            list.update(|l| match l.iter_mut().find(|x| x.id == m.id) {
-                Some(x) => *x = m,
-                None => l.push(m),
-            });
+            on_change(m);
         });
     es.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
@@ -126,7 +123,12 @@ pub fn MonitorsPage() -> impl IntoView {
             }
             loaded.set(true);
         });
-        live_updates(list, project);
+        live_updates(project, move |m| {
+            list.update(|l| match l.iter_mut().find(|x| x.id == m.id) {
+                Some(x) => *x = m,
+                None => l.push(m),
+            })
+        });
     });
     let tags = Memo::new(move |_| {
         list.with(|l| {

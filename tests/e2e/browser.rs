@@ -328,6 +328,10 @@ async fn run_view() {
     b.wait_text("#warnings", 10, |t| t.contains("with warnings"))
         .await;
     b.find(&format!("a[href='/runs/{run_id}']")).await;
+    // The page is live: a new ping shows within a few seconds, not at the next poll (30 s).
+    app.post_ping(&id, "live body 42", false).await;
+    b.wait_text("#pings", 4, |t| t.contains("live body 42"))
+        .await;
     // The form's run detail fields.
     b.goto(&app.url(&format!("/monitors/{id}/edit"))).await;
     b.find("#name").await;
