@@ -7,6 +7,7 @@
         run.log("exported 1,204 rows")         # the run's log
         run.count("processed", 1204)           # the completion report's counts,
         run.warning("3 rows skipped")          # warnings and errors
+        run.problem("invoice:123", "VAT id missing")   # a failed unit (SPEC §5)
         ...                                    # success at the end, fail on an exception
 
 The base URL comes from ``base_url=`` or the ``OVERDUE_URL`` environment variable
@@ -23,7 +24,10 @@ import urllib.parse
 import urllib.request
 import uuid
 
-__all__ = ["ping", "run", "Run", "OverdueError"]
+__all__ = ["ping", "problems", "resolve", "run", "Run", "OverdueError"]
+
+SEVERITIES = ("info", "warning", "error", "critical")
+CHUNK = 1000
 
 SIGNALS = {"success": "", "start": "/start", "fail": "/fail", "warn": "/warn", "log": "/log"}
 
@@ -46,6 +50,46 @@ def ping(monitor, signal="success", body="", rid=None, base_url=None, timeout=10
     _post(monitor, SIGNALS[signal], {"rid": rid} if rid else {}, body, base_url, timeout)
 
 
+def _problem(p):
+    """A problem dict from a dict or a (key, message[, severity]) tuple, checked."""
+    if isinstance(p, (tuple, list)):
+        p = dict(zip(("key", "message", "severity"), p))
+    p = dict(p)
+    if not p.get("key"):
+        raise ValueError("a problem needs a key, such as 'invoice:123'")
+    p.setdefault("severity", "error")
+    if p["severity"] not in SEVERITIES:
+        raise ValueError(f"severity {p['severity']!r}: use one of {', '.join(SEVERITIES)}")
+    return p
+
+
+def problems(monitor, items, rid=None, base_url=None, timeout=10):
+    """Reports failed units of ``monitor``: dicts ``{"key", "severity", "message",
+    "details"}`` or ``(key, message[, severity])`` tuples. Sent in requests of at most
+    1,000; returns the summed answer (``opened``, ``repeated``, ``open``, ...)."""
+    items = [_problem(p) for p in items]
+    total = {}
+    for i in range(0, len(items), CHUNK):
+        answer = _post(monitor, "/problems", {"rid": rid} if rid else {},
+                       json.dumps(items[i:i + CHUNK]), base_url, timeout,
+                       content_type="application/json")
+        for k, v in json.loads(answer).items():
+            total[k] = v if k == "open" else total.get(k, 0) + v
+    return total
+
+
+def resolve(monitor, keys, base_url=None, timeout=10):
+    """Resolves the open problems of these keys (the units are fine again)."""
+    keys = [str(k) for k in keys]
+    total = {"resolved": 0, "not_open": []}
+    for i in range(0, len(keys), CHUNK):
+        answer = json.loads(_post(monitor, "/resolve", {}, json.dumps(keys[i:i + CHUNK]),
+                                  base_url, timeout, content_type="application/json"))
+        total["resolved"] += answer["resolved"]
+        total["not_open"] += answer["not_open"]
+    return total
+
+
 def _post(monitor, action, query, body="", base_url=None, timeout=10, content_type=None):
     url = f"{_base(base_url)}/ping/{monitor.strip('/')}{action}"
     if query:
@@ -55,9 +99,14 @@ def _post(monitor, action, query, body="", base_url=None, timeout=10, content_ty
         req.add_header("Content-Type", content_type)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
-            resp.read()
+            return resp.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as e:
-        raise OverdueError(f"Overdue answered {e.code}: {e.read().decode('utf-8', 'replace').strip()}") from e
+        text = e.read().decode("utf-8", "replace").strip()
+        try:
+            text = json.loads(text)["error"]
+        except (ValueError, KeyError, TypeError):
+            pass
+        raise OverdueError(f"Overdue answered {e.code}: {text}") from e
     except (urllib.error.URLError, OSError) as e:
         raise OverdueError(f"Overdue could not be reached: {e}") from e
 
@@ -102,6 +151,24 @@ class Run:
         if msg is not None:
             query["msg"] = msg
         self._send("/progress", query=query)
+
+    def problems(self, items):
+        """Reports failed units of this run (see :func:`problems`); returns the answer,
+        or None when Overdue could not be reached (unless ``strict``)."""
+        try:
+            return problems(self.monitor, items, rid=self.rid, base_url=self.base_url)
+        except OverdueError as e:
+            if self.strict:
+                raise
+            print(f"overdue: {e} (the job goes on)", file=sys.stderr)
+            return None
+
+    def problem(self, key, message="", severity="error", details=None):
+        """Reports one failed unit."""
+        p = {"key": key, "message": message, "severity": severity}
+        if details is not None:
+            p["details"] = details
+        return self.problems([p])
 
     def count(self, name, n=1):
         """Adds ``n`` to the completion report's counter ``name``."""

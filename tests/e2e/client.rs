@@ -66,6 +66,64 @@ async fn guard(backend: Backend) {
     .unwrap();
     assert!(e.contains("could not be reached"), "{e}");
     assert!(overdue_client::Client::new("ftp://x").is_err());
+    // Problems: run 1 reports two units, run 2 only one; the other went through.
+    let (base, mid) = (app.base.clone(), id.clone());
+    let (first, second, resolved, refused) = tokio::task::spawn_blocking(move || {
+        use overdue_client::Problem;
+        let c = overdue_client::Client::new(&base).unwrap();
+        let run = c.run(&mid).unwrap();
+        let first = run
+            .problems(&[
+                Problem::error("invoice:1", "VAT id missing").details(json!({"customer": 7})),
+                Problem::warning("invoice:2", "rounded"),
+            ])
+            .unwrap();
+        run.success().unwrap();
+        let run = c.run(&mid).unwrap();
+        let second = run
+            .problems(&[Problem::error("invoice:1", "VAT id missing")])
+            .unwrap();
+        run.success().unwrap();
+        let resolved = c.resolve(&mid, &["invoice:1", "invoice:7"]).unwrap();
+        let refused = c
+            .problems(&mid, &[Problem::error("", "no key")])
+            .unwrap_err()
+            .to_string();
+        (first, second, resolved, refused)
+    })
+    .await
+    .unwrap();
+    assert_eq!((first.opened, first.open), (2, 2));
+    assert_eq!((second.repeated, second.open), (1, 2));
+    assert_eq!(resolved.resolved, 1);
+    assert_eq!(resolved.not_open, vec!["invoice:7".to_string()]);
+    assert!(
+        refused.contains("400") && refused.contains("key must be"),
+        "{refused}"
+    );
+    let (_, l) = app
+        .api(
+            "GET",
+            &format!("/api/v1/problems?monitor={id}&status=resolved"),
+            None,
+        )
+        .await;
+    let by: Vec<(String, String)> = l["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["key"].as_str().unwrap().into(),
+                p["resolved_by"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert!(by.contains(&("invoice:2".into(), "run".into())), "{by:?}");
+    assert!(
+        by.contains(&("invoice:1".into(), "report".into())),
+        "{by:?}"
+    );
     app.stop().await;
 }
 both!(client_run_guard, guard);
@@ -162,6 +220,17 @@ with overdue.run("{ok}") as run:
     run.log("exported 12 rows")
     run.count("processed", 12)
     run.error("row 7: no date")
+    first = run.problems([("invoice:1", "VAT id missing"),
+                          {{"key": "invoice:2", "severity": "warning", "details": {{"line": 4}}}}])
+    assert first["opened"] == 2 and first["open"] == 2, first
+with overdue.run("{ok}") as run:
+    again = run.problem("invoice:1", "VAT id missing", severity="critical")
+    assert again["repeated"] == 1 and again["escalated"] == 1, again
+assert overdue.resolve("{ok}", ["invoice:1", "invoice:9"]) == {{"resolved": 1, "not_open": ["invoice:9"]}}
+try:
+    overdue.problems("{ok}", [{{"key": "a", "severity": "fatal"}}])
+except ValueError as e:
+    print("refused:", e)
 try:
     with overdue.run("{bad}"):
         raise RuntimeError("disk full")
@@ -186,6 +255,33 @@ print("job finished")
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("job finished"));
     assert!(stderr.contains("could not be reached"), "{stderr}");
+    assert!(stdout.contains("refused: severity 'fatal'"), "{stdout}");
+    let (_, l) = app
+        .api(
+            "GET",
+            &format!("/api/v1/problems?monitor={ok}&status=all"),
+            None,
+        )
+        .await;
+    let states: Vec<(String, String)> = l["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["key"].as_str().unwrap().into(),
+                p["status"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            ("invoice:2".to_string(), "resolved".to_string()),
+            ("invoice:1".to_string(), "resolved".to_string())
+        ],
+        "invoice:2 went through in the second run, invoice:1 was resolved by hand"
+    );
     assert_eq!(app.get_monitor(&ok).await["status"], "up");
     let m = app.get_monitor(&bad).await;
     assert_eq!(m["status"], "down");
@@ -193,7 +289,8 @@ print("job finished")
     let (_, runs) = app
         .api("GET", &format!("/api/v1/monitors/{ok}/runs"), None)
         .await;
-    let run = &runs["runs"][0];
+    // The first run (the second one only reported a problem).
+    let run = &runs["runs"][1];
     assert_eq!(run["outcome"], "success", "{runs}");
     assert_eq!(run["steps"][0]["name"], "load");
     assert_eq!(run["progress"]["percent"], 75);

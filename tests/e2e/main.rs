@@ -17,6 +17,7 @@ mod leases;
 mod lifecycle;
 mod multi;
 mod ping;
+mod problems;
 mod restart;
 mod retention;
 mod run_rules;

@@ -170,6 +170,10 @@ pub async fn serve(
                 store.clone(),
                 stopped(stop_rx.clone()),
             )),
+            tokio::spawn(overdue_scheduler::problems(
+                store.clone(),
+                stopped(stop_rx.clone()),
+            )),
             tokio::spawn(overdue_scheduler::prune(
                 store.clone(),
                 settings.keep_history,

@@ -4,6 +4,7 @@
 //! let overdue = overdue_client::Client::new("http://127.0.0.1:8000")?;
 //! let run = overdue.run("5d9e2a4c-7f31-4c5b-9a0e-2f6d8c1b3a77")?; // sends `start`
 //! run.log("exported 1,204 rows")?;
+//! run.problems(&[overdue_client::Problem::error("invoice:123", "VAT id missing")])?;
 //! run.success()?; // or let it drop: success, or fail if the job panicked
 //! # Ok::<(), overdue_client::Error>(())
 //! ```
@@ -119,6 +120,17 @@ impl Client {
         query: &[(&str, String)],
         body: Option<(String, bool)>,
     ) -> Result<(), Error> {
+        self.request(monitor, action, query, body).map(|_| ())
+    }
+
+    /// As [`Client::send`], returning the answer's body.
+    fn request(
+        &self,
+        monitor: &str,
+        action: &str,
+        query: &[(&str, String)],
+        body: Option<(String, bool)>,
+    ) -> Result<String, Error> {
         let monitor = monitor.trim().trim_matches('/');
         if monitor.is_empty() || monitor.contains(['?', '#', ' ']) {
             return Err(Error::Invalid(format!(
@@ -139,13 +151,63 @@ impl Client {
         }
         let r = req.send().map_err(|e| Error::Unreachable(e.to_string()))?;
         let status = r.status().as_u16();
-        if r.status().is_success() {
-            return Ok(());
+        let ok = r.status().is_success();
+        let text = r.text().unwrap_or_default();
+        if ok {
+            return Ok(text);
         }
-        Err(Error::Status {
-            status,
-            body: r.text().unwrap_or_default().trim().to_string(),
-        })
+        // JSON errors (`{"error": "…"}`) are shown by their message.
+        let body = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v["error"].as_str().map(str::to_string))
+            .unwrap_or_else(|| text.trim().to_string());
+        Err(Error::Status { status, body })
+    }
+
+    /// Reports failed units of `monitor` (SPEC §5): one open problem per key, repeats
+    /// counted, no repeated alerts. Sent in requests of at most 1,000; the answer sums
+    /// them.
+    pub fn problems(&self, monitor: &str, problems: &[Problem]) -> Result<ProblemsReply, Error> {
+        self.problems_with(monitor, problems, None)
+    }
+
+    fn problems_with(
+        &self,
+        monitor: &str,
+        problems: &[Problem],
+        rid: Option<Uuid>,
+    ) -> Result<ProblemsReply, Error> {
+        let q: Vec<(&str, String)> = rid.map(|r| ("rid", r.to_string())).into_iter().collect();
+        let mut total = ProblemsReply::default();
+        for chunk in problems.chunks(CHUNK) {
+            let json = serde_json::to_string(chunk).map_err(|e| Error::Invalid(e.to_string()))?;
+            let text = self.request(monitor, "/problems", &q, Some((json, true)))?;
+            let r: ProblemsReply = serde_json::from_str(&text)
+                .map_err(|e| Error::Invalid(format!("unexpected answer {text:?}: {e}")))?;
+            total.opened += r.opened;
+            total.reopened += r.reopened;
+            total.rejoined += r.rejoined;
+            total.repeated += r.repeated;
+            total.escalated += r.escalated;
+            total.dropped += r.dropped;
+            total.open = r.open;
+        }
+        Ok(total)
+    }
+
+    /// Resolves the open problems of these keys of `monitor` (the units are fine again).
+    pub fn resolve<S: AsRef<str>>(&self, monitor: &str, keys: &[S]) -> Result<ResolveReply, Error> {
+        let mut total = ResolveReply::default();
+        for chunk in keys.chunks(CHUNK) {
+            let list: Vec<&str> = chunk.iter().map(AsRef::as_ref).collect();
+            let json = serde_json::to_string(&list).map_err(|e| Error::Invalid(e.to_string()))?;
+            let text = self.request(monitor, "/resolve", &[], Some((json, true)))?;
+            let r: ResolveReply = serde_json::from_str(&text)
+                .map_err(|e| Error::Invalid(format!("unexpected answer {text:?}: {e}")))?;
+            total.resolved += r.resolved;
+            total.not_open.extend(r.not_open);
+        }
+        Ok(total)
     }
 
     /// Starts a run of `monitor` (sends `start` with a fresh run id) and returns its
@@ -160,6 +222,68 @@ impl Client {
             ended: false,
             report: Report::default(),
         })
+    }
+}
+
+pub use overdue_types::{ProblemsReply, ResolveReply};
+
+/// Problems (or keys) sent per request.
+const CHUNK: usize = 1_000;
+
+/// How bad a unit's failure is: `error` and `critical` notify, `info` and `warning`
+/// are listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Listed only.
+    Info,
+    /// Listed only.
+    Warning,
+    /// Notifies.
+    Error,
+    /// Notifies.
+    Critical,
+}
+
+/// One failed unit (an invoice, a customer), keyed by a string.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Problem {
+    /// The unit (`invoice:123`).
+    pub key: String,
+    /// How bad.
+    pub severity: Severity,
+    /// What went wrong.
+    pub message: String,
+    /// Anything else (a JSON object).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
+}
+
+impl Problem {
+    /// A problem of `severity`.
+    pub fn new(key: impl Into<String>, severity: Severity, message: impl Into<String>) -> Problem {
+        Problem {
+            key: key.into(),
+            severity,
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    /// An `error` (notifies).
+    pub fn error(key: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem::new(key, Severity::Error, message)
+    }
+
+    /// A `warning` (listed only).
+    pub fn warning(key: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem::new(key, Severity::Warning, message)
+    }
+
+    /// With details (a JSON object).
+    pub fn details(mut self, details: serde_json::Value) -> Problem {
+        self.details = Some(details);
+        self
     }
 }
 
@@ -264,6 +388,14 @@ impl Run<'_> {
             q.push(("msg", m.to_string()));
         }
         self.client.send(&self.monitor, "/progress", &q, None)
+    }
+
+    /// Reports failed units of this run (see [`Client::problems`]). With the monitor's
+    /// default `on_next_run`, a unit reported by an earlier run and not by this one
+    /// resolves when this run ends well.
+    pub fn problems(&self, problems: &[Problem]) -> Result<ProblemsReply, Error> {
+        self.client
+            .problems_with(&self.monitor, problems, Some(self.rid))
     }
 
     /// Adds `n` to the report's counter `name` (`processed`, `failed`, …).

@@ -26,6 +26,16 @@ impl Dur {
     pub fn as_secs(self) -> i64 {
         self.0 / 1_000
     }
+    /// The shortest text [`parse_duration`] reads back: `"2h"`, `"90m"`, `"45s"`.
+    pub fn to_text(self) -> String {
+        let s = self.as_secs();
+        for (unit, n) in [("d", 86_400), ("h", 3_600), ("m", 60)] {
+            if s >= n && s % n == 0 {
+                return format!("{}{unit}", s / n);
+            }
+        }
+        format!("{s}s")
+    }
     /// Checks the 1 s ..= 1 year range; `what` names the field in the error.
     pub fn check_range(self, what: &str) -> Result<Dur, DurationError> {
         if self < MIN_DURATION || self > MAX_DURATION {

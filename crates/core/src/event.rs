@@ -18,6 +18,15 @@ pub enum EventKind {
     /// A run ended with warnings on a monitor with `notify_warn` (no status change).
     #[serde(rename = "run.warn")]
     RunWarned,
+    /// Problems opened (new units, or reopened after more than 24 h), grouped per report.
+    #[serde(rename = "problem.opened")]
+    ProblemOpened,
+    /// Open problems whose severity rose past what was notified.
+    #[serde(rename = "problem.escalated")]
+    ProblemEscalated,
+    /// Notified problems that resolved, grouped per change.
+    #[serde(rename = "problem.resolved")]
+    ProblemResolved,
     /// A test notification sent by a user.
     #[serde(rename = "test")]
     Test,
@@ -31,6 +40,9 @@ impl EventKind {
             EventKind::MonitorUp => "monitor.up",
             EventKind::RunOverlapped => "run.overlapped",
             EventKind::RunWarned => "run.warn",
+            EventKind::ProblemOpened => "problem.opened",
+            EventKind::ProblemEscalated => "problem.escalated",
+            EventKind::ProblemResolved => "problem.resolved",
             EventKind::Test => "test",
         }
     }
@@ -57,6 +69,36 @@ pub struct EventRecord {
     pub at: String,
     /// The body of the ping that caused the change, if any (truncated to 10 KB).
     pub body: Option<String>,
+    /// For `problem.*` events: the problems concerned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problems: Option<ProblemsNote>,
+}
+
+/// The problems of one `problem.*` notification: many at once make one message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProblemsNote {
+    /// How many problems the event concerns.
+    pub count: u64,
+    /// The first of them (at most [`ProblemsNote::MAX_ITEMS`]).
+    pub items: Vec<ProblemItem>,
+}
+
+impl ProblemsNote {
+    /// Problems named in one notification; the rest are counted.
+    pub const MAX_ITEMS: usize = 20;
+}
+
+/// One problem inside a notification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProblemItem {
+    /// The unit's key.
+    pub key: String,
+    /// Its severity.
+    pub severity: String,
+    /// Its latest message.
+    pub message: String,
+    /// How many times it was reported.
+    pub count: i64,
 }
 
 /// The identity of a monitor inside an event.

@@ -9,6 +9,7 @@ pub mod duration;
 pub mod event;
 pub mod ids;
 pub mod monitor;
+pub mod problem;
 pub mod run;
 pub mod schedule;
 pub mod time;
@@ -16,13 +17,14 @@ pub mod time;
 pub use access::Role;
 pub use deps::{Expectation, Graph, Link, LinkKind};
 pub use duration::{parse_duration, Dur, DurationError};
-pub use event::{EventKind, EventRecord, MonitorRef};
+pub use event::{EventKind, EventRecord, MonitorRef, ProblemItem, ProblemsNote};
 pub use ids::{ChannelId, MonitorId, ProjectId};
 pub use monitor::{
     apply_ping, arm, on_child, on_deadline, on_ping, pause, reschedule, resume, Children, Deadline,
     DeadlineKind, DownReason, Flip, MonitorConfig, MonitorState, OpenRun, Ping, PingOutcome,
     RunAction, RunOutcome, Signal, Status,
 };
+pub use problem::{AutoResolve, Severity};
 pub use run::{BodyReport, Progress, Report, ReportStatus, StepMark, StepRule};
 pub use schedule::{Schedule, ScheduleError};
 pub use time::Timestamp;

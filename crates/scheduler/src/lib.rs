@@ -3,6 +3,8 @@
 //! - [`deadlines`]: sleeps until the earliest deadline in the index (or until the
 //!   writer says an earlier one appeared) and flips what has passed;
 //! - [`notifier`]: delivers the outbox with retries, one lease per entry;
+//! - [`problems`]: resolves problems of `after <duration>` monitors when their time
+//!   comes (an index range on `resolve_at`, each second);
 //!
 //! The deadline loop also writes the heartbeat (every second) and applies the outage
 //! rule in the same transaction, before it looks for due monitors.
@@ -44,6 +46,37 @@ pub async fn prune(
         tokio::select! {
             _ = &mut shutdown => return,
             _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+        }
+    }
+}
+
+/// Resolves problems whose `after <duration>` passed without a new report, each second
+/// (an index range: no scan), and wakes the notifier when that notified.
+pub async fn problems(store: Store, shutdown: impl std::future::Future<Output = ()>) {
+    tokio::pin!(shutdown);
+    loop {
+        let now = store.now();
+        match store
+            .write_beside_monitors(move |c| overdue_storage::problems::expire_due(c, now, 1_000))
+            .await
+        {
+            Ok((n, notes)) => {
+                if n > 0 {
+                    tracing::debug!("problems: {n} resolved by time");
+                }
+                if notes > 0 {
+                    store.wake.outbox.notify_one();
+                }
+                if n == 1_000 {
+                    // More are due: go on at once.
+                    continue;
+                }
+            }
+            Err(e) => tracing::warn!("problems: {e}"),
+        }
+        tokio::select! {
+            _ = &mut shutdown => return,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
         }
     }
 }

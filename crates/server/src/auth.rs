@@ -26,6 +26,8 @@ pub struct Auth {
     pub project: String,
     /// The caller's role in it.
     pub role: Role,
+    /// Who acts, for records: the user's e-mail, or `key <name>`.
+    pub actor: String,
 }
 
 impl Auth {
@@ -157,6 +159,7 @@ impl FromRequest for Auth {
                 return Ok(Auth {
                     project: grant.project_id,
                     role,
+                    actor: format!("key {}", grant.name),
                 });
             }
             let Some(token) = token else {
@@ -181,6 +184,7 @@ impl FromRequest for Auth {
             Ok(Auth {
                 project: m.project_id,
                 role: m.role,
+                actor: signed.user.email.clone(),
             })
         })
     }

@@ -12,6 +12,7 @@ pub mod lease;
 pub mod limit;
 pub mod ops;
 pub mod ping;
+pub mod problems;
 pub mod render;
 pub mod runs;
 pub mod session;

@@ -122,6 +122,15 @@ async fn ping(
             limit,
         );
     }
+    if let Some(a @ ("problems" | "resolve")) = action {
+        if rest.is_some() {
+            return bad(
+                "invalid url format: nothing follows /problems or /resolve",
+                limit,
+            );
+        }
+        return crate::problems::ping(&req, &state, target, a == "resolve", payload).await;
+    }
     let (signal, exit_status) = match parse_action(action) {
         Ok(a) => a,
         Err(reason) => return bad(reason, limit),

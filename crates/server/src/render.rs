@@ -57,6 +57,11 @@ pub fn monitor(row: &MonitorRow, channels: Vec<String>, site: &str, now: Timesta
         max_failed: rules.max_failed,
         max_failed_ratio: rules.max_failed_ratio,
         max_failed_children: rules.max_failed_children.unwrap_or(0),
+        resolve_problems: rules
+            .problems_resolve
+            .clone()
+            .unwrap_or_else(|| "on_next_run".into()),
+        open_problems: 0,
         status: row.status.clone(),
         state: row.state().display_status(now).to_string(),
         down_reason: row.down_reason.clone(),

@@ -3,7 +3,7 @@
 use actix_web::{web, HttpResponse};
 use overdue_core::EventKind;
 use overdue_notify::WebhookConfig;
-use overdue_storage::{channels, deps, history, monitors, outbox};
+use overdue_storage::{channels, deps, history, monitors, outbox, problems};
 use overdue_types::{ChannelInput, MonitorInput};
 use serde::Deserialize;
 
@@ -21,6 +21,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(crate::team::routes)
             .configure(crate::runs::routes)
             .configure(crate::chains::routes)
+            .configure(crate::problems::routes)
             .route("/monitors", web::get().to(list))
             .route("/monitors", web::post().to(create))
             .route("/monitors/{id}", web::get().to(get))
@@ -51,11 +52,14 @@ pub(crate) async fn monitor_json(
             let row = monitors::get(c, &project, &id)?;
             let chans = channels::for_monitor(c, &row.id)?;
             let links = deps::links_of(c, &row.id)?;
-            Ok((row, chans, links))
+            let open = problems::open_counts(c, std::slice::from_ref(&row.id))?;
+            Ok((row, chans, (links, open)))
         })
         .await?;
+    let (links, open) = links;
     let mut m = render::monitor(&row, chans, &state.config.site_url, state.store.now());
     render::with_links(&mut m, &links);
+    m.open_problems = open.get(&row.id).copied().unwrap_or(0);
     Ok(m)
 }
 
@@ -68,15 +72,17 @@ async fn list(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, Ap
             let rows = monitors::list(c, &project)?;
             let mut chans = channels::for_project(c, &project)?;
             let links = deps::links_of_project(c, &project, &rows)?;
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let open = problems::open_counts(c, &ids)?;
             Ok((
                 rows.into_iter()
                     .map(|r| (chans.remove(&r.id).unwrap_or_default(), r))
                     .collect::<Vec<_>>(),
-                links,
+                (links, open),
             ))
         })
         .await?;
-    let (rows, links) = rows;
+    let (rows, (links, open)) = rows;
     let now = state.store.now();
     let out: Vec<_> = rows
         .iter()
@@ -85,6 +91,7 @@ async fn list(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, Ap
             if let Some(l) = links.get(&r.id) {
                 render::with_links(&mut m, l);
             }
+            m.open_problems = open.get(&r.id).copied().unwrap_or(0);
             m
         })
         .collect();
@@ -355,6 +362,7 @@ async fn test_channel(
                 reason: None,
                 detail: None,
                 at: now.to_rfc3339(),
+                problems: None,
                 body: None,
             };
             let payload = serde_json::to_string(&ev)

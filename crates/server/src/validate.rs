@@ -247,6 +247,11 @@ fn run_detail(input: &MonitorInput, rules: &mut Rules) -> Result<(), ApiError> {
         }
         rules.max_failed_children = (n > 0).then_some(n);
     }
+    if let Some(r) = &input.resolve_problems {
+        let policy = overdue_core::AutoResolve::parse(r).map_err(ApiError::BadRequest)?;
+        rules.problems_resolve =
+            (policy != overdue_core::AutoResolve::OnNextRun).then(|| policy.to_text());
+    }
     if let Some(m) = input.max_failed {
         rules.max_failed = m;
     }

@@ -18,6 +18,7 @@ pub mod models;
 pub mod monitors;
 mod notices;
 pub mod outbox;
+pub mod problems;
 pub mod projects;
 pub mod retention;
 pub mod runs;

@@ -106,6 +106,9 @@ pub struct Rules {
     /// Children of a fan-out run that may fail before it fails.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_failed_children: Option<u32>,
+    /// How its problems resolve by themselves (`on_next_run` when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problems_resolve: Option<String>,
     /// This monitor is a chain of these members.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chain: Option<ChainRule>,
@@ -159,6 +162,12 @@ impl Rules {
                 .as_ref()
                 .and_then(|ch| ch.finish_by.as_ref())
                 .and_then(|(cron, tz)| Schedule::cron(cron, tz).ok()),
+            // Checked when saved; an unreadable one falls back to the default.
+            auto_resolve: self
+                .problems_resolve
+                .as_deref()
+                .and_then(|t| overdue_core::AutoResolve::parse(t).ok())
+                .unwrap_or_default(),
             ..base
         }
     }

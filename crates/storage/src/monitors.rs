@@ -283,6 +283,7 @@ pub fn delete(
     diesel::delete(pings::table.filter(pings::monitor_id.eq(id))).execute(c)?;
     diesel::delete(runs::table.filter(runs::monitor_id.eq(id))).execute(c)?;
     diesel::delete(flips::table.filter(flips::monitor_id.eq(id))).execute(c)?;
+    crate::problems::delete_monitor(c, id)?;
     diesel::delete(monitor_channels::table.filter(monitor_channels::monitor_id.eq(id)))
         .execute(c)?;
     diesel::delete(monitors::table.find(id)).execute(c)?;

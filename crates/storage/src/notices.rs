@@ -45,32 +45,52 @@ pub(crate) fn enqueue(
             &read
         }
     };
-    let channels = monitor_channels::table
-        .filter(monitor_channels::monitor_id.eq(&row.id))
-        .select(monitor_channels::channel_id);
-    let channel_ids: Vec<String> = on_inner!(c, |inner| channels.load(inner))?;
-    if channel_ids.is_empty() {
-        return Ok(());
-    }
-    for n in notices {
-        let record = EventRecord {
+    let records: Vec<EventRecord> = notices
+        .iter()
+        .map(|n| EventRecord {
             event: n.kind,
-            monitor: MonitorRef {
-                uuid: row.id.clone(),
-                name: row.name.clone(),
-                slug: row.slug.clone(),
-                tags: row.tag_list(),
-                project: row.project_id.clone(),
-            },
+            monitor: monitor_ref(row),
             status: n.status.as_str().into(),
             previous_status: n.previous.as_str().into(),
             reason: n.reason.map(|r| r.as_str().to_string()),
             detail: n.detail.clone(),
             at: now.to_rfc3339(),
             body: body.clone(),
-        };
+            problems: None,
+        })
+        .collect();
+    enqueue_records(c, row, &records, now, fx)
+}
+
+/// The monitor as events name it.
+pub(crate) fn monitor_ref(row: &MonitorRow) -> MonitorRef {
+    MonitorRef {
+        uuid: row.id.clone(),
+        name: row.name.clone(),
+        slug: row.slug.clone(),
+        tags: row.tag_list(),
+        project: row.project_id.clone(),
+    }
+}
+
+/// Writes each record to every channel assigned to the monitor of `row`.
+pub(crate) fn enqueue_records(
+    c: &mut AnyConnection,
+    row: &MonitorRow,
+    records: &[EventRecord],
+    now: Timestamp,
+    fx: &mut Effects,
+) -> Result<(), StoreError> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let channels = monitor_channels::table
+        .filter(monitor_channels::monitor_id.eq(&row.id))
+        .select(monitor_channels::channel_id);
+    let channel_ids: Vec<String> = on_inner!(c, |inner| channels.load(inner))?;
+    for record in records {
         let payload =
-            serde_json::to_string(&record).map_err(|e| StoreError::Internal(e.to_string()))?;
+            serde_json::to_string(record).map_err(|e| StoreError::Internal(e.to_string()))?;
         for channel in &channel_ids {
             let entry = (
                 outbox::project_id.eq(&row.project_id),

@@ -34,6 +34,8 @@ pub struct KeyGrant {
     pub project_id: String,
     /// Read-only keys may not change anything.
     pub read_only: bool,
+    /// The key's name (who did it, in records such as an acknowledgement).
+    pub name: String,
 }
 
 /// A random alphanumeric string (tokens and keys).
@@ -117,14 +119,15 @@ pub fn create_key_with_id(
 
 /// Looks up what a presented key grants.
 pub fn authenticate(c: &mut AnyConnection, key: &str) -> Result<Option<KeyGrant>, StoreError> {
-    let found: Option<(String, bool)> = api_keys::table
+    let found: Option<(String, bool, String)> = api_keys::table
         .filter(api_keys::key_hash.eq(hash_key(key)))
-        .select((api_keys::project_id, api_keys::read_only))
+        .select((api_keys::project_id, api_keys::read_only, api_keys::name))
         .first(c)
         .optional()?;
-    Ok(found.map(|(project_id, read_only)| KeyGrant {
+    Ok(found.map(|(project_id, read_only, name)| KeyGrant {
         project_id,
         read_only,
+        name,
     }))
 }
 

@@ -206,6 +206,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    problems (id) {
+        id -> BigInt,
+        project_id -> Text,
+        monitor_id -> Text,
+        key -> Text,
+        severity -> Text,
+        notified -> Nullable<Text>,
+        message -> Text,
+        details -> Nullable<Text>,
+        count -> BigInt,
+        first_seen_at -> BigInt,
+        last_seen_at -> BigInt,
+        resolved_at -> Nullable<BigInt>,
+        resolved_by -> Nullable<Text>,
+        resolve_at -> Nullable<BigInt>,
+        previous_id -> Nullable<BigInt>,
+        acknowledged_at -> Nullable<BigInt>,
+        acknowledged_by -> Nullable<Text>,
+        assignee -> Nullable<Text>,
+        note -> Nullable<Text>,
+        ticket -> Nullable<Text>,
+        muted_until -> Nullable<BigInt>,
+        overflow -> Bool,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     projects,
     api_keys,
@@ -226,7 +253,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     run_logs,
     dependencies,
     run_children,
-    chain_members
+    chain_members,
+    problems
 );
 
 diesel::table! {

@@ -2,6 +2,9 @@
 //! Rust client and the dashboard. Times are RFC 3339 strings; durations are seconds in
 //! responses and seconds or text (`"90s"`, `"15m"`) in requests.
 
+pub mod problems;
+pub use problems::*;
+
 use serde::{Deserialize, Serialize};
 
 /// A duration as a request may write it: `90` or `"90s"`, `"15m"`, `"2h"`.
@@ -155,6 +158,9 @@ pub struct MonitorInput {
     pub max_failed_ratio: Option<Option<f64>>,
     /// Children of a fan-out run that may fail before the run fails (default 0).
     pub max_failed_children: Option<u32>,
+    /// How open problems resolve by themselves: `on_next_run` (default), `explicit`,
+    /// or `after <duration>` (`"after 2h"`).
+    pub resolve_problems: Option<String>,
     /// Expected within a time after each success of these monitors (replaces them).
     pub after: Option<LinksInput>,
     /// Expected within a time after each of these monitors goes down (replaces them).
@@ -293,6 +299,12 @@ pub struct Monitor {
     /// Children of a fan-out run that may fail.
     #[serde(default)]
     pub max_failed_children: u32,
+    /// How open problems resolve by themselves (`on_next_run`, `explicit`, `after 2h`).
+    #[serde(default)]
+    pub resolve_problems: String,
+    /// Open problems (SPEC §5).
+    #[serde(default)]
+    pub open_problems: i64,
     /// Stored status: new, up, down, paused.
     pub status: String,
     /// Shown status: stored, or `late` / `running`.

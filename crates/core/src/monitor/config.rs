@@ -42,6 +42,8 @@ pub struct MonitorConfig {
     /// A run must end by the next fire time of this schedule after it started ("finish
     /// by 06:00 Europe/Riga"), besides `max_runtime`.
     pub finish_by: Option<Schedule>,
+    /// How its open problems resolve without an explicit `/resolve` (SPEC §5).
+    pub auto_resolve: crate::problem::AutoResolve,
 }
 
 impl MonitorConfig {
@@ -64,6 +66,7 @@ impl MonitorConfig {
             max_failed_children: 0,
             chain: false,
             finish_by: None,
+            auto_resolve: crate::problem::AutoResolve::OnNextRun,
         }
     }
 

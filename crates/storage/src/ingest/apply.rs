@@ -264,6 +264,18 @@ fn apply_ping(
                 fx,
             )?;
             cache.saved(&id, &out.state, Some(n));
+            // on_next_run: the open problems this run did not report again resolve.
+            let cutoff = out.succeeded.then(|| {
+                overdue_core::problem::run_cutoff(
+                    hot.cfg.auto_resolve,
+                    out.duration_ms,
+                    state.last_success,
+                    now,
+                )
+            });
+            if let Some(Some(cutoff)) = cutoff {
+                crate::problems::resolve_by_run(c, &id, row.as_ref(), cutoff, now, fx)?;
+            }
             arm_dependents(c, cache, &id, hot.downstream, &out, now, fx)?;
             if hot.in_chain {
                 feed_chains(c, cache, &id, req.signal, &out, now, fx)?;

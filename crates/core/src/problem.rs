@@ -1,0 +1,478 @@
+//! Problems (SPEC §5): one failing unit (an invoice, a customer) keyed by a string, open
+//! until resolved. This module decides what a report, a run's end or the passing of
+//! time does to a unit's problem; storage applies it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Dur, Timestamp};
+
+/// How bad a unit's failure is. Ordered: a report at a higher severity than the one
+/// already notified is an escalation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Listed; collected into the digest.
+    Info,
+    /// Listed; collected into the digest.
+    Warning,
+    /// Notifies.
+    Error,
+    /// Notifies.
+    Critical,
+}
+
+impl Severity {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// Reads a wire name (`warn` is accepted for `warning`).
+    pub fn parse(s: &str) -> Option<Severity> {
+        Some(match s {
+            "info" => Severity::Info,
+            "warning" | "warn" => Severity::Warning,
+            "error" => Severity::Error,
+            "critical" => Severity::Critical,
+            _ => return None,
+        })
+    }
+
+    /// The default route: `error` and `critical` notify, the others are listed only.
+    pub fn notifies(self) -> bool {
+        self >= Severity::Error
+    }
+}
+
+/// When a monitor's open problems resolve without an explicit `/resolve`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AutoResolve {
+    /// A run that completes (success or warn) without re-reporting an open key that was
+    /// reported before the run started resolves it: the unit went through.
+    #[default]
+    OnNextRun,
+    /// Only `/resolve`, the dashboard or the API.
+    Explicit,
+    /// This long without a new report.
+    After(Dur),
+}
+
+impl AutoResolve {
+    /// Reads `on_next_run`, `explicit`, or `after <duration>` (`after 2h`).
+    pub fn parse(text: &str) -> Result<AutoResolve, String> {
+        let t = text.trim();
+        match t {
+            "on_next_run" => Ok(AutoResolve::OnNextRun),
+            "explicit" => Ok(AutoResolve::Explicit),
+            _ => {
+                let rest = t.strip_prefix("after").map(str::trim).ok_or_else(|| {
+                    format!(
+                        "resolve {text:?}: use \"on_next_run\", \"explicit\" or \"after <duration>\" such as \"after 2h\""
+                    )
+                })?;
+                let d =
+                    crate::parse_duration(rest).map_err(|e| format!("resolve {text:?}: {e}"))?;
+                if d.millis() < 1_000 || d.millis() > 90 * 86_400_000 {
+                    return Err(format!(
+                        "resolve {text:?}: the duration must be 1 s to 90 days"
+                    ));
+                }
+                Ok(AutoResolve::After(d))
+            }
+        }
+    }
+
+    /// The text form, as [`AutoResolve::parse`] reads it.
+    pub fn to_text(self) -> String {
+        match self {
+            AutoResolve::OnNextRun => "on_next_run".into(),
+            AutoResolve::Explicit => "explicit".into(),
+            AutoResolve::After(d) => format!("after {}", d.to_text()),
+        }
+    }
+
+    /// When a problem last seen at `seen` resolves by itself, if ever by time.
+    pub fn expires(self, seen: Timestamp) -> Option<Timestamp> {
+        match self {
+            AutoResolve::After(d) => Some(Timestamp(seen.0.saturating_add(d.millis()))),
+            _ => None,
+        }
+    }
+}
+
+/// Open problems kept per monitor by default; past it new keys are counted, not listed.
+pub const DEFAULT_CAP: usize = 10_000;
+
+/// A resolved key reported again within this long rejoins its old occurrence quietly.
+pub const REJOIN_WINDOW: Dur = Dur(24 * 3_600_000);
+
+/// The key of the one problem that counts what the cap dropped.
+pub const OVERFLOW_KEY: &str = "overdue:overflow";
+
+/// Longest key, message; most bytes of details.
+pub const MAX_KEY: usize = 200;
+/// Longest message (characters).
+pub const MAX_MESSAGE: usize = 2_000;
+/// Most bytes of a problem's `details` JSON.
+pub const MAX_DETAILS: usize = 8_192;
+
+/// One unit that failed, as a job reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reported {
+    /// The unit (`invoice:123`).
+    pub key: String,
+    /// How bad (default `error`).
+    pub severity: Severity,
+    /// What went wrong.
+    pub message: String,
+    /// Anything else, as JSON text.
+    pub details: Option<String>,
+}
+
+/// Reads a report body: an array of `{"key", "severity", "message", "details"}` or one
+/// such object. The error names the item and field to fix.
+pub fn parse_report(body: &[u8], max_items: usize) -> Result<Vec<Reported>, String> {
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        format!("the body must be JSON: [{{\"key\": \"invoice:123\", \"severity\": \"error\", \"message\": \"...\"}}] ({e})")
+    })?;
+    let items = match value {
+        serde_json::Value::Array(items) => items,
+        obj @ serde_json::Value::Object(_) => vec![obj],
+        _ => return Err("the body must be a JSON array of problems or one problem object".into()),
+    };
+    if items.is_empty() {
+        return Err("the body lists no problems".into());
+    }
+    if items.len() > max_items {
+        return Err(format!(
+            "{} problems in one report; send at most {max_items} per request",
+            items.len()
+        ));
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| parse_item(item).map_err(|e| format!("problem {i}: {e}")))
+        .collect()
+}
+
+fn parse_item(item: &serde_json::Value) -> Result<Reported, String> {
+    let obj = item
+        .as_object()
+        .ok_or("each problem must be an object with a \"key\"")?;
+    for k in obj.keys() {
+        if !matches!(k.as_str(), "key" | "severity" | "message" | "details") {
+            return Err(format!(
+                "unknown field {k:?}: a problem has key, severity, message and details"
+            ));
+        }
+    }
+    let key = check_key(obj.get("key"))?;
+    let severity = match obj.get("severity") {
+        None | Some(serde_json::Value::Null) => Severity::Error,
+        Some(serde_json::Value::String(s)) => Severity::parse(s)
+            .ok_or_else(|| format!("severity {s:?}: use info, warning, error or critical"))?,
+        Some(_) => {
+            return Err("severity must be a string: info, warning, error or critical".into())
+        }
+    };
+    let message = match obj.get("message") {
+        None | Some(serde_json::Value::Null) => String::new(),
+        Some(serde_json::Value::String(s)) => s.chars().take(MAX_MESSAGE).collect(),
+        Some(_) => return Err("message must be a string".into()),
+    };
+    let details = match obj.get("details") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(d @ serde_json::Value::Object(_)) => {
+            let text = d.to_string();
+            if text.len() > MAX_DETAILS {
+                return Err(format!(
+                    "details is {} bytes; at most {MAX_DETAILS}",
+                    text.len()
+                ));
+            }
+            Some(text)
+        }
+        Some(_) => return Err("details must be a JSON object".into()),
+    };
+    Ok(Reported {
+        key,
+        severity,
+        message,
+        details,
+    })
+}
+
+/// Checks a unit key: a non-empty string of at most 200 characters without control
+/// characters, not in Overdue's own `overdue:` namespace.
+pub fn check_key(v: Option<&serde_json::Value>) -> Result<String, String> {
+    let key = match v {
+        Some(serde_json::Value::String(s)) => s.trim().to_string(),
+        Some(serde_json::Value::Number(n)) => n.to_string(),
+        None | Some(serde_json::Value::Null) => {
+            return Err("key is required: the unit that failed, such as \"invoice:123\"".into())
+        }
+        Some(_) => return Err("key must be a string".into()),
+    };
+    if key.is_empty() || key.chars().count() > MAX_KEY {
+        return Err(format!("key must be 1-{MAX_KEY} characters"));
+    }
+    if key.chars().any(char::is_control) {
+        return Err("key must not contain control characters".into());
+    }
+    if key.starts_with("overdue:") {
+        return Err("keys starting with \"overdue:\" are reserved".into());
+    }
+    Ok(key)
+}
+
+/// Reads a `/resolve` body: `["invoice:123", …]`, `[{"key": …}, …]`, `{"key": …}` or
+/// `{"keys": [...]}`.
+pub fn parse_keys(body: &[u8], max_items: usize) -> Result<Vec<String>, String> {
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| format!("the body must be JSON: [\"invoice:123\", …] ({e})"))?;
+    let items = match value {
+        serde_json::Value::Array(items) => items,
+        serde_json::Value::Object(mut obj) => match obj.remove("keys") {
+            Some(serde_json::Value::Array(items)) => items,
+            Some(_) => return Err("keys must be an array of keys".into()),
+            None => vec![serde_json::Value::Object(obj)],
+        },
+        _ => return Err("the body must be a JSON array of keys".into()),
+    };
+    if items.is_empty() {
+        return Err("the body lists no keys".into());
+    }
+    if items.len() > max_items {
+        return Err(format!(
+            "{} keys in one request; send at most {max_items}",
+            items.len()
+        ));
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let v = match item {
+                serde_json::Value::Object(o) => o.get("key"),
+                other => Some(other),
+            };
+            check_key(v).map_err(|e| format!("key {i}: {e}"))
+        })
+        .collect()
+}
+
+/// A unit's problem as stored, as far as a decision needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Known {
+    /// Resolved at (None: open).
+    pub resolved_at: Option<Timestamp>,
+    /// The highest severity notified for this occurrence (None: none notified).
+    pub notified: Option<Severity>,
+    /// Muted until.
+    pub muted_until: Option<Timestamp>,
+}
+
+/// What a report does to one unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// A new occurrence; `reopens` when the key had a resolved occurrence before (linked).
+    Open {
+        /// It reopens an older, resolved occurrence.
+        reopens: bool,
+        /// Notify its opening.
+        notify: bool,
+    },
+    /// The open occurrence is seen again (count, last seen, message).
+    Repeat {
+        /// Its severity rose past what was notified: notify the escalation.
+        escalate: bool,
+    },
+    /// Resolved less than 24 h ago: the old occurrence opens again, quietly unless its
+    /// severity rises past what was notified.
+    Rejoin {
+        /// As for `Repeat`.
+        escalate: bool,
+    },
+}
+
+/// Decides what a report of `severity` does, given the latest occurrence of its key.
+pub fn on_report(latest: Option<Known>, severity: Severity, now: Timestamp) -> Decision {
+    let escalate = |k: &Known| {
+        severity.notifies()
+            && k.notified.is_none_or(|n| severity > n)
+            && k.muted_until.is_none_or(|m| m <= now)
+    };
+    match latest {
+        None => Decision::Open {
+            reopens: false,
+            notify: severity.notifies(),
+        },
+        Some(k) => match k.resolved_at {
+            None => Decision::Repeat {
+                escalate: escalate(&k),
+            },
+            Some(at) if now.since(at) < REJOIN_WINDOW.millis() => Decision::Rejoin {
+                escalate: escalate(&k),
+            },
+            Some(_) => Decision::Open {
+                reopens: true,
+                notify: severity.notifies(),
+            },
+        },
+    }
+}
+
+/// For `on_next_run`: a run that ended now with success or warn resolves the open
+/// problems last seen before this cutoff (reported before the run's start and not
+/// since). The run started `duration` ago when it was started; a run without a start
+/// spans back to the previous success (a job that pings only its end). `None`: nothing
+/// resolves (no earlier run to compare with).
+pub fn run_cutoff(
+    policy: AutoResolve,
+    duration_ms: Option<i64>,
+    previous_success: Option<Timestamp>,
+    now: Timestamp,
+) -> Option<Timestamp> {
+    if policy != AutoResolve::OnNextRun {
+        return None;
+    }
+    match duration_ms {
+        Some(d) => Some(Timestamp(now.0 - d)),
+        None => previous_success,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_parse_with_errors_that_name_the_item() {
+        let one = parse_report(br#"{"key": "invoice:1", "message": "bad VAT"}"#, 10).unwrap();
+        assert_eq!(one[0].severity, Severity::Error);
+        let many = parse_report(
+            br#"[{"key": "a", "severity": "warning"}, {"key": 42, "details": {"x": 1}}]"#,
+            10,
+        )
+        .unwrap();
+        assert_eq!(many[1].key, "42");
+        assert_eq!(many[1].details.as_deref(), Some(r#"{"x":1}"#));
+        let e = parse_report(br#"[{"key": "a"}, {"severity": "error"}]"#, 10).unwrap_err();
+        assert!(e.starts_with("problem 1: key is required"), "{e}");
+        let e = parse_report(br#"[{"key": "a", "severity": "fatal"}]"#, 10).unwrap_err();
+        assert!(e.contains("info, warning, error or critical"), "{e}");
+        assert!(parse_report(b"[", 10).unwrap_err().contains("must be JSON"));
+        assert!(parse_report(b"[]", 10).is_err());
+        assert!(parse_report(br#"[{"key":"a"},{"key":"b"}]"#, 1).is_err());
+        assert!(parse_report(br#"{"key": "overdue:overflow"}"#, 1).is_err());
+        assert!(parse_report(br#"{"key": "a", "sevrity": "x"}"#, 1).is_err());
+    }
+
+    #[test]
+    fn keys_parse_in_every_form() {
+        for body in [
+            &br#"["a", "b"]"#[..],
+            br#"[{"key": "a"}, {"key": "b"}]"#,
+            br#"{"keys": ["a", "b"]}"#,
+        ] {
+            assert_eq!(parse_keys(body, 10).unwrap(), vec!["a", "b"]);
+        }
+        assert_eq!(parse_keys(br#"{"key": "a"}"#, 10).unwrap(), vec!["a"]);
+        assert!(parse_keys(br#"[""]"#, 10).is_err());
+    }
+
+    #[test]
+    fn decisions() {
+        let now = Timestamp(100 * 3_600_000);
+        assert_eq!(
+            on_report(None, Severity::Warning, now),
+            Decision::Open {
+                reopens: false,
+                notify: false
+            }
+        );
+        let open = Known {
+            resolved_at: None,
+            notified: Some(Severity::Error),
+            muted_until: None,
+        };
+        assert_eq!(
+            on_report(Some(open), Severity::Error, now),
+            Decision::Repeat { escalate: false }
+        );
+        assert_eq!(
+            on_report(Some(open), Severity::Critical, now),
+            Decision::Repeat { escalate: true }
+        );
+        let muted = Known {
+            muted_until: Some(Timestamp(now.0 + 1)),
+            ..open
+        };
+        assert_eq!(
+            on_report(Some(muted), Severity::Critical, now),
+            Decision::Repeat { escalate: false }
+        );
+        // A warning that was never notified rising to error notifies.
+        let quiet = Known {
+            notified: None,
+            ..open
+        };
+        assert_eq!(
+            on_report(Some(quiet), Severity::Error, now),
+            Decision::Repeat { escalate: true }
+        );
+        let recent = Known {
+            resolved_at: Some(Timestamp(now.0 - 3_600_000)),
+            ..open
+        };
+        assert_eq!(
+            on_report(Some(recent), Severity::Error, now),
+            Decision::Rejoin { escalate: false }
+        );
+        let old = Known {
+            resolved_at: Some(Timestamp(now.0 - 25 * 3_600_000)),
+            ..open
+        };
+        assert_eq!(
+            on_report(Some(old), Severity::Error, now),
+            Decision::Open {
+                reopens: true,
+                notify: true
+            }
+        );
+    }
+
+    #[test]
+    fn auto_resolve() {
+        assert_eq!(
+            AutoResolve::parse("on_next_run"),
+            Ok(AutoResolve::OnNextRun)
+        );
+        assert_eq!(AutoResolve::parse("explicit"), Ok(AutoResolve::Explicit));
+        let after = AutoResolve::parse("after 2h").unwrap();
+        assert_eq!(after, AutoResolve::After(Dur(7_200_000)));
+        assert_eq!(after.to_text(), "after 2h");
+        assert_eq!(after.expires(Timestamp(0)), Some(Timestamp(7_200_000)));
+        assert!(AutoResolve::parse("later").is_err());
+        assert!(AutoResolve::parse("after 0s").is_err());
+        let now = Timestamp(1_000_000);
+        assert_eq!(
+            run_cutoff(AutoResolve::OnNextRun, Some(400), None, now),
+            Some(Timestamp(999_600))
+        );
+        assert_eq!(
+            run_cutoff(AutoResolve::OnNextRun, None, Some(Timestamp(5)), now),
+            Some(Timestamp(5))
+        );
+        assert_eq!(
+            run_cutoff(AutoResolve::Explicit, Some(400), None, now),
+            None
+        );
+    }
+}
