@@ -185,6 +185,9 @@ pub fn MonitorDetail() -> impl IntoView {
                         let why = if e.kind == "after" { "succeeded" } else { "went down" };
                         view! { <p id="expected">"Expected by " {e.at} ", because " <A href=format!("/monitors/{}", e.monitor)>{e.name}</A> " " {why} "."</p> }
                     })}
+                    {(m.open_problems > 0).then(|| view! {
+                        <p id="open-problems"><A href=format!("/problems?monitor={}", m.id)>{match m.open_problems { 1 => "1 open problem".to_string(), n => format!("{n} open problems") }}</A></p>
+                    })}
                     {links_view(&m)}
                     <p>{m.description.clone()}</p>
                     <div class="stats">

@@ -53,6 +53,7 @@ struct Fields {
     after: RwSignal<String>,
     on_failure_of: RwSignal<String>,
     max_failed_children: RwSignal<String>,
+    resolve_problems: RwSignal<String>,
     channels: RwSignal<Vec<String>>,
 }
 
@@ -155,6 +156,7 @@ impl Fields {
             after: RwSignal::new(String::new()),
             on_failure_of: RwSignal::new(String::new()),
             max_failed_children: RwSignal::new("0".into()),
+            resolve_problems: RwSignal::new("on_next_run".into()),
             channels: RwSignal::new(Vec::new()),
         }
     }
@@ -199,6 +201,7 @@ impl Fields {
         self.on_failure_of.set(show_links(&m.on_failure_of));
         self.max_failed_children
             .set(m.max_failed_children.to_string());
+        self.resolve_problems.set(m.resolve_problems.clone());
         self.channels.set(m.channels.clone());
     }
 
@@ -249,6 +252,10 @@ impl Fields {
         let v = number_or_null(&self.max_failed_children.get_untracked());
         if !v.is_null() {
             b["max_failed_children"] = v;
+        }
+        let r = self.resolve_problems.get_untracked();
+        if !r.trim().is_empty() {
+            b["resolve_problems"] = r.trim().into();
         }
         b
     }
@@ -357,6 +364,7 @@ fn MonitorForm(fields: Fields, id: Option<String>) -> impl IntoView {
                 {text_input("stall_timeout", "Stall timeout (optional)", fields.stall_timeout, "A running job that sends no progress, log or step for this long is stalled.")}
                 {text_input("max_failed", "Max failed units (optional)", fields.max_failed, "A report counting more failed units than this is a failure.")}
                 {text_input("max_failed_ratio", "Max failed ratio (optional)", fields.max_failed_ratio, "E.g. 0.05: more than 5 % of processed units failed is a failure.")}
+                {text_input("resolve_problems", "Problems resolve", fields.resolve_problems, "on_next_run: a run that ends well without reporting a unit again resolves it; explicit: only /resolve or by hand; after 2h: that long without a new report.")}
                 <label style="font-weight:normal">
                     <input id="notify_warn" type="checkbox" prop:checked=move || fields.notify_warn.get()
                         on:change=move |ev| fields.notify_warn.set(event_target_checked(&ev))/>

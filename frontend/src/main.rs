@@ -10,6 +10,7 @@ mod channels;
 mod detail;
 mod form;
 mod monitors;
+mod problems;
 mod run;
 mod team;
 
@@ -76,6 +77,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/runs/:id") view=run::RunPage/>
                             <Route path=path!("/channels") view=channels::ChannelsPage/>
                             <Route path=path!("/chains") view=chains::ChainsPage/>
+                            <Route path=path!("/problems") view=problems::ProblemsPage/>
                             <Route path=path!("/team") view=team::TeamPage/>
                             <Route path=path!("/invite/:token") view=|| view! { <team::InvitePage on_joined=joined/> }/>
                         </Routes>
@@ -118,6 +120,7 @@ fn TopBar() -> impl IntoView {
             <A href="/" attr:class="brand">"Overdue"</A>
             <Show when=move || session.me.with(Option::is_some)>
                 <A href="/">"Monitors"</A>
+                <A href="/problems">"Problems"</A>
                 <A href="/chains">"Chains"</A>
                 <A href="/channels">"Channels"</A>
                 <A href="/team">"Team"</A>

@@ -482,6 +482,129 @@ async fn chains_view() {
     app.stop().await;
 }
 
+/// The problems page: units listed with their monitor, user text shown as text,
+/// filters, acknowledge, edit (assignee, ticket), resolve; the monitor page links to
+/// its open problems.
+#[tokio::test]
+async fn problems_view() {
+    let Some(driver) = chromedriver() else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let shop = app
+        .monitor(serde_json::json!({"name": "shop-sync", "period": "1h"}))
+        .await;
+    let crm = app
+        .monitor(serde_json::json!({"name": "crm", "period": "1h"}))
+        .await;
+    let report = |m: String, body: serde_json::Value| {
+        let app = &app;
+        async move {
+            let r = app
+                .http
+                .post(app.url(&format!("/ping/{m}/problems")))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+        }
+    };
+    report(
+        shop.clone(),
+        serde_json::json!([
+            {"key": "invoice:1", "message": "<img src=x onerror=alert(1)> VAT"},
+            {"key": "invoice:2", "severity": "warning", "message": "rounded"},
+        ]),
+    )
+    .await;
+    report(
+        crm.clone(),
+        serde_json::json!({"key": "customer:9", "severity": "critical"}),
+    )
+    .await;
+    let b = signed_in(&app, &driver).await;
+    b.click(&b.find("a[href='/problems']").await).await;
+    b.wait_text("#problems", 10, |t| {
+        t.contains("invoice:1") && t.contains("customer:9") && t.contains("<img src=x")
+    })
+    .await;
+    let imgs = b
+        .eval("return document.querySelectorAll('#problems img').length")
+        .await;
+    assert_eq!(imgs, 0, "user text is shown as text, never as markup");
+    let choose = |css: &str, value: &str| {
+        format!(
+            "const s = document.querySelector('{css}'); s.value = '{value}'; \
+             s.dispatchEvent(new Event('change', {{bubbles: true}})); return s.value"
+        )
+    };
+    b.eval(&choose("#f-severity", "critical")).await;
+    b.wait_text("#problems tbody", 10, |t| {
+        t.contains("customer:9") && !t.contains("invoice:1")
+    })
+    .await;
+    b.eval(&choose("#f-severity", "")).await;
+    b.eval(&choose("#f-monitor", &shop)).await;
+    b.wait_text("#problems tbody", 10, |t| {
+        t.contains("invoice:2") && !t.contains("customer:9")
+    })
+    .await;
+    // Acknowledge, then assign and link a ticket.
+    b.click(&b.find("tr[data-key='invoice:1'] button.ack").await)
+        .await;
+    b.wait_text("tr[data-key='invoice:1'] td.state", 10, |t| {
+        t == "acknowledged"
+    })
+    .await;
+    b.click(&b.find("tr[data-key='invoice:1'] summary").await)
+        .await;
+    b.fill(
+        &b.find("tr[data-key='invoice:1'] input.assignee").await,
+        "ann",
+    )
+    .await;
+    b.fill(
+        &b.find("tr[data-key='invoice:1'] input.ticket").await,
+        "SHOP-1",
+    )
+    .await;
+    b.click(&b.find("tr[data-key='invoice:1'] button.save").await)
+        .await;
+    b.wait_text("tr[data-key='invoice:1'] .detail", 10, |t| {
+        t.contains("assigned to ann") && t.contains("ticket SHOP-1")
+    })
+    .await;
+    let (_, l) = app
+        .api("GET", &format!("/api/v1/problems?monitor={shop}"), None)
+        .await;
+    let one = l["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["key"] == "invoice:1")
+        .unwrap()
+        .clone();
+    assert_eq!(one["acknowledged_by"], "ann@example.com");
+    assert_eq!(
+        (one["assignee"].clone(), one["ticket"].clone()),
+        (serde_json::json!("ann"), serde_json::json!("SHOP-1"))
+    );
+    // Resolve: it leaves the open list.
+    b.click(&b.find("tr[data-key='invoice:2'] button.resolve").await)
+        .await;
+    b.wait_text("#problems tbody", 10, |t| !t.contains("invoice:2"))
+        .await;
+    b.wait_text("#problem-stats", 10, |t| t.contains("shop-sync"))
+        .await;
+    b.screenshot("problems").await;
+    // The monitor's page links to its open problems.
+    b.goto(&app.url(&format!("/monitors/{shop}"))).await;
+    b.wait_text("#open-problems", 10, |t| t == "1 open problem")
+        .await;
+    app.stop().await;
+}
+
 /// A user, a browser signed in as them, on the monitors page.
 async fn signed_in(app: &TestApp, driver: &str) -> Browser {
     overdue::create_user(&app.store, "ann@example.com", "correct horse", None, None)

@@ -1,0 +1,235 @@
+//! `/problems`: failing units of the project's monitors (SPEC §5), filtered by monitor,
+//! severity, status and age; each can be acknowledged, assigned, noted, linked to a
+//! ticket, muted for a time or resolved. Below, per monitor: open problems and how fast
+//! they are acknowledged and resolved.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+use overdue_types::{Monitor, Problem, ProblemList, ProblemStats};
+use serde::Deserialize;
+
+use crate::api::Session;
+use crate::monitors::ago;
+
+#[derive(Deserialize)]
+struct Monitors {
+    monitors: Vec<Monitor>,
+}
+
+#[derive(Deserialize)]
+struct Stats {
+    monitors: Vec<ProblemStats>,
+}
+
+fn query(monitor: &str, severity: &str, status: &str, age: &str) -> String {
+    let mut q = vec![format!("status={status}")];
+    for (k, v) in [
+        ("monitor", monitor),
+        ("severity", severity),
+        ("older_than", age),
+    ] {
+        if !v.is_empty() {
+            q.push(format!("{k}={v}"));
+        }
+    }
+    format!("/api/v1/problems?{}&limit=500", q.join("&"))
+}
+
+fn mean(secs: Option<f64>) -> String {
+    secs.map_or_else(|| "–".into(), |s| crate::form::human(s.round() as i64))
+}
+
+/// The page.
+#[component]
+pub fn ProblemsPage() -> impl IntoView {
+    let session = Session::get();
+    let q = use_query_map();
+    let monitor = RwSignal::new(q.with_untracked(|q| q.get("monitor").unwrap_or_default()));
+    let severity = RwSignal::new(String::new());
+    let status = RwSignal::new("open".to_string());
+    let age = RwSignal::new(String::new());
+    let list = RwSignal::new(Vec::<Problem>::new());
+    let monitors = RwSignal::new(Vec::<Monitor>::new());
+    let stats = RwSignal::new(Vec::<ProblemStats>::new());
+    let error = RwSignal::new(None::<String>);
+    let reload = move || {
+        let path = query(
+            &monitor.get_untracked(),
+            &severity.get_untracked(),
+            &status.get_untracked(),
+            &age.get_untracked(),
+        );
+        leptos::task::spawn_local(async move {
+            match session.get_json::<ProblemList>(&path).await {
+                Ok(l) => {
+                    list.set(l.problems);
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            if let Ok(s) = session.get_json::<Stats>("/api/v1/problems/stats").await {
+                stats.set(s.monitors);
+            }
+        });
+    };
+    Effect::new(move |_| {
+        session.project.track();
+        monitor.track();
+        severity.track();
+        status.track();
+        age.track();
+        reload();
+    });
+    Effect::new(move |_| {
+        session.project.track();
+        leptos::task::spawn_local(async move {
+            if let Ok(m) = session.get_json::<Monitors>("/api/v1/monitors").await {
+                monitors.set(m.monitors);
+            }
+        });
+    });
+    let act = move |path: String, body: Option<serde_json::Value>| {
+        leptos::task::spawn_local(async move {
+            let r = match body {
+                Some(b) => session
+                    .send_json::<_, serde_json::Value>("PATCH", &path, &b)
+                    .await
+                    .map(|_| ()),
+                None => session.act("POST", &path).await,
+            };
+            match r {
+                Ok(()) => reload(),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let select = |id: &'static str,
+                  label: &'static str,
+                  value: RwSignal<String>,
+                  options: Vec<(&'static str, &'static str)>| {
+        view! {
+            <label for=id>{label}
+                <select id=id on:change=move |ev| value.set(event_target_value(&ev))>
+                    {options.into_iter().map(|(v, text)| view! {
+                        <option value=v selected=move || value.get() == v>{text}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+        }
+    };
+    view! {
+        <h1>"Problems"</h1>
+        <p class="hint">"Single units a job could not process. Errors and critical problems notify once; repeats are counted, not re-sent."</p>
+        <div class="row filters">
+            <label for="f-monitor">"Monitor"
+                <select id="f-monitor" on:change=move |ev| monitor.set(event_target_value(&ev))>
+                    <option value="" selected=move || monitor.get().is_empty()>"All"</option>
+                    <For each=move || monitors.get() key=|m| (m.id.clone(), m.name.clone())
+                        children=move |m| {
+                            let id = m.id.clone();
+                            view! { <option value=m.id.clone() selected=move || monitor.get() == id>{m.name.clone()}</option> }
+                        }/>
+                </select>
+            </label>
+            {select("f-severity", "Severity", severity, vec![("", "All"), ("critical", "Critical"), ("error", "Error"), ("warning", "Warning"), ("info", "Info")])}
+            {select("f-status", "Status", status, vec![("open", "Open"), ("resolved", "Resolved"), ("all", "All")])}
+            {select("f-age", "Older than", age, vec![("", "Any age"), ("1h", "1 hour"), ("1d", "1 day"), ("7d", "7 days")])}
+        </div>
+        <p class="error" role="alert" id="problems-error">{move || error.get()}</p>
+        <div class="table-wrap">
+        <table id="problems">
+            <thead><tr><th>"Severity"</th><th>"Unit"</th><th>"Monitor"</th><th>"Message"</th><th>"Count"</th><th>"First seen"</th><th>"Last seen"</th><th>"Status"</th><th></th></tr></thead>
+            <tbody>
+                <For each=move || list.get()
+                    key=|p| (p.id, p.count, p.status.clone(), p.assignee.clone(), p.note.clone(), p.ticket.clone())
+                    children=move |p| problem_row(p, act)/>
+            </tbody>
+        </table>
+        </div>
+        <Show when=move || list.with(Vec::is_empty)>
+            <p class="hint" id="no-problems">"No problems match."</p>
+        </Show>
+        <h2>"Per monitor (30 days)"</h2>
+        <table id="problem-stats">
+            <thead><tr><th>"Monitor"</th><th>"Open (info / warning / error / critical)"</th><th>"Resolved"</th><th>"Mean time to acknowledge"</th><th>"Mean time to resolve"</th></tr></thead>
+            <tbody>
+                {move || stats.get().into_iter().map(|s| view! {
+                    <tr data-monitor=s.monitor_id.clone()>
+                        <td>{s.monitor_name.clone()}</td>
+                        <td>{format!("{} / {} / {} / {}", s.open[0], s.open[1], s.open[2], s.open[3])}</td>
+                        <td>{s.resolved}</td>
+                        <td>{mean(s.mean_time_to_acknowledge)}</td>
+                        <td>{mean(s.mean_time_to_resolve)}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// One problem's row, with its actions and an edit form for assignee, note and ticket.
+fn problem_row(
+    p: Problem,
+    act: impl Fn(String, Option<serde_json::Value>) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let base = format!("/api/v1/problems/{}", p.id);
+    let open = p.status != "resolved";
+    let unacknowledged = open && p.acknowledged_at.is_none();
+    let assignee = RwSignal::new(p.assignee.clone().unwrap_or_default());
+    let note = RwSignal::new(p.note.clone().unwrap_or_default());
+    let ticket = RwSignal::new(p.ticket.clone().unwrap_or_default());
+    let (b1, b2, b3, b4) = (base.clone(), base.clone(), base.clone(), base);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        act(
+            b4.clone(),
+            Some(serde_json::json!({
+                "assignee": assignee.get_untracked(),
+                "note": note.get_untracked(),
+                "ticket": ticket.get_untracked(),
+            })),
+        );
+    };
+    let sev = format!("status sev-{}", p.severity);
+    let monitor_href = format!("/monitors/{}", p.monitor_id);
+    let detail = [
+        p.assignee.clone().map(|a| format!("assigned to {a}")),
+        p.ticket.clone().map(|t| format!("ticket {t}")),
+        p.note.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ");
+    view! {
+        <tr data-key=p.key.clone() data-status=p.status.clone()>
+            <td><span class=sev>{p.severity.clone()}</span></td>
+            <td class="mono">{p.key.clone()}</td>
+            <td><A href=monitor_href>{p.monitor_name.clone()}</A></td>
+            <td>{p.message.clone()} <span class="hint detail">{detail}</span></td>
+            <td class="count">{p.count}</td>
+            <td>{ago(Some(p.first_seen_at.clone()))}</td>
+            <td>{ago(Some(p.last_seen_at.clone()))}</td>
+            <td class="state">{p.status.clone()}</td>
+            <td class="actions">
+                {unacknowledged.then(|| view! {
+                    <button class="ack" type="button" on:click=move |_| act(format!("{b1}/acknowledge"), None)>"Acknowledge"</button>
+                })}
+                {open.then(|| view! {
+                    <button class="resolve" type="button" on:click=move |_| act(format!("{b2}/resolve"), None)>"Resolve"</button>
+                    <button class="mute" type="button" on:click=move |_| act(b3.clone(), Some(serde_json::json!({"mute_for": "4h"})))>"Mute 4 h"</button>
+                })}
+                <details>
+                    <summary>"Edit"</summary>
+                    <form class="edit" on:submit=save>
+                        <input class="assignee" type="text" placeholder="Assignee" aria-label="Assignee" prop:value=move || assignee.get() on:input=move |ev| assignee.set(event_target_value(&ev))/>
+                        <input class="ticket" type="text" placeholder="Ticket" aria-label="Ticket" prop:value=move || ticket.get() on:input=move |ev| ticket.set(event_target_value(&ev))/>
+                        <input class="note" type="text" placeholder="Note" aria-label="Note" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))/>
+                        <button class="save" type="submit">"Save"</button>
+                    </form>
+                </details>
+            </td>
+        </tr>
+    }
+}
