@@ -138,14 +138,15 @@ pub(crate) fn lock_monitor(
     Ok(row)
 }
 
-/// As [`lock_monitor`], with whether other monitors depend on it and whether it is a
-/// chain member. On PostgreSQL both come with the locked row in one round trip (every
-/// ping loads it); on SQLite they are read once per cache fill.
+/// As [`lock_monitor`], with whether other monitors depend on it, whether it is a
+/// chain member and whether it has open problems. On PostgreSQL all three come with the
+/// locked row in one round trip (every ping loads it); on SQLite the first two are read
+/// once per cache fill and the third is assumed (see `Hot::problems`).
 pub(crate) fn lock_monitor_flags(
     c: &mut AnyConnection,
     id: &str,
-) -> Result<Option<(MonitorRow, bool, bool)>, StoreError> {
-    use crate::schema::{chain_members, dependencies};
+) -> Result<Option<(MonitorRow, bool, bool, bool)>, StoreError> {
+    use crate::schema::{chain_members, dependencies, problems};
     use diesel::dsl::exists;
     match c {
         AnyConnection::Postgresql(pg) => Ok(monitors::table
@@ -154,6 +155,11 @@ pub(crate) fn lock_monitor_flags(
                 MonitorRow::as_select(),
                 exists(dependencies::table.filter(dependencies::upstream_id.eq(monitors::id))),
                 exists(chain_members::table.filter(chain_members::monitor_id.eq(monitors::id))),
+                exists(
+                    problems::table
+                        .filter(problems::monitor_id.eq(monitors::id))
+                        .filter(problems::resolved_at.is_null()),
+                ),
             ))
             .for_update()
             .first(pg)
@@ -164,7 +170,7 @@ pub(crate) fn lock_monitor_flags(
             };
             let downstream = crate::deps::has_dependents(c, id)?;
             let in_chain = crate::chains::is_member(c, id)?;
-            Ok(Some((row, downstream, in_chain)))
+            Ok(Some((row, downstream, in_chain, true)))
         }
     }
 }
@@ -273,7 +279,7 @@ fn apply_ping(
                     now,
                 )
             });
-            if let Some(Some(cutoff)) = cutoff {
+            if let (Some(Some(cutoff)), true) = (cutoff, hot.problems) {
                 crate::problems::resolve_by_run(c, &id, row.as_ref(), cutoff, now, fx)?;
             }
             arm_dependents(c, cache, &id, hot.downstream, &out, now, fx)?;

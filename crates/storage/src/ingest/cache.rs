@@ -38,6 +38,11 @@ pub(crate) struct Hot {
     pub(crate) downstream: bool,
     /// Whether it is a member of a chain (as `downstream`).
     pub(crate) in_chain: bool,
+    /// Whether it may have open problems (a run's good end then resolves the stale
+    /// ones). PostgreSQL reads it with the locked row; on SQLite, where problems are
+    /// reported outside the cache's knowledge, it is always true (an in-process index
+    /// probe, no round trip).
+    pub(crate) problems: bool,
 }
 
 impl Hot {
@@ -49,6 +54,7 @@ impl Hot {
             n_pings: row.n_pings,
             downstream: false,
             in_chain: false,
+            problems: true,
         })
     }
 }
@@ -122,12 +128,13 @@ impl RowCache {
                 row: None,
             }));
         }
-        let Some((row, downstream, in_chain)) = lock_monitor_flags(c, id)? else {
+        let Some((row, downstream, in_chain, problems)) = lock_monitor_flags(c, id)? else {
             return Ok(None);
         };
         let mut hot = Hot::from_row(&row)?;
         hot.downstream = downstream;
         hot.in_chain = in_chain;
+        hot.problems = problems;
         if let Some(k) = key {
             if self.rows.len() >= MAX_ROWS {
                 self.rows.clear();
