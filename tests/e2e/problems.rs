@@ -478,3 +478,46 @@ async fn cap(backend: Backend) {
     app.stop().await;
 }
 both!(problems_cap, cap);
+
+async fn digest(backend: Backend) {
+    let db = crate::harness::fresh_database(backend);
+    let app = TestApp::spawn_on(&db, |_| {}).await;
+    let rx = Receiver::start().await;
+    let ch = app.webhook(&rx.url).await;
+    let m = app
+        .monitor(json!({"name": "nightly", "period": "1h", "channels": [ch]}))
+        .await;
+    let quiet = app
+        .monitor(json!({"name": "quiet", "period": "1h", "channels": [ch]}))
+        .await;
+    post(
+        &app,
+        &format!("{m}/problems"),
+        json!([{"key": "a", "severity": "warning", "message": "rounded"},
+               {"key": "b", "severity": "info"}, {"key": "c", "severity": "error"}]),
+    )
+    .await;
+    app.stop().await;
+    // The digest hour has come (00 UTC): the next start sends it, once.
+    for _ in 0..2 {
+        let app = TestApp::spawn_on(&db, |s| s.digest_hour = Some(0)).await;
+        rx.wait_for(Duration::from_secs(10), |_| {
+            !rx.events(&m, "problem.digest").is_empty()
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        app.stop().await;
+    }
+    let sent = rx.events(&m, "problem.digest");
+    assert_eq!(sent.len(), 1, "once a day");
+    let ev = sent[0].json();
+    assert_eq!(ev["problems"]["count"], 2, "{ev}");
+    assert!(
+        ev["text"].as_str().unwrap().starts_with(
+            "daily digest: 2 open problems in nightly: a (warning: rounded), b (info)"
+        ),
+        "{ev}"
+    );
+    assert!(rx.events(&quiet, "problem.digest").is_empty());
+}
+both!(problems_daily_digest, digest);

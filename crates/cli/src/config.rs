@@ -25,7 +25,7 @@ pub struct ServeArgs {
     pub site_url: Option<String>,
     /// TOML file with the same settings (keys: listen, database_url, site_url,
     /// ping_body_limit, webhook_allow_private, webhook_timeout, retry_base, keep_pings,
-    /// keep_history).
+    /// keep_history, digest_hour).
     #[arg(long, env = "OVERDUE_CONFIG")]
     pub config: Option<PathBuf>,
     /// Most body bytes stored per ping [default: 100000].
@@ -46,6 +46,10 @@ pub struct ServeArgs {
     /// How long flips, delivery attempts and sent notifications are kept [default: 90d].
     #[arg(long, env = "OVERDUE_KEEP_HISTORY")]
     pub keep_history: Option<String>,
+    /// UTC hour (0-23) of the daily digest of open info and warning problems, or `off`
+    /// [default: 8].
+    #[arg(long, env = "OVERDUE_DIGEST_HOUR")]
+    pub digest_hour: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -60,6 +64,7 @@ struct FileSettings {
     retry_base: Option<toml::Value>,
     keep_pings: Option<toml::Value>,
     keep_history: Option<toml::Value>,
+    digest_hour: Option<toml::Value>,
 }
 
 /// Validated settings.
@@ -83,6 +88,8 @@ pub struct Settings {
     pub keep_pings: i64,
     /// How long history is kept.
     pub keep_history: Duration,
+    /// UTC hour of the daily problems digest (`None`: no digest).
+    pub digest_hour: Option<u32>,
     /// This process's name in notification claims (random per start).
     pub instance_id: String,
 }
@@ -190,8 +197,22 @@ impl ServeArgs {
             .clone()
             .or(file.keep_history.map(value_text))
             .unwrap_or_else(|| "90d".into());
+        let digest_text = self
+            .digest_hour
+            .clone()
+            .or(file.digest_hour.map(value_text))
+            .unwrap_or_else(|| "8".into());
+        let digest_hour: Option<u32> = match digest_text.trim() {
+            "off" => None,
+            t => Some(t.parse().ok().filter(|h| *h <= 23).ok_or_else(|| {
+                anyhow!(
+                    "OVERDUE_DIGEST_HOUR: {digest_text:?} must be an hour from 0 to 23 (UTC), or off"
+                )
+            })?),
+        };
         Ok(Settings {
             keep_pings,
+            digest_hour,
             keep_history: parse_dur("OVERDUE_KEEP_HISTORY", &history)?,
             listen,
             database_url,

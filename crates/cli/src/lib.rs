@@ -172,6 +172,7 @@ pub async fn serve(
             )),
             tokio::spawn(overdue_scheduler::problems(
                 store.clone(),
+                settings.digest_hour,
                 stopped(stop_rx.clone()),
             )),
             tokio::spawn(overdue_scheduler::prune(

@@ -27,6 +27,10 @@ pub enum EventKind {
     /// Notified problems that resolved, grouped per change.
     #[serde(rename = "problem.resolved")]
     ProblemResolved,
+    /// Once a day, per monitor: its open `info` and `warning` problems (which notify no
+    /// one when they open).
+    #[serde(rename = "problem.digest")]
+    ProblemDigest,
     /// A test notification sent by a user.
     #[serde(rename = "test")]
     Test,
@@ -43,6 +47,7 @@ impl EventKind {
             EventKind::ProblemOpened => "problem.opened",
             EventKind::ProblemEscalated => "problem.escalated",
             EventKind::ProblemResolved => "problem.resolved",
+            EventKind::ProblemDigest => "problem.digest",
             EventKind::Test => "test",
         }
     }

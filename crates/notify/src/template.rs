@@ -63,6 +63,8 @@ fn problems_summary(ev: &EventRecord, p: &overdue_core::ProblemsNote) -> String 
         (EventKind::ProblemEscalated, n) => format!("{n} problems escalated"),
         (EventKind::ProblemResolved, 1) => "problem resolved".to_string(),
         (EventKind::ProblemResolved, n) => format!("{n} problems resolved"),
+        (EventKind::ProblemDigest, 1) => "daily digest: 1 open problem".to_string(),
+        (EventKind::ProblemDigest, n) => format!("daily digest: {n} open problems"),
         (_, n) => format!("{n} problems"),
     };
     let mut keys: Vec<String> = p

@@ -51,11 +51,39 @@ pub async fn prune(
 }
 
 /// Resolves problems whose `after <duration>` passed without a new report, each second
-/// (an index range: no scan), and wakes the notifier when that notified.
-pub async fn problems(store: Store, shutdown: impl std::future::Future<Output = ()>) {
+/// (an index range: no scan), sends the daily digest of open `info` and `warning`
+/// problems once the UTC hour `digest_hour` has come (`None`: never), and wakes the notifier when that
+/// notified.
+pub async fn problems(
+    store: Store,
+    digest_hour: Option<u32>,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
     tokio::pin!(shutdown);
+    // The last day this process saw the digest sent (by itself or another instance):
+    // until the next day, no query for it.
+    let mut digest_done = i64::MIN;
     loop {
         let now = store.now();
+        let today = now.millis().div_euclid(86_400_000);
+        if let (true, Some(digest_hour)) = (today > digest_done, digest_hour) {
+            match store
+                .write_beside_monitors(move |c| {
+                    overdue_storage::problems::send_digest_if_due(c, now, digest_hour)
+                })
+                .await
+            {
+                Ok(Some((monitors, notes))) => {
+                    digest_done = today;
+                    if notes > 0 {
+                        tracing::info!("problems: daily digest of {monitors} monitors sent");
+                        store.wake.outbox.notify_one();
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!("problems digest: {e}"),
+            }
+        }
         match store
             .write_beside_monitors(move |c| overdue_storage::problems::expire_due(c, now, 1_000))
             .await

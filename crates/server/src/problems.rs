@@ -102,9 +102,12 @@ pub async fn ping(
     let now = state.store.now();
     match parsed {
         Ok(items) => {
+            // The writer's cached flag "has open problems" of this monitor is renewed.
             let r = state
                 .store
-                .write_beside_monitors(move |c| problems::report(c, &id, &items, now, DEFAULT_CAP))
+                .write_for_monitor(&id.clone(), move |c| {
+                    problems::report(c, &id, &items, now, DEFAULT_CAP)
+                })
                 .await;
             match r {
                 Ok(Some(out)) => {

@@ -204,7 +204,7 @@ impl Store {
         F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
     {
         if self.is_sqlite() {
-            return self.ingest.write(false, f).await;
+            return self.ingest.write(ingest::Scope::Monitors, f).await;
         }
         self.read(move |c| conn::write_tx(c, f)).await
     }
@@ -217,7 +217,23 @@ impl Store {
         F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
     {
         if self.is_sqlite() {
-            return self.ingest.write(true, f).await;
+            return self.ingest.write(ingest::Scope::Beside, f).await;
+        }
+        self.read(move |c| conn::write_tx(c, f)).await
+    }
+
+    /// As [`Store::write`], for a write that changes what the writer caches of monitor
+    /// `id` only (its problems): on SQLite only that entry is dropped.
+    pub async fn write_for_monitor<T, F>(&self, id: &str, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        if self.is_sqlite() {
+            return self
+                .ingest
+                .write(ingest::Scope::One(id.to_string()), f)
+                .await;
         }
         self.read(move |c| conn::write_tx(c, f)).await
     }

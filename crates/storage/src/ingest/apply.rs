@@ -8,7 +8,7 @@ use overdue_core::{
 };
 
 use super::cache::{Loaded, RowCache};
-use super::{Answer, Effects, Job, PingReply, PingRequest, PingTarget};
+use super::{Answer, Effects, Job, PingReply, PingRequest, PingTarget, Scope};
 use crate::conn::AnyConnection;
 use crate::models::{MonitorRow, MonitorStateColumns, NewPing, PingColumns};
 use crate::schema::{monitors, pings, projects};
@@ -33,10 +33,12 @@ pub(super) fn apply_job(
             }
             Ok(Answer::Heartbeat(Ok(moved)))
         }
-        Job::Write(f, keeps_monitors, _) => {
-            if !keeps_monitors {
+        Job::Write(f, scope, _) => {
+            match scope {
                 // Whatever it changes, the cached rows may no longer match.
-                cache.clear();
+                Scope::Monitors => cache.clear(),
+                Scope::One(id) => cache.forget(id),
+                Scope::Beside => {}
             }
             let taken = f.lock().ok().and_then(|mut g| g.take());
             let Some(f) = taken else {
@@ -140,8 +142,8 @@ pub(crate) fn lock_monitor(
 
 /// As [`lock_monitor`], with whether other monitors depend on it, whether it is a
 /// chain member and whether it has open problems. On PostgreSQL all three come with the
-/// locked row in one round trip (every ping loads it); on SQLite the first two are read
-/// once per cache fill and the third is assumed (see `Hot::problems`).
+/// locked row in one round trip (every ping loads it); on SQLite they are read once per
+/// cache fill.
 pub(crate) fn lock_monitor_flags(
     c: &mut AnyConnection,
     id: &str,
@@ -170,7 +172,8 @@ pub(crate) fn lock_monitor_flags(
             };
             let downstream = crate::deps::has_dependents(c, id)?;
             let in_chain = crate::chains::is_member(c, id)?;
-            Ok(Some((row, downstream, in_chain, true)))
+            let problems = crate::problems::has_open(c, id)?;
+            Ok(Some((row, downstream, in_chain, problems)))
         }
     }
 }
@@ -280,7 +283,8 @@ fn apply_ping(
                 )
             });
             if let (Some(Some(cutoff)), true) = (cutoff, hot.problems) {
-                crate::problems::resolve_by_run(c, &id, row.as_ref(), cutoff, now, fx)?;
+                let open = crate::problems::resolve_by_run(c, &id, row.as_ref(), cutoff, now, fx)?;
+                cache.set_problems(&id, open);
             }
             arm_dependents(c, cache, &id, hot.downstream, &out, now, fx)?;
             if hot.in_chain {

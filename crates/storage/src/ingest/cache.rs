@@ -39,9 +39,8 @@ pub(crate) struct Hot {
     /// Whether it is a member of a chain (as `downstream`).
     pub(crate) in_chain: bool,
     /// Whether it may have open problems (a run's good end then resolves the stale
-    /// ones). PostgreSQL reads it with the locked row; on SQLite, where problems are
-    /// reported outside the cache's knowledge, it is always true (an in-process index
-    /// probe, no round trip).
+    /// ones; without any, a success makes no query for them). Read with the row; a
+    /// problem report drops the monitor's cached entry, so the next ping reads it again.
     pub(crate) problems: bool,
 }
 
@@ -145,6 +144,20 @@ impl RowCache {
             hot,
             row: Some(row),
         }))
+    }
+
+    /// Forgets monitor `id` (a write changed what the cache keeps of it).
+    pub(crate) fn forget(&mut self, id: &str) {
+        if let Ok(key) = Uuid::try_parse(id) {
+            self.rows.remove(&key);
+        }
+    }
+
+    /// Records whether `id` still has open problems.
+    pub(crate) fn set_problems(&mut self, id: &str, open: bool) {
+        if let Some(hot) = Uuid::try_parse(id).ok().and_then(|k| self.rows.get_mut(&k)) {
+            hot.problems = open;
+        }
     }
 
     /// Records what a transition just wrote to `id`: its state and ping count.

@@ -98,12 +98,22 @@ pub enum PingReply {
 type WriteFn =
     Box<dyn FnOnce(&mut AnyConnection) -> Result<Box<dyn Any + Send>, StoreError> + Send>;
 
+/// What a write may change of what the writer caches about monitors.
+#[derive(Debug, Clone)]
+pub(crate) enum Scope {
+    /// Monitors in general: the cache is dropped.
+    Monitors,
+    /// What the cache keeps of this one monitor (its problems flag): its entry is dropped.
+    One(String),
+    /// Nothing the cache keeps: it stays.
+    Beside,
+}
+
 enum Job {
-    /// A write; the flag says it leaves the monitors table alone (the writer then keeps
-    /// its cached rows).
+    /// A write, with what it may change of the cached monitors.
     Write(
         std::sync::Mutex<Option<WriteFn>>,
-        bool,
+        Scope,
         oneshot::Sender<Result<Box<dyn Any + Send>, StoreError>>,
     ),
     /// The scheduler's heartbeat with the outage rule (which moves deadlines only
@@ -184,15 +194,15 @@ impl IngestHandle {
     }
 
     /// Runs `f` on writer 0 inside its batch transaction (used for every write on
-    /// SQLite). `keeps_monitors`: `f` changes no monitor row.
-    pub(crate) async fn write<T, F>(&self, keeps_monitors: bool, f: F) -> Result<T, StoreError>
+    /// SQLite). `scope`: what `f` may change of the cached monitors.
+    pub(crate) async fn write<T, F>(&self, scope: Scope, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
     {
         let boxed: WriteFn = Box::new(move |c| f(c).map(|v| Box::new(v) as Box<dyn Any + Send>));
         let (reply, rx) = oneshot::channel();
-        let job = Job::Write(std::sync::Mutex::new(Some(boxed)), keeps_monitors, reply);
+        let job = Job::Write(std::sync::Mutex::new(Some(boxed)), scope, reply);
         self.send(0, job).await?;
         let any = rx
             .await

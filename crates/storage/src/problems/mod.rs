@@ -3,6 +3,7 @@
 //! resolve them. Notifications are grouped: one event per report (or resolution) and
 //! kind, naming the first problems and counting the rest.
 
+mod digest;
 mod query;
 
 use diesel::prelude::*;
@@ -15,6 +16,7 @@ use crate::notices::{enqueue_records, monitor_ref};
 use crate::schema::problems;
 use crate::{AnyConnection, StoreError};
 
+pub use digest::send_if_due as send_digest_if_due;
 pub use query::{get, list, stats, update, Filter, Stats, Update};
 
 /// A problem as stored.
@@ -401,9 +403,20 @@ pub fn resolve_keys(
     Ok(Some((n, not_open, fx.notifications)))
 }
 
+/// Whether monitor `id` has open problems (an index probe).
+pub(crate) fn has_open(c: &mut AnyConnection, id: &str) -> Result<bool, StoreError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        problems::table
+            .filter(problems::monitor_id.eq(id))
+            .filter(problems::resolved_at.is_null()),
+    ))
+    .get_result(c)?)
+}
+
 /// `on_next_run`: a run of monitor `id` ended well at `now`; its open problems last
 /// seen before `cutoff` (not re-reported by this run) resolve. Called by the writer
-/// inside the ping's transaction (the monitor row is already locked).
+/// inside the ping's transaction (the monitor row is already locked). Returns whether
+/// open problems remain.
 pub(crate) fn resolve_by_run(
     c: &mut AnyConnection,
     id: &str,
@@ -411,7 +424,7 @@ pub(crate) fn resolve_by_run(
     cutoff: Timestamp,
     now: Timestamp,
     fx: &mut Effects,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     // The partial index `problems_open_seen`: a monitor without open problems costs
     // one index probe.
     let stale: Vec<ProblemRow> = problems::table
@@ -421,7 +434,8 @@ pub(crate) fn resolve_by_run(
         .select(ProblemRow::as_select())
         .load(c)?;
     if stale.is_empty() {
-        return Ok(());
+        // Open ones may remain (reported during this run): keep asking.
+        return Ok(true);
     }
     let read;
     let row = match row {
@@ -432,7 +446,7 @@ pub(crate) fn resolve_by_run(
         }
     };
     close(c, row, stale, "run", now, fx)?;
-    Ok(())
+    has_open(c, id)
 }
 
 /// `after <duration>` monitors: resolves problems whose time came (an index range on
