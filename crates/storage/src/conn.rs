@@ -73,6 +73,11 @@ impl DbUrl {
                 Ok(AnyConnection::Sqlite(c))
             }
             DbUrl::Postgres(url) => {
+                // OpenSSL initialised by us first, without its exit handler: libpq would
+                // register OpenSSL's cleanup at exit, which then tore down OpenSSL under
+                // a pool thread still opening a TLS connection (a segfault at the end of
+                // one CLI command in ~15, seen with `project create`).
+                openssl_sys::init();
                 let c = PgConnection::establish(url)
                     .map_err(|e| StoreError::Unavailable(format!("postgres: {e}")))?;
                 Ok(AnyConnection::Postgresql(c))
