@@ -1,7 +1,7 @@
 //! `/problems`: failing units of the project's monitors (SPEC §5), filtered by monitor,
 //! severity, status and age; each can be acknowledged, assigned, noted, linked to a
 //! ticket, muted for a time or resolved. Below, per monitor: open problems and how fast
-//! they are acknowledged and resolved.
+//! they are acknowledged and resolved. The list refreshes itself every 10 s.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -80,6 +80,14 @@ pub fn ProblemsPage() -> impl IntoView {
         status.track();
         age.track();
         reload();
+    });
+    // Reports do not travel on the monitors' event stream: a 10 s poll keeps the list
+    // current without a reload (a busy monitor's stream would refetch it 4 times a second).
+    let handle = set_interval_with_handle(reload, std::time::Duration::from_secs(10)).ok();
+    on_cleanup(move || {
+        if let Some(h) = handle {
+            h.clear();
+        }
     });
     Effect::new(move |_| {
         session.project.track();

@@ -42,7 +42,21 @@ async fn retention(backend: Backend) {
         .await;
     assert!(runs["runs"].as_array().unwrap().len() <= 21, "{runs}");
 
-    // History older than the limit goes; newer stays.
+    // History older than the limit goes; newer stays. Resolved problems are history;
+    // open ones stay however old.
+    for (action, body) in [
+        ("problems", serde_json::json!([{"key": "a"}, {"key": "b"}])),
+        ("resolve", serde_json::json!(["a"])),
+    ] {
+        let r = app
+            .http
+            .post(app.url(&format!("/ping/{id}/{action}")))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
     assert_eq!(app.ping(&format!("{id}/fail")).await, 200);
     let (_, flips) = app
         .api("GET", &format!("/api/v1/monitors/{id}/flips"), None)
@@ -61,7 +75,16 @@ async fn retention(backend: Backend) {
         .write(move |c| overdue_storage::retention::prune_old(c, future))
         .await
         .unwrap();
-    assert_eq!(n, 2);
+    assert_eq!(n, 3, "two flips and the resolved problem");
+    let (_, left) = app
+        .api(
+            "GET",
+            &format!("/api/v1/problems?monitor={id}&status=all"),
+            None,
+        )
+        .await;
+    assert_eq!(left["problems"].as_array().unwrap().len(), 1);
+    assert_eq!(left["problems"][0]["key"], "b");
     let (_, flips) = app
         .api("GET", &format!("/api/v1/monitors/{id}/flips"), None)
         .await;

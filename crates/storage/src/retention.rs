@@ -5,7 +5,7 @@
 use diesel::prelude::*;
 use overdue_core::Timestamp;
 
-use crate::schema::{deliveries, flips, outbox, pings, runs};
+use crate::schema::{deliveries, flips, outbox, pings, problems, runs};
 use crate::{AnyConnection, StoreError};
 
 /// Rows deleted per statement by [`prune_old`], so no transaction holds locks long.
@@ -75,5 +75,13 @@ pub fn prune_old(c: &mut AnyConnection, before: Timestamp) -> Result<usize, Stor
         .limit(PRUNE_BATCH)
         .load(c)?;
     n += diesel::delete(outbox::table.filter(outbox::id.eq_any(&old_done))).execute(c)?;
+    // Problems resolved before the horizon (index `problems_resolved`); open ones stay
+    // however old.
+    let old_problems: Vec<i64> = problems::table
+        .filter(problems::resolved_at.lt(before.0))
+        .select(problems::id)
+        .limit(PRUNE_BATCH)
+        .load(c)?;
+    n += diesel::delete(problems::table.filter(problems::id.eq_any(&old_problems))).execute(c)?;
     Ok(n)
 }

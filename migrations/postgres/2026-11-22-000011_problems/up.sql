@@ -32,3 +32,4 @@ CREATE INDEX problems_open_seen ON problems (monitor_id, last_seen_at) WHERE res
 CREATE INDEX problems_key ON problems (monitor_id, key, id);
 CREATE INDEX problems_project ON problems (project_id, id);
 CREATE INDEX problems_resolve_at ON problems (resolve_at) WHERE resolve_at IS NOT NULL;
+CREATE INDEX problems_resolved ON problems (resolved_at) WHERE resolved_at IS NOT NULL;

@@ -137,6 +137,31 @@ fn latest(
         .optional()?)
 }
 
+/// The latest occurrence of each key of `items`, by key.
+fn latest_of(
+    c: &mut AnyConnection,
+    monitor: &str,
+    items: &[Reported],
+) -> Result<std::collections::HashMap<String, ProblemRow>, StoreError> {
+    let mut keys: Vec<&str> = items.iter().map(|i| i.key.as_str()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut out = std::collections::HashMap::with_capacity(keys.len());
+    for chunk in keys.chunks(500) {
+        let rows: Vec<ProblemRow> = problems::table
+            .filter(problems::monitor_id.eq(monitor))
+            .filter(problems::key.eq_any(chunk))
+            .order((problems::key.asc(), problems::id.desc()))
+            .select(ProblemRow::as_select())
+            .load(c)?;
+        for r in rows {
+            // Newest first within a key: keep the first seen.
+            out.entry(r.key.clone()).or_insert(r);
+        }
+    }
+    Ok(out)
+}
+
 /// Records a report of failed units for monitor `id` (its row is locked first, so
 /// reports, runs' ends and expiry of one monitor never interleave). `None`: no such
 /// monitor. `cap`: open problems kept; past it units are counted on one overflow
@@ -156,8 +181,18 @@ pub fn report(
     let mut out = ReportOutcome::default();
     let mut open = open_count(c, id)?;
     let (mut opened, mut escalated) = (Vec::new(), Vec::new());
+    // The latest occurrence of every key, read in a few queries rather than one per unit
+    // (a round trip each on PostgreSQL). A key seen twice in one report is read again
+    // after its first write.
+    let mut known = latest_of(c, id, items)?;
+    let mut written = std::collections::HashSet::new();
     for item in items {
-        let old = latest(c, id, &item.key)?;
+        let old = if written.contains(item.key.as_str()) {
+            latest(c, id, &item.key)?
+        } else {
+            known.remove(&item.key)
+        };
+        written.insert(item.key.as_str());
         let decision = problem::on_report(old.as_ref().map(ProblemRow::known), item.severity, now);
         match (decision, old) {
             (Decision::Open { reopens, notify }, old) => {
