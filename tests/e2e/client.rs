@@ -184,11 +184,48 @@ async fn overdue_ping_command() {
     let m = app.get_monitor(&id).await;
     assert_eq!(m["status"], "up");
     assert!(m["last_duration"].is_number(), "{m}");
+    // Problems from a shell: one unit, then resolved.
+    let out = run(vec![
+        id.clone(),
+        "problems".into(),
+        "--key".into(),
+        "invoice:1".into(),
+        "--severity".into(),
+        "warning".into(),
+        "--msg".into(),
+        "VAT id missing".into(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("\"opened\":1"), "{stdout}");
+    let out = run(vec![
+        id.clone(),
+        "resolve".into(),
+        "--key".into(),
+        "invoice:1".into(),
+    ]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"resolved\":1"));
     // Clear errors, non-zero exit.
     for (args, says) in [
         (vec![id.clone(), "finished".into()], "use success, start"),
         (vec![id.clone(), "progress".into()], "progress needs --done"),
         (vec![id.clone(), "step".into()], "step needs --step"),
+        (vec![id.clone(), "problems".into()], "problems needs --key"),
+        (
+            vec![
+                id.clone(),
+                "problems".into(),
+                "--key".into(),
+                "a".into(),
+                "--severity".into(),
+                "fatal".into(),
+            ],
+            "info, warning, error or critical",
+        ),
         (vec![uuid::Uuid::new_v4().to_string()], "404"),
         (
             vec![id.clone(), "--rid".into(), "nope".into()],

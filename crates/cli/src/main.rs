@@ -32,9 +32,16 @@ enum Command {
     Ping {
         /// The monitor's UUID, or `<ping key>/<slug>`.
         monitor: String,
-        /// success (default), start, fail, warn, log, progress or step.
+        /// success (default), start, fail, warn, log, progress, step, problems or resolve.
         #[arg(default_value = "success")]
         signal: String,
+        /// For `problems` and `resolve`: a unit's key (repeat for several). Without it,
+        /// `--body` is sent as the JSON report.
+        #[arg(long)]
+        key: Vec<String>,
+        /// For `problems`: info, warning, error (default) or critical.
+        #[arg(long)]
+        severity: Option<String>,
         /// The step: for `step`, the step entered; with other signals, sent as `step=`.
         #[arg(long)]
         step: Option<String>,
@@ -159,6 +166,8 @@ fn run() -> Result<()> {
     if let Command::Ping {
         monitor,
         signal,
+        key,
+        severity,
         step,
         done,
         total,
@@ -173,6 +182,8 @@ fn run() -> Result<()> {
             done: *done,
             total: *total,
             msg: msg.clone(),
+            keys: key.clone(),
+            severity: severity.clone(),
         };
         return ping(
             monitor,
@@ -253,7 +264,10 @@ struct PingExtra {
     step: Option<String>,
     done: Option<u64>,
     total: Option<u64>,
+    /// For `progress`; for `problems`, the message.
     msg: Option<String>,
+    keys: Vec<String>,
+    severity: Option<String>,
 }
 
 fn ping(
@@ -270,6 +284,34 @@ fn ping(
         .transpose()?;
     let mut query: Vec<(&str, String)> = rid.map(|r| ("rid", r.to_string())).into_iter().collect();
     let action = match signal.trim() {
+        unit @ ("problems" | "resolve") => {
+            let json = match (&extra.keys[..], body) {
+                ([], Some(b)) => b.to_string(),
+                ([], None) => {
+                    return Err(anyhow!(
+                        "{unit} needs --key KEY (repeatable) or --body with the JSON report"
+                    ))
+                }
+                (keys, _) if unit == "resolve" => serde_json::to_string(keys)?,
+                (keys, _) => serde_json::to_string(
+                    &keys
+                        .iter()
+                        .map(|k| {
+                            serde_json::json!({
+                                "key": k,
+                                "severity": extra.severity.as_deref().unwrap_or("error"),
+                                "message": extra.msg.as_deref().unwrap_or(""),
+                            })
+                        })
+                        .collect::<Vec<_>>(),
+                )?,
+            };
+            let client = Client::new(url).map_err(|e| anyhow!("OVERDUE_URL: {e}"))?;
+            let answer =
+                client.request(monitor, &format!("/{unit}"), &query, Some((json, true)))?;
+            println!("{answer}");
+            return Ok(());
+        }
         "progress" => {
             let done = extra
                 .done
@@ -289,7 +331,7 @@ fn ping(
         }
         other => {
             let sig = Signal::parse(other).ok_or_else(|| {
-                anyhow!("{signal:?}: use success, start, fail, warn, log, progress or step")
+                anyhow!("{signal:?}: use success, start, fail, warn, log, progress, step, problems or resolve")
             })?;
             query.extend(extra.step.clone().map(|s| ("step", s)));
             sig.suffix().to_string()

@@ -123,8 +123,9 @@ impl Client {
         self.request(monitor, action, query, body).map(|_| ())
     }
 
-    /// As [`Client::send`], returning the answer's body.
-    fn request(
+    /// As [`Client::send`], returning the answer's body (the JSON answer of
+    /// `/problems` and `/resolve`).
+    pub fn request(
         &self,
         monitor: &str,
         action: &str,
