@@ -1,6 +1,6 @@
 //! The v3 mirror and /api/v1: CRUD, keys, project isolation.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::both;
 use crate::harness::{Backend, TestApp};
@@ -151,6 +151,53 @@ async fn v3(backend: Backend) {
         .await;
     assert_eq!(s, 404);
     assert_eq!(app.ping(&uuid).await, 404);
+
+    // The key in the JSON body, as some Healthchecks clients send it.
+    let post = |path: &str, body: Value| {
+        let req = app
+            .http
+            .post(app.url(path))
+            .header("Content-Type", "application/json")
+            .body(body.to_string());
+        async move {
+            let r = req.send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (s, c) = post(
+        "/api/v3/checks/",
+        json!({"api_key": app.api_key, "name": "keyed", "timeout": 3600}),
+    )
+    .await;
+    assert_eq!(s, 201, "{c}");
+    let keyed = c["ping_url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let (s, _) = post(
+        &format!("/api/v3/checks/{keyed}/pause"),
+        json!({"api_key": app.api_key}),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, e) = post(
+        "/api/v3/checks/",
+        json!({"api_key": "odk_wrong", "name": "x"}),
+    )
+    .await;
+    assert_eq!((s, e["error"].as_str()), (401, Some("wrong api key")));
+    let (s, _) = post(
+        "/api/v3/checks/",
+        json!({"api_key": app.read_only_key, "name": "x"}),
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, _) = post("/api/v3/checks/", json!({"name": "no key"})).await;
+    assert_eq!(s, 401);
     app.stop().await;
 }
 both!(v3_mirror, v3);
