@@ -188,6 +188,9 @@ pub fn MonitorDetail() -> impl IntoView {
                     {(m.open_problems > 0).then(|| view! {
                         <p id="open-problems"><A href=format!("/problems?monitor={}", m.id)>{match m.open_problems { 1 => "1 open problem".to_string(), n => format!("{n} open problems") }}</A></p>
                     })}
+                    {m.badge_url.clone().map(|u| view! {
+                        <p id="badge"><img src=u.clone() alt="status badge"/> " " <code>{u}</code></p>
+                    })}
                     {links_view(&m)}
                     <p>{m.description.clone()}</p>
                     <div class="stats">

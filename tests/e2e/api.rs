@@ -273,3 +273,82 @@ async fn isolation(backend: Backend) {
     app.stop().await;
 }
 both!(project_isolation, isolation);
+
+/// Badges: public status images per tag, for all monitors, per monitor slug; JSON and
+/// shields formats; the badge key reveals nothing else.
+async fn badges(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let db = app
+        .monitor(
+            json!({"name": "db <backup>", "slug": "db", "tags": ["prod", "db"], "period": "1h"}),
+        )
+        .await;
+    app.monitor(json!({"name": "web", "tags": ["prod"], "period": "1h"}))
+        .await;
+    let (s, b) = app.api("GET", "/api/v1/badges", None).await;
+    assert_eq!(s, 200, "{b}");
+    let key = b["key"].as_str().unwrap().to_string();
+    assert_eq!(b["tags"].as_array().unwrap().len(), 2, "{b}");
+    assert_eq!(b["monitors"][0]["slug"], "db");
+    let get = |path: String| {
+        let req = app.http.get(app.url(&path));
+        async move {
+            let r = req.send().await.unwrap();
+            let status = r.status().as_u16();
+            let ctype = r
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default();
+            (status, ctype, r.text().await.unwrap())
+        }
+    };
+    let (s, ctype, svg) = get(format!("/badge/{key}/prod.svg")).await;
+    assert_eq!((s, ctype.starts_with("image/svg+xml")), (200, true));
+    assert!(
+        svg.contains(">prod</text>") && svg.contains(">up</text>"),
+        "{svg}"
+    );
+    // One monitor fails: the tag's badge and the monitor's say so; the other tag's too.
+    assert_eq!(app.ping(&format!("{db}/fail")).await, 200);
+    let (_, _, j) = get(format!("/badge/{key}/prod.json")).await;
+    let j: Value = serde_json::from_str(&j).unwrap();
+    assert_eq!(
+        j,
+        json!({"status": "down", "total": 2, "grace": 0, "down": 1})
+    );
+    let (_, _, sh) = get(format!("/badge/{key}/*.shields")).await;
+    let sh: Value = serde_json::from_str(&sh).unwrap();
+    assert_eq!(
+        (sh["message"].clone(), sh["color"].clone()),
+        (json!("down"), json!("critical"))
+    );
+    let (s, _, svg) = get(format!("/badge/{key}/monitor/db.svg")).await;
+    assert_eq!(s, 200);
+    assert!(
+        svg.contains("db &lt;backup&gt;") && !svg.contains("<backup>"),
+        "{svg}"
+    );
+    let m = app.get_monitor(&db).await;
+    assert!(m["badge_url"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/badge/{key}/monitor/db.svg")));
+    let (_, c) = app.api("GET", &format!("/api/v3/checks/{db}"), None).await;
+    assert_eq!(c["badge_url"], m["badge_url"]);
+    // Unknown key, tag, slug or format: 404 saying which.
+    for (path, says) in [
+        ("/badge/nokey/prod.svg".to_string(), "badge key"),
+        (format!("/badge/{key}/staging.svg"), "tag"),
+        (format!("/badge/{key}/monitor/nope.svg"), "slug"),
+        (format!("/badge/{key}/prod.png"), ".svg, .json or .shields"),
+    ] {
+        let (s, _, body) = get(path.clone()).await;
+        assert_eq!(s, 404, "{path}");
+        assert!(body.contains(says), "{path}: {body}");
+    }
+    // The badge key pings nothing.
+    assert_eq!(app.ping(&format!("{key}/db")).await, 404);
+    app.stop().await;
+}
+both!(status_badges, badges);

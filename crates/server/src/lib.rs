@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod badges;
 pub mod body;
 pub mod chains;
 pub mod dash;
@@ -100,6 +101,7 @@ pub async fn run(
             .route("/health/live", web::get().to(live))
             .route("/health/ready", web::get().to(ready))
             .configure(ping::routes)
+            .configure(badges::routes)
             .configure(v1::routes)
             .configure(v3::routes)
             .default_service(web::to(assets::fallback))

@@ -85,6 +85,7 @@ pub fn monitor(row: &MonitorRow, channels: Vec<String>, site: &str, now: Timesta
         }),
         chain: rules.chain.is_some(),
         ping_url: format!("{site}/ping/{}", row.id),
+        badge_url: None,
         created_at: ts(row.created_at),
     }
 }

@@ -22,6 +22,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(crate::runs::routes)
             .configure(crate::chains::routes)
             .configure(crate::problems::routes)
+            .route("/badges", web::get().to(crate::badges::list))
             .route("/monitors", web::get().to(list))
             .route("/monitors", web::post().to(create))
             .route("/monitors/{id}", web::get().to(get))
@@ -53,13 +54,16 @@ pub(crate) async fn monitor_json(
             let chans = channels::for_monitor(c, &row.id)?;
             let links = deps::links_of(c, &row.id)?;
             let open = problems::open_counts(c, std::slice::from_ref(&row.id))?;
-            Ok((row, chans, (links, open)))
+            let key = overdue_storage::projects::get(c, &project)?.badge_key;
+            Ok((row, chans, (links, open, key)))
         })
         .await?;
-    let (links, open) = links;
-    let mut m = render::monitor(&row, chans, &state.config.site_url, state.store.now());
+    let (links, open, key) = links;
+    let site = &state.config.site_url;
+    let mut m = render::monitor(&row, chans, site, state.store.now());
     render::with_links(&mut m, &links);
     m.open_problems = open.get(&row.id).copied().unwrap_or(0);
+    m.badge_url = crate::badges::monitor_url(site, key.as_deref(), &row);
     Ok(m)
 }
 
@@ -74,15 +78,16 @@ async fn list(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, Ap
             let links = deps::links_of_project(c, &project, &rows)?;
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
             let open = problems::open_counts(c, &ids)?;
+            let key = overdue_storage::projects::get(c, &project)?.badge_key;
             Ok((
                 rows.into_iter()
                     .map(|r| (chans.remove(&r.id).unwrap_or_default(), r))
                     .collect::<Vec<_>>(),
-                (links, open),
+                (links, open, key),
             ))
         })
         .await?;
-    let (rows, (links, open)) = rows;
+    let (rows, (links, open, key)) = rows;
     let now = state.store.now();
     let out: Vec<_> = rows
         .iter()
@@ -92,6 +97,7 @@ async fn list(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, Ap
                 render::with_links(&mut m, l);
             }
             m.open_problems = open.get(&r.id).copied().unwrap_or(0);
+            m.badge_url = crate::badges::monitor_url(&state.config.site_url, key.as_deref(), r);
             m
         })
         .collect();

@@ -123,6 +123,7 @@ fn check_json(
     site: &str,
     read_only: bool,
     now: Timestamp,
+    badge_key: Option<&str>,
 ) -> serde_json::Value {
     let state = row.state();
     let mut v = serde_json::json!({
@@ -147,6 +148,10 @@ fn check_json(
         "filter_body": false,
     });
     let o = v.as_object_mut().expect("json! object");
+    o.insert(
+        "badge_url".into(),
+        crate::badges::monitor_url(site, badge_key, row).into(),
+    );
     if let Some(d) = row.last_duration_ms {
         o.insert("last_duration".into(), (d / 1_000).into());
     }
@@ -178,12 +183,13 @@ fn check_json(
 
 async fn one(state: &AppState, auth: &Auth, id: String) -> Result<serde_json::Value, ApiError> {
     let project = auth.project.clone();
-    let (row, chans) = state
+    let (row, chans, key) = state
         .store
         .read(move |c| {
             let row = monitors::get(c, &project, &id)?;
             let chans = channels::for_monitor(c, &row.id)?;
-            Ok((row, chans))
+            let key = overdue_storage::projects::get(c, &project)?.badge_key;
+            Ok((row, chans, key))
         })
         .await?;
     Ok(check_json(
@@ -192,6 +198,7 @@ async fn one(state: &AppState, auth: &Auth, id: String) -> Result<serde_json::Va
         &state.config.site_url,
         auth.read_only(),
         state.store.now(),
+        key.as_deref(),
     ))
 }
 
@@ -210,21 +217,24 @@ async fn list(
     let tags = query_all(&req, "tag");
     let slug = query_all(&req, "slug").pop();
     let project = auth.project.clone();
-    let rows = state
+    let (rows, key) = state
         .store
         .read(move |c| {
-            monitors::list(c, &project)?
+            let key = overdue_storage::projects::get(c, &project)?.badge_key;
+            let rows = monitors::list(c, &project)?
                 .into_iter()
                 .filter(|r| tags.iter().all(|t| r.tag_list().contains(t)))
                 .filter(|r| slug.as_ref().is_none_or(|s| r.slug.as_ref() == Some(s)))
                 .map(|r| Ok((channels::for_monitor(c, &r.id)?, r)))
-                .collect::<Result<Vec<_>, StoreError>>()
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            Ok((rows, key))
         })
         .await?;
     let now = state.store.now();
+    let site = &state.config.site_url;
     let checks: Vec<_> = rows
         .iter()
-        .map(|(ch, r)| check_json(r, ch, &state.config.site_url, auth.read_only(), now))
+        .map(|(ch, r)| check_json(r, ch, site, auth.read_only(), now, key.as_deref()))
         .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "checks": checks })))
 }

@@ -403,6 +403,8 @@ pub struct ProjectRow {
     pub name: String,
     pub ping_key: String,
     pub created_at: i64,
+    /// Key of the project's public badge URLs (`/badge/<badge_key>/…`).
+    pub badge_key: Option<String>,
 }
 
 /// A channel.

@@ -63,6 +63,7 @@ pub fn create(
         name: name.to_string(),
         ping_key: random_text(22).to_lowercase(),
         created_at: now.0,
+        badge_key: Some(random_text(24).to_lowercase()),
     };
     diesel::insert_into(projects::table)
         .values(&row)
@@ -129,6 +130,15 @@ pub fn authenticate(c: &mut AnyConnection, key: &str) -> Result<Option<KeyGrant>
         read_only,
         name,
     }))
+}
+
+/// The project whose badge key is `key`.
+pub fn by_badge_key(c: &mut AnyConnection, key: &str) -> Result<Option<ProjectRow>, StoreError> {
+    Ok(projects::table
+        .filter(projects::badge_key.eq(key))
+        .select(ProjectRow::as_select())
+        .first(c)
+        .optional()?)
 }
 
 /// Number of projects (to detect an empty instance).

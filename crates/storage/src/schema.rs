@@ -7,6 +7,7 @@ diesel::table! {
         name -> Text,
         ping_key -> Text,
         created_at -> BigInt,
+        badge_key -> Nullable<Text>,
     }
 }
 

@@ -349,6 +349,9 @@ pub struct Monitor {
     pub chain: bool,
     /// Its ping URL.
     pub ping_url: String,
+    /// Its status badge (SVG), when it has a slug: public, reveals status only.
+    #[serde(default)]
+    pub badge_url: Option<String>,
     /// Created at.
     pub created_at: String,
 }
