@@ -352,3 +352,79 @@ async fn badges(backend: Backend) {
     app.stop().await;
 }
 both!(status_badges, badges);
+
+/// Prometheus: `/metrics` (the service, aggregates only) and `/projects/<id>/metrics`
+/// (one project's monitors, for a key of that project only).
+async fn metrics(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let db = app
+        .monitor(json!({"name": "db \"main\"", "tags": ["prod"], "period": "1h"}))
+        .await;
+    app.monitor(json!({"name": "web", "tags": ["prod"], "period": "1h"}))
+        .await;
+    assert_eq!(app.ping(&format!("{db}/fail")).await, 200);
+    let get = |path: String, header: Option<(&'static str, String)>| {
+        let mut req = app.http.get(app.url(&path));
+        if let Some((k, v)) = header {
+            req = req.header(k, v);
+        }
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (s, m) = get("/metrics".into(), None).await;
+    assert_eq!(s, 200);
+    for line in [
+        "overdue_database_up 1",
+        "overdue_pings_stored_total 1",
+        "overdue_outbox_pending 0",
+    ] {
+        assert!(m.contains(line), "{line} in {m}");
+    }
+    assert!(!m.contains("db"), "no tenant data on /metrics: {m}");
+    let project = app
+        .store
+        .read(overdue_storage::projects::any)
+        .await
+        .unwrap()
+        .id;
+    let path = format!("/projects/{project}/metrics");
+    let ro = app.read_only_key.clone();
+    let (s, m) = get(path.clone(), Some(("X-Api-Key", ro.clone()))).await;
+    assert_eq!(s, 200, "{m}");
+    assert!(
+        m.contains(
+            "overdue_monitor_up{name=\"db \\\"main\\\"\",slug=\"\",tags=\"prod\",unique_key=\""
+        ),
+        "{m}"
+    );
+    assert!(m.contains("overdue_tag_up{tag=\"prod\"} 0"), "{m}");
+    assert!(m.contains("overdue_monitors_down_total 1"), "{m}");
+    assert!(
+        !m.contains(&db),
+        "the UUID (ping secret) is not a label: {m}"
+    );
+    let (s, m2) = get(format!("{path}/{ro}"), None).await;
+    assert_eq!((s, m2.lines().count()), (200, m.lines().count()));
+    let (s, _) = get(
+        path.clone(),
+        Some(("Authorization", format!("Bearer {ro}"))),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, _) = get(path.clone(), None).await;
+    assert_eq!(s, 401);
+    let (s, _) = get(format!("{path}/odr_wrong"), None).await;
+    assert_eq!(s, 404);
+    let now = app.store.now();
+    let other = app
+        .store
+        .write(move |c| overdue_storage::projects::create(c, "other", now))
+        .await
+        .unwrap();
+    let (s, body) = get(format!("{path}/{}", other.read_only_key), None).await;
+    assert_eq!(s, 404, "{body}");
+    app.stop().await;
+}
+both!(prometheus_metrics, metrics);

@@ -11,6 +11,7 @@ pub mod dash;
 pub mod error;
 pub mod lease;
 pub mod limit;
+pub mod metrics;
 pub mod ops;
 pub mod ping;
 pub mod problems;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub config: ServerConfig,
     /// Failed sign-ins, to refuse guessing.
     pub logins: limit::LoginLimiter,
+    /// This process's counters for `/metrics`.
+    pub counters: metrics::Counters,
 }
 
 /// Parses a path id as a UUID, or answers 400 naming the kind of id.
@@ -87,6 +90,7 @@ pub async fn run(
         store,
         config,
         logins: limit::LoginLimiter::default(),
+        counters: metrics::Counters::default(),
     });
     let server = HttpServer::new(move || {
         App::new()
@@ -102,6 +106,7 @@ pub async fn run(
             .route("/health/ready", web::get().to(ready))
             .configure(ping::routes)
             .configure(badges::routes)
+            .configure(metrics::routes)
             .configure(v1::routes)
             .configure(v3::routes)
             .default_service(web::to(assets::fallback))

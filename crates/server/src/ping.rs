@@ -262,6 +262,7 @@ async fn ping(
     };
     match state.store.ping(ping).await {
         Ok(PingReply::Stored { .. }) if report_error.is_some() && size <= limit => {
+            crate::metrics::Counters::add(&state.counters.pings_stored);
             // The ping counted (a monitoring hiccup must not become a false alert); the
             // job's author learns that the report was not read.
             let why = report_error.unwrap_or_default();
@@ -275,6 +276,7 @@ async fn ping(
             )
         }
         Ok(PingReply::Stored { created, .. }) => {
+            crate::metrics::Counters::add(&state.counters.pings_stored);
             let mut resp = text(
                 if created {
                     StatusCode::CREATED
@@ -305,6 +307,7 @@ async fn ping(
         Ok(PingReply::Invalid(why)) => bad(why, limit),
         Err(e @ (StoreError::Unavailable(_) | StoreError::Db(_))) => {
             tracing::warn!("ping not stored: {e}");
+            crate::metrics::Counters::add(&state.counters.pings_unavailable);
             let mut resp = text(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "database unavailable, retry later",

@@ -113,7 +113,8 @@ impl CheckInput {
     }
 }
 
-fn unique_key(id: &str) -> String {
+/// Healthchecks' `unique_key`: a stable id of a check that does not reveal its UUID.
+pub(crate) fn unique_key(id: &str) -> String {
     hex::encode(Sha256::digest(id.as_bytes()))[..40].to_string()
 }
 

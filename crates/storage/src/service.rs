@@ -68,3 +68,24 @@ pub fn forgive_outage(c: &mut AnyConnection, now: Timestamp) -> Result<usize, St
     .set(monitors::deadline_at.eq((monitors::grace_ms + now.0).nullable()))
     .execute(c)?)
 }
+
+/// What `/metrics` reports of the service: the last heartbeat (ms), notifications
+/// waiting, open problems. Index lookups only (the outbox's pending index, the open
+/// problems' partial index), whatever the number of monitors.
+pub fn gauges(c: &mut AnyConnection) -> Result<(Option<i64>, i64, i64), StoreError> {
+    use crate::schema::{outbox, problems};
+    let alive: Option<i64> = service_state::table
+        .find(LAST_ALIVE)
+        .select(service_state::value)
+        .first(c)
+        .optional()?;
+    let pending: i64 = outbox::table
+        .filter(outbox::state.eq("pending"))
+        .count()
+        .get_result(c)?;
+    let open: i64 = problems::table
+        .filter(problems::resolved_at.is_null())
+        .count()
+        .get_result(c)?;
+    Ok((alive, pending, open))
+}
