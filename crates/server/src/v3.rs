@@ -18,7 +18,7 @@ use crate::{parse_id, render, validate, AppState};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v3")
-            .wrap(actix_web::middleware::from_fn(api_key_in_body))
+            .wrap(actix_web::middleware::from_fn(crate::auth::api_key_in_body))
             .route("/checks/", web::get().to(list))
             .route("/checks", web::get().to(list))
             .route("/checks/", web::post().to(create))
@@ -36,44 +36,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/channels/", web::get().to(list_channels))
             .route("/channels", web::get().to(list_channels)),
     );
-}
-
-/// Bodies read for an `api_key` at most: the JSON limit, and one byte more so the
-/// handler still sees a body over the limit as one.
-const KEY_BODY_LIMIT: usize = 256 * 1024 + 1;
-
-/// Healthchecks accepts the key as `api_key` in a POST's JSON body instead of the
-/// `X-Api-Key` header, and some clients send it so: it is read from there (and the body
-/// put back for the handler). The header wins when both are sent.
-async fn api_key_in_body(
-    mut req: actix_web::dev::ServiceRequest,
-    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
-) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
-    use actix_web::HttpMessage;
-    use futures_util::StreamExt;
-    if req.method() == actix_web::http::Method::POST && !req.headers().contains_key("x-api-key") {
-        let mut payload = req.take_payload();
-        let mut buf = web::BytesMut::new();
-        while let Some(chunk) = payload.next().await {
-            buf.extend_from_slice(&chunk?);
-            if buf.len() >= KEY_BODY_LIMIT {
-                buf.truncate(KEY_BODY_LIMIT);
-                break;
-            }
-        }
-        let key = serde_json::from_slice::<serde_json::Value>(&buf)
-            .ok()
-            .and_then(|v| v.get("api_key")?.as_str().map(str::to_string))
-            .and_then(|k| actix_web::http::header::HeaderValue::from_str(&k).ok());
-        if let Some(key) = key {
-            req.headers_mut().insert(
-                actix_web::http::header::HeaderName::from_static("x-api-key"),
-                key,
-            );
-        }
-        req.set_payload(actix_web::dev::Payload::from(buf.freeze()));
-    }
-    next.call(req).await
 }
 
 /// The body of create and update, as Healthchecks clients send it.
