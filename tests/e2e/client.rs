@@ -423,3 +423,56 @@ async fn overdue_exec() {
     assert!(stderr.contains("the command runs all the same"), "{stderr}");
     app.stop().await;
 }
+
+/// `overdue nagios`: the plugin's exit codes and status line against a real server.
+#[tokio::test]
+async fn nagios_plugin() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let db = app
+        .monitor(json!({"name": "db-backup", "slug": "db", "tags": ["prod"], "period": "1h"}))
+        .await;
+    app.monitor(json!({"name": "web", "tags": ["prod"], "period": "1h"}))
+        .await;
+    let run = |target: &str, key: Option<&str>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_overdue"));
+        cmd.args(["nagios", target, "--url", &app.base])
+            .env_remove("OVERDUE_API_KEY");
+        if let Some(k) = key {
+            cmd.env("OVERDUE_API_KEY", k);
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        )
+    };
+    let ro = app.read_only_key.clone();
+    assert_eq!(app.ping(&db).await, 200);
+    let (code, line) = run("db", Some(&ro));
+    assert_eq!(code, Some(0), "{line}");
+    assert!(line.starts_with("OVERDUE OK - db-backup is up |"), "{line}");
+    assert_eq!(app.ping(&format!("{db}/fail")).await, 200);
+    let (code, line) = run("tag:prod", Some(&ro));
+    assert_eq!(code, Some(2), "{line}");
+    assert_eq!(
+        line,
+        "OVERDUE CRITICAL - tag prod: db-backup down | up=1 late=0 down=1"
+    );
+    let (code, line) = run(&db, Some(&ro));
+    assert_eq!(code, Some(2));
+    assert!(line.contains("db-backup is down (failed)"), "{line}");
+    // Unknown monitor, no key, wrong key, unreachable: UNKNOWN with the reason.
+    for (target, key, says) in [
+        ("nope", Some(ro.as_str()), "no monitor \"nope\""),
+        ("db", None, "no API key"),
+        ("db", Some("odr_wrong"), "wrong api key"),
+    ] {
+        let (code, line) = run(target, key);
+        assert_eq!(code, Some(3), "{line}");
+        assert!(
+            line.starts_with("OVERDUE UNKNOWN - ") && line.contains(says),
+            "{line}"
+        );
+    }
+    app.stop().await;
+}

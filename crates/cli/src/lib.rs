@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod exec;
+pub mod nagios;
 
 use std::net::TcpListener;
 use std::sync::Arc;

@@ -85,6 +85,18 @@ enum Command {
         #[arg(long, env = "OVERDUE_URL", default_value = "http://127.0.0.1:8000")]
         url: String,
     },
+    /// A Nagios/Icinga check: `overdue nagios <monitor|tag:NAME>` prints one status line
+    /// with perfdata and exits 0 OK, 1 WARNING (late), 2 CRITICAL (down), 3 UNKNOWN.
+    Nagios {
+        /// A monitor's UUID, slug or name, or `tag:NAME` for the worst of a tag's monitors.
+        target: String,
+        /// Overdue's base URL.
+        #[arg(long, env = "OVERDUE_URL", default_value = "http://127.0.0.1:8000")]
+        url: String,
+        /// An API key of the project (read-only is enough).
+        #[arg(long, env = "OVERDUE_API_KEY", hide_env_values = true)]
+        api_key: Option<String>,
+    },
     /// Manage dashboard users.
     User {
         #[command(subcommand)]
@@ -162,6 +174,14 @@ fn run() -> Result<()> {
         let code = overdue::exec::run(monitor, command, url, ex)?;
         std::process::exit(code);
     }
+    if let Command::Nagios {
+        target,
+        url,
+        api_key,
+    } = &cli.command
+    {
+        std::process::exit(overdue::nagios::run(target, url, api_key.as_deref()));
+    }
     // `ping` is a plain blocking HTTP call: no runtime.
     if let Command::Ping {
         monitor,
@@ -220,7 +240,7 @@ fn run() -> Result<()> {
                 println!("migrations applied");
                 Ok(())
             }
-            Command::Ping { .. } | Command::Exec { .. } => Ok(()),
+            Command::Ping { .. } | Command::Exec { .. } | Command::Nagios { .. } => Ok(()),
             Command::User { command: UserCommand::Create { email, role, project, db } } => {
                 let role = match role {
                     None => None,

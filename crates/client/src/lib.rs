@@ -165,6 +165,25 @@ impl Client {
         Err(Error::Status { status, body })
     }
 
+    /// `GET <path>` of the management API with `api_key` (`/api/v1/monitors`), as JSON.
+    pub fn api_get(&self, path: &str, api_key: &str) -> Result<serde_json::Value, Error> {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("X-Api-Key", api_key)
+            .send()
+            .map_err(|e| Error::Unreachable(e.to_string()))?;
+        let status = r.status().as_u16();
+        let ok = r.status().is_success();
+        let text = r.text().unwrap_or_default();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        if ok {
+            return Ok(v);
+        }
+        let body = v["error"].as_str().map_or(text.clone(), str::to_string);
+        Err(Error::Status { status, body })
+    }
+
     /// Reports failed units of `monitor` (SPEC §5): one open problem per key, repeats
     /// counted, no repeated alerts. Sent in requests of at most 1,000; the answer sums
     /// them.
