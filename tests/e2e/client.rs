@@ -425,7 +425,7 @@ async fn overdue_exec() {
 }
 
 /// `overdue nagios`: the plugin's exit codes and status line against a real server.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nagios_plugin() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let db = app
@@ -473,6 +473,92 @@ async fn nagios_plugin() {
             line.starts_with("OVERDUE UNKNOWN - ") && line.contains(says),
             "{line}"
         );
+    }
+    app.stop().await;
+}
+
+/// `overdue monitors list|create|pause|resume` against a real server. (Multi-threaded:
+/// the CLI runs synchronously and the server must be serving already.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn monitors_command() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let run = |args: &[&str], key: Option<&str>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_overdue"));
+        cmd.arg("monitors")
+            .args(args)
+            .args(["--url", &app.base])
+            .env_remove("OVERDUE_API_KEY");
+        if let Some(k) = key {
+            cmd.env("OVERDUE_API_KEY", k);
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let key = app.api_key.clone();
+    let (ok, out, err) = run(
+        &[
+            "create",
+            "--name",
+            "nightly backup",
+            "--slug",
+            "backup",
+            "--cron",
+            "30 2 * * *",
+            "--tz",
+            "Europe/Riga",
+            "--tags",
+            "prod,db",
+        ],
+        Some(&key),
+    );
+    assert!(ok, "{err}");
+    let id = out.split('\t').next().unwrap().to_string();
+    assert!(out.contains(&format!("/ping/{id}")), "{out}");
+    let m = app.get_monitor(&id).await;
+    assert_eq!(
+        (m["schedule"]["tz"].clone(), m["tags"].clone()),
+        (json!("Europe/Riga"), json!(["prod", "db"]))
+    );
+    let (ok, out, _) = run(&["list"], Some(&app.read_only_key));
+    assert!(ok);
+    assert!(
+        out.starts_with("NAME")
+            && out.contains("nightly backup  backup  new")
+            && out.contains("30 2 * * * Europe/Riga  never"),
+        "{out}"
+    );
+    let (ok, out, err) = run(&["pause", "backup"], Some(&key));
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "nightly backup is paused");
+    let (ok, out, _) = run(&["resume", &id], Some(&key));
+    assert!(ok);
+    assert!(out.contains("nightly backup is"), "{out}");
+    // Errors name what to fix, exit non-zero.
+    for (args, key, says) in [
+        (vec!["list"], None, "no API key"),
+        (
+            vec!["pause", "nope"],
+            Some(key.as_str()),
+            "no monitor with slug \"nope\"",
+        ),
+        (
+            vec!["create", "--name", "x", "--cron", "61 * * * *"],
+            Some(key.as_str()),
+            "cron",
+        ),
+        (
+            vec!["pause", "backup"],
+            Some(app.read_only_key.as_str()),
+            "403",
+        ),
+    ] {
+        let (ok, _, err) = run(&args, key);
+        assert!(!ok);
+        assert!(err.contains(says), "{args:?}: {err}");
     }
     app.stop().await;
 }

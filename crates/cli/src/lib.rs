@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod exec;
+pub mod manage;
 pub mod nagios;
 
 use std::net::TcpListener;

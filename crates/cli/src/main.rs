@@ -97,6 +97,22 @@ enum Command {
         #[arg(long, env = "OVERDUE_API_KEY", hide_env_values = true)]
         api_key: Option<String>,
     },
+    /// Monitors of a project, through the API (`OVERDUE_URL`, `OVERDUE_API_KEY`).
+    Monitors {
+        #[command(subcommand)]
+        command: MonitorsCommand,
+        /// Overdue's base URL.
+        #[arg(
+            long,
+            global = true,
+            env = "OVERDUE_URL",
+            default_value = "http://127.0.0.1:8000"
+        )]
+        url: String,
+        /// An API key of the project (read-only is enough for `list`).
+        #[arg(long, global = true, env = "OVERDUE_API_KEY", hide_env_values = true)]
+        api_key: Option<String>,
+    },
     /// Manage dashboard users.
     User {
         #[command(subcommand)]
@@ -119,6 +135,50 @@ enum UserCommand {
         project: Option<String>,
         #[command(flatten)]
         db: ServeArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum MonitorsCommand {
+    /// List the monitors: name, slug, state, schedule, last ping, id.
+    List {
+        /// The API's JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a monitor; prints its id and ping URL.
+    Create {
+        /// Its name.
+        #[arg(long)]
+        name: String,
+        /// Its slug (for `/ping/<ping key>/<slug>`).
+        #[arg(long)]
+        slug: Option<String>,
+        /// Expected every: 90s, 15m, 1h, 1d.
+        #[arg(long, conflicts_with = "cron")]
+        period: Option<String>,
+        /// A cron expression instead of a period.
+        #[arg(long)]
+        cron: Option<String>,
+        /// The cron expression's IANA timezone [default: UTC].
+        #[arg(long, requires = "cron")]
+        tz: Option<String>,
+        /// How late a ping may be.
+        #[arg(long)]
+        grace: Option<String>,
+        /// Tags, comma-separated.
+        #[arg(long)]
+        tags: Option<String>,
+    },
+    /// Pause a monitor (by UUID or slug).
+    Pause {
+        /// UUID or slug.
+        monitor: String,
+    },
+    /// Resume a paused monitor (by UUID or slug).
+    Resume {
+        /// UUID or slug.
+        monitor: String,
     },
 }
 
@@ -182,6 +242,42 @@ fn run() -> Result<()> {
     {
         std::process::exit(overdue::nagios::run(target, url, api_key.as_deref()));
     }
+    if let Command::Monitors {
+        command,
+        url,
+        api_key,
+    } = &cli.command
+    {
+        use overdue::manage;
+        let api = manage::Api::new(url, api_key.as_deref())?;
+        let out = match command {
+            MonitorsCommand::List { json } => manage::list(&api, *json)?,
+            MonitorsCommand::Create {
+                name,
+                slug,
+                period,
+                cron,
+                tz,
+                grace,
+                tags,
+            } => manage::create(
+                &api,
+                manage::NewMonitor {
+                    name: name.clone(),
+                    slug: slug.clone(),
+                    period: period.clone(),
+                    cron: cron.clone(),
+                    tz: tz.clone(),
+                    grace: grace.clone(),
+                    tags: tags.clone(),
+                },
+            )?,
+            MonitorsCommand::Pause { monitor } => manage::switch(&api, monitor, true)?,
+            MonitorsCommand::Resume { monitor } => manage::switch(&api, monitor, false)?,
+        };
+        println!("{}", out.trim_end());
+        return Ok(());
+    }
     // `ping` is a plain blocking HTTP call: no runtime.
     if let Command::Ping {
         monitor,
@@ -240,7 +336,10 @@ fn run() -> Result<()> {
                 println!("migrations applied");
                 Ok(())
             }
-            Command::Ping { .. } | Command::Exec { .. } | Command::Nagios { .. } => Ok(()),
+            Command::Ping { .. }
+            | Command::Exec { .. }
+            | Command::Nagios { .. }
+            | Command::Monitors { .. } => Ok(()),
             Command::User { command: UserCommand::Create { email, role, project, db } } => {
                 let role = match role {
                     None => None,

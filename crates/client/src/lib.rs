@@ -167,12 +167,28 @@ impl Client {
 
     /// `GET <path>` of the management API with `api_key` (`/api/v1/monitors`), as JSON.
     pub fn api_get(&self, path: &str, api_key: &str) -> Result<serde_json::Value, Error> {
-        let r = self
+        self.api("GET", path, api_key, None)
+    }
+
+    /// `method <path>` of the management API with `api_key` and an optional JSON body;
+    /// the answer as JSON. An error status is [`Error::Status`] with the server's message.
+    pub fn api(
+        &self,
+        method: &str,
+        path: &str,
+        api_key: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<serde_json::Value, Error> {
+        let m = reqwest::Method::from_bytes(method.as_bytes())
+            .map_err(|_| Error::Invalid(format!("method {method:?}")))?;
+        let mut req = self
             .http
-            .get(format!("{}{path}", self.base))
-            .header("X-Api-Key", api_key)
-            .send()
-            .map_err(|e| Error::Unreachable(e.to_string()))?;
+            .request(m, format!("{}{path}", self.base))
+            .header("X-Api-Key", api_key);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let r = req.send().map_err(|e| Error::Unreachable(e.to_string()))?;
         let status = r.status().as_u16();
         let ok = r.status().is_success();
         let text = r.text().unwrap_or_default();
