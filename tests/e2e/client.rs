@@ -562,3 +562,67 @@ async fn monitors_command() {
     }
     app.stop().await;
 }
+
+/// `overdue import-crontab`: one monitor per line, idempotent by slug, `--rewrite`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_crontab() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let dir = std::env::temp_dir().join(format!("overdue-crontab-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("crontab");
+    std::fs::write(
+        &file,
+        "MAILTO=ops@example.com\n30 2 * * * /usr/local/bin/backup.sh --full >/dev/null 2>&1\n@hourly /opt/sync customers\n@reboot /opt/start\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_overdue"))
+            .arg("import-crontab")
+            .arg(&file)
+            .args(["--tz", "Europe/Riga", "--url", &app.base])
+            .args(extra)
+            .env("OVERDUE_API_KEY", &app.api_key)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = run(&[]);
+    assert!(ok, "{err}");
+    assert!(out.contains("line 2: backup-sh-full created"), "{out}");
+    assert!(out.contains("line 3: sync-customers created"), "{out}");
+    assert!(out.contains("@reboot has no schedule"), "{out}");
+    let (_, list) = app.api("GET", "/api/v1/monitors", None).await;
+    let ms = list["monitors"].as_array().unwrap();
+    assert_eq!(ms.len(), 2);
+    let backup = ms.iter().find(|m| m["slug"] == "backup-sh-full").unwrap();
+    assert_eq!(
+        backup["schedule"],
+        json!({"kind": "cron", "cron": "30 2 * * *", "tz": "Europe/Riga"})
+    );
+    let sync = ms.iter().find(|m| m["slug"] == "sync-customers").unwrap();
+    assert_eq!(sync["schedule"]["cron"], "0 * * * *");
+    // Again: nothing new; the rewritten crontab wraps each job.
+    let (ok, out, err) = run(&["--rewrite"]);
+    assert!(ok, "{err}");
+    assert!(err.contains("backup-sh-full exists, kept"), "{err}");
+    let id = backup["id"].as_str().unwrap();
+    assert!(
+        out.contains(&format!("30 2 * * * overdue exec {id} -- sh -c '/usr/local/bin/backup.sh --full >/dev/null 2>&1'")),
+        "{out}"
+    );
+    assert!(
+        out.contains("@hourly overdue exec") && out.contains("MAILTO=ops@example.com"),
+        "{out}"
+    );
+    let (_, list) = app.api("GET", "/api/v1/monitors", None).await;
+    assert_eq!(list["monitors"].as_array().unwrap().len(), 2);
+    std::fs::write(&file, "# nothing\n").unwrap();
+    let (ok, _, err) = run(&[]);
+    assert!(!ok && err.contains("no cron job lines"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+    app.stop().await;
+}

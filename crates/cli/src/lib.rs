@@ -2,6 +2,7 @@
 //! the scheduler, the notifier and the heartbeat in one process.
 
 pub mod config;
+pub mod crontab;
 pub mod exec;
 pub mod manage;
 pub mod nagios;

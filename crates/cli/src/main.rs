@@ -113,6 +113,27 @@ enum Command {
         #[arg(long, global = true, env = "OVERDUE_API_KEY", hide_env_values = true)]
         api_key: Option<String>,
     },
+    /// One monitor per crontab line (its schedule, named after its command); lines
+    /// whose slug exists are kept. Reads FILE, or standard input.
+    ImportCrontab {
+        /// The crontab file [default: standard input].
+        file: Option<std::path::PathBuf>,
+        /// A system crontab (/etc/crontab): a user field follows the schedule.
+        #[arg(long)]
+        system: bool,
+        /// The timezone the cron daemon runs in.
+        #[arg(long, default_value = "UTC")]
+        tz: String,
+        /// Print the crontab with each command wrapped in `overdue exec <uuid> --`.
+        #[arg(long)]
+        rewrite: bool,
+        /// Overdue's base URL.
+        #[arg(long, env = "OVERDUE_URL", default_value = "http://127.0.0.1:8000")]
+        url: String,
+        /// An API key of the project (read-write).
+        #[arg(long, env = "OVERDUE_API_KEY", hide_env_values = true)]
+        api_key: Option<String>,
+    },
     /// Manage dashboard users.
     User {
         #[command(subcommand)]
@@ -278,6 +299,28 @@ fn run() -> Result<()> {
         println!("{}", out.trim_end());
         return Ok(());
     }
+    if let Command::ImportCrontab {
+        file,
+        system,
+        tz,
+        rewrite,
+        url,
+        api_key,
+    } = &cli.command
+    {
+        let text = match file {
+            Some(p) => std::fs::read_to_string(p)
+                .map_err(|e| anyhow!("cannot read {}: {e}", p.display()))?,
+            None => std::io::read_to_string(std::io::stdin())
+                .map_err(|e| anyhow!("cannot read standard input: {e}"))?,
+        };
+        let api = overdue::manage::Api::new(url, api_key.as_deref())?;
+        println!(
+            "{}",
+            overdue::crontab::import(&api, &text, *system, tz, *rewrite)?
+        );
+        return Ok(());
+    }
     // `ping` is a plain blocking HTTP call: no runtime.
     if let Command::Ping {
         monitor,
@@ -339,7 +382,8 @@ fn run() -> Result<()> {
             Command::Ping { .. }
             | Command::Exec { .. }
             | Command::Nagios { .. }
-            | Command::Monitors { .. } => Ok(()),
+            | Command::Monitors { .. }
+            | Command::ImportCrontab { .. } => Ok(()),
             Command::User { command: UserCommand::Create { email, role, project, db } } => {
                 let role = match role {
                     None => None,

@@ -22,13 +22,28 @@ impl Api {
         Ok(Api { client, key })
     }
 
-    fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value> {
+    /// One management API call.
+    pub fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value> {
         Ok(self.client.api(method, path, &self.key, body)?)
     }
 
     fn monitors(&self) -> Result<Vec<Value>> {
         let v = self.call("GET", "/api/v1/monitors", None)?;
         Ok(v["monitors"].as_array().cloned().unwrap_or_default())
+    }
+
+    /// (slug, id) of the monitors that have a slug.
+    pub fn monitor_slugs(&self) -> Result<Vec<(String, String)>> {
+        Ok(self
+            .monitors()?
+            .iter()
+            .filter_map(|m| {
+                Some((
+                    m["slug"].as_str()?.to_string(),
+                    m["id"].as_str()?.to_string(),
+                ))
+            })
+            .collect())
     }
 
     /// A monitor's UUID from its UUID or slug.
