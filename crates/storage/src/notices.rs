@@ -37,14 +37,8 @@ pub(crate) fn enqueue(
     now: Timestamp,
     fx: &mut Effects,
 ) -> Result<(), StoreError> {
-    let read;
-    let row = match row {
-        Some(r) => r,
-        None => {
-            read = lock_monitor(c, id)?.ok_or(StoreError::NotFound("monitor"))?;
-            &read
-        }
-    };
+    let row = given_or_locked(c, id, row)?;
+    let row = row.as_ref();
     let records: Vec<EventRecord> = notices
         .iter()
         .map(|n| EventRecord {
@@ -60,6 +54,20 @@ pub(crate) fn enqueue(
         })
         .collect();
     enqueue_records(c, row, &records, now, fx)
+}
+
+/// The monitor's row: the one the caller has, else read (and locked) now.
+pub(crate) fn given_or_locked<'a>(
+    c: &mut AnyConnection,
+    id: &str,
+    row: Option<&'a MonitorRow>,
+) -> Result<std::borrow::Cow<'a, MonitorRow>, StoreError> {
+    match row {
+        Some(r) => Ok(std::borrow::Cow::Borrowed(r)),
+        None => lock_monitor(c, id)?
+            .map(std::borrow::Cow::Owned)
+            .ok_or(StoreError::NotFound("monitor")),
+    }
 }
 
 /// The monitor as events name it.

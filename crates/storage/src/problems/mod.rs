@@ -220,15 +220,8 @@ pub(crate) fn resolve_by_run(
         // Open ones may remain (reported during this run): keep asking.
         return Ok(true);
     }
-    let read;
-    let row = match row {
-        Some(r) => r,
-        None => {
-            read = lock_monitor(c, id)?.ok_or(StoreError::NotFound("monitor"))?;
-            &read
-        }
-    };
-    close(c, row, stale, "run", now, fx)?;
+    let row = crate::notices::given_or_locked(c, id, row)?;
+    close(c, &row, stale, "run", now, fx)?;
     has_open(c, id)
 }
 
