@@ -118,6 +118,29 @@ fn children_view(r: &Run) -> impl IntoView {
     })
 }
 
+/// The units this run reported as failed (problems), with where each stands now.
+fn problems_view(r: &Run) -> impl IntoView {
+    (!r.problems.is_empty()).then(|| {
+        let list = r.problems.clone();
+        view! {
+            <div class="card" id="run-problems">
+                <h2>"Problems reported"</h2>
+                <table>
+                    <thead><tr><th>"Unit"</th><th>"Severity"</th><th>"Message"</th><th>"Count"</th><th>"Status"</th></tr></thead>
+                    <tbody>{list.into_iter().map(|p| {
+                        let sev = format!("status sev-{}", p.severity);
+                        let key = p.key.clone();
+                        view! {
+                            <tr data-key=key><td class="mono">{p.key}</td><td><span class=sev>{p.severity}</span></td>
+                            <td>{p.message}</td><td>{p.count}</td><td>{p.status}</td></tr>
+                        }
+                    }).collect_view()}</tbody>
+                </table>
+            </div>
+        }
+    })
+}
+
 /// Follows the run's log: appends each chunk to `log`, reloads the run at its end.
 fn follow_log(
     id: &str,
@@ -235,6 +258,7 @@ pub fn RunPage() -> impl IntoView {
                     })}
                 </div>
                 {children_view(&r)}
+                {problems_view(&r)}
                 {report_view(&r)}
             }
         })}

@@ -510,6 +510,8 @@ async fn problems_view() {
             assert_eq!(r.status(), 200);
         }
     };
+    // Reported inside a run: its run view lists them too.
+    assert_eq!(app.ping(&format!("{shop}/start")).await, 200);
     report(
         shop.clone(),
         serde_json::json!([
@@ -602,6 +604,16 @@ async fn problems_view() {
     b.goto(&app.url(&format!("/monitors/{shop}"))).await;
     b.wait_text("#open-problems", 10, |t| t == "1 open problem")
         .await;
+    let run = app.last_run(&shop).await;
+    b.goto(&app.url(&format!("/runs/{}", run["id"]))).await;
+    b.wait_text("#run-problems", 10, |t| {
+        t.contains("invoice:1") && t.contains("invoice:2") && t.contains("<img src=x")
+    })
+    .await;
+    let imgs = b
+        .eval("return document.querySelectorAll('#run-problems img').length")
+        .await;
+    assert_eq!(imgs, 0);
     app.stop().await;
 }
 

@@ -106,6 +106,16 @@ async fn lifecycle(backend: Backend) {
     .await;
     let open = problems(&app, &m, "open").await;
     assert_eq!(open.len(), 3);
+    // The run that reported them lists them (its only open run: no rid needed).
+    let run = app.last_run(&m).await;
+    let (_, one_run) = app
+        .api("GET", &format!("/api/v1/runs/{}", run["id"]), None)
+        .await;
+    assert_eq!(
+        one_run["problems"].as_array().unwrap().len(),
+        3,
+        "{one_run}"
+    );
     let one = find(&open, "invoice:1");
     assert_eq!(
         (one["count"].clone(), one["severity"].clone()),
@@ -246,6 +256,45 @@ async fn api(backend: Backend) {
         .monitor(json!({"name": "crm", "slug": "crm", "period": "1h"}))
         .await;
     // The slug form, as for pings.
+    // With a rid, the units belong to that run (even with another run open).
+    let rid = "5e0f0000-0000-4000-8000-00000000000a";
+    assert_eq!(app.ping(&format!("{m}/start?rid={rid}")).await, 200);
+    assert_eq!(
+        app.ping(&format!(
+            "{m}/start?rid=5e0f0000-0000-4000-8000-00000000000b"
+        ))
+        .await,
+        200
+    );
+    let (s, _) = post(
+        &app,
+        &format!("{m}/problems?rid={rid}"),
+        json!({"key": "in-run", "severity": "info"}),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, e) = post(&app, &format!("{m}/problems?rid=nope"), json!({"key": "x"})).await;
+    assert_eq!(s, 400, "{e}");
+    let (_, runs) = app
+        .api("GET", &format!("/api/v1/monitors/{m}/runs"), None)
+        .await;
+    let with_rid = runs["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rid"] == rid)
+        .unwrap()
+        .clone();
+    let (_, one_run) = app
+        .api("GET", &format!("/api/v1/runs/{}", with_rid["id"]), None)
+        .await;
+    assert_eq!(one_run["problems"][0]["key"], "in-run", "{one_run}");
+    app.api(
+        "POST",
+        &format!("/api/v1/problems/{}/resolve", one_run["problems"][0]["id"]),
+        None,
+    )
+    .await;
     let (s, r) = post(
         &app,
         &format!("{}/crm/problems", app.ping_key),
@@ -318,10 +367,11 @@ async fn api(backend: Backend) {
     assert_eq!(s, 409, "already resolved");
     let (s, st) = app.api("GET", "/api/v1/problems/stats", None).await;
     assert_eq!(s, 200);
+    // Resolved: customer:1 and the unit of the run above.
     let crm = &st["monitors"][0];
     assert_eq!(
         (crm["open"].clone(), crm["resolved"].clone()),
-        (json!([1, 0, 0, 0]), json!(1)),
+        (json!([1, 0, 0, 0]), json!(2)),
         "{st}"
     );
     assert!(crm["mean_time_to_resolve"].as_f64().unwrap() >= 0.0);

@@ -85,6 +85,19 @@ pub async fn ping(
         Ok(p) => p,
         Err(e) => return refuse(StatusCode::BAD_REQUEST, e),
     };
+    // `rid`: the run the units belong to (shown in its run view).
+    let rid = match crate::ping::query_value(req, "rid").filter(|r| !r.is_empty()) {
+        None => None,
+        Some(r) => match uuid::Uuid::try_parse(&r) {
+            Ok(u) if r.len() == 36 => Some(u.hyphenated().to_string()),
+            _ => {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    "invalid uuid format: rid must be a UUID",
+                )
+            }
+        },
+    };
     let id = match target {
         PingTarget::Id(id) => id.hyphenated().to_string(),
         PingTarget::Slug { ping_key, slug, .. } => {
@@ -106,7 +119,7 @@ pub async fn ping(
             let r = state
                 .store
                 .write_for_monitor(&id.clone(), move |c| {
-                    problems::report(c, &id, &items, now, DEFAULT_CAP)
+                    problems::report(c, &id, &items, rid.as_deref(), now, DEFAULT_CAP)
                 })
                 .await;
             match r {

@@ -171,6 +171,7 @@ pub fn run(r: &RunRow, steps: &[StoredStep], now: Timestamp) -> t::Run {
         }
     });
     t::Run {
+        problems: Vec::new(),
         id: r.id,
         rid: r.rid.clone(),
         started_at: ts(r.started_at),

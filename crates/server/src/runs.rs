@@ -78,13 +78,24 @@ async fn get(
     let run = load(&state, &auth, &path).await?;
     let project = auth.project.clone();
     let (mid, rid) = (run.monitor_id.clone(), run.id);
-    let (row, children) = state
+    let (row, children, problems) = state
         .store
-        .read(move |c| Ok((monitors::get(c, &project, &mid)?, runs::children(c, rid)?)))
+        .read(move |c| {
+            Ok((
+                monitors::get(c, &project, &mid)?,
+                runs::children(c, rid)?,
+                overdue_storage::problems::of_run(c, rid, 100)?,
+            ))
+        })
         .await?;
     let steps = row.rules().unwrap_or_default().steps;
-    let mut out = render::run(&run, &steps, state.store.now());
+    let now = state.store.now();
+    let mut out = render::run(&run, &steps, now);
     render::with_children(&mut out, &children);
+    out.problems = problems
+        .iter()
+        .map(|p| crate::problems::render(p, &row.name, now))
+        .collect();
     Ok(HttpResponse::Ok().json(out))
 }
 

@@ -230,6 +230,7 @@ diesel::table! {
         note -> Nullable<Text>,
         ticket -> Nullable<Text>,
         muted_until -> Nullable<BigInt>,
+        run_id -> Nullable<BigInt>,
         overflow -> Bool,
     }
 }

@@ -426,6 +426,9 @@ pub struct Run {
     /// A fan-out run's children.
     #[serde(default)]
     pub children: Option<RunChildren>,
+    /// Problems this run reported last (the first 100).
+    #[serde(default)]
+    pub problems: Vec<Problem>,
 }
 
 /// The children of a fan-out run.

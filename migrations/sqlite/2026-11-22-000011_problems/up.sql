@@ -25,6 +25,8 @@ CREATE TABLE problems (
     note TEXT,
     ticket TEXT,
     muted_until BIGINT,
+    -- The run that last reported it (an open run of the monitor: by rid, or the only one).
+    run_id BIGINT,
     overflow BOOLEAN NOT NULL DEFAULT 0
 );
 CREATE UNIQUE INDEX problems_open_key ON problems (monitor_id, key) WHERE resolved_at IS NULL;
@@ -33,3 +35,4 @@ CREATE INDEX problems_key ON problems (monitor_id, key, id);
 CREATE INDEX problems_project ON problems (project_id, id);
 CREATE INDEX problems_resolve_at ON problems (resolve_at) WHERE resolve_at IS NOT NULL;
 CREATE INDEX problems_resolved ON problems (resolved_at) WHERE resolved_at IS NOT NULL;
+CREATE INDEX problems_run ON problems (run_id) WHERE run_id IS NOT NULL;

@@ -67,6 +67,8 @@ pub struct ProblemRow {
     pub ticket: Option<String>,
     /// Escalations muted until (ms).
     pub muted_until: Option<i64>,
+    /// The run that last reported it.
+    pub run_id: Option<i64>,
     /// Counts what the cap dropped.
     pub overflow: bool,
 }
@@ -251,6 +253,20 @@ pub fn expire_due(
         n += close(c, &row, rows, "expiry", now, &mut fx)?;
     }
     Ok((n, fx.notifications))
+}
+
+/// Problems last reported by run `run_id` (for the run view), at most `limit`.
+pub fn of_run(
+    c: &mut AnyConnection,
+    run_id: i64,
+    limit: i64,
+) -> Result<Vec<ProblemRow>, StoreError> {
+    Ok(problems::table
+        .filter(problems::run_id.eq(run_id))
+        .order(problems::id.asc())
+        .limit(limit)
+        .select(ProblemRow::as_select())
+        .load(c)?)
 }
 
 /// Open problems of each of these monitors (for lists).

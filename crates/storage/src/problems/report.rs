@@ -57,6 +57,31 @@ fn latest(
         .optional()?)
 }
 
+/// The open run a report belongs to: the one with its `rid`, else the monitor's only
+/// open run; none when there is no such run (a report outside a run is fine).
+fn reporting_run(
+    c: &mut AnyConnection,
+    monitor: &str,
+    rid: Option<&str>,
+) -> Result<Option<i64>, StoreError> {
+    use crate::schema::runs;
+    let mut q = runs::table
+        .filter(runs::monitor_id.eq(monitor))
+        .filter(runs::ended_at.is_null())
+        .select(runs::id)
+        .limit(2)
+        .into_boxed();
+    if let Some(r) = rid {
+        q = q.filter(runs::rid.eq(r.to_string()));
+    }
+    let open: Vec<i64> = q.load(c)?;
+    Ok(match (rid, open.as_slice()) {
+        (Some(_), [first, ..]) => Some(*first),
+        (None, [only]) => Some(*only),
+        _ => None,
+    })
+}
+
 /// The latest occurrence of each key of `items`, by key.
 fn latest_of(
     c: &mut AnyConnection,
@@ -90,12 +115,14 @@ pub fn report(
     c: &mut AnyConnection,
     id: &str,
     items: &[Reported],
+    rid: Option<&str>,
     now: Timestamp,
     cap: usize,
 ) -> Result<Option<ReportOutcome>, StoreError> {
     let Some(row) = lock_monitor(c, id)? else {
         return Ok(None);
     };
+    let run_id = reporting_run(c, id, rid)?;
     let policy = row.config()?.auto_resolve;
     let expires = policy.expires(now).map(|t| t.0);
     let mut out = ReportOutcome::default();
@@ -135,6 +162,7 @@ pub fn report(
                         problems::last_seen_at.eq(now.0),
                         problems::resolve_at.eq(expires),
                         problems::previous_id.eq(previous),
+                        problems::run_id.eq(run_id),
                         problems::overflow.eq(false),
                     ))
                     .execute(c)?;
@@ -179,6 +207,7 @@ pub fn report(
                         problems::resolve_at.eq(expires),
                         problems::resolved_at.eq(None::<i64>),
                         problems::resolved_by.eq(None::<String>),
+                        problems::run_id.eq(run_id.or(old.run_id)),
                     ))
                     .execute(c)?;
                 if rejoin {
