@@ -280,3 +280,115 @@ async fn private_webhooks(backend: Backend) {
     app.stop().await;
 }
 both!(private_webhooks_refused, private_webhooks);
+
+/// One parser per value: a rid any UUID form spells is the same rid on `/ping`,
+/// `/lock` and `/problems`; a slug follows the API's rule on `?create=1` too (1-100
+/// characters), so a ping cannot create what the API would refuse.
+async fn one_rule_per_value(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let id = app.monitor(json!({"name": "rids", "period": "1h"})).await;
+    let rid = uuid::Uuid::new_v4();
+    let simple = rid.simple().to_string();
+    let (s, text) = app
+        .post_ping(&format!("{id}/start?rid={simple}"), "", false)
+        .await;
+    assert_eq!(s, 200, "{text}");
+    let (s, text) = app.post_ping(&format!("{id}?rid={rid}"), "", false).await;
+    assert_eq!(s, 200, "{text}");
+    let m = app.get_monitor(&id).await;
+    assert_eq!(m["status"], "up", "{m}");
+    assert_eq!(
+        m["state"], "up",
+        "the hyphenated rid ended the plain-hex run: {m}"
+    );
+    let key = app.ping_key.clone();
+    let long = "a".repeat(30_000);
+    let (s, text) = app
+        .post_ping(&format!("{key}/{long}?create=1"), "", false)
+        .await;
+    assert_eq!(s, 400, "{}", &text[..text.len().min(200)]);
+    assert!(text.contains("1-100"), "{}", &text[..text.len().min(200)]);
+    assert!(
+        text.len() < 300,
+        "the refusal does not echo 30,000 characters"
+    );
+    let (s, _) = app
+        .post_ping(&format!("{key}/{}?create=1", "b".repeat(100)), "", false)
+        .await;
+    assert_eq!(s, 201);
+    let (s, v) = app.api("GET", "/api/v1/monitors", None).await;
+    assert_eq!(s, 200);
+    assert_eq!(v["monitors"].as_array().map(Vec::len), Some(2), "{v}");
+    app.stop().await;
+}
+both!(one_rule_per_value_on_every_path, one_rule_per_value);
+
+/// `/api/v1` bodies refuse unknown fields, naming the field and the accepted ones (a
+/// typo no longer answers 200 and drops the setting); wrong shapes name the accepted
+/// shapes, never serde's internals. The v3 mirror ignores unknown fields, as
+/// Healthchecks does.
+async fn unknown_fields(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let id = app.monitor(json!({"name": "strict", "period": "1h"})).await;
+    let cases = [
+        (
+            json!({"name": "x", "grcae": "10m"}),
+            "unknown field \"grcae\": the accepted fields are",
+        ),
+        (
+            json!({"name": "x", "steps": [{"name": "a", "max_duration": "1m"}]}),
+            "steps[0]: unknown field \"max_duration\"",
+        ),
+        (
+            json!({"name": "x", "after": {"monitor": "strict", "wihtin": "1h"}}),
+            "unknown field \"wihtin\"",
+        ),
+        (json!({"name": "x", "after": 5}), "give {\"monitor\""),
+        (
+            json!({"name": "x", "grace": true}),
+            "grace: give whole seconds",
+        ),
+        (
+            json!({"name": "x", "tags": {"a": 1}}),
+            "tags: give a list of words",
+        ),
+    ];
+    for (body, want) in cases {
+        let (s, v) = app
+            .api("POST", "/api/v1/monitors", Some(body.clone()))
+            .await;
+        assert_eq!(s, 400, "{body}: {v}");
+        let msg = v["error"].as_str().unwrap_or_default();
+        assert!(msg.contains(want), "{body}: {msg}");
+        assert!(
+            !msg.contains("untagged") && !msg.contains('`'),
+            "{body}: {msg}"
+        );
+        let (s, v) = app
+            .api(
+                "PATCH",
+                &format!("/api/v1/monitors/{id}"),
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(s, 400, "PATCH {body}: {v}");
+    }
+    let (s, v) = app.api("GET", "/api/v1/monitors", None).await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        v["monitors"].as_array().map(Vec::len),
+        Some(1),
+        "nothing was created: {v}"
+    );
+    // The v3 mirror keeps Healthchecks' leniency.
+    let (s, v) = app
+        .api(
+            "POST",
+            "/api/v3/checks/",
+            Some(json!({"name": "lenient", "timeout": 60, "whatever": 1})),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    app.stop().await;
+}
+both!(unknown_fields_refused_on_v1, unknown_fields);

@@ -200,15 +200,14 @@ async fn five_thousand_monitors() {
         return;
     };
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let now = app.store.now();
     app.store
-        .write(move |c| {
-            let project = overdue_storage::projects::any(c)?;
+        .write(move |tx| {
+            let project = overdue_storage::projects::any(tx.conn())?;
             for i in 0..5_000 {
                 let mut s =
                     overdue_storage::monitors::MonitorSettings::from_slug(&format!("job-{i:04}"));
                 s.tags = vec![format!("team{}", i % 7)];
-                overdue_storage::monitors::create(c, &project.id, &s, now)?;
+                overdue_storage::monitors::create(tx, &project.id, &s)?;
             }
             Ok(())
         })

@@ -115,3 +115,69 @@ async fn live_stream(backend: Backend) {
     app.stop().await;
 }
 both!(live_stream_sends_changed_monitors, live_stream);
+
+/// Reads the event stream until a `data:` line names monitor `id` with `status`.
+async fn next_event_of(r: &mut reqwest::Response, id: &str, status: &str) -> serde_json::Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut seen = String::new();
+    loop {
+        for line in seen.lines().filter(|l| l.starts_with("data: ")) {
+            let v: serde_json::Value = serde_json::from_str(&line["data: ".len()..]).unwrap();
+            let list = v.as_array().cloned().unwrap_or_else(|| vec![v.clone()]);
+            if let Some(m) = list
+                .into_iter()
+                .find(|m| m["id"] == id && m["status"] == status)
+            {
+                return m;
+            }
+        }
+        let chunk = tokio::time::timeout_at(deadline, r.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("no {status} event for {id} within 10 s: {seen}"))
+            .unwrap()
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+/// A change made through the API (pause, resume, edit) reaches an open live view like a
+/// ping does: every write publishes its effects after commit.
+async fn api_changes_stream(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let id = app
+        .monitor(json!({"name": "switched", "period": "1h"}))
+        .await;
+    let mut r = app
+        .http
+        .get(app.url("/api/v1/events"))
+        .header("X-Api-Key", &app.api_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let first = r.chunk().await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&first).starts_with(": connected"));
+    let (s, _) = app
+        .api("POST", &format!("/api/v1/monitors/{id}/pause"), None)
+        .await;
+    assert_eq!(s, 200);
+    next_event_of(&mut r, &id, "paused").await;
+    let (s, _) = app
+        .api("POST", &format!("/api/v1/monitors/{id}/resume"), None)
+        .await;
+    assert_eq!(s, 200);
+    next_event_of(&mut r, &id, "new").await;
+    let (s, _) = app
+        .api(
+            "PATCH",
+            &format!("/api/v1/monitors/{id}"),
+            Some(json!({"name": "renamed"})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let m = next_event_of(&mut r, &id, "new").await;
+    assert_eq!(m["name"], "renamed");
+    drop(r);
+    app.stop().await;
+}
+both!(api_changes_reach_the_live_stream, api_changes_stream);

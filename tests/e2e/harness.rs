@@ -174,10 +174,10 @@ impl TestApp {
                 // A restart: make fresh keys for the existing project.
                 let now = store.now();
                 store
-                    .write(move |c| {
-                        let project = projects::any(c)?;
-                        let rw = projects::create_key(c, &project.id, "test", false, now)?;
-                        let ro = projects::create_key(c, &project.id, "test-ro", true, now)?;
+                    .write(move |tx| {
+                        let project = projects::any(tx.conn())?;
+                        let rw = projects::create_key(tx, &project.id, "test", false, now)?;
+                        let ro = projects::create_key(tx, &project.id, "test-ro", true, now)?;
                         Ok((rw, ro, project.ping_key))
                     })
                     .await

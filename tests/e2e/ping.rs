@@ -68,7 +68,7 @@ async fn protocol(backend: Backend) {
             "GET",
             format!("/ping/{key}/Job"),
             400,
-            "invalid url format: slugs are lowercase letters, digits, '-' and '_'",
+            "invalid url format: slug \"Job\" is invalid: use 1-100 lowercase letters, digits, '-' or '_'",
         ),
         ("GET", format!("/ping/{key}/missing"), 404, "not found"),
         (

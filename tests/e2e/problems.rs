@@ -176,12 +176,12 @@ async fn lifecycle(backend: Backend) {
         .unwrap();
     let day_ago = app.store.now().millis() - 25 * 3_600_000;
     app.store
-        .write(move |c| {
+        .write(move |tx| {
             use diesel::prelude::*;
             use overdue_storage::schema::problems::dsl as p;
             diesel::update(p::problems.find(two))
                 .set(p::resolved_at.eq(Some(day_ago)))
-                .execute(c)?;
+                .execute(tx.conn())?;
             Ok(())
         })
         .await

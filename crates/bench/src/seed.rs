@@ -42,7 +42,7 @@ pub async fn fresh(url: &str, n: usize, _reserved: usize, _reserved2: usize) -> 
     )?;
     let now = store.now();
     let p = store
-        .write(move |c| projects::create(c, "bench", now))
+        .write(move |tx| projects::create(tx, "bench", now))
         .await?;
     let started = std::time::Instant::now();
     let far = now_ms() + 86_400_000;

@@ -33,11 +33,11 @@ pub fn open_store(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Store> {
 pub async fn ensure_default_project(store: &Store) -> Result<Option<projects::CreatedProject>> {
     let now = store.now();
     let created = store
-        .write(move |c| {
-            if projects::count(c)? > 0 {
+        .write(move |tx| {
+            if projects::count(tx.conn())? > 0 {
                 return Ok(None);
             }
-            projects::create(c, "Default", now).map(Some)
+            projects::create(tx, "Default", now).map(Some)
         })
         .await?;
     Ok(created)
@@ -75,11 +75,11 @@ pub async fn create_user(
     let now = store.now();
     let mail = email.clone();
     let (project_id, role) = store
-        .write(move |c| {
+        .write(move |tx| {
             let project_id = match project {
                 Some(p) => {
                     let p = p.trim().to_string();
-                    match projects::get(c, &p) {
+                    match projects::get(tx.conn(), &p) {
                         Ok(row) => row.id,
                         Err(StoreError::NotFound(_)) => {
                             return Err(StoreError::Invalid(format!(
@@ -89,15 +89,15 @@ pub async fn create_user(
                         Err(e) => return Err(e),
                     }
                 }
-                None => match projects::count(c)? {
-                    0 => projects::create(c, "Default", now)?.id,
-                    _ => projects::any(c)?.id,
+                None => match projects::count(tx.conn())? {
+                    0 => projects::create(tx, "Default", now)?.id,
+                    _ => projects::any(tx.conn())?.id,
                 },
             };
-            let first = accounts::count(c)? == 0;
+            let first = accounts::count(tx.conn())? == 0;
             let role = role.unwrap_or(if first { Role::Owner } else { Role::Member });
-            let user = accounts::create_user(c, &mail, &hash, now)?;
-            accounts::set_role(c, &project_id, &user.id, role, now)?;
+            let user = accounts::create_user(tx, &mail, &hash, now)?;
+            accounts::set_role(tx, &project_id, &user.id, role, now)?;
             Ok((project_id, role))
         })
         .await

@@ -1,5 +1,7 @@
 //! `overdue`: the command-line entry point.
 
+mod ping;
+
 use std::net::TcpListener;
 
 use anyhow::{anyhow, Context, Result};
@@ -336,7 +338,7 @@ fn run() -> Result<()> {
         url,
     } = &cli.command
     {
-        let extra = PingExtra {
+        let extra = ping::PingExtra {
             step: step.clone(),
             done: *done,
             total: *total,
@@ -344,7 +346,7 @@ fn run() -> Result<()> {
             keys: key.clone(),
             severity: severity.clone(),
         };
-        return ping(
+        return ping::ping(
             monitor,
             signal,
             &extra,
@@ -410,7 +412,7 @@ fn run() -> Result<()> {
                 let settings = db.resolve()?;
                 let store = open_store(&settings, system_clock())?;
                 let now = store.now();
-                let p = store.write(move |c| overdue_storage::projects::create(c, &name, now)).await?;
+                let p = store.write(move |tx| overdue_storage::projects::create(tx, &name, now)).await?;
                 if json {
                     println!("{}", serde_json::to_string_pretty(&p)?);
                 } else {
@@ -420,94 +422,6 @@ fn run() -> Result<()> {
             }
         }
     })
-}
-
-/// `overdue ping`'s options beyond signal, body and rid.
-struct PingExtra {
-    step: Option<String>,
-    done: Option<u64>,
-    total: Option<u64>,
-    /// For `progress`; for `problems`, the message.
-    msg: Option<String>,
-    keys: Vec<String>,
-    severity: Option<String>,
-}
-
-fn ping(
-    monitor: &str,
-    signal: &str,
-    extra: &PingExtra,
-    body: Option<&str>,
-    rid: Option<&str>,
-    url: &str,
-) -> Result<()> {
-    use overdue_client::{Client, Signal};
-    let rid = rid
-        .map(|r| uuid::Uuid::try_parse(r.trim()).map_err(|_| anyhow!("--rid {r:?} is not a UUID")))
-        .transpose()?;
-    let mut query: Vec<(&str, String)> = rid.map(|r| ("rid", r.to_string())).into_iter().collect();
-    let action = match signal.trim() {
-        unit @ ("problems" | "resolve") => {
-            let json = match (&extra.keys[..], body) {
-                ([], Some(b)) => b.to_string(),
-                ([], None) => {
-                    return Err(anyhow!(
-                        "{unit} needs --key KEY (repeatable) or --body with the JSON report"
-                    ))
-                }
-                (keys, _) if unit == "resolve" => serde_json::to_string(keys)?,
-                (keys, _) => serde_json::to_string(
-                    &keys
-                        .iter()
-                        .map(|k| {
-                            serde_json::json!({
-                                "key": k,
-                                "severity": extra.severity.as_deref().unwrap_or("error"),
-                                "message": extra.msg.as_deref().unwrap_or(""),
-                            })
-                        })
-                        .collect::<Vec<_>>(),
-                )?,
-            };
-            let client = Client::new(url).map_err(|e| anyhow!("OVERDUE_URL: {e}"))?;
-            let answer =
-                client.request(monitor, &format!("/{unit}"), &query, Some((json, true)))?;
-            println!("{answer}");
-            return Ok(());
-        }
-        "progress" => {
-            let done = extra
-                .done
-                .ok_or_else(|| anyhow!("progress needs --done N (and --total M)"))?;
-            query.push(("done", done.to_string()));
-            query.extend(extra.total.map(|t| ("total", t.to_string())));
-            query.extend(extra.msg.clone().map(|m| ("msg", m)));
-            "/progress".to_string()
-        }
-        "step" => {
-            let name = extra
-                .step
-                .as_deref()
-                .ok_or_else(|| anyhow!("step needs --step NAME"))?;
-            let name: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
-            format!("/step/{name}")
-        }
-        other => {
-            let sig = Signal::parse(other).ok_or_else(|| {
-                anyhow!("{signal:?}: use success, start, fail, warn, log, progress, step, problems or resolve")
-            })?;
-            query.extend(extra.step.clone().map(|s| ("step", s)));
-            sig.suffix().to_string()
-        }
-    };
-    let client = Client::new(url).map_err(|e| anyhow!("OVERDUE_URL: {e}"))?;
-    client.send(
-        monitor,
-        &action,
-        &query,
-        body.map(|b| (b.to_string(), false)),
-    )?;
-    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -27,6 +27,18 @@ impl LinkKind {
             LinkKind::OnFailure => "on_failure",
         }
     }
+    /// Which dependents an upstream's transition arms: a success arms those `after`
+    /// it, going down those `on_failure_of` it; anything else arms none.
+    pub fn armed_by(succeeded: bool, went_down: bool) -> Option<LinkKind> {
+        if succeeded {
+            Some(LinkKind::After)
+        } else if went_down {
+            Some(LinkKind::OnFailure)
+        } else {
+            None
+        }
+    }
+
     /// Parses the stored text form.
     pub fn parse(s: &str) -> Option<LinkKind> {
         match s {
@@ -147,6 +159,13 @@ mod tests {
             kind,
             within: Dur::secs(60),
         }
+    }
+
+    #[test]
+    fn successes_arm_after_and_downs_arm_on_failure() {
+        assert_eq!(LinkKind::armed_by(true, false), Some(LinkKind::After));
+        assert_eq!(LinkKind::armed_by(false, true), Some(LinkKind::OnFailure));
+        assert_eq!(LinkKind::armed_by(false, false), None);
     }
 
     #[test]

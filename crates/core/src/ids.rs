@@ -1,4 +1,14 @@
-//! Typed identifiers, so a monitor id is never passed where a project id belongs.
+//! Typed identifiers of a monitor, so the secret one is never handed where the other
+//! belongs. Two names exist for a monitor:
+//!
+//! - [`PingCode`]: the UUID in its ping URLs (`/ping/<code>`). A secret: whoever knows it
+//!   can change the monitor's state. Only the ping protocol takes it, and only roles and
+//!   keys that may write are shown it.
+//! - [`MonitorId`]: how the management API, storage and the dashboard name the monitor.
+//!
+//! Today both hold the same value (a monitor's row id is its ping code); keeping them
+//! apart in the types is what lets a public reference replace [`MonitorId`] in responses
+//! without a single place mixing the two up unnoticed.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -8,19 +18,30 @@ macro_rules! uuid_id {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
-        pub struct $name(pub Uuid);
+        pub struct $name(Uuid);
 
         impl $name {
-            /// A fresh random id.
+            /// A fresh random one.
             pub fn new_random() -> Self {
                 Self(Uuid::new_v4())
             }
-            /// Parses the canonical hyphenated form.
+            /// Parses any UUID form (hyphenated, plain hex, braced, `urn:uuid:`).
             pub fn parse(text: &str) -> Option<Self> {
-                Uuid::try_parse(text).ok().map(Self)
+                Uuid::try_parse(text.trim()).ok().map(Self)
+            }
+            /// The UUID.
+            pub fn uuid(self) -> Uuid {
+                self.0
             }
         }
 
+        impl From<Uuid> for $name {
+            fn from(u: Uuid) -> Self {
+                Self(u)
+            }
+        }
+
+        /// The hyphenated lowercase form, as stored.
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 self.0.hyphenated().fmt(f)
@@ -30,14 +51,32 @@ macro_rules! uuid_id {
 }
 
 uuid_id!(
-    /// A project (tenant).
-    ProjectId
+    /// The secret in a monitor's ping URLs (`/ping/<code>`).
+    PingCode
 );
 uuid_id!(
-    /// A monitor; also the secret part of its ping URL.
+    /// A monitor as the management API and storage name it.
     MonitorId
 );
-uuid_id!(
-    /// A notification channel.
-    ChannelId
-);
+
+impl PingCode {
+    /// The monitor this code pings. The one place a code becomes an id: today the row
+    /// id is the code itself.
+    pub fn monitor(self) -> MonitorId {
+        MonitorId(self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_uuid_form_is_one_id() {
+        let a = PingCode::parse("5d9e2a4c-7f31-4c5b-9a0e-2f6d8c1b3a77").unwrap();
+        assert_eq!(PingCode::parse("5D9E2A4C7F314C5B9A0E2F6D8C1B3A77"), Some(a));
+        assert_eq!(a.to_string(), "5d9e2a4c-7f31-4c5b-9a0e-2f6d8c1b3a77");
+        assert_eq!(a.monitor().to_string(), a.to_string());
+        assert_eq!(MonitorId::parse("nope"), None);
+    }
+}

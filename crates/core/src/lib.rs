@@ -4,6 +4,7 @@
 //! `now` as an argument, so tests drive time and storage/scheduler supply it.
 
 pub mod access;
+pub mod chain;
 pub mod deps;
 pub mod duration;
 pub mod event;
@@ -18,7 +19,7 @@ pub use access::Role;
 pub use deps::{Expectation, Graph, Link, LinkKind};
 pub use duration::{parse_duration, Dur, DurationError};
 pub use event::{EventKind, EventRecord, MonitorRef, ProblemItem, ProblemsNote};
-pub use ids::{ChannelId, MonitorId, ProjectId};
+pub use ids::{MonitorId, PingCode};
 pub use monitor::{
     apply_ping, arm, on_child, on_deadline, on_ping, pause, reschedule, resume, Children, Deadline,
     DeadlineKind, DownReason, Flip, MonitorConfig, MonitorState, OpenRun, Ping, PingOutcome,

@@ -29,7 +29,7 @@ pub async fn prune(
         let before = overdue_core::Timestamp(store.now().millis() - keep.as_millis() as i64);
         loop {
             match store
-                .write_beside_monitors(move |c| overdue_storage::retention::prune_old(c, before))
+                .write(move |tx| overdue_storage::retention::prune_old(tx, before))
                 .await
             {
                 Ok(n) if n > 0 => {
@@ -68,16 +68,13 @@ pub async fn problems(
         let today = now.millis().div_euclid(86_400_000);
         if let (true, Some(digest_hour)) = (today > digest_done, digest_hour) {
             match store
-                .write_beside_monitors(move |c| {
-                    overdue_storage::problems::send_digest_if_due(c, now, digest_hour)
-                })
+                .write(move |tx| overdue_storage::problems::send_digest_if_due(tx, digest_hour))
                 .await
             {
                 Ok(Some((monitors, notes))) => {
                     digest_done = today;
                     if notes > 0 {
                         tracing::info!("problems: daily digest of {monitors} monitors sent");
-                        store.wake.outbox.notify_one();
                     }
                 }
                 Ok(None) => {}
@@ -85,15 +82,12 @@ pub async fn problems(
             }
         }
         match store
-            .write_beside_monitors(move |c| overdue_storage::problems::expire_due(c, now, 1_000))
+            .write(move |tx| overdue_storage::problems::expire_due(tx, 1_000))
             .await
         {
-            Ok((n, notes)) => {
+            Ok((n, _)) => {
                 if n > 0 {
                     tracing::debug!("problems: {n} resolved by time");
-                }
-                if notes > 0 {
-                    store.wake.outbox.notify_one();
                 }
                 if n == 1_000 {
                     // More are due: go on at once.

@@ -62,7 +62,7 @@ pub async fn run(
         let now = store.now();
         let lease = opts.lease.as_millis() as i64;
         let claimed = match store
-            .write_beside_monitors(move |c| outbox::claim(c, &me, now, free as i64, lease))
+            .write(move |tx| outbox::claim(tx, &me, now, free as i64, lease))
             .await
         {
             Ok(rows) => rows,
@@ -122,9 +122,9 @@ async fn record_loop(
         let now = store.now();
         let n = batch.len();
         let result = store
-            .write_beside_monitors(move |c| {
+            .write(move |tx| {
                 for (row, attempt) in &batch {
-                    outbox::record(c, row, &me, attempt, now, base)?;
+                    outbox::record(tx, row, &me, attempt, now, base)?;
                 }
                 Ok(())
             })

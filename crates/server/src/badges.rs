@@ -4,7 +4,7 @@
 //! JSON) and `.shields` (a shields.io endpoint) instead of `.svg`. The badge key shows
 //! status only: it cannot ping, read or change anything.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpResponse, ResponseError};
 use overdue_storage::models::MonitorRow;
 use overdue_storage::{monitors, projects};
 use serde_json::json;
@@ -203,11 +203,7 @@ async fn project_monitors(state: &AppState, key: String) -> Result<Vec<MonitorRo
     match found {
         Ok(Some(rows)) => Ok(rows),
         Ok(None) => Err(not_found("no such badge key")),
-        Err(e) => {
-            tracing::warn!("badge: {e}");
-            Err(HttpResponse::ServiceUnavailable()
-                .json(json!({ "error": "database unavailable, retry later" })))
-        }
+        Err(e) => Err(crate::error::ApiError::from(e).error_response()),
     }
 }
 

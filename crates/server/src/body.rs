@@ -39,15 +39,67 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
             serde_path_to_error::deserialize(value)
                 .map(Body)
                 .map_err(|e| {
-                    let path = e.path().to_string();
-                    let inner = e.into_inner();
+                    let mut path = e.path().to_string();
+                    let raw = e.into_inner().to_string();
+                    // An unknown field's path ends with the field itself: name the
+                    // object it is in.
+                    if let Some(name) = raw
+                        .strip_prefix("unknown field `")
+                        .and_then(|r| r.split_once('`'))
+                        .map(|(n, _)| n)
+                    {
+                        path = match path.strip_suffix(name) {
+                            Some("") => ".".into(),
+                            Some(p) => p.trim_end_matches('.').to_string(),
+                            None => path,
+                        };
+                    }
+                    let inner = plain(&raw);
                     let msg = if path == "." {
-                        format!("wrong body: {inner}")
+                        inner
                     } else {
                         format!("{path}: {inner}")
                     };
                     ApiError::BadRequest(msg).into()
                 })
         })
+    }
+}
+
+/// serde's wording in plain words: an unknown field is named with the accepted ones
+/// ("unknown field \"grcae\": the accepted fields are name, slug, …"), quotes are quotes.
+fn plain(msg: &str) -> String {
+    if let Some(rest) = msg.strip_prefix("unknown field `") {
+        if let Some((name, accepted)) = rest.split_once('`') {
+            let accepted = accepted
+                .trim_start_matches(", expected ")
+                .trim_start_matches("one of ")
+                .replace('`', "")
+                .replace(" or ", ", ");
+            return if accepted.starts_with("there are no fields") {
+                format!("unknown field \"{name}\": this body takes no fields")
+            } else {
+                format!("unknown field \"{name}\": the accepted fields are {accepted}")
+            };
+        }
+    }
+    msg.replace('`', "\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain;
+
+    #[test]
+    fn unknown_fields_in_plain_words() {
+        assert_eq!(
+            plain("unknown field `grcae`, expected one of `name`, `grace`"),
+            "unknown field \"grcae\": the accepted fields are name, grace"
+        );
+        assert_eq!(
+            plain("unknown field `x`, expected `monitor` or `within`"),
+            "unknown field \"x\": the accepted fields are monitor, within"
+        );
+        assert_eq!(plain("missing field `within`"), "missing field \"within\"");
     }
 }

@@ -73,14 +73,14 @@ async fn create(
                 .into(),
         ));
     }
-    let (project, now, chans) = (auth.project.clone(), state.store.now(), input.channels);
+    let (project, chans) = (auth.project.clone(), input.channels);
     let members = input.members;
     let id = state
         .store
-        .write(move |c| {
+        .write(move |tx| {
             let mut ids = Vec::with_capacity(members.len());
             for (i, m) in members.iter().enumerate() {
-                let id = deps::resolve(c, &project, m).map_err(|_| {
+                let id = deps::resolve(tx.conn(), &project, m).map_err(|_| {
                     overdue_storage::StoreError::Invalid(format!(
                         "members[{i}]: no monitor {m:?} in this project (give its UUID or slug)"
                     ))
@@ -98,9 +98,9 @@ async fn create(
                 within_ms,
                 finish_by,
             };
-            let row = chains::create(c, &project, &chain, now)?;
+            let row = chains::create(tx, &project, &chain)?;
             if let Some(ids) = chans {
-                channels::set_for_monitor(c, &project, &row.id, &ids)?;
+                channels::set_for_monitor(tx, &project, &row.monitor_id()?, &ids)?;
             }
             Ok(row.id)
         })

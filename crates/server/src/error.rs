@@ -20,9 +20,15 @@ pub enum ApiError {
     /// 404.
     #[error("{0}")]
     NotFound(String),
+    /// 405: this URL takes another method; the message says which.
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// 409.
     #[error("{0}")]
     Conflict(String),
+    /// 413: the body is over a limit; the message says which.
+    #[error("{0}")]
+    TooLarge(String),
     /// 429: too many attempts; retry after this many seconds.
     #[error("{0}")]
     TooMany(String, i64),
@@ -44,9 +50,68 @@ impl From<StoreError> for ApiError {
             StoreError::Unavailable(m) => {
                 ApiError::Unavailable(format!("database unavailable: {m}"))
             }
-            StoreError::Db(e) => ApiError::Unavailable(format!("database error: {e}")),
+            e @ StoreError::Db(_) if e.is_transient() => ApiError::Unavailable(e.to_string()),
             other => ApiError::Internal(other.to_string()),
         }
+    }
+}
+
+/// What any error shows a client: its status, its `Retry-After` (seconds) and the
+/// message — the one policy behind both renderings (JSON for the APIs, plain text for
+/// the ping protocol). An internal error is logged with a short id that the client also
+/// sees; nothing of it but the id leaves the process.
+pub struct Public {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// `Retry-After` in seconds, for 429 and 503.
+    pub retry_after: Option<i64>,
+    /// What to fix, in plain words.
+    pub message: String,
+}
+
+impl ApiError {
+    /// The status, retry hint and message clients see; logs what they do not.
+    pub fn public(&self) -> Public {
+        let status = self.status_code();
+        let (retry_after, message) = match self {
+            ApiError::Internal(m) => {
+                let id = error_id();
+                tracing::error!(error_id = %id, "internal error {id}: {m}");
+                (
+                    None,
+                    format!("internal error (id {id}): the server's log has the details"),
+                )
+            }
+            ApiError::Unavailable(m) => {
+                tracing::warn!("{m}");
+                (Some(5), "database unavailable, retry later".to_string())
+            }
+            ApiError::TooMany(m, secs) => (Some(*secs), m.clone()),
+            other => (None, other.to_string()),
+        };
+        Public {
+            status,
+            retry_after,
+            message,
+        }
+    }
+}
+
+/// A short random id that ties an answer to its log line.
+fn error_id() -> String {
+    let mut id = uuid::Uuid::new_v4().simple().to_string();
+    id.truncate(8);
+    id
+}
+
+impl Public {
+    /// The response with its status and `Retry-After`; the body is set by the caller.
+    pub fn builder(&self) -> actix_web::HttpResponseBuilder {
+        let mut resp = HttpResponse::build(self.status);
+        if let Some(secs) = self.retry_after {
+            resp.insert_header(("Retry-After", secs.to_string()));
+        }
+        resp
     }
 }
 
@@ -57,7 +122,9 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooMany(..) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -65,25 +132,10 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let message = match self {
-            ApiError::Internal(m) => {
-                tracing::error!("internal error: {m}");
-                "internal error".to_string()
-            }
-            ApiError::Unavailable(m) => {
-                tracing::warn!("{m}");
-                "database unavailable, retry later".to_string()
-            }
-            other => other.to_string(),
-        };
-        let mut resp = HttpResponse::build(self.status_code());
-        if matches!(self, ApiError::Unavailable(_)) {
-            resp.insert_header(("Retry-After", "5"));
-        }
-        if let ApiError::TooMany(_, secs) = self {
-            resp.insert_header(("Retry-After", secs.to_string()));
-        }
-        resp.json(ErrorBody { error: message })
+        let public = self.public();
+        public.builder().json(ErrorBody {
+            error: public.message,
+        })
     }
 }
 
@@ -120,4 +172,44 @@ pub fn query_error(
     _req: &actix_web::HttpRequest,
 ) -> actix_web::Error {
     ApiError::BadRequest(format!("invalid query string: {err}")).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_policy_for_every_error() {
+        let unavailable = ApiError::from(StoreError::Unavailable("pool timed out".into()));
+        let p = unavailable.public();
+        assert_eq!(p.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(p.retry_after, Some(5), "every 503 says when to retry");
+        assert!(!p.message.contains("pool"), "internals stay in the log");
+
+        let internal = ApiError::from(StoreError::Internal("unreadable rules".into()));
+        let p = internal.public();
+        assert_eq!(
+            p.status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "a bug is never a 503"
+        );
+        assert_eq!(p.retry_after, None);
+        assert!(
+            p.message.starts_with("internal error (id "),
+            "{}",
+            p.message
+        );
+        assert!(!p.message.contains("unreadable"), "{}", p.message);
+
+        let bug = ApiError::from(StoreError::Db(diesel_not_found()));
+        assert_eq!(bug.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+
+        let many = ApiError::TooMany("slow down".into(), 42).public();
+        assert_eq!(many.retry_after, Some(42));
+    }
+
+    /// diesel's `NotFound` from a query that expected a row: a bug, not an outage.
+    fn diesel_not_found() -> overdue_storage::DbError {
+        overdue_storage::DbError::NotFound
+    }
 }

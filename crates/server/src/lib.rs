@@ -9,13 +9,14 @@ pub mod body;
 pub mod chains;
 pub mod dash;
 pub mod error;
-pub mod lease;
 pub mod limit;
 pub mod metrics;
 pub mod ops;
+pub mod parse;
 pub mod ping;
 pub mod problems;
 pub mod render;
+pub mod router;
 pub mod runs;
 pub mod session;
 pub mod team;
@@ -26,7 +27,7 @@ pub mod validate;
 use std::future::Future;
 use std::net::TcpListener;
 
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpServer};
 use overdue_notify::AddressPolicy;
 use overdue_storage::Store;
 
@@ -55,28 +56,18 @@ pub struct AppState {
     pub counters: metrics::Counters,
 }
 
+/// Parses a monitor's id from a path (any UUID form), or answers 400 naming `what`.
+pub fn parse_monitor(text: &str, what: &str) -> Result<overdue_core::MonitorId, ApiError> {
+    overdue_core::MonitorId::parse(text).ok_or_else(|| {
+        ApiError::BadRequest(format!("malformed {what} id {text:?}: expected a UUID"))
+    })
+}
+
 /// Parses a path id as a UUID, or answers 400 naming the kind of id.
 pub fn parse_id(text: &str, what: &str) -> Result<String, ApiError> {
     uuid::Uuid::try_parse(text)
         .map(|u| u.hyphenated().to_string())
         .map_err(|_| ApiError::BadRequest(format!("malformed {what} id {text:?}: expected a UUID")))
-}
-
-async fn live() -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain").body("OK")
-}
-
-async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    match state.store.read(overdue_storage::projects::count).await {
-        Ok(_) => HttpResponse::Ok().content_type("text/plain").body("OK"),
-        Err(e) => {
-            tracing::warn!("readiness: {e}");
-            HttpResponse::ServiceUnavailable()
-                .insert_header(("Retry-After", "5"))
-                .content_type("text/plain")
-                .body("database unavailable")
-        }
-    }
 }
 
 /// Serves until `shutdown` resolves, then stops gracefully.
@@ -102,14 +93,7 @@ pub async fn run(
             )
             .app_data(web::PathConfig::default().error_handler(error::path_error))
             .app_data(web::QueryConfig::default().error_handler(error::query_error))
-            .route("/health/live", web::get().to(live))
-            .route("/health/ready", web::get().to(ready))
-            .configure(ping::routes)
-            .configure(badges::routes)
-            .configure(metrics::routes)
-            .configure(v1::routes)
-            .configure(v3::routes)
-            .default_service(web::to(assets::fallback))
+            .configure(router::configure)
     })
     .listen(listener)?
     .shutdown_timeout(5)

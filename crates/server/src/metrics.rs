@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use actix_web::{web, HttpRequest, HttpResponse};
 use overdue_storage::{monitors, problems, projects, service};
 
+use crate::error::ApiError;
 use crate::AppState;
 
 /// Counters of this process, shown on `/metrics`.
@@ -195,11 +196,7 @@ async fn project(state: &AppState, id: String, key: String) -> HttpResponse {
             return HttpResponse::NotFound()
                 .json(serde_json::json!({ "error": "no such project for this key" }))
         }
-        Err(e) => {
-            tracing::warn!("project metrics: {e}");
-            return HttpResponse::ServiceUnavailable()
-                .json(serde_json::json!({ "error": "database unavailable, retry later" }));
-        }
+        Err(e) => return actix_web::ResponseError::error_response(&ApiError::from(e)),
     };
     let mut out = String::new();
     let mut tags: std::collections::BTreeMap<String, bool> = Default::default();

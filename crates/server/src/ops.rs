@@ -4,7 +4,7 @@ use overdue_storage::{deps, monitors};
 
 use crate::auth::Auth;
 use crate::error::ApiError;
-use crate::{parse_id, AppState};
+use crate::{parse_monitor, AppState};
 
 /// Parses a monitor id (`what` names it in errors: "monitor", "check") and checks that
 /// it belongs to the caller's project; another project's monitor is a 404.
@@ -14,7 +14,7 @@ pub async fn owned_monitor(
     id: &str,
     what: &str,
 ) -> Result<String, ApiError> {
-    let id = parse_id(id, what)?;
+    let id = parse_monitor(id, what)?.to_string();
     let (project, id2) = (auth.project.clone(), id.clone());
     state
         .store
@@ -41,13 +41,14 @@ pub async fn switch(
     op: Switch,
 ) -> Result<String, ApiError> {
     auth.require_write()?;
-    let id = parse_id(id, what)?;
-    let (project, id2, now) = (auth.project.clone(), id.clone(), state.store.now());
+    let id2 = parse_monitor(id, what)?;
+    let id = id2.to_string();
+    let project = auth.project.clone();
     state
         .store
-        .write(move |c| match op {
-            Switch::Pause => monitors::pause(c, &project, &id2, now),
-            Switch::Resume => monitors::resume(c, &project, &id2, now),
+        .write(move |tx| match op {
+            Switch::Pause => monitors::pause(tx, &project, &id2),
+            Switch::Resume => monitors::resume(tx, &project, &id2),
         })
         .await?;
     Ok(id)
@@ -57,17 +58,18 @@ pub async fn switch(
 /// `on_failure_of`; a kind not given keeps its edges). Upstreams are named by UUID or
 /// slug; unknown ones, other projects' and cycles are refused (nothing is written).
 pub fn save_links(
-    c: &mut overdue_storage::AnyConnection,
+    tx: &mut overdue_storage::Tx<'_>,
     project: &str,
-    id: &str,
+    id: &overdue_core::MonitorId,
     input: &overdue_types::MonitorInput,
 ) -> Result<(), overdue_storage::StoreError> {
+    let id = &id.to_string();
     use overdue_core::LinkKind;
     use overdue_storage::StoreError;
     if input.after.is_none() && input.on_failure_of.is_none() {
         return Ok(());
     }
-    let existing = deps::edges(c, id, true)?;
+    let existing = deps::edges(tx.conn(), id, true)?;
     let mut ups = Vec::new();
     for (kind, field, given) in [
         (LinkKind::After, "after", &input.after),
@@ -85,7 +87,7 @@ pub fn save_links(
         for (i, l) in given.list().iter().enumerate() {
             let within = crate::validate::duration(&format!("{field}[{i}].within"), &l.within)
                 .map_err(|e| StoreError::Invalid(e.to_string()))?;
-            let up = deps::resolve(c, project, &l.monitor).map_err(|_| {
+            let up = deps::resolve(tx.conn(), project, &l.monitor).map_err(|_| {
                 StoreError::Invalid(format!(
                     "{field}[{i}].monitor: no monitor {:?} in this project (give its UUID or slug)",
                     l.monitor
@@ -94,31 +96,27 @@ pub fn save_links(
             ups.push((up, kind, within.millis()));
         }
     }
-    deps::set_upstreams(c, project, id, &ups)
+    deps::set_upstreams(tx, project, id, &ups)
 }
 
 /// Inside a write transaction: applies `input` over the monitor's current settings,
 /// validates the result and saves it (due time and deadline recomputed). A refusal is
 /// `Invalid`, so the caller's transaction writes nothing.
 pub fn update_settings(
-    c: &mut overdue_storage::AnyConnection,
+    tx: &mut overdue_storage::Tx<'_>,
     project: &str,
-    id: &str,
+    id: &overdue_core::MonitorId,
     input: &overdue_types::MonitorInput,
-    now: overdue_core::Timestamp,
 ) -> Result<(), overdue_storage::StoreError> {
-    let row = monitors::get(c, project, id)?;
+    let row = monitors::get(tx.conn(), project, &id.to_string())?;
     let base = monitors::MonitorSettings::from_row(&row)?;
-    if base.rules.chain.is_some()
-        && (input.period.is_some() || input.cron.is_some() || input.schedule.is_some())
-    {
-        return Err(overdue_storage::StoreError::Invalid(
-            "this monitor is a chain: its runs follow its members, it has no schedule of its own"
-                .into(),
-        ));
-    }
+    overdue_core::chain::refuse_schedule(
+        base.rules.chain.is_some(),
+        input.period.is_some() || input.cron.is_some() || input.schedule.is_some(),
+    )
+    .map_err(|e| overdue_storage::StoreError::Invalid(e.into()))?;
     let settings = crate::validate::apply(input, base)
         .map_err(|e| overdue_storage::StoreError::Invalid(e.to_string()))?;
-    monitors::update(c, project, id, &settings, now)?;
+    monitors::update(tx, project, id, &settings)?;
     Ok(())
 }

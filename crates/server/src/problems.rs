@@ -1,17 +1,10 @@
-//! Problems (SPEC §5): `POST /ping/<uuid>/problems` and `/resolve` (the monitor's UUID is
-//! the secret, as for every ping URL), and `/api/v1/problems` to list, acknowledge,
-//! assign, note, link a ticket, mute and resolve them.
+//! Problems (SPEC §5) in `/api/v1/problems`: list, acknowledge, assign, note, link a
+//! ticket, mute and resolve them. Reports arrive on the ping URLs (`ping::problems`).
 
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
-use overdue_core::problem::{parse_keys, parse_report, DEFAULT_CAP};
+use actix_web::{web, HttpResponse};
 use overdue_core::Timestamp;
 use overdue_storage::problems::{self, Filter, ProblemRow, Update};
-use overdue_storage::{PingTarget, StoreError};
-use overdue_types::{
-    Problem, ProblemList, ProblemStats, ProblemUpdate, ProblemsReply, ResolveReply,
-};
+use overdue_types::{Problem, ProblemList, ProblemStats, ProblemUpdate};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -34,160 +27,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/problems/{id}/resolve", web::post().to(resolve));
 }
 
-fn answer(status: StatusCode, body: serde_json::Value) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header(("Cache-Control", "no-store"))
-        .insert_header(("Access-Control-Allow-Origin", "*"))
-        .json(body)
-}
-
-fn refuse(status: StatusCode, msg: impl Into<String>) -> HttpResponse {
-    answer(status, json!({ "error": msg.into() }))
-}
-
-/// `POST /ping/<target>/problems` (`resolve = false`) or `/resolve`.
-pub async fn ping(
-    req: &HttpRequest,
-    state: &AppState,
-    target: PingTarget,
-    resolve: bool,
-    mut payload: web::Payload,
-) -> HttpResponse {
-    if req.method() != actix_web::http::Method::POST {
-        return refuse(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "POST the problems as JSON: [{\"key\": \"invoice:123\", \"severity\": \"error\", \"message\": \"...\"}]",
-        );
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let Ok(chunk) = chunk else {
-            return refuse(StatusCode::BAD_REQUEST, "the body could not be read");
-        };
-        if body.len() + chunk.len() > BODY_LIMIT {
-            return refuse(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!(
-                    "the body is over {} MB: send at most {MAX_ITEMS} problems per request",
-                    BODY_LIMIT / 1024 / 1024
-                ),
-            );
-        }
-        body.extend_from_slice(&chunk);
-    }
-    // Checked before anything is looked up or written: a bad report changes nothing.
-    let parsed = if resolve {
-        parse_keys(&body, MAX_ITEMS).map(Err)
-    } else {
-        parse_report(&body, MAX_ITEMS).map(Ok)
-    };
-    let parsed = match parsed {
-        Ok(p) => p,
-        Err(e) => return refuse(StatusCode::BAD_REQUEST, e),
-    };
-    // `rid`: the run the units belong to (shown in its run view).
-    let rid = match crate::ping::query_value(req, "rid").filter(|r| !r.is_empty()) {
-        None => None,
-        Some(r) => match uuid::Uuid::try_parse(&r) {
-            Ok(u) if r.len() == 36 => Some(u.hyphenated().to_string()),
-            _ => {
-                return refuse(
-                    StatusCode::BAD_REQUEST,
-                    "invalid uuid format: rid must be a UUID",
-                )
-            }
-        },
-    };
-    let id = match target {
-        PingTarget::Id(id) => id.hyphenated().to_string(),
-        PingTarget::Slug { ping_key, slug, .. } => {
-            match state
-                .store
-                .read(move |c| problems::monitor_by_slug(c, &ping_key, &slug))
-                .await
-            {
-                Ok(Some(id)) => id,
-                Ok(None) => return refuse(StatusCode::NOT_FOUND, "not found"),
-                Err(e) => return unavailable(e),
-            }
-        }
-    };
-    let now = state.store.now();
-    match parsed {
-        Ok(items) => {
-            // The writer's cached flag "has open problems" of this monitor is renewed.
-            let r = state
-                .store
-                .write_for_monitor(&id.clone(), move |c| {
-                    problems::report(c, &id, &items, rid.as_deref(), now, DEFAULT_CAP)
-                })
-                .await;
-            match r {
-                Ok(Some(out)) => {
-                    if out.notifications > 0 {
-                        state.store.wake.outbox.notify_one();
-                    }
-                    let reply = ProblemsReply {
-                        opened: out.opened,
-                        reopened: out.reopened,
-                        rejoined: out.rejoined,
-                        repeated: out.repeated,
-                        escalated: out.escalated,
-                        dropped: out.dropped,
-                        open: out.open,
-                    };
-                    answer(StatusCode::OK, json!(reply))
-                }
-                Ok(None) => refuse(StatusCode::NOT_FOUND, "not found"),
-                Err(e) => unavailable(e),
-            }
-        }
-        Err(keys) => {
-            let r = state
-                .store
-                .write_beside_monitors(move |c| {
-                    problems::resolve_keys(c, &id, &keys, "report", now)
-                })
-                .await;
-            match r {
-                Ok(Some((resolved, not_open, notes))) => {
-                    if notes > 0 {
-                        state.store.wake.outbox.notify_one();
-                    }
-                    answer(StatusCode::OK, json!(ResolveReply { resolved, not_open }))
-                }
-                Ok(None) => refuse(StatusCode::NOT_FOUND, "not found"),
-                Err(e) => unavailable(e),
-            }
-        }
-    }
-}
-
-fn unavailable(e: StoreError) -> HttpResponse {
-    tracing::warn!("problems not stored: {e}");
-    let mut resp = refuse(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "database unavailable, retry later",
-    );
-    resp.headers_mut().insert(
-        actix_web::http::header::RETRY_AFTER,
-        actix_web::http::header::HeaderValue::from_static("5"),
-    );
-    resp
-}
-
 /// A stored problem as the API shows it.
 pub fn render(p: &ProblemRow, monitor_name: &str, now: Timestamp) -> Problem {
     let at = |t: i64| Timestamp(t).to_rfc3339();
-    let status = if p.resolved_at.is_some() {
-        "resolved"
-    } else if p.muted_until.is_some_and(|m| m > now.0) {
-        "muted"
-    } else if p.acknowledged_at.is_some() {
-        "acknowledged"
-    } else {
-        "open"
-    };
+    let status = overdue_core::problem::display_status(
+        p.resolved_at.is_some(),
+        p.muted_until.map(Timestamp),
+        p.acknowledged_at.is_some(),
+        now,
+    );
     Problem {
         id: p.id,
         monitor_id: p.monitor_id.clone(),
@@ -339,17 +187,13 @@ async fn change(
     auth.require_write()?;
     let id = problem_id(raw)?;
     let (project, actor, now) = (auth.project.clone(), auth.actor.clone(), state.store.now());
-    let (row, name, notes) = state
+    let (row, name) = state
         .store
-        .write_beside_monitors(move |c| {
-            let notes = problems::update(c, &project, id, update, &actor, now)?;
-            let (row, name) = problems::get(c, &project, id)?;
-            Ok((row, name, notes))
+        .write(move |tx| {
+            problems::update(tx, &project, id, update, &actor)?;
+            problems::get(tx.conn(), &project, id)
         })
         .await?;
-    if notes > 0 {
-        state.store.wake.outbox.notify_one();
-    }
     Ok(HttpResponse::Ok().json(render(&row, &name, now)))
 }
 

@@ -34,7 +34,7 @@ async fn list(
     auth: Auth,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    q: web::Query<crate::v1::Limit>,
+    q: web::Query<crate::parse::Limit>,
 ) -> Result<HttpResponse, ApiError> {
     let id = owned_monitor(&state, &auth, &path, "monitor").await?;
     let limit = q.get()?;

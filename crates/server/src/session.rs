@@ -155,20 +155,20 @@ async fn setup(
     let mail = email.clone();
     let (user, session) = state
         .store
-        .write(move |c| {
+        .write(move |tx| {
             // Checked inside the write transaction: two racing setups make one owner.
-            if accounts::count(c)? > 0 {
+            if accounts::count(tx.conn())? > 0 {
                 return Err(overdue_storage::StoreError::Conflict(
                     "this instance is already set up: sign in instead".into(),
                 ));
             }
-            let project = match projects::count(c)? {
-                0 => projects::create(c, "Default", now)?.id,
-                _ => projects::any(c)?.id,
+            let project = match projects::count(tx.conn())? {
+                0 => projects::create(tx, "Default", now)?.id,
+                _ => projects::any(tx.conn())?.id,
             };
-            let user = accounts::create_user(c, &mail, &hash, now)?;
-            accounts::set_role(c, &project, &user.id, Role::Owner, now)?;
-            let session = accounts::create_session(c, &user.id, now)?;
+            let user = accounts::create_user(tx, &mail, &hash, now)?;
+            accounts::set_role(tx, &project, &user.id, Role::Owner, now)?;
+            let session = accounts::create_session(tx, &user.id, now)?;
             Ok((user, session))
         })
         .await?;
@@ -225,7 +225,7 @@ async fn login(
     let uid = user.id.clone();
     let session = state
         .store
-        .write_beside_monitors(move |c| accounts::create_session(c, &uid, now))
+        .write(move |tx| accounts::create_session(tx, &uid, now))
         .await?;
     signed_in_response(
         &state,
@@ -241,10 +241,18 @@ async fn logout(state: web::Data<AppState>, who: SignedIn) -> Result<HttpRespons
     let token = who.token.clone();
     state
         .store
-        .write_beside_monitors(move |c| accounts::delete_session(c, &token))
+        .write(move |tx| accounts::delete_session(tx, &token))
         .await?;
     let gone = session_cookie(&state, "", CookieAge::ZERO);
     Ok(HttpResponse::NoContent().cookie(gone).finish())
+}
+
+/// The body of `POST /api/v1/projects`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProjectInput {
+    /// The new project's name.
+    name: String,
 }
 
 /// `POST /api/v1/projects {"name"}` with a session: a new project owned by the user (its
@@ -252,9 +260,9 @@ async fn logout(state: web::Data<AppState>, who: SignedIn) -> Result<HttpRespons
 async fn create_project(
     state: web::Data<AppState>,
     who: SignedIn,
-    body: crate::body::Body<serde_json::Value>,
+    body: crate::body::Body<ProjectInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let name = body["name"].as_str().unwrap_or("").trim().to_string();
+    let name = body.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::BadRequest(
             "name: give 1 to 100 characters".into(),
@@ -264,9 +272,9 @@ async fn create_project(
     let user = who.user.user_id.clone();
     let p = state
         .store
-        .write_beside_monitors(move |c| {
-            let p = projects::create(c, &name, now)?;
-            accounts::set_role(c, &p.id, &user, Role::Owner, now)?;
+        .write(move |tx| {
+            let p = projects::create(tx, &name, now)?;
+            accounts::set_role(tx, &p.id, &user, Role::Owner, now)?;
             Ok(p)
         })
         .await?;

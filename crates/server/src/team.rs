@@ -69,9 +69,7 @@ async fn create_key(
     let project = auth.project.clone();
     let (id, key) = state
         .store
-        .write_beside_monitors(move |c| {
-            projects::create_key_with_id(c, &project, &name, read_only, now)
-        })
+        .write(move |tx| projects::create_key_with_id(tx, &project, &name, read_only, now))
         .await?;
     Ok(HttpResponse::Created().json(t::ApiKey {
         id,
@@ -92,7 +90,7 @@ async fn revoke_key(
     let id = parse_id(&path, "api key")?;
     state
         .store
-        .write_beside_monitors(move |c| team::revoke_key(c, &auth.project, &id))
+        .write(move |tx| team::revoke_key(tx, &auth.project, &id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -124,7 +122,7 @@ async fn change_member(
     let r = role(&body.role)?;
     state
         .store
-        .write_beside_monitors(move |c| team::change_member(c, &auth.project, &user, Some(r)))
+        .write(move |tx| team::change_member(tx, &auth.project, &user, Some(r)))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -138,7 +136,7 @@ async fn remove_member(
     let user = parse_id(&path, "user")?;
     state
         .store
-        .write_beside_monitors(move |c| team::change_member(c, &auth.project, &user, None))
+        .write(move |tx| team::change_member(tx, &auth.project, &user, None))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -158,7 +156,7 @@ async fn invite(
     let now = state.store.now();
     let token = state
         .store
-        .write_beside_monitors(move |c| team::invite(c, &auth.project, &email, r, now))
+        .write(move |tx| team::invite(tx, &auth.project, &email, r, now))
         .await?;
     Ok(HttpResponse::Created().json(t::Invitation {
         url: format!("{}/invite/{token}", state.config.site_url),
@@ -215,17 +213,17 @@ async fn accept(
     let existing_id = existing.map(|u| u.id);
     let (user_id, email, session) = state
         .store
-        .write_beside_monitors(move |c| {
+        .write(move |tx| {
             // Re-checked in the transaction: one link, one use.
-            let inv = team::invitation(c, &token, now)?;
+            let inv = team::invitation(tx.conn(), &token, now)?;
             let user_id = match (existing_id, hash) {
                 (Some(id), _) => id,
-                (None, Some(h)) => accounts::create_user(c, &inv.email, &h, now)?.id,
+                (None, Some(h)) => accounts::create_user(tx, &inv.email, &h, now)?.id,
                 (None, None) => return Err(StoreError::Internal("no password hash".into())),
             };
-            accounts::set_role(c, &inv.project_id, &user_id, inv.role, now)?;
-            team::accepted(c, &token, now)?;
-            let s = accounts::create_session(c, &user_id, now)?;
+            accounts::set_role(tx, &inv.project_id, &user_id, inv.role, now)?;
+            team::accepted(tx, &token, now)?;
+            let s = accounts::create_session(tx, &user_id, now)?;
             Ok((user_id, inv.email, s))
         })
         .await?;

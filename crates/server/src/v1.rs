@@ -10,35 +10,26 @@ use serde::Deserialize;
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::ops::{owned_monitor, switch, update_settings, Switch};
-use crate::{parse_id, render, validate, AppState};
+use crate::parse::Limit;
+use crate::{parse_id, parse_monitor, render, validate, AppState};
 
-/// Registers the routes.
+/// Registers the monitor and channel routes (inside the `/api/v1` scope).
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/api/v1")
-            .configure(crate::session::routes)
-            .configure(crate::dash::routes)
-            .configure(crate::team::routes)
-            .configure(crate::runs::routes)
-            .configure(crate::chains::routes)
-            .configure(crate::problems::routes)
-            .route("/badges", web::get().to(crate::badges::list))
-            .route("/monitors", web::get().to(list))
-            .route("/monitors", web::post().to(create))
-            .route("/monitors/{id}", web::get().to(get))
-            .route("/monitors/{id}", web::patch().to(update))
-            .route("/monitors/{id}", web::delete().to(delete))
-            .route("/monitors/{id}/pause", web::post().to(pause))
-            .route("/monitors/{id}/resume", web::post().to(resume))
-            .route("/monitors/{id}/channels", web::put().to(set_channels))
-            .route("/monitors/{id}/pings", web::get().to(pings))
-            .route("/monitors/{id}/flips", web::get().to(flips))
-            .route("/channels", web::get().to(list_channels))
-            .route("/channels", web::post().to(create_channel))
-            .route("/channels/{id}", web::delete().to(delete_channel))
-            .route("/channels/{id}/test", web::post().to(test_channel))
-            .route("/channels/{id}/deliveries", web::get().to(deliveries)),
-    );
+    cfg.route("/monitors", web::get().to(list))
+        .route("/monitors", web::post().to(create))
+        .route("/monitors/{id}", web::get().to(get))
+        .route("/monitors/{id}", web::patch().to(update))
+        .route("/monitors/{id}", web::delete().to(delete))
+        .route("/monitors/{id}/pause", web::post().to(pause))
+        .route("/monitors/{id}/resume", web::post().to(resume))
+        .route("/monitors/{id}/channels", web::put().to(set_channels))
+        .route("/monitors/{id}/pings", web::get().to(pings))
+        .route("/monitors/{id}/flips", web::get().to(flips))
+        .route("/channels", web::get().to(list_channels))
+        .route("/channels", web::post().to(create_channel))
+        .route("/channels/{id}", web::delete().to(delete_channel))
+        .route("/channels/{id}/test", web::post().to(test_channel))
+        .route("/channels/{id}/deliveries", web::get().to(deliveries));
 }
 
 /// Loads a monitor with its channels and renders it.
@@ -116,16 +107,16 @@ async fn create(
         settings.name = settings.slug.clone().unwrap_or_else(|| "unnamed".into());
     }
     let project = auth.project.clone();
-    let now = state.store.now();
     let chans = input.channels.clone();
     let id = state
         .store
-        .write(move |c| {
-            let row = monitors::create(c, &project, &settings, now)?;
+        .write(move |tx| {
+            let row = monitors::create(tx, &project, &settings)?;
+            let id = row.monitor_id()?;
             if let Some(ids) = chans {
-                channels::set_for_monitor(c, &project, &row.id, &ids)?;
+                channels::set_for_monitor(tx, &project, &id, &ids)?;
             }
-            crate::ops::save_links(c, &project, &row.id, &input)?;
+            crate::ops::save_links(tx, &project, &id, &input)?;
             Ok(row.id)
         })
         .await?;
@@ -149,17 +140,17 @@ async fn update(
     body: crate::body::Body<MonitorInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_write()?;
-    let id = parse_id(&path, "monitor")?;
+    let id2 = parse_monitor(&path, "monitor")?;
+    let id = id2.to_string();
     let input = body.into_inner();
-    let (project, id2) = (auth.project.clone(), id.clone());
-    let now = state.store.now();
+    let project = auth.project.clone();
     state
         .store
-        .write(move |c| {
-            update_settings(c, &project, &id2, &input, now)?;
-            crate::ops::save_links(c, &project, &id2, &input)?;
+        .write(move |tx| {
+            update_settings(tx, &project, &id2, &input)?;
+            crate::ops::save_links(tx, &project, &id2, &input)?;
             if let Some(ids) = &input.channels {
-                channels::set_for_monitor(c, &project, &id2, ids)?;
+                channels::set_for_monitor(tx, &project, &id2, ids)?;
             }
             Ok(())
         })
@@ -173,11 +164,11 @@ async fn delete(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_write()?;
-    let id = parse_id(&path, "monitor")?;
+    let id = parse_monitor(&path, "monitor")?;
     let project = auth.project.clone();
     let (row, dependents) = state
         .store
-        .write(move |c| monitors::delete(c, &project, &id))
+        .write(move |tx| overdue_storage::cascade::delete_monitor(tx, &project, &id))
         .await?;
     // The answer names the monitors that depended on it (their links are gone).
     let mut m = render::monitor(&row, vec![], &state.config.site_url, state.store.now());
@@ -208,6 +199,7 @@ async fn resume(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ChannelList {
     channels: Vec<String>,
 }
@@ -219,32 +211,15 @@ async fn set_channels(
     body: crate::body::Body<ChannelList>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_write()?;
-    let id = parse_id(&path, "monitor")?;
-    let (project, id2) = (auth.project.clone(), id.clone());
+    let id2 = parse_monitor(&path, "monitor")?;
+    let id = id2.to_string();
+    let project = auth.project.clone();
     let ids = body.into_inner().channels;
     state
         .store
-        .write(move |c| channels::set_for_monitor(c, &project, &id2, &ids))
+        .write(move |tx| channels::set_for_monitor(tx, &project, &id2, &ids))
         .await?;
     Ok(HttpResponse::Ok().json(monitor_json(&state, auth.project, id).await?))
-}
-
-/// `?limit=` for history lists.
-#[derive(Deserialize)]
-pub(crate) struct Limit {
-    limit: Option<i64>,
-}
-
-impl Limit {
-    pub(crate) fn get(&self) -> Result<i64, ApiError> {
-        match self.limit {
-            None => Ok(100),
-            Some(n) if (1..=1_000).contains(&n) => Ok(n),
-            Some(n) => Err(ApiError::BadRequest(format!(
-                "limit must be 1-1000, got {n}"
-            ))),
-        }
-    }
 }
 
 async fn pings(
@@ -322,7 +297,7 @@ async fn create_channel(
     let (project, now) = (auth.project.clone(), state.store.now());
     let row = state
         .store
-        .write(move |c| channels::create(c, &project, &name, "webhook", &config, now))
+        .write(move |tx| channels::create(tx, &project, &name, "webhook", &config, now))
         .await?;
     Ok(HttpResponse::Created().json(render::channel(&row)))
 }
@@ -337,7 +312,7 @@ async fn delete_channel(
     let project = auth.project.clone();
     state
         .store
-        .write(move |c| channels::delete(c, &project, &id))
+        .write(move |tx| channels::delete(tx, &project, &id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -352,8 +327,8 @@ async fn test_channel(
     let (project, now) = (auth.project.clone(), state.store.now());
     let n = state
         .store
-        .write(move |c| {
-            let ch = channels::get(c, &project, &id)?;
+        .write(move |tx| {
+            let ch = channels::get(tx.conn(), &project, &id)?;
             let ev = overdue_core::EventRecord {
                 event: EventKind::Test,
                 monitor: overdue_core::MonitorRef {
@@ -373,10 +348,16 @@ async fn test_channel(
             };
             let payload = serde_json::to_string(&ev)
                 .map_err(|e| overdue_storage::StoreError::Internal(e.to_string()))?;
-            outbox::enqueue(c, &project, &ch.id, EventKind::Test.as_str(), &payload, now)
+            outbox::enqueue(
+                tx,
+                &project,
+                &ch.id,
+                EventKind::Test.as_str(),
+                &payload,
+                now,
+            )
         })
         .await?;
-    state.store.wake.outbox.notify_one();
     Ok(HttpResponse::Accepted().json(serde_json::json!({ "notification": n })))
 }
 

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::ops::{owned_monitor, switch, update_settings, Switch};
-use crate::{parse_id, render, validate, AppState};
+use crate::{parse_id, parse_monitor, render, validate, AppState};
 
 /// Registers the routes (with and without the trailing slash Healthchecks uses).
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -253,19 +253,20 @@ async fn create(
     }
     let mi = input.to_monitor_input();
     let mut settings = validate::apply(&mi, validate::defaults())?;
-    let (project, now) = (auth.project.clone(), state.store.now());
+    let project = auth.project.clone();
     let (id, created) = state
         .store
-        .write(move |c| {
+        .write(move |tx| {
             if !unique.is_empty() {
-                if let Some(existing) = monitors::list(c, &project)?
+                if let Some(existing) = monitors::list(tx.conn(), &project)?
                     .into_iter()
                     .find(|r| matches_unique(r, &input, &unique))
                 {
-                    update_settings(c, &project, &existing.id, &mi, now)?;
+                    let id = existing.monitor_id()?;
+                    update_settings(tx, &project, &id, &mi)?;
                     if let Some(spec) = &input.channels {
-                        let ids = resolve_channels(c, &project, spec)?;
-                        channels::set_for_monitor(c, &project, &existing.id, &ids)?;
+                        let ids = resolve_channels(tx.conn(), &project, spec)?;
+                        channels::set_for_monitor(tx, &project, &id, &ids)?;
                     }
                     return Ok((existing.id, false));
                 }
@@ -273,10 +274,10 @@ async fn create(
             if settings.name.is_empty() {
                 settings.name = settings.slug.clone().unwrap_or_default();
             }
-            let row = monitors::create(c, &project, &settings, now)?;
+            let row = monitors::create(tx, &project, &settings)?;
             if let Some(spec) = &input.channels {
-                let ids = resolve_channels(c, &project, spec)?;
-                channels::set_for_monitor(c, &project, &row.id, &ids)?;
+                let ids = resolve_channels(tx.conn(), &project, spec)?;
+                channels::set_for_monitor(tx, &project, &row.monitor_id()?, &ids)?;
             }
             Ok((row.id, true))
         })
@@ -305,16 +306,17 @@ async fn update(
     body: crate::body::Body<CheckInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_write()?;
-    let id = parse_id(&path, "check")?;
+    let id2 = parse_monitor(&path, "check")?;
+    let id = id2.to_string();
     let input = body.into_inner();
-    let (project, id2, now) = (auth.project.clone(), id.clone(), state.store.now());
+    let project = auth.project.clone();
     state
         .store
-        .write(move |c| {
-            update_settings(c, &project, &id2, &input.to_monitor_input(), now)?;
+        .write(move |tx| {
+            update_settings(tx, &project, &id2, &input.to_monitor_input())?;
             if let Some(spec) = &input.channels {
-                let ids = resolve_channels(c, &project, spec)?;
-                channels::set_for_monitor(c, &project, &id2, &ids)?;
+                let ids = resolve_channels(tx.conn(), &project, spec)?;
+                channels::set_for_monitor(tx, &project, &id2, &ids)?;
             }
             Ok(())
         })
@@ -328,12 +330,12 @@ async fn delete(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_write()?;
-    let id = parse_id(&path, "check")?;
-    let json = one(&state, &auth, id.clone()).await?;
+    let id = parse_monitor(&path, "check")?;
+    let json = one(&state, &auth, id.to_string()).await?;
     let project = auth.project.clone();
     state
         .store
-        .write(move |c| monitors::delete(c, &project, &id).map(|_| ()))
+        .write(move |tx| overdue_storage::cascade::delete_monitor(tx, &project, &id).map(|_| ()))
         .await?;
     Ok(HttpResponse::Ok().json(json))
 }

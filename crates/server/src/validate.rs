@@ -24,20 +24,7 @@ pub fn duration(field: &str, d: &DurationInput) -> Result<Dur, ApiError> {
         .map_err(|e| ApiError::BadRequest(e.to_string()))
 }
 
-/// A slug: lowercase letters, digits, `-` and `_` (as Healthchecks).
-pub fn slug(s: &str) -> Result<String, ApiError> {
-    if s.is_empty()
-        || s.len() > 100
-        || !s
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-    {
-        return Err(ApiError::BadRequest(format!(
-            "slug {s:?} is invalid: use 1-100 lowercase letters, digits, '-' or '_'"
-        )));
-    }
-    Ok(s.to_string())
-}
+pub use crate::parse::slug;
 
 fn tags(t: &TagsInput) -> Result<Vec<String>, ApiError> {
     let list: Vec<String> = match t {

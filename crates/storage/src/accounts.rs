@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::projects::{hash_key, random_text};
 use crate::schema::{memberships, projects, sessions, users};
+use crate::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
 /// How long a session lasts without signing in again.
@@ -51,11 +52,12 @@ pub fn count(c: &mut AnyConnection) -> Result<i64, StoreError> {
 
 /// Creates a user; `Conflict` when the e-mail is taken.
 pub fn create_user(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     email: &str,
     password_hash: &str,
     now: Timestamp,
 ) -> Result<UserRow, StoreError> {
+    let c = tx.conn();
     let row = UserRow {
         id: Uuid::new_v4().hyphenated().to_string(),
         email: email.to_string(),
@@ -92,12 +94,13 @@ pub fn find_by_email(c: &mut AnyConnection, email: &str) -> Result<Option<UserRo
 
 /// Gives `user` a role in `project` (replacing any earlier one).
 pub fn set_role(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     project: &str,
     user: &str,
     role: Role,
     now: Timestamp,
 ) -> Result<(), StoreError> {
+    let c = tx.conn();
     diesel::delete(
         memberships::table
             .filter(memberships::project_id.eq(project))
@@ -148,10 +151,11 @@ pub fn memberships_of(c: &mut AnyConnection, user: &str) -> Result<Vec<Membershi
 
 /// Starts a session for `user`.
 pub fn create_session(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     user: &str,
     now: Timestamp,
 ) -> Result<NewSession, StoreError> {
+    let c = tx.conn();
     let s = NewSession {
         token: format!("ods_{}", random_text(40)),
         csrf_token: random_text(32),
@@ -189,7 +193,8 @@ pub fn session(
 }
 
 /// Ends a session (signing out); unknown tokens are ignored.
-pub fn delete_session(c: &mut AnyConnection, token: &str) -> Result<(), StoreError> {
+pub fn delete_session(tx: &mut Tx<'_>, token: &str) -> Result<(), StoreError> {
+    let c = tx.conn();
     diesel::delete(sessions::table.filter(sessions::token_hash.eq(hash_key(token)))).execute(c)?;
     Ok(())
 }

@@ -4,11 +4,12 @@
 //! end-to-end deadline (`max_runtime` = "within", `finish_by` = "by 06:00 in a zone").
 
 use diesel::prelude::*;
-use overdue_core::{Schedule, Timestamp};
+use overdue_core::Schedule;
 
 use crate::models::{ChainRule, MonitorRow, Rules};
 use crate::monitors::{self, MonitorSettings};
 use crate::schema::{chain_members, monitors as mon};
+use crate::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
 /// A chain to create.
@@ -29,12 +30,11 @@ const NO_LIMIT_MS: i64 = 365 * 86_400_000;
 
 /// Creates the chain's monitor and its member rows; members must be monitors of the
 /// project.
-pub fn create(
-    c: &mut AnyConnection,
-    project: &str,
-    chain: &NewChain,
-    now: Timestamp,
-) -> Result<MonitorRow, StoreError> {
+pub fn create(tx: &mut Tx<'_>, project: &str, chain: &NewChain) -> Result<MonitorRow, StoreError> {
+    // Members gain the chain flag the SQLite writer caches.
+    tx.structure_changed();
+    let now = tx.now();
+    let c = tx.conn();
     for (i, m) in chain.members.iter().enumerate() {
         monitors::get(c, project, m).map_err(|_| {
             StoreError::Invalid(format!("members[{i}]: no monitor {m:?} in this project"))
@@ -58,7 +58,9 @@ pub fn create(
             ..Rules::default()
         },
     };
-    let row = monitors::create(c, project, &settings, now)?;
+    let row = monitors::insert(c, project, &settings, now)?;
+    tx.changed(&row.id);
+    let c = tx.conn();
     for (i, m) in chain.members.iter().enumerate() {
         diesel::insert_into(chain_members::table)
             .values((
@@ -139,17 +141,4 @@ pub fn list(
         out.push((chain, members));
     }
     Ok(out)
-}
-
-/// Removes `monitor` from every chain, and a chain's member rows when it is the chain.
-pub(crate) fn unlink(c: &mut AnyConnection, monitor: &str) -> Result<(), StoreError> {
-    diesel::delete(
-        chain_members::table.filter(
-            chain_members::chain_id
-                .eq(monitor)
-                .or(chain_members::monitor_id.eq(monitor)),
-        ),
-    )
-    .execute(c)?;
-    Ok(())
 }

@@ -1,22 +1,24 @@
 //! Notification channels of a project and their assignment to monitors.
 
 use diesel::prelude::*;
-use overdue_core::Timestamp;
+use overdue_core::{MonitorId, Timestamp};
 use uuid::Uuid;
 
 use crate::models::ChannelRow;
 use crate::schema::{channels, deliveries, monitor_channels, monitors};
+use crate::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
 /// Creates a channel; `config` is the kind's JSON settings, validated by the caller.
 pub fn create(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     project: &str,
     name: &str,
     kind: &str,
     config: &str,
     now: Timestamp,
 ) -> Result<ChannelRow, StoreError> {
+    let c = tx.conn();
     let row = ChannelRow {
         id: Uuid::new_v4().hyphenated().to_string(),
         project_id: project.to_string(),
@@ -61,7 +63,8 @@ pub fn get_any(c: &mut AnyConnection, id: &str) -> Result<Option<ChannelRow>, St
 }
 
 /// Deletes a channel and its assignments.
-pub fn delete(c: &mut AnyConnection, project: &str, id: &str) -> Result<(), StoreError> {
+pub fn delete(tx: &mut Tx<'_>, project: &str, id: &str) -> Result<(), StoreError> {
+    let c = tx.conn();
     get(c, project, id)?;
     diesel::delete(monitor_channels::table.filter(monitor_channels::channel_id.eq(id)))
         .execute(c)?;
@@ -71,6 +74,17 @@ pub fn delete(c: &mut AnyConnection, project: &str, id: &str) -> Result<(), Stor
 
 /// Replaces the channels assigned to a monitor. Every id must be a channel of the project.
 pub fn set_for_monitor(
+    tx: &mut Tx<'_>,
+    project: &str,
+    monitor: &MonitorId,
+    channel_ids: &[String],
+) -> Result<(), StoreError> {
+    let monitor = &monitor.to_string();
+    tx.changed(monitor);
+    assign(tx.conn(), project, monitor, channel_ids)
+}
+
+fn assign(
     c: &mut AnyConnection,
     project: &str,
     monitor: &str,
@@ -103,7 +117,7 @@ pub fn set_for_monitor(
 /// Assigns every channel of the project to a monitor.
 pub fn assign_all(c: &mut AnyConnection, project: &str, monitor: &str) -> Result<(), StoreError> {
     let ids: Vec<String> = list(c, project)?.into_iter().map(|ch| ch.id).collect();
-    set_for_monitor(c, project, monitor, &ids)
+    assign(c, project, monitor, &ids)
 }
 
 /// The channel ids assigned to a monitor.

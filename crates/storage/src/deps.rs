@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use overdue_core::{Dur, Graph, Link, LinkKind};
 
 use crate::schema::{dependencies, monitors};
+use crate::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
 /// A declared dependency as the API shows it.
@@ -118,11 +119,14 @@ pub fn project_links(c: &mut AnyConnection, project: &str) -> Result<Vec<Link>, 
 /// Replaces the upstreams of `monitor` (of `project`). Refuses an upstream of another
 /// project or unknown, and a cycle, naming it: `a → b → a`.
 pub fn set_upstreams(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     project: &str,
     monitor: &str,
     upstreams: &[(String, LinkKind, i64)],
 ) -> Result<(), StoreError> {
+    // The upstreams' cached "has dependents" flags change.
+    tx.structure_changed();
+    let c = tx.conn();
     let names = project_names(c, project)?;
     for (up, _, _) in upstreams {
         if !names.contains_key(up) {
@@ -295,19 +299,4 @@ pub(crate) fn down_upstream(
             .collect();
     }
     Ok(None)
-}
-
-/// Removes every edge from or to `monitor` (it is being deleted); returns the dependents
-/// that lost it, with names.
-pub(crate) fn unlink(c: &mut AnyConnection, monitor: &str) -> Result<Vec<Edge>, StoreError> {
-    let dependents = edges(c, monitor, false)?;
-    diesel::delete(
-        dependencies::table.filter(
-            dependencies::monitor_id
-                .eq(monitor)
-                .or(dependencies::upstream_id.eq(monitor)),
-        ),
-    )
-    .execute(c)?;
-    Ok(dependents)
 }

@@ -42,4 +42,27 @@ impl StoreError {
             ))
         )
     }
+
+    /// True when trying again may succeed: the database could not be reached, lost the
+    /// connection, held a lock or refused a serialization conflict between instances —
+    /// as opposed to a request that hit a bug (an internal error).
+    pub fn is_transient(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind as K, Error as E};
+        match self {
+            StoreError::Unavailable(_) => true,
+            StoreError::Db(E::DatabaseError(kind, _)) => !matches!(
+                kind,
+                K::UniqueViolation
+                    | K::ForeignKeyViolation
+                    | K::NotNullViolation
+                    | K::CheckViolation
+            ),
+            StoreError::Db(
+                E::BrokenTransactionManager
+                | E::AlreadyInTransaction
+                | E::RollbackErrorOnCommit { .. },
+            ) => true,
+            _ => false,
+        }
+    }
 }

@@ -3,9 +3,10 @@
 //! it, its run's end releases it, and it expires after its ttl.
 
 use diesel::prelude::*;
-use overdue_core::Timestamp;
+use overdue_core::{PingCode, Timestamp};
 
 use crate::schema::{leases, monitors};
+use crate::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
 /// The answer to a lock request.
@@ -29,12 +30,14 @@ pub enum Lock {
 
 /// Grants `monitor`'s lease to run `rid` for `ttl_ms`, unless another live run holds it.
 pub fn lock(
-    c: &mut AnyConnection,
-    monitor: &str,
+    tx: &mut Tx<'_>,
+    code: PingCode,
     rid: &str,
     ttl_ms: i64,
     now: Timestamp,
 ) -> Result<Lock, StoreError> {
+    let monitor = &code.monitor().to_string();
+    let c = tx.conn();
     exists(c, monitor)?;
     let current: Option<(String, i64, i64)> = leases::table
         .find(monitor)
@@ -81,11 +84,13 @@ pub fn lock(
 /// Releases the lease if `rid` holds it; returns whether it did. The row stays (expired)
 /// so the next grant's token still grows.
 pub fn unlock(
-    c: &mut AnyConnection,
-    monitor: &str,
+    tx: &mut Tx<'_>,
+    code: PingCode,
     rid: &str,
     now: Timestamp,
 ) -> Result<bool, StoreError> {
+    let monitor = &code.monitor().to_string();
+    let c = tx.conn();
     exists(c, monitor)?;
     let n = diesel::update(
         leases::table

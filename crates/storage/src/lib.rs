@@ -6,6 +6,7 @@
 //! ([`ingest`]), so a 200 is only sent after the ping's batch is on disk.
 
 pub mod accounts;
+pub mod cascade;
 pub mod chains;
 pub mod channels;
 pub mod conn;
@@ -26,18 +27,21 @@ pub mod schema;
 pub mod service;
 mod statements;
 pub mod team;
+mod transition;
+mod tx;
 
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use diesel::r2d2::Pool;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use overdue_core::Timestamp;
-use tokio::sync::Notify;
 
 pub use conn::{AnyConnection, DbUrl};
+/// The database driver's error, as wrapped by [`StoreError::Db`].
+pub use diesel::result::Error as DbError;
 pub use error::StoreError;
 pub use ingest::{PingReply, PingRequest, PingTarget};
+pub use tx::{Tx, Wakeups};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
@@ -59,38 +63,6 @@ impl Clock for SystemClock {
             .map(|d| d.as_millis() as i64)
             .unwrap_or(0);
         Timestamp(ms)
-    }
-}
-
-/// Signals between the writer and the background loops of this process.
-#[derive(Debug)]
-pub struct Wakeups {
-    /// Woken when a deadline earlier than `scheduler_next` was written.
-    pub scheduler: Notify,
-    /// When the scheduler plans to wake next (ms; `i64::MAX` when idle).
-    pub scheduler_next: AtomicI64,
-    /// Woken when notifications were written to the outbox.
-    pub outbox: Notify,
-    /// Ids of monitors changed by pings and flips, one message per committed batch
-    /// (for the dashboard's live view; sent only while someone listens).
-    pub changes: tokio::sync::broadcast::Sender<Arc<Vec<String>>>,
-}
-
-impl Wakeups {
-    fn new() -> Wakeups {
-        Wakeups {
-            scheduler: Notify::new(),
-            scheduler_next: AtomicI64::new(i64::MAX),
-            outbox: Notify::new(),
-            changes: tokio::sync::broadcast::channel(256).0,
-        }
-    }
-
-    /// Wakes the scheduler if `deadline` is earlier than its planned wake-up.
-    pub fn deadline_written(&self, deadline: Timestamp) {
-        if deadline.millis() < self.scheduler_next.load(Ordering::Relaxed) {
-            self.scheduler.notify_one();
-        }
     }
 }
 
@@ -194,48 +166,32 @@ impl Store {
         .map_err(|e| StoreError::Internal(format!("blocking task failed: {e}")))?
     }
 
-    /// Runs `f` in a write transaction. On SQLite it runs on the writer thread inside
-    /// its next batch (SQLite has one write lock: contending for it from many
-    /// connections makes writers time out under load); on PostgreSQL on a pooled
-    /// connection, in parallel with everything else.
+    /// Runs `f` as one unit of work ([`Tx`]): in a write transaction, then, after the
+    /// commit, publishes what it changed (scheduler, notifier, live view). On SQLite it
+    /// runs on the writer thread inside its next batch (SQLite has one write lock:
+    /// contending for it from many connections makes writers time out under load), and
+    /// the writer drops the cached monitor rows the write says it changed; on
+    /// PostgreSQL on a pooled connection, in parallel with everything else.
     pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<T, StoreError> + Send + 'static,
     {
         if self.is_sqlite() {
-            return self.ingest.write(ingest::Scope::Monitors, f).await;
+            return self.ingest.write(f).await;
         }
-        self.read(move |c| conn::write_tx(c, f)).await
-    }
-
-    /// As [`Store::write`], for a write that changes no monitor row (outbox, deliveries,
-    /// history): on SQLite the writer keeps its cached monitor rows.
-    pub async fn write_beside_monitors<T, F>(&self, f: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
-    {
-        if self.is_sqlite() {
-            return self.ingest.write(ingest::Scope::Beside, f).await;
-        }
-        self.read(move |c| conn::write_tx(c, f)).await
-    }
-
-    /// As [`Store::write`], for a write that changes what the writer caches of monitor
-    /// `id` only (its problems): on SQLite only that entry is dropped.
-    pub async fn write_for_monitor<T, F>(&self, id: &str, f: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
-    {
-        if self.is_sqlite() {
-            return self
-                .ingest
-                .write(ingest::Scope::One(id.to_string()), f)
-                .await;
-        }
-        self.read(move |c| conn::write_tx(c, f)).await
+        let now = self.now();
+        let (value, effects) = self
+            .read(move |c| {
+                conn::write_tx(c, |c| {
+                    let mut tx = Tx::new(c, now);
+                    let value = f(&mut tx)?;
+                    Ok((value, tx.fx))
+                })
+            })
+            .await?;
+        self.wake.publish(effects);
+        Ok(value)
     }
 
     /// Records that this instance is alive, after applying the outage rule (see

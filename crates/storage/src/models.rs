@@ -179,6 +179,13 @@ impl Rules {
 }
 
 impl MonitorRow {
+    /// The monitor's id, typed (stored ids are always UUIDs; a hand-edited row that is
+    /// not is an internal error).
+    pub fn monitor_id(&self) -> Result<overdue_core::MonitorId, StoreError> {
+        overdue_core::MonitorId::parse(&self.id)
+            .ok_or_else(|| StoreError::Internal(format!("monitor id {:?} is not a UUID", self.id)))
+    }
+
     /// The run rules (unreadable JSON is an error, as an unknown schedule is).
     pub fn rules(&self) -> Result<Rules, StoreError> {
         serde_json::from_str(&self.rules)

@@ -2,14 +2,12 @@
 //! transition (runs, state columns, flip, outbox) — shared by pings and the scheduler.
 
 use diesel::prelude::*;
-use overdue_core::{EventKind, PingOutcome, Schedule, Status, Timestamp};
+use overdue_core::{MonitorId, PingOutcome, Schedule, Status, Timestamp};
 use uuid::Uuid;
 
-use crate::ingest::{lock_monitor, Effects};
-use crate::models::{MonitorRow, MonitorStateColumns, PingColumns, Rules};
-use crate::notices::Notice;
-use crate::schema::{flips, monitor_channels, monitors, pings, runs};
-use crate::statements::{on_inner, SaveState};
+use crate::models::{MonitorRow, MonitorStateColumns, Rules};
+use crate::schema::monitors;
+use crate::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
 /// The user-set fields of a monitor, validated by the caller.
@@ -151,6 +149,18 @@ fn map_unique(e: StoreError) -> StoreError {
 
 /// Creates a monitor in `project`; returns its row.
 pub fn create(
+    tx: &mut Tx<'_>,
+    project: &str,
+    s: &MonitorSettings,
+) -> Result<MonitorRow, StoreError> {
+    let now = tx.now();
+    let row = insert(tx.conn(), project, s, now)?;
+    tx.changed(&row.id);
+    Ok(row)
+}
+
+/// Inserts a monitor row (the writer's `?create=1`, chains).
+pub(crate) fn insert(
     c: &mut AnyConnection,
     project: &str,
     s: &MonitorSettings,
@@ -205,7 +215,7 @@ pub(crate) fn create_from_slug(
     slug: &str,
     now: Timestamp,
 ) -> Result<String, StoreError> {
-    let row = create(c, project, &MonitorSettings::from_slug(slug), now)?;
+    let row = insert(c, project, &MonitorSettings::from_slug(slug), now)?;
     crate::channels::assign_all(c, project, &row.id)?;
     Ok(row.id)
 }
@@ -245,71 +255,45 @@ pub fn list(c: &mut AnyConnection, project: &str) -> Result<Vec<MonitorRow>, Sto
 
 /// Replaces the settings of a monitor and recomputes its due time and deadline.
 pub fn update(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     project: &str,
-    id: &str,
+    id: &MonitorId,
     s: &MonitorSettings,
-    now: Timestamp,
 ) -> Result<MonitorRow, StoreError> {
-    get(c, project, id)?;
-    let row = lock_monitor(c, id)?.ok_or(StoreError::NotFound("monitor"))?;
+    let id = &id.to_string();
+    let now = tx.now();
+    get(tx.conn(), project, id)?;
+    let row = tx
+        .lock_monitor(id)?
+        .ok_or(StoreError::NotFound("monitor"))?;
+    let c = tx.conn();
     diesel::update(monitors::table.find(id))
         .set(SettingsColumns::new(s, now))
         .execute(c)
         .map_err(|e| map_unique(e.into()))?;
     let open = crate::runs::open_runs(c, id)?;
     let state = overdue_core::reschedule(&s.config(), &row.state(), &open);
+    let cols = MonitorStateColumns::from(&state);
+    tx.fx.deadline(cols.deadline_at);
     diesel::update(monitors::table.find(id))
-        .set(MonitorStateColumns::from(&state))
-        .execute(c)?;
-    get(c, project, id)
-}
-
-/// Deletes a monitor with its pings, runs, flips, channel assignments and dependency
-/// edges; returns it and the monitors that depended on it.
-pub fn delete(
-    c: &mut AnyConnection,
-    project: &str,
-    id: &str,
-) -> Result<(MonitorRow, Vec<crate::deps::Edge>), StoreError> {
-    let row = get(c, project, id)?;
-    let dependents = crate::deps::unlink(c, id)?;
-    crate::chains::unlink(c, id)?;
-    let run_ids: Vec<i64> = runs::table
-        .filter(runs::monitor_id.eq(id))
-        .select(runs::id)
-        .load(c)?;
-    crate::runs::delete_logs(c, &run_ids)?;
-    diesel::delete(pings::table.filter(pings::monitor_id.eq(id))).execute(c)?;
-    diesel::delete(runs::table.filter(runs::monitor_id.eq(id))).execute(c)?;
-    diesel::delete(flips::table.filter(flips::monitor_id.eq(id))).execute(c)?;
-    crate::problems::delete_monitor(c, id)?;
-    diesel::delete(monitor_channels::table.filter(monitor_channels::monitor_id.eq(id)))
-        .execute(c)?;
-    diesel::delete(monitors::table.find(id)).execute(c)?;
-    Ok((row, dependents))
+        .set(cols)
+        .execute(tx.conn())?;
+    get(tx.conn(), project, id)
 }
 
 /// Pauses a monitor (idempotent).
-pub fn pause(
-    c: &mut AnyConnection,
-    project: &str,
-    id: &str,
-    now: Timestamp,
-) -> Result<MonitorRow, StoreError> {
-    switch(c, project, id, now, |row, open| {
+pub fn pause(tx: &mut Tx<'_>, project: &str, id: &MonitorId) -> Result<MonitorRow, StoreError> {
+    let id = &id.to_string();
+    let now = tx.now();
+    switch(tx, project, id, |row, open| {
         Ok(overdue_core::pause(&row.state(), open, now))
     })
 }
 
 /// Resumes a paused monitor; `Conflict` when it is not paused.
-pub fn resume(
-    c: &mut AnyConnection,
-    project: &str,
-    id: &str,
-    now: Timestamp,
-) -> Result<MonitorRow, StoreError> {
-    switch(c, project, id, now, |row, _| {
+pub fn resume(tx: &mut Tx<'_>, project: &str, id: &MonitorId) -> Result<MonitorRow, StoreError> {
+    let id = &id.to_string();
+    switch(tx, project, id, |row, _| {
         overdue_core::resume(&row.state())
             .ok_or_else(|| StoreError::Conflict("monitor is not paused".into()))
     })
@@ -318,107 +302,20 @@ pub fn resume(
 /// A transition asked for through the API (pause, resume): the monitor locked, the
 /// core's outcome written, the row read back.
 fn switch(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     project: &str,
     id: &str,
-    now: Timestamp,
     f: impl FnOnce(&MonitorRow, &[overdue_core::OpenRun]) -> Result<PingOutcome, StoreError>,
 ) -> Result<MonitorRow, StoreError> {
-    get(c, project, id)?;
-    let row = lock_monitor(c, id)?.ok_or(StoreError::NotFound("monitor"))?;
-    let open = crate::runs::open_runs(c, id)?;
+    let now = tx.now();
+    get(tx.conn(), project, id)?;
+    let row = tx
+        .lock_monitor(id)?
+        .ok_or(StoreError::NotFound("monitor"))?;
+    let open = crate::runs::open_runs(tx.c, id)?;
     let mut out = f(&row, &open)?;
-    let mut fx = Effects::default();
-    apply_outcome(c, id, Some(&row), &mut out, now, None, &mut fx)?;
-    get(c, project, id)
-}
-
-/// What a ping adds to a transition.
-pub(crate) struct PingEffects<'a> {
-    /// Exit status and report, recorded on the run it closes.
-    pub end: crate::runs::RunEnd,
-    /// Body for the notification (`$BODY`).
-    pub body: Option<String>,
-    /// Count and times to write with the state.
-    pub columns: &'a PingColumns,
-}
-
-/// Writes a transition: run rows, state columns, and for a flip its history row and,
-/// when it notifies, one outbox row per assigned channel — all in the caller's
-/// transaction, so a flip and its notifications commit together or not at all.
-/// `row`: the monitor's row when the caller has it; read here when a notification
-/// needs its name and tags.
-pub(crate) fn apply_outcome(
-    c: &mut AnyConnection,
-    id: &str,
-    row: Option<&MonitorRow>,
-    out: &mut PingOutcome,
-    now: Timestamp,
-    ping: Option<PingEffects<'_>>,
-    fx: &mut Effects,
-) -> Result<(), StoreError> {
-    // One root cause, one alert: a down while an upstream is down is muted (and then
-    // its recovery); decided before the state is written, which records it.
-    let notify = match out.flip {
-        Some(flip) if flip.notifies() => {
-            let suppressed =
-                flip.to == Status::Down && crate::deps::down_upstream(c, id)?.is_some();
-            flip.settle(&mut out.state, suppressed)
-        }
-        _ => false,
-    };
-    let none = crate::runs::RunEnd::default();
-    let end = ping.as_ref().map_or(&none, |p| &p.end);
-    crate::runs::apply(c, id, &out.runs, end, now)?;
-    let cols = MonitorStateColumns::from(&out.state);
-    fx.deadline(cols.deadline_at);
-    // One UPDATE per transition: state, and for a ping its count and times.
-    let save = SaveState::new(id, &cols, ping.as_ref().map(|p| p.columns), now.0);
-    on_inner!(c, |inner| save.execute(inner))?;
-    let body = ping.and_then(|p| p.body);
-    let mut notices = Vec::new();
-    if let Some(flip) = out.flip {
-        let new_flip = (
-            flips::monitor_id.eq(id),
-            flips::created_at.eq(now.0),
-            flips::from_status.eq(flip.from.as_str()),
-            flips::to_status.eq(flip.to.as_str()),
-            flips::reason.eq(flip.reason.map(|r| r.as_str())),
-            flips::detail.eq(&out.state.down_detail),
-        );
-        on_inner!(c, |inner| diesel::insert_into(flips::table)
-            .values(new_flip)
-            .execute(inner))?;
-        if notify {
-            notices.push(Notice {
-                kind: if flip.to == Status::Down {
-                    EventKind::MonitorDown
-                } else {
-                    EventKind::MonitorUp
-                },
-                status: flip.to,
-                previous: flip.from,
-                reason: flip.reason,
-                detail: (flip.to == Status::Down)
-                    .then(|| out.state.down_detail.clone())
-                    .flatten(),
-            });
-        }
-    }
-    // Events that notify without a status change (an overlapping run).
-    for kind in &out.events {
-        notices.push(Notice {
-            kind: *kind,
-            status: out.state.status,
-            previous: out.state.status,
-            reason: None,
-            detail: None,
-        });
-    }
-    if notices.is_empty() {
-        return Ok(());
-    }
-    crate::notices::enqueue(c, id, row, &notices, body, now, fx)
+    crate::transition::apply_outcome(tx.c, id, Some(&row), &mut out, now, None, &mut tx.fx)?;
+    get(tx.conn(), project, id)
 }
 
 /// Monitors whose deadline has passed, earliest first (an index range scan).

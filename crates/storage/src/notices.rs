@@ -5,10 +5,10 @@ use diesel::prelude::*;
 use overdue_core::{DownReason, EventKind, EventRecord, MonitorRef, Status, Timestamp};
 use uuid::Uuid;
 
-use crate::ingest::{lock_monitor, Effects};
 use crate::models::MonitorRow;
 use crate::schema::{monitor_channels, outbox};
 use crate::statements::on_inner;
+use crate::tx::{lock_monitor, Effects};
 use crate::{AnyConnection, StoreError};
 
 /// One event about a monitor.

@@ -8,6 +8,7 @@ use overdue_core::Timestamp;
 
 use crate::models::OutboxRow;
 use crate::schema::{deliveries, outbox};
+use crate::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
 /// How long delivery of one notification is retried.
@@ -19,12 +20,13 @@ pub const GIVE_UP_AFTER_MS: i64 = 24 * 3_600_000;
 /// entries without a monitor, such as test messages, are not ordered). A claim lasts
 /// `lease_ms`: when the worker dies, another takes its entries over after that.
 pub fn claim(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     me: &str,
     now: Timestamp,
     limit: i64,
     lease_ms: i64,
 ) -> Result<Vec<OutboxRow>, StoreError> {
+    let c = tx.conn();
     // Order per destination: an entry waits while an older one for the same channel
     // and monitor is pending (in flight, or in backoff). Filtered in the query, so the
     // LIMIT counts claimable entries only and a blocked one never hides the rest.
@@ -92,13 +94,14 @@ pub struct Attempt {
 /// (`base_ms` doubled per attempt, at most an hour apart), failed after 24 hours.
 /// Only the worker holding the claim may record.
 pub fn record(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     row: &OutboxRow,
     me: &str,
     attempt: &Attempt,
     now: Timestamp,
     base_ms: i64,
 ) -> Result<(), StoreError> {
+    let c = tx.conn();
     let attempts = row.attempts + 1;
     diesel::insert_into(deliveries::table)
         .values((
@@ -158,13 +161,14 @@ pub fn next_due(c: &mut AnyConnection) -> Result<Option<Timestamp>, StoreError> 
 
 /// Writes a one-off notification (e.g. a test message) for a channel.
 pub fn enqueue(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     project: &str,
     channel: &str,
     event: &str,
     payload: &str,
     now: Timestamp,
 ) -> Result<i64, StoreError> {
+    let c = tx.conn();
     diesel::insert_into(outbox::table)
         .values((
             outbox::project_id.eq(project),
@@ -180,5 +184,6 @@ pub fn enqueue(
         ))
         .returning(outbox::id)
         .get_result(c)
-        .map_err(Into::into)
+        .map_err(StoreError::from)
+        .inspect(|_| tx.fx.notifications += 1)
 }

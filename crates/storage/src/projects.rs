@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::models::ProjectRow;
 use crate::schema::{api_keys, projects};
+use crate::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
 /// A project with freshly made keys (the only time the keys are readable).
@@ -53,11 +54,8 @@ pub fn hash_key(key: &str) -> String {
 }
 
 /// Creates a project with a read-write key, a read-only key and a ping key.
-pub fn create(
-    c: &mut AnyConnection,
-    name: &str,
-    now: Timestamp,
-) -> Result<CreatedProject, StoreError> {
+pub fn create(tx: &mut Tx<'_>, name: &str, now: Timestamp) -> Result<CreatedProject, StoreError> {
+    let c = tx.conn();
     let row = ProjectRow {
         id: Uuid::new_v4().hyphenated().to_string(),
         name: name.to_string(),
@@ -68,8 +66,8 @@ pub fn create(
     diesel::insert_into(projects::table)
         .values(&row)
         .execute(c)?;
-    let api_key = create_key(c, &row.id, "default", false, now)?;
-    let read_only_key = create_key(c, &row.id, "default read-only", true, now)?;
+    let api_key = create_key(tx, &row.id, "default", false, now)?;
+    let read_only_key = create_key(tx, &row.id, "default read-only", true, now)?;
     Ok(CreatedProject {
         id: row.id,
         name: row.name,
@@ -81,23 +79,24 @@ pub fn create(
 
 /// Adds an API key to a project and returns it in clear text (once).
 pub fn create_key(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     project: &str,
     name: &str,
     read_only: bool,
     now: Timestamp,
 ) -> Result<String, StoreError> {
-    create_key_with_id(c, project, name, read_only, now).map(|(_, key)| key)
+    create_key_with_id(tx, project, name, read_only, now).map(|(_, key)| key)
 }
 
 /// As [`create_key`], also returning the key's id.
 pub fn create_key_with_id(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     project: &str,
     name: &str,
     read_only: bool,
     now: Timestamp,
 ) -> Result<(String, String), StoreError> {
+    let c = tx.conn();
     let id = Uuid::new_v4().hyphenated().to_string();
     let key = format!(
         "{}{}",

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use overdue_core::Timestamp;
 
 use crate::schema::{deliveries, flips, outbox, pings, problems, runs};
+use crate::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
 /// Rows deleted per statement by [`prune_old`], so no transaction holds locks long.
@@ -54,7 +55,8 @@ pub fn trim_monitor(
 
 /// Deletes at most [`PRUNE_BATCH`] rows of each kind older than `before`; returns how
 /// many went, so the caller can repeat while there is more.
-pub fn prune_old(c: &mut AnyConnection, before: Timestamp) -> Result<usize, StoreError> {
+pub fn prune_old(tx: &mut Tx<'_>, before: Timestamp) -> Result<usize, StoreError> {
+    let c = tx.conn();
     let old_flips: Vec<i64> = flips::table
         .filter(flips::created_at.lt(before.0))
         .select(flips::id)

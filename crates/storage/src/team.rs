@@ -6,6 +6,7 @@ use overdue_core::{Role, Timestamp};
 
 use crate::projects::{hash_key, random_text};
 use crate::schema::{api_keys, invitations, memberships, users};
+use crate::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
 /// How long an invitation link works.
@@ -38,7 +39,8 @@ pub fn keys(c: &mut AnyConnection, project: &str) -> Result<Vec<KeyRow>, StoreEr
 }
 
 /// Revokes a key of the project.
-pub fn revoke_key(c: &mut AnyConnection, project: &str, id: &str) -> Result<(), StoreError> {
+pub fn revoke_key(tx: &mut Tx<'_>, project: &str, id: &str) -> Result<(), StoreError> {
+    let c = tx.conn();
     let n = diesel::delete(
         api_keys::table
             .filter(api_keys::project_id.eq(project))
@@ -105,11 +107,12 @@ fn role_of(c: &mut AnyConnection, project: &str, user: &str) -> Result<Role, Sto
 /// Changes a member's role (or removes them with `None`); a project keeps at least one
 /// owner.
 pub fn change_member(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     project: &str,
     user: &str,
     role: Option<Role>,
 ) -> Result<(), StoreError> {
+    let c = tx.conn();
     let current = role_of(c, project, user)?;
     if current == Role::Owner && role != Some(Role::Owner) && owners(c, project)? <= 1 {
         return Err(StoreError::Conflict(
@@ -130,12 +133,13 @@ pub fn change_member(
 
 /// Makes an invitation; returns its token (shown once, in the link).
 pub fn invite(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     project: &str,
     email: &str,
     role: Role,
     now: Timestamp,
 ) -> Result<String, StoreError> {
+    let c = tx.conn();
     let token = format!("odi_{}", random_text(32));
     diesel::insert_into(invitations::table)
         .values((
@@ -189,7 +193,8 @@ pub fn invitation(
 }
 
 /// Marks an invitation used.
-pub fn accepted(c: &mut AnyConnection, token: &str, now: Timestamp) -> Result<(), StoreError> {
+pub fn accepted(tx: &mut Tx<'_>, token: &str, now: Timestamp) -> Result<(), StoreError> {
+    let c = tx.conn();
     diesel::update(invitations::table.filter(invitations::token_hash.eq(hash_key(token))))
         .set(invitations::accepted_at.eq(Some(now.0)))
         .execute(c)?;

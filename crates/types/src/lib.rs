@@ -2,33 +2,20 @@
 //! Rust client and the dashboard. Times are RFC 3339 strings; durations are seconds in
 //! responses and seconds or text (`"90s"`, `"15m"`) in requests.
 
+mod input;
 pub mod problems;
+mod runs;
+mod team;
+pub use input::{DurationInput, LinksInput, TagsInput};
 pub use problems::*;
+pub use runs::*;
+pub use team::*;
 
 use serde::{Deserialize, Serialize};
 
-/// A duration as a request may write it: `90` or `"90s"`, `"15m"`, `"2h"`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum DurationInput {
-    /// Whole seconds.
-    Seconds(i64),
-    /// Text with a unit.
-    Text(String),
-}
-
-/// Tags as a list or as one space-separated string.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum TagsInput {
-    /// `["prod", "db"]`.
-    List(Vec<String>),
-    /// `"prod db"`.
-    Text(String),
-}
-
 /// A declared step of a monitor in requests and responses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StepInput {
     /// Its name (1-64 letters, digits, `-`, `_`, `.`).
     pub name: String,
@@ -40,31 +27,12 @@ pub struct StepInput {
 /// A dependency in requests: the upstream monitor (UUID or slug) and how soon after its
 /// event this monitor must ping.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LinkInput {
     /// The upstream monitor's UUID or slug.
     pub monitor: String,
     /// Seconds or text (`"1h"`).
     pub within: DurationInput,
-}
-
-/// One dependency or a list of them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum LinksInput {
-    /// `[{"monitor": …, "within": …}, …]` (`[]` removes them).
-    List(Vec<LinkInput>),
-    /// `{"monitor": …, "within": …}`.
-    One(LinkInput),
-}
-
-impl LinksInput {
-    /// As a list.
-    pub fn list(&self) -> Vec<LinkInput> {
-        match self {
-            LinksInput::List(l) => l.clone(),
-            LinksInput::One(one) => vec![one.clone()],
-        }
-    }
 }
 
 /// A dependency in responses.
@@ -104,6 +72,7 @@ pub struct Expected {
 
 /// Fields to create or change a monitor; absent fields keep their value (or default).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MonitorInput {
     /// Display name.
     pub name: Option<String>,
@@ -177,6 +146,7 @@ fn double_option<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
 
 /// A chain to create: members in order (UUIDs or slugs) and an end-to-end deadline.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ChainInput {
     /// Display name.
     pub name: String,
@@ -385,131 +355,9 @@ pub struct Ping {
     pub duration: Option<f64>,
 }
 
-/// A run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Run {
-    /// Row id.
-    pub id: i64,
-    /// Job's run id.
-    pub rid: Option<String>,
-    /// Started at.
-    pub started_at: String,
-    /// Ended at.
-    pub ended_at: Option<String>,
-    /// success, warn, fail, timeout, superseded, cancelled; null while open.
-    pub outcome: Option<String>,
-    /// Seconds.
-    pub duration: Option<f64>,
-    /// Exit status.
-    pub exit_status: Option<i32>,
-    /// The monitor's id.
-    #[serde(default)]
-    pub monitor_id: String,
-    /// The steps it went through, in order.
-    #[serde(default)]
-    pub steps: Vec<RunStep>,
-    /// Its last progress.
-    #[serde(default)]
-    pub progress: Option<RunProgress>,
-    /// Its completion report.
-    #[serde(default)]
-    pub report: Option<serde_json::Value>,
-    /// Why the body meant as its report was not read.
-    #[serde(default)]
-    pub report_error: Option<String>,
-    /// Bytes of log kept.
-    #[serde(default)]
-    pub log_bytes: i64,
-    /// Bytes of log dropped from the middle (head and tail are kept).
-    #[serde(default)]
-    pub log_dropped: i64,
-    /// A fan-out run's children.
-    #[serde(default)]
-    pub children: Option<RunChildren>,
-    /// Problems this run reported last (the first 100).
-    #[serde(default)]
-    pub problems: Vec<Problem>,
-}
-
-/// The children of a fan-out run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunChildren {
-    /// Announced.
-    pub expected: i64,
-    /// Succeeded.
-    pub ok: i64,
-    /// Failed.
-    pub failed: i64,
-    /// Not reported.
-    pub missing: i64,
-    /// Each child's end (in `GET /api/v1/runs/<id>`; empty in lists).
-    #[serde(default)]
-    pub list: Vec<RunChild>,
-}
-
-/// One child's end.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunChild {
-    /// The monitor it pinged.
-    pub monitor: String,
-    /// That monitor's name.
-    pub name: String,
-    /// The child's own run id.
-    pub rid: Option<String>,
-    /// `success` or `fail`.
-    pub outcome: String,
-    /// When.
-    pub at: String,
-}
-
-/// A step of a run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunStep {
-    /// Its name.
-    pub name: String,
-    /// When the run entered it.
-    pub started_at: String,
-    /// Seconds in it (until the next step or the run's end; so far while in it).
-    pub duration: f64,
-    /// Its declared max duration, seconds.
-    pub max: Option<i64>,
-    /// The run is in it now.
-    pub current: bool,
-}
-
-/// The progress of a run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunProgress {
-    /// Units done.
-    pub done: i64,
-    /// Units in all.
-    pub total: Option<i64>,
-    /// Whole percent (with a total).
-    pub percent: Option<u8>,
-    /// Expected end at the pace so far (open runs with a total).
-    pub eta: Option<String>,
-    /// Message.
-    pub msg: Option<String>,
-}
-
-/// A status change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Flip {
-    /// When.
-    pub timestamp: String,
-    /// Status before.
-    pub from: String,
-    /// Status after.
-    pub to: String,
-    /// Why (for down).
-    pub reason: Option<String>,
-    /// More about the reason (the step a run hung in).
-    #[serde(default)]
-    pub detail: Option<String>,
-}
-
 /// Input to create a channel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ChannelInput {
     /// Kind: `webhook`.
     pub kind: String,
@@ -563,116 +411,4 @@ pub struct Delivery {
 pub struct ErrorBody {
     /// The message.
     pub error: String,
-}
-
-/// `POST /api/v1/auth/setup` and `/auth/login`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Credentials {
-    /// E-mail address (compared lower-cased).
-    pub email: String,
-    /// Password: at least 8 characters.
-    pub password: String,
-}
-
-/// `GET /api/v1/auth/status`: whether the instance still needs its first account.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SetupStatus {
-    /// No user exists yet: the dashboard shows the setup form.
-    pub setup_needed: bool,
-}
-
-/// A project the signed-in user may open, with their role in it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ProjectAccess {
-    /// Project id (send it as `X-Project` to act on it).
-    pub id: String,
-    /// Name.
-    pub name: String,
-    /// `owner`, `admin`, `member` or `viewer`.
-    pub role: String,
-}
-
-/// `GET /api/v1/auth/me` (also the answer to setup and login).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Me {
-    /// The user's e-mail.
-    pub email: String,
-    /// Send it back as `X-CSRF-Token` on every request that changes something.
-    pub csrf_token: String,
-    /// The user's projects; the first is the default.
-    pub projects: Vec<ProjectAccess>,
-}
-
-/// `POST /api/v1/keys`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct KeyInput {
-    /// What the key is for.
-    pub name: String,
-    /// Read-only (default false).
-    #[serde(default)]
-    pub read_only: bool,
-}
-
-/// An API key as listed: never the key itself, only its first characters.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ApiKey {
-    /// Id (to revoke it).
-    pub id: String,
-    /// Name.
-    pub name: String,
-    /// The key's first 8 characters.
-    pub prefix: String,
-    /// Read-only.
-    pub read_only: bool,
-    /// Created at.
-    pub created_at: String,
-    /// The key: only in the answer to its creation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-}
-
-/// A member of a project.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Member {
-    /// User id.
-    pub user_id: String,
-    /// E-mail.
-    pub email: String,
-    /// `owner`, `admin`, `member` or `viewer`.
-    pub role: String,
-}
-
-/// `PATCH /api/v1/members/<user>` and part of an invitation.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RoleInput {
-    /// `owner`, `admin`, `member` or `viewer`.
-    pub role: String,
-}
-
-/// `POST /api/v1/invitations`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct InviteInput {
-    /// Who is invited.
-    pub email: String,
-    /// The role they get.
-    pub role: String,
-}
-
-/// An invitation link (shown once).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Invitation {
-    /// The link to send to the invited person.
-    pub url: String,
-    /// Until when it works.
-    pub expires_at: String,
-}
-
-/// `POST /api/v1/auth/accept`: take an invitation (a new account gets this password; an
-/// existing one must give its own).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AcceptInput {
-    /// The token from the link.
-    pub token: String,
-    /// Password.
-    pub password: String,
 }

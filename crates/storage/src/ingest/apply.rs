@@ -8,12 +8,14 @@ use overdue_core::{
 };
 
 use super::cache::{Loaded, RowCache};
-use super::{Answer, Effects, Job, PingReply, PingRequest, PingTarget, Scope};
+use super::target::resolve;
+use super::{Answer, Job, PingReply, PingRequest};
 use crate::conn::AnyConnection;
-use crate::models::{MonitorRow, MonitorStateColumns, NewPing, PingColumns};
-use crate::schema::{monitors, pings, projects};
+use crate::models::{MonitorStateColumns, NewPing, PingColumns};
+use crate::schema::{monitors, pings};
 use crate::statements::{on_inner, SaveState};
-use crate::{monitors as mon, StoreError};
+use crate::tx::{Effects, Tx};
+use crate::{transition, StoreError};
 
 /// Applies one job. Database errors abort the batch (returned as `Err`); everything
 /// else is the job's own answer.
@@ -33,13 +35,7 @@ pub(super) fn apply_job(
             }
             Ok(Answer::Heartbeat(Ok(moved)))
         }
-        Job::Write(f, scope, _) => {
-            match scope {
-                // Whatever it changes, the cached rows may no longer match.
-                Scope::Monitors => cache.clear(),
-                Scope::One(id) => cache.forget(id),
-                Scope::Beside => {}
-            }
+        Job::Write(f, _) => {
             let taken = f.lock().ok().and_then(|mut g| g.take());
             let Some(f) = taken else {
                 return Ok(Answer::Write(Err(StoreError::Unavailable(
@@ -48,9 +44,22 @@ pub(super) fn apply_job(
             };
             // A savepoint per write: its failure undoes only itself, not the batch.
             c.batch_execute("SAVEPOINT job")?;
-            let r = f(c);
+            let mut tx = Tx::new(c, now);
+            let r = f(&mut tx);
+            let effects = std::mem::take(&mut tx.fx);
+            // The write says which monitors it changed: those cached rows (or all of
+            // them) no longer match, whether it committed or not.
+            if effects.structure {
+                cache.clear();
+            } else {
+                for id in &effects.changed {
+                    cache.forget(id);
+                }
+            }
             if r.is_err() {
                 c.batch_execute("ROLLBACK TO job")?;
+            } else {
+                fx.merge(effects);
             }
             c.batch_execute("RELEASE job")?;
             Ok(Answer::Write(r))
@@ -73,108 +82,6 @@ fn own<T>(r: Result<T, StoreError>) -> Result<Result<T, StoreError>, StoreError>
     match r {
         Err(e @ StoreError::Db(_)) | Err(e @ StoreError::Unavailable(_)) => Err(e),
         other => Ok(other),
-    }
-}
-
-fn resolve(
-    c: &mut AnyConnection,
-    target: &PingTarget,
-    now: Timestamp,
-) -> Result<Option<(String, bool)>, StoreError> {
-    match target {
-        PingTarget::Id(id) => Ok(Some((id.hyphenated().to_string(), false))),
-        PingTarget::Slug {
-            ping_key,
-            slug,
-            create,
-        } => {
-            let project: Option<String> = projects::table
-                .filter(projects::ping_key.eq(ping_key))
-                .select(projects::id)
-                .first(c)
-                .optional()?;
-            let Some(project) = project else {
-                return Ok(None);
-            };
-            let found: Option<String> = monitors::table
-                .filter(monitors::project_id.eq(&project))
-                .filter(monitors::slug.eq(slug))
-                .select(monitors::id)
-                .first(c)
-                .optional()?;
-            match (found, create) {
-                (Some(id), _) => Ok(Some((id, false))),
-                (None, false) => Ok(None),
-                (None, true) => {
-                    let id = mon::create_from_slug(c, &project, slug, now)?;
-                    Ok(Some((id, true)))
-                }
-            }
-        }
-    }
-}
-
-/// Loads a monitor row for a change: `SELECT … FOR UPDATE` on PostgreSQL (the row lock
-/// that serialises instances); on SQLite the transaction already holds the write lock.
-/// `None` when it does not exist.
-pub(crate) fn lock_monitor(
-    c: &mut AnyConnection,
-    id: &str,
-) -> Result<Option<MonitorRow>, StoreError> {
-    let row = match c {
-        AnyConnection::Postgresql(pg) => monitors::table
-            .find(id)
-            .select(MonitorRow::as_select())
-            .for_update()
-            .first(pg)
-            .optional()?,
-        // No `.first()`: its bound `LIMIT ?` makes SQLite (built with STAT4) recompile
-        // the statement on every execution; a primary-key lookup needs no limit.
-        AnyConnection::Sqlite(lite) => monitors::table
-            .find(id)
-            .select(MonitorRow::as_select())
-            .load(lite)?
-            .into_iter()
-            .next(),
-    };
-    Ok(row)
-}
-
-/// As [`lock_monitor`], with whether other monitors depend on it, whether it is a
-/// chain member and whether it has open problems. On PostgreSQL all three come with the
-/// locked row in one round trip (every ping loads it); on SQLite they are read once per
-/// cache fill.
-pub(crate) fn lock_monitor_flags(
-    c: &mut AnyConnection,
-    id: &str,
-) -> Result<Option<(MonitorRow, bool, bool, bool)>, StoreError> {
-    use crate::schema::{chain_members, dependencies, problems};
-    use diesel::dsl::exists;
-    match c {
-        AnyConnection::Postgresql(pg) => Ok(monitors::table
-            .find(id)
-            .select((
-                MonitorRow::as_select(),
-                exists(dependencies::table.filter(dependencies::upstream_id.eq(monitors::id))),
-                exists(chain_members::table.filter(chain_members::monitor_id.eq(monitors::id))),
-                exists(
-                    problems::table
-                        .filter(problems::monitor_id.eq(monitors::id))
-                        .filter(problems::resolved_at.is_null()),
-                ),
-            ))
-            .for_update()
-            .first(pg)
-            .optional()?),
-        AnyConnection::Sqlite(_) => {
-            let Some(row) = lock_monitor(c, id)? else {
-                return Ok(None);
-            };
-            let downstream = crate::deps::has_dependents(c, id)?;
-            let in_chain = crate::chains::is_member(c, id)?;
-            let problems = crate::problems::has_open(c, id)?;
-            Ok(Some((row, downstream, in_chain, problems)))
-        }
     }
 }
 
@@ -259,13 +166,13 @@ fn apply_ping(
                     .and_then(|r| serde_json::to_string(r).ok()),
                 report_error: req.report_error.clone(),
             };
-            mon::apply_outcome(
+            transition::apply_outcome(
                 c,
                 &id,
                 row.as_ref(),
                 &mut out,
                 now,
-                Some(mon::PingEffects {
+                Some(transition::PingEffects {
                     end,
                     body,
                     columns: &counted,
@@ -365,7 +272,7 @@ fn apply_deadline(
     let Some(mut out) = on_deadline(&hot.cfg, &hot.state, &open, now) else {
         return Ok(false);
     };
-    mon::apply_outcome(c, id, row.as_ref(), &mut out, now, None, fx)?;
+    transition::apply_outcome(c, id, row.as_ref(), &mut out, now, None, fx)?;
     cache.saved(id, &out.state, None);
     arm_dependents(c, cache, id, hot.downstream, &out, now, fx)?;
     if out.flip.is_some() {
@@ -421,7 +328,7 @@ fn apply_child(
     let Some(mut out) = overdue_core::on_child(&hot.cfg, &hot.state, &open, parent, ok, now) else {
         return Ok(());
     };
-    mon::apply_outcome(c, &pid, row.as_ref(), &mut out, now, None, fx)?;
+    transition::apply_outcome(c, &pid, row.as_ref(), &mut out, now, None, fx)?;
     cache.saved(&pid, &out.state, None);
     arm_dependents(c, cache, &pid, hot.downstream, &out, now, fx)?;
     fx.changed(&pid);
@@ -453,16 +360,13 @@ fn feed_chains(
         let Some(Loaded { hot, row }) = cache.load(c, &m.chain)? else {
             continue;
         };
-        let running = hot.state.run_started_at.is_some();
-        let mut pings = Vec::new();
-        if m.first && (started || !running) {
-            pings.push(Signal::Start);
-        } else if running {
-            pings.push(Signal::Step);
-        }
-        if m.last && out.succeeded && (running || m.first) {
-            pings.push(Signal::Success);
-        }
+        let pings = overdue_core::chain::signals_for(overdue_core::chain::MemberEvent {
+            first: m.first,
+            last: m.last,
+            started,
+            succeeded: out.succeeded,
+            chain_running: hot.state.run_started_at.is_some(),
+        });
         let (mut state, mut step) = (hot.state.clone(), Some(name.clone()));
         for signal in pings {
             let open = if state.run_started_at.is_some() {
@@ -480,7 +384,7 @@ fn feed_chains(
                 ..Ping::default()
             };
             let mut moved = overdue_core::apply_ping(&hot.cfg, &state, &open, &ping, now);
-            mon::apply_outcome(c, &m.chain, row.as_ref(), &mut moved, now, None, fx)?;
+            transition::apply_outcome(c, &m.chain, row.as_ref(), &mut moved, now, None, fx)?;
             cache.saved(&m.chain, &moved.state, None);
             state = moved.state;
         }
@@ -501,11 +405,8 @@ fn arm_dependents(
     now: Timestamp,
     fx: &mut Effects,
 ) -> Result<(), StoreError> {
-    let kind = if out.succeeded {
-        LinkKind::After
-    } else if out.flip.is_some_and(|f| f.to == Status::Down) {
-        LinkKind::OnFailure
-    } else {
+    let went_down = out.flip.is_some_and(|f| f.to == Status::Down);
+    let Some(kind) = LinkKind::armed_by(out.succeeded, went_down) else {
         return Ok(());
     };
     if !downstream {
@@ -541,7 +442,7 @@ fn arm_dependents(
         let Some(mut armed) = overdue_core::arm(&hot.cfg, &hot.state, &open, exp) else {
             continue;
         };
-        mon::apply_outcome(c, &dep, row.as_ref(), &mut armed, now, None, fx)?;
+        transition::apply_outcome(c, &dep, row.as_ref(), &mut armed, now, None, fx)?;
         cache.saved(&dep, &armed.state, None);
         fx.changed(&dep);
     }

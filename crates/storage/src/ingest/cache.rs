@@ -13,9 +13,10 @@ use diesel::sql_types::BigInt;
 use overdue_core::{MonitorConfig, MonitorState};
 use uuid::Uuid;
 
-use super::apply::lock_monitor_flags;
 use crate::conn::AnyConnection;
 use crate::models::MonitorRow;
+use crate::schema::monitors;
+use crate::tx::lock_monitor;
 use crate::StoreError;
 
 /// Entries kept at most (about 200 bytes each); past it the cache starts over.
@@ -173,6 +174,44 @@ impl RowCache {
             if let Some(n) = n_pings {
                 hot.n_pings = n;
             }
+        }
+    }
+}
+
+/// As [`lock_monitor`] (a row lock on PostgreSQL), with whether other monitors depend on it, whether it is a
+/// chain member and whether it has open problems. On PostgreSQL all three come with the
+/// locked row in one round trip (every ping loads it); on SQLite they are read once per
+/// cache fill.
+fn lock_monitor_flags(
+    c: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<(MonitorRow, bool, bool, bool)>, StoreError> {
+    use crate::schema::{chain_members, dependencies, problems};
+    use diesel::dsl::exists;
+    match c {
+        AnyConnection::Postgresql(pg) => Ok(monitors::table
+            .find(id)
+            .select((
+                MonitorRow::as_select(),
+                exists(dependencies::table.filter(dependencies::upstream_id.eq(monitors::id))),
+                exists(chain_members::table.filter(chain_members::monitor_id.eq(monitors::id))),
+                exists(
+                    problems::table
+                        .filter(problems::monitor_id.eq(monitors::id))
+                        .filter(problems::resolved_at.is_null()),
+                ),
+            ))
+            .for_update()
+            .first(pg)
+            .optional()?),
+        AnyConnection::Sqlite(_) => {
+            let Some(row) = lock_monitor(c, id)? else {
+                return Ok(None);
+            };
+            let downstream = crate::deps::has_dependents(c, id)?;
+            let in_chain = crate::chains::is_member(c, id)?;
+            let problems = crate::problems::has_open(c, id)?;
+            Ok(Some((row, downstream, in_chain, problems)))
         }
     }
 }

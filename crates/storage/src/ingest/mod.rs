@@ -5,26 +5,27 @@
 
 mod apply;
 mod cache;
+mod target;
 
 use std::any::Any;
 use std::sync::Arc;
 
-use overdue_core::{Progress, Report, Signal, Timestamp};
+use overdue_core::{PingCode, Progress, Report, Signal, Timestamp};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use apply::apply_job;
-pub(crate) use apply::lock_monitor;
 use cache::RowCache;
 
 use crate::conn::{write_tx, AnyConnection, DbUrl};
+use crate::tx::{Effects, Tx};
 use crate::{Clock, StoreError, Wakeups};
 
 /// Which monitor a ping is for.
 #[derive(Debug, Clone)]
 pub enum PingTarget {
-    /// `/ping/<uuid>`.
-    Id(Uuid),
+    /// `/ping/<code>`.
+    Code(PingCode),
     /// `/ping/<ping_key>/<slug>`; `create` for `?create=1`.
     Slug {
         /// The project's ping key.
@@ -95,25 +96,12 @@ pub enum PingReply {
 /// A write run by the writer inside its batch transaction (SQLite: every write goes
 /// through the one writer, so nothing waits on SQLite's lock). Taken out on first use:
 /// a batch retried after a failure answers it "unavailable" instead of running it twice.
-type WriteFn =
-    Box<dyn FnOnce(&mut AnyConnection) -> Result<Box<dyn Any + Send>, StoreError> + Send>;
-
-/// What a write may change of what the writer caches about monitors.
-#[derive(Debug, Clone)]
-pub(crate) enum Scope {
-    /// Monitors in general: the cache is dropped.
-    Monitors,
-    /// What the cache keeps of this one monitor (its problems flag): its entry is dropped.
-    One(String),
-    /// Nothing the cache keeps: it stays.
-    Beside,
-}
+type WriteFn = Box<dyn FnOnce(&mut Tx<'_>) -> Result<Box<dyn Any + Send>, StoreError> + Send>;
 
 enum Job {
-    /// A write, with what it may change of the cached monitors.
+    /// A write (its effects say which cached monitors it changed).
     Write(
         std::sync::Mutex<Option<WriteFn>>,
-        Scope,
         oneshot::Sender<Result<Box<dyn Any + Send>, StoreError>>,
     ),
     /// The scheduler's heartbeat with the outage rule (which moves deadlines only
@@ -178,7 +166,7 @@ impl IngestHandle {
 
     pub(crate) async fn ping(&self, req: PingRequest) -> Result<PingReply, StoreError> {
         let key = match &req.target {
-            PingTarget::Id(id) => id.hyphenated().to_string(),
+            PingTarget::Code(code) => code.to_string(),
             // A slug ping is owned by the writer of the slug, so `?create=1` races on
             // one slug are serialised.
             PingTarget::Slug { ping_key, slug, .. } => format!("{ping_key}/{slug}"),
@@ -194,15 +182,15 @@ impl IngestHandle {
     }
 
     /// Runs `f` on writer 0 inside its batch transaction (used for every write on
-    /// SQLite). `scope`: what `f` may change of the cached monitors.
-    pub(crate) async fn write<T, F>(&self, scope: Scope, f: F) -> Result<T, StoreError>
+    /// SQLite); its effects are published with the batch's, after the commit.
+    pub(crate) async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<T, StoreError> + Send + 'static,
     {
         let boxed: WriteFn = Box::new(move |c| f(c).map(|v| Box::new(v) as Box<dyn Any + Send>));
         let (reply, rx) = oneshot::channel();
-        let job = Job::Write(std::sync::Mutex::new(Some(boxed)), scope, reply);
+        let job = Job::Write(std::sync::Mutex::new(Some(boxed)), reply);
         self.send(0, job).await?;
         let any = rx
             .await
@@ -259,31 +247,6 @@ struct Writer {
     keep_pings: i64,
 }
 
-/// What a committed batch wrote that other loops care about.
-#[derive(Default)]
-pub(crate) struct Effects {
-    pub(crate) earliest_deadline: Option<Timestamp>,
-    pub(crate) notifications: usize,
-    /// Collect changed monitor ids (someone listens to `Wakeups::changes`).
-    pub(crate) track: bool,
-    pub(crate) changed: Vec<String>,
-}
-
-impl Effects {
-    pub(crate) fn changed(&mut self, id: &str) {
-        if self.track {
-            self.changed.push(id.to_string());
-        }
-    }
-
-    pub(crate) fn deadline(&mut self, at: Option<i64>) {
-        if let Some(at) = at {
-            let at = Timestamp(at);
-            self.earliest_deadline = Some(self.earliest_deadline.map_or(at, |e| e.min(at)));
-        }
-    }
-}
-
 enum Answer {
     Write(Result<Box<dyn Any + Send>, StoreError>),
     Heartbeat(Result<usize, StoreError>),
@@ -328,10 +291,7 @@ impl Writer {
                 continue;
             };
             let cache = &mut self.cache;
-            let mut effects = Effects {
-                track: self.wake.changes.receiver_count() > 0,
-                ..Effects::default()
-            };
+            let mut effects = Effects::tracking(self.wake.changes.receiver_count() > 0);
             let result = write_tx(conn, |c| {
                 cache.begin_batch(c)?;
                 batch
@@ -341,10 +301,10 @@ impl Writer {
             });
             match result {
                 Ok(answers) => {
-                    self.publish(&mut effects);
+                    self.wake.publish(effects);
                     for (job, answer) in batch.into_iter().zip(answers) {
                         match (job, answer) {
-                            (Job::Write(_, _, tx), Answer::Write(r)) => {
+                            (Job::Write(_, tx), Answer::Write(r)) => {
                                 let _ = tx.send(r);
                             }
                             (Job::Heartbeat(_, tx), Answer::Heartbeat(r)) => {
@@ -373,7 +333,7 @@ impl Writer {
         let msg = last_err.map_or_else(|| "unknown".to_string(), |e| e.to_string());
         for job in batch {
             match job {
-                Job::Write(_, _, tx) => {
+                Job::Write(_, tx) => {
                     let _ = tx.send(Err(StoreError::Unavailable(msg.clone())));
                 }
                 Job::Heartbeat(_, tx) => {
@@ -386,19 +346,6 @@ impl Writer {
                     let _ = tx.send(Err(StoreError::Unavailable(msg.clone())));
                 }
             }
-        }
-    }
-
-    fn publish(&self, effects: &mut Effects) {
-        if !effects.changed.is_empty() {
-            let ids = std::mem::take(&mut effects.changed);
-            let _ = self.wake.changes.send(Arc::new(ids));
-        }
-        if let Some(at) = effects.earliest_deadline {
-            self.wake.deadline_written(at);
-        }
-        if effects.notifications > 0 {
-            self.wake.outbox.notify_one();
         }
     }
 }

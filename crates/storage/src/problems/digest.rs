@@ -4,13 +4,13 @@
 //! with a conditional update of `service_state` inside the digest's transaction.
 
 use diesel::prelude::*;
-use overdue_core::{EventKind, ProblemItem, ProblemsNote, Timestamp};
+use overdue_core::{EventKind, ProblemItem, ProblemsNote};
 
 use super::{note, ProblemRow};
-use crate::ingest::{lock_monitor, Effects};
 use crate::notices::enqueue_records;
 use crate::schema::{problems, service_state};
-use crate::{AnyConnection, StoreError};
+use crate::tx::{lock_monitor, Tx};
+use crate::StoreError;
 
 const KEY: &str = "problems.digest_day";
 const DAY_MS: i64 = 86_400_000;
@@ -18,11 +18,10 @@ const DAY_MS: i64 = 86_400_000;
 /// Sends today's digest if `now` is past `hour` (UTC) and today's was not sent yet.
 /// Returns `None` before the hour; else (monitors in the digest, notifications written),
 /// (0, 0) when today's was already sent (by this or another instance).
-pub fn send_if_due(
-    c: &mut AnyConnection,
-    now: Timestamp,
-    hour: u32,
-) -> Result<Option<(usize, usize)>, StoreError> {
+pub fn send_if_due(tx: &mut Tx<'_>, hour: u32) -> Result<Option<(usize, usize)>, StoreError> {
+    let now = tx.now();
+    // The digest reads monitor rows for its payload and changes none of them.
+    let (c, fx) = (&mut *tx.c, &mut tx.fx);
     let today = now.0.div_euclid(DAY_MS);
     if now.0 - today * DAY_MS < i64::from(hour) * 3_600_000 {
         return Ok(None);
@@ -54,8 +53,7 @@ pub fn send_if_due(
         .group_by(problems::monitor_id)
         .select((problems::monitor_id, diesel::dsl::count_star()))
         .load(c)?;
-    let mut fx = Effects::default();
-    let mut monitors = 0;
+    let (mut monitors, before) = (0, fx.notifications);
     for (monitor, count) in counts {
         let Some(row) = lock_monitor(c, &monitor)? else {
             continue;
@@ -73,9 +71,9 @@ pub fn send_if_due(
             if let Some(p) = record.problems.as_mut() {
                 p.count = count as u64;
             }
-            enqueue_records(c, &row, &[record], now, &mut fx)?;
+            enqueue_records(c, &row, &[record], now, fx)?;
             monitors += 1;
         }
     }
-    Ok(Some((monitors, fx.notifications)))
+    Ok(Some((monitors, fx.notifications - before)))
 }

@@ -9,12 +9,13 @@ mod report;
 
 use diesel::prelude::*;
 use overdue_core::problem::{Known, Severity};
+use overdue_core::MonitorId;
 use overdue_core::{EventKind, EventRecord, ProblemItem, ProblemsNote, Timestamp};
 
-use crate::ingest::{lock_monitor, Effects};
 use crate::models::MonitorRow;
 use crate::notices::{enqueue_records, monitor_ref};
 use crate::schema::problems;
+use crate::tx::{Effects, Tx};
 use crate::{AnyConnection, StoreError};
 
 pub use digest::send_if_due as send_digest_if_due;
@@ -158,15 +159,17 @@ fn close(
 /// `/resolve`: resolves the open problems of these keys. Returns (resolved, keys that
 /// had none open, notifications written); `None`: no such monitor.
 pub fn resolve_keys(
-    c: &mut AnyConnection,
-    id: &str,
+    tx: &mut Tx<'_>,
+    id: &MonitorId,
     keys: &[String],
     by: &str,
-    now: Timestamp,
 ) -> Result<Option<(u64, Vec<String>, usize)>, StoreError> {
-    let Some(row) = lock_monitor(c, id)? else {
+    let now = tx.now();
+    let id = &id.to_string();
+    let Some(row) = tx.lock_monitor(id)? else {
         return Ok(None);
     };
+    let c = &mut *tx.c;
     let mut found = Vec::new();
     let mut not_open = Vec::new();
     for key in keys {
@@ -183,9 +186,9 @@ pub fn resolve_keys(
             None => not_open.push(key.clone()),
         }
     }
-    let mut fx = Effects::default();
-    let n = close(c, &row, found, by, now, &mut fx)?;
-    Ok(Some((n, not_open, fx.notifications)))
+    let before = tx.fx.notifications;
+    let n = close(c, &row, found, by, now, &mut tx.fx)?;
+    Ok(Some((n, not_open, tx.fx.notifications - before)))
 }
 
 /// Whether monitor `id` has open problems (an index probe).
@@ -229,30 +232,27 @@ pub(crate) fn resolve_by_run(
 
 /// `after <duration>` monitors: resolves problems whose time came (an index range on
 /// `resolve_at`, at most `limit`). Returns (resolved, notifications written).
-pub fn expire_due(
-    c: &mut AnyConnection,
-    now: Timestamp,
-    limit: i64,
-) -> Result<(u64, usize), StoreError> {
+pub fn expire_due(tx: &mut Tx<'_>, limit: i64) -> Result<(u64, usize), StoreError> {
+    let now = tx.now();
     let due: Vec<ProblemRow> = problems::table
         .filter(problems::resolve_at.le(now.0))
         .filter(problems::resolved_at.is_null())
         .order(problems::resolve_at.asc())
         .limit(limit)
         .select(ProblemRow::as_select())
-        .load(c)?;
+        .load(tx.conn())?;
     let mut by_monitor: std::collections::BTreeMap<String, Vec<ProblemRow>> = Default::default();
     for p in due {
         by_monitor.entry(p.monitor_id.clone()).or_default().push(p);
     }
-    let (mut n, mut fx) = (0, Effects::default());
+    let (mut n, before) = (0, tx.fx.notifications);
     for (id, rows) in by_monitor {
-        let Some(row) = lock_monitor(c, &id)? else {
+        let Some(row) = tx.lock_monitor(&id)? else {
             continue;
         };
-        n += close(c, &row, rows, "expiry", now, &mut fx)?;
+        n += close(tx.c, &row, rows, "expiry", now, &mut tx.fx)?;
     }
-    Ok((n, fx.notifications))
+    Ok((n, tx.fx.notifications - before))
 }
 
 /// Problems last reported by run `run_id` (for the run view), at most `limit`.
@@ -301,10 +301,4 @@ pub fn monitor_by_slug(
         .select(monitors::id)
         .first(c)
         .optional()?)
-}
-
-/// Deletes a monitor's problems (the monitor is being deleted).
-pub(crate) fn delete_monitor(c: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
-    diesel::delete(problems::table.filter(problems::monitor_id.eq(id))).execute(c)?;
-    Ok(())
 }

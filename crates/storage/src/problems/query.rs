@@ -2,11 +2,10 @@
 //! ticket, mute, resolve, and per-monitor handling times.
 
 use diesel::prelude::*;
-use overdue_core::Timestamp;
 
 use super::{close, ProblemRow};
-use crate::ingest::{lock_monitor, Effects};
 use crate::schema::{monitors, problems};
+use crate::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
 /// Which problems to list.
@@ -98,14 +97,15 @@ pub enum Update {
 /// Applies `change` by user `by` to problem `id` of `project`; returns notifications
 /// written.
 pub fn update(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     project: &str,
     id: i64,
     change: Update,
     by: &str,
-    now: Timestamp,
 ) -> Result<usize, StoreError> {
-    let (row, _) = get(c, project, id)?;
+    let now = tx.now();
+    let (row, _) = get(tx.conn(), project, id)?;
+    let c = &mut *tx.c;
     let target = problems::table.find(id);
     match change {
         Update::Acknowledge => {
@@ -125,11 +125,12 @@ pub fn update(
                     "the problem is already resolved".into(),
                 ));
             }
-            let monitor =
-                lock_monitor(c, &row.monitor_id)?.ok_or(StoreError::NotFound("monitor"))?;
-            let mut fx = Effects::default();
-            close(c, &monitor, vec![row], by, now, &mut fx)?;
-            Ok(fx.notifications)
+            let monitor = tx
+                .lock_monitor(&row.monitor_id)?
+                .ok_or(StoreError::NotFound("monitor"))?;
+            let before = tx.fx.notifications;
+            close(tx.c, &monitor, vec![row], by, now, &mut tx.fx)?;
+            Ok(tx.fx.notifications - before)
         }
         Update::Fields {
             assignee,

@@ -4,13 +4,14 @@
 
 use diesel::prelude::*;
 use overdue_core::problem::{self, Decision, Reported, Severity};
+use overdue_core::MonitorId;
 use overdue_core::{EventKind, EventRecord, ProblemItem, Timestamp};
 
 use super::{note, ProblemRow};
-use crate::ingest::{lock_monitor, Effects};
 use crate::models::MonitorRow;
 use crate::notices::enqueue_records;
 use crate::schema::problems;
+use crate::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
 /// What a report did.
@@ -112,16 +113,18 @@ fn latest_of(
 /// monitor. `cap`: open problems kept; past it units are counted on one overflow
 /// problem.
 pub fn report(
-    c: &mut AnyConnection,
-    id: &str,
+    tx: &mut Tx<'_>,
+    id: &MonitorId,
     items: &[Reported],
     rid: Option<&str>,
-    now: Timestamp,
     cap: usize,
 ) -> Result<Option<ReportOutcome>, StoreError> {
-    let Some(row) = lock_monitor(c, id)? else {
+    let now = tx.now();
+    let id = &id.to_string();
+    let Some(row) = tx.lock_monitor(id)? else {
         return Ok(None);
     };
+    let c = &mut *tx.c;
     let run_id = reporting_run(c, id, rid)?;
     let policy = row.config()?.auto_resolve;
     let expires = policy.expires(now).map(|t| t.0);
@@ -237,14 +240,14 @@ pub fn report(
         count_overflow(c, &row, out.dropped, cap, now)?;
     }
     out.open = open;
-    let mut fx = Effects::default();
     let records = [
         note(&row, EventKind::ProblemOpened, opened, now),
         note(&row, EventKind::ProblemEscalated, escalated, now),
     ];
     let records: Vec<EventRecord> = records.into_iter().flatten().collect();
-    enqueue_records(c, &row, &records, now, &mut fx)?;
-    out.notifications = fx.notifications;
+    let before = tx.fx.notifications;
+    enqueue_records(c, &row, &records, now, &mut tx.fx)?;
+    out.notifications = tx.fx.notifications - before;
     Ok(Some(out))
 }
 

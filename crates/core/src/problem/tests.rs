@@ -1,0 +1,145 @@
+//! Unit tests of the problem rules.
+
+use super::*;
+
+#[test]
+fn display_status_by_precedence() {
+    let now = Timestamp(1_000);
+    assert_eq!(
+        display_status(true, Some(Timestamp(9_999)), true, now),
+        "resolved"
+    );
+    assert_eq!(
+        display_status(false, Some(Timestamp(9_999)), true, now),
+        "muted"
+    );
+    assert_eq!(
+        display_status(false, Some(Timestamp(500)), true, now),
+        "acknowledged"
+    );
+    assert_eq!(display_status(false, None, false, now), "open");
+}
+
+#[test]
+fn reports_parse_with_errors_that_name_the_item() {
+    let one = parse_report(br#"{"key": "invoice:1", "message": "bad VAT"}"#, 10).unwrap();
+    assert_eq!(one[0].severity, Severity::Error);
+    let many = parse_report(
+        br#"[{"key": "a", "severity": "warning"}, {"key": 42, "details": {"x": 1}}]"#,
+        10,
+    )
+    .unwrap();
+    assert_eq!(many[1].key, "42");
+    assert_eq!(many[1].details.as_deref(), Some(r#"{"x":1}"#));
+    let e = parse_report(br#"[{"key": "a"}, {"severity": "error"}]"#, 10).unwrap_err();
+    assert!(e.starts_with("problem 1: key is required"), "{e}");
+    let e = parse_report(br#"[{"key": "a", "severity": "fatal"}]"#, 10).unwrap_err();
+    assert!(e.contains("info, warning, error or critical"), "{e}");
+    assert!(parse_report(b"[", 10).unwrap_err().contains("must be JSON"));
+    assert!(parse_report(b"[]", 10).is_err());
+    assert!(parse_report(br#"[{"key":"a"},{"key":"b"}]"#, 1).is_err());
+    assert!(parse_report(br#"{"key": "overdue:overflow"}"#, 1).is_err());
+    assert!(parse_report(br#"{"key": "a", "sevrity": "x"}"#, 1).is_err());
+}
+
+#[test]
+fn keys_parse_in_every_form() {
+    for body in [
+        &br#"["a", "b"]"#[..],
+        br#"[{"key": "a"}, {"key": "b"}]"#,
+        br#"{"keys": ["a", "b"]}"#,
+    ] {
+        assert_eq!(parse_keys(body, 10).unwrap(), vec!["a", "b"]);
+    }
+    assert_eq!(parse_keys(br#"{"key": "a"}"#, 10).unwrap(), vec!["a"]);
+    assert!(parse_keys(br#"[""]"#, 10).is_err());
+}
+
+#[test]
+fn decisions() {
+    let now = Timestamp(100 * 3_600_000);
+    assert_eq!(
+        on_report(None, Severity::Warning, now),
+        Decision::Open {
+            reopens: false,
+            notify: false
+        }
+    );
+    let open = Known {
+        resolved_at: None,
+        notified: Some(Severity::Error),
+        muted_until: None,
+    };
+    assert_eq!(
+        on_report(Some(open), Severity::Error, now),
+        Decision::Repeat { escalate: false }
+    );
+    assert_eq!(
+        on_report(Some(open), Severity::Critical, now),
+        Decision::Repeat { escalate: true }
+    );
+    let muted = Known {
+        muted_until: Some(Timestamp(now.0 + 1)),
+        ..open
+    };
+    assert_eq!(
+        on_report(Some(muted), Severity::Critical, now),
+        Decision::Repeat { escalate: false }
+    );
+    // A warning that was never notified rising to error notifies.
+    let quiet = Known {
+        notified: None,
+        ..open
+    };
+    assert_eq!(
+        on_report(Some(quiet), Severity::Error, now),
+        Decision::Repeat { escalate: true }
+    );
+    let recent = Known {
+        resolved_at: Some(Timestamp(now.0 - 3_600_000)),
+        ..open
+    };
+    assert_eq!(
+        on_report(Some(recent), Severity::Error, now),
+        Decision::Rejoin { escalate: false }
+    );
+    let old = Known {
+        resolved_at: Some(Timestamp(now.0 - 25 * 3_600_000)),
+        ..open
+    };
+    assert_eq!(
+        on_report(Some(old), Severity::Error, now),
+        Decision::Open {
+            reopens: true,
+            notify: true
+        }
+    );
+}
+
+#[test]
+fn auto_resolve() {
+    assert_eq!(
+        AutoResolve::parse("on_next_run"),
+        Ok(AutoResolve::OnNextRun)
+    );
+    assert_eq!(AutoResolve::parse("explicit"), Ok(AutoResolve::Explicit));
+    let after = AutoResolve::parse("after 2h").unwrap();
+    assert_eq!(after, AutoResolve::After(Dur(7_200_000)));
+    assert_eq!(after.to_text(), "after 2h");
+    assert_eq!(after.expires(Timestamp(0)), Some(Timestamp(7_200_000)));
+    assert!(AutoResolve::parse("later").is_err());
+    assert!(AutoResolve::parse("after 0s").is_err());
+    let now = Timestamp(1_000_000);
+    assert_eq!(
+        run_cutoff(AutoResolve::OnNextRun, Some(400), None, now),
+        Some(Timestamp(999_600))
+    );
+    assert_eq!(
+        run_cutoff(AutoResolve::OnNextRun, None, Some(Timestamp(5)), now),
+        Some(Timestamp(5))
+    );
+    assert_eq!(
+        run_cutoff(AutoResolve::Explicit, Some(400), None, now),
+        None
+    );
+}

@@ -1,0 +1,40 @@
+//! The URL map of the whole server, in one place: health, the ping protocol, badges,
+//! metrics, `/api/v1` (each area registers its routes inside the scope), the v3 mirror,
+//! and the dashboard for everything else.
+
+use actix_web::{web, HttpResponse};
+
+use crate::error::ApiError;
+use crate::AppState;
+use crate::{assets, badges, chains, dash, metrics, ping, problems, runs, session, team, v1, v3};
+
+/// Registers every route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/health/live", web::get().to(live))
+        .route("/health/ready", web::get().to(ready))
+        .configure(ping::routes)
+        .configure(badges::routes)
+        .configure(metrics::routes)
+        .service(
+            web::scope("/api/v1")
+                .configure(session::routes)
+                .configure(dash::routes)
+                .configure(team::routes)
+                .configure(runs::routes)
+                .configure(chains::routes)
+                .configure(problems::routes)
+                .route("/badges", web::get().to(badges::list))
+                .configure(v1::routes),
+        )
+        .configure(v3::routes)
+        .default_service(web::to(assets::fallback));
+}
+
+async fn live() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("OK")
+}
+
+async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    state.store.read(overdue_storage::projects::count).await?;
+    Ok(HttpResponse::Ok().content_type("text/plain").body("OK"))
+}

@@ -1,0 +1,128 @@
+//! Runs in responses: a run with its steps, progress and children; status changes.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Problem;
+
+/// A run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    /// Row id.
+    pub id: i64,
+    /// Job's run id.
+    pub rid: Option<String>,
+    /// Started at.
+    pub started_at: String,
+    /// Ended at.
+    pub ended_at: Option<String>,
+    /// success, warn, fail, timeout, superseded, cancelled; null while open.
+    pub outcome: Option<String>,
+    /// Seconds.
+    pub duration: Option<f64>,
+    /// Exit status.
+    pub exit_status: Option<i32>,
+    /// The monitor's id.
+    #[serde(default)]
+    pub monitor_id: String,
+    /// The steps it went through, in order.
+    #[serde(default)]
+    pub steps: Vec<RunStep>,
+    /// Its last progress.
+    #[serde(default)]
+    pub progress: Option<RunProgress>,
+    /// Its completion report.
+    #[serde(default)]
+    pub report: Option<serde_json::Value>,
+    /// Why the body meant as its report was not read.
+    #[serde(default)]
+    pub report_error: Option<String>,
+    /// Bytes of log kept.
+    #[serde(default)]
+    pub log_bytes: i64,
+    /// Bytes of log dropped from the middle (head and tail are kept).
+    #[serde(default)]
+    pub log_dropped: i64,
+    /// A fan-out run's children.
+    #[serde(default)]
+    pub children: Option<RunChildren>,
+    /// Problems this run reported last (the first 100).
+    #[serde(default)]
+    pub problems: Vec<Problem>,
+}
+
+/// The children of a fan-out run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunChildren {
+    /// Announced.
+    pub expected: i64,
+    /// Succeeded.
+    pub ok: i64,
+    /// Failed.
+    pub failed: i64,
+    /// Not reported.
+    pub missing: i64,
+    /// Each child's end (in `GET /api/v1/runs/<id>`; empty in lists).
+    #[serde(default)]
+    pub list: Vec<RunChild>,
+}
+
+/// One child's end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunChild {
+    /// The monitor it pinged.
+    pub monitor: String,
+    /// That monitor's name.
+    pub name: String,
+    /// The child's own run id.
+    pub rid: Option<String>,
+    /// `success` or `fail`.
+    pub outcome: String,
+    /// When.
+    pub at: String,
+}
+
+/// A step of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunStep {
+    /// Its name.
+    pub name: String,
+    /// When the run entered it.
+    pub started_at: String,
+    /// Seconds in it (until the next step or the run's end; so far while in it).
+    pub duration: f64,
+    /// Its declared max duration, seconds.
+    pub max: Option<i64>,
+    /// The run is in it now.
+    pub current: bool,
+}
+
+/// The progress of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunProgress {
+    /// Units done.
+    pub done: i64,
+    /// Units in all.
+    pub total: Option<i64>,
+    /// Whole percent (with a total).
+    pub percent: Option<u8>,
+    /// Expected end at the pace so far (open runs with a total).
+    pub eta: Option<String>,
+    /// Message.
+    pub msg: Option<String>,
+}
+
+/// A status change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flip {
+    /// When.
+    pub timestamp: String,
+    /// Status before.
+    pub from: String,
+    /// Status after.
+    pub to: String,
+    /// Why (for down).
+    pub reason: Option<String>,
+    /// More about the reason (the step a run hung in).
+    #[serde(default)]
+    pub detail: Option<String>,
+}

@@ -1,0 +1,120 @@
+//! Accounts, sessions, API keys, members and invitations.
+
+use serde::{Deserialize, Serialize};
+
+/// `POST /api/v1/auth/setup` and `/auth/login`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    /// E-mail address (compared lower-cased).
+    pub email: String,
+    /// Password: at least 8 characters.
+    pub password: String,
+}
+
+/// `GET /api/v1/auth/status`: whether the instance still needs its first account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetupStatus {
+    /// No user exists yet: the dashboard shows the setup form.
+    pub setup_needed: bool,
+}
+
+/// A project the signed-in user may open, with their role in it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProjectAccess {
+    /// Project id (send it as `X-Project` to act on it).
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// `owner`, `admin`, `member` or `viewer`.
+    pub role: String,
+}
+
+/// `GET /api/v1/auth/me` (also the answer to setup and login).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Me {
+    /// The user's e-mail.
+    pub email: String,
+    /// Send it back as `X-CSRF-Token` on every request that changes something.
+    pub csrf_token: String,
+    /// The user's projects; the first is the default.
+    pub projects: Vec<ProjectAccess>,
+}
+
+/// `POST /api/v1/keys`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyInput {
+    /// What the key is for.
+    pub name: String,
+    /// Read-only (default false).
+    #[serde(default)]
+    pub read_only: bool,
+}
+
+/// An API key as listed: never the key itself, only its first characters.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApiKey {
+    /// Id (to revoke it).
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// The key's first 8 characters.
+    pub prefix: String,
+    /// Read-only.
+    pub read_only: bool,
+    /// Created at.
+    pub created_at: String,
+    /// The key: only in the answer to its creation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+/// A member of a project.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Member {
+    /// User id.
+    pub user_id: String,
+    /// E-mail.
+    pub email: String,
+    /// `owner`, `admin`, `member` or `viewer`.
+    pub role: String,
+}
+
+/// `PATCH /api/v1/members/<user>` and part of an invitation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleInput {
+    /// `owner`, `admin`, `member` or `viewer`.
+    pub role: String,
+}
+
+/// `POST /api/v1/invitations`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InviteInput {
+    /// Who is invited.
+    pub email: String,
+    /// The role they get.
+    pub role: String,
+}
+
+/// An invitation link (shown once).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Invitation {
+    /// The link to send to the invited person.
+    pub url: String,
+    /// Until when it works.
+    pub expires_at: String,
+}
+
+/// `POST /api/v1/auth/accept`: take an invitation (a new account gets this password; an
+/// existing one must give its own).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInput {
+    /// The token from the link.
+    pub token: String,
+    /// Password.
+    pub password: String,
+}
