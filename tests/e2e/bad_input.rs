@@ -281,16 +281,27 @@ async fn private_webhooks(backend: Backend) {
 }
 both!(private_webhooks_refused, private_webhooks);
 
-/// One parser per value: a rid any UUID form spells is the same rid on `/ping`,
-/// `/lock` and `/problems`; a slug follows the API's rule on `?create=1` too (1-100
-/// characters), so a ping cannot create what the API would refuse.
+/// One parser per value: a rid is a canonical UUID (either case) on `/ping`, `/lock`
+/// and `/problems` alike — another spelling is refused on all three; a slug follows the
+/// API's rule on `?create=1` too (1-100 characters), so a ping cannot create what the
+/// API would refuse.
 async fn one_rule_per_value(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let id = app.monitor(json!({"name": "rids", "period": "1h"})).await;
     let rid = uuid::Uuid::new_v4();
     let simple = rid.simple().to_string();
+    for path in [
+        format!("{id}/start?rid={simple}"),
+        format!("{id}/lock?ttl=60&rid={simple}"),
+        format!("{id}/problems?rid={simple}"),
+    ] {
+        let (s, text) = app.post_ping(&path, r#"{"key": "k"}"#, false).await;
+        assert_eq!(s, 400, "{path}: {text}");
+        assert!(text.contains("rid must be a UUID"), "{path}: {text}");
+    }
+    let upper = rid.hyphenated().to_string().to_uppercase();
     let (s, text) = app
-        .post_ping(&format!("{id}/start?rid={simple}"), "", false)
+        .post_ping(&format!("{id}/start?rid={upper}"), "", false)
         .await;
     assert_eq!(s, 200, "{text}");
     let (s, text) = app.post_ping(&format!("{id}?rid={rid}"), "", false).await;
@@ -299,7 +310,7 @@ async fn one_rule_per_value(backend: Backend) {
     assert_eq!(m["status"], "up", "{m}");
     assert_eq!(
         m["state"], "up",
-        "the hyphenated rid ended the plain-hex run: {m}"
+        "the lowercase rid ended the uppercase run: {m}"
     );
     let key = app.ping_key.clone();
     let long = "a".repeat(30_000);

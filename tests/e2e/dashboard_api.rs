@@ -79,11 +79,8 @@ async fn pages_and_preview(backend: Backend) {
 }
 both!(dashboard_pages_and_cron_preview, pages_and_preview);
 
-async fn live_stream(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let id = app
-        .monitor(json!({"name": "streamed", "period": "1h"}))
-        .await;
+/// Opens `/api/v1/events` and reads its greeting.
+async fn open_stream(app: &TestApp) -> reqwest::Response {
     let mut r = app
         .http
         .get(app.url("/api/v1/events"))
@@ -95,6 +92,15 @@ async fn live_stream(backend: Backend) {
     assert_eq!(r.headers()["content-type"], "text/event-stream");
     let first = r.chunk().await.unwrap().unwrap();
     assert!(String::from_utf8_lossy(&first).starts_with(": connected"));
+    r
+}
+
+async fn live_stream(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let id = app
+        .monitor(json!({"name": "streamed", "period": "1h"}))
+        .await;
+    let mut r = open_stream(&app).await;
     assert_eq!(app.ping(&id).await, 200);
     let mut seen = String::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
@@ -147,16 +153,7 @@ async fn api_changes_stream(backend: Backend) {
     let id = app
         .monitor(json!({"name": "switched", "period": "1h"}))
         .await;
-    let mut r = app
-        .http
-        .get(app.url("/api/v1/events"))
-        .header("X-Api-Key", &app.api_key)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let first = r.chunk().await.unwrap().unwrap();
-    assert!(String::from_utf8_lossy(&first).starts_with(": connected"));
+    let mut r = open_stream(&app).await;
     let (s, _) = app
         .api("POST", &format!("/api/v1/monitors/{id}/pause"), None)
         .await;

@@ -14,16 +14,32 @@ pub fn query_value(req: &HttpRequest, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-/// A run id: any UUID form (hyphenated, plain hex, braced, `urn:uuid:`); `field` names
-/// it in the refusal.
+/// The first `X-Forwarded-For` entry, if any (whether to believe it is the caller's
+/// rule: pings record it, sign-in limits only take it from a proxy of this host).
+pub fn forwarded_for(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get("X-Forwarded-For")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// A run id: a UUID in its canonical hyphenated form (36 characters, either case, as
+/// Healthchecks' URLs take it); `field` names it in the refusal. Other UUID spellings
+/// (32 hex digits, braces, `urn:uuid:`) are refused on every path alike.
 pub fn rid(text: &str, field: &str) -> Result<Uuid, ApiError> {
     let what = match field {
         "parent" => "parent must be the parent run's rid",
         "rid" => "rid must be a UUID",
         other => other,
     };
-    Uuid::try_parse(text.trim())
-        .map_err(|_| ApiError::BadRequest(format!("invalid uuid format: {what}")))
+    let text = text.trim();
+    let hyphens = text.len() == 36 && [8, 13, 18, 23].iter().all(|&i| text.as_bytes()[i] == b'-');
+    Uuid::try_parse(text)
+        .ok()
+        .filter(|_| hyphens)
+        .ok_or_else(|| ApiError::BadRequest(format!("invalid uuid format: {what}")))
 }
 
 /// The run id in query parameter `name`, if given and not empty.
@@ -79,13 +95,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rids_in_every_uuid_form_are_one_rid() {
+    fn rids_are_canonical_uuids_in_either_case() {
         let a = rid("5d9e2a4c-7f31-4c5b-9a0e-2f6d8c1b3a77", "rid").unwrap();
-        assert_eq!(rid("5d9e2a4c7f314c5b9a0e2f6d8c1b3a77", "rid").unwrap(), a);
         assert_eq!(
-            rid("{5d9e2a4c-7f31-4c5b-9a0e-2f6d8c1b3a77}", "rid").unwrap(),
+            rid("5D9E2A4C-7F31-4C5B-9A0E-2F6D8C1B3A77", "rid").unwrap(),
             a
         );
+        assert!(rid("5d9e2a4c7f314c5b9a0e2f6d8c1b3a77", "rid").is_err());
+        assert!(rid("{5d9e2a4c-7f31-4c5b-9a0e-2f6d8c1b3a77}", "rid").is_err());
         assert!(rid("5d9e2a4c", "rid").is_err());
         assert!(rid("", "rid").is_err());
     }

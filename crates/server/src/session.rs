@@ -299,14 +299,7 @@ fn client_addr(req: &actix_web::HttpRequest) -> String {
         std::net::IpAddr::V4(v4) => v4.is_loopback() || v4.is_private(),
         std::net::IpAddr::V6(v6) => v6.is_loopback(),
     });
-    let forwarded = req
-        .headers()
-        .get("X-Forwarded-For")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty());
-    match (trusted, forwarded) {
+    match (trusted, crate::parse::forwarded_for(req)) {
         (true, Some(f)) => f,
         _ => peer.map(|ip| ip.to_string()).unwrap_or_default(),
     }

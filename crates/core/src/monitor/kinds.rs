@@ -177,6 +177,18 @@ impl Signal {
             Signal::Step => "step",
         }
     }
+
+    /// Log, progress and step pings of an open run belong to the run (its log,
+    /// progress and timeline), not to the ping history they would push out.
+    pub fn belongs_to_run(self) -> bool {
+        matches!(self, Signal::Log | Signal::Progress | Signal::Step)
+    }
+
+    /// Whether this ping is the monitor's "last ping": every signal but a log, and
+    /// none that went to an open run's data.
+    pub fn is_last_ping(self, went_to_run: bool) -> bool {
+        self != Signal::Log && !went_to_run
+    }
 }
 
 /// A run that has started and not ended.

@@ -375,3 +375,19 @@ fn a_muted_down_is_recovered_quietly() {
     let mut again = ping(&back.state, &[], Signal::Fail, 130);
     assert!(again.flip.unwrap().settle(&mut again.state, false));
 }
+
+#[test]
+fn run_data_belongs_to_the_run_not_the_ping_history() {
+    for s in [Signal::Log, Signal::Progress, Signal::Step] {
+        assert!(s.belongs_to_run(), "{s:?}");
+    }
+    for s in [Signal::Start, Signal::Success, Signal::Fail, Signal::Warn] {
+        assert!(!s.belongs_to_run(), "{s:?}");
+    }
+    // A log never counts as the last ping; progress and step count only when no run
+    // took them (they were stored as pings).
+    assert!(!Signal::Log.is_last_ping(false));
+    assert!(Signal::Progress.is_last_ping(false));
+    assert!(!Signal::Progress.is_last_ping(true));
+    assert!(Signal::Success.is_last_ping(false));
+}

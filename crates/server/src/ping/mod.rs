@@ -145,12 +145,7 @@ async fn read_body(payload: &mut web::Payload, limit: usize) -> (Vec<u8>, usize)
 /// The client's address (the first `X-Forwarded-For` entry, else the peer) and user
 /// agent (at most 200 characters).
 fn client(req: &HttpRequest) -> (String, String) {
-    let remote_addr = req
-        .headers()
-        .get("X-Forwarded-For")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|s| s.trim().to_string())
+    let remote_addr = crate::parse::forwarded_for(req)
         .or_else(|| req.peer_addr().map(|a| a.ip().to_string()))
         .unwrap_or_default();
     let user_agent: String = req

@@ -140,8 +140,7 @@ fn apply_ping(
             children: req.children,
         };
         let mut out = overdue_core::apply_ping(&hot.cfg, state, &open, &ping, now);
-        let run_data = matches!(req.signal, Signal::Log | Signal::Progress | Signal::Step);
-        to_run = out.run.filter(|_| run_data);
+        to_run = out.run.filter(|_| req.signal.belongs_to_run());
         if to_run.is_some() {
             n -= 1;
             counted.n_pings = n;
@@ -151,7 +150,7 @@ fn apply_ping(
             save_counters(c, cache, &id, state, &counted, now)?;
         } else {
             duration = out.duration_ms;
-            if req.signal != Signal::Log && to_run.is_none() {
+            if req.signal.is_last_ping(to_run.is_some()) {
                 counted.last_ping_at = Some(now.0);
             }
             counted.last_duration_ms = out.duration_ms;
