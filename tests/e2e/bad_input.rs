@@ -260,6 +260,12 @@ async fn private_webhooks(backend: Backend) {
         "http://10.0.0.1/x",
         "http://169.254.169.254/latest",
         "http://[::1]/x",
+        // IPv4 inside IPv6: compatible, translated, NAT64, 6to4.
+        "http://[::127.0.0.1]/x",
+        "http://[::ffff:0:7f00:1]/x",
+        "http://[64:ff9b::7f00:1]/x",
+        "http://[64:ff9b::a9fe:a9fe]/latest",
+        "http://[2002:7f00:1::1]/x",
     ] {
         let (s, e) = app
             .api(

@@ -12,6 +12,7 @@ mod dashboard_api;
 mod db_outage;
 mod deps;
 mod fanin;
+mod hardening;
 mod harness;
 mod leases;
 mod lifecycle;

@@ -24,13 +24,17 @@ pub struct ServeArgs {
     #[arg(long, env = "OVERDUE_SITE_URL")]
     pub site_url: Option<String>,
     /// TOML file with the same settings (keys: listen, database_url, site_url,
-    /// ping_body_limit, webhook_allow_private, webhook_timeout, retry_base, keep_pings,
-    /// keep_history, digest_hour).
+    /// ping_body_limit, body_timeout, webhook_allow_private, webhook_timeout, retry_base,
+    /// keep_pings, keep_history, digest_hour).
     #[arg(long, env = "OVERDUE_CONFIG")]
     pub config: Option<PathBuf>,
     /// Most body bytes stored per ping [default: 100000].
     #[arg(long, env = "OVERDUE_PING_BODY_LIMIT")]
     pub ping_body_limit: Option<String>,
+    /// Longest wait for a request's body, from its headers to its last byte; a slower
+    /// body is answered 408 and nothing of it is stored [default: 30s].
+    #[arg(long, env = "OVERDUE_BODY_TIMEOUT")]
+    pub body_timeout: Option<String>,
     /// Allow webhooks to private, loopback and link-local addresses [default: false].
     #[arg(long, env = "OVERDUE_WEBHOOK_ALLOW_PRIVATE")]
     pub webhook_allow_private: Option<String>,
@@ -59,6 +63,7 @@ struct FileSettings {
     database_url: Option<String>,
     site_url: Option<String>,
     ping_body_limit: Option<toml::Value>,
+    body_timeout: Option<toml::Value>,
     webhook_allow_private: Option<toml::Value>,
     webhook_timeout: Option<toml::Value>,
     retry_base: Option<toml::Value>,
@@ -78,6 +83,8 @@ pub struct Settings {
     pub site_url: String,
     /// Ping body limit in bytes.
     pub ping_body_limit: usize,
+    /// Longest wait for a request body.
+    pub body_timeout: Duration,
     /// Webhooks may reach private addresses.
     pub webhook_allow_private: bool,
     /// Webhook request timeout.
@@ -164,6 +171,11 @@ impl ServeArgs {
             .ok()
             .filter(|n| *n <= 10_000_000)
             .ok_or_else(|| anyhow!("OVERDUE_PING_BODY_LIMIT: {limit_text:?} must be a number of bytes from 0 to 10000000"))?;
+        let body_timeout = self
+            .body_timeout
+            .clone()
+            .or(file.body_timeout.map(value_text))
+            .unwrap_or_else(|| "30s".into());
         let allow = self
             .webhook_allow_private
             .clone()
@@ -218,6 +230,7 @@ impl ServeArgs {
             database_url,
             site_url: site_url.trim_end_matches('/').to_string(),
             ping_body_limit,
+            body_timeout: parse_dur("OVERDUE_BODY_TIMEOUT", &body_timeout)?,
             webhook_allow_private: parse_bool("OVERDUE_WEBHOOK_ALLOW_PRIVATE", &allow)?,
             webhook_timeout: parse_dur("OVERDUE_WEBHOOK_TIMEOUT", &timeout)?,
             retry_base: parse_dur("OVERDUE_RETRY_BASE", &retry)?,

@@ -199,6 +199,7 @@ pub async fn serve(
     let config = ServerConfig {
         site_url: settings.site_url.clone(),
         ping_body_limit: settings.ping_body_limit,
+        body_timeout: settings.body_timeout,
         address_policy: policy,
     };
     let result = overdue_server::run(listener, store, config, shutdown).await;

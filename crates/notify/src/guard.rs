@@ -21,17 +21,39 @@ impl AddressPolicy {
     }
 }
 
-/// True for globally routable unicast addresses.
+/// True for globally routable unicast addresses. An IPv6 address that carries an IPv4
+/// address (mapped, compatible, translated, NAT64, 6to4, Teredo) is judged by the IPv4
+/// address it leads to as well: `[::127.0.0.1]` or `[64:ff9b::7f00:1]` is loopback.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public_v4(v4);
-            }
-            is_public_v6(v6)
-        }
+        IpAddr::V6(v6) => is_public_v6(v6) && embedded_v4(v6).iter().all(|v4| is_public_v4(*v4)),
     }
+}
+
+/// The IPv4 addresses an IPv6 address embeds, by the transition mechanisms that route
+/// to them.
+fn embedded_v4(ip: Ipv6Addr) -> Vec<Ipv4Addr> {
+    let s = ip.segments();
+    let v4 = |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
+    let mut out = Vec::new();
+    match s {
+        // ::a.b.c.d (compatible, deprecated) and ::ffff:a.b.c.d (mapped).
+        [0, 0, 0, 0, 0, 0 | 0xffff, hi, lo] => out.push(v4(hi, lo)),
+        // ::ffff:0:a.b.c.d (translated, RFC 2765).
+        [0, 0, 0, 0, 0xffff, 0, hi, lo] => out.push(v4(hi, lo)),
+        // 64:ff9b::a.b.c.d (NAT64 well-known prefix, RFC 6052).
+        [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] => out.push(v4(hi, lo)),
+        // 2002:a.b.c.d::/48 (6to4).
+        [0x2002, hi, lo, ..] => out.push(v4(hi, lo)),
+        // 2001:0::/32 (Teredo): the server, and the client XOR-obfuscated.
+        [0x2001, 0, shi, slo, _, _, chi, clo] => {
+            out.push(v4(shi, slo));
+            out.push(v4(!chi, !clo));
+        }
+        _ => {}
+    }
+    out
 }
 
 fn is_public_v4(ip: Ipv4Addr) -> bool {
@@ -57,6 +79,9 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || ip.is_multicast()
         || (s[0] & 0xFE00) == 0xFC00 // fc00::/7 unique local
         || (s[0] & 0xFFC0) == 0xFE80 // fe80::/10 link local
+        || (s[0] & 0xFFC0) == 0xFEC0 // fec0::/10 site local (deprecated)
+        || (s[0] == 0x0064 && s[1] == 0xff9b && s[2] == 0x0001) // 64:ff9b:1::/48 local NAT64
+        || (s[0] == 0x0100 && s[1] == 0 && s[2] == 0 && s[3] == 0) // 100::/64 discard
         || (s[0] == 0x2001 && s[1] == 0x0db8)) // documentation
 }
 
@@ -137,10 +162,28 @@ mod tests {
             "fd00::1",
             "::ffff:127.0.0.1",
             "255.255.255.255",
+            // IPv4 inside IPv6, every form that routes to it.
+            "::127.0.0.1",
+            "::ffff:0:7f00:1",
+            "64:ff9b::7f00:1",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b:1::a00:1",
+            "2002:7f00:1::1",
+            "2002:c0a8:101::1",
+            "2001:0:7f00:1::1",
+            "2001:0:4136:e378:8000:63bf:80ff:fffe",
+            "fec0::1",
+            "100::1",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["1.1.1.1", "8.8.8.8", "2606:4700::1111"] {
+        for ip in [
+            "1.1.1.1",
+            "8.8.8.8",
+            "2606:4700::1111",
+            "64:ff9b::808:808",
+            "2002:808:808::1",
+        ] {
             assert!(is_public(ip.parse().unwrap()), "{ip}");
         }
     }
@@ -158,6 +201,15 @@ mod tests {
         assert!(check_literal(&l, deny).is_err());
         let v6 = url::Url::parse("http://[::1]/x").unwrap();
         assert!(check_literal(&v6, deny).is_err());
+        for literal in [
+            "[::127.0.0.1]",
+            "[64:ff9b::7f00:1]",
+            "[2002:7f00:1::1]",
+            "[::ffff:0:7f00:1]",
+        ] {
+            let u = url::Url::parse(&format!("http://{literal}/x")).unwrap();
+            assert!(check_literal(&u, deny).is_err(), "{literal}");
+        }
         let public = url::Url::parse("https://example.com/x").unwrap();
         assert!(check_literal(&public, deny).is_ok());
     }

@@ -207,7 +207,8 @@ pub async fn api_key_in_body(
         let mut payload = req.take_payload();
         let mut buf = web::BytesMut::new();
         while let Some(chunk) = payload.next().await {
-            buf.extend_from_slice(&chunk?);
+            let chunk = chunk.map_err(|e| crate::error::body_error(&e))?;
+            buf.extend_from_slice(&chunk);
             if buf.len() >= KEY_BODY_LIMIT {
                 buf.truncate(KEY_BODY_LIMIT);
                 break;

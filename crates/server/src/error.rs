@@ -26,6 +26,9 @@ pub enum ApiError {
     /// 409.
     #[error("{0}")]
     Conflict(String),
+    /// 408: the request body did not arrive in time.
+    #[error("{0}")]
+    Timeout(String),
     /// 413: the body is over a limit; the message says which.
     #[error("{0}")]
     TooLarge(String),
@@ -125,6 +128,7 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::TooMany(..) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -136,6 +140,24 @@ impl ResponseError for ApiError {
         public.builder().json(ErrorBody {
             error: public.message,
         })
+    }
+}
+
+/// The message of a body that did not arrive within the body timeout.
+pub const BODY_TIMEOUT: &str = "the request body did not arrive in time: send it whole, promptly";
+
+/// Whether a body read failed because the body was too slow (see `body_timeout`).
+pub fn timed_out(e: &actix_web::error::PayloadError) -> bool {
+    matches!(e, actix_web::error::PayloadError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut)
+}
+
+/// A body that could not be read whole: too slow (408) or broken off (400). Nothing of
+/// the request is stored.
+pub fn body_error(e: &actix_web::error::PayloadError) -> ApiError {
+    if timed_out(e) {
+        ApiError::Timeout(BODY_TIMEOUT.into())
+    } else {
+        ApiError::BadRequest(format!("the body could not be read whole: {e}"))
     }
 }
 
@@ -151,6 +173,7 @@ pub fn json_error(
             format!("body is {length} bytes, the limit is {limit}")
         }
         J::Overflow { limit } => format!("body is larger than the limit of {limit} bytes"),
+        J::Payload(p) if timed_out(p) => return body_error(p).into(),
         J::Deserialize(e) if e.is_data() => format!("wrong field type or value: {e}"),
         J::Deserialize(e) => format!("invalid JSON: {e}"),
         other => format!("invalid request body: {other}"),

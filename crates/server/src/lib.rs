@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod badges;
 pub mod body;
+pub mod body_timeout;
 pub mod chains;
 pub mod dash;
 pub mod error;
@@ -40,6 +41,8 @@ pub struct ServerConfig {
     pub site_url: String,
     /// Most body bytes stored per ping.
     pub ping_body_limit: usize,
+    /// Longest wait for a request body (408 beyond it).
+    pub body_timeout: std::time::Duration,
     /// Where webhooks may point.
     pub address_policy: AddressPolicy,
 }
@@ -86,6 +89,7 @@ pub async fn run(
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .wrap(actix_web::middleware::from_fn(body_timeout::deadline))
             .app_data(
                 web::JsonConfig::default()
                     .limit(256 * 1024)

@@ -93,6 +93,14 @@ pub fn save_links(
                     l.monitor
                 ))
             })?;
+            // One edge per (upstream, kind): a repeat is the caller's slip, named here
+            // rather than left to the primary key.
+            if ups.iter().any(|(u, k, _)| *u == up && *k == kind) {
+                return Err(StoreError::Invalid(format!(
+                    "{field}[{i}].monitor: {:?} is listed twice in {field}",
+                    l.monitor
+                )));
+            }
             ups.push((up, kind, within.millis()));
         }
     }

@@ -34,12 +34,15 @@ pub fn rid(text: &str, field: &str) -> Result<Uuid, ApiError> {
         "rid" => "rid must be a UUID",
         other => other,
     };
-    let text = text.trim();
-    let hyphens = text.len() == 36 && [8, 13, 18, 23].iter().all(|&i| text.as_bytes()[i] == b'-');
-    Uuid::try_parse(text)
-        .ok()
-        .filter(|_| hyphens)
+    canonical_uuid(text.trim())
         .ok_or_else(|| ApiError::BadRequest(format!("invalid uuid format: {what}")))
+}
+
+/// A UUID in its canonical hyphenated form (36 characters, either case) — the one form
+/// ping URLs and run ids take, as Healthchecks' URLs do.
+pub fn canonical_uuid(text: &str) -> Option<Uuid> {
+    let hyphens = text.len() == 36 && [8, 13, 18, 23].iter().all(|&i| text.as_bytes()[i] == b'-');
+    Uuid::try_parse(text).ok().filter(|_| hyphens)
 }
 
 /// The run id in query parameter `name`, if given and not empty.

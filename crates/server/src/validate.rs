@@ -112,8 +112,9 @@ pub fn apply(input: &MonitorInput, mut s: MonitorSettings) -> Result<MonitorSett
             s.schedule =
                 Schedule::cron(&expr, tz).map_err(|e| ApiError::BadRequest(e.to_string()))?;
         }
-        (None, Schedule::Interval { .. }) if tz.is_some() && input.period.is_none() => {
-            // Healthchecks ignores tz on simple checks; so do we, but check it is a zone.
+        (None, Schedule::Interval { .. } | Schedule::None) if tz.is_some() => {
+            // Healthchecks ignores tz on simple checks; so do we, but check it is a zone
+            // (with or without a period in the same request).
             let name = tz.as_deref().unwrap_or("UTC");
             name.parse::<chrono_tz_check::Tz>()
                 .map_err(|_| ApiError::BadRequest(format!("invalid timezone {name:?}: use an IANA name such as \"UTC\" or \"Europe/Riga\"")))?;

@@ -107,6 +107,15 @@ async fn ping(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, PingError> {
     let limit = state.config.ping_body_limit;
+    // A browser's CORS preflight asks whether it may ping; it is never a ping itself.
+    if req.method() == actix_web::http::Method::OPTIONS {
+        return Ok(HttpResponse::NoContent()
+            .insert_header(("Access-Control-Allow-Origin", "*"))
+            .insert_header(("Access-Control-Allow-Methods", "GET, HEAD, POST"))
+            .insert_header(("Access-Control-Allow-Headers", "Content-Type"))
+            .insert_header(("Access-Control-Max-Age", "86400"))
+            .finish());
+    }
     let route = url::parse(&req, &path.into_inner()).map_err(|e| PingError::text(e, limit))?;
     match route {
         Route::Lease { code, lock } => lease::handle(&req, &state, code, lock)
@@ -124,22 +133,33 @@ async fn ping(
 }
 
 /// The body read up to `limit`, and its whole size (counted past the limit, so the
-/// stored size is true).
-async fn read_body(payload: &mut web::Payload, limit: usize) -> (Vec<u8>, usize) {
+/// stored size is true). Past `DRAIN_LIMIT` the rest is not read: the size is then the
+/// declared `Content-Length` (a chunked body reports what was read).
+async fn read_body(
+    req: &HttpRequest,
+    payload: &mut web::Payload,
+    limit: usize,
+) -> Result<(Vec<u8>, usize), ApiError> {
     let mut body = Vec::new();
     let mut size = 0usize;
     while let Some(chunk) = payload.next().await {
-        let Ok(chunk) = chunk else { break };
+        let chunk = chunk.map_err(|e| crate::error::body_error(&e))?;
         size += chunk.len();
         if body.len() < limit {
             let take = (limit - body.len()).min(chunk.len());
             body.extend_from_slice(&chunk[..take]);
         }
         if size > DRAIN_LIMIT {
+            let declared = req
+                .headers()
+                .get(actix_web::http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<usize>().ok());
+            size = size.max(declared.unwrap_or(0));
             break;
         }
     }
-    (body, size)
+    Ok((body, size))
 }
 
 /// The client's address (the first `X-Forwarded-For` entry, else the peer) and user
@@ -166,7 +186,7 @@ async fn signal(
     mut payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let limit = state.config.ping_body_limit;
-    let (body, size) = read_body(&mut payload, limit).await;
+    let (body, size) = read_body(req, &mut payload, limit).await?;
     let (remote_addr, user_agent) = client(req);
     // Only ends carry a completion report.
     let ends = matches!(url.signal, Signal::Success | Signal::Warn | Signal::Fail);

@@ -24,7 +24,7 @@ pub const MAX_ITEMS: usize = 10_000;
 async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::BadRequest("the body could not be read".into()))?;
+        let chunk = chunk.map_err(|e| crate::error::body_error(&e))?;
         if body.len() + chunk.len() > BODY_LIMIT {
             return Err(ApiError::TooLarge(format!(
                 "the body is over {} MB: send at most {MAX_ITEMS} problems per request",

@@ -8,7 +8,7 @@ use overdue_storage::PingTarget;
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::parse::{query_rid, query_value, slug};
+use crate::parse::{canonical_uuid, query_rid, query_value, slug};
 
 /// Where a ping URL leads.
 pub enum Route {
@@ -88,7 +88,12 @@ pub fn parse(req: &HttpRequest, parts: &[String]) -> Result<Route, ApiError> {
     // Which form: a UUID first segment is the uuid form, anything else a ping key.
     // `/step/<name>` takes one more segment than the other actions.
     let named_step = |rest: &[String]| rest.first().is_some_and(|a| a == "step");
-    let (target, action, rest) = match Uuid::try_parse(&parts[0]) {
+    // Another spelling of a UUID (32 hex digits, braces, `urn:uuid:`) names no monitor,
+    // as in Healthchecks: 404, not a slug URL.
+    if canonical_uuid(&parts[0]).is_none() && Uuid::try_parse(&parts[0]).is_ok() {
+        return Err(ApiError::NotFound("not found".into()));
+    }
+    let (target, action, rest) = match canonical_uuid(&parts[0]).ok_or(()) {
         Ok(id) if parts.len() <= 2 || (parts.len() == 3 && named_step(&parts[1..])) => (
             PingTarget::Code(PingCode::from(id)),
             parts.get(1).map(String::as_str),

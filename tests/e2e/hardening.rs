@@ -1,0 +1,164 @@
+//! Security and input hardening (issue 13): preflights are not pings, slow bodies time
+//! out and store nothing, only canonical UUIDs name monitors, a ping's real size is
+//! reported, and the small refusals name what to fix.
+
+use std::time::Duration;
+
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::both;
+use crate::harness::{Backend, TestApp};
+
+/// `OPTIONS /ping/<uuid>/fail` with `Origin` and `Access-Control-Request-Method` is a
+/// browser asking whether it may ping: answered as a preflight, never stored.
+async fn preflight(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let id = app.monitor(json!({"name": "cors", "period": "1h"})).await;
+    let r = app
+        .http
+        .request(
+            reqwest::Method::OPTIONS,
+            app.url(&format!("/ping/{id}/fail")),
+        )
+        .header("Origin", "https://example.com")
+        .header("Access-Control-Request-Method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    assert!(r.headers()["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .contains("POST"));
+    let m = app.get_monitor(&id).await;
+    assert_eq!(m["status"], "new", "{m}");
+    assert_eq!(m["n_pings"], 0, "{m}");
+    // The ping itself, from the same page, counts.
+    assert_eq!(app.ping(&format!("{id}/fail")).await, 200);
+    assert_eq!(app.get_monitor(&id).await["status"], "down");
+    app.stop().await;
+}
+both!(cors_preflight_is_not_a_ping, preflight);
+
+/// Sends `head` and then `body` on a raw connection and returns what the server
+/// answers within `wait` (the status line first).
+async fn raw(app: &TestApp, head: &str, body: &[u8], wait: Duration) -> String {
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(body).await.unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    let until = tokio::time::Instant::now() + wait;
+    loop {
+        match tokio::time::timeout_at(until, s.read(&mut buf)).await {
+            Ok(Ok(0)) | Err(_) | Ok(Err(_)) => break,
+            Ok(Ok(n)) => out.extend_from_slice(&buf[..n]),
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A body that declares 100 bytes and sends 3 is answered 408 once the body timeout
+/// passes, and nothing of it is stored — on pings and on the API alike.
+async fn slow_bodies(backend: Backend) {
+    let url = crate::harness::fresh_database(backend);
+    let app = TestApp::spawn_on(&url, |s| s.body_timeout = Duration::from_secs(1)).await;
+    let id = app.monitor(json!({"name": "slow", "period": "1h"})).await;
+    let started = std::time::Instant::now();
+    let head = format!("POST /ping/{id}/fail HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n");
+    let answer = raw(&app, &head, b"abc", Duration::from_secs(10)).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("did not arrive in time"), "{answer}");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "answered after the timeout, not never"
+    );
+    let m = app.get_monitor(&id).await;
+    assert_eq!(m["status"], "new", "a timed-out ping is not stored: {m}");
+    assert_eq!(m["n_pings"], 0, "{m}");
+    let head = format!(
+        "POST /api/v1/monitors HTTP/1.1\r\nHost: x\r\nX-Api-Key: {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n",
+        app.api_key
+    );
+    let answer = raw(&app, &head, b"{\"na", Duration::from_secs(10)).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    let (_, v) = app.api("GET", "/api/v1/monitors", None).await;
+    assert_eq!(v["monitors"].as_array().map(Vec::len), Some(1), "{v}");
+    let head =
+        format!("POST /ping/{id}/problems HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n");
+    let answer = raw(&app, &head, b"[{", Duration::from_secs(10)).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    app.stop().await;
+}
+both!(slow_bodies_time_out_and_store_nothing, slow_bodies);
+
+/// Only the canonical UUID names a monitor in a ping URL (Healthchecks answers 404 to
+/// the other spellings); a bigger-than-drained body reports its real size; a timezone
+/// is checked with a period too; a repeated upstream is a 400 naming the field.
+async fn small_ones(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let id = app
+        .monitor(json!({"name": "up", "slug": "up", "period": "1h"}))
+        .await;
+    let u = uuid::Uuid::parse_str(&id).unwrap();
+    for other in [
+        u.simple().to_string(),
+        format!("{{{id}}}"),
+        format!("urn:uuid:{id}"),
+    ] {
+        let (s, text) = app.post_ping(&other, "", false).await;
+        assert_eq!(s, 404, "/ping/{other}: {text}");
+    }
+    assert_eq!(app.get_monitor(&id).await["n_pings"], 0);
+    let upper = id.to_uppercase();
+    let (s, _) = app.post_ping(&upper, "", false).await;
+    assert_eq!(s, 200, "either case of the canonical form");
+
+    let big = vec![b'x'; 70 * 1024 * 1024];
+    let r = app
+        .http
+        .post(app.url(&format!("/ping/{id}/log")))
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["ping-body-truncated"],
+        (70 * 1024 * 1024).to_string()
+    );
+
+    let (s, v) = app
+        .api(
+            "POST",
+            "/api/v1/monitors",
+            Some(json!({"name": "x", "period": "1h", "tz": "Mars/Olympus"})),
+        )
+        .await;
+    assert_eq!(s, 400, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("Mars/Olympus"), "{v}");
+
+    let (s, v) = app
+        .api(
+            "POST",
+            "/api/v1/monitors",
+            Some(json!({"name": "down", "schedule": "none",
+                "after": [{"monitor": "up", "within": "1h"}, {"monitor": id, "within": "2h"}]})),
+        )
+        .await;
+    assert_eq!(s, 400, "{v}");
+    let msg = v["error"].as_str().unwrap();
+    assert!(
+        msg.contains("after[1].monitor") && msg.contains("twice"),
+        "{msg}"
+    );
+    assert!(
+        !msg.contains("UNIQUE") && !msg.contains("constraint"),
+        "{msg}"
+    );
+    app.stop().await;
+}
+both!(small_refusals_name_what_to_fix, small_ones);
