@@ -162,3 +162,141 @@ async fn small_ones(backend: Backend) {
     app.stop().await;
 }
 both!(small_refusals_name_what_to_fix, small_ones);
+
+/// Channel settings are for admins, their secrets masked even then; a read-only key sees
+/// what a channel is and whether it works. A change that sends the masked values back
+/// keeps the stored secrets (the receiver still gets the token), and no delivery error
+/// repeats the URL.
+async fn channel_secrets(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let rx = crate::harness::Receiver::start().await;
+    let url = format!("{}/secret-token-98765", rx.url.trim_end_matches('/'));
+    let (s, ch) = app
+        .api(
+            "POST",
+            "/api/v1/channels",
+            Some(json!({"kind": "webhook", "name": "ops", "url": url,
+                "headers": {"Authorization": "Bearer s3cret-value"}})),
+        )
+        .await;
+    assert_eq!(s, 201, "{ch}");
+    let id = ch["id"].as_str().unwrap().to_string();
+    let shown = ch.to_string();
+    assert!(
+        !shown.contains("secret-token") && !shown.contains("s3cret"),
+        "{shown}"
+    );
+    assert_eq!(ch["config"]["headers"]["Authorization"], "••••••", "{ch}");
+    let masked_url = ch["config"]["url"].as_str().unwrap().to_string();
+    assert!(
+        masked_url.ends_with("8765") && masked_url.contains("127.0.0.1"),
+        "{masked_url}"
+    );
+
+    let (s, list) = app
+        .api_with(&app.read_only_key, "GET", "/api/v1/channels", None)
+        .await;
+    assert_eq!(s, 200);
+    let text = list.to_string();
+    assert!(
+        !text.contains("secret-token") && !text.contains("s3cret"),
+        "{text}"
+    );
+    let one = &list["channels"][0];
+    assert_eq!(one["name"], "ops");
+    assert_eq!(one["kind"], "webhook");
+    assert!(one["config"].is_null(), "{one}");
+    let (s, _) = app
+        .api_with(
+            &app.read_only_key,
+            "PATCH",
+            &format!("/api/v1/channels/{id}"),
+            Some(json!({"name": "x"})),
+        )
+        .await;
+    assert_eq!(s, 403);
+
+    // Send back what GET showed, with a new name: the secrets stay.
+    let (s, admin) = app.api("GET", "/api/v1/channels", None).await;
+    assert_eq!(s, 200);
+    let cfg = admin["channels"][0]["config"].clone();
+    let (s, patched) = app
+        .api(
+            "PATCH",
+            &format!("/api/v1/channels/{id}"),
+            Some(json!({"name": "ops-renamed", "url": cfg["url"], "headers": cfg["headers"]})),
+        )
+        .await;
+    assert_eq!(s, 200, "{patched}");
+    assert_eq!(patched["name"], "ops-renamed");
+    let (s, _) = app
+        .api("POST", &format!("/api/v1/channels/{id}/test"), None)
+        .await;
+    assert_eq!(s, 202);
+    let got = rx
+        .wait_for(Duration::from_secs(10), |all| !all.is_empty())
+        .await;
+    assert_eq!(got[0].path, "/hook/secret-token-98765");
+    assert!(
+        got[0]
+            .headers
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("authorization") && v == "Bearer s3cret-value"),
+        "{:?}",
+        got[0].headers
+    );
+    let (s, v) = app
+        .api(
+            "PATCH",
+            &format!("/api/v1/channels/{id}"),
+            Some(json!({"colour": "red"})),
+        )
+        .await;
+    assert_eq!(s, 400, "{v}");
+    // A failing delivery's error names no URL.
+    let (s, dead) = app
+        .api(
+            "POST",
+            "/api/v1/channels",
+            Some(json!({"kind": "webhook", "name": "dead",
+                "url": "http://127.0.0.1:9/hook/other-token-55555"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{dead}");
+    let dead = dead["id"].as_str().unwrap().to_string();
+    let (s, _) = app
+        .api("POST", &format!("/api/v1/channels/{dead}/test"), None)
+        .await;
+    assert_eq!(s, 202);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let (_, d) = app
+            .api_with(
+                &app.read_only_key,
+                "GET",
+                &format!("/api/v1/channels/{dead}/deliveries"),
+                None,
+            )
+            .await;
+        if let Some(first) = d["deliveries"].as_array().and_then(|a| a.first()) {
+            let text = first.to_string();
+            assert!(!text.contains("other-token"), "{text}");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no delivery attempt recorded"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (_, list) = app.api("GET", "/api/v1/channels", None).await;
+    let health: Vec<_> = list["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["health"].clone())
+        .collect();
+    assert_eq!(health, vec![json!("ok"), json!("failing")], "{list}");
+    app.stop().await;
+}
+both!(channel_secrets_are_masked_and_kept, channel_secrets);

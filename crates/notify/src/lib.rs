@@ -3,6 +3,7 @@
 //! the IP actually connected to (after DNS and after redirects).
 
 pub mod guard;
+pub mod secret;
 pub mod template;
 pub mod webhook;
 

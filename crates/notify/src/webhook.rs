@@ -161,10 +161,8 @@ impl Webhooks {
         let url = match url::Url::parse(&url_text) {
             Ok(u) => u,
             Err(e) => {
-                return fail(
-                    format!("url {url_text:?} is invalid after expansion: {e}"),
-                    true,
-                )
+                // The URL itself is not repeated: it may hold a token.
+                return fail(format!("the url is invalid after expansion: {e}"), true);
             }
         };
         if let Err(e) = check_literal(&url, self.policy) {
@@ -223,7 +221,9 @@ impl Webhooks {
                 }
             }
             Err(e) => {
-                let text = error_chain(&e);
+                // Without the URL: delivery errors are shown to every reader of the
+                // delivery log, and the URL may hold a token.
+                let text = error_chain(&e.without_url());
                 let permanent = text.contains("refused: ");
                 fail(text, permanent)
             }

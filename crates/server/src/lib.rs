@@ -8,6 +8,7 @@ pub mod badges;
 pub mod body;
 pub mod body_timeout;
 pub mod chains;
+pub mod channels;
 pub mod dash;
 pub mod error;
 pub mod limit;

@@ -228,14 +228,23 @@ pub fn flip(f: &FlipRow) -> t::Flip {
     }
 }
 
-/// A channel for `/api/v1`.
-pub fn channel(c: &ChannelRow) -> t::Channel {
+/// A channel for `/api/v1`: its settings (secrets masked) only for `manage` roles.
+pub fn channel(c: &ChannelRow, manage: bool, health: Option<bool>) -> t::Channel {
+    let config = if manage {
+        serde_json::from_str::<overdue_notify::WebhookConfig>(&c.config)
+            .ok()
+            .and_then(|cfg| serde_json::to_value(cfg.masked()).ok())
+            .unwrap_or(serde_json::Value::Null)
+    } else {
+        serde_json::Value::Null
+    };
     t::Channel {
         id: c.id.clone(),
         name: c.name.clone(),
         kind: c.kind.clone(),
-        config: serde_json::from_str(&c.config).unwrap_or(serde_json::Value::Null),
+        config,
         created_at: ts(c.created_at),
+        health: health.map(|ok| if ok { "ok" } else { "failing" }.to_string()),
     }
 }
 

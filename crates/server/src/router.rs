@@ -6,7 +6,9 @@ use actix_web::{web, HttpResponse};
 
 use crate::error::ApiError;
 use crate::AppState;
-use crate::{assets, badges, chains, dash, metrics, ping, problems, runs, session, team, v1, v3};
+use crate::{
+    assets, badges, chains, channels, dash, metrics, ping, problems, runs, session, team, v1, v3,
+};
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -24,7 +26,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(chains::routes)
                 .configure(problems::routes)
                 .route("/badges", web::get().to(badges::list))
-                .configure(v1::routes),
+                .configure(v1::routes)
+                .configure(channels::routes),
         )
         .configure(v3::routes)
         .default_service(web::to(assets::fallback));

@@ -1,10 +1,9 @@
-//! `/api/v1`: Overdue's own management API (monitors, channels, pings, runs, flips).
+//! `/api/v1` monitors: list, create, read, edit, delete, pause, resume, their channels,
+//! pings and flips.
 
 use actix_web::{web, HttpResponse};
-use overdue_core::EventKind;
-use overdue_notify::WebhookConfig;
-use overdue_storage::{channels, deps, history, monitors, outbox, problems};
-use overdue_types::{ChannelInput, MonitorInput};
+use overdue_storage::{channels, deps, history, monitors, problems};
+use overdue_types::MonitorInput;
 use serde::Deserialize;
 
 use crate::auth::Auth;
@@ -13,7 +12,7 @@ use crate::ops::{owned_monitor, switch, update_settings, Switch};
 use crate::parse::Limit;
 use crate::{parse_id, parse_monitor, render, validate, AppState};
 
-/// Registers the monitor and channel routes (inside the `/api/v1` scope).
+/// Registers the monitor routes (inside the `/api/v1` scope).
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/monitors", web::get().to(list))
         .route("/monitors", web::post().to(create))
@@ -24,12 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/monitors/{id}/resume", web::post().to(resume))
         .route("/monitors/{id}/channels", web::put().to(set_channels))
         .route("/monitors/{id}/pings", web::get().to(pings))
-        .route("/monitors/{id}/flips", web::get().to(flips))
-        .route("/channels", web::get().to(list_channels))
-        .route("/channels", web::post().to(create_channel))
-        .route("/channels/{id}", web::delete().to(delete_channel))
-        .route("/channels/{id}/test", web::post().to(test_channel))
-        .route("/channels/{id}/deliveries", web::get().to(deliveries));
+        .route("/monitors/{id}/flips", web::get().to(flips));
 }
 
 /// Loads a monitor with its channels and renders it.
@@ -252,129 +246,4 @@ async fn flips(
         .await?;
     Ok(HttpResponse::Ok()
         .json(serde_json::json!({ "flips": rows.iter().map(render::flip).collect::<Vec<_>>() })))
-}
-
-async fn list_channels(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let project = auth.project.clone();
-    let rows = state
-        .store
-        .read(move |c| channels::list(c, &project))
-        .await?;
-    Ok(HttpResponse::Ok().json(
-        serde_json::json!({ "channels": rows.iter().map(render::channel).collect::<Vec<_>>() }),
-    ))
-}
-
-async fn create_channel(
-    auth: Auth,
-    state: web::Data<AppState>,
-    body: crate::body::Body<ChannelInput>,
-) -> Result<HttpResponse, ApiError> {
-    auth.require_manage()?;
-    let input = body.into_inner();
-    if input.kind != "webhook" {
-        return Err(ApiError::BadRequest(format!(
-            "unknown channel kind {:?}: supported kinds are {}",
-            input.kind,
-            overdue_notify::CHANNEL_KINDS.join(", ")
-        )));
-    }
-    let name = input.name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::BadRequest("name must be 1-200 characters".into()));
-    }
-    let mut cfg = WebhookConfig {
-        url: input
-            .url
-            .ok_or_else(|| ApiError::BadRequest("url is required for a webhook channel".into()))?,
-        method: input.method.unwrap_or_else(|| "POST".into()),
-        headers: input.headers,
-        body: input.body,
-    };
-    cfg.validate(state.config.address_policy)
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let config = serde_json::to_string(&cfg).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let (project, now) = (auth.project.clone(), state.store.now());
-    let row = state
-        .store
-        .write(move |tx| channels::create(tx, &project, &name, "webhook", &config, now))
-        .await?;
-    Ok(HttpResponse::Created().json(render::channel(&row)))
-}
-
-async fn delete_channel(
-    auth: Auth,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    auth.require_manage()?;
-    let id = parse_id(&path, "channel")?;
-    let project = auth.project.clone();
-    state
-        .store
-        .write(move |tx| channels::delete(tx, &project, &id))
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-async fn test_channel(
-    auth: Auth,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    auth.require_manage()?;
-    let id = parse_id(&path, "channel")?;
-    let (project, now) = (auth.project.clone(), state.store.now());
-    let n = state
-        .store
-        .write(move |tx| {
-            let ch = channels::get(tx.conn(), &project, &id)?;
-            let ev = overdue_core::EventRecord {
-                event: EventKind::Test,
-                monitor: overdue_core::MonitorRef {
-                    uuid: String::new(),
-                    name: format!("Test notification for channel {}", ch.name),
-                    slug: None,
-                    tags: vec![],
-                    project: project.clone(),
-                },
-                status: "test".into(),
-                previous_status: "test".into(),
-                reason: None,
-                detail: None,
-                at: now.to_rfc3339(),
-                problems: None,
-                body: None,
-            };
-            let payload = serde_json::to_string(&ev)
-                .map_err(|e| overdue_storage::StoreError::Internal(e.to_string()))?;
-            outbox::enqueue(
-                tx,
-                &project,
-                &ch.id,
-                EventKind::Test.as_str(),
-                &payload,
-                now,
-            )
-        })
-        .await?;
-    Ok(HttpResponse::Accepted().json(serde_json::json!({ "notification": n })))
-}
-
-async fn deliveries(
-    auth: Auth,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    q: web::Query<Limit>,
-) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path, "channel")?;
-    let limit = q.get()?;
-    let project = auth.project.clone();
-    let rows = state
-        .store
-        .read(move |c| channels::deliveries(c, &project, &id, limit))
-        .await?;
-    Ok(HttpResponse::Ok().json(
-        serde_json::json!({ "deliveries": rows.iter().map(render::delivery).collect::<Vec<_>>() }),
-    ))
 }

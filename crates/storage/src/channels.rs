@@ -62,6 +62,44 @@ pub fn get_any(c: &mut AnyConnection, id: &str) -> Result<Option<ChannelRow>, St
         .optional()?)
 }
 
+/// Replaces a channel's name and settings (validated by the caller).
+pub fn update(
+    tx: &mut Tx<'_>,
+    project: &str,
+    id: &str,
+    name: &str,
+    config: &str,
+) -> Result<ChannelRow, StoreError> {
+    let c = tx.conn();
+    get(c, project, id)?;
+    diesel::update(channels::table.find(id))
+        .set((channels::name.eq(name), channels::config.eq(config)))
+        .execute(c)?;
+    get(c, project, id)
+}
+
+/// Whether each channel's last delivery attempt succeeded (`true`), failed (`false`);
+/// channels never tried are absent. One index probe per channel.
+pub fn health(
+    c: &mut AnyConnection,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, bool>, StoreError> {
+    let mut out = std::collections::HashMap::new();
+    for id in ids {
+        let last: Option<(Option<i32>, Option<String>)> = deliveries::table
+            .filter(deliveries::channel_id.eq(id))
+            .order(deliveries::attempted_at.desc())
+            .select((deliveries::status_code, deliveries::error))
+            .first(c)
+            .optional()?;
+        if let Some((code, error)) = last {
+            let ok = error.is_none() && code.is_some_and(|s| (200..300).contains(&s));
+            out.insert(id.clone(), ok);
+        }
+    }
+    Ok(out)
+}
+
 /// Deletes a channel and its assignments.
 pub fn delete(tx: &mut Tx<'_>, project: &str, id: &str) -> Result<(), StoreError> {
     let c = tx.conn();

@@ -374,7 +374,26 @@ pub struct ChannelInput {
     pub body: Option<String>,
 }
 
-/// A channel in responses.
+/// `PATCH /api/v1/channels/<id>`: each field given replaces the stored one. A URL or a
+/// header value sent back in its masked form (as `GET` shows it) keeps the stored secret;
+/// `headers` given replaces the set of headers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelPatch {
+    /// Display name.
+    pub name: Option<String>,
+    /// Webhook URL (masked form: keep).
+    pub url: Option<String>,
+    /// Webhook method.
+    pub method: Option<String>,
+    /// Webhook headers (a masked value: keep that header's stored value).
+    pub headers: Option<std::collections::BTreeMap<String, String>>,
+    /// Webhook body template (`null` or `""`: the default JSON document).
+    pub body: Option<String>,
+}
+
+/// A channel in responses. `config` only for roles that manage channels, with its
+/// secrets masked; others see what it is and whether it works.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Channel {
     /// Id.
@@ -383,10 +402,15 @@ pub struct Channel {
     pub name: String,
     /// Kind.
     pub kind: String,
-    /// The kind's settings.
+    /// The kind's settings, secrets masked (`null` for roles that do not manage
+    /// channels).
     pub config: serde_json::Value,
     /// Created at.
     pub created_at: String,
+    /// `ok` (the last delivery succeeded), `failing` (it failed), or `null` (nothing
+    /// delivered yet).
+    #[serde(default)]
+    pub health: Option<String>,
 }
 
 /// One delivery attempt.

@@ -1,0 +1,112 @@
+//! Channel secrets after creation: a webhook's URL (its path and query often are the
+//! token) and its header values (`Authorization: Bearer …`) are shown masked, even to
+//! admins, and a change that sends the masked value back keeps the stored secret.
+
+use crate::WebhookConfig;
+
+/// What a masked secret shows.
+pub const MASK: &str = "••••••";
+
+/// The URL with its path, query and credentials hidden: scheme, host and port stay (so
+/// an admin recognises the receiver), and the last four characters of what was hidden.
+pub fn mask_url(text: &str) -> String {
+    let Ok(url) = url::Url::parse(text) else {
+        return MASK.to_string();
+    };
+    let host = url.host_str().unwrap_or_default();
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    let hidden = &url[url::Position::BeforePath..];
+    let tail: String = {
+        let chars: Vec<char> = hidden.chars().collect();
+        if chars.len() > 8 {
+            chars[chars.len() - 4..].iter().collect()
+        } else {
+            String::new()
+        }
+    };
+    let shown_host = if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    };
+    if hidden.len() <= 1 && url.password().is_none() {
+        return format!("{}://{shown_host}{port}/", url.scheme());
+    }
+    format!("{}://{shown_host}{port}/{MASK}{tail}", url.scheme())
+}
+
+impl WebhookConfig {
+    /// The settings as shown after creation: URL and header values masked; method and
+    /// body template as they are.
+    pub fn masked(&self) -> WebhookConfig {
+        WebhookConfig {
+            url: mask_url(&self.url),
+            method: self.method.clone(),
+            headers: self
+                .headers
+                .keys()
+                .map(|k| (k.clone(), MASK.to_string()))
+                .collect(),
+            body: self.body.clone(),
+        }
+    }
+
+    /// Takes back the stored secrets where this change sent their masked form: the URL,
+    /// and each header whose value is the mask.
+    pub fn keep_secrets(&mut self, stored: &WebhookConfig) {
+        if self.url == mask_url(&stored.url) {
+            self.url = stored.url.clone();
+        }
+        for (name, value) in self.headers.iter_mut() {
+            if value == MASK {
+                if let Some((_, old)) = stored
+                    .headers
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                {
+                    *value = old.clone();
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(url: &str, auth: &str) -> WebhookConfig {
+        WebhookConfig {
+            url: url.into(),
+            method: "POST".into(),
+            headers: [("Authorization".to_string(), auth.to_string())].into(),
+            body: None,
+        }
+    }
+
+    #[test]
+    fn secrets_are_masked_and_kept() {
+        let stored = cfg(
+            "https://user:pw@hooks.example.com:8443/services/T0/B0/abcdefgh1234?token=zz9",
+            "Bearer s3cret",
+        );
+        let shown = stored.masked();
+        assert_eq!(
+            shown.url,
+            format!("https://hooks.example.com:8443/{MASK}=zz9")
+        );
+        assert!(!shown.url.contains("abcdefgh") && !shown.url.contains("pw"));
+        assert_eq!(shown.headers["Authorization"], MASK);
+        // Sending back what was shown keeps the secrets.
+        let mut back = shown.clone();
+        back.keep_secrets(&stored);
+        assert_eq!(back, stored);
+        // A new URL or header value replaces them.
+        let mut changed = cfg("https://other.example.com/x", "Bearer new");
+        changed.keep_secrets(&stored);
+        assert_eq!(changed.url, "https://other.example.com/x");
+        assert_eq!(changed.headers["Authorization"], "Bearer new");
+        assert_eq!(mask_url("https://example.com/"), "https://example.com/");
+        assert_eq!(mask_url("not a url"), MASK);
+    }
+}
