@@ -112,8 +112,9 @@ pub fn MonitorDetail() -> impl IntoView {
     // run, or a stream lost by a proxy).
     let on_change = {
         let (reload, id) = (reload.clone(), id.clone());
+        // The page's URL may name the monitor by its reference or its UUID.
         move |m: Monitor| {
-            if m.id == id {
+            if m.id == id || m.uuid.as_deref() == Some(id.as_str()) {
                 reload();
             }
         }
@@ -200,27 +201,33 @@ pub fn MonitorDetail() -> impl IntoView {
                         <div>"7 d: " {move || flips.with(|f| fmt_pct(uptime(f, 7.0 * 86_400_000.0)))}</div>
                         <div>"30 d: " {move || flips.with(|f| fmt_pct(uptime(f, 30.0 * 86_400_000.0)))}</div>
                     </div>
-                    <h2>"Ping URL"</h2>
-                    <div class="row">
-                        <code id="ping-url">{url.clone()}</code>
-                        <button class="secondary" on:click={let u = url.clone(); move |_| copy(u.clone())}>"Copy"</button>
-                    </div>
-                    {snippets(&url).into_iter().map(|(name, code)| {
-                        let c = code.clone();
-                        view! {
-                            <details><summary>{name}</summary>
-                                <pre>{code}</pre>
-                                <button class="secondary" on:click=move |_| copy(c.clone())>"Copy"</button>
-                            </details>
-                        }
-                    }).collect_view()}
-                    <div class="row" style="margin-top:1rem">
-                        <button id="pause" class="secondary" on:click=move |_| act(if paused { "resume" } else { "pause" })>
-                            {if paused { "Resume" } else { "Pause" }}
-                        </button>
-                        {(!chain).then(|| view! { <A href=edit.clone() attr:class="button">"Edit"</A> })}
-                        <button id="delete" class="danger" on:click=move |_| confirm_delete.set(true)>"Delete"</button>
-                    </div>
+                    // The ping URL is the monitor's secret: only roles that may write get
+                    // it (and the buttons that change the monitor).
+                    {url.clone().map(|url| view! {
+                        <h2>"Ping URL"</h2>
+                        <div class="row">
+                            <code id="ping-url">{url.clone()}</code>
+                            <button class="secondary" on:click={let u = url.clone(); move |_| copy(u.clone())}>"Copy"</button>
+                        </div>
+                        {snippets(&url).into_iter().map(|(name, code)| {
+                            let c = code.clone();
+                            view! {
+                                <details><summary>{name}</summary>
+                                    <pre>{code}</pre>
+                                    <button class="secondary" on:click=move |_| copy(c.clone())>"Copy"</button>
+                                </details>
+                            }
+                        }).collect_view()}
+                    })}
+                    {url.is_some().then(|| view! {
+                        <div class="row" style="margin-top:1rem">
+                            <button id="pause" class="secondary" on:click=move |_| act(if paused { "resume" } else { "pause" })>
+                                {if paused { "Resume" } else { "Pause" }}
+                            </button>
+                            {(!chain).then(|| view! { <A href=edit.clone() attr:class="button">"Edit"</A> })}
+                            <button id="delete" class="danger" on:click=move |_| confirm_delete.set(true)>"Delete"</button>
+                        </div>
+                    })}
                 </div>
             }
         })}

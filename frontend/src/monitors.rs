@@ -246,10 +246,12 @@ pub fn MonitorsPage() -> impl IntoView {
                                     <td class="hide-narrow">{schedule}</td>
                                     <td>{ago(m.last_ping.clone())}</td>
                                     <td><div class="row">
-                                        <button class="secondary pause" on:click=move |_| toggle(mm.clone())>
-                                            {if paused { "Resume" } else { "Pause" }}
-                                        </button>
-                                        <button class="secondary" title="Copy the ping URL" on:click=move |_| copy(url.clone())>"Copy URL"</button>
+                                        {url.map(|url| view! {
+                                            <button class="secondary pause" on:click=move |_| toggle(mm.clone())>
+                                                {if paused { "Resume" } else { "Pause" }}
+                                            </button>
+                                            <button class="secondary" title="Copy the ping URL" on:click=move |_| copy(url.clone())>"Copy URL"</button>
+                                        })}
                                     </div></td>
                                 </tr>
                             }

@@ -257,7 +257,7 @@ async fn isolation(backend: Backend) {
             )
             .await;
         assert_eq!(s, 201);
-        m["id"].as_str().unwrap().to_string()
+        m["uuid"].as_str().unwrap().to_string()
     };
     let (s, _) = app
         .api_with(

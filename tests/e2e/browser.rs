@@ -46,17 +46,21 @@ async fn dashboard_story() {
     b.wait_text("#monitor-name", 10, |t| t == "Nightly backup")
         .await;
     let path = b.eval("return location.pathname").await;
-    let id = path
+    // The page's URL names the monitor by its public reference; the ping code is
+    // shown to this (owner) session in the API answer.
+    let public = path
         .as_str()
         .unwrap()
         .trim_start_matches("/monitors/")
         .to_string();
-
-    assert_eq!(app.get_monitor(&id).await["down_after"], 2);
+    let created = app.get_monitor(&public).await;
+    assert_eq!(created["down_after"], 2);
+    let id = created["uuid"].as_str().unwrap().to_string();
+    assert_eq!(overdue_core::public_ref(&id), public);
 
     // The list shows it as new; a ping (with markup in its body) turns it up live.
     b.goto(&app.base).await;
-    let status = format!("tr[data-id='{id}'] .status");
+    let status = format!("tr[data-id='{public}'] .status");
     b.wait_text(&status, 10, |t| t == "new").await;
     let payload = r#"<script>window.__x=1</script><img src=x onerror="window.__x=2">"#;
     let r = app
@@ -77,7 +81,7 @@ async fn dashboard_story() {
         let href = b
             .eval("return document.activeElement && document.activeElement.getAttribute('href')")
             .await;
-        if href.as_str() == Some(&format!("/monitors/{id}")) {
+        if href.as_str() == Some(&format!("/monitors/{public}")) {
             reached = true;
             break;
         }
@@ -402,7 +406,11 @@ async fn dependencies_view() {
     br.click(&br.find("#save").await).await;
     br.find("#monitor-name").await;
     let m = app.get_monitor(&b).await;
-    assert_eq!(m["after"][0]["monitor"], a.as_str(), "{m}");
+    assert_eq!(
+        m["after"][0]["monitor"],
+        overdue_core::public_ref(&a),
+        "{m}"
+    );
     assert_eq!(m["after"][0]["within"], 3600);
     br.wait_text("#dependencies", 10, |t| {
         t.contains("customers") && t.contains("within 1h")
@@ -414,9 +422,11 @@ async fn dependencies_view() {
     br.goto(&app.base).await;
     br.find("#monitors").await;
     assert_eq!(app.ping(&format!("{a}/fail")).await, 200);
-    br.wait_text(&format!("tr[data-id='{b}']"), 10, |t| {
-        t.contains("suppressed: upstream customers is down")
-    })
+    br.wait_text(
+        &format!("tr[data-id='{}']", overdue_core::public_ref(&b)),
+        10,
+        |t| t.contains("suppressed: upstream customers is down"),
+    )
     .await;
     br.goto(&app.url(&format!("/monitors/{b}"))).await;
     br.wait_text("#suppressed", 10, |t| t.contains("customers"))
@@ -546,7 +556,9 @@ async fn problems_view() {
     })
     .await;
     b.eval(&choose("#f-severity", "")).await;
-    b.eval(&choose("#f-monitor", &shop)).await;
+    // The filter names monitors by their public reference.
+    b.eval(&choose("#f-monitor", &overdue_core::public_ref(&shop)))
+        .await;
     b.wait_text("#problems tbody", 10, |t| {
         t.contains("invoice:2") && !t.contains("customer:9")
     })

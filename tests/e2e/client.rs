@@ -609,7 +609,7 @@ async fn import_crontab() {
     let (ok, out, err) = run(&["--rewrite"]);
     assert!(ok, "{err}");
     assert!(err.contains("backup-sh-full exists, kept"), "{err}");
-    let id = backup["id"].as_str().unwrap();
+    let id = backup["uuid"].as_str().unwrap();
     assert!(
         out.contains(&format!("30 2 * * * overdue exec {id} -- sh -c '/usr/local/bin/backup.sh --full >/dev/null 2>&1'")),
         "{out}"

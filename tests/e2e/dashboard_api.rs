@@ -114,7 +114,7 @@ async fn live_stream(backend: Backend) {
     }
     let line = seen.lines().find(|l| l.starts_with("data: ")).unwrap();
     let m: serde_json::Value = serde_json::from_str(&line["data: ".len()..]).unwrap();
-    assert_eq!(m["id"], id.as_str());
+    assert_eq!(m["id"], overdue_core::public_ref(&id));
     assert_eq!(m["status"], "up");
     assert_eq!(m["n_pings"], 1);
     drop(r);
@@ -132,7 +132,7 @@ async fn next_event_of(r: &mut reqwest::Response, id: &str, status: &str) -> ser
             let list = v.as_array().cloned().unwrap_or_else(|| vec![v.clone()]);
             if let Some(m) = list
                 .into_iter()
-                .find(|m| m["id"] == id && m["status"] == status)
+                .find(|m| m["id"] == overdue_core::public_ref(id) && m["status"] == status)
             {
                 return m;
             }

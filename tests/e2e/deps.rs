@@ -30,7 +30,11 @@ async fn missed_after(backend: Backend) {
         .await;
     let m = app.get_monitor(&b).await;
     assert_eq!(m["schedule"], json!({"kind": "none"}), "{m}");
-    assert_eq!(m["after"][0]["monitor"], a.as_str(), "{m}");
+    assert_eq!(
+        m["after"][0]["monitor"],
+        overdue_core::public_ref(&a),
+        "{m}"
+    );
     assert_eq!(m["after"][0]["within"], 2);
     let up = app.get_monitor(&a).await;
     let names: Vec<&str> = up["dependents"]
@@ -44,7 +48,11 @@ async fn missed_after(backend: Backend) {
     assert!(app.get_monitor(&b).await["expected"].is_null());
     assert_eq!(app.ping(&a).await, 200);
     let m = app.get_monitor(&b).await;
-    assert_eq!(m["expected"]["monitor"], a.as_str(), "{m}");
+    assert_eq!(
+        m["expected"]["monitor"],
+        overdue_core::public_ref(&a),
+        "{m}"
+    );
     assert_eq!(m["expected"]["kind"], "after");
     // C starts in time: satisfied. B never does: missed after customers.
     assert_eq!(app.ping(&format!("{c}/start")).await, 200);
@@ -103,7 +111,11 @@ async fn one_alert(backend: Backend) {
     assert_eq!(app.ping(&format!("{a}/fail")).await, 200);
     for id in [&b, &c] {
         let m = app.get_monitor(id).await;
-        assert_eq!(m["suppressed_by"]["monitor"], a.as_str(), "{m}");
+        assert_eq!(
+            m["suppressed_by"]["monitor"],
+            overdue_core::public_ref(&a),
+            "{m}"
+        );
         assert_eq!(m["suppressed_by"]["name"], "extract");
     }
     let (_, list) = app.api("GET", "/api/v1/monitors", None).await;
@@ -111,7 +123,7 @@ async fn one_alert(backend: Backend) {
         .as_array()
         .unwrap()
         .iter()
-        .find(|m| m["id"] == c.as_str())
+        .find(|m| m["id"] == overdue_core::public_ref(&c))
         .unwrap()
         .clone();
     assert_eq!(in_list["suppressed_by"]["name"], "extract", "{in_list}");

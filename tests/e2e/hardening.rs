@@ -300,3 +300,105 @@ async fn channel_secrets(backend: Backend) {
     app.stop().await;
 }
 both!(channel_secrets_are_masked_and_kept, channel_secrets);
+
+/// A read-only key (or a viewer) reads monitors by their public reference and never
+/// sees a ping code: not in monitors, runs, chains, problems, stats or the live view.
+/// Read-write keys see `uuid` and `ping_url`; both the reference and the UUID name the
+/// monitor in API paths.
+async fn no_ping_codes_for_readers(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let code = app
+        .monitor(json!({"name": "secret", "slug": "secret", "period": "1h"}))
+        .await;
+    let other = app
+        .monitor(json!({"name": "after", "schedule": "none",
+            "after": {"monitor": "secret", "within": "1h"}}))
+        .await;
+    let rid = uuid::Uuid::new_v4();
+    assert_eq!(app.ping(&format!("{code}/start?rid={rid}")).await, 200);
+    let (s, _) = app
+        .post_ping(
+            &format!("{code}/problems?rid={rid}"),
+            r#"{"key": "k:1", "message": "bad"}"#,
+            true,
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(app.ping(&format!("{code}?rid={rid}")).await, 200);
+    let (s, _) = app
+        .api(
+            "POST",
+            "/api/v1/chains",
+            Some(json!({"name": "pipe", "members": ["secret", other], "within": "1h"})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let public = overdue_core::public_ref(&code);
+
+    let (s, list) = app
+        .api_with(&app.read_only_key, "GET", "/api/v1/monitors", None)
+        .await;
+    assert_eq!(s, 200);
+    let m = list["monitors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "secret")
+        .unwrap()
+        .clone();
+    assert_eq!(m["id"], public.as_str());
+    assert!(
+        m.get("uuid").is_none() && m.get("ping_url").is_none(),
+        "{m}"
+    );
+    let run = app.last_run(&code).await;
+    let run_id = run["id"].as_i64().unwrap();
+    for path in [
+        "/api/v1/monitors".to_string(),
+        format!("/api/v1/monitors/{public}"),
+        format!("/api/v1/monitors/{public}/runs"),
+        format!("/api/v1/monitors/{public}/pings"),
+        format!("/api/v1/monitors/{public}/flips"),
+        format!("/api/v1/runs/{run_id}"),
+        "/api/v1/chains".to_string(),
+        "/api/v1/problems".to_string(),
+        format!("/api/v1/problems?monitor={public}"),
+        "/api/v1/problems/stats".to_string(),
+    ] {
+        let (s, v) = app.api_with(&app.read_only_key, "GET", &path, None).await;
+        assert_eq!(s, 200, "{path}: {v}");
+        let text = v.to_string();
+        assert!(
+            !text.contains(&code) && !text.contains(&other),
+            "{path} shows a ping code: {text}"
+        );
+    }
+    // The reference is no ping URL.
+    let (s, _) = app.post_ping(&format!("{public}/fail"), "", false).await;
+    assert_eq!(s, 404);
+    // Writers see the code, and both names work in paths.
+    let (s, w) = app
+        .api("GET", &format!("/api/v1/monitors/{public}"), None)
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(w["uuid"], code.as_str());
+    assert!(w["ping_url"].as_str().unwrap().ends_with(&code));
+    let (s, w) = app
+        .api("GET", &format!("/api/v1/monitors/{code}"), None)
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(w["id"], public.as_str());
+    // The v3 mirror's unique_key is the same reference.
+    let (_, v3) = app
+        .api_with(&app.read_only_key, "GET", "/api/v3/checks/", None)
+        .await;
+    let keys: Vec<_> = v3["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["unique_key"].clone())
+        .collect();
+    assert!(keys.contains(&json!(public)), "{keys:?}");
+    app.stop().await;
+}
+both!(readers_never_see_ping_codes, no_ping_codes_for_readers);

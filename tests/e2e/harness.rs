@@ -278,7 +278,7 @@ impl TestApp {
     pub async fn monitor(&self, body: Value) -> String {
         let (status, m) = self.api("POST", "/api/v1/monitors", Some(body)).await;
         assert_eq!(status, 201, "{m}");
-        m["id"].as_str().unwrap().to_string()
+        m["uuid"].as_str().unwrap().to_string()
     }
 
     /// Creates a webhook channel pointing at `url` and returns its id.
@@ -466,7 +466,10 @@ impl Receiver {
             .into_iter()
             .filter(|r| {
                 let j = r.json();
-                j["event"] == event && j["monitor"]["uuid"] == id
+                // `id`: the monitor's UUID or its public reference.
+                j["event"] == event
+                    && (j["monitor"]["id"] == overdue_core::public_ref(id)
+                        || j["monitor"]["id"] == id)
             })
             .collect()
     }

@@ -43,7 +43,11 @@ async fn story(backend: Backend) {
     assert_eq!(j["status"], "down");
     assert_eq!(j["previous_status"], "up");
     assert_eq!(j["reason"], "missed");
-    assert_eq!(j["monitor"]["uuid"], id.as_str());
+    assert_eq!(j["monitor"]["id"], overdue_core::public_ref(&id));
+    assert!(
+        !down.body.contains(id.as_str()),
+        "the ping code stays out of the payload"
+    );
     assert_eq!(j["monitor"]["name"], "nightly <backup>");
     assert_eq!(j["monitor"]["slug"], "nightly");
     assert!(j["at"].is_string());

@@ -90,7 +90,7 @@ async fn kill9(backend: Backend) {
             json!({"name": format!("k{i}")}),
         )
         .await;
-        ids.push(r["id"].as_str().unwrap().to_string());
+        ids.push(r["uuid"].as_str().unwrap().to_string());
     }
     // Monitors that go down while the kills go on (deadlines 2..9 s after their one
     // ping), each with a webhook: no flip may be lost or made twice across the kills.
@@ -111,7 +111,7 @@ async fn kill9(backend: Backend) {
             json!({"name": format!("f{i}"), "period": 1 + i, "grace": 1, "channels": [ch["id"]]}),
         )
         .await;
-        let id = r["id"].as_str().unwrap().to_string();
+        let id = r["uuid"].as_str().unwrap().to_string();
         let s = http
             .get(format!("{}/ping/{id}", proc.base))
             .send()

@@ -109,7 +109,8 @@ async fn short_and_overlap(backend: Backend) {
     let overlap = &rx.events(&id, "run.overlapped")[0];
     assert_eq!(overlap.json()["status"], "up");
     assert!(got.iter().all(
-        |r| r.json()["monitor"]["uuid"] != id.as_str() || r.json()["event"] == "run.overlapped"
+        |r| r.json()["monitor"]["id"] != overdue_core::public_ref(&id)
+            || r.json()["event"] == "run.overlapped"
     ));
     assert_eq!(app.get_monitor(&id).await["status"], "up");
     // The same run's start repeated is no overlap.

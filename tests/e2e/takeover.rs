@@ -85,7 +85,7 @@ async fn killed_instance_work_is_taken_over() {
         .json()
         .await
         .unwrap();
-        let id = m["id"].as_str().unwrap().to_string();
+        let id = m["uuid"].as_str().unwrap().to_string();
         let r = http
             .get(format!("{}/ping/{id}", bases[(i + 1) % 3]))
             .send()

@@ -174,7 +174,7 @@ pub fn import(api: &Api, text: &str, system: bool, tz: &str, rewrite: bool) -> R
         let v = api
             .call("POST", "/api/v1/monitors", Some(&body))
             .map_err(|e| anyhow!("line {}: {e}", job.line))?;
-        let id = v["id"].as_str().unwrap_or("").to_string();
+        let id = v["uuid"].as_str().unwrap_or("").to_string();
         report.push(format!(
             "line {}: {slug} created: {}",
             job.line,

@@ -32,7 +32,8 @@ impl Api {
         Ok(v["monitors"].as_array().cloned().unwrap_or_default())
     }
 
-    /// (slug, id) of the monitors that have a slug.
+    /// (slug, UUID) of the monitors that have a slug (the key must be read-write: only
+    /// those see the UUIDs).
     pub fn monitor_slugs(&self) -> Result<Vec<(String, String)>> {
         Ok(self
             .monitors()?
@@ -40,21 +41,22 @@ impl Api {
             .filter_map(|m| {
                 Some((
                     m["slug"].as_str()?.to_string(),
-                    m["id"].as_str()?.to_string(),
+                    m["uuid"].as_str()?.to_string(),
                 ))
             })
             .collect())
     }
 
-    /// A monitor's UUID from its UUID or slug.
+    /// A monitor's UUID (or public reference) from its UUID, reference or slug.
     fn resolve(&self, which: &str) -> Result<String> {
         if uuid::Uuid::try_parse(which).is_ok() {
             return Ok(which.to_string());
         }
         self.monitors()?
             .iter()
-            .find(|m| m["slug"].as_str() == Some(which))
-            .and_then(|m| m["id"].as_str().map(str::to_string))
+            .find(|m| m["slug"].as_str() == Some(which) || m["id"].as_str() == Some(which))
+            // The UUID for keys that see it, else the public reference (paths take both).
+            .and_then(|m| m["uuid"].as_str().or(m["id"].as_str()).map(str::to_string))
             .ok_or_else(|| anyhow!("no monitor with slug {which:?}"))
     }
 }
@@ -92,7 +94,12 @@ pub fn list(api: &Api, as_json: bool) -> Result<String> {
             text("state"),
             schedule,
             m["last_ping"].as_str().unwrap_or("never").to_string(),
-            text("id"),
+            // The UUID (what `overdue ping` takes) for keys that may see it.
+            m["uuid"]
+                .as_str()
+                .or(m["id"].as_str())
+                .unwrap_or("")
+                .to_string(),
         ]);
     }
     let widths: Vec<usize> = (0..6)
@@ -154,7 +161,7 @@ pub fn create(api: &Api, m: NewMonitor) -> Result<String> {
         .context("the monitor was not created")?;
     Ok(format!(
         "{}\t{}",
-        v["id"].as_str().unwrap_or(""),
+        v["uuid"].as_str().unwrap_or(""),
         v["ping_url"].as_str().unwrap_or("")
     ))
 }

@@ -59,7 +59,31 @@ uuid_id!(
     MonitorId
 );
 
+/// A monitor's public reference: safe to show to any reader (viewers, read-only keys,
+/// webhook receivers, page URLs), because the ping code cannot be computed back from
+/// it. The first 40 hex digits of the SHA-256 of the code's hyphenated form — the same
+/// value as the v3 mirror's `unique_key`, so one monitor has one public name.
+pub fn public_ref(code: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hex = hex::encode(Sha256::digest(code.trim().to_ascii_lowercase().as_bytes()));
+    hex.truncate(40);
+    hex
+}
+
+/// Whether `text` has the shape of a public reference (40 lowercase hex digits).
+pub fn is_public_ref(text: &str) -> bool {
+    text.len() == 40
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 impl PingCode {
+    /// This code's monitor's public reference.
+    pub fn public_ref(self) -> String {
+        public_ref(&self.to_string())
+    }
+
     /// The monitor this code pings. The one place a code becomes an id: today the row
     /// id is the code itself.
     pub fn monitor(self) -> MonitorId {
@@ -78,5 +102,9 @@ mod tests {
         assert_eq!(a.to_string(), "5d9e2a4c-7f31-4c5b-9a0e-2f6d8c1b3a77");
         assert_eq!(a.monitor().to_string(), a.to_string());
         assert_eq!(MonitorId::parse("nope"), None);
+        let r = a.public_ref();
+        assert!(is_public_ref(&r), "{r}");
+        assert_eq!(r, public_ref("5D9E2A4C-7F31-4C5B-9A0E-2F6D8C1B3A77"));
+        assert!(!r.contains("5d9e2a4c"));
     }
 }

@@ -25,8 +25,9 @@ pub fn default_json(ev: &EventRecord) -> serde_json::Value {
         "reason": ev.reason,
         "detail": ev.detail,
         "at": ev.at,
+        // The public reference, never the ping code (a template may ask for `$CODE`).
         "monitor": {
-            "uuid": ev.monitor.uuid,
+            "id": if ev.monitor.uuid.is_empty() { String::new() } else { overdue_core::public_ref(&ev.monitor.uuid) },
             "name": ev.monitor.name,
             "slug": ev.monitor.slug,
             "tags": ev.monitor.tags,

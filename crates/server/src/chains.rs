@@ -106,7 +106,8 @@ async fn create(
         })
         .await?;
     let all = list_chains(&state, &auth).await?;
-    let one = all.into_iter().find(|ch| ch.id == id);
+    let public = overdue_core::public_ref(&id);
+    let one = all.into_iter().find(|ch| ch.id == public);
     Ok(HttpResponse::Created().json(one))
 }
 
@@ -129,12 +130,12 @@ fn render_chain(
         .as_ref()
         .and_then(|r| r.steps.last().map(|s| s.name.clone()));
     Chain {
-        id: row.id.clone(),
+        id: overdue_core::public_ref(&row.id),
         name: row.name.clone(),
         members: members
             .iter()
             .map(|m| ChainMember {
-                monitor: m.id.clone(),
+                monitor: overdue_core::public_ref(&m.id),
                 name: m.name.clone(),
                 state: m.state().display_status(now).to_string(),
             })

@@ -58,6 +58,8 @@ struct Stream {
     rx: tokio::sync::broadcast::Receiver<std::sync::Arc<Vec<String>>>,
     state: web::Data<AppState>,
     project: String,
+    /// The reader may see ping URLs.
+    can_write: bool,
     started: bool,
 }
 
@@ -67,6 +69,7 @@ async fn events(auth: Auth, state: web::Data<AppState>) -> HttpResponse {
     let s = Stream {
         rx: state.store.wake.changes.subscribe(),
         state: state.clone(),
+        can_write: auth.role.can_write(),
         project: auth.project,
         started: false,
     };
@@ -91,7 +94,8 @@ async fn events(auth: Auth, state: web::Data<AppState>) -> HttpResponse {
         while let Ok(Ok(more)) = tokio::time::timeout_at(until, s.rx.recv()).await {
             ids.extend(more.iter().cloned());
         }
-        let chunk = render_changes(&s.state, &s.project, ids.into_iter().collect()).await;
+        let chunk =
+            render_changes(&s.state, &s.project, s.can_write, ids.into_iter().collect()).await;
         Some((Ok(chunk), s))
     });
     HttpResponse::Ok()
@@ -101,7 +105,12 @@ async fn events(auth: Auth, state: web::Data<AppState>) -> HttpResponse {
         .streaming(body)
 }
 
-async fn render_changes(state: &AppState, project: &str, ids: Vec<String>) -> Bytes {
+async fn render_changes(
+    state: &AppState,
+    project: &str,
+    can_write: bool,
+    ids: Vec<String>,
+) -> Bytes {
     let p = project.to_string();
     let loaded = state
         .store
@@ -120,7 +129,7 @@ async fn render_changes(state: &AppState, project: &str, ids: Vec<String>) -> By
     match loaded {
         Ok(rows) => {
             for (ch, row, links) in rows {
-                let mut m = render::monitor(&row, ch, &state.config.site_url, now);
+                let mut m = render::monitor(&row, ch, &state.config.site_url, now, can_write);
                 render::with_links(&mut m, &links);
                 if let Ok(json) = serde_json::to_string(&m) {
                     out.push_str("data: ");

@@ -6,21 +6,37 @@ use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::{parse_monitor, AppState};
 
-/// Parses a monitor id (`what` names it in errors: "monitor", "check") and checks that
-/// it belongs to the caller's project; another project's monitor is a 404.
+/// The monitor of the caller's project a path names — by its public reference or its
+/// UUID (`what` names it in errors: "monitor", "check"); another project's monitor is a
+/// 404 like an unknown one. Returns its id.
 pub async fn owned_monitor(
     state: &AppState,
     auth: &Auth,
     id: &str,
     what: &str,
 ) -> Result<String, ApiError> {
-    let id = parse_monitor(id, what)?.to_string();
-    let (project, id2) = (auth.project.clone(), id.clone());
+    let text = id.trim().to_string();
+    if !overdue_core::is_public_ref(&text) {
+        parse_monitor(&text, what)?;
+    }
+    let project = auth.project.clone();
     state
         .store
-        .read(move |c| monitors::get(c, &project, &id2).map(|_| ()))
-        .await?;
-    Ok(id)
+        .read(move |c| overdue_storage::refs::resolve(c, &project, &text))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("{what} not found")))
+}
+
+/// As [`owned_monitor`], typed.
+pub async fn owned_monitor_id(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    what: &str,
+) -> Result<overdue_core::MonitorId, ApiError> {
+    let id = owned_monitor(state, auth, id, what).await?;
+    overdue_core::MonitorId::parse(&id)
+        .ok_or_else(|| ApiError::Internal(format!("stored monitor id {id:?} is not a UUID")))
 }
 
 /// Pause or resume.
@@ -41,7 +57,7 @@ pub async fn switch(
     op: Switch,
 ) -> Result<String, ApiError> {
     auth.require_write()?;
-    let id2 = parse_monitor(id, what)?;
+    let id2 = owned_monitor_id(state, auth, id, what).await?;
     let id = id2.to_string();
     let project = auth.project.clone();
     state

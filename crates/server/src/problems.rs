@@ -38,7 +38,7 @@ pub fn render(p: &ProblemRow, monitor_name: &str, now: Timestamp) -> Problem {
     );
     Problem {
         id: p.id,
-        monitor_id: p.monitor_id.clone(),
+        monitor_id: overdue_core::public_ref(&p.monitor_id),
         monitor_name: monitor_name.to_string(),
         key: p.key.clone(),
         severity: p.severity.clone(),
@@ -120,12 +120,9 @@ fn filter(q: &ListQuery, now: Timestamp) -> Result<Filter, ApiError> {
             _ => return Err(bad(format!("limit must be 1-1000, got {l:?}"))),
         },
     };
-    let monitor = match &q.monitor {
-        None => None,
-        Some(m) => Some(crate::parse_id(m, "monitor")?),
-    };
     Ok(Filter {
-        monitor,
+        // Resolved by the caller (a public reference or a UUID).
+        monitor: None,
         severities,
         open,
         seen_before,
@@ -140,7 +137,10 @@ async fn list(
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.store.now();
-    let f = filter(&q, now)?;
+    let mut f = filter(&q, now)?;
+    if let Some(m) = q.monitor.as_deref().filter(|m| !m.trim().is_empty()) {
+        f.monitor = Some(crate::ops::owned_monitor(&state, &auth, m, "monitor").await?);
+    }
     let project = auth.project.clone();
     let limit = f.limit;
     let rows = state
@@ -272,7 +272,7 @@ async fn stats(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, A
     let out: Vec<ProblemStats> = rows
         .into_iter()
         .map(|s| ProblemStats {
-            monitor_id: s.monitor_id,
+            monitor_id: overdue_core::public_ref(&s.monitor_id),
             monitor_name: s.monitor_name,
             open: s.open,
             resolved: s.resolved,

@@ -1,5 +1,6 @@
 //! Stored rows to API responses (both `/api/v1` and the v3 mirror).
 
+use overdue_core::public_ref;
 use overdue_core::{LinkKind, Progress, Timestamp};
 use overdue_storage::deps::{Edge, MonitorLinks};
 use overdue_storage::models::{
@@ -16,7 +17,13 @@ fn secs(ms: i64) -> f64 {
 }
 
 /// A monitor for `/api/v1`.
-pub fn monitor(row: &MonitorRow, channels: Vec<String>, site: &str, now: Timestamp) -> t::Monitor {
+pub fn monitor(
+    row: &MonitorRow,
+    channels: Vec<String>,
+    site: &str,
+    now: Timestamp,
+    can_write: bool,
+) -> t::Monitor {
     let schedule = match row.schedule_kind.as_str() {
         "cron" => t::ScheduleOut::Cron {
             cron: row.cron_expr.clone().unwrap_or_default(),
@@ -30,7 +37,8 @@ pub fn monitor(row: &MonitorRow, channels: Vec<String>, site: &str, now: Timesta
     // Unreadable rules show as the defaults (the row is still listed).
     let rules = row.rules().unwrap_or_default();
     t::Monitor {
-        id: row.id.clone(),
+        id: public_ref(&row.id),
+        uuid: can_write.then(|| row.id.clone()),
         name: row.name.clone(),
         slug: row.slug.clone(),
         description: row.description.clone(),
@@ -79,12 +87,12 @@ pub fn monitor(row: &MonitorRow, channels: Vec<String>, site: &str, now: Timesta
         suppressed_by: None,
         expected: row.link_state().expect.map(|e| t::Expected {
             at: ts(e.at.0),
-            monitor: e.upstream,
+            monitor: public_ref(&e.upstream),
             name: e.name,
             kind: e.kind.as_str().into(),
         }),
         chain: rules.chain.is_some(),
-        ping_url: format!("{site}/ping/{}", row.id),
+        ping_url: can_write.then(|| format!("{site}/ping/{}", row.id)),
         badge_url: None,
         created_at: ts(row.created_at),
     }
@@ -96,7 +104,7 @@ pub fn with_children(run: &mut t::Run, list: &[overdue_storage::runs::ChildRow])
         ch.list = list
             .iter()
             .map(|c| t::RunChild {
-                monitor: c.monitor_id.clone(),
+                monitor: public_ref(&c.monitor_id),
                 name: c.name.clone(),
                 rid: c.rid.clone(),
                 outcome: c.outcome.clone(),
@@ -109,7 +117,7 @@ pub fn with_children(run: &mut t::Run, list: &[overdue_storage::runs::ChildRow])
 /// Adds a monitor's dependencies (and whether an upstream suppresses it) to `m`.
 pub fn with_links(m: &mut t::Monitor, links: &MonitorLinks) {
     let out = |e: &Edge| t::LinkOut {
-        monitor: e.other.clone(),
+        monitor: public_ref(&e.other),
         name: e.name.clone(),
         kind: e.kind.as_str().into(),
         within: e.within_ms / 1_000,
@@ -124,7 +132,10 @@ pub fn with_links(m: &mut t::Monitor, links: &MonitorLinks) {
     m.suppressed_by = links
         .suppressed_by
         .clone()
-        .map(|(monitor, name)| t::MonitorName { monitor, name });
+        .map(|(monitor, name)| t::MonitorName {
+            monitor: public_ref(&monitor),
+            name,
+        });
 }
 
 /// A ping for `/api/v1`.
@@ -179,7 +190,7 @@ pub fn run(r: &RunRow, steps: &[StoredStep], now: Timestamp) -> t::Run {
         outcome: r.outcome.clone(),
         duration: r.duration_ms.map(secs),
         exit_status: r.exit_status,
-        monitor_id: r.monitor_id.clone(),
+        monitor_id: public_ref(&r.monitor_id),
         steps: marks
             .iter()
             .enumerate()

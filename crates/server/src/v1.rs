@@ -8,9 +8,9 @@ use serde::Deserialize;
 
 use crate::auth::Auth;
 use crate::error::ApiError;
-use crate::ops::{owned_monitor, switch, update_settings, Switch};
+use crate::ops::{owned_monitor, owned_monitor_id, switch, update_settings, Switch};
 use crate::parse::Limit;
-use crate::{parse_id, parse_monitor, render, validate, AppState};
+use crate::{render, validate, AppState};
 
 /// Registers the monitor routes (inside the `/api/v1` scope).
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -29,9 +29,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// Loads a monitor with its channels and renders it.
 pub(crate) async fn monitor_json(
     state: &AppState,
-    project: String,
+    auth: &Auth,
     id: String,
 ) -> Result<overdue_types::Monitor, ApiError> {
+    let project = auth.project.clone();
     let (row, chans, links) = state
         .store
         .read(move |c| {
@@ -45,7 +46,7 @@ pub(crate) async fn monitor_json(
         .await?;
     let (links, open, key) = links;
     let site = &state.config.site_url;
-    let mut m = render::monitor(&row, chans, site, state.store.now());
+    let mut m = render::monitor(&row, chans, site, state.store.now(), auth.role.can_write());
     render::with_links(&mut m, &links);
     m.open_problems = open.get(&row.id).copied().unwrap_or(0);
     m.badge_url = crate::badges::monitor_url(site, key.as_deref(), &row);
@@ -74,10 +75,11 @@ async fn list(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, Ap
         .await?;
     let (rows, (links, open, key)) = rows;
     let now = state.store.now();
+    let can_write = auth.role.can_write();
     let out: Vec<_> = rows
         .iter()
         .map(|(ch, r)| {
-            let mut m = render::monitor(r, ch.clone(), &state.config.site_url, now);
+            let mut m = render::monitor(r, ch.clone(), &state.config.site_url, now, can_write);
             if let Some(l) = links.get(&r.id) {
                 render::with_links(&mut m, l);
             }
@@ -114,7 +116,7 @@ async fn create(
             Ok(row.id)
         })
         .await?;
-    let m = monitor_json(&state, auth.project, id).await?;
+    let m = monitor_json(&state, &auth, id).await?;
     Ok(HttpResponse::Created().json(m))
 }
 
@@ -123,8 +125,8 @@ async fn get(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path, "monitor")?;
-    Ok(HttpResponse::Ok().json(monitor_json(&state, auth.project, id).await?))
+    let id = owned_monitor(&state, &auth, &path, "monitor").await?;
+    Ok(HttpResponse::Ok().json(monitor_json(&state, &auth, id).await?))
 }
 
 async fn update(
@@ -134,7 +136,7 @@ async fn update(
     body: crate::body::Body<MonitorInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_write()?;
-    let id2 = parse_monitor(&path, "monitor")?;
+    let id2 = owned_monitor_id(&state, &auth, &path, "monitor").await?;
     let id = id2.to_string();
     let input = body.into_inner();
     let project = auth.project.clone();
@@ -149,7 +151,7 @@ async fn update(
             Ok(())
         })
         .await?;
-    Ok(HttpResponse::Ok().json(monitor_json(&state, auth.project, id).await?))
+    Ok(HttpResponse::Ok().json(monitor_json(&state, &auth, id).await?))
 }
 
 async fn delete(
@@ -158,14 +160,20 @@ async fn delete(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_write()?;
-    let id = parse_monitor(&path, "monitor")?;
+    let id = owned_monitor_id(&state, &auth, &path, "monitor").await?;
     let project = auth.project.clone();
     let (row, dependents) = state
         .store
         .write(move |tx| overdue_storage::cascade::delete_monitor(tx, &project, &id))
         .await?;
     // The answer names the monitors that depended on it (their links are gone).
-    let mut m = render::monitor(&row, vec![], &state.config.site_url, state.store.now());
+    let mut m = render::monitor(
+        &row,
+        vec![],
+        &state.config.site_url,
+        state.store.now(),
+        true,
+    );
     let links = deps::MonitorLinks {
         dependents,
         ..Default::default()
@@ -180,7 +188,7 @@ async fn pause(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = switch(&state, &auth, &path, "monitor", Switch::Pause).await?;
-    Ok(HttpResponse::Ok().json(monitor_json(&state, auth.project, id).await?))
+    Ok(HttpResponse::Ok().json(monitor_json(&state, &auth, id).await?))
 }
 
 async fn resume(
@@ -189,7 +197,7 @@ async fn resume(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = switch(&state, &auth, &path, "monitor", Switch::Resume).await?;
-    Ok(HttpResponse::Ok().json(monitor_json(&state, auth.project, id).await?))
+    Ok(HttpResponse::Ok().json(monitor_json(&state, &auth, id).await?))
 }
 
 #[derive(Deserialize)]
@@ -205,7 +213,7 @@ async fn set_channels(
     body: crate::body::Body<ChannelList>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_write()?;
-    let id2 = parse_monitor(&path, "monitor")?;
+    let id2 = owned_monitor_id(&state, &auth, &path, "monitor").await?;
     let id = id2.to_string();
     let project = auth.project.clone();
     let ids = body.into_inner().channels;
@@ -213,7 +221,7 @@ async fn set_channels(
         .store
         .write(move |tx| channels::set_for_monitor(tx, &project, &id2, &ids))
         .await?;
-    Ok(HttpResponse::Ok().json(monitor_json(&state, auth.project, id).await?))
+    Ok(HttpResponse::Ok().json(monitor_json(&state, &auth, id).await?))
 }
 
 async fn pings(

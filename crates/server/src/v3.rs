@@ -7,7 +7,6 @@ use overdue_storage::models::MonitorRow;
 use overdue_storage::{channels, history, monitors, StoreError};
 use overdue_types::{DurationInput, MonitorInput, TagsInput};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use crate::auth::Auth;
 use crate::error::ApiError;
@@ -75,9 +74,10 @@ impl CheckInput {
     }
 }
 
-/// Healthchecks' `unique_key`: a stable id of a check that does not reveal its UUID.
+/// Healthchecks' `unique_key`: a stable id of a check that does not reveal its UUID — the
+/// monitor's public reference, as `/api/v1` shows it.
 pub(crate) fn unique_key(id: &str) -> String {
-    hex::encode(Sha256::digest(id.as_bytes()))[..40].to_string()
+    overdue_core::public_ref(id)
 }
 
 fn check_json(

@@ -56,6 +56,7 @@ pub fn delete_monitor(
     diesel::delete(leases::table.filter(leases::monitor_id.eq(id))).execute(c)?;
     diesel::delete(monitor_channels::table.filter(monitor_channels::monitor_id.eq(id)))
         .execute(c)?;
+    crate::refs::delete(c, id)?;
     diesel::delete(monitors::table.find(id)).execute(c)?;
     Ok((row, dependents))
 }

@@ -167,6 +167,9 @@ pub fn set_upstreams(
 /// A monitor of `project` by UUID or slug.
 pub fn resolve(c: &mut AnyConnection, project: &str, name: &str) -> Result<String, StoreError> {
     let name = name.trim();
+    if let Some(id) = crate::refs::resolve(c, project, name)? {
+        return Ok(id);
+    }
     let found: Option<String> = monitors::table
         .filter(monitors::project_id.eq(project))
         .filter(monitors::id.eq(name).or(monitors::slug.eq(name)))

@@ -21,6 +21,7 @@ mod notices;
 pub mod outbox;
 pub mod problems;
 pub mod projects;
+pub mod refs;
 pub mod retention;
 pub mod runs;
 pub mod schema;
@@ -106,6 +107,10 @@ impl Store {
         let url = DbUrl::parse(url)?;
         let mut first = url.connect()?;
         migrate(&mut first)?;
+        let filled = conn::write_tx(&mut first, refs::backfill)?;
+        if filled > 0 {
+            tracing::info!("gave {filled} monitors their public reference");
+        }
         drop(first);
         let pool = Pool::builder()
             .max_size(opts.pool_size)

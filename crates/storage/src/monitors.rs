@@ -205,6 +205,7 @@ pub(crate) fn insert(
         .values(&row)
         .execute(c)
         .map_err(|e| map_unique(e.into()))?;
+    crate::refs::insert(c, &row.id)?;
     Ok(row)
 }
 

@@ -256,8 +256,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     dependencies,
     run_children,
     chain_members,
-    problems
+    problems,
+    monitor_refs
 );
+
+diesel::table! {
+    monitor_refs (public_ref) {
+        public_ref -> Text,
+        monitor_id -> Text,
+    }
+}
 
 diesel::table! {
     chain_members (chain_id, monitor_id) {

@@ -223,8 +223,11 @@ pub enum ScheduleOut {
 /// A monitor in responses.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Monitor {
-    /// UUID (the secret of its ping URL).
+    /// Its public reference: safe to show any reader, used in page and API URLs.
     pub id: String,
+    /// Its UUID, the secret of its ping URLs: only for roles and keys that may write.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
     /// Name.
     pub name: String,
     /// Slug.
@@ -317,8 +320,9 @@ pub struct Monitor {
     /// This monitor is a chain (`/api/v1/chains`): its runs follow its members.
     #[serde(default)]
     pub chain: bool,
-    /// Its ping URL.
-    pub ping_url: String,
+    /// Its ping URL: only for roles and keys that may write.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ping_url: Option<String>,
     /// Its status badge (SVG), when it has a slug: public, reveals status only.
     #[serde(default)]
     pub badge_url: Option<String>,
