@@ -7,12 +7,12 @@ use crate::both;
 use crate::harness::{Backend, TestApp};
 
 /// A browser-like client: the session cookie and CSRF token it was given.
-struct Session {
-    cookie: String,
-    csrf: String,
+pub(crate) struct Session {
+    pub(crate) cookie: String,
+    pub(crate) csrf: String,
 }
 
-async fn send(
+pub(crate) async fn send(
     app: &TestApp,
     method: &str,
     path: &str,
@@ -350,24 +350,7 @@ async fn team(backend: Backend) {
     assert_eq!(r.status(), 401, "a revoked key still works");
 
     // An invitation: a link, taken once, giving the role it names.
-    let (s, inv, _) = send(
-        &app,
-        "POST",
-        "/api/v1/invitations",
-        Some(&owner),
-        true,
-        Some(json!({"email": "bob@example.com", "role": "viewer"})),
-    )
-    .await;
-    assert_eq!(s, 201, "{inv}");
-    let token = inv["url"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string();
-    let bob = sign_with(&app, json!({"token": token, "password": "bob's secret"})).await;
+    let (bob, token) = invited(&app, &owner, "bob@example.com", "viewer", "bob's secret").await;
     let (_, me, _) = send(&app, "GET", "/api/v1/auth/me", Some(&bob), false, None).await;
     assert_eq!(me["email"], "bob@example.com");
     assert_eq!(me["projects"][0]["role"], "viewer");
@@ -467,7 +450,7 @@ async fn team(backend: Backend) {
 both!(keys_members_and_invitations, team);
 
 /// A server whose first account (ann, owner) is signed in.
-async fn with_owner(backend: Backend) -> (TestApp, Session) {
+pub(crate) async fn with_owner(backend: Backend) -> (TestApp, Session) {
     let app = TestApp::spawn(backend).await;
     let s = sign(
         &app,
@@ -480,8 +463,38 @@ async fn with_owner(backend: Backend) -> (TestApp, Session) {
     (app, s)
 }
 
+/// Invites `email` with `role` as `owner`, takes the invitation with `password`, and
+/// returns the new member's session and the invitation's token.
+pub(crate) async fn invited(
+    app: &TestApp,
+    owner: &Session,
+    email: &str,
+    role: &str,
+    password: &str,
+) -> (Session, String) {
+    let (s, inv, _) = send(
+        app,
+        "POST",
+        "/api/v1/invitations",
+        Some(owner),
+        true,
+        Some(json!({"email": email, "role": role})),
+    )
+    .await;
+    assert_eq!(s, 201, "{inv}");
+    let token = inv["url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let session = sign_with(app, json!({"token": token, "password": password})).await;
+    (session, token)
+}
+
 /// Takes an invitation and returns the session it starts.
-async fn sign_with(app: &TestApp, body: Value) -> Session {
+pub(crate) async fn sign_with(app: &TestApp, body: Value) -> Session {
     sign_json(app, "/api/v1/auth/accept", body, 200).await
 }
 

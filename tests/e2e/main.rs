@@ -1,6 +1,7 @@
 //! End-to-end tests: a real server on port 0 per test, on SQLite and on PostgreSQL
 //! (a fresh database per test), with real HTTP webhook receivers.
 
+mod access;
 mod accounts;
 mod api;
 mod bad_input;

@@ -218,7 +218,12 @@ mod tests {
     fn json_variable_is_the_default_document() {
         let out = render(r#"{"wrapped": $JSON}"#, &ev(), Context::JsonBody);
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-        assert_eq!(v["wrapped"]["monitor"]["uuid"], "u-1");
+        // The public reference, never the ping code ("u-1").
+        assert_eq!(
+            v["wrapped"]["monitor"]["id"],
+            overdue_core::public_ref("u-1")
+        );
+        assert!(!out.contains("u-1"), "{out}");
         assert_eq!(v["wrapped"]["reason"], "missed");
     }
 

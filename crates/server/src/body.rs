@@ -1,8 +1,9 @@
 //! JSON request bodies whose errors name the field: `concurrency: invalid type: string
-//! "one", expected u32` instead of a line and column.
+//! "one", expected u32` instead of a line and column. The refusal is kept until the
+//! handler asks for the value, after it checked who is asking: a caller without the
+//! right key learns 401 or 403, never what the body should have held.
 
 use std::future::Future;
-use std::ops::Deref;
 use std::pin::Pin;
 
 use actix_web::{web, FromRequest, HttpRequest};
@@ -10,21 +11,15 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
-/// A JSON body of type `T` (content type, size limit and syntax as `web::Json`).
+/// A JSON body of type `T` (content type, size limit and syntax as `web::Json`), or
+/// why it was refused.
 #[derive(Debug)]
-pub struct Body<T>(pub T);
+pub struct Body<T>(Result<T, ApiError>);
 
 impl<T> Body<T> {
-    /// The value.
-    pub fn into_inner(self) -> T {
+    /// The value, or the 4xx that says what to fix. Call it after the access checks.
+    pub fn into_inner(self) -> Result<T, ApiError> {
         self.0
-    }
-}
-
-impl<T> Deref for Body<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
     }
 }
 
@@ -35,33 +30,43 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
         let json = web::Json::<serde_json::Value>::from_request(req, payload);
         Box::pin(async move {
-            let value = json.await?.into_inner();
-            serde_path_to_error::deserialize(value)
-                .map(Body)
-                .map_err(|e| {
-                    let mut path = e.path().to_string();
-                    let raw = e.into_inner().to_string();
-                    // An unknown field's path ends with the field itself: name the
-                    // object it is in.
-                    if let Some(name) = raw
-                        .strip_prefix("unknown field `")
-                        .and_then(|r| r.split_once('`'))
-                        .map(|(n, _)| n)
-                    {
-                        path = match path.strip_suffix(name) {
-                            Some("") => ".".into(),
-                            Some(p) => p.trim_end_matches('.').to_string(),
-                            None => path,
-                        };
-                    }
-                    let inner = plain(&raw);
-                    let msg = if path == "." {
-                        inner
+            let value = match json.await {
+                Ok(v) => v.into_inner(),
+                Err(e) => {
+                    // The JSON layer's refusal, already in plain words (`json_error`).
+                    let status = e.as_response_error().status_code();
+                    let msg = e.to_string();
+                    return Ok(Body(Err(if status.as_u16() == 408 {
+                        ApiError::Timeout(msg)
                     } else {
-                        format!("{path}: {inner}")
+                        ApiError::BadRequest(msg)
+                    })));
+                }
+            };
+            Ok(Body(serde_path_to_error::deserialize(value).map_err(|e| {
+                let mut path = e.path().to_string();
+                let raw = e.into_inner().to_string();
+                // An unknown field's path ends with the field itself: name the
+                // object it is in.
+                if let Some(name) = raw
+                    .strip_prefix("unknown field `")
+                    .and_then(|r| r.split_once('`'))
+                    .map(|(n, _)| n)
+                {
+                    path = match path.strip_suffix(name) {
+                        Some("") => ".".into(),
+                        Some(p) => p.trim_end_matches('.').to_string(),
+                        None => path,
                     };
-                    ApiError::BadRequest(msg).into()
-                })
+                }
+                let inner = plain(&raw);
+                let msg = if path == "." {
+                    inner
+                } else {
+                    format!("{path}: {inner}")
+                };
+                ApiError::BadRequest(msg)
+            })))
         })
     }
 }

@@ -39,7 +39,7 @@ async fn create(
     body: crate::body::Body<ChainInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_write()?;
-    let input = body.into_inner();
+    let input = body.into_inner()?;
     let name = input.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(ApiError::BadRequest("name must be 1-200 characters".into()));

@@ -57,7 +57,7 @@ async fn create(
     body: crate::body::Body<ChannelInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_manage()?;
-    let input = body.into_inner();
+    let input = body.into_inner()?;
     if input.kind != "webhook" {
         return Err(ApiError::BadRequest(format!(
             "unknown channel kind {:?}: supported kinds are {}",
@@ -93,7 +93,7 @@ async fn patch(
 ) -> Result<HttpResponse, ApiError> {
     auth.require_manage()?;
     let id = parse_id(&path, "channel")?;
-    let change = body.into_inner();
+    let change = body.into_inner()?;
     let policy = state.config.address_policy;
     let project = auth.project.clone();
     let row = state

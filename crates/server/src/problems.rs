@@ -240,7 +240,8 @@ async fn patch(
     path: web::Path<String>,
     body: crate::body::Body<ProblemUpdate>,
 ) -> Result<HttpResponse, ApiError> {
-    let input = body.into_inner();
+    auth.require_write()?;
+    let input = body.into_inner()?;
     let now = state.store.now();
     let muted_until = match input.mute_for {
         None => None,

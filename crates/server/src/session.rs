@@ -146,8 +146,9 @@ async fn setup(
     state: web::Data<AppState>,
     body: crate::body::Body<Credentials>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
     let email = check_credentials(&body).map_err(ApiError::BadRequest)?;
-    let password = body.into_inner().password;
+    let password = body.password;
     let hash = blocking(move || hash_password(&password))
         .await?
         .map_err(ApiError::Internal)?;
@@ -188,8 +189,9 @@ async fn login(
     body: crate::body::Body<Credentials>,
 ) -> Result<HttpResponse, ApiError> {
     const WRONG: &str = "wrong e-mail or password";
+    let body = body.into_inner()?;
     let email = body.email.trim().to_lowercase();
-    let password = body.into_inner().password;
+    let password = body.password;
     let addr = client_addr(&req);
     if let Err(wait) = state.logins.check(&email, &addr, state.store.now()) {
         return Err(ApiError::TooMany(
@@ -262,7 +264,7 @@ async fn create_project(
     who: SignedIn,
     body: crate::body::Body<ProjectInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let name = body.name.trim().to_string();
+    let name = body.into_inner()?.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::BadRequest(
             "name: give 1 to 100 characters".into(),

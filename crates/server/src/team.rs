@@ -58,6 +58,7 @@ async fn create_key(
     body: crate::body::Body<t::KeyInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_manage()?;
+    let body = body.into_inner()?;
     let name = body.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::BadRequest(
@@ -119,7 +120,7 @@ async fn change_member(
 ) -> Result<HttpResponse, ApiError> {
     auth.require_owner()?;
     let user = parse_id(&path, "user")?;
-    let r = role(&body.role)?;
+    let r = role(&body.into_inner()?.role)?;
     state
         .store
         .write(move |tx| team::change_member(tx, &auth.project, &user, Some(r)))
@@ -147,6 +148,7 @@ async fn invite(
     body: crate::body::Body<t::InviteInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_owner()?;
+    let body = body.into_inner()?;
     let creds = t::Credentials {
         email: body.email.clone(),
         password: "placeholder".into(),
@@ -170,7 +172,7 @@ async fn accept(
     state: web::Data<AppState>,
     body: crate::body::Body<t::AcceptInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let input = body.into_inner();
+    let input = body.into_inner()?;
     let now = state.store.now();
     let token = input.token.trim().to_string();
     let lookup = token.clone();

@@ -97,7 +97,7 @@ async fn create(
     body: crate::body::Body<MonitorInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_write()?;
-    let input = body.into_inner();
+    let input = body.into_inner()?;
     let mut settings = validate::apply(&input, validate::defaults())?;
     if settings.name.is_empty() {
         settings.name = settings.slug.clone().unwrap_or_else(|| "unnamed".into());
@@ -138,7 +138,7 @@ async fn update(
     auth.require_write()?;
     let id2 = owned_monitor_id(&state, &auth, &path, "monitor").await?;
     let id = id2.to_string();
-    let input = body.into_inner();
+    let input = body.into_inner()?;
     let project = auth.project.clone();
     state
         .store
@@ -216,7 +216,7 @@ async fn set_channels(
     let id2 = owned_monitor_id(&state, &auth, &path, "monitor").await?;
     let id = id2.to_string();
     let project = auth.project.clone();
-    let ids = body.into_inner().channels;
+    let ids = body.into_inner()?.channels;
     state
         .store
         .write(move |tx| channels::set_for_monitor(tx, &project, &id2, &ids))

@@ -243,7 +243,7 @@ async fn create(
     body: crate::body::Body<CheckInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_write()?;
-    let input = body.into_inner();
+    let input = body.into_inner()?;
     let unique = input.unique.clone().unwrap_or_default();
     if let Some(bad) = unique.iter().find(|f| !UNIQUE_FIELDS.contains(&f.as_str())) {
         return Err(ApiError::BadRequest(format!(
@@ -308,7 +308,7 @@ async fn update(
     auth.require_write()?;
     let id2 = parse_monitor(&path, "check")?;
     let id = id2.to_string();
-    let input = body.into_inner();
+    let input = body.into_inner()?;
     let project = auth.project.clone();
     state
         .store
@@ -382,7 +382,8 @@ async fn pings(
                 "method": p.method,
                 "ua": p.user_agent,
                 "rid": p.rid,
-                "body_url": (!p.body.is_empty()).then(|| format!("{site}/api/v3/checks/{id}/pings/{}/body", p.n)),
+                // By the public reference: read-only keys read this too.
+                "body_url": (!p.body.is_empty()).then(|| format!("{site}/api/v3/checks/{}/pings/{}/body", unique_key(&id), p.n)),
             });
             if let (Some(d), Some(o)) = (p.duration_ms, v.as_object_mut()) {
                 o.insert("duration".into(), (d as f64 / 1_000.0).into());

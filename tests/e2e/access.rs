@@ -1,0 +1,340 @@
+//! Every route of `/api/v1` and `/api/v3` × every kind of caller that must not get
+//! more than reading: no key, a wrong key, a read-only key, another project's key, a
+//! viewer's session and a member's session. The status is asserted, and no answer to
+//! them carries a ping code (or, for another project, anything of this one). The table
+//! is checked against the routes the server registers (read from its sources), so a new
+//! route cannot be forgotten.
+
+use std::collections::BTreeSet;
+
+use serde_json::json;
+
+use crate::accounts::{invited, send, with_owner, Session};
+use crate::both;
+use crate::harness::{Backend, TestApp};
+
+/// What a route needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need {
+    /// Anyone (sign-in, setup, status): only "no 5xx" is asserted.
+    Open,
+    /// Any role of the project (reading).
+    Read,
+    /// Member and up (monitors, problems).
+    Write,
+    /// Admin and up (channels, keys).
+    Manage,
+    /// Owner (members, invitations).
+    Owner,
+    /// A signed-in user, whatever the project (`/auth/me`, new projects).
+    Session,
+}
+
+/// (method, path as registered, need). `{id}` and the like are filled per route.
+const ROUTES: &[(&str, &str, Need)] = &[
+    ("GET", "/api/v1/auth/status", Need::Open),
+    ("POST", "/api/v1/auth/setup", Need::Open),
+    ("POST", "/api/v1/auth/login", Need::Open),
+    ("POST", "/api/v1/auth/logout", Need::Open),
+    ("GET", "/api/v1/auth/me", Need::Session),
+    ("POST", "/api/v1/projects", Need::Session),
+    ("POST", "/api/v1/auth/accept", Need::Open),
+    ("GET", "/api/v1/schedule/preview", Need::Read),
+    ("GET", "/api/v1/events", Need::Read),
+    ("GET", "/api/v1/keys", Need::Manage),
+    ("POST", "/api/v1/keys", Need::Manage),
+    ("DELETE", "/api/v1/keys/{id}", Need::Manage),
+    ("GET", "/api/v1/members", Need::Read),
+    ("PATCH", "/api/v1/members/{id}", Need::Owner),
+    ("DELETE", "/api/v1/members/{id}", Need::Owner),
+    ("POST", "/api/v1/invitations", Need::Owner),
+    ("GET", "/api/v1/monitors/{id}/runs", Need::Read),
+    ("GET", "/api/v1/runs/{id}", Need::Read),
+    ("GET", "/api/v1/runs/{id}/log", Need::Read),
+    ("GET", "/api/v1/runs/{id}/log/events", Need::Read),
+    ("GET", "/api/v1/chains", Need::Read),
+    ("POST", "/api/v1/chains", Need::Write),
+    ("GET", "/api/v1/problems", Need::Read),
+    ("GET", "/api/v1/problems/stats", Need::Read),
+    ("GET", "/api/v1/problems/{id}", Need::Read),
+    ("PATCH", "/api/v1/problems/{id}", Need::Write),
+    ("POST", "/api/v1/problems/{id}/acknowledge", Need::Write),
+    ("POST", "/api/v1/problems/{id}/resolve", Need::Write),
+    ("GET", "/api/v1/badges", Need::Read),
+    ("GET", "/api/v1/monitors", Need::Read),
+    ("POST", "/api/v1/monitors", Need::Write),
+    ("GET", "/api/v1/monitors/{id}", Need::Read),
+    ("PATCH", "/api/v1/monitors/{id}", Need::Write),
+    ("DELETE", "/api/v1/monitors/{id}", Need::Write),
+    ("POST", "/api/v1/monitors/{id}/pause", Need::Write),
+    ("POST", "/api/v1/monitors/{id}/resume", Need::Write),
+    ("PUT", "/api/v1/monitors/{id}/channels", Need::Write),
+    ("GET", "/api/v1/monitors/{id}/pings", Need::Read),
+    ("GET", "/api/v1/monitors/{id}/flips", Need::Read),
+    ("GET", "/api/v1/channels", Need::Read),
+    ("POST", "/api/v1/channels", Need::Manage),
+    ("PATCH", "/api/v1/channels/{id}", Need::Manage),
+    ("DELETE", "/api/v1/channels/{id}", Need::Manage),
+    ("POST", "/api/v1/channels/{id}/test", Need::Manage),
+    ("GET", "/api/v1/channels/{id}/deliveries", Need::Read),
+    ("GET", "/api/v3/checks/", Need::Read),
+    ("GET", "/api/v3/checks", Need::Read),
+    ("POST", "/api/v3/checks/", Need::Write),
+    ("POST", "/api/v3/checks", Need::Write),
+    ("GET", "/api/v3/checks/{id}", Need::Read),
+    ("POST", "/api/v3/checks/{id}", Need::Write),
+    ("DELETE", "/api/v3/checks/{id}", Need::Write),
+    ("POST", "/api/v3/checks/{id}/pause", Need::Write),
+    ("POST", "/api/v3/checks/{id}/resume", Need::Write),
+    ("GET", "/api/v3/checks/{id}/pings/", Need::Read),
+    ("GET", "/api/v3/checks/{id}/pings", Need::Read),
+    ("GET", "/api/v3/checks/{id}/pings/{n}/body", Need::Read),
+    ("GET", "/api/v3/checks/{id}/flips/", Need::Read),
+    ("GET", "/api/v3/checks/{id}/flips", Need::Read),
+    ("GET", "/api/v3/channels/", Need::Read),
+    ("GET", "/api/v3/channels", Need::Read),
+];
+
+/// The (method, path) pairs the server registers under `/api/v1` and `/api/v3`, read
+/// from its sources: every `.route("…", web::method()…)` of the modules the router puts
+/// in each scope.
+fn registered() -> BTreeSet<(String, String)> {
+    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/../server/src");
+    let scopes: &[(&str, &[&str])] = &[
+        (
+            "/api/v1",
+            &[
+                "session.rs",
+                "dash.rs",
+                "team.rs",
+                "runs.rs",
+                "chains.rs",
+                "problems.rs",
+                "router.rs",
+                "v1.rs",
+                "channels.rs",
+            ],
+        ),
+        ("/api/v3", &["v3.rs"]),
+    ];
+    let mut out = BTreeSet::new();
+    for (prefix, files) in scopes {
+        for f in *files {
+            let text = std::fs::read_to_string(format!("{src}/{f}")).unwrap();
+            let mut rest = text.as_str();
+            while let Some(i) = rest.find(".route(\"") {
+                rest = &rest[i + 8..];
+                let Some(end) = rest.find('"') else { break };
+                let path = &rest[..end];
+                let after = &rest[end..];
+                let Some(m) = after.find("web::") else { break };
+                let method: String = after[m + 5..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphabetic())
+                    .collect();
+                // The router's own health routes are outside the API scopes.
+                if f == &"router.rs" && path.starts_with("/health") {
+                    continue;
+                }
+                out.insert((method.to_uppercase(), format!("{prefix}{path}")));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_table_covers_every_api_route() {
+    let table: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .collect();
+    let server = registered();
+    let missing: Vec<_> = server.difference(&table).collect();
+    let stale: Vec<_> = table.difference(&server).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without a row in access.rs: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "rows for routes that no longer exist: {stale:?}"
+    );
+}
+
+/// A caller that must get no more than reading.
+enum Caller<'a> {
+    None,
+    WrongKey,
+    ReadOnly(&'a str),
+    OtherProject(&'a str),
+    Viewer(&'a Session),
+    Member(&'a Session),
+}
+
+impl Caller<'_> {
+    fn name(&self) -> &'static str {
+        match self {
+            Caller::None => "no key",
+            Caller::WrongKey => "wrong key",
+            Caller::ReadOnly(_) => "read-only key",
+            Caller::OtherProject(_) => "another project's key",
+            Caller::Viewer(_) => "viewer",
+            Caller::Member(_) => "member",
+        }
+    }
+
+    /// The status this caller must get, or `None` when the call is not made (it would
+    /// succeed and change something: a member writing).
+    fn expect(&self, need: Need, names_object: bool) -> Option<u16> {
+        let session = matches!(self, Caller::Viewer(_) | Caller::Member(_));
+        Some(match (self, need) {
+            // Sign-out and the like would end the sessions the next rows use.
+            (_, Need::Open) if session => return None,
+            (_, Need::Open) => return Some(0),
+            (Caller::None | Caller::WrongKey, _) => 401,
+            (_, Need::Session) if !session => 401,
+            (_, Need::Session) => return None,
+            // A key acts as an admin: owner routes refuse it before looking anything up.
+            (Caller::OtherProject(_), Need::Owner) => 403,
+            (Caller::OtherProject(_), _) if names_object => 404,
+            (Caller::OtherProject(_), Need::Read) => 200,
+            // Another project's key may write in its own project: not made.
+            (Caller::OtherProject(_), _) => return None,
+            (_, Need::Read) => 200,
+            (Caller::ReadOnly(_) | Caller::Viewer(_), _) => 403,
+            (Caller::Member(_), Need::Write) => return None,
+            (Caller::Member(_), _) => 403,
+        })
+    }
+}
+
+async fn call(app: &TestApp, who: &Caller<'_>, method: &str, path: &str) -> (u16, String) {
+    let mut r = app
+        .http
+        .request(method.parse().unwrap(), app.url(path))
+        .timeout(std::time::Duration::from_secs(5));
+    match who {
+        Caller::None => {}
+        Caller::WrongKey => r = r.header("X-Api-Key", "odk_not_a_key_at_all"),
+        Caller::ReadOnly(k) | Caller::OtherProject(k) => r = r.header("X-Api-Key", *k),
+        Caller::Viewer(s) | Caller::Member(s) => {
+            r = r
+                .header("Cookie", format!("overdue_session={}", s.cookie))
+                .header("X-CSRF-Token", &s.csrf);
+        }
+    }
+    if method != "GET" && method != "DELETE" {
+        r = r.json(&json!({}));
+    }
+    let resp = r
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    let status = resp.status().as_u16();
+    // Streams (`/events`, `/log/events`) answer 200 and stay open: the status is what
+    // counts; their first bytes are read with a short wait.
+    let text = tokio::time::timeout(std::time::Duration::from_millis(500), resp.text())
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    (status, text)
+}
+
+async fn matrix(backend: Backend) {
+    let (app, owner) = with_owner(backend).await;
+    // What there is to read: a monitor with a run, a problem, a channel and a chain.
+    let code = app
+        .monitor(json!({"name": "alpha-secret-name", "slug": "alpha", "period": "1h"}))
+        .await;
+    let public = overdue_core::public_ref(&code);
+    assert_eq!(app.ping(&format!("{code}/start")).await, 200);
+    let (s, _) = app.post_ping(&code, "all done", false).await;
+    assert_eq!(s, 200);
+    let (s, _) = app
+        .post_ping(&format!("{code}/problems"), r#"{"key": "alpha:1"}"#, true)
+        .await;
+    assert_eq!(s, 200);
+    let channel = app.webhook("http://127.0.0.1:9/h").await;
+    let run = app.last_run(&code).await["id"].as_i64().unwrap();
+    let (_, problems) = app.api("GET", "/api/v1/problems", None).await;
+    let problem = problems["problems"][0]["id"].as_i64().unwrap();
+    let (_, keys) = app.api("GET", "/api/v1/keys", None).await;
+    let key_id = keys["keys"][0]["id"].as_str().unwrap().to_string();
+    // A viewer and a member, by invitation.
+    let mut sessions = Vec::new();
+    for (who, role) in [("vic@example.com", "viewer"), ("meg@example.com", "member")] {
+        sessions.push(invited(&app, &owner, who, role, "long enough").await.0);
+    }
+    let (_, members, _) = send(&app, "GET", "/api/v1/members", Some(&owner), false, None).await;
+    let user_id = members["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["email"] == "vic@example.com")
+        .unwrap()["user_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let now = app.store.now();
+    let other = app
+        .store
+        .write(move |tx| overdue_storage::projects::create(tx, "other", now))
+        .await
+        .unwrap();
+    let callers = [
+        Caller::None,
+        Caller::WrongKey,
+        Caller::ReadOnly(&app.read_only_key),
+        Caller::OtherProject(&other.api_key),
+        Caller::Viewer(&sessions[0]),
+        Caller::Member(&sessions[1]),
+    ];
+    for (method, pattern, need) in ROUTES {
+        let names_object = pattern.contains('{');
+        let path = pattern
+            .replace("/monitors/{id}", &format!("/monitors/{public}"))
+            .replace("/checks/{id}", &format!("/checks/{code}"))
+            .replace("/runs/{id}", &format!("/runs/{run}"))
+            .replace("/problems/{id}", &format!("/problems/{problem}"))
+            .replace("/channels/{id}", &format!("/channels/{channel}"))
+            .replace("/keys/{id}", &format!("/keys/{key_id}"))
+            .replace("/members/{id}", &format!("/members/{user_id}"))
+            .replace("{n}", "2");
+        let path = if path.ends_with("/schedule/preview") {
+            format!("{path}?cron=0%203%20*%20*%20*")
+        } else {
+            path
+        };
+        for who in &callers {
+            let Some(want) = who.expect(*need, names_object) else {
+                continue;
+            };
+            let (status, text) = call(&app, who, method, &path).await;
+            let at = format!("{method} {path} as {}", who.name());
+            assert!(status < 500, "{at}: {status} {text}");
+            if want != 0 {
+                assert_eq!(status, want, "{at}: {text}");
+            }
+            // A member may write, so it may see ping codes; nobody else here may.
+            if !matches!(who, Caller::Member(_)) {
+                assert!(!text.contains(&code), "{at} shows the ping code: {text}");
+            }
+            if matches!(who, Caller::OtherProject(_)) {
+                assert!(
+                    !text.contains("alpha-secret-name") && !text.contains(&public),
+                    "{at} shows another project's monitor: {text}"
+                );
+            }
+        }
+    }
+    // Nothing the refused callers sent changed anything.
+    let m = app.get_monitor(&code).await;
+    assert_eq!(m["name"], "alpha-secret-name");
+    assert_eq!(m["status"], "up");
+    let (_, v) = app.api("GET", "/api/v1/channels", None).await;
+    assert_eq!(v["channels"].as_array().map(Vec::len), Some(1), "{v}");
+    app.stop().await;
+}
+both!(every_route_refuses_what_a_caller_may_not_do, matrix);
