@@ -23,6 +23,21 @@ impl Session {
         expect_context::<Session>()
     }
 
+    /// Whether the signed-in user may change monitors in the open project (member and
+    /// up); viewers get no buttons that would only be refused.
+    pub fn can_write(&self) -> bool {
+        let project = self.project.get();
+        self.me.with(|m| {
+            m.as_ref().is_some_and(|m| {
+                m.projects
+                    .iter()
+                    .find(|p| Some(&p.id) == project.as_ref())
+                    .or(m.projects.first())
+                    .is_some_and(|p| p.role != "viewer")
+            })
+        })
+    }
+
     fn csrf(&self) -> String {
         self.me
             .with_untracked(|m| m.as_ref().map(|m| m.csrf_token.clone()))

@@ -190,7 +190,9 @@ pub fn MonitorsPage() -> impl IntoView {
     view! {
         <div class="row" style="justify-content:space-between">
             <h1>"Monitors"</h1>
-            <A href="/monitors/new" attr:class="button" attr:id="new-monitor">"+ New monitor"</A>
+            {move || session.can_write().then(|| view! {
+                <A href="/monitors/new" attr:class="button" attr:id="new-monitor">"+ New monitor"</A>
+            })}
         </div>
         <div class="toolbar" role="search">
             <input id="filter-text" type="search" placeholder="Filter by name, slug, description" aria-label="Filter"

@@ -641,3 +641,58 @@ async fn signed_in(app: &TestApp, driver: &str) -> Browser {
     b.find("#monitors").await;
     b
 }
+
+/// A viewer reads the monitors and a monitor's page, and is shown no ping URL and no
+/// button that would change anything (desktop and phone).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn viewer_sees_no_ping_urls() {
+    let Some(driver) = chromedriver() else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let code = app
+        .monitor(serde_json::json!({"name": "payroll export", "period": "1d"}))
+        .await;
+    assert_eq!(app.ping(&code).await, 200);
+    overdue::create_user(
+        &app.store,
+        "vic@example.com",
+        "correct horse",
+        Some(overdue_core::Role::Viewer),
+        None,
+    )
+    .await
+    .unwrap();
+    let b = Browser::start(&driver, 1280).await;
+    b.goto(&app.base).await;
+    b.fill(&b.find("#email").await, "vic@example.com").await;
+    b.fill(&b.find("#password").await, "correct horse").await;
+    b.click(&b.find("#sign-submit").await).await;
+    b.wait_text("#monitors", 10, |t| t.contains("payroll export"))
+        .await;
+    let html = b.eval("return document.body.innerHTML").await;
+    assert!(
+        !html.as_str().unwrap().contains(&code),
+        "the list shows a ping code"
+    );
+    assert!(
+        b.absent("button.pause").await,
+        "a viewer gets no pause button"
+    );
+    b.screenshot("monitors-viewer").await;
+    let public = overdue_core::public_ref(&code);
+    b.goto(&app.url(&format!("/monitors/{public}"))).await;
+    b.wait_text("#monitor-name", 10, |t| t == "payroll export")
+        .await;
+    assert!(b.absent("#ping-url").await, "a viewer gets no ping URL");
+    assert!(b.absent("#pause").await && b.absent("#delete").await);
+    let html = b.eval("return document.body.innerHTML").await;
+    assert!(
+        !html.as_str().unwrap().contains(&code),
+        "the page shows a ping code"
+    );
+    b.screenshot("monitor-detail-viewer").await;
+    b.resize(375, 812).await;
+    b.screenshot("monitor-detail-viewer-phone").await;
+    app.stop().await;
+}
