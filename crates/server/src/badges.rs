@@ -127,10 +127,14 @@ fn split(file: &str) -> Option<(&str, Format)> {
     (!name.is_empty()).then_some((name, f))
 }
 
+/// A 404 of the one error mapping, not to be cached: the badge may exist soon.
 fn not_found(msg: &str) -> HttpResponse {
-    HttpResponse::NotFound()
-        .insert_header(("Cache-Control", "no-cache"))
-        .json(json!({ "error": msg }))
+    let mut r = crate::error::ApiError::NotFound(msg.into()).error_response();
+    r.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-cache"),
+    );
+    r
 }
 
 fn escape_xml(s: &str) -> String {

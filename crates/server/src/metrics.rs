@@ -160,9 +160,9 @@ async fn project_metrics(
         });
     match key {
         Some(k) => project(&state, path.into_inner(), k).await,
-        None => HttpResponse::Unauthorized().json(serde_json::json!({
-            "error": "missing api key: send it in X-Api-Key, as a bearer token, or in the path (/projects/<id>/metrics/<key>)"
-        })),
+        None => actix_web::ResponseError::error_response(&ApiError::Unauthorized(
+            "missing api key: send it in X-Api-Key, as a bearer token, or in the path (/projects/<id>/metrics/<key>)",
+        )),
     }
 }
 
@@ -193,8 +193,9 @@ async fn project(state: &AppState, id: String, key: String) -> HttpResponse {
         Ok(Some(x)) => x,
         // Wrong key, another project's key, or no such project: one answer.
         Ok(None) => {
-            return HttpResponse::NotFound()
-                .json(serde_json::json!({ "error": "no such project for this key" }))
+            return actix_web::ResponseError::error_response(&ApiError::NotFound(
+                "no such project for this key".into(),
+            ))
         }
         Err(e) => return actix_web::ResponseError::error_response(&ApiError::from(e)),
     };
