@@ -227,3 +227,27 @@ async fn test_notification(backend: Backend) {
     app.stop().await;
 }
 both!(channel_test_and_templates, test_notification);
+
+/// Overdue watches itself: with a self-ping URL it pings that monitor every period
+/// (here a receiver standing in for another Overdue).
+async fn self_ping(backend: Backend) {
+    let rx = Receiver::start().await;
+    let url = crate::harness::fresh_database(backend);
+    let target = format!("{}/ping-code-123", rx.url);
+    let app = TestApp::spawn_on(&url, |s| {
+        s.self_ping = Some((target.clone(), Duration::from_millis(300)));
+    })
+    .await;
+    let got = rx
+        .wait_for(Duration::from_secs(10), |all| all.len() >= 2)
+        .await;
+    assert!(got
+        .iter()
+        .all(|r| r.method == "GET" && r.path.ends_with("/ping-code-123")));
+    assert!(got[0]
+        .headers
+        .iter()
+        .any(|(k, v)| k == "user-agent" && v.contains("self-ping")));
+    app.stop().await;
+}
+both!(overdue_pings_another_monitor, self_ping);

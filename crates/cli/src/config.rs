@@ -25,7 +25,7 @@ pub struct ServeArgs {
     pub site_url: Option<String>,
     /// TOML file with the same settings (keys: listen, database_url, site_url,
     /// ping_body_limit, body_timeout, webhook_allow_private, webhook_timeout, retry_base,
-    /// keep_pings, keep_history, digest_hour).
+    /// keep_pings, keep_history, digest_hour, self_ping_url, self_ping_period).
     #[arg(long, env = "OVERDUE_CONFIG")]
     pub config: Option<PathBuf>,
     /// Most body bytes stored per ping [default: 100000].
@@ -50,6 +50,14 @@ pub struct ServeArgs {
     /// How long flips, delivery attempts and sent notifications are kept [default: 90d].
     #[arg(long, env = "OVERDUE_KEEP_HISTORY")]
     pub keep_history: Option<String>,
+    /// A ping URL of another monitor (another Overdue, a Healthchecks) that this
+    /// instance pings while it runs, so that its own death is noticed; while its
+    /// database is unreachable it sends `<url>/fail` with the reason [default: none].
+    #[arg(long, env = "OVERDUE_SELF_PING_URL")]
+    pub self_ping_url: Option<String>,
+    /// How often the self-ping is sent [default: 60s].
+    #[arg(long, env = "OVERDUE_SELF_PING_PERIOD")]
+    pub self_ping_period: Option<String>,
     /// UTC hour (0-23) of the daily digest of open info and warning problems, or `off`
     /// [default: 8].
     #[arg(long, env = "OVERDUE_DIGEST_HOUR")]
@@ -70,6 +78,8 @@ struct FileSettings {
     keep_pings: Option<toml::Value>,
     keep_history: Option<toml::Value>,
     digest_hour: Option<toml::Value>,
+    self_ping_url: Option<String>,
+    self_ping_period: Option<toml::Value>,
 }
 
 /// Validated settings.
@@ -97,6 +107,8 @@ pub struct Settings {
     pub keep_history: Duration,
     /// UTC hour of the daily problems digest (`None`: no digest).
     pub digest_hour: Option<u32>,
+    /// Another monitor's ping URL this instance pings, and how often.
+    pub self_ping: Option<(String, Duration)>,
     /// This process's name in notification claims (random per start).
     pub instance_id: String,
 }
@@ -222,7 +234,32 @@ impl ServeArgs {
                 )
             })?),
         };
+        let self_ping_url = self
+            .self_ping_url
+            .clone()
+            .or(file.self_ping_url)
+            .filter(|u| !u.trim().is_empty());
+        let self_ping_period = self
+            .self_ping_period
+            .clone()
+            .or(file.self_ping_period.map(value_text))
+            .unwrap_or_else(|| "60s".into());
+        let self_ping = match self_ping_url {
+            None => None,
+            Some(u) => {
+                let u = u.trim().trim_end_matches('/').to_string();
+                let ok = url::Url::parse(&u)
+                    .is_ok_and(|p| matches!(p.scheme(), "http" | "https") && p.host().is_some());
+                if !ok {
+                    return Err(anyhow!(
+                        "OVERDUE_SELF_PING_URL: {u:?} must be an http:// or https:// ping URL"
+                    ));
+                }
+                Some((u, parse_dur("OVERDUE_SELF_PING_PERIOD", &self_ping_period)?))
+            }
+        };
         Ok(Settings {
+            self_ping,
             keep_pings,
             digest_hour,
             keep_history: parse_dur("OVERDUE_KEEP_HISTORY", &history)?,
@@ -242,6 +279,33 @@ impl ServeArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn self_ping_needs_an_http_url() {
+        let bad = ServeArgs {
+            self_ping_url: Some("ftp://example.com/x".into()),
+            ..ServeArgs::default()
+        };
+        assert!(bad
+            .resolve()
+            .unwrap_err()
+            .to_string()
+            .contains("OVERDUE_SELF_PING_URL"));
+        let good = ServeArgs {
+            self_ping_url: Some("https://hc.example.com/ping/abc/".into()),
+            self_ping_period: Some("30s".into()),
+            ..ServeArgs::default()
+        };
+        let s = good.resolve().unwrap();
+        assert_eq!(
+            s.self_ping,
+            Some((
+                "https://hc.example.com/ping/abc".into(),
+                Duration::from_secs(30)
+            ))
+        );
+        assert_eq!(ServeArgs::default().resolve().unwrap().self_ping, None);
+    }
 
     #[test]
     fn defaults_are_valid() {

@@ -6,6 +6,7 @@ pub mod crontab;
 pub mod exec;
 pub mod manage;
 pub mod nagios;
+pub mod selfping;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -195,6 +196,15 @@ pub async fn serve(
                 stopped(stop_rx.clone()),
             )),
         ];
+    }
+    // Every instance pings: the other side sees each one alive (or failing).
+    if let Some((url, period)) = settings.self_ping.clone() {
+        tasks.push(tokio::spawn(selfping::run(
+            store.clone(),
+            url,
+            period,
+            stopped(stop_rx.clone()),
+        )));
     }
     let config = ServerConfig {
         site_url: settings.site_url.clone(),

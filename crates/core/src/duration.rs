@@ -73,7 +73,10 @@ pub fn parse_duration(text: &str) -> Result<Dur, DurationError> {
     if t.is_empty() {
         return Err(err());
     }
-    if let Ok(secs) = t.parse::<i64>() {
+    // Plain seconds: digits only (no sign: a duration is never negative; found by the
+    // property tests, "-1" used to parse).
+    if t.bytes().all(|b| b.is_ascii_digit()) {
+        let secs: i64 = t.parse().map_err(|_| err())?;
         return secs.checked_mul(1_000).map(Dur).ok_or_else(err);
     }
     let mut total: i64 = 0;
@@ -131,5 +134,13 @@ mod tests {
         assert!(Dur::secs(365 * 86_400).check_range("grace").is_ok());
         assert!(Dur(999).check_range("grace").is_err());
         assert!(Dur::secs(365 * 86_400 + 1).check_range("period").is_err());
+    }
+
+    #[test]
+    fn durations_are_never_negative() {
+        for text in ["-1", "+5", "-1h", "1h-5m"] {
+            assert!(parse_duration(text).is_err(), "{text}");
+        }
+        assert_eq!(parse_duration("90").unwrap(), Dur(90_000));
     }
 }
