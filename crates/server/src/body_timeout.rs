@@ -24,6 +24,10 @@ pub async fn deadline(
         .unwrap_or(std::time::Duration::from_secs(30));
     let until = tokio::time::Instant::now() + limit;
     let payload = req.take_payload();
+    // No body at all (most pings are bodiless GETs): nothing to wait for, and no timer.
+    if matches!(payload, Payload::None) {
+        return next.call(req).await;
+    }
     let timed = futures_util::stream::unfold(Some(payload), move |p| async move {
         let mut p = p?;
         match tokio::time::timeout_at(until, p.next()).await {
