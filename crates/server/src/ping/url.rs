@@ -90,10 +90,12 @@ pub fn parse(req: &HttpRequest, parts: &[String]) -> Result<Route, ApiError> {
     let named_step = |rest: &[String]| rest.first().is_some_and(|a| a == "step");
     // Another spelling of a UUID (32 hex digits, braces, `urn:uuid:`) names no monitor,
     // as in Healthchecks: 404, not a slug URL.
-    if canonical_uuid(&parts[0]).is_none() && Uuid::try_parse(&parts[0]).is_ok() {
+    // The first segment is parsed once (this is every ping's path).
+    let code = canonical_uuid(&parts[0]).ok_or(());
+    if code.is_err() && Uuid::try_parse(&parts[0]).is_ok() {
         return Err(ApiError::NotFound("not found".into()));
     }
-    let (target, action, rest) = match canonical_uuid(&parts[0]).ok_or(()) {
+    let (target, action, rest) = match code {
         Ok(id) if parts.len() <= 2 || (parts.len() == 3 && named_step(&parts[1..])) => (
             PingTarget::Code(PingCode::from(id)),
             parts.get(1).map(String::as_str),
