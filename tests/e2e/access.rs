@@ -60,6 +60,9 @@ const ROUTES: &[(&str, &str, Need)] = &[
     ("PATCH", "/api/v1/problems/{id}", Need::Write),
     ("POST", "/api/v1/problems/{id}/acknowledge", Need::Write),
     ("POST", "/api/v1/problems/{id}/resolve", Need::Write),
+    ("GET", "/api/v1/alerts", Need::Read),
+    ("GET", "/api/v1/alerts/{id}", Need::Read),
+    ("POST", "/api/v1/alerts/{id}/acknowledge", Need::Write),
     ("GET", "/api/v1/badges", Need::Read),
     ("GET", "/api/v1/monitors", Need::Read),
     ("POST", "/api/v1/monitors", Need::Write),
@@ -113,6 +116,7 @@ fn registered() -> BTreeSet<(String, String)> {
                 "router.rs",
                 "v1.rs",
                 "channels.rs",
+                "alerts.rs",
             ],
         ),
         ("/api/v3", &["v3.rs"]),
@@ -260,6 +264,8 @@ async fn matrix(backend: Backend) {
     let run = app.last_run(&code).await["id"].as_i64().unwrap();
     let (_, problems) = app.api("GET", "/api/v1/problems", None).await;
     let problem = problems["problems"][0]["id"].as_i64().unwrap();
+    let (_, alerts) = app.api("GET", "/api/v1/alerts", None).await;
+    let alert = alerts["alerts"][0]["id"].as_i64().unwrap();
     let (_, keys) = app.api("GET", "/api/v1/keys", None).await;
     let key_id = keys["keys"][0]["id"].as_str().unwrap().to_string();
     // A viewer and a member, by invitation.
@@ -298,6 +304,7 @@ async fn matrix(backend: Backend) {
             .replace("/checks/{id}", &format!("/checks/{code}"))
             .replace("/runs/{id}", &format!("/runs/{run}"))
             .replace("/problems/{id}", &format!("/problems/{problem}"))
+            .replace("/alerts/{id}", &format!("/alerts/{alert}"))
             .replace("/channels/{id}", &format!("/channels/{channel}"))
             .replace("/keys/{id}", &format!("/keys/{key_id}"))
             .replace("/members/{id}", &format!("/members/{user_id}"))

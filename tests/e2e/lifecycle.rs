@@ -212,7 +212,7 @@ async fn test_notification(backend: Backend) {
     let (s, _) = app
         .api("POST", &format!("/api/v1/channels/{channel}/test"), None)
         .await;
-    assert_eq!(s, 202);
+    assert_eq!(s, 200);
     let got = rx.wait_for(Duration::from_secs(3), |r| !r.is_empty()).await;
     assert_eq!(got[0].method, "PUT");
     assert!(

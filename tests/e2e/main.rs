@@ -3,6 +3,8 @@
 
 mod access;
 mod accounts;
+mod alert_delivery;
+mod alerts;
 mod api;
 mod bad_input;
 mod browser;
@@ -24,5 +26,6 @@ mod restart;
 mod retention;
 mod run_rules;
 mod runs;
+mod smtp;
 mod takeover;
 mod webdriver;

@@ -2,6 +2,7 @@
 //! load with its own keep-alive client and prints figures. See docs/benchmarks.md.
 
 mod load;
+mod notify;
 mod seed;
 mod server;
 
@@ -48,6 +49,16 @@ enum Command {
         /// Monitors due in the same second for the burst test; 0 skips it.
         #[arg(long, default_value_t = 0)]
         burst: usize,
+    },
+    /// Notification delivery: monitors going down in the same second, each message to
+    /// a local HTTP receiver or SMTP server; messages per second and flip → message.
+    Notify {
+        /// Monitors going down at once (one message each).
+        #[arg(long, default_value_t = 1_000)]
+        monitors: usize,
+        /// Where the messages go.
+        #[arg(long, value_enum, default_value_t = notify::Kind::Webhook)]
+        kind: notify::Kind,
     },
 }
 
@@ -96,6 +107,9 @@ fn main() -> Result<()> {
             }
             Command::Scheduler { monitors, burst } => {
                 server::scheduler_bench(&bin, &cli.database_url, monitors, burst).await?;
+            }
+            Command::Notify { monitors, kind } => {
+                notify::run(&bin, &cli.database_url, monitors, kind).await?;
             }
         }
         Ok(())

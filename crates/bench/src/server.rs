@@ -154,7 +154,8 @@ pub async fn scheduler_bench(bin: &str, db: &str, n: usize, burst: usize) -> Res
             .await?
             .json()
             .await?;
-        let id = m["id"]
+        // The ping code (`id` is the public reference, which pings nothing).
+        let id = m["uuid"]
             .as_str()
             .ok_or_else(|| anyhow!("create failed: {m}"))?
             .to_string();

@@ -25,7 +25,8 @@ pub struct ServeArgs {
     pub site_url: Option<String>,
     /// TOML file with the same settings (keys: listen, database_url, site_url,
     /// ping_body_limit, body_timeout, webhook_allow_private, webhook_timeout, retry_base,
-    /// keep_pings, keep_history, digest_hour, self_ping_url, self_ping_period).
+    /// keep_pings, keep_history, digest_hour, self_ping_url, self_ping_period, smtp_url,
+    /// email_from).
     #[arg(long, env = "OVERDUE_CONFIG")]
     pub config: Option<PathBuf>,
     /// Most body bytes stored per ping [default: 100000].
@@ -62,6 +63,15 @@ pub struct ServeArgs {
     /// [default: 8].
     #[arg(long, env = "OVERDUE_DIGEST_HOUR")]
     pub digest_hour: Option<String>,
+    /// The SMTP relay for e-mail channels, in lettre's syntax: `smtp://host:25`,
+    /// `smtp://user:pass@host:587?tls=required`, `smtps://user:pass@host:465`
+    /// (credentials without TLS need an explicit `?tls=none`) [default: no e-mail].
+    #[arg(long, env = "OVERDUE_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of e-mail notifications, e.g. `Overdue <overdue@example.com>`
+    /// [default: overdue@<site host>].
+    #[arg(long, env = "OVERDUE_EMAIL_FROM")]
+    pub email_from: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -80,6 +90,8 @@ struct FileSettings {
     digest_hour: Option<toml::Value>,
     self_ping_url: Option<String>,
     self_ping_period: Option<toml::Value>,
+    smtp_url: Option<String>,
+    email_from: Option<String>,
 }
 
 /// Validated settings.
@@ -109,8 +121,29 @@ pub struct Settings {
     pub digest_hour: Option<u32>,
     /// Another monitor's ping URL this instance pings, and how often.
     pub self_ping: Option<(String, Duration)>,
+    /// The SMTP relay for e-mail channels, when set.
+    pub smtp: Option<Smtp>,
     /// This process's name in notification claims (random per start).
     pub instance_id: String,
+}
+
+/// The SMTP relay's settings (checked at start: a wrong URL stops the server with the
+/// reason rather than failing every e-mail later).
+#[derive(Clone)]
+pub struct Smtp {
+    /// The relay URL (may hold a password: never printed).
+    pub url: String,
+    /// The sender address.
+    pub from: String,
+}
+
+impl std::fmt::Debug for Smtp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Smtp")
+            .field("url", &overdue_notify::secret::mask_url(&self.url))
+            .field("from", &self.from)
+            .finish()
+    }
 }
 
 fn value_text(v: toml::Value) -> String {
@@ -258,7 +291,31 @@ impl ServeArgs {
                 Some((u, parse_dur("OVERDUE_SELF_PING_PERIOD", &self_ping_period)?))
             }
         };
+        let smtp_url = self
+            .smtp_url
+            .clone()
+            .or(file.smtp_url)
+            .filter(|u| !u.trim().is_empty());
+        let smtp = match smtp_url {
+            None => None,
+            Some(url) => {
+                let host = url::Url::parse(&site_url)
+                    .ok()
+                    .and_then(|u| u.host_str().map(str::to_string))
+                    .unwrap_or_else(|| "localhost".into());
+                let from = self
+                    .email_from
+                    .clone()
+                    .or(file.email_from)
+                    .filter(|f| !f.trim().is_empty())
+                    .unwrap_or_else(|| format!("overdue@{host}"));
+                // Checked now: a wrong URL or sender stops the start with the reason.
+                overdue_notify::Mailer::new(&url, &from, &site_url, Duration::from_secs(10))?;
+                Some(Smtp { url, from })
+            }
+        };
         Ok(Settings {
+            smtp,
             self_ping,
             keep_pings,
             digest_hour,

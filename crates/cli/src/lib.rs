@@ -12,7 +12,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use overdue_notify::{AddressPolicy, Webhooks};
+use overdue_notify::{AddressPolicy, Mailer, Senders, Webhooks};
 use overdue_scheduler::notifier::NotifierOptions;
 use overdue_server::ServerConfig;
 use overdue_storage::{projects, Clock, Store, StoreOptions, SystemClock};
@@ -156,6 +156,23 @@ pub async fn serve(
         allow_private: settings.webhook_allow_private,
     };
     let webhooks = Webhooks::new(policy, settings.webhook_timeout).map_err(anyhow::Error::msg)?;
+    let mailer = match &settings.smtp {
+        Some(s) => Some(Mailer::new(
+            &s.url,
+            &s.from,
+            &settings.site_url,
+            settings
+                .webhook_timeout
+                .max(std::time::Duration::from_secs(10)),
+        )?),
+        None => None,
+    };
+    let email_enabled = mailer.is_some();
+    let senders = Senders {
+        http: webhooks,
+        mailer,
+        site: settings.site_url.clone(),
+    };
     let (stop_tx, stop_rx) = watch::channel(false);
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|v| *v).await;
@@ -186,7 +203,7 @@ pub async fn serve(
             )),
             tokio::spawn(overdue_scheduler::notifier::run(
                 store.clone(),
-                webhooks,
+                senders,
                 NotifierOptions {
                     worker_id: settings.instance_id.clone(),
                     retry_base: settings.retry_base,
@@ -211,6 +228,7 @@ pub async fn serve(
         ping_body_limit: settings.ping_body_limit,
         body_timeout: settings.body_timeout,
         address_policy: policy,
+        email_enabled,
     };
     let result = overdue_server::run(listener, store, config, shutdown).await;
     let _ = stop_tx.send(true);

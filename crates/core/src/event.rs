@@ -34,6 +34,15 @@ pub enum EventKind {
     /// A test notification sent by a user.
     #[serde(rename = "test")]
     Test,
+    /// A down monitor was paused: its down alert resolves (reason `paused`).
+    #[serde(rename = "monitor.paused")]
+    MonitorPaused,
+    /// A monitor with open alerts was deleted: they resolve (reason `deleted`).
+    #[serde(rename = "monitor.deleted")]
+    MonitorDeleted,
+    /// Someone acknowledged an alert (sent to paging channels only).
+    #[serde(rename = "alert.acknowledged")]
+    AlertAcknowledged,
 }
 
 impl EventKind {
@@ -49,6 +58,9 @@ impl EventKind {
             EventKind::ProblemResolved => "problem.resolved",
             EventKind::ProblemDigest => "problem.digest",
             EventKind::Test => "test",
+            EventKind::MonitorPaused => "monitor.paused",
+            EventKind::MonitorDeleted => "monitor.deleted",
+            EventKind::AlertAcknowledged => "alert.acknowledged",
         }
     }
 }
@@ -77,6 +89,105 @@ pub struct EventRecord {
     /// For `problem.*` events: the problems concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problems: Option<ProblemsNote>,
+    /// The alert this message is about (none for a digest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert: Option<AlertNote>,
+    /// For a missed deadline: when the ping was expected, in the monitor's zone
+    /// (`"03:10 Europe/Riga"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    /// The monitor's last ping before the event, in its zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_ping: Option<String>,
+}
+
+impl EventRecord {
+    /// One line for humans: `"nightly-backup is DOWN (missed)"`.
+    pub fn summary(&self) -> String {
+        let ev = self;
+        if let Some(p) = &ev.problems {
+            return problems_summary(ev, p);
+        }
+        let status = ev.status.to_uppercase();
+        match (&ev.reason, &ev.detail) {
+            (Some(r), Some(d)) if r == "hung" => {
+                format!("{} is {status} (hung in step {d})", ev.monitor.name)
+            }
+            (Some(r), Some(d)) => format!("{} is {status} ({r}: {d})", ev.monitor.name),
+            (Some(r), None) => format!("{} is {status} ({r})", ev.monitor.name),
+            _ => format!("{} is {status}", ev.monitor.name),
+        }
+    }
+}
+
+/// `"3 new problems in shop-sync: invoice:1, invoice:2, invoice:3"`.
+fn problems_summary(ev: &EventRecord, p: &ProblemsNote) -> String {
+    let what = match (ev.event, p.count) {
+        (EventKind::ProblemOpened, 1) => "new problem".to_string(),
+        (EventKind::ProblemOpened, n) => format!("{n} new problems"),
+        (EventKind::ProblemEscalated, 1) => "problem escalated".to_string(),
+        (EventKind::ProblemEscalated, n) => format!("{n} problems escalated"),
+        (EventKind::ProblemResolved, 1) => "problem resolved".to_string(),
+        (EventKind::ProblemResolved, n) => format!("{n} problems resolved"),
+        (EventKind::ProblemDigest, 1) => "daily digest: 1 open problem".to_string(),
+        (EventKind::ProblemDigest, n) => format!("daily digest: {n} open problems"),
+        (_, n) => format!("{n} problems"),
+    };
+    let mut keys: Vec<String> = p
+        .items
+        .iter()
+        .take(10)
+        .map(|i| match ev.event {
+            EventKind::ProblemResolved => i.key.clone(),
+            _ if i.message.is_empty() => format!("{} ({})", i.key, i.severity),
+            _ => format!("{} ({}: {})", i.key, i.severity, clip(&i.message, 80)),
+        })
+        .collect();
+    let named = keys.len() as u64;
+    if p.count > named {
+        keys.push(format!("… {} more", p.count - named));
+    }
+    format!("{what} in {}: {}", ev.monitor.name, keys.join(", "))
+}
+
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(n).collect();
+    out.push('…');
+    out
+}
+
+/// The alert a message announces, and what about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertNote {
+    /// The alert's id (the first of a grouped message).
+    pub id: i64,
+    /// Its dedup key.
+    pub dedup_key: String,
+    /// What the message announces.
+    pub transition: crate::Transition,
+    /// Its severity (`critical`, `error`, `warning`, `info`).
+    pub severity: String,
+    /// How many alerts the message announces (a report that opens 14 problems: 14).
+    pub count: u64,
+    /// The incidents a paging channel keeps for them: the dedup keys of the alerts whose
+    /// first message opened one (a resolution names those wholly resolved).
+    pub incidents: Vec<String>,
+    /// The alert whose first message this one answers (e-mail threading).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<i64>,
+    /// Why it resolved (`up`, `paused`, `deleted`, `run`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The acknowledgement token of this message's channel, kept until delivered (only
+    /// its hash is a credential in the database's token table).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ack_token: Option<String>,
+    /// `<site URL>/ack/<token>`, filled in at delivery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ack_url: Option<String>,
 }
 
 /// The problems of one `problem.*` notification: many at once make one message.

@@ -4,11 +4,13 @@
 //! `now` as an argument, so tests drive time and storage/scheduler supply it.
 
 pub mod access;
+pub mod alert;
 pub mod chain;
 pub mod deps;
 pub mod duration;
 pub mod event;
 pub mod ids;
+pub mod message;
 pub mod monitor;
 pub mod problem;
 pub mod run;
@@ -16,9 +18,10 @@ pub mod schedule;
 pub mod time;
 
 pub use access::Role;
+pub use alert::{AlertKind, AlertStatus, Transition};
 pub use deps::{Expectation, Graph, Link, LinkKind};
 pub use duration::{parse_duration, Dur, DurationError};
-pub use event::{EventKind, EventRecord, MonitorRef, ProblemItem, ProblemsNote};
+pub use event::{AlertNote, EventKind, EventRecord, MonitorRef, ProblemItem, ProblemsNote};
 pub use ids::{is_public_ref, public_ref, MonitorId, PingCode};
 pub use monitor::{
     apply_ping, arm, on_child, on_deadline, on_ping, pause, reschedule, resume, Children, Deadline,

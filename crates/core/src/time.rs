@@ -45,8 +45,34 @@ impl Timestamp {
     }
 }
 
+impl Timestamp {
+    /// Wall-clock text for people in the zone `tz` (an IANA name; UTC when absent or
+    /// unknown): `"2026-12-02 03:10 Europe/Riga"`, or `"03:10 Europe/Riga"` with
+    /// `time_only`.
+    pub fn local_text(self, tz: Option<&str>, time_only: bool) -> String {
+        let zone: chrono_tz::Tz = tz.and_then(|t| t.parse().ok()).unwrap_or(chrono_tz::UTC);
+        let local = self.to_utc().with_timezone(&zone);
+        let pattern = if time_only { "%H:%M" } else { "%Y-%m-%d %H:%M" };
+        format!("{} {}", local.format(pattern), zone.name())
+    }
+}
+
 impl std::fmt::Display for Timestamp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.to_rfc3339())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_text_in_the_monitors_zone() {
+        // 2026-12-02T01:10:00Z is 03:10 in Riga (UTC+2 in winter).
+        let t = Timestamp(1_764_637_800_000);
+        assert_eq!(t.local_text(Some("Europe/Riga"), true), "03:10 Europe/Riga");
+        assert_eq!(t.local_text(None, false), "2025-12-02 01:10 UTC");
+        assert_eq!(t.local_text(Some("Nowhere/Else"), true), "01:10 UTC");
     }
 }

@@ -1,7 +1,7 @@
 //! Template variables (`$NAME`, `$STATUS`, …), each escaped for where it lands: percent-
 //! encoded in URLs, line breaks removed in headers, JSON-string-escaped in JSON bodies.
 
-use overdue_core::{EventKind, EventRecord};
+use overdue_core::EventRecord;
 
 /// Where a template is rendered; decides the escaping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,62 +36,25 @@ pub fn default_json(ev: &EventRecord) -> serde_json::Value {
         "body": ev.body,
         "problems": ev.problems,
         "text": summary(ev),
+        "headline": ev.headline(),
+        "expected": ev.expected,
+        "last_ping": ev.last_ping,
+        // The alert, with its acknowledgement link (never the stored token).
+        "alert": ev.alert.as_ref().map(|a| serde_json::json!({
+            "id": a.id,
+            "dedup_key": a.dedup_key,
+            "transition": a.transition,
+            "severity": a.severity,
+            "count": a.count,
+            "reason": a.reason,
+            "ack_url": a.ack_url,
+        })),
     })
 }
 
-/// One line for humans: `"nightly-backup is DOWN (missed)"`.
+/// One line for humans (see [`EventRecord::summary`]).
 pub fn summary(ev: &EventRecord) -> String {
-    if let Some(p) = &ev.problems {
-        return problems_summary(ev, p);
-    }
-    let status = ev.status.to_uppercase();
-    match (&ev.reason, &ev.detail) {
-        (Some(r), Some(d)) if r == "hung" => {
-            format!("{} is {status} (hung in step {d})", ev.monitor.name)
-        }
-        (Some(r), Some(d)) => format!("{} is {status} ({r}: {d})", ev.monitor.name),
-        (Some(r), None) => format!("{} is {status} ({r})", ev.monitor.name),
-        _ => format!("{} is {status}", ev.monitor.name),
-    }
-}
-
-/// `"3 new problems in shop-sync: invoice:1, invoice:2, invoice:3"`.
-fn problems_summary(ev: &EventRecord, p: &overdue_core::ProblemsNote) -> String {
-    let what = match (ev.event, p.count) {
-        (EventKind::ProblemOpened, 1) => "new problem".to_string(),
-        (EventKind::ProblemOpened, n) => format!("{n} new problems"),
-        (EventKind::ProblemEscalated, 1) => "problem escalated".to_string(),
-        (EventKind::ProblemEscalated, n) => format!("{n} problems escalated"),
-        (EventKind::ProblemResolved, 1) => "problem resolved".to_string(),
-        (EventKind::ProblemResolved, n) => format!("{n} problems resolved"),
-        (EventKind::ProblemDigest, 1) => "daily digest: 1 open problem".to_string(),
-        (EventKind::ProblemDigest, n) => format!("daily digest: {n} open problems"),
-        (_, n) => format!("{n} problems"),
-    };
-    let mut keys: Vec<String> = p
-        .items
-        .iter()
-        .take(10)
-        .map(|i| match ev.event {
-            EventKind::ProblemResolved => i.key.clone(),
-            _ if i.message.is_empty() => format!("{} ({})", i.key, i.severity),
-            _ => format!("{} ({}: {})", i.key, i.severity, clip(&i.message, 80)),
-        })
-        .collect();
-    let named = keys.len() as u64;
-    if p.count > named {
-        keys.push(format!("… {} more", p.count - named));
-    }
-    format!("{what} in {}: {}", ev.monitor.name, keys.join(", "))
-}
-
-fn clip(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(n).collect();
-    out.push('…');
-    out
+    ev.summary()
 }
 
 /// The variables and their raw values; longer names first so `$NAME` never eats a
@@ -174,7 +137,7 @@ pub fn render(template: &str, ev: &EventRecord, ctx: Context) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use overdue_core::MonitorRef;
+    use overdue_core::{EventKind, MonitorRef};
 
     fn ev() -> EventRecord {
         EventRecord {
@@ -192,6 +155,9 @@ mod tests {
             detail: None,
             at: "2026-01-01T00:00:00+00:00".into(),
             problems: None,
+            alert: None,
+            expected: None,
+            last_ping: None,
             body: Some("line1\nline2 $NAME".into()),
         }
     }

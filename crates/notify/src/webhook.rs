@@ -105,10 +105,68 @@ pub struct Delivery {
     pub error: Option<String>,
     /// The receiver answered 2xx.
     pub ok: bool,
-    /// Retrying cannot help (refused address, broken URL).
+    /// Retrying cannot help (refused address, broken URL, a 400, 404 or 410).
     pub permanent: bool,
+    /// The receiver asked to wait (HTTP 429 `Retry-After`).
+    pub retry_after: Option<Duration>,
     /// How long it took.
     pub duration: Duration,
+}
+
+impl Delivery {
+    /// A failure before or without an answer.
+    pub fn failed(error: String, permanent: bool, started: Instant) -> Delivery {
+        Delivery {
+            status_code: None,
+            error: Some(error),
+            ok: false,
+            permanent,
+            retry_after: None,
+            duration: started.elapsed(),
+        }
+    }
+
+    /// The outcome of an HTTP answer: 2xx accepted; 400, 404 and 410 permanent (the
+    /// request or the receiver is wrong, a retry gets the same answer); 429 waits for
+    /// `Retry-After`; anything else is retried. `detail`: the start of the answer's body
+    /// (Slack says why: `no_service`, `invalid_payload`).
+    pub async fn from_response(resp: reqwest::Response, started: Instant) -> Delivery {
+        let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let ok = status.is_success();
+        let error = if ok {
+            None
+        } else {
+            let text = resp.text().await.unwrap_or_default();
+            let detail: String = text.trim().chars().take(200).collect();
+            Some(if detail.is_empty() || detail.starts_with('<') {
+                format!("receiver answered {status}")
+            } else {
+                format!("receiver answered {status}: {detail}")
+            })
+        };
+        Delivery {
+            status_code: Some(status.as_u16()),
+            error,
+            ok,
+            permanent: matches!(status.as_u16(), 400 | 404 | 410),
+            retry_after: (status.as_u16() == 429).then_some(retry_after).flatten(),
+            duration: started.elapsed(),
+        }
+    }
+
+    /// The outcome of a request that got no answer. Without the URL: delivery errors
+    /// are shown to every reader of the delivery log, and the URL may hold a token.
+    pub fn from_error(e: reqwest::Error, started: Instant) -> Delivery {
+        let text = error_chain(&e.without_url());
+        let permanent = text.contains("refused: ");
+        Delivery::failed(text, permanent, started)
+    }
 }
 
 /// Sends webhooks through one shared HTTP client with the address guard installed.
@@ -150,13 +208,7 @@ impl Webhooks {
         idempotency_key: &str,
     ) -> Delivery {
         let started = Instant::now();
-        let fail = |error: String, permanent: bool| Delivery {
-            status_code: None,
-            error: Some(error),
-            ok: false,
-            permanent,
-            duration: started.elapsed(),
-        };
+        let fail = |error: String, permanent: bool| Delivery::failed(error, permanent, started);
         let url_text = render(&cfg.url, ev, Context::Url);
         let url = match url::Url::parse(&url_text) {
             Ok(u) => u,
@@ -210,23 +262,37 @@ impl Webhooks {
             req = req.body(body);
         }
         match req.send().await {
-            Ok(resp) => {
-                let status = resp.status();
-                Delivery {
-                    status_code: Some(status.as_u16()),
-                    error: (!status.is_success()).then(|| format!("receiver answered {status}")),
-                    ok: status.is_success(),
-                    permanent: false,
-                    duration: started.elapsed(),
-                }
-            }
-            Err(e) => {
-                // Without the URL: delivery errors are shown to every reader of the
-                // delivery log, and the URL may hold a token.
-                let text = error_chain(&e.without_url());
-                let permanent = text.contains("refused: ");
-                fail(text, permanent)
-            }
+            Ok(resp) => Delivery::from_response(resp, started).await,
+            Err(e) => Delivery::from_error(e, started),
+        }
+    }
+
+    /// POSTs a JSON document (Slack, PagerDuty) to `url`, checked against the address
+    /// policy, with an `Idempotency-Key`.
+    pub async fn post_json(
+        &self,
+        url: &str,
+        body: &serde_json::Value,
+        idempotency_key: &str,
+    ) -> Delivery {
+        let started = Instant::now();
+        let url = match url::Url::parse(url) {
+            Ok(u) => u,
+            Err(e) => return Delivery::failed(format!("the url is invalid: {e}"), true, started),
+        };
+        if let Err(e) = check_literal(&url, self.policy) {
+            return Delivery::failed(e, true, started);
+        }
+        match self
+            .client
+            .post(url)
+            .header("Idempotency-Key", idempotency_key)
+            .json(body)
+            .send()
+            .await
+        {
+            Ok(resp) => Delivery::from_response(resp, started).await,
+            Err(e) => Delivery::from_error(e, started),
         }
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use overdue_core::EventRecord;
-use overdue_notify::{WebhookConfig, Webhooks};
+use overdue_notify::{ChannelConfig, Outgoing, Senders};
 use overdue_storage::models::OutboxRow;
 use overdue_storage::outbox::{self, Attempt};
 use overdue_storage::{channels, Store};
@@ -36,7 +36,7 @@ pub fn lease_for(webhook_timeout: Duration) -> Duration {
 /// Runs until `shutdown` resolves.
 pub async fn run(
     store: Store,
-    webhooks: Webhooks,
+    senders: Senders,
     opts: NotifierOptions,
     shutdown: impl Future<Output = ()>,
 ) {
@@ -76,9 +76,9 @@ pub async fn run(
             let Ok(permit) = slots.clone().acquire_owned().await else {
                 break;
             };
-            let (store, webhooks, done) = (store.clone(), webhooks.clone(), done_tx.clone());
+            let (store, senders, done) = (store.clone(), senders.clone(), done_tx.clone());
             tokio::spawn(async move {
-                if let Some(attempt) = deliver(&store, &webhooks, &row).await {
+                if let Some(attempt) = deliver(&store, &senders, &row).await {
                     let _ = done.send((row, attempt));
                 }
                 drop(permit);
@@ -140,41 +140,63 @@ async fn record_loop(
 
 /// Delivers one entry; `None` when its channel could not be read (the claim expires
 /// and it is tried again).
-async fn deliver(store: &Store, webhooks: &Webhooks, row: &OutboxRow) -> Option<Attempt> {
+async fn deliver(store: &Store, senders: &Senders, row: &OutboxRow) -> Option<Attempt> {
     let channel_id = row.channel_id.clone();
-    Some(
-        match store.read(move |c| channels::get_any(c, &channel_id)).await {
-            Ok(Some(ch)) if ch.kind == "webhook" => send_webhook(webhooks, &ch.config, row).await,
-            Ok(Some(ch)) => permanent(format!(
-                "channel kind {:?} cannot be delivered by this build",
-                ch.kind
-            )),
-            Ok(None) => permanent("channel was deleted".into()),
-            Err(e) => {
-                tracing::warn!("notifier: {e}");
-                return None;
-            }
-        },
-    )
-}
-
-async fn send_webhook(webhooks: &Webhooks, config: &str, row: &OutboxRow) -> Attempt {
-    let cfg: WebhookConfig = match serde_json::from_str(config) {
-        Ok(c) => c,
-        Err(e) => return permanent(format!("stored webhook settings are unreadable: {e}")),
-    };
     let ev: EventRecord = match serde_json::from_str(&row.payload) {
         Ok(ev) => ev,
-        Err(e) => return permanent(format!("stored event is unreadable: {e}")),
+        Err(e) => return Some(permanent(format!("stored event is unreadable: {e}"))),
     };
-    let d = webhooks.send(&cfg, &ev, &row.idempotency_key).await;
-    Attempt {
+    // An e-mail that answers its alert's first message keeps that message's subject.
+    let thread = ev
+        .alert
+        .as_ref()
+        .filter(|a| a.transition != overdue_core::Transition::Trigger)
+        .and_then(|a| a.thread);
+    let (chan, recipient) = (row.channel_id.clone(), row.recipient.clone());
+    let read = store
+        .read(move |c| {
+            let ch = channels::get_any(c, &channel_id)?;
+            let first = match (&ch, thread) {
+                (Some(ch), Some(t)) if ch.kind == "email" => {
+                    outbox::first_message(c, t, &chan, &recipient)?
+                }
+                _ => None,
+            };
+            Ok((ch, first))
+        })
+        .await;
+    let (ch, first) = match read {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::warn!("notifier: {e}");
+            return None;
+        }
+    };
+    let Some(ch) = ch else {
+        return Some(permanent("channel was deleted".into()));
+    };
+    let cfg = match ChannelConfig::from_stored(&ch.kind, &ch.config) {
+        Ok(c) => c,
+        Err(e) => return Some(permanent(e)),
+    };
+    let thread_subject = first
+        .and_then(|p| serde_json::from_str::<EventRecord>(&p).ok())
+        .map(|t| overdue_notify::email::subject_of(&t));
+    let out = Outgoing {
+        channel: ch.id.clone(),
+        recipient: row.recipient.clone(),
+        key: row.idempotency_key.clone(),
+        thread_subject,
+    };
+    let d = senders.send(&cfg, ev, &out).await;
+    Some(Attempt {
         status_code: d.status_code.map(i32::from),
         error: d.error,
         duration_ms: d.duration.as_millis() as i64,
         ok: d.ok,
         permanent: d.permanent,
-    }
+        retry_after_ms: d.retry_after.map(|r| r.as_millis() as i64),
+    })
 }
 
 fn permanent(error: String) -> Attempt {
@@ -184,5 +206,6 @@ fn permanent(error: String) -> Attempt {
         duration_ms: 0,
         ok: false,
         permanent: true,
+        retry_after_ms: None,
     }
 }

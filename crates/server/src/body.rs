@@ -71,6 +71,37 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
     }
 }
 
+/// A JSON body that may be left out: no body at all reads as `T::default()` (a POST
+/// that needs nothing more, such as an acknowledgement without a note); a body is read
+/// as [`Body`] reads it.
+pub struct MaybeBody<T>(Body<T>);
+
+impl<T> MaybeBody<T> {
+    /// The value, or the 4xx that says what to fix. Call it after the access checks.
+    pub fn into_inner(self) -> Result<T, ApiError> {
+        self.0.into_inner()
+    }
+}
+
+impl<T: DeserializeOwned + Default + 'static> FromRequest for MaybeBody<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<MaybeBody<T>, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let headers = req.headers();
+        let empty = !headers.contains_key("transfer-encoding")
+            && headers
+                .get("content-length")
+                .and_then(|v| v.to_str().ok())
+                .is_none_or(|v| v.trim() == "0");
+        if empty {
+            return Box::pin(async { Ok(MaybeBody(Body(Ok(T::default())))) });
+        }
+        let inner = Body::<T>::from_request(req, payload);
+        Box::pin(async move { inner.await.map(MaybeBody) })
+    }
+}
+
 /// serde's wording in plain words: an unknown field is named with the accepted ones
 /// ("unknown field \"grcae\": the accepted fields are name, slug, …"), quotes are quotes.
 fn plain(msg: &str) -> String {

@@ -1,11 +1,13 @@
-//! `/api/v1/channels`: where notifications go. Settings are for admins, and their
-//! secrets (the URL's path and query, header values) are shown masked after creation; a
-//! change that sends a masked value back keeps the stored secret. Other roles see a
-//! channel's id, name, kind and health.
+//! `/api/v1/channels`: where notifications go — webhook, e-mail, Slack, PagerDuty.
+//! Settings are for admins, and their secrets (a URL's path and query, header values,
+//! a routing key) are shown masked after creation; a change that sends a masked value
+//! back keeps the stored secret. Other roles see a channel's id, name, kind and health.
 
 use actix_web::{web, HttpResponse};
 use overdue_core::EventKind;
-use overdue_notify::WebhookConfig;
+use std::time::Duration;
+
+use overdue_notify::{ChannelConfig, EmailConfig, PagerDutyConfig, SlackConfig, WebhookConfig};
 use overdue_storage::{channels, outbox, StoreError};
 use overdue_types::{ChannelInput, ChannelPatch};
 
@@ -33,6 +35,193 @@ fn channel_name(text: &str) -> Result<String, ApiError> {
     Ok(name)
 }
 
+/// The fields each kind takes, for errors that name them.
+fn fields_of(kind: &str) -> &'static str {
+    match kind {
+        "webhook" => "url, method, headers, body",
+        "email" => "to",
+        "slack" => "url",
+        _ => "routing_key, url",
+    }
+}
+
+/// Refuses the fields given that `kind` does not take.
+fn refuse_others(kind: &str, given: &[(&str, bool)]) -> Result<(), ApiError> {
+    match given.iter().find(|(_, present)| *present) {
+        Some((field, _)) => Err(ApiError::BadRequest(format!(
+            "field {field:?} does not apply to a {kind} channel: it takes {}",
+            fields_of(kind)
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn required<T>(value: Option<T>, what: &str, kind: &str) -> Result<T, ApiError> {
+    value.ok_or_else(|| ApiError::BadRequest(format!("{what} is required for a {kind} channel")))
+}
+
+/// A new channel's settings from its input, by kind.
+fn config_from(input: ChannelInput, email_enabled: bool) -> Result<ChannelConfig, ApiError> {
+    let kind = input.kind.as_str();
+    let (url, method, headers, body) = (
+        input.url.is_some(),
+        input.method.is_some(),
+        input.headers.is_some(),
+        input.body.is_some(),
+    );
+    let (to, key) = (input.to.is_some(), input.routing_key.is_some());
+    Ok(match kind {
+        "webhook" => {
+            refuse_others(kind, &[("to", to), ("routing_key", key)])?;
+            ChannelConfig::Webhook(WebhookConfig {
+                url: required(input.url, "url", kind)?,
+                method: input.method.unwrap_or_else(|| "POST".into()),
+                headers: input.headers.unwrap_or_default(),
+                body: input.body,
+            })
+        }
+        "email" => {
+            refuse_others(
+                kind,
+                &[
+                    ("url", url),
+                    ("method", method),
+                    ("headers", headers),
+                    ("body", body),
+                    ("routing_key", key),
+                ],
+            )?;
+            if !email_enabled {
+                return Err(ApiError::BadRequest(
+                    "e-mail is not set up on this server: set OVERDUE_SMTP_URL (and \
+                     OVERDUE_EMAIL_FROM) and restart it"
+                        .into(),
+                ));
+            }
+            ChannelConfig::Email(EmailConfig {
+                to: required(input.to, "to", kind)?,
+            })
+        }
+        "slack" => {
+            refuse_others(
+                kind,
+                &[
+                    ("method", method),
+                    ("headers", headers),
+                    ("body", body),
+                    ("to", to),
+                    ("routing_key", key),
+                ],
+            )?;
+            ChannelConfig::Slack(SlackConfig {
+                url: required(input.url, "url (the incoming webhook URL)", kind)?,
+            })
+        }
+        "pagerduty" => {
+            refuse_others(
+                kind,
+                &[
+                    ("method", method),
+                    ("headers", headers),
+                    ("body", body),
+                    ("to", to),
+                ],
+            )?;
+            ChannelConfig::PagerDuty(PagerDutyConfig {
+                routing_key: required(input.routing_key, "routing_key", kind)?,
+                url: input.url,
+            })
+        }
+        other => {
+            return Err(ApiError::BadRequest(format!(
+                "unknown channel kind {other:?}: supported kinds are {}",
+                overdue_notify::CHANNEL_KINDS.join(", ")
+            )))
+        }
+    })
+}
+
+/// The stored settings with a change applied (fields the kind does not take refused).
+fn patched(stored: &ChannelConfig, p: ChannelPatch) -> Result<ChannelConfig, ApiError> {
+    let kind = stored.kind();
+    let (url, method, headers, body) = (
+        p.url.is_some(),
+        p.method.is_some(),
+        p.headers.is_some(),
+        p.body.is_some(),
+    );
+    let (to, key) = (p.to.is_some(), p.routing_key.is_some());
+    let mut cfg = stored.clone();
+    match &mut cfg {
+        ChannelConfig::Webhook(c) => {
+            refuse_others(kind, &[("to", to), ("routing_key", key)])?;
+            if let Some(u) = p.url {
+                c.url = u;
+            }
+            if let Some(m) = p.method {
+                c.method = m;
+            }
+            if let Some(h) = p.headers {
+                c.headers = h;
+            }
+            match p.body {
+                Some(b) if b.trim().is_empty() => c.body = None,
+                Some(b) => c.body = Some(b),
+                None => {}
+            }
+        }
+        ChannelConfig::Email(c) => {
+            refuse_others(
+                kind,
+                &[
+                    ("url", url),
+                    ("method", method),
+                    ("headers", headers),
+                    ("body", body),
+                    ("routing_key", key),
+                ],
+            )?;
+            if let Some(t) = p.to {
+                c.to = t;
+            }
+        }
+        ChannelConfig::Slack(c) => {
+            refuse_others(
+                kind,
+                &[
+                    ("method", method),
+                    ("headers", headers),
+                    ("body", body),
+                    ("to", to),
+                    ("routing_key", key),
+                ],
+            )?;
+            if let Some(u) = p.url {
+                c.url = u;
+            }
+        }
+        ChannelConfig::PagerDuty(c) => {
+            refuse_others(
+                kind,
+                &[
+                    ("method", method),
+                    ("headers", headers),
+                    ("body", body),
+                    ("to", to),
+                ],
+            )?;
+            if let Some(k) = p.routing_key {
+                c.routing_key = k;
+            }
+            if let Some(u) = p.url {
+                c.url = Some(u);
+            }
+        }
+    }
+    cfg.keep_secrets(stored);
+    Ok(cfg)
+}
+
 async fn list(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let project = auth.project.clone();
     let (rows, health) = state
@@ -58,29 +247,23 @@ async fn create(
 ) -> Result<HttpResponse, ApiError> {
     auth.require_manage()?;
     let input = body.into_inner()?;
-    if input.kind != "webhook" {
-        return Err(ApiError::BadRequest(format!(
-            "unknown channel kind {:?}: supported kinds are {}",
-            input.kind,
-            overdue_notify::CHANNEL_KINDS.join(", ")
-        )));
-    }
     let name = channel_name(&input.name)?;
-    let mut cfg = WebhookConfig {
-        url: input
-            .url
-            .ok_or_else(|| ApiError::BadRequest("url is required for a webhook channel".into()))?,
-        method: input.method.unwrap_or_else(|| "POST".into()),
-        headers: input.headers,
-        body: input.body,
-    };
+    let is_default = input.is_default;
+    let mut cfg = config_from(input, state.config.email_enabled)?;
     cfg.validate(state.config.address_policy)
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let config = serde_json::to_string(&cfg).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let (kind, config) = (cfg.kind(), cfg.to_json());
     let (project, now) = (auth.project.clone(), state.store.now());
     let row = state
         .store
-        .write(move |tx| channels::create(tx, &project, &name, "webhook", &config, now))
+        .write(move |tx| {
+            // So that nobody is forgotten, a project's first channel is a default.
+            let is_default = match is_default {
+                Some(d) => d,
+                None => !channels::has_default(tx.conn(), &project)?,
+            };
+            channels::create(tx, &project, &name, kind, &config, is_default, now)
+        })
         .await?;
     Ok(HttpResponse::Created().json(render::channel(&row, true, None)))
 }
@@ -93,35 +276,24 @@ async fn patch(
 ) -> Result<HttpResponse, ApiError> {
     auth.require_manage()?;
     let id = parse_id(&path, "channel")?;
-    let change = body.into_inner()?;
+    let mut change = body.into_inner()?;
     let policy = state.config.address_policy;
     let project = auth.project.clone();
+    let name = change.name.take().map(|n| channel_name(&n)).transpose()?;
+    let is_default = change.is_default.take();
     let row = state
         .store
         .write(move |tx| {
             let row = channels::get(tx.conn(), &project, &id)?;
-            let stored: WebhookConfig = serde_json::from_str(&row.config)
-                .map_err(|e| StoreError::Internal(format!("stored channel settings: {e}")))?;
-            let mut cfg = WebhookConfig {
-                url: change.url.unwrap_or_else(|| stored.url.clone()),
-                method: change.method.unwrap_or_else(|| stored.method.clone()),
-                headers: change.headers.unwrap_or_else(|| stored.headers.clone()),
-                body: match change.body {
-                    Some(b) if b.trim().is_empty() => None,
-                    Some(b) => Some(b),
-                    None => stored.body.clone(),
-                },
-            };
-            cfg.keep_secrets(&stored);
+            let stored =
+                ChannelConfig::from_stored(&row.kind, &row.config).map_err(StoreError::Internal)?;
+            let mut cfg =
+                patched(&stored, change).map_err(|e| StoreError::Invalid(e.to_string()))?;
             cfg.validate(policy)
                 .map_err(|e| StoreError::Invalid(e.to_string()))?;
-            let name = match change.name {
-                Some(n) => channel_name(&n).map_err(|e| StoreError::Invalid(e.to_string()))?,
-                None => row.name.clone(),
-            };
-            let config =
-                serde_json::to_string(&cfg).map_err(|e| StoreError::Internal(e.to_string()))?;
-            channels::update(tx, &project, &id, &name, &config)
+            let name = name.unwrap_or_else(|| row.name.clone());
+            let is_default = is_default.unwrap_or(row.is_default);
+            channels::update(tx, &project, &id, &name, &cfg.to_json(), is_default)
         })
         .await?;
     Ok(HttpResponse::Ok().json(render::channel(&row, true, None)))
@@ -142,6 +314,22 @@ async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// A test message's state: `retrying` when its first attempt failed and the outbox
+/// tries again.
+fn state_of(r: &overdue_storage::models::OutboxRow) -> &str {
+    match r.state.as_str() {
+        "pending" if r.attempts > 0 => "retrying",
+        other => other,
+    }
+}
+
+/// How long a test waits for its delivery before answering "still pending".
+const TEST_WAIT: Duration = Duration::from_secs(20);
+
+/// Sends a test message and answers with the result of its first attempt (not
+/// "queued"): 200 with `state` `sent` or `failed` and the error in plain words (each
+/// recipient's in `results`: `sent`, `failed`, or `retrying` when the outbox tries
+/// again), or 202 `pending` when the receiver takes longer than the wait.
 async fn test(
     auth: Auth,
     state: web::Data<AppState>,
@@ -150,7 +338,7 @@ async fn test(
     auth.require_manage()?;
     let id = parse_id(&path, "channel")?;
     let (project, now) = (auth.project.clone(), state.store.now());
-    let n = state
+    let ids = state
         .store
         .write(move |tx| {
             let ch = channels::get(tx.conn(), &project, &id)?;
@@ -170,20 +358,57 @@ async fn test(
                 at: now.to_rfc3339(),
                 problems: None,
                 body: None,
+                alert: None,
+                expected: None,
+                last_ping: None,
             };
-            let payload = serde_json::to_string(&ev)
-                .map_err(|e| overdue_storage::StoreError::Internal(e.to_string()))?;
-            outbox::enqueue(
-                tx,
-                &project,
-                &ch.id,
-                EventKind::Test.as_str(),
-                &payload,
-                now,
-            )
+            outbox::enqueue_test(tx, &project, &ch, ev)
         })
         .await?;
-    Ok(HttpResponse::Accepted().json(serde_json::json!({ "notification": n })))
+    let started = std::time::Instant::now();
+    let rows = loop {
+        let wanted = ids.clone();
+        let rows = state
+            .store
+            .read(move |c| outbox::get_many(c, &wanted))
+            .await?;
+        // The first attempt of each is the answer (a retry may follow, in the log).
+        let done = rows.iter().all(|r| r.state != "pending" || r.attempts > 0);
+        if done || started.elapsed() >= TEST_WAIT {
+            break rows;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let results: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "notification": r.id,
+                "recipient": r.recipient,
+                "state": state_of(r),
+                "error": r.last_error,
+            })
+        })
+        .collect();
+    let states: Vec<&str> = rows.iter().map(state_of).collect();
+    let overall = if states.contains(&"pending") {
+        "pending"
+    } else if states.iter().all(|s| *s == "sent") {
+        "sent"
+    } else {
+        "failed"
+    };
+    let body = serde_json::json!({
+        "notification": ids.first(),
+        "state": overall,
+        "error": rows.iter().find_map(|r| r.last_error.clone()),
+        "results": results,
+    });
+    Ok(if overall == "pending" {
+        HttpResponse::Accepted().json(body)
+    } else {
+        HttpResponse::Ok().json(body)
+    })
 }
 
 async fn deliveries(

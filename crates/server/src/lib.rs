@@ -2,6 +2,8 @@
 //! health endpoints. [`run`] takes a bound listener and a shutdown future, so tests start
 //! it on port 0 and stop it when they are done.
 
+pub mod ack;
+pub mod alerts;
 pub mod assets;
 pub mod auth;
 pub mod badges;
@@ -46,6 +48,8 @@ pub struct ServerConfig {
     pub body_timeout: std::time::Duration,
     /// Where webhooks may point.
     pub address_policy: AddressPolicy,
+    /// E-mail channels can be delivered (an SMTP relay is configured).
+    pub email_enabled: bool,
 }
 
 /// Shared by every handler.

@@ -242,9 +242,8 @@ pub fn flip(f: &FlipRow) -> t::Flip {
 /// A channel for `/api/v1`: its settings (secrets masked) only for `manage` roles.
 pub fn channel(c: &ChannelRow, manage: bool, health: Option<bool>) -> t::Channel {
     let config = if manage {
-        serde_json::from_str::<overdue_notify::WebhookConfig>(&c.config)
-            .ok()
-            .and_then(|cfg| serde_json::to_value(cfg.masked()).ok())
+        overdue_notify::ChannelConfig::from_stored(&c.kind, &c.config)
+            .map(|cfg| cfg.masked())
             .unwrap_or(serde_json::Value::Null)
     } else {
         serde_json::Value::Null
@@ -256,6 +255,7 @@ pub fn channel(c: &ChannelRow, manage: bool, health: Option<bool>) -> t::Channel
         config,
         created_at: ts(c.created_at),
         health: health.map(|ok| if ok { "ok" } else { "failing" }.to_string()),
+        is_default: c.is_default,
     }
 }
 

@@ -7,7 +7,8 @@ use actix_web::{web, HttpResponse};
 use crate::error::ApiError;
 use crate::AppState;
 use crate::{
-    assets, badges, chains, channels, dash, metrics, ping, problems, runs, session, team, v1, v3,
+    ack, alerts, assets, badges, chains, channels, dash, metrics, ping, problems, runs, session,
+    team, v1, v3,
 };
 
 /// Registers every route.
@@ -17,6 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(ping::routes)
         .configure(badges::routes)
         .configure(metrics::routes)
+        .configure(ack::routes)
         .service(
             web::scope("/api/v1")
                 .configure(session::routes)
@@ -27,7 +29,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(problems::routes)
                 .route("/badges", web::get().to(badges::list))
                 .configure(v1::routes)
-                .configure(channels::routes),
+                .configure(channels::routes)
+                .configure(alerts::routes),
         )
         .configure(v3::routes)
         .default_service(web::to(assets::fallback));

@@ -1,7 +1,7 @@
 //! Deleting a monitor, in one place: everything that names it goes in the same unit of
 //! work — dependency edges, chain membership (and a chain's members when it is a
 //! chain), runs with their logs and children, pings, flips, problems, channel
-//! assignments, leases, then the row.
+//! assignments, leases, then the row. Its open alerts resolve (kept as history).
 
 use diesel::prelude::*;
 use overdue_core::MonitorId;
@@ -26,6 +26,18 @@ pub fn delete_monitor(
     // The dependents' and upstreams' cached flags change: the whole cache goes.
     tx.structure_changed();
     tx.changed(id);
+    // Its open alerts resolve (reason `deleted`, history kept), announced to its channels
+    // while they are still assigned, so no incident stays open for a monitor that is gone.
+    let now = tx.now();
+    let status = row.state().status;
+    let gone = crate::notices::Notice {
+        kind: overdue_core::EventKind::MonitorDeleted,
+        status,
+        previous: status,
+        reason: None,
+        detail: None,
+    };
+    crate::notices::enqueue(tx.c, id, Some(&row), &[gone], None, now, &mut tx.fx)?;
     let c = tx.conn();
     let dependents = crate::deps::edges(c, id, false)?;
     diesel::delete(

@@ -16,6 +16,7 @@ pub fn create(
     name: &str,
     kind: &str,
     config: &str,
+    is_default: bool,
     now: Timestamp,
 ) -> Result<ChannelRow, StoreError> {
     let c = tx.conn();
@@ -26,6 +27,7 @@ pub fn create(
         kind: kind.to_string(),
         config: config.to_string(),
         created_at: now.0,
+        is_default,
     };
     diesel::insert_into(channels::table)
         .values(&row)
@@ -69,11 +71,16 @@ pub fn update(
     id: &str,
     name: &str,
     config: &str,
+    is_default: bool,
 ) -> Result<ChannelRow, StoreError> {
     let c = tx.conn();
     get(c, project, id)?;
     diesel::update(channels::table.find(id))
-        .set((channels::name.eq(name), channels::config.eq(config)))
+        .set((
+            channels::name.eq(name),
+            channels::config.eq(config),
+            channels::is_default.eq(is_default),
+        ))
         .execute(c)?;
     get(c, project, id)
 }
@@ -100,10 +107,22 @@ pub fn health(
     Ok(out)
 }
 
-/// Deletes a channel and its assignments.
+/// Deletes a channel and its assignments; `Conflict` while it has notifications
+/// pending (deleting it would drop them unsent).
 pub fn delete(tx: &mut Tx<'_>, project: &str, id: &str) -> Result<(), StoreError> {
     let c = tx.conn();
     get(c, project, id)?;
+    let pending: i64 = crate::schema::outbox::table
+        .filter(crate::schema::outbox::channel_id.eq(id))
+        .filter(crate::schema::outbox::state.eq("pending"))
+        .count()
+        .get_result(c)?;
+    if pending > 0 {
+        return Err(StoreError::Conflict(format!(
+            "the channel has {pending} notification(s) still being delivered: wait until \
+             they are sent or fail (see its deliveries), then delete it"
+        )));
+    }
     diesel::delete(monitor_channels::table.filter(monitor_channels::channel_id.eq(id)))
         .execute(c)?;
     diesel::delete(channels::table.find(id)).execute(c)?;
@@ -152,10 +171,36 @@ fn assign(
     Ok(())
 }
 
-/// Assigns every channel of the project to a monitor.
-pub fn assign_all(c: &mut AnyConnection, project: &str, monitor: &str) -> Result<(), StoreError> {
-    let ids: Vec<String> = list(c, project)?.into_iter().map(|ch| ch.id).collect();
-    assign(c, project, monitor, &ids)
+/// Assigns the project's default channels to a new monitor.
+pub(crate) fn assign_defaults(
+    c: &mut AnyConnection,
+    project: &str,
+    monitor: &str,
+) -> Result<(), StoreError> {
+    let ids: Vec<String> = channels::table
+        .filter(channels::project_id.eq(project))
+        .filter(channels::is_default.eq(true))
+        .select(channels::id)
+        .load(c)?;
+    for id in ids {
+        diesel::insert_into(monitor_channels::table)
+            .values((
+                monitor_channels::monitor_id.eq(monitor),
+                monitor_channels::channel_id.eq(id),
+            ))
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+/// Whether the project has a default channel (a project's first channel becomes one).
+pub fn has_default(c: &mut AnyConnection, project: &str) -> Result<bool, StoreError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        channels::table
+            .filter(channels::project_id.eq(project))
+            .filter(channels::is_default.eq(true)),
+    ))
+    .get_result(c)?)
 }
 
 /// The channel ids assigned to a monitor.

@@ -425,6 +425,8 @@ pub struct ChannelRow {
     pub kind: String,
     pub config: String,
     pub created_at: i64,
+    /// New monitors get the project's default channels.
+    pub is_default: bool,
 }
 
 /// An outbox entry.
@@ -447,6 +449,13 @@ pub struct OutboxRow {
     pub locked_until: Option<i64>,
     pub last_error: Option<String>,
     pub done_at: Option<i64>,
+    /// The alert the message is about (none for a digest).
+    pub alert_id: Option<i64>,
+    /// What it announces: `trigger`, `resolve`, `acknowledge`, `escalate`, `once`,
+    /// `digest`.
+    pub transition: Option<String>,
+    /// The one address of an e-mail message (`""` for other channels).
+    pub recipient: String,
 }
 
 /// One delivery attempt.

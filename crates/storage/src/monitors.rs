@@ -206,10 +206,13 @@ pub(crate) fn insert(
         .execute(c)
         .map_err(|e| map_unique(e.into()))?;
     crate::refs::insert(c, &row.id)?;
+    // Nobody is forgotten: a new monitor notifies the project's default channels (an
+    // explicit list given with it replaces them).
+    crate::channels::assign_defaults(c, project, &row.id)?;
     Ok(row)
 }
 
-/// Creates a monitor for `?create=1` and assigns it every channel of the project.
+/// Creates a monitor for `?create=1` (with the project's default channels).
 pub(crate) fn create_from_slug(
     c: &mut AnyConnection,
     project: &str,
@@ -217,7 +220,6 @@ pub(crate) fn create_from_slug(
     now: Timestamp,
 ) -> Result<String, StoreError> {
     let row = insert(c, project, &MonitorSettings::from_slug(slug), now)?;
-    crate::channels::assign_all(c, project, &row.id)?;
     Ok(row.id)
 }
 

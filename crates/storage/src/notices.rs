@@ -1,14 +1,19 @@
 //! Notifications of a change, written to the outbox in the change's transaction: one
-//! row per event and assigned channel, delivered (and retried) by the notifier.
+//! row per event and assigned channel that takes it, delivered (and retried) by the
+//! notifier. Each is about an alert, opened or resolved here in the same transaction.
 
 use diesel::prelude::*;
-use overdue_core::{DownReason, EventKind, EventRecord, MonitorRef, Status, Timestamp};
+use overdue_core::alert::{self, AlertKind};
+use overdue_core::{
+    AlertNote, DownReason, EventKind, EventRecord, MonitorRef, Status, Timestamp, Transition,
+};
 use uuid::Uuid;
 
+use crate::alerts::{self, NewAlert};
 use crate::models::MonitorRow;
-use crate::schema::{monitor_channels, outbox};
+use crate::schema::{channels, monitor_channels, outbox};
 use crate::statements::on_inner;
-use crate::tx::{lock_monitor, Effects};
+use crate::tx::{lock_monitor, Effects, Tx};
 use crate::{AnyConnection, StoreError};
 
 /// One event about a monitor.
@@ -26,8 +31,9 @@ pub(crate) struct Notice {
     pub(crate) detail: Option<String>,
 }
 
-/// Writes `notices` for monitor `id` to every channel assigned to it. `row`: the
-/// monitor's row when the caller has it (its name and tags go into the payload).
+/// Writes `notices` for monitor `id` to every channel assigned to it, opening or
+/// resolving the alert each is about. `row`: the monitor's row when the caller has it
+/// (its name and tags go into the payload).
 pub(crate) fn enqueue(
     c: &mut AnyConnection,
     id: &str,
@@ -39,9 +45,9 @@ pub(crate) fn enqueue(
 ) -> Result<(), StoreError> {
     let row = given_or_locked(c, id, row)?;
     let row = row.as_ref();
-    let records: Vec<EventRecord> = notices
-        .iter()
-        .map(|n| EventRecord {
+    let mut records = Vec::with_capacity(notices.len());
+    for n in notices {
+        let mut record = EventRecord {
             event: n.kind,
             monitor: monitor_ref(row),
             status: n.status.as_str().into(),
@@ -51,9 +57,110 @@ pub(crate) fn enqueue(
             at: now.to_rfc3339(),
             body: body.clone(),
             problems: None,
-        })
-        .collect();
+            alert: None,
+            expected: None,
+            last_ping: None,
+        };
+        if n.kind == EventKind::MonitorDown {
+            let tz = Some(row.tz.as_str()).filter(|t| !t.is_empty());
+            if n.reason == Some(DownReason::Missed) {
+                record.expected = row.next_due_at.map(|t| Timestamp(t).local_text(tz, true));
+            }
+            record.last_ping = row.last_ping_at.map(|t| Timestamp(t).local_text(tz, false));
+        }
+        match alert_for(c, row, &record, now)? {
+            Some(note) => record.alert = Some(note),
+            // A resolution with no alert to resolve announces nothing (a muted down).
+            None if resolves(n.kind) && n.kind != EventKind::MonitorUp => continue,
+            None => {}
+        }
+        records.push(record);
+    }
     enqueue_records(c, row, &records, now, fx)
+}
+
+fn resolves(kind: EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::MonitorUp | EventKind::MonitorPaused | EventKind::MonitorDeleted
+    )
+}
+
+/// Opens or resolves the alert a monitor event is about; the note its messages carry.
+fn alert_for(
+    c: &mut AnyConnection,
+    row: &MonitorRow,
+    record: &EventRecord,
+    now: Timestamp,
+) -> Result<Option<AlertNote>, StoreError> {
+    if let Some(kind) = AlertKind::opened_by(record.event) {
+        let alert = alerts::open(
+            c,
+            NewAlert {
+                project: &row.project_id,
+                monitor: Some(&row.id),
+                kind,
+                severity: if kind == AlertKind::Down {
+                    "critical"
+                } else {
+                    "warning"
+                },
+                summary: record.headline(),
+                unique: now.0.to_string(),
+                problem_id: None,
+            },
+            now,
+        )?;
+        let transition = if kind.is_one_shot() {
+            Transition::Once
+        } else {
+            Transition::Trigger
+        };
+        return Ok(Some(alert.note(transition, 1)));
+    }
+    let (kinds, reason): (&[AlertKind], &str) = match record.event {
+        EventKind::MonitorUp => (&[AlertKind::Down], "up"),
+        EventKind::MonitorPaused => (&[AlertKind::Down], "paused"),
+        EventKind::MonitorDeleted => (&[AlertKind::Down, AlertKind::Problem], "deleted"),
+        _ => return Ok(None),
+    };
+    let resolved = alerts::resolve_of_monitor(c, &row.id, kinds, reason, now)?;
+    let Some(first) = resolved.first() else {
+        return Ok(None);
+    };
+    let mut note = first.note(Transition::Resolve, resolved.len() as u64);
+    note.reason = Some(reason.to_string());
+    note.incidents = alerts::closed_groups(c, &resolved)?;
+    Ok(Some(note))
+}
+
+/// Writes a message about an alert of monitor `id` (an acknowledgement) to the
+/// monitor's channels that take it.
+pub(crate) fn announce(
+    tx: &mut Tx<'_>,
+    id: &str,
+    note: AlertNote,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let Some(row) = tx.lock_monitor(id)? else {
+        return Ok(());
+    };
+    let status = row.status.clone();
+    let record = EventRecord {
+        event: EventKind::AlertAcknowledged,
+        monitor: monitor_ref(&row),
+        previous_status: status.clone(),
+        status,
+        reason: None,
+        detail: None,
+        at: now.to_rfc3339(),
+        body: None,
+        problems: None,
+        alert: Some(note),
+        expected: None,
+        last_ping: None,
+    };
+    enqueue_records(tx.c, &row, &[record], now, &mut tx.fx)
 }
 
 /// The monitor's row: the one the caller has, else read (and locked) now.
@@ -81,7 +188,10 @@ pub(crate) fn monitor_ref(row: &MonitorRow) -> MonitorRef {
     }
 }
 
-/// Writes each record to every channel assigned to the monitor of `row`.
+/// Writes each record to every channel assigned to the monitor of `row` that takes its
+/// transition (paging channels get incidents only; a record about no alert, such as a
+/// digest, never pages). A message that asks someone to act carries a fresh
+/// acknowledgement token for its channel.
 pub(crate) fn enqueue_records(
     c: &mut AnyConnection,
     row: &MonitorRow,
@@ -92,31 +202,118 @@ pub(crate) fn enqueue_records(
     if records.is_empty() {
         return Ok(());
     }
-    let channels = monitor_channels::table
+    let assigned = monitor_channels::table
+        .inner_join(channels::table.on(channels::id.eq(monitor_channels::channel_id)))
         .filter(monitor_channels::monitor_id.eq(&row.id))
-        .select(monitor_channels::channel_id);
-    let channel_ids: Vec<String> = on_inner!(c, |inner| channels.load(inner))?;
+        .select((
+            monitor_channels::channel_id,
+            channels::kind,
+            channels::config,
+        ));
+    let targets: Vec<(String, String, String)> = on_inner!(c, |inner| assigned.load(inner))?;
     for record in records {
-        let payload =
-            serde_json::to_string(record).map_err(|e| StoreError::Internal(e.to_string()))?;
-        for channel in &channel_ids {
-            let entry = (
-                outbox::project_id.eq(&row.project_id),
-                outbox::channel_id.eq(channel),
-                outbox::monitor_id.eq(Some(&row.id)),
-                outbox::event.eq(record.event.as_str()),
-                outbox::payload.eq(&payload),
-                outbox::idempotency_key.eq(Uuid::new_v4().hyphenated().to_string()),
-                outbox::created_at.eq(now.0),
-                outbox::state.eq("pending"),
-                outbox::attempts.eq(0),
-                outbox::next_attempt_at.eq(now.0),
-            );
-            on_inner!(c, |inner| diesel::insert_into(outbox::table)
-                .values(entry)
-                .execute(inner))?;
-            fx.notifications += 1;
+        let transition = record.alert.as_ref().map(|a| a.transition);
+        for (channel, kind, config) in &targets {
+            let paging = alert::is_paging(kind);
+            if !transition.map_or(!paging, |t| t.goes_to(paging)) {
+                continue;
+            }
+            let target = Target {
+                project: &row.project_id,
+                channel,
+                kind,
+                config,
+                monitor: Some(&row.id),
+            };
+            write_message(c, &target, record, now, fx)?;
         }
     }
     Ok(())
+}
+
+/// Where one message goes.
+pub(crate) struct Target<'a> {
+    /// The project.
+    pub(crate) project: &'a str,
+    /// The channel's id.
+    pub(crate) channel: &'a str,
+    /// Its kind.
+    pub(crate) kind: &'a str,
+    /// Its stored settings (an e-mail channel's recipients).
+    pub(crate) config: &'a str,
+    /// The monitor the message is about (orders its messages per destination).
+    pub(crate) monitor: Option<&'a str>,
+}
+
+/// Writes one message to one channel: an outbox row per destination (each recipient of
+/// an e-mail channel gets its own, so one refused address neither blocks nor
+/// duplicates the others). A message that asks someone to act carries a fresh
+/// acknowledgement token for its channel.
+pub(crate) fn write_message(
+    c: &mut AnyConnection,
+    to: &Target<'_>,
+    record: &EventRecord,
+    now: Timestamp,
+    fx: &mut Effects,
+) -> Result<Vec<i64>, StoreError> {
+    let payload = match &record.alert {
+        Some(a) if a.transition.wants_ack() => {
+            let mut with_token = record.clone();
+            let token = alerts::issue_token(c, a.id, to.channel, now)?;
+            if let Some(n) = with_token.alert.as_mut() {
+                n.ack_token = Some(token);
+            }
+            serde_json::to_string(&with_token).map_err(internal)?
+        }
+        _ => serde_json::to_string(record).map_err(internal)?,
+    };
+    let transition = record.alert.as_ref().map(|a| a.transition.as_str());
+    let mut ids = Vec::new();
+    for recipient in recipients(to.kind, to.config) {
+        let entry = (
+            outbox::project_id.eq(to.project),
+            outbox::channel_id.eq(to.channel),
+            outbox::monitor_id.eq(to.monitor),
+            outbox::event.eq(record.event.as_str()),
+            outbox::payload.eq(&payload),
+            outbox::idempotency_key.eq(Uuid::new_v4().hyphenated().to_string()),
+            outbox::created_at.eq(now.0),
+            outbox::state.eq("pending"),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now.0),
+            outbox::alert_id.eq(record.alert.as_ref().map(|a| a.id)),
+            outbox::transition.eq(transition),
+            outbox::recipient.eq(&recipient),
+        );
+        let id: i64 = on_inner!(c, |inner| diesel::insert_into(outbox::table)
+            .values(entry)
+            .returning(outbox::id)
+            .get_result(inner))?;
+        ids.push(id);
+        fx.notifications += 1;
+    }
+    Ok(ids)
+}
+
+/// The destinations of one message on a channel: each address of an e-mail channel's
+/// `to`, else one (`""`).
+fn recipients(kind: &str, config: &str) -> Vec<String> {
+    if kind != "email" {
+        return vec![String::new()];
+    }
+    serde_json::from_str::<serde_json::Value>(config)
+        .ok()
+        .and_then(|v| {
+            v.get("to")?.as_array().map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .filter(|to| !to.is_empty())
+        .unwrap_or_else(|| vec![String::new()])
+}
+
+fn internal(e: serde_json::Error) -> StoreError {
+    StoreError::Internal(e.to_string())
 }

@@ -35,6 +35,7 @@ pub fn claim(
         .filter(older.field(outbox::state).eq("pending"))
         .filter(older.field(outbox::channel_id).eq(outbox::channel_id))
         .filter(older.field(outbox::monitor_id).eq(outbox::monitor_id))
+        .filter(older.field(outbox::recipient).eq(outbox::recipient))
         .filter(older.field(outbox::id).lt(outbox::id));
     let candidates: Vec<OutboxRow> = outbox::table
         .filter(outbox::state.eq("pending"))
@@ -86,8 +87,11 @@ pub struct Attempt {
     pub duration_ms: i64,
     /// The receiver accepted it.
     pub ok: bool,
-    /// Retrying cannot help (refused address, bad template).
+    /// Retrying cannot help (refused address, bad template, a 404 or 410).
     pub permanent: bool,
+    /// The receiver asked to wait this long before the next try (HTTP 429
+    /// `Retry-After`); the backoff is never shorter.
+    pub retry_after_ms: Option<i64>,
 }
 
 /// Records an attempt: done on success, else the next try after an exponential backoff
@@ -132,7 +136,8 @@ pub fn record(
     let shift = attempts.clamp(0, 30) as u32 - 1;
     let delay = base_ms
         .saturating_mul(1_i64 << shift.min(30))
-        .min(3_600_000);
+        .min(3_600_000)
+        .max(attempt.retry_after_ms.unwrap_or(0).min(GIVE_UP_AFTER_MS));
     let next = now.0 + delay;
     let give_up = attempt.permanent || next > row.created_at + GIVE_UP_AFTER_MS;
     diesel::update(mine)
@@ -159,31 +164,64 @@ pub fn next_due(c: &mut AnyConnection) -> Result<Option<Timestamp>, StoreError> 
     Ok(next.map(Timestamp))
 }
 
-/// Writes a one-off notification (e.g. a test message) for a channel.
-pub fn enqueue(
+/// Writes a channel test: a one-shot alert (resolved at once) and its message to
+/// channel `channel` of `project`. Returns the outbox rows written (one per recipient).
+pub fn enqueue_test(
     tx: &mut Tx<'_>,
     project: &str,
-    channel: &str,
-    event: &str,
-    payload: &str,
-    now: Timestamp,
-) -> Result<i64, StoreError> {
+    channel: &crate::models::ChannelRow,
+    mut record: overdue_core::EventRecord,
+) -> Result<Vec<i64>, StoreError> {
+    let now = tx.now();
     let c = tx.conn();
-    diesel::insert_into(outbox::table)
-        .values((
-            outbox::project_id.eq(project),
-            outbox::channel_id.eq(channel),
-            outbox::monitor_id.eq(None::<String>),
-            outbox::event.eq(event),
-            outbox::payload.eq(payload),
-            outbox::idempotency_key.eq(uuid::Uuid::new_v4().hyphenated().to_string()),
-            outbox::created_at.eq(now.0),
-            outbox::state.eq("pending"),
-            outbox::attempts.eq(0),
-            outbox::next_attempt_at.eq(now.0),
-        ))
-        .returning(outbox::id)
-        .get_result(c)
-        .map_err(StoreError::from)
-        .inspect(|_| tx.fx.notifications += 1)
+    let alert = crate::alerts::open(
+        c,
+        crate::alerts::NewAlert {
+            project,
+            monitor: None,
+            kind: overdue_core::AlertKind::Test,
+            severity: "info",
+            summary: record.headline(),
+            unique: now.0.to_string(),
+            problem_id: None,
+        },
+        now,
+    )?;
+    record.alert = Some(alert.note(overdue_core::Transition::Once, 1));
+    let to = crate::notices::Target {
+        project,
+        channel: &channel.id,
+        kind: &channel.kind,
+        config: &channel.config,
+        monitor: None,
+    };
+    crate::notices::write_message(tx.c, &to, &record, now, &mut tx.fx)
+}
+
+/// The payload of the first message about alert `alert` to (`channel`, `recipient`):
+/// the message a later one answers (its subject, for e-mail threads).
+pub fn first_message(
+    c: &mut AnyConnection,
+    alert: i64,
+    channel: &str,
+    recipient: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(outbox::table
+        .filter(outbox::alert_id.eq(alert))
+        .filter(outbox::channel_id.eq(channel))
+        .filter(outbox::recipient.eq(recipient))
+        .filter(outbox::transition.eq("trigger"))
+        .order(outbox::id.asc())
+        .select(outbox::payload)
+        .first(c)
+        .optional()?)
+}
+
+/// Outbox rows by id (a channel test waits for its own).
+pub fn get_many(c: &mut AnyConnection, ids: &[i64]) -> Result<Vec<OutboxRow>, StoreError> {
+    Ok(outbox::table
+        .filter(outbox::id.eq_any(ids))
+        .order(outbox::id.asc())
+        .select(OutboxRow::as_select())
+        .load(c)?)
 }

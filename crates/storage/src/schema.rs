@@ -157,6 +157,7 @@ diesel::table! {
         kind -> Text,
         config -> Text,
         created_at -> BigInt,
+        is_default -> Bool,
     }
 }
 
@@ -184,6 +185,9 @@ diesel::table! {
         locked_until -> Nullable<BigInt>,
         last_error -> Nullable<Text>,
         done_at -> Nullable<BigInt>,
+        alert_id -> Nullable<BigInt>,
+        transition -> Nullable<Text>,
+        recipient -> Text,
     }
 }
 
@@ -235,7 +239,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    alerts (id) {
+        id -> BigInt,
+        project_id -> Text,
+        monitor_id -> Nullable<Text>,
+        kind -> Text,
+        dedup_key -> Text,
+        severity -> Text,
+        summary -> Text,
+        status -> Text,
+        problem_id -> Nullable<BigInt>,
+        group_id -> Nullable<BigInt>,
+        opened_at -> BigInt,
+        acknowledged_at -> Nullable<BigInt>,
+        acknowledged_by -> Nullable<Text>,
+        ack_note -> Nullable<Text>,
+        resolved_at -> Nullable<BigInt>,
+        resolved_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    ack_tokens (token_hash) {
+        token_hash -> Text,
+        alert_id -> BigInt,
+        channel_id -> Text,
+        created_at -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    alerts,
+    ack_tokens,
     projects,
     api_keys,
     monitors,

@@ -83,6 +83,16 @@ pub(crate) fn apply_outcome(
                     .then(|| out.state.down_detail.clone())
                     .flatten(),
             });
+        } else if flip.from == Status::Down && flip.to == Status::Paused {
+            // Nobody watches a paused monitor: its down alert resolves (no repeat or
+            // incident stays open); announced only if the down was.
+            notices.push(Notice {
+                kind: EventKind::MonitorPaused,
+                status: flip.to,
+                previous: flip.from,
+                reason: None,
+                detail: None,
+            });
         }
     }
     // Events that notify without a status change (an overlapping run).

@@ -2,10 +2,12 @@
 //! Rust client and the dashboard. Times are RFC 3339 strings; durations are seconds in
 //! responses and seconds or text (`"90s"`, `"15m"`) in requests.
 
+mod alerts;
 mod input;
 pub mod problems;
 mod runs;
 mod team;
+pub use alerts::*;
 pub use input::{DurationInput, LinksInput, TagsInput};
 pub use problems::*;
 pub use runs::*;
@@ -359,34 +361,40 @@ pub struct Ping {
     pub duration: Option<f64>,
 }
 
-/// Input to create a channel.
+/// Input to create a channel. Which fields apply depends on `kind`: `webhook` (url,
+/// method, headers, body), `email` (to), `slack` (url), `pagerduty` (routing_key, url).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelInput {
-    /// Kind: `webhook`.
+    /// Kind: `webhook`, `email`, `slack` or `pagerduty`.
     pub kind: String,
     /// Display name.
     pub name: String,
-    /// Webhook URL.
+    /// Webhook or Slack URL; PagerDuty's events endpoint when not the default.
     pub url: Option<String>,
     /// Webhook method (default POST).
     pub method: Option<String>,
     /// Webhook headers.
-    #[serde(default)]
-    pub headers: std::collections::BTreeMap<String, String>,
+    pub headers: Option<std::collections::BTreeMap<String, String>>,
     /// Webhook body template.
     pub body: Option<String>,
+    /// E-mail recipients.
+    pub to: Option<Vec<String>>,
+    /// PagerDuty integration key.
+    pub routing_key: Option<String>,
+    /// New monitors get this channel (default: true for a project's first channel).
+    pub is_default: Option<bool>,
 }
 
-/// `PATCH /api/v1/channels/<id>`: each field given replaces the stored one. A URL or a
-/// header value sent back in its masked form (as `GET` shows it) keeps the stored secret;
-/// `headers` given replaces the set of headers.
+/// `PATCH /api/v1/channels/<id>`: each field given replaces the stored one. A secret
+/// sent back in its masked form (as `GET` shows it: a URL, a header value, a routing
+/// key) keeps the stored one; `headers` given replaces the set of headers.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelPatch {
     /// Display name.
     pub name: Option<String>,
-    /// Webhook URL (masked form: keep).
+    /// Webhook or Slack URL, PagerDuty endpoint (masked form: keep).
     pub url: Option<String>,
     /// Webhook method.
     pub method: Option<String>,
@@ -394,6 +402,12 @@ pub struct ChannelPatch {
     pub headers: Option<std::collections::BTreeMap<String, String>>,
     /// Webhook body template (`null` or `""`: the default JSON document).
     pub body: Option<String>,
+    /// E-mail recipients.
+    pub to: Option<Vec<String>>,
+    /// PagerDuty integration key (masked form: keep).
+    pub routing_key: Option<String>,
+    /// New monitors get this channel.
+    pub is_default: Option<bool>,
 }
 
 /// A channel in responses. `config` only for roles that manage channels, with its
@@ -415,6 +429,9 @@ pub struct Channel {
     /// delivered yet).
     #[serde(default)]
     pub health: Option<String>,
+    /// New monitors get this channel.
+    #[serde(default)]
+    pub is_default: bool,
 }
 
 /// One delivery attempt.

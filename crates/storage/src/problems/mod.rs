@@ -10,7 +10,9 @@ mod report;
 use diesel::prelude::*;
 use overdue_core::problem::{Known, Severity};
 use overdue_core::MonitorId;
-use overdue_core::{EventKind, EventRecord, ProblemItem, ProblemsNote, Timestamp};
+use overdue_core::{
+    AlertNote, EventKind, EventRecord, ProblemItem, ProblemsNote, Timestamp, Transition,
+};
 
 use crate::models::MonitorRow;
 use crate::notices::{enqueue_records, monitor_ref};
@@ -118,10 +120,21 @@ fn note(
         detail: None,
         at: now.to_rfc3339(),
         body: None,
+        alert: None,
+        expected: None,
+        last_ping: None,
         problems: Some(ProblemsNote {
             count: items.len() as u64,
             items: items.into_iter().take(ProblemsNote::MAX_ITEMS).collect(),
         }),
+    })
+}
+
+/// The record with the alert note it announces.
+fn with_alert(record: Option<EventRecord>, alert: Option<AlertNote>) -> Option<EventRecord> {
+    record.map(|mut r| {
+        r.alert = alert;
+        r
     })
 }
 
@@ -145,12 +158,22 @@ fn close(
             ))
             .execute(c)?;
     }
-    let notified: Vec<ProblemItem> = open
+    let resolved = crate::alerts::resolve_problems(c, &ids, by, now)?;
+    let notifying: Vec<&ProblemRow> = open.iter().filter(|p| p.resolution_notifies(now)).collect();
+    let lead = notifying
         .iter()
-        .filter(|p| p.resolution_notifies(now))
-        .map(ProblemRow::item)
-        .collect();
-    if let Some(record) = note(row, EventKind::ProblemResolved, notified, now) {
+        .find_map(|p| resolved.iter().find(|a| a.problem_id == Some(p.id)));
+    let alert = match lead {
+        Some(a) => {
+            let mut n = a.note(Transition::Resolve, notifying.len() as u64);
+            n.reason = Some(by.to_string());
+            n.incidents = crate::alerts::closed_groups(c, &resolved)?;
+            Some(n)
+        }
+        None => None,
+    };
+    let notified: Vec<ProblemItem> = notifying.into_iter().map(ProblemRow::item).collect();
+    if let Some(record) = with_alert(note(row, EventKind::ProblemResolved, notified, now), alert) {
         enqueue_records(c, row, &[record], now, fx)?;
     }
     Ok(ids.len() as u64)

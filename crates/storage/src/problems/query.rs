@@ -105,6 +105,17 @@ pub fn update(
 ) -> Result<usize, StoreError> {
     let now = tx.now();
     let (row, _) = get(tx.conn(), project, id)?;
+    if matches!(change, Update::Acknowledge) {
+        // One notion: acknowledging the problem acknowledges its alert (and tells the
+        // paging channels), as acknowledging the alert acknowledges the problem.
+        if let Some(alert) = crate::alerts::of_problem(tx.conn(), id)? {
+            if alert.status() == overdue_core::AlertStatus::Open {
+                let before = tx.fx.notifications;
+                crate::alerts::acknowledge(tx, project, alert.id, by, None)?;
+                return Ok(tx.fx.notifications - before);
+            }
+        }
+    }
     let c = &mut *tx.c;
     let target = problems::table.find(id);
     match change {

@@ -5,9 +5,10 @@
 use diesel::prelude::*;
 use overdue_core::problem::{self, Decision, Reported, Severity};
 use overdue_core::MonitorId;
-use overdue_core::{EventKind, EventRecord, ProblemItem, Timestamp};
+use overdue_core::{AlertKind, EventKind, EventRecord, ProblemItem, Timestamp, Transition};
 
-use super::{note, ProblemRow};
+use super::{note, with_alert, ProblemRow};
+use crate::alerts::{self, NewAlert};
 use crate::models::MonitorRow;
 use crate::notices::enqueue_records;
 use crate::schema::problems;
@@ -131,6 +132,7 @@ pub fn report(
     let mut out = ReportOutcome::default();
     let mut open = open_count(c, id)?;
     let (mut opened, mut escalated) = (Vec::new(), Vec::new());
+    let (mut opened_alerts, mut escalated_alerts) = (Vec::new(), Vec::new());
     // The latest occurrence of every key, read in a few queries rather than one per unit
     // (a round trip each on PostgreSQL). A key seen twice in one report is read again
     // after its first write.
@@ -151,7 +153,7 @@ pub fn report(
                     continue;
                 }
                 let previous = old.filter(|_| reopens).map(|o| o.id);
-                diesel::insert_into(problems::table)
+                let pid: i64 = diesel::insert_into(problems::table)
                     .values((
                         problems::project_id.eq(&row.project_id),
                         problems::monitor_id.eq(id),
@@ -168,11 +170,16 @@ pub fn report(
                         problems::run_id.eq(run_id),
                         problems::overflow.eq(false),
                     ))
-                    .execute(c)?;
+                    .returning(problems::id)
+                    .get_result(c)?;
+                // Every occurrence is an alert; info and warning ones notify no one at
+                // once (the digest names them).
+                let alert = alerts::open(c, problem_alert(&row, item, pid), now)?;
                 open += 1;
                 out.opened += 1;
                 out.reopened += u64::from(reopens);
                 if notify {
+                    opened_alerts.push(alert);
                     opened.push(ProblemItem {
                         key: item.key.clone(),
                         severity: item.severity.as_str().into(),
@@ -214,12 +221,15 @@ pub fn report(
                     ))
                     .execute(c)?;
                 if rejoin {
+                    // Its alert opens again, without a message.
+                    alerts::reopen_problem(c, old.id, old.acknowledged_at.is_some())?;
                     open += 1;
                     out.rejoined += 1;
                 } else {
                     out.repeated += 1;
                 }
                 if escalate {
+                    escalated_alerts.extend(alerts::of_problem(c, old.id)?);
                     out.escalated += 1;
                     escalated.push(ProblemItem {
                         key: item.key.clone(),
@@ -240,15 +250,56 @@ pub fn report(
         count_overflow(c, &row, out.dropped, cap, now)?;
     }
     out.open = open;
+    // One message for all the alerts a report opened: they form one group, led by the
+    // first, whose acknowledgement link acknowledges them all.
+    let ids: Vec<i64> = opened_alerts.iter().map(|a| a.id).collect();
+    let opened_note = match opened_alerts.first() {
+        Some(lead) => {
+            alerts::group(c, &ids, lead.id)?;
+            Some(lead.note(Transition::Trigger, ids.len() as u64))
+        }
+        None => None,
+    };
+    let escalated_note = match escalated_alerts.first() {
+        Some(first) => {
+            let mut n = first.note(Transition::Escalate, escalated_alerts.len() as u64);
+            n.incidents = alerts::group_keys(c, &escalated_alerts)?;
+            Some(n)
+        }
+        None => None,
+    };
     let records = [
-        note(&row, EventKind::ProblemOpened, opened, now),
-        note(&row, EventKind::ProblemEscalated, escalated, now),
+        with_alert(
+            note(&row, EventKind::ProblemOpened, opened, now),
+            opened_note,
+        ),
+        with_alert(
+            note(&row, EventKind::ProblemEscalated, escalated, now),
+            escalated_note,
+        ),
     ];
     let records: Vec<EventRecord> = records.into_iter().flatten().collect();
     let before = tx.fx.notifications;
     enqueue_records(c, &row, &records, now, &mut tx.fx)?;
     out.notifications = tx.fx.notifications - before;
     Ok(Some(out))
+}
+
+/// The alert of a new problem occurrence.
+fn problem_alert<'a>(row: &'a MonitorRow, item: &Reported, pid: i64) -> NewAlert<'a> {
+    NewAlert {
+        project: &row.project_id,
+        monitor: Some(&row.id),
+        kind: AlertKind::Problem,
+        severity: item.severity.as_str(),
+        summary: if item.message.is_empty() {
+            format!("{} in {}", item.key, row.name)
+        } else {
+            format!("{} in {}: {}", item.key, row.name, item.message)
+        },
+        unique: pid.to_string(),
+        problem_id: Some(pid),
+    }
 }
 
 /// Adds `dropped` to the monitor's overflow problem (opening it if needed).

@@ -1,0 +1,245 @@
+//! Notification delivery: a burst of monitors due in the same second, each with one
+//! channel — a local HTTP receiver (webhook) or a local SMTP server (e-mail, through
+//! lettre) — and the figures: messages delivered per second, and the time from each
+//! flip (its row in `flips`) to its message arriving.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{IpAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Result};
+use diesel::prelude::*;
+use overdue_storage::schema::flips;
+use overdue_storage::DbUrl;
+
+use crate::seed;
+use crate::server::Server;
+
+/// Where the messages go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    /// A local HTTP receiver.
+    Webhook,
+    /// A local SMTP server.
+    Email,
+}
+
+/// (monitor name, arrival in ms since the epoch).
+type Arrivals = Arc<Mutex<Vec<(String, i64)>>>;
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Runs the benchmark with `n` monitors going down at once.
+pub async fn run(bin: &str, db: &str, n: usize, kind: Kind) -> Result<()> {
+    let seeded = seed::fresh(db, 0, 0, 0).await?;
+    let arrivals: Arrivals = Arc::new(Mutex::new(Vec::with_capacity(n)));
+    let (env, channel) = match kind {
+        Kind::Webhook => {
+            let url = start_http(arrivals.clone())?;
+            (
+                vec![(
+                    "OVERDUE_WEBHOOK_ALLOW_PRIVATE".to_string(),
+                    "true".to_string(),
+                )],
+                serde_json::json!({"kind": "webhook", "name": "bench", "url": url}),
+            )
+        }
+        Kind::Email => {
+            let addr = start_smtp(arrivals.clone())?;
+            (
+                vec![
+                    ("OVERDUE_SMTP_URL".to_string(), format!("smtp://{addr}")),
+                    (
+                        "OVERDUE_EMAIL_FROM".to_string(),
+                        "bench@example.com".to_string(),
+                    ),
+                ],
+                serde_json::json!({"kind": "email", "name": "bench", "to": ["ops@example.com"]}),
+            )
+        }
+    };
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let srv = Server::start(bin, db, &env).await?;
+    let created: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/api/v1/channels", srv.base))
+        .header("X-Api-Key", &seeded.api_key)
+        .json(&channel)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let channel_id = created["id"]
+        .as_str()
+        .ok_or_else(|| anyhow!("channel: {created}"))?
+        .to_string();
+    let due = now_ms() + 10_000;
+    let ids = seed::insert_monitors(db, &seeded.project, n, due, Some(&channel_id))?;
+    tokio::time::sleep(Duration::from_millis((due - now_ms()).max(0) as u64)).await;
+    let started = Instant::now();
+    while arrivals.lock().map(|a| a.len()).unwrap_or(0) < n
+        && started.elapsed() < Duration::from_secs(600)
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let got = arrivals.lock().map(|a| a.clone()).unwrap_or_default();
+    let mut c = DbUrl::parse(db)?.connect()?;
+    let flipped: Vec<(String, i64)> = flips::table
+        .filter(flips::to_status.eq("down"))
+        .select((flips::monitor_id, flips::created_at))
+        .load(&mut c)?;
+    let flip_at: HashMap<String, i64> = flipped.into_iter().collect();
+    let mut latencies = Vec::with_capacity(got.len());
+    for (name, at) in &got {
+        let k: Option<usize> = name.strip_prefix('m').and_then(|k| k.parse().ok());
+        if let Some(f) = k.and_then(|k| ids.get(k)).and_then(|id| flip_at.get(id)) {
+            latencies.push(at - f);
+        }
+    }
+    latencies.sort_unstable();
+    let first_flip = flip_at.values().min().copied().unwrap_or(due);
+    let last = got.iter().map(|(_, a)| *a).max().unwrap_or(first_flip);
+    let span = ((last - first_flip) as f64 / 1000.0).max(0.001);
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 - 1.0) * p).round() as usize)
+            .copied()
+            .unwrap_or(-1)
+    };
+    println!(
+        "{kind:?}: {} of {n} messages arrived; {:.0} messages/s (first flip to last message: {span:.2} s)",
+        got.len(),
+        got.len() as f64 / span
+    );
+    println!(
+        "flip → message: min {} ms, median {} ms, p99 {} ms, max {} ms",
+        pct(0.0),
+        pct(0.5),
+        pct(0.99),
+        pct(1.0)
+    );
+    srv.stop();
+    Ok(())
+}
+
+fn start_http(arrivals: Arrivals) -> Result<String> {
+    use actix_web::{web, App, HttpResponse, HttpServer};
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let url = format!("http://{}/hook", listener.local_addr()?);
+    let data = web::Data::new(arrivals);
+    let server = HttpServer::new(move || {
+        App::new().app_data(data.clone()).default_service(web::to(
+            |a: web::Data<Arrivals>, body: web::Bytes| async move {
+                let at = now_ms();
+                let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+                let name = v["monitor"]["name"].as_str().unwrap_or("").to_string();
+                if let Ok(mut list) = a.lock() {
+                    list.push((name, at));
+                }
+                HttpResponse::Ok().finish()
+            },
+        ))
+    })
+    .workers(2)
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    tokio::spawn(server);
+    Ok(url)
+}
+
+#[derive(Clone)]
+struct Sink {
+    arrivals: Arrivals,
+    data: Vec<u8>,
+}
+
+impl mailin::Handler for Sink {
+    fn data_start(&mut self, _: &str, _: &str, _: bool, _: &[String]) -> mailin::Response {
+        self.data.clear();
+        mailin::response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.data.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> mailin::Response {
+        let at = now_ms();
+        let subject = mail_parser::MessageParser::default()
+            .parse(&self.data)
+            .and_then(|m| m.subject().map(str::to_string))
+            .unwrap_or_default();
+        // "[Overdue] DOWN: m17 — missed (…)": the monitor's name.
+        let name = subject
+            .split_whitespace()
+            .nth(2)
+            .unwrap_or_default()
+            .to_string();
+        if let Ok(mut list) = self.arrivals.lock() {
+            list.push((name, at));
+        }
+        mailin::response::OK
+    }
+}
+
+fn start_smtp(arrivals: Arrivals) -> Result<String> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?.to_string();
+    let builder = mailin::SessionBuilder::new("bench-smtp");
+    let sink = Sink {
+        arrivals,
+        data: Vec::new(),
+    };
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let (builder, sink) = (builder.clone(), sink.clone());
+            std::thread::spawn(move || serve(stream, &builder, sink));
+        }
+    });
+    Ok(addr)
+}
+
+fn serve(stream: TcpStream, builder: &mailin::SessionBuilder, sink: Sink) {
+    let remote: IpAddr = stream
+        .peer_addr()
+        .map(|a| a.ip())
+        .unwrap_or([127, 0, 0, 1].into());
+    let Ok(mut writer) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(stream);
+    let mut session = builder.build(remote, sink);
+    if session.greeting().write_to(&mut writer).is_err() {
+        return;
+    }
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        let res = session.process(&line);
+        match res.action {
+            mailin::Action::NoReply => {}
+            mailin::Action::Close => {
+                let _ = res.write_to(&mut writer);
+                let _ = writer.flush();
+                return;
+            }
+            _ => {
+                if res.write_to(&mut writer).is_err() || writer.flush().is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}

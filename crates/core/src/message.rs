@@ -1,0 +1,103 @@
+//! What a message says, in words: the headline of an event (an e-mail's subject, a
+//! chat message's first line, an alert's summary) and the reason a monitor went down.
+
+use crate::{EventKind, EventRecord};
+
+/// A down reason (its stored name) in plain words; `detail` adds the step or upstream.
+pub fn reason_words(reason: &str, detail: Option<&str>) -> String {
+    let base = match reason {
+        "missed" => "missed",
+        "failed" => "failed",
+        "hung" => "hung",
+        "too_short" => "ended too quickly",
+        "stalled" => "stalled (no progress)",
+        "missed_after" => "did not run after its upstream",
+        "incomplete" => "incomplete",
+        "chain_deadline" => "chain missed its deadline",
+        other => other,
+    };
+    match (reason, detail) {
+        ("hung", Some(d)) => format!("hung in step {d}"),
+        (_, Some(d)) if !d.is_empty() => format!("{base}: {d}"),
+        _ => base.to_string(),
+    }
+}
+
+impl EventRecord {
+    /// The headline: `"DOWN: DB backup — missed (expected by 03:10 Europe/Riga)"`,
+    /// `"2 new problems in shop-sync: invoice:123, invoice:124"`, `"UP: DB backup"`.
+    pub fn headline(&self) -> String {
+        let name = &self.monitor.name;
+        if self.problems.is_some() {
+            return self.summary();
+        }
+        match self.event {
+            EventKind::MonitorDown => {
+                let why = self
+                    .reason
+                    .as_deref()
+                    .map(|r| reason_words(r, self.detail.as_deref()))
+                    .unwrap_or_else(|| "down".into());
+                match &self.expected {
+                    Some(at) => format!("DOWN: {name} — {why} (expected by {at})"),
+                    None => format!("DOWN: {name} — {why}"),
+                }
+            }
+            EventKind::MonitorUp => format!("UP: {name}"),
+            EventKind::MonitorPaused => format!("PAUSED: {name} (its alert is resolved)"),
+            EventKind::MonitorDeleted => format!("DELETED: {name} (its alerts are resolved)"),
+            EventKind::RunOverlapped => format!("{name}: a run started while another ran"),
+            EventKind::RunWarned => format!("{name}: a run ended with warnings"),
+            EventKind::AlertAcknowledged => format!("{name}: acknowledged"),
+            EventKind::Test => name.clone(),
+            _ => self.summary(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{EventKind, EventRecord, MonitorRef};
+
+    fn down(reason: &str, detail: Option<&str>, expected: Option<&str>) -> EventRecord {
+        EventRecord {
+            event: EventKind::MonitorDown,
+            monitor: MonitorRef {
+                uuid: "u".into(),
+                name: "DB backup".into(),
+                slug: None,
+                tags: vec![],
+                project: "p".into(),
+            },
+            status: "down".into(),
+            previous_status: "up".into(),
+            reason: Some(reason.into()),
+            detail: detail.map(str::to_string),
+            at: String::new(),
+            body: None,
+            problems: None,
+            alert: None,
+            expected: expected.map(str::to_string),
+            last_ping: None,
+        }
+    }
+
+    #[test]
+    fn headlines_say_what_happened() {
+        assert_eq!(
+            down("missed", None, Some("03:10 Europe/Riga")).headline(),
+            "DOWN: DB backup — missed (expected by 03:10 Europe/Riga)"
+        );
+        assert_eq!(
+            down("hung", Some("load"), None).headline(),
+            "DOWN: DB backup — hung in step load"
+        );
+        assert_eq!(
+            down("too_short", None, None).headline(),
+            "DOWN: DB backup — ended too quickly"
+        );
+        let mut up = down("missed", None, None);
+        up.event = EventKind::MonitorUp;
+        assert_eq!(up.headline(), "UP: DB backup");
+    }
+}

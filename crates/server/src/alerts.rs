@@ -1,0 +1,196 @@
+//! `/api/v1/alerts`: every notifying condition of a project (a down episode, a problem
+//! occurrence, a one-shot event), its messages, and acknowledging it.
+
+use actix_web::{web, HttpResponse};
+use overdue_core::{AlertKind, AlertStatus};
+use overdue_storage::alerts::{self, AlertRow, Filter};
+use overdue_types::{AcknowledgeInput, Alert, AlertDetail, AlertList, AlertMessage};
+use serde::Deserialize;
+
+use crate::auth::Auth;
+use crate::error::ApiError;
+use crate::AppState;
+
+/// Registers the alert routes (inside the `/api/v1` scope).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/alerts", web::get().to(list))
+        .route("/alerts/{id}", web::get().to(get))
+        .route("/alerts/{id}/acknowledge", web::post().to(acknowledge));
+}
+
+fn ts(ms: i64) -> String {
+    overdue_core::Timestamp(ms).to_rfc3339()
+}
+
+/// An alert for the API (its monitor named by public reference, never its ping code).
+pub fn render(a: &AlertRow) -> Alert {
+    Alert {
+        id: a.id,
+        kind: a.kind.clone(),
+        status: a.status.clone(),
+        severity: a.severity.clone(),
+        summary: a.summary.clone(),
+        dedup_key: a.dedup_key.clone(),
+        monitor: a.monitor_id.as_deref().map(overdue_core::public_ref),
+        problem: a.problem_id,
+        group: a.group_id.filter(|g| *g != a.id),
+        opened_at: ts(a.opened_at),
+        acknowledged_at: a.acknowledged_at.map(ts),
+        acknowledged_by: a.acknowledged_by.clone(),
+        note: a.ack_note.clone(),
+        resolved_at: a.resolved_at.map(ts),
+        resolved_reason: a.resolved_reason.clone(),
+    }
+}
+
+/// `GET /api/v1/alerts` query.
+#[derive(Debug, Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+    monitor: Option<String>,
+    kind: Option<String>,
+    before: Option<String>,
+    limit: Option<String>,
+}
+
+fn filter(q: &ListQuery) -> Result<Filter, ApiError> {
+    let bad = |m: String| ApiError::BadRequest(m);
+    let status = match q.status.as_deref().map(str::trim) {
+        None | Some("all") => None,
+        Some(s) => Some(AlertStatus::parse(s).ok_or_else(|| {
+            bad(format!(
+                "status {s:?}: use open, acknowledged, resolved or all"
+            ))
+        })?),
+    };
+    let kind = match q.kind.as_deref().map(str::trim) {
+        None => None,
+        Some(k) => Some(AlertKind::parse(k).ok_or_else(|| {
+            bad(format!(
+                "kind {k:?}: use down, problem, event, test or channel"
+            ))
+        })?),
+    };
+    let before = match &q.before {
+        None => None,
+        Some(b) => Some(
+            b.trim()
+                .parse::<i64>()
+                .map_err(|_| bad(format!("before must be an alert id, not {b:?}")))?,
+        ),
+    };
+    let limit = match &q.limit {
+        None => 100,
+        Some(l) => match l.trim().parse::<i64>() {
+            Ok(n @ 1..=1_000) => n,
+            _ => return Err(bad(format!("limit must be 1-1000, got {l:?}"))),
+        },
+    };
+    Ok(Filter {
+        status,
+        monitor: None,
+        kind,
+        before,
+        limit,
+    })
+}
+
+async fn list(
+    auth: Auth,
+    state: web::Data<AppState>,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let mut f = filter(&q)?;
+    if let Some(m) = q.monitor.as_deref().filter(|m| !m.trim().is_empty()) {
+        f.monitor = Some(crate::ops::owned_monitor(&state, &auth, m, "monitor").await?);
+    }
+    let project = auth.project.clone();
+    let limit = f.limit;
+    let rows = state
+        .store
+        .read(move |c| alerts::list(c, &project, &f))
+        .await?;
+    let next_before = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|a| a.id))
+        .flatten();
+    Ok(HttpResponse::Ok().json(AlertList {
+        alerts: rows.iter().map(render).collect(),
+        next_before,
+    }))
+}
+
+fn alert_id(raw: &str) -> Result<i64, ApiError> {
+    raw.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ApiError::BadRequest(format!("malformed alert id {raw:?}: a number")))
+}
+
+async fn get(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = alert_id(&path)?;
+    let project = auth.project.clone();
+    let (alert, messages) = state
+        .store
+        .read(move |c| {
+            let a = alerts::get(c, &project, id)?;
+            let lead = a.group_id.unwrap_or(a.id);
+            Ok((a, alerts::messages(c, lead)?))
+        })
+        .await?;
+    let messages = messages
+        .iter()
+        .map(|m| AlertMessage {
+            notification: m.id,
+            channel: m.channel_id.clone(),
+            transition: m.transition.clone(),
+            event: m.event.clone(),
+            recipient: m.recipient.clone(),
+            state: m.state.clone(),
+            attempts: m.attempts,
+            last_error: m.last_error.clone(),
+            created_at: ts(m.created_at),
+            done_at: m.done_at.map(ts),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(AlertDetail {
+        alert: render(&alert),
+        messages,
+    }))
+}
+
+/// The longest acknowledgement note.
+const MAX_NOTE: usize = 5_000;
+
+async fn acknowledge(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: crate::body::MaybeBody<AcknowledgeInput>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_write()?;
+    let id = alert_id(&path)?;
+    let input = body.into_inner()?;
+    let note = input
+        .note
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty());
+    if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE) {
+        return Err(ApiError::BadRequest(format!(
+            "note must be at most {MAX_NOTE} characters"
+        )));
+    }
+    let (project, by) = (auth.project.clone(), auth.actor.clone());
+    let done = state
+        .store
+        .write(move |tx| alerts::acknowledge(tx, &project, id, &by, note.as_deref()))
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "alert": render(&done.alert),
+        "already": !done.changed,
+    })))
+}

@@ -1,0 +1,548 @@
+//! Alerts (SPEC §7): one row per notifying condition, open → acknowledged → resolved.
+//! Opened and resolved inside the transaction of the change that caused them (a flip,
+//! a problem report, a pause or delete), acknowledged through the API, an
+//! acknowledgement link or the problem they are about — one notion, written in one
+//! place.
+
+use diesel::prelude::*;
+use overdue_core::alert::{self, AckDecision, AlertKind, AlertStatus};
+use overdue_core::{AlertNote, Timestamp, Transition};
+
+use crate::schema::{ack_tokens, alerts, outbox, problems};
+use crate::tx::Tx;
+use crate::{AnyConnection, StoreError};
+
+/// An alert as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = alerts)]
+#[allow(missing_docs)]
+pub struct AlertRow {
+    pub id: i64,
+    pub project_id: String,
+    pub monitor_id: Option<String>,
+    pub kind: String,
+    pub dedup_key: String,
+    pub severity: String,
+    pub summary: String,
+    pub status: String,
+    pub problem_id: Option<i64>,
+    pub group_id: Option<i64>,
+    pub opened_at: i64,
+    pub acknowledged_at: Option<i64>,
+    pub acknowledged_by: Option<String>,
+    pub ack_note: Option<String>,
+    pub resolved_at: Option<i64>,
+    pub resolved_reason: Option<String>,
+}
+
+impl AlertRow {
+    /// Its status (an unknown stored value reads as open).
+    pub fn status(&self) -> AlertStatus {
+        AlertStatus::parse(&self.status).unwrap_or(AlertStatus::Open)
+    }
+
+    /// The note a message about it carries.
+    pub(crate) fn note(&self, transition: Transition, count: u64) -> AlertNote {
+        AlertNote {
+            id: self.id,
+            dedup_key: self.dedup_key.clone(),
+            transition,
+            severity: self.severity.clone(),
+            count,
+            incidents: vec![self.dedup_key.clone()],
+            thread: (transition != Transition::Trigger).then_some(self.group_id.unwrap_or(self.id)),
+            reason: self.resolved_reason.clone(),
+            ack_token: None,
+            ack_url: None,
+        }
+    }
+}
+
+/// What opens an alert.
+pub(crate) struct NewAlert<'a> {
+    /// Its project.
+    pub(crate) project: &'a str,
+    /// Its monitor, when it is about one.
+    pub(crate) monitor: Option<&'a str>,
+    /// What it is about.
+    pub(crate) kind: AlertKind,
+    /// `critical`, `error`, `warning`, `info`.
+    pub(crate) severity: &'a str,
+    /// One line for lists.
+    pub(crate) summary: String,
+    /// What makes this occurrence unique within the monitor and kind.
+    pub(crate) unique: String,
+    /// The problem occurrence, for a problem alert.
+    pub(crate) problem_id: Option<i64>,
+}
+
+/// Opens an alert (a one-shot one opens resolved). Returns the row.
+pub(crate) fn open(
+    c: &mut AnyConnection,
+    new: NewAlert<'_>,
+    now: Timestamp,
+) -> Result<AlertRow, StoreError> {
+    let public = new.monitor.map(overdue_core::public_ref);
+    let dedup = alert::dedup_key(new.kind, public.as_deref(), &new.unique);
+    let once = new.kind.is_one_shot();
+    let status = if once {
+        AlertStatus::Resolved
+    } else {
+        AlertStatus::Open
+    };
+    let summary = clip(&new.summary, 500);
+    let resolved_at = once.then_some(now.0);
+    let resolved_reason = once.then(|| "once".to_string());
+    let id: i64 = diesel::insert_into(alerts::table)
+        .values((
+            alerts::project_id.eq(new.project),
+            alerts::monitor_id.eq(new.monitor),
+            alerts::kind.eq(new.kind.as_str()),
+            alerts::dedup_key.eq(&dedup),
+            alerts::severity.eq(new.severity),
+            alerts::summary.eq(&summary),
+            alerts::status.eq(status.as_str()),
+            alerts::problem_id.eq(new.problem_id),
+            alerts::opened_at.eq(now.0),
+            alerts::resolved_at.eq(resolved_at),
+            alerts::resolved_reason.eq(&resolved_reason),
+        ))
+        .returning(alerts::id)
+        .get_result(c)?;
+    let row = AlertRow {
+        id,
+        project_id: new.project.to_string(),
+        monitor_id: new.monitor.map(str::to_string),
+        kind: new.kind.as_str().to_string(),
+        dedup_key: dedup,
+        severity: new.severity.to_string(),
+        summary,
+        status: status.as_str().to_string(),
+        problem_id: new.problem_id,
+        group_id: None,
+        opened_at: now.0,
+        acknowledged_at: None,
+        acknowledged_by: None,
+        ack_note: None,
+        resolved_at,
+        resolved_reason,
+    };
+    Ok(row)
+}
+
+fn clip(text: &str, n: usize) -> String {
+    text.chars().take(n).collect()
+}
+
+/// Puts these alerts in one group, led by `lead` (announced by one message).
+pub(crate) fn group(c: &mut AnyConnection, ids: &[i64], lead: i64) -> Result<(), StoreError> {
+    for chunk in ids.chunks(500) {
+        diesel::update(alerts::table.filter(alerts::id.eq_any(chunk)))
+            .set(alerts::group_id.eq(lead))
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+/// Resolves the unresolved alerts of `kind` of a monitor (its down episode), with
+/// `reason`. Returns them as they were (an index probe when there are none).
+pub(crate) fn resolve_of_monitor(
+    c: &mut AnyConnection,
+    monitor: &str,
+    kinds: &[AlertKind],
+    reason: &str,
+    now: Timestamp,
+) -> Result<Vec<AlertRow>, StoreError> {
+    let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    let rows: Vec<AlertRow> = alerts::table
+        .filter(alerts::monitor_id.eq(monitor))
+        .filter(alerts::kind.eq_any(&kinds))
+        .filter(alerts::resolved_at.is_null())
+        .order(alerts::id.asc())
+        .select(AlertRow::as_select())
+        .load(c)?;
+    let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
+    mark_resolved(c, &ids, reason, now)?;
+    Ok(rows)
+}
+
+fn mark_resolved(
+    c: &mut AnyConnection,
+    ids: &[i64],
+    reason: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    for chunk in ids.chunks(500) {
+        diesel::update(alerts::table.filter(alerts::id.eq_any(chunk)))
+            .set((
+                alerts::status.eq(AlertStatus::Resolved.as_str()),
+                alerts::resolved_at.eq(now.0),
+                alerts::resolved_reason.eq(reason),
+            ))
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+/// Resolves the alerts of these problem occurrences with `reason`. Returns the dedup
+/// keys of the groups now wholly resolved (the incidents a paging channel closes).
+pub(crate) fn resolve_problems(
+    c: &mut AnyConnection,
+    problem_ids: &[i64],
+    reason: &str,
+    now: Timestamp,
+) -> Result<Vec<AlertRow>, StoreError> {
+    let mut rows = Vec::new();
+    for chunk in problem_ids.chunks(500) {
+        let part: Vec<AlertRow> = alerts::table
+            .filter(alerts::problem_id.eq_any(chunk))
+            .filter(alerts::resolved_at.is_null())
+            .select(AlertRow::as_select())
+            .load(c)?;
+        rows.extend(part);
+    }
+    let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
+    mark_resolved(c, &ids, reason, now)?;
+    rows.sort_by_key(|a| a.id);
+    Ok(rows)
+}
+
+/// The leads of these alerts' groups that have no unresolved member left: the
+/// incidents a resolution closes.
+pub(crate) fn closed_groups(
+    c: &mut AnyConnection,
+    resolved: &[AlertRow],
+) -> Result<Vec<String>, StoreError> {
+    let mut leads: Vec<i64> = resolved
+        .iter()
+        .map(|a| a.group_id.unwrap_or(a.id))
+        .collect();
+    leads.sort_unstable();
+    leads.dedup();
+    let mut keys = Vec::new();
+    for lead in leads {
+        let open: i64 = alerts::table
+            .filter(alerts::group_id.eq(lead).or(alerts::id.eq(lead)))
+            .filter(alerts::resolved_at.is_null())
+            .count()
+            .get_result(c)?;
+        if open == 0 {
+            let key: Option<String> = alerts::table
+                .find(lead)
+                .select(alerts::dedup_key)
+                .first(c)
+                .optional()?;
+            keys.extend(key);
+        }
+    }
+    Ok(keys)
+}
+
+/// The dedup keys of these alerts' groups' leads (the incidents they belong to).
+pub(crate) fn group_keys(
+    c: &mut AnyConnection,
+    members: &[AlertRow],
+) -> Result<Vec<String>, StoreError> {
+    let mut leads: Vec<i64> = members.iter().map(|a| a.group_id.unwrap_or(a.id)).collect();
+    leads.sort_unstable();
+    leads.dedup();
+    let mut keys = Vec::new();
+    for chunk in leads.chunks(500) {
+        let part: Vec<String> = alerts::table
+            .filter(alerts::id.eq_any(chunk))
+            .select(alerts::dedup_key)
+            .load(c)?;
+        keys.extend(part);
+    }
+    Ok(keys)
+}
+
+/// A problem occurrence rejoined (reported again within its window): its alert opens
+/// again — acknowledged still if the problem is — without a message.
+pub(crate) fn reopen_problem(
+    c: &mut AnyConnection,
+    problem_id: i64,
+    acknowledged: bool,
+) -> Result<(), StoreError> {
+    let status = if acknowledged {
+        AlertStatus::Acknowledged
+    } else {
+        AlertStatus::Open
+    };
+    diesel::update(alerts::table.filter(alerts::problem_id.eq(problem_id)))
+        .set((
+            alerts::status.eq(status.as_str()),
+            alerts::resolved_at.eq(None::<i64>),
+            alerts::resolved_reason.eq(None::<String>),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+/// The alert of a problem occurrence, if it has one.
+pub(crate) fn of_problem(
+    c: &mut AnyConnection,
+    problem_id: i64,
+) -> Result<Option<AlertRow>, StoreError> {
+    Ok(alerts::table
+        .filter(alerts::problem_id.eq(problem_id))
+        .select(AlertRow::as_select())
+        .first(c)
+        .optional()?)
+}
+
+/// What acknowledging did.
+#[derive(Debug, Clone)]
+pub struct Acknowledged {
+    /// The alert (or the group's lead) as it is now.
+    pub alert: AlertRow,
+    /// `false`: someone had already acknowledged it (answered with who).
+    pub changed: bool,
+    /// Alerts acknowledged by this call (a group link: all of its open ones).
+    pub count: u64,
+}
+
+/// Acknowledges alert `id` of `project` by `by` with an optional note. An alert
+/// already acknowledged answers who did; a resolved one is a `Conflict`. A problem
+/// alert acknowledges its problem too; paging channels are told.
+pub fn acknowledge(
+    tx: &mut Tx<'_>,
+    project: &str,
+    id: i64,
+    by: &str,
+    note: Option<&str>,
+) -> Result<Acknowledged, StoreError> {
+    let row = get(tx.conn(), project, id)?;
+    ack_rows(tx, row, vec![], by, note)
+}
+
+/// Acknowledges an alert's whole group (an acknowledgement link: "acknowledge all 14").
+pub(crate) fn acknowledge_group(
+    tx: &mut Tx<'_>,
+    lead: AlertRow,
+    by: &str,
+) -> Result<Acknowledged, StoreError> {
+    let members: Vec<AlertRow> = alerts::table
+        .filter(alerts::group_id.eq(lead.id))
+        .filter(alerts::id.ne(lead.id))
+        .filter(alerts::status.eq(AlertStatus::Open.as_str()))
+        .select(AlertRow::as_select())
+        .load(tx.conn())?;
+    ack_rows(tx, lead, members, by, None)
+}
+
+fn ack_rows(
+    tx: &mut Tx<'_>,
+    lead: AlertRow,
+    members: Vec<AlertRow>,
+    by: &str,
+    note: Option<&str>,
+) -> Result<Acknowledged, StoreError> {
+    let now = tx.now();
+    let lead_open = alert::acknowledge(lead.status());
+    if lead_open == AckDecision::Resolved && members.is_empty() {
+        return Err(StoreError::Conflict(format!(
+            "alert {} is resolved ({}): there is nothing to acknowledge",
+            lead.id,
+            lead.resolved_reason.as_deref().unwrap_or("over")
+        )));
+    }
+    let mut targets: Vec<&AlertRow> = members.iter().collect();
+    if lead_open == AckDecision::Acknowledge {
+        targets.insert(0, &lead);
+    }
+    let c = tx.conn();
+    for a in &targets {
+        diesel::update(
+            alerts::table
+                .find(a.id)
+                .filter(alerts::status.eq(AlertStatus::Open.as_str())),
+        )
+        .set((
+            alerts::status.eq(AlertStatus::Acknowledged.as_str()),
+            alerts::acknowledged_at.eq(now.0),
+            alerts::acknowledged_by.eq(by),
+            alerts::ack_note.eq(note),
+        ))
+        .execute(c)?;
+        if let Some(pid) = a.problem_id {
+            diesel::update(
+                problems::table
+                    .find(pid)
+                    .filter(problems::acknowledged_at.is_null()),
+            )
+            .set((
+                problems::acknowledged_at.eq(now.0),
+                problems::acknowledged_by.eq(by),
+            ))
+            .execute(c)?;
+        }
+    }
+    let count = targets.len() as u64;
+    if count > 0 {
+        if let Some(monitor) = &lead.monitor_id {
+            // Paging channels keep an incident per group: tell them it is looked after.
+            let mut note = lead.note(Transition::Acknowledge, count);
+            note.incidents = vec![lead.dedup_key.clone()];
+            crate::notices::announce(tx, monitor, note, now)?;
+        }
+    }
+    let alert = get(tx.conn(), &lead.project_id, lead.id)?;
+    Ok(Acknowledged {
+        alert,
+        changed: count > 0,
+        count,
+    })
+}
+
+/// One alert of a project.
+pub fn get(c: &mut AnyConnection, project: &str, id: i64) -> Result<AlertRow, StoreError> {
+    alerts::table
+        .find(id)
+        .filter(alerts::project_id.eq(project))
+        .select(AlertRow::as_select())
+        .first(c)
+        .optional()?
+        .ok_or(StoreError::NotFound("alert"))
+}
+
+/// What `GET /api/v1/alerts` asks for.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only alerts in this status (`None`: all).
+    pub status: Option<AlertStatus>,
+    /// Only the alerts of this monitor (its UUID).
+    pub monitor: Option<String>,
+    /// Only alerts of this kind.
+    pub kind: Option<AlertKind>,
+    /// Only alerts older than this id (paging, newest first).
+    pub before: Option<i64>,
+    /// At most this many.
+    pub limit: i64,
+}
+
+/// A project's alerts, newest first.
+pub fn list(c: &mut AnyConnection, project: &str, f: &Filter) -> Result<Vec<AlertRow>, StoreError> {
+    let mut q = alerts::table
+        .filter(alerts::project_id.eq(project))
+        .select(AlertRow::as_select())
+        .into_boxed();
+    if let Some(s) = f.status {
+        q = q.filter(alerts::status.eq(s.as_str()));
+    }
+    if let Some(m) = &f.monitor {
+        q = q.filter(alerts::monitor_id.eq(m.clone()));
+    }
+    if let Some(k) = f.kind {
+        q = q.filter(alerts::kind.eq(k.as_str()));
+    }
+    if let Some(b) = f.before {
+        q = q.filter(alerts::id.lt(b));
+    }
+    Ok(q.order(alerts::id.desc()).limit(f.limit).load(c)?)
+}
+
+/// The messages written about an alert (its group's, when it leads one), oldest first.
+pub fn messages(
+    c: &mut AnyConnection,
+    alert_id: i64,
+) -> Result<Vec<crate::models::OutboxRow>, StoreError> {
+    Ok(outbox::table
+        .filter(outbox::alert_id.eq(alert_id))
+        .order(outbox::id.asc())
+        .limit(200)
+        .select(crate::models::OutboxRow::as_select())
+        .load(c)?)
+}
+
+/// The hash under which an acknowledgement token is stored.
+pub fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A new acknowledgement token for (alert, channel): 32 random bytes, only the hash is
+/// stored. Returns the token.
+pub(crate) fn issue_token(
+    c: &mut AnyConnection,
+    alert_id: i64,
+    channel: &str,
+    now: Timestamp,
+) -> Result<String, StoreError> {
+    use rand::RngCore;
+    let mut bytes = [0u8; 24];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let token = hex(&bytes);
+    diesel::insert_into(ack_tokens::table)
+        .values((
+            ack_tokens::token_hash.eq(token_hash(&token)),
+            ack_tokens::alert_id.eq(alert_id),
+            ack_tokens::channel_id.eq(channel),
+            ack_tokens::created_at.eq(now.0),
+        ))
+        .execute(c)?;
+    Ok(token)
+}
+
+/// What an acknowledgement link names.
+#[derive(Debug, Clone)]
+pub struct Link {
+    /// The alert (a group's lead).
+    pub alert: AlertRow,
+    /// Alerts in its group.
+    pub group_size: u64,
+    /// Of them, still open.
+    pub open: u64,
+    /// The channel the link was sent through (none if since deleted).
+    pub channel: Option<crate::models::ChannelRow>,
+}
+
+/// The alert an acknowledgement token names (`None`: no such token).
+pub fn by_token(c: &mut AnyConnection, token: &str) -> Result<Option<Link>, StoreError> {
+    let found: Option<(i64, String)> = ack_tokens::table
+        .find(token_hash(token))
+        .select((ack_tokens::alert_id, ack_tokens::channel_id))
+        .first(c)
+        .optional()?;
+    let Some((alert_id, channel_id)) = found else {
+        return Ok(None);
+    };
+    let alert: Option<AlertRow> = alerts::table
+        .find(alert_id)
+        .select(AlertRow::as_select())
+        .first(c)
+        .optional()?;
+    let Some(alert) = alert else {
+        return Ok(None);
+    };
+    let members = alerts::table.filter(alerts::group_id.eq(alert.id).or(alerts::id.eq(alert.id)));
+    let group_size: i64 = members.count().get_result(c)?;
+    let open: i64 = alerts::table
+        .filter(alerts::group_id.eq(alert.id).or(alerts::id.eq(alert.id)))
+        .filter(alerts::status.eq(AlertStatus::Open.as_str()))
+        .count()
+        .get_result(c)?;
+    let channel = crate::channels::get_any(c, &channel_id)?;
+    Ok(Some(Link {
+        alert,
+        group_size: group_size as u64,
+        open: open as u64,
+        channel,
+    }))
+}
+
+/// Acknowledges what a token names (its whole group) by `by`. `None`: no such token.
+pub fn acknowledge_by_token(
+    tx: &mut Tx<'_>,
+    token: &str,
+    by: &str,
+) -> Result<Option<Acknowledged>, StoreError> {
+    let Some(link) = by_token(tx.conn(), token)? else {
+        return Ok(None);
+    };
+    acknowledge_group(tx, link.alert, by).map(Some)
+}

@@ -1,0 +1,91 @@
+//! Alerts (`/api/v1/alerts`): every notifying condition, open → acknowledged →
+//! resolved, with the messages sent about it.
+
+use serde::{Deserialize, Serialize};
+
+/// An alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alert {
+    /// Id.
+    pub id: i64,
+    /// `down`, `problem`, `event`, `test` or `channel`.
+    pub kind: String,
+    /// `open`, `acknowledged` or `resolved`.
+    pub status: String,
+    /// `critical`, `error`, `warning` or `info`.
+    pub severity: String,
+    /// What happened, in one line.
+    pub summary: String,
+    /// Stable key (PagerDuty's `dedup_key`).
+    pub dedup_key: String,
+    /// The monitor's public reference, when it is about one.
+    pub monitor: Option<String>,
+    /// The problem occurrence, for a problem alert.
+    pub problem: Option<i64>,
+    /// The alert whose message announced this one with others (a grouped report).
+    pub group: Option<i64>,
+    /// Opened at.
+    pub opened_at: String,
+    /// Acknowledged at.
+    pub acknowledged_at: Option<String>,
+    /// By whom (a user's e-mail, an API key's name, or "via e-mail to …").
+    pub acknowledged_by: Option<String>,
+    /// Their note.
+    pub note: Option<String>,
+    /// Resolved at.
+    pub resolved_at: Option<String>,
+    /// Why: `up`, `paused`, `deleted`, `run`, `report`, `expiry`, `once`, or a user.
+    pub resolved_reason: Option<String>,
+}
+
+/// `GET /api/v1/alerts`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertList {
+    /// Newest first.
+    pub alerts: Vec<Alert>,
+    /// Pass as `?before=` for the next page (none: this was the last).
+    pub next_before: Option<i64>,
+}
+
+/// One message written about an alert, with its delivery state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertMessage {
+    /// The outbox entry.
+    pub notification: i64,
+    /// Its channel.
+    pub channel: String,
+    /// `trigger`, `escalate`, `resolve`, `acknowledge` or `once`.
+    pub transition: Option<String>,
+    /// The event.
+    pub event: String,
+    /// The e-mail recipient (empty for other kinds).
+    pub recipient: String,
+    /// `pending`, `sent` or `failed`.
+    pub state: String,
+    /// Attempts so far.
+    pub attempts: i32,
+    /// The last error.
+    pub last_error: Option<String>,
+    /// Written at.
+    pub created_at: String,
+    /// Done at.
+    pub done_at: Option<String>,
+}
+
+/// `GET /api/v1/alerts/<id>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertDetail {
+    /// The alert.
+    #[serde(flatten)]
+    pub alert: Alert,
+    /// Messages about it, oldest first.
+    pub messages: Vec<AlertMessage>,
+}
+
+/// `POST /api/v1/alerts/<id>/acknowledge`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcknowledgeInput {
+    /// A note for the others ("on it, restarting the job").
+    pub note: Option<String>,
+}
