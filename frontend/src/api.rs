@@ -38,6 +38,21 @@ impl Session {
         })
     }
 
+    /// Whether the signed-in user may manage channels in the open project (admin and
+    /// owner).
+    pub fn can_manage(&self) -> bool {
+        let project = self.project.get();
+        self.me.with(|m| {
+            m.as_ref().is_some_and(|m| {
+                m.projects
+                    .iter()
+                    .find(|p| Some(&p.id) == project.as_ref())
+                    .or(m.projects.first())
+                    .is_some_and(|p| p.role == "admin" || p.role == "owner")
+            })
+        })
+    }
+
     fn csrf(&self) -> String {
         self.me
             .with_untracked(|m| m.as_ref().map(|m| m.csrf_token.clone()))

@@ -83,6 +83,27 @@ pub fn MonitorDetail() -> impl IntoView {
     let pings = RwSignal::new(Vec::<Ping>::new());
     let runs = RwSignal::new(Vec::<Run>::new());
     let flips = RwSignal::new(Vec::<Flip>::new());
+    // Channel names, for "who is notified".
+    let channel_names = RwSignal::new(Vec::<(String, String)>::new());
+    leptos::task::spawn_local(async move {
+        if let Ok(l) = session
+            .get_json::<serde_json::Value>("/api/v1/channels")
+            .await
+        {
+            let names = l["channels"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|c| {
+                            let s = |k: &str| c[k].as_str().unwrap_or_default().to_string();
+                            (s("id"), s("name"))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            channel_names.set(names);
+        }
+    });
     let error = RwSignal::new(None::<String>);
     let reload = {
         let id = id.clone();
@@ -193,6 +214,7 @@ pub fn MonitorDetail() -> impl IntoView {
                         <p id="badge"><img src=u.clone() alt="status badge"/> " " <code>{u}</code></p>
                     })}
                     {links_view(&m)}
+                    {notified_view(m.channels.clone(), channel_names)}
                     <p>{m.description.clone()}</p>
                     <div class="stats">
                         <div>"Last ping: " {ago(m.last_ping.clone())}</div>
@@ -321,4 +343,29 @@ fn links_view(m: &Monitor) -> impl IntoView {
 fn fmt_pct(p: Option<f64>) -> String {
     p.map(|p| format!("{p:.2} %"))
         .unwrap_or_else(|| "100 %".into())
+}
+
+/// Who this monitor's alerts reach: its channels by name, or a warning that nobody is
+/// notified.
+fn notified_view(ids: Vec<String>, names: RwSignal<Vec<(String, String)>>) -> impl IntoView {
+    if ids.is_empty() {
+        return view! {
+            <p class="warn" id="notified">"Nobody is notified: this monitor has no channel. "
+                <A href="/channels">"Channels"</A></p>
+        }
+        .into_any();
+    }
+    let shown = move || {
+        names.with(|all| {
+            ids.iter()
+                .map(|id| {
+                    all.iter()
+                        .find(|(i, _)| i == id)
+                        .map_or_else(|| id.clone(), |(_, n)| n.clone())
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+    };
+    view! { <p id="notified">"Notifies: " {shown}</p> }.into_any()
 }

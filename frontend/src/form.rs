@@ -281,8 +281,16 @@ fn MonitorForm(fields: Fields, id: Option<String>) -> impl IntoView {
     let navigate = use_navigate();
     let error = RwSignal::new(None::<String>);
     let all_channels = RwSignal::new(Vec::<Channel>::new());
+    let creating = id.is_none();
     leptos::task::spawn_local(async move {
         if let Ok(l) = session.get_json::<ChannelList>("/api/v1/channels").await {
+            // A new monitor starts with the project's default channels ticked.
+            if creating {
+                let defaults = l.channels.iter().filter(|c| c.is_default);
+                fields
+                    .channels
+                    .set(defaults.map(|c| c.id.clone()).collect());
+            }
             all_channels.set(l.channels);
         }
     });
@@ -397,8 +405,9 @@ fn MonitorForm(fields: Fields, id: Option<String>) -> impl IntoView {
                             </label>
                         }
                     }/>
-                <Show when=move || all_channels.with(Vec::is_empty)>
-                    <p class="hint">"No channels yet."</p>
+                <Show when=move || fields.channels.with(Vec::is_empty)>
+                    <p class="warn" id="nobody-notified">"Nobody is notified: tick a channel, or add one on the "
+                        <a href="/channels">"Channels"</a> " page."</p>
                 </Show>
             </fieldset>
             <p class="error" role="alert" id="form-error">{move || error.get()}</p>

@@ -4,9 +4,11 @@
 //! Every user-supplied string reaches the page as a text node (Leptos never parses it as
 //! HTML), and the page's Content-Security-Policy allows no inline script.
 
+mod alerts;
 mod api;
 mod chains;
 mod channels;
+mod deliveries;
 mod detail;
 mod form;
 mod monitors;
@@ -76,6 +78,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/monitors/:id") view=detail::MonitorDetail/>
                             <Route path=path!("/runs/:id") view=run::RunPage/>
                             <Route path=path!("/channels") view=channels::ChannelsPage/>
+                            <Route path=path!("/alerts") view=alerts::AlertsPage/>
                             <Route path=path!("/chains") view=chains::ChainsPage/>
                             <Route path=path!("/problems") view=problems::ProblemsPage/>
                             <Route path=path!("/team") view=team::TeamPage/>
@@ -120,6 +123,7 @@ fn TopBar() -> impl IntoView {
             <A href="/" attr:class="brand">"Overdue"</A>
             <Show when=move || session.me.with(Option::is_some)>
                 <A href="/">"Monitors"</A>
+                <A href="/alerts">"Alerts"</A>
                 <A href="/problems">"Problems"</A>
                 <A href="/chains">"Chains"</A>
                 <A href="/channels">"Channels"</A>

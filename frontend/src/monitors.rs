@@ -243,6 +243,9 @@ pub fn MonitorsPage() -> impl IntoView {
                                         {m.suppressed_by.clone().map(|s| view! {
                                             <div class="hint suppressed">"suppressed: upstream " {s.name} " is down"</div>
                                         })}
+                                        {m.channels.is_empty().then(|| view! {
+                                            <div class="hint nobody">"nobody is notified"</div>
+                                        })}
                                         <div>{m.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view()}</div>
                                     </td>
                                     <td class="hide-narrow">{schedule}</td>

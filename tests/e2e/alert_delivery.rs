@@ -73,6 +73,21 @@ async fn bad_channel_and_alert_input(backend: Backend) {
         "{e}"
     );
     plain.stop().await;
+    // Chat and paging messages link back: they need the site URL people reach.
+    let unnamed = TestApp::spawn_on(&fresh_database(backend), |s| s.site_url_given = false).await;
+    let (s, e) = unnamed
+        .api(
+            "POST",
+            "/api/v1/channels",
+            Some(json!({"kind": "slack", "name": "x", "url": "https://hooks.example.com/x"})),
+        )
+        .await;
+    assert_eq!(s, 400);
+    assert!(
+        e["error"].as_str().unwrap().contains("OVERDUE_SITE_URL"),
+        "{e}"
+    );
+    unnamed.stop().await;
     // The alerts API.
     for (q, want) in [
         ("?status=maybe", "use open, acknowledged, resolved or all"),
@@ -268,6 +283,8 @@ async fn resend_after_a_crash_keeps_the_message_id() {
     let url = smtp.url();
     // A 1 s timeout makes the shortest claim lease (10 s).
     let env = [
+        // Links in messages need the site URL (any will do here).
+        ("OVERDUE_SITE_URL", "http://overdue.test"),
         ("OVERDUE_SMTP_URL", url.as_str()),
         ("OVERDUE_EMAIL_FROM", "overdue@example.com"),
         ("OVERDUE_WEBHOOK_TIMEOUT", "1s"),
@@ -326,3 +343,151 @@ async fn resend_after_a_crash_keeps_the_message_id() {
     second.child.kill().unwrap();
     let _ = second.child.wait();
 }
+
+/// A channel whose deliveries keep failing raises its own alert on the project's
+/// fallback channel (never on itself), shows as failing, and recovers by delivering.
+async fn failing_channel_alerts_the_fallback(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fallback = crate::harness::Receiver::start().await;
+    let (s, fb) = app
+        .api(
+            "POST",
+            "/api/v1/channels",
+            Some(
+                json!({"kind": "webhook", "name": "fallback", "url": fallback.url,
+                        "is_fallback": true, "is_default": false}),
+            ),
+        )
+        .await;
+    assert_eq!(s, 201, "{fb}");
+    assert_eq!(fb["is_fallback"], true);
+    let (s, dead) = app
+        .api(
+            "POST",
+            "/api/v1/channels",
+            Some(json!({"kind": "webhook", "name": "dead", "url": "http://127.0.0.1:9/hook"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{dead}");
+    let dead = dead["id"].as_str().unwrap().to_string();
+    for i in 0..5 {
+        let m = app
+            .monitor(json!({"name": format!("m{i}"), "period": "1h", "channels": [dead]}))
+            .await;
+        assert_eq!(app.ping(&format!("{m}/fail")).await, 200);
+    }
+    let got = fallback
+        .wait_for(Duration::from_secs(15), |all| !all.is_empty())
+        .await;
+    let j = got[0].json();
+    assert_eq!(j["event"], "channel.failing");
+    assert_eq!(j["alert"]["transition"], "trigger");
+    let headline = j["headline"].as_str().unwrap();
+    assert!(
+        headline.starts_with("CHANNEL FAILING: dead — 5 deliveries failed in a row"),
+        "{headline}"
+    );
+    let (_, list) = app.api("GET", "/api/v1/channels", None).await;
+    let shown = list["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == dead.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(shown["health"], "failing");
+    let (_, open) = app
+        .api("GET", "/api/v1/alerts?kind=channel&status=open", None)
+        .await;
+    assert_eq!(open["alerts"].as_array().unwrap().len(), 1, "{open}");
+    // The fallback cannot go while it is the fallback.
+    let fb_id = fb["id"].as_str().unwrap();
+    let (s, e) = app
+        .api("DELETE", &format!("/api/v1/channels/{fb_id}"), None)
+        .await;
+    assert_eq!(s, 409);
+    assert!(e["error"].as_str().unwrap().contains("fallback"), "{e}");
+    // Pointed at a working receiver, the retries deliver and the alert resolves.
+    let fixed = crate::harness::Receiver::start().await;
+    let (s, _) = app
+        .api(
+            "PATCH",
+            &format!("/api/v1/channels/{dead}"),
+            Some(json!({"url": fixed.url})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    fixed
+        .wait_for(Duration::from_secs(20), |all| !all.is_empty())
+        .await;
+    let got = fallback
+        .wait_for(Duration::from_secs(10), |all| all.len() >= 2)
+        .await;
+    let j = got[1].json();
+    assert_eq!(j["event"], "channel.recovered");
+    assert_eq!(j["alert"]["transition"], "resolve");
+    let (_, open) = app
+        .api("GET", "/api/v1/alerts?kind=channel&status=open", None)
+        .await;
+    assert!(open["alerts"].as_array().unwrap().is_empty(), "{open}");
+    app.stop().await;
+}
+both!(
+    failing_channel_alerts_the_fallback,
+    failing_channel_alerts_the_fallback
+);
+
+/// New monitors get the project's default channels, however they are created; an
+/// explicit list replaces them.
+async fn defaults_reach_every_way_of_creating(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let first = app.webhook("http://127.0.0.1:9/a").await;
+    let (s, other) = app
+        .api(
+            "POST",
+            "/api/v1/channels",
+            Some(json!({"kind": "webhook", "name": "b", "url": "http://127.0.0.1:9/b"})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    assert_eq!(other["is_default"], false, "only the first is a default");
+    let other = other["id"].as_str().unwrap().to_string();
+    let (s, _) = app
+        .api(
+            "POST",
+            "/api/v3/checks/",
+            Some(json!({"name": "from-v3", "timeout": 3600})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let r = app
+        .http
+        .get(app.url(&format!("/ping/{}/auto-made?create=1", app.ping_key)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    app.monitor(json!({"name": "from-v1", "period": "1h"}))
+        .await;
+    app.monitor(json!({"name": "explicit", "period": "1h", "channels": [other]}))
+        .await;
+    let (_, list) = app.api("GET", "/api/v1/monitors", None).await;
+    let channels_of = |name: &str| {
+        list["monitors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {list}"))["channels"]
+            .clone()
+    };
+    for name in ["from-v3", "auto-made", "from-v1"] {
+        assert_eq!(channels_of(name), json!([first]), "{name}");
+    }
+    assert_eq!(channels_of("explicit"), json!([other]));
+    app.stop().await;
+}
+both!(
+    defaults_reach_every_way_of_creating,
+    defaults_reach_every_way_of_creating
+);

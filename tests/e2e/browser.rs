@@ -119,15 +119,62 @@ async fn dashboard_story() {
     // A webhook channel and a test notification to a real receiver.
     let rx = Receiver::start().await;
     b.goto(&format!("{}/channels", app.base)).await;
+    b.find("#channel-kind").await;
+    b.eval(
+        "const s = document.querySelector('#channel-kind'); s.value = 'webhook'; \
+         s.dispatchEvent(new Event('change')); return true",
+    )
+    .await;
     b.fill(&b.find("#channel-name").await, "Ops hook").await;
-    b.fill(&b.find("#channel-url").await, &rx.url).await;
+    b.fill(&b.find("#channel-target").await, &rx.url).await;
     b.click(&b.find("#channel-create").await).await;
     let test = b.find(".channel-test").await;
     b.click(&test).await;
     rx.wait_for(Duration::from_secs(15), |all| !all.is_empty())
         .await;
-    b.wait_text(".deliveries", 15, |t| t.contains("200")).await;
+    // The test shows its delivery's result, and the project's log names it.
+    b.wait_text(".test-result", 15, |t| t.contains("Test delivered"))
+        .await;
+    b.wait_text("#notification-log", 15, |t| {
+        t.contains("delivered (200)") && t.contains("test") && t.contains("Ops hook")
+    })
+    .await;
     b.screenshot("channels").await;
+    b.eval("document.getElementById('notification-log').scrollIntoView(); return true")
+        .await;
+    b.screenshot("channels-log").await;
+
+    // The monitor page names who is notified (the project's first channel is a
+    // default, but this monitor predates it).
+    b.goto(&format!("{}/monitors/{id}", app.base)).await;
+    b.wait_text("#notified", 10, |t| t.contains("Nobody is notified"))
+        .await;
+
+    // Alerts: the monitor goes down; the alert is acknowledged from the page.
+    let (s, _) = app
+        .api("POST", &format!("/api/v1/monitors/{id}/resume"), None)
+        .await;
+    assert_eq!(s, 200);
+    // `down_after` is 2: two failures in a row.
+    for _ in 0..2 {
+        assert_eq!(app.ping(&format!("{id}/fail")).await, 200);
+    }
+    b.goto(&format!("{}/alerts", app.base)).await;
+    b.wait_text("#alerts", 10, |t| t.contains("DOWN:")).await;
+    b.screenshot("alerts").await;
+    b.click(&b.find("#alerts .ack").await).await;
+    b.click(&b.find("button.tab:nth-child(2)").await).await;
+    b.wait_text("#alerts", 10, |t| t.contains("acknowledged by"))
+        .await;
+    b.screenshot("alerts-acknowledged").await;
+    // Paused again (what follows expects it): its down alert resolves.
+    let (s, _) = app
+        .api("POST", &format!("/api/v1/monitors/{id}/pause"), None)
+        .await;
+    assert_eq!(s, 200);
+    b.click(&b.find("button.tab:nth-child(3)").await).await;
+    b.wait_text("#alerts", 10, |t| t.contains("resolved (paused)"))
+        .await;
 
     // Team: an API key shown once, and an invitation link.
     b.goto(&format!("{}/team", app.base)).await;
@@ -191,6 +238,21 @@ async fn dashboard_story() {
         true,
         "the detail page scrolls sideways at 375 px"
     );
+    for (page, ready) in [("alerts", "#alerts"), ("channels", "#notification-log")] {
+        b.goto(&format!("{}/{page}", app.base)).await;
+        b.find(ready).await;
+        if page == "alerts" {
+            // All of them: the acknowledged, now resolved, alert.
+            b.click(&b.find("button.tab:nth-child(4)").await).await;
+            b.wait_text(ready, 10, |t| t.contains("DOWN:")).await;
+        }
+        b.screenshot(&format!("{page}-phone")).await;
+        assert_eq!(
+            b.eval(fits).await,
+            true,
+            "the {page} page scrolls sideways at 375 px"
+        );
+    }
     app.stop().await;
 }
 

@@ -132,6 +132,8 @@ pub fn settings(database_url: &str) -> Settings {
     .resolve()
     .unwrap();
     s.listen = "127.0.0.1:0".parse().unwrap();
+    // The test server's address is its site URL (set once it listens).
+    s.site_url_given = true;
     s
 }
 

@@ -55,6 +55,10 @@ pub async fn run(bin: &str, db: &str, n: usize, kind: Kind) -> Result<()> {
             let addr = start_smtp(arrivals.clone())?;
             (
                 vec![
+                    (
+                        "OVERDUE_SITE_URL".to_string(),
+                        "http://overdue.bench".to_string(),
+                    ),
                     ("OVERDUE_SMTP_URL".to_string(), format!("smtp://{addr}")),
                     (
                         "OVERDUE_EMAIL_FROM".to_string(),

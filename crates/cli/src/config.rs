@@ -103,6 +103,9 @@ pub struct Settings {
     pub database_url: String,
     /// Public base URL, no trailing slash.
     pub site_url: String,
+    /// Whether the site URL was set (not derived from the listen address): links in
+    /// e-mail and chat messages need the address people reach the server at.
+    pub site_url_given: bool,
     /// Ping body limit in bytes.
     pub ping_body_limit: usize,
     /// Longest wait for a request body.
@@ -195,6 +198,7 @@ impl ServeArgs {
             .or(file.database_url)
             .unwrap_or_else(|| "sqlite://overdue.db".into());
         overdue_storage::DbUrl::parse(&database_url).map_err(|e| anyhow!("DATABASE_URL: {e}"))?;
+        let site_url_given = self.site_url.is_some() || file.site_url.is_some();
         let site_url = self
             .site_url
             .clone()
@@ -323,6 +327,7 @@ impl ServeArgs {
             listen,
             database_url,
             site_url: site_url.trim_end_matches('/').to_string(),
+            site_url_given,
             ping_body_limit,
             body_timeout: parse_dur("OVERDUE_BODY_TIMEOUT", &body_timeout)?,
             webhook_allow_private: parse_bool("OVERDUE_WEBHOOK_ALLOW_PRIVATE", &allow)?,

@@ -229,6 +229,7 @@ pub async fn serve(
         body_timeout: settings.body_timeout,
         address_policy: policy,
         email_enabled,
+        site_url_given: settings.site_url_given,
     };
     let result = overdue_server::run(listener, store, config, shutdown).await;
     let _ = stop_tx.send(true);

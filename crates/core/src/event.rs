@@ -43,6 +43,12 @@ pub enum EventKind {
     /// Someone acknowledged an alert (sent to paging channels only).
     #[serde(rename = "alert.acknowledged")]
     AlertAcknowledged,
+    /// A channel's deliveries keep failing (told to the project's fallback channels).
+    #[serde(rename = "channel.failing")]
+    ChannelFailing,
+    /// A failing channel delivered again.
+    #[serde(rename = "channel.recovered")]
+    ChannelRecovered,
 }
 
 impl EventKind {
@@ -61,6 +67,8 @@ impl EventKind {
             EventKind::MonitorPaused => "monitor.paused",
             EventKind::MonitorDeleted => "monitor.deleted",
             EventKind::AlertAcknowledged => "alert.acknowledged",
+            EventKind::ChannelFailing => "channel.failing",
+            EventKind::ChannelRecovered => "channel.recovered",
         }
     }
 }

@@ -49,6 +49,11 @@ impl EventRecord {
             EventKind::RunOverlapped => format!("{name}: a run started while another ran"),
             EventKind::RunWarned => format!("{name}: a run ended with warnings"),
             EventKind::AlertAcknowledged => format!("{name}: acknowledged"),
+            EventKind::ChannelFailing => match &self.detail {
+                Some(d) => format!("CHANNEL FAILING: {name} — {d}"),
+                None => format!("CHANNEL FAILING: {name}"),
+            },
+            EventKind::ChannelRecovered => format!("CHANNEL RECOVERED: {name}"),
             EventKind::Test => name.clone(),
             _ => self.summary(),
         }

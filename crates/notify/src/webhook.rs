@@ -307,3 +307,40 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn answer(status: u16, retry_after: Option<&str>, body: &str) -> Delivery {
+        let mut b = http::Response::builder().status(status);
+        if let Some(r) = retry_after {
+            b = b.header("Retry-After", r);
+        }
+        let resp = reqwest::Response::from(b.body(body.to_string()).unwrap());
+        Delivery::from_response(resp, Instant::now()).await
+    }
+
+    #[tokio::test]
+    async fn answers_decide_retries() {
+        let ok = answer(202, None, "").await;
+        assert!(ok.ok && ok.error.is_none());
+        // The request or the receiver is wrong: a retry gets the same answer.
+        for code in [400, 404, 410] {
+            let d = answer(code, None, "no_service").await;
+            assert!(!d.ok && d.permanent, "{code}");
+            assert!(d.error.unwrap().ends_with(": no_service"));
+        }
+        // Too many requests: wait as asked, then retry.
+        let d = answer(429, Some("120"), "").await;
+        assert!(!d.permanent);
+        assert_eq!(d.retry_after, Some(Duration::from_secs(120)));
+        // A receiver's trouble passes: retried, no body text from an HTML error page.
+        let d = answer(503, None, "<html>busy</html>").await;
+        assert!(!d.permanent && d.retry_after.is_none());
+        assert_eq!(
+            d.error.as_deref(),
+            Some("receiver answered 503 Service Unavailable")
+        );
+    }
+}

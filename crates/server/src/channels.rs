@@ -8,7 +8,8 @@ use overdue_core::EventKind;
 use std::time::Duration;
 
 use overdue_notify::{ChannelConfig, EmailConfig, PagerDutyConfig, SlackConfig, WebhookConfig};
-use overdue_storage::{channels, outbox, StoreError};
+use overdue_storage::channels::{self, NewChannel};
+use overdue_storage::{outbox, StoreError};
 use overdue_types::{ChannelInput, ChannelPatch};
 
 use crate::auth::Auth;
@@ -23,7 +24,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/channels/{id}", web::patch().to(patch))
         .route("/channels/{id}", web::delete().to(delete))
         .route("/channels/{id}/test", web::post().to(test))
-        .route("/channels/{id}/deliveries", web::get().to(deliveries));
+        .route("/channels/{id}/deliveries", web::get().to(deliveries))
+        .route("/deliveries", web::get().to(project_log));
 }
 
 /// A channel's name: 1 to 200 characters.
@@ -248,8 +250,17 @@ async fn create(
     auth.require_manage()?;
     let input = body.into_inner()?;
     let name = channel_name(&input.name)?;
-    let is_default = input.is_default;
+    let (is_default, is_fallback) = (input.is_default, input.is_fallback.unwrap_or(false));
     let mut cfg = config_from(input, state.config.email_enabled)?;
+    if cfg.kind() != "webhook" && !state.config.site_url_given {
+        return Err(ApiError::BadRequest(format!(
+            "a {} channel sends links to this server (the monitor's page, the \
+             acknowledgement link): set OVERDUE_SITE_URL to the address people reach it \
+             at (now {}) and restart it",
+            cfg.kind(),
+            state.config.site_url
+        )));
+    }
     cfg.validate(state.config.address_policy)
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let (kind, config) = (cfg.kind(), cfg.to_json());
@@ -262,7 +273,14 @@ async fn create(
                 Some(d) => d,
                 None => !channels::has_default(tx.conn(), &project)?,
             };
-            channels::create(tx, &project, &name, kind, &config, is_default, now)
+            let new = NewChannel {
+                name,
+                kind: kind.to_string(),
+                config,
+                is_default,
+                is_fallback,
+            };
+            channels::create(tx, &project, new, now)
         })
         .await?;
     Ok(HttpResponse::Created().json(render::channel(&row, true, None)))
@@ -280,7 +298,7 @@ async fn patch(
     let policy = state.config.address_policy;
     let project = auth.project.clone();
     let name = change.name.take().map(|n| channel_name(&n)).transpose()?;
-    let is_default = change.is_default.take();
+    let (is_default, is_fallback) = (change.is_default.take(), change.is_fallback.take());
     let row = state
         .store
         .write(move |tx| {
@@ -292,8 +310,14 @@ async fn patch(
             cfg.validate(policy)
                 .map_err(|e| StoreError::Invalid(e.to_string()))?;
             let name = name.unwrap_or_else(|| row.name.clone());
-            let is_default = is_default.unwrap_or(row.is_default);
-            channels::update(tx, &project, &id, &name, &cfg.to_json(), is_default)
+            let change = NewChannel {
+                name,
+                kind: row.kind.clone(),
+                config: cfg.to_json(),
+                is_default: is_default.unwrap_or(row.is_default),
+                is_fallback: is_fallback.unwrap_or(row.is_fallback),
+            };
+            channels::update(tx, &project, &id, change)
         })
         .await?;
     Ok(HttpResponse::Ok().json(render::channel(&row, true, None)))
@@ -418,11 +442,28 @@ async fn deliveries(
     q: web::Query<Limit>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path, "channel")?;
-    let limit = q.get()?;
+    log(auth, state, Some(id), q.get()?).await
+}
+
+/// `GET /api/v1/deliveries`: the project's notification log, every channel.
+async fn project_log(
+    auth: Auth,
+    state: web::Data<AppState>,
+    q: web::Query<Limit>,
+) -> Result<HttpResponse, ApiError> {
+    log(auth, state, None, q.get()?).await
+}
+
+async fn log(
+    auth: Auth,
+    state: web::Data<AppState>,
+    channel: Option<String>,
+    limit: i64,
+) -> Result<HttpResponse, ApiError> {
     let project = auth.project.clone();
     let rows = state
         .store
-        .read(move |c| channels::deliveries(c, &project, &id, limit))
+        .read(move |c| channels::delivery_log(c, &project, channel.as_deref(), limit))
         .await?;
     Ok(HttpResponse::Ok().json(
         serde_json::json!({ "deliveries": rows.iter().map(render::delivery).collect::<Vec<_>>() }),

@@ -50,6 +50,9 @@ pub struct ServerConfig {
     pub address_policy: AddressPolicy,
     /// E-mail channels can be delivered (an SMTP relay is configured).
     pub email_enabled: bool,
+    /// `OVERDUE_SITE_URL` was set: e-mail, Slack and PagerDuty messages link to it, so
+    /// those channels need it.
+    pub site_url_given: bool,
 }
 
 /// Shared by every handler.

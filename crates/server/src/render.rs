@@ -3,9 +3,7 @@
 use overdue_core::public_ref;
 use overdue_core::{LinkKind, Progress, Timestamp};
 use overdue_storage::deps::{Edge, MonitorLinks};
-use overdue_storage::models::{
-    ChannelRow, DeliveryRow, FlipRow, MonitorRow, PingRow, RunRow, StoredStep,
-};
+use overdue_storage::models::{ChannelRow, FlipRow, MonitorRow, PingRow, RunRow, StoredStep};
 use overdue_types as t;
 
 fn ts(ms: i64) -> String {
@@ -256,18 +254,23 @@ pub fn channel(c: &ChannelRow, manage: bool, health: Option<bool>) -> t::Channel
         created_at: ts(c.created_at),
         health: health.map(|ok| if ok { "ok" } else { "failing" }.to_string()),
         is_default: c.is_default,
+        is_fallback: c.is_fallback,
     }
 }
 
-/// A delivery attempt for `/api/v1`.
-pub fn delivery(d: &DeliveryRow) -> t::Delivery {
+/// A delivery attempt for `/api/v1`, with what it delivered.
+pub fn delivery(d: &overdue_storage::channels::LoggedDelivery) -> t::Delivery {
     t::Delivery {
-        notification: d.outbox_id,
-        attempt: d.attempt,
-        at: ts(d.attempted_at),
-        status_code: d.status_code,
-        error: d.error.clone(),
-        duration_ms: d.duration_ms,
+        notification: d.row.outbox_id,
+        attempt: d.row.attempt,
+        at: ts(d.row.attempted_at),
+        status_code: d.row.status_code,
+        error: d.row.error.clone(),
+        duration_ms: d.row.duration_ms,
+        event: d.event.clone(),
+        monitor: d.monitor.clone(),
+        channel: Some(d.channel.clone()),
+        recipient: d.recipient.clone(),
     }
 }
 

@@ -20,6 +20,7 @@ pub struct AlertRow {
     pub id: i64,
     pub project_id: String,
     pub monitor_id: Option<String>,
+    pub channel_id: Option<String>,
     pub kind: String,
     pub dedup_key: String,
     pub severity: String,
@@ -64,6 +65,8 @@ pub(crate) struct NewAlert<'a> {
     pub(crate) project: &'a str,
     /// Its monitor, when it is about one.
     pub(crate) monitor: Option<&'a str>,
+    /// Its channel, for a failing channel's alert.
+    pub(crate) channel: Option<&'a str>,
     /// What it is about.
     pub(crate) kind: AlertKind,
     /// `critical`, `error`, `warning`, `info`.
@@ -97,6 +100,7 @@ pub(crate) fn open(
         .values((
             alerts::project_id.eq(new.project),
             alerts::monitor_id.eq(new.monitor),
+            alerts::channel_id.eq(new.channel),
             alerts::kind.eq(new.kind.as_str()),
             alerts::dedup_key.eq(&dedup),
             alerts::severity.eq(new.severity),
@@ -113,6 +117,7 @@ pub(crate) fn open(
         id,
         project_id: new.project.to_string(),
         monitor_id: new.monitor.map(str::to_string),
+        channel_id: new.channel.map(str::to_string),
         kind: new.kind.as_str().to_string(),
         dedup_key: dedup,
         severity: new.severity.to_string(),
@@ -164,6 +169,30 @@ pub(crate) fn resolve_of_monitor(
     let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
     mark_resolved(c, &ids, reason, now)?;
     Ok(rows)
+}
+
+/// Resolves these alerts (those not resolved yet) with `reason`; returns how many.
+pub(crate) fn resolve_ids(
+    c: &mut AnyConnection,
+    ids: &[i64],
+    reason: &str,
+    now: Timestamp,
+) -> Result<usize, StoreError> {
+    let mut n = 0;
+    for chunk in ids.chunks(500) {
+        n += diesel::update(
+            alerts::table
+                .filter(alerts::id.eq_any(chunk))
+                .filter(alerts::resolved_at.is_null()),
+        )
+        .set((
+            alerts::status.eq(AlertStatus::Resolved.as_str()),
+            alerts::resolved_at.eq(now.0),
+            alerts::resolved_reason.eq(reason),
+        ))
+        .execute(c)?;
+    }
+    Ok(n)
 }
 
 fn mark_resolved(

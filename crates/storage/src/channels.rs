@@ -9,25 +9,38 @@ use crate::schema::{channels, deliveries, monitor_channels, monitors};
 use crate::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
-/// Creates a channel; `config` is the kind's JSON settings, validated by the caller.
+/// A new channel: its settings are the kind's JSON, validated by the caller.
+#[derive(Debug, Clone)]
+pub struct NewChannel {
+    /// Display name.
+    pub name: String,
+    /// Kind (`webhook`, `email`, `slack`, `pagerduty`).
+    pub kind: String,
+    /// The kind's settings (JSON).
+    pub config: String,
+    /// New monitors get it.
+    pub is_default: bool,
+    /// Told when another channel keeps failing.
+    pub is_fallback: bool,
+}
+
+/// Creates a channel.
 pub fn create(
     tx: &mut Tx<'_>,
     project: &str,
-    name: &str,
-    kind: &str,
-    config: &str,
-    is_default: bool,
+    new: NewChannel,
     now: Timestamp,
 ) -> Result<ChannelRow, StoreError> {
     let c = tx.conn();
     let row = ChannelRow {
         id: Uuid::new_v4().hyphenated().to_string(),
         project_id: project.to_string(),
-        name: name.to_string(),
-        kind: kind.to_string(),
-        config: config.to_string(),
+        name: new.name,
+        kind: new.kind,
+        config: new.config,
         created_at: now.0,
-        is_default,
+        is_default: new.is_default,
+        is_fallback: new.is_fallback,
     };
     diesel::insert_into(channels::table)
         .values(&row)
@@ -64,29 +77,29 @@ pub fn get_any(c: &mut AnyConnection, id: &str) -> Result<Option<ChannelRow>, St
         .optional()?)
 }
 
-/// Replaces a channel's name and settings (validated by the caller).
+/// Replaces a channel's name, settings and flags (validated by the caller).
 pub fn update(
     tx: &mut Tx<'_>,
     project: &str,
     id: &str,
-    name: &str,
-    config: &str,
-    is_default: bool,
+    change: NewChannel,
 ) -> Result<ChannelRow, StoreError> {
     let c = tx.conn();
     get(c, project, id)?;
     diesel::update(channels::table.find(id))
         .set((
-            channels::name.eq(name),
-            channels::config.eq(config),
-            channels::is_default.eq(is_default),
+            channels::name.eq(&change.name),
+            channels::config.eq(&change.config),
+            channels::is_default.eq(change.is_default),
+            channels::is_fallback.eq(change.is_fallback),
         ))
         .execute(c)?;
     get(c, project, id)
 }
 
-/// Whether each channel's last delivery attempt succeeded (`true`), failed (`false`);
-/// channels never tried are absent. One index probe per channel.
+/// Whether each channel works (`true`: its last delivery attempt succeeded) or is
+/// failing (`false`: its last attempt failed, or it has an open channel alert);
+/// channels never tried are absent. Two index probes per channel.
 pub fn health(
     c: &mut AnyConnection,
     ids: &[String],
@@ -99,7 +112,10 @@ pub fn health(
             .select((deliveries::status_code, deliveries::error))
             .first(c)
             .optional()?;
-        if let Some((code, error)) = last {
+        // A channel with an open alert is failing, whatever its last attempt says.
+        if crate::channel_health::open_alert(c, id)?.is_some() {
+            out.insert(id.clone(), false);
+        } else if let Some((code, error)) = last {
             let ok = error.is_none() && code.is_some_and(|s| (200..300).contains(&s));
             out.insert(id.clone(), ok);
         }
@@ -108,7 +124,7 @@ pub fn health(
 }
 
 /// Deletes a channel and its assignments; `Conflict` while it has notifications
-/// pending (deleting it would drop them unsent).
+/// pending (deleting it would drop them unsent) or while it is the project's fallback.
 pub fn delete(tx: &mut Tx<'_>, project: &str, id: &str) -> Result<(), StoreError> {
     let c = tx.conn();
     get(c, project, id)?;
@@ -117,6 +133,14 @@ pub fn delete(tx: &mut Tx<'_>, project: &str, id: &str) -> Result<(), StoreError
         .filter(crate::schema::outbox::state.eq("pending"))
         .count()
         .get_result(c)?;
+    let row = get(c, project, id)?;
+    if row.is_fallback {
+        return Err(StoreError::Conflict(format!(
+            "channel {:?} is the project's fallback (told when another channel keeps \
+             failing): make another channel the fallback, or unset it, first",
+            row.name
+        )));
+    }
     if pending > 0 {
         return Err(StoreError::Conflict(format!(
             "the channel has {pending} notification(s) still being delivered: wait until \
@@ -236,18 +260,68 @@ pub fn for_project(
     Ok(map)
 }
 
-/// The latest delivery attempts of a channel, newest first.
-pub fn deliveries(
+/// One delivery attempt with what it delivered: the event, the monitor's name, the
+/// channel's name and the recipient.
+#[derive(Debug, Clone)]
+pub struct LoggedDelivery {
+    /// The attempt.
+    pub row: crate::models::DeliveryRow,
+    /// The event (none once its message was pruned).
+    pub event: Option<String>,
+    /// The monitor's name (none for tests, channel alerts, deleted monitors).
+    pub monitor: Option<String>,
+    /// The channel's name.
+    pub channel: String,
+    /// The e-mail recipient (`""` for other kinds).
+    pub recipient: Option<String>,
+}
+
+/// An attempt, its event, monitor name, channel name and recipient.
+type LogRow = (
+    crate::models::DeliveryRow,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+);
+
+/// The latest delivery attempts of a project — of one channel when `channel` is given —
+/// newest first, with what each delivered.
+pub fn delivery_log(
     c: &mut AnyConnection,
     project: &str,
-    id: &str,
+    channel: Option<&str>,
     limit: i64,
-) -> Result<Vec<crate::models::DeliveryRow>, StoreError> {
-    get(c, project, id)?;
-    Ok(deliveries::table
-        .filter(deliveries::channel_id.eq(id))
-        .order(deliveries::id.desc())
-        .limit(limit)
-        .select(crate::models::DeliveryRow::as_select())
-        .load(c)?)
+) -> Result<Vec<LoggedDelivery>, StoreError> {
+    use crate::schema::outbox;
+    if let Some(id) = channel {
+        get(c, project, id)?;
+    }
+    let mut q = deliveries::table
+        .inner_join(channels::table.on(channels::id.eq(deliveries::channel_id)))
+        .left_join(outbox::table.on(outbox::id.eq(deliveries::outbox_id)))
+        .left_join(monitors::table.on(monitors::id.nullable().eq(outbox::monitor_id)))
+        .filter(channels::project_id.eq(project))
+        .select((
+            crate::models::DeliveryRow::as_select(),
+            outbox::event.nullable(),
+            monitors::name.nullable(),
+            channels::name,
+            outbox::recipient.nullable(),
+        ))
+        .into_boxed();
+    if let Some(id) = channel {
+        q = q.filter(deliveries::channel_id.eq(id.to_string()));
+    }
+    let rows: Vec<LogRow> = q.order(deliveries::id.desc()).limit(limit).load(c)?;
+    Ok(rows
+        .into_iter()
+        .map(|(row, event, monitor, channel, recipient)| LoggedDelivery {
+            row,
+            event,
+            monitor,
+            channel,
+            recipient: recipient.filter(|r| !r.is_empty()),
+        })
+        .collect())
 }

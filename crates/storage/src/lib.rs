@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod alerts;
 pub mod cascade;
 pub mod chains;
+pub mod channel_health;
 pub mod channels;
 pub mod conn;
 pub mod deps;

@@ -427,6 +427,8 @@ pub struct ChannelRow {
     pub created_at: i64,
     /// New monitors get the project's default channels.
     pub is_default: bool,
+    /// Told when another channel of the project keeps failing.
+    pub is_fallback: bool,
 }
 
 /// An outbox entry.

@@ -99,6 +99,7 @@ fn alert_for(
             NewAlert {
                 project: &row.project_id,
                 monitor: Some(&row.id),
+                channel: None,
                 kind,
                 severity: if kind == AlertKind::Down {
                     "critical"

@@ -118,6 +118,9 @@ pub fn record(
             deliveries::duration_ms.eq(attempt.duration_ms),
         ))
         .execute(c)?;
+    // A channel that keeps failing raises its own alert; its next success resolves it.
+    crate::channel_health::after_attempt(tx, &row.channel_id, attempt.ok, now)?;
+    let c = tx.conn();
     let mine = outbox::table
         .filter(outbox::id.eq(row.id))
         .filter(outbox::locked_by.eq(me));
@@ -179,6 +182,7 @@ pub fn enqueue_test(
         crate::alerts::NewAlert {
             project,
             monitor: None,
+            channel: None,
             kind: overdue_core::AlertKind::Test,
             severity: "info",
             summary: record.headline(),

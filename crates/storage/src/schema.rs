@@ -158,6 +158,7 @@ diesel::table! {
         config -> Text,
         created_at -> BigInt,
         is_default -> Bool,
+        is_fallback -> Bool,
     }
 }
 
@@ -244,6 +245,7 @@ diesel::table! {
         id -> BigInt,
         project_id -> Text,
         monitor_id -> Nullable<Text>,
+        channel_id -> Nullable<Text>,
         kind -> Text,
         dedup_key -> Text,
         severity -> Text,

@@ -384,6 +384,8 @@ pub struct ChannelInput {
     pub routing_key: Option<String>,
     /// New monitors get this channel (default: true for a project's first channel).
     pub is_default: Option<bool>,
+    /// Told when another channel keeps failing (default: false).
+    pub is_fallback: Option<bool>,
 }
 
 /// `PATCH /api/v1/channels/<id>`: each field given replaces the stored one. A secret
@@ -408,6 +410,8 @@ pub struct ChannelPatch {
     pub routing_key: Option<String>,
     /// New monitors get this channel.
     pub is_default: Option<bool>,
+    /// Told when another channel keeps failing.
+    pub is_fallback: Option<bool>,
 }
 
 /// A channel in responses. `config` only for roles that manage channels, with its
@@ -432,6 +436,9 @@ pub struct Channel {
     /// New monitors get this channel.
     #[serde(default)]
     pub is_default: bool,
+    /// Told when another channel keeps failing.
+    #[serde(default)]
+    pub is_fallback: bool,
 }
 
 /// One delivery attempt.
@@ -449,6 +456,18 @@ pub struct Delivery {
     pub error: Option<String>,
     /// Milliseconds.
     pub duration_ms: i64,
+    /// The event delivered (`monitor.down`, `problem.opened`, `test`, …).
+    #[serde(default)]
+    pub event: Option<String>,
+    /// The monitor it was about, by name (none for tests and channel alerts).
+    #[serde(default)]
+    pub monitor: Option<String>,
+    /// The channel's name.
+    #[serde(default)]
+    pub channel: Option<String>,
+    /// The e-mail recipient, for e-mail channels.
+    #[serde(default)]
+    pub recipient: Option<String>,
 }
 
 /// Every error body: what went wrong and what to fix.

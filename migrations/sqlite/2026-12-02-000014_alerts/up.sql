@@ -6,6 +6,8 @@ CREATE TABLE alerts (
     project_id TEXT NOT NULL,
     -- NULL for alerts about no monitor (a channel test, a failing channel).
     monitor_id TEXT,
+    -- The channel a `channel` alert is about (its deliveries keep failing).
+    channel_id TEXT,
     -- down | problem | event | test | channel
     kind TEXT NOT NULL,
     -- Stable per alert, at most 255 characters (PagerDuty's dedup_key).
@@ -31,6 +33,7 @@ CREATE INDEX alerts_project_status ON alerts (project_id, status, id);
 CREATE INDEX alerts_monitor_open ON alerts (monitor_id, kind) WHERE resolved_at IS NULL;
 CREATE UNIQUE INDEX alerts_problem ON alerts (problem_id);
 CREATE INDEX alerts_group ON alerts (group_id);
+CREATE INDEX alerts_channel_open ON alerts (channel_id) WHERE resolved_at IS NULL;
 
 -- Acknowledgement links: a random token per (alert group, channel), stored hashed; the
 -- token is the credential, valid while the alert is not resolved.
@@ -50,6 +53,8 @@ ALTER TABLE outbox ADD COLUMN transition TEXT;
 ALTER TABLE outbox ADD COLUMN recipient TEXT NOT NULL DEFAULT '';
 CREATE INDEX outbox_alert ON outbox (alert_id);
 
+-- A project's fallback channels: told when another channel keeps failing.
+ALTER TABLE channels ADD COLUMN is_fallback BOOLEAN NOT NULL DEFAULT 0;
 -- A project's default channels: given to every new monitor.
 ALTER TABLE channels ADD COLUMN is_default BOOLEAN NOT NULL DEFAULT 0;
 -- Until now `?create=1` gave a new monitor every channel of its project: existing

@@ -290,6 +290,7 @@ fn problem_alert<'a>(row: &'a MonitorRow, item: &Reported, pid: i64) -> NewAlert
     NewAlert {
         project: &row.project_id,
         monitor: Some(&row.id),
+        channel: None,
         kind: AlertKind::Problem,
         severity: item.severity.as_str(),
         summary: if item.message.is_empty() {
