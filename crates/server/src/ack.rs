@@ -6,7 +6,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use overdue_core::AlertStatus;
-use overdue_storage::alerts::{self, Link};
+use overdue_storage::acks::{self as alerts, Link};
 use overdue_storage::{accounts, StoreError};
 
 use crate::error::ApiError;

@@ -187,7 +187,7 @@ async fn acknowledge(
     let (project, by) = (auth.project.clone(), auth.actor.clone());
     let done = state
         .store
-        .write(move |tx| alerts::acknowledge(tx, &project, id, &by, note.as_deref()))
+        .write(move |tx| overdue_storage::acks::acknowledge(tx, &project, id, &by, note.as_deref()))
         .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "alert": render(&done.alert),

@@ -10,7 +10,7 @@ use overdue_core::{AlertKind, EventKind, EventRecord, MonitorRef, Timestamp, Tra
 use crate::alerts::{self, AlertRow, NewAlert};
 use crate::models::ChannelRow;
 use crate::notices::{write_message, Target};
-use crate::schema::{alerts as alerts_t, channels, deliveries};
+use crate::schema::{channels, deliveries};
 use crate::tx::Tx;
 use crate::StoreError;
 
@@ -18,19 +18,6 @@ use crate::StoreError;
 pub const FAILURES_IN_A_ROW: usize = 5;
 /// Failing this long without a success makes a channel failing, however few attempts.
 pub const FAILING_FOR_MS: i64 = 3_600_000;
-
-/// The open alert of a failing channel, if it has one (an index probe).
-pub fn open_alert(
-    c: &mut crate::AnyConnection,
-    channel: &str,
-) -> Result<Option<AlertRow>, StoreError> {
-    Ok(alerts_t::table
-        .filter(alerts_t::channel_id.eq(channel))
-        .filter(alerts_t::resolved_at.is_null())
-        .select(AlertRow::as_select())
-        .first(c)
-        .optional()?)
-}
 
 /// After an attempt on `channel` was recorded: opens its alert when it is now failing,
 /// resolves it when it delivered again.
@@ -40,7 +27,7 @@ pub(crate) fn after_attempt(
     ok: bool,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let open = open_alert(tx.conn(), channel)?;
+    let open = alerts::open_for_channel(tx.conn(), channel)?;
     match (ok, open) {
         (true, Some(alert)) => recovered(tx, channel, alert, now),
         (false, None) => {

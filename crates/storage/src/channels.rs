@@ -113,7 +113,7 @@ pub fn health(
             .first(c)
             .optional()?;
         // A channel with an open alert is failing, whatever its last attempt says.
-        if crate::channel_health::open_alert(c, id)?.is_some() {
+        if crate::alerts::open_for_channel(c, id)?.is_some() {
             out.insert(id.clone(), false);
         } else if let Some((code, error)) = last {
             let ok = error.is_none() && code.is_some_and(|s| (200..300).contains(&s));

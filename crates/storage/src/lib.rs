@@ -6,6 +6,7 @@
 //! ([`ingest`]), so a 200 is only sent after the ping's batch is on disk.
 
 pub mod accounts;
+pub mod acks;
 pub mod alerts;
 pub mod cascade;
 pub mod chains;

@@ -111,7 +111,7 @@ pub fn update(
         if let Some(alert) = crate::alerts::of_problem(tx.conn(), id)? {
             if alert.status() == overdue_core::AlertStatus::Open {
                 let before = tx.fx.notifications;
-                crate::alerts::acknowledge(tx, project, alert.id, by, None)?;
+                crate::acks::acknowledge(tx, project, alert.id, by, None)?;
                 return Ok(tx.fx.notifications - before);
             }
         }
