@@ -124,3 +124,52 @@ async fn pings_get_503_and_nothing_flips_while_the_database_is_down() {
     assert_eq!(app.get_monitor(&id).await["status"], "up");
     app.stop().await;
 }
+
+/// Overdue watches itself: with a self-ping URL it pings another monitor each period,
+/// sends `/fail` with the reason while its database is unreachable, and plain pings
+/// again once it is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn self_ping_fails_while_the_database_is_down() {
+    if postgres_available().is_none() {
+        return;
+    }
+    let direct = fresh_database(Backend::Postgres);
+    let proxy = Proxy::start("127.0.0.1:5432").await;
+    let via_proxy = direct.replace("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port));
+    let watcher = crate::harness::Receiver::start().await;
+    let target = format!("{}/ping/5e1f", watcher.url);
+    let app = TestApp::spawn_on(&via_proxy, {
+        let target = target.clone();
+        move |s| s.self_ping = Some((target, Duration::from_millis(300)))
+    })
+    .await;
+    watcher
+        .wait_for(Duration::from_secs(5), |all| {
+            all.iter()
+                .any(|r| r.method == "GET" && r.path == "/hook/ping/5e1f")
+        })
+        .await;
+    proxy.set_down(true);
+    let got = watcher
+        .wait_for(Duration::from_secs(15), |all| {
+            all.iter().any(|r| r.path.ends_with("/5e1f/fail"))
+        })
+        .await;
+    let fail = got.iter().find(|r| r.path.ends_with("/5e1f/fail")).unwrap();
+    assert_eq!(fail.method, "POST");
+    assert!(
+        fail.body.starts_with("Overdue cannot reach its database"),
+        "{}",
+        fail.body
+    );
+    proxy.set_down(false);
+    let before = watcher.all().len();
+    watcher
+        .wait_for(Duration::from_secs(15), |all| {
+            all[before..]
+                .iter()
+                .any(|r| r.method == "GET" && r.path == "/hook/ping/5e1f")
+        })
+        .await;
+    app.stop().await;
+}
