@@ -392,7 +392,7 @@ async fn grouped_problems_and_links(backend: Backend) {
         }
     };
     report(json!([
-        {"key": "invoice:1", "message": "VAT id missing"},
+        {"key": "invoice:1", "message": "VAT id missing", "details": {"customer": "ACME", "total": 120.5}},
         {"key": "invoice:2", "message": "unknown currency"},
         {"key": "invoice:3", "message": "no address"},
         {"key": "invoice:4", "severity": "warning", "message": "rounded"},
@@ -406,6 +406,9 @@ async fn grouped_problems_and_links(backend: Backend) {
     // One message for three alerts (the warning is an alert that notifies no one).
     assert_eq!(j["alert"]["count"], 3);
     assert_eq!(j["alert"]["transition"], "trigger");
+    // The job's data travels with the problem (the batch owner's invoice number).
+    let details = j["problems"]["items"][0]["details"].as_str().unwrap();
+    assert!(details.contains("ACME"), "{details}");
     let ack = j["alert"]["ack_url"].as_str().unwrap().to_string();
     assert!(ack.starts_with(&format!("{}/ack/", app.base)));
     assert!(

@@ -233,6 +233,8 @@ fn serve(stream: TcpStream, builder: &SessionBuilder, sink: Sink) {
         .map(|a| a.ip())
         .unwrap_or([127, 0, 0, 1].into());
     let _ = stream.set_read_timeout(Some(Duration::from_secs(60)));
+    // Answers go out at once (no Nagle delay against the client's delayed ACK).
+    let _ = stream.set_nodelay(true);
     let mut writer = match stream.try_clone() {
         Ok(w) => w,
         Err(_) => return,

@@ -216,6 +216,8 @@ fn serve(stream: TcpStream, builder: &mailin::SessionBuilder, sink: Sink) {
         .peer_addr()
         .map(|a| a.ip())
         .unwrap_or([127, 0, 0, 1].into());
+    // Answers go out at once (no Nagle delay against the client's delayed ACK).
+    let _ = stream.set_nodelay(true);
     let Ok(mut writer) = stream.try_clone() else {
         return;
     };

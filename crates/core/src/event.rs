@@ -223,6 +223,9 @@ pub struct ProblemItem {
     pub message: String,
     /// How many times it was reported.
     pub count: i64,
+    /// Its latest details (the job's JSON: an invoice number, a customer), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
 }
 
 /// The identity of a monitor inside an event.

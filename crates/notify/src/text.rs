@@ -79,11 +79,16 @@ pub fn problem_lines(ev: &EventRecord) -> Vec<String> {
             } else {
                 String::new()
             };
-            if i.message.is_empty() {
+            let mut line = if i.message.is_empty() {
                 format!("{} ({}{times})", i.key, i.severity)
             } else {
                 format!("{} ({}{times}): {}", i.key, i.severity, i.message)
+            };
+            if let Some(d) = i.details.as_deref().filter(|d| !d.trim().is_empty()) {
+                let d: String = d.chars().take(300).collect();
+                line.push_str(&format!(" — details: {d}"));
             }
+            line
         })
         .collect();
     let named = p.items.len() as u64;

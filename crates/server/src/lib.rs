@@ -10,6 +10,7 @@ pub mod badges;
 pub mod body;
 pub mod body_timeout;
 pub mod chains;
+pub mod channel_input;
 pub mod channels;
 pub mod dash;
 pub mod error;

@@ -7,6 +7,7 @@ use overdue_core::alert::{self, AlertKind, AlertStatus};
 use overdue_core::{AlertNote, Timestamp, Transition};
 
 use crate::schema::{ack_tokens, alerts, outbox};
+use crate::statements::on_inner;
 use crate::{AnyConnection, StoreError};
 
 /// An alert as stored.
@@ -93,23 +94,25 @@ pub(crate) fn open(
     let summary = clip(&new.summary, 500);
     let resolved_at = once.then_some(now.0);
     let resolved_reason = once.then(|| "once".to_string());
-    let id: i64 = diesel::insert_into(alerts::table)
-        .values((
-            alerts::project_id.eq(new.project),
-            alerts::monitor_id.eq(new.monitor),
-            alerts::channel_id.eq(new.channel),
-            alerts::kind.eq(new.kind.as_str()),
-            alerts::dedup_key.eq(&dedup),
-            alerts::severity.eq(new.severity),
-            alerts::summary.eq(&summary),
-            alerts::status.eq(status.as_str()),
-            alerts::problem_id.eq(new.problem_id),
-            alerts::opened_at.eq(now.0),
-            alerts::resolved_at.eq(resolved_at),
-            alerts::resolved_reason.eq(&resolved_reason),
-        ))
+    // Run on the inner connection: prepared once per connection (flips come in bursts).
+    let values = (
+        alerts::project_id.eq(new.project),
+        alerts::monitor_id.eq(new.monitor),
+        alerts::channel_id.eq(new.channel),
+        alerts::kind.eq(new.kind.as_str()),
+        alerts::dedup_key.eq(&dedup),
+        alerts::severity.eq(new.severity),
+        alerts::summary.eq(&summary),
+        alerts::status.eq(status.as_str()),
+        alerts::problem_id.eq(new.problem_id),
+        alerts::opened_at.eq(now.0),
+        alerts::resolved_at.eq(resolved_at),
+        alerts::resolved_reason.eq(&resolved_reason),
+    );
+    let id: i64 = on_inner!(c, |inner| diesel::insert_into(alerts::table)
+        .values(values.clone())
         .returning(alerts::id)
-        .get_result(c)?;
+        .get_result(inner))?;
     let row = AlertRow {
         id,
         project_id: new.project.to_string(),
@@ -322,12 +325,13 @@ pub fn open_for_channel(
     c: &mut AnyConnection,
     channel: &str,
 ) -> Result<Option<AlertRow>, StoreError> {
-    Ok(alerts::table
+    // Asked after every delivery attempt: prepared once per connection.
+    Ok(on_inner!(c, |inner| alerts::table
         .filter(alerts::channel_id.eq(channel))
         .filter(alerts::resolved_at.is_null())
         .select(AlertRow::as_select())
-        .first(c)
-        .optional()?)
+        .first(inner)
+        .optional())?)
 }
 
 /// One alert of a project.
@@ -412,13 +416,14 @@ pub(crate) fn issue_token(
     let mut bytes = [0u8; 24];
     rand::thread_rng().fill_bytes(&mut bytes);
     let token = hex(&bytes);
-    diesel::insert_into(ack_tokens::table)
-        .values((
-            ack_tokens::token_hash.eq(token_hash(&token)),
-            ack_tokens::alert_id.eq(alert_id),
-            ack_tokens::channel_id.eq(channel),
-            ack_tokens::created_at.eq(now.0),
-        ))
-        .execute(c)?;
+    let values = (
+        ack_tokens::token_hash.eq(token_hash(&token)),
+        ack_tokens::alert_id.eq(alert_id),
+        ack_tokens::channel_id.eq(channel),
+        ack_tokens::created_at.eq(now.0),
+    );
+    on_inner!(c, |inner| diesel::insert_into(ack_tokens::table)
+        .values(values.clone())
+        .execute(inner))?;
     Ok(token)
 }

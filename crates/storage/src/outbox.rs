@@ -27,6 +27,13 @@ pub fn claim(
     lease_ms: i64,
 ) -> Result<Vec<OutboxRow>, StoreError> {
     let c = tx.conn();
+    if let AnyConnection::Postgresql(pg) = &mut *c {
+        // Planned for the outbox as it is now, not as it was when the statement was
+        // first prepared: a generic plan made while the outbox was empty joins it to
+        // itself by sequential scans, and a burst of 10,000 pending rows then took 45 s
+        // per claim (found by `overdue-bench notify`). For this transaction only.
+        diesel::sql_query("SET LOCAL plan_cache_mode = force_custom_plan").execute(pg)?;
+    }
     // Order per destination: an entry waits while an older one for the same channel
     // and monitor is pending (in flight, or in backoff). Filtered in the query, so the
     // LIMIT counts claimable entries only and a blocked one never hides the rest.

@@ -91,6 +91,7 @@ impl ProblemRow {
             severity: self.severity.clone(),
             message: self.message.clone(),
             count: self.count,
+            details: self.details.clone(),
         }
     }
 

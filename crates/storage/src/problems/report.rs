@@ -185,6 +185,7 @@ pub fn report(
                         severity: item.severity.as_str().into(),
                         message: item.message.clone(),
                         count: 1,
+                        details: item.details.clone(),
                     });
                 }
             }
@@ -236,6 +237,7 @@ pub fn report(
                         severity: item.severity.as_str().into(),
                         message,
                         count: old.count + 1,
+                        details: item.details.clone().or(old.details.clone()),
                     });
                 }
             }
