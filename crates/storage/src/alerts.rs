@@ -110,7 +110,7 @@ pub(crate) fn open(
         alerts::resolved_reason.eq(&resolved_reason),
     );
     let id: i64 = on_inner!(c, |inner| diesel::insert_into(alerts::table)
-        .values(values.clone())
+        .values(values)
         .returning(alerts::id)
         .get_result(inner))?;
     let row = AlertRow {
@@ -423,7 +423,7 @@ pub(crate) fn issue_token(
         ack_tokens::created_at.eq(now.0),
     );
     on_inner!(c, |inner| diesel::insert_into(ack_tokens::table)
-        .values(values.clone())
+        .values(values)
         .execute(inner))?;
     Ok(token)
 }
