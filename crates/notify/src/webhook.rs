@@ -163,8 +163,21 @@ impl Delivery {
     /// The outcome of a request that got no answer. Without the URL: delivery errors
     /// are shown to every reader of the delivery log, and the URL may hold a token.
     pub fn from_error(e: reqwest::Error, started: Instant) -> Delivery {
-        let text = error_chain(&e.without_url());
-        let permanent = text.contains("refused: ");
+        // Where it tried, as `host:port` (the path and query may hold a token).
+        let place = e
+            .url()
+            .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)));
+        let (timeout, connect) = (e.is_timeout(), e.is_connect());
+        let chain = error_chain(&e.without_url());
+        // The address guard's refusal is permanent: no retry reaches another address.
+        let permanent = chain.contains("refused: ");
+        let root = root_cause(&chain);
+        let text = match place {
+            Some(_) if permanent => chain[chain.find("refused: ").unwrap_or(0)..].to_string(),
+            Some(p) if timeout => format!("{p} did not answer in time"),
+            Some(p) if connect => format!("could not connect to {p}: {root}"),
+            _ => chain,
+        };
         Delivery::failed(text, permanent, started)
     }
 }
@@ -295,6 +308,11 @@ impl Webhooks {
             Err(e) => Delivery::from_error(e, started),
         }
     }
+}
+
+/// The last link of an error chain ("Connection refused (os error 111)").
+fn root_cause(chain: &str) -> String {
+    chain.rsplit(": ").next().unwrap_or(chain).trim().to_string()
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
