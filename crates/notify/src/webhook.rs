@@ -312,7 +312,12 @@ impl Webhooks {
 
 /// The last link of an error chain ("Connection refused (os error 111)").
 fn root_cause(chain: &str) -> String {
-    chain.rsplit(": ").next().unwrap_or(chain).trim().to_string()
+    chain
+        .rsplit(": ")
+        .next()
+        .unwrap_or(chain)
+        .trim()
+        .to_string()
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
