@@ -149,6 +149,9 @@ async fn email_alert_lifecycle(backend: Backend) {
         .clone();
     assert_eq!(bounced["state"], "failed", "{bounced}");
     assert_eq!(bounced["attempts"], 1, "a 5xx is not retried");
+    // Each attempt is listed with the message, with the SMTP server's answer.
+    assert_eq!(bounced["deliveries"].as_array().unwrap().len(), 1);
+    assert_eq!(bounced["deliveries"][0]["status_code"], 550, "{bounced}");
     let err = bounced["last_error"].as_str().unwrap();
     assert!(
         err.contains("refused") && err.contains("bounce@example.com"),

@@ -4,7 +4,7 @@
 use actix_web::{web, HttpResponse};
 use overdue_core::{AlertKind, AlertStatus};
 use overdue_storage::alerts::{self, AlertRow, Filter};
-use overdue_types::{AcknowledgeInput, Alert, AlertDetail, AlertList, AlertMessage};
+use overdue_types::{AcknowledgeInput, Alert, AlertDetail, AlertList, AlertMessage, Delivery};
 use serde::Deserialize;
 
 use crate::auth::Auth;
@@ -134,12 +134,14 @@ async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let id = alert_id(&path)?;
     let project = auth.project.clone();
-    let (alert, messages) = state
+    let (alert, messages, attempts) = state
         .store
         .read(move |c| {
             let a = alerts::get(c, &project, id)?;
             let lead = a.group_id.unwrap_or(a.id);
-            Ok((a, alerts::messages(c, lead)?))
+            let messages = alerts::messages(c, lead)?;
+            let ids: Vec<i64> = messages.iter().map(|m| m.id).collect();
+            Ok((a, messages, alerts::attempts(c, &ids)?))
         })
         .await?;
     let messages = messages
@@ -155,6 +157,22 @@ async fn get(
             last_error: m.last_error.clone(),
             created_at: ts(m.created_at),
             done_at: m.done_at.map(ts),
+            deliveries: attempts
+                .iter()
+                .filter(|d| d.outbox_id == m.id)
+                .map(|d| Delivery {
+                    notification: d.outbox_id,
+                    attempt: d.attempt,
+                    at: ts(d.attempted_at),
+                    status_code: d.status_code,
+                    error: d.error.clone(),
+                    duration_ms: d.duration_ms,
+                    event: Some(m.event.clone()),
+                    monitor: None,
+                    channel: None,
+                    recipient: (!m.recipient.is_empty()).then(|| m.recipient.clone()),
+                })
+                .collect(),
         })
         .collect();
     Ok(HttpResponse::Ok().json(AlertDetail {

@@ -394,6 +394,24 @@ pub fn messages(
         .load(c)?)
 }
 
+/// The delivery attempts of these messages, oldest first.
+pub fn attempts(
+    c: &mut AnyConnection,
+    outbox_ids: &[i64],
+) -> Result<Vec<crate::models::DeliveryRow>, StoreError> {
+    use crate::schema::deliveries;
+    let mut out = Vec::new();
+    for chunk in outbox_ids.chunks(500) {
+        let part: Vec<crate::models::DeliveryRow> = deliveries::table
+            .filter(deliveries::outbox_id.eq_any(chunk))
+            .order(deliveries::id.asc())
+            .select(crate::models::DeliveryRow::as_select())
+            .load(c)?;
+        out.extend(part);
+    }
+    Ok(out)
+}
+
 /// The hash under which an acknowledgement token is stored.
 pub fn token_hash(token: &str) -> String {
     use sha2::{Digest, Sha256};

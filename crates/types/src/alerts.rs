@@ -70,6 +70,9 @@ pub struct AlertMessage {
     pub created_at: String,
     /// Done at.
     pub done_at: Option<String>,
+    /// Each attempt to deliver it, oldest first.
+    #[serde(default)]
+    pub deliveries: Vec<crate::Delivery>,
 }
 
 /// `GET /api/v1/alerts/<id>`.
