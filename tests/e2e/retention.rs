@@ -42,8 +42,8 @@ async fn retention(backend: Backend) {
         .await;
     assert!(runs["runs"].as_array().unwrap().len() <= 21, "{runs}");
 
-    // History older than the limit goes; newer stays. Resolved problems are history;
-    // open ones stay however old.
+    // History older than the limit goes; newer stays. Resolved problems and alerts are
+    // history; open ones stay however old.
     for (action, body) in [
         ("problems", serde_json::json!([{"key": "a"}, {"key": "b"}])),
         ("resolve", serde_json::json!(["a"])),
@@ -75,7 +75,23 @@ async fn retention(backend: Backend) {
         .write(move |c| overdue_storage::retention::prune_old(c, future))
         .await
         .unwrap();
-    assert_eq!(n, 3, "two flips and the resolved problem");
+    assert_eq!(n, 4, "two flips, the resolved problem and its alert");
+    // The open alerts stay (problem b's, the down episode's).
+    let (_, alerts) = app.api("GET", "/api/v1/alerts?status=all", None).await;
+    let kinds: Vec<_> = alerts["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["kind"].clone(), a["status"].clone()))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (serde_json::json!("down"), serde_json::json!("open")),
+            (serde_json::json!("problem"), serde_json::json!("open"))
+        ],
+        "{alerts}"
+    );
     let (_, left) = app
         .api(
             "GET",

@@ -1,11 +1,12 @@
 //! Retention, so the database does not grow without end: pings and finished runs are
-//! kept per monitor (trimmed by the writer as pings arrive), flips, delivery attempts
-//! and finished notifications by age (pruned in small batches in the background).
+//! kept per monitor (trimmed by the writer as pings arrive), flips, delivery attempts,
+//! finished notifications, resolved problems and resolved alerts (with their
+//! acknowledgement links) by age (pruned in small batches in the background).
 
 use diesel::prelude::*;
 use overdue_core::Timestamp;
 
-use crate::schema::{deliveries, flips, outbox, pings, problems, runs};
+use crate::schema::{ack_tokens, alerts, deliveries, flips, outbox, pings, problems, runs};
 use crate::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
@@ -85,5 +86,15 @@ pub fn prune_old(tx: &mut Tx<'_>, before: Timestamp) -> Result<usize, StoreError
         .limit(PRUNE_BATCH)
         .load(c)?;
     n += diesel::delete(problems::table.filter(problems::id.eq_any(&old_problems))).execute(c)?;
+    // Alerts resolved before the horizon, with their acknowledgement links (index
+    // `alerts_resolved`); open and acknowledged ones stay however old.
+    let old_alerts: Vec<i64> = alerts::table
+        .filter(alerts::resolved_at.lt(before.0))
+        .select(alerts::id)
+        .limit(PRUNE_BATCH)
+        .load(c)?;
+    n += diesel::delete(ack_tokens::table.filter(ack_tokens::alert_id.eq_any(&old_alerts)))
+        .execute(c)?;
+    n += diesel::delete(alerts::table.filter(alerts::id.eq_any(&old_alerts))).execute(c)?;
     Ok(n)
 }

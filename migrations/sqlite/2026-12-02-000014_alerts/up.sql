@@ -33,6 +33,7 @@ CREATE INDEX alerts_project_status ON alerts (project_id, status, id);
 CREATE INDEX alerts_monitor_open ON alerts (monitor_id, kind) WHERE resolved_at IS NULL;
 CREATE UNIQUE INDEX alerts_problem ON alerts (problem_id);
 CREATE INDEX alerts_group ON alerts (group_id);
+CREATE INDEX alerts_resolved ON alerts (resolved_at);
 CREATE INDEX alerts_channel_open ON alerts (channel_id) WHERE resolved_at IS NULL;
 
 -- Acknowledgement links: a random token per (alert group, channel), stored hashed; the
