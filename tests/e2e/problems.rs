@@ -104,6 +104,10 @@ async fn lifecycle(backend: Backend) {
         !rx.events(&m, "problem.escalated").is_empty()
     })
     .await;
+    // The escalation message is about the alert, which took the new severity.
+    let esc = rx.events(&m, "problem.escalated")[0].json();
+    assert_eq!(esc["alert"]["transition"], "escalate");
+    assert_eq!(esc["alert"]["severity"], "critical");
     let open = problems(&app, &m, "open").await;
     assert_eq!(open.len(), 3);
     // The run that reported them lists them (its only open run: no rid needed).

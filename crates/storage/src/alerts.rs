@@ -308,6 +308,19 @@ pub(crate) fn reopen_problem(
     Ok(())
 }
 
+/// A problem occurrence's severity rose: its alert takes the new one. Returns the
+/// alert as it is now, if the occurrence has one.
+pub(crate) fn escalate_problem(
+    c: &mut AnyConnection,
+    problem_id: i64,
+    severity: &str,
+) -> Result<Option<AlertRow>, StoreError> {
+    diesel::update(alerts::table.filter(alerts::problem_id.eq(problem_id)))
+        .set(alerts::severity.eq(severity))
+        .execute(c)?;
+    of_problem(c, problem_id)
+}
+
 /// The alert of a problem occurrence, if it has one.
 pub(crate) fn of_problem(
     c: &mut AnyConnection,

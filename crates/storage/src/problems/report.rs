@@ -230,7 +230,12 @@ pub fn report(
                     out.repeated += 1;
                 }
                 if escalate {
-                    escalated_alerts.extend(alerts::of_problem(c, old.id)?);
+                    // The alert takes the new severity (PagerDuty's incident too).
+                    escalated_alerts.extend(alerts::escalate_problem(
+                        c,
+                        old.id,
+                        item.severity.as_str(),
+                    )?);
                     out.escalated += 1;
                     escalated.push(ProblemItem {
                         key: item.key.clone(),
