@@ -269,6 +269,15 @@ async fn slack_and_pagerduty(backend: Backend) {
     // The second channel is not a default unless asked.
     assert_eq!(pd["is_default"], false);
     let (slack_id, pd_id) = (slack["id"].as_str().unwrap(), pd["id"].as_str().unwrap());
+    // The v3 mirror names the kinds as Healthchecks does.
+    let (_, v3) = app.api("GET", "/api/v3/channels/", None).await;
+    let kinds: Vec<_> = v3["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].clone())
+        .collect();
+    assert_eq!(kinds, vec![json!("slack"), json!("pd")], "{v3}");
     let m = app
         .monitor(json!({"name": "sync <!channel> & co", "period": "1h",
                         "channels": [slack_id, pd_id]}))

@@ -472,7 +472,14 @@ async fn list_channels(auth: Auth, state: web::Data<AppState>) -> Result<HttpRes
         .await?;
     let out: Vec<_> = rows
         .iter()
-        .map(|c| serde_json::json!({ "id": c.id, "name": c.name, "kind": c.kind }))
+        .map(|c| {
+            // Healthchecks' names for the kinds both have.
+            let kind = match c.kind.as_str() {
+                "pagerduty" => "pd",
+                other => other,
+            };
+            serde_json::json!({ "id": c.id, "name": c.name, "kind": kind })
+        })
         .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "channels": out })))
 }
