@@ -23,34 +23,30 @@ impl Session {
         expect_context::<Session>()
     }
 
+    /// The signed-in user's role in the open project (their first project's before one
+    /// is chosen), tracked.
+    fn role(&self) -> Option<String> {
+        let project = self.project.get();
+        self.me.with(|m| {
+            let m = m.as_ref()?;
+            m.projects
+                .iter()
+                .find(|p| Some(&p.id) == project.as_ref())
+                .or(m.projects.first())
+                .map(|p| p.role.clone())
+        })
+    }
+
     /// Whether the signed-in user may change monitors in the open project (member and
     /// up); viewers get no buttons that would only be refused.
     pub fn can_write(&self) -> bool {
-        let project = self.project.get();
-        self.me.with(|m| {
-            m.as_ref().is_some_and(|m| {
-                m.projects
-                    .iter()
-                    .find(|p| Some(&p.id) == project.as_ref())
-                    .or(m.projects.first())
-                    .is_some_and(|p| p.role != "viewer")
-            })
-        })
+        self.role().is_some_and(|r| r != "viewer")
     }
 
     /// Whether the signed-in user may manage channels in the open project (admin and
     /// owner).
     pub fn can_manage(&self) -> bool {
-        let project = self.project.get();
-        self.me.with(|m| {
-            m.as_ref().is_some_and(|m| {
-                m.projects
-                    .iter()
-                    .find(|p| Some(&p.id) == project.as_ref())
-                    .or(m.projects.first())
-                    .is_some_and(|p| p.role == "admin" || p.role == "owner")
-            })
-        })
+        self.role().is_some_and(|r| r == "admin" || r == "owner")
     }
 
     fn csrf(&self) -> String {

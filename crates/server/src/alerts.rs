@@ -120,11 +120,7 @@ async fn list(
 }
 
 fn alert_id(raw: &str) -> Result<i64, ApiError> {
-    raw.trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| ApiError::BadRequest(format!("malformed alert id {raw:?}: a number")))
+    crate::parse::number_id(raw, "alert")
 }
 
 async fn get(

@@ -93,6 +93,16 @@ impl Limit {
     }
 }
 
+/// A numeric id from a path (a problem's, an alert's): a positive integer, or a 400
+/// naming `what`.
+pub fn number_id(raw: &str, what: &str) -> Result<i64, ApiError> {
+    raw.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ApiError::BadRequest(format!("malformed {what} id {raw:?}: a number")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

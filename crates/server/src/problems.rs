@@ -158,10 +158,7 @@ async fn list(
 }
 
 fn problem_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| ApiError::BadRequest(format!("malformed problem id {raw:?}: a number")))
+    crate::parse::number_id(raw, "problem")
 }
 
 async fn get(

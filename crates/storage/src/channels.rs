@@ -184,6 +184,14 @@ fn assign(
     }
     diesel::delete(monitor_channels::table.filter(monitor_channels::monitor_id.eq(monitor)))
         .execute(c)?;
+    insert_assignments(c, monitor, channel_ids)
+}
+
+fn insert_assignments(
+    c: &mut AnyConnection,
+    monitor: &str,
+    channel_ids: &[String],
+) -> Result<(), StoreError> {
     for id in channel_ids {
         diesel::insert_into(monitor_channels::table)
             .values((
@@ -206,15 +214,7 @@ pub(crate) fn assign_defaults(
         .filter(channels::is_default.eq(true))
         .select(channels::id)
         .load(c)?;
-    for id in ids {
-        diesel::insert_into(monitor_channels::table)
-            .values((
-                monitor_channels::monitor_id.eq(monitor),
-                monitor_channels::channel_id.eq(id),
-            ))
-            .execute(c)?;
-    }
-    Ok(())
+    insert_assignments(c, monitor, &ids)
 }
 
 /// Whether the project has a default channel (a project's first channel becomes one).
