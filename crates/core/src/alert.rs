@@ -153,10 +153,11 @@ impl Transition {
     }
 }
 
-/// Whether a channel kind pages someone (PagerDuty): it keeps its own incident per
-/// alert, escalates by itself, and gets no repeats or escalation from Overdue.
+/// Whether a channel kind pages someone (PagerDuty, Opsgenie): it keeps its own
+/// incident per alert, escalates by itself, and gets no repeats or escalation from
+/// Overdue.
 pub fn is_paging(channel_kind: &str) -> bool {
-    channel_kind == "pagerduty"
+    matches!(channel_kind, "pagerduty" | "opsgenie")
 }
 
 /// The result of acknowledging an alert.

@@ -58,6 +58,46 @@ impl EventRecord {
             _ => self.summary(),
         }
     }
+
+    /// The shortest text that still says what happened, for an SMS: `"DOWN db-backup
+    /// missed 03:10"`, `"UP db-backup"`, `"2 PROBLEMS shop-sync: inv-1, inv-2"`. The
+    /// monitor by its slug (names may be long), the reason by its stored word, the
+    /// expected time without its zone.
+    pub fn short_text(&self) -> String {
+        let who = self.monitor.slug.as_deref().unwrap_or(&self.monitor.name);
+        if let Some(p) = &self.problems {
+            let what = match self.event {
+                EventKind::ProblemResolved => "RESOLVED",
+                _ if p.count == 1 => "PROBLEM",
+                _ => "PROBLEMS",
+            };
+            let keys: Vec<&str> = p.items.iter().map(|i| i.key.as_str()).collect();
+            return format!("{} {what} {who}: {}", p.count, keys.join(", "));
+        }
+        match self.event {
+            EventKind::MonitorDown => {
+                let mut text = format!("DOWN {who}");
+                if let Some(r) = &self.reason {
+                    text.push(' ');
+                    text.push_str(&r.replace('_', " "));
+                    if let (Some(d), "hung") = (&self.detail, r.as_str()) {
+                        text.push_str(&format!(" in {d}"));
+                    }
+                }
+                if let Some(at) = self.expected.as_deref().and_then(|e| e.split(' ').next()) {
+                    text.push(' ');
+                    text.push_str(at);
+                }
+                text
+            }
+            EventKind::MonitorUp => format!("UP {who}"),
+            EventKind::MonitorPaused => format!("PAUSED {who}"),
+            EventKind::MonitorDeleted => format!("DELETED {who}"),
+            EventKind::ChannelFailing => format!("CHANNEL FAILING {who}"),
+            EventKind::ChannelRecovered => format!("CHANNEL OK {who}"),
+            _ => self.headline(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -104,5 +144,22 @@ mod tests {
         let mut up = down("missed", None, None);
         up.event = EventKind::MonitorUp;
         assert_eq!(up.headline(), "UP: DB backup");
+    }
+
+    #[test]
+    fn short_texts_fit_an_sms() {
+        let mut ev = down("missed", None, Some("03:10 Europe/Riga"));
+        ev.monitor.slug = Some("db-backup".into());
+        assert_eq!(ev.short_text(), "DOWN db-backup missed 03:10");
+        assert_eq!(
+            down("hung", Some("load"), None).short_text(),
+            "DOWN DB backup hung in load"
+        );
+        assert_eq!(
+            down("too_short", None, None).short_text(),
+            "DOWN DB backup too short"
+        );
+        ev.event = EventKind::MonitorUp;
+        assert_eq!(ev.short_text(), "UP db-backup");
     }
 }

@@ -1,14 +1,13 @@
-//! A channel's settings, one type per kind, as stored (JSON) and as shown (secrets
-//! masked): the webhook, e-mail, Slack and PagerDuty.
+//! A channel's settings, one type per sender: the webhook (templates), e-mail (the SMTP
+//! relay), and every HTTP preset (Slack, Teams, Discord, Telegram, …) as [`Settings`]
+//! checked against its row of the kinds table. As stored (JSON) and as shown (secrets
+//! masked).
 
 use crate::email::EmailConfig;
 use crate::guard::AddressPolicy;
-use crate::pagerduty::PagerDutyConfig;
-use crate::slack::SlackConfig;
+use crate::kinds::{self, Sender};
+use crate::settings::Settings;
 use crate::webhook::{WebhookConfig, WebhookError};
-
-/// The kinds of channel this build can deliver to.
-pub const CHANNEL_KINDS: &[&str] = &["webhook", "email", "slack", "pagerduty"];
 
 /// A channel's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,10 +16,8 @@ pub enum ChannelConfig {
     Webhook(WebhookConfig),
     /// E-mail through the server's SMTP relay.
     Email(EmailConfig),
-    /// A Slack incoming webhook.
-    Slack(SlackConfig),
-    /// PagerDuty Events API v2.
-    PagerDuty(PagerDutyConfig),
+    /// An HTTP preset: Slack, PagerDuty, Teams, Discord, Telegram, …
+    Preset(Settings),
 }
 
 impl ChannelConfig {
@@ -29,24 +26,22 @@ impl ChannelConfig {
         match self {
             ChannelConfig::Webhook(_) => "webhook",
             ChannelConfig::Email(_) => "email",
-            ChannelConfig::Slack(_) => "slack",
-            ChannelConfig::PagerDuty(_) => "pagerduty",
+            ChannelConfig::Preset(s) => s.kind().kind,
         }
     }
 
     /// Reads stored settings of a channel of `kind`.
     pub fn from_stored(kind: &str, json: &str) -> Result<ChannelConfig, String> {
         let read = |e: serde_json::Error| format!("stored {kind} settings are unreadable: {e}");
-        Ok(match kind {
-            "webhook" => ChannelConfig::Webhook(serde_json::from_str(json).map_err(read)?),
-            "email" => ChannelConfig::Email(serde_json::from_str(json).map_err(read)?),
-            "slack" => ChannelConfig::Slack(serde_json::from_str(json).map_err(read)?),
-            "pagerduty" => ChannelConfig::PagerDuty(serde_json::from_str(json).map_err(read)?),
-            other => {
-                return Err(format!(
-                    "channel kind {other:?} cannot be delivered by this build"
-                ))
-            }
+        let Some(k) = kinds::find(kind) else {
+            return Err(format!(
+                "channel kind {kind:?} cannot be delivered by this build"
+            ));
+        };
+        Ok(match k.sender {
+            Sender::Webhook => ChannelConfig::Webhook(serde_json::from_str(json).map_err(read)?),
+            Sender::Email => ChannelConfig::Email(serde_json::from_str(json).map_err(read)?),
+            Sender::Http { .. } => ChannelConfig::Preset(Settings::from_stored(k, json)?),
         })
     }
 
@@ -55,8 +50,7 @@ impl ChannelConfig {
         let v = match self {
             ChannelConfig::Webhook(c) => serde_json::to_value(c),
             ChannelConfig::Email(c) => serde_json::to_value(c),
-            ChannelConfig::Slack(c) => serde_json::to_value(c),
-            ChannelConfig::PagerDuty(c) => serde_json::to_value(c),
+            ChannelConfig::Preset(s) => return s.to_json(),
         };
         v.map(|v| v.to_string()).unwrap_or_else(|_| "{}".into())
     }
@@ -66,8 +60,7 @@ impl ChannelConfig {
         let v = match self {
             ChannelConfig::Webhook(c) => serde_json::to_value(c.masked()),
             ChannelConfig::Email(c) => serde_json::to_value(c),
-            ChannelConfig::Slack(c) => serde_json::to_value(c.masked()),
-            ChannelConfig::PagerDuty(c) => serde_json::to_value(c.masked()),
+            ChannelConfig::Preset(s) => return s.masked(),
         };
         v.unwrap_or(serde_json::Value::Null)
     }
@@ -76,8 +69,7 @@ impl ChannelConfig {
     pub fn keep_secrets(&mut self, stored: &ChannelConfig) {
         match (self, stored) {
             (ChannelConfig::Webhook(c), ChannelConfig::Webhook(s)) => c.keep_secrets(s),
-            (ChannelConfig::Slack(c), ChannelConfig::Slack(s)) => c.keep_secrets(s),
-            (ChannelConfig::PagerDuty(c), ChannelConfig::PagerDuty(s)) => c.keep_secrets(s),
+            (ChannelConfig::Preset(c), ChannelConfig::Preset(s)) => c.keep_secrets(s),
             _ => {}
         }
     }
@@ -87,8 +79,7 @@ impl ChannelConfig {
         match self {
             ChannelConfig::Webhook(c) => c.validate(policy),
             ChannelConfig::Email(c) => c.validate(),
-            ChannelConfig::Slack(c) => c.validate(policy),
-            ChannelConfig::PagerDuty(c) => c.validate(policy),
+            ChannelConfig::Preset(s) => s.validate(policy),
         }
     }
 }

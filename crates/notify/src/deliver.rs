@@ -45,13 +45,13 @@ impl Senders {
         let links = Links::of(&ev, &self.site);
         match cfg {
             ChannelConfig::Webhook(c) => self.http.send(c, &ev, &out.key).await,
-            ChannelConfig::Slack(c) => {
-                self.http
-                    .post_json(&c.url, &crate::slack::payload(&ev, &links), &out.key)
-                    .await
-            }
-            ChannelConfig::PagerDuty(c) => {
-                crate::pagerduty::send(&self.http, c, &ev, &links, &self.site, &out.key).await
+            ChannelConfig::Preset(s) => {
+                let msg = crate::presets::Message {
+                    ev: &ev,
+                    links: &links,
+                    site: &self.site,
+                };
+                crate::presets::send(&self.http, s.kind(), s, &msg, &out.key).await
             }
             ChannelConfig::Email(_) => match &self.mailer {
                 None => Delivery::failed(

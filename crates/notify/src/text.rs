@@ -105,3 +105,131 @@ pub fn ack_label(ev: &EventRecord) -> String {
         _ => "Acknowledge".to_string(),
     }
 }
+
+/// `text` cut to `n` characters, the last one `…` when cut.
+pub fn clip(text: &str, n: usize) -> String {
+    if text.chars().count() <= n {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(n.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// The problem lines of `ev` joined by `sep`, as many as fit in `max` characters (as
+/// `measure` counts them) with "… and N more" for the rest — the services' limits,
+/// never a message cut mid-line.
+pub fn fit_lines(
+    lines: &[String],
+    sep: &str,
+    max: usize,
+    measure: impl Fn(&str) -> usize,
+) -> String {
+    // `problem_lines` ends with its own "… and N more" when the event named fewer.
+    let (items, extra) = match lines.last().and_then(|l| l.strip_prefix("… and ")) {
+        Some(rest) => (
+            &lines[..lines.len() - 1],
+            rest.trim_end_matches(" more").parse::<usize>().unwrap_or(0),
+        ),
+        None => (lines, 0),
+    };
+    let more = |n: usize| format!("… and {n} more");
+    let mut out = String::new();
+    for (i, line) in items.iter().enumerate() {
+        let rest = items.len() - i - 1 + extra;
+        let candidate = if out.is_empty() {
+            line.clone()
+        } else {
+            format!("{out}{sep}{line}")
+        };
+        // Room for this line, and for the "more" line if any remain.
+        let tail = if rest > 0 {
+            measure(sep) + measure(&more(rest))
+        } else {
+            0
+        };
+        if measure(&candidate) + tail > max {
+            let left = items.len() - i + extra;
+            let note = more(left);
+            return if out.is_empty() {
+                clip(&note, max)
+            } else {
+                format!("{out}{sep}{note}")
+            };
+        }
+        out = candidate;
+    }
+    if extra > 0 {
+        let note = more(extra);
+        out = if out.is_empty() {
+            note
+        } else {
+            format!("{out}{sep}{note}")
+        };
+    }
+    out
+}
+
+/// Characters, as most services count their limits.
+pub fn chars(text: &str) -> usize {
+    text.chars().count()
+}
+
+/// Escapes text for HTML (Telegram's `parse_mode: HTML`, attribute values too).
+pub fn html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Escapes text for Markdown (Teams, Discord, Mattermost): the characters that start
+/// emphasis, code, a link, a heading, a quote, HTML or a table are taken literally.
+pub fn markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\`*_~[]<>#|".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Markdown that also mentions no one: a zero-width space after every `@`, so
+/// `@channel`, `@all` or `@someone` from a job's text notifies nobody (Mattermost).
+pub fn markdown_quiet(text: &str) -> String {
+    markdown(text).replace('@', "@\u{200B}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lists_end_with_and_n_more() {
+        let lines: Vec<String> = (1..=5).map(|i| format!("line {i}")).collect();
+        assert_eq!(fit_lines(&lines, "\n", 100, chars), lines.join("\n"));
+        let cut = fit_lines(&lines, "\n", 30, chars);
+        assert_eq!(cut, "line 1\nline 2\n… and 3 more");
+        assert!(chars(&cut) <= 30);
+        // The event's own count of unnamed problems adds up.
+        let mut with_more = lines.clone();
+        with_more.push("… and 10 more".into());
+        assert_eq!(
+            fit_lines(&with_more, "\n", 30, chars),
+            "line 1\nline 2\n… and 13 more"
+        );
+        assert_eq!(
+            fit_lines(&with_more, "\n", 1000, chars),
+            format!("{}\n… and 10 more", lines.join("\n"))
+        );
+    }
+
+    #[test]
+    fn escaping_per_context() {
+        assert_eq!(html("<b>&\"x\""), "&lt;b&gt;&amp;&quot;x&quot;");
+        assert_eq!(markdown("*bold* [x](y)"), "\\*bold\\* \\[x\\](y)");
+        assert_eq!(markdown_quiet("@channel"), "@\u{200B}channel");
+    }
+}

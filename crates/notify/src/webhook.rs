@@ -280,30 +280,40 @@ impl Webhooks {
         }
     }
 
-    /// POSTs a JSON document (Slack, PagerDuty) to `url`, checked against the address
-    /// policy, with an `Idempotency-Key`.
-    pub async fn post_json(
-        &self,
-        url: &str,
-        body: &serde_json::Value,
-        idempotency_key: &str,
-    ) -> Delivery {
+    /// Sends one preset request (always a POST), checked against the address policy,
+    /// with an `Idempotency-Key`.
+    pub async fn request(&self, req: &crate::presets::Request, idempotency_key: &str) -> Delivery {
+        use crate::presets::Body;
         let started = Instant::now();
-        let url = match url::Url::parse(url) {
-            Ok(u) => u,
+        let url = match url::Url::parse(&req.url) {
+            // The URL itself is not repeated: it may hold a token (Telegram's bot).
             Err(e) => return Delivery::failed(format!("the url is invalid: {e}"), true, started),
+            Ok(u) => u,
         };
         if let Err(e) = check_literal(&url, self.policy) {
             return Delivery::failed(e, true, started);
         }
-        match self
+        let mut r = self
             .client
             .post(url)
-            .header("Idempotency-Key", idempotency_key)
-            .json(body)
-            .send()
-            .await
-        {
+            .header("Idempotency-Key", idempotency_key);
+        for (k, v) in &req.headers {
+            r = r.header(*k, v.as_str());
+        }
+        if let Some((user, password)) = &req.basic {
+            r = r.basic_auth(user, Some(password));
+        }
+        r = match &req.body {
+            Body::Json(v) => r.json(v),
+            Body::Form(pairs) => r
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body(
+                    url::form_urlencoded::Serializer::new(String::new())
+                        .extend_pairs(pairs)
+                        .finish(),
+                ),
+        };
+        match r.send().await {
             Ok(resp) => Delivery::from_response(resp, started).await,
             Err(e) => Delivery::from_error(e, started),
         }

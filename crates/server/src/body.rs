@@ -43,32 +43,37 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
                     })));
                 }
             };
-            Ok(Body(serde_path_to_error::deserialize(value).map_err(|e| {
-                let mut path = e.path().to_string();
-                let raw = e.into_inner().to_string();
-                // An unknown field's path ends with the field itself: name the
-                // object it is in.
-                if let Some(name) = raw
-                    .strip_prefix("unknown field `")
-                    .and_then(|r| r.split_once('`'))
-                    .map(|(n, _)| n)
-                {
-                    path = match path.strip_suffix(name) {
-                        Some("") => ".".into(),
-                        Some(p) => p.trim_end_matches('.').to_string(),
-                        None => path,
-                    };
-                }
-                let inner = plain(&raw);
-                let msg = if path == "." {
-                    inner
-                } else {
-                    format!("{path}: {inner}")
-                };
-                ApiError::BadRequest(msg)
-            })))
+            Ok(Body(typed(value)))
         })
     }
+}
+
+/// `value` read as `T`, or a 400 naming the field and what was wrong with it in plain
+/// words.
+pub fn typed<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let mut path = e.path().to_string();
+        let raw = e.into_inner().to_string();
+        // An unknown field's path ends with the field itself: name the object it is in.
+        if let Some(name) = raw
+            .strip_prefix("unknown field `")
+            .and_then(|r| r.split_once('`'))
+            .map(|(n, _)| n)
+        {
+            path = match path.strip_suffix(name) {
+                Some("") => ".".into(),
+                Some(p) => p.trim_end_matches('.').to_string(),
+                None => path,
+            };
+        }
+        let inner = plain(&raw);
+        let msg = if path == "." {
+            inner
+        } else {
+            format!("{path}: {inner}")
+        };
+        ApiError::BadRequest(msg)
+    })
 }
 
 /// A JSON body that may be left out: no body at all reads as `T::default()` (a POST

@@ -1,165 +1,146 @@
-//! A channel's settings from `/api/v1/channels` input, by kind: which fields each kind
-//! takes (one table; any other field is a 400 naming the ones it does take), what is
-//! required, and a change applied to stored settings (masked secrets sent back keep the
-//! stored ones).
+//! A channel's settings from `/api/v1/channels` input, by kind: the kinds table
+//! (`overdue_notify::kinds`) says which fields each kind takes (any other is a 400
+//! naming the ones it does take) and which are required; a change is applied to the
+//! stored settings (masked secrets sent back keep the stored ones). Also the list of
+//! kinds the dashboard's form is drawn from.
 
-use overdue_notify::{ChannelConfig, EmailConfig, PagerDutyConfig, SlackConfig, WebhookConfig};
-use overdue_types::{ChannelInput, ChannelPatch};
+use overdue_notify::kinds::{self, FieldType, Kind, Sender};
+use overdue_notify::{ChannelConfig, Settings};
+use overdue_types::{ChannelField, ChannelKind};
+use serde_json::{Map, Value};
 
+use crate::body::typed;
 use crate::error::ApiError;
 
-/// The settings fields each kind takes.
-fn takes(kind: &str) -> &'static [&'static str] {
-    match kind {
-        "webhook" => &["url", "method", "headers", "body"],
-        "email" => &["to"],
-        "slack" => &["url"],
-        "pagerduty" => &["routing_key", "url"],
-        _ => &[],
-    }
+fn bad(e: impl ToString) -> ApiError {
+    ApiError::BadRequest(e.to_string())
 }
 
-/// Refuses the first field given (`present`: name and whether it was sent) that
-/// `kind` does not take.
-fn refuse_others(kind: &str, present: &[(&'static str, bool)]) -> Result<(), ApiError> {
-    let taken = takes(kind);
-    match present
-        .iter()
-        .find(|(name, sent)| *sent && !taken.contains(name))
-    {
-        Some((field, _)) => Err(ApiError::BadRequest(format!(
-            "field {field:?} does not apply to a {kind} channel: it takes {}",
-            taken.join(", ")
+/// The kind named `name`, or a 400 listing the kinds.
+fn kind_named(name: &str) -> Result<&'static Kind, ApiError> {
+    kinds::find(name).ok_or_else(|| {
+        bad(format!(
+            "unknown channel kind {name:?}: supported kinds are {}",
+            kinds::names()
+        ))
+    })
+}
+
+/// Refuses the first field `kind` does not take.
+fn refuse_others(kind: &Kind, settings: &Map<String, Value>) -> Result<(), ApiError> {
+    match settings.keys().find(|k| kind.field(k).is_none()) {
+        Some(field) => Err(bad(format!(
+            "field {field:?} does not apply to a {} channel: it takes {}",
+            kind.kind,
+            kind.field_names()
         ))),
         None => Ok(()),
     }
 }
 
-/// Which settings fields a request sent.
-fn sent(
-    url: bool,
-    method: bool,
-    headers: bool,
-    body: bool,
-    to: bool,
-    routing_key: bool,
-) -> [(&'static str, bool); 6] {
-    [
-        ("url", url),
-        ("method", method),
-        ("headers", headers),
-        ("body", body),
-        ("to", to),
-        ("routing_key", routing_key),
-    ]
-}
-
-fn required<T>(value: Option<T>, what: &str, kind: &str) -> Result<T, ApiError> {
-    value.ok_or_else(|| ApiError::BadRequest(format!("{what} is required for a {kind} channel")))
-}
-
-/// A new channel's settings from its input, by kind (`email_enabled`: an SMTP relay
-/// is configured).
-pub fn config_from(input: ChannelInput, email_enabled: bool) -> Result<ChannelConfig, ApiError> {
-    let kind = input.kind.clone();
-    let kind = kind.as_str();
-    if !overdue_notify::CHANNEL_KINDS.contains(&kind) {
-        return Err(ApiError::BadRequest(format!(
-            "unknown channel kind {kind:?}: supported kinds are {}",
-            overdue_notify::CHANNEL_KINDS.join(", ")
+/// Settings of the typed kinds (webhook, e-mail): the required fields named first,
+/// then read as their type (errors name the field).
+fn typed_settings<T: serde::de::DeserializeOwned>(
+    kind: &Kind,
+    settings: Map<String, Value>,
+) -> Result<T, ApiError> {
+    if let Some(f) = kind
+        .fields
+        .iter()
+        .find(|f| f.required && settings.get(f.name).is_none_or(Value::is_null))
+    {
+        return Err(bad(format!(
+            "{} is required for a {} channel",
+            f.name, kind.kind
         )));
     }
-    refuse_others(
-        kind,
-        &sent(
-            input.url.is_some(),
-            input.method.is_some(),
-            input.headers.is_some(),
-            input.body.is_some(),
-            input.to.is_some(),
-            input.routing_key.is_some(),
-        ),
-    )?;
-    Ok(match kind {
-        "webhook" => ChannelConfig::Webhook(WebhookConfig {
-            url: required(input.url, "url", kind)?,
-            method: input.method.unwrap_or_else(|| "POST".into()),
-            headers: input.headers.unwrap_or_default(),
-            body: input.body,
-        }),
-        "email" => {
+    typed(Value::Object(settings))
+}
+
+/// A new channel's settings from its input (`email_enabled`: an SMTP relay is
+/// configured).
+pub fn config_from(
+    kind: &str,
+    settings: Map<String, Value>,
+    email_enabled: bool,
+) -> Result<ChannelConfig, ApiError> {
+    let k = kind_named(kind)?;
+    refuse_others(k, &settings)?;
+    Ok(match k.sender {
+        Sender::Webhook => ChannelConfig::Webhook(typed_settings(k, settings)?),
+        Sender::Email => {
             if !email_enabled {
-                return Err(ApiError::BadRequest(
+                return Err(bad(
                     "e-mail is not set up on this server: set OVERDUE_SMTP_URL (and \
-                     OVERDUE_EMAIL_FROM) and restart it"
-                        .into(),
+                     OVERDUE_EMAIL_FROM) and restart it",
                 ));
             }
-            ChannelConfig::Email(EmailConfig {
-                to: required(input.to, "to", kind)?,
-            })
+            ChannelConfig::Email(typed_settings(k, settings)?)
         }
-        "slack" => ChannelConfig::Slack(SlackConfig {
-            url: required(input.url, "url (the incoming webhook URL)", kind)?,
-        }),
-        _ => ChannelConfig::PagerDuty(PagerDutyConfig {
-            routing_key: required(input.routing_key, "routing_key", kind)?,
-            url: input.url,
-        }),
+        Sender::Http { .. } => ChannelConfig::Preset(Settings::from_input(k, settings).map_err(bad)?),
     })
 }
 
-/// The stored settings with a change applied (fields the kind does not take refused;
-/// masked secrets sent back keep the stored ones).
-pub fn patched(stored: &ChannelConfig, p: ChannelPatch) -> Result<ChannelConfig, ApiError> {
-    refuse_others(
-        stored.kind(),
-        &sent(
-            p.url.is_some(),
-            p.method.is_some(),
-            p.headers.is_some(),
-            p.body.is_some(),
-            p.to.is_some(),
-            p.routing_key.is_some(),
-        ),
-    )?;
-    let mut cfg = stored.clone();
-    match &mut cfg {
-        ChannelConfig::Webhook(c) => {
-            if let Some(u) = p.url {
-                c.url = u;
+/// The stored settings with a change applied: each field given replaces the stored one,
+/// `null` or `""` clears it; masked secrets sent back keep the stored ones.
+pub fn patched(stored: &ChannelConfig, change: Map<String, Value>) -> Result<ChannelConfig, ApiError> {
+    let k = kind_named(stored.kind())?;
+    refuse_others(k, &change)?;
+    let mut cfg = match stored {
+        ChannelConfig::Preset(s) => {
+            let mut s = s.clone();
+            s.change(change).map_err(bad)?;
+            ChannelConfig::Preset(s)
+        }
+        typed_cfg => {
+            let mut merged = match serde_json::from_str::<Value>(&typed_cfg.to_json()) {
+                Ok(Value::Object(m)) => m,
+                _ => Map::new(),
+            };
+            for (name, v) in change {
+                if v.is_null() || v.as_str() == Some("") {
+                    merged.remove(&name);
+                } else {
+                    merged.insert(name, v);
+                }
             }
-            if let Some(m) = p.method {
-                c.method = m;
-            }
-            if let Some(h) = p.headers {
-                c.headers = h;
-            }
-            match p.body {
-                Some(b) if b.trim().is_empty() => c.body = None,
-                Some(b) => c.body = Some(b),
-                None => {}
+            match typed_cfg {
+                ChannelConfig::Email(_) => ChannelConfig::Email(typed_settings(k, merged)?),
+                _ => ChannelConfig::Webhook(typed_settings(k, merged)?),
             }
         }
-        ChannelConfig::Email(c) => {
-            if let Some(t) = p.to {
-                c.to = t;
-            }
-        }
-        ChannelConfig::Slack(c) => {
-            if let Some(u) = p.url {
-                c.url = u;
-            }
-        }
-        ChannelConfig::PagerDuty(c) => {
-            if let Some(k) = p.routing_key {
-                c.routing_key = k;
-            }
-            if let Some(u) = p.url {
-                c.url = Some(u);
-            }
-        }
-    }
+    };
     cfg.keep_secrets(stored);
     Ok(cfg)
+}
+
+/// Every kind with its fields, as the API lists them.
+pub fn kinds_list() -> Vec<ChannelKind> {
+    kinds::KINDS
+        .iter()
+        .map(|k| ChannelKind {
+            kind: k.kind.into(),
+            label: k.label.into(),
+            help: k.help.into(),
+            fields: k
+                .fields
+                .iter()
+                .map(|f| ChannelField {
+                    name: f.name.into(),
+                    label: f.label.into(),
+                    help: f.help.into(),
+                    kind: f.kind.name().into(),
+                    choices: match f.kind {
+                        FieldType::Choice { choices } => {
+                            Some(choices.iter().map(|c| c.to_string()).collect())
+                        }
+                        _ => None,
+                    },
+                    required: f.required,
+                    secret: f.secret,
+                    default: f.default.map(str::to_string),
+                })
+                .collect(),
+        })
+        .collect()
 }

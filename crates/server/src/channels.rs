@@ -1,4 +1,5 @@
-//! `/api/v1/channels`: where notifications go — webhook, e-mail, Slack, PagerDuty.
+//! `/api/v1/channels`: where notifications go — e-mail, the chat, push and paging
+//! services of the kinds table, webhooks.
 //! Settings are for admins, and their secrets (a URL's path and query, header values,
 //! a routing key) are shown masked after creation; a change that sends a masked value
 //! back keeps the stored secret. Other roles see a channel's id, name, kind and health.
@@ -20,7 +21,8 @@ use crate::{parse_id, render, AppState};
 
 /// Registers the channel routes (inside the `/api/v1` scope).
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/channels", web::get().to(list))
+    cfg.route("/channel-kinds", web::get().to(kinds))
+        .route("/channels", web::get().to(list))
         .route("/channels", web::post().to(create))
         .route("/channels/{id}", web::patch().to(patch))
         .route("/channels/{id}", web::delete().to(delete))
@@ -36,6 +38,11 @@ fn channel_name(text: &str) -> Result<String, ApiError> {
         return Err(ApiError::BadRequest("name must be 1-200 characters".into()));
     }
     Ok(name)
+}
+
+/// The kinds of channel with their fields and help (the dashboard's form).
+async fn kinds(_auth: Auth) -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "kinds": crate::channel_input::kinds_list() }))
 }
 
 async fn list(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -65,7 +72,7 @@ async fn create(
     let input = body.into_inner()?;
     let name = channel_name(&input.name)?;
     let (is_default, is_fallback) = (input.is_default, input.is_fallback.unwrap_or(false));
-    let mut cfg = config_from(input, state.config.email_enabled)?;
+    let mut cfg = config_from(&input.kind, input.settings, state.config.email_enabled)?;
     if cfg.kind() != "webhook" && !state.config.site_url_given {
         return Err(ApiError::BadRequest(format!(
             "a {} channel sends links to this server (the monitor's page, the \
@@ -120,7 +127,7 @@ async fn patch(
             let stored =
                 ChannelConfig::from_stored(&row.kind, &row.config).map_err(StoreError::Internal)?;
             let mut cfg =
-                patched(&stored, change).map_err(|e| StoreError::Invalid(e.to_string()))?;
+                patched(&stored, change.settings).map_err(|e| StoreError::Invalid(e.to_string()))?;
             cfg.validate(policy)
                 .map_err(|e| StoreError::Invalid(e.to_string()))?;
             let name = name.unwrap_or_else(|| row.name.clone());

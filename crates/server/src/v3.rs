@@ -474,10 +474,7 @@ async fn list_channels(auth: Auth, state: web::Data<AppState>) -> Result<HttpRes
         .iter()
         .map(|c| {
             // Healthchecks' names for the kinds both have.
-            let kind = match c.kind.as_str() {
-                "pagerduty" => "pd",
-                other => other,
-            };
+            let kind = overdue_notify::kinds::find(&c.kind).map_or(c.kind.as_str(), |k| k.v3);
             serde_json::json!({ "id": c.id, "name": c.name, "kind": kind })
         })
         .collect();

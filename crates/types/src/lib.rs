@@ -361,57 +361,83 @@ pub struct Ping {
     pub duration: Option<f64>,
 }
 
-/// Input to create a channel. Which fields apply depends on `kind`: `webhook` (url,
-/// method, headers, body), `email` (to), `slack` (url), `pagerduty` (routing_key, url).
+/// `POST /api/v1/channels`: a channel of `kind` with its settings as top-level fields —
+/// the fields of its kind (`GET /api/v1/channel-kinds` lists them: `url`, `to`,
+/// `routing_key`, `bot_token`, `chat_id`, …); any other field is refused naming those
+/// the kind takes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ChannelInput {
-    /// Kind: `webhook`, `email`, `slack` or `pagerduty`.
+    /// Kind: `email`, `slack`, `msteams`, `discord`, `telegram`, `mattermost`,
+    /// `pagerduty`, `opsgenie`, `ntfy`, `gotify`, `pushover`, `sms` or `webhook`.
     pub kind: String,
     /// Display name.
     pub name: String,
-    /// Webhook or Slack URL; PagerDuty's events endpoint when not the default.
-    pub url: Option<String>,
-    /// Webhook method (default POST).
-    pub method: Option<String>,
-    /// Webhook headers.
-    pub headers: Option<std::collections::BTreeMap<String, String>>,
-    /// Webhook body template.
-    pub body: Option<String>,
-    /// E-mail recipients.
-    pub to: Option<Vec<String>>,
-    /// PagerDuty integration key.
-    pub routing_key: Option<String>,
     /// New monitors get this channel (default: true for a project's first channel).
+    #[serde(default)]
     pub is_default: Option<bool>,
     /// Told when another channel keeps failing (default: false).
+    #[serde(default)]
     pub is_fallback: Option<bool>,
+    /// The kind's settings.
+    #[serde(flatten)]
+    pub settings: serde_json::Map<String, serde_json::Value>,
 }
 
-/// `PATCH /api/v1/channels/<id>`: each field given replaces the stored one. A secret
-/// sent back in its masked form (as `GET` shows it: a URL, a header value, a routing
-/// key) keeps the stored one; `headers` given replaces the set of headers.
+/// `PATCH /api/v1/channels/<id>`: each field given replaces the stored one (`null` or
+/// `""` clears an optional setting). A secret sent back in its masked form (as `GET`
+/// shows it: a URL, a header value, a key or token) keeps the stored one; `headers`
+/// given replaces the set of headers.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ChannelPatch {
     /// Display name.
+    #[serde(default)]
     pub name: Option<String>,
-    /// Webhook or Slack URL, PagerDuty endpoint (masked form: keep).
-    pub url: Option<String>,
-    /// Webhook method.
-    pub method: Option<String>,
-    /// Webhook headers (a masked value: keep that header's stored value).
-    pub headers: Option<std::collections::BTreeMap<String, String>>,
-    /// Webhook body template (`null` or `""`: the default JSON document).
-    pub body: Option<String>,
-    /// E-mail recipients.
-    pub to: Option<Vec<String>>,
-    /// PagerDuty integration key (masked form: keep).
-    pub routing_key: Option<String>,
     /// New monitors get this channel.
+    #[serde(default)]
     pub is_default: Option<bool>,
     /// Told when another channel keeps failing.
+    #[serde(default)]
     pub is_fallback: Option<bool>,
+    /// Settings of the channel's kind to change.
+    #[serde(flatten)]
+    pub settings: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A field of a channel kind (`GET /api/v1/channel-kinds`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelField {
+    /// The JSON name.
+    pub name: String,
+    /// The form's label.
+    pub label: String,
+    /// What to put there.
+    pub help: String,
+    /// `text`, `token`, `url`, `choice`, `number`, `addresses`, `headers` or `template`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// For `choice`: the values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choices: Option<Vec<String>>,
+    /// It must be given.
+    pub required: bool,
+    /// Shown masked after creation.
+    pub secret: bool,
+    /// Used when left out.
+    #[serde(default)]
+    pub default: Option<String>,
+}
+
+/// A channel kind (`GET /api/v1/channel-kinds`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelKind {
+    /// The wire name.
+    pub kind: String,
+    /// The name people know it by.
+    pub label: String,
+    /// What it sends and what to set up.
+    pub help: String,
+    /// Its settings.
+    pub fields: Vec<ChannelField>,
 }
 
 /// A channel in responses. `config` only for roles that manage channels, with its

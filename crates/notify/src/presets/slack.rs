@@ -1,44 +1,20 @@
-//! The Slack channel: an incoming webhook, sent `text` (the notification's fallback)
+//! The Slack preset: an incoming webhook, sent `text` (the notification's fallback)
 //! and `blocks` (sections of at most 3,000 characters, at most 50 blocks). Everything
 //! that came from users or jobs is escaped (`&`, `<`, `>`), so a monitor named
 //! `<!channel>` mentions no one.
 
 use overdue_core::EventRecord;
-use serde::{Deserialize, Serialize};
 
-use crate::channel::check_http_url;
-use crate::guard::AddressPolicy;
-use crate::secret::mask_url;
-use crate::text::{ack_label, facts, problem_lines, Links};
-use crate::webhook::WebhookError;
+use super::{Message, Request};
+use crate::settings::Settings;
+use crate::text::{ack_label, clip, facts, problem_lines, Links};
 
-/// A Slack channel's settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SlackConfig {
-    /// The incoming webhook URL (a secret: shown masked).
-    pub url: String,
-}
-
-impl SlackConfig {
-    /// Checks the URL.
-    pub fn validate(&mut self, policy: AddressPolicy) -> Result<(), WebhookError> {
-        check_http_url("url", &self.url, policy)
-    }
-
-    /// As shown after creation.
-    pub fn masked(&self) -> SlackConfig {
-        SlackConfig {
-            url: mask_url(&self.url),
-        }
-    }
-
-    /// Keeps the stored URL when the masked one is sent back.
-    pub fn keep_secrets(&mut self, stored: &SlackConfig) {
-        if self.url == mask_url(&stored.url) {
-            self.url = stored.url.clone();
-        }
-    }
+/// The message to a Slack incoming webhook.
+pub fn slack(s: &Settings, m: &Message<'_>) -> Result<Vec<Request>, String> {
+    Ok(vec![Request::json(
+        s.text("url").unwrap_or_default(),
+        payload(m.ev, m.links),
+    )])
 }
 
 /// Slack's limit on a section's text.
@@ -54,19 +30,10 @@ pub fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-fn clip(text: String, n: usize) -> String {
-    if text.chars().count() <= n {
-        return text;
-    }
-    let mut out: String = text.chars().take(n - 1).collect();
-    out.push('…');
-    out
-}
-
 fn section(text: String) -> serde_json::Value {
     serde_json::json!({
         "type": "section",
-        "text": { "type": "mrkdwn", "text": clip(text, MAX_SECTION) }
+        "text": { "type": "mrkdwn", "text": clip(&text, MAX_SECTION) }
     })
 }
 

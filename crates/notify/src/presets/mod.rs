@@ -1,0 +1,253 @@
+//! The HTTP presets: per kind a function that turns one message into the requests the
+//! service wants (URL, headers, JSON or form body), under its limits and with user text
+//! escaped for where it lands. One sender ([`send`]) delivers them all through the
+//! guarded client, in order, and applies the kind's permanent-error rule.
+
+pub mod chat;
+pub mod paging;
+pub mod push;
+pub mod slack;
+pub mod sms;
+
+use std::time::Instant;
+
+use overdue_core::{EventKind, EventRecord, Transition};
+
+use crate::kinds::{Kind, Sender};
+use crate::settings::Settings;
+use crate::text::Links;
+use crate::webhook::{Delivery, Webhooks};
+
+/// What a payload function gets: the event, its links and the site URL.
+#[derive(Debug, Clone, Copy)]
+pub struct Message<'a> {
+    /// The event (its alert note carries the transition and severity).
+    pub ev: &'a EventRecord,
+    /// The monitor's page, the problems, the acknowledgement link.
+    pub links: &'a Links,
+    /// The site URL, without a trailing slash.
+    pub site: &'a str,
+}
+
+/// How bad a message is, for priorities and colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// A critical alert (a monitor down, a critical problem).
+    Critical,
+    /// An error.
+    Error,
+    /// A warning.
+    Warning,
+    /// Information (a test, a digest, an info problem).
+    Info,
+    /// Good news: recovered, resolved.
+    Good,
+}
+
+impl Message<'_> {
+    /// The transition announced (a trigger when the event names no alert).
+    pub fn transition(&self) -> Transition {
+        self.ev
+            .alert
+            .as_ref()
+            .map(|a| a.transition)
+            .unwrap_or(Transition::Trigger)
+    }
+
+    /// How bad it is.
+    pub fn level(&self) -> Level {
+        let good = matches!(
+            self.ev.event,
+            EventKind::MonitorUp
+                | EventKind::ProblemResolved
+                | EventKind::ChannelRecovered
+                | EventKind::MonitorPaused
+                | EventKind::MonitorDeleted
+        );
+        if good || self.transition() == Transition::Resolve {
+            return Level::Good;
+        }
+        if self.ev.event == EventKind::Test {
+            return Level::Info;
+        }
+        match self.ev.alert.as_ref().map(|a| a.severity.as_str()) {
+            Some("critical") => Level::Critical,
+            Some("warning") => Level::Warning,
+            Some("info") => Level::Info,
+            _ => Level::Error,
+        }
+    }
+}
+
+/// A request body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// `application/json`.
+    Json(serde_json::Value),
+    /// `application/x-www-form-urlencoded`.
+    Form(Vec<(String, String)>),
+}
+
+/// One HTTP request of a message (always a POST).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    /// Where.
+    pub url: String,
+    /// Extra headers (authentication).
+    pub headers: Vec<(&'static str, String)>,
+    /// Basic authentication (user, password).
+    pub basic: Option<(String, String)>,
+    /// The body.
+    pub body: Body,
+}
+
+impl Request {
+    /// A JSON POST to `url`.
+    pub fn json(url: impl Into<String>, body: serde_json::Value) -> Request {
+        Request {
+            url: url.into(),
+            headers: Vec::new(),
+            basic: None,
+            body: Body::Json(body),
+        }
+    }
+
+    /// With a header.
+    pub fn header(mut self, name: &'static str, value: String) -> Request {
+        self.headers.push((name, value));
+        self
+    }
+}
+
+/// A payload function: the requests of one message, or why there is nothing to send.
+pub type Build = fn(&Settings, &Message<'_>) -> Result<Vec<Request>, String>;
+
+/// The service's base URL from the `url` setting (or its default), without a trailing
+/// slash.
+pub fn base(s: &Settings) -> String {
+    s.text("url").unwrap_or_default().trim_end_matches('/').to_string()
+}
+
+/// Delivers one message through preset `kind` with settings `s`: its requests in order
+/// (each with `Idempotency-Key` `<key>.<n>` when there are several); the first failure
+/// stops, and a retry sends them all again (the services deduplicate by alias or key).
+pub async fn send(
+    http: &Webhooks,
+    kind: &Kind,
+    s: &Settings,
+    msg: &Message<'_>,
+    key: &str,
+) -> Delivery {
+    let started = Instant::now();
+    let Sender::Http { permanent, build } = kind.sender else {
+        return Delivery::failed(format!("{} is not an HTTP channel", kind.kind), true, started);
+    };
+    let requests = match build(s, msg) {
+        Ok(r) if r.is_empty() => {
+            return Delivery::failed(
+                format!("nothing to send to {}: the message is about no alert", kind.label),
+                true,
+                started,
+            )
+        }
+        Ok(r) => r,
+        Err(e) => return Delivery::failed(e, true, started),
+    };
+    let several = requests.len() > 1;
+    let mut last = None;
+    for (i, req) in requests.iter().enumerate() {
+        let k = if several {
+            format!("{key}.{i}")
+        } else {
+            key.to_string()
+        };
+        let mut d = http.request(req, &k).await;
+        if !d.ok {
+            // The service's own rule: these answers do not change on a retry.
+            d.permanent = d.permanent || d.status_code.is_some_and(|c| permanent.contains(&c));
+            d.duration = started.elapsed();
+            return d;
+        }
+        last = Some(d);
+    }
+    let mut d = last.unwrap_or_else(|| Delivery::failed("no request sent".into(), true, started));
+    d.duration = started.elapsed();
+    d
+}
+
+#[cfg(test)]
+pub(crate) mod fixtures {
+    //! Events for the payload tests.
+    use overdue_core::{AlertNote, EventKind, EventRecord, MonitorRef, ProblemItem, ProblemsNote};
+
+    use crate::text::Links;
+
+    /// A monitor down as missed, with an alert and links.
+    pub fn down() -> (EventRecord, Links) {
+        let ev = EventRecord {
+            event: EventKind::MonitorDown,
+            monitor: MonitorRef {
+                uuid: "0b5a2a37-4bb3-4d39-9c38-a4a3e8e1f1a1".into(),
+                name: "DB <backup> & *co* @channel".into(),
+                slug: Some("db-backup".into()),
+                tags: vec!["prod".into()],
+                project: "p1".into(),
+            },
+            status: "down".into(),
+            previous_status: "up".into(),
+            reason: Some("missed".into()),
+            detail: None,
+            at: "2026-12-02T01:10:00+00:00".into(),
+            body: None,
+            problems: None,
+            alert: Some(AlertNote {
+                id: 7,
+                dedup_key: "overdue/down/abc/1".into(),
+                transition: overdue_core::Transition::Trigger,
+                severity: "critical".into(),
+                count: 1,
+                incidents: vec![],
+                thread: None,
+                reason: None,
+                ack_token: None,
+                ack_url: Some("https://od.example.com/ack/tok".into()),
+            }),
+            expected: Some("03:10 Europe/Riga".into()),
+            last_ping: Some("2026-12-01 03:02 Europe/Riga".into()),
+        };
+        let links = Links {
+            monitor: Some("https://od.example.com/monitors/abc".into()),
+            problems: None,
+            ack: Some("https://od.example.com/ack/tok".into()),
+        };
+        (ev, links)
+    }
+
+    /// A report that opened `n` problems (20 named, as the outbox keeps them).
+    pub fn problems(n: u64) -> (EventRecord, Links) {
+        let (mut ev, mut links) = down();
+        ev.event = EventKind::ProblemOpened;
+        ev.status = "up".into();
+        ev.reason = None;
+        ev.expected = None;
+        let named = n.min(ProblemsNote::MAX_ITEMS as u64);
+        ev.problems = Some(ProblemsNote {
+            count: n,
+            items: (0..named)
+                .map(|i| ProblemItem {
+                    key: format!("invoice:{i}"),
+                    severity: "error".into(),
+                    message: format!("rejected <{i}> {}", "x".repeat(300)),
+                    count: 1,
+                    details: None,
+                })
+                .collect(),
+        });
+        if let Some(a) = ev.alert.as_mut() {
+            a.severity = "error".into();
+            a.count = n;
+        }
+        links.problems = Some("https://od.example.com/problems?monitor=abc".into());
+        (ev, links)
+    }
+}

@@ -1,0 +1,263 @@
+//! The settings of an HTTP preset channel (Slack, Teams, Telegram, …): a JSON object
+//! whose fields are the kind's row in [`crate::kinds::KINDS`]. Read from API input with
+//! plain-word errors, checked (required, length, range, URL policy), stored normalised
+//! (texts as strings, numbers as numbers) and shown with secrets masked.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::channel::{check_http_url, mask_secret};
+use crate::guard::AddressPolicy;
+use crate::kinds::{Field, FieldType, Kind};
+use crate::secret::mask_url;
+use crate::webhook::WebhookError;
+
+/// A preset channel's settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    kind: &'static Kind,
+    values: BTreeMap<String, Value>,
+}
+
+impl PartialEq for Settings {
+    fn eq(&self, other: &Settings) -> bool {
+        self.kind.kind == other.kind.kind && self.values == other.values
+    }
+}
+impl Eq for Settings {}
+
+fn invalid(msg: String) -> WebhookError {
+    WebhookError::Invalid(msg)
+}
+
+/// One value from input in its stored form; `None` for `null` or an empty text (the
+/// field is not set).
+fn read(kind: &Kind, f: &Field, v: Value) -> Result<Option<Value>, WebhookError> {
+    let name = f.name;
+    Ok(match (f.kind, v) {
+        (_, Value::Null) => None,
+        (FieldType::Number { .. }, Value::Number(n)) => match n.as_i64() {
+            Some(i) => Some(Value::from(i)),
+            None => return Err(invalid(format!("{name} must be a whole number, got {n}"))),
+        },
+        (FieldType::Number { .. }, Value::String(s)) if s.trim().is_empty() => None,
+        (FieldType::Number { .. }, Value::String(s)) => match s.trim().parse::<i64>() {
+            Ok(i) => Some(Value::from(i)),
+            Err(_) => return Err(invalid(format!("{name} must be a whole number, got {s:?}"))),
+        },
+        (FieldType::Number { .. }, _) => {
+            return Err(invalid(format!("{name} must be a whole number")));
+        }
+        (_, Value::String(s)) if s.trim().is_empty() => None,
+        (_, Value::String(s)) => Some(Value::String(s.trim().to_string())),
+        // A chat id or a phone number written as a JSON number.
+        (FieldType::Token { .. }, Value::Number(n)) => Some(Value::String(n.to_string())),
+        _ => {
+            return Err(invalid(format!(
+                "{name} of a {} channel must be text",
+                kind.kind
+            )))
+        }
+    })
+}
+
+impl Settings {
+    /// The kind.
+    pub fn kind(&self) -> &'static Kind {
+        self.kind
+    }
+
+    /// Stored settings of `kind` (written by this code, so only read).
+    pub fn from_stored(kind: &'static Kind, json: &str) -> Result<Settings, String> {
+        let values: BTreeMap<String, Value> = serde_json::from_str(json)
+            .map_err(|e| format!("stored {} settings are unreadable: {e}", kind.kind))?;
+        Ok(Settings { kind, values })
+    }
+
+    /// Settings from API input: every field must be one the kind takes (else a 400
+    /// naming the ones it does), of its type.
+    pub fn from_input(
+        kind: &'static Kind,
+        input: serde_json::Map<String, Value>,
+    ) -> Result<Settings, WebhookError> {
+        let mut s = Settings {
+            kind,
+            values: BTreeMap::new(),
+        };
+        s.change(input)?;
+        Ok(s)
+    }
+
+    /// Applies a change: each field given replaces the stored one; `null` or `""`
+    /// clears it.
+    pub fn change(&mut self, input: serde_json::Map<String, Value>) -> Result<(), WebhookError> {
+        for (name, v) in input {
+            let Some(f) = self.kind.field(&name) else {
+                return Err(invalid(format!(
+                    "field {name:?} does not apply to a {} channel: it takes {}",
+                    self.kind.kind,
+                    self.kind.field_names()
+                )));
+            };
+            match read(self.kind, f, v)? {
+                Some(v) => self.values.insert(name, v),
+                None => self.values.remove(&name),
+            };
+        }
+        Ok(())
+    }
+
+    /// Checks every field: required ones given, lengths, ranges, choices, URLs (literal
+    /// private addresses refused under `policy`).
+    pub fn validate(&self, policy: AddressPolicy) -> Result<(), WebhookError> {
+        let kind = self.kind.kind;
+        for f in self.kind.fields {
+            let Some(v) = self.values.get(f.name) else {
+                if f.required {
+                    return Err(invalid(format!(
+                        "{} is required for a {kind} channel ({})",
+                        f.name,
+                        f.label.to_lowercase()
+                    )));
+                }
+                continue;
+            };
+            let name = f.name;
+            let text = v.as_str().unwrap_or_default();
+            match f.kind {
+                FieldType::Text { max } if text.chars().count() > max => {
+                    return Err(invalid(format!("{name} must be at most {max} characters")));
+                }
+                FieldType::Token { max }
+                    if text.len() > max || !text.chars().all(|c| c.is_ascii_graphic()) =>
+                {
+                    return Err(invalid(format!(
+                        "{name} must be at most {max} letters, digits or signs, without \
+                         spaces: check the {} you copied",
+                        f.label.to_lowercase()
+                    )));
+                }
+                FieldType::Url => check_http_url(name, text, policy)?,
+                FieldType::Choice { choices } if !choices.contains(&text) => {
+                    return Err(invalid(format!(
+                        "{name} must be one of {}, got {text:?}",
+                        choices.join(", ")
+                    )));
+                }
+                FieldType::Number { min, max } => {
+                    let n = v.as_i64().unwrap_or(i64::MIN);
+                    if n < min || n > max {
+                        return Err(invalid(format!(
+                            "{name} must be between {min} and {max}, got {n}"
+                        )));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The settings as stored.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&self.values).unwrap_or_else(|_| "{}".into())
+    }
+
+    /// The settings as shown after creation: secret fields masked (a URL keeps its
+    /// scheme and host).
+    pub fn masked(&self) -> Value {
+        let mut out = serde_json::Map::new();
+        for (name, v) in &self.values {
+            let shown = match self.kind.field(name) {
+                Some(f) if f.secret => Value::String(mask(f, v.as_str().unwrap_or_default())),
+                _ => v.clone(),
+            };
+            out.insert(name.clone(), shown);
+        }
+        Value::Object(out)
+    }
+
+    /// Takes back the stored secrets where this change sent their masked form.
+    pub fn keep_secrets(&mut self, stored: &Settings) {
+        for f in self.kind.fields.iter().filter(|f| f.secret) {
+            let (Some(new), Some(old)) = (self.values.get(f.name), stored.values.get(f.name))
+            else {
+                continue;
+            };
+            let old_text = old.as_str().unwrap_or_default();
+            if new.as_str() == Some(mask(f, old_text).as_str()) {
+                self.values.insert(f.name.to_string(), old.clone());
+            }
+        }
+    }
+
+    /// A text field's value, or its default.
+    pub fn text(&self, name: &str) -> Option<&str> {
+        match self.values.get(name) {
+            Some(Value::String(s)) => Some(s.as_str()),
+            _ => self.kind.field(name).and_then(|f| f.default),
+        }
+    }
+
+    /// A number field's value, or its default.
+    pub fn number(&self, name: &str) -> Option<i64> {
+        match self.values.get(name) {
+            Some(v) => v.as_i64(),
+            None => self
+                .kind
+                .field(name)
+                .and_then(|f| f.default)
+                .and_then(|d| d.parse().ok()),
+        }
+    }
+}
+
+fn mask(f: &Field, value: &str) -> String {
+    match f.kind {
+        FieldType::Url => mask_url(value),
+        _ => mask_secret(value),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn input(v: Value) -> serde_json::Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn input_is_checked_against_the_table() {
+        let tg = crate::kinds::find("telegram").unwrap();
+        let s = Settings::from_input(
+            tg,
+            input(json!({"bot_token": "123456:ABCdefGHIjklMNOpqr", "chat_id": -1001234, "topic": "7"})),
+        )
+        .unwrap();
+        s.validate(AddressPolicy::default()).unwrap();
+        assert_eq!(s.text("chat_id"), Some("-1001234"));
+        assert_eq!(s.number("topic"), Some(7));
+        assert_eq!(s.text("url"), Some("https://api.telegram.org"));
+        assert_eq!(s.masked()["bot_token"], "••••••Opqr");
+        // Sending back the masked token keeps it.
+        let mut back = Settings::from_input(tg, input(s.masked())).unwrap();
+        back.keep_secrets(&s);
+        assert_eq!(back, s);
+        let err = |v: Value| {
+            Settings::from_input(tg, input(v))
+                .and_then(|s| s.validate(AddressPolicy::default()))
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(err(json!({"chat": 1})).contains("it takes bot_token, chat_id, topic, url"));
+        assert!(err(json!({"chat_id": "1"})).contains("bot_token is required"));
+        assert!(err(json!({"bot_token": "has space", "chat_id": "1"})).contains("without spaces"));
+        assert!(err(json!({"bot_token": "t", "chat_id": "1", "topic": "x"})).contains("whole number"));
+        assert!(err(json!({"bot_token": "t", "chat_id": "1", "url": "http://127.0.0.1/"}))
+            .contains("refused"));
+        assert!(err(json!({"bot_token": ["t"], "chat_id": "1"})).contains("must be text"));
+    }
+}
