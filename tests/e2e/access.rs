@@ -74,6 +74,7 @@ const ROUTES: &[(&str, &str, Need)] = &[
     ("PUT", "/api/v1/monitors/{id}/channels", Need::Write),
     ("GET", "/api/v1/monitors/{id}/pings", Need::Read),
     ("GET", "/api/v1/monitors/{id}/flips", Need::Read),
+    ("GET", "/api/v1/channel-kinds", Need::Read),
     ("GET", "/api/v1/channels", Need::Read),
     ("POST", "/api/v1/channels", Need::Manage),
     ("PATCH", "/api/v1/channels/{id}", Need::Manage),

@@ -26,8 +26,53 @@ async fn bad_channel_and_alert_input(backend: Backend) {
         (json!({"kind": "email", "name": "x"}), "to is required"),
         (json!({"kind": "email", "name": "x", "to": "a@b.c"}), "to"),
         (
-            json!({"kind": "sms", "name": "x"}),
-            "supported kinds are webhook, email, slack, pagerduty",
+            json!({"kind": "pigeon", "name": "x"}),
+            "supported kinds are email, slack, msteams, discord, telegram, mattermost, \
+             pagerduty, opsgenie, ntfy, gotify, pushover, sms, webhook",
+        ),
+        (
+            json!({"kind": "telegram", "name": "x", "bot_token": "1:abc"}),
+            "chat_id is required for a telegram channel",
+        ),
+        (
+            json!({"kind": "telegram", "name": "x", "bot_token": "1:abc", "chat_id": 5, "topic": "general"}),
+            "topic must be a whole number, got \"general\"",
+        ),
+        (
+            json!({"kind": "telegram", "name": "x", "bot_token": "1:abc", "chat_id": 5, "topic": 0}),
+            "topic must be between 1 and",
+        ),
+        (
+            json!({"kind": "telegram", "name": "x", "bot_token": "1:abc", "chat": 5}),
+            "field \"chat\" does not apply to a telegram channel: it takes bot_token, chat_id, topic, url",
+        ),
+        (
+            json!({"kind": "ntfy", "name": "x", "topic": ["ops"]}),
+            "topic of a ntfy channel must be text",
+        ),
+        (
+            json!({"kind": "gotify", "name": "x", "token": "t"}),
+            "url is required for a gotify channel",
+        ),
+        (
+            json!({"kind": "pushover", "name": "x", "user_key": "u", "app_token": "a", "emergency": "loud"}),
+            "emergency must be one of high, emergency, got \"loud\"",
+        ),
+        (
+            json!({"kind": "pushover", "name": "x", "user_key": "u", "app_token": "a", "expire": 99999}),
+            "expire must be between 30 and 10800, got 99999",
+        ),
+        (
+            json!({"kind": "sms", "name": "x", "url": "https://sms.example.com/send", "to": "+1 555 0100"}),
+            "to must be at most 32 letters, digits or signs, without spaces",
+        ),
+        (
+            json!({"kind": "sms", "name": "x", "url": "https://sms.example.com/send", "to": "+15550100", "format": "xml"}),
+            "format must be one of form, json",
+        ),
+        (
+            json!({"kind": "webhook", "name": "x", "url": "https://h/x", "method": 5}),
+            "method: invalid type: integer \"5\", expected a string",
         ),
         (
             json!({"kind": "pagerduty", "name": "x"}),

@@ -372,12 +372,14 @@ impl Received {
 #[derive(Clone)]
 pub struct Receiver {
     pub url: String,
+    answer: Arc<std::sync::atomic::AtomicU16>,
     pub got: Arc<Mutex<Vec<Received>>>,
     notify: Arc<Notify>,
     hold: Arc<AtomicBool>,
 }
 
 struct RecvState {
+    answer: Arc<std::sync::atomic::AtomicU16>,
     got: Arc<Mutex<Vec<Received>>>,
     notify: Arc<Notify>,
     hold: Arc<AtomicBool>,
@@ -411,7 +413,12 @@ async fn receive(req: HttpRequest, body: web::Bytes, st: web::Data<RecvState>) -
         at: std::time::SystemTime::now(),
     });
     st.notify.notify_waiters();
-    HttpResponse::Ok().body("thanks")
+    match st.answer.load(Ordering::SeqCst) {
+        0 => HttpResponse::Ok().body("thanks"),
+        code => HttpResponse::build(actix_web::http::StatusCode::from_u16(code).unwrap())
+            .content_type("application/json")
+            .body(r#"{"ok":false,"description":"Forbidden: bot was blocked by the user"}"#),
+    }
 }
 
 impl Receiver {
@@ -425,7 +432,9 @@ impl Receiver {
         let got = Arc::new(Mutex::new(Vec::new()));
         let notify = Arc::new(Notify::new());
         let hold = Arc::new(AtomicBool::new(false));
+        let answer = Arc::new(std::sync::atomic::AtomicU16::new(0));
         let state = web::Data::new(RecvState {
+            answer: answer.clone(),
             got: got.clone(),
             notify: notify.clone(),
             hold: hold.clone(),
@@ -447,10 +456,16 @@ impl Receiver {
         tokio::spawn(server);
         Receiver {
             url,
+            answer,
             got,
             notify,
             hold,
         }
+    }
+
+    /// Records requests and answers them with `status` (0: 200 again).
+    pub fn answer_with(&self, status: u16) {
+        self.answer.store(status, Ordering::SeqCst);
     }
 
     /// While `true`, requests hang unanswered (a slow receiver).

@@ -21,6 +21,7 @@ mod leases;
 mod lifecycle;
 mod multi;
 mod ping;
+mod presets;
 mod problems;
 mod restart;
 mod retention;

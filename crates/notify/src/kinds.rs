@@ -353,10 +353,19 @@ mod tests {
     #[test]
     fn table_is_consistent() {
         for (i, k) in KINDS.iter().enumerate() {
-            assert!(find(k.kind).is_some_and(|f| std::ptr::eq(f, &KINDS[i])), "{}", k.kind);
+            assert!(
+                find(k.kind).is_some_and(|f| std::ptr::eq(f, &KINDS[i])),
+                "{}",
+                k.kind
+            );
             for f in k.fields {
                 assert_eq!(k.fields.iter().filter(|g| g.name == f.name).count(), 1);
-                assert!(!(f.required && f.default.is_some()), "{}.{}", k.kind, f.name);
+                assert!(
+                    !(f.required && f.default.is_some()),
+                    "{}.{}",
+                    k.kind,
+                    f.name
+                );
             }
             // Paging kinds are the ones the core rules treat as paging.
             let paging = matches!(k.kind, "pagerduty" | "opsgenie");

@@ -255,9 +255,13 @@ mod tests {
         assert!(err(json!({"chat": 1})).contains("it takes bot_token, chat_id, topic, url"));
         assert!(err(json!({"chat_id": "1"})).contains("bot_token is required"));
         assert!(err(json!({"bot_token": "has space", "chat_id": "1"})).contains("without spaces"));
-        assert!(err(json!({"bot_token": "t", "chat_id": "1", "topic": "x"})).contains("whole number"));
-        assert!(err(json!({"bot_token": "t", "chat_id": "1", "url": "http://127.0.0.1/"}))
-            .contains("refused"));
+        assert!(
+            err(json!({"bot_token": "t", "chat_id": "1", "topic": "x"})).contains("whole number")
+        );
+        assert!(
+            err(json!({"bot_token": "t", "chat_id": "1", "url": "http://127.0.0.1/"}))
+                .contains("refused")
+        );
         assert!(err(json!({"bot_token": ["t"], "chat_id": "1"})).contains("must be text"));
     }
 }

@@ -77,13 +77,18 @@ pub fn config_from(
             }
             ChannelConfig::Email(typed_settings(k, settings)?)
         }
-        Sender::Http { .. } => ChannelConfig::Preset(Settings::from_input(k, settings).map_err(bad)?),
+        Sender::Http { .. } => {
+            ChannelConfig::Preset(Settings::from_input(k, settings).map_err(bad)?)
+        }
     })
 }
 
 /// The stored settings with a change applied: each field given replaces the stored one,
 /// `null` or `""` clears it; masked secrets sent back keep the stored ones.
-pub fn patched(stored: &ChannelConfig, change: Map<String, Value>) -> Result<ChannelConfig, ApiError> {
+pub fn patched(
+    stored: &ChannelConfig,
+    change: Map<String, Value>,
+) -> Result<ChannelConfig, ApiError> {
     let k = kind_named(stored.kind())?;
     refuse_others(k, &change)?;
     let mut cfg = match stored {

@@ -126,8 +126,8 @@ async fn patch(
             let row = channels::get(tx.conn(), &project, &id)?;
             let stored =
                 ChannelConfig::from_stored(&row.kind, &row.config).map_err(StoreError::Internal)?;
-            let mut cfg =
-                patched(&stored, change.settings).map_err(|e| StoreError::Invalid(e.to_string()))?;
+            let mut cfg = patched(&stored, change.settings)
+                .map_err(|e| StoreError::Invalid(e.to_string()))?;
             cfg.validate(policy)
                 .map_err(|e| StoreError::Invalid(e.to_string()))?;
             let name = name.unwrap_or_else(|| row.name.clone());

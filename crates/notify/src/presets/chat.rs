@@ -104,10 +104,15 @@ pub fn discord(s: &Settings, m: &Message<'_>) -> Result<Vec<Request>, String> {
     let used: usize = chars(&title)
         + fields
             .iter()
-            .map(|f| chars(f["name"].as_str().unwrap_or("")) + chars(f["value"].as_str().unwrap_or("")))
+            .map(|f| {
+                chars(f["name"].as_str().unwrap_or("")) + chars(f["value"].as_str().unwrap_or(""))
+            })
             .sum::<usize>();
     let room = 4_096.min(6_000usize.saturating_sub(used + 100)) - chars(&link_line) - 2;
-    let lines: Vec<String> = problems(m).iter().map(|l| format!("• {}", markdown(l))).collect();
+    let lines: Vec<String> = problems(m)
+        .iter()
+        .map(|l| format!("• {}", markdown(l)))
+        .collect();
     let mut description = fit_lines(&lines, "\n", room, chars);
     if !link_line.is_empty() {
         description = format!("{description}\n\n{link_line}").trim().to_string();
@@ -141,7 +146,11 @@ pub const TELEGRAM_MAX: usize = 4_096;
 pub fn telegram(s: &Settings, m: &Message<'_>) -> Result<Vec<Request>, String> {
     let ev = m.ev;
     let headline = match &m.links.monitor {
-        Some(u) => format!("<b><a href=\"{}\">{}</a></b>", html(u), html(&ev.headline())),
+        Some(u) => format!(
+            "<b><a href=\"{}\">{}</a></b>",
+            html(u),
+            html(&ev.headline())
+        ),
         None => format!("<b>{}</b>", html(&ev.headline())),
     };
     let mut text = vec![headline];
@@ -158,7 +167,10 @@ pub fn telegram(s: &Settings, m: &Message<'_>) -> Result<Vec<Request>, String> {
     let head = text.join("\n");
     let tail = links.join(" · ");
     let room = TELEGRAM_MAX.saturating_sub(chars(&head) + chars(&tail) + 4);
-    let lines: Vec<String> = problems(m).iter().map(|l| format!("• {}", html(l))).collect();
+    let lines: Vec<String> = problems(m)
+        .iter()
+        .map(|l| format!("• {}", html(l)))
+        .collect();
     let body = fit_lines(&lines, "\n", room, chars);
     let full = [head, body, tail]
         .into_iter()
@@ -244,15 +256,28 @@ mod tests {
     #[test]
     fn long_problem_lists_stay_within_each_service() {
         let (ev, links) = fixtures::problems(500);
-        let m = Message { ev: &ev, links: &links, site: "https://od.example.com" };
-        let (_, t) = one(teams(&settings("msteams", json!({"url": "https://x.example/w"})), &m));
+        let m = Message {
+            ev: &ev,
+            links: &links,
+            site: "https://od.example.com",
+        };
+        let (_, t) = one(teams(
+            &settings("msteams", json!({"url": "https://x.example/w"})),
+            &m,
+        ));
         assert!(t.to_string().len() <= TEAMS_MAX_BYTES);
-        let (_, d) = one(discord(&settings("discord", json!({"url": "https://x.example/d"})), &m));
+        let (_, d) = one(discord(
+            &settings("discord", json!({"url": "https://x.example/d"})),
+            &m,
+        ));
         let desc = d["embeds"][0]["description"].as_str().unwrap();
         assert!(chars(desc) <= 4_096, "{}", chars(desc));
         assert!(desc.contains("… and ") && desc.ends_with(")"), "{desc}");
         let (url, g) = one(telegram(
-            &settings("telegram", json!({"bot_token": "1:abc", "chat_id": "42", "topic": 3})),
+            &settings(
+                "telegram",
+                json!({"bot_token": "1:abc", "chat_id": "42", "topic": 3}),
+            ),
             &m,
         ));
         assert_eq!(url, "https://api.telegram.org/bot1:abc/sendMessage");
@@ -267,14 +292,30 @@ mod tests {
     #[test]
     fn user_text_is_escaped_per_service() {
         let (ev, links) = fixtures::down();
-        let m = Message { ev: &ev, links: &links, site: "" };
-        let (_, mm) = one(mattermost(&settings("mattermost", json!({"url": "https://x.example/h"})), &m));
+        let m = Message {
+            ev: &ev,
+            links: &links,
+            site: "",
+        };
+        let (_, mm) = one(mattermost(
+            &settings("mattermost", json!({"url": "https://x.example/h"})),
+            &m,
+        ));
         let text = mm["text"].as_str().unwrap();
-        assert!(text.contains("DB \\<backup\\> & \\*co\\* @\u{200B}channel"), "{text}");
-        let (_, d) = one(discord(&settings("discord", json!({"url": "https://x.example/d"})), &m));
+        assert!(
+            text.contains("DB \\<backup\\> & \\*co\\* @\u{200B}channel"),
+            "{text}"
+        );
+        let (_, d) = one(discord(
+            &settings("discord", json!({"url": "https://x.example/d"})),
+            &m,
+        ));
         assert_eq!(d["allowed_mentions"], json!({"parse": []}));
         assert_eq!(d["embeds"][0]["url"], "https://od.example.com/monitors/abc");
-        let (_, t) = one(teams(&settings("msteams", json!({"url": "https://x.example/w"})), &m));
+        let (_, t) = one(teams(
+            &settings("msteams", json!({"url": "https://x.example/w"})),
+            &m,
+        ));
         let card = &t["attachments"][0]["content"];
         assert_eq!(card["actions"][0]["url"], "https://od.example.com/ack/tok");
         assert_eq!(card["body"][0]["color"], "Attention");

@@ -125,7 +125,10 @@ pub type Build = fn(&Settings, &Message<'_>) -> Result<Vec<Request>, String>;
 /// The service's base URL from the `url` setting (or its default), without a trailing
 /// slash.
 pub fn base(s: &Settings) -> String {
-    s.text("url").unwrap_or_default().trim_end_matches('/').to_string()
+    s.text("url")
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .to_string()
 }
 
 /// Delivers one message through preset `kind` with settings `s`: its requests in order
@@ -140,12 +143,19 @@ pub async fn send(
 ) -> Delivery {
     let started = Instant::now();
     let Sender::Http { permanent, build } = kind.sender else {
-        return Delivery::failed(format!("{} is not an HTTP channel", kind.kind), true, started);
+        return Delivery::failed(
+            format!("{} is not an HTTP channel", kind.kind),
+            true,
+            started,
+        );
     };
     let requests = match build(s, msg) {
         Ok(r) if r.is_empty() => {
             return Delivery::failed(
-                format!("nothing to send to {}: the message is about no alert", kind.label),
+                format!(
+                    "nothing to send to {}: the message is about no alert",
+                    kind.label
+                ),
                 true,
                 started,
             )

@@ -121,15 +121,17 @@ pub fn opsgenie(s: &Settings, m: &Message<'_>) -> Result<Vec<Request>, String> {
         )
         .header("Authorization", auth.clone())
     };
-    let resolved = m
-        .ev
-        .alert
-        .as_ref()
-        .and_then(|a| a.reason.clone())
-        .map(|r| format!("Resolved in Overdue ({r})"))
-        .unwrap_or_else(|| "Resolved in Overdue".into());
+    let resolved =
+        m.ev.alert
+            .as_ref()
+            .and_then(|a| a.reason.clone())
+            .map(|r| format!("Resolved in Overdue ({r})"))
+            .unwrap_or_else(|| "Resolved in Overdue".into());
     Ok(match transition {
-        Transition::Resolve => keys.iter().map(|k| by_alias("close", k, &resolved)).collect(),
+        Transition::Resolve => keys
+            .iter()
+            .map(|k| by_alias("close", k, &resolved))
+            .collect(),
         Transition::Acknowledge => keys
             .iter()
             .map(|k| by_alias("acknowledge", k, "Acknowledged in Overdue"))
@@ -143,7 +145,10 @@ pub fn opsgenie(s: &Settings, m: &Message<'_>) -> Result<Vec<Request>, String> {
                 })
                 .collect();
             if transition == Transition::Once {
-                out.extend(keys.iter().map(|k| by_alias("close", k, "Test: closed at once")));
+                out.extend(
+                    keys.iter()
+                        .map(|k| by_alias("close", k, "Test: closed at once")),
+                );
             }
             out
         }
@@ -202,20 +207,37 @@ mod tests {
 
     #[test]
     fn opsgenie_opens_acknowledges_and_closes_by_alias() {
-        let s = settings("opsgenie", json!({"api_key": "0b5a2a37-4bb3-4d39-9c38-a4a3e8e1f1a1"}));
+        let s = settings(
+            "opsgenie",
+            json!({"api_key": "0b5a2a37-4bb3-4d39-9c38-a4a3e8e1f1a1"}),
+        );
         let (mut ev, links) = fixtures::down();
-        let m = Message { ev: &ev, links: &links, site: "https://od.example.com" };
+        let m = Message {
+            ev: &ev,
+            links: &links,
+            site: "https://od.example.com",
+        };
         let r = opsgenie(&s, &m).unwrap();
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].url, "https://api.opsgenie.com/v2/alerts");
-        assert_eq!(r[0].headers, vec![("Authorization", "GenieKey 0b5a2a37-4bb3-4d39-9c38-a4a3e8e1f1a1".to_string())]);
+        assert_eq!(
+            r[0].headers,
+            vec![(
+                "Authorization",
+                "GenieKey 0b5a2a37-4bb3-4d39-9c38-a4a3e8e1f1a1".to_string()
+            )]
+        );
         let b = json_of(&r[0]);
         assert_eq!(b["alias"], "overdue/down/abc/1");
         assert_eq!(b["priority"], "P1");
         assert!(b["message"].as_str().unwrap().chars().count() <= 130);
         assert_eq!(b["details"]["reason"], "missed");
         ev.alert.as_mut().unwrap().transition = Transition::Resolve;
-        let m = Message { ev: &ev, links: &links, site: "" };
+        let m = Message {
+            ev: &ev,
+            links: &links,
+            site: "",
+        };
         let r = opsgenie(&s, &m).unwrap();
         assert_eq!(
             r[0].url,

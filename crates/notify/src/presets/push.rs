@@ -21,7 +21,10 @@ fn plain_body(m: &Message<'_>, max: usize) -> String {
         .collect();
     let head = head.join("\n");
     let room = max.saturating_sub(head.len() + 2);
-    let lines: Vec<String> = problem_lines(m.ev).iter().map(|l| format!("• {l}")).collect();
+    let lines: Vec<String> = problem_lines(m.ev)
+        .iter()
+        .map(|l| format!("• {l}"))
+        .collect();
     let body = fit_lines(&lines, "\n", room, str::len);
     if body.is_empty() {
         head
@@ -51,7 +54,8 @@ pub fn ntfy(s: &Settings, m: &Message<'_>) -> Result<Vec<Request>, String> {
         msg["click"] = u.clone().into();
     }
     if let Some(a) = &m.links.ack {
-        msg["actions"] = json!([{ "action": "view", "label": ack_label(m.ev), "url": a, "clear": true }]);
+        msg["actions"] =
+            json!([{ "action": "view", "label": ack_label(m.ev), "url": a, "clear": true }]);
     }
     let mut r = Request::json(format!("{}/", base(s)), msg);
     if let Some(t) = s.text("token") {
@@ -78,10 +82,11 @@ pub fn gotify(s: &Settings, m: &Message<'_>) -> Result<Vec<Request>, String> {
     if let Some(u) = m.links.ack.as_ref().or(m.links.monitor.as_ref()) {
         msg["extras"] = json!({ "client::notification": { "click": { "url": u } } });
     }
-    Ok(vec![Request::json(format!("{}/message", base(s)), msg).header(
-        "X-Gotify-Key",
-        s.text("token").unwrap_or_default().to_string(),
-    )])
+    Ok(vec![Request::json(format!("{}/message", base(s)), msg)
+        .header(
+            "X-Gotify-Key",
+            s.text("token").unwrap_or_default().to_string(),
+        )])
 }
 
 /// Pushover: title ≤ 250, message ≤ 1,024, a link ≤ 512; a critical alert at emergency
@@ -142,19 +147,38 @@ mod tests {
             "pushover",
             json!({"user_key": "u", "app_token": "a", "emergency": "emergency", "retry": 60}),
         );
-        let m = Message { ev: &ev, links: &links, site: "" };
+        let m = Message {
+            ev: &ev,
+            links: &links,
+            site: "",
+        };
         let r = pushover(&po, &m).unwrap();
         let b = body(&r[0]);
-        assert_eq!((b["priority"].clone(), b["retry"].clone(), b["expire"].clone()), (json!(2), json!(60), json!(3600)));
+        assert_eq!(
+            (
+                b["priority"].clone(),
+                b["retry"].clone(),
+                b["expire"].clone()
+            ),
+            (json!(2), json!(60), json!(3600))
+        );
         assert_eq!(r[0].url, PUSHOVER_URL);
         let n = ntfy(&settings("ntfy", json!({"topic": "ops"})), &m).unwrap();
         assert_eq!(n[0].url, "https://ntfy.sh/");
         assert_eq!(body(&n[0])["priority"], 5);
         ev.alert.as_mut().unwrap().severity = "warning".into();
-        let m = Message { ev: &ev, links: &links, site: "" };
+        let m = Message {
+            ev: &ev,
+            links: &links,
+            site: "",
+        };
         assert_eq!(body(&pushover(&po, &m).unwrap()[0])["priority"], 0);
         assert!(body(&pushover(&po, &m).unwrap()[0]).get("retry").is_none());
-        let g = gotify(&settings("gotify", json!({"url": "https://g.example/", "token": "t"})), &m).unwrap();
+        let g = gotify(
+            &settings("gotify", json!({"url": "https://g.example/", "token": "t"})),
+            &m,
+        )
+        .unwrap();
         assert_eq!(g[0].url, "https://g.example/message");
         assert_eq!(body(&g[0])["priority"], 5);
     }

@@ -59,11 +59,17 @@ pub fn sms(s: &Settings, m: &Message<'_>) -> Result<Vec<Request>, String> {
         s.text("to").unwrap_or_default().to_string(),
     )];
     if let Some(from) = s.text("from") {
-        pairs.push((s.text("from_param").unwrap_or("From").to_string(), from.to_string()));
+        pairs.push((
+            s.text("from_param").unwrap_or("From").to_string(),
+            from.to_string(),
+        ));
     }
     pairs.push((s.text("text_param").unwrap_or("Body").to_string(), text));
     let body = if s.text("format") == Some("json") {
-        let obj: Map<String, Value> = pairs.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+        let obj: Map<String, Value> = pairs
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect();
         Body::Json(Value::Object(obj))
     } else {
         Body::Form(pairs)
@@ -71,9 +77,12 @@ pub fn sms(s: &Settings, m: &Message<'_>) -> Result<Vec<Request>, String> {
     let mut r = Request {
         url: s.text("url").unwrap_or_default().to_string(),
         headers: Vec::new(),
-        basic: s
-            .text("username")
-            .map(|u| (u.to_string(), s.text("password").unwrap_or_default().to_string())),
+        basic: s.text("username").map(|u| {
+            (
+                u.to_string(),
+                s.text("password").unwrap_or_default().to_string(),
+            )
+        }),
         body,
     };
     if let Some(t) = s.text("token") {
