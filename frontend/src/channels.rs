@@ -1,14 +1,15 @@
-//! `/channels`: where notifications go — webhook, e-mail, Slack, PagerDuty. A form per
-//! kind with its own fields and help; per channel its settings (secrets masked), whether
-//! it is a default (new monitors get it) or the fallback (told when another channel
-//! keeps failing), its health, "send test" showing that delivery's result, and its
-//! delivery log. Below, the project's whole notification log.
+//! `/channels`: where notifications go — every kind of the server's table. A form per
+//! kind with its own fields and help (`channel_form`); per channel its settings (secrets
+//! masked), whether it is a default (new monitors get it) or the fallback (told when
+//! another channel keeps failing), its health, "send test" showing that delivery's
+//! result, and its delivery log. Below, the project's whole notification log.
 
 use leptos::prelude::*;
-use overdue_types::Channel;
+use overdue_types::{Channel, ChannelKind};
 use serde::Deserialize;
 
 use crate::api::Session;
+use crate::channel_form::{label, summary, NewChannelForm};
 use crate::deliveries::DeliveryLog;
 
 #[derive(Deserialize)]
@@ -16,48 +17,9 @@ struct ChannelList {
     channels: Vec<Channel>,
 }
 
-/// What each kind asks for, and its help.
-fn help(kind: &str) -> &'static str {
-    match kind {
-        "email" => {
-            "One message per address, plain text and HTML, with a link to acknowledge. \
-                    The server's SMTP relay (OVERDUE_SMTP_URL) sends it."
-        }
-        "slack" => {
-            "An incoming webhook URL from Slack (Apps → Incoming Webhooks). Messages name \
-                    the monitor, the reason and carry an acknowledgement link."
-        }
-        "pagerduty" => {
-            "The integration key of a PagerDuty service (Events API v2). Each alert is \
-                        one incident: triggered, acknowledged and resolved from Overdue."
-        }
-        _ => {
-            "Overdue POSTs a JSON event to this URL when a monitor goes down, recovers, or \
-              reports problems."
-        }
-    }
-}
-
-/// The new channel's JSON from the form's fields.
-fn body(kind: &str, name: &str, target: &str, default: bool, fallback: bool) -> serde_json::Value {
-    let mut b = serde_json::json!({
-        "kind": kind, "name": name, "is_default": default, "is_fallback": fallback,
-    });
-    let target = target.trim();
-    match kind {
-        "email" => {
-            let to: Vec<String> = target
-                .split([',', ';', ' ', '\n'])
-                .map(str::trim)
-                .filter(|a| !a.is_empty())
-                .map(str::to_string)
-                .collect();
-            b["to"] = to.into();
-        }
-        "pagerduty" => b["routing_key"] = target.into(),
-        _ => b["url"] = target.into(),
-    }
-    b
+#[derive(Deserialize)]
+struct KindList {
+    kinds: Vec<ChannelKind>,
 }
 
 /// The page.
@@ -66,11 +28,7 @@ pub fn ChannelsPage() -> impl IntoView {
     let session = Session::get();
     let list = RwSignal::new(Vec::<Channel>::new());
     let error = RwSignal::new(None::<String>);
-    let kind = RwSignal::new("email".to_string());
-    let name = RwSignal::new(String::new());
-    let target = RwSignal::new(String::new());
-    let default = RwSignal::new(true);
-    let fallback = RwSignal::new(false);
+    let kinds = RwSignal::new(Vec::<ChannelKind>::new());
     // Each card's last message, kept here: a card is drawn again when its channel
     // changes (health after a test, flags), and the message must survive that.
     let notes = RwSignal::new(std::collections::HashMap::<String, String>::new());
@@ -86,42 +44,12 @@ pub fn ChannelsPage() -> impl IntoView {
         session.project.track();
         reload();
     });
-    let create = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        leptos::task::spawn_local(async move {
-            let b = body(
-                &kind.get_untracked(),
-                &name.get_untracked(),
-                &target.get_untracked(),
-                default.get_untracked(),
-                fallback.get_untracked(),
-            );
-            match session
-                .send_json::<_, Channel>("POST", "/api/v1/channels", &b)
-                .await
-            {
-                Ok(_) => {
-                    error.set(None);
-                    name.set(String::new());
-                    target.set(String::new());
-                    reload();
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
-    };
-    let target_label = move || match kind.get().as_str() {
-        "email" => "Addresses (comma-separated)",
-        "pagerduty" => "Integration key",
-        "slack" => "Incoming webhook URL",
-        _ => "URL",
-    };
-    let placeholder = move || match kind.get().as_str() {
-        "email" => "ops@example.com, it@example.com",
-        "pagerduty" => "32 letters and digits",
-        "slack" => "https://hooks.slack.com/services/…",
-        _ => "https://…",
-    };
+    leptos::task::spawn_local(async move {
+        match session.get_json::<KindList>("/api/v1/channel-kinds").await {
+            Ok(l) => kinds.set(l.kinds),
+            Err(e) => error.set(Some(e)),
+        }
+    });
     view! {
         <h1>"Channels"</h1>
         <p class="error" role="alert">{move || error.get()}</p>
@@ -129,72 +57,15 @@ pub fn ChannelsPage() -> impl IntoView {
             <p class="hint">"No channels yet: nobody is notified when a monitor goes down."</p>
         </Show>
         <For each=move || list.get() key=|c| (c.id.clone(), c.name.clone(), c.is_default, c.is_fallback, c.health.clone())
-            children=move |c| view! { <ChannelCard c=c notes=notes on_change=reload/> }/>
+            children=move |c| view! { <ChannelCard c=c kinds=kinds notes=notes on_change=reload/> }/>
         <Show when=move || session.can_manage()>
-            <form class="card" on:submit=create id="channel-form">
-                <h2>"New channel"</h2>
-                <label for="channel-kind">"Kind"</label>
-                <select id="channel-kind" on:change=move |ev| kind.set(event_target_value(&ev))>
-                    <option value="email" selected=true>"E-mail"</option>
-                    <option value="slack">"Slack"</option>
-                    <option value="pagerduty">"PagerDuty"</option>
-                    <option value="webhook">"Webhook"</option>
-                </select>
-                <p class="hint">{move || help(&kind.get())}</p>
-                <label for="channel-name">"Name"</label>
-                <input id="channel-name" type="text" required placeholder="IT on-call"
-                    prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
-                <label for="channel-target">{target_label}</label>
-                <input id="channel-target" type="text" required placeholder=placeholder
-                    prop:value=move || target.get() on:input=move |ev| target.set(event_target_value(&ev))/>
-                <label class="check">
-                    <input type="checkbox" id="channel-default" prop:checked=move || default.get()
-                        on:change=move |ev| default.set(event_target_checked(&ev))/>
-                    " Default: new monitors notify this channel"
-                </label>
-                <label class="check">
-                    <input type="checkbox" id="channel-fallback" prop:checked=move || fallback.get()
-                        on:change=move |ev| fallback.set(event_target_checked(&ev))/>
-                    " Fallback: told when another channel keeps failing"
-                </label>
-                <button id="channel-create" type="submit">"Add channel"</button>
-            </form>
+            <NewChannelForm kinds=kinds on_created=reload error=error/>
         </Show>
         <h2>"Notification log"</h2>
         <p class="hint">"Every delivery attempt of this project, newest first."</p>
         <div id="notification-log">
             <DeliveryLog path="/api/v1/deliveries?limit=50".to_string() with_channel=true/>
         </div>
-    }
-}
-
-/// What a channel sends to, as shown (secrets masked by the server).
-fn destination(c: &Channel) -> String {
-    let cfg = &c.config;
-    match c.kind.as_str() {
-        "email" => cfg["to"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
-            .unwrap_or_default(),
-        "pagerduty" => format!(
-            "integration key {}",
-            cfg["routing_key"].as_str().unwrap_or("")
-        ),
-        _ => cfg["url"].as_str().unwrap_or_default().to_string(),
-    }
-}
-
-fn kind_name(kind: &str) -> &'static str {
-    match kind {
-        "email" => "E-mail",
-        "slack" => "Slack",
-        "pagerduty" => "PagerDuty",
-        _ => "Webhook",
     }
 }
 
@@ -207,6 +78,7 @@ struct TestResult {
 #[component]
 fn ChannelCard(
     c: Channel,
+    kinds: RwSignal<Vec<ChannelKind>>,
     notes: RwSignal<std::collections::HashMap<String, String>>,
     on_change: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
@@ -280,13 +152,19 @@ fn ChannelCard(
     view! {
         <div class="card channel" data-id=id.clone() data-kind=c.kind.clone()>
             <div class="row" style="justify-content:space-between;flex-wrap:wrap">
-                <h2>{c.name.clone()} " " <span class="muted">{kind_name(&c.kind)}</span></h2>
+                <h2>{c.name.clone()} " " <span class="muted">{
+                    let k = c.kind.clone();
+                    move || kinds.with(|ks| label(&k, ks))
+                }</span></h2>
                 <div class="row">{health}
                     {is_default.then(|| view! { <span class="badge">"default"</span> })}
                     {is_fallback.then(|| view! { <span class="badge">"fallback"</span> })}
                 </div>
             </div>
-            <p><code class="wrap">{destination(&c)}</code></p>
+            <p><code class="wrap channel-summary">{
+                let c = c.clone();
+                move || kinds.with(|ks| summary(&c, ks))
+            }</code></p>
             <Show when=move || session.can_manage()>
                 <div class="row" style="flex-wrap:wrap">
                     <button class="secondary channel-test" on:click=test.clone() disabled=move || busy.get()>"Send test"</button>

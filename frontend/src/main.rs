@@ -7,6 +7,7 @@
 mod alerts;
 mod api;
 mod chains;
+mod channel_form;
 mod channels;
 mod deliveries;
 mod detail;

@@ -119,14 +119,30 @@ async fn dashboard_story() {
     // A webhook channel and a test notification to a real receiver.
     let rx = Receiver::start().await;
     b.goto(&format!("{}/channels", app.base)).await;
-    b.find("#channel-kind").await;
+    b.find("#channel-kind option[value=telegram]").await;
+    // Each kind shows its own fields and help.
+    b.eval(
+        "const s = document.querySelector('#channel-kind'); s.value = 'telegram'; \
+         s.dispatchEvent(new Event('change')); return true",
+    )
+    .await;
+    b.find("#channel-field-bot_token").await;
+    b.wait_text("#channel-fields", 10, |t| {
+        t.contains("Bot token") && t.contains("Chat id") && t.contains("Topic id (optional)")
+    })
+    .await;
+    b.wait_text("#channel-help", 10, |t| t.contains("@BotFather"))
+        .await;
+    b.eval("document.getElementById('channel-form').scrollIntoView(); return true")
+        .await;
+    b.screenshot("channels-telegram-form").await;
     b.eval(
         "const s = document.querySelector('#channel-kind'); s.value = 'webhook'; \
          s.dispatchEvent(new Event('change')); return true",
     )
     .await;
     b.fill(&b.find("#channel-name").await, "Ops hook").await;
-    b.fill(&b.find("#channel-target").await, &rx.url).await;
+    b.fill(&b.find("#channel-field-url").await, &rx.url).await;
     b.click(&b.find("#channel-create").await).await;
     let test = b.find(".channel-test").await;
     b.click(&test).await;

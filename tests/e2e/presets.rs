@@ -368,7 +368,7 @@ async fn permanent_errors_are_not_retried(backend: Backend) {
     let c = channel(
         &app,
         json!({"kind": "telegram", "name": "blocked", "bot_token": TG_TOKEN, "chat_id": "@ops",
-               "url": rx.url}),
+               "topic": 9, "url": rx.url}),
     )
     .await;
     let id = c["id"].as_str().unwrap();
@@ -388,6 +388,36 @@ async fn permanent_errors_are_not_retried(backend: Backend) {
         .api("GET", &format!("/api/v1/channels/{id}/deliveries"), None)
         .await;
     assert_eq!(log["deliveries"].as_array().unwrap().len(), 1, "{log}");
+    // A change: the masked token sent back keeps the stored one, `null` clears the
+    // topic, a wrong type is refused with nothing written.
+    let path = format!("/api/v1/channels/{id}");
+    let (s, e) = app
+        .api(
+            "PATCH",
+            &path,
+            Some(json!({"chat_id": "@ops2", "topic": "general"})),
+        )
+        .await;
+    assert_eq!(s, 400, "{e}");
+    let (s, c) = app
+        .api(
+            "PATCH",
+            &path,
+            Some(json!({"bot_token": "••••••lMNO", "chat_id": "@ops2", "topic": null})),
+        )
+        .await;
+    assert_eq!(s, 200, "{c}");
+    assert_eq!(c["config"]["chat_id"], "@ops2");
+    assert!(c["config"].get("topic").is_none(), "{c}");
+    rx.answer_with(0);
+    let (s, r) = app
+        .api("POST", &format!("/api/v1/channels/{id}/test"), None)
+        .await;
+    assert_eq!((s, r["state"].as_str()), (200, Some("sent")), "{r}");
+    let sent = rx.all().pop().unwrap();
+    assert_eq!(sent.path, format!("/hook/bot{TG_TOKEN}/sendMessage"));
+    assert_eq!(sent.json()["chat_id"], "@ops2");
+    assert!(sent.json().get("message_thread_id").is_none());
     // The list of kinds the form is drawn from names every field.
     let (s, k) = app.api("GET", "/api/v1/channel-kinds", None).await;
     assert_eq!(s, 200);

@@ -1,7 +1,8 @@
 //! Notification delivery: a burst of monitors due in the same second, each with one
-//! channel — a local HTTP receiver (webhook) or a local SMTP server (e-mail, through
-//! lettre) — and the figures: messages delivered per second, and the time from each
-//! flip (its row in `flips`) to its message arriving.
+//! channel — a local HTTP receiver (webhook, or posing as ntfy for the HTTP presets) or
+//! a local SMTP server (e-mail, through lettre) — and the figures: messages delivered
+//! per second, and the time from each flip (its row in `flips`) to its message
+//! arriving.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -24,6 +25,8 @@ pub enum Kind {
     Webhook,
     /// A local SMTP server.
     Email,
+    /// A local HTTP receiver posing as an ntfy server (an HTTP preset).
+    Ntfy,
 }
 
 /// (monitor name, arrival in ms since the epoch).
@@ -49,6 +52,22 @@ pub async fn run(bin: &str, db: &str, n: usize, kind: Kind) -> Result<()> {
                     "true".to_string(),
                 )],
                 serde_json::json!({"kind": "webhook", "name": "bench", "url": url}),
+            )
+        }
+        Kind::Ntfy => {
+            let url = start_http(arrivals.clone())?;
+            (
+                vec![
+                    (
+                        "OVERDUE_WEBHOOK_ALLOW_PRIVATE".to_string(),
+                        "true".to_string(),
+                    ),
+                    (
+                        "OVERDUE_SITE_URL".to_string(),
+                        "http://overdue.bench".to_string(),
+                    ),
+                ],
+                serde_json::json!({"kind": "ntfy", "name": "bench", "topic": "bench", "url": url}),
             )
         }
         Kind::Email => {
@@ -142,7 +161,16 @@ fn start_http(arrivals: Arrivals) -> Result<String> {
             |a: web::Data<Arrivals>, body: web::Bytes| async move {
                 let at = now_ms();
                 let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-                let name = v["monitor"]["name"].as_str().unwrap_or("").to_string();
+                // A webhook's document names the monitor; ntfy's title is
+                // "DOWN: m17 — missed (…)".
+                let name = match v["monitor"]["name"].as_str() {
+                    Some(n) => n.to_string(),
+                    None => v["title"]
+                        .as_str()
+                        .and_then(|t| t.split_whitespace().nth(1))
+                        .unwrap_or("")
+                        .to_string(),
+                };
                 if let Ok(mut list) = a.lock() {
                     list.push((name, at));
                 }

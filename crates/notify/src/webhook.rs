@@ -128,28 +128,38 @@ impl Delivery {
 
     /// The outcome of an HTTP answer: 2xx accepted; 400, 404 and 410 permanent (the
     /// request or the receiver is wrong, a retry gets the same answer); 429 waits for
-    /// `Retry-After`; anything else is retried. `detail`: the start of the answer's body
-    /// (Slack says why: `no_service`, `invalid_payload`).
+    /// `Retry-After` (or Telegram's `parameters.retry_after`); anything else is retried.
+    /// The error quotes the start of the answer's body (Slack says why: `no_service`,
+    /// `invalid_payload`).
     pub async fn from_response(resp: reqwest::Response, started: Instant) -> Delivery {
         let status = resp.status();
-        let retry_after = resp
+        let header_wait = resp
             .headers()
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+            .and_then(|v| v.trim().parse::<u64>().ok());
         let ok = status.is_success();
-        let error = if ok {
-            None
+        let text = if ok {
+            String::new()
         } else {
-            let text = resp.text().await.unwrap_or_default();
+            resp.text().await.unwrap_or_default()
+        };
+        // Telegram says how long to wait in its JSON answer, not in a header.
+        let body_wait = || {
+            serde_json::from_str::<serde_json::Value>(&text)
+                .ok()?
+                .pointer("/parameters/retry_after")?
+                .as_u64()
+        };
+        let retry_after = header_wait.or_else(body_wait).map(Duration::from_secs);
+        let error = (!ok).then(|| {
             let detail: String = text.trim().chars().take(200).collect();
-            Some(if detail.is_empty() || detail.starts_with('<') {
+            if detail.is_empty() || detail.starts_with('<') {
                 format!("receiver answered {status}")
             } else {
                 format!("receiver answered {status}: {detail}")
-            })
-        };
+            }
+        });
         Delivery {
             status_code: Some(status.as_u16()),
             error,
@@ -369,6 +379,13 @@ mod tests {
         assert!(!d.permanent);
         assert_eq!(d.retry_after, Some(Duration::from_secs(120)));
         // A receiver's trouble passes: retried, no body text from an HTML error page.
+        let d = answer(
+            429,
+            None,
+            r#"{"ok":false,"error_code":429,"parameters":{"retry_after":31}}"#,
+        )
+        .await;
+        assert_eq!(d.retry_after, Some(Duration::from_secs(31)));
         let d = answer(503, None, "<html>busy</html>").await;
         assert!(!d.permanent && d.retry_after.is_none());
         assert_eq!(
