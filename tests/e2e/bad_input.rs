@@ -267,21 +267,33 @@ async fn private_webhooks(backend: Backend) {
         "http://[64:ff9b::a9fe:a9fe]/latest",
         "http://[2002:7f00:1::1]/x",
     ] {
-        let (s, e) = app
-            .api(
-                "POST",
-                "/api/v1/channels",
-                Some(json!({"kind": "webhook", "name": "x", "url": target})),
-            )
-            .await;
-        assert_eq!(s, 400, "{target}");
-        assert!(
-            e["error"]
-                .as_str()
-                .unwrap()
-                .contains("OVERDUE_WEBHOOK_ALLOW_PRIVATE"),
-            "{e}"
-        );
+        // The webhook and every preset with a URL: one guard.
+        for body in [
+            json!({"kind": "webhook", "name": "x", "url": target}),
+            json!({"kind": "slack", "name": "x", "url": target}),
+            json!({"kind": "msteams", "name": "x", "url": target}),
+            json!({"kind": "discord", "name": "x", "url": target}),
+            json!({"kind": "mattermost", "name": "x", "url": target}),
+            json!({"kind": "telegram", "name": "x", "bot_token": "1:a", "chat_id": 1, "url": target}),
+            json!({"kind": "ntfy", "name": "x", "topic": "t", "url": target}),
+            json!({"kind": "gotify", "name": "x", "token": "t", "url": target}),
+            json!({"kind": "pushover", "name": "x", "user_key": "u", "app_token": "a", "url": target}),
+            json!({"kind": "opsgenie", "name": "x", "api_key": "k", "url": target}),
+            json!({"kind": "pagerduty", "name": "x", "routing_key": "k", "url": target}),
+            json!({"kind": "sms", "name": "x", "to": "+15550100", "url": target}),
+        ] {
+            let (s, e) = app
+                .api("POST", "/api/v1/channels", Some(body.clone()))
+                .await;
+            assert_eq!(s, 400, "{body}");
+            assert!(
+                e["error"]
+                    .as_str()
+                    .unwrap()
+                    .contains("OVERDUE_WEBHOOK_ALLOW_PRIVATE"),
+                "{body}: {e}"
+            );
+        }
     }
     app.stop().await;
 }

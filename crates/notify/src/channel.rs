@@ -5,8 +5,9 @@
 
 use crate::email::EmailConfig;
 use crate::guard::AddressPolicy;
-use crate::kinds::{self, Sender};
-use crate::settings::Settings;
+use crate::kind::Sender;
+use crate::kind::Settings;
+use crate::kinds;
 use crate::webhook::{WebhookConfig, WebhookError};
 
 /// A channel's settings.
@@ -81,36 +82,5 @@ impl ChannelConfig {
             ChannelConfig::Email(c) => c.validate(),
             ChannelConfig::Preset(s) => s.validate(policy),
         }
-    }
-}
-
-/// Checks an HTTP(S) URL of a channel setting (`field` names it in errors) and refuses
-/// literal private addresses under `policy`.
-pub(crate) fn check_http_url(
-    field: &str,
-    text: &str,
-    policy: AddressPolicy,
-) -> Result<(), WebhookError> {
-    let url = url::Url::parse(text)
-        .map_err(|e| WebhookError::Invalid(format!("{field} {text:?} is not a valid URL: {e}")))?;
-    if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(WebhookError::Invalid(format!(
-            "{field} must start with http:// or https://, got {text:?}"
-        )));
-    }
-    if url.host().is_none() {
-        return Err(WebhookError::Invalid(format!("{field} has no host")));
-    }
-    crate::guard::check_literal(&url, policy).map_err(WebhookError::Invalid)
-}
-
-/// A secret shown as the mask and its last four characters (long enough secrets only).
-pub(crate) fn mask_secret(secret: &str) -> String {
-    let chars: Vec<char> = secret.chars().collect();
-    if chars.len() > 12 {
-        let tail: String = chars[chars.len() - 4..].iter().collect();
-        format!("{}{tail}", crate::secret::MASK)
-    } else {
-        crate::secret::MASK.to_string()
     }
 }

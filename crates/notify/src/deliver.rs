@@ -46,7 +46,7 @@ impl Senders {
         match cfg {
             ChannelConfig::Webhook(c) => self.http.send(c, &ev, &out.key).await,
             ChannelConfig::Preset(s) => {
-                let msg = crate::presets::Message {
+                let msg = crate::request::Message {
                     ev: &ev,
                     links: &links,
                     site: &self.site,

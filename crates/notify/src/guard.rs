@@ -138,6 +138,22 @@ pub fn check_literal(url: &url::Url, policy: AddressPolicy) -> Result<(), String
     }
 }
 
+/// Checks an HTTP(S) URL of a channel setting (`field` names it in errors) and refuses
+/// literal private addresses under `policy`.
+pub fn check_http_url(field: &str, text: &str, policy: AddressPolicy) -> Result<(), String> {
+    let url =
+        url::Url::parse(text).map_err(|e| format!("{field} {text:?} is not a valid URL: {e}"))?;
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(format!(
+            "{field} must start with http:// or https://, got {text:?}"
+        ));
+    }
+    if url.host().is_none() {
+        return Err(format!("{field} has no host"));
+    }
+    check_literal(&url, policy)
+}
+
 /// The resolver as reqwest wants it.
 pub fn resolver(policy: AddressPolicy) -> Arc<GuardedResolver> {
     Arc::new(GuardedResolver { policy })

@@ -2,7 +2,7 @@
 //! token) and its header values (`Authorization: Bearer …`) are shown masked, even to
 //! admins, and a change that sends the masked value back keeps the stored secret.
 
-use crate::WebhookConfig;
+use crate::webhook::WebhookConfig;
 
 /// What a masked secret shows.
 pub const MASK: &str = "••••••";
@@ -33,6 +33,17 @@ pub fn mask_url(text: &str) -> String {
         return format!("{}://{shown_host}{port}/", url.scheme());
     }
     format!("{}://{shown_host}{port}/{MASK}{tail}", url.scheme())
+}
+
+/// A secret shown as the mask and its last four characters (long enough secrets only).
+pub fn mask_secret(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    if chars.len() > 12 {
+        let tail: String = chars[chars.len() - 4..].iter().collect();
+        format!("{MASK}{tail}")
+    } else {
+        MASK.to_string()
+    }
 }
 
 impl WebhookConfig {

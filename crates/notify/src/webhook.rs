@@ -292,8 +292,8 @@ impl Webhooks {
 
     /// Sends one preset request (always a POST), checked against the address policy,
     /// with an `Idempotency-Key`.
-    pub async fn request(&self, req: &crate::presets::Request, idempotency_key: &str) -> Delivery {
-        use crate::presets::Body;
+    pub async fn request(&self, req: &crate::request::Request, idempotency_key: &str) -> Delivery {
+        use crate::request::Body;
         let started = Instant::now();
         let url = match url::Url::parse(&req.url) {
             // The URL itself is not repeated: it may hold a token (Telegram's bot).

@@ -4,7 +4,8 @@
 //! stored settings (masked secrets sent back keep the stored ones). Also the list of
 //! kinds the dashboard's form is drawn from.
 
-use overdue_notify::kinds::{self, FieldType, Kind, Sender};
+use overdue_notify::kind::{FieldType, Kind, Sender};
+use overdue_notify::kinds;
 use overdue_notify::{ChannelConfig, Settings};
 use overdue_types::{ChannelField, ChannelKind};
 use serde_json::{Map, Value};

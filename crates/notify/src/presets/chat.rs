@@ -7,7 +7,7 @@
 use serde_json::{json, Value};
 
 use super::{base, Level, Message, Request};
-use crate::settings::Settings;
+use crate::kind::Settings;
 use crate::text::{ack_label, chars, clip, facts, fit_lines, html, markdown, markdown_quiet};
 
 /// The lines of the message's problems.

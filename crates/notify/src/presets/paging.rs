@@ -7,7 +7,7 @@ use overdue_core::Transition;
 use serde_json::{json, Value};
 
 use super::{base, Level, Message, Request};
-use crate::settings::Settings;
+use crate::kind::Settings;
 use crate::text::{clip, facts, fit_lines, problem_lines};
 
 /// PagerDuty's events endpoint, unless a channel says otherwise.

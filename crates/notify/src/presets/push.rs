@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 
 use super::{base, Level, Message, Request};
-use crate::settings::Settings;
+use crate::kind::Settings;
 use crate::text::{ack_label, clip, facts, fit_lines, problem_lines};
 
 /// Pushover's message endpoint.

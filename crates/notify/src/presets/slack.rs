@@ -6,7 +6,7 @@
 use overdue_core::EventRecord;
 
 use super::{Message, Request};
-use crate::settings::Settings;
+use crate::kind::Settings;
 use crate::text::{ack_label, clip, facts, problem_lines, Links};
 
 /// The message to a Slack incoming webhook.

@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 
 use super::{Body, Message, Request};
-use crate::settings::Settings;
+use crate::kind::Settings;
 
 /// GSM 03.38's basic character set (one septet each).
 const GSM_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?\

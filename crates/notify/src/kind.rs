@@ -1,17 +1,140 @@
-//! The settings of an HTTP preset channel (Slack, Teams, Telegram, …): a JSON object
-//! whose fields are the kind's row in [`crate::kinds::KINDS`]. Read from API input with
-//! plain-word errors, checked (required, length, range, URL policy), stored normalised
-//! (texts as strings, numbers as numbers) and shown with secrets masked.
+//! What a channel kind is — its fields (type, required, secret, default, help) and its
+//! sender — and the settings of an HTTP preset channel (Slack, Teams, Telegram, …): a
+//! JSON object whose fields are the kind's row in [`crate::kinds::KINDS`]. Read from API
+//! input with plain-word errors, checked (required, length, range, URL policy), stored
+//! normalised (texts as strings, numbers as numbers) and shown with secrets masked.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::channel::{check_http_url, mask_secret};
-use crate::guard::AddressPolicy;
-use crate::kinds::{Field, FieldType, Kind};
-use crate::secret::mask_url;
+use crate::guard::{check_http_url, AddressPolicy};
+use crate::request::{Message, Request};
+use crate::secret::{mask_secret, mask_url};
 use crate::webhook::WebhookError;
+
+/// A payload function: the requests of one message, or why there is nothing to send.
+pub type Build = fn(&Settings, &Message<'_>) -> Result<Vec<Request>, String>;
+
+/// What a field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    /// Text of at most `max` characters.
+    Text {
+        /// Longest accepted, in characters.
+        max: usize,
+    },
+    /// A token or key: printable ASCII without spaces, at most `max` characters.
+    Token {
+        /// Longest accepted.
+        max: usize,
+    },
+    /// An http(s) URL (literal private addresses refused by the address policy).
+    Url,
+    /// One of the listed values.
+    Choice {
+        /// The values accepted.
+        choices: &'static [&'static str],
+    },
+    /// A whole number in `min..=max`.
+    Number {
+        /// Smallest accepted.
+        min: i64,
+        /// Largest accepted.
+        max: i64,
+    },
+    /// A list of e-mail addresses (the e-mail channel).
+    Addresses,
+    /// Header names and values (the webhook).
+    Headers,
+    /// A template (the webhook's body).
+    Template,
+}
+
+/// One setting of a channel kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    /// The JSON name (`bot_token`).
+    pub name: &'static str,
+    /// The form's label.
+    pub label: &'static str,
+    /// What to put there, and where to find it.
+    pub help: &'static str,
+    /// What it holds.
+    pub kind: FieldType,
+    /// It must be given.
+    pub required: bool,
+    /// Shown masked after creation.
+    pub secret: bool,
+    /// Used when the field is left out (shown as the form's placeholder).
+    pub default: Option<&'static str>,
+}
+
+/// How a kind delivers.
+#[derive(Debug, Clone, Copy)]
+pub enum Sender {
+    /// The webhook: templates.
+    Webhook,
+    /// E-mail through the SMTP relay.
+    Email,
+    /// An HTTP preset: the requests its payload function builds; answers with a status
+    /// in `permanent` are not retried (a retry gets the same answer).
+    Http {
+        /// Statuses retrying cannot fix.
+        permanent: &'static [u16],
+        /// The requests of one message.
+        build: Build,
+    },
+}
+
+/// A channel kind.
+#[derive(Debug, Clone, Copy)]
+pub struct Kind {
+    /// The wire name (`telegram`).
+    pub kind: &'static str,
+    /// The name people know it by.
+    pub label: &'static str,
+    /// Healthchecks' name for it (the v3 mirror).
+    pub v3: &'static str,
+    /// What it sends and what to set up.
+    pub help: &'static str,
+    /// Its settings.
+    pub fields: &'static [Field],
+    /// How it sends.
+    pub sender: Sender,
+}
+
+impl FieldType {
+    /// Its name in the API's list of kinds.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FieldType::Text { .. } => "text",
+            FieldType::Token { .. } => "token",
+            FieldType::Url => "url",
+            FieldType::Choice { .. } => "choice",
+            FieldType::Number { .. } => "number",
+            FieldType::Addresses => "addresses",
+            FieldType::Headers => "headers",
+            FieldType::Template => "template",
+        }
+    }
+}
+
+impl Kind {
+    /// The field named `name`.
+    pub fn field(&self, name: &str) -> Option<&'static Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// The names of its fields, for errors.
+    pub fn field_names(&self) -> String {
+        self.fields
+            .iter()
+            .map(|f| f.name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
 
 /// A preset channel's settings.
 #[derive(Debug, Clone)]
@@ -138,7 +261,7 @@ impl Settings {
                         f.label.to_lowercase()
                     )));
                 }
-                FieldType::Url => check_http_url(name, text, policy)?,
+                FieldType::Url => check_http_url(name, text, policy).map_err(invalid)?,
                 FieldType::Choice { choices } if !choices.contains(&text) => {
                     return Err(invalid(format!(
                         "{name} must be one of {}, got {text:?}",
