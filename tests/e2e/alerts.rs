@@ -128,7 +128,10 @@ async fn email_alert_lifecycle(backend: Backend) {
     let alert = &open[0];
     assert_eq!(alert["kind"], "down");
     assert_eq!(alert["monitor"], public);
-    assert_eq!(alert["severity"], "critical");
+    assert_eq!(
+        alert["severity"], "error",
+        "a monitor's down alerts are errors by default"
+    );
     assert!(alert["dedup_key"]
         .as_str()
         .unwrap()
@@ -279,8 +282,10 @@ async fn slack_and_pagerduty(backend: Backend) {
         .collect();
     assert_eq!(kinds, vec![json!("slack"), json!("pd")], "{v3}");
     let m = app
-        .monitor(json!({"name": "sync <!channel> & co", "period": "1h",
-                        "channels": [slack_id, pd_id]}))
+        .monitor(
+            json!({"name": "sync <!channel> & co", "period": "1h", "severity": "critical",
+                        "channels": [slack_id, pd_id]}),
+        )
         .await;
     let public = overdue_core::public_ref(&m);
     assert_eq!(app.ping(&format!("{m}/fail")).await, 200);

@@ -25,6 +25,7 @@ mod presets;
 mod problems;
 mod restart;
 mod retention;
+mod routing;
 mod run_rules;
 mod runs;
 mod smtp;

@@ -116,7 +116,7 @@ async fn presets_deliver_field_by_field(backend: Backend) {
     }
 
     let m = app
-        .monitor(json!({"name": NAME, "slug": "db-backup", "period": "1h", "channels": ids}))
+        .monitor(json!({"name": NAME, "slug": "db-backup", "period": "1h", "severity": "critical", "channels": ids}))
         .await;
     let public = overdue_core::public_ref(&m);
     let monitor_url = format!("{base}/monitors/{public}");

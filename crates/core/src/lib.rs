@@ -13,6 +13,7 @@ pub mod ids;
 pub mod message;
 pub mod monitor;
 pub mod problem;
+pub mod route;
 pub mod run;
 pub mod schedule;
 pub mod time;

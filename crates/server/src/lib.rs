@@ -22,6 +22,7 @@ pub mod ping;
 pub mod problems;
 pub mod render;
 pub mod router;
+pub mod routing;
 pub mod runs;
 pub mod session;
 pub mod team;

@@ -6,7 +6,8 @@ use overdue_storage::deps::{Edge, MonitorLinks};
 use overdue_storage::models::{ChannelRow, FlipRow, MonitorRow, PingRow, RunRow, StoredStep};
 use overdue_types as t;
 
-fn ts(ms: i64) -> String {
+/// A stored time (ms) as RFC 3339.
+pub fn ts(ms: i64) -> String {
     Timestamp(ms).to_rfc3339()
 }
 
@@ -60,6 +61,7 @@ pub fn monitor(
             .collect(),
         stall_timeout: rules.stall_timeout_ms.map(|m| m / 1_000),
         notify_warn: rules.notify_warn,
+        severity: rules.severity.clone().unwrap_or_else(|| "error".into()),
         max_failed: rules.max_failed,
         max_failed_ratio: rules.max_failed_ratio,
         max_failed_children: rules.max_failed_children.unwrap_or(0),

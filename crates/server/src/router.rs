@@ -7,8 +7,8 @@ use actix_web::{web, HttpResponse};
 use crate::error::ApiError;
 use crate::AppState;
 use crate::{
-    ack, alerts, assets, badges, chains, channels, dash, metrics, ping, problems, runs, session,
-    team, v1, v3,
+    ack, alerts, assets, badges, chains, channels, dash, metrics, ping, problems, routing, runs,
+    session, team, v1, v3,
 };
 
 /// Registers every route.
@@ -30,7 +30,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/badges", web::get().to(badges::list))
                 .configure(v1::routes)
                 .configure(channels::routes)
-                .configure(alerts::routes),
+                .configure(alerts::routes)
+                .configure(routing::routes),
         )
         .configure(v3::routes)
         .default_service(web::to(assets::fallback));

@@ -227,6 +227,15 @@ fn run_detail(input: &MonitorInput, rules: &mut Rules) -> Result<(), ApiError> {
     if let Some(b) = input.notify_warn {
         rules.notify_warn = b;
     }
+    if let Some(sev) = &input.severity {
+        if !overdue_core::route::SEVERITIES.contains(&sev.as_str()) {
+            return Err(ApiError::BadRequest(format!(
+                "severity must be one of {}, got {sev:?}",
+                overdue_core::route::SEVERITIES.join(", ")
+            )));
+        }
+        rules.severity = (sev != "error").then(|| sev.clone());
+    }
     if let Some(n) = input.max_failed_children {
         if n > 100_000 {
             return Err(ApiError::BadRequest(format!(

@@ -147,6 +147,13 @@ pub fn delete(tx: &mut Tx<'_>, project: &str, id: &str) -> Result<(), StoreError
              they are sent or fail (see its deliveries), then delete it"
         )));
     }
+    let routes = crate::routes::using_channel(c, project, id)?;
+    if !routes.is_empty() {
+        return Err(StoreError::Conflict(format!(
+            "routes send to this channel ({}): take it out of them first",
+            routes.join(", ")
+        )));
+    }
     diesel::delete(monitor_channels::table.filter(monitor_channels::channel_id.eq(id)))
         .execute(c)?;
     diesel::delete(channels::table.find(id)).execute(c)?;

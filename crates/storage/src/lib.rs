@@ -26,6 +26,7 @@ pub mod problems;
 pub mod projects;
 pub mod refs;
 pub mod retention;
+pub mod routes;
 pub mod runs;
 pub mod schema;
 pub mod service;

@@ -112,6 +112,9 @@ pub struct Rules {
     /// This monitor is a chain of these members.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chain: Option<ChainRule>,
+    /// The severity of its down alerts (`error` when absent): routes match on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
 }
 
 /// What makes a monitor a chain: its members in order and its "finish by" time.

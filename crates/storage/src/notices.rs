@@ -94,6 +94,11 @@ fn alert_for(
     now: Timestamp,
 ) -> Result<Option<AlertNote>, StoreError> {
     if let Some(kind) = AlertKind::opened_by(record.event) {
+        let down_severity = row
+            .rules()
+            .ok()
+            .and_then(|r| r.severity)
+            .unwrap_or_else(|| "error".into());
         let alert = alerts::open(
             c,
             NewAlert {
@@ -102,7 +107,7 @@ fn alert_for(
                 channel: None,
                 kind,
                 severity: if kind == AlertKind::Down {
-                    "critical"
+                    &down_severity
                 } else {
                     "warning"
                 },
@@ -189,9 +194,11 @@ pub(crate) fn monitor_ref(row: &MonitorRow) -> MonitorRef {
     }
 }
 
-/// Writes each record to every channel assigned to the monitor of `row` that takes its
-/// transition (paging channels get incidents only; a record about no alert, such as a
-/// digest, never pages). A message that asks someone to act carries a fresh
+/// Writes each record to the channels it goes to that take its transition (paging
+/// channels get incidents only; a record about no alert, such as a digest, never
+/// pages): a new message to the monitor's own channels and those of the project's
+/// routes that match it now; a resolution or acknowledgement to the channels that were
+/// told of the alert. A message that asks someone to act carries a fresh
 /// acknowledgement token for its channel.
 pub(crate) fn enqueue_records(
     c: &mut AnyConnection,
@@ -204,17 +211,36 @@ pub(crate) fn enqueue_records(
         return Ok(());
     }
     let assigned = monitor_channels::table
-        .inner_join(channels::table.on(channels::id.eq(monitor_channels::channel_id)))
         .filter(monitor_channels::monitor_id.eq(&row.id))
-        .select((
-            monitor_channels::channel_id,
-            channels::kind,
-            channels::config,
-        ));
-    let targets: Vec<(String, String, String)> = on_inner!(c, |inner| assigned.load(inner))?;
+        .select(monitor_channels::channel_id);
+    let assigned: Vec<String> = on_inner!(c, |inner| assigned.load(inner))?;
+    let routes = crate::routes::rules(c, &row.project_id)?;
+    let tags = row.tag_list();
     for record in records {
         let transition = record.alert.as_ref().map(|a| a.transition);
-        for (channel, kind, config) in &targets {
+        let chosen = match transition {
+            // Told to whoever heard of the alert, whatever the routes say now.
+            Some(Transition::Resolve | Transition::Acknowledge) => {
+                let told = notified(c, record)?;
+                if told.is_empty() {
+                    route(&routes, &assigned, row, &tags, record, now)
+                } else {
+                    told
+                }
+            }
+            _ => route(&routes, &assigned, row, &tags, record, now),
+        };
+        if chosen.is_empty() {
+            continue;
+        }
+        let found = channels::table
+            .filter(channels::id.eq_any(&chosen))
+            .select((channels::id, channels::kind, channels::config));
+        let targets: Vec<(String, String, String)> = on_inner!(c, |inner| found.load(inner))?;
+        for channel in &chosen {
+            let Some((_, kind, config)) = targets.iter().find(|(id, _, _)| id == channel) else {
+                continue;
+            };
             let paging = alert::is_paging(kind);
             if !transition.map_or(!paging, |t| t.goes_to(paging)) {
                 continue;
@@ -230,6 +256,77 @@ pub(crate) fn enqueue_records(
         }
     }
     Ok(())
+}
+
+/// The channels for a new message about an alert: the monitor's own, then the routes'.
+fn route(
+    routes: &[overdue_core::route::Route],
+    assigned: &[String],
+    row: &MonitorRow,
+    tags: &[String],
+    record: &EventRecord,
+    now: Timestamp,
+) -> Vec<String> {
+    let (kind, reason) = match record.event {
+        EventKind::RunOverlapped => ("event", Some("overlap")),
+        EventKind::RunWarned => ("event", Some("warn")),
+        EventKind::ProblemDigest => ("digest", None),
+        _ if record.problems.is_some() => ("problem", None),
+        _ => ("down", record.reason.as_deref()),
+    };
+    let severity = match (&record.alert, &record.problems) {
+        (Some(a), _) => a.severity.clone(),
+        // A digest: its worst problem.
+        (None, Some(p)) => p
+            .items
+            .iter()
+            .filter_map(|i| overdue_core::Severity::parse(&i.severity))
+            .max()
+            .map_or("info", |s| s.as_str())
+            .to_string(),
+        (None, None) => "info".into(),
+    };
+    let subject = overdue_core::route::Subject {
+        kind,
+        reason,
+        severity: &severity,
+        tags,
+        slug: row.slug.as_deref(),
+        name: &row.name,
+    };
+    overdue_core::route::select(routes, assigned, &subject, now)
+        .into_iter()
+        .map(|(ch, _)| ch)
+        .collect()
+}
+
+/// The channels that were sent a trigger (or an escalation) of the alert a resolution
+/// or acknowledgement is about — its group and incidents included.
+fn notified(c: &mut AnyConnection, record: &EventRecord) -> Result<Vec<String>, StoreError> {
+    let Some(note) = &record.alert else {
+        return Ok(Vec::new());
+    };
+    let mut ids = vec![note.id];
+    if !note.incidents.is_empty() {
+        let q = crate::schema::alerts::table
+            .filter(crate::schema::alerts::dedup_key.eq_any(&note.incidents))
+            .select(crate::schema::alerts::id);
+        ids.extend(on_inner!(c, |inner| q.load::<i64>(inner))?);
+    }
+    // A grouped message's rows name the group's first alert.
+    let groups = crate::schema::alerts::table
+        .filter(crate::schema::alerts::id.eq_any(&ids))
+        .select(crate::schema::alerts::group_id);
+    let groups: Vec<Option<i64>> = on_inner!(c, |inner| groups.load(inner))?;
+    ids.extend(groups.into_iter().flatten());
+    let q = outbox::table
+        .filter(outbox::alert_id.eq_any(&ids))
+        .filter(outbox::transition.eq_any(["trigger", "escalate"]))
+        .select(outbox::channel_id)
+        .distinct();
+    let mut told: Vec<String> = on_inner!(c, |inner| q.load(inner))?;
+    told.sort();
+    Ok(told)
 }
 
 /// Where one message goes.

@@ -271,8 +271,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    routes (id) {
+        id -> Text,
+        project_id -> Text,
+        position -> Integer,
+        name -> Text,
+        matcher -> Text,
+        active -> Nullable<Text>,
+        channels -> Text,
+        continue_matching -> Bool,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     alerts,
+    routes,
     ack_tokens,
     projects,
     api_keys,

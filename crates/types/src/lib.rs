@@ -121,6 +121,9 @@ pub struct MonitorInput {
     pub stall_timeout: Option<Option<DurationInput>>,
     /// Runs that end with warnings notify (`run.warn`; default false).
     pub notify_warn: Option<bool>,
+    /// The severity of its down alerts: `critical`, `error` (default), `warning` or
+    /// `info`; routes match on it.
+    pub severity: Option<String>,
     /// A report with more failed units than this is a failure; `null` removes it.
     #[serde(default, deserialize_with = "double_option")]
     pub max_failed: Option<Option<u64>>,
@@ -265,6 +268,9 @@ pub struct Monitor {
     /// Runs ending with warnings notify.
     #[serde(default)]
     pub notify_warn: bool,
+    /// The severity of its down alerts.
+    #[serde(default = "default_severity")]
+    pub severity: String,
     /// Failed units allowed in a report.
     #[serde(default)]
     pub max_failed: Option<u64>,
@@ -501,4 +507,104 @@ pub struct Delivery {
 pub struct ErrorBody {
     /// The message.
     pub error: String,
+}
+
+fn default_severity() -> String {
+    "error".into()
+}
+
+/// `null` given → `Some(Value::Null)`; absent → `None` (a PATCH that clears a field).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<serde_json::Value>, D::Error> {
+    serde_json::Value::deserialize(d).map(Some)
+}
+
+/// `POST /api/v1/routes`: a route, added at the end of the project's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteInput {
+    /// Display name.
+    pub name: String,
+    /// What it matches: `kinds`, `reasons`, `severities`, `tags`, `monitors` (lists;
+    /// empty or absent: any).
+    #[serde(rename = "match", default)]
+    pub matcher: Option<serde_json::Value>,
+    /// When it applies: `days`, `from`, `to`, `tz`, `except` (absent: always).
+    #[serde(default)]
+    pub active: Option<serde_json::Value>,
+    /// Channel ids it sends to.
+    pub channels: Vec<String>,
+    /// Matching goes on after it (default false: it is the last that matches).
+    #[serde(rename = "continue", default)]
+    pub continue_matching: Option<bool>,
+}
+
+/// `PATCH /api/v1/routes/<id>`: each field given replaces the stored one (`"active":
+/// null` removes the window).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutePatch {
+    /// Display name.
+    pub name: Option<String>,
+    /// What it matches.
+    #[serde(rename = "match", default)]
+    pub matcher: Option<serde_json::Value>,
+    /// When it applies (`null`: always).
+    #[serde(default, deserialize_with = "present")]
+    pub active: Option<serde_json::Value>,
+    /// Channel ids it sends to.
+    pub channels: Option<Vec<String>>,
+    /// Matching goes on after it.
+    #[serde(rename = "continue")]
+    pub continue_matching: Option<bool>,
+}
+
+/// A route in responses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Route {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Its place in the project's list (0 first).
+    pub position: i32,
+    /// What it matches.
+    #[serde(rename = "match")]
+    pub matcher: serde_json::Value,
+    /// When it applies (`null`: always).
+    pub active: serde_json::Value,
+    /// Channel ids it sends to.
+    pub channels: Vec<String>,
+    /// Matching goes on after it.
+    #[serde(rename = "continue")]
+    pub continue_matching: bool,
+    /// Created at.
+    pub created_at: String,
+    /// Changed at.
+    pub updated_at: String,
+}
+
+/// `PUT /api/v1/routes/order`: every route of the project, in the new order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteOrder {
+    /// Route ids, first to last.
+    pub ids: Vec<String>,
+}
+
+/// `GET /api/v1/routes/preview?monitor=…`: which channels would an alert reach, and
+/// through which routes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutePreview {
+    /// The monitor (public reference, UUID).
+    pub monitor: String,
+    /// Alert kind: `down` (default), `problem`, `event`, `digest`.
+    pub kind: Option<String>,
+    /// Its reason (`missed`, `failed`, `overlap`, …).
+    pub reason: Option<String>,
+    /// Its severity (default: the monitor's for `down`, `warning` for `event`, `error`
+    /// for `problem`, `info` for `digest`).
+    pub severity: Option<String>,
+    /// When (RFC 3339; default now): windows are checked at this time.
+    pub at: Option<String>,
 }

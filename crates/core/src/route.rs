@@ -1,0 +1,446 @@
+//! Routes (SPEC §7): per project an ordered list; a route matches an alert by its kind,
+//! reason, severity, the monitor's tags and slug or name, and the time (an `active`
+//! window), and sends it to its channels. Matching stops at the first route that
+//! matches unless it says `continue`. The monitor's own channels come first, as an
+//! implicit route with `continue`; each channel is chosen once.
+
+use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
+use serde::{Deserialize, Serialize};
+
+use crate::Timestamp;
+
+/// What a route matches; an empty list matches anything.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Matcher {
+    /// Alert kinds: `down`, `problem`, `event`, `channel`, `digest`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kinds: Vec<String>,
+    /// Reasons: a down reason (`missed`, `failed`, `hung`, …) or an event's (`overlap`,
+    /// `warn`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
+    /// Severities: `critical`, `error`, `warning`, `info`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub severities: Vec<String>,
+    /// Tags the monitor must all have (`team:db`, `prod`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Monitors by slug or name, `*` matching any run of characters (`db-*`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub monitors: Vec<String>,
+}
+
+/// When a route applies: on these weekdays, between these times of day, in this zone,
+/// except on these dates. `from` after `to` crosses midnight (`22:00`–`07:00`); the
+/// weekday and the dates are those of the window's start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    /// `mon` … `sun`; empty: every day.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub days: Vec<String>,
+    /// Start, `HH:MM` (default `00:00`).
+    #[serde(default = "midnight")]
+    pub from: String,
+    /// End, `HH:MM`, exclusive (default `24:00`: the end of the day).
+    #[serde(default = "end_of_day")]
+    pub to: String,
+    /// IANA zone (default UTC).
+    #[serde(default = "utc")]
+    pub tz: String,
+    /// Dates without the window (holidays), `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub except: Vec<String>,
+}
+
+fn midnight() -> String {
+    "00:00".into()
+}
+fn end_of_day() -> String {
+    "24:00".into()
+}
+fn utc() -> String {
+    "UTC".into()
+}
+
+/// A route as the rules see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// Its id.
+    pub id: String,
+    /// What it matches.
+    pub matcher: Matcher,
+    /// When it applies (always, without one).
+    pub active: Option<Window>,
+    /// Where it sends.
+    pub channels: Vec<String>,
+    /// Matching goes on after it.
+    pub continue_matching: bool,
+}
+
+/// The alert being routed.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    /// Alert kind.
+    pub kind: &'a str,
+    /// Its reason, if any.
+    pub reason: Option<&'a str>,
+    /// Its severity.
+    pub severity: &'a str,
+    /// The monitor's tags.
+    pub tags: &'a [String],
+    /// The monitor's slug.
+    pub slug: Option<&'a str>,
+    /// The monitor's name.
+    pub name: &'a str,
+}
+
+/// Why a route or window was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RouteError(pub String);
+
+/// The alert kinds a route can match.
+pub const KINDS: &[&str] = &["down", "problem", "event", "channel", "digest"];
+/// The reasons a route can match.
+pub const REASONS: &[&str] = &[
+    "missed",
+    "failed",
+    "hung",
+    "too_short",
+    "stalled",
+    "missed_after",
+    "incomplete",
+    "chain_deadline",
+    "overlap",
+    "warn",
+];
+/// The severities.
+pub const SEVERITIES: &[&str] = &["critical", "error", "warning", "info"];
+const DAYS: &[&str] = &["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+fn one_of(field: &str, values: &[String], allowed: &[&str]) -> Result<(), RouteError> {
+    match values.iter().find(|v| !allowed.contains(&v.as_str())) {
+        Some(v) => Err(RouteError(format!(
+            "{field}: {v:?} is not one of {}",
+            allowed.join(", ")
+        ))),
+        None => Ok(()),
+    }
+}
+
+impl Matcher {
+    /// Checks every value against what exists.
+    pub fn validate(&self) -> Result<(), RouteError> {
+        one_of("match.kinds", &self.kinds, KINDS)?;
+        one_of("match.reasons", &self.reasons, REASONS)?;
+        one_of("match.severities", &self.severities, SEVERITIES)?;
+        for (field, list) in [
+            ("match.tags", &self.tags),
+            ("match.monitors", &self.monitors),
+        ] {
+            if list.iter().any(|t| t.trim().is_empty() || t.len() > 200) {
+                return Err(RouteError(format!(
+                    "{field}: each entry must be 1-200 characters"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether it matches `s`.
+    pub fn matches(&self, s: &Subject<'_>) -> bool {
+        let any = |list: &[String], v: &str| list.is_empty() || list.iter().any(|x| x == v);
+        any(&self.kinds, s.kind)
+            && (self.reasons.is_empty() || s.reason.is_some_and(|r| any(&self.reasons, r)))
+            && any(&self.severities, s.severity)
+            && self.tags.iter().all(|t| s.tags.contains(t))
+            && (self.monitors.is_empty()
+                || self
+                    .monitors
+                    .iter()
+                    .any(|p| glob(p, s.name) || s.slug.is_some_and(|slug| glob(p, slug))))
+    }
+}
+
+/// `*` matches any run of characters; case-insensitive.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t) = (pattern.to_lowercase(), text.to_lowercase());
+    let parts: Vec<&str> = p.split('*').collect();
+    if parts.len() == 1 {
+        return p == t;
+    }
+    let mut rest = t.as_str();
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            match rest.strip_prefix(part) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(at) => rest = &rest[at + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+fn time_of(field: &str, text: &str) -> Result<u32, RouteError> {
+    if text == "24:00" {
+        return Ok(24 * 60);
+    }
+    NaiveTime::parse_from_str(text, "%H:%M")
+        .map(|t| t.hour() * 60 + t.minute())
+        .map_err(|_| RouteError(format!("{field} must be a time of day HH:MM, got {text:?}")))
+}
+
+impl Window {
+    /// Checks days, times, zone and dates.
+    pub fn validate(&self, field: &str) -> Result<(), RouteError> {
+        one_of(&format!("{field}.days"), &self.days, DAYS)?;
+        let from = time_of(&format!("{field}.from"), &self.from)?;
+        let to = time_of(&format!("{field}.to"), &self.to)?;
+        if from == to {
+            return Err(RouteError(format!(
+                "{field}: from and to are both {}: the window would be empty",
+                self.from
+            )));
+        }
+        if self.tz.parse::<chrono_tz::Tz>().is_err() {
+            return Err(RouteError(format!(
+                "{field}.tz: {:?} is not an IANA time zone (e.g. Europe/Riga)",
+                self.tz
+            )));
+        }
+        for d in &self.except {
+            if NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
+                return Err(RouteError(format!(
+                    "{field}.except: {d:?} is not a date YYYY-MM-DD"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `at` falls inside the window.
+    pub fn contains(&self, at: Timestamp) -> bool {
+        let (Ok(from), Ok(to)) = (time_of("", &self.from), time_of("", &self.to)) else {
+            return false;
+        };
+        let zone: chrono_tz::Tz = self.tz.parse().unwrap_or(chrono_tz::UTC);
+        let local = at.to_utc().with_timezone(&zone);
+        let minute = local.hour() * 60 + local.minute();
+        let today = local.date_naive();
+        // The window that started today, or (crossing midnight) the one that started
+        // yesterday and has not ended yet.
+        let started = if from < to {
+            (from..to).contains(&minute).then_some(today)
+        } else if minute >= from {
+            Some(today)
+        } else if minute < to {
+            today.pred_opt()
+        } else {
+            None
+        };
+        started.is_some_and(|day| self.on(day))
+    }
+
+    fn on(&self, day: NaiveDate) -> bool {
+        let name = DAYS[day.weekday().num_days_from_monday() as usize];
+        let date = day.format("%Y-%m-%d").to_string();
+        (self.days.is_empty() || self.days.iter().any(|d| d == name))
+            && !self.except.contains(&date)
+    }
+}
+
+/// The channels an alert goes to, each once, in order: the monitor's own (`assigned`,
+/// an implicit first route with `continue`), then those of the routes that match at
+/// `now`, in order, until one without `continue`. With the route that chose each
+/// (`None`: the monitor's own).
+pub fn select(
+    routes: &[Route],
+    assigned: &[String],
+    s: &Subject<'_>,
+    now: Timestamp,
+) -> Vec<(String, Option<String>)> {
+    let mut out: Vec<(String, Option<String>)> = Vec::new();
+    let mut add = |ch: &String, route: Option<&String>| {
+        if !out.iter().any(|(c, _)| c == ch) {
+            out.push((ch.clone(), route.cloned()));
+        }
+    };
+    for ch in assigned {
+        add(ch, None);
+    }
+    for r in routes {
+        if !r.matcher.matches(s) || !r.active.as_ref().is_none_or(|w| w.contains(now)) {
+            continue;
+        }
+        for ch in &r.channels {
+            add(ch, Some(&r.id));
+        }
+        if !r.continue_matching {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subject<'a>(
+        kind: &'a str,
+        reason: Option<&'a str>,
+        severity: &'a str,
+        tags: &'a [String],
+    ) -> Subject<'a> {
+        Subject {
+            kind,
+            reason,
+            severity,
+            tags,
+            slug: Some("db-backup"),
+            name: "DB backup",
+        }
+    }
+
+    fn route(id: &str, m: Matcher, channels: &[&str], cont: bool) -> Route {
+        Route {
+            id: id.into(),
+            matcher: m,
+            active: None,
+            channels: channels.iter().map(|c| c.to_string()).collect(),
+            continue_matching: cont,
+        }
+    }
+
+    #[test]
+    fn first_match_wins_unless_continue() {
+        let tags = vec!["team:db".to_string(), "prod".to_string()];
+        let routes = vec![
+            route(
+                "crit",
+                Matcher {
+                    severities: vec!["critical".into()],
+                    ..Default::default()
+                },
+                &["sms"],
+                true,
+            ),
+            route(
+                "db",
+                Matcher {
+                    tags: vec!["team:db".into()],
+                    ..Default::default()
+                },
+                &["db-chat", "sms"],
+                false,
+            ),
+            route("all", Matcher::default(), &["ops-mail"], false),
+        ];
+        let now = Timestamp(0);
+        let chans = |s: &Subject<'_>| -> Vec<String> {
+            select(&routes, &["own".to_string()], s, now)
+                .into_iter()
+                .map(|(c, _)| c)
+                .collect()
+        };
+        // The monitor's own first; sms once although two routes name it.
+        assert_eq!(
+            chans(&subject("down", Some("missed"), "critical", &tags)),
+            ["own", "sms", "db-chat"]
+        );
+        assert_eq!(
+            chans(&subject("down", Some("missed"), "error", &tags)),
+            ["own", "db-chat", "sms"]
+        );
+        assert_eq!(
+            chans(&subject("down", Some("missed"), "error", &[])),
+            ["own", "ops-mail"]
+        );
+        let by = select(&routes, &[], &subject("down", None, "critical", &tags), now);
+        assert_eq!(by[0], ("sms".to_string(), Some("crit".to_string())));
+    }
+
+    #[test]
+    fn matchers() {
+        let m = Matcher {
+            kinds: vec!["down".into()],
+            reasons: vec!["missed".into(), "hung".into()],
+            monitors: vec!["db-*".into()],
+            ..Default::default()
+        };
+        assert!(m.matches(&subject("down", Some("hung"), "error", &[])));
+        assert!(!m.matches(&subject("down", Some("failed"), "error", &[])));
+        assert!(!m.matches(&subject("problem", None, "error", &[])));
+        assert!(
+            glob("*backup", "DB backup") && glob("db*up", "db-backup") && !glob("db", "db-backup")
+        );
+        assert!(glob("a*b*c", "axxbyyc") && !glob("a*b*c", "axxbyy"));
+        assert_eq!(
+            Matcher {
+                severities: vec!["urgent".into()],
+                ..Default::default()
+            }
+            .validate()
+            .unwrap_err()
+            .0,
+            "match.severities: \"urgent\" is not one of critical, error, warning, info"
+        );
+    }
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp(
+            chrono::DateTime::parse_from_rfc3339(text)
+                .unwrap()
+                .timestamp_millis(),
+        )
+    }
+
+    #[test]
+    fn windows_cross_midnight_in_their_zone() {
+        let night = Window {
+            days: vec!["mon".into()],
+            from: "22:00".into(),
+            to: "07:00".into(),
+            tz: "Europe/Riga".into(),
+            except: vec![],
+        };
+        night.validate("active").unwrap();
+        // Monday 2026-11-30 23:30 Riga = 21:30 UTC; Tuesday 03:00 Riga is still Monday's night.
+        assert!(night.contains(at("2026-11-30T21:30:00Z")));
+        assert!(night.contains(at("2026-12-01T01:00:00Z")));
+        assert!(!night.contains(at("2026-12-01T05:00:00Z"))); // Tue 07:00
+        assert!(!night.contains(at("2026-12-01T21:00:00Z"))); // Tue 23:00: not a Monday night
+        let mut holiday = night.clone();
+        holiday.except = vec!["2026-11-30".into()];
+        assert!(!holiday.contains(at("2026-12-01T01:00:00Z")));
+        let day = Window {
+            days: vec![],
+            from: "07:00".into(),
+            to: "22:00".into(),
+            tz: "Europe/Riga".into(),
+            except: vec![],
+        };
+        assert!(day.contains(at("2026-12-01T06:00:00Z")));
+        assert!(!day.contains(at("2026-12-01T21:00:00Z")));
+        let bad = Window {
+            to: "22:00".into(),
+            from: "22:00".into(),
+            ..day.clone()
+        };
+        assert!(bad.validate("active").unwrap_err().0.contains("empty"));
+        let bad = Window {
+            tz: "Mars/Base".into(),
+            ..day
+        };
+        assert!(bad.validate("active").unwrap_err().0.contains("IANA"));
+    }
+}

@@ -1,0 +1,274 @@
+//! `/api/v1/routes`: a project's ordered routes (SPEC §7) — list, create, change,
+//! delete, reorder — and the preview (`GET /routes/preview`) that answers which channels an alert would reach
+//! now (or at a given time) and through which routes. Reading is for every role;
+//! changing is for admins, as for channels.
+
+use actix_web::{web, HttpResponse};
+use overdue_core::route::{Matcher, Window};
+use overdue_core::Timestamp;
+use overdue_storage::routes::{self, NewRoute, RouteRow};
+use overdue_storage::StoreError;
+use overdue_types as t;
+
+use crate::auth::Auth;
+use crate::body::{typed, Body};
+use crate::error::ApiError;
+use crate::{parse_id, AppState};
+
+/// Registers the routes' routes (inside the `/api/v1` scope).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/routes", web::get().to(list))
+        .route("/routes", web::post().to(create))
+        .route("/routes/order", web::put().to(reorder))
+        .route("/routes/preview", web::get().to(preview))
+        .route("/routes/{id}", web::get().to(get))
+        .route("/routes/{id}", web::patch().to(patch))
+        .route("/routes/{id}", web::delete().to(delete));
+}
+
+fn render(r: &RouteRow) -> t::Route {
+    let json = |text: &str| serde_json::from_str(text).unwrap_or(serde_json::Value::Null);
+    t::Route {
+        id: r.id.clone(),
+        name: r.name.clone(),
+        position: r.position,
+        matcher: json(&r.matcher),
+        active: r.active.as_deref().map_or(serde_json::Value::Null, json),
+        channels: serde_json::from_str(&r.channels).unwrap_or_default(),
+        continue_matching: r.continue_matching,
+        created_at: crate::render::ts(r.created_at),
+        updated_at: crate::render::ts(r.updated_at),
+    }
+}
+
+fn name_of(text: &str) -> Result<String, ApiError> {
+    let name = text.trim().to_string();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ApiError::BadRequest("name must be 1-200 characters".into()));
+    }
+    Ok(name)
+}
+
+/// The matcher from input (`match`), checked.
+fn matcher_of(v: Option<serde_json::Value>) -> Result<Matcher, ApiError> {
+    let m: Matcher = match v {
+        None | Some(serde_json::Value::Null) => Matcher::default(),
+        Some(v) => typed(v).map_err(|e| prefixed("match", e))?,
+    };
+    m.validate().map_err(|e| ApiError::BadRequest(e.0))?;
+    Ok(m)
+}
+
+/// The active window from input, checked (`null`: none).
+fn window_of(v: Option<serde_json::Value>) -> Result<Option<Window>, ApiError> {
+    match v {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(v) => {
+            let w: Window = typed(v).map_err(|e| prefixed("active", e))?;
+            w.validate("active")
+                .map_err(|e| ApiError::BadRequest(e.0))?;
+            Ok(Some(w))
+        }
+    }
+}
+
+/// Names the object a typed error is in (`match: unknown field "kind": …`).
+fn prefixed(field: &str, e: ApiError) -> ApiError {
+    match e {
+        ApiError::BadRequest(m) => ApiError::BadRequest(format!("{field}: {m}")),
+        other => other,
+    }
+}
+
+fn channel_ids(ids: Vec<String>) -> Result<Vec<String>, ApiError> {
+    if ids.is_empty() {
+        return Err(ApiError::BadRequest(
+            "channels must name at least one channel".into(),
+        ));
+    }
+    ids.iter().map(|id| parse_id(id, "channel")).collect()
+}
+
+async fn list(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let project = auth.project.clone();
+    let rows = state.store.read(move |c| routes::list(c, &project)).await?;
+    let out: Vec<t::Route> = rows.iter().map(render).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "routes": out })))
+}
+
+async fn get(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&path, "route")?;
+    let project = auth.project.clone();
+    let row = state
+        .store
+        .read(move |c| routes::get(c, &project, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(render(&row)))
+}
+
+async fn create(
+    auth: Auth,
+    state: web::Data<AppState>,
+    body: Body<t::RouteInput>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_manage()?;
+    let input = body.into_inner()?;
+    let new = NewRoute {
+        name: name_of(&input.name)?,
+        matcher: matcher_of(input.matcher)?,
+        active: window_of(input.active)?,
+        channels: channel_ids(input.channels)?,
+        continue_matching: input.continue_matching.unwrap_or(false),
+    };
+    let (project, now) = (auth.project.clone(), state.store.now());
+    let row = state
+        .store
+        .write(move |tx| routes::create(tx, &project, new, now))
+        .await?;
+    Ok(HttpResponse::Created().json(render(&row)))
+}
+
+async fn patch(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: Body<t::RoutePatch>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_manage()?;
+    let id = parse_id(&path, "route")?;
+    let p = body.into_inner()?;
+    let name = p.name.as_deref().map(name_of).transpose()?;
+    let matcher = p.matcher.map(|m| matcher_of(Some(m))).transpose()?;
+    let active = p.active.map(|a| window_of(Some(a))).transpose()?;
+    let channels = p.channels.map(channel_ids).transpose()?;
+    let (project, now) = (auth.project.clone(), state.store.now());
+    let row = state
+        .store
+        .write(move |tx| {
+            let stored = routes::get(tx.conn(), &project, &id)?.rule();
+            let old = routes::get(tx.conn(), &project, &id)?;
+            let new = NewRoute {
+                name: name.unwrap_or(old.name),
+                matcher: matcher.unwrap_or(stored.matcher),
+                active: active.unwrap_or(stored.active),
+                channels: channels.unwrap_or(stored.channels),
+                continue_matching: p.continue_matching.unwrap_or(stored.continue_matching),
+            };
+            routes::update(tx, &project, &id, new, now)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(render(&row)))
+}
+
+async fn delete(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_manage()?;
+    let id = parse_id(&path, "route")?;
+    let project = auth.project.clone();
+    state
+        .store
+        .write(move |tx| routes::delete(tx, &project, &id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn reorder(
+    auth: Auth,
+    state: web::Data<AppState>,
+    body: Body<t::RouteOrder>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_manage()?;
+    let ids: Vec<String> = body
+        .into_inner()?
+        .ids
+        .iter()
+        .map(|id| parse_id(id, "route"))
+        .collect::<Result<_, _>>()?;
+    let project = auth.project.clone();
+    let rows = state
+        .store
+        .write(move |tx| routes::reorder(tx, &project, &ids))
+        .await?;
+    let out: Vec<t::Route> = rows.iter().map(render).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "routes": out })))
+}
+
+/// `GET /api/v1/routes/preview?monitor=…&kind=…&reason=…&severity=…&at=…`.
+async fn preview(
+    auth: Auth,
+    state: web::Data<AppState>,
+    q: web::Query<t::RoutePreview>,
+) -> Result<HttpResponse, ApiError> {
+    let p = q.into_inner();
+    let kind = p.kind.unwrap_or_else(|| "down".into());
+    let one = |field: &str, v: &str, allowed: &[&str]| {
+        if allowed.contains(&v) {
+            Ok(())
+        } else {
+            Err(ApiError::BadRequest(format!(
+                "{field} must be one of {}, got {v:?}",
+                allowed.join(", ")
+            )))
+        }
+    };
+    one("kind", &kind, &["down", "problem", "event", "digest"])?;
+    if let Some(r) = &p.reason {
+        one("reason", r, overdue_core::route::REASONS)?;
+    }
+    if let Some(s) = &p.severity {
+        one("severity", s, overdue_core::route::SEVERITIES)?;
+    }
+    let at = match &p.at {
+        None => state.store.now(),
+        Some(text) => chrono::DateTime::parse_from_rfc3339(text)
+            .map(|d| Timestamp(d.timestamp_millis()))
+            .map_err(|_| {
+                ApiError::BadRequest(format!(
+                    "at must be a time in RFC 3339 (2026-12-02T22:30:00+02:00), got {text:?}"
+                ))
+            })?,
+    };
+    let monitor = crate::ops::owned_monitor(&state, &auth, &p.monitor, "monitor").await?;
+    let project = auth.project.clone();
+    let (severity, reach) = state
+        .store
+        .read(move |c| {
+            routes::preview(
+                c,
+                &project,
+                &monitor,
+                &kind,
+                p.reason.as_deref(),
+                p.severity.as_deref(),
+                at,
+            )
+        })
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound(w) => ApiError::NotFound(format!("{w} not found")),
+            other => other.into(),
+        })?;
+    let channels: Vec<serde_json::Value> = reach
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "id": r.channel.id,
+                "name": r.channel.name,
+                "kind": r.channel.kind,
+                "route": r.route.as_ref().map(|(id, name)| serde_json::json!({"id": id, "name": name})),
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "at": Timestamp(at.0).to_rfc3339(),
+        "severity": severity,
+        "channels": channels,
+    })))
+}
