@@ -14,6 +14,7 @@ mod client;
 mod dashboard_api;
 mod db_outage;
 mod deps;
+mod escalation;
 mod fanin;
 mod hardening;
 mod harness;

@@ -315,6 +315,27 @@ async fn bad_routes_are_refused(backend: Backend) {
             json!({"name": "r", "channels": [ch], "continue": "yes"}),
             "continue: invalid type",
         ),
+        (
+            json!({"name": "r", "channels": [ch], "repeat_every": 0}),
+            "repeat_every",
+        ),
+        (
+            json!({"name": "r", "channels": [ch],
+                "escalate": [{"after": 600, "channels": [ch]}, {"after": 300, "channels": [ch]}]}),
+            "escalate[1].after must be later than the step before",
+        ),
+        (
+            json!({"name": "r", "channels": [ch], "escalate": [{"after": 60, "channels": []}]}),
+            "escalate[0].channels must name at least one channel",
+        ),
+        (
+            json!({"name": "r", "channels": [ch], "escalate": [{"after": "soon", "channels": [ch]}]}),
+            "escalate[0].after",
+        ),
+        (
+            json!({"name": "r", "channels": [ch], "escalate": [{"after": 60, "to": [ch]}]}),
+            "unknown field \"to\"",
+        ),
     ];
     for (body, want) in cases {
         let (s, e) = app.api("POST", "/api/v1/routes", Some(body.clone())).await;

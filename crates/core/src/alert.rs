@@ -118,6 +118,9 @@ pub enum Transition {
     Once,
     /// The daily digest of quiet problems (its own message kind, about no one alert).
     Digest,
+    /// A reminder: the alert is still open and nobody acknowledged it (a route's
+    /// `repeat_every`).
+    Repeat,
 }
 
 impl Transition {
@@ -130,6 +133,7 @@ impl Transition {
             Transition::Acknowledge => "acknowledge",
             Transition::Once => "once",
             Transition::Digest => "digest",
+            Transition::Repeat => "repeat",
         }
     }
 
@@ -138,18 +142,22 @@ impl Transition {
     /// acknowledges and resolves it, never a one-shot or a digest (nothing to page
     /// about, and nothing would ever resolve the incident). An acknowledgement is
     /// news only to a paging channel (so its incident stops escalating); people on
-    /// e-mail and chat are not told who clicked.
+    /// e-mail and chat are not told who clicked. Paging channels escalate and remind by
+    /// themselves: no repeat.
     pub fn goes_to(self, paging: bool) -> bool {
         match self {
             Transition::Acknowledge => paging,
-            Transition::Once | Transition::Digest => !paging,
+            Transition::Once | Transition::Digest | Transition::Repeat => !paging,
             Transition::Trigger | Transition::Escalate | Transition::Resolve => true,
         }
     }
 
     /// A message that carries an acknowledgement link: one that asks someone to act.
     pub fn wants_ack(self) -> bool {
-        matches!(self, Transition::Trigger | Transition::Escalate)
+        matches!(
+            self,
+            Transition::Trigger | Transition::Escalate | Transition::Repeat
+        )
     }
 }
 

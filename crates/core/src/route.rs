@@ -64,6 +64,17 @@ fn utc() -> String {
     "UTC".into()
 }
 
+/// One escalation step: when the alert is still open and unacknowledged `after_ms`
+/// after it opened, its message also goes to `channels`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// Since the alert opened (ms).
+    pub after_ms: i64,
+    /// The backups.
+    pub channels: Vec<String>,
+}
+
 /// A route as the rules see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
@@ -77,6 +88,41 @@ pub struct Route {
     pub channels: Vec<String>,
     /// Matching goes on after it.
     pub continue_matching: bool,
+    /// While the alert is open and unacknowledged, remind its channels this often (ms).
+    pub repeat_every_ms: Option<i64>,
+    /// Escalation steps, by `after_ms`.
+    pub escalate: Vec<Step>,
+}
+
+/// Checks escalation steps: each after a positive delay, later than the one before,
+/// with at least one channel.
+pub fn validate_steps(steps: &[Step]) -> Result<(), RouteError> {
+    let mut last = 0;
+    for (i, s) in steps.iter().enumerate() {
+        if s.after_ms <= last {
+            return Err(RouteError(format!(
+                "escalate[{i}].after must be later than {}",
+                if i == 0 { "0" } else { "the step before" }
+            )));
+        }
+        if s.channels.is_empty() {
+            return Err(RouteError(format!(
+                "escalate[{i}].channels must name at least one channel"
+            )));
+        }
+        last = s.after_ms;
+    }
+    Ok(())
+}
+
+/// The routes an alert matched and the channels it goes to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// Each channel once, with the route that chose it (`None`: the monitor's own).
+    pub channels: Vec<(String, Option<String>)>,
+    /// The ids of the routes that matched, in order (their repeats and escalations
+    /// apply even when their channels were already chosen).
+    pub matched: Vec<String>,
 }
 
 /// The alert being routed.
@@ -260,29 +306,24 @@ impl Window {
 
 /// The channels an alert goes to, each once, in order: the monitor's own (`assigned`,
 /// an implicit first route with `continue`), then those of the routes that match at
-/// `now`, in order, until one without `continue`. With the route that chose each
-/// (`None`: the monitor's own).
-pub fn select(
-    routes: &[Route],
-    assigned: &[String],
-    s: &Subject<'_>,
-    now: Timestamp,
-) -> Vec<(String, Option<String>)> {
-    let mut out: Vec<(String, Option<String>)> = Vec::new();
-    let mut add = |ch: &String, route: Option<&String>| {
-        if !out.iter().any(|(c, _)| c == ch) {
-            out.push((ch.clone(), route.cloned()));
+/// `now`, in order, until one without `continue`.
+pub fn select(routes: &[Route], assigned: &[String], s: &Subject<'_>, now: Timestamp) -> Selection {
+    let mut out = Selection::default();
+    let add = |out: &mut Selection, ch: &String, route: Option<&String>| {
+        if !out.channels.iter().any(|(c, _)| c == ch) {
+            out.channels.push((ch.clone(), route.cloned()));
         }
     };
     for ch in assigned {
-        add(ch, None);
+        add(&mut out, ch, None);
     }
     for r in routes {
         if !r.matcher.matches(s) || !r.active.as_ref().is_none_or(|w| w.contains(now)) {
             continue;
         }
+        out.matched.push(r.id.clone());
         for ch in &r.channels {
-            add(ch, Some(&r.id));
+            add(&mut out, ch, Some(&r.id));
         }
         if !r.continue_matching {
             break;
@@ -318,6 +359,8 @@ mod tests {
             active: None,
             channels: channels.iter().map(|c| c.to_string()).collect(),
             continue_matching: cont,
+            repeat_every_ms: None,
+            escalate: vec![],
         }
     }
 
@@ -348,6 +391,7 @@ mod tests {
         let now = Timestamp(0);
         let chans = |s: &Subject<'_>| -> Vec<String> {
             select(&routes, &["own".to_string()], s, now)
+                .channels
                 .into_iter()
                 .map(|(c, _)| c)
                 .collect()
@@ -366,7 +410,28 @@ mod tests {
             ["own", "ops-mail"]
         );
         let by = select(&routes, &[], &subject("down", None, "critical", &tags), now);
-        assert_eq!(by[0], ("sms".to_string(), Some("crit".to_string())));
+        assert_eq!(
+            by.channels[0],
+            ("sms".to_string(), Some("crit".to_string()))
+        );
+        assert_eq!(by.matched, ["crit", "db"]);
+        let steps = |a: i64, b: i64| {
+            vec![
+                Step {
+                    after_ms: a,
+                    channels: vec!["x".into()],
+                },
+                Step {
+                    after_ms: b,
+                    channels: vec!["y".into()],
+                },
+            ]
+        };
+        assert!(validate_steps(&steps(900_000, 1_800_000)).is_ok());
+        assert_eq!(
+            validate_steps(&steps(900_000, 600_000)).unwrap_err().0,
+            "escalate[1].after must be later than the step before"
+        );
     }
 
     #[test]

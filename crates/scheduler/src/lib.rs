@@ -3,6 +3,8 @@
 //! - [`deadlines`]: sleeps until the earliest deadline in the index (or until the
 //!   writer says an earlier one appeared) and flips what has passed;
 //! - [`notifier`]: delivers the outbox with retries, one lease per entry;
+//! - [`timers`]: fires routed alerts' reminders and escalation steps when due (an index
+//!   range on `alert_timers.due_at`, claimed in the transaction that writes them);
 //! - [`problems`]: resolves problems of `after <duration>` monitors when their time
 //!   comes (an index range on `resolve_at`, each second);
 //!
@@ -14,6 +16,7 @@
 
 pub mod deadlines;
 pub mod notifier;
+pub mod timers;
 
 use overdue_storage::Store;
 

@@ -4,7 +4,7 @@
 //! changing is for admins, as for channels.
 
 use actix_web::{web, HttpResponse};
-use overdue_core::route::{Matcher, Window};
+use overdue_core::route::{validate_steps, Matcher, Step, Window};
 use overdue_core::Timestamp;
 use overdue_storage::routes::{self, NewRoute, RouteRow};
 use overdue_storage::StoreError;
@@ -36,6 +36,16 @@ fn render(r: &RouteRow) -> t::Route {
         active: r.active.as_deref().map_or(serde_json::Value::Null, json),
         channels: serde_json::from_str(&r.channels).unwrap_or_default(),
         continue_matching: r.continue_matching,
+        repeat_every: r.repeat_every_ms.map(|ms| ms / 1_000),
+        escalate: r
+            .rule()
+            .escalate
+            .into_iter()
+            .map(|s| t::EscalationStep {
+                after: t::DurationInput::Seconds(s.after_ms / 1_000),
+                channels: s.channels,
+            })
+            .collect(),
         created_at: crate::render::ts(r.created_at),
         updated_at: crate::render::ts(r.updated_at),
     }
@@ -78,6 +88,41 @@ fn prefixed(field: &str, e: ApiError) -> ApiError {
         ApiError::BadRequest(m) => ApiError::BadRequest(format!("{field}: {m}")),
         other => other,
     }
+}
+
+/// A reminder interval: at least a second.
+fn repeat_of(d: Option<t::DurationInput>) -> Result<Option<i64>, ApiError> {
+    d.map(|d| {
+        let ms = crate::validate::duration("repeat_every", &d)?.millis();
+        if ms < 1_000 {
+            return Err(ApiError::BadRequest(
+                "repeat_every must be at least 1s".into(),
+            ));
+        }
+        Ok(ms)
+    })
+    .transpose()
+}
+
+/// Escalation steps, checked (delays rising, channels named).
+fn steps_of(steps: Vec<t::EscalationStep>) -> Result<Vec<Step>, ApiError> {
+    let out = steps
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let field = format!("escalate[{i}].after");
+            Ok(Step {
+                after_ms: crate::validate::duration(&field, &s.after)?.millis(),
+                channels: s
+                    .channels
+                    .iter()
+                    .map(|id| parse_id(id, "channel"))
+                    .collect::<Result<_, _>>()?,
+            })
+        })
+        .collect::<Result<Vec<Step>, ApiError>>()?;
+    validate_steps(&out).map_err(|e| ApiError::BadRequest(e.0))?;
+    Ok(out)
 }
 
 fn channel_ids(ids: Vec<String>) -> Result<Vec<String>, ApiError> {
@@ -123,6 +168,8 @@ async fn create(
         active: window_of(input.active)?,
         channels: channel_ids(input.channels)?,
         continue_matching: input.continue_matching.unwrap_or(false),
+        repeat_every_ms: repeat_of(input.repeat_every)?,
+        escalate: steps_of(input.escalate.unwrap_or_default())?,
     };
     let (project, now) = (auth.project.clone(), state.store.now());
     let row = state
@@ -145,6 +192,8 @@ async fn patch(
     let matcher = p.matcher.map(|m| matcher_of(Some(m))).transpose()?;
     let active = p.active.map(|a| window_of(Some(a))).transpose()?;
     let channels = p.channels.map(channel_ids).transpose()?;
+    let repeat = p.repeat_every.map(repeat_of).transpose()?;
+    let escalate = p.escalate.map(steps_of).transpose()?;
     let (project, now) = (auth.project.clone(), state.store.now());
     let row = state
         .store
@@ -157,6 +206,8 @@ async fn patch(
                 active: active.unwrap_or(stored.active),
                 channels: channels.unwrap_or(stored.channels),
                 continue_matching: p.continue_matching.unwrap_or(stored.continue_matching),
+                repeat_every_ms: repeat.unwrap_or(stored.repeat_every_ms),
+                escalate: escalate.unwrap_or(stored.escalate),
             };
             routes::update(tx, &project, &id, new, now)
         })

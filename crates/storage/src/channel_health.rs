@@ -8,8 +8,8 @@ use diesel::prelude::*;
 use overdue_core::{AlertKind, EventKind, EventRecord, MonitorRef, Timestamp, Transition};
 
 use crate::alerts::{self, AlertRow, NewAlert};
+use crate::messages::{write_message, Target};
 use crate::models::ChannelRow;
-use crate::notices::{write_message, Target};
 use crate::schema::{channels, deliveries};
 use crate::tx::Tx;
 use crate::StoreError;

@@ -18,6 +18,7 @@ pub mod error;
 pub mod history;
 pub mod ingest;
 pub mod leases;
+mod messages;
 pub mod models;
 pub mod monitors;
 mod notices;
@@ -32,6 +33,7 @@ pub mod schema;
 pub mod service;
 mod statements;
 pub mod team;
+pub mod timers;
 mod transition;
 mod tx;
 

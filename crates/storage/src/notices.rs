@@ -7,9 +7,9 @@ use overdue_core::alert::{self, AlertKind};
 use overdue_core::{
     AlertNote, DownReason, EventKind, EventRecord, MonitorRef, Status, Timestamp, Transition,
 };
-use uuid::Uuid;
 
 use crate::alerts::{self, NewAlert};
+use crate::messages::{write_message, Target};
 use crate::models::MonitorRow;
 use crate::schema::{channels, monitor_channels, outbox};
 use crate::statements::on_inner;
@@ -223,13 +223,24 @@ pub(crate) fn enqueue_records(
             Some(Transition::Resolve | Transition::Acknowledge) => {
                 let told = notified(c, record)?;
                 if told.is_empty() {
-                    route(&routes, &assigned, row, &tags, record, now)
+                    route(&routes, &assigned, row, &tags, record, now).channels
                 } else {
-                    told
+                    told.into_iter().map(|ch| (ch, None)).collect()
                 }
             }
-            _ => route(&routes, &assigned, row, &tags, record, now),
+            _ => {
+                let sel = route(&routes, &assigned, row, &tags, record, now);
+                if let (Some(Transition::Trigger), Some(note)) = (transition, &record.alert) {
+                    let matched: Vec<&overdue_core::route::Route> = routes
+                        .iter()
+                        .filter(|r| sel.matched.contains(&r.id))
+                        .collect();
+                    crate::timers::arm(c, note.id, &matched, now)?;
+                }
+                sel.channels
+            }
         };
+        let chosen: Vec<String> = chosen.into_iter().map(|(ch, _)| ch).collect();
         if chosen.is_empty() {
             continue;
         }
@@ -266,7 +277,7 @@ fn route(
     tags: &[String],
     record: &EventRecord,
     now: Timestamp,
-) -> Vec<String> {
+) -> overdue_core::route::Selection {
     let (kind, reason) = match record.event {
         EventKind::RunOverlapped => ("event", Some("overlap")),
         EventKind::RunWarned => ("event", Some("warn")),
@@ -295,9 +306,6 @@ fn route(
         name: &row.name,
     };
     overdue_core::route::select(routes, assigned, &subject, now)
-        .into_iter()
-        .map(|(ch, _)| ch)
-        .collect()
 }
 
 /// The channels that were sent a trigger (or an escalation) of the alert a resolution
@@ -327,91 +335,4 @@ fn notified(c: &mut AnyConnection, record: &EventRecord) -> Result<Vec<String>, 
     let mut told: Vec<String> = on_inner!(c, |inner| q.load(inner))?;
     told.sort();
     Ok(told)
-}
-
-/// Where one message goes.
-pub(crate) struct Target<'a> {
-    /// The project.
-    pub(crate) project: &'a str,
-    /// The channel's id.
-    pub(crate) channel: &'a str,
-    /// Its kind.
-    pub(crate) kind: &'a str,
-    /// Its stored settings (an e-mail channel's recipients).
-    pub(crate) config: &'a str,
-    /// The monitor the message is about (orders its messages per destination).
-    pub(crate) monitor: Option<&'a str>,
-}
-
-/// Writes one message to one channel: an outbox row per destination (each recipient of
-/// an e-mail channel gets its own, so one refused address neither blocks nor
-/// duplicates the others). A message that asks someone to act carries a fresh
-/// acknowledgement token for its channel.
-pub(crate) fn write_message(
-    c: &mut AnyConnection,
-    to: &Target<'_>,
-    record: &EventRecord,
-    now: Timestamp,
-    fx: &mut Effects,
-) -> Result<Vec<i64>, StoreError> {
-    let payload = match &record.alert {
-        Some(a) if a.transition.wants_ack() => {
-            let mut with_token = record.clone();
-            let token = alerts::issue_token(c, a.id, to.channel, now)?;
-            if let Some(n) = with_token.alert.as_mut() {
-                n.ack_token = Some(token);
-            }
-            serde_json::to_string(&with_token).map_err(internal)?
-        }
-        _ => serde_json::to_string(record).map_err(internal)?,
-    };
-    let transition = record.alert.as_ref().map(|a| a.transition.as_str());
-    let mut ids = Vec::new();
-    for recipient in recipients(to.kind, to.config) {
-        let entry = (
-            outbox::project_id.eq(to.project),
-            outbox::channel_id.eq(to.channel),
-            outbox::monitor_id.eq(to.monitor),
-            outbox::event.eq(record.event.as_str()),
-            outbox::payload.eq(&payload),
-            outbox::idempotency_key.eq(Uuid::new_v4().hyphenated().to_string()),
-            outbox::created_at.eq(now.0),
-            outbox::state.eq("pending"),
-            outbox::attempts.eq(0),
-            outbox::next_attempt_at.eq(now.0),
-            outbox::alert_id.eq(record.alert.as_ref().map(|a| a.id)),
-            outbox::transition.eq(transition),
-            outbox::recipient.eq(&recipient),
-        );
-        let id: i64 = on_inner!(c, |inner| diesel::insert_into(outbox::table)
-            .values(entry)
-            .returning(outbox::id)
-            .get_result(inner))?;
-        ids.push(id);
-        fx.notifications += 1;
-    }
-    Ok(ids)
-}
-
-/// The destinations of one message on a channel: each address of an e-mail channel's
-/// `to`, else one (`""`).
-fn recipients(kind: &str, config: &str) -> Vec<String> {
-    if kind != "email" {
-        return vec![String::new()];
-    }
-    serde_json::from_str::<serde_json::Value>(config)
-        .ok()
-        .and_then(|v| {
-            v.get("to")?.as_array().map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(str::to_string))
-                    .collect::<Vec<_>>()
-            })
-        })
-        .filter(|to| !to.is_empty())
-        .unwrap_or_else(|| vec![String::new()])
-}
-
-fn internal(e: serde_json::Error) -> StoreError {
-    StoreError::Internal(e.to_string())
 }

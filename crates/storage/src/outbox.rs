@@ -199,14 +199,14 @@ pub fn enqueue_test(
         now,
     )?;
     record.alert = Some(alert.note(overdue_core::Transition::Once, 1));
-    let to = crate::notices::Target {
+    let to = crate::messages::Target {
         project,
         channel: &channel.id,
         kind: &channel.kind,
         config: &channel.config,
         monitor: None,
     };
-    crate::notices::write_message(tx.c, &to, &record, now, &mut tx.fx)
+    crate::messages::write_message(tx.c, &to, &record, now, &mut tx.fx)
 }
 
 /// The payload of the first message about alert `alert` to (`channel`, `recipient`):

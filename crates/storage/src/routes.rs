@@ -23,6 +23,8 @@ pub struct RouteRow {
     pub matcher: String,
     pub active: Option<String>,
     pub channels: String,
+    pub repeat_every_ms: Option<i64>,
+    pub escalate: Option<String>,
     pub continue_matching: bool,
     pub created_at: i64,
     pub updated_at: i64,
@@ -42,6 +44,10 @@ pub struct NewRoute {
     pub channels: Vec<String>,
     /// Matching goes on after it.
     pub continue_matching: bool,
+    /// Remind this often while open and unacknowledged (ms).
+    pub repeat_every_ms: Option<i64>,
+    /// Escalation steps.
+    pub escalate: Vec<overdue_core::route::Step>,
 }
 
 impl RouteRow {
@@ -61,6 +67,12 @@ impl RouteRow {
                 .and_then(|a| serde_json::from_str(a).ok()),
             channels: serde_json::from_str(&self.channels).unwrap_or_default(),
             continue_matching: self.continue_matching,
+            repeat_every_ms: self.repeat_every_ms,
+            escalate: self
+                .escalate
+                .as_deref()
+                .and_then(|e| serde_json::from_str(e).ok())
+                .unwrap_or_default(),
         }
     }
 }
@@ -104,6 +116,13 @@ fn check_channels(c: &mut AnyConnection, project: &str, ids: &[String]) -> Resul
     }
 }
 
+/// The channels a route sends to, its escalation steps' included.
+fn all_channels(new: &NewRoute) -> Vec<String> {
+    let mut all = new.channels.clone();
+    all.extend(new.escalate.iter().flat_map(|s| s.channels.iter().cloned()));
+    all
+}
+
 /// Adds a route at the end of the project's list.
 pub fn create(
     tx: &mut Tx<'_>,
@@ -112,7 +131,7 @@ pub fn create(
     now: Timestamp,
 ) -> Result<RouteRow, StoreError> {
     let c = tx.conn();
-    check_channels(c, project, &new.channels)?;
+    check_channels(c, project, &all_channels(&new))?;
     let last: Option<i32> = routes::table
         .filter(routes::project_id.eq(project))
         .select(diesel::dsl::max(routes::position))
@@ -125,6 +144,8 @@ pub fn create(
         matcher: to_json(&new.matcher),
         active: new.active.as_ref().map(to_json),
         channels: to_json(&new.channels),
+        repeat_every_ms: new.repeat_every_ms,
+        escalate: (!new.escalate.is_empty()).then(|| to_json(&new.escalate)),
         continue_matching: new.continue_matching,
         created_at: now.0,
         updated_at: now.0,
@@ -143,13 +164,15 @@ pub fn update(
 ) -> Result<RouteRow, StoreError> {
     let c = tx.conn();
     get(c, project, id)?;
-    check_channels(c, project, &new.channels)?;
+    check_channels(c, project, &all_channels(&new))?;
     diesel::update(routes::table.find(id))
         .set((
             routes::name.eq(&new.name),
             routes::matcher.eq(to_json(&new.matcher)),
             routes::active.eq(new.active.as_ref().map(to_json)),
             routes::channels.eq(to_json(&new.channels)),
+            routes::repeat_every_ms.eq(new.repeat_every_ms),
+            routes::escalate.eq((!new.escalate.is_empty()).then(|| to_json(&new.escalate))),
             routes::continue_matching.eq(new.continue_matching),
             routes::updated_at.eq(now.0),
         ))
@@ -208,7 +231,14 @@ pub fn using_channel(
 ) -> Result<Vec<String>, StoreError> {
     Ok(list(c, project)?
         .into_iter()
-        .filter(|r| r.rule().channels.iter().any(|ch| ch == channel))
+        .filter(|r| {
+            let rule = r.rule();
+            rule.channels.iter().any(|ch| ch == channel)
+                || rule
+                    .escalate
+                    .iter()
+                    .any(|s| s.channels.iter().any(|ch| ch == channel))
+        })
         .map(|r| r.name)
         .collect())
 }
@@ -271,10 +301,15 @@ pub fn preview(
         slug: row.slug.as_deref(),
         name: &row.name,
     };
-    let chosen = overdue_core::route::select(&rules, &assigned, &subject, at);
+    let chosen = overdue_core::route::select(&rules, &assigned, &subject, at).channels;
     let mut out = Vec::with_capacity(chosen.len());
     for (ch, route) in chosen {
-        let Some(channel) = crate::channels::get_any(c, &ch)? else {
+        let channel: Option<crate::models::ChannelRow> = channels::table
+            .find(&ch)
+            .select(crate::models::ChannelRow::as_select())
+            .first(c)
+            .optional()?;
+        let Some(channel) = channel else {
             continue;
         };
         let route = route.and_then(|id| {

@@ -280,15 +280,29 @@ diesel::table! {
         matcher -> Text,
         active -> Nullable<Text>,
         channels -> Text,
+        repeat_every_ms -> Nullable<BigInt>,
+        escalate -> Nullable<Text>,
         continue_matching -> Bool,
         created_at -> BigInt,
         updated_at -> BigInt,
     }
 }
 
+diesel::table! {
+    alert_timers (id) {
+        id -> BigInt,
+        alert_id -> BigInt,
+        route_id -> Text,
+        kind -> Text,
+        step -> Integer,
+        due_at -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     alerts,
     routes,
+    alert_timers,
     ack_tokens,
     projects,
     api_keys,

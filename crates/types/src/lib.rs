@@ -536,6 +536,23 @@ pub struct RouteInput {
     /// Matching goes on after it (default false: it is the last that matches).
     #[serde(rename = "continue", default)]
     pub continue_matching: Option<bool>,
+    /// While the alert is open and unacknowledged, remind its channels this often.
+    #[serde(default)]
+    pub repeat_every: Option<DurationInput>,
+    /// Escalation steps: after this long unacknowledged (since the alert opened), also
+    /// notify these channels.
+    #[serde(default)]
+    pub escalate: Option<Vec<EscalationStep>>,
+}
+
+/// One escalation step of a route.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationStep {
+    /// Since the alert opened (seconds or text: `"15m"`).
+    pub after: DurationInput,
+    /// The backup channels.
+    pub channels: Vec<String>,
 }
 
 /// `PATCH /api/v1/routes/<id>`: each field given replaces the stored one (`"active":
@@ -556,6 +573,11 @@ pub struct RoutePatch {
     /// Matching goes on after it.
     #[serde(rename = "continue")]
     pub continue_matching: Option<bool>,
+    /// Remind this often (`null`: never).
+    #[serde(default, deserialize_with = "double_option")]
+    pub repeat_every: Option<Option<DurationInput>>,
+    /// Escalation steps (`[]`: none).
+    pub escalate: Option<Vec<EscalationStep>>,
 }
 
 /// A route in responses.
@@ -577,6 +599,10 @@ pub struct Route {
     /// Matching goes on after it.
     #[serde(rename = "continue")]
     pub continue_matching: bool,
+    /// Reminder interval, seconds (`null`: none).
+    pub repeat_every: Option<i64>,
+    /// Escalation steps (`after` in seconds).
+    pub escalate: Vec<EscalationStep>,
     /// Created at.
     pub created_at: String,
     /// Changed at.

@@ -1,1 +1,2 @@
+DROP TABLE alert_timers;
 DROP TABLE routes;

@@ -11,8 +11,29 @@ CREATE TABLE routes (
     matcher TEXT NOT NULL,
     active TEXT,
     channels TEXT NOT NULL,
+    -- While an alert is open and unacknowledged: remind its channels this often.
+    repeat_every_ms BIGINT,
+    -- JSON: escalation steps [{"after_ms", "channels"}], by time since the alert opened.
+    escalate TEXT,
     continue_matching BOOLEAN NOT NULL DEFAULT FALSE,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );
 CREATE INDEX routes_project ON routes (project_id, position);
+
+-- The timers of routed alerts (repeat, escalation steps): one row each with its due
+-- time, evaluated by the scheduler like deadlines (an index range, no scan). A timer is
+-- claimed by deleting it in the transaction that writes its messages: done once, also
+-- with several instances; a crash before commit leaves it due.
+CREATE TABLE alert_timers (
+    id BIGSERIAL PRIMARY KEY,
+    alert_id BIGINT NOT NULL,
+    route_id TEXT NOT NULL,
+    -- repeat | escalate
+    kind TEXT NOT NULL,
+    -- The escalation step (0 for repeats).
+    step INTEGER NOT NULL,
+    due_at BIGINT NOT NULL
+);
+CREATE INDEX alert_timers_due ON alert_timers (due_at);
+CREATE INDEX alert_timers_alert ON alert_timers (alert_id);

@@ -57,7 +57,11 @@ pub fn pagerduty(s: &Settings, m: &Message<'_>) -> Result<Vec<Request>, String> 
     Ok(match transition {
         Transition::Resolve => keys.iter().map(|k| simple("resolve", k)).collect(),
         Transition::Acknowledge => keys.iter().map(|k| simple("acknowledge", k)).collect(),
-        Transition::Trigger | Transition::Escalate | Transition::Once | Transition::Digest => {
+        Transition::Trigger
+        | Transition::Escalate
+        | Transition::Once
+        | Transition::Digest
+        | Transition::Repeat => {
             let mut out: Vec<Request> = keys
                 .iter()
                 .map(|k| Request::json(url, pagerduty_trigger(key, m, k)))
@@ -136,7 +140,11 @@ pub fn opsgenie(s: &Settings, m: &Message<'_>) -> Result<Vec<Request>, String> {
             .iter()
             .map(|k| by_alias("acknowledge", k, "Acknowledged in Overdue"))
             .collect(),
-        Transition::Trigger | Transition::Escalate | Transition::Once | Transition::Digest => {
+        Transition::Trigger
+        | Transition::Escalate
+        | Transition::Once
+        | Transition::Digest
+        | Transition::Repeat => {
             let mut out: Vec<Request> = keys
                 .iter()
                 .map(|k| {

@@ -1,0 +1,101 @@
+//! Writing one message to one channel: an outbox row per destination (each recipient of
+//! an e-mail channel gets its own), with a fresh acknowledgement token when the message
+//! asks someone to act. Used by every path that notifies (changes, timers, channel
+//! health, tests).
+
+use diesel::prelude::*;
+use overdue_core::{EventRecord, Timestamp};
+use uuid::Uuid;
+
+use crate::alerts;
+use crate::schema::outbox;
+use crate::statements::on_inner;
+use crate::tx::Effects;
+use crate::{AnyConnection, StoreError};
+
+/// Where one message goes.
+pub(crate) struct Target<'a> {
+    /// The project.
+    pub(crate) project: &'a str,
+    /// The channel's id.
+    pub(crate) channel: &'a str,
+    /// Its kind.
+    pub(crate) kind: &'a str,
+    /// Its stored settings (an e-mail channel's recipients).
+    pub(crate) config: &'a str,
+    /// The monitor the message is about (orders its messages per destination).
+    pub(crate) monitor: Option<&'a str>,
+}
+
+/// Writes one message to one channel: an outbox row per destination (each recipient of
+/// an e-mail channel gets its own, so one refused address neither blocks nor
+/// duplicates the others). A message that asks someone to act carries a fresh
+/// acknowledgement token for its channel.
+pub(crate) fn write_message(
+    c: &mut AnyConnection,
+    to: &Target<'_>,
+    record: &EventRecord,
+    now: Timestamp,
+    fx: &mut Effects,
+) -> Result<Vec<i64>, StoreError> {
+    let payload = match &record.alert {
+        Some(a) if a.transition.wants_ack() => {
+            let mut with_token = record.clone();
+            let token = alerts::issue_token(c, a.id, to.channel, now)?;
+            if let Some(n) = with_token.alert.as_mut() {
+                n.ack_token = Some(token);
+            }
+            serde_json::to_string(&with_token).map_err(internal)?
+        }
+        _ => serde_json::to_string(record).map_err(internal)?,
+    };
+    let transition = record.alert.as_ref().map(|a| a.transition.as_str());
+    let mut ids = Vec::new();
+    for recipient in recipients(to.kind, to.config) {
+        let entry = (
+            outbox::project_id.eq(to.project),
+            outbox::channel_id.eq(to.channel),
+            outbox::monitor_id.eq(to.monitor),
+            outbox::event.eq(record.event.as_str()),
+            outbox::payload.eq(&payload),
+            outbox::idempotency_key.eq(Uuid::new_v4().hyphenated().to_string()),
+            outbox::created_at.eq(now.0),
+            outbox::state.eq("pending"),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now.0),
+            outbox::alert_id.eq(record.alert.as_ref().map(|a| a.id)),
+            outbox::transition.eq(transition),
+            outbox::recipient.eq(&recipient),
+        );
+        let id: i64 = on_inner!(c, |inner| diesel::insert_into(outbox::table)
+            .values(entry)
+            .returning(outbox::id)
+            .get_result(inner))?;
+        ids.push(id);
+        fx.notifications += 1;
+    }
+    Ok(ids)
+}
+
+/// The destinations of one message on a channel: each address of an e-mail channel's
+/// `to`, else one (`""`).
+fn recipients(kind: &str, config: &str) -> Vec<String> {
+    if kind != "email" {
+        return vec![String::new()];
+    }
+    serde_json::from_str::<serde_json::Value>(config)
+        .ok()
+        .and_then(|v| {
+            v.get("to")?.as_array().map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .filter(|to| !to.is_empty())
+        .unwrap_or_else(|| vec![String::new()])
+}
+
+fn internal(e: serde_json::Error) -> StoreError {
+    StoreError::Internal(e.to_string())
+}

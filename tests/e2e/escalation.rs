@@ -1,0 +1,188 @@
+//! A route's reminders and escalation steps (SPEC §7), durable timers fired by the
+//! scheduler, against real HTTP receivers on both databases: repeats while open and
+//! unacknowledged, the backup told after the delay, acknowledgement stopping both, the
+//! resolution sent to every channel that got the trigger, and an escalation delay that
+//! survives a restart.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::both;
+use crate::harness::{fresh_database, Backend, Received, Receiver, TestApp};
+
+async fn hook(app: &TestApp, rx: &Receiver, name: &str) -> String {
+    let (s, c) = app
+        .api(
+            "POST",
+            "/api/v1/channels",
+            Some(json!({"kind": "webhook", "name": name, "url": format!("{}/{name}", rx.url), "is_default": false})),
+        )
+        .await;
+    assert_eq!(s, 201, "{c}");
+    c["id"].as_str().unwrap().to_string()
+}
+
+/// (path, event, transition) of every message about monitor `name`.
+fn about(got: &[Received], name: &str) -> Vec<(String, String, String)> {
+    got.iter()
+        .filter(|r| r.json()["monitor"]["name"] == name)
+        .map(|r| {
+            let j = r.json();
+            (
+                r.path.trim_start_matches("/hook/").to_string(),
+                j["event"].as_str().unwrap_or("").to_string(),
+                j["alert"]["transition"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn count(got: &[(String, String, String)], path: &str, transition: &str) -> usize {
+    got.iter()
+        .filter(|(p, _, t)| p == path && t == transition)
+        .count()
+}
+
+async fn open_alert(app: &TestApp, monitor: &str) -> i64 {
+    let public = overdue_core::public_ref(monitor);
+    let (_, list) = app
+        .api(
+            "GET",
+            &format!("/api/v1/alerts?status=open&monitor={public}"),
+            None,
+        )
+        .await;
+    list["alerts"][0]["id"].as_i64().expect("an open alert")
+}
+
+async fn repeats_and_escalation(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let rx = Receiver::start().await;
+    let chat = hook(&app, &rx, "chat").await;
+    let backup = hook(&app, &rx, "backup").await;
+    let (s, r) = app
+        .api(
+            "POST",
+            "/api/v1/routes",
+            Some(
+                json!({"name": "chat, then the backup", "channels": [chat], "repeat_every": 1,
+                        "escalate": [{"after": "3s", "channels": [backup]}]}),
+            ),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["repeat_every"], 1);
+    assert_eq!(r["escalate"], json!([{"after": 3, "channels": [backup]}]));
+    let m = app
+        .monitor(json!({"name": "nightly", "period": "1h"}))
+        .await;
+    assert_eq!(app.ping(&format!("{m}/fail")).await, 200);
+    // Reminders each second, the backup after three.
+    let got = rx
+        .wait_for(Duration::from_secs(10), |all| {
+            count(&about(all, "nightly"), "backup", "trigger") == 1
+        })
+        .await;
+    let seen = about(&got, "nightly");
+    assert_eq!(count(&seen, "chat", "trigger"), 1, "{seen:?}");
+    assert!(count(&seen, "chat", "repeat") >= 2, "{seen:?}");
+    let reminder = got
+        .iter()
+        .find(|r| r.json()["alert"]["transition"] == "repeat")
+        .unwrap()
+        .json();
+    assert_eq!(reminder["event"], "monitor.down");
+    assert!(reminder["alert"]["ack_url"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("{}/ack/", app.base)));
+    // Acknowledged: no more reminders.
+    let id = open_alert(&app, &m).await;
+    let (s, _) = app
+        .api("POST", &format!("/api/v1/alerts/{id}/acknowledge"), None)
+        .await;
+    assert_eq!(s, 200);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = count(&about(&rx.all(), "nightly"), "chat", "repeat");
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    assert_eq!(
+        count(&about(&rx.all(), "nightly"), "chat", "repeat"),
+        before
+    );
+    // Resolved: every channel that got the trigger hears it, the backup too.
+    assert_eq!(app.ping(&m).await, 200);
+    let got = rx
+        .wait_for(Duration::from_secs(10), |all| {
+            about(all, "nightly")
+                .iter()
+                .filter(|(_, e, _)| e == "monitor.up")
+                .count()
+                == 2
+        })
+        .await;
+    let up: Vec<String> = about(&got, "nightly")
+        .into_iter()
+        .filter(|(_, e, _)| e == "monitor.up")
+        .map(|(p, _, _)| p)
+        .collect();
+    assert!(
+        up.contains(&"chat".to_string()) && up.contains(&"backup".to_string()),
+        "{up:?}"
+    );
+    app.stop().await;
+}
+both!(repeats_and_escalation, repeats_and_escalation);
+
+async fn escalation_survives_restart(backend: Backend) {
+    let db = fresh_database(backend);
+    let app = TestApp::spawn_on(&db, |_| {}).await;
+    let rx = Receiver::start().await;
+    let chat = hook(&app, &rx, "chat").await;
+    let backup = hook(&app, &rx, "backup").await;
+    let (s, r) = app
+        .api(
+            "POST",
+            "/api/v1/routes",
+            Some(json!({"name": "escalate", "channels": [chat],
+                        "escalate": [{"after": 3, "channels": [backup]}]})),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    // Acknowledged in time: the backup is never told.
+    let quiet = app.monitor(json!({"name": "acked", "period": "1h"})).await;
+    assert_eq!(app.ping(&format!("{quiet}/fail")).await, 200);
+    let id = open_alert(&app, &quiet).await;
+    let (s, _) = app
+        .api("POST", &format!("/api/v1/alerts/{id}/acknowledge"), None)
+        .await;
+    assert_eq!(s, 200);
+    // Another alert; the server stops before its escalation is due.
+    let m = app
+        .monitor(json!({"name": "restarted", "period": "1h"}))
+        .await;
+    assert_eq!(app.ping(&format!("{m}/fail")).await, 200);
+    rx.wait_for(Duration::from_secs(5), |all| {
+        count(&about(all, "restarted"), "chat", "trigger") == 1
+    })
+    .await;
+    app.stop().await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let app = TestApp::spawn_on(&db, |_| {}).await;
+    let got = rx
+        .wait_for(Duration::from_secs(10), |all| {
+            count(&about(all, "restarted"), "backup", "trigger") == 1
+        })
+        .await;
+    assert_eq!(count(&about(&got, "acked"), "backup", "trigger"), 0);
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let all = rx.all();
+    assert_eq!(
+        count(&about(&all, "restarted"), "backup", "trigger"),
+        1,
+        "once"
+    );
+    assert_eq!(count(&about(&all, "acked"), "backup", "trigger"), 0);
+    app.stop().await;
+}
+both!(escalation_survives_restart, escalation_survives_restart);
