@@ -186,3 +186,109 @@ async fn escalation_survives_restart(backend: Backend) {
     app.stop().await;
 }
 both!(escalation_survives_restart, escalation_survives_restart);
+
+/// Sets the server's clock to `hh:mm:ss` UTC of the real today.
+fn set_clock(shift: &std::sync::atomic::AtomicI64, h: u32, m: u32, s: u32) {
+    let real = chrono::Utc::now();
+    let target = real.date_naive().and_hms_opt(h, m, s).unwrap().and_utc();
+    shift.store(
+        (target - real).num_milliseconds(),
+        std::sync::atomic::Ordering::SeqCst,
+    );
+}
+
+async fn quiet_hours_defer(backend: Backend) {
+    let (app, shift) = TestApp::spawn_shifted(backend).await;
+    set_clock(&shift, 3, 0, 0);
+    let rx = Receiver::start().await;
+    let chat = hook(&app, &rx, "chat").await;
+    let (s, r) = app
+        .api(
+            "POST",
+            "/api/v1/routes",
+            Some(
+                json!({"name": "night quiet", "channels": [chat], "repeat_every": 1,
+                        "quiet": {"from": "02:00", "to": "06:00", "tz": "UTC"}}),
+            ),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["quiet"]["from"], "02:00");
+    let held = app.monitor(json!({"name": "held", "period": "1d"})).await;
+    let passed = app.monitor(json!({"name": "passed", "period": "1d"})).await;
+    let acked = app.monitor(json!({"name": "acked", "period": "1d"})).await;
+    for m in [&held, &passed, &acked] {
+        assert_eq!(app.ping(&format!("{m}/fail")).await, 200);
+    }
+    assert_eq!(app.ping(&passed).await, 200);
+    let id = open_alert(&app, &acked).await;
+    let (s, _) = app
+        .api("POST", &format!("/api/v1/alerts/{id}/acknowledge"), None)
+        .await;
+    assert_eq!(s, 200);
+    // The preview says the route holds it until 06:00.
+    let public = overdue_core::public_ref(&held);
+    let (_, p) = app
+        .api(
+            "GET",
+            &format!("/api/v1/routes/preview?monitor={public}"),
+            None,
+        )
+        .await;
+    assert_eq!(p["channels"], json!([]), "{p}");
+    assert_eq!(p["held"][0]["route"]["name"], "night quiet");
+    assert!(
+        p["held"][0]["until"]
+            .as_str()
+            .unwrap()
+            .contains("T06:00:00"),
+        "{p}"
+    );
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert!(
+        rx.all().is_empty(),
+        "nothing is sent while quiet: {:?}",
+        rx.all().iter().map(|r| &r.body).collect::<Vec<_>>()
+    );
+    // The window ends: the open alert goes out at once, the one that passed meanwhile
+    // in one summary, the acknowledged one not at all; reminders start now.
+    set_clock(&shift, 6, 0, 0);
+    let got = rx
+        .wait_for(Duration::from_secs(10), |all| {
+            count(&about(all, "held"), "chat", "repeat") >= 1
+                && all.iter().any(|r| r.json()["event"] == "alerts.held")
+        })
+        .await;
+    let seen = about(&got, "held");
+    assert_eq!(count(&seen, "chat", "trigger"), 1, "{seen:?}");
+    let summary = got
+        .iter()
+        .find(|r| r.json()["event"] == "alerts.held")
+        .unwrap()
+        .json();
+    assert_eq!(summary["problems"]["count"], 1, "{summary}");
+    assert!(
+        summary["problems"]["items"][0]["key"]
+            .as_str()
+            .unwrap()
+            .contains("passed"),
+        "{summary}"
+    );
+    assert!(
+        summary["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("1 alert opened and resolved while night quiet was quiet"),
+        "{summary}"
+    );
+    assert!(about(&got, "acked").is_empty(), "{got:?}");
+    assert!(about(&got, "passed").is_empty());
+    // A resolution of what was sent goes out at once.
+    assert_eq!(app.ping(&held).await, 200);
+    rx.wait_for(Duration::from_secs(10), |all| {
+        about(all, "held").iter().any(|(_, e, _)| e == "monitor.up")
+    })
+    .await;
+    app.stop().await;
+}
+both!(quiet_hours_defer, quiet_hours_defer);

@@ -166,9 +166,26 @@ impl TestApp {
 
     /// Starts a server on an existing database, with adjusted settings.
     pub async fn spawn_on(database_url: &str, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        Self::spawn_clocked(database_url, adjust, system_clock()).await
+    }
+
+    /// Starts a server whose clock runs `shift` milliseconds ahead of the system's (a
+    /// test moves time by changing it: quiet hours, windows).
+    pub async fn spawn_shifted(backend: Backend) -> (TestApp, Arc<std::sync::atomic::AtomicI64>) {
+        let shift = Arc::new(std::sync::atomic::AtomicI64::new(0));
+        let clock = Arc::new(ShiftedClock(shift.clone()));
+        let app = Self::spawn_clocked(&fresh_database(backend), |_| {}, clock).await;
+        (app, shift)
+    }
+
+    async fn spawn_clocked(
+        database_url: &str,
+        adjust: impl FnOnce(&mut Settings),
+        clock: Arc<dyn overdue_storage::Clock>,
+    ) -> TestApp {
         let mut s = settings(database_url);
         adjust(&mut s);
-        let store = open_store(&s, system_clock()).unwrap();
+        let store = open_store(&s, clock).unwrap();
         let created = ensure_default_project(&store).await.unwrap();
         let (api_key, read_only_key, ping_key) = match created {
             Some(p) => (p.api_key, p.read_only_key, p.ping_key),
@@ -339,6 +356,16 @@ impl TestApp {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+}
+
+/// The system's clock moved by a shift the test controls.
+struct ShiftedClock(Arc<std::sync::atomic::AtomicI64>);
+
+impl overdue_storage::Clock for ShiftedClock {
+    fn now(&self) -> overdue_core::Timestamp {
+        let real = overdue_storage::Clock::now(&overdue_storage::SystemClock);
+        overdue_core::Timestamp(real.0 + self.0.load(Ordering::SeqCst))
     }
 }
 

@@ -49,6 +49,10 @@ pub enum EventKind {
     /// A failing channel delivered again.
     #[serde(rename = "channel.recovered")]
     ChannelRecovered,
+    /// Alerts that opened and resolved while a route was quiet, listed once its quiet
+    /// window ended (`problems` lists them; `monitor.name` is the route's name).
+    #[serde(rename = "alerts.held")]
+    HeldSummary,
 }
 
 impl EventKind {
@@ -69,6 +73,7 @@ impl EventKind {
             EventKind::AlertAcknowledged => "alert.acknowledged",
             EventKind::ChannelFailing => "channel.failing",
             EventKind::ChannelRecovered => "channel.recovered",
+            EventKind::HeldSummary => "alerts.held",
         }
     }
 }
@@ -130,6 +135,25 @@ impl EventRecord {
 
 /// `"3 new problems in shop-sync: invoice:1, invoice:2, invoice:3"`.
 fn problems_summary(ev: &EventRecord, p: &ProblemsNote) -> String {
+    if ev.event == EventKind::HeldSummary {
+        let keys: Vec<String> = p.items.iter().take(10).map(|i| i.key.clone()).collect();
+        let more = p.count.saturating_sub(keys.len() as u64);
+        let tail = if more > 0 {
+            format!(", … {more} more")
+        } else {
+            String::new()
+        };
+        let what = if p.count == 1 {
+            "1 alert".to_string()
+        } else {
+            format!("{} alerts", p.count)
+        };
+        return format!(
+            "{what} opened and resolved while {} was quiet: {}{tail}",
+            ev.monitor.name,
+            keys.join(", ")
+        );
+    }
     let what = match (ev.event, p.count) {
         (EventKind::ProblemOpened, 1) => "new problem".to_string(),
         (EventKind::ProblemOpened, n) => format!("{n} new problems"),

@@ -40,15 +40,7 @@ async fn tick(store: &Store) -> Result<Option<i64>, overdue_storage::StoreError>
     if !due.is_empty() {
         let full = due.len() as i64 == BATCH;
         let fired = store
-            .write(move |tx| {
-                let mut n = 0;
-                for t in &due {
-                    if timers::fire(tx, t, now)? {
-                        n += 1;
-                    }
-                }
-                Ok(n)
-            })
+            .write(move |tx| timers::fire_batch(tx, &due, now))
             .await?;
         if fired > 0 {
             tracing::debug!("alert timers: {fired} reminders or escalations written");

@@ -34,6 +34,7 @@ fn render(r: &RouteRow) -> t::Route {
         position: r.position,
         matcher: json(&r.matcher),
         active: r.active.as_deref().map_or(serde_json::Value::Null, json),
+        quiet: r.quiet.as_deref().map_or(serde_json::Value::Null, json),
         channels: serde_json::from_str(&r.channels).unwrap_or_default(),
         continue_matching: r.continue_matching,
         repeat_every: r.repeat_every_ms.map(|ms| ms / 1_000),
@@ -69,14 +70,13 @@ fn matcher_of(v: Option<serde_json::Value>) -> Result<Matcher, ApiError> {
     Ok(m)
 }
 
-/// The active window from input, checked (`null`: none).
-fn window_of(v: Option<serde_json::Value>) -> Result<Option<Window>, ApiError> {
+/// A window from input (`field`: `active` or `quiet`), checked (`null`: none).
+fn window_of(field: &str, v: Option<serde_json::Value>) -> Result<Option<Window>, ApiError> {
     match v {
         None | Some(serde_json::Value::Null) => Ok(None),
         Some(v) => {
-            let w: Window = typed(v).map_err(|e| prefixed("active", e))?;
-            w.validate("active")
-                .map_err(|e| ApiError::BadRequest(e.0))?;
+            let w: Window = typed(v).map_err(|e| prefixed(field, e))?;
+            w.validate(field).map_err(|e| ApiError::BadRequest(e.0))?;
             Ok(Some(w))
         }
     }
@@ -165,7 +165,8 @@ async fn create(
     let new = NewRoute {
         name: name_of(&input.name)?,
         matcher: matcher_of(input.matcher)?,
-        active: window_of(input.active)?,
+        active: window_of("active", input.active)?,
+        quiet: window_of("quiet", input.quiet)?,
         channels: channel_ids(input.channels)?,
         continue_matching: input.continue_matching.unwrap_or(false),
         repeat_every_ms: repeat_of(input.repeat_every)?,
@@ -190,7 +191,8 @@ async fn patch(
     let p = body.into_inner()?;
     let name = p.name.as_deref().map(name_of).transpose()?;
     let matcher = p.matcher.map(|m| matcher_of(Some(m))).transpose()?;
-    let active = p.active.map(|a| window_of(Some(a))).transpose()?;
+    let active = p.active.map(|a| window_of("active", Some(a))).transpose()?;
+    let quiet = p.quiet.map(|a| window_of("quiet", Some(a))).transpose()?;
     let channels = p.channels.map(channel_ids).transpose()?;
     let repeat = p.repeat_every.map(repeat_of).transpose()?;
     let escalate = p.escalate.map(steps_of).transpose()?;
@@ -204,6 +206,7 @@ async fn patch(
                 name: name.unwrap_or(old.name),
                 matcher: matcher.unwrap_or(stored.matcher),
                 active: active.unwrap_or(stored.active),
+                quiet: quiet.unwrap_or(stored.quiet),
                 channels: channels.unwrap_or(stored.channels),
                 continue_matching: p.continue_matching.unwrap_or(stored.continue_matching),
                 repeat_every_ms: repeat.unwrap_or(stored.repeat_every_ms),
@@ -288,7 +291,7 @@ async fn preview(
     };
     let monitor = crate::ops::owned_monitor(&state, &auth, &p.monitor, "monitor").await?;
     let project = auth.project.clone();
-    let (severity, reach) = state
+    let (severity, reach, held) = state
         .store
         .read(move |c| {
             routes::preview(
@@ -317,9 +320,19 @@ async fn preview(
             })
         })
         .collect();
+    let held: Vec<serde_json::Value> = held
+        .iter()
+        .map(|h| {
+            serde_json::json!({
+                "route": {"id": h.route.0, "name": h.route.1},
+                "until": h.until.to_rfc3339(),
+            })
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "at": Timestamp(at.0).to_rfc3339(),
         "severity": severity,
         "channels": channels,
+        "held": held,
     })))
 }

@@ -236,6 +236,9 @@ pub(crate) fn enqueue_records(
                         .filter(|r| sel.matched.contains(&r.id))
                         .collect();
                     crate::timers::arm(c, note.id, &matched, now)?;
+                    for (route, opens) in &sel.held {
+                        crate::timers::hold(c, note.id, route, *opens, record)?;
+                    }
                 }
                 sel.channels
             }

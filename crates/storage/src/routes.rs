@@ -22,6 +22,7 @@ pub struct RouteRow {
     pub name: String,
     pub matcher: String,
     pub active: Option<String>,
+    pub quiet: Option<String>,
     pub channels: String,
     pub repeat_every_ms: Option<i64>,
     pub escalate: Option<String>,
@@ -40,6 +41,8 @@ pub struct NewRoute {
     pub matcher: Matcher,
     /// When it applies.
     pub active: Option<Window>,
+    /// When it is quiet (its messages wait).
+    pub quiet: Option<Window>,
     /// Where it sends (channel ids of the project).
     pub channels: Vec<String>,
     /// Matching goes on after it.
@@ -63,6 +66,10 @@ impl RouteRow {
             matcher,
             active: self
                 .active
+                .as_deref()
+                .and_then(|a| serde_json::from_str(a).ok()),
+            quiet: self
+                .quiet
                 .as_deref()
                 .and_then(|a| serde_json::from_str(a).ok()),
             channels: serde_json::from_str(&self.channels).unwrap_or_default(),
@@ -143,6 +150,7 @@ pub fn create(
         name: new.name,
         matcher: to_json(&new.matcher),
         active: new.active.as_ref().map(to_json),
+        quiet: new.quiet.as_ref().map(to_json),
         channels: to_json(&new.channels),
         repeat_every_ms: new.repeat_every_ms,
         escalate: (!new.escalate.is_empty()).then(|| to_json(&new.escalate)),
@@ -170,6 +178,7 @@ pub fn update(
             routes::name.eq(&new.name),
             routes::matcher.eq(to_json(&new.matcher)),
             routes::active.eq(new.active.as_ref().map(to_json)),
+            routes::quiet.eq(new.quiet.as_ref().map(to_json)),
             routes::channels.eq(to_json(&new.channels)),
             routes::repeat_every_ms.eq(new.repeat_every_ms),
             routes::escalate.eq((!new.escalate.is_empty()).then(|| to_json(&new.escalate))),
@@ -258,8 +267,18 @@ pub struct Reach {
     pub route: Option<(String, String)>,
 }
 
+/// A quiet route that would hold the alert, and when it would send it.
+#[derive(Debug, Clone)]
+pub struct Held {
+    /// The route's id and name.
+    pub route: (String, String),
+    /// When its quiet window ends.
+    pub until: Timestamp,
+}
+
 /// What an alert of `kind` (with `reason`, `severity`) about `monitor` would reach at
-/// `at`: the same choice a real message makes. Returns the severity used.
+/// `at`: the same choice a real message makes. Returns the severity used, the channels
+/// reached now and the quiet routes that would hold it.
 pub fn preview(
     c: &mut AnyConnection,
     project: &str,
@@ -268,7 +287,7 @@ pub fn preview(
     reason: Option<&str>,
     severity: Option<&str>,
     at: Timestamp,
-) -> Result<(String, Vec<Reach>), StoreError> {
+) -> Result<(String, Vec<Reach>, Vec<Held>), StoreError> {
     use crate::schema::{monitor_channels, monitors};
     let row: crate::models::MonitorRow = monitors::table
         .find(monitor)
@@ -301,9 +320,25 @@ pub fn preview(
         slug: row.slug.as_deref(),
         name: &row.name,
     };
-    let chosen = overdue_core::route::select(&rules, &assigned, &subject, at).channels;
-    let mut out = Vec::with_capacity(chosen.len());
-    for (ch, route) in chosen {
+    let selection = overdue_core::route::select(&rules, &assigned, &subject, at);
+    let name_of = |id: &str| {
+        stored
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| (r.id.clone(), r.name.clone()))
+    };
+    let held = selection
+        .held
+        .iter()
+        .filter_map(|(id, until)| {
+            Some(Held {
+                route: name_of(id)?,
+                until: *until,
+            })
+        })
+        .collect();
+    let mut out = Vec::with_capacity(selection.channels.len());
+    for (ch, route) in selection.channels {
         let channel: Option<crate::models::ChannelRow> = channels::table
             .find(&ch)
             .select(crate::models::ChannelRow::as_select())
@@ -312,13 +347,8 @@ pub fn preview(
         let Some(channel) = channel else {
             continue;
         };
-        let route = route.and_then(|id| {
-            stored
-                .iter()
-                .find(|r| r.id == id)
-                .map(|r| (r.id.clone(), r.name.clone()))
-        });
+        let route = route.and_then(|id| name_of(&id));
         out.push(Reach { channel, route });
     }
-    Ok((severity, out))
+    Ok((severity, out, held))
 }

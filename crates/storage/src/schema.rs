@@ -279,6 +279,7 @@ diesel::table! {
         name -> Text,
         matcher -> Text,
         active -> Nullable<Text>,
+        quiet -> Nullable<Text>,
         channels -> Text,
         repeat_every_ms -> Nullable<BigInt>,
         escalate -> Nullable<Text>,
@@ -296,6 +297,7 @@ diesel::table! {
         kind -> Text,
         step -> Integer,
         due_at -> BigInt,
+        payload -> Nullable<Text>,
     }
 }
 

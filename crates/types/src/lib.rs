@@ -531,6 +531,9 @@ pub struct RouteInput {
     /// When it applies: `days`, `from`, `to`, `tz`, `except` (absent: always).
     #[serde(default)]
     pub active: Option<serde_json::Value>,
+    /// When it is quiet (same shape): its messages wait until the window ends.
+    #[serde(default)]
+    pub quiet: Option<serde_json::Value>,
     /// Channel ids it sends to.
     pub channels: Vec<String>,
     /// Matching goes on after it (default false: it is the last that matches).
@@ -568,6 +571,9 @@ pub struct RoutePatch {
     /// When it applies (`null`: always).
     #[serde(default, deserialize_with = "present")]
     pub active: Option<serde_json::Value>,
+    /// When it is quiet (`null`: never).
+    #[serde(default, deserialize_with = "present")]
+    pub quiet: Option<serde_json::Value>,
     /// Channel ids it sends to.
     pub channels: Option<Vec<String>>,
     /// Matching goes on after it.
@@ -594,6 +600,8 @@ pub struct Route {
     pub matcher: serde_json::Value,
     /// When it applies (`null`: always).
     pub active: serde_json::Value,
+    /// When it is quiet (`null`: never).
+    pub quiet: serde_json::Value,
     /// Channel ids it sends to.
     pub channels: Vec<String>,
     /// Matching goes on after it.

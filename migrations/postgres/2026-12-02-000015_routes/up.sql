@@ -10,6 +10,8 @@ CREATE TABLE routes (
     name TEXT NOT NULL,
     matcher TEXT NOT NULL,
     active TEXT,
+    -- JSON: the quiet window, or NULL: while it lasts, messages wait (never dropped).
+    quiet TEXT,
     channels TEXT NOT NULL,
     -- While an alert is open and unacknowledged: remind its channels this often.
     repeat_every_ms BIGINT,
@@ -29,11 +31,13 @@ CREATE TABLE alert_timers (
     id BIGSERIAL PRIMARY KEY,
     alert_id BIGINT NOT NULL,
     route_id TEXT NOT NULL,
-    -- repeat | escalate
+    -- repeat | escalate | release (a quiet window ended)
     kind TEXT NOT NULL,
     -- The escalation step (0 for repeats).
     step INTEGER NOT NULL,
-    due_at BIGINT NOT NULL
+    due_at BIGINT NOT NULL,
+    -- For a release: the held message (the event as it was when the alert opened).
+    payload TEXT
 );
 CREATE INDEX alert_timers_due ON alert_timers (due_at);
 CREATE INDEX alert_timers_alert ON alert_timers (alert_id);

@@ -4,8 +4,11 @@
 //! matches unless it says `continue`. The monitor's own channels come first, as an
 //! implicit route with `continue`; each channel is chosen once.
 
-use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
+mod window;
+
 use serde::{Deserialize, Serialize};
+
+pub use window::Window;
 
 use crate::Timestamp;
 
@@ -31,39 +34,6 @@ pub struct Matcher {
     pub monitors: Vec<String>,
 }
 
-/// When a route applies: on these weekdays, between these times of day, in this zone,
-/// except on these dates. `from` after `to` crosses midnight (`22:00`–`07:00`); the
-/// weekday and the dates are those of the window's start.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Window {
-    /// `mon` … `sun`; empty: every day.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub days: Vec<String>,
-    /// Start, `HH:MM` (default `00:00`).
-    #[serde(default = "midnight")]
-    pub from: String,
-    /// End, `HH:MM`, exclusive (default `24:00`: the end of the day).
-    #[serde(default = "end_of_day")]
-    pub to: String,
-    /// IANA zone (default UTC).
-    #[serde(default = "utc")]
-    pub tz: String,
-    /// Dates without the window (holidays), `YYYY-MM-DD`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub except: Vec<String>,
-}
-
-fn midnight() -> String {
-    "00:00".into()
-}
-fn end_of_day() -> String {
-    "24:00".into()
-}
-fn utc() -> String {
-    "UTC".into()
-}
-
 /// One escalation step: when the alert is still open and unacknowledged `after_ms`
 /// after it opened, its message also goes to `channels`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,6 +54,8 @@ pub struct Route {
     pub matcher: Matcher,
     /// When it applies (always, without one).
     pub active: Option<Window>,
+    /// When it is quiet: its messages wait until the window ends (never dropped).
+    pub quiet: Option<Window>,
     /// Where it sends.
     pub channels: Vec<String>,
     /// Matching goes on after it.
@@ -123,6 +95,8 @@ pub struct Selection {
     /// The ids of the routes that matched, in order (their repeats and escalations
     /// apply even when their channels were already chosen).
     pub matched: Vec<String>,
+    /// Routes that matched while quiet, with when they open: their messages wait.
+    pub held: Vec<(String, Timestamp)>,
 }
 
 /// The alert being routed.
@@ -164,9 +138,8 @@ pub const REASONS: &[&str] = &[
 ];
 /// The severities.
 pub const SEVERITIES: &[&str] = &["critical", "error", "warning", "info"];
-const DAYS: &[&str] = &["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
-fn one_of(field: &str, values: &[String], allowed: &[&str]) -> Result<(), RouteError> {
+pub(crate) fn one_of(field: &str, values: &[String], allowed: &[&str]) -> Result<(), RouteError> {
     match values.iter().find(|v| !allowed.contains(&v.as_str())) {
         Some(v) => Err(RouteError(format!(
             "{field}: {v:?} is not one of {}",
@@ -236,74 +209,6 @@ pub fn glob(pattern: &str, text: &str) -> bool {
     true
 }
 
-fn time_of(field: &str, text: &str) -> Result<u32, RouteError> {
-    if text == "24:00" {
-        return Ok(24 * 60);
-    }
-    NaiveTime::parse_from_str(text, "%H:%M")
-        .map(|t| t.hour() * 60 + t.minute())
-        .map_err(|_| RouteError(format!("{field} must be a time of day HH:MM, got {text:?}")))
-}
-
-impl Window {
-    /// Checks days, times, zone and dates.
-    pub fn validate(&self, field: &str) -> Result<(), RouteError> {
-        one_of(&format!("{field}.days"), &self.days, DAYS)?;
-        let from = time_of(&format!("{field}.from"), &self.from)?;
-        let to = time_of(&format!("{field}.to"), &self.to)?;
-        if from == to {
-            return Err(RouteError(format!(
-                "{field}: from and to are both {}: the window would be empty",
-                self.from
-            )));
-        }
-        if self.tz.parse::<chrono_tz::Tz>().is_err() {
-            return Err(RouteError(format!(
-                "{field}.tz: {:?} is not an IANA time zone (e.g. Europe/Riga)",
-                self.tz
-            )));
-        }
-        for d in &self.except {
-            if NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
-                return Err(RouteError(format!(
-                    "{field}.except: {d:?} is not a date YYYY-MM-DD"
-                )));
-            }
-        }
-        Ok(())
-    }
-
-    /// Whether `at` falls inside the window.
-    pub fn contains(&self, at: Timestamp) -> bool {
-        let (Ok(from), Ok(to)) = (time_of("", &self.from), time_of("", &self.to)) else {
-            return false;
-        };
-        let zone: chrono_tz::Tz = self.tz.parse().unwrap_or(chrono_tz::UTC);
-        let local = at.to_utc().with_timezone(&zone);
-        let minute = local.hour() * 60 + local.minute();
-        let today = local.date_naive();
-        // The window that started today, or (crossing midnight) the one that started
-        // yesterday and has not ended yet.
-        let started = if from < to {
-            (from..to).contains(&minute).then_some(today)
-        } else if minute >= from {
-            Some(today)
-        } else if minute < to {
-            today.pred_opt()
-        } else {
-            None
-        };
-        started.is_some_and(|day| self.on(day))
-    }
-
-    fn on(&self, day: NaiveDate) -> bool {
-        let name = DAYS[day.weekday().num_days_from_monday() as usize];
-        let date = day.format("%Y-%m-%d").to_string();
-        (self.days.is_empty() || self.days.iter().any(|d| d == name))
-            && !self.except.contains(&date)
-    }
-}
-
 /// The channels an alert goes to, each once, in order: the monitor's own (`assigned`,
 /// an implicit first route with `continue`), then those of the routes that match at
 /// `now`, in order, until one without `continue`.
@@ -321,9 +226,20 @@ pub fn select(routes: &[Route], assigned: &[String], s: &Subject<'_>, now: Times
         if !r.matcher.matches(s) || !r.active.as_ref().is_none_or(|w| w.contains(now)) {
             continue;
         }
-        out.matched.push(r.id.clone());
-        for ch in &r.channels {
-            add(&mut out, ch, Some(&r.id));
+        match r.quiet.as_ref().filter(|q| q.contains(now)) {
+            // Held until the window ends (a window that never ends holds nothing:
+            // quiet hours defer, they do not drop).
+            Some(q) if q.ends_after(now).is_some() => {
+                if let Some(open) = q.ends_after(now) {
+                    out.held.push((r.id.clone(), open));
+                }
+            }
+            _ => {
+                out.matched.push(r.id.clone());
+                for ch in &r.channels {
+                    add(&mut out, ch, Some(&r.id));
+                }
+            }
         }
         if !r.continue_matching {
             break;
@@ -361,6 +277,7 @@ mod tests {
             continue_matching: cont,
             repeat_every_ms: None,
             escalate: vec![],
+            quiet: None,
         }
     }
 
@@ -415,6 +332,23 @@ mod tests {
             ("sms".to_string(), Some("crit".to_string()))
         );
         assert_eq!(by.matched, ["crit", "db"]);
+        // A quiet route holds its channels until its window ends.
+        let mut quiet = routes.clone();
+        quiet[1].quiet = Some(Window {
+            days: vec![],
+            from: "00:00".into(),
+            to: "06:00".into(),
+            tz: "UTC".into(),
+            except: vec![],
+        });
+        let held = select(
+            &quiet,
+            &[],
+            &subject("down", None, "error", &tags),
+            Timestamp(3_600_000),
+        );
+        assert!(held.channels.is_empty() && held.matched.is_empty());
+        assert_eq!(held.held, [("db".to_string(), Timestamp(6 * 3_600_000))]);
         let steps = |a: i64, b: i64| {
             vec![
                 Step {
@@ -459,53 +393,5 @@ mod tests {
             .0,
             "match.severities: \"urgent\" is not one of critical, error, warning, info"
         );
-    }
-
-    fn at(text: &str) -> Timestamp {
-        Timestamp(
-            chrono::DateTime::parse_from_rfc3339(text)
-                .unwrap()
-                .timestamp_millis(),
-        )
-    }
-
-    #[test]
-    fn windows_cross_midnight_in_their_zone() {
-        let night = Window {
-            days: vec!["mon".into()],
-            from: "22:00".into(),
-            to: "07:00".into(),
-            tz: "Europe/Riga".into(),
-            except: vec![],
-        };
-        night.validate("active").unwrap();
-        // Monday 2026-11-30 23:30 Riga = 21:30 UTC; Tuesday 03:00 Riga is still Monday's night.
-        assert!(night.contains(at("2026-11-30T21:30:00Z")));
-        assert!(night.contains(at("2026-12-01T01:00:00Z")));
-        assert!(!night.contains(at("2026-12-01T05:00:00Z"))); // Tue 07:00
-        assert!(!night.contains(at("2026-12-01T21:00:00Z"))); // Tue 23:00: not a Monday night
-        let mut holiday = night.clone();
-        holiday.except = vec!["2026-11-30".into()];
-        assert!(!holiday.contains(at("2026-12-01T01:00:00Z")));
-        let day = Window {
-            days: vec![],
-            from: "07:00".into(),
-            to: "22:00".into(),
-            tz: "Europe/Riga".into(),
-            except: vec![],
-        };
-        assert!(day.contains(at("2026-12-01T06:00:00Z")));
-        assert!(!day.contains(at("2026-12-01T21:00:00Z")));
-        let bad = Window {
-            to: "22:00".into(),
-            from: "22:00".into(),
-            ..day.clone()
-        };
-        assert!(bad.validate("active").unwrap_err().0.contains("empty"));
-        let bad = Window {
-            tz: "Mars/Base".into(),
-            ..day
-        };
-        assert!(bad.validate("active").unwrap_err().0.contains("IANA"));
     }
 }
