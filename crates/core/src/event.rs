@@ -148,9 +148,13 @@ fn problems_summary(ev: &EventRecord, p: &ProblemsNote) -> String {
         } else {
             format!("{} alerts", p.count)
         };
+        // `detail` says what held them: "night SMS was quiet", "silence "deploy" was on".
+        let held_by = ev
+            .detail
+            .clone()
+            .unwrap_or_else(|| format!("{} was quiet", ev.monitor.name));
         return format!(
-            "{what} opened and resolved while {} was quiet: {}{tail}",
-            ev.monitor.name,
+            "{what} opened and resolved while {held_by}: {}{tail}",
             keys.join(", ")
         );
     }

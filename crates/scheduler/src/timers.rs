@@ -7,7 +7,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use overdue_storage::{timers, Store};
+use overdue_storage::{firing, timers, Store};
 
 /// Most timers fired per transaction.
 const BATCH: i64 = 200;
@@ -40,7 +40,7 @@ async fn tick(store: &Store) -> Result<Option<i64>, overdue_storage::StoreError>
     if !due.is_empty() {
         let full = due.len() as i64 == BATCH;
         let fired = store
-            .write(move |tx| timers::fire_batch(tx, &due, now))
+            .write(move |tx| firing::fire_batch(tx, &due, now))
             .await?;
         if fired > 0 {
             tracing::debug!("alert timers: {fired} reminders or escalations written");

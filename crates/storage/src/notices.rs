@@ -215,21 +215,39 @@ pub(crate) fn enqueue_records(
         .select(monitor_channels::channel_id);
     let assigned: Vec<String> = on_inner!(c, |inner| assigned.load(inner))?;
     let routes = crate::routes::rules(c, &row.project_id)?;
-    let tags = row.tag_list();
+    let silences = crate::silences::current(c, &row.project_id, now)?;
     for record in records {
         let transition = record.alert.as_ref().map(|a| a.transition);
         let chosen = match transition {
-            // Told to whoever heard of the alert, whatever the routes say now.
+            // Told to whoever heard of the alert, whatever the routes say now; an alert
+            // still held (quiet route, silence) was told to no one.
             Some(Transition::Resolve | Transition::Acknowledge) => {
                 let told = notified(c, record)?;
-                if told.is_empty() {
-                    route(&routes, &assigned, row, &tags, record, now).channels
-                } else {
+                if !told.is_empty() {
                     told.into_iter().map(|ch| (ch, None)).collect()
+                } else if record
+                    .alert
+                    .as_ref()
+                    .is_some_and(|a| crate::timers::is_held(c, a.id).unwrap_or(false))
+                {
+                    Vec::new()
+                } else {
+                    route(&routes, &assigned, record, now).channels
                 }
             }
+            // A silenced alert waits, whole, until the silence ends.
+            Some(Transition::Trigger | Transition::Once)
+                if silenced(&silences, record, now).is_some() =>
+            {
+                if let (Some((id, until)), Some(note)) =
+                    (silenced(&silences, record, now), &record.alert)
+                {
+                    crate::timers::silence(c, note.id, &id, until, record)?;
+                }
+                Vec::new()
+            }
             _ => {
-                let sel = route(&routes, &assigned, row, &tags, record, now);
+                let sel = route(&routes, &assigned, record, now);
                 if let (Some(Transition::Trigger), Some(note)) = (transition, &record.alert) {
                     let matched: Vec<&overdue_core::route::Route> = routes
                         .iter()
@@ -272,43 +290,28 @@ pub(crate) fn enqueue_records(
     Ok(())
 }
 
+/// The silence that holds `record` now, and until when.
+fn silenced(
+    silences: &[overdue_core::route::Silence],
+    record: &EventRecord,
+    now: Timestamp,
+) -> Option<(String, Timestamp)> {
+    if silences.is_empty() {
+        return None;
+    }
+    let parts = overdue_core::route::Parts::of(record);
+    overdue_core::route::silenced_until(silences, &parts.subject(record), now)
+}
+
 /// The channels for a new message about an alert: the monitor's own, then the routes'.
 fn route(
     routes: &[overdue_core::route::Route],
     assigned: &[String],
-    row: &MonitorRow,
-    tags: &[String],
     record: &EventRecord,
     now: Timestamp,
 ) -> overdue_core::route::Selection {
-    let (kind, reason) = match record.event {
-        EventKind::RunOverlapped => ("event", Some("overlap")),
-        EventKind::RunWarned => ("event", Some("warn")),
-        EventKind::ProblemDigest => ("digest", None),
-        _ if record.problems.is_some() => ("problem", None),
-        _ => ("down", record.reason.as_deref()),
-    };
-    let severity = match (&record.alert, &record.problems) {
-        (Some(a), _) => a.severity.clone(),
-        // A digest: its worst problem.
-        (None, Some(p)) => p
-            .items
-            .iter()
-            .filter_map(|i| overdue_core::Severity::parse(&i.severity))
-            .max()
-            .map_or("info", |s| s.as_str())
-            .to_string(),
-        (None, None) => "info".into(),
-    };
-    let subject = overdue_core::route::Subject {
-        kind,
-        reason,
-        severity: &severity,
-        tags,
-        slug: row.slug.as_deref(),
-        name: &row.name,
-    };
-    overdue_core::route::select(routes, assigned, &subject, now)
+    let parts = overdue_core::route::Parts::of(record);
+    overdue_core::route::select(routes, assigned, &parts.subject(record), now)
 }
 
 /// The channels that were sent a trigger (or an escalation) of the alert a resolution

@@ -301,8 +301,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    silences (id) {
+        id -> Text,
+        project_id -> Text,
+        matcher -> Text,
+        starts_at -> BigInt,
+        ends_at -> Nullable<BigInt>,
+        recurring -> Nullable<Text>,
+        author -> Text,
+        comment -> Text,
+        created_at -> BigInt,
+        ended_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     alerts,
+    silences,
     routes,
     alert_timers,
     ack_tokens,

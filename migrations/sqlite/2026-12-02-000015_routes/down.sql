@@ -1,2 +1,3 @@
+DROP TABLE silences;
 DROP TABLE alert_timers;
 DROP TABLE routes;

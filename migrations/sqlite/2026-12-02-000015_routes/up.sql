@@ -31,7 +31,7 @@ CREATE TABLE alert_timers (
     id INTEGER PRIMARY KEY,
     alert_id BIGINT NOT NULL,
     route_id TEXT NOT NULL,
-    -- repeat | escalate | release (a quiet window ended)
+    -- repeat | escalate | release (a quiet window ended) | silence (a silence ended)
     kind TEXT NOT NULL,
     -- The escalation step (0 for repeats).
     step INTEGER NOT NULL,
@@ -41,3 +41,20 @@ CREATE TABLE alert_timers (
 );
 CREATE INDEX alert_timers_due ON alert_timers (due_at);
 CREATE INDEX alert_timers_alert ON alert_timers (alert_id);
+
+-- Silences and maintenance windows: a matcher (JSON, as a route's) and a time — a
+-- one-off span, or a weekly window (JSON) within optional bounds. Ended early: ended_at.
+-- Alerts they hold wait in alert_timers (kind 'silence', route_id = the silence).
+CREATE TABLE silences (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL,
+    matcher TEXT NOT NULL,
+    starts_at BIGINT NOT NULL,
+    ends_at BIGINT,
+    recurring TEXT,
+    author TEXT NOT NULL,
+    comment TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    ended_at BIGINT
+);
+CREATE INDEX silences_project ON silences (project_id, starts_at);

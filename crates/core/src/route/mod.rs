@@ -4,10 +4,12 @@
 //! matches unless it says `continue`. The monitor's own channels come first, as an
 //! implicit route with `continue`; each channel is chosen once.
 
+mod silence;
 mod window;
 
 use serde::{Deserialize, Serialize};
 
+pub use silence::{silenced_until, Silence};
 pub use window::Window;
 
 use crate::Timestamp;
@@ -114,6 +116,60 @@ pub struct Subject<'a> {
     pub slug: Option<&'a str>,
     /// The monitor's name.
     pub name: &'a str,
+}
+
+/// What routes and silences match of an event: its alert kind, reason and severity
+/// (the monitor's tags, slug and name come from the event's monitor).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parts {
+    /// `down`, `problem`, `event`, `digest`.
+    pub kind: &'static str,
+    /// The down reason, `overlap` or `warn`.
+    pub reason: Option<String>,
+    /// The alert's severity (a digest: its worst problem's).
+    pub severity: String,
+}
+
+impl Parts {
+    /// The parts of `ev`.
+    pub fn of(ev: &crate::EventRecord) -> Parts {
+        use crate::EventKind;
+        let (kind, reason) = match ev.event {
+            EventKind::RunOverlapped => ("event", Some("overlap".to_string())),
+            EventKind::RunWarned => ("event", Some("warn".to_string())),
+            EventKind::ProblemDigest => ("digest", None),
+            _ if ev.problems.is_some() => ("problem", None),
+            _ => ("down", ev.reason.clone()),
+        };
+        let severity = match (&ev.alert, &ev.problems) {
+            (Some(a), _) => a.severity.clone(),
+            (None, Some(p)) => p
+                .items
+                .iter()
+                .filter_map(|i| crate::Severity::parse(&i.severity))
+                .max()
+                .map_or("info", |s| s.as_str())
+                .to_string(),
+            (None, None) => "info".into(),
+        };
+        Parts {
+            kind,
+            reason,
+            severity,
+        }
+    }
+
+    /// The subject to match, with the event's monitor.
+    pub fn subject<'a>(&'a self, ev: &'a crate::EventRecord) -> Subject<'a> {
+        Subject {
+            kind: self.kind,
+            reason: self.reason.as_deref(),
+            severity: &self.severity,
+            tags: &ev.monitor.tags,
+            slug: ev.monitor.slug.as_deref(),
+            name: &ev.monitor.name,
+        }
+    }
 }
 
 /// Why a route or window was refused.

@@ -1,0 +1,313 @@
+//! Firing due timers of routed alerts: each is claimed by deleting its row in the
+//! transaction that writes its messages, so two instances fire a timer once and a crash
+//! before commit leaves it due. A reminder or escalation step of an alert that was
+//! acknowledged or resolved meanwhile just goes away; one that falls inside a silence
+//! waits for its end. A held message (quiet route, silence) goes out when released if
+//! its alert is still open and unacknowledged; alerts that resolved while held are
+//! listed in one summary per route or silence.
+
+use diesel::prelude::*;
+use overdue_core::{AlertStatus, EventRecord, Timestamp, Transition};
+
+use crate::messages::{write_message, Target};
+use crate::schema::{alert_timers, alerts, channels, monitor_channels, monitors, outbox};
+use crate::timers::{arm, insert, TimerRow};
+use crate::tx::Tx;
+use crate::StoreError;
+
+/// What firing one timer did.
+enum Fired {
+    /// Nothing (claimed elsewhere, alert acknowledged or gone, route deleted, held on).
+    Nothing,
+    /// Messages were written.
+    Sent,
+    /// A held alert resolved while held: it goes into the summary of what held it.
+    HeldResolved(HeldAlert),
+}
+
+/// An alert that opened and resolved while a quiet route or a silence held it.
+struct HeldAlert {
+    /// The route or silence.
+    source: String,
+    /// What held it, in words: "night SMS was quiet", "silence "deploy" was on".
+    held_by: String,
+    /// Where its summary goes.
+    channels: Vec<String>,
+    project: String,
+    severity: String,
+    summary: String,
+}
+
+/// Fires due timers: claims each (another instance may have), and when its alert is
+/// still open and unacknowledged writes the reminder, the escalation step or the held
+/// message, arming what comes next; alerts that resolved while held are listed in one
+/// summary message per route or silence. Returns how many timers wrote messages.
+pub fn fire_batch(tx: &mut Tx<'_>, due: &[TimerRow], now: Timestamp) -> Result<usize, StoreError> {
+    let mut sent = 0;
+    let mut held: Vec<HeldAlert> = Vec::new();
+    for t in due {
+        match fire(tx, t, now)? {
+            Fired::Nothing => {}
+            Fired::Sent => sent += 1,
+            Fired::HeldResolved(h) => held.push(h),
+        }
+    }
+    let mut sources: Vec<String> = held.iter().map(|h| h.source.clone()).collect();
+    sources.sort();
+    sources.dedup();
+    for source in sources {
+        let of: Vec<&HeldAlert> = held.iter().filter(|h| h.source == source).collect();
+        summarize(tx, &of, now)?;
+        sent += 1;
+    }
+    Ok(sent)
+}
+
+fn fire(tx: &mut Tx<'_>, t: &TimerRow, now: Timestamp) -> Result<Fired, StoreError> {
+    let c = tx.conn();
+    let claimed = diesel::delete(alert_timers::table.find(t.id)).execute(c)?;
+    if claimed == 0 {
+        return Ok(Fired::Nothing);
+    }
+    let alert: Option<(String, Option<String>, String, String, String)> = alerts::table
+        .find(t.alert_id)
+        .select((
+            alerts::status,
+            alerts::monitor_id,
+            alerts::project_id,
+            alerts::severity,
+            alerts::summary,
+        ))
+        .first(c)
+        .optional()?;
+    let Some((status, Some(monitor), project, severity, summary)) = alert else {
+        return Ok(Fired::Nothing);
+    };
+    let row: Option<crate::models::MonitorRow> = monitors::table
+        .find(&monitor)
+        .select(crate::models::MonitorRow::as_select())
+        .first(c)
+        .optional()?;
+    let Some(row) = row else {
+        return Ok(Fired::Nothing);
+    };
+    // What is held is sent as it was held; reminders and steps repeat the first message.
+    let stored = if t.payload.is_some() {
+        t.payload.clone()
+    } else {
+        outbox::table
+            .filter(outbox::alert_id.eq(t.alert_id))
+            .filter(outbox::transition.eq("trigger"))
+            .order(outbox::id.asc())
+            .select(outbox::payload)
+            .first(c)
+            .optional()?
+    };
+    let Some(record) = stored.and_then(|p| serde_json::from_str::<EventRecord>(&p).ok()) else {
+        return Ok(Fired::Nothing);
+    };
+    let resolved = match AlertStatus::parse(&status) {
+        Some(AlertStatus::Open) => false,
+        Some(AlertStatus::Resolved) if t.payload.is_some() => true,
+        _ => return Ok(Fired::Nothing),
+    };
+    if t.kind == "silence" {
+        if resolved {
+            let silence = crate::silences::get(c, &project, &t.route_id)?;
+            return Ok(Fired::HeldResolved(HeldAlert {
+                source: silence.id,
+                held_by: format!("silence {:?} was on", silence.comment),
+                channels: reach_now(tx, &row, &record, now)?,
+                project,
+                severity,
+                summary,
+            }));
+        }
+        // Routed as a new alert now: the monitor's channels and the routes (which arm
+        // their clocks, or hold it again on a quiet route or a later silence).
+        crate::notices::enqueue_records(tx.c, &row, &[record], now, &mut tx.fx)?;
+        return Ok(Fired::Sent);
+    }
+    let Ok(stored_route) = crate::routes::get(c, &project, &t.route_id) else {
+        return Ok(Fired::Nothing);
+    };
+    let route = stored_route.rule();
+    if resolved {
+        return Ok(Fired::HeldResolved(HeldAlert {
+            source: route.id.clone(),
+            held_by: format!("{} was quiet", stored_route.name),
+            channels: route.channels.clone(),
+            project,
+            severity,
+            summary,
+        }));
+    }
+    // A reminder or step inside a silence waits for its end, like a new alert.
+    if t.kind != "release" {
+        let silences = crate::silences::current(c, &project, now)?;
+        let parts = overdue_core::route::Parts::of(&record);
+        if let Some((_, until)) =
+            overdue_core::route::silenced_until(&silences, &parts.subject(&record), now)
+        {
+            insert(c, t.alert_id, &t.route_id, &t.kind, t.step, until.0)?;
+            return Ok(Fired::Nothing);
+        }
+    }
+    let told: Vec<String> = outbox::table
+        .filter(outbox::alert_id.eq(t.alert_id))
+        .filter(outbox::transition.eq("trigger"))
+        .select(outbox::channel_id)
+        .distinct()
+        .load(c)?;
+    let fresh = |list: &[String]| -> Vec<String> {
+        list.iter()
+            .filter(|ch| !told.contains(ch))
+            .cloned()
+            .collect()
+    };
+    let (targets, transition) = match t.kind.as_str() {
+        "repeat" => {
+            if let Some(every) = route.repeat_every_ms {
+                insert(c, t.alert_id, &t.route_id, "repeat", 0, t.due_at + every)?;
+            }
+            (route.channels.clone(), Transition::Repeat)
+        }
+        "release" => {
+            // The window opened: the clocks of reminders and escalation start now.
+            arm(c, t.alert_id, &[&route], now)?;
+            (fresh(&route.channels), Transition::Trigger)
+        }
+        _ => {
+            let step = t.step as usize;
+            let Some(s) = route.escalate.get(step) else {
+                return Ok(Fired::Nothing);
+            };
+            if let Some(next) = route.escalate.get(step + 1) {
+                let due = t.due_at + (next.after_ms - s.after_ms);
+                insert(c, t.alert_id, &t.route_id, "escalate", t.step + 1, due)?;
+            }
+            // Backups that already heard of it are not told again.
+            (fresh(&s.channels), Transition::Trigger)
+        }
+    };
+    let wrote = send(tx, &project, &row.id, &targets, record, transition, now)?;
+    Ok(if wrote { Fired::Sent } else { Fired::Nothing })
+}
+
+/// The channels an alert would reach now (the monitor's own and the routes').
+fn reach_now(
+    tx: &mut Tx<'_>,
+    row: &crate::models::MonitorRow,
+    record: &EventRecord,
+    now: Timestamp,
+) -> Result<Vec<String>, StoreError> {
+    let c = tx.conn();
+    let assigned: Vec<String> = monitor_channels::table
+        .filter(monitor_channels::monitor_id.eq(&row.id))
+        .select(monitor_channels::channel_id)
+        .load(c)?;
+    let routes = crate::routes::rules(c, &row.project_id)?;
+    let parts = overdue_core::route::Parts::of(record);
+    let sel = overdue_core::route::select(&routes, &assigned, &parts.subject(record), now);
+    Ok(sel.channels.into_iter().map(|(ch, _)| ch).collect())
+}
+
+/// Writes `record` as `transition` to each of `targets` that takes it.
+fn send(
+    tx: &mut Tx<'_>,
+    project: &str,
+    monitor: &str,
+    targets: &[String],
+    mut record: EventRecord,
+    transition: Transition,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    if let Some(note) = record.alert.as_mut() {
+        note.transition = transition;
+        note.ack_token = None;
+    }
+    let found: Vec<(String, String, String)> = channels::table
+        .filter(channels::id.eq_any(targets))
+        .select((channels::id, channels::kind, channels::config))
+        .load(tx.conn())?;
+    let mut wrote = false;
+    for (id, kind, config) in &found {
+        if !transition.goes_to(overdue_core::alert::is_paging(kind)) {
+            continue;
+        }
+        let target = Target {
+            project,
+            channel: id,
+            kind,
+            config,
+            monitor: Some(monitor),
+        };
+        write_message(tx.c, &target, &record, now, &mut tx.fx)?;
+        wrote = true;
+    }
+    Ok(wrote)
+}
+
+/// One message per channel listing the alerts that opened and resolved while a route
+/// was quiet or a silence was on.
+fn summarize(tx: &mut Tx<'_>, held: &[&HeldAlert], now: Timestamp) -> Result<(), StoreError> {
+    let Some(first) = held.first() else {
+        return Ok(());
+    };
+    let items = held
+        .iter()
+        .take(overdue_core::ProblemsNote::MAX_ITEMS)
+        .map(|h| overdue_core::ProblemItem {
+            key: h.summary.clone(),
+            severity: h.severity.clone(),
+            message: "opened and resolved while held".into(),
+            count: 1,
+            details: None,
+        })
+        .collect();
+    let record = EventRecord {
+        event: overdue_core::EventKind::HeldSummary,
+        monitor: overdue_core::MonitorRef {
+            uuid: String::new(),
+            name: first.held_by.clone(),
+            slug: None,
+            tags: Vec::new(),
+            project: first.project.clone(),
+        },
+        status: "resolved".into(),
+        previous_status: "open".into(),
+        reason: None,
+        detail: Some(first.held_by.clone()),
+        at: now.to_rfc3339(),
+        body: None,
+        problems: Some(overdue_core::ProblemsNote {
+            count: held.len() as u64,
+            items,
+        }),
+        alert: None,
+        expected: None,
+        last_ping: None,
+    };
+    let mut targets: Vec<String> = held.iter().flat_map(|h| h.channels.clone()).collect();
+    targets.sort();
+    targets.dedup();
+    let found: Vec<(String, String, String)> = channels::table
+        .filter(channels::id.eq_any(&targets))
+        .select((channels::id, channels::kind, channels::config))
+        .load(tx.conn())?;
+    for (id, kind, config) in &found {
+        // Nothing for a paging channel to open or close.
+        if overdue_core::alert::is_paging(kind) {
+            continue;
+        }
+        let target = Target {
+            project: &first.project,
+            channel: id,
+            kind,
+            config,
+            monitor: None,
+        };
+        write_message(tx.c, &target, &record, now, &mut tx.fx)?;
+    }
+    Ok(())
+}
