@@ -82,6 +82,10 @@ const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/api/v1/routes/{id}", Need::Read),
     ("PATCH", "/api/v1/routes/{id}", Need::Manage),
     ("DELETE", "/api/v1/routes/{id}", Need::Manage),
+    ("GET", "/api/v1/silences", Need::Read),
+    ("POST", "/api/v1/silences", Need::Write),
+    ("GET", "/api/v1/silences/{id}", Need::Read),
+    ("DELETE", "/api/v1/silences/{id}", Need::Write),
     ("GET", "/api/v1/channels", Need::Read),
     ("POST", "/api/v1/channels", Need::Manage),
     ("PATCH", "/api/v1/channels/{id}", Need::Manage),
@@ -127,6 +131,7 @@ fn registered() -> BTreeSet<(String, String)> {
                 "channels.rs",
                 "alerts.rs",
                 "routing.rs",
+                "silencing.rs",
             ],
         ),
         ("/api/v3", &["v3.rs"]),
@@ -280,6 +285,15 @@ async fn matrix(backend: Backend) {
         .await;
     assert_eq!(s, 201, "{r}");
     let route = r["id"].as_str().unwrap().to_string();
+    let (s, r) = app
+        .api(
+            "POST",
+            "/api/v1/silences",
+            Some(json!({"match": {"tags": ["x"]}, "for": "1h"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let silence = r["id"].as_str().unwrap().to_string();
     let run = app.last_run(&code).await["id"].as_i64().unwrap();
     let (_, problems) = app.api("GET", "/api/v1/problems", None).await;
     let problem = problems["problems"][0]["id"].as_i64().unwrap();
@@ -327,6 +341,7 @@ async fn matrix(backend: Backend) {
             .replace("/alerts/{id}", &format!("/alerts/{alert}"))
             .replace("/channels/{id}", &format!("/channels/{channel}"))
             .replace("/routes/{id}", &format!("/routes/{route}"))
+            .replace("/silences/{id}", &format!("/silences/{silence}"))
             .replace("/keys/{id}", &format!("/keys/{key_id}"))
             .replace("/members/{id}", &format!("/members/{user_id}"))
             .replace("{n}", "2");

@@ -29,6 +29,7 @@ mod retention;
 mod routing;
 mod run_rules;
 mod runs;
+mod silences;
 mod smtp;
 mod takeover;
 mod webdriver;

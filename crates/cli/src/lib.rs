@@ -7,6 +7,7 @@ pub mod exec;
 pub mod manage;
 pub mod nagios;
 pub mod selfping;
+pub mod silence;
 
 use std::net::TcpListener;
 use std::sync::Arc;

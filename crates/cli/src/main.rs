@@ -115,6 +115,23 @@ enum Command {
         #[arg(long, global = true, env = "OVERDUE_API_KEY", hide_env_values = true)]
         api_key: Option<String>,
     },
+    /// Silences, through the API (`OVERDUE_URL`, `OVERDUE_API_KEY`): a deploy script
+    /// silences its own monitors.
+    Silence {
+        #[command(subcommand)]
+        command: SilenceCommand,
+        /// Overdue's base URL.
+        #[arg(
+            long,
+            global = true,
+            env = "OVERDUE_URL",
+            default_value = "http://127.0.0.1:8000"
+        )]
+        url: String,
+        /// An API key of the project (read-write to add or end).
+        #[arg(long, global = true, env = "OVERDUE_API_KEY", hide_env_values = true)]
+        api_key: Option<String>,
+    },
     /// One monitor per crontab line (its schedule, named after its command); lines
     /// whose slug exists are kept. Reads FILE, or standard input.
     ImportCrontab {
@@ -158,6 +175,37 @@ enum UserCommand {
         project: Option<String>,
         #[command(flatten)]
         db: ServeArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum SilenceCommand {
+    /// Silence what matches for a while: `--match tag=db --for 2h --comment "migration"`.
+    Add {
+        /// What to silence: tag=, monitor= (slug or name, `*` wildcards), kind=,
+        /// reason=, severity=; repeat it to narrow.
+        #[arg(long = "match", required = true)]
+        matches: Vec<String>,
+        /// How long (`2h`, `30m`).
+        #[arg(long = "for")]
+        duration: Option<String>,
+        /// Until (RFC 3339), instead of --for.
+        #[arg(long)]
+        until: Option<String>,
+        /// Why (shown with the silence and its summary).
+        #[arg(long, default_value = "")]
+        comment: String,
+    },
+    /// The project's silences: active, upcoming and ended.
+    List {
+        /// The API's JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// End a silence now: what it held goes out at once.
+    End {
+        /// The silence's id.
+        id: String,
     },
 }
 
@@ -301,6 +349,33 @@ fn run() -> Result<()> {
         println!("{}", out.trim_end());
         return Ok(());
     }
+    if let Command::Silence {
+        command,
+        url,
+        api_key,
+    } = &cli.command
+    {
+        use overdue::{manage, silence};
+        let api = manage::Api::new(url, api_key.as_deref())?;
+        let out = match command {
+            SilenceCommand::Add {
+                matches,
+                duration,
+                until,
+                comment,
+            } => silence::add(
+                &api,
+                matches,
+                duration.as_deref(),
+                until.as_deref(),
+                comment,
+            )?,
+            SilenceCommand::List { json } => silence::list(&api, *json)?,
+            SilenceCommand::End { id } => silence::end(&api, id)?,
+        };
+        println!("{}", out.trim_end());
+        return Ok(());
+    }
     if let Command::ImportCrontab {
         file,
         system,
@@ -385,6 +460,7 @@ fn run() -> Result<()> {
             | Command::Exec { .. }
             | Command::Nagios { .. }
             | Command::Monitors { .. }
+            | Command::Silence { .. }
             | Command::ImportCrontab { .. } => Ok(()),
             Command::User { command: UserCommand::Create { email, role, project, db } } => {
                 let role = match role {

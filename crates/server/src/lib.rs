@@ -25,6 +25,7 @@ pub mod router;
 pub mod routing;
 pub mod runs;
 pub mod session;
+pub mod silencing;
 pub mod team;
 pub mod v1;
 pub mod v3;

@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use crate::AppState;
 use crate::{
     ack, alerts, assets, badges, chains, channels, dash, metrics, ping, problems, routing, runs,
-    session, team, v1, v3,
+    session, silencing, team, v1, v3,
 };
 
 /// Registers every route.
@@ -31,7 +31,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(v1::routes)
                 .configure(channels::routes)
                 .configure(alerts::routes)
-                .configure(routing::routes),
+                .configure(routing::routes)
+                .configure(silencing::routes),
         )
         .configure(v3::routes)
         .default_service(web::to(assets::fallback));

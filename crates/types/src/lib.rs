@@ -642,3 +642,53 @@ pub struct RoutePreview {
     /// When (RFC 3339; default now): windows are checked at this time.
     pub at: Option<String>,
 }
+
+/// `POST /api/v1/silences`: alerts that match are held, not sent, while it lasts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SilenceInput {
+    /// What it silences (as a route's `match`; at least one list).
+    #[serde(rename = "match")]
+    pub matcher: serde_json::Value,
+    /// From (RFC 3339; default now).
+    #[serde(default)]
+    pub starts_at: Option<String>,
+    /// Until (RFC 3339); or give `for`.
+    #[serde(default)]
+    pub ends_at: Option<String>,
+    /// How long from the start (`"2h"` or seconds), instead of `ends_at`.
+    #[serde(rename = "for", default)]
+    pub duration: Option<DurationInput>,
+    /// A weekly window (`days`, `from`, `to`, `tz`): silent only inside it.
+    #[serde(default)]
+    pub recurring: Option<serde_json::Value>,
+    /// Why.
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// A silence in responses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Silence {
+    /// Id.
+    pub id: String,
+    /// What it silences.
+    #[serde(rename = "match")]
+    pub matcher: serde_json::Value,
+    /// From.
+    pub starts_at: String,
+    /// Until (`null`: a recurring silence without an end).
+    pub ends_at: Option<String>,
+    /// Its weekly window.
+    pub recurring: serde_json::Value,
+    /// Who made it.
+    pub author: String,
+    /// Why.
+    pub comment: String,
+    /// Made at.
+    pub created_at: String,
+    /// Ended early at.
+    pub ended_at: Option<String>,
+    /// `active`, `upcoming` or `ended`.
+    pub state: String,
+}
