@@ -48,6 +48,7 @@ struct Fields {
     steps: RwSignal<String>,
     stall_timeout: RwSignal<String>,
     notify_warn: RwSignal<bool>,
+    severity: RwSignal<String>,
     max_failed: RwSignal<String>,
     max_failed_ratio: RwSignal<String>,
     after: RwSignal<String>,
@@ -151,6 +152,7 @@ impl Fields {
             steps: RwSignal::new(String::new()),
             stall_timeout: RwSignal::new(String::new()),
             notify_warn: RwSignal::new(false),
+            severity: RwSignal::new("error".into()),
             max_failed: RwSignal::new(String::new()),
             max_failed_ratio: RwSignal::new(String::new()),
             after: RwSignal::new(String::new()),
@@ -190,6 +192,7 @@ impl Fields {
         self.stall_timeout
             .set(m.stall_timeout.map(human).unwrap_or_default());
         self.notify_warn.set(m.notify_warn);
+        self.severity.set(m.severity.clone());
         self.max_failed
             .set(m.max_failed.map(|n| n.to_string()).unwrap_or_default());
         self.max_failed_ratio.set(
@@ -230,6 +233,7 @@ impl Fields {
         b["stall_timeout"] = text_or_null(&self.stall_timeout.get_untracked());
         b["steps"] = parse_steps(&self.steps.get_untracked());
         b["notify_warn"] = self.notify_warn.get_untracked().into();
+        b["severity"] = self.severity.get_untracked().into();
         b["max_failed"] = number_or_null(&self.max_failed.get_untracked());
         let ratio = self.max_failed_ratio.get_untracked();
         b["max_failed_ratio"] = match ratio.trim() {
@@ -373,6 +377,13 @@ fn MonitorForm(fields: Fields, id: Option<String>) -> impl IntoView {
                 {text_input("max_failed", "Max failed units (optional)", fields.max_failed, "A report counting more failed units than this is a failure.")}
                 {text_input("max_failed_ratio", "Max failed ratio (optional)", fields.max_failed_ratio, "E.g. 0.05: more than 5 % of processed units failed is a failure.")}
                 {text_input("resolve_problems", "Problems resolve", fields.resolve_problems, "on_next_run: a run that ends well without reporting a unit again resolves it; explicit: only /resolve or by hand; after 2h: that long without a new report.")}
+                <label for="severity">"Severity of its down alerts"</label>
+                <select id="severity" on:change=move |ev| fields.severity.set(event_target_value(&ev))>
+                    {["critical", "error", "warning", "info"].into_iter().map(|v| view! {
+                        <option value=v selected=move || fields.severity.get() == v>{v}</option>
+                    }).collect_view()}
+                </select>
+                <p class="hint">"Routes match on it: critical pages at night, warnings wait for the morning."</p>
                 <label style="font-weight:normal">
                     <input id="notify_warn" type="checkbox" prop:checked=move || fields.notify_warn.get()
                         on:change=move |ev| fields.notify_warn.set(event_target_checked(&ev))/>

@@ -14,7 +14,9 @@ mod detail;
 mod form;
 mod monitors;
 mod problems;
+mod routing;
 mod run;
+mod silences;
 mod team;
 
 use leptos::prelude::*;
@@ -81,6 +83,8 @@ fn App() -> impl IntoView {
                             <Route path=path!("/channels") view=channels::ChannelsPage/>
                             <Route path=path!("/alerts") view=alerts::AlertsPage/>
                             <Route path=path!("/chains") view=chains::ChainsPage/>
+                            <Route path=path!("/routes") view=routing::RoutesPage/>
+                            <Route path=path!("/silences") view=silences::SilencesPage/>
                             <Route path=path!("/problems") view=problems::ProblemsPage/>
                             <Route path=path!("/team") view=team::TeamPage/>
                             <Route path=path!("/invite/:token") view=|| view! { <team::InvitePage on_joined=joined/> }/>
@@ -128,6 +132,8 @@ fn TopBar() -> impl IntoView {
                 <A href="/problems">"Problems"</A>
                 <A href="/chains">"Chains"</A>
                 <A href="/channels">"Channels"</A>
+                <A href="/routes">"Routes"</A>
+                <A href="/silences">"Silences"</A>
                 <A href="/team">"Team"</A>
                 <label class="hide-narrow" for="project" style="margin:0">"Project"</label>
                 <select id="project" aria-label="Project"

@@ -160,6 +160,44 @@ async fn dashboard_story() {
         .await;
     b.screenshot("channels-log").await;
 
+    // Routes: one made with the form, listed in words; "test a route" says where an
+    // alert would go.
+    b.goto(&format!("{}/routes", app.base)).await;
+    b.find("#route-channels input[type=checkbox]").await;
+    b.fill(&b.find("#route-name").await, "night pager").await;
+    b.fill(&b.find("#route-severities").await, "critical, error")
+        .await;
+    b.fill(&b.find("#route-quiet-from").await, "22:00").await;
+    b.fill(&b.find("#route-quiet-to").await, "07:00").await;
+    b.fill(&b.find("#route-tz").await, "Europe/Riga").await;
+    b.click(&b.find("#route-channels input[type=checkbox]").await)
+        .await;
+    b.click(&b.find("#route-create").await).await;
+    b.wait_text("#routes", 10, |t| {
+        t.contains("night pager")
+            && t.contains("severity critical or error")
+            && t.contains("Ops hook")
+    })
+    .await;
+    b.click(&b.find("#test-run").await).await;
+    b.wait_text("#test-result", 10, |t| {
+        t.contains("Ops hook") || t.contains("held by")
+    })
+    .await;
+    b.screenshot("routes").await;
+    // Silences: one for a tag, listed as active, ended from the page.
+    b.goto(&format!("{}/silences", app.base)).await;
+    b.fill(&b.find("#silence-tags").await, "db").await;
+    b.fill(&b.find("#silence-comment").await, "database migration")
+        .await;
+    b.click(&b.find("#silence-create").await).await;
+    b.wait_text("#silences-active", 10, |t| t.contains("database migration"))
+        .await;
+    b.screenshot("silences").await;
+    b.click(&b.find(".end-silence").await).await;
+    b.wait_text("#silences-ended", 10, |t| t.contains("database migration"))
+        .await;
+
     // The monitor page names who is notified (the project's first channel is a
     // default, but this monitor predates it).
     b.goto(&format!("{}/monitors/{id}", app.base)).await;
@@ -254,7 +292,12 @@ async fn dashboard_story() {
         true,
         "the detail page scrolls sideways at 375 px"
     );
-    for (page, ready) in [("alerts", "#alerts"), ("channels", "#notification-log")] {
+    for (page, ready) in [
+        ("alerts", "#alerts"),
+        ("channels", "#notification-log"),
+        ("routes", "#route-test"),
+        ("silences", "#silences-ended"),
+    ] {
         b.goto(&format!("{}/{page}", app.base)).await;
         b.find(ready).await;
         if page == "alerts" {

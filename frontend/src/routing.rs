@@ -1,0 +1,374 @@
+//! `/routes`: the project's routes in order — what each matches, where it sends, its
+//! windows, reminders and escalation — moved up and down or deleted by admins, a form
+//! for a new one, and "test a route": which channels an alert about a monitor would
+//! reach now, through which route, or which quiet route would hold it.
+
+use leptos::prelude::*;
+use overdue_types::{Channel, Monitor, Route};
+use serde::Deserialize;
+
+use crate::api::Session;
+
+#[derive(Deserialize)]
+struct RouteList {
+    routes: Vec<Route>,
+}
+#[derive(Deserialize)]
+struct ChannelList {
+    channels: Vec<Channel>,
+}
+#[derive(Deserialize)]
+struct MonitorList {
+    monitors: Vec<Monitor>,
+}
+
+/// Comma-separated text as a JSON list (empty: none).
+pub fn list_of(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A `match` (of a route or a silence) in words.
+pub fn match_words(m: &serde_json::Value) -> String {
+    let mut parts = Vec::new();
+    for (key, label) in [
+        ("kinds", "kind"),
+        ("reasons", "reason"),
+        ("severities", "severity"),
+        ("tags", "tags"),
+        ("monitors", "monitors"),
+    ] {
+        if let Some(a) = m[key].as_array().filter(|a| !a.is_empty()) {
+            let v: Vec<&str> = a.iter().filter_map(|x| x.as_str()).collect();
+            parts.push(format!("{label} {}", v.join(" or ")));
+        }
+    }
+    if parts.is_empty() {
+        "every alert".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// A window in words: "mon, tue 22:00–07:00 Europe/Riga".
+fn window_words(w: &serde_json::Value) -> Option<String> {
+    if w.is_null() {
+        return None;
+    }
+    let days: Vec<&str> = w["days"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
+        .unwrap_or_default();
+    let days = if days.is_empty() {
+        "every day".to_string()
+    } else {
+        days.join(", ")
+    };
+    Some(format!(
+        "{days} {}–{} {}",
+        w["from"].as_str().unwrap_or("00:00"),
+        w["to"].as_str().unwrap_or("24:00"),
+        w["tz"].as_str().unwrap_or("UTC")
+    ))
+}
+
+/// The page.
+#[component]
+pub fn RoutesPage() -> impl IntoView {
+    let session = Session::get();
+    let routes = RwSignal::new(Vec::<Route>::new());
+    let channels = RwSignal::new(Vec::<Channel>::new());
+    let monitors = RwSignal::new(Vec::<Monitor>::new());
+    let error = RwSignal::new(None::<String>);
+    let reload = move || {
+        leptos::task::spawn_local(async move {
+            match session.get_json::<RouteList>("/api/v1/routes").await {
+                Ok(l) => routes.set(l.routes),
+                Err(e) => error.set(Some(e)),
+            }
+            if let Ok(l) = session.get_json::<ChannelList>("/api/v1/channels").await {
+                channels.set(l.channels);
+            }
+            if let Ok(l) = session.get_json::<MonitorList>("/api/v1/monitors").await {
+                monitors.set(l.monitors);
+            }
+        });
+    };
+    Effect::new(move |_| {
+        session.project.track();
+        reload();
+    });
+    let name_of = move |id: &str| {
+        channels.with(|cs| {
+            cs.iter()
+                .find(|c| c.id == id)
+                .map(|c| c.name.clone())
+                .unwrap_or_else(|| id.to_string())
+        })
+    };
+    // Moves route `i` by `by` places and saves the order.
+    let shift = move |i: usize, up: bool| {
+        let mut ids: Vec<String> = routes.with(|r| r.iter().map(|x| x.id.clone()).collect());
+        let j = if up { i.checked_sub(1) } else { Some(i + 1) };
+        let Some(j) = j.filter(|j| *j < ids.len()) else {
+            return;
+        };
+        ids.swap(i, j);
+        leptos::task::spawn_local(async move {
+            let b = serde_json::json!({ "ids": ids });
+            match session
+                .send_json::<_, RouteList>("PUT", "/api/v1/routes/order", &b)
+                .await
+            {
+                Ok(l) => routes.set(l.routes),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let remove = move |id: String| {
+        leptos::task::spawn_local(async move {
+            match session.act("DELETE", &format!("/api/v1/routes/{id}")).await {
+                Ok(()) => reload(),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <h1>"Routes"</h1>
+        <p class="hint">"An alert goes to its monitor's own channels, then to the channels of the \
+            first route that matches it (and of the next ones while a route says \"continue\"). \
+            Each channel hears of it once."</p>
+        <p class="error" role="alert">{move || error.get()}</p>
+        <Show when=move || routes.with(Vec::is_empty)>
+            <p class="hint" id="no-routes">"No routes yet: alerts go only to their monitors' own channels."</p>
+        </Show>
+        <ol class="routes" id="routes">
+            {move || routes.get().into_iter().enumerate().map(|(i, r)| {
+                let targets: Vec<String> = r.channels.iter().map(|c| name_of(c)).collect();
+                let id = r.id.clone();
+                let mut notes = Vec::new();
+                if let Some(w) = window_words(&r.active) { notes.push(format!("active {w}")); }
+                if let Some(w) = window_words(&r.quiet) { notes.push(format!("quiet {w} (held, then sent)")); }
+                if let Some(s) = r.repeat_every { notes.push(format!("reminds every {s} s")); }
+                for step in &r.escalate {
+                    let after = serde_json::to_value(&step.after).unwrap_or_default();
+                    let who: Vec<String> = step.channels.iter().map(|c| name_of(c)).collect();
+                    notes.push(format!("after {after} s unacknowledged also {}", who.join(", ")));
+                }
+                if r.continue_matching { notes.push("continue".into()); }
+                view! {
+                    <li class="card route" data-id=r.id.clone()>
+                        <div class="row" style="justify-content:space-between;flex-wrap:wrap">
+                            <strong>{r.name.clone()}</strong>
+                            <Show when=move || session.can_manage()>
+                                {
+                                    let id = id.clone();
+                                    view! {
+                                        <div class="row">
+                                            <button class="secondary" aria-label="Move up" on:click=move |_| shift(i, true)>"↑"</button>
+                                            <button class="secondary" aria-label="Move down" on:click=move |_| shift(i, false)>"↓"</button>
+                                            <button class="danger" on:click={let id = id.clone(); move |_| remove(id.clone())}>"Delete"</button>
+                                        </div>
+                                    }
+                                }
+                            </Show>
+                        </div>
+                        <p>{match_words(&r.matcher)} " → " <b>{targets.join(", ")}</b></p>
+                        <p class="hint">{notes.join(" · ")}</p>
+                    </li>
+                }
+            }).collect_view()}
+        </ol>
+        <Show when=move || session.can_manage()>
+            <NewRoute channels=channels on_created=reload error=error/>
+        </Show>
+        <TestRoute monitors=monitors/>
+    }
+}
+
+#[component]
+fn NewRoute(
+    channels: RwSignal<Vec<Channel>>,
+    on_created: impl Fn() + Copy + Send + Sync + 'static,
+    error: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let session = Session::get();
+    let field = || RwSignal::new(String::new());
+    let (name, kinds, reasons, severities, tags, pattern) =
+        (field(), field(), field(), field(), field(), field());
+    let (repeat, quiet_from, quiet_to, tz) = (field(), field(), field(), field());
+    let chosen = RwSignal::new(Vec::<String>::new());
+    let cont = RwSignal::new(false);
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let mut m = serde_json::Map::new();
+        for (key, sig) in [
+            ("kinds", kinds),
+            ("reasons", reasons),
+            ("severities", severities),
+            ("tags", tags),
+            ("monitors", pattern),
+        ] {
+            let v = list_of(&sig.get_untracked());
+            if !v.is_empty() {
+                m.insert(key.into(), v.into());
+            }
+        }
+        let mut b = serde_json::json!({
+            "name": name.get_untracked(), "match": m, "channels": chosen.get_untracked(),
+            "continue": cont.get_untracked(),
+        });
+        let every = repeat.get_untracked();
+        if !every.trim().is_empty() {
+            b["repeat_every"] = every.trim().into();
+        }
+        if !quiet_from.get_untracked().trim().is_empty() {
+            let zone = tz.get_untracked();
+            b["quiet"] = serde_json::json!({
+                "from": quiet_from.get_untracked().trim(), "to": quiet_to.get_untracked().trim(),
+                "tz": if zone.trim().is_empty() { "UTC".to_string() } else { zone.trim().to_string() },
+            });
+        }
+        leptos::task::spawn_local(async move {
+            match session
+                .send_json::<_, Route>("POST", "/api/v1/routes", &b)
+                .await
+            {
+                Ok(_) => {
+                    error.set(None);
+                    name.set(String::new());
+                    chosen.set(Vec::new());
+                    on_created();
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let text =
+        move |id: &'static str, label: &'static str, hint: &'static str, sig: RwSignal<String>| {
+            view! {
+                <label for=id>{label}</label>
+                <input id=id type="text" placeholder=hint prop:value=move || sig.get()
+                    on:input=move |ev| sig.set(event_target_value(&ev))/>
+            }
+        };
+    view! {
+        <form class="card" id="route-form" on:submit=create>
+            <h2>"New route"</h2>
+            {text("route-name", "Name", "night pager", name)}
+            <p class="hint">"Match (comma-separated; empty matches anything):"</p>
+            {text("route-kinds", "Kinds", "down, problem, event, digest", kinds)}
+            {text("route-reasons", "Reasons", "missed, failed, hung, stalled…", reasons)}
+            {text("route-severities", "Severities", "critical, error, warning, info", severities)}
+            {text("route-tags", "Tags (all of them)", "team:db", tags)}
+            {text("route-monitors", "Monitors (slug or name, * wildcards)", "db-*", pattern)}
+            <fieldset id="route-channels">
+                <legend>"Send to"</legend>
+                {move || channels.get().into_iter().map(|c| {
+                    let id = c.id.clone();
+                    let id2 = c.id.clone();
+                    view! {
+                        <label class="check">
+                            <input type="checkbox" value=c.id.clone()
+                                prop:checked=move || chosen.with(|v| v.contains(&id))
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    let id = id2.clone();
+                                    chosen.update(|v| if on { v.push(id) } else { v.retain(|x| *x != id) });
+                                }/>
+                            " " {c.name.clone()}
+                        </label>
+                    }
+                }).collect_view()}
+            </fieldset>
+            {text("route-repeat", "Remind every (optional)", "30m", repeat)}
+            {text("route-quiet-from", "Quiet from (optional, HH:MM)", "22:00", quiet_from)}
+            {text("route-quiet-to", "Quiet until", "07:00", quiet_to)}
+            {text("route-tz", "Time zone", "Europe/Riga", tz)}
+            <label class="check">
+                <input type="checkbox" id="route-continue" prop:checked=move || cont.get()
+                    on:change=move |ev| cont.set(event_target_checked(&ev))/>
+                " Continue: later routes may match too"
+            </label>
+            <button id="route-create" type="submit">"Add route"</button>
+        </form>
+    }
+}
+
+#[derive(Deserialize, Clone)]
+struct Preview {
+    channels: Vec<serde_json::Value>,
+    held: Vec<serde_json::Value>,
+}
+
+#[component]
+fn TestRoute(monitors: RwSignal<Vec<Monitor>>) -> impl IntoView {
+    let session = Session::get();
+    let monitor = RwSignal::new(String::new());
+    let kind = RwSignal::new("down".to_string());
+    let reason = RwSignal::new(String::new());
+    let result = RwSignal::new(None::<Result<Preview, String>>);
+    let run = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let m = monitor.get_untracked();
+        let m = if m.is_empty() {
+            monitors.with_untracked(|l| l.first().map(|x| x.id.clone()).unwrap_or_default())
+        } else {
+            m
+        };
+        let mut path = format!(
+            "/api/v1/routes/preview?monitor={m}&kind={}",
+            kind.get_untracked()
+        );
+        let r = reason.get_untracked();
+        if !r.trim().is_empty() {
+            path.push_str(&format!("&reason={}", r.trim()));
+        }
+        leptos::task::spawn_local(async move {
+            result.set(Some(session.get_json::<Preview>(&path).await));
+        });
+    };
+    view! {
+        <form class="card" id="route-test" on:submit=run>
+            <h2>"Test a route"</h2>
+            <p class="hint">"Where would an alert about this monitor go now?"</p>
+            <label for="test-monitor">"Monitor"</label>
+            <select id="test-monitor" on:change=move |ev| monitor.set(event_target_value(&ev))>
+                {move || monitors.get().into_iter().map(|m| view! { <option value=m.id.clone()>{m.name.clone()}</option> }).collect_view()}
+            </select>
+            <label for="test-kind">"Kind"</label>
+            <select id="test-kind" on:change=move |ev| kind.set(event_target_value(&ev))>
+                <option value="down">"down"</option>
+                <option value="problem">"problem"</option>
+                <option value="event">"event"</option>
+            </select>
+            <label for="test-reason">"Reason (optional)"</label>
+            <input id="test-reason" type="text" placeholder="missed" prop:value=move || reason.get()
+                on:input=move |ev| reason.set(event_target_value(&ev))/>
+            <button id="test-run" type="submit">"Test"</button>
+            <div id="test-result" role="status">
+                {move || match result.get() {
+                    None => ().into_any(),
+                    Some(Err(e)) => view! { <p class="error">{e}</p> }.into_any(),
+                    Some(Ok(p)) if p.channels.is_empty() && p.held.is_empty() => {
+                        view! { <p class="hint nobody">"Nobody would be notified."</p> }.into_any()
+                    }
+                    Some(Ok(p)) => view! {
+                        <ul>
+                            {p.channels.iter().map(|c| {
+                                let via = c["route"]["name"].as_str().map(|n| format!("route {n}")).unwrap_or_else(|| "the monitor's own channel".into());
+                                view! { <li>{c["name"].as_str().unwrap_or("").to_string()} " (" {c["kind"].as_str().unwrap_or("").to_string()} ", " {via} ")"</li> }
+                            }).collect_view()}
+                            {p.held.iter().map(|h| view! {
+                                <li>"held by " {h["route"]["name"].as_str().unwrap_or("").to_string()} " until " {h["until"].as_str().unwrap_or("").to_string()}</li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                }}
+            </div>
+        </form>
+    }
+}
