@@ -59,6 +59,13 @@ enum Command {
         /// Where the messages go.
         #[arg(long, value_enum, default_value_t = notify::Kind::Webhook)]
         kind: notify::Kind,
+        /// Route every alert through this many routes (the last one matches) instead of
+        /// assigning the channel to the monitors; 0: assigned.
+        #[arg(long, default_value_t = 0)]
+        routes: usize,
+        /// Timers (reminders, escalations) waiting in the index meanwhile.
+        #[arg(long, default_value_t = 0)]
+        timers: usize,
     },
 }
 
@@ -108,8 +115,19 @@ fn main() -> Result<()> {
             Command::Scheduler { monitors, burst } => {
                 server::scheduler_bench(&bin, &cli.database_url, monitors, burst).await?;
             }
-            Command::Notify { monitors, kind } => {
-                notify::run(&bin, &cli.database_url, monitors, kind).await?;
+            Command::Notify {
+                monitors,
+                kind,
+                routes,
+                timers,
+            } => {
+                let opts = notify::Options {
+                    monitors,
+                    kind,
+                    routes,
+                    timers,
+                };
+                notify::run(&bin, &cli.database_url, opts).await?;
             }
         }
         Ok(())

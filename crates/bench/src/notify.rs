@@ -39,8 +39,22 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// Runs the benchmark with `n` monitors going down at once.
-pub async fn run(bin: &str, db: &str, n: usize, kind: Kind) -> Result<()> {
+/// What to measure.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Monitors going down at once.
+    pub monitors: usize,
+    /// Where the messages go.
+    pub kind: Kind,
+    /// Routes every alert is matched against (0: the channel is assigned).
+    pub routes: usize,
+    /// Timers waiting in the index meanwhile.
+    pub timers: usize,
+}
+
+/// Runs the benchmark with `opts.monitors` monitors going down at once.
+pub async fn run(bin: &str, db: &str, opts: Options) -> Result<()> {
+    let (n, kind) = (opts.monitors, opts.kind);
     let seeded = seed::fresh(db, 0, 0, 0).await?;
     let arrivals: Arrivals = Arc::new(Mutex::new(Vec::with_capacity(n)));
     let (env, channel) = match kind {
@@ -102,8 +116,24 @@ pub async fn run(bin: &str, db: &str, n: usize, kind: Kind) -> Result<()> {
         .as_str()
         .ok_or_else(|| anyhow!("channel: {created}"))?
         .to_string();
+    let routed = opts.routes > 0;
+    if routed {
+        create_routes(&srv.base, &seeded.api_key, &channel_id, opts.routes).await?;
+    }
+    if opts.timers > 0 {
+        seed_timers(db, opts.timers)?;
+        let t0 = srv.cpu_ticks();
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        let ticks = srv.cpu_ticks() - t0;
+        println!(
+            "idle CPU over 10 s with {} timers waiting: {:.2} % of one core ({ticks} ticks)",
+            opts.timers,
+            ticks as f64 / 10.0
+        );
+    }
     let due = now_ms() + 10_000;
-    let ids = seed::insert_monitors(db, &seeded.project, n, due, Some(&channel_id))?;
+    let assigned = (!routed).then_some(channel_id.as_str());
+    let ids = seed::insert_monitors(db, &seeded.project, n, due, assigned)?;
     tokio::time::sleep(Duration::from_millis((due - now_ms()).max(0) as u64)).await;
     let started = Instant::now();
     while arrivals.lock().map(|a| a.len()).unwrap_or(0) < n
@@ -136,7 +166,8 @@ pub async fn run(bin: &str, db: &str, n: usize, kind: Kind) -> Result<()> {
             .unwrap_or(-1)
     };
     println!(
-        "{kind:?}: {} of {n} messages arrived; {:.0} messages/s (first flip to last message: {span:.2} s)",
+        "{kind:?}{}: {} of {n} messages arrived; {:.0} messages/s (first flip to last message: {span:.2} s)",
+        if routed { format!(" through {} routes", opts.routes) } else { String::new() },
         got.len(),
         got.len() as f64 / span
     );
@@ -148,6 +179,53 @@ pub async fn run(bin: &str, db: &str, n: usize, kind: Kind) -> Result<()> {
         pct(1.0)
     );
     srv.stop();
+    Ok(())
+}
+
+/// `n` routes: the first `n - 1` match a tag no monitor has (every alert is tried
+/// against them), the last matches everything and sends to `channel`.
+async fn create_routes(base: &str, key: &str, channel: &str, n: usize) -> Result<()> {
+    let http = reqwest::Client::new();
+    for i in 0..n {
+        let matcher = if i + 1 < n {
+            serde_json::json!({"tags": [format!("team:t{i}")], "severities": ["critical"]})
+        } else {
+            serde_json::json!({})
+        };
+        let r = http
+            .post(format!("{base}/api/v1/routes"))
+            .header("X-Api-Key", key)
+            .json(&serde_json::json!({"name": format!("r{i}"), "match": matcher, "channels": [channel]}))
+            .send()
+            .await?;
+        if !r.status().is_success() {
+            return Err(anyhow!("route {i}: {}", r.text().await?));
+        }
+    }
+    Ok(())
+}
+
+/// `n` timers due in a day (reminders of alerts that do not exist: they only wait).
+fn seed_timers(db: &str, n: usize) -> Result<()> {
+    use diesel::connection::SimpleConnection;
+    let mut c = DbUrl::parse(db)?.connect()?;
+    let due = now_ms() + 86_400_000;
+    for start in (0..n).step_by(1_000) {
+        let rows = (n - start).min(1_000);
+        let values: Vec<String> = (0..rows)
+            .map(|i| {
+                format!(
+                    "({}, 'none', 'repeat', 0, {})",
+                    start + i + 1_000_000,
+                    due + i as i64
+                )
+            })
+            .collect();
+        c.batch_execute(&format!(
+            "INSERT INTO alert_timers (alert_id, route_id, kind, step, due_at) VALUES {}",
+            values.join(",")
+        ))?;
+    }
     Ok(())
 }
 
