@@ -292,3 +292,122 @@ async fn quiet_hours_defer(backend: Backend) {
     app.stop().await;
 }
 both!(quiet_hours_defer, quiet_hours_defer);
+
+/// Two instances on one PostgreSQL: each reminder and each escalation step is fired by
+/// one of them, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_fire_each_timer_once() {
+    if crate::harness::postgres_available().is_none() {
+        return;
+    }
+    let db = fresh_database(Backend::Postgres);
+    let a = TestApp::spawn_on(&db, |_| {}).await;
+    let b = TestApp::spawn_on(&db, |_| {}).await;
+    let rx = Receiver::start().await;
+    let chat = hook(&a, &rx, "chat").await;
+    let backup = hook(&a, &rx, "backup").await;
+    let (s, r) = a
+        .api(
+            "POST",
+            "/api/v1/routes",
+            Some(
+                json!({"name": "both", "channels": [chat], "repeat_every": 1,
+                        "escalate": [{"after": 2, "channels": [backup]}]}),
+            ),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let m = a.monitor(json!({"name": "shared", "period": "1h"})).await;
+    assert_eq!(b.ping(&format!("{m}/fail")).await, 200);
+    rx.wait_for(Duration::from_secs(5), |all| {
+        count(&about(all, "shared"), "chat", "trigger") == 1
+    })
+    .await;
+    let started = std::time::Instant::now();
+    tokio::time::sleep(Duration::from_millis(4_300)).await;
+    let seen = about(&rx.all(), "shared");
+    let secs = started.elapsed().as_secs_f64();
+    let repeats = count(&seen, "chat", "repeat");
+    // One reminder a second, whichever instance fires it: never two for one due time.
+    assert!(
+        (3..=(secs.ceil() as usize + 1)).contains(&repeats),
+        "{repeats} reminders in {secs:.1} s: {seen:?}"
+    );
+    assert_eq!(count(&seen, "backup", "trigger"), 1, "{seen:?}");
+    a.stop().await;
+    b.stop().await;
+}
+
+/// The real binary killed with SIGKILL while an escalation waits: the next process
+/// sends it, once.
+async fn escalation_survives_kill9(backend: Backend) {
+    let db = fresh_database(backend);
+    let env = [("OVERDUE_WEBHOOK_ALLOW_PRIVATE", "true")];
+    let (mut proc, out) = crate::harness::start_binary(&db, &env).await;
+    let key = out
+        .lines()
+        .find(|l| l.contains("API key:"))
+        .and_then(|l| l.split_whitespace().last())
+        .unwrap()
+        .to_string();
+    let http = reqwest::Client::new();
+    let post = |path: &str, body: serde_json::Value| {
+        http.post(format!("{}{path}", proc.base))
+            .header("X-Api-Key", &key)
+            .json(&body)
+            .send()
+    };
+    let rx = Receiver::start().await;
+    let mut ids = Vec::new();
+    for name in ["chat", "backup"] {
+        let c: serde_json::Value = post(
+            "/api/v1/channels",
+            json!({"kind": "webhook", "name": name, "url": format!("{}/{name}", rx.url), "is_default": false}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        ids.push(c["id"].as_str().unwrap().to_string());
+    }
+    let r = post(
+        "/api/v1/routes",
+        json!({"name": "r", "channels": [ids[0]], "escalate": [{"after": 3, "channels": [ids[1]]}]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 201);
+    let m: serde_json::Value = post(
+        "/api/v1/monitors",
+        json!({"name": "killed", "period": "1h"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let uuid = m["uuid"].as_str().unwrap().to_string();
+    let s = http
+        .get(format!("{}/ping/{uuid}/fail", proc.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(s.status(), 200);
+    rx.wait_for(Duration::from_secs(5), |all| {
+        count(&about(all, "killed"), "chat", "trigger") == 1
+    })
+    .await;
+    proc.child.kill().unwrap();
+    let _ = proc.child.wait();
+    let (mut again, _) = crate::harness::start_binary(&db, &env).await;
+    rx.wait_for(Duration::from_secs(10), |all| {
+        count(&about(all, "killed"), "backup", "trigger") == 1
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(count(&about(&rx.all(), "killed"), "backup", "trigger"), 1);
+    again.child.kill().unwrap();
+    let _ = again.child.wait();
+}
+both!(escalation_survives_kill9, escalation_survives_kill9);
