@@ -93,6 +93,10 @@ fn AlertItem(a: Alert, on_change: impl Fn() + Copy + Send + Sync + 'static) -> i
         }
         (s, _, _) => s.to_string(),
     };
+    let held = a.held_until.clone().map(|until| {
+        let by = a.held_by.clone().unwrap_or_default();
+        view! { <span class="badge held">{format!("held by {by} until {until}")}</span> }
+    });
     let link = a.monitor.clone().map(|m| {
         view! { <A href=format!("/monitors/{m}")>"monitor"</A> }
     });
@@ -104,7 +108,7 @@ fn AlertItem(a: Alert, on_change: impl Fn() + Copy + Send + Sync + 'static) -> i
             </div>
             <p class="hint">
                 {a.kind.clone()} " · opened " {ago(Some(a.opened_at.clone()))} " · "
-                <span class="alert-state">{state}</span> " " {link}
+                <span class="alert-state">{state}</span> " " {link} " " {held}
             </p>
             {a.note.clone().map(|n| view! { <p class="note">{n}</p> })}
             <Show when=move || open && session.can_write()>

@@ -244,6 +244,21 @@ async fn quiet_hours_defer(backend: Backend) {
             .contains("T06:00:00"),
         "{p}"
     );
+    let (_, open) = app
+        .api(
+            "GET",
+            &format!("/api/v1/alerts?status=open&monitor={public}"),
+            None,
+        )
+        .await;
+    assert_eq!(open["alerts"][0]["held_by"], "quiet route", "{open}");
+    assert!(
+        open["alerts"][0]["held_until"]
+            .as_str()
+            .unwrap()
+            .contains("T06:00:00"),
+        "{open}"
+    );
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     assert!(
         rx.all().is_empty(),

@@ -78,6 +78,17 @@ async fn silences_hold_and_release(backend: Backend) {
         got.iter().map(|r| &r.body).collect::<Vec<_>>()
     );
     assert_eq!(got[0].json()["monitor"]["name"], "web");
+    // The held alert says so.
+    let pa = overdue_core::public_ref(&a);
+    let (_, open) = app
+        .api(
+            "GET",
+            &format!("/api/v1/alerts?status=open&monitor={pa}"),
+            None,
+        )
+        .await;
+    assert_eq!(open["alerts"][0]["held_by"], "silence", "{open}");
+    assert!(open["alerts"][0]["held_until"].is_string(), "{open}");
     // Listed as active, with its author and comment.
     let (_, list) = app.api("GET", "/api/v1/silences?state=active", None).await;
     assert_eq!(list["silences"].as_array().unwrap().len(), 1, "{list}");

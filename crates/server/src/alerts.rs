@@ -40,6 +40,25 @@ pub fn render(a: &AlertRow) -> Alert {
         note: a.ack_note.clone(),
         resolved_at: a.resolved_at.map(ts),
         resolved_reason: a.resolved_reason.clone(),
+        held_until: None,
+        held_by: None,
+    }
+}
+
+/// Marks the alerts a silence or a quiet route holds (`holds`: alert, kind, due).
+fn mark_held(alerts: &mut [Alert], holds: &[(i64, String, i64)]) {
+    for a in alerts.iter_mut() {
+        if let Some((_, kind, due)) = holds.iter().find(|(id, _, _)| *id == a.id) {
+            a.held_until = Some(ts(*due));
+            a.held_by = Some(
+                if kind == "silence" {
+                    "silence"
+                } else {
+                    "quiet route"
+                }
+                .into(),
+            );
+        }
     }
 }
 
@@ -106,15 +125,21 @@ async fn list(
     }
     let project = auth.project.clone();
     let limit = f.limit;
-    let rows = state
+    let (rows, holds) = state
         .store
-        .read(move |c| alerts::list(c, &project, &f))
+        .read(move |c| {
+            let rows = alerts::list(c, &project, &f)?;
+            let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
+            Ok((rows, overdue_storage::timers::holds(c, &ids)?))
+        })
         .await?;
     let next_before = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|a| a.id))
         .flatten();
+    let mut out: Vec<Alert> = rows.iter().map(render).collect();
+    mark_held(&mut out, &holds);
     Ok(HttpResponse::Ok().json(AlertList {
-        alerts: rows.iter().map(render).collect(),
+        alerts: out,
         next_before,
     }))
 }

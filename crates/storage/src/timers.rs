@@ -112,6 +112,21 @@ pub(crate) fn is_held(c: &mut AnyConnection, alert: i64) -> Result<bool, StoreEr
     Ok(n > 0)
 }
 
+/// The holds on these alerts (quiet routes, silences): (alert, kind, due), earliest
+/// first.
+pub fn holds(c: &mut AnyConnection, alerts: &[i64]) -> Result<Vec<(i64, String, i64)>, StoreError> {
+    Ok(alert_timers::table
+        .filter(alert_timers::alert_id.eq_any(alerts))
+        .filter(alert_timers::kind.eq_any(["release", "silence"]))
+        .order(alert_timers::due_at.asc())
+        .select((
+            alert_timers::alert_id,
+            alert_timers::kind,
+            alert_timers::due_at,
+        ))
+        .load(c)?)
+}
+
 /// Timers due at `now`, oldest first.
 pub fn due(c: &mut AnyConnection, now: Timestamp, limit: i64) -> Result<Vec<TimerRow>, StoreError> {
     Ok(alert_timers::table

@@ -36,6 +36,12 @@ pub struct Alert {
     pub resolved_at: Option<String>,
     /// Why: `up`, `paused`, `deleted`, `run`, `report`, `expiry`, `once`, or a user.
     pub resolved_reason: Option<String>,
+    /// Held (not sent yet) until then: by a silence or a quiet route.
+    #[serde(default)]
+    pub held_until: Option<String>,
+    /// What holds it: `silence` or `quiet route`.
+    #[serde(default)]
+    pub held_by: Option<String>,
 }
 
 /// `GET /api/v1/alerts`.
