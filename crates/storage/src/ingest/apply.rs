@@ -404,13 +404,14 @@ fn arm_dependents(
     now: Timestamp,
     fx: &mut Effects,
 ) -> Result<(), StoreError> {
+    if !downstream {
+        return Ok(());
+    }
+    super::release::release_muted(c, cache, id, out, now, fx)?;
     let went_down = out.flip.is_some_and(|f| f.to == Status::Down);
     let Some(kind) = LinkKind::armed_by(out.succeeded, went_down) else {
         return Ok(());
     };
-    if !downstream {
-        return Ok(());
-    }
     // The live view: a status change of this monitor changes what its downstream shows
     // (suppressed or not).
     if fx.track && out.flip.is_some() {

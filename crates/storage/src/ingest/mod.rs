@@ -5,6 +5,7 @@
 
 mod apply;
 mod cache;
+mod release;
 mod target;
 
 use std::any::Any;

@@ -1,0 +1,62 @@
+//! Suppression ends like a silence (SPEC §4, §7): while an upstream is down, a
+//! downstream's down is muted (one root cause, one alert). When the upstream recovers
+//! and a downstream is still down — with no other down upstream — its down is its own
+//! problem now: it is unmuted and its alert opens, in the transaction of the
+//! upstream's recovery.
+
+use diesel::prelude::*;
+use overdue_core::{EventKind, PingOutcome, Status, Timestamp};
+
+use super::cache::{Loaded, RowCache};
+use crate::conn::AnyConnection;
+use crate::models::MonitorStateColumns;
+use crate::notices::Notice;
+use crate::statements::{on_inner, SaveState};
+use crate::tx::Effects;
+use crate::StoreError;
+
+/// After monitor `id`'s outcome `out`: when it recovered, raises the muted downs
+/// downstream of it that nothing else suppresses.
+pub(super) fn release_muted(
+    c: &mut AnyConnection,
+    cache: &mut RowCache,
+    id: &str,
+    out: &PingOutcome,
+    now: Timestamp,
+    fx: &mut Effects,
+) -> Result<(), StoreError> {
+    if !out
+        .flip
+        .is_some_and(|f| f.from == Status::Down && f.to != Status::Down)
+    {
+        return Ok(());
+    }
+    for dep in crate::deps::downstream_all(c, id)? {
+        let Some(Loaded { hot, .. }) = cache.load(c, &dep)? else {
+            continue;
+        };
+        if hot.state.status != Status::Down || !hot.state.muted {
+            continue;
+        }
+        if crate::deps::down_upstream(c, &dep)?.is_some() {
+            continue;
+        }
+        let mut state = hot.state.clone();
+        state.muted = false;
+        let cols = MonitorStateColumns::from(&state);
+        let save = SaveState::new(&dep, &cols, None, now.0);
+        on_inner!(c, |inner| save.execute(inner))?;
+        cache.saved(&dep, &state, None);
+        fx.changed(&dep);
+        let notice = Notice {
+            kind: EventKind::MonitorDown,
+            status: Status::Down,
+            previous: Status::Up,
+            reason: state.down_reason,
+            detail: state.down_detail.clone(),
+        };
+        // The row as read is stale (muted): the notice reads it again.
+        crate::notices::enqueue(c, &dep, None, &[notice], None, now, fx)?;
+    }
+    Ok(())
+}
