@@ -203,6 +203,9 @@ pub fn MonitorDetail() -> impl IntoView {
                     {m.suppressed_by.clone().map(|s| view! {
                         <p id="suppressed">"Suppressed: upstream " <A href=format!("/monitors/{}", s.monitor)>{s.name}</A> " is down; its alerts speak for this monitor."</p>
                     })}
+                    {m.silenced_until.clone().map(|u| view! {
+                        <p id="silenced">"Silenced until " {u} ": its alerts wait (see " <A href="/silences">"Silences"</A> ")."</p>
+                    })}
                     {m.expected.clone().map(|e| {
                         let why = if e.kind == "after" { "succeeded" } else { "went down" };
                         view! { <p id="expected">"Expected by " {e.at} ", because " <A href=format!("/monitors/{}", e.monitor)>{e.name}</A> " " {why} "."</p> }

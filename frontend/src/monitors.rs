@@ -224,7 +224,7 @@ pub fn MonitorsPage() -> impl IntoView {
                 </tr></thead>
                 <tbody>
                     <For each=move || shown.with(|v| v.iter().take(limit.get()).cloned().collect::<Vec<_>>())
-                        key=|m| (m.id.clone(), m.state.clone(), m.last_ping.clone(), m.status.clone(), m.name.clone(), m.suppressed_by.as_ref().map(|s| s.monitor.clone()))
+                        key=|m| (m.id.clone(), m.state.clone(), m.last_ping.clone(), m.status.clone(), m.name.clone(), m.suppressed_by.as_ref().map(|s| s.monitor.clone()), m.silenced_until.clone())
                         children=move |m| {
                             let href = format!("/monitors/{}", m.id);
                             let schedule = match &m.schedule {
@@ -242,6 +242,9 @@ pub fn MonitorsPage() -> impl IntoView {
                                         <a href=href>{m.name.clone()}</a>
                                         {m.suppressed_by.clone().map(|s| view! {
                                             <div class="hint suppressed">"suppressed: upstream " {s.name} " is down"</div>
+                                        })}
+                                        {m.silenced_until.clone().map(|u| view! {
+                                            <div class="hint silenced">"silenced until " {u}</div>
                                         })}
                                         {m.channels.is_empty().then(|| view! {
                                             <div class="hint nobody">"nobody is notified"</div>

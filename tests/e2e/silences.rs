@@ -78,7 +78,18 @@ async fn silences_hold_and_release(backend: Backend) {
         got.iter().map(|r| &r.body).collect::<Vec<_>>()
     );
     assert_eq!(got[0].json()["monitor"]["name"], "web");
-    // The held alert says so.
+    // The monitors say so, the held alert too.
+    assert!(app.get_monitor(&a).await["silenced_until"].is_string());
+    assert!(app.get_monitor(&other).await["silenced_until"].is_null());
+    let (_, list) = app.api("GET", "/api/v1/monitors", None).await;
+    let silenced: Vec<&str> = list["monitors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["silenced_until"].is_string())
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(silenced.len(), 2, "{silenced:?}");
     let pa = overdue_core::public_ref(&a);
     let (_, open) = app
         .api(

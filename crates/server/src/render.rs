@@ -6,6 +6,33 @@ use overdue_storage::deps::{Edge, MonitorLinks};
 use overdue_storage::models::{ChannelRow, FlipRow, MonitorRow, PingRow, RunRow, StoredStep};
 use overdue_types as t;
 
+/// Until when a silence holds the down alerts of monitor `row` at `now` (a silence
+/// that names reasons or other kinds does not count: it holds only some of them).
+pub fn silenced_until(
+    silences: &[overdue_core::route::Silence],
+    row: &MonitorRow,
+    now: Timestamp,
+) -> Option<String> {
+    if silences.is_empty() {
+        return None;
+    }
+    let severity = row
+        .rules()
+        .ok()
+        .and_then(|r| r.severity)
+        .unwrap_or_else(|| "error".into());
+    let tags = row.tag_list();
+    let subject = overdue_core::route::Subject {
+        kind: "down",
+        reason: None,
+        severity: &severity,
+        tags: &tags,
+        slug: row.slug.as_deref(),
+        name: &row.name,
+    };
+    overdue_core::route::silenced_until(silences, &subject, now).map(|(_, until)| ts(until.0))
+}
+
 /// A stored time (ms) as RFC 3339.
 pub fn ts(ms: i64) -> String {
     Timestamp(ms).to_rfc3339()
@@ -85,6 +112,7 @@ pub fn monitor(
         on_failure_of: Vec::new(),
         dependents: Vec::new(),
         suppressed_by: None,
+        silenced_until: None,
         expected: row.link_state().expect.map(|e| t::Expected {
             at: ts(e.at.0),
             monitor: public_ref(&e.upstream),

@@ -33,6 +33,7 @@ pub(crate) async fn monitor_json(
     id: String,
 ) -> Result<overdue_types::Monitor, ApiError> {
     let project = auth.project.clone();
+    let now = state.store.now();
     let (row, chans, links) = state
         .store
         .read(move |c| {
@@ -41,20 +42,23 @@ pub(crate) async fn monitor_json(
             let links = deps::links_of(c, &row.id)?;
             let open = problems::open_counts(c, std::slice::from_ref(&row.id))?;
             let key = overdue_storage::projects::get(c, &project)?.badge_key;
-            Ok((row, chans, (links, open, key)))
+            let silences = overdue_storage::silences::current(c, &project, now)?;
+            Ok((row, chans, (links, open, key, silences)))
         })
         .await?;
-    let (links, open, key) = links;
+    let (links, open, key, silences) = links;
     let site = &state.config.site_url;
     let mut m = render::monitor(&row, chans, site, state.store.now(), auth.role.can_write());
     render::with_links(&mut m, &links);
     m.open_problems = open.get(&row.id).copied().unwrap_or(0);
     m.badge_url = crate::badges::monitor_url(site, key.as_deref(), &row);
+    m.silenced_until = render::silenced_until(&silences, &row, now);
     Ok(m)
 }
 
 async fn list(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let project = auth.project.clone();
+    let now = state.store.now();
     let rows = state
         .store
         .read(move |c| {
@@ -65,16 +69,16 @@ async fn list(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, Ap
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
             let open = problems::open_counts(c, &ids)?;
             let key = overdue_storage::projects::get(c, &project)?.badge_key;
+            let silences = overdue_storage::silences::current(c, &project, now)?;
             Ok((
                 rows.into_iter()
                     .map(|r| (chans.remove(&r.id).unwrap_or_default(), r))
                     .collect::<Vec<_>>(),
-                (links, open, key),
+                (links, open, key, silences),
             ))
         })
         .await?;
-    let (rows, (links, open, key)) = rows;
-    let now = state.store.now();
+    let (rows, (links, open, key, silences)) = rows;
     let can_write = auth.role.can_write();
     let out: Vec<_> = rows
         .iter()
@@ -85,6 +89,7 @@ async fn list(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, Ap
             }
             m.open_problems = open.get(&r.id).copied().unwrap_or(0);
             m.badge_url = crate::badges::monitor_url(&state.config.site_url, key.as_deref(), r);
+            m.silenced_until = render::silenced_until(&silences, r, now);
             m
         })
         .collect();

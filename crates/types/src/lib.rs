@@ -322,6 +322,9 @@ pub struct Monitor {
     /// The upstream that is down while this monitor's alerts are suppressed.
     #[serde(default)]
     pub suppressed_by: Option<MonitorName>,
+    /// Its down alerts are held by a silence until then.
+    #[serde(default)]
+    pub silenced_until: Option<String>,
     /// The armed expectation, if any.
     #[serde(default)]
     pub expected: Option<Expected>,
