@@ -426,3 +426,67 @@ async fn escalation_survives_kill9(backend: Backend) {
     let _ = again.child.wait();
 }
 both!(escalation_survives_kill9, escalation_survives_kill9);
+
+/// A route with its own digest time: the monitor's own channel gets the daily digest at
+/// the server's digest hour, the route's channel at 09:00 of its zone.
+async fn digest_at_the_routes_time(backend: Backend) {
+    let db = fresh_database(backend);
+    let app = TestApp::spawn_on(&db, |_| {}).await;
+    let rx = Receiver::start().await;
+    let own = hook(&app, &rx, "own").await;
+    let morning = hook(&app, &rx, "morning").await;
+    let (s, r) = app
+        .api(
+            "POST",
+            "/api/v1/routes",
+            Some(
+                json!({"name": "morning digest", "match": {"kinds": ["digest"]},
+                        "channels": [morning], "digest_at": {"time": "09:00", "tz": "UTC"}}),
+            ),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["digest_at"], json!({"time": "09:00", "tz": "UTC"}));
+    let m = app
+        .monitor(json!({"name": "nightly", "period": "1d", "channels": [own]}))
+        .await;
+    let (s, _) = app
+        .post_ping(
+            &format!("{m}/problems"),
+            r#"[{"key": "a", "severity": "warning"}, {"key": "b", "severity": "info"}]"#,
+            true,
+        )
+        .await;
+    assert_eq!(s, 200);
+    app.stop().await;
+    // 05:00 UTC, the digest hour (00) has passed: the monitor's channel gets it now,
+    // the route holds it for 09:00.
+    let shift = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+    set_clock(&shift, 5, 0, 0);
+    let app = TestApp::spawn_shifted_on(&db, |s| s.digest_hour = Some(0), shift.clone()).await;
+    let got = rx
+        .wait_for(Duration::from_secs(10), |all| {
+            all.iter()
+                .any(|r| r.path == "/hook/own" && r.json()["event"] == "problem.digest")
+        })
+        .await;
+    assert!(
+        got.iter().all(|r| r.path != "/hook/morning"),
+        "held until 09:00"
+    );
+    set_clock(&shift, 9, 0, 1);
+    let got = rx
+        .wait_for(Duration::from_secs(10), |all| {
+            all.iter().any(|r| r.path == "/hook/morning")
+        })
+        .await;
+    let d = got
+        .iter()
+        .find(|r| r.path == "/hook/morning")
+        .unwrap()
+        .json();
+    assert_eq!(d["event"], "problem.digest");
+    assert_eq!(d["problems"]["count"], 2, "{d}");
+    app.stop().await;
+}
+both!(digest_at_the_routes_time, digest_at_the_routes_time);

@@ -178,6 +178,15 @@ impl TestApp {
         (app, shift)
     }
 
+    /// Starts a server on an existing database whose clock runs `shift` ahead.
+    pub async fn spawn_shifted_on(
+        database_url: &str,
+        adjust: impl FnOnce(&mut Settings),
+        shift: Arc<std::sync::atomic::AtomicI64>,
+    ) -> TestApp {
+        Self::spawn_clocked(database_url, adjust, Arc::new(ShiftedClock(shift))).await
+    }
+
     async fn spawn_clocked(
         database_url: &str,
         adjust: impl FnOnce(&mut Settings),

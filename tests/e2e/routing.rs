@@ -320,6 +320,14 @@ async fn bad_routes_are_refused(backend: Backend) {
             "repeat_every",
         ),
         (
+            json!({"name": "r", "channels": [ch], "digest_at": {"time": "9am"}}),
+            "digest_at.time must be a time of day HH:MM, got \"9am\"",
+        ),
+        (
+            json!({"name": "r", "channels": [ch], "quiet": {"from": "22:00", "to": "7"}}),
+            "quiet.to must be a time of day HH:MM",
+        ),
+        (
             json!({"name": "r", "channels": [ch],
                 "escalate": [{"after": 600, "channels": [ch]}, {"after": 300, "channels": [ch]}]}),
             "escalate[1].after must be later than the step before",

@@ -4,7 +4,7 @@
 //! changing is for admins, as for channels.
 
 use actix_web::{web, HttpResponse};
-use overdue_core::route::{validate_steps, Matcher, Step, Window};
+use overdue_core::route::{validate_steps, DailyAt, Matcher, Step, Window};
 use overdue_core::Timestamp;
 use overdue_storage::routes::{self, NewRoute, RouteRow};
 use overdue_storage::StoreError;
@@ -35,6 +35,7 @@ fn render(r: &RouteRow) -> t::Route {
         matcher: json(&r.matcher),
         active: r.active.as_deref().map_or(serde_json::Value::Null, json),
         quiet: r.quiet.as_deref().map_or(serde_json::Value::Null, json),
+        digest_at: r.digest_at.as_deref().map_or(serde_json::Value::Null, json),
         channels: serde_json::from_str(&r.channels).unwrap_or_default(),
         continue_matching: r.continue_matching,
         repeat_every: r.repeat_every_ms.map(|ms| ms / 1_000),
@@ -78,6 +79,19 @@ fn window_of(field: &str, v: Option<serde_json::Value>) -> Result<Option<Window>
             let w: Window = typed(v).map_err(|e| prefixed(field, e))?;
             w.validate(field).map_err(|e| ApiError::BadRequest(e.0))?;
             Ok(Some(w))
+        }
+    }
+}
+
+/// A digest time from input, checked (`null`: none).
+fn daily_of(v: Option<serde_json::Value>) -> Result<Option<DailyAt>, ApiError> {
+    match v {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(v) => {
+            let d: DailyAt = typed(v).map_err(|e| prefixed("digest_at", e))?;
+            d.validate("digest_at")
+                .map_err(|e| ApiError::BadRequest(e.0))?;
+            Ok(Some(d))
         }
     }
 }
@@ -167,6 +181,7 @@ async fn create(
         matcher: matcher_of(input.matcher)?,
         active: window_of("active", input.active)?,
         quiet: window_of("quiet", input.quiet)?,
+        digest_at: daily_of(input.digest_at)?,
         channels: channel_ids(input.channels)?,
         continue_matching: input.continue_matching.unwrap_or(false),
         repeat_every_ms: repeat_of(input.repeat_every)?,
@@ -193,6 +208,7 @@ async fn patch(
     let matcher = p.matcher.map(|m| matcher_of(Some(m))).transpose()?;
     let active = p.active.map(|a| window_of("active", Some(a))).transpose()?;
     let quiet = p.quiet.map(|a| window_of("quiet", Some(a))).transpose()?;
+    let digest_at = p.digest_at.map(|a| daily_of(Some(a))).transpose()?;
     let channels = p.channels.map(channel_ids).transpose()?;
     let repeat = p.repeat_every.map(repeat_of).transpose()?;
     let escalate = p.escalate.map(steps_of).transpose()?;
@@ -207,6 +223,7 @@ async fn patch(
                 matcher: matcher.unwrap_or(stored.matcher),
                 active: active.unwrap_or(stored.active),
                 quiet: quiet.unwrap_or(stored.quiet),
+                digest_at: digest_at.unwrap_or(stored.digest_at),
                 channels: channels.unwrap_or(stored.channels),
                 continue_matching: p.continue_matching.unwrap_or(stored.continue_matching),
                 repeat_every_ms: repeat.unwrap_or(stored.repeat_every_ms),

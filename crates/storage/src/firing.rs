@@ -69,6 +69,9 @@ fn fire(tx: &mut Tx<'_>, t: &TimerRow, now: Timestamp) -> Result<Fired, StoreErr
     if claimed == 0 {
         return Ok(Fired::Nothing);
     }
+    if t.kind == "digest" {
+        return digest(tx, t, now);
+    }
     let alert: Option<(String, Option<String>, String, String, String)> = alerts::table
         .find(t.alert_id)
         .select((
@@ -191,6 +194,33 @@ fn fire(tx: &mut Tx<'_>, t: &TimerRow, now: Timestamp) -> Result<Fired, StoreErr
         }
     };
     let wrote = send(tx, &project, &row.id, &targets, record, transition, now)?;
+    Ok(if wrote { Fired::Sent } else { Fired::Nothing })
+}
+
+/// A route's daily digest, at its time of day: to its channels (never paging ones).
+fn digest(tx: &mut Tx<'_>, t: &TimerRow, now: Timestamp) -> Result<Fired, StoreError> {
+    let Some(record) = t
+        .payload
+        .as_deref()
+        .and_then(|p| serde_json::from_str::<EventRecord>(p).ok())
+    else {
+        return Ok(Fired::Nothing);
+    };
+    let project = record.monitor.project.clone();
+    let monitor = record.monitor.uuid.clone();
+    let Ok(route) = crate::routes::get(tx.conn(), &project, &t.route_id) else {
+        return Ok(Fired::Nothing);
+    };
+    let channels = route.rule().channels;
+    let wrote = send(
+        tx,
+        &project,
+        &monitor,
+        &channels,
+        record,
+        Transition::Digest,
+        now,
+    )?;
     Ok(if wrote { Fired::Sent } else { Fired::Nothing })
 }
 

@@ -248,6 +248,12 @@ pub(crate) fn enqueue_records(
             }
             _ => {
                 let sel = route(&routes, &assigned, record, now);
+                // A digest waits for the time of day of the routes that have one.
+                if record.alert.is_none() {
+                    for (route, at) in &sel.held {
+                        crate::timers::hold_digest(c, route, *at, record)?;
+                    }
+                }
                 if let (Some(Transition::Trigger), Some(note)) = (transition, &record.alert) {
                     let matched: Vec<&overdue_core::route::Route> = routes
                         .iter()

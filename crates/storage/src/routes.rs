@@ -23,6 +23,7 @@ pub struct RouteRow {
     pub matcher: String,
     pub active: Option<String>,
     pub quiet: Option<String>,
+    pub digest_at: Option<String>,
     pub channels: String,
     pub repeat_every_ms: Option<i64>,
     pub escalate: Option<String>,
@@ -43,6 +44,8 @@ pub struct NewRoute {
     pub active: Option<Window>,
     /// When it is quiet (its messages wait).
     pub quiet: Option<Window>,
+    /// When it sends the daily digest.
+    pub digest_at: Option<overdue_core::route::DailyAt>,
     /// Where it sends (channel ids of the project).
     pub channels: Vec<String>,
     /// Matching goes on after it.
@@ -70,6 +73,10 @@ impl RouteRow {
                 .and_then(|a| serde_json::from_str(a).ok()),
             quiet: self
                 .quiet
+                .as_deref()
+                .and_then(|a| serde_json::from_str(a).ok()),
+            digest_at: self
+                .digest_at
                 .as_deref()
                 .and_then(|a| serde_json::from_str(a).ok()),
             channels: serde_json::from_str(&self.channels).unwrap_or_default(),
@@ -151,6 +158,7 @@ pub fn create(
         matcher: to_json(&new.matcher),
         active: new.active.as_ref().map(to_json),
         quiet: new.quiet.as_ref().map(to_json),
+        digest_at: new.digest_at.as_ref().map(to_json),
         channels: to_json(&new.channels),
         repeat_every_ms: new.repeat_every_ms,
         escalate: (!new.escalate.is_empty()).then(|| to_json(&new.escalate)),
@@ -179,6 +187,7 @@ pub fn update(
             routes::matcher.eq(to_json(&new.matcher)),
             routes::active.eq(new.active.as_ref().map(to_json)),
             routes::quiet.eq(new.quiet.as_ref().map(to_json)),
+            routes::digest_at.eq(new.digest_at.as_ref().map(to_json)),
             routes::channels.eq(to_json(&new.channels)),
             routes::repeat_every_ms.eq(new.repeat_every_ms),
             routes::escalate.eq((!new.escalate.is_empty()).then(|| to_json(&new.escalate))),

@@ -280,6 +280,7 @@ diesel::table! {
         matcher -> Text,
         active -> Nullable<Text>,
         quiet -> Nullable<Text>,
+        digest_at -> Nullable<Text>,
         channels -> Text,
         repeat_every_ms -> Nullable<BigInt>,
         escalate -> Nullable<Text>,

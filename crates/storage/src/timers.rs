@@ -103,6 +103,17 @@ pub(crate) fn silence(
     insert_with(c, alert, silence, "silence", 0, until.0, Some(payload))
 }
 
+/// Holds a daily digest (about no one alert) until a route's digest time.
+pub(crate) fn hold_digest(
+    c: &mut AnyConnection,
+    route: &str,
+    at: Timestamp,
+    record: &EventRecord,
+) -> Result<(), StoreError> {
+    let payload = serde_json::to_string(record).map_err(|e| StoreError::Internal(e.to_string()))?;
+    insert_with(c, 0, route, "digest", 0, at.0, Some(payload))
+}
+
 /// Whether an alert's first message is still held (by a quiet route or a silence).
 pub(crate) fn is_held(c: &mut AnyConnection, alert: i64) -> Result<bool, StoreError> {
     let q = alert_timers::table

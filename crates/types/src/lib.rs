@@ -537,6 +537,9 @@ pub struct RouteInput {
     /// When it is quiet (same shape): its messages wait until the window ends.
     #[serde(default)]
     pub quiet: Option<serde_json::Value>,
+    /// When it sends the daily digest: `{"time": "09:00", "tz": "Europe/Riga"}`.
+    #[serde(default)]
+    pub digest_at: Option<serde_json::Value>,
     /// Channel ids it sends to.
     pub channels: Vec<String>,
     /// Matching goes on after it (default false: it is the last that matches).
@@ -577,6 +580,9 @@ pub struct RoutePatch {
     /// When it is quiet (`null`: never).
     #[serde(default, deserialize_with = "present")]
     pub quiet: Option<serde_json::Value>,
+    /// When it sends the daily digest (`null`: at the server's digest hour).
+    #[serde(default, deserialize_with = "present")]
+    pub digest_at: Option<serde_json::Value>,
     /// Channel ids it sends to.
     pub channels: Option<Vec<String>>,
     /// Matching goes on after it.
@@ -605,6 +611,8 @@ pub struct Route {
     pub active: serde_json::Value,
     /// When it is quiet (`null`: never).
     pub quiet: serde_json::Value,
+    /// When it sends the daily digest (`null`: at the server's digest hour).
+    pub digest_at: serde_json::Value,
     /// Channel ids it sends to.
     pub channels: Vec<String>,
     /// Matching goes on after it.

@@ -12,6 +12,8 @@ CREATE TABLE routes (
     active TEXT,
     -- JSON: the quiet window, or NULL: while it lasts, messages wait (never dropped).
     quiet TEXT,
+    -- JSON: {"time", "tz"}: when the route sends the daily digest (held until then).
+    digest_at TEXT,
     channels TEXT NOT NULL,
     -- While an alert is open and unacknowledged: remind its channels this often.
     repeat_every_ms BIGINT,
@@ -31,7 +33,7 @@ CREATE TABLE alert_timers (
     id BIGSERIAL PRIMARY KEY,
     alert_id BIGINT NOT NULL,
     route_id TEXT NOT NULL,
-    -- repeat | escalate | release (a quiet window ended) | silence (a silence ended)
+    -- repeat | escalate | release (a quiet window ended) | silence (a silence ended) | digest (a route's digest time)
     kind TEXT NOT NULL,
     -- The escalation step (0 for repeats).
     step INTEGER NOT NULL,

@@ -10,7 +10,7 @@ mod window;
 use serde::{Deserialize, Serialize};
 
 pub use silence::{silenced_until, Silence};
-pub use window::Window;
+pub use window::{DailyAt, Window};
 
 use crate::Timestamp;
 
@@ -58,6 +58,9 @@ pub struct Route {
     pub active: Option<Window>,
     /// When it is quiet: its messages wait until the window ends (never dropped).
     pub quiet: Option<Window>,
+    /// When it sends the daily digest (held until then; without one: at the server's
+    /// digest hour).
+    pub digest_at: Option<DailyAt>,
     /// Where it sends.
     pub channels: Vec<String>,
     /// Matching goes on after it.
@@ -282,6 +285,16 @@ pub fn select(routes: &[Route], assigned: &[String], s: &Subject<'_>, now: Times
         if !r.matcher.matches(s) || !r.active.as_ref().is_none_or(|w| w.contains(now)) {
             continue;
         }
+        // The digest waits for the route's own time of day.
+        if let (Some(d), "digest") = (&r.digest_at, s.kind) {
+            if let Some(at) = d.next_after(now) {
+                out.held.push((r.id.clone(), at));
+                if !r.continue_matching {
+                    break;
+                }
+                continue;
+            }
+        }
         match r.quiet.as_ref().filter(|q| q.contains(now)) {
             // Held until the window ends (a window that never ends holds nothing:
             // quiet hours defer, they do not drop).
@@ -334,6 +347,7 @@ mod tests {
             repeat_every_ms: None,
             escalate: vec![],
             quiet: None,
+            digest_at: None,
         }
     }
 

@@ -148,6 +148,53 @@ impl Window {
     }
 }
 
+/// A time of day in a zone: when a route sends the daily digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DailyAt {
+    /// `HH:MM`.
+    pub time: String,
+    /// IANA zone (default UTC).
+    #[serde(default = "utc")]
+    pub tz: String,
+}
+
+impl DailyAt {
+    /// Checks the time and the zone.
+    pub fn validate(&self, field: &str) -> Result<(), RouteError> {
+        time_of(&format!("{field}.time"), &self.time)?;
+        if self.tz.parse::<chrono_tz::Tz>().is_err() {
+            return Err(RouteError(format!(
+                "{field}.tz: {:?} is not an IANA time zone (e.g. Europe/Riga)",
+                self.tz
+            )));
+        }
+        Ok(())
+    }
+
+    /// The next time this time of day comes, after `at` (a time in a DST gap: an hour
+    /// later).
+    pub fn next_after(&self, at: Timestamp) -> Option<Timestamp> {
+        use chrono::TimeZone;
+        let minutes = time_of("", &self.time).ok()?;
+        let zone: chrono_tz::Tz = self.tz.parse().unwrap_or(chrono_tz::UTC);
+        let today = at.to_utc().with_timezone(&zone).date_naive();
+        for d in 0..3 {
+            let day = today + chrono::Duration::days(d);
+            let local = day.and_hms_opt(0, 0, 0)? + chrono::Duration::minutes(i64::from(minutes));
+            let t = zone.from_local_datetime(&local).earliest().or_else(|| {
+                zone.from_local_datetime(&(local + chrono::Duration::hours(1)))
+                    .earliest()
+            })?;
+            let t = Timestamp(t.timestamp_millis());
+            if t > at {
+                return Some(t);
+            }
+        }
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,6 +259,19 @@ mod tests {
         assert_eq!(
             weekend.ends_after(at("2026-12-05T12:00:00Z")),
             Some(at("2026-12-07T00:00:00Z"))
+        );
+        let nine = DailyAt {
+            time: "09:00".into(),
+            tz: "Europe/Riga".into(),
+        };
+        // 2026-12-01 12:00 UTC is 14:00 in Riga: the next 09:00 is tomorrow's.
+        assert_eq!(
+            nine.next_after(at("2026-12-01T12:00:00Z")),
+            Some(at("2026-12-02T07:00:00Z"))
+        );
+        assert_eq!(
+            nine.next_after(at("2026-12-01T05:00:00Z")),
+            Some(at("2026-12-01T07:00:00Z"))
         );
         let bad = Window {
             to: "22:00".into(),
