@@ -16,6 +16,7 @@ mod db_outage;
 mod deps;
 mod escalation;
 mod fanin;
+mod grouping;
 mod hardening;
 mod harness;
 mod leases;

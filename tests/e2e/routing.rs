@@ -320,6 +320,14 @@ async fn bad_routes_are_refused(backend: Backend) {
             "repeat_every",
         ),
         (
+            json!({"name": "r", "channels": [ch], "group_by": "tag:team"}),
+            "grouping needs group_by (monitor, all or tag:<key>) and group_wait",
+        ),
+        (
+            json!({"name": "r", "channels": [ch], "group_by": "team", "group_wait": 30}),
+            "group_by must be monitor, all or tag:<key>",
+        ),
+        (
             json!({"name": "r", "channels": [ch], "digest_at": {"time": "9am"}}),
             "digest_at.time must be a time of day HH:MM, got \"9am\"",
         ),

@@ -53,6 +53,10 @@ pub enum EventKind {
     /// window ended (`problems` lists them; `monitor.name` is the route's name).
     #[serde(rename = "alerts.held")]
     HeldSummary,
+    /// Several alerts of one group of a route, in one message (`problems` lists them;
+    /// `monitor.name` is the group: `team:db`).
+    #[serde(rename = "alerts.grouped")]
+    Grouped,
 }
 
 impl EventKind {
@@ -74,6 +78,7 @@ impl EventKind {
             EventKind::ChannelFailing => "channel.failing",
             EventKind::ChannelRecovered => "channel.recovered",
             EventKind::HeldSummary => "alerts.held",
+            EventKind::Grouped => "alerts.grouped",
         }
     }
 }
@@ -135,6 +140,21 @@ impl EventRecord {
 
 /// `"3 new problems in shop-sync: invoice:1, invoice:2, invoice:3"`.
 fn problems_summary(ev: &EventRecord, p: &ProblemsNote) -> String {
+    if ev.event == EventKind::Grouped {
+        let keys: Vec<String> = p.items.iter().take(10).map(|i| i.key.clone()).collect();
+        let more = p.count.saturating_sub(keys.len() as u64);
+        let tail = if more > 0 {
+            format!(", … {more} more")
+        } else {
+            String::new()
+        };
+        return format!(
+            "{} alerts in {}: {}{tail}",
+            p.count,
+            ev.monitor.name,
+            keys.join(", ")
+        );
+    }
     if ev.event == EventKind::HeldSummary {
         let keys: Vec<String> = p.items.iter().take(10).map(|i| i.key.clone()).collect();
         let more = p.count.saturating_sub(keys.len() as u64);

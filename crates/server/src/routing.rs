@@ -38,6 +38,9 @@ fn render(r: &RouteRow) -> t::Route {
         digest_at: r.digest_at.as_deref().map_or(serde_json::Value::Null, json),
         channels: serde_json::from_str(&r.channels).unwrap_or_default(),
         continue_matching: r.continue_matching,
+        group_by: r.group_by.clone(),
+        group_wait: r.group_wait_ms.map(|ms| ms / 1_000),
+        group_interval: r.group_interval_ms.map(|ms| ms / 1_000),
         repeat_every: r.repeat_every_ms.map(|ms| ms / 1_000),
         escalate: r
             .rule()
@@ -101,6 +104,36 @@ fn prefixed(field: &str, e: ApiError) -> ApiError {
     match e {
         ApiError::BadRequest(m) => ApiError::BadRequest(format!("{field}: {m}")),
         other => other,
+    }
+}
+
+/// Grouping from input: a valid `group_by` needs a `group_wait`; the interval defaults
+/// to the wait. Returns (group_by, wait ms, interval ms).
+type Grouping = (Option<String>, Option<i64>, Option<i64>);
+
+fn grouping_of(
+    by: Option<String>,
+    wait: Option<t::DurationInput>,
+    interval: Option<t::DurationInput>,
+) -> Result<Grouping, ApiError> {
+    let wait = wait
+        .map(|d| crate::validate::duration("group_wait", &d).map(|d| d.millis()))
+        .transpose()?;
+    let interval = interval
+        .map(|d| crate::validate::duration("group_interval", &d).map(|d| d.millis()))
+        .transpose()?;
+    match (by, wait) {
+        (None, None) if interval.is_none() => Ok((None, None, None)),
+        (Some(by), Some(w)) if w >= 1_000 => {
+            overdue_core::route::validate_group_by(&by).map_err(|e| ApiError::BadRequest(e.0))?;
+            Ok((Some(by), Some(w), Some(interval.unwrap_or(w))))
+        }
+        (Some(_), Some(_)) => Err(ApiError::BadRequest(
+            "group_wait must be at least 1s".into(),
+        )),
+        _ => Err(ApiError::BadRequest(
+            "grouping needs group_by (monitor, all or tag:<key>) and group_wait".into(),
+        )),
     }
 }
 
@@ -176,6 +209,7 @@ async fn create(
 ) -> Result<HttpResponse, ApiError> {
     auth.require_manage()?;
     let input = body.into_inner()?;
+    let grouping = grouping_of(input.group_by, input.group_wait, input.group_interval)?;
     let new = NewRoute {
         name: name_of(&input.name)?,
         matcher: matcher_of(input.matcher)?,
@@ -186,6 +220,9 @@ async fn create(
         continue_matching: input.continue_matching.unwrap_or(false),
         repeat_every_ms: repeat_of(input.repeat_every)?,
         escalate: steps_of(input.escalate.unwrap_or_default())?,
+        group_by: grouping.0,
+        group_wait_ms: grouping.1,
+        group_interval_ms: grouping.2,
     };
     let (project, now) = (auth.project.clone(), state.store.now());
     let row = state
@@ -212,6 +249,15 @@ async fn patch(
     let channels = p.channels.map(channel_ids).transpose()?;
     let repeat = p.repeat_every.map(repeat_of).transpose()?;
     let escalate = p.escalate.map(steps_of).transpose()?;
+    let regroup = match (&p.group_by, &p.group_wait, &p.group_interval) {
+        (None, None, None) => None,
+        (Some(None), _, _) => Some((None, None, None)),
+        _ => Some(grouping_of(
+            p.group_by.clone().flatten(),
+            p.group_wait.clone(),
+            p.group_interval.clone(),
+        )?),
+    };
     let (project, now) = (auth.project.clone(), state.store.now());
     let row = state
         .store
@@ -228,6 +274,11 @@ async fn patch(
                 continue_matching: p.continue_matching.unwrap_or(stored.continue_matching),
                 repeat_every_ms: repeat.unwrap_or(stored.repeat_every_ms),
                 escalate: escalate.unwrap_or(stored.escalate),
+                group_by: regroup
+                    .as_ref()
+                    .map_or(stored.group_by.clone(), |g| g.0.clone()),
+                group_wait_ms: regroup.as_ref().map_or(stored.group_wait_ms, |g| g.1),
+                group_interval_ms: regroup.as_ref().map_or(stored.group_interval_ms, |g| g.2),
             };
             routes::update(tx, &project, &id, new, now)
         })

@@ -45,7 +45,28 @@ struct HeldAlert {
 pub fn fire_batch(tx: &mut Tx<'_>, due: &[TimerRow], now: Timestamp) -> Result<usize, StoreError> {
     let mut sent = 0;
     let mut held: Vec<HeldAlert> = Vec::new();
-    for t in due {
+    // A route's group: every due member at once, one message.
+    let mut groups: Vec<(&str, &str)> = due
+        .iter()
+        .filter(|t| t.kind == "group")
+        .map(|t| (t.route_id.as_str(), t.group_key.as_deref().unwrap_or("")))
+        .collect();
+    groups.sort();
+    groups.dedup();
+    for (route, key) in groups {
+        let members: Vec<&TimerRow> = due
+            .iter()
+            .filter(|t| {
+                t.kind == "group"
+                    && t.route_id == route
+                    && t.group_key.as_deref().unwrap_or("") == key
+            })
+            .collect();
+        if crate::grouping::fire_group(tx, route, key, &members, now)? {
+            sent += 1;
+        }
+    }
+    for t in due.iter().filter(|t| t.kind != "group") {
         match fire(tx, t, now)? {
             Fired::Nothing => {}
             Fired::Sent => sent += 1,
@@ -243,7 +264,7 @@ fn reach_now(
 }
 
 /// Writes `record` as `transition` to each of `targets` that takes it.
-fn send(
+pub(crate) fn send(
     tx: &mut Tx<'_>,
     project: &str,
     monitor: &str,

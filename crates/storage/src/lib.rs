@@ -16,6 +16,7 @@ pub mod conn;
 pub mod deps;
 pub mod error;
 pub mod firing;
+mod grouping;
 pub mod history;
 pub mod ingest;
 pub mod leases;

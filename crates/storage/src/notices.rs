@@ -254,19 +254,52 @@ pub(crate) fn enqueue_records(
                         crate::timers::hold_digest(c, route, *at, record)?;
                     }
                 }
+                let mut chosen = sel.channels;
+                let grouped: Vec<&overdue_core::route::Route> = routes
+                    .iter()
+                    .filter(|r| sel.grouped.contains(&r.id))
+                    .collect();
                 if let (Some(Transition::Trigger), Some(note)) = (transition, &record.alert) {
+                    // Grouped routes arm their clocks when the group's message goes out.
                     let matched: Vec<&overdue_core::route::Route> = routes
                         .iter()
-                        .filter(|r| sel.matched.contains(&r.id))
+                        .filter(|r| sel.matched.contains(&r.id) && !sel.grouped.contains(&r.id))
                         .collect();
                     crate::timers::arm(c, note.id, &matched, now)?;
                     for (route, opens) in &sel.held {
                         crate::timers::hold(c, note.id, route, *opens, record)?;
                     }
+                    for r in &grouped {
+                        let key = overdue_core::route::group_key(
+                            r.group_by.as_deref().unwrap_or("all"),
+                            record,
+                        );
+                        crate::timers::group(c, note.id, r, &key, record, now)?;
+                        // Paging channels still get one event per alert, now.
+                        for ch in &r.channels {
+                            if !chosen.iter().any(|(x, _)| x == ch) {
+                                chosen.push((ch.clone(), Some(PAGING_ONLY.into())));
+                            }
+                        }
+                    }
+                } else {
+                    // Only first messages are gathered.
+                    for r in &grouped {
+                        for ch in &r.channels {
+                            if !chosen.iter().any(|(x, _)| x == ch) {
+                                chosen.push((ch.clone(), Some(r.id.clone())));
+                            }
+                        }
+                    }
                 }
-                sel.channels
+                chosen
             }
         };
+        let paging_only: Vec<String> = chosen
+            .iter()
+            .filter(|(_, why)| why.as_deref() == Some(PAGING_ONLY))
+            .map(|(ch, _)| ch.clone())
+            .collect();
         let chosen: Vec<String> = chosen.into_iter().map(|(ch, _)| ch).collect();
         if chosen.is_empty() {
             continue;
@@ -283,6 +316,10 @@ pub(crate) fn enqueue_records(
             if !transition.map_or(!paging, |t| t.goes_to(paging)) {
                 continue;
             }
+            // A grouped route's other channels hear of it in the group's message.
+            if !paging && paging_only.contains(channel) {
+                continue;
+            }
             let target = Target {
                 project: &row.project_id,
                 channel,
@@ -295,6 +332,10 @@ pub(crate) fn enqueue_records(
     }
     Ok(())
 }
+
+/// Marks a grouped route's channel chosen only for paging kinds (the others get the
+/// group's message).
+const PAGING_ONLY: &str = "\u{0}paging-only";
 
 /// The silence that holds `record` now, and until when.
 fn silenced(

@@ -24,6 +24,9 @@ pub struct RouteRow {
     pub active: Option<String>,
     pub quiet: Option<String>,
     pub digest_at: Option<String>,
+    pub group_by: Option<String>,
+    pub group_wait_ms: Option<i64>,
+    pub group_interval_ms: Option<i64>,
     pub channels: String,
     pub repeat_every_ms: Option<i64>,
     pub escalate: Option<String>,
@@ -46,6 +49,12 @@ pub struct NewRoute {
     pub quiet: Option<Window>,
     /// When it sends the daily digest.
     pub digest_at: Option<overdue_core::route::DailyAt>,
+    /// Grouping: `monitor`, `all`, `tag:<key>`.
+    pub group_by: Option<String>,
+    /// The first alert's wait (ms).
+    pub group_wait_ms: Option<i64>,
+    /// The least time between two messages of one group (ms).
+    pub group_interval_ms: Option<i64>,
     /// Where it sends (channel ids of the project).
     pub channels: Vec<String>,
     /// Matching goes on after it.
@@ -79,6 +88,9 @@ impl RouteRow {
                 .digest_at
                 .as_deref()
                 .and_then(|a| serde_json::from_str(a).ok()),
+            group_by: self.group_by.clone(),
+            group_wait_ms: self.group_wait_ms,
+            group_interval_ms: self.group_interval_ms,
             channels: serde_json::from_str(&self.channels).unwrap_or_default(),
             continue_matching: self.continue_matching,
             repeat_every_ms: self.repeat_every_ms,
@@ -159,6 +171,9 @@ pub fn create(
         active: new.active.as_ref().map(to_json),
         quiet: new.quiet.as_ref().map(to_json),
         digest_at: new.digest_at.as_ref().map(to_json),
+        group_by: new.group_by.clone(),
+        group_wait_ms: new.group_wait_ms,
+        group_interval_ms: new.group_interval_ms,
         channels: to_json(&new.channels),
         repeat_every_ms: new.repeat_every_ms,
         escalate: (!new.escalate.is_empty()).then(|| to_json(&new.escalate)),
@@ -188,6 +203,9 @@ pub fn update(
             routes::active.eq(new.active.as_ref().map(to_json)),
             routes::quiet.eq(new.quiet.as_ref().map(to_json)),
             routes::digest_at.eq(new.digest_at.as_ref().map(to_json)),
+            routes::group_by.eq(&new.group_by),
+            routes::group_wait_ms.eq(new.group_wait_ms),
+            routes::group_interval_ms.eq(new.group_interval_ms),
             routes::channels.eq(to_json(&new.channels)),
             routes::repeat_every_ms.eq(new.repeat_every_ms),
             routes::escalate.eq((!new.escalate.is_empty()).then(|| to_json(&new.escalate))),

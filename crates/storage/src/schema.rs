@@ -281,6 +281,9 @@ diesel::table! {
         active -> Nullable<Text>,
         quiet -> Nullable<Text>,
         digest_at -> Nullable<Text>,
+        group_by -> Nullable<Text>,
+        group_wait_ms -> Nullable<BigInt>,
+        group_interval_ms -> Nullable<BigInt>,
         channels -> Text,
         repeat_every_ms -> Nullable<BigInt>,
         escalate -> Nullable<Text>,
@@ -299,6 +302,7 @@ diesel::table! {
         step -> Integer,
         due_at -> BigInt,
         payload -> Nullable<Text>,
+        group_key -> Nullable<Text>,
     }
 }
 
@@ -317,8 +321,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    route_groups (route_id, group_key) {
+        route_id -> Text,
+        group_key -> Text,
+        last_sent_at -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     alerts,
+    route_groups,
     silences,
     routes,
     alert_timers,

@@ -24,6 +24,7 @@ pub struct TimerRow {
     pub step: i32,
     pub due_at: i64,
     pub payload: Option<String>,
+    pub group_key: Option<String>,
 }
 
 pub(crate) fn insert(
@@ -114,11 +115,57 @@ pub(crate) fn hold_digest(
     insert_with(c, 0, route, "digest", 0, at.0, Some(payload))
 }
 
+/// Puts an alert's message (`record`) into its group on `route`: due with the group's
+/// pending message, else after `group_wait` — and never sooner than `group_interval`
+/// after the group's last message.
+pub(crate) fn group(
+    c: &mut AnyConnection,
+    alert: i64,
+    route: &Route,
+    key: &str,
+    record: &EventRecord,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    use crate::schema::route_groups;
+    let pending = alert_timers::table
+        .filter(alert_timers::route_id.eq(&route.id))
+        .filter(alert_timers::kind.eq("group"))
+        .filter(alert_timers::group_key.eq(key))
+        .select(diesel::dsl::min(alert_timers::due_at));
+    let pending: Option<i64> = on_inner!(c, |inner| pending.first(inner))?;
+    let due = match pending {
+        Some(d) => d,
+        None => {
+            let last = route_groups::table
+                .find((&route.id, key))
+                .select(route_groups::last_sent_at);
+            let last: Option<i64> = on_inner!(c, |inner| last.first(inner).optional())?;
+            let wait = now.0 + route.group_wait_ms.unwrap_or(0);
+            let gap = last.map_or(wait, |l| l + route.group_interval_ms.unwrap_or(0));
+            wait.max(gap)
+        }
+    };
+    let payload = serde_json::to_string(record).map_err(|e| StoreError::Internal(e.to_string()))?;
+    let row = (
+        alert_timers::alert_id.eq(alert),
+        alert_timers::route_id.eq(&route.id),
+        alert_timers::kind.eq("group"),
+        alert_timers::step.eq(0),
+        alert_timers::due_at.eq(due),
+        alert_timers::payload.eq(payload),
+        alert_timers::group_key.eq(key),
+    );
+    on_inner!(c, |inner| diesel::insert_into(alert_timers::table)
+        .values(row)
+        .execute(inner))?;
+    Ok(())
+}
+
 /// Whether an alert's first message is still held (by a quiet route or a silence).
 pub(crate) fn is_held(c: &mut AnyConnection, alert: i64) -> Result<bool, StoreError> {
     let q = alert_timers::table
         .filter(alert_timers::alert_id.eq(alert))
-        .filter(alert_timers::kind.eq_any(["release", "silence"]));
+        .filter(alert_timers::kind.eq_any(["release", "silence", "group"]));
     let n: i64 = on_inner!(c, |inner| q.count().get_result(inner))?;
     Ok(n > 0)
 }

@@ -40,6 +40,15 @@ pub struct RouteInput {
     /// notify these channels.
     #[serde(default)]
     pub escalate: Option<Vec<EscalationStep>>,
+    /// Gathers alerts into one message per group: `monitor`, `all` or `tag:<key>`.
+    #[serde(default)]
+    pub group_by: Option<String>,
+    /// How long a group's first alert waits for others (required to group).
+    #[serde(default)]
+    pub group_wait: Option<DurationInput>,
+    /// The least time between two messages of one group (default: `group_wait`).
+    #[serde(default)]
+    pub group_interval: Option<DurationInput>,
 }
 
 /// One escalation step of a route.
@@ -81,6 +90,13 @@ pub struct RoutePatch {
     pub repeat_every: Option<Option<DurationInput>>,
     /// Escalation steps (`[]`: none).
     pub escalate: Option<Vec<EscalationStep>>,
+    /// Grouping (`null`: none).
+    #[serde(default, deserialize_with = "double_option")]
+    pub group_by: Option<Option<String>>,
+    /// A group's wait.
+    pub group_wait: Option<DurationInput>,
+    /// The least time between two messages of one group.
+    pub group_interval: Option<DurationInput>,
 }
 
 /// A route in responses.
@@ -110,6 +126,12 @@ pub struct Route {
     pub repeat_every: Option<i64>,
     /// Escalation steps (`after` in seconds).
     pub escalate: Vec<EscalationStep>,
+    /// Grouping: `monitor`, `all`, `tag:<key>` (`null`: none).
+    pub group_by: Option<String>,
+    /// A group's wait, seconds.
+    pub group_wait: Option<i64>,
+    /// The least time between two messages of one group, seconds.
+    pub group_interval: Option<i64>,
     /// Created at.
     pub created_at: String,
     /// Changed at.

@@ -14,6 +14,11 @@ CREATE TABLE routes (
     quiet TEXT,
     -- JSON: {"time", "tz"}: when the route sends the daily digest (held until then).
     digest_at TEXT,
+    -- Grouping: monitor | all | tag:<key>; the first alert's wait; the least time
+    -- between two messages of one group.
+    group_by TEXT,
+    group_wait_ms BIGINT,
+    group_interval_ms BIGINT,
     channels TEXT NOT NULL,
     -- While an alert is open and unacknowledged: remind its channels this often.
     repeat_every_ms BIGINT,
@@ -33,13 +38,15 @@ CREATE TABLE alert_timers (
     id BIGSERIAL PRIMARY KEY,
     alert_id BIGINT NOT NULL,
     route_id TEXT NOT NULL,
-    -- repeat | escalate | release (a quiet window ended) | silence (a silence ended) | digest (a route's digest time)
+    -- repeat | escalate | release (a quiet window ended) | silence (a silence ended) | digest (a route's digest time) | group
     kind TEXT NOT NULL,
     -- The escalation step (0 for repeats).
     step INTEGER NOT NULL,
     due_at BIGINT NOT NULL,
     -- For a release: the held message (the event as it was when the alert opened).
-    payload TEXT
+    payload TEXT,
+    -- For a group: its key (team:db).
+    group_key TEXT
 );
 CREATE INDEX alert_timers_due ON alert_timers (due_at);
 CREATE INDEX alert_timers_alert ON alert_timers (alert_id);
@@ -60,3 +67,11 @@ CREATE TABLE silences (
     ended_at BIGINT
 );
 CREATE INDEX silences_project ON silences (project_id, starts_at);
+
+-- When each group of a route last sent its message (group_interval).
+CREATE TABLE route_groups (
+    route_id TEXT NOT NULL,
+    group_key TEXT NOT NULL,
+    last_sent_at BIGINT NOT NULL,
+    PRIMARY KEY (route_id, group_key)
+);

@@ -61,6 +61,12 @@ pub struct Route {
     /// When it sends the daily digest (held until then; without one: at the server's
     /// digest hour).
     pub digest_at: Option<DailyAt>,
+    /// Gathers alerts into one message per group: `monitor`, `all`, or `tag:<key>`.
+    pub group_by: Option<String>,
+    /// How long the first alert of a group waits for others (ms).
+    pub group_wait_ms: Option<i64>,
+    /// The least time between two messages of one group (ms).
+    pub group_interval_ms: Option<i64>,
     /// Where it sends.
     pub channels: Vec<String>,
     /// Matching goes on after it.
@@ -102,6 +108,38 @@ pub struct Selection {
     pub matched: Vec<String>,
     /// Routes that matched while quiet, with when they open: their messages wait.
     pub held: Vec<(String, Timestamp)>,
+    /// Routes that matched and gather alerts into groups: their (non-paging) channels
+    /// get the group's message.
+    pub grouped: Vec<String>,
+}
+
+/// Checks a `group_by`: `monitor`, `all` or `tag:<key>`.
+pub fn validate_group_by(g: &str) -> Result<(), RouteError> {
+    match g {
+        "monitor" | "all" => Ok(()),
+        t if t.strip_prefix("tag:").is_some_and(|k| !k.is_empty() && k.len() <= 100) => Ok(()),
+        other => Err(RouteError(format!(
+            "group_by must be monitor, all or tag:<key> (tag:team groups team:db apart from team:web), got {other:?}"
+        ))),
+    }
+}
+
+/// The group an alert belongs to under `group_by`: the monitor, everything, or the
+/// value of a tag key (`tag:team` and a monitor tagged `team:db prod`: `team:db`).
+pub fn group_key(group_by: &str, ev: &crate::EventRecord) -> String {
+    match group_by.strip_prefix("tag:") {
+        Some(key) => {
+            let prefix = format!("{key}:");
+            ev.monitor
+                .tags
+                .iter()
+                .find(|t| t.starts_with(&prefix))
+                .cloned()
+                .unwrap_or_else(|| format!("{key}: none"))
+        }
+        None if group_by == "monitor" => ev.monitor.name.clone(),
+        None => "all".into(),
+    }
 }
 
 /// The alert being routed.
@@ -303,6 +341,10 @@ pub fn select(routes: &[Route], assigned: &[String], s: &Subject<'_>, now: Times
                     out.held.push((r.id.clone(), open));
                 }
             }
+            _ if r.group_wait_ms.is_some() && s.kind != "digest" => {
+                out.matched.push(r.id.clone());
+                out.grouped.push(r.id.clone());
+            }
             _ => {
                 out.matched.push(r.id.clone());
                 for ch in &r.channels {
@@ -348,6 +390,9 @@ mod tests {
             escalate: vec![],
             quiet: None,
             digest_at: None,
+            group_by: None,
+            group_wait_ms: None,
+            group_interval_ms: None,
         }
     }
 
