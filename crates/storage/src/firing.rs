@@ -214,7 +214,7 @@ fn fire(tx: &mut Tx<'_>, t: &TimerRow, now: Timestamp) -> Result<Fired, StoreErr
             (fresh(&s.channels), Transition::Trigger)
         }
     };
-    let wrote = send(tx, &project, &row.id, &targets, record, transition, now)?;
+    let wrote = crate::messages::send_to(tx, &project, &row.id, &targets, record, transition, now)?;
     Ok(if wrote { Fired::Sent } else { Fired::Nothing })
 }
 
@@ -233,7 +233,7 @@ fn digest(tx: &mut Tx<'_>, t: &TimerRow, now: Timestamp) -> Result<Fired, StoreE
         return Ok(Fired::Nothing);
     };
     let channels = route.rule().channels;
-    let wrote = send(
+    let wrote = crate::messages::send_to(
         tx,
         &project,
         &monitor,
@@ -261,42 +261,6 @@ fn reach_now(
     let parts = overdue_core::route::Parts::of(record);
     let sel = overdue_core::route::select(&routes, &assigned, &parts.subject(record), now);
     Ok(sel.channels.into_iter().map(|(ch, _)| ch).collect())
-}
-
-/// Writes `record` as `transition` to each of `targets` that takes it.
-pub(crate) fn send(
-    tx: &mut Tx<'_>,
-    project: &str,
-    monitor: &str,
-    targets: &[String],
-    mut record: EventRecord,
-    transition: Transition,
-    now: Timestamp,
-) -> Result<bool, StoreError> {
-    if let Some(note) = record.alert.as_mut() {
-        note.transition = transition;
-        note.ack_token = None;
-    }
-    let found: Vec<(String, String, String)> = channels::table
-        .filter(channels::id.eq_any(targets))
-        .select((channels::id, channels::kind, channels::config))
-        .load(tx.conn())?;
-    let mut wrote = false;
-    for (id, kind, config) in &found {
-        if !transition.goes_to(overdue_core::alert::is_paging(kind)) {
-            continue;
-        }
-        let target = Target {
-            project,
-            channel: id,
-            kind,
-            config,
-            monitor: Some(monitor),
-        };
-        write_message(tx.c, &target, &record, now, &mut tx.fx)?;
-        wrote = true;
-    }
-    Ok(wrote)
 }
 
 /// One message per channel listing the alerts that opened and resolved while a route

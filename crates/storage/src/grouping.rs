@@ -87,7 +87,7 @@ pub(crate) fn fire_group(
         .execute(c)?;
     arm(c, lead, &[&rule], now)?;
     let monitor = first_monitor(&open);
-    crate::firing::send(
+    crate::messages::send_to(
         tx,
         &project,
         &monitor,

@@ -4,13 +4,13 @@
 //! health, tests).
 
 use diesel::prelude::*;
-use overdue_core::{EventRecord, Timestamp};
+use overdue_core::{EventRecord, Timestamp, Transition};
 use uuid::Uuid;
 
 use crate::alerts;
-use crate::schema::outbox;
+use crate::schema::{channels, outbox};
 use crate::statements::on_inner;
-use crate::tx::Effects;
+use crate::tx::{Effects, Tx};
 use crate::{AnyConnection, StoreError};
 
 /// Where one message goes.
@@ -98,4 +98,40 @@ fn recipients(kind: &str, config: &str) -> Vec<String> {
 
 fn internal(e: serde_json::Error) -> StoreError {
     StoreError::Internal(e.to_string())
+}
+
+/// Writes `record` as `transition` to each of `targets` that takes it.
+pub(crate) fn send_to(
+    tx: &mut Tx<'_>,
+    project: &str,
+    monitor: &str,
+    targets: &[String],
+    mut record: EventRecord,
+    transition: Transition,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    if let Some(note) = record.alert.as_mut() {
+        note.transition = transition;
+        note.ack_token = None;
+    }
+    let found: Vec<(String, String, String)> = channels::table
+        .filter(channels::id.eq_any(targets))
+        .select((channels::id, channels::kind, channels::config))
+        .load(tx.conn())?;
+    let mut wrote = false;
+    for (id, kind, config) in &found {
+        if !transition.goes_to(overdue_core::alert::is_paging(kind)) {
+            continue;
+        }
+        let target = Target {
+            project,
+            channel: id,
+            kind,
+            config,
+            monitor: Some(monitor),
+        };
+        write_message(tx.c, &target, &record, now, &mut tx.fx)?;
+        wrote = true;
+    }
+    Ok(wrote)
 }
