@@ -14,6 +14,7 @@ mod detail;
 mod form;
 mod monitors;
 mod problems;
+mod route_form;
 mod routing;
 mod run;
 mod silences;

@@ -8,6 +8,7 @@ use overdue_types::{Channel, Monitor, Route};
 use serde::Deserialize;
 
 use crate::api::Session;
+use crate::route_form::RouteForm;
 
 #[derive(Deserialize)]
 struct RouteList {
@@ -83,6 +84,7 @@ pub fn RoutesPage() -> impl IntoView {
     let channels = RwSignal::new(Vec::<Channel>::new());
     let monitors = RwSignal::new(Vec::<Monitor>::new());
     let error = RwSignal::new(None::<String>);
+    let editing = RwSignal::new(None::<Route>);
     let reload = move || {
         leptos::task::spawn_local(async move {
             match session.get_json::<RouteList>("/api/v1/routes").await {
@@ -149,6 +151,7 @@ pub fn RoutesPage() -> impl IntoView {
             {move || routes.get().into_iter().enumerate().map(|(i, r)| {
                 let targets: Vec<String> = r.channels.iter().map(|c| name_of(c)).collect();
                 let id = r.id.clone();
+                let this = r.clone();
                 let mut notes = Vec::new();
                 if let Some(w) = window_words(&r.active) { notes.push(format!("active {w}")); }
                 if let Some(w) = window_words(&r.quiet) { notes.push(format!("quiet {w} (held, then sent)")); }
@@ -158,16 +161,20 @@ pub fn RoutesPage() -> impl IntoView {
                     let who: Vec<String> = step.channels.iter().map(|c| name_of(c)).collect();
                     notes.push(format!("after {after} s unacknowledged also {}", who.join(", ")));
                 }
+                if let (Some(g), Some(w)) = (&r.group_by, r.group_wait) {
+                    notes.push(format!("grouped by {g}, waits {w} s"));
+                }
                 if r.continue_matching { notes.push("continue".into()); }
                 view! {
                     <li class="card route" data-id=r.id.clone()>
                         <div class="row" style="justify-content:space-between;flex-wrap:wrap">
-                            <strong>{r.name.clone()}</strong>
+                            <strong>{format!("{}. {}", i + 1, r.name)}</strong>
                             <Show when=move || session.can_manage()>
                                 {
                                     let id = id.clone();
                                     view! {
                                         <div class="row">
+                                            <button class="secondary edit-route" on:click={let this = this.clone(); move |_| editing.set(Some(this.clone()))}>"Edit"</button>
                                             <button class="secondary" aria-label="Move up" on:click=move |_| shift(i, true)>"↑"</button>
                                             <button class="secondary" aria-label="Move down" on:click=move |_| shift(i, false)>"↓"</button>
                                             <button class="danger" on:click={let id = id.clone(); move |_| remove(id.clone())}>"Delete"</button>
@@ -183,118 +190,9 @@ pub fn RoutesPage() -> impl IntoView {
             }).collect_view()}
         </ol>
         <Show when=move || session.can_manage()>
-            <NewRoute channels=channels on_created=reload error=error/>
+            <RouteForm channels=channels editing=editing on_saved=reload error=error/>
         </Show>
         <TestRoute monitors=monitors/>
-    }
-}
-
-#[component]
-fn NewRoute(
-    channels: RwSignal<Vec<Channel>>,
-    on_created: impl Fn() + Copy + Send + Sync + 'static,
-    error: RwSignal<Option<String>>,
-) -> impl IntoView {
-    let session = Session::get();
-    let field = || RwSignal::new(String::new());
-    let (name, kinds, reasons, severities, tags, pattern) =
-        (field(), field(), field(), field(), field(), field());
-    let (repeat, quiet_from, quiet_to, tz) = (field(), field(), field(), field());
-    let chosen = RwSignal::new(Vec::<String>::new());
-    let cont = RwSignal::new(false);
-    let create = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let mut m = serde_json::Map::new();
-        for (key, sig) in [
-            ("kinds", kinds),
-            ("reasons", reasons),
-            ("severities", severities),
-            ("tags", tags),
-            ("monitors", pattern),
-        ] {
-            let v = list_of(&sig.get_untracked());
-            if !v.is_empty() {
-                m.insert(key.into(), v.into());
-            }
-        }
-        let mut b = serde_json::json!({
-            "name": name.get_untracked(), "match": m, "channels": chosen.get_untracked(),
-            "continue": cont.get_untracked(),
-        });
-        let every = repeat.get_untracked();
-        if !every.trim().is_empty() {
-            b["repeat_every"] = every.trim().into();
-        }
-        if !quiet_from.get_untracked().trim().is_empty() {
-            let zone = tz.get_untracked();
-            b["quiet"] = serde_json::json!({
-                "from": quiet_from.get_untracked().trim(), "to": quiet_to.get_untracked().trim(),
-                "tz": if zone.trim().is_empty() { "UTC".to_string() } else { zone.trim().to_string() },
-            });
-        }
-        leptos::task::spawn_local(async move {
-            match session
-                .send_json::<_, Route>("POST", "/api/v1/routes", &b)
-                .await
-            {
-                Ok(_) => {
-                    error.set(None);
-                    name.set(String::new());
-                    chosen.set(Vec::new());
-                    on_created();
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
-    };
-    let text =
-        move |id: &'static str, label: &'static str, hint: &'static str, sig: RwSignal<String>| {
-            view! {
-                <label for=id>{label}</label>
-                <input id=id type="text" placeholder=hint prop:value=move || sig.get()
-                    on:input=move |ev| sig.set(event_target_value(&ev))/>
-            }
-        };
-    view! {
-        <form class="card" id="route-form" on:submit=create>
-            <h2>"New route"</h2>
-            {text("route-name", "Name", "night pager", name)}
-            <p class="hint">"Match (comma-separated; empty matches anything):"</p>
-            {text("route-kinds", "Kinds", "down, problem, event, digest", kinds)}
-            {text("route-reasons", "Reasons", "missed, failed, hung, stalled…", reasons)}
-            {text("route-severities", "Severities", "critical, error, warning, info", severities)}
-            {text("route-tags", "Tags (all of them)", "team:db", tags)}
-            {text("route-monitors", "Monitors (slug or name, * wildcards)", "db-*", pattern)}
-            <fieldset id="route-channels">
-                <legend>"Send to"</legend>
-                {move || channels.get().into_iter().map(|c| {
-                    let id = c.id.clone();
-                    let id2 = c.id.clone();
-                    view! {
-                        <label class="check">
-                            <input type="checkbox" value=c.id.clone()
-                                prop:checked=move || chosen.with(|v| v.contains(&id))
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    let id = id2.clone();
-                                    chosen.update(|v| if on { v.push(id) } else { v.retain(|x| *x != id) });
-                                }/>
-                            " " {c.name.clone()}
-                        </label>
-                    }
-                }).collect_view()}
-            </fieldset>
-            {text("route-repeat", "Remind every (optional)", "30m", repeat)}
-            {text("route-quiet-from", "Quiet from (optional, HH:MM)", "22:00", quiet_from)}
-            {text("route-quiet-to", "Quiet until", "07:00", quiet_to)}
-            {text("route-tz", "Time zone", "Europe/Riga", tz)}
-            <label class="check">
-                <input type="checkbox" id="route-continue" prop:checked=move || cont.get()
-                    on:change=move |ev| cont.set(event_target_checked(&ev))/>
-                " Continue: later routes may match too"
-            </label>
-            <button id="route-create" type="submit">"Add route"</button>
-        </form>
     }
 }
 

@@ -185,6 +185,21 @@ async fn dashboard_story() {
     })
     .await;
     b.screenshot("routes").await;
+    // Edited in place: its values in the form, saved with a new name and a group.
+    b.click(&b.find(".edit-route").await).await;
+    b.wait_text("#route-form h2", 10, |t| {
+        t.contains("Edit route night pager")
+    })
+    .await;
+    b.fill(&b.find("#route-name").await, "night pager (edited)")
+        .await;
+    b.fill(&b.find("#route-group-by").await, "tag:team").await;
+    b.fill(&b.find("#route-group-wait").await, "30s").await;
+    b.click(&b.find("#route-create").await).await;
+    b.wait_text("#routes", 10, |t| {
+        t.contains("night pager (edited)") && t.contains("grouped by tag:team")
+    })
+    .await;
     // Silences: one for a tag, listed as active, ended from the page.
     b.goto(&format!("{}/silences", app.base)).await;
     b.fill(&b.find("#silence-tags").await, "db").await;
