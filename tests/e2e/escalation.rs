@@ -490,3 +490,47 @@ async fn digest_at_the_routes_time(backend: Backend) {
     app.stop().await;
 }
 both!(digest_at_the_routes_time, digest_at_the_routes_time);
+
+/// Held means deferred, never dropped: a held alert whose quiet route is deleted
+/// before the window ends is routed anew when it would have been sent.
+async fn held_alert_outlives_its_route(backend: Backend) {
+    let (app, shift) = TestApp::spawn_shifted(backend).await;
+    set_clock(&shift, 3, 0, 0);
+    let rx = Receiver::start().await;
+    let night = hook(&app, &rx, "night").await;
+    let day = hook(&app, &rx, "day").await;
+    let (_, quiet) = app
+        .api(
+            "POST",
+            "/api/v1/routes",
+            Some(json!({"name": "quiet", "channels": [night],
+                        "quiet": {"from": "02:00", "to": "06:00", "tz": "UTC"}})),
+        )
+        .await;
+    let (s, _) = app
+        .api(
+            "POST",
+            "/api/v1/routes",
+            Some(json!({"name": "rest", "channels": [day]})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let m = app.monitor(json!({"name": "orphan", "period": "1d"})).await;
+    assert_eq!(app.ping(&format!("{m}/fail")).await, 200);
+    let id = quiet["id"].as_str().unwrap();
+    let (s, _) = app
+        .api("DELETE", &format!("/api/v1/routes/{id}"), None)
+        .await;
+    assert_eq!(s, 204);
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    assert!(rx.all().is_empty());
+    set_clock(&shift, 6, 0, 1);
+    let got = rx
+        .wait_for(Duration::from_secs(10), |all| {
+            count(&about(all, "orphan"), "day", "trigger") == 1
+        })
+        .await;
+    assert_eq!(count(&about(&got, "orphan"), "night", "trigger"), 0);
+    app.stop().await;
+}
+both!(held_alert_outlives_its_route, held_alert_outlives_its_route);

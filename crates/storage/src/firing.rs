@@ -153,6 +153,12 @@ fn fire(tx: &mut Tx<'_>, t: &TimerRow, now: Timestamp) -> Result<Fired, StoreErr
         return Ok(Fired::Sent);
     }
     let Ok(stored_route) = crate::routes::get(c, &project, &t.route_id) else {
+        // The route that held it is gone: held means deferred, never dropped — it is
+        // routed anew, as a silence's alert is.
+        if t.kind == "release" && !resolved {
+            crate::notices::enqueue_records(tx.c, &row, &[record], now, &mut tx.fx)?;
+            return Ok(Fired::Sent);
+        }
         return Ok(Fired::Nothing);
     };
     let route = stored_route.rule();

@@ -55,7 +55,24 @@ pub(crate) fn fire_group(
     };
     let c = tx.conn();
     let Ok(stored) = crate::routes::get(c, &project, route) else {
-        return Ok(false);
+        // The route is gone: its waiting alerts are routed anew, never dropped.
+        for (_, record, _) in &open {
+            let row: Option<crate::models::MonitorRow> = crate::schema::monitors::table
+                .find(&record.monitor.uuid)
+                .select(crate::models::MonitorRow::as_select())
+                .first(tx.conn())
+                .optional()?;
+            if let Some(row) = row {
+                crate::notices::enqueue_records(
+                    tx.c,
+                    &row,
+                    std::slice::from_ref(record),
+                    now,
+                    &mut tx.fx,
+                )?;
+            }
+        }
+        return Ok(!open.is_empty());
     };
     let rule = stored.rule();
     // Paging channels had their event per alert already.
