@@ -27,6 +27,7 @@ pub struct TimerRow {
     pub group_key: Option<String>,
 }
 
+/// Inserts a timer without a held message (a reminder, an escalation step).
 pub(crate) fn insert(
     c: &mut AnyConnection,
     alert: i64,
@@ -35,30 +36,44 @@ pub(crate) fn insert(
     step: i32,
     due: i64,
 ) -> Result<(), StoreError> {
-    insert_with(c, alert, route, kind, step, due, None)
+    insert_row(c, (alert, route, kind, step, due), None, None)
 }
 
-fn insert_with(
+/// One timer row: (alert, route or silence, kind, step, due) and what it carries.
+fn insert_row(
     c: &mut AnyConnection,
-    alert: i64,
-    route: &str,
-    kind: &str,
-    step: i32,
-    due: i64,
+    (alert, source, kind, step, due): (i64, &str, &str, i32, i64),
     payload: Option<String>,
+    group_key: Option<&str>,
 ) -> Result<(), StoreError> {
     let row = (
         alert_timers::alert_id.eq(alert),
-        alert_timers::route_id.eq(route),
+        alert_timers::route_id.eq(source),
         alert_timers::kind.eq(kind),
         alert_timers::step.eq(step),
         alert_timers::due_at.eq(due),
         alert_timers::payload.eq(payload),
+        alert_timers::group_key.eq(group_key),
     );
     on_inner!(c, |inner| diesel::insert_into(alert_timers::table)
         .values(row)
         .execute(inner))?;
     Ok(())
+}
+
+/// A timer that carries the message it holds (`record`) until `due`; `source` is the
+/// route or silence that holds it.
+fn hold_record(
+    c: &mut AnyConnection,
+    kind: &str,
+    alert: i64,
+    source: &str,
+    due: Timestamp,
+    record: &EventRecord,
+    group_key: Option<&str>,
+) -> Result<(), StoreError> {
+    let payload = serde_json::to_string(record).map_err(|e| StoreError::Internal(e.to_string()))?;
+    insert_row(c, (alert, source, kind, 0, due.0), Some(payload), group_key)
 }
 
 /// Arms the timers of the routes an alert matched, when its first message is written.
@@ -88,8 +103,7 @@ pub(crate) fn hold(
     opens: Timestamp,
     record: &EventRecord,
 ) -> Result<(), StoreError> {
-    let payload = serde_json::to_string(record).map_err(|e| StoreError::Internal(e.to_string()))?;
-    insert_with(c, alert, route, "release", 0, opens.0, Some(payload))
+    hold_record(c, "release", alert, route, opens, record, None)
 }
 
 /// Holds an alert's message (`record`) while silence `silence` lasts (`until`).
@@ -100,8 +114,7 @@ pub(crate) fn silence(
     until: Timestamp,
     record: &EventRecord,
 ) -> Result<(), StoreError> {
-    let payload = serde_json::to_string(record).map_err(|e| StoreError::Internal(e.to_string()))?;
-    insert_with(c, alert, silence, "silence", 0, until.0, Some(payload))
+    hold_record(c, "silence", alert, silence, until, record, None)
 }
 
 /// Holds a daily digest (about no one alert) until a route's digest time.
@@ -111,8 +124,7 @@ pub(crate) fn hold_digest(
     at: Timestamp,
     record: &EventRecord,
 ) -> Result<(), StoreError> {
-    let payload = serde_json::to_string(record).map_err(|e| StoreError::Internal(e.to_string()))?;
-    insert_with(c, 0, route, "digest", 0, at.0, Some(payload))
+    hold_record(c, "digest", 0, route, at, record, None)
 }
 
 /// Puts an alert's message (`record`) into its group on `route`: due with the group's
@@ -145,20 +157,15 @@ pub(crate) fn group(
             wait.max(gap)
         }
     };
-    let payload = serde_json::to_string(record).map_err(|e| StoreError::Internal(e.to_string()))?;
-    let row = (
-        alert_timers::alert_id.eq(alert),
-        alert_timers::route_id.eq(&route.id),
-        alert_timers::kind.eq("group"),
-        alert_timers::step.eq(0),
-        alert_timers::due_at.eq(due),
-        alert_timers::payload.eq(payload),
-        alert_timers::group_key.eq(key),
-    );
-    on_inner!(c, |inner| diesel::insert_into(alert_timers::table)
-        .values(row)
-        .execute(inner))?;
-    Ok(())
+    hold_record(
+        c,
+        "group",
+        alert,
+        &route.id,
+        Timestamp(due),
+        record,
+        Some(key),
+    )
 }
 
 /// Whether an alert's first message is still held (by a quiet route or a silence).
