@@ -428,7 +428,8 @@ async fn escalation_survives_kill9(backend: Backend) {
 both!(escalation_survives_kill9, escalation_survives_kill9);
 
 /// A route with its own digest time: the monitor's own channel gets the daily digest at
-/// the server's digest hour, the route's channel at 09:00 of its zone.
+/// the server's digest hour, the route's channel at 09:00 of its zone — or, as 09:00
+/// falls in the route's quiet hours (08:30–09:30), when they end.
 async fn digest_at_the_routes_time(backend: Backend) {
     let db = fresh_database(backend);
     let app = TestApp::spawn_on(&db, |_| {}).await;
@@ -441,7 +442,8 @@ async fn digest_at_the_routes_time(backend: Backend) {
             "/api/v1/routes",
             Some(
                 json!({"name": "morning digest", "match": {"kinds": ["digest"]},
-                        "channels": [morning], "digest_at": {"time": "09:00", "tz": "UTC"}}),
+                        "channels": [morning], "digest_at": {"time": "09:00", "tz": "UTC"},
+                        "quiet": {"from": "08:30", "to": "09:30", "tz": "UTC"}}),
             ),
         )
         .await;
@@ -475,6 +477,12 @@ async fn digest_at_the_routes_time(backend: Backend) {
         "held until 09:00"
     );
     set_clock(&shift, 9, 0, 1);
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert!(
+        rx.all().iter().all(|r| r.path != "/hook/morning"),
+        "quiet until 09:30"
+    );
+    set_clock(&shift, 9, 30, 1);
     let got = rx
         .wait_for(Duration::from_secs(10), |all| {
             all.iter().any(|r| r.path == "/hook/morning")

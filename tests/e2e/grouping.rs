@@ -1,8 +1,8 @@
 //! A route's groups (SPEC §7) on both databases against a real HTTP receiver: alerts of
 //! one group key during `group_wait` go out as one message whose link acknowledges
 //! them all; another key is its own message; an alert that resolved during the wait is
-//! left out; paging channels still get one event per alert; a resolution goes out at
-//! once.
+//! left out; paging channels still get one event per alert, under their page cap (the
+//! alerts beyond it are one overflow incident); a resolution goes out at once.
 
 use std::time::Duration;
 
@@ -128,3 +128,129 @@ async fn groups_gather_alerts(backend: Backend) {
     app.stop().await;
 }
 both!(groups_gather_alerts, groups_gather_alerts);
+
+/// A paging channel with `page_limit` 2 on a grouped route: two alerts page one each,
+/// the next three are one overflow incident (acknowledging one of them tells the pager
+/// nothing), resolved when the last of the three resolves; a bad cap is a 400.
+async fn page_cap_collapses_the_overflow(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let rx = Receiver::start().await;
+    let (s, e) = app
+        .api(
+            "POST",
+            "/api/v1/channels",
+            Some(json!({"kind": "pagerduty", "name": "pd", "routing_key": "k", "page_limit": 0})),
+        )
+        .await;
+    assert_eq!(s, 400, "{e}");
+    assert!(e["error"].as_str().unwrap().contains("page_limit"), "{e}");
+    let (s, pd) = app
+        .api(
+            "POST",
+            "/api/v1/channels",
+            Some(
+                json!({"kind": "pagerduty", "name": "pd", "routing_key": "k", "page_limit": 2,
+                        "url": format!("{}/pd", rx.url)}),
+            ),
+        )
+        .await;
+    assert_eq!(s, 201, "{pd}");
+    assert_eq!(pd["config"]["page_limit"], 2);
+    let (s, r) = app
+        .api(
+            "POST",
+            "/api/v1/routes",
+            Some(
+                json!({"name": "all", "channels": [pd["id"]], "group_by": "all", "group_wait": 1}),
+            ),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let mut m = Vec::new();
+    for i in 0..5 {
+        let id = app
+            .monitor(json!({"name": format!("job{i}"), "period": "1d", "channels": []}))
+            .await;
+        m.push(id);
+    }
+    for id in &m {
+        assert_eq!(app.ping(&format!("{id}/fail")).await, 200);
+    }
+    rx.wait_for(Duration::from_secs(10), |all| all.len() >= 3)
+        .await;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let got: Vec<serde_json::Value> = rx.all().iter().map(|r| r.json()).collect();
+    assert_eq!(got.len(), 3, "two pages and one overflow: {got:?}");
+    let keys: Vec<&str> = got
+        .iter()
+        .map(|j| j["dedup_key"].as_str().unwrap())
+        .collect();
+    assert!(keys[0].starts_with("overdue/down/") && keys[1].starts_with("overdue/down/"));
+    let overflow = keys[2].to_string();
+    assert!(
+        overflow.starts_with(&format!("overdue/overflow/{}/", pd["id"].as_str().unwrap())),
+        "{overflow}"
+    );
+    assert_eq!(got[2]["event_action"], "trigger");
+    assert_eq!(got[2]["payload"]["class"], "alerts.overflow");
+    assert_eq!(
+        got[2]["payload"]["summary"],
+        "Page cap reached (2 in 10 min): further alerts are one incident until they resolve; first: DOWN: job2 — failed"
+    );
+    assert!(
+        got[2]["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["text"] != "Acknowledge in Overdue"),
+        "no link acknowledges them all"
+    );
+    // Acknowledging an alert in the overflow tells the pager nothing.
+    let (_, open) = app
+        .api(
+            "GET",
+            &format!("/api/v1/alerts?status=open&monitor={}", m[3]),
+            None,
+        )
+        .await;
+    let job3 = &open["alerts"][0];
+    let (s, a) = app
+        .api(
+            "POST",
+            &format!("/api/v1/alerts/{}/acknowledge", job3["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{a}");
+    // Two of the three recover: the overflow stays open.
+    assert_eq!(app.ping(&m[2]).await, 200);
+    assert_eq!(app.ping(&m[3]).await, 200);
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(
+        rx.all().len(),
+        3,
+        "{:?}",
+        rx.all().iter().map(|r| r.json()).collect::<Vec<_>>()
+    );
+    // The last one: the overflow resolves.
+    assert_eq!(app.ping(&m[4]).await, 200);
+    let got = rx
+        .wait_for(Duration::from_secs(10), |all| all.len() >= 4)
+        .await;
+    assert_eq!(
+        got[3].json(),
+        json!({"routing_key": "k", "event_action": "resolve", "dedup_key": overflow})
+    );
+    // A paged alert resolves its own incident.
+    assert_eq!(app.ping(&m[0]).await, 200);
+    let got = rx
+        .wait_for(Duration::from_secs(10), |all| all.len() >= 5)
+        .await;
+    assert_eq!(got[4].json()["dedup_key"], keys[0]);
+    app.stop().await;
+}
+
+both!(
+    page_cap_collapses_the_overflow,
+    page_cap_collapses_the_overflow
+);

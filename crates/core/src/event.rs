@@ -57,6 +57,10 @@ pub enum EventKind {
     /// `monitor.name` is the group: `team:db`).
     #[serde(rename = "alerts.grouped")]
     Grouped,
+    /// A paging channel's page cap was reached: the alerts beyond it are one incident
+    /// (`detail`: the cap, "20 in 10 min"; the problem item: the first alert).
+    #[serde(rename = "alerts.overflow")]
+    Overflow,
 }
 
 impl EventKind {
@@ -79,6 +83,7 @@ impl EventKind {
             EventKind::ChannelRecovered => "channel.recovered",
             EventKind::HeldSummary => "alerts.held",
             EventKind::Grouped => "alerts.grouped",
+            EventKind::Overflow => "alerts.overflow",
         }
     }
 }
@@ -153,6 +158,13 @@ fn problems_summary(ev: &EventRecord, p: &ProblemsNote) -> String {
             p.count,
             ev.monitor.name,
             keys.join(", ")
+        );
+    }
+    if ev.event == EventKind::Overflow {
+        let first = p.items.first().map(|i| i.key.as_str()).unwrap_or_default();
+        return format!(
+            "Page cap reached ({}): further alerts are one incident until they resolve; first: {first}",
+            ev.detail.as_deref().unwrap_or_default()
         );
     }
     if ev.event == EventKind::HeldSummary {

@@ -12,6 +12,7 @@ pub mod event;
 pub mod ids;
 pub mod message;
 pub mod monitor;
+pub mod page_cap;
 pub mod problem;
 pub mod route;
 pub mod run;

@@ -53,6 +53,13 @@ const fn hook_url(help: &'static str) -> Field {
         .secret()
 }
 
+/// A paging channel's cap (`overdue_core::page_cap`): new incidents per ten minutes.
+const fn page_limit() -> Field {
+    field("page_limit", "Page cap", number(1, 1000))
+        .help("At most this many incidents in 10 minutes; the alerts beyond become one incident until the last of them resolves.")
+        .or("20")
+}
+
 /// The other endpoint of a service with a default one (self-hosted, a region, a proxy).
 const fn other_url(default: &'static str) -> Field {
     field("url", "Server URL", URL)
@@ -128,6 +135,7 @@ pub static KINDS: &[Kind] = &[
         fields: &[
             field("routing_key", "Integration key", token(64)).help("32 letters and digits, from the service's Events API v2 integration.").required().secret(),
             other_url(presets::paging::PAGERDUTY_URL),
+            page_limit(),
         ],
         sender: Sender::Http { permanent: &[400, 404, 410], build: presets::paging::pagerduty },
     },
@@ -139,6 +147,7 @@ pub static KINDS: &[Kind] = &[
         fields: &[
             field("api_key", "API key", token(64)).help("The API integration's key (a UUID).").required().secret(),
             other_url(presets::paging::OPSGENIE_URL),
+            page_limit(),
         ],
         sender: Sender::Http { permanent: CLIENT_ERRORS, build: presets::paging::opsgenie },
     },
@@ -251,6 +260,12 @@ mod tests {
             // Paging kinds are the ones the core rules treat as paging.
             let paging = matches!(k.kind, "pagerduty" | "opsgenie");
             assert_eq!(overdue_core::alert::is_paging(k.kind), paging, "{}", k.kind);
+            // Their cap's default is the core's.
+            if paging {
+                let cap = k.field("page_limit").and_then(|f| f.default);
+                let core = overdue_core::page_cap::DEFAULT_LIMIT.to_string();
+                assert_eq!(cap, Some(core.as_str()), "{}", k.kind);
+            }
         }
     }
 }

@@ -224,7 +224,8 @@ fn fire(tx: &mut Tx<'_>, t: &TimerRow, now: Timestamp) -> Result<Fired, StoreErr
     Ok(if wrote { Fired::Sent } else { Fired::Nothing })
 }
 
-/// A route's daily digest, at its time of day: to its channels (never paging ones).
+/// A route's daily digest, at its time of day: to its channels (never paging ones);
+/// inside the route's quiet hours it waits for them to end.
 fn digest(tx: &mut Tx<'_>, t: &TimerRow, now: Timestamp) -> Result<Fired, StoreError> {
     let Some(record) = t
         .payload
@@ -238,12 +239,22 @@ fn digest(tx: &mut Tx<'_>, t: &TimerRow, now: Timestamp) -> Result<Fired, StoreE
     let Ok(route) = crate::routes::get(tx.conn(), &project, &t.route_id) else {
         return Ok(Fired::Nothing);
     };
-    let channels = route.rule().channels;
+    let rule = route.rule();
+    // Its time of day fell in the route's quiet hours: it waits for them to end.
+    if let Some(open) = rule
+        .quiet
+        .as_ref()
+        .filter(|q| q.contains(now))
+        .and_then(|q| q.ends_after(now))
+    {
+        crate::timers::hold_digest(tx.conn(), &t.route_id, open, &record)?;
+        return Ok(Fired::Nothing);
+    }
     let wrote = crate::messages::send_to(
         tx,
         &project,
         &monitor,
-        &channels,
+        &rule.channels,
         record,
         Transition::Digest,
         now,

@@ -25,6 +25,7 @@ pub mod models;
 pub mod monitors;
 mod notices;
 pub mod outbox;
+mod paging;
 pub mod problems;
 pub mod projects;
 pub mod refs;

@@ -4,10 +4,11 @@
 //! health, tests).
 
 use diesel::prelude::*;
-use overdue_core::{EventRecord, Timestamp, Transition};
+use overdue_core::{EventKind, EventRecord, Timestamp, Transition};
 use uuid::Uuid;
 
 use crate::alerts;
+use crate::paging::{Page, Paged};
 use crate::schema::{channels, outbox};
 use crate::statements::on_inner;
 use crate::tx::{Effects, Tx};
@@ -38,8 +39,27 @@ pub(crate) fn write_message(
     now: Timestamp,
     fx: &mut Effects,
 ) -> Result<Vec<i64>, StoreError> {
+    let capped;
+    let record = if overdue_core::alert::is_paging(to.kind) {
+        let paged = Paged {
+            project: to.project,
+            channel: to.channel,
+            config: to.config,
+        };
+        match crate::paging::cap(c, &paged, record, now)? {
+            Page::Send => record,
+            Page::Nothing => return Ok(Vec::new()),
+            Page::Instead(r) => {
+                capped = r;
+                &*capped
+            }
+        }
+    } else {
+        record
+    };
     let payload = match &record.alert {
-        Some(a) if a.transition.wants_ack() => {
+        // An overflow stands for many alerts: no link acknowledges them all.
+        Some(a) if a.transition.wants_ack() && record.event != EventKind::Overflow => {
             let mut with_token = record.clone();
             let token = alerts::issue_token(c, a.id, to.channel, now)?;
             if let Some(n) = with_token.alert.as_mut() {

@@ -386,6 +386,9 @@ fn notified(c: &mut AnyConnection, record: &EventRecord) -> Result<Vec<String>, 
         .select(outbox::channel_id)
         .distinct();
     let mut told: Vec<String> = on_inner!(c, |inner| q.load(inner))?;
+    // A paging channel whose overflow incident stands for the alert hears of it too.
+    told.extend(crate::paging::channels_of(c, &ids)?);
     told.sort();
+    told.dedup();
     Ok(told)
 }

@@ -329,7 +329,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    page_overflows (id) {
+        id -> BigInt,
+        project_id -> Text,
+        channel_id -> Text,
+        dedup_key -> Text,
+        opened_at -> BigInt,
+        closed_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    page_overflow_alerts (overflow_id, alert_id) {
+        overflow_id -> BigInt,
+        alert_id -> BigInt,
+        open -> Bool,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    page_overflows,
+    page_overflow_alerts,
     alerts,
     route_groups,
     silences,
