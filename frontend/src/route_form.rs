@@ -1,6 +1,7 @@
 //! The form of a route — a new one, or the one being edited (its values filled in; a
-//! save replaces them): name, what it matches, its channels, quiet hours, reminders,
-//! one escalation step, grouping and `continue`.
+//! save replaces them): name, what it matches, its channels, active and quiet hours,
+//! reminders, the first escalation step, grouping and `continue`. What only the API
+//! sets (further steps, weekdays and holidays of a window, the digest time) is kept.
 
 use leptos::prelude::*;
 use overdue_types::{Channel, Route};
@@ -33,6 +34,7 @@ pub fn RouteForm(
     let (name, kinds, reasons, severities, tags, pattern) =
         (field(), field(), field(), field(), field(), field());
     let (repeat, quiet_from, quiet_to, tz) = (field(), field(), field(), field());
+    let (active_from, active_to) = (field(), field());
     let (escalate_after, backup, group_by, group_wait) = (field(), field(), field(), field());
     let chosen = RwSignal::new(Vec::<String>::new());
     let cont = RwSignal::new(false);
@@ -50,7 +52,15 @@ pub fn RouteForm(
         repeat.set(r.repeat_every.map(|s| s.to_string()).unwrap_or_default());
         quiet_from.set(r.quiet["from"].as_str().unwrap_or("").to_string());
         quiet_to.set(r.quiet["to"].as_str().unwrap_or("").to_string());
-        tz.set(r.quiet["tz"].as_str().unwrap_or("").to_string());
+        active_from.set(r.active["from"].as_str().unwrap_or("").to_string());
+        active_to.set(r.active["to"].as_str().unwrap_or("").to_string());
+        tz.set(
+            r.quiet["tz"]
+                .as_str()
+                .or(r.active["tz"].as_str())
+                .unwrap_or("")
+                .to_string(),
+        );
         let step = r.escalate.first();
         escalate_after.set(
             step.and_then(|s| serde_json::to_value(&s.after).ok())
@@ -100,16 +110,32 @@ pub fn RouteForm(
             "repeat_every",
             (!text(repeat).is_empty()).then(|| text(repeat).into()),
         );
+        let zone = if text(tz).is_empty() {
+            "UTC".to_string()
+        } else {
+            text(tz)
+        };
+        // A window's other parts (weekdays, holidays) set through the API are kept.
+        let window = |was: Option<&serde_json::Value>, from: String, to: String| {
+            (!from.is_empty()).then(|| {
+                let mut w = was
+                    .filter(|v| v.is_object())
+                    .cloned()
+                    .unwrap_or_else(|| serde_json::json!({}));
+                w["from"] = from.into();
+                w["to"] = to.into();
+                w["tz"] = zone.clone().into();
+                w
+            })
+        };
+        let was = editing_now.as_ref();
         set(
             "quiet",
-            (!text(quiet_from).is_empty()).then(|| {
-                let zone = if text(tz).is_empty() {
-                    "UTC".to_string()
-                } else {
-                    text(tz)
-                };
-                serde_json::json!({"from": text(quiet_from), "to": text(quiet_to), "tz": zone})
-            }),
+            window(was.map(|r| &r.quiet), text(quiet_from), text(quiet_to)),
+        );
+        set(
+            "active",
+            window(was.map(|r| &r.active), text(active_from), text(active_to)),
         );
         set(
             "group_by",
@@ -118,11 +144,37 @@ pub fn RouteForm(
         if !text(group_by).is_empty() {
             b["group_wait"] = text(group_wait).into();
         }
-        b["escalate"] = if text(escalate_after).is_empty() || text(backup).is_empty() {
-            serde_json::json!([])
+        // The form shows the first step's first backup; the rest of the steps (and the
+        // first step's other channels) set through the API are kept.
+        let mut steps: Vec<serde_json::Value> = editing_now
+            .as_ref()
+            .map(|r| {
+                r.escalate
+                    .iter()
+                    .filter_map(|s| serde_json::to_value(s).ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if text(escalate_after).is_empty() || text(backup).is_empty() {
+            if !steps.is_empty() {
+                steps.remove(0);
+            }
         } else {
-            serde_json::json!([{"after": text(escalate_after), "channels": [text(backup)]}])
-        };
+            let mut others: Vec<serde_json::Value> = steps
+                .first()
+                .and_then(|s| s["channels"].as_array().cloned())
+                .map(|c| c.into_iter().skip(1).collect())
+                .unwrap_or_default();
+            others.retain(|c| c.as_str() != Some(text(backup).as_str()));
+            let mut channels = vec![serde_json::Value::from(text(backup))];
+            channels.extend(others);
+            let first = serde_json::json!({"after": text(escalate_after), "channels": channels});
+            match steps.first_mut() {
+                Some(s) => *s = first,
+                None => steps.push(first),
+            }
+        }
+        b["escalate"] = steps.into();
         let (method, path) = match &editing_now {
             Some(r) => ("PATCH", format!("/api/v1/routes/{}", r.id)),
             None => ("POST", "/api/v1/routes".to_string()),
@@ -189,9 +241,12 @@ pub fn RouteForm(
             </select>
             {input("route-quiet-from", "Quiet from (optional, HH:MM)", "22:00", quiet_from)}
             {input("route-quiet-to", "Quiet until", "07:00", quiet_to)}
-            {input("route-tz", "Time zone", "Europe/Riga", tz)}
+            {input("route-active-from", "Active only from (optional, HH:MM)", "08:00", active_from)}
+            {input("route-active-to", "Active until", "18:00", active_to)}
+            {input("route-tz", "Time zone (of both windows)", "Europe/Riga", tz)}
             {input("route-group-by", "Group by (optional)", "tag:team, monitor or all", group_by)}
             {input("route-group-wait", "Group wait", "30s", group_wait)}
+            <p class="hint">"Further escalation steps, weekdays and holidays of a window, and the digest time are set through the API (/api/v1/routes); saving here keeps them."</p>
             <label class="check">
                 <input type="checkbox" id="route-continue" prop:checked=move || cont.get()
                     on:change=move |ev| cont.set(event_target_checked(&ev))/>

@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use serde_json::json;
+
 use crate::harness::{Backend, Receiver, TestApp};
 use crate::webdriver::{chromedriver, Browser};
 
@@ -185,7 +187,21 @@ async fn dashboard_story() {
     })
     .await;
     b.screenshot("routes").await;
-    // Edited in place: its values in the form, saved with a new name and a group.
+    // Edited in place: its values in the form, saved with a new name, a group and
+    // active hours; what only the API sets (a second step, weekdays) is kept.
+    let (_, list) = app.api("GET", "/api/v1/routes", None).await;
+    let route = list["routes"][0].clone();
+    let ch = route["channels"][0].clone();
+    let (s, r) = app
+        .api(
+            "PATCH",
+            &format!("/api/v1/routes/{}", route["id"].as_str().unwrap()),
+            Some(json!({"quiet": {"days": ["sat", "sun"], "from": "22:00", "to": "07:00", "tz": "Europe/Riga"},
+                        "escalate": [{"after": "15m", "channels": [ch]}, {"after": "1h", "channels": [ch]}]})),
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    b.goto(&format!("{}/routes", app.base)).await;
     b.click(&b.find(".edit-route").await).await;
     b.wait_text("#route-form h2", 10, |t| {
         t.contains("Edit route night pager")
@@ -195,11 +211,26 @@ async fn dashboard_story() {
         .await;
     b.fill(&b.find("#route-group-by").await, "tag:team").await;
     b.fill(&b.find("#route-group-wait").await, "30s").await;
+    b.fill(&b.find("#route-active-from").await, "08:00").await;
+    b.fill(&b.find("#route-active-to").await, "18:00").await;
+    b.fill(&b.find("#route-escalate-after").await, "10m").await;
     b.click(&b.find("#route-create").await).await;
     b.wait_text("#routes", 10, |t| {
         t.contains("night pager (edited)") && t.contains("grouped by tag:team")
     })
     .await;
+    let (_, r) = app
+        .api(
+            "GET",
+            &format!("/api/v1/routes/{}", route["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(r["quiet"]["days"], json!(["sat", "sun"]), "{r}");
+    assert_eq!(r["active"]["from"], "08:00", "{r}");
+    assert_eq!(r["active"]["tz"], "Europe/Riga", "{r}");
+    assert_eq!(r["escalate"][0]["after"], 600, "{r}");
+    assert_eq!(r["escalate"][1]["after"], 3600, "{r}");
     // Silences: one for a tag, listed as active, ended from the page.
     b.goto(&format!("{}/silences", app.base)).await;
     b.fill(&b.find("#silence-tags").await, "db").await;
