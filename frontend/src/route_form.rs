@@ -38,6 +38,7 @@ pub fn RouteForm(
     let (escalate_after, backup, group_by, group_wait) = (field(), field(), field(), field());
     let chosen = RwSignal::new(Vec::<String>::new());
     let cont = RwSignal::new(false);
+    let looping = RwSignal::new(false);
     // Editing: the route's values in the fields.
     Effect::new(move |_| {
         let Some(r) = editing.get() else { return };
@@ -49,6 +50,7 @@ pub fn RouteForm(
         pattern.set(joined(&r.matcher, "monitors"));
         chosen.set(r.channels.clone());
         cont.set(r.continue_matching);
+        looping.set(r.escalate_loop);
         repeat.set(r.repeat_every.map(|s| s.to_string()).unwrap_or_default());
         quiet_from.set(r.quiet["from"].as_str().unwrap_or("").to_string());
         quiet_to.set(r.quiet["to"].as_str().unwrap_or("").to_string());
@@ -93,7 +95,7 @@ pub fn RouteForm(
         let editing_now = editing.get_untracked();
         let mut b = serde_json::json!({
             "name": text(name), "match": m, "channels": chosen.get_untracked(),
-            "continue": cont.get_untracked(),
+            "continue": cont.get_untracked(), "escalate_loop": looping.get_untracked(),
         });
         // A change says "none" where a new route leaves the field out.
         let none = if editing_now.is_some() {
@@ -239,6 +241,11 @@ pub fn RouteForm(
                     view! { <option value=c.id.clone() selected=move || backup.get() == id>{c.name.clone()}</option> }
                 }).collect_view()}
             </select>
+            <label class="check">
+                <input type="checkbox" id="route-escalate-loop" prop:checked=move || looping.get()
+                    on:change=move |ev| looping.set(event_target_checked(&ev))/>
+                " Start the steps over after the last one, until acknowledged"
+            </label>
             {input("route-quiet-from", "Quiet from (optional, HH:MM)", "22:00", quiet_from)}
             {input("route-quiet-to", "Quiet until", "07:00", quiet_to)}
             {input("route-active-from", "Active only from (optional, HH:MM)", "08:00", active_from)}

@@ -161,6 +161,7 @@ pub fn RoutesPage() -> impl IntoView {
                     let who: Vec<String> = step.channels.iter().map(|c| name_of(c)).collect();
                     notes.push(format!("after {after} s unacknowledged also {}", who.join(", ")));
                 }
+                if r.escalate_loop && !r.escalate.is_empty() { notes.push("then the steps start over until acknowledged".into()); }
                 if let (Some(g), Some(w)) = (&r.group_by, r.group_wait) {
                     notes.push(format!("grouped by {g}, waits {w} s"));
                 }

@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::both;
 use crate::harness::{fresh_database, Backend, Received, Receiver, TestApp};
 
-async fn hook(app: &TestApp, rx: &Receiver, name: &str) -> String {
+pub(crate) async fn hook(app: &TestApp, rx: &Receiver, name: &str) -> String {
     let (s, c) = app
         .api(
             "POST",
@@ -24,7 +24,7 @@ async fn hook(app: &TestApp, rx: &Receiver, name: &str) -> String {
 }
 
 /// (path, event, transition) of every message about monitor `name`.
-fn about(got: &[Received], name: &str) -> Vec<(String, String, String)> {
+pub(crate) fn about(got: &[Received], name: &str) -> Vec<(String, String, String)> {
     got.iter()
         .filter(|r| r.json()["monitor"]["name"] == name)
         .map(|r| {
@@ -38,13 +38,13 @@ fn about(got: &[Received], name: &str) -> Vec<(String, String, String)> {
         .collect()
 }
 
-fn count(got: &[(String, String, String)], path: &str, transition: &str) -> usize {
+pub(crate) fn count(got: &[(String, String, String)], path: &str, transition: &str) -> usize {
     got.iter()
         .filter(|(p, _, t)| p == path && t == transition)
         .count()
 }
 
-async fn open_alert(app: &TestApp, monitor: &str) -> i64 {
+pub(crate) async fn open_alert(app: &TestApp, monitor: &str) -> i64 {
     let public = overdue_core::public_ref(monitor);
     let (_, list) = app
         .api(

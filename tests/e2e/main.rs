@@ -15,6 +15,7 @@ mod dashboard_api;
 mod db_outage;
 mod deps;
 mod escalation;
+mod escalation_loop;
 mod fanin;
 mod grouping;
 mod hardening;

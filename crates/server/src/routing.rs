@@ -38,6 +38,7 @@ fn render(r: &RouteRow) -> t::Route {
         digest_at: r.digest_at.as_deref().map_or(serde_json::Value::Null, json),
         channels: serde_json::from_str(&r.channels).unwrap_or_default(),
         continue_matching: r.continue_matching,
+        escalate_loop: r.escalate_loop,
         group_by: r.group_by.clone(),
         group_wait: r.group_wait_ms.map(|ms| ms / 1_000),
         group_interval: r.group_interval_ms.map(|ms| ms / 1_000),
@@ -202,6 +203,17 @@ async fn get(
     Ok(HttpResponse::Ok().json(render(&row)))
 }
 
+/// A loop needs steps to start over (when both are given; a stored route without
+/// steps loops over nothing).
+fn loop_of(looping: Option<bool>, steps: Option<&[t::EscalationStep]>) -> Result<(), ApiError> {
+    if looping == Some(true) && steps.is_some_and(<[_]>::is_empty) {
+        return Err(ApiError::BadRequest(
+            "escalate_loop: give escalation steps (escalate) to start over".into(),
+        ));
+    }
+    Ok(())
+}
+
 async fn create(
     auth: Auth,
     state: web::Data<AppState>,
@@ -210,6 +222,10 @@ async fn create(
     auth.require_manage()?;
     let input = body.into_inner()?;
     let grouping = grouping_of(input.group_by, input.group_wait, input.group_interval)?;
+    loop_of(
+        input.escalate_loop,
+        Some(input.escalate.as_deref().unwrap_or_default()),
+    )?;
     let new = NewRoute {
         name: name_of(&input.name)?,
         matcher: matcher_of(input.matcher)?,
@@ -220,6 +236,7 @@ async fn create(
         continue_matching: input.continue_matching.unwrap_or(false),
         repeat_every_ms: repeat_of(input.repeat_every)?,
         escalate: steps_of(input.escalate.unwrap_or_default())?,
+        escalate_loop: input.escalate_loop.unwrap_or(false),
         group_by: grouping.0,
         group_wait_ms: grouping.1,
         group_interval_ms: grouping.2,
@@ -248,6 +265,7 @@ async fn patch(
     let digest_at = p.digest_at.map(|a| daily_of(Some(a))).transpose()?;
     let channels = p.channels.map(channel_ids).transpose()?;
     let repeat = p.repeat_every.map(repeat_of).transpose()?;
+    loop_of(p.escalate_loop, p.escalate.as_deref())?;
     let escalate = p.escalate.map(steps_of).transpose()?;
     let regroup = match (&p.group_by, &p.group_wait, &p.group_interval) {
         (None, None, None) => None,
@@ -274,6 +292,7 @@ async fn patch(
                 continue_matching: p.continue_matching.unwrap_or(stored.continue_matching),
                 repeat_every_ms: repeat.unwrap_or(stored.repeat_every_ms),
                 escalate: escalate.unwrap_or(stored.escalate),
+                escalate_loop: p.escalate_loop.unwrap_or(stored.escalate_loop),
                 group_by: regroup
                     .as_ref()
                     .map_or(stored.group_by.clone(), |g| g.0.clone()),

@@ -195,6 +195,7 @@ fn fire(tx: &mut Tx<'_>, t: &TimerRow, now: Timestamp) -> Result<Fired, StoreErr
             .cloned()
             .collect()
     };
+    let mut reminded: Vec<String> = Vec::new();
     let (targets, transition) = match t.kind.as_str() {
         "repeat" => {
             if let Some(every) = route.repeat_every_ms {
@@ -208,18 +209,46 @@ fn fire(tx: &mut Tx<'_>, t: &TimerRow, now: Timestamp) -> Result<Fired, StoreErr
             (fresh(&route.channels), Transition::Trigger)
         }
         _ => {
+            let n = route.escalate.len();
             let step = t.step as usize;
-            let Some(s) = route.escalate.get(step) else {
+            // Past the last step only a looping route goes on (round after round).
+            if n == 0 || (step >= n && !route.escalate_loop) {
                 return Ok(Fired::Nothing);
+            }
+            let s = &route.escalate[step % n];
+            let next = match route.escalate.get(step % n + 1) {
+                Some(next) => Some(t.due_at + (next.after_ms - s.after_ms)),
+                // Starting over: the first step's delay, counted from this one.
+                None if route.escalate_loop => Some(t.due_at + route.escalate[0].after_ms),
+                None => None,
             };
-            if let Some(next) = route.escalate.get(step + 1) {
-                let due = t.due_at + (next.after_ms - s.after_ms);
+            if let Some(due) = next {
                 insert(c, t.alert_id, &t.route_id, "escalate", t.step + 1, due)?;
             }
-            // Backups that already heard of it are not told again.
+            // Backups that already heard of it are not told again in the first round;
+            // in later rounds they are reminded.
+            if step >= n {
+                reminded = s
+                    .channels
+                    .iter()
+                    .filter(|ch| told.contains(ch))
+                    .cloned()
+                    .collect();
+            }
             (fresh(&s.channels), Transition::Trigger)
         }
     };
+    if !reminded.is_empty() {
+        crate::messages::send_to(
+            tx,
+            &project,
+            &row.id,
+            &reminded,
+            record.clone(),
+            Transition::Repeat,
+            now,
+        )?;
+    }
     let wrote = crate::messages::send_to(tx, &project, &row.id, &targets, record, transition, now)?;
     Ok(if wrote { Fired::Sent } else { Fired::Nothing })
 }

@@ -31,6 +31,7 @@ pub struct RouteRow {
     pub repeat_every_ms: Option<i64>,
     pub escalate: Option<String>,
     pub continue_matching: bool,
+    pub escalate_loop: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -63,6 +64,8 @@ pub struct NewRoute {
     pub repeat_every_ms: Option<i64>,
     /// Escalation steps.
     pub escalate: Vec<overdue_core::route::Step>,
+    /// The steps start over after the last one.
+    pub escalate_loop: bool,
 }
 
 impl RouteRow {
@@ -99,6 +102,7 @@ impl RouteRow {
                 .as_deref()
                 .and_then(|e| serde_json::from_str(e).ok())
                 .unwrap_or_default(),
+            escalate_loop: self.escalate_loop,
         }
     }
 }
@@ -178,6 +182,7 @@ pub fn create(
         repeat_every_ms: new.repeat_every_ms,
         escalate: (!new.escalate.is_empty()).then(|| to_json(&new.escalate)),
         continue_matching: new.continue_matching,
+        escalate_loop: new.escalate_loop,
         created_at: now.0,
         updated_at: now.0,
     };
@@ -210,6 +215,7 @@ pub fn update(
             routes::repeat_every_ms.eq(new.repeat_every_ms),
             routes::escalate.eq((!new.escalate.is_empty()).then(|| to_json(&new.escalate))),
             routes::continue_matching.eq(new.continue_matching),
+            routes::escalate_loop.eq(new.escalate_loop),
             routes::updated_at.eq(now.0),
         ))
         .execute(c)?;

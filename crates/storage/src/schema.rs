@@ -288,6 +288,7 @@ diesel::table! {
         repeat_every_ms -> Nullable<BigInt>,
         escalate -> Nullable<Text>,
         continue_matching -> Bool,
+        escalate_loop -> Bool,
         created_at -> BigInt,
         updated_at -> BigInt,
     }

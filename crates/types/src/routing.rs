@@ -40,6 +40,10 @@ pub struct RouteInput {
     /// notify these channels.
     #[serde(default)]
     pub escalate: Option<Vec<EscalationStep>>,
+    /// After the last step the steps start over, timed from it, until someone
+    /// acknowledges (default false).
+    #[serde(default)]
+    pub escalate_loop: Option<bool>,
     /// Gathers alerts into one message per group: `monitor`, `all` or `tag:<key>`.
     #[serde(default)]
     pub group_by: Option<String>,
@@ -90,6 +94,8 @@ pub struct RoutePatch {
     pub repeat_every: Option<Option<DurationInput>>,
     /// Escalation steps (`[]`: none).
     pub escalate: Option<Vec<EscalationStep>>,
+    /// The steps start over after the last one.
+    pub escalate_loop: Option<bool>,
     /// Grouping (`null`: none).
     #[serde(default, deserialize_with = "double_option")]
     pub group_by: Option<Option<String>>,
@@ -126,6 +132,9 @@ pub struct Route {
     pub repeat_every: Option<i64>,
     /// Escalation steps (`after` in seconds).
     pub escalate: Vec<EscalationStep>,
+    /// The steps start over after the last one, until acknowledged.
+    #[serde(default)]
+    pub escalate_loop: bool,
     /// Grouping: `monitor`, `all`, `tag:<key>` (`null`: none).
     pub group_by: Option<String>,
     /// A group's wait, seconds.

@@ -75,6 +75,9 @@ pub struct Route {
     pub repeat_every_ms: Option<i64>,
     /// Escalation steps, by `after_ms`.
     pub escalate: Vec<Step>,
+    /// After the last step the steps start over (timed from it) until the alert is
+    /// acknowledged or resolved.
+    pub escalate_loop: bool,
 }
 
 /// Checks escalation steps: each after a positive delay, later than the one before,
@@ -386,6 +389,7 @@ mod tests {
             active: None,
             channels: channels.iter().map(|c| c.to_string()).collect(),
             continue_matching: cont,
+            escalate_loop: false,
             repeat_every_ms: None,
             escalate: vec![],
             quiet: None,
