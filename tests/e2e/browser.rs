@@ -202,6 +202,13 @@ async fn dashboard_story() {
         .await;
     assert_eq!(s, 200, "{r}");
     b.goto(&format!("{}/routes", app.base)).await;
+    // The list and the channels both loaded (each redraws the cards) before the click.
+    b.find("#route-channels input[type=checkbox]").await;
+    b.wait_text("#routes", 10, |t| {
+        t.contains("night pager") && t.contains("Ops hook")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
     b.click(&b.find(".edit-route").await).await;
     b.wait_text("#route-form h2", 10, |t| {
         t.contains("Edit route night pager")

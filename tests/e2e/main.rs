@@ -17,6 +17,7 @@ mod deps;
 mod escalation;
 mod escalation_loop;
 mod fanin;
+mod flows;
 mod grouping;
 mod hardening;
 mod harness;

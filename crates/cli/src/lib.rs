@@ -196,6 +196,10 @@ pub async fn serve(
                 store.clone(),
                 stopped(stop_rx.clone()),
             )),
+            tokio::spawn(overdue_scheduler::flows::run(
+                store.clone(),
+                stopped(stop_rx.clone()),
+            )),
             tokio::spawn(overdue_scheduler::problems(
                 store.clone(),
                 settings.digest_hour,

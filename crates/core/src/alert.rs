@@ -22,6 +22,8 @@ pub enum AlertKind {
     Test,
     /// A channel whose deliveries keep failing.
     Channel,
+    /// A flow's entity past its stage's SLA (SPEC §6): resolved when it moves on.
+    Flow,
 }
 
 impl AlertKind {
@@ -33,6 +35,7 @@ impl AlertKind {
             AlertKind::Event => "event",
             AlertKind::Test => "test",
             AlertKind::Channel => "channel",
+            AlertKind::Flow => "flow",
         }
     }
 
@@ -44,6 +47,7 @@ impl AlertKind {
             AlertKind::Event,
             AlertKind::Test,
             AlertKind::Channel,
+            AlertKind::Flow,
         ]
         .into_iter()
         .find(|k| k.as_str() == text)

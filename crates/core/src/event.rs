@@ -61,6 +61,13 @@ pub enum EventKind {
     /// (`detail`: the cap, "20 in 10 min"; the problem item: the first alert).
     #[serde(rename = "alerts.overflow")]
     Overflow,
+    /// An entity of a flow stayed in a stage past its SLA (`monitor` is the flow; the
+    /// problem item: the entity in its stage).
+    #[serde(rename = "flow.breached")]
+    FlowBreached,
+    /// A breached entity moved on (or finished).
+    #[serde(rename = "flow.recovered")]
+    FlowRecovered,
 }
 
 impl EventKind {
@@ -84,6 +91,8 @@ impl EventKind {
             EventKind::HeldSummary => "alerts.held",
             EventKind::Grouped => "alerts.grouped",
             EventKind::Overflow => "alerts.overflow",
+            EventKind::FlowBreached => "flow.breached",
+            EventKind::FlowRecovered => "flow.recovered",
         }
     }
 }
@@ -159,6 +168,16 @@ fn problems_summary(ev: &EventRecord, p: &ProblemsNote) -> String {
             ev.monitor.name,
             keys.join(", ")
         );
+    }
+    if matches!(ev.event, EventKind::FlowBreached | EventKind::FlowRecovered) {
+        let what: Vec<String> = p.items.iter().take(10).map(|i| i.message.clone()).collect();
+        let more = p.count.saturating_sub(what.len() as u64);
+        let tail = if more > 0 {
+            format!(", … {more} more")
+        } else {
+            String::new()
+        };
+        return format!("{}: {}{tail}", ev.monitor.name, what.join(", "));
     }
     if ev.event == EventKind::Overflow {
         let first = p.items.first().map(|i| i.key.as_str()).unwrap_or_default();

@@ -9,6 +9,7 @@ pub mod chain;
 pub mod deps;
 pub mod duration;
 pub mod event;
+pub mod flow;
 pub mod ids;
 pub mod message;
 pub mod monitor;

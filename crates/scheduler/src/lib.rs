@@ -15,6 +15,7 @@
 //! change inside a row lock and every delivery a conditional claim, so work is done once.
 
 pub mod deadlines;
+pub mod flows;
 pub mod notifier;
 pub mod timers;
 

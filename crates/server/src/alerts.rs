@@ -32,6 +32,7 @@ pub fn render(a: &AlertRow) -> Alert {
         summary: a.summary.clone(),
         dedup_key: a.dedup_key.clone(),
         monitor: a.monitor_id.as_deref().map(overdue_core::public_ref),
+        flow: a.flow_id.clone(),
         problem: a.problem_id,
         group: a.group_id.filter(|g| *g != a.id),
         opened_at: ts(a.opened_at),

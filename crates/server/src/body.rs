@@ -144,3 +144,25 @@ mod tests {
         assert_eq!(plain("missing field `within`"), "missing field \"within\"");
     }
 }
+
+/// A request body read whole up to `limit` bytes; past it, a 413 that says what to send
+/// instead (`hint`).
+pub async fn read_capped(
+    mut payload: web::Payload,
+    limit: usize,
+    hint: &str,
+) -> Result<Vec<u8>, ApiError> {
+    use futures_util::StreamExt;
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| crate::error::body_error(&e))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::TooLarge(format!(
+                "the body is over {} MB: {hint}",
+                limit / 1024 / 1024
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}

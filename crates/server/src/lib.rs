@@ -14,6 +14,8 @@ pub mod channel_input;
 pub mod channels;
 pub mod dash;
 pub mod error;
+pub mod flow_events;
+pub mod flows;
 pub mod limit;
 pub mod metrics;
 pub mod ops;

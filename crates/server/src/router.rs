@@ -7,8 +7,8 @@ use actix_web::{web, HttpResponse};
 use crate::error::ApiError;
 use crate::AppState;
 use crate::{
-    ack, alerts, assets, badges, chains, channels, dash, metrics, ping, problems, routing, runs,
-    session, silencing, team, v1, v3,
+    ack, alerts, assets, badges, chains, channels, dash, flow_events, flows, metrics, ping,
+    problems, routing, runs, session, silencing, team, v1, v3,
 };
 
 /// Registers every route.
@@ -19,6 +19,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(badges::routes)
         .configure(metrics::routes)
         .configure(ack::routes)
+        .configure(flow_events::event_url)
         .service(
             web::scope("/api/v1")
                 .configure(session::routes)
@@ -32,7 +33,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(channels::routes)
                 .configure(alerts::routes)
                 .configure(routing::routes)
-                .configure(silencing::routes),
+                .configure(silencing::routes)
+                .configure(flows::routes),
         )
         .configure(v3::routes)
         .default_service(web::to(assets::fallback));

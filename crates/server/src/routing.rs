@@ -368,13 +368,7 @@ async fn preview(
     }
     let at = match &p.at {
         None => state.store.now(),
-        Some(text) => chrono::DateTime::parse_from_rfc3339(text)
-            .map(|d| Timestamp(d.timestamp_millis()))
-            .map_err(|_| {
-                ApiError::BadRequest(format!(
-                    "at must be a time in RFC 3339 (2026-12-02T22:30:00+02:00), got {text:?}"
-                ))
-            })?,
+        Some(text) => crate::parse::time_of("at", text)?,
     };
     let monitor = crate::ops::owned_monitor(&state, &auth, &p.monitor, "monitor").await?;
     let project = auth.project.clone();

@@ -42,15 +42,7 @@ fn render(r: &SilenceRow, now: Timestamp) -> t::Silence {
     }
 }
 
-fn time_of(field: &str, text: &str) -> Result<Timestamp, ApiError> {
-    chrono::DateTime::parse_from_rfc3339(text)
-        .map(|d| Timestamp(d.timestamp_millis()))
-        .map_err(|_| {
-            ApiError::BadRequest(format!(
-                "{field} must be a time in RFC 3339 (2026-12-02T22:30:00+02:00), got {text:?}"
-            ))
-        })
-}
+use crate::parse::time_of;
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -32,6 +32,7 @@ pub struct AlertRow {
     pub ack_note: Option<String>,
     pub resolved_at: Option<i64>,
     pub resolved_reason: Option<String>,
+    pub flow_id: Option<String>,
 }
 
 impl AlertRow {
@@ -65,6 +66,8 @@ pub(crate) struct NewAlert<'a> {
     pub(crate) monitor: Option<&'a str>,
     /// Its channel, for a failing channel's alert.
     pub(crate) channel: Option<&'a str>,
+    /// Its flow, for a breach.
+    pub(crate) flow: Option<&'a str>,
     /// What it is about.
     pub(crate) kind: AlertKind,
     /// `critical`, `error`, `warning`, `info`.
@@ -83,7 +86,7 @@ pub(crate) fn open(
     new: NewAlert<'_>,
     now: Timestamp,
 ) -> Result<AlertRow, StoreError> {
-    let public = new.monitor.map(overdue_core::public_ref);
+    let public = new.monitor.or(new.flow).map(overdue_core::public_ref);
     let dedup = alert::dedup_key(new.kind, public.as_deref(), &new.unique);
     let once = new.kind.is_one_shot();
     let status = if once {
@@ -99,6 +102,7 @@ pub(crate) fn open(
         alerts::project_id.eq(new.project),
         alerts::monitor_id.eq(new.monitor),
         alerts::channel_id.eq(new.channel),
+        alerts::flow_id.eq(new.flow),
         alerts::kind.eq(new.kind.as_str()),
         alerts::dedup_key.eq(&dedup),
         alerts::severity.eq(new.severity),
@@ -131,6 +135,7 @@ pub(crate) fn open(
         ack_note: None,
         resolved_at,
         resolved_reason,
+        flow_id: new.flow.map(str::to_string),
     };
     Ok(row)
 }

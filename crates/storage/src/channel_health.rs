@@ -156,6 +156,7 @@ fn raise(tx: &mut Tx<'_>, channel: &str, why: String, now: Timestamp) -> Result<
         tx.conn(),
         NewAlert {
             project: &ch.project_id,
+            flow: None,
             monitor: None,
             channel: Some(&ch.id),
             kind: AlertKind::Channel,

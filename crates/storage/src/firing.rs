@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use overdue_core::{AlertStatus, EventRecord, Timestamp, Transition};
 
 use crate::messages::{write_message, Target};
-use crate::schema::{alert_timers, alerts, channels, monitor_channels, monitors, outbox};
+use crate::schema::{alert_timers, alerts, channels, monitor_channels, outbox};
 use crate::timers::{arm, insert, TimerRow};
 use crate::tx::Tx;
 use crate::StoreError;
@@ -93,26 +93,35 @@ fn fire(tx: &mut Tx<'_>, t: &TimerRow, now: Timestamp) -> Result<Fired, StoreErr
     if t.kind == "digest" {
         return digest(tx, t, now);
     }
-    let alert: Option<(String, Option<String>, String, String, String)> = alerts::table
+    let alert: Option<(
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+        String,
+        String,
+    )> = alerts::table
         .find(t.alert_id)
         .select((
             alerts::status,
             alerts::monitor_id,
+            alerts::flow_id,
             alerts::project_id,
             alerts::severity,
             alerts::summary,
         ))
         .first(c)
         .optional()?;
-    let Some((status, Some(monitor), project, severity, summary)) = alert else {
+    let Some((status, monitor, flow, project, severity, summary)) = alert else {
         return Ok(Fired::Nothing);
     };
-    let row: Option<crate::models::MonitorRow> = monitors::table
-        .find(&monitor)
-        .select(crate::models::MonitorRow::as_select())
-        .first(c)
-        .optional()?;
-    let Some(row) = row else {
+    // The monitor or flow it is about (gone: nothing more to say).
+    let Some(row) = monitor
+        .or(flow)
+        .map(|id| crate::notices::owner_of(c, &id))
+        .transpose()?
+        .flatten()
+    else {
         return Ok(Fired::Nothing);
     };
     // What is held is sent as it was held; reminders and steps repeat the first message.
@@ -149,14 +158,14 @@ fn fire(tx: &mut Tx<'_>, t: &TimerRow, now: Timestamp) -> Result<Fired, StoreErr
         }
         // Routed as a new alert now: the monitor's channels and the routes (which arm
         // their clocks, or hold it again on a quiet route or a later silence).
-        crate::notices::enqueue_records(tx.c, &row, &[record], now, &mut tx.fx)?;
+        crate::notices::enqueue_for(tx.c, &row, &[record], now, &mut tx.fx)?;
         return Ok(Fired::Sent);
     }
     let Ok(stored_route) = crate::routes::get(c, &project, &t.route_id) else {
         // The route that held it is gone: held means deferred, never dropped — it is
         // routed anew, as a silence's alert is.
         if t.kind == "release" && !resolved {
-            crate::notices::enqueue_records(tx.c, &row, &[record], now, &mut tx.fx)?;
+            crate::notices::enqueue_for(tx.c, &row, &[record], now, &mut tx.fx)?;
             return Ok(Fired::Sent);
         }
         return Ok(Fired::Nothing);
@@ -294,7 +303,7 @@ fn digest(tx: &mut Tx<'_>, t: &TimerRow, now: Timestamp) -> Result<Fired, StoreE
 /// The channels an alert would reach now (the monitor's own and the routes').
 fn reach_now(
     tx: &mut Tx<'_>,
-    row: &crate::models::MonitorRow,
+    row: &crate::notices::Owner,
     record: &EventRecord,
     now: Timestamp,
 ) -> Result<Vec<String>, StoreError> {
@@ -303,7 +312,7 @@ fn reach_now(
         .filter(monitor_channels::monitor_id.eq(&row.id))
         .select(monitor_channels::channel_id)
         .load(c)?;
-    let routes = crate::routes::rules(c, &row.project_id)?;
+    let routes = crate::routes::rules(c, &row.project)?;
     let parts = overdue_core::route::Parts::of(record);
     let sel = overdue_core::route::select(&routes, &assigned, &parts.subject(record), now);
     Ok(sel.channels.into_iter().map(|(ch, _)| ch).collect())

@@ -57,13 +57,8 @@ pub(crate) fn fire_group(
     let Ok(stored) = crate::routes::get(c, &project, route) else {
         // The route is gone: its waiting alerts are routed anew, never dropped.
         for (_, record, _) in &open {
-            let row: Option<crate::models::MonitorRow> = crate::schema::monitors::table
-                .find(&record.monitor.uuid)
-                .select(crate::models::MonitorRow::as_select())
-                .first(tx.conn())
-                .optional()?;
-            if let Some(row) = row {
-                crate::notices::enqueue_records(
+            if let Some(row) = crate::notices::owner_of(tx.conn(), &record.monitor.uuid)? {
+                crate::notices::enqueue_for(
                     tx.c,
                     &row,
                     std::slice::from_ref(record),

@@ -16,6 +16,7 @@ pub mod conn;
 pub mod deps;
 pub mod error;
 pub mod firing;
+pub mod flows;
 mod grouping;
 pub mod history;
 pub mod ingest;

@@ -103,6 +103,7 @@ fn alert_for(
             c,
             NewAlert {
                 project: &row.project_id,
+                flow: None,
                 monitor: Some(&row.id),
                 channel: None,
                 kind,
@@ -207,15 +208,62 @@ pub(crate) fn enqueue_records(
     now: Timestamp,
     fx: &mut Effects,
 ) -> Result<(), StoreError> {
+    let owner = Owner {
+        id: row.id.clone(),
+        project: row.project_id.clone(),
+    };
+    enqueue_for(c, &owner, records, now, fx)
+}
+
+/// Whose alerts messages are about: a monitor, or a flow (both assign their own
+/// channels in `monitor_channels`, the implicit first route).
+#[derive(Debug, Clone)]
+pub(crate) struct Owner {
+    /// The monitor's or flow's id.
+    pub(crate) id: String,
+    /// Its project.
+    pub(crate) project: String,
+}
+
+/// The monitor or flow of id `id`, if it still exists.
+pub(crate) fn owner_of(c: &mut AnyConnection, id: &str) -> Result<Option<Owner>, StoreError> {
+    use crate::schema::{flows, monitors};
+    let project: Option<String> = monitors::table
+        .find(id)
+        .select(monitors::project_id)
+        .first(c)
+        .optional()?;
+    let project = match project {
+        Some(p) => Some(p),
+        None => flows::table
+            .find(id)
+            .select(flows::project_id)
+            .first(c)
+            .optional()?,
+    };
+    Ok(project.map(|project| Owner {
+        id: id.to_string(),
+        project,
+    }))
+}
+
+/// [`enqueue_records`] for any owner.
+pub(crate) fn enqueue_for(
+    c: &mut AnyConnection,
+    owner: &Owner,
+    records: &[EventRecord],
+    now: Timestamp,
+    fx: &mut Effects,
+) -> Result<(), StoreError> {
     if records.is_empty() {
         return Ok(());
     }
     let assigned = monitor_channels::table
-        .filter(monitor_channels::monitor_id.eq(&row.id))
+        .filter(monitor_channels::monitor_id.eq(&owner.id))
         .select(monitor_channels::channel_id);
     let assigned: Vec<String> = on_inner!(c, |inner| assigned.load(inner))?;
-    let routes = crate::routes::rules(c, &row.project_id)?;
-    let silences = crate::silences::current(c, &row.project_id, now)?;
+    let routes = crate::routes::rules(c, &owner.project)?;
+    let silences = crate::silences::current(c, &owner.project, now)?;
     for record in records {
         let transition = record.alert.as_ref().map(|a| a.transition);
         let chosen = match transition {
@@ -321,11 +369,11 @@ pub(crate) fn enqueue_records(
                 continue;
             }
             let target = Target {
-                project: &row.project_id,
+                project: &owner.project,
                 channel,
                 kind,
                 config,
-                monitor: Some(&row.id),
+                monitor: Some(&owner.id),
             };
             write_message(c, &target, record, now, fx)?;
         }

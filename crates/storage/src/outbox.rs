@@ -190,6 +190,7 @@ pub fn enqueue_test(
             project,
             monitor: None,
             channel: None,
+            flow: None,
             kind: overdue_core::AlertKind::Test,
             severity: "info",
             summary: record.headline(),

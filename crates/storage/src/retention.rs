@@ -96,5 +96,7 @@ pub fn prune_old(tx: &mut Tx<'_>, before: Timestamp) -> Result<usize, StoreError
     n += diesel::delete(ack_tokens::table.filter(ack_tokens::alert_id.eq_any(&old_alerts)))
         .execute(c)?;
     n += diesel::delete(alerts::table.filter(alerts::id.eq_any(&old_alerts))).execute(c)?;
+    let now = tx.now();
+    n += crate::flows::prune(tx.conn(), now, PRUNE_BATCH)?;
     Ok(n)
 }

@@ -132,7 +132,11 @@ pub fn get(c: &mut AnyConnection, project: &str, id: &str) -> Result<RouteRow, S
 }
 
 /// Every channel id must be a channel of the project.
-fn check_channels(c: &mut AnyConnection, project: &str, ids: &[String]) -> Result<(), StoreError> {
+pub(crate) fn check_channels(
+    c: &mut AnyConnection,
+    project: &str,
+    ids: &[String],
+) -> Result<(), StoreError> {
     let found: Vec<String> = channels::table
         .filter(channels::project_id.eq(project))
         .filter(channels::id.eq_any(ids))

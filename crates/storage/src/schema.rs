@@ -259,6 +259,7 @@ diesel::table! {
         ack_note -> Nullable<Text>,
         resolved_at -> Nullable<BigInt>,
         resolved_reason -> Nullable<Text>,
+        flow_id -> Nullable<Text>,
     }
 }
 
@@ -349,7 +350,51 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    flows (id) {
+        id -> Text,
+        project_id -> Text,
+        name -> Text,
+        slug -> Text,
+        definition -> Text,
+        tags -> Text,
+        retention_ms -> BigInt,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    flow_entities (flow_id, entity) {
+        flow_id -> Text,
+        entity -> Text,
+        stage -> Text,
+        stage_index -> Nullable<Integer>,
+        entered_at -> BigInt,
+        floor_at -> Nullable<BigInt>,
+        due_at -> Nullable<BigInt>,
+        breach_alert -> Nullable<BigInt>,
+        finished_at -> Nullable<BigInt>,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    flow_events (id) {
+        id -> BigInt,
+        flow_id -> Text,
+        entity -> Text,
+        stage -> Text,
+        at -> BigInt,
+        received_at -> BigInt,
+        applied -> Bool,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    flows,
+    flow_entities,
+    flow_events,
     page_overflows,
     page_overflow_alerts,
     alerts,

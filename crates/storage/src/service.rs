@@ -47,7 +47,8 @@ pub const OUTAGE_AFTER_MS: i64 = 3_000;
 /// heartbeat, up to now) are moved to `now + grace`, so jobs whose pings could not
 /// arrive get their grace again from start-up. Must run before this process's first
 /// heartbeat. A gap shorter than [`OUTAGE_AFTER_MS`] means another instance was alive,
-/// and nothing moves. Returns how many monitors moved.
+/// and nothing moves; flow entities whose SLA ended inside get the outage's length back.
+/// Returns how many monitors and entities moved.
 pub fn forgive_outage(c: &mut AnyConnection, now: Timestamp) -> Result<usize, StoreError> {
     let last: Option<i64> = service_state::table
         .find(LAST_ALIVE)
@@ -60,13 +61,24 @@ pub fn forgive_outage(c: &mut AnyConnection, now: Timestamp) -> Result<usize, St
     if now.0 - last < OUTAGE_AFTER_MS {
         return Ok(0);
     }
-    Ok(diesel::update(
+    let moved = diesel::update(
         monitors::table
             .filter(monitors::deadline_at.gt(last))
             .filter(monitors::deadline_at.le(now.0)),
     )
     .set(monitors::deadline_at.eq((monitors::grace_ms + now.0).nullable()))
-    .execute(c)?)
+    .execute(c)?;
+    // Flow entities whose SLA ended inside the outage get its length back: the time
+    // when their events could not be taken in does not count (an index range).
+    use crate::schema::flow_entities;
+    let entities = diesel::update(
+        flow_entities::table
+            .filter(flow_entities::due_at.gt(last))
+            .filter(flow_entities::due_at.le(now.0)),
+    )
+    .set(flow_entities::due_at.eq(flow_entities::due_at + (now.0 - last)))
+    .execute(c)?;
+    Ok(moved + entities)
 }
 
 /// What `/metrics` reports of the service: the last heartbeat (ms), notifications

@@ -20,6 +20,9 @@ pub struct Alert {
     pub dedup_key: String,
     /// The monitor's public reference, when it is about one.
     pub monitor: Option<String>,
+    /// The flow's id, for a flow breach (`kind: flow`).
+    #[serde(default)]
+    pub flow: Option<String>,
     /// The problem occurrence, for a problem alert.
     pub problem: Option<i64>,
     /// The alert whose message announced this one with others (a grouped report).

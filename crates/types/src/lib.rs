@@ -3,12 +3,14 @@
 //! responses and seconds or text (`"90s"`, `"15m"`) in requests.
 
 mod alerts;
+mod flows;
 mod input;
 pub mod problems;
 mod routing;
 mod runs;
 mod team;
 pub use alerts::*;
+pub use flows::*;
 pub use input::{DurationInput, LinksInput, TagsInput};
 pub use problems::*;
 pub use routing::*;

@@ -182,6 +182,7 @@ impl Parts {
             EventKind::RunOverlapped => ("event", Some("overlap".to_string())),
             EventKind::RunWarned => ("event", Some("warn".to_string())),
             EventKind::ProblemDigest => ("digest", None),
+            EventKind::FlowBreached | EventKind::FlowRecovered => ("flow", Some("breach".into())),
             _ if ev.problems.is_some() => ("problem", None),
             _ => ("down", ev.reason.clone()),
         };
@@ -222,7 +223,7 @@ impl Parts {
 pub struct RouteError(pub String);
 
 /// The alert kinds a route can match.
-pub const KINDS: &[&str] = &["down", "problem", "event", "channel", "digest"];
+pub const KINDS: &[&str] = &["down", "problem", "event", "channel", "digest", "flow"];
 /// The reasons a route can match.
 pub const REASONS: &[&str] = &[
     "missed",

@@ -5,7 +5,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
 use overdue_core::problem::{parse_keys, parse_report, DEFAULT_CAP};
 use overdue_storage::{problems, PingTarget};
 use overdue_types::{ProblemsReply, ResolveReply};
@@ -21,19 +20,9 @@ pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 /// Most problems (or keys) in one request.
 pub const MAX_ITEMS: usize = 10_000;
 
-async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| crate::error::body_error(&e))?;
-        if body.len() + chunk.len() > BODY_LIMIT {
-            return Err(ApiError::TooLarge(format!(
-                "the body is over {} MB: send at most {MAX_ITEMS} problems per request",
-                BODY_LIMIT / 1024 / 1024
-            )));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+async fn read_body(payload: web::Payload) -> Result<Vec<u8>, ApiError> {
+    let hint = format!("send at most {MAX_ITEMS} problems per request");
+    crate::body::read_capped(payload, BODY_LIMIT, &hint).await
 }
 
 /// `POST /ping/<target>/problems` (`resolve = false`) or `/resolve`.

@@ -296,6 +296,7 @@ pub fn report(
 fn problem_alert<'a>(row: &'a MonitorRow, item: &Reported, pid: i64) -> NewAlert<'a> {
     NewAlert {
         project: &row.project_id,
+        flow: None,
         monitor: Some(&row.id),
         channel: None,
         kind: AlertKind::Problem,

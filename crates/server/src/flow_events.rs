@@ -1,0 +1,177 @@
+//! Flow events (SPEC §6): `POST /flow/<ping_key>/<flow>/<entity>/<stage>[?at=]`
+//! (curl-friendly, answered like a ping: 200 means stored) and `POST
+//! /api/v1/flows/<flow>/events` with a JSON batch of up to 10,000 (checked whole: one
+//! bad item refuses the batch, naming it); `GET /api/v1/flows/<flow>/entities/<id>`
+//! shows one entity with its history.
+
+use actix_web::{web, HttpResponse};
+use overdue_storage::flows::{self, EventIn};
+use overdue_types as t;
+use serde::Deserialize;
+
+use crate::auth::Auth;
+use crate::error::ApiError;
+use crate::AppState;
+
+/// Most events in one batch.
+pub const MAX_EVENTS: usize = 10_000;
+/// Largest batch body.
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// Registers the batch and entity routes (inside `/api/v1`).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/flows/{flow}/events", web::post().to(batch))
+        .route("/flows/{flow}/entities/{entity}", web::get().to(entity));
+}
+
+/// Registers the curl-friendly event URL (outside `/api/v1`: the ping key is the
+/// credential, as for slug pings).
+pub fn event_url(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/flow/{ping_key}/{flow}/{entity}/{stage}",
+        web::route().to(single),
+    );
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AtQuery {
+    at: Option<String>,
+}
+
+async fn single(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String, String)>,
+    query: web::Query<AtQuery>,
+) -> Result<HttpResponse, ApiError> {
+    use actix_web::http::Method;
+    if ![Method::GET, Method::POST, Method::PUT, Method::HEAD].contains(req.method()) {
+        return Err(ApiError::MethodNotAllowed(
+            "send the event with POST (or GET): /flow/<ping_key>/<flow>/<entity>/<stage>".into(),
+        ));
+    }
+    let (key, slug, entity, stage) = path.into_inner();
+    let at = query
+        .into_inner()
+        .at
+        .map(|a| crate::parse::time_of("at", &a))
+        .transpose()?;
+    let now = state.store.now();
+    let out = state
+        .store
+        .write(move |tx| {
+            let flow = flows::by_ping_key(tx.conn(), &key, &slug)?;
+            let events = [EventIn {
+                entity,
+                stage,
+                at: at.map(|a| a.0),
+            }];
+            flows::apply_events(tx, &flow, &events, now)
+        })
+        .await?;
+    let applied = out.first().is_some_and(|e| e.applied);
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "stored": 1, "applied": applied })))
+}
+
+async fn batch(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_write()?;
+    let hint = format!("send at most {MAX_EVENTS} events per request");
+    let body = crate::body::read_capped(payload, BODY_LIMIT, &hint).await?;
+    let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::BadRequest(format!(
+            "the body is not JSON ({e}): send [{{\"entity\": \"12345\", \"stage\": \"authorized\"}}]"
+        ))
+    })?;
+    let list = match value {
+        serde_json::Value::Array(a) => a,
+        one @ serde_json::Value::Object(_) => vec![one],
+        _ => {
+            return Err(ApiError::BadRequest(
+                "send a list of events: [{\"entity\": \"12345\", \"stage\": \"authorized\"}]"
+                    .into(),
+            ))
+        }
+    };
+    if list.len() > MAX_EVENTS {
+        return Err(ApiError::TooLarge(format!(
+            "{} events in one request: {hint}",
+            list.len()
+        )));
+    }
+    let mut events = Vec::with_capacity(list.len());
+    for (i, v) in list.into_iter().enumerate() {
+        let e: t::FlowEventInput = crate::body::typed(v).map_err(|e| match e {
+            ApiError::BadRequest(m) => ApiError::BadRequest(format!("events[{i}]: {m}")),
+            other => other,
+        })?;
+        let at =
+            e.at.as_deref()
+                .map(|a| crate::parse::time_of(&format!("events[{i}].at"), a))
+                .transpose()?;
+        events.push(EventIn {
+            entity: e.entity,
+            stage: e.stage,
+            at: at.map(|a| a.0),
+        });
+    }
+    let (project, slug, now) = (auth.project.clone(), path.into_inner(), state.store.now());
+    let out = state
+        .store
+        .write(move |tx| {
+            let flow = flows::get(tx.conn(), &project, &slug)?;
+            flows::apply_events(tx, &flow, &events, now)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(t::FlowEventsResult {
+        stored: out.len(),
+        applied: out.iter().filter(|e| e.applied).count(),
+    }))
+}
+
+async fn entity(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, id) = path.into_inner();
+    let project = auth.project.clone();
+    let (row, history) = state
+        .store
+        .read(move |c| {
+            let flow = flows::get(c, &project, &slug)?;
+            let row = flows::entity(c, &flow.id, &id)?;
+            let history = flows::history(c, &flow.id, &id, 1_000)?;
+            Ok((row, history))
+        })
+        .await?;
+    let Some(row) = row else {
+        return Err(ApiError::NotFound(
+            "no such entity in this flow (never seen, or finished longer ago than the retention)"
+                .into(),
+        ));
+    };
+    let ts = crate::render::ts;
+    Ok(HttpResponse::Ok().json(t::FlowEntity {
+        entity: row.entity,
+        stage: row.stage,
+        entered_at: ts(row.entered_at),
+        due_at: row.due_at.map(ts),
+        breach_alert: row.breach_alert,
+        finished_at: row.finished_at.map(ts),
+        history: history
+            .into_iter()
+            .map(|h| t::FlowEvent {
+                stage: h.stage,
+                at: ts(h.at),
+                received_at: ts(h.received_at),
+                applied: h.applied,
+            })
+            .collect(),
+    }))
+}

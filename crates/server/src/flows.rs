@@ -1,0 +1,269 @@
+//! `/api/v1/flows` (SPEC §6): a project's flows — list, create, read, change, delete —
+//! with per stage the entities in it and breached now. Reading is for every role;
+//! changing is for admins, as for routes. Events and entities: `flow_events`.
+
+use actix_web::{web, HttpResponse};
+use overdue_core::flow::{FlowDef, Stage};
+use overdue_storage::flows::{self, FlowRow, NewFlow};
+use overdue_types as t;
+
+use crate::auth::Auth;
+use crate::body::Body;
+use crate::error::ApiError;
+use crate::AppState;
+
+/// Registers the flows' routes (inside the `/api/v1` scope).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/flows", web::get().to(list))
+        .route("/flows", web::post().to(create))
+        .route("/flows/{flow}", web::get().to(get))
+        .route("/flows/{flow}", web::patch().to(patch))
+        .route("/flows/{flow}", web::delete().to(delete))
+        .configure(crate::flow_events::routes);
+}
+
+/// A flow with its stages' counts; the event URL only for roles that may write.
+fn render(
+    r: &FlowRow,
+    counts: &[(String, i64, i64)],
+    channels: Vec<String>,
+    ping_key: Option<&str>,
+    site: &str,
+) -> t::Flow {
+    let def = r.def();
+    let count = |name: &str| {
+        counts
+            .iter()
+            .find(|(s, _, _)| s == name)
+            .map_or((0, 0), |(_, n, b)| (*n, *b))
+    };
+    t::Flow {
+        id: r.id.clone(),
+        name: r.name.clone(),
+        slug: r.slug.clone(),
+        stages: def
+            .stages
+            .iter()
+            .map(|s| {
+                let (entities, breached) = count(&s.name);
+                t::FlowStage {
+                    name: s.name.clone(),
+                    sla: s.sla_ms / 1_000,
+                    severity: s.severity.clone(),
+                    entities,
+                    breached,
+                }
+            })
+            .collect(),
+        terminal: def.terminal,
+        tags: r.tags.clone(),
+        channels,
+        retention: r.retention_ms / 1_000,
+        event_url: ping_key.map(|k| format!("{site}/flow/{k}/{}/<entity>/<stage>", r.slug)),
+        created_at: crate::render::ts(r.created_at),
+        updated_at: crate::render::ts(r.updated_at),
+    }
+}
+
+/// The slug of a flow's name: lowercase letters and digits, other runs become `-`.
+fn slug_of(name: &str) -> Result<String, ApiError> {
+    let mut slug = String::new();
+    for ch in name.trim().to_lowercase().chars() {
+        if ch.is_ascii_alphanumeric() || ch == '_' {
+            slug.push(ch);
+        } else if !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_matches('-').to_string();
+    if slug.is_empty() || name.trim().chars().count() > 200 {
+        return Err(ApiError::BadRequest(
+            "name must be 1-200 characters with at least one letter or digit (its slug names the flow in URLs)".into(),
+        ));
+    }
+    crate::parse::slug(&slug)
+}
+
+/// The stages and terminal stages from input, checked by the core's rules.
+fn def_of(stages: &[t::StageInput], terminal: Vec<String>) -> Result<FlowDef, ApiError> {
+    let mut out = Vec::with_capacity(stages.len());
+    for (i, s) in stages.iter().enumerate() {
+        let sla = crate::validate::duration(&format!("stages[{i}].sla"), &s.sla)?;
+        out.push(Stage {
+            name: s.name.clone(),
+            sla_ms: sla.millis(),
+            severity: s.severity.clone().unwrap_or_else(|| "error".into()),
+        });
+    }
+    let def = FlowDef {
+        stages: out,
+        terminal,
+    };
+    def.validate()
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    Ok(def)
+}
+
+fn tags_of(tags: Option<String>) -> Result<String, ApiError> {
+    let tags = tags.unwrap_or_default();
+    let list: Vec<&str> = tags.split_whitespace().collect();
+    if list.iter().any(|t| t.len() > 100) || list.len() > 50 {
+        return Err(ApiError::BadRequest(
+            "tags: at most 50 tags of at most 100 characters, separated by spaces".into(),
+        ));
+    }
+    Ok(list.join(" "))
+}
+
+fn retention_of(d: Option<&t::DurationInput>, stored: i64) -> Result<i64, ApiError> {
+    match d {
+        None => Ok(stored),
+        Some(d) => Ok(crate::validate::duration("retention", d)?.millis()),
+    }
+}
+
+/// One flow as the API shows it.
+async fn one(state: &AppState, auth: &Auth, slug: String) -> Result<t::Flow, ApiError> {
+    let project = auth.project.clone();
+    let (row, counts, channels, key) = state
+        .store
+        .read(move |c| {
+            let row = flows::get(c, &project, &slug)?;
+            let counts = flows::stage_counts(c, &row.id)?;
+            let channels = flows::channels_of(c, &row.id)?;
+            let key = overdue_storage::projects::get(c, &project)?.ping_key;
+            Ok((row, counts, channels, key))
+        })
+        .await?;
+    let key = auth.role.can_write().then_some(key.as_str());
+    Ok(render(&row, &counts, channels, key, &state.config.site_url))
+}
+
+async fn list(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let project = auth.project.clone();
+    let rows = state
+        .store
+        .read(move |c| {
+            let key = overdue_storage::projects::get(c, &project)?.ping_key;
+            let mut out = Vec::new();
+            for row in flows::list(c, &project)? {
+                let counts = flows::stage_counts(c, &row.id)?;
+                let channels = flows::channels_of(c, &row.id)?;
+                out.push((row, counts, channels));
+            }
+            Ok((out, key))
+        })
+        .await?;
+    let (rows, key) = rows;
+    let key = auth.role.can_write().then_some(key.as_str());
+    let site = &state.config.site_url;
+    let out: Vec<t::Flow> = rows
+        .iter()
+        .map(|(r, counts, ch)| render(r, counts, ch.clone(), key, site))
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "flows": out })))
+}
+
+async fn get(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(one(&state, &auth, path.into_inner()).await?))
+}
+
+async fn create(
+    auth: Auth,
+    state: web::Data<AppState>,
+    body: Body<t::FlowInput>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_manage()?;
+    let input = body.into_inner()?;
+    let new = NewFlow {
+        slug: slug_of(&input.name)?,
+        name: input.name.trim().to_string(),
+        def: def_of(&input.stages, input.terminal.unwrap_or_default())?,
+        tags: tags_of(input.tags)?,
+        retention_ms: retention_of(input.retention.as_ref(), flows::DEFAULT_RETENTION_MS)?,
+        channels: input.channels.unwrap_or_default(),
+    };
+    let (project, now) = (auth.project.clone(), state.store.now());
+    let row = state
+        .store
+        .write(move |tx| flows::create(tx, &project, new, now))
+        .await?;
+    Ok(HttpResponse::Created().json(one(&state, &auth, row.id).await?))
+}
+
+async fn patch(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: Body<t::FlowPatch>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_manage()?;
+    let p = body.into_inner()?;
+    let slug = path.into_inner();
+    let project = auth.project.clone();
+    let (stored, channels) = {
+        let (project, slug) = (project.clone(), slug.clone());
+        state
+            .store
+            .read(move |c| {
+                let row = flows::get(c, &project, &slug)?;
+                let ch = flows::channels_of(c, &row.id)?;
+                Ok((row, ch))
+            })
+            .await?
+    };
+    let old = stored.def();
+    let def = match (&p.stages, p.terminal) {
+        (None, None) => old,
+        (Some(s), terminal) => def_of(s, terminal.unwrap_or(old.terminal))?,
+        (None, Some(terminal)) => {
+            let again: Vec<t::StageInput> = old
+                .stages
+                .iter()
+                .map(|s| t::StageInput {
+                    name: s.name.clone(),
+                    sla: t::DurationInput::Seconds(s.sla_ms / 1_000),
+                    severity: Some(s.severity.clone()),
+                })
+                .collect();
+            def_of(&again, terminal)?
+        }
+    };
+    let name = p.name.unwrap_or_else(|| stored.name.clone());
+    let new = NewFlow {
+        slug: slug_of(&name)?,
+        name: name.trim().to_string(),
+        def,
+        tags: match p.tags {
+            Some(t) => tags_of(Some(t))?,
+            None => stored.tags.clone(),
+        },
+        retention_ms: retention_of(p.retention.as_ref(), stored.retention_ms)?,
+        channels: p.channels.unwrap_or(channels),
+    };
+    let now = state.store.now();
+    let id = stored.id.clone();
+    state
+        .store
+        .write(move |tx| flows::update(tx, &project, &id, new, now))
+        .await?;
+    Ok(HttpResponse::Ok().json(one(&state, &auth, stored.id).await?))
+}
+
+async fn delete(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_manage()?;
+    let (project, slug) = (auth.project.clone(), path.into_inner());
+    state
+        .store
+        .write(move |tx| flows::delete(tx, &project, &slug))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

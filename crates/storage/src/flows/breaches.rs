@@ -1,0 +1,170 @@
+//! Breaches (SPEC §6): an entity still in its stage when its due time passes. The
+//! scheduler asks the due index for what has passed (no scan of the entities) and
+//! claims each by clearing its due time with a conditional update — once, also with
+//! several instances — in the transaction that opens its alert and writes its
+//! messages. The alert resolves when the entity moves on (`events`).
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use overdue_core::alert::AlertKind;
+use overdue_core::flow;
+use overdue_core::{
+    AlertNote, EventKind, EventRecord, MonitorRef, ProblemItem, ProblemsNote, Timestamp, Transition,
+};
+
+use super::FlowRow;
+use crate::schema::{flow_entities, flows};
+use crate::tx::Tx;
+use crate::{AnyConnection, StoreError};
+
+/// An entity whose SLA has passed.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct Due {
+    /// Its flow.
+    pub flow_id: String,
+    /// The entity.
+    pub entity: String,
+    /// When its SLA ended.
+    pub due_at: i64,
+}
+
+/// Entities due by `now`, earliest first (an index range).
+pub fn due(c: &mut AnyConnection, now: Timestamp, limit: i64) -> Result<Vec<Due>, StoreError> {
+    Ok(flow_entities::table
+        .filter(flow_entities::due_at.le(now.0))
+        .order(flow_entities::due_at.asc())
+        .limit(limit)
+        .select((
+            flow_entities::flow_id,
+            flow_entities::entity,
+            flow_entities::due_at.assume_not_null(),
+        ))
+        .load(c)?)
+}
+
+/// The earliest due time of any entity, to sleep until then.
+pub fn earliest(c: &mut AnyConnection) -> Result<Option<Timestamp>, StoreError> {
+    let at: Option<i64> = flow_entities::table
+        .select(diesel::dsl::min(flow_entities::due_at))
+        .first(c)?;
+    Ok(at.map(Timestamp))
+}
+
+/// Opens the breach of each due entity still due (claimed here). Returns how many.
+pub fn fire_breaches(tx: &mut Tx<'_>, due: &[Due], now: Timestamp) -> Result<usize, StoreError> {
+    let mut flows_seen: HashMap<String, Option<FlowRow>> = HashMap::new();
+    let mut opened = 0;
+    for d in due {
+        let c = tx.conn();
+        let claimed = diesel::update(
+            flow_entities::table
+                .find((&d.flow_id, &d.entity))
+                .filter(flow_entities::due_at.eq(d.due_at)),
+        )
+        .set(flow_entities::due_at.eq(None::<i64>))
+        .execute(c)?;
+        if claimed == 0 {
+            continue;
+        }
+        if !flows_seen.contains_key(&d.flow_id) {
+            let row = flows::table
+                .find(&d.flow_id)
+                .select(FlowRow::as_select())
+                .first(c)
+                .optional()?;
+            flows_seen.insert(d.flow_id.clone(), row);
+        }
+        let Some(Some(flow)) = flows_seen.get(&d.flow_id) else {
+            continue;
+        };
+        let Some(entity) = super::entity(c, &d.flow_id, &d.entity)? else {
+            continue;
+        };
+        let def = flow.def();
+        let severity = entity
+            .stage_index
+            .and_then(|i| def.stages.get(usize::try_from(i).ok()?))
+            .map_or_else(|| "error".to_string(), |s| s.severity.clone());
+        let message = flow::breach_text(&entity.entity, &entity.stage, entity.entered_at, now.0);
+        let alert = crate::alerts::open(
+            c,
+            crate::alerts::NewAlert {
+                project: &flow.project_id,
+                flow: Some(&flow.id),
+                monitor: None,
+                channel: None,
+                kind: AlertKind::Flow,
+                severity: &severity,
+                summary: format!("{}: {message}", flow.name),
+                unique: format!("{}/{}", entity.entity, entity.stage),
+                problem_id: None,
+            },
+            now,
+        )?;
+        diesel::update(flow_entities::table.find((&d.flow_id, &d.entity)))
+            .set(flow_entities::breach_alert.eq(alert.id))
+            .execute(c)?;
+        let rec = record(
+            flow,
+            EventKind::FlowBreached,
+            &entity.entity,
+            &entity.stage,
+            &severity,
+            message,
+            alert.note(Transition::Trigger, 1),
+            now,
+        );
+        let owner = crate::notices::Owner {
+            id: flow.id.clone(),
+            project: flow.project_id.clone(),
+        };
+        crate::notices::enqueue_for(tx.c, &owner, &[rec], now, &mut tx.fx)?;
+        opened += 1;
+    }
+    Ok(opened)
+}
+
+/// A message about one entity's breach (or its end).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn record(
+    flow: &FlowRow,
+    event: EventKind,
+    entity: &str,
+    stage: &str,
+    severity: &str,
+    message: String,
+    alert: AlertNote,
+    now: Timestamp,
+) -> EventRecord {
+    let breached = event == EventKind::FlowBreached;
+    EventRecord {
+        event,
+        monitor: MonitorRef {
+            uuid: flow.id.clone(),
+            name: flow.name.clone(),
+            slug: Some(flow.slug.clone()),
+            tags: flow.tag_list(),
+            project: flow.project_id.clone(),
+        },
+        status: if breached { "down" } else { "up" }.into(),
+        previous_status: if breached { "up" } else { "down" }.into(),
+        reason: Some("breach".into()),
+        detail: Some(stage.to_string()),
+        at: now.to_rfc3339(),
+        body: None,
+        problems: Some(ProblemsNote {
+            count: 1,
+            items: vec![ProblemItem {
+                key: format!("{entity} in {stage}"),
+                severity: severity.to_string(),
+                message,
+                count: 1,
+                details: None,
+            }],
+        }),
+        alert: Some(alert),
+        expected: None,
+        last_ping: None,
+    }
+}

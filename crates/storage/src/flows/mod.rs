@@ -1,0 +1,269 @@
+//! Flows (SPEC §6): a project's flows with their stages (JSON read by the core's
+//! rules), each entity one row of `flow_entities` with its due time in an index, and
+//! every event in `flow_events`. Events go through the unit of work (`events`);
+//! breaches are found by the scheduler through the due index (`breaches`).
+
+mod breaches;
+mod events;
+
+pub use breaches::{due, earliest, fire_breaches, Due};
+pub use events::{apply_events, entity, history, EntityRow, EventIn, EventOut, FlowEventRow};
+
+use diesel::prelude::*;
+use overdue_core::flow::FlowDef;
+use overdue_core::Timestamp;
+use uuid::Uuid;
+
+use crate::schema::{flow_entities, flow_events, flows, monitor_channels};
+use crate::tx::Tx;
+use crate::{AnyConnection, StoreError};
+
+/// How long finished entities are kept unless a flow says otherwise: 30 days.
+pub const DEFAULT_RETENTION_MS: i64 = 30 * 86_400_000;
+
+/// A flow as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = flows)]
+#[allow(missing_docs)]
+pub struct FlowRow {
+    pub id: String,
+    pub project_id: String,
+    pub name: String,
+    pub slug: String,
+    pub definition: String,
+    pub tags: String,
+    pub retention_ms: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl FlowRow {
+    /// Its stages as the rules see them (a stored value that no longer reads has none).
+    pub fn def(&self) -> FlowDef {
+        serde_json::from_str(&self.definition).unwrap_or(FlowDef {
+            stages: Vec::new(),
+            terminal: Vec::new(),
+        })
+    }
+
+    /// Its tags, split on spaces.
+    pub fn tag_list(&self) -> Vec<String> {
+        self.tags.split_whitespace().map(str::to_string).collect()
+    }
+}
+
+/// A flow's settings, checked by the caller (the definition by the core).
+#[derive(Debug, Clone)]
+pub struct NewFlow {
+    /// Display name.
+    pub name: String,
+    /// Its slug (from the name).
+    pub slug: String,
+    /// Stages and terminal stages.
+    pub def: FlowDef,
+    /// Tags, space-separated (routes match them).
+    pub tags: String,
+    /// Finished entities kept this long (ms).
+    pub retention_ms: i64,
+    /// Its own channels (the implicit first route, as a monitor's).
+    pub channels: Vec<String>,
+}
+
+fn to_json(def: &FlowDef) -> String {
+    serde_json::to_string(def).unwrap_or_else(|_| "{}".into())
+}
+
+/// A project's flows, by name.
+pub fn list(c: &mut AnyConnection, project: &str) -> Result<Vec<FlowRow>, StoreError> {
+    Ok(flows::table
+        .filter(flows::project_id.eq(project))
+        .order(flows::name.asc())
+        .select(FlowRow::as_select())
+        .load(c)?)
+}
+
+/// The flow of `slug` (or id) in `project`.
+pub fn get(c: &mut AnyConnection, project: &str, slug: &str) -> Result<FlowRow, StoreError> {
+    flows::table
+        .filter(flows::project_id.eq(project))
+        .filter(flows::slug.eq(slug).or(flows::id.eq(slug)))
+        .select(FlowRow::as_select())
+        .first(c)
+        .optional()?
+        .ok_or(StoreError::NotFound("flow"))
+}
+
+/// The flow of `slug` in the project of ping key `ping_key` (`/flow/<ping_key>/…`).
+pub fn by_ping_key(
+    c: &mut AnyConnection,
+    ping_key: &str,
+    slug: &str,
+) -> Result<FlowRow, StoreError> {
+    use crate::schema::projects;
+    flows::table
+        .inner_join(projects::table.on(projects::id.eq(flows::project_id)))
+        .filter(projects::ping_key.eq(ping_key))
+        .filter(flows::slug.eq(slug))
+        .select(FlowRow::as_select())
+        .first(c)
+        .optional()?
+        .ok_or(StoreError::NotFound("flow"))
+}
+
+/// The channels assigned to a flow.
+pub fn channels_of(c: &mut AnyConnection, flow: &str) -> Result<Vec<String>, StoreError> {
+    crate::channels::for_monitor(c, flow)
+}
+
+fn assign(
+    c: &mut AnyConnection,
+    project: &str,
+    flow: &str,
+    ids: &[String],
+) -> Result<(), StoreError> {
+    crate::routes::check_channels(c, project, ids)?;
+    diesel::delete(monitor_channels::table.filter(monitor_channels::monitor_id.eq(flow)))
+        .execute(c)?;
+    for id in ids {
+        diesel::insert_into(monitor_channels::table)
+            .values((
+                monitor_channels::monitor_id.eq(flow),
+                monitor_channels::channel_id.eq(id),
+            ))
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+fn conflict(e: StoreError, slug: &str) -> StoreError {
+    if e.is_unique_violation() {
+        StoreError::Conflict(format!(
+            "a flow with slug {slug:?} already exists in this project"
+        ))
+    } else {
+        e
+    }
+}
+
+/// Creates a flow.
+pub fn create(
+    tx: &mut Tx<'_>,
+    project: &str,
+    new: NewFlow,
+    now: Timestamp,
+) -> Result<FlowRow, StoreError> {
+    let c = tx.conn();
+    let row = FlowRow {
+        id: Uuid::new_v4().hyphenated().to_string(),
+        project_id: project.to_string(),
+        name: new.name,
+        slug: new.slug.clone(),
+        definition: to_json(&new.def),
+        tags: new.tags,
+        retention_ms: new.retention_ms,
+        created_at: now.0,
+        updated_at: now.0,
+    };
+    diesel::insert_into(flows::table)
+        .values(&row)
+        .execute(c)
+        .map_err(|e| conflict(e.into(), &new.slug))?;
+    assign(c, project, &row.id, &new.channels)?;
+    Ok(row)
+}
+
+/// Replaces a flow's settings. A changed SLA applies to entities entering the stage
+/// from now on: the due times already written stay (no re-arming of every entity).
+pub fn update(
+    tx: &mut Tx<'_>,
+    project: &str,
+    slug: &str,
+    new: NewFlow,
+    now: Timestamp,
+) -> Result<FlowRow, StoreError> {
+    let c = tx.conn();
+    let old = get(c, project, slug)?;
+    diesel::update(flows::table.find(&old.id))
+        .set((
+            flows::name.eq(&new.name),
+            flows::slug.eq(&new.slug),
+            flows::definition.eq(to_json(&new.def)),
+            flows::tags.eq(&new.tags),
+            flows::retention_ms.eq(new.retention_ms),
+            flows::updated_at.eq(now.0),
+        ))
+        .execute(c)
+        .map_err(|e| conflict(e.into(), &new.slug))?;
+    assign(c, project, &old.id, &new.channels)?;
+    get(c, project, &old.id)
+}
+
+/// Deletes a flow with its entities and events; its open breaches resolve.
+pub fn delete(tx: &mut Tx<'_>, project: &str, slug: &str) -> Result<(), StoreError> {
+    let now = tx.now();
+    let c = tx.conn();
+    let row = get(c, project, slug)?;
+    let open: Vec<i64> = crate::schema::alerts::table
+        .filter(crate::schema::alerts::flow_id.eq(&row.id))
+        .filter(crate::schema::alerts::resolved_at.is_null())
+        .select(crate::schema::alerts::id)
+        .load(c)?;
+    crate::alerts::resolve_ids(c, &open, "deleted", now)?;
+    diesel::delete(flow_entities::table.filter(flow_entities::flow_id.eq(&row.id))).execute(c)?;
+    diesel::delete(flow_events::table.filter(flow_events::flow_id.eq(&row.id))).execute(c)?;
+    diesel::delete(monitor_channels::table.filter(monitor_channels::monitor_id.eq(&row.id)))
+        .execute(c)?;
+    diesel::delete(flows::table.find(&row.id)).execute(c)?;
+    Ok(())
+}
+
+/// Per stage of a flow: entities in it now and how many of them are breached (one
+/// grouped count on the open entities' index).
+pub fn stage_counts(
+    c: &mut AnyConnection,
+    flow: &str,
+) -> Result<Vec<(String, i64, i64)>, StoreError> {
+    use diesel::dsl::{count, count_star};
+    Ok(flow_entities::table
+        .filter(flow_entities::flow_id.eq(flow))
+        .filter(flow_entities::finished_at.is_null())
+        .group_by(flow_entities::stage)
+        .select((
+            flow_entities::stage,
+            count_star(),
+            count(flow_entities::breach_alert),
+        ))
+        .load(c)?)
+}
+
+/// Deletes, per flow, at most `batch` finished entities (their tombstones) and events
+/// older than the flow's retention; open entities stay however old.
+pub fn prune(c: &mut AnyConnection, now: Timestamp, batch: i64) -> Result<usize, StoreError> {
+    let all: Vec<(String, i64)> = flows::table
+        .select((flows::id, flows::retention_ms))
+        .load(c)?;
+    let mut n = 0;
+    for (flow, keep) in all {
+        let before = now.0 - keep;
+        let gone: Vec<String> = flow_entities::table
+            .filter(flow_entities::finished_at.lt(before))
+            .filter(flow_entities::flow_id.eq(&flow))
+            .select(flow_entities::entity)
+            .limit(batch)
+            .load(c)?;
+        n += diesel::delete(
+            flow_entities::table
+                .filter(flow_entities::flow_id.eq(&flow))
+                .filter(flow_entities::entity.eq_any(&gone)),
+        )
+        .execute(c)?;
+        let old: Vec<i64> = flow_events::table
+            .filter(flow_events::received_at.lt(before))
+            .filter(flow_events::flow_id.eq(&flow))
+            .select(flow_events::id)
+            .limit(batch)
+            .load(c)?;
+        n += diesel::delete(flow_events::table.filter(flow_events::id.eq_any(&old))).execute(c)?;
+    }
+    Ok(n)
+}

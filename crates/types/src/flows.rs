@@ -1,0 +1,156 @@
+//! Flows (SPEC §6) as the API takes and gives them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::DurationInput;
+
+/// One stage of a flow, as given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageInput {
+    /// Its name (`authorized`): letters, digits, `-`, `_`, `.`, `:`.
+    pub name: String,
+    /// How long an entity may stay in it (`"4h"` or seconds).
+    pub sla: DurationInput,
+    /// The severity of a breach in it (default `error`).
+    #[serde(default)]
+    pub severity: Option<String>,
+}
+
+/// `POST /api/v1/flows`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowInput {
+    /// Display name; its slug names the flow in URLs (`orders`).
+    pub name: String,
+    /// The stages in order.
+    pub stages: Vec<StageInput>,
+    /// Where entities finish (`["delivered", "cancelled"]`).
+    #[serde(default)]
+    pub terminal: Option<Vec<String>>,
+    /// Tags, space-separated (routes match them).
+    #[serde(default)]
+    pub tags: Option<String>,
+    /// Channels told of its breaches (the implicit first route, as a monitor's).
+    #[serde(default)]
+    pub channels: Option<Vec<String>>,
+    /// How long finished entities are kept (default 30 days).
+    #[serde(default)]
+    pub retention: Option<DurationInput>,
+}
+
+/// `PATCH /api/v1/flows/<flow>`: each field given replaces the stored one. A changed
+/// SLA applies to entities entering the stage from then on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowPatch {
+    /// Display name (and so the slug).
+    pub name: Option<String>,
+    /// The stages in order.
+    pub stages: Option<Vec<StageInput>>,
+    /// Terminal stages.
+    pub terminal: Option<Vec<String>>,
+    /// Tags.
+    pub tags: Option<String>,
+    /// Channels.
+    pub channels: Option<Vec<String>>,
+    /// Retention of finished entities.
+    pub retention: Option<DurationInput>,
+}
+
+/// One stage of a flow, with its entities now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowStage {
+    /// Its name.
+    pub name: String,
+    /// Its SLA, seconds.
+    pub sla: i64,
+    /// The severity of a breach in it.
+    pub severity: String,
+    /// Entities in it now.
+    pub entities: i64,
+    /// Of those, breached.
+    pub breached: i64,
+}
+
+/// A flow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flow {
+    /// Id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Its name in URLs.
+    pub slug: String,
+    /// The stages in order, with their counts.
+    pub stages: Vec<FlowStage>,
+    /// Terminal stages.
+    pub terminal: Vec<String>,
+    /// Tags.
+    pub tags: String,
+    /// Channels told of its breaches.
+    pub channels: Vec<String>,
+    /// Retention of finished entities, seconds.
+    pub retention: i64,
+    /// `<site>/flow/<ping_key>/<slug>/<entity>/<stage>` (for roles that may write).
+    #[serde(default)]
+    pub event_url: Option<String>,
+    /// Created at.
+    pub created_at: String,
+    /// Updated at.
+    pub updated_at: String,
+}
+
+/// One event of a batch (`POST /api/v1/flows/<flow>/events`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowEventInput {
+    /// The entity's id.
+    pub entity: String,
+    /// The stage it reached.
+    pub stage: String,
+    /// When (RFC 3339; absent: now).
+    #[serde(default)]
+    pub at: Option<String>,
+}
+
+/// The answer to events: how many were stored and how many moved an entity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowEventsResult {
+    /// Events stored.
+    pub stored: usize,
+    /// Of those, events that changed their entity.
+    pub applied: usize,
+}
+
+/// One recorded event of an entity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowEvent {
+    /// The stage named.
+    pub stage: String,
+    /// When it happened.
+    pub at: String,
+    /// When Overdue received it.
+    pub received_at: String,
+    /// Whether it changed the entity.
+    pub applied: bool,
+}
+
+/// `GET /api/v1/flows/<flow>/entities/<entity>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowEntity {
+    /// Its id.
+    pub entity: String,
+    /// Its current (or final) stage.
+    pub stage: String,
+    /// When it entered it.
+    pub entered_at: String,
+    /// When its SLA there ends (none once breached or finished).
+    pub due_at: Option<String>,
+    /// Its open breach alert.
+    pub breach_alert: Option<i64>,
+    /// When it finished.
+    pub finished_at: Option<String>,
+    /// Its events, oldest first.
+    pub history: Vec<FlowEvent>,
+}

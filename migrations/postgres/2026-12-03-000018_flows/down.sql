@@ -1,0 +1,4 @@
+ALTER TABLE alerts DROP COLUMN flow_id;
+DROP TABLE flow_events;
+DROP TABLE flow_entities;
+DROP TABLE flows;

@@ -1,0 +1,233 @@
+//! Flows (SPEC §6) on both databases against a real HTTP receiver: a flow made through
+//! the API, events by the curl URL and in batches, stage order moving entities (`at`
+//! only stamps), a breach per entity and stage sent when its SLA passes and resolved
+//! when it moves on, terminal stages final, bad input refused whole with a 400 naming
+//! the item.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::both;
+use crate::harness::{Backend, Receiver, TestApp};
+
+async fn post_url(app: &TestApp, url: &str) -> (u16, Value) {
+    let r = app.http.post(url).send().await.unwrap();
+    let s = r.status().as_u16();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn flows_breach_and_recover(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let rx = Receiver::start().await;
+    let (s, ch) = app
+        .api(
+            "POST",
+            "/api/v1/channels",
+            Some(json!({"kind": "webhook", "name": "ops", "url": format!("{}/ops", rx.url), "is_default": false})),
+        )
+        .await;
+    assert_eq!(s, 201, "{ch}");
+    let spec = json!({"name": "Orders", "stages": [{"name": "placed", "sla": 2},
+                       {"name": "authorized", "sla": "1h", "severity": "critical"}],
+                      "terminal": ["delivered", "cancelled"], "channels": [ch["id"]], "tags": "team:shop"});
+    let (s, f) = app.api("POST", "/api/v1/flows", Some(spec.clone())).await;
+    assert_eq!(s, 201, "{f}");
+    assert_eq!(f["slug"], "orders");
+    assert_eq!(
+        f["stages"][1],
+        json!({"name": "authorized", "sla": 3600, "severity": "critical", "entities": 0, "breached": 0})
+    );
+    let url = f["event_url"].as_str().unwrap().to_string();
+    assert!(url.ends_with("/orders/<entity>/<stage>"), "{url}");
+    let event =
+        |entity: &str, stage: &str| url.replace("<entity>", entity).replace("<stage>", stage);
+    // Bad definitions and events: a 400 that says what to fix.
+    for (body, says) in [
+        (
+            json!({"name": "x", "stages": []}),
+            "stages: give at least one stage",
+        ),
+        (
+            json!({"name": "x", "stages": [{"name": "a", "sla": 0}]}),
+            "stages[0].sla must be between 1 second",
+        ),
+        (
+            json!({"name": "x", "stages": [{"name": "a", "sla": 5}], "terminal": ["a"]}),
+            "stage \"a\" is named twice",
+        ),
+        (
+            json!({"name": "x", "stages": [{"name": "a", "sla": 5, "sla_ms": 1}]}),
+            "stages[0]: unknown field \"sla_ms\": the accepted fields are name, sla, severity",
+        ),
+    ] {
+        let (s, e) = app.api("POST", "/api/v1/flows", Some(body)).await;
+        assert_eq!(s, 400, "{e}");
+        assert!(e["error"].as_str().unwrap().contains(says), "{e}");
+    }
+    let (s, e) = app.api("POST", "/api/v1/flows", Some(spec)).await;
+    assert_eq!(s, 409, "{e}");
+    let (s, e) = post_url(&app, &event("1001", "lost")).await;
+    assert_eq!(s, 400, "{e}");
+    assert_eq!(
+        e["error"],
+        "stage \"lost\" is not a stage of this flow; its stages are: placed, authorized, delivered, cancelled"
+    );
+    let (s, e) = post_url(
+        &app,
+        &format!("{}?at=2099-01-01T00:00:00Z", event("1001", "placed")),
+    )
+    .await;
+    assert_eq!(s, 400, "{e}");
+    assert!(
+        e["error"].as_str().unwrap().contains("in the future"),
+        "{e}"
+    );
+    let (s, e) = post_url(&app, &event("1001", "placed").replace("/orders/", "/nope/")).await;
+    assert_eq!(s, 404, "{e}");
+    // One bad item refuses the batch whole.
+    let (s, e) = app
+        .api(
+            "POST",
+            "/api/v1/flows/orders/events",
+            Some(json!([{"entity": "9", "stage": "placed"}, {"entity": "9", "stage": "weird"}])),
+        )
+        .await;
+    assert_eq!(s, 400, "{e}");
+    assert!(
+        e["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("events[1]: stage \"weird\""),
+        "{e}"
+    );
+    let (s, _) = app
+        .api("GET", "/api/v1/flows/orders/entities/9", None)
+        .await;
+    assert_eq!(s, 404, "nothing of the refused batch was stored");
+    let many: Vec<Value> = (0..10_001)
+        .map(|i| json!({"entity": i.to_string(), "stage": "placed"}))
+        .collect();
+    let (s, e) = app
+        .api(
+            "POST",
+            "/api/v1/flows/orders/events",
+            Some(Value::Array(many)),
+        )
+        .await;
+    assert_eq!(s, 413, "{e}");
+
+    // Events: by the URL and in a batch.
+    let (s, r) = post_url(&app, &event("1001", "placed")).await;
+    assert_eq!((s, r), (200, json!({"stored": 1, "applied": true})));
+    let (s, r) = app
+        .api("POST", "/api/v1/flows/orders/events",
+             Some(json!([{"entity": "1002", "stage": "placed"}, {"entity": "1003", "stage": "authorized"},
+                         {"entity": "1003", "stage": "placed"}])))
+        .await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(
+        r,
+        json!({"stored": 3, "applied": 2}),
+        "an earlier stage does not move it back"
+    );
+    // Two breaches in placed after 2 s; 1003 has an hour in authorized.
+    let got = rx
+        .wait_for(Duration::from_secs(10), |all| all.len() >= 2)
+        .await;
+    let mut keys: Vec<String> = Vec::new();
+    for r in &got {
+        let j = r.json();
+        assert_eq!(j["event"], "flow.breached", "{j}");
+        assert_eq!(j["monitor"]["name"], "Orders");
+        assert_eq!(j["monitor"]["tags"], json!(["team:shop"]));
+        assert_eq!(j["alert"]["transition"], "trigger");
+        let item = &j["problems"]["items"][0];
+        let key = item["key"].as_str().unwrap().to_string();
+        let entity = key.split(' ').next().unwrap().to_string();
+        assert!(
+            item["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{entity} stuck in placed for ")),
+            "{j}"
+        );
+        assert_eq!(item["severity"], "error");
+        keys.push(key);
+    }
+    keys.sort();
+    assert_eq!(keys, ["1001 in placed", "1002 in placed"]);
+    let (_, open) = app.api("GET", "/api/v1/alerts?status=open", None).await;
+    let open = open["alerts"].as_array().unwrap().clone();
+    assert_eq!(open.len(), 2, "{open:?}");
+    assert!(
+        open.iter()
+            .all(|a| a["kind"] == "flow" && a["flow"] == f["id"]),
+        "{open:?}"
+    );
+    assert!(
+        open.iter().any(|a| a["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("Orders: 1001 stuck in placed for")),
+        "{open:?}"
+    );
+    let (_, now) = app.api("GET", "/api/v1/flows/orders", None).await;
+    assert_eq!(
+        (
+            now["stages"][0]["entities"].clone(),
+            now["stages"][0]["breached"].clone()
+        ),
+        (json!(2), json!(2))
+    );
+    assert_eq!(now["stages"][1]["entities"], 1);
+
+    // 1001 moves on: its breach resolves. 1002 is cancelled: final.
+    let (s, _) = post_url(&app, &event("1001", "authorized")).await;
+    assert_eq!(s, 200);
+    let (s, _) = post_url(&app, &event("1002", "cancelled")).await;
+    assert_eq!(s, 200);
+    let got = rx
+        .wait_for(Duration::from_secs(10), |all| all.len() >= 4)
+        .await;
+    let recovered: Vec<Value> = got[2..].iter().map(|r| r.json()).collect();
+    for j in &recovered {
+        assert_eq!(j["event"], "flow.recovered", "{j}");
+        assert_eq!(j["alert"]["transition"], "resolve");
+    }
+    let (s, r) = post_url(&app, &event("1002", "authorized")).await;
+    assert_eq!(
+        (s, r),
+        (200, json!({"stored": 1, "applied": false})),
+        "a terminal stage is final"
+    );
+    let (s, e) = app
+        .api("GET", "/api/v1/flows/orders/entities/1002", None)
+        .await;
+    assert_eq!(s, 200, "{e}");
+    assert_eq!(e["stage"], "cancelled");
+    assert!(e["finished_at"].is_string());
+    let stages: Vec<&str> = e["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(stages, ["placed", "cancelled", "authorized"]);
+    let (_, open) = app.api("GET", "/api/v1/alerts?status=open", None).await;
+    assert_eq!(open["alerts"], json!([]));
+
+    // A changed SLA applies to entities entering from then on; delete removes it all.
+    let (s, p) = app
+        .api("PATCH", "/api/v1/flows/orders", Some(json!({"stages": [{"name": "placed", "sla": "1h"}, {"name": "authorized", "sla": "2h"}]})))
+        .await;
+    assert_eq!(s, 200, "{p}");
+    assert_eq!(p["stages"][1]["sla"], 7200);
+    assert_eq!(p["terminal"], json!(["delivered", "cancelled"]));
+    let (s, _) = app.api("DELETE", "/api/v1/flows/orders", None).await;
+    assert_eq!(s, 204);
+    let (s, _) = app.api("GET", "/api/v1/flows/orders", None).await;
+    assert_eq!(s, 404);
+    app.stop().await;
+}
+both!(flows_breach_and_recover, flows_breach_and_recover);
