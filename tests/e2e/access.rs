@@ -86,6 +86,13 @@ const ROUTES: &[(&str, &str, Need)] = &[
     ("POST", "/api/v1/silences", Need::Write),
     ("GET", "/api/v1/silences/{id}", Need::Read),
     ("DELETE", "/api/v1/silences/{id}", Need::Write),
+    ("GET", "/api/v1/flows", Need::Read),
+    ("POST", "/api/v1/flows", Need::Manage),
+    ("GET", "/api/v1/flows/{flow}", Need::Read),
+    ("PATCH", "/api/v1/flows/{flow}", Need::Manage),
+    ("DELETE", "/api/v1/flows/{flow}", Need::Manage),
+    ("POST", "/api/v1/flows/{flow}/events", Need::Write),
+    ("GET", "/api/v1/flows/{flow}/entities/{entity}", Need::Read),
     ("GET", "/api/v1/channels", Need::Read),
     ("POST", "/api/v1/channels", Need::Manage),
     ("PATCH", "/api/v1/channels/{id}", Need::Manage),
@@ -132,6 +139,8 @@ fn registered() -> BTreeSet<(String, String)> {
                 "alerts.rs",
                 "routing.rs",
                 "silencing.rs",
+                "flows.rs",
+                "flow_events.rs",
             ],
         ),
         ("/api/v3", &["v3.rs"]),
@@ -294,6 +303,30 @@ async fn matrix(backend: Backend) {
         .await;
     assert_eq!(s, 201, "{r}");
     let silence = r["id"].as_str().unwrap().to_string();
+    let (s, r) = app
+        .api(
+            "POST",
+            "/api/v1/flows",
+            Some(json!({"name": "orders", "stages": [{"name": "placed", "sla": "1h"}]})),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    // The flow's event URL holds the project's ping key: only for roles that write.
+    let ping_key = r["event_url"]
+        .as_str()
+        .unwrap()
+        .split('/')
+        .nth_back(3)
+        .unwrap()
+        .to_string();
+    let (s, r) = app
+        .api(
+            "POST",
+            "/api/v1/flows/orders/events",
+            Some(json!([{"entity": "e1", "stage": "placed"}])),
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
     let run = app.last_run(&code).await["id"].as_i64().unwrap();
     let (_, problems) = app.api("GET", "/api/v1/problems", None).await;
     let problem = problems["problems"][0]["id"].as_i64().unwrap();
@@ -342,6 +375,8 @@ async fn matrix(backend: Backend) {
             .replace("/channels/{id}", &format!("/channels/{channel}"))
             .replace("/routes/{id}", &format!("/routes/{route}"))
             .replace("/silences/{id}", &format!("/silences/{silence}"))
+            .replace("{flow}", "orders")
+            .replace("{entity}", "e1")
             .replace("/keys/{id}", &format!("/keys/{key_id}"))
             .replace("/members/{id}", &format!("/members/{user_id}"))
             .replace("{n}", "2");
@@ -365,6 +400,7 @@ async fn matrix(backend: Backend) {
             // A member may write, so it may see ping codes; nobody else here may.
             if !matches!(who, Caller::Member(_)) {
                 assert!(!text.contains(&code), "{at} shows the ping code: {text}");
+                assert!(!text.contains(&ping_key), "{at} shows the ping key: {text}");
             }
             if matches!(who, Caller::OtherProject(_)) {
                 assert!(

@@ -127,24 +127,6 @@ fn plain(msg: &str) -> String {
     msg.replace('`', "\"")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::plain;
-
-    #[test]
-    fn unknown_fields_in_plain_words() {
-        assert_eq!(
-            plain("unknown field `grcae`, expected one of `name`, `grace`"),
-            "unknown field \"grcae\": the accepted fields are name, grace"
-        );
-        assert_eq!(
-            plain("unknown field `x`, expected `monitor` or `within`"),
-            "unknown field \"x\": the accepted fields are monitor, within"
-        );
-        assert_eq!(plain("missing field `within`"), "missing field \"within\"");
-    }
-}
-
 /// A request body read whole up to `limit` bytes; past it, a 413 that says what to send
 /// instead (`hint`).
 pub async fn read_capped(
@@ -165,4 +147,22 @@ pub async fn read_capped(
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain;
+
+    #[test]
+    fn unknown_fields_in_plain_words() {
+        assert_eq!(
+            plain("unknown field `grcae`, expected one of `name`, `grace`"),
+            "unknown field \"grcae\": the accepted fields are name, grace"
+        );
+        assert_eq!(
+            plain("unknown field `x`, expected `monitor` or `within`"),
+            "unknown field \"x\": the accepted fields are monitor, within"
+        );
+        assert_eq!(plain("missing field `within`"), "missing field \"within\"");
+    }
 }

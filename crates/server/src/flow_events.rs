@@ -81,6 +81,12 @@ async fn batch(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_write()?;
+    // Another project's flow is a 404 before anything of the body is looked at.
+    let (project, slug) = (auth.project.clone(), path.into_inner());
+    let flow = state
+        .store
+        .read(move |c| flows::get(c, &project, &slug))
+        .await?;
     let hint = format!("send at most {MAX_EVENTS} events per request");
     let body = crate::body::read_capped(payload, BODY_LIMIT, &hint).await?;
     let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
@@ -120,11 +126,11 @@ async fn batch(
             at: at.map(|a| a.0),
         });
     }
-    let (project, slug, now) = (auth.project.clone(), path.into_inner(), state.store.now());
+    let (project, now) = (auth.project.clone(), state.store.now());
     let out = state
         .store
         .write(move |tx| {
-            let flow = flows::get(tx.conn(), &project, &slug)?;
+            let flow = flows::get(tx.conn(), &project, &flow.id)?;
             flows::apply_events(tx, &flow, &events, now)
         })
         .await?;

@@ -103,6 +103,17 @@ pub fn number_id(raw: &str, what: &str) -> Result<i64, ApiError> {
         .ok_or_else(|| ApiError::BadRequest(format!("malformed {what} id {raw:?}: a number")))
 }
 
+/// A time in RFC 3339 (`field` names it in the refusal).
+pub fn time_of(field: &str, text: &str) -> Result<overdue_core::Timestamp, ApiError> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|d| overdue_core::Timestamp(d.timestamp_millis()))
+        .map_err(|_| {
+            ApiError::BadRequest(format!(
+                "{field} must be a time in RFC 3339 (2026-12-02T22:30:00+02:00), got {text:?}"
+            ))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,15 +140,4 @@ mod tests {
         let long = slug(&"a".repeat(30_000)).unwrap_err().to_string();
         assert!(long.len() < 200, "{long}");
     }
-}
-
-/// A time in RFC 3339 (`field` names it in the refusal).
-pub fn time_of(field: &str, text: &str) -> Result<overdue_core::Timestamp, ApiError> {
-    chrono::DateTime::parse_from_rfc3339(text)
-        .map(|d| overdue_core::Timestamp(d.timestamp_millis()))
-        .map_err(|_| {
-            ApiError::BadRequest(format!(
-                "{field} must be a time in RFC 3339 (2026-12-02T22:30:00+02:00), got {text:?}"
-            ))
-        })
 }

@@ -93,28 +93,16 @@ fn fire(tx: &mut Tx<'_>, t: &TimerRow, now: Timestamp) -> Result<Fired, StoreErr
     if t.kind == "digest" {
         return digest(tx, t, now);
     }
-    let alert: Option<(
-        String,
-        Option<String>,
-        Option<String>,
-        String,
-        String,
-        String,
-    )> = alerts::table
+    let alert: Option<crate::alerts::AlertRow> = alerts::table
         .find(t.alert_id)
-        .select((
-            alerts::status,
-            alerts::monitor_id,
-            alerts::flow_id,
-            alerts::project_id,
-            alerts::severity,
-            alerts::summary,
-        ))
+        .select(crate::alerts::AlertRow::as_select())
         .first(c)
         .optional()?;
-    let Some((status, monitor, flow, project, severity, summary)) = alert else {
+    let Some(a) = alert else {
         return Ok(Fired::Nothing);
     };
+    let (status, project, severity, summary) = (a.status, a.project_id, a.severity, a.summary);
+    let (monitor, flow) = (a.monitor_id, a.flow_id);
     // The monitor or flow it is about (gone: nothing more to say).
     let Some(row) = monitor
         .or(flow)
