@@ -5,6 +5,7 @@ mod access;
 mod accounts;
 mod alert_delivery;
 mod alerts;
+mod amqp;
 mod api;
 mod bad_input;
 mod browser;

@@ -26,7 +26,7 @@ pub struct ServeArgs {
     /// TOML file with the same settings (keys: listen, database_url, site_url,
     /// ping_body_limit, body_timeout, webhook_allow_private, webhook_timeout, retry_base,
     /// keep_pings, keep_history, digest_hour, self_ping_url, self_ping_period, smtp_url,
-    /// email_from).
+    /// email_from, amqp_url, amqp_queue).
     #[arg(long, env = "OVERDUE_CONFIG")]
     pub config: Option<PathBuf>,
     /// Most body bytes stored per ping [default: 100000].
@@ -72,6 +72,14 @@ pub struct ServeArgs {
     /// [default: overdue@<site host>].
     #[arg(long, env = "OVERDUE_EMAIL_FROM")]
     pub email_from: Option<String>,
+    /// An AMQP 0-9-1 broker to consume flow events from, e.g.
+    /// `amqp://guest:guest@127.0.0.1:5672/%2f` [default: none].
+    #[arg(long, env = "OVERDUE_AMQP_URL", hide_env_values = true)]
+    pub amqp_url: Option<String>,
+    /// The queue of flow events (used as it is when it exists; else declared durable)
+    /// [default: overdue.flow-events].
+    #[arg(long, env = "OVERDUE_AMQP_QUEUE")]
+    pub amqp_queue: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -92,6 +100,8 @@ struct FileSettings {
     self_ping_period: Option<toml::Value>,
     smtp_url: Option<String>,
     email_from: Option<String>,
+    amqp_url: Option<String>,
+    amqp_queue: Option<String>,
 }
 
 /// Validated settings.
@@ -126,6 +136,8 @@ pub struct Settings {
     pub self_ping: Option<(String, Duration)>,
     /// The SMTP relay for e-mail channels, when set.
     pub smtp: Option<Smtp>,
+    /// The broker and queue of flow events, when set.
+    pub amqp: Option<(String, String)>,
     /// This process's name in notification claims (random per start).
     pub instance_id: String,
 }
@@ -318,7 +330,25 @@ impl ServeArgs {
                 Some(Smtp { url, from })
             }
         };
+        let amqp = match self.amqp_url.clone().or(file.amqp_url) {
+            Some(url) if !url.trim().is_empty() => {
+                if !(url.starts_with("amqp://") || url.starts_with("amqps://")) {
+                    return Err(anyhow!(
+                        "OVERDUE_AMQP_URL must start with amqp:// or amqps://, e.g. amqp://guest:guest@127.0.0.1:5672/%2f"
+                    ));
+                }
+                let queue = self
+                    .amqp_queue
+                    .clone()
+                    .or(file.amqp_queue)
+                    .filter(|q| !q.trim().is_empty())
+                    .unwrap_or_else(|| "overdue.flow-events".into());
+                Some((url, queue))
+            }
+            _ => None,
+        };
         Ok(Settings {
+            amqp,
             smtp,
             self_ping,
             keep_pings,

@@ -232,7 +232,19 @@ pub async fn serve(
             stopped(stop_rx.clone()),
         )));
     }
+    // Every instance consumes: the broker shares the queue out, events are idempotent.
+    let amqp = settings.amqp.clone().map(|(url, queue)| {
+        let stats = Arc::new(overdue_storage::flows::ConsumerStats::default());
+        tasks.push(tokio::spawn(overdue_scheduler::amqp::run(
+            store.clone(),
+            overdue_scheduler::amqp::AmqpOptions { url, queue },
+            stats.clone(),
+            stopped(stop_rx.clone()),
+        )));
+        stats
+    });
     let config = ServerConfig {
+        amqp,
         site_url: settings.site_url.clone(),
         ping_body_limit: settings.ping_body_limit,
         body_timeout: settings.body_timeout,

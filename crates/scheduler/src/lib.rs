@@ -14,6 +14,7 @@
 //! Several processes on one PostgreSQL may run all of them: every flip is a conditional
 //! change inside a row lock and every delivery a conditional claim, so work is done once.
 
+pub mod amqp;
 pub mod deadlines;
 pub mod flows;
 pub mod notifier;

@@ -58,6 +58,9 @@ pub struct ServerConfig {
     /// `OVERDUE_SITE_URL` was set: e-mail, Slack and PagerDuty messages link to it, so
     /// those channels need it.
     pub site_url_given: bool,
+    /// The flow events consumer of this process, when a broker is configured (its
+    /// state on `/metrics` and `/health/ready`).
+    pub amqp: Option<std::sync::Arc<overdue_storage::flows::ConsumerStats>>,
 }
 
 /// Shared by every handler.

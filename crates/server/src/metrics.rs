@@ -95,6 +95,28 @@ async fn service_metrics(state: web::Data<AppState>) -> HttpResponse {
         "overdue_pings_unavailable_total {}",
         c.pings_unavailable.load(Ordering::Relaxed)
     );
+    if let Some(a) = &state.config.amqp {
+        head(
+            &mut out,
+            "overdue_amqp_connected",
+            "gauge",
+            "1 while this process consumes flow events from the broker.",
+        );
+        let up = u8::from(a.connected.load(Ordering::Relaxed));
+        let _ = writeln!(out, "overdue_amqp_connected {up}");
+        head(
+            &mut out,
+            "overdue_amqp_messages_total",
+            "counter",
+            "Flow event messages taken from the broker: stored (and acknowledged) or rejected as malformed.",
+        );
+        let _ = writeln!(
+            out,
+            "overdue_amqp_messages_total{{result=\"stored\"}} {}\noverdue_amqp_messages_total{{result=\"rejected\"}} {}",
+            a.stored.load(Ordering::Relaxed),
+            a.rejected.load(Ordering::Relaxed)
+        );
+    }
     match state.store.read(service::gauges).await {
         Ok((alive, pending, open)) => {
             head(

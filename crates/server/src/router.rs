@@ -46,5 +46,13 @@ async fn live() -> HttpResponse {
 
 async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     state.store.read(overdue_storage::projects::count).await?;
-    Ok(HttpResponse::Ok().content_type("text/plain").body("OK"))
+    // Readiness is about the database: a container must not be restarted because the
+    // broker is away. The broker's state is a detail.
+    let body = match &state.config.amqp {
+        Some(a) if !a.connected.load(std::sync::atomic::Ordering::Relaxed) => {
+            "OK (flow events broker: disconnected, reconnecting)"
+        }
+        _ => "OK",
+    };
+    Ok(HttpResponse::Ok().content_type("text/plain").body(body))
 }

@@ -83,7 +83,7 @@ pub struct FlowEventRow {
 }
 
 /// Checks a batch whole: entity ids, known stages, no `at` far in the future.
-fn check(flow: &FlowRow, events: &[EventIn], now: Timestamp) -> Result<(), StoreError> {
+pub fn check_events(flow: &FlowRow, events: &[EventIn], now: Timestamp) -> Result<(), StoreError> {
     let def = flow.def();
     for (i, e) in events.iter().enumerate() {
         let at = e.at.unwrap_or(now.0);
@@ -108,7 +108,7 @@ pub fn apply_events(
     events: &[EventIn],
     now: Timestamp,
 ) -> Result<Vec<EventOut>, StoreError> {
-    check(flow, events, now)?;
+    check_events(flow, events, now)?;
     let def = flow.def();
     let c = tx.conn();
     let mut names: Vec<&str> = events.iter().map(|e| e.entity.as_str()).collect();

@@ -7,7 +7,9 @@ mod breaches;
 mod events;
 
 pub use breaches::{due, earliest, fire_breaches, Due};
-pub use events::{apply_events, entity, history, EntityRow, EventIn, EventOut, FlowEventRow};
+pub use events::{
+    apply_events, check_events, entity, history, EntityRow, EventIn, EventOut, FlowEventRow,
+};
 
 use diesel::prelude::*;
 use overdue_core::flow::FlowDef;
@@ -108,6 +110,37 @@ pub fn by_ping_key(
         .first(c)
         .optional()?
         .ok_or(StoreError::NotFound("flow"))
+}
+
+/// The flow of `slug` in whichever project has one (events from a message broker name
+/// only the flow); two projects with that slug make it ambiguous.
+pub fn by_slug(c: &mut AnyConnection, slug: &str) -> Result<FlowRow, StoreError> {
+    let found: Vec<FlowRow> = flows::table
+        .filter(flows::slug.eq(slug))
+        .select(FlowRow::as_select())
+        .limit(2)
+        .load(c)?;
+    match found.len() {
+        0 => Err(StoreError::Invalid(format!("no flow {slug:?}"))),
+        1 => Ok(found
+            .into_iter()
+            .next()
+            .ok_or(StoreError::NotFound("flow"))?),
+        _ => Err(StoreError::Invalid(format!(
+            "flow {slug:?} exists in several projects: give each a distinct name"
+        ))),
+    }
+}
+
+/// What the broker consumer of this process did (shown on `/metrics`).
+#[derive(Debug, Default)]
+pub struct ConsumerStats {
+    /// Connected to the broker now.
+    pub connected: std::sync::atomic::AtomicBool,
+    /// Messages stored and acknowledged.
+    pub stored: std::sync::atomic::AtomicU64,
+    /// Messages rejected as malformed (not requeued).
+    pub rejected: std::sync::atomic::AtomicU64,
 }
 
 /// The channels assigned to a flow.

@@ -1,0 +1,326 @@
+//! Flow events from a message broker (SPEC §6): consumes an AMQP 0-9-1 queue (an
+//! existing one as it is, declared passively; a missing one declared durable), each
+//! message one event `{"flow", "entity", "stage", "at"}` or a list. Messages are taken
+//! in batches (the prefetch window), written in one unit of work, and acknowledged
+//! only after it committed (`multiple`, up to the batch's last tag): a crash before
+//! that redelivers them, which is harmless (events are idempotent). A malformed message
+//! is rejected without requeue (dead-lettered when the queue has a dead-letter
+//! exchange), counted and logged. Broker down: everything else goes on; the consumer
+//! reconnects with backoff.
+
+use std::future::Future;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use lapin::options::{
+    BasicAckOptions, BasicConsumeOptions, BasicQosOptions, BasicRejectOptions, QueueDeclareOptions,
+};
+use lapin::types::FieldTable;
+use lapin::{Connection, ConnectionProperties};
+use overdue_storage::flows::{self, ConsumerStats, EventIn};
+use overdue_storage::{Store, StoreError};
+use serde::Deserialize;
+
+/// Unacknowledged messages the broker may hand over at once (one batch at most).
+const PREFETCH: u16 = 500;
+/// Longest pause between reconnection attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Where to consume from.
+#[derive(Debug, Clone)]
+pub struct AmqpOptions {
+    /// `amqp://user:pass@host:5672/%2f`.
+    pub url: String,
+    /// The queue.
+    pub queue: String,
+}
+
+/// One event in a message.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Message {
+    flow: String,
+    entity: String,
+    stage: String,
+    #[serde(default)]
+    at: Option<String>,
+}
+
+/// A message's events by flow, or why it is malformed. `sent`: the message's
+/// timestamp property (ms), the `at` of events without one.
+fn parse(body: &[u8], sent: Option<i64>) -> Result<Vec<(String, EventIn)>, String> {
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
+    let list = match value {
+        serde_json::Value::Array(a) => a,
+        one => vec![one],
+    };
+    if list.is_empty() {
+        return Err("an empty list".into());
+    }
+    let mut out = Vec::with_capacity(list.len());
+    for (i, v) in list.into_iter().enumerate() {
+        let m: Message = serde_json::from_value(v).map_err(|e| format!("event {i}: {e}"))?;
+        let at = match m.at.as_deref() {
+            Some(text) => Some(
+                chrono::DateTime::parse_from_rfc3339(text)
+                    .map_err(|_| format!("event {i}: at {text:?} is not RFC 3339"))?
+                    .timestamp_millis(),
+            ),
+            None => sent,
+        };
+        out.push((
+            m.flow,
+            EventIn {
+                entity: m.entity,
+                stage: m.stage,
+                at,
+            },
+        ));
+    }
+    Ok(out)
+}
+
+/// Consumes until `shutdown` resolves, reconnecting after any failure.
+pub async fn run(
+    store: Store,
+    opts: AmqpOptions,
+    stats: Arc<ConsumerStats>,
+    shutdown: impl Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        let session = consume(&store, &opts, &stats, &mut backoff);
+        tokio::select! {
+            _ = &mut shutdown => return,
+            r = session => {
+                stats.connected.store(false, Ordering::Relaxed);
+                if let Err(e) = r {
+                    tracing::warn!("flow events from {}: {e}; reconnecting in {backoff:?}", opts.queue);
+                }
+            }
+        }
+        tokio::select! {
+            _ = &mut shutdown => return,
+            _ = tokio::time::sleep(backoff) => {}
+        }
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+/// One connection's life: declare, consume, store, acknowledge.
+async fn consume(
+    store: &Store,
+    opts: &AmqpOptions,
+    stats: &ConsumerStats,
+    backoff: &mut Duration,
+) -> Result<(), String> {
+    let err = |e: lapin::Error| e.to_string();
+    let conn = Connection::connect(&opts.url, ConnectionProperties::default())
+        .await
+        .map_err(err)?;
+    let mut channel = conn.create_channel().await.map_err(err)?;
+    // An existing queue is used as it is: re-declaring a quorum or dead-lettered queue
+    // with other arguments would close the channel.
+    let passive = QueueDeclareOptions {
+        passive: true,
+        ..QueueDeclareOptions::default()
+    };
+    let queue = opts.queue.as_str();
+    if channel
+        .queue_declare(queue.into(), passive, FieldTable::default())
+        .await
+        .is_err()
+    {
+        // The refusal closed that channel.
+        channel = conn.create_channel().await.map_err(err)?;
+        channel
+            .queue_declare(
+                queue.into(),
+                QueueDeclareOptions::durable(),
+                FieldTable::default(),
+            )
+            .await
+            .map_err(err)?;
+    }
+    channel
+        .basic_qos(PREFETCH, BasicQosOptions::default())
+        .await
+        .map_err(err)?;
+    let tag = format!("overdue-{}", uuid_like());
+    let mut consumer = channel
+        .basic_consume(
+            queue.into(),
+            tag.as_str().into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .map_err(err)?;
+    stats.connected.store(true, Ordering::Relaxed);
+    *backoff = Duration::from_secs(1);
+    tracing::info!("consuming flow events from queue {queue}");
+    loop {
+        let Some(first) = consumer.next().await else {
+            return Err("the broker ended the consumer".into());
+        };
+        let mut batch = vec![first.map_err(err)?];
+        // What else is already here joins the batch (one transaction for all of them).
+        while batch.len() < usize::from(PREFETCH) {
+            match tokio::time::timeout(Duration::from_millis(2), consumer.next()).await {
+                Ok(Some(d)) => batch.push(d.map_err(err)?),
+                _ => break,
+            }
+        }
+        settle(store, stats, batch).await?;
+    }
+}
+
+/// Stores a batch and acknowledges it after commit; rejects the malformed messages.
+async fn settle(
+    store: &Store,
+    stats: &ConsumerStats,
+    batch: Vec<lapin::message::Delivery>,
+) -> Result<(), String> {
+    let mut good: Vec<Vec<(String, EventIn)>> = Vec::new();
+    let mut verdicts: Vec<Option<String>> = Vec::with_capacity(batch.len());
+    for d in &batch {
+        let sent = d
+            .properties
+            .timestamp()
+            .and_then(|s| i64::try_from(s).ok())
+            .map(|s| s * 1_000);
+        match parse(&d.data, sent) {
+            Ok(events) => {
+                good.push(events);
+                verdicts.push(None);
+            }
+            Err(why) => verdicts.push(Some(why)),
+        }
+    }
+    let now = store.now();
+    let refused = store
+        .write(move |tx| {
+            let mut refused = Vec::with_capacity(good.len());
+            for events in good {
+                refused.push(apply_message(tx, &events, now)?);
+            }
+            Ok(refused)
+        })
+        .await
+        .map_err(|e| format!("storing flow events failed: {e}"))?;
+    let mut refused = refused.into_iter();
+    for v in verdicts.iter_mut() {
+        if v.is_none() {
+            *v = refused.next().flatten();
+        }
+    }
+    let mut last_good = None;
+    for (d, why) in batch.iter().zip(&verdicts) {
+        match why {
+            Some(why) => {
+                tracing::warn!(
+                    "flow event message rejected ({why}): {}",
+                    String::from_utf8_lossy(&d.data)
+                        .chars()
+                        .take(200)
+                        .collect::<String>()
+                );
+                stats.rejected.fetch_add(1, Ordering::Relaxed);
+                d.reject(BasicRejectOptions { requeue: false })
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            None => {
+                stats.stored.fetch_add(1, Ordering::Relaxed);
+                last_good = Some(d);
+            }
+        }
+    }
+    if let Some(d) = last_good {
+        d.ack(BasicAckOptions { multiple: true })
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Applies one message's events (`None`), or says why it is refused — checked whole
+/// before anything of it is written, so a refused message leaves nothing behind.
+fn apply_message(
+    tx: &mut overdue_storage::Tx<'_>,
+    events: &[(String, EventIn)],
+    now: overdue_core::Timestamp,
+) -> Result<Option<String>, StoreError> {
+    let mut slugs: Vec<&str> = events.iter().map(|(f, _)| f.as_str()).collect();
+    slugs.sort_unstable();
+    slugs.dedup();
+    let mut plan = Vec::with_capacity(slugs.len());
+    for slug in slugs {
+        let of: Vec<EventIn> = events
+            .iter()
+            .filter(|(f, _)| f == slug)
+            .map(|(_, e)| e.clone())
+            .collect();
+        let checked = flows::by_slug(tx.conn(), slug)
+            .and_then(|flow| flows::check_events(&flow, &of, now).map(|()| flow));
+        match checked {
+            Ok(flow) => plan.push((flow, of)),
+            Err(StoreError::Invalid(why)) => return Ok(Some(why)),
+            Err(e) => return Err(e),
+        }
+    }
+    for (flow, of) in plan {
+        flows::apply_events(tx, &flow, &of, now)?;
+    }
+    Ok(None)
+}
+
+/// A consumer tag unique enough to tell instances apart in the broker's list.
+fn uuid_like() -> String {
+    format!(
+        "{:x}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_one_event_or_a_list() {
+        let one = parse(
+            br#"{"flow": "orders", "entity": "1", "stage": "placed"}"#,
+            Some(5),
+        )
+        .unwrap();
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].0, "orders");
+        assert_eq!(one[0].1.at, Some(5), "the message's timestamp");
+        let list = parse(
+            br#"[{"flow": "orders", "entity": "1", "stage": "placed", "at": "2026-12-02T10:00:00Z"},
+                 {"flow": "orders", "entity": "2", "stage": "placed"}]"#,
+            None,
+        )
+        .unwrap();
+        assert_eq!(list[0].1.at, Some(1_796_205_600_000));
+        assert_eq!(list[1].1.at, None, "arrival");
+        assert!(parse(b"nope", None).unwrap_err().starts_with("not JSON"));
+        assert!(parse(br#"{"flow": "o", "entity": "1"}"#, None)
+            .unwrap_err()
+            .contains("stage"));
+        assert!(parse(
+            br#"{"flow": "o", "entity": "1", "stage": "s", "x": 1}"#,
+            None
+        )
+        .is_err());
+        assert!(parse(b"[]", None).is_err());
+    }
+}
