@@ -93,6 +93,11 @@ const ROUTES: &[(&str, &str, Need)] = &[
     ("DELETE", "/api/v1/flows/{flow}", Need::Manage),
     ("POST", "/api/v1/flows/{flow}/events", Need::Write),
     ("GET", "/api/v1/flows/{flow}/entities/{entity}", Need::Read),
+    ("GET", "/api/v1/calendars", Need::Read),
+    ("POST", "/api/v1/calendars", Need::Manage),
+    ("GET", "/api/v1/calendars/{name}", Need::Read),
+    ("PUT", "/api/v1/calendars/{name}", Need::Manage),
+    ("DELETE", "/api/v1/calendars/{name}", Need::Manage),
     ("GET", "/api/v1/channels", Need::Read),
     ("POST", "/api/v1/channels", Need::Manage),
     ("PATCH", "/api/v1/channels/{id}", Need::Manage),
@@ -141,6 +146,7 @@ fn registered() -> BTreeSet<(String, String)> {
                 "silencing.rs",
                 "flows.rs",
                 "flow_events.rs",
+                "calendars.rs",
             ],
         ),
         ("/api/v3", &["v3.rs"]),
@@ -306,6 +312,14 @@ async fn matrix(backend: Backend) {
     let (s, r) = app
         .api(
             "POST",
+            "/api/v1/calendars",
+            Some(json!({"name": "office", "tz": "UTC", "hours": {"mon": ["08:00-18:00"]}})),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let (s, r) = app
+        .api(
+            "POST",
             "/api/v1/flows",
             Some(json!({"name": "orders", "stages": [{"name": "placed", "sla": "1h"}]})),
         )
@@ -377,6 +391,7 @@ async fn matrix(backend: Backend) {
             .replace("/silences/{id}", &format!("/silences/{silence}"))
             .replace("{flow}", "orders")
             .replace("{entity}", "e1")
+            .replace("{name}", "office")
             .replace("/keys/{id}", &format!("/keys/{key_id}"))
             .replace("/members/{id}", &format!("/members/{user_id}"))
             .replace("{n}", "2");

@@ -36,7 +36,7 @@ async fn flows_breach_and_recover(backend: Backend) {
     assert_eq!(f["slug"], "orders");
     assert_eq!(
         f["stages"][1],
-        json!({"name": "authorized", "sla": 3600, "severity": "critical", "entities": 0, "breached": 0})
+        json!({"name": "authorized", "sla": 3600, "severity": "critical", "calendar": null, "entities": 0, "breached": 0})
     );
     let url = f["event_url"].as_str().unwrap().to_string();
     assert!(url.ends_with("/orders/<entity>/<stage>"), "{url}");
@@ -231,3 +231,96 @@ async fn flows_breach_and_recover(backend: Backend) {
     app.stop().await;
 }
 both!(flows_breach_and_recover, flows_breach_and_recover);
+
+/// A stage whose SLA counts a business calendar's working time: today a holiday, so an
+/// hour's SLA from now ends at 01:00 tomorrow; bad calendars and unknown names refused;
+/// a calendar in use cannot be deleted.
+async fn business_calendars(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let at = chrono::Utc::now() - chrono::Duration::minutes(1);
+    let today = at.format("%Y-%m-%d").to_string();
+    let all_day: serde_json::Map<String, Value> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        .iter()
+        .map(|d| (d.to_string(), json!(["00:00-24:00"])))
+        .collect();
+    let cal = json!({"tz": "UTC", "hours": all_day, "holidays": [today]});
+    let mut named = cal.clone();
+    named["name"] = json!("office");
+    let (s, c) = app
+        .api("POST", "/api/v1/calendars", Some(named.clone()))
+        .await;
+    assert_eq!(s, 201, "{c}");
+    assert_eq!(c["holidays"], json!([today]));
+    let (s, e) = app.api("POST", "/api/v1/calendars", Some(named)).await;
+    assert_eq!(s, 409, "{e}");
+    let (s, _) = app.api("PUT", "/api/v1/calendars/office", Some(cal)).await;
+    assert_eq!(s, 200, "replaced");
+    let other = json!({"tz": "UTC", "hours": {"mon": ["08:00-18:00"]}});
+    let (s, _) = app.api("PUT", "/api/v1/calendars/other", Some(other)).await;
+    assert_eq!(s, 404, "PUT replaces; POST creates");
+    for (body, says) in [
+        (
+            json!({"tz": "Mars/Base", "hours": {"mon": ["08:00-18:00"]}}),
+            "tz: \"Mars/Base\" is not an IANA time zone",
+        ),
+        (
+            json!({"tz": "UTC", "hours": {"mon": ["18:00-08:00"]}}),
+            "hours.mon: \"18:00-08:00\" is not a span",
+        ),
+        (
+            json!({"tz": "UTC", "hours": {}}),
+            "hours: give at least one working span",
+        ),
+        (
+            json!({"tz": "UTC", "hours": {"mon": ["08:00-18:00"]}, "holidays": ["24.12."]}),
+            "holidays: \"24.12.\" is not a date",
+        ),
+    ] {
+        let mut body = body;
+        body["name"] = json!("bad");
+        let (s, e) = app.api("POST", "/api/v1/calendars", Some(body)).await;
+        assert_eq!(s, 400, "{e}");
+        assert!(e["error"].as_str().unwrap().starts_with(says), "{e}");
+    }
+    let (s, e) = app
+        .api("POST", "/api/v1/flows", Some(json!({"name": "tickets", "stages": [{"name": "open", "sla": "1h", "calendar": "nope"}]})))
+        .await;
+    assert_eq!(s, 400, "{e}");
+    assert!(
+        e["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("stages[0].calendar: no calendar \"nope\""),
+        "{e}"
+    );
+    let (s, f) = app
+        .api("POST", "/api/v1/flows", Some(json!({"name": "tickets", "stages": [{"name": "open", "sla": "1h", "calendar": "office"}]})))
+        .await;
+    assert_eq!(s, 201, "{f}");
+    assert_eq!(f["stages"][0]["calendar"], "office");
+    let (s, r) = app
+        .api(
+            "POST",
+            "/api/v1/flows/tickets/events",
+            Some(json!([{"entity": "t1", "stage": "open", "at": at.to_rfc3339()}])),
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    let (_, e) = app
+        .api("GET", "/api/v1/flows/tickets/entities/t1", None)
+        .await;
+    let tomorrow = (at + chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    assert_eq!(e["due_at"], format!("{tomorrow}T01:00:00+00:00"), "{e}");
+    let (s, e) = app.api("DELETE", "/api/v1/calendars/office", None).await;
+    assert_eq!(s, 409, "{e}");
+    assert_eq!(
+        e["error"],
+        "calendar \"office\" is used by flow \"tickets\"; change its stages first"
+    );
+    let (_, list) = app.api("GET", "/api/v1/calendars", None).await;
+    assert_eq!(list["calendars"][0]["name"], "office");
+    app.stop().await;
+}
+both!(business_calendars, business_calendars);

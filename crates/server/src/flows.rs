@@ -19,6 +19,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/flows/{flow}", web::get().to(get))
         .route("/flows/{flow}", web::patch().to(patch))
         .route("/flows/{flow}", web::delete().to(delete))
+        .configure(crate::calendars::routes)
         .configure(crate::flow_events::routes);
 }
 
@@ -50,6 +51,7 @@ fn render(
                     name: s.name.clone(),
                     sla: s.sla_ms / 1_000,
                     severity: s.severity.clone(),
+                    calendar: s.calendar.clone(),
                     entities,
                     breached,
                 }
@@ -93,6 +95,7 @@ fn def_of(stages: &[t::StageInput], terminal: Vec<String>) -> Result<FlowDef, Ap
             name: s.name.clone(),
             sla_ms: sla.millis(),
             severity: s.severity.clone().unwrap_or_else(|| "error".into()),
+            calendar: s.calendar.clone(),
         });
     }
     let def = FlowDef {
@@ -228,6 +231,7 @@ async fn patch(
                     name: s.name.clone(),
                     sla: t::DurationInput::Seconds(s.sla_ms / 1_000),
                     severity: Some(s.severity.clone()),
+                    calendar: s.calendar.clone(),
                 })
                 .collect();
             def_of(&again, terminal)?

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod badges;
 pub mod body;
 pub mod body_timeout;
+pub mod calendars;
 pub mod chains;
 pub mod channel_input;
 pub mod channels;

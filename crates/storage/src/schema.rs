@@ -391,7 +391,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    calendars (id) {
+        id -> Text,
+        project_id -> Text,
+        name -> Text,
+        definition -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    calendars,
     flows,
     flow_entities,
     flow_events,

@@ -15,6 +15,9 @@ pub struct StageInput {
     /// The severity of a breach in it (default `error`).
     #[serde(default)]
     pub severity: Option<String>,
+    /// The business calendar its SLA counts in (default: wall-clock time).
+    #[serde(default)]
+    pub calendar: Option<String>,
 }
 
 /// `POST /api/v1/flows`.
@@ -67,6 +70,9 @@ pub struct FlowStage {
     pub sla: i64,
     /// The severity of a breach in it.
     pub severity: String,
+    /// The business calendar its SLA counts in.
+    #[serde(default)]
+    pub calendar: Option<String>,
     /// Entities in it now.
     pub entities: i64,
     /// Of those, breached.
@@ -153,4 +159,47 @@ pub struct FlowEntity {
     pub finished_at: Option<String>,
     /// Its events, oldest first.
     pub history: Vec<FlowEvent>,
+}
+
+/// `POST /api/v1/calendars`: a new business calendar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewCalendarInput {
+    /// Its name (stages name it): letters, digits, `-`, `_`, `.`.
+    pub name: String,
+    /// IANA zone of its hours.
+    pub tz: String,
+    /// Per weekday its working spans.
+    pub hours: std::collections::BTreeMap<String, Vec<String>>,
+    /// Days off, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub holidays: Vec<String>,
+}
+
+/// `PUT /api/v1/calendars/<name>`: a business calendar's new definition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarInput {
+    /// IANA zone of its hours (`Europe/Riga`).
+    pub tz: String,
+    /// Per weekday its working spans: `{"mon": ["08:00-12:00", "13:00-17:00"]}`.
+    pub hours: std::collections::BTreeMap<String, Vec<String>>,
+    /// Days off, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub holidays: Vec<String>,
+}
+
+/// A business calendar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarView {
+    /// Its name (stages name it).
+    pub name: String,
+    /// IANA zone.
+    pub tz: String,
+    /// Working spans per weekday.
+    pub hours: std::collections::BTreeMap<String, Vec<String>>,
+    /// Days off.
+    pub holidays: Vec<String>,
+    /// Updated at.
+    pub updated_at: String,
 }

@@ -1,3 +1,4 @@
+DROP TABLE calendars;
 ALTER TABLE alerts DROP COLUMN flow_id;
 DROP TABLE flow_events;
 DROP TABLE flow_entities;

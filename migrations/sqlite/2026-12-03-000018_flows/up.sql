@@ -54,3 +54,15 @@ CREATE INDEX flow_events_received ON flow_events (received_at);
 
 -- A flow breach is an alert about the flow (kind 'flow').
 ALTER TABLE alerts ADD COLUMN flow_id TEXT;
+
+-- Business calendars (working hours per weekday, holidays, a zone): a stage's SLA may
+-- count only their working time. JSON read by the core's rules.
+CREATE TABLE calendars (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    definition TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX calendars_name ON calendars (project_id, name);

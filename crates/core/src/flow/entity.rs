@@ -4,7 +4,7 @@
 //! negative (an `at` before the previous stage's entry is clamped to it), a terminal
 //! stage is reachable from anywhere and final.
 
-use super::{FlowDef, FlowError, Place, MAX_FUTURE_MS};
+use super::{Calendars, FlowDef, FlowError, Place, MAX_FUTURE_MS};
 
 /// An entity as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,9 +55,11 @@ impl Outcome {
 }
 
 /// Applies "entity reached `stage` at `at`" to `current` (`None`: never seen; an
-/// entity with `index: None` has finished). `now` is the server's clock.
+/// entity with `index: None` has finished). `now` is the server's clock; `calendars`
+/// the project's, for stages whose SLA counts business time.
 pub fn apply(
     def: &FlowDef,
+    calendars: &Calendars,
     current: Option<&EntityState>,
     stage: &str,
     at: i64,
@@ -70,7 +72,7 @@ pub fn apply(
     if at > now + MAX_FUTURE_MS {
         return Err(FlowError::Future(crate::Timestamp(at).to_rfc3339()));
     }
-    let due = |i: usize, entered: i64| entered.saturating_add(def.stages[i].sla_ms);
+    let due = |i: usize, entered: i64| def.due(i, entered, calendars);
     let Some(cur) = current else {
         return Ok(match place {
             Place::Stage(i) => Outcome::Moved {
@@ -132,7 +134,7 @@ mod tests {
     fn a_new_entity_starts_where_first_seen() {
         let f = orders();
         assert_eq!(
-            apply(&f, None, "authorized", 10 * H, 10 * H),
+            apply(&f, &Calendars::new(), None, "authorized", 10 * H, 10 * H),
             Ok(Outcome::Moved {
                 index: 1,
                 entered_at: 10 * H,
@@ -141,7 +143,7 @@ mod tests {
             })
         );
         assert_eq!(
-            apply(&f, None, "delivered", 10 * H, 10 * H),
+            apply(&f, &Calendars::new(), None, "delivered", 10 * H, 10 * H),
             Ok(Outcome::Finished { entered_at: 10 * H })
         );
     }
@@ -152,7 +154,7 @@ mod tests {
         let cur = at(0, 10 * H, None);
         // Skipping forward is allowed.
         assert_eq!(
-            apply(&f, Some(&cur), "shipped", 11 * H, 12 * H),
+            apply(&f, &Calendars::new(), Some(&cur), "shipped", 11 * H, 12 * H),
             Ok(Outcome::Moved {
                 index: 2,
                 entered_at: 11 * H,
@@ -162,7 +164,14 @@ mod tests {
         );
         // An out-of-order at is clamped: never a negative time in a stage.
         assert_eq!(
-            apply(&f, Some(&cur), "authorized", 9 * H, 12 * H),
+            apply(
+                &f,
+                &Calendars::new(),
+                Some(&cur),
+                "authorized",
+                9 * H,
+                12 * H
+            ),
             Ok(Outcome::Moved {
                 index: 1,
                 entered_at: 10 * H,
@@ -173,7 +182,14 @@ mod tests {
         // An earlier stage is recorded, never moves it back.
         let later = at(2, 11 * H, Some(10 * H));
         assert_eq!(
-            apply(&f, Some(&later), "placed", 12 * H, 12 * H),
+            apply(
+                &f,
+                &Calendars::new(),
+                Some(&later),
+                "placed",
+                12 * H,
+                12 * H
+            ),
             Ok(Outcome::Ignored)
         );
     }
@@ -183,11 +199,25 @@ mod tests {
         let f = orders();
         let cur = at(1, 10 * H, Some(8 * H));
         assert_eq!(
-            apply(&f, Some(&cur), "authorized", 11 * H, 12 * H),
+            apply(
+                &f,
+                &Calendars::new(),
+                Some(&cur),
+                "authorized",
+                11 * H,
+                12 * H
+            ),
             Ok(Outcome::Ignored)
         );
         assert_eq!(
-            apply(&f, Some(&cur), "authorized", 9 * H, 12 * H),
+            apply(
+                &f,
+                &Calendars::new(),
+                Some(&cur),
+                "authorized",
+                9 * H,
+                12 * H
+            ),
             Ok(Outcome::Restamped {
                 entered_at: 9 * H,
                 due_at: 13 * H
@@ -195,7 +225,14 @@ mod tests {
         );
         // Not before the previous stage's entry.
         assert_eq!(
-            apply(&f, Some(&cur), "authorized", 7 * H, 12 * H),
+            apply(
+                &f,
+                &Calendars::new(),
+                Some(&cur),
+                "authorized",
+                7 * H,
+                12 * H
+            ),
             Ok(Outcome::Restamped {
                 entered_at: 8 * H,
                 due_at: 12 * H
@@ -208,7 +245,14 @@ mod tests {
         let f = orders();
         let cur = at(0, 10 * H, None);
         assert_eq!(
-            apply(&f, Some(&cur), "cancelled", 11 * H, 12 * H),
+            apply(
+                &f,
+                &Calendars::new(),
+                Some(&cur),
+                "cancelled",
+                11 * H,
+                12 * H
+            ),
             Ok(Outcome::Finished { entered_at: 11 * H })
         );
         let done = EntityState {
@@ -216,7 +260,7 @@ mod tests {
             entered_at: 11 * H,
             floor_at: None,
         };
-        let again = apply(&f, Some(&done), "placed", 12 * H, 12 * H).unwrap();
+        let again = apply(&f, &Calendars::new(), Some(&done), "placed", 12 * H, 12 * H).unwrap();
         assert!(!again.applied());
     }
 
@@ -224,15 +268,15 @@ mod tests {
     fn bad_events_are_refused_in_words() {
         let f = orders();
         assert_eq!(
-            apply(&f, None, "lost", 0, 0).unwrap_err().to_string(),
+            apply(&f, &Calendars::new(), None, "lost", 0, 0).unwrap_err().to_string(),
             "stage \"lost\" is not a stage of this flow; its stages are: placed, authorized, shipped, delivered, cancelled"
         );
-        let e = apply(&f, None, "placed", 10 * 60_000, 0).unwrap_err();
+        let e = apply(&f, &Calendars::new(), None, "placed", 10 * 60_000, 0).unwrap_err();
         assert!(
             e.to_string()
                 .starts_with("at is more than 5 minutes in the future"),
             "{e}"
         );
-        assert!(apply(&f, None, "placed", 5 * 60_000, 0).is_ok());
+        assert!(apply(&f, &Calendars::new(), None, "placed", 5 * 60_000, 0).is_ok());
     }
 }

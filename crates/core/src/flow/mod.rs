@@ -4,8 +4,10 @@
 //! and how a breach reads — with no IO: storage keeps one row per entity with its due
 //! time in an index, the scheduler asks the index.
 
+mod calendar;
 mod entity;
 
+pub use calendar::Calendar;
 pub use entity::{apply, EntityState, Outcome};
 
 use serde::{Deserialize, Serialize};
@@ -31,7 +33,13 @@ pub struct Stage {
     pub sla_ms: i64,
     /// The severity of a breach in it (default `error`).
     pub severity: String,
+    /// The business calendar its SLA counts in (none: wall-clock time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<String>,
 }
+
+/// A project's calendars by name.
+pub type Calendars = std::collections::BTreeMap<String, Calendar>;
 
 /// A flow's stages and terminal stages, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,6 +156,17 @@ impl FlowDef {
             .then_some(Place::Terminal)
     }
 
+    /// When an entity entering stage `i` at `entered` is due: its SLA in wall-clock time,
+    /// or in its calendar's working time (a calendar gone: wall-clock time).
+    pub fn due(&self, i: usize, entered: i64, calendars: &Calendars) -> i64 {
+        let s = &self.stages[i];
+        s.calendar
+            .as_ref()
+            .and_then(|c| calendars.get(c))
+            .and_then(|c| c.add(entered, s.sla_ms))
+            .unwrap_or_else(|| entered.saturating_add(s.sla_ms))
+    }
+
     /// Every stage name, in order, terminal ones last: `placed, authorized, delivered`.
     pub fn names(&self) -> String {
         self.stages
@@ -187,6 +206,7 @@ mod tests {
             name: name.into(),
             sla_ms: h * 3_600_000,
             severity: "error".into(),
+            calendar: None,
         };
         FlowDef {
             stages: vec![

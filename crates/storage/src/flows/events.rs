@@ -85,10 +85,11 @@ pub struct FlowEventRow {
 /// Checks a batch whole: entity ids, known stages, no `at` far in the future.
 pub fn check_events(flow: &FlowRow, events: &[EventIn], now: Timestamp) -> Result<(), StoreError> {
     let def = flow.def();
+    let none = flow::Calendars::new();
     for (i, e) in events.iter().enumerate() {
         let at = e.at.unwrap_or(now.0);
         flow::check_entity(&e.entity)
-            .and_then(|()| flow::apply(&def, None, &e.stage, at, now.0).map(|_| ()))
+            .and_then(|()| flow::apply(&def, &none, None, &e.stage, at, now.0).map(|_| ()))
             .map_err(|err| {
                 let which = if events.len() == 1 {
                     String::new()
@@ -111,6 +112,7 @@ pub fn apply_events(
     check_events(flow, events, now)?;
     let def = flow.def();
     let c = tx.conn();
+    let cals = super::calendars::of_project(c, &flow.project_id)?;
     let mut names: Vec<&str> = events.iter().map(|e| e.entity.as_str()).collect();
     names.sort_unstable();
     names.dedup();
@@ -132,7 +134,7 @@ pub fn apply_events(
     for e in events {
         let at = e.at.unwrap_or(now.0);
         let current = known.get(&e.entity).map(|(r, _)| r.state());
-        let outcome = flow::apply(&def, current.as_ref(), &e.stage, at, now.0)
+        let outcome = flow::apply(&def, &cals, current.as_ref(), &e.stage, at, now.0)
             .map_err(|err| StoreError::Invalid(err.to_string()))?;
         rows.push((
             flow_events::flow_id.eq(flow.id.clone()),

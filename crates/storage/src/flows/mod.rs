@@ -4,6 +4,7 @@
 //! breaches are found by the scheduler through the due index (`breaches`).
 
 mod breaches;
+pub mod calendars;
 mod events;
 
 pub use breaches::{due, earliest, fire_breaches, Due};
@@ -186,6 +187,7 @@ pub fn create(
     now: Timestamp,
 ) -> Result<FlowRow, StoreError> {
     let c = tx.conn();
+    calendars::check_named(c, project, &new.def)?;
     let row = FlowRow {
         id: Uuid::new_v4().hyphenated().to_string(),
         project_id: project.to_string(),
@@ -216,6 +218,7 @@ pub fn update(
 ) -> Result<FlowRow, StoreError> {
     let c = tx.conn();
     let old = get(c, project, slug)?;
+    calendars::check_named(c, project, &new.def)?;
     diesel::update(flows::table.find(&old.id))
         .set((
             flows::name.eq(&new.name),
