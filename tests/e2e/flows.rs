@@ -36,7 +36,7 @@ async fn flows_breach_and_recover(backend: Backend) {
     assert_eq!(f["slug"], "orders");
     assert_eq!(
         f["stages"][1],
-        json!({"name": "authorized", "sla": 3600, "severity": "critical", "calendar": null, "entities": 0, "breached": 0})
+        json!({"name": "authorized", "sla": 3600, "severity": "critical", "calendar": null, "aggregate": null, "p50": null, "p95": null, "entities": 0, "breached": 0})
     );
     let url = f["event_url"].as_str().unwrap().to_string();
     assert!(url.ends_with("/orders/<entity>/<stage>"), "{url}");
@@ -324,3 +324,118 @@ async fn business_calendars(backend: Backend) {
     app.stop().await;
 }
 both!(business_calendars, business_calendars);
+
+/// A stage's aggregate: more than 2 breaches within a minute make one alert for the
+/// stage and silence the single ones; time in stage is reported as p50/p95; the
+/// aggregate resolves after a whole minute under its threshold (a test clock).
+async fn stage_aggregates(backend: Backend) {
+    let (app, shift) = TestApp::spawn_shifted(backend).await;
+    let rx = Receiver::start().await;
+    let (s, ch) = app
+        .api(
+            "POST",
+            "/api/v1/channels",
+            Some(json!({"kind": "webhook", "name": "ops", "url": format!("{}/ops", rx.url), "is_default": false})),
+        )
+        .await;
+    assert_eq!(s, 201, "{ch}");
+    let (s, f) = app
+        .api(
+            "POST",
+            "/api/v1/flows",
+            Some(json!({"name": "bulk", "channels": [ch["id"]], "stages": [
+                {"name": "placed", "sla": 1, "aggregate": {"count": 2, "window": "1m"}},
+                {"name": "packed", "sla": "1h"}]})),
+        )
+        .await;
+    assert_eq!(s, 201, "{f}");
+    assert_eq!(
+        f["stages"][0]["aggregate"],
+        json!({"count": 2, "percent": null, "window": 60})
+    );
+    let (s, e) = app
+        .api("POST", "/api/v1/flows", Some(json!({"name": "x", "stages": [{"name": "a", "sla": 1, "aggregate": {"window": "1m"}}]})))
+        .await;
+    assert_eq!(s, 400, "{e}");
+    assert!(
+        e["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("stages[0].aggregate: give count"),
+        "{e}"
+    );
+    let batch: Vec<Value> = (1..=4)
+        .map(|i| json!({"entity": format!("b{i}"), "stage": "placed"}))
+        .collect();
+    let (s, r) = app
+        .api(
+            "POST",
+            "/api/v1/flows/bulk/events",
+            Some(Value::Array(batch)),
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    rx.wait_for(Duration::from_secs(10), |all| all.len() >= 3)
+        .await;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let got: Vec<Value> = rx.all().iter().map(|r| r.json()).collect();
+    assert_eq!(
+        got.len(),
+        3,
+        "two singles, then the aggregate speaks for the rest: {got:?}"
+    );
+    let keys: Vec<&str> = got
+        .iter()
+        .map(|j| j["problems"]["items"][0]["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys[2], "placed (aggregate)", "{keys:?}");
+    assert_eq!(
+        got[2]["problems"]["items"][0]["message"],
+        "3 breached in placed in the last 1m (more than 2 in 1m)"
+    );
+    let (_, open) = app.api("GET", "/api/v1/alerts?status=open", None).await;
+    assert_eq!(
+        open["alerts"].as_array().unwrap().len(),
+        5,
+        "the singles stay listed"
+    );
+    // They move on: the two that were sent resolve aloud, the silent two quietly.
+    let batch: Vec<Value> = (1..=4)
+        .map(|i| json!({"entity": format!("b{i}"), "stage": "packed"}))
+        .collect();
+    let (s, _) = app
+        .api(
+            "POST",
+            "/api/v1/flows/bulk/events",
+            Some(Value::Array(batch)),
+        )
+        .await;
+    assert_eq!(s, 200);
+    rx.wait_for(Duration::from_secs(10), |all| all.len() >= 5)
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        rx.all().len(),
+        5,
+        "{:?}",
+        rx.all().iter().map(|r| r.json()).collect::<Vec<_>>()
+    );
+    let (_, f) = app.api("GET", "/api/v1/flows/bulk", None).await;
+    let p50 = f["stages"][0]["p50"].as_i64().unwrap();
+    assert!((1..=4).contains(&p50), "{f}");
+    assert!(f["stages"][0]["p95"].as_i64().unwrap() >= p50);
+    assert_eq!(f["stages"][1]["entities"], 4);
+    // A whole window under the threshold (the clock moved on): the aggregate resolves.
+    let step = |ms: i64| shift.fetch_add(ms, std::sync::atomic::Ordering::SeqCst);
+    step(120_000);
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    step(120_000);
+    let got = rx
+        .wait_for(Duration::from_secs(10), |all| all.len() >= 6)
+        .await;
+    let last = got[5].json();
+    assert_eq!(last["event"], "flow.recovered", "{last}");
+    assert_eq!(last["problems"]["items"][0]["key"], "placed (aggregate)");
+    app.stop().await;
+}
+both!(stage_aggregates, stage_aggregates);

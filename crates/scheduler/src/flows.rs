@@ -36,6 +36,14 @@ pub async fn run(store: Store, shutdown: impl Future<Output = ()>) {
 /// Opens what is due; returns how long to sleep, or `None` to run again at once.
 async fn tick(store: &Store) -> Result<Option<i64>, overdue_storage::StoreError> {
     let now = store.now();
+    let checks = store
+        .read(move |c| flows::aggregates_due(c, now, BATCH))
+        .await?;
+    if !checks.is_empty() {
+        store
+            .write(move |tx| flows::check_aggregates(tx, &checks, now))
+            .await?;
+    }
     let due = store.read(move |c| flows::due(c, now, BATCH)).await?;
     if !due.is_empty() {
         let full = due.len() as i64 == BATCH;

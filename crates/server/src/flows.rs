@@ -3,6 +3,7 @@
 //! changing is for admins, as for routes. Events and entities: `flow_events`.
 
 use actix_web::{web, HttpResponse};
+use overdue_core::flow::stats::Aggregate;
 use overdue_core::flow::{FlowDef, Stage};
 use overdue_storage::flows::{self, FlowRow, NewFlow};
 use overdue_types as t;
@@ -23,14 +24,43 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::flow_events::routes);
 }
 
-/// A flow with its stages' counts; the event URL only for roles that may write.
-fn render(
-    r: &FlowRow,
-    counts: &[(String, i64, i64)],
+/// What a flow's view needs besides its row.
+struct Loaded {
+    /// Per stage: entities in it, breached.
+    counts: Vec<(String, i64, i64)>,
+    /// Its channels.
     channels: Vec<String>,
-    ping_key: Option<&str>,
-    site: &str,
-) -> t::Flow {
+    /// Per stage index: time in it over the last 24 h (p50, p95), seconds.
+    times: Vec<(Option<i64>, Option<i64>)>,
+}
+
+/// Loads what [`render`] needs of `row`.
+fn load(
+    c: &mut overdue_storage::AnyConnection,
+    row: &FlowRow,
+    now: overdue_core::Timestamp,
+) -> Result<Loaded, overdue_storage::StoreError> {
+    use overdue_core::flow::stats::percentile;
+    let mut times = Vec::new();
+    for s in row.def().stages {
+        let bins = flows::time_in_stage(c, &row.id, &s.name, now.0 - 86_400_000)?;
+        let p = |q: f64| percentile(&bins, q).map(|ms| ms / 1_000);
+        times.push((p(50.0), p(95.0)));
+    }
+    Ok(Loaded {
+        counts: flows::stage_counts(c, &row.id)?,
+        channels: flows::channels_of(c, &row.id)?,
+        times,
+    })
+}
+
+/// A flow with its stages' counts; the event URL only for roles that may write.
+fn render(r: &FlowRow, loaded: Loaded, ping_key: Option<&str>, site: &str) -> t::Flow {
+    let Loaded {
+        counts,
+        channels,
+        times,
+    } = loaded;
     let def = r.def();
     let count = |name: &str| {
         counts
@@ -45,13 +75,20 @@ fn render(
         stages: def
             .stages
             .iter()
-            .map(|s| {
+            .enumerate()
+            .map(|(i, s)| {
                 let (entities, breached) = count(&s.name);
+                let (p50, p95) = times.get(i).copied().unwrap_or((None, None));
                 t::FlowStage {
                     name: s.name.clone(),
                     sla: s.sla_ms / 1_000,
                     severity: s.severity.clone(),
                     calendar: s.calendar.clone(),
+                    aggregate: s.aggregate.as_ref().map(|a| {
+                        serde_json::json!({"count": a.count, "percent": a.percent, "window": a.window_ms / 1_000})
+                    }),
+                    p50,
+                    p95,
                     entities,
                     breached,
                 }
@@ -96,6 +133,18 @@ fn def_of(stages: &[t::StageInput], terminal: Vec<String>) -> Result<FlowDef, Ap
             sla_ms: sla.millis(),
             severity: s.severity.clone().unwrap_or_else(|| "error".into()),
             calendar: s.calendar.clone(),
+            aggregate: match &s.aggregate {
+                None => None,
+                Some(a) => Some(Aggregate {
+                    count: a.count,
+                    percent: a.percent,
+                    window_ms: crate::validate::duration(
+                        &format!("stages[{i}].aggregate.window"),
+                        &a.window,
+                    )?
+                    .millis(),
+                }),
+            },
         });
     }
     let def = FlowDef {
@@ -127,42 +176,39 @@ fn retention_of(d: Option<&t::DurationInput>, stored: i64) -> Result<i64, ApiErr
 
 /// One flow as the API shows it.
 async fn one(state: &AppState, auth: &Auth, slug: String) -> Result<t::Flow, ApiError> {
-    let project = auth.project.clone();
-    let (row, counts, channels, key) = state
+    let (project, now) = (auth.project.clone(), state.store.now());
+    let (row, loaded, key) = state
         .store
         .read(move |c| {
             let row = flows::get(c, &project, &slug)?;
-            let counts = flows::stage_counts(c, &row.id)?;
-            let channels = flows::channels_of(c, &row.id)?;
+            let loaded = load(c, &row, now)?;
             let key = overdue_storage::projects::get(c, &project)?.ping_key;
-            Ok((row, counts, channels, key))
+            Ok((row, loaded, key))
         })
         .await?;
     let key = auth.role.can_write().then_some(key.as_str());
-    Ok(render(&row, &counts, channels, key, &state.config.site_url))
+    Ok(render(&row, loaded, key, &state.config.site_url))
 }
 
 async fn list(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let project = auth.project.clone();
-    let rows = state
+    let (project, now) = (auth.project.clone(), state.store.now());
+    let (rows, key) = state
         .store
         .read(move |c| {
             let key = overdue_storage::projects::get(c, &project)?.ping_key;
             let mut out = Vec::new();
             for row in flows::list(c, &project)? {
-                let counts = flows::stage_counts(c, &row.id)?;
-                let channels = flows::channels_of(c, &row.id)?;
-                out.push((row, counts, channels));
+                let loaded = load(c, &row, now)?;
+                out.push((row, loaded));
             }
             Ok((out, key))
         })
         .await?;
-    let (rows, key) = rows;
     let key = auth.role.can_write().then_some(key.as_str());
     let site = &state.config.site_url;
     let out: Vec<t::Flow> = rows
-        .iter()
-        .map(|(r, counts, ch)| render(r, counts, ch.clone(), key, site))
+        .into_iter()
+        .map(|(r, loaded)| render(&r, loaded, key, site))
         .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "flows": out })))
 }
@@ -232,6 +278,11 @@ async fn patch(
                     sla: t::DurationInput::Seconds(s.sla_ms / 1_000),
                     severity: Some(s.severity.clone()),
                     calendar: s.calendar.clone(),
+                    aggregate: s.aggregate.as_ref().map(|a| t::AggregateInput {
+                        count: a.count,
+                        percent: a.percent,
+                        window: t::DurationInput::Seconds(a.window_ms / 1_000),
+                    }),
                 })
                 .collect();
             def_of(&again, terminal)?

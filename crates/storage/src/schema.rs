@@ -402,7 +402,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    flow_stats (flow_id, stage, metric, bucket) {
+        flow_id -> Text,
+        stage -> Text,
+        metric -> Text,
+        bucket -> BigInt,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
+    flow_aggregates (flow_id, stage) {
+        flow_id -> Text,
+        stage -> Text,
+        alert_id -> BigInt,
+        below_since -> Nullable<BigInt>,
+        check_at -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    flow_stats,
+    flow_aggregates,
     calendars,
     flows,
     flow_entities,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::DurationInput;
 
 /// One stage of a flow, as given.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StageInput {
     /// Its name (`authorized`): letters, digits, `-`, `_`, `.`, `:`.
@@ -18,10 +18,28 @@ pub struct StageInput {
     /// The business calendar its SLA counts in (default: wall-clock time).
     #[serde(default)]
     pub calendar: Option<String>,
+    /// One alert for the stage when many of its entities breach at once.
+    #[serde(default)]
+    pub aggregate: Option<AggregateInput>,
+}
+
+/// A stage's aggregate: more than `count` breaches (or `percent` % of the entities
+/// that entered the stage) within `window` raise one alert for the stage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AggregateInput {
+    /// More than this many breaches…
+    #[serde(default)]
+    pub count: Option<i64>,
+    /// …or more than this percentage of entries.
+    #[serde(default)]
+    pub percent: Option<f64>,
+    /// Within this window (`"15m"` or seconds; 1 minute to 1 day).
+    pub window: DurationInput,
 }
 
 /// `POST /api/v1/flows`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FlowInput {
     /// Display name; its slug names the flow in URLs (`orders`).
@@ -44,7 +62,7 @@ pub struct FlowInput {
 
 /// `PATCH /api/v1/flows/<flow>`: each field given replaces the stored one. A changed
 /// SLA applies to entities entering the stage from then on.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FlowPatch {
     /// Display name (and so the slug).
@@ -73,6 +91,15 @@ pub struct FlowStage {
     /// The business calendar its SLA counts in.
     #[serde(default)]
     pub calendar: Option<String>,
+    /// Its aggregate (`window` in seconds).
+    #[serde(default)]
+    pub aggregate: Option<serde_json::Value>,
+    /// Time in it over the last 24 h: median, seconds (from binned counts).
+    #[serde(default)]
+    pub p50: Option<i64>,
+    /// Time in it over the last 24 h: 95th percentile, seconds.
+    #[serde(default)]
+    pub p95: Option<i64>,
     /// Entities in it now.
     pub entities: i64,
     /// Of those, breached.

@@ -1,3 +1,5 @@
+DROP TABLE flow_aggregates;
+DROP TABLE flow_stats;
 DROP TABLE calendars;
 ALTER TABLE alerts DROP COLUMN flow_id;
 DROP TABLE flow_events;

@@ -66,3 +66,29 @@ CREATE TABLE calendars (
     updated_at BIGINT NOT NULL
 );
 CREATE UNIQUE INDEX calendars_name ON calendars (project_id, name);
+
+-- Per stage counters by time bucket: `entered` and `breached` per minute (aggregates),
+-- `t:<bin>` time in stage per hour and log-spaced bin (percentiles). A few rows per
+-- stage and bucket, never one per entity.
+CREATE TABLE flow_stats (
+    flow_id TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    bucket BIGINT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (flow_id, stage, metric, bucket)
+);
+CREATE INDEX flow_stats_bucket ON flow_stats (bucket);
+
+-- Open stage aggregates: one alert per (flow, stage) while many of its entities
+-- breach. check_at is when it is next looked at (it resolves after a whole window
+-- below the threshold, counted from below_since): a due time in an index.
+CREATE TABLE flow_aggregates (
+    flow_id TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    alert_id BIGINT NOT NULL,
+    below_since BIGINT,
+    check_at BIGINT NOT NULL,
+    PRIMARY KEY (flow_id, stage)
+);
+CREATE INDEX flow_aggregates_check ON flow_aggregates (check_at);

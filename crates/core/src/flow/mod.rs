@@ -6,6 +6,7 @@
 
 mod calendar;
 mod entity;
+pub mod stats;
 
 pub use calendar::Calendar;
 pub use entity::{apply, EntityState, Outcome};
@@ -25,7 +26,7 @@ pub const MAX_ENTITY: usize = 128;
 pub const MAX_FUTURE_MS: i64 = 5 * 60_000;
 
 /// One stage an entity passes through.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stage {
     /// Its name (`authorized`).
     pub name: String,
@@ -36,13 +37,16 @@ pub struct Stage {
     /// The business calendar its SLA counts in (none: wall-clock time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar: Option<String>,
+    /// One alert for the stage when many of its entities breach at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregate: Option<stats::Aggregate>,
 }
 
 /// A project's calendars by name.
 pub type Calendars = std::collections::BTreeMap<String, Calendar>;
 
 /// A flow's stages and terminal stages, as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FlowDef {
     /// The stages in order.
     pub stages: Vec<Stage>,
@@ -127,6 +131,9 @@ impl FlowDef {
                     "stages[{i}].severity must be one of critical, error, warning, info"
                 )));
             }
+            if let Some(a) = &s.aggregate {
+                a.validate(&format!("stages[{i}].aggregate"))?;
+            }
             if seen.contains(&s.name.as_str()) {
                 return Err(FlowError::Invalid(format!(
                     "stage {:?} is named twice",
@@ -207,6 +214,7 @@ mod tests {
             sla_ms: h * 3_600_000,
             severity: "error".into(),
             calendar: None,
+            aggregate: None,
         };
         FlowDef {
             stages: vec![

@@ -43,12 +43,13 @@ pub fn due(c: &mut AnyConnection, now: Timestamp, limit: i64) -> Result<Vec<Due>
         .load(c)?)
 }
 
-/// The earliest due time of any entity, to sleep until then.
+/// The earliest due time of any entity or aggregate check, to sleep until then.
 pub fn earliest(c: &mut AnyConnection) -> Result<Option<Timestamp>, StoreError> {
     let at: Option<i64> = flow_entities::table
         .select(diesel::dsl::min(flow_entities::due_at))
         .first(c)?;
-    Ok(at.map(Timestamp))
+    let agg = super::aggregates::earliest(c)?;
+    Ok(at.into_iter().chain(agg).min().map(Timestamp))
 }
 
 /// Opens the breach of each due entity still due (claimed here). Returns how many.
@@ -105,10 +106,19 @@ pub fn fire_breaches(tx: &mut Tx<'_>, due: &[Due], now: Timestamp) -> Result<usi
         diesel::update(flow_entities::table.find((&d.flow_id, &d.entity)))
             .set(flow_entities::breach_alert.eq(alert.id))
             .execute(c)?;
+        let mut bumps = super::stats::Bumps::default();
+        bumps.breached(&flow.id, &entity.stage, now);
+        bumps.write(tx.conn())?;
+        // While the stage's aggregate alert is open, single breaches send nothing.
+        let index = entity.stage_index.and_then(|i| usize::try_from(i).ok());
+        if super::aggregates::on_breach(tx, flow, index, now)? {
+            opened += 1;
+            continue;
+        }
         let rec = record(
             flow,
             EventKind::FlowBreached,
-            &entity.entity,
+            &format!("{} in {}", entity.entity, entity.stage),
             &entity.stage,
             &severity,
             message,
@@ -130,7 +140,7 @@ pub fn fire_breaches(tx: &mut Tx<'_>, due: &[Due], now: Timestamp) -> Result<usi
 pub(crate) fn record(
     flow: &FlowRow,
     event: EventKind,
-    entity: &str,
+    key: &str,
     stage: &str,
     severity: &str,
     message: String,
@@ -156,7 +166,7 @@ pub(crate) fn record(
         problems: Some(ProblemsNote {
             count: 1,
             items: vec![ProblemItem {
-                key: format!("{entity} in {stage}"),
+                key: key.to_string(),
                 severity: severity.to_string(),
                 message,
                 count: 1,

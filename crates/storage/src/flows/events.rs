@@ -128,6 +128,7 @@ pub fn apply_events(
         }
     }
     let mut dirty: Vec<String> = Vec::new();
+    let mut bumps = super::stats::Bumps::default();
     let mut recovered: Vec<(i64, EntityRow)> = Vec::new();
     let mut out = Vec::with_capacity(events.len());
     let mut rows = Vec::with_capacity(events.len());
@@ -170,6 +171,19 @@ pub fn apply_events(
         });
         let row = &mut entry.0;
         let left = matches!(outcome, Outcome::Moved { .. } | Outcome::Finished { .. });
+        // Counted for aggregates and time-in-stage percentiles.
+        let was_in = current.as_ref().is_some_and(|c| c.index.is_some());
+        match &outcome {
+            Outcome::Moved { entered_at, .. } | Outcome::Finished { entered_at } => {
+                if was_in {
+                    bumps.left(&flow.id, &row.stage, entered_at - row.entered_at, now);
+                }
+                if matches!(outcome, Outcome::Moved { .. }) {
+                    bumps.entered(&flow.id, &e.stage, now);
+                }
+            }
+            _ => {}
+        }
         if left {
             if let Some(alert) = row.breach_alert.take() {
                 recovered.push((alert, row.clone()));
@@ -256,6 +270,7 @@ pub fn apply_events(
             }
         }
     }
+    bumps.write(tx.conn())?;
     recover(tx, flow, &recovered, now)?;
     Ok(out)
 }
@@ -277,6 +292,14 @@ fn recover(
         project: flow.project_id.clone(),
     };
     for (alert, was) in recovered {
+        // A breach nobody was told of (its stage's aggregate spoke for it) ends quietly.
+        let told: i64 = crate::schema::outbox::table
+            .filter(crate::schema::outbox::alert_id.eq(*alert))
+            .count()
+            .get_result(tx.conn())?;
+        if told == 0 {
+            continue;
+        }
         let row = crate::alerts::get(tx.conn(), &flow.project_id, *alert)?;
         let message = format!(
             "{} moved on from {} after {}",
@@ -287,7 +310,7 @@ fn recover(
         let record = super::breaches::record(
             flow,
             EventKind::FlowRecovered,
-            &was.entity,
+            &format!("{} in {}", was.entity, was.stage),
             &was.stage,
             &row.severity,
             message,

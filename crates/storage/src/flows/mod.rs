@@ -3,21 +3,25 @@
 //! every event in `flow_events`. Events go through the unit of work (`events`);
 //! breaches are found by the scheduler through the due index (`breaches`).
 
+mod aggregates;
 mod breaches;
 pub mod calendars;
 mod events;
+mod stats;
 
+pub use aggregates::{check as check_aggregates, due as aggregates_due, AggregateDue};
 pub use breaches::{due, earliest, fire_breaches, Due};
 pub use events::{
     apply_events, check_events, entity, history, EntityRow, EventIn, EventOut, FlowEventRow,
 };
+pub use stats::time_in_stage;
 
 use diesel::prelude::*;
 use overdue_core::flow::FlowDef;
 use overdue_core::Timestamp;
 use uuid::Uuid;
 
-use crate::schema::{flow_entities, flow_events, flows, monitor_channels};
+use crate::schema::{flow_entities, flow_events, flow_stats, flows, monitor_channels};
 use crate::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
@@ -278,7 +282,22 @@ pub fn prune(c: &mut AnyConnection, now: Timestamp, batch: i64) -> Result<usize,
     let all: Vec<(String, i64)> = flows::table
         .select((flows::id, flows::retention_ms))
         .load(c)?;
+    // Counters older than two days serve no window nor the day's percentiles.
+    let old_stats = now.0 - 2 * 86_400_000;
+    let stale: Vec<(String, String, String, i64)> = flow_stats::table
+        .filter(flow_stats::bucket.lt(old_stats))
+        .select((
+            flow_stats::flow_id,
+            flow_stats::stage,
+            flow_stats::metric,
+            flow_stats::bucket,
+        ))
+        .limit(batch)
+        .load(c)?;
     let mut n = 0;
+    for key in &stale {
+        n += diesel::delete(flow_stats::table.find(key.clone())).execute(c)?;
+    }
     for (flow, keep) in all {
         let before = now.0 - keep;
         let gone: Vec<String> = flow_entities::table
