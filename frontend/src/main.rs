@@ -11,6 +11,7 @@ mod channel_form;
 mod channels;
 mod deliveries;
 mod detail;
+mod flows;
 mod form;
 mod monitors;
 mod problems;
@@ -86,6 +87,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/chains") view=chains::ChainsPage/>
                             <Route path=path!("/routes") view=routing::RoutesPage/>
                             <Route path=path!("/silences") view=silences::SilencesPage/>
+                            <Route path=path!("/flows") view=flows::FlowsPage/>
                             <Route path=path!("/problems") view=problems::ProblemsPage/>
                             <Route path=path!("/team") view=team::TeamPage/>
                             <Route path=path!("/invite/:token") view=|| view! { <team::InvitePage on_joined=joined/> }/>
@@ -132,6 +134,7 @@ fn TopBar() -> impl IntoView {
                 <A href="/alerts">"Alerts"</A>
                 <A href="/problems">"Problems"</A>
                 <A href="/chains">"Chains"</A>
+                <A href="/flows">"Flows"</A>
                 <A href="/channels">"Channels"</A>
                 <A href="/routes">"Routes"</A>
                 <A href="/silences">"Silences"</A>

@@ -251,6 +251,38 @@ async fn dashboard_story() {
     b.wait_text("#silences-ended", 10, |t| t.contains("database migration"))
         .await;
 
+    // Flows: a flow's stages with their counts, an open breach, one entity's history.
+    let (st, f) = app
+        .api(
+            "POST",
+            "/api/v1/flows",
+            Some(json!({"name": "orders", "stages": [{"name": "placed", "sla": 1}, {"name": "shipped", "sla": "2d"}],
+                        "terminal": ["delivered", "cancelled"]})),
+        )
+        .await;
+    assert_eq!(st, 201, "{f}");
+    let (st, r) = app
+        .api(
+            "POST",
+            "/api/v1/flows/orders/events",
+            Some(json!([{"entity": "A-1001", "stage": "placed"}, {"entity": "A-1002", "stage": "placed"},
+                        {"entity": "A-1002", "stage": "shipped"}, {"entity": "A-1003", "stage": "delivered"}])),
+        )
+        .await;
+    assert_eq!(st, 200, "{r}");
+    b.goto(&format!("{}/flows", app.base)).await;
+    b.wait_text("#flows", 15, |t| {
+        t.contains("orders") && t.contains("1 breached") && t.contains("A-1001 stuck in placed")
+    })
+    .await;
+    b.fill(&b.find("#entity-id").await, "A-1002").await;
+    b.click(&b.find("#entity-look").await).await;
+    b.wait_text("#entity", 10, |t| {
+        t.contains("A-1002 is in shipped") && t.contains("placed")
+    })
+    .await;
+    b.screenshot("flows").await;
+
     // The monitor page names who is notified (the project's first channel is a
     // default, but this monitor predates it).
     b.goto(&format!("{}/monitors/{id}", app.base)).await;
@@ -350,6 +382,7 @@ async fn dashboard_story() {
         ("channels", "#notification-log"),
         ("routes", "#route-test"),
         ("silences", "#silences-ended"),
+        ("flows", "#flows"),
     ] {
         b.goto(&format!("{}/{page}", app.base)).await;
         b.find(ready).await;
@@ -357,6 +390,9 @@ async fn dashboard_story() {
             // All of them: the acknowledged, now resolved, alert.
             b.click(&b.find("button.tab:nth-child(4)").await).await;
             b.wait_text(ready, 10, |t| t.contains("DOWN:")).await;
+        }
+        if page == "flows" {
+            b.wait_text(ready, 10, |t| t.contains("orders")).await;
         }
         b.screenshot(&format!("{page}-phone")).await;
         assert_eq!(

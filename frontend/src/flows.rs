@@ -1,0 +1,190 @@
+//! `/flows`: each flow's stages with the entities in them, how many are breached and
+//! the time they spend there (p50/p95 over 24 h); the open breaches with their age;
+//! one entity looked up with its history. Refreshes itself every 3 s.
+
+use leptos::prelude::*;
+use overdue_types::{Alert, AlertList, Flow, FlowEntity};
+use serde::Deserialize;
+
+use crate::api::Session;
+use crate::form::human;
+use crate::monitors::ago;
+
+#[derive(Deserialize)]
+struct FlowList {
+    flows: Vec<Flow>,
+}
+
+/// Seconds in words, or a dash.
+fn span(s: Option<i64>) -> String {
+    s.map_or_else(|| "—".into(), human_round)
+}
+
+/// `4h 10m` style (the SLA style `human` needs whole units).
+fn human_round(s: i64) -> String {
+    match s {
+        s if s >= 86_400 => format!("{}d {}h", s / 86_400, s % 86_400 / 3_600),
+        s if s >= 3_600 => format!("{}h {}m", s / 3_600, s % 3_600 / 60),
+        s if s >= 60 => format!("{}m {}s", s / 60, s % 60),
+        s => format!("{s}s"),
+    }
+}
+
+/// One flow's card: its stages as a table.
+fn flow_card(f: Flow, breaches: Vec<Alert>) -> impl IntoView {
+    let url = f.event_url.clone();
+    let terminal = f.terminal.join(", ");
+    view! {
+        <section class="card flow-card" data-slug=f.slug.clone()>
+            <h2>{f.name.clone()} <span class="hint">" /" {f.slug.clone()}</span></h2>
+            <div class="table-wrap">
+                <table class="stages">
+                    <thead><tr>
+                        <th scope="col">"Stage"</th><th scope="col">"SLA"</th><th scope="col">"In it"</th>
+                        <th scope="col">"Breached"</th><th scope="col">"p50"</th><th scope="col">"p95"</th>
+                    </tr></thead>
+                    <tbody>
+                        {f.stages.iter().map(|s| {
+                            let sla = match &s.calendar {
+                                Some(c) => format!("{} ({c})", human(s.sla)),
+                                None => human(s.sla),
+                            };
+                            let hot = s.breached > 0;
+                            view! {
+                                <tr class:breached=hot>
+                                    <th scope="row">{s.name.clone()}</th>
+                                    <td>{sla}</td>
+                                    <td>{s.entities}</td>
+                                    <td>{if hot { format!("{} breached", s.breached) } else { "0".into() }}</td>
+                                    <td>{span(s.p50)}</td>
+                                    <td>{span(s.p95)}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            <p class="hint">"Finished in: " {if terminal.is_empty() { "(no terminal stage)".to_string() } else { terminal }}</p>
+            <h3>"Open breaches"</h3>
+            <ul class="breaches">
+                {if breaches.is_empty() {
+                    view! { <li class="hint">"None: every entity is within its SLA."</li> }.into_any()
+                } else {
+                    breaches.into_iter().take(50).map(|a| view! {
+                        <li><span class="status s-down">"breached"</span> " " {a.summary.clone()}
+                            <span class="hint">" · opened " {ago(Some(a.opened_at.clone()))}</span></li>
+                    }).collect_view().into_any()
+                }}
+            </ul>
+            {url.map(|u| view! {
+                <p class="hint">"Send events: " <code class="event-url">"POST " {u}</code></p>
+            })}
+        </section>
+    }
+}
+
+/// The page.
+#[component]
+pub fn FlowsPage() -> impl IntoView {
+    let session = Session::get();
+    let flows = RwSignal::new(Vec::<Flow>::new());
+    let breaches = RwSignal::new(Vec::<Alert>::new());
+    let error = RwSignal::new(None::<String>);
+    let reload = move || {
+        leptos::task::spawn_local(async move {
+            let got = session.get_json::<FlowList>("/api/v1/flows").await;
+            let open = session
+                .get_json::<AlertList>("/api/v1/alerts?status=open&kind=flow&limit=500")
+                .await;
+            match (got, open) {
+                (Ok(l), Ok(a)) => {
+                    error.set(None);
+                    flows.set(l.flows);
+                    breaches.set(a.alerts);
+                }
+                (Err(e), _) | (_, Err(e)) => error.set(Some(e)),
+            }
+        });
+    };
+    Effect::new(move |_| {
+        session.project.track();
+        reload();
+    });
+    let handle = set_interval_with_handle(reload, std::time::Duration::from_secs(3)).ok();
+    on_cleanup(move || {
+        if let Some(h) = handle {
+            h.clear();
+        }
+    });
+    let flow_pick = RwSignal::new(String::new());
+    let entity_id = RwSignal::new(String::new());
+    let found = RwSignal::new(None::<Result<FlowEntity, String>>);
+    let look = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let slug = flow_pick.get_untracked();
+        let slug = if slug.is_empty() {
+            flows.with_untracked(|f| f.first().map(|f| f.slug.clone()).unwrap_or_default())
+        } else {
+            slug
+        };
+        let id = entity_id.get_untracked().trim().to_string();
+        leptos::task::spawn_local(async move {
+            let path = format!("/api/v1/flows/{slug}/entities/{}", urlencode(&id));
+            found.set(Some(session.get_json::<FlowEntity>(&path).await));
+        });
+    };
+    view! {
+        <h1>"Flows"</h1>
+        <p class="hint">"Business entities moving through stages, each with an SLA: an entity still in a \
+            stage when its SLA passes is a breach, sent like any alert and resolved when it moves on."</p>
+        <p class="error" role="alert">{move || error.get()}</p>
+        <Show when=move || flows.with(Vec::is_empty)>
+            <p class="hint" id="flows-empty">"No flows yet. Create one with the API: POST /api/v1/flows \
+                {\"name\": \"orders\", \"stages\": [{\"name\": \"placed\", \"sla\": \"1h\"}], \"terminal\": [\"delivered\"]}"</p>
+        </Show>
+        <div id="flows">
+            {move || {
+                let open = breaches.get();
+                flows.get().into_iter().map(|f| {
+                    let mine: Vec<Alert> = open.iter().filter(|a| a.flow.as_deref() == Some(f.id.as_str())).cloned().collect();
+                    flow_card(f, mine)
+                }).collect_view()
+            }}
+        </div>
+        <form class="card" id="entity-form" on:submit=look>
+            <h2>"Look up an entity"</h2>
+            <label for="entity-flow">"Flow"</label>
+            <select id="entity-flow" on:change=move |ev| flow_pick.set(event_target_value(&ev))>
+                {move || flows.get().into_iter().map(|f| view! { <option value=f.slug.clone()>{f.name.clone()}</option> }).collect_view()}
+            </select>
+            <label for="entity-id">"Entity id"</label>
+            <input id="entity-id" type="text" placeholder="12345" prop:value=move || entity_id.get()
+                on:input=move |ev| entity_id.set(event_target_value(&ev))/>
+            <button id="entity-look" type="submit">"Look up"</button>
+            <div id="entity" role="status">
+                {move || match found.get() {
+                    None => ().into_any(),
+                    Some(Err(e)) => view! { <p class="error">{e}</p> }.into_any(),
+                    Some(Ok(e)) => view! {
+                        <p><strong>{e.entity.clone()}</strong> " is in " <strong>{e.stage.clone()}</strong>
+                            " since " {e.entered_at.clone()}
+                            {e.due_at.clone().map(|d| format!(" · due by {d}"))}
+                            {e.breach_alert.map(|_| " · breached".to_string())}
+                            {e.finished_at.clone().map(|f| format!(" · finished {f}"))}</p>
+                        <div class="table-wrap"><table class="history">
+                            <thead><tr><th scope="col">"Stage"</th><th scope="col">"At"</th><th scope="col">"Received"</th><th scope="col">"Moved it"</th></tr></thead>
+                            <tbody>{e.history.into_iter().map(|h| view! {
+                                <tr><td>{h.stage}</td><td>{h.at}</td><td>{h.received_at}</td><td>{if h.applied { "yes" } else { "no" }}</td></tr>
+                            }).collect_view()}</tbody>
+                        </table></div>
+                    }.into_any(),
+                }}
+            </div>
+        </form>
+    }
+}
+
+/// An entity id in a URL path.
+fn urlencode(s: &str) -> String {
+    js_sys::encode_uri_component(s).into()
+}
