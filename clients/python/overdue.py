@@ -90,13 +90,47 @@ def resolve(monitor, keys, base_url=None, timeout=10):
     return total
 
 
+def flow_event(ping_key, flow, entity, stage, at=None, base_url=None, timeout=10):
+    """Tells a flow that ``entity`` reached ``stage`` (at ``at``, a datetime or RFC 3339
+    text; default now), by the flow's event URL. Returns whether it moved the entity."""
+    parts = "/".join(urllib.parse.quote(str(x), safe="") for x in (ping_key, flow, entity, stage))
+    query = {"at": at.isoformat() if hasattr(at, "isoformat") else at} if at else {}
+    answer = _request(f"{_base(base_url)}/flow/{parts}", query, "", timeout)
+    return json.loads(answer)["applied"]
+
+
+def flow_events(flow, events, api_key=None, base_url=None, timeout=30):
+    """Sends a batch of flow events (dicts ``{"entity", "stage", "at"}``) with a
+    read-write API key (``OVERDUE_API_KEY``), in requests of at most 10,000. Returns
+    ``{"stored": n, "applied": m}``."""
+    key = api_key or os.environ.get("OVERDUE_API_KEY")
+    if not key:
+        raise ValueError("flow_events needs an API key: api_key=... or OVERDUE_API_KEY")
+    events = list(events)
+    total = {"stored": 0, "applied": 0}
+    url = f"{_base(base_url)}/api/v1/flows/{urllib.parse.quote(flow, safe='')}/events"
+    for i in range(0, len(events), 10_000):
+        answer = json.loads(_request(url, {}, json.dumps(events[i:i + 10_000]), timeout,
+                                     content_type="application/json",
+                                     headers={"X-Api-Key": key}))
+        total["stored"] += answer["stored"]
+        total["applied"] += answer["applied"]
+    return total
+
+
 def _post(monitor, action, query, body="", base_url=None, timeout=10, content_type=None):
     url = f"{_base(base_url)}/ping/{monitor.strip('/')}{action}"
+    return _request(url, query, body, timeout, content_type)
+
+
+def _request(url, query, body, timeout, content_type=None, headers=None):
     if query:
         url += "?" + urllib.parse.urlencode(query)
     req = urllib.request.Request(url, data=body.encode("utf-8"), method="POST")
     if content_type:
         req.add_header("Content-Type", content_type)
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             return resp.read().decode("utf-8", "replace")

@@ -18,6 +18,7 @@ mod deps;
 mod escalation;
 mod escalation_loop;
 mod fanin;
+mod flow_clients;
 mod flows;
 mod grouping;
 mod hardening;

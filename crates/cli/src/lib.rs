@@ -4,6 +4,7 @@
 pub mod config;
 pub mod crontab;
 pub mod exec;
+pub mod flow;
 pub mod manage;
 pub mod nagios;
 pub mod selfping;

@@ -115,6 +115,22 @@ enum Command {
         #[arg(long, global = true, env = "OVERDUE_API_KEY", hide_env_values = true)]
         api_key: Option<String>,
     },
+    /// Flow events and entities, through the API (`OVERDUE_URL`, `OVERDUE_API_KEY`).
+    Flow {
+        #[command(subcommand)]
+        command: FlowCommand,
+        /// Overdue's base URL.
+        #[arg(
+            long,
+            global = true,
+            env = "OVERDUE_URL",
+            default_value = "http://127.0.0.1:8000"
+        )]
+        url: String,
+        /// An API key of the project (read-write for events).
+        #[arg(long, global = true, env = "OVERDUE_API_KEY", hide_env_values = true)]
+        api_key: Option<String>,
+    },
     /// Silences, through the API (`OVERDUE_URL`, `OVERDUE_API_KEY`): a deploy script
     /// silences its own monitors.
     Silence {
@@ -175,6 +191,43 @@ enum UserCommand {
         project: Option<String>,
         #[command(flatten)]
         db: ServeArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum FlowCommand {
+    /// An entity reached a stage: `overdue flow event orders 12345 authorized`.
+    Event {
+        /// The flow (its slug).
+        flow: String,
+        /// The entity's id.
+        entity: String,
+        /// The stage it reached.
+        stage: String,
+        /// When (RFC 3339) [default: now].
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Events from stdin, one JSON object per line: `{"entity": "1", "stage": "placed"}`.
+    Import {
+        /// The flow (its slug).
+        flow: String,
+    },
+    /// One entity: its stage, due time and history.
+    Entity {
+        /// The flow (its slug).
+        flow: String,
+        /// The entity's id.
+        entity: String,
+        /// The API's JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The project's flows with the entities in each stage.
+    List {
+        /// The API's JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -349,6 +402,32 @@ fn run() -> Result<()> {
         println!("{}", out.trim_end());
         return Ok(());
     }
+    if let Command::Flow {
+        command,
+        url,
+        api_key,
+    } = &cli.command
+    {
+        use overdue::{flow, manage};
+        let api = manage::Api::new(url, api_key.as_deref())?;
+        let out = match command {
+            FlowCommand::Event {
+                flow: f,
+                entity,
+                stage,
+                at,
+            } => flow::event(&api, f, entity, stage, at.as_deref())?,
+            FlowCommand::Import { flow: f } => flow::import(&api, f, std::io::stdin().lock())?,
+            FlowCommand::Entity {
+                flow: f,
+                entity,
+                json,
+            } => flow::entity(&api, f, entity, *json)?,
+            FlowCommand::List { json } => flow::list(&api, *json)?,
+        };
+        println!("{}", out.trim_end());
+        return Ok(());
+    }
     if let Command::Silence {
         command,
         url,
@@ -461,6 +540,7 @@ fn run() -> Result<()> {
             | Command::Nagios { .. }
             | Command::Monitors { .. }
             | Command::Silence { .. }
+            | Command::Flow { .. }
             | Command::ImportCrontab { .. } => Ok(()),
             Command::User { command: UserCommand::Create { email, role, project, db } } => {
                 let role = match role {

@@ -203,6 +203,65 @@ impl Client {
         Err(Error::Status { status, body })
     }
 
+    /// Tells flow `flow` that `entity` reached `stage` (at `at`, RFC 3339; default now)
+    /// by the flow's event URL under the project's `ping_key`. Returns whether the
+    /// event moved the entity.
+    pub fn flow_event(
+        &self,
+        ping_key: &str,
+        flow: &str,
+        entity: &str,
+        stage: &str,
+        at: Option<&str>,
+    ) -> Result<bool, Error> {
+        let mut url = reqwest::Url::parse(&format!("{}/flow/", self.base))
+            .map_err(|e| Error::Invalid(e.to_string()))?;
+        url.path_segments_mut()
+            .map_err(|_| Error::Invalid("base URL cannot take a path".into()))?
+            .pop_if_empty()
+            .extend([ping_key, flow, entity, stage]);
+        if let Some(at) = at {
+            url.query_pairs_mut().append_pair("at", at);
+        }
+        let r = self
+            .http
+            .post(url)
+            .send()
+            .map_err(|e| Error::Unreachable(e.to_string()))?;
+        let status = r.status().as_u16();
+        let ok = r.status().is_success();
+        let v: serde_json::Value =
+            serde_json::from_str(&r.text().unwrap_or_default()).unwrap_or_default();
+        if ok {
+            return Ok(v["applied"] == true);
+        }
+        let body = v["error"].as_str().unwrap_or_default().to_string();
+        Err(Error::Status { status, body })
+    }
+
+    /// Sends flow events `[{"entity", "stage", "at"}]` with a read-write `api_key`, in
+    /// requests of at most 10,000. Returns (stored, applied).
+    pub fn flow_events(
+        &self,
+        flow: &str,
+        api_key: &str,
+        events: &[serde_json::Value],
+    ) -> Result<(u64, u64), Error> {
+        let (mut stored, mut applied) = (0, 0);
+        let path = format!("/api/v1/flows/{flow}/events");
+        for chunk in events.chunks(10_000) {
+            let r = self.api(
+                "POST",
+                &path,
+                api_key,
+                Some(&serde_json::Value::from(chunk.to_vec())),
+            )?;
+            stored += r["stored"].as_u64().unwrap_or(0);
+            applied += r["applied"].as_u64().unwrap_or(0);
+        }
+        Ok((stored, applied))
+    }
+
     /// Reports failed units of `monitor` (SPEC §5): one open problem per key, repeats
     /// counted, no repeated alerts. Sent in requests of at most 1,000; the answer sums
     /// them.

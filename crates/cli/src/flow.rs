@@ -1,0 +1,135 @@
+//! `overdue flow event|import|entity|list` (SPEC §6): flow events from a shell, a
+//! script or a pipe, through the API with a read-write key (`OVERDUE_API_KEY`):
+//! `overdue flow event orders 12345 authorized`, or a batch of JSON lines on stdin.
+
+use std::io::BufRead;
+
+use anyhow::{anyhow, Result};
+use serde_json::{json, Value};
+
+use crate::manage::Api;
+
+/// Most events sent per request (the API's limit).
+const BATCH: usize = 10_000;
+
+fn path_part(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// One event: `entity` reached `stage` (at `at`, RFC 3339, if given).
+pub fn event(api: &Api, flow: &str, entity: &str, stage: &str, at: Option<&str>) -> Result<String> {
+    let mut e = json!({ "entity": entity, "stage": stage });
+    if let Some(at) = at {
+        e["at"] = at.into();
+    }
+    let r = api.call(
+        "POST",
+        &format!("/api/v1/flows/{}/events", path_part(flow)),
+        Some(&json!([e])),
+    )?;
+    Ok(if r["applied"].as_u64() == Some(1) {
+        format!("{entity}: {stage}")
+    } else {
+        format!("{entity}: {stage} recorded (it did not move the entity)")
+    })
+}
+
+/// Events from `input`: one JSON object per line (`{"entity", "stage", "at"}`), or
+/// one JSON list; sent in batches. Blank lines are skipped; a bad line stops with its
+/// number before anything is sent.
+pub fn import(api: &Api, flow: &str, input: impl BufRead) -> Result<String> {
+    let mut events: Vec<Value> = Vec::new();
+    for (n, line) in input.lines().enumerate() {
+        let line = line?;
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let v: Value =
+            serde_json::from_str(line).map_err(|e| anyhow!("line {}: not JSON ({e})", n + 1))?;
+        match v {
+            Value::Array(a) => events.extend(a),
+            Value::Object(_) => events.push(v),
+            _ => return Err(anyhow!("line {}: expected an event object", n + 1)),
+        }
+    }
+    if events.is_empty() {
+        return Err(anyhow!(
+            "no events on stdin: one {{\"entity\", \"stage\"}} object per line"
+        ));
+    }
+    let (mut stored, mut applied) = (0, 0);
+    for chunk in events.chunks(BATCH) {
+        let r = api.call(
+            "POST",
+            &format!("/api/v1/flows/{}/events", path_part(flow)),
+            Some(&Value::Array(chunk.to_vec())),
+        )?;
+        stored += r["stored"].as_u64().unwrap_or(0);
+        applied += r["applied"].as_u64().unwrap_or(0);
+    }
+    Ok(format!("{stored} events stored, {applied} moved an entity"))
+}
+
+/// One entity: its stage, times and history.
+pub fn entity(api: &Api, flow: &str, entity: &str, as_json: bool) -> Result<String> {
+    let e = api.call(
+        "GET",
+        &format!(
+            "/api/v1/flows/{}/entities/{}",
+            path_part(flow),
+            path_part(entity)
+        ),
+        None,
+    )?;
+    if as_json {
+        return Ok(serde_json::to_string_pretty(&e)?);
+    }
+    let text = |v: &Value| v.as_str().unwrap_or("").to_string();
+    let mut out = format!(
+        "{} in {} since {}",
+        text(&e["entity"]),
+        text(&e["stage"]),
+        text(&e["entered_at"])
+    );
+    if e["due_at"].is_string() {
+        out += &format!(", due by {}", text(&e["due_at"]));
+    }
+    if e["breach_alert"].is_number() {
+        out += ", breached";
+    }
+    if e["finished_at"].is_string() {
+        out += &format!(", finished {}", text(&e["finished_at"]));
+    }
+    out.push('\n');
+    for h in e["history"].as_array().into_iter().flatten() {
+        let moved = if h["applied"] == true {
+            ""
+        } else {
+            " (did not move it)"
+        };
+        out += &format!("  {}  {}{moved}\n", text(&h["at"]), text(&h["stage"]));
+    }
+    Ok(out)
+}
+
+/// The project's flows with their stages' counts.
+pub fn list(api: &Api, as_json: bool) -> Result<String> {
+    let r = api.call("GET", "/api/v1/flows", None)?;
+    if as_json {
+        return Ok(serde_json::to_string_pretty(&r)?);
+    }
+    let mut out = String::new();
+    for f in r["flows"].as_array().into_iter().flatten() {
+        out += &format!("{}\n", f["slug"].as_str().unwrap_or(""));
+        for s in f["stages"].as_array().into_iter().flatten() {
+            out += &format!(
+                "  {:<20} {:>8} in it, {:>6} breached\n",
+                s["name"].as_str().unwrap_or(""),
+                s["entities"],
+                s["breached"]
+            );
+        }
+    }
+    Ok(out)
+}
