@@ -93,6 +93,7 @@ const ROUTES: &[(&str, &str, Need)] = &[
     ("DELETE", "/api/v1/flows/{flow}", Need::Manage),
     ("POST", "/api/v1/flows/{flow}/events", Need::Write),
     ("GET", "/api/v1/flows/{flow}/entities/{entity}", Need::Read),
+    ("GET", "/api/v1/flows/{flow}/events.ndjson", Need::Read),
     ("GET", "/api/v1/calendars", Need::Read),
     ("POST", "/api/v1/calendars", Need::Manage),
     ("GET", "/api/v1/calendars/{name}", Need::Read),

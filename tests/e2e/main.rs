@@ -19,6 +19,7 @@ mod escalation;
 mod escalation_loop;
 mod fanin;
 mod flow_clients;
+mod flow_export;
 mod flows;
 mod grouping;
 mod hardening;

@@ -212,6 +212,18 @@ pub static KINDS: &[Kind] = &[
         sender: Sender::Http { permanent: CLIENT_ERRORS, build: presets::sms::sms },
     },
     Kind {
+        kind: "elasticsearch",
+        label: "Elasticsearch / OpenSearch",
+        v3: "elasticsearch",
+        help: "Each message as a document in an index, by the _bulk API (NDJSON), for an existing Elasticsearch or OpenSearch dashboard.",
+        fields: &[
+            field("url", "Bulk URL", URL).help("The cluster's _bulk endpoint: https://es.example.com:9200/_bulk").required(),
+            field("index", "Index", token(255)).help("Where the documents go.").or("overdue-events"),
+            field("api_key", "API key", token(500)).help("Sent as Authorization: ApiKey …; leave empty for none.").secret(),
+        ],
+        sender: Sender::Http { permanent: &[400, 401, 403, 404, 410], build: presets::bulk::elasticsearch },
+    },
+    Kind {
         kind: "webhook",
         label: "Webhook",
         v3: "webhook",

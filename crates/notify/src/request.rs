@@ -73,6 +73,8 @@ pub enum Body {
     Json(serde_json::Value),
     /// `application/x-www-form-urlencoded`.
     Form(Vec<(String, String)>),
+    /// `application/x-ndjson`: one JSON document per line (Elasticsearch's `_bulk`).
+    Ndjson(String),
 }
 
 /// One HTTP request of a message (always a POST).

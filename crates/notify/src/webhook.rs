@@ -315,6 +315,9 @@ impl Webhooks {
         }
         r = match &req.body {
             Body::Json(v) => r.json(v),
+            Body::Ndjson(text) => r
+                .header("Content-Type", "application/x-ndjson")
+                .body(text.clone()),
             Body::Form(pairs) => r
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .body(

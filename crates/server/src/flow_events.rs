@@ -21,7 +21,8 @@ pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 /// Registers the batch and entity routes (inside `/api/v1`).
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/flows/{flow}/events", web::post().to(batch))
-        .route("/flows/{flow}/entities/{entity}", web::get().to(entity));
+        .route("/flows/{flow}/entities/{entity}", web::get().to(entity))
+        .route("/flows/{flow}/events.ndjson", web::get().to(export));
 }
 
 /// Registers the curl-friendly event URL (outside `/api/v1`: the ping key is the
@@ -180,4 +181,72 @@ async fn entity(
             })
             .collect(),
     }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExportQuery {
+    since: Option<String>,
+    limit: Option<i64>,
+}
+
+/// `GET /api/v1/flows/<flow>/events.ndjson?since=<RFC 3339>&limit=`: the flow's events
+/// and breaches as NDJSON (one JSON document per line, `"type": "event"` or
+/// `"breach"`), for an Elasticsearch/OpenSearch ingest. `X-Next-Since` names the
+/// `since` of the next page when this one was full.
+async fn export(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let since = q
+        .since
+        .as_deref()
+        .map(|s| crate::parse::time_of("since", s))
+        .transpose()?
+        .map_or(0, |t| t.0);
+    let limit = q.limit.unwrap_or(10_000);
+    if !(1..=100_000).contains(&limit) {
+        return Err(ApiError::BadRequest(
+            "limit must be between 1 and 100000".into(),
+        ));
+    }
+    let (project, slug) = (auth.project.clone(), path.into_inner());
+    let (flow, events, breaches) = state
+        .store
+        .read(move |c| {
+            let flow = flows::get(c, &project, &slug)?;
+            let (events, breaches) = flows::export(c, &flow.id, since, limit)?;
+            Ok((flow, events, breaches))
+        })
+        .await?;
+    let ts = crate::render::ts;
+    let mut out = String::new();
+    for e in &events {
+        let line = serde_json::json!({
+            "type": "event", "flow": flow.slug, "entity": e.entity, "stage": e.stage,
+            "at": ts(e.at), "received_at": ts(e.received_at), "applied": e.applied,
+        });
+        out.push_str(&line.to_string());
+        out.push('\n');
+    }
+    for a in &breaches {
+        let line = serde_json::json!({
+            "type": "breach", "flow": flow.slug, "alert": a.id, "summary": a.summary,
+            "severity": a.severity, "status": a.status, "opened_at": ts(a.opened_at),
+            "resolved_at": a.resolved_at.map(ts),
+        });
+        out.push_str(&line.to_string());
+        out.push('\n');
+    }
+    let mut res = HttpResponse::Ok();
+    res.content_type("application/x-ndjson");
+    if events.len() as i64 == limit {
+        if let Some(last) = events.last() {
+            res.insert_header(("X-Next-Since", ts(last.received_at)));
+        }
+    }
+    Ok(res.body(out))
 }

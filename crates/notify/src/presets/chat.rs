@@ -249,7 +249,7 @@ mod tests {
         assert_eq!(r.len(), 1);
         match &r[0].body {
             Body::Json(v) => (r[0].url.clone(), v.clone()),
-            Body::Form(_) => panic!("form"),
+            other => panic!("not JSON: {other:?}"),
         }
     }
 

@@ -3,6 +3,7 @@
 //! escaped for where it lands. One sender ([`send`]) delivers them all through the
 //! guarded client, in order, and applies the kind's permanent-error rule.
 
+pub mod bulk;
 pub mod chat;
 pub mod paging;
 pub mod push;

@@ -209,7 +209,7 @@ mod tests {
     fn json_of(r: &Request) -> &Value {
         match &r.body {
             Body::Json(v) => v,
-            Body::Form(_) => panic!("form"),
+            other => panic!("not JSON: {other:?}"),
         }
     }
 

@@ -136,7 +136,7 @@ mod tests {
     fn body(r: &Request) -> &Value {
         match &r.body {
             Body::Json(v) => v,
-            Body::Form(_) => panic!("form"),
+            other => panic!("not JSON: {other:?}"),
         }
     }
 

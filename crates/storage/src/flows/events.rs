@@ -350,3 +350,33 @@ pub fn history(
         .select(FlowEventRow::as_select())
         .load(c)?)
 }
+
+/// A flow's events received since `since` (ms), oldest first, at most `limit` — and
+/// its breach alerts opened or resolved since then (the NDJSON export).
+pub fn export(
+    c: &mut AnyConnection,
+    flow: &str,
+    since: i64,
+    limit: i64,
+) -> Result<(Vec<FlowEventRow>, Vec<crate::alerts::AlertRow>), StoreError> {
+    use crate::schema::alerts;
+    let events = flow_events::table
+        .filter(flow_events::received_at.ge(since))
+        .filter(flow_events::flow_id.eq(flow))
+        .order((flow_events::received_at.asc(), flow_events::id.asc()))
+        .limit(limit)
+        .select(FlowEventRow::as_select())
+        .load(c)?;
+    let breaches = alerts::table
+        .filter(alerts::flow_id.eq(flow))
+        .filter(
+            alerts::opened_at
+                .ge(since)
+                .or(alerts::resolved_at.ge(since)),
+        )
+        .order(alerts::id.asc())
+        .limit(limit)
+        .select(crate::alerts::AlertRow::as_select())
+        .load(c)?;
+    Ok((events, breaches))
+}

@@ -12,7 +12,7 @@ mod stats;
 pub use aggregates::{check as check_aggregates, due as aggregates_due, AggregateDue};
 pub use breaches::{due, earliest, fire_breaches, Due};
 pub use events::{
-    apply_events, check_events, entity, history, EntityRow, EventIn, EventOut, FlowEventRow,
+    apply_events, check_events, entity, export, history, EntityRow, EventIn, EventOut, FlowEventRow,
 };
 pub use stats::time_in_stage;
 
