@@ -213,3 +213,71 @@ async fn consumes_flow_events(backend: Backend) {
         .unwrap();
 }
 both!(consumes_flow_events, consumes_flow_events);
+
+/// Events may still sit in the broker's queue: a breach waits until the queue is
+/// known to be applied up to its time. Here the broker cannot be reached, the last
+/// time the queue was seen drained is a minute ago, and an entity's SLA passes: no
+/// breach, and readiness (about the database) says the broker is away; once the queue
+/// is known drained up to now, the breach opens.
+async fn breaches_wait_for_the_broker(backend: Backend) {
+    let db = fresh_database(backend);
+    let app = TestApp::spawn_on(&db, |s| {
+        s.amqp = Some((
+            "amqp://guest:guest@127.0.0.1:1/%2f".into(),
+            "nowhere".into(),
+        ))
+    })
+    .await;
+    let minute_ago = overdue_core::Timestamp(app.store.now().0 - 60_000);
+    app.store
+        .write(move |tx| overdue_storage::service::caught_up(tx.conn(), minute_ago))
+        .await
+        .unwrap();
+    let (s, f) = app
+        .api(
+            "POST",
+            "/api/v1/flows",
+            Some(json!({"name": "orders", "stages": [{"name": "placed", "sla": 1}]})),
+        )
+        .await;
+    assert_eq!(s, 201, "{f}");
+    let (s, _) = app
+        .api(
+            "POST",
+            "/api/v1/flows/orders/events",
+            Some(json!([{"entity": "w1", "stage": "placed"}])),
+        )
+        .await;
+    assert_eq!(s, 200);
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let (_, open) = app.api("GET", "/api/v1/alerts?status=open", None).await;
+    assert_eq!(
+        open["alerts"],
+        json!([]),
+        "the breach waits for the backlog"
+    );
+    let ready = app.http.get(app.url("/health/ready")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    assert!(ready
+        .text()
+        .await
+        .unwrap()
+        .contains("flow events broker: disconnected"));
+    let now = app.store.now();
+    app.store
+        .write(move |tx| overdue_storage::service::caught_up(tx.conn(), now))
+        .await
+        .unwrap();
+    let mut opened = false;
+    for _ in 0..50 {
+        let (_, open) = app.api("GET", "/api/v1/alerts?status=open", None).await;
+        if open["alerts"].as_array().unwrap().len() == 1 {
+            opened = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(opened, "the breach opens once the queue is known drained");
+    app.stop().await;
+}
+both!(breaches_wait_for_the_broker, breaches_wait_for_the_broker);

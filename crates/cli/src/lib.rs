@@ -199,6 +199,7 @@ pub async fn serve(
             )),
             tokio::spawn(overdue_scheduler::flows::run(
                 store.clone(),
+                settings.amqp.is_some(),
                 stopped(stop_rx.clone()),
             )),
             tokio::spawn(overdue_scheduler::problems(

@@ -25,6 +25,9 @@ use serde::Deserialize;
 
 /// Unacknowledged messages the broker may hand over at once (one batch at most).
 const PREFETCH: u16 = 500;
+/// How long the consumer waits for a message before it looks whether the queue is
+/// empty (and so every event up to now applied).
+const IDLE_CHECK: Duration = Duration::from_millis(300);
 /// Longest pause between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
@@ -164,8 +167,14 @@ async fn consume(
     *backoff = Duration::from_secs(1);
     tracing::info!("consuming flow events from queue {queue}");
     loop {
-        let Some(first) = consumer.next().await else {
-            return Err("the broker ended the consumer".into());
+        // Idle for a moment: the queue may be empty — then everything is applied.
+        let first = match tokio::time::timeout(IDLE_CHECK, consumer.next()).await {
+            Err(_) => {
+                caught_up(store, &channel, queue).await?;
+                continue;
+            }
+            Ok(None) => return Err("the broker ended the consumer".into()),
+            Ok(Some(d)) => d,
         };
         let mut batch = vec![first.map_err(err)?];
         // What else is already here joins the batch (one transaction for all of them).
@@ -176,7 +185,30 @@ async fn consume(
             }
         }
         settle(store, stats, batch).await?;
+        caught_up(store, &channel, queue).await?;
     }
+}
+
+/// Records that events up to now are applied when the queue holds none (messages
+/// taken but not yet acknowledged are not counted, and every batch is acknowledged
+/// before this is asked). Breaches wait for this time.
+async fn caught_up(store: &Store, channel: &lapin::Channel, queue: &str) -> Result<(), String> {
+    let now = store.now();
+    let passive = QueueDeclareOptions {
+        passive: true,
+        ..QueueDeclareOptions::default()
+    };
+    let q = channel
+        .queue_declare(queue.into(), passive, FieldTable::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    if q.message_count() == 0 {
+        store
+            .write(move |tx| overdue_storage::service::caught_up(tx.conn(), now))
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 /// Stores a batch and acknowledges it after commit; rejects the malformed messages.

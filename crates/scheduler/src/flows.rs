@@ -7,6 +7,7 @@
 use std::future::Future;
 use std::time::Duration;
 
+use overdue_core::Timestamp;
 use overdue_storage::{flows, Store};
 
 /// Most breaches opened per transaction.
@@ -14,11 +15,12 @@ const BATCH: i64 = 500;
 /// Longest sleep.
 const MAX_SLEEP_MS: i64 = 500;
 
-/// Runs until `shutdown` resolves.
-pub async fn run(store: Store, shutdown: impl Future<Output = ()>) {
+/// Runs until `shutdown` resolves. `broker`: flow events also come from a message
+/// broker, so breaches wait until its queue is known to be applied up to their time.
+pub async fn run(store: Store, broker: bool, shutdown: impl Future<Output = ()>) {
     tokio::pin!(shutdown);
     loop {
-        let sleep_ms = match tick(&store).await {
+        let sleep_ms = match tick(&store, broker).await {
             Ok(Some(ms)) => ms,
             Ok(None) => continue,
             Err(e) => {
@@ -34,8 +36,16 @@ pub async fn run(store: Store, shutdown: impl Future<Output = ()>) {
 }
 
 /// Opens what is due; returns how long to sleep, or `None` to run again at once.
-async fn tick(store: &Store) -> Result<Option<i64>, overdue_storage::StoreError> {
+async fn tick(store: &Store, broker: bool) -> Result<Option<i64>, overdue_storage::StoreError> {
     let now = store.now();
+    // The horizon: time up to which every event that could move an entity is in (the
+    // broker's backlog applied). Without a broker, or before it was ever seen, now.
+    let horizon = if broker {
+        let seen = store.read(overdue_storage::service::caught_up_at).await?;
+        Timestamp(seen.map_or(now.0, |s| s.min(now.0)))
+    } else {
+        now
+    };
     let checks = store
         .read(move |c| flows::aggregates_due(c, now, BATCH))
         .await?;
@@ -44,7 +54,7 @@ async fn tick(store: &Store) -> Result<Option<i64>, overdue_storage::StoreError>
             .write(move |tx| flows::check_aggregates(tx, &checks, now))
             .await?;
     }
-    let due = store.read(move |c| flows::due(c, now, BATCH)).await?;
+    let due = store.read(move |c| flows::due(c, horizon, BATCH)).await?;
     if !due.is_empty() {
         let full = due.len() as i64 == BATCH;
         let opened = store

@@ -19,21 +19,40 @@ pub fn heartbeat(c: &mut AnyConnection, now: Timestamp) -> Result<usize, StoreEr
 }
 
 fn touch(c: &mut AnyConnection, now: Timestamp) -> Result<(), StoreError> {
-    let n = diesel::update(service_state::table.find(LAST_ALIVE))
+    touch_key(c, LAST_ALIVE, now)
+}
+
+/// The broker's queue of flow events was seen empty with everything taken from it
+/// applied: flow events up to `now` are in. Only ever moves forward.
+pub fn caught_up(c: &mut AnyConnection, now: Timestamp) -> Result<(), StoreError> {
+    touch_key(c, CAUGHT_UP, now)
+}
+
+/// Until when flow events from the broker are known to be applied (`None`: never
+/// recorded). Breaches wait for it: an entity's next event may still be in the queue.
+pub fn caught_up_at(c: &mut AnyConnection) -> Result<Option<i64>, StoreError> {
+    Ok(service_state::table
+        .find(CAUGHT_UP)
+        .select(service_state::value)
+        .first(c)
+        .optional()?)
+}
+
+const CAUGHT_UP: &str = "amqp_caught_up";
+
+fn touch_key(c: &mut AnyConnection, key: &str, now: Timestamp) -> Result<(), StoreError> {
+    let n = diesel::update(service_state::table.find(key))
         .set(service_state::value.eq(now.0))
         .filter(service_state::value.lt(now.0))
         .execute(c)?;
     if n == 0 {
         let exists: i64 = service_state::table
-            .filter(service_state::key.eq(LAST_ALIVE))
+            .filter(service_state::key.eq(key))
             .count()
             .get_result(c)?;
         if exists == 0 {
             diesel::insert_into(service_state::table)
-                .values((
-                    service_state::key.eq(LAST_ALIVE),
-                    service_state::value.eq(now.0),
-                ))
+                .values((service_state::key.eq(key), service_state::value.eq(now.0)))
                 .execute(c)?;
         }
     }
