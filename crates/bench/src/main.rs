@@ -1,6 +1,7 @@
 //! `overdue-bench`: seeds a database, runs the real `overdue` binary on it, drives HTTP
 //! load with its own keep-alive client and prints figures. See docs/benchmarks.md.
 
+mod flows;
 mod load;
 mod notify;
 mod seed;
@@ -67,6 +68,21 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         timers: usize,
     },
+    /// Flows: many open entities, events over HTTP batches, breach detection.
+    Flows {
+        /// Open entities seeded in bulk.
+        #[arg(long, default_value_t = 1_000_000)]
+        entities: usize,
+        /// Events sent over HTTP (each moves one entity on).
+        #[arg(long, default_value_t = 200_000)]
+        events: usize,
+        /// Events per request.
+        #[arg(long, default_value_t = 1_000)]
+        batch: usize,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 4)]
+        clients: usize,
+    },
 }
 
 fn main() -> Result<()> {
@@ -128,6 +144,20 @@ fn main() -> Result<()> {
                     timers,
                 };
                 notify::run(&bin, &cli.database_url, opts).await?;
+            }
+            Command::Flows {
+                entities,
+                events,
+                batch,
+                clients,
+            } => {
+                let o = flows::Options {
+                    entities,
+                    events,
+                    batch,
+                    clients,
+                };
+                flows::run(&bin, &cli.database_url, o).await?;
             }
         }
         Ok(())
