@@ -166,7 +166,8 @@ pub async fn run(bin: &str, db: &str, o: Options) -> Result<()> {
     println!("resident memory after ingest: {:.1} MB", srv.rss_mb());
 
     // Detection: 50 probes whose 2 s SLA runs out while the rest wait.
-    let at = now_ms();
+    // Whole seconds: the time as sent (RFC 3339 without fractions).
+    let at = now_ms() / 1_000 * 1_000;
     let probes: Vec<serde_json::Value> = (0..50)
         .map(|k| json!({"entity": format!("p{k}"), "stage": "waiting", "at": rfc3339(at)}))
         .collect();

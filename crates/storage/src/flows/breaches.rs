@@ -45,9 +45,13 @@ pub fn due(c: &mut AnyConnection, now: Timestamp, limit: i64) -> Result<Vec<Due>
 
 /// The earliest due time of any entity or aggregate check, to sleep until then.
 pub fn earliest(c: &mut AnyConnection) -> Result<Option<Timestamp>, StoreError> {
+    // Ordered on the partial index (a bare min() would not use it: it scans them all).
     let at: Option<i64> = flow_entities::table
-        .select(diesel::dsl::min(flow_entities::due_at))
-        .first(c)?;
+        .filter(flow_entities::due_at.is_not_null())
+        .order(flow_entities::due_at.asc())
+        .select(flow_entities::due_at.assume_not_null())
+        .first(c)
+        .optional()?;
     let agg = super::aggregates::earliest(c)?;
     Ok(at.into_iter().chain(agg).min().map(Timestamp))
 }
