@@ -26,6 +26,8 @@ pub struct Options {
     pub batch: usize,
     /// Concurrent clients.
     pub clients: usize,
+    /// A broker and how many events to consume from it.
+    pub amqp: Option<(String, usize)>,
 }
 
 fn stage(name: &str, sla_ms: i64) -> Stage {
@@ -104,7 +106,15 @@ pub async fn run(bin: &str, db: &str, o: Options) -> Result<()> {
         o.entities,
         t0.elapsed().as_secs_f64()
     );
-    let srv = server::Server::start(bin, db, &[]).await?;
+    let queue = format!("overdue-bench-{}", std::process::id());
+    let env: Vec<(&str, &str)> = match &o.amqp {
+        Some((url, _)) => vec![
+            ("OVERDUE_AMQP_URL", url.as_str()),
+            ("OVERDUE_AMQP_QUEUE", queue.as_str()),
+        ],
+        None => Vec::new(),
+    };
+    let srv = server::Server::start(bin, db, &env).await?;
     println!(
         "start-up with {} open entities: {:.2} s to ready",
         o.entities,
@@ -165,6 +175,10 @@ pub async fn run(bin: &str, db: &str, o: Options) -> Result<()> {
     );
     println!("resident memory after ingest: {:.1} MB", srv.rss_mb());
 
+    if let Some((url, n)) = &o.amqp {
+        amqp_rate(db, url, &queue, *n, o.events).await?;
+    }
+
     // Detection: 50 probes whose 2 s SLA runs out while the rest wait.
     // Whole seconds: the time as sent (RFC 3339 without fractions).
     let at = now_ms() / 1_000 * 1_000;
@@ -215,4 +229,56 @@ fn now_ms() -> i64 {
 
 fn rfc3339(ms: i64) -> String {
     overdue_core::Timestamp(ms).to_rfc3339()
+}
+
+/// Publishes `n` messages (one event each, moving seeded entities `from..` on) to the
+/// queue the server consumes, then waits until all are stored: events per second.
+async fn amqp_rate(db: &str, url: &str, queue: &str, n: usize, from: usize) -> Result<()> {
+    use lapin::options::{BasicPublishOptions, QueueDeclareOptions};
+    use lapin::types::FieldTable;
+    use lapin::{BasicProperties, Connection, ConnectionProperties};
+    let conn = Connection::connect(url, ConnectionProperties::default()).await?;
+    let ch = conn.create_channel().await?;
+    ch.queue_declare(
+        queue.into(),
+        QueueDeclareOptions::durable(),
+        FieldTable::default(),
+    )
+    .await?;
+    let mut c = DbUrl::parse(db)?.connect()?;
+    let before: i64 = overdue_storage::schema::flow_events::table
+        .count()
+        .get_result(&mut c)?;
+    let t0 = Instant::now();
+    for k in from..from + n {
+        let body = format!(r#"{{"flow": "orders", "entity": "e{k}", "stage": "packed"}}"#);
+        ch.basic_publish(
+            "".into(),
+            queue.into(),
+            BasicPublishOptions::default(),
+            body.as_bytes(),
+            BasicProperties::default(),
+        )
+        .await?;
+    }
+    let published = t0.elapsed().as_secs_f64();
+    loop {
+        let now: i64 = overdue_storage::schema::flow_events::table
+            .count()
+            .get_result(&mut c)?;
+        if now - before >= n as i64 {
+            break;
+        }
+        if t0.elapsed() > Duration::from_secs(600) {
+            return Err(anyhow!("only {} of {n} AMQP events stored", now - before));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    println!(
+        "events from RabbitMQ: {n} messages published in {published:.1} s, all stored after {secs:.1} s = {:.0} events/s",
+        n as f64 / secs
+    );
+    ch.queue_delete(queue.into(), Default::default()).await?;
+    Ok(())
 }

@@ -82,6 +82,13 @@ enum Command {
         /// Concurrent clients.
         #[arg(long, default_value_t = 4)]
         clients: usize,
+        /// Also consume this many events from RabbitMQ (messages of one event each)
+        /// at `--amqp-url`; 0 skips it.
+        #[arg(long, default_value_t = 0)]
+        amqp_events: usize,
+        /// The broker for `--amqp-events`.
+        #[arg(long, default_value = "amqp://guest:guest@127.0.0.1:5672/%2f")]
+        amqp_url: String,
     },
 }
 
@@ -150,12 +157,15 @@ fn main() -> Result<()> {
                 events,
                 batch,
                 clients,
+                amqp_events,
+                amqp_url,
             } => {
                 let o = flows::Options {
                     entities,
                     events,
                     batch,
                     clients,
+                    amqp: (amqp_events > 0).then_some((amqp_url, amqp_events)),
                 };
                 flows::run(&bin, &cli.database_url, o).await?;
             }

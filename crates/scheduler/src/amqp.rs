@@ -8,6 +8,7 @@
 //! exchange), counted and logged. Broker down: everything else goes on; the consumer
 //! reconnects with backoff.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -235,13 +236,7 @@ async fn settle(
     }
     let now = store.now();
     let refused = store
-        .write(move |tx| {
-            let mut refused = Vec::with_capacity(good.len());
-            for events in good {
-                refused.push(apply_message(tx, &events, now)?);
-            }
-            Ok(refused)
-        })
+        .write(move |tx| apply_batch(tx, &good, now))
         .await
         .map_err(|e| format!("storing flow events failed: {e}"))?;
     let mut refused = refused.into_iter();
@@ -280,35 +275,65 @@ async fn settle(
     Ok(())
 }
 
-/// Applies one message's events (`None`), or says why it is refused — checked whole
-/// before anything of it is written, so a refused message leaves nothing behind.
-fn apply_message(
+/// Applies a batch of messages: each checked whole (`None`, or why it is refused — a
+/// refused message writes nothing), then the accepted events of each flow applied in
+/// one go, in message order (a handful of statements per batch, not per message).
+fn apply_batch(
     tx: &mut overdue_storage::Tx<'_>,
-    events: &[(String, EventIn)],
+    messages: &[Vec<(String, EventIn)>],
     now: overdue_core::Timestamp,
-) -> Result<Option<String>, StoreError> {
-    let mut slugs: Vec<&str> = events.iter().map(|(f, _)| f.as_str()).collect();
-    slugs.sort_unstable();
-    slugs.dedup();
-    let mut plan = Vec::with_capacity(slugs.len());
-    for slug in slugs {
-        let of: Vec<EventIn> = events
-            .iter()
-            .filter(|(f, _)| f == slug)
-            .map(|(_, e)| e.clone())
-            .collect();
-        let checked = flows::by_slug(tx.conn(), slug)
-            .and_then(|flow| flows::check_events(&flow, &of, now).map(|()| flow));
-        match checked {
-            Ok(flow) => plan.push((flow, of)),
-            Err(StoreError::Invalid(why)) => return Ok(Some(why)),
-            Err(e) => return Err(e),
+) -> Result<Vec<Option<String>>, StoreError> {
+    let mut found: HashMap<String, Result<flows::FlowRow, String>> = HashMap::new();
+    let mut accepted: Vec<(String, Vec<EventIn>)> = Vec::new();
+    let mut verdicts = Vec::with_capacity(messages.len());
+    for events in messages {
+        let mut slugs: Vec<&str> = events.iter().map(|(f, _)| f.as_str()).collect();
+        slugs.sort_unstable();
+        slugs.dedup();
+        let mut why = None;
+        for slug in &slugs {
+            if !found.contains_key(*slug) {
+                let flow = match flows::by_slug(tx.conn(), slug) {
+                    Ok(f) => Ok(f),
+                    Err(StoreError::Invalid(w)) => Err(w),
+                    Err(e) => return Err(e),
+                };
+                found.insert(slug.to_string(), flow);
+            }
+            let of: Vec<EventIn> = events
+                .iter()
+                .filter(|(f, _)| f == slug)
+                .map(|(_, e)| e.clone())
+                .collect();
+            let checked = match &found[*slug] {
+                Err(w) => Err(w.clone()),
+                Ok(flow) => match flows::check_events(flow, &of, now) {
+                    Ok(()) => Ok(()),
+                    Err(StoreError::Invalid(w)) => Err(w),
+                    Err(e) => return Err(e),
+                },
+            };
+            if let Err(w) = checked {
+                why = Some(w);
+                break;
+            }
+        }
+        if why.is_none() {
+            for (slug, e) in events {
+                match accepted.iter_mut().find(|(s, _)| s == slug) {
+                    Some((_, list)) => list.push(e.clone()),
+                    None => accepted.push((slug.clone(), vec![e.clone()])),
+                }
+            }
+        }
+        verdicts.push(why);
+    }
+    for (slug, events) in accepted {
+        if let Some(Ok(flow)) = found.get(&slug) {
+            flows::apply_events(tx, flow, &events, now)?;
         }
     }
-    for (flow, of) in plan {
-        flows::apply_events(tx, &flow, &of, now)?;
-    }
-    Ok(None)
+    Ok(verdicts)
 }
 
 /// A consumer tag unique enough to tell instances apart in the broker's list.
