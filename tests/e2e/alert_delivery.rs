@@ -28,7 +28,7 @@ async fn bad_channel_and_alert_input(backend: Backend) {
         (
             json!({"kind": "pigeon", "name": "x"}),
             "supported kinds are email, slack, msteams, discord, telegram, mattermost, \
-             pagerduty, opsgenie, ntfy, gotify, pushover, sms, webhook",
+             pagerduty, opsgenie, ntfy, gotify, pushover, sms, elasticsearch, webhook",
         ),
         (
             json!({"kind": "telegram", "name": "x", "bot_token": "1:abc"}),

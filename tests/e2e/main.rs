@@ -6,6 +6,7 @@ mod accounts;
 mod alert_delivery;
 mod alerts;
 mod amqp;
+mod amqp_ha;
 mod api;
 mod bad_input;
 mod browser;

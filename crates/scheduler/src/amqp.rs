@@ -123,9 +123,10 @@ async fn consume(
     backoff: &mut Duration,
 ) -> Result<(), String> {
     let err = |e: lapin::Error| e.to_string();
-    let conn = Connection::connect(&opts.url, ConnectionProperties::default())
-        .await
-        .map_err(err)?;
+    // Named, so an operator sees which connection is Overdue's (rabbitmqctl, the UI).
+    let props = ConnectionProperties::default()
+        .with_connection_name(format!("overdue flow events {}", opts.queue).into());
+    let conn = Connection::connect(&opts.url, props).await.map_err(err)?;
     let mut channel = conn.create_channel().await.map_err(err)?;
     // An existing queue is used as it is: re-declaring a quorum or dead-lettered queue
     // with other arguments would close the channel.
