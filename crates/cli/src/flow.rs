@@ -9,6 +9,59 @@ use serde_json::{json, Value};
 
 use crate::manage::Api;
 
+/// `overdue flow …`.
+#[derive(clap::Subcommand)]
+pub enum FlowCommand {
+    /// An entity reached a stage: `overdue flow event orders 12345 authorized`.
+    Event {
+        /// The flow (its slug).
+        flow: String,
+        /// The entity's id.
+        entity: String,
+        /// The stage it reached.
+        stage: String,
+        /// When (RFC 3339) [default: now].
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Events from stdin, one JSON object per line: `{"entity": "1", "stage": "placed"}`.
+    Import {
+        /// The flow (its slug).
+        flow: String,
+    },
+    /// One entity: its stage, due time and history.
+    Entity {
+        /// The flow (its slug).
+        flow: String,
+        /// The entity's id.
+        entity: String,
+        /// The API's JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The project's flows with the entities in each stage.
+    List {
+        /// The API's JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs one `overdue flow` command; its output.
+pub fn run(api: &Api, command: &FlowCommand) -> Result<String> {
+    match command {
+        FlowCommand::Event {
+            flow,
+            entity,
+            stage,
+            at,
+        } => event(api, flow, entity, stage, at.as_deref()),
+        FlowCommand::Import { flow } => import(api, flow, std::io::stdin().lock()),
+        FlowCommand::Entity { flow, entity, json } => self::entity(api, flow, entity, *json),
+        FlowCommand::List { json } => list(api, *json),
+    }
+}
+
 /// Most events sent per request (the API's limit).
 const BATCH: usize = 10_000;
 

@@ -118,7 +118,7 @@ enum Command {
     /// Flow events and entities, through the API (`OVERDUE_URL`, `OVERDUE_API_KEY`).
     Flow {
         #[command(subcommand)]
-        command: FlowCommand,
+        command: overdue::flow::FlowCommand,
         /// Overdue's base URL.
         #[arg(
             long,
@@ -135,7 +135,7 @@ enum Command {
     /// silences its own monitors.
     Silence {
         #[command(subcommand)]
-        command: SilenceCommand,
+        command: overdue::silence::SilenceCommand,
         /// Overdue's base URL.
         #[arg(
             long,
@@ -191,74 +191,6 @@ enum UserCommand {
         project: Option<String>,
         #[command(flatten)]
         db: ServeArgs,
-    },
-}
-
-#[derive(Subcommand)]
-enum FlowCommand {
-    /// An entity reached a stage: `overdue flow event orders 12345 authorized`.
-    Event {
-        /// The flow (its slug).
-        flow: String,
-        /// The entity's id.
-        entity: String,
-        /// The stage it reached.
-        stage: String,
-        /// When (RFC 3339) [default: now].
-        #[arg(long)]
-        at: Option<String>,
-    },
-    /// Events from stdin, one JSON object per line: `{"entity": "1", "stage": "placed"}`.
-    Import {
-        /// The flow (its slug).
-        flow: String,
-    },
-    /// One entity: its stage, due time and history.
-    Entity {
-        /// The flow (its slug).
-        flow: String,
-        /// The entity's id.
-        entity: String,
-        /// The API's JSON instead of text.
-        #[arg(long)]
-        json: bool,
-    },
-    /// The project's flows with the entities in each stage.
-    List {
-        /// The API's JSON instead of text.
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-#[derive(Subcommand)]
-enum SilenceCommand {
-    /// Silence what matches for a while: `--match tag=db --for 2h --comment "migration"`.
-    Add {
-        /// What to silence: tag=, monitor= (slug or name, `*` wildcards), kind=,
-        /// reason=, severity=; repeat it to narrow.
-        #[arg(long = "match", required = true)]
-        matches: Vec<String>,
-        /// How long (`2h`, `30m`).
-        #[arg(long = "for")]
-        duration: Option<String>,
-        /// Until (RFC 3339), instead of --for.
-        #[arg(long)]
-        until: Option<String>,
-        /// Why (shown with the silence and its summary).
-        #[arg(long, default_value = "")]
-        comment: String,
-    },
-    /// The project's silences: active, upcoming and ended.
-    List {
-        /// The API's JSON instead of a table.
-        #[arg(long)]
-        json: bool,
-    },
-    /// End a silence now: what it held goes out at once.
-    End {
-        /// The silence's id.
-        id: String,
     },
 }
 
@@ -408,23 +340,8 @@ fn run() -> Result<()> {
         api_key,
     } = &cli.command
     {
-        use overdue::{flow, manage};
-        let api = manage::Api::new(url, api_key.as_deref())?;
-        let out = match command {
-            FlowCommand::Event {
-                flow: f,
-                entity,
-                stage,
-                at,
-            } => flow::event(&api, f, entity, stage, at.as_deref())?,
-            FlowCommand::Import { flow: f } => flow::import(&api, f, std::io::stdin().lock())?,
-            FlowCommand::Entity {
-                flow: f,
-                entity,
-                json,
-            } => flow::entity(&api, f, entity, *json)?,
-            FlowCommand::List { json } => flow::list(&api, *json)?,
-        };
+        let api = overdue::manage::Api::new(url, api_key.as_deref())?;
+        let out = overdue::flow::run(&api, command)?;
         println!("{}", out.trim_end());
         return Ok(());
     }
@@ -434,24 +351,8 @@ fn run() -> Result<()> {
         api_key,
     } = &cli.command
     {
-        use overdue::{manage, silence};
-        let api = manage::Api::new(url, api_key.as_deref())?;
-        let out = match command {
-            SilenceCommand::Add {
-                matches,
-                duration,
-                until,
-                comment,
-            } => silence::add(
-                &api,
-                matches,
-                duration.as_deref(),
-                until.as_deref(),
-                comment,
-            )?,
-            SilenceCommand::List { json } => silence::list(&api, *json)?,
-            SilenceCommand::End { id } => silence::end(&api, id)?,
-        };
+        let api = overdue::manage::Api::new(url, api_key.as_deref())?;
+        let out = overdue::silence::run(&api, command)?;
         println!("{}", out.trim_end());
         return Ok(());
     }

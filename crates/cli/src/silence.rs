@@ -7,6 +7,52 @@ use serde_json::{json, Map, Value};
 
 use crate::manage::Api;
 
+/// `overdue silence …`.
+#[derive(clap::Subcommand)]
+pub enum SilenceCommand {
+    /// Silence what matches for a while: `--match tag=db --for 2h --comment "migration"`.
+    Add {
+        /// What to silence: tag=, monitor= (slug or name, `*` wildcards), kind=,
+        /// reason=, severity=; repeat it to narrow.
+        #[arg(long = "match", required = true)]
+        matches: Vec<String>,
+        /// How long (`2h`, `30m`).
+        #[arg(long = "for")]
+        duration: Option<String>,
+        /// Until (RFC 3339), instead of --for.
+        #[arg(long)]
+        until: Option<String>,
+        /// Why (shown with the silence and its summary).
+        #[arg(long, default_value = "")]
+        comment: String,
+    },
+    /// The project's silences: active, upcoming and ended.
+    List {
+        /// The API's JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// End a silence now: what it held goes out at once.
+    End {
+        /// The silence's id.
+        id: String,
+    },
+}
+
+/// Runs one `overdue silence` command; its output.
+pub fn run(api: &Api, command: &SilenceCommand) -> Result<String> {
+    match command {
+        SilenceCommand::Add {
+            matches,
+            duration,
+            until,
+            comment,
+        } => add(api, matches, duration.as_deref(), until.as_deref(), comment),
+        SilenceCommand::List { json } => list(api, *json),
+        SilenceCommand::End { id } => end(api, id),
+    }
+}
+
 /// The `match` object from `--match key=value` items (repeatable; the same key twice
 /// adds to its list).
 pub fn matcher(items: &[String]) -> Result<Value> {
