@@ -65,6 +65,11 @@ fn insert_entities(url: &str, flow: &str, n: usize, now: i64) -> Result<()> {
         }
         c.batch_execute("COMMIT")?;
     }
+    // The counts of now that every change keeps (`flow_stats`, bucket i64::MAX).
+    c.batch_execute(&format!(
+        "INSERT INTO flow_stats (flow_id, stage, metric, bucket, n) VALUES ('{flow}', 'placed', 'open', {}, {n})",
+        i64::MAX
+    ))?;
     Ok(())
 }
 

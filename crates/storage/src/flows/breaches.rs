@@ -112,6 +112,7 @@ pub fn fire_breaches(tx: &mut Tx<'_>, due: &[Due], now: Timestamp) -> Result<usi
             .execute(c)?;
         let mut bumps = super::stats::Bumps::default();
         bumps.breached(&flow.id, &entity.stage, now);
+        bumps.breached_now(&flow.id, &entity.stage, 1);
         bumps.write(tx.conn())?;
         // While the stage's aggregate alert is open, single breaches send nothing.
         let index = entity.stage_index.and_then(|i| usize::try_from(i).ok());

@@ -177,9 +177,14 @@ pub fn apply_events(
             Outcome::Moved { entered_at, .. } | Outcome::Finished { entered_at } => {
                 if was_in {
                     bumps.left(&flow.id, &row.stage, entered_at - row.entered_at, now);
+                    bumps.open(&flow.id, &row.stage, -1);
+                    if row.breach_alert.is_some() {
+                        bumps.breached_now(&flow.id, &row.stage, -1);
+                    }
                 }
                 if matches!(outcome, Outcome::Moved { .. }) {
                     bumps.entered(&flow.id, &e.stage, now);
+                    bumps.open(&flow.id, &e.stage, 1);
                 }
             }
             _ => {}

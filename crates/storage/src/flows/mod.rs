@@ -14,7 +14,7 @@ pub use breaches::{due, earliest, fire_breaches, Due};
 pub use events::{
     apply_events, check_events, entity, export, history, EntityRow, EventIn, EventOut, FlowEventRow,
 };
-pub use stats::time_in_stage;
+pub use stats::{stage_counts, time_in_stage};
 
 use diesel::prelude::*;
 use overdue_core::flow::FlowDef;
@@ -251,29 +251,11 @@ pub fn delete(tx: &mut Tx<'_>, project: &str, slug: &str) -> Result<(), StoreErr
     crate::alerts::resolve_ids(c, &open, "deleted", now)?;
     diesel::delete(flow_entities::table.filter(flow_entities::flow_id.eq(&row.id))).execute(c)?;
     diesel::delete(flow_events::table.filter(flow_events::flow_id.eq(&row.id))).execute(c)?;
+    diesel::delete(flow_stats::table.filter(flow_stats::flow_id.eq(&row.id))).execute(c)?;
     diesel::delete(monitor_channels::table.filter(monitor_channels::monitor_id.eq(&row.id)))
         .execute(c)?;
     diesel::delete(flows::table.find(&row.id)).execute(c)?;
     Ok(())
-}
-
-/// Per stage of a flow: entities in it now and how many of them are breached (one
-/// grouped count on the open entities' index).
-pub fn stage_counts(
-    c: &mut AnyConnection,
-    flow: &str,
-) -> Result<Vec<(String, i64, i64)>, StoreError> {
-    use diesel::dsl::{count, count_star};
-    Ok(flow_entities::table
-        .filter(flow_entities::flow_id.eq(flow))
-        .filter(flow_entities::finished_at.is_null())
-        .group_by(flow_entities::stage)
-        .select((
-            flow_entities::stage,
-            count_star(),
-            count(flow_entities::breach_alert),
-        ))
-        .load(c)?)
 }
 
 /// Deletes, per flow, at most `batch` finished entities (their tombstones) and events

@@ -11,6 +11,9 @@ use overdue_core::Timestamp;
 use crate::schema::flow_stats;
 use crate::{AnyConnection, StoreError};
 
+/// The bucket of counts of now (entities in a stage, breached ones), not per time:
+/// kept by every change, never pruned.
+pub(crate) const NOW_BUCKET: i64 = i64::MAX;
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 3_600_000;
 
@@ -20,10 +23,24 @@ pub(crate) struct Bumps(BTreeMap<(String, String, String, i64), i64>);
 
 impl Bumps {
     fn add(&mut self, flow: &str, stage: &str, metric: String, bucket: i64) {
+        self.add_n(flow, stage, metric, bucket, 1);
+    }
+
+    fn add_n(&mut self, flow: &str, stage: &str, metric: String, bucket: i64, n: i64) {
         *self
             .0
             .entry((flow.into(), stage.into(), metric, bucket))
-            .or_default() += 1;
+            .or_default() += n;
+    }
+
+    /// `n` entities more (or fewer) are in `stage` now.
+    pub(crate) fn open(&mut self, flow: &str, stage: &str, n: i64) {
+        self.add_n(flow, stage, "open".into(), NOW_BUCKET, n);
+    }
+
+    /// `n` breached entities more (or fewer) are in `stage` now.
+    pub(crate) fn breached_now(&mut self, flow: &str, stage: &str, n: i64) {
+        self.add_n(flow, stage, "breached_now".into(), NOW_BUCKET, n);
     }
 
     /// An entity entered `stage` now.
@@ -56,6 +73,9 @@ impl Bumps {
     /// once); SQLite's one writer updates, else inserts.
     pub(crate) fn write(self, c: &mut AnyConnection) -> Result<(), StoreError> {
         for ((flow, stage, metric, bucket), n) in self.0 {
+            if n == 0 {
+                continue;
+            }
             let key = (
                 flow_stats::flow_id.eq(&flow),
                 flow_stats::stage.eq(&stage),
@@ -149,4 +169,33 @@ pub fn time_in_stage(
         }
     }
     Ok(bins.into_iter().collect())
+}
+
+/// Per stage of a flow: entities in it now and how many of them are breached (the
+/// counts every change keeps; constant cost whatever the number of entities).
+pub fn stage_counts(
+    c: &mut AnyConnection,
+    flow: &str,
+) -> Result<Vec<(String, i64, i64)>, StoreError> {
+    let rows: Vec<(String, String, i64)> = flow_stats::table
+        .filter(flow_stats::flow_id.eq(flow))
+        .filter(flow_stats::bucket.eq(NOW_BUCKET))
+        .select((flow_stats::stage, flow_stats::metric, flow_stats::n))
+        .load(c)?;
+    let mut out: Vec<(String, i64, i64)> = Vec::new();
+    for (stage, metric, n) in rows {
+        let i = match out.iter().position(|(s, _, _)| *s == stage) {
+            Some(i) => i,
+            None => {
+                out.push((stage, 0, 0));
+                out.len() - 1
+            }
+        };
+        match metric.as_str() {
+            "open" => out[i].1 += n,
+            "breached_now" => out[i].2 += n,
+            _ => {}
+        }
+    }
+    Ok(out)
 }
