@@ -20,6 +20,14 @@ fn span(s: Option<i64>) -> String {
     s.map_or_else(|| "—".into(), human_round)
 }
 
+/// A percentile with the day before's, when there is one: `1h 5m (was 40m 0s)`.
+fn trend(now: Option<i64>, before: Option<i64>) -> String {
+    match before {
+        Some(b) => format!("{} (was {})", span(now), human_round(b)),
+        None => span(now),
+    }
+}
+
 /// `4h 10m` style (the SLA style `human` needs whole units).
 fn human_round(s: i64) -> String {
     match s {
@@ -56,8 +64,8 @@ fn flow_card(f: Flow, breaches: Vec<Alert>) -> impl IntoView {
                                     <td>{sla}</td>
                                     <td>{s.entities}</td>
                                     <td>{if hot { format!("{} breached", s.breached) } else { "0".into() }}</td>
-                                    <td>{span(s.p50)}</td>
-                                    <td>{span(s.p95)}</td>
+                                    <td>{trend(s.p50, s.p50_before)}</td>
+                                    <td>{trend(s.p95, s.p95_before)}</td>
                                 </tr>
                             }
                         }).collect_view()}

@@ -36,7 +36,7 @@ async fn flows_breach_and_recover(backend: Backend) {
     assert_eq!(f["slug"], "orders");
     assert_eq!(
         f["stages"][1],
-        json!({"name": "authorized", "sla": 3600, "severity": "critical", "calendar": null, "aggregate": null, "p50": null, "p95": null, "entities": 0, "breached": 0})
+        json!({"name": "authorized", "sla": 3600, "severity": "critical", "calendar": null, "aggregate": null, "p50": null, "p95": null, "p50_before": null, "p95_before": null, "entities": 0, "breached": 0})
     );
     let url = f["event_url"].as_str().unwrap().to_string();
     assert!(url.ends_with("/orders/<entity>/<stage>"), "{url}");
@@ -436,6 +436,11 @@ async fn stage_aggregates(backend: Backend) {
     let last = got[5].json();
     assert_eq!(last["event"], "flow.recovered", "{last}");
     assert_eq!(last["problems"]["items"][0]["key"], "placed (aggregate)");
+    // A day later the times become the day before's: the trend.
+    step(25 * 3_600_000);
+    let (_, g) = app.api("GET", "/api/v1/flows/bulk", None).await;
+    assert_eq!(g["stages"][0]["p50"], Value::Null, "{g}");
+    assert_eq!(g["stages"][0]["p50_before"], p50, "{g}");
     app.stop().await;
 }
 both!(stage_aggregates, stage_aggregates);

@@ -30,8 +30,9 @@ struct Loaded {
     counts: Vec<(String, i64, i64)>,
     /// Its channels.
     channels: Vec<String>,
-    /// Per stage index: time in it over the last 24 h (p50, p95), seconds.
-    times: Vec<(Option<i64>, Option<i64>)>,
+    /// Per stage index: time in it (p50, p95; seconds) over the last 24 h, then over
+    /// the 24 h before.
+    times: Vec<[Option<i64>; 4]>,
 }
 
 /// Loads what [`render`] needs of `row`.
@@ -42,10 +43,20 @@ fn load(
 ) -> Result<Loaded, overdue_storage::StoreError> {
     use overdue_core::flow::stats::percentile;
     let mut times = Vec::new();
+    const DAY: i64 = 86_400_000;
+    // Hour buckets: the current hour counts in "the last 24 h".
+    let next_hour = now.0 - now.0.rem_euclid(3_600_000) + 3_600_000;
     for s in row.def().stages {
-        let bins = flows::time_in_stage(c, &row.id, &s.name, now.0 - 86_400_000)?;
-        let p = |q: f64| percentile(&bins, q).map(|ms| ms / 1_000);
-        times.push((p(50.0), p(95.0)));
+        let today = flows::time_in_stage(c, &row.id, &s.name, next_hour - DAY, next_hour)?;
+        let before =
+            flows::time_in_stage(c, &row.id, &s.name, next_hour - 2 * DAY, next_hour - DAY)?;
+        let p = |bins: &[(i64, i64)], q: f64| percentile(bins, q).map(|ms| ms / 1_000);
+        times.push([
+            p(&today, 50.0),
+            p(&today, 95.0),
+            p(&before, 50.0),
+            p(&before, 95.0),
+        ]);
     }
     Ok(Loaded {
         counts: flows::stage_counts(c, &row.id)?,
@@ -78,7 +89,7 @@ fn render(r: &FlowRow, loaded: Loaded, ping_key: Option<&str>, site: &str) -> t:
             .enumerate()
             .map(|(i, s)| {
                 let (entities, breached) = count(&s.name);
-                let (p50, p95) = times.get(i).copied().unwrap_or((None, None));
+                let [p50, p95, p50_before, p95_before] = times.get(i).copied().unwrap_or_default();
                 t::FlowStage {
                     name: s.name.clone(),
                     sla: s.sla_ms / 1_000,
@@ -89,6 +100,8 @@ fn render(r: &FlowRow, loaded: Loaded, ping_key: Option<&str>, site: &str) -> t:
                     }),
                     p50,
                     p95,
+                    p50_before,
+                    p95_before,
                     entities,
                     breached,
                 }

@@ -100,6 +100,12 @@ pub struct FlowStage {
     /// Time in it over the last 24 h: 95th percentile, seconds.
     #[serde(default)]
     pub p95: Option<i64>,
+    /// The median over the 24 h before those (the trend).
+    #[serde(default)]
+    pub p50_before: Option<i64>,
+    /// The 95th percentile over the 24 h before those.
+    #[serde(default)]
+    pub p95_before: Option<i64>,
     /// Entities in it now.
     pub entities: i64,
     /// Of those, breached.

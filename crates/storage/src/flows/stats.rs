@@ -147,19 +147,23 @@ pub(crate) fn window(
     })
 }
 
-/// Time in a stage since `since`, binned (bin, count).
+/// Time in a stage of entities that left it from `since` until `until` (hours),
+/// binned (bin, count).
 pub fn time_in_stage(
     c: &mut AnyConnection,
     flow: &str,
     stage: &str,
     since: i64,
+    until: i64,
 ) -> Result<Vec<(i64, i64)>, StoreError> {
     let since = since - since.rem_euclid(HOUR);
+    let until = until - until.rem_euclid(HOUR);
     let rows: Vec<(String, i64)> = flow_stats::table
         .filter(flow_stats::flow_id.eq(flow))
         .filter(flow_stats::stage.eq(stage))
         .filter(flow_stats::metric.like("t:%"))
         .filter(flow_stats::bucket.ge(since))
+        .filter(flow_stats::bucket.lt(until))
         .select((flow_stats::metric, flow_stats::n))
         .load(c)?;
     let mut bins: BTreeMap<i64, i64> = BTreeMap::new();
