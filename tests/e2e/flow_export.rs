@@ -123,6 +123,16 @@ async fn flows_export_as_ndjson(backend: Backend) {
         )
         .await;
     assert_eq!(s, 400, "{e}");
+    // Deleting the flow ends its open breach aloud.
+    let (s, _) = app.api("DELETE", "/api/v1/flows/orders", None).await;
+    assert_eq!(s, 204);
+    let got = rx
+        .wait_for(Duration::from_secs(10), |all| all.len() >= 2)
+        .await;
+    let doc: Value = serde_json::from_str(got[1].body.lines().nth(1).unwrap()).unwrap();
+    assert_eq!(doc["event"], "flow.recovered", "{doc}");
+    assert_eq!(doc["transition"], "resolve");
+    assert_eq!(doc["problems"][0]["message"], "the flow was deleted");
     app.stop().await;
 }
 both!(flows_export_as_ndjson, flows_export_as_ndjson);

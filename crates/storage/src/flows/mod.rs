@@ -238,17 +238,44 @@ pub fn update(
     get(c, project, &old.id)
 }
 
-/// Deletes a flow with its entities and events; its open breaches resolve.
+/// Deletes a flow with its entities and events; its open breaches resolve, and whoever
+/// heard of one hears it ended ("the flow was deleted").
 pub fn delete(tx: &mut Tx<'_>, project: &str, slug: &str) -> Result<(), StoreError> {
+    use crate::schema::{alerts, outbox};
     let now = tx.now();
+    let row = get(tx.conn(), project, slug)?;
+    let open: Vec<i64> = alerts::table
+        .filter(alerts::flow_id.eq(&row.id))
+        .filter(alerts::resolved_at.is_null())
+        .select(alerts::id)
+        .load(tx.conn())?;
+    crate::alerts::resolve_ids(tx.conn(), &open, "deleted", now)?;
+    let owner = crate::notices::Owner {
+        id: row.id.clone(),
+        project: row.project_id.clone(),
+    };
+    for id in &open {
+        let told: i64 = outbox::table
+            .filter(outbox::alert_id.eq(id))
+            .count()
+            .get_result(tx.conn())?;
+        if told == 0 {
+            continue;
+        }
+        let a = crate::alerts::get(tx.conn(), project, *id)?;
+        let rec = breaches::record(
+            &row,
+            overdue_core::EventKind::FlowRecovered,
+            &a.summary,
+            "",
+            &a.severity,
+            "the flow was deleted".into(),
+            a.note(overdue_core::Transition::Resolve, 1),
+            now,
+        );
+        crate::notices::enqueue_for(tx.c, &owner, &[rec], now, &mut tx.fx)?;
+    }
     let c = tx.conn();
-    let row = get(c, project, slug)?;
-    let open: Vec<i64> = crate::schema::alerts::table
-        .filter(crate::schema::alerts::flow_id.eq(&row.id))
-        .filter(crate::schema::alerts::resolved_at.is_null())
-        .select(crate::schema::alerts::id)
-        .load(c)?;
-    crate::alerts::resolve_ids(c, &open, "deleted", now)?;
     diesel::delete(flow_entities::table.filter(flow_entities::flow_id.eq(&row.id))).execute(c)?;
     diesel::delete(flow_events::table.filter(flow_events::flow_id.eq(&row.id))).execute(c)?;
     diesel::delete(flow_stats::table.filter(flow_stats::flow_id.eq(&row.id))).execute(c)?;
