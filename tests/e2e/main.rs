@@ -21,6 +21,7 @@ mod escalation_loop;
 mod fanin;
 mod flow_clients;
 mod flow_export;
+mod flow_input;
 mod flows;
 mod grouping;
 mod hardening;
