@@ -17,13 +17,6 @@ use crate::{AnyConnection, StoreError};
 /// How often an open aggregate above its threshold is looked at again.
 const RECHECK_MS: i64 = 60_000;
 
-fn owner(flow: &FlowRow) -> crate::notices::Owner {
-    crate::notices::Owner {
-        id: flow.id.clone(),
-        project: flow.project_id.clone(),
-    }
-}
-
 /// After a breach in stage `index` of `flow`: whether the stage's aggregate is open
 /// (opened now if the breaches are over its threshold) — the single breach is then
 /// not sent.
@@ -92,7 +85,7 @@ pub(crate) fn on_breach(
         alert.note(Transition::Trigger, 1),
         now,
     );
-    crate::notices::enqueue_for(tx.c, &owner(flow), &[rec], now, &mut tx.fx)?;
+    crate::notices::enqueue_for(tx.c, &flow.owner(), &[rec], now, &mut tx.fx)?;
     Ok(true)
 }
 
@@ -202,7 +195,7 @@ pub fn check(tx: &mut Tx<'_>, due: &[AggregateDue], now: Timestamp) -> Result<us
             alert.note(Transition::Resolve, 1),
             now,
         );
-        crate::notices::enqueue_for(tx.c, &owner(&flow), &[rec], now, &mut tx.fx)?;
+        crate::notices::enqueue_for(tx.c, &flow.owner(), &[rec], now, &mut tx.fx)?;
     }
     Ok(resolved)
 }

@@ -130,11 +130,7 @@ pub fn fire_breaches(tx: &mut Tx<'_>, due: &[Due], now: Timestamp) -> Result<usi
             alert.note(Transition::Trigger, 1),
             now,
         );
-        let owner = crate::notices::Owner {
-            id: flow.id.clone(),
-            project: flow.project_id.clone(),
-        };
-        crate::notices::enqueue_for(tx.c, &owner, &[rec], now, &mut tx.fx)?;
+        crate::notices::enqueue_for(tx.c, &flow.owner(), &[rec], now, &mut tx.fx)?;
         opened += 1;
     }
     Ok(opened)

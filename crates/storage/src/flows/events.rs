@@ -292,17 +292,10 @@ fn recover(
     }
     let ids: Vec<i64> = recovered.iter().map(|(a, _)| *a).collect();
     crate::alerts::resolve_ids(tx.conn(), &ids, "moved", now)?;
-    let owner = crate::notices::Owner {
-        id: flow.id.clone(),
-        project: flow.project_id.clone(),
-    };
+    let owner = flow.owner();
     for (alert, was) in recovered {
         // A breach nobody was told of (its stage's aggregate spoke for it) ends quietly.
-        let told: i64 = crate::schema::outbox::table
-            .filter(crate::schema::outbox::alert_id.eq(*alert))
-            .count()
-            .get_result(tx.conn())?;
-        if told == 0 {
+        if !super::was_told(tx.conn(), *alert)? {
             continue;
         }
         let row = crate::alerts::get(tx.conn(), &flow.project_id, *alert)?;

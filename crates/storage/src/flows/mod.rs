@@ -53,6 +53,15 @@ impl FlowRow {
         })
     }
 
+    /// The flow as the owner of its alerts (routing, timers and messages see it as they
+    /// see a monitor).
+    pub(crate) fn owner(&self) -> crate::notices::Owner {
+        crate::notices::Owner {
+            id: self.id.clone(),
+            project: self.project_id.clone(),
+        }
+    }
+
     /// Its tags, split on spaces.
     pub fn tag_list(&self) -> Vec<String> {
         self.tags.split_whitespace().map(str::to_string).collect()
@@ -241,7 +250,7 @@ pub fn update(
 /// Deletes a flow with its entities and events; its open breaches resolve, and whoever
 /// heard of one hears it ended ("the flow was deleted").
 pub fn delete(tx: &mut Tx<'_>, project: &str, slug: &str) -> Result<(), StoreError> {
-    use crate::schema::{alerts, outbox};
+    use crate::schema::alerts;
     let now = tx.now();
     let row = get(tx.conn(), project, slug)?;
     let open: Vec<i64> = alerts::table
@@ -250,16 +259,9 @@ pub fn delete(tx: &mut Tx<'_>, project: &str, slug: &str) -> Result<(), StoreErr
         .select(alerts::id)
         .load(tx.conn())?;
     crate::alerts::resolve_ids(tx.conn(), &open, "deleted", now)?;
-    let owner = crate::notices::Owner {
-        id: row.id.clone(),
-        project: row.project_id.clone(),
-    };
+    let owner = row.owner();
     for id in &open {
-        let told: i64 = outbox::table
-            .filter(outbox::alert_id.eq(id))
-            .count()
-            .get_result(tx.conn())?;
-        if told == 0 {
+        if !was_told(tx.conn(), *id)? {
             continue;
         }
         let a = crate::alerts::get(tx.conn(), project, *id)?;
@@ -283,6 +285,17 @@ pub fn delete(tx: &mut Tx<'_>, project: &str, slug: &str) -> Result<(), StoreErr
         .execute(c)?;
     diesel::delete(flows::table.find(&row.id)).execute(c)?;
     Ok(())
+}
+
+/// Whether any message was written about alert `id` (a breach its stage's aggregate
+/// spoke for was told to no one: its end is not news either).
+pub(crate) fn was_told(c: &mut AnyConnection, id: i64) -> Result<bool, StoreError> {
+    use crate::schema::outbox;
+    let n: i64 = outbox::table
+        .filter(outbox::alert_id.eq(id))
+        .count()
+        .get_result(c)?;
+    Ok(n > 0)
 }
 
 /// Deletes, per flow, at most `batch` finished entities (their tombstones) and events
