@@ -178,3 +178,49 @@ async fn api_changes_stream(backend: Backend) {
     app.stop().await;
 }
 both!(api_changes_reach_the_live_stream, api_changes_stream);
+
+/// Reads the event stream until an `event: flow` names `slug`.
+async fn next_flow_event(r: &mut reqwest::Response, slug: &str) {
+    let want = format!("event: flow\ndata: {}", json!({ "flow": slug }));
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !seen.contains(&want) {
+        let chunk = tokio::time::timeout_at(deadline, r.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("no flow event for {slug} within 10 s: {seen}"))
+            .unwrap()
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+/// The Flows page is live: the stream names a flow when an event moves one of its
+/// entities and again when one of them breaches (the scheduler's write, no request).
+async fn live_flows(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (s, f) = app
+        .api(
+            "POST",
+            "/api/v1/flows",
+            Some(json!({"name": "Orders", "stages": [{"name": "placed", "sla": 1}], "terminal": ["done"]})),
+        )
+        .await;
+    assert_eq!(s, 201, "{f}");
+    let mut r = open_stream(&app).await;
+    let (s, b) = app
+        .api(
+            "POST",
+            "/api/v1/flows/orders/events",
+            Some(json!([{"entity": "1", "stage": "placed"}])),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    next_flow_event(&mut r, "orders").await;
+    // The breach a second later is a change of the flow too.
+    next_flow_event(&mut r, "orders").await;
+    let (_, f) = app.api("GET", "/api/v1/flows/orders", None).await;
+    assert_eq!(f["stages"][0]["breached"], 1, "{f}");
+    drop(r);
+    app.stop().await;
+}
+both!(live_stream_names_changed_flows, live_flows);

@@ -56,6 +56,7 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 struct Stream {
     rx: tokio::sync::broadcast::Receiver<std::sync::Arc<Vec<String>>>,
+    flows: tokio::sync::broadcast::Receiver<std::sync::Arc<Vec<String>>>,
     state: web::Data<AppState>,
     project: String,
     /// The reader may see ping URLs.
@@ -63,11 +64,37 @@ struct Stream {
     started: bool,
 }
 
+/// What one wait on the stream's two sources brought.
+enum Got {
+    Monitors(std::sync::Arc<Vec<String>>),
+    Flows(std::sync::Arc<Vec<String>>),
+    /// This reader fell behind: it reloads.
+    Lagged,
+    Closed,
+}
+
+impl Stream {
+    async fn next(&mut self) -> Got {
+        let got = tokio::select! {
+            r = self.rx.recv() => r.map(Got::Monitors),
+            r = self.flows.recv() => r.map(Got::Flows),
+        };
+        match got {
+            Ok(g) => g,
+            Err(RecvError::Lagged(_)) => Got::Lagged,
+            Err(RecvError::Closed) => Got::Closed,
+        }
+    }
+}
+
 /// `GET /api/v1/events`: `data: <monitor JSON>` for each monitor of the project changed
-/// by a ping or a flip; `event: resync` when this client fell behind (reload the list).
+/// by a ping or a flip; `event: flow` with `{"flow": <slug>}` for each flow whose
+/// entities, breaches or settings changed (the Flows page reloads it); `event: resync`
+/// when this client fell behind (reload the list).
 async fn events(auth: Auth, state: web::Data<AppState>) -> HttpResponse {
     let s = Stream {
         rx: state.store.wake.changes.subscribe(),
+        flows: state.store.wake.flow_changes.subscribe(),
         state: state.clone(),
         can_write: auth.role.can_write(),
         project: auth.project,
@@ -81,22 +108,47 @@ async fn events(auth: Auth, state: web::Data<AppState>) -> HttpResponse {
                 s,
             ));
         }
-        let first = match tokio::time::timeout(KEEP_ALIVE, s.rx.recv()).await {
+        let mut monitors = BTreeSet::new();
+        let mut flows = BTreeSet::new();
+        let mut add = |got: Got| match got {
+            Got::Monitors(ids) => {
+                monitors.extend(ids.iter().cloned());
+                true
+            }
+            Got::Flows(ids) => {
+                flows.extend(ids.iter().cloned());
+                true
+            }
+            Got::Lagged | Got::Closed => false,
+        };
+        match tokio::time::timeout(KEEP_ALIVE, s.next()).await {
             Err(_) => return Some((Ok(Bytes::from_static(b": keep-alive\n\n")), s)),
-            Ok(Err(RecvError::Closed)) => return None,
-            Ok(Err(RecvError::Lagged(_))) => {
+            Ok(Got::Closed) => return None,
+            Ok(Got::Lagged) => {
                 return Some((Ok(Bytes::from_static(b"event: resync\ndata: {}\n\n")), s))
             }
-            Ok(Ok(ids)) => ids,
+            Ok(got) => add(got),
         };
-        let mut ids: BTreeSet<String> = first.iter().cloned().collect();
         let until = tokio::time::Instant::now() + GATHER;
-        while let Ok(Ok(more)) = tokio::time::timeout_at(until, s.rx.recv()).await {
-            ids.extend(more.iter().cloned());
+        while let Ok(got) = tokio::time::timeout_at(until, s.next()).await {
+            if !add(got) {
+                break;
+            }
         }
-        let chunk =
-            render_changes(&s.state, &s.project, s.can_write, ids.into_iter().collect()).await;
-        Some((Ok(chunk), s))
+        let mut chunk = render_changes(
+            &s.state,
+            &s.project,
+            s.can_write,
+            monitors.into_iter().collect(),
+        )
+        .await;
+        if !flows.is_empty() {
+            chunk.push_str(&render_flows(&s.state, &s.project, flows).await);
+        }
+        if chunk.is_empty() {
+            chunk.push_str(": nothing of this project\n\n");
+        }
+        Some((Ok(Bytes::from(chunk)), s))
     });
     HttpResponse::Ok()
         .content_type("text/event-stream")
@@ -105,12 +157,31 @@ async fn events(auth: Auth, state: web::Data<AppState>) -> HttpResponse {
         .streaming(body)
 }
 
+/// `event: flow` lines for the changed flows of this project (others' are dropped).
+async fn render_flows(state: &AppState, project: &str, ids: BTreeSet<String>) -> String {
+    let p = project.to_string();
+    let mut out = String::new();
+    match state.store.read(move |c| overdue_storage::flows::list(c, &p)).await {
+        Ok(rows) => {
+            for f in rows.iter().filter(|f| ids.contains(&f.id)) {
+                let data = serde_json::json!({ "flow": f.slug });
+                out.push_str(&format!("event: flow\ndata: {data}\n\n"));
+            }
+        }
+        Err(e) => tracing::warn!("live view: {e}"),
+    }
+    out
+}
+
 async fn render_changes(
     state: &AppState,
     project: &str,
     can_write: bool,
     ids: Vec<String>,
-) -> Bytes {
+) -> String {
+    if ids.is_empty() {
+        return String::new();
+    }
     let p = project.to_string();
     let loaded = state
         .store
@@ -140,8 +211,5 @@ async fn render_changes(
         }
         Err(e) => tracing::warn!("live view: {e}"),
     }
-    if out.is_empty() {
-        out.push_str(": nothing of this project\n\n");
-    }
-    Bytes::from(out)
+    out
 }

@@ -35,6 +35,9 @@ pub(crate) struct Effects {
     /// Monitors changed in ways no id list names (dependency edges, chain members,
     /// deletions): the SQLite writer drops its whole cache.
     pub(crate) structure: bool,
+    /// Flows whose entities, breaches or settings changed (the live view of the Flows
+    /// page; a handful per write, so always kept).
+    pub(crate) flows: std::collections::BTreeSet<String>,
 }
 
 impl Effects {
@@ -71,6 +74,7 @@ impl Effects {
             self.changed.extend(other.changed);
         }
         self.structure |= other.structure;
+        self.flows.extend(other.flows);
     }
 }
 
@@ -86,6 +90,9 @@ pub struct Wakeups {
     /// Ids of monitors changed by pings and flips, one message per committed batch
     /// (for the dashboard's live view; sent only while someone listens).
     pub changes: tokio::sync::broadcast::Sender<Arc<Vec<String>>>,
+    /// Ids of flows changed by events, breaches or edits, one message per commit (for
+    /// the Flows page's live view; sent only while someone listens).
+    pub flow_changes: tokio::sync::broadcast::Sender<Arc<Vec<String>>>,
 }
 
 impl Wakeups {
@@ -95,6 +102,7 @@ impl Wakeups {
             scheduler_next: AtomicI64::new(i64::MAX),
             outbox: Notify::new(),
             changes: tokio::sync::broadcast::channel(256).0,
+            flow_changes: tokio::sync::broadcast::channel(256).0,
         }
     }
 
@@ -106,6 +114,11 @@ impl Wakeups {
             ids.sort_unstable();
             ids.dedup();
             let _ = self.changes.send(Arc::new(ids));
+        }
+        if !effects.flows.is_empty() && self.flow_changes.receiver_count() > 0 {
+            let _ = self
+                .flow_changes
+                .send(Arc::new(effects.flows.into_iter().collect()));
         }
         if let Some(at) = effects.earliest_deadline {
             self.deadline_written(at);
@@ -165,6 +178,13 @@ impl<'a> Tx<'a> {
     /// Records that monitor `id` changed (created, edited).
     pub(crate) fn changed(&mut self, id: &str) {
         self.fx.changed(id);
+    }
+
+    /// Records that flow `id` changed (its entities, breaches or settings).
+    pub(crate) fn flow_changed(&mut self, id: &str) {
+        if !self.fx.flows.contains(id) {
+            self.fx.flows.insert(id.to_string());
+        }
     }
 
     /// Records that monitors changed in ways no id names (edges, members, deletions).

@@ -183,6 +183,8 @@ pub fn check(tx: &mut Tx<'_>, due: &[AggregateDue], now: Timestamp) -> Result<us
         crate::alerts::resolve_ids(c, &[d.alert_id], "under threshold", now)?;
         resolved += 1;
         let Some(flow) = flow else { continue };
+        tx.flow_changed(&flow.id);
+        let c = tx.conn();
         let alert = crate::alerts::get(c, &flow.project_id, d.alert_id)?;
         let message = format!("breaches in {} are back under the threshold", d.stage);
         let rec = super::breaches::record(

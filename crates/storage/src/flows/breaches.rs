@@ -113,7 +113,7 @@ pub fn fire_breaches(tx: &mut Tx<'_>, due: &[Due], now: Timestamp) -> Result<usi
         let mut bumps = super::stats::Bumps::default();
         bumps.breached(&flow.id, &entity.stage, now);
         bumps.breached_now(&flow.id, &entity.stage, 1);
-        bumps.write(tx.conn())?;
+        bumps.write(tx)?;
         // While the stage's aggregate alert is open, single breaches send nothing.
         let index = entity.stage_index.and_then(|i| usize::try_from(i).ok());
         if super::aggregates::on_breach(tx, flow, index, now)? {

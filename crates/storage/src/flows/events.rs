@@ -275,7 +275,7 @@ pub fn apply_events(
             }
         }
     }
-    bumps.write(tx.conn())?;
+    bumps.write(tx)?;
     recover(tx, flow, &recovered, now)?;
     Ok(out)
 }

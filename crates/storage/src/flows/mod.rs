@@ -244,7 +244,9 @@ pub fn update(
         .execute(c)
         .map_err(|e| conflict(e.into(), &new.slug))?;
     assign(c, project, &old.id, &new.channels)?;
-    get(c, project, &old.id)
+    let row = get(c, project, &old.id)?;
+    tx.flow_changed(&row.id);
+    Ok(row)
 }
 
 /// Deletes a flow with its entities and events; its open breaches resolve, and whoever

@@ -9,6 +9,7 @@ use overdue_core::flow::stats::{bin_of, Stats};
 use overdue_core::Timestamp;
 
 use crate::schema::flow_stats;
+use crate::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
 /// The bucket of counts of now (entities in a stage, breached ones), not per time:
@@ -70,12 +71,15 @@ impl Bumps {
     }
 
     /// Adds them: PostgreSQL upserts (two instances may count the same bucket at
-    /// once); SQLite's one writer updates, else inserts.
-    pub(crate) fn write(self, c: &mut AnyConnection) -> Result<(), StoreError> {
+    /// once); SQLite's one writer updates, else inserts. Every counted change is a
+    /// change of its flow for the live view.
+    pub(crate) fn write(self, tx: &mut Tx<'_>) -> Result<(), StoreError> {
         for ((flow, stage, metric, bucket), n) in self.0 {
             if n == 0 {
                 continue;
             }
+            tx.flow_changed(&flow);
+            let c = tx.conn();
             let key = (
                 flow_stats::flow_id.eq(&flow),
                 flow_stats::stage.eq(&stage),
