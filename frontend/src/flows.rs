@@ -104,9 +104,10 @@ fn live_flows(project: Option<String>, on_change: impl Fn() + 'static) {
     let Ok(es) = web_sys::EventSource::new(&url) else {
         return;
     };
-    let on_event = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
-        move |_: web_sys::MessageEvent| on_change(),
-    );
+    let on_event =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_: web_sys::MessageEvent| {
+            on_change()
+        });
     for name in ["flow", "resync"] {
         let _ = es.add_event_listener_with_callback(name, on_event.as_ref().unchecked_ref());
     }

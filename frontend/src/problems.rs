@@ -1,12 +1,14 @@
 //! `/problems`: failing units of the project's monitors (SPEC §5), filtered by monitor,
 //! severity, status and age; each can be acknowledged, assigned, noted, linked to a
 //! ticket, muted for a time or resolved. Below, per monitor: open problems and how fast
-//! they are acknowledged and resolved. The list refreshes itself every 10 s.
+//! they are acknowledged and resolved. Entities of flows past their SLA are summed up
+//! per flow and stage with a link to the Flows page (their breaches are alerts of kind
+//! `flow`, handled there). The list refreshes itself every 10 s.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
-use overdue_types::{Monitor, Problem, ProblemList, ProblemStats};
+use overdue_types::{Flow, Monitor, Problem, ProblemList, ProblemStats};
 use serde::Deserialize;
 
 use crate::api::Session;
@@ -15,6 +17,27 @@ use crate::monitors::ago;
 #[derive(Deserialize)]
 struct Monitors {
     monitors: Vec<Monitor>,
+}
+
+#[derive(Deserialize)]
+struct Flows {
+    flows: Vec<Flow>,
+}
+
+/// "orders: 3 in authorized, 1 in shipped" for each flow with breached entities.
+fn stuck(flows: &[Flow]) -> Vec<(String, String)> {
+    flows
+        .iter()
+        .filter_map(|f| {
+            let parts: Vec<String> = f
+                .stages
+                .iter()
+                .filter(|s| s.breached > 0)
+                .map(|s| format!("{} in {}", s.breached, s.name))
+                .collect();
+            (!parts.is_empty()).then(|| (f.name.clone(), parts.join(", ")))
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -52,6 +75,7 @@ pub fn ProblemsPage() -> impl IntoView {
     let list = RwSignal::new(Vec::<Problem>::new());
     let monitors = RwSignal::new(Vec::<Monitor>::new());
     let stats = RwSignal::new(Vec::<ProblemStats>::new());
+    let flows = RwSignal::new(Vec::<(String, String)>::new());
     let error = RwSignal::new(None::<String>);
     let reload = move || {
         let path = query(
@@ -70,6 +94,9 @@ pub fn ProblemsPage() -> impl IntoView {
             }
             if let Ok(s) = session.get_json::<Stats>("/api/v1/problems/stats").await {
                 stats.set(s.monitors);
+            }
+            if let Ok(f) = session.get_json::<Flows>("/api/v1/flows").await {
+                flows.set(stuck(&f.flows));
             }
         });
     };
@@ -157,6 +184,14 @@ pub fn ProblemsPage() -> impl IntoView {
         </div>
         <Show when=move || list.with(Vec::is_empty)>
             <p class="hint" id="no-problems">"No problems match."</p>
+        </Show>
+        <Show when=move || !flows.with(Vec::is_empty)>
+            <h2>"Entities past their SLA"</h2>
+            <ul id="flow-breaches">
+                {move || flows.get().into_iter().map(|(name, what)| view! {
+                    <li><strong>{name}</strong>": "{what}" breached — "<A href="/flows">"see Flows"</A></li>
+                }).collect_view()}
+            </ul>
         </Show>
         <h2>"Per monitor (30 days)"</h2>
         <table id="problem-stats">

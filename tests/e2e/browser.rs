@@ -252,6 +252,7 @@ async fn dashboard_story() {
         .await;
 
     // Flows: a flow's stages with their counts, an open breach, one entity's history.
+    // The page is open before the events come: what follows arrives live.
     let (st, f) = app
         .api(
             "POST",
@@ -261,6 +262,8 @@ async fn dashboard_story() {
         )
         .await;
     assert_eq!(st, 201, "{f}");
+    b.goto(&format!("{}/flows", app.base)).await;
+    b.wait_text("#flows", 15, |t| t.contains("orders")).await;
     let (st, r) = app
         .api(
             "POST",
@@ -270,7 +273,6 @@ async fn dashboard_story() {
         )
         .await;
     assert_eq!(st, 200, "{r}");
-    b.goto(&format!("{}/flows", app.base)).await;
     b.wait_text("#flows", 15, |t| {
         t.contains("orders") && t.contains("1 breached") && t.contains("A-1001 stuck in placed")
     })
@@ -282,6 +284,12 @@ async fn dashboard_story() {
     })
     .await;
     b.screenshot("flows").await;
+    // The Problems page sums up the stuck entities and sends to the Flows page.
+    b.goto(&format!("{}/problems", app.base)).await;
+    b.wait_text("#flow-breaches", 15, |t| {
+        t.contains("orders: 1 in placed breached")
+    })
+    .await;
 
     // The monitor page names who is notified (the project's first channel is a
     // default, but this monitor predates it).

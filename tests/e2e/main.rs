@@ -7,6 +7,7 @@ mod alert_delivery;
 mod alerts;
 mod amqp;
 mod amqp_ha;
+mod amqp_restart;
 mod api;
 mod bad_input;
 mod browser;

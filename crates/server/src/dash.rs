@@ -161,7 +161,11 @@ async fn events(auth: Auth, state: web::Data<AppState>) -> HttpResponse {
 async fn render_flows(state: &AppState, project: &str, ids: BTreeSet<String>) -> String {
     let p = project.to_string();
     let mut out = String::new();
-    match state.store.read(move |c| overdue_storage::flows::list(c, &p)).await {
+    match state
+        .store
+        .read(move |c| overdue_storage::flows::list(c, &p))
+        .await
+    {
         Ok(rows) => {
             for f in rows.iter().filter(|f| ids.contains(&f.id)) {
                 let data = serde_json::json!({ "flow": f.slug });
