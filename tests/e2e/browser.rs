@@ -290,6 +290,7 @@ async fn dashboard_story() {
         t.contains("orders: 1 in placed breached")
     })
     .await;
+    b.screenshot("problems-flows").await;
 
     // The monitor page names who is notified (the project's first channel is a
     // default, but this monitor predates it).
