@@ -14,6 +14,7 @@ mod browser;
 mod chains;
 mod cli;
 mod client;
+mod compat;
 mod dashboard_api;
 mod db_outage;
 mod deps;

@@ -24,13 +24,11 @@ pub fn monitor_url(site: &str, badge_key: Option<&str>, row: &MonitorRow) -> Opt
     Some(format!("{site}/badge/{key}/monitor/{slug}.svg"))
 }
 
-/// `GET /api/v1/badges`: the project's badge URLs — all monitors, each tag, each
-/// monitor with a slug.
-pub async fn list(
-    auth: crate::auth::Auth,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, crate::error::ApiError> {
-    let project = auth.project.clone();
+/// The project's badge key and monitors, or a 404 when it has none.
+async fn key_and_monitors(
+    state: &AppState,
+    project: String,
+) -> Result<(String, Vec<MonitorRow>), crate::error::ApiError> {
     let (key, rows) = state
         .store
         .read(move |c| {
@@ -38,11 +36,26 @@ pub async fn list(
             Ok((key, monitors::list(c, &project)?))
         })
         .await?;
-    let Some(key) = key else {
-        return Err(crate::error::ApiError::NotFound(
-            "this project has no badge key".into(),
-        ));
-    };
+    let key = key
+        .ok_or_else(|| crate::error::ApiError::NotFound("this project has no badge key".into()))?;
+    Ok((key, rows))
+}
+
+/// Every tag of these monitors, sorted, once.
+fn tags_of(rows: &[MonitorRow]) -> Vec<String> {
+    let mut tags: Vec<String> = rows.iter().flat_map(|r| r.tag_list()).collect();
+    tags.sort();
+    tags.dedup();
+    tags
+}
+
+/// `GET /api/v1/badges`: the project's badge URLs — all monitors, each tag, each
+/// monitor with a slug.
+pub async fn list(
+    auth: crate::auth::Auth,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, crate::error::ApiError> {
+    let (key, rows) = key_and_monitors(&state, auth.project.clone()).await?;
     let site = &state.config.site_url;
     let urls = |name: &str| {
         json!({
@@ -51,9 +64,7 @@ pub async fn list(
             "shields": format!("{site}/badge/{key}/{name}.shields"),
         })
     };
-    let mut tags: Vec<String> = rows.iter().flat_map(|r| r.tag_list()).collect();
-    tags.sort();
-    tags.dedup();
+    let tags = tags_of(&rows);
     let monitors: Vec<_> = rows
         .iter()
         .filter_map(|r| {
@@ -67,6 +78,34 @@ pub async fn list(
         "tags": tags.iter().map(|t| json!({ "tag": t, "urls": urls(t) })).collect::<Vec<_>>(),
         "monitors": monitors,
     })))
+}
+
+/// `GET /api/v3/badges/` as Healthchecks answers it: `{"badges": {tag: {svg, svg3,
+/// json, json3, shields, shields3}}}` for `*` and every tag; the plain names are the
+/// two-state badges (late shown as up), the `3` ones show late.
+pub async fn v3_list(
+    auth: crate::auth::Auth,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, crate::error::ApiError> {
+    let (key, rows) = key_and_monitors(&state, auth.project.clone()).await?;
+    let site = &state.config.site_url;
+    let mut badges = serde_json::Map::new();
+    for tag in std::iter::once("*".to_string()).chain(tags_of(&rows)) {
+        let url = |ext: &str, two: bool| {
+            let name = &tag;
+            let q = if two { "?states=2" } else { "" };
+            format!("{site}/badge/{key}/{name}.{ext}{q}")
+        };
+        badges.insert(
+            tag.clone(),
+            json!({
+                "svg": url("svg", true), "svg3": url("svg", false),
+                "json": url("json", true), "json3": url("json", false),
+                "shields": url("shields", true), "shields3": url("shields", false),
+            }),
+        );
+    }
+    Ok(HttpResponse::Ok().json(json!({ "badges": badges })))
 }
 
 /// The monitors' combined state, as Healthchecks' badges count it.
@@ -93,6 +132,12 @@ impl Summary {
             }
         }
         s
+    }
+
+    /// The two-state badge (`?states=2`, Healthchecks' plain badge): late counts as
+    /// up.
+    fn two_state(self) -> Summary {
+        Summary { grace: 0, ..self }
     }
 
     /// Down if any is down, late if any is late, else up (new, paused and running
@@ -211,7 +256,16 @@ async fn project_monitors(state: &AppState, key: String) -> Result<Vec<MonitorRo
     }
 }
 
-async fn by_tag(state: web::Data<AppState>, path: web::Path<(String, String)>) -> HttpResponse {
+/// Whether the badge was asked for with two states (`?states=2`).
+fn two_states(req: &actix_web::HttpRequest) -> bool {
+    req.query_string().split('&').any(|p| p == "states=2")
+}
+
+async fn by_tag(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> HttpResponse {
     let (key, file) = path.into_inner();
     let Some((tag, format)) = split(&file) else {
         return not_found("badge names end in .svg, .json or .shields");
@@ -229,12 +283,19 @@ async fn by_tag(state: web::Data<AppState>, path: web::Path<(String, String)>) -
     if chosen.is_empty() {
         return not_found("no monitor has this tag");
     }
-    let s = Summary::of(chosen.iter().map(|r| r.state().display_status(now)));
+    let mut s = Summary::of(chosen.iter().map(|r| r.state().display_status(now)));
+    if two_states(&req) {
+        s = s.two_state();
+    }
     let label = if tag == "*" { "status" } else { tag.as_str() };
     answer(label, s, format)
 }
 
-async fn by_monitor(state: web::Data<AppState>, path: web::Path<(String, String)>) -> HttpResponse {
+async fn by_monitor(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> HttpResponse {
     let (key, file) = path.into_inner();
     let Some((slug, format)) = split(&file) else {
         return not_found("badge names end in .svg, .json or .shields");
@@ -250,9 +311,12 @@ async fn by_monitor(state: web::Data<AppState>, path: web::Path<(String, String)
     else {
         return not_found("no monitor has this slug");
     };
-    let s = Summary::of(std::iter::once(
+    let mut s = Summary::of(std::iter::once(
         row.state().display_status(state.store.now()),
     ));
+    if two_states(&req) {
+        s = s.two_state();
+    }
     answer(&row.name, s, format)
 }
 
@@ -266,6 +330,7 @@ mod tests {
         assert_eq!((s.status(), s.total, s.grace), ("late", 4, 1));
         assert_eq!(Summary::of(["late", "down"].into_iter()).status(), "down");
         assert_eq!(Summary::of(["paused"].into_iter()).status(), "up");
+        assert_eq!(s.two_state().status(), "up", "two states: late is up");
         let out = svg("<b>\"x\"</b>", "up");
         assert!(out.contains("&lt;b&gt;&quot;x&quot;&lt;/b&gt;"), "{out}");
         assert!(!out.contains("<b>"));

@@ -11,6 +11,13 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
+/// How JSON bodies are read everywhere: up to 256 KiB, refusals in plain words.
+pub fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(256 * 1024)
+        .error_handler(crate::error::json_error)
+}
+
 /// A JSON body of type `T` (content type, size limit and syntax as `web::Json`), or
 /// why it was refused.
 #[derive(Debug)]

@@ -107,11 +107,7 @@ pub async fn run(
         App::new()
             .app_data(state.clone())
             .wrap(actix_web::middleware::from_fn(body_timeout::deadline))
-            .app_data(
-                web::JsonConfig::default()
-                    .limit(256 * 1024)
-                    .error_handler(error::json_error),
-            )
+            .app_data(body::json_config())
             .app_data(web::PathConfig::default().error_handler(error::path_error))
             .app_data(web::QueryConfig::default().error_handler(error::query_error))
             .configure(router::configure)

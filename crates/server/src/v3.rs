@@ -18,6 +18,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v3")
             .wrap(actix_web::middleware::from_fn(crate::auth::api_key_in_body))
+            // Healthchecks reads a POST body as JSON whatever its content type (its own
+            // docs' `curl --data '{…}'` sends a form type): so does the mirror.
+            .app_data(crate::body::json_config().content_type_required(false))
             .route("/checks/", web::get().to(list))
             .route("/checks", web::get().to(list))
             .route("/checks/", web::post().to(create))
@@ -32,6 +35,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/checks/{id}/pings/{n}/body", web::get().to(ping_body))
             .route("/checks/{id}/flips/", web::get().to(flips))
             .route("/checks/{id}/flips", web::get().to(flips))
+            .route("/badges/", web::get().to(crate::badges::v3_list))
+            .route("/badges", web::get().to(crate::badges::v3_list))
             .route("/channels/", web::get().to(list_channels))
             .route("/channels", web::get().to(list_channels)),
     );
@@ -61,7 +66,12 @@ impl CheckInput {
             slug: self.slug.clone().map(|s| (!s.is_empty()).then_some(s)),
             description: self.desc.clone(),
             tags: self.tags.clone().map(TagsInput::Text),
-            period: self.timeout.map(DurationInput::Seconds),
+            // Both given: a cron check, the timeout ignored (as Healthchecks does; its
+            // clients send both).
+            period: self
+                .timeout
+                .filter(|_| self.schedule.is_none())
+                .map(DurationInput::Seconds),
             cron: self.schedule.clone(),
             tz: self.tz.clone(),
             grace: self.grace.map(DurationInput::Seconds),
