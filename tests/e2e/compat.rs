@@ -140,3 +140,109 @@ async fn healthchecks_clients(backend: Backend) {
     app.stop().await;
 }
 both!(healthchecks_clients_unchanged, healthchecks_clients);
+
+/// `POST /api/v1/heartbeat/<uuid>`: one URL, the status in the body, answered like the
+/// ping URLs.
+async fn json_heartbeat(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let id = app
+        .monitor(json!({"name": "one url", "period": "1h"}))
+        .await;
+    let url = app.url(&format!("/api/v1/heartbeat/{id}"));
+    let post = |body: String| {
+        let req = app
+            .http
+            .post(&url)
+            .header("Content-Type", "application/json")
+            .body(body);
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let rid = "5d9e2a4c-7f31-4c5b-9a0e-2f6d8c1b3a77";
+    for body in [
+        json!({"status": "start", "rid": rid, "message": "nightly export"}),
+        json!({"status": "step", "rid": rid, "step": "extract"}),
+        json!({"status": "progress", "rid": rid, "done": 5, "total": 10, "message": "rows"}),
+        json!({"status": "log", "rid": rid, "message": "exported 12 rows"}),
+        json!({"status": "success", "rid": rid, "counts": {"processed": 12}, "warnings": ["2 rows had no date"]}),
+    ] {
+        assert_eq!(post(body.to_string()).await, (200, "OK".into()), "{body}");
+    }
+    let m = app.get_monitor(&id).await;
+    assert_eq!(m["status"], "up");
+    let (_, runs) = app
+        .api("GET", &format!("/api/v1/monitors/{id}/runs"), None)
+        .await;
+    let run = &runs["runs"][0];
+    assert_eq!(run["outcome"], "success", "{runs}");
+    assert_eq!(run["rid"], rid);
+    assert_eq!(run["steps"][0]["name"], "extract");
+    assert_eq!(run["progress"]["percent"], 50);
+    assert_eq!(run["report"]["counts"]["processed"], 12);
+    assert_eq!(run["report"]["warnings"][0], "2 rows had no date");
+    assert!(app.has_ping(&id, "start", "nightly export").await);
+    // Inside a run, a log line goes to the run's log.
+    let (_, log) = app
+        .api_text(&format!("/api/v1/runs/{}/log", run["id"]))
+        .await;
+    assert!(log.contains("exported 12 rows"), "{log}");
+    // A failure with its message: down, the message kept as the ping's body.
+    assert_eq!(
+        post(json!({"status": "fail", "message": "disk full"}).to_string()).await,
+        (200, "OK".into())
+    );
+    assert_eq!(app.get_monitor(&id).await["status"], "down");
+    assert!(app.has_ping(&id, "fail", "disk full").await);
+    // Bad input: a 400 in plain words, nothing stored.
+    let before = app.get_monitor(&id).await["n_pings"].clone();
+    for (body, says) in [
+        (
+            json!({"status": "done"}).to_string(),
+            "start, success, warn, fail",
+        ),
+        (json!({"message": "no status"}).to_string(), "status"),
+        (
+            json!({"status": "success", "colour": "red"}).to_string(),
+            "unknown field \"colour\"",
+        ),
+        (
+            json!({"status": "success", "rid": "x"}).to_string(),
+            "rid must be a UUID",
+        ),
+        (
+            json!({"status": "start", "done": 3}).to_string(),
+            "done and total go with",
+        ),
+        (
+            json!({"status": "log", "counts": {"a": 1}}).to_string(),
+            "completion report",
+        ),
+        (json!({"status": "step"}).to_string(), "names the step"),
+        (
+            json!({"status": "progress", "done": 11, "total": 10}).to_string(),
+            "must not exceed",
+        ),
+        ("{not json".to_string(), "the body must be JSON"),
+        (String::new(), "the body must be JSON"),
+    ] {
+        let (s, text) = post(body.clone()).await;
+        assert_eq!(s, 400, "{body}: {text}");
+        assert!(text.contains(says), "{body}: {text}");
+    }
+    assert_eq!(app.get_monitor(&id).await["n_pings"], before);
+    // Unknown monitor: 404 as for /ping/<uuid>; too large: 413.
+    let r = app
+        .http
+        .post(app.url("/api/v1/heartbeat/00000000-0000-4000-8000-000000000000"))
+        .body(r#"{"status": "success"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let huge = json!({"status": "log", "message": "x".repeat(200_000)}).to_string();
+    assert_eq!(post(huge).await.0, 413);
+    app.stop().await;
+}
+both!(json_heartbeat_form, json_heartbeat);

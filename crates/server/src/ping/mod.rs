@@ -4,6 +4,7 @@
 //! A 200 is sent only after the ping's batch committed. Errors go through the one
 //! policy of [`crate::error`], rendered as plain text (JSON for leases and problems).
 
+mod heartbeat;
 mod lease;
 mod problems;
 mod url;
@@ -22,12 +23,17 @@ use url::{Route, SignalUrl};
 /// Most bytes read (and discarded) past the body limit before the answer is sent anyway.
 const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
 
-/// Registers the ping routes.
+/// Registers the ping routes (and the JSON heartbeat form, which must come before the
+/// `/api/v1` scope).
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/ping/{a}", web::route().to(ping))
-        .route("/ping/{a}/{b}", web::route().to(ping))
-        .route("/ping/{a}/{b}/{c}", web::route().to(ping))
-        .route("/ping/{a}/{b}/{c}/{d}", web::route().to(ping));
+    cfg.route(
+        "/api/v1/heartbeat/{uuid}",
+        web::post().to(heartbeat::heartbeat),
+    )
+    .route("/ping/{a}", web::route().to(ping))
+    .route("/ping/{a}/{b}", web::route().to(ping))
+    .route("/ping/{a}/{b}/{c}", web::route().to(ping))
+    .route("/ping/{a}/{b}/{c}/{d}", web::route().to(ping));
 }
 
 /// An error of the ping URL family: the one policy's status, `Retry-After` and message,
@@ -187,7 +193,6 @@ async fn signal(
 ) -> Result<HttpResponse, ApiError> {
     let limit = state.config.ping_body_limit;
     let (body, size) = read_body(req, &mut payload, limit).await?;
-    let (remote_addr, user_agent) = client(req);
     // Only ends carry a completion report.
     let ends = matches!(url.signal, Signal::Success | Signal::Warn | Signal::Fail);
     let declared_json = req
@@ -201,6 +206,22 @@ async fn signal(
             Some(BodyReport::Malformed(e)) => (None, Some(e)),
             _ => (None, None),
         };
+    store_signal(req, state, url, (body, size), report, report_error).await
+}
+
+/// Stores one signal and answers as the ping URLs do: `OK` (200) once committed,
+/// `Created` (201) for `?create=1`, a 422 when the ping counted but its report could
+/// not be read. `body` is what is kept (up to the limit) and the whole size.
+async fn store_signal(
+    req: &HttpRequest,
+    state: &AppState,
+    url: SignalUrl,
+    (body, size): (Vec<u8>, usize),
+    report: Option<overdue_core::run::Report>,
+    report_error: Option<String>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = state.config.ping_body_limit;
+    let (remote_addr, user_agent) = client(req);
     let signal = url.signal;
     let ping = PingRequest {
         target: url.target,
