@@ -344,12 +344,12 @@ fn MonitorForm(fields: Fields, id: Option<String>) -> impl IntoView {
             <label for="kind">"Schedule"</label>
             <select id="kind" on:change=move |ev| fields.kind.set(event_target_value(&ev))>
                 <option value="interval" selected=move || fields.kind.get() == "interval">"Every … (interval)"</option>
-                <option value="cron" selected=move || fields.kind.get() == "cron">"Cron expression"</option>
+                <option value="cron" selected=move || fields.kind.get() == "cron">"Cron or OnCalendar"</option>
                 <option value="none" selected=move || fields.kind.get() == "none">"None: only after other monitors (see Dependencies)"</option>
             </select>
             <Show when=move || fields.kind.get() == "interval"
                 fallback=move || view! { <Show when=move || fields.kind.get() == "cron">
-                    {text_input("cron", "Cron expression", fields.cron, "Five fields: minute hour day-of-month month day-of-week.")}
+                    {text_input("cron", "Cron expression or systemd OnCalendar", fields.cron, "Cron: five fields, minute hour day-of-month month day-of-week (30 2 * * 1-5). Or systemd OnCalendar events, as in a timer unit (Mon..Fri *-*-* 02:30:00).")}
                     {text_input("tz", "Timezone", fields.tz, "IANA name, e.g. Europe/Riga.")}
                     <div id="cron-preview">
                         {move || match preview.get() {

@@ -246,3 +246,74 @@ async fn json_heartbeat(backend: Backend) {
     app.stop().await;
 }
 both!(json_heartbeat_form, json_heartbeat);
+
+/// systemd timer users write `OnCalendar` events: taken as `schedule` by the v3 mirror,
+/// as `cron` by `/api/v1`, in the form's preview; refusals say what to write.
+async fn oncalendar(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (s, c) = app
+        .api(
+            "POST",
+            "/api/v3/checks/",
+            Some(json!({"name": "timer", "schedule": "Mon..Fri *-*-* 02:30:00", "tz": "Europe/Riga"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{c}");
+    assert_eq!(c["schedule"], "Mon..Fri *-*-* 02:30:00");
+    let (s, m) = app
+        .api(
+            "POST",
+            "/api/v1/monitors",
+            Some(json!({"name": "weekly timer", "cron": "weekly", "tz": "UTC", "grace": "1h"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{m}");
+    assert_eq!(m["schedule"]["cron"], "weekly");
+    // After a ping, it is next due on a Monday at 00:00 UTC.
+    let uuid = m["uuid"].as_str().unwrap().to_string();
+    assert_eq!(app.ping(&uuid).await, 200);
+    let m = app.get_monitor(&uuid).await;
+    let next = m["next_due"].as_str().unwrap();
+    let t = chrono::DateTime::parse_from_rfc3339(next).unwrap();
+    use chrono::{Datelike, Timelike};
+    assert_eq!(
+        (t.weekday(), t.hour(), t.minute()),
+        (chrono::Weekday::Mon, 0, 0),
+        "{m}"
+    );
+    let (s, p) = app
+        .api(
+            "GET",
+            "/api/v1/schedule/preview?cron=Sat%2CSun%2010%3A15&tz=UTC",
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{p}");
+    for t in p["next"].as_array().unwrap() {
+        let t = chrono::DateTime::parse_from_rfc3339(t.as_str().unwrap()).unwrap();
+        assert!(
+            matches!(t.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun)
+                && (t.hour(), t.minute()) == (10, 15),
+            "{p}"
+        );
+    }
+    for (body, says) in [
+        (
+            json!({"name": "x", "cron": "2026-12-24 18:00"}),
+            "does not repeat",
+        ),
+        (json!({"name": "x", "cron": "Mon 02:30 Europe/Riga"}), "tz"),
+        (
+            json!({"name": "x", "cron": "Funday 02:30"}),
+            "not a weekday",
+        ),
+    ] {
+        let (s, b) = app
+            .api("POST", "/api/v1/monitors", Some(body.clone()))
+            .await;
+        assert_eq!(s, 400, "{body}: {b}");
+        assert!(b["error"].as_str().unwrap().contains(says), "{body}: {b}");
+    }
+    app.stop().await;
+}
+both!(oncalendar_schedules, oncalendar);

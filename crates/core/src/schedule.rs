@@ -29,12 +29,18 @@ pub enum Schedule {
     None,
 }
 
-/// A parsed cron expression bound to a timezone.
+pub mod oncalendar;
+
+/// A parsed cron expression — or systemd `OnCalendar` events, one per line — bound to
+/// a timezone.
 #[derive(Debug, Clone)]
 pub struct CronSchedule {
     expr: String,
     tz: Tz,
-    cron: Cron,
+    /// One pattern for cron; one per line for `OnCalendar` (due at the earliest).
+    crons: Vec<Cron>,
+    /// Written as systemd `OnCalendar` events.
+    oncalendar: bool,
 }
 
 /// Why a schedule was refused.
@@ -51,6 +57,14 @@ pub enum ScheduleError {
     /// The timezone is not an IANA name.
     #[error("invalid timezone {0:?}: use an IANA name such as \"UTC\" or \"Europe/Riga\"")]
     Timezone(String),
+    /// The systemd `OnCalendar` events did not parse.
+    #[error("invalid OnCalendar expression {expr:?}: {reason}")]
+    OnCalendar {
+        /// The expression as given.
+        expr: String,
+        /// What is wrong and what to write.
+        reason: String,
+    },
     /// The expression never fires (e.g. 30 February).
     #[error("cron expression {0:?} never fires")]
     NeverFires(String),
@@ -63,17 +77,21 @@ impl CronSchedule {
             .parse()
             .map_err(|_| ScheduleError::Timezone(tz.to_string()))?;
         let trimmed = expr.trim();
-        let cron = Cron::new(trimmed)
-            .with_seconds_optional()
-            .parse()
-            .map_err(|e| ScheduleError::Cron {
-                expr: expr.to_string(),
-                reason: e.to_string(),
-            })?;
+        let (crons, oncalendar) = match Cron::new(trimmed).with_seconds_optional().parse() {
+            Ok(cron) => (vec![cron], false),
+            Err(e) if !oncalendar::looks_like(trimmed) => {
+                return Err(ScheduleError::Cron {
+                    expr: expr.to_string(),
+                    reason: e.to_string(),
+                })
+            }
+            Err(_) => (Self::parse_oncalendar(expr, trimmed)?, true),
+        };
         let schedule = CronSchedule {
             expr: trimmed.to_string(),
             tz,
-            cron,
+            crons,
+            oncalendar,
         };
         // Refuse expressions that cannot fire (`0 0 30 2 *`) now rather than at the
         // first ping; four years covers every leap-day pattern.
@@ -82,6 +100,35 @@ impl CronSchedule {
             Some(t) if t.since(probe) <= 5 * 366 * 86_400_000 => Ok(schedule),
             _ => Err(ScheduleError::NeverFires(expr.to_string())),
         }
+    }
+
+    /// systemd `OnCalendar` events, one per line, each translated to a pattern with
+    /// the weekday and the day of month both required (systemd's rule).
+    fn parse_oncalendar(expr: &str, trimmed: &str) -> Result<Vec<Cron>, ScheduleError> {
+        let bad = |reason: String| ScheduleError::OnCalendar {
+            expr: expr.to_string(),
+            reason,
+        };
+        let lines: Vec<&str> = trimmed.lines().filter(|l| !l.trim().is_empty()).collect();
+        if lines.len() > 10 {
+            return Err(bad("give at most 10 calendar events, one per line".into()));
+        }
+        lines
+            .into_iter()
+            .map(|line| {
+                let pattern = oncalendar::to_cron(line).map_err(&bad)?;
+                Cron::new(&pattern)
+                    .with_seconds_required()
+                    .with_dom_and_dow()
+                    .parse()
+                    .map_err(|e| bad(format!("{line:?}: {e}")))
+            })
+            .collect()
+    }
+
+    /// Whether it was written as systemd `OnCalendar` events.
+    pub fn is_oncalendar(&self) -> bool {
+        self.oncalendar
     }
 
     /// The expression as given (trimmed).
@@ -117,6 +164,11 @@ impl CronSchedule {
 
     /// The first fire time strictly after `t`, or `None` if it never fires again.
     pub fn next_after(&self, t: Timestamp) -> Option<Timestamp> {
+        self.crons.iter().filter_map(|c| self.next_of(c, t)).min()
+    }
+
+    /// The first fire time of one pattern strictly after `t`.
+    fn next_of(&self, cron: &Cron, t: Timestamp) -> Option<Timestamp> {
         let instant = t.to_utc();
         let mut cursor: NaiveDateTime = instant.with_timezone(&self.tz).naive_local();
         // Each candidate is the next local wall time matching the expression; it may map
@@ -124,11 +176,7 @@ impl CronSchedule {
         // handful of iterations covers any DST transition.
         for _ in 0..10_000 {
             let fake = Utc.from_utc_datetime(&cursor);
-            let next_local = self
-                .cron
-                .find_next_occurrence(&fake, false)
-                .ok()?
-                .naive_utc();
+            let next_local = cron.find_next_occurrence(&fake, false).ok()?.naive_utc();
             let real = self.to_instant(next_local)?;
             if real > instant {
                 return Some(Timestamp::from_datetime(&real));

@@ -155,3 +155,53 @@ fn bad_expressions_and_zones_are_refused() {
         Err(ScheduleError::NeverFires(_)) | Err(ScheduleError::Cron { .. })
     ));
 }
+
+#[test]
+fn oncalendar_events() {
+    // Weekdays at 02:30 in Riga: Friday 2026-01-09 → Monday 2026-01-12 (00:30 UTC).
+    assert_eq!(
+        next(
+            "Mon..Fri *-*-* 02:30:00",
+            "Europe/Riga",
+            "2026-01-09T01:00:00Z"
+        ),
+        "2026-01-12T00:30:00+00:00"
+    );
+    assert!(CronSchedule::parse("Mon..Fri *-*-* 02:30:00", "UTC")
+        .unwrap()
+        .is_oncalendar());
+    assert!(!CronSchedule::parse("30 2 * * 1-5", "UTC")
+        .unwrap()
+        .is_oncalendar());
+    // systemd requires the weekday and the day both: the 13th that is a Friday.
+    assert_eq!(
+        next("Fri *-*-13 00:00", "UTC", "2026-01-01T00:00:00Z"),
+        "2026-02-13T00:00:00+00:00"
+    );
+    // The last day of the month.
+    assert_eq!(
+        next("*-*~1 23:00", "UTC", "2026-02-01T00:00:00Z"),
+        "2026-02-28T23:00:00+00:00"
+    );
+    // Several lines: the earliest.
+    assert_eq!(
+        next("Mon 09:00\nThu 17:00", "UTC", "2026-01-06T00:00:00Z"),
+        "2026-01-08T17:00:00+00:00"
+    );
+    assert_eq!(
+        next("daily", "UTC", "2026-01-06T10:00:00Z"),
+        "2026-01-07T00:00:00+00:00"
+    );
+    assert_eq!(
+        next("*-*-1/2 06:00", "UTC", "2026-01-01T07:00:00Z"),
+        "2026-01-03T06:00:00+00:00"
+    );
+    // Refusals name the expression kind and what to write.
+    let e = CronSchedule::parse("2026-12-24 18:00", "UTC").unwrap_err();
+    assert!(
+        e.to_string().contains("OnCalendar") && e.to_string().contains("does not repeat"),
+        "{e}"
+    );
+    let e = CronSchedule::parse("61 * * * *", "UTC").unwrap_err();
+    assert!(e.to_string().starts_with("invalid cron expression"), "{e}");
+}
