@@ -106,6 +106,8 @@ const ROUTES: &[(&str, &str, Need)] = &[
     ("POST", "/api/v1/channels/{id}/test", Need::Manage),
     ("GET", "/api/v1/channels/{id}/deliveries", Need::Read),
     ("GET", "/api/v1/deliveries", Need::Read),
+    ("GET", "/api/v3/status/", Need::Open),
+    ("GET", "/api/v3/status", Need::Open),
     ("GET", "/api/v3/badges/", Need::Read),
     ("GET", "/api/v3/badges", Need::Read),
     ("GET", "/api/v3/checks/", Need::Read),

@@ -91,6 +91,16 @@ async fn healthchecks_clients(backend: Backend) {
         "{b}"
     );
 
+    // The status endpoint (no key), as Healthchecks'.
+    let r = app
+        .http
+        .get(app.url("/api/v3/status/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "OK");
+
     // Badges: "*" and every tag, two states (late shown as up) and three.
     let (s, b) = app.api("GET", "/api/v3/badges/", None).await;
     assert_eq!(s, 200, "{b}");

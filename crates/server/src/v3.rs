@@ -35,11 +35,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/checks/{id}/pings/{n}/body", web::get().to(ping_body))
             .route("/checks/{id}/flips/", web::get().to(flips))
             .route("/checks/{id}/flips", web::get().to(flips))
+            .route("/status/", web::get().to(status))
+            .route("/status", web::get().to(status))
             .route("/badges/", web::get().to(crate::badges::v3_list))
             .route("/badges", web::get().to(crate::badges::v3_list))
             .route("/channels/", web::get().to(list_channels))
             .route("/channels", web::get().to(list_channels)),
     );
+}
+
+/// `GET /api/v3/status/`: `OK` when the database answers (no key, as Healthchecks'),
+/// else the one mapping's 503.
+async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    state.store.read(overdue_storage::projects::count).await?;
+    Ok(HttpResponse::Ok().content_type("text/plain").body("OK"))
 }
 
 /// The body of create and update, as Healthchecks clients send it.
