@@ -18,6 +18,7 @@ mod compat;
 mod dashboard_api;
 mod db_outage;
 mod deps;
+mod docker;
 mod escalation;
 mod escalation_loop;
 mod fanin;

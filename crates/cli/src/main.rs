@@ -1,5 +1,6 @@
 //! `overdue`: the command-line entry point.
 
+mod commands;
 mod ping;
 
 use std::net::TcpListener;
@@ -174,6 +175,8 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    #[command(flatten)]
+    More(commands::More),
 }
 
 #[derive(Subcommand)]
@@ -289,6 +292,9 @@ fn run() -> Result<()> {
         };
         let code = overdue::exec::run(monitor, command, url, ex)?;
         std::process::exit(code);
+    }
+    if let Command::More(more) = &cli.command {
+        std::process::exit(commands::run(more)?);
     }
     if let Command::Nagios {
         target,
@@ -428,7 +434,7 @@ fn run() -> Result<()> {
                 }
                 println!("Instance id: {} (claims notifications under this name)", settings.instance_id);
                 println!("Overdue is listening on http://{} (site URL {})", settings.listen, settings.site_url);
-                serve(settings, store, listener, shutdown_signal()).await
+                serve(settings, store, listener, commands::shutdown_signal()).await
             }
             Command::Migrate(args) => {
                 let settings = args.resolve()?;
@@ -442,6 +448,7 @@ fn run() -> Result<()> {
             | Command::Monitors { .. }
             | Command::Silence { .. }
             | Command::Flow { .. }
+            | Command::More(_)
             | Command::ImportCrontab { .. } => Ok(()),
             Command::User { command: UserCommand::Create { email, role, project, db } } => {
                 let role = match role {
@@ -479,26 +486,4 @@ fn run() -> Result<()> {
             }
         }
     })
-}
-
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

@@ -168,6 +168,24 @@ impl Client {
         Err(Error::Status { status, body })
     }
 
+    /// `GET /health/ready`: the server's answer when it is ready (its database
+    /// answers), else why not.
+    pub fn health(&self) -> Result<String, Error> {
+        let r = self
+            .http
+            .get(format!("{}/health/ready", self.base))
+            .send()
+            .map_err(|e| Error::Unreachable(e.to_string()))?;
+        let status = r.status().as_u16();
+        let ok = r.status().is_success();
+        let body = r.text().unwrap_or_default().trim().to_string();
+        if ok {
+            Ok(body)
+        } else {
+            Err(Error::Status { status, body })
+        }
+    }
+
     /// `GET <path>` of the management API with `api_key` (`/api/v1/monitors`), as JSON.
     pub fn api_get(&self, path: &str, api_key: &str) -> Result<serde_json::Value, Error> {
         self.api("GET", path, api_key, None)
