@@ -42,5 +42,6 @@ mod run_rules;
 mod runs;
 mod silences;
 mod smtp;
+mod syslog;
 mod takeover;
 mod webdriver;

@@ -9,6 +9,7 @@ pub mod manage;
 pub mod nagios;
 pub mod selfping;
 pub mod silence;
+pub mod syslog;
 
 use std::net::TcpListener;
 use std::sync::Arc;
