@@ -70,6 +70,19 @@ pub fn public_ref(code: &str) -> String {
     hex
 }
 
+/// The digest by which `overdue apply` learns whether a channel's secret changed
+/// without anyone reading it back: SHA-256 over the channel's id, the field and the
+/// value (the id salts it: equal secrets of two channels digest apart).
+pub fn secret_digest(channel_id: &str, field: &str, value: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in [channel_id, field, value] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    hex::encode(h.finalize())
+}
+
 /// Whether `text` has the shape of a public reference (40 lowercase hex digits).
 pub fn is_public_ref(text: &str) -> bool {
     text.len() == 40

@@ -66,6 +66,18 @@ impl ChannelConfig {
         v.unwrap_or(serde_json::Value::Null)
     }
 
+    /// Its secrets by field (`url`, `headers.<name>` for webhooks; the kind's secret
+    /// fields for the others), for digests only.
+    pub fn secrets(&self) -> Vec<(String, String)> {
+        match self {
+            ChannelConfig::Webhook(c) => std::iter::once(("url".to_string(), c.url.clone()))
+                .chain(c.headers.iter().map(|(k, v)| (format!("headers.{k}"), v.clone())))
+                .collect(),
+            ChannelConfig::Email(_) => Vec::new(),
+            ChannelConfig::Preset(s) => s.secrets(),
+        }
+    }
+
     /// Takes back the stored secrets where a change sent their masked form.
     pub fn keep_secrets(&mut self, stored: &ChannelConfig) {
         match (self, stored) {

@@ -301,6 +301,19 @@ impl Settings {
         Value::Object(out)
     }
 
+    /// The secret fields that hold a value, with it (never shown: digested).
+    pub fn secrets(&self) -> Vec<(String, String)> {
+        self.kind
+            .fields
+            .iter()
+            .filter(|f| f.secret)
+            .filter_map(|f| {
+                let v = self.values.get(f.name)?.as_str()?;
+                Some((f.name.to_string(), v.to_string()))
+            })
+            .collect()
+    }
+
     /// Takes back the stored secrets where this change sent their masked form.
     pub fn keep_secrets(&mut self, stored: &Settings) {
         for f in self.kind.fields.iter().filter(|f| f.secret) {

@@ -117,22 +117,13 @@ fn render(r: &FlowRow, loaded: Loaded, ping_key: Option<&str>, site: &str) -> t:
     }
 }
 
-/// The slug of a flow's name: lowercase letters and digits, other runs become `-`.
+/// The slug of a flow's name (the core's rule), checked as every slug is.
 fn slug_of(name: &str) -> Result<String, ApiError> {
-    let mut slug = String::new();
-    for ch in name.trim().to_lowercase().chars() {
-        if ch.is_ascii_alphanumeric() || ch == '_' {
-            slug.push(ch);
-        } else if !slug.ends_with('-') {
-            slug.push('-');
-        }
-    }
-    let slug = slug.trim_matches('-').to_string();
-    if slug.is_empty() || name.trim().chars().count() > 200 {
-        return Err(ApiError::BadRequest(
+    let slug = overdue_core::flow::slug_of(name).ok_or_else(|| {
+        ApiError::BadRequest(
             "name must be 1-200 characters with at least one letter or digit (its slug names the flow in URLs)".into(),
-        ));
-    }
+        )
+    })?;
     crate::parse::slug(&slug)
 }
 

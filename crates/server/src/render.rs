@@ -269,12 +269,19 @@ pub fn flip(f: &FlipRow) -> t::Flip {
 
 /// A channel for `/api/v1`: its settings (secrets masked) only for `manage` roles.
 pub fn channel(c: &ChannelRow, manage: bool, health: Option<bool>) -> t::Channel {
-    let config = if manage {
-        overdue_notify::ChannelConfig::from_stored(&c.kind, &c.config)
-            .map(|cfg| cfg.masked())
-            .unwrap_or(serde_json::Value::Null)
-    } else {
-        serde_json::Value::Null
+    let stored = overdue_notify::ChannelConfig::from_stored(&c.kind, &c.config).ok();
+    let (config, secret_digests) = match (&stored, manage) {
+        (Some(cfg), true) => (
+            cfg.masked(),
+            cfg.secrets()
+                .into_iter()
+                .map(|(f, v)| {
+                    let d = overdue_core::secret_digest(&c.id, &f, &v);
+                    (f, d)
+                })
+                .collect(),
+        ),
+        _ => (serde_json::Value::Null, Default::default()),
     };
     t::Channel {
         id: c.id.clone(),
@@ -285,6 +292,7 @@ pub fn channel(c: &ChannelRow, manage: bool, health: Option<bool>) -> t::Channel
         health: health.map(|ok| if ok { "ok" } else { "failing" }.to_string()),
         is_default: c.is_default,
         is_fallback: c.is_fallback,
+        secret_digests,
     }
 }
 

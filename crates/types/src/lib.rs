@@ -478,6 +478,11 @@ pub struct Channel {
     /// Told when another channel keeps failing.
     #[serde(default)]
     pub is_fallback: bool,
+    /// For those who manage channels: per secret field (`url`, `headers.<name>`, a
+    /// kind's key), SHA-256 over the channel id, the field and the value — so `overdue
+    /// apply` can tell an unchanged secret without reading it.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub secret_digests: std::collections::BTreeMap<String, String>,
 }
 
 /// One delivery attempt.
