@@ -9,6 +9,7 @@ mod amqp;
 mod amqp_ha;
 mod amqp_restart;
 mod api;
+mod apply;
 mod bad_input;
 mod browser;
 mod chains;

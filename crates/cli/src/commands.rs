@@ -15,6 +15,37 @@ pub(crate) enum More {
         #[arg(long, env = "OVERDUE_URL", default_value = "http://127.0.0.1:8000")]
         url: String,
     },
+    /// Make the project as a file declares it (channels, monitors, flows, routes,
+    /// silences), through the API (`OVERDUE_URL`, `OVERDUE_API_KEY`, read-write).
+    Apply {
+        /// The file (TOML).
+        #[arg(short = 'f', long = "file")]
+        file: std::path::PathBuf,
+        /// Print the changes, make none.
+        #[arg(long)]
+        dry_run: bool,
+        /// Delete what the file does not name (monitors without a slug are kept).
+        #[arg(long)]
+        prune: bool,
+        /// Overdue's base URL.
+        #[arg(long, env = "OVERDUE_URL", default_value = "http://127.0.0.1:8000")]
+        url: String,
+        /// A read-write API key of the project.
+        #[arg(long, env = "OVERDUE_API_KEY", hide_env_values = true)]
+        api_key: Option<String>,
+    },
+    /// Write the project as a file `overdue apply` takes (secrets as ${VARIABLES}).
+    Export {
+        /// Write here instead of standard output.
+        #[arg(short = 'o', long = "output")]
+        output: Option<std::path::PathBuf>,
+        /// Overdue's base URL.
+        #[arg(long, env = "OVERDUE_URL", default_value = "http://127.0.0.1:8000")]
+        url: String,
+        /// A read-write API key of the project (a read-only one sees no channel settings).
+        #[arg(long, env = "OVERDUE_API_KEY", hide_env_values = true)]
+        api_key: Option<String>,
+    },
     /// The far end of rsyslog's omprog: one JSON line per message on standard input
     /// (`{"monitor", "signal", "key", "severity", "message"}`, written by an rsyslog
     /// template), sent as pings, problems and resolutions — batched, retried while
@@ -35,6 +66,35 @@ pub(crate) enum More {
 /// Runs one of them; the process's exit code.
 pub(crate) fn run(command: &More) -> Result<i32> {
     match command {
+        More::Apply {
+            file,
+            dry_run,
+            prune,
+            url,
+            api_key,
+        } => {
+            let api = overdue::manage::Api::new(url, api_key.as_deref())?;
+            let opts = overdue::apply::Options {
+                dry_run: *dry_run,
+                prune: *prune,
+            };
+            println!("{}", overdue::apply::run(&api, file, opts)?);
+            Ok(0)
+        }
+        More::Export {
+            output,
+            url,
+            api_key,
+        } => {
+            let api = overdue::manage::Api::new(url, api_key.as_deref())?;
+            let text = overdue::apply::export::run(&api)?;
+            match output {
+                Some(p) => std::fs::write(p, text)
+                    .map_err(|e| anyhow!("cannot write {}: {e}", p.display()))?,
+                None => print!("{text}"),
+            }
+            Ok(0)
+        }
         More::SyslogForward {
             url,
             queue,

@@ -1,6 +1,7 @@
 //! Wiring of the `overdue` binary: settings, and [`serve`] which runs the HTTP server,
 //! the scheduler, the notifier and the heartbeat in one process.
 
+pub mod apply;
 pub mod config;
 pub mod crontab;
 pub mod exec;

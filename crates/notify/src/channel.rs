@@ -71,7 +71,11 @@ impl ChannelConfig {
     pub fn secrets(&self) -> Vec<(String, String)> {
         match self {
             ChannelConfig::Webhook(c) => std::iter::once(("url".to_string(), c.url.clone()))
-                .chain(c.headers.iter().map(|(k, v)| (format!("headers.{k}"), v.clone())))
+                .chain(
+                    c.headers
+                        .iter()
+                        .map(|(k, v)| (format!("headers.{k}"), v.clone())),
+                )
                 .collect(),
             ChannelConfig::Email(_) => Vec::new(),
             ChannelConfig::Preset(s) => s.secrets(),
