@@ -204,6 +204,21 @@ pub fn breach_text(entity: &str, stage: &str, entered_at: i64, now: i64) -> Stri
     format!("{entity} stuck in {stage} for {}", human(now - entered_at))
 }
 
+/// The slug of a flow's name: lowercase letters, digits and `_`, other runs become
+/// `-`; `None` when nothing is left or the name is over 200 characters.
+pub fn slug_of(name: &str) -> Option<String> {
+    let mut slug = String::new();
+    for ch in name.trim().to_lowercase().chars() {
+        if ch.is_ascii_alphanumeric() || ch == '_' {
+            slug.push(ch);
+        } else if !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_matches('-').to_string();
+    (!slug.is_empty() && name.trim().chars().count() <= 200).then_some(slug)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,19 +293,4 @@ mod tests {
             "12345 stuck in authorized for 4h 10m"
         );
     }
-}
-
-/// The slug of a flow's name: lowercase letters, digits and `_`, other runs become
-/// `-`; `None` when nothing is left or the name is over 200 characters.
-pub fn slug_of(name: &str) -> Option<String> {
-    let mut slug = String::new();
-    for ch in name.trim().to_lowercase().chars() {
-        if ch.is_ascii_alphanumeric() || ch == '_' {
-            slug.push(ch);
-        } else if !slug.ends_with('-') {
-            slug.push('-');
-        }
-    }
-    let slug = slug.trim_matches('-').to_string();
-    (!slug.is_empty() && name.trim().chars().count() <= 200).then_some(slug)
 }
