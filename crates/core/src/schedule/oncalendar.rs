@@ -104,14 +104,6 @@ const DAYS: [(&str, &str); 7] = [
 ];
 
 fn day(name: &str) -> Result<&'static str, String> {
-    let n = name.to_ascii_lowercase();
-    DAYS.iter()
-        .find(|(short, _)| n.len() >= 3 && short.starts_with(&n[..3]) && full_day(&n))
-        .map(|(_, cron)| *cron)
-        .ok_or_else(|| format!("{name:?} is not a weekday (Mon, Tue, … or Monday, …)"))
-}
-
-fn full_day(n: &str) -> bool {
     const FULL: [&str; 7] = [
         "monday",
         "tuesday",
@@ -121,7 +113,12 @@ fn full_day(n: &str) -> bool {
         "saturday",
         "sunday",
     ];
-    n.len() == 3 || FULL.contains(&n)
+    let n = name.to_ascii_lowercase();
+    DAYS.iter()
+        .zip(FULL)
+        .find(|((short, _), full)| n == *short || n == *full)
+        .map(|((_, cron), _)| *cron)
+        .ok_or_else(|| format!("{name:?} is not a weekday (Mon, Tue, … or Monday, …)"))
 }
 
 /// `Mon..Fri,Sun` → `MON-FRI,SUN`.
