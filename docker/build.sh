@@ -6,4 +6,4 @@ set -eu
 cd "$(dirname "$0")/.."
 rustup target add wasm32-unknown-unknown
 cargo build --release --locked -p overdue
-ls -l target/release/overdue
+ls -l "${CARGO_TARGET_DIR:-target}/release/overdue"

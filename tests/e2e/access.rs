@@ -64,6 +64,7 @@ const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/api/v1/alerts/{id}", Need::Read),
     ("POST", "/api/v1/alerts/{id}/acknowledge", Need::Write),
     ("GET", "/api/v1/badges", Need::Read),
+    ("GET", "/api/v1/openapi.json", Need::Open),
     ("GET", "/api/v1/monitors", Need::Read),
     ("POST", "/api/v1/monitors", Need::Write),
     ("GET", "/api/v1/monitors/{id}", Need::Read),
@@ -131,7 +132,7 @@ const ROUTES: &[(&str, &str, Need)] = &[
 /// The (method, path) pairs the server registers under `/api/v1` and `/api/v3`, read
 /// from its sources: every `.route("…", web::method()…)` of the modules the router puts
 /// in each scope.
-fn registered() -> BTreeSet<(String, String)> {
+pub(crate) fn registered() -> BTreeSet<(String, String)> {
     let src = concat!(env!("CARGO_MANIFEST_DIR"), "/../server/src");
     let scopes: &[(&str, &[&str])] = &[
         (
@@ -152,6 +153,7 @@ fn registered() -> BTreeSet<(String, String)> {
                 "flows.rs",
                 "flow_events.rs",
                 "calendars.rs",
+                "openapi.rs",
             ],
         ),
         ("/api/v3", &["v3.rs"]),

@@ -33,6 +33,7 @@ mod harness;
 mod leases;
 mod lifecycle;
 mod multi;
+mod openapi;
 mod ping;
 mod presets;
 mod problems;

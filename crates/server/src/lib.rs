@@ -19,6 +19,7 @@ pub mod flow_events;
 pub mod flows;
 pub mod limit;
 pub mod metrics;
+pub mod openapi;
 pub mod ops;
 pub mod parse;
 pub mod ping;

@@ -7,8 +7,8 @@ use actix_web::{web, HttpResponse};
 use crate::error::ApiError;
 use crate::AppState;
 use crate::{
-    ack, alerts, assets, badges, chains, channels, dash, flow_events, flows, metrics, ping,
-    problems, routing, runs, session, silencing, team, v1, v3,
+    ack, alerts, assets, badges, chains, channels, dash, flow_events, flows, metrics, openapi,
+    ping, problems, routing, runs, session, silencing, team, v1, v3,
 };
 
 /// Registers every route.
@@ -34,7 +34,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(alerts::routes)
                 .configure(routing::routes)
                 .configure(silencing::routes)
-                .configure(flows::routes),
+                .configure(flows::routes)
+                .configure(openapi::routes),
         )
         .configure(v3::routes)
         .default_service(web::to(assets::fallback));

@@ -250,9 +250,9 @@ async fn logout(state: web::Data<AppState>, who: SignedIn) -> Result<HttpRespons
 }
 
 /// The body of `POST /api/v1/projects`.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ProjectInput {
+pub(crate) struct ProjectInput {
     /// The new project's name.
     name: String,
 }

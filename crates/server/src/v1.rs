@@ -205,9 +205,10 @@ async fn resume(
     Ok(HttpResponse::Ok().json(monitor_json(&state, &auth, id).await?))
 }
 
-#[derive(Deserialize)]
+/// `PUT /api/v1/monitors/<id>/channels`: the channel ids that replace the monitor's.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ChannelList {
+pub(crate) struct ChannelList {
     channels: Vec<String>,
 }
 

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// An alert.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Alert {
     /// Id.
     pub id: i64,
@@ -49,6 +50,7 @@ pub struct Alert {
 
 /// `GET /api/v1/alerts`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AlertList {
     /// Newest first.
     pub alerts: Vec<Alert>,
@@ -58,6 +60,7 @@ pub struct AlertList {
 
 /// One message written about an alert, with its delivery state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AlertMessage {
     /// The outbox entry.
     pub notification: i64,
@@ -86,6 +89,7 @@ pub struct AlertMessage {
 
 /// `GET /api/v1/alerts/<id>`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AlertDetail {
     /// The alert.
     #[serde(flatten)]
@@ -96,6 +100,7 @@ pub struct AlertDetail {
 
 /// `POST /api/v1/alerts/<id>/acknowledge`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AcknowledgeInput {
     /// A note for the others ("on it, restarting the job").

@@ -6,6 +6,7 @@ use crate::DurationInput;
 
 /// One stage of a flow, as given.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StageInput {
     /// Its name (`authorized`): letters, digits, `-`, `_`, `.`, `:`.
@@ -26,6 +27,7 @@ pub struct StageInput {
 /// A stage's aggregate: more than `count` breaches (or `percent` % of the entities
 /// that entered the stage) within `window` raise one alert for the stage.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AggregateInput {
     /// More than this many breaches…
@@ -40,6 +42,7 @@ pub struct AggregateInput {
 
 /// `POST /api/v1/flows`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FlowInput {
     /// Display name; its slug names the flow in URLs (`orders`).
@@ -63,6 +66,7 @@ pub struct FlowInput {
 /// `PATCH /api/v1/flows/<flow>`: each field given replaces the stored one. A changed
 /// SLA applies to entities entering the stage from then on.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FlowPatch {
     /// Display name (and so the slug).
@@ -81,6 +85,7 @@ pub struct FlowPatch {
 
 /// One stage of a flow, with its entities now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FlowStage {
     /// Its name.
     pub name: String,
@@ -114,6 +119,7 @@ pub struct FlowStage {
 
 /// A flow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Flow {
     /// Id.
     pub id: String,
@@ -142,6 +148,7 @@ pub struct Flow {
 
 /// One event of a batch (`POST /api/v1/flows/<flow>/events`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FlowEventInput {
     /// The entity's id.
@@ -155,6 +162,7 @@ pub struct FlowEventInput {
 
 /// The answer to events: how many were stored and how many moved an entity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FlowEventsResult {
     /// Events stored.
     pub stored: usize,
@@ -164,6 +172,7 @@ pub struct FlowEventsResult {
 
 /// One recorded event of an entity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FlowEvent {
     /// The stage named.
     pub stage: String,
@@ -177,6 +186,7 @@ pub struct FlowEvent {
 
 /// `GET /api/v1/flows/<flow>/entities/<entity>`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FlowEntity {
     /// Its id.
     pub entity: String,
@@ -196,6 +206,7 @@ pub struct FlowEntity {
 
 /// `POST /api/v1/calendars`: a new business calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewCalendarInput {
     /// Its name (stages name it): letters, digits, `-`, `_`, `.`.
@@ -211,6 +222,7 @@ pub struct NewCalendarInput {
 
 /// `PUT /api/v1/calendars/<name>`: a business calendar's new definition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CalendarInput {
     /// IANA zone of its hours (`Europe/Riga`).
@@ -224,6 +236,7 @@ pub struct CalendarInput {
 
 /// A business calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CalendarView {
     /// Its name (stages name it).
     pub name: String,

@@ -23,6 +23,7 @@ fn kind(v: &Value) -> &'static str {
 
 /// A duration as a request may write it: `90` or `"90s"`, `"15m"`, `"2h"`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum DurationInput {
     /// Whole seconds.
@@ -48,6 +49,7 @@ impl<'de> Deserialize<'de> for DurationInput {
 
 /// Tags as a list or as one space-separated string.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum TagsInput {
     /// `["prod", "db"]`.
@@ -81,6 +83,7 @@ impl<'de> Deserialize<'de> for TagsInput {
 
 /// One dependency or a list of them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum LinksInput {
     /// `[{"monitor": …, "within": …}, …]` (`[]` removes them).

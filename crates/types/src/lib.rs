@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 /// A declared step of a monitor in requests and responses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StepInput {
     /// Its name (1-64 letters, digits, `-`, `_`, `.`).
@@ -33,6 +34,7 @@ pub struct StepInput {
 /// A dependency in requests: the upstream monitor (UUID or slug) and how soon after its
 /// event this monitor must ping.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LinkInput {
     /// The upstream monitor's UUID or slug.
@@ -43,6 +45,7 @@ pub struct LinkInput {
 
 /// A dependency in responses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LinkOut {
     /// The other monitor's id.
     pub monitor: String,
@@ -56,6 +59,7 @@ pub struct LinkOut {
 
 /// A monitor named in a response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MonitorName {
     /// Its id.
     pub monitor: String,
@@ -65,6 +69,7 @@ pub struct MonitorName {
 
 /// An armed expectation: this monitor must ping by `at` because of `upstream`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Expected {
     /// By when.
     pub at: String,
@@ -78,6 +83,7 @@ pub struct Expected {
 
 /// Fields to create or change a monitor; absent fields keep their value (or default).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MonitorInput {
     /// Display name.
@@ -155,6 +161,7 @@ fn double_option<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
 
 /// A chain to create: members in order (UUIDs or slugs) and an end-to-end deadline.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChainInput {
     /// Display name.
@@ -173,6 +180,7 @@ pub struct ChainInput {
 
 /// A chain member in responses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChainMember {
     /// Its id.
     pub monitor: String,
@@ -184,6 +192,7 @@ pub struct ChainMember {
 
 /// A chain in responses. Its id is its monitor's: its runs and flips are there.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Chain {
     /// The chain's monitor id.
     pub id: String,
@@ -211,6 +220,7 @@ pub struct Chain {
 
 /// A monitor's schedule in responses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum ScheduleOut {
     /// Every `period` seconds.
@@ -231,6 +241,7 @@ pub enum ScheduleOut {
 
 /// A monitor in responses.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Monitor {
     /// Its public reference: safe to show any reader, used in page and API URLs.
     pub id: String,
@@ -347,6 +358,7 @@ pub struct Monitor {
 
 /// A stored ping.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Ping {
     /// Per-monitor number.
     pub n: i64,
@@ -379,6 +391,7 @@ pub struct Ping {
 /// `routing_key`, `bot_token`, `chat_id`, …); any other field is refused naming those
 /// the kind takes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelInput {
     /// Kind: `email`, `slack`, `msteams`, `discord`, `telegram`, `mattermost`,
     /// `pagerduty`, `opsgenie`, `ntfy`, `gotify`, `pushover`, `sms` or `webhook`.
@@ -401,6 +414,7 @@ pub struct ChannelInput {
 /// shows it: a URL, a header value, a key or token) keeps the stored one; `headers`
 /// given replaces the set of headers.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelPatch {
     /// Display name.
     #[serde(default)]
@@ -418,6 +432,7 @@ pub struct ChannelPatch {
 
 /// A field of a channel kind (`GET /api/v1/channel-kinds`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelField {
     /// The JSON name.
     pub name: String,
@@ -442,6 +457,7 @@ pub struct ChannelField {
 
 /// A channel kind (`GET /api/v1/channel-kinds`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelKind {
     /// The wire name.
     pub kind: String,
@@ -456,6 +472,7 @@ pub struct ChannelKind {
 /// A channel in responses. `config` only for roles that manage channels, with its
 /// secrets masked; others see what it is and whether it works.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Channel {
     /// Id.
     pub id: String,
@@ -487,6 +504,7 @@ pub struct Channel {
 
 /// One delivery attempt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Delivery {
     /// Outbox entry.
     pub notification: i64,
@@ -516,6 +534,7 @@ pub struct Delivery {
 
 /// Every error body: what went wrong and what to fix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// The message.
     pub error: String,

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// One occurrence of a unit's problem.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problem {
     /// Row id.
     pub id: i64,
@@ -65,6 +66,7 @@ pub struct Problem {
 
 /// `GET /api/v1/problems`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProblemList {
     /// Newest first.
     pub problems: Vec<Problem>,
@@ -75,6 +77,7 @@ pub struct ProblemList {
 
 /// `PATCH /api/v1/problems/<id>`: each field present is set; `null` clears it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProblemUpdate {
     /// Who looks after it.
@@ -109,6 +112,7 @@ pub struct ProblemUpdate {
 
 /// The answer to `POST /ping/<uuid>/problems`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProblemsReply {
     /// New occurrences.
     pub opened: u64,
@@ -128,6 +132,7 @@ pub struct ProblemsReply {
 
 /// The answer to `POST /ping/<uuid>/resolve`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResolveReply {
     /// Problems resolved.
     pub resolved: u64,
@@ -137,6 +142,7 @@ pub struct ResolveReply {
 
 /// Per monitor: open problems and how fast they are handled (`GET /api/v1/problems/stats`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProblemStats {
     /// The monitor's id.
     pub monitor_id: String,

@@ -11,6 +11,7 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<serde_json::
 
 /// `POST /api/v1/routes`: a route, added at the end of the project's list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RouteInput {
     /// Display name.
@@ -57,6 +58,7 @@ pub struct RouteInput {
 
 /// One escalation step of a route.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EscalationStep {
     /// Since the alert opened (seconds or text: `"15m"`).
@@ -68,6 +70,7 @@ pub struct EscalationStep {
 /// `PATCH /api/v1/routes/<id>`: each field given replaces the stored one (`"active":
 /// null` removes the window).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RoutePatch {
     /// Display name.
@@ -107,6 +110,7 @@ pub struct RoutePatch {
 
 /// A route in responses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Route {
     /// Id.
     pub id: String,
@@ -149,6 +153,7 @@ pub struct Route {
 
 /// `PUT /api/v1/routes/order`: every route of the project, in the new order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RouteOrder {
     /// Route ids, first to last.
@@ -158,6 +163,7 @@ pub struct RouteOrder {
 /// `GET /api/v1/routes/preview?monitor=…`: which channels would an alert reach, and
 /// through which routes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RoutePreview {
     /// The monitor (public reference, UUID).
@@ -175,6 +181,7 @@ pub struct RoutePreview {
 
 /// `POST /api/v1/silences`: alerts that match are held, not sent, while it lasts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SilenceInput {
     /// What it silences (as a route's `match`; at least one list).
@@ -199,6 +206,7 @@ pub struct SilenceInput {
 
 /// A silence in responses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Silence {
     /// Id.
     pub id: String,

@@ -6,6 +6,7 @@ use crate::Problem;
 
 /// A run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Run {
     /// Row id.
     pub id: i64,
@@ -52,6 +53,7 @@ pub struct Run {
 
 /// The children of a fan-out run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunChildren {
     /// Announced.
     pub expected: i64,
@@ -68,6 +70,7 @@ pub struct RunChildren {
 
 /// One child's end.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunChild {
     /// The monitor it pinged.
     pub monitor: String,
@@ -83,6 +86,7 @@ pub struct RunChild {
 
 /// A step of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunStep {
     /// Its name.
     pub name: String,
@@ -98,6 +102,7 @@ pub struct RunStep {
 
 /// The progress of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunProgress {
     /// Units done.
     pub done: i64,
@@ -113,6 +118,7 @@ pub struct RunProgress {
 
 /// A status change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Flip {
     /// When.
     pub timestamp: String,

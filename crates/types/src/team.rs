@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// `POST /api/v1/auth/setup` and `/auth/login`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
     /// E-mail address (compared lower-cased).
@@ -14,6 +15,7 @@ pub struct Credentials {
 
 /// `GET /api/v1/auth/status`: whether the instance still needs its first account.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SetupStatus {
     /// No user exists yet: the dashboard shows the setup form.
     pub setup_needed: bool,
@@ -21,6 +23,7 @@ pub struct SetupStatus {
 
 /// A project the signed-in user may open, with their role in it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProjectAccess {
     /// Project id (send it as `X-Project` to act on it).
     pub id: String,
@@ -32,6 +35,7 @@ pub struct ProjectAccess {
 
 /// `GET /api/v1/auth/me` (also the answer to setup and login).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Me {
     /// The user's e-mail.
     pub email: String,
@@ -43,6 +47,7 @@ pub struct Me {
 
 /// `POST /api/v1/keys`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct KeyInput {
     /// What the key is for.
@@ -54,6 +59,7 @@ pub struct KeyInput {
 
 /// An API key as listed: never the key itself, only its first characters.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiKey {
     /// Id (to revoke it).
     pub id: String,
@@ -72,6 +78,7 @@ pub struct ApiKey {
 
 /// A member of a project.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Member {
     /// User id.
     pub user_id: String,
@@ -83,6 +90,7 @@ pub struct Member {
 
 /// `PATCH /api/v1/members/<user>` and part of an invitation.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RoleInput {
     /// `owner`, `admin`, `member` or `viewer`.
@@ -91,6 +99,7 @@ pub struct RoleInput {
 
 /// `POST /api/v1/invitations`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct InviteInput {
     /// Who is invited.
@@ -101,6 +110,7 @@ pub struct InviteInput {
 
 /// An invitation link (shown once).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Invitation {
     /// The link to send to the invited person.
     pub url: String,
@@ -111,6 +121,7 @@ pub struct Invitation {
 /// `POST /api/v1/auth/accept`: take an invitation (a new account gets this password; an
 /// existing one must give its own).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AcceptInput {
     /// The token from the link.

@@ -1,0 +1,641 @@
+//! `GET /api/v1/openapi.json`: the OpenAPI 3.1 document of `/api/v1`, generated with
+//! utoipa: every request and response body's schema is derived from the very types
+//! the handlers read and write (`overdue_types`, `ToSchema`); the routes are the table
+//! below, which a test holds equal to the routes the server registers. Bodies built
+//! ad hoc (lists wrapped in an object, counts) are described as any JSON value.
+
+use std::sync::OnceLock;
+
+use actix_web::{web, HttpResponse};
+use overdue_types as t;
+use utoipa::openapi::path::{
+    HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
+};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{ObjectBuilder, SchemaType};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{
+    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Ref,
+    RefOr, Required, ResponseBuilder, Schema,
+};
+use utoipa::ToSchema;
+
+/// Registers the document's route.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/openapi.json", web::get().to(document));
+}
+
+/// A body: a named schema (derived from a type) or any JSON value.
+#[derive(Clone, Copy)]
+pub enum B {
+    /// Nothing (no body, or not JSON).
+    None,
+    /// Any JSON value (built ad hoc by the handler).
+    Any,
+    /// A component schema by name.
+    Named(&'static str),
+}
+
+/// (method, path under /api/v1, summary, request body, response body of the 2xx).
+pub type Row = (&'static str, &'static str, &'static str, B, B);
+
+/// Every route of `/api/v1`.
+pub const ROUTES: &[Row] = &[
+    (
+        "GET",
+        "/auth/status",
+        "Whether the instance has its first account",
+        B::None,
+        B::Any,
+    ),
+    (
+        "POST",
+        "/auth/setup",
+        "Create the first account (owner of the default project)",
+        B::Named("Credentials"),
+        B::Any,
+    ),
+    (
+        "POST",
+        "/auth/login",
+        "Sign in (session cookie)",
+        B::Named("Credentials"),
+        B::Any,
+    ),
+    ("POST", "/auth/logout", "Sign out", B::None, B::None),
+    (
+        "GET",
+        "/auth/me",
+        "The signed-in user and their projects",
+        B::None,
+        B::Any,
+    ),
+    (
+        "POST",
+        "/auth/accept",
+        "Accept an invitation",
+        B::Named("AcceptInput"),
+        B::Any,
+    ),
+    (
+        "POST",
+        "/projects",
+        "Create a project",
+        B::Named("ProjectInput"),
+        B::Any,
+    ),
+    (
+        "GET",
+        "/schedule/preview",
+        "The next fire times of a cron or OnCalendar schedule",
+        B::None,
+        B::Any,
+    ),
+    (
+        "GET",
+        "/events",
+        "Live changes (server-sent events)",
+        B::None,
+        B::None,
+    ),
+    ("GET", "/keys", "API keys of the project", B::None, B::Any),
+    (
+        "POST",
+        "/keys",
+        "Create an API key (shown once)",
+        B::Named("KeyInput"),
+        B::Any,
+    ),
+    (
+        "DELETE",
+        "/keys/{id}",
+        "Revoke an API key",
+        B::None,
+        B::None,
+    ),
+    (
+        "GET",
+        "/members",
+        "Members and pending invitations",
+        B::None,
+        B::Any,
+    ),
+    (
+        "PATCH",
+        "/members/{id}",
+        "Change a member's role",
+        B::Named("RoleInput"),
+        B::None,
+    ),
+    (
+        "DELETE",
+        "/members/{id}",
+        "Remove a member",
+        B::None,
+        B::None,
+    ),
+    (
+        "POST",
+        "/invitations",
+        "Invite someone by e-mail",
+        B::Named("InviteInput"),
+        B::Any,
+    ),
+    (
+        "GET",
+        "/monitors/{id}/runs",
+        "A monitor's runs",
+        B::None,
+        B::Any,
+    ),
+    (
+        "GET",
+        "/runs/{id}",
+        "One run with its steps, progress and report",
+        B::None,
+        B::Any,
+    ),
+    (
+        "GET",
+        "/runs/{id}/log",
+        "A run's log (text; ?follow=1 streams)",
+        B::None,
+        B::None,
+    ),
+    (
+        "GET",
+        "/runs/{id}/log/events",
+        "A run's log as server-sent events",
+        B::None,
+        B::None,
+    ),
+    ("GET", "/chains", "Chains", B::None, B::Any),
+    (
+        "POST",
+        "/chains",
+        "Create a chain",
+        B::Named("ChainInput"),
+        B::Any,
+    ),
+    (
+        "GET",
+        "/problems",
+        "Problems (filters in the query)",
+        B::None,
+        B::Any,
+    ),
+    (
+        "GET",
+        "/problems/stats",
+        "Open problems and response times per monitor",
+        B::None,
+        B::Any,
+    ),
+    (
+        "GET",
+        "/problems/{id}",
+        "One problem",
+        B::None,
+        B::Named("Problem"),
+    ),
+    (
+        "PATCH",
+        "/problems/{id}",
+        "Assign, note, link a ticket, mute",
+        B::Named("ProblemUpdate"),
+        B::Named("Problem"),
+    ),
+    (
+        "POST",
+        "/problems/{id}/acknowledge",
+        "Acknowledge a problem",
+        B::None,
+        B::Any,
+    ),
+    (
+        "POST",
+        "/problems/{id}/resolve",
+        "Resolve a problem",
+        B::None,
+        B::Any,
+    ),
+    (
+        "GET",
+        "/badges",
+        "The project's badge URLs",
+        B::None,
+        B::Any,
+    ),
+    ("GET", "/monitors", "Monitors", B::None, B::Any),
+    (
+        "POST",
+        "/monitors",
+        "Create a monitor",
+        B::Named("MonitorInput"),
+        B::Named("Monitor"),
+    ),
+    (
+        "GET",
+        "/monitors/{id}",
+        "One monitor",
+        B::None,
+        B::Named("Monitor"),
+    ),
+    (
+        "PATCH",
+        "/monitors/{id}",
+        "Change a monitor",
+        B::Named("MonitorInput"),
+        B::Named("Monitor"),
+    ),
+    (
+        "DELETE",
+        "/monitors/{id}",
+        "Delete a monitor",
+        B::None,
+        B::Any,
+    ),
+    (
+        "POST",
+        "/monitors/{id}/pause",
+        "Pause a monitor",
+        B::None,
+        B::Named("Monitor"),
+    ),
+    (
+        "POST",
+        "/monitors/{id}/resume",
+        "Resume a paused monitor",
+        B::None,
+        B::Named("Monitor"),
+    ),
+    (
+        "PUT",
+        "/monitors/{id}/channels",
+        "Set a monitor's channels",
+        B::Named("ChannelList"),
+        B::Named("Monitor"),
+    ),
+    (
+        "GET",
+        "/monitors/{id}/pings",
+        "A monitor's pings",
+        B::None,
+        B::Any,
+    ),
+    (
+        "GET",
+        "/monitors/{id}/flips",
+        "A monitor's status changes",
+        B::None,
+        B::Any,
+    ),
+    (
+        "GET",
+        "/channel-kinds",
+        "Channel kinds and their fields",
+        B::None,
+        B::Any,
+    ),
+    (
+        "GET",
+        "/channels",
+        "Channels (settings masked, for those who manage them)",
+        B::None,
+        B::Any,
+    ),
+    (
+        "POST",
+        "/channels",
+        "Create a channel",
+        B::Named("ChannelInput"),
+        B::Named("Channel"),
+    ),
+    (
+        "PATCH",
+        "/channels/{id}",
+        "Change a channel",
+        B::Named("ChannelPatch"),
+        B::Named("Channel"),
+    ),
+    (
+        "DELETE",
+        "/channels/{id}",
+        "Delete a channel",
+        B::None,
+        B::None,
+    ),
+    (
+        "POST",
+        "/channels/{id}/test",
+        "Send a test message",
+        B::None,
+        B::Any,
+    ),
+    (
+        "GET",
+        "/channels/{id}/deliveries",
+        "A channel's delivery log",
+        B::None,
+        B::Any,
+    ),
+    (
+        "GET",
+        "/deliveries",
+        "The project's notification log",
+        B::None,
+        B::Any,
+    ),
+    (
+        "GET",
+        "/alerts",
+        "Alerts (filters in the query)",
+        B::None,
+        B::Named("AlertList"),
+    ),
+    (
+        "GET",
+        "/alerts/{id}",
+        "One alert with its messages and deliveries",
+        B::None,
+        B::Named("AlertDetail"),
+    ),
+    (
+        "POST",
+        "/alerts/{id}/acknowledge",
+        "Acknowledge an alert",
+        B::Named("AcknowledgeInput"),
+        B::Any,
+    ),
+    ("GET", "/routes", "Routes, in order", B::None, B::Any),
+    (
+        "POST",
+        "/routes",
+        "Add a route at the end",
+        B::Named("RouteInput"),
+        B::Named("Route"),
+    ),
+    (
+        "PUT",
+        "/routes/order",
+        "Reorder the routes",
+        B::Named("RouteOrder"),
+        B::Any,
+    ),
+    (
+        "GET",
+        "/routes/preview",
+        "Which channels an alert would reach",
+        B::None,
+        B::Any,
+    ),
+    (
+        "GET",
+        "/routes/{id}",
+        "One route",
+        B::None,
+        B::Named("Route"),
+    ),
+    (
+        "PATCH",
+        "/routes/{id}",
+        "Change a route",
+        B::Named("RoutePatch"),
+        B::Named("Route"),
+    ),
+    ("DELETE", "/routes/{id}", "Delete a route", B::None, B::None),
+    ("GET", "/silences", "Silences", B::None, B::Any),
+    (
+        "POST",
+        "/silences",
+        "Silence matching alerts",
+        B::Named("SilenceInput"),
+        B::Any,
+    ),
+    (
+        "GET",
+        "/silences/{id}",
+        "One silence",
+        B::None,
+        B::Named("Silence"),
+    ),
+    (
+        "DELETE",
+        "/silences/{id}",
+        "End a silence",
+        B::None,
+        B::Named("Silence"),
+    ),
+    (
+        "GET",
+        "/flows",
+        "Flows with their stages' counts",
+        B::None,
+        B::Any,
+    ),
+    (
+        "POST",
+        "/flows",
+        "Create a flow",
+        B::Named("FlowInput"),
+        B::Named("Flow"),
+    ),
+    (
+        "GET",
+        "/flows/{flow}",
+        "One flow",
+        B::None,
+        B::Named("Flow"),
+    ),
+    (
+        "PATCH",
+        "/flows/{flow}",
+        "Change a flow",
+        B::Named("FlowPatch"),
+        B::Named("Flow"),
+    ),
+    ("DELETE", "/flows/{flow}", "Delete a flow", B::None, B::None),
+    (
+        "POST",
+        "/flows/{flow}/events",
+        "A batch of flow events (up to 10,000)",
+        B::Named("FlowEvents"),
+        B::Any,
+    ),
+    (
+        "GET",
+        "/flows/{flow}/entities/{entity}",
+        "One entity with its history",
+        B::None,
+        B::Any,
+    ),
+    (
+        "GET",
+        "/flows/{flow}/events.ndjson",
+        "Events and breaches as NDJSON",
+        B::None,
+        B::None,
+    ),
+    ("GET", "/calendars", "Business calendars", B::None, B::Any),
+    (
+        "POST",
+        "/calendars",
+        "Create a calendar",
+        B::Named("NewCalendarInput"),
+        B::Any,
+    ),
+    ("GET", "/calendars/{name}", "One calendar", B::None, B::Any),
+    (
+        "PUT",
+        "/calendars/{name}",
+        "Replace a calendar",
+        B::Named("CalendarInput"),
+        B::Any,
+    ),
+    (
+        "DELETE",
+        "/calendars/{name}",
+        "Delete a calendar",
+        B::None,
+        B::None,
+    ),
+    ("GET", "/openapi.json", "This document", B::None, B::Any),
+];
+
+/// A batch of flow events (the body of `POST /flows/{flow}/events`).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct FlowEvents(Vec<t::FlowEventInput>);
+
+/// Adds a type's schema and those it refers to.
+fn add<T: ToSchema>(out: &mut Vec<(String, RefOr<Schema>)>) {
+    out.push((T::name().into_owned(), T::schema()));
+    T::schemas(out);
+}
+
+fn schemas() -> Vec<(String, RefOr<Schema>)> {
+    let mut s = Vec::new();
+    add::<t::Credentials>(&mut s);
+    add::<t::AcceptInput>(&mut s);
+    add::<crate::session::ProjectInput>(&mut s);
+    add::<t::KeyInput>(&mut s);
+    add::<t::RoleInput>(&mut s);
+    add::<t::InviteInput>(&mut s);
+    add::<t::ChainInput>(&mut s);
+    add::<t::Problem>(&mut s);
+    add::<t::ProblemUpdate>(&mut s);
+    add::<t::MonitorInput>(&mut s);
+    add::<t::Monitor>(&mut s);
+    add::<crate::v1::ChannelList>(&mut s);
+    add::<t::ChannelInput>(&mut s);
+    add::<t::ChannelPatch>(&mut s);
+    add::<t::Channel>(&mut s);
+    add::<t::AlertList>(&mut s);
+    add::<t::AlertDetail>(&mut s);
+    add::<t::AcknowledgeInput>(&mut s);
+    add::<t::RouteInput>(&mut s);
+    add::<t::RouteOrder>(&mut s);
+    add::<t::RoutePatch>(&mut s);
+    add::<t::Route>(&mut s);
+    add::<t::SilenceInput>(&mut s);
+    add::<t::Silence>(&mut s);
+    add::<t::FlowInput>(&mut s);
+    add::<t::FlowPatch>(&mut s);
+    add::<t::Flow>(&mut s);
+    add::<FlowEvents>(&mut s);
+    add::<t::NewCalendarInput>(&mut s);
+    add::<t::CalendarInput>(&mut s);
+    s
+}
+
+fn content(b: B) -> Option<utoipa::openapi::Content> {
+    match b {
+        B::None => None,
+        B::Any => Some(
+            ContentBuilder::new()
+                .schema(Some(ObjectBuilder::new().schema_type(SchemaType::AnyValue)))
+                .build(),
+        ),
+        B::Named(n) => Some(
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name(n)))
+                .build(),
+        ),
+    }
+}
+
+fn method(m: &str) -> HttpMethod {
+    match m {
+        "POST" => HttpMethod::Post,
+        "PUT" => HttpMethod::Put,
+        "PATCH" => HttpMethod::Patch,
+        "DELETE" => HttpMethod::Delete,
+        _ => HttpMethod::Get,
+    }
+}
+
+/// The document (built once).
+pub fn build() -> &'static OpenApi {
+    static DOC: OnceLock<OpenApi> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let mut paths = PathsBuilder::new();
+        for (m, path, summary, req, resp) in ROUTES {
+            let mut op = OperationBuilder::new()
+                .summary(Some(*summary))
+                .operation_id(Some(format!("{} {path}", m.to_lowercase())))
+                .security(SecurityRequirement::new("api_key", Vec::<String>::new()));
+            for seg in path.split('/').filter(|s| s.starts_with('{')) {
+                let name = seg.trim_matches(['{', '}']);
+                op = op.parameter(
+                    ParameterBuilder::new()
+                        .name(name)
+                        .parameter_in(ParameterIn::Path)
+                        .required(Required::True)
+                        .schema(Some(ObjectBuilder::new().schema_type(utoipa::openapi::Type::String))),
+                );
+            }
+            if let Some(c) = content(*req) {
+                op = op.request_body(Some(
+                    RequestBodyBuilder::new()
+                        .content("application/json", c)
+                        .required(Some(Required::True))
+                        .build(),
+                ));
+            }
+            let mut ok = ResponseBuilder::new().description("Done");
+            if let Some(c) = content(*resp) {
+                ok = ok.content("application/json", c);
+            }
+            let err = ResponseBuilder::new()
+                .description("Refused: {\"error\": \"<what to fix>\"}")
+                .content("application/json", content(B::Any).expect("any"));
+            op = op
+                .response("2XX", ok.build())
+                .response("4XX", err.build());
+            paths = paths.path(format!("/api/v1{path}"), PathItem::new(method(m), op.build()));
+        }
+        let components = ComponentsBuilder::new()
+            .schemas_from_iter(schemas())
+            .security_scheme(
+                "api_key",
+                SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Api-Key"))),
+            )
+            .build();
+        OpenApiBuilder::new()
+            .info(
+                InfoBuilder::new()
+                    .title("Overdue API")
+                    .version(env!("CARGO_PKG_VERSION"))
+                    .description(Some("Overdue's management API (/api/v1). Keys go in X-Api-Key; a read-only key reads. Errors are {\"error\": \"<what to fix>\"}."))
+                    .build(),
+            )
+            .paths(paths.build())
+            .components(Some(components))
+            .build()
+    })
+}
+
+/// `GET /api/v1/openapi.json` (public: it describes, it holds nothing of anyone).
+async fn document() -> HttpResponse {
+    HttpResponse::Ok().json(build())
+}
