@@ -13,6 +13,7 @@ mod deliveries;
 mod detail;
 mod flows;
 mod form;
+mod help;
 mod monitors;
 mod problems;
 mod route_form;
@@ -90,6 +91,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/flows") view=flows::FlowsPage/>
                             <Route path=path!("/problems") view=problems::ProblemsPage/>
                             <Route path=path!("/team") view=team::TeamPage/>
+                            <Route path=path!("/help") view=help::HelpPage/>
                             <Route path=path!("/invite/:token") view=|| view! { <team::InvitePage on_joined=joined/> }/>
                         </Routes>
                     }.into_any(),
@@ -139,7 +141,7 @@ fn TopBar() -> impl IntoView {
                 <A href="/routes">"Routes"</A>
                 <A href="/silences">"Silences"</A>
                 <A href="/team">"Team"</A>
-                <label class="hide-narrow" for="project" style="margin:0">"Project"</label>
+                <A href="/help">"Help"</A>
                 <select id="project" aria-label="Project"
                     on:change=move |ev| session.project.set(Some(event_target_value(&ev)))>
                     <For

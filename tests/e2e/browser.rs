@@ -291,6 +291,17 @@ async fn dashboard_story() {
     })
     .await;
     b.screenshot("problems-flows").await;
+    // Help: the API reference, rendered from the OpenAPI document.
+    b.click(&b.find("a[href='/help']").await).await;
+    b.wait_text("#api-ops", 15, |t| {
+        t.contains("/api/v1/monitors")
+            && t.contains("MonitorInput")
+            && t.contains("Create a monitor")
+    })
+    .await;
+    b.wait_text("#schema-MonitorInput", 10, |t| t.contains("grace"))
+        .await;
+    b.screenshot("help").await;
 
     // The monitor page names who is notified (the project's first channel is a
     // default, but this monitor predates it).
@@ -392,6 +403,7 @@ async fn dashboard_story() {
         ("routes", "#route-test"),
         ("silences", "#silences-ended"),
         ("flows", "#flows"),
+        ("help", "#api-ops"),
     ] {
         b.goto(&format!("{}/{page}", app.base)).await;
         b.find(ready).await;
@@ -402,6 +414,10 @@ async fn dashboard_story() {
         }
         if page == "flows" {
             b.wait_text(ready, 10, |t| t.contains("orders")).await;
+        }
+        if page == "help" {
+            b.wait_text(ready, 10, |t| t.contains("/api/v1/monitors"))
+                .await;
         }
         b.screenshot(&format!("{page}-phone")).await;
         assert_eq!(
