@@ -135,7 +135,9 @@ async fn config_as_code(backend: Backend) {
     let (ok, out) = cli.run(&["apply", "-f", "overdue.toml"], hook);
     assert!(ok, "{out}");
     assert!(
-        out.contains("~ monitor db-backup: grace") && out.contains("changed 1;"),
+        out.contains("~ monitor db-backup: grace")
+            && out.contains("    grace: 3600 → \"2h\"")
+            && out.contains("changed 1;"),
         "{out}"
     );
     assert_eq!(
@@ -148,7 +150,10 @@ async fn config_as_code(backend: Backend) {
         "http://127.0.0.1:9/hooks/T0KEN-2",
     );
     assert!(
-        ok && out.contains("~ channel ops: url") && out.contains("would change 1;"),
+        ok && out.contains("~ channel ops: url")
+            && out.contains("    url: (secret, changed)")
+            && !out.contains("T0KEN")
+            && out.contains("would change 1;"),
         "{out}"
     );
 

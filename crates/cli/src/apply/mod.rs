@@ -350,6 +350,24 @@ fn channel_changes(desired: &Value, current: &Value) -> Result<Vec<String>> {
     Ok(out)
 }
 
+/// One changed field as a diff line: `    grace: 3600 → "2h"` (a secret says only that
+/// it changed).
+fn shown_change(kind: Kind, field: &str, desired: &Value, current: &Value) -> String {
+    let secret = current["secret_digests"].as_object().is_some_and(|d| {
+        d.contains_key(field) || (field == "headers" && d.keys().any(|k| k.starts_with("headers.")))
+    });
+    if secret {
+        return format!("    {field}: (secret, changed)");
+    }
+    let now = match kind {
+        Kind::Channel if !matches!(field, "is_default" | "is_fallback") => {
+            current["config"][field].clone()
+        }
+        _ => comparable(kind, current)[field].clone(),
+    };
+    format!("    {field}: {now} → {}", desired[field])
+}
+
 /// Applies the file; returns the report (one line per change).
 pub fn run(api: &Api, path: &Path, opts: Options) -> Result<String> {
     let env = |name: &str| std::env::var(name).ok();
@@ -357,6 +375,8 @@ pub fn run(api: &Api, path: &Path, opts: Options) -> Result<String> {
     let file = path.display().to_string();
     let mut report = Vec::new();
     let mut unchanged = 0;
+    // Objects created, changed or deleted (the report also has a line per field).
+    let mut count = 0;
     // Channel names → ids: the project's, then those this run creates.
     let mut channel_ids = Map::new();
     for kind in Kind::ALL {
@@ -373,6 +393,7 @@ pub fn run(api: &Api, path: &Path, opts: Options) -> Result<String> {
             let found = current.iter().find(|(k, _)| *k == item.key).map(|(_, v)| v);
             let Some(cur) = found else {
                 report.push(format!("+ {} {}", kind.word(), item.key));
+                count += 1;
                 let created = if opts.dry_run {
                     json!({ "id": format!("(new {})", item.key) })
                 } else {
@@ -398,6 +419,8 @@ pub fn run(api: &Api, path: &Path, opts: Options) -> Result<String> {
                 item.key,
                 changes.join(", ")
             ));
+            count += 1;
+            report.extend(changes.iter().map(|k| shown_change(kind, k, &body, cur)));
             if opts.dry_run {
                 continue;
             }
@@ -431,6 +454,7 @@ pub fn run(api: &Api, path: &Path, opts: Options) -> Result<String> {
                     continue;
                 }
                 report.push(format!("- {} {}", kind.word(), key));
+                count += 1;
                 if !opts.dry_run {
                     api.call("DELETE", &kind.path_of(&cur), None)
                         .with_context(|| format!("deleting {} {key}", kind.word()))?;
@@ -446,10 +470,7 @@ pub fn run(api: &Api, path: &Path, opts: Options) -> Result<String> {
     if report.is_empty() {
         report.push(format!("no changes ({unchanged} as the file says)"));
     } else {
-        report.push(format!(
-            "{verb} {}; {unchanged} as the file says",
-            report.len()
-        ));
+        report.push(format!("{verb} {count}; {unchanged} as the file says"));
     }
     Ok(report.join("\n"))
 }
