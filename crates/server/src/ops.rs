@@ -144,3 +144,10 @@ pub fn update_settings(
     monitors::update(tx, project, id, &settings)?;
     Ok(())
 }
+
+/// Whether the database answers (a cheap read), or the one mapping's 503: readiness
+/// here and the v3 mirror's `/status/`.
+pub(crate) async fn database_answers(state: &AppState) -> Result<(), ApiError> {
+    state.store.read(overdue_storage::projects::count).await?;
+    Ok(())
+}

@@ -46,7 +46,7 @@ async fn live() -> HttpResponse {
 }
 
 async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state.store.read(overdue_storage::projects::count).await?;
+    crate::ops::database_answers(&state).await?;
     // Readiness is about the database: a container must not be restarted because the
     // broker is away. The broker's state is a detail.
     let body = match &state.config.amqp {

@@ -47,7 +47,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// `GET /api/v3/status/`: `OK` when the database answers (no key, as Healthchecks'),
 /// else the one mapping's 503.
 async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state.store.read(overdue_storage::projects::count).await?;
+    crate::ops::database_answers(&state).await?;
     Ok(HttpResponse::Ok().content_type("text/plain").body("OK"))
 }
 

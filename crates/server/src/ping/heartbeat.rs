@@ -13,7 +13,7 @@ use overdue_core::{PingCode, Progress, Signal};
 use overdue_storage::PingTarget;
 use serde::Deserialize;
 
-use super::url::SignalUrl;
+use super::url::{SignalUrl, MAX_CHILDREN};
 use super::PingError;
 use crate::error::ApiError;
 use crate::parse::{canonical_uuid, rid};
@@ -101,8 +101,12 @@ impl Heartbeat {
                     "children goes with \"status\": \"start\": the run that fans out",
                 ))
             }
-            Some(n @ 1..=100_000) => Some(n),
-            Some(n) => return Err(bad(format!("children must be 1 to 100000, not {n}"))),
+            Some(n @ 1..=MAX_CHILDREN) => Some(n),
+            Some(n) => {
+                return Err(bad(format!(
+                    "children must be 1 to {MAX_CHILDREN}, not {n}"
+                )))
+            }
         };
         let opt_rid = |v: &Option<String>, name: &str| {
             v.as_deref()

@@ -50,6 +50,9 @@ pub struct SignalUrl {
     pub rid: Option<Uuid>,
 }
 
+/// Most children a fanning-out run may announce (`?children=`, `"children"`).
+pub const MAX_CHILDREN: u32 = 100_000;
+
 fn bad(reason: impl Into<String>) -> ApiError {
     ApiError::BadRequest(reason.into())
 }
@@ -171,10 +174,10 @@ pub fn parse(req: &HttpRequest, parts: &[String]) -> Result<Route, ApiError> {
             return Err(bad("children= goes with /start: the run that fans out"))
         }
         Some(v) => match v.trim().parse::<u32>() {
-            Ok(n @ 1..=100_000) => Some(n),
+            Ok(n @ 1..=MAX_CHILDREN) => Some(n),
             _ => {
                 return Err(bad(format!(
-                    "children must be a number of 1 to 100000, not {v:?}"
+                    "children must be a number of 1 to {MAX_CHILDREN}, not {v:?}"
                 )))
             }
         },
