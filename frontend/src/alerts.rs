@@ -7,7 +7,7 @@ use leptos_router::components::A;
 use overdue_types::{Alert, AlertList};
 
 use crate::api::Session;
-use crate::monitors::ago;
+use crate::time::{short, when};
 
 /// The page.
 #[component]
@@ -87,27 +87,30 @@ fn AlertItem(a: Alert, on_change: impl Fn() + Copy + Send + Sync + 'static) -> i
     };
     let open = a.status == "open";
     let state = match (a.status.as_str(), &a.acknowledged_by, &a.resolved_reason) {
-        ("resolved", _, Some(r)) => format!("resolved ({r}) {}", ago(a.resolved_at.clone())),
-        ("acknowledged", Some(by), _) => {
-            format!("acknowledged by {by} {}", ago(a.acknowledged_at.clone()))
+        ("resolved", _, Some(r)) => {
+            view! { {format!("resolved ({r}) ")} {when(a.resolved_at.clone())} }.into_any()
         }
-        (s, _, _) => s.to_string(),
+        ("acknowledged", Some(by), _) => {
+            view! { {format!("acknowledged by {by} ")} {when(a.acknowledged_at.clone())} }
+                .into_any()
+        }
+        (s, _, _) => s.to_string().into_any(),
     };
     let held = a.held_until.clone().map(|until| {
         let by = a.held_by.clone().unwrap_or_default();
-        view! { <span class="badge held">{format!("held by {by} until {until}")}</span> }
+        view! { <span class="badge held">{format!("held by {by} until ")} {short(until)}</span> }
     });
     let link = a.monitor.clone().map(|m| {
         view! { <A href=format!("/monitors/{m}")>"monitor"</A> }
     });
     view! {
         <li class="card alert" data-id=a.id.to_string() data-status=a.status.clone()>
-            <div class="row" style="justify-content:space-between;flex-wrap:wrap">
+            <div class="row spread">
                 <strong class="summary">{a.summary.clone()}</strong>
                 <span class=format!("badge sev-{}", a.severity)>{a.severity.clone()}</span>
             </div>
             <p class="hint">
-                {a.kind.clone()} " · opened " {ago(Some(a.opened_at.clone()))} " · "
+                {a.kind.clone()} " · opened " {when(Some(a.opened_at.clone()))} " · "
                 <span class="alert-state">{state}</span> " " {link} " " {held}
             </p>
             {a.note.clone().map(|n| view! { <p class="note">{n}</p> })}

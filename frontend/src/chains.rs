@@ -7,7 +7,7 @@ use overdue_types::Chain;
 use serde::Deserialize;
 
 use crate::api::Session;
-use crate::monitors::badge;
+use crate::widgets::badge;
 
 #[derive(Deserialize)]
 struct ChainList {
@@ -30,7 +30,7 @@ fn chain_card(c: Chain) -> impl IntoView {
     let n = c.members.len();
     view! {
         <div class="card chain" data-id=c.id.clone()>
-            <div class="row" style="justify-content:space-between">
+            <div class="row spread">
                 <h2><A href=format!("/monitors/{}", c.id)>{c.name.clone()}</A></h2>
                 {badge(c.state.clone())}
             </div>

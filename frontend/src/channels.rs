@@ -151,7 +151,7 @@ fn ChannelCard(
     };
     view! {
         <div class="card channel" data-id=id.clone() data-kind=c.kind.clone()>
-            <div class="row" style="justify-content:space-between;flex-wrap:wrap">
+            <div class="row spread">
                 <h2>{c.name.clone()} " " <span class="muted">{
                     let k = c.kind.clone();
                     move || kinds.with(|ks| label(&k, ks))
@@ -166,7 +166,7 @@ fn ChannelCard(
                 move || kinds.with(|ks| summary(&c, ks))
             }</code></p>
             <Show when=move || session.can_manage()>
-                <div class="row" style="flex-wrap:wrap">
+                <div class="row">
                     <button class="secondary channel-test" on:click=test.clone() disabled=move || busy.get()>"Send test"</button>
                     <button class="secondary" on:click={let f = flag.clone(); move |_| f("is_default", !is_default)}>
                         {if is_default { "Not a default" } else { "Make default" }}

@@ -53,7 +53,7 @@ pub fn DeliveryLog(path: String, #[prop(default = false)] with_channel: bool) ->
                             };
                             view! {
                                 <tr class:failed=!ok>
-                                    <td>{crate::monitors::ago(Some(d.at.clone()))}</td>
+                                    <td>{crate::time::when(Some(d.at.clone()))}</td>
                                     <td>{d.event.clone().unwrap_or_else(|| "—".into())}</td>
                                     <td>{d.monitor.clone().unwrap_or_else(|| "—".into())}</td>
                                     {with_channel.then(|| view! { <td>{d.channel.clone().unwrap_or_default()}</td> })}

@@ -1,6 +1,7 @@
-//! One monitor: its ping URL with ready snippets, pause/resume/edit/delete, the ping log
-//! (bodies as text, long ones folded), runs with a durations chart, the flips timeline
-//! and uptime over 24 h, 7 d and 30 d.
+//! One monitor: what it expects (schedule in words, grace, next ping in its own zone),
+//! why it is down, who is notified, its ping URLs with ready snippets,
+//! pause/resume/edit/delete, the ping log (bodies as text, long ones folded), runs with
+//! a durations chart, the flips timeline and uptime over 24 h, 7 d and 30 d.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -9,7 +10,8 @@ use overdue_types::{Flip, LinkOut, Monitor, Ping, Run};
 use serde::Deserialize;
 
 use crate::api::Session;
-use crate::monitors::{ago, badge, copy};
+use crate::time::{stamp, when};
+use crate::widgets::{badge, shown_state};
 
 #[derive(Deserialize)]
 struct Pings {
@@ -53,23 +55,6 @@ fn uptime(flips: &[Flip], window_ms: f64) -> Option<f64> {
         down += now - at;
     }
     Some(100.0 * (1.0 - down / window_ms))
-}
-
-fn snippets(url: &str) -> [(&'static str, String); 3] {
-    [
-        (
-            "curl",
-            format!("curl -fsS -m 10 --retry 5 -o /dev/null {url}"),
-        ),
-        (
-            "Python",
-            format!("import urllib.request\nurllib.request.urlopen(\"{url}\", timeout=10)"),
-        ),
-        (
-            "Rust",
-            format!("reqwest::blocking::get(\"{url}\")?.error_for_status()?;"),
-        ),
-    ]
 }
 
 /// `/monitors/:id`.
@@ -140,7 +125,7 @@ pub fn MonitorDetail() -> impl IntoView {
             }
         }
     };
-    crate::monitors::live_updates(session.project.get_untracked(), on_change);
+    crate::monitors::live_updates(on_change);
     let tick = reload.clone();
     let handle = set_interval_with_handle(tick, std::time::Duration::from_secs(30)).ok();
     on_cleanup(move || {
@@ -185,30 +170,28 @@ pub fn MonitorDetail() -> impl IntoView {
             // A chain is edited on the chains page (it has no schedule of its own).
             let chain = m.chain;
             let act = act.clone();
+            let tz = match &m.schedule {
+                overdue_types::ScheduleOut::Cron { tz, .. } => Some(tz.clone()),
+                _ => None,
+            };
+            let m2 = m.clone();
             view! {
                 <div class="card">
-                    <div class="row" style="justify-content:space-between">
+                    <div class="row spread">
                         <h1 id="monitor-name">{m.name.clone()}</h1>
-                        <span id="monitor-status">{badge(m.state.clone())}</span>
+                        <span id="monitor-status">{move || badge(shown_state(&m2, crate::time::now()))}</span>
                     </div>
-                    {m.down_reason.clone().map(|r| {
-                        let why = match (r.as_str(), m.down_detail.clone()) {
-                            ("hung", Some(step)) => format!("hung in step {step}"),
-                            (_, Some(d)) => format!("{r}: {d}"),
-                            _ => r,
-                        };
-                        view! { <p id="down-reason">"Down: " {why}</p> }
-                    })}
+                    {down_view(&m, tz.clone())}
                     {m.warnings.then(|| view! { <p id="warnings">"Up, with warnings: the last run reported some."</p> })}
                     {m.suppressed_by.clone().map(|s| view! {
                         <p id="suppressed">"Suppressed: upstream " <A href=format!("/monitors/{}", s.monitor)>{s.name}</A> " is down; its alerts speak for this monitor."</p>
                     })}
                     {m.silenced_until.clone().map(|u| view! {
-                        <p id="silenced">"Silenced until " {u} ": its alerts wait (see " <A href="/silences">"Silences"</A> ")."</p>
+                        <p id="silenced">"Silenced until " {crate::time::short(u)} ": its alerts wait (see " <A href="/silences">"Silences"</A> ")."</p>
                     })}
                     {m.expected.clone().map(|e| {
                         let why = if e.kind == "after" { "succeeded" } else { "went down" };
-                        view! { <p id="expected">"Expected by " {e.at} ", because " <A href=format!("/monitors/{}", e.monitor)>{e.name}</A> " " {why} "."</p> }
+                         view! { <p id="expected">"Expected by " {stamp(e.at, None)} ", because " <A href=format!("/monitors/{}", e.monitor)>{e.name}</A> " " {why} "."</p> }
                     })}
                     {(m.open_problems > 0).then(|| view! {
                         <p id="open-problems"><A href=format!("/problems?monitor={}", m.id)>{match m.open_problems { 1 => "1 open problem".to_string(), n => format!("{n} open problems") }}</A></p>
@@ -216,11 +199,12 @@ pub fn MonitorDetail() -> impl IntoView {
                     {m.badge_url.clone().map(|u| view! {
                         <p id="badge"><img src=u.clone() alt="status badge"/> " " <code>{u}</code></p>
                     })}
+                    {facts(&m, tz.clone())}
                     {links_view(&m)}
                     {notified_view(m.channels.clone(), channel_names)}
-                    <p>{m.description.clone()}</p>
+                    {(!m.description.is_empty()).then(|| view! { <p class="description">{m.description.clone()}</p> })}
                     <div class="stats">
-                        <div>"Last ping: " {ago(m.last_ping.clone())}</div>
+                        <div>"Last ping: " {when(m.last_ping.clone())}</div>
                         <div>"Pings: " {m.n_pings}</div>
                         <div>"Uptime 24 h: " {move || flips.with(|f| fmt_pct(uptime(f, 86_400_000.0)))}</div>
                         <div>"7 d: " {move || flips.with(|f| fmt_pct(uptime(f, 7.0 * 86_400_000.0)))}</div>
@@ -228,24 +212,9 @@ pub fn MonitorDetail() -> impl IntoView {
                     </div>
                     // The ping URL is the monitor's secret: only roles that may write get
                     // it (and the buttons that change the monitor).
-                    {url.clone().map(|url| view! {
-                        <h2>"Ping URL"</h2>
-                        <div class="row">
-                            <code id="ping-url">{url.clone()}</code>
-                            <button class="secondary" on:click={let u = url.clone(); move |_| copy(u.clone())}>"Copy"</button>
-                        </div>
-                        {snippets(&url).into_iter().map(|(name, code)| {
-                            let c = code.clone();
-                            view! {
-                                <details><summary>{name}</summary>
-                                    <pre>{code}</pre>
-                                    <button class="secondary" on:click=move |_| copy(c.clone())>"Copy"</button>
-                                </details>
-                            }
-                        }).collect_view()}
-                    })}
+                    {crate::ping_help::ping_help(&m)}
                     {url.is_some().then(|| view! {
-                        <div class="row" style="margin-top:1rem">
+                        <div class="row actions-row">
                             <button id="pause" class="secondary" on:click=move |_| act(if paused { "resume" } else { "pause" })>
                                 {if paused { "Resume" } else { "Pause" }}
                             </button>
@@ -269,59 +238,69 @@ pub fn MonitorDetail() -> impl IntoView {
         </Show>
         <div class="card">
             <h2>"Runs"</h2>
-            <div class="bars" aria-label="Run durations, oldest to newest">
-                {move || {
-                    let rs = runs.get();
-                    let max = rs.iter().filter_map(|r| r.duration).fold(0.0_f64, f64::max).max(0.001);
-                    rs.iter().rev().filter_map(|r| r.duration).map(|d| {
-                        let h = format!("{:.0}%", 100.0 * d / max);
-                        view! { <span style:height=h title=format!("{d:.1} s")></span> }
-                    }).collect_view()
-                }}
-            </div>
-            <table>
-                <thead><tr><th>"Started"</th><th>"Outcome"</th><th>"Duration"</th></tr></thead>
-                <tbody>
-                    {move || runs.get().into_iter().take(20).map(|r| view! {
-                        <tr><td><A href=format!("/runs/{}", r.id)>{r.started_at}</A></td><td>{r.outcome.unwrap_or_else(|| "running".into())}</td>
-                        <td>{r.duration.map(|d| format!("{d:.1} s")).unwrap_or_default()}</td></tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
+            {move || crate::history::chart(runs.get())}
+            {move || crate::history::runs_table(runs.get(), monitor.with(|m| m.as_ref().and_then(zone_of)))}
         </div>
         <div class="card">
             <h2>"Status changes"</h2>
-            <ul id="flips">
-                {move || flips.get().into_iter().map(|f| view! {
-                    <li>{f.timestamp} ": " {f.from} " → " {f.to} {f.reason.map(|r| format!(" ({r})"))}</li>
-                }).collect_view()}
-            </ul>
+            {move || crate::history::flips_list(flips.get())}
         </div>
         <div class="card">
             <h2>"Pings"</h2>
-            <table id="pings">
-                <thead><tr><th>"#"</th><th>"Kind"</th><th>"When"</th><th class="hide-narrow">"From"</th><th>"Body"</th></tr></thead>
-                <tbody>
-                    {move || pings.get().into_iter().map(|p| {
-                        let long = p.body.chars().count() > 120 || p.body.contains('\n');
-                        let short: String = p.body.chars().take(120).collect();
-                        view! {
-                            <tr>
-                                <td>{p.n}</td><td>{p.kind}</td><td>{p.date}</td>
-                                <td class="hide-narrow">{p.remote_addr} " " {p.method}</td>
-                                <td class="ping-body">
-                                    {if long {
-                                        view! { <details><summary>{short}"…"</summary><pre>{p.body}</pre></details> }.into_any()
-                                    } else {
-                                        view! { <code>{p.body}</code> }.into_any()
-                                    }}
-                                </td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
+            {move || crate::history::pings_table(pings.get(), monitor.with(|m| m.as_ref().and_then(|m| m.ping_url.clone()).map(|u| format!("curl -fsS {u}"))))}
         </div>
+    }
+}
+
+/// The monitor's own zone (cron monitors have one).
+fn zone_of(m: &Monitor) -> Option<String> {
+    match &m.schedule {
+        overdue_types::ScheduleOut::Cron { tz, .. } => Some(tz.clone()),
+        _ => None,
+    }
+}
+
+/// Why it is down, in words; for a missed ping when it was expected and when the last
+/// one came.
+fn down_view(m: &Monitor, tz: Option<String>) -> impl IntoView {
+    let text = m.down_text.clone().filter(|_| m.status == "down")?;
+    let missed = m.down_reason.as_deref() == Some("missed");
+    Some(view! {
+        <p id="down-reason" class="down-reason">"Down: " {text}
+            {(missed && m.next_due.is_some()).then(|| view! {
+                " — expected by " {stamp(m.next_due.clone().unwrap_or_default(), tz.as_deref())}
+                ", last ping " {when(m.last_ping.clone())}
+            })}
+        </p>
+    })
+}
+
+/// What the monitor expects, as a list of facts.
+fn facts(m: &Monitor, tz: Option<String>) -> impl IntoView {
+    let schedule = crate::monitors::schedule_short(m);
+    let expression = match &m.schedule {
+        overdue_types::ScheduleOut::Cron { cron, .. } if m.schedule_text.is_some() => {
+            Some(cron.clone())
+        }
+        _ => None,
+    };
+    let human = |s: i64| crate::form::human(s);
+    let next = m.next_due.clone().filter(|_| m.status != "paused");
+    let deadline = m.deadline.clone();
+    view! {
+        <dl class="facts" id="facts">
+            <div><dt>"Schedule"</dt><dd id="schedule-words">{schedule} {expression.map(|e| view! { " " <code class="hint">{e}</code> })}</dd></div>
+            <div><dt>"Grace"</dt><dd>{human(m.grace)}</dd></div>
+            <div><dt>"Max runtime"</dt><dd>{m.max_runtime.map_or_else(|| format!("{} (the grace)", human(m.grace)), human)}</dd></div>
+            <div><dt>"Next ping expected"</dt><dd id="next-expected">{match next {
+                Some(n) => view! { {stamp(n.clone(), tz.as_deref())} " (" {when(Some(n))} ")" }.into_any(),
+                None => view! { <span class="hint">{if m.status == "paused" { "none while paused" } else { "after the first ping" }}</span> }.into_any(),
+            }}</dd></div>
+            {deadline.map(|d| view! { <div><dt>"Goes down"</dt><dd id="deadline">{when(Some(d))} " if nothing arrives"</dd></div> })}
+            <div><dt>"Tags"</dt><dd>{if m.tags.is_empty() { view! { <span class="hint">"none"</span> }.into_any() } else {
+                m.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view().into_any()
+            }}</dd></div>
+        </dl>
     }
 }
 

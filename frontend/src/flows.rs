@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::api::Session;
 use crate::form::human;
-use crate::monitors::ago;
+use crate::time::{short, stamp, when};
 
 #[derive(Deserialize)]
 struct FlowList {
@@ -46,7 +46,7 @@ fn flow_card(f: Flow, breaches: Vec<Alert>) -> impl IntoView {
     view! {
         <section class="card flow-card" data-slug=f.slug.clone()>
             <h2>{f.name.clone()} <span class="hint">" /" {f.slug.clone()}</span></h2>
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0">
                 <table class="stages">
                     <thead><tr>
                         <th scope="col">"Stage"</th><th scope="col">"SLA"</th><th scope="col">"In it"</th>
@@ -81,7 +81,7 @@ fn flow_card(f: Flow, breaches: Vec<Alert>) -> impl IntoView {
                 } else {
                     breaches.into_iter().take(50).map(|a| view! {
                         <li><span class="status s-down">"breached"</span> " " {a.summary.clone()}
-                            <span class="hint">" · opened " {ago(Some(a.opened_at.clone()))}</span></li>
+                            <span class="hint">" · opened " {when(Some(a.opened_at.clone()))}</span></li>
                     }).collect_view().into_any()
                 }}
             </ul>
@@ -94,26 +94,8 @@ fn flow_card(f: Flow, breaches: Vec<Alert>) -> impl IntoView {
 
 /// Listens to `/api/v1/events` for `flow` (a flow changed) and `resync` (this page fell
 /// behind) and calls `on_change` for each; closed when the page is left.
-fn live_flows(project: Option<String>, on_change: impl Fn() + 'static) {
-    use wasm_bindgen::prelude::*;
-    use wasm_bindgen::JsCast;
-    let url = match &project {
-        Some(p) => format!("/api/v1/events?project={p}"),
-        None => "/api/v1/events".into(),
-    };
-    let Ok(es) = web_sys::EventSource::new(&url) else {
-        return;
-    };
-    let on_event =
-        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_: web_sys::MessageEvent| {
-            on_change()
-        });
-    for name in ["flow", "resync"] {
-        let _ = es.add_event_listener_with_callback(name, on_event.as_ref().unchecked_ref());
-    }
-    on_event.forget();
-    let es = send_wrapper::SendWrapper::new(es);
-    on_cleanup(move || es.close());
+fn live_flows(on_change: impl Fn() + 'static) {
+    crate::live::listen(&["flow", "resync"], move |_| on_change());
 }
 
 /// The page.
@@ -155,10 +137,10 @@ pub fn FlowsPage() -> impl IntoView {
         }
     };
     Effect::new(move |_| {
-        let project = session.project.get();
+        session.project.track();
         refresh();
-        live_flows(project, refresh);
     });
+    live_flows(refresh);
     let handle = set_interval_with_handle(
         move || {
             if stale.get_value() {
@@ -224,14 +206,14 @@ pub fn FlowsPage() -> impl IntoView {
                     Some(Err(e)) => view! { <p class="error">{e}</p> }.into_any(),
                     Some(Ok(e)) => view! {
                         <p><strong>{e.entity.clone()}</strong> " is in " <strong>{e.stage.clone()}</strong>
-                            " since " {e.entered_at.clone()}
-                            {e.due_at.clone().map(|d| format!(" · due by {d}"))}
+                            " since " {short(e.entered_at.clone())}
+                            {e.due_at.clone().map(|d| view! { " · due by " {short(d)} })}
                             {e.breach_alert.map(|_| " · breached".to_string())}
-                            {e.finished_at.clone().map(|f| format!(" · finished {f}"))}</p>
-                        <div class="table-wrap"><table class="history">
+                            {e.finished_at.clone().map(|f| view! { " · finished " {short(f)} })}</p>
+                        <div class="table-wrap" tabindex="0"><table class="history">
                             <thead><tr><th scope="col">"Stage"</th><th scope="col">"At"</th><th scope="col">"Received"</th><th scope="col">"Moved it"</th></tr></thead>
                             <tbody>{e.history.into_iter().map(|h| view! {
-                                <tr><td>{h.stage}</td><td>{h.at}</td><td>{h.received_at}</td><td>{if h.applied { "yes" } else { "no" }}</td></tr>
+                                <tr><td>{h.stage}</td><td>{stamp(h.at, None)}</td><td>{stamp(h.received_at, None)}</td><td>{if h.applied { "yes" } else { "no" }}</td></tr>
                             }).collect_view()}</tbody>
                         </table></div>
                     }.into_any(),

@@ -24,9 +24,11 @@ struct ChannelList {
     channels: Vec<Channel>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 struct Preview {
     next: Vec<String>,
+    #[serde(default)]
+    words: Option<String>,
 }
 
 /// The form's fields, as text.
@@ -208,6 +210,24 @@ impl Fields {
         self.channels.set(m.channels.clone());
     }
 
+    /// What a form must have before it is sent, in words (`None`: complete).
+    fn missing(&self) -> Option<String> {
+        let mut lacks = Vec::new();
+        if self.name.get_untracked().trim().is_empty() {
+            lacks.push("a name (what the job is, e.g. \"DB backup\")");
+        }
+        match self.kind.get_untracked().as_str() {
+            "cron" if self.cron.get_untracked().trim().is_empty() => {
+                lacks.push("a cron expression (e.g. 30 2 * * *)")
+            }
+            "interval" if self.period.get_untracked().trim().is_empty() => {
+                lacks.push("a period (how often it runs, e.g. 1h)")
+            }
+            _ => {}
+        }
+        (!lacks.is_empty()).then(|| format!("Give the monitor {}.", lacks.join(" and ")))
+    }
+
     fn body(&self) -> serde_json::Value {
         let mut b = serde_json::json!({
             "name": self.name.get_untracked(),
@@ -299,7 +319,10 @@ fn MonitorForm(fields: Fields, id: Option<String>) -> impl IntoView {
         }
     });
     // The next five runs of a cron schedule, asked of the server as the user types.
-    let preview = RwSignal::new(Ok::<Vec<String>, String>(Vec::new()));
+    let preview = RwSignal::new(Ok::<Preview, String>(Preview {
+        next: Vec::new(),
+        words: None,
+    }));
     Effect::new(move |_| {
         if fields.kind.get() != "cron" {
             return;
@@ -309,13 +332,18 @@ fn MonitorForm(fields: Fields, id: Option<String>) -> impl IntoView {
             let q = js_sys::encode_uri_component(&cron);
             let z = js_sys::encode_uri_component(&tz);
             let path = format!("/api/v1/schedule/preview?cron={q}&tz={z}");
-            preview.set(session.get_json::<Preview>(&path).await.map(|p| p.next));
+            preview.set(session.get_json::<Preview>(&path).await);
         });
     });
     let editing = id.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (navigate, editing) = (navigate.clone(), editing.clone());
+        // What an empty form lacks is said here, before anything is saved.
+        if let Some(missing) = fields.missing() {
+            error.set(Some(missing));
+            return;
+        }
         leptos::task::spawn_local(async move {
             let body = fields.body();
             let r = match &editing {
@@ -353,10 +381,17 @@ fn MonitorForm(fields: Fields, id: Option<String>) -> impl IntoView {
                     {text_input("tz", "Timezone", fields.tz, "IANA name, e.g. Europe/Riga.")}
                     <div id="cron-preview">
                         {move || match preview.get() {
-                            Ok(next) if !next.is_empty() => view! {
-                                <p class="hint">"Next runs:"</p>
-                                <ul>{next.into_iter().map(|t| view! { <li>{t}</li> }).collect_view()}</ul>
-                            }.into_any(),
+                            Ok(p) if !p.next.is_empty() => {
+                                let tz = fields.tz.get_untracked();
+                                view! {
+                                    {p.words.map(|w| view! { <p id="cron-words"><strong>{w}</strong></p> })}
+                                    <p class="hint">"Next runs:"</p>
+                                    <ul>{p.next.into_iter().map(|t| {
+                                        let text = crate::time::local(&t, Some(tz.trim()), false);
+                                        view! { <li>{text}</li> }
+                                    }).collect_view()}</ul>
+                                }.into_any()
+                            }
                             Ok(_) => ().into_any(),
                             Err(e) => view! { <p class="error">{e}</p> }.into_any(),
                         }}
@@ -384,7 +419,7 @@ fn MonitorForm(fields: Fields, id: Option<String>) -> impl IntoView {
                     }).collect_view()}
                 </select>
                 <p class="hint">"Routes match on it: critical pages at night, warnings wait for the morning."</p>
-                <label style="font-weight:normal">
+                <label class="plain">
                     <input id="notify_warn" type="checkbox" prop:checked=move || fields.notify_warn.get()
                         on:change=move |ev| fields.notify_warn.set(event_target_checked(&ev))/>
                     " Notify when a run ends with warnings"
@@ -404,7 +439,7 @@ fn MonitorForm(fields: Fields, id: Option<String>) -> impl IntoView {
                         let id2 = c.id.clone();
                         let checked = move || fields.channels.with(|v| v.contains(&id));
                         view! {
-                            <label style="font-weight:normal">
+                            <label class="plain">
                                 <input type="checkbox" prop:checked=checked on:change=move |ev| {
                                     let on = event_target_checked(&ev);
                                     fields.channels.update(|v| {

@@ -94,7 +94,7 @@ pub fn HelpPage() -> impl IntoView {
             Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
             Some(Ok(_)) => ().into_any(),
         }}
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
         <table id="api-ops">
             <thead><tr><th>"Method"</th><th>"Path"</th><th>"What it does"</th><th>"Body"</th><th>"Answer"</th></tr></thead>
             <tbody>
@@ -127,7 +127,7 @@ pub fn HelpPage() -> impl IntoView {
                     <section class="card" id=id>
                         <h3>{name}</h3>
                         <p class="hint">{s["description"].as_str().unwrap_or_default().to_string()}</p>
-                        <div class="table-wrap">
+                        <div class="table-wrap" tabindex="0">
                         <table>
                             <tbody>
                                 {fields.into_iter().map(|(f, v)| {

@@ -6,6 +6,7 @@
 
 mod alerts;
 mod api;
+mod bulk;
 mod chains;
 mod channel_form;
 mod channels;
@@ -13,14 +14,20 @@ mod deliveries;
 mod detail;
 mod flows;
 mod form;
+mod glance;
 mod help;
+mod history;
+mod live;
 mod monitors;
+mod ping_help;
 mod problems;
 mod route_form;
 mod routing;
 mod run;
 mod silences;
 mod team;
+mod time;
+mod widgets;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
@@ -49,6 +56,8 @@ fn App() -> impl IntoView {
         project: RwSignal::new(None),
     };
     provide_context(session);
+    time::Clock::start();
+    live::start();
     let boot = RwSignal::new(Boot::Loading);
     leptos::task::spawn_local(async move {
         let me = api::me().await;
@@ -65,8 +74,10 @@ fn App() -> impl IntoView {
     });
     view! {
         <Router>
+            <Glancing/>
+            <a class="skip" href="#main">"Skip to content"</a>
             <TopBar/>
-            <main>
+            <main id="main" tabindex="-1">
                 {move || match (boot.get(), session.me.with(Option::is_some)) {
                     (Boot::Loading, _) => view! { <p class="hint">"Loading…"</p> }.into_any(),
                     (_, false) if on_invite() => view! {
@@ -132,33 +143,34 @@ fn TopBar() -> impl IntoView {
         <header class="top">
             <A href="/" attr:class="brand">"Overdue"</A>
             <Show when=move || session.me.with(Option::is_some)>
-                <A href="/">"Monitors"</A>
-                <A href="/alerts">"Alerts"</A>
-                <A href="/problems">"Problems"</A>
-                <A href="/chains">"Chains"</A>
-                <A href="/flows">"Flows"</A>
-                <A href="/channels">"Channels"</A>
-                <A href="/routes">"Routes"</A>
-                <A href="/silences">"Silences"</A>
-                <A href="/team">"Team"</A>
-                <A href="/help">"Help"</A>
-                <select id="project" aria-label="Project"
-                    on:change=move |ev| session.project.set(Some(event_target_value(&ev)))>
-                    <For
-                        each=move || session.me.get().map(|m| m.projects).unwrap_or_default()
-                        key=|p| p.id.clone()
-                        children=move |p| {
-                            let id = p.id.clone();
-                            let selected = move || session.project.get().as_deref() == Some(id.as_str());
-                            view! { <option value=p.id.clone() selected=selected>{p.name.clone()} " (" {p.role.clone()} ")"</option> }
-                        }
-                    />
-                </select>
-                <span class="hide-narrow">{move || session.me.get().map(|m| m.email).unwrap_or_default()}</span>
-                <button class="link" id="sign-out" on:click=sign_out.clone()>"Sign out"</button>
+                <glance::Nav/>
+                <div class="who">
+                    <select id="project" aria-label="Project"
+                        on:change=move |ev| session.project.set(Some(event_target_value(&ev)))>
+                        <For
+                            each=move || session.me.get().map(|m| m.projects).unwrap_or_default()
+                            key=|p| p.id.clone()
+                            children=move |p| {
+                                let id = p.id.clone();
+                                let selected = move || session.project.get().as_deref() == Some(id.as_str());
+                                view! { <option value=p.id.clone() selected=selected>{p.name.clone()} " (" {p.role.clone()} ")"</option> }
+                            }
+                        />
+                    </select>
+                    <A href="/account" attr:id="account-link" attr:class="account">
+                        {move || session.me.get().map(|m| m.email).unwrap_or_default()}
+                    </A>
+                    <button class="link" id="sign-out" on:click=sign_out.clone()>"Sign out"</button>
+                </div>
             </Show>
         </header>
     }
+}
+
+/// The title, icon and counts of the open project (needs the router's location).
+#[component]
+fn Glancing() -> impl IntoView {
+    glance::Glance::start();
 }
 
 /// Sign-in, or on an empty instance the first account's sign-up.

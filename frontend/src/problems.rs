@@ -12,7 +12,7 @@ use overdue_types::{Flow, Monitor, Problem, ProblemList, ProblemStats};
 use serde::Deserialize;
 
 use crate::api::Session;
-use crate::monitors::ago;
+use crate::time::when;
 
 #[derive(Deserialize)]
 struct Monitors {
@@ -172,7 +172,7 @@ pub fn ProblemsPage() -> impl IntoView {
             {select("f-age", "Older than", age, vec![("", "Any age"), ("1h", "1 hour"), ("1d", "1 day"), ("7d", "7 days")])}
         </div>
         <p class="error" role="alert" id="problems-error">{move || error.get()}</p>
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
         <table id="problems">
             <thead><tr><th>"Severity"</th><th>"Unit"</th><th>"Monitor"</th><th>"Message"</th><th>"Count"</th><th>"First seen"</th><th>"Last seen"</th><th>"Status"</th><th></th></tr></thead>
             <tbody>
@@ -194,7 +194,7 @@ pub fn ProblemsPage() -> impl IntoView {
             </ul>
         </Show>
         <h2>"Per monitor (30 days)"</h2>
-        <table id="problem-stats">
+        <div class="table-wrap" tabindex="0"><table id="problem-stats">
             <thead><tr><th>"Monitor"</th><th>"Open (info / warning / error / critical)"</th><th>"Resolved"</th><th>"Mean time to acknowledge"</th><th>"Mean time to resolve"</th></tr></thead>
             <tbody>
                 {move || stats.get().into_iter().map(|s| view! {
@@ -207,7 +207,7 @@ pub fn ProblemsPage() -> impl IntoView {
                     </tr>
                 }).collect_view()}
             </tbody>
-        </table>
+        </table></div>
     }
 }
 
@@ -252,8 +252,8 @@ fn problem_row(
             <td><A href=monitor_href>{p.monitor_name.clone()}</A></td>
             <td>{p.message.clone()} <span class="hint detail">{detail}</span></td>
             <td class="count">{p.count}</td>
-            <td>{ago(Some(p.first_seen_at.clone()))}</td>
-            <td>{ago(Some(p.last_seen_at.clone()))}</td>
+            <td>{when(Some(p.first_seen_at.clone()))}</td>
+            <td>{when(Some(p.last_seen_at.clone()))}</td>
             <td class="state">{p.status.clone()}</td>
             <td class="actions">
                 {unacknowledged.then(|| view! {

@@ -168,7 +168,7 @@ pub fn RoutesPage() -> impl IntoView {
                 if r.continue_matching { notes.push("continue".into()); }
                 view! {
                     <li class="card route" data-id=r.id.clone()>
-                        <div class="row" style="justify-content:space-between;flex-wrap:wrap">
+                        <div class="row spread">
                             <strong>{format!("{}. {}", i + 1, r.name)}</strong>
                             <Show when=move || session.can_manage()>
                                 {
@@ -262,7 +262,7 @@ fn TestRoute(monitors: RwSignal<Vec<Monitor>>) -> impl IntoView {
                                 view! { <li>{c["name"].as_str().unwrap_or("").to_string()} " (" {c["kind"].as_str().unwrap_or("").to_string()} ", " {via} ")"</li> }
                             }).collect_view()}
                             {p.held.iter().map(|h| view! {
-                                <li>"held by " {h["route"]["name"].as_str().unwrap_or("").to_string()} " until " {h["until"].as_str().unwrap_or("").to_string()}</li>
+                                <li>"held by " {h["route"]["name"].as_str().unwrap_or("").to_string()} " until " {crate::time::short(h["until"].as_str().unwrap_or("").to_string())}</li>
                             }).collect_view()}
                         </ul>
                     }.into_any(),

@@ -225,16 +225,20 @@ pub fn RunPage() -> impl IntoView {
             view! {
                 <p><A href=back>"← Monitor"</A></p>
                 <div class="card">
-                    <div class="row" style="justify-content:space-between">
+                    <div class="row spread">
                         <h1>"Run " {r.id}</h1>
                         <span id="run-outcome">{outcome.clone()}</span>
                     </div>
                     <div class="stats">
-                        <div>"Started: " {r.started_at.clone()}</div>
-                        <div>"Ended: " {r.ended_at.clone().unwrap_or_else(|| "—".into())}</div>
+                        <div>"Started: " {crate::time::stamp(r.started_at.clone(), None)}</div>
+                        <div>"Ended: " {r.ended_at.clone().map_or_else(|| "—".into_any(), |e| crate::time::stamp(e, None))}</div>
                         <div>"Duration: " {r.duration.map(|d| format!("{d:.1} s")).unwrap_or_else(|| "—".into())}</div>
                         <div>"Exit status: " {r.exit_status.map(|c| c.to_string()).unwrap_or_else(|| "—".into())}</div>
                     </div>
+                    {r.end_body.clone().map(|b| {
+                        let title = if matches!(r.outcome.as_deref(), Some("fail")) { "What the failure said" } else { "The last ping's body" };
+                        view! { <h2>{title}</h2><pre id="end-body">{b}</pre> }
+                    })}
                     {progress.map(|p| {
                         let pct = p.percent.map(|v| v.to_string()).unwrap_or_default();
                         let of = p.total.map(|t| format!(" of {t}")).unwrap_or_default();

@@ -88,7 +88,7 @@ pub fn SilencesPage() -> impl IntoView {
                     }
                     items.into_iter().map(|s| {
                         let id = s.id.clone();
-                        let until = s.ended_at.clone().or(s.ends_at.clone()).unwrap_or_else(|| "no end".into());
+                        let until = s.ended_at.clone().or(s.ends_at.clone()).map_or_else(|| "no end".into_any(), crate::time::short);
                         let window = (!s.recurring.is_null()).then(|| format!(
                             " · weekly {} {}–{} {}",
                             s.recurring["days"].as_array().map(|a| a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(", ")).unwrap_or_default(),
@@ -98,14 +98,14 @@ pub fn SilencesPage() -> impl IntoView {
                         ));
                         view! {
                             <li class="card silence" data-id=s.id.clone()>
-                                <div class="row" style="justify-content:space-between;flex-wrap:wrap">
+                                <div class="row spread">
                                     <strong>{if s.comment.is_empty() { "(no comment)".to_string() } else { s.comment.clone() }}</strong>
                                     <Show when=move || state == "active" && session.can_write()>
                                         {let id = id.clone(); view! { <button class="secondary end-silence" on:click=move |_| end(id.clone())>"End now"</button> }}
                                     </Show>
                                 </div>
                                 <p>"Silences " {match_words(&s.matcher)}</p>
-                                <p class="hint">"from " {s.starts_at.clone()} " until " {until} {window} " · by " {s.author.clone()}</p>
+                                <p class="hint">"from " {crate::time::short(s.starts_at.clone())} " until " {until} {window} " · by " {s.author.clone()}</p>
                             </li>
                         }
                     }).collect_view().into_any()

@@ -188,7 +188,7 @@ pub fn TeamPage() -> impl IntoView {
                 <label for="key-name">"New key's name"</label>
                 <input id="key-name" type="text" required prop:value=move || key_name.get()
                     on:input=move |ev| key_name.set(event_target_value(&ev))/>
-                <label style="font-weight:normal">
+                <label class="plain">
                     <input type="checkbox" prop:checked=move || key_ro.get() on:change=move |ev| key_ro.set(event_target_checked(&ev))/>
                     " Read-only"
                 </label>

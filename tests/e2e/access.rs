@@ -40,6 +40,7 @@ const ROUTES: &[(&str, &str, Need)] = &[
     ("POST", "/api/v1/projects", Need::Session),
     ("POST", "/api/v1/auth/accept", Need::Open),
     ("GET", "/api/v1/schedule/preview", Need::Read),
+    ("GET", "/api/v1/summary", Need::Read),
     ("GET", "/api/v1/events", Need::Read),
     ("GET", "/api/v1/keys", Need::Manage),
     ("POST", "/api/v1/keys", Need::Manage),

@@ -58,6 +58,7 @@ async fn pages_and_preview(backend: Backend) {
     assert_eq!(next.len(), 5);
     assert!(next.iter().all(|t| t.contains("T03:00:00+0")), "{next:?}");
     assert!(next.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(p["words"], "every day at 03:00");
     for (q, says) in [
         ("cron=61%20*%20*%20*%20*", "cron"),
         ("cron=0%203%20*%20*%20*&tz=Mars/Olympus", "Mars/Olympus"),
@@ -224,3 +225,55 @@ async fn live_flows(backend: Backend) {
     app.stop().await;
 }
 both!(live_stream_names_changed_flows, live_flows);
+
+/// `GET /api/v1/summary`: monitors by shown status, open alerts and problems — what
+/// the dashboard's title, icon and navigation count.
+async fn summary(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (s, empty) = app.api("GET", "/api/v1/summary", None).await;
+    assert_eq!(s, 200, "{empty}");
+    assert_eq!(empty["total"], 0);
+    let up = app.monitor(json!({"name": "up", "period": "1h"})).await;
+    let late = app
+        .monitor(json!({"name": "late", "period": "1s", "grace": "1h"}))
+        .await;
+    let down = app.monitor(json!({"name": "down", "period": "1h"})).await;
+    let running = app
+        .monitor(json!({"name": "running", "period": "1h"}))
+        .await;
+    app.monitor(json!({"name": "new", "period": "1h"})).await;
+    let paused = app.monitor(json!({"name": "paused", "period": "1h"})).await;
+    for path in [up, late, format!("{down}/fail"), format!("{running}/start")] {
+        assert_eq!(app.ping(&path).await, 200);
+    }
+    app.api("POST", &format!("/api/v1/monitors/{paused}/pause"), None)
+        .await;
+    let r = app
+        .http
+        .post(app.url(&format!("/ping/{down}/problems")))
+        .json(&json!({"key": "invoice:1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    let (s, sum) = app.api("GET", "/api/v1/summary", None).await;
+    assert_eq!(s, 200, "{sum}");
+    for (k, n) in [
+        ("total", 6),
+        ("up", 1),
+        ("late", 1),
+        ("down", 1),
+        ("running", 1),
+        ("new", 1),
+        ("paused", 1),
+        ("acknowledged_alerts", 0),
+        ("open_problems", 1),
+    ] {
+        assert_eq!(sum[k], n, "{k}: {sum}");
+    }
+    // The down monitor's alert (and the problem's, when problems alert).
+    assert!(sum["open_alerts"].as_i64().unwrap() >= 1, "{sum}");
+    app.stop().await;
+}
+both!(summary_counts_what_the_dashboard_shows, summary);

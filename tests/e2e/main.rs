@@ -27,6 +27,7 @@ mod flow_clients;
 mod flow_export;
 mod flow_input;
 mod flows;
+mod glance;
 mod grouping;
 mod hardening;
 mod harness;

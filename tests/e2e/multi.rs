@@ -130,3 +130,49 @@ async fn second_serve_on_one_sqlite_file_runs_no_scheduler() {
     assert_eq!(m["n_pings"], 9);
     b.stop().await;
 }
+
+/// Several instances on one PostgreSQL: a page served by one sees a ping taken by the
+/// other within about a second (the writer announces its commit with `pg_notify`; each
+/// instance relays the others' announcements to its live stream).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn live_view_shows_other_instances_changes() {
+    if postgres_available().is_none() {
+        return;
+    }
+    let db = fresh_database(Backend::Postgres);
+    let a = TestApp::spawn_on(&db, |_| {}).await;
+    let b = TestApp::spawn_on(&db, |_| {}).await;
+    let id = a
+        .monitor(json!({"name": "elsewhere", "period": "1h"}))
+        .await;
+    let mut stream = b
+        .http
+        .get(b.url("/api/v1/events"))
+        .header("X-Api-Key", &a.api_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    stream.chunk().await.unwrap();
+    let sent = tokio::time::Instant::now();
+    assert_eq!(a.ping(&id).await, 200);
+    let mut seen = String::new();
+    while !seen.contains("data: ") {
+        let chunk = tokio::time::timeout_at(sent + Duration::from_secs(5), stream.chunk())
+            .await
+            .expect("instance B never told of A's ping")
+            .unwrap()
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let took = sent.elapsed();
+    let line = seen.lines().find(|l| l.starts_with("data: ")).unwrap();
+    let m: serde_json::Value = serde_json::from_str(&line["data: ".len()..]).unwrap();
+    assert_eq!(m["id"], overdue_core::public_ref(&id));
+    assert_eq!(m["status"], "up");
+    assert!(took < Duration::from_millis(1_500), "took {took:?}");
+    eprintln!("another instance's ping reached this stream in {took:?}");
+    drop(stream);
+    a.stop().await;
+    b.stop().await;
+}

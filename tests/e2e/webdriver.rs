@@ -47,10 +47,19 @@ pub struct El(String);
 impl Browser {
     /// Starts chromedriver and a headless Chromium with a fresh profile, `width` px wide.
     pub async fn start(driver: &str, width: u32) -> Browser {
+        Browser::start_in(driver, width, None).await
+    }
+
+    /// Like [`Browser::start`], with the browser's time zone (`TZ`, an IANA name).
+    pub async fn start_in(driver: &str, width: u32, tz: Option<&str>) -> Browser {
         let port = crate::harness::free_port();
         // Its own process group: dropping the browser kills Chromium with the driver
         // (killing the driver alone left Chromium running after each test).
-        let child = Command::new(driver)
+        let mut cmd = Command::new(driver);
+        if let Some(tz) = tz {
+            cmd.env("TZ", tz);
+        }
+        let child = cmd
             .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -68,6 +77,7 @@ impl Browser {
         }
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
+            "goog:loggingPrefs": {"browser": "ALL"},
             "goog:chromeOptions": {"args": [
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -209,6 +219,81 @@ impl Browser {
             json!({"script": script, "args": []}),
         )
         .await
+    }
+
+    /// Runs an asynchronous script (it calls its last argument with the result).
+    pub async fn eval_async(&self, script: &str) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/async",
+            json!({"script": script, "args": []}),
+        )
+        .await
+    }
+
+    /// Emulates the system's dark (or light) colour scheme.
+    pub async fn dark(&self, on: bool) {
+        let value = if on { "dark" } else { "light" };
+        let params = json!({"features": [{"name": "prefers-color-scheme", "value": value}]});
+        self.cmd(
+            "POST",
+            "/goog/cdp/execute",
+            json!({"cmd": "Emulation.setEmulatedMedia", "params": params}),
+        )
+        .await;
+    }
+
+    /// The browser console's errors since the last call (the page's own errors,
+    /// refused resources, CSP violations).
+    pub async fn console_errors(&self) -> Vec<String> {
+        let v = self
+            .cmd("POST", "/se/log", json!({"type": "browser"}))
+            .await;
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter(|e| e["level"] == "SEVERE")
+                    // A 4xx the page asked for and handles (a preview of a half-typed
+                    // cron expression, "not signed in") is the network's note, not
+                    // an error of the page.
+                    .filter(|e| {
+                        !e["message"].as_str().is_some_and(|m| {
+                            m.contains(
+                                "Failed to load resource: the server responded with a status of 4",
+                            )
+                        })
+                    })
+                    .map(|e| e["message"].as_str().unwrap_or_default().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Runs axe-core (WCAG 2.0–2.2 A and AA rules) on the page; the serious and
+    /// critical violations, one line each.
+    pub async fn axe(&self) -> Vec<String> {
+        let loaded = self.eval("return typeof window.axe === 'object'").await;
+        if loaded != Value::Bool(true) {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../tests/axe/node_modules/axe-core/axe.min.js");
+            let src = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+                panic!("{}: {e} (run `npm ci --prefix tests/axe`)", path.display())
+            });
+            self.eval(&format!("{src}\nreturn true;")).await;
+        }
+        let v = self
+            .eval_async(
+                "const done = arguments[arguments.length - 1];\
+                 axe.run(document, {runOnly: {type: 'tag', values: \
+                   ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})\
+                 .then(r => done(r.violations\
+                   .filter(v => v.impact === 'serious' || v.impact === 'critical')\
+                   .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' — ' +\
+                     v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))))\
+                 .catch(e => done(['axe failed: ' + e]));",
+            )
+            .await;
+        serde_json::from_value(v).unwrap_or_else(|e| vec![format!("axe answered oddly: {e}")])
     }
 
     /// Saves a PNG screenshot under `target/screenshots/`; returns its path.

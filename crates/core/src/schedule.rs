@@ -30,6 +30,7 @@ pub enum Schedule {
 }
 
 pub mod oncalendar;
+pub mod words;
 
 /// A parsed cron expression — or systemd `OnCalendar` events, one per line — bound to
 /// a timezone.

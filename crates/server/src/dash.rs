@@ -18,7 +18,8 @@ use crate::{render, AppState};
 /// Routes under `/api/v1`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/schedule/preview", web::get().to(preview))
-        .route("/events", web::get().to(events));
+        .route("/events", web::get().to(events))
+        .route("/summary", web::get().to(summary));
 }
 
 #[derive(Deserialize)]
@@ -28,7 +29,7 @@ struct PreviewQuery {
 }
 
 /// `GET /api/v1/schedule/preview?cron=…&tz=…`: the next five fire times, in the
-/// timezone, or a 400 that says what is wrong with the expression or the zone.
+/// timezone, with the expression in words, or a 400 that says what is wrong with the expression or the zone.
 async fn preview(
     _: Auth,
     q: web::Query<PreviewQuery>,
@@ -45,7 +46,36 @@ async fn preview(
         .into_iter()
         .map(|t| t.to_utc().with_timezone(&zone).to_rfc3339())
         .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "next": next })))
+    // In words when it is a common shape ("every day at 03:00"), else null.
+    let words = overdue_core::schedule::words::cron_words(&q.cron);
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "next": next, "words": words })))
+}
+
+/// `GET /api/v1/summary`: the project at a glance (monitors by shown status, open
+/// alerts and problems) for the dashboard's title, icon and navigation.
+async fn summary(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let now = state.store.now();
+    let project = auth.project;
+    let s = state
+        .store
+        .read(move |c| overdue_storage::summary::of_project(c, &project, now))
+        .await?;
+    use overdue_storage::summary::count_of;
+    let count = |k: &str| count_of(&s.by_status, k);
+    let running = |k: &str| count_of(&s.running, k);
+    let out = overdue_types::Summary {
+        total: s.by_status.iter().map(|(_, n)| n).sum(),
+        down: count("down"),
+        late: s.late,
+        running: running("up") + running("new"),
+        up: count("up") - running("up") - s.late,
+        new: count("new") - running("new"),
+        paused: count("paused"),
+        open_alerts: s.open_alerts,
+        acknowledged_alerts: s.acknowledged_alerts,
+        open_problems: s.open_problems,
+    };
+    Ok(HttpResponse::Ok().json(out))
 }
 
 /// How long changes are gathered before they are sent (a busy monitor pinged 100 times

@@ -51,6 +51,7 @@ pub const ROUTES: &[Row] = &[
     ("POST", "/projects", "Create a project", B::Named("ProjectInput"), B::Any),
     ("GET", "/schedule/preview", "The next fire times of a cron or OnCalendar schedule", B::None, B::Any),
     ("GET", "/events", "Live changes (server-sent events)", B::None, B::None),
+    ("GET", "/summary", "The project at a glance: monitors by status, open alerts and problems", B::None, B::Named("Summary")),
     ("GET", "/keys", "API keys of the project", B::None, B::Any),
     ("POST", "/keys", "Create an API key (shown once)", B::Named("KeyInput"), B::Any),
     ("DELETE", "/keys/{id}", "Revoke an API key", B::None, B::None),
@@ -147,6 +148,7 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<t::ChannelInput>(&mut s);
     add::<t::ChannelPatch>(&mut s);
     add::<t::Channel>(&mut s);
+    add::<t::Summary>(&mut s);
     add::<t::AlertList>(&mut s);
     add::<t::AlertDetail>(&mut s);
     add::<t::AcknowledgeInput>(&mut s);

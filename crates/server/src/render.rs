@@ -60,6 +60,13 @@ pub fn monitor(
             period: row.period_ms.unwrap_or(0) / 1_000,
         },
     };
+    let schedule_text = match &schedule {
+        t::ScheduleOut::Cron { cron, tz } => {
+            overdue_core::schedule::words::cron_words(cron).map(|w| format!("{w} ({tz})"))
+        }
+        t::ScheduleOut::Interval { period } => Some(overdue_core::schedule::words::every(*period)),
+        t::ScheduleOut::None => Some("when its members run".into()),
+    };
     // Unreadable rules show as the defaults (the row is still listed).
     let rules = row.rules().unwrap_or_default();
     t::Monitor {
@@ -70,6 +77,7 @@ pub fn monitor(
         description: row.description.clone(),
         tags: row.tag_list(),
         schedule,
+        schedule_text,
         grace: row.grace_ms / 1_000,
         max_runtime: row.max_runtime_ms.map(|m| m / 1_000),
         methods: row.methods.clone(),
@@ -101,6 +109,10 @@ pub fn monitor(
         state: row.state().display_status(now).to_string(),
         down_reason: row.down_reason.clone(),
         down_detail: row.down_detail.clone(),
+        down_text: row
+            .down_reason
+            .as_deref()
+            .map(|r| overdue_core::message::reason_words(r, row.down_detail.as_deref())),
         warnings: row.warned && row.status == "up",
         last_ping: row.last_ping_at.map(ts),
         next_due: row.next_due_at.map(ts),
@@ -121,6 +133,7 @@ pub fn monitor(
         }),
         chain: rules.chain.is_some(),
         ping_url: can_write.then(|| format!("{site}/ping/{}", row.id)),
+        slug_url: None,
         badge_url: None,
         created_at: ts(row.created_at),
     }
@@ -210,6 +223,7 @@ pub fn run(r: &RunRow, steps: &[StoredStep], now: Timestamp) -> t::Run {
         }
     });
     t::Run {
+        end_body: None,
         problems: Vec::new(),
         id: r.id,
         rid: r.rid.clone(),
@@ -309,6 +323,16 @@ pub fn delivery(d: &overdue_storage::channels::LoggedDelivery) -> t::Delivery {
         monitor: d.monitor.clone(),
         channel: Some(d.channel.clone()),
         recipient: d.recipient.clone(),
+    }
+}
+
+/// Fills in the slug ping URL for readers that may write (`ping_key`: the project's).
+pub fn with_slug_url(m: &mut t::Monitor, site: &str, ping_key: &str) {
+    if m.ping_url.is_some() {
+        m.slug_url = m
+            .slug
+            .as_ref()
+            .map(|s| format!("{site}/ping/{ping_key}/{s}"));
     }
 }
 

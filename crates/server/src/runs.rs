@@ -84,14 +84,19 @@ async fn get(
             Ok((
                 monitors::get(c, &project, &mid)?,
                 runs::children(c, rid)?,
-                overdue_storage::problems::of_run(c, rid, 100)?,
+                (
+                    overdue_storage::problems::of_run(c, rid, 100)?,
+                    runs::end_ping_body(c, &mid, run.ended_at)?,
+                ),
             ))
         })
         .await?;
+    let (problems, end_body) = problems;
     let steps = row.rules().unwrap_or_default().steps;
     let now = state.store.now();
     let mut out = render::run(&run, &steps, now);
     render::with_children(&mut out, &children);
+    out.end_body = end_body;
     out.problems = problems
         .iter()
         .map(|p| crate::problems::render(p, &row.name, now))

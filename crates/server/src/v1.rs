@@ -41,17 +41,18 @@ pub(crate) async fn monitor_json(
             let chans = channels::for_monitor(c, &row.id)?;
             let links = deps::links_of(c, &row.id)?;
             let open = problems::open_counts(c, std::slice::from_ref(&row.id))?;
-            let key = overdue_storage::projects::get(c, &project)?.badge_key;
+            let p = overdue_storage::projects::get(c, &project)?;
             let silences = overdue_storage::silences::current(c, &project, now)?;
-            Ok((row, chans, (links, open, key, silences)))
+            Ok((row, chans, (links, open, p, silences)))
         })
         .await?;
-    let (links, open, key, silences) = links;
+    let (links, open, project, silences) = links;
     let site = &state.config.site_url;
     let mut m = render::monitor(&row, chans, site, state.store.now(), auth.role.can_write());
     render::with_links(&mut m, &links);
+    render::with_slug_url(&mut m, site, &project.ping_key);
     m.open_problems = open.get(&row.id).copied().unwrap_or(0);
-    m.badge_url = crate::badges::monitor_url(site, key.as_deref(), &row);
+    m.badge_url = crate::badges::monitor_url(site, project.badge_key.as_deref(), &row);
     m.silenced_until = render::silenced_until(&silences, &row, now);
     Ok(m)
 }
@@ -68,17 +69,17 @@ async fn list(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, Ap
             let links = deps::links_of_project(c, &project, &rows)?;
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
             let open = problems::open_counts(c, &ids)?;
-            let key = overdue_storage::projects::get(c, &project)?.badge_key;
+            let p = overdue_storage::projects::get(c, &project)?;
             let silences = overdue_storage::silences::current(c, &project, now)?;
             Ok((
                 rows.into_iter()
                     .map(|r| (chans.remove(&r.id).unwrap_or_default(), r))
                     .collect::<Vec<_>>(),
-                (links, open, key, silences),
+                (links, open, p, silences),
             ))
         })
         .await?;
-    let (rows, (links, open, key, silences)) = rows;
+    let (rows, (links, open, project, silences)) = rows;
     let can_write = auth.role.can_write();
     let out: Vec<_> = rows
         .iter()
@@ -87,8 +88,10 @@ async fn list(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, Ap
             if let Some(l) = links.get(&r.id) {
                 render::with_links(&mut m, l);
             }
+            render::with_slug_url(&mut m, &state.config.site_url, &project.ping_key);
             m.open_problems = open.get(&r.id).copied().unwrap_or(0);
-            m.badge_url = crate::badges::monitor_url(&state.config.site_url, key.as_deref(), r);
+            m.badge_url =
+                crate::badges::monitor_url(&state.config.site_url, project.badge_key.as_deref(), r);
             m.silenced_until = render::silenced_until(&silences, r, now);
             m
         })

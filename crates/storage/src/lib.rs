@@ -21,6 +21,7 @@ mod grouping;
 pub mod history;
 pub mod ingest;
 pub mod leases;
+mod live;
 mod messages;
 pub mod models;
 pub mod monitors;
@@ -37,6 +38,7 @@ pub mod schema;
 pub mod service;
 pub mod silences;
 mod statements;
+pub mod summary;
 pub mod team;
 pub mod timers;
 mod transition;
@@ -131,6 +133,7 @@ impl Store {
             .build(conn::Manager(url.clone()))
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let wake = Arc::new(Wakeups::new());
+        live::start_relay(&url, &wake);
         let ingest = ingest::IngestHandle::start(
             url.clone(),
             opts.max_batch,
@@ -197,11 +200,13 @@ impl Store {
             return self.ingest.write(f).await;
         }
         let now = self.now();
+        let wake = self.wake.clone();
         let (value, effects) = self
             .read(move |c| {
                 conn::write_tx(c, |c| {
                     let mut tx = Tx::new(c, now);
                     let value = f(&mut tx)?;
+                    live::announce(tx.c, &wake.instance, &tx.fx)?;
                     Ok((value, tx.fx))
                 })
             })

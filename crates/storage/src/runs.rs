@@ -249,6 +249,31 @@ pub fn get(c: &mut AnyConnection, project: &str, run_id: i64) -> Result<RunRow, 
         .ok_or(StoreError::NotFound("run"))
 }
 
+/// The body of the ping that ended a run at `ended_at` (the newest at that instant
+/// that is not a start or a log line); `None` when the run is open, the ping was
+/// pruned or it had no body. Reads the monitor's kept pings only (by its index).
+pub fn end_ping_body(
+    c: &mut AnyConnection,
+    monitor: &str,
+    ended_at: Option<i64>,
+) -> Result<Option<String>, StoreError> {
+    use crate::schema::pings;
+    let Some(at) = ended_at else {
+        return Ok(None);
+    };
+    let body: Option<Vec<u8>> = pings::table
+        .filter(pings::monitor_id.eq(monitor))
+        .filter(pings::created_at.eq(at))
+        .filter(pings::kind.ne_all(["start", "log"]))
+        .order(pings::n.desc())
+        .select(pings::body)
+        .first(c)
+        .optional()?;
+    Ok(body
+        .filter(|b| !b.is_empty())
+        .map(|b| String::from_utf8_lossy(&b).into_owned()))
+}
+
 /// A run by id, whatever its project (for a stream that already checked it).
 pub fn get_any(c: &mut AnyConnection, run_id: i64) -> Result<Option<RunRow>, StoreError> {
     Ok(runs::table

@@ -93,6 +93,9 @@ pub struct Wakeups {
     /// Ids of flows changed by events, breaches or edits, one message per commit (for
     /// the Flows page's live view; sent only while someone listens).
     pub flow_changes: tokio::sync::broadcast::Sender<Arc<Vec<String>>>,
+    /// This process among the instances sharing a PostgreSQL database (random): its own
+    /// announcements are not relayed back to it (see [`crate::live`]).
+    pub instance: String,
 }
 
 impl Wakeups {
@@ -103,6 +106,17 @@ impl Wakeups {
             outbox: Notify::new(),
             changes: tokio::sync::broadcast::channel(256).0,
             flow_changes: tokio::sync::broadcast::channel(256).0,
+            instance: format!("{:016x}", rand::random::<u64>()),
+        }
+    }
+
+    /// Hands what another instance changed to this process's live view.
+    pub(crate) fn relay(&self, monitors: Vec<String>, flows: Vec<String>) {
+        if !monitors.is_empty() && self.changes.receiver_count() > 0 {
+            let _ = self.changes.send(Arc::new(monitors));
+        }
+        if !flows.is_empty() && self.flow_changes.receiver_count() > 0 {
+            let _ = self.flow_changes.send(Arc::new(flows));
         }
     }
 

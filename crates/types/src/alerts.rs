@@ -106,3 +106,30 @@ pub struct AcknowledgeInput {
     /// A note for the others ("on it, restarting the job").
     pub note: Option<String>,
 }
+
+/// A project at a glance (`GET /api/v1/summary`): what the dashboard's title, icon and
+/// navigation show.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Summary {
+    /// Monitors.
+    pub total: i64,
+    /// Monitors shown `down`.
+    pub down: i64,
+    /// Monitors shown `late` (past due, within grace).
+    pub late: i64,
+    /// Monitors shown `running`.
+    pub running: i64,
+    /// Monitors shown `up`.
+    pub up: i64,
+    /// Monitors shown `new`.
+    pub new: i64,
+    /// Monitors shown `paused`.
+    pub paused: i64,
+    /// Alerts nobody acknowledged yet.
+    pub open_alerts: i64,
+    /// Alerts acknowledged, not over.
+    pub acknowledged_alerts: i64,
+    /// Problems not resolved.
+    pub open_problems: i64,
+}

@@ -258,6 +258,9 @@ pub struct Monitor {
     pub tags: Vec<String>,
     /// Schedule.
     pub schedule: ScheduleOut,
+    /// The schedule in words ("every day at 02:30 (Europe/Riga)"), when Overdue can say it.
+    #[serde(default)]
+    pub schedule_text: Option<String>,
     /// Grace, seconds.
     pub grace: i64,
     /// Max runtime, seconds (null: grace).
@@ -310,6 +313,9 @@ pub struct Monitor {
     /// More about the reason: the step a run hung in, or the failed count of a report.
     #[serde(default)]
     pub down_detail: Option<String>,
+    /// The reason in words ("hung in step load", "missed").
+    #[serde(default)]
+    pub down_text: Option<String>,
     /// Up, but the last run ended with warnings.
     #[serde(default)]
     pub warnings: bool,
@@ -349,6 +355,10 @@ pub struct Monitor {
     /// Its ping URL: only for roles and keys that may write.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ping_url: Option<String>,
+    /// Its ping URL by slug (`<site>/ping/<ping key>/<slug>`), when it has a slug: only
+    /// for roles and keys that may write (the project's ping key is a secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slug_url: Option<String>,
     /// Its status badge (SVG), when it has a slug: public, reveals status only.
     #[serde(default)]
     pub badge_url: Option<String>,

@@ -22,6 +22,10 @@ pub struct Run {
     pub duration: Option<f64>,
     /// Exit status.
     pub exit_status: Option<i32>,
+    /// The body of the ping that ended it (`/fail` with the error, say), while that
+    /// ping is kept; only in the answer about one run.
+    #[serde(default)]
+    pub end_body: Option<String>,
     /// The monitor's id.
     #[serde(default)]
     pub monitor_id: String,

@@ -292,13 +292,18 @@ impl Writer {
                 continue;
             };
             let cache = &mut self.cache;
-            let mut effects = Effects::tracking(self.wake.changes.receiver_count() > 0);
+            // On PostgreSQL other instances' pages may listen: always collect.
+            let track = !self.url.is_sqlite() || self.wake.changes.receiver_count() > 0;
+            let mut effects = Effects::tracking(track);
+            let instance = &self.wake.instance;
             let result = write_tx(conn, |c| {
                 cache.begin_batch(c)?;
-                batch
+                let answers = batch
                     .iter()
                     .map(|job| apply_job(c, cache, job, now, keep, &mut effects))
-                    .collect::<Result<Vec<Answer>, StoreError>>()
+                    .collect::<Result<Vec<Answer>, StoreError>>()?;
+                crate::live::announce(c, instance, &effects)?;
+                Ok(answers)
             });
             match result {
                 Ok(answers) => {

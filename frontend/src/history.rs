@@ -1,0 +1,171 @@
+//! A monitor's history on its page: the run durations chart (axes, failed runs in their
+//! own colour), the runs, the status changes and the pings — each table saying what
+//! will show there while it is empty.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use overdue_types::{Flip, Ping, Run};
+
+use crate::time::stamp;
+
+/// The chart's drawing area (SVG units).
+const W: f64 = 600.0;
+const H: f64 = 160.0;
+const LEFT: f64 = 48.0;
+const BOTTOM: f64 = 24.0;
+
+fn secs(d: f64) -> String {
+    match d {
+        d if d >= 3600.0 => format!("{:.1} h", d / 3600.0),
+        d if d >= 60.0 => format!("{:.1} min", d / 60.0),
+        d => format!("{d:.1} s"),
+    }
+}
+
+/// Durations of the finished runs, oldest to newest; failed ones red.
+pub fn chart(runs: Vec<Run>) -> impl IntoView {
+    let done: Vec<Run> = runs
+        .into_iter()
+        .rev()
+        .filter(|r| r.duration.is_some())
+        .collect();
+    if done.is_empty() {
+        return view! { <p class="hint" id="chart-empty">"The durations of finished runs will be drawn here."</p> }
+            .into_any();
+    }
+    let max = done
+        .iter()
+        .filter_map(|r| r.duration)
+        .fold(0.0_f64, f64::max)
+        .max(0.001);
+    let (plot_w, plot_h) = (W - LEFT - 8.0, H - BOTTOM - 8.0);
+    let slot = plot_w / done.len() as f64;
+    let first = done
+        .first()
+        .map(|r| r.started_at.clone())
+        .unwrap_or_default();
+    let last = done
+        .last()
+        .map(|r| r.started_at.clone())
+        .unwrap_or_default();
+    let label = |t: &str| crate::time::local(t, None, false);
+    let bars = done
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let d = r.duration.unwrap_or(0.0);
+            let h = (plot_h * d / max).max(1.0);
+            let failed = matches!(r.outcome.as_deref(), Some("fail" | "timeout"));
+            let class = if failed { "bar failed" } else { "bar" };
+            let tip = format!(
+                "{} · {} · {}",
+                label(&r.started_at),
+                r.outcome.clone().unwrap_or_default(),
+                secs(d)
+            );
+            view! {
+                <rect class=class x=format!("{:.1}", LEFT + i as f64 * slot + slot * 0.1) y=format!("{:.1}", 8.0 + plot_h - h)
+                    width=format!("{:.1}", (slot * 0.8).max(1.0)) height=format!("{h:.1}")>
+                    <title>{tip}</title>
+                </rect>
+            }
+        })
+        .collect_view();
+    let base = 8.0 + plot_h;
+    view! {
+        <svg id="durations" class="chart" viewBox=format!("0 0 {W} {H}") role="img"
+            aria-label=format!("Run durations of the last {} finished runs, up to {}", done.len(), secs(max))>
+            <line class="axis" x1=LEFT y1="8" x2=LEFT y2=base/>
+            <line class="axis" x1=LEFT y1=base x2=W - 8.0 y2=base/>
+            <line class="grid" x1=LEFT y1=8.0 + plot_h / 2.0 x2=W - 8.0 y2=8.0 + plot_h / 2.0/>
+            <text class="tick" x=LEFT - 4.0 y="14" text-anchor="end">{secs(max)}</text>
+            <text class="tick" x=LEFT - 4.0 y=8.0 + plot_h / 2.0 + 4.0 text-anchor="end">{secs(max / 2.0)}</text>
+            <text class="tick" x=LEFT - 4.0 y=base text-anchor="end">"0"</text>
+            <text class="tick" x=LEFT y=H - 6.0>{label(&first)}</text>
+            <text class="tick" x=W - 8.0 y=H - 6.0 text-anchor="end">{label(&last)}</text>
+            {bars}
+        </svg>
+        <p class="legend hint"><span class="key ok"></span>" finished · "<span class="key failed"></span>" failed or timed out"</p>
+    }
+    .into_any()
+}
+
+/// The runs table (newest first).
+pub fn runs_table(runs: Vec<Run>, tz: Option<String>) -> impl IntoView {
+    if runs.is_empty() {
+        return view! { <p class="hint" id="no-runs">"No runs yet. A run starts with a ping to " <code>"/start"</code>
+            " and ends with the next success or " <code>"/fail"</code> "; " <code>"overdue exec"</code> " does both."</p> }
+        .into_any();
+    }
+    view! {
+        <div class="table-wrap" tabindex="0"><table id="runs">
+            <thead><tr><th scope="col">"Started"</th><th scope="col">"Outcome"</th><th scope="col">"Duration"</th></tr></thead>
+            <tbody>
+                {runs.into_iter().take(20).map(|r| {
+                    let outcome = r.outcome.clone().unwrap_or_else(|| "running".into());
+                    let class = format!("outcome o-{outcome}");
+                    let started = stamp(r.started_at.clone(), tz.as_deref());
+                    view! {
+                        <tr><td><A href=format!("/runs/{}", r.id)>{started}</A></td>
+                        <td><span class=class>{outcome}</span></td>
+                        <td>{r.duration.map(secs).unwrap_or_default()}</td></tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table></div>
+    }
+    .into_any()
+}
+
+/// The status changes, newest first.
+pub fn flips_list(flips: Vec<Flip>) -> impl IntoView {
+    if flips.is_empty() {
+        return view! { <p class="hint" id="no-flips">"No status changes yet: the first ping turns a new monitor up."</p> }
+            .into_any();
+    }
+    view! {
+        <ul id="flips">
+            {flips.into_iter().map(|f| view! {
+                <li>{stamp(f.timestamp, None)} ": " {f.from} " → " {f.to} {f.reason.map(|r| format!(" ({r})"))}</li>
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+/// The pings table (bodies as text, long ones folded); `curl` the command that sends a
+/// first one (`None` for readers without the URL).
+pub fn pings_table(pings: Vec<Ping>, curl: Option<String>) -> impl IntoView {
+    if pings.is_empty() {
+        return view! {
+            <p class="hint" id="no-pings">"No pings yet. "
+                {curl.map(|c| view! { "Send one with: " <code>{c}</code> })}</p>
+        }
+        .into_any();
+    }
+    view! {
+        <div class="table-wrap" tabindex="0"><table id="pings">
+            <thead><tr><th scope="col">"#"</th><th scope="col">"Kind"</th><th scope="col">"When"</th><th scope="col" class="hide-narrow">"From"</th><th scope="col">"Body"</th></tr></thead>
+            <tbody>
+                {pings.into_iter().map(|p| {
+                    let long = p.body.chars().count() > 120 || p.body.contains('\n');
+                    let short: String = p.body.chars().take(120).collect();
+                    view! {
+                        <tr>
+                            <td>{p.n}</td><td>{p.kind}</td><td>{stamp(p.date, None)}</td>
+                            <td class="hide-narrow">{p.remote_addr} " " {p.method}</td>
+                            <td class="ping-body">
+                                {if long {
+                                    view! { <details><summary>{short}"…"</summary><pre>{p.body}</pre></details> }.into_any()
+                                } else {
+                                    view! { <code>{p.body}</code> }.into_any()
+                                }}
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table></div>
+    }
+    .into_any()
+}

@@ -1,0 +1,123 @@
+//! Times as a person reads them: the browser's local time with its zone ("Dec 3, 2026,
+//! 12:28 AM EST"), or a monitor's own zone where it has one; relative times ("3 min
+//! ago", "in 5 min") that tick with one clock for the whole app; the other form on
+//! hover. The API speaks UTC RFC 3339; nothing raw reaches the page.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsValue;
+
+/// The app's clock: now in milliseconds, ticking each second. Relative times and the
+/// statuses the page computes itself (a monitor turning late) follow it.
+#[derive(Clone, Copy)]
+pub struct Clock(RwSignal<f64>);
+
+impl Clock {
+    /// Starts the clock and provides it to the app.
+    pub fn start() {
+        let now = RwSignal::new(js_sys::Date::now());
+        let _ = set_interval_with_handle(
+            move || now.set(js_sys::Date::now()),
+            std::time::Duration::from_secs(1),
+        );
+        provide_context(Clock(now));
+    }
+}
+
+/// Now in milliseconds, tracked: a view reading it updates each second.
+pub fn now() -> f64 {
+    use_context::<Clock>().map_or_else(js_sys::Date::now, |c| c.0.get())
+}
+
+/// Milliseconds since the epoch of an RFC 3339 time (`None`: not a time).
+pub fn parse(t: &str) -> Option<f64> {
+    let ms = js_sys::Date::parse(t);
+    (!ms.is_nan()).then_some(ms)
+}
+
+/// "12 s ago", "3 min ago", "in 5 min", "2 d ago".
+pub fn relative(at: f64, now: f64) -> String {
+    let secs = ((now - at) / 1000.0).round() as i64;
+    let (n, future) = (secs.abs(), secs < 0);
+    let amount = match n {
+        0..=4 => return "just now".into(),
+        n if n < 60 => format!("{n} s"),
+        n if n < 3600 => format!("{} min", n / 60),
+        n if n < 86_400 => format!("{} h", n / 3600),
+        n => format!("{} d", n / 86_400),
+    };
+    if future {
+        format!("in {amount}")
+    } else {
+        format!("{amount} ago")
+    }
+}
+
+/// `t` in the browser's zone (or `tz`, an IANA name) with the zone's short name;
+/// `seconds` adds them. The text as given when it is not a time.
+pub fn local(t: &str, tz: Option<&str>, seconds: bool) -> String {
+    if parse(t).is_none() {
+        return t.to_string();
+    }
+    let date = js_sys::Date::new(&JsValue::from_str(t));
+    let opts = js_sys::Object::new();
+    let set = |k: &str, v: &str| {
+        let _ = js_sys::Reflect::set(&opts, &JsValue::from_str(k), &JsValue::from_str(v));
+    };
+    set("year", "numeric");
+    set("month", "short");
+    set("day", "numeric");
+    set("hour", "2-digit");
+    set("minute", "2-digit");
+    if seconds {
+        set("second", "2-digit");
+    }
+    set("timeZoneName", "short");
+    if let Some(tz) = tz {
+        set("timeZone", tz);
+    }
+    // Through Reflect so that a zone the browser does not know is an error here, not
+    // a trap: the browser's own zone is used then.
+    let call = |opts: &js_sys::Object| {
+        let f = js_sys::Reflect::get(&date, &JsValue::from_str("toLocaleString")).ok()?;
+        let f: js_sys::Function = f.into();
+        let args = js_sys::Array::of2(&JsValue::UNDEFINED, opts);
+        js_sys::Reflect::apply(&f, &date, &args).ok()?.as_string()
+    };
+    call(&opts)
+        .or_else(|| {
+            let _ = js_sys::Reflect::delete_property(&opts, &JsValue::from_str("timeZone"));
+            call(&opts)
+        })
+        .unwrap_or_else(|| t.to_string())
+}
+
+/// A relative time that ticks, the local time on hover; "never" for none.
+pub fn when(t: Option<String>) -> AnyView {
+    let Some(t) = t else {
+        return view! { <span class="never">"never"</span> }.into_any();
+    };
+    let Some(at) = parse(&t) else {
+        return t.into_any();
+    };
+    let title = local(&t, None, true);
+    view! { <time datetime=t title=title>{move || relative(at, now())}</time> }.into_any()
+}
+
+/// A local time with its zone (the monitor's `tz` when given), the relative time on
+/// hover.
+pub fn stamp(t: String, tz: Option<&str>) -> AnyView {
+    let Some(at) = parse(&t) else {
+        return t.into_any();
+    };
+    let text = local(&t, tz, true);
+    view! { <time datetime=t title=move || relative(at, now())>{text}</time> }.into_any()
+}
+
+/// A local time without seconds (for dates in sentences: "silenced until …").
+pub fn short(t: String) -> AnyView {
+    let Some(at) = parse(&t) else {
+        return t.into_any();
+    };
+    let text = local(&t, None, false);
+    view! { <time datetime=t title=move || relative(at, now())>{text}</time> }.into_any()
+}
