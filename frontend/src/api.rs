@@ -25,7 +25,7 @@ impl Session {
 
     /// The signed-in user's role in the open project (their first project's before one
     /// is chosen), tracked.
-    fn role(&self) -> Option<String> {
+    pub fn role(&self) -> Option<String> {
         let project = self.project.get();
         self.me.with(|m| {
             let m = m.as_ref()?;
@@ -47,6 +47,11 @@ impl Session {
     /// owner).
     pub fn can_manage(&self) -> bool {
         self.role().is_some_and(|r| r == "admin" || r == "owner")
+    }
+
+    /// Whether the signed-in user owns the open project (members and invitations).
+    pub fn is_owner(&self) -> bool {
+        self.role().is_some_and(|r| r == "owner")
     }
 
     fn csrf(&self) -> String {
@@ -147,26 +152,33 @@ async fn parse<T: DeserializeOwned>(r: Result<Response, gloo_net::Error>) -> Res
         .map_err(|e| format!("unexpected answer: {e}"))
 }
 
-/// Signs in or sets up (no session yet: no CSRF token needed, JSON only).
-pub async fn sign(path: &str, email: &str, password: &str) -> Result<Me, String> {
-    let body = overdue_types::Credentials {
-        email: email.to_string(),
-        password: password.to_string(),
-    };
+/// POST without a session (sign-in, invitations, password resets: no CSRF token
+/// exists yet; JSON only, so a cross-site form cannot send it).
+pub async fn post_open<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> Result<T, String> {
     let r = Request::post(path)
-        .json(&body)
+        .json(body)
         .map_err(|e| e.to_string())?
         .send()
         .await;
     parse(r).await
 }
 
-/// Whether the instance still needs its first account.
-pub async fn setup_needed() -> Result<bool, String> {
+/// Signs in or sets up.
+pub async fn sign(path: &str, email: &str, password: &str) -> Result<Me, String> {
+    let body = overdue_types::Credentials {
+        email: email.to_string(),
+        password: password.to_string(),
+    };
+    post_open(path, &body).await
+}
+
+/// Whether the instance still needs its first account, and can send reset links.
+pub async fn status() -> Result<overdue_types::SetupStatus, String> {
     let r = Request::get("/api/v1/auth/status").send().await;
-    parse::<overdue_types::SetupStatus>(r)
-        .await
-        .map(|s| s.setup_needed)
+    parse::<overdue_types::SetupStatus>(r).await
 }
 
 /// The current session, if the cookie holds one.

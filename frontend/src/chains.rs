@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use overdue_types::Chain;
+use overdue_types::{Chain, Monitor};
 use serde::Deserialize;
 
 use crate::api::Session;
@@ -12,6 +12,11 @@ use crate::widgets::badge;
 #[derive(Deserialize)]
 struct ChainList {
     chains: Vec<Chain>,
+}
+
+#[derive(Deserialize)]
+struct Monitors {
+    monitors: Vec<Monitor>,
 }
 
 fn chain_card(c: Chain) -> impl IntoView {
@@ -59,7 +64,8 @@ pub fn ChainsPage() -> impl IntoView {
     let list = RwSignal::new(Vec::<Chain>::new());
     let error = RwSignal::new(None::<String>);
     let name = RwSignal::new(String::new());
-    let members = RwSignal::new(String::new());
+    let members = RwSignal::new(Vec::<(String, String)>::new());
+    let monitors = RwSignal::new(Vec::<Monitor>::new());
     let within = RwSignal::new(String::new());
     let finish_by = RwSignal::new(String::new());
     let tz = RwSignal::new("UTC".to_string());
@@ -68,6 +74,9 @@ pub fn ChainsPage() -> impl IntoView {
             match session.get_json::<ChainList>("/api/v1/chains").await {
                 Ok(l) => list.set(l.chains),
                 Err(e) => error.set(Some(e)),
+            }
+            if let Ok(m) = session.get_json::<Monitors>("/api/v1/monitors").await {
+                monitors.set(m.monitors);
             }
         });
     };
@@ -85,7 +94,7 @@ pub fn ChainsPage() -> impl IntoView {
             let by = opt(finish_by.get_untracked());
             let body = serde_json::json!({
                 "name": name.get_untracked(),
-                "members": members.get_untracked().split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>(),
+                "members": members.get_untracked().into_iter().map(|(id, _)| id).collect::<Vec<_>>(),
                 "within": opt(within.get_untracked()),
                 "tz": by.as_ref().map(|_| tz.get_untracked()),
                 "finish_by": by,
@@ -97,7 +106,7 @@ pub fn ChainsPage() -> impl IntoView {
                 Ok(_) => {
                     error.set(None);
                     name.set(String::new());
-                    members.set(String::new());
+                    members.set(Vec::new());
                     reload();
                 }
                 Err(e) => error.set(Some(e)),
@@ -123,7 +132,7 @@ pub fn ChainsPage() -> impl IntoView {
         <form class="card" id="chain-form" on:submit=create>
             <h2>"New chain"</h2>
             {field("chain-name", "Name", name, "")}
-            {field("chain-members", "Members, in order", members, "Slugs or UUIDs: extract, transform, load")}
+            <crate::picker::MonitorPicker all=monitors chosen=members/>
             {field("chain-within", "Within (optional)", within, "From its first member's start, e.g. 3h.")}
             {field("chain-by", "Finish by (optional)", finish_by, "A time of day, e.g. 06:00.")}
             {field("chain-tz", "Timezone", tz, "For finish by: an IANA name such as Europe/Riga.")}

@@ -37,7 +37,7 @@ pub fn DeliveryLog(path: String, #[prop(default = false)] with_channel: bool) ->
         <Show when=move || !log.with(Vec::is_empty)
             fallback=|| view! { <p class="hint">"Nothing delivered yet."</p> }>
             <div class="scroll">
-                <table class="deliveries">
+                <table class="deliveries cards">
                     <thead><tr>
                         <th>"When"</th><th>"Event"</th><th>"Monitor"</th>
                         {with_channel.then(|| view! { <th>"Channel"</th> })}
@@ -53,13 +53,13 @@ pub fn DeliveryLog(path: String, #[prop(default = false)] with_channel: bool) ->
                             };
                             view! {
                                 <tr class:failed=!ok>
-                                    <td>{crate::time::when(Some(d.at.clone()))}</td>
-                                    <td>{d.event.clone().unwrap_or_else(|| "—".into())}</td>
-                                    <td>{d.monitor.clone().unwrap_or_else(|| "—".into())}</td>
-                                    {with_channel.then(|| view! { <td>{d.channel.clone().unwrap_or_default()}</td> })}
-                                    <td>{d.recipient.clone().unwrap_or_else(|| "—".into())}</td>
-                                    <td>{d.attempt}</td>
-                                    <td class="result">{result}</td>
+                                    <td data-label="When">{crate::time::when(Some(d.at.clone()))}</td>
+                                    <td data-label="Event">{d.event.clone().unwrap_or_else(|| "—".into())}</td>
+                                    <td data-label="Monitor">{d.monitor.clone().unwrap_or_else(|| "—".into())}</td>
+                                    {with_channel.then(|| view! { <td data-label="Channel">{d.channel.clone().unwrap_or_default()}</td> })}
+                                    <td data-label="To">{d.recipient.clone().unwrap_or_else(|| "—".into())}</td>
+                                    <td data-label="Attempt">{d.attempt}</td>
+                                    <td class="result" data-label="Result">{result}</td>
                                 </tr>
                             }
                         }).collect_view()}

@@ -275,6 +275,36 @@ fn down_view(m: &Monitor, tz: Option<String>) -> impl IntoView {
     })
 }
 
+#[derive(serde::Deserialize)]
+struct Preview {
+    next: Vec<String>,
+}
+
+/// A new cron monitor's next run by its schedule (the server watches it from its first
+/// ping: before that nothing is due, but the user wants to know when to look).
+#[component]
+fn FirstRun(cron: String, tz: String) -> impl IntoView {
+    let session = crate::api::Session::get();
+    let next = RwSignal::new(None::<String>);
+    let zone = tz.clone();
+    leptos::task::spawn_local(async move {
+        let q = js_sys::encode_uri_component(&cron);
+        let z = js_sys::encode_uri_component(&tz);
+        let path = format!("/api/v1/schedule/preview?cron={q}&tz={z}");
+        if let Ok(p) = session.get_json::<Preview>(&path).await {
+            next.set(p.next.into_iter().next());
+        }
+    });
+    move || match next.get() {
+        Some(n) => view! {
+            {stamp(n.clone(), Some(zone.as_str()))} " (" {when(Some(n))} ") by the schedule; "
+            <span class="hint">"watched from its first ping"</span>
+        }
+        .into_any(),
+        None => view! { <span class="hint">"after the first ping"</span> }.into_any(),
+    }
+}
+
 /// What the monitor expects, as a list of facts.
 fn facts(m: &Monitor, tz: Option<String>) -> impl IntoView {
     let schedule = crate::monitors::schedule_short(m);
@@ -294,7 +324,12 @@ fn facts(m: &Monitor, tz: Option<String>) -> impl IntoView {
             <div><dt>"Max runtime"</dt><dd>{m.max_runtime.map_or_else(|| format!("{} (the grace)", human(m.grace)), human)}</dd></div>
             <div><dt>"Next ping expected"</dt><dd id="next-expected">{match next {
                 Some(n) => view! { {stamp(n.clone(), tz.as_deref())} " (" {when(Some(n))} ")" }.into_any(),
-                None => view! { <span class="hint">{if m.status == "paused" { "none while paused" } else { "after the first ping" }}</span> }.into_any(),
+                None => match (&m.schedule, m.status.as_str()) {
+                    (overdue_types::ScheduleOut::Cron { cron, tz }, "new") => view! {
+                        <FirstRun cron=cron.clone() tz=tz.clone()/>
+                    }.into_any(),
+                    (_, status) => view! { <span class="hint">{if status == "paused" { "none while paused" } else { "after the first ping" }}</span> }.into_any(),
+                },
             }}</dd></div>
             {deadline.map(|d| view! { <div><dt>"Goes down"</dt><dd id="deadline">{when(Some(d))} " if nothing arrives"</dd></div> })}
             <div><dt>"Tags"</dt><dd>{if m.tags.is_empty() { view! { <span class="hint">"none"</span> }.into_any() } else {

@@ -323,16 +323,24 @@ fn MonitorForm(fields: Fields, id: Option<String>) -> impl IntoView {
         next: Vec::new(),
         words: None,
     }));
+    // Answers can come back out of order while the user types: only the answer to the
+    // latest question is shown, or "0 9 * * 1-" could overwrite "0 9 * * 1-5".
+    let asked = StoredValue::new(0u64);
     Effect::new(move |_| {
         if fields.kind.get() != "cron" {
             return;
         }
         let (cron, tz) = (fields.cron.get(), fields.tz.get());
+        let question = asked.get_value() + 1;
+        asked.set_value(question);
         leptos::task::spawn_local(async move {
             let q = js_sys::encode_uri_component(&cron);
             let z = js_sys::encode_uri_component(&tz);
             let path = format!("/api/v1/schedule/preview?cron={q}&tz={z}");
-            preview.set(session.get_json::<Preview>(&path).await);
+            let answer = session.get_json::<Preview>(&path).await;
+            if asked.get_value() == question {
+                preview.set(answer);
+            }
         });
     });
     let editing = id.clone();

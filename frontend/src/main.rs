@@ -4,6 +4,7 @@
 //! Every user-supplied string reaches the page as a text node (Leptos never parses it as
 //! HTML), and the page's Content-Security-Policy allows no inline script.
 
+mod account;
 mod alerts;
 mod api;
 mod bulk;
@@ -17,8 +18,10 @@ mod form;
 mod glance;
 mod help;
 mod history;
+mod invite;
 mod live;
 mod monitors;
+mod picker;
 mod ping_help;
 mod problems;
 mod route_form;
@@ -69,7 +72,7 @@ fn App() -> impl IntoView {
             boot.set(Boot::Ready);
             return;
         }
-        let setup = api::setup_needed().await.unwrap_or(false);
+        let setup = api::status().await.is_ok_and(|s| s.setup_needed);
         boot.set(if setup { Boot::Setup } else { Boot::Ready });
     });
     view! {
@@ -80,13 +83,15 @@ fn App() -> impl IntoView {
             <main id="main" tabindex="-1">
                 {move || match (boot.get(), session.me.with(Option::is_some)) {
                     (Boot::Loading, _) => view! { <p class="hint">"Loading…"</p> }.into_any(),
-                    (_, false) if on_invite() => view! {
+                    (_, false) if open_page() => view! {
                         <Routes fallback=|| ()>
-                            <Route path=path!("/invite/:token") view=|| view! { <team::InvitePage on_joined=joined/> }/>
+                            <Route path=path!("/invite/:token") view=|| view! { <invite::InvitePage on_joined=joined/> }/>
+                            <Route path=path!("/forgot") view=account::ForgotPage/>
+                            <Route path=path!("/reset/:token") view=|| view! { <account::ResetPage on_done=joined/> }/>
                         </Routes>
                     }.into_any(),
-                    (Boot::Setup, false) => view! { <SignForm setup=true on_done=move || boot.set(Boot::Ready)/> }.into_any(),
-                    (_, false) => view! { <SignForm setup=false on_done=|| ()/> }.into_any(),
+                    (Boot::Setup, false) => view! { <account::SignForm setup=true on_done=move || boot.set(Boot::Ready)/> }.into_any(),
+                    (_, false) => view! { <account::SignForm setup=false on_done=|| ()/> }.into_any(),
                     (_, true) => view! {
                         <Routes fallback=|| view! { <p>"No such page. " <A href="/">"Back to the monitors"</A></p> }>
                             <Route path=path!("/") view=monitors::MonitorsPage/>
@@ -102,8 +107,9 @@ fn App() -> impl IntoView {
                             <Route path=path!("/flows") view=flows::FlowsPage/>
                             <Route path=path!("/problems") view=problems::ProblemsPage/>
                             <Route path=path!("/team") view=team::TeamPage/>
+                            <Route path=path!("/account") view=account::AccountPage/>
                             <Route path=path!("/help") view=help::HelpPage/>
-                            <Route path=path!("/invite/:token") view=|| view! { <team::InvitePage on_joined=joined/> }/>
+                            <Route path=path!("/invite/:token") view=|| view! { <invite::InvitePage on_joined=joined/> }/>
                         </Routes>
                     }.into_any(),
                 }}
@@ -112,14 +118,16 @@ fn App() -> impl IntoView {
     }
 }
 
-/// True on an invitation link (shown even when signed out).
-fn on_invite() -> bool {
+/// True on the pages shown signed out: an invitation link, "forgot password" and a
+/// reset link.
+fn open_page() -> bool {
     web_sys::window()
         .and_then(|w| w.location().pathname().ok())
-        .is_some_and(|p| p.starts_with("/invite/"))
+        .is_some_and(|p| p.starts_with("/invite/") || p.starts_with("/reset/") || p == "/forgot")
 }
 
-/// After joining through an invitation: start over, signed in, on the monitors page.
+/// After joining through an invitation or setting a new password: start over, signed
+/// in, on the monitors page.
 fn joined(_: overdue_types::Me) {
     if let Some(w) = web_sys::window() {
         let _ = w.location().set_href("/");
@@ -171,58 +179,4 @@ fn TopBar() -> impl IntoView {
 #[component]
 fn Glancing() -> impl IntoView {
     glance::Glance::start();
-}
-
-/// Sign-in, or on an empty instance the first account's sign-up.
-#[component]
-fn SignForm(setup: bool, on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
-    let session = Session::get();
-    let email = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        busy.set(true);
-        let on_done = on_done.clone();
-        leptos::task::spawn_local(async move {
-            let path = if setup {
-                "/api/v1/auth/setup"
-            } else {
-                "/api/v1/auth/login"
-            };
-            match api::sign(path, &email.get_untracked(), &password.get_untracked()).await {
-                Ok(me) => {
-                    error.set(None);
-                    session
-                        .project
-                        .set(me.projects.first().map(|p| p.id.clone()));
-                    session.me.set(Some(me));
-                    on_done();
-                }
-                Err(e) => error.set(Some(e)),
-            }
-            busy.set(false);
-        });
-    };
-    view! {
-        <div class="card narrow">
-            <h1>{if setup { "Welcome to Overdue" } else { "Sign in" }}</h1>
-            {setup.then(|| view! { <p class="hint">"Create the first account. It will own the default project."</p> })}
-            <form on:submit=submit>
-                <label for="email">"E-mail"</label>
-                <input id="email" type="email" autocomplete="username" required
-                    prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
-                <label for="password">"Password"</label>
-                <input id="password" type="password" required
-                    autocomplete=if setup { "new-password" } else { "current-password" }
-                    prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
-                {setup.then(|| view! { <p class="hint">"At least 8 characters."</p> })}
-                <p class="error" role="alert">{move || error.get()}</p>
-                <button id="sign-submit" type="submit" disabled=move || busy.get()>
-                    {if setup { "Create account" } else { "Sign in" }}
-                </button>
-            </form>
-        </div>
-    }
 }

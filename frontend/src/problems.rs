@@ -59,6 +59,61 @@ fn query(monitor: &str, severity: &str, status: &str, age: &str) -> String {
     format!("/api/v1/problems?{}&limit=500", q.join("&"))
 }
 
+/// Most severe first (critical, error, warning, info).
+fn rank(severity: &str) -> u8 {
+    match severity {
+        "critical" => 0,
+        "error" => 1,
+        "warning" => 2,
+        _ => 3,
+    }
+}
+
+/// The order the page shows: by severity, then the oldest first (the longest waiting).
+fn triage(mut problems: Vec<Problem>) -> Vec<Problem> {
+    problems.sort_by(|a, b| {
+        (rank(&a.severity), &a.first_seen_at, a.id).cmp(&(
+            rank(&b.severity),
+            &b.first_seen_at,
+            b.id,
+        ))
+    });
+    problems
+}
+
+/// A problem's details as lines `key: value` (nested values as compact JSON).
+fn detail_lines(details: &Option<serde_json::Value>) -> Vec<String> {
+    match details {
+        None | Some(serde_json::Value::Null) => Vec::new(),
+        Some(serde_json::Value::Object(m)) => m
+            .iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => format!("{k}: {s}"),
+                other => format!("{k}: {other}"),
+            })
+            .collect(),
+        Some(other) => vec![other.to_string()],
+    }
+}
+
+/// A unit key with break opportunities only after its separators (`:` `/` `-` `_` `.`
+/// `@`), so a long key wraps between its parts, never inside one.
+fn key_view(key: &str) -> impl IntoView {
+    let mut parts = Vec::new();
+    let mut part = String::new();
+    for ch in key.chars() {
+        part.push(ch);
+        if matches!(ch, ':' | '/' | '-' | '_' | '.' | '@') {
+            parts.push(std::mem::take(&mut part));
+        }
+    }
+    parts.push(part);
+    parts
+        .into_iter()
+        .map(|p| view! { {p}<wbr/> })
+        .collect_view()
+}
+
 fn mean(secs: Option<f64>) -> String {
     secs.map_or_else(|| "–".into(), |s| crate::form::human(s.round() as i64))
 }
@@ -87,7 +142,7 @@ pub fn ProblemsPage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match session.get_json::<ProblemList>(&path).await {
                 Ok(l) => {
-                    list.set(l.problems);
+                    list.set(triage(l.problems));
                     error.set(None);
                 }
                 Err(e) => error.set(Some(e)),
@@ -155,7 +210,7 @@ pub fn ProblemsPage() -> impl IntoView {
     };
     view! {
         <h1>"Problems"</h1>
-        <p class="hint">"Single units a job could not process. Errors and critical problems notify once; repeats are counted, not re-sent."</p>
+        <p class="hint">"Single units a job could not process, the most severe first, then the longest waiting. Errors and critical problems notify once; repeats are counted, not re-sent."</p>
         <div class="row filters">
             <label for="f-monitor">"Monitor"
                 <select id="f-monitor" on:change=move |ev| monitor.set(event_target_value(&ev))>
@@ -173,8 +228,8 @@ pub fn ProblemsPage() -> impl IntoView {
         </div>
         <p class="error" role="alert" id="problems-error">{move || error.get()}</p>
         <div class="table-wrap" tabindex="0">
-        <table id="problems">
-            <thead><tr><th>"Severity"</th><th>"Unit"</th><th>"Monitor"</th><th>"Message"</th><th>"Count"</th><th>"First seen"</th><th>"Last seen"</th><th>"Status"</th><th></th></tr></thead>
+        <table id="problems" class="cards">
+            <thead><tr><th>"Severity"</th><th>"Unit"</th><th>"Monitor"</th><th>"Message"</th><th>"Count"</th><th>"First seen"</th><th>"Last seen"</th><th>"Status"</th><th><span class="visually-hidden">"Actions"</span></th></tr></thead>
             <tbody>
                 <For each=move || list.get()
                     key=|p| (p.id, p.count, p.status.clone(), p.assignee.clone(), p.note.clone(), p.ticket.clone())
@@ -211,7 +266,8 @@ pub fn ProblemsPage() -> impl IntoView {
     }
 }
 
-/// One problem's row, with its actions and an edit form for assignee, note and ticket.
+/// One problem's row: one primary action (acknowledge, else resolve), the rest in a
+/// menu with the edit form for assignee, note and ticket.
 fn problem_row(
     p: Problem,
     act: impl Fn(String, Option<serde_json::Value>) + Copy + Send + Sync + 'static,
@@ -245,32 +301,48 @@ fn problem_row(
     .flatten()
     .collect::<Vec<_>>()
     .join(" · ");
+    let lines = detail_lines(&p.details);
+    let more = format!("More actions for {}", p.key);
+    let b2b = b2.clone();
+    let primary = if unacknowledged {
+        view! { <button class="ack" type="button" on:click=move |_| act(format!("{b1}/acknowledge"), None)>"Acknowledge"</button> }.into_any()
+    } else if open {
+        view! { <button class="resolve" type="button" on:click=move |_| act(format!("{b2}/resolve"), None)>"Resolve"</button> }.into_any()
+    } else {
+        ().into_any()
+    };
     view! {
-        <tr data-key=p.key.clone() data-status=p.status.clone()>
+        <tr data-key=p.key.clone() data-status=p.status.clone() data-severity=p.severity.clone()>
             <td><span class=sev>{p.severity.clone()}</span></td>
-            <td class="mono">{p.key.clone()}</td>
-            <td><A href=monitor_href>{p.monitor_name.clone()}</A></td>
-            <td>{p.message.clone()} <span class="hint detail">{detail}</span></td>
-            <td class="count">{p.count}</td>
-            <td>{when(Some(p.first_seen_at.clone()))}</td>
-            <td>{when(Some(p.last_seen_at.clone()))}</td>
-            <td class="state">{p.status.clone()}</td>
+            <td class="key" data-label="Unit"><code class="key">{key_view(&p.key)}</code></td>
+            <td data-label="Monitor"><A href=monitor_href>{p.monitor_name.clone()}</A></td>
+            <td class="message">{p.message.clone()} <span class="hint detail">{detail}</span>
+                {(!lines.is_empty()).then(|| view! {
+                    <ul class="details">{lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
+                })}
+            </td>
+            <td class="count" data-label="Count">{p.count}</td>
+            <td data-label="First seen">{when(Some(p.first_seen_at.clone()))}</td>
+            <td data-label="Last seen">{when(Some(p.last_seen_at.clone()))}</td>
+            <td class="state" data-label="Status">{p.status.clone()}</td>
             <td class="actions">
-                {unacknowledged.then(|| view! {
-                    <button class="ack" type="button" on:click=move |_| act(format!("{b1}/acknowledge"), None)>"Acknowledge"</button>
-                })}
-                {open.then(|| view! {
-                    <button class="resolve" type="button" on:click=move |_| act(format!("{b2}/resolve"), None)>"Resolve"</button>
-                    <button class="mute" type="button" on:click=move |_| act(b3.clone(), Some(serde_json::json!({"mute_for": "4h"})))>"Mute 4 h"</button>
-                })}
-                <details>
-                    <summary>"Edit"</summary>
-                    <form class="edit" on:submit=save>
-                        <input class="assignee" type="text" placeholder="Assignee" aria-label="Assignee" prop:value=move || assignee.get() on:input=move |ev| assignee.set(event_target_value(&ev))/>
-                        <input class="ticket" type="text" placeholder="Ticket" aria-label="Ticket" prop:value=move || ticket.get() on:input=move |ev| ticket.set(event_target_value(&ev))/>
-                        <input class="note" type="text" placeholder="Note" aria-label="Note" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))/>
-                        <button class="save" type="submit">"Save"</button>
-                    </form>
+                {primary}
+                <details class="menu">
+                    <summary aria-label=more>"More"</summary>
+                    <div class="menu-body">
+                        {(open && unacknowledged).then(|| view! {
+                            <button class="resolve" type="button" on:click=move |_| act(format!("{b2b}/resolve"), None)>"Resolve"</button>
+                        })}
+                        {open.then(|| view! {
+                            <button class="mute secondary" type="button" on:click=move |_| act(b3.clone(), Some(serde_json::json!({"mute_for": "4h"})))>"Mute 4 h"</button>
+                        })}
+                        <form class="edit" on:submit=save>
+                            <input class="assignee" type="text" placeholder="Assignee" aria-label="Assignee" prop:value=move || assignee.get() on:input=move |ev| assignee.set(event_target_value(&ev))/>
+                            <input class="ticket" type="text" placeholder="Ticket" aria-label="Ticket" prop:value=move || ticket.get() on:input=move |ev| ticket.set(event_target_value(&ev))/>
+                            <input class="note" type="text" placeholder="Note" aria-label="Note" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))/>
+                            <button class="save" type="submit">"Save"</button>
+                        </form>
+                    </div>
                 </details>
             </td>
         </tr>

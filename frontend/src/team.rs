@@ -1,9 +1,9 @@
-//! `/team`: API keys (create read-write or read-only, shown once, revoke), members with
-//! their roles, invitations; and `/invite/<token>`, where an invited person joins.
+//! `/team`: members with their roles, invitations not yet taken (revocable), API keys
+//! (create read-write or read-only, shown once, revoke), new projects. What a role
+//! cannot do is not offered: the reason is said instead of a refusal after a click.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
-use overdue_types::{ApiKey, Invitation, Me, Member};
+use overdue_types::{ApiKey, Invitation, Member, PendingInvitation};
 use serde::Deserialize;
 
 use crate::api::Session;
@@ -16,6 +16,11 @@ struct Keys {
 #[derive(Deserialize)]
 struct Members {
     members: Vec<Member>,
+}
+
+#[derive(Deserialize)]
+struct Pending {
+    invitations: Vec<PendingInvitation>,
 }
 
 const ROLES: [&str; 4] = ["viewer", "member", "admin", "owner"];
@@ -34,12 +39,27 @@ pub fn TeamPage() -> impl IntoView {
     let invite_email = RwSignal::new(String::new());
     let invite_role = RwSignal::new("member".to_string());
     let project_name = RwSignal::new(String::new());
+    let pending = RwSignal::new(Vec::<PendingInvitation>::new());
+    // Only what the role may read is asked for: no refusals in the console.
     let reload = move || {
+        let (manage, owner) = (session.can_manage(), session.is_owner());
         leptos::task::spawn_local(async move {
-            match session.get_json::<Keys>("/api/v1/keys").await {
-                Ok(k) => keys.set(k.keys),
-                Err(_) => keys.set(Vec::new()),
-            }
+            keys.set(match manage {
+                true => session
+                    .get_json::<Keys>("/api/v1/keys")
+                    .await
+                    .map(|k| k.keys)
+                    .unwrap_or_default(),
+                false => Vec::new(),
+            });
+            pending.set(match owner {
+                true => session
+                    .get_json::<Pending>("/api/v1/invitations")
+                    .await
+                    .map(|p| p.invitations)
+                    .unwrap_or_default(),
+                false => Vec::new(),
+            });
             match session.get_json::<Members>("/api/v1/members").await {
                 Ok(m) => members.set(m.members),
                 Err(e) => error.set(Some(e)),
@@ -80,6 +100,7 @@ pub fn TeamPage() -> impl IntoView {
                     invite_link.set(Some(i.url));
                     invite_email.set(String::new());
                     error.set(None);
+                    reload();
                 }
                 Err(e) => error.set(Some(e)),
             }
@@ -116,48 +137,112 @@ pub fn TeamPage() -> impl IntoView {
             }
         });
     };
+    // A role change the server refuses (the last owner) puts the control back.
+    let change_role = move |select: web_sys::HtmlSelectElement, id: String, was: String| {
+        let body = serde_json::json!({"role": select.value()});
+        leptos::task::spawn_local(async move {
+            match session
+                .send_unit("PATCH", &format!("/api/v1/members/{id}"), &body)
+                .await
+            {
+                Ok(()) => {
+                    error.set(None);
+                    reload();
+                }
+                Err(e) => {
+                    select.set_value(&was);
+                    error.set(Some(e));
+                }
+            }
+        });
+    };
+    let owner = move || session.is_owner();
     view! {
         <h1>"Team and keys"</h1>
-        <p class="error" role="alert">{move || error.get()}</p>
+        <p class="error" role="alert" id="team-error">{move || error.get()}</p>
         <div class="card">
             <h2>"Members"</h2>
-            <table id="members">
-                <thead><tr><th>"E-mail"</th><th>"Role"</th><th></th></tr></thead>
+            <Show when=move || !owner()>
+                <p class="hint" id="owner-only">"Only owners of this project change roles, remove members and invite."</p>
+            </Show>
+            <div class="table-wrap" tabindex="0">
+            <table id="members" class="cards">
+                <thead><tr><th>"E-mail"</th><th>"Role"</th><th><span class="visually-hidden">"Actions"</span></th></tr></thead>
                 <tbody>
                     <For each=move || members.get() key=|m| (m.user_id.clone(), m.role.clone()) children=move |m| {
                         let (id, id2) = (m.user_id.clone(), m.user_id.clone());
                         let current = m.role.clone();
+                        let shown = m.role.clone();
+                        let label = format!("Role of {}", m.email);
+                        let remove_label = format!("Remove {}", m.email);
                         view! {
                             <tr>
-                                <td>{m.email.clone()}</td>
-                                <td>
-                                    <select aria-label="Role" on:change=move |ev| {
-                                        let body = serde_json::json!({"role": event_target_value(&ev)});
-                                        act("PATCH", format!("/api/v1/members/{id}"), Some(body));
-                                    }>
-                                        {ROLES.map(|r| view! { <option value=r selected=current == r>{r}</option> })}
-                                    </select>
+                                <td data-label="E-mail">{m.email.clone()}</td>
+                                <td data-label="Role">
+                                    <Show when=owner fallback=move || shown.clone()>
+                                        <select aria-label=label.clone() on:change={
+                                            let (id, current) = (id.clone(), current.clone());
+                                            move |ev| change_role(event_target::<web_sys::HtmlSelectElement>(&ev), id.clone(), current.clone())
+                                        }>
+                                            {ROLES.map(|r| view! { <option value=r selected=current == r>{r}</option> })}
+                                        </select>
+                                    </Show>
                                 </td>
-                                <td><button class="secondary" on:click=move |_| act("DELETE", format!("/api/v1/members/{id2}"), None)>"Remove"</button></td>
+                                <td>
+                                    <Show when=owner>
+                                        <button class="secondary" aria-label=remove_label.clone() on:click={
+                                            let id2 = id2.clone();
+                                            move |_| act("DELETE", format!("/api/v1/members/{id2}"), None)
+                                        }>"Remove"</button>
+                                    </Show>
+                                </td>
                             </tr>
                         }
                     }/>
                 </tbody>
             </table>
-            <form on:submit=invite>
-                <h3>"Invite someone"</h3>
-                <label for="invite-email">"E-mail"</label>
-                <input id="invite-email" type="email" required prop:value=move || invite_email.get()
-                    on:input=move |ev| invite_email.set(event_target_value(&ev))/>
-                <label for="invite-role">"Role"</label>
-                <select id="invite-role" on:change=move |ev| invite_role.set(event_target_value(&ev))>
-                    {ROLES.map(|r| view! { <option value=r selected=r == "member">{r}</option> })}
-                </select>
-                <p><button type="submit" id="invite">"Create invitation link"</button></p>
-                {move || invite_link.get().map(|l| view! {
-                    <p>"Send this link (valid 7 days, works once): " <code id="invite-link">{l}</code></p>
-                })}
-            </form>
+            </div>
+            <Show when=owner>
+                <h3>"Invitations not yet taken"</h3>
+                {move || pending.with(Vec::is_empty).then(|| view! { <p class="hint" id="no-invitations">"None: invite someone below."</p> })}
+                <Show when=move || !pending.with(Vec::is_empty)>
+                    <div class="table-wrap" tabindex="0">
+                    <table id="invitations" class="cards">
+                        <thead><tr><th>"E-mail"</th><th>"Role"</th><th>"Invited by"</th><th>"Link works until"</th><th><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                        <tbody>
+                            <For each=move || pending.get() key=|p| p.id.clone() children=move |p| {
+                                let id = p.id.clone();
+                                let label = format!("Revoke the invitation of {}", p.email);
+                                view! {
+                                    <tr>
+                                        <td data-label="E-mail">{p.email.clone()}</td>
+                                        <td data-label="Role">{p.role.clone()}</td>
+                                        <td data-label="Invited by">{p.invited_by.clone().unwrap_or_else(|| "an API key".into())}</td>
+                                        <td data-label="Until">{crate::time::short(p.expires_at.clone())}</td>
+                                        <td><button class="secondary" aria-label=label on:click=move |_| act("DELETE", format!("/api/v1/invitations/{id}"), None)>"Revoke"</button></td>
+                                    </tr>
+                                }
+                            }/>
+                        </tbody>
+                    </table>
+                    </div>
+                </Show>
+                <form on:submit=invite>
+                    <h3>"Invite someone"</h3>
+                    <label for="invite-email">"E-mail"</label>
+                    <input id="invite-email" type="email" required prop:value=move || invite_email.get()
+                        on:input=move |ev| invite_email.set(event_target_value(&ev))/>
+                    <label for="invite-role">"Role"</label>
+                    <select id="invite-role" on:change=move |ev| invite_role.set(event_target_value(&ev))>
+                        {ROLES.map(|r| view! { <option value=r selected=r == "member">{r}</option> })}
+                    </select>
+                    <p><button type="submit" id="invite">"Create invitation link"</button></p>
+                    {move || invite_link.get().map(|l| view! {
+                        <p>"Send this link (valid 7 days, works once): " <code id="invite-link" class="wrap">{l.clone()}</code>
+                        " " <crate::widgets::CopyButton text=l what="Copy the invitation link" id="copy-invite"/></p>
+                    })}
+                </form>
+            </Show>
         </div>
         <form class="card" on:submit=new_project>
             <h2>"New project"</h2>
@@ -169,21 +254,27 @@ pub fn TeamPage() -> impl IntoView {
         </form>
         <div class="card">
             <h2>"API keys"</h2>
-            <table id="keys">
-                <thead><tr><th>"Name"</th><th>"Key"</th><th>"Access"</th><th></th></tr></thead>
+            <Show when=move || session.can_manage() fallback=|| view! {
+                <p class="hint" id="keys-admin-only">"API keys are made and revoked by admins and owners of this project."</p>
+            }>
+            <div class="table-wrap" tabindex="0">
+            <table id="keys" class="cards">
+                <thead><tr><th>"Name"</th><th>"Key"</th><th>"Access"</th><th><span class="visually-hidden">"Actions"</span></th></tr></thead>
                 <tbody>
                     <For each=move || keys.get() key=|k| k.id.clone() children=move |k| {
                         let id = k.id.clone();
+                        let label = format!("Revoke the key {}", k.name);
                         view! {
                             <tr>
-                                <td>{k.name.clone()}</td><td><code>{k.prefix.clone()} "…"</code></td>
-                                <td>{if k.read_only { "read-only" } else { "read-write" }}</td>
-                                <td><button class="secondary" on:click=move |_| act("DELETE", format!("/api/v1/keys/{id}"), None)>"Revoke"</button></td>
+                                <td data-label="Name">{k.name.clone()}</td><td data-label="Key"><code>{k.prefix.clone()} "…"</code></td>
+                                <td data-label="Access">{if k.read_only { "read-only" } else { "read-write" }}</td>
+                                <td><button class="secondary" aria-label=label on:click=move |_| act("DELETE", format!("/api/v1/keys/{id}"), None)>"Revoke"</button></td>
                             </tr>
                         }
                     }/>
                 </tbody>
             </table>
+            </div>
             <form on:submit=create_key>
                 <label for="key-name">"New key's name"</label>
                 <input id="key-name" type="text" required prop:value=move || key_name.get()
@@ -195,65 +286,9 @@ pub fn TeamPage() -> impl IntoView {
                 <p><button type="submit" id="create-key">"Create key"</button></p>
             </form>
             {move || shown_key.get().map(|k| view! {
-                <p>"Copy it now, it is not shown again: " <code id="new-key">{k}</code></p>
+                <p>"Copy it now, it is not shown again: " <code id="new-key" class="wrap">{k}</code></p>
             })}
-        </div>
-    }
-}
-
-/// `/invite/:token`: join a project (a new account, or an existing one's password).
-#[component]
-pub fn InvitePage(on_joined: impl Fn(Me) + Clone + Send + Sync + 'static) -> impl IntoView {
-    let params = use_params_map();
-    let token = params
-        .with_untracked(|p| p.get("token"))
-        .unwrap_or_default();
-    let password = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let (token, on_joined) = (token.clone(), on_joined.clone());
-        leptos::task::spawn_local(async move {
-            let body = overdue_types::AcceptInput {
-                token,
-                password: password.get_untracked(),
-            };
-            let r = gloo_net::http::Request::post("/api/v1/auth/accept")
-                .json(&body)
-                .map_err(|e| e.to_string());
-            let r = match r {
-                Ok(req) => req.send().await.map_err(|e| e.to_string()),
-                Err(e) => Err(e),
-            };
-            match r {
-                Ok(resp) if resp.ok() => match resp.json::<Me>().await {
-                    Ok(me) => on_joined(me),
-                    Err(e) => error.set(Some(e.to_string())),
-                },
-                Ok(resp) => {
-                    let v = resp.json::<serde_json::Value>().await.unwrap_or_default();
-                    error.set(Some(
-                        v["error"]
-                            .as_str()
-                            .unwrap_or("the invitation failed")
-                            .to_string(),
-                    ));
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
-    };
-    view! {
-        <div class="card narrow">
-            <h1>"Join a project"</h1>
-            <p class="hint">"New here? Choose a password (at least 8 characters). Already have an account? Give its password."</p>
-            <form on:submit=submit>
-                <label for="invite-password">"Password"</label>
-                <input id="invite-password" type="password" required autocomplete="new-password"
-                    prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
-                <p class="error" role="alert">{move || error.get()}</p>
-                <button type="submit" id="join">"Join"</button>
-            </form>
+            </Show>
         </div>
     }
 }

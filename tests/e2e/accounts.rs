@@ -42,7 +42,13 @@ pub(crate) async fn send(
 }
 
 /// Signs in (or sets up) and returns the session; asserts the cookie's attributes.
-async fn sign(app: &TestApp, path: &str, email: &str, password: &str, want: u16) -> Session {
+pub(crate) async fn sign(
+    app: &TestApp,
+    path: &str,
+    email: &str,
+    password: &str,
+    want: u16,
+) -> Session {
     sign_json(
         app,
         path,
@@ -53,7 +59,7 @@ async fn sign(app: &TestApp, path: &str, email: &str, password: &str, want: u16)
 }
 
 /// Posts `body` to a route that starts a session, and returns the session.
-async fn sign_json(app: &TestApp, path: &str, body: Value, want: u16) -> Session {
+pub(crate) async fn sign_json(app: &TestApp, path: &str, body: Value, want: u16) -> Session {
     let (status, body, headers) = send(app, "POST", path, None, false, Some(body)).await;
     assert_eq!(status, want, "{body}");
     let set = headers

@@ -24,7 +24,7 @@ pub async fn with_smtp(backend: Backend, smtp: &SmtpServer) -> TestApp {
 }
 
 /// The first link in `text` that starts with `prefix`.
-fn link(text: &str, prefix: &str) -> String {
+pub(crate) fn link(text: &str, prefix: &str) -> String {
     let start = text
         .find(prefix)
         .unwrap_or_else(|| panic!("no link {prefix} in {text}"));

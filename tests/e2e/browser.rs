@@ -695,14 +695,31 @@ async fn chains_view() {
     b.click(&b.find("a[href='/chains']").await).await;
     b.fill(&b.find("#chain-name").await, "nightly <b>ETL</b>")
         .await;
-    b.fill(&b.find("#chain-members").await, "extract, nope")
-        .await;
     b.fill(&b.find("#chain-within").await, "3s").await;
-    b.click(&b.find("#chain-save").await).await;
-    b.wait_text("#chain-error", 10, |t| t.contains("no monitor \"nope\""))
+    // Members are picked from the project's monitors: a search narrows the list, Enter
+    // or a click adds, the order can be changed.
+    b.wait_text("#member-candidates", 10, |t| {
+        t.contains("extract") && t.contains("transform")
+    })
+    .await;
+    b.fill(&b.find("#member-search").await, "TRANS").await;
+    b.wait_text("#member-count", 5, |t| t.starts_with("1 monitor matches"))
         .await;
-    b.fill(&b.find("#chain-members").await, "extract, transform")
+    b.eval("const s = document.getElementById('member-search'); s.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true}));")
         .await;
+    b.wait_text("#member-chosen", 5, |t| t.contains("transform"))
+        .await;
+    b.fill(&b.find("#member-search").await, "nope").await;
+    b.wait_text("#member-count", 5, |t| t == "No monitor matches.")
+        .await;
+    b.fill(&b.find("#member-search").await, "ext").await;
+    b.click(&b.find("#member-candidates button").await).await;
+    b.click(&b.find("button[aria-label='Move extract up']").await)
+        .await;
+    let order = b
+        .eval("return [...document.querySelectorAll('#member-chosen .name')].map(n => n.textContent).join(',')")
+        .await;
+    assert_eq!(order, "extract,transform");
     b.click(&b.find("#chain-save").await).await;
     b.wait_text("#chains", 10, |t| {
         t.contains("nightly <b>ETL</b>") && t.contains("transform")
@@ -759,7 +776,7 @@ async fn problems_view() {
     report(
         shop.clone(),
         serde_json::json!([
-            {"key": "invoice:1", "message": "<img src=x onerror=alert(1)> VAT"},
+            {"key": "invoice:1", "message": "<img src=x onerror=alert(1)> VAT", "details": {"amount": "12.50 EUR"}},
             {"key": "invoice:2", "severity": "warning", "message": "rounded"},
         ]),
     )
@@ -779,6 +796,19 @@ async fn problems_view() {
         .eval("return document.querySelectorAll('#problems img').length")
         .await;
     assert_eq!(imgs, 0, "user text is shown as text, never as markup");
+    // Most severe first; details shown; one primary action per row, the rest in a menu.
+    let order = b
+        .eval("return [...document.querySelectorAll('#problems tbody tr')].map(r => r.dataset.key).join(',')")
+        .await;
+    assert_eq!(order, "customer:9,invoice:1,invoice:2");
+    b.wait_text("tr[data-key='invoice:1'] ul.details", 5, |t| {
+        t == "amount: 12.50 EUR"
+    })
+    .await;
+    let visible_buttons = b
+        .eval("return [...document.querySelectorAll('tr[data-key=\"invoice:1\"] button')].filter(x => x.checkVisibility()).map(x => x.textContent).join(',')")
+        .await;
+    assert_eq!(visible_buttons, "Acknowledge");
     let choose = |css: &str, value: &str| {
         format!(
             "const s = document.querySelector('{css}'); s.value = '{value}'; \
@@ -838,7 +868,9 @@ async fn problems_view() {
         (one["assignee"].clone(), one["ticket"].clone()),
         (serde_json::json!("ann"), serde_json::json!("SHOP-1"))
     );
-    // Resolve: it leaves the open list.
+    // Resolve (in the menu of an unacknowledged problem): it leaves the open list.
+    b.click(&b.find("tr[data-key='invoice:2'] summary").await)
+        .await;
     b.click(&b.find("tr[data-key='invoice:2'] button.resolve").await)
         .await;
     b.wait_text("#problems tbody", 10, |t| !t.contains("invoice:2"))

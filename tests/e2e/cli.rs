@@ -97,3 +97,76 @@ async fn postgres_over_tls() {
         .unwrap();
     assert!(ssl, "the connection is not encrypted");
 }
+
+/// Runs the binary with `input` on standard input.
+fn overdue_with_input(args: &[&str], db: &str, input: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_overdue"))
+        .args(args)
+        .env("DATABASE_URL", db)
+        .env("OVERDUE_LOG", "error")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// `overdue user password`: where no SMTP relay sends reset links, an administrator sets
+/// a new password from the shell; the user's sessions end; an unknown e-mail is named.
+#[tokio::test]
+async fn user_password_is_set_from_the_shell() {
+    let db = fresh_database(Backend::Sqlite);
+    let out = overdue_with_input(
+        &["user", "create", "ann@example.com"],
+        &db,
+        "first password\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = overdue_with_input(
+        &["user", "password", "Ann@example.com"],
+        &db,
+        "second password\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Set the password"));
+    let out = overdue_with_input(
+        &["user", "password", "bob@example.com"],
+        &db,
+        "second password\n",
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no user with the e-mail"));
+    let out = overdue_with_input(&["user", "password", "ann@example.com"], &db, "short\n");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 8"));
+    let store = Store::open(&db, StoreOptions::default(), overdue::system_clock()).unwrap();
+    let user = store
+        .read(|c| overdue_storage::accounts::find_by_email(c, "ann@example.com"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(overdue_server::session::verify_password(
+        "second password",
+        &user.password_hash
+    ));
+    assert!(!overdue_server::session::verify_password(
+        "first password",
+        &user.password_hash
+    ));
+}

@@ -2,6 +2,7 @@
 //! (a fresh database per test), with real HTTP webhook receivers.
 
 mod access;
+mod account;
 mod accounts;
 mod alert_delivery;
 mod alerts;
@@ -35,6 +36,7 @@ mod leases;
 mod lifecycle;
 mod multi;
 mod openapi;
+mod people;
 mod ping;
 mod presets;
 mod problems;

@@ -114,6 +114,27 @@ pub async fn create_user(
     })
 }
 
+/// Sets a user's password (`overdue user password`): checked as at sign-up, hashed
+/// with argon2; every session of the user ends. Returns how many ended.
+pub async fn set_password(store: &Store, email: &str, password: &str) -> Result<usize> {
+    use overdue_storage::{accounts, passwords, StoreError};
+    let creds = overdue_types::Credentials {
+        email: email.to_string(),
+        password: password.to_string(),
+    };
+    let email = overdue_server::session::check_credentials(&creds).map_err(anyhow::Error::msg)?;
+    let hash = overdue_server::session::hash_password(password).map_err(anyhow::Error::msg)?;
+    store
+        .write(move |tx| {
+            let user = accounts::find_by_email(tx.conn(), &email)?
+                .ok_or_else(|| StoreError::Invalid(format!("no user with the e-mail {email:?}")))?;
+            passwords::set_password(tx, &user.id, &hash)?;
+            passwords::end_sessions(tx, &user.id, None)
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
 /// Whether this process runs the background loops (scheduler, notifier, pruning).
 enum Role {
     /// It does; on SQLite the file lock that says so is held for the process's life.
@@ -174,7 +195,7 @@ pub async fn serve(
     let email_enabled = mailer.is_some();
     let senders = Senders {
         http: webhooks,
-        mailer,
+        mailer: mailer.clone(),
         site: settings.site_url.clone(),
     };
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -254,6 +275,7 @@ pub async fn serve(
         body_timeout: settings.body_timeout,
         address_policy: policy,
         email_enabled,
+        mailer,
         site_url_given: settings.site_url_given,
     };
     let result = overdue_server::run(listener, store, config, shutdown).await;

@@ -195,6 +195,23 @@ enum UserCommand {
         #[command(flatten)]
         db: ServeArgs,
     },
+    /// Set a user's password (read from the first line of standard input); every
+    /// session of theirs ends. For a forgotten password where no SMTP relay is set up.
+    Password {
+        /// The user's e-mail address.
+        email: String,
+        #[command(flatten)]
+        db: ServeArgs,
+    },
+}
+
+/// The first line of standard input, without its line end.
+fn read_password() -> Result<String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .context("cannot read the password from standard input")?;
+    Ok(password.trim_end_matches(['\r', '\n']).to_string())
 }
 
 #[derive(Subcommand)]
@@ -457,15 +474,18 @@ fn run() -> Result<()> {
                         anyhow!("--role {r:?}: use owner, admin, member or viewer")
                     })?),
                 };
-                let mut password = String::new();
-                std::io::stdin()
-                    .read_line(&mut password)
-                    .context("cannot read the password from standard input")?;
-                let password = password.trim_end_matches(['\r', '\n']).to_string();
+                let password = read_password()?;
                 let settings = db.resolve()?;
                 let store = open_store(&settings, system_clock())?;
                 let u = overdue::create_user(&store, &email, &password, role, project).await?;
                 println!("Created user {} ({} of project {})", u.email, u.role.as_str(), u.project_id);
+                Ok(())
+            }
+            Command::User { command: UserCommand::Password { email, db } } => {
+                let password = read_password()?;
+                let store = open_store(&db.resolve()?, system_clock())?;
+                let ended = overdue::set_password(&store, &email, &password).await?;
+                println!("Set the password of {}; {ended} session(s) ended", email.trim());
                 Ok(())
             }
             Command::Project { command: ProjectCommand::Create { name, json, db } } => {

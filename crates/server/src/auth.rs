@@ -28,6 +28,8 @@ pub struct Auth {
     pub role: Role,
     /// Who acts, for records: the user's e-mail, or `key <name>`.
     pub actor: String,
+    /// The signed-in user's id (`None` for an API key).
+    pub user_id: Option<String>,
 }
 
 impl Auth {
@@ -160,6 +162,7 @@ impl FromRequest for Auth {
                     project: grant.project_id,
                     role,
                     actor: format!("key {}", grant.name),
+                    user_id: None,
                 });
             }
             let Some(token) = token else {
@@ -185,6 +188,7 @@ impl FromRequest for Auth {
                 project: m.project_id,
                 role: m.role,
                 actor: signed.user.email.clone(),
+                user_id: Some(signed.user.user_id.clone()),
             })
         })
     }

@@ -2,6 +2,7 @@
 //! health endpoints. [`run`] takes a bound listener and a shutdown future, so tests start
 //! it on port 0 and stop it when they are done.
 
+pub mod account;
 pub mod ack;
 pub mod alerts;
 pub mod assets;
@@ -57,6 +58,9 @@ pub struct ServerConfig {
     pub address_policy: AddressPolicy,
     /// E-mail channels can be delivered (an SMTP relay is configured).
     pub email_enabled: bool,
+    /// The SMTP relay, for "forgot password" links (`None`: not configured, the
+    /// dashboard says to ask an administrator).
+    pub mailer: Option<overdue_notify::Mailer>,
     /// `OVERDUE_SITE_URL` was set: e-mail, Slack and PagerDuty messages link to it, so
     /// those channels need it.
     pub site_url_given: bool,

@@ -48,6 +48,11 @@ pub const ROUTES: &[Row] = &[
     ("POST", "/auth/logout", "Sign out", B::None, B::None),
     ("GET", "/auth/me", "The signed-in user and their projects", B::None, B::Any),
     ("POST", "/auth/accept", "Accept an invitation", B::Named("AcceptInput"), B::Any),
+    ("POST", "/auth/invitation", "What an invitation link is for (project, inviter, role)", B::Named("TokenInput"), B::Named("InvitationInfo")),
+    ("POST", "/auth/password", "Change one's own password (other sessions end)", B::Named("PasswordChange"), B::None),
+    ("POST", "/auth/logout-everywhere", "Sign out on every device", B::None, B::None),
+    ("POST", "/auth/forgot", "E-mail a link to set a new password (same answer for unknown addresses)", B::Named("ForgotInput"), B::Any),
+    ("POST", "/auth/reset", "Set a new password with a reset link's token (signs in)", B::Named("ResetInput"), B::Any),
     ("POST", "/projects", "Create a project", B::Named("ProjectInput"), B::Any),
     ("GET", "/schedule/preview", "The next fire times of a cron or OnCalendar schedule", B::None, B::Any),
     ("GET", "/events", "Live changes (server-sent events)", B::None, B::None),
@@ -55,10 +60,12 @@ pub const ROUTES: &[Row] = &[
     ("GET", "/keys", "API keys of the project", B::None, B::Any),
     ("POST", "/keys", "Create an API key (shown once)", B::Named("KeyInput"), B::Any),
     ("DELETE", "/keys/{id}", "Revoke an API key", B::None, B::None),
-    ("GET", "/members", "Members and pending invitations", B::None, B::Any),
+    ("GET", "/members", "Members", B::None, B::Any),
     ("PATCH", "/members/{id}", "Change a member's role", B::Named("RoleInput"), B::None),
     ("DELETE", "/members/{id}", "Remove a member", B::None, B::None),
+    ("GET", "/invitations", "Invitations not yet taken", B::None, B::Any),
     ("POST", "/invitations", "Invite someone by e-mail", B::Named("InviteInput"), B::Any),
+    ("DELETE", "/invitations/{id}", "Revoke an invitation", B::None, B::None),
     ("GET", "/monitors/{id}/runs", "A monitor's runs", B::None, B::Any),
     ("GET", "/runs/{id}", "One run with its steps, progress and report", B::None, B::Any),
     ("GET", "/runs/{id}/log", "A run's log (text; ?follow=1 streams)", B::None, B::None),
@@ -135,6 +142,11 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     let mut s = Vec::new();
     add::<t::Credentials>(&mut s);
     add::<t::AcceptInput>(&mut s);
+    add::<t::TokenInput>(&mut s);
+    add::<t::InvitationInfo>(&mut s);
+    add::<t::PasswordChange>(&mut s);
+    add::<t::ForgotInput>(&mut s);
+    add::<t::ResetInput>(&mut s);
     add::<crate::session::ProjectInput>(&mut s);
     add::<t::KeyInput>(&mut s);
     add::<t::RoleInput>(&mut s);

@@ -7,8 +7,8 @@ use actix_web::{web, HttpResponse};
 use crate::error::ApiError;
 use crate::AppState;
 use crate::{
-    ack, alerts, assets, badges, chains, channels, dash, flow_events, flows, metrics, openapi,
-    ping, problems, routing, runs, session, silencing, team, v1, v3,
+    account, ack, alerts, assets, badges, chains, channels, dash, flow_events, flows, metrics,
+    openapi, ping, problems, routing, runs, session, silencing, team, v1, v3,
 };
 
 /// Registers every route.
@@ -23,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("/api/v1")
                 .configure(session::routes)
+                .configure(account::routes)
                 .configure(dash::routes)
                 .configure(team::routes)
                 .configure(runs::routes)

@@ -66,7 +66,7 @@ pub fn check_credentials(c: &Credentials) -> Result<String, String> {
 }
 
 /// Argon2 is CPU work of tens of milliseconds: keep it off the async workers.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiError> {
     web::block(f)
@@ -74,7 +74,7 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| ApiError::Internal(format!("blocking task failed: {e}")))
 }
 
-fn session_cookie(state: &AppState, token: &str, age: CookieAge) -> Cookie<'static> {
+pub(crate) fn session_cookie(state: &AppState, token: &str, age: CookieAge) -> Cookie<'static> {
     Cookie::build(SESSION_COOKIE, token.to_string())
         .path("/")
         .http_only(true)
@@ -138,6 +138,7 @@ async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let users = state.store.read(accounts::count).await?;
     Ok(HttpResponse::Ok().json(SetupStatus {
         setup_needed: users == 0,
+        password_reset: state.config.mailer.is_some(),
     }))
 }
 
@@ -295,7 +296,7 @@ async fn me(state: web::Data<AppState>, who: SignedIn) -> Result<HttpResponse, A
 /// The client's address for counting sign-ins: the peer, or — when the peer is a proxy
 /// on this host or network (loopback or private) — the first `X-Forwarded-For` entry.
 /// A header from anyone else is ignored: it could name a new address per guess.
-fn client_addr(req: &actix_web::HttpRequest) -> String {
+pub(crate) fn client_addr(req: &actix_web::HttpRequest) -> String {
     let peer = req.peer_addr().map(|a| a.ip());
     let trusted = peer.is_some_and(|ip| match ip {
         std::net::IpAddr::V4(v4) => v4.is_loopback() || v4.is_private(),

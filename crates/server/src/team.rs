@@ -18,7 +18,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/members", web::get().to(list_members))
         .route("/members/{id}", web::patch().to(change_member))
         .route("/members/{id}", web::delete().to(remove_member))
+        .route("/invitations", web::get().to(list_invitations))
         .route("/invitations", web::post().to(invite))
+        .route("/invitations/{id}", web::delete().to(revoke_invitation))
         .route("/auth/accept", web::post().to(accept));
 }
 
@@ -156,14 +158,58 @@ async fn invite(
     let email = crate::session::check_credentials(&creds).map_err(ApiError::BadRequest)?;
     let r = role(&body.role)?;
     let now = state.store.now();
-    let token = state
+    let (id, token) = state
         .store
-        .write(move |tx| team::invite(tx, &auth.project, &email, r, now))
+        .write(move |tx| {
+            let by = auth.user_id.as_deref();
+            team::invite(tx, &auth.project, &email, r, by, now)
+        })
         .await?;
     Ok(HttpResponse::Created().json(t::Invitation {
+        id,
         url: format!("{}/invite/{token}", state.config.site_url),
         expires_at: ts(now.0 + team::INVITATION_MS),
     }))
+}
+
+/// The invitations not yet taken (owners: they are the ones who invite).
+async fn list_invitations(
+    auth: Auth,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_owner()?;
+    let now = state.store.now();
+    let rows = state
+        .store
+        .read(move |c| team::pending(c, &auth.project, now))
+        .await?;
+    let out: Vec<t::PendingInvitation> = rows
+        .into_iter()
+        .map(|p| t::PendingInvitation {
+            id: p.id,
+            email: p.email,
+            role: p.role.as_str().to_string(),
+            invited_by: p.invited_by,
+            created_at: ts(p.created_at),
+            expires_at: ts(p.expires_at),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "invitations": out })))
+}
+
+/// Revokes an invitation: its link stops working at once.
+async fn revoke_invitation(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_owner()?;
+    let id = parse_id(&path, "invitation")?;
+    state
+        .store
+        .write(move |tx| team::revoke_invitation(tx, &auth.project, &id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Takes an invitation: a new account is made with the given password; an existing one

@@ -92,6 +92,16 @@ pub fn find_by_email(c: &mut AnyConnection, email: &str) -> Result<Option<UserRo
         .optional()?)
 }
 
+/// The e-mail of a user; `NotFound` when unknown.
+pub fn email_of(c: &mut AnyConnection, user: &str) -> Result<String, StoreError> {
+    users::table
+        .filter(users::id.eq(user))
+        .select(users::email)
+        .first(c)
+        .optional()?
+        .ok_or(StoreError::NotFound("user"))
+}
+
 /// Gives `user` a role in `project` (replacing any earlier one).
 pub fn set_role(
     tx: &mut Tx<'_>,

@@ -28,6 +28,7 @@ pub mod monitors;
 mod notices;
 pub mod outbox;
 mod paging;
+pub mod passwords;
 pub mod problems;
 pub mod projects;
 pub mod refs;

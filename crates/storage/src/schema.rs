@@ -452,6 +452,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     memberships,
     sessions,
     invitations,
+    password_resets,
     leases,
     run_logs,
     dependencies,
@@ -495,6 +496,18 @@ diesel::table! {
         created_at -> BigInt,
         expires_at -> BigInt,
         accepted_at -> Nullable<BigInt>,
+        id -> Nullable<Text>,
+        invited_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    password_resets (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
     }
 }
 

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use overdue_core::{Role, Timestamp};
 
 use crate::projects::{hash_key, random_text};
-use crate::schema::{api_keys, invitations, memberships, users};
+use crate::schema::{api_keys, invitations, memberships, projects, users};
 use crate::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
@@ -131,18 +131,23 @@ pub fn change_member(
     Ok(())
 }
 
-/// Makes an invitation; returns its token (shown once, in the link).
+/// Makes an invitation from `by` (a user id; `None` for an API key); returns its id and
+/// its token (shown once, in the link).
 pub fn invite(
     tx: &mut Tx<'_>,
     project: &str,
     email: &str,
     role: Role,
+    by: Option<&str>,
     now: Timestamp,
-) -> Result<String, StoreError> {
+) -> Result<(String, String), StoreError> {
     let c = tx.conn();
     let token = format!("odi_{}", random_text(32));
+    let id = uuid::Uuid::new_v4().hyphenated().to_string();
     diesel::insert_into(invitations::table)
         .values((
+            invitations::id.eq(Some(&id)),
+            invitations::invited_by.eq(by),
             invitations::token_hash.eq(hash_key(&token)),
             invitations::project_id.eq(project),
             invitations::email.eq(email),
@@ -151,7 +156,77 @@ pub fn invite(
             invitations::expires_at.eq(now.0 + INVITATION_MS),
         ))
         .execute(c)?;
-    Ok(token)
+    Ok((id, token))
+}
+
+/// An invitation not yet used, as the owners see it (never its token).
+#[derive(Debug, Clone)]
+pub struct Pending {
+    /// Its id (to revoke it).
+    pub id: String,
+    /// Who was invited.
+    pub email: String,
+    /// The role they get.
+    pub role: Role,
+    /// Who invited them, when a person did.
+    pub invited_by: Option<String>,
+    /// When it was made.
+    pub created_at: i64,
+    /// When the link stops working.
+    pub expires_at: i64,
+}
+
+/// The project's invitations that can still be taken, newest first.
+pub fn pending(
+    c: &mut AnyConnection,
+    project: &str,
+    now: Timestamp,
+) -> Result<Vec<Pending>, StoreError> {
+    type Row = (Option<String>, String, String, Option<String>, i64, i64);
+    let rows: Vec<Row> = invitations::table
+        .left_join(users::table.on(invitations::invited_by.eq(users::id.nullable())))
+        .filter(invitations::project_id.eq(project))
+        .filter(invitations::accepted_at.is_null())
+        .filter(invitations::expires_at.gt(now.0))
+        .order(invitations::created_at.desc())
+        .select((
+            invitations::id,
+            invitations::email,
+            invitations::role,
+            users::email.nullable(),
+            invitations::created_at,
+            invitations::expires_at,
+        ))
+        .load(c)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, email, role, by, created_at, expires_at)| {
+            Some(Pending {
+                id: id?,
+                email,
+                role: Role::parse(&role)?,
+                invited_by: by,
+                created_at,
+                expires_at,
+            })
+        })
+        .collect())
+}
+
+/// Revokes an invitation of the project (its link stops working); `NotFound` when it
+/// is unknown or was already taken.
+pub fn revoke_invitation(tx: &mut Tx<'_>, project: &str, id: &str) -> Result<(), StoreError> {
+    let n = diesel::delete(
+        invitations::table
+            .filter(invitations::project_id.eq(project))
+            .filter(invitations::id.eq(id))
+            .filter(invitations::accepted_at.is_null()),
+    )
+    .execute(tx.conn())?;
+    if n == 0 {
+        return Err(StoreError::NotFound("invitation"));
+    }
+    Ok(())
 }
 
 /// An invitation that can still be used.
@@ -159,10 +234,16 @@ pub fn invite(
 pub struct Invitation {
     /// The project.
     pub project_id: String,
+    /// The project's name (shown on the invitation page).
+    pub project_name: String,
     /// Who was invited.
     pub email: String,
     /// The role they get.
     pub role: Role,
+    /// The e-mail of who invited them, when a person did.
+    pub invited_by: Option<String>,
+    /// When the link stops working.
+    pub expires_at: i64,
 }
 
 /// The open invitation of a token; `NotFound` when unknown, used or expired.
@@ -171,24 +252,33 @@ pub fn invitation(
     token: &str,
     now: Timestamp,
 ) -> Result<Invitation, StoreError> {
-    let row: Option<(String, String, String)> = invitations::table
+    type Row = (String, String, String, String, Option<String>, i64);
+    let row: Option<Row> = invitations::table
+        .inner_join(projects::table.on(projects::id.eq(invitations::project_id)))
+        .left_join(users::table.on(invitations::invited_by.eq(users::id.nullable())))
         .filter(invitations::token_hash.eq(hash_key(token)))
         .filter(invitations::accepted_at.is_null())
         .filter(invitations::expires_at.gt(now.0))
         .select((
             invitations::project_id,
+            projects::name,
             invitations::email,
             invitations::role,
+            users::email.nullable(),
+            invitations::expires_at,
         ))
         .first(c)
         .optional()?;
-    let (project_id, email, role) = row.ok_or(StoreError::NotFound(
-        "invitation (or it was used or expired)",
-    ))?;
+    let (project_id, project_name, email, role, invited_by, expires_at) = row.ok_or(
+        StoreError::NotFound("invitation (or it was used, revoked or expired)"),
+    )?;
     Ok(Invitation {
         project_id,
+        project_name,
         email,
         role: Role::parse(&role).unwrap_or(Role::Viewer),
+        invited_by,
+        expires_at,
     })
 }
 

@@ -19,6 +19,9 @@ pub struct Credentials {
 pub struct SetupStatus {
     /// No user exists yet: the dashboard shows the setup form.
     pub setup_needed: bool,
+    /// "Forgot password" works: the server can send e-mail.
+    #[serde(default)]
+    pub password_reset: bool,
 }
 
 /// A project the signed-in user may open, with their role in it.
@@ -112,6 +115,8 @@ pub struct InviteInput {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Invitation {
+    /// Its id (to revoke it).
+    pub id: String,
     /// The link to send to the invited person.
     pub url: String,
     /// Until when it works.
@@ -127,5 +132,81 @@ pub struct AcceptInput {
     /// The token from the link.
     pub token: String,
     /// Password.
+    pub password: String,
+}
+
+/// An invitation not yet taken, as the project's owners see it (never its link).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PendingInvitation {
+    /// Its id (`DELETE /api/v1/invitations/<id>` revokes it).
+    pub id: String,
+    /// Who was invited.
+    pub email: String,
+    /// The role they get.
+    pub role: String,
+    /// The e-mail of who invited them (none when an API key did).
+    pub invited_by: Option<String>,
+    /// When it was made.
+    pub created_at: String,
+    /// When the link stops working.
+    pub expires_at: String,
+}
+
+/// A link's token: `POST /api/v1/auth/invitation` (what an invitation is for).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TokenInput {
+    /// The token from the link.
+    pub token: String,
+}
+
+/// What an invitation link is for, shown before it is taken.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvitationInfo {
+    /// The project's name.
+    pub project: String,
+    /// Who is invited.
+    pub email: String,
+    /// The role they get.
+    pub role: String,
+    /// The e-mail of who invited them (none when an API key did).
+    pub invited_by: Option<String>,
+    /// Until when the link works.
+    pub expires_at: String,
+    /// The e-mail already has an account: taking the link asks for its password.
+    pub has_account: bool,
+}
+
+/// `POST /api/v1/auth/password`: change one's own password.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    /// The password in use now.
+    pub current_password: String,
+    /// The new one: at least 8 characters.
+    pub new_password: String,
+}
+
+/// `POST /api/v1/auth/forgot`: send a reset link to this address, if it has an account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ForgotInput {
+    /// The account's e-mail.
+    pub email: String,
+}
+
+/// `POST /api/v1/auth/reset`: set a new password with a reset link's token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ResetInput {
+    /// The token from the link.
+    pub token: String,
+    /// The new password: at least 8 characters.
     pub password: String,
 }

@@ -1,0 +1,215 @@
+//! `/api/v1/auth` for one's own account after sign-up: change the password, sign out
+//! everywhere, "forgot password" by e-mail (through the SMTP relay of the alerts), and
+//! what an invitation link is for.
+//!
+//! The reset answer is the same whether the address has an account or not, and the
+//! e-mail leaves after the answer (a spawned task): the SMTP exchange does not show in
+//! its time, so it does not tell which addresses have accounts.
+
+use actix_web::cookie::time::Duration as CookieAge;
+use actix_web::{web, HttpResponse};
+use overdue_core::Timestamp;
+use overdue_storage::{accounts, passwords, team};
+use overdue_types as t;
+
+use crate::auth::SignedIn;
+use crate::error::ApiError;
+use crate::session::{blocking, check_credentials, hash_password, verify_password};
+use crate::AppState;
+
+/// Routes under `/api/v1`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/auth/password", web::post().to(change_password))
+        .route("/auth/logout-everywhere", web::post().to(logout_everywhere))
+        .route("/auth/forgot", web::post().to(forgot))
+        .route("/auth/reset", web::post().to(reset))
+        .route("/auth/invitation", web::post().to(invitation));
+}
+
+/// A new password checked like at sign-up (the e-mail is not the question here).
+fn check_new(password: &str) -> Result<(), ApiError> {
+    let creds = t::Credentials {
+        email: "someone@example.com".into(),
+        password: password.to_string(),
+    };
+    check_credentials(&creds)
+        .map(|_| ())
+        .map_err(ApiError::BadRequest)
+}
+
+/// Changes the signed-in user's password; every other session of theirs ends (a
+/// password changed because it leaked should lock the other side out).
+async fn change_password(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    who: SignedIn,
+    body: crate::body::Body<t::PasswordChange>,
+) -> Result<HttpResponse, ApiError> {
+    let input = body.into_inner()?;
+    check_new(&input.new_password)?;
+    let email = who.user.email.clone();
+    let addr = crate::session::client_addr(&req);
+    if let Err(wait) = state.logins.check(&email, &addr, state.store.now()) {
+        return Err(ApiError::TooMany(
+            format!("too many wrong passwords; try again in {wait} s"),
+            wait,
+        ));
+    }
+    let lookup = email.clone();
+    let user = state
+        .store
+        .read(move |c| accounts::find_by_email(c, &lookup))
+        .await?
+        .ok_or(ApiError::Unauthorized(
+            "your session has ended: sign in again",
+        ))?;
+    let (current, stored) = (input.current_password, user.password_hash);
+    if !blocking(move || verify_password(&current, &stored)).await? {
+        state.logins.failed(&email, &addr, state.store.now());
+        return Err(ApiError::BadRequest(
+            "current_password is wrong: give the password you sign in with".into(),
+        ));
+    }
+    let new = input.new_password;
+    let hash = blocking(move || hash_password(&new))
+        .await?
+        .map_err(ApiError::Internal)?;
+    let (id, keep) = (user.id, who.token);
+    state
+        .store
+        .write(move |tx| {
+            passwords::set_password(tx, &id, &hash)?;
+            passwords::end_sessions(tx, &id, Some(&keep))
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Ends every session of the signed-in user, this one included.
+async fn logout_everywhere(
+    state: web::Data<AppState>,
+    who: SignedIn,
+) -> Result<HttpResponse, ApiError> {
+    let id = who.user.user_id.clone();
+    state
+        .store
+        .write(move |tx| passwords::end_sessions(tx, &id, None))
+        .await?;
+    let gone = crate::session::session_cookie(&state, "", CookieAge::ZERO);
+    Ok(HttpResponse::NoContent().cookie(gone).finish())
+}
+
+/// Sends a reset link to the address when it has an account (at most one a minute).
+async fn forgot(
+    state: web::Data<AppState>,
+    body: crate::body::Body<t::ForgotInput>,
+) -> Result<HttpResponse, ApiError> {
+    let input = body.into_inner()?;
+    let Some(mailer) = state.config.mailer.clone() else {
+        return Err(ApiError::Conflict(
+            "this server cannot send e-mail (no SMTP relay is set up): ask an \
+             administrator to set a new password"
+                .into(),
+        ));
+    };
+    let email = input.email.trim().to_lowercase();
+    if email.is_empty() || email.len() > 254 || !email.contains('@') {
+        return Err(ApiError::BadRequest(format!(
+            "email {:?} is not an e-mail address",
+            input.email
+        )));
+    }
+    let now = state.store.now();
+    let lookup = email.clone();
+    let user = state
+        .store
+        .read(move |c| accounts::find_by_email(c, &lookup))
+        .await?;
+    if let Some(user) = user {
+        let token = state
+            .store
+            .write(move |tx| passwords::create_reset(tx, &user.id, now))
+            .await?;
+        if let Some(token) = token {
+            let link = format!("{}/reset/{token}", state.config.site_url);
+            let body = reset_text(&link);
+            tokio::spawn(async move {
+                // Never the link in the log: it is a password for the next hour.
+                if let Err(e) = mailer
+                    .send_text(&email, "Reset your Overdue password", body)
+                    .await
+                {
+                    tracing::warn!(error = %e, "the password reset e-mail was not sent");
+                }
+            });
+        }
+    }
+    Ok(HttpResponse::Accepted().json(serde_json::json!({
+        "message": "if this address has an account, a link to set a new password is on its way; it works for one hour"
+    })))
+}
+
+fn reset_text(link: &str) -> String {
+    format!(
+        "Someone (hopefully you) asked to set a new password for this Overdue account.\n\n\
+         Open this link within one hour to choose a new password:\n\n{link}\n\n\
+         If you did not ask, ignore this e-mail: your password stays as it is.\n"
+    )
+}
+
+/// Sets a new password with a reset link's token: the link is used up, every session
+/// of the user ends, and the answer signs them in.
+async fn reset(
+    state: web::Data<AppState>,
+    body: crate::body::Body<t::ResetInput>,
+) -> Result<HttpResponse, ApiError> {
+    let input = body.into_inner()?;
+    check_new(&input.password)?;
+    let password = input.password;
+    let hash = blocking(move || hash_password(&password))
+        .await?
+        .map_err(ApiError::Internal)?;
+    let now = state.store.now();
+    let token = input.token.trim().to_string();
+    let (user, session) = state
+        .store
+        .write(move |tx| {
+            let user = passwords::take_reset(tx, &token, now)?;
+            passwords::set_password(tx, &user, &hash)?;
+            passwords::end_sessions(tx, &user, None)?;
+            let s = accounts::create_session(tx, &user, now)?;
+            Ok((user, s))
+        })
+        .await?;
+    let id = user.clone();
+    let email = state
+        .store
+        .read(move |c| accounts::email_of(c, &id))
+        .await?;
+    crate::session::signed_in(&state, user, email, session).await
+}
+
+/// What an invitation link is for: the project, who invited, the role.
+async fn invitation(
+    state: web::Data<AppState>,
+    body: crate::body::Body<t::TokenInput>,
+) -> Result<HttpResponse, ApiError> {
+    let token = body.into_inner()?.token.trim().to_string();
+    let now = state.store.now();
+    let (inv, has_account) = state
+        .store
+        .read(move |c| {
+            let inv = team::invitation(c, &token, now)?;
+            let known = accounts::find_by_email(c, &inv.email)?.is_some();
+            Ok((inv, known))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(t::InvitationInfo {
+        project: inv.project_name,
+        email: inv.email,
+        role: inv.role.as_str().to_string(),
+        invited_by: inv.invited_by,
+        expires_at: Timestamp(inv.expires_at).to_rfc3339(),
+        has_account,
+    }))
+}

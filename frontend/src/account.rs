@@ -1,0 +1,248 @@
+//! One's own account: signing in (or the first account's sign-up), `/account`
+//! (change the password, sign out everywhere), and the signed-out pages `/forgot` and
+//! `/reset/<token>` of a forgotten password.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use overdue_types::Me;
+
+use crate::api::{self, Session};
+
+/// Sign-in, or on an empty instance the first account's sign-up.
+#[component]
+pub fn SignForm(setup: bool, on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+    let session = Session::get();
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    // "Forgot password" is offered only where the server can send the link.
+    let reset = RwSignal::new(false);
+    if !setup {
+        leptos::task::spawn_local(async move {
+            reset.set(api::status().await.is_ok_and(|s| s.password_reset));
+        });
+    }
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        busy.set(true);
+        let on_done = on_done.clone();
+        leptos::task::spawn_local(async move {
+            let path = if setup {
+                "/api/v1/auth/setup"
+            } else {
+                "/api/v1/auth/login"
+            };
+            match api::sign(path, &email.get_untracked(), &password.get_untracked()).await {
+                Ok(me) => {
+                    error.set(None);
+                    session
+                        .project
+                        .set(me.projects.first().map(|p| p.id.clone()));
+                    session.me.set(Some(me));
+                    on_done();
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <div class="card narrow">
+            <h1>{if setup { "Welcome to Overdue" } else { "Sign in" }}</h1>
+            {setup.then(|| view! { <p class="hint">"Create the first account. It will own the default project."</p> })}
+            <form on:submit=submit>
+                <label for="email">"E-mail"</label>
+                <input id="email" type="email" autocomplete="username" required
+                    prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
+                <label for="password">"Password"</label>
+                <input id="password" type="password" required
+                    autocomplete=if setup { "new-password" } else { "current-password" }
+                    prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
+                {setup.then(|| view! { <p class="hint">"At least 8 characters."</p> })}
+                <p class="error" role="alert">{move || error.get()}</p>
+                <button id="sign-submit" type="submit" disabled=move || busy.get()>
+                    {if setup { "Create account" } else { "Sign in" }}
+                </button>
+            </form>
+            // A full page load: the signed-out pages are chosen when the app starts.
+            {move || reset.get().then(|| view! {
+                <p><a href="/forgot" rel="external" id="forgot-link">"Forgot your password?"</a></p>
+            })}
+        </div>
+    }
+}
+
+/// `/account`: who I am, my projects, change my password, sign out everywhere.
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let session = Session::get();
+    let navigate = use_navigate();
+    let current = RwSignal::new(String::new());
+    let new = RwSignal::new(String::new());
+    let again = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let done = RwSignal::new(None::<String>);
+    let change = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        done.set(None);
+        if new.get_untracked() != again.get_untracked() {
+            error.set(Some(
+                "The new password and its repetition differ: type it again.".into(),
+            ));
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let body = overdue_types::PasswordChange {
+                current_password: current.get_untracked(),
+                new_password: new.get_untracked(),
+            };
+            match session
+                .send_unit("POST", "/api/v1/auth/password", &body)
+                .await
+            {
+                Ok(()) => {
+                    error.set(None);
+                    for s in [current, new, again] {
+                        s.set(String::new());
+                    }
+                    done.set(Some(
+                        "Password changed. Your other sessions are signed out.".into(),
+                    ));
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let everywhere = move |_| {
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            match session.act("POST", "/api/v1/auth/logout-everywhere").await {
+                Ok(()) => {
+                    session.me.set(None);
+                    navigate("/", Default::default());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let field =
+        move |id: &'static str, label: &'static str, auto: &'static str, s: RwSignal<String>| {
+            view! {
+                <label for=id>{label}</label>
+                <input id=id type="password" required autocomplete=auto
+                    prop:value=move || s.get() on:input=move |ev| s.set(event_target_value(&ev))/>
+            }
+        };
+    view! {
+        <h1>"Your account"</h1>
+        <div class="card">
+            <p>"Signed in as " <strong id="account-email">{move || session.me.get().map(|m| m.email).unwrap_or_default()}</strong></p>
+            <ul id="account-projects">
+                {move || session.me.get().map(|m| m.projects).unwrap_or_default().into_iter().map(|p| view! {
+                    <li>{p.name} " — " {p.role}</li>
+                }).collect_view()}
+            </ul>
+        </div>
+        <form class="card" on:submit=change>
+            <h2>"Change password"</h2>
+            {field("current-password", "Current password", "current-password", current)}
+            {field("new-password", "New password", "new-password", new)}
+            {field("new-password-again", "New password again", "new-password", again)}
+            <p class="hint">"At least 8 characters. Your other sessions are signed out."</p>
+            <p class="error" role="alert">{move || error.get()}</p>
+            <p role="status" id="password-done">{move || done.get()}</p>
+            <button type="submit" id="change-password">"Change password"</button>
+        </form>
+        <div class="card">
+            <h2>"Sessions"</h2>
+            <p class="hint">"Lost a laptop or signed in on a shared computer? This signs you out on every device, this one too."</p>
+            <button class="secondary" id="sign-out-everywhere" on:click=everywhere>"Sign out everywhere"</button>
+        </div>
+    }
+}
+
+/// `/forgot`: ask for a link to set a new password.
+#[component]
+pub fn ForgotPage() -> impl IntoView {
+    let email = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let sent = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        leptos::task::spawn_local(async move {
+            let body = overdue_types::ForgotInput {
+                email: email.get_untracked(),
+            };
+            match api::post_open::<_, serde_json::Value>("/api/v1/auth/forgot", &body).await {
+                Ok(v) => {
+                    error.set(None);
+                    sent.set(v["message"].as_str().map(str::to_string));
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <div class="card narrow">
+            <h1>"Forgot your password?"</h1>
+            <p class="hint">"Give your account's e-mail: a link to choose a new password is sent to it."</p>
+            <form on:submit=submit>
+                <label for="forgot-email">"E-mail"</label>
+                <input id="forgot-email" type="email" autocomplete="username" required
+                    prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
+                <p class="error" role="alert">{move || error.get()}</p>
+                <p role="status" id="forgot-sent">{move || sent.get()}</p>
+                <button type="submit" id="forgot-submit">"Send the link"</button>
+            </form>
+            <p><a href="/" rel="external">"Back to sign in"</a></p>
+        </div>
+    }
+}
+
+/// `/reset/<token>`: choose a new password with a link from the e-mail.
+#[component]
+pub fn ResetPage(on_done: impl Fn(Me) + Clone + Send + Sync + 'static) -> impl IntoView {
+    let token = use_params_map()
+        .with_untracked(|p| p.get("token"))
+        .unwrap_or_default();
+    let password = RwSignal::new(String::new());
+    let again = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if password.get_untracked() != again.get_untracked() {
+            error.set(Some(
+                "The password and its repetition differ: type it again.".into(),
+            ));
+            return;
+        }
+        let (token, on_done) = (token.clone(), on_done.clone());
+        leptos::task::spawn_local(async move {
+            let body = overdue_types::ResetInput {
+                token,
+                password: password.get_untracked(),
+            };
+            match api::post_open::<_, Me>("/api/v1/auth/reset", &body).await {
+                Ok(me) => on_done(me),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <div class="card narrow">
+            <h1>"Choose a new password"</h1>
+            <form on:submit=submit>
+                <label for="reset-password">"New password"</label>
+                <input id="reset-password" type="password" required autocomplete="new-password"
+                    prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
+                <label for="reset-again">"New password again"</label>
+                <input id="reset-again" type="password" required autocomplete="new-password"
+                    prop:value=move || again.get() on:input=move |ev| again.set(event_target_value(&ev))/>
+                <p class="hint">"At least 8 characters. Every session of this account is signed out."</p>
+                <p class="error" role="alert">{move || error.get()}</p>
+                <button type="submit" id="reset-submit">"Set password and sign in"</button>
+            </form>
+        </div>
+    }
+}

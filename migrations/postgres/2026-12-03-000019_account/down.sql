@@ -1,0 +1,4 @@
+DROP TABLE password_resets;
+DROP INDEX invitations_id;
+ALTER TABLE invitations DROP COLUMN invited_by;
+ALTER TABLE invitations DROP COLUMN id;

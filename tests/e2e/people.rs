@@ -1,0 +1,177 @@
+//! The dashboard's people pages in real Chromium (issue 19): the Team page shows each
+//! role only what it may use and says why; invitations are listed and revoked; a
+//! refused role change puts the control back; the invitation page names the project
+//! and the inviter; the account page changes the password and signs out everywhere;
+//! "forgot password" goes through a real SMTP server and back.
+
+use std::time::Duration;
+
+use overdue_core::Role;
+
+use crate::alerts::{link, with_smtp};
+use crate::harness::{Backend, TestApp};
+use crate::smtp::SmtpServer;
+use crate::webdriver::{chromedriver, Browser};
+
+async fn sign_in(b: &Browser, app: &TestApp, email: &str, password: &str) {
+    b.goto(&app.base).await;
+    b.fill(&b.find("#email").await, email).await;
+    b.fill(&b.find("#password").await, password).await;
+    b.click(&b.find("#sign-submit").await).await;
+    b.find("#sign-out").await;
+}
+
+async fn sign_out(b: &Browser) {
+    b.click(&b.find("#sign-out").await).await;
+    b.find("#sign-submit").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn team_roles_invitations_and_account() {
+    let Some(driver) = chromedriver() else {
+        return;
+    };
+    let smtp = SmtpServer::start();
+    let app = with_smtp(Backend::Sqlite, &smtp).await;
+    for (email, role) in [
+        ("ann@example.com", Role::Owner),
+        ("adam@example.com", Role::Admin),
+        ("vic@example.com", Role::Viewer),
+    ] {
+        overdue::create_user(&app.store, email, "correct horse", Some(role), None)
+            .await
+            .unwrap();
+    }
+    let b = Browser::start(&driver, 1280).await;
+    sign_in(&b, &app, "ann@example.com", "correct horse").await;
+
+    // An owner invites, sees the invitation pending with who made it, revokes it.
+    b.goto(&app.url("/team")).await;
+    b.find("#no-invitations").await;
+    b.fill(&b.find("#invite-email").await, "bob@example.com")
+        .await;
+    b.click(&b.find("#invite").await).await;
+    b.wait_text("#invitations", 10, |t| {
+        t.contains("bob@example.com") && t.contains("ann@example.com")
+    })
+    .await;
+    let first = b
+        .wait_text("#invite-link", 5, |t| t.contains("/invite/"))
+        .await;
+    b.click(
+        &b.find("button[aria-label='Revoke the invitation of bob@example.com']")
+            .await,
+    )
+    .await;
+    b.find("#no-invitations").await;
+    b.fill(&b.find("#invite-email").await, "bob@example.com")
+        .await;
+    b.click(&b.find("#invite").await).await;
+    let url = b
+        .wait_text("#invite-link", 5, |t| t.contains("/invite/") && t != first)
+        .await;
+    // The last owner cannot step down: refused, and the control shows "owner" again.
+    b.eval(
+        "const s = document.querySelector(\"select[aria-label='Role of ann@example.com']\"); \
+         s.value = 'viewer'; s.dispatchEvent(new Event('change'));",
+    )
+    .await;
+    b.wait_text("#team-error", 10, |t| t.contains("needs an owner"))
+        .await;
+    assert_eq!(
+        b.eval(
+            "return document.querySelector(\"select[aria-label='Role of ann@example.com']\").value"
+        )
+        .await,
+        "owner"
+    );
+    b.screenshot("people-team-owner").await;
+
+    // The account page: a wrong current password is refused, then the change works.
+    b.click(&b.find("#account-link").await).await;
+    b.wait_text("#account-email", 10, |t| t == "ann@example.com")
+        .await;
+    b.fill(&b.find("#current-password").await, "wrong horse")
+        .await;
+    b.fill(&b.find("#new-password").await, "battery staple")
+        .await;
+    b.fill(&b.find("#new-password-again").await, "battery staple")
+        .await;
+    b.click(&b.find("#change-password").await).await;
+    b.wait_text("main .error", 10, |t| {
+        t.contains("current_password is wrong")
+    })
+    .await;
+    b.fill(&b.find("#current-password").await, "correct horse")
+        .await;
+    b.click(&b.find("#change-password").await).await;
+    b.wait_text("#password-done", 10, |t| t.starts_with("Password changed"))
+        .await;
+    b.screenshot("people-account").await;
+    // Sign out everywhere ends this session too.
+    b.click(&b.find("#sign-out-everywhere").await).await;
+    b.find("#sign-submit").await;
+
+    // The invitation page says who invites whom to what; joining signs in.
+    b.goto(&url).await;
+    let what = b
+        .wait_text("#invite-what", 10, |t| t.contains("invites"))
+        .await;
+    assert!(
+        what.starts_with("ann@example.com invites bob@example.com to ")
+            && what.ends_with(" as member."),
+        "{what}"
+    );
+    b.screenshot("people-invite").await;
+    b.fill(&b.find("#invite-password").await, "bob password")
+        .await;
+    b.click(&b.find("#join").await).await;
+    b.find("#sign-out").await;
+    sign_out(&b).await;
+
+    // An admin: keys yes, roles and invitations no — said, not refused after a click.
+    sign_in(&b, &app, "adam@example.com", "correct horse").await;
+    b.goto(&app.url("/team")).await;
+    b.wait_text("#owner-only", 10, |t| t.contains("Only owners"))
+        .await;
+    b.find("#create-key").await;
+    b.wait_text("#members", 10, |t| t.contains("bob@example.com"))
+        .await;
+    assert_eq!(
+        b.eval(
+            "return document.querySelectorAll('#members select, #members button, #invite').length"
+        )
+        .await,
+        0
+    );
+    sign_out(&b).await;
+    // A viewer: no keys either.
+    sign_in(&b, &app, "vic@example.com", "correct horse").await;
+    b.goto(&app.url("/team")).await;
+    b.wait_text("#keys-admin-only", 10, |t| t.contains("admins and owners"))
+        .await;
+    assert!(b.absent("#create-key").await);
+    b.screenshot("people-team-viewer").await;
+    sign_out(&b).await;
+
+    // Forgot password: the link in the e-mail sets a new one and signs in.
+    b.click(&b.find("#forgot-link").await).await;
+    b.fill(&b.find("#forgot-email").await, "ann@example.com")
+        .await;
+    b.click(&b.find("#forgot-submit").await).await;
+    b.wait_text("#forgot-sent", 10, |t| t.contains("on its way"))
+        .await;
+    let mails = smtp
+        .wait_for(Duration::from_secs(10), |m| !m.is_empty())
+        .await;
+    let reset = link(&mails[0].text(), &format!("{}/reset/", app.base));
+    b.goto(&reset).await;
+    b.fill(&b.find("#reset-password").await, "new horse!").await;
+    b.fill(&b.find("#reset-again").await, "new horse!").await;
+    b.screenshot("people-reset").await;
+    b.click(&b.find("#reset-submit").await).await;
+    b.find("#sign-out").await;
+    sign_out(&b).await;
+    sign_in(&b, &app, "ann@example.com", "new horse!").await;
+    app.stop().await;
+}
