@@ -10,20 +10,26 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::harness::{Backend, TestApp};
+use crate::harness::{Backend, Receiver, TestApp};
 use crate::webdriver::{chromedriver, Browser};
 
 /// Sets up monitors in every state: new (cron in Riga), up with a 2 s period (turns
 /// late on the open page), down by a failure with a body, paused.
-async fn monitors(app: &TestApp) -> (String, String, String) {
+async fn monitors(app: &TestApp) -> (String, String, String, Receiver) {
     let backup = app
         .monitor(json!({"name": "DB backup", "cron": "30 2 * * *", "tz": "Europe/Riga", "grace": "1h", "tags": "prod db"}))
         .await;
     let shop = app
         .monitor(json!({"name": "Shop sync", "period": "2s", "grace": "1h", "tags": "shop"}))
         .await;
+    // A webhook on the invoices: its failure is delivered, and the channels page's
+    // notification log has a row (a card on a phone).
+    let receiver = Receiver::start().await;
+    let hook = app.webhook(&receiver.url).await;
     let invoices = app
-        .monitor(json!({"name": "Invoices", "period": "1h", "slug": "invoices"}))
+        .monitor(
+            json!({"name": "Invoices", "period": "1h", "slug": "invoices", "channels": [hook]}),
+        )
         .await;
     let paused = app
         .monitor(json!({"name": "Old report", "period": "1d"}))
@@ -42,7 +48,7 @@ async fn monitors(app: &TestApp) -> (String, String, String) {
         .api("POST", &format!("/api/v1/monitors/{paused}/pause"), None)
         .await;
     assert_eq!(s, 200);
-    (backup, shop, invoices)
+    (backup, shop, invoices, receiver)
 }
 
 /// The public reference a page URL uses for monitor `uuid`.
@@ -56,7 +62,7 @@ async fn true_at_a_glance_and_every_page_accessible() {
         return;
     };
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let (backup, shop, invoices) = monitors(&app).await;
+    let (backup, shop, invoices, _receiver) = monitors(&app).await;
     overdue::create_user(&app.store, "ann@example.com", "correct horse", None, None)
         .await
         .unwrap();
@@ -96,6 +102,11 @@ async fn true_at_a_glance_and_every_page_accessible() {
         t.contains("failed")
     })
     .await;
+    b.wait_text(&format!("{} .nobody", row(&shop)), 5, |t| {
+        t == "nobody is notified"
+    })
+    .await;
+    assert!(b.absent(&format!("{} .nobody", row(&invoices))).await);
     let hover = b
         .eval(&format!(
             "return document.querySelector(\"{} td.last-ping time\").title",
