@@ -25,10 +25,10 @@ fn main() {
     for p in ["src", "Cargo.toml", "index.html", "style.css", "boot.js"] {
         println!("cargo:rerun-if-changed={}", frontend.join(p).display());
     }
-    println!(
-        "cargo:rerun-if-changed={}",
-        root.join("crates/types/src").display()
-    );
+    // The wasm-release profile and the frontend's dependencies live at the root.
+    for p in ["crates/types/src", "Cargo.toml", "Cargo.lock"] {
+        println!("cargo:rerun-if-changed={}", root.join(p).display());
+    }
 
     if std::env::var("OVERDUE_SKIP_FRONTEND").is_ok_and(|v| v == "1") {
         std::fs::write(

@@ -52,42 +52,71 @@ pub fn relative(at: f64, now: f64) -> String {
     }
 }
 
-/// `t` in the browser's zone (or `tz`, an IANA name) with the zone's short name;
-/// `seconds` adds them. The text as given when it is not a time.
-pub fn local(t: &str, tz: Option<&str>, seconds: bool) -> String {
-    if parse(t).is_none() {
-        return t.to_string();
+/// Formatters by (zone, with seconds); `None`: the browser does not know the zone.
+type Formats = std::collections::HashMap<(Option<String>, bool), Option<js_sys::Function>>;
+
+thread_local! {
+    /// One `Intl.DateTimeFormat` per (zone, seconds): making one costs far more than
+    /// using it, and a list of 200 monitors formats hundreds of times.
+    static FORMATS: std::cell::RefCell<Formats> = Default::default();
+}
+
+/// The `format` function of an `Intl.DateTimeFormat` for `tz` (`None`: the browser's
+/// zone); `None` when the browser does not know the zone.
+fn formatter(tz: Option<&str>, seconds: bool) -> Option<js_sys::Function> {
+    let key = (tz.map(str::to_string), seconds);
+    if let Some(f) = FORMATS.with(|m| m.borrow().get(&key).cloned()) {
+        return f;
     }
-    let date = js_sys::Date::new(&JsValue::from_str(t));
     let opts = js_sys::Object::new();
     let set = |k: &str, v: &str| {
         let _ = js_sys::Reflect::set(&opts, &JsValue::from_str(k), &JsValue::from_str(v));
     };
-    set("year", "numeric");
-    set("month", "short");
-    set("day", "numeric");
-    set("hour", "2-digit");
-    set("minute", "2-digit");
+    for (k, v) in [
+        ("year", "numeric"),
+        ("month", "short"),
+        ("day", "numeric"),
+        ("hour", "2-digit"),
+        ("minute", "2-digit"),
+        ("timeZoneName", "short"),
+    ] {
+        set(k, v);
+    }
     if seconds {
         set("second", "2-digit");
     }
-    set("timeZoneName", "short");
     if let Some(tz) = tz {
         set("timeZone", tz);
     }
-    // Through Reflect so that a zone the browser does not know is an error here, not
-    // a trap: the browser's own zone is used then.
-    let call = |opts: &js_sys::Object| {
-        let f = js_sys::Reflect::get(&date, &JsValue::from_str("toLocaleString")).ok()?;
-        let f: js_sys::Function = f.into();
-        let args = js_sys::Array::of2(&JsValue::UNDEFINED, opts);
-        js_sys::Reflect::apply(&f, &date, &args).ok()?.as_string()
+    // Through Reflect so that a zone the browser does not know is an error here, not a
+    // trap.
+    let made = (|| {
+        let intl = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("Intl")).ok()?;
+        let ctor: js_sys::Function =
+            js_sys::Reflect::get(&intl, &JsValue::from_str("DateTimeFormat"))
+                .ok()?
+                .into();
+        let dtf =
+            js_sys::Reflect::construct(&ctor, &js_sys::Array::of2(&JsValue::UNDEFINED, &opts))
+                .ok()?;
+        let f = js_sys::Reflect::get(&dtf, &JsValue::from_str("format")).ok()?;
+        Some(js_sys::Function::from(f))
+    })();
+    FORMATS.with(|m| m.borrow_mut().insert(key, made.clone()));
+    made
+}
+
+/// `t` in the browser's zone (or `tz`, an IANA name) with the zone's short name;
+/// `seconds` adds them. The browser's zone when it does not know `tz`; the text as
+/// given when it is not a time.
+pub fn local(t: &str, tz: Option<&str>, seconds: bool) -> String {
+    let Some(ms) = parse(t) else {
+        return t.to_string();
     };
-    call(&opts)
-        .or_else(|| {
-            let _ = js_sys::Reflect::delete_property(&opts, &JsValue::from_str("timeZone"));
-            call(&opts)
-        })
+    let date = js_sys::Date::new(&JsValue::from_f64(ms));
+    formatter(tz, seconds)
+        .or_else(|| formatter(None, seconds))
+        .and_then(|f| f.call1(&JsValue::NULL, &date).ok()?.as_string())
         .unwrap_or_else(|| t.to_string())
 }
 
