@@ -176,3 +176,46 @@ async fn live_view_shows_other_instances_changes() {
     a.stop().await;
     b.stop().await;
 }
+
+/// The same in Chromium: a page served by instance B shows a ping taken by instance A
+/// (the row's badge turns from new to up) without a reload, within about a second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_page_on_one_instance_shows_a_ping_on_another() {
+    let Some(driver) = crate::webdriver::chromedriver() else {
+        return;
+    };
+    if postgres_available().is_none() {
+        return;
+    }
+    let db = fresh_database(Backend::Postgres);
+    let a = TestApp::spawn_on(&db, |_| {}).await;
+    let b = TestApp::spawn_on(&db, |_| {}).await;
+    let id = a
+        .monitor(json!({"name": "elsewhere", "period": "1h"}))
+        .await;
+    overdue::create_user(&a.store, "ann@example.com", "correct horse", None, None)
+        .await
+        .unwrap();
+    let browser = crate::webdriver::Browser::start(&driver, 1280).await;
+    browser.goto(&b.base).await;
+    browser
+        .fill(&browser.find("#email").await, "ann@example.com")
+        .await;
+    browser
+        .fill(&browser.find("#password").await, "correct horse")
+        .await;
+    browser.click(&browser.find("#sign-submit").await).await;
+    let status = format!("tr[data-id='{}'] .status", overdue_core::public_ref(&id));
+    browser.wait_text(&status, 10, |t| t.contains("new")).await;
+    // Let the page's stream open before the ping.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let sent = std::time::Instant::now();
+    assert_eq!(a.ping(&id).await, 200);
+    browser.wait_text(&status, 5, |t| t.contains("up")).await;
+    let took = sent.elapsed();
+    eprintln!("a ping on instance A showed on B's page in {took:?}");
+    assert!(took < Duration::from_millis(2_500), "took {took:?}");
+    browser.screenshot("multi-live").await;
+    a.stop().await;
+    b.stop().await;
+}
