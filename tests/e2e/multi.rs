@@ -136,15 +136,9 @@ async fn second_serve_on_one_sqlite_file_runs_no_scheduler() {
 /// instance relays the others' announcements to its live stream).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn live_view_shows_other_instances_changes() {
-    if postgres_available().is_none() {
+    let Some((a, b, id)) = two_instances().await else {
         return;
-    }
-    let db = fresh_database(Backend::Postgres);
-    let a = TestApp::spawn_on(&db, |_| {}).await;
-    let b = TestApp::spawn_on(&db, |_| {}).await;
-    let id = a
-        .monitor(json!({"name": "elsewhere", "period": "1h"}))
-        .await;
+    };
     let mut stream = b
         .http
         .get(b.url("/api/v1/events"))
@@ -177,6 +171,19 @@ async fn live_view_shows_other_instances_changes() {
     b.stop().await;
 }
 
+/// Two instances on one fresh PostgreSQL database and a monitor made through the first
+/// (`None` without PostgreSQL).
+async fn two_instances() -> Option<(TestApp, TestApp, String)> {
+    postgres_available()?;
+    let db = fresh_database(Backend::Postgres);
+    let a = TestApp::spawn_on(&db, |_| {}).await;
+    let b = TestApp::spawn_on(&db, |_| {}).await;
+    let id = a
+        .monitor(json!({"name": "elsewhere", "period": "1h"}))
+        .await;
+    Some((a, b, id))
+}
+
 /// The same in Chromium: a page served by instance B shows a ping taken by instance A
 /// (the row's badge turns from new to up) without a reload, within about a second.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -184,15 +191,9 @@ async fn a_page_on_one_instance_shows_a_ping_on_another() {
     let Some(driver) = crate::webdriver::chromedriver() else {
         return;
     };
-    if postgres_available().is_none() {
+    let Some((a, b, id)) = two_instances().await else {
         return;
-    }
-    let db = fresh_database(Backend::Postgres);
-    let a = TestApp::spawn_on(&db, |_| {}).await;
-    let b = TestApp::spawn_on(&db, |_| {}).await;
-    let id = a
-        .monitor(json!({"name": "elsewhere", "period": "1h"}))
-        .await;
+    };
     overdue::create_user(&a.store, "ann@example.com", "correct horse", None, None)
         .await
         .unwrap();
