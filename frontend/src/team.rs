@@ -33,7 +33,7 @@ pub fn TeamPage() -> impl IntoView {
     let members = RwSignal::new(Vec::<Member>::new());
     let error = RwSignal::new(None::<String>);
     let shown_key = RwSignal::new(None::<String>);
-    let invite_link = RwSignal::new(None::<String>);
+    let invite_link = RwSignal::new(None::<(String, bool)>);
     let key_name = RwSignal::new(String::new());
     let key_ro = RwSignal::new(false);
     let invite_email = RwSignal::new(String::new());
@@ -97,7 +97,7 @@ pub fn TeamPage() -> impl IntoView {
                 .await
             {
                 Ok(i) => {
-                    invite_link.set(Some(i.url));
+                    invite_link.set(Some((i.url, i.emailed)));
                     invite_email.set(String::new());
                     error.set(None);
                     reload();
@@ -237,8 +237,12 @@ pub fn TeamPage() -> impl IntoView {
                         {ROLES.map(|r| view! { <option value=r selected=r == "member">{r}</option> })}
                     </select>
                     <p><button type="submit" id="invite">"Create invitation link"</button></p>
-                    {move || invite_link.get().map(|l| view! {
-                        <p>"Send this link (valid 7 days, works once): " <code id="invite-link" class="wrap">{l.clone()}</code>
+                    {move || invite_link.get().map(|(l, emailed)| view! {
+                        <p id="invite-sent">{if emailed {
+                            "Sent by e-mail. The link (valid 7 days, works once), to send another way too: "
+                        } else {
+                            "Send this link (valid 7 days, works once): "
+                        }} <code id="invite-link" class="wrap">{l.clone()}</code>
                         " " <crate::widgets::CopyButton text=l what="Copy the invitation link" id="copy-invite"/></p>
                     })}
                 </form>

@@ -249,6 +249,11 @@ async fn invitations(backend: Backend) {
         (201, ""),
     )
     .await;
+    assert_eq!(
+        bob["emailed"],
+        json!(false),
+        "no SMTP relay: the owner sends the link"
+    );
     let token_of =
         |v: &Value| json!({"token": v["url"].as_str().unwrap().rsplit('/').next().unwrap()});
     let pending = |s: &Session| {

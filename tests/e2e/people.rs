@@ -70,6 +70,27 @@ async fn team_roles_invitations_and_account() {
     let url = b
         .wait_text("#invite-link", 5, |t| t.contains("/invite/") && t != first)
         .await;
+    // With an SMTP relay the link is e-mailed too, naming who invites to what.
+    b.wait_text("#invite-sent", 5, |t| t.starts_with("Sent by e-mail"))
+        .await;
+    let mails = smtp
+        .wait_for(Duration::from_secs(10), |m| {
+            m.iter().any(|m| m.text().contains(url.as_str()))
+        })
+        .await;
+    let mail = mails
+        .iter()
+        .find(|m| m.text().contains(url.as_str()))
+        .unwrap();
+    assert_eq!(mail.to, vec!["bob@example.com".to_string()]);
+    assert_eq!(mail.subject(), "Join \"Default\" on Overdue");
+    assert!(
+        mail.text().starts_with(
+            "ann@example.com invites you to the Overdue project \"Default\" as member."
+        ),
+        "{}",
+        mail.text()
+    );
     // The last owner cannot step down: refused, and the control shows "owner" again.
     b.eval(
         "const s = document.querySelector(\"select[aria-label='Role of ann@example.com']\"); \
@@ -161,10 +182,14 @@ async fn team_roles_invitations_and_account() {
     b.click(&b.find("#forgot-submit").await).await;
     b.wait_text("#forgot-sent", 10, |t| t.contains("on its way"))
         .await;
+    let subject = "Reset your Overdue password";
     let mails = smtp
-        .wait_for(Duration::from_secs(10), |m| !m.is_empty())
+        .wait_for(Duration::from_secs(10), |m| {
+            m.iter().any(|m| m.subject() == subject)
+        })
         .await;
-    let reset = link(&mails[0].text(), &format!("{}/reset/", app.base));
+    let mail = mails.iter().find(|m| m.subject() == subject).unwrap();
+    let reset = link(&mail.text(), &format!("{}/reset/", app.base));
     b.goto(&reset).await;
     b.fill(&b.find("#reset-password").await, "new horse!").await;
     b.fill(&b.find("#reset-again").await, "new horse!").await;

@@ -158,17 +158,37 @@ async fn invite(
     let email = crate::session::check_credentials(&creds).map_err(ApiError::BadRequest)?;
     let r = role(&body.role)?;
     let now = state.store.now();
-    let (id, token) = state
+    let (to, inviter) = (email.clone(), auth.actor.clone());
+    let (id, token, project) = state
         .store
         .write(move |tx| {
             let by = auth.user_id.as_deref();
-            team::invite(tx, &auth.project, &email, r, by, now)
+            let (id, token) = team::invite(tx, &auth.project, &email, r, by, now)?;
+            Ok((id, token, projects::get(tx.conn(), &auth.project)?.name))
         })
         .await?;
+    let url = format!("{}/invite/{token}", state.config.site_url);
+    // With an SMTP relay the link is also e-mailed (after the answer, like reset links);
+    // the owner sees it either way and can send it another way.
+    let emailed = state.config.mailer.clone().map(|mailer| {
+        let body = format!(
+            "{inviter} invites you to the Overdue project \"{project}\" as {role}.\n\n\
+             Open this link within 7 days to join (it works once):\n\n{url}\n\n\
+             If you did not expect this, ignore this e-mail.\n",
+            role = r.as_str()
+        );
+        let subject = format!("Join \"{project}\" on Overdue");
+        tokio::spawn(async move {
+            if let Err(e) = mailer.send_text(&to, &subject, body).await {
+                tracing::warn!(error = %e, "the invitation e-mail was not sent");
+            }
+        });
+    });
     Ok(HttpResponse::Created().json(t::Invitation {
         id,
-        url: format!("{}/invite/{token}", state.config.site_url),
+        url,
         expires_at: ts(now.0 + team::INVITATION_MS),
+        emailed: emailed.is_some(),
     }))
 }
 

@@ -121,6 +121,9 @@ pub struct Invitation {
     pub url: String,
     /// Until when it works.
     pub expires_at: String,
+    /// The link was also e-mailed to the invited person (an SMTP relay is set up).
+    #[serde(default)]
+    pub emailed: bool,
 }
 
 /// `POST /api/v1/auth/accept`: take an invitation (a new account gets this password; an
