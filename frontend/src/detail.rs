@@ -275,11 +275,6 @@ fn down_view(m: &Monitor, tz: Option<String>) -> impl IntoView {
     })
 }
 
-#[derive(serde::Deserialize)]
-struct Preview {
-    next: Vec<String>,
-}
-
 /// A new cron monitor's next run by its schedule (the server watches it from its first
 /// ping: before that nothing is due, but the user wants to know when to look).
 #[component]
@@ -288,10 +283,8 @@ fn FirstRun(cron: String, tz: String) -> impl IntoView {
     let next = RwSignal::new(None::<String>);
     let zone = tz.clone();
     leptos::task::spawn_local(async move {
-        let q = js_sys::encode_uri_component(&cron);
-        let z = js_sys::encode_uri_component(&tz);
-        let path = format!("/api/v1/schedule/preview?cron={q}&tz={z}");
-        if let Ok(p) = session.get_json::<Preview>(&path).await {
+        let path = crate::form::preview_path(&cron, &tz);
+        if let Ok(p) = session.get_json::<crate::form::Preview>(&path).await {
             next.set(p.next.into_iter().next());
         }
     });

@@ -24,11 +24,21 @@ struct ChannelList {
     channels: Vec<Channel>,
 }
 
+/// The server's cron preview: the next fire times and the expression in words.
 #[derive(Deserialize, Clone)]
-struct Preview {
-    next: Vec<String>,
+pub struct Preview {
+    /// The next fire times (RFC 3339).
+    pub next: Vec<String>,
+    /// The expression in words, for common shapes.
     #[serde(default)]
-    words: Option<String>,
+    pub words: Option<String>,
+}
+
+/// The path asking the server for a cron expression's preview in `tz`.
+pub fn preview_path(cron: &str, tz: &str) -> String {
+    let q = js_sys::encode_uri_component(cron);
+    let z = js_sys::encode_uri_component(tz);
+    format!("/api/v1/schedule/preview?cron={q}&tz={z}")
 }
 
 /// The form's fields, as text.
@@ -334,10 +344,7 @@ fn MonitorForm(fields: Fields, id: Option<String>) -> impl IntoView {
         let question = asked.get_value() + 1;
         asked.set_value(question);
         leptos::task::spawn_local(async move {
-            let q = js_sys::encode_uri_component(&cron);
-            let z = js_sys::encode_uri_component(&tz);
-            let path = format!("/api/v1/schedule/preview?cron={q}&tz={z}");
-            let answer = session.get_json::<Preview>(&path).await;
+            let answer = session.get_json::<Preview>(&preview_path(&cron, &tz)).await;
             if asked.get_value() == question {
                 preview.set(answer);
             }

@@ -14,7 +14,7 @@ use overdue_types as t;
 
 use crate::auth::SignedIn;
 use crate::error::ApiError;
-use crate::session::{blocking, check_credentials, hash_password, verify_password};
+use crate::session::{blocking, check_email, check_password, hash_password, verify_password};
 use crate::AppState;
 
 /// Routes under `/api/v1`.
@@ -26,15 +26,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/auth/invitation", web::post().to(invitation));
 }
 
-/// A new password checked like at sign-up (the e-mail is not the question here).
+/// A new password checked like at sign-up.
 fn check_new(password: &str) -> Result<(), ApiError> {
-    let creds = t::Credentials {
-        email: "someone@example.com".into(),
-        password: password.to_string(),
-    };
-    check_credentials(&creds)
-        .map(|_| ())
-        .map_err(ApiError::BadRequest)
+    check_password(password).map_err(ApiError::BadRequest)
+}
+
+/// Sends a plain-text e-mail after the answer (a spawned task): the SMTP exchange does
+/// not delay or shape the answer. A failure is logged by `what`, never with the body
+/// (it holds a link that works as a password).
+pub(crate) fn mail_later(
+    mailer: overdue_notify::Mailer,
+    to: String,
+    subject: String,
+    body: String,
+    what: &'static str,
+) {
+    tokio::spawn(async move {
+        if let Err(e) = mailer.send_text(&to, &subject, body).await {
+            tracing::warn!(error = %e, "the {what} e-mail was not sent");
+        }
+    });
 }
 
 /// Changes the signed-in user's password; every other session of theirs ends (a
@@ -112,13 +123,7 @@ async fn forgot(
                 .into(),
         ));
     };
-    let email = input.email.trim().to_lowercase();
-    if email.is_empty() || email.len() > 254 || !email.contains('@') {
-        return Err(ApiError::BadRequest(format!(
-            "email {:?} is not an e-mail address",
-            input.email
-        )));
-    }
+    let email = check_email(&input.email).map_err(ApiError::BadRequest)?;
     let now = state.store.now();
     let lookup = email.clone();
     let user = state
@@ -132,16 +137,8 @@ async fn forgot(
             .await?;
         if let Some(token) = token {
             let link = format!("{}/reset/{token}", state.config.site_url);
-            let body = reset_text(&link);
-            tokio::spawn(async move {
-                // Never the link in the log: it is a password for the next hour.
-                if let Err(e) = mailer
-                    .send_text(&email, "Reset your Overdue password", body)
-                    .await
-                {
-                    tracing::warn!(error = %e, "the password reset e-mail was not sent");
-                }
-            });
+            let subject = "Reset your Overdue password".to_string();
+            mail_later(mailer, email, subject, reset_text(&link), "password reset");
         }
     }
     Ok(HttpResponse::Accepted().json(serde_json::json!({

@@ -46,22 +46,33 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     })
 }
 
-/// Checks and normalises sign-up input: the e-mail trimmed and lower-cased.
-pub fn check_credentials(c: &Credentials) -> Result<String, String> {
-    let email = c.email.trim().to_lowercase();
+/// Checks and normalises an e-mail address: trimmed and lower-cased.
+pub fn check_email(raw: &str) -> Result<String, String> {
+    let email = raw.trim().to_lowercase();
     let well_formed = email
         .split_once('@')
         .is_some_and(|(user, host)| !user.is_empty() && host.contains('.') && !host.ends_with('.'));
     if !well_formed || email.len() > 254 || email.chars().any(char::is_whitespace) {
-        return Err(format!("email {:?} is not an e-mail address", c.email));
+        return Err(format!("email {raw:?} is not an e-mail address"));
     }
-    let n = c.password.chars().count();
-    if n < 8 {
+    Ok(email)
+}
+
+/// Checks a new password: 8 characters to 1024 bytes.
+pub fn check_password(password: &str) -> Result<(), String> {
+    if password.chars().count() < 8 {
         return Err("password: use at least 8 characters".into());
     }
-    if c.password.len() > 1024 {
+    if password.len() > 1024 {
         return Err("password: use at most 1024 bytes".into());
     }
+    Ok(())
+}
+
+/// Checks and normalises sign-up input: the e-mail trimmed and lower-cased.
+pub fn check_credentials(c: &Credentials) -> Result<String, String> {
+    let email = check_email(&c.email)?;
+    check_password(&c.password)?;
     Ok(email)
 }
 

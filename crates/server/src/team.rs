@@ -151,11 +151,7 @@ async fn invite(
 ) -> Result<HttpResponse, ApiError> {
     auth.require_owner()?;
     let body = body.into_inner()?;
-    let creds = t::Credentials {
-        email: body.email.clone(),
-        password: "placeholder".into(),
-    };
-    let email = crate::session::check_credentials(&creds).map_err(ApiError::BadRequest)?;
+    let email = crate::session::check_email(&body.email).map_err(ApiError::BadRequest)?;
     let r = role(&body.role)?;
     let now = state.store.now();
     let (to, inviter) = (email.clone(), auth.actor.clone());
@@ -178,11 +174,7 @@ async fn invite(
             role = r.as_str()
         );
         let subject = format!("Join \"{project}\" on Overdue");
-        tokio::spawn(async move {
-            if let Err(e) = mailer.send_text(&to, &subject, body).await {
-                tracing::warn!(error = %e, "the invitation e-mail was not sent");
-            }
-        });
+        crate::account::mail_later(mailer, to, subject, body, "invitation");
     });
     Ok(HttpResponse::Created().json(t::Invitation {
         id,
