@@ -93,7 +93,7 @@ def resolve(monitor, keys, base_url=None, timeout=10):
 def flow_event(ping_key, flow, entity, stage, at=None, base_url=None, timeout=10):
     """Tells a flow that ``entity`` reached ``stage`` (at ``at``, a datetime or RFC 3339
     text; default now), by the flow's event URL. Returns whether it moved the entity."""
-    parts = "/".join(urllib.parse.quote(str(x), safe="") for x in (ping_key, flow, entity, stage))
+    parts = _path(ping_key, flow, entity, stage)
     query = {"at": at.isoformat() if hasattr(at, "isoformat") else at} if at else {}
     answer = _request(f"{_base(base_url)}/flow/{parts}", query, "", timeout)
     return json.loads(answer)["applied"]
@@ -108,7 +108,7 @@ def flow_events(flow, events, api_key=None, base_url=None, timeout=30):
         raise ValueError("flow_events needs an API key: api_key=... or OVERDUE_API_KEY")
     events = list(events)
     total = {"stored": 0, "applied": 0}
-    url = f"{_base(base_url)}/api/v1/flows/{urllib.parse.quote(flow, safe='')}/events"
+    url = f"{_base(base_url)}/api/v1/flows/{_path(flow)}/events"
     for i in range(0, len(events), 10_000):
         answer = json.loads(_request(url, {}, json.dumps(events[i:i + 10_000]), timeout,
                                      content_type="application/json",
@@ -118,8 +118,23 @@ def flow_events(flow, events, api_key=None, base_url=None, timeout=30):
     return total
 
 
+def _path(*segments):
+    """Path segments, each percent-encoded whole (a ``/``, ``?`` or ``#`` stays inside
+    it); a segment of dots only (``..``) is refused, so no text reaches another path."""
+    out = []
+    for s in segments:
+        s = str(s)
+        if not s or set(s) == {"."}:
+            raise ValueError(f"{s!r} cannot be part of a URL path: give the name or id itself")
+        out.append(urllib.parse.quote(s, safe=""))
+    return "/".join(out)
+
+
 def _post(monitor, action, query, body="", base_url=None, timeout=10, content_type=None):
-    url = f"{_base(base_url)}/ping/{monitor.strip('/')}{action}"
+    parts = monitor.strip().strip("/").split("/")
+    if len(parts) > 2:
+        raise ValueError(f"monitor {monitor!r}: give its UUID or <ping key>/<slug>")
+    url = f"{_base(base_url)}/ping/{_path(*parts)}{action}"
     return _request(url, query, body, timeout, content_type)
 
 

@@ -203,6 +203,33 @@ pub fn ForgotPage() -> impl IntoView {
 /// `/reset/<token>`: choose a new password with a link from the e-mail.
 #[component]
 pub fn ResetPage(on_done: impl Fn(Me) + Clone + Send + Sync + 'static) -> impl IntoView {
+    view! {
+        <LinkPasswordPage path="/api/v1/auth/reset" prefix="reset" title="Choose a new password"
+            intro="" hint="At least 8 characters. Every session of this account is signed out."
+            button="Set password and sign in" on_done=on_done/>
+    }
+}
+
+/// A page behind a mailed link that sets a password (a reset link, a newcomer's
+/// confirmation link): the password twice, then `{token, password}` to `path`, which
+/// answers the signed-in user. Element ids start with `prefix`.
+#[component]
+pub fn LinkPasswordPage(
+    /// Where the token and the password go.
+    path: &'static str,
+    /// The ids' prefix (`reset`, `join`).
+    prefix: &'static str,
+    /// The heading.
+    title: &'static str,
+    /// A line above the form (empty: none).
+    intro: &'static str,
+    /// The hint under the fields.
+    hint: &'static str,
+    /// The button's words.
+    button: &'static str,
+    /// Called with the signed-in user.
+    on_done: impl Fn(Me) + Clone + Send + Sync + 'static,
+) -> impl IntoView {
     let token = use_params_map()
         .with_untracked(|p| p.get("token"))
         .unwrap_or_default();
@@ -223,25 +250,27 @@ pub fn ResetPage(on_done: impl Fn(Me) + Clone + Send + Sync + 'static) -> impl I
                 token,
                 password: password.get_untracked(),
             };
-            match api::post_open::<_, Me>("/api/v1/auth/reset", &body).await {
+            match api::post_open::<_, Me>(path, &body).await {
                 Ok(me) => on_done(me),
                 Err(e) => error.set(Some(e)),
             }
         });
     };
+    let (first, second) = (format!("{prefix}-password"), format!("{prefix}-again"));
     view! {
         <div class="card narrow">
-            <h1>"Choose a new password"</h1>
+            <h1>{title}</h1>
+            {(!intro.is_empty()).then(|| view! { <p class="hint">{intro}</p> })}
             <form on:submit=submit>
-                <label for="reset-password">"New password"</label>
-                <input id="reset-password" type="password" required autocomplete="new-password"
+                <label for=first.clone()>"New password"</label>
+                <input id=first type="password" required autocomplete="new-password"
                     prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
-                <label for="reset-again">"New password again"</label>
-                <input id="reset-again" type="password" required autocomplete="new-password"
+                <label for=second.clone()>"New password again"</label>
+                <input id=second type="password" required autocomplete="new-password"
                     prop:value=move || again.get() on:input=move |ev| again.set(event_target_value(&ev))/>
-                <p class="hint">"At least 8 characters. Every session of this account is signed out."</p>
+                <p class="hint">{hint}</p>
                 <p class="error" role="alert">{move || error.get()}</p>
-                <button type="submit" id="reset-submit">"Set password and sign in"</button>
+                <button type="submit" id=format!("{prefix}-submit")>{button}</button>
             </form>
         </div>
     }

@@ -1,41 +1,54 @@
 //! `/invite/<token>`: what an invitation is for (the project, who invited, the role),
-//! and joining — with a new account, or an existing one's password.
+//! and taking it. Signed in as the invited address: one button joins. Signed out: sign
+//! in here, or — a newcomer — ask for a link to the invited address, which leads to
+//! `/join/<token>` to choose a password (docs/security.md, "Invitations").
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use overdue_types::{AcceptInput, InvitationInfo, Me, TokenInput};
 
-use crate::api;
+use crate::api::{self, Session};
 
 /// The page.
 #[component]
 pub fn InvitePage(on_joined: impl Fn(Me) + Clone + Send + Sync + 'static) -> impl IntoView {
+    let session = Session::get();
     let token = use_params_map()
         .with_untracked(|p| p.get("token"))
         .unwrap_or_default();
     let info = RwSignal::new(None::<Result<InvitationInfo, String>>);
-    let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    let sent = RwSignal::new(None::<String>);
     let asked = token.clone();
     leptos::task::spawn_local(async move {
         let body = TokenInput { token: asked };
         info.set(Some(api::post_open("/api/v1/auth/invitation", &body).await));
     });
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let (token, on_joined) = (token.clone(), on_joined.clone());
+    let signed_in = move || session.me.with(|m| m.as_ref().map(|m| m.email.clone()));
+    let join_token = token.clone();
+    let join = move |_| {
+        let (token, on_joined) = (join_token.clone(), on_joined.clone());
         leptos::task::spawn_local(async move {
-            let body = AcceptInput {
-                token,
-                password: password.get_untracked(),
-            };
-            match api::post_open::<_, Me>("/api/v1/auth/accept", &body).await {
+            let body = AcceptInput { token };
+            match session
+                .send_json::<_, Me>("POST", "/api/v1/auth/accept", &body)
+                .await
+            {
                 Ok(me) => on_joined(me),
                 Err(e) => error.set(Some(e)),
             }
         });
     };
-    let has_account = move || info.with(|i| matches!(i, Some(Ok(i)) if i.has_account));
+    let ask = move |_| {
+        let token = token.clone();
+        leptos::task::spawn_local(async move {
+            let body = AcceptInput { token };
+            match api::post_open::<_, serde_json::Value>("/api/v1/auth/accept", &body).await {
+                Ok(v) => sent.set(v["message"].as_str().map(str::to_string)),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
     view! {
         <div class="card narrow">
             <h1>"Join a project"</h1>
@@ -54,21 +67,41 @@ pub fn InvitePage(on_joined: impl Fn(Me) + Clone + Send + Sync + 'static) -> imp
                     <p class="hint">"The link works until " {crate::time::short(i.expires_at.clone())} " and only once."</p>
                 }.into_any(),
             }}
-            <Show when=move || matches!(info.get(), Some(Ok(_)))>
-                <form on:submit=submit.clone()>
-                    <p class="hint">{move || if has_account() {
-                        "This e-mail has an account: give its password."
-                    } else {
-                        "Choose a password for your new account (at least 8 characters)."
-                    }}</p>
-                    <label for="invite-password">"Password"</label>
-                    <input id="invite-password" type="password" required
-                        autocomplete=move || if has_account() { "current-password" } else { "new-password" }
-                        prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
-                    <p class="error" role="alert">{move || error.get()}</p>
-                    <button type="submit" id="join">"Join"</button>
-                </form>
-            </Show>
+            {move || {
+                let Some(Ok(i)) = info.get() else { return ().into_any() };
+                match signed_in() {
+                    Some(_) if i.for_you => view! {
+                        <button type="button" id="join" on:click=join.clone()>"Join " {i.project.clone()}</button>
+                    }.into_any(),
+                    Some(me) => view! {
+                        <p class="hint" id="invite-other">
+                            "You are signed in as " <strong>{me}</strong> ". This invitation is for "
+                            <strong>{i.email.clone()}</strong> ": sign out, then sign in as that address and open the link again."
+                        </p>
+                    }.into_any(),
+                    None => view! {
+                        <p class="hint">"Have an account for " <strong>{i.email.clone()}</strong> "? Sign in below, then join."</p>
+                        <crate::account::SignForm setup=false on_done=|| ()/>
+                        <h2>"New to Overdue?"</h2>
+                        <p class="hint">"We send a link to " <strong>{i.email.clone()}</strong> " to confirm the address; it lets you choose your password."</p>
+                        <button type="button" id="invite-ask" on:click=ask.clone()>"Send me the link"</button>
+                    }.into_any(),
+                }
+            }}
+            <p class="hint" id="invite-asked" role="status">{move || sent.get()}</p>
+            <p class="error" role="alert">{move || error.get()}</p>
         </div>
+    }
+}
+
+/// `/join/<token>`: a newcomer's link, mailed to the invited address: choose a password,
+/// and the account is made, joins the project and is signed in.
+#[component]
+pub fn JoinPage(on_joined: impl Fn(Me) + Clone + Send + Sync + 'static) -> impl IntoView {
+    view! {
+        <crate::account::LinkPasswordPage path="/api/v1/auth/join" prefix="join"
+            title="Choose your password"
+            intro="Your address is confirmed. Choose a password to finish joining."
+            hint="At least 8 characters." button="Create account and join" on_done=on_joined/>
     }
 }

@@ -88,6 +88,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/invite/:token") view=|| view! { <invite::InvitePage on_joined=joined/> }/>
                             <Route path=path!("/forgot") view=account::ForgotPage/>
                             <Route path=path!("/reset/:token") view=|| view! { <account::ResetPage on_done=joined/> }/>
+                            <Route path=path!("/join/:token") view=|| view! { <invite::JoinPage on_joined=joined/> }/>
                         </Routes>
                     }.into_any(),
                     (Boot::Setup, false) => view! { <account::SignForm setup=true on_done=move || boot.set(Boot::Ready)/> }.into_any(),
@@ -118,12 +119,17 @@ fn App() -> impl IntoView {
     }
 }
 
-/// True on the pages shown signed out: an invitation link, "forgot password" and a
-/// reset link.
+/// True on the pages shown signed out: an invitation link, a newcomer's confirmation
+/// link, "forgot password" and a reset link.
 fn open_page() -> bool {
     web_sys::window()
         .and_then(|w| w.location().pathname().ok())
-        .is_some_and(|p| p.starts_with("/invite/") || p.starts_with("/reset/") || p == "/forgot")
+        .is_some_and(|p| {
+            p.starts_with("/invite/")
+                || p.starts_with("/join/")
+                || p.starts_with("/reset/")
+                || p == "/forgot"
+        })
 }
 
 /// After joining through an invitation or setting a new password: start over, signed

@@ -364,9 +364,9 @@ async fn team(backend: Backend) {
         &app,
         "POST",
         "/api/v1/auth/accept",
-        None,
-        false,
-        Some(json!({"token": token, "password": "bob's secret"})),
+        Some(&bob),
+        true,
+        Some(json!({ "token": token })),
     )
     .await;
     assert_eq!(s, 404, "an invitation works once");
@@ -469,8 +469,9 @@ pub(crate) async fn with_owner(backend: Backend) -> (TestApp, Session) {
     (app, s)
 }
 
-/// Invites `email` with `role` as `owner`, takes the invitation with `password`, and
-/// returns the new member's session and the invitation's token.
+/// Invites `email` with `role` as `owner`; the account is made as an administrator
+/// would without an SMTP relay (`overdue user create`, no project), signs in and takes
+/// the invitation. Returns the new member's session and the invitation's token.
 pub(crate) async fn invited(
     app: &TestApp,
     owner: &Session,
@@ -495,13 +496,38 @@ pub(crate) async fn invited(
         .next()
         .unwrap()
         .to_string();
-    let session = sign_with(app, json!({"token": token, "password": password})).await;
+    account(app, email, password).await;
+    let session = sign_json(
+        app,
+        "/api/v1/auth/login",
+        json!({"email": email, "password": password}),
+        200,
+    )
+    .await;
+    let (s, b, _) = send(
+        app,
+        "POST",
+        "/api/v1/auth/accept",
+        Some(&session),
+        true,
+        Some(json!({ "token": token })),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
     (session, token)
 }
 
-/// Takes an invitation and returns the session it starts.
-pub(crate) async fn sign_with(app: &TestApp, body: Value) -> Session {
-    sign_json(app, "/api/v1/auth/accept", body, 200).await
+/// An account with no project, as `overdue user create` makes it.
+pub(crate) async fn account(app: &TestApp, email: &str, password: &str) {
+    let hash = overdue_server::session::hash_password(password).unwrap();
+    let (email, now) = (email.to_string(), app.store.now());
+    app.store
+        .write(move |tx| {
+            overdue_storage::accounts::create_user(tx, &email, &hash, now)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
 }
 
 async fn projects(backend: Backend) {

@@ -131,6 +131,31 @@ async fn v3(backend: Backend) {
     let first = &ro["checks"][0];
     assert!(first.get("uuid").is_none() && first.get("ping_url").is_none());
     assert!(first["unique_key"].is_string());
+    // One check by its unique_key, as Healthchecks allows read-only keys to.
+    let key = first["unique_key"].as_str().unwrap();
+    let (s, one) = app
+        .api_with(
+            &app.read_only_key,
+            "GET",
+            &format!("/api/v3/checks/{key}"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{one}");
+    assert_eq!(one["unique_key"], first["unique_key"]);
+    assert!(
+        one.get("uuid").is_none() && one.get("ping_url").is_none(),
+        "{one}"
+    );
+    let (s, _) = app
+        .api_with(
+            &app.read_only_key,
+            "GET",
+            "/api/v3/checks/0123456789abcdef0123456789abcdef01234567",
+            None,
+        )
+        .await;
+    assert_eq!(s, 404);
     let (s, _) = app
         .api_with(
             &app.read_only_key,

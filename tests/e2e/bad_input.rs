@@ -211,7 +211,7 @@ async fn refused(backend: Backend) {
             &format!("{{\"name\": \"{}\"}}", "x".repeat(300_000)),
         )
         .await;
-    assert_eq!(s, 400);
+    assert_eq!(s, 413, "as documented: {e}");
     assert!(e["error"].as_str().unwrap().contains("limit"), "{e}");
     let (s, _) = app
         .api_raw(

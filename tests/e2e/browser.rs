@@ -367,10 +367,18 @@ async fn dashboard_story() {
     b.wait_text("h1", 10, |t| t == "Sign in").await;
     assert!(b.absent("#monitor-name").await);
 
-    // The invited person joins through the link, signed out, and sees the project.
+    // The invited person has an account (no SMTP relay here: an administrator made
+    // it), signs in on the invitation page, joins with one button and sees the project.
+    crate::accounts::account(&app, "bob@example.com", "bob's secret").await;
     b.goto(link.trim()).await;
-    b.fill(&b.find("#invite-password").await, "bob's secret")
+    b.wait_text("#invite-what", 10, |t| t.contains("bob@example.com"))
         .await;
+    b.screenshot("invite-signed-out").await;
+    b.fill(&b.find("#email").await, "bob@example.com").await;
+    b.fill(&b.find("#password").await, "bob's secret").await;
+    b.click(&b.find("#sign-submit").await).await;
+    b.wait_text("#join", 10, |t| t.starts_with("Join")).await;
+    b.screenshot("invite-for-you").await;
     b.click(&b.find("#join").await).await;
     b.wait_text(&status, 15, |t| t == "paused").await;
     b.click(&b.find("#sign-out").await).await;

@@ -275,6 +275,12 @@ except RuntimeError:
     pass
 with overdue.run("{ok}", base_url="http://127.0.0.1:{closed}"):
     pass
+for hostile in ("{ok}/../../../ack/x", "..", "key/.."):
+    try:
+        overdue.ping(hostile)
+        print("traversal sent:", hostile)
+    except ValueError:
+        pass
 print("job finished")
 "#,
         closed = crate::harness::free_port()
@@ -291,6 +297,7 @@ print("job finished")
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("job finished"));
+    assert!(!stdout.contains("traversal sent"), "{stdout}");
     assert!(stderr.contains("could not be reached"), "{stderr}");
     assert!(stdout.contains("refused: severity 'fatal'"), "{stdout}");
     let (_, l) = app

@@ -144,9 +144,25 @@ async fn team_roles_invitations_and_account() {
         "{what}"
     );
     b.screenshot("people-invite").await;
-    b.fill(&b.find("#invite-password").await, "bob password")
+    // A newcomer asks for a link to the invited address; it lets them choose a password.
+    b.click(&b.find("#invite-ask").await).await;
+    b.wait_text("#invite-asked", 10, |t| t.contains("bob@example.com"))
         .await;
-    b.click(&b.find("#join").await).await;
+    let subject = "Confirm your address to join \"Default\"";
+    let mails = smtp
+        .wait_for(Duration::from_secs(10), |m| {
+            m.iter().any(|m| m.subject() == subject)
+        })
+        .await;
+    let mail = mails.iter().find(|m| m.subject() == subject).unwrap();
+    assert_eq!(mail.to, vec!["bob@example.com".to_string()]);
+    let join = link(&mail.text(), &format!("{}/join/", app.base));
+    b.goto(&join).await;
+    b.fill(&b.find("#join-password").await, "bob password")
+        .await;
+    b.fill(&b.find("#join-again").await, "bob password").await;
+    b.screenshot("people-join").await;
+    b.click(&b.find("#join-submit").await).await;
     b.find("#sign-out").await;
     sign_out(&b).await;
 

@@ -27,6 +27,10 @@ pub(crate) enum More {
         /// Delete what the file does not name (monitors without a slug are kept).
         #[arg(long)]
         prune: bool,
+        /// Let a channel secret name this variable too (by default only OVERDUE_SECRET_…;
+        /// OVERDUE_API_KEY never); repeat for several.
+        #[arg(long = "allow-env", value_name = "NAME")]
+        allow_env: Vec<String>,
         /// Overdue's base URL.
         #[arg(long, env = "OVERDUE_URL", default_value = "http://127.0.0.1:8000")]
         url: String,
@@ -70,6 +74,7 @@ pub(crate) fn run(command: &More) -> Result<i32> {
             file,
             dry_run,
             prune,
+            allow_env,
             url,
             api_key,
         } => {
@@ -77,6 +82,7 @@ pub(crate) fn run(command: &More) -> Result<i32> {
             let opts = overdue::apply::Options {
                 dry_run: *dry_run,
                 prune: *prune,
+                allow_env: allow_env.clone(),
             };
             println!("{}", overdue::apply::run(&api, file, opts)?);
             Ok(0)

@@ -26,7 +26,8 @@ pub struct ServeArgs {
     /// TOML file with the same settings (keys: listen, database_url, site_url,
     /// ping_body_limit, body_timeout, webhook_allow_private, webhook_timeout, retry_base,
     /// keep_pings, keep_history, digest_hour, self_ping_url, self_ping_period, smtp_url,
-    /// email_from, amqp_url, amqp_queue).
+    /// email_from, amqp_url, amqp_queue, amqp_project, trusted_proxies, max_monitors,
+    /// max_projects, max_streams, project_creation).
     #[arg(long, env = "OVERDUE_CONFIG")]
     pub config: Option<PathBuf>,
     /// Most body bytes stored per ping [default: 100000].
@@ -80,6 +81,18 @@ pub struct ServeArgs {
     /// [default: overdue.flow-events].
     #[arg(long, env = "OVERDUE_AMQP_QUEUE")]
     pub amqp_queue: Option<String>,
+    /// The project (id or name) whose flows the queue feeds; may be left out while the
+    /// instance has one project (docs/flows.md) [default: the only project].
+    #[arg(long, env = "OVERDUE_AMQP_PROJECT")]
+    pub amqp_project: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed, as addresses or networks
+    /// separated by commas, e.g. `127.0.0.1,10.0.0.0/8` (docs/security.md, "Sign-in
+    /// limits") [default: none: the peer is the client].
+    #[arg(long, env = "OVERDUE_TRUSTED_PROXIES")]
+    pub trusted_proxies: Option<String>,
+    /// Caps per project and per user.
+    #[command(flatten)]
+    pub limits: crate::limits::LimitArgs,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -102,6 +115,12 @@ struct FileSettings {
     email_from: Option<String>,
     amqp_url: Option<String>,
     amqp_queue: Option<String>,
+    amqp_project: Option<String>,
+    trusted_proxies: Option<toml::Value>,
+    max_monitors: Option<toml::Value>,
+    max_projects: Option<toml::Value>,
+    max_streams: Option<toml::Value>,
+    project_creation: Option<String>,
 }
 
 /// Validated settings.
@@ -138,8 +157,14 @@ pub struct Settings {
     pub smtp: Option<Smtp>,
     /// The broker and queue of flow events, when set.
     pub amqp: Option<(String, String)>,
+    /// The project the queue feeds, as configured (resolved at start).
+    pub amqp_project: Option<String>,
     /// This process's name in notification claims (random per start).
     pub instance_id: String,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Caps per project and per user, who may create projects.
+    pub limits: crate::limits::Limits,
 }
 
 /// The SMTP relay's settings (checked at start: a wrong URL stops the server with the
@@ -347,7 +372,36 @@ impl ServeArgs {
             }
             _ => None,
         };
+        let proxies = match self.trusted_proxies.clone() {
+            Some(text) => text,
+            None => match file.trusted_proxies {
+                Some(toml::Value::Array(items)) => items
+                    .into_iter()
+                    .map(value_text)
+                    .collect::<Vec<_>>()
+                    .join(","),
+                Some(other) => value_text(other),
+                None => String::new(),
+            },
+        };
+        let trusted_proxies = overdue_server::gate::parse_trusted(&proxies)
+            .map_err(|e| anyhow!("OVERDUE_TRUSTED_PROXIES: {e}"))?;
+        let amqp_project = self
+            .amqp_project
+            .clone()
+            .or(file.amqp_project)
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty());
+        let limits = self.limits.resolve(crate::limits::FileLimits {
+            max_monitors: file.max_monitors.map(value_text),
+            max_projects: file.max_projects.map(value_text),
+            max_streams: file.max_streams.map(value_text),
+            project_creation: file.project_creation,
+        })?;
         Ok(Settings {
+            limits,
+            amqp_project,
+            trusted_proxies,
             amqp,
             smtp,
             self_ping,
@@ -371,6 +425,29 @@ impl ServeArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trusted_proxies_are_checked_at_start() {
+        let bad = ServeArgs {
+            trusted_proxies: Some("10.0.0.0/8, my-proxy".into()),
+            ..ServeArgs::default()
+        };
+        let e = bad.resolve().unwrap_err().to_string();
+        assert!(
+            e.contains("OVERDUE_TRUSTED_PROXIES") && e.contains("my-proxy"),
+            "{e}"
+        );
+        let good = ServeArgs {
+            trusted_proxies: Some("127.0.0.1 10.0.0.0/8".into()),
+            ..ServeArgs::default()
+        };
+        assert_eq!(good.resolve().unwrap().trusted_proxies.len(), 2);
+        assert!(ServeArgs::default()
+            .resolve()
+            .unwrap()
+            .trusted_proxies
+            .is_empty());
+    }
 
     #[test]
     fn self_ping_needs_an_http_url() {

@@ -65,8 +65,10 @@ pub fn run(api: &Api, command: &FlowCommand) -> Result<String> {
 /// Most events sent per request (the API's limit).
 const BATCH: usize = 10_000;
 
-fn path_part(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+fn events_path(flow: &str) -> Result<String> {
+    Ok(overdue_client::path(&[
+        "api", "v1", "flows", flow, "events",
+    ])?)
 }
 
 /// One event: `entity` reached `stage` (at `at`, RFC 3339, if given).
@@ -75,11 +77,7 @@ pub fn event(api: &Api, flow: &str, entity: &str, stage: &str, at: Option<&str>)
     if let Some(at) = at {
         e["at"] = at.into();
     }
-    let r = api.call(
-        "POST",
-        &format!("/api/v1/flows/{}/events", path_part(flow)),
-        Some(&json!([e])),
-    )?;
+    let r = api.call("POST", &events_path(flow)?, Some(&json!([e])))?;
     Ok(if r["applied"].as_u64() == Some(1) {
         format!("{entity}: {stage}")
     } else {
@@ -115,7 +113,7 @@ pub fn import(api: &Api, flow: &str, input: impl BufRead) -> Result<String> {
     for chunk in events.chunks(BATCH) {
         let r = api.call(
             "POST",
-            &format!("/api/v1/flows/{}/events", path_part(flow)),
+            &events_path(flow)?,
             Some(&Value::Array(chunk.to_vec())),
         )?;
         stored += r["stored"].as_u64().unwrap_or(0);
@@ -126,15 +124,8 @@ pub fn import(api: &Api, flow: &str, input: impl BufRead) -> Result<String> {
 
 /// One entity: its stage, times and history.
 pub fn entity(api: &Api, flow: &str, entity: &str, as_json: bool) -> Result<String> {
-    let e = api.call(
-        "GET",
-        &format!(
-            "/api/v1/flows/{}/entities/{}",
-            path_part(flow),
-            path_part(entity)
-        ),
-        None,
-    )?;
+    let path = overdue_client::path(&["api", "v1", "flows", flow, "entities", entity])?;
+    let e = api.call("GET", &path, None)?;
     if as_json {
         return Ok(serde_json::to_string_pretty(&e)?);
     }

@@ -6,6 +6,7 @@ pub mod config;
 pub mod crontab;
 pub mod exec;
 pub mod flow;
+pub mod limits;
 pub mod manage;
 pub mod nagios;
 pub mod selfping;
@@ -28,6 +29,7 @@ pub use config::{ServeArgs, Settings};
 pub fn open_store(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Store> {
     let opts = StoreOptions {
         keep_pings: settings.keep_pings,
+        caps: settings.limits.caps,
         ..StoreOptions::default()
     };
     Store::open(&settings.database_url, opts, clock)
@@ -258,16 +260,28 @@ pub async fn serve(
         )));
     }
     // Every instance consumes: the broker shares the queue out, events are idempotent.
-    let amqp = settings.amqp.clone().map(|(url, queue)| {
-        let stats = Arc::new(overdue_storage::flows::ConsumerStats::default());
-        tasks.push(tokio::spawn(overdue_scheduler::amqp::run(
-            store.clone(),
-            overdue_scheduler::amqp::AmqpOptions { url, queue },
-            stats.clone(),
-            stopped(stop_rx.clone()),
-        )));
-        stats
-    });
+    let project = match &settings.amqp {
+        Some(_) => Some(amqp_project(&store, settings.amqp_project.clone()).await?),
+        None => None,
+    };
+    let amqp = settings
+        .amqp
+        .clone()
+        .zip(project)
+        .map(|((url, queue), project)| {
+            let stats = Arc::new(overdue_storage::flows::ConsumerStats::default());
+            tasks.push(tokio::spawn(overdue_scheduler::amqp::run(
+                store.clone(),
+                overdue_scheduler::amqp::AmqpOptions {
+                    url,
+                    queue,
+                    project,
+                },
+                stats.clone(),
+                stopped(stop_rx.clone()),
+            )));
+            stats
+        });
     let config = ServerConfig {
         amqp,
         site_url: settings.site_url.clone(),
@@ -277,7 +291,11 @@ pub async fn serve(
         email_enabled,
         mailer,
         site_url_given: settings.site_url_given,
+        trusted_proxies: settings.trusted_proxies.clone(),
+        project_creation: settings.limits.project_creation,
+        max_streams: settings.limits.max_streams,
     };
+    warn_about_proxies(&settings);
     let result = overdue_server::run(listener, store, config, shutdown).await;
     let _ = stop_tx.send(true);
     for t in tasks {
@@ -285,6 +303,62 @@ pub async fn serve(
     }
     drop(role);
     result.context("HTTP server failed")
+}
+
+/// The project whose flows the broker queue feeds: the one `OVERDUE_AMQP_PROJECT` names
+/// (id or name), or the instance's only project. A queue never feeds flows by name
+/// across projects: ambiguity stops the start with what to set (docs/flows.md).
+pub async fn amqp_project(store: &Store, wanted: Option<String>) -> Result<String> {
+    use overdue_storage::projects;
+    let found = store
+        .read(move |c| match wanted {
+            Some(w) => Ok((Some(w.clone()), projects::named(c, &w)?, 0)),
+            None => {
+                let n = projects::count(c)?;
+                let only = if n == 1 {
+                    vec![projects::any(c)?]
+                } else {
+                    Vec::new()
+                };
+                Ok((None, only, n))
+            }
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    match found {
+        (Some(w), rows, _) if rows.len() == 1 => {
+            tracing::info!("flow events from the broker feed project {w:?}");
+            Ok(rows[0].id.clone())
+        }
+        (Some(w), rows, _) if rows.is_empty() => {
+            anyhow::bail!("OVERDUE_AMQP_PROJECT: no project has the id or name {w:?}")
+        }
+        (Some(w), _, _) => anyhow::bail!(
+            "OVERDUE_AMQP_PROJECT: several projects are named {w:?}: give the project's id"
+        ),
+        (None, rows, _) if rows.len() == 1 => Ok(rows[0].id.clone()),
+        (None, _, n) => anyhow::bail!(
+            "OVERDUE_AMQP_URL: this instance has {n} projects: set OVERDUE_AMQP_PROJECT to \
+             the id or name of the one whose flows the queue feeds"
+        ),
+    }
+}
+
+/// A server that listens on loopback but is reached at another host sits behind a
+/// proxy: with no trusted proxy every client then counts as the proxy's one address, and
+/// a per-address limit lets anyone lock everyone out of signing in.
+fn warn_about_proxies(settings: &Settings) {
+    let public = url::Url::parse(&settings.site_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .is_some_and(|h| !matches!(h.as_str(), "localhost" | "127.0.0.1" | "[::1]" | "::1"));
+    if settings.trusted_proxies.is_empty() && settings.listen.ip().is_loopback() && public {
+        tracing::warn!(
+            "Overdue listens on {} but is reached at {}: it sits behind a proxy, and no              proxy is trusted (OVERDUE_TRUSTED_PROXIES), so every client counts as the              proxy's address and sign-in limits apply to all of them at once",
+            settings.listen,
+            settings.site_url
+        );
+    }
 }
 
 /// The system clock, boxed for [`open_store`].

@@ -170,7 +170,8 @@ pub fn create(api: &Api, m: NewMonitor) -> Result<String> {
 pub fn switch(api: &Api, which: &str, pause: bool) -> Result<String> {
     let id = api.resolve(which)?;
     let action = if pause { "pause" } else { "resume" };
-    let v = api.call("POST", &format!("/api/v1/monitors/{id}/{action}"), None)?;
+    let path = overdue_client::path(&["api", "v1", "monitors", &id, action])?;
+    let v = api.call("POST", &path, None)?;
     Ok(format!(
         "{} is {}",
         v["name"].as_str().unwrap_or(&id),

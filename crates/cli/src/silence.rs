@@ -137,7 +137,8 @@ pub fn list(api: &Api, as_json: bool) -> Result<String> {
 
 /// Ends a silence now.
 pub fn end(api: &Api, id: &str) -> Result<String> {
-    let s = api.call("DELETE", &format!("/api/v1/silences/{id}"), None)?;
+    let path = overdue_client::path(&["api", "v1", "silences", id])?;
+    let s = api.call("DELETE", &path, None)?;
     Ok(format!(
         "silence {} ended at {}",
         s["id"].as_str().unwrap_or(id),

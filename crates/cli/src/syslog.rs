@@ -55,6 +55,8 @@ fn parse(text: &str) -> Result<(Line, Action), String> {
     if line.monitor.trim().is_empty() {
         return Err("monitor is empty".into());
     }
+    // A path in the field (`<uuid>/../../ack/<token>`) must never reach another URL.
+    overdue_client::ping_path(&line.monitor, "").map_err(|e| e.to_string())?;
     let needs_key = || {
         line.key
             .as_deref()
@@ -330,6 +332,14 @@ mod tests {
                 "signal \"explode\"",
             ),
             (r#"{"monitor": "", "signal": "fail"}"#, "monitor is empty"),
+            (
+                r#"{"monitor": "9f1c/../../../ack/tok", "signal": "fail"}"#,
+                "give its UUID or <ping key>/<slug>",
+            ),
+            (
+                r#"{"monitor": "k/..", "signal": "fail"}"#,
+                "cannot be part of a URL path",
+            ),
             (r#"{"monitor": "k/b", "colour": 1}"#, "unknown field"),
         ] {
             let e = parse(text).unwrap_err();

@@ -78,6 +78,45 @@ impl Signal {
     }
 }
 
+/// A URL path from `segments`, each percent-encoded whole: a `/`, `?` or `#` in one
+/// stays inside it, and a segment of dots only (`..`, which URL parsers resolve, even
+/// written `%2e%2e`) is refused, so no caller's text reaches another path.
+pub fn path(segments: &[&str]) -> Result<String, Error> {
+    let mut url = reqwest::Url::parse("http://overdue.invalid/")
+        .map_err(|e| Error::Invalid(e.to_string()))?;
+    {
+        let mut p = url
+            .path_segments_mut()
+            .map_err(|_| Error::Invalid("no path".into()))?;
+        p.clear();
+        for s in segments {
+            if s.is_empty() || s.chars().all(|c| c == '.') {
+                return Err(Error::Invalid(format!(
+                    "{s:?} cannot be part of a URL path: give the name or id itself"
+                )));
+            }
+            p.push(s);
+        }
+    }
+    Ok(url.path().to_string())
+}
+
+/// The path segments of a monitor as given (`<uuid>` or `<ping key>/<slug>`) followed by
+/// an action (`/step/load`), checked by [`path`].
+pub fn ping_path(monitor: &str, action: &str) -> Result<String, Error> {
+    let monitor = monitor.trim().trim_matches('/');
+    let parts: Vec<&str> = monitor.split('/').collect();
+    if monitor.is_empty() || parts.len() > 2 || monitor.contains(['?', '#', ' ']) {
+        return Err(Error::Invalid(format!(
+            "monitor {monitor:?}: give its UUID or <ping key>/<slug>"
+        )));
+    }
+    let mut all = vec!["ping"];
+    all.extend(parts);
+    all.extend(action.split('/').filter(|s| !s.is_empty()));
+    path(&all)
+}
+
 /// A connection to one Overdue server.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -135,13 +174,8 @@ impl Client {
         query: &[(&str, String)],
         body: Option<(String, bool)>,
     ) -> Result<String, Error> {
-        let monitor = monitor.trim().trim_matches('/');
-        if monitor.is_empty() || monitor.contains(['?', '#', ' ']) {
-            return Err(Error::Invalid(format!(
-                "monitor {monitor:?}: give its UUID or <ping key>/<slug>"
-            )));
-        }
-        let mut url = reqwest::Url::parse(&format!("{}/ping/{monitor}{action}", self.base))
+        let path = ping_path(monitor, action)?;
+        let mut url = reqwest::Url::parse(&format!("{}{path}", self.base))
             .map_err(|e| Error::Invalid(format!("monitor {monitor:?}: {e}")))?;
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
@@ -232,12 +266,9 @@ impl Client {
         stage: &str,
         at: Option<&str>,
     ) -> Result<bool, Error> {
-        let mut url = reqwest::Url::parse(&format!("{}/flow/", self.base))
+        let path = path(&["flow", ping_key, flow, entity, stage])?;
+        let mut url = reqwest::Url::parse(&format!("{}{path}", self.base))
             .map_err(|e| Error::Invalid(e.to_string()))?;
-        url.path_segments_mut()
-            .map_err(|_| Error::Invalid("base URL cannot take a path".into()))?
-            .pop_if_empty()
-            .extend([ping_key, flow, entity, stage]);
         if let Some(at) = at {
             url.query_pairs_mut().append_pair("at", at);
         }
@@ -266,7 +297,7 @@ impl Client {
         events: &[serde_json::Value],
     ) -> Result<(u64, u64), Error> {
         let (mut stored, mut applied) = (0, 0);
-        let path = format!("/api/v1/flows/{flow}/events");
+        let path = path(&["api", "v1", "flows", flow, "events"])?;
         for chunk in events.chunks(10_000) {
             let r = self.api(
                 "POST",
@@ -423,9 +454,9 @@ impl Client {
     /// the run's pings, released by its end). `monitor` must be a UUID.
     pub fn lock(&self, monitor: &str, rid: Uuid, ttl_secs: u64) -> Result<Lease, Error> {
         let url = format!(
-            "{}/ping/{}/lock?rid={rid}&ttl={ttl_secs}",
+            "{}{}?rid={rid}&ttl={ttl_secs}",
             self.base,
-            monitor.trim()
+            ping_path(monitor, "/lock")?
         );
         let r = self
             .http
@@ -458,4 +489,35 @@ struct Report {
     log: Option<String>,
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     counts: std::collections::BTreeMap<String, u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_text_reaches_another_path() {
+        assert_eq!(
+            ping_path("abc/../../../ack", "").unwrap_err().to_string(),
+            Error::Invalid(
+                "monitor \"abc/../../../ack\": give its UUID or <ping key>/<slug>".into()
+            )
+            .to_string()
+        );
+        assert!(ping_path("key/..", "").is_err());
+        assert!(ping_path("..", "/fail").is_err());
+        assert_eq!(
+            ping_path("key/my-slug", "/step/load").unwrap(),
+            "/ping/key/my-slug/step/load"
+        );
+        assert_eq!(
+            path(&["api", "v1", "silences", "a/b?c#d"]).unwrap(),
+            "/api/v1/silences/a%2Fb%3Fc%23d"
+        );
+        assert!(
+            path(&["flow", "%2e%2e"]).is_ok(),
+            "encoded: stays one segment"
+        );
+        assert_eq!(path(&["flow", "%2e%2e"]).unwrap(), "/flow/%252e%252e");
+    }
 }

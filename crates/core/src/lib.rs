@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod alert;
+pub mod attempts;
 pub mod chain;
 pub mod deps;
 pub mod duration;
@@ -18,6 +19,7 @@ pub mod problem;
 pub mod route;
 pub mod run;
 pub mod schedule;
+pub mod text;
 pub mod time;
 
 pub use access::Role;

@@ -132,6 +132,9 @@ pub struct Reported {
     pub message: String,
     /// Anything else, as JSON text.
     pub details: Option<String>,
+    /// The fields whose control characters were replaced by U+FFFD (a signal is stored,
+    /// never refused for its form: [`crate::text::scrub`]).
+    pub replaced: Vec<&'static str>,
 }
 
 /// Reads a report body: an array of `{"key", "severity", "message", "details"}` or one
@@ -181,11 +184,16 @@ fn parse_item(item: &serde_json::Value) -> Result<Reported, String> {
             return Err("severity must be a string: info, warning, error or critical".into())
         }
     };
-    let message = match obj.get("message") {
+    let message: String = match obj.get("message") {
         None | Some(serde_json::Value::Null) => String::new(),
         Some(serde_json::Value::String(s)) => s.chars().take(MAX_MESSAGE).collect(),
         Some(_) => return Err("message must be a string".into()),
     };
+    let mut replaced = Vec::new();
+    let (key, message) = (
+        scrubbed("key", key, &mut replaced),
+        scrubbed("message", message, &mut replaced),
+    );
     let details = match obj.get("details") {
         None | Some(serde_json::Value::Null) => None,
         Some(d @ serde_json::Value::Object(_)) => {
@@ -205,11 +213,24 @@ fn parse_item(item: &serde_json::Value) -> Result<Reported, String> {
         severity,
         message,
         details,
+        replaced,
     })
 }
 
-/// Checks a unit key: a non-empty string of at most 200 characters without control
-/// characters, not in Overdue's own `overdue:` namespace.
+/// `text` scrubbed, noting `field` in `replaced` when anything was replaced.
+fn scrubbed(field: &'static str, text: String, replaced: &mut Vec<&'static str>) -> String {
+    match crate::text::scrub(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(clean) => {
+            replaced.push(field);
+            clean
+        }
+    }
+}
+
+/// Checks a unit key: a non-empty string of at most 200 characters, not in Overdue's
+/// own `overdue:` namespace. Control characters are kept here: a report replaces them
+/// (and says so), a `/resolve` replaces them the same way to find the stored key.
 pub fn check_key(v: Option<&serde_json::Value>) -> Result<String, String> {
     let key = match v {
         Some(serde_json::Value::String(s)) => s.trim().to_string(),
@@ -221,9 +242,6 @@ pub fn check_key(v: Option<&serde_json::Value>) -> Result<String, String> {
     };
     if key.is_empty() || key.chars().count() > MAX_KEY {
         return Err(format!("key must be 1-{MAX_KEY} characters"));
-    }
-    if key.chars().any(char::is_control) {
-        return Err("key must not contain control characters".into());
     }
     if key.starts_with("overdue:") {
         return Err("keys starting with \"overdue:\" are reserved".into());
@@ -262,7 +280,9 @@ pub fn parse_keys(body: &[u8], max_items: usize) -> Result<Vec<String>, String> 
                 serde_json::Value::Object(o) => o.get("key"),
                 other => Some(other),
             };
-            check_key(v).map_err(|e| format!("key {i}: {e}"))
+            check_key(v)
+                .map(|k| crate::text::scrub(&k).into_owned())
+                .map_err(|e| format!("key {i}: {e}"))
         })
         .collect()
 }

@@ -74,7 +74,8 @@ impl Progress {
                 return Err(format!("done ({done}) must not exceed total ({t})"));
             }
         }
-        let msg = msg.map(|m| m.chars().take(200).collect::<String>());
+        let msg =
+            msg.map(|m| crate::text::scrub(&m.chars().take(200).collect::<String>()).into_owned());
         Ok(Progress { done, total, msg })
     }
 

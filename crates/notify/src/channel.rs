@@ -91,6 +91,33 @@ impl ChannelConfig {
         }
     }
 
+    /// Where its requests go (e-mail: nowhere of its own, the relay is the server's).
+    pub fn destinations(&self) -> Vec<String> {
+        match self {
+            ChannelConfig::Webhook(c) => vec![crate::secret::destination(&c.url)],
+            ChannelConfig::Email(_) => Vec::new(),
+            ChannelConfig::Preset(s) => s.destinations(),
+        }
+    }
+
+    /// After a change that moved the channel (see [`Self::destinations`]): forgets every
+    /// stored secret that `sent` does not give anew, so none follows a changed URL or
+    /// server; returns the required ones so forgotten (the change must give them).
+    pub fn forget_kept_secrets(
+        &mut self,
+        stored: &ChannelConfig,
+        sent: &serde_json::Map<String, serde_json::Value>,
+    ) -> Vec<&'static str> {
+        match (self, stored) {
+            (ChannelConfig::Webhook(c), _) => {
+                c.forget_kept_headers(sent);
+                Vec::new()
+            }
+            (ChannelConfig::Preset(c), ChannelConfig::Preset(s)) => c.forget_kept_secrets(s, sent),
+            _ => Vec::new(),
+        }
+    }
+
     /// Checks the settings (addresses, URLs, keys); normalises what it can.
     pub fn validate(&mut self, policy: AddressPolicy) -> Result<(), WebhookError> {
         match self {

@@ -328,6 +328,40 @@ impl Settings {
         }
     }
 
+    /// Where its requests go: the destination of each URL field (defaults included).
+    pub fn destinations(&self) -> Vec<String> {
+        self.kind
+            .fields
+            .iter()
+            .filter(|f| matches!(f.kind, FieldType::Url))
+            .map(|f| crate::secret::destination(self.text(f.name).unwrap_or_default()))
+            .collect()
+    }
+
+    /// Forgets the secrets (other than URL fields, which are the destination itself) that
+    /// `sent` does not give anew; returns the required ones so forgotten. Called when the
+    /// destination moved, so a stored token never follows it.
+    pub fn forget_kept_secrets(
+        &mut self,
+        stored: &Settings,
+        sent: &serde_json::Map<String, Value>,
+    ) -> Vec<&'static str> {
+        let mut missing = Vec::new();
+        for f in self.kind.fields.iter() {
+            if !f.secret || matches!(f.kind, FieldType::Url) {
+                continue;
+            }
+            let old = stored.values.get(f.name).and_then(Value::as_str);
+            let fresh = crate::secret::sent_anew(sent.get(f.name), || {
+                old.map(|o| mask(f, o)).unwrap_or_default()
+            });
+            if !fresh && self.values.remove(f.name).is_some() && f.required {
+                missing.push(f.name);
+            }
+        }
+        missing
+    }
+
     /// A text field's value, or its default.
     pub fn text(&self, name: &str) -> Option<&str> {
         match self.values.get(name) {

@@ -46,7 +46,50 @@ pub fn mask_secret(secret: &str) -> String {
     }
 }
 
+/// Where a URL sends a request: its scheme, host, port and path. A change of any of
+/// them moves the channel (docs/security.md, "Secrets and who holds them"); the query
+/// and fragment do not. Text that is no URL is compared whole.
+pub fn destination(text: &str) -> String {
+    match url::Url::parse(text.trim()) {
+        Ok(u) => format!(
+            "{}://{}:{}{}",
+            u.scheme(),
+            u.host_str().unwrap_or_default(),
+            u.port_or_known_default().unwrap_or(0),
+            u.path()
+        ),
+        Err(_) => text.trim().to_string(),
+    }
+}
+
+/// True when a change sent `value` for a secret anew: neither left out nor the mask.
+pub(crate) fn sent_anew(
+    value: Option<&serde_json::Value>,
+    masked: impl FnOnce() -> String,
+) -> bool {
+    match value.and_then(serde_json::Value::as_str) {
+        Some(v) => !v.is_empty() && v != MASK && v != masked(),
+        None => false,
+    }
+}
+
 impl WebhookConfig {
+    /// Forgets the headers (the webhook's secrets) that `sent` does not give anew: all
+    /// when it gives no `headers`, else those sent as the mask. Called when the URL
+    /// moved, so a stored `Authorization` never follows it to a new host.
+    pub fn forget_kept_headers(&mut self, sent: &serde_json::Map<String, serde_json::Value>) {
+        match sent.get("headers").and_then(serde_json::Value::as_object) {
+            None => self.headers.clear(),
+            Some(given) => self.headers.retain(|name, _| {
+                let value = given
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v);
+                sent_anew(value, || MASK.to_string())
+            }),
+        }
+    }
+
     /// The settings as shown after creation: URL and header values masked; method and
     /// body template as they are.
     pub fn masked(&self) -> WebhookConfig {
@@ -93,6 +136,37 @@ mod tests {
             headers: [("Authorization".to_string(), auth.to_string())].into(),
             body: None,
         }
+    }
+
+    #[test]
+    fn a_moved_url_takes_no_stored_header_along() {
+        let stored = cfg("https://hooks.example.com/a", "Bearer s3cret");
+        let mut moved = stored.clone();
+        moved.url = "https://evil.example.net/a".into();
+        assert_ne!(destination(&stored.url), destination(&moved.url));
+        moved.forget_kept_headers(&serde_json::Map::new());
+        assert!(moved.headers.is_empty());
+        let mut masked = stored.clone();
+        let sent = serde_json::json!({"headers": {"authorization": MASK}});
+        masked.forget_kept_headers(sent.as_object().unwrap());
+        assert!(masked.headers.is_empty(), "the mask is not a new value");
+        let mut fresh = stored.clone();
+        let sent = serde_json::json!({"headers": {"Authorization": "Bearer new"}});
+        fresh.forget_kept_headers(sent.as_object().unwrap());
+        assert_eq!(fresh.headers.len(), 1);
+        assert_eq!(
+            destination("https://h.example.com/a?x=1"),
+            destination("https://h.example.com:443/a?y=2"),
+            "the query does not move a channel"
+        );
+        assert_ne!(
+            destination("https://h.example.com/a"),
+            destination("http://h.example.com/a")
+        );
+        assert_ne!(
+            destination("https://h.example.com/a"),
+            destination("https://h.example.com/b")
+        );
     }
 
     #[test]

@@ -39,6 +39,8 @@ pub struct AmqpOptions {
     pub url: String,
     /// The queue.
     pub queue: String,
+    /// The project whose flows the queue feeds (resolved at start: docs/flows.md).
+    pub project: String,
 }
 
 /// One event in a message.
@@ -186,7 +188,7 @@ async fn consume(
                 _ => break,
             }
         }
-        settle(store, stats, batch).await?;
+        settle(store, stats, &opts.project, batch).await?;
         caught_up(store, &channel, queue).await?;
     }
 }
@@ -213,10 +215,21 @@ async fn caught_up(store: &Store, channel: &lapin::Channel, queue: &str) -> Resu
     Ok(())
 }
 
-/// Stores a batch and acknowledges it after commit; rejects the malformed messages.
+/// Events applied in one write transaction at most; a transaction that took longer
+/// than [`CHUNK_TIME`] halves the next one's size, so one big message never holds the
+/// writer long enough to starve pings.
+const MAX_CHUNK: usize = 1_000;
+/// The time one chunk of events should take at most.
+const CHUNK_TIME: Duration = Duration::from_millis(50);
+
+/// Stores a batch and acknowledges it after the last commit; rejects the malformed
+/// messages. Every message is checked whole first (a refused one writes nothing); the
+/// accepted events are then applied in chunks (events are idempotent: a message
+/// redelivered after a crash between chunks applies again to the same result).
 async fn settle(
     store: &Store,
     stats: &ConsumerStats,
+    project: &str,
     batch: Vec<lapin::message::Delivery>,
 ) -> Result<(), String> {
     let mut good: Vec<Vec<(String, EventIn)>> = Vec::new();
@@ -236,10 +249,31 @@ async fn settle(
         }
     }
     let now = store.now();
-    let refused = store
-        .write(move |tx| apply_batch(tx, &good, now))
+    let project = project.to_string();
+    let (refused, accepted) = store
+        .read(move |c| check_batch(c, &project, &good, now))
         .await
-        .map_err(|e| format!("storing flow events failed: {e}"))?;
+        .map_err(|e| format!("checking flow events failed: {e}"))?;
+    for (flow, events) in accepted {
+        let mut size = MAX_CHUNK;
+        let mut at = 0;
+        while at < events.len() {
+            let end = (at + size).min(events.len());
+            let (chunk, f) = (events[at..end].to_vec(), flow.clone());
+            let started = std::time::Instant::now();
+            store
+                .write(move |tx| flows::apply_events(tx, &f, &chunk, now).map(|_| ()))
+                .await
+                .map_err(|e| format!("storing flow events failed: {e}"))?;
+            let took = started.elapsed();
+            size = if took > CHUNK_TIME {
+                (size / 2).max(1)
+            } else {
+                (size * 2).min(MAX_CHUNK)
+            };
+            at = end;
+        }
+    }
     let mut refused = refused.into_iter();
     for v in verdicts.iter_mut() {
         if v.is_none() {
@@ -276,39 +310,44 @@ async fn settle(
     Ok(())
 }
 
-/// Applies a batch of messages: each checked whole (`None`, or why it is refused — a
-/// refused message writes nothing), then the accepted events of each flow applied in
-/// one go, in message order (a handful of statements per batch, not per message).
-fn apply_batch(
-    tx: &mut overdue_storage::Tx<'_>,
+/// What a batch's check gives: per message `None` or why it is refused, and the
+/// accepted events of each flow, in message order.
+type Checked = (Vec<Option<String>>, Vec<(flows::FlowRow, Vec<EventIn>)>);
+
+/// Checks a batch of messages, each whole, against the flows of `project` (the
+/// queue's: another project's flow of the same name is never found).
+fn check_batch(
+    c: &mut overdue_storage::AnyConnection,
+    project: &str,
     messages: &[Vec<(String, EventIn)>],
     now: overdue_core::Timestamp,
-) -> Result<Vec<Option<String>>, StoreError> {
+) -> Result<Checked, StoreError> {
     let mut found: HashMap<String, Result<flows::FlowRow, String>> = HashMap::new();
-    let mut accepted: Vec<(String, Vec<EventIn>)> = Vec::new();
+    let mut accepted: Vec<(flows::FlowRow, Vec<EventIn>)> = Vec::new();
     let mut verdicts = Vec::with_capacity(messages.len());
     for events in messages {
-        let mut slugs: Vec<&str> = events.iter().map(|(f, _)| f.as_str()).collect();
-        slugs.sort_unstable();
-        slugs.dedup();
+        let mut by_flow: Vec<(&str, Vec<EventIn>)> = Vec::new();
+        for (slug, e) in events {
+            match by_flow.iter_mut().find(|(s, _)| s == slug) {
+                Some((_, list)) => list.push(e.clone()),
+                None => by_flow.push((slug.as_str(), vec![e.clone()])),
+            }
+        }
         let mut why = None;
-        for slug in &slugs {
+        for (slug, of) in &by_flow {
             if !found.contains_key(*slug) {
-                let flow = match flows::by_slug(tx.conn(), slug) {
+                let flow = match flows::get(c, project, slug) {
                     Ok(f) => Ok(f),
-                    Err(StoreError::Invalid(w)) => Err(w),
+                    Err(StoreError::NotFound(_)) => {
+                        Err(format!("no flow {slug:?} in the project this queue feeds"))
+                    }
                     Err(e) => return Err(e),
                 };
                 found.insert(slug.to_string(), flow);
             }
-            let of: Vec<EventIn> = events
-                .iter()
-                .filter(|(f, _)| f == slug)
-                .map(|(_, e)| e.clone())
-                .collect();
             let checked = match &found[*slug] {
                 Err(w) => Err(w.clone()),
-                Ok(flow) => match flows::check_events(flow, &of, now) {
+                Ok(flow) => match flows::check_events(flow, of, now) {
                     Ok(()) => Ok(()),
                     Err(StoreError::Invalid(w)) => Err(w),
                     Err(e) => return Err(e),
@@ -320,21 +359,19 @@ fn apply_batch(
             }
         }
         if why.is_none() {
-            for (slug, e) in events {
-                match accepted.iter_mut().find(|(s, _)| s == slug) {
-                    Some((_, list)) => list.push(e.clone()),
-                    None => accepted.push((slug.clone(), vec![e.clone()])),
+            for (slug, of) in by_flow {
+                let Some(Ok(flow)) = found.get(slug) else {
+                    continue;
+                };
+                match accepted.iter_mut().find(|(f, _)| f.id == flow.id) {
+                    Some((_, list)) => list.extend(of),
+                    None => accepted.push((flow.clone(), of)),
                 }
             }
         }
         verdicts.push(why);
     }
-    for (slug, events) in accepted {
-        if let Some(Ok(flow)) = found.get(&slug) {
-            flows::apply_events(tx, flow, &events, now)?;
-        }
-    }
-    Ok(verdicts)
+    Ok((verdicts, accepted))
 }
 
 /// A consumer tag unique enough to tell instances apart in the broker's list.

@@ -14,7 +14,7 @@ use overdue_types as t;
 
 use crate::auth::SignedIn;
 use crate::error::ApiError;
-use crate::session::{blocking, check_email, check_password, hash_password, verify_password};
+use crate::session::{check_email, check_password, verify_password};
 use crate::AppState;
 
 /// Routes under `/api/v1`.
@@ -49,7 +49,8 @@ pub(crate) fn mail_later(
 }
 
 /// Changes the signed-in user's password; every other session of theirs ends (a
-/// password changed because it leaked should lock the other side out).
+/// password changed because it leaked should lock the other side out). The current
+/// password goes through the sign-in gate like a sign-in: a stolen session cannot guess.
 async fn change_password(
     req: actix_web::HttpRequest,
     state: web::Data<AppState>,
@@ -59,13 +60,11 @@ async fn change_password(
     let input = body.into_inner()?;
     check_new(&input.new_password)?;
     let email = who.user.email.clone();
-    let addr = crate::session::client_addr(&req);
-    if let Err(wait) = state.logins.check(&email, &addr, state.store.now()) {
-        return Err(ApiError::TooMany(
-            format!("too many wrong passwords; try again in {wait} s"),
-            wait,
-        ));
-    }
+    let attempt = state.gate.attempt(&req).for_account(&email);
+    state
+        .gate
+        .reserve(&state.store, &attempt, "too many wrong passwords")
+        .await?;
     let lookup = email.clone();
     let user = state
         .store
@@ -75,16 +74,18 @@ async fn change_password(
             "your session has ended: sign in again",
         ))?;
     let (current, stored) = (input.current_password, user.password_hash);
-    if !blocking(move || verify_password(&current, &stored)).await? {
-        state.logins.failed(&email, &addr, state.store.now());
+    if !state
+        .gate
+        .hash(move || verify_password(&current, &stored))
+        .await?
+    {
         return Err(ApiError::BadRequest(
             "current_password is wrong: give the password you sign in with".into(),
         ));
     }
+    state.gate.succeeded(&state.store, &attempt).await?;
     let new = input.new_password;
-    let hash = blocking(move || hash_password(&new))
-        .await?
-        .map_err(ApiError::Internal)?;
+    let hash = state.gate.hash_new(new).await?;
     let (id, keep) = (user.id, who.token);
     state
         .store
@@ -111,7 +112,9 @@ async fn logout_everywhere(
 }
 
 /// Sends a reset link to the address when it has an account (at most one a minute).
+/// Each request is charged to the caller's address (anonymous endpoints are limited).
 async fn forgot(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     body: crate::body::Body<t::ForgotInput>,
 ) -> Result<HttpResponse, ApiError> {
@@ -124,6 +127,7 @@ async fn forgot(
         ));
     };
     let email = check_email(&input.email).map_err(ApiError::BadRequest)?;
+    state.gate.charge(&state.store, &req).await?;
     let now = state.store.now();
     let lookup = email.clone();
     let user = state
@@ -155,19 +159,26 @@ fn reset_text(link: &str) -> String {
 }
 
 /// Sets a new password with a reset link's token: the link is used up, every session
-/// of the user ends, and the answer signs them in.
+/// of the user ends, and the answer signs them in. The token is looked up before the
+/// password is hashed (a bogus one costs no hashing) and each wrong one is charged to
+/// the caller's address.
 async fn reset(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     body: crate::body::Body<t::ResetInput>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner()?;
     check_new(&input.password)?;
-    let password = input.password;
-    let hash = blocking(move || hash_password(&password))
-        .await?
-        .map_err(ApiError::Internal)?;
+    let attempt = state.gate.charge(&state.store, &req).await?;
     let now = state.store.now();
     let token = input.token.trim().to_string();
+    let lookup = token.clone();
+    state
+        .store
+        .read(move |c| passwords::find_reset(c, &lookup, now))
+        .await?;
+    let password = input.password;
+    let hash = state.gate.hash_new(password).await?;
     let (user, session) = state
         .store
         .write(move |tx| {
@@ -178,6 +189,7 @@ async fn reset(
             Ok((user, s))
         })
         .await?;
+    state.gate.succeeded(&state.store, &attempt).await?;
     let id = user.clone();
     let email = state
         .store
@@ -186,27 +198,29 @@ async fn reset(
     crate::session::signed_in(&state, user, email, session).await
 }
 
-/// What an invitation link is for: the project, who invited, the role.
+/// What an invitation link is for: the project, who invited, the role, and whether the
+/// caller is signed in as the invited address. Whether the address has an account is
+/// never said (it would tell anyone who can invite which addresses have accounts).
 async fn invitation(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     body: crate::body::Body<t::TokenInput>,
 ) -> Result<HttpResponse, ApiError> {
     let token = body.into_inner()?.token.trim().to_string();
+    let attempt = state.gate.charge(&state.store, &req).await?;
     let now = state.store.now();
-    let (inv, has_account) = state
+    let inv = state
         .store
-        .read(move |c| {
-            let inv = team::invitation(c, &token, now)?;
-            let known = accounts::find_by_email(c, &inv.email)?.is_some();
-            Ok((inv, known))
-        })
+        .read(move |c| team::invitation(c, &token, now))
         .await?;
+    state.gate.succeeded(&state.store, &attempt).await?;
+    let who = crate::auth::optional_session(&req, &state, true).await?;
     Ok(HttpResponse::Ok().json(t::InvitationInfo {
+        for_you: who.is_some_and(|w| w.user.email == inv.email),
         project: inv.project_name,
         email: inv.email,
         role: inv.role.as_str().to_string(),
         invited_by: inv.invited_by,
         expires_at: Timestamp(inv.expires_at).to_rfc3339(),
-        has_account,
     }))
 }

@@ -219,10 +219,8 @@ async fn acknowledge(
         .note
         .map(|n| n.trim().to_string())
         .filter(|n| !n.is_empty());
-    if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE) {
-        return Err(ApiError::BadRequest(format!(
-            "note must be at most {MAX_NOTE} characters"
-        )));
+    if let Some(n) = &note {
+        overdue_core::text::prose("note", n, MAX_NOTE).map_err(ApiError::BadRequest)?;
     }
     let (project, by) = (auth.project.clone(), auth.actor.clone());
     let done = state

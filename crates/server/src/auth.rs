@@ -112,6 +112,23 @@ async fn signed_in(
     Ok(SignedIn { user, token })
 }
 
+/// The request's session if it carries a valid one (CSRF-checked unless `safe`), for
+/// anonymous endpoints that answer a signed-in caller differently.
+pub async fn optional_session(
+    req: &HttpRequest,
+    state: &AppState,
+    safe: bool,
+) -> Result<Option<SignedIn>, ApiError> {
+    let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()) else {
+        return Ok(None);
+    };
+    match signed_in(state, token, header(req, "X-CSRF-Token"), safe).await {
+        Ok(s) => Ok(Some(s)),
+        Err(ApiError::Unauthorized(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 impl FromRequest for SignedIn {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<SignedIn, ApiError>>>>;

@@ -43,10 +43,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
                     // The JSON layer's refusal, already in plain words (`json_error`).
                     let status = e.as_response_error().status_code();
                     let msg = e.to_string();
-                    return Ok(Body(Err(if status.as_u16() == 408 {
-                        ApiError::Timeout(msg)
-                    } else {
-                        ApiError::BadRequest(msg)
+                    return Ok(Body(Err(match status.as_u16() {
+                        408 => ApiError::Timeout(msg),
+                        413 => ApiError::TooLarge(msg),
+                        _ => ApiError::BadRequest(msg),
                     })));
                 }
             };

@@ -40,10 +40,7 @@ async fn create(
 ) -> Result<HttpResponse, ApiError> {
     auth.require_write()?;
     let input = body.into_inner()?;
-    let name = input.name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::BadRequest("name must be 1-200 characters".into()));
-    }
+    let name = overdue_core::text::name("name", &input.name, 200).map_err(ApiError::BadRequest)?;
     if !(2..=50).contains(&input.members.len()) {
         return Err(ApiError::BadRequest(format!(
             "members: a chain has 2 to 50 monitors, got {}",

@@ -85,13 +85,16 @@ pub fn config_from(
 }
 
 /// The stored settings with a change applied: each field given replaces the stored one,
-/// `null` or `""` clears it; masked secrets sent back keep the stored ones.
+/// `null` or `""` clears it; masked secrets sent back keep the stored ones — unless the
+/// change moves the channel (a URL's scheme, host, port or path, a server), which drops
+/// every secret it does not send anew (docs/security.md).
 pub fn patched(
     stored: &ChannelConfig,
     change: Map<String, Value>,
 ) -> Result<ChannelConfig, ApiError> {
     let k = kind_named(stored.kind())?;
     refuse_others(k, &change)?;
+    let sent = change.clone();
     let mut cfg = match stored {
         ChannelConfig::Preset(s) => {
             let mut s = s.clone();
@@ -117,6 +120,16 @@ pub fn patched(
         }
     };
     cfg.keep_secrets(stored);
+    if cfg.destinations() != stored.destinations() {
+        let missing = cfg.forget_kept_secrets(stored, &sent);
+        if !missing.is_empty() {
+            let names = missing.join(", ");
+            return Err(ApiError::BadRequest(format!(
+                "the channel's destination changed, so its stored {names} is not sent there: \
+                 give {names} again in the same change"
+            )));
+        }
+    }
     Ok(cfg)
 }
 

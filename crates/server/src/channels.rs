@@ -31,13 +31,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/deliveries", web::get().to(project_log));
 }
 
-/// A channel's name: 1 to 200 characters.
+/// A channel's name: 1 to 200 characters (the core's name rule).
 fn channel_name(text: &str) -> Result<String, ApiError> {
-    let name = text.trim().to_string();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::BadRequest("name must be 1-200 characters".into()));
-    }
-    Ok(name)
+    overdue_core::text::name("name", text, 200).map_err(ApiError::BadRequest)
 }
 
 /// The kinds of channel with their fields and help (the dashboard's form).

@@ -92,6 +92,8 @@ struct Stream {
     /// The reader may see ping URLs.
     can_write: bool,
     started: bool,
+    /// Counts this stream among the project's open ones until the client goes.
+    _slot: crate::quota::StreamSlot,
 }
 
 /// What one wait on the stream's two sources brought.
@@ -121,8 +123,12 @@ impl Stream {
 /// by a ping or a flip; `event: flow` with `{"flow": <slug>}` for each flow whose
 /// entities, breaches or settings changed (the Flows page reloads it); `event: resync`
 /// when this client fell behind (reload the list).
-async fn events(auth: Auth, state: web::Data<AppState>) -> HttpResponse {
+async fn events(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let slot = state
+        .streams
+        .open(&auth.project, state.config.max_streams)?;
     let s = Stream {
+        _slot: slot,
         rx: state.store.wake.changes.subscribe(),
         flows: state.store.wake.flow_changes.subscribe(),
         state: state.clone(),
@@ -180,11 +186,11 @@ async fn events(auth: Auth, state: web::Data<AppState>) -> HttpResponse {
         }
         Some((Ok(Bytes::from(chunk)), s))
     });
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header(("Cache-Control", "no-cache"))
         .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(body)
+        .streaming(body))
 }
 
 /// `event: flow` lines for the changed flows of this project (others' are dropped).

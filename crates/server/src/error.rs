@@ -49,10 +49,17 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
             StoreError::Conflict(m) => ApiError::Conflict(m),
             StoreError::Invalid(m) => ApiError::BadRequest(m),
+            StoreError::Limited(m, wait) => ApiError::TooMany(m, wait),
+            StoreError::Capped(m) => ApiError::Forbidden(m),
             e if e.is_unique_violation() => ApiError::Conflict(e.to_string()),
             StoreError::Unavailable(m) => {
                 ApiError::Unavailable(format!("database unavailable: {m}"))
             }
+            e if e.is_bad_data() => ApiError::BadRequest(
+                "a value holds a character the database cannot store (such as a NUL byte) \
+                 or is out of range: remove it"
+                    .into(),
+            ),
             e @ StoreError::Db(_) if e.is_transient() => ApiError::Unavailable(e.to_string()),
             other => ApiError::Internal(other.to_string()),
         }
@@ -170,9 +177,17 @@ pub fn json_error(
     let msg = match &err {
         J::ContentType => "send the body as JSON with Content-Type: application/json".to_string(),
         J::OverflowKnownLength { length, limit } => {
-            format!("body is {length} bytes, the limit is {limit}")
+            return ApiError::TooLarge(format!(
+                "body is {length} bytes, the limit is {limit}: send less"
+            ))
+            .into()
         }
-        J::Overflow { limit } => format!("body is larger than the limit of {limit} bytes"),
+        J::Overflow { limit } => {
+            return ApiError::TooLarge(format!(
+                "body is larger than the limit of {limit} bytes: send less"
+            ))
+            .into()
+        }
         J::Payload(p) if timed_out(p) => return body_error(p).into(),
         J::Deserialize(e) if e.is_data() => format!("wrong field type or value: {e}"),
         J::Deserialize(e) => format!("invalid JSON: {e}"),

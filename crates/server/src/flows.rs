@@ -119,6 +119,7 @@ fn render(r: &FlowRow, loaded: Loaded, ping_key: Option<&str>, site: &str) -> t:
 
 /// The slug of a flow's name (the core's rule), checked as every slug is.
 fn slug_of(name: &str) -> Result<String, ApiError> {
+    overdue_core::text::name("name", name, 200).map_err(ApiError::BadRequest)?;
     let slug = overdue_core::flow::slug_of(name).ok_or_else(|| {
         ApiError::BadRequest(
             "name must be 1-200 characters with at least one letter or digit (its slug names the flow in URLs)".into(),
@@ -162,6 +163,8 @@ fn def_of(stages: &[t::StageInput], terminal: Vec<String>) -> Result<FlowDef, Ap
 
 fn tags_of(tags: Option<String>) -> Result<String, ApiError> {
     let tags = tags.unwrap_or_default();
+    overdue_core::text::label("tags", &tags.replace(['\n', '\t'], " "), 5_100)
+        .map_err(ApiError::BadRequest)?;
     let list: Vec<&str> = tags.split_whitespace().collect();
     if list.iter().any(|t| t.len() > 100) || list.len() > 50 {
         return Err(ApiError::BadRequest(

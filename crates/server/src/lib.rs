@@ -18,13 +18,15 @@ pub mod dash;
 pub mod error;
 pub mod flow_events;
 pub mod flows;
-pub mod limit;
+pub mod gate;
+pub mod joining;
 pub mod metrics;
 pub mod openapi;
 pub mod ops;
 pub mod parse;
 pub mod ping;
 pub mod problems;
+pub mod quota;
 pub mod render;
 pub mod router;
 pub mod routing;
@@ -67,6 +69,13 @@ pub struct ServerConfig {
     /// The flow events consumer of this process, when a broker is configured (its
     /// state on `/metrics` and `/health/ready`).
     pub amqp: Option<std::sync::Arc<overdue_storage::flows::ConsumerStats>>,
+    /// Proxies whose `X-Forwarded-For` is believed (docs/security.md, "Sign-in limits");
+    /// empty: none, the peer is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Who may create projects through the API.
+    pub project_creation: quota::ProjectCreation,
+    /// Live event streams open at once per project.
+    pub max_streams: usize,
 }
 
 /// Shared by every handler.
@@ -75,10 +84,12 @@ pub struct AppState {
     pub store: Store,
     /// Settings.
     pub config: ServerConfig,
-    /// Failed sign-ins, to refuse guessing.
-    pub logins: limit::LoginLimiter,
+    /// The sign-in gate: client addresses, attempt limits, bounded password hashing.
+    pub gate: gate::Gate,
     /// This process's counters for `/metrics`.
     pub counters: metrics::Counters,
+    /// Live event streams open now, per project.
+    pub streams: quota::Streams,
 }
 
 /// Parses a monitor's id from a path (any UUID form), or answers 400 naming `what`.
@@ -104,9 +115,10 @@ pub async fn run(
 ) -> std::io::Result<()> {
     let state = web::Data::new(AppState {
         store,
+        gate: gate::Gate::new(config.trusted_proxies.clone()),
         config,
-        logins: limit::LoginLimiter::default(),
         counters: metrics::Counters::default(),
+        streams: quota::Streams::default(),
     });
     let server = HttpServer::new(move || {
         App::new()

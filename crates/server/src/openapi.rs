@@ -47,7 +47,8 @@ pub const ROUTES: &[Row] = &[
     ("POST", "/auth/login", "Sign in (session cookie)", B::Named("Credentials"), B::Any),
     ("POST", "/auth/logout", "Sign out", B::None, B::None),
     ("GET", "/auth/me", "The signed-in user and their projects", B::None, B::Any),
-    ("POST", "/auth/accept", "Accept an invitation", B::Named("AcceptInput"), B::Any),
+    ("POST", "/auth/accept", "Accept an invitation (signed in as the invitee: join; else a link is mailed)", B::Named("AcceptInput"), B::Any),
+    ("POST", "/auth/join", "Join with a confirmation link mailed to the invited address", B::Named("JoinInput"), B::Any),
     ("POST", "/auth/invitation", "What an invitation link is for (project, inviter, role)", B::Named("TokenInput"), B::Named("InvitationInfo")),
     ("POST", "/auth/password", "Change one's own password (other sessions end)", B::Named("PasswordChange"), B::None),
     ("POST", "/auth/logout-everywhere", "Sign out on every device", B::None, B::None),
@@ -142,6 +143,7 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     let mut s = Vec::new();
     add::<t::Credentials>(&mut s);
     add::<t::AcceptInput>(&mut s);
+    add::<t::JoinInput>(&mut s);
     add::<t::TokenInput>(&mut s);
     add::<t::InvitationInfo>(&mut s);
     add::<t::PasswordChange>(&mut s);

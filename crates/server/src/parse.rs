@@ -14,17 +14,6 @@ pub fn query_value(req: &HttpRequest, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-/// The first `X-Forwarded-For` entry, if any (whether to believe it is the caller's
-/// rule: pings record it, sign-in limits only take it from a proxy of this host).
-pub fn forwarded_for(req: &HttpRequest) -> Option<String> {
-    req.headers()
-        .get("X-Forwarded-For")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-}
-
 /// A run id: a UUID in its canonical hyphenated form (36 characters, either case, as
 /// Healthchecks' URLs take it); `field` names it in the refusal. Other UUID spellings
 /// (32 hex digits, braces, `urn:uuid:`) are refused on every path alike.

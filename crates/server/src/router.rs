@@ -7,8 +7,8 @@ use actix_web::{web, HttpResponse};
 use crate::error::ApiError;
 use crate::AppState;
 use crate::{
-    account, ack, alerts, assets, badges, chains, channels, dash, flow_events, flows, metrics,
-    openapi, ping, problems, routing, runs, session, silencing, team, v1, v3,
+    account, ack, alerts, assets, badges, chains, channels, dash, flow_events, flows, joining,
+    metrics, openapi, ping, problems, routing, runs, session, silencing, team, v1, v3,
 };
 
 /// Registers every route.
@@ -26,6 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(account::routes)
                 .configure(dash::routes)
                 .configure(team::routes)
+                .configure(joining::routes)
                 .configure(runs::routes)
                 .configure(chains::routes)
                 .configure(problems::routes)

@@ -58,11 +58,7 @@ fn render(r: &RouteRow) -> t::Route {
 }
 
 fn name_of(text: &str) -> Result<String, ApiError> {
-    let name = text.trim().to_string();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::BadRequest("name must be 1-200 characters".into()));
-    }
-    Ok(name)
+    overdue_core::text::name("name", text, 200).map_err(ApiError::BadRequest)
 }
 
 /// The matcher from input (`match`), checked.

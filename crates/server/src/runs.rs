@@ -133,6 +133,8 @@ struct Follow {
     last: i64,
     done: bool,
     sse: bool,
+    /// Counts this stream among the project's open ones until the client goes.
+    _slot: crate::quota::StreamSlot,
 }
 
 impl Follow {
@@ -193,15 +195,23 @@ impl Follow {
     }
 }
 
-fn follower(state: web::Data<AppState>, run: RunRow, after: i64, sse: bool) -> Follow {
-    Follow {
+fn follower(
+    state: web::Data<AppState>,
+    project: &str,
+    run: RunRow,
+    after: i64,
+    sse: bool,
+) -> Result<Follow, ApiError> {
+    let slot = state.streams.open(project, state.config.max_streams)?;
+    Ok(Follow {
+        _slot: slot,
         rx: state.store.wake.changes.subscribe(),
         state,
         run,
         last: after,
         done: false,
         sse,
-    }
+    })
 }
 
 fn stream(f: Follow) -> impl futures_util::Stream<Item = Result<Bytes, actix_web::Error>> {
@@ -237,7 +247,13 @@ async fn log(
         .content_type("text/plain; charset=utf-8")
         .insert_header(("Cache-Control", "no-cache"))
         .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(stream(follower(state.clone(), run, after, false))))
+        .streaming(stream(follower(
+            state.clone(),
+            &auth.project,
+            run,
+            after,
+            false,
+        )?)))
 }
 
 /// `GET /api/v1/runs/<id>/log/events`: `event: chunk` with the new text (a JSON
@@ -252,5 +268,11 @@ async fn log_events(
         .content_type("text/event-stream")
         .insert_header(("Cache-Control", "no-cache"))
         .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(stream(follower(state.clone(), run, 0, true))))
+        .streaming(stream(follower(
+            state.clone(),
+            &auth.project,
+            run,
+            0,
+            true,
+        )?)))
 }

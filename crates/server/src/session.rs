@@ -95,7 +95,7 @@ pub(crate) fn session_cookie(state: &AppState, token: &str, age: CookieAge) -> C
         .finish()
 }
 
-async fn me_of(
+pub(crate) async fn me_of(
     state: &AppState,
     user_id: String,
     email: String,
@@ -153,17 +153,21 @@ async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     }))
 }
 
-/// The first account of an empty instance; it owns the default project.
+/// The first account of an empty instance; it owns the default project. Checked first,
+/// hashed last: once the instance is set up the answer costs no hashing.
 async fn setup(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     body: crate::body::Body<Credentials>,
 ) -> Result<HttpResponse, ApiError> {
+    const DONE: &str = "this instance is already set up: sign in instead";
     let body = body.into_inner()?;
     let email = check_credentials(&body).map_err(ApiError::BadRequest)?;
-    let password = body.password;
-    let hash = blocking(move || hash_password(&password))
-        .await?
-        .map_err(ApiError::Internal)?;
+    if state.store.read(accounts::count).await? > 0 {
+        return Err(ApiError::Conflict(DONE.into()));
+    }
+    let attempt = state.gate.charge(&state.store, &req).await?;
+    let hash = state.gate.hash_new(body.password).await?;
     let now = state.store.now();
     let mail = email.clone();
     let (user, session) = state
@@ -171,9 +175,7 @@ async fn setup(
         .write(move |tx| {
             // Checked inside the write transaction: two racing setups make one owner.
             if accounts::count(tx.conn())? > 0 {
-                return Err(overdue_storage::StoreError::Conflict(
-                    "this instance is already set up: sign in instead".into(),
-                ));
+                return Err(overdue_storage::StoreError::Conflict(DONE.into()));
             }
             let project = match projects::count(tx.conn())? {
                 0 => projects::create(tx, "Default", now)?.id,
@@ -185,6 +187,7 @@ async fn setup(
             Ok((user, session))
         })
         .await?;
+    state.gate.succeeded(&state.store, &attempt).await?;
     signed_in_response(
         &state,
         actix_web::http::StatusCode::CREATED,
@@ -195,6 +198,8 @@ async fn setup(
     .await
 }
 
+/// Signs in. The attempt is reserved (per address, and per account from that address)
+/// before the password is checked, and given back when it was right.
 async fn login(
     req: actix_web::HttpRequest,
     state: web::Data<AppState>,
@@ -204,37 +209,26 @@ async fn login(
     let body = body.into_inner()?;
     let email = body.email.trim().to_lowercase();
     let password = body.password;
-    let addr = client_addr(&req);
-    if let Err(wait) = state.logins.check(&email, &addr, state.store.now()) {
-        return Err(ApiError::TooMany(
-            format!("too many failed sign-ins; try again in {wait} s"),
-            wait,
-        ));
-    }
+    let attempt = state.gate.attempt(&req).for_account(&email);
+    state
+        .gate
+        .reserve(&state.store, &attempt, "too many failed sign-ins")
+        .await?;
     let lookup = email.clone();
     let user = state
         .store
         .read(move |c| accounts::find_by_email(c, &lookup))
         .await?;
-    // Verify even for an unknown e-mail (against a fixed hash), so the answer takes as
-    // long either way and does not tell which e-mails have accounts.
     let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let ok = blocking(move || match stored {
-        Some(h) => verify_password(&password, &h),
-        None => {
-            let _ = hash_password(&password);
-            false
-        }
-    })
-    .await?;
+    let ok = state
+        .gate
+        .hash(move || check_stored(&password, stored))
+        .await?;
     let user = match (ok, user) {
         (true, Some(u)) => u,
-        _ => {
-            state.logins.failed(&email, &addr, state.store.now());
-            return Err(ApiError::Unauthorized(WRONG));
-        }
+        _ => return Err(ApiError::Unauthorized(WRONG)),
     };
-    state.logins.succeeded(&email, &addr);
+    state.gate.succeeded(&state.store, &attempt).await?;
     let now = state.store.now();
     let uid = user.id.clone();
     let session = state
@@ -249,6 +243,19 @@ async fn login(
         session,
     )
     .await
+}
+
+/// Verifies a password against a stored hash — or, for an unknown e-mail, hashes it
+/// anyway, so the answer takes as long either way and does not tell which e-mails have
+/// accounts.
+pub(crate) fn check_stored(password: &str, stored: Option<String>) -> bool {
+    match stored {
+        Some(h) => verify_password(password, &h),
+        None => {
+            let _ = hash_password(password);
+            false
+        }
+    }
 }
 
 async fn logout(state: web::Data<AppState>, who: SignedIn) -> Result<HttpResponse, ApiError> {
@@ -270,16 +277,21 @@ pub(crate) struct ProjectInput {
 }
 
 /// `POST /api/v1/projects {"name"}` with a session: a new project owned by the user (its
-/// keys are made too; the dashboard shows them on the Team page, not here).
+/// keys are made too; the dashboard shows them on the Team page, not here). Who may is
+/// the operator's setting, and each user owns at most the cap (docs/security.md).
 async fn create_project(
     state: web::Data<AppState>,
     who: SignedIn,
     body: crate::body::Body<ProjectInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let name = body.into_inner()?.name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::BadRequest(
-            "name: give 1 to 100 characters".into(),
+    let name = overdue_core::text::name("name", &body.into_inner()?.name, 100)
+        .map_err(ApiError::BadRequest)?;
+    let rule = state.config.project_creation;
+    if rule == crate::quota::ProjectCreation::Nobody {
+        return Err(ApiError::Forbidden(
+            "creating projects is turned off on this server (OVERDUE_PROJECT_CREATION=nobody): \
+             ask the operator"
+                .into(),
         ));
     }
     let now = state.store.now();
@@ -287,6 +299,18 @@ async fn create_project(
     let p = state
         .store
         .write(move |tx| {
+            let caps = tx.caps();
+            let owns = accounts::memberships_of(tx.conn(), &user)?
+                .iter()
+                .any(|m| m.role == Role::Owner);
+            if rule == crate::quota::ProjectCreation::Owners && !owns {
+                return Err(overdue_storage::StoreError::Capped(
+                    "only owners of a project may create projects on this server \
+                     (OVERDUE_PROJECT_CREATION=owners): ask an owner"
+                        .into(),
+                ));
+            }
+            caps.check_projects(tx.conn(), &user)?;
             let p = projects::create(tx, &name, now)?;
             accounts::set_role(tx, &p.id, &user, Role::Owner, now)?;
             Ok(p)
@@ -302,21 +326,6 @@ async fn create_project(
 async fn me(state: web::Data<AppState>, who: SignedIn) -> Result<HttpResponse, ApiError> {
     let u = who.user;
     Ok(HttpResponse::Ok().json(me_of(&state, u.user_id, u.email, u.csrf_token).await?))
-}
-
-/// The client's address for counting sign-ins: the peer, or — when the peer is a proxy
-/// on this host or network (loopback or private) — the first `X-Forwarded-For` entry.
-/// A header from anyone else is ignored: it could name a new address per guess.
-pub(crate) fn client_addr(req: &actix_web::HttpRequest) -> String {
-    let peer = req.peer_addr().map(|a| a.ip());
-    let trusted = peer.is_some_and(|ip| match ip {
-        std::net::IpAddr::V4(v4) => v4.is_loopback() || v4.is_private(),
-        std::net::IpAddr::V6(v6) => v6.is_loopback(),
-    });
-    match (trusted, crate::parse::forwarded_for(req)) {
-        (true, Some(f)) => f,
-        _ => peer.map(|ip| ip.to_string()).unwrap_or_default(),
-    }
 }
 
 #[cfg(test)]

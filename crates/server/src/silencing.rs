@@ -124,12 +124,8 @@ async fn create(
         )),
         (None, None) => None,
     };
-    let comment = input.comment.trim().to_string();
-    if comment.chars().count() > 1_000 {
-        return Err(ApiError::BadRequest(
-            "comment must be at most 1000 characters".into(),
-        ));
-    }
+    let comment = overdue_core::text::prose("comment", input.comment.trim(), 1_000)
+        .map_err(ApiError::BadRequest)?;
     let rule = Silence {
         id: String::new(),
         matcher: matcher.clone(),

@@ -1,9 +1,9 @@
 //! `/api/v1` for the people and keys of a project: API keys (admins), members and
-//! invitations (owners), and taking an invitation (anyone with the link).
+//! invitations (owners). Taking an invitation is [`crate::joining`].
 
 use actix_web::{web, HttpResponse};
 use overdue_core::{Role, Timestamp};
-use overdue_storage::{accounts, projects, team, StoreError};
+use overdue_storage::{projects, team};
 use overdue_types as t;
 
 use crate::auth::Auth;
@@ -20,9 +20,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/members/{id}", web::delete().to(remove_member))
         .route("/invitations", web::get().to(list_invitations))
         .route("/invitations", web::post().to(invite))
-        .route("/invitations/{id}", web::delete().to(revoke_invitation))
-        .route("/auth/accept", web::post().to(accept));
+        .route("/invitations/{id}", web::delete().to(revoke_invitation));
 }
+
+/// Invitations one person (or key) may send per project in an hour.
+pub const INVITES_PER_HOUR: i64 = 20;
 
 fn ts(ms: i64) -> String {
     Timestamp(ms).to_rfc3339()
@@ -61,12 +63,7 @@ async fn create_key(
 ) -> Result<HttpResponse, ApiError> {
     auth.require_manage()?;
     let body = body.into_inner()?;
-    let name = body.name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::BadRequest(
-            "name: give 1 to 100 characters".into(),
-        ));
-    }
+    let name = overdue_core::text::name("name", &body.name, 100).map_err(ApiError::BadRequest)?;
     let read_only = body.read_only;
     let now = state.store.now();
     let project = auth.project.clone();
@@ -159,6 +156,18 @@ async fn invite(
         .store
         .write(move |tx| {
             let by = auth.user_id.as_deref();
+            // Per inviter and project: the server must not become a mail cannon.
+            let bucket = overdue_storage::attempts::Bucket {
+                key: format!("invite {} {}", auth.project, auth.actor),
+                limit: INVITES_PER_HOUR,
+            };
+            overdue_storage::attempts::reserve(
+                tx,
+                &[bucket],
+                3_600_000,
+                now,
+                "invitations per hour: too many from you in this project",
+            )?;
             let (id, token) = team::invite(tx, &auth.project, &email, r, by, now)?;
             Ok((id, token, projects::get(tx.conn(), &auth.project)?.name))
         })
@@ -222,70 +231,4 @@ async fn revoke_invitation(
         .write(move |tx| team::revoke_invitation(tx, &auth.project, &id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// Takes an invitation: a new account is made with the given password; an existing one
-/// must give its own password. Either way the answer signs the user in.
-async fn accept(
-    state: web::Data<AppState>,
-    body: crate::body::Body<t::AcceptInput>,
-) -> Result<HttpResponse, ApiError> {
-    let input = body.into_inner()?;
-    let now = state.store.now();
-    let token = input.token.trim().to_string();
-    let lookup = token.clone();
-    let inv = state
-        .store
-        .read(move |c| team::invitation(c, &lookup, now))
-        .await?;
-    let email = inv.email.clone();
-    let existing = state
-        .store
-        .read(move |c| accounts::find_by_email(c, &email))
-        .await?;
-    let password = input.password.clone();
-    let hash = match &existing {
-        Some(u) => {
-            let stored = u.password_hash.clone();
-            let ok = web::block(move || crate::session::verify_password(&password, &stored))
-                .await
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
-            if !ok {
-                return Err(ApiError::Unauthorized(
-                    "this e-mail has an account: give its password",
-                ));
-            }
-            None
-        }
-        None => {
-            let creds = t::Credentials {
-                email: inv.email.clone(),
-                password: password.clone(),
-            };
-            crate::session::check_credentials(&creds).map_err(ApiError::BadRequest)?;
-            let h = web::block(move || crate::session::hash_password(&password))
-                .await
-                .map_err(|e| ApiError::Internal(e.to_string()))?
-                .map_err(ApiError::Internal)?;
-            Some(h)
-        }
-    };
-    let existing_id = existing.map(|u| u.id);
-    let (user_id, email, session) = state
-        .store
-        .write(move |tx| {
-            // Re-checked in the transaction: one link, one use.
-            let inv = team::invitation(tx.conn(), &token, now)?;
-            let user_id = match (existing_id, hash) {
-                (Some(id), _) => id,
-                (None, Some(h)) => accounts::create_user(tx, &inv.email, &h, now)?.id,
-                (None, None) => return Err(StoreError::Internal("no password hash".into())),
-            };
-            accounts::set_role(tx, &inv.project_id, &user_id, inv.role, now)?;
-            team::accepted(tx, &token, now)?;
-            let s = accounts::create_session(tx, &user_id, now)?;
-            Ok((user_id, inv.email, s))
-        })
-        .await?;
-    crate::session::signed_in(&state, user_id, email, session).await
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::ops::{owned_monitor, switch, update_settings, Switch};
-use crate::{parse_id, parse_monitor, render, validate, AppState};
+use crate::{parse_monitor, render, validate, AppState};
 
 /// Registers the routes (with and without the trailing slash Healthchecks uses).
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -314,7 +314,9 @@ async fn get(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path, "check")?;
+    // By UUID or by `unique_key` (Healthchecks allows both: read-only keys only know the
+    // latter).
+    let id = crate::ops::owned_monitor(&state, &auth, &path, "check").await?;
     Ok(HttpResponse::Ok().json(one(&state, &auth, id).await?))
 }
 

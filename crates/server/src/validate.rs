@@ -36,7 +36,8 @@ fn tags(t: &TagsInput) -> Result<Vec<String>, ApiError> {
             .collect(),
     };
     for tag in &list {
-        if tag.chars().any(char::is_whitespace) || tag.len() > 100 {
+        overdue_core::text::label("tags", tag, 100).map_err(ApiError::BadRequest)?;
+        if tag.chars().any(char::is_whitespace) || tag.chars().count() > 100 {
             return Err(ApiError::BadRequest(format!(
                 "tag {tag:?} is invalid: tags are single words up to 100 characters"
             )));
@@ -48,13 +49,7 @@ fn tags(t: &TagsInput) -> Result<Vec<String>, ApiError> {
 /// Applies `input` over `base` (the current settings, or defaults for a new monitor).
 pub fn apply(input: &MonitorInput, mut s: MonitorSettings) -> Result<MonitorSettings, ApiError> {
     if let Some(name) = &input.name {
-        let name = name.trim();
-        if name.chars().count() > 200 {
-            return Err(ApiError::BadRequest(
-                "name is longer than 200 characters".into(),
-            ));
-        }
-        s.name = name.to_string();
+        s.name = overdue_core::text::name("name", name, 200).map_err(ApiError::BadRequest)?;
     }
     if let Some(sl) = &input.slug {
         s.slug = match sl.as_deref() {
@@ -68,7 +63,8 @@ pub fn apply(input: &MonitorInput, mut s: MonitorSettings) -> Result<MonitorSett
                 "description is longer than 10000 bytes".into(),
             ));
         }
-        s.description = d.clone();
+        s.description =
+            overdue_core::text::prose("description", d, 10_000).map_err(ApiError::BadRequest)?;
     }
     if let Some(t) = &input.tags {
         s.tags = tags(t)?;

@@ -33,7 +33,7 @@ const NO_LIMIT_MS: i64 = 365 * 86_400_000;
 pub fn create(tx: &mut Tx<'_>, project: &str, chain: &NewChain) -> Result<MonitorRow, StoreError> {
     // Members gain the chain flag the SQLite writer caches.
     tx.structure_changed();
-    let now = tx.now();
+    let (now, caps) = (tx.now(), tx.caps());
     let c = tx.conn();
     for (i, m) in chain.members.iter().enumerate() {
         monitors::get(c, project, m).map_err(|_| {
@@ -58,7 +58,7 @@ pub fn create(tx: &mut Tx<'_>, project: &str, chain: &NewChain) -> Result<Monito
             ..Rules::default()
         },
     };
-    let row = monitors::insert(c, project, &settings, now)?;
+    let row = monitors::insert(c, project, &settings, now, caps)?;
     tx.changed(&row.id);
     let c = tx.conn();
     for (i, m) in chain.members.iter().enumerate() {

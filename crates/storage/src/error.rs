@@ -29,7 +29,39 @@ pub enum StoreError {
     /// A stored value could not be read back (a bug or a hand-edited row).
     #[error("internal error: {0}")]
     Internal(String),
+    /// A limit on attempts was reached (nothing was written); the number is the seconds
+    /// until the next attempt may be made.
+    #[error("{0}")]
+    Limited(String, i64),
+    /// A cap of the operator's was reached (the message names it); nothing was written.
+    #[error("{0}")]
+    Capped(String),
 }
+
+/// Words of database messages that are worth a retry.
+const TRANSIENT: [&str; 11] = [
+    "locked",
+    "busy",
+    "deadlock",
+    "timeout",
+    "timed out",
+    "connection",
+    "terminating",
+    "shutting down",
+    "too many clients",
+    "could not serialize",
+    "canceling statement",
+];
+
+/// Words of database messages about a value that cannot be stored.
+const BAD_DATA: [&str; 6] = [
+    "invalid byte sequence",
+    "null character",
+    "unsupported unicode escape",
+    "value too long",
+    "out of range",
+    "invalid input syntax",
+];
 
 impl StoreError {
     /// True for unique-constraint violations, so callers can name the field.
@@ -43,6 +75,20 @@ impl StoreError {
         )
     }
 
+    /// True when the database refused a value it cannot store (on PostgreSQL: a NUL
+    /// character, an invalid byte sequence, a value out of range): the request's fault,
+    /// answered 400, never an outage.
+    pub fn is_bad_data(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind as K, Error as E};
+        match self {
+            StoreError::Db(E::DatabaseError(K::Unknown, info)) => {
+                let m = info.message().to_ascii_lowercase();
+                BAD_DATA.iter().any(|t| m.contains(t))
+            }
+            _ => false,
+        }
+    }
+
     /// True when trying again may succeed: the database could not be reached, lost the
     /// connection, held a lock or refused a serialization conflict between instances —
     /// as opposed to a request that hit a bug (an internal error).
@@ -50,13 +96,20 @@ impl StoreError {
         use diesel::result::{DatabaseErrorKind as K, Error as E};
         match self {
             StoreError::Unavailable(_) => true,
-            StoreError::Db(E::DatabaseError(kind, _)) => !matches!(
-                kind,
-                K::UniqueViolation
-                    | K::ForeignKeyViolation
-                    | K::NotNullViolation
-                    | K::CheckViolation
-            ),
+            StoreError::Db(E::DatabaseError(kind, info)) => match kind {
+                K::UnableToSendCommand
+                | K::SerializationFailure
+                | K::ReadOnlyTransaction
+                | K::ClosedConnection => true,
+                // Neither database gives a class for these: a lock, a deadlock, a lost
+                // or refused connection are worth a retry; anything else (a value the
+                // database cannot store, a bug) is permanent and never an outage.
+                K::Unknown => {
+                    let m = info.message().to_ascii_lowercase();
+                    TRANSIENT.iter().any(|t| m.contains(t))
+                }
+                _ => false,
+            },
             StoreError::Db(
                 E::BrokenTransactionManager
                 | E::AlreadyInTransaction

@@ -8,10 +8,13 @@
 pub mod accounts;
 pub mod acks;
 pub mod alerts;
+pub mod attempts;
+pub mod caps;
 pub mod cascade;
 pub mod chains;
 pub mod channel_health;
 pub mod channels;
+pub mod confirmations;
 pub mod conn;
 pub mod deps;
 pub mod error;
@@ -90,6 +93,8 @@ pub struct StoreOptions {
     pub max_batch: usize,
     /// Pings (and finished runs) kept per monitor.
     pub keep_pings: i64,
+    /// The operator's caps per project and per user.
+    pub caps: caps::Caps,
 }
 
 impl Default for StoreOptions {
@@ -98,6 +103,7 @@ impl Default for StoreOptions {
             pool_size: 8,
             max_batch: 1_000,
             keep_pings: 100,
+            caps: caps::Caps::default(),
         }
     }
 }
@@ -112,6 +118,7 @@ pub struct Store {
     pub wake: Arc<Wakeups>,
     /// The clock of record.
     pub clock: Arc<dyn Clock>,
+    caps: caps::Caps,
 }
 
 impl Store {
@@ -139,6 +146,7 @@ impl Store {
             url.clone(),
             opts.max_batch,
             opts.keep_pings,
+            opts.caps,
             clock.clone(),
             wake.clone(),
         );
@@ -148,7 +156,13 @@ impl Store {
             ingest,
             wake,
             clock,
+            caps: opts.caps,
         })
+    }
+
+    /// The operator's caps.
+    pub fn caps(&self) -> caps::Caps {
+        self.caps
     }
 
     /// True when the backend is SQLite.
@@ -202,10 +216,11 @@ impl Store {
         }
         let now = self.now();
         let wake = self.wake.clone();
+        let caps = self.caps;
         let (value, effects) = self
             .read(move |c| {
                 conn::write_tx(c, |c| {
-                    let mut tx = Tx::new(c, now);
+                    let mut tx = Tx::new(c, now, caps);
                     let value = f(&mut tx)?;
                     live::announce(tx.c, &wake.instance, &tx.fx)?;
                     Ok((value, tx.fx))

@@ -153,8 +153,8 @@ pub fn create(
     project: &str,
     s: &MonitorSettings,
 ) -> Result<MonitorRow, StoreError> {
-    let now = tx.now();
-    let row = insert(tx.conn(), project, s, now)?;
+    let (now, caps) = (tx.now(), tx.caps());
+    let row = insert(tx.conn(), project, s, now, caps)?;
     tx.changed(&row.id);
     Ok(row)
 }
@@ -165,7 +165,9 @@ pub(crate) fn insert(
     project: &str,
     s: &MonitorSettings,
     now: Timestamp,
+    caps: crate::caps::Caps,
 ) -> Result<MonitorRow, StoreError> {
+    caps.check_monitors(c, project)?;
     let (schedule_kind, period_ms, cron_expr, tz) = s.schedule_columns();
     let row = MonitorRow {
         id: Uuid::new_v4().hyphenated().to_string(),
@@ -218,8 +220,9 @@ pub(crate) fn create_from_slug(
     project: &str,
     slug: &str,
     now: Timestamp,
+    caps: crate::caps::Caps,
 ) -> Result<String, StoreError> {
-    let row = insert(c, project, &MonitorSettings::from_slug(slug), now)?;
+    let row = insert(c, project, &MonitorSettings::from_slug(slug), now, caps)?;
     Ok(row.id)
 }
 

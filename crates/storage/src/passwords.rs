@@ -70,23 +70,31 @@ pub fn create_reset(
     Ok(Some(token))
 }
 
-/// Uses a reset link: returns its user and marks it used. `NotFound` when the token is
+/// The user of a reset link that can still be used; `NotFound` when the token is
 /// unknown, used or expired.
-pub fn take_reset(tx: &mut Tx<'_>, token: &str, now: Timestamp) -> Result<String, StoreError> {
-    let c = tx.conn();
-    let hash = hash_key(token);
-    let user: Option<String> = password_resets::table
-        .filter(password_resets::token_hash.eq(&hash))
+pub fn find_reset(
+    c: &mut crate::AnyConnection,
+    token: &str,
+    now: Timestamp,
+) -> Result<String, StoreError> {
+    password_resets::table
+        .filter(password_resets::token_hash.eq(hash_key(token)))
         .filter(password_resets::used_at.is_null())
         .filter(password_resets::expires_at.gt(now.0))
         .select(password_resets::user_id)
         .first(c)
-        .optional()?;
-    let user = user.ok_or(StoreError::NotFound(
-        "reset link (or it was used or expired: ask for a new one)",
-    ))?;
-    diesel::update(password_resets::table.filter(password_resets::token_hash.eq(&hash)))
+        .optional()?
+        .ok_or(StoreError::NotFound(
+            "reset link (or it was used or expired: ask for a new one)",
+        ))
+}
+
+/// Uses a reset link: returns its user and marks it used. `NotFound` when the token is
+/// unknown, used or expired.
+pub fn take_reset(tx: &mut Tx<'_>, token: &str, now: Timestamp) -> Result<String, StoreError> {
+    let user = find_reset(tx.conn(), token, now)?;
+    diesel::update(password_resets::table.filter(password_resets::token_hash.eq(hash_key(token))))
         .set(password_resets::used_at.eq(Some(now.0)))
-        .execute(c)?;
+        .execute(tx.conn())?;
     Ok(user)
 }

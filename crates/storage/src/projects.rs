@@ -155,6 +155,15 @@ pub fn get(c: &mut AnyConnection, id: &str) -> Result<ProjectRow, StoreError> {
         .ok_or(StoreError::NotFound("project"))
 }
 
+/// The projects whose id or name is `text` (several when names repeat).
+pub fn named(c: &mut AnyConnection, text: &str) -> Result<Vec<ProjectRow>, StoreError> {
+    Ok(projects::table
+        .filter(projects::id.eq(text).or(projects::name.eq(text)))
+        .select(ProjectRow::as_select())
+        .limit(3)
+        .load(c)?)
+}
+
 /// The oldest project (the default one on a fresh instance).
 pub fn any(c: &mut AnyConnection) -> Result<ProjectRow, StoreError> {
     projects::table

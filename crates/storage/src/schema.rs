@@ -538,3 +538,22 @@ diesel::table! {
         expires_at -> BigInt,
     }
 }
+
+diesel::table! {
+    auth_attempts (bucket) {
+        bucket -> Text,
+        attempts -> BigInt,
+        window_start -> BigInt,
+    }
+}
+
+diesel::table! {
+    address_confirmations (token_hash) {
+        token_hash -> Text,
+        email -> Text,
+        invitation_hash -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}

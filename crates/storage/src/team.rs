@@ -252,11 +252,20 @@ pub fn invitation(
     token: &str,
     now: Timestamp,
 ) -> Result<Invitation, StoreError> {
+    invitation_by_hash(c, &hash_key(token), now)
+}
+
+/// The open invitation whose token hashes to `hash` (as stored with a confirmation link).
+pub fn invitation_by_hash(
+    c: &mut AnyConnection,
+    hash: &str,
+    now: Timestamp,
+) -> Result<Invitation, StoreError> {
     type Row = (String, String, String, String, Option<String>, i64);
     let row: Option<Row> = invitations::table
         .inner_join(projects::table.on(projects::id.eq(invitations::project_id)))
         .left_join(users::table.on(invitations::invited_by.eq(users::id.nullable())))
-        .filter(invitations::token_hash.eq(hash_key(token)))
+        .filter(invitations::token_hash.eq(hash))
         .filter(invitations::accepted_at.is_null())
         .filter(invitations::expires_at.gt(now.0))
         .select((
@@ -282,10 +291,10 @@ pub fn invitation(
     })
 }
 
-/// Marks an invitation used.
-pub fn accepted(tx: &mut Tx<'_>, token: &str, now: Timestamp) -> Result<(), StoreError> {
+/// Marks the invitation whose token hashes to `hash` used.
+pub fn accepted(tx: &mut Tx<'_>, hash: &str, now: Timestamp) -> Result<(), StoreError> {
     let c = tx.conn();
-    diesel::update(invitations::table.filter(invitations::token_hash.eq(hash_key(token))))
+    diesel::update(invitations::table.filter(invitations::token_hash.eq(hash)))
         .set(invitations::accepted_at.eq(Some(now.0)))
         .execute(c)?;
     Ok(())

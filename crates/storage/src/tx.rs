@@ -157,16 +157,23 @@ pub struct Tx<'a> {
     pub(crate) c: &'a mut AnyConnection,
     now: Timestamp,
     pub(crate) fx: Effects,
+    caps: crate::caps::Caps,
 }
 
 impl<'a> Tx<'a> {
     /// A unit of work on `c`, which the caller has put inside a write transaction.
-    pub(crate) fn new(c: &'a mut AnyConnection, now: Timestamp) -> Tx<'a> {
+    pub(crate) fn new(c: &'a mut AnyConnection, now: Timestamp, caps: crate::caps::Caps) -> Tx<'a> {
         Tx {
             c,
             now,
             fx: Effects::tracking(true),
+            caps,
         }
+    }
+
+    /// The operator's caps, for what this write creates.
+    pub fn caps(&self) -> crate::caps::Caps {
+        self.caps
     }
 
     /// The instant of record of this write.

@@ -86,7 +86,9 @@ pub struct Expected {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MonitorInput {
-    /// Display name.
+    /// Display name: 1 to 200 characters (left out: the slug, else "unnamed"); `null`
+    /// is refused.
+    #[serde(default, deserialize_with = "not_null")]
     pub name: Option<String>,
     /// Unique in the project, lowercase letters, digits, `-` and `_`; `null` removes it.
     #[serde(default, deserialize_with = "double_option")]
@@ -151,6 +153,18 @@ pub struct MonitorInput {
     pub on_failure_of: Option<LinksInput>,
     /// Channel ids to notify (replaces the assignment).
     pub channels: Option<Vec<String>>,
+}
+
+/// A field that may be left out but, when given, is no `null`.
+fn not_null<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    match Option::<T>::deserialize(d)? {
+        Some(v) => Ok(Some(v)),
+        None => Err(serde::de::Error::custom(
+            "give a value or leave the field out; null is not one",
+        )),
+    }
 }
 
 fn double_option<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(

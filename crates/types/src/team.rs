@@ -126,15 +126,26 @@ pub struct Invitation {
     pub emailed: bool,
 }
 
-/// `POST /api/v1/auth/accept`: take an invitation (a new account gets this password; an
-/// existing one must give its own).
+/// `POST /api/v1/auth/accept`: take an invitation. Signed in as the invited address, it
+/// joins at once; without a session a link is mailed to the invited address (never a
+/// password here: docs/security.md, "Invitations").
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AcceptInput {
     /// The token from the link.
     pub token: String,
-    /// Password.
+}
+
+/// `POST /api/v1/auth/join`: a newcomer's confirmation link (mailed to the invited
+/// address) and the password of the account it makes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct JoinInput {
+    /// The token from the mailed link.
+    pub token: String,
+    /// The new account's password: at least 8 characters.
     pub password: String,
 }
 
@@ -179,8 +190,9 @@ pub struct InvitationInfo {
     pub invited_by: Option<String>,
     /// Until when the link works.
     pub expires_at: String,
-    /// The e-mail already has an account: taking the link asks for its password.
-    pub has_account: bool,
+    /// The request is signed in as the invited address: accepting joins at once. Whether
+    /// an address has an account is never shown to anyone else.
+    pub for_you: bool,
 }
 
 /// `POST /api/v1/auth/password`: change one's own password.

@@ -106,7 +106,7 @@ fn variable(channel: &str, field: &str) -> String {
             })
             .collect::<String>()
     };
-    format!("OVERDUE_{}_{}", up(channel), up(field))
+    format!("{}{}_{}", super::vars::PREFIX, up(channel), up(field))
 }
 
 /// Channel ids in `channels` lists (and escalation steps) as names.

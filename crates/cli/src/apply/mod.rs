@@ -2,13 +2,14 @@
 //! silences declared in a file, made so through the management API — matched by
 //! channel name, monitor slug, flow slug, route name and silence comment; idempotent
 //! (a second run changes nothing); `--dry-run` prints the changes and makes none;
-//! `--prune` deletes what the file no longer names. Secrets stay out of the file: any
-//! string may name an environment variable (`"${PAGERDUTY_KEY}"`), and a channel's
-//! secret is compared by its digest (`secret_digests`), so an unchanged one is left
-//! alone. Errors name the file, the line and the field.
+//! `--prune` deletes what the file no longer names. Secrets stay out of the file: a
+//! channel's secret field may name an environment variable
+//! (`"${OVERDUE_SECRET_PAGERDUTY_KEY}"`, rules in [`vars`]), and a channel's secret is
+//! compared by its digest (`secret_digests`), so an unchanged one is left alone. Errors name the file, the line and the field.
 
 mod diff;
 pub mod export;
+pub mod vars;
 
 use std::path::Path;
 
@@ -94,7 +95,10 @@ impl Kind {
             Kind::Flow => v["slug"].as_str(),
             _ => v["id"].as_str(),
         };
-        format!("{}/{}", self.list_path(), id.unwrap_or_default())
+        // Ids and slugs come from the server; encoded all the same.
+        let id = id.unwrap_or_default();
+        let segment = overdue_client::path(&[id]).unwrap_or_else(|_| format!("/{id}"));
+        format!("{}{segment}", self.list_path())
     }
 
     /// Fields the server takes but does not show back (not compared).
@@ -132,12 +136,14 @@ struct Item {
 }
 
 /// Options of a run.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Print the changes, make none.
     pub dry_run: bool,
     /// Delete what the file does not name.
     pub prune: bool,
+    /// Variables a channel secret may name besides `OVERDUE_SECRET_…` (`--allow-env`).
+    pub allow_env: Vec<String>,
 }
 
 /// A TOML value as JSON (dates as their text).
@@ -155,44 +161,8 @@ fn to_json(v: &toml::Value) -> Value {
     }
 }
 
-/// `${NAME}` in every string, from the environment; `at`: where, for the error.
-fn expand(v: &mut Value, at: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<()> {
-    match v {
-        Value::String(s) => {
-            let mut out = String::new();
-            let mut rest = s.as_str();
-            while let Some(i) = rest.find("${") {
-                out.push_str(&rest[..i]);
-                let Some(end) = rest[i..].find('}') else {
-                    bail!("{at}: \"${{\" without its closing \"}}\"");
-                };
-                let name = &rest[i + 2..i + end];
-                let value = env(name).ok_or_else(|| {
-                    anyhow!("{at}: names ${{{name}}}, which is not set in the environment")
-                })?;
-                out.push_str(&value);
-                rest = &rest[i + end + 1..];
-            }
-            out.push_str(rest);
-            *s = out;
-        }
-        Value::Array(a) => {
-            for (i, x) in a.iter_mut().enumerate() {
-                expand(x, &format!("{at}[{i}]"), env)?;
-            }
-        }
-        Value::Object(o) => {
-            for (k, x) in o.iter_mut() {
-                expand(x, &format!("{at}.{k}"), env)?;
-            }
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
 /// Reads and checks the file: TOML errors and missing keys or variables name the line.
-fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Item>> {
+fn load(path: &Path, allowed: &vars::Allowed<'_>) -> Result<Vec<Item>> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {name}"))?;
     let doc: FileDoc = toml::from_str(&text).map_err(|e| {
@@ -223,7 +193,9 @@ fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Item>> 
                 )
             })?;
             let at = format!("{name}:{line}: {} {key}", kind.word());
-            expand(&mut body, &at, env)?;
+            if kind == Kind::Channel {
+                vars::expand_channel(&mut body, &at, allowed)?;
+            }
             if items.iter().any(|i: &Item| i.kind == kind && i.key == key) {
                 bail!("{at}: named twice in the file");
             }
@@ -371,7 +343,11 @@ fn shown_change(kind: Kind, field: &str, desired: &Value, current: &Value) -> St
 /// Applies the file; returns the report (one line per change).
 pub fn run(api: &Api, path: &Path, opts: Options) -> Result<String> {
     let env = |name: &str| std::env::var(name).ok();
-    let items = load(path, &env)?;
+    let allowed = vars::Allowed {
+        extra: &opts.allow_env,
+        env: &env,
+    };
+    let items = load(path, &allowed)?;
     let file = path.display().to_string();
     let mut report = Vec::new();
     let mut unchanged = 0;
@@ -473,25 +449,4 @@ pub fn run(api: &Api, path: &Path, opts: Options) -> Result<String> {
         report.push(format!("{verb} {count}; {unchanged} as the file says"));
     }
     Ok(report.join("\n"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn variables_come_from_the_environment() {
-        let env = |n: &str| (n == "KEY").then(|| "s3cret".to_string());
-        let mut v = json!({"routing_key": "${KEY}", "x": ["a${KEY}b"]});
-        expand(&mut v, "f:1: channel p", &env).unwrap();
-        assert_eq!(v, json!({"routing_key": "s3cret", "x": ["as3cretb"]}));
-        let mut v = json!({"url": "${MISSING}"});
-        let e = expand(&mut v, "f:3: channel p", &env)
-            .unwrap_err()
-            .to_string();
-        assert_eq!(
-            e,
-            "f:3: channel p.url: names ${MISSING}, which is not set in the environment"
-        );
-    }
 }

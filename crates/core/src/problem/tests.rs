@@ -22,6 +22,9 @@ fn display_status_by_precedence() {
 
 #[test]
 fn reports_parse_with_errors_that_name_the_item() {
+    let nul = parse_report(br#"{"key": "inv\u0000oice", "message": "a\u0000b"}"#, 10).unwrap();
+    assert_eq!(nul[0].key, "inv\u{FFFD}oice");
+    assert_eq!(nul[0].replaced, ["key", "message"]);
     let one = parse_report(br#"{"key": "invoice:1", "message": "bad VAT"}"#, 10).unwrap();
     assert_eq!(one[0].severity, Severity::Error);
     let many = parse_report(

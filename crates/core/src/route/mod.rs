@@ -265,6 +265,9 @@ impl Matcher {
                     "{field}: each entry must be 1-200 characters"
                 )));
             }
+            for t in list.iter() {
+                crate::text::name(field, t, 200).map_err(RouteError)?;
+            }
         }
         Ok(())
     }

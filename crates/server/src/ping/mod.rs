@@ -98,6 +98,17 @@ fn text(status: StatusCode, body: impl Into<String>, limit: usize) -> HttpRespon
         .body(body.into())
 }
 
+/// Names, in `Overdue-Replaced`, the fields of a signal whose control characters were
+/// stored as U+FFFD (docs/security.md: a signal is never refused for its form).
+pub(crate) fn name_replaced(resp: &mut HttpResponse, fields: &[&str]) {
+    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&fields.join(", ")) {
+        resp.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("overdue-replaced"),
+            v,
+        );
+    }
+}
+
 /// A JSON answer of the lease and problems URLs.
 fn json(status: StatusCode, body: serde_json::Value) -> HttpResponse {
     HttpResponse::build(status)
@@ -168,11 +179,13 @@ async fn read_body(
     Ok((body, size))
 }
 
-/// The client's address (the first `X-Forwarded-For` entry, else the peer) and user
-/// agent (at most 200 characters).
-fn client(req: &HttpRequest) -> (String, String) {
-    let remote_addr = crate::parse::forwarded_for(req)
-        .or_else(|| req.peer_addr().map(|a| a.ip().to_string()))
+/// The client's address (the sign-in gate's rule: `X-Forwarded-For` only from a trusted
+/// proxy) and user agent (at most 200 characters).
+fn client(req: &HttpRequest, state: &AppState) -> (String, String) {
+    let remote_addr = state
+        .gate
+        .client(req)
+        .map(|ip| ip.to_string())
         .unwrap_or_default();
     let user_agent: String = req
         .headers()
@@ -221,7 +234,7 @@ async fn store_signal(
     report_error: Option<String>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = state.config.ping_body_limit;
-    let (remote_addr, user_agent) = client(req);
+    let (remote_addr, user_agent) = client(req, state);
     let signal = url.signal;
     let ping = PingRequest {
         target: url.target,

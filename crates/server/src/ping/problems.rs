@@ -59,6 +59,9 @@ pub(super) async fn handle(
     };
     match parsed {
         Ok(items) => {
+            let mut replaced: Vec<&str> = items.iter().flat_map(|i| i.replaced.clone()).collect();
+            replaced.sort_unstable();
+            replaced.dedup();
             let out = state
                 .store
                 .write(move |tx| problems::report(tx, &id, &items, rid.as_deref(), DEFAULT_CAP))
@@ -73,7 +76,11 @@ pub(super) async fn handle(
                 dropped: out.dropped,
                 open: out.open,
             };
-            Ok(answer(StatusCode::OK, json!(reply)))
+            let mut ok = answer(StatusCode::OK, json!(reply));
+            if !replaced.is_empty() {
+                crate::ping::name_replaced(&mut ok, &replaced);
+            }
+            Ok(ok)
         }
         Err(keys) => {
             let (resolved, not_open, _) = state

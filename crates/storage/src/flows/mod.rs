@@ -126,26 +126,6 @@ pub fn by_ping_key(
         .ok_or(StoreError::NotFound("flow"))
 }
 
-/// The flow of `slug` in whichever project has one (events from a message broker name
-/// only the flow); two projects with that slug make it ambiguous.
-pub fn by_slug(c: &mut AnyConnection, slug: &str) -> Result<FlowRow, StoreError> {
-    let found: Vec<FlowRow> = flows::table
-        .filter(flows::slug.eq(slug))
-        .select(FlowRow::as_select())
-        .limit(2)
-        .load(c)?;
-    match found.len() {
-        0 => Err(StoreError::Invalid(format!("no flow {slug:?}"))),
-        1 => Ok(found
-            .into_iter()
-            .next()
-            .ok_or(StoreError::NotFound("flow"))?),
-        _ => Err(StoreError::Invalid(format!(
-            "flow {slug:?} exists in several projects: give each a distinct name"
-        ))),
-    }
-}
-
 /// What the broker consumer of this process did (shown on `/metrics`).
 #[derive(Debug, Default)]
 pub struct ConsumerStats {

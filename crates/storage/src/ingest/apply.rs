@@ -17,6 +17,15 @@ use crate::statements::{on_inner, SaveState};
 use crate::tx::{Effects, Tx};
 use crate::{transition, StoreError};
 
+/// What the writer holds to: pings kept per monitor, the operator's caps.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Limits {
+    /// Pings (and finished runs) kept per monitor.
+    pub keep: i64,
+    /// Caps per project and per user.
+    pub caps: crate::caps::Caps,
+}
+
 /// Applies one job. Database errors abort the batch (returned as `Err`); everything
 /// else is the job's own answer.
 pub(super) fn apply_job(
@@ -24,7 +33,7 @@ pub(super) fn apply_job(
     cache: &mut RowCache,
     job: &Job,
     now: Timestamp,
-    keep: i64,
+    limits: &Limits,
     fx: &mut Effects,
 ) -> Result<Answer, StoreError> {
     match job {
@@ -44,7 +53,7 @@ pub(super) fn apply_job(
             };
             // A savepoint per write: its failure undoes only itself, not the batch.
             c.batch_execute("SAVEPOINT job")?;
-            let mut tx = Tx::new(c, now);
+            let mut tx = Tx::new(c, now, limits.caps);
             let r = f(&mut tx);
             let effects = std::mem::take(&mut tx.fx);
             // The write says which monitors it changed: those cached rows (or all of
@@ -64,7 +73,9 @@ pub(super) fn apply_job(
             c.batch_execute("RELEASE job")?;
             Ok(Answer::Write(r))
         }
-        Job::Ping(req, _) => Ok(Answer::Ping(own(apply_ping(c, cache, req, now, keep, fx))?)),
+        Job::Ping(req, _) => Ok(Answer::Ping(own(apply_ping(
+            c, cache, req, now, limits, fx,
+        ))?)),
         Job::Deadlines(ids, _) => {
             let mut flipped = 0;
             for id in ids {
@@ -90,10 +101,11 @@ fn apply_ping(
     cache: &mut RowCache,
     req: &PingRequest,
     now: Timestamp,
-    keep: i64,
+    limits: &Limits,
     fx: &mut Effects,
 ) -> Result<PingReply, StoreError> {
-    let Some((id, created)) = resolve(c, &req.target, now)? else {
+    let keep = limits.keep;
+    let Some((id, created)) = resolve(c, &req.target, now, limits.caps)? else {
         return Ok(PingReply::NotFound);
     };
     let Some(Loaded { hot, row }) = cache.load(c, &id)? else {
@@ -154,8 +166,11 @@ fn apply_ping(
                 counted.last_ping_at = Some(now.0);
             }
             counted.last_duration_ms = out.duration_ms;
+            // Text on both databases: PostgreSQL stores no NUL, so control characters
+            // become U+FFFD here (the ping's own body is kept as bytes, untouched).
             let body = (!req.body.is_empty()).then(|| {
-                String::from_utf8_lossy(&req.body[..req.body.len().min(10_240)]).into_owned()
+                let text = String::from_utf8_lossy(&req.body[..req.body.len().min(10_240)]);
+                overdue_core::text::scrub(&text).into_owned()
             });
             let end = crate::runs::RunEnd {
                 exit_status: req.exit_status,

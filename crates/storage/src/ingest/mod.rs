@@ -138,6 +138,7 @@ impl IngestHandle {
         url: DbUrl,
         max_batch: usize,
         keep_pings: i64,
+        caps: crate::caps::Caps,
         clock: Arc<dyn Clock>,
         wake: Arc<Wakeups>,
     ) -> IngestHandle {
@@ -152,7 +153,10 @@ impl IngestHandle {
                 clock: clock.clone(),
                 wake: wake.clone(),
                 max_batch,
-                keep_pings,
+                limits: apply::Limits {
+                    keep: keep_pings,
+                    caps,
+                },
             };
             let spawned = std::thread::Builder::new()
                 .name(format!("overdue-writer-{i}"))
@@ -245,7 +249,7 @@ struct Writer {
     clock: Arc<dyn Clock>,
     wake: Arc<Wakeups>,
     max_batch: usize,
-    keep_pings: i64,
+    limits: apply::Limits,
 }
 
 enum Answer {
@@ -278,7 +282,7 @@ impl Writer {
                 std::thread::sleep(std::time::Duration::from_millis(50 * attempt));
             }
             let now = self.clock.now();
-            let keep = self.keep_pings;
+            let limits = self.limits;
             if self.conn.is_none() {
                 match self.url.connect_writer() {
                     Ok(c) => self.conn = Some(c),
@@ -300,7 +304,7 @@ impl Writer {
                 cache.begin_batch(c)?;
                 let answers = batch
                     .iter()
-                    .map(|job| apply_job(c, cache, job, now, keep, &mut effects))
+                    .map(|job| apply_job(c, cache, job, now, &limits, &mut effects))
                     .collect::<Result<Vec<Answer>, StoreError>>()?;
                 crate::live::announce(c, instance, &effects)?;
                 Ok(answers)

@@ -14,6 +14,7 @@ pub(super) fn resolve(
     c: &mut AnyConnection,
     target: &PingTarget,
     now: Timestamp,
+    caps: crate::caps::Caps,
 ) -> Result<Option<(String, bool)>, StoreError> {
     match target {
         PingTarget::Code(code) => Ok(Some((code.monitor().to_string(), false))),
@@ -40,7 +41,7 @@ pub(super) fn resolve(
                 (Some(id), _) => Ok(Some((id, false))),
                 (None, false) => Ok(None),
                 (None, true) => {
-                    let id = mon::create_from_slug(c, &project, slug, now)?;
+                    let id = mon::create_from_slug(c, &project, slug, now, caps)?;
                     Ok(Some((id, true)))
                 }
             }

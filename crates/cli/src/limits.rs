@@ -1,0 +1,140 @@
+//! The operator's limits (docs/security.md, "Limits"): flags and environment of
+//! `overdue serve`, checked at start like every other setting.
+
+use anyhow::{anyhow, Result};
+use clap::Args;
+use overdue_server::quota::ProjectCreation;
+use overdue_storage::caps::Caps;
+
+/// Flags of `overdue serve` for its limits (each also read from the environment).
+#[derive(Debug, Clone, Default, Args)]
+pub struct LimitArgs {
+    /// Monitors (chains included) per project [default: 5000].
+    #[arg(long, env = "OVERDUE_MAX_MONITORS")]
+    pub max_monitors: Option<String>,
+    /// Projects one user may own [default: 12].
+    #[arg(long, env = "OVERDUE_MAX_PROJECTS")]
+    pub max_projects: Option<String>,
+    /// Live event streams (dashboards, followed run logs) open at once per project
+    /// [default: 50].
+    #[arg(long, env = "OVERDUE_MAX_STREAMS")]
+    pub max_streams: Option<String>,
+    /// Who may create projects in the dashboard: owners (users who own one), everyone
+    /// (any signed-in user) or nobody [default: owners].
+    #[arg(long, env = "OVERDUE_PROJECT_CREATION")]
+    pub project_creation: Option<String>,
+}
+
+/// The same keys in the TOML file.
+#[derive(Debug, Default)]
+pub struct FileLimits {
+    /// `max_monitors`.
+    pub max_monitors: Option<String>,
+    /// `max_projects`.
+    pub max_projects: Option<String>,
+    /// `max_streams`.
+    pub max_streams: Option<String>,
+    /// `project_creation`.
+    pub project_creation: Option<String>,
+}
+
+/// Checked limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Caps held by storage.
+    pub caps: Caps,
+    /// Live event streams per project.
+    pub max_streams: usize,
+    /// Who may create projects.
+    pub project_creation: ProjectCreation,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            caps: Caps::default(),
+            max_streams: 50,
+            project_creation: ProjectCreation::default(),
+        }
+    }
+}
+
+fn number(name: &str, text: Option<String>, default: i64) -> Result<i64> {
+    match text {
+        None => Ok(default),
+        Some(t) => t
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=100_000_000).contains(n))
+            .ok_or_else(|| anyhow!("{name}: {t:?} must be a number from 1 to 100000000")),
+    }
+}
+
+impl LimitArgs {
+    /// Merges flags and environment with the file's values, and checks them.
+    pub fn resolve(&self, file: FileLimits) -> Result<Limits> {
+        let d = Limits::default();
+        let creation = match self.project_creation.clone().or(file.project_creation) {
+            None => d.project_creation,
+            Some(t) => {
+                ProjectCreation::parse(&t).map_err(|e| anyhow!("OVERDUE_PROJECT_CREATION: {e}"))?
+            }
+        };
+        let streams = number(
+            "OVERDUE_MAX_STREAMS",
+            self.max_streams.clone().or(file.max_streams),
+            d.max_streams as i64,
+        )?;
+        Ok(Limits {
+            caps: Caps {
+                monitors_per_project: number(
+                    "OVERDUE_MAX_MONITORS",
+                    self.max_monitors.clone().or(file.max_monitors),
+                    d.caps.monitors_per_project,
+                )?,
+                projects_per_user: number(
+                    "OVERDUE_MAX_PROJECTS",
+                    self.max_projects.clone().or(file.max_projects),
+                    d.caps.projects_per_user,
+                )?,
+            },
+            max_streams: usize::try_from(streams).unwrap_or(d.max_streams),
+            project_creation: creation,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_have_defaults_and_refuse_nonsense() {
+        assert_eq!(
+            LimitArgs::default().resolve(FileLimits::default()).unwrap(),
+            Limits::default()
+        );
+        let bad = LimitArgs {
+            max_monitors: Some("lots".into()),
+            ..LimitArgs::default()
+        };
+        let e = bad.resolve(FileLimits::default()).unwrap_err().to_string();
+        assert!(e.starts_with("OVERDUE_MAX_MONITORS"), "{e}");
+        let file = FileLimits {
+            project_creation: Some("everyone".into()),
+            max_streams: Some("3".into()),
+            ..FileLimits::default()
+        };
+        let l = LimitArgs::default().resolve(file).unwrap();
+        assert_eq!(
+            (l.max_streams, l.project_creation),
+            (3, ProjectCreation::Everyone)
+        );
+        let bad = LimitArgs {
+            project_creation: Some("all".into()),
+            ..LimitArgs::default()
+        };
+        assert!(bad.resolve(FileLimits::default()).is_err());
+    }
+}

@@ -1,0 +1,2 @@
+DROP TABLE address_confirmations;
+DROP TABLE auth_attempts;
