@@ -76,6 +76,12 @@ async fn controls(backend: Backend) {
         ),
         (
             "POST",
+            "/api/v3/checks/".into(),
+            json!({"name": null}),
+            "name",
+        ),
+        (
+            "POST",
             "/api/v1/channels".into(),
             json!({"kind": "webhook", "name": nul, "url": "http://127.0.0.1:9/"}),
             "name",

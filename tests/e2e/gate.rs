@@ -413,3 +413,43 @@ both!(
     anonymous_requests_cost_no_hashing_once_refused,
     cheap_refusals
 );
+
+/// A flood of sign-ins from many addresses (behind a trusted proxy, so no address limit
+/// stops them) meets the hashing bound: at most 2 hashes run and 16 wait; the rest are
+/// answered 429 at once instead of piling up argon2's memory.
+async fn flood(backend: Backend) {
+    let app = TestApp::spawn_on(&fresh_database(backend), |s| {
+        s.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    owner(&app).await;
+    let guesses = (0..80).map(|i| {
+        let (http, url) = (app.http.clone(), app.url(LOGIN));
+        async move {
+            let r = http
+                .post(url)
+                .header("X-Forwarded-For", format!("198.51.100.{i}"))
+                .json(&login(&format!("u{i}@example.com"), "guess"))
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let body: Value = r.json().await.unwrap_or_default();
+            (status, body)
+        }
+    });
+    let got = futures_util::future::join_all(guesses).await;
+    let busy = got.iter().filter(|(s, _)| *s == 429).count();
+    assert!(
+        got.iter().all(|(s, b)| *s == 401
+            || (*s == 429
+                && b["error"]
+                    .as_str()
+                    .unwrap()
+                    .contains("busy checking passwords"))),
+        "{got:?}"
+    );
+    assert!(busy > 0, "80 at once never met the bound");
+    app.stop().await;
+}
+both!(password_hashing_is_bounded, flood);

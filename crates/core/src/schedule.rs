@@ -42,6 +42,9 @@ pub struct CronSchedule {
     crons: Vec<Cron>,
     /// Written as systemd `OnCalendar` events.
     oncalendar: bool,
+    /// A cron "wildcard job": its minute or hour field begins with `*` (cronie's
+    /// `MIN_STAR`/`HR_STAR`), scheduled by the wall clock as it runs (see `instants`).
+    wild: bool,
 }
 
 /// Why a schedule was refused.
@@ -71,6 +74,33 @@ pub enum ScheduleError {
     NeverFires(String),
 }
 
+/// Whether a cron expression is a "wildcard job" (cronie, `cron.c`): its minute or hour
+/// field begins with `*`. Macros (`@hourly`) are not: cronie gives them fixed fields.
+fn time_fields_wild(expr: &str) -> bool {
+    let f: Vec<&str> = expr.split_whitespace().collect();
+    let (minute, hour) = match f.len() {
+        5 => (f[0], f[1]),
+        6 => (f[1], f[2]),
+        _ => return false,
+    };
+    minute.starts_with('*') || hour.starts_with('*')
+}
+
+/// Whether cron combines the day-of-month and day-of-week fields with AND: Vixie cron
+/// and cronie (`DOM_STAR`/`DOW_STAR` in `entry.c`, the test in `cron.c`) do so when
+/// either field *begins* with `*` — `*`, `*/2`, `*/14` count as unrestricted, so the
+/// other field alone decides —, and use OR only when neither does (`1,15 * MON`: the
+/// 1st, the 15th and every Monday). Macros (`@daily`) have no such fields.
+fn day_fields_and(expr: &str) -> bool {
+    let f: Vec<&str> = expr.split_whitespace().collect();
+    let (dom, dow) = match f.len() {
+        5 => (f[2], f[4]),
+        6 => (f[3], f[5]),
+        _ => return false,
+    };
+    dom.starts_with('*') || dow.starts_with('*')
+}
+
 impl CronSchedule {
     /// Parses a 5-field cron expression (or 6 with seconds, or `@daily` style) in `tz`.
     pub fn parse(expr: &str, tz: &str) -> Result<CronSchedule, ScheduleError> {
@@ -78,7 +108,15 @@ impl CronSchedule {
             .parse()
             .map_err(|_| ScheduleError::Timezone(tz.to_string()))?;
         let trimmed = expr.trim();
-        let (crons, oncalendar) = match Cron::new(trimmed).with_seconds_optional().parse() {
+        let parsed = if day_fields_and(trimmed) {
+            Cron::new(trimmed)
+                .with_seconds_optional()
+                .with_dom_and_dow()
+                .parse()
+        } else {
+            Cron::new(trimmed).with_seconds_optional().parse()
+        };
+        let (crons, oncalendar) = match parsed {
             Ok(cron) => (vec![cron], false),
             Err(e) if !oncalendar::looks_like(trimmed) => {
                 return Err(ScheduleError::Cron {
@@ -93,6 +131,7 @@ impl CronSchedule {
             tz,
             crons,
             oncalendar,
+            wild: !oncalendar && time_fields_wild(trimmed),
         };
         // Refuse expressions that cannot fire (`0 0 30 2 *`) now rather than at the
         // first ping; four years covers every leap-day pattern.
@@ -172,38 +211,71 @@ impl CronSchedule {
     fn next_of(&self, cron: &Cron, t: Timestamp) -> Option<Timestamp> {
         let instant = t.to_utc();
         let mut cursor: NaiveDateTime = instant.with_timezone(&self.tz).naive_local();
-        // Each candidate is the next local wall time matching the expression; it may map
-        // to an instant at or before `t` (the repeated autumn hour), so keep going. A
-        // handful of iterations covers any DST transition.
+        // In the first pass of a repeated hour, a wildcard job's second passes of the
+        // wall times already shown are still ahead: start the search a fold earlier.
+        if self.wild {
+            if let LocalResult::Ambiguous(first, second) = self.tz.from_local_datetime(&cursor) {
+                if first == instant {
+                    cursor -= second.signed_duration_since(first);
+                }
+            }
+        }
+        // Local wall times matching the expression, in order, each mapped to its instants.
+        // Within a repeated autumn hour a later wall time can fire before an earlier one's
+        // second pass, so after a second pass the search goes on until a wall time's
+        // first instant is past the best found (first instants grow with wall time).
+        let mut best: Option<DateTime<Tz>> = None;
         for _ in 0..10_000 {
             let fake = Utc.from_utc_datetime(&cursor);
             let next_local = cron.find_next_occurrence(&fake, false).ok()?.naive_utc();
-            let real = self.to_instant(next_local)?;
-            if real > instant {
-                return Some(Timestamp::from_datetime(&real));
+            let found = self.instants(next_local);
+            if let (Some(b), Some(first)) = (best, found.first()) {
+                if *first > b {
+                    break;
+                }
+            }
+            let mut first_pass = false;
+            for (i, real) in found.into_iter().enumerate() {
+                if real > instant && best.is_none_or(|b| real < b) {
+                    best = Some(real);
+                    first_pass = i == 0;
+                }
+            }
+            // A first instant is never beaten by a later wall time: done.
+            if first_pass {
+                break;
             }
             cursor = next_local;
         }
-        None
+        best.map(|b| Timestamp::from_datetime(&b))
     }
 
-    /// Maps a local wall time to an instant with cron's DST rules.
-    fn to_instant(&self, local: NaiveDateTime) -> Option<DateTime<Tz>> {
+    /// The instants a matching local wall time fires at, in order (docs/behaviour.md,
+    /// "Cron and DST"). systemd (`OnCalendar`): a time the spring change skips does not
+    /// fire; a repeated one fires once, at its first pass. Cron, as cronie's `cron.c`
+    /// runs it: a wildcard job follows the wall clock — nothing in the gap, both passes
+    /// of a repeated hour; any other job fires at the change for a skipped time and once
+    /// for a repeated one.
+    fn instants(&self, local: NaiveDateTime) -> Vec<DateTime<Tz>> {
         match self.tz.from_local_datetime(&local) {
-            LocalResult::Single(t) => Some(t),
-            // Repeated by the autumn change: the first occurrence only.
-            LocalResult::Ambiguous(first, _) => Some(first),
-            // Skipped by the spring change: the end of the gap, i.e. the first valid local
-            // minute after it (gaps are whole minutes in every real zone).
+            LocalResult::Single(t) => vec![t],
+            LocalResult::Ambiguous(first, second) if self.wild => vec![first, second],
+            LocalResult::Ambiguous(first, _) => vec![first],
+            LocalResult::None if self.wild || self.oncalendar => Vec::new(),
+            // The end of the gap: the first valid local minute after it (gaps are whole
+            // minutes in every real zone).
             LocalResult::None => {
                 let start = local
                     .with_second(0)
                     .and_then(|l| l.with_nanosecond(0))
                     .unwrap_or(local);
-                (1..=24 * 60).find_map(|m| {
-                    let probe = start + chrono::Duration::minutes(m);
-                    self.tz.from_local_datetime(&probe).earliest()
-                })
+                (1..=24 * 60)
+                    .find_map(|m| {
+                        let probe = start + chrono::Duration::minutes(m);
+                        self.tz.from_local_datetime(&probe).earliest()
+                    })
+                    .into_iter()
+                    .collect()
             }
         }
     }

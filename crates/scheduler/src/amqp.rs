@@ -215,10 +215,14 @@ async fn caught_up(store: &Store, channel: &lapin::Channel, queue: &str) -> Resu
     Ok(())
 }
 
-/// Events applied in one write transaction at most; a transaction that took longer
-/// than [`CHUNK_TIME`] halves the next one's size, so one big message never holds the
-/// writer long enough to starve pings.
+/// Events applied in one write transaction at most. On SQLite, where writes share the
+/// one writer with pings, a transaction that took longer than [`CHUNK_TIME`] halves the
+/// next one's size (down to [`MIN_CHUNK`]), so one big message never holds the writer
+/// long enough to starve pings; on PostgreSQL a write runs on its own connection beside
+/// the ping writers, and chunks stay whole.
 const MAX_CHUNK: usize = 1_000;
+/// The smallest chunk: below it a transaction's fixed cost would dominate.
+const MIN_CHUNK: usize = 100;
 /// The time one chunk of events should take at most.
 const CHUNK_TIME: Duration = Duration::from_millis(50);
 
@@ -254,6 +258,7 @@ async fn settle(
         .read(move |c| check_batch(c, &project, &good, now))
         .await
         .map_err(|e| format!("checking flow events failed: {e}"))?;
+    let adaptive = store.is_sqlite();
     for (flow, events) in accepted {
         let mut size = MAX_CHUNK;
         let mut at = 0;
@@ -266,11 +271,13 @@ async fn settle(
                 .await
                 .map_err(|e| format!("storing flow events failed: {e}"))?;
             let took = started.elapsed();
-            size = if took > CHUNK_TIME {
-                (size / 2).max(1)
-            } else {
-                (size * 2).min(MAX_CHUNK)
-            };
+            if adaptive {
+                size = if took > CHUNK_TIME {
+                    (size / 2).max(MIN_CHUNK)
+                } else {
+                    (size * 2).min(MAX_CHUNK)
+                };
+            }
             at = end;
         }
     }

@@ -54,6 +54,7 @@ async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
 /// The body of create and update, as Healthchecks clients send it.
 #[derive(Debug, Default, Deserialize)]
 struct CheckInput {
+    #[serde(default, deserialize_with = "overdue_types::not_null")]
     name: Option<String>,
     slug: Option<String>,
     tags: Option<String>,

@@ -155,8 +155,9 @@ pub struct MonitorInput {
     pub channels: Option<Vec<String>>,
 }
 
-/// A field that may be left out but, when given, is no `null`.
-fn not_null<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
+/// A field that may be left out but, when given, is no `null` (serde's
+/// `deserialize_with` for names: docs/security.md, "Limits").
+pub fn not_null<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<Option<T>, D::Error> {
     match Option::<T>::deserialize(d)? {

@@ -205,3 +205,85 @@ fn oncalendar_events() {
     let e = CronSchedule::parse("61 * * * *", "UTC").unwrap_err();
     assert!(e.to_string().starts_with("invalid cron expression"), "{e}");
 }
+
+#[test]
+fn day_fields_combine_as_cron_combines_them() {
+    // A day field beginning with `*` is unrestricted: the other decides (AND).
+    assert_eq!(
+        next("* 8,14,22 14 * */2", "Asia/Kolkata", "2027-01-01T00:00:00Z"),
+        "2027-01-14T02:30:00+00:00",
+        "the 14th, and only when it is a Sun/Tue/Thu/Sat"
+    );
+    assert_eq!(
+        next("0 3 */2 * 1", "UTC", "2027-01-01T00:00:00Z"),
+        "2027-01-11T03:00:00+00:00",
+        "an odd day that is a Monday"
+    );
+    assert_eq!(
+        next("25-57 * */12 * MON-FRI", "UTC", "2027-01-02T00:00:00Z"),
+        "2027-01-13T00:25:00+00:00"
+    );
+    assert_eq!(
+        next("49 16 */14 JAN 2-4", "UTC", "2027-01-01T00:00:00Z"),
+        "2030-01-01T16:49:00+00:00",
+        "the 1st, 15th or 29th of January on a Tue-Thu: none until 2030"
+    );
+    // Neither begins with `*`: either field (OR), as cron does.
+    assert_eq!(
+        next("0 0 1,15 * MON", "UTC", "2027-01-02T00:00:00Z"),
+        "2027-01-04T00:00:00+00:00"
+    );
+    // Six fields (seconds first) follow the same rule.
+    assert_eq!(
+        next("0 0 3 */2 * 1", "UTC", "2027-01-01T00:00:00Z"),
+        "2027-01-11T03:00:00+00:00"
+    );
+}
+
+#[test]
+fn wildcard_cron_jobs_follow_the_wall_clock_across_dst() {
+    // Berlin, 2027-03-28: 02:00 CET -> 03:00 CEST (01:00 UTC). `*/20 2 28 3 *` is a
+    // wildcard job (its minute begins with `*`): cron runs nothing in the gap, so the
+    // next run is a year later, not 03:00 that night.
+    assert_eq!(
+        next("*/20 2 28 3 *", "Europe/Berlin", "2027-03-27T12:00:00Z"),
+        "2028-03-28T00:00:00+00:00"
+    );
+    // A fixed job in the gap still runs at the change.
+    assert_eq!(
+        next("30 2 28 3 *", "Europe/Berlin", "2027-03-27T12:00:00Z"),
+        "2027-03-28T01:00:00+00:00"
+    );
+    // Autumn, 2027-10-31: 03:00 CEST -> 02:00 CET (01:00 UTC). A wildcard job runs in
+    // both passes of 02:xx, in the order the wall clock shows them.
+    let after = |t: &str| next("*/20 2 * * *", "Europe/Berlin", t);
+    assert_eq!(after("2027-10-30T23:00:00Z"), "2027-10-31T00:00:00+00:00");
+    assert_eq!(after("2027-10-31T00:00:00Z"), "2027-10-31T00:20:00+00:00");
+    assert_eq!(after("2027-10-31T00:40:00Z"), "2027-10-31T01:00:00+00:00");
+    assert_eq!(after("2027-10-31T01:40:00Z"), "2027-11-01T01:00:00+00:00");
+    // A fixed job runs once, in the first pass.
+    assert_eq!(
+        next("30 2 * * *", "Europe/Berlin", "2027-10-31T00:30:00Z"),
+        "2027-11-01T01:30:00+00:00"
+    );
+}
+
+#[test]
+fn oncalendar_skips_what_the_spring_change_skips() {
+    // systemd-analyze calendar (systemd 252) --base-time=2027-03-27:
+    // '*-03-28 02:30:00 Europe/Berlin' next elapses on 2028-03-28 00:30 UTC.
+    assert_eq!(
+        next("*-03-28 02:30:00", "Europe/Berlin", "2027-03-27T00:00:00Z"),
+        "2028-03-28T00:30:00+00:00"
+    );
+    // '*-*-* 02:30:00 Europe/Berlin' from 2027-10-31 00:00 UTC: 00:30 UTC (the first
+    // pass), then 2027-11-01 01:30 UTC.
+    assert_eq!(
+        next("*-*-* 02:30:00", "Europe/Berlin", "2027-10-31T00:00:00Z"),
+        "2027-10-31T00:30:00+00:00"
+    );
+    assert_eq!(
+        next("*-*-* 02:30:00", "Europe/Berlin", "2027-10-31T00:30:00Z"),
+        "2027-11-01T01:30:00+00:00"
+    );
+}
