@@ -168,17 +168,12 @@ async fn reset(
     body: crate::body::Body<t::ResetInput>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner()?;
-    check_new(&input.password)?;
-    let attempt = state.gate.charge(&state.store, &req).await?;
     let now = state.store.now();
-    let token = input.token.trim().to_string();
-    let lookup = token.clone();
-    state
-        .store
-        .read(move |c| passwords::find_reset(c, &lookup, now))
+    let (attempt, token, hash) =
+        link_and_password(&state, &req, &input.token, input.password, move |c, t| {
+            passwords::find_reset(c, t, now).map(|_| ())
+        })
         .await?;
-    let password = input.password;
-    let hash = state.gate.hash_new(password).await?;
     let (user, session) = state
         .store
         .write(move |tx| {
@@ -196,6 +191,28 @@ async fn reset(
         .read(move |c| accounts::email_of(c, &id))
         .await?;
     crate::session::signed_in(&state, user, email, session).await
+}
+
+/// A mailed link's token and a new password (reset and join links): the password
+/// checked, the attempt charged to the address, the token looked up by `find` — all
+/// before the password is hashed, so a bogus token costs no hashing. Returns the
+/// attempt (to give back on success), the trimmed token and the hash.
+pub(crate) async fn link_and_password(
+    state: &AppState,
+    req: &actix_web::HttpRequest,
+    token: &str,
+    password: String,
+    find: impl FnOnce(&mut overdue_storage::AnyConnection, &str) -> Result<(), overdue_storage::StoreError>
+        + Send
+        + 'static,
+) -> Result<(crate::gate::Attempt, String, String), ApiError> {
+    check_new(&password)?;
+    let attempt = state.gate.charge(&state.store, req).await?;
+    let token = token.trim().to_string();
+    let lookup = token.clone();
+    state.store.read(move |c| find(c, &lookup)).await?;
+    let hash = state.gate.hash_new(password).await?;
+    Ok((attempt, token, hash))
 }
 
 /// What an invitation link is for: the project, who invited, the role, and whether the

@@ -149,17 +149,15 @@ async fn join(
     body: crate::body::Body<t::JoinInput>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner()?;
-    crate::session::check_password(&input.password).map_err(ApiError::BadRequest)?;
-    let attempt = state.gate.charge(&state.store, &req).await?;
     let now = state.store.now();
-    let token = input.token.trim().to_string();
-    let lookup = token.clone();
-    state
-        .store
-        .read(move |c| confirmations::find(c, &lookup, now))
-        .await?;
-    let password = input.password;
-    let hash = state.gate.hash_new(password).await?;
+    let (attempt, token, hash) = crate::account::link_and_password(
+        &state,
+        &req,
+        &input.token,
+        input.password,
+        move |c, t| confirmations::find(c, t, now).map(|_| ()),
+    )
+    .await?;
     let (user_id, email, session) = state
         .store
         .write(move |tx| {
