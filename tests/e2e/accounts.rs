@@ -479,23 +479,7 @@ pub(crate) async fn invited(
     role: &str,
     password: &str,
 ) -> (Session, String) {
-    let (s, inv, _) = send(
-        app,
-        "POST",
-        "/api/v1/invitations",
-        Some(owner),
-        true,
-        Some(json!({"email": email, "role": role})),
-    )
-    .await;
-    assert_eq!(s, 201, "{inv}");
-    let token = inv["url"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string();
+    let token = invite_token(app, owner, email, role).await;
     account(app, email, password).await;
     let session = sign_json(
         app,
@@ -515,6 +499,33 @@ pub(crate) async fn invited(
     .await;
     assert_eq!(s, 200, "{b}");
     (session, token)
+}
+
+/// Invites `email` with `role` as `owner`; returns the link's token.
+pub(crate) async fn invite_token(
+    app: &TestApp,
+    owner: &Session,
+    email: &str,
+    role: &str,
+) -> String {
+    let body = json!({"email": email, "role": role});
+    let (s, inv, _) = send(
+        app,
+        "POST",
+        "/api/v1/invitations",
+        Some(owner),
+        true,
+        Some(body),
+    )
+    .await;
+    assert_eq!(s, 201, "{inv}");
+    inv["url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 /// An account with no project, as `overdue user create` makes it.

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::accounts::{account, send, sign_json, Session};
+use crate::accounts::{account, invite_token, send, sign_json, Session};
 use crate::alerts::{link, with_smtp};
 use crate::both;
 use crate::harness::{fresh_database, Backend, TestApp};
@@ -25,24 +25,7 @@ async fn owner(app: &TestApp) -> Session {
 
 /// Invites `email` as a member; returns the link's token.
 async fn invite(app: &TestApp, owner: &Session, email: &str) -> String {
-    let body = json!({"email": email, "role": "member"});
-    let (s, inv, _) = send(
-        app,
-        "POST",
-        "/api/v1/invitations",
-        Some(owner),
-        true,
-        Some(body),
-    )
-    .await;
-    assert_eq!(s, 201, "{inv}");
-    inv["url"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .into()
+    invite_token(app, owner, email, "member").await
 }
 
 async fn post(app: &TestApp, path: &str, who: Option<&Session>, body: Value) -> (u16, Value) {

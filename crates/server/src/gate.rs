@@ -90,7 +90,12 @@ impl Gate {
             .headers()
             .get("X-Forwarded-For")
             .and_then(|v| v.to_str().ok());
-        if forwarded.is_some() && !self.trusts(peer) && !self.warned.swap(true, Ordering::Relaxed) {
+        // A plain load first: the ping path must not write a shared flag per request.
+        if forwarded.is_some()
+            && !self.trusts(peer)
+            && !self.warned.load(Ordering::Relaxed)
+            && !self.warned.swap(true, Ordering::Relaxed)
+        {
             tracing::warn!(
                 %peer,
                 "a request from {peer} carries X-Forwarded-For, but {peer} is not a trusted \
