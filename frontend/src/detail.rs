@@ -283,8 +283,11 @@ fn FirstRun(cron: String, tz: String) -> impl IntoView {
     let next = RwSignal::new(None::<String>);
     let zone = tz.clone();
     leptos::task::spawn_local(async move {
-        let path = crate::form::preview_path(&cron, &tz);
-        if let Ok(p) = session.get_json::<crate::form::Preview>(&path).await {
+        let path = crate::schedule_preview::preview_path(&cron, &tz, None);
+        if let Ok(p) = session
+            .get_json::<crate::schedule_preview::Preview>(&path)
+            .await
+        {
             next.set(p.next.into_iter().next());
         }
     });

@@ -24,23 +24,6 @@ struct ChannelList {
     channels: Vec<Channel>,
 }
 
-/// The server's cron preview: the next fire times and the expression in words.
-#[derive(Deserialize, Clone)]
-pub struct Preview {
-    /// The next fire times (RFC 3339).
-    pub next: Vec<String>,
-    /// The expression in words, for common shapes.
-    #[serde(default)]
-    pub words: Option<String>,
-}
-
-/// The path asking the server for a cron expression's preview in `tz`.
-pub fn preview_path(cron: &str, tz: &str) -> String {
-    let q = js_sys::encode_uri_component(cron);
-    let z = js_sys::encode_uri_component(tz);
-    format!("/api/v1/schedule/preview?cron={q}&tz={z}")
-}
-
 /// The form's fields, as text.
 #[derive(Clone, Copy)]
 struct Fields {
@@ -328,28 +311,6 @@ fn MonitorForm(fields: Fields, id: Option<String>) -> impl IntoView {
             all_channels.set(l.channels);
         }
     });
-    // The next five runs of a cron schedule, asked of the server as the user types.
-    let preview = RwSignal::new(Ok::<Preview, String>(Preview {
-        next: Vec::new(),
-        words: None,
-    }));
-    // Answers can come back out of order while the user types: only the answer to the
-    // latest question is shown, or "0 9 * * 1-" could overwrite "0 9 * * 1-5".
-    let asked = StoredValue::new(0u64);
-    Effect::new(move |_| {
-        if fields.kind.get() != "cron" {
-            return;
-        }
-        let (cron, tz) = (fields.cron.get(), fields.tz.get());
-        let question = asked.get_value() + 1;
-        asked.set_value(question);
-        leptos::task::spawn_local(async move {
-            let answer = session.get_json::<Preview>(&preview_path(&cron, &tz)).await;
-            if asked.get_value() == question {
-                preview.set(answer);
-            }
-        });
-    });
     let editing = id.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -394,23 +355,7 @@ fn MonitorForm(fields: Fields, id: Option<String>) -> impl IntoView {
                 fallback=move || view! { <Show when=move || fields.kind.get() == "cron">
                     {text_input("cron", "Cron expression or systemd OnCalendar", fields.cron, "Cron: five fields, minute hour day-of-month month day-of-week (30 2 * * 1-5). Or systemd OnCalendar events, as in a timer unit (Mon..Fri *-*-* 02:30:00).")}
                     {text_input("tz", "Timezone", fields.tz, "IANA name, e.g. Europe/Riga.")}
-                    <div id="cron-preview">
-                        {move || match preview.get() {
-                            Ok(p) if !p.next.is_empty() => {
-                                let tz = fields.tz.get_untracked();
-                                view! {
-                                    {p.words.map(|w| view! { <p id="cron-words"><strong>{w}</strong></p> })}
-                                    <p class="hint">"Next runs:"</p>
-                                    <ul>{p.next.into_iter().map(|t| {
-                                        let text = crate::time::local(&t, Some(tz.trim()), false);
-                                        view! { <li>{text}</li> }
-                                    }).collect_view()}</ul>
-                                }.into_any()
-                            }
-                            Ok(_) => ().into_any(),
-                            Err(e) => view! { <p class="error">{e}</p> }.into_any(),
-                        }}
-                    </div>
+                    <crate::schedule_preview::SchedulePreview cron=fields.cron tz=fields.tz />
                 </Show> }>
                 {text_input("period", "Period", fields.period, "E.g. 90s, 15m, 1h, 1d.")}
             </Show>

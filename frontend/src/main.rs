@@ -27,6 +27,7 @@ mod problems;
 mod route_form;
 mod routing;
 mod run;
+mod schedule_preview;
 mod silences;
 mod team;
 mod time;

@@ -59,9 +59,47 @@ async fn pages_and_preview(backend: Backend) {
     assert!(next.iter().all(|t| t.contains("T03:00:00+0")), "{next:?}");
     assert!(next.windows(2).all(|w| w[0] < w[1]));
     assert_eq!(p["words"], "every day at 03:00");
+    // From a given moment: the DST nights (docs/behaviour.md, "Cron and DST").
+    for (cron, from, first) in [
+        // A fixed-time job in the spring gap runs at the change.
+        (
+            "30%202%20*%20*%20*",
+            "2027-03-27T12:00:00Z",
+            "2027-03-28T03:00:00+02:00",
+        ),
+        // A wildcard job has nothing in the gap: the next 28 March.
+        (
+            "*/20%202%2028%203%20*",
+            "2027-03-27T12:00:00Z",
+            "2028-03-28T02:00:00+02:00",
+        ),
+        // OnCalendar skips the gap too.
+        (
+            "*-03-28%2002:30:00",
+            "2027-03-27T12:00:00Z",
+            "2028-03-28T02:30:00+02:00",
+        ),
+        // And the 29th of February.
+        (
+            "0%209%2029%202%20*",
+            "2027-03-01T00:00:00%2B01:00",
+            "2028-02-29T09:00:00+01:00",
+        ),
+    ] {
+        let q = format!("cron={cron}&tz=Europe/Berlin&from={from}");
+        let (s, p) = app
+            .api("GET", &format!("/api/v1/schedule/preview?{q}"), None)
+            .await;
+        assert_eq!(s, 200, "{q}: {p}");
+        assert_eq!(p["next"][0], first, "{q}: {p}");
+    }
     for (q, says) in [
         ("cron=61%20*%20*%20*%20*", "cron"),
         ("cron=0%203%20*%20*%20*&tz=Mars/Olympus", "Mars/Olympus"),
+        (
+            "cron=0%203%20*%20*%20*&from=yesterday",
+            "a day (2027-03-28)",
+        ),
     ] {
         let (s, b) = app
             .api("GET", &format!("/api/v1/schedule/preview?{q}"), None)

@@ -229,6 +229,17 @@ async fn true_at_a_glance_and_every_page_accessible() {
     b.fill(&b.find("#cron").await, "0 9 * * 1-5").await;
     b.wait_text("#cron-words", 10, |t| t == "Monday to Friday at 09:00")
         .await;
+    // Previewed from a DST night: cron runs the 02:30 job at the change, 03:00 CEST.
+    b.fill(&b.find("#tz").await, "Europe/Berlin").await;
+    b.fill(&b.find("#cron").await, "30 2 * * *").await;
+    b.eval("const d = document.getElementById('preview-from'); d.value = '2027-03-28'; d.dispatchEvent(new Event('input'));")
+        .await;
+    b.wait_text("#cron-preview li", 10, |t| {
+        t.contains("28") && t.contains("03:00")
+    })
+    .await;
+    b.eval("document.getElementById('cron-preview').scrollIntoView({block: 'center', behavior: 'instant'});")
+        .await;
     b.screenshot("glance-form-cron").await;
     // A down monitor says why; its run shows what the failure said.
     b.goto(&format!("{}/monitors/{}", app.base, public(&invoices)))

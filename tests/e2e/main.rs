@@ -24,6 +24,7 @@ mod dashboard_api;
 mod db_outage;
 mod deps;
 mod docker;
+mod dst_nights;
 mod escalation;
 mod escalation_loop;
 mod fanin;

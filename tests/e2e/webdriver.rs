@@ -274,8 +274,7 @@ impl Browser {
     pub async fn axe(&self) -> Vec<String> {
         let loaded = self.eval("return typeof window.axe === 'object'").await;
         if loaded != Value::Bool(true) {
-            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../tests/axe/node_modules/axe-core/axe.min.js");
+            let path = axe_source();
             let src = std::fs::read_to_string(&path).unwrap_or_else(|e| {
                 panic!("{}: {e} (run `npm ci --prefix tests/axe`)", path.display())
             });
@@ -307,6 +306,28 @@ impl Browser {
         }
         path.display().to_string()
     }
+}
+
+/// The pinned axe-core's script, installed with `npm ci --prefix tests/axe` (from its
+/// lock file) the first time it is missing, so that README's one test command passes on
+/// a fresh clone.
+fn axe_source() -> std::path::PathBuf {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/axe");
+    let path = dir.join("node_modules/axe-core/axe.min.js");
+    INSTALLED.call_once(|| {
+        if !path.exists() {
+            let status = std::process::Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund", "--silent", "--prefix"])
+                .arg(&dir)
+                .status();
+            assert!(
+                status.is_ok_and(|s| s.success()),
+                "npm ci --prefix tests/axe failed: npm and the package registry are needed"
+            );
+        }
+    });
+    path
 }
 
 /// Standard base64 (what WebDriver screenshots are), without a dependency.

@@ -29,6 +29,7 @@ pub enum Schedule {
     None,
 }
 
+mod last_weekday;
 pub mod oncalendar;
 pub mod words;
 
@@ -45,6 +46,10 @@ pub struct CronSchedule {
     /// A cron "wildcard job": its minute or hour field begins with `*` (cronie's
     /// `MIN_STAR`/`HR_STAR`), scheduled by the wall clock as it runs (see `instants`).
     wild: bool,
+    /// Day of month `LW` (the last weekday of the month, as Healthchecks reads it): the
+    /// pattern holds the candidates (the 26th-31st, Monday to Friday) and `next_of`
+    /// keeps the one that is the month's last weekday.
+    last_weekday: bool,
 }
 
 /// Why a schedule was refused.
@@ -108,13 +113,18 @@ impl CronSchedule {
             .parse()
             .map_err(|_| ScheduleError::Timezone(tz.to_string()))?;
         let trimmed = expr.trim();
-        let parsed = if day_fields_and(trimmed) {
-            Cron::new(trimmed)
+        let (pattern, last_weekday) =
+            last_weekday::candidates(trimmed).map_err(|reason| ScheduleError::Cron {
+                expr: expr.to_string(),
+                reason,
+            })?;
+        let parsed = if day_fields_and(&pattern) {
+            Cron::new(&pattern)
                 .with_seconds_optional()
                 .with_dom_and_dow()
                 .parse()
         } else {
-            Cron::new(trimmed).with_seconds_optional().parse()
+            Cron::new(&pattern).with_seconds_optional().parse()
         };
         let (crons, oncalendar) = match parsed {
             Ok(cron) => (vec![cron], false),
@@ -132,12 +142,15 @@ impl CronSchedule {
             crons,
             oncalendar,
             wild: !oncalendar && time_fields_wild(trimmed),
+            last_weekday,
         };
         // Refuse expressions that cannot fire (`0 0 30 2 *`) now rather than at the
-        // first ping; four years covers every leap-day pattern.
+        // first ping. Weekdays fall on the same dates every 28 years (1901-2099), so 29
+        // years from 1970 cover every pattern of date, weekday and leap day that fires
+        // at all (`Sun *-03-02` fires in 2031, 2036, 2042: seldom, yet systemd runs it).
         let probe = Timestamp(0);
         match schedule.next_after(probe) {
-            Some(t) if t.since(probe) <= 5 * 366 * 86_400_000 => Ok(schedule),
+            Some(t) if t.since(probe) <= 29 * 366 * 86_400_000 => Ok(schedule),
             _ => Err(ScheduleError::NeverFires(expr.to_string())),
         }
     }
@@ -186,6 +199,28 @@ impl CronSchedule {
         self.tz
     }
 
+    /// A moment the user names to preview from: RFC 3339 (`2027-03-27T12:00:00Z`), or a
+    /// wall-clock day or time in the schedule's zone (`2027-03-28`, `2027-03-28T01:30`);
+    /// a wall time the spring change skips is read as the change. `None` if it is none.
+    pub fn moment(&self, text: &str) -> Option<Timestamp> {
+        let text = text.trim();
+        if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+            return Some(Timestamp::from_datetime(&t));
+        }
+        let local = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .or_else(|| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").ok())
+            .or_else(|| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S").ok())?;
+        (0..=24 * 60)
+            .find_map(|m| {
+                self.tz
+                    .from_local_datetime(&(local + chrono::Duration::minutes(m)))
+                    .earliest()
+            })
+            .map(|t| Timestamp::from_datetime(&t))
+    }
+
     /// The next `n` fire times after `t` (fewer if it stops firing).
     pub fn upcoming(&self, t: Timestamp, n: usize) -> Vec<Timestamp> {
         let mut out = Vec::with_capacity(n);
@@ -211,13 +246,16 @@ impl CronSchedule {
     fn next_of(&self, cron: &Cron, t: Timestamp) -> Option<Timestamp> {
         let instant = t.to_utc();
         let mut cursor: NaiveDateTime = instant.with_timezone(&self.tz).naive_local();
-        // In the first pass of a repeated hour, a wildcard job's second passes of the
-        // wall times already shown are still ahead: start the search a fold earlier.
-        if self.wild {
-            if let LocalResult::Ambiguous(first, second) = self.tz.from_local_datetime(&cursor) {
-                if first == instant {
-                    cursor -= second.signed_duration_since(first);
-                }
+        // Where `t` falls in a repeated hour, the instant of its second pass, if it is in it.
+        let mut second_pass = None;
+        if let LocalResult::Ambiguous(first, second) = self.tz.from_local_datetime(&cursor) {
+            // In the first pass, a wildcard job's second passes of the wall times already
+            // shown are still ahead: start the search a fold earlier.
+            if self.wild && first == instant {
+                cursor -= second.signed_duration_since(first);
+            }
+            if second == instant {
+                second_pass = Some(second);
             }
         }
         // Local wall times matching the expression, in order, each mapped to its instants.
@@ -228,7 +266,12 @@ impl CronSchedule {
         for _ in 0..10_000 {
             let fake = Utc.from_utc_datetime(&cursor);
             let next_local = cron.find_next_occurrence(&fake, false).ok()?.naive_utc();
-            let found = self.instants(next_local);
+            if self.last_weekday && !last_weekday::is_last_weekday(next_local.date()) {
+                // Not the month's last weekday: on to the end of that day.
+                cursor = next_local.date().and_hms_opt(23, 59, 59)?;
+                continue;
+            }
+            let found = self.instants(next_local, second_pass);
             if let (Some(b), Some(first)) = (best, found.first()) {
                 if *first > b {
                     break;
@@ -255,11 +298,22 @@ impl CronSchedule {
     /// fire; a repeated one fires once, at its first pass. Cron, as cronie's `cron.c`
     /// runs it: a wildcard job follows the wall clock — nothing in the gap, both passes
     /// of a repeated hour; any other job fires at the change for a skipped time and once
-    /// for a repeated one.
-    fn instants(&self, local: NaiveDateTime) -> Vec<DateTime<Tz>> {
+    /// for a repeated one. systemd goes on in the second pass when the search starts in
+    /// it (`from_second`, the start): it keeps the offset it started with.
+    fn instants(
+        &self,
+        local: NaiveDateTime,
+        from_second: Option<DateTime<Tz>>,
+    ) -> Vec<DateTime<Tz>> {
         match self.tz.from_local_datetime(&local) {
             LocalResult::Single(t) => vec![t],
             LocalResult::Ambiguous(first, second) if self.wild => vec![first, second],
+            // The same repeated hour as the start (less than a fold after it).
+            LocalResult::Ambiguous(first, second)
+                if self.oncalendar && from_second.is_some_and(|s| second - s < second - first) =>
+            {
+                vec![second]
+            }
             LocalResult::Ambiguous(first, _) => vec![first],
             LocalResult::None if self.wild || self.oncalendar => Vec::new(),
             // The end of the gap: the first valid local minute after it (gaps are whole

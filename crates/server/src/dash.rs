@@ -26,10 +26,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 struct PreviewQuery {
     cron: String,
     tz: Option<String>,
+    /// The moment to preview from (RFC 3339, or a day or time in `tz`), e.g. the eve
+    /// of a DST change; now if absent.
+    from: Option<String>,
 }
 
-/// `GET /api/v1/schedule/preview?cron=…&tz=…`: the next five fire times, in the
-/// timezone, with the expression in words, or a 400 that says what is wrong with the expression or the zone.
+/// `GET /api/v1/schedule/preview?cron=…&tz=…&from=…`: the next five fire times after
+/// `from` (RFC 3339, or a day or time in the zone; default now), in the timezone, with the expression in words, or a
+/// 400 that says what is wrong with the expression, the zone or the moment.
 async fn preview(
     _: Auth,
     q: web::Query<PreviewQuery>,
@@ -41,8 +45,18 @@ async fn preview(
         return Err(ApiError::Internal("a cron schedule was expected".into()));
     };
     let zone = c.tz();
+    // A named moment counts itself ("from the 28th" shows a run at its midnight); now
+    // does not (the usual "next run").
+    let from = match q.from.as_deref() {
+        None => state.store.now(),
+        Some(text) => c.moment(text).map(|t| Timestamp(t.millis() - 1)).ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "from {text:?} is not a time: write a day (2027-03-28) or a time in the zone (2027-03-28T01:30), or RFC 3339 (2027-03-28T00:00:00+01:00)"
+            ))
+        })?,
+    };
     let next: Vec<String> = c
-        .upcoming(state.store.now(), 5)
+        .upcoming(from, 5)
         .into_iter()
         .map(|t| t.to_utc().with_timezone(&zone).to_rfc3339())
         .collect();

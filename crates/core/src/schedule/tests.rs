@@ -287,3 +287,80 @@ fn oncalendar_skips_what_the_spring_change_skips() {
         "2027-11-01T01:30:00+00:00"
     );
 }
+
+#[test]
+fn last_weekday_of_the_month() {
+    // July 2027 ends on a Saturday: the last weekday is Friday the 30th.
+    assert_eq!(
+        next("0 9 LW * *", "UTC", "2027-07-01T00:00:00Z"),
+        "2027-07-30T09:00:00+00:00"
+    );
+    // October 2027 ends on a Sunday: Friday the 29th; November ends on a Tuesday.
+    assert_eq!(
+        next("0 9 LW * *", "UTC", "2027-10-29T09:00:00Z"),
+        "2027-11-30T09:00:00+00:00"
+    );
+    assert!(CronSchedule::parse("0 9 LW * MON", "UTC").is_err());
+}
+
+#[test]
+fn worked_examples_of_the_behaviour_doc() {
+    let berlin = |expr: &str, after: &str| next(expr, "Europe/Berlin", after);
+    // A range with a step that fits once is that one minute, as cron reads it.
+    assert_eq!(
+        next("37-37/3 * * * *", "UTC", "2027-01-01T10:37:00Z"),
+        "2027-01-01T11:37:00+00:00"
+    );
+    // The 14th when it is a Sunday/Tuesday/Thursday/Saturday (AND: */2 begins with *).
+    assert_eq!(
+        next("0 8 14 * */2", "Asia/Kolkata", "2027-01-01T00:00:00Z"),
+        "2027-01-14T02:30:00+00:00"
+    );
+    // ... and not on the other days of the week: 14 February 2027 is a Sunday, 14 March
+    // a Sunday too, 14 April a Wednesday (skipped), 14 May a Friday (skipped).
+    assert_eq!(
+        next("0 8 14 * */2", "Asia/Kolkata", "2027-03-15T00:00:00Z"),
+        "2027-08-14T02:30:00+00:00"
+    );
+    // A wildcard job by the hour: 00:30 CET, then 04:30 CEST (02:30 does not exist).
+    assert_eq!(
+        berlin("30 */2 * * *", "2027-03-27T23:30:00Z"),
+        "2027-03-28T02:30:00+00:00"
+    );
+    // Both fixed jobs of the gap at the change.
+    assert_eq!(
+        berlin("0,30 2 * * *", "2027-03-27T23:00:00Z"),
+        "2027-03-28T01:00:00+00:00"
+    );
+    assert_eq!(
+        berlin("0,30 2 * * *", "2027-03-28T01:00:00Z"),
+        "2027-03-29T00:00:00+00:00"
+    );
+    // OnCalendar from the second pass goes on in it; from before, the first pass only.
+    assert_eq!(
+        berlin("*:0/20", "2027-10-31T01:10:00Z"),
+        "2027-10-31T01:20:00+00:00"
+    );
+    assert_eq!(
+        berlin("*:0/20", "2027-10-31T00:50:00Z"),
+        "2027-10-31T02:00:00+00:00"
+    );
+    // A schedule that fires once in years is taken (2031, 2036, ...).
+    assert!(CronSchedule::parse("Sun *-03-02 01:30", "UTC").is_ok());
+    assert!(CronSchedule::parse("0 0 30 2 *", "UTC").is_err());
+}
+
+#[test]
+fn moments_to_preview_from() {
+    let c = CronSchedule::parse("0 0 * * *", "America/Santiago").unwrap();
+    let at = |t: &str| c.moment(t).map(|t| t.to_rfc3339());
+    assert_eq!(
+        at("2027-03-27T12:00:00Z").unwrap(),
+        "2027-03-27T12:00:00+00:00"
+    );
+    assert_eq!(at("2027-01-10").unwrap(), "2027-01-10T03:00:00+00:00");
+    // Midnight of 5 September 2027 does not exist there: the change, 01:00 -03.
+    assert_eq!(at("2027-09-05").unwrap(), "2027-09-05T04:00:00+00:00");
+    assert_eq!(at("2027-01-10T08:30").unwrap(), "2027-01-10T11:30:00+00:00");
+    assert!(at("yesterday").is_none());
+}
