@@ -1,5 +1,5 @@
 #!/bin/sh
-# The image's build step, also run by CI (.ci/run): the release binary with the
+# The image's build step (README's first command builds the same): the release binary with the
 # dashboard built in. The server's build script compiles the dashboard to wasm with
 # the wasm32 target (added here when missing) — no other tool is downloaded.
 set -eu

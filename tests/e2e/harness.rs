@@ -27,16 +27,49 @@ macro_rules! both {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                super::$body($crate::harness::Backend::Sqlite).await
+                $crate::harness::within_budget(
+                    concat!(stringify!($name), " on SQLite"),
+                    super::$body($crate::harness::Backend::Sqlite),
+                )
+                .await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 if let Some(()) = $crate::harness::postgres_available() {
-                    super::$body($crate::harness::Backend::Postgres).await
+                    $crate::harness::within_budget(
+                        concat!(stringify!($name), " on PostgreSQL"),
+                        super::$body($crate::harness::Backend::Postgres),
+                    )
+                    .await
                 }
             }
         }
     };
+}
+
+/// The longest a story may take (a loaded 2-core CI machine included): a slower one
+/// fails with its name rather than hiding in the suite's total (docs/benchmarks.md,
+/// "The suite's time").
+pub const STORY_BUDGET: Duration = Duration::from_secs(150);
+
+/// Runs a story, failing it by name when it takes longer than [`STORY_BUDGET`]. With
+/// `OVERDUE_STORY_TIMES=<file>` each story's time is appended to that file (name, tab,
+/// seconds), to find the slow ones.
+pub async fn within_budget(name: &str, story: impl std::future::Future<Output = ()>) {
+    let started = std::time::Instant::now();
+    if tokio::time::timeout(STORY_BUDGET, story).await.is_err() {
+        panic!("{name} took more than {STORY_BUDGET:?}: make it wait on a condition, or split it");
+    }
+    if let Some(path) = std::env::var_os("OVERDUE_STORY_TIMES") {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = writeln!(f, "{name}\t{:.2}", started.elapsed().as_secs_f64());
+        }
+    }
 }
 
 fn admin_url() -> String {

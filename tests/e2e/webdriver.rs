@@ -30,7 +30,13 @@ pub struct Browser {
     base: String,
     driver: Child,
     _profile: std::path::PathBuf,
+    /// One browser at a time in the suite: Chromium takes a core of the two, and the
+    /// other stories run beside it on more test threads (docs/benchmarks.md).
+    _turn: tokio::sync::SemaphorePermit<'static>,
 }
+
+/// The browsers' turns: one at a time.
+static BROWSERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
 impl Drop for Browser {
     fn drop(&mut self) {
@@ -52,6 +58,10 @@ impl Browser {
 
     /// Like [`Browser::start`], with the browser's time zone (`TZ`, an IANA name).
     pub async fn start_in(driver: &str, width: u32, tz: Option<&str>) -> Browser {
+        let turn = BROWSERS
+            .acquire()
+            .await
+            .expect("the browsers' semaphore is never closed");
         let port = crate::harness::free_port();
         // Its own process group: dropping the browser kills Chromium with the driver
         // (killing the driver alone left Chromium running after each test).
@@ -104,6 +114,7 @@ impl Browser {
             base: format!("{url}/session/{id}"),
             driver: child,
             _profile: profile,
+            _turn: turn,
         }
     }
 
