@@ -7,7 +7,7 @@
         run.log("exported 1,204 rows")         # the run's log
         run.count("processed", 1204)           # the completion report's counts,
         run.warning("3 rows skipped")          # warnings and errors
-        run.problem("invoice:123", "VAT id missing")   # a failed unit (SPEC §5)
+        run.problem("invoice:123", "VAT id missing")   # a failed unit (docs/behaviour.md)
         ...                                    # success at the end, fail on an exception
 
 The base URL comes from ``base_url=`` or the ``OVERDUE_URL`` environment variable

@@ -1,4 +1,5 @@
-//! `/problems`: failing units of the project's monitors (SPEC §5), filtered by monitor,
+//! `/problems`: failing units of the project's monitors (docs/behaviour.md, "Problems
+//! (per-unit errors)"), filtered by monitor,
 //! severity, status and age; each can be acknowledged, assigned, noted, linked to a
 //! ticket, muted for a time or resolved. Below, per monitor: open problems and how fast
 //! they are acknowledged and resolved. Entities of flows past their SLA are summed up

@@ -1,4 +1,5 @@
-//! Alerts and the channels teams use most (SPEC §7): e-mail through a real SMTP server
+//! Alerts and the channels teams use most (docs/behaviour.md, "Channels"): e-mail through
+//! a real SMTP server
 //! (parsed as a mail client would), Slack and PagerDuty against real HTTP receivers, the
 //! alerts API, acknowledgement links, default channels, and what pause and delete do to
 //! open alerts. Both databases.

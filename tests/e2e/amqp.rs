@@ -1,4 +1,5 @@
-//! Flow events from the RabbitMQ on this machine (SPEC §6), on both databases: one
+//! Flow events from the RabbitMQ on this machine (docs/behaviour.md, "Flows (entity
+//! SLAs)"), on both databases: one
 //! event or a list per message, `at` from the body or the message's timestamp, stored
 //! then acknowledged; malformed messages rejected without requeue into the queue's
 //! dead-letter queue and counted on `/metrics`; a redelivered event harmless; a breach

@@ -1,4 +1,5 @@
-//! Flow events from RabbitMQ under trouble (SPEC §6), on PostgreSQL: two instances
+//! Flow events from RabbitMQ under trouble (docs/behaviour.md, "Flows (entity SLAs)"), on
+//! PostgreSQL: two instances
 //! consume one queue, one is killed (-9) with messages taken and not acknowledged, and
 //! the broker drops the survivor's connection: every event is applied, none twice —
 //! each entity ends where its events say, with at most one applied event per stage.

@@ -1,4 +1,5 @@
-//! Flow events across a real broker restart (SPEC §6): the test runs its own RabbitMQ
+//! Flow events across a real broker restart (docs/behaviour.md, "Flows (entity SLAs)"):
+//! the test runs its own RabbitMQ
 //! node (Debian's `rabbitmq-server`, on free ports and its own data directory, so the
 //! machine's broker that the rest of the suite shares is left alone), stops it with
 //! SIGTERM as a service manager would, and starts it again on the same data. Overdue

@@ -1,4 +1,5 @@
-//! Configuration as code (SPEC §8): `overdue apply -f overdue.toml` against a real
+//! Configuration as code (docs/behaviour.md, "Configuration as code"): `overdue apply -f
+//! overdue.toml` against a real
 //! server on both databases — a dry run changes nothing, the first run creates every
 //! kind, the second changes nothing, a changed field is the only change, a secret is
 //! compared by digest (an unchanged one is left alone, a changed one is sent),

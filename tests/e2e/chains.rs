@@ -1,4 +1,5 @@
-//! Chains (SPEC §4): members in order with an end-to-end deadline; a chain run follows
+//! Chains (docs/behaviour.md, "Dependencies, suppression, fan-in and chains"): members in
+//! order with an end-to-end deadline; a chain run follows
 //! its members, and one alert names where it stopped when the deadline passes. Both
 //! databases, a real receiver.
 

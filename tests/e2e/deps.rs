@@ -1,4 +1,5 @@
-//! Dependencies (SPEC §4): `after` arms an expectation on the upstream's success and a
+//! Dependencies (docs/behaviour.md, "Dependencies, suppression, fan-in and chains"):
+//! `after` arms an expectation on the upstream's success and a
 //! dependent that does not ping in time goes down as `missed_after`; `on_failure_of`
 //! expects a recovery job; while an upstream is down its downstream is suppressed (one
 //! root cause, one alert); cycles are refused; deleting reports the dependents. Both

@@ -1,4 +1,5 @@
-//! A route's reminders and escalation steps (SPEC §7), durable timers fired by the
+//! A route's reminders and escalation steps (docs/behaviour.md, "Routing"), durable timers
+//! fired by the
 //! scheduler, against real HTTP receivers on both databases: repeats while open and
 //! unacknowledged, the backup told after the delay, acknowledgement stopping both, the
 //! resolution sent to every channel that got the trigger, and an escalation delay that

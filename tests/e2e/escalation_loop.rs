@@ -1,4 +1,5 @@
-//! Escalation that starts over (SPEC §7), on both databases against real HTTP
+//! Escalation that starts over (docs/behaviour.md, "Routing"), on both databases against
+//! real HTTP
 //! receivers: after the last step the steps run again, timed from it, reminding the
 //! backups, until someone acknowledges; a loop without steps is a 400.
 

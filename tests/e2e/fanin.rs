@@ -1,4 +1,5 @@
-//! Fan-out / fan-in (SPEC §4): a `start` with `children=N`; children ping with
+//! Fan-out / fan-in (docs/behaviour.md, "Dependencies, suppression, fan-in and chains"): a
+//! `start` with `children=N`; children ping with
 //! `parent=<rid>` (to the same or another monitor); the parent run succeeds when its
 //! children did, fails beyond `max_failed_children`, and is `incomplete` at its max
 //! runtime with children missing. Both databases, a real receiver.

@@ -1,4 +1,5 @@
-//! Flow events from every client (SPEC §6): the Python client in a real Python
+//! Flow events from every client (docs/behaviour.md, "Flows (entity SLAs)"): the Python
+//! client in a real Python
 //! process, the Rust client, and `overdue flow event|import|entity|list`, on both
 //! databases.
 

@@ -1,4 +1,5 @@
-//! Flows into an existing Elasticsearch/OpenSearch dashboard (SPEC §6), on both
+//! Flows into an existing Elasticsearch/OpenSearch dashboard (docs/behaviour.md, "Flows
+//! (entity SLAs)"), on both
 //! databases: a breach posted to a real HTTP receiver as `_bulk` NDJSON by the
 //! Elasticsearch channel, and the flow's events and breaches read back as NDJSON.
 

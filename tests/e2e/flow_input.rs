@@ -1,4 +1,5 @@
-//! Bad input on every flow endpoint (SPEC §6), on both databases: a 4xx that says
+//! Bad input on every flow endpoint (docs/behaviour.md, "Flows (entity SLAs)"), on both
+//! databases: a 4xx that says
 //! what to fix in plain words (never serde's backticks), and nothing written.
 
 use serde_json::{json, Value};

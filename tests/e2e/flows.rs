@@ -1,4 +1,5 @@
-//! Flows (SPEC §6) on both databases against a real HTTP receiver: a flow made through
+//! Flows (docs/behaviour.md, "Flows (entity SLAs)") on both databases against a real HTTP
+//! receiver: a flow made through
 //! the API, events by the curl URL and in batches, stage order moving entities (`at`
 //! only stamps), a breach per entity and stage sent when its SLA passes and resolved
 //! when it moves on, terminal stages final, bad input refused whole with a 400 naming

@@ -1,4 +1,5 @@
-//! A route's groups (SPEC §7) on both databases against a real HTTP receiver: alerts of
+//! A route's groups (docs/behaviour.md, "Routing") on both databases against a real HTTP
+//! receiver: alerts of
 //! one group key during `group_wait` go out as one message whose link acknowledges
 //! them all; another key is its own message; an alert that resolved during the wait is
 //! left out; paging channels still get one event per alert, under their page cap (the

@@ -1,4 +1,5 @@
-//! Exclusive leases (SPEC §4): grant, contention with the holder's run id, renewal by
+//! Exclusive leases (docs/behaviour.md, "Exclusive leases"): grant, contention with the
+//! holder's run id, renewal by
 //! the holder's pings, release by its run's end, expiry, unlock, bad input, and
 //! `overdue exec --exclusive` between two real processes.
 

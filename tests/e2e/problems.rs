@@ -1,4 +1,5 @@
-//! Problems (SPEC §5): failing units reported by a batch, one open problem per key,
+//! Problems (docs/behaviour.md, "Problems (per-unit errors)"): failing units reported by a
+//! batch, one open problem per key,
 //! repeats counted and not notified again, escalation, resolution by the next run, by
 //! `/resolve`, by time and by hand, rejoin within 24 h, reopen after, the cap, the API
 //! and bad input. Both databases, a real receiver.

@@ -1,4 +1,5 @@
-//! Routes (SPEC §7) against real HTTP receivers, on both databases: matching by
+//! Routes (docs/behaviour.md, "Routing") against real HTTP receivers, on both databases:
+//! matching by
 //! severity, tags, kind, reason and name pattern; `continue`; the monitor's own
 //! channels first; each channel once; active windows; a resolution sent to every
 //! channel that got the trigger even after its route is gone; the preview; reordering;

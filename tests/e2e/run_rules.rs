@@ -1,4 +1,5 @@
-//! Run rules (SPEC §3): failure tolerance (`down_after`, `up_after`), `min_runtime`
+//! Run rules (docs/behaviour.md, "States and runs"): failure tolerance (`down_after`,
+//! `up_after`), `min_runtime`
 //! (too-short runs) and `concurrency` (overlap events), with notifications to a real
 //! receiver, on both databases.
 

@@ -1,4 +1,5 @@
-//! Runs in depth (SPEC §2, §3): a run hung in a named step, a stall while the total
+//! Runs in depth (docs/behaviour.md, "Steps, progress, stalls and reports"): a run hung in
+//! a named step, a stall while the total
 //! runtime is still allowed, progress with percent and ETA, completion reports (warn,
 //! max_failed, malformed), the run log with its cap and live tail; on both databases,
 //! with notifications to a real receiver.

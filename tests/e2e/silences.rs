@@ -1,4 +1,5 @@
-//! Silences (SPEC §7) on both databases against a real HTTP receiver, made and ended
+//! Silences (docs/behaviour.md, "Routing") on both databases against a real HTTP receiver,
+//! made and ended
 //! from the CLI as a deploy script would: matching alerts are held, not sent; ending the
 //! silence sends the ones still open at once and lists the ones that resolved inside it
 //! in one summary; everything else is untouched. Bad input is refused field by field.

@@ -1,4 +1,5 @@
-//! The rsyslog recipe of docs/recipes.md, run for real (SPEC §8): Debian's rsyslogd
+//! The rsyslog recipe of docs/recipes.md, run for real (docs/behaviour.md, "API"):
+//! Debian's rsyslogd
 //! with the documented block — on a socket of its own, the test server's URL and ping
 //! key substituted — and `logger` sending what a backup job and a billing daemon log.
 //! The backup's line is a success ping (its message the body), the failed invoice a

@@ -1,4 +1,5 @@
-//! The flows benchmark (SPEC §6): many open entities seeded in bulk, then the real
+//! The flows benchmark (docs/behaviour.md, "Flows (entity SLAs)"): many open entities
+//! seeded in bulk, then the real
 //! server: start-up, memory and idle CPU with them open, flow events over HTTP batches
 //! (events per second), and how soon after its SLA a breach opens while they wait.
 

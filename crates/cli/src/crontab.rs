@@ -1,4 +1,5 @@
-//! `overdue import-crontab [FILE]` (SPEC §8): one monitor per crontab line, with the
+//! `overdue import-crontab [FILE]` (docs/behaviour.md, "API"): one monitor per crontab
+//! line, with the
 //! line's schedule, named after its command, its slug derived from the command. Run
 //! again, it skips lines whose slug exists (idempotent). `--rewrite` prints the crontab
 //! with each command wrapped in `overdue exec <uuid> --`.

@@ -1,4 +1,5 @@
-//! `overdue flow event|import|entity|list` (SPEC §6): flow events from a shell, a
+//! `overdue flow event|import|entity|list` (docs/behaviour.md, "Flows (entity SLAs)"):
+//! flow events from a shell, a
 //! script or a pipe, through the API with a read-write key (`OVERDUE_API_KEY`):
 //! `overdue flow event orders 12345 authorized`, or a batch of JSON lines on stdin.
 

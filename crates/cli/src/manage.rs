@@ -1,4 +1,5 @@
-//! `overdue monitors list|create|pause|resume` (SPEC §8): the management API from a
+//! `overdue monitors list|create|pause|resume` (docs/behaviour.md, "API"): the management
+//! API from a
 //! shell, with a project API key (`OVERDUE_API_KEY`). Monitors are named by UUID or slug.
 
 use anyhow::{anyhow, Context, Result};

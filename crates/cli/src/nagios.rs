@@ -1,4 +1,5 @@
-//! `overdue nagios <monitor|tag:NAME>`: a Nagios/Icinga check plugin (SPEC §8). One
+//! `overdue nagios <monitor|tag:NAME>`: a Nagios/Icinga check plugin (docs/behaviour.md,
+//! "API"). One
 //! status line with perfdata, and the plugin exit codes: 0 OK, 1 WARNING, 2 CRITICAL,
 //! 3 UNKNOWN. Overdue's verdict is reported as it is; the plugin decides nothing.
 

@@ -1,4 +1,5 @@
-//! Overdue watches itself (SPEC §7): with `OVERDUE_SELF_PING_URL` this instance pings
+//! Overdue watches itself (docs/behaviour.md, "Overdue's own outages"): with
+//! `OVERDUE_SELF_PING_URL` this instance pings
 //! another monitor — another Overdue, a Healthchecks — every `OVERDUE_SELF_PING_PERIOD`,
 //! so that its own death is noticed by someone else. While its database is unreachable
 //! it sends `<url>/fail` with the reason instead: alive, but not doing its job.

@@ -1,4 +1,5 @@
-//! `overdue silence add|list|end` (SPEC §7): silences from a shell or a deploy script,
+//! `overdue silence add|list|end` (docs/behaviour.md, "Routing"): silences from a shell or
+//! a deploy script,
 //! through the API with a read-write key (`OVERDUE_API_KEY`):
 //! `overdue silence add --match tag=db --for 2h --comment "migration"`.
 

@@ -1,4 +1,5 @@
-//! `overdue syslog-forward` (SPEC §8): the far end of rsyslog's `omprog`. rsyslog's
+//! `overdue syslog-forward` (docs/behaviour.md, "API"): the far end of rsyslog's `omprog`.
+//! rsyslog's
 //! rules engine picks the messages and, through a template, writes one JSON line per
 //! message on our standard input: `{"monitor": "<uuid | ping_key/slug>", "signal":
 //! "success|start|fail|warn|log|problems|resolve", "key": "invoice:123", "severity":

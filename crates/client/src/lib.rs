@@ -311,7 +311,8 @@ impl Client {
         Ok((stored, applied))
     }
 
-    /// Reports failed units of `monitor` (SPEC §5): one open problem per key, repeats
+    /// Reports failed units of `monitor` (docs/behaviour.md, "Problems (per-unit
+    /// errors)"): one open problem per key, repeats
     /// counted, no repeated alerts. Sent in requests of at most 1,000; the answer sums
     /// them.
     pub fn problems(&self, monitor: &str, problems: &[Problem]) -> Result<ProblemsReply, Error> {
@@ -478,7 +479,8 @@ impl Client {
     }
 }
 
-/// The completion report a run sends with its end (SPEC §2), built up while it runs.
+/// The completion report a run sends with its end (docs/behaviour.md, "Pings"), built up
+/// while it runs.
 #[derive(Debug, Default, Clone, PartialEq, serde::Serialize)]
 struct Report {
     #[serde(skip_serializing_if = "Vec::is_empty")]

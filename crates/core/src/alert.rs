@@ -1,4 +1,5 @@
-//! Alerts (SPEC §7): every notifying condition is one alert, open → acknowledged →
+//! Alerts (docs/behaviour.md, "Alerts"): every notifying condition is one alert, open →
+//! acknowledged →
 //! resolved, with a stable dedup key. Messages announce an alert's transitions; which
 //! transition goes to which kind of channel, and what an acknowledgement may do, is
 //! decided here.
@@ -14,7 +15,7 @@ pub enum AlertKind {
     /// A monitor's down episode: opened by the flip to down, resolved by the flip to up,
     /// a pause or a delete.
     Down,
-    /// One problem occurrence (SPEC §5).
+    /// One problem occurrence (docs/behaviour.md, "Problems (per-unit errors)").
     Problem,
     /// A one-shot event (an overlapping run, a `warn` run): resolved at once.
     Event,
@@ -22,7 +23,8 @@ pub enum AlertKind {
     Test,
     /// A channel whose deliveries keep failing.
     Channel,
-    /// A flow's entity past its stage's SLA (SPEC §6): resolved when it moves on.
+    /// A flow's entity past its stage's SLA (docs/behaviour.md, "Flows (entity SLAs)"):
+    /// resolved when it moves on.
     Flow,
 }
 

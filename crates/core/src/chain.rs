@@ -1,4 +1,5 @@
-//! Chains (SPEC §4): a named ordered set of monitors with one end-to-end deadline. A
+//! Chains (docs/behaviour.md, "Dependencies, suppression, fan-in and chains"): a named
+//! ordered set of monitors with one end-to-end deadline. A
 //! chain is a monitor fed by its members' pings; these are the rules of that feeding.
 
 use crate::Signal;

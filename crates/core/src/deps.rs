@@ -1,4 +1,5 @@
-//! Dependencies between monitors (SPEC §4): `after` (a success of the upstream arms the
+//! Dependencies between monitors (docs/behaviour.md, "Dependencies, suppression, fan-in
+//! and chains"): `after` (a success of the upstream arms the
 //! expectation that this monitor pings within a time) and `on_failure_of` (the upstream
 //! going down arms it: a recovery job); the graph rules — cycles refused, and while an
 //! upstream is down, monitors downstream of it by `after` are suppressed.

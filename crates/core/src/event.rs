@@ -1,4 +1,5 @@
-//! Events: state changes that may notify (SPEC §1). More kinds arrive with runs,
+//! Events: state changes that may notify (docs/behaviour.md, "States and runs"). More
+//! kinds arrive with runs,
 //! problems and flows; routing matches on [`EventKind`].
 
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,5 @@
-//! The monitor state machine (SPEC §3): stored status, runs, deadlines and flips.
+//! The monitor state machine (docs/behaviour.md, "States and runs"): stored status, runs,
+//! deadlines and flips.
 //!
 //! Storage loads a monitor's [`MonitorState`] (and its open runs when it has any), calls
 //! [`on_ping`] or [`on_deadline`] with `now`, and writes back what comes out: the new
@@ -39,7 +40,8 @@ pub struct MonitorState {
     pub down_detail: Option<String>,
     /// The last run ended with warnings (up, with warnings).
     pub warned: bool,
-    /// An upstream's event expects a ping from this monitor by a time (SPEC §4).
+    /// An upstream's event expects a ping from this monitor by a time (docs/behaviour.md,
+    /// "Dependencies, suppression, fan-in and chains").
     pub expect: Option<Expectation>,
     /// Its last down flip was not notified (an upstream was down): its recovery is not
     /// notified either.
@@ -90,7 +92,8 @@ impl MonitorState {
         }
     }
 
-    /// Recomputes the deadline from status, open runs and next due (SPEC §3): while
+    /// Recomputes the deadline from status, open runs and next due (docs/behaviour.md,
+    /// "States and runs"): while
     /// runs are open, the earliest of their deadlines (max runtime, step, stall)
     /// replaces due + grace; new monitors only hang; down and paused monitors have none.
     /// `open_runs` are the runs open after the change.

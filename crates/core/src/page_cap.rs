@@ -1,4 +1,5 @@
-//! The page cap (SPEC §7): a paging channel (PagerDuty, Opsgenie) gets one incident per
+//! The page cap (docs/behaviour.md, "Channels"): a paging channel (PagerDuty, Opsgenie)
+//! gets one incident per
 //! alert, but an alert storm must not wake someone with hundreds of pages. Each paging
 //! channel takes at most `page_limit` new incidents in [`WINDOW_MS`]; the alerts beyond
 //! collapse into one overflow incident, opened by the first of them and resolved when

@@ -1,4 +1,5 @@
-//! Problems (SPEC §5): one failing unit (an invoice, a customer) keyed by a string, open
+//! Problems (docs/behaviour.md, "Problems (per-unit errors)"): one failing unit (an
+//! invoice, a customer) keyed by a string, open
 //! until resolved. This module decides what a report, a run's end or the passing of
 //! time does to a unit's problem; storage applies it.
 

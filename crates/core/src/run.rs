@@ -1,4 +1,5 @@
-//! What a run carries besides its start and end (SPEC §2, §3): named steps with their
+//! What a run carries besides its start and end (docs/behaviour.md, "Steps, progress,
+//! stalls and reports"): named steps with their
 //! own max durations, progress with a percentage and an ETA, and the completion report.
 
 use std::collections::BTreeMap;
@@ -103,7 +104,8 @@ impl Progress {
 }
 
 /// The completion report a job may send as the body of `success`, `warn` or `fail`
-/// (SPEC §2). Items of `errors` and `warnings` may be strings or objects.
+/// (docs/behaviour.md, "Pings"). Items of `errors` and `warnings` may be strings or
+/// objects.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     /// The outcome the job claims (the URL wins when they disagree).

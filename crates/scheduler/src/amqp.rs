@@ -1,4 +1,5 @@
-//! Flow events from a message broker (SPEC §6): consumes an AMQP 0-9-1 queue (an
+//! Flow events from a message broker (docs/behaviour.md, "Flows (entity SLAs)"): consumes
+//! an AMQP 0-9-1 queue (an
 //! existing one as it is, declared passively; a missing one declared durable), each
 //! message one event `{"flow", "entity", "stage", "at"}` or a list. Messages are taken
 //! in batches (the prefetch window), written in one unit of work, and acknowledged

@@ -1,4 +1,5 @@
-//! The breach loop of flows (SPEC §6): like the deadline loop of monitors, it asks the
+//! The breach loop of flows (docs/behaviour.md, "Flows (entity SLAs)"): like the deadline
+//! loop of monitors, it asks the
 //! index on `flow_entities.due_at` for what has passed and for the earliest next due
 //! time, and sleeps until then — at most half a second, so entities written by other
 //! instances are seen and a breach is found within a second of its SLA. No scan of

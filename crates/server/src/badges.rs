@@ -1,4 +1,4 @@
-//! Badges (SPEC §8): public status images for READMEs and wall screens.
+//! Badges (docs/behaviour.md, "API"): public status images for READMEs and wall screens.
 //! `/badge/<badge_key>/<tag>.svg` (all monitors with that tag; `*` for all of the
 //! project) and `/badge/<badge_key>/monitor/<slug>.svg`; `.json` (Healthchecks' badge
 //! JSON) and `.shields` (a shields.io endpoint) instead of `.svg`. The badge key shows

@@ -1,4 +1,5 @@
-//! `/api/v1/calendars` (SPEC §6): a project's business calendars — working hours per
+//! `/api/v1/calendars` (docs/behaviour.md, "Flows (entity SLAs)"): a project's business
+//! calendars — working hours per
 //! weekday, holidays, a zone — that flows' stages count their SLAs in. Reading is for
 //! every role; changing is for admins, as for flows.
 

@@ -1,5 +1,6 @@
 //! `/api/v1/chains`: named, ordered sets of monitors with an end-to-end deadline
-//! (SPEC §4). A chain is a monitor whose runs follow its members (storage::chains); its
+//! (docs/behaviour.md, "Dependencies, suppression, fan-in and chains"). A chain is a
+//! monitor whose runs follow its members (storage::chains); its
 //! id is that monitor's, so its runs, flips and deletion are the monitor endpoints'.
 
 use actix_web::{web, HttpResponse};

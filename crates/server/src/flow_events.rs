@@ -1,4 +1,5 @@
-//! Flow events (SPEC §6): `POST /flow/<ping_key>/<flow>/<entity>/<stage>[?at=]`
+//! Flow events (docs/behaviour.md, "Flows (entity SLAs)"): `POST
+//! /flow/<ping_key>/<flow>/<entity>/<stage>[?at=]`
 //! (curl-friendly, answered like a ping: 200 means stored) and `POST
 //! /api/v1/flows/<flow>/events` with a JSON batch of up to 10,000 (checked whole: one
 //! bad item refuses the batch, naming it); `GET /api/v1/flows/<flow>/entities/<id>`

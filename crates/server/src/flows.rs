@@ -1,4 +1,5 @@
-//! `/api/v1/flows` (SPEC §6): a project's flows — list, create, read, change, delete —
+//! `/api/v1/flows` (docs/behaviour.md, "Flows (entity SLAs)"): a project's flows — list,
+//! create, read, change, delete —
 //! with per stage the entities in it and breached now. Reading is for every role;
 //! changing is for admins, as for routes. Events and entities: `flow_events`.
 

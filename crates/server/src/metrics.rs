@@ -1,4 +1,5 @@
-//! Prometheus text format (SPEC §8). `/metrics`: the service's own health (aggregates
+//! Prometheus text format (docs/behaviour.md, "API"). `/metrics`: the service's own health
+//! (aggregates
 //! only, no tenant's data). `/projects/<id>/metrics` (key in `X-Api-Key` or
 //! `Authorization: Bearer`) and `/projects/<id>/metrics/<key>` (for scrapers that cannot
 //! send headers, as Healthchecks does): one project's monitors, for any key of that

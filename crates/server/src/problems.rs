@@ -1,4 +1,5 @@
-//! Problems (SPEC §5) in `/api/v1/problems`: list, acknowledge, assign, note, link a
+//! Problems (docs/behaviour.md, "Problems (per-unit errors)") in `/api/v1/problems`: list,
+//! acknowledge, assign, note, link a
 //! ticket, mute and resolve them. Reports arrive on the ping URLs (`ping::problems`).
 
 use actix_web::{web, HttpResponse};

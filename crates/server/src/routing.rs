@@ -1,4 +1,5 @@
-//! `/api/v1/routes`: a project's ordered routes (SPEC §7) — list, create, change,
+//! `/api/v1/routes`: a project's ordered routes (docs/behaviour.md, "Routing") — list,
+//! create, change,
 //! delete, reorder — and the preview (`GET /routes/preview`) that answers which channels an alert would reach
 //! now (or at a given time) and through which routes. Reading is for every role;
 //! changing is for admins, as for channels.

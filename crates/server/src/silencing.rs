@@ -1,4 +1,5 @@
-//! `/api/v1/silences`: silences and maintenance windows (SPEC §7) — list (by state),
+//! `/api/v1/silences`: silences and maintenance windows (docs/behaviour.md, "Routing") —
+//! list (by state),
 //! create (one-off with `ends_at` or `for`, or a weekly `recurring` window), read, and
 //! end early (`DELETE`: kept in the history; the alerts it held go out at once). Any
 //! role reads; members and up (a deploy script's read-write key) create and end.

@@ -1,4 +1,5 @@
-//! Alerts (SPEC §7): one row per notifying condition, open → acknowledged → resolved.
+//! Alerts (docs/behaviour.md, "Alerts"): one row per notifying condition, open →
+//! acknowledged → resolved.
 //! Opened and resolved inside the transaction of the change that caused them (a flip,
 //! a problem report, a pause or delete); acknowledging them is `acks`, on top.
 

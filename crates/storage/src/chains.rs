@@ -1,4 +1,5 @@
-//! Chains (SPEC §4): a chain is a monitor with no schedule of its own (`none`) whose runs
+//! Chains (docs/behaviour.md, "Dependencies, suppression, fan-in and chains"): a chain is
+//! a monitor with no schedule of its own (`none`) whose runs
 //! follow its members — the first member's start opens a chain run, each member's start
 //! or end moves it into that member's step, the last member's success ends it — with one
 //! end-to-end deadline (`max_runtime` = "within", `finish_by` = "by 06:00 in a zone").

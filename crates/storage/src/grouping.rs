@@ -1,4 +1,5 @@
-//! A route's groups (SPEC §7): alerts of one group key gathered during `group_wait`
+//! A route's groups (docs/behaviour.md, "Routing"): alerts of one group key gathered
+//! during `group_wait`
 //! (and never sooner than `group_interval` after the group's last message) go out as
 //! one message — "3 alerts in team:db: …" — whose acknowledgement link acknowledges
 //! them all (their `group_id` is the first's). Alerts acknowledged or resolved before

@@ -1,4 +1,5 @@
-//! Exclusive leases (SPEC §4): one holder run per monitor at a time. A grant returns a
+//! Exclusive leases (docs/behaviour.md, "Exclusive leases"): one holder run per monitor at
+//! a time. A grant returns a
 //! fencing token that grows with every grant of the monitor; the holder's pings renew
 //! it, its run's end releases it, and it expires after its ttl.
 

@@ -1,4 +1,5 @@
-//! A project's routes (SPEC §7), stored in order (`position`), their matcher, window
+//! A project's routes (docs/behaviour.md, "Routing"), stored in order (`position`), their
+//! matcher, window
 //! and channels as JSON: created, changed, reordered and deleted through the unit of
 //! work, and read as the core's [`Route`]s when a message is written.
 

@@ -1,4 +1,5 @@
-//! A project's silences (SPEC §7): stored with their matcher and window as JSON,
+//! A project's silences (docs/behaviour.md, "Routing"): stored with their matcher and
+//! window as JSON,
 //! created and ended through the unit of work (never deleted: the history stays), read
 //! as the core's [`Silence`]s when a message is written. Ending one early makes the
 //! alerts it held due at once.

@@ -1,4 +1,5 @@
-//! The timers of routed alerts (SPEC §7): a route's `repeat_every`, its escalation
+//! The timers of routed alerts (docs/behaviour.md, "Routing"): a route's `repeat_every`,
+//! its escalation
 //! steps, a message held by a quiet route (`release`) or a silence (`silence`) are
 //! rows of `alert_timers` with a due time. Armed in the transaction that writes (or
 //! holds) an alert's first message; fired by the scheduler through an index range on

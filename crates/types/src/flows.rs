@@ -1,4 +1,4 @@
-//! Flows (SPEC §6) as the API takes and gives them.
+//! Flows (docs/behaviour.md, "Flows (entity SLAs)") as the API takes and gives them.
 
 use serde::{Deserialize, Serialize};
 

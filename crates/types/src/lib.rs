@@ -316,7 +316,7 @@ pub struct Monitor {
     /// How open problems resolve by themselves (`on_next_run`, `explicit`, `after 2h`).
     #[serde(default)]
     pub resolve_problems: String,
-    /// Open problems (SPEC §5).
+    /// Open problems (docs/behaviour.md, "Problems (per-unit errors)").
     #[serde(default)]
     pub open_problems: i64,
     /// Stored status: new, up, down, paused.

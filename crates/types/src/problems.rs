@@ -1,4 +1,5 @@
-//! Problems (SPEC §5): failing units of a monitor, as the API shows and changes them.
+//! Problems (docs/behaviour.md, "Problems (per-unit errors)"): failing units of a monitor,
+//! as the API shows and changes them.
 
 use serde::{Deserialize, Serialize};
 

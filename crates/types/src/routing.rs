@@ -1,4 +1,4 @@
-//! Routes and silences (SPEC §7) as the API takes and gives them.
+//! Routes and silences (docs/behaviour.md, "Routing") as the API takes and gives them.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,5 @@
-//! `overdue apply -f overdue.toml` (SPEC §8): channels, monitors, flows, routes and
+//! `overdue apply -f overdue.toml` (docs/behaviour.md, "Configuration as code"): channels,
+//! monitors, flows, routes and
 //! silences declared in a file, made so through the management API — matched by
 //! channel name, monitor slug, flow slug, route name and silence comment; idempotent
 //! (a second run changes nothing); `--dry-run` prints the changes and makes none;

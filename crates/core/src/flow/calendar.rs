@@ -1,4 +1,5 @@
-//! Business calendars (SPEC §6): working hours per weekday, holidays, an IANA zone. An
+//! Business calendars (docs/behaviour.md, "Flows (entity SLAs)"): working hours per
+//! weekday, holidays, an IANA zone. An
 //! SLA counted in business time runs only inside the working hours: an order placed
 //! Friday 17:55 with a 1 h SLA on a Monday–Friday 08:00–18:00 calendar is due Monday
 //! 08:55. Local times that a DST change skips or repeats are taken as the clock shows

@@ -1,4 +1,5 @@
-//! Flows (SPEC §6): business entities (orders, invoices, tickets) moving through
+//! Flows (docs/behaviour.md, "Flows (entity SLAs)"): business entities (orders, invoices,
+//! tickets) moving through
 //! ordered stages, each with an SLA for leaving it, to a terminal stage. These are the
 //! rules — what a flow may look like, what an event does to an entity, when it is due
 //! and how a breach reads — with no IO: storage keeps one row per entity with its due

@@ -1,4 +1,5 @@
-//! Time in stage as a histogram, and the aggregate rule of a stage (SPEC §6). Times
+//! Time in stage as a histogram, and the aggregate rule of a stage (docs/behaviour.md,
+//! "Flows (entity SLAs)"). Times
 //! are counted in log-spaced bins (four per doubling, from one second), so percentiles
 //! over a day come from a few hundred counters per stage — never from sorting
 //! entities. A stage's aggregate fires when more than `count` entities (or more than

@@ -36,13 +36,15 @@ pub struct MonitorConfig {
     pub max_failed_ratio: Option<f64>,
     /// Children of a fan-out run that may fail before the run fails.
     pub max_failed_children: u32,
-    /// A chain: its runs are its members' (SPEC §4); a run past its deadline is down as
+    /// A chain: its runs are its members' (docs/behaviour.md, "Dependencies, suppression,
+    /// fan-in and chains"); a run past its deadline is down as
     /// `chain_deadline`, naming the member where it stopped.
     pub chain: bool,
     /// A run must end by the next fire time of this schedule after it started ("finish
     /// by 06:00 Europe/Riga"), besides `max_runtime`.
     pub finish_by: Option<Schedule>,
-    /// How its open problems resolve without an explicit `/resolve` (SPEC §5).
+    /// How its open problems resolve without an explicit `/resolve` (docs/behaviour.md,
+    /// "Problems (per-unit errors)").
     pub auto_resolve: crate::problem::AutoResolve,
 }
 

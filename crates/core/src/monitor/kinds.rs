@@ -43,7 +43,7 @@ impl Status {
     }
 }
 
-/// Why a monitor went down: a closed set (SPEC §3).
+/// Why a monitor went down: a closed set (docs/behaviour.md, "States and runs").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DownReason {

@@ -102,7 +102,8 @@ pub fn on_deadline(
 }
 
 /// A child of the fan-out run `parent` (a rid of this monitor's open runs) reported an
-/// end (SPEC §4): counted; the run succeeds when all its children succeeded (within
+/// end (docs/behaviour.md, "Dependencies, suppression, fan-in and chains"): counted; the
+/// run succeeds when all its children succeeded (within
 /// `max_failed_children`) and fails as soon as more failed than allowed. `None` when no
 /// open fan-out run has that rid.
 pub fn on_child(
@@ -155,7 +156,8 @@ pub fn on_child(
     Some(out)
 }
 
-/// Arms an expectation (an upstream's event, SPEC §4): this monitor must ping by
+/// Arms an expectation (an upstream's event, docs/behaviour.md, "Dependencies,
+/// suppression, fan-in and chains"): this monitor must ping by
 /// `exp.at`. A new arming replaces the previous one. `None` for a paused monitor.
 pub fn arm(
     cfg: &MonitorConfig,

@@ -1,4 +1,5 @@
-//! Routes (SPEC §7): per project an ordered list; a route matches an alert by its kind,
+//! Routes (docs/behaviour.md, "Routing"): per project an ordered list; a route matches an
+//! alert by its kind,
 //! reason, severity, the monitor's tags and slug or name, and the time (an `active`
 //! window), and sends it to its channels. Matching stops at the first route that
 //! matches unless it says `continue`. The monitor's own channels come first, as an

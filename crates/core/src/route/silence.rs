@@ -1,4 +1,5 @@
-//! Silences and maintenance windows (SPEC §7): a matcher (as a route's) and a time — a
+//! Silences and maintenance windows (docs/behaviour.md, "Routing"): a matcher (as a
+//! route's) and a time — a
 //! one-off span, or a weekly window in a zone, optionally bounded. Alerts that match an
 //! active silence are held, not sent; when it ends, those still open go out and those
 //! that resolved meanwhile are listed once.

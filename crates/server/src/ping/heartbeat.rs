@@ -1,4 +1,5 @@
-//! The JSON heartbeat form (SPEC §2) for jobs that keep one URL and say what happened
+//! The JSON heartbeat form (docs/behaviour.md, "Pings") for jobs that keep one URL and say
+//! what happened
 //! in the body: `POST /api/v1/heartbeat/<uuid>` with `{"status": "start|success|warn|
 //! fail|progress|log|step", "message": "…"}` plus `rid`, `parent`, `step`,
 //! `done`/`total`, `children` and a completion report (`errors`, `warnings`, `log`,

@@ -1,4 +1,5 @@
-//! `/ping/<uuid>/lock?ttl=…[&rid=…]` and `/ping/<uuid>/unlock?rid=…` (SPEC §4): an
+//! `/ping/<uuid>/lock?ttl=…[&rid=…]` and `/ping/<uuid>/unlock?rid=…` (docs/behaviour.md,
+//! "Exclusive leases"): an
 //! exclusive lease per monitor. Like every ping URL, the monitor's UUID is the secret.
 
 use actix_web::http::StatusCode;

@@ -1,4 +1,5 @@
-//! The ping protocol (SPEC §2), compatible with Healthchecks: `/ping/<uuid>[/<action>]`
+//! The ping protocol (docs/behaviour.md, "Pings"), compatible with Healthchecks:
+//! `/ping/<uuid>[/<action>]`
 //! and `/ping/<ping_key>/<slug>[/<action>]`, any method, `?rid=`, `?create=1`; the
 //! exclusive lease (`lease`) and per-unit problems (`problems`) of the same URL family.
 //! A 200 is sent only after the ping's batch committed. Errors go through the one

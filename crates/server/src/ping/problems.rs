@@ -1,4 +1,5 @@
-//! `POST /ping/<uuid>/problems` and `/resolve` (SPEC §5): the units a job could not
+//! `POST /ping/<uuid>/problems` and `/resolve` (docs/behaviour.md, "Problems (per-unit
+//! errors)"): the units a job could not
 //! process, and those that are fine again. The monitor's UUID (or ping key and slug) is
 //! the secret, as for every ping URL. The body is checked whole before anything is
 //! looked up or written: a bad report changes nothing.

@@ -1,4 +1,5 @@
-//! Stage aggregates (SPEC §6): when more than a stage's threshold of entities breach
+//! Stage aggregates (docs/behaviour.md, "Flows (entity SLAs)"): when more than a stage's
+//! threshold of entities breach
 //! within its window, one alert for the stage replaces their single messages (the
 //! single breaches stay listed, silent). It resolves after a whole window below the
 //! threshold. Each open aggregate is a row of `flow_aggregates` with the time it is

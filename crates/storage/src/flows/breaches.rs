@@ -1,4 +1,5 @@
-//! Breaches (SPEC §6): an entity still in its stage when its due time passes. The
+//! Breaches (docs/behaviour.md, "Flows (entity SLAs)"): an entity still in its stage when
+//! its due time passes. The
 //! scheduler asks the due index for what has passed (no scan of the entities) and
 //! claims each by clearing its due time with a conditional update — once, also with
 //! several instances — in the transaction that opens its alert and writes its

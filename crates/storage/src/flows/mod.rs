@@ -1,4 +1,5 @@
-//! Flows (SPEC §6): a project's flows with their stages (JSON read by the core's
+//! Flows (docs/behaviour.md, "Flows (entity SLAs)"): a project's flows with their stages
+//! (JSON read by the core's
 //! rules), each entity one row of `flow_entities` with its due time in an index, and
 //! every event in `flow_events`. Events go through the unit of work (`events`);
 //! breaches are found by the scheduler through the due index (`breaches`).

@@ -349,7 +349,8 @@ fn apply_child(
     Ok(())
 }
 
-/// Moves the runs of the chains `id` belongs to (SPEC §4): the first member's start
+/// Moves the runs of the chains `id` belongs to (docs/behaviour.md, "Dependencies,
+/// suppression, fan-in and chains"): the first member's start
 /// (or, without one, its end) opens a chain run, a member's start or end moves the open
 /// run into that member's step, and the last member's success ends it.
 fn feed_chains(
@@ -407,7 +408,8 @@ fn feed_chains(
     Ok(())
 }
 
-/// Arms the expectations of the monitors that depend on `id` (SPEC §4): a success arms
+/// Arms the expectations of the monitors that depend on `id` (docs/behaviour.md,
+/// "Dependencies, suppression, fan-in and chains"): a success arms
 /// those `after` it, going down those `on_failure_of` it. Their rows are written in this
 /// transaction, so the upstream's event and the dependents' deadlines commit together.
 fn arm_dependents(

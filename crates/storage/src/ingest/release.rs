@@ -1,4 +1,5 @@
-//! Suppression ends like a silence (SPEC §4, §7): while an upstream is down, a
+//! Suppression ends like a silence (docs/behaviour.md, "Dependencies, suppression, fan-in
+//! and chains"): while an upstream is down, a
 //! downstream's down is muted (one root cause, one alert). When the upstream recovers
 //! and a downstream is still down — with no other down upstream — its down is its own
 //! problem now: it is unmuted and its alert opens, in the transaction of the

@@ -1,4 +1,5 @@
-//! The daily digest (SPEC §5): `info` and `warning` problems notify no one when they
+//! The daily digest (docs/behaviour.md, "Problems (per-unit errors)"): `info` and
+//! `warning` problems notify no one when they
 //! open; once a day each monitor with such open problems sends one `problem.digest`
 //! listing them. Sent once per day whatever the number of instances: the day is claimed
 //! with a conditional update of `service_state` inside the digest's transaction.

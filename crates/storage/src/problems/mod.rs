@@ -1,4 +1,5 @@
-//! Problems (SPEC §5): failing units of a monitor. A report opens, repeats, rejoins or
+//! Problems (docs/behaviour.md, "Problems (per-unit errors)"): failing units of a monitor.
+//! A report opens, repeats, rejoins or
 //! escalates each unit's problem (the core decides which); runs, `/resolve` and time
 //! resolve them. Notifications are grouped: one event per report (or resolution) and
 //! kind, naming the first problems and counting the rest.
