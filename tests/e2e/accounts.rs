@@ -530,7 +530,7 @@ pub(crate) async fn invite_token(
 
 /// An account with no project, as `overdue user create` makes it.
 pub(crate) async fn account(app: &TestApp, email: &str, password: &str) {
-    let hash = overdue_server::session::hash_password(password).unwrap();
+    let hash = overdue_storage::passwords::hash(password).unwrap();
     let (email, now) = (email.to_string(), app.store.now());
     app.store
         .write(move |tx| {

@@ -161,11 +161,11 @@ async fn user_password_is_set_from_the_shell() {
         .await
         .unwrap()
         .unwrap();
-    assert!(overdue_server::session::verify_password(
+    assert!(overdue_storage::passwords::verify(
         "second password",
         &user.password_hash
     ));
-    assert!(!overdue_server::session::verify_password(
+    assert!(!overdue_storage::passwords::verify(
         "first password",
         &user.password_hash
     ));

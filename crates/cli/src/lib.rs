@@ -71,48 +71,20 @@ pub async fn create_user(
     role: Option<overdue_core::Role>,
     project: Option<String>,
 ) -> Result<CreatedUser> {
-    use overdue_core::Role;
-    use overdue_storage::{accounts, StoreError};
-    let creds = overdue_types::Credentials {
-        email: email.to_string(),
-        password: password.to_string(),
-    };
-    let email = overdue_server::session::check_credentials(&creds).map_err(anyhow::Error::msg)?;
-    let hash = overdue_server::session::hash_password(password).map_err(anyhow::Error::msg)?;
-    let now = store.now();
+    let email = overdue_core::credentials::check_credentials(email, password)
+        .map_err(anyhow::Error::msg)?;
+    let hash = overdue_storage::passwords::hash(password)?;
     let mail = email.clone();
-    let (project_id, role) = store
+    let added = store
         .write(move |tx| {
-            let project_id = match project {
-                Some(p) => {
-                    let p = p.trim().to_string();
-                    match projects::get(tx.conn(), &p) {
-                        Ok(row) => row.id,
-                        Err(StoreError::NotFound(_)) => {
-                            return Err(StoreError::Invalid(format!(
-                                "--project {p:?}: no such project"
-                            )))
-                        }
-                        Err(e) => return Err(e),
-                    }
-                }
-                None => match projects::count(tx.conn())? {
-                    0 => projects::create(tx, "Default", now)?.id,
-                    _ => projects::any(tx.conn())?.id,
-                },
-            };
-            let first = accounts::count(tx.conn())? == 0;
-            let role = role.unwrap_or(if first { Role::Owner } else { Role::Member });
-            let user = accounts::create_user(tx, &mail, &hash, now)?;
-            accounts::set_role(tx, &project_id, &user.id, role, now)?;
-            Ok((project_id, role))
+            overdue_storage::accounts::add_user(tx, &mail, &hash, role, project.as_deref())
         })
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(CreatedUser {
         email,
-        project_id,
-        role,
+        project_id: added.project_id,
+        role: added.role,
     })
 }
 
@@ -120,12 +92,9 @@ pub async fn create_user(
 /// with argon2; every session of the user ends. Returns how many ended.
 pub async fn set_password(store: &Store, email: &str, password: &str) -> Result<usize> {
     use overdue_storage::{accounts, passwords, StoreError};
-    let creds = overdue_types::Credentials {
-        email: email.to_string(),
-        password: password.to_string(),
-    };
-    let email = overdue_server::session::check_credentials(&creds).map_err(anyhow::Error::msg)?;
-    let hash = overdue_server::session::hash_password(password).map_err(anyhow::Error::msg)?;
+    let email = overdue_core::credentials::check_credentials(email, password)
+        .map_err(anyhow::Error::msg)?;
+    let hash = passwords::hash(password)?;
     store
         .write(move |tx| {
             let user = accounts::find_by_email(tx.conn(), &email)?

@@ -7,6 +7,7 @@ pub mod access;
 pub mod alert;
 pub mod attempts;
 pub mod chain;
+pub mod credentials;
 pub mod deps;
 pub mod duration;
 pub mod event;

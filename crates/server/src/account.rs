@@ -14,8 +14,9 @@ use overdue_types as t;
 
 use crate::auth::SignedIn;
 use crate::error::ApiError;
-use crate::session::{check_email, check_password, verify_password};
 use crate::AppState;
+use overdue_core::credentials::{check_email, check_password};
+use overdue_storage::passwords::verify as verify_password;
 
 /// Routes under `/api/v1`.
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -142,9 +142,9 @@ impl Gate {
 
     /// Hashes a new password ([`Gate::hash`]'s bounds).
     pub async fn hash_new(&self, password: String) -> Result<String, ApiError> {
-        self.hash(move || crate::session::hash_password(&password))
-            .await?
-            .map_err(ApiError::Internal)
+        Ok(self
+            .hash(move || overdue_storage::passwords::hash(&password))
+            .await??)
     }
 
     /// The attempt succeeded: the address gets it back and that account's failures from

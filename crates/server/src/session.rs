@@ -6,12 +6,9 @@
 
 use actix_web::cookie::{time::Duration as CookieAge, Cookie, SameSite};
 use actix_web::{web, HttpResponse};
-use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use overdue_core::Role;
 use overdue_storage::accounts::{self, NewSession};
-use overdue_storage::projects;
+use overdue_storage::{passwords, projects};
 use overdue_types::{Credentials, Me, ProjectAccess, SetupStatus};
 
 use crate::auth::{SignedIn, SESSION_COOKIE};
@@ -26,54 +23,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/auth/logout", web::post().to(logout))
         .route("/auth/me", web::get().to(me))
         .route("/projects", web::post().to(create_project));
-}
-
-/// Hashes a password with argon2id (a random salt; the PHC string keeps the settings).
-pub fn hash_password(password: &str) -> Result<String, String> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| format!("cannot hash the password: {e}"))
-}
-
-/// True when `password` matches the stored argon2 hash.
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
-}
-
-/// Checks and normalises an e-mail address: trimmed and lower-cased.
-pub fn check_email(raw: &str) -> Result<String, String> {
-    let email = raw.trim().to_lowercase();
-    let well_formed = email
-        .split_once('@')
-        .is_some_and(|(user, host)| !user.is_empty() && host.contains('.') && !host.ends_with('.'));
-    if !well_formed || email.len() > 254 || email.chars().any(char::is_whitespace) {
-        return Err(format!("email {raw:?} is not an e-mail address"));
-    }
-    Ok(email)
-}
-
-/// Checks a new password: 8 characters to 1024 bytes.
-pub fn check_password(password: &str) -> Result<(), String> {
-    if password.chars().count() < 8 {
-        return Err("password: use at least 8 characters".into());
-    }
-    if password.len() > 1024 {
-        return Err("password: use at most 1024 bytes".into());
-    }
-    Ok(())
-}
-
-/// Checks and normalises sign-up input: the e-mail trimmed and lower-cased.
-pub fn check_credentials(c: &Credentials) -> Result<String, String> {
-    let email = check_email(&c.email)?;
-    check_password(&c.password)?;
-    Ok(email)
 }
 
 /// Argon2 is CPU work of tens of milliseconds: keep it off the async workers.
@@ -162,7 +111,8 @@ async fn setup(
 ) -> Result<HttpResponse, ApiError> {
     const DONE: &str = "this instance is already set up: sign in instead";
     let body = body.into_inner()?;
-    let email = check_credentials(&body).map_err(ApiError::BadRequest)?;
+    let email = overdue_core::credentials::check_credentials(&body.email, &body.password)
+        .map_err(ApiError::BadRequest)?;
     if state.store.read(accounts::count).await? > 0 {
         return Err(ApiError::Conflict(DONE.into()));
     }
@@ -177,14 +127,9 @@ async fn setup(
             if accounts::count(tx.conn())? > 0 {
                 return Err(overdue_storage::StoreError::Conflict(DONE.into()));
             }
-            let project = match projects::count(tx.conn())? {
-                0 => projects::create(tx, "Default", now)?.id,
-                _ => projects::any(tx.conn())?.id,
-            };
-            let user = accounts::create_user(tx, &mail, &hash, now)?;
-            accounts::set_role(tx, &project, &user.id, Role::Owner, now)?;
-            let session = accounts::create_session(tx, &user.id, now)?;
-            Ok((user, session))
+            let added = accounts::add_user(tx, &mail, &hash, Some(Role::Owner), None)?;
+            let session = accounts::create_session(tx, &added.user.id, now)?;
+            Ok((added.user, session))
         })
         .await?;
     state.gate.succeeded(&state.store, &attempt).await?;
@@ -250,9 +195,9 @@ async fn login(
 /// accounts.
 pub(crate) fn check_stored(password: &str, stored: Option<String>) -> bool {
     match stored {
-        Some(h) => verify_password(password, &h),
+        Some(h) => passwords::verify(password, &h),
         None => {
-            let _ = hash_password(password);
+            let _ = passwords::hash(password);
             false
         }
     }
@@ -326,33 +271,4 @@ async fn create_project(
 async fn me(state: web::Data<AppState>, who: SignedIn) -> Result<HttpResponse, ApiError> {
     let u = who.user;
     Ok(HttpResponse::Ok().json(me_of(&state, u.user_id, u.email, u.csrf_token).await?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn passwords_are_hashed_with_argon2id_and_verified() {
-        let h = hash_password("correct horse").unwrap();
-        assert!(h.starts_with("$argon2id$"), "{h}");
-        assert!(!h.contains("correct horse"));
-        assert!(verify_password("correct horse", &h));
-        assert!(!verify_password("wrong horse", &h));
-        assert!(!verify_password("correct horse", "not a hash"));
-    }
-
-    #[test]
-    fn credentials_are_checked() {
-        let c = |e: &str, p: &str| Credentials {
-            email: e.into(),
-            password: p.into(),
-        };
-        assert_eq!(
-            check_credentials(&c(" Ann@Example.COM ", "12345678")).unwrap(),
-            "ann@example.com"
-        );
-        assert!(check_credentials(&c("ann", "12345678")).is_err());
-        assert!(check_credentials(&c("ann@example.com", "short")).is_err());
-    }
 }

@@ -148,7 +148,8 @@ async fn invite(
 ) -> Result<HttpResponse, ApiError> {
     auth.require_owner()?;
     let body = body.into_inner()?;
-    let email = crate::session::check_email(&body.email).map_err(ApiError::BadRequest)?;
+    let email =
+        overdue_core::credentials::check_email(&body.email).map_err(ApiError::BadRequest)?;
     let r = role(&body.role)?;
     let now = state.store.now();
     let (to, inviter) = (email.clone(), auth.actor.clone());

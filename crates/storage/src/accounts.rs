@@ -50,6 +50,60 @@ pub fn count(c: &mut AnyConnection) -> Result<i64, StoreError> {
     Ok(users::table.count().get_result(c)?)
 }
 
+/// The project a user joins when none is named: the instance's first, or "Default",
+/// made here on an empty instance.
+pub fn default_project(tx: &mut Tx<'_>) -> Result<String, StoreError> {
+    let now = tx.now();
+    match crate::projects::count(tx.conn())? {
+        0 => Ok(crate::projects::create(tx, "Default", now)?.id),
+        _ => Ok(crate::projects::any(tx.conn())?.id),
+    }
+}
+
+/// A user added by [`add_user`]: the row, the project they joined, and their role there.
+pub struct AddedUser {
+    /// The new user.
+    pub user: UserRow,
+    /// The project they are a member of.
+    pub project_id: String,
+    /// Their role in it.
+    pub role: Role,
+}
+
+/// Adds a user (`password_hash` already made) as a member of `project` (id or name;
+/// default: [`default_project`]) with `role` (default: owner for the instance's first
+/// user, else member). One operation for the first-user setup and `overdue user create`.
+pub fn add_user(
+    tx: &mut Tx<'_>,
+    email: &str,
+    password_hash: &str,
+    role: Option<Role>,
+    project: Option<&str>,
+) -> Result<AddedUser, StoreError> {
+    let now = tx.now();
+    let project_id = match project.map(str::trim) {
+        Some(p) => match crate::projects::get(tx.conn(), p) {
+            Ok(row) => row.id,
+            Err(StoreError::NotFound(_)) => {
+                return Err(StoreError::Invalid(format!(
+                    "project {p:?}: no such project"
+                )))
+            }
+            Err(e) => return Err(e),
+        },
+        None => default_project(tx)?,
+    };
+    let first = count(tx.conn())? == 0;
+    let role = role.unwrap_or(if first { Role::Owner } else { Role::Member });
+    let user = create_user(tx, email, password_hash, now)?;
+    set_role(tx, &project_id, &user.id, role, now)?;
+    Ok(AddedUser {
+        user,
+        project_id,
+        role,
+    })
+}
+
 /// Creates a user; `Conflict` when the e-mail is taken.
 pub fn create_user(
     tx: &mut Tx<'_>,

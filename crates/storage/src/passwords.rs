@@ -1,7 +1,12 @@
-//! A user's password after sign-up: changing it, "forgot password" links (a random
-//! token stored as a SHA-256 hash, valid an hour, used once) and ending sessions.
-//! Passwords arrive here already hashed (argon2, by the server).
+//! A user's password: hashing and checking it (argon2id), changing it, "forgot
+//! password" links (a random token stored as a SHA-256 hash, valid an hour, used once)
+//! and ending sessions. The rules for a new password are the core's
+//! (`overdue_core::credentials`); hashing is CPU work of tens of milliseconds, which
+//! callers keep off their async workers and outside write transactions.
 
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
 use diesel::prelude::*;
 use overdue_core::Timestamp;
 
@@ -16,6 +21,24 @@ pub const RESET_MS: i64 = 3_600_000;
 /// Within this time of a link, asking again sends nothing new: a form cannot be used to
 /// flood someone's mailbox.
 pub const RESET_QUIET_MS: i64 = 60_000;
+
+/// Hashes a password with argon2id (a random salt; the PHC string keeps the settings).
+pub fn hash(password: &str) -> Result<String, StoreError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| StoreError::Internal(format!("cannot hash the password: {e}")))
+}
+
+/// True when `password` matches the stored argon2 hash.
+pub fn verify(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
 
 /// Sets a user's password hash.
 pub fn set_password(tx: &mut Tx<'_>, user: &str, hash: &str) -> Result<(), StoreError> {
@@ -97,4 +120,19 @@ pub fn take_reset(tx: &mut Tx<'_>, token: &str, now: Timestamp) -> Result<String
         .set(password_resets::used_at.eq(Some(now.0)))
         .execute(tx.conn())?;
     Ok(user)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_hashed_with_argon2id_and_verified() {
+        let h = hash("correct horse").unwrap();
+        assert!(h.starts_with("$argon2id$"), "{h}");
+        assert!(!h.contains("correct horse"));
+        assert!(verify("correct horse", &h));
+        assert!(!verify("wrong horse", &h));
+        assert!(!verify("correct horse", "not a hash"));
+    }
 }
