@@ -454,7 +454,7 @@ async fn five_thousand_monitors() {
                 let mut s =
                     overdue_storage::monitors::MonitorSettings::from_slug(&format!("job-{i:04}"));
                 s.tags = vec![format!("team{}", i % 7)];
-                overdue_storage::monitors::create(tx, &project.id, &s)?;
+                overdue_storage::monitors::create(tx, &project.id, &s, None)?;
             }
             Ok(())
         })

@@ -6,7 +6,7 @@
 use actix_web::{web, HttpResponse};
 use overdue_storage::chains::{self, NewChain};
 use overdue_storage::models::MonitorRow;
-use overdue_storage::{channels, deps, history};
+use overdue_storage::{deps, history};
 use overdue_types::{Chain, ChainInput, ChainMember};
 
 use crate::auth::Auth;
@@ -95,11 +95,9 @@ async fn create(
                 members: ids,
                 within_ms,
                 finish_by,
+                channels: chans,
             };
             let row = chains::create(tx, &project, &chain)?;
-            if let Some(ids) = chans {
-                channels::set_for_monitor(tx, &project, &row.monitor_id()?, &ids)?;
-            }
             Ok(row.id)
         })
         .await?;

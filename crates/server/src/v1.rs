@@ -115,11 +115,8 @@ async fn create(
     let id = state
         .store
         .write(move |tx| {
-            let row = monitors::create(tx, &project, &settings)?;
+            let row = monitors::create(tx, &project, &settings, chans.as_deref())?;
             let id = row.monitor_id()?;
-            if let Some(ids) = chans {
-                channels::set_for_monitor(tx, &project, &id, &ids)?;
-            }
             crate::ops::save_links(tx, &project, &id, &input)?;
             Ok(row.id)
         })

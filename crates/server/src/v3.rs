@@ -294,11 +294,11 @@ async fn create(
             if settings.name.is_empty() {
                 settings.name = settings.slug.clone().unwrap_or_default();
             }
-            let row = monitors::create(tx, &project, &settings)?;
-            if let Some(spec) = &input.channels {
-                let ids = resolve_channels(tx.conn(), &project, spec)?;
-                channels::set_for_monitor(tx, &project, &row.monitor_id()?, &ids)?;
-            }
+            let ids = match &input.channels {
+                Some(spec) => Some(resolve_channels(tx.conn(), &project, spec)?),
+                None => None,
+            };
+            let row = monitors::create(tx, &project, &settings, ids.as_deref())?;
             Ok((row.id, true))
         })
         .await?;

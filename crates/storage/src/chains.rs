@@ -24,6 +24,8 @@ pub struct NewChain {
     pub within_ms: Option<i64>,
     /// Must finish by the next fire time of this cron expression in this zone.
     pub finish_by: Option<(String, String)>,
+    /// The chain's channels (ids), when named.
+    pub channels: Option<Vec<String>>,
 }
 
 /// Longest a chain run may take when only "finish by" bounds it: a year.
@@ -71,6 +73,7 @@ pub fn create(tx: &mut Tx<'_>, project: &str, chain: &NewChain) -> Result<Monito
             ))
             .execute(c)?;
     }
+    monitors::set_channels(tx, project, &row, chain.channels.as_deref())?;
     Ok(row)
 }
 

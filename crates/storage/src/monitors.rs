@@ -147,16 +147,33 @@ fn map_unique(e: StoreError) -> StoreError {
     }
 }
 
-/// Creates a monitor in `project`; returns its row.
+/// Creates a monitor in `project` and, when given, sets its channels (ids of the
+/// project's channels); returns its row. One operation for `/api/v1`, the v3 mirror
+/// and chains ([`crate::chains::create`]).
 pub fn create(
     tx: &mut Tx<'_>,
     project: &str,
     s: &MonitorSettings,
+    channel_ids: Option<&[String]>,
 ) -> Result<MonitorRow, StoreError> {
     let (now, caps) = (tx.now(), tx.caps());
     let row = insert(tx.conn(), project, s, now, caps)?;
     tx.changed(&row.id);
+    set_channels(tx, project, &row, channel_ids)?;
     Ok(row)
+}
+
+/// Sets a new monitor's channels when the caller named them.
+pub(crate) fn set_channels(
+    tx: &mut Tx<'_>,
+    project: &str,
+    row: &MonitorRow,
+    channel_ids: Option<&[String]>,
+) -> Result<(), StoreError> {
+    match channel_ids {
+        Some(ids) => crate::channels::set_for_monitor(tx, project, &row.monitor_id()?, ids),
+        None => Ok(()),
+    }
 }
 
 /// Inserts a monitor row (the writer's `?create=1`, chains).
