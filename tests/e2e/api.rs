@@ -46,6 +46,26 @@ async fn v3(backend: Backend) {
     assert_eq!(s, 200, "{again}");
     assert_eq!(again["uuid"], uuid.as_str());
     assert_eq!(again["grace"], 7);
+    // By tags (not narrowed in SQL): the same check; another name is a new one.
+    let (s, by_tags) = app
+        .api(
+            "POST",
+            "/api/v3/checks/",
+            Some(json!({"name": "backup", "tags": "prod db", "grace": 8, "unique": ["tags"]})),
+        )
+        .await;
+    assert_eq!((s, &by_tags["uuid"]), (200, &json!(uuid)), "{by_tags}");
+    let (s, other) = app
+        .api(
+            "POST",
+            "/api/v3/checks/",
+            Some(json!({"name": "backup 2", "unique": ["name"]})),
+        )
+        .await;
+    assert_eq!(s, 201, "{other}");
+    assert_ne!(other["uuid"], uuid.as_str());
+    let gone = format!("/api/v3/checks/{}", other["uuid"].as_str().unwrap());
+    assert_eq!(app.api("DELETE", &gone, None).await.0, 200);
 
     // Cron check.
     let (s, cron) = app

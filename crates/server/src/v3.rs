@@ -278,9 +278,20 @@ async fn create(
         .store
         .write(move |tx| {
             if !unique.is_empty() {
-                if let Some(existing) = monitors::list(tx.conn(), &project)?
-                    .into_iter()
-                    .find(|r| matches_unique(r, &input, &unique))
+                // Narrowed in SQL by name and slug when they are among the fields (the
+                // usual case), so the write transaction reads a few rows, not the project.
+                let by = |f: &str, v: &Option<String>| {
+                    unique
+                        .iter()
+                        .any(|u| u == f)
+                        .then(|| v.clone().unwrap_or_default())
+                };
+                let (name, slug) = (by("name", &input.name), by("slug", &input.slug));
+                let slug = slug.filter(|s| !s.is_empty());
+                if let Some(existing) =
+                    monitors::named(tx.conn(), &project, name.as_deref(), slug.as_deref())?
+                        .into_iter()
+                        .find(|r| matches_unique(r, &input, &unique))
                 {
                     let id = existing.monitor_id()?;
                     update_settings(tx, &project, &id, &mi)?;

@@ -276,6 +276,29 @@ pub fn list(c: &mut AnyConnection, project: &str) -> Result<Vec<MonitorRow>, Sto
         .load(c)?)
 }
 
+/// The project's monitors with this name and/or slug (each when given), for the v3
+/// mirror's `unique` upsert: a query for the few candidates inside its write
+/// transaction, not a list of the whole project.
+pub fn named(
+    c: &mut AnyConnection,
+    project: &str,
+    name: Option<&str>,
+    slug: Option<&str>,
+) -> Result<Vec<MonitorRow>, StoreError> {
+    let mut q = monitors::table
+        .filter(monitors::project_id.eq(project))
+        .into_boxed();
+    if let Some(n) = name {
+        q = q.filter(monitors::name.eq(n.to_string()));
+    }
+    if let Some(s) = slug {
+        q = q.filter(monitors::slug.eq(s.to_string()));
+    }
+    Ok(q.order(monitors::created_at.asc())
+        .select(MonitorRow::as_select())
+        .load(c)?)
+}
+
 /// Replaces the settings of a monitor and recomputes its due time and deadline.
 pub fn update(
     tx: &mut Tx<'_>,
