@@ -262,3 +262,66 @@ pub fn delete_session(tx: &mut Tx<'_>, token: &str) -> Result<(), StoreError> {
     diesel::delete(sessions::table.filter(sessions::token_hash.eq(hash_key(token)))).execute(c)?;
     Ok(())
 }
+
+/// Storage's own quick tests: one unit of work on an in-memory SQLite database.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conn::{write_tx, DbUrl};
+
+    fn db() -> AnyConnection {
+        let mut c = DbUrl::Sqlite(":memory:".into()).connect().unwrap();
+        crate::migrate(&mut c).unwrap();
+        c
+    }
+
+    fn unit<T>(
+        c: &mut AnyConnection,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        write_tx(c, |c| {
+            f(&mut Tx::new(
+                c,
+                Timestamp(1_000),
+                crate::caps::Caps::default(),
+            ))
+        })
+    }
+
+    #[test]
+    fn the_first_user_owns_the_default_project_and_the_next_joins_it() {
+        let mut c = db();
+        let first = unit(&mut c, |tx| {
+            add_user(tx, "ann@example.com", "h", None, None)
+        })
+        .unwrap();
+        assert_eq!(first.role, Role::Owner);
+        let second = unit(&mut c, |tx| {
+            add_user(tx, "bob@example.com", "h", None, None)
+        })
+        .unwrap();
+        assert_eq!(second.role, Role::Member);
+        assert_eq!(second.project_id, first.project_id);
+        assert_eq!(crate::projects::count(&mut c).unwrap(), 1);
+        let named = unit(&mut c, |tx| {
+            add_user(tx, "cy@example.com", "h", None, Some("nope"))
+        });
+        assert!(matches!(named, Err(StoreError::Invalid(m)) if m.contains("no such project")));
+        let again = unit(&mut c, |tx| {
+            add_user(tx, "ann@example.com", "h", None, None)
+        });
+        assert!(matches!(again, Err(StoreError::Conflict(_))));
+    }
+
+    #[test]
+    fn a_failed_unit_of_work_leaves_nothing_behind() {
+        let mut c = db();
+        let failed: Result<(), StoreError> = unit(&mut c, |tx| {
+            add_user(tx, "ann@example.com", "h", None, None)?;
+            Err(StoreError::Invalid("stop".into()))
+        });
+        assert!(failed.is_err());
+        assert_eq!(count(&mut c).unwrap(), 0);
+        assert_eq!(crate::projects::count(&mut c).unwrap(), 0);
+    }
+}

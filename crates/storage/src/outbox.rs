@@ -237,3 +237,46 @@ pub fn get_many(c: &mut AnyConnection, ids: &[i64]) -> Result<Vec<OutboxRow>, St
         .select(OutboxRow::as_select())
         .load(c)?)
 }
+
+/// The claim's conditional update, on an in-memory SQLite database.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conn::{write_tx, DbUrl};
+
+    fn pending(c: &mut AnyConnection, id: i64, channel: &str, monitor: &str) {
+        diesel::sql_query(format!(
+            "INSERT INTO outbox (id, project_id, channel_id, monitor_id, event, payload, \
+             idempotency_key, created_at, state, attempts, next_attempt_at, recipient) \
+             VALUES ({id}, 'p', '{channel}', '{monitor}', 'monitor.down', '{{}}', 'k{id}', 0, \
+             'pending', 0, 0, '')"
+        ))
+        .execute(c)
+        .unwrap();
+    }
+
+    fn claim_as(c: &mut AnyConnection, me: &str, now: i64) -> Vec<i64> {
+        write_tx(c, |c| {
+            let mut tx = Tx::new(c, Timestamp(now), crate::caps::Caps::default());
+            claim(&mut tx, me, Timestamp(now), 10, 1_000)
+        })
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect()
+    }
+
+    #[test]
+    fn one_worker_claims_an_entry_in_order_per_destination_until_its_lease_ends() {
+        let mut c = DbUrl::Sqlite(":memory:".into()).connect().unwrap();
+        crate::migrate(&mut c).unwrap();
+        pending(&mut c, 1, "chat", "m1");
+        pending(&mut c, 2, "chat", "m1"); // waits for 1: same channel and monitor
+        pending(&mut c, 3, "mail", "m1");
+        assert_eq!(claim_as(&mut c, "a", 10), vec![1, 3]);
+        // Claimed: nobody else gets them while the lease lasts.
+        assert_eq!(claim_as(&mut c, "b", 20), Vec::<i64>::new());
+        // The lease expired (worker a died): b takes them over, still in order.
+        assert_eq!(claim_as(&mut c, "b", 2_000), vec![1, 3]);
+    }
+}
