@@ -113,6 +113,31 @@ async fn small_ones(backend: Backend) {
         assert_eq!(s, 404, "/ping/{other}: {text}");
     }
     assert_eq!(app.get_monitor(&id).await["n_pings"], 0);
+    // The management API's paths follow the same rule: one UUID form.
+    let ch = app.webhook("https://example.com/hook").await;
+    let c = uuid::Uuid::parse_str(&ch).unwrap();
+    for other in [c.simple().to_string(), format!("urn:uuid:{ch}")] {
+        let (s, b) = app
+            .api(
+                "PATCH",
+                &format!("/api/v1/channels/{other}"),
+                Some(json!({"name": "hook"})),
+            )
+            .await;
+        assert_eq!(s, 400, "{other}: {b}");
+        assert!(
+            b["error"].as_str().unwrap().contains("expected a UUID"),
+            "{b}"
+        );
+    }
+    let (s, b) = app
+        .api(
+            "PATCH",
+            &format!("/api/v1/channels/{}", ch.to_uppercase()),
+            Some(json!({"name": "hook"})),
+        )
+        .await;
+    assert_eq!(s, 200, "either case: {b}");
     let upper = id.to_uppercase();
     let (s, _) = app.post_ping(&upper, "", false).await;
     assert_eq!(s, 200, "either case of the canonical form");

@@ -13,6 +13,14 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// The one UUID rule for ids in URLs (paths, ping URLs, run ids): the canonical
+/// hyphenated form, 36 characters, either case, as Healthchecks' URLs take it. Other
+/// spellings of a UUID (32 hex digits, braces, `urn:uuid:`) are not ids here.
+pub fn canonical_uuid(text: &str) -> Option<Uuid> {
+    let hyphens = text.len() == 36 && [8, 13, 18, 23].iter().all(|&i| text.as_bytes()[i] == b'-');
+    Uuid::try_parse(text).ok().filter(|_| hyphens)
+}
+
 macro_rules! uuid_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -25,9 +33,9 @@ macro_rules! uuid_id {
             pub fn new_random() -> Self {
                 Self(Uuid::new_v4())
             }
-            /// Parses any UUID form (hyphenated, plain hex, braced, `urn:uuid:`).
+            /// Parses the canonical form ([`canonical_uuid`]).
             pub fn parse(text: &str) -> Option<Self> {
-                Uuid::try_parse(text.trim()).ok().map(Self)
+                canonical_uuid(text.trim()).map(Self)
             }
             /// The UUID.
             pub fn uuid(self) -> Uuid {
@@ -109,9 +117,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_uuid_form_is_one_id() {
+    fn one_uuid_rule() {
+        let id = "0b5e8a3e-5f6c-4b7a-9d2e-1c3f4a5b6c7d";
+        assert!(canonical_uuid(id).is_some());
+        assert!(canonical_uuid(&id.to_uppercase()).is_some());
+        assert!(canonical_uuid(&id.replace('-', "")).is_none());
+        assert!(canonical_uuid(&format!("{{{id}}}")).is_none());
+        assert!(canonical_uuid(&format!("urn:uuid:{id}")).is_none());
+        assert!(MonitorId::parse(&id.replace('-', "")).is_none());
+    }
+
+    #[test]
+    fn either_case_is_one_id() {
         let a = PingCode::parse("5d9e2a4c-7f31-4c5b-9a0e-2f6d8c1b3a77").unwrap();
-        assert_eq!(PingCode::parse("5D9E2A4C7F314C5B9A0E2F6D8C1B3A77"), Some(a));
+        assert_eq!(
+            PingCode::parse("5D9E2A4C-7F31-4C5B-9A0E-2F6D8C1B3A77"),
+            Some(a)
+        );
+        assert_eq!(PingCode::parse("5D9E2A4C7F314C5B9A0E2F6D8C1B3A77"), None);
         assert_eq!(a.to_string(), "5d9e2a4c-7f31-4c5b-9a0e-2f6d8c1b3a77");
         assert_eq!(a.monitor().to_string(), a.to_string());
         assert_eq!(MonitorId::parse("nope"), None);

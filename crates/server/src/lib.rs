@@ -92,18 +92,21 @@ pub struct AppState {
     pub streams: quota::Streams,
 }
 
-/// Parses a monitor's id from a path (any UUID form), or answers 400 naming `what`.
+/// Parses a monitor's id from a path (the canonical UUID form), or answers 400 naming `what`.
 pub fn parse_monitor(text: &str, what: &str) -> Result<overdue_core::MonitorId, ApiError> {
     overdue_core::MonitorId::parse(text).ok_or_else(|| {
         ApiError::BadRequest(format!("malformed {what} id {text:?}: expected a UUID"))
     })
 }
 
-/// Parses a path id as a UUID, or answers 400 naming the kind of id.
+/// Parses a path id as a UUID (the canonical form, `overdue_core::ids::canonical_uuid`),
+/// or answers 400 naming the kind of id.
 pub fn parse_id(text: &str, what: &str) -> Result<String, ApiError> {
-    uuid::Uuid::try_parse(text)
+    overdue_core::ids::canonical_uuid(text)
         .map(|u| u.hyphenated().to_string())
-        .map_err(|_| ApiError::BadRequest(format!("malformed {what} id {text:?}: expected a UUID")))
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!("malformed {what} id {text:?}: expected a UUID"))
+        })
 }
 
 /// Serves until `shutdown` resolves, then stops gracefully.

@@ -27,12 +27,7 @@ pub fn rid(text: &str, field: &str) -> Result<Uuid, ApiError> {
         .ok_or_else(|| ApiError::BadRequest(format!("invalid uuid format: {what}")))
 }
 
-/// A UUID in its canonical hyphenated form (36 characters, either case) — the one form
-/// ping URLs and run ids take, as Healthchecks' URLs do.
-pub fn canonical_uuid(text: &str) -> Option<Uuid> {
-    let hyphens = text.len() == 36 && [8, 13, 18, 23].iter().all(|&i| text.as_bytes()[i] == b'-');
-    Uuid::try_parse(text).ok().filter(|_| hyphens)
-}
+pub use overdue_core::ids::canonical_uuid;
 
 /// The run id in query parameter `name`, if given and not empty.
 pub fn query_rid(req: &HttpRequest, name: &str) -> Result<Option<Uuid>, ApiError> {

@@ -43,9 +43,9 @@ pub fn resolve(
             None => return Ok(None),
         }
     } else {
-        match uuid::Uuid::try_parse(text) {
-            Ok(u) => u.hyphenated().to_string(),
-            Err(_) => return Ok(None),
+        match overdue_core::ids::canonical_uuid(text) {
+            Some(u) => u.hyphenated().to_string(),
+            None => return Ok(None),
         }
     };
     Ok(monitors::table
