@@ -2,8 +2,10 @@
 """Fails when a module of a crate imports a module that imports it back.
 
 The unit is a crate's top-level module (`src/foo.rs` or `src/foo/`); a reference is any
-`crate::foo` path (in `use` lines or inline), or `super::foo` from a submodule of the
-root. Names re-exported by `lib.rs` (`pub use foo::{Bar}`) count as references to
+`crate::foo` path (in `use` lines or inline, nested braces included), or `super::foo`
+from a submodule of the root. Inside each module directory the same holds between its
+files (`super::bar` from a sibling, `crate::foo::bar`). `#[cfg(test)]` items are left
+out, and the code after them read. Names re-exported by `lib.rs` (`pub use foo::{Bar}`) count as references to
 `foo`. Prints each cycle and exits 1; exits 0 when the graph has none.
 
 Usage: tools/module_cycles.py crates/storage crates/server [...]
@@ -47,6 +49,68 @@ def strip_comments(text: str) -> str:
     return re.sub(r"/\*.*?\*/", "", text, flags=re.S)
 
 
+def strip_tests(text: str) -> str:
+    """Drops `#[cfg(test)]` items (a `mod … { … }` block by its braces, or one line) and
+    keeps what follows them: tests may reach anywhere, they are not the structure."""
+    out, i = [], 0
+    while True:
+        j = text.find("#[cfg(test)]", i)
+        if j < 0:
+            out.append(text[i:])
+            return "".join(out)
+        out.append(text[i:j])
+        k = j + len("#[cfg(test)]")
+        semi, brace = text.find(";", k), text.find("{", k)
+        if brace < 0 or (0 <= semi < brace):
+            i = semi + 1 if semi >= 0 else len(text)
+            continue
+        depth, k = 0, brace
+        while k < len(text):
+            if text[k] == "{":
+                depth += 1
+            elif text[k] == "}":
+                depth -= 1
+                if depth == 0:
+                    break
+            k += 1
+        i = k + 1
+
+
+def top_names(group: str):
+    """The first path segment of each item of a `use` group, nested braces included:
+    `a::{b, c}, d` → a, d."""
+    names, depth, cur = [], 0, ""
+    for ch in group:
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            names.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    names.append(cur)
+    return {n.strip().split("::")[0].strip() for n in names if n.strip()}
+
+
+def use_groups(text: str, prefix: str):
+    """The inside of each `prefix::{…}` group, matched by braces."""
+    out = []
+    for m in re.finditer(r"\b" + prefix + r"::\{", text):
+        depth, k = 0, m.end() - 1
+        while k < len(text):
+            if text[k] == "{":
+                depth += 1
+            elif text[k] == "}":
+                depth -= 1
+                if depth == 0:
+                    break
+            k += 1
+        out.append(text[m.end():k])
+    return out
+
+
 def graph(crate: Path):
     src = crate / "src"
     mods = modules(src)
@@ -54,13 +118,11 @@ def graph(crate: Path):
     edges = {m: set() for m in mods}
     for m, files in mods.items():
         for f in files:
-            text = strip_comments(f.read_text())
-            # `#[cfg(test)]` modules may reach anywhere: tests are not the structure.
-            text = text.split("#[cfg(test)]")[0]
+            text = strip_tests(strip_comments(f.read_text()))
             refs = set(re.findall(r"\bcrate::(\w+)", text))
-            # use crate::{a, b::c}
-            for g in re.findall(r"\bcrate::\{([^}]*)\}", text):
-                refs |= {x.strip().split("::")[0] for x in g.split(",") if x.strip()}
+            # use crate::{a, b::{c, d}}
+            for g in use_groups(text, "crate"):
+                refs |= top_names(g)
             if f.parent == src:
                 refs |= set(re.findall(r"\bsuper::(\w+)", text))
             for r in refs:
@@ -68,6 +130,34 @@ def graph(crate: Path):
                 if target and target != m:
                     edges[m].add(target)
     return edges
+
+
+def sibling_graphs(crate: Path):
+    """Per module directory, the edges between its own files and subdirectories:
+    `super::x` from a file directly inside it, `crate::<dir>::x` from anywhere in it."""
+    src = crate / "src"
+    out = {}
+    for d in sorted(p for p in src.rglob("*") if p.is_dir()):
+        units = {p.stem: p for p in d.glob("*.rs") if p.stem != "mod"}
+        units.update({p.name: p for p in d.iterdir() if p.is_dir()})
+        if len(units) < 2:
+            continue
+        rel = d.relative_to(src).as_posix().replace("/", "::")
+        edges = {u: set() for u in units}
+        for u, path in units.items():
+            files = [path] if path.is_file() else sorted(path.rglob("*.rs"))
+            for f in files:
+                text = strip_tests(strip_comments(f.read_text()))
+                refs = set(re.findall(r"\bcrate::" + re.escape(rel) + r"::(\w+)", text))
+                for g in use_groups(text, "crate::" + re.escape(rel)):
+                    refs |= top_names(g)
+                if f.parent == d:
+                    refs |= set(re.findall(r"\bsuper::(\w+)", text))
+                    for g in use_groups(text, "super"):
+                        refs |= top_names(g)
+                edges[u] |= {r for r in refs if r in units and r != u}
+        out[rel] = edges
+    return out
 
 
 def cycles(edges):
@@ -111,6 +201,10 @@ def main():
         for comp in found:
             bad = True
             print(f"{crate}: modules import each other: {' ↔ '.join(comp)}")
+        for d, edges in sibling_graphs(Path(crate)).items():
+            for comp in cycles(edges):
+                bad = found = True
+                print(f"{crate}/{d}: submodules import each other: {' ↔ '.join(comp)}")
         if not found:
             print(f"{crate}: no import cycles between modules")
     sys.exit(1 if bad else 0)

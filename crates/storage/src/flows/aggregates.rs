@@ -76,7 +76,7 @@ pub(crate) fn on_breach(
             flow_aggregates::check_at.eq(now.0 + RECHECK_MS),
         ))
         .execute(c)?;
-    let rec = super::breaches::record(
+    let rec = super::breach_record(
         flow,
         EventKind::FlowBreached,
         &format!("{} (aggregate)", stage.name),
@@ -188,7 +188,7 @@ pub fn check(tx: &mut Tx<'_>, due: &[AggregateDue], now: Timestamp) -> Result<us
         let c = tx.conn();
         let alert = crate::alerts::get(c, &flow.project_id, d.alert_id)?;
         let message = format!("breaches in {} are back under the threshold", d.stage);
-        let rec = super::breaches::record(
+        let rec = super::breach_record(
             &flow,
             EventKind::FlowRecovered,
             &format!("{} (aggregate)", d.stage),

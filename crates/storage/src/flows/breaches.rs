@@ -10,9 +10,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use overdue_core::alert::AlertKind;
 use overdue_core::flow;
-use overdue_core::{
-    AlertNote, EventKind, EventRecord, MonitorRef, ProblemItem, ProblemsNote, Timestamp, Transition,
-};
+use overdue_core::{EventKind, Timestamp, Transition};
 
 use super::FlowRow;
 use crate::schema::{flow_entities, flows};
@@ -121,7 +119,7 @@ pub fn fire_breaches(tx: &mut Tx<'_>, due: &[Due], now: Timestamp) -> Result<usi
             opened += 1;
             continue;
         }
-        let rec = record(
+        let rec = super::breach_record(
             flow,
             EventKind::FlowBreached,
             &format!("{} in {}", entity.entity, entity.stage),
@@ -135,48 +133,4 @@ pub fn fire_breaches(tx: &mut Tx<'_>, due: &[Due], now: Timestamp) -> Result<usi
         opened += 1;
     }
     Ok(opened)
-}
-
-/// A message about one entity's breach (or its end).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn record(
-    flow: &FlowRow,
-    event: EventKind,
-    key: &str,
-    stage: &str,
-    severity: &str,
-    message: String,
-    alert: AlertNote,
-    now: Timestamp,
-) -> EventRecord {
-    let breached = event == EventKind::FlowBreached;
-    EventRecord {
-        event,
-        monitor: MonitorRef {
-            uuid: flow.id.clone(),
-            name: flow.name.clone(),
-            slug: Some(flow.slug.clone()),
-            tags: flow.tag_list(),
-            project: flow.project_id.clone(),
-        },
-        status: if breached { "down" } else { "up" }.into(),
-        previous_status: if breached { "up" } else { "down" }.into(),
-        reason: Some("breach".into()),
-        detail: Some(stage.to_string()),
-        at: now.to_rfc3339(),
-        body: None,
-        problems: Some(ProblemsNote {
-            count: 1,
-            items: vec![ProblemItem {
-                key: key.to_string(),
-                severity: severity.to_string(),
-                message,
-                count: 1,
-                details: None,
-            }],
-        }),
-        alert: Some(alert),
-        expected: None,
-        last_ping: None,
-    }
 }

@@ -308,7 +308,7 @@ fn recover(
             was.stage,
             flow::human(now.0 - was.entered_at)
         );
-        let record = super::breaches::record(
+        let record = super::breach_record(
             flow,
             EventKind::FlowRecovered,
             &format!("{} in {}", was.entity, was.stage),

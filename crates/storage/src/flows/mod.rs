@@ -248,7 +248,7 @@ pub fn delete(tx: &mut Tx<'_>, project: &str, slug: &str) -> Result<(), StoreErr
             continue;
         }
         let a = crate::alerts::get(tx.conn(), project, *id)?;
-        let rec = breaches::record(
+        let rec = breach_record(
             &row,
             overdue_core::EventKind::FlowRecovered,
             &a.summary,
@@ -326,4 +326,48 @@ pub fn prune(c: &mut AnyConnection, now: Timestamp, batch: i64) -> Result<usize,
         n += diesel::delete(flow_events::table.filter(flow_events::id.eq_any(&old))).execute(c)?;
     }
     Ok(n)
+}
+
+/// A message about one entity's breach (or its end).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn breach_record(
+    flow: &FlowRow,
+    event: overdue_core::EventKind,
+    key: &str,
+    stage: &str,
+    severity: &str,
+    message: String,
+    alert: overdue_core::AlertNote,
+    now: Timestamp,
+) -> overdue_core::EventRecord {
+    let breached = event == overdue_core::EventKind::FlowBreached;
+    overdue_core::EventRecord {
+        event,
+        monitor: overdue_core::MonitorRef {
+            uuid: flow.id.clone(),
+            name: flow.name.clone(),
+            slug: Some(flow.slug.clone()),
+            tags: flow.tag_list(),
+            project: flow.project_id.clone(),
+        },
+        status: if breached { "down" } else { "up" }.into(),
+        previous_status: if breached { "up" } else { "down" }.into(),
+        reason: Some("breach".into()),
+        detail: Some(stage.to_string()),
+        at: now.to_rfc3339(),
+        body: None,
+        problems: Some(overdue_core::ProblemsNote {
+            count: 1,
+            items: vec![overdue_core::ProblemItem {
+                key: key.to_string(),
+                severity: severity.to_string(),
+                message,
+                count: 1,
+                details: None,
+            }],
+        }),
+        alert: Some(alert),
+        expected: None,
+        last_ping: None,
+    }
 }
