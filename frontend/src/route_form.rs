@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use overdue_types::{Channel, Route};
 
 use crate::api::Session;
-use crate::routing::list_of;
+use crate::widgets::list_of;
 
 fn joined(m: &serde_json::Value, key: &str) -> String {
     m[key]

@@ -23,15 +23,6 @@ struct MonitorList {
     monitors: Vec<Monitor>,
 }
 
-/// Comma-separated text as a JSON list (empty: none).
-pub fn list_of(text: &str) -> Vec<String> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 /// A `match` (of a route or a silence) in words.
 pub fn match_words(m: &serde_json::Value) -> String {
     let mut parts = Vec::new();

@@ -7,7 +7,8 @@ use overdue_types::Silence;
 use serde::Deserialize;
 
 use crate::api::Session;
-use crate::routing::{list_of, match_words};
+use crate::routing::match_words;
+use crate::widgets::list_of;
 
 #[derive(Deserialize)]
 struct SilenceList {

@@ -64,3 +64,12 @@ pub fn CopyButton(
         <span class="visually-hidden" role="status">{move || copied.get().then_some("Copied to the clipboard")}</span>
     }
 }
+
+/// Comma-separated text as a JSON list (empty: none).
+pub fn list_of(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}

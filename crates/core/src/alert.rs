@@ -6,8 +6,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::EventKind;
-
 /// What an alert is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -53,18 +51,6 @@ impl AlertKind {
         ]
         .into_iter()
         .find(|k| k.as_str() == text)
-    }
-
-    /// The kind of alert an event opens, if it opens one by itself (problem events
-    /// concern alerts opened per occurrence; a digest and an up concern none of their
-    /// own).
-    pub fn opened_by(event: EventKind) -> Option<AlertKind> {
-        match event {
-            EventKind::MonitorDown => Some(AlertKind::Down),
-            EventKind::RunOverlapped | EventKind::RunWarned => Some(AlertKind::Event),
-            EventKind::Test => Some(AlertKind::Test),
-            _ => None,
-        }
     }
 
     /// One-shot alerts resolve as they open: sent once, never repeated, never paging.
@@ -246,11 +232,8 @@ mod tests {
 
     #[test]
     fn kinds_and_keys() {
-        assert_eq!(
-            AlertKind::opened_by(EventKind::MonitorDown),
-            Some(AlertKind::Down)
-        );
-        assert_eq!(AlertKind::opened_by(EventKind::MonitorUp), None);
+        assert_eq!(crate::EventKind::MonitorDown.opens(), Some(AlertKind::Down));
+        assert_eq!(crate::EventKind::MonitorUp.opens(), None);
         assert!(AlertKind::Event.is_one_shot() && !AlertKind::Down.is_one_shot());
         assert_eq!(AlertKind::parse("problem"), Some(AlertKind::Problem));
         assert_eq!(

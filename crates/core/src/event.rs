@@ -72,6 +72,19 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// The kind of alert this event opens, if it opens one by itself (problem events
+    /// concern alerts opened per occurrence; a digest and an up concern none of their
+    /// own).
+    pub fn opens(self) -> Option<crate::AlertKind> {
+        use crate::AlertKind;
+        match self {
+            EventKind::MonitorDown => Some(AlertKind::Down),
+            EventKind::RunOverlapped | EventKind::RunWarned => Some(AlertKind::Event),
+            EventKind::Test => Some(AlertKind::Test),
+            _ => None,
+        }
+    }
+
     /// The wire name.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Dur, Signal, Timestamp};
+use crate::{Dur, Timestamp};
 
 /// A declared step of a monitor: its name and how long a run may stay in it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,17 +136,6 @@ pub enum ReportStatus {
     Warn,
     /// Failed.
     Fail,
-}
-
-impl ReportStatus {
-    /// The signal it stands for.
-    pub fn signal(self) -> Signal {
-        match self {
-            ReportStatus::Success => Signal::Success,
-            ReportStatus::Warn => Signal::Warn,
-            ReportStatus::Fail => Signal::Fail,
-        }
-    }
 }
 
 /// What a ping body turned out to be.

@@ -93,7 +93,7 @@ fn alert_for(
     record: &EventRecord,
     now: Timestamp,
 ) -> Result<Option<AlertNote>, StoreError> {
-    if let Some(kind) = AlertKind::opened_by(record.event) {
+    if let Some(kind) = record.event.opens() {
         let down_severity = row
             .rules()
             .ok()

@@ -164,6 +164,18 @@ pub enum Signal {
     Step,
 }
 
+impl From<crate::run::ReportStatus> for Signal {
+    /// The signal a report's status stands for.
+    fn from(status: crate::run::ReportStatus) -> Signal {
+        use crate::run::ReportStatus;
+        match status {
+            ReportStatus::Success => Signal::Success,
+            ReportStatus::Warn => Signal::Warn,
+            ReportStatus::Fail => Signal::Fail,
+        }
+    }
+}
+
 impl Signal {
     /// The stored text form (Healthchecks' ping `type`).
     pub fn as_str(self) -> &'static str {
