@@ -49,6 +49,20 @@ def strip_comments(text: str) -> str:
     return re.sub(r"/\*.*?\*/", "", text, flags=re.S)
 
 
+def closing_brace(text: str, k: int) -> int:
+    """The index of the `}` that closes the `{` at `k` (or the text's end)."""
+    depth = 0
+    while k < len(text):
+        if text[k] == "{":
+            depth += 1
+        elif text[k] == "}":
+            depth -= 1
+            if depth == 0:
+                return k
+        k += 1
+    return k
+
+
 def strip_tests(text: str) -> str:
     """Drops `#[cfg(test)]` items (a `mod … { … }` block by its braces, or one line) and
     keeps what follows them: tests may reach anywhere, they are not the structure."""
@@ -64,16 +78,7 @@ def strip_tests(text: str) -> str:
         if brace < 0 or (0 <= semi < brace):
             i = semi + 1 if semi >= 0 else len(text)
             continue
-        depth, k = 0, brace
-        while k < len(text):
-            if text[k] == "{":
-                depth += 1
-            elif text[k] == "}":
-                depth -= 1
-                if depth == 0:
-                    break
-            k += 1
-        i = k + 1
+        i = closing_brace(text, brace) + 1
 
 
 def top_names(group: str):
@@ -98,16 +103,7 @@ def use_groups(text: str, prefix: str):
     """The inside of each `prefix::{…}` group, matched by braces."""
     out = []
     for m in re.finditer(r"\b" + prefix + r"::\{", text):
-        depth, k = 0, m.end() - 1
-        while k < len(text):
-            if text[k] == "{":
-                depth += 1
-            elif text[k] == "}":
-                depth -= 1
-                if depth == 0:
-                    break
-            k += 1
-        out.append(text[m.end():k])
+        out.append(text[m.end():closing_brace(text, m.end() - 1)])
     return out
 
 

@@ -79,16 +79,22 @@ pub enum ScheduleError {
     NeverFires(String),
 }
 
+/// A cron expression's fields and where its minute field is (0, or 1 after seconds);
+/// `None` for macros (`@daily`) and what is not 5 or 6 fields. The day of month is at
+/// offset + 2, the day of week at offset + 4.
+fn cron_fields(expr: &str) -> Option<(Vec<&str>, usize)> {
+    let f: Vec<&str> = expr.split_whitespace().collect();
+    match f.len() {
+        5 => Some((f, 0)),
+        6 => Some((f, 1)),
+        _ => None,
+    }
+}
+
 /// Whether a cron expression is a "wildcard job" (cronie, `cron.c`): its minute or hour
 /// field begins with `*`. Macros (`@hourly`) are not: cronie gives them fixed fields.
 fn time_fields_wild(expr: &str) -> bool {
-    let f: Vec<&str> = expr.split_whitespace().collect();
-    let (minute, hour) = match f.len() {
-        5 => (f[0], f[1]),
-        6 => (f[1], f[2]),
-        _ => return false,
-    };
-    minute.starts_with('*') || hour.starts_with('*')
+    cron_fields(expr).is_some_and(|(f, o)| f[o].starts_with('*') || f[o + 1].starts_with('*'))
 }
 
 /// Whether cron combines the day-of-month and day-of-week fields with AND: Vixie cron
@@ -97,13 +103,7 @@ fn time_fields_wild(expr: &str) -> bool {
 /// other field alone decides —, and use OR only when neither does (`1,15 * MON`: the
 /// 1st, the 15th and every Monday). Macros (`@daily`) have no such fields.
 fn day_fields_and(expr: &str) -> bool {
-    let f: Vec<&str> = expr.split_whitespace().collect();
-    let (dom, dow) = match f.len() {
-        5 => (f[2], f[4]),
-        6 => (f[3], f[5]),
-        _ => return false,
-    };
-    dom.starts_with('*') || dow.starts_with('*')
+    cron_fields(expr).is_some_and(|(f, o)| f[o + 2].starts_with('*') || f[o + 4].starts_with('*'))
 }
 
 impl CronSchedule {

@@ -8,12 +8,10 @@ use chrono::{Datelike, NaiveDate, Weekday};
 /// The pattern to parse and whether it had `LW` (refused beside a day of week: cronsim
 /// would OR them, which one pattern cannot say).
 pub(super) fn candidates(expr: &str) -> Result<(String, bool), String> {
-    let mut f: Vec<&str> = expr.split_whitespace().collect();
-    let (dom, dow) = match f.len() {
-        5 => (2, 4),
-        6 => (3, 5),
-        _ => return Ok((expr.to_string(), false)),
+    let Some((mut f, o)) = super::cron_fields(expr) else {
+        return Ok((expr.to_string(), false));
     };
+    let (dom, dow) = (o + 2, o + 4);
     if !f[dom].eq_ignore_ascii_case("LW") {
         return Ok((expr.to_string(), false));
     }
