@@ -8,6 +8,12 @@ files (`super::bar` from a sibling, `crate::foo::bar`). `#[cfg(test)]` items are
 out, and the code after them read. Names re-exported by `lib.rs` (`pub use foo::{Bar}`) count as references to
 `foo`. Prints each cycle and exits 1; exits 0 when the graph has none.
 
+Where a crate is split into domain folders (docs/architecture.md, "The map"), it also
+fails on an edge the table `LAYERS` does not allow: storage's base imports no domain,
+people and alerting only the base, monitoring and flows alerting too; the server's
+`http` imports no other module of the server. Modules the table does not name (ingest
+and retention, the server's domains) may import any module below them.
+
 Usage: tools/module_cycles.py crates/storage crates/server [...]
 """
 import re
@@ -27,20 +33,32 @@ def modules(src: Path):
 
 
 def reexports(src: Path):
-    """Names `lib.rs` re-exports, mapped to the module they come from."""
+    """Names `lib.rs` re-exports, mapped to the top-level module they come from: `pub use
+    conn::{AnyConnection}` after `use base::{conn}` counts as a reference to `base`."""
     names = {}
     for root in ("lib.rs", "main.rs"):
         p = src / root
         if not p.exists():
             continue
         text = p.read_text()
-        for m in re.finditer(r"pub use (\w+)::\{([^}]*)\}", text):
+        # private imports of the root: `use base::{conn, tx};`, `use monitoring::refs;`
+        alias = {}
+        for m in re.finditer(r"^use (\w+)::\{([^}]*)\};", text, flags=re.M):
+            for n in m.group(2).split(","):
+                n = n.strip().split("::")[0].strip()
+                if n:
+                    alias[n] = m.group(1)
+        for m in re.finditer(r"^use (\w+)::(\w+);", text, flags=re.M):
+            alias[m.group(2)] = m.group(1)
+        for m in re.finditer(r"pub use ((?:\w+::)+)\{([^}]*)\}", text):
+            first = m.group(1).split("::")[0]
             for n in m.group(2).split(","):
                 n = n.strip().split(" as ")[-1].strip()
                 if n:
-                    names[n] = m.group(1)
-        for m in re.finditer(r"pub use (\w+)::(\w+);", text):
-            names[m.group(2)] = m.group(1)
+                    names[n] = alias.get(first, first)
+        for m in re.finditer(r"pub use ((?:\w+::)+)(\w+);", text):
+            first = m.group(1).split("::")[0]
+            names[m.group(2)] = alias.get(first, first)
     return names
 
 
@@ -156,6 +174,28 @@ def sibling_graphs(crate: Path):
     return out
 
 
+# The allowed edges between top-level modules, per crate: a module named here may import
+# only the modules of its set.
+LAYERS = {
+    "crates/storage": {
+        "base": set(),
+        "people": {"base"},
+        "alerting": {"base"},
+        "monitoring": {"base", "alerting"},
+        "flows": {"base", "alerting"},
+    },
+    "crates/server": {"http": set()},
+}
+
+
+def forbidden(crate: str, edges):
+    """Edges the crate's `LAYERS` table does not allow, as (from, to) pairs."""
+    table = LAYERS.get(crate.rstrip("/"), {})
+    return sorted(
+        (m, t) for m, targets in edges.items() if m in table for t in targets if t not in table[m]
+    )
+
+
 def cycles(edges):
     """Strongly connected components with more than one module (Tarjan)."""
     index, low, stack, on, out = {}, {}, [], set(), []
@@ -193,10 +233,14 @@ def cycles(edges):
 def main():
     bad = False
     for crate in sys.argv[1:] or ["crates/storage", "crates/server"]:
-        found = cycles(graph(Path(crate)))
+        edges = graph(Path(crate))
+        found = cycles(edges)
         for comp in found:
             bad = True
             print(f"{crate}: modules import each other: {' ↔ '.join(comp)}")
+        for m, t in forbidden(crate, edges):
+            bad = found = True
+            print(f"{crate}: {m} may not import {t} (docs/architecture.md, \"The map\")")
         for d, edges in sibling_graphs(Path(crate)).items():
             for comp in cycles(edges):
                 bad = found = True

@@ -384,7 +384,7 @@ async fn matrix(backend: Backend) {
     let now = app.store.now();
     let other = app
         .store
-        .write(move |tx| overdue_storage::projects::create(tx, "other", now))
+        .write(move |tx| overdue_storage::people::projects::create(tx, "other", now))
         .await
         .unwrap();
     let callers = [

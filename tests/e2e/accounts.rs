@@ -140,7 +140,7 @@ async fn story(backend: Backend) {
     let hash = app
         .store
         .read(|c| {
-            overdue_storage::accounts::find_by_email(c, "ann@example.com")
+            overdue_storage::people::accounts::find_by_email(c, "ann@example.com")
                 .map(|u| u.unwrap().password_hash)
         })
         .await
@@ -530,11 +530,11 @@ pub(crate) async fn invite_token(
 
 /// An account with no project, as `overdue user create` makes it.
 pub(crate) async fn account(app: &TestApp, email: &str, password: &str) {
-    let hash = overdue_storage::passwords::hash(password).unwrap();
+    let hash = overdue_storage::people::passwords::hash(password).unwrap();
     let (email, now) = (email.to_string(), app.store.now());
     app.store
         .write(move |tx| {
-            overdue_storage::accounts::create_user(tx, &email, &hash, now)?;
+            overdue_storage::people::accounts::create_user(tx, &email, &hash, now)?;
             Ok(())
         })
         .await

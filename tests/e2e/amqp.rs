@@ -231,7 +231,7 @@ async fn breaches_wait_for_the_broker(backend: Backend) {
     .await;
     let minute_ago = overdue_core::Timestamp(app.store.now().0 - 60_000);
     app.store
-        .write(move |tx| overdue_storage::service::caught_up(tx.conn(), minute_ago))
+        .write(move |tx| overdue_storage::base::service::caught_up(tx.conn(), minute_ago))
         .await
         .unwrap();
     let (s, f) = app
@@ -266,7 +266,7 @@ async fn breaches_wait_for_the_broker(backend: Backend) {
         .contains("flow events broker: disconnected"));
     let now = app.store.now();
     app.store
-        .write(move |tx| overdue_storage::service::caught_up(tx.conn(), now))
+        .write(move |tx| overdue_storage::base::service::caught_up(tx.conn(), now))
         .await
         .unwrap();
     let mut opened = false;

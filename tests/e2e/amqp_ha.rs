@@ -134,7 +134,7 @@ async fn two_instances_a_kill_and_a_drop() {
         .unwrap()
         .connect()
         .unwrap();
-    use overdue_storage::schema::{flow_entities, flow_events};
+    use overdue_storage::base::schema::{flow_entities, flow_events};
     let mut done = false;
     for _ in 0..300 {
         let shipped: i64 = flow_entities::table

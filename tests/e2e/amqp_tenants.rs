@@ -46,7 +46,7 @@ async fn tenants(backend: Backend) {
     let now = app.store.now();
     let other = app
         .store
-        .write(move |tx| overdue_storage::projects::create(tx, "other tenant", now))
+        .write(move |tx| overdue_storage::people::projects::create(tx, "other tenant", now))
         .await
         .unwrap();
     let (s, f) = app

@@ -252,7 +252,7 @@ async fn isolation(backend: Backend) {
     let now = app.store.now();
     let other = app
         .store
-        .write(move |c| overdue_storage::projects::create(c, "other", now))
+        .write(move |c| overdue_storage::people::projects::create(c, "other", now))
         .await
         .unwrap();
     let mine = app.monitor(json!({"name": "mine"})).await;
@@ -430,7 +430,7 @@ async fn metrics(backend: Backend) {
     assert!(!m.contains("db"), "no tenant data on /metrics: {m}");
     let project = app
         .store
-        .read(overdue_storage::projects::any)
+        .read(overdue_storage::people::projects::any)
         .await
         .unwrap()
         .id;
@@ -465,7 +465,7 @@ async fn metrics(backend: Backend) {
     let now = app.store.now();
     let other = app
         .store
-        .write(move |c| overdue_storage::projects::create(c, "other", now))
+        .write(move |c| overdue_storage::people::projects::create(c, "other", now))
         .await
         .unwrap();
     let (s, body) = get(format!("{path}/{}", other.read_only_key), None).await;

@@ -449,12 +449,13 @@ async fn five_thousand_monitors() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     app.store
         .write(move |tx| {
-            let project = overdue_storage::projects::any(tx.conn())?;
+            let project = overdue_storage::people::projects::any(tx.conn())?;
             for i in 0..5_000 {
-                let mut s =
-                    overdue_storage::monitors::MonitorSettings::from_slug(&format!("job-{i:04}"));
+                let mut s = overdue_storage::monitoring::monitors::MonitorSettings::from_slug(
+                    &format!("job-{i:04}"),
+                );
                 s.tags = vec![format!("team{}", i % 7)];
-                overdue_storage::monitors::create(tx, &project.id, &s, None)?;
+                overdue_storage::monitoring::monitors::create(tx, &project.id, &s, None)?;
             }
             Ok(())
         })

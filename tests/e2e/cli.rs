@@ -157,15 +157,15 @@ async fn user_password_is_set_from_the_shell() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 8"));
     let store = Store::open(&db, StoreOptions::default(), overdue::system_clock()).unwrap();
     let user = store
-        .read(|c| overdue_storage::accounts::find_by_email(c, "ann@example.com"))
+        .read(|c| overdue_storage::people::accounts::find_by_email(c, "ann@example.com"))
         .await
         .unwrap()
         .unwrap();
-    assert!(overdue_storage::passwords::verify(
+    assert!(overdue_storage::people::passwords::verify(
         "second password",
         &user.password_hash
     ));
-    assert!(!overdue_storage::passwords::verify(
+    assert!(!overdue_storage::people::passwords::verify(
         "first password",
         &user.password_hash
     ));

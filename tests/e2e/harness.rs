@@ -9,7 +9,7 @@ use std::time::Duration;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use diesel::connection::SimpleConnection;
 use overdue::{ensure_default_project, open_store, system_clock, ServeArgs, Settings};
-use overdue_storage::{projects, DbUrl, Store};
+use overdue_storage::{people::projects, DbUrl, Store};
 use serde_json::Value;
 use tokio::sync::{oneshot, Notify};
 

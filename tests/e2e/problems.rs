@@ -183,7 +183,7 @@ async fn lifecycle(backend: Backend) {
     app.store
         .write(move |tx| {
             use diesel::prelude::*;
-            use overdue_storage::schema::problems::dsl as p;
+            use overdue_storage::base::schema::problems::dsl as p;
             diesel::update(p::problems.find(two))
                 .set(p::resolved_at.eq(Some(day_ago)))
                 .execute(tx.conn())?;
@@ -384,7 +384,7 @@ async fn api(backend: Backend) {
     let now = app.store.now();
     let other = app
         .store
-        .write(move |c| overdue_storage::projects::create(c, "other", now))
+        .write(move |c| overdue_storage::people::projects::create(c, "other", now))
         .await
         .unwrap();
     let k = other.api_key.as_str();

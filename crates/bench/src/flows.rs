@@ -10,8 +10,8 @@ use anyhow::{anyhow, Context, Result};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use overdue_core::flow::{FlowDef, Stage};
+use overdue_storage::base::schema::{alerts, flow_entities};
 use overdue_storage::flows::{self, NewFlow};
-use overdue_storage::schema::{alerts, flow_entities};
 use overdue_storage::{DbUrl, Store, StoreOptions, SystemClock};
 use serde_json::json;
 
@@ -252,7 +252,7 @@ async fn amqp_rate(db: &str, url: &str, queue: &str, n: usize, from: usize) -> R
     )
     .await?;
     let mut c = DbUrl::parse(db)?.connect()?;
-    let before: i64 = overdue_storage::schema::flow_events::table
+    let before: i64 = overdue_storage::base::schema::flow_events::table
         .count()
         .get_result(&mut c)?;
     let t0 = Instant::now();
@@ -269,7 +269,7 @@ async fn amqp_rate(db: &str, url: &str, queue: &str, n: usize, from: usize) -> R
     }
     let published = t0.elapsed().as_secs_f64();
     loop {
-        let now: i64 = overdue_storage::schema::flow_events::table
+        let now: i64 = overdue_storage::base::schema::flow_events::table
             .count()
             .get_result(&mut c)?;
         if now - before >= n as i64 {

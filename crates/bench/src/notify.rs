@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
 use diesel::prelude::*;
-use overdue_storage::schema::flips;
+use overdue_storage::base::schema::flips;
 use overdue_storage::DbUrl;
 
 use crate::seed;

@@ -4,7 +4,7 @@
 use anyhow::{Context, Result};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use overdue_storage::{projects, DbUrl, Store, StoreOptions, SystemClock};
+use overdue_storage::{people::projects, DbUrl, Store, StoreOptions, SystemClock};
 
 /// What was seeded.
 pub struct Seeded {
@@ -129,7 +129,7 @@ pub fn insert_monitors(
 /// Pings stored in the database.
 pub async fn count_pings(url: &str) -> Result<i64> {
     let mut c = DbUrl::parse(url)?.connect()?;
-    Ok(overdue_storage::schema::pings::table
+    Ok(overdue_storage::base::schema::pings::table
         .count()
         .get_result(&mut c)?)
 }

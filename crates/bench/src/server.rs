@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
 use diesel::prelude::*;
-use overdue_storage::schema::{flips, monitors, outbox};
+use overdue_storage::base::schema::{flips, monitors, outbox};
 use overdue_storage::DbUrl;
 
 use crate::{load, seed};

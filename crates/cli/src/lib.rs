@@ -20,7 +20,7 @@ use anyhow::{Context, Result};
 use overdue_notify::{AddressPolicy, Mailer, Senders, Webhooks};
 use overdue_scheduler::notifier::NotifierOptions;
 use overdue_server::ServerConfig;
-use overdue_storage::{projects, Clock, Store, StoreOptions, SystemClock};
+use overdue_storage::{people::projects, Clock, Store, StoreOptions, SystemClock};
 use tokio::sync::watch;
 
 pub use config::{ServeArgs, Settings};
@@ -73,11 +73,11 @@ pub async fn create_user(
 ) -> Result<CreatedUser> {
     let email = overdue_core::credentials::check_credentials(email, password)
         .map_err(anyhow::Error::msg)?;
-    let hash = overdue_storage::passwords::hash(password)?;
+    let hash = overdue_storage::people::passwords::hash(password)?;
     let mail = email.clone();
     let added = store
         .write(move |tx| {
-            overdue_storage::accounts::add_user(tx, &mail, &hash, role, project.as_deref())
+            overdue_storage::people::accounts::add_user(tx, &mail, &hash, role, project.as_deref())
         })
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -91,7 +91,7 @@ pub async fn create_user(
 /// Sets a user's password (`overdue user password`): checked as at sign-up, hashed
 /// with argon2; every session of the user ends. Returns how many ended.
 pub async fn set_password(store: &Store, email: &str, password: &str) -> Result<usize> {
-    use overdue_storage::{accounts, passwords, StoreError};
+    use overdue_storage::{people::accounts, people::passwords, StoreError};
     let email = overdue_core::credentials::check_credentials(email, password)
         .map_err(anyhow::Error::msg)?;
     let hash = passwords::hash(password)?;
@@ -278,7 +278,7 @@ pub async fn serve(
 /// (id or name), or the instance's only project. A queue never feeds flows by name
 /// across projects: ambiguity stops the start with what to set (docs/flows.md).
 pub async fn amqp_project(store: &Store, wanted: Option<String>) -> Result<String> {
-    use overdue_storage::projects;
+    use overdue_storage::people::projects;
     let found = store
         .read(move |c| match wanted {
             Some(w) => Ok((Some(w.clone()), projects::named(c, &w)?, 0)),

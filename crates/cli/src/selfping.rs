@@ -28,7 +28,7 @@ pub async fn run(
         }
     };
     loop {
-        let req = match store.read(overdue_storage::projects::count).await {
+        let req = match store.read(overdue_storage::people::projects::count).await {
             Ok(_) => client.get(&url),
             Err(e) => client
                 .post(format!("{url}/fail"))

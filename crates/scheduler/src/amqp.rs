@@ -209,7 +209,7 @@ async fn caught_up(store: &Store, channel: &lapin::Channel, queue: &str) -> Resu
         .map_err(|e| e.to_string())?;
     if q.message_count() == 0 {
         store
-            .write(move |tx| overdue_storage::service::caught_up(tx.conn(), now))
+            .write(move |tx| overdue_storage::base::service::caught_up(tx.conn(), now))
             .await
             .map_err(|e| e.to_string())?;
     }

@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use overdue_core::Timestamp;
-use overdue_storage::{monitors, Store};
+use overdue_storage::{monitoring::monitors, Store};
 
 /// Most monitors flipped per transaction: small, so a burst of deadlines holds the
 /// writer for tens of milliseconds at a time and pings queued behind it stay fast.

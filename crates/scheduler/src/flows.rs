@@ -42,7 +42,9 @@ async fn tick(store: &Store, broker: bool) -> Result<Option<i64>, overdue_storag
     // The horizon: time up to which every event that could move an entity is in (the
     // broker's backlog applied). Without a broker, or before it was ever seen, now.
     let horizon = if broker {
-        let seen = store.read(overdue_storage::service::caught_up_at).await?;
+        let seen = store
+            .read(overdue_storage::base::service::caught_up_at)
+            .await?;
         Timestamp(seen.map_or(now.0, |s| s.min(now.0)))
     } else {
         now

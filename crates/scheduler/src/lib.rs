@@ -73,7 +73,9 @@ pub async fn problems(
         let today = now.millis().div_euclid(86_400_000);
         if let (true, Some(digest_hour)) = (today > digest_done, digest_hour) {
             match store
-                .write(move |tx| overdue_storage::problems::send_digest_if_due(tx, digest_hour))
+                .write(move |tx| {
+                    overdue_storage::monitoring::problems::send_digest_if_due(tx, digest_hour)
+                })
                 .await
             {
                 Ok(Some((monitors, notes))) => {
@@ -87,7 +89,7 @@ pub async fn problems(
             }
         }
         match store
-            .write(move |tx| overdue_storage::problems::expire_due(tx, 1_000))
+            .write(move |tx| overdue_storage::monitoring::problems::expire_due(tx, 1_000))
             .await
         {
             Ok((n, _)) => {

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use overdue_core::EventRecord;
 use overdue_notify::{ChannelConfig, Outgoing, Senders};
-use overdue_storage::models::OutboxRow;
-use overdue_storage::outbox::{self, Attempt};
-use overdue_storage::{channels, Store};
+use overdue_storage::alerting::outbox::{self, Attempt};
+use overdue_storage::base::models::OutboxRow;
+use overdue_storage::{alerting::channels, Store};
 use tokio::sync::{mpsc, Semaphore};
 
 /// Settings of the notifier.

@@ -7,7 +7,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use overdue_storage::{firing, timers, Store};
+use overdue_storage::{alerting::firing, alerting::timers, Store};
 
 /// Most timers fired per transaction.
 const BATCH: i64 = 200;

@@ -9,14 +9,14 @@
 use actix_web::cookie::time::Duration as CookieAge;
 use actix_web::{web, HttpResponse};
 use overdue_core::Timestamp;
-use overdue_storage::{accounts, passwords, team};
+use overdue_storage::{people::accounts, people::passwords, people::team};
 use overdue_types as t;
 
 use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::AppState;
 use overdue_core::credentials::{check_email, check_password};
-use overdue_storage::passwords::verify as verify_password;
+use overdue_storage::people::passwords::verify as verify_password;
 
 /// Routes under `/api/v1`.
 pub fn routes(cfg: &mut web::ServiceConfig) {

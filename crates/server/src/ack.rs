@@ -6,8 +6,8 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use overdue_core::AlertStatus;
-use overdue_storage::acks::{self as alerts, Link};
-use overdue_storage::{accounts, StoreError};
+use overdue_storage::alerting::acks::{self as alerts, Link};
+use overdue_storage::{people::accounts, StoreError};
 
 use crate::error::ApiError;
 use crate::AppState;

@@ -3,7 +3,7 @@
 
 use actix_web::{web, HttpResponse};
 use overdue_core::{AlertKind, AlertStatus};
-use overdue_storage::alerts::{self, AlertRow, Filter};
+use overdue_storage::alerting::alerts::{self, AlertRow, Filter};
 use overdue_types::{AcknowledgeInput, Alert, AlertDetail, AlertList, AlertMessage, Delivery};
 use serde::Deserialize;
 
@@ -131,7 +131,7 @@ async fn list(
         .read(move |c| {
             let rows = alerts::list(c, &project, &f)?;
             let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
-            Ok((rows, overdue_storage::timers::holds(c, &ids)?))
+            Ok((rows, overdue_storage::alerting::timers::holds(c, &ids)?))
         })
         .await?;
     let next_before = (rows.len() as i64 == limit)
@@ -225,7 +225,9 @@ async fn acknowledge(
     let (project, by) = (auth.project.clone(), auth.actor.clone());
     let done = state
         .store
-        .write(move |tx| overdue_storage::acks::acknowledge(tx, &project, id, &by, note.as_deref()))
+        .write(move |tx| {
+            overdue_storage::alerting::acks::acknowledge(tx, &project, id, &by, note.as_deref())
+        })
         .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "alert": render(&done.alert),

@@ -11,7 +11,7 @@ use std::pin::Pin;
 
 use actix_web::{web, FromRequest, HttpRequest};
 use overdue_core::Role;
-use overdue_storage::{accounts, projects};
+use overdue_storage::{people::accounts, people::projects};
 
 use crate::error::ApiError;
 use crate::AppState;

@@ -5,8 +5,8 @@
 //! status only: it cannot ping, read or change anything.
 
 use actix_web::{web, HttpResponse, ResponseError};
-use overdue_storage::models::MonitorRow;
-use overdue_storage::{monitors, projects};
+use overdue_storage::base::models::MonitorRow;
+use overdue_storage::{monitoring::monitors, people::projects};
 use serde_json::json;
 
 use crate::AppState;

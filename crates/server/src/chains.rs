@@ -4,9 +4,9 @@
 //! id is that monitor's, so its runs, flips and deletion are the monitor endpoints'.
 
 use actix_web::{web, HttpResponse};
-use overdue_storage::chains::{self, NewChain};
-use overdue_storage::models::MonitorRow;
-use overdue_storage::{deps, history};
+use overdue_storage::base::models::MonitorRow;
+use overdue_storage::monitoring::chains::{self, NewChain};
+use overdue_storage::{monitoring::deps, monitoring::history};
 use overdue_types::{Chain, ChainInput, ChainMember};
 
 use crate::auth::Auth;

@@ -9,8 +9,8 @@ use overdue_core::EventKind;
 use std::time::Duration;
 
 use overdue_notify::ChannelConfig;
-use overdue_storage::channels::{self, NewChannel};
-use overdue_storage::{outbox, StoreError};
+use overdue_storage::alerting::channels::{self, NewChannel};
+use overdue_storage::{alerting::outbox, StoreError};
 use overdue_types::{ChannelInput, ChannelPatch};
 
 use crate::auth::Auth;
@@ -157,7 +157,7 @@ async fn delete(
 
 /// A test message's state: `retrying` when its first attempt failed and the outbox
 /// tries again.
-fn state_of(r: &overdue_storage::models::OutboxRow) -> &str {
+fn state_of(r: &overdue_storage::base::models::OutboxRow) -> &str {
     match r.state.as_str() {
         "pending" if r.attempts > 0 => "retrying",
         other => other,

@@ -7,7 +7,7 @@ use std::time::Duration;
 use actix_web::web::{self, Bytes};
 use actix_web::HttpResponse;
 use overdue_core::{Schedule, Timestamp};
-use overdue_storage::{channels, monitors};
+use overdue_storage::{alerting::channels, monitoring::monitors};
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -72,9 +72,9 @@ async fn summary(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse,
     let project = auth.project;
     let s = state
         .store
-        .read(move |c| overdue_storage::summary::of_project(c, &project, now))
+        .read(move |c| overdue_storage::monitoring::summary::of_project(c, &project, now))
         .await?;
-    use overdue_storage::summary::count_of;
+    use overdue_storage::monitoring::summary::count_of;
     let count = |k: &str| count_of(&s.by_status, k);
     let running = |k: &str| count_of(&s.running, k);
     let out = overdue_types::Summary {
@@ -243,7 +243,7 @@ async fn render_changes(
             let rows = monitors::get_many(c, &p, &ids)?;
             rows.into_iter()
                 .map(|r| {
-                    let links = overdue_storage::deps::links_of(c, &r.id)?;
+                    let links = overdue_storage::monitoring::deps::links_of(c, &r.id)?;
                     Ok((channels::for_monitor(c, &r.id)?, r, links))
                 })
                 .collect::<Result<Vec<_>, overdue_storage::StoreError>>()

@@ -190,7 +190,7 @@ async fn one(state: &AppState, auth: &Auth, slug: String) -> Result<t::Flow, Api
         .read(move |c| {
             let row = flows::get(c, &project, &slug)?;
             let loaded = load(c, &row, now)?;
-            let key = overdue_storage::projects::get(c, &project)?.ping_key;
+            let key = overdue_storage::people::projects::get(c, &project)?.ping_key;
             Ok((row, loaded, key))
         })
         .await?;
@@ -203,7 +203,7 @@ async fn list(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, Ap
     let (rows, key) = state
         .store
         .read(move |c| {
-            let key = overdue_storage::projects::get(c, &project)?.ping_key;
+            let key = overdue_storage::people::projects::get(c, &project)?.ping_key;
             let mut out = Vec::new();
             for row in flows::list(c, &project)? {
                 let loaded = load(c, &row, now)?;

@@ -3,7 +3,7 @@
 //!
 //! - The client's address is the peer's, or taken from `X-Forwarded-For` only when the
 //!   peer is a configured trusted proxy (walked from the right: [`overdue_core::attempts`]).
-//! - Attempts are counted in the database ([`overdue_storage::attempts`]): several
+//! - Attempts are counted in the database ([`overdue_storage::people::attempts`]): several
 //!   instances share one count, and an attempt is reserved before any hashing, so
 //!   parallel guesses cannot all pass one check.
 //! - Argon2 runs at most [`HASHERS`] at a time with at most [`QUEUE`] waiting; past that
@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use actix_web::HttpRequest;
 use overdue_core::attempts::{self as rules, PER_ACCOUNT, PER_ADDRESS, WINDOW_MS};
-use overdue_storage::attempts::{self, Bucket};
+use overdue_storage::people::attempts::{self, Bucket};
 use overdue_storage::Store;
 
 use crate::error::ApiError;
@@ -143,7 +143,7 @@ impl Gate {
     /// Hashes a new password ([`Gate::hash`]'s bounds).
     pub async fn hash_new(&self, password: String) -> Result<String, ApiError> {
         Ok(self
-            .hash(move || overdue_storage::passwords::hash(&password))
+            .hash(move || overdue_storage::people::passwords::hash(&password))
             .await??)
     }
 

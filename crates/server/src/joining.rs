@@ -13,7 +13,9 @@
 //! address is verified from the start.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use overdue_storage::{accounts, confirmations, projects, team, StoreError};
+use overdue_storage::{
+    people::accounts, people::confirmations, people::projects, people::team, StoreError,
+};
 use overdue_types as t;
 
 use crate::error::ApiError;
@@ -61,7 +63,7 @@ async fn accept(
     }
     state.gate.succeeded(&state.store, &attempt).await?;
     let user = who.user.user_id.clone();
-    let hash = overdue_storage::projects::hash_key(&token);
+    let hash = overdue_storage::people::projects::hash_key(&token);
     state
         .store
         .write(move |tx| {

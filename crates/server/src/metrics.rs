@@ -10,7 +10,9 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use overdue_storage::{monitors, problems, projects, service};
+use overdue_storage::{
+    base::service, monitoring::monitors, monitoring::problems, people::projects,
+};
 
 use crate::error::ApiError;
 use crate::AppState;

@@ -1,6 +1,6 @@
 //! Monitor operations shared by `/api/v1` and the v3 mirror; each API only renders.
 
-use overdue_storage::{deps, monitors};
+use overdue_storage::{monitoring::deps, monitoring::monitors};
 
 use crate::auth::Auth;
 use crate::error::ApiError;
@@ -22,7 +22,7 @@ pub async fn owned_monitor(
     let project = auth.project.clone();
     state
         .store
-        .read(move |c| overdue_storage::refs::resolve(c, &project, &text))
+        .read(move |c| overdue_storage::monitoring::refs::resolve(c, &project, &text))
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("{what} not found")))
 }
@@ -148,6 +148,9 @@ pub fn update_settings(
 /// Whether the database answers (a cheap read), or the one mapping's 503: readiness
 /// here and the v3 mirror's `/status/`.
 pub(crate) async fn database_answers(state: &AppState) -> Result<(), ApiError> {
-    state.store.read(overdue_storage::projects::count).await?;
+    state
+        .store
+        .read(overdue_storage::people::projects::count)
+        .await?;
     Ok(())
 }

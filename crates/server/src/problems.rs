@@ -4,7 +4,7 @@
 
 use actix_web::{web, HttpResponse};
 use overdue_core::Timestamp;
-use overdue_storage::problems::{self, Filter, ProblemRow, Update};
+use overdue_storage::monitoring::problems::{self, Filter, ProblemRow, Update};
 use overdue_types::{Problem, ProblemList, ProblemStats, ProblemUpdate};
 use serde::Deserialize;
 use serde_json::json;

@@ -1,7 +1,7 @@
 //! The operator's limits the server holds (docs/security.md, "Limits"): who may create
 //! projects, and how many live event streams a project may hold open. Caps on what is
 //! stored (monitors per project, projects per user) are storage's
-//! ([`overdue_storage::caps`]).
+//! ([`overdue_storage::base::caps`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -2,8 +2,8 @@
 
 use overdue_core::public_ref;
 use overdue_core::{LinkKind, Progress, Timestamp};
-use overdue_storage::deps::{Edge, MonitorLinks};
-use overdue_storage::models::{ChannelRow, FlipRow, MonitorRow, PingRow, RunRow, StoredStep};
+use overdue_storage::base::models::{ChannelRow, FlipRow, MonitorRow, PingRow, RunRow, StoredStep};
+use overdue_storage::monitoring::deps::{Edge, MonitorLinks};
 use overdue_types as t;
 
 /// Until when a silence holds the down alerts of monitor `row` at `now` (a silence
@@ -140,7 +140,7 @@ pub fn monitor(
 }
 
 /// Adds the list of a fan-out run's children.
-pub fn with_children(run: &mut t::Run, list: &[overdue_storage::runs::ChildRow]) {
+pub fn with_children(run: &mut t::Run, list: &[overdue_storage::monitoring::runs::ChildRow]) {
     if let Some(ch) = run.children.as_mut() {
         ch.list = list
             .iter()
@@ -311,7 +311,7 @@ pub fn channel(c: &ChannelRow, manage: bool, health: Option<bool>) -> t::Channel
 }
 
 /// A delivery attempt for `/api/v1`, with what it delivered.
-pub fn delivery(d: &overdue_storage::channels::LoggedDelivery) -> t::Delivery {
+pub fn delivery(d: &overdue_storage::alerting::channels::LoggedDelivery) -> t::Delivery {
     t::Delivery {
         notification: d.row.outbox_id,
         attempt: d.row.attempt,

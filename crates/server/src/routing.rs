@@ -7,7 +7,7 @@
 use actix_web::{web, HttpResponse};
 use overdue_core::route::{validate_steps, DailyAt, Matcher, Step, Window};
 use overdue_core::Timestamp;
-use overdue_storage::routes::{self, NewRoute, RouteRow};
+use overdue_storage::alerting::routes::{self, NewRoute, RouteRow};
 use overdue_storage::StoreError;
 use overdue_types as t;
 

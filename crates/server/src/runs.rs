@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use actix_web::web::{self, Bytes};
 use actix_web::HttpResponse;
-use overdue_storage::models::RunRow;
-use overdue_storage::runs::{self, LogChunk};
-use overdue_storage::{history, monitors};
+use overdue_storage::base::models::RunRow;
+use overdue_storage::monitoring::runs::{self, LogChunk};
+use overdue_storage::{monitoring::history, monitoring::monitors};
 use serde::Deserialize;
 
 use crate::auth::Auth;
@@ -85,7 +85,7 @@ async fn get(
                 monitors::get(c, &project, &mid)?,
                 runs::children(c, rid)?,
                 (
-                    overdue_storage::problems::of_run(c, rid, 100)?,
+                    overdue_storage::monitoring::problems::of_run(c, rid, 100)?,
                     runs::end_ping_body(c, &mid, run.ended_at)?,
                 ),
             ))

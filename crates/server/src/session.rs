@@ -7,8 +7,8 @@
 use actix_web::cookie::{time::Duration as CookieAge, Cookie, SameSite};
 use actix_web::{web, HttpResponse};
 use overdue_core::Role;
-use overdue_storage::accounts::{self, NewSession};
-use overdue_storage::{passwords, projects};
+use overdue_storage::people::accounts::{self, NewSession};
+use overdue_storage::{people::passwords, people::projects};
 use overdue_types::{Credentials, Me, ProjectAccess, SetupStatus};
 
 use crate::auth::{SignedIn, SESSION_COOKIE};

@@ -7,7 +7,7 @@
 use actix_web::{web, HttpResponse};
 use overdue_core::route::{Matcher, Silence, Window};
 use overdue_core::Timestamp;
-use overdue_storage::silences::{self, NewSilence, SilenceRow};
+use overdue_storage::alerting::silences::{self, NewSilence, SilenceRow};
 use overdue_types as t;
 
 use crate::auth::Auth;

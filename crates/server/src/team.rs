@@ -3,7 +3,7 @@
 
 use actix_web::{web, HttpResponse};
 use overdue_core::{Role, Timestamp};
-use overdue_storage::{projects, team};
+use overdue_storage::{people::projects, people::team};
 use overdue_types as t;
 
 use crate::auth::Auth;
@@ -158,11 +158,11 @@ async fn invite(
         .write(move |tx| {
             let by = auth.user_id.as_deref();
             // Per inviter and project: the server must not become a mail cannon.
-            let bucket = overdue_storage::attempts::Bucket {
+            let bucket = overdue_storage::people::attempts::Bucket {
                 key: format!("invite {} {}", auth.project, auth.actor),
                 limit: INVITES_PER_HOUR,
             };
-            overdue_storage::attempts::reserve(
+            overdue_storage::people::attempts::reserve(
                 tx,
                 &[bucket],
                 3_600_000,

@@ -2,7 +2,10 @@
 //! pings and flips.
 
 use actix_web::{web, HttpResponse};
-use overdue_storage::{channels, deps, history, monitors, problems};
+use overdue_storage::{
+    alerting::channels, monitoring::deps, monitoring::history, monitoring::monitors,
+    monitoring::problems,
+};
 use overdue_types::MonitorInput;
 use serde::Deserialize;
 
@@ -41,8 +44,8 @@ pub(crate) async fn monitor_json(
             let chans = channels::for_monitor(c, &row.id)?;
             let links = deps::links_of(c, &row.id)?;
             let open = problems::open_counts(c, std::slice::from_ref(&row.id))?;
-            let p = overdue_storage::projects::get(c, &project)?;
-            let silences = overdue_storage::silences::current(c, &project, now)?;
+            let p = overdue_storage::people::projects::get(c, &project)?;
+            let silences = overdue_storage::alerting::silences::current(c, &project, now)?;
             Ok((row, chans, (links, open, p, silences)))
         })
         .await?;
@@ -69,8 +72,8 @@ async fn list(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, Ap
             let links = deps::links_of_project(c, &project, &rows)?;
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
             let open = problems::open_counts(c, &ids)?;
-            let p = overdue_storage::projects::get(c, &project)?;
-            let silences = overdue_storage::silences::current(c, &project, now)?;
+            let p = overdue_storage::people::projects::get(c, &project)?;
+            let silences = overdue_storage::alerting::silences::current(c, &project, now)?;
             Ok((
                 rows.into_iter()
                     .map(|r| (chans.remove(&r.id).unwrap_or_default(), r))
@@ -169,7 +172,7 @@ async fn delete(
     let project = auth.project.clone();
     let (row, dependents) = state
         .store
-        .write(move |tx| overdue_storage::cascade::delete_monitor(tx, &project, &id))
+        .write(move |tx| overdue_storage::monitoring::cascade::delete_monitor(tx, &project, &id))
         .await?;
     // The answer names the monitors that depended on it (their links are gone).
     let mut m = render::monitor(

@@ -3,8 +3,8 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use overdue_core::Timestamp;
-use overdue_storage::models::MonitorRow;
-use overdue_storage::{channels, history, monitors, StoreError};
+use overdue_storage::base::models::MonitorRow;
+use overdue_storage::{alerting::channels, monitoring::history, monitoring::monitors, StoreError};
 use overdue_types::{DurationInput, MonitorInput, TagsInput};
 use serde::Deserialize;
 
@@ -171,7 +171,7 @@ async fn one(state: &AppState, auth: &Auth, id: String) -> Result<serde_json::Va
         .read(move |c| {
             let row = monitors::get(c, &project, &id)?;
             let chans = channels::for_monitor(c, &row.id)?;
-            let key = overdue_storage::projects::get(c, &project)?.badge_key;
+            let key = overdue_storage::people::projects::get(c, &project)?.badge_key;
             Ok((row, chans, key))
         })
         .await?;
@@ -203,7 +203,7 @@ async fn list(
     let (rows, key) = state
         .store
         .read(move |c| {
-            let key = overdue_storage::projects::get(c, &project)?.badge_key;
+            let key = overdue_storage::people::projects::get(c, &project)?.badge_key;
             let rows = monitors::list(c, &project)?
                 .into_iter()
                 .filter(|r| tags.iter().all(|t| r.tag_list().contains(t)))
@@ -368,7 +368,9 @@ async fn delete(
     let project = auth.project.clone();
     state
         .store
-        .write(move |tx| overdue_storage::cascade::delete_monitor(tx, &project, &id).map(|_| ()))
+        .write(move |tx| {
+            overdue_storage::monitoring::cascade::delete_monitor(tx, &project, &id).map(|_| ())
+        })
         .await?;
     Ok(HttpResponse::Ok().json(json))
 }

@@ -3,8 +3,8 @@
 
 use overdue_core::run::check_step_name;
 use overdue_core::{parse_duration, Dur, Schedule};
-use overdue_storage::models::{Rules, StoredStep};
-use overdue_storage::monitors::MonitorSettings;
+use overdue_storage::base::models::{Rules, StoredStep};
+use overdue_storage::monitoring::monitors::MonitorSettings;
 use overdue_types::{DurationInput, MonitorInput, TagsInput};
 
 use crate::error::ApiError;

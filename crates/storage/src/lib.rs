@@ -5,48 +5,13 @@
 //! deadline flips go through one writer thread per process that commits them in batches
 //! ([`ingest`]), so a 200 is only sent after the ping's batch is on disk.
 
-pub mod accounts;
-pub mod acks;
-pub mod alerts;
-pub mod attempts;
-pub mod caps;
-pub mod cascade;
-pub mod chains;
-pub mod channel_health;
-pub mod channels;
-pub mod confirmations;
-pub mod conn;
-pub mod deps;
-pub mod error;
-pub mod firing;
+pub mod alerting;
+pub mod base;
 pub mod flows;
-mod grouping;
-pub mod history;
 pub mod ingest;
-pub mod leases;
-mod live;
-mod messages;
-pub mod models;
-pub mod monitors;
-mod notices;
-pub mod outbox;
-mod paging;
-pub mod passwords;
-pub mod problems;
-pub mod projects;
-pub mod refs;
+pub mod monitoring;
+pub mod people;
 pub mod retention;
-pub mod routes;
-pub mod runs;
-pub mod schema;
-pub mod service;
-pub mod silences;
-mod statements;
-pub mod summary;
-pub mod team;
-pub mod timers;
-mod transition;
-mod tx;
 
 use std::sync::Arc;
 
@@ -54,10 +19,13 @@ use diesel::r2d2::Pool;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use overdue_core::Timestamp;
 
+use base::{caps, conn, live, service, tx};
+use monitoring::refs;
+
+pub use base::error::StoreError;
 pub use conn::{AnyConnection, DbUrl};
 /// The database driver's error, as wrapped by [`StoreError::Db`].
 pub use diesel::result::Error as DbError;
-pub use error::StoreError;
 pub use ingest::{PingReply, PingRequest, PingTarget};
 pub use tx::{Tx, Wakeups};
 

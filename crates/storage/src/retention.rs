@@ -6,8 +6,8 @@
 use diesel::prelude::*;
 use overdue_core::Timestamp;
 
-use crate::schema::{ack_tokens, alerts, deliveries, flips, outbox, pings, problems, runs};
-use crate::tx::Tx;
+use crate::base::schema::{ack_tokens, alerts, deliveries, flips, outbox, pings, problems, runs};
+use crate::base::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
 /// Rows deleted per statement by [`prune_old`], so no transaction holds locks long.
@@ -42,7 +42,7 @@ pub fn trim_monitor(
             .filter(runs::ended_at.is_not_null())
             .select(runs::id)
             .load(c)?;
-        crate::runs::delete_logs(c, &old)?;
+        crate::monitoring::runs::delete_logs(c, &old)?;
         diesel::delete(
             runs::table
                 .filter(runs::monitor_id.eq(monitor))

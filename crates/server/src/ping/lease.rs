@@ -5,7 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use overdue_core::PingCode;
-use overdue_storage::leases::{self, Lock};
+use overdue_storage::monitoring::leases::{self, Lock};
 use serde_json::json;
 use uuid::Uuid;
 

@@ -7,7 +7,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use overdue_core::problem::{parse_keys, parse_report, DEFAULT_CAP};
-use overdue_storage::{problems, PingTarget};
+use overdue_storage::{monitoring::problems, PingTarget};
 use overdue_types::{ProblemsReply, ResolveReply};
 use serde_json::json;
 

@@ -11,8 +11,8 @@ use overdue_core::flow::stats::Aggregate;
 use overdue_core::{EventKind, Timestamp, Transition};
 
 use super::FlowRow;
-use crate::schema::{flow_aggregates, flows};
-use crate::tx::Tx;
+use crate::base::schema::{flow_aggregates, flows};
+use crate::base::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
 /// How often an open aggregate above its threshold is looked at again.
@@ -53,9 +53,9 @@ pub(crate) fn on_breach(
         overdue_core::flow::human(agg.window_ms),
         agg.words()
     );
-    let alert = crate::alerts::open(
+    let alert = crate::alerting::alerts::open(
         c,
-        crate::alerts::NewAlert {
+        crate::alerting::alerts::NewAlert {
             project: &flow.project_id,
             flow: Some(&flow.id),
             monitor: None,
@@ -86,7 +86,7 @@ pub(crate) fn on_breach(
         alert.note(Transition::Trigger, 1),
         now,
     );
-    crate::notices::enqueue_for(tx.c, &flow.owner(), &[rec], now, &mut tx.fx)?;
+    crate::alerting::notices::enqueue_for(tx.c, &flow.owner(), &[rec], now, &mut tx.fx)?;
     Ok(true)
 }
 
@@ -181,12 +181,12 @@ pub fn check(tx: &mut Tx<'_>, due: &[AggregateDue], now: Timestamp) -> Result<us
         if diesel::delete(key).execute(c)? == 0 {
             continue;
         }
-        crate::alerts::resolve_ids(c, &[d.alert_id], "under threshold", now)?;
+        crate::alerting::alerts::resolve_ids(c, &[d.alert_id], "under threshold", now)?;
         resolved += 1;
         let Some(flow) = flow else { continue };
         tx.flow_changed(&flow.id);
         let c = tx.conn();
-        let alert = crate::alerts::get(c, &flow.project_id, d.alert_id)?;
+        let alert = crate::alerting::alerts::get(c, &flow.project_id, d.alert_id)?;
         let message = format!("breaches in {} are back under the threshold", d.stage);
         let rec = super::breach_record(
             &flow,
@@ -198,7 +198,7 @@ pub fn check(tx: &mut Tx<'_>, due: &[AggregateDue], now: Timestamp) -> Result<us
             alert.note(Transition::Resolve, 1),
             now,
         );
-        crate::notices::enqueue_for(tx.c, &flow.owner(), &[rec], now, &mut tx.fx)?;
+        crate::alerting::notices::enqueue_for(tx.c, &flow.owner(), &[rec], now, &mut tx.fx)?;
     }
     Ok(resolved)
 }

@@ -13,8 +13,8 @@ use overdue_core::flow;
 use overdue_core::{EventKind, Timestamp, Transition};
 
 use super::FlowRow;
-use crate::schema::{flow_entities, flows};
-use crate::tx::Tx;
+use crate::base::schema::{flow_entities, flows};
+use crate::base::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
 /// An entity whose SLA has passed.
@@ -91,9 +91,9 @@ pub fn fire_breaches(tx: &mut Tx<'_>, due: &[Due], now: Timestamp) -> Result<usi
             .and_then(|i| def.stages.get(usize::try_from(i).ok()?))
             .map_or_else(|| "error".to_string(), |s| s.severity.clone());
         let message = flow::breach_text(&entity.entity, &entity.stage, entity.entered_at, now.0);
-        let alert = crate::alerts::open(
+        let alert = crate::alerting::alerts::open(
             c,
-            crate::alerts::NewAlert {
+            crate::alerting::alerts::NewAlert {
                 project: &flow.project_id,
                 flow: Some(&flow.id),
                 monitor: None,
@@ -129,7 +129,7 @@ pub fn fire_breaches(tx: &mut Tx<'_>, due: &[Due], now: Timestamp) -> Result<usi
             alert.note(Transition::Trigger, 1),
             now,
         );
-        crate::notices::enqueue_for(tx.c, &flow.owner(), &[rec], now, &mut tx.fx)?;
+        crate::alerting::notices::enqueue_for(tx.c, &flow.owner(), &[rec], now, &mut tx.fx)?;
         opened += 1;
     }
     Ok(opened)

@@ -7,8 +7,8 @@ use overdue_core::flow::{Calendar, Calendars, FlowDef};
 use overdue_core::Timestamp;
 use uuid::Uuid;
 
-use crate::schema::{calendars, flows};
-use crate::tx::Tx;
+use crate::base::schema::{calendars, flows};
+use crate::base::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
 /// A calendar as stored.

@@ -10,8 +10,8 @@ use overdue_core::flow::{self, EntityState, Outcome};
 use overdue_core::{EventKind, Timestamp, Transition};
 
 use super::FlowRow;
-use crate::schema::{flow_entities, flow_events};
-use crate::tx::Tx;
+use crate::base::schema::{flow_entities, flow_events};
+use crate::base::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
 /// One event: `entity` reached `stage` at `at` (ms; `None`: now).
@@ -294,14 +294,14 @@ fn recover(
         return Ok(());
     }
     let ids: Vec<i64> = recovered.iter().map(|(a, _)| *a).collect();
-    crate::alerts::resolve_ids(tx.conn(), &ids, "moved", now)?;
+    crate::alerting::alerts::resolve_ids(tx.conn(), &ids, "moved", now)?;
     let owner = flow.owner();
     for (alert, was) in recovered {
         // A breach nobody was told of (its stage's aggregate spoke for it) ends quietly.
         if !super::was_told(tx.conn(), *alert)? {
             continue;
         }
-        let row = crate::alerts::get(tx.conn(), &flow.project_id, *alert)?;
+        let row = crate::alerting::alerts::get(tx.conn(), &flow.project_id, *alert)?;
         let message = format!(
             "{} moved on from {} after {}",
             was.entity,
@@ -318,7 +318,7 @@ fn recover(
             row.note(Transition::Resolve, 1),
             now,
         );
-        crate::notices::enqueue_for(tx.c, &owner, &[record], now, &mut tx.fx)?;
+        crate::alerting::notices::enqueue_for(tx.c, &owner, &[record], now, &mut tx.fx)?;
     }
     Ok(())
 }
@@ -359,8 +359,8 @@ pub fn export(
     flow: &str,
     since: i64,
     limit: i64,
-) -> Result<(Vec<FlowEventRow>, Vec<crate::alerts::AlertRow>), StoreError> {
-    use crate::schema::alerts;
+) -> Result<(Vec<FlowEventRow>, Vec<crate::alerting::alerts::AlertRow>), StoreError> {
+    use crate::base::schema::alerts;
     let events = flow_events::table
         .filter(flow_events::received_at.ge(since))
         .filter(flow_events::flow_id.eq(flow))
@@ -377,7 +377,7 @@ pub fn export(
         )
         .order(alerts::id.asc())
         .limit(limit)
-        .select(crate::alerts::AlertRow::as_select())
+        .select(crate::alerting::alerts::AlertRow::as_select())
         .load(c)?;
     Ok((events, breaches))
 }

@@ -22,8 +22,8 @@ use overdue_core::flow::FlowDef;
 use overdue_core::Timestamp;
 use uuid::Uuid;
 
-use crate::schema::{flow_entities, flow_events, flow_stats, flows, monitor_channels};
-use crate::tx::Tx;
+use crate::base::schema::{flow_entities, flow_events, flow_stats, flows, monitor_channels};
+use crate::base::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
 /// How long finished entities are kept unless a flow says otherwise: 30 days.
@@ -56,8 +56,8 @@ impl FlowRow {
 
     /// The flow as the owner of its alerts (routing, timers and messages see it as they
     /// see a monitor).
-    pub(crate) fn owner(&self) -> crate::notices::Owner {
-        crate::notices::Owner {
+    pub(crate) fn owner(&self) -> crate::alerting::notices::Owner {
+        crate::alerting::notices::Owner {
             id: self.id.clone(),
             project: self.project_id.clone(),
         }
@@ -116,7 +116,7 @@ pub fn by_ping_key(
     ping_key: &str,
     slug: &str,
 ) -> Result<FlowRow, StoreError> {
-    use crate::schema::projects;
+    use crate::base::schema::projects;
     flows::table
         .inner_join(projects::table.on(projects::id.eq(flows::project_id)))
         .filter(projects::ping_key.eq(ping_key))
@@ -140,7 +140,7 @@ pub struct ConsumerStats {
 
 /// The channels assigned to a flow.
 pub fn channels_of(c: &mut AnyConnection, flow: &str) -> Result<Vec<String>, StoreError> {
-    crate::channels::for_monitor(c, flow)
+    crate::alerting::channels::for_monitor(c, flow)
 }
 
 fn assign(
@@ -149,7 +149,7 @@ fn assign(
     flow: &str,
     ids: &[String],
 ) -> Result<(), StoreError> {
-    crate::routes::check_channels(c, project, ids)?;
+    crate::alerting::routes::check_channels(c, project, ids)?;
     diesel::delete(monitor_channels::table.filter(monitor_channels::monitor_id.eq(flow)))
         .execute(c)?;
     for id in ids {
@@ -233,7 +233,7 @@ pub fn update(
 /// Deletes a flow with its entities and events; its open breaches resolve, and whoever
 /// heard of one hears it ended ("the flow was deleted").
 pub fn delete(tx: &mut Tx<'_>, project: &str, slug: &str) -> Result<(), StoreError> {
-    use crate::schema::alerts;
+    use crate::base::schema::alerts;
     let now = tx.now();
     let row = get(tx.conn(), project, slug)?;
     let open: Vec<i64> = alerts::table
@@ -241,13 +241,13 @@ pub fn delete(tx: &mut Tx<'_>, project: &str, slug: &str) -> Result<(), StoreErr
         .filter(alerts::resolved_at.is_null())
         .select(alerts::id)
         .load(tx.conn())?;
-    crate::alerts::resolve_ids(tx.conn(), &open, "deleted", now)?;
+    crate::alerting::alerts::resolve_ids(tx.conn(), &open, "deleted", now)?;
     let owner = row.owner();
     for id in &open {
         if !was_told(tx.conn(), *id)? {
             continue;
         }
-        let a = crate::alerts::get(tx.conn(), project, *id)?;
+        let a = crate::alerting::alerts::get(tx.conn(), project, *id)?;
         let rec = breach_record(
             &row,
             overdue_core::EventKind::FlowRecovered,
@@ -258,7 +258,7 @@ pub fn delete(tx: &mut Tx<'_>, project: &str, slug: &str) -> Result<(), StoreErr
             a.note(overdue_core::Transition::Resolve, 1),
             now,
         );
-        crate::notices::enqueue_for(tx.c, &owner, &[rec], now, &mut tx.fx)?;
+        crate::alerting::notices::enqueue_for(tx.c, &owner, &[rec], now, &mut tx.fx)?;
     }
     let c = tx.conn();
     diesel::delete(flow_entities::table.filter(flow_entities::flow_id.eq(&row.id))).execute(c)?;
@@ -273,7 +273,7 @@ pub fn delete(tx: &mut Tx<'_>, project: &str, slug: &str) -> Result<(), StoreErr
 /// Whether any message was written about alert `id` (a breach its stage's aggregate
 /// spoke for was told to no one: its end is not news either).
 pub(crate) fn was_told(c: &mut AnyConnection, id: i64) -> Result<bool, StoreError> {
-    use crate::schema::outbox;
+    use crate::base::schema::outbox;
     let n: i64 = outbox::table
         .filter(outbox::alert_id.eq(id))
         .count()

@@ -8,8 +8,8 @@ use diesel::prelude::*;
 use overdue_core::flow::stats::{bin_of, Stats};
 use overdue_core::Timestamp;
 
-use crate::schema::flow_stats;
-use crate::tx::Tx;
+use crate::base::schema::flow_stats;
+use crate::base::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
 /// The bucket of counts of now (entities in a stage, breached ones), not per time:

@@ -10,12 +10,12 @@ use overdue_core::{
 use super::cache::{Loaded, RowCache};
 use super::target::resolve;
 use super::{Answer, Job, PingReply, PingRequest};
-use crate::conn::AnyConnection;
-use crate::models::{MonitorStateColumns, NewPing, PingColumns};
-use crate::schema::{monitors, pings};
-use crate::statements::{on_inner, SaveState};
-use crate::tx::{Effects, Tx};
-use crate::{transition, StoreError};
+use crate::base::conn::AnyConnection;
+use crate::base::models::{MonitorStateColumns, NewPing, PingColumns};
+use crate::base::schema::{monitors, pings};
+use crate::base::statements::{on_inner, SaveState};
+use crate::base::tx::{Effects, Tx};
+use crate::{monitoring::transition, StoreError};
 
 /// What the writer holds to: pings kept per monitor, the operator's caps.
 #[derive(Debug, Clone, Copy)]
@@ -23,7 +23,7 @@ pub(super) struct Limits {
     /// Pings (and finished runs) kept per monitor.
     pub keep: i64,
     /// Caps per project and per user.
-    pub caps: crate::caps::Caps,
+    pub caps: crate::base::caps::Caps,
 }
 
 /// Applies one job. Database errors abort the batch (returned as `Err`); everything
@@ -38,7 +38,7 @@ pub(super) fn apply_job(
 ) -> Result<Answer, StoreError> {
     match job {
         Job::Heartbeat(at, _) => {
-            let moved = crate::service::heartbeat(c, *at)?;
+            let moved = crate::base::service::heartbeat(c, *at)?;
             if moved > 0 {
                 cache.clear();
             }
@@ -139,7 +139,7 @@ fn apply_ping(
     } else {
         let state = &hot.state;
         let open = if state.run_started_at.is_some() {
-            crate::runs::open_runs(c, &id)?
+            crate::monitoring::runs::open_runs(c, &id)?
         } else {
             Vec::<OpenRun>::new()
         };
@@ -172,7 +172,7 @@ fn apply_ping(
                 let text = String::from_utf8_lossy(&req.body[..req.body.len().min(10_240)]);
                 overdue_core::text::scrub(&text).into_owned()
             });
-            let end = crate::runs::RunEnd {
+            let end = crate::monitoring::runs::RunEnd {
                 exit_status: req.exit_status,
                 report: req
                     .report
@@ -204,7 +204,14 @@ fn apply_ping(
                 )
             });
             if let (Some(Some(cutoff)), true) = (cutoff, hot.problems) {
-                let open = crate::problems::resolve_by_run(c, &id, row.as_ref(), cutoff, now, fx)?;
+                let open = crate::monitoring::problems::resolve_by_run(
+                    c,
+                    &id,
+                    row.as_ref(),
+                    cutoff,
+                    now,
+                    fx,
+                )?;
                 cache.set_problems(&id, open);
             }
             arm_dependents(c, cache, &id, hot.downstream, &out, now, fx)?;
@@ -215,7 +222,7 @@ fn apply_ping(
     }
     if let Some(run) = to_run {
         if req.signal == Signal::Log {
-            crate::runs::append_log(c, run, &req.body, now)?;
+            crate::monitoring::runs::append_log(c, run, &req.body, now)?;
         }
     } else {
         let ping = NewPing {
@@ -243,7 +250,7 @@ fn apply_ping(
     // Leases: the holder's pings renew its lease, its run's end releases it.
     if let (Some(rid), false) = (req.rid, kind == "ign") {
         let ends = matches!(req.signal, Signal::Success | Signal::Fail | Signal::Warn);
-        crate::leases::touch(c, &id, &rid.hyphenated().to_string(), ends, now)?;
+        crate::monitoring::leases::touch(c, &id, &rid.hyphenated().to_string(), ends, now)?;
     }
     // Retention: every 10th ping of a monitor drops what is past the limit (an index
     // range on (monitor_id, n): no scan, and nine pings in ten pay nothing).
@@ -279,7 +286,7 @@ fn apply_deadline(
         Err(e) => return Err(e),
     };
     let open = if hot.state.run_started_at.is_some() {
-        crate::runs::open_runs(c, id)?
+        crate::monitoring::runs::open_runs(c, id)?
     } else {
         Vec::new()
     };
@@ -316,18 +323,18 @@ fn apply_child(
         .select(monitors::project_id)
         .first(c)?;
     let rid = parent.hyphenated().to_string();
-    let Some((pid, run_id)) = crate::runs::parent_monitor(c, &project, &rid)? else {
+    let Some((pid, run_id)) = crate::monitoring::runs::parent_monitor(c, &project, &rid)? else {
         return Ok(());
     };
     // A child that says who it is (its own rid) counts once: a retried end is logged
     // but not counted again.
     let child = req.rid.map(|r| r.hyphenated().to_string());
     if let Some(child) = &child {
-        if crate::runs::child_seen(c, run_id, child)? {
+        if crate::monitoring::runs::child_seen(c, run_id, child)? {
             return Ok(());
         }
     }
-    crate::runs::record_child(
+    crate::monitoring::runs::record_child(
         c,
         run_id,
         id,
@@ -338,7 +345,7 @@ fn apply_child(
     let Some(Loaded { hot, row }) = cache.load(c, &pid)? else {
         return Ok(());
     };
-    let open = crate::runs::open_runs(c, &pid)?;
+    let open = crate::monitoring::runs::open_runs(c, &pid)?;
     let Some(mut out) = overdue_core::on_child(&hot.cfg, &hot.state, &open, parent, ok, now) else {
         return Ok(());
     };
@@ -366,7 +373,7 @@ fn feed_chains(
     if !(started || out.succeeded) {
         return Ok(());
     }
-    let member = crate::chains::of_member(c, id)?;
+    let member = crate::monitoring::chains::of_member(c, id)?;
     if member.is_empty() {
         return Ok(());
     }
@@ -385,7 +392,7 @@ fn feed_chains(
         let (mut state, mut step) = (hot.state.clone(), Some(name.clone()));
         for signal in pings {
             let open = if state.run_started_at.is_some() {
-                crate::runs::open_runs(c, &m.chain)?
+                crate::monitoring::runs::open_runs(c, &m.chain)?
             } else {
                 Vec::new()
             };
@@ -432,11 +439,11 @@ fn arm_dependents(
     // The live view: a status change of this monitor changes what its downstream shows
     // (suppressed or not).
     if fx.track && out.flip.is_some() {
-        for id in crate::deps::downstream_all(c, id)? {
+        for id in crate::monitoring::deps::downstream_all(c, id)? {
             fx.changed(&id);
         }
     }
-    let dependents = crate::deps::dependents(c, id, kind)?;
+    let dependents = crate::monitoring::deps::dependents(c, id, kind)?;
     if dependents.is_empty() {
         return Ok(());
     }
@@ -446,7 +453,7 @@ fn arm_dependents(
             continue;
         };
         let open = if hot.state.run_started_at.is_some() {
-            crate::runs::open_runs(c, &dep)?
+            crate::monitoring::runs::open_runs(c, &dep)?
         } else {
             Vec::new()
         };

@@ -13,10 +13,10 @@ use diesel::sql_types::BigInt;
 use overdue_core::{MonitorConfig, MonitorState};
 use uuid::Uuid;
 
-use crate::conn::AnyConnection;
-use crate::models::MonitorRow;
-use crate::schema::monitors;
-use crate::tx::lock_monitor;
+use crate::base::conn::AnyConnection;
+use crate::base::models::MonitorRow;
+use crate::base::schema::monitors;
+use crate::base::tx::lock_monitor;
 use crate::StoreError;
 
 /// Entries kept at most (about 200 bytes each); past it the cache starts over.
@@ -186,7 +186,7 @@ fn lock_monitor_flags(
     c: &mut AnyConnection,
     id: &str,
 ) -> Result<Option<(MonitorRow, bool, bool, bool)>, StoreError> {
-    use crate::schema::{chain_members, dependencies, problems};
+    use crate::base::schema::{chain_members, dependencies, problems};
     use diesel::dsl::exists;
     match c {
         AnyConnection::Postgresql(pg) => Ok(monitors::table
@@ -208,9 +208,9 @@ fn lock_monitor_flags(
             let Some(row) = lock_monitor(c, id)? else {
                 return Ok(None);
             };
-            let downstream = crate::deps::has_dependents(c, id)?;
-            let in_chain = crate::chains::is_member(c, id)?;
-            let problems = crate::problems::has_open(c, id)?;
+            let downstream = crate::monitoring::deps::has_dependents(c, id)?;
+            let in_chain = crate::monitoring::chains::is_member(c, id)?;
+            let problems = crate::monitoring::problems::has_open(c, id)?;
             Ok(Some((row, downstream, in_chain, problems)))
         }
     }

@@ -18,8 +18,8 @@ use uuid::Uuid;
 use apply::apply_job;
 use cache::RowCache;
 
-use crate::conn::{write_tx, AnyConnection, DbUrl};
-use crate::tx::{Effects, Tx};
+use crate::base::conn::{write_tx, AnyConnection, DbUrl};
+use crate::base::tx::{Effects, Tx};
 use crate::{Clock, StoreError, Wakeups};
 
 /// Which monitor a ping is for.
@@ -138,7 +138,7 @@ impl IngestHandle {
         url: DbUrl,
         max_batch: usize,
         keep_pings: i64,
-        caps: crate::caps::Caps,
+        caps: crate::base::caps::Caps,
         clock: Arc<dyn Clock>,
         wake: Arc<Wakeups>,
     ) -> IngestHandle {
@@ -306,7 +306,7 @@ impl Writer {
                     .iter()
                     .map(|job| apply_job(c, cache, job, now, &limits, &mut effects))
                     .collect::<Result<Vec<Answer>, StoreError>>()?;
-                crate::live::announce(c, instance, &effects)?;
+                crate::base::live::announce(c, instance, &effects)?;
                 Ok(answers)
             });
             match result {

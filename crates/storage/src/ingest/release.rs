@@ -9,11 +9,11 @@ use diesel::prelude::*;
 use overdue_core::{EventKind, PingOutcome, Status, Timestamp};
 
 use super::cache::{Loaded, RowCache};
-use crate::conn::AnyConnection;
-use crate::models::MonitorStateColumns;
-use crate::notices::Notice;
-use crate::statements::{on_inner, SaveState};
-use crate::tx::Effects;
+use crate::alerting::notices::Notice;
+use crate::base::conn::AnyConnection;
+use crate::base::models::MonitorStateColumns;
+use crate::base::statements::{on_inner, SaveState};
+use crate::base::tx::Effects;
 use crate::StoreError;
 
 /// After monitor `id`'s outcome `out`: when it recovered, raises the muted downs
@@ -32,14 +32,14 @@ pub(super) fn release_muted(
     {
         return Ok(());
     }
-    for dep in crate::deps::downstream_all(c, id)? {
+    for dep in crate::monitoring::deps::downstream_all(c, id)? {
         let Some(Loaded { hot, .. }) = cache.load(c, &dep)? else {
             continue;
         };
         if hot.state.status != Status::Down || !hot.state.muted {
             continue;
         }
-        if crate::deps::down_upstream(c, &dep)?.is_some() {
+        if crate::monitoring::deps::down_upstream(c, &dep)?.is_some() {
             continue;
         }
         let mut state = hot.state.clone();
@@ -57,7 +57,7 @@ pub(super) fn release_muted(
             detail: state.down_detail.clone(),
         };
         // The row as read is stale (muted): the notice reads it again.
-        crate::notices::enqueue(c, &dep, None, &[notice], None, now, fx)?;
+        crate::alerting::notices::enqueue(c, &dep, None, &[notice], None, now, fx)?;
     }
     Ok(())
 }

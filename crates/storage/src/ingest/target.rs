@@ -5,16 +5,16 @@ use diesel::prelude::*;
 use overdue_core::Timestamp;
 
 use super::PingTarget;
-use crate::conn::AnyConnection;
-use crate::schema::{monitors, projects};
-use crate::{monitors as mon, StoreError};
+use crate::base::conn::AnyConnection;
+use crate::base::schema::{monitors, projects};
+use crate::{monitoring::monitors as mon, StoreError};
 
 /// The monitor's id and whether this ping created it; `None`: no such monitor.
 pub(super) fn resolve(
     c: &mut AnyConnection,
     target: &PingTarget,
     now: Timestamp,
-    caps: crate::caps::Caps,
+    caps: crate::base::caps::Caps,
 ) -> Result<Option<(String, bool)>, StoreError> {
     match target {
         PingTarget::Code(code) => Ok(Some((code.monitor().to_string(), false))),

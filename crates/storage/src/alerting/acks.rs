@@ -1,0 +1,179 @@
+//! Acknowledging alerts — through the API, an acknowledgement link, or the problem
+//! they are about: one notion, written in one place. The alert and its problem change
+//! together, and paging channels are told (their incident stops escalating).
+
+use diesel::prelude::*;
+use overdue_core::alert::{self, AckDecision, AlertStatus};
+use overdue_core::Transition;
+
+use crate::alerting::alerts::{get, token_hash, AlertRow};
+use crate::base::schema::{ack_tokens, alerts, channels, problems};
+use crate::base::tx::Tx;
+use crate::{AnyConnection, StoreError};
+
+/// What acknowledging did.
+#[derive(Debug, Clone)]
+pub struct Acknowledged {
+    /// The alert (or the group's lead) as it is now.
+    pub alert: AlertRow,
+    /// `false`: someone had already acknowledged it (answered with who).
+    pub changed: bool,
+    /// Alerts acknowledged by this call (a group link: all of its open ones).
+    pub count: u64,
+}
+
+/// Acknowledges alert `id` of `project` by `by` with an optional note. An alert
+/// already acknowledged answers who did; a resolved one is a `Conflict`. A problem
+/// alert acknowledges its problem too; paging channels are told.
+pub fn acknowledge(
+    tx: &mut Tx<'_>,
+    project: &str,
+    id: i64,
+    by: &str,
+    note: Option<&str>,
+) -> Result<Acknowledged, StoreError> {
+    let row = get(tx.conn(), project, id)?;
+    ack_rows(tx, row, vec![], by, note)
+}
+
+/// Acknowledges an alert's whole group (an acknowledgement link: "acknowledge all 14").
+pub(crate) fn acknowledge_group(
+    tx: &mut Tx<'_>,
+    lead: AlertRow,
+    by: &str,
+) -> Result<Acknowledged, StoreError> {
+    let members: Vec<AlertRow> = alerts::table
+        .filter(alerts::group_id.eq(lead.id))
+        .filter(alerts::id.ne(lead.id))
+        .filter(alerts::status.eq(AlertStatus::Open.as_str()))
+        .select(AlertRow::as_select())
+        .load(tx.conn())?;
+    ack_rows(tx, lead, members, by, None)
+}
+
+fn ack_rows(
+    tx: &mut Tx<'_>,
+    lead: AlertRow,
+    members: Vec<AlertRow>,
+    by: &str,
+    note: Option<&str>,
+) -> Result<Acknowledged, StoreError> {
+    let now = tx.now();
+    let lead_open = alert::acknowledge(lead.status());
+    if lead_open == AckDecision::Resolved && members.is_empty() {
+        return Err(StoreError::Conflict(format!(
+            "alert {} is resolved ({}): there is nothing to acknowledge",
+            lead.id,
+            lead.resolved_reason.as_deref().unwrap_or("over")
+        )));
+    }
+    let mut targets: Vec<&AlertRow> = members.iter().collect();
+    if lead_open == AckDecision::Acknowledge {
+        targets.insert(0, &lead);
+    }
+    let c = tx.conn();
+    for a in &targets {
+        diesel::update(
+            alerts::table
+                .find(a.id)
+                .filter(alerts::status.eq(AlertStatus::Open.as_str())),
+        )
+        .set((
+            alerts::status.eq(AlertStatus::Acknowledged.as_str()),
+            alerts::acknowledged_at.eq(now.0),
+            alerts::acknowledged_by.eq(by),
+            alerts::ack_note.eq(note),
+        ))
+        .execute(c)?;
+        if let Some(pid) = a.problem_id {
+            diesel::update(
+                problems::table
+                    .find(pid)
+                    .filter(problems::acknowledged_at.is_null()),
+            )
+            .set((
+                problems::acknowledged_at.eq(now.0),
+                problems::acknowledged_by.eq(by),
+            ))
+            .execute(c)?;
+        }
+    }
+    let count = targets.len() as u64;
+    if count > 0 {
+        if let Some(monitor) = &lead.monitor_id {
+            // Paging channels keep an incident per group: tell them it is looked after.
+            let mut note = lead.note(Transition::Acknowledge, count);
+            note.incidents = vec![lead.dedup_key.clone()];
+            crate::alerting::notices::announce(tx, monitor, note, now)?;
+        }
+    }
+    let alert = get(tx.conn(), &lead.project_id, lead.id)?;
+    Ok(Acknowledged {
+        alert,
+        changed: count > 0,
+        count,
+    })
+}
+
+/// What an acknowledgement link names.
+#[derive(Debug, Clone)]
+pub struct Link {
+    /// The alert (a group's lead).
+    pub alert: AlertRow,
+    /// Alerts in its group.
+    pub group_size: u64,
+    /// Of them, still open.
+    pub open: u64,
+    /// The channel the link was sent through (none if since deleted).
+    pub channel: Option<crate::base::models::ChannelRow>,
+}
+
+/// The alert an acknowledgement token names (`None`: no such token).
+pub fn by_token(c: &mut AnyConnection, token: &str) -> Result<Option<Link>, StoreError> {
+    let found: Option<(i64, String)> = ack_tokens::table
+        .find(token_hash(token))
+        .select((ack_tokens::alert_id, ack_tokens::channel_id))
+        .first(c)
+        .optional()?;
+    let Some((alert_id, channel_id)) = found else {
+        return Ok(None);
+    };
+    let alert: Option<AlertRow> = alerts::table
+        .find(alert_id)
+        .select(AlertRow::as_select())
+        .first(c)
+        .optional()?;
+    let Some(alert) = alert else {
+        return Ok(None);
+    };
+    let members = alerts::table.filter(alerts::group_id.eq(alert.id).or(alerts::id.eq(alert.id)));
+    let group_size: i64 = members.count().get_result(c)?;
+    let open: i64 = alerts::table
+        .filter(alerts::group_id.eq(alert.id).or(alerts::id.eq(alert.id)))
+        .filter(alerts::status.eq(AlertStatus::Open.as_str()))
+        .count()
+        .get_result(c)?;
+    let channel = channels::table
+        .find(&channel_id)
+        .select(crate::base::models::ChannelRow::as_select())
+        .first(c)
+        .optional()?;
+    Ok(Some(Link {
+        alert,
+        group_size: group_size as u64,
+        open: open as u64,
+        channel,
+    }))
+}
+
+/// Acknowledges what a token names (its whole group) by `by`. `None`: no such token.
+pub fn acknowledge_by_token(
+    tx: &mut Tx<'_>,
+    token: &str,
+    by: &str,
+) -> Result<Option<Acknowledged>, StoreError> {
+    let Some(link) = by_token(tx.conn(), token)? else {
+        return Ok(None);
+    };
+    acknowledge_group(tx, link.alert, by).map(Some)
+}

@@ -1,0 +1,157 @@
+//! Writing one message to one channel: an outbox row per destination (each recipient of
+//! an e-mail channel gets its own), with a fresh acknowledgement token when the message
+//! asks someone to act. Used by every path that notifies (changes, timers, channel
+//! health, tests).
+
+use diesel::prelude::*;
+use overdue_core::{EventKind, EventRecord, Timestamp, Transition};
+use uuid::Uuid;
+
+use crate::alerting::alerts;
+use crate::alerting::paging::{Page, Paged};
+use crate::base::schema::{channels, outbox};
+use crate::base::statements::on_inner;
+use crate::base::tx::{Effects, Tx};
+use crate::{AnyConnection, StoreError};
+
+/// Where one message goes.
+pub(crate) struct Target<'a> {
+    /// The project.
+    pub(crate) project: &'a str,
+    /// The channel's id.
+    pub(crate) channel: &'a str,
+    /// Its kind.
+    pub(crate) kind: &'a str,
+    /// Its stored settings (an e-mail channel's recipients).
+    pub(crate) config: &'a str,
+    /// The monitor the message is about (orders its messages per destination).
+    pub(crate) monitor: Option<&'a str>,
+}
+
+/// Writes one message to one channel: an outbox row per destination (each recipient of
+/// an e-mail channel gets its own, so one refused address neither blocks nor
+/// duplicates the others). A message that asks someone to act carries a fresh
+/// acknowledgement token for its channel.
+pub(crate) fn write_message(
+    c: &mut AnyConnection,
+    to: &Target<'_>,
+    record: &EventRecord,
+    now: Timestamp,
+    fx: &mut Effects,
+) -> Result<Vec<i64>, StoreError> {
+    let capped;
+    let record = if overdue_core::alert::is_paging(to.kind) {
+        let paged = Paged {
+            project: to.project,
+            channel: to.channel,
+            config: to.config,
+        };
+        match crate::alerting::paging::cap(c, &paged, record, now)? {
+            Page::Send => record,
+            Page::Nothing => return Ok(Vec::new()),
+            Page::Instead(r) => {
+                capped = r;
+                &*capped
+            }
+        }
+    } else {
+        record
+    };
+    let payload = match &record.alert {
+        // An overflow stands for many alerts: no link acknowledges them all.
+        Some(a) if a.transition.wants_ack() && record.event != EventKind::Overflow => {
+            let mut with_token = record.clone();
+            let token = alerts::issue_token(c, a.id, to.channel, now)?;
+            if let Some(n) = with_token.alert.as_mut() {
+                n.ack_token = Some(token);
+            }
+            serde_json::to_string(&with_token).map_err(internal)?
+        }
+        _ => serde_json::to_string(record).map_err(internal)?,
+    };
+    let transition = record.alert.as_ref().map(|a| a.transition.as_str());
+    let mut ids = Vec::new();
+    for recipient in recipients(to.kind, to.config) {
+        let entry = (
+            outbox::project_id.eq(to.project),
+            outbox::channel_id.eq(to.channel),
+            outbox::monitor_id.eq(to.monitor),
+            outbox::event.eq(record.event.as_str()),
+            outbox::payload.eq(&payload),
+            outbox::idempotency_key.eq(Uuid::new_v4().hyphenated().to_string()),
+            outbox::created_at.eq(now.0),
+            outbox::state.eq("pending"),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now.0),
+            outbox::alert_id.eq(record.alert.as_ref().map(|a| a.id)),
+            outbox::transition.eq(transition),
+            outbox::recipient.eq(&recipient),
+        );
+        let id: i64 = on_inner!(c, |inner| diesel::insert_into(outbox::table)
+            .values(entry)
+            .returning(outbox::id)
+            .get_result(inner))?;
+        ids.push(id);
+        fx.notifications += 1;
+    }
+    Ok(ids)
+}
+
+/// The destinations of one message on a channel: each address of an e-mail channel's
+/// `to`, else one (`""`).
+fn recipients(kind: &str, config: &str) -> Vec<String> {
+    if kind != "email" {
+        return vec![String::new()];
+    }
+    serde_json::from_str::<serde_json::Value>(config)
+        .ok()
+        .and_then(|v| {
+            v.get("to")?.as_array().map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .filter(|to| !to.is_empty())
+        .unwrap_or_else(|| vec![String::new()])
+}
+
+fn internal(e: serde_json::Error) -> StoreError {
+    StoreError::Internal(e.to_string())
+}
+
+/// Writes `record` as `transition` to each of `targets` that takes it.
+pub(crate) fn send_to(
+    tx: &mut Tx<'_>,
+    project: &str,
+    monitor: &str,
+    targets: &[String],
+    mut record: EventRecord,
+    transition: Transition,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    if let Some(note) = record.alert.as_mut() {
+        note.transition = transition;
+        note.ack_token = None;
+    }
+    let found: Vec<(String, String, String)> = channels::table
+        .filter(channels::id.eq_any(targets))
+        .select((channels::id, channels::kind, channels::config))
+        .load(tx.conn())?;
+    let mut wrote = false;
+    for (id, kind, config) in &found {
+        if !transition.goes_to(overdue_core::alert::is_paging(kind)) {
+            continue;
+        }
+        let target = Target {
+            project,
+            channel: id,
+            kind,
+            config,
+            monitor: Some(monitor),
+        };
+        write_message(tx.c, &target, &record, now, &mut tx.fx)?;
+        wrote = true;
+    }
+    Ok(wrote)
+}

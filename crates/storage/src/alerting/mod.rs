@@ -1,0 +1,17 @@
+//! Alerting (docs/architecture.md, "The map"): notices and alerts, acknowledgements,
+//! messages and the outbox, channels and their health, routes, silences, grouping and
+//! paging timers. It knows nothing of monitors beyond the ids in its rows.
+
+pub mod acks;
+pub mod alerts;
+pub mod channel_health;
+pub mod channels;
+pub mod firing;
+pub(crate) mod grouping;
+pub(crate) mod messages;
+pub(crate) mod notices;
+pub mod outbox;
+pub(crate) mod paging;
+pub mod routes;
+pub mod silences;
+pub mod timers;

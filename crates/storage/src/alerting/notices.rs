@@ -1,0 +1,442 @@
+//! Notifications of a change, written to the outbox in the change's transaction: one
+//! row per event and assigned channel that takes it, delivered (and retried) by the
+//! notifier. Each is about an alert, opened or resolved here in the same transaction.
+
+use diesel::prelude::*;
+use overdue_core::alert::{self, AlertKind};
+use overdue_core::{
+    AlertNote, DownReason, EventKind, EventRecord, MonitorRef, Status, Timestamp, Transition,
+};
+
+use crate::alerting::alerts::{self, NewAlert};
+use crate::alerting::messages::{write_message, Target};
+use crate::base::models::MonitorRow;
+use crate::base::schema::{channels, monitor_channels, outbox};
+use crate::base::statements::on_inner;
+use crate::base::tx::{lock_monitor, Effects, Tx};
+use crate::{AnyConnection, StoreError};
+
+/// One event about a monitor.
+#[derive(Debug, Clone)]
+pub(crate) struct Notice {
+    /// What happened.
+    pub(crate) kind: EventKind,
+    /// The monitor's status after it.
+    pub(crate) status: Status,
+    /// Its status before.
+    pub(crate) previous: Status,
+    /// Why it went down.
+    pub(crate) reason: Option<DownReason>,
+    /// More about why (the step a run hung in).
+    pub(crate) detail: Option<String>,
+}
+
+/// Writes `notices` for monitor `id` to every channel assigned to it, opening or
+/// resolving the alert each is about. `row`: the monitor's row when the caller has it
+/// (its name and tags go into the payload).
+pub(crate) fn enqueue(
+    c: &mut AnyConnection,
+    id: &str,
+    row: Option<&MonitorRow>,
+    notices: &[Notice],
+    body: Option<String>,
+    now: Timestamp,
+    fx: &mut Effects,
+) -> Result<(), StoreError> {
+    let row = given_or_locked(c, id, row)?;
+    let row = row.as_ref();
+    let mut records = Vec::with_capacity(notices.len());
+    for n in notices {
+        let mut record = EventRecord {
+            event: n.kind,
+            monitor: monitor_ref(row),
+            status: n.status.as_str().into(),
+            previous_status: n.previous.as_str().into(),
+            reason: n.reason.map(|r| r.as_str().to_string()),
+            detail: n.detail.clone(),
+            at: now.to_rfc3339(),
+            body: body.clone(),
+            problems: None,
+            alert: None,
+            expected: None,
+            last_ping: None,
+        };
+        if n.kind == EventKind::MonitorDown {
+            let tz = Some(row.tz.as_str()).filter(|t| !t.is_empty());
+            if n.reason == Some(DownReason::Missed) {
+                record.expected = row.next_due_at.map(|t| Timestamp(t).local_text(tz, true));
+            }
+            record.last_ping = row.last_ping_at.map(|t| Timestamp(t).local_text(tz, false));
+        }
+        match alert_for(c, row, &record, now)? {
+            Some(note) => record.alert = Some(note),
+            // A resolution with no alert to resolve announces nothing (a muted down).
+            None if resolves(n.kind) && n.kind != EventKind::MonitorUp => continue,
+            None => {}
+        }
+        records.push(record);
+    }
+    enqueue_records(c, row, &records, now, fx)
+}
+
+fn resolves(kind: EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::MonitorUp | EventKind::MonitorPaused | EventKind::MonitorDeleted
+    )
+}
+
+/// Opens or resolves the alert a monitor event is about; the note its messages carry.
+fn alert_for(
+    c: &mut AnyConnection,
+    row: &MonitorRow,
+    record: &EventRecord,
+    now: Timestamp,
+) -> Result<Option<AlertNote>, StoreError> {
+    if let Some(kind) = record.event.opens() {
+        let down_severity = row
+            .rules()
+            .ok()
+            .and_then(|r| r.severity)
+            .unwrap_or_else(|| "error".into());
+        let alert = alerts::open(
+            c,
+            NewAlert {
+                project: &row.project_id,
+                flow: None,
+                monitor: Some(&row.id),
+                channel: None,
+                kind,
+                severity: if kind == AlertKind::Down {
+                    &down_severity
+                } else {
+                    "warning"
+                },
+                summary: record.headline(),
+                unique: now.0.to_string(),
+                problem_id: None,
+            },
+            now,
+        )?;
+        let transition = if kind.is_one_shot() {
+            Transition::Once
+        } else {
+            Transition::Trigger
+        };
+        return Ok(Some(alert.note(transition, 1)));
+    }
+    let (kinds, reason): (&[AlertKind], &str) = match record.event {
+        EventKind::MonitorUp => (&[AlertKind::Down], "up"),
+        EventKind::MonitorPaused => (&[AlertKind::Down], "paused"),
+        EventKind::MonitorDeleted => (&[AlertKind::Down, AlertKind::Problem], "deleted"),
+        _ => return Ok(None),
+    };
+    let resolved = alerts::resolve_of_monitor(c, &row.id, kinds, reason, now)?;
+    let Some(first) = resolved.first() else {
+        return Ok(None);
+    };
+    let mut note = first.note(Transition::Resolve, resolved.len() as u64);
+    note.reason = Some(reason.to_string());
+    note.incidents = alerts::closed_groups(c, &resolved)?;
+    Ok(Some(note))
+}
+
+/// Writes a message about an alert of monitor `id` (an acknowledgement) to the
+/// monitor's channels that take it.
+pub(crate) fn announce(
+    tx: &mut Tx<'_>,
+    id: &str,
+    note: AlertNote,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let Some(row) = tx.lock_monitor(id)? else {
+        return Ok(());
+    };
+    let status = row.status.clone();
+    let record = EventRecord {
+        event: EventKind::AlertAcknowledged,
+        monitor: monitor_ref(&row),
+        previous_status: status.clone(),
+        status,
+        reason: None,
+        detail: None,
+        at: now.to_rfc3339(),
+        body: None,
+        problems: None,
+        alert: Some(note),
+        expected: None,
+        last_ping: None,
+    };
+    enqueue_records(tx.c, &row, &[record], now, &mut tx.fx)
+}
+
+/// The monitor's row: the one the caller has, else read (and locked) now.
+pub(crate) fn given_or_locked<'a>(
+    c: &mut AnyConnection,
+    id: &str,
+    row: Option<&'a MonitorRow>,
+) -> Result<std::borrow::Cow<'a, MonitorRow>, StoreError> {
+    match row {
+        Some(r) => Ok(std::borrow::Cow::Borrowed(r)),
+        None => lock_monitor(c, id)?
+            .map(std::borrow::Cow::Owned)
+            .ok_or(StoreError::NotFound("monitor")),
+    }
+}
+
+/// The monitor as events name it.
+pub(crate) fn monitor_ref(row: &MonitorRow) -> MonitorRef {
+    MonitorRef {
+        uuid: row.id.clone(),
+        name: row.name.clone(),
+        slug: row.slug.clone(),
+        tags: row.tag_list(),
+        project: row.project_id.clone(),
+    }
+}
+
+/// Writes each record to the channels it goes to that take its transition (paging
+/// channels get incidents only; a record about no alert, such as a digest, never
+/// pages): a new message to the monitor's own channels and those of the project's
+/// routes that match it now; a resolution or acknowledgement to the channels that were
+/// told of the alert. A message that asks someone to act carries a fresh
+/// acknowledgement token for its channel.
+pub(crate) fn enqueue_records(
+    c: &mut AnyConnection,
+    row: &MonitorRow,
+    records: &[EventRecord],
+    now: Timestamp,
+    fx: &mut Effects,
+) -> Result<(), StoreError> {
+    let owner = Owner {
+        id: row.id.clone(),
+        project: row.project_id.clone(),
+    };
+    enqueue_for(c, &owner, records, now, fx)
+}
+
+/// Whose alerts messages are about: a monitor, or a flow (both assign their own
+/// channels in `monitor_channels`, the implicit first route).
+#[derive(Debug, Clone)]
+pub(crate) struct Owner {
+    /// The monitor's or flow's id.
+    pub(crate) id: String,
+    /// Its project.
+    pub(crate) project: String,
+}
+
+/// The monitor or flow of id `id`, if it still exists.
+pub(crate) fn owner_of(c: &mut AnyConnection, id: &str) -> Result<Option<Owner>, StoreError> {
+    use crate::base::schema::{flows, monitors};
+    let project: Option<String> = monitors::table
+        .find(id)
+        .select(monitors::project_id)
+        .first(c)
+        .optional()?;
+    let project = match project {
+        Some(p) => Some(p),
+        None => flows::table
+            .find(id)
+            .select(flows::project_id)
+            .first(c)
+            .optional()?,
+    };
+    Ok(project.map(|project| Owner {
+        id: id.to_string(),
+        project,
+    }))
+}
+
+/// [`enqueue_records`] for any owner.
+pub(crate) fn enqueue_for(
+    c: &mut AnyConnection,
+    owner: &Owner,
+    records: &[EventRecord],
+    now: Timestamp,
+    fx: &mut Effects,
+) -> Result<(), StoreError> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let assigned = monitor_channels::table
+        .filter(monitor_channels::monitor_id.eq(&owner.id))
+        .select(monitor_channels::channel_id);
+    let assigned: Vec<String> = on_inner!(c, |inner| assigned.load(inner))?;
+    let routes = crate::alerting::routes::rules(c, &owner.project)?;
+    let silences = crate::alerting::silences::current(c, &owner.project, now)?;
+    for record in records {
+        let transition = record.alert.as_ref().map(|a| a.transition);
+        let chosen = match transition {
+            // Told to whoever heard of the alert, whatever the routes say now; an alert
+            // still held (quiet route, silence) was told to no one.
+            Some(Transition::Resolve | Transition::Acknowledge) => {
+                let told = notified(c, record)?;
+                if !told.is_empty() {
+                    told.into_iter().map(|ch| (ch, None)).collect()
+                } else if record
+                    .alert
+                    .as_ref()
+                    .is_some_and(|a| crate::alerting::timers::is_held(c, a.id).unwrap_or(false))
+                {
+                    Vec::new()
+                } else {
+                    route(&routes, &assigned, record, now).channels
+                }
+            }
+            // A silenced alert waits, whole, until the silence ends.
+            Some(Transition::Trigger | Transition::Once)
+                if silenced(&silences, record, now).is_some() =>
+            {
+                if let (Some((id, until)), Some(note)) =
+                    (silenced(&silences, record, now), &record.alert)
+                {
+                    crate::alerting::timers::silence(c, note.id, &id, until, record)?;
+                }
+                Vec::new()
+            }
+            _ => {
+                let sel = route(&routes, &assigned, record, now);
+                // A digest waits for the time of day of the routes that have one.
+                if record.alert.is_none() {
+                    for (route, at) in &sel.held {
+                        crate::alerting::timers::hold_digest(c, route, *at, record)?;
+                    }
+                }
+                let mut chosen = sel.channels;
+                let grouped: Vec<&overdue_core::route::Route> = routes
+                    .iter()
+                    .filter(|r| sel.grouped.contains(&r.id))
+                    .collect();
+                if let (Some(Transition::Trigger), Some(note)) = (transition, &record.alert) {
+                    // Grouped routes arm their clocks when the group's message goes out.
+                    let matched: Vec<&overdue_core::route::Route> = routes
+                        .iter()
+                        .filter(|r| sel.matched.contains(&r.id) && !sel.grouped.contains(&r.id))
+                        .collect();
+                    crate::alerting::timers::arm(c, note.id, &matched, now)?;
+                    for (route, opens) in &sel.held {
+                        crate::alerting::timers::hold(c, note.id, route, *opens, record)?;
+                    }
+                    for r in &grouped {
+                        let key = overdue_core::route::group_key(
+                            r.group_by.as_deref().unwrap_or("all"),
+                            record,
+                        );
+                        crate::alerting::timers::group(c, note.id, r, &key, record, now)?;
+                        // Paging channels still get one event per alert, now.
+                        for ch in &r.channels {
+                            if !chosen.iter().any(|(x, _)| x == ch) {
+                                chosen.push((ch.clone(), Some(PAGING_ONLY.into())));
+                            }
+                        }
+                    }
+                } else {
+                    // Only first messages are gathered.
+                    for r in &grouped {
+                        for ch in &r.channels {
+                            if !chosen.iter().any(|(x, _)| x == ch) {
+                                chosen.push((ch.clone(), Some(r.id.clone())));
+                            }
+                        }
+                    }
+                }
+                chosen
+            }
+        };
+        let paging_only: Vec<String> = chosen
+            .iter()
+            .filter(|(_, why)| why.as_deref() == Some(PAGING_ONLY))
+            .map(|(ch, _)| ch.clone())
+            .collect();
+        let chosen: Vec<String> = chosen.into_iter().map(|(ch, _)| ch).collect();
+        if chosen.is_empty() {
+            continue;
+        }
+        let found = channels::table
+            .filter(channels::id.eq_any(&chosen))
+            .select((channels::id, channels::kind, channels::config));
+        let targets: Vec<(String, String, String)> = on_inner!(c, |inner| found.load(inner))?;
+        for channel in &chosen {
+            let Some((_, kind, config)) = targets.iter().find(|(id, _, _)| id == channel) else {
+                continue;
+            };
+            let paging = alert::is_paging(kind);
+            if !transition.map_or(!paging, |t| t.goes_to(paging)) {
+                continue;
+            }
+            // A grouped route's other channels hear of it in the group's message.
+            if !paging && paging_only.contains(channel) {
+                continue;
+            }
+            let target = Target {
+                project: &owner.project,
+                channel,
+                kind,
+                config,
+                monitor: Some(&owner.id),
+            };
+            write_message(c, &target, record, now, fx)?;
+        }
+    }
+    Ok(())
+}
+
+/// Marks a grouped route's channel chosen only for paging kinds (the others get the
+/// group's message).
+const PAGING_ONLY: &str = "\u{0}paging-only";
+
+/// The silence that holds `record` now, and until when.
+fn silenced(
+    silences: &[overdue_core::route::Silence],
+    record: &EventRecord,
+    now: Timestamp,
+) -> Option<(String, Timestamp)> {
+    if silences.is_empty() {
+        return None;
+    }
+    let parts = overdue_core::route::Parts::of(record);
+    overdue_core::route::silenced_until(silences, &parts.subject(record), now)
+}
+
+/// The channels for a new message about an alert: the monitor's own, then the routes'.
+fn route(
+    routes: &[overdue_core::route::Route],
+    assigned: &[String],
+    record: &EventRecord,
+    now: Timestamp,
+) -> overdue_core::route::Selection {
+    let parts = overdue_core::route::Parts::of(record);
+    overdue_core::route::select(routes, assigned, &parts.subject(record), now)
+}
+
+/// The channels that were sent a trigger (or an escalation) of the alert a resolution
+/// or acknowledgement is about — its group and incidents included.
+fn notified(c: &mut AnyConnection, record: &EventRecord) -> Result<Vec<String>, StoreError> {
+    let Some(note) = &record.alert else {
+        return Ok(Vec::new());
+    };
+    let mut ids = vec![note.id];
+    if !note.incidents.is_empty() {
+        let q = crate::base::schema::alerts::table
+            .filter(crate::base::schema::alerts::dedup_key.eq_any(&note.incidents))
+            .select(crate::base::schema::alerts::id);
+        ids.extend(on_inner!(c, |inner| q.load::<i64>(inner))?);
+    }
+    // A grouped message's rows name the group's first alert.
+    let groups = crate::base::schema::alerts::table
+        .filter(crate::base::schema::alerts::id.eq_any(&ids))
+        .select(crate::base::schema::alerts::group_id);
+    let groups: Vec<Option<i64>> = on_inner!(c, |inner| groups.load(inner))?;
+    ids.extend(groups.into_iter().flatten());
+    let q = outbox::table
+        .filter(outbox::alert_id.eq_any(&ids))
+        .filter(outbox::transition.eq_any(["trigger", "escalate"]))
+        .select(outbox::channel_id)
+        .distinct();
+    let mut told: Vec<String> = on_inner!(c, |inner| q.load(inner))?;
+    // A paging channel whose overflow incident stands for the alert hears of it too.
+    told.extend(crate::alerting::paging::channels_of(c, &ids)?);
+    told.sort();
+    told.dedup();
+    Ok(told)
+}

@@ -1,0 +1,14 @@
+//! The base every domain stands on (docs/architecture.md, "The map"): connections to
+//! either backend, the unit of work ([`tx::Tx`]), the schema and its rows, errors, the
+//! operator's caps, the statements cache, and the live relay between instances.
+//! It imports no domain.
+
+pub mod caps;
+pub mod conn;
+pub mod error;
+pub(crate) mod live;
+pub mod models;
+pub mod schema;
+pub mod service;
+pub(crate) mod statements;
+pub(crate) mod tx;

@@ -1,0 +1,112 @@
+//! A monitor's state transition written to the database: run rows, the state columns
+//! with the indexed deadline, the flip and its outbox rows — shared by pings, deadlines,
+//! dependencies, chains and API changes (pause, resume), all inside the caller's
+//! transaction.
+
+use diesel::prelude::*;
+use overdue_core::{EventKind, PingOutcome, Status, Timestamp};
+
+use crate::alerting::notices::Notice;
+use crate::base::models::{MonitorRow, MonitorStateColumns, PingColumns};
+use crate::base::schema::flips;
+use crate::base::statements::{on_inner, SaveState};
+use crate::base::tx::Effects;
+use crate::{AnyConnection, StoreError};
+
+/// What a ping adds to a transition.
+pub(crate) struct PingEffects<'a> {
+    /// Exit status and report, recorded on the run it closes.
+    pub end: crate::monitoring::runs::RunEnd,
+    /// Body for the notification (`$BODY`).
+    pub body: Option<String>,
+    /// Count and times to write with the state.
+    pub columns: &'a PingColumns,
+}
+
+/// Writes a transition: run rows, state columns, and for a flip its history row and,
+/// when it notifies, one outbox row per assigned channel — all in the caller's
+/// transaction, so a flip and its notifications commit together or not at all.
+/// `row`: the monitor's row when the caller has it; read here when a notification
+/// needs its name and tags.
+pub(crate) fn apply_outcome(
+    c: &mut AnyConnection,
+    id: &str,
+    row: Option<&MonitorRow>,
+    out: &mut PingOutcome,
+    now: Timestamp,
+    ping: Option<PingEffects<'_>>,
+    fx: &mut Effects,
+) -> Result<(), StoreError> {
+    // One root cause, one alert: a down while an upstream is down is muted (and then
+    // its recovery); decided before the state is written, which records it.
+    let notify = match out.flip {
+        Some(flip) if flip.notifies() => {
+            let suppressed =
+                flip.to == Status::Down && crate::monitoring::deps::down_upstream(c, id)?.is_some();
+            flip.settle(&mut out.state, suppressed)
+        }
+        _ => false,
+    };
+    let none = crate::monitoring::runs::RunEnd::default();
+    let end = ping.as_ref().map_or(&none, |p| &p.end);
+    crate::monitoring::runs::apply(c, id, &out.runs, end, now)?;
+    let cols = MonitorStateColumns::from(&out.state);
+    fx.deadline(cols.deadline_at);
+    // One UPDATE per transition: state, and for a ping its count and times.
+    let save = SaveState::new(id, &cols, ping.as_ref().map(|p| p.columns), now.0);
+    on_inner!(c, |inner| save.execute(inner))?;
+    let body = ping.and_then(|p| p.body);
+    let mut notices = Vec::new();
+    if let Some(flip) = out.flip {
+        let new_flip = (
+            flips::monitor_id.eq(id),
+            flips::created_at.eq(now.0),
+            flips::from_status.eq(flip.from.as_str()),
+            flips::to_status.eq(flip.to.as_str()),
+            flips::reason.eq(flip.reason.map(|r| r.as_str())),
+            flips::detail.eq(&out.state.down_detail),
+        );
+        on_inner!(c, |inner| diesel::insert_into(flips::table)
+            .values(new_flip)
+            .execute(inner))?;
+        if notify {
+            notices.push(Notice {
+                kind: if flip.to == Status::Down {
+                    EventKind::MonitorDown
+                } else {
+                    EventKind::MonitorUp
+                },
+                status: flip.to,
+                previous: flip.from,
+                reason: flip.reason,
+                detail: (flip.to == Status::Down)
+                    .then(|| out.state.down_detail.clone())
+                    .flatten(),
+            });
+        } else if flip.from == Status::Down && flip.to == Status::Paused {
+            // Nobody watches a paused monitor: its down alert resolves (no repeat or
+            // incident stays open); announced only if the down was.
+            notices.push(Notice {
+                kind: EventKind::MonitorPaused,
+                status: flip.to,
+                previous: flip.from,
+                reason: None,
+                detail: None,
+            });
+        }
+    }
+    // Events that notify without a status change (an overlapping run).
+    for kind in &out.events {
+        notices.push(Notice {
+            kind: *kind,
+            status: out.state.status,
+            previous: out.state.status,
+            reason: None,
+            detail: None,
+        });
+    }
+    if notices.is_empty() {
+        return Ok(());
+    }
+    crate::alerting::notices::enqueue(c, id, row, &notices, body, now, fx)
+}

@@ -1,0 +1,10 @@
+//! People (docs/architecture.md, "The map"): projects, accounts and their passwords,
+//! members, invitations and keys, sign-in attempts and address confirmations. It uses
+//! only the base.
+
+pub mod accounts;
+pub mod attempts;
+pub mod confirmations;
+pub mod passwords;
+pub mod projects;
+pub mod team;

@@ -1,0 +1,138 @@
+//! A user's password: hashing and checking it (argon2id), changing it, "forgot
+//! password" links (a random token stored as a SHA-256 hash, valid an hour, used once)
+//! and ending sessions. The rules for a new password are the core's
+//! (`overdue_core::credentials`); hashing is CPU work of tens of milliseconds, which
+//! callers keep off their async workers and outside write transactions.
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use diesel::prelude::*;
+use overdue_core::Timestamp;
+
+use crate::base::schema::{password_resets, sessions, users};
+use crate::base::tx::Tx;
+use crate::people::projects::{hash_key, random_text};
+use crate::StoreError;
+
+/// How long a reset link works.
+pub const RESET_MS: i64 = 3_600_000;
+
+/// Within this time of a link, asking again sends nothing new: a form cannot be used to
+/// flood someone's mailbox.
+pub const RESET_QUIET_MS: i64 = 60_000;
+
+/// Hashes a password with argon2id (a random salt; the PHC string keeps the settings).
+pub fn hash(password: &str) -> Result<String, StoreError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| StoreError::Internal(format!("cannot hash the password: {e}")))
+}
+
+/// True when `password` matches the stored argon2 hash.
+pub fn verify(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// Sets a user's password hash.
+pub fn set_password(tx: &mut Tx<'_>, user: &str, hash: &str) -> Result<(), StoreError> {
+    let n = diesel::update(users::table.filter(users::id.eq(user)))
+        .set(users::password_hash.eq(hash))
+        .execute(tx.conn())?;
+    if n == 0 {
+        return Err(StoreError::NotFound("user"));
+    }
+    Ok(())
+}
+
+/// Ends every session of `user` but the one whose token is `keep`; returns how many
+/// ended.
+pub fn end_sessions(tx: &mut Tx<'_>, user: &str, keep: Option<&str>) -> Result<usize, StoreError> {
+    let mine = sessions::table.filter(sessions::user_id.eq(user));
+    let n = match keep {
+        Some(token) => diesel::delete(mine.filter(sessions::token_hash.ne(hash_key(token))))
+            .execute(tx.conn())?,
+        None => diesel::delete(mine).execute(tx.conn())?,
+    };
+    Ok(n)
+}
+
+/// Makes a reset link's token for `user`, or `None` when one was made in the last
+/// [`RESET_QUIET_MS`].
+pub fn create_reset(
+    tx: &mut Tx<'_>,
+    user: &str,
+    now: Timestamp,
+) -> Result<Option<String>, StoreError> {
+    let c = tx.conn();
+    let recent: i64 = password_resets::table
+        .filter(password_resets::user_id.eq(user))
+        .filter(password_resets::created_at.gt(now.0 - RESET_QUIET_MS))
+        .count()
+        .get_result(c)?;
+    if recent > 0 {
+        return Ok(None);
+    }
+    // Old links of this user are of no use once a new one is asked for.
+    diesel::delete(password_resets::table.filter(password_resets::user_id.eq(user))).execute(c)?;
+    let token = format!("odr_{}", random_text(32));
+    diesel::insert_into(password_resets::table)
+        .values((
+            password_resets::token_hash.eq(hash_key(&token)),
+            password_resets::user_id.eq(user),
+            password_resets::created_at.eq(now.0),
+            password_resets::expires_at.eq(now.0 + RESET_MS),
+        ))
+        .execute(c)?;
+    Ok(Some(token))
+}
+
+/// The user of a reset link that can still be used; `NotFound` when the token is
+/// unknown, used or expired.
+pub fn find_reset(
+    c: &mut crate::AnyConnection,
+    token: &str,
+    now: Timestamp,
+) -> Result<String, StoreError> {
+    password_resets::table
+        .filter(password_resets::token_hash.eq(hash_key(token)))
+        .filter(password_resets::used_at.is_null())
+        .filter(password_resets::expires_at.gt(now.0))
+        .select(password_resets::user_id)
+        .first(c)
+        .optional()?
+        .ok_or(StoreError::NotFound(
+            "reset link (or it was used or expired: ask for a new one)",
+        ))
+}
+
+/// Uses a reset link: returns its user and marks it used. `NotFound` when the token is
+/// unknown, used or expired.
+pub fn take_reset(tx: &mut Tx<'_>, token: &str, now: Timestamp) -> Result<String, StoreError> {
+    let user = find_reset(tx.conn(), token, now)?;
+    diesel::update(password_resets::table.filter(password_resets::token_hash.eq(hash_key(token))))
+        .set(password_resets::used_at.eq(Some(now.0)))
+        .execute(tx.conn())?;
+    Ok(user)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_hashed_with_argon2id_and_verified() {
+        let h = hash("correct horse").unwrap();
+        assert!(h.starts_with("$argon2id$"), "{h}");
+        assert!(!h.contains("correct horse"));
+        assert!(verify("correct horse", &h));
+        assert!(!verify("wrong horse", &h));
+        assert!(!verify("correct horse", "not a hash"));
+    }
+}

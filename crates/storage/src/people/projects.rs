@@ -1,0 +1,175 @@
+//! Projects and their API keys. Keys are random, shown once, stored as SHA-256 hashes:
+//! they carry 190 bits of entropy, so a fast hash is enough (no dictionary to attack).
+
+use diesel::prelude::*;
+use overdue_core::Timestamp;
+use rand::distributions::Alphanumeric;
+use rand::Rng;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::base::models::ProjectRow;
+use crate::base::schema::{api_keys, projects};
+use crate::base::tx::Tx;
+use crate::{AnyConnection, StoreError};
+
+/// A project with freshly made keys (the only time the keys are readable).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CreatedProject {
+    /// Project id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Read-write API key.
+    pub api_key: String,
+    /// Read-only API key.
+    pub read_only_key: String,
+    /// Key for `/ping/<ping_key>/<slug>` URLs.
+    pub ping_key: String,
+}
+
+/// What an API key grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyGrant {
+    /// The project it belongs to.
+    pub project_id: String,
+    /// Read-only keys may not change anything.
+    pub read_only: bool,
+    /// The key's name (who did it, in records such as an acknowledgement).
+    pub name: String,
+}
+
+/// A random alphanumeric string (tokens and keys).
+pub(crate) fn random_text(len: usize) -> String {
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
+}
+
+/// The stored form of a key.
+pub fn hash_key(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+/// Creates a project with a read-write key, a read-only key and a ping key.
+pub fn create(tx: &mut Tx<'_>, name: &str, now: Timestamp) -> Result<CreatedProject, StoreError> {
+    let c = tx.conn();
+    let row = ProjectRow {
+        id: Uuid::new_v4().hyphenated().to_string(),
+        name: name.to_string(),
+        ping_key: random_text(22).to_lowercase(),
+        created_at: now.0,
+        badge_key: Some(random_text(24).to_lowercase()),
+    };
+    diesel::insert_into(projects::table)
+        .values(&row)
+        .execute(c)?;
+    let api_key = create_key(tx, &row.id, "default", false, now)?;
+    let read_only_key = create_key(tx, &row.id, "default read-only", true, now)?;
+    Ok(CreatedProject {
+        id: row.id,
+        name: row.name,
+        api_key,
+        read_only_key,
+        ping_key: row.ping_key,
+    })
+}
+
+/// Adds an API key to a project and returns it in clear text (once).
+pub fn create_key(
+    tx: &mut Tx<'_>,
+    project: &str,
+    name: &str,
+    read_only: bool,
+    now: Timestamp,
+) -> Result<String, StoreError> {
+    create_key_with_id(tx, project, name, read_only, now).map(|(_, key)| key)
+}
+
+/// As [`create_key`], also returning the key's id.
+pub fn create_key_with_id(
+    tx: &mut Tx<'_>,
+    project: &str,
+    name: &str,
+    read_only: bool,
+    now: Timestamp,
+) -> Result<(String, String), StoreError> {
+    let c = tx.conn();
+    let id = Uuid::new_v4().hyphenated().to_string();
+    let key = format!(
+        "{}{}",
+        if read_only { "odr_" } else { "odk_" },
+        random_text(32)
+    );
+    diesel::insert_into(api_keys::table)
+        .values((
+            api_keys::id.eq(&id),
+            api_keys::project_id.eq(project),
+            api_keys::name.eq(name),
+            api_keys::prefix.eq(&key[..8]),
+            api_keys::key_hash.eq(hash_key(&key)),
+            api_keys::read_only.eq(read_only),
+            api_keys::created_at.eq(now.0),
+        ))
+        .execute(c)?;
+    Ok((id, key))
+}
+
+/// Looks up what a presented key grants.
+pub fn authenticate(c: &mut AnyConnection, key: &str) -> Result<Option<KeyGrant>, StoreError> {
+    let found: Option<(String, bool, String)> = api_keys::table
+        .filter(api_keys::key_hash.eq(hash_key(key)))
+        .select((api_keys::project_id, api_keys::read_only, api_keys::name))
+        .first(c)
+        .optional()?;
+    Ok(found.map(|(project_id, read_only, name)| KeyGrant {
+        project_id,
+        read_only,
+        name,
+    }))
+}
+
+/// The project whose badge key is `key`.
+pub fn by_badge_key(c: &mut AnyConnection, key: &str) -> Result<Option<ProjectRow>, StoreError> {
+    Ok(projects::table
+        .filter(projects::badge_key.eq(key))
+        .select(ProjectRow::as_select())
+        .first(c)
+        .optional()?)
+}
+
+/// Number of projects (to detect an empty instance).
+pub fn count(c: &mut AnyConnection) -> Result<i64, StoreError> {
+    Ok(projects::table.count().get_result(c)?)
+}
+
+/// One project.
+pub fn get(c: &mut AnyConnection, id: &str) -> Result<ProjectRow, StoreError> {
+    projects::table
+        .find(id)
+        .select(ProjectRow::as_select())
+        .first(c)
+        .optional()?
+        .ok_or(StoreError::NotFound("project"))
+}
+
+/// The projects whose id or name is `text` (several when names repeat).
+pub fn named(c: &mut AnyConnection, text: &str) -> Result<Vec<ProjectRow>, StoreError> {
+    Ok(projects::table
+        .filter(projects::id.eq(text).or(projects::name.eq(text)))
+        .select(ProjectRow::as_select())
+        .limit(3)
+        .load(c)?)
+}
+
+/// The oldest project (the default one on a fresh instance).
+pub fn any(c: &mut AnyConnection) -> Result<ProjectRow, StoreError> {
+    projects::table
+        .order(projects::created_at.asc())
+        .select(ProjectRow::as_select())
+        .first(c)
+        .optional()?
+        .ok_or(StoreError::NotFound("project"))
+}
