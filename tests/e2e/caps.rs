@@ -114,7 +114,7 @@ async fn projects(backend: Backend) {
     app.stop().await;
 
     let closed = TestApp::spawn_on(&fresh_database(backend), |s| {
-        s.limits.project_creation = overdue_server::quota::ProjectCreation::Nobody;
+        s.limits.project_creation = overdue_server::http::quota::ProjectCreation::Nobody;
     })
     .await;
     let ann = sign_json(

@@ -384,7 +384,7 @@ impl ServeArgs {
                 None => String::new(),
             },
         };
-        let trusted_proxies = overdue_server::gate::parse_trusted(&proxies)
+        let trusted_proxies = overdue_server::people::gate::parse_trusted(&proxies)
             .map_err(|e| anyhow!("OVERDUE_TRUSTED_PROXIES: {e}"))?;
         let amqp_project = self
             .amqp_project

@@ -3,7 +3,7 @@
 
 use anyhow::{anyhow, Result};
 use clap::Args;
-use overdue_server::quota::ProjectCreation;
+use overdue_server::http::quota::ProjectCreation;
 use overdue_storage::base::caps::Caps;
 
 /// Flags of `overdue serve` for its limits (each also read from the environment).

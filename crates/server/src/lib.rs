@@ -2,41 +2,15 @@
 //! health endpoints. [`run`] takes a bound listener and a shutdown future, so tests start
 //! it on port 0 and stop it when they are done.
 
-pub mod account;
-pub mod ack;
-pub mod alerts;
-pub mod assets;
-pub mod auth;
-pub mod badges;
-pub mod body;
-pub mod body_timeout;
-pub mod calendars;
-pub mod chains;
-pub mod channel_input;
-pub mod channels;
-pub mod dash;
-pub mod error;
-pub mod flow_events;
+pub mod alerting;
+pub mod compat;
 pub mod flows;
-pub mod gate;
-pub mod joining;
-pub mod metrics;
+pub mod http;
+pub mod monitoring;
 pub mod openapi;
-pub mod ops;
-pub mod parse;
+pub mod people;
 pub mod ping;
-pub mod problems;
-pub mod quota;
-pub mod render;
 pub mod router;
-pub mod routing;
-pub mod runs;
-pub mod session;
-pub mod silencing;
-pub mod team;
-pub mod v1;
-pub mod v3;
-pub mod validate;
 
 use std::future::Future;
 use std::net::TcpListener;
@@ -45,7 +19,10 @@ use actix_web::{web, App, HttpServer};
 use overdue_notify::AddressPolicy;
 use overdue_storage::Store;
 
-use crate::error::ApiError;
+use crate::compat::metrics;
+use crate::http::error::ApiError;
+use crate::http::{body, body_timeout, error, quota};
+use crate::people::gate;
 
 /// Server settings.
 #[derive(Debug, Clone)]

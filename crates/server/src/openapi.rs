@@ -149,7 +149,7 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<t::PasswordChange>(&mut s);
     add::<t::ForgotInput>(&mut s);
     add::<t::ResetInput>(&mut s);
-    add::<crate::session::ProjectInput>(&mut s);
+    add::<crate::people::session::ProjectInput>(&mut s);
     add::<t::KeyInput>(&mut s);
     add::<t::RoleInput>(&mut s);
     add::<t::InviteInput>(&mut s);
@@ -158,7 +158,7 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<t::ProblemUpdate>(&mut s);
     add::<t::MonitorInput>(&mut s);
     add::<t::Monitor>(&mut s);
-    add::<crate::v1::ChannelList>(&mut s);
+    add::<crate::monitoring::monitors::ChannelList>(&mut s);
     add::<t::ChannelInput>(&mut s);
     add::<t::ChannelPatch>(&mut s);
     add::<t::Channel>(&mut s);

@@ -4,11 +4,14 @@
 
 use actix_web::{web, HttpResponse};
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::AppState;
 use crate::{
-    account, ack, alerts, assets, badges, chains, channels, dash, flow_events, flows, joining,
-    metrics, openapi, ping, problems, routing, runs, session, silencing, team, v1, v3,
+    alerting::acks, alerting::alerts, alerting::channels, alerting::routes, alerting::silences,
+    compat::metrics, compat::v3, flows, flows::events, http::assets, monitoring::badges,
+    monitoring::chains, monitoring::dash, monitoring::monitors, monitoring::problems,
+    monitoring::runs, openapi, people::account, people::joining, people::session, people::team,
+    ping,
 };
 
 /// Registers every route.
@@ -18,8 +21,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(ping::routes)
         .configure(badges::routes)
         .configure(metrics::routes)
-        .configure(ack::routes)
-        .configure(flow_events::event_url)
+        .configure(acks::routes)
+        .configure(events::event_url)
         .service(
             web::scope("/api/v1")
                 .configure(session::routes)
@@ -31,11 +34,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(chains::routes)
                 .configure(problems::routes)
                 .route("/badges", web::get().to(badges::list))
-                .configure(v1::routes)
+                .configure(monitors::routes)
                 .configure(channels::routes)
                 .configure(alerts::routes)
-                .configure(routing::routes)
-                .configure(silencing::routes)
+                .configure(routes::routes)
+                .configure(silences::routes)
                 .configure(flows::routes)
                 .configure(openapi::routes),
         )
@@ -48,7 +51,7 @@ async fn live() -> HttpResponse {
 }
 
 async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    crate::ops::database_answers(&state).await?;
+    crate::monitoring::ops::database_answers(&state).await?;
     // Readiness is about the database: a container must not be restarted because the
     // broker is away. The broker's state is a detail.
     let body = match &state.config.amqp {

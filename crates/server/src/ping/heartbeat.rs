@@ -16,8 +16,8 @@ use serde::Deserialize;
 
 use super::url::{SignalUrl, MAX_CHILDREN};
 use super::PingError;
-use crate::error::ApiError;
-use crate::parse::{canonical_uuid, rid};
+use crate::http::error::ApiError;
+use crate::http::parse::{canonical_uuid, rid};
 use crate::AppState;
 
 /// The body of a heartbeat.
@@ -162,7 +162,7 @@ pub async fn heartbeat(
     let fail = |e: ApiError| PingError::text(e, limit);
     // Another spelling of a UUID names no monitor (as `/ping/<uuid>`).
     let code = canonical_uuid(&path).ok_or_else(|| fail(ApiError::NotFound("not found".into())))?;
-    let raw = crate::body::read_capped(payload, limit, "send a shorter message or log")
+    let raw = crate::http::body::read_capped(payload, limit, "send a shorter message or log")
         .await
         .map_err(fail)?;
     let value: serde_json::Value = serde_json::from_slice(&raw).map_err(|_| {
@@ -170,7 +170,7 @@ pub async fn heartbeat(
             "the body must be JSON: {{\"status\": \"success\", \"message\": \"…\"}} (status: {STATUSES})"
         )))
     })?;
-    let hb: Heartbeat = crate::body::typed(value).map_err(fail)?;
+    let hb: Heartbeat = crate::http::body::typed(value).map_err(fail)?;
     let url = hb.to_url(PingCode::from(code)).map_err(fail)?;
     let report = hb.report(url.signal).map_err(fail)?;
     // What the dashboard shows as the ping's body: the message, else the log.

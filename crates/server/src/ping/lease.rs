@@ -10,8 +10,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::json as answer;
-use crate::error::ApiError;
-use crate::parse::{query_rid, query_value};
+use crate::http::error::ApiError;
+use crate::http::parse::{query_rid, query_value};
 use crate::AppState;
 
 /// Longest lease: a holder renews it with its pings.

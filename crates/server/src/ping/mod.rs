@@ -3,7 +3,7 @@
 //! and `/ping/<ping_key>/<slug>[/<action>]`, any method, `?rid=`, `?create=1`; the
 //! exclusive lease (`lease`) and per-unit problems (`problems`) of the same URL family.
 //! A 200 is sent only after the ping's batch committed. Errors go through the one
-//! policy of [`crate::error`], rendered as plain text (JSON for leases and problems).
+//! policy of [`crate::http::error`], rendered as plain text (JSON for leases and problems).
 
 mod heartbeat;
 mod lease;
@@ -17,7 +17,7 @@ use overdue_core::{BodyReport, Signal};
 use overdue_storage::{PingReply, PingRequest};
 use overdue_types::ErrorBody;
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::AppState;
 use url::{Route, SignalUrl};
 
@@ -161,7 +161,7 @@ async fn read_body(
     let mut body = Vec::new();
     let mut size = 0usize;
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| crate::error::body_error(&e))?;
+        let chunk = chunk.map_err(|e| crate::http::error::body_error(&e))?;
         size += chunk.len();
         if body.len() < limit {
             let take = (limit - body.len()).min(chunk.len());
@@ -257,7 +257,7 @@ async fn store_signal(
     };
     let reply = state.store.ping(ping).await.inspect_err(|e| {
         if e.is_transient() {
-            crate::metrics::Counters::add(&state.counters.pings_unavailable);
+            crate::compat::metrics::Counters::add(&state.counters.pings_unavailable);
         }
     })?;
     let created = match reply {
@@ -266,7 +266,7 @@ async fn store_signal(
         PingReply::Conflict(_) => return Err(ApiError::Conflict("ambiguous slug".into())),
         PingReply::Invalid(why) => return Err(ApiError::BadRequest(why)),
     };
-    crate::metrics::Counters::add(&state.counters.pings_stored);
+    crate::compat::metrics::Counters::add(&state.counters.pings_stored);
     if let (Some(why), true) = (&report_error, size <= limit) {
         // The ping counted (a monitoring hiccup must not become a false alert); the
         // job's author learns that the report was not read.

@@ -12,8 +12,8 @@ use overdue_types::{ProblemsReply, ResolveReply};
 use serde_json::json;
 
 use super::json as answer;
-use crate::error::ApiError;
-use crate::parse::query_rid;
+use crate::http::error::ApiError;
+use crate::http::parse::query_rid;
 use crate::AppState;
 
 /// Largest problems or resolve body.
@@ -23,7 +23,7 @@ pub const MAX_ITEMS: usize = 10_000;
 
 async fn read_body(payload: web::Payload) -> Result<Vec<u8>, ApiError> {
     let hint = format!("send at most {MAX_ITEMS} problems per request");
-    crate::body::read_capped(payload, BODY_LIMIT, &hint).await
+    crate::http::body::read_capped(payload, BODY_LIMIT, &hint).await
 }
 
 /// `POST /ping/<target>/problems` (`resolve = false`) or `/resolve`.

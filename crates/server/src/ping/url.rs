@@ -7,8 +7,8 @@ use overdue_core::{PingCode, Progress, Signal};
 use overdue_storage::PingTarget;
 use uuid::Uuid;
 
-use crate::error::ApiError;
-use crate::parse::{canonical_uuid, query_rid, query_value, slug};
+use crate::http::error::ApiError;
+use crate::http::parse::{canonical_uuid, query_rid, query_value, slug};
 
 /// Where a ping URL leads.
 pub enum Route {

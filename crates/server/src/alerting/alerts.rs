@@ -1,0 +1,236 @@
+//! `/api/v1/alerts`: every notifying condition of a project (a down episode, a problem
+//! occurrence, a one-shot event), its messages, and acknowledging it.
+
+use actix_web::{web, HttpResponse};
+use overdue_core::{AlertKind, AlertStatus};
+use overdue_storage::alerting::alerts::{self, AlertRow, Filter};
+use overdue_types::{AcknowledgeInput, Alert, AlertDetail, AlertList, AlertMessage, Delivery};
+use serde::Deserialize;
+
+use crate::http::auth::Auth;
+use crate::http::error::ApiError;
+use crate::AppState;
+
+/// Registers the alert routes (inside the `/api/v1` scope).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/alerts", web::get().to(list))
+        .route("/alerts/{id}", web::get().to(get))
+        .route("/alerts/{id}/acknowledge", web::post().to(acknowledge));
+}
+
+fn ts(ms: i64) -> String {
+    overdue_core::Timestamp(ms).to_rfc3339()
+}
+
+/// An alert for the API (its monitor named by public reference, never its ping code).
+pub fn render(a: &AlertRow) -> Alert {
+    Alert {
+        id: a.id,
+        kind: a.kind.clone(),
+        status: a.status.clone(),
+        severity: a.severity.clone(),
+        summary: a.summary.clone(),
+        dedup_key: a.dedup_key.clone(),
+        monitor: a.monitor_id.as_deref().map(overdue_core::public_ref),
+        flow: a.flow_id.clone(),
+        problem: a.problem_id,
+        group: a.group_id.filter(|g| *g != a.id),
+        opened_at: ts(a.opened_at),
+        acknowledged_at: a.acknowledged_at.map(ts),
+        acknowledged_by: a.acknowledged_by.clone(),
+        note: a.ack_note.clone(),
+        resolved_at: a.resolved_at.map(ts),
+        resolved_reason: a.resolved_reason.clone(),
+        held_until: None,
+        held_by: None,
+    }
+}
+
+/// Marks the alerts a silence or a quiet route holds (`holds`: alert, kind, due).
+fn mark_held(alerts: &mut [Alert], holds: &[(i64, String, i64)]) {
+    for a in alerts.iter_mut() {
+        if let Some((_, kind, due)) = holds.iter().find(|(id, _, _)| *id == a.id) {
+            a.held_until = Some(ts(*due));
+            a.held_by = Some(
+                if kind == "silence" {
+                    "silence"
+                } else {
+                    "quiet route"
+                }
+                .into(),
+            );
+        }
+    }
+}
+
+/// `GET /api/v1/alerts` query.
+#[derive(Debug, Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+    monitor: Option<String>,
+    kind: Option<String>,
+    before: Option<String>,
+    limit: Option<String>,
+}
+
+fn filter(q: &ListQuery) -> Result<Filter, ApiError> {
+    let bad = |m: String| ApiError::BadRequest(m);
+    let status = match q.status.as_deref().map(str::trim) {
+        None | Some("all") => None,
+        Some(s) => Some(AlertStatus::parse(s).ok_or_else(|| {
+            bad(format!(
+                "status {s:?}: use open, acknowledged, resolved or all"
+            ))
+        })?),
+    };
+    let kind = match q.kind.as_deref().map(str::trim) {
+        None => None,
+        Some(k) => Some(AlertKind::parse(k).ok_or_else(|| {
+            bad(format!(
+                "kind {k:?}: use down, problem, event, test or channel"
+            ))
+        })?),
+    };
+    let before = match &q.before {
+        None => None,
+        Some(b) => Some(
+            b.trim()
+                .parse::<i64>()
+                .map_err(|_| bad(format!("before must be an alert id, not {b:?}")))?,
+        ),
+    };
+    let limit = match &q.limit {
+        None => 100,
+        Some(l) => match l.trim().parse::<i64>() {
+            Ok(n @ 1..=1_000) => n,
+            _ => return Err(bad(format!("limit must be 1-1000, got {l:?}"))),
+        },
+    };
+    Ok(Filter {
+        status,
+        monitor: None,
+        kind,
+        before,
+        limit,
+    })
+}
+
+async fn list(
+    auth: Auth,
+    state: web::Data<AppState>,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let mut f = filter(&q)?;
+    if let Some(m) = q.monitor.as_deref().filter(|m| !m.trim().is_empty()) {
+        f.monitor = Some(crate::monitoring::ops::owned_monitor(&state, &auth, m, "monitor").await?);
+    }
+    let project = auth.project.clone();
+    let limit = f.limit;
+    let (rows, holds) = state
+        .store
+        .read(move |c| {
+            let rows = alerts::list(c, &project, &f)?;
+            let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
+            Ok((rows, overdue_storage::alerting::timers::holds(c, &ids)?))
+        })
+        .await?;
+    let next_before = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|a| a.id))
+        .flatten();
+    let mut out: Vec<Alert> = rows.iter().map(render).collect();
+    mark_held(&mut out, &holds);
+    Ok(HttpResponse::Ok().json(AlertList {
+        alerts: out,
+        next_before,
+    }))
+}
+
+fn alert_id(raw: &str) -> Result<i64, ApiError> {
+    crate::http::parse::number_id(raw, "alert")
+}
+
+async fn get(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = alert_id(&path)?;
+    let project = auth.project.clone();
+    let (alert, messages, attempts) = state
+        .store
+        .read(move |c| {
+            let a = alerts::get(c, &project, id)?;
+            let lead = a.group_id.unwrap_or(a.id);
+            let messages = alerts::messages(c, lead)?;
+            let ids: Vec<i64> = messages.iter().map(|m| m.id).collect();
+            Ok((a, messages, alerts::attempts(c, &ids)?))
+        })
+        .await?;
+    let messages = messages
+        .iter()
+        .map(|m| AlertMessage {
+            notification: m.id,
+            channel: m.channel_id.clone(),
+            transition: m.transition.clone(),
+            event: m.event.clone(),
+            recipient: m.recipient.clone(),
+            state: m.state.clone(),
+            attempts: m.attempts,
+            last_error: m.last_error.clone(),
+            created_at: ts(m.created_at),
+            done_at: m.done_at.map(ts),
+            deliveries: attempts
+                .iter()
+                .filter(|d| d.outbox_id == m.id)
+                .map(|d| Delivery {
+                    notification: d.outbox_id,
+                    attempt: d.attempt,
+                    at: ts(d.attempted_at),
+                    status_code: d.status_code,
+                    error: d.error.clone(),
+                    duration_ms: d.duration_ms,
+                    event: Some(m.event.clone()),
+                    monitor: None,
+                    channel: None,
+                    recipient: (!m.recipient.is_empty()).then(|| m.recipient.clone()),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(AlertDetail {
+        alert: render(&alert),
+        messages,
+    }))
+}
+
+/// The longest acknowledgement note.
+const MAX_NOTE: usize = 5_000;
+
+async fn acknowledge(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: crate::http::body::MaybeBody<AcknowledgeInput>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_write()?;
+    let id = alert_id(&path)?;
+    let input = body.into_inner()?;
+    let note = input
+        .note
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty());
+    if let Some(n) = &note {
+        overdue_core::text::prose("note", n, MAX_NOTE).map_err(ApiError::BadRequest)?;
+    }
+    let (project, by) = (auth.project.clone(), auth.actor.clone());
+    let done = state
+        .store
+        .write(move |tx| {
+            overdue_storage::alerting::acks::acknowledge(tx, &project, id, &by, note.as_deref())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "alert": render(&done.alert),
+        "already": !done.changed,
+    })))
+}

@@ -1,0 +1,269 @@
+//! `/api/v1` monitors: list, create, read, edit, delete, pause, resume, their channels,
+//! pings and flips.
+
+use actix_web::{web, HttpResponse};
+use overdue_storage::{
+    alerting::channels, monitoring::deps, monitoring::history, monitoring::monitors,
+    monitoring::problems,
+};
+use overdue_types::MonitorInput;
+use serde::Deserialize;
+
+use crate::http::auth::Auth;
+use crate::http::error::ApiError;
+use crate::http::parse::Limit;
+use crate::monitoring::ops::{owned_monitor, owned_monitor_id, switch, update_settings, Switch};
+use crate::{monitoring::render, monitoring::validate, AppState};
+
+/// Registers the monitor routes (inside the `/api/v1` scope).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/monitors", web::get().to(list))
+        .route("/monitors", web::post().to(create))
+        .route("/monitors/{id}", web::get().to(get))
+        .route("/monitors/{id}", web::patch().to(update))
+        .route("/monitors/{id}", web::delete().to(delete))
+        .route("/monitors/{id}/pause", web::post().to(pause))
+        .route("/monitors/{id}/resume", web::post().to(resume))
+        .route("/monitors/{id}/channels", web::put().to(set_channels))
+        .route("/monitors/{id}/pings", web::get().to(pings))
+        .route("/monitors/{id}/flips", web::get().to(flips));
+}
+
+/// Loads a monitor with its channels and renders it.
+pub(crate) async fn monitor_json(
+    state: &AppState,
+    auth: &Auth,
+    id: String,
+) -> Result<overdue_types::Monitor, ApiError> {
+    let project = auth.project.clone();
+    let now = state.store.now();
+    let (row, chans, links) = state
+        .store
+        .read(move |c| {
+            let row = monitors::get(c, &project, &id)?;
+            let chans = channels::for_monitor(c, &row.id)?;
+            let links = deps::links_of(c, &row.id)?;
+            let open = problems::open_counts(c, std::slice::from_ref(&row.id))?;
+            let p = overdue_storage::people::projects::get(c, &project)?;
+            let silences = overdue_storage::alerting::silences::current(c, &project, now)?;
+            Ok((row, chans, (links, open, p, silences)))
+        })
+        .await?;
+    let (links, open, project, silences) = links;
+    let site = &state.config.site_url;
+    let mut m = render::monitor(&row, chans, site, state.store.now(), auth.role.can_write());
+    render::with_links(&mut m, &links);
+    render::with_slug_url(&mut m, site, &project.ping_key);
+    m.open_problems = open.get(&row.id).copied().unwrap_or(0);
+    m.badge_url = crate::monitoring::badges::monitor_url(site, project.badge_key.as_deref(), &row);
+    m.silenced_until = render::silenced_until(&silences, &row, now);
+    Ok(m)
+}
+
+async fn list(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let project = auth.project.clone();
+    let now = state.store.now();
+    let rows = state
+        .store
+        .read(move |c| {
+            // Two queries whatever the number of monitors.
+            let rows = monitors::list(c, &project)?;
+            let mut chans = channels::for_project(c, &project)?;
+            let links = deps::links_of_project(c, &project, &rows)?;
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let open = problems::open_counts(c, &ids)?;
+            let p = overdue_storage::people::projects::get(c, &project)?;
+            let silences = overdue_storage::alerting::silences::current(c, &project, now)?;
+            Ok((
+                rows.into_iter()
+                    .map(|r| (chans.remove(&r.id).unwrap_or_default(), r))
+                    .collect::<Vec<_>>(),
+                (links, open, p, silences),
+            ))
+        })
+        .await?;
+    let (rows, (links, open, project, silences)) = rows;
+    let can_write = auth.role.can_write();
+    let out: Vec<_> = rows
+        .iter()
+        .map(|(ch, r)| {
+            let mut m = render::monitor(r, ch.clone(), &state.config.site_url, now, can_write);
+            if let Some(l) = links.get(&r.id) {
+                render::with_links(&mut m, l);
+            }
+            render::with_slug_url(&mut m, &state.config.site_url, &project.ping_key);
+            m.open_problems = open.get(&r.id).copied().unwrap_or(0);
+            m.badge_url = crate::monitoring::badges::monitor_url(
+                &state.config.site_url,
+                project.badge_key.as_deref(),
+                r,
+            );
+            m.silenced_until = render::silenced_until(&silences, r, now);
+            m
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "monitors": out })))
+}
+
+async fn create(
+    auth: Auth,
+    state: web::Data<AppState>,
+    body: crate::http::body::Body<MonitorInput>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_write()?;
+    let input = body.into_inner()?;
+    let mut settings = validate::apply(&input, validate::defaults())?;
+    if settings.name.is_empty() {
+        settings.name = settings.slug.clone().unwrap_or_else(|| "unnamed".into());
+    }
+    let project = auth.project.clone();
+    let chans = input.channels.clone();
+    let id = state
+        .store
+        .write(move |tx| {
+            let row = monitors::create(tx, &project, &settings, chans.as_deref())?;
+            let id = row.monitor_id()?;
+            crate::monitoring::ops::save_links(tx, &project, &id, &input)?;
+            Ok(row.id)
+        })
+        .await?;
+    let m = monitor_json(&state, &auth, id).await?;
+    Ok(HttpResponse::Created().json(m))
+}
+
+async fn get(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = owned_monitor(&state, &auth, &path, "monitor").await?;
+    Ok(HttpResponse::Ok().json(monitor_json(&state, &auth, id).await?))
+}
+
+async fn update(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: crate::http::body::Body<MonitorInput>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_write()?;
+    let id2 = owned_monitor_id(&state, &auth, &path, "monitor").await?;
+    let id = id2.to_string();
+    let input = body.into_inner()?;
+    let project = auth.project.clone();
+    state
+        .store
+        .write(move |tx| {
+            update_settings(tx, &project, &id2, &input)?;
+            crate::monitoring::ops::save_links(tx, &project, &id2, &input)?;
+            if let Some(ids) = &input.channels {
+                channels::set_for_monitor(tx, &project, &id2, ids)?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(monitor_json(&state, &auth, id).await?))
+}
+
+async fn delete(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_write()?;
+    let id = owned_monitor_id(&state, &auth, &path, "monitor").await?;
+    let project = auth.project.clone();
+    let (row, dependents) = state
+        .store
+        .write(move |tx| overdue_storage::monitoring::cascade::delete_monitor(tx, &project, &id))
+        .await?;
+    // The answer names the monitors that depended on it (their links are gone).
+    let mut m = render::monitor(
+        &row,
+        vec![],
+        &state.config.site_url,
+        state.store.now(),
+        true,
+    );
+    let links = deps::MonitorLinks {
+        dependents,
+        ..Default::default()
+    };
+    render::with_links(&mut m, &links);
+    Ok(HttpResponse::Ok().json(m))
+}
+
+async fn pause(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = switch(&state, &auth, &path, "monitor", Switch::Pause).await?;
+    Ok(HttpResponse::Ok().json(monitor_json(&state, &auth, id).await?))
+}
+
+async fn resume(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = switch(&state, &auth, &path, "monitor", Switch::Resume).await?;
+    Ok(HttpResponse::Ok().json(monitor_json(&state, &auth, id).await?))
+}
+
+/// `PUT /api/v1/monitors/<id>/channels`: the channel ids that replace the monitor's.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChannelList {
+    channels: Vec<String>,
+}
+
+async fn set_channels(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: crate::http::body::Body<ChannelList>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_write()?;
+    let id2 = owned_monitor_id(&state, &auth, &path, "monitor").await?;
+    let id = id2.to_string();
+    let project = auth.project.clone();
+    let ids = body.into_inner()?.channels;
+    state
+        .store
+        .write(move |tx| channels::set_for_monitor(tx, &project, &id2, &ids))
+        .await?;
+    Ok(HttpResponse::Ok().json(monitor_json(&state, &auth, id).await?))
+}
+
+async fn pings(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: web::Query<Limit>,
+) -> Result<HttpResponse, ApiError> {
+    let id = owned_monitor(&state, &auth, &path, "monitor").await?;
+    let limit = q.get()?;
+    let rows = state
+        .store
+        .read(move |c| history::pings(c, &id, limit))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({ "pings": rows.iter().map(render::ping).collect::<Vec<_>>() })))
+}
+
+async fn flips(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: web::Query<Limit>,
+) -> Result<HttpResponse, ApiError> {
+    let id = owned_monitor(&state, &auth, &path, "monitor").await?;
+    let limit = q.get()?;
+    let rows = state
+        .store
+        .read(move |c| history::flips(c, &id, None, None, limit))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({ "flips": rows.iter().map(render::flip).collect::<Vec<_>>() })))
+}

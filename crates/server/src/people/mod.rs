@@ -1,0 +1,9 @@
+//! People over HTTP (docs/architecture.md, "The map"): first-user setup and sessions,
+//! the sign-in gate, one's own account, the team (keys, members, invitations) and
+//! taking an invitation.
+
+pub mod account;
+pub mod gate;
+pub mod joining;
+pub mod session;
+pub mod team;

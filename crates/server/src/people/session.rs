@@ -1,0 +1,274 @@
+//! Accounts over HTTP: first-user setup, sign in, sign out, and who am I.
+//!
+//! Setup and sign-in take JSON only (actix refuses other content types), so a
+//! cross-site form cannot post them; the session cookie is HttpOnly and SameSite=Lax,
+//! and `Secure` when the site URL is https.
+
+use actix_web::cookie::{time::Duration as CookieAge, Cookie, SameSite};
+use actix_web::{web, HttpResponse};
+use overdue_core::Role;
+use overdue_storage::people::accounts::{self, NewSession};
+use overdue_storage::{people::passwords, people::projects};
+use overdue_types::{Credentials, Me, ProjectAccess, SetupStatus};
+
+use crate::http::auth::{SignedIn, SESSION_COOKIE};
+use crate::http::error::ApiError;
+use crate::AppState;
+
+/// Routes under `/api/v1/auth`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/auth/status", web::get().to(status))
+        .route("/auth/setup", web::post().to(setup))
+        .route("/auth/login", web::post().to(login))
+        .route("/auth/logout", web::post().to(logout))
+        .route("/auth/me", web::get().to(me))
+        .route("/projects", web::post().to(create_project));
+}
+
+/// Argon2 is CPU work of tens of milliseconds: keep it off the async workers.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    web::block(f)
+        .await
+        .map_err(|e| ApiError::Internal(format!("blocking task failed: {e}")))
+}
+
+pub(crate) fn session_cookie(state: &AppState, token: &str, age: CookieAge) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, token.to_string())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config.site_url.starts_with("https://"))
+        .max_age(age)
+        .finish()
+}
+
+pub(crate) async fn me_of(
+    state: &AppState,
+    user_id: String,
+    email: String,
+    csrf: String,
+) -> Result<Me, ApiError> {
+    let mine = state
+        .store
+        .read(move |c| accounts::memberships_of(c, &user_id))
+        .await?;
+    Ok(Me {
+        email,
+        csrf_token: csrf,
+        projects: mine
+            .into_iter()
+            .map(|m| ProjectAccess {
+                id: m.project_id,
+                name: m.project_name,
+                role: m.role.as_str().to_string(),
+            })
+            .collect(),
+    })
+}
+
+async fn signed_in_response(
+    state: &AppState,
+    status: actix_web::http::StatusCode,
+    user_id: String,
+    email: String,
+    s: NewSession,
+) -> Result<HttpResponse, ApiError> {
+    let cookie = session_cookie(
+        state,
+        &s.token,
+        CookieAge::milliseconds(accounts::SESSION_MS),
+    );
+    let me = me_of(state, user_id, email, s.csrf_token).await?;
+    Ok(HttpResponse::build(status).cookie(cookie).json(me))
+}
+
+/// Answers 200 with the user and their projects, setting the session cookie.
+pub(crate) async fn signed_in(
+    state: &AppState,
+    user_id: String,
+    email: String,
+    s: NewSession,
+) -> Result<HttpResponse, ApiError> {
+    signed_in_response(state, actix_web::http::StatusCode::OK, user_id, email, s).await
+}
+
+async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let users = state.store.read(accounts::count).await?;
+    Ok(HttpResponse::Ok().json(SetupStatus {
+        setup_needed: users == 0,
+        password_reset: state.config.mailer.is_some(),
+    }))
+}
+
+/// The first account of an empty instance; it owns the default project. Checked first,
+/// hashed last: once the instance is set up the answer costs no hashing.
+async fn setup(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    body: crate::http::body::Body<Credentials>,
+) -> Result<HttpResponse, ApiError> {
+    const DONE: &str = "this instance is already set up: sign in instead";
+    let body = body.into_inner()?;
+    let email = overdue_core::credentials::check_credentials(&body.email, &body.password)
+        .map_err(ApiError::BadRequest)?;
+    if state.store.read(accounts::count).await? > 0 {
+        return Err(ApiError::Conflict(DONE.into()));
+    }
+    let attempt = state.gate.charge(&state.store, &req).await?;
+    let hash = state.gate.hash_new(body.password).await?;
+    let now = state.store.now();
+    let mail = email.clone();
+    let (user, session) = state
+        .store
+        .write(move |tx| {
+            // Checked inside the write transaction: two racing setups make one owner.
+            if accounts::count(tx.conn())? > 0 {
+                return Err(overdue_storage::StoreError::Conflict(DONE.into()));
+            }
+            let added = accounts::add_user(tx, &mail, &hash, Some(Role::Owner), None)?;
+            let session = accounts::create_session(tx, &added.user.id, now)?;
+            Ok((added.user, session))
+        })
+        .await?;
+    state.gate.succeeded(&state.store, &attempt).await?;
+    signed_in_response(
+        &state,
+        actix_web::http::StatusCode::CREATED,
+        user.id,
+        email,
+        session,
+    )
+    .await
+}
+
+/// Signs in. The attempt is reserved (per address, and per account from that address)
+/// before the password is checked, and given back when it was right.
+async fn login(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    body: crate::http::body::Body<Credentials>,
+) -> Result<HttpResponse, ApiError> {
+    const WRONG: &str = "wrong e-mail or password";
+    let body = body.into_inner()?;
+    let email = body.email.trim().to_lowercase();
+    let password = body.password;
+    let attempt = state.gate.attempt(&req).for_account(&email);
+    state
+        .gate
+        .reserve(&state.store, &attempt, "too many failed sign-ins")
+        .await?;
+    let lookup = email.clone();
+    let user = state
+        .store
+        .read(move |c| accounts::find_by_email(c, &lookup))
+        .await?;
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let ok = state
+        .gate
+        .hash(move || check_stored(&password, stored))
+        .await?;
+    let user = match (ok, user) {
+        (true, Some(u)) => u,
+        _ => return Err(ApiError::Unauthorized(WRONG)),
+    };
+    state.gate.succeeded(&state.store, &attempt).await?;
+    let now = state.store.now();
+    let uid = user.id.clone();
+    let session = state
+        .store
+        .write(move |tx| accounts::create_session(tx, &uid, now))
+        .await?;
+    signed_in_response(
+        &state,
+        actix_web::http::StatusCode::OK,
+        user.id,
+        email,
+        session,
+    )
+    .await
+}
+
+/// Verifies a password against a stored hash — or, for an unknown e-mail, hashes it
+/// anyway, so the answer takes as long either way and does not tell which e-mails have
+/// accounts.
+pub(crate) fn check_stored(password: &str, stored: Option<String>) -> bool {
+    match stored {
+        Some(h) => passwords::verify(password, &h),
+        None => {
+            let _ = passwords::hash(password);
+            false
+        }
+    }
+}
+
+async fn logout(state: web::Data<AppState>, who: SignedIn) -> Result<HttpResponse, ApiError> {
+    let token = who.token.clone();
+    state
+        .store
+        .write(move |tx| accounts::delete_session(tx, &token))
+        .await?;
+    let gone = session_cookie(&state, "", CookieAge::ZERO);
+    Ok(HttpResponse::NoContent().cookie(gone).finish())
+}
+
+/// The body of `POST /api/v1/projects`.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ProjectInput {
+    /// The new project's name.
+    name: String,
+}
+
+/// `POST /api/v1/projects {"name"}` with a session: a new project owned by the user (its
+/// keys are made too; the dashboard shows them on the Team page, not here). Who may is
+/// the operator's setting, and each user owns at most the cap (docs/security.md).
+async fn create_project(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    body: crate::http::body::Body<ProjectInput>,
+) -> Result<HttpResponse, ApiError> {
+    let name = overdue_core::text::name("name", &body.into_inner()?.name, 100)
+        .map_err(ApiError::BadRequest)?;
+    let rule = state.config.project_creation;
+    if rule == crate::http::quota::ProjectCreation::Nobody {
+        return Err(ApiError::Forbidden(
+            "creating projects is turned off on this server (OVERDUE_PROJECT_CREATION=nobody): \
+             ask the operator"
+                .into(),
+        ));
+    }
+    let now = state.store.now();
+    let user = who.user.user_id.clone();
+    let p = state
+        .store
+        .write(move |tx| {
+            let caps = tx.caps();
+            let owns = accounts::memberships_of(tx.conn(), &user)?
+                .iter()
+                .any(|m| m.role == Role::Owner);
+            if rule == crate::http::quota::ProjectCreation::Owners && !owns {
+                return Err(overdue_storage::StoreError::Capped(
+                    "only owners of a project may create projects on this server \
+                     (OVERDUE_PROJECT_CREATION=owners): ask an owner"
+                        .into(),
+                ));
+            }
+            caps.check_projects(tx.conn(), &user)?;
+            let p = projects::create(tx, &name, now)?;
+            accounts::set_role(tx, &p.id, &user, Role::Owner, now)?;
+            Ok(p)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(ProjectAccess {
+        id: p.id,
+        name: p.name,
+        role: Role::Owner.as_str().into(),
+    }))
+}
+
+async fn me(state: web::Data<AppState>, who: SignedIn) -> Result<HttpResponse, ApiError> {
+    let u = who.user;
+    Ok(HttpResponse::Ok().json(me_of(&state, u.user_id, u.email, u.csrf_token).await?))
+}
