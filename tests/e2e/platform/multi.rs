@@ -188,7 +188,7 @@ async fn two_instances() -> Option<(TestApp, TestApp, String)> {
 /// (the row's badge turns from new to up) without a reload, within about a second.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_page_on_one_instance_shows_a_ping_on_another() {
-    let Some(driver) = crate::webdriver::chromedriver() else {
+    let Some(driver) = crate::harness::webdriver::chromedriver() else {
         return;
     };
     let Some((a, b, id)) = two_instances().await else {
@@ -197,7 +197,7 @@ async fn a_page_on_one_instance_shows_a_ping_on_another() {
     overdue::create_user(&a.store, "ann@example.com", "correct horse", None, None)
         .await
         .unwrap();
-    let browser = crate::webdriver::Browser::start(&driver, 1280).await;
+    let browser = crate::harness::webdriver::Browser::start(&driver, 1280).await;
     browser.goto(&b.base).await;
     browser
         .fill(&browser.find("#email").await, "ann@example.com")

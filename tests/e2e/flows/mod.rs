@@ -5,6 +5,14 @@
 //! when it moves on, terminal stages final, bad input refused whole with a 400 naming
 //! the item.
 
+pub(crate) mod amqp;
+pub(crate) mod amqp_ha;
+pub(crate) mod amqp_restart;
+pub(crate) mod amqp_tenants;
+pub(crate) mod clients;
+pub(crate) mod export;
+pub(crate) mod input;
+
 use std::time::Duration;
 
 use serde_json::{json, Value};

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use crate::harness::webdriver::{chromedriver, Browser};
 use crate::harness::{Backend, Receiver, TestApp};
-use crate::webdriver::{chromedriver, Browser};
 
 /// Sets up monitors in every state: new (cron in Riga), up with a 2 s period (turns
 /// late on the open page), down by a failure with a body, paused.

@@ -29,7 +29,7 @@ async fn the_document_names_every_route() {
             documented.insert((method.to_uppercase(), path.clone()));
         }
     }
-    let registered: BTreeSet<(String, String)> = crate::access::registered()
+    let registered: BTreeSet<(String, String)> = crate::people::access::registered()
         .into_iter()
         .filter(|(_, p)| p.starts_with("/api/v1/"))
         .collect();

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use crate::alerting::escalation::{about, count, hook, open_alert};
 use crate::both;
-use crate::escalation::{about, count, hook, open_alert};
 use crate::harness::{Backend, Receiver, TestApp};
 
 async fn escalation_starts_over(backend: Backend) {

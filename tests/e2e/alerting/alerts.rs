@@ -9,8 +9,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::both;
+use crate::harness::smtp::{Mail, SmtpServer};
 use crate::harness::{fresh_database, Backend, Receiver, TestApp};
-use crate::smtp::{Mail, SmtpServer};
 
 /// A test server that sends e-mail through `smtp`.
 pub async fn with_smtp(backend: Backend, smtp: &SmtpServer) -> TestApp {

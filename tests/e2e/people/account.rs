@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::accounts::{send, sign_json, Session};
-use crate::alerts::{link, with_smtp};
+use crate::alerting::alerts::{link, with_smtp};
 use crate::both;
+use crate::harness::smtp::SmtpServer;
 use crate::harness::{Backend, TestApp};
-use crate::smtp::SmtpServer;
+use crate::people::accounts::{send, sign_json, Session};
 
 async fn me(app: &TestApp, s: &Session) -> u16 {
     send(app, "GET", "/api/v1/auth/me", Some(s), false, None)
@@ -318,7 +318,7 @@ async fn invitations(backend: Backend) {
     assert_eq!(s, 400, "{b}");
 
     // Taken: no longer pending; its member cannot see invitations.
-    crate::accounts::account(&app, "bob@example.com", "bob password").await;
+    crate::people::accounts::account(&app, "bob@example.com", "bob password").await;
     let bob_s = sign_json(
         &app,
         "/api/v1/auth/login",

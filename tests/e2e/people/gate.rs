@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::accounts::{account, invite_token, send, sign_json, Session};
-use crate::alerts::{link, with_smtp};
+use crate::alerting::alerts::{link, with_smtp};
 use crate::both;
+use crate::harness::smtp::SmtpServer;
 use crate::harness::{fresh_database, Backend, TestApp};
-use crate::smtp::SmtpServer;
+use crate::people::accounts::{account, invite_token, send, sign_json, Session};
 
 const LOGIN: &str = "/api/v1/auth/login";
 const ACCEPT: &str = "/api/v1/auth/accept";

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::accounts::{invited, send, sign_json, Session};
 use crate::both;
 use crate::harness::{fresh_database, Backend, TestApp};
+use crate::people::accounts::{invited, send, sign_json, Session};
 
 fn said(body: &serde_json::Value, what: &str) -> bool {
     body["error"].as_str().is_some_and(|e| e.contains(what))

@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use overdue_core::Role;
 
-use crate::alerts::{link, with_smtp};
+use crate::alerting::alerts::{link, with_smtp};
+use crate::harness::smtp::SmtpServer;
+use crate::harness::webdriver::{chromedriver, Browser};
 use crate::harness::{Backend, TestApp};
-use crate::smtp::SmtpServer;
-use crate::webdriver::{chromedriver, Browser};
 
 async fn sign_in(b: &Browser, app: &TestApp, email: &str, password: &str) {
     b.goto(&app.base).await;

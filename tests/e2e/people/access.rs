@@ -9,9 +9,9 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use crate::accounts::{invited, send, with_owner, Session};
 use crate::both;
 use crate::harness::{Backend, TestApp};
+use crate::people::accounts::{invited, send, with_owner, Session};
 
 /// What a route needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

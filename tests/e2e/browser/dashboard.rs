@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use crate::harness::webdriver::{chromedriver, Browser};
 use crate::harness::{Backend, Receiver, TestApp};
-use crate::webdriver::{chromedriver, Browser};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn dashboard_story() {
@@ -369,7 +369,7 @@ async fn dashboard_story() {
 
     // The invited person has an account (no SMTP relay here: an administrator made
     // it), signs in on the invitation page, joins with one button and sees the project.
-    crate::accounts::account(&app, "bob@example.com", "bob's secret").await;
+    crate::people::accounts::account(&app, "bob@example.com", "bob's secret").await;
     b.goto(link.trim()).await;
     b.wait_text("#invite-what", 10, |t| t.contains("bob@example.com"))
         .await;

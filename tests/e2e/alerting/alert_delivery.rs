@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::alerts::with_smtp;
+use crate::alerting::alerts::with_smtp;
 use crate::both;
+use crate::harness::smtp::SmtpServer;
 use crate::harness::{fresh_database, start_binary, Backend, TestApp};
-use crate::smtp::SmtpServer;
 
 async fn bad_channel_and_alert_input(backend: Backend) {
     let smtp = SmtpServer::start();

@@ -1,5 +1,8 @@
 //! Test support: backends, a spawned app, a webhook receiver.
 
+pub(crate) mod smtp;
+pub(crate) mod webdriver;
+
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};

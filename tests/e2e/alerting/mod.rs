@@ -1,0 +1,12 @@
+//! Alerting: alerts and their delivery (webhooks, e-mail, presets), routes, silences,
+//! groups, reminders and escalation, secrets that never follow a moved channel.
+
+pub(crate) mod alert_delivery;
+pub(crate) mod alerts;
+pub(crate) mod escalation;
+pub(crate) mod escalation_loop;
+pub(crate) mod grouping;
+pub(crate) mod moved;
+pub(crate) mod presets;
+pub(crate) mod routes;
+pub(crate) mod silences;

@@ -1,0 +1,6 @@
+//! The dashboard in real headless Chromium, and the endpoints it relies on.
+
+pub(crate) mod dashboard;
+pub(crate) mod dashboard_api;
+pub(crate) mod glance;
+pub(crate) mod people;

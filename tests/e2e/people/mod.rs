@@ -1,0 +1,8 @@
+//! People: accounts, one's own account, the sign-in gate, invitations, roles and
+//! access, the operator's caps.
+
+pub(crate) mod access;
+pub(crate) mod account;
+pub(crate) mod accounts;
+pub(crate) mod caps;
+pub(crate) mod gate;
