@@ -25,7 +25,7 @@ mod picker;
 mod ping_help;
 mod problems;
 mod route_form;
-mod routing;
+mod routes;
 mod run;
 mod schedule_preview;
 mod silences;
@@ -104,7 +104,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/channels") view=channels::ChannelsPage/>
                             <Route path=path!("/alerts") view=alerts::AlertsPage/>
                             <Route path=path!("/chains") view=chains::ChainsPage/>
-                            <Route path=path!("/routes") view=routing::RoutesPage/>
+                            <Route path=path!("/routes") view=routes::RoutesPage/>
                             <Route path=path!("/silences") view=silences::SilencesPage/>
                             <Route path=path!("/flows") view=flows::FlowsPage/>
                             <Route path=path!("/problems") view=problems::ProblemsPage/>

@@ -7,7 +7,7 @@ use overdue_types::Silence;
 use serde::Deserialize;
 
 use crate::api::Session;
-use crate::routing::match_words;
+use crate::routes::match_words;
 use crate::widgets::list_of;
 
 #[derive(Deserialize)]
