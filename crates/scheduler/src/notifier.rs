@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use overdue_core::EventRecord;
 use overdue_notify::{ChannelConfig, Outgoing, Senders};
-use overdue_storage::alerting::outbox::{self, Attempt};
+use overdue_storage::base::outbox::{self, Attempt};
 use overdue_storage::base::models::OutboxRow;
 use overdue_storage::{alerting::channels, Store};
 use tokio::sync::{mpsc, Semaphore};

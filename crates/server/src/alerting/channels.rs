@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use overdue_notify::ChannelConfig;
 use overdue_storage::alerting::channels::{self, NewChannel};
-use overdue_storage::{alerting::outbox, StoreError};
+use overdue_storage::{base::outbox, StoreError};
 use overdue_types::{ChannelInput, ChannelPatch};
 
 use crate::alerting::channel_input::{config_from, patched};

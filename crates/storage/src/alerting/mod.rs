@@ -10,7 +10,6 @@ pub mod firing;
 pub(crate) mod grouping;
 pub(crate) mod messages;
 pub(crate) mod notices;
-pub mod outbox;
 pub(crate) mod paging;
 pub mod routes;
 pub mod silences;

@@ -8,6 +8,7 @@ pub mod conn;
 pub mod error;
 pub(crate) mod live;
 pub mod models;
+pub mod outbox;
 pub mod schema;
 pub mod service;
 pub(crate) mod statements;
