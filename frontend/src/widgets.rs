@@ -16,13 +16,11 @@ pub fn badge(state: String) -> impl IntoView {
 /// passed is late — the page knows its due time and turns it late on its own (the
 /// server tells of the flip to down when grace ends).
 pub fn shown_state(m: &Monitor, now: f64) -> String {
-    if m.state == "up" {
-        let due = m.next_due.as_deref().and_then(crate::time::parse);
-        if due.is_some_and(|d| now > d) {
-            return "late".into();
-        }
-    }
-    m.state.clone()
+    // The state the server showed (`running` included), turned `late` on this clock
+    // by the one rule (`overdue_types::shown_state`).
+    let due = m.next_due.as_deref().and_then(crate::time::parse);
+    let past_due = due.is_some_and(|d| now > d);
+    overdue_types::shown_state(&m.state, false, past_due).to_string()
 }
 
 /// Copies `text` to the clipboard (best effort: older browsers have no clipboard API).

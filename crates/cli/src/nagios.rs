@@ -91,7 +91,7 @@ pub fn evaluate(target: &str, monitors: &[Value]) -> (i32, String) {
     let found = monitors.iter().find(|m| {
         // A UUID names its monitor by the public reference readers see.
         m["id"].as_str() == Some(target)
-            || m["id"].as_str() == Some(overdue_core::public_ref(target).as_str())
+            || m["id"].as_str() == Some(overdue_core::PublicRef::of(target).as_str())
             || m["slug"].as_str() == Some(target)
             || m["name"].as_str() == Some(target)
     });

@@ -70,12 +70,45 @@ uuid_id!(
 /// A monitor's public reference: safe to show to any reader (viewers, read-only keys,
 /// webhook receivers, page URLs), because the ping code cannot be computed back from
 /// it. The first 40 hex digits of the SHA-256 of the code's hyphenated form — the same
-/// value as the v3 mirror's `unique_key`, so one monitor has one public name.
-pub fn public_ref(code: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let mut hex = hex::encode(Sha256::digest(code.trim().to_ascii_lowercase().as_bytes()));
-    hex.truncate(40);
-    hex
+/// value as the v3 mirror's `unique_key`, so one monitor has one public name. A type of
+/// its own: a reference cannot be passed where a ping code or a monitor id belongs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PublicRef(String);
+
+impl PublicRef {
+    /// The reference of the monitor whose ping code (its row id) is `code`.
+    pub fn of(code: &str) -> PublicRef {
+        use sha2::{Digest, Sha256};
+        let mut hex = hex::encode(Sha256::digest(code.trim().to_ascii_lowercase().as_bytes()));
+        hex.truncate(40);
+        PublicRef(hex)
+    }
+
+    /// `text` as a reference, when it has the shape of one (40 lowercase hex digits).
+    pub fn parse(text: &str) -> Option<PublicRef> {
+        let shaped = text.len() == 40
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        shaped.then(|| PublicRef(text.to_string()))
+    }
+
+    /// Its text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for PublicRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<PublicRef> for String {
+    fn from(r: PublicRef) -> String {
+        r.0
+    }
 }
 
 /// The digest by which `overdue apply` learns whether a channel's secret changed
@@ -91,18 +124,10 @@ pub fn secret_digest(channel_id: &str, field: &str, value: &str) -> String {
     hex::encode(h.finalize())
 }
 
-/// Whether `text` has the shape of a public reference (40 lowercase hex digits).
-pub fn is_public_ref(text: &str) -> bool {
-    text.len() == 40
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
-
 impl PingCode {
     /// This code's monitor's public reference.
-    pub fn public_ref(self) -> String {
-        public_ref(&self.to_string())
+    pub fn public_ref(self) -> PublicRef {
+        PublicRef::of(&self.to_string())
     }
 
     /// The monitor this code pings. The one place a code becomes an id: today the row
@@ -139,8 +164,8 @@ mod tests {
         assert_eq!(a.monitor().to_string(), a.to_string());
         assert_eq!(MonitorId::parse("nope"), None);
         let r = a.public_ref();
-        assert!(is_public_ref(&r), "{r}");
-        assert_eq!(r, public_ref("5D9E2A4C-7F31-4C5B-9A0E-2F6D8C1B3A77"));
-        assert!(!r.contains("5d9e2a4c"));
+        assert_eq!(PublicRef::parse(r.as_str()), Some(r.clone()), "{r}");
+        assert_eq!(r, PublicRef::of("5D9E2A4C-7F31-4C5B-9A0E-2F6D8C1B3A77"));
+        assert!(!r.as_str().contains("5d9e2a4c"));
     }
 }

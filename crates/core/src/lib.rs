@@ -28,7 +28,7 @@ pub use alert::{AlertKind, AlertStatus, Transition};
 pub use deps::{Expectation, Graph, Link, LinkKind};
 pub use duration::{parse_duration, Dur, DurationError};
 pub use event::{AlertNote, EventKind, EventRecord, MonitorRef, ProblemItem, ProblemsNote};
-pub use ids::{is_public_ref, public_ref, secret_digest, MonitorId, PingCode};
+pub use ids::{secret_digest, MonitorId, PingCode, PublicRef};
 pub use monitor::{
     apply_ping, arm, on_child, on_deadline, on_ping, pause, reschedule, resume, Children, Deadline,
     DeadlineKind, DownReason, Flip, MonitorConfig, MonitorState, OpenRun, Ping, PingOutcome,

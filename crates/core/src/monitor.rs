@@ -13,6 +13,8 @@ use uuid::Uuid;
 
 pub use config::MonitorConfig;
 pub use kinds::{Children, DeadlineKind, DownReason, OpenRun, RunOutcome, Signal, Status};
+/// The one rule of how a monitor is shown (docs/behaviour.md, "States and runs").
+pub use overdue_types::shown_state;
 pub use timers::{arm, on_child, on_deadline, pause, reschedule, resume};
 
 use crate::deps::Expectation;
@@ -82,14 +84,12 @@ impl MonitorState {
     /// Derived display state: `late` while past due but inside grace, `running` while a
     /// run is open, else the stored status.
     pub fn display_status(&self, now: Timestamp) -> &'static str {
-        match self.status {
-            Status::Up | Status::New if self.run_started_at.is_some() => "running",
-            Status::Up => match self.next_due {
-                Some(due) if now > due => "late",
-                _ => "up",
-            },
-            s => s.as_str(),
-        }
+        let past_due = self.next_due.is_some_and(|due| now > due);
+        overdue_types::shown_state(
+            self.status.as_str(),
+            self.run_started_at.is_some(),
+            past_due,
+        )
     }
 
     /// Recomputes the deadline from status, open runs and next due (docs/behaviour.md,

@@ -27,7 +27,7 @@ pub fn default_json(ev: &EventRecord) -> serde_json::Value {
         "at": ev.at,
         // The public reference, never the ping code (a template may ask for `$CODE`).
         "monitor": {
-            "id": if ev.monitor.uuid.is_empty() { String::new() } else { overdue_core::public_ref(&ev.monitor.uuid) },
+            "id": if ev.monitor.uuid.is_empty() { String::new() } else { overdue_core::PublicRef::of(&ev.monitor.uuid).into() },
             "name": ev.monitor.name,
             "slug": ev.monitor.slug,
             "tags": ev.monitor.tags,
@@ -187,7 +187,7 @@ mod tests {
         // The public reference, never the ping code ("u-1").
         assert_eq!(
             v["wrapped"]["monitor"]["id"],
-            overdue_core::public_ref("u-1")
+            overdue_core::PublicRef::of("u-1").to_string()
         );
         assert!(!out.contains("u-1"), "{out}");
         assert_eq!(v["wrapped"]["reason"], "missed");

@@ -18,8 +18,8 @@ pub struct Links {
 impl Links {
     /// The links of `ev` on the dashboard at `site`.
     pub fn of(ev: &EventRecord, site: &str) -> Links {
-        let public =
-            (!ev.monitor.uuid.is_empty()).then(|| overdue_core::public_ref(&ev.monitor.uuid));
+        let public = (!ev.monitor.uuid.is_empty())
+            .then(|| overdue_core::PublicRef::of(&ev.monitor.uuid).to_string());
         Links {
             monitor: public.as_ref().map(|r| format!("{site}/monitors/{r}")),
             problems: ev

@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use overdue_core::EventRecord;
 use overdue_notify::{ChannelConfig, Outgoing, Senders};
-use overdue_storage::base::outbox::{self, Attempt};
 use overdue_storage::base::models::OutboxRow;
-use overdue_storage::{alerting::channels, Store};
+use overdue_storage::base::outbox::AccountMail;
+use overdue_storage::base::outbox::{self, Attempt};
+use overdue_storage::{alerting::channel_health, alerting::channels, alerting::messages, Store};
 use tokio::sync::{mpsc, Semaphore};
 
 /// Settings of the notifier.
@@ -59,10 +60,9 @@ pub async fn run(
             continue;
         }
         let me = opts.worker_id.clone();
-        let now = store.now();
         let lease = opts.lease.as_millis() as i64;
         let claimed = match store
-            .write(move |tx| outbox::claim(tx, &me, now, free as i64, lease))
+            .write(move |tx| outbox::claim(tx, &me, free as i64, lease))
             .await
         {
             Ok(rows) => rows,
@@ -119,12 +119,11 @@ async fn record_loop(
         }
         let me = opts.worker_id.clone();
         let base = opts.retry_base.as_millis() as i64;
-        let now = store.now();
         let n = batch.len();
         let result = store
             .write(move |tx| {
                 for (row, attempt) in &batch {
-                    outbox::record(tx, row, &me, attempt, now, base)?;
+                    channel_health::record(tx, row, &me, attempt, base)?;
                 }
                 Ok(())
             })
@@ -141,7 +140,9 @@ async fn record_loop(
 /// Delivers one entry; `None` when its channel could not be read (the claim expires
 /// and it is tried again).
 async fn deliver(store: &Store, senders: &Senders, row: &OutboxRow) -> Option<Attempt> {
-    let channel_id = row.channel_id.clone();
+    let Some(channel_id) = row.channel_id.clone() else {
+        return Some(send_account_mail(senders, row).await);
+    };
     let ev: EventRecord = match serde_json::from_str(&row.payload) {
         Ok(ev) => ev,
         Err(e) => return Some(permanent(format!("stored event is unreadable: {e}"))),
@@ -152,13 +153,13 @@ async fn deliver(store: &Store, senders: &Senders, row: &OutboxRow) -> Option<At
         .as_ref()
         .filter(|a| a.transition != overdue_core::Transition::Trigger)
         .and_then(|a| a.thread);
-    let (chan, recipient) = (row.channel_id.clone(), row.recipient.clone());
+    let (chan, recipient) = (channel_id.clone(), row.recipient.clone());
     let read = store
         .read(move |c| {
             let ch = channels::get_any(c, &channel_id)?;
             let first = match (&ch, thread) {
                 (Some(ch), Some(t)) if ch.kind == "email" => {
-                    outbox::first_message(c, t, &chan, &recipient)?
+                    messages::first_message(c, t, &chan, &recipient)?
                 }
                 _ => None,
             };
@@ -197,6 +198,31 @@ async fn deliver(store: &Store, senders: &Senders, row: &OutboxRow) -> Option<At
         permanent: d.permanent,
         retry_after_ms: d.retry_after.map(|r| r.as_millis() as i64),
     })
+}
+
+/// Sends account mail (docs/security.md, "Account mail") through the SMTP relay. What
+/// went wrong is recorded, never the text (its link works as a password).
+async fn send_account_mail(senders: &Senders, row: &OutboxRow) -> Attempt {
+    let mail: AccountMail = match serde_json::from_str(&row.payload) {
+        Ok(m) => m,
+        Err(e) => return permanent(format!("stored mail is unreadable: {e}")),
+    };
+    let Some(text) = mail.text() else {
+        return permanent("the mail's link was already removed".into());
+    };
+    let Some(mailer) = &senders.mailer else {
+        return permanent("no SMTP relay is set up".into());
+    };
+    let started = std::time::Instant::now();
+    let result = mailer.send_text(&mail.to, &mail.subject, text).await;
+    Attempt {
+        status_code: None,
+        ok: result.is_ok(),
+        permanent: false,
+        error: result.err(),
+        duration_ms: started.elapsed().as_millis() as i64,
+        retry_after_ms: None,
+    }
 }
 
 fn permanent(error: String) -> Attempt {

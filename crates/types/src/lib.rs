@@ -19,6 +19,20 @@ pub use team::*;
 
 use serde::{Deserialize, Serialize};
 
+/// How a monitor is shown (docs/behaviour.md, "States and runs"): `running` while an up
+/// or new monitor has a run open, `late` while an up one is past its due time (inside
+/// grace), else its stored status. The one place this rule lives: the core's
+/// `display_status`, the dashboard's summary counts and the dashboard (which turns an
+/// `up` monitor `late` on its own clock) all call it. It is idempotent: a shown state
+/// given as `stored` comes back unchanged unless the facts say otherwise.
+pub fn shown_state(stored: &str, run_open: bool, past_due: bool) -> &str {
+    match stored {
+        "up" | "new" if run_open => "running",
+        "up" if past_due => "late",
+        s => s,
+    }
+}
+
 /// A declared step of a monitor in requests and responses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -288,7 +288,7 @@ async fn slack_and_pagerduty(backend: Backend) {
                         "channels": [slack_id, pd_id]}),
         )
         .await;
-    let public = overdue_core::public_ref(&m);
+    let public = overdue_core::PublicRef::of(&m).to_string();
     assert_eq!(app.ping(&format!("{m}/fail")).await, 200);
     let got = rx
         .wait_for(Duration::from_secs(10), |all| all.len() >= 2)

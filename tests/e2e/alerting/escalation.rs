@@ -46,7 +46,7 @@ pub(crate) fn count(got: &[(String, String, String)], path: &str, transition: &s
 }
 
 pub(crate) async fn open_alert(app: &TestApp, monitor: &str) -> i64 {
-    let public = overdue_core::public_ref(monitor);
+    let public = overdue_core::PublicRef::of(monitor).to_string();
     let (_, list) = app
         .api(
             "GET",
@@ -228,7 +228,7 @@ async fn quiet_hours_defer(backend: Backend) {
         .await;
     assert_eq!(s, 200);
     // The preview says the route holds it until 06:00.
-    let public = overdue_core::public_ref(&held);
+    let public = overdue_core::PublicRef::of(&held).to_string();
     let (_, p) = app
         .api(
             "GET",

@@ -118,7 +118,7 @@ async fn presets_deliver_field_by_field(backend: Backend) {
     let m = app
         .monitor(json!({"name": NAME, "slug": "db-backup", "period": "1h", "severity": "critical", "channels": ids}))
         .await;
-    let public = overdue_core::public_ref(&m);
+    let public = overdue_core::PublicRef::of(&m).to_string();
     let monitor_url = format!("{base}/monitors/{public}");
     assert_eq!(app.ping(&format!("{m}/fail")).await, 200);
     let got = rx

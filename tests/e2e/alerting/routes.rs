@@ -125,7 +125,7 @@ async fn routes_choose_channels(backend: Backend) {
     assert_eq!(sms_msg["alert"]["severity"], "critical");
 
     // The preview makes the same choice, names the routes, and checks windows at `at`.
-    let public = overdue_core::public_ref(&a);
+    let public = overdue_core::PublicRef::of(&a).to_string();
     let (s, p) = app
         .api(
             "GET",
@@ -149,7 +149,7 @@ async fn routes_choose_channels(backend: Backend) {
             ("db", json!("team db"))
         ]
     );
-    let pb = overdue_core::public_ref(&b);
+    let pb = overdue_core::PublicRef::of(&b).to_string();
     let in_two_hours = (chrono::Utc::now() + chrono::Duration::minutes(150)).to_rfc3339();
     let (_, p) = app
         .api(
@@ -172,7 +172,7 @@ async fn routes_choose_channels(backend: Backend) {
     let c = app
         .monitor(json!({"name": "legacy-export", "period": "1h", "channels": []}))
         .await;
-    let pc = overdue_core::public_ref(&c);
+    let pc = overdue_core::PublicRef::of(&c).to_string();
     let (_, p) = app
         .api(
             "GET",
@@ -362,7 +362,7 @@ async fn bad_routes_are_refused(backend: Backend) {
     }
     let (_, list) = app.api("GET", "/api/v1/routes", None).await;
     assert_eq!(list["routes"], json!([]), "nothing was written");
-    let public = overdue_core::public_ref(&m);
+    let public = overdue_core::PublicRef::of(&m).to_string();
     for (q, status, want) in [
         (
             format!("monitor={public}&kind=flow"),

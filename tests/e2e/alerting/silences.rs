@@ -91,7 +91,7 @@ async fn silences_hold_and_release(backend: Backend) {
         .map(|m| m["name"].as_str().unwrap())
         .collect();
     assert_eq!(silenced.len(), 2, "{silenced:?}");
-    let pa = overdue_core::public_ref(&a);
+    let pa = overdue_core::PublicRef::of(&a).to_string();
     let (_, open) = app
         .api(
             "GET",

@@ -58,7 +58,7 @@ async fn dashboard_story() {
     let created = app.get_monitor(&public).await;
     assert_eq!(created["down_after"], 2);
     let id = created["uuid"].as_str().unwrap().to_string();
-    assert_eq!(overdue_core::public_ref(&id), public);
+    assert_eq!(overdue_core::PublicRef::of(&id).to_string(), public);
 
     // The list shows it as new; a ping (with markup in its body) turns it up live.
     b.goto(&app.base).await;
@@ -652,7 +652,7 @@ async fn dependencies_view() {
     let m = app.get_monitor(&b).await;
     assert_eq!(
         m["after"][0]["monitor"],
-        overdue_core::public_ref(&a),
+        overdue_core::PublicRef::of(&a).to_string(),
         "{m}"
     );
     assert_eq!(m["after"][0]["within"], 3600);
@@ -667,7 +667,7 @@ async fn dependencies_view() {
     br.find("#monitors").await;
     assert_eq!(app.ping(&format!("{a}/fail")).await, 200);
     br.wait_text(
-        &format!("tr[data-id='{}']", overdue_core::public_ref(&b)),
+        &format!("tr[data-id='{}']", overdue_core::PublicRef::of(&b)),
         10,
         |t| t.contains("suppressed: upstream customers is down"),
     )
@@ -831,8 +831,11 @@ async fn problems_view() {
     .await;
     b.eval(&choose("#f-severity", "")).await;
     // The filter names monitors by their public reference.
-    b.eval(&choose("#f-monitor", &overdue_core::public_ref(&shop)))
-        .await;
+    b.eval(&choose(
+        "#f-monitor",
+        &overdue_core::PublicRef::of(&shop).to_string(),
+    ))
+    .await;
     b.wait_text("#problems tbody", 10, |t| {
         t.contains("invoice:2") && !t.contains("customer:9")
     })
@@ -956,7 +959,7 @@ async fn viewer_sees_no_ping_urls() {
         "a viewer gets no pause button"
     );
     b.screenshot("monitors-viewer").await;
-    let public = overdue_core::public_ref(&code);
+    let public = overdue_core::PublicRef::of(&code).to_string();
     b.goto(&app.url(&format!("/monitors/{public}"))).await;
     b.wait_text("#monitor-name", 10, |t| t == "payroll export")
         .await;

@@ -53,7 +53,7 @@ async fn monitors(app: &TestApp) -> (String, String, String, Receiver) {
 
 /// The public reference a page URL uses for monitor `uuid`.
 fn public(uuid: &str) -> String {
-    overdue_core::public_ref(uuid)
+    overdue_core::PublicRef::of(uuid).to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

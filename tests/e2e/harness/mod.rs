@@ -629,7 +629,7 @@ impl Receiver {
                 let j = r.json();
                 // `id`: the monitor's UUID or its public reference.
                 j["event"] == event
-                    && (j["monitor"]["id"] == overdue_core::public_ref(id)
+                    && (j["monitor"]["id"] == overdue_core::PublicRef::of(id).to_string()
                         || j["monitor"]["id"] == id)
             })
             .collect()

@@ -192,6 +192,11 @@ impl SmtpServer {
         self.shared.refuse.lock().unwrap().push(address.to_string());
     }
 
+    /// Takes messages for `address` again (undoes [`SmtpServer::refuse`]).
+    pub fn accept(&self, address: &str) {
+        self.shared.refuse.lock().unwrap().retain(|r| r != address);
+    }
+
     /// Holds each answer to DATA this long (0: answer at once).
     pub fn hold(&self, ms: u64) {
         self.shared.hold_ms.store(ms, Ordering::SeqCst);

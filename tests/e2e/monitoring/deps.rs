@@ -33,7 +33,7 @@ async fn missed_after(backend: Backend) {
     assert_eq!(m["schedule"], json!({"kind": "none"}), "{m}");
     assert_eq!(
         m["after"][0]["monitor"],
-        overdue_core::public_ref(&a),
+        overdue_core::PublicRef::of(&a).to_string(),
         "{m}"
     );
     assert_eq!(m["after"][0]["within"], 2);
@@ -51,7 +51,7 @@ async fn missed_after(backend: Backend) {
     let m = app.get_monitor(&b).await;
     assert_eq!(
         m["expected"]["monitor"],
-        overdue_core::public_ref(&a),
+        overdue_core::PublicRef::of(&a).to_string(),
         "{m}"
     );
     assert_eq!(m["expected"]["kind"], "after");
@@ -114,7 +114,7 @@ async fn one_alert(backend: Backend) {
         let m = app.get_monitor(id).await;
         assert_eq!(
             m["suppressed_by"]["monitor"],
-            overdue_core::public_ref(&a),
+            overdue_core::PublicRef::of(&a).to_string(),
             "{m}"
         );
         assert_eq!(m["suppressed_by"]["name"], "extract");
@@ -124,7 +124,7 @@ async fn one_alert(backend: Backend) {
         .as_array()
         .unwrap()
         .iter()
-        .find(|m| m["id"] == overdue_core::public_ref(&c))
+        .find(|m| m["id"] == overdue_core::PublicRef::of(&c).to_string())
         .unwrap()
         .clone();
     assert_eq!(in_list["suppressed_by"]["name"], "extract", "{in_list}");

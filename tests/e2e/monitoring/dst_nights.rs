@@ -34,7 +34,7 @@ async fn armed(app: &TestApp, name: &str, cron: &str, tz: &str) -> String {
 
 /// The monitor's open and closed alerts.
 async fn alerts(app: &TestApp, id: &str) -> Value {
-    let public = overdue_core::public_ref(id);
+    let public = overdue_core::PublicRef::of(id).to_string();
     let (s, a) = app
         .api("GET", &format!("/api/v1/alerts?monitor={public}"), None)
         .await;

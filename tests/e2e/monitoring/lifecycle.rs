@@ -43,7 +43,10 @@ async fn story(backend: Backend) {
     assert_eq!(j["status"], "down");
     assert_eq!(j["previous_status"], "up");
     assert_eq!(j["reason"], "missed");
-    assert_eq!(j["monitor"]["id"], overdue_core::public_ref(&id));
+    assert_eq!(
+        j["monitor"]["id"],
+        overdue_core::PublicRef::of(&id).to_string()
+    );
     assert!(
         !down.body.contains(id.as_str()),
         "the ping code stays out of the payload"

@@ -109,10 +109,9 @@ async fn short_and_overlap(backend: Backend) {
         .await;
     let overlap = &rx.events(&id, "run.overlapped")[0];
     assert_eq!(overlap.json()["status"], "up");
-    assert!(got.iter().all(
-        |r| r.json()["monitor"]["id"] != overdue_core::public_ref(&id)
-            || r.json()["event"] == "run.overlapped"
-    ));
+    assert!(got.iter().all(|r| r.json()["monitor"]["id"]
+        != overdue_core::PublicRef::of(&id).to_string()
+        || r.json()["event"] == "run.overlapped"));
     assert_eq!(app.get_monitor(&id).await["status"], "up");
     // The same run's start repeated is no overlap.
     assert_eq!(

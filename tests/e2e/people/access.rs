@@ -147,27 +147,27 @@ pub(crate) fn registered() -> BTreeSet<(String, String)> {
         (
             "/api/v1",
             &[
-                "session.rs",
-                "account.rs",
-                "dash.rs",
-                "team.rs",
-                "joining.rs",
-                "runs.rs",
-                "chains.rs",
-                "problems.rs",
+                "people/session.rs",
+                "people/account.rs",
+                "monitoring/dash.rs",
+                "people/team.rs",
+                "people/joining.rs",
+                "monitoring/runs.rs",
+                "monitoring/chains.rs",
+                "monitoring/problems.rs",
                 "router.rs",
-                "v1.rs",
-                "channels.rs",
-                "alerts.rs",
-                "routing.rs",
-                "silencing.rs",
-                "flows.rs",
-                "flow_events.rs",
-                "calendars.rs",
+                "monitoring/monitors.rs",
+                "alerting/channels.rs",
+                "alerting/alerts.rs",
+                "alerting/routes.rs",
+                "alerting/silences.rs",
+                "flows/mod.rs",
+                "flows/events.rs",
+                "flows/calendars.rs",
                 "openapi.rs",
             ],
         ),
-        ("/api/v3", &["v3.rs"]),
+        ("/api/v3", &["compat/v3.rs"]),
     ];
     let mut out = BTreeSet::new();
     for (prefix, files) in scopes {
@@ -300,7 +300,7 @@ async fn matrix(backend: Backend) {
     let code = app
         .monitor(json!({"name": "alpha-secret-name", "slug": "alpha", "period": "1h"}))
         .await;
-    let public = overdue_core::public_ref(&code);
+    let public = overdue_core::PublicRef::of(&code).to_string();
     assert_eq!(app.ping(&format!("{code}/start")).await, 200);
     let (s, _) = app.post_ping(&code, "all done", false).await;
     assert_eq!(s, 200);

@@ -1,6 +1,7 @@
 //! One's own account after sign-up (issue 19): changing the password (other sessions
 //! end), signing out everywhere, "forgot password" through a real SMTP server, and
-//! invitations listed, described (project, inviter) and revoked.
+//! invitations listed, described (project, inviter) and revoked; account mail through
+//! the outbox: retried while the relay refuses it, its link gone once sent.
 
 use std::time::Duration;
 
@@ -344,3 +345,67 @@ async fn invitations(backend: Backend) {
     app.stop().await;
 }
 both!(invitations_listed_described_and_revoked, invitations);
+
+/// Account mail goes through the outbox (docs/security.md, "Account mail"): a reset
+/// mail the relay refuses is retried until it goes, and once sent the stored row keeps
+/// who it went to and when, never the link.
+async fn account_mail(backend: Backend) {
+    let smtp = SmtpServer::start();
+    let app = with_smtp(backend, &smtp).await;
+    let ann = json!({"email": "ann@example.com", "password": "first password"});
+    sign_json(&app, "/api/v1/auth/setup", ann, 201).await;
+    smtp.refuse("ann@example.com");
+    expect(
+        &app,
+        "/api/v1/auth/forgot",
+        None,
+        json!({"email": "ann@example.com"}),
+        (202, ""),
+    )
+    .await;
+    let rows = |store: overdue_storage::Store| async move {
+        store
+            .read(|c| overdue_storage::base::outbox::mail_to(c, "ann@example.com"))
+            .await
+            .unwrap()
+    };
+    // Refused: recorded on its row, still pending, and no channel's log shows it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let refused = loop {
+        let r = rows(app.store.clone()).await;
+        if r.first().is_some_and(|r| r.attempts >= 1) {
+            break r;
+        }
+        assert!(std::time::Instant::now() < deadline, "no attempt: {r:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].state, "pending");
+    assert!(refused[0].last_error.is_some());
+    assert_eq!(refused[0].channel_id, None);
+    assert!(smtp.mails().is_empty());
+    // The relay takes it again: the retry delivers the mail, and its link works.
+    smtp.accept("ann@example.com");
+    let mails = smtp
+        .wait_for(Duration::from_secs(15), |m| !m.is_empty())
+        .await;
+    assert_eq!(mails.len(), 1);
+    let url = link(&mails[0].text(), &format!("{}/reset/", app.base));
+    let token = url.rsplit('/').next().unwrap().to_string();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let sent = loop {
+        let r = rows(app.store.clone()).await;
+        if r[0].state == "sent" {
+            break r;
+        }
+        assert!(std::time::Instant::now() < deadline, "not recorded: {r:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(sent[0].attempts >= 2, "{sent:?}");
+    assert!(!sent[0].payload.contains(&token), "{}", sent[0].payload);
+    assert!(sent[0].payload.contains("ann@example.com"));
+    let body = json!({"token": token, "password": "second password"});
+    sign_json(&app, "/api/v1/auth/reset", body, 200).await;
+    app.stop().await;
+}
+both!(account_mail_is_retried_and_forgets_its_link, account_mail);

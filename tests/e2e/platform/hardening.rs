@@ -366,7 +366,7 @@ async fn no_ping_codes_for_readers(backend: Backend) {
         )
         .await;
     assert_eq!(s, 201);
-    let public = overdue_core::public_ref(&code);
+    let public = overdue_core::PublicRef::of(&code).to_string();
 
     let (s, list) = app
         .api_with(&app.read_only_key, "GET", "/api/v1/monitors", None)

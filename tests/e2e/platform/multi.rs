@@ -162,7 +162,7 @@ async fn live_view_shows_other_instances_changes() {
     let took = sent.elapsed();
     let line = seen.lines().find(|l| l.starts_with("data: ")).unwrap();
     let m: serde_json::Value = serde_json::from_str(&line["data: ".len()..]).unwrap();
-    assert_eq!(m["id"], overdue_core::public_ref(&id));
+    assert_eq!(m["id"], overdue_core::PublicRef::of(&id).to_string());
     assert_eq!(m["status"], "up");
     assert!(took < Duration::from_millis(1_500), "took {took:?}");
     eprintln!("another instance's ping reached this stream in {took:?}");
@@ -206,7 +206,7 @@ async fn a_page_on_one_instance_shows_a_ping_on_another() {
         .fill(&browser.find("#password").await, "correct horse")
         .await;
     browser.click(&browser.find("#sign-submit").await).await;
-    let status = format!("tr[data-id='{}'] .status", overdue_core::public_ref(&id));
+    let status = format!("tr[data-id='{}'] .status", overdue_core::PublicRef::of(&id));
     browser.wait_text(&status, 10, |t| t.contains("new")).await;
     // Let the page's stream open before the ping.
     tokio::time::sleep(Duration::from_millis(500)).await;

@@ -391,3 +391,24 @@ fn run_data_belongs_to_the_run_not_the_ping_history() {
     assert!(!Signal::Progress.is_last_ping(true));
     assert!(Signal::Success.is_last_ping(false));
 }
+
+#[test]
+fn the_shown_state_rule_is_one_and_idempotent() {
+    // The dashboard applies the rule again to a state the server already showed: it
+    // must come back unchanged unless time made it late.
+    for stored in ["new", "up", "down", "paused"] {
+        for run_open in [false, true] {
+            for past_due in [false, true] {
+                let shown = crate::monitor::shown_state(stored, run_open, past_due);
+                assert_eq!(crate::monitor::shown_state(shown, false, past_due), shown);
+            }
+        }
+    }
+    assert_eq!(crate::monitor::shown_state("up", false, true), "late");
+    assert_eq!(crate::monitor::shown_state("new", true, true), "running");
+    assert_eq!(crate::monitor::shown_state("down", true, true), "down");
+    assert_eq!(
+        crate::monitor::shown_state("running", false, true),
+        "running"
+    );
+}

@@ -31,7 +31,10 @@ pub fn render(a: &AlertRow) -> Alert {
         severity: a.severity.clone(),
         summary: a.summary.clone(),
         dedup_key: a.dedup_key.clone(),
-        monitor: a.monitor_id.as_deref().map(overdue_core::public_ref),
+        monitor: a
+            .monitor_id
+            .as_deref()
+            .map(|m| overdue_core::PublicRef::of(m).into()),
         flow: a.flow_id.clone(),
         problem: a.problem_id,
         group: a.group_id.filter(|g| *g != a.id),
@@ -170,7 +173,7 @@ async fn get(
         .iter()
         .map(|m| AlertMessage {
             notification: m.id,
-            channel: m.channel_id.clone(),
+            channel: m.channel_id.clone().unwrap_or_default(),
             transition: m.transition.clone(),
             event: m.event.clone(),
             recipient: m.recipient.clone(),

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use overdue_notify::ChannelConfig;
 use overdue_storage::alerting::channels::{self, NewChannel};
-use overdue_storage::{base::outbox, StoreError};
+use overdue_storage::{alerting::messages, base::outbox, StoreError};
 use overdue_types::{ChannelInput, ChannelPatch};
 
 use crate::alerting::channel_input::{config_from, patched};
@@ -204,7 +204,7 @@ async fn test(
                 expected: None,
                 last_ping: None,
             };
-            outbox::enqueue_test(tx, &project, &ch, ev)
+            messages::enqueue_test(tx, &project, &ch, ev)
         })
         .await?;
     let started = std::time::Instant::now();

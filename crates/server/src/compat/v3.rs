@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::http::auth::Auth;
 use crate::http::error::ApiError;
+use crate::monitoring::badges;
 use crate::monitoring::ops::{owned_monitor, switch, update_settings, Switch};
 use crate::{monitoring::render, monitoring::validate, parse_monitor, AppState};
 
@@ -39,11 +40,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/checks/{id}/flips", web::get().to(flips))
             .route("/status/", web::get().to(status))
             .route("/status", web::get().to(status))
-            .route(
-                "/badges/",
-                web::get().to(crate::monitoring::badges::v3_list),
-            )
-            .route("/badges", web::get().to(crate::monitoring::badges::v3_list))
+            .route("/badges/", web::get().to(badges::v3_list))
+            .route("/badges", web::get().to(badges::v3_list))
             .route("/channels/", web::get().to(list_channels))
             .route("/channels", web::get().to(list_channels)),
     );
@@ -102,7 +100,7 @@ impl CheckInput {
 /// Healthchecks' `unique_key`: a stable id of a check that does not reveal its UUID — the
 /// monitor's public reference, as `/api/v1` shows it.
 pub(crate) fn unique_key(id: &str) -> String {
-    overdue_core::public_ref(id)
+    overdue_core::PublicRef::of(id).into()
 }
 
 fn check_json(
@@ -138,7 +136,7 @@ fn check_json(
     let o = v.as_object_mut().expect("json! object");
     o.insert(
         "badge_url".into(),
-        crate::monitoring::badges::monitor_url(site, badge_key, row).into(),
+        badges::monitor_url(site, badge_key, row).into(),
     );
     if let Some(d) = row.last_duration_ms {
         o.insert("last_duration".into(), (d / 1_000).into());

@@ -102,7 +102,7 @@ async fn create(
         })
         .await?;
     let all = list_chains(&state, &auth).await?;
-    let public = overdue_core::public_ref(&id);
+    let public = overdue_core::PublicRef::of(&id).to_string();
     let one = all.into_iter().find(|ch| ch.id == public);
     Ok(HttpResponse::Created().json(one))
 }
@@ -126,12 +126,12 @@ fn render_chain(
         .as_ref()
         .and_then(|r| r.steps.last().map(|s| s.name.clone()));
     Chain {
-        id: overdue_core::public_ref(&row.id),
+        id: overdue_core::PublicRef::of(&row.id).into(),
         name: row.name.clone(),
         members: members
             .iter()
             .map(|m| ChainMember {
-                monitor: overdue_core::public_ref(&m.id),
+                monitor: overdue_core::PublicRef::of(&m.id).into(),
                 name: m.name.clone(),
                 state: m.state().display_status(now).to_string(),
             })

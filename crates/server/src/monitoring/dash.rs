@@ -75,15 +75,14 @@ async fn summary(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse,
         .read(move |c| overdue_storage::monitoring::summary::of_project(c, &project, now))
         .await?;
     use overdue_storage::monitoring::summary::count_of;
-    let count = |k: &str| count_of(&s.by_status, k);
-    let running = |k: &str| count_of(&s.running, k);
+    let count = |k: &str| count_of(&s.shown, k);
     let out = overdue_types::Summary {
-        total: s.by_status.iter().map(|(_, n)| n).sum(),
+        total: s.shown.iter().map(|(_, n)| n).sum(),
         down: count("down"),
-        late: s.late,
-        running: running("up") + running("new"),
-        up: count("up") - running("up") - s.late,
-        new: count("new") - running("new"),
+        late: count("late"),
+        running: count("running"),
+        up: count("up"),
+        new: count("new"),
         paused: count("paused"),
         open_alerts: s.open_alerts,
         acknowledged_alerts: s.acknowledged_alerts,

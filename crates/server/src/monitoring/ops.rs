@@ -16,7 +16,7 @@ pub async fn owned_monitor(
     what: &str,
 ) -> Result<String, ApiError> {
     let text = id.trim().to_string();
-    if !overdue_core::is_public_ref(&text) {
+    if overdue_core::PublicRef::parse(&text).is_none() {
         parse_monitor(&text, what)?;
     }
     let project = auth.project.clone();

@@ -39,7 +39,7 @@ pub fn render(p: &ProblemRow, monitor_name: &str, now: Timestamp) -> Problem {
     );
     Problem {
         id: p.id,
-        monitor_id: overdue_core::public_ref(&p.monitor_id),
+        monitor_id: overdue_core::PublicRef::of(&p.monitor_id).into(),
         monitor_name: monitor_name.to_string(),
         key: p.key.clone(),
         severity: p.severity.clone(),
@@ -271,7 +271,7 @@ async fn stats(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, A
     let out: Vec<ProblemStats> = rows
         .into_iter()
         .map(|s| ProblemStats {
-            monitor_id: overdue_core::public_ref(&s.monitor_id),
+            monitor_id: overdue_core::PublicRef::of(&s.monitor_id).into(),
             monitor_name: s.monitor_name,
             open: s.open,
             resolved: s.resolved,

@@ -1,6 +1,6 @@
 //! Stored rows to API responses (both `/api/v1` and the v3 mirror).
 
-use overdue_core::public_ref;
+use overdue_core::PublicRef;
 use overdue_core::{LinkKind, Progress, Timestamp};
 use overdue_storage::base::models::{ChannelRow, FlipRow, MonitorRow, PingRow, RunRow, StoredStep};
 use overdue_storage::monitoring::deps::{Edge, MonitorLinks};
@@ -70,7 +70,7 @@ pub fn monitor(
     // Unreadable rules show as the defaults (the row is still listed).
     let rules = row.rules().unwrap_or_default();
     t::Monitor {
-        id: public_ref(&row.id),
+        id: PublicRef::of(&row.id).into(),
         uuid: can_write.then(|| row.id.clone()),
         name: row.name.clone(),
         slug: row.slug.clone(),
@@ -127,7 +127,7 @@ pub fn monitor(
         silenced_until: None,
         expected: row.link_state().expect.map(|e| t::Expected {
             at: ts(e.at.0),
-            monitor: public_ref(&e.upstream),
+            monitor: PublicRef::of(&e.upstream).into(),
             name: e.name,
             kind: e.kind.as_str().into(),
         }),
@@ -145,7 +145,7 @@ pub fn with_children(run: &mut t::Run, list: &[overdue_storage::monitoring::runs
         ch.list = list
             .iter()
             .map(|c| t::RunChild {
-                monitor: public_ref(&c.monitor_id),
+                monitor: PublicRef::of(&c.monitor_id).into(),
                 name: c.name.clone(),
                 rid: c.rid.clone(),
                 outcome: c.outcome.clone(),
@@ -158,7 +158,7 @@ pub fn with_children(run: &mut t::Run, list: &[overdue_storage::monitoring::runs
 /// Adds a monitor's dependencies (and whether an upstream suppresses it) to `m`.
 pub fn with_links(m: &mut t::Monitor, links: &MonitorLinks) {
     let out = |e: &Edge| t::LinkOut {
-        monitor: public_ref(&e.other),
+        monitor: PublicRef::of(&e.other).into(),
         name: e.name.clone(),
         kind: e.kind.as_str().into(),
         within: e.within_ms / 1_000,
@@ -174,7 +174,7 @@ pub fn with_links(m: &mut t::Monitor, links: &MonitorLinks) {
         .suppressed_by
         .clone()
         .map(|(monitor, name)| t::MonitorName {
-            monitor: public_ref(&monitor),
+            monitor: PublicRef::of(&monitor).into(),
             name,
         });
 }
@@ -232,7 +232,7 @@ pub fn run(r: &RunRow, steps: &[StoredStep], now: Timestamp) -> t::Run {
         outcome: r.outcome.clone(),
         duration: r.duration_ms.map(secs),
         exit_status: r.exit_status,
-        monitor_id: public_ref(&r.monitor_id),
+        monitor_id: PublicRef::of(&r.monitor_id).into(),
         steps: marks
             .iter()
             .enumerate()

@@ -3,12 +3,14 @@
 //! what an invitation link is for.
 //!
 //! The reset answer is the same whether the address has an account or not, and the
-//! e-mail leaves after the answer (a spawned task): the SMTP exchange does not show in
-//! its time, so it does not tell which addresses have accounts.
+//! e-mail leaves through the outbox after the answer (docs/security.md, "Account
+//! mail"): the SMTP exchange does not show in its time, so it does not tell which
+//! addresses have accounts, and a mail the relay refuses is retried.
 
 use actix_web::cookie::time::Duration as CookieAge;
 use actix_web::{web, HttpResponse};
 use overdue_core::Timestamp;
+use overdue_storage::base::outbox::AccountMail;
 use overdue_storage::{people::accounts, people::passwords, people::team};
 use overdue_types as t;
 
@@ -30,23 +32,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// A new password checked like at sign-up.
 fn check_new(password: &str) -> Result<(), ApiError> {
     check_password(password).map_err(ApiError::BadRequest)
-}
-
-/// Sends a plain-text e-mail after the answer (a spawned task): the SMTP exchange does
-/// not delay or shape the answer. A failure is logged by `what`, never with the body
-/// (it holds a link that works as a password).
-pub(crate) fn mail_later(
-    mailer: overdue_notify::Mailer,
-    to: String,
-    subject: String,
-    body: String,
-    what: &'static str,
-) {
-    tokio::spawn(async move {
-        if let Err(e) = mailer.send_text(&to, &subject, body).await {
-            tracing::warn!(error = %e, "the {what} e-mail was not sent");
-        }
-    });
 }
 
 /// Changes the signed-in user's password; every other session of theirs ends (a
@@ -120,7 +105,7 @@ async fn forgot(
     body: crate::http::body::Body<t::ForgotInput>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner()?;
-    let Some(mailer) = state.config.mailer.clone() else {
+    if state.config.mailer.is_none() {
         return Err(ApiError::Conflict(
             "this server cannot send e-mail (no SMTP relay is set up): ask an \
              administrator to set a new password"
@@ -129,35 +114,27 @@ async fn forgot(
     };
     let email = check_email(&input.email).map_err(ApiError::BadRequest)?;
     state.gate.charge(&state.store, &req).await?;
-    let now = state.store.now();
-    let lookup = email.clone();
-    let user = state
+    let mail = AccountMail {
+        to: email.clone(),
+        subject: "Reset your Overdue password".into(),
+        body: RESET_TEXT.into(),
+        link: None,
+    };
+    let link_base = format!("{}/reset/", state.config.site_url);
+    state
         .store
-        .read(move |c| accounts::find_by_email(c, &lookup))
+        .write(move |tx| passwords::request_reset(tx, &email, mail, &link_base))
         .await?;
-    if let Some(user) = user {
-        let token = state
-            .store
-            .write(move |tx| passwords::create_reset(tx, &user.id, now))
-            .await?;
-        if let Some(token) = token {
-            let link = format!("{}/reset/{token}", state.config.site_url);
-            let subject = "Reset your Overdue password".to_string();
-            mail_later(mailer, email, subject, reset_text(&link), "password reset");
-        }
-    }
     Ok(HttpResponse::Accepted().json(serde_json::json!({
         "message": "if this address has an account, a link to set a new password is on its way; it works for one hour"
     })))
 }
 
-fn reset_text(link: &str) -> String {
-    format!(
-        "Someone (hopefully you) asked to set a new password for this Overdue account.\n\n\
-         Open this link within one hour to choose a new password:\n\n{link}\n\n\
-         If you did not ask, ignore this e-mail: your password stays as it is.\n"
-    )
-}
+/// The reset mail's text; `{link}` is where the link goes (docs/security.md, "Account
+/// mail").
+const RESET_TEXT: &str = "Someone (hopefully you) asked to set a new password for this \
+     Overdue account.\n\nOpen this link within one hour to choose a new password:\n\n\
+     {link}\n\nIf you did not ask, ignore this e-mail: your password stays as it is.\n";
 
 /// Sets a new password with a reset link's token: the link is used up, every session
 /// of the user ends, and the answer signs them in. The token is looked up before the

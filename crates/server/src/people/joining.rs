@@ -13,6 +13,7 @@
 //! address is verified from the start.
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use overdue_storage::base::outbox::{self, AccountMail};
 use overdue_storage::{
     people::accounts, people::confirmations, people::projects, people::team, StoreError,
 };
@@ -90,51 +91,63 @@ async fn mail_invitee(
     token: &str,
     inv: team::Invitation,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(mailer) = state.config.mailer.clone() else {
+    if state.config.mailer.is_none() {
         return Err(ApiError::Conflict(NO_MAIL.into()));
     };
     let now = state.store.now();
     let (email, hash) = (inv.email.clone(), projects::hash_key(token));
-    let (known, link) = state
+    let site = state.config.site_url.clone();
+    // Both texts are written before the unit of work, which picks one: whether the
+    // address has an account is only known inside it.
+    let known_mail = AccountMail {
+        to: inv.email.clone(),
+        subject: format!("Join \"{}\" on Overdue", inv.project_name),
+        body: format!(
+            "Someone opened the invitation to the Overdue project \"{}\" for this \
+             address, which already has an account.\n\nTo join, sign in at {site}/ \
+             and open the invitation link again.\n\nIf this was not you, ignore this \
+             e-mail.\n",
+            inv.project_name
+        ),
+        link: None,
+    };
+    let new_mail = AccountMail {
+        to: inv.email.clone(),
+        subject: format!("Confirm your address to join \"{}\"", inv.project_name),
+        body: format!(
+            "{} invites you to the Overdue project \"{}\" as {}.\n\nOpen this link \
+             within a day to choose your password and join (it works once):\n\n\
+             {{link}}\n\nIf you did not ask to join, ignore this e-mail: \
+             no account is made.\n",
+            inv.invited_by
+                .clone()
+                .unwrap_or_else(|| "An administrator".into()),
+            inv.project_name,
+            inv.role.as_str()
+        ),
+        link: None,
+    };
+    let project = inv.project_id.clone();
+    state
         .store
         .write(move |tx| {
             let known = accounts::find_by_email(tx.conn(), &email)?.is_some();
             // Made for a known address too (its token is dropped unused): the one-a-minute
             // quiet time then holds for both kinds of message alike.
-            Ok((known, confirmations::create(tx, &email, &hash, now)?))
+            let Some(link) = confirmations::create(tx, &email, &hash, now)? else {
+                return Ok(());
+            };
+            let mail = if known {
+                known_mail
+            } else {
+                AccountMail {
+                    link: Some(format!("{site}/join/{link}")),
+                    ..new_mail
+                }
+            };
+            outbox::enqueue_mail(tx, "join", Some(&project), &mail)
         })
         .await?;
-    if let Some(link) = link {
-        let site = &state.config.site_url;
-        let (subject, text) = if known {
-            (
-                format!("Join \"{}\" on Overdue", inv.project_name),
-                format!(
-                    "Someone opened the invitation to the Overdue project \"{}\" for this \
-                     address, which already has an account.\n\nTo join, sign in at {site}/ \
-                     and open the invitation link again.\n\nIf this was not you, ignore this \
-                     e-mail.\n",
-                    inv.project_name
-                ),
-            )
-        } else {
-            (
-                format!("Confirm your address to join \"{}\"", inv.project_name),
-                format!(
-                    "{} invites you to the Overdue project \"{}\" as {}.\n\nOpen this link \
-                     within a day to choose your password and join (it works once):\n\n\
-                     {site}/join/{link}\n\nIf you did not ask to join, ignore this e-mail: \
-                     no account is made.\n",
-                    inv.invited_by
-                        .clone()
-                        .unwrap_or_else(|| "An administrator".into()),
-                    inv.project_name,
-                    inv.role.as_str()
-                ),
-            )
-        };
-        crate::people::account::mail_later(mailer, inv.email.clone(), subject, text, "join");
-    }
     Ok(HttpResponse::Accepted().json(serde_json::json!({
         "message": format!(
             "we sent a message to {}: follow it to join \"{}\"",

@@ -3,6 +3,7 @@
 
 use actix_web::{web, HttpResponse};
 use overdue_core::{Role, Timestamp};
+use overdue_storage::base::outbox::{self, AccountMail};
 use overdue_storage::{people::projects, people::team};
 use overdue_types as t;
 
@@ -152,8 +153,12 @@ async fn invite(
         overdue_core::credentials::check_email(&body.email).map_err(ApiError::BadRequest)?;
     let r = role(&body.role)?;
     let now = state.store.now();
-    let (to, inviter) = (email.clone(), auth.actor.clone());
-    let (id, token, project) = state
+    // With an SMTP relay the link is also e-mailed, through the outbox in the same unit
+    // of work (docs/security.md, "Account mail"); the owner sees it either way and can
+    // send it another way.
+    let emailed = state.config.mailer.is_some();
+    let site = state.config.site_url.clone();
+    let (id, token) = state
         .store
         .write(move |tx| {
             let by = auth.user_id.as_deref();
@@ -170,27 +175,31 @@ async fn invite(
                 "invitations per hour: too many from you in this project",
             )?;
             let (id, token) = team::invite(tx, &auth.project, &email, r, by, now)?;
-            Ok((id, token, projects::get(tx.conn(), &auth.project)?.name))
+            if emailed {
+                let project = projects::get(tx.conn(), &auth.project)?.name;
+                let mail = AccountMail {
+                    to: email.clone(),
+                    subject: format!("Join \"{project}\" on Overdue"),
+                    body: format!(
+                        "{inviter} invites you to the Overdue project \"{project}\" as {role}.\n\n\
+                         Open this link within 7 days to join (it works once):\n\n{{link}}\n\n\
+                         If you did not expect this, ignore this e-mail.\n",
+                        inviter = auth.actor,
+                        role = r.as_str()
+                    ),
+                    link: Some(format!("{site}/invite/{token}")),
+                };
+                outbox::enqueue_mail(tx, "invitation", Some(&auth.project), &mail)?;
+            }
+            Ok((id, token))
         })
         .await?;
     let url = format!("{}/invite/{token}", state.config.site_url);
-    // With an SMTP relay the link is also e-mailed (after the answer, like reset links);
-    // the owner sees it either way and can send it another way.
-    let emailed = state.config.mailer.clone().map(|mailer| {
-        let body = format!(
-            "{inviter} invites you to the Overdue project \"{project}\" as {role}.\n\n\
-             Open this link within 7 days to join (it works once):\n\n{url}\n\n\
-             If you did not expect this, ignore this e-mail.\n",
-            role = r.as_str()
-        );
-        let subject = format!("Join \"{project}\" on Overdue");
-        crate::people::account::mail_later(mailer, to, subject, body, "invitation");
-    });
     Ok(HttpResponse::Created().json(t::Invitation {
         id,
         url,
         expires_at: ts(now.0 + team::INVITATION_MS),
-        emailed: emailed.is_some(),
+        emailed,
     }))
 }
 

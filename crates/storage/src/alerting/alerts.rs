@@ -87,7 +87,10 @@ pub(crate) fn open(
     new: NewAlert<'_>,
     now: Timestamp,
 ) -> Result<AlertRow, StoreError> {
-    let public = new.monitor.or(new.flow).map(overdue_core::public_ref);
+    let public = new
+        .monitor
+        .or(new.flow)
+        .map(|m| String::from(overdue_core::PublicRef::of(m)));
     let dedup = alert::dedup_key(new.kind, public.as_deref(), &new.unique);
     let once = new.kind.is_one_shot();
     let status = if once {

@@ -9,7 +9,8 @@ use overdue_core::{AlertKind, EventKind, EventRecord, MonitorRef, Timestamp, Tra
 
 use crate::alerting::alerts::{self, AlertRow, NewAlert};
 use crate::alerting::messages::{write_message, Target};
-use crate::base::models::ChannelRow;
+use crate::base::models::{ChannelRow, OutboxRow};
+use crate::base::outbox::{self, Attempt};
 use crate::base::schema::{channels, deliveries};
 use crate::base::tx::Tx;
 use crate::StoreError;
@@ -19,14 +20,26 @@ pub const FAILURES_IN_A_ROW: usize = 5;
 /// Failing this long without a success makes a channel failing, however few attempts.
 pub const FAILING_FOR_MS: i64 = 3_600_000;
 
+/// Records a delivery attempt of an outbox row ([`outbox::record`]) and, for a
+/// channel's message, follows the channel's health: the one call the notifier makes.
+pub fn record(
+    tx: &mut Tx<'_>,
+    row: &OutboxRow,
+    me: &str,
+    attempt: &Attempt,
+    base_ms: i64,
+) -> Result<(), StoreError> {
+    outbox::record(tx, row, me, attempt, base_ms)?;
+    match &row.channel_id {
+        Some(channel) => after_attempt(tx, channel, attempt.ok),
+        None => Ok(()),
+    }
+}
+
 /// After an attempt on `channel` was recorded: opens its alert when it is now failing,
 /// resolves it when it delivered again.
-pub(crate) fn after_attempt(
-    tx: &mut Tx<'_>,
-    channel: &str,
-    ok: bool,
-    now: Timestamp,
-) -> Result<(), StoreError> {
+fn after_attempt(tx: &mut Tx<'_>, channel: &str, ok: bool) -> Result<(), StoreError> {
+    let now = tx.now();
     let open = alerts::open_for_channel(tx.conn(), channel)?;
     match (ok, open) {
         (true, Some(alert)) => recovered(tx, channel, alert, now),

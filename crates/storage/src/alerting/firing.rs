@@ -180,12 +180,13 @@ fn fire(tx: &mut Tx<'_>, t: &TimerRow, now: Timestamp) -> Result<Fired, StoreErr
             return Ok(Fired::Nothing);
         }
     }
-    let told: Vec<String> = outbox::table
+    let told: Vec<Option<String>> = outbox::table
         .filter(outbox::alert_id.eq(t.alert_id))
         .filter(outbox::transition.eq("trigger"))
         .select(outbox::channel_id)
         .distinct()
         .load(c)?;
+    let told: Vec<String> = told.into_iter().flatten().collect();
     let fresh = |list: &[String]| -> Vec<String> {
         list.iter()
             .filter(|ch| !told.contains(ch))

@@ -155,3 +155,58 @@ pub(crate) fn send_to(
     }
     Ok(wrote)
 }
+
+/// Writes a channel test: a one-shot alert (resolved at once) and its message to
+/// channel `channel` of `project`. Returns the outbox rows written (one per recipient).
+pub fn enqueue_test(
+    tx: &mut Tx<'_>,
+    project: &str,
+    channel: &crate::base::models::ChannelRow,
+    mut record: overdue_core::EventRecord,
+) -> Result<Vec<i64>, StoreError> {
+    let now = tx.now();
+    let c = tx.conn();
+    let alert = crate::alerting::alerts::open(
+        c,
+        crate::alerting::alerts::NewAlert {
+            project,
+            monitor: None,
+            channel: None,
+            flow: None,
+            kind: overdue_core::AlertKind::Test,
+            severity: "info",
+            summary: record.headline(),
+            unique: now.0.to_string(),
+            problem_id: None,
+        },
+        now,
+    )?;
+    record.alert = Some(alert.note(overdue_core::Transition::Once, 1));
+    let to = Target {
+        project,
+        channel: &channel.id,
+        kind: &channel.kind,
+        config: &channel.config,
+        monitor: None,
+    };
+    write_message(tx.c, &to, &record, now, &mut tx.fx)
+}
+
+/// The payload of the first message about alert `alert` to (`channel`, `recipient`):
+/// the message a later one answers (its subject, for e-mail threads).
+pub fn first_message(
+    c: &mut AnyConnection,
+    alert: i64,
+    channel: &str,
+    recipient: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(outbox::table
+        .filter(outbox::alert_id.eq(alert))
+        .filter(outbox::channel_id.eq(channel))
+        .filter(outbox::recipient.eq(recipient))
+        .filter(outbox::transition.eq("trigger"))
+        .order(outbox::id.asc())
+        .select(outbox::payload)
+        .first(c)
+        .optional()?)
+}

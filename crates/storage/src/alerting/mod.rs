@@ -8,7 +8,7 @@ pub mod channel_health;
 pub mod channels;
 pub mod firing;
 pub(crate) mod grouping;
-pub(crate) mod messages;
+pub mod messages;
 pub(crate) mod notices;
 pub(crate) mod paging;
 pub mod routes;

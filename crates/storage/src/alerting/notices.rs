@@ -433,7 +433,8 @@ fn notified(c: &mut AnyConnection, record: &EventRecord) -> Result<Vec<String>, 
         .filter(outbox::transition.eq_any(["trigger", "escalate"]))
         .select(outbox::channel_id)
         .distinct();
-    let mut told: Vec<String> = on_inner!(c, |inner| q.load(inner))?;
+    let told: Vec<Option<String>> = on_inner!(c, |inner| q.load(inner))?;
+    let mut told: Vec<String> = told.into_iter().flatten().collect();
     // A paging channel whose overflow incident stands for the alert hears of it too.
     told.extend(crate::alerting::paging::channels_of(c, &ids)?);
     told.sort();

@@ -440,8 +440,10 @@ pub struct ChannelRow {
 #[allow(missing_docs)]
 pub struct OutboxRow {
     pub id: i64,
-    pub project_id: String,
-    pub channel_id: String,
+    /// The project (none for a password reset, which belongs to no project).
+    pub project_id: Option<String>,
+    /// The channel (none for account mail: docs/security.md, "Account mail").
+    pub channel_id: Option<String>,
     pub monitor_id: Option<String>,
     pub event: String,
     pub payload: String,

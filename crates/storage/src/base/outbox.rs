@@ -1,6 +1,11 @@
 //! The outbox: notifications written with the change that caused them, claimed by one
 //! worker at a time (a lease, so any instance may deliver and a dead one's claims
 //! expire), delivered in order per (channel, monitor), retried with backoff.
+//!
+//! Alert messages go to a channel; account mail (a password reset, an invitation, an
+//! address confirmation: docs/security.md, "Account mail") goes to one address and no
+//! channel. Its link is a credential: the stored payload holds it apart from the text
+//! (`{link}` in the body), and loses it once the mail is sent or given up.
 
 use diesel::dsl::exists;
 use diesel::prelude::*;
@@ -22,10 +27,10 @@ pub const GIVE_UP_AFTER_MS: i64 = 24 * 3_600_000;
 pub fn claim(
     tx: &mut Tx<'_>,
     me: &str,
-    now: Timestamp,
     limit: i64,
     lease_ms: i64,
 ) -> Result<Vec<OutboxRow>, StoreError> {
+    let now = tx.now();
     let c = tx.conn();
     if let AnyConnection::Postgresql(pg) = &mut *c {
         // Planned for the outbox as it is now, not as it was when the statement was
@@ -103,35 +108,40 @@ pub struct Attempt {
 
 /// Records an attempt: done on success, else the next try after an exponential backoff
 /// (`base_ms` doubled per attempt, at most an hour apart), failed after 24 hours.
-/// Only the worker holding the claim may record.
+/// Only the worker holding the claim may record. A channel's attempt is also logged in
+/// `deliveries` (what admins read per channel); account mail is recorded on its row
+/// alone, and its link is dropped once it is sent or given up. Alert messages are
+/// recorded through `alerting::channel_health::record`, which also follows the
+/// channel's health.
 pub fn record(
     tx: &mut Tx<'_>,
     row: &OutboxRow,
     me: &str,
     attempt: &Attempt,
-    now: Timestamp,
     base_ms: i64,
 ) -> Result<(), StoreError> {
+    let now = tx.now();
     let c = tx.conn();
     let attempts = row.attempts + 1;
-    diesel::insert_into(deliveries::table)
-        .values((
-            deliveries::outbox_id.eq(row.id),
-            deliveries::channel_id.eq(&row.channel_id),
-            deliveries::attempt.eq(attempts),
-            deliveries::attempted_at.eq(now.0),
-            deliveries::status_code.eq(attempt.status_code),
-            deliveries::error.eq(&attempt.error),
-            deliveries::duration_ms.eq(attempt.duration_ms),
-        ))
-        .execute(c)?;
-    // A channel that keeps failing raises its own alert; its next success resolves it.
-    crate::alerting::channel_health::after_attempt(tx, &row.channel_id, attempt.ok, now)?;
+    if let Some(channel) = &row.channel_id {
+        diesel::insert_into(deliveries::table)
+            .values((
+                deliveries::outbox_id.eq(row.id),
+                deliveries::channel_id.eq(channel),
+                deliveries::attempt.eq(attempts),
+                deliveries::attempted_at.eq(now.0),
+                deliveries::status_code.eq(attempt.status_code),
+                deliveries::error.eq(&attempt.error),
+                deliveries::duration_ms.eq(attempt.duration_ms),
+            ))
+            .execute(c)?;
+    }
     let c = tx.conn();
     let mine = outbox::table
         .filter(outbox::id.eq(row.id))
         .filter(outbox::locked_by.eq(me));
     if attempt.ok {
+        forget_link(c, row)?;
         diesel::update(mine)
             .set((
                 outbox::state.eq("sent"),
@@ -150,6 +160,9 @@ pub fn record(
         .max(attempt.retry_after_ms.unwrap_or(0).min(GIVE_UP_AFTER_MS));
     let next = now.0 + delay;
     let give_up = attempt.permanent || next > row.created_at + GIVE_UP_AFTER_MS;
+    if give_up {
+        forget_link(c, row)?;
+    }
     diesel::update(mine)
         .set((
             outbox::state.eq(if give_up { "failed" } else { "pending" }),
@@ -174,61 +187,6 @@ pub fn next_due(c: &mut AnyConnection) -> Result<Option<Timestamp>, StoreError> 
     Ok(next.map(Timestamp))
 }
 
-/// Writes a channel test: a one-shot alert (resolved at once) and its message to
-/// channel `channel` of `project`. Returns the outbox rows written (one per recipient).
-pub fn enqueue_test(
-    tx: &mut Tx<'_>,
-    project: &str,
-    channel: &crate::base::models::ChannelRow,
-    mut record: overdue_core::EventRecord,
-) -> Result<Vec<i64>, StoreError> {
-    let now = tx.now();
-    let c = tx.conn();
-    let alert = crate::alerting::alerts::open(
-        c,
-        crate::alerting::alerts::NewAlert {
-            project,
-            monitor: None,
-            channel: None,
-            flow: None,
-            kind: overdue_core::AlertKind::Test,
-            severity: "info",
-            summary: record.headline(),
-            unique: now.0.to_string(),
-            problem_id: None,
-        },
-        now,
-    )?;
-    record.alert = Some(alert.note(overdue_core::Transition::Once, 1));
-    let to = crate::alerting::messages::Target {
-        project,
-        channel: &channel.id,
-        kind: &channel.kind,
-        config: &channel.config,
-        monitor: None,
-    };
-    crate::alerting::messages::write_message(tx.c, &to, &record, now, &mut tx.fx)
-}
-
-/// The payload of the first message about alert `alert` to (`channel`, `recipient`):
-/// the message a later one answers (its subject, for e-mail threads).
-pub fn first_message(
-    c: &mut AnyConnection,
-    alert: i64,
-    channel: &str,
-    recipient: &str,
-) -> Result<Option<String>, StoreError> {
-    Ok(outbox::table
-        .filter(outbox::alert_id.eq(alert))
-        .filter(outbox::channel_id.eq(channel))
-        .filter(outbox::recipient.eq(recipient))
-        .filter(outbox::transition.eq("trigger"))
-        .order(outbox::id.asc())
-        .select(outbox::payload)
-        .first(c)
-        .optional()?)
-}
-
 /// Outbox rows by id (a channel test waits for its own).
 pub fn get_many(c: &mut AnyConnection, ids: &[i64]) -> Result<Vec<OutboxRow>, StoreError> {
     Ok(outbox::table
@@ -236,6 +194,97 @@ pub fn get_many(c: &mut AnyConnection, ids: &[i64]) -> Result<Vec<OutboxRow>, St
         .order(outbox::id.asc())
         .select(OutboxRow::as_select())
         .load(c)?)
+}
+
+/// The event of account mail rows (their `event` column).
+pub const ACCOUNT_MAIL: &str = "account.mail";
+
+/// An e-mail about someone's account, as the outbox keeps it: the body says `{link}`
+/// where the link goes, and the link is kept apart so that it can be dropped.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct AccountMail {
+    /// The one address it goes to.
+    pub to: String,
+    /// Its subject.
+    pub subject: String,
+    /// Its text, with `{link}` where the link goes.
+    pub body: String,
+    /// The link (a credential); `None` once the mail was sent or given up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+}
+
+impl AccountMail {
+    /// The text as sent, the link in its place; `None` when the body wants a link that
+    /// was dropped (it cannot be sent again).
+    pub fn text(&self) -> Option<String> {
+        match &self.link {
+            Some(link) => Some(self.body.replace("{link}", link)),
+            None if self.body.contains("{link}") => None,
+            None => Some(self.body.clone()),
+        }
+    }
+}
+
+/// Queues account mail (docs/security.md, "Account mail"), in the unit of work that
+/// made its link: durable, retried like alert messages, recorded on its row. `kind`
+/// names it (`reset`, `invitation`, `join`), `project` is the one it is about, if any.
+pub fn enqueue_mail(
+    tx: &mut Tx<'_>,
+    kind: &str,
+    project: Option<&str>,
+    mail: &AccountMail,
+) -> Result<(), StoreError> {
+    let now = tx.now();
+    let payload = serde_json::to_string(mail)
+        .map_err(|e| StoreError::Internal(format!("account mail: {e}")))?;
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::project_id.eq(project),
+            outbox::channel_id.eq(None::<String>),
+            outbox::monitor_id.eq(None::<String>),
+            outbox::event.eq(ACCOUNT_MAIL),
+            outbox::payload.eq(payload),
+            outbox::idempotency_key.eq(format!("{kind}-{}", uuid::Uuid::new_v4())),
+            outbox::created_at.eq(now.0),
+            outbox::state.eq("pending"),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now.0),
+            outbox::recipient.eq(&mail.to),
+        ))
+        .execute(tx.conn())?;
+    tx.fx.notifications += 1;
+    Ok(())
+}
+
+/// The account mail sent (or being sent) to `address`, newest first: what an operator
+/// reads when someone says the mail never came (its state, tries and last error; the
+/// link is gone once it was sent).
+pub fn mail_to(c: &mut AnyConnection, address: &str) -> Result<Vec<OutboxRow>, StoreError> {
+    Ok(outbox::table
+        .filter(outbox::event.eq(ACCOUNT_MAIL))
+        .filter(outbox::recipient.eq(address))
+        .order(outbox::id.desc())
+        .select(OutboxRow::as_select())
+        .load(c)?)
+}
+
+/// Drops the link of an account mail row (sent, or given up): the database keeps what
+/// was sent to whom, never a working credential.
+fn forget_link(c: &mut AnyConnection, row: &OutboxRow) -> Result<(), StoreError> {
+    if row.channel_id.is_some() {
+        return Ok(());
+    }
+    let Ok(mut mail) = serde_json::from_str::<AccountMail>(&row.payload) else {
+        return Ok(());
+    };
+    mail.link = None;
+    let payload = serde_json::to_string(&mail)
+        .map_err(|e| StoreError::Internal(format!("account mail: {e}")))?;
+    diesel::update(outbox::table.filter(outbox::id.eq(row.id)))
+        .set(outbox::payload.eq(payload))
+        .execute(c)?;
+    Ok(())
 }
 
 /// The claim's conditional update, on an in-memory SQLite database.
@@ -258,7 +307,7 @@ mod tests {
     fn claim_as(c: &mut AnyConnection, me: &str, now: i64) -> Vec<i64> {
         write_tx(c, |c| {
             let mut tx = Tx::new(c, Timestamp(now), crate::base::caps::Caps::default());
-            claim(&mut tx, me, Timestamp(now), 10, 1_000)
+            claim(&mut tx, me, 10, 1_000)
         })
         .unwrap()
         .into_iter()
@@ -278,5 +327,82 @@ mod tests {
         assert_eq!(claim_as(&mut c, "b", 20), Vec::<i64>::new());
         // The lease expired (worker a died): b takes them over, still in order.
         assert_eq!(claim_as(&mut c, "b", 2_000), vec![1, 3]);
+    }
+
+    #[test]
+    fn account_mail_keeps_its_link_until_sent_and_never_after() {
+        let mut c = DbUrl::Sqlite(":memory:".into()).connect().unwrap();
+        crate::migrate(&mut c).unwrap();
+        let mail = AccountMail {
+            to: "ann@example.com".into(),
+            subject: "Reset".into(),
+            body: "Open {link} within an hour".into(),
+            link: Some("https://o.example/reset/odr_secret".into()),
+        };
+        write_tx(&mut c, |c| {
+            let mut tx = Tx::new(c, Timestamp(5), crate::base::caps::Caps::default());
+            enqueue_mail(&mut tx, "reset", None, &mail)
+        })
+        .unwrap();
+        let rows = write_tx(&mut c, |c| {
+            let mut tx = Tx::new(c, Timestamp(10), crate::base::caps::Caps::default());
+            claim(&mut tx, "a", 10, 1_000)
+        })
+        .unwrap();
+        assert_eq!(rows.len(), 1);
+        let row = &rows[0];
+        assert_eq!(
+            (row.channel_id.as_deref(), row.project_id.as_deref()),
+            (None, None)
+        );
+        assert_eq!(row.recipient, "ann@example.com");
+        let kept: AccountMail = serde_json::from_str(&row.payload).unwrap();
+        assert_eq!(
+            kept.text().as_deref(),
+            Some("Open https://o.example/reset/odr_secret within an hour")
+        );
+        // A failed try keeps the link (it is retried), a success drops it.
+        let mut attempt = Attempt {
+            status_code: None,
+            error: Some("relay down".into()),
+            duration_ms: 1,
+            ok: false,
+            permanent: false,
+            retry_after_ms: None,
+        };
+        write_tx(&mut c, |c| {
+            let mut tx = Tx::new(c, Timestamp(20), crate::base::caps::Caps::default());
+            record(&mut tx, row, "a", &attempt, 1_000)
+        })
+        .unwrap();
+        let stored = get_many(&mut c, &[row.id]).unwrap().remove(0);
+        assert!(stored.payload.contains("odr_secret"));
+        assert_eq!(stored.state, "pending");
+        attempt.ok = true;
+        attempt.error = None;
+        let again = write_tx(&mut c, |c| {
+            let mut tx = Tx::new(c, Timestamp(2_000), crate::base::caps::Caps::default());
+            claim(&mut tx, "a", 10, 1_000)
+        })
+        .unwrap();
+        write_tx(&mut c, |c| {
+            let mut tx = Tx::new(c, Timestamp(2_001), crate::base::caps::Caps::default());
+            record(&mut tx, &again[0], "a", &attempt, 1_000)
+        })
+        .unwrap();
+        let stored = get_many(&mut c, &[row.id]).unwrap().remove(0);
+        assert_eq!(stored.state, "sent");
+        assert!(!stored.payload.contains("odr_secret"), "{}", stored.payload);
+        let sent: AccountMail = serde_json::from_str(&stored.payload).unwrap();
+        assert_eq!(
+            sent.text(),
+            None,
+            "a mail whose link was dropped is never sent again"
+        );
+        let logged: i64 = crate::base::schema::deliveries::table
+            .count()
+            .get_result(&mut c)
+            .unwrap();
+        assert_eq!(logged, 0, "account mail is not in a channel's delivery log");
     }
 }

@@ -172,8 +172,8 @@ diesel::table! {
 diesel::table! {
     outbox (id) {
         id -> BigInt,
-        project_id -> Text,
-        channel_id -> Text,
+        project_id -> Nullable<Text>,
+        channel_id -> Nullable<Text>,
         monitor_id -> Nullable<Text>,
         event -> Text,
         payload -> Text,

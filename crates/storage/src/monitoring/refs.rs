@@ -1,4 +1,4 @@
-//! Public references of monitors (see `overdue_core::public_ref`): what readers, page
+//! Public references of monitors (see `overdue_core::PublicRef`): what readers, page
 //! URLs and webhook receivers name a monitor by, looked up here when a request names a
 //! monitor by one. A monitor's UUID (its ping code) is accepted where it was before.
 
@@ -11,7 +11,7 @@ use crate::{AnyConnection, StoreError};
 pub(crate) fn insert(c: &mut AnyConnection, monitor: &str) -> Result<(), StoreError> {
     diesel::insert_into(monitor_refs::table)
         .values((
-            monitor_refs::public_ref.eq(overdue_core::public_ref(monitor)),
+            monitor_refs::public_ref.eq(overdue_core::PublicRef::of(monitor).as_str()),
             monitor_refs::monitor_id.eq(monitor),
         ))
         .execute(c)?;
@@ -32,9 +32,9 @@ pub fn resolve(
     text: &str,
 ) -> Result<Option<String>, StoreError> {
     let text = text.trim();
-    let id = if overdue_core::is_public_ref(text) {
+    let id = if let Some(public) = overdue_core::PublicRef::parse(text) {
         let found: Option<String> = monitor_refs::table
-            .find(text)
+            .find(public.as_str())
             .select(monitor_refs::monitor_id)
             .first(c)
             .optional()?;
@@ -74,7 +74,7 @@ pub fn backfill(c: &mut AnyConnection) -> Result<usize, StoreError> {
             .iter()
             .map(|id| {
                 (
-                    monitor_refs::public_ref.eq(overdue_core::public_ref(id)),
+                    monitor_refs::public_ref.eq(String::from(overdue_core::PublicRef::of(id))),
                     monitor_refs::monitor_id.eq(id.as_str()),
                 )
             })

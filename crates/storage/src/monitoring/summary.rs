@@ -11,12 +11,9 @@ use crate::{AnyConnection, StoreError};
 /// Counts of one project.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Summary {
-    /// Monitors by stored status (`up`, `down`, `new`, `paused`).
-    pub by_status: Vec<(String, i64)>,
-    /// Of the up ones, those past their due time (shown `late`).
-    pub late: i64,
-    /// Up or new monitors with a run open (shown `running`), by stored status.
-    pub running: Vec<(String, i64)>,
+    /// Monitors by shown state (`up`, `late`, `running`, `down`, `new`, `paused`), by
+    /// the one rule `overdue_types::shown_state`.
+    pub shown: Vec<(String, i64)>,
     /// Alerts nobody has acknowledged yet.
     pub open_alerts: i64,
     /// Alerts acknowledged but not over.
@@ -25,32 +22,51 @@ pub struct Summary {
     pub open_problems: i64,
 }
 
-/// The counts of `project` at `now`.
+/// The counts of `project` at `now`. The database counts monitors by the facts the
+/// shown state depends on (stored status, a run open, past due); the rule itself is
+/// applied here, to each count, so that it lives in one place.
 pub fn of_project(
     c: &mut AnyConnection,
     project: &str,
     now: Timestamp,
 ) -> Result<Summary, StoreError> {
-    let by_status = monitors::table
-        .filter(monitors::project_id.eq(project))
-        .group_by(monitors::status)
-        .select((monitors::status, count_star()))
-        .load::<(String, i64)>(c)?;
-    let up = monitors::table
-        .filter(monitors::project_id.eq(project))
-        .filter(monitors::status.eq("up"))
-        .filter(monitors::run_started_at.is_null());
-    let late = up
-        .filter(monitors::next_due_at.lt(now.millis()))
-        .select(count_star())
-        .first(c)?;
-    let running = monitors::table
-        .filter(monitors::project_id.eq(project))
-        .filter(monitors::status.eq_any(["up", "new"]))
-        .filter(monitors::run_started_at.is_not_null())
-        .group_by(monitors::status)
-        .select((monitors::status, count_star()))
-        .load::<(String, i64)>(c)?;
+    let now = now.millis();
+    // Monitors of the project by stored status, among those matching two filters.
+    macro_rules! counts {
+        ($run:expr, $due:expr) => {
+            monitors::table
+                .filter(monitors::project_id.eq(project))
+                .filter($run)
+                .filter($due)
+                .group_by(monitors::status)
+                .select((monitors::status, count_star()))
+                .load::<(String, i64)>(c)?
+        };
+    }
+    let open = || monitors::run_started_at.is_not_null();
+    let closed = || monitors::run_started_at.is_null();
+    let past = || monitors::next_due_at.lt(now);
+    let not_past = || {
+        monitors::next_due_at
+            .is_null()
+            .or(monitors::next_due_at.ge(now))
+    };
+    let parts = [
+        (false, false, counts!(closed(), not_past())),
+        (false, true, counts!(closed(), past())),
+        (true, false, counts!(open(), not_past())),
+        (true, true, counts!(open(), past())),
+    ];
+    let mut shown: Vec<(String, i64)> = Vec::new();
+    for (run_open, past_due, counts) in parts {
+        for (stored, n) in counts {
+            let state = overdue_core::monitor::shown_state(&stored, run_open, past_due);
+            match shown.iter_mut().find(|(k, _)| k == state) {
+                Some((_, total)) => *total += n,
+                None => shown.push((state.to_string(), n)),
+            }
+        }
+    }
     let alerts = alerts::table
         .filter(alerts::project_id.eq(project))
         .filter(alerts::status.eq_any(["open", "acknowledged"]))
@@ -64,9 +80,7 @@ pub fn of_project(
         .select(count_star())
         .first(c)?;
     Ok(Summary {
-        by_status,
-        late,
-        running,
+        shown,
         open_alerts: alert_count("open"),
         acknowledged_alerts: alert_count("acknowledged"),
         open_problems,

@@ -10,6 +10,7 @@ use argon2::Argon2;
 use diesel::prelude::*;
 use overdue_core::Timestamp;
 
+use crate::base::outbox::{self, AccountMail};
 use crate::base::schema::{password_resets, sessions, users};
 use crate::base::tx::Tx;
 use crate::people::projects::{hash_key, random_text};
@@ -63,34 +64,43 @@ pub fn end_sessions(tx: &mut Tx<'_>, user: &str, keep: Option<&str>) -> Result<u
     Ok(n)
 }
 
-/// Makes a reset link's token for `user`, or `None` when one was made in the last
-/// [`RESET_QUIET_MS`].
-pub fn create_reset(
+/// "Forgot password" for `email`: when it has an account and no link was made for it in
+/// the last [`RESET_QUIET_MS`], makes a reset link (`link_base` + a new token, stored
+/// hashed) and queues `mail` with it (docs/security.md, "Account mail"). Otherwise
+/// nothing: the caller answers the same either way.
+pub fn request_reset(
     tx: &mut Tx<'_>,
-    user: &str,
-    now: Timestamp,
-) -> Result<Option<String>, StoreError> {
+    email: &str,
+    mut mail: AccountMail,
+    link_base: &str,
+) -> Result<(), StoreError> {
+    let now = tx.now();
+    let Some(user) = crate::people::accounts::find_by_email(tx.conn(), email)? else {
+        return Ok(());
+    };
     let c = tx.conn();
     let recent: i64 = password_resets::table
-        .filter(password_resets::user_id.eq(user))
+        .filter(password_resets::user_id.eq(&user.id))
         .filter(password_resets::created_at.gt(now.0 - RESET_QUIET_MS))
         .count()
         .get_result(c)?;
     if recent > 0 {
-        return Ok(None);
+        return Ok(());
     }
     // Old links of this user are of no use once a new one is asked for.
-    diesel::delete(password_resets::table.filter(password_resets::user_id.eq(user))).execute(c)?;
+    diesel::delete(password_resets::table.filter(password_resets::user_id.eq(&user.id)))
+        .execute(c)?;
     let token = format!("odr_{}", random_text(32));
     diesel::insert_into(password_resets::table)
         .values((
             password_resets::token_hash.eq(hash_key(&token)),
-            password_resets::user_id.eq(user),
+            password_resets::user_id.eq(&user.id),
             password_resets::created_at.eq(now.0),
             password_resets::expires_at.eq(now.0 + RESET_MS),
         ))
         .execute(c)?;
-    Ok(Some(token))
+    mail.link = Some(format!("{link_base}{token}"));
+    outbox::enqueue_mail(tx, "reset", None, &mail)
 }
 
 /// The user of a reset link that can still be used; `NotFound` when the token is
