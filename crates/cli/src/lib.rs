@@ -38,15 +38,7 @@ pub fn open_store(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Store> {
 
 /// On an empty database, creates the default project and returns its keys.
 pub async fn ensure_default_project(store: &Store) -> Result<Option<projects::CreatedProject>> {
-    let now = store.now();
-    let created = store
-        .write(move |tx| {
-            if projects::count(tx.conn())? > 0 {
-                return Ok(None);
-            }
-            projects::create(tx, "Default", now).map(Some)
-        })
-        .await?;
+    let created = store.write(projects::create_first).await?;
     Ok(created)
 }
 
@@ -91,17 +83,12 @@ pub async fn create_user(
 /// Sets a user's password (`overdue user password`): checked as at sign-up, hashed
 /// with argon2; every session of the user ends. Returns how many ended.
 pub async fn set_password(store: &Store, email: &str, password: &str) -> Result<usize> {
-    use overdue_storage::{people::accounts, people::passwords, StoreError};
+    use overdue_storage::people::passwords;
     let email = overdue_core::credentials::check_credentials(email, password)
         .map_err(anyhow::Error::msg)?;
     let hash = passwords::hash(password)?;
     store
-        .write(move |tx| {
-            let user = accounts::find_by_email(tx.conn(), &email)?
-                .ok_or_else(|| StoreError::Invalid(format!("no user with the e-mail {email:?}")))?;
-            passwords::set_password(tx, &user.id, &hash)?;
-            passwords::end_sessions(tx, &user.id, None)
-        })
+        .write(move |tx| passwords::change_password_of(tx, &email, &hash))
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
 }

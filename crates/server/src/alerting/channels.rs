@@ -82,24 +82,17 @@ async fn create(
     cfg.validate(state.config.address_policy)
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let (kind, config) = (cfg.kind(), cfg.to_json());
-    let (project, now) = (auth.project.clone(), state.store.now());
+    let project = auth.project.clone();
+    let new = NewChannel {
+        name,
+        kind: kind.to_string(),
+        config,
+        is_default,
+        is_fallback,
+    };
     let row = state
         .store
-        .write(move |tx| {
-            // So that nobody is forgotten, a project's first channel is a default.
-            let is_default = match is_default {
-                Some(d) => d,
-                None => !channels::has_default(tx.conn(), &project)?,
-            };
-            let new = NewChannel {
-                name,
-                kind: kind.to_string(),
-                config,
-                is_default,
-                is_fallback,
-            };
-            channels::create(tx, &project, new, now)
-        })
+        .write(move |tx| channels::create(tx, &project, new))
         .await?;
     Ok(HttpResponse::Created().json(render::channel(&row, true, None)))
 }
@@ -117,26 +110,26 @@ async fn patch(
     let project = auth.project.clone();
     let name = change.name.take().map(|n| channel_name(&n)).transpose()?;
     let (is_default, is_fallback) = (change.is_default.take(), change.is_fallback.take());
+    // The stored settings are read inside the unit of work: a secret the change does
+    // not repeat is kept, and checked with the rest.
+    let change = move |row: &overdue_storage::base::models::ChannelRow| {
+        let stored =
+            ChannelConfig::from_stored(&row.kind, &row.config).map_err(StoreError::Internal)?;
+        let mut cfg =
+            patched(&stored, change.settings).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        cfg.validate(policy)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        Ok(NewChannel {
+            name: name.unwrap_or_else(|| row.name.clone()),
+            kind: row.kind.clone(),
+            config: cfg.to_json(),
+            is_default,
+            is_fallback: is_fallback.unwrap_or(row.is_fallback),
+        })
+    };
     let row = state
         .store
-        .write(move |tx| {
-            let row = channels::get(tx.conn(), &project, &id)?;
-            let stored =
-                ChannelConfig::from_stored(&row.kind, &row.config).map_err(StoreError::Internal)?;
-            let mut cfg = patched(&stored, change.settings)
-                .map_err(|e| StoreError::Invalid(e.to_string()))?;
-            cfg.validate(policy)
-                .map_err(|e| StoreError::Invalid(e.to_string()))?;
-            let name = name.unwrap_or_else(|| row.name.clone());
-            let change = NewChannel {
-                name,
-                kind: row.kind.clone(),
-                config: cfg.to_json(),
-                is_default: is_default.unwrap_or(row.is_default),
-                is_fallback: is_fallback.unwrap_or(row.is_fallback),
-            };
-            channels::update(tx, &project, &id, change)
-        })
+        .write(move |tx| channels::update(tx, &project, &id, change))
         .await?;
     Ok(HttpResponse::Ok().json(render::channel(&row, true, None)))
 }
@@ -180,32 +173,30 @@ async fn test(
     auth.require_manage()?;
     let id = parse_id(&path, "channel")?;
     let (project, now) = (auth.project.clone(), state.store.now());
+    let named = project.clone();
+    let record = move |ch: &overdue_storage::base::models::ChannelRow| overdue_core::EventRecord {
+        event: EventKind::Test,
+        monitor: overdue_core::MonitorRef {
+            uuid: String::new(),
+            name: format!("Test notification for channel {}", ch.name),
+            slug: None,
+            tags: vec![],
+            project: named,
+        },
+        status: "test".into(),
+        previous_status: "test".into(),
+        reason: None,
+        detail: None,
+        at: now.to_rfc3339(),
+        problems: None,
+        body: None,
+        alert: None,
+        expected: None,
+        last_ping: None,
+    };
     let ids = state
         .store
-        .write(move |tx| {
-            let ch = channels::get(tx.conn(), &project, &id)?;
-            let ev = overdue_core::EventRecord {
-                event: EventKind::Test,
-                monitor: overdue_core::MonitorRef {
-                    uuid: String::new(),
-                    name: format!("Test notification for channel {}", ch.name),
-                    slug: None,
-                    tags: vec![],
-                    project: project.clone(),
-                },
-                status: "test".into(),
-                previous_status: "test".into(),
-                reason: None,
-                detail: None,
-                at: now.to_rfc3339(),
-                problems: None,
-                body: None,
-                alert: None,
-                expected: None,
-                last_ping: None,
-            };
-            messages::enqueue_test(tx, &project, &ch, ev)
-        })
+        .write(move |tx| messages::enqueue_test(tx, &project, &id, record))
         .await?;
     let started = std::time::Instant::now();
     let rows = loop {

@@ -273,30 +273,30 @@ async fn patch(
             p.group_interval.clone(),
         )?),
     };
-    let (project, now) = (auth.project.clone(), state.store.now());
+    let project = auth.project.clone();
     let row = state
         .store
         .write(move |tx| {
-            let stored = routes::get(tx.conn(), &project, &id)?.rule();
-            let old = routes::get(tx.conn(), &project, &id)?;
-            let new = NewRoute {
-                name: name.unwrap_or(old.name),
-                matcher: matcher.unwrap_or(stored.matcher),
-                active: active.unwrap_or(stored.active),
-                quiet: quiet.unwrap_or(stored.quiet),
-                digest_at: digest_at.unwrap_or(stored.digest_at),
-                channels: channels.unwrap_or(stored.channels),
-                continue_matching: p.continue_matching.unwrap_or(stored.continue_matching),
-                repeat_every_ms: repeat.unwrap_or(stored.repeat_every_ms),
-                escalate: escalate.unwrap_or(stored.escalate),
-                escalate_loop: p.escalate_loop.unwrap_or(stored.escalate_loop),
-                group_by: regroup
-                    .as_ref()
-                    .map_or(stored.group_by.clone(), |g| g.0.clone()),
-                group_wait_ms: regroup.as_ref().map_or(stored.group_wait_ms, |g| g.1),
-                group_interval_ms: regroup.as_ref().map_or(stored.group_interval_ms, |g| g.2),
-            };
-            routes::update(tx, &project, &id, new, now)
+            routes::update(tx, &project, &id, |old| {
+                let stored = old.rule();
+                NewRoute {
+                    name: name.unwrap_or_else(|| old.name.clone()),
+                    matcher: matcher.unwrap_or(stored.matcher),
+                    active: active.unwrap_or(stored.active),
+                    quiet: quiet.unwrap_or(stored.quiet),
+                    digest_at: digest_at.unwrap_or(stored.digest_at),
+                    channels: channels.unwrap_or(stored.channels),
+                    continue_matching: p.continue_matching.unwrap_or(stored.continue_matching),
+                    repeat_every_ms: repeat.unwrap_or(stored.repeat_every_ms),
+                    escalate: escalate.unwrap_or(stored.escalate),
+                    escalate_loop: p.escalate_loop.unwrap_or(stored.escalate_loop),
+                    group_by: regroup
+                        .as_ref()
+                        .map_or(stored.group_by.clone(), |g| g.0.clone()),
+                    group_wait_ms: regroup.as_ref().map_or(stored.group_wait_ms, |g| g.1),
+                    group_interval_ms: regroup.as_ref().map_or(stored.group_interval_ms, |g| g.2),
+                }
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(render(&row)))

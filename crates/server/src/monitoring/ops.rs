@@ -40,7 +40,7 @@ pub async fn owned_monitor_id(
 }
 
 /// Pause or resume.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Switch {
     /// Stop watching.
     Pause,
@@ -62,10 +62,7 @@ pub async fn switch(
     let project = auth.project.clone();
     state
         .store
-        .write(move |tx| match op {
-            Switch::Pause => monitors::pause(tx, &project, &id2),
-            Switch::Resume => monitors::resume(tx, &project, &id2),
-        })
+        .write(move |tx| monitors::set_paused(tx, &project, &id2, op == Switch::Pause))
         .await?;
     Ok(id)
 }

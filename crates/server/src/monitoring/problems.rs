@@ -187,10 +187,7 @@ async fn change(
     let (project, actor, now) = (auth.project.clone(), auth.actor.clone(), state.store.now());
     let (row, name) = state
         .store
-        .write(move |tx| {
-            problems::update(tx, &project, id, update, &actor)?;
-            problems::get(tx.conn(), &project, id)
-        })
+        .write(move |tx| problems::change(tx, &project, id, update, &actor))
         .await?;
     Ok(HttpResponse::Ok().json(render(&row, &name, now)))
 }

@@ -75,10 +75,7 @@ async fn change_password(
     let (id, keep) = (user.id, who.token);
     state
         .store
-        .write(move |tx| {
-            passwords::set_password(tx, &id, &hash)?;
-            passwords::end_sessions(tx, &id, Some(&keep))
-        })
+        .write(move |tx| passwords::change_password(tx, &id, &hash, Some(&keep)))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -154,13 +151,7 @@ async fn reset(
         .await?;
     let (user, session) = state
         .store
-        .write(move |tx| {
-            let user = passwords::take_reset(tx, &token, now)?;
-            passwords::set_password(tx, &user, &hash)?;
-            passwords::end_sessions(tx, &user, None)?;
-            let s = accounts::create_session(tx, &user, now)?;
-            Ok((user, s))
-        })
+        .write(move |tx| passwords::reset_password(tx, &token, &hash))
         .await?;
     state.gate.succeeded(&state.store, &attempt).await?;
     let id = user.clone();

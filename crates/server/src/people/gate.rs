@@ -156,13 +156,7 @@ impl Gate {
             .as_ref()
             .map(|e| rules::account_key(e, attempt.address));
         store
-            .write(move |tx| {
-                attempts::release(tx, &address)?;
-                match &account {
-                    Some(key) => attempts::forget(tx, key),
-                    None => Ok(()),
-                }
-            })
+            .write(move |tx| attempts::succeeded(tx, &address, account.as_deref()))
             .await?;
         Ok(())
     }

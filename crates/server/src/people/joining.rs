@@ -13,10 +13,9 @@
 //! address is verified from the start.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use overdue_storage::base::outbox::{self, AccountMail};
-use overdue_storage::{
-    people::accounts, people::confirmations, people::projects, people::team, StoreError,
-};
+use overdue_storage::base::outbox::AccountMail;
+use overdue_storage::people::joining;
+use overdue_storage::{people::confirmations, people::projects, people::team};
 use overdue_types as t;
 
 use crate::http::error::ApiError;
@@ -67,12 +66,7 @@ async fn accept(
     let hash = overdue_storage::people::projects::hash_key(&token);
     state
         .store
-        .write(move |tx| {
-            // Re-checked in the transaction: one link, one use.
-            let inv = team::invitation_by_hash(tx.conn(), &hash, now)?;
-            accounts::set_role(tx, &inv.project_id, &user, inv.role, now)?;
-            team::accepted(tx, &hash, now)
-        })
+        .write(move |tx| joining::accept(tx, &hash, &user))
         .await?;
     let me = crate::people::session::me_of(
         &state,
@@ -94,7 +88,6 @@ async fn mail_invitee(
     if state.config.mailer.is_none() {
         return Err(ApiError::Conflict(NO_MAIL.into()));
     };
-    let now = state.store.now();
     let (email, hash) = (inv.email.clone(), projects::hash_key(token));
     let site = state.config.site_url.clone();
     // Both texts are written before the unit of work, which picks one: whether the
@@ -128,24 +121,13 @@ async fn mail_invitee(
         link: None,
     };
     let project = inv.project_id.clone();
+    let link_base = format!("{site}/join/");
     state
         .store
         .write(move |tx| {
-            let known = accounts::find_by_email(tx.conn(), &email)?.is_some();
-            // Made for a known address too (its token is dropped unused): the one-a-minute
-            // quiet time then holds for both kinds of message alike.
-            let Some(link) = confirmations::create(tx, &email, &hash, now)? else {
-                return Ok(());
-            };
-            let mail = if known {
-                known_mail
-            } else {
-                AccountMail {
-                    link: Some(format!("{site}/join/{link}")),
-                    ..new_mail
-                }
-            };
-            outbox::enqueue_mail(tx, "join", Some(&project), &mail)
+            joining::confirm_address(
+                tx, &email, &hash, &project, known_mail, new_mail, &link_base,
+            )
         })
         .await?;
     Ok(HttpResponse::Accepted().json(serde_json::json!({
@@ -175,20 +157,7 @@ async fn join(
     .await?;
     let (user_id, email, session) = state
         .store
-        .write(move |tx| {
-            let (email, invitation) = confirmations::take(tx, &token, now)?;
-            let inv = team::invitation_by_hash(tx.conn(), &invitation, now)?;
-            if accounts::find_by_email(tx.conn(), &email)?.is_some() {
-                return Err(StoreError::Conflict(
-                    "this address has an account now: sign in and open the invitation again".into(),
-                ));
-            }
-            let user = accounts::create_user(tx, &email, &hash, now)?;
-            accounts::set_role(tx, &inv.project_id, &user.id, inv.role, now)?;
-            team::accepted(tx, &invitation, now)?;
-            let s = accounts::create_session(tx, &user.id, now)?;
-            Ok((user.id, email, s))
-        })
+        .write(move |tx| joining::join(tx, &token, &hash))
         .await?;
     state.gate.succeeded(&state.store, &attempt).await?;
     crate::people::session::signed_in(&state, user_id, email, session).await

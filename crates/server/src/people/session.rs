@@ -8,7 +8,7 @@ use actix_web::cookie::{time::Duration as CookieAge, Cookie, SameSite};
 use actix_web::{web, HttpResponse};
 use overdue_core::Role;
 use overdue_storage::people::accounts::{self, NewSession};
-use overdue_storage::{people::passwords, people::projects};
+use overdue_storage::people::passwords;
 use overdue_types::{Credentials, Me, ProjectAccess, SetupStatus};
 
 use crate::http::auth::{SignedIn, SESSION_COOKIE};
@@ -118,19 +118,10 @@ async fn setup(
     }
     let attempt = state.gate.charge(&state.store, &req).await?;
     let hash = state.gate.hash_new(body.password).await?;
-    let now = state.store.now();
     let mail = email.clone();
     let (user, session) = state
         .store
-        .write(move |tx| {
-            // Checked inside the write transaction: two racing setups make one owner.
-            if accounts::count(tx.conn())? > 0 {
-                return Err(overdue_storage::StoreError::Conflict(DONE.into()));
-            }
-            let added = accounts::add_user(tx, &mail, &hash, Some(Role::Owner), None)?;
-            let session = accounts::create_session(tx, &added.user.id, now)?;
-            Ok((added.user, session))
-        })
+        .write(move |tx| accounts::set_up_first(tx, &mail, &hash, DONE))
         .await?;
     state.gate.succeeded(&state.store, &attempt).await?;
     signed_in_response(
@@ -239,27 +230,11 @@ async fn create_project(
                 .into(),
         ));
     }
-    let now = state.store.now();
     let user = who.user.user_id.clone();
+    let owners_only = rule == crate::http::quota::ProjectCreation::Owners;
     let p = state
         .store
-        .write(move |tx| {
-            let caps = tx.caps();
-            let owns = accounts::memberships_of(tx.conn(), &user)?
-                .iter()
-                .any(|m| m.role == Role::Owner);
-            if rule == crate::http::quota::ProjectCreation::Owners && !owns {
-                return Err(overdue_storage::StoreError::Capped(
-                    "only owners of a project may create projects on this server \
-                     (OVERDUE_PROJECT_CREATION=owners): ask an owner"
-                        .into(),
-                ));
-            }
-            caps.check_projects(tx.conn(), &user)?;
-            let p = projects::create(tx, &name, now)?;
-            accounts::set_role(tx, &p.id, &user, Role::Owner, now)?;
-            Ok(p)
-        })
+        .write(move |tx| accounts::create_project(tx, &user, &name, owners_only))
         .await?;
     Ok(HttpResponse::Created().json(ProjectAccess {
         id: p.id,

@@ -3,8 +3,8 @@
 
 use actix_web::{web, HttpResponse};
 use overdue_core::{Role, Timestamp};
-use overdue_storage::base::outbox::{self, AccountMail};
-use overdue_storage::{people::projects, people::team};
+use overdue_storage::base::outbox::AccountMail;
+use overdue_storage::{people::joining, people::projects, people::team};
 use overdue_types as t;
 
 use crate::http::auth::Auth;
@@ -23,9 +23,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/invitations", web::post().to(invite))
         .route("/invitations/{id}", web::delete().to(revoke_invitation));
 }
-
-/// Invitations one person (or key) may send per project in an hour.
-pub const INVITES_PER_HOUR: i64 = 20;
 
 fn ts(ms: i64) -> String {
     Timestamp(ms).to_rfc3339()
@@ -153,46 +150,33 @@ async fn invite(
         overdue_core::credentials::check_email(&body.email).map_err(ApiError::BadRequest)?;
     let r = role(&body.role)?;
     let now = state.store.now();
+    let emailed = state.config.mailer.is_some();
+    let link_base = format!("{}/invite/", state.config.site_url);
+    let inv = joining::NewInvitation {
+        project: auth.project.clone(),
+        email,
+        role: r,
+        by: auth.user_id.clone(),
+        actor: auth.actor.clone(),
+    };
+    let (inviter, to) = (auth.actor.clone(), inv.email.clone());
     // With an SMTP relay the link is also e-mailed, through the outbox in the same unit
     // of work (docs/security.md, "Account mail"); the owner sees it either way and can
     // send it another way.
-    let emailed = state.config.mailer.is_some();
-    let site = state.config.site_url.clone();
+    let mail = emailed.then_some(move |project: &str| AccountMail {
+        to,
+        subject: format!("Join \"{project}\" on Overdue"),
+        body: format!(
+            "{inviter} invites you to the Overdue project \"{project}\" as {role}.\n\n\
+             Open this link within 7 days to join (it works once):\n\n{{link}}\n\n\
+             If you did not expect this, ignore this e-mail.\n",
+            role = r.as_str()
+        ),
+        link: None,
+    });
     let (id, token) = state
         .store
-        .write(move |tx| {
-            let by = auth.user_id.as_deref();
-            // Per inviter and project: the server must not become a mail cannon.
-            let bucket = overdue_storage::people::attempts::Bucket {
-                key: format!("invite {} {}", auth.project, auth.actor),
-                limit: INVITES_PER_HOUR,
-            };
-            overdue_storage::people::attempts::reserve(
-                tx,
-                &[bucket],
-                3_600_000,
-                now,
-                "invitations per hour: too many from you in this project",
-            )?;
-            let (id, token) = team::invite(tx, &auth.project, &email, r, by, now)?;
-            if emailed {
-                let project = projects::get(tx.conn(), &auth.project)?.name;
-                let mail = AccountMail {
-                    to: email.clone(),
-                    subject: format!("Join \"{project}\" on Overdue"),
-                    body: format!(
-                        "{inviter} invites you to the Overdue project \"{project}\" as {role}.\n\n\
-                         Open this link within 7 days to join (it works once):\n\n{{link}}\n\n\
-                         If you did not expect this, ignore this e-mail.\n",
-                        inviter = auth.actor,
-                        role = r.as_str()
-                    ),
-                    link: Some(format!("{site}/invite/{token}")),
-                };
-                outbox::enqueue_mail(tx, "invitation", Some(&auth.project), &mail)?;
-            }
-            Ok((id, token))
-        })
+        .write(move |tx| joining::invite(tx, &inv, mail, &link_base))
         .await?;
     let url = format!("{}/invite/{token}", state.config.site_url);
     Ok(HttpResponse::Created().json(t::Invitation {

@@ -1,7 +1,7 @@
 //! Notification channels of a project and their assignment to monitors.
 
 use diesel::prelude::*;
-use overdue_core::{MonitorId, Timestamp};
+use overdue_core::MonitorId;
 use uuid::Uuid;
 
 use crate::base::models::ChannelRow;
@@ -18,20 +18,21 @@ pub struct NewChannel {
     pub kind: String,
     /// The kind's settings (JSON).
     pub config: String,
-    /// New monitors get it.
-    pub is_default: bool,
+    /// New monitors get it; `None` on creation: when the project has no default yet
+    /// (so that nobody is forgotten, a project's first channel is a default).
+    pub is_default: Option<bool>,
     /// Told when another channel keeps failing.
     pub is_fallback: bool,
 }
 
 /// Creates a channel.
-pub fn create(
-    tx: &mut Tx<'_>,
-    project: &str,
-    new: NewChannel,
-    now: Timestamp,
-) -> Result<ChannelRow, StoreError> {
+pub fn create(tx: &mut Tx<'_>, project: &str, new: NewChannel) -> Result<ChannelRow, StoreError> {
+    let now = tx.now();
     let c = tx.conn();
+    let is_default = match new.is_default {
+        Some(d) => d,
+        None => !has_default(c, project)?,
+    };
     let row = ChannelRow {
         id: Uuid::new_v4().hyphenated().to_string(),
         project_id: project.to_string(),
@@ -39,7 +40,7 @@ pub fn create(
         kind: new.kind,
         config: new.config,
         created_at: now.0,
-        is_default: new.is_default,
+        is_default,
         is_fallback: new.is_fallback,
     };
     diesel::insert_into(channels::table)
@@ -77,20 +78,23 @@ pub fn get_any(c: &mut AnyConnection, id: &str) -> Result<Option<ChannelRow>, St
         .optional()?)
 }
 
-/// Replaces a channel's name, settings and flags (validated by the caller).
+/// Changes a channel of `project`: `change` gets the stored row and says what it
+/// becomes (name, settings and flags, validated by it; its `is_default` `None` keeps
+/// the stored one). Returns the changed row.
 pub fn update(
     tx: &mut Tx<'_>,
     project: &str,
     id: &str,
-    change: NewChannel,
+    change: impl FnOnce(&ChannelRow) -> Result<NewChannel, StoreError>,
 ) -> Result<ChannelRow, StoreError> {
     let c = tx.conn();
-    get(c, project, id)?;
+    let row = get(c, project, id)?;
+    let change = change(&row)?;
     diesel::update(channels::table.find(id))
         .set((
             channels::name.eq(&change.name),
             channels::config.eq(&change.config),
-            channels::is_default.eq(change.is_default),
+            channels::is_default.eq(change.is_default.unwrap_or(row.is_default)),
             channels::is_fallback.eq(change.is_fallback),
         ))
         .execute(c)?;

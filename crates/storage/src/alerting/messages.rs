@@ -157,14 +157,18 @@ pub(crate) fn send_to(
 }
 
 /// Writes a channel test: a one-shot alert (resolved at once) and its message to
-/// channel `channel` of `project`. Returns the outbox rows written (one per recipient).
+/// channel `channel` of `project`; `record` gets the channel and says the message.
+/// Returns the outbox rows written (one per recipient).
 pub fn enqueue_test(
     tx: &mut Tx<'_>,
     project: &str,
-    channel: &crate::base::models::ChannelRow,
-    mut record: overdue_core::EventRecord,
+    channel: &str,
+    record: impl FnOnce(&crate::base::models::ChannelRow) -> overdue_core::EventRecord,
 ) -> Result<Vec<i64>, StoreError> {
     let now = tx.now();
+    let channel = crate::alerting::channels::get(tx.conn(), project, channel)?;
+    let channel = &channel;
+    let mut record = record(channel);
     let c = tx.conn();
     let alert = crate::alerting::alerts::open(
         c,

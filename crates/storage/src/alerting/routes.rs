@@ -195,16 +195,17 @@ pub fn create(
     Ok(row)
 }
 
-/// Replaces a route's settings (its place stays).
+/// Replaces a route's settings (its place stays): `change` gets the stored route and
+/// says what it becomes.
 pub fn update(
     tx: &mut Tx<'_>,
     project: &str,
     id: &str,
-    new: NewRoute,
-    now: Timestamp,
+    change: impl FnOnce(&RouteRow) -> NewRoute,
 ) -> Result<RouteRow, StoreError> {
+    let now = tx.now();
     let c = tx.conn();
-    get(c, project, id)?;
+    let new = change(&get(c, project, id)?);
     check_channels(c, project, &all_channels(&new))?;
     diesel::update(routes::table.find(id))
         .set((

@@ -329,6 +329,20 @@ pub fn update(
     get(tx.conn(), project, id)
 }
 
+/// Pauses (`paused`) or resumes a monitor: [`pause`] or [`resume`], the API's one call.
+pub fn set_paused(
+    tx: &mut Tx<'_>,
+    project: &str,
+    id: &MonitorId,
+    paused: bool,
+) -> Result<MonitorRow, StoreError> {
+    if paused {
+        pause(tx, project, id)
+    } else {
+        resume(tx, project, id)
+    }
+}
+
 /// Pauses a monitor (idempotent).
 pub fn pause(tx: &mut Tx<'_>, project: &str, id: &MonitorId) -> Result<MonitorRow, StoreError> {
     let id = &id.to_string();

@@ -213,6 +213,53 @@ pub fn memberships_of(c: &mut AnyConnection, user: &str) -> Result<Vec<Membershi
         .collect())
 }
 
+/// The first user's sign-up: refused with `Conflict(taken)` once any account exists
+/// (checked inside the unit of work, so two racing setups make one owner); the user
+/// owns the default project and is signed in.
+pub fn set_up_first(
+    tx: &mut Tx<'_>,
+    email: &str,
+    password_hash: &str,
+    taken: &str,
+) -> Result<(UserRow, NewSession), StoreError> {
+    if count(tx.conn())? > 0 {
+        return Err(StoreError::Conflict(taken.into()));
+    }
+    let added = add_user(tx, email, password_hash, Some(Role::Owner), None)?;
+    let now = tx.now();
+    let session = create_session(tx, &added.user.id, now)?;
+    Ok((added.user, session))
+}
+
+/// A project made by a signed-in user, who owns it. With `owners_only` the user must
+/// own a project already (`Capped` names the setting otherwise); the operator's cap of
+/// projects per user holds.
+pub fn create_project(
+    tx: &mut Tx<'_>,
+    user: &str,
+    name: &str,
+    owners_only: bool,
+) -> Result<crate::people::projects::CreatedProject, StoreError> {
+    let now = tx.now();
+    if owners_only {
+        let owns = memberships_of(tx.conn(), user)?
+            .iter()
+            .any(|m| m.role == overdue_core::Role::Owner);
+        if !owns {
+            return Err(StoreError::Capped(
+                "only owners of a project may create projects on this server \
+                 (OVERDUE_PROJECT_CREATION=owners): ask an owner"
+                    .into(),
+            ));
+        }
+    }
+    let caps = tx.caps();
+    caps.check_projects(tx.conn(), user)?;
+    let p = crate::people::projects::create(tx, name, now)?;
+    set_role(tx, &p.id, user, overdue_core::Role::Owner, now)?;
+    Ok(p)
+}
+
 /// Starts a session for `user`.
 pub fn create_session(
     tx: &mut Tx<'_>,

@@ -109,3 +109,13 @@ pub fn forget(tx: &mut Tx<'_>, key: &str) -> Result<(), StoreError> {
         .execute(tx.conn())?;
     Ok(())
 }
+
+/// A password or token attempt succeeded: the address gets its reserved attempt back
+/// ([`release`]) and, when it named an account, that account's failures are forgotten.
+pub fn succeeded(tx: &mut Tx<'_>, address: &str, account: Option<&str>) -> Result<(), StoreError> {
+    release(tx, address)?;
+    match account {
+        Some(key) => forget(tx, key),
+        None => Ok(()),
+    }
+}

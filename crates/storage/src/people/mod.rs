@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod attempts;
 pub mod confirmations;
+pub mod joining;
 pub mod passwords;
 pub mod projects;
 pub mod team;

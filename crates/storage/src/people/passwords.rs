@@ -64,6 +64,42 @@ pub fn end_sessions(tx: &mut Tx<'_>, user: &str, keep: Option<&str>) -> Result<u
     Ok(n)
 }
 
+/// A new password for `user` (its hash): set, and every session of theirs ends but the
+/// one whose token is `keep` (a password changed because it leaked locks the other side
+/// out). Returns how many ended.
+pub fn change_password(
+    tx: &mut Tx<'_>,
+    user: &str,
+    hash: &str,
+    keep: Option<&str>,
+) -> Result<usize, StoreError> {
+    set_password(tx, user, hash)?;
+    end_sessions(tx, user, keep)
+}
+
+/// `overdue user password`: the user of `email` gets the password `hash`, every session
+/// of theirs ends; returns how many. An unknown address is refused by name.
+pub fn change_password_of(tx: &mut Tx<'_>, email: &str, hash: &str) -> Result<usize, StoreError> {
+    let user = crate::people::accounts::find_by_email(tx.conn(), email)?
+        .ok_or_else(|| StoreError::Invalid(format!("no user with the e-mail {email:?}")))?;
+    change_password(tx, &user.id, hash, None)
+}
+
+/// A reset link taken: the link is used up, the user gets the password `hash`, every
+/// session of theirs ends, and a new one starts (the answer signs them in). Returns the
+/// user's id and the session; `NotFound` when the link is unknown, used or expired.
+pub fn reset_password(
+    tx: &mut Tx<'_>,
+    token: &str,
+    hash: &str,
+) -> Result<(String, crate::people::accounts::NewSession), StoreError> {
+    let now = tx.now();
+    let user = take_reset(tx, token, now)?;
+    change_password(tx, &user, hash, None)?;
+    let session = crate::people::accounts::create_session(tx, &user, now)?;
+    Ok((user, session))
+}
+
 /// "Forgot password" for `email`: when it has an account and no link was made for it in
 /// the last [`RESET_QUIET_MS`], makes a reset link (`link_base` + a new token, stored
 /// hashed) and queues `mail` with it (docs/security.md, "Account mail"). Otherwise

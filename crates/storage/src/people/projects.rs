@@ -173,3 +173,13 @@ pub fn any(c: &mut AnyConnection) -> Result<ProjectRow, StoreError> {
         .optional()?
         .ok_or(StoreError::NotFound("project"))
 }
+
+/// On an empty instance, the default project ("Default") with its keys; `None` once
+/// any project exists.
+pub fn create_first(tx: &mut Tx<'_>) -> Result<Option<CreatedProject>, StoreError> {
+    if count(tx.conn())? > 0 {
+        return Ok(None);
+    }
+    let now = tx.now();
+    create(tx, "Default", now).map(Some)
+}

@@ -22,7 +22,7 @@ use crate::base::tx::{Effects, Tx};
 use crate::{AnyConnection, StoreError};
 
 pub use digest::send_if_due as send_digest_if_due;
-pub use query::{get, list, stats, update, Filter, Stats, Update};
+pub use query::{change, get, list, stats, update, Filter, Stats, Update};
 pub use report::{report, ReportOutcome};
 
 /// A problem as stored.

@@ -94,6 +94,19 @@ pub enum Update {
     },
 }
 
+/// Applies `change` by user `by` to problem `id` of `project` ([`update`]) and returns
+/// the problem as it is now, with its monitor's name: the API's one call.
+pub fn change(
+    tx: &mut Tx<'_>,
+    project: &str,
+    id: i64,
+    change: Update,
+    by: &str,
+) -> Result<(ProblemRow, String), StoreError> {
+    update(tx, project, id, change, by)?;
+    get(tx.conn(), project, id)
+}
+
 /// Applies `change` by user `by` to problem `id` of `project`; returns notifications
 /// written.
 pub fn update(
