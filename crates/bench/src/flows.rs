@@ -97,13 +97,9 @@ pub async fn run(bin: &str, db: &str, o: Options) -> Result<()> {
     );
     let probe = new("probe", vec![stage("waiting", 2_000)]);
     let p = project.clone();
-    let orders = store
-        .write(move |tx| flows::create(tx, &p, orders, now))
-        .await?;
+    let orders = store.write(move |tx| flows::create(tx, &p, orders)).await?;
     let p = project.clone();
-    store
-        .write(move |tx| flows::create(tx, &p, probe, now))
-        .await?;
+    store.write(move |tx| flows::create(tx, &p, probe)).await?;
     drop(store);
     let t0 = Instant::now();
     insert_entities(db, &orders.id, o.entities, now.0)?;

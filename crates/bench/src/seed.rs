@@ -40,10 +40,7 @@ pub async fn fresh(url: &str, n: usize, _reserved: usize, _reserved2: usize) -> 
         StoreOptions::default(),
         std::sync::Arc::new(SystemClock),
     )?;
-    let now = store.now();
-    let p = store
-        .write(move |tx| projects::create(tx, "bench", now))
-        .await?;
+    let p = store.write(move |tx| projects::create(tx, "bench")).await?;
     let started = std::time::Instant::now();
     let far = now_ms() + 86_400_000;
     let ids = insert_monitors(url, &p.id, n, far, None)?;

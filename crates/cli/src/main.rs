@@ -495,8 +495,7 @@ fn run() -> Result<()> {
                 }
                 let settings = db.resolve()?;
                 let store = open_store(&settings, system_clock())?;
-                let now = store.now();
-                let p = store.write(move |tx| overdue_storage::people::projects::create(tx, &name, now)).await?;
+                let p = store.write(move |tx| overdue_storage::people::projects::create(tx, &name)).await?;
                 if json {
                     println!("{}", serde_json::to_string_pretty(&p)?);
                 } else {

@@ -268,7 +268,7 @@ async fn settle(
             let (chunk, f) = (events[at..end].to_vec(), flow.clone());
             let started = std::time::Instant::now();
             store
-                .write(move |tx| flows::apply_events(tx, &f, &chunk, now).map(|_| ()))
+                .write(move |tx| flows::apply_events(tx, &f, &chunk).map(|_| ()))
                 .await
                 .map_err(|e| format!("storing flow events failed: {e}"))?;
             let took = started.elapsed();

@@ -54,14 +54,14 @@ async fn tick(store: &Store, broker: bool) -> Result<Option<i64>, overdue_storag
         .await?;
     if !checks.is_empty() {
         store
-            .write(move |tx| flows::check_aggregates(tx, &checks, now))
+            .write(move |tx| flows::check_aggregates(tx, &checks))
             .await?;
     }
     let due = store.read(move |c| flows::due(c, horizon, BATCH)).await?;
     if !due.is_empty() {
         let full = due.len() as i64 == BATCH;
         let opened = store
-            .write(move |tx| flows::fire_breaches(tx, &due, now))
+            .write(move |tx| flows::fire_breaches(tx, &due))
             .await?;
         if opened > 0 {
             tracing::debug!("flow breaches: {opened} opened");

@@ -39,9 +39,7 @@ async fn tick(store: &Store) -> Result<Option<i64>, overdue_storage::StoreError>
     let due = store.read(move |c| timers::due(c, now, BATCH)).await?;
     if !due.is_empty() {
         let full = due.len() as i64 == BATCH;
-        let fired = store
-            .write(move |tx| firing::fire_batch(tx, &due, now))
-            .await?;
+        let fired = store.write(move |tx| firing::fire_batch(tx, &due)).await?;
         if fired > 0 {
             tracing::debug!("alert timers: {fired} reminders or escalations written");
         }

@@ -249,10 +249,9 @@ both!(v3_mirror, v3);
 
 async fn isolation(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let now = app.store.now();
     let other = app
         .store
-        .write(move |c| overdue_storage::people::projects::create(c, "other", now))
+        .write(move |c| overdue_storage::people::projects::create(c, "other"))
         .await
         .unwrap();
     let mine = app.monitor(json!({"name": "mine"})).await;
@@ -462,10 +461,9 @@ async fn metrics(backend: Backend) {
     assert_eq!(s, 401);
     let (s, _) = get(format!("{path}/odr_wrong"), None).await;
     assert_eq!(s, 404);
-    let now = app.store.now();
     let other = app
         .store
-        .write(move |c| overdue_storage::people::projects::create(c, "other", now))
+        .write(move |c| overdue_storage::people::projects::create(c, "other"))
         .await
         .unwrap();
     let (s, body) = get(format!("{path}/{}", other.read_only_key), None).await;

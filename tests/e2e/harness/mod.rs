@@ -163,12 +163,11 @@ impl TestApp {
             Some(p) => (p.api_key, p.read_only_key, p.ping_key),
             None => {
                 // A restart: make fresh keys for the existing project.
-                let now = store.now();
                 store
                     .write(move |tx| {
                         let project = projects::any(tx.conn())?;
-                        let rw = projects::create_key(tx, &project.id, "test", false, now)?;
-                        let ro = projects::create_key(tx, &project.id, "test-ro", true, now)?;
+                        let rw = projects::create_key(tx, &project.id, "test", false)?;
+                        let ro = projects::create_key(tx, &project.id, "test-ro", true)?;
                         Ok((rw, ro, project.ping_key))
                     })
                     .await

@@ -381,10 +381,9 @@ async fn matrix(backend: Backend) {
         .as_str()
         .unwrap()
         .to_string();
-    let now = app.store.now();
     let other = app
         .store
-        .write(move |tx| overdue_storage::people::projects::create(tx, "other", now))
+        .write(move |tx| overdue_storage::people::projects::create(tx, "other"))
         .await
         .unwrap();
     let callers = [

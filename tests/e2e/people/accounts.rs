@@ -531,10 +531,10 @@ pub(crate) async fn invite_token(
 /// An account with no project, as `overdue user create` makes it.
 pub(crate) async fn account(app: &TestApp, email: &str, password: &str) {
     let hash = overdue_storage::people::passwords::hash(password).unwrap();
-    let (email, now) = (email.to_string(), app.store.now());
+    let email = email.to_string();
     app.store
         .write(move |tx| {
-            overdue_storage::people::accounts::create_user(tx, &email, &hash, now)?;
+            overdue_storage::people::accounts::create_user(tx, &email, &hash)?;
             Ok(())
         })
         .await

@@ -238,10 +238,10 @@ async fn create(
         group_wait_ms: grouping.1,
         group_interval_ms: grouping.2,
     };
-    let (project, now) = (auth.project.clone(), state.store.now());
+    let project = auth.project.clone();
     let row = state
         .store
-        .write(move |tx| routes::create(tx, &project, new, now))
+        .write(move |tx| routes::create(tx, &project, new))
         .await?;
     Ok(HttpResponse::Created().json(render(&row)))
 }

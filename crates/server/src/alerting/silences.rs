@@ -151,7 +151,7 @@ async fn create(
     let project = auth.project.clone();
     let (row, matching) = state
         .store
-        .write(move |tx| silences::create(tx, &project, new, now))
+        .write(move |tx| silences::create(tx, &project, new))
         .await?;
     let mut out = serde_json::to_value(render(&row, now)).unwrap_or_default();
     if matching == 0 {
@@ -170,7 +170,7 @@ async fn end(
     let (project, now) = (auth.project.clone(), state.store.now());
     let row = state
         .store
-        .write(move |tx| silences::end(tx, &project, &id, now))
+        .write(move |tx| silences::end(tx, &project, &id))
         .await?;
     Ok(HttpResponse::Ok().json(render(&row, now)))
 }

@@ -97,10 +97,10 @@ async fn create(
     let input = body.into_inner()?;
     let name = name_of(&input.name)?;
     let cal = checked(input.tz, input.hours, input.holidays)?;
-    let (project, now) = (auth.project.clone(), state.store.now());
+    let project = auth.project.clone();
     let row = state
         .store
-        .write(move |tx| calendars::create(tx, &project, &name, &cal, now))
+        .write(move |tx| calendars::create(tx, &project, &name, &cal))
         .await?;
     Ok(HttpResponse::Created().json(render(&row)))
 }
@@ -123,10 +123,9 @@ async fn put(
     };
     let input = body.into_inner()?;
     let cal = checked(input.tz, input.hours, input.holidays)?;
-    let now = state.store.now();
     let row = state
         .store
-        .write(move |tx| calendars::replace(tx, &project, &found.name, &cal, now))
+        .write(move |tx| calendars::replace(tx, &project, &found.name, &cal))
         .await?;
     Ok(HttpResponse::Ok().json(render(&row)))
 }

@@ -59,7 +59,6 @@ async fn single(
         .at
         .map(|a| crate::http::parse::time_of("at", &a))
         .transpose()?;
-    let now = state.store.now();
     let out = state
         .store
         .write(move |tx| {
@@ -69,7 +68,7 @@ async fn single(
                 stage,
                 at: at.map(|a| a.0),
             }];
-            flows::apply_events(tx, &flow, &events, now)
+            flows::apply_events(tx, &flow, &events)
         })
         .await?;
     let applied = out.first().is_some_and(|e| e.applied);
@@ -128,12 +127,12 @@ async fn batch(
             at: at.map(|a| a.0),
         });
     }
-    let (project, now) = (auth.project.clone(), state.store.now());
+    let project = auth.project.clone();
     let out = state
         .store
         .write(move |tx| {
             let flow = flows::get(tx.conn(), &project, &flow.id)?;
-            flows::apply_events(tx, &flow, &events, now)
+            flows::apply_events(tx, &flow, &events)
         })
         .await?;
     Ok(HttpResponse::Ok().json(t::FlowEventsResult {

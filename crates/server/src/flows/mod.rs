@@ -247,10 +247,10 @@ async fn create(
         retention_ms: retention_of(input.retention.as_ref(), flows::DEFAULT_RETENTION_MS)?,
         channels: input.channels.unwrap_or_default(),
     };
-    let (project, now) = (auth.project.clone(), state.store.now());
+    let project = auth.project.clone();
     let row = state
         .store
-        .write(move |tx| flows::create(tx, &project, new, now))
+        .write(move |tx| flows::create(tx, &project, new))
         .await?;
     Ok(HttpResponse::Created().json(one(&state, &auth, row.id).await?))
 }
@@ -311,11 +311,10 @@ async fn patch(
         retention_ms: retention_of(p.retention.as_ref(), stored.retention_ms)?,
         channels: p.channels.unwrap_or(channels),
     };
-    let now = state.store.now();
     let id = stored.id.clone();
     state
         .store
-        .write(move |tx| flows::update(tx, &project, &id, new, now))
+        .write(move |tx| flows::update(tx, &project, &id, new))
         .await?;
     Ok(HttpResponse::Ok().json(one(&state, &auth, stored.id).await?))
 }

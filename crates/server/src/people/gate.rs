@@ -124,9 +124,8 @@ impl Gate {
         refusal: &'static str,
     ) -> Result<(), ApiError> {
         let buckets = attempt.buckets();
-        let now = store.now();
         store
-            .write(move |tx| attempts::reserve(tx, &buckets, WINDOW_MS, now, refusal))
+            .write(move |tx| attempts::reserve(tx, &buckets, WINDOW_MS, refusal))
             .await?;
         Ok(())
     }

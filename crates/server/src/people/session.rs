@@ -165,11 +165,10 @@ async fn login(
         _ => return Err(ApiError::Unauthorized(WRONG)),
     };
     state.gate.succeeded(&state.store, &attempt).await?;
-    let now = state.store.now();
     let uid = user.id.clone();
     let session = state
         .store
-        .write(move |tx| accounts::create_session(tx, &uid, now))
+        .write(move |tx| accounts::create_session(tx, &uid))
         .await?;
     signed_in_response(
         &state,

@@ -67,7 +67,7 @@ async fn create_key(
     let project = auth.project.clone();
     let (id, key) = state
         .store
-        .write(move |tx| projects::create_key_with_id(tx, &project, &name, read_only, now))
+        .write(move |tx| projects::create_key_with_id(tx, &project, &name, read_only))
         .await?;
     Ok(HttpResponse::Created().json(t::ApiKey {
         id,

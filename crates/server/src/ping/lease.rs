@@ -40,7 +40,6 @@ pub(super) async fn handle(
     lock: bool,
 ) -> Result<HttpResponse, ApiError> {
     let rid = query_rid(req, "rid")?.map(|u| u.hyphenated().to_string());
-    let now = state.store.now();
     if lock {
         let ttl_ms = ttl(req)?;
         // Without a rid the lock starts a run id for the caller to use on its pings.
@@ -48,7 +47,7 @@ pub(super) async fn handle(
         let r = rid.clone();
         let lock = state
             .store
-            .write(move |tx| leases::lock(tx, code, &r, ttl_ms, now))
+            .write(move |tx| leases::lock(tx, code, &r, ttl_ms))
             .await?;
         Ok(match lock {
             Lock::Granted { token, expires_at } => answer(
@@ -70,7 +69,7 @@ pub(super) async fn handle(
         };
         let released = state
             .store
-            .write(move |tx| leases::unlock(tx, code, &rid, now))
+            .write(move |tx| leases::unlock(tx, code, &rid))
             .await?;
         if released {
             Ok(answer(StatusCode::OK, json!({ "released": true })))

@@ -104,7 +104,7 @@ fn ack_rows(
             // Paging channels keep an incident per group: tell them it is looked after.
             let mut note = lead.note(Transition::Acknowledge, count);
             note.incidents = vec![lead.dedup_key.clone()];
-            crate::alerting::notices::announce(tx, monitor, note, now)?;
+            crate::alerting::notices::announce(tx, monitor, note)?;
         }
     }
     let alert = get(tx.conn(), &lead.project_id, lead.id)?;

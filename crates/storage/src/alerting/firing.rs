@@ -42,7 +42,8 @@ struct HeldAlert {
 /// still open and unacknowledged writes the reminder, the escalation step or the held
 /// message, arming what comes next; alerts that resolved while held are listed in one
 /// summary message per route or silence. Returns how many timers wrote messages.
-pub fn fire_batch(tx: &mut Tx<'_>, due: &[TimerRow], now: Timestamp) -> Result<usize, StoreError> {
+pub fn fire_batch(tx: &mut Tx<'_>, due: &[TimerRow]) -> Result<usize, StoreError> {
+    let now = tx.now();
     let mut sent = 0;
     let mut held: Vec<HeldAlert> = Vec::new();
     // A route's group: every due member at once, one message.
@@ -62,7 +63,7 @@ pub fn fire_batch(tx: &mut Tx<'_>, due: &[TimerRow], now: Timestamp) -> Result<u
                     && t.group_key.as_deref().unwrap_or("") == key
             })
             .collect();
-        if crate::alerting::grouping::fire_group(tx, route, key, &members, now)? {
+        if crate::alerting::grouping::fire_group(tx, route, key, &members)? {
             sent += 1;
         }
     }
@@ -244,12 +245,10 @@ fn fire(tx: &mut Tx<'_>, t: &TimerRow, now: Timestamp) -> Result<Fired, StoreErr
             &reminded,
             record.clone(),
             Transition::Repeat,
-            now,
         )?;
     }
-    let wrote = crate::alerting::messages::send_to(
-        tx, &project, &row.id, &targets, record, transition, now,
-    )?;
+    let wrote =
+        crate::alerting::messages::send_to(tx, &project, &row.id, &targets, record, transition)?;
     Ok(if wrote { Fired::Sent } else { Fired::Nothing })
 }
 
@@ -286,7 +285,6 @@ fn digest(tx: &mut Tx<'_>, t: &TimerRow, now: Timestamp) -> Result<Fired, StoreE
         &rule.channels,
         record,
         Transition::Digest,
-        now,
     )?;
     Ok(if wrote { Fired::Sent } else { Fired::Nothing })
 }

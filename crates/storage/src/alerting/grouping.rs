@@ -21,8 +21,8 @@ pub(crate) fn fire_group(
     route: &str,
     key: &str,
     members: &[&TimerRow],
-    now: Timestamp,
 ) -> Result<bool, StoreError> {
+    let now = tx.now();
     let mut open: Vec<(i64, EventRecord, String)> = Vec::new();
     let mut project = String::new();
     for t in members {
@@ -111,7 +111,6 @@ pub(crate) fn fire_group(
         &channels,
         record,
         Transition::Trigger,
-        now,
     )
     .map(|_| true)
 }

@@ -128,8 +128,8 @@ pub(crate) fn send_to(
     targets: &[String],
     mut record: EventRecord,
     transition: Transition,
-    now: Timestamp,
 ) -> Result<bool, StoreError> {
+    let now = tx.now();
     if let Some(note) = record.alert.as_mut() {
         note.transition = transition;
         note.ack_token = None;

@@ -143,12 +143,8 @@ fn alert_for(
 
 /// Writes a message about an alert of monitor `id` (an acknowledgement) to the
 /// monitor's channels that take it.
-pub(crate) fn announce(
-    tx: &mut Tx<'_>,
-    id: &str,
-    note: AlertNote,
-    now: Timestamp,
-) -> Result<(), StoreError> {
+pub(crate) fn announce(tx: &mut Tx<'_>, id: &str, note: AlertNote) -> Result<(), StoreError> {
+    let now = tx.now();
     let Some(row) = tx.lock_monitor(id)? else {
         return Ok(());
     };

@@ -159,12 +159,8 @@ fn all_channels(new: &NewRoute) -> Vec<String> {
 }
 
 /// Adds a route at the end of the project's list.
-pub fn create(
-    tx: &mut Tx<'_>,
-    project: &str,
-    new: NewRoute,
-    now: Timestamp,
-) -> Result<RouteRow, StoreError> {
+pub fn create(tx: &mut Tx<'_>, project: &str, new: NewRoute) -> Result<RouteRow, StoreError> {
+    let now = tx.now();
     let c = tx.conn();
     check_channels(c, project, &all_channels(&new))?;
     let last: Option<i32> = routes::table

@@ -88,8 +88,8 @@ pub fn create(
     tx: &mut Tx<'_>,
     project: &str,
     new: NewSilence,
-    now: Timestamp,
 ) -> Result<(SilenceRow, usize), StoreError> {
+    let now = tx.now();
     let c = tx.conn();
     let row = SilenceRow {
         id: Uuid::new_v4().hyphenated().to_string(),
@@ -152,12 +152,8 @@ pub fn get(c: &mut AnyConnection, project: &str, id: &str) -> Result<SilenceRow,
 }
 
 /// Ends a silence now (kept in the history); the alerts it held are due at once.
-pub fn end(
-    tx: &mut Tx<'_>,
-    project: &str,
-    id: &str,
-    now: Timestamp,
-) -> Result<SilenceRow, StoreError> {
+pub fn end(tx: &mut Tx<'_>, project: &str, id: &str) -> Result<SilenceRow, StoreError> {
+    let now = tx.now();
     let c = tx.conn();
     let row = get(c, project, id)?;
     if row.state(now) == "ended" {

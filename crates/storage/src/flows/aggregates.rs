@@ -25,8 +25,8 @@ pub(crate) fn on_breach(
     tx: &mut Tx<'_>,
     flow: &FlowRow,
     index: Option<usize>,
-    now: Timestamp,
 ) -> Result<bool, StoreError> {
+    let now = tx.now();
     let def = flow.def();
     let Some(stage) = index.and_then(|i| def.stages.get(i)) else {
         return Ok(false);
@@ -135,7 +135,8 @@ pub(crate) fn earliest(c: &mut AnyConnection) -> Result<Option<i64>, StoreError>
 /// Looks at each due aggregate (claimed by a conditional update): still over its
 /// threshold, under it since less than a window, or under it for a whole window —
 /// then it resolves, with one message. Returns how many resolved.
-pub fn check(tx: &mut Tx<'_>, due: &[AggregateDue], now: Timestamp) -> Result<usize, StoreError> {
+pub fn check(tx: &mut Tx<'_>, due: &[AggregateDue]) -> Result<usize, StoreError> {
+    let now = tx.now();
     let mut resolved = 0;
     for d in due {
         let c = tx.conn();

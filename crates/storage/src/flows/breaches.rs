@@ -56,7 +56,8 @@ pub fn earliest(c: &mut AnyConnection) -> Result<Option<Timestamp>, StoreError> 
 }
 
 /// Opens the breach of each due entity still due (claimed here). Returns how many.
-pub fn fire_breaches(tx: &mut Tx<'_>, due: &[Due], now: Timestamp) -> Result<usize, StoreError> {
+pub fn fire_breaches(tx: &mut Tx<'_>, due: &[Due]) -> Result<usize, StoreError> {
+    let now = tx.now();
     let mut flows_seen: HashMap<String, Option<FlowRow>> = HashMap::new();
     let mut opened = 0;
     for d in due {
@@ -115,7 +116,7 @@ pub fn fire_breaches(tx: &mut Tx<'_>, due: &[Due], now: Timestamp) -> Result<usi
         bumps.write(tx)?;
         // While the stage's aggregate alert is open, single breaches send nothing.
         let index = entity.stage_index.and_then(|i| usize::try_from(i).ok());
-        if super::aggregates::on_breach(tx, flow, index, now)? {
+        if super::aggregates::on_breach(tx, flow, index)? {
             opened += 1;
             continue;
         }

@@ -4,7 +4,6 @@
 
 use diesel::prelude::*;
 use overdue_core::flow::{Calendar, Calendars, FlowDef};
-use overdue_core::Timestamp;
 use uuid::Uuid;
 
 use crate::base::schema::{calendars, flows};
@@ -88,8 +87,8 @@ pub fn create(
     project: &str,
     name: &str,
     cal: &Calendar,
-    now: Timestamp,
 ) -> Result<CalendarRow, StoreError> {
+    let now = tx.now();
     let c = tx.conn();
     if get(c, project, name).is_ok() {
         return Err(StoreError::Conflict(format!(
@@ -117,8 +116,8 @@ pub fn replace(
     project: &str,
     name: &str,
     cal: &Calendar,
-    now: Timestamp,
 ) -> Result<CalendarRow, StoreError> {
+    let now = tx.now();
     let c = tx.conn();
     let old = get(c, project, name)?;
     diesel::update(calendars::table.find(&old.id))

@@ -107,8 +107,8 @@ pub fn apply_events(
     tx: &mut Tx<'_>,
     flow: &FlowRow,
     events: &[EventIn],
-    now: Timestamp,
 ) -> Result<Vec<EventOut>, StoreError> {
+    let now = tx.now();
     check_events(flow, events, now)?;
     let def = flow.def();
     let c = tx.conn();

@@ -174,12 +174,8 @@ fn conflict(e: StoreError, slug: &str) -> StoreError {
 }
 
 /// Creates a flow.
-pub fn create(
-    tx: &mut Tx<'_>,
-    project: &str,
-    new: NewFlow,
-    now: Timestamp,
-) -> Result<FlowRow, StoreError> {
+pub fn create(tx: &mut Tx<'_>, project: &str, new: NewFlow) -> Result<FlowRow, StoreError> {
+    let now = tx.now();
     let c = tx.conn();
     calendars::check_named(c, project, &new.def)?;
     let row = FlowRow {
@@ -208,8 +204,8 @@ pub fn update(
     project: &str,
     slug: &str,
     new: NewFlow,
-    now: Timestamp,
 ) -> Result<FlowRow, StoreError> {
+    let now = tx.now();
     let c = tx.conn();
     let old = get(c, project, slug)?;
     calendars::check_named(c, project, &new.def)?;

@@ -30,13 +30,8 @@ pub enum Lock {
 }
 
 /// Grants `monitor`'s lease to run `rid` for `ttl_ms`, unless another live run holds it.
-pub fn lock(
-    tx: &mut Tx<'_>,
-    code: PingCode,
-    rid: &str,
-    ttl_ms: i64,
-    now: Timestamp,
-) -> Result<Lock, StoreError> {
+pub fn lock(tx: &mut Tx<'_>, code: PingCode, rid: &str, ttl_ms: i64) -> Result<Lock, StoreError> {
+    let now = tx.now();
     let monitor = &code.monitor().to_string();
     let c = tx.conn();
     exists(c, monitor)?;
@@ -84,12 +79,8 @@ pub fn lock(
 
 /// Releases the lease if `rid` holds it; returns whether it did. The row stays (expired)
 /// so the next grant's token still grows.
-pub fn unlock(
-    tx: &mut Tx<'_>,
-    code: PingCode,
-    rid: &str,
-    now: Timestamp,
-) -> Result<bool, StoreError> {
+pub fn unlock(tx: &mut Tx<'_>, code: PingCode, rid: &str) -> Result<bool, StoreError> {
+    let now = tx.now();
     let monitor = &code.monitor().to_string();
     let c = tx.conn();
     exists(c, monitor)?;

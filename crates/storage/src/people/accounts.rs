@@ -53,9 +53,8 @@ pub fn count(c: &mut AnyConnection) -> Result<i64, StoreError> {
 /// The project a user joins when none is named: the instance's first, or "Default",
 /// made here on an empty instance.
 pub fn default_project(tx: &mut Tx<'_>) -> Result<String, StoreError> {
-    let now = tx.now();
     match crate::people::projects::count(tx.conn())? {
-        0 => Ok(crate::people::projects::create(tx, "Default", now)?.id),
+        0 => Ok(crate::people::projects::create(tx, "Default")?.id),
         _ => Ok(crate::people::projects::any(tx.conn())?.id),
     }
 }
@@ -80,7 +79,6 @@ pub fn add_user(
     role: Option<Role>,
     project: Option<&str>,
 ) -> Result<AddedUser, StoreError> {
-    let now = tx.now();
     let project_id = match project.map(str::trim) {
         Some(p) => match crate::people::projects::get(tx.conn(), p) {
             Ok(row) => row.id,
@@ -95,8 +93,8 @@ pub fn add_user(
     };
     let first = count(tx.conn())? == 0;
     let role = role.unwrap_or(if first { Role::Owner } else { Role::Member });
-    let user = create_user(tx, email, password_hash, now)?;
-    set_role(tx, &project_id, &user.id, role, now)?;
+    let user = create_user(tx, email, password_hash)?;
+    set_role(tx, &project_id, &user.id, role)?;
     Ok(AddedUser {
         user,
         project_id,
@@ -109,8 +107,8 @@ pub fn create_user(
     tx: &mut Tx<'_>,
     email: &str,
     password_hash: &str,
-    now: Timestamp,
 ) -> Result<UserRow, StoreError> {
+    let now = tx.now();
     let c = tx.conn();
     let row = UserRow {
         id: Uuid::new_v4().hyphenated().to_string(),
@@ -157,13 +155,8 @@ pub fn email_of(c: &mut AnyConnection, user: &str) -> Result<String, StoreError>
 }
 
 /// Gives `user` a role in `project` (replacing any earlier one).
-pub fn set_role(
-    tx: &mut Tx<'_>,
-    project: &str,
-    user: &str,
-    role: Role,
-    now: Timestamp,
-) -> Result<(), StoreError> {
+pub fn set_role(tx: &mut Tx<'_>, project: &str, user: &str, role: Role) -> Result<(), StoreError> {
+    let now = tx.now();
     let c = tx.conn();
     diesel::delete(
         memberships::table
@@ -226,8 +219,7 @@ pub fn set_up_first(
         return Err(StoreError::Conflict(taken.into()));
     }
     let added = add_user(tx, email, password_hash, Some(Role::Owner), None)?;
-    let now = tx.now();
-    let session = create_session(tx, &added.user.id, now)?;
+    let session = create_session(tx, &added.user.id)?;
     Ok((added.user, session))
 }
 
@@ -240,7 +232,6 @@ pub fn create_project(
     name: &str,
     owners_only: bool,
 ) -> Result<crate::people::projects::CreatedProject, StoreError> {
-    let now = tx.now();
     if owners_only {
         let owns = memberships_of(tx.conn(), user)?
             .iter()
@@ -255,17 +246,14 @@ pub fn create_project(
     }
     let caps = tx.caps();
     caps.check_projects(tx.conn(), user)?;
-    let p = crate::people::projects::create(tx, name, now)?;
-    set_role(tx, &p.id, user, overdue_core::Role::Owner, now)?;
+    let p = crate::people::projects::create(tx, name)?;
+    set_role(tx, &p.id, user, overdue_core::Role::Owner)?;
     Ok(p)
 }
 
 /// Starts a session for `user`.
-pub fn create_session(
-    tx: &mut Tx<'_>,
-    user: &str,
-    now: Timestamp,
-) -> Result<NewSession, StoreError> {
+pub fn create_session(tx: &mut Tx<'_>, user: &str) -> Result<NewSession, StoreError> {
+    let now = tx.now();
     let c = tx.conn();
     let s = NewSession {
         token: format!("ods_{}", random_text(40)),

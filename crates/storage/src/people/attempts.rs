@@ -4,7 +4,6 @@
 //! the one write transaction, so parallel guesses cannot all slip past one check.
 
 use diesel::prelude::*;
-use overdue_core::Timestamp;
 
 use crate::base::schema::auth_attempts;
 use crate::base::tx::Tx;
@@ -29,9 +28,9 @@ pub fn reserve(
     tx: &mut Tx<'_>,
     buckets: &[Bucket],
     window_ms: i64,
-    now: Timestamp,
     refusal: &str,
 ) -> Result<(), StoreError> {
+    let now = tx.now();
     let c = tx.conn();
     // Counters older than any window are forgotten (an index range, not a scan of the
     // table). This is the only clean-up: no counter is dropped while its window runs.

@@ -24,8 +24,8 @@ pub fn create(
     tx: &mut Tx<'_>,
     email: &str,
     invitation_hash: &str,
-    now: Timestamp,
 ) -> Result<Option<String>, StoreError> {
+    let now = tx.now();
     let c = tx.conn();
     let recent: i64 = ac::table
         .filter(ac::email.eq(email))
@@ -68,7 +68,8 @@ pub fn find(
 }
 
 /// Uses a confirmation link: returns what [`find`] does and marks it used.
-pub fn take(tx: &mut Tx<'_>, token: &str, now: Timestamp) -> Result<(String, String), StoreError> {
+pub fn take(tx: &mut Tx<'_>, token: &str) -> Result<(String, String), StoreError> {
+    let now = tx.now();
     let found = find(tx.conn(), token, now)?;
     diesel::update(ac::table.filter(ac::token_hash.eq(hash_key(token))))
         .set(ac::used_at.eq(Some(now.0)))

@@ -40,7 +40,6 @@ pub fn invite(
     mail: Option<impl FnOnce(&str) -> AccountMail>,
     link_base: &str,
 ) -> Result<(String, String), StoreError> {
-    let now = tx.now();
     let bucket = attempts::Bucket {
         key: format!("invite {} {}", inv.project, inv.actor),
         limit: INVITES_PER_HOUR,
@@ -49,17 +48,9 @@ pub fn invite(
         tx,
         &[bucket],
         3_600_000,
-        now,
         "invitations per hour: too many from you in this project",
     )?;
-    let (id, token) = team::invite(
-        tx,
-        &inv.project,
-        &inv.email,
-        inv.role,
-        inv.by.as_deref(),
-        now,
-    )?;
+    let (id, token) = team::invite(tx, &inv.project, &inv.email, inv.role, inv.by.as_deref())?;
     if let Some(mail) = mail {
         let name = projects::get(tx.conn(), &inv.project)?.name;
         let mail = AccountMail {
@@ -76,8 +67,8 @@ pub fn invite(
 pub fn accept(tx: &mut Tx<'_>, invitation: &str, user: &str) -> Result<(), StoreError> {
     let now = tx.now();
     let inv = team::invitation_by_hash(tx.conn(), invitation, now)?;
-    accounts::set_role(tx, &inv.project_id, user, inv.role, now)?;
-    team::accepted(tx, invitation, now)
+    accounts::set_role(tx, &inv.project_id, user, inv.role)?;
+    team::accepted(tx, invitation)
 }
 
 /// Someone signed out opened an invitation: a message to the invited address `email`,
@@ -94,9 +85,8 @@ pub fn confirm_address(
     newcomer: AccountMail,
     link_base: &str,
 ) -> Result<(), StoreError> {
-    let now = tx.now();
     let has_account = accounts::find_by_email(tx.conn(), email)?.is_some();
-    let Some(token) = confirmations::create(tx, email, invitation, now)? else {
+    let Some(token) = confirmations::create(tx, email, invitation)? else {
         return Ok(());
     };
     let mail = if has_account {
@@ -119,16 +109,16 @@ pub fn join(
     password_hash: &str,
 ) -> Result<(String, String, NewSession), StoreError> {
     let now = tx.now();
-    let (email, invitation) = confirmations::take(tx, confirmation, now)?;
+    let (email, invitation) = confirmations::take(tx, confirmation)?;
     let inv = team::invitation_by_hash(tx.conn(), &invitation, now)?;
     if accounts::find_by_email(tx.conn(), &email)?.is_some() {
         return Err(StoreError::Conflict(
             "this address has an account now: sign in and open the invitation again".into(),
         ));
     }
-    let user = accounts::create_user(tx, &email, password_hash, now)?;
-    accounts::set_role(tx, &inv.project_id, &user.id, inv.role, now)?;
-    team::accepted(tx, &invitation, now)?;
-    let session = accounts::create_session(tx, &user.id, now)?;
+    let user = accounts::create_user(tx, &email, password_hash)?;
+    accounts::set_role(tx, &inv.project_id, &user.id, inv.role)?;
+    team::accepted(tx, &invitation)?;
+    let session = accounts::create_session(tx, &user.id)?;
     Ok((user.id, email, session))
 }

@@ -93,10 +93,9 @@ pub fn reset_password(
     token: &str,
     hash: &str,
 ) -> Result<(String, crate::people::accounts::NewSession), StoreError> {
-    let now = tx.now();
-    let user = take_reset(tx, token, now)?;
+    let user = take_reset(tx, token)?;
     change_password(tx, &user, hash, None)?;
-    let session = crate::people::accounts::create_session(tx, &user, now)?;
+    let session = crate::people::accounts::create_session(tx, &user)?;
     Ok((user, session))
 }
 
@@ -160,7 +159,8 @@ pub fn find_reset(
 
 /// Uses a reset link: returns its user and marks it used. `NotFound` when the token is
 /// unknown, used or expired.
-pub fn take_reset(tx: &mut Tx<'_>, token: &str, now: Timestamp) -> Result<String, StoreError> {
+pub fn take_reset(tx: &mut Tx<'_>, token: &str) -> Result<String, StoreError> {
+    let now = tx.now();
     let user = find_reset(tx.conn(), token, now)?;
     diesel::update(password_resets::table.filter(password_resets::token_hash.eq(hash_key(token))))
         .set(password_resets::used_at.eq(Some(now.0)))

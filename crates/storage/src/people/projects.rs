@@ -2,7 +2,6 @@
 //! they carry 190 bits of entropy, so a fast hash is enough (no dictionary to attack).
 
 use diesel::prelude::*;
-use overdue_core::Timestamp;
 use rand::distributions::Alphanumeric;
 use rand::Rng;
 use sha2::{Digest, Sha256};
@@ -54,7 +53,8 @@ pub fn hash_key(key: &str) -> String {
 }
 
 /// Creates a project with a read-write key, a read-only key and a ping key.
-pub fn create(tx: &mut Tx<'_>, name: &str, now: Timestamp) -> Result<CreatedProject, StoreError> {
+pub fn create(tx: &mut Tx<'_>, name: &str) -> Result<CreatedProject, StoreError> {
+    let now = tx.now();
     let c = tx.conn();
     let row = ProjectRow {
         id: Uuid::new_v4().hyphenated().to_string(),
@@ -66,8 +66,8 @@ pub fn create(tx: &mut Tx<'_>, name: &str, now: Timestamp) -> Result<CreatedProj
     diesel::insert_into(projects::table)
         .values(&row)
         .execute(c)?;
-    let api_key = create_key(tx, &row.id, "default", false, now)?;
-    let read_only_key = create_key(tx, &row.id, "default read-only", true, now)?;
+    let api_key = create_key(tx, &row.id, "default", false)?;
+    let read_only_key = create_key(tx, &row.id, "default read-only", true)?;
     Ok(CreatedProject {
         id: row.id,
         name: row.name,
@@ -83,9 +83,8 @@ pub fn create_key(
     project: &str,
     name: &str,
     read_only: bool,
-    now: Timestamp,
 ) -> Result<String, StoreError> {
-    create_key_with_id(tx, project, name, read_only, now).map(|(_, key)| key)
+    create_key_with_id(tx, project, name, read_only).map(|(_, key)| key)
 }
 
 /// As [`create_key`], also returning the key's id.
@@ -94,8 +93,8 @@ pub fn create_key_with_id(
     project: &str,
     name: &str,
     read_only: bool,
-    now: Timestamp,
 ) -> Result<(String, String), StoreError> {
+    let now = tx.now();
     let c = tx.conn();
     let id = Uuid::new_v4().hyphenated().to_string();
     let key = format!(
@@ -180,6 +179,5 @@ pub fn create_first(tx: &mut Tx<'_>) -> Result<Option<CreatedProject>, StoreErro
     if count(tx.conn())? > 0 {
         return Ok(None);
     }
-    let now = tx.now();
-    create(tx, "Default", now).map(Some)
+    create(tx, "Default").map(Some)
 }

@@ -139,8 +139,8 @@ pub fn invite(
     email: &str,
     role: Role,
     by: Option<&str>,
-    now: Timestamp,
 ) -> Result<(String, String), StoreError> {
+    let now = tx.now();
     let c = tx.conn();
     let token = format!("odi_{}", random_text(32));
     let id = uuid::Uuid::new_v4().hyphenated().to_string();
@@ -292,7 +292,8 @@ pub fn invitation_by_hash(
 }
 
 /// Marks the invitation whose token hashes to `hash` used.
-pub fn accepted(tx: &mut Tx<'_>, hash: &str, now: Timestamp) -> Result<(), StoreError> {
+pub fn accepted(tx: &mut Tx<'_>, hash: &str) -> Result<(), StoreError> {
+    let now = tx.now();
     let c = tx.conn();
     diesel::update(invitations::table.filter(invitations::token_hash.eq(hash)))
         .set(invitations::accepted_at.eq(Some(now.0)))
