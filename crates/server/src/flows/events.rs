@@ -62,13 +62,16 @@ async fn single(
     let out = state
         .store
         .write(move |tx| {
-            let flow = flows::by_ping_key(tx.conn(), &key, &slug)?;
             let events = [EventIn {
                 entity,
                 stage,
                 at: at.map(|a| a.0),
             }];
-            flows::apply_events(tx, &flow, &events)
+            let of = flows::FlowOf::PingKey {
+                key: &key,
+                slug: &slug,
+            };
+            flows::record(tx, of, &events)
         })
         .await?;
     let applied = out.first().is_some_and(|e| e.applied);
@@ -131,8 +134,11 @@ async fn batch(
     let out = state
         .store
         .write(move |tx| {
-            let flow = flows::get(tx.conn(), &project, &flow.id)?;
-            flows::apply_events(tx, &flow, &events)
+            let of = flows::FlowOf::Project {
+                project: &project,
+                flow: &flow.id,
+            };
+            flows::record(tx, of, &events)
         })
         .await?;
     Ok(HttpResponse::Ok().json(t::FlowEventsResult {
@@ -150,12 +156,7 @@ async fn entity(
     let project = auth.project.clone();
     let (row, history) = state
         .store
-        .read(move |c| {
-            let flow = flows::get(c, &project, &slug)?;
-            let row = flows::entity(c, &flow.id, &id)?;
-            let history = flows::history(c, &flow.id, &id, 1_000)?;
-            Ok((row, history))
-        })
+        .read(move |c| flows::entity_of(c, &project, &slug, &id, 1_000))
         .await?;
     let Some(row) = row else {
         return Err(ApiError::NotFound(
@@ -216,11 +217,7 @@ async fn export(
     let (project, slug) = (auth.project.clone(), path.into_inner());
     let (flow, events, breaches) = state
         .store
-        .read(move |c| {
-            let flow = flows::get(c, &project, &slug)?;
-            let (events, breaches) = flows::export(c, &flow.id, since, limit)?;
-            Ok((flow, events, breaches))
-        })
+        .read(move |c| flows::export_of(c, &project, &slug, since, limit))
         .await?;
     let ts = crate::monitoring::render::ts;
     let mut out = String::new();

@@ -28,50 +28,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::flows::events::routes);
 }
 
-/// What a flow's view needs besides its row.
-struct Loaded {
-    /// Per stage: entities in it, breached.
-    counts: Vec<(String, i64, i64)>,
-    /// Its channels.
-    channels: Vec<String>,
-    /// Per stage index: time in it (p50, p95; seconds) over the last 24 h, then over
-    /// the 24 h before.
-    times: Vec<[Option<i64>; 4]>,
-}
-
-/// Loads what [`render`] needs of `row`.
-fn load(
-    c: &mut overdue_storage::AnyConnection,
-    row: &FlowRow,
-    now: overdue_core::Timestamp,
-) -> Result<Loaded, overdue_storage::StoreError> {
-    use overdue_core::flow::stats::percentile;
-    let mut times = Vec::new();
-    const DAY: i64 = 86_400_000;
-    // Hour buckets: the current hour counts in "the last 24 h".
-    let next_hour = now.0 - now.0.rem_euclid(3_600_000) + 3_600_000;
-    for s in row.def().stages {
-        let today = flows::time_in_stage(c, &row.id, &s.name, next_hour - DAY, next_hour)?;
-        let before =
-            flows::time_in_stage(c, &row.id, &s.name, next_hour - 2 * DAY, next_hour - DAY)?;
-        let p = |bins: &[(i64, i64)], q: f64| percentile(bins, q).map(|ms| ms / 1_000);
-        times.push([
-            p(&today, 50.0),
-            p(&today, 95.0),
-            p(&before, 50.0),
-            p(&before, 95.0),
-        ]);
-    }
-    Ok(Loaded {
-        counts: flows::stage_counts(c, &row.id)?,
-        channels: flows::channels_of(c, &row.id)?,
-        times,
-    })
-}
-
 /// A flow with its stages' counts; the event URL only for roles that may write.
-fn render(r: &FlowRow, loaded: Loaded, ping_key: Option<&str>, site: &str) -> t::Flow {
-    let Loaded {
+fn render(r: &FlowRow, loaded: flows::Overview, ping_key: Option<&str>, site: &str) -> t::Flow {
+    let flows::Overview {
         counts,
         channels,
         times,
@@ -190,12 +149,7 @@ async fn one(state: &AppState, auth: &Auth, slug: String) -> Result<t::Flow, Api
     let (project, now) = (auth.project.clone(), state.store.now());
     let (row, loaded, key) = state
         .store
-        .read(move |c| {
-            let row = flows::get(c, &project, &slug)?;
-            let loaded = load(c, &row, now)?;
-            let key = overdue_storage::people::projects::get(c, &project)?.ping_key;
-            Ok((row, loaded, key))
-        })
+        .read(move |c| flows::view(c, &project, &slug, now))
         .await?;
     let key = auth.role.can_write().then_some(key.as_str());
     Ok(render(&row, loaded, key, &state.config.site_url))
@@ -205,15 +159,7 @@ async fn list(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, Ap
     let (project, now) = (auth.project.clone(), state.store.now());
     let (rows, key) = state
         .store
-        .read(move |c| {
-            let key = overdue_storage::people::projects::get(c, &project)?.ping_key;
-            let mut out = Vec::new();
-            for row in flows::list(c, &project)? {
-                let loaded = load(c, &row, now)?;
-                out.push((row, loaded));
-            }
-            Ok((out, key))
-        })
+        .read(move |c| flows::view_all(c, &project, now))
         .await?;
     let key = auth.role.can_write().then_some(key.as_str());
     let site = &state.config.site_url;
@@ -269,11 +215,7 @@ async fn patch(
         let (project, slug) = (project.clone(), slug.clone());
         state
             .store
-            .read(move |c| {
-                let row = flows::get(c, &project, &slug)?;
-                let ch = flows::channels_of(c, &row.id)?;
-                Ok((row, ch))
-            })
+            .read(move |c| flows::with_channels(c, &project, &slug))
             .await?
     };
     let old = stored.def();

@@ -6,7 +6,6 @@
 use actix_web::{web, HttpResponse};
 use overdue_storage::base::models::MonitorRow;
 use overdue_storage::monitoring::chains::{self, NewChain};
-use overdue_storage::{monitoring::deps, monitoring::history};
 use overdue_types::{Chain, ChainInput, ChainMember};
 
 use crate::http::auth::Auth;
@@ -76,29 +75,14 @@ async fn create(
     let id = state
         .store
         .write(move |tx| {
-            let mut ids = Vec::with_capacity(members.len());
-            for (i, m) in members.iter().enumerate() {
-                let id = deps::resolve(tx.conn(), &project, m).map_err(|_| {
-                    overdue_storage::StoreError::Invalid(format!(
-                        "members[{i}]: no monitor {m:?} in this project (give its UUID or slug)"
-                    ))
-                })?;
-                if ids.contains(&id) {
-                    return Err(overdue_storage::StoreError::Invalid(format!(
-                        "members[{i}]: {m:?} is already in the chain"
-                    )));
-                }
-                ids.push(id);
-            }
             let chain = NewChain {
                 name,
-                members: ids,
+                members,
                 within_ms,
                 finish_by,
                 channels: chans,
             };
-            let row = chains::create(tx, &project, &chain)?;
-            Ok(row.id)
+            Ok(chains::create_named(tx, &project, chain)?.id)
         })
         .await?;
     let all = list_chains(&state, &auth).await?;
@@ -154,15 +138,7 @@ async fn list_chains(state: &AppState, auth: &Auth) -> Result<Vec<Chain>, ApiErr
     let project = auth.project.clone();
     let rows = state
         .store
-        .read(move |c| {
-            let all = chains::list(c, &project)?;
-            all.into_iter()
-                .map(|(chain, members)| {
-                    let last = history::runs(c, &chain.id, 1)?.into_iter().next();
-                    Ok((chain, members, last))
-                })
-                .collect::<Result<Vec<_>, overdue_storage::StoreError>>()
-        })
+        .read(move |c| chains::list_with_last_run(c, &project))
         .await?;
     let now = state.store.now();
     Ok(rows

@@ -2,9 +2,9 @@
 //! pings and flips.
 
 use actix_web::{web, HttpResponse};
+use overdue_storage::monitoring::views;
 use overdue_storage::{
     alerting::channels, monitoring::deps, monitoring::history, monitoring::monitors,
-    monitoring::problems,
 };
 use overdue_types::MonitorInput;
 use serde::Deserialize;
@@ -29,7 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/monitors/{id}/flips", web::get().to(flips));
 }
 
-/// Loads a monitor with its channels and renders it.
+/// Loads a monitor with what its view needs and renders it.
 pub(crate) async fn monitor_json(
     state: &AppState,
     auth: &Auth,
@@ -37,70 +37,44 @@ pub(crate) async fn monitor_json(
 ) -> Result<overdue_types::Monitor, ApiError> {
     let project = auth.project.clone();
     let now = state.store.now();
-    let (row, chans, links) = state
+    let (view, shared) = state
         .store
-        .read(move |c| {
-            let row = monitors::get(c, &project, &id)?;
-            let chans = channels::for_monitor(c, &row.id)?;
-            let links = deps::links_of(c, &row.id)?;
-            let open = problems::open_counts(c, std::slice::from_ref(&row.id))?;
-            let p = overdue_storage::people::projects::get(c, &project)?;
-            let silences = overdue_storage::alerting::silences::current(c, &project, now)?;
-            Ok((row, chans, (links, open, p, silences)))
-        })
+        .read(move |c| views::one(c, &project, &id, now))
         .await?;
-    let (links, open, project, silences) = links;
+    Ok(render_view(state, auth, view, &shared, now))
+}
+
+/// A monitor's view rendered for `auth`.
+fn render_view(
+    state: &AppState,
+    auth: &Auth,
+    view: views::MonitorView,
+    shared: &views::Shared,
+    now: overdue_core::Timestamp,
+) -> overdue_types::Monitor {
     let site = &state.config.site_url;
-    let mut m = render::monitor(&row, chans, site, state.store.now(), auth.role.can_write());
-    render::with_links(&mut m, &links);
-    render::with_slug_url(&mut m, site, &project.ping_key);
-    m.open_problems = open.get(&row.id).copied().unwrap_or(0);
-    m.badge_url = crate::monitoring::badges::monitor_url(site, project.badge_key.as_deref(), &row);
-    m.silenced_until = render::silenced_until(&silences, &row, now);
-    Ok(m)
+    let r = &view.row;
+    let mut m = render::monitor(r, view.channels, site, now, auth.role.can_write());
+    if let Some(l) = &view.links {
+        render::with_links(&mut m, l);
+    }
+    render::with_slug_url(&mut m, site, &shared.keys.ping_key);
+    m.open_problems = view.open_problems;
+    m.badge_url = crate::monitoring::badges::monitor_url(site, shared.keys.badge_key.as_deref(), r);
+    m.silenced_until = render::silenced_until(&shared.silences, r, now);
+    m
 }
 
 async fn list(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let project = auth.project.clone();
     let now = state.store.now();
-    let rows = state
+    let (views, shared) = state
         .store
-        .read(move |c| {
-            // Two queries whatever the number of monitors.
-            let rows = monitors::list(c, &project)?;
-            let mut chans = channels::for_project(c, &project)?;
-            let links = deps::links_of_project(c, &project, &rows)?;
-            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-            let open = problems::open_counts(c, &ids)?;
-            let p = overdue_storage::people::projects::get(c, &project)?;
-            let silences = overdue_storage::alerting::silences::current(c, &project, now)?;
-            Ok((
-                rows.into_iter()
-                    .map(|r| (chans.remove(&r.id).unwrap_or_default(), r))
-                    .collect::<Vec<_>>(),
-                (links, open, p, silences),
-            ))
-        })
+        .read(move |c| views::all(c, &project, now))
         .await?;
-    let (rows, (links, open, project, silences)) = rows;
-    let can_write = auth.role.can_write();
-    let out: Vec<_> = rows
-        .iter()
-        .map(|(ch, r)| {
-            let mut m = render::monitor(r, ch.clone(), &state.config.site_url, now, can_write);
-            if let Some(l) = links.get(&r.id) {
-                render::with_links(&mut m, l);
-            }
-            render::with_slug_url(&mut m, &state.config.site_url, &project.ping_key);
-            m.open_problems = open.get(&r.id).copied().unwrap_or(0);
-            m.badge_url = crate::monitoring::badges::monitor_url(
-                &state.config.site_url,
-                project.badge_key.as_deref(),
-                r,
-            );
-            m.silenced_until = render::silenced_until(&silences, r, now);
-            m
-        })
+    let out: Vec<_> = views
+        .into_iter()
+        .map(|v| render_view(&state, &auth, v, &shared, now))
         .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "monitors": out })))
 }

@@ -39,13 +39,12 @@ pub fn record(
 /// After an attempt on `channel` was recorded: opens its alert when it is now failing,
 /// resolves it when it delivered again.
 fn after_attempt(tx: &mut Tx<'_>, channel: &str, ok: bool) -> Result<(), StoreError> {
-    let now = tx.now();
     let open = alerts::open_for_channel(tx.conn(), channel)?;
     match (ok, open) {
-        (true, Some(alert)) => recovered(tx, channel, alert, now),
+        (true, Some(alert)) => recovered(tx, channel, alert),
         (false, None) => {
-            if let Some(why) = failing(tx, channel, now)? {
-                raise(tx, channel, why, now)?;
+            if let Some(why) = failing(tx, channel)? {
+                raise(tx, channel, why)?;
             }
             Ok(())
         }
@@ -55,7 +54,8 @@ fn after_attempt(tx: &mut Tx<'_>, channel: &str, ok: bool) -> Result<(), StoreEr
 
 /// Why the channel counts as failing now, if it does: its latest attempts, newest first,
 /// are failures, [`FAILURES_IN_A_ROW`] of them or for [`FAILING_FOR_MS`].
-fn failing(tx: &mut Tx<'_>, channel: &str, now: Timestamp) -> Result<Option<String>, StoreError> {
+fn failing(tx: &mut Tx<'_>, channel: &str) -> Result<Option<String>, StoreError> {
+    let now = tx.now();
     let recent: Vec<(i64, Option<String>)> = deliveries::table
         .filter(deliveries::channel_id.eq(channel))
         .order(deliveries::attempted_at.desc())
@@ -134,12 +134,8 @@ fn targets(tx: &mut Tx<'_>, ch: &ChannelRow) -> Result<Vec<ChannelRow>, StoreErr
     })
 }
 
-fn announce(
-    tx: &mut Tx<'_>,
-    ch: &ChannelRow,
-    record: &EventRecord,
-    now: Timestamp,
-) -> Result<(), StoreError> {
+fn announce(tx: &mut Tx<'_>, ch: &ChannelRow, record: &EventRecord) -> Result<(), StoreError> {
+    let now = tx.now();
     for target in targets(tx, ch)? {
         let to = Target {
             project: &ch.project_id,
@@ -160,7 +156,8 @@ fn announce(
     Ok(())
 }
 
-fn raise(tx: &mut Tx<'_>, channel: &str, why: String, now: Timestamp) -> Result<(), StoreError> {
+fn raise(tx: &mut Tx<'_>, channel: &str, why: String) -> Result<(), StoreError> {
+    let now = tx.now();
     let Some(ch) = crate::alerting::channels::get_any(tx.conn(), channel)? else {
         return Ok(());
     };
@@ -181,15 +178,11 @@ fn raise(tx: &mut Tx<'_>, channel: &str, why: String, now: Timestamp) -> Result<
         now,
     )?;
     record.alert = Some(alert.note(Transition::Trigger, 1));
-    announce(tx, &ch, &record, now)
+    announce(tx, &ch, &record)
 }
 
-fn recovered(
-    tx: &mut Tx<'_>,
-    channel: &str,
-    alert: AlertRow,
-    now: Timestamp,
-) -> Result<(), StoreError> {
+fn recovered(tx: &mut Tx<'_>, channel: &str, alert: AlertRow) -> Result<(), StoreError> {
+    let now = tx.now();
     let resolved = alerts::resolve_ids(tx.conn(), &[alert.id], "delivered", now)?;
     let Some(ch) = crate::alerting::channels::get_any(tx.conn(), channel)? else {
         return Ok(());
@@ -201,5 +194,5 @@ fn recovered(
     let mut note = alert.note(Transition::Resolve, 1);
     note.reason = Some("delivered".into());
     record.alert = Some(note);
-    announce(tx, &ch, &record, now)
+    announce(tx, &ch, &record)
 }

@@ -7,7 +7,7 @@
 //! listed in one summary per route or silence.
 
 use diesel::prelude::*;
-use overdue_core::{AlertStatus, EventRecord, Timestamp, Transition};
+use overdue_core::{AlertStatus, EventRecord, Transition};
 
 use crate::alerting::messages::{write_message, Target};
 use crate::alerting::timers::{arm, insert, TimerRow};
@@ -43,7 +43,6 @@ struct HeldAlert {
 /// message, arming what comes next; alerts that resolved while held are listed in one
 /// summary message per route or silence. Returns how many timers wrote messages.
 pub fn fire_batch(tx: &mut Tx<'_>, due: &[TimerRow]) -> Result<usize, StoreError> {
-    let now = tx.now();
     let mut sent = 0;
     let mut held: Vec<HeldAlert> = Vec::new();
     // A route's group: every due member at once, one message.
@@ -68,7 +67,7 @@ pub fn fire_batch(tx: &mut Tx<'_>, due: &[TimerRow]) -> Result<usize, StoreError
         }
     }
     for t in due.iter().filter(|t| t.kind != "group") {
-        match fire(tx, t, now)? {
+        match fire(tx, t)? {
             Fired::Nothing => {}
             Fired::Sent => sent += 1,
             Fired::HeldResolved(h) => held.push(h),
@@ -79,20 +78,21 @@ pub fn fire_batch(tx: &mut Tx<'_>, due: &[TimerRow]) -> Result<usize, StoreError
     sources.dedup();
     for source in sources {
         let of: Vec<&HeldAlert> = held.iter().filter(|h| h.source == source).collect();
-        summarize(tx, &of, now)?;
+        summarize(tx, &of)?;
         sent += 1;
     }
     Ok(sent)
 }
 
-fn fire(tx: &mut Tx<'_>, t: &TimerRow, now: Timestamp) -> Result<Fired, StoreError> {
+fn fire(tx: &mut Tx<'_>, t: &TimerRow) -> Result<Fired, StoreError> {
+    let now = tx.now();
     let c = tx.conn();
     let claimed = diesel::delete(alert_timers::table.find(t.id)).execute(c)?;
     if claimed == 0 {
         return Ok(Fired::Nothing);
     }
     if t.kind == "digest" {
-        return digest(tx, t, now);
+        return digest(tx, t);
     }
     let alert: Option<crate::alerting::alerts::AlertRow> = alerts::table
         .find(t.alert_id)
@@ -139,7 +139,7 @@ fn fire(tx: &mut Tx<'_>, t: &TimerRow, now: Timestamp) -> Result<Fired, StoreErr
             return Ok(Fired::HeldResolved(HeldAlert {
                 source: silence.id,
                 held_by: format!("silence {:?} was on", silence.comment),
-                channels: reach_now(tx, &row, &record, now)?,
+                channels: reach_now(tx, &row, &record)?,
                 project,
                 severity,
                 summary,
@@ -254,7 +254,8 @@ fn fire(tx: &mut Tx<'_>, t: &TimerRow, now: Timestamp) -> Result<Fired, StoreErr
 
 /// A route's daily digest, at its time of day: to its channels (never paging ones);
 /// inside the route's quiet hours it waits for them to end.
-fn digest(tx: &mut Tx<'_>, t: &TimerRow, now: Timestamp) -> Result<Fired, StoreError> {
+fn digest(tx: &mut Tx<'_>, t: &TimerRow) -> Result<Fired, StoreError> {
+    let now = tx.now();
     let Some(record) = t
         .payload
         .as_deref()
@@ -294,8 +295,8 @@ fn reach_now(
     tx: &mut Tx<'_>,
     row: &crate::alerting::notices::Owner,
     record: &EventRecord,
-    now: Timestamp,
 ) -> Result<Vec<String>, StoreError> {
+    let now = tx.now();
     let c = tx.conn();
     let assigned: Vec<String> = monitor_channels::table
         .filter(monitor_channels::monitor_id.eq(&row.id))
@@ -309,7 +310,8 @@ fn reach_now(
 
 /// One message per channel listing the alerts that opened and resolved while a route
 /// was quiet or a silence was on.
-fn summarize(tx: &mut Tx<'_>, held: &[&HeldAlert], now: Timestamp) -> Result<(), StoreError> {
+fn summarize(tx: &mut Tx<'_>, held: &[&HeldAlert]) -> Result<(), StoreError> {
+    let now = tx.now();
     let Some(first) = held.first() else {
         return Ok(());
     };

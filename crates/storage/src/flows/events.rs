@@ -381,3 +381,74 @@ pub fn export(
         .load(c)?;
     Ok((events, breaches))
 }
+
+/// The flow events are for: a project's flow by slug or id (the API), or the flow of a
+/// project's ping key (the curl URL and the brokers).
+#[derive(Debug, Clone, Copy)]
+pub enum FlowOf<'a> {
+    /// `flow` (slug or id) of `project`.
+    Project {
+        /// The project.
+        project: &'a str,
+        /// The flow's slug or id.
+        flow: &'a str,
+    },
+    /// The flow `slug` of the project whose ping key is `key`.
+    PingKey {
+        /// The project's ping key.
+        key: &'a str,
+        /// The flow's slug.
+        slug: &'a str,
+    },
+}
+
+/// Records `events` of the flow `of` names ([`apply_events`]): the one call of each
+/// event endpoint. `NotFound` when there is no such flow.
+pub fn record(
+    tx: &mut Tx<'_>,
+    of: FlowOf<'_>,
+    events: &[EventIn],
+) -> Result<Vec<EventOut>, StoreError> {
+    let flow = match of {
+        FlowOf::Project { project, flow } => super::get(tx.conn(), project, flow)?,
+        FlowOf::PingKey { key, slug } => super::by_ping_key(tx.conn(), key, slug)?,
+    };
+    apply_events(tx, &flow, events)
+}
+
+/// An entity of `project`'s flow `flow` (slug or id) and its last `limit` events;
+/// `None` when the flow never saw it (or forgot it).
+pub fn entity_of(
+    c: &mut AnyConnection,
+    project: &str,
+    flow: &str,
+    entity_id: &str,
+    limit: i64,
+) -> Result<(Option<EntityRow>, Vec<FlowEventRow>), StoreError> {
+    let flow = super::get(c, project, flow)?;
+    let row = entity(c, &flow.id, entity_id)?;
+    let events = history(c, &flow.id, entity_id, limit)?;
+    Ok((row, events))
+}
+
+/// A flow of `project` (slug or id) with its events and breaches since `since`
+/// ([`export`]).
+#[allow(clippy::type_complexity)]
+pub fn export_of(
+    c: &mut AnyConnection,
+    project: &str,
+    flow: &str,
+    since: i64,
+    limit: i64,
+) -> Result<
+    (
+        FlowRow,
+        Vec<FlowEventRow>,
+        Vec<crate::alerting::alerts::AlertRow>,
+    ),
+    StoreError,
+> {
+    let flow = super::get(c, project, flow)?;
+    let (events, breaches) = export(c, &flow.id, since, limit)?;
+    Ok((flow, events, breaches))
+}

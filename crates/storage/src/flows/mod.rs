@@ -13,9 +13,10 @@ mod stats;
 pub use aggregates::{check as check_aggregates, due as aggregates_due, AggregateDue};
 pub use breaches::{due, earliest, fire_breaches, Due};
 pub use events::{
-    apply_events, check_events, entity, export, history, EntityRow, EventIn, EventOut, FlowEventRow,
+    apply_events, check_events, entity, entity_of, export, export_of, history, record, EntityRow,
+    EventIn, EventOut, FlowEventRow, FlowOf,
 };
-pub use stats::{stage_counts, time_in_stage};
+pub use stats::{overview, stage_counts, time_in_stage, view, view_all, with_channels, Overview};
 
 use diesel::prelude::*;
 use overdue_core::flow::FlowDef;

@@ -207,3 +207,94 @@ pub fn stage_counts(
     }
     Ok(out)
 }
+
+/// What a flow's view needs besides its row.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    /// Per stage: entities in it, breached.
+    pub counts: Vec<(String, i64, i64)>,
+    /// Its channels.
+    pub channels: Vec<String>,
+    /// Per stage index: time in it (p50, p95; seconds) over the last 24 h, then over
+    /// the 24 h before.
+    pub times: Vec<[Option<i64>; 4]>,
+}
+
+/// The overview of `row` at `now`: counts per stage, channels, times in stage.
+pub fn overview(
+    c: &mut AnyConnection,
+    row: &super::FlowRow,
+    now: Timestamp,
+) -> Result<Overview, StoreError> {
+    use overdue_core::flow::stats::percentile;
+    let mut times = Vec::new();
+    const DAY: i64 = 86_400_000;
+    // Hour buckets: the current hour counts in "the last 24 h".
+    let next_hour = now.0 - now.0.rem_euclid(3_600_000) + 3_600_000;
+    for s in row.def().stages {
+        let today = time_in_stage(c, &row.id, &s.name, next_hour - DAY, next_hour)?;
+        let before = time_in_stage(c, &row.id, &s.name, next_hour - 2 * DAY, next_hour - DAY)?;
+        let p = |bins: &[(i64, i64)], q: f64| percentile(bins, q).map(|ms| ms / 1_000);
+        times.push([
+            p(&today, 50.0),
+            p(&today, 95.0),
+            p(&before, 50.0),
+            p(&before, 95.0),
+        ]);
+    }
+    Ok(Overview {
+        counts: stage_counts(c, &row.id)?,
+        channels: super::channels_of(c, &row.id)?,
+        times,
+    })
+}
+
+/// The project's ping key (flow event URLs are made of it).
+fn ping_key(c: &mut AnyConnection, project: &str) -> Result<String, StoreError> {
+    use crate::base::schema::projects;
+    projects::table
+        .find(project)
+        .select(projects::ping_key)
+        .first(c)
+        .optional()?
+        .ok_or(StoreError::NotFound("project"))
+}
+
+/// A flow of `project` (slug or id) as the API shows it: its row, its overview at `now`
+/// and the project's ping key.
+pub fn view(
+    c: &mut AnyConnection,
+    project: &str,
+    flow: &str,
+    now: Timestamp,
+) -> Result<(super::FlowRow, Overview, String), StoreError> {
+    let row = super::get(c, project, flow)?;
+    let overview = overview(c, &row, now)?;
+    Ok((row, overview, ping_key(c, project)?))
+}
+
+/// Every flow of `project` as the API lists them, with the project's ping key.
+#[allow(clippy::type_complexity)]
+pub fn view_all(
+    c: &mut AnyConnection,
+    project: &str,
+    now: Timestamp,
+) -> Result<(Vec<(super::FlowRow, Overview)>, String), StoreError> {
+    let mut out = Vec::new();
+    for row in super::list(c, project)? {
+        let o = overview(c, &row, now)?;
+        out.push((row, o));
+    }
+    Ok((out, ping_key(c, project)?))
+}
+
+/// A flow of `project` with its channels (what a change starts from).
+pub fn with_channels(
+    c: &mut AnyConnection,
+    project: &str,
+    flow: &str,
+) -> Result<(super::FlowRow, Vec<String>), StoreError> {
+    let row = super::get(c, project, flow)?;
+    let channels = super::channels_of(c, &row.id)?;
+    Ok((row, channels))
+}

@@ -123,6 +123,56 @@ pub(crate) fn is_member(c: &mut AnyConnection, monitor: &str) -> Result<bool, St
     .get_result(c)?)
 }
 
+/// Creates a chain whose `members` are as the caller named them (public reference,
+/// UUID or slug): each is resolved in the project, and an unknown or repeated one is
+/// refused by its position.
+pub fn create_named(
+    tx: &mut Tx<'_>,
+    project: &str,
+    mut chain: NewChain,
+) -> Result<MonitorRow, StoreError> {
+    let mut ids = Vec::with_capacity(chain.members.len());
+    for (i, m) in chain.members.iter().enumerate() {
+        let id = crate::monitoring::deps::resolve(tx.conn(), project, m).map_err(|_| {
+            StoreError::Invalid(format!(
+                "members[{i}]: no monitor {m:?} in this project (give its UUID or slug)"
+            ))
+        })?;
+        if ids.contains(&id) {
+            return Err(StoreError::Invalid(format!(
+                "members[{i}]: {m:?} is already in the chain"
+            )));
+        }
+        ids.push(id);
+    }
+    chain.members = ids;
+    create(tx, project, &chain)
+}
+
+/// The chains of a project ([`list`]), each with its last run.
+#[allow(clippy::type_complexity)]
+pub fn list_with_last_run(
+    c: &mut AnyConnection,
+    project: &str,
+) -> Result<
+    Vec<(
+        MonitorRow,
+        Vec<MonitorRow>,
+        Option<crate::base::models::RunRow>,
+    )>,
+    StoreError,
+> {
+    list(c, project)?
+        .into_iter()
+        .map(|(chain, members)| {
+            let last = crate::monitoring::history::runs(c, &chain.id, 1)?
+                .into_iter()
+                .next();
+            Ok((chain, members, last))
+        })
+        .collect()
+}
+
 /// The chains of a project with their members' rows, in member order.
 pub fn list(
     c: &mut AnyConnection,

@@ -14,3 +14,4 @@ pub mod refs;
 pub mod runs;
 pub mod summary;
 pub(crate) mod transition;
+pub mod views;
