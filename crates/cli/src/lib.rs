@@ -266,21 +266,12 @@ pub async fn serve(
 /// across projects: ambiguity stops the start with what to set (docs/flows.md).
 pub async fn amqp_project(store: &Store, wanted: Option<String>) -> Result<String> {
     use overdue_storage::people::projects;
-    let found = store
-        .read(move |c| match wanted {
-            Some(w) => Ok((Some(w.clone()), projects::named(c, &w)?, 0)),
-            None => {
-                let n = projects::count(c)?;
-                let only = if n == 1 {
-                    vec![projects::any(c)?]
-                } else {
-                    Vec::new()
-                };
-                Ok((None, only, n))
-            }
-        })
+    let name = wanted.clone();
+    let (rows, n) = store
+        .read(move |c| projects::for_broker(c, name.as_deref()))
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let found = (wanted, rows, n);
     match found {
         (Some(w), rows, _) if rows.len() == 1 => {
             tracing::info!("flow events from the broker feed project {w:?}");

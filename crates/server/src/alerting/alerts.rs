@@ -3,7 +3,7 @@
 
 use actix_web::{web, HttpResponse};
 use overdue_core::{AlertKind, AlertStatus};
-use overdue_storage::alerting::alerts::{self, AlertRow, Filter};
+use overdue_storage::alerting::alerts::{AlertRow, Filter};
 use overdue_types::{AcknowledgeInput, Alert, AlertDetail, AlertList, AlertMessage, Delivery};
 use serde::Deserialize;
 
@@ -131,11 +131,7 @@ async fn list(
     let limit = f.limit;
     let (rows, holds) = state
         .store
-        .read(move |c| {
-            let rows = alerts::list(c, &project, &f)?;
-            let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
-            Ok((rows, overdue_storage::alerting::timers::holds(c, &ids)?))
-        })
+        .read(move |c| overdue_storage::alerting::views::alerts_page(c, &project, &f))
         .await?;
     let next_before = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|a| a.id))
@@ -161,13 +157,7 @@ async fn get(
     let project = auth.project.clone();
     let (alert, messages, attempts) = state
         .store
-        .read(move |c| {
-            let a = alerts::get(c, &project, id)?;
-            let lead = a.group_id.unwrap_or(a.id);
-            let messages = alerts::messages(c, lead)?;
-            let ids: Vec<i64> = messages.iter().map(|m| m.id).collect();
-            Ok((a, messages, alerts::attempts(c, &ids)?))
-        })
+        .read(move |c| overdue_storage::alerting::views::alert(c, &project, id))
         .await?;
     let messages = messages
         .iter()

@@ -46,11 +46,7 @@ async fn list(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, Ap
     let project = auth.project.clone();
     let (rows, health) = state
         .store
-        .read(move |c| {
-            let rows = channels::list(c, &project)?;
-            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-            Ok((rows, channels::health(c, &ids)?))
-        })
+        .read(move |c| overdue_storage::alerting::views::channels(c, &project))
         .await?;
     let manage = auth.role.can_manage();
     let out: Vec<_> = rows

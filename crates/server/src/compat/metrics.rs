@@ -10,9 +10,7 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use overdue_storage::{
-    base::service, monitoring::monitors, monitoring::problems, people::projects,
-};
+use overdue_storage::{base::service, monitoring::views, people::projects};
 
 use crate::http::error::ApiError;
 use crate::AppState;
@@ -201,19 +199,23 @@ async fn project_metrics_keyed(
 
 async fn project(state: &AppState, id: String, key: String) -> HttpResponse {
     let now = state.store.now();
-    let loaded = state
+    // Who is asking, then what they may read: two calls, the second only for the key's
+    // own project.
+    let project = id.clone();
+    let allowed = state
         .store
-        .read(move |c| {
-            match projects::authenticate(c, &key)? {
-                Some(g) if g.project_id == id => {}
-                _ => return Ok(None),
-            }
-            let rows = monitors::list(c, &id)?;
-            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-            let open = problems::open_counts(c, &ids)?;
-            Ok(Some((rows, open)))
-        })
-        .await;
+        .read(move |c| projects::authenticate(c, &key))
+        .await
+        .map(|g| g.is_some_and(|g| g.project_id == project));
+    let loaded = match allowed {
+        Ok(true) => state
+            .store
+            .read(move |c| views::with_open_problems(c, &id))
+            .await
+            .map(Some),
+        Ok(false) => Ok(None),
+        Err(e) => Err(e),
+    };
     let (rows, open) = match loaded {
         Ok(Some(x)) => x,
         // Wrong key, another project's key, or no such project: one answer.

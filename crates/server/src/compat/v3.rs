@@ -4,6 +4,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use overdue_core::Timestamp;
 use overdue_storage::base::models::MonitorRow;
+use overdue_storage::monitoring::views;
 use overdue_storage::{alerting::channels, monitoring::history, monitoring::monitors, StoreError};
 use overdue_types::{DurationInput, MonitorInput, TagsInput};
 use serde::Deserialize;
@@ -169,22 +170,18 @@ fn check_json(
 
 async fn one(state: &AppState, auth: &Auth, id: String) -> Result<serde_json::Value, ApiError> {
     let project = auth.project.clone();
-    let (row, chans, key) = state
+    let now = state.store.now();
+    let (view, shared) = state
         .store
-        .read(move |c| {
-            let row = monitors::get(c, &project, &id)?;
-            let chans = channels::for_monitor(c, &row.id)?;
-            let key = overdue_storage::people::projects::get(c, &project)?.badge_key;
-            Ok((row, chans, key))
-        })
+        .read(move |c| views::one(c, &project, &id, now))
         .await?;
     Ok(check_json(
-        &row,
-        &chans,
+        &view.row,
+        &view.channels,
         &state.config.site_url,
         auth.read_only(),
-        state.store.now(),
-        key.as_deref(),
+        now,
+        shared.keys.badge_key.as_deref(),
     ))
 }
 
@@ -203,24 +200,18 @@ async fn list(
     let tags = query_all(&req, "tag");
     let slug = query_all(&req, "slug").pop();
     let project = auth.project.clone();
-    let (rows, key) = state
-        .store
-        .read(move |c| {
-            let key = overdue_storage::people::projects::get(c, &project)?.badge_key;
-            let rows = monitors::list(c, &project)?
-                .into_iter()
-                .filter(|r| tags.iter().all(|t| r.tag_list().contains(t)))
-                .filter(|r| slug.as_ref().is_none_or(|s| r.slug.as_ref() == Some(s)))
-                .map(|r| Ok((channels::for_monitor(c, &r.id)?, r)))
-                .collect::<Result<Vec<_>, StoreError>>()?;
-            Ok((rows, key))
-        })
-        .await?;
     let now = state.store.now();
+    let (views, shared) = state
+        .store
+        .read(move |c| views::all(c, &project, now))
+        .await?;
+    let key = shared.keys.badge_key.as_deref();
     let site = &state.config.site_url;
-    let checks: Vec<_> = rows
+    let checks: Vec<_> = views
         .iter()
-        .map(|(ch, r)| check_json(r, ch, site, auth.read_only(), now, key.as_deref()))
+        .filter(|v| tags.iter().all(|t| v.row.tag_list().contains(t)))
+        .filter(|v| slug.as_ref().is_none_or(|s| v.row.slug.as_ref() == Some(s)))
+        .map(|v| check_json(&v.row, &v.channels, site, auth.read_only(), now, key))
         .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "checks": checks })))
 }

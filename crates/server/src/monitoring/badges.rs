@@ -6,7 +6,7 @@
 
 use actix_web::{web, HttpResponse, ResponseError};
 use overdue_storage::base::models::MonitorRow;
-use overdue_storage::{monitoring::monitors, people::projects};
+use overdue_storage::monitoring::views;
 use serde_json::json;
 
 use crate::AppState;
@@ -31,10 +31,7 @@ async fn key_and_monitors(
 ) -> Result<(String, Vec<MonitorRow>), crate::http::error::ApiError> {
     let (key, rows) = state
         .store
-        .read(move |c| {
-            let key = projects::get(c, &project)?.badge_key;
-            Ok((key, monitors::list(c, &project)?))
-        })
+        .read(move |c| views::badge_monitors(c, &project))
         .await?;
     let key = key.ok_or_else(|| {
         crate::http::error::ApiError::NotFound("this project has no badge key".into())
@@ -243,12 +240,7 @@ fn answer(label: &str, s: Summary, format: Format) -> HttpResponse {
 async fn project_monitors(state: &AppState, key: String) -> Result<Vec<MonitorRow>, HttpResponse> {
     let found = state
         .store
-        .read(move |c| {
-            let Some(p) = projects::by_badge_key(c, &key)? else {
-                return Ok(None);
-            };
-            monitors::list(c, &p.id).map(Some)
-        })
+        .read(move |c| views::by_badge_key(c, &key))
         .await;
     match found {
         Ok(Some(rows)) => Ok(rows),

@@ -7,7 +7,6 @@ use std::time::Duration;
 use actix_web::web::{self, Bytes};
 use actix_web::HttpResponse;
 use overdue_core::{Schedule, Timestamp};
-use overdue_storage::{alerting::channels, monitoring::monitors};
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -238,23 +237,18 @@ async fn render_changes(
     let p = project.to_string();
     let loaded = state
         .store
-        .read(move |c| {
-            let rows = monitors::get_many(c, &p, &ids)?;
-            rows.into_iter()
-                .map(|r| {
-                    let links = overdue_storage::monitoring::deps::links_of(c, &r.id)?;
-                    Ok((channels::for_monitor(c, &r.id)?, r, links))
-                })
-                .collect::<Result<Vec<_>, overdue_storage::StoreError>>()
-        })
+        .read(move |c| overdue_storage::monitoring::views::some(c, &p, &ids))
         .await;
     let now: Timestamp = state.store.now();
     let mut out = String::new();
     match loaded {
         Ok(rows) => {
-            for (ch, row, links) in rows {
-                let mut m = render::monitor(&row, ch, &state.config.site_url, now, can_write);
-                render::with_links(&mut m, &links);
+            for v in rows {
+                let site = &state.config.site_url;
+                let mut m = render::monitor(&v.row, v.channels, site, now, can_write);
+                if let Some(links) = &v.links {
+                    render::with_links(&mut m, links);
+                }
                 if let Ok(json) = serde_json::to_string(&m) {
                     out.push_str("data: ");
                     out.push_str(&json);

@@ -8,7 +8,7 @@ use actix_web::web::{self, Bytes};
 use actix_web::HttpResponse;
 use overdue_storage::base::models::RunRow;
 use overdue_storage::monitoring::runs::{self, LogChunk};
-use overdue_storage::{monitoring::history, monitoring::monitors};
+use overdue_storage::monitoring::views;
 use serde::Deserialize;
 
 use crate::http::auth::Auth;
@@ -41,12 +41,7 @@ async fn list(
     let project = auth.project.clone();
     let (row, rows) = state
         .store
-        .read(move |c| {
-            Ok((
-                monitors::get(c, &project, &id)?,
-                history::runs(c, &id, limit)?,
-            ))
-        })
+        .read(move |c| views::runs_of(c, &project, &id, limit))
         .await?;
     let steps = row.rules().unwrap_or_default().steps;
     let now = state.store.now();
@@ -77,21 +72,11 @@ async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let run = load(&state, &auth, &path).await?;
     let project = auth.project.clone();
-    let (mid, rid) = (run.monitor_id.clone(), run.id);
-    let (row, children, problems) = state
+    let of = run.clone();
+    let (row, children, problems, end_body) = state
         .store
-        .read(move |c| {
-            Ok((
-                monitors::get(c, &project, &mid)?,
-                runs::children(c, rid)?,
-                (
-                    overdue_storage::monitoring::problems::of_run(c, rid, 100)?,
-                    runs::end_ping_body(c, &mid, run.ended_at)?,
-                ),
-            ))
-        })
+        .read(move |c| views::run(c, &project, &of))
         .await?;
-    let (problems, end_body) = problems;
     let steps = row.rules().unwrap_or_default().steps;
     let now = state.store.now();
     let mut out = render::run(&run, &steps, now);
@@ -148,11 +133,7 @@ impl Follow {
             let read = self
                 .state
                 .store
-                .read(move |c| {
-                    let chunks = runs::log_after(c, id, after, CHUNKS)?;
-                    let run = runs::get_any(c, id)?;
-                    Ok((chunks, run))
-                })
+                .read(move |c| views::log_after(c, id, after, CHUNKS))
                 .await;
             let Ok((chunks, run)) = read else {
                 self.done = true;

@@ -14,3 +14,4 @@ pub(crate) mod paging;
 pub mod routes;
 pub mod silences;
 pub mod timers;
+pub mod views;

@@ -181,3 +181,18 @@ pub fn create_first(tx: &mut Tx<'_>) -> Result<Option<CreatedProject>, StoreErro
     }
     create(tx, "Default").map(Some)
 }
+
+/// The candidates for the project a broker queue feeds (docs/flows.md): the projects
+/// named `wanted` (id or name) when given, else the instance's only project (none when
+/// it has several); with the number of projects, for the caller's refusal.
+pub fn for_broker(
+    c: &mut AnyConnection,
+    wanted: Option<&str>,
+) -> Result<(Vec<ProjectRow>, i64), StoreError> {
+    if let Some(w) = wanted {
+        return Ok((named(c, w)?, 0));
+    }
+    let n = count(c)?;
+    let only = if n == 1 { vec![any(c)?] } else { Vec::new() };
+    Ok((only, n))
+}
