@@ -1,0 +1,157 @@
+//! The settings' tests: flags, environment and file, and their refusals.
+
+use super::*;
+
+#[test]
+fn trusted_proxies_are_checked_at_start() {
+    let bad = ServeArgs {
+        trusted_proxies: Some("10.0.0.0/8, my-proxy".into()),
+        ..ServeArgs::default()
+    };
+    let e = bad.resolve().unwrap_err().to_string();
+    assert!(
+        e.contains("OVERDUE_TRUSTED_PROXIES") && e.contains("my-proxy"),
+        "{e}"
+    );
+    let good = ServeArgs {
+        trusted_proxies: Some("127.0.0.1 10.0.0.0/8".into()),
+        ..ServeArgs::default()
+    };
+    assert_eq!(good.resolve().unwrap().trusted_proxies.len(), 2);
+    assert!(ServeArgs::default()
+        .resolve()
+        .unwrap()
+        .trusted_proxies
+        .is_empty());
+}
+
+#[test]
+fn self_ping_needs_an_http_url() {
+    let bad = ServeArgs {
+        self_ping_url: Some("ftp://example.com/x".into()),
+        ..ServeArgs::default()
+    };
+    assert!(bad
+        .resolve()
+        .unwrap_err()
+        .to_string()
+        .contains("OVERDUE_SELF_PING_URL"));
+    let good = ServeArgs {
+        self_ping_url: Some("https://hc.example.com/ping/abc/".into()),
+        self_ping_period: Some("30s".into()),
+        ..ServeArgs::default()
+    };
+    let s = good.resolve().unwrap();
+    assert_eq!(
+        s.self_ping,
+        Some((
+            "https://hc.example.com/ping/abc".into(),
+            Duration::from_secs(30)
+        ))
+    );
+    assert_eq!(ServeArgs::default().resolve().unwrap().self_ping, None);
+}
+
+#[test]
+fn defaults_are_valid() {
+    let s = ServeArgs::default().resolve().unwrap();
+    assert_eq!(s.listen.to_string(), "127.0.0.1:8000");
+    assert_eq!(s.database_url, "sqlite://overdue.db");
+    assert_eq!(s.site_url, "http://127.0.0.1:8000");
+    assert_eq!(s.ping_body_limit, 100_000);
+    assert!(!s.webhook_allow_private);
+}
+
+#[test]
+fn bad_values_name_the_setting() {
+    let cases: Vec<(ServeArgs, &str)> = vec![
+        (
+            ServeArgs {
+                listen: Some("nope".into()),
+                ..Default::default()
+            },
+            "OVERDUE_LISTEN",
+        ),
+        (
+            ServeArgs {
+                database_url: Some("mysql://x".into()),
+                ..Default::default()
+            },
+            "DATABASE_URL",
+        ),
+        (
+            ServeArgs {
+                site_url: Some("ftp://x".into()),
+                ..Default::default()
+            },
+            "OVERDUE_SITE_URL",
+        ),
+        (
+            ServeArgs {
+                ping_body_limit: Some("-1".into()),
+                ..Default::default()
+            },
+            "OVERDUE_PING_BODY_LIMIT",
+        ),
+        (
+            ServeArgs {
+                webhook_allow_private: Some("maybe".into()),
+                ..Default::default()
+            },
+            "OVERDUE_WEBHOOK_ALLOW_PRIVATE",
+        ),
+        (
+            ServeArgs {
+                webhook_timeout: Some("soon".into()),
+                ..Default::default()
+            },
+            "OVERDUE_WEBHOOK_TIMEOUT",
+        ),
+        (
+            ServeArgs {
+                config: Some("/nonexistent.toml".into()),
+                ..Default::default()
+            },
+            "OVERDUE_CONFIG",
+        ),
+    ];
+    for (args, name) in cases {
+        let err = args.resolve().unwrap_err().to_string();
+        assert!(err.starts_with(name), "{err}");
+    }
+}
+
+#[test]
+fn file_is_read_and_flags_win() {
+    let dir = std::env::temp_dir().join(format!("overdue-cfg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("o.toml");
+    std::fs::write(
+        &path,
+        "listen = \"127.0.0.1:9999\"\nping_body_limit = 500\n",
+    )
+    .unwrap();
+    let s = ServeArgs {
+        config: Some(path.clone()),
+        ..Default::default()
+    }
+    .resolve()
+    .unwrap();
+    assert_eq!(s.listen.port(), 9999);
+    assert_eq!(s.ping_body_limit, 500);
+    let s = ServeArgs {
+        config: Some(path.clone()),
+        listen: Some("127.0.0.1:1".into()),
+        ..Default::default()
+    }
+    .resolve()
+    .unwrap();
+    assert_eq!(s.listen.port(), 1);
+    std::fs::write(&path, "lissten = 1\n").unwrap();
+    assert!(ServeArgs {
+        config: Some(path),
+        ..Default::default()
+    }
+    .resolve()
+    .is_err());
+}
