@@ -3,6 +3,7 @@
 //! the holder's pings, release by its run's end, expiry, unlock, bad input, and
 //! `overdue exec --exclusive` between two real processes.
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -20,7 +21,9 @@ async fn call(app: &TestApp, path: &str) -> (u16, Value) {
 }
 
 async fn story(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    // Leases expire by the clock of record: the story moves it instead of waiting.
+    let (app, clock) = TestApp::spawn_shifted(backend).await;
+    let pass = |ms: i64| clock.fetch_add(ms, Ordering::SeqCst);
     let id = app
         .monitor(json!({"name": "nightly", "period": "1h"}))
         .await;
@@ -47,9 +50,9 @@ async fn story(backend: Backend) {
     let (s, b) = call(&app, &lock(B, "2")).await;
     assert_eq!((s, b["token"].clone()), (200, json!(2)), "{b}");
     // The holder's log pings renew it past its ttl.
-    tokio::time::sleep(Duration::from_millis(1_400)).await;
+    pass(1_400);
     assert_eq!(app.ping(&format!("{id}/log?rid={B}")).await, 200);
-    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    pass(1_000);
     let (s, _) = call(&app, &lock(A, "60")).await;
     assert_eq!(s, 409, "renewed by the log ping");
     // Unlock by the holder; then a ttl that runs out.
@@ -57,7 +60,7 @@ async fn story(backend: Backend) {
     assert_eq!(s, 200);
     let (s, a) = call(&app, &lock(A, "1s")).await;
     assert_eq!((s, a["token"].clone()), (200, json!(3)));
-    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    pass(1_200);
     let (s, _) = call(&app, &lock(B, "60")).await;
     assert_eq!(s, 200, "an expired lease is free");
     // Without a rid the lock gives one.
