@@ -11,11 +11,7 @@ storage module the file imports (`use overdue_storage::…::{monitors, …}`), o
 `overdue_storage::…::function(` path. A closure with more than one is reported with its
 file and line.
 
-Until the last ones are named operations, `tools/one_storage_call.allow` lists how many
-each file may still hold; the count may only shrink (a file over its allowance fails,
-and so does a stale allowance above what the file holds, so that it is lowered).
-
-Usage: tools/one_storage_call.py [--list]
+Usage: tools/one_storage_call.py
 """
 import re
 import sys
@@ -23,7 +19,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ["crates/server/src", "crates/cli/src"]
-ALLOW = ROOT / "tools" / "one_storage_call.allow"
 
 
 def strip_comments(text: str) -> str:
@@ -76,7 +71,6 @@ def closures(path: Path):
     mods = storage_modules(text)
     out = []
     for m in re.finditer(r"\.(read|write)\(\s*(move\s*)?\|", text):
-        start = m.start() + len(m.group(0)) - len(m.group(0).lstrip(".readwt")) + 1
         open_at = text.index("(", m.start())
         body = text[open_at:closing_paren(text, open_at) + 1]
         calls = 0
@@ -86,40 +80,19 @@ def closures(path: Path):
                 calls += 1
         line = text.count("\n", 0, m.start()) + 1
         out.append((line, calls))
-        del start
     return out
 
 
 def main():
-    listing = "--list" in sys.argv
-    found = {}
+    bad = 0
     for src in SOURCES:
         for p in sorted((ROOT / src).rglob("*.rs")):
             rel = p.relative_to(ROOT).as_posix()
             for line, calls in closures(p):
                 if calls > 1:
-                    found.setdefault(rel, []).append((line, calls))
-    allowed = {}
-    if ALLOW.exists():
-        for row in ALLOW.read_text().splitlines():
-            if row.strip():
-                f, n = row.rsplit(" ", 1)
-                allowed[f] = int(n)
-    bad = False
-    total = sum(len(v) for v in found.values())
-    for f in sorted(set(found) | set(allowed)):
-        have, may = len(found.get(f, [])), allowed.get(f, 0)
-        if listing:
-            for line, calls in found.get(f, []):
-                print(f"{f}:{line}: a closure of {calls} storage calls")
-        if have > may:
-            bad = True
-            for line, calls in found[f]:
-                print(f"{f}:{line}: a closure of {calls} storage calls: make it one named storage operation")
-        elif have < may:
-            bad = True
-            print(f"{f}: holds {have}, allowed {may}: lower tools/one_storage_call.allow")
-    print(f"closures of several storage calls: {total} (allowed {sum(allowed.values())})")
+                    bad += 1
+                    print(f"{rel}:{line}: a closure of {calls} storage calls: make it one named storage operation")
+    print(f"closures of several storage calls: {bad}")
     sys.exit(1 if bad else 0)
 
 

@@ -263,7 +263,7 @@ pub async fn serve(
 
 /// The project whose flows the broker queue feeds: the one `OVERDUE_AMQP_PROJECT` names
 /// (id or name), or the instance's only project. A queue never feeds flows by name
-/// across projects: ambiguity stops the start with what to set (docs/flows.md).
+/// across projects: ambiguity stops the start with what to set (docs/behaviour.md, "Flows (entity SLAs)").
 pub async fn amqp_project(store: &Store, wanted: Option<String>) -> Result<String> {
     use overdue_storage::people::projects;
     let name = wanted.clone();

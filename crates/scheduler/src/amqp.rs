@@ -40,7 +40,7 @@ pub struct AmqpOptions {
     pub url: String,
     /// The queue.
     pub queue: String,
-    /// The project whose flows the queue feeds (resolved at start: docs/flows.md).
+    /// The project whose flows the queue feeds (resolved at start: docs/behaviour.md, "Flows (entity SLAs)").
     pub project: String,
 }
 

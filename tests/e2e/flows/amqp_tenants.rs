@@ -1,4 +1,4 @@
-//! A broker queue belongs to one project (issue 27, docs/flows.md): another tenant's
+//! A broker queue belongs to one project (issue 27, docs/behaviour.md "Flows (entity SLAs)"): another tenant's
 //! flow of the same name never takes its events, and an instance of several projects
 //! refuses to start without being told which one the queue feeds. One message of
 //! 100,000 events is applied in short transactions: pings sent meanwhile are all

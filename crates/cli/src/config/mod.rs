@@ -82,7 +82,7 @@ pub struct ServeArgs {
     #[arg(long, env = "OVERDUE_AMQP_QUEUE")]
     pub amqp_queue: Option<String>,
     /// The project (id or name) whose flows the queue feeds; may be left out while the
-    /// instance has one project (docs/flows.md) [default: the only project].
+    /// instance has one project (docs/behaviour.md, "Flows (entity SLAs)") [default: the only project].
     #[arg(long, env = "OVERDUE_AMQP_PROJECT")]
     pub amqp_project: Option<String>,
     /// Reverse proxies whose `X-Forwarded-For` is believed, as addresses or networks

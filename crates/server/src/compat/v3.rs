@@ -1,18 +1,18 @@
 //! `/api/v3`: a mirror of Healthchecks' Management API v3, so its clients and scripts
-//! work with the base URL changed. Differences are listed in docs/api.md.
+//! work with the base URL changed. Differences are listed in docs/compatibility.md, "Management API v3".
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use overdue_core::Timestamp;
 use overdue_storage::base::models::MonitorRow;
-use overdue_storage::monitoring::views;
-use overdue_storage::{alerting::channels, monitoring::history, monitoring::monitors, StoreError};
+use overdue_storage::monitoring::{upsert, views};
+use overdue_storage::{alerting::channels, monitoring::history, StoreError};
 use overdue_types::{DurationInput, MonitorInput, TagsInput};
 use serde::Deserialize;
 
 use crate::http::auth::Auth;
 use crate::http::error::ApiError;
 use crate::monitoring::badges;
-use crate::monitoring::ops::{owned_monitor, switch, update_settings, Switch};
+use crate::monitoring::ops::{edited, owned_monitor, switch, update_settings, Switch};
 use crate::{monitoring::render, monitoring::validate, parse_monitor, AppState};
 
 /// Registers the routes (with and without the trailing slash Healthchecks uses).
@@ -267,44 +267,34 @@ async fn create(
     }
     let mi = input.to_monitor_input();
     let mut settings = validate::apply(&mi, validate::defaults())?;
+    if settings.name.is_empty() {
+        settings.name = settings.slug.clone().unwrap_or_default();
+    }
     let project = auth.project.clone();
     let (id, created) = state
         .store
         .write(move |tx| {
-            if !unique.is_empty() {
-                // Narrowed in SQL by name and slug when they are among the fields (the
-                // usual case), so the write transaction reads a few rows, not the project.
-                let by = |f: &str, v: &Option<String>| {
-                    unique
-                        .iter()
-                        .any(|u| u == f)
-                        .then(|| v.clone().unwrap_or_default())
-                };
-                let (name, slug) = (by("name", &input.name), by("slug", &input.slug));
-                let slug = slug.filter(|s| !s.is_empty());
-                if let Some(existing) =
-                    monitors::named(tx.conn(), &project, name.as_deref(), slug.as_deref())?
-                        .into_iter()
-                        .find(|r| matches_unique(r, &input, &unique))
-                {
-                    let id = existing.monitor_id()?;
-                    update_settings(tx, &project, &id, &mi)?;
-                    if let Some(spec) = &input.channels {
-                        let ids = resolve_channels(tx.conn(), &project, spec)?;
-                        channels::set_for_monitor(tx, &project, &id, &ids)?;
-                    }
-                    return Ok((existing.id, false));
-                }
-            }
-            if settings.name.is_empty() {
-                settings.name = settings.slug.clone().unwrap_or_default();
-            }
-            let ids = match &input.channels {
-                Some(spec) => Some(resolve_channels(tx.conn(), &project, spec)?),
-                None => None,
+            // Narrowed in SQL by name and slug when they are among the fields (the usual
+            // case), so the write transaction reads a few rows, not the project.
+            let by = |f: &str, v: &Option<String>| {
+                unique
+                    .iter()
+                    .any(|u| u == f)
+                    .then(|| v.clone().unwrap_or_default())
             };
-            let row = monitors::create(tx, &project, &settings, ids.as_deref())?;
-            Ok((row.id, true))
+            let (name, slug) = (by("name", &input.name), by("slug", &input.slug));
+            let slug = slug.filter(|s| !s.is_empty());
+            let lookup = (!unique.is_empty()).then(|| upsert::Lookup {
+                name: name.as_deref(),
+                slug: slug.as_deref(),
+                matches: |r: &MonitorRow| matches_unique(r, &input, &unique),
+            });
+            let spec = input.channels.clone();
+            let channels = spec.map(|spec| {
+                let project = project.clone();
+                move |c: &mut overdue_storage::AnyConnection| resolve_channels(c, &project, &spec)
+            });
+            upsert::upsert(tx, &project, lookup, edited(&mi), settings, channels)
         })
         .await?;
     let json = one(&state, &auth, id).await?;

@@ -1,5 +1,6 @@
 //! Monitor operations shared by `/api/v1` and the v3 mirror; each API only renders.
 
+use overdue_storage::base::models::MonitorRow;
 use overdue_storage::{monitoring::deps, monitoring::monitors};
 
 use crate::http::auth::Auth;
@@ -131,16 +132,27 @@ pub fn update_settings(
     input: &overdue_types::MonitorInput,
 ) -> Result<(), overdue_storage::StoreError> {
     let row = monitors::get(tx.conn(), project, &id.to_string())?;
-    let base = monitors::MonitorSettings::from_row(&row)?;
-    overdue_core::chain::refuse_schedule(
-        base.rules.chain.is_some(),
-        input.period.is_some() || input.cron.is_some() || input.schedule.is_some(),
-    )
-    .map_err(|e| overdue_storage::StoreError::Invalid(e.into()))?;
-    let settings = crate::monitoring::validate::apply(input, base)
-        .map_err(|e| overdue_storage::StoreError::Invalid(e.to_string()))?;
+    let settings = edited(input)(&row)?;
     monitors::update(tx, project, id, &settings)?;
     Ok(())
+}
+
+/// How `input` changes a stored monitor's settings: what it leaves out stays; a chain
+/// takes no schedule.
+pub fn edited(
+    input: &overdue_types::MonitorInput,
+) -> impl FnOnce(&MonitorRow) -> Result<monitors::MonitorSettings, overdue_storage::StoreError> + '_
+{
+    move |row| {
+        let base = monitors::MonitorSettings::from_row(row)?;
+        overdue_core::chain::refuse_schedule(
+            base.rules.chain.is_some(),
+            input.period.is_some() || input.cron.is_some() || input.schedule.is_some(),
+        )
+        .map_err(|e| overdue_storage::StoreError::Invalid(e.into()))?;
+        crate::monitoring::validate::apply(input, base)
+            .map_err(|e| overdue_storage::StoreError::Invalid(e.to_string()))
+    }
 }
 
 /// Whether the database answers (a cheap read), or the one mapping's 503: readiness

@@ -14,4 +14,5 @@ pub mod refs;
 pub mod runs;
 pub mod summary;
 pub(crate) mod transition;
+pub mod upsert;
 pub mod views;

@@ -182,7 +182,7 @@ pub fn create_first(tx: &mut Tx<'_>) -> Result<Option<CreatedProject>, StoreErro
     create(tx, "Default").map(Some)
 }
 
-/// The candidates for the project a broker queue feeds (docs/flows.md): the projects
+/// The candidates for the project a broker queue feeds (docs/behaviour.md, "Flows (entity SLAs)"): the projects
 /// named `wanted` (id or name) when given, else the instance's only project (none when
 /// it has several); with the number of projects, for the caller's refusal.
 pub fn for_broker(
