@@ -284,7 +284,7 @@ async fn create(
             };
             let (name, slug) = (by("name", &input.name), by("slug", &input.slug));
             let slug = slug.filter(|s| !s.is_empty());
-            let lookup = (!unique.is_empty()).then(|| upsert::Lookup {
+            let lookup = (!unique.is_empty()).then_some(upsert::Lookup {
                 name: name.as_deref(),
                 slug: slug.as_deref(),
                 matches: |r: &MonitorRow| matches_unique(r, &input, &unique),
