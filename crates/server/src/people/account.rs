@@ -10,7 +10,7 @@
 use actix_web::cookie::time::Duration as CookieAge;
 use actix_web::{web, HttpResponse};
 use overdue_core::Timestamp;
-use overdue_storage::base::outbox::AccountMail;
+use overdue_storage::base::outbox::{AccountMail, LINK};
 use overdue_storage::{people::accounts, people::passwords, people::team};
 use overdue_types as t;
 
@@ -114,7 +114,7 @@ async fn forgot(
     let mail = AccountMail {
         to: email.clone(),
         subject: "Reset your Overdue password".into(),
-        body: RESET_TEXT.into(),
+        body: reset_text(),
         link: None,
     };
     let link_base = format!("{}/reset/", state.config.site_url);
@@ -127,11 +127,14 @@ async fn forgot(
     })))
 }
 
-/// The reset mail's text; `{link}` is where the link goes (docs/security.md, "Account
-/// mail").
-const RESET_TEXT: &str = "Someone (hopefully you) asked to set a new password for this \
-     Overdue account.\n\nOpen this link within one hour to choose a new password:\n\n\
-     {link}\n\nIf you did not ask, ignore this e-mail: your password stays as it is.\n";
+/// The reset mail's text, the link at `outbox::LINK` (docs/security.md, "Account mail").
+fn reset_text() -> String {
+    format!(
+        "Someone (hopefully you) asked to set a new password for this Overdue account.\n\n\
+         Open this link within one hour to choose a new password:\n\n{LINK}\n\n\
+         If you did not ask, ignore this e-mail: your password stays as it is.\n"
+    )
+}
 
 /// Sets a new password with a reset link's token: the link is used up, every session
 /// of the user ends, and the answer signs them in. The token is looked up before the

@@ -13,7 +13,7 @@
 //! address is verified from the start.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use overdue_storage::base::outbox::AccountMail;
+use overdue_storage::base::outbox::{AccountMail, LINK};
 use overdue_storage::people::joining;
 use overdue_storage::{people::confirmations, people::projects, people::team};
 use overdue_types as t;
@@ -110,7 +110,7 @@ async fn mail_invitee(
         body: format!(
             "{} invites you to the Overdue project \"{}\" as {}.\n\nOpen this link \
              within a day to choose your password and join (it works once):\n\n\
-             {{link}}\n\nIf you did not ask to join, ignore this e-mail: \
+             {LINK}\n\nIf you did not ask to join, ignore this e-mail: \
              no account is made.\n",
             inv.invited_by
                 .clone()

@@ -3,7 +3,7 @@
 
 use actix_web::{web, HttpResponse};
 use overdue_core::{Role, Timestamp};
-use overdue_storage::base::outbox::AccountMail;
+use overdue_storage::base::outbox::{AccountMail, LINK};
 use overdue_storage::{people::joining, people::projects, people::team};
 use overdue_types as t;
 
@@ -168,7 +168,7 @@ async fn invite(
         subject: format!("Join \"{project}\" on Overdue"),
         body: format!(
             "{inviter} invites you to the Overdue project \"{project}\" as {role}.\n\n\
-             Open this link within 7 days to join (it works once):\n\n{{link}}\n\n\
+             Open this link within 7 days to join (it works once):\n\n{LINK}\n\n\
              If you did not expect this, ignore this e-mail.\n",
             role = r.as_str()
         ),

@@ -5,7 +5,7 @@
 //! Alert messages go to a channel; account mail (a password reset, an invitation, an
 //! address confirmation: docs/security.md, "Account mail") goes to one address and no
 //! channel. Its link is a credential: the stored payload holds it apart from the text
-//! (`{link}` in the body), and loses it once the mail is sent or given up.
+//! ([`LINK`] in the body), and loses it once the mail is sent or given up.
 
 use diesel::dsl::exists;
 use diesel::prelude::*;
@@ -199,7 +199,11 @@ pub fn get_many(c: &mut AnyConnection, ids: &[i64]) -> Result<Vec<OutboxRow>, St
 /// The event of account mail rows (their `event` column).
 pub const ACCOUNT_MAIL: &str = "account.mail";
 
-/// An e-mail about someone's account, as the outbox keeps it: the body says `{link}`
+/// Where an account mail's link goes in its body: control characters, which no name,
+/// address or text of ours may hold (a project named `{link}` stays a name).
+pub const LINK: &str = "\u{1}link\u{1}";
+
+/// An e-mail about someone's account, as the outbox keeps it: the body says [`LINK`]
 /// where the link goes, and the link is kept apart so that it can be dropped.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct AccountMail {
@@ -207,7 +211,7 @@ pub struct AccountMail {
     pub to: String,
     /// Its subject.
     pub subject: String,
-    /// Its text, with `{link}` where the link goes.
+    /// Its text, with [`LINK`] where the link goes.
     pub body: String,
     /// The link (a credential); `None` once the mail was sent or given up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -219,8 +223,8 @@ impl AccountMail {
     /// was dropped (it cannot be sent again).
     pub fn text(&self) -> Option<String> {
         match &self.link {
-            Some(link) => Some(self.body.replace("{link}", link)),
-            None if self.body.contains("{link}") => None,
+            Some(link) => Some(self.body.replace(LINK, link)),
+            None if self.body.contains(LINK) => None,
             None => Some(self.body.clone()),
         }
     }
@@ -336,7 +340,7 @@ mod tests {
         let mail = AccountMail {
             to: "ann@example.com".into(),
             subject: "Reset".into(),
-            body: "Open {link} within an hour".into(),
+            body: format!("Open {LINK} within an hour"),
             link: Some("https://o.example/reset/odr_secret".into()),
         };
         write_tx(&mut c, |c| {
@@ -399,6 +403,14 @@ mod tests {
             None,
             "a mail whose link was dropped is never sent again"
         );
+        // A name that looks like a placeholder is only a name.
+        let named = AccountMail {
+            to: "ann@example.com".into(),
+            subject: "Join \"{link}\"".into(),
+            body: "Join \"{link}\": sign in".into(),
+            link: None,
+        };
+        assert_eq!(named.text().as_deref(), Some("Join \"{link}\": sign in"));
         let logged: i64 = crate::base::schema::deliveries::table
             .count()
             .get_result(&mut c)

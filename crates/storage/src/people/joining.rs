@@ -32,7 +32,7 @@ pub struct NewInvitation {
 
 /// Makes an invitation within the inviter's hourly limit; with `mail` (given the
 /// project's name, the mail to send) it is also mailed, in the same unit of work, the
-/// link going where the mail says `{link}` (`link_base` + the token). Returns the
+/// link going where the mail says `outbox::LINK` (`link_base` + the token). Returns the
 /// invitation's id and its token (shown once).
 pub fn invite(
     tx: &mut Tx<'_>,
