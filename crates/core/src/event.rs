@@ -145,6 +145,12 @@ pub struct EventRecord {
     /// The monitor's last ping before the event, in its zone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_ping: Option<String>,
+    /// [`EventRecord::expected`] as a timestamp (RFC 3339, UTC), for programs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_at: Option<String>,
+    /// [`EventRecord::last_ping`] as a timestamp (RFC 3339, UTC), for programs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_ping_at: Option<String>,
 }
 
 impl EventRecord {

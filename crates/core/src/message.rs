@@ -124,6 +124,8 @@ mod tests {
             alert: None,
             expected: expected.map(str::to_string),
             last_ping: None,
+            expected_at: None,
+            last_ping_at: None,
         }
     }
 

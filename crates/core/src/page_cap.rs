@@ -79,6 +79,8 @@ pub fn overflow_record(first: &EventRecord, key: &str, limit: i64, now: Timestam
         }),
         expected: None,
         last_ping: None,
+        expected_at: None,
+        last_ping_at: None,
     }
 }
 

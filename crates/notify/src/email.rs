@@ -12,7 +12,7 @@ use overdue_core::{EventRecord, Transition};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::text::{ack_label, facts, problem_lines, Links};
+use crate::text::{ack_label, body_excerpt, facts, problem_lines, Links};
 use crate::webhook::{Delivery, WebhookError};
 
 /// Most recipients of one e-mail channel.
@@ -325,6 +325,10 @@ pub fn subject_of(ev: &EventRecord) -> String {
     format!("[Overdue] {}", ev.headline())
 }
 
+/// How much of a ping's body a mail quotes (characters); the rest is on the monitor's
+/// page, linked below it.
+pub const BODY_EXCERPT: usize = 2_000;
+
 /// Subject, plain text and HTML of `ev`. A message that answers another
 /// (`thread_subject`) keeps its subject after `Re:`.
 pub fn compose(
@@ -349,6 +353,14 @@ pub fn compose(
         plain.push_str("\nProblems:\n");
         for p in &problems {
             plain.push_str(&format!("  - {p}\n"));
+        }
+    }
+    // The evidence: what the job printed (Healthchecks mails it too).
+    let output = body_excerpt(ev, BODY_EXCERPT);
+    if let Some(o) = &output {
+        plain.push_str("\nThe ping's body:\n");
+        for line in o.lines() {
+            plain.push_str(&format!("  {line}\n"));
         }
     }
     plain.push('\n');
@@ -381,6 +393,12 @@ pub fn compose(
             html.push_str(&format!("<li>{}</li>", esc(p)));
         }
         html.push_str("</ul>");
+    }
+    if let Some(o) = &output {
+        html.push_str(&format!(
+            "<h3>The ping's body</h3><pre style=\"white-space:pre-wrap\">{}</pre>",
+            esc(o)
+        ));
     }
     html.push_str("<p>");
     if let Some(m) = &links.monitor {

@@ -201,10 +201,10 @@ pub static KINDS: &[Kind] = &[
             field("url", "Gateway URL", URL).help("The gateway's send endpoint, e.g. https://api.twilio.com/2010-04-01/Accounts/AC…/Messages.json").required().secret(),
             field("to", "To", token(32)).help("The phone number to text (+15551234567).").required(),
             field("from", "From", token(32)).help("The sender number or name, if the gateway wants one."),
-            field("format", "Format", FieldType::Choice { choices: &["form", "json"] }).or("form"),
-            field("to_param", "Name of the number", token(64)).or("To"),
-            field("from_param", "Name of the sender", token(64)).or("From"),
-            field("text_param", "Name of the text", token(64)).or("Body"),
+            field("format", "Format", FieldType::Choice { choices: &["form", "json"] }).help("How the gateway wants the fields: form (application/x-www-form-urlencoded, as Twilio) or json.").or("form"),
+            field("to_param", "Name of the number", token(64)).help("The gateway's name for the recipient field (Twilio: To; others: to, recipient, phone).").or("To"),
+            field("from_param", "Name of the sender", token(64)).help("The gateway's name for the sender field (Twilio: From; others: from, sender).").or("From"),
+            field("text_param", "Name of the text", token(64)).help("The gateway's name for the message field (Twilio: Body; others: text, message).").or("Body"),
             field("username", "Username", token(200)).help("Basic authentication (Twilio: the account SID)."),
             field("password", "Password", token(200)).help("Basic authentication (Twilio: the auth token).").secret(),
             field("token", "Bearer token", token(500)).help("Sent as Authorization: Bearer …, for gateways that use one.").secret(),
@@ -230,7 +230,7 @@ pub static KINDS: &[Kind] = &[
         help: "Overdue sends a JSON event (or your template) to this URL when a monitor goes down, recovers, or reports problems.",
         fields: &[
             field("url", "URL", URL).help("May contain $NAME, $STATUS, … (percent-encoded).").required().secret(),
-            field("method", "Method", FieldType::Choice { choices: &["POST", "PUT", "PATCH", "GET", "DELETE"] }).or("POST"),
+            field("method", "Method", FieldType::Choice { choices: &["POST", "PUT", "PATCH", "GET", "DELETE"] }).help("The HTTP method the receiver expects; GET sends no body.").or("POST"),
             field("headers", "Headers", FieldType::Headers).help("Values are shown masked after creation.").secret(),
             field("body", "Body template", FieldType::Template).help("Empty: the default JSON document. $JSON, $NAME, $STATUS, $REASON, $TEXT, …"),
         ],
@@ -262,6 +262,13 @@ mod tests {
             );
             for f in k.fields {
                 assert_eq!(k.fields.iter().filter(|g| g.name == f.name).count(), 1);
+                // The form and `GET /api/v1/channel-kinds` explain every field.
+                assert!(
+                    !f.help.trim().is_empty(),
+                    "{}.{} has no help",
+                    k.kind,
+                    f.name
+                );
                 assert!(
                     !(f.required && f.default.is_some()),
                     "{}.{}",

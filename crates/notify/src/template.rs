@@ -39,6 +39,9 @@ pub fn default_json(ev: &EventRecord) -> serde_json::Value {
         "headline": ev.headline(),
         "expected": ev.expected,
         "last_ping": ev.last_ping,
+        // The same two as timestamps, for programs (RFC 3339, UTC).
+        "expected_at": ev.expected_at,
+        "last_ping_at": ev.last_ping_at,
         // The alert, with its acknowledgement link (never the stored token).
         "alert": ev.alert.as_ref().map(|a| serde_json::json!({
             "id": a.id,
@@ -158,6 +161,8 @@ mod tests {
             alert: None,
             expected: None,
             last_ping: None,
+            expected_at: None,
+            last_ping_at: None,
             body: Some("line1\nline2 $NAME".into()),
         }
     }

@@ -65,12 +65,48 @@ pub fn facts(ev: &EventRecord) -> Vec<Fact> {
     out
 }
 
-/// The problem lines of a `problem.*` event: `key (severity, 3×): message`.
-pub fn problem_lines(ev: &EventRecord) -> Vec<String> {
+/// The problem lines of a `problem.*` event (`key (severity, 3×): message`) and how
+/// many problems the event counts beyond those it names.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProblemLines {
+    /// One line per named problem.
+    pub items: Vec<String>,
+    /// Problems counted but not named in the event.
+    pub more: u64,
+}
+
+impl ProblemLines {
+    /// The same problems with each line rewritten (escaped, bulleted); the count of the
+    /// unnamed ones is kept apart, so no rewrite can lose it.
+    pub fn map(&self, f: impl Fn(&str) -> String) -> ProblemLines {
+        ProblemLines {
+            items: self.items.iter().map(|l| f(l)).collect(),
+            more: self.more,
+        }
+    }
+
+    /// Every line, the last one "… and N more" when the event named fewer than it
+    /// counts.
+    pub fn all(&self) -> Vec<String> {
+        let mut lines = self.items.clone();
+        if self.more > 0 {
+            lines.push(more(self.more as usize));
+        }
+        lines
+    }
+
+    /// Whether there is nothing to list.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty() && self.more == 0
+    }
+}
+
+/// The problems of `ev` as lines.
+pub fn problem_list(ev: &EventRecord) -> ProblemLines {
     let Some(p) = &ev.problems else {
-        return Vec::new();
+        return ProblemLines::default();
     };
-    let mut lines: Vec<String> = p
+    let items: Vec<String> = p
         .items
         .iter()
         .map(|i| {
@@ -91,11 +127,27 @@ pub fn problem_lines(ev: &EventRecord) -> Vec<String> {
             line
         })
         .collect();
-    let named = p.items.len() as u64;
-    if p.count > named {
-        lines.push(format!("… and {} more", p.count - named));
+    let more = p.count.saturating_sub(items.len() as u64);
+    ProblemLines { items, more }
+}
+
+/// The problem lines of `ev`, "… and N more" last when the event named fewer.
+pub fn problem_lines(ev: &EventRecord) -> Vec<String> {
+    problem_list(ev).all()
+}
+
+fn more(n: usize) -> String {
+    format!("… and {n} more")
+}
+
+/// The body of the ping that caused the event, cut to `max` characters (a job's output
+/// is read from its start; the whole is on the monitor's page). `None` when it sent none.
+pub fn body_excerpt(ev: &EventRecord, max: usize) -> Option<String> {
+    let body = ev.body.as_deref()?.trim_end();
+    if body.trim().is_empty() {
+        return None;
     }
-    lines
+    Some(clip(body, max))
 }
 
 /// The sentence under an acknowledgement link: how many alerts it acknowledges.
@@ -116,24 +168,16 @@ pub fn clip(text: &str, n: usize) -> String {
     out
 }
 
-/// The problem lines of `ev` joined by `sep`, as many as fit in `max` characters (as
-/// `measure` counts them) with "… and N more" for the rest — the services' limits,
-/// never a message cut mid-line.
+/// The problem lines joined by `sep`, as many as fit in `max` characters (as `measure`
+/// counts them) with "… and N more" for the rest — the problems the event did not name
+/// counted too: the services' limits, never a message cut mid-line.
 pub fn fit_lines(
-    lines: &[String],
+    lines: &ProblemLines,
     sep: &str,
     max: usize,
     measure: impl Fn(&str) -> usize,
 ) -> String {
-    // `problem_lines` ends with its own "… and N more" when the event named fewer.
-    let (items, extra) = match lines.last().and_then(|l| l.strip_prefix("… and ")) {
-        Some(rest) => (
-            &lines[..lines.len() - 1],
-            rest.trim_end_matches(" more").parse::<usize>().unwrap_or(0),
-        ),
-        None => (lines, 0),
-    };
-    let more = |n: usize| format!("… and {n} more");
+    let (items, extra) = (&lines.items, lines.more as usize);
     let mut out = String::new();
     for (i, line) in items.iter().enumerate() {
         let rest = items.len() - i - 1 + extra;
@@ -208,22 +252,55 @@ mod tests {
 
     #[test]
     fn long_lists_end_with_and_n_more() {
-        let lines: Vec<String> = (1..=5).map(|i| format!("line {i}")).collect();
-        assert_eq!(fit_lines(&lines, "\n", 100, chars), lines.join("\n"));
+        let lines = ProblemLines {
+            items: (1..=5).map(|i| format!("line {i}")).collect(),
+            more: 0,
+        };
+        assert_eq!(fit_lines(&lines, "\n", 100, chars), lines.items.join("\n"));
         let cut = fit_lines(&lines, "\n", 30, chars);
         assert_eq!(cut, "line 1\nline 2\n… and 3 more");
         assert!(chars(&cut) <= 30);
-        // The event's own count of unnamed problems adds up.
-        let mut with_more = lines.clone();
-        with_more.push("… and 10 more".into());
+        // The event's own count of unnamed problems adds up, bulleted or not.
+        let with_more = ProblemLines { more: 10, ..lines };
         assert_eq!(
             fit_lines(&with_more, "\n", 30, chars),
             "line 1\nline 2\n… and 13 more"
         );
+        let bulleted = with_more.map(|l| format!("• {l}"));
+        assert_eq!(
+            fit_lines(&bulleted, "\n", 34, chars),
+            "• line 1\n• line 2\n… and 13 more"
+        );
         assert_eq!(
             fit_lines(&with_more, "\n", 1000, chars),
-            format!("{}\n… and 10 more", lines.join("\n"))
+            format!("{}\n… and 10 more", with_more.items.join("\n"))
         );
+        assert_eq!(with_more.all().last().unwrap(), "… and 10 more");
+    }
+
+    /// 40 problems, 20 named: whatever fits, the lines shown and the "more" add up
+    /// to 40.
+    #[test]
+    fn named_and_unnamed_add_up() {
+        let lines = ProblemLines {
+            items: (1..=20)
+                .map(|i| format!("invoice:{i:04} (error): refused"))
+                .collect(),
+            more: 20,
+        }
+        .map(|l| format!("• {l}"));
+        for room in [60, 200, 400, 700, 5_000] {
+            let text = fit_lines(&lines, "\n", room, chars);
+            assert!(chars(&text) <= room, "{room}: {text}");
+            let shown = text.lines().filter(|l| l.starts_with("• ")).count();
+            let more: usize = text
+                .lines()
+                .last()
+                .and_then(|l| l.strip_prefix("… and "))
+                .and_then(|l| l.strip_suffix(" more"))
+                .map_or(0, |n| n.parse().unwrap());
+            assert_eq!(shown + more, 40, "{room}: {text}");
+        }
     }
 
     #[test]

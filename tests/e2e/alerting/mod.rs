@@ -5,6 +5,7 @@ pub(crate) mod alert_delivery;
 pub(crate) mod alerts;
 pub(crate) mod escalation;
 pub(crate) mod escalation_loop;
+pub(crate) mod evidence;
 pub(crate) mod grouping;
 pub(crate) mod moved;
 pub(crate) mod presets;

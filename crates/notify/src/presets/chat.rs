@@ -11,8 +11,8 @@ use crate::kind::Settings;
 use crate::text::{ack_label, chars, clip, facts, fit_lines, html, markdown, markdown_quiet};
 
 /// The lines of the message's problems.
-fn problems(m: &Message<'_>) -> Vec<String> {
-    crate::text::problem_lines(m.ev)
+fn problems(m: &Message<'_>) -> crate::text::ProblemLines {
+    crate::text::problem_list(m.ev)
 }
 
 /// Teams' limit on a card, in bytes.
@@ -22,7 +22,7 @@ pub const TEAMS_MAX_BYTES: usize = 28_000;
 /// to acknowledge and to open the monitor).
 pub fn teams(s: &Settings, m: &Message<'_>) -> Result<Vec<Request>, String> {
     let url = s.text("url").unwrap_or_default();
-    let lines: Vec<String> = problems(m).iter().map(|l| markdown(l)).collect();
+    let lines = problems(m).map(markdown);
     // The card must stay under 28 KB: fewer lines until it does.
     let mut budget = 20_000;
     loop {
@@ -109,10 +109,7 @@ pub fn discord(s: &Settings, m: &Message<'_>) -> Result<Vec<Request>, String> {
             })
             .sum::<usize>();
     let room = 4_096.min(6_000usize.saturating_sub(used + 100)) - chars(&link_line) - 2;
-    let lines: Vec<String> = problems(m)
-        .iter()
-        .map(|l| format!("• {}", markdown(l)))
-        .collect();
+    let lines = problems(m).map(|l| format!("• {}", markdown(l)));
     let mut description = fit_lines(&lines, "\n", room, chars);
     if !link_line.is_empty() {
         description = format!("{description}\n\n{link_line}").trim().to_string();
@@ -167,10 +164,7 @@ pub fn telegram(s: &Settings, m: &Message<'_>) -> Result<Vec<Request>, String> {
     let head = text.join("\n");
     let tail = links.join(" · ");
     let room = TELEGRAM_MAX.saturating_sub(chars(&head) + chars(&tail) + 4);
-    let lines: Vec<String> = problems(m)
-        .iter()
-        .map(|l| format!("• {}", html(l)))
-        .collect();
+    let lines = problems(m).map(|l| format!("• {}", html(l)));
     let body = fit_lines(&lines, "\n", room, chars);
     let full = [head, body, tail]
         .into_iter()
@@ -218,10 +212,7 @@ pub fn mattermost(s: &Settings, m: &Message<'_>) -> Result<Vec<Request>, String>
     let head = text.join("\n");
     let tail = links.join(" · ");
     let room = MATTERMOST_MAX.saturating_sub(chars(&head) + chars(&tail) + 4);
-    let lines: Vec<String> = problems(m)
-        .iter()
-        .map(|l| format!("- {}", markdown_quiet(l)))
-        .collect();
+    let lines = problems(m).map(|l| format!("- {}", markdown_quiet(l)));
     let body = fit_lines(&lines, "\n", room, chars);
     let full = [head, body, tail]
         .into_iter()

@@ -118,6 +118,8 @@ pub(crate) mod fixtures {
             }),
             expected: Some("03:10 Europe/Riga".into()),
             last_ping: Some("2026-12-01 03:02 Europe/Riga".into()),
+            expected_at: None,
+            last_ping_at: None,
         };
         let links = Links {
             monitor: Some("https://od.example.com/monitors/abc".into()),
@@ -153,5 +155,72 @@ pub(crate) mod fixtures {
         }
         links.problems = Some("https://od.example.com/problems?monitor=abc".into());
         (ev, links)
+    }
+}
+
+#[cfg(test)]
+mod counts {
+    //! A list of 40 problems (20 named, as the outbox keeps them) cut to each service's
+    //! limit: whatever fits, the lines shown and the "… and N more" add up to 40.
+    use serde_json::{json, Value};
+
+    use super::{fixtures, Body, Message};
+    use crate::kind::{Sender, Settings};
+
+    fn settings(kind: &str) -> Value {
+        match kind {
+            "telegram" => json!({"bot_token": "1:abc", "chat_id": "42"}),
+            "ntfy" => json!({"topic": "ops"}),
+            "gotify" => json!({"url": "https://g.example", "token": "AbCdEf123456"}),
+            "pushover" => json!({"app_token": "a".repeat(30), "user_key": "u".repeat(30)}),
+            "opsgenie" => json!({"api_key": "0123456789abcdef0123456789abcdef"}),
+            _ => json!({"url": "https://x.example/hook"}),
+        }
+    }
+
+    #[test]
+    fn every_cut_list_counts_every_problem() {
+        let (ev, links) = fixtures::problems(40);
+        let m = Message {
+            ev: &ev,
+            links: &links,
+            site: "https://od.example.com",
+        };
+        for kind in [
+            "discord",
+            "telegram",
+            "ntfy",
+            "pushover",
+            "msteams",
+            "mattermost",
+            "opsgenie",
+            "gotify",
+        ] {
+            let k = crate::kinds::find(kind).unwrap();
+            let s = Settings::from_input(k, settings(kind).as_object().unwrap().clone())
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
+            let Sender::Http { build, .. } = k.sender else {
+                panic!("{kind} is an HTTP preset");
+            };
+            let requests = build(&s, &m).unwrap();
+            let text = match &requests[0].body {
+                Body::Json(v) => v.to_string(),
+                other => format!("{other:?}"),
+            };
+            // List lines read `invoice:N (error): …` (the headline's own summary reads
+            // `(error: …`).
+            let shown = text.matches(" (error): ").count();
+            let more: usize = text
+                .split("… and ")
+                .nth(1)
+                .and_then(|t| t.split(" more").next())
+                .map_or(0, |n| n.parse().unwrap());
+            assert_eq!(
+                shown + more,
+                40,
+                "{kind}: {shown} shown, {more} more: {text}"
+            );
+            assert!(shown > 0, "{kind} names some: {text}");
+        }
     }
 }

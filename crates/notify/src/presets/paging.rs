@@ -177,7 +177,12 @@ fn opsgenie_create(m: &Message<'_>, alias: &str) -> Value {
         .into_iter()
         .map(|(k, v)| (k.to_lowercase().replace(' ', "_"), Value::String(v)))
         .collect();
-    let mut description = fit_lines(&problem_lines(ev), "\n", 14_000, crate::text::chars);
+    let mut description = fit_lines(
+        &crate::text::problem_list(ev),
+        "\n",
+        14_000,
+        crate::text::chars,
+    );
     for (label, link) in [("Monitor", &m.links.monitor), ("Acknowledge", &m.links.ack)] {
         if let Some(u) = link {
             description.push_str(&format!("\n{label}: {u}"));

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::{base, Level, Message, Request};
 use crate::kind::Settings;
-use crate::text::{ack_label, clip, facts, fit_lines, problem_lines};
+use crate::text::{ack_label, clip, facts, fit_lines, problem_list};
 
 /// Pushover's message endpoint.
 pub const PUSHOVER_URL: &str = "https://api.pushover.net/1/messages.json";
@@ -21,10 +21,7 @@ fn plain_body(m: &Message<'_>, max: usize) -> String {
         .collect();
     let head = head.join("\n");
     let room = max.saturating_sub(head.len() + 2);
-    let lines: Vec<String> = problem_lines(m.ev)
-        .iter()
-        .map(|l| format!("• {l}"))
-        .collect();
+    let lines = problem_list(m.ev).map(|l| format!("• {l}"));
     let body = fit_lines(&lines, "\n", room, str::len);
     if body.is_empty() {
         head
@@ -103,7 +100,9 @@ pub fn pushover(s: &Settings, m: &Message<'_>) -> Result<Vec<Request>, String> {
         "token": s.text("app_token").unwrap_or_default(),
         "user": s.text("user_key").unwrap_or_default(),
         "title": clip(&m.ev.headline(), 250),
-        "message": clip(&plain_body(m, 4_000), 1_024),
+        // Pushover takes 1,024 characters: the list is fitted to them (whole lines and
+        // "… and N more"), not cut mid-line.
+        "message": clip(&plain_body(m, 1_024), 1_024),
         "priority": priority,
     });
     if priority == 2 {

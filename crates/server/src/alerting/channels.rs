@@ -189,6 +189,8 @@ async fn test(
         alert: None,
         expected: None,
         last_ping: None,
+        expected_at: None,
+        last_ping_at: None,
     };
     let ids = state
         .store

@@ -100,11 +100,14 @@ fn ack_rows(
     }
     let count = targets.len() as u64;
     if count > 0 {
+        // Paging channels keep an incident per group: tell them it is looked after,
+        // whoever owns the alert (a monitor or a flow).
+        let mut note = lead.note(Transition::Acknowledge, count);
+        note.incidents = vec![lead.dedup_key.clone()];
         if let Some(monitor) = &lead.monitor_id {
-            // Paging channels keep an incident per group: tell them it is looked after.
-            let mut note = lead.note(Transition::Acknowledge, count);
-            note.incidents = vec![lead.dedup_key.clone()];
             crate::alerting::notices::announce(tx, monitor, note)?;
+        } else if let Some(flow) = &lead.flow_id {
+            crate::alerting::notices::announce_flow(tx, flow, note)?;
         }
     }
     let alert = get(tx.conn(), &lead.project_id, lead.id)?;

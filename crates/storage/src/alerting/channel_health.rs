@@ -115,6 +115,8 @@ fn record_for(
         alert: None,
         expected: None,
         last_ping: None,
+        expected_at: None,
+        last_ping_at: None,
     }
 }
 
@@ -135,7 +137,6 @@ fn targets(tx: &mut Tx<'_>, ch: &ChannelRow) -> Result<Vec<ChannelRow>, StoreErr
 }
 
 fn announce(tx: &mut Tx<'_>, ch: &ChannelRow, record: &EventRecord) -> Result<(), StoreError> {
-    let now = tx.now();
     for target in targets(tx, ch)? {
         let to = Target {
             project: &ch.project_id,
@@ -150,7 +151,7 @@ fn announce(tx: &mut Tx<'_>, ch: &ChannelRow, record: &EventRecord) -> Result<()
             .as_ref()
             .is_some_and(|a| a.transition.goes_to(paging));
         if goes {
-            write_message(tx.c, &to, record, now, &mut tx.fx)?;
+            write_message(tx, &to, record)?;
         }
     }
     Ok(())

@@ -147,14 +147,14 @@ fn fire(tx: &mut Tx<'_>, t: &TimerRow) -> Result<Fired, StoreError> {
         }
         // Routed as a new alert now: the monitor's channels and the routes (which arm
         // their clocks, or hold it again on a quiet route or a later silence).
-        crate::alerting::notices::enqueue_for(tx.c, &row, &[record], now, &mut tx.fx)?;
+        crate::alerting::notices::enqueue_for(tx, &row, &[record])?;
         return Ok(Fired::Sent);
     }
     let Ok(stored_route) = crate::alerting::routes::get(c, &project, &t.route_id) else {
         // The route that held it is gone: held means deferred, never dropped — it is
         // routed anew, as a silence's alert is.
         if t.kind == "release" && !resolved {
-            crate::alerting::notices::enqueue_for(tx.c, &row, &[record], now, &mut tx.fx)?;
+            crate::alerting::notices::enqueue_for(tx, &row, &[record])?;
             return Ok(Fired::Sent);
         }
         return Ok(Fired::Nothing);
@@ -348,6 +348,8 @@ fn summarize(tx: &mut Tx<'_>, held: &[&HeldAlert]) -> Result<(), StoreError> {
         alert: None,
         expected: None,
         last_ping: None,
+        expected_at: None,
+        last_ping_at: None,
     };
     let mut targets: Vec<String> = held.iter().flat_map(|h| h.channels.clone()).collect();
     targets.sort();
@@ -368,7 +370,7 @@ fn summarize(tx: &mut Tx<'_>, held: &[&HeldAlert]) -> Result<(), StoreError> {
             config,
             monitor: None,
         };
-        write_message(tx.c, &target, &record, now, &mut tx.fx)?;
+        write_message(tx, &target, &record)?;
     }
     Ok(())
 }

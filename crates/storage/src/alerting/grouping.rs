@@ -60,13 +60,7 @@ pub(crate) fn fire_group(
         for (_, record, _) in &open {
             if let Some(row) = crate::alerting::notices::owner_of(tx.conn(), &record.monitor.uuid)?
             {
-                crate::alerting::notices::enqueue_for(
-                    tx.c,
-                    &row,
-                    std::slice::from_ref(record),
-                    now,
-                    &mut tx.fx,
-                )?;
+                crate::alerting::notices::enqueue_for(tx, &row, std::slice::from_ref(record))?;
             }
         }
         return Ok(!open.is_empty());
@@ -173,5 +167,7 @@ fn grouped(
         alert: note,
         expected: None,
         last_ping: None,
+        expected_at: None,
+        last_ping_at: None,
     }
 }

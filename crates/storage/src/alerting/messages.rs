@@ -4,14 +4,14 @@
 //! health, tests).
 
 use diesel::prelude::*;
-use overdue_core::{EventKind, EventRecord, Timestamp, Transition};
+use overdue_core::{EventKind, EventRecord, Transition};
 use uuid::Uuid;
 
 use crate::alerting::alerts;
 use crate::alerting::paging::{Page, Paged};
 use crate::base::schema::{channels, outbox};
 use crate::base::statements::on_inner;
-use crate::base::tx::{Effects, Tx};
+use crate::base::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
 /// Where one message goes.
@@ -33,12 +33,12 @@ pub(crate) struct Target<'a> {
 /// duplicates the others). A message that asks someone to act carries a fresh
 /// acknowledgement token for its channel.
 pub(crate) fn write_message(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     to: &Target<'_>,
     record: &EventRecord,
-    now: Timestamp,
-    fx: &mut Effects,
 ) -> Result<Vec<i64>, StoreError> {
+    let now = tx.now();
+    let (c, fx) = (&mut *tx.c, &mut tx.fx);
     let capped;
     let record = if overdue_core::alert::is_paging(to.kind) {
         let paged = Paged {
@@ -129,7 +129,6 @@ pub(crate) fn send_to(
     mut record: EventRecord,
     transition: Transition,
 ) -> Result<bool, StoreError> {
-    let now = tx.now();
     if let Some(note) = record.alert.as_mut() {
         note.transition = transition;
         note.ack_token = None;
@@ -150,7 +149,7 @@ pub(crate) fn send_to(
             config,
             monitor: Some(monitor),
         };
-        write_message(tx.c, &target, &record, now, &mut tx.fx)?;
+        write_message(tx, &target, &record)?;
         wrote = true;
     }
     Ok(wrote)
@@ -193,7 +192,7 @@ pub fn enqueue_test(
         config: &channel.config,
         monitor: None,
     };
-    write_message(tx.c, &to, &record, now, &mut tx.fx)
+    write_message(tx, &to, &record)
 }
 
 /// The payload of the first message about alert `alert` to (`channel`, `recipient`):

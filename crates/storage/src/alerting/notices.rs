@@ -13,7 +13,7 @@ use crate::alerting::messages::{write_message, Target};
 use crate::base::models::MonitorRow;
 use crate::base::schema::{channels, monitor_channels, outbox};
 use crate::base::statements::on_inner;
-use crate::base::tx::{lock_monitor, Effects, Tx};
+use crate::base::tx::{lock_monitor, Tx};
 use crate::{AnyConnection, StoreError};
 
 /// One event about a monitor.
@@ -31,19 +31,28 @@ pub(crate) struct Notice {
     pub(crate) detail: Option<String>,
 }
 
+/// What the ping that caused the events adds to their messages.
+#[derive(Debug, Default)]
+pub(crate) struct Evidence {
+    /// The ping's body (`$BODY`, truncated to 10 KB).
+    pub(crate) body: Option<String>,
+    /// When the ping counted as the monitor's last ping (ms): the stored row the
+    /// message reads may be the one from before it.
+    pub(crate) pinged_at: Option<i64>,
+}
+
 /// Writes `notices` for monitor `id` to every channel assigned to it, opening or
 /// resolving the alert each is about. `row`: the monitor's row when the caller has it
 /// (its name and tags go into the payload).
 pub(crate) fn enqueue(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     id: &str,
     row: Option<&MonitorRow>,
     notices: &[Notice],
-    body: Option<String>,
-    now: Timestamp,
-    fx: &mut Effects,
+    evidence: Evidence,
 ) -> Result<(), StoreError> {
-    let row = given_or_locked(c, id, row)?;
+    let now = tx.now();
+    let row = given_or_locked(tx.c, id, row)?;
     let row = row.as_ref();
     let mut records = Vec::with_capacity(notices.len());
     for n in notices {
@@ -55,20 +64,27 @@ pub(crate) fn enqueue(
             reason: n.reason.map(|r| r.as_str().to_string()),
             detail: n.detail.clone(),
             at: now.to_rfc3339(),
-            body: body.clone(),
+            body: evidence.body.clone(),
             problems: None,
             alert: None,
             expected: None,
             last_ping: None,
+            expected_at: None,
+            last_ping_at: None,
         };
         if n.kind == EventKind::MonitorDown {
             let tz = Some(row.tz.as_str()).filter(|t| !t.is_empty());
             if n.reason == Some(DownReason::Missed) {
-                record.expected = row.next_due_at.map(|t| Timestamp(t).local_text(tz, true));
+                let expected = row.next_due_at.map(Timestamp);
+                record.expected = expected.map(|t| t.local_text(tz, true));
+                record.expected_at = expected.map(|t| t.to_rfc3339());
             }
-            record.last_ping = row.last_ping_at.map(|t| Timestamp(t).local_text(tz, false));
+            // A first ping that failed is a last ping too ("never" would be untrue).
+            let last = evidence.pinged_at.or(row.last_ping_at).map(Timestamp);
+            record.last_ping = last.map(|t| t.local_text(tz, false));
+            record.last_ping_at = last.map(|t| t.to_rfc3339());
         }
-        match alert_for(c, row, &record, now)? {
+        match alert_for(tx.c, row, &record, now)? {
             Some(note) => record.alert = Some(note),
             // A resolution with no alert to resolve announces nothing (a muted down).
             None if resolves(n.kind) && n.kind != EventKind::MonitorUp => continue,
@@ -76,7 +92,7 @@ pub(crate) fn enqueue(
         }
         records.push(record);
     }
-    enqueue_records(c, row, &records, now, fx)
+    enqueue_records(tx, row, &records)
 }
 
 fn resolves(kind: EventKind) -> bool {
@@ -162,8 +178,53 @@ pub(crate) fn announce(tx: &mut Tx<'_>, id: &str, note: AlertNote) -> Result<(),
         alert: Some(note),
         expected: None,
         last_ping: None,
+        expected_at: None,
+        last_ping_at: None,
     };
-    enqueue_records(tx.c, &row, &[record], now, &mut tx.fx)
+    enqueue_records(tx, &row, &[record])
+}
+
+/// Writes a message about an alert of flow `id` (an acknowledgement) to the channels
+/// that were told of it. The flow is read through the schema: alerting sits under
+/// flows (docs/architecture.md, "The map").
+pub(crate) fn announce_flow(tx: &mut Tx<'_>, id: &str, note: AlertNote) -> Result<(), StoreError> {
+    use crate::base::schema::flows;
+    let now = tx.now();
+    let found: Option<(String, String, String, String)> = flows::table
+        .find(id)
+        .select((flows::name, flows::slug, flows::tags, flows::project_id))
+        .first(tx.conn())
+        .optional()?;
+    let Some((name, slug, tags, project)) = found else {
+        return Ok(());
+    };
+    let record = EventRecord {
+        event: EventKind::AlertAcknowledged,
+        monitor: MonitorRef {
+            uuid: id.to_string(),
+            name,
+            slug: Some(slug),
+            tags: tags.split_whitespace().map(str::to_string).collect(),
+            project: project.clone(),
+        },
+        previous_status: "down".into(),
+        status: "down".into(),
+        reason: Some("breach".into()),
+        detail: None,
+        at: now.to_rfc3339(),
+        body: None,
+        problems: None,
+        alert: Some(note),
+        expected: None,
+        last_ping: None,
+        expected_at: None,
+        last_ping_at: None,
+    };
+    let owner = Owner {
+        id: id.to_string(),
+        project,
+    };
+    enqueue_for(tx, &owner, &[record])
 }
 
 /// The monitor's row: the one the caller has, else read (and locked) now.
@@ -198,17 +259,15 @@ pub(crate) fn monitor_ref(row: &MonitorRow) -> MonitorRef {
 /// told of the alert. A message that asks someone to act carries a fresh
 /// acknowledgement token for its channel.
 pub(crate) fn enqueue_records(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     row: &MonitorRow,
     records: &[EventRecord],
-    now: Timestamp,
-    fx: &mut Effects,
 ) -> Result<(), StoreError> {
     let owner = Owner {
         id: row.id.clone(),
         project: row.project_id.clone(),
     };
-    enqueue_for(c, &owner, records, now, fx)
+    enqueue_for(tx, &owner, records)
 }
 
 /// Whose alerts messages are about: a monitor, or a flow (both assign their own
@@ -245,100 +304,98 @@ pub(crate) fn owner_of(c: &mut AnyConnection, id: &str) -> Result<Option<Owner>,
 
 /// [`enqueue_records`] for any owner.
 pub(crate) fn enqueue_for(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     owner: &Owner,
     records: &[EventRecord],
-    now: Timestamp,
-    fx: &mut Effects,
 ) -> Result<(), StoreError> {
+    let now = tx.now();
     if records.is_empty() {
         return Ok(());
     }
     let assigned = monitor_channels::table
         .filter(monitor_channels::monitor_id.eq(&owner.id))
         .select(monitor_channels::channel_id);
-    let assigned: Vec<String> = on_inner!(c, |inner| assigned.load(inner))?;
-    let routes = crate::alerting::routes::rules(c, &owner.project)?;
-    let silences = crate::alerting::silences::current(c, &owner.project, now)?;
+    let assigned: Vec<String> = on_inner!(tx.c, |inner| assigned.load(inner))?;
+    let routes = crate::alerting::routes::rules(tx.c, &owner.project)?;
+    let silences = crate::alerting::silences::current(tx.c, &owner.project, now)?;
     for record in records {
         let transition = record.alert.as_ref().map(|a| a.transition);
-        let chosen = match transition {
-            // Told to whoever heard of the alert, whatever the routes say now; an alert
-            // still held (quiet route, silence) was told to no one.
-            Some(Transition::Resolve | Transition::Acknowledge) => {
-                let told = notified(c, record)?;
-                if !told.is_empty() {
-                    told.into_iter().map(|ch| (ch, None)).collect()
-                } else if record
-                    .alert
-                    .as_ref()
-                    .is_some_and(|a| crate::alerting::timers::is_held(c, a.id).unwrap_or(false))
+        let chosen =
+            match transition {
+                // Told to whoever heard of the alert, whatever the routes say now; an alert
+                // still held (quiet route, silence) was told to no one.
+                Some(Transition::Resolve | Transition::Acknowledge) => {
+                    let told = notified(tx.c, record)?;
+                    if !told.is_empty() {
+                        told.into_iter().map(|ch| (ch, None)).collect()
+                    } else if record.alert.as_ref().is_some_and(|a| {
+                        crate::alerting::timers::is_held(tx.c, a.id).unwrap_or(false)
+                    }) {
+                        Vec::new()
+                    } else {
+                        route(&routes, &assigned, record, now).channels
+                    }
+                }
+                // A silenced alert waits, whole, until the silence ends.
+                Some(Transition::Trigger | Transition::Once)
+                    if silenced(&silences, record, now).is_some() =>
                 {
+                    if let (Some((id, until)), Some(note)) =
+                        (silenced(&silences, record, now), &record.alert)
+                    {
+                        crate::alerting::timers::silence(tx.c, note.id, &id, until, record)?;
+                    }
                     Vec::new()
-                } else {
-                    route(&routes, &assigned, record, now).channels
                 }
-            }
-            // A silenced alert waits, whole, until the silence ends.
-            Some(Transition::Trigger | Transition::Once)
-                if silenced(&silences, record, now).is_some() =>
-            {
-                if let (Some((id, until)), Some(note)) =
-                    (silenced(&silences, record, now), &record.alert)
-                {
-                    crate::alerting::timers::silence(c, note.id, &id, until, record)?;
-                }
-                Vec::new()
-            }
-            _ => {
-                let sel = route(&routes, &assigned, record, now);
-                // A digest waits for the time of day of the routes that have one.
-                if record.alert.is_none() {
-                    for (route, at) in &sel.held {
-                        crate::alerting::timers::hold_digest(c, route, *at, record)?;
+                _ => {
+                    let sel = route(&routes, &assigned, record, now);
+                    // A digest waits for the time of day of the routes that have one.
+                    if record.alert.is_none() {
+                        for (route, at) in &sel.held {
+                            crate::alerting::timers::hold_digest(tx.c, route, *at, record)?;
+                        }
                     }
-                }
-                let mut chosen = sel.channels;
-                let grouped: Vec<&overdue_core::route::Route> = routes
-                    .iter()
-                    .filter(|r| sel.grouped.contains(&r.id))
-                    .collect();
-                if let (Some(Transition::Trigger), Some(note)) = (transition, &record.alert) {
-                    // Grouped routes arm their clocks when the group's message goes out.
-                    let matched: Vec<&overdue_core::route::Route> = routes
+                    let mut chosen = sel.channels;
+                    let grouped: Vec<&overdue_core::route::Route> = routes
                         .iter()
-                        .filter(|r| sel.matched.contains(&r.id) && !sel.grouped.contains(&r.id))
+                        .filter(|r| sel.grouped.contains(&r.id))
                         .collect();
-                    crate::alerting::timers::arm(c, note.id, &matched, now)?;
-                    for (route, opens) in &sel.held {
-                        crate::alerting::timers::hold(c, note.id, route, *opens, record)?;
-                    }
-                    for r in &grouped {
-                        let key = overdue_core::route::group_key(
-                            r.group_by.as_deref().unwrap_or("all"),
-                            record,
-                        );
-                        crate::alerting::timers::group(c, note.id, r, &key, record, now)?;
-                        // Paging channels still get one event per alert, now.
-                        for ch in &r.channels {
-                            if !chosen.iter().any(|(x, _)| x == ch) {
-                                chosen.push((ch.clone(), Some(PAGING_ONLY.into())));
+                    if let (Some(Transition::Trigger), Some(note)) = (transition, &record.alert) {
+                        // Grouped routes arm their clocks when the group's message goes out.
+                        let matched: Vec<&overdue_core::route::Route> = routes
+                            .iter()
+                            .filter(|r| sel.matched.contains(&r.id) && !sel.grouped.contains(&r.id))
+                            .collect();
+                        crate::alerting::timers::arm(tx.c, note.id, &matched, now)?;
+                        for (route, opens) in &sel.held {
+                            crate::alerting::timers::hold(tx.c, note.id, route, *opens, record)?;
+                        }
+                        for r in &grouped {
+                            let key = overdue_core::route::group_key(
+                                r.group_by.as_deref().unwrap_or("all"),
+                                record,
+                            );
+                            crate::alerting::timers::group(tx.c, note.id, r, &key, record, now)?;
+                            // Paging channels still get one event per alert, now.
+                            for ch in &r.channels {
+                                if !chosen.iter().any(|(x, _)| x == ch) {
+                                    chosen.push((ch.clone(), Some(PAGING_ONLY.into())));
+                                }
+                            }
+                        }
+                    } else {
+                        // Only first messages are gathered.
+                        for r in &grouped {
+                            for ch in &r.channels {
+                                if !chosen.iter().any(|(x, _)| x == ch) {
+                                    chosen.push((ch.clone(), Some(r.id.clone())));
+                                }
                             }
                         }
                     }
-                } else {
-                    // Only first messages are gathered.
-                    for r in &grouped {
-                        for ch in &r.channels {
-                            if !chosen.iter().any(|(x, _)| x == ch) {
-                                chosen.push((ch.clone(), Some(r.id.clone())));
-                            }
-                        }
-                    }
+                    chosen
                 }
-                chosen
-            }
-        };
+            };
         let paging_only: Vec<String> = chosen
             .iter()
             .filter(|(_, why)| why.as_deref() == Some(PAGING_ONLY))
@@ -351,7 +408,7 @@ pub(crate) fn enqueue_for(
         let found = channels::table
             .filter(channels::id.eq_any(&chosen))
             .select((channels::id, channels::kind, channels::config));
-        let targets: Vec<(String, String, String)> = on_inner!(c, |inner| found.load(inner))?;
+        let targets: Vec<(String, String, String)> = on_inner!(tx.c, |inner| found.load(inner))?;
         for channel in &chosen {
             let Some((_, kind, config)) = targets.iter().find(|(id, _, _)| id == channel) else {
                 continue;
@@ -371,7 +428,7 @@ pub(crate) fn enqueue_for(
                 config,
                 monitor: Some(&owner.id),
             };
-            write_message(c, &target, record, now, fx)?;
+            write_message(tx, &target, record)?;
         }
     }
     Ok(())

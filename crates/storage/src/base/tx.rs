@@ -175,6 +175,27 @@ impl<'a> Tx<'a> {
         }
     }
 
+    /// A unit of work whose effects collect changed monitor ids only when `track` (the
+    /// ingest writer's batch: on SQLite with nobody watching, the list is not needed).
+    pub(crate) fn tracking(
+        c: &'a mut AnyConnection,
+        now: Timestamp,
+        caps: crate::base::caps::Caps,
+        track: bool,
+    ) -> Tx<'a> {
+        Tx {
+            c,
+            now,
+            fx: Effects::tracking(track),
+            caps,
+        }
+    }
+
+    /// What this write changed, to publish once it committed.
+    pub(crate) fn into_effects(self) -> Effects {
+        self.fx
+    }
+
     /// The operator's caps, for what this write creates.
     pub fn caps(&self) -> crate::base::caps::Caps {
         self.caps

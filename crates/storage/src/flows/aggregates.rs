@@ -86,7 +86,7 @@ pub(crate) fn on_breach(
         alert.note(Transition::Trigger, 1),
         now,
     );
-    crate::alerting::notices::enqueue_for(tx.c, &flow.owner(), &[rec], now, &mut tx.fx)?;
+    crate::alerting::notices::enqueue_for(tx, &flow.owner(), &[rec])?;
     Ok(true)
 }
 
@@ -199,7 +199,7 @@ pub fn check(tx: &mut Tx<'_>, due: &[AggregateDue]) -> Result<usize, StoreError>
             alert.note(Transition::Resolve, 1),
             now,
         );
-        crate::alerting::notices::enqueue_for(tx.c, &flow.owner(), &[rec], now, &mut tx.fx)?;
+        crate::alerting::notices::enqueue_for(tx, &flow.owner(), &[rec])?;
     }
     Ok(resolved)
 }

@@ -130,7 +130,7 @@ pub fn fire_breaches(tx: &mut Tx<'_>, due: &[Due]) -> Result<usize, StoreError> 
             alert.note(Transition::Trigger, 1),
             now,
         );
-        crate::alerting::notices::enqueue_for(tx.c, &flow.owner(), &[rec], now, &mut tx.fx)?;
+        crate::alerting::notices::enqueue_for(tx, &flow.owner(), &[rec])?;
         opened += 1;
     }
     Ok(opened)

@@ -318,7 +318,7 @@ fn recover(
             row.note(Transition::Resolve, 1),
             now,
         );
-        crate::alerting::notices::enqueue_for(tx.c, &owner, &[record], now, &mut tx.fx)?;
+        crate::alerting::notices::enqueue_for(tx, &owner, &[record])?;
     }
     Ok(())
 }

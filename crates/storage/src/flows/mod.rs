@@ -255,7 +255,7 @@ pub fn delete(tx: &mut Tx<'_>, project: &str, slug: &str) -> Result<(), StoreErr
             a.note(overdue_core::Transition::Resolve, 1),
             now,
         );
-        crate::alerting::notices::enqueue_for(tx.c, &owner, &[rec], now, &mut tx.fx)?;
+        crate::alerting::notices::enqueue_for(tx, &owner, &[rec])?;
     }
     let c = tx.conn();
     diesel::delete(flow_entities::table.filter(flow_entities::flow_id.eq(&row.id))).execute(c)?;
@@ -366,5 +366,7 @@ pub(crate) fn breach_record(
         alert: Some(alert),
         expected: None,
         last_ping: None,
+        expected_at: None,
+        last_ping_at: None,
     }
 }

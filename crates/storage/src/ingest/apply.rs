@@ -14,7 +14,7 @@ use crate::base::conn::AnyConnection;
 use crate::base::models::{MonitorStateColumns, NewPing, PingColumns};
 use crate::base::schema::{monitors, pings};
 use crate::base::statements::{on_inner, SaveState};
-use crate::base::tx::{Effects, Tx};
+use crate::base::tx::Tx;
 use crate::{monitoring::transition, StoreError};
 
 /// What the writer holds to: pings kept per monitor, the operator's caps.
@@ -29,16 +29,15 @@ pub(super) struct Limits {
 /// Applies one job. Database errors abort the batch (returned as `Err`); everything
 /// else is the job's own answer.
 pub(super) fn apply_job(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     cache: &mut RowCache,
     job: &Job,
-    now: Timestamp,
     limits: &Limits,
-    fx: &mut Effects,
 ) -> Result<Answer, StoreError> {
+    let now = tx.now();
     match job {
         Job::Heartbeat(at, _) => {
-            let moved = crate::base::service::heartbeat(c, *at)?;
+            let moved = crate::base::service::heartbeat(tx.c, *at)?;
             if moved > 0 {
                 cache.clear();
             }
@@ -52,10 +51,10 @@ pub(super) fn apply_job(
                 ))));
             };
             // A savepoint per write: its failure undoes only itself, not the batch.
-            c.batch_execute("SAVEPOINT job")?;
-            let mut tx = Tx::new(c, now, limits.caps);
-            let r = f(&mut tx);
-            let effects = std::mem::take(&mut tx.fx);
+            tx.c.batch_execute("SAVEPOINT job")?;
+            let mut job_tx = Tx::new(tx.c, now, limits.caps);
+            let r = f(&mut job_tx);
+            let effects = std::mem::take(&mut job_tx.fx);
             // The write says which monitors it changed: those cached rows (or all of
             // them) no longer match, whether it committed or not.
             if effects.structure {
@@ -66,20 +65,18 @@ pub(super) fn apply_job(
                 }
             }
             if r.is_err() {
-                c.batch_execute("ROLLBACK TO job")?;
+                tx.c.batch_execute("ROLLBACK TO job")?;
             } else {
-                fx.merge(effects);
+                tx.fx.merge(effects);
             }
-            c.batch_execute("RELEASE job")?;
+            tx.c.batch_execute("RELEASE job")?;
             Ok(Answer::Write(r))
         }
-        Job::Ping(req, _) => Ok(Answer::Ping(own(apply_ping(
-            c, cache, req, now, limits, fx,
-        ))?)),
+        Job::Ping(req, _) => Ok(Answer::Ping(own(apply_ping(tx, cache, req, limits))?)),
         Job::Deadlines(ids, _) => {
             let mut flipped = 0;
             for id in ids {
-                if apply_deadline(c, cache, id, now, fx)? {
+                if apply_deadline(tx, cache, id)? {
                     flipped += 1;
                 }
             }
@@ -97,18 +94,17 @@ fn own<T>(r: Result<T, StoreError>) -> Result<Result<T, StoreError>, StoreError>
 }
 
 fn apply_ping(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     cache: &mut RowCache,
     req: &PingRequest,
-    now: Timestamp,
     limits: &Limits,
-    fx: &mut Effects,
 ) -> Result<PingReply, StoreError> {
+    let now = tx.now();
     let keep = limits.keep;
-    let Some((id, created)) = resolve(c, &req.target, now, limits.caps)? else {
+    let Some((id, created)) = resolve(tx.c, &req.target, now, limits.caps)? else {
         return Ok(PingReply::NotFound);
     };
-    let Some(Loaded { hot, row }) = cache.load(c, &id)? else {
+    let Some(Loaded { hot, row }) = cache.load(tx.c, &id)? else {
         return Ok(PingReply::NotFound);
     };
     if let Some(step) = &req.step {
@@ -135,11 +131,11 @@ fn apply_ping(
     let mut to_run = None;
     if method_ignored || req.parent.is_some() {
         // A child's ping is logged here but does not flip this monitor.
-        save_counters(c, cache, &id, &hot.state, &counted, now)?;
+        save_counters(tx.c, cache, &id, &hot.state, &counted, now)?;
     } else {
         let state = &hot.state;
         let open = if state.run_started_at.is_some() {
-            crate::monitoring::runs::open_runs(c, &id)?
+            crate::monitoring::runs::open_runs(tx.c, &id)?
         } else {
             Vec::<OpenRun>::new()
         };
@@ -159,7 +155,7 @@ fn apply_ping(
         }
         if out.ignored {
             kind = "ign";
-            save_counters(c, cache, &id, state, &counted, now)?;
+            save_counters(tx.c, cache, &id, state, &counted, now)?;
         } else {
             duration = out.duration_ms;
             if req.signal.is_last_ping(to_run.is_some()) {
@@ -181,17 +177,15 @@ fn apply_ping(
                 report_error: req.report_error.clone(),
             };
             transition::apply_outcome(
-                c,
+                tx,
                 &id,
                 row.as_ref(),
                 &mut out,
-                now,
                 Some(transition::PingEffects {
                     end,
                     body,
                     columns: &counted,
                 }),
-                fx,
             )?;
             cache.saved(&id, &out.state, Some(n));
             // on_next_run: the open problems this run did not report again resolve.
@@ -204,25 +198,19 @@ fn apply_ping(
                 )
             });
             if let (Some(Some(cutoff)), true) = (cutoff, hot.problems) {
-                let open = crate::monitoring::problems::resolve_by_run(
-                    c,
-                    &id,
-                    row.as_ref(),
-                    cutoff,
-                    now,
-                    fx,
-                )?;
+                let open =
+                    crate::monitoring::problems::resolve_by_run(tx, &id, row.as_ref(), cutoff)?;
                 cache.set_problems(&id, open);
             }
-            arm_dependents(c, cache, &id, hot.downstream, &out, now, fx)?;
+            arm_dependents(tx, cache, &id, hot.downstream, &out)?;
             if hot.in_chain {
-                feed_chains(c, cache, &id, req.signal, &out, now, fx)?;
+                feed_chains(tx, cache, &id, req.signal, &out)?;
             }
         }
     }
     if let Some(run) = to_run {
         if req.signal == Signal::Log {
-            crate::monitoring::runs::append_log(c, run, &req.body, now)?;
+            crate::monitoring::runs::append_log(tx.c, run, &req.body, now)?;
         }
     } else {
         let ping = NewPing {
@@ -240,38 +228,33 @@ fn apply_ping(
             body_size: req.body_size,
             duration_ms: duration,
         };
-        on_inner!(c, |inner| diesel::insert_into(pings::table)
+        on_inner!(tx.c, |inner| diesel::insert_into(pings::table)
             .values(&ping)
             .execute(inner))?;
     }
     if let (Some(parent), false) = (req.parent, method_ignored) {
-        apply_child(c, cache, &id, parent, req, now, fx)?;
+        apply_child(tx, cache, &id, parent, req)?;
     }
     // Leases: the holder's pings renew its lease, its run's end releases it.
     if let (Some(rid), false) = (req.rid, kind == "ign") {
         let ends = matches!(req.signal, Signal::Success | Signal::Fail | Signal::Warn);
-        crate::monitoring::leases::touch(c, &id, &rid.hyphenated().to_string(), ends, now)?;
+        crate::monitoring::leases::touch(tx.c, &id, &rid.hyphenated().to_string(), ends, now)?;
     }
     // Retention: every 10th ping of a monitor drops what is past the limit (an index
     // range on (monitor_id, n): no scan, and nine pings in ten pay nothing).
     if to_run.is_none() && n % 10 == 0 && n > keep {
-        crate::retention::trim_monitor(c, &id, n - keep, keep)?;
+        crate::retention::trim_monitor(tx.c, &id, n - keep, keep)?;
     }
-    fx.changed(&id);
+    tx.fx.changed(&id);
     Ok(PingReply::Stored {
         monitor_id: id,
         created,
     })
 }
 
-fn apply_deadline(
-    c: &mut AnyConnection,
-    cache: &mut RowCache,
-    id: &str,
-    now: Timestamp,
-    fx: &mut Effects,
-) -> Result<bool, StoreError> {
-    let Loaded { hot, row } = match cache.load(c, id) {
+fn apply_deadline(tx: &mut Tx<'_>, cache: &mut RowCache, id: &str) -> Result<bool, StoreError> {
+    let now = tx.now();
+    let Loaded { hot, row } = match cache.load(tx.c, id) {
         Ok(Some(loaded)) => loaded,
         Ok(None) => return Ok(false),
         Err(StoreError::Internal(e)) => {
@@ -280,24 +263,24 @@ fn apply_deadline(
             tracing::error!("{e}; its deadline is cleared");
             diesel::update(monitors::table.find(id))
                 .set(monitors::deadline_at.eq(None::<i64>))
-                .execute(c)?;
+                .execute(tx.c)?;
             return Ok(false);
         }
         Err(e) => return Err(e),
     };
     let open = if hot.state.run_started_at.is_some() {
-        crate::monitoring::runs::open_runs(c, id)?
+        crate::monitoring::runs::open_runs(tx.c, id)?
     } else {
         Vec::new()
     };
     let Some(mut out) = on_deadline(&hot.cfg, &hot.state, &open, now) else {
         return Ok(false);
     };
-    transition::apply_outcome(c, id, row.as_ref(), &mut out, now, None, fx)?;
+    transition::apply_outcome(tx, id, row.as_ref(), &mut out, None)?;
     cache.saved(id, &out.state, None);
-    arm_dependents(c, cache, id, hot.downstream, &out, now, fx)?;
+    arm_dependents(tx, cache, id, hot.downstream, &out)?;
     if out.flip.is_some() {
-        fx.changed(id);
+        tx.fx.changed(id);
     }
     Ok(out.flip.is_some())
 }
@@ -305,14 +288,13 @@ fn apply_deadline(
 /// A child's end counts toward its parent run (found by rid in the project of `id`, the
 /// monitor the child pinged): the parent monitor's transition is written here.
 fn apply_child(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     cache: &mut RowCache,
     id: &str,
     parent: uuid::Uuid,
     req: &PingRequest,
-    now: Timestamp,
-    fx: &mut Effects,
 ) -> Result<(), StoreError> {
+    let now = tx.now();
     let ok = match req.signal {
         Signal::Success | Signal::Warn => true,
         Signal::Fail => false,
@@ -321,38 +303,38 @@ fn apply_child(
     let project: String = monitors::table
         .find(id)
         .select(monitors::project_id)
-        .first(c)?;
+        .first(tx.c)?;
     let rid = parent.hyphenated().to_string();
-    let Some((pid, run_id)) = crate::monitoring::runs::parent_monitor(c, &project, &rid)? else {
+    let Some((pid, run_id)) = crate::monitoring::runs::parent_monitor(tx.c, &project, &rid)? else {
         return Ok(());
     };
     // A child that says who it is (its own rid) counts once: a retried end is logged
     // but not counted again.
     let child = req.rid.map(|r| r.hyphenated().to_string());
     if let Some(child) = &child {
-        if crate::monitoring::runs::child_seen(c, run_id, child)? {
+        if crate::monitoring::runs::child_seen(tx.c, run_id, child)? {
             return Ok(());
         }
     }
     crate::monitoring::runs::record_child(
-        c,
+        tx.c,
         run_id,
         id,
         child,
         if ok { "success" } else { "fail" },
         now,
     )?;
-    let Some(Loaded { hot, row }) = cache.load(c, &pid)? else {
+    let Some(Loaded { hot, row }) = cache.load(tx.c, &pid)? else {
         return Ok(());
     };
-    let open = crate::monitoring::runs::open_runs(c, &pid)?;
+    let open = crate::monitoring::runs::open_runs(tx.c, &pid)?;
     let Some(mut out) = overdue_core::on_child(&hot.cfg, &hot.state, &open, parent, ok, now) else {
         return Ok(());
     };
-    transition::apply_outcome(c, &pid, row.as_ref(), &mut out, now, None, fx)?;
+    transition::apply_outcome(tx, &pid, row.as_ref(), &mut out, None)?;
     cache.saved(&pid, &out.state, None);
-    arm_dependents(c, cache, &pid, hot.downstream, &out, now, fx)?;
-    fx.changed(&pid);
+    arm_dependents(tx, cache, &pid, hot.downstream, &out)?;
+    tx.fx.changed(&pid);
     Ok(())
 }
 
@@ -361,25 +343,27 @@ fn apply_child(
 /// (or, without one, its end) opens a chain run, a member's start or end moves the open
 /// run into that member's step, and the last member's success ends it.
 fn feed_chains(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     cache: &mut RowCache,
     id: &str,
     signal: Signal,
     out: &PingOutcome,
-    now: Timestamp,
-    fx: &mut Effects,
 ) -> Result<(), StoreError> {
+    let now = tx.now();
     let started = signal == Signal::Start;
     if !(started || out.succeeded) {
         return Ok(());
     }
-    let member = crate::monitoring::chains::of_member(c, id)?;
+    let member = crate::monitoring::chains::of_member(tx.c, id)?;
     if member.is_empty() {
         return Ok(());
     }
-    let name: String = monitors::table.find(id).select(monitors::name).first(c)?;
+    let name: String = monitors::table
+        .find(id)
+        .select(monitors::name)
+        .first(tx.c)?;
     for m in member {
-        let Some(Loaded { hot, row }) = cache.load(c, &m.chain)? else {
+        let Some(Loaded { hot, row }) = cache.load(tx.c, &m.chain)? else {
             continue;
         };
         let pings = overdue_core::chain::signals_for(overdue_core::chain::MemberEvent {
@@ -392,7 +376,7 @@ fn feed_chains(
         let (mut state, mut step) = (hot.state.clone(), Some(name.clone()));
         for signal in pings {
             let open = if state.run_started_at.is_some() {
-                crate::monitoring::runs::open_runs(c, &m.chain)?
+                crate::monitoring::runs::open_runs(tx.c, &m.chain)?
             } else {
                 Vec::new()
             };
@@ -406,11 +390,11 @@ fn feed_chains(
                 ..Ping::default()
             };
             let mut moved = overdue_core::apply_ping(&hot.cfg, &state, &open, &ping, now);
-            transition::apply_outcome(c, &m.chain, row.as_ref(), &mut moved, now, None, fx)?;
+            transition::apply_outcome(tx, &m.chain, row.as_ref(), &mut moved, None)?;
             cache.saved(&m.chain, &moved.state, None);
             state = moved.state;
         }
-        fx.changed(&m.chain);
+        tx.fx.changed(&m.chain);
     }
     Ok(())
 }
@@ -420,40 +404,42 @@ fn feed_chains(
 /// those `after` it, going down those `on_failure_of` it. Their rows are written in this
 /// transaction, so the upstream's event and the dependents' deadlines commit together.
 fn arm_dependents(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     cache: &mut RowCache,
     id: &str,
     downstream: bool,
     out: &PingOutcome,
-    now: Timestamp,
-    fx: &mut Effects,
 ) -> Result<(), StoreError> {
+    let now = tx.now();
     if !downstream {
         return Ok(());
     }
-    super::release::release_muted(c, cache, id, out, now, fx)?;
+    super::release::release_muted(tx, cache, id, out)?;
     let went_down = out.flip.is_some_and(|f| f.to == Status::Down);
     let Some(kind) = LinkKind::armed_by(out.succeeded, went_down) else {
         return Ok(());
     };
     // The live view: a status change of this monitor changes what its downstream shows
     // (suppressed or not).
-    if fx.track && out.flip.is_some() {
-        for id in crate::monitoring::deps::downstream_all(c, id)? {
-            fx.changed(&id);
+    if tx.fx.track && out.flip.is_some() {
+        for id in crate::monitoring::deps::downstream_all(tx.c, id)? {
+            tx.fx.changed(&id);
         }
     }
-    let dependents = crate::monitoring::deps::dependents(c, id, kind)?;
+    let dependents = crate::monitoring::deps::dependents(tx.c, id, kind)?;
     if dependents.is_empty() {
         return Ok(());
     }
-    let name: String = monitors::table.find(id).select(monitors::name).first(c)?;
+    let name: String = monitors::table
+        .find(id)
+        .select(monitors::name)
+        .first(tx.c)?;
     for (dep, within) in dependents {
-        let Some(Loaded { hot, row }) = cache.load(c, &dep)? else {
+        let Some(Loaded { hot, row }) = cache.load(tx.c, &dep)? else {
             continue;
         };
         let open = if hot.state.run_started_at.is_some() {
-            crate::monitoring::runs::open_runs(c, &dep)?
+            crate::monitoring::runs::open_runs(tx.c, &dep)?
         } else {
             Vec::new()
         };
@@ -466,9 +452,9 @@ fn arm_dependents(
         let Some(mut armed) = overdue_core::arm(&hot.cfg, &hot.state, &open, exp) else {
             continue;
         };
-        transition::apply_outcome(c, &dep, row.as_ref(), &mut armed, now, None, fx)?;
+        transition::apply_outcome(tx, &dep, row.as_ref(), &mut armed, None)?;
         cache.saved(&dep, &armed.state, None);
-        fx.changed(&dep);
+        tx.fx.changed(&dep);
     }
     Ok(())
 }

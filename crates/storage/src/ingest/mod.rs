@@ -19,7 +19,7 @@ use apply::apply_job;
 use cache::RowCache;
 
 use crate::base::conn::{write_tx, AnyConnection, DbUrl};
-use crate::base::tx::{Effects, Tx};
+use crate::base::tx::Tx;
 use crate::{Clock, StoreError, Wakeups};
 
 /// Which monitor a ping is for.
@@ -298,19 +298,21 @@ impl Writer {
             let cache = &mut self.cache;
             // On PostgreSQL other instances' pages may listen: always collect.
             let track = !self.url.is_sqlite() || self.wake.changes.receiver_count() > 0;
-            let mut effects = Effects::tracking(track);
             let instance = &self.wake.instance;
             let result = write_tx(conn, |c| {
                 cache.begin_batch(c)?;
+                // The batch is one unit of work: one instant of record for its jobs.
+                let mut tx = Tx::tracking(c, now, limits.caps, track);
                 let answers = batch
                     .iter()
-                    .map(|job| apply_job(c, cache, job, now, &limits, &mut effects))
+                    .map(|job| apply_job(&mut tx, cache, job, &limits))
                     .collect::<Result<Vec<Answer>, StoreError>>()?;
+                let effects = tx.into_effects();
                 crate::base::live::announce(c, instance, &effects)?;
-                Ok(answers)
+                Ok((answers, effects))
             });
             match result {
-                Ok(answers) => {
+                Ok((answers, effects)) => {
                     self.wake.publish(effects);
                     for (job, answer) in batch.into_iter().zip(answers) {
                         match (job, answer) {

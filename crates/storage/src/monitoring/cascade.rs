@@ -28,7 +28,6 @@ pub fn delete_monitor(
     tx.changed(id);
     // Its open alerts resolve (reason `deleted`, history kept), announced to its channels
     // while they are still assigned, so no incident stays open for a monitor that is gone.
-    let now = tx.now();
     let status = row.state().status;
     let gone = crate::alerting::notices::Notice {
         kind: overdue_core::EventKind::MonitorDeleted,
@@ -37,7 +36,7 @@ pub fn delete_monitor(
         reason: None,
         detail: None,
     };
-    crate::alerting::notices::enqueue(tx.c, id, Some(&row), &[gone], None, now, &mut tx.fx)?;
+    crate::alerting::notices::enqueue(tx, id, Some(&row), &[gone], Default::default())?;
     let c = tx.conn();
     let dependents = crate::monitoring::deps::edges(c, id, false)?;
     diesel::delete(

@@ -369,22 +369,13 @@ fn switch(
     id: &str,
     f: impl FnOnce(&MonitorRow, &[overdue_core::OpenRun]) -> Result<PingOutcome, StoreError>,
 ) -> Result<MonitorRow, StoreError> {
-    let now = tx.now();
     get(tx.conn(), project, id)?;
     let row = tx
         .lock_monitor(id)?
         .ok_or(StoreError::NotFound("monitor"))?;
     let open = crate::monitoring::runs::open_runs(tx.c, id)?;
     let mut out = f(&row, &open)?;
-    crate::monitoring::transition::apply_outcome(
-        tx.c,
-        id,
-        Some(&row),
-        &mut out,
-        now,
-        None,
-        &mut tx.fx,
-    )?;
+    crate::monitoring::transition::apply_outcome(tx, id, Some(&row), &mut out, None)?;
     get(tx.conn(), project, id)
 }
 

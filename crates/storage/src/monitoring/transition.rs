@@ -4,14 +4,14 @@
 //! transaction.
 
 use diesel::prelude::*;
-use overdue_core::{EventKind, PingOutcome, Status, Timestamp};
+use overdue_core::{EventKind, PingOutcome, Status};
 
 use crate::alerting::notices::Notice;
 use crate::base::models::{MonitorRow, MonitorStateColumns, PingColumns};
 use crate::base::schema::flips;
 use crate::base::statements::{on_inner, SaveState};
-use crate::base::tx::Effects;
-use crate::{AnyConnection, StoreError};
+use crate::base::tx::Tx;
+use crate::StoreError;
 
 /// What a ping adds to a transition.
 pub(crate) struct PingEffects<'a> {
@@ -29,33 +29,35 @@ pub(crate) struct PingEffects<'a> {
 /// `row`: the monitor's row when the caller has it; read here when a notification
 /// needs its name and tags.
 pub(crate) fn apply_outcome(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     id: &str,
     row: Option<&MonitorRow>,
     out: &mut PingOutcome,
-    now: Timestamp,
     ping: Option<PingEffects<'_>>,
-    fx: &mut Effects,
 ) -> Result<(), StoreError> {
+    let now = tx.now();
     // One root cause, one alert: a down while an upstream is down is muted (and then
     // its recovery); decided before the state is written, which records it.
     let notify = match out.flip {
         Some(flip) if flip.notifies() => {
-            let suppressed =
-                flip.to == Status::Down && crate::monitoring::deps::down_upstream(c, id)?.is_some();
+            let suppressed = flip.to == Status::Down
+                && crate::monitoring::deps::down_upstream(tx.c, id)?.is_some();
             flip.settle(&mut out.state, suppressed)
         }
         _ => false,
     };
     let none = crate::monitoring::runs::RunEnd::default();
     let end = ping.as_ref().map_or(&none, |p| &p.end);
-    crate::monitoring::runs::apply(c, id, &out.runs, end, now)?;
+    crate::monitoring::runs::apply(tx.c, id, &out.runs, end, now)?;
     let cols = MonitorStateColumns::from(&out.state);
-    fx.deadline(cols.deadline_at);
+    tx.fx.deadline(cols.deadline_at);
     // One UPDATE per transition: state, and for a ping its count and times.
     let save = SaveState::new(id, &cols, ping.as_ref().map(|p| p.columns), now.0);
-    on_inner!(c, |inner| save.execute(inner))?;
-    let body = ping.and_then(|p| p.body);
+    on_inner!(tx.c, |inner| save.execute(inner))?;
+    let evidence = ping.map_or_else(Default::default, |p| crate::alerting::notices::Evidence {
+        body: p.body,
+        pinged_at: p.columns.last_ping_at,
+    });
     let mut notices = Vec::new();
     if let Some(flip) = out.flip {
         let new_flip = (
@@ -66,7 +68,7 @@ pub(crate) fn apply_outcome(
             flips::reason.eq(flip.reason.map(|r| r.as_str())),
             flips::detail.eq(&out.state.down_detail),
         );
-        on_inner!(c, |inner| diesel::insert_into(flips::table)
+        on_inner!(tx.c, |inner| diesel::insert_into(flips::table)
             .values(new_flip)
             .execute(inner))?;
         if notify {
@@ -108,5 +110,5 @@ pub(crate) fn apply_outcome(
     if notices.is_empty() {
         return Ok(());
     }
-    crate::alerting::notices::enqueue(c, id, row, &notices, body, now, fx)
+    crate::alerting::notices::enqueue(tx, id, row, &notices, evidence)
 }

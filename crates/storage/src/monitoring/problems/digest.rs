@@ -22,7 +22,6 @@ const DAY_MS: i64 = 86_400_000;
 pub fn send_if_due(tx: &mut Tx<'_>, hour: u32) -> Result<Option<(usize, usize)>, StoreError> {
     let now = tx.now();
     // The digest reads monitor rows for its payload and changes none of them.
-    let (c, fx) = (&mut *tx.c, &mut tx.fx);
     let today = now.0.div_euclid(DAY_MS);
     if now.0 - today * DAY_MS < i64::from(hour) * 3_600_000 {
         return Ok(None);
@@ -34,18 +33,18 @@ pub fn send_if_due(tx: &mut Tx<'_>, hour: u32) -> Result<Option<(usize, usize)>,
             .filter(service_state::value.lt(today)),
     )
     .set(service_state::value.eq(today))
-    .execute(c)?;
+    .execute(tx.c)?;
     if claimed == 0 {
         let exists: i64 = service_state::table
             .filter(service_state::key.eq(KEY))
             .count()
-            .get_result(c)?;
+            .get_result(tx.c)?;
         if exists > 0 {
             return Ok(Some((0, 0)));
         }
         diesel::insert_into(service_state::table)
             .values((service_state::key.eq(KEY), service_state::value.eq(today)))
-            .execute(c)?;
+            .execute(tx.c)?;
     }
     let quiet = ["info", "warning"];
     let counts: Vec<(String, i64)> = problems::table
@@ -53,10 +52,10 @@ pub fn send_if_due(tx: &mut Tx<'_>, hour: u32) -> Result<Option<(usize, usize)>,
         .filter(problems::severity.eq_any(quiet))
         .group_by(problems::monitor_id)
         .select((problems::monitor_id, diesel::dsl::count_star()))
-        .load(c)?;
-    let (mut monitors, before) = (0, fx.notifications);
+        .load(tx.c)?;
+    let (mut monitors, before) = (0, tx.fx.notifications);
     for (monitor, count) in counts {
-        let Some(row) = lock_monitor(c, &monitor)? else {
+        let Some(row) = lock_monitor(tx.c, &monitor)? else {
             continue;
         };
         let first: Vec<ProblemRow> = problems::table
@@ -66,15 +65,15 @@ pub fn send_if_due(tx: &mut Tx<'_>, hour: u32) -> Result<Option<(usize, usize)>,
             .order((problems::severity.desc(), problems::last_seen_at.desc()))
             .limit(ProblemsNote::MAX_ITEMS as i64)
             .select(ProblemRow::as_select())
-            .load(c)?;
+            .load(tx.c)?;
         let items: Vec<ProblemItem> = first.iter().map(ProblemRow::item).collect();
         if let Some(mut record) = note(&row, EventKind::ProblemDigest, items, now) {
             if let Some(p) = record.problems.as_mut() {
                 p.count = count as u64;
             }
-            enqueue_records(c, &row, &[record], now, fx)?;
+            enqueue_records(tx, &row, &[record])?;
             monitors += 1;
         }
     }
-    Ok(Some((monitors, fx.notifications - before)))
+    Ok(Some((monitors, tx.fx.notifications - before)))
 }

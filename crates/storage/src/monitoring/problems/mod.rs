@@ -18,7 +18,7 @@ use overdue_core::{
 use crate::alerting::notices::{enqueue_records, monitor_ref};
 use crate::base::models::MonitorRow;
 use crate::base::schema::problems;
-use crate::base::tx::{Effects, Tx};
+use crate::base::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
 pub use digest::send_if_due as send_digest_if_due;
@@ -125,6 +125,8 @@ fn note(
         alert: None,
         expected: None,
         last_ping: None,
+        expected_at: None,
+        last_ping_at: None,
         problems: Some(ProblemsNote {
             count: items.len() as u64,
             items: items.into_iter().take(ProblemsNote::MAX_ITEMS).collect(),
@@ -143,13 +145,12 @@ fn with_alert(record: Option<EventRecord>, alert: Option<AlertNote>) -> Option<E
 /// Resolves these open problems (already loaded, all of monitor `row`), by `by`, and
 /// notifies those whose opening was notified, as one event. Returns how many.
 fn close(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     row: &MonitorRow,
     open: Vec<ProblemRow>,
     by: &str,
-    now: Timestamp,
-    fx: &mut Effects,
 ) -> Result<u64, StoreError> {
+    let now = tx.now();
     let ids: Vec<i64> = open.iter().map(|p| p.id).collect();
     for chunk in ids.chunks(500) {
         diesel::update(problems::table.filter(problems::id.eq_any(chunk)))
@@ -158,9 +159,9 @@ fn close(
                 problems::resolved_by.eq(Some(by)),
                 problems::resolve_at.eq(None::<i64>),
             ))
-            .execute(c)?;
+            .execute(tx.c)?;
     }
-    let resolved = crate::alerting::alerts::resolve_problems(c, &ids, by, now)?;
+    let resolved = crate::alerting::alerts::resolve_problems(tx.c, &ids, by, now)?;
     let notifying: Vec<&ProblemRow> = open.iter().filter(|p| p.resolution_notifies(now)).collect();
     let lead = notifying
         .iter()
@@ -169,14 +170,14 @@ fn close(
         Some(a) => {
             let mut n = a.note(Transition::Resolve, notifying.len() as u64);
             n.reason = Some(by.to_string());
-            n.incidents = crate::alerting::alerts::closed_groups(c, &resolved)?;
+            n.incidents = crate::alerting::alerts::closed_groups(tx.c, &resolved)?;
             Some(n)
         }
         None => None,
     };
     let notified: Vec<ProblemItem> = notifying.into_iter().map(ProblemRow::item).collect();
     if let Some(record) = with_alert(note(row, EventKind::ProblemResolved, notified, now), alert) {
-        enqueue_records(c, row, &[record], now, fx)?;
+        enqueue_records(tx, row, &[record])?;
     }
     Ok(ids.len() as u64)
 }
@@ -189,7 +190,6 @@ pub fn resolve_keys(
     keys: &[String],
     by: &str,
 ) -> Result<Option<(u64, Vec<String>, usize)>, StoreError> {
-    let now = tx.now();
     let id = &id.to_string();
     let Some(row) = tx.lock_monitor(id)? else {
         return Ok(None);
@@ -212,7 +212,7 @@ pub fn resolve_keys(
         }
     }
     let before = tx.fx.notifications;
-    let n = close(c, &row, found, by, now, &mut tx.fx)?;
+    let n = close(tx, &row, found, by)?;
     Ok(Some((n, not_open, tx.fx.notifications - before)))
 }
 
@@ -231,12 +231,10 @@ pub(crate) fn has_open(c: &mut AnyConnection, id: &str) -> Result<bool, StoreErr
 /// inside the ping's transaction (the monitor row is already locked). Returns whether
 /// open problems remain.
 pub(crate) fn resolve_by_run(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     id: &str,
     row: Option<&MonitorRow>,
     cutoff: Timestamp,
-    now: Timestamp,
-    fx: &mut Effects,
 ) -> Result<bool, StoreError> {
     // The partial index `problems_open_seen`: a monitor without open problems costs
     // one index probe.
@@ -245,14 +243,14 @@ pub(crate) fn resolve_by_run(
         .filter(problems::resolved_at.is_null())
         .filter(problems::last_seen_at.lt(cutoff.0))
         .select(ProblemRow::as_select())
-        .load(c)?;
+        .load(tx.c)?;
     if stale.is_empty() {
         // Open ones may remain (reported during this run): keep asking.
         return Ok(true);
     }
-    let row = crate::alerting::notices::given_or_locked(c, id, row)?;
-    close(c, &row, stale, "run", now, fx)?;
-    has_open(c, id)
+    let row = crate::alerting::notices::given_or_locked(tx.c, id, row)?;
+    close(tx, &row, stale, "run")?;
+    has_open(tx.c, id)
 }
 
 /// `after <duration>` monitors: resolves problems whose time came (an index range on
@@ -275,7 +273,7 @@ pub fn expire_due(tx: &mut Tx<'_>, limit: i64) -> Result<(u64, usize), StoreErro
         let Some(row) = tx.lock_monitor(&id)? else {
             continue;
         };
-        n += close(tx.c, &row, rows, "expiry", now, &mut tx.fx)?;
+        n += close(tx, &row, rows, "expiry")?;
     }
     Ok((n, tx.fx.notifications - before))
 }

@@ -153,7 +153,7 @@ pub fn update(
                 .lock_monitor(&row.monitor_id)?
                 .ok_or(StoreError::NotFound("monitor"))?;
             let before = tx.fx.notifications;
-            close(tx.c, &monitor, vec![row], by, now, &mut tx.fx)?;
+            close(tx, &monitor, vec![row], by)?;
             Ok(tx.fx.notifications - before)
         }
         Update::Fields {

@@ -287,7 +287,7 @@ pub fn report(
     ];
     let records: Vec<EventRecord> = records.into_iter().flatten().collect();
     let before = tx.fx.notifications;
-    enqueue_records(c, &row, &records, now, &mut tx.fx)?;
+    enqueue_records(tx, &row, &records)?;
     out.notifications = tx.fx.notifications - before;
     Ok(Some(out))
 }

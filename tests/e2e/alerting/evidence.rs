@@ -1,0 +1,94 @@
+//! Messages carry their evidence (docs/behaviour.md, "Channels"): a `/fail` whose body
+//! held the job's error sends that body in the mail and in the webhook; a monitor whose
+//! only ping was that `/fail` names it as its last ping (not "never"); a webhook's
+//! times are RFC 3339 beside the words people read.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::alerting::alerts::with_smtp;
+use crate::both;
+use crate::harness::smtp::SmtpServer;
+use crate::harness::{Backend, Receiver};
+
+const RSYNC: &str = "rsync: [sender] write error: Broken pipe (32)\nrsync error: error in socket IO (code 12) at io.c(848) [sender=3.2.7]";
+
+async fn a_failure_mails_its_output(backend: Backend) {
+    let smtp = SmtpServer::start();
+    let app = with_smtp(backend, &smtp).await;
+    let rx = Receiver::start().await;
+    let (s, mail) = app
+        .api(
+            "POST",
+            "/api/v1/channels",
+            Some(json!({"kind": "email", "name": "IT", "to": ["ops@example.com"]})),
+        )
+        .await;
+    assert_eq!(s, 201, "{mail}");
+    let hook = app.webhook(&format!("{}/hook", rx.url)).await;
+    let m = app
+        .monitor(json!({"name": "nightly rsync", "period": "1h", "channels": [mail["id"], hook]}))
+        .await;
+    let r = app
+        .http
+        .post(app.url(&format!("/ping/{m}/fail")))
+        .body(RSYNC)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let mails = smtp
+        .wait_for(Duration::from_secs(10), |all| !all.is_empty())
+        .await;
+    let text = mails[0].text().replace("\r\n", "\n");
+    assert!(text.contains("Reason: failed"), "{text}");
+    assert!(!text.contains("Last ping: never"), "{text}");
+    assert!(text.contains("The ping's body:\n  rsync: [sender] write error: Broken pipe (32)\n  rsync error: error in socket IO"), "{text}");
+    let html = mails[0].html();
+    assert!(html.contains("<h3>The ping's body</h3><pre"), "{html}");
+    let got = rx
+        .wait_for(Duration::from_secs(10), |all| !all.is_empty())
+        .await;
+    let j = got[0].json();
+    assert_eq!(j["event"], "monitor.down", "{j}");
+    assert_eq!(j["body"], RSYNC);
+    let at = j["last_ping_at"].as_str().expect("last_ping_at");
+    let parsed = chrono::DateTime::parse_from_rfc3339(at).expect("RFC 3339");
+    assert!((chrono::Utc::now() - parsed.with_timezone(&chrono::Utc)).num_seconds() < 60);
+    assert!(
+        j["last_ping"].as_str().is_some_and(|s| s.ends_with("UTC")),
+        "{j}"
+    );
+    assert_eq!(j["at"].as_str().map(|s| s.len() >= 20), Some(true));
+    app.stop().await;
+}
+both!(a_failure_mails_its_output, a_failure_mails_its_output);
+
+/// A missed deadline: the webhook says when the ping was expected, as a timestamp.
+async fn a_miss_says_when_as_a_timestamp(backend: Backend) {
+    let (app, rx, ch) = crate::harness::TestApp::spawn_with_receiver(backend).await;
+    let m = app
+        .monitor(json!({"name": "quick", "period": "1s", "grace": "1s", "channels": [ch]}))
+        .await;
+    assert_eq!(app.ping(&m).await, 200);
+    let got = rx
+        .wait_for(Duration::from_secs(15), |all| !all.is_empty())
+        .await;
+    let j = got[0].json();
+    assert_eq!(j["reason"], "missed", "{j}");
+    let expected = j["expected_at"].as_str().expect("expected_at");
+    let last = j["last_ping_at"].as_str().expect("last_ping_at");
+    let expected = chrono::DateTime::parse_from_rfc3339(expected).unwrap();
+    let last = chrono::DateTime::parse_from_rfc3339(last).unwrap();
+    assert_eq!(
+        (expected - last).num_milliseconds().div_euclid(1000),
+        1,
+        "{j}"
+    );
+    app.stop().await;
+}
+both!(
+    a_miss_says_when_as_a_timestamp,
+    a_miss_says_when_as_a_timestamp
+);
