@@ -172,6 +172,40 @@ impl EventRecord {
     }
 }
 
+/// The lead of [`problems_summary`], without its list: `"41 new problems in
+/// shop-sync"` (a subject or a push's title).
+pub(crate) fn problems_title(ev: &EventRecord, p: &ProblemsNote) -> String {
+    let name = &ev.monitor.name;
+    let n = p.count;
+    match ev.event {
+        EventKind::Grouped => format!("{n} alerts in {name}"),
+        EventKind::FlowBreached | EventKind::FlowRecovered if n == 1 => {
+            let what = p
+                .items
+                .first()
+                .map(|i| i.message.as_str())
+                .unwrap_or_default();
+            format!("{name}: {what}")
+        }
+        EventKind::FlowBreached => format!("{name}: {n} breached"),
+        EventKind::FlowRecovered => format!("{name}: {n} recovered"),
+        // One sentence that says what happens next, with the first alert: no list.
+        EventKind::Overflow => problems_summary(ev, p),
+        EventKind::HeldSummary => match n {
+            1 => "1 alert held and resolved".to_string(),
+            n => format!("{n} alerts held and resolved"),
+        },
+        _ => {
+            let summary = problems_summary(ev, p);
+            let lead = format!(" in {name}: ");
+            match summary.find(&lead) {
+                Some(i) => format!("{} in {name}", &summary[..i]),
+                None => summary,
+            }
+        }
+    }
+}
+
 /// `"3 new problems in shop-sync: invoice:1, invoice:2, invoice:3"`.
 fn problems_summary(ev: &EventRecord, p: &ProblemsNote) -> String {
     if ev.event == EventKind::Grouped {
@@ -295,6 +329,9 @@ pub struct AlertNote {
     /// `<site URL>/ack/<token>`, filled in at delivery.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ack_url: Option<String>,
+    /// When the alert opened (RFC 3339, UTC): a recovery says how long it was down.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opened_at: Option<String>,
 }
 
 /// The problems of one `problem.*` notification: many at once make one message.

@@ -24,6 +24,15 @@ pub fn reason_words(reason: &str, detail: Option<&str>) -> String {
 }
 
 impl EventRecord {
+    /// The headline without its list: what a subject line or a push's title holds
+    /// (`"41 new problems in shop-sync"`; other events: the headline).
+    pub fn title(&self) -> String {
+        match &self.problems {
+            Some(p) => crate::event::problems_title(self, p),
+            None => self.headline(),
+        }
+    }
+
     /// The headline: `"DOWN: DB backup — missed (expected by 03:10 Europe/Riga)"`,
     /// `"2 new problems in shop-sync: invoice:123, invoice:124"`, `"UP: DB backup"`.
     pub fn headline(&self) -> String {
@@ -146,6 +155,37 @@ mod tests {
         let mut up = down("missed", None, None);
         up.event = EventKind::MonitorUp;
         assert_eq!(up.headline(), "UP: DB backup");
+    }
+
+    /// A title names the count, not the list: a subject of 41 problems stays short.
+    #[test]
+    fn titles_leave_the_list_to_the_body() {
+        let mut ev = down("missed", None, None);
+        ev.event = EventKind::ProblemOpened;
+        ev.monitor.name = "shop-sync".into();
+        ev.problems = Some(crate::ProblemsNote {
+            count: 41,
+            items: (0..20)
+                .map(|i| crate::ProblemItem {
+                    key: format!("invoice:{i}"),
+                    severity: "error".into(),
+                    message: "refused by the tax service".into(),
+                    count: 1,
+                    details: None,
+                })
+                .collect(),
+        });
+        assert!(
+            ev.headline().chars().count() > 500,
+            "the headline lists them"
+        );
+        assert_eq!(ev.title(), "41 new problems in shop-sync");
+        ev.event = EventKind::ProblemResolved;
+        assert_eq!(ev.title(), "41 problems resolved in shop-sync");
+        ev.event = EventKind::Grouped;
+        assert_eq!(ev.title(), "41 alerts in shop-sync");
+        let plain = down("missed", None, Some("03:10:00 UTC"));
+        assert_eq!(plain.title(), plain.headline());
     }
 
     #[test]

@@ -76,6 +76,7 @@ pub fn overflow_record(first: &EventRecord, key: &str, limit: i64, now: Timestam
             reason: None,
             ack_token: None,
             ack_url: None,
+            opened_at: None,
         }),
         expected: None,
         last_ping: None,

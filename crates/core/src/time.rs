@@ -47,13 +47,59 @@ impl Timestamp {
 
 impl Timestamp {
     /// Wall-clock text for people in the zone `tz` (an IANA name; UTC when absent or
-    /// unknown): `"2026-12-02 03:10 Europe/Riga"`, or `"03:10 Europe/Riga"` with
-    /// `time_only`.
+    /// unknown), to the second: `"2026-12-02 03:10:00 Europe/Riga"`, or
+    /// `"03:10:00 Europe/Riga"` with `time_only` (a 10-second heartbeat's deadline needs
+    /// its seconds).
     pub fn local_text(self, tz: Option<&str>, time_only: bool) -> String {
         let zone: chrono_tz::Tz = tz.and_then(|t| t.parse().ok()).unwrap_or(chrono_tz::UTC);
         let local = self.to_utc().with_timezone(&zone);
-        let pattern = if time_only { "%H:%M" } else { "%Y-%m-%d %H:%M" };
+        let pattern = if time_only {
+            "%H:%M:%S"
+        } else {
+            "%Y-%m-%d %H:%M:%S"
+        };
         format!("{} {}", local.format(pattern), zone.name())
+    }
+
+    /// Parses RFC 3339 text (what [`Timestamp::to_rfc3339`] writes).
+    pub fn parse_rfc3339(text: &str) -> Option<Timestamp> {
+        DateTime::parse_from_rfc3339(text)
+            .ok()
+            .map(|t| Timestamp::from_datetime(&t))
+    }
+}
+
+/// How long before `now` `then` was, for people: `"12 s ago"`, `"3 min ago"`,
+/// `"2 h 5 min ago"`, `"3 days ago"`; `"just now"` under a second, `"in 5 min"` when
+/// `then` is later.
+pub fn ago(then: Timestamp, now: Timestamp) -> String {
+    let ms = now.since(then);
+    let words = span(ms.abs());
+    match ms {
+        ms if ms.abs() < 1_000 => "just now".to_string(),
+        ms if ms < 0 => format!("in {words}"),
+        _ => format!("{words} ago"),
+    }
+}
+
+/// A span for people: `"12 s"`, `"3 min"`, `"2 h 5 min"`, `"3 days"` (`"1 day 4 h"`).
+pub fn span(ms: i64) -> String {
+    let s = ms.max(0) / 1_000;
+    let (d, h, m) = (s / 86_400, s % 86_400 / 3_600, s % 3_600 / 60);
+    let days = |d: i64| {
+        if d == 1 {
+            "1 day".to_string()
+        } else {
+            format!("{d} days")
+        }
+    };
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s} s"),
+        (0, 0, m) => format!("{m} min"),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, 0, _) => days(d),
+        (d, h, _) => format!("{} {h} h", days(d)),
     }
 }
 
@@ -71,8 +117,26 @@ mod tests {
     fn local_text_in_the_monitors_zone() {
         // 2026-12-02T01:10:00Z is 03:10 in Riga (UTC+2 in winter).
         let t = Timestamp(1_764_637_800_000);
-        assert_eq!(t.local_text(Some("Europe/Riga"), true), "03:10 Europe/Riga");
-        assert_eq!(t.local_text(None, false), "2025-12-02 01:10 UTC");
-        assert_eq!(t.local_text(Some("Nowhere/Else"), true), "01:10 UTC");
+        assert_eq!(
+            t.local_text(Some("Europe/Riga"), true),
+            "03:10:00 Europe/Riga"
+        );
+        assert_eq!(t.local_text(None, false), "2025-12-02 01:10:00 UTC");
+        assert_eq!(t.local_text(Some("Nowhere/Else"), true), "01:10:00 UTC");
+        assert_eq!(Timestamp::parse_rfc3339(&t.to_rfc3339()), Some(t));
+    }
+
+    #[test]
+    fn spans_and_ago_for_people() {
+        let now = Timestamp(1_764_637_800_000);
+        let before = |s: i64| Timestamp(now.0 - s * 1_000);
+        assert_eq!(ago(now, now), "just now");
+        assert_eq!(ago(before(12), now), "12 s ago");
+        assert_eq!(ago(before(43 * 60 + 5), now), "43 min ago");
+        assert_eq!(ago(before(2 * 3_600 + 5 * 60), now), "2 h 5 min ago");
+        assert_eq!(ago(before(3_600), now), "1 h ago");
+        assert_eq!(ago(before(86_400 + 4 * 3_600), now), "1 day 4 h ago");
+        assert_eq!(ago(before(3 * 86_400), now), "3 days ago");
+        assert_eq!(ago(before(-300), now), "in 5 min");
     }
 }

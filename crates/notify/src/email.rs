@@ -322,8 +322,12 @@ pub fn message_ids(
 
 /// The subject line of a message that opens a thread.
 pub fn subject_of(ev: &EventRecord) -> String {
-    format!("[Overdue] {}", ev.headline())
+    crate::text::clip(&format!("[Overdue] {}", ev.title()), SUBJECT_MAX)
 }
+
+/// A subject's length at most (characters), as RFC 5322 recommends for a line: mail
+/// clients show the start of a subject, and the list is in the body.
+pub const SUBJECT_MAX: usize = 78;
 
 /// How much of a ping's body a mail quotes (characters); the rest is on the monitor's
 /// page, linked below it.
@@ -342,7 +346,7 @@ pub fn compose(
         }
         _ => subject_of(ev),
     };
-    let headline = ev.headline();
+    let headline = ev.title();
     let facts = facts(ev);
     let problems = problem_lines(ev);
     let mut plain = format!("{headline}\n\n");
@@ -423,4 +427,23 @@ fn esc(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod subject_tests {
+    use super::*;
+
+    #[test]
+    fn subjects_name_the_count_within_78_characters() {
+        let (ev, _) = crate::presets::fixtures::problems(40);
+        assert_eq!(
+            subject_of(&ev),
+            "[Overdue] 40 new problems in DB <backup> & *co* @channel"
+        );
+        let (mut long, _) = crate::presets::fixtures::down();
+        long.monitor.name = "a monitor whose name goes on and on ".repeat(5);
+        let s = subject_of(&long);
+        assert_eq!(s.chars().count(), SUBJECT_MAX, "{s}");
+        assert!(s.ends_with('…'));
+    }
 }

@@ -51,6 +51,7 @@ pub fn default_json(ev: &EventRecord) -> serde_json::Value {
             "count": a.count,
             "reason": a.reason,
             "ack_url": a.ack_url,
+            "opened_at": a.opened_at,
         })),
     })
 }

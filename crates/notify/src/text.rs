@@ -2,7 +2,7 @@
 //! reader needs (monitor, reason, step, last ping, expected time; problem keys with
 //! message and count), and the links (the monitor's page, the acknowledgement link).
 
-use overdue_core::{EventKind, EventRecord};
+use overdue_core::{EventKind, EventRecord, Timestamp};
 
 /// The links a message offers, from the site URL (no trailing slash).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -32,6 +32,13 @@ impl Links {
     }
 }
 
+/// `at` (RFC 3339) relative to the event's own time: `"3 min ago"`.
+fn relative(at: Option<&str>, ev: &EventRecord) -> Option<String> {
+    let then = Timestamp::parse_rfc3339(at?)?;
+    let now = Timestamp::parse_rfc3339(&ev.at)?;
+    Some(overdue_core::time::ago(then, now))
+}
+
 /// One fact of a message: a label and its value.
 pub type Fact = (&'static str, String);
 
@@ -50,8 +57,22 @@ pub fn facts(ev: &EventRecord) -> Vec<Fact> {
         }
         out.push((
             "Last ping",
-            ev.last_ping.clone().unwrap_or_else(|| "never".into()),
+            match (&ev.last_ping, relative(ev.last_ping_at.as_deref(), ev)) {
+                (Some(at), Some(ago)) => format!("{at} ({ago})"),
+                (Some(at), None) => at.clone(),
+                (None, _) => "never".into(),
+            },
         ));
+    }
+    // A recovery says how long the monitor was down (from its alert's opening).
+    if ev.event == EventKind::MonitorUp {
+        let opened = ev.alert.as_ref().and_then(|a| a.opened_at.as_deref());
+        if let (Some(from), Some(to)) = (
+            opened.and_then(Timestamp::parse_rfc3339),
+            Timestamp::parse_rfc3339(&ev.at),
+        ) {
+            out.push(("Down for", overdue_core::time::span(to.since(from))));
+        }
     }
     if let Some(a) = &ev.alert {
         if let Some(reason) = &a.reason {

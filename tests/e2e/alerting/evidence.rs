@@ -1,13 +1,14 @@
 //! Messages carry their evidence (docs/behaviour.md, "Channels"): a `/fail` whose body
 //! held the job's error sends that body in the mail and in the webhook; a monitor whose
 //! only ping was that `/fail` names it as its last ping (not "never"); a webhook's
-//! times are RFC 3339 beside the words people read.
+//! times are RFC 3339 beside the words people read; each recipient of an e-mail channel
+//! has their own acknowledgement link, so the one who acknowledged is named.
 
 use std::time::Duration;
 
 use serde_json::json;
 
-use crate::alerting::alerts::with_smtp;
+use crate::alerting::alerts::{link, with_smtp};
 use crate::both;
 use crate::harness::smtp::SmtpServer;
 use crate::harness::{Backend, Receiver};
@@ -44,6 +45,16 @@ async fn a_failure_mails_its_output(backend: Backend) {
     let text = mails[0].text().replace("\r\n", "\n");
     assert!(text.contains("Reason: failed"), "{text}");
     assert!(!text.contains("Last ping: never"), "{text}");
+    // To the second, with how long before the event it was.
+    let last = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Last ping: "))
+        .expect("a last ping");
+    assert!(
+        last.len() == "2026-12-05 01:37:23 UTC (just now)".len()
+            && last.ends_with(" UTC (just now)"),
+        "{last}"
+    );
     assert!(text.contains("The ping's body:\n  rsync: [sender] write error: Broken pipe (32)\n  rsync error: error in socket IO"), "{text}");
     let html = mails[0].html();
     assert!(html.contains("<h3>The ping's body</h3><pre"), "{html}");
@@ -61,6 +72,23 @@ async fn a_failure_mails_its_output(backend: Backend) {
         "{j}"
     );
     assert_eq!(j["at"].as_str().map(|s| s.len() >= 20), Some(true));
+    let opened = j["alert"]["opened_at"].as_str().expect("alert.opened_at");
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(opened).is_ok(),
+        "{opened}"
+    );
+    // The recovery says how long it was down.
+    assert_eq!(app.ping(&m).await, 200);
+    let mails = smtp
+        .wait_for(Duration::from_secs(10), |all| all.len() >= 2)
+        .await;
+    let up = mails[1].text().replace("\r\n", "\n");
+    assert!(up.starts_with("UP: nightly rsync"), "{up}");
+    let down_for = up
+        .lines()
+        .find_map(|l| l.strip_prefix("Down for: "))
+        .expect("how long it was down");
+    assert!(down_for.ends_with(" s"), "{down_for}");
     app.stop().await;
 }
 both!(a_failure_mails_its_output, a_failure_mails_its_output);
@@ -91,4 +119,80 @@ async fn a_miss_says_when_as_a_timestamp(backend: Backend) {
 both!(
     a_miss_says_when_as_a_timestamp,
     a_miss_says_when_as_a_timestamp
+);
+
+/// Two recipients of one e-mail channel: each link is its recipient's own; the second
+/// one's page names the first as the one who acknowledged. The page follows the colour
+/// scheme and links to the monitor and the alerts.
+async fn each_recipient_has_their_own_link(backend: Backend) {
+    let smtp = SmtpServer::start();
+    let app = with_smtp(backend, &smtp).await;
+    let (s, mail) = app
+        .api(
+            "POST",
+            "/api/v1/channels",
+            Some(json!({"kind": "email", "name": "IT", "to": ["ann@example.com", "bob@example.com"]})),
+        )
+        .await;
+    assert_eq!(s, 201, "{mail}");
+    let m = app
+        .monitor(json!({"name": "payroll", "period": "1h", "channels": [mail["id"]]}))
+        .await;
+    assert_eq!(app.ping(&format!("{m}/fail")).await, 200);
+    let mails = smtp
+        .wait_for(Duration::from_secs(10), |all| all.len() >= 2)
+        .await;
+    let link_of = |who: &str| {
+        let mail = mails
+            .iter()
+            .find(|x| x.to.iter().any(|t| t.contains(who)))
+            .unwrap_or_else(|| panic!("a mail to {who}"));
+        link(&mail.text(), &format!("{}/ack/", app.base))
+    };
+    let (ann, bob) = (link_of("ann@"), link_of("bob@"));
+    assert_ne!(ann, bob, "each recipient has their own link");
+    let page = app
+        .http
+        .get(&ann)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("prefers-color-scheme: dark"), "{page}");
+    let public = app.get_monitor(&m).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        page.contains(&format!("href=\"/monitors/{public}\"")),
+        "{page}"
+    );
+    assert!(page.contains("href=\"/alerts\""), "{page}");
+    let done = app.http.post(&ann).send().await.unwrap();
+    assert_eq!(done.status(), 200);
+    let body = done.text().await.unwrap();
+    assert!(
+        body.contains("acknowledged by <strong>ann@example.com (e-mail)</strong>"),
+        "{body}"
+    );
+    let page = app
+        .http
+        .get(&bob)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Already acknowledged by <strong>ann@example.com (e-mail)</strong>"),
+        "{page}"
+    );
+    app.stop().await;
+}
+both!(
+    each_recipient_has_their_own_link,
+    each_recipient_has_their_own_link
 );

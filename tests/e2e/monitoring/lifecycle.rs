@@ -227,6 +227,25 @@ async fn test_notification(backend: Backend) {
     let j = got[0].json();
     assert_eq!(j["text"], "Test notification for channel tmpl is test");
     assert_eq!(j["doc"]["event"], "test");
+    // A test is in the channel's delivery log, not among the alerts.
+    let (_, all) = app.api("GET", "/api/v1/alerts?status=all", None).await;
+    assert_eq!(all["alerts"], json!([]), "{all}");
+    let mut logged = json!(null);
+    for _ in 0..50 {
+        logged = app
+            .api(
+                "GET",
+                &format!("/api/v1/channels/{channel}/deliveries"),
+                None,
+            )
+            .await
+            .1;
+        if logged.to_string().contains("\"test\"") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(logged.to_string().contains("\"test\""), "{logged}");
     app.stop().await;
 }
 both!(channel_test_and_templates, test_notification);

@@ -26,7 +26,7 @@ pub fn document(m: &Message<'_>) -> Value {
         "@timestamp": ev.at,
         "event": ev.event.as_str(),
         "transition": alert.map(|a| a.transition.as_str()),
-        "summary": ev.headline(),
+        "summary": ev.title(),
         "severity": alert.map(|a| a.severity.as_str()),
         "dedup_key": alert.map(|a| a.dedup_key.as_str()),
         "alert_id": alert.map(|a| a.id),

@@ -41,7 +41,7 @@ fn teams_card(m: &Message<'_>, problem_text: &str) -> Value {
         _ => "Attention",
     };
     let mut body = vec![json!({
-        "type": "TextBlock", "text": markdown(&m.ev.headline()), "weight": "Bolder",
+        "type": "TextBlock", "text": markdown(&m.ev.title()), "weight": "Bolder",
         "size": "Medium", "wrap": true, "color": color,
     })];
     let fact_set: Vec<Value> = facts(m.ev)
@@ -100,7 +100,7 @@ pub fn discord(s: &Settings, m: &Message<'_>) -> Result<Vec<Request>, String> {
     let link_line = links.join(" · ");
     // An embed holds at most 6,000 characters in all: the description gets what the
     // title and fields leave, up to its own 4,096.
-    let title = clip(&markdown(&ev.headline()), 256);
+    let title = clip(&markdown(&ev.title()), 256);
     let used: usize = chars(&title)
         + fields
             .iter()
@@ -128,7 +128,7 @@ pub fn discord(s: &Settings, m: &Message<'_>) -> Result<Vec<Request>, String> {
     Ok(vec![Request::json(
         s.text("url").unwrap_or_default(),
         json!({
-            "content": clip(&markdown(&ev.headline()), 2_000),
+            "content": clip(&markdown(&ev.title()), 2_000),
             "embeds": [embed],
             "allowed_mentions": { "parse": [] },
         }),
@@ -143,12 +143,8 @@ pub const TELEGRAM_MAX: usize = 4_096;
 pub fn telegram(s: &Settings, m: &Message<'_>) -> Result<Vec<Request>, String> {
     let ev = m.ev;
     let headline = match &m.links.monitor {
-        Some(u) => format!(
-            "<b><a href=\"{}\">{}</a></b>",
-            html(u),
-            html(&ev.headline())
-        ),
-        None => format!("<b>{}</b>", html(&ev.headline())),
+        Some(u) => format!("<b><a href=\"{}\">{}</a></b>", html(u), html(&ev.title())),
+        None => format!("<b>{}</b>", html(&ev.title())),
     };
     let mut text = vec![headline];
     for (k, v) in facts(ev) {
@@ -194,7 +190,7 @@ pub const MATTERMOST_MAX: usize = 16_383;
 /// Slack's blocks, so the text carries everything).
 pub fn mattermost(s: &Settings, m: &Message<'_>) -> Result<Vec<Request>, String> {
     let ev = m.ev;
-    let headline = markdown_quiet(&ev.headline());
+    let headline = markdown_quiet(&ev.title());
     let mut text = vec![match &m.links.monitor {
         Some(u) => format!("#### [{headline}]({u})"),
         None => format!("#### {headline}"),

@@ -94,7 +94,7 @@ fn pagerduty_trigger(routing_key: &str, m: &Message<'_>, dedup: &str) -> Value {
         "event_action": "trigger",
         "dedup_key": dedup,
         "payload": {
-            "summary": clip(&ev.headline(), 1024),
+            "summary": clip(&ev.title(), 1024),
             "source": format!("overdue: {}", ev.monitor.name),
             "severity": severity,
             "timestamp": ev.at,
@@ -189,7 +189,7 @@ fn opsgenie_create(m: &Message<'_>, alias: &str) -> Value {
         }
     }
     json!({
-        "message": clip(&ev.headline(), 130),
+        "message": clip(&ev.title(), 130),
         "alias": clip(alias, 512),
         "description": description.trim(),
         "priority": priority,

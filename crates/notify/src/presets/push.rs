@@ -41,7 +41,7 @@ pub fn ntfy(s: &Settings, m: &Message<'_>) -> Result<Vec<Request>, String> {
     };
     let mut msg = json!({
         "topic": s.text("topic").unwrap_or_default(),
-        "title": clip(&m.ev.headline(), 250),
+        "title": clip(&m.ev.title(), 250),
         // ntfy turns messages over 4,096 bytes into attachments.
         "message": plain_body(m, 4_000),
         "priority": priority,
@@ -72,7 +72,7 @@ pub fn gotify(s: &Settings, m: &Message<'_>) -> Result<Vec<Request>, String> {
         Level::Good => 4,
     };
     let mut msg = json!({
-        "title": clip(&m.ev.headline(), 250),
+        "title": clip(&m.ev.title(), 250),
         "message": plain_body(m, 8_000),
         "priority": priority,
     });
@@ -99,7 +99,7 @@ pub fn pushover(s: &Settings, m: &Message<'_>) -> Result<Vec<Request>, String> {
     let mut msg = json!({
         "token": s.text("app_token").unwrap_or_default(),
         "user": s.text("user_key").unwrap_or_default(),
-        "title": clip(&m.ev.headline(), 250),
+        "title": clip(&m.ev.title(), 250),
         // Pushover takes 1,024 characters: the list is fitted to them (whole lines and
         // "… and N more"), not cut mid-line.
         "message": clip(&plain_body(m, 1_024), 1_024),

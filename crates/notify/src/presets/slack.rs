@@ -40,7 +40,7 @@ fn section(text: String) -> serde_json::Value {
 /// The message for `ev`: `text` is the headline, `blocks` the headline (linked to the
 /// monitor), the facts, the problems (several sections when long) and the links.
 pub fn payload(ev: &EventRecord, links: &Links) -> serde_json::Value {
-    let headline = escape(&ev.headline());
+    let headline = escape(&ev.title());
     let title = match &links.monitor {
         Some(url) => format!("*<{url}|{headline}>*"),
         None => format!("*{headline}*"),

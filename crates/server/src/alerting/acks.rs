@@ -34,12 +34,16 @@ fn page(status: actix_web::http::StatusCode, title: &str, body: &str) -> HttpRes
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"color-scheme\" content=\"light dark\">\
          <title>{t} · Overdue</title><style>body{{font-family:system-ui,sans-serif;\
          max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1f2933}}\
          h1{{font-size:1.4rem}}.box{{border:1px solid #d0d7de;border-radius:8px;\
          padding:1rem;margin:1rem 0}}button{{font-size:1rem;padding:.6rem 1.2rem;\
          border-radius:6px;border:0;background:#0b6bcb;color:#fff;cursor:pointer}}\
-         .muted{{color:#57606a}}</style></head><body><h1>{t}</h1>{body}</body></html>",
+         .muted{{color:#57606a}}a{{color:#0b6bcb}}\
+         @media (prefers-color-scheme: dark){{body{{background:#0d1117;color:#e6edf3}}\
+         .box{{border-color:#30363d}}.muted{{color:#8b949e}}a{{color:#58a6ff}}\
+         button{{background:#1f6feb}}}}</style></head><body><h1>{t}</h1>{body}</body></html>",
         t = esc(title)
     );
     HttpResponse::build(status)
@@ -82,6 +86,17 @@ fn describe(link: &Link) -> String {
             link.group_size, link.open
         ));
     }
+    // Where to look next: the monitor the alert is about, and the alerts page.
+    let mut links = Vec::new();
+    if let Some(m) = &a.monitor_id {
+        let public = overdue_core::PublicRef::of(m);
+        links.push(format!(
+            "<a href=\"/monitors/{}\">Open the monitor</a>",
+            esc(public.as_str())
+        ));
+    }
+    links.push("<a href=\"/alerts\">Open the alerts</a>".to_string());
+    out.push_str(&format!("<p>{}</p>", links.join(" · ")));
     out.push_str("</div>");
     out
 }
@@ -136,8 +151,8 @@ async fn show(
     Ok(page(ok, "Acknowledge alert", &body))
 }
 
-/// Who acknowledges: the signed-in user, else the channel the link came through
-/// ("via e-mail to ops@example.com").
+/// Who acknowledges: the signed-in user, else the recipient the link was sent to
+/// ("ann@example.com (e-mail)"), else the channel it came through ("via Slack (ops)").
 async fn actor(state: &AppState, req: &HttpRequest, link: &Link) -> Result<String, ApiError> {
     if let Some(cookie) = req.cookie(crate::http::auth::SESSION_COOKIE) {
         let (token, now) = (cookie.value().to_string(), state.store.now());
@@ -154,6 +169,10 @@ async fn actor(state: &AppState, req: &HttpRequest, link: &Link) -> Result<Strin
         return Ok("via a link of a deleted channel".into());
     };
     Ok(match ch.kind.as_str() {
+        // The link was this recipient's own.
+        "email" if link.recipient.is_some() => {
+            format!("{} (e-mail)", link.recipient.as_deref().unwrap_or_default())
+        }
         "email" => {
             let to: Vec<String> = serde_json::from_str::<overdue_notify::EmailConfig>(&ch.config)
                 .map(|c| c.to)

@@ -129,16 +129,22 @@ pub struct Link {
     pub open: u64,
     /// The channel the link was sent through (none if since deleted).
     pub channel: Option<crate::base::models::ChannelRow>,
+    /// The address it was sent to, for a link in an e-mail.
+    pub recipient: Option<String>,
 }
 
 /// The alert an acknowledgement token names (`None`: no such token).
 pub fn by_token(c: &mut AnyConnection, token: &str) -> Result<Option<Link>, StoreError> {
-    let found: Option<(i64, String)> = ack_tokens::table
+    let found: Option<(i64, String, Option<String>)> = ack_tokens::table
         .find(token_hash(token))
-        .select((ack_tokens::alert_id, ack_tokens::channel_id))
+        .select((
+            ack_tokens::alert_id,
+            ack_tokens::channel_id,
+            ack_tokens::recipient,
+        ))
         .first(c)
         .optional()?;
-    let Some((alert_id, channel_id)) = found else {
+    let Some((alert_id, channel_id, recipient)) = found else {
         return Ok(None);
     };
     let alert: Option<AlertRow> = alerts::table
@@ -166,6 +172,7 @@ pub fn by_token(c: &mut AnyConnection, token: &str) -> Result<Option<Link>, Stor
         group_size: group_size as u64,
         open: open as u64,
         channel,
+        recipient,
     }))
 }
 

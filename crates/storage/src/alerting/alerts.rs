@@ -55,6 +55,7 @@ impl AlertRow {
             reason: self.resolved_reason.clone(),
             ack_token: None,
             ack_url: None,
+            opened_at: Some(overdue_core::Timestamp(self.opened_at).to_rfc3339()),
         }
     }
 }
@@ -394,8 +395,11 @@ pub fn list(c: &mut AnyConnection, project: &str, f: &Filter) -> Result<Vec<Aler
     if let Some(m) = &f.monitor {
         q = q.filter(alerts::monitor_id.eq(m.clone()));
     }
-    if let Some(k) = f.kind {
-        q = q.filter(alerts::kind.eq(k.as_str()));
+    match f.kind {
+        Some(k) => q = q.filter(alerts::kind.eq(k.as_str())),
+        // A channel test is recorded in its channel's delivery log, not among the
+        // alerts (its row exists so paging channels get an incident to open and close).
+        None => q = q.filter(alerts::kind.ne(overdue_core::AlertKind::Test.as_str())),
     }
     if let Some(b) = f.before {
         q = q.filter(alerts::id.lt(b));
@@ -450,6 +454,7 @@ pub(crate) fn issue_token(
     c: &mut AnyConnection,
     alert_id: i64,
     channel: &str,
+    recipient: Option<&str>,
     now: Timestamp,
 ) -> Result<String, StoreError> {
     use rand::RngCore;
@@ -461,6 +466,7 @@ pub(crate) fn issue_token(
         ack_tokens::alert_id.eq(alert_id),
         ack_tokens::channel_id.eq(channel),
         ack_tokens::created_at.eq(now.0),
+        ack_tokens::recipient.eq(recipient),
     );
     on_inner!(c, |inner| diesel::insert_into(ack_tokens::table)
         .values(values)

@@ -57,21 +57,31 @@ pub(crate) fn write_message(
     } else {
         record
     };
-    let payload = match &record.alert {
-        // An overflow stands for many alerts: no link acknowledges them all.
-        Some(a) if a.transition.wants_ack() && record.event != EventKind::Overflow => {
-            let mut with_token = record.clone();
-            let token = alerts::issue_token(c, a.id, to.channel, now)?;
-            if let Some(n) = with_token.alert.as_mut() {
-                n.ack_token = Some(token);
-            }
-            serde_json::to_string(&with_token).map_err(internal)?
-        }
-        _ => serde_json::to_string(record).map_err(internal)?,
-    };
     let transition = record.alert.as_ref().map(|a| a.transition.as_str());
+    // An overflow stands for many alerts: no link acknowledges them all.
+    let asks = record
+        .alert
+        .as_ref()
+        .filter(|a| a.transition.wants_ack() && record.event != EventKind::Overflow);
+    let plain = match asks {
+        None => serde_json::to_string(record).map_err(internal)?,
+        Some(_) => String::new(),
+    };
     let mut ids = Vec::new();
     for recipient in recipients(to.kind, to.config) {
+        // Each recipient gets their own link, so the one who acknowledges is named.
+        let payload = match asks {
+            Some(a) => {
+                let mut with_token = record.clone();
+                let who = Some(recipient.as_str()).filter(|r| !r.is_empty());
+                let token = alerts::issue_token(c, a.id, to.channel, who, now)?;
+                if let Some(n) = with_token.alert.as_mut() {
+                    n.ack_token = Some(token);
+                }
+                serde_json::to_string(&with_token).map_err(internal)?
+            }
+            None => plain.clone(),
+        };
         let entry = (
             outbox::project_id.eq(to.project),
             outbox::channel_id.eq(to.channel),

@@ -269,6 +269,7 @@ diesel::table! {
         alert_id -> BigInt,
         channel_id -> Text,
         created_at -> BigInt,
+        recipient -> Nullable<Text>,
     }
 }
 

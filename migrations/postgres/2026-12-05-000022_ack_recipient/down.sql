@@ -1,0 +1,1 @@
+ALTER TABLE ack_tokens DROP COLUMN recipient;
