@@ -377,4 +377,7 @@ pub struct MonitorRef {
     pub tags: Vec<String>,
     /// Its project's id.
     pub project: String,
+    /// Its project's name, for people (filled in when the message is written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_name: Option<String>,
 }

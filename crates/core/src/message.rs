@@ -122,6 +122,7 @@ mod tests {
                 slug: None,
                 tags: vec![],
                 project: "p".into(),
+                project_name: None,
             },
             status: "down".into(),
             previous_status: "up".into(),

@@ -347,7 +347,11 @@ pub fn compose(
         _ => subject_of(ev),
     };
     let headline = ev.title();
-    let facts = facts(ev);
+    // The body has its own, longer section below.
+    let facts: Vec<_> = facts(ev)
+        .into_iter()
+        .filter(|(k, _)| *k != "Output")
+        .collect();
     let problems = problem_lines(ev);
     let mut plain = format!("{headline}\n\n");
     for (k, v) in &facts {

@@ -45,6 +45,9 @@ pub type Fact = (&'static str, String);
 /// The facts of an event, in reading order.
 pub fn facts(ev: &EventRecord) -> Vec<Fact> {
     let mut out: Vec<Fact> = vec![("Monitor", ev.monitor.name.clone())];
+    if let Some(p) = ev.monitor.project_name.as_ref().filter(|p| !p.is_empty()) {
+        out.push(("Project", p.clone()));
+    }
     if ev.event == EventKind::MonitorDown {
         if let Some(r) = &ev.reason {
             out.push((
@@ -63,6 +66,12 @@ pub fn facts(ev: &EventRecord) -> Vec<Fact> {
                 (None, _) => "never".into(),
             },
         ));
+    }
+    // The evidence: the start of what the failing job sent (an e-mail quotes more).
+    if matches!(ev.event, EventKind::MonitorDown | EventKind::RunWarned) {
+        if let Some(output) = body_excerpt(ev, OUTPUT_FACT) {
+            out.push(("Output", output));
+        }
     }
     // A recovery says how long the monitor was down (from its alert's opening).
     if ev.event == EventKind::MonitorUp {
@@ -160,6 +169,10 @@ pub fn problem_lines(ev: &EventRecord) -> Vec<String> {
 fn more(n: usize) -> String {
     format!("… and {n} more")
 }
+
+/// How much of a ping's body the facts carry (characters): within every service's
+/// limit on one field (Discord's is 1,024).
+pub const OUTPUT_FACT: usize = 500;
 
 /// The body of the ping that caused the event, cut to `max` characters (a job's output
 /// is read from its start; the whole is on the monitor's page). `None` when it sent none.

@@ -44,6 +44,7 @@ async fn a_failure_mails_its_output(backend: Backend) {
         .await;
     let text = mails[0].text().replace("\r\n", "\n");
     assert!(text.contains("Reason: failed"), "{text}");
+    assert!(text.contains("Project: Default"), "{text}");
     assert!(!text.contains("Last ping: never"), "{text}");
     // To the second, with how long before the event it was.
     let last = text
@@ -64,6 +65,7 @@ async fn a_failure_mails_its_output(backend: Backend) {
     let j = got[0].json();
     assert_eq!(j["event"], "monitor.down", "{j}");
     assert_eq!(j["body"], RSYNC);
+    assert_eq!(j["monitor"]["project_name"], "Default");
     let at = j["last_ping_at"].as_str().expect("last_ping_at");
     let parsed = chrono::DateTime::parse_from_rfc3339(at).expect("RFC 3339");
     assert!((chrono::Utc::now() - parsed.with_timezone(&chrono::Utc)).num_seconds() < 60);

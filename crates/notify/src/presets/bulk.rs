@@ -38,6 +38,10 @@ pub fn document(m: &Message<'_>) -> Value {
         "detail": ev.detail,
         "problems": items,
         "url": m.links.monitor,
+        "project": ev.monitor.project_name,
+        "output": crate::text::body_excerpt(ev, crate::text::OUTPUT_FACT),
+        "last_ping_at": ev.last_ping_at,
+        "expected_at": ev.expected_at,
     })
 }
 

@@ -96,6 +96,7 @@ pub(crate) mod fixtures {
                 slug: Some("db-backup".into()),
                 tags: vec!["prod".into()],
                 project: "p1".into(),
+                project_name: None,
             },
             status: "down".into(),
             previous_status: "up".into(),
@@ -127,6 +128,18 @@ pub(crate) mod fixtures {
             problems: None,
             ack: Some("https://od.example.com/ack/tok".into()),
         };
+        (ev, links)
+    }
+
+    /// A run that failed with the job's error in its body, in project "Shop".
+    pub fn failed() -> (EventRecord, Links) {
+        let (mut ev, links) = down();
+        ev.reason = Some("failed".into());
+        ev.expected = None;
+        ev.monitor.project_name = Some("Shop".into());
+        ev.body = Some("rsync error: error in socket IO (code 12) at io.c(848)".into());
+        ev.last_ping = Some("2026-12-02 03:09:58 Europe/Riga".into());
+        ev.last_ping_at = Some("2026-12-02T01:09:58+00:00".into());
         (ev, links)
     }
 
@@ -168,9 +181,11 @@ mod counts {
     use super::{fixtures, Body, Message};
     use crate::kind::{Sender, Settings};
 
-    fn settings(kind: &str) -> Value {
+    pub(super) fn settings(kind: &str) -> Value {
         match kind {
             "telegram" => json!({"bot_token": "1:abc", "chat_id": "42"}),
+            "pagerduty" => json!({"routing_key": "R0UTINGKEY0123456789abcdefABCDEF"}),
+            "sms" => json!({"url": "https://sms.example/send", "to": "+15551234567"}),
             "ntfy" => json!({"topic": "ops"}),
             "gotify" => json!({"url": "https://g.example", "token": "AbCdEf123456"}),
             "pushover" => json!({"app_token": "a".repeat(30), "user_key": "u".repeat(30)}),
@@ -222,6 +237,55 @@ mod counts {
                 "{kind}: {shown} shown, {more} more: {text}"
             );
             assert!(shown > 0, "{kind} names some: {text}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod evidence {
+    //! Every HTTP kind carries the evidence of a failure: the project, the job's output,
+    //! the last ping to the second; an SMS stays one segment.
+    use super::counts::settings;
+    use super::{fixtures, Body, Message};
+    use crate::kind::{Sender, Settings};
+
+    #[test]
+    fn every_kind_carries_the_evidence() {
+        let (ev, links) = fixtures::failed();
+        let m = Message {
+            ev: &ev,
+            links: &links,
+            site: "https://od.example.com",
+        };
+        for k in crate::kinds::KINDS {
+            let Sender::Http { build, .. } = k.sender else {
+                continue;
+            };
+            let s = Settings::from_input(k, settings(k.kind).as_object().unwrap().clone())
+                .unwrap_or_else(|e| panic!("{}: {e}", k.kind));
+            let requests = build(&s, &m).unwrap();
+            let text: String = requests
+                .iter()
+                .map(|r| match &r.body {
+                    Body::Json(v) => v.to_string(),
+                    other => format!("{other:?}"),
+                })
+                .collect();
+            if k.kind == "sms" {
+                let body = &requests[0].body;
+                let sent = format!("{body:?}");
+                assert!(sent.contains("DOWN db-backup failed"), "{sent}");
+                continue;
+            }
+            // A log document takes the timestamp; people's kinds the words.
+            let seconds = if k.kind == "elasticsearch" {
+                "01:09:58"
+            } else {
+                "03:09:58"
+            };
+            for want in ["Shop", "rsync error: error in socket IO", seconds] {
+                assert!(text.contains(want), "{}: {want:?} missing: {text}", k.kind);
+            }
         }
     }
 }

@@ -178,6 +178,7 @@ async fn test(
             slug: None,
             tags: vec![],
             project: named,
+            project_name: None,
         },
         status: "test".into(),
         previous_status: "test".into(),

@@ -94,6 +94,7 @@ fn record_for(
             slug: None,
             tags: vec![],
             project: ch.project_id.clone(),
+            project_name: None,
         },
         status: if kind == EventKind::ChannelFailing {
             "failing"

@@ -334,6 +334,7 @@ fn summarize(tx: &mut Tx<'_>, held: &[&HeldAlert]) -> Result<(), StoreError> {
             slug: None,
             tags: Vec::new(),
             project: first.project.clone(),
+            project_name: None,
         },
         status: "resolved".into(),
         previous_status: "open".into(),

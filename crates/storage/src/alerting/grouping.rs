@@ -153,6 +153,7 @@ fn grouped(
             slug: None,
             tags: Vec::new(),
             project: project.to_string(),
+            project_name: None,
         },
         status: "down".into(),
         previous_status: "up".into(),

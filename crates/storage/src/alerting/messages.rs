@@ -57,6 +57,16 @@ pub(crate) fn write_message(
     } else {
         record
     };
+    // Every message names its project; most callers filled it in already.
+    let named;
+    let record = if record.monitor.project_name.is_none() {
+        let mut r = record.clone();
+        r.monitor.project_name = project_name(c, to.project)?;
+        named = r;
+        &named
+    } else {
+        record
+    };
     let transition = record.alert.as_ref().map(|a| a.transition.as_str());
     // An overflow stands for many alerts: no link acknowledges them all.
     let asks = record
@@ -105,6 +115,16 @@ pub(crate) fn write_message(
         fx.notifications += 1;
     }
     Ok(ids)
+}
+
+/// The name of project `id`, for messages (`None` if it is gone).
+pub(crate) fn project_name(c: &mut AnyConnection, id: &str) -> Result<Option<String>, StoreError> {
+    use crate::base::schema::projects;
+    Ok(projects::table
+        .find(id)
+        .select(projects::name)
+        .first(c)
+        .optional()?)
 }
 
 /// The destinations of one message on a channel: each address of an e-mail channel's

@@ -206,6 +206,7 @@ pub(crate) fn announce_flow(tx: &mut Tx<'_>, id: &str, note: AlertNote) -> Resul
             slug: Some(slug),
             tags: tags.split_whitespace().map(str::to_string).collect(),
             project: project.clone(),
+            project_name: None,
         },
         previous_status: "down".into(),
         status: "down".into(),
@@ -249,6 +250,7 @@ pub(crate) fn monitor_ref(row: &MonitorRow) -> MonitorRef {
         slug: row.slug.clone(),
         tags: row.tag_list(),
         project: row.project_id.clone(),
+        project_name: None,
     }
 }
 
@@ -318,7 +320,17 @@ pub(crate) fn enqueue_for(
     let assigned: Vec<String> = on_inner!(tx.c, |inner| assigned.load(inner))?;
     let routes = crate::alerting::routes::rules(tx.c, &owner.project)?;
     let silences = crate::alerting::silences::current(tx.c, &owner.project, now)?;
-    for record in records {
+    // Messages name the project (read once here, not per message).
+    let name = crate::alerting::messages::project_name(tx.c, &owner.project)?;
+    let records: Vec<EventRecord> = records
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.monitor.project_name.clone_from(&name);
+            r
+        })
+        .collect();
+    for record in &records {
         let transition = record.alert.as_ref().map(|a| a.transition);
         let chosen =
             match transition {

@@ -346,6 +346,7 @@ pub(crate) fn breach_record(
             slug: Some(flow.slug.clone()),
             tags: flow.tag_list(),
             project: flow.project_id.clone(),
+            project_name: None,
         },
         status: if breached { "down" } else { "up" }.into(),
         previous_status: if breached { "up" } else { "down" }.into(),
