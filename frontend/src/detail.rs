@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
-use overdue_types::{Flip, LinkOut, Monitor, Ping, Run};
+use overdue_types::{Flip, LinkOut, Monitor, Ping, Run, Uptime};
 use serde::Deserialize;
 
 use crate::api::Session;
@@ -26,37 +26,6 @@ struct Flips {
     flips: Vec<Flip>,
 }
 
-/// Share of `window_ms` before now that was not spent down, from flips (newest first).
-fn uptime(flips: &[Flip], window_ms: f64) -> Option<f64> {
-    let now = js_sys::Date::now();
-    let start = now - window_ms;
-    let mut events: Vec<(f64, &str, &str)> = flips
-        .iter()
-        .filter_map(|f| {
-            let t = js_sys::Date::parse(&f.timestamp);
-            (!t.is_nan()).then_some((t, f.from.as_str(), f.to.as_str()))
-        })
-        .collect();
-    events.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let first = events.first()?;
-    let mut state = if first.0 > start { first.1 } else { "up" };
-    let mut at = start;
-    let mut down = 0.0;
-    for (t, _, to) in events {
-        if t > at {
-            if state == "down" {
-                down += t - at;
-            }
-            at = t;
-        }
-        state = to;
-    }
-    if state == "down" {
-        down += now - at;
-    }
-    Some(100.0 * (1.0 - down / window_ms))
-}
-
 /// `/monitors/:id`.
 #[component]
 pub fn MonitorDetail() -> impl IntoView {
@@ -68,6 +37,8 @@ pub fn MonitorDetail() -> impl IntoView {
     let pings = RwSignal::new(Vec::<Ping>::new());
     let runs = RwSignal::new(Vec::<Run>::new());
     let flips = RwSignal::new(Vec::<Flip>::new());
+    // Computed by the server, by the one definition (docs/behaviour.md, "Uptime").
+    let uptime = RwSignal::new(None::<Uptime>);
     // Channel names, for "who is notified".
     let channel_names = RwSignal::new(Vec::<(String, String)>::new());
     leptos::task::spawn_local(async move {
@@ -108,6 +79,9 @@ pub fn MonitorDetail() -> impl IntoView {
                 }
                 if let Ok(f) = session.get_json::<Flips>(&format!("{base}/flips")).await {
                     flips.set(f.flips);
+                }
+                if let Ok(u) = session.get_json::<Uptime>(&format!("{base}/uptime")).await {
+                    uptime.set(Some(u));
                 }
             });
         }
@@ -206,9 +180,9 @@ pub fn MonitorDetail() -> impl IntoView {
                     <div class="stats">
                         <div>"Last ping: " {when(m.last_ping.clone())}</div>
                         <div>"Pings: " {m.n_pings}</div>
-                        <div>"Uptime 24 h: " {move || flips.with(|f| fmt_pct(uptime(f, 86_400_000.0)))}</div>
-                        <div>"7 d: " {move || flips.with(|f| fmt_pct(uptime(f, 7.0 * 86_400_000.0)))}</div>
-                        <div>"30 d: " {move || flips.with(|f| fmt_pct(uptime(f, 30.0 * 86_400_000.0)))}</div>
+                        <div id="uptime-day">"Uptime 24 h: " {move || fmt_pct(uptime.with(|u| u.as_ref().and_then(|u| u.day)))}</div>
+                        <div>"7 d: " {move || fmt_pct(uptime.with(|u| u.as_ref().and_then(|u| u.week)))}</div>
+                        <div>"30 d: " {move || fmt_pct(uptime.with(|u| u.as_ref().and_then(|u| u.month)))}</div>
                     </div>
                     // The ping URL is the monitor's secret: only roles that may write get
                     // it (and the buttons that change the monitor).
@@ -353,9 +327,9 @@ fn links_view(m: &Monitor) -> impl IntoView {
     })
 }
 
+/// A share for people; none (a monitor that never pinged) is a dash, never 100 %.
 fn fmt_pct(p: Option<f64>) -> String {
-    p.map(|p| format!("{p:.2} %"))
-        .unwrap_or_else(|| "100 %".into())
+    p.map(|p| format!("{p:.2} %")).unwrap_or_else(|| "—".into())
 }
 
 /// Who this monitor's alerts reach: its channels by name, or a warning that nobody is

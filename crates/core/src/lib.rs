@@ -22,6 +22,7 @@ pub mod run;
 pub mod schedule;
 pub mod text;
 pub mod time;
+pub mod uptime;
 
 pub use access::Role;
 pub use alert::{AlertKind, AlertStatus, Transition};

@@ -90,6 +90,7 @@ pub const ROUTES: &[Row] = &[
     ("PUT", "/monitors/{id}/channels", "Set a monitor's channels", B::Named("ChannelList"), B::Named("Monitor")),
     ("GET", "/monitors/{id}/pings", "A monitor's pings", B::None, B::Any),
     ("GET", "/monitors/{id}/flips", "A monitor's status changes", B::None, B::Any),
+    ("GET", "/monitors/{id}/uptime", "A monitor's uptime over a day, a week and 30 days", B::None, B::Named("Uptime")),
     ("GET", "/channel-kinds", "Channel kinds and their fields", B::None, B::Any),
     ("GET", "/channels", "Channels (settings masked, for those who manage them)", B::None, B::Any),
     ("POST", "/channels", "Create a channel", B::Named("ChannelInput"), B::Named("Channel")),
@@ -158,6 +159,7 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<t::ProblemUpdate>(&mut s);
     add::<t::MonitorInput>(&mut s);
     add::<t::Monitor>(&mut s);
+    add::<t::Uptime>(&mut s);
     add::<crate::monitoring::monitors::ChannelList>(&mut s);
     add::<t::ChannelInput>(&mut s);
     add::<t::ChannelPatch>(&mut s);

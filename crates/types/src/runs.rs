@@ -136,3 +136,17 @@ pub struct Flip {
     #[serde(default)]
     pub detail: Option<String>,
 }
+
+/// A monitor's uptime (docs/behaviour.md, "Uptime"): the share (0–100) of each window
+/// it was not down, counted from its creation, without paused time and Overdue's own
+/// outages; `null` for a monitor that never pinged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Uptime {
+    /// The last 24 hours.
+    pub day: Option<f64>,
+    /// The last 7 days.
+    pub week: Option<f64>,
+    /// The last 30 days.
+    pub month: Option<f64>,
+}

@@ -112,6 +112,9 @@ async fn dashboard_story() {
         "markup from a ping body became an element"
     );
     assert_eq!(b.eval("return window.__x === undefined").await, true);
+    // Uptime by the server's one definition: up since it first pinged.
+    b.wait_text("#uptime-day", 10, |t| t == "Uptime 24 h: 100.00 %")
+        .await;
     b.screenshot("monitor-detail").await;
 
     // Pause from the detail page.

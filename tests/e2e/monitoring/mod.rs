@@ -12,3 +12,4 @@ pub(crate) mod problems;
 pub(crate) mod retention;
 pub(crate) mod run_rules;
 pub(crate) mod runs;
+pub(crate) mod uptime;

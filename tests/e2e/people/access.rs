@@ -84,6 +84,7 @@ const ROUTES: &[(&str, &str, Need)] = &[
     ("PUT", "/api/v1/monitors/{id}/channels", Need::Write),
     ("GET", "/api/v1/monitors/{id}/pings", Need::Read),
     ("GET", "/api/v1/monitors/{id}/flips", Need::Read),
+    ("GET", "/api/v1/monitors/{id}/uptime", Need::Read),
     ("GET", "/api/v1/channel-kinds", Need::Read),
     ("GET", "/api/v1/routes", Need::Read),
     ("POST", "/api/v1/routes", Need::Manage),

@@ -26,7 +26,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/monitors/{id}/resume", web::post().to(resume))
         .route("/monitors/{id}/channels", web::put().to(set_channels))
         .route("/monitors/{id}/pings", web::get().to(pings))
-        .route("/monitors/{id}/flips", web::get().to(flips));
+        .route("/monitors/{id}/flips", web::get().to(flips))
+        .route("/monitors/{id}/uptime", web::get().to(uptime));
 }
 
 /// Loads a monitor with what its view needs and renders it.
@@ -240,4 +241,24 @@ async fn flips(
         .await?;
     Ok(HttpResponse::Ok()
         .json(serde_json::json!({ "flips": rows.iter().map(render::flip).collect::<Vec<_>>() })))
+}
+
+/// `GET /monitors/<id>/uptime`: the one definition of uptime (docs/behaviour.md,
+/// "Uptime"), over a day, a week and 30 days.
+async fn uptime(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = owned_monitor(&state, &auth, &path, "monitor").await?;
+    let now = state.store.now().0;
+    let u = state
+        .store
+        .read(move |c| history::uptime(c, &id, now))
+        .await?;
+    Ok(HttpResponse::Ok().json(overdue_types::Uptime {
+        day: u.day,
+        week: u.week,
+        month: u.month,
+    }))
 }

@@ -264,6 +264,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    service_outages (started_at, ended_at) {
+        started_at -> BigInt,
+        ended_at -> BigInt,
+    }
+}
+
+diesel::table! {
     ack_tokens (token_hash) {
         token_hash -> Text,
         alert_id -> BigInt,
@@ -438,6 +445,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     routes,
     alert_timers,
     ack_tokens,
+    service_outages,
     projects,
     api_keys,
     monitors,

@@ -80,6 +80,13 @@ pub fn forgive_outage(c: &mut AnyConnection, now: Timestamp) -> Result<usize, St
     if now.0 - last < OUTAGE_AFTER_MS {
         return Ok(0);
     }
+    // Remembered, so uptime leaves the outage out (docs/behaviour.md, "Uptime").
+    diesel::insert_into(crate::base::schema::service_outages::table)
+        .values((
+            crate::base::schema::service_outages::started_at.eq(last),
+            crate::base::schema::service_outages::ended_at.eq(now.0),
+        ))
+        .execute(c)?;
     let moved = diesel::update(
         monitors::table
             .filter(monitors::deadline_at.gt(last))

@@ -59,3 +59,63 @@ pub fn flips(
         .select(FlipRow::as_select())
         .load(c)?)
 }
+
+/// A monitor's uptime over the last day, week and 30 days (docs/behaviour.md,
+/// "Uptime"): `None` for a monitor that never pinged.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Uptimes {
+    /// The last 24 hours.
+    pub day: Option<f64>,
+    /// The last 7 days.
+    pub week: Option<f64>,
+    /// The last 30 days.
+    pub month: Option<f64>,
+}
+
+/// [`Uptimes`] of monitor `monitor` at `now`: its flips of the last 30 days and the
+/// one before them, and Overdue's outages in that time (index ranges).
+pub fn uptime(c: &mut AnyConnection, monitor: &str, now: i64) -> Result<Uptimes, StoreError> {
+    use crate::base::schema::{monitors, service_outages};
+    use overdue_core::uptime::{share, Change, History};
+    const DAY: i64 = 86_400_000;
+    let since = now - 30 * DAY;
+    let (created_at, n_pings): (i64, i64) = monitors::table
+        .find(monitor)
+        .select((monitors::created_at, monitors::n_pings))
+        .first(c)
+        .optional()?
+        .ok_or(StoreError::NotFound("monitor"))?;
+    let change = |r: FlipRow| Change {
+        at: r.created_at,
+        from: r.from_status,
+        to: r.to_status,
+    };
+    let before: Option<FlipRow> = flips::table
+        .filter(flips::monitor_id.eq(monitor))
+        .filter(flips::created_at.le(since))
+        .order(flips::created_at.desc())
+        .select(FlipRow::as_select())
+        .first(c)
+        .optional()?;
+    let recent: Vec<FlipRow> = flips::table
+        .filter(flips::monitor_id.eq(monitor))
+        .filter(flips::created_at.gt(since))
+        .order(flips::created_at.asc())
+        .select(FlipRow::as_select())
+        .load(c)?;
+    let outages: Vec<(i64, i64)> = service_outages::table
+        .filter(service_outages::ended_at.gt(since))
+        .select((service_outages::started_at, service_outages::ended_at))
+        .load(c)?;
+    let h = History {
+        created_at,
+        pinged: n_pings > 0,
+        changes: before.into_iter().chain(recent).map(change).collect(),
+        outages,
+    };
+    Ok(Uptimes {
+        day: share(&h, now, DAY),
+        week: share(&h, now, 7 * DAY),
+        month: share(&h, now, 30 * DAY),
+    })
+}
