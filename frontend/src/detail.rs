@@ -102,8 +102,15 @@ pub fn MonitorDetail() -> impl IntoView {
     crate::monitors::live_updates(on_change);
     let tick = reload.clone();
     let handle = set_interval_with_handle(tick, std::time::Duration::from_secs(30)).ok();
+    // A second's clock for "running 12 s · hung in 33 s".
+    let clock = RwSignal::new(js_sys::Date::now());
+    let second = set_interval_with_handle(
+        move || clock.set(js_sys::Date::now()),
+        std::time::Duration::from_secs(1),
+    )
+    .ok();
     on_cleanup(move || {
-        if let Some(h) = handle {
+        for h in [handle, second].into_iter().flatten() {
             h.clear();
         }
     });
@@ -156,6 +163,7 @@ pub fn MonitorDetail() -> impl IntoView {
                         <span id="monitor-status">{move || badge(shown_state(&m2, crate::time::now()))}</span>
                     </div>
                     {down_view(&m, tz.clone())}
+                    {running_view(&m, clock)}
                     {m.warnings.then(|| view! { <p id="warnings">"Up, with warnings: the last run reported some."</p> })}
                     {m.suppressed_by.clone().map(|s| view! {
                         <p id="suppressed">"Suppressed: upstream " <A href=format!("/monitors/{}", s.monitor)>{s.name}</A> " is down; its alerts speak for this monitor."</p>
@@ -234,6 +242,28 @@ fn zone_of(m: &Monitor) -> Option<String> {
     }
 }
 
+/// While a run is open: how long it has run and how long until it counts as hung (its
+/// deadline), on the page's own clock.
+fn running_view(m: &Monitor, clock: RwSignal<f64>) -> impl IntoView {
+    let since = m
+        .running_since
+        .as_deref()
+        .and_then(crate::time::parse)
+        .filter(|_| m.state == "running")?;
+    let deadline = m.deadline.as_deref().and_then(crate::time::parse);
+    Some(view! {
+        <p id="running" class="hint">{move || {
+            let now = clock.get();
+            let ran = overdue_types::span((now - since) as i64);
+            match deadline {
+                Some(d) if d > now => format!("running {ran} · hung in {}", overdue_types::span((d - now) as i64)),
+                Some(_) => format!("running {ran} · hung now"),
+                None => format!("running {ran}"),
+            }
+        }}</p>
+    })
+}
+
 /// Why it is down, in words; for a missed ping when it was expected and when the last
 /// one came.
 fn down_view(m: &Monitor, tz: Option<String>) -> impl IntoView {
@@ -285,7 +315,10 @@ fn facts(m: &Monitor, tz: Option<String>) -> impl IntoView {
         _ => None,
     };
     let human = |s: i64| crate::form::human(s);
-    let next = m.next_due.clone().filter(|_| m.status != "paused");
+    // The server's next expected run: after a failure or a hang too.
+    // A new cron monitor says its first run below, and that it is watched from its
+    // first ping.
+    let next = m.next_expected.clone().filter(|_| m.status != "new");
     let deadline = m.deadline.clone();
     view! {
         <dl class="facts" id="facts">
@@ -298,7 +331,7 @@ fn facts(m: &Monitor, tz: Option<String>) -> impl IntoView {
                     (overdue_types::ScheduleOut::Cron { cron, tz }, "new") => view! {
                         <FirstRun cron=cron.clone() tz=tz.clone()/>
                     }.into_any(),
-                    (_, status) => view! { <span class="hint">{if status == "paused" { "none while paused" } else { "after the first ping" }}</span> }.into_any(),
+                    (_, status) => view! { <span class="hint">{match status { "paused" => "none while paused", "new" => "after the first ping", _ => "after the next ping" }}</span> }.into_any(),
                 },
             }}</dd></div>
             {deadline.map(|d| view! { <div><dt>"Goes down"</dt><dd id="deadline">{when(Some(d))} " if nothing arrives"</dd></div> })}

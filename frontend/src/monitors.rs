@@ -260,7 +260,8 @@ pub fn MonitorsPage() -> impl IntoView {
                 (a.last_ping.is_none(), &a.last_ping).cmp(&(b.last_ping.is_none(), &b.last_ping))
             }),
             Col::NextDue => v.sort_by(|(_, a), (_, b)| {
-                (a.next_due.is_none(), &a.next_due).cmp(&(b.next_due.is_none(), &b.next_due))
+                (a.next_expected.is_none(), &a.next_expected)
+                    .cmp(&(b.next_expected.is_none(), &b.next_expected))
             }),
         }
         if s.desc {
@@ -388,7 +389,7 @@ pub fn MonitorsPage() -> impl IntoView {
                 </tr></thead>
                 <tbody>
                     <For each=move || shown.with(|v| v.iter().take(limit.get()).map(|(_, m)| m.clone()).collect::<Vec<_>>())
-                        key=|m| (m.id.clone(), m.state.clone(), m.last_ping.clone(), m.next_due.clone(), m.status.clone(), m.name.clone(), m.suppressed_by.as_ref().map(|s| s.monitor.clone()), m.silenced_until.clone(), m.open_problems, m.channels.len())
+                        key=|m| (m.id.clone(), m.state.clone(), m.last_ping.clone(), m.next_expected.clone(), m.status.clone(), m.name.clone(), m.suppressed_by.as_ref().map(|s| s.monitor.clone()), m.silenced_until.clone(), m.open_problems, m.channels.len())
                         children=move |m| row(m, state_of, toggle, selected, session.can_write())/>
                 </tbody>
             </table>
@@ -463,7 +464,7 @@ fn row(
             </td>
             <td class="hide-narrow">{schedule_short(&m)}</td>
             <td class="last-ping"><span class="label">"Last ping "</span>{when(m.last_ping.clone())}</td>
-            <td class="hide-narrow next-due">{m.next_due.clone().map(|d| when(Some(d)))}</td>
+            <td class="hide-narrow next-due">{m.next_expected.clone().map(|d| when(Some(d)))}</td>
             <td class="actions"><div class="row">
                 {url.map(|url| view! {
                     <button class="secondary pause" aria-label=format!("{} {}", if paused { "Resume" } else { "Pause" }, m.name)

@@ -358,6 +358,33 @@ impl Schedule {
             Schedule::None => None,
         }
     }
+
+    /// The next run people should expect at `now` (docs/behaviour.md, "Uptime" and
+    /// "States and runs"): the stored due time while it is ahead; once it passed (a
+    /// failure, a hang, a missed run), a cron or calendar schedule's next time after
+    /// `now`, or for an interval the last ping plus the period while that is ahead.
+    /// `None` while paused, or when nothing tells (an interval overdue for its ping).
+    pub fn next_expected(
+        &self,
+        paused: bool,
+        next_due: Option<Timestamp>,
+        last_ping: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Option<Timestamp> {
+        if paused {
+            return None;
+        }
+        if let Some(due) = next_due.filter(|d| *d > now) {
+            return Some(due);
+        }
+        match self {
+            Schedule::Cron(c) => c.next_after(now),
+            Schedule::Interval { period } => {
+                last_ping.map(|l| l.plus(*period)).filter(|d| *d > now)
+            }
+            Schedule::None => None,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -82,32 +82,8 @@ pub fn ago(then: Timestamp, now: Timestamp) -> String {
     }
 }
 
-/// A span for people: `"12 s"`, `"3 min"`, `"2 h 5 min"`, `"3 days"` (`"1 day 4 h"`).
-pub fn span(ms: i64) -> String {
-    let s = ms.max(0) / 1_000;
-    let (d, h, m) = (s / 86_400, s % 86_400 / 3_600, s % 3_600 / 60);
-    let days = |d: i64| {
-        if d == 1 {
-            "1 day".to_string()
-        } else {
-            format!("{d} days")
-        }
-    };
-    match (d, h, m) {
-        (0, 0, 0) => format!("{s} s"),
-        (0, 0, m) => format!("{m} min"),
-        (0, h, 0) => format!("{h} h"),
-        (0, h, m) => format!("{h} h {m} min"),
-        (d, 0, _) => days(d),
-        (d, h, _) => format!("{} {h} h", days(d)),
-    }
-}
-
-impl std::fmt::Display for Timestamp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.to_rfc3339())
-    }
-}
+/// A span for people (see [`overdue_types::span`]): one wording everywhere.
+pub use overdue_types::span;
 
 #[cfg(test)]
 mod tests {

@@ -19,6 +19,28 @@ pub use team::*;
 
 use serde::{Deserialize, Serialize};
 
+/// A span of time for people: `"12 s"`, `"3 min"`, `"2 h 5 min"`, `"3 days"`,
+/// `"1 day 4 h"`. Messages, the API and the dashboard say spans alike.
+pub fn span(ms: i64) -> String {
+    let s = ms.max(0) / 1_000;
+    let (d, h, m) = (s / 86_400, s % 86_400 / 3_600, s % 3_600 / 60);
+    let days = |d: i64| {
+        if d == 1 {
+            "1 day".to_string()
+        } else {
+            format!("{d} days")
+        }
+    };
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s} s"),
+        (0, 0, m) => format!("{m} min"),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, 0, _) => days(d),
+        (d, h, _) => format!("{} {h} h", days(d)),
+    }
+}
+
 /// How a monitor is shown (docs/behaviour.md, "States and runs"): `running` while an up
 /// or new monitor has a run open, `late` while an up one is past its due time (inside
 /// grace), else its stored status. The one place this rule lives: the core's
@@ -350,8 +372,16 @@ pub struct Monitor {
     pub warnings: bool,
     /// Last ping.
     pub last_ping: Option<String>,
-    /// Next due.
+    /// When the open run started, while one is open (`running 12 s`).
+    #[serde(default)]
+    pub running_since: Option<String>,
+    /// Next due (the stored due time: for a missed run, when it was expected).
     pub next_due: Option<String>,
+    /// The next run people should expect now, by the schedule (docs/behaviour.md,
+    /// "Uptime"): after a failure or a hang too; `null` while paused or when nothing
+    /// tells.
+    #[serde(default)]
+    pub next_expected: Option<String>,
     /// When it goes down if nothing arrives.
     pub deadline: Option<String>,
     /// Duration of the last completed run, seconds.

@@ -102,6 +102,9 @@ async fn true_at_a_glance_and_every_page_accessible() {
         t.contains("failed")
     })
     .await;
+    // A down monitor still names its next expected run in the list.
+    b.wait_text(&format!("{} td.next-due", row(&invoices)), 5, |t| !t.is_empty())
+        .await;
     b.wait_text(&format!("{} .nobody", row(&shop)), 5, |t| {
         t == "nobody is notified"
     })
@@ -246,6 +249,9 @@ async fn true_at_a_glance_and_every_page_accessible() {
         .await;
     b.wait_text("#down-reason", 10, |t| t.contains("failed"))
         .await;
+    // Its next run is still expected: the failed ping's time plus the hour.
+    b.wait_text("#next-expected", 5, |t| t.contains("(in 59 min)") || t.contains("(in 1 h)"))
+        .await;
     b.wait_text("#slug-url", 5, |t| t.ends_with("/invoices"))
         .await;
     b.click(&b.find("#runs a").await).await;
@@ -253,6 +259,17 @@ async fn true_at_a_glance_and_every_page_accessible() {
         .await;
     let run_path = b.eval("return location.pathname").await;
     b.screenshot("glance-run").await;
+    // A running monitor says since when, and when it would count as hung.
+    let import = app
+        .monitor(json!({"name": "Import", "period": "1h", "max_runtime": "30m"}))
+        .await;
+    assert_eq!(app.ping(&format!("{import}/start")).await, 200);
+    b.goto(&format!("{}/monitors/{}", app.base, public(&import)))
+        .await;
+    b.wait_text("#running", 10, |t| {
+        t.starts_with("running ") && t.contains(" s · hung in 29 min")
+    })
+    .await;
 
     // Problems for the tour's problems page (a long key, details): they open
     // alerts of their own, so only now.

@@ -16,6 +16,33 @@ fn interval_is_last_success_plus_period() {
     assert_eq!(s.next_due(Timestamp(1_000)), Some(Timestamp(61_000)));
 }
 
+/// After a failure or a hang the stored due time has passed: a cron schedule names its
+/// next time after now, an interval the last ping plus the period while ahead.
+#[test]
+fn next_expected_after_a_failure() {
+    let cron = Schedule::Cron(Box::new(CronSchedule::parse("30 2 * * *", "UTC").unwrap()));
+    let now = ts("2026-12-05T10:00:00Z");
+    let past = Some(ts("2026-12-05T02:30:00Z"));
+    assert_eq!(
+        cron.next_expected(false, past, None, now)
+            .map(|t| t.to_rfc3339()),
+        Some("2026-12-06T02:30:00+00:00".into())
+    );
+    assert_eq!(cron.next_expected(true, past, None, now), None, "paused");
+    let ahead = Some(ts("2026-12-05T11:00:00Z"));
+    assert_eq!(cron.next_expected(false, ahead, None, now), ahead);
+    let every = Schedule::interval(Dur::secs(3_600)).unwrap();
+    let failed_at = Some(ts("2026-12-05T09:50:00Z"));
+    assert_eq!(
+        every
+            .next_expected(false, None, failed_at, now)
+            .map(|t| t.to_rfc3339()),
+        Some("2026-12-05T10:50:00+00:00".into())
+    );
+    let long_ago = Some(ts("2026-12-05T08:00:00Z"));
+    assert_eq!(every.next_expected(false, None, long_ago, now), None);
+}
+
 #[test]
 fn interval_range_is_checked() {
     assert!(Schedule::interval(Dur(500)).is_err());

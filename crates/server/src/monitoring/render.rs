@@ -42,6 +42,24 @@ fn secs(ms: i64) -> f64 {
     ms as f64 / 1_000.0
 }
 
+/// The next run people should expect (the schedule is read only when the stored due
+/// time has passed: a list of thousands of monitors parses few).
+fn next_expected(row: &MonitorRow, now: Timestamp) -> Option<String> {
+    let paused = row.status == "paused";
+    if let Some(due) = row.next_due_at.filter(|d| *d > now.0 && !paused) {
+        return Some(ts(due));
+    }
+    let schedule = row.schedule().ok()?;
+    schedule
+        .next_expected(
+            paused,
+            row.next_due_at.map(Timestamp),
+            row.last_ping_at.map(Timestamp),
+            now,
+        )
+        .map(|t| ts(t.0))
+}
+
 /// A monitor for `/api/v1`.
 pub fn monitor(
     row: &MonitorRow,
@@ -116,6 +134,8 @@ pub fn monitor(
         warnings: row.warned && row.status == "up",
         last_ping: row.last_ping_at.map(ts),
         next_due: row.next_due_at.map(ts),
+        next_expected: next_expected(row, now),
+        running_since: row.run_started_at.map(ts),
         deadline: row.deadline_at.map(ts),
         last_duration: row.last_duration_ms.map(secs),
         n_pings: row.n_pings,
