@@ -55,6 +55,8 @@ pub const ROUTES: &[Row] = &[
     ("POST", "/auth/forgot", "E-mail a link to set a new password (same answer for unknown addresses)", B::Named("ForgotInput"), B::Any),
     ("POST", "/auth/reset", "Set a new password with a reset link's token (signs in)", B::Named("ResetInput"), B::Any),
     ("POST", "/projects", "Create a project", B::Named("ProjectInput"), B::Any),
+    ("GET", "/project", "The current project's settings", B::None, B::Named("ProjectSettings")),
+    ("PATCH", "/project", "Change the current project's settings (its time zone)", B::Named("ProjectSettingsInput"), B::Named("ProjectSettings")),
     ("GET", "/schedule/preview", "The next fire times of a cron or OnCalendar schedule", B::None, B::Any),
     ("GET", "/events", "Live changes (server-sent events)", B::None, B::None),
     ("GET", "/summary", "The project at a glance: monitors by status, open alerts and problems", B::None, B::Named("Summary")),
@@ -160,6 +162,8 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<t::MonitorInput>(&mut s);
     add::<t::Monitor>(&mut s);
     add::<t::Uptime>(&mut s);
+    add::<t::ProjectSettings>(&mut s);
+    add::<t::ProjectSettingsInput>(&mut s);
     add::<crate::monitoring::monitors::ChannelList>(&mut s);
     add::<t::ChannelInput>(&mut s);
     add::<t::ChannelPatch>(&mut s);

@@ -26,6 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("/api/v1")
                 .configure(session::routes)
+                .configure(crate::people::project::routes)
                 .configure(account::routes)
                 .configure(dash::routes)
                 .configure(team::routes)

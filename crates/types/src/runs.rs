@@ -150,3 +150,25 @@ pub struct Uptime {
     /// The last 30 days.
     pub month: Option<f64>,
 }
+
+/// The current project's settings (`GET /api/v1/project`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProjectSettings {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its time zone (an IANA name; `UTC` when none was set): messages show the times
+    /// of monitors without a zone of their own in it.
+    pub tz: String,
+}
+
+/// A change of the current project's settings (`PATCH /api/v1/project`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ProjectSettingsInput {
+    /// An IANA time zone name (`Europe/Riga`, `UTC`).
+    pub tz: String,
+}

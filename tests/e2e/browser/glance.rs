@@ -103,8 +103,10 @@ async fn true_at_a_glance_and_every_page_accessible() {
     })
     .await;
     // A down monitor still names its next expected run in the list.
-    b.wait_text(&format!("{} td.next-due", row(&invoices)), 5, |t| !t.is_empty())
-        .await;
+    b.wait_text(&format!("{} td.next-due", row(&invoices)), 5, |t| {
+        !t.is_empty()
+    })
+    .await;
     b.wait_text(&format!("{} .nobody", row(&shop)), 5, |t| {
         t == "nobody is notified"
     })
@@ -250,8 +252,10 @@ async fn true_at_a_glance_and_every_page_accessible() {
     b.wait_text("#down-reason", 10, |t| t.contains("failed"))
         .await;
     // Its next run is still expected: the failed ping's time plus the hour.
-    b.wait_text("#next-expected", 5, |t| t.contains("(in 59 min)") || t.contains("(in 1 h)"))
-        .await;
+    b.wait_text("#next-expected", 5, |t| {
+        t.contains("(in 59 min)") || t.contains("(in 1 h)")
+    })
+    .await;
     b.wait_text("#slug-url", 5, |t| t.ends_with("/invoices"))
         .await;
     b.click(&b.find("#runs a").await).await;

@@ -85,6 +85,8 @@ const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/api/v1/monitors/{id}/pings", Need::Read),
     ("GET", "/api/v1/monitors/{id}/flips", Need::Read),
     ("GET", "/api/v1/monitors/{id}/uptime", Need::Read),
+    ("GET", "/api/v1/project", Need::Read),
+    ("PATCH", "/api/v1/project", Need::Manage),
     ("GET", "/api/v1/channel-kinds", Need::Read),
     ("GET", "/api/v1/routes", Need::Read),
     ("POST", "/api/v1/routes", Need::Manage),
@@ -149,6 +151,7 @@ pub(crate) fn registered() -> BTreeSet<(String, String)> {
             "/api/v1",
             &[
                 "people/session.rs",
+                "people/project.rs",
                 "people/account.rs",
                 "monitoring/dash.rs",
                 "people/team.rs",

@@ -29,6 +29,18 @@ pub fn rid(text: &str, field: &str) -> Result<Uuid, ApiError> {
 
 pub use overdue_core::ids::canonical_uuid;
 
+/// Checks an IANA time zone name (`UTC`, `Europe/Riga`): one rule and one message for
+/// monitors and projects.
+pub fn zone(name: &str) -> Result<(), ApiError> {
+    name.parse::<overdue_core::schedule::Tz>()
+        .map(|_| ())
+        .map_err(|_| {
+            ApiError::BadRequest(format!(
+                "invalid timezone {name:?}: use an IANA name such as \"UTC\" or \"Europe/Riga\""
+            ))
+        })
+}
+
 /// The run id in query parameter `name`, if given and not empty.
 pub fn query_rid(req: &HttpRequest, name: &str) -> Result<Option<Uuid>, ApiError> {
     match query_value(req, name).filter(|v| !v.trim().is_empty()) {

@@ -111,9 +111,7 @@ pub fn apply(input: &MonitorInput, mut s: MonitorSettings) -> Result<MonitorSett
         (None, Schedule::Interval { .. } | Schedule::None) if tz.is_some() => {
             // Healthchecks ignores tz on simple checks; so do we, but check it is a zone
             // (with or without a period in the same request).
-            let name = tz.as_deref().unwrap_or("UTC");
-            name.parse::<chrono_tz_check::Tz>()
-                .map_err(|_| ApiError::BadRequest(format!("invalid timezone {name:?}: use an IANA name such as \"UTC\" or \"Europe/Riga\"")))?;
+            crate::http::parse::zone(tz.as_deref().unwrap_or("UTC"))?;
         }
         _ => {}
     }
@@ -267,8 +265,4 @@ pub fn defaults() -> MonitorSettings {
     s.slug = None;
     s.name = String::new();
     s
-}
-
-mod chrono_tz_check {
-    pub use overdue_core::schedule::Tz;
 }

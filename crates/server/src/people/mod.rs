@@ -5,5 +5,6 @@
 pub mod account;
 pub mod gate;
 pub mod joining;
+pub mod project;
 pub mod session;
 pub mod team;

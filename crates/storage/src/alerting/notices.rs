@@ -54,6 +54,16 @@ pub(crate) fn enqueue(
     let now = tx.now();
     let row = given_or_locked(tx.c, id, row)?;
     let row = row.as_ref();
+    // Times in the monitor's zone (cron monitors have one), else the project's.
+    let project_tz: Option<String> = if row.tz.is_empty() {
+        crate::base::schema::projects::table
+            .find(&row.project_id)
+            .select(crate::base::schema::projects::tz)
+            .first(tx.conn())
+            .optional()?
+    } else {
+        None
+    };
     let mut records = Vec::with_capacity(notices.len());
     for n in notices {
         let mut record = EventRecord {
@@ -73,7 +83,10 @@ pub(crate) fn enqueue(
             last_ping_at: None,
         };
         if n.kind == EventKind::MonitorDown {
-            let tz = Some(row.tz.as_str()).filter(|t| !t.is_empty());
+            let tz = Some(row.tz.as_str())
+                .filter(|t| !t.is_empty())
+                .or(project_tz.as_deref())
+                .filter(|t| !t.is_empty());
             if n.reason == Some(DownReason::Missed) {
                 let expected = row.next_due_at.map(Timestamp);
                 record.expected = expected.map(|t| t.local_text(tz, true));

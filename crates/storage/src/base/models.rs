@@ -415,6 +415,9 @@ pub struct ProjectRow {
     pub created_at: i64,
     /// Key of the project's public badge URLs (`/badge/<badge_key>/…`).
     pub badge_key: Option<String>,
+    /// Its time zone (an IANA name; empty: UTC), for times in messages of monitors
+    /// without a zone of their own.
+    pub tz: String,
 }
 
 /// A channel.

@@ -8,6 +8,7 @@ diesel::table! {
         ping_key -> Text,
         created_at -> BigInt,
         badge_key -> Nullable<Text>,
+        tz -> Text,
     }
 }
 

@@ -62,6 +62,7 @@ pub fn create(tx: &mut Tx<'_>, name: &str) -> Result<CreatedProject, StoreError>
         ping_key: random_text(22).to_lowercase(),
         created_at: now.0,
         badge_key: Some(random_text(24).to_lowercase()),
+        tz: String::new(),
     };
     diesel::insert_into(projects::table)
         .values(&row)
@@ -195,4 +196,17 @@ pub fn for_broker(
     let n = count(c)?;
     let only = if n == 1 { vec![any(c)?] } else { Vec::new() };
     Ok((only, n))
+}
+
+/// Sets project `id`'s time zone (an IANA name the caller checked; empty: UTC) and
+/// returns the project.
+pub fn set_zone(tx: &mut Tx<'_>, id: &str, tz: &str) -> Result<ProjectRow, StoreError> {
+    let c = tx.conn();
+    let n = diesel::update(projects::table.find(id))
+        .set(projects::tz.eq(tz))
+        .execute(c)?;
+    if n == 0 {
+        return Err(StoreError::NotFound("project"));
+    }
+    get(c, id)
 }
