@@ -120,11 +120,13 @@ pub(crate) fn write_message(
 /// The name of project `id`, for messages (`None` if it is gone).
 pub(crate) fn project_name(c: &mut AnyConnection, id: &str) -> Result<Option<String>, StoreError> {
     use crate::base::schema::projects;
+    // A primary-key lookup with no `LIMIT ?`, which SQLite recompiles on every run.
     Ok(projects::table
         .find(id)
         .select(projects::name)
-        .first(c)
-        .optional()?)
+        .load::<String>(c)?
+        .into_iter()
+        .next())
 }
 
 /// The destinations of one message on a channel: each address of an e-mail channel's

@@ -54,21 +54,25 @@ pub(crate) fn enqueue(
     let now = tx.now();
     let row = given_or_locked(tx.c, id, row)?;
     let row = row.as_ref();
-    // Times in the monitor's zone (cron monitors have one), else the project's.
-    let project_tz: Option<String> = if row.tz.is_empty() {
-        crate::base::schema::projects::table
-            .find(&row.project_id)
-            .select(crate::base::schema::projects::tz)
-            .first(tx.conn())
-            .optional()?
-    } else {
-        None
-    };
+    // The project's name for the messages, and its zone for times of a monitor
+    // without its own (cron monitors have one): one read per event batch.
+    use crate::base::schema::projects;
+    // No `.first()`: its bound `LIMIT ?` makes SQLite recompile the statement on every
+    // execution (see `lock_monitor`); a primary-key lookup needs no limit.
+    let (project_name, project_tz): (Option<String>, Option<String>) = projects::table
+        .find(&row.project_id)
+        .select((projects::name, projects::tz))
+        .load::<(String, String)>(tx.conn())?
+        .into_iter()
+        .next()
+        .unzip();
     let mut records = Vec::with_capacity(notices.len());
     for n in notices {
+        let mut monitor = monitor_ref(row);
+        monitor.project_name.clone_from(&project_name);
         let mut record = EventRecord {
             event: n.kind,
-            monitor: monitor_ref(row),
+            monitor,
             status: n.status.as_str().into(),
             previous_status: n.previous.as_str().into(),
             reason: n.reason.map(|r| r.as_str().to_string()),
@@ -333,17 +337,23 @@ pub(crate) fn enqueue_for(
     let assigned: Vec<String> = on_inner!(tx.c, |inner| assigned.load(inner))?;
     let routes = crate::alerting::routes::rules(tx.c, &owner.project)?;
     let silences = crate::alerting::silences::current(tx.c, &owner.project, now)?;
-    // Messages name the project (read once here, not per message).
-    let name = crate::alerting::messages::project_name(tx.c, &owner.project)?;
-    let records: Vec<EventRecord> = records
-        .iter()
-        .map(|r| {
-            let mut r = r.clone();
-            r.monitor.project_name.clone_from(&name);
-            r
-        })
-        .collect();
-    for record in &records {
+    // Messages name the project: read once here unless the caller did.
+    let named: Vec<EventRecord>;
+    let records = if records.iter().all(|r| r.monitor.project_name.is_some()) {
+        records
+    } else {
+        let name = crate::alerting::messages::project_name(tx.c, &owner.project)?;
+        named = records
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                r.monitor.project_name.clone_from(&name);
+                r
+            })
+            .collect();
+        &named
+    };
+    for record in records {
         let transition = record.alert.as_ref().map(|a| a.transition);
         let chosen =
             match transition {
