@@ -96,6 +96,11 @@ pub fn prune_old(tx: &mut Tx<'_>, before: Timestamp) -> Result<usize, StoreError
     n += diesel::delete(ack_tokens::table.filter(ack_tokens::alert_id.eq_any(&old_alerts)))
         .execute(c)?;
     n += diesel::delete(alerts::table.filter(alerts::id.eq_any(&old_alerts))).execute(c)?;
+    // Overdue's own outages older than the history they explain (index
+    // `service_outages_ended`; a handful of rows).
+    use crate::base::schema::service_outages;
+    n += diesel::delete(service_outages::table.filter(service_outages::ended_at.lt(before.0)))
+        .execute(tx.conn())?;
     let now = tx.now();
     n += crate::flows::prune(tx.conn(), now, PRUNE_BATCH)?;
     Ok(n)

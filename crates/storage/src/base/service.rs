@@ -127,3 +127,46 @@ pub fn gauges(c: &mut AnyConnection) -> Result<(Option<i64>, i64, i64), StoreErr
         .get_result(c)?;
     Ok((alive, pending, open))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::base::conn::{write_tx, DbUrl};
+    use crate::base::schema::service_outages;
+
+    fn outages(c: &mut AnyConnection) -> Vec<(i64, i64)> {
+        service_outages::table
+            .select((service_outages::started_at, service_outages::ended_at))
+            .load(c)
+            .unwrap()
+    }
+
+    /// A gap between heartbeats is remembered as an outage (uptime leaves it out);
+    /// retention drops it once it is older than the history it explains.
+    #[test]
+    fn outages_are_remembered_then_pruned() {
+        let mut c = DbUrl::Sqlite(":memory:".into()).connect().unwrap();
+        crate::migrate(&mut c).unwrap();
+        heartbeat(&mut c, Timestamp(10_000)).unwrap();
+        heartbeat(&mut c, Timestamp(11_000)).unwrap();
+        assert_eq!(outages(&mut c), vec![], "a second apart is no outage");
+        heartbeat(&mut c, Timestamp(60_000)).unwrap();
+        assert_eq!(outages(&mut c), vec![(11_000, 60_000)]);
+        write_tx(&mut c, |c| {
+            let mut tx = crate::Tx::new(c, Timestamp(70_000), crate::base::caps::Caps::default());
+            crate::retention::prune_old(&mut tx, Timestamp(50_000))
+        })
+        .unwrap();
+        assert_eq!(
+            outages(&mut c),
+            vec![(11_000, 60_000)],
+            "ended after the horizon"
+        );
+        write_tx(&mut c, |c| {
+            let mut tx = crate::Tx::new(c, Timestamp(70_000), crate::base::caps::Caps::default());
+            crate::retention::prune_old(&mut tx, Timestamp(61_000))
+        })
+        .unwrap();
+        assert_eq!(outages(&mut c), vec![]);
+    }
+}
