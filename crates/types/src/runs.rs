@@ -159,9 +159,10 @@ pub struct ProjectSettings {
     pub id: String,
     /// Its name.
     pub name: String,
-    /// Its time zone (an IANA name; `UTC` when none was set): messages show the times
-    /// of monitors without a zone of their own in it.
-    pub tz: String,
+    /// Its time zone (an IANA name; `null` until set: messages then use UTC and the
+    /// dashboard the browser's zone): times of monitors without a zone of their own are
+    /// shown in it.
+    pub tz: Option<String>,
 }
 
 /// A change of the current project's settings (`PATCH /api/v1/project`).

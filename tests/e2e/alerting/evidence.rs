@@ -98,6 +98,26 @@ both!(a_failure_mails_its_output, a_failure_mails_its_output);
 /// A missed deadline: the webhook says when the ping was expected, as a timestamp.
 async fn a_miss_says_when_as_a_timestamp(backend: Backend) {
     let (app, rx, ch) = crate::harness::TestApp::spawn_with_receiver(backend).await;
+    // The project's zone: times of monitors without their own are shown in it.
+    let (s, p) = app.api("GET", "/api/v1/project", None).await;
+    assert_eq!((s, &p["tz"]), (200, &json!(null)), "{p}");
+    for (body, says) in [
+        (json!({"tz": "Mars/Base"}), "invalid timezone \"Mars/Base\""),
+        (json!({"tz": "UTC", "zone": "x"}), "unknown field"),
+        (json!({"tz": 3}), "tz"),
+    ] {
+        let (s, e) = app.api("PATCH", "/api/v1/project", Some(body)).await;
+        assert_eq!(s, 400, "{e}");
+        assert!(e["error"].as_str().unwrap().contains(says), "{e}");
+    }
+    let (s, p) = app
+        .api(
+            "PATCH",
+            "/api/v1/project",
+            Some(json!({"tz": "Europe/Riga"})),
+        )
+        .await;
+    assert_eq!((s, &p["tz"]), (200, &json!("Europe/Riga")), "{p}");
     let m = app
         .monitor(json!({"name": "quick", "period": "1s", "grace": "1s", "channels": [ch]}))
         .await;
@@ -116,6 +136,14 @@ async fn a_miss_says_when_as_a_timestamp(backend: Backend) {
         1,
         "{j}"
     );
+    for field in ["expected", "last_ping"] {
+        assert!(
+            j[field]
+                .as_str()
+                .is_some_and(|t| t.ends_with(" Europe/Riga")),
+            "{field} in the project's zone: {j}"
+        );
+    }
     app.stop().await;
 }
 both!(

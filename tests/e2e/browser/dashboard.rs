@@ -116,6 +116,18 @@ async fn dashboard_story() {
     b.wait_text("#uptime-day", 10, |t| t == "Uptime 24 h: 100.00 %")
         .await;
     b.screenshot("monitor-detail").await;
+    // The project's zone, once set, is where a monitor without its own shows its times.
+    let (s, p) = app
+        .api(
+            "PATCH",
+            "/api/v1/project",
+            Some(json!({"tz": "Asia/Tokyo"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{p}");
+    b.goto(&format!("{}/monitors/{id}", app.base)).await;
+    b.wait_text("#next-expected", 10, |t| t.contains("GMT+9"))
+        .await;
 
     // Pause from the detail page.
     b.click(&b.find("#pause").await).await;

@@ -22,11 +22,7 @@ fn render(p: &ProjectRow) -> ProjectSettings {
     ProjectSettings {
         id: p.id.clone(),
         name: p.name.clone(),
-        tz: if p.tz.is_empty() {
-            "UTC".into()
-        } else {
-            p.tz.clone()
-        },
+        tz: Some(p.tz.clone()).filter(|t| !t.is_empty()),
     }
 }
 

@@ -87,10 +87,12 @@ pub(crate) fn enqueue(
             last_ping_at: None,
         };
         if n.kind == EventKind::MonitorDown {
-            let tz = Some(row.tz.as_str())
+            // A cron or calendar schedule has its own zone; other monitors keep a
+            // default one that means nothing to people.
+            let own = (row.schedule_kind == "cron").then_some(row.tz.as_str());
+            let tz = own
                 .filter(|t| !t.is_empty())
-                .or(project_tz.as_deref())
-                .filter(|t| !t.is_empty());
+                .or(project_tz.as_deref().filter(|t| !t.is_empty()));
             if n.reason == Some(DownReason::Missed) {
                 let expected = row.next_due_at.map(Timestamp);
                 record.expected = expected.map(|t| t.local_text(tz, true));
