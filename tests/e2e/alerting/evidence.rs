@@ -151,6 +151,18 @@ both!(
     a_miss_says_when_as_a_timestamp
 );
 
+/// The acknowledgement page a link shows (GET changes nothing).
+async fn page_of(app: &crate::harness::TestApp, link: &str) -> String {
+    app.http
+        .get(link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 /// Two recipients of one e-mail channel: each link is its recipient's own; the second
 /// one's page names the first as the one who acknowledged. The page follows the colour
 /// scheme and links to the monitor and the alerts.
@@ -181,15 +193,7 @@ async fn each_recipient_has_their_own_link(backend: Backend) {
     };
     let (ann, bob) = (link_of("ann@"), link_of("bob@"));
     assert_ne!(ann, bob, "each recipient has their own link");
-    let page = app
-        .http
-        .get(&ann)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_of(&app, &ann).await;
     assert!(page.contains("prefers-color-scheme: dark"), "{page}");
     let public = app.get_monitor(&m).await["id"]
         .as_str()
@@ -207,15 +211,7 @@ async fn each_recipient_has_their_own_link(backend: Backend) {
         body.contains("acknowledged by <strong>ann@example.com (e-mail)</strong>"),
         "{body}"
     );
-    let page = app
-        .http
-        .get(&bob)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_of(&app, &bob).await;
     assert!(
         page.contains("Already acknowledged by <strong>ann@example.com (e-mail)</strong>"),
         "{page}"

@@ -183,13 +183,24 @@ pub(crate) fn announce(tx: &mut Tx<'_>, id: &str, note: AlertNote) -> Result<(),
     let Some(row) = tx.lock_monitor(id)? else {
         return Ok(());
     };
-    let status = row.status.clone();
-    let record = EventRecord {
+    let record = acknowledged(monitor_ref(&row), &row.status, None, note, now);
+    enqueue_records(tx, &row, &[record])
+}
+
+/// The message that an alert was acknowledged, about `owner` in status `status`.
+fn acknowledged(
+    owner: MonitorRef,
+    status: &str,
+    reason: Option<&str>,
+    note: AlertNote,
+    now: Timestamp,
+) -> EventRecord {
+    EventRecord {
         event: EventKind::AlertAcknowledged,
-        monitor: monitor_ref(&row),
-        previous_status: status.clone(),
-        status,
-        reason: None,
+        monitor: owner,
+        previous_status: status.into(),
+        status: status.into(),
+        reason: reason.map(str::to_string),
         detail: None,
         at: now.to_rfc3339(),
         body: None,
@@ -199,8 +210,7 @@ pub(crate) fn announce(tx: &mut Tx<'_>, id: &str, note: AlertNote) -> Result<(),
         last_ping: None,
         expected_at: None,
         last_ping_at: None,
-    };
-    enqueue_records(tx, &row, &[record])
+    }
 }
 
 /// Writes a message about an alert of flow `id` (an acknowledgement) to the channels
@@ -217,29 +227,15 @@ pub(crate) fn announce_flow(tx: &mut Tx<'_>, id: &str, note: AlertNote) -> Resul
     let Some((name, slug, tags, project)) = found else {
         return Ok(());
     };
-    let record = EventRecord {
-        event: EventKind::AlertAcknowledged,
-        monitor: MonitorRef {
-            uuid: id.to_string(),
-            name,
-            slug: Some(slug),
-            tags: tags.split_whitespace().map(str::to_string).collect(),
-            project: project.clone(),
-            project_name: None,
-        },
-        previous_status: "down".into(),
-        status: "down".into(),
-        reason: Some("breach".into()),
-        detail: None,
-        at: now.to_rfc3339(),
-        body: None,
-        problems: None,
-        alert: Some(note),
-        expected: None,
-        last_ping: None,
-        expected_at: None,
-        last_ping_at: None,
+    let flow = MonitorRef {
+        uuid: id.to_string(),
+        name,
+        slug: Some(slug),
+        tags: tags.split_whitespace().map(str::to_string).collect(),
+        project: project.clone(),
+        project_name: None,
     };
+    let record = acknowledged(flow, "down", Some("breach"), note, now);
     let owner = Owner {
         id: id.to_string(),
         project,
