@@ -24,6 +24,7 @@ mod monitors;
 mod picker;
 mod ping_help;
 mod problems;
+mod project;
 mod route_form;
 mod routes;
 mod run;

@@ -1,5 +1,6 @@
 //! `/team`: members with their roles, invitations not yet taken (revocable), API keys
-//! (create read-write or read-only, shown once, revoke), new projects. What a role
+//! (create read-write or read-only, shown once, revoke), the project's settings (zone,
+//! storms), new projects. What a role
 //! cannot do is not offered: the reason is said instead of a refusal after a click.
 
 use leptos::prelude::*;
@@ -256,6 +257,7 @@ pub fn TeamPage() -> impl IntoView {
                 on:input=move |ev| project_name.set(event_target_value(&ev))/>
             <p><button type="submit" id="create-project">"Create project"</button></p>
         </form>
+        <crate::project::ProjectSettingsCard/>
         <div class="card">
             <h2>"API keys"</h2>
             <Show when=move || session.can_manage() fallback=|| view! {

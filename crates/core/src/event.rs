@@ -178,6 +178,7 @@ pub(crate) fn problems_title(ev: &EventRecord, p: &ProblemsNote) -> String {
     let name = &ev.monitor.name;
     let n = p.count;
     match ev.event {
+        EventKind::Grouped if ev.status == "up" => format!("{n} alerts resolved in {name}"),
         EventKind::Grouped => format!("{n} alerts in {name}"),
         EventKind::FlowBreached | EventKind::FlowRecovered if n == 1 => {
             let what = p
@@ -216,8 +217,13 @@ fn problems_summary(ev: &EventRecord, p: &ProblemsNote) -> String {
         } else {
             String::new()
         };
+        let what = if ev.status == "up" {
+            "alerts resolved"
+        } else {
+            "alerts"
+        };
         return format!(
-            "{} alerts in {}: {}{tail}",
+            "{} {what} in {}: {}{tail}",
             p.count,
             ev.monitor.name,
             keys.join(", ")
@@ -332,6 +338,10 @@ pub struct AlertNote {
     /// When the alert opened (RFC 3339, UTC): a recovery says how long it was down.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opened_at: Option<String>,
+    /// The alerts a storm's gathered message names (docs/behaviour.md, "Storms"): its
+    /// acknowledgement link acknowledges exactly these, not whatever joins later.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<i64>,
 }
 
 /// The problems of one `problem.*` notification: many at once make one message.

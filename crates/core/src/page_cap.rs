@@ -77,6 +77,7 @@ pub fn overflow_record(first: &EventRecord, key: &str, limit: i64, now: Timestam
             ack_token: None,
             ack_url: None,
             opened_at: None,
+            members: Vec::new(),
         }),
         expected: None,
         last_ping: None,

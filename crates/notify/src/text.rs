@@ -48,6 +48,13 @@ pub fn facts(ev: &EventRecord) -> Vec<Fact> {
     if let Some(p) = ev.monitor.project_name.as_ref().filter(|p| !p.is_empty()) {
         out.push(("Project", p.clone()));
     }
+    // A storm's gathered message says what it gathers ("12 of 14 monitors tagged `db`
+    // went down within 40 s").
+    if ev.event == EventKind::Grouped {
+        if let Some(d) = ev.detail.as_ref().filter(|d| !d.is_empty()) {
+            out.push(("What", d.clone()));
+        }
+    }
     if ev.event == EventKind::MonitorDown {
         if let Some(r) = &ev.reason {
             out.push((

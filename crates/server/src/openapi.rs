@@ -56,7 +56,7 @@ pub const ROUTES: &[Row] = &[
     ("POST", "/auth/reset", "Set a new password with a reset link's token (signs in)", B::Named("ResetInput"), B::Any),
     ("POST", "/projects", "Create a project", B::Named("ProjectInput"), B::Any),
     ("GET", "/project", "The current project's settings", B::None, B::Named("ProjectSettings")),
-    ("PATCH", "/project", "Change the current project's settings (its time zone)", B::Named("ProjectSettingsInput"), B::Named("ProjectSettings")),
+    ("PATCH", "/project", "Change the current project's settings (its time zone, its storm setting)", B::Named("ProjectSettingsInput"), B::Named("ProjectSettings")),
     ("GET", "/schedule/preview", "The next fire times of a cron or OnCalendar schedule", B::None, B::Any),
     ("GET", "/events", "Live changes (server-sent events)", B::None, B::None),
     ("GET", "/summary", "The project at a glance: monitors by status, open alerts and problems", B::None, B::Named("Summary")),
@@ -164,6 +164,8 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<t::Uptime>(&mut s);
     add::<t::ProjectSettings>(&mut s);
     add::<t::ProjectSettingsInput>(&mut s);
+    add::<t::StormSettings>(&mut s);
+    add::<t::StormInput>(&mut s);
     add::<crate::monitoring::monitors::ChannelList>(&mut s);
     add::<t::ChannelInput>(&mut s);
     add::<t::ChannelPatch>(&mut s);

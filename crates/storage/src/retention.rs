@@ -95,6 +95,11 @@ pub fn prune_old(tx: &mut Tx<'_>, before: Timestamp) -> Result<usize, StoreError
         .load(c)?;
     n += diesel::delete(ack_tokens::table.filter(ack_tokens::alert_id.eq_any(&old_alerts)))
         .execute(c)?;
+    // Who heard of them inside a storm's gathered message (its primary key leads with
+    // the alert).
+    use crate::base::schema::storm_members;
+    n += diesel::delete(storm_members::table.filter(storm_members::alert_id.eq_any(&old_alerts)))
+        .execute(c)?;
     n += diesel::delete(alerts::table.filter(alerts::id.eq_any(&old_alerts))).execute(c)?;
     // Overdue's own outages older than the history they explain (index
     // `service_outages_ended`; a handful of rows).

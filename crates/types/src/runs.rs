@@ -163,13 +163,45 @@ pub struct ProjectSettings {
     /// dashboard the browser's zone): times of monitors without a zone of their own are
     /// shown in it.
     pub tz: Option<String>,
+    /// How alerts that open (and resolve) together are gathered for people's channels
+    /// (docs/behaviour.md, "Storms"); `null`: off, each alert is its own message.
+    #[serde(default)]
+    pub storm: Option<StormSettings>,
 }
 
-/// A change of the current project's settings (`PATCH /api/v1/project`).
+/// A project's storm setting, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StormSettings {
+    /// How long the alerts after a quiet project's first are gathered (default 30).
+    pub wait: i64,
+    /// How long the next ones are gathered while the storm lasts (default 300).
+    pub interval: i64,
+}
+
+/// A change of the current project's settings (`PATCH /api/v1/project`): each field
+/// given is changed, the others are kept.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProjectSettingsInput {
     /// An IANA time zone name (`Europe/Riga`, `UTC`).
-    pub tz: String,
+    #[serde(default)]
+    pub tz: Option<String>,
+    /// The storm setting (`null`: off).
+    #[serde(default, deserialize_with = "crate::double_option")]
+    pub storm: Option<Option<StormInput>>,
+}
+
+/// A storm setting to set: `{"wait": "30s", "interval": "5m"}` (seconds or a
+/// duration; the interval defaults to 5 min, or to the wait when longer).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StormInput {
+    /// How long the alerts after a quiet project's first are gathered.
+    pub wait: crate::DurationInput,
+    /// How long the next ones are gathered while the storm lasts.
+    #[serde(default)]
+    pub interval: Option<crate::DurationInput>,
 }

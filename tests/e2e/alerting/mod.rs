@@ -1,5 +1,5 @@
 //! Alerting: alerts and their delivery (webhooks, e-mail, presets), routes, silences,
-//! groups, reminders and escalation, secrets that never follow a moved channel.
+//! groups, storms, reminders and escalation, secrets that never follow a moved channel.
 
 pub(crate) mod alert_delivery;
 pub(crate) mod alerts;
@@ -11,3 +11,4 @@ pub(crate) mod moved;
 pub(crate) mod presets;
 pub(crate) mod routes;
 pub(crate) mod silences;
+pub(crate) mod storms;

@@ -374,6 +374,33 @@ async fn dashboard_story() {
         .wait_text("#invite-link", 10, |t| t.contains("/invite/odi_"))
         .await;
     b.screenshot("team").await;
+    // The project's settings: a zone and the storm setting, saved through the form; a
+    // wrong zone is refused in words.
+    b.fill(&b.find("#project-tz").await, "Mars/Base").await;
+    b.click(&b.find("#save-project").await).await;
+    b.wait_text("#project-error", 10, |t| t.contains("Mars/Base"))
+        .await;
+    b.fill(&b.find("#project-tz").await, "Europe/Riga").await;
+    b.click(&b.find("#storm-on").await).await;
+    b.fill(&b.find("#storm-wait").await, "60").await;
+    b.click(&b.find("#save-project").await).await;
+    b.wait_text("#project-saved", 10, |t| t == "Saved.").await;
+    let (_, p) = app.api("GET", "/api/v1/project", None).await;
+    assert_eq!(
+        (p["tz"].clone(), p["storm"].clone()),
+        (json!("Europe/Riga"), json!({"wait": 60, "interval": 300})),
+        "{p}"
+    );
+    b.screenshot("team-settings").await;
+    // Back to the zone and setting the rest of the story had.
+    let (s, _) = app
+        .api(
+            "PATCH",
+            "/api/v1/project",
+            Some(json!({"tz": "Asia/Tokyo", "storm": null})),
+        )
+        .await;
+    assert_eq!(s, 200);
 
     // Sign out: the pages are behind the sign-in form again.
     b.click(&b.find("#sign-out").await).await;

@@ -160,7 +160,22 @@ impl TestApp {
         let store = open_store(&s, clock).unwrap();
         let created = ensure_default_project(&store).await.unwrap();
         let (api_key, read_only_key, ping_key) = match created {
-            Some(p) => (p.api_key, p.read_only_key, p.ping_key),
+            Some(p) => {
+                // Stories count messages one per alert: storms (gathered messages,
+                // on by default) are the storm stories' to turn on.
+                let id = p.id.clone();
+                store
+                    .write(move |tx| {
+                        let off = projects::SettingsChange {
+                            tz: None,
+                            storm: Some(None),
+                        };
+                        projects::change(tx, &id, &off)
+                    })
+                    .await
+                    .unwrap();
+                (p.api_key, p.read_only_key, p.ping_key)
+            }
             None => {
                 // A restart: make fresh keys for the existing project.
                 store
@@ -208,6 +223,35 @@ impl TestApp {
         }
         if let Some(d) = self.done.take() {
             let _ = d.await;
+        }
+    }
+
+    /// Waits until the outbox holds nothing pending: every message delivered (or
+    /// given up). A story that moves the clock calls it first, so no delivery in
+    /// flight outlives its lease and goes out twice.
+    pub async fn settled(&self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let pending: i64 = self
+                .store
+                .read(|c| {
+                    use diesel::prelude::*;
+                    use overdue_storage::base::schema::outbox::dsl as o;
+                    Ok(o::outbox
+                        .filter(o::state.eq("pending"))
+                        .count()
+                        .get_result(c)?)
+                })
+                .await
+                .unwrap();
+            if pending == 0 {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{pending} messages still pending"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 

@@ -6,6 +6,7 @@
 //! implicit route with `continue`; each channel is chosen once.
 
 mod silence;
+pub mod storm;
 mod window;
 
 use serde::{Deserialize, Serialize};

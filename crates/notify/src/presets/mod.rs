@@ -117,6 +117,7 @@ pub(crate) mod fixtures {
                 ack_token: None,
                 ack_url: Some("https://od.example.com/ack/tok".into()),
                 opened_at: None,
+                members: Vec::new(),
             }),
             expected: Some("03:10 Europe/Riga".into()),
             last_ping: Some("2026-12-01 03:02 Europe/Riga".into()),

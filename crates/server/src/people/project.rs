@@ -1,12 +1,14 @@
 //! `/api/v1/project`: the current project's settings. Its time zone (an IANA name;
 //! empty: UTC) is where messages show the times of monitors without a zone of their own
-//! (docs/behaviour.md, "Channels"). Anyone who reads the project reads it; changing it
+//! (docs/behaviour.md, "Channels"); its storm setting gathers alerts that open together
+//! (docs/behaviour.md, "Storms"). Anyone who reads the project reads it; changing it
 //! needs the admin role or a read-write key.
 
 use actix_web::{web, HttpResponse};
+use overdue_core::route::storm::Storm;
 use overdue_storage::base::models::ProjectRow;
 use overdue_storage::people::projects;
-use overdue_types::{ProjectSettings, ProjectSettingsInput};
+use overdue_types::{ProjectSettings, ProjectSettingsInput, StormInput, StormSettings};
 
 use crate::http::auth::Auth;
 use crate::http::error::ApiError;
@@ -23,6 +25,10 @@ fn render(p: &ProjectRow) -> ProjectSettings {
         id: p.id.clone(),
         name: p.name.clone(),
         tz: Some(p.tz.clone()).filter(|t| !t.is_empty()),
+        storm: p.storm().map(|s| StormSettings {
+            wait: s.wait_ms / 1_000,
+            interval: s.interval_ms / 1_000,
+        }),
     }
 }
 
@@ -42,12 +48,39 @@ async fn change(
 ) -> Result<HttpResponse, ApiError> {
     auth.require_manage()?;
     let input = body.into_inner()?;
-    let tz = input.tz.trim().to_string();
-    crate::http::parse::zone(&tz)?;
+    if input.tz.is_none() && input.storm.is_none() {
+        return Err(ApiError::BadRequest(
+            "nothing to change: give tz (a time zone) or storm ({\"wait\": \"30s\", \"interval\": \"5m\"} or null)"
+                .into(),
+        ));
+    }
+    let tz = input.tz.map(|t| t.trim().to_string());
+    if let Some(tz) = &tz {
+        crate::http::parse::zone(tz)?;
+    }
+    let storm = input
+        .storm
+        .map(|s| s.map(storm_of).transpose())
+        .transpose()?;
+    let change = projects::SettingsChange { tz, storm };
     let project = auth.project.clone();
     let p = state
         .store
-        .write(move |tx| projects::set_zone(tx, &project, &tz))
+        .write(move |tx| projects::change(tx, &project, &change))
         .await?;
     Ok(HttpResponse::Ok().json(render(&p)))
+}
+
+/// A storm setting from input, checked by the core's rule.
+fn storm_of(s: StormInput) -> Result<Storm, ApiError> {
+    let ms = |field: &str, d: &overdue_types::DurationInput| {
+        crate::monitoring::validate::duration(field, d).map(|d| d.millis())
+    };
+    let wait = ms("storm.wait", &s.wait)?;
+    let interval = s
+        .interval
+        .as_ref()
+        .map(|d| ms("storm.interval", d))
+        .transpose()?;
+    Storm::checked(wait, interval).map_err(ApiError::BadRequest)
 }

@@ -33,7 +33,7 @@ pub fn acknowledge(
     note: Option<&str>,
 ) -> Result<Acknowledged, StoreError> {
     let row = get(tx.conn(), project, id)?;
-    ack_rows(tx, row, vec![], by, note)
+    ack_rows(tx, (row, vec![]), false, by, note)
 }
 
 /// Acknowledges an alert's whole group (an acknowledgement link: "acknowledge all 14").
@@ -48,13 +48,15 @@ pub(crate) fn acknowledge_group(
         .filter(alerts::status.eq(AlertStatus::Open.as_str()))
         .select(AlertRow::as_select())
         .load(tx.conn())?;
-    ack_rows(tx, lead, members, by, None)
+    ack_rows(tx, (lead, members), false, by, None)
 }
 
+/// Acknowledges `lead` and `members`; `each`: every one is its own incident on
+/// paging channels (a storm's snapshot), else the lead stands for them.
 fn ack_rows(
     tx: &mut Tx<'_>,
-    lead: AlertRow,
-    members: Vec<AlertRow>,
+    (lead, members): (AlertRow, Vec<AlertRow>),
+    each: bool,
     by: &str,
     note: Option<&str>,
 ) -> Result<Acknowledged, StoreError> {
@@ -103,7 +105,13 @@ fn ack_rows(
         // Paging channels keep an incident per group: tell them it is looked after,
         // whoever owns the alert (a monitor or a flow).
         let mut note = lead.note(Transition::Acknowledge, count);
-        note.incidents = vec![lead.dedup_key.clone()];
+        // A storm's link acknowledges alerts the pager got one by one: each its own
+        // incident. Otherwise the group's lead is the incident.
+        note.incidents = if each {
+            targets.iter().map(|a| a.dedup_key.clone()).collect()
+        } else {
+            vec![lead.dedup_key.clone()]
+        };
         if let Some(monitor) = &lead.monitor_id {
             crate::alerting::notices::announce(tx, monitor, note)?;
         } else if let Some(flow) = &lead.flow_id {
@@ -131,22 +139,32 @@ pub struct Link {
     pub channel: Option<crate::base::models::ChannelRow>,
     /// The address it was sent to, for a link in an e-mail.
     pub recipient: Option<String>,
+    /// The alerts a storm's gathered message named (its link acknowledges exactly
+    /// these); `None`: the alert's group.
+    pub members: Option<Vec<i64>>,
 }
 
 /// The alert an acknowledgement token names (`None`: no such token).
 pub fn by_token(c: &mut AnyConnection, token: &str) -> Result<Option<Link>, StoreError> {
-    let found: Option<(i64, String, Option<String>)> = ack_tokens::table
+    type Found = (i64, String, Option<String>, Option<String>);
+    let found: Option<Found> = ack_tokens::table
         .find(token_hash(token))
         .select((
             ack_tokens::alert_id,
             ack_tokens::channel_id,
             ack_tokens::recipient,
+            ack_tokens::alert_ids,
         ))
         .first(c)
         .optional()?;
-    let Some((alert_id, channel_id, recipient)) = found else {
+    let Some((alert_id, channel_id, recipient, snapshot)) = found else {
         return Ok(None);
     };
+    let members: Option<Vec<i64>> = snapshot.map(|ids| {
+        ids.split_whitespace()
+            .filter_map(|id| id.parse().ok())
+            .collect()
+    });
     let alert: Option<AlertRow> = alerts::table
         .find(alert_id)
         .select(AlertRow::as_select())
@@ -155,13 +173,31 @@ pub fn by_token(c: &mut AnyConnection, token: &str) -> Result<Option<Link>, Stor
     let Some(alert) = alert else {
         return Ok(None);
     };
-    let members = alerts::table.filter(alerts::group_id.eq(alert.id).or(alerts::id.eq(alert.id)));
-    let group_size: i64 = members.count().get_result(c)?;
-    let open: i64 = alerts::table
-        .filter(alerts::group_id.eq(alert.id).or(alerts::id.eq(alert.id)))
-        .filter(alerts::status.eq(AlertStatus::Open.as_str()))
-        .count()
-        .get_result(c)?;
+    let (group_size, open): (i64, i64) = match &members {
+        // The alerts named, with those each stands for (a report's problems).
+        Some(ids) => (
+            alerts::table
+                .filter(alerts::id.eq_any(ids).or(alerts::group_id.eq_any(ids)))
+                .count()
+                .get_result(c)?,
+            alerts::table
+                .filter(alerts::id.eq_any(ids).or(alerts::group_id.eq_any(ids)))
+                .filter(alerts::status.eq(AlertStatus::Open.as_str()))
+                .count()
+                .get_result(c)?,
+        ),
+        None => (
+            alerts::table
+                .filter(alerts::group_id.eq(alert.id).or(alerts::id.eq(alert.id)))
+                .count()
+                .get_result(c)?,
+            alerts::table
+                .filter(alerts::group_id.eq(alert.id).or(alerts::id.eq(alert.id)))
+                .filter(alerts::status.eq(AlertStatus::Open.as_str()))
+                .count()
+                .get_result(c)?,
+        ),
+    };
     let channel = channels::table
         .find(&channel_id)
         .select(crate::base::models::ChannelRow::as_select())
@@ -173,6 +209,7 @@ pub fn by_token(c: &mut AnyConnection, token: &str) -> Result<Option<Link>, Stor
         open: open as u64,
         channel,
         recipient,
+        members,
     }))
 }
 
@@ -185,5 +222,16 @@ pub fn acknowledge_by_token(
     let Some(link) = by_token(tx.conn(), token)? else {
         return Ok(None);
     };
-    acknowledge_group(tx, link.alert, by).map(Some)
+    let Some(ids) = link.members else {
+        return acknowledge_group(tx, link.alert, by).map(Some);
+    };
+    // A storm's link: the alerts its message named that are still open.
+    let lead = link.alert;
+    let members: Vec<AlertRow> = alerts::table
+        .filter(alerts::id.eq_any(&ids).or(alerts::group_id.eq_any(&ids)))
+        .filter(alerts::id.ne(lead.id))
+        .filter(alerts::status.eq(AlertStatus::Open.as_str()))
+        .select(AlertRow::as_select())
+        .load(tx.conn())?;
+    ack_rows(tx, (lead, members), true, by, None).map(Some)
 }

@@ -56,6 +56,7 @@ impl AlertRow {
             ack_token: None,
             ack_url: None,
             opened_at: Some(overdue_core::Timestamp(self.opened_at).to_rfc3339()),
+            members: Vec::new(),
         }
     }
 }
@@ -452,21 +453,31 @@ fn hex(bytes: &[u8]) -> String {
 /// stored. Returns the token.
 pub(crate) fn issue_token(
     c: &mut AnyConnection,
-    alert_id: i64,
+    alert: &AlertNote,
     channel: &str,
     recipient: Option<&str>,
     now: Timestamp,
 ) -> Result<String, StoreError> {
+    // A storm's gathered message acknowledges the alerts it names, and no others.
+    let members = (!alert.members.is_empty()).then(|| {
+        alert
+            .members
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
     use rand::RngCore;
     let mut bytes = [0u8; 24];
     rand::thread_rng().fill_bytes(&mut bytes);
     let token = hex(&bytes);
     let values = (
         ack_tokens::token_hash.eq(token_hash(&token)),
-        ack_tokens::alert_id.eq(alert_id),
+        ack_tokens::alert_id.eq(alert.id),
         ack_tokens::channel_id.eq(channel),
         ack_tokens::created_at.eq(now.0),
         ack_tokens::recipient.eq(recipient),
+        ack_tokens::alert_ids.eq(members),
     );
     on_inner!(c, |inner| diesel::insert_into(ack_tokens::table)
         .values(values)

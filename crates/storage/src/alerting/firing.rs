@@ -66,7 +66,18 @@ pub fn fire_batch(tx: &mut Tx<'_>, due: &[TimerRow]) -> Result<usize, StoreError
             sent += 1;
         }
     }
-    for t in due.iter().filter(|t| t.kind != "group") {
+    // A storm's gathered messages (docs/behaviour.md, "Storms").
+    let gathered: Vec<&TimerRow> = due
+        .iter()
+        .filter(|t| t.kind == crate::alerting::storms::KIND)
+        .collect();
+    if !gathered.is_empty() {
+        sent += crate::alerting::storms::fire(tx, &gathered)?;
+    }
+    for t in due
+        .iter()
+        .filter(|t| t.kind != "group" && t.kind != crate::alerting::storms::KIND)
+    {
         match fire(tx, t)? {
             Fired::Nothing => {}
             Fired::Sent => sent += 1,
@@ -117,13 +128,18 @@ fn fire(tx: &mut Tx<'_>, t: &TimerRow) -> Result<Fired, StoreError> {
     let stored = if t.payload.is_some() {
         t.payload.clone()
     } else {
-        outbox::table
+        let own: Option<String> = outbox::table
             .filter(outbox::alert_id.eq(t.alert_id))
             .filter(outbox::transition.eq("trigger"))
             .order(outbox::id.asc())
             .select(outbox::payload)
             .first(c)
-            .optional()?
+            .optional()?;
+        match own {
+            Some(p) => Some(p),
+            // Told inside a storm's gathered message: its own message is kept there.
+            None => crate::alerting::storms::own_message(c, t.alert_id)?,
+        }
     };
     let Some(record) = stored.and_then(|p| serde_json::from_str::<EventRecord>(&p).ok()) else {
         return Ok(Fired::Nothing);
@@ -187,7 +203,8 @@ fn fire(tx: &mut Tx<'_>, t: &TimerRow) -> Result<Fired, StoreError> {
         .select(outbox::channel_id)
         .distinct()
         .load(c)?;
-    let told: Vec<String> = told.into_iter().flatten().collect();
+    let mut told: Vec<String> = told.into_iter().flatten().collect();
+    told.extend(crate::alerting::storms::told(c, &[t.alert_id])?);
     let fresh = |list: &[String]| -> Vec<String> {
         list.iter()
             .filter(|ch| !told.contains(ch))

@@ -84,7 +84,7 @@ pub(crate) fn write_message(
             Some(a) => {
                 let mut with_token = record.clone();
                 let who = Some(recipient.as_str()).filter(|r| !r.is_empty());
-                let token = alerts::issue_token(c, a.id, to.channel, who, now)?;
+                let token = alerts::issue_token(c, a, to.channel, who, now)?;
                 if let Some(n) = with_token.alert.as_mut() {
                     n.ack_token = Some(token);
                 }

@@ -1,5 +1,5 @@
 //! Alerting (docs/architecture.md, "The map"): notices and alerts, acknowledgements,
-//! messages and the outbox, channels and their health, routes, silences, grouping and
+//! messages and the outbox, channels and their health, routes, silences, grouping, storms and
 //! paging timers. It knows nothing of monitors beyond the ids in its rows.
 
 pub mod acks;
@@ -13,5 +13,6 @@ pub(crate) mod notices;
 pub(crate) mod paging;
 pub mod routes;
 pub mod silences;
+pub(crate) mod storms;
 pub mod timers;
 pub mod views;

@@ -442,6 +442,9 @@ pub(crate) fn enqueue_for(
             .filter(channels::id.eq_any(&chosen))
             .select((channels::id, channels::kind, channels::config));
         let targets: Vec<(String, String, String)> = on_inner!(tx.c, |inner| found.load(inner))?;
+        // People's channels hear of a storm in gathered messages (docs/behaviour.md,
+        // "Storms").
+        let mut people = Vec::new();
         for channel in &chosen {
             let Some((_, kind, config)) = targets.iter().find(|(id, _, _)| id == channel) else {
                 continue;
@@ -454,6 +457,12 @@ pub(crate) fn enqueue_for(
             if !paging && paging_only.contains(channel) {
                 continue;
             }
+            if overdue_core::route::storm::gathers(kind) {
+                if let Some(t) = targets.iter().find(|(id, _, _)| id == channel) {
+                    people.push(t);
+                }
+                continue;
+            }
             let target = Target {
                 project: &owner.project,
                 channel,
@@ -463,6 +472,7 @@ pub(crate) fn enqueue_for(
             };
             write_message(tx, &target, record)?;
         }
+        crate::alerting::storms::write_or_gather(tx, &owner.project, &owner.id, record, &people)?;
     }
     Ok(())
 }
@@ -521,6 +531,8 @@ fn notified(c: &mut AnyConnection, record: &EventRecord) -> Result<Vec<String>, 
         .distinct();
     let told: Vec<Option<String>> = on_inner!(c, |inner| q.load(inner))?;
     let mut told: Vec<String> = told.into_iter().flatten().collect();
+    // Those told inside a storm's gathered message.
+    told.extend(crate::alerting::storms::told(c, &ids)?);
     // A paging channel whose overflow incident stands for the alert hears of it too.
     told.extend(crate::alerting::paging::channels_of(c, &ids)?);
     told.sort();

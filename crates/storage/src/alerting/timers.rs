@@ -169,11 +169,12 @@ pub(crate) fn group(
     )
 }
 
-/// Whether an alert's first message is still held (by a quiet route or a silence).
+/// Whether an alert's first message is still held (by a quiet route, a silence, a
+/// route's group or a storm).
 pub(crate) fn is_held(c: &mut AnyConnection, alert: i64) -> Result<bool, StoreError> {
     let q = alert_timers::table
         .filter(alert_timers::alert_id.eq(alert))
-        .filter(alert_timers::kind.eq_any(["release", "silence", "group"]));
+        .filter(alert_timers::kind.eq_any(["release", "silence", "group", "storm"]));
     let n: i64 = on_inner!(c, |inner| q.count().get_result(inner))?;
     Ok(n > 0)
 }

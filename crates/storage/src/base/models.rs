@@ -418,6 +418,18 @@ pub struct ProjectRow {
     /// Its time zone (an IANA name; empty: UTC), for times in messages of monitors
     /// without a zone of their own.
     pub tz: String,
+    /// Its storm setting's wait (ms; 0: storms are not gathered), docs/behaviour.md,
+    /// "Storms".
+    pub storm_wait_ms: i64,
+    /// Its storm setting's interval (ms).
+    pub storm_interval_ms: i64,
+}
+
+impl ProjectRow {
+    /// Its storm setting (`None`: off).
+    pub fn storm(&self) -> Option<overdue_core::route::storm::Storm> {
+        overdue_core::route::storm::Storm::stored(self.storm_wait_ms, self.storm_interval_ms)
+    }
 }
 
 /// A channel.

@@ -9,6 +9,8 @@ diesel::table! {
         created_at -> BigInt,
         badge_key -> Nullable<Text>,
         tz -> Text,
+        storm_wait_ms -> BigInt,
+        storm_interval_ms -> BigInt,
     }
 }
 
@@ -278,6 +280,25 @@ diesel::table! {
         channel_id -> Text,
         created_at -> BigInt,
         recipient -> Nullable<Text>,
+        alert_ids -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    storms (project_id, direction) {
+        project_id -> Text,
+        direction -> Text,
+        last_sent_at -> BigInt,
+        batches -> Integer,
+        pending_until -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    storm_members (alert_id, channel_id) {
+        alert_id -> BigInt,
+        channel_id -> Text,
+        payload -> Text,
     }
 }
 
@@ -442,6 +463,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     page_overflow_alerts,
     alerts,
     route_groups,
+    storms,
+    storm_members,
     silences,
     routes,
     alert_timers,

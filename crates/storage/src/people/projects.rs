@@ -63,6 +63,8 @@ pub fn create(tx: &mut Tx<'_>, name: &str) -> Result<CreatedProject, StoreError>
         created_at: now.0,
         badge_key: Some(random_text(24).to_lowercase()),
         tz: String::new(),
+        storm_wait_ms: overdue_core::route::storm::Storm::DEFAULT.wait_ms,
+        storm_interval_ms: overdue_core::route::storm::Storm::DEFAULT.interval_ms,
     };
     diesel::insert_into(projects::table)
         .values(&row)
@@ -198,15 +200,36 @@ pub fn for_broker(
     Ok((only, n))
 }
 
-/// Sets project `id`'s time zone (an IANA name the caller checked; empty: UTC) and
-/// returns the project.
-pub fn set_zone(tx: &mut Tx<'_>, id: &str, tz: &str) -> Result<ProjectRow, StoreError> {
+/// A change of a project's settings: each `Some` is set.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsChange {
+    /// Its time zone (an IANA name the caller checked; empty: UTC).
+    pub tz: Option<String>,
+    /// Its storm setting (`Some(None)`: off; docs/behaviour.md, "Storms").
+    pub storm: Option<Option<overdue_core::route::storm::Storm>>,
+}
+
+/// Changes project `id`'s settings and returns the project.
+pub fn change(
+    tx: &mut Tx<'_>,
+    id: &str,
+    change: &SettingsChange,
+) -> Result<ProjectRow, StoreError> {
     let c = tx.conn();
-    let n = diesel::update(projects::table.find(id))
-        .set(projects::tz.eq(tz))
-        .execute(c)?;
-    if n == 0 {
-        return Err(StoreError::NotFound("project"));
+    get(c, id)?;
+    if let Some(tz) = &change.tz {
+        diesel::update(projects::table.find(id))
+            .set(projects::tz.eq(tz))
+            .execute(c)?;
+    }
+    if let Some(storm) = change.storm {
+        let (wait, interval) = storm.map_or((0, 0), |s| (s.wait_ms, s.interval_ms));
+        diesel::update(projects::table.find(id))
+            .set((
+                projects::storm_wait_ms.eq(wait),
+                projects::storm_interval_ms.eq(interval),
+            ))
+            .execute(c)?;
     }
     get(c, id)
 }
