@@ -107,6 +107,31 @@ pub struct AcknowledgeInput {
     pub note: Option<String>,
 }
 
+/// `POST /api/v1/alerts/acknowledge`: several alerts at once (the Alerts page's
+/// bulk action, "acknowledge all shown").
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AcknowledgeManyInput {
+    /// The alerts' ids (1–1,000), all of the current project.
+    pub ids: Vec<i64>,
+    /// A note for the others, on each of them.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// What a bulk acknowledgement did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AcknowledgedMany {
+    /// How many alerts it acknowledged.
+    pub acknowledged: u64,
+    /// The ones someone had already acknowledged (left as they were).
+    pub already: Vec<i64>,
+    /// The ones resolved meanwhile (nothing to acknowledge).
+    pub resolved: Vec<i64>,
+}
+
 /// A project at a glance (`GET /api/v1/summary`): what the dashboard's title, icon and
 /// navigation show.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

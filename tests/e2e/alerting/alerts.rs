@@ -549,3 +549,58 @@ both!(
     pause_and_delete_resolve_alerts,
     pause_and_delete_resolve_alerts
 );
+
+/// Several alerts acknowledged at once (the Alerts page's bulk action): open ones are
+/// acknowledged, the others named as they were; an id of no alert of the project
+/// writes nothing; an empty or oversize list is refused in words.
+async fn bulk_acknowledge(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut m = Vec::new();
+    for name in ["a", "b", "c", "d"] {
+        let id = app
+            .monitor(json!({"name": name, "period": "1d", "channels": []}))
+            .await;
+        assert_eq!(app.ping(&format!("{id}/fail")).await, 200);
+        m.push(id);
+    }
+    let mut ids = Vec::new();
+    for id in &m {
+        let public = overdue_core::PublicRef::of(id).to_string();
+        let open = alerts(&app, &format!("?status=open&monitor={public}")).await;
+        ids.push(open[0]["id"].as_i64().unwrap());
+    }
+    let bulk = |body: Value| app.api("POST", "/api/v1/alerts/acknowledge", Some(body));
+    for (body, says) in [
+        (json!({"ids": []}), "ids must list 1 to 1000 alerts"),
+        (
+            json!({"ids": vec![1; 1_001]}),
+            "ids must list 1 to 1000 alerts",
+        ),
+        (json!({"ids": [ids[0]], "who": "me"}), "unknown field"),
+        (json!({"ids": "all"}), "ids"),
+    ] {
+        let (s, e) = bulk(body).await;
+        assert_eq!(s, 400, "{e}");
+        assert!(e["error"].as_str().unwrap().contains(says), "{says}: {e}");
+    }
+    // An id of no alert here: a 404, and nothing is acknowledged.
+    let (s, e) = bulk(json!({"ids": [ids[0], 999_999]})).await;
+    assert_eq!(s, 404, "{e}");
+    assert_eq!(alerts(&app, "?status=open").await.len(), 4);
+    let (s, r) = bulk(json!({"ids": [ids[0], ids[1]], "note": "on it"})).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r, json!({"acknowledged": 2, "already": [], "resolved": []}));
+    // d recovers: nothing left to acknowledge there.
+    assert_eq!(app.ping(&m[3]).await, 200);
+    let (s, r) = bulk(json!({"ids": [ids[0], ids[2], ids[3]]})).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(
+        r,
+        json!({"acknowledged": 1, "already": [ids[0]], "resolved": [ids[3]]})
+    );
+    let acked = alerts(&app, "?status=acknowledged").await;
+    assert_eq!(acked.len(), 3);
+    assert!(acked.iter().any(|a| a["note"] == "on it"), "{acked:?}");
+    app.stop().await;
+}
+both!(bulk_acknowledge, bulk_acknowledge);

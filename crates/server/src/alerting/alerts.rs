@@ -14,6 +14,7 @@ use crate::AppState;
 /// Registers the alert routes (inside the `/api/v1` scope).
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/alerts", web::get().to(list))
+        .route("/alerts/acknowledge", web::post().to(acknowledge_many))
         .route("/alerts/{id}", web::get().to(get))
         .route("/alerts/{id}/acknowledge", web::post().to(acknowledge));
 }
@@ -199,6 +200,55 @@ async fn get(
 /// The longest acknowledgement note.
 const MAX_NOTE: usize = 5_000;
 
+/// The most alerts one bulk acknowledgement takes.
+const MAX_BULK: usize = 1_000;
+
+/// A note from input: trimmed, empty is none, checked as prose.
+fn ack_note(note: Option<String>) -> Result<Option<String>, ApiError> {
+    let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+    if let Some(n) = &note {
+        overdue_core::text::prose("note", n, MAX_NOTE).map_err(ApiError::BadRequest)?;
+    }
+    Ok(note)
+}
+
+async fn acknowledge_many(
+    auth: Auth,
+    state: web::Data<AppState>,
+    body: crate::http::body::Body<overdue_types::AcknowledgeManyInput>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_write()?;
+    let input = body.into_inner()?;
+    if input.ids.is_empty() || input.ids.len() > MAX_BULK {
+        return Err(ApiError::BadRequest(format!(
+            "ids must list 1 to {MAX_BULK} alerts, got {}",
+            input.ids.len()
+        )));
+    }
+    let note = ack_note(input.note)?;
+    let mut ids = input.ids;
+    ids.sort_unstable();
+    ids.dedup();
+    let (project, by) = (auth.project.clone(), auth.actor.clone());
+    let (acknowledged, already, resolved) = state
+        .store
+        .write(move |tx| {
+            overdue_storage::alerting::acks::acknowledge_many(
+                tx,
+                &project,
+                &ids,
+                &by,
+                note.as_deref(),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(overdue_types::AcknowledgedMany {
+        acknowledged,
+        already,
+        resolved,
+    }))
+}
+
 async fn acknowledge(
     auth: Auth,
     state: web::Data<AppState>,
@@ -208,13 +258,7 @@ async fn acknowledge(
     auth.require_write()?;
     let id = alert_id(&path)?;
     let input = body.into_inner()?;
-    let note = input
-        .note
-        .map(|n| n.trim().to_string())
-        .filter(|n| !n.is_empty());
-    if let Some(n) = &note {
-        overdue_core::text::prose("note", n, MAX_NOTE).map_err(ApiError::BadRequest)?;
-    }
+    let note = ack_note(input.note)?;
     let (project, by) = (auth.project.clone(), auth.actor.clone());
     let done = state
         .store

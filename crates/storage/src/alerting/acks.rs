@@ -36,6 +36,37 @@ pub fn acknowledge(
     ack_rows(tx, (row, vec![]), false, by, note)
 }
 
+/// What acknowledging several alerts did: how many it acknowledged, and the ids left
+/// as they were (already acknowledged; resolved).
+pub type AcknowledgedMany = (u64, Vec<i64>, Vec<i64>);
+
+/// Acknowledges alerts `ids` of `project` by `by` (the Alerts page's bulk action). An
+/// id that is not an alert of the project is a `NotFound` and nothing is written;
+/// alerts already acknowledged or resolved are left as they were.
+pub fn acknowledge_many(
+    tx: &mut Tx<'_>,
+    project: &str,
+    ids: &[i64],
+    by: &str,
+    note: Option<&str>,
+) -> Result<AcknowledgedMany, StoreError> {
+    let mut rows = Vec::with_capacity(ids.len());
+    for id in ids {
+        rows.push(get(tx.conn(), project, *id)?);
+    }
+    let (mut acked, mut already, mut resolved) = (0, Vec::new(), Vec::new());
+    for row in rows {
+        match alert::acknowledge(row.status()) {
+            AckDecision::Acknowledge => {
+                acked += ack_rows(tx, (row, vec![]), false, by, note)?.count
+            }
+            AckDecision::Already => already.push(row.id),
+            AckDecision::Resolved => resolved.push(row.id),
+        }
+    }
+    Ok((acked, already, resolved))
+}
+
 /// Acknowledges an alert's whole group (an acknowledgement link: "acknowledge all 14").
 pub(crate) fn acknowledge_group(
     tx: &mut Tx<'_>,
