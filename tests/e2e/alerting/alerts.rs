@@ -600,6 +600,15 @@ async fn bulk_acknowledge(backend: Backend) {
     );
     let acked = alerts(&app, "?status=acknowledged").await;
     assert_eq!(acked.len(), 3);
+    // Filtered by severity (down alerts are errors by default).
+    assert_eq!(alerts(&app, "?severity=error,critical").await.len(), 4);
+    assert!(alerts(&app, "?severity=warning").await.is_empty());
+    let (s, e) = app.api("GET", "/api/v1/alerts?severity=loud", None).await;
+    assert_eq!(s, 400, "{e}");
+    assert!(e["error"]
+        .as_str()
+        .unwrap()
+        .contains("critical, error, warning or info"));
     assert!(acked.iter().any(|a| a["note"] == "on it"), "{acked:?}");
     app.stop().await;
 }

@@ -73,6 +73,7 @@ struct ListQuery {
     status: Option<String>,
     monitor: Option<String>,
     kind: Option<String>,
+    severity: Option<String>,
     before: Option<String>,
     limit: Option<String>,
 }
@@ -95,6 +96,20 @@ fn filter(q: &ListQuery) -> Result<Filter, ApiError> {
             ))
         })?),
     };
+    // `severity=critical,error`: any of them.
+    let mut severities = Vec::new();
+    for sv in q.severity.as_deref().unwrap_or_default().split(',') {
+        let sv = sv.trim();
+        if sv.is_empty() {
+            continue;
+        }
+        if !overdue_core::route::SEVERITIES.contains(&sv) {
+            return Err(bad(format!(
+                "severity {sv:?}: use critical, error, warning or info (several: critical,error)"
+            )));
+        }
+        severities.push(sv.to_string());
+    }
     let before = match &q.before {
         None => None,
         Some(b) => Some(
@@ -114,6 +129,7 @@ fn filter(q: &ListQuery) -> Result<Filter, ApiError> {
         status,
         monitor: None,
         kind,
+        severities,
         before,
         limit,
     })

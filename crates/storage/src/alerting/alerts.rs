@@ -378,6 +378,8 @@ pub struct Filter {
     pub monitor: Option<String>,
     /// Only alerts of this kind.
     pub kind: Option<AlertKind>,
+    /// Only alerts of these severities (empty: any).
+    pub severities: Vec<String>,
     /// Only alerts older than this id (paging, newest first).
     pub before: Option<i64>,
     /// At most this many.
@@ -401,6 +403,9 @@ pub fn list(c: &mut AnyConnection, project: &str, f: &Filter) -> Result<Vec<Aler
         // A channel test is recorded in its channel's delivery log, not among the
         // alerts (its row exists so paging channels get an incident to open and close).
         None => q = q.filter(alerts::kind.ne(overdue_core::AlertKind::Test.as_str())),
+    }
+    if !f.severities.is_empty() {
+        q = q.filter(alerts::severity.eq_any(f.severities.clone()));
     }
     if let Some(b) = f.before {
         q = q.filter(alerts::id.lt(b));
