@@ -374,6 +374,24 @@ pub struct ProblemItem {
     pub details: Option<String>,
 }
 
+impl ProblemItem {
+    /// An alert's line in a message that lists several (a route's group, a storm):
+    /// its headline ("DOWN: db1 — failed") and severity.
+    pub fn headline_of(record: &EventRecord) -> ProblemItem {
+        ProblemItem {
+            key: record.headline(),
+            severity: record
+                .alert
+                .as_ref()
+                .map(|a| a.severity.clone())
+                .unwrap_or_else(|| "error".into()),
+            message: String::new(),
+            count: 1,
+            details: None,
+        }
+    }
+}
+
 /// The identity of a monitor inside an event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MonitorRef {

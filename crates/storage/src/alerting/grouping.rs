@@ -133,17 +133,7 @@ fn grouped(
     let items = open
         .iter()
         .take(overdue_core::ProblemsNote::MAX_ITEMS)
-        .map(|(_, r, _)| overdue_core::ProblemItem {
-            key: r.headline(),
-            severity: r
-                .alert
-                .as_ref()
-                .map(|a| a.severity.clone())
-                .unwrap_or_else(|| "error".into()),
-            message: String::new(),
-            count: 1,
-            details: None,
-        })
+        .map(|(_, r, _)| overdue_core::ProblemItem::headline_of(r))
         .collect();
     EventRecord {
         event: EventKind::Grouped,

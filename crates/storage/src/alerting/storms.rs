@@ -282,17 +282,7 @@ fn gathered(
     let items = records
         .iter()
         .take(overdue_core::ProblemsNote::MAX_ITEMS)
-        .map(|r| overdue_core::ProblemItem {
-            key: r.headline(),
-            severity: r
-                .alert
-                .as_ref()
-                .map(|a| a.severity.clone())
-                .unwrap_or_else(|| "error".into()),
-            message: String::new(),
-            count: 1,
-            details: None,
-        })
+        .map(|r| overdue_core::ProblemItem::headline_of(r))
         .collect();
     let name = first
         .monitor
