@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
-use overdue_types::{Flip, LinkOut, Monitor, Ping, ProjectSettings, Run, Uptime};
+use overdue_types::{Flip, LinkOut, Monitor, Ping, Run, Uptime};
 use serde::Deserialize;
 
 use crate::api::Session;
@@ -39,13 +39,6 @@ pub fn MonitorDetail() -> impl IntoView {
     let flips = RwSignal::new(Vec::<Flip>::new());
     // Computed by the server, by the one definition (docs/behaviour.md, "Uptime").
     let uptime = RwSignal::new(None::<Uptime>);
-    // The project's zone, for monitors without their own (none set: the browser's).
-    let project_tz = RwSignal::new(None::<String>);
-    leptos::task::spawn_local(async move {
-        if let Ok(p) = session.get_json::<ProjectSettings>("/api/v1/project").await {
-            project_tz.set(p.tz);
-        }
-    });
     // Channel names, for "who is notified".
     let channel_names = RwSignal::new(Vec::<(String, String)>::new());
     leptos::task::spawn_local(async move {
@@ -160,7 +153,8 @@ pub fn MonitorDetail() -> impl IntoView {
             let act = act.clone();
             let tz = match &m.schedule {
                 overdue_types::ScheduleOut::Cron { tz, .. } => Some(tz.clone()),
-                _ => project_tz.get(),
+                // The project's zone (until it is known: the browser's).
+                _ => crate::time::zone(),
             };
             let m2 = m.clone();
             view! {

@@ -79,6 +79,7 @@ impl Glance {
         }
         leptos::task::spawn_local(async move {
             if let Ok(s) = session.get_json::<Summary>("/api/v1/summary").await {
+                crate::time::set_zone(&s.tz);
                 self.summary.set(Some(s));
             }
         });
@@ -190,13 +191,13 @@ pub fn Nav() -> impl IntoView {
         <button class="menu-toggle" aria-expanded=move || open.get().to_string() aria-controls="nav"
             on:click=move |_| open.update(|o| *o = !*o)>
             "Menu"
-            {move || g.summary.with(|s| s.as_ref().map(|s| s.open_alerts).filter(|n| *n > 0)).map(|n| view! {
+            {move || g.summary.with(|s| s.as_ref().map(|s| s.open_alert_rows).filter(|n| *n > 0)).map(|n| view! {
                 <span class="count">{n.to_string()}<span class="visually-hidden">" open alerts"</span></span>
             })}
         </button>
         <nav id="nav" aria-label="Main" class:open=move || open.get()>
             {link("/", "Monitors", None)}
-            {link("/alerts", "Alerts", Some(|s| s.open_alerts))}
+            {link("/alerts", "Alerts", Some(|s| s.open_alert_rows))}
             {link("/problems", "Problems", Some(|s| s.open_problems))}
             {link("/chains", "Chains", None)}
             {link("/flows", "Flows", None)}

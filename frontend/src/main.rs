@@ -5,6 +5,7 @@
 //! HTML), and the page's Content-Security-Policy allows no inline script.
 
 mod account;
+mod alert_rows;
 mod alerts;
 mod api;
 mod bulk;

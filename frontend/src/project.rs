@@ -56,6 +56,10 @@ pub fn ProjectSettingsCard() -> impl IntoView {
                 .await
             {
                 Ok(p) => {
+                    // Every page shows times in the zone from now on.
+                    if let Some(z) = &p.tz {
+                        crate::time::set_zone(z);
+                    }
                     show(p);
                     error.set(None);
                     saved.set(Some("Saved.".into()));

@@ -1,5 +1,6 @@
-//! Times as a person reads them: the browser's local time with its zone ("Dec 3, 2026,
-//! 12:28 AM EST"), or a monitor's own zone where it has one; relative times ("3 min
+//! Times as a person reads them: in the project's zone with the zone's name ("Dec 3,
+//! 2026, 12:28:05 AM EST"), or a cron monitor's own zone; the browser's zone until the
+//! project's is known (docs/behaviour.md, "The project's zone"); relative times ("3 min
 //! ago", "in 5 min") that tick with one clock for the whole app; the other form on
 //! hover. The API speaks UTC RFC 3339; nothing raw reaches the page.
 
@@ -12,8 +13,9 @@ use wasm_bindgen::JsValue;
 pub struct Clock(RwSignal<f64>);
 
 impl Clock {
-    /// Starts the clock and provides it to the app.
+    /// Starts the clock and provides it to the app; makes the project's zone signal.
     pub fn start() {
+        ZONE.with(|z| z.set(Some(RwSignal::new(None))));
         let now = RwSignal::new(js_sys::Date::now());
         let _ = set_interval_with_handle(
             move || now.set(js_sys::Date::now()),
@@ -59,6 +61,31 @@ thread_local! {
     /// One `Intl.DateTimeFormat` per (zone, seconds): making one costs far more than
     /// using it, and a list of 200 monitors formats hundreds of times.
     static FORMATS: std::cell::RefCell<Formats> = Default::default();
+    /// The open project's zone, once the summary said it: a signal, so that a page
+    /// drawn before it arrived is drawn again in it.
+    static ZONE: std::cell::Cell<Option<RwSignal<Option<String>>>> = const { std::cell::Cell::new(None) };
+}
+
+/// The signal of the open project's zone, made by [`Clock::start`] with the app (a
+/// signal made by a page would go with the page).
+fn zone_signal() -> Option<RwSignal<Option<String>>> {
+    ZONE.with(std::cell::Cell::get)
+}
+
+/// Sets the open project's zone (from `GET /api/v1/summary`): times without a zone of
+/// their own are shown in it from then on.
+pub fn set_zone(tz: &str) {
+    let tz = (!tz.is_empty()).then(|| tz.to_string());
+    if let Some(s) = zone_signal() {
+        if s.with_untracked(|z| *z != tz) {
+            s.set(tz);
+        }
+    }
+}
+
+/// The open project's zone, when known; tracked (a view reading it follows a change).
+pub fn zone() -> Option<String> {
+    zone_signal().and_then(|s| s.get())
 }
 
 /// The `format` function of an `Intl.DateTimeFormat` for `tz` (`None`: the browser's
@@ -106,15 +133,16 @@ fn formatter(tz: Option<&str>, seconds: bool) -> Option<js_sys::Function> {
     made
 }
 
-/// `t` in the browser's zone (or `tz`, an IANA name) with the zone's short name;
-/// `seconds` adds them. The browser's zone when it does not know `tz`; the text as
+/// `t` in `tz` (an IANA name; `None`: the project's zone) with the zone's short name;
+/// `seconds` adds them. The browser's zone when it does not know the zone; the text as
 /// given when it is not a time.
 pub fn local(t: &str, tz: Option<&str>, seconds: bool) -> String {
     let Some(ms) = parse(t) else {
         return t.to_string();
     };
     let date = js_sys::Date::new(&JsValue::from_f64(ms));
-    formatter(tz, seconds)
+    let project = zone_signal().and_then(|s| s.get_untracked());
+    formatter(tz.or(project.as_deref()), seconds)
         .or_else(|| formatter(None, seconds))
         .and_then(|f| f.call1(&JsValue::NULL, &date).ok()?.as_string())
         .unwrap_or_else(|| t.to_string())

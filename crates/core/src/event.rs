@@ -151,6 +151,30 @@ pub struct EventRecord {
     /// [`EventRecord::last_ping`] as a timestamp (RFC 3339, UTC), for programs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_ping_at: Option<String>,
+    /// The run the causing ping ended: its exit status and how long it took.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<RunNote>,
+}
+
+/// The run a ping ended, as a message tells of it (docs/behaviour.md, "Notifications").
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunNote {
+    /// The job's exit status (`/ping/<id>/<code>`), when it sent one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_status: Option<i32>,
+    /// How long the run took, from its start ping (ms), when it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<i64>,
+}
+
+impl RunNote {
+    /// A note when there is something to tell.
+    pub fn of(exit_status: Option<i32>, duration_ms: Option<i64>) -> Option<RunNote> {
+        (exit_status.is_some() || duration_ms.is_some()).then_some(RunNote {
+            exit_status,
+            duration_ms,
+        })
+    }
 }
 
 impl EventRecord {

@@ -83,6 +83,7 @@ pub fn overflow_record(first: &EventRecord, key: &str, limit: i64, now: Timestam
         last_ping: None,
         expected_at: None,
         last_ping_at: None,
+        run: None,
     }
 }
 

@@ -43,6 +43,8 @@ pub fn default_json(ev: &EventRecord) -> serde_json::Value {
         // The same two as timestamps, for programs (RFC 3339, UTC).
         "expected_at": ev.expected_at,
         "last_ping_at": ev.last_ping_at,
+        // The run the causing ping ended: `exit_status`, `duration_ms` (each when known).
+        "run": ev.run,
         // The alert, with its acknowledgement link (never the stored token).
         "alert": ev.alert.as_ref().map(|a| serde_json::json!({
             "id": a.id,
@@ -167,6 +169,7 @@ mod tests {
             expected_at: None,
             last_ping_at: None,
             body: Some("line1\nline2 $NAME".into()),
+            run: None,
         }
     }
 

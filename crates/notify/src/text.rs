@@ -74,8 +74,17 @@ pub fn facts(ev: &EventRecord) -> Vec<Fact> {
             },
         ));
     }
-    // The evidence: the start of what the failing job sent (an e-mail quotes more).
+    // The evidence: how the run ended, and the start of what the failing job sent
+    // (an e-mail quotes more).
     if matches!(ev.event, EventKind::MonitorDown | EventKind::RunWarned) {
+        if let Some(run) = &ev.run {
+            if let Some(code) = run.exit_status {
+                out.push(("Exit status", code.to_string()));
+            }
+            if let Some(ms) = run.duration_ms {
+                out.push(("Run took", overdue_core::time::span(ms)));
+            }
+        }
         if let Some(output) = body_excerpt(ev, OUTPUT_FACT) {
             out.push(("Output", output));
         }

@@ -105,6 +105,7 @@ pub const ROUTES: &[Row] = &[
     ("GET", "/alerts/{id}", "One alert with its messages and deliveries", B::None, B::Named("AlertDetail")),
     ("POST", "/alerts/{id}/acknowledge", "Acknowledge an alert", B::Named("AcknowledgeInput"), B::Any),
     ("POST", "/alerts/acknowledge", "Acknowledge several alerts", B::Named("AcknowledgeManyInput"), B::Named("AcknowledgedMany")),
+    ("POST", "/alerts/resolve", "Resolve several problem alerts by hand", B::Named("ResolveManyInput"), B::Named("ResolvedMany")),
     ("GET", "/routes", "Routes, in order", B::None, B::Any),
     ("POST", "/routes", "Add a route at the end", B::Named("RouteInput"), B::Named("Route")),
     ("PUT", "/routes/order", "Reorder the routes", B::Named("RouteOrder"), B::Any),
@@ -168,6 +169,8 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<t::StormSettings>(&mut s);
     add::<t::AcknowledgeManyInput>(&mut s);
     add::<t::AcknowledgedMany>(&mut s);
+    add::<t::ResolveManyInput>(&mut s);
+    add::<t::ResolvedMany>(&mut s);
     add::<t::StormInput>(&mut s);
     add::<crate::monitoring::monitors::ChannelList>(&mut s);
     add::<t::ChannelInput>(&mut s);

@@ -46,6 +46,12 @@ pub struct Alert {
     /// What holds it: `silence` or `quiet route`.
     #[serde(default)]
     pub held_by: Option<String>,
+    /// The name of its monitor, when it is about one.
+    #[serde(default)]
+    pub monitor_name: Option<String>,
+    /// The name of its flow, for a flow breach.
+    #[serde(default)]
+    pub flow_name: Option<String>,
 }
 
 /// `GET /api/v1/alerts`.
@@ -132,6 +138,29 @@ pub struct AcknowledgedMany {
     pub resolved: Vec<i64>,
 }
 
+/// `POST /api/v1/alerts/resolve`: resolve several alerts by hand.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ResolveManyInput {
+    /// The alerts' ids (1–1,000), all of the current project.
+    pub ids: Vec<i64>,
+}
+
+/// What a bulk resolution did. Only problems are resolved by hand (their units are
+/// fixed when someone says so); a down episode, a flow breach or a failing channel
+/// ends when what it is about recovers, and is left as it was.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResolvedMany {
+    /// How many alerts it resolved (each with its problem).
+    pub resolved: u64,
+    /// The ones already resolved.
+    pub already: Vec<i64>,
+    /// The ones that resolve by themselves when what they are about recovers.
+    pub kept: Vec<i64>,
+}
+
 /// A project at a glance (`GET /api/v1/summary`): what the dashboard's title, icon and
 /// navigation show.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,8 +182,18 @@ pub struct Summary {
     pub paused: i64,
     /// Alerts nobody acknowledged yet.
     pub open_alerts: i64,
+    /// The rows the Alerts page lists as open: one per open alert, except that a
+    /// monitor's open problems are one row, and a flow's open breaches one row. The
+    /// dashboard's Alerts badge (docs/behaviour.md, "The Alerts page").
+    #[serde(default)]
+    pub open_alert_rows: i64,
     /// Alerts acknowledged, not over.
     pub acknowledged_alerts: i64,
     /// Problems not resolved.
     pub open_problems: i64,
+    /// The project's zone (an IANA name; empty until set, when the dashboard uses the
+    /// browser's): the dashboard shows times in it, except a cron monitor's, which are
+    /// in the monitor's zone.
+    #[serde(default)]
+    pub tz: String,
 }

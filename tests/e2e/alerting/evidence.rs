@@ -2,7 +2,8 @@
 //! held the job's error sends that body in the mail and in the webhook; a monitor whose
 //! only ping was that `/fail` names it as its last ping (not "never"); a webhook's
 //! times are RFC 3339 beside the words people read; each recipient of an e-mail channel
-//! has their own acknowledgement link, so the one who acknowledged is named.
+//! has their own acknowledgement link, so the one who acknowledged is named; a run
+//! that ended with an exit status says it, and how long the run took.
 
 use std::time::Duration;
 
@@ -91,6 +92,35 @@ async fn a_failure_mails_its_output(backend: Backend) {
         .find_map(|l| l.strip_prefix("Down for: "))
         .expect("how long it was down");
     assert!(down_for.ends_with(" s"), "{down_for}");
+
+    // A run that ended with an exit status: the mail and the webhook say it, and how
+    // long the run took.
+    let b = app
+        .monitor(json!({"name": "backup", "period": "1h", "channels": [mail["id"], hook]}))
+        .await;
+    assert_eq!(app.ping(&format!("{b}/start")).await, 200);
+    assert_eq!(app.ping(&format!("{b}/23")).await, 200);
+    let mails = smtp
+        .wait_for(Duration::from_secs(10), |all| all.len() >= 3)
+        .await;
+    let down = mails[2].text().replace("\r\n", "\n");
+    assert!(down.starts_with("DOWN: backup"), "{down}");
+    assert!(down.contains("Exit status: 23\nRun took: 0 s"), "{down}");
+    let got = rx
+        .wait_for(Duration::from_secs(10), |all| {
+            all.iter().any(|r| r.json()["monitor"]["name"] == "backup")
+        })
+        .await;
+    let j = got
+        .iter()
+        .map(|r| r.json())
+        .find(|j| j["monitor"]["name"] == "backup")
+        .unwrap();
+    assert_eq!(j["run"]["exit_status"], 23, "{j}");
+    assert!(
+        j["run"]["duration_ms"].as_i64().is_some_and(|d| d >= 0),
+        "{j}"
+    );
     app.stop().await;
 }
 both!(a_failure_mails_its_output, a_failure_mails_its_output);

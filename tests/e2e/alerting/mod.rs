@@ -1,5 +1,6 @@
 //! Alerting: alerts and their delivery (webhooks, e-mail, presets), routes, silences,
-//! groups, storms, reminders and escalation, secrets that never follow a moved channel.
+//! groups, storms, the Alerts page's filters and bulk actions, reminders and
+//! escalation, secrets that never follow a moved channel.
 
 pub(crate) mod alert_delivery;
 pub(crate) mod alerts;
@@ -12,3 +13,4 @@ pub(crate) mod presets;
 pub(crate) mod routes;
 pub(crate) mod silences;
 pub(crate) mod storms;
+pub(crate) mod triage;

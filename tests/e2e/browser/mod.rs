@@ -1,6 +1,8 @@
-//! The dashboard in real headless Chromium, and the endpoints it relies on.
+//! The dashboard in real headless Chromium, and the endpoints it relies on; the Alerts
+//! page as a triage view.
 
 pub(crate) mod dashboard;
 pub(crate) mod dashboard_api;
 pub(crate) mod glance;
 pub(crate) mod people;
+pub(crate) mod triage;

@@ -73,6 +73,7 @@ const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/api/v1/alerts/{id}", Need::Read),
     ("POST", "/api/v1/alerts/{id}/acknowledge", Need::Write),
     ("POST", "/api/v1/alerts/acknowledge", Need::Write),
+    ("POST", "/api/v1/alerts/resolve", Need::Write),
     ("GET", "/api/v1/badges", Need::Read),
     ("GET", "/api/v1/openapi.json", Need::Open),
     ("GET", "/api/v1/monitors", Need::Read),

@@ -223,6 +223,7 @@ mod tests {
             last_ping: None,
             expected_at: None,
             last_ping_at: None,
+            run: None,
         }
     }
 

@@ -123,6 +123,7 @@ pub(crate) mod fixtures {
             last_ping: Some("2026-12-01 03:02 Europe/Riga".into()),
             expected_at: None,
             last_ping_at: None,
+            run: None,
         };
         let links = Links {
             monitor: Some("https://od.example.com/monitors/abc".into()),
@@ -141,6 +142,7 @@ pub(crate) mod fixtures {
         ev.body = Some("rsync error: error in socket IO (code 12) at io.c(848)".into());
         ev.last_ping = Some("2026-12-02 03:09:58 Europe/Riga".into());
         ev.last_ping_at = Some("2026-12-02T01:09:58+00:00".into());
+        ev.run = overdue_core::event::RunNote::of(Some(23), Some(252_000));
         (ev, links)
     }
 
@@ -286,6 +288,17 @@ mod evidence {
             };
             for want in ["Shop", "rsync error: error in socket IO", seconds] {
                 assert!(text.contains(want), "{}: {want:?} missing: {text}", k.kind);
+            }
+            // How the run ended: its exit status and how long it took.
+            let run: &[&str] = match k.kind {
+                "webhook" => &["\"exit_status\":23", "\"duration_ms\":252000"],
+                "elasticsearch" => &[],
+                // People read "Exit status", a pager's details say `exit_status`.
+                _ => &["exit status", "23", "run took", "4 min"],
+            };
+            let said = text.to_lowercase().replace('_', " ");
+            for want in run {
+                assert!(said.contains(want), "{}: {want:?} missing: {text}", k.kind);
             }
         }
     }

@@ -3,7 +3,8 @@
 
 use actix_web::{web, HttpResponse};
 use overdue_core::{AlertKind, AlertStatus};
-use overdue_storage::alerting::alerts::{AlertRow, Filter};
+use overdue_storage::alerting::alerts::AlertRow;
+use overdue_storage::alerting::triage::Filter;
 use overdue_types::{AcknowledgeInput, Alert, AlertDetail, AlertList, AlertMessage, Delivery};
 use serde::Deserialize;
 
@@ -15,6 +16,7 @@ use crate::AppState;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/alerts", web::get().to(list))
         .route("/alerts/acknowledge", web::post().to(acknowledge_many))
+        .route("/alerts/resolve", web::post().to(resolve_many))
         .route("/alerts/{id}", web::get().to(get))
         .route("/alerts/{id}/acknowledge", web::post().to(acknowledge));
 }
@@ -47,6 +49,8 @@ pub fn render(a: &AlertRow) -> Alert {
         resolved_reason: a.resolved_reason.clone(),
         held_until: None,
         held_by: None,
+        monitor_name: None,
+        flow_name: None,
     }
 }
 
@@ -74,8 +78,20 @@ struct ListQuery {
     monitor: Option<String>,
     kind: Option<String>,
     severity: Option<String>,
+    tag: Option<String>,
+    channel: Option<String>,
+    held: Option<String>,
     before: Option<String>,
     limit: Option<String>,
+}
+
+/// The non-empty items of a comma-separated list (`severity=critical,error`).
+fn items(raw: &Option<String>) -> impl Iterator<Item = &str> {
+    raw.as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
 }
 
 fn filter(q: &ListQuery) -> Result<Filter, ApiError> {
@@ -88,21 +104,17 @@ fn filter(q: &ListQuery) -> Result<Filter, ApiError> {
             ))
         })?),
     };
-    let kind = match q.kind.as_deref().map(str::trim) {
-        None => None,
-        Some(k) => Some(AlertKind::parse(k).ok_or_else(|| {
-            bad(format!(
-                "kind {k:?}: use down, problem, event, test or channel"
-            ))
-        })?),
-    };
-    // `severity=critical,error`: any of them.
+    let kinds = items(&q.kind)
+        .map(|k| {
+            AlertKind::parse(k).ok_or_else(|| {
+                bad(format!(
+                    "kind {k:?}: use down, problem, flow, event, channel or test (several: down,problem)"
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let mut severities = Vec::new();
-    for sv in q.severity.as_deref().unwrap_or_default().split(',') {
-        let sv = sv.trim();
-        if sv.is_empty() {
-            continue;
-        }
+    for sv in items(&q.severity) {
         if !overdue_core::route::SEVERITIES.contains(&sv) {
             return Err(bad(format!(
                 "severity {sv:?}: use critical, error, warning or info (several: critical,error)"
@@ -110,6 +122,12 @@ fn filter(q: &ListQuery) -> Result<Filter, ApiError> {
         }
         severities.push(sv.to_string());
     }
+    let tags: Vec<String> = items(&q.tag).map(str::to_string).collect();
+    let held = match q.held.as_deref().map(str::trim) {
+        None | Some("") | Some("false") => false,
+        Some("true") => true,
+        Some(h) => return Err(bad(format!("held must be true or false, not {h:?}"))),
+    };
     let before = match &q.before {
         None => None,
         Some(b) => Some(
@@ -128,8 +146,11 @@ fn filter(q: &ListQuery) -> Result<Filter, ApiError> {
     Ok(Filter {
         status,
         monitor: None,
-        kind,
+        kinds,
         severities,
+        tags,
+        channel: None,
+        held,
         before,
         limit,
     })
@@ -144,17 +165,29 @@ async fn list(
     if let Some(m) = q.monitor.as_deref().filter(|m| !m.trim().is_empty()) {
         f.monitor = Some(crate::monitoring::ops::owned_monitor(&state, &auth, m, "monitor").await?);
     }
+    if let Some(ch) = q.channel.as_deref().filter(|c| !c.trim().is_empty()) {
+        f.channel = Some(crate::parse_id(ch.trim(), "channel")?);
+    }
     let project = auth.project.clone();
     let limit = f.limit;
-    let (rows, holds) = state
+    let page = state
         .store
         .read(move |c| overdue_storage::alerting::views::alerts_page(c, &project, &f))
         .await?;
-    let next_before = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|a| a.id))
+    let next_before = (page.rows.len() as i64 == limit)
+        .then(|| page.rows.last().map(|a| a.id))
         .flatten();
-    let mut out: Vec<Alert> = rows.iter().map(render).collect();
-    mark_held(&mut out, &holds);
+    let name = |id: &Option<String>| id.as_ref().and_then(|i| page.names.get(i).cloned());
+    let mut out: Vec<Alert> = page
+        .rows
+        .iter()
+        .map(|a| Alert {
+            monitor_name: name(&a.monitor_id),
+            flow_name: name(&a.flow_id),
+            ..render(a)
+        })
+        .collect();
+    mark_held(&mut out, &page.holds);
     Ok(HttpResponse::Ok().json(AlertList {
         alerts: out,
         next_before,
@@ -228,6 +261,40 @@ fn ack_note(note: Option<String>) -> Result<Option<String>, ApiError> {
     Ok(note)
 }
 
+/// The ids of a bulk action: 1 to [`MAX_BULK`], each once, in order.
+fn bulk_ids(mut ids: Vec<i64>) -> Result<Vec<i64>, ApiError> {
+    if ids.is_empty() || ids.len() > MAX_BULK {
+        return Err(ApiError::BadRequest(format!(
+            "ids must list 1 to {MAX_BULK} alerts, got {}",
+            ids.len()
+        )));
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
+async fn resolve_many(
+    auth: Auth,
+    state: web::Data<AppState>,
+    body: crate::http::body::Body<overdue_types::ResolveManyInput>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_write()?;
+    let ids = bulk_ids(body.into_inner()?.ids)?;
+    let (project, by) = (auth.project.clone(), auth.actor.clone());
+    let (resolved, already, kept) = state
+        .store
+        .write(move |tx| {
+            overdue_storage::monitoring::problems::resolve_alerts(tx, &project, &ids, &by)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(overdue_types::ResolvedMany {
+        resolved,
+        already,
+        kept,
+    }))
+}
+
 async fn acknowledge_many(
     auth: Auth,
     state: web::Data<AppState>,
@@ -235,16 +302,8 @@ async fn acknowledge_many(
 ) -> Result<HttpResponse, ApiError> {
     auth.require_write()?;
     let input = body.into_inner()?;
-    if input.ids.is_empty() || input.ids.len() > MAX_BULK {
-        return Err(ApiError::BadRequest(format!(
-            "ids must list 1 to {MAX_BULK} alerts, got {}",
-            input.ids.len()
-        )));
-    }
     let note = ack_note(input.note)?;
-    let mut ids = input.ids;
-    ids.sort_unstable();
-    ids.dedup();
+    let ids = bulk_ids(input.ids)?;
     let (project, by) = (auth.project.clone(), auth.actor.clone());
     let (acknowledged, already, resolved) = state
         .store

@@ -192,6 +192,7 @@ async fn test(
         last_ping: None,
         expected_at: None,
         last_ping_at: None,
+        run: None,
     };
     let ids = state
         .store

@@ -84,8 +84,10 @@ async fn summary(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse,
         new: count("new"),
         paused: count("paused"),
         open_alerts: s.open_alerts,
+        open_alert_rows: s.open_alert_rows,
         acknowledged_alerts: s.acknowledged_alerts,
         open_problems: s.open_problems,
+        tz: s.tz.clone(),
     };
     Ok(HttpResponse::Ok().json(out))
 }

@@ -369,50 +369,6 @@ pub fn get(c: &mut AnyConnection, project: &str, id: i64) -> Result<AlertRow, St
         .ok_or(StoreError::NotFound("alert"))
 }
 
-/// What `GET /api/v1/alerts` asks for.
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    /// Only alerts in this status (`None`: all).
-    pub status: Option<AlertStatus>,
-    /// Only the alerts of this monitor (its UUID).
-    pub monitor: Option<String>,
-    /// Only alerts of this kind.
-    pub kind: Option<AlertKind>,
-    /// Only alerts of these severities (empty: any).
-    pub severities: Vec<String>,
-    /// Only alerts older than this id (paging, newest first).
-    pub before: Option<i64>,
-    /// At most this many.
-    pub limit: i64,
-}
-
-/// A project's alerts, newest first.
-pub fn list(c: &mut AnyConnection, project: &str, f: &Filter) -> Result<Vec<AlertRow>, StoreError> {
-    let mut q = alerts::table
-        .filter(alerts::project_id.eq(project))
-        .select(AlertRow::as_select())
-        .into_boxed();
-    if let Some(s) = f.status {
-        q = q.filter(alerts::status.eq(s.as_str()));
-    }
-    if let Some(m) = &f.monitor {
-        q = q.filter(alerts::monitor_id.eq(m.clone()));
-    }
-    match f.kind {
-        Some(k) => q = q.filter(alerts::kind.eq(k.as_str())),
-        // A channel test is recorded in its channel's delivery log, not among the
-        // alerts (its row exists so paging channels get an incident to open and close).
-        None => q = q.filter(alerts::kind.ne(overdue_core::AlertKind::Test.as_str())),
-    }
-    if !f.severities.is_empty() {
-        q = q.filter(alerts::severity.eq_any(f.severities.clone()));
-    }
-    if let Some(b) = f.before {
-        q = q.filter(alerts::id.lt(b));
-    }
-    Ok(q.order(alerts::id.desc()).limit(f.limit).load(c)?)
-}
-
 /// The messages written about an alert (its group's, when it leads one), oldest first.
 pub fn messages(
     c: &mut AnyConnection,

@@ -118,6 +118,7 @@ fn record_for(
         last_ping: None,
         expected_at: None,
         last_ping_at: None,
+        run: None,
     }
 }
 

@@ -368,6 +368,7 @@ fn summarize(tx: &mut Tx<'_>, held: &[&HeldAlert]) -> Result<(), StoreError> {
         last_ping: None,
         expected_at: None,
         last_ping_at: None,
+        run: None,
     };
     let mut targets: Vec<String> = held.iter().flat_map(|h| h.channels.clone()).collect();
     targets.sort();

@@ -160,5 +160,6 @@ fn grouped(
         last_ping: None,
         expected_at: None,
         last_ping_at: None,
+        run: None,
     }
 }

@@ -1,6 +1,7 @@
 //! Alerting (docs/architecture.md, "The map"): notices and alerts, acknowledgements,
 //! messages and the outbox, channels and their health, routes, silences, grouping, storms and
-//! paging timers. It knows nothing of monitors beyond the ids in its rows.
+//! paging timers. It knows nothing of monitors and flows beyond the ids in its rows, and
+//! their names and tags, read through the schema for the Alerts page (`triage`).
 
 pub mod acks;
 pub mod alerts;
@@ -15,4 +16,5 @@ pub mod routes;
 pub mod silences;
 pub(crate) mod storms;
 pub mod timers;
+pub mod triage;
 pub mod views;

@@ -39,6 +39,8 @@ pub(crate) struct Evidence {
     /// When the ping counted as the monitor's last ping (ms): the stored row the
     /// message reads may be the one from before it.
     pub(crate) pinged_at: Option<i64>,
+    /// The run the ping ended: exit status and duration.
+    pub(crate) run: Option<overdue_core::event::RunNote>,
 }
 
 /// Writes `notices` for monitor `id` to every channel assigned to it, opening or
@@ -79,6 +81,7 @@ pub(crate) fn enqueue(
             detail: n.detail.clone(),
             at: now.to_rfc3339(),
             body: evidence.body.clone(),
+            run: evidence.run.clone(),
             problems: None,
             alert: None,
             expected: None,
@@ -210,6 +213,7 @@ fn acknowledged(
         last_ping: None,
         expected_at: None,
         last_ping_at: None,
+        run: None,
     }
 }
 

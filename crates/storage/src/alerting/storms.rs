@@ -318,6 +318,7 @@ fn gathered(
         last_ping: None,
         expected_at: None,
         last_ping_at: None,
+        run: None,
     }
 }
 

@@ -184,7 +184,7 @@ pub(crate) fn is_held(c: &mut AnyConnection, alert: i64) -> Result<bool, StoreEr
 pub fn holds(c: &mut AnyConnection, alerts: &[i64]) -> Result<Vec<(i64, String, i64)>, StoreError> {
     Ok(alert_timers::table
         .filter(alert_timers::alert_id.eq_any(alerts))
-        .filter(alert_timers::kind.eq_any(["release", "silence"]))
+        .filter(alert_timers::kind.eq_any(crate::alerting::triage::HOLDS))
         .order(alert_timers::due_at.asc())
         .select((
             alert_timers::alert_id,

@@ -4,21 +4,40 @@
 
 use std::collections::HashMap;
 
-use crate::alerting::alerts::{self, AlertRow, Filter};
+use crate::alerting::alerts::{self, AlertRow};
+use crate::alerting::triage::{self, Filter};
 use crate::alerting::{channels, timers};
 use crate::base::models::{ChannelRow, DeliveryRow, OutboxRow};
 use crate::{AnyConnection, StoreError};
 
-/// A page of `project`'s alerts by `f`, with the timers holding them (alert, kind, until).
-#[allow(clippy::type_complexity)]
+/// A page of `project`'s alerts by `f` (the Alerts page's read, `triage`).
+#[derive(Debug, Clone)]
+pub struct AlertsPage {
+    /// The alerts, newest first.
+    pub rows: Vec<AlertRow>,
+    /// The timers holding them: (alert, kind, until).
+    pub holds: Vec<(i64, String, i64)>,
+    /// The names of the monitors and flows they are about, by id.
+    pub names: HashMap<String, String>,
+}
+
+/// A page of `project`'s alerts by `f` (a channel of another project is not found),
+/// with the timers holding them and the names of
+/// what they are about.
 pub fn alerts_page(
     c: &mut AnyConnection,
     project: &str,
     f: &Filter,
-) -> Result<(Vec<AlertRow>, Vec<(i64, String, i64)>), StoreError> {
-    let rows = alerts::list(c, project, f)?;
+) -> Result<AlertsPage, StoreError> {
+    if let Some(ch) = &f.channel {
+        // Another project's channel is no channel here: 404, not an empty page.
+        channels::get(c, project, ch)?;
+    }
+    let rows = triage::list(c, project, f)?;
     let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
-    Ok((rows, timers::holds(c, &ids)?))
+    let holds = timers::holds(c, &ids)?;
+    let names = triage::names(c, &rows)?;
+    Ok(AlertsPage { rows, holds, names })
 }
 
 /// Alert `id` of `project` with the messages of its group (its lead's) and their

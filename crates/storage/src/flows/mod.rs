@@ -369,5 +369,6 @@ pub(crate) fn breach_record(
         last_ping: None,
         expected_at: None,
         last_ping_at: None,
+        run: None,
     }
 }

@@ -5,7 +5,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use overdue_core::Timestamp;
 
-use crate::base::schema::{alerts, monitors, problems};
+use crate::base::schema::{alerts, monitors, problems, projects};
 use crate::{AnyConnection, StoreError};
 
 /// Counts of one project.
@@ -16,10 +16,14 @@ pub struct Summary {
     pub shown: Vec<(String, i64)>,
     /// Alerts nobody has acknowledged yet.
     pub open_alerts: i64,
+    /// The rows the Alerts page lists as open (`alerting::triage::open_rows`).
+    pub open_alert_rows: i64,
     /// Alerts acknowledged but not over.
     pub acknowledged_alerts: i64,
     /// Problems not resolved.
     pub open_problems: i64,
+    /// The project's zone (empty: not set; docs/behaviour.md, "The project's zone").
+    pub tz: String,
 }
 
 /// The counts of `project` at `now`. The database counts monitors by the facts the
@@ -79,9 +83,17 @@ pub fn of_project(
         .filter(problems::resolved_at.is_null())
         .select(count_star())
         .first(c)?;
+    let tz = projects::table
+        .find(project)
+        .select(projects::tz)
+        .first::<String>(c)
+        .optional()?
+        .unwrap_or_default();
     Ok(Summary {
         shown,
+        tz,
         open_alerts: alert_count("open"),
+        open_alert_rows: crate::alerting::triage::open_rows(c, project)?,
         acknowledged_alerts: alert_count("acknowledged"),
         open_problems,
     })

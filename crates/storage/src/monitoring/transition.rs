@@ -57,6 +57,7 @@ pub(crate) fn apply_outcome(
     let evidence = ping.map_or_else(Default::default, |p| crate::alerting::notices::Evidence {
         body: p.body,
         pinged_at: p.columns.last_ping_at,
+        run: overdue_core::event::RunNote::of(p.end.exit_status, out.duration_ms),
     });
     let mut notices = Vec::new();
     if let Some(flip) = out.flip {

@@ -22,7 +22,7 @@ use crate::base::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
 pub use digest::send_if_due as send_digest_if_due;
-pub use query::{change, get, list, stats, update, Filter, Stats, Update};
+pub use query::{change, get, list, resolve_alerts, stats, update, Filter, Stats, Update};
 pub use report::{report, ReportOutcome};
 
 /// A problem as stored.
@@ -131,6 +131,7 @@ fn note(
             count: items.len() as u64,
             items: items.into_iter().take(ProblemsNote::MAX_ITEMS).collect(),
         }),
+        run: None,
     })
 }
 

@@ -188,6 +188,43 @@ pub fn update(
     }
 }
 
+/// Resolves by hand the problem alerts among `ids` of `project` (the Alerts page's bulk
+/// action), each with its problem; returns (resolved, already resolved, kept: the
+/// ones that end by themselves). An id of no alert of the project writes nothing.
+pub fn resolve_alerts(
+    tx: &mut Tx<'_>,
+    project: &str,
+    ids: &[i64],
+    by: &str,
+) -> Result<(u64, Vec<i64>, Vec<i64>), StoreError> {
+    let mut rows = Vec::with_capacity(ids.len());
+    for id in ids {
+        rows.push(crate::alerting::alerts::get(tx.conn(), project, *id)?);
+    }
+    let (mut resolved, mut already, mut kept) = (0, Vec::new(), Vec::new());
+    for alert in rows {
+        if alert.status() == overdue_core::AlertStatus::Resolved {
+            already.push(alert.id);
+            continue;
+        }
+        let Some(problem) = alert.problem_id else {
+            kept.push(alert.id);
+            continue;
+        };
+        let (row, _) = get(tx.conn(), project, problem)?;
+        if row.resolved_at.is_some() {
+            already.push(alert.id);
+            continue;
+        }
+        let monitor = tx
+            .lock_monitor(&row.monitor_id)?
+            .ok_or(StoreError::NotFound("monitor"))?;
+        close(tx, &monitor, vec![row], by)?;
+        resolved += 1;
+    }
+    Ok((resolved, already, kept))
+}
+
 /// One monitor's problems and handling times.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stats {
