@@ -71,8 +71,43 @@ async fn tick(store: &Store, broker: bool) -> Result<Option<i64>, overdue_storag
         }
     }
     let next = store.read(flows::earliest).await?;
-    let now = store.now().millis();
-    Ok(Some(next.map_or(MAX_SLEEP_MS, |t| {
-        (t.millis() - now).clamp(0, MAX_SLEEP_MS)
-    })))
+    Ok(Some(sleep_ms(
+        next.map(Timestamp::millis),
+        horizon.millis(),
+        store.now().millis(),
+    )))
+}
+
+/// How long to sleep (ms) with the earliest due time `next`, the broker's `horizon`
+/// and `now`: until `next`, at most [`MAX_SLEEP_MS`]. A due time already past but
+/// beyond the horizon waits for the broker to catch up, which nothing here can hasten:
+/// it is looked at again after the longest sleep, never in a busy loop (a broker that
+/// is away never moves the horizon).
+fn sleep_ms(next: Option<i64>, horizon: i64, now: i64) -> i64 {
+    match next {
+        None => MAX_SLEEP_MS,
+        Some(t) if t > now => (t - now).min(MAX_SLEEP_MS),
+        Some(t) if t > horizon => MAX_SLEEP_MS,
+        // Due and within the horizon: written after this pass read what was due.
+        Some(_) => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn never_a_busy_wait_for_the_broker() {
+        let now = 10_000;
+        // Nothing due: the longest sleep; something soon: until then.
+        assert_eq!(sleep_ms(None, now, now), MAX_SLEEP_MS);
+        assert_eq!(sleep_ms(Some(now + 120), now, now), 120);
+        assert_eq!(sleep_ms(Some(now + 5_000), now, now), MAX_SLEEP_MS);
+        // Past due but the broker's queue is applied only up to 2 s ago: wait for it,
+        // whether it comes back or not.
+        assert_eq!(sleep_ms(Some(now - 1_000), now - 2_000, now), MAX_SLEEP_MS);
+        // Past due within the horizon (arrived during the pass): at once.
+        assert_eq!(sleep_ms(Some(now - 1_000), now, now), 0);
+    }
 }
