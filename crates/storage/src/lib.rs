@@ -96,10 +96,6 @@ impl Store {
         let url = DbUrl::parse(url)?;
         let mut first = url.connect()?;
         migrate(&mut first)?;
-        let filled = conn::write_tx(&mut first, refs::backfill)?;
-        if filled > 0 {
-            tracing::info!("gave {filled} monitors their public reference");
-        }
         drop(first);
         let pool = Pool::builder()
             .max_size(opts.pool_size)
@@ -118,14 +114,41 @@ impl Store {
             clock.clone(),
             wake.clone(),
         );
-        Ok(Store {
+        let store = Store {
             pool,
             url,
             ingest,
             wake,
             clock,
             caps: opts.caps,
-        })
+        };
+        tokio::spawn(store.clone().backfill_refs());
+        Ok(store)
+    }
+
+    /// Gives monitors made before public references existed their reference, a batch
+    /// per transaction through the writer, in the background: the server is ready at
+    /// once and pings never wait behind the whole fill (docs/architecture.md,
+    /// "Start-up"). Until a monitor has its reference, a page URL naming it by that
+    /// reference is not found; its UUID works throughout.
+    async fn backfill_refs(self) {
+        let mut filled = 0;
+        loop {
+            match self
+                .write(|tx| refs::backfill_batch(tx.conn(), refs::BACKFILL_BATCH))
+                .await
+            {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) => {
+                    tracing::warn!("public references: {e}; the next start fills the rest");
+                    break;
+                }
+            }
+        }
+        if filled > 0 {
+            tracing::info!("gave {filled} monitors their public reference");
+        }
     }
 
     /// The operator's caps.
