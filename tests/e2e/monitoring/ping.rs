@@ -191,3 +191,86 @@ async fn bodies(backend: Backend) {
     app.stop().await;
 }
 both!(ping_bodies, bodies);
+
+/// Pings of many monitors at once, some of them flipping: each one stored with its own
+/// number in order, each monitor's count, last ping and status true, each flip
+/// recorded. On PostgreSQL the writer batches them (docs/architecture.md, "Writes on
+/// PostgreSQL"): a batch mixes pings that wait with pings that flip.
+async fn concurrent_pings_in_order(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut ids = Vec::new();
+    for i in 0..12 {
+        ids.push(
+            app.monitor(
+                json!({"name": format!("m{i}"), "period": 3600, "grace": 60, "channels": []}),
+            )
+            .await,
+        );
+    }
+    // Each monitor: 40 pings in order; the first four fail at the 21st and recover.
+    let sent = |i: usize, k: usize| if i < 4 && k == 20 { "fail" } else { "success" };
+    let mut tasks = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let (http, base, id) = (app.http.clone(), app.url("/ping/"), id.clone());
+        tasks.push(tokio::spawn(async move {
+            for k in 0..40 {
+                let path = match sent(i, k) {
+                    "fail" => format!("{base}{id}/fail"),
+                    _ => format!("{base}{id}"),
+                };
+                let r = http.get(path).send().await.unwrap();
+                assert_eq!(r.status().as_u16(), 200);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    for (i, id) in ids.iter().enumerate() {
+        let m = app.get_monitor(id).await;
+        assert_eq!(m["n_pings"], 40, "{m}");
+        assert_eq!(m["status"], "up", "{m}");
+        assert!(m["last_ping"].is_string(), "{m}");
+        let (_, p) = app
+            .api(
+                "GET",
+                &format!("/api/v1/monitors/{id}/pings?limit=100"),
+                None,
+            )
+            .await;
+        let mut got: Vec<(i64, String)> = p["pings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                (
+                    x["n"].as_i64().unwrap(),
+                    x["kind"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        got.sort();
+        let want: Vec<(i64, String)> = (0..40)
+            .map(|k| (k as i64 + 1, sent(i, k).to_string()))
+            .collect();
+        assert_eq!(got, want, "monitor {i}");
+        let (_, f) = app
+            .api("GET", &format!("/api/v1/monitors/{id}/flips"), None)
+            .await;
+        let flips: Vec<(String, String)> = f["flips"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                (
+                    x["from"].as_str().unwrap().into(),
+                    x["to"].as_str().unwrap().into(),
+                )
+            })
+            .collect();
+        let downs = flips.iter().filter(|(_, to)| to == "down").count();
+        assert_eq!(downs, usize::from(i < 4), "monitor {i}: {flips:?}");
+    }
+    app.stop().await;
+}
+both!(concurrent_pings_in_order, concurrent_pings_in_order);

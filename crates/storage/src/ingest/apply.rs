@@ -2,12 +2,11 @@
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use overdue_core::{
-    on_deadline, Dur, Expectation, LinkKind, MonitorState, OpenRun, Ping, PingOutcome, Signal,
-    Status, Timestamp,
-};
+use overdue_core::{on_deadline, MonitorState, OpenRun, Ping, Signal, Timestamp};
 
 use super::cache::{Loaded, RowCache};
+use super::linked::{arm_dependents, feed_chains};
+use super::pending::{Pending, PendingPing};
 use super::target::resolve;
 use super::{Answer, Job, PingReply, PingRequest};
 use crate::base::conn::AnyConnection;
@@ -28,13 +27,18 @@ pub(super) struct Limits {
 
 /// Applies one job. Database errors abort the batch (returned as `Err`); everything
 /// else is the job's own answer.
-pub(super) fn apply_job(
+pub(super) fn apply_job<'b>(
     tx: &mut Tx<'_>,
     cache: &mut RowCache,
-    job: &Job,
+    job: &'b Job,
     limits: &Limits,
+    mut pending: Option<&mut Pending<'b>>,
 ) -> Result<Answer, StoreError> {
     let now = tx.now();
+    // Whatever is not a ping reads and writes rows directly: what waits goes first.
+    if let (Some(p), false) = (pending.as_deref_mut(), matches!(job, Job::Ping(..))) {
+        p.flush(tx.c)?;
+    }
     match job {
         Job::Heartbeat(at, _) => {
             let moved = crate::base::service::heartbeat(tx.c, *at)?;
@@ -72,7 +76,9 @@ pub(super) fn apply_job(
             tx.c.batch_execute("RELEASE job")?;
             Ok(Answer::Write(r))
         }
-        Job::Ping(req, _) => Ok(Answer::Ping(own(apply_ping(tx, cache, req, limits))?)),
+        Job::Ping(req, _) => Ok(Answer::Ping(own(apply_ping(
+            tx, cache, req, limits, pending,
+        ))?)),
         Job::Deadlines(ids, _) => {
             let mut flipped = 0;
             for id in ids {
@@ -93,11 +99,12 @@ fn own<T>(r: Result<T, StoreError>) -> Result<Result<T, StoreError>, StoreError>
     }
 }
 
-fn apply_ping(
+fn apply_ping<'b>(
     tx: &mut Tx<'_>,
     cache: &mut RowCache,
-    req: &PingRequest,
+    req: &'b PingRequest,
     limits: &Limits,
+    mut pending: Option<&mut Pending<'b>>,
 ) -> Result<PingReply, StoreError> {
     let now = tx.now();
     let keep = limits.keep;
@@ -131,7 +138,15 @@ fn apply_ping(
     let mut to_run = None;
     if method_ignored || req.parent.is_some() {
         // A child's ping is logged here but does not flip this monitor.
-        save_counters(tx.c, cache, &id, &hot.state, &counted, now)?;
+        save_counters(
+            tx.c,
+            cache,
+            pending.as_deref_mut(),
+            &id,
+            &hot.state,
+            &counted,
+            now,
+        )?;
     } else {
         let state = &hot.state;
         let open = if state.run_started_at.is_some() {
@@ -155,7 +170,15 @@ fn apply_ping(
         }
         if out.ignored {
             kind = "ign";
-            save_counters(tx.c, cache, &id, state, &counted, now)?;
+            save_counters(
+                tx.c,
+                cache,
+                pending.as_deref_mut(),
+                &id,
+                state,
+                &counted,
+                now,
+            )?;
         } else {
             duration = out.duration_ms;
             if req.signal.is_last_ping(to_run.is_some()) {
@@ -176,17 +199,38 @@ fn apply_ping(
                     .and_then(|r| serde_json::to_string(r).ok()),
                 report_error: req.report_error.clone(),
             };
-            transition::apply_outcome(
-                tx,
-                &id,
-                row.as_ref(),
-                &mut out,
-                Some(transition::PingEffects {
-                    end,
-                    body,
-                    columns: &counted,
-                }),
-            )?;
+            // A ping that changes nothing but the monitor's own row (no flip, run,
+            // event, problem, dependent or chain) waits with the batch's others
+            // (PostgreSQL); anything more writes what waits first.
+            let simple = out.flip.is_none()
+                && out.runs.is_empty()
+                && out.events.is_empty()
+                && !(hot.problems && out.succeeded)
+                && !hot.downstream
+                && !hot.in_chain;
+            match pending.as_deref_mut() {
+                Some(p) if simple => {
+                    let cols = MonitorStateColumns::from(&out.state);
+                    tx.fx.deadline(cols.deadline_at);
+                    p.state(&id, cols, &counted, now.0);
+                }
+                waiting => {
+                    if let Some(p) = waiting {
+                        p.flush(tx.c)?;
+                    }
+                    transition::apply_outcome(
+                        tx,
+                        &id,
+                        row.as_ref(),
+                        &mut out,
+                        Some(transition::PingEffects {
+                            end,
+                            body,
+                            columns: &counted,
+                        }),
+                    )?;
+                }
+            }
             cache.saved(&id, &out.state, Some(n));
             // on_next_run: the open problems this run did not report again resolve.
             let cutoff = out.succeeded.then(|| {
@@ -212,6 +256,22 @@ fn apply_ping(
         if req.signal == Signal::Log {
             crate::monitoring::runs::append_log(tx.c, run, &req.body, now)?;
         }
+    } else if let Some(p) = pending.as_deref_mut() {
+        p.ping(PendingPing {
+            monitor_id: id.clone(),
+            n,
+            kind,
+            exit_status: req.exit_status,
+            created_at: now.0,
+            rid: req.rid.map(|r| r.hyphenated().to_string()),
+            method: &req.method,
+            scheme: &req.scheme,
+            remote_addr: &req.remote_addr,
+            user_agent: &req.user_agent,
+            body: &req.body,
+            body_size: req.body_size,
+            duration_ms: duration,
+        });
     } else {
         let ping = NewPing {
             monitor_id: &id,
@@ -233,6 +293,9 @@ fn apply_ping(
             .execute(inner))?;
     }
     if let (Some(parent), false) = (req.parent, method_ignored) {
+        if let Some(p) = pending.as_deref_mut() {
+            p.flush(tx.c)?;
+        }
         apply_child(tx, cache, &id, parent, req)?;
     }
     // Leases: the holder's pings renew its lease, its run's end releases it.
@@ -338,139 +401,24 @@ fn apply_child(
     Ok(())
 }
 
-/// Moves the runs of the chains `id` belongs to (docs/behaviour.md, "Dependencies,
-/// suppression, fan-in and chains"): the first member's start
-/// (or, without one, its end) opens a chain run, a member's start or end moves the open
-/// run into that member's step, and the last member's success ends it.
-fn feed_chains(
-    tx: &mut Tx<'_>,
-    cache: &mut RowCache,
-    id: &str,
-    signal: Signal,
-    out: &PingOutcome,
-) -> Result<(), StoreError> {
-    let now = tx.now();
-    let started = signal == Signal::Start;
-    if !(started || out.succeeded) {
-        return Ok(());
-    }
-    let member = crate::monitoring::chains::of_member(tx.c, id)?;
-    if member.is_empty() {
-        return Ok(());
-    }
-    let name: String = monitors::table
-        .find(id)
-        .select(monitors::name)
-        .first(tx.c)?;
-    for m in member {
-        let Some(Loaded { hot, row }) = cache.load(tx.c, &m.chain)? else {
-            continue;
-        };
-        let pings = overdue_core::chain::signals_for(overdue_core::chain::MemberEvent {
-            first: m.first,
-            last: m.last,
-            started,
-            succeeded: out.succeeded,
-            chain_running: hot.state.run_started_at.is_some(),
-        });
-        let (mut state, mut step) = (hot.state.clone(), Some(name.clone()));
-        for signal in pings {
-            let open = if state.run_started_at.is_some() {
-                crate::monitoring::runs::open_runs(tx.c, &m.chain)?
-            } else {
-                Vec::new()
-            };
-            let ping = Ping {
-                signal,
-                step: if signal == Signal::Success {
-                    None
-                } else {
-                    step.take()
-                },
-                ..Ping::default()
-            };
-            let mut moved = overdue_core::apply_ping(&hot.cfg, &state, &open, &ping, now);
-            transition::apply_outcome(tx, &m.chain, row.as_ref(), &mut moved, None)?;
-            cache.saved(&m.chain, &moved.state, None);
-            state = moved.state;
-        }
-        tx.fx.changed(&m.chain);
-    }
-    Ok(())
-}
-
-/// Arms the expectations of the monitors that depend on `id` (docs/behaviour.md,
-/// "Dependencies, suppression, fan-in and chains"): a success arms
-/// those `after` it, going down those `on_failure_of` it. Their rows are written in this
-/// transaction, so the upstream's event and the dependents' deadlines commit together.
-fn arm_dependents(
-    tx: &mut Tx<'_>,
-    cache: &mut RowCache,
-    id: &str,
-    downstream: bool,
-    out: &PingOutcome,
-) -> Result<(), StoreError> {
-    let now = tx.now();
-    if !downstream {
-        return Ok(());
-    }
-    super::release::release_muted(tx, cache, id, out)?;
-    let went_down = out.flip.is_some_and(|f| f.to == Status::Down);
-    let Some(kind) = LinkKind::armed_by(out.succeeded, went_down) else {
-        return Ok(());
-    };
-    // The live view: a status change of this monitor changes what its downstream shows
-    // (suppressed or not).
-    if tx.fx.track && out.flip.is_some() {
-        for id in crate::monitoring::deps::downstream_all(tx.c, id)? {
-            tx.fx.changed(&id);
-        }
-    }
-    let dependents = crate::monitoring::deps::dependents(tx.c, id, kind)?;
-    if dependents.is_empty() {
-        return Ok(());
-    }
-    let name: String = monitors::table
-        .find(id)
-        .select(monitors::name)
-        .first(tx.c)?;
-    for (dep, within) in dependents {
-        let Some(Loaded { hot, row }) = cache.load(tx.c, &dep)? else {
-            continue;
-        };
-        let open = if hot.state.run_started_at.is_some() {
-            crate::monitoring::runs::open_runs(tx.c, &dep)?
-        } else {
-            Vec::new()
-        };
-        let exp = Expectation {
-            at: now.plus(Dur(within)),
-            upstream: id.to_string(),
-            name: name.clone(),
-            kind,
-        };
-        let Some(mut armed) = overdue_core::arm(&hot.cfg, &hot.state, &open, exp) else {
-            continue;
-        };
-        transition::apply_outcome(tx, &dep, row.as_ref(), &mut armed, None)?;
-        cache.saved(&dep, &armed.state, None);
-        tx.fx.changed(&dep);
-    }
-    Ok(())
-}
-
 /// Counts a ping that changes no state (ignored by method or by the state machine).
 fn save_counters(
     c: &mut AnyConnection,
     cache: &mut RowCache,
+    pending: Option<&mut Pending<'_>>,
     id: &str,
     state: &MonitorState,
     counted: &PingColumns,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let cols = MonitorStateColumns::from(state);
-    let save = SaveState::new(id, &cols, Some(counted), now.0);
-    on_inner!(c, |inner| save.execute(inner))?;
+    match pending {
+        Some(p) => p.state(id, cols, counted, now.0),
+        None => {
+            let save = SaveState::new(id, &cols, Some(counted), now.0);
+            on_inner!(c, |inner| save.execute(inner))?;
+        }
+    }
     cache.saved(id, state, Some(counted.n_pings));
     Ok(())
 }

@@ -3,7 +3,9 @@
 //! made by another process on the same file shows in `PRAGMA data_version`, read at the
 //! start of every batch. A ping then costs an insert and an update, not a row load too.
 //!
-//! PostgreSQL is shared by several instances and takes the row lock anyway: no cache.
+//! PostgreSQL is shared by several instances: a row is cached only for the batch that
+//! locked it (`FOR UPDATE`, held to the commit), and the batch's monitors are locked in
+//! one statement before its first ping ([`RowCache::lock_batch`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -68,9 +70,11 @@ pub(crate) struct Loaded {
     pub(crate) row: Option<MonitorRow>,
 }
 
-/// Monitors as last written by this writer (SQLite only), keyed by id.
+/// Monitors as last written by this writer, keyed by id: across batches on SQLite,
+/// within one batch on PostgreSQL.
 pub(crate) struct RowCache {
-    enabled: bool,
+    /// Kept from one batch to the next (SQLite).
+    across_batches: bool,
     rows: HashMap<Uuid, Hot>,
     data_version: Option<i64>,
 }
@@ -81,10 +85,10 @@ struct DataVersion {
 }
 
 impl RowCache {
-    /// A cache that is used on SQLite and bypassed on PostgreSQL.
-    pub(crate) fn new(enabled: bool) -> RowCache {
+    /// A cache kept across batches (SQLite) or only within one (PostgreSQL).
+    pub(crate) fn new(across_batches: bool) -> RowCache {
         RowCache {
-            enabled,
+            across_batches,
             rows: HashMap::new(),
             data_version: None,
         }
@@ -98,7 +102,9 @@ impl RowCache {
     /// Called inside each batch's transaction, before its first read: drops the rows
     /// when another connection committed since the last batch.
     pub(crate) fn begin_batch(&mut self, c: &mut AnyConnection) -> Result<(), StoreError> {
-        if !self.enabled {
+        if !self.across_batches {
+            // Other instances write these rows between our batches.
+            self.rows.clear();
             return Ok(());
         }
         let AnyConnection::Sqlite(lite) = c else {
@@ -121,7 +127,7 @@ impl RowCache {
         c: &mut AnyConnection,
         id: &str,
     ) -> Result<Option<Loaded>, StoreError> {
-        let key = self.enabled.then(|| Uuid::try_parse(id).ok()).flatten();
+        let key = Uuid::try_parse(id).ok();
         if let Some(hot) = key.and_then(|k| self.rows.get(&k)) {
             return Ok(Some(Loaded {
                 hot: hot.clone(),
@@ -163,9 +169,6 @@ impl RowCache {
 
     /// Records what a transition just wrote to `id`: its state and ping count.
     pub(crate) fn saved(&mut self, id: &str, state: &MonitorState, n_pings: Option<i64>) {
-        if !self.enabled {
-            return;
-        }
         let Ok(key) = Uuid::try_parse(id) else {
             return;
         };
@@ -175,6 +178,63 @@ impl RowCache {
                 hot.n_pings = n;
             }
         }
+    }
+}
+
+impl RowCache {
+    /// PostgreSQL: locks the monitors `ids` in one statement, in the order of their
+    /// ids (two writers or instances that lock overlapping sets never wait on each
+    /// other in a circle), and keeps them for this batch. Ids that are no monitor
+    /// are left out: a ping to them answers "not found" as before.
+    pub(crate) fn lock_batch(
+        &mut self,
+        c: &mut AnyConnection,
+        ids: &[String],
+    ) -> Result<(), StoreError> {
+        use crate::base::schema::{chain_members, dependencies, problems};
+        use diesel::dsl::exists;
+        let AnyConnection::Postgresql(pg) = c else {
+            return Ok(());
+        };
+        let mut ids: Vec<&str> = ids
+            .iter()
+            .map(String::as_str)
+            .filter(|id| Uuid::try_parse(id).is_ok_and(|k| !self.rows.contains_key(&k)))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<(MonitorRow, bool, bool, bool)> = monitors::table
+            .filter(monitors::id.eq_any(&ids))
+            .order(monitors::id)
+            .select((
+                MonitorRow::as_select(),
+                exists(dependencies::table.filter(dependencies::upstream_id.eq(monitors::id))),
+                exists(chain_members::table.filter(chain_members::monitor_id.eq(monitors::id))),
+                exists(
+                    problems::table
+                        .filter(problems::monitor_id.eq(monitors::id))
+                        .filter(problems::resolved_at.is_null()),
+                ),
+            ))
+            .for_update()
+            .load(pg)?;
+        for (row, downstream, in_chain, problems) in rows {
+            let Ok(key) = Uuid::try_parse(&row.id) else {
+                continue;
+            };
+            // Unreadable settings: left to `load`, which says so for its own job.
+            let Ok(mut hot) = Hot::from_row(&row) else {
+                continue;
+            };
+            hot.downstream = downstream;
+            hot.in_chain = in_chain;
+            hot.problems = problems;
+            self.rows.insert(key, hot);
+        }
+        Ok(())
     }
 }
 

@@ -5,6 +5,8 @@
 
 mod apply;
 mod cache;
+mod linked;
+mod pending;
 mod release;
 mod target;
 
@@ -242,6 +244,23 @@ impl IngestHandle {
     }
 }
 
+/// The monitors a batch's pings (by code) and deadlines are about.
+fn batch_monitors(batch: &[Job]) -> Vec<String> {
+    let mut ids = Vec::new();
+    for job in batch {
+        match job {
+            Job::Ping(req, _) => {
+                if let PingTarget::Code(code) = &req.target {
+                    ids.push(code.monitor().to_string());
+                }
+            }
+            Job::Deadlines(list, _) => ids.extend(list.iter().cloned()),
+            Job::Write(..) | Job::Heartbeat(..) => {}
+        }
+    }
+    ids
+}
+
 struct Writer {
     url: DbUrl,
     conn: Option<AnyConnection>,
@@ -299,14 +318,24 @@ impl Writer {
             // On PostgreSQL other instances' pages may listen: always collect.
             let track = !self.url.is_sqlite() || self.wake.changes.receiver_count() > 0;
             let instance = &self.wake.instance;
+            let sqlite = self.url.is_sqlite();
             let result = write_tx(conn, |c| {
                 cache.begin_batch(c)?;
+                // PostgreSQL: the batch's monitors locked in one round trip, its simple
+                // pings written in two statements at the end (`pending`).
+                let mut pending = (!sqlite).then(pending::Pending::default);
+                if !sqlite {
+                    cache.lock_batch(c, &batch_monitors(&batch))?;
+                }
                 // The batch is one unit of work: one instant of record for its jobs.
                 let mut tx = Tx::tracking(c, now, limits.caps, track);
                 let answers = batch
                     .iter()
-                    .map(|job| apply_job(&mut tx, cache, job, &limits))
+                    .map(|job| apply_job(&mut tx, cache, job, &limits, pending.as_mut()))
                     .collect::<Result<Vec<Answer>, StoreError>>()?;
+                if let Some(p) = pending.as_mut() {
+                    p.flush(tx.c)?;
+                }
                 let effects = tx.into_effects();
                 crate::base::live::announce(c, instance, &effects)?;
                 Ok((answers, effects))
