@@ -125,8 +125,12 @@ pub(crate) struct IngestHandle {
     writers: Vec<mpsc::Sender<Job>>,
 }
 
-/// Writers for PostgreSQL: each spends most of its time waiting on round trips.
-const POSTGRES_WRITERS: usize = 4;
+/// Writers for PostgreSQL. A batch costs a few round trips whatever its size
+/// (docs/architecture.md, "Writes on PostgreSQL"), so fewer writers make larger batches
+/// and fewer commits: at 64 clients two took 9,200–11,000 pings/s, four 8,400 and one
+/// 8,000 (docs/benchmarks.md, "Session 17"). Two keep one batch in flight while the
+/// other commits.
+const POSTGRES_WRITERS: usize = 2;
 
 fn shard(key: &str, n: usize) -> usize {
     use std::hash::{Hash, Hasher};

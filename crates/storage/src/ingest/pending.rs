@@ -7,12 +7,13 @@
 
 use std::collections::HashMap;
 
+use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text};
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::sql_types::{Array, BigInt, Binary, Bool, Integer, Nullable, Text};
 
 use crate::base::conn::AnyConnection;
-use crate::base::models::{MonitorStateColumns, NewPing, PingColumns};
-use crate::base::schema::pings;
+use crate::base::models::{MonitorStateColumns, PingColumns};
 use crate::StoreError;
 
 /// A ping to insert (its monitor's id owned, the rest borrowed from the request).
@@ -50,9 +51,6 @@ pub(super) struct Pending<'b> {
     /// Index in `states` by monitor: a later state of the same monitor replaces it.
     by_id: HashMap<String, usize>,
 }
-
-/// Rows per `INSERT` (13 values each, under PostgreSQL's 65,535 bound parameters).
-const PINGS_PER_INSERT: usize = 2_000;
 
 impl<'b> Pending<'b> {
     /// A ping to insert with the others.
@@ -105,79 +103,245 @@ impl<'b> Pending<'b> {
         if !self.states.is_empty() {
             let s = std::mem::take(&mut self.states);
             self.by_id.clear();
-            update_states(pg, &s)?;
+            UpdateStates::of(s).execute(pg)?;
         }
         if !self.pings.is_empty() {
             let all = std::mem::take(&mut self.pings);
-            for chunk in all.chunks(PINGS_PER_INSERT) {
-                let rows: Vec<NewPing<'_>> = chunk
-                    .iter()
-                    .map(|p| NewPing {
-                        monitor_id: &p.monitor_id,
-                        n: p.n,
-                        kind: p.kind,
-                        exit_status: p.exit_status,
-                        created_at: p.created_at,
-                        rid: p.rid.clone(),
-                        method: p.method,
-                        scheme: p.scheme,
-                        remote_addr: p.remote_addr,
-                        user_agent: p.user_agent,
-                        body: p.body,
-                        body_size: p.body_size,
-                        duration_ms: p.duration_ms,
-                    })
-                    .collect();
-                diesel::insert_into(pings::table)
-                    .values(&rows)
-                    .execute(pg)?;
-            }
+            InsertPings::of(all).execute(pg)?;
         }
         Ok(())
     }
 }
 
-/// One `UPDATE` for the states of many monitors, the same columns [`SaveState`] writes
-/// (crate::base::statements).
-fn update_states(pg: &mut diesel::PgConnection, s: &[PendingState]) -> Result<(), StoreError> {
-    fn col<T>(s: &[PendingState], f: impl Fn(&PendingState) -> T) -> Vec<T> {
-        s.iter().map(f).collect()
+/// One `UPDATE` for the states of many monitors, the same columns `SaveState` writes
+/// (crate::base::statements), each column an array. One SQL text whatever the count,
+/// so PostgreSQL parses and plans it once per connection (diesel keeps it prepared: a
+/// static query id).
+struct UpdateStates {
+    id: Vec<String>,
+    status: Vec<String>,
+    down_reason: Vec<Option<String>>,
+    down_detail: Vec<Option<String>>,
+    warned: Vec<bool>,
+    links: Vec<String>,
+    last_success_at: Vec<Option<i64>>,
+    run_started_at: Vec<Option<i64>>,
+    next_due_at: Vec<Option<i64>>,
+    deadline_at: Vec<Option<i64>>,
+    deadline_kind: Vec<Option<String>>,
+    fail_streak: Vec<i32>,
+    success_streak: Vec<i32>,
+    n_pings: Vec<Option<i64>>,
+    last_ping_at: Vec<Option<i64>>,
+    last_duration_ms: Vec<Option<i64>>,
+    updated_at: Vec<i64>,
+}
+
+impl UpdateStates {
+    fn of(s: Vec<PendingState>) -> UpdateStates {
+        let mut u = UpdateStates {
+            id: Vec::with_capacity(s.len()),
+            status: Vec::new(),
+            down_reason: Vec::new(),
+            down_detail: Vec::new(),
+            warned: Vec::new(),
+            links: Vec::new(),
+            last_success_at: Vec::new(),
+            run_started_at: Vec::new(),
+            next_due_at: Vec::new(),
+            deadline_at: Vec::new(),
+            deadline_kind: Vec::new(),
+            fail_streak: Vec::new(),
+            success_streak: Vec::new(),
+            n_pings: Vec::new(),
+            last_ping_at: Vec::new(),
+            last_duration_ms: Vec::new(),
+            updated_at: Vec::new(),
+        };
+        for x in s {
+            let c = x.cols;
+            u.id.push(x.id);
+            u.status.push(c.status);
+            u.down_reason.push(c.down_reason);
+            u.down_detail.push(c.down_detail);
+            u.warned.push(c.warned);
+            u.links.push(c.links);
+            u.last_success_at.push(c.last_success_at);
+            u.run_started_at.push(c.run_started_at);
+            u.next_due_at.push(c.next_due_at);
+            u.deadline_at.push(c.deadline_at);
+            u.deadline_kind.push(c.deadline_kind);
+            u.fail_streak.push(c.fail_streak);
+            u.success_streak.push(c.success_streak);
+            u.n_pings.push(x.n_pings);
+            u.last_ping_at.push(x.last_ping_at);
+            u.last_duration_ms.push(x.last_duration_ms);
+            u.updated_at.push(x.updated_at);
+        }
+        u
     }
-    diesel::sql_query(
-        "UPDATE monitors AS m SET status = v.status, down_reason = v.down_reason, \
-         down_detail = v.down_detail, warned = v.warned, links = v.links, \
-         last_success_at = v.last_success_at, run_started_at = v.run_started_at, \
-         next_due_at = v.next_due_at, deadline_at = v.deadline_at, \
-         deadline_kind = v.deadline_kind, fail_streak = v.fail_streak, \
-         success_streak = v.success_streak, n_pings = COALESCE(v.n_pings, m.n_pings), \
-         last_ping_at = COALESCE(v.last_ping_at, m.last_ping_at), \
-         last_duration_ms = COALESCE(v.last_duration_ms, m.last_duration_ms), \
-         updated_at = v.updated_at \
-         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[], $6::text[], \
-         $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::text[], $12::int[], \
-         $13::int[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[]) \
-         AS v(id, status, down_reason, down_detail, warned, links, last_success_at, \
-         run_started_at, next_due_at, deadline_at, deadline_kind, fail_streak, \
-         success_streak, n_pings, last_ping_at, last_duration_ms, updated_at) \
-         WHERE m.id = v.id",
-    )
-    .bind::<Array<Text>, _>(col(s, |x| x.id.clone()))
-    .bind::<Array<Text>, _>(col(s, |x| x.cols.status.clone()))
-    .bind::<Array<Nullable<Text>>, _>(col(s, |x| x.cols.down_reason.clone()))
-    .bind::<Array<Nullable<Text>>, _>(col(s, |x| x.cols.down_detail.clone()))
-    .bind::<Array<Bool>, _>(col(s, |x| x.cols.warned))
-    .bind::<Array<Text>, _>(col(s, |x| x.cols.links.clone()))
-    .bind::<Array<Nullable<BigInt>>, _>(col(s, |x| x.cols.last_success_at))
-    .bind::<Array<Nullable<BigInt>>, _>(col(s, |x| x.cols.run_started_at))
-    .bind::<Array<Nullable<BigInt>>, _>(col(s, |x| x.cols.next_due_at))
-    .bind::<Array<Nullable<BigInt>>, _>(col(s, |x| x.cols.deadline_at))
-    .bind::<Array<Nullable<Text>>, _>(col(s, |x| x.cols.deadline_kind.clone()))
-    .bind::<Array<Integer>, _>(col(s, |x| x.cols.fail_streak))
-    .bind::<Array<Integer>, _>(col(s, |x| x.cols.success_streak))
-    .bind::<Array<Nullable<BigInt>>, _>(col(s, |x| x.n_pings))
-    .bind::<Array<Nullable<BigInt>>, _>(col(s, |x| x.last_ping_at))
-    .bind::<Array<Nullable<BigInt>>, _>(col(s, |x| x.last_duration_ms))
-    .bind::<Array<BigInt>, _>(col(s, |x| x.updated_at))
-    .execute(pg)?;
-    Ok(())
+}
+
+/// One `INSERT … SELECT FROM UNNEST` for many pings, each column an array: one SQL
+/// text, prepared once.
+struct InsertPings {
+    monitor_id: Vec<String>,
+    n: Vec<i64>,
+    kind: Vec<String>,
+    exit_status: Vec<Option<i32>>,
+    created_at: Vec<i64>,
+    rid: Vec<Option<String>>,
+    method: Vec<String>,
+    scheme: Vec<String>,
+    remote_addr: Vec<String>,
+    user_agent: Vec<String>,
+    body: Vec<Vec<u8>>,
+    body_size: Vec<i64>,
+    duration_ms: Vec<Option<i64>>,
+}
+
+impl InsertPings {
+    fn of(p: Vec<PendingPing<'_>>) -> InsertPings {
+        let mut i = InsertPings {
+            monitor_id: Vec::with_capacity(p.len()),
+            n: Vec::new(),
+            kind: Vec::new(),
+            exit_status: Vec::new(),
+            created_at: Vec::new(),
+            rid: Vec::new(),
+            method: Vec::new(),
+            scheme: Vec::new(),
+            remote_addr: Vec::new(),
+            user_agent: Vec::new(),
+            body: Vec::new(),
+            body_size: Vec::new(),
+            duration_ms: Vec::new(),
+        };
+        for x in p {
+            i.monitor_id.push(x.monitor_id);
+            i.n.push(x.n);
+            i.kind.push(x.kind.to_string());
+            i.exit_status.push(x.exit_status);
+            i.created_at.push(x.created_at);
+            i.rid.push(x.rid);
+            i.method.push(x.method.to_string());
+            i.scheme.push(x.scheme.to_string());
+            i.remote_addr.push(x.remote_addr.to_string());
+            i.user_agent.push(x.user_agent.to_string());
+            i.body.push(x.body.to_vec());
+            i.body_size.push(x.body_size);
+            i.duration_ms.push(x.duration_ms);
+        }
+        i
+    }
+}
+
+/// The statement cache keys of the two.
+struct UpdateStatesId;
+struct InsertPingsId;
+
+impl QueryId for UpdateStates {
+    type QueryId = UpdateStatesId;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl QueryId for InsertPings {
+    type QueryId = InsertPingsId;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl RunQueryDsl<diesel::PgConnection> for UpdateStates {}
+impl RunQueryDsl<diesel::PgConnection> for InsertPings {}
+
+impl QueryFragment<Pg> for UpdateStates {
+    fn walk_ast<'q>(&'q self, mut out: AstPass<'_, 'q, Pg>) -> QueryResult<()> {
+        out.push_sql(
+            "UPDATE monitors AS m SET status = v.status, down_reason = v.down_reason, \
+             down_detail = v.down_detail, warned = v.warned, links = v.links, \
+             last_success_at = v.last_success_at, run_started_at = v.run_started_at, \
+             next_due_at = v.next_due_at, deadline_at = v.deadline_at, \
+             deadline_kind = v.deadline_kind, fail_streak = v.fail_streak, \
+             success_streak = v.success_streak, n_pings = COALESCE(v.n_pings, m.n_pings), \
+             last_ping_at = COALESCE(v.last_ping_at, m.last_ping_at), \
+             last_duration_ms = COALESCE(v.last_duration_ms, m.last_duration_ms), \
+             updated_at = v.updated_at FROM UNNEST(",
+        );
+        out.push_bind_param::<Array<Text>, _>(&self.id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.status)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.down_reason)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.down_detail)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Bool>, _>(&self.warned)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.links)?;
+        for v in [
+            &self.last_success_at,
+            &self.run_started_at,
+            &self.next_due_at,
+            &self.deadline_at,
+        ] {
+            out.push_sql(", ");
+            out.push_bind_param::<Array<Nullable<BigInt>>, _>(v)?;
+        }
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.deadline_kind)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Integer>, _>(&self.fail_streak)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Integer>, _>(&self.success_streak)?;
+        for v in [&self.n_pings, &self.last_ping_at, &self.last_duration_ms] {
+            out.push_sql(", ");
+            out.push_bind_param::<Array<Nullable<BigInt>>, _>(v)?;
+        }
+        out.push_sql(", ");
+        out.push_bind_param::<Array<BigInt>, _>(&self.updated_at)?;
+        out.push_sql(
+            ") AS v(id, status, down_reason, down_detail, warned, links, last_success_at, \
+             run_started_at, next_due_at, deadline_at, deadline_kind, fail_streak, \
+             success_streak, n_pings, last_ping_at, last_duration_ms, updated_at) \
+             WHERE m.id = v.id",
+        );
+        Ok(())
+    }
+}
+
+impl QueryFragment<Pg> for InsertPings {
+    fn walk_ast<'q>(&'q self, mut out: AstPass<'_, 'q, Pg>) -> QueryResult<()> {
+        out.push_sql(
+            "INSERT INTO pings (monitor_id, n, kind, exit_status, created_at, rid, method, \
+             scheme, remote_addr, user_agent, body, body_size, duration_ms) \
+             SELECT * FROM UNNEST(",
+        );
+        out.push_bind_param::<Array<Text>, _>(&self.monitor_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<BigInt>, _>(&self.n)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.kind)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Integer>>, _>(&self.exit_status)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<BigInt>, _>(&self.created_at)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.rid)?;
+        for v in [
+            &self.method,
+            &self.scheme,
+            &self.remote_addr,
+            &self.user_agent,
+        ] {
+            out.push_sql(", ");
+            out.push_bind_param::<Array<Text>, _>(v)?;
+        }
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Binary>, _>(&self.body)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<BigInt>, _>(&self.body_size)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<BigInt>>, _>(&self.duration_ms)?;
+        out.push_sql(")");
+        Ok(())
+    }
 }
