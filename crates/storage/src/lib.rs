@@ -240,6 +240,7 @@ impl Store {
 
     /// Applies passed deadlines of these monitors (re-checked inside the transaction,
     /// so a monitor pinged meanwhile, or handled by another instance, is left alone).
+    /// Returns how many flipped.
     pub async fn apply_deadlines(&self, ids: Vec<String>) -> Result<usize, StoreError> {
         self.ingest.deadlines(ids).await
     }

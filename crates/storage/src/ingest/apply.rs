@@ -16,6 +16,25 @@ use crate::base::statements::{on_inner, SaveState};
 use crate::base::tx::Tx;
 use crate::{monitoring::transition, StoreError};
 
+/// When a burst of deadlines gives way to waiting pings: after `length` from `started`
+/// (the batch's start), if any ping waits for this writer.
+pub(super) struct Slice<'a> {
+    pub started: std::time::Instant,
+    pub length: std::time::Duration,
+    pub pings_waiting: &'a std::sync::atomic::AtomicUsize,
+}
+
+impl Slice<'_> {
+    /// Pings wait and this batch has had its time.
+    fn over(&self) -> bool {
+        self.started.elapsed() >= self.length
+            && self
+                .pings_waiting
+                .load(std::sync::atomic::Ordering::Relaxed)
+                > 0
+    }
+}
+
 /// What the writer holds to: pings kept per monitor, the operator's caps.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Limits {
@@ -33,6 +52,7 @@ pub(super) fn apply_job<'b>(
     job: &'b Job,
     limits: &Limits,
     mut pending: Option<&mut Pending<'b>>,
+    slice: &Slice<'_>,
 ) -> Result<Answer, StoreError> {
     let now = tx.now();
     // Whatever is not a ping reads and writes rows directly: what waits goes first.
@@ -79,14 +99,20 @@ pub(super) fn apply_job<'b>(
         Job::Ping(req, _) => Ok(Answer::Ping(own(apply_ping(
             tx, cache, req, limits, pending,
         ))?)),
-        Job::Deadlines(ids, _) => {
-            let mut flipped = 0;
-            for id in ids {
+        Job::Deadlines(ids, ..) => {
+            // A flip never starves a ping: once pings wait and the batch has had its
+            // slice, the rest go on in the writer's next batch, after those pings.
+            let mut done = super::DeadlinesDone::default();
+            for (i, id) in ids.iter().enumerate() {
+                if i > 0 && slice.over() {
+                    done.left = ids.len() - i;
+                    break;
+                }
                 if apply_deadline(tx, cache, id)? {
-                    flipped += 1;
+                    done.flipped += 1;
                 }
             }
-            Ok(Answer::Deadlines(Ok(flipped)))
+            Ok(Answer::Deadlines(Ok(done)))
         }
     }
 }

@@ -11,6 +11,7 @@ mod release;
 mod target;
 
 use std::any::Any;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use overdue_core::{PingCode, Progress, Report, Signal, Timestamp};
@@ -114,7 +115,13 @@ enum Job {
         Box<PingRequest>,
         oneshot::Sender<Result<PingReply, StoreError>>,
     ),
-    Deadlines(Vec<String>, oneshot::Sender<Result<usize, StoreError>>),
+    /// Deadlines to apply, the reply, and how many flipped in earlier batches (a job
+    /// cut short to let pings by goes on in the writer's next batch).
+    Deadlines(
+        Vec<String>,
+        oneshot::Sender<Result<usize, StoreError>>,
+        usize,
+    ),
 }
 
 /// Sends work to the writer threads. SQLite has one writer (it allows one anyway);
@@ -123,6 +130,22 @@ enum Job {
 #[derive(Clone)]
 pub(crate) struct IngestHandle {
     writers: Vec<mpsc::Sender<Job>>,
+    /// Pings sent to each writer and not yet taken into a batch: a burst of deadlines
+    /// gives way to them (docs/architecture.md, "A flip never starves a ping").
+    waiting: Vec<Arc<AtomicUsize>>,
+}
+
+/// How long a batch applies deadlines while pings wait: then it commits, and the rest of
+/// the deadlines go on in the next batch, after the pings that waited.
+const DEADLINE_SLICE: std::time::Duration = std::time::Duration::from_millis(4);
+
+/// What a batch did of a deadline job: monitors flipped, ids left for the next batch.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DeadlinesDone {
+    /// Monitors that went down (or otherwise flipped).
+    pub(crate) flipped: usize,
+    /// Ids not looked at because pings were waiting.
+    pub(crate) left: usize,
 }
 
 /// Writers for PostgreSQL. A batch costs a few round trips whatever its size
@@ -150,9 +173,13 @@ impl IngestHandle {
     ) -> IngestHandle {
         let n = if url.is_sqlite() { 1 } else { POSTGRES_WRITERS };
         let mut writers = Vec::with_capacity(n);
+        let mut waiting = Vec::with_capacity(n);
         for i in 0..n {
             let (tx, rx) = mpsc::channel(65_536);
+            let pings_waiting = Arc::new(AtomicUsize::new(0));
+            waiting.push(pings_waiting.clone());
             let writer = Writer {
+                pings_waiting,
                 url: url.clone(),
                 conn: None,
                 cache: RowCache::new(url.is_sqlite()),
@@ -172,7 +199,7 @@ impl IngestHandle {
             }
             writers.push(tx);
         }
-        IngestHandle { writers }
+        IngestHandle { writers, waiting }
     }
 
     pub(crate) async fn ping(&self, req: PingRequest) -> Result<PingReply, StoreError> {
@@ -183,11 +210,12 @@ impl IngestHandle {
             PingTarget::Slug { ping_key, slug, .. } => format!("{ping_key}/{slug}"),
         };
         let (reply, rx) = oneshot::channel();
-        self.send(
-            shard(&key, self.writers.len()),
-            Job::Ping(Box::new(req), reply),
-        )
-        .await?;
+        let writer = shard(&key, self.writers.len());
+        self.waiting[writer].fetch_add(1, Ordering::Relaxed);
+        if let Err(e) = self.send(writer, Job::Ping(Box::new(req), reply)).await {
+            self.waiting[writer].fetch_sub(1, Ordering::Relaxed);
+            return Err(e);
+        }
         rx.await
             .map_err(|_| StoreError::Unavailable("writer stopped".into()))?
     }
@@ -228,7 +256,7 @@ impl IngestHandle {
         let mut waits = Vec::new();
         for (i, part) in parts.into_iter().enumerate().filter(|(_, p)| !p.is_empty()) {
             let (reply, rx) = oneshot::channel();
-            self.send(i, Job::Deadlines(part, reply)).await?;
+            self.send(i, Job::Deadlines(part, reply, 0)).await?;
             waits.push(rx);
         }
         let mut flipped = 0;
@@ -258,7 +286,7 @@ fn batch_monitors(batch: &[Job]) -> Vec<String> {
                     ids.push(code.monitor().to_string());
                 }
             }
-            Job::Deadlines(list, _) => ids.extend(list.iter().cloned()),
+            Job::Deadlines(list, ..) => ids.extend(list.iter().cloned()),
             Job::Write(..) | Job::Heartbeat(..) => {}
         }
     }
@@ -266,6 +294,8 @@ fn batch_monitors(batch: &[Job]) -> Vec<String> {
 }
 
 struct Writer {
+    /// Pings sent to this writer and not yet in a batch.
+    pings_waiting: Arc<AtomicUsize>,
     url: DbUrl,
     conn: Option<AnyConnection>,
     cache: RowCache,
@@ -279,24 +309,39 @@ enum Answer {
     Write(Result<Box<dyn Any + Send>, StoreError>),
     Heartbeat(Result<usize, StoreError>),
     Ping(Result<PingReply, StoreError>),
-    Deadlines(Result<usize, StoreError>),
+    Deadlines(Result<DeadlinesDone, StoreError>),
 }
 
 impl Writer {
     fn run(mut self, mut rx: mpsc::Receiver<Job>) {
-        while let Some(first) = rx.blocking_recv() {
-            let mut batch = vec![first];
+        // A deadline job cut short goes on in the next batch, after the jobs queued
+        // meanwhile (pings first: a flip never starves a ping).
+        let mut carried: Vec<Job> = Vec::new();
+        loop {
+            let first = if carried.is_empty() {
+                match rx.blocking_recv() {
+                    Some(job) => Some(job),
+                    None => return,
+                }
+            } else {
+                rx.try_recv().ok()
+            };
+            let mut batch: Vec<Job> = first.into_iter().collect();
             while batch.len() < self.max_batch {
                 match rx.try_recv() {
                     Ok(job) => batch.push(job),
                     Err(_) => break,
                 }
             }
-            self.process(batch);
+            let pings = batch.iter().filter(|j| matches!(j, Job::Ping(..))).count();
+            self.pings_waiting.fetch_sub(pings, Ordering::Relaxed);
+            batch.append(&mut carried);
+            carried = self.process(batch);
         }
     }
 
-    fn process(&mut self, batch: Vec<Job>) {
+    /// Runs one batch; returns the deadline jobs to go on with (cut short).
+    fn process(&mut self, batch: Vec<Job>) -> Vec<Job> {
         let mut last_err = None;
         // A failed transaction changed nothing: retry the whole batch (a PostgreSQL
         // deadlock or serialization failure between instances, a dropped connection).
@@ -322,6 +367,7 @@ impl Writer {
             // On PostgreSQL other instances' pages may listen: always collect.
             let track = !self.url.is_sqlite() || self.wake.changes.receiver_count() > 0;
             let instance = &self.wake.instance;
+            let pings_waiting = &*self.pings_waiting;
             let sqlite = self.url.is_sqlite();
             let result = write_tx(conn, |c| {
                 cache.begin_batch(c)?;
@@ -333,9 +379,14 @@ impl Writer {
                 }
                 // The batch is one unit of work: one instant of record for its jobs.
                 let mut tx = Tx::tracking(c, now, limits.caps, track);
+                let slice = apply::Slice {
+                    started: std::time::Instant::now(),
+                    length: DEADLINE_SLICE,
+                    pings_waiting,
+                };
                 let answers = batch
                     .iter()
-                    .map(|job| apply_job(&mut tx, cache, job, &limits, pending.as_mut()))
+                    .map(|job| apply_job(&mut tx, cache, job, &limits, pending.as_mut(), &slice))
                     .collect::<Result<Vec<Answer>, StoreError>>()?;
                 if let Some(p) = pending.as_mut() {
                     p.flush(tx.c)?;
@@ -347,6 +398,7 @@ impl Writer {
             match result {
                 Ok((answers, effects)) => {
                     self.wake.publish(effects);
+                    let mut carried = Vec::new();
                     for (job, answer) in batch.into_iter().zip(answers) {
                         match (job, answer) {
                             (Job::Write(_, tx), Answer::Write(r)) => {
@@ -358,13 +410,22 @@ impl Writer {
                             (Job::Ping(_, tx), Answer::Ping(r)) => {
                                 let _ = tx.send(r);
                             }
-                            (Job::Deadlines(_, tx), Answer::Deadlines(r)) => {
-                                let _ = tx.send(r);
-                            }
+                            (Job::Deadlines(ids, tx, before), Answer::Deadlines(r)) => match r {
+                                Ok(d) if d.left > 0 => {
+                                    let rest = ids[ids.len() - d.left..].to_vec();
+                                    carried.push(Job::Deadlines(rest, tx, before + d.flipped));
+                                }
+                                Ok(d) => {
+                                    let _ = tx.send(Ok(before + d.flipped));
+                                }
+                                Err(e) => {
+                                    let _ = tx.send(Err(e));
+                                }
+                            },
                             _ => {}
                         }
                     }
-                    return;
+                    return carried;
                 }
                 Err(e) => {
                     tracing::warn!("ingest batch failed (attempt {}): {e}", attempt + 1);
@@ -387,10 +448,11 @@ impl Writer {
                 Job::Ping(_, tx) => {
                     let _ = tx.send(Err(StoreError::Unavailable(msg.clone())));
                 }
-                Job::Deadlines(_, tx) => {
+                Job::Deadlines(_, tx, _) => {
                     let _ = tx.send(Err(StoreError::Unavailable(msg.clone())));
                 }
             }
         }
+        Vec::new()
     }
 }
