@@ -117,6 +117,8 @@ async fn record_loop(
                 Err(_) => break,
             }
         }
+        // In id order, as claims lock them (storage `outbox::claim`): no deadlock.
+        batch.sort_by_key(|(row, _)| row.id);
         let me = opts.worker_id.clone();
         let base = opts.retry_base.as_millis() as i64;
         let n = batch.len();

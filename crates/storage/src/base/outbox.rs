@@ -64,6 +64,11 @@ pub fn claim(
         .select(OutboxRow::as_select())
         .load(c)?;
     let mut claimed = Vec::new();
+    // Rows are locked in id order, as the notifier records them: two
+    // transactions of the outbox never wait on each other in a circle (a long burst,
+    // whose leases expire while deliveries are recorded, deadlocked them otherwise).
+    let mut candidates = candidates;
+    candidates.sort_by_key(|r| r.id);
     for row in candidates {
         // The conditional update is the claim: only one worker changes the row.
         let n = diesel::update(
@@ -85,6 +90,7 @@ pub fn claim(
             claimed.push(row);
         }
     }
+    claimed.sort_by_key(|r| (r.next_attempt_at, r.id));
     Ok(claimed)
 }
 

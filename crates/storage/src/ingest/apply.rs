@@ -319,7 +319,7 @@ fn apply_ping<'b>(
             .execute(inner))?;
     }
     if let (Some(parent), false) = (req.parent, method_ignored) {
-        if let Some(p) = pending.as_deref_mut() {
+        if let Some(p) = pending {
             p.flush(tx.c)?;
         }
         apply_child(tx, cache, &id, parent, req)?;
