@@ -10,7 +10,7 @@ use super::pending::{Pending, PendingPing};
 use super::target::resolve;
 use super::{Answer, Job, PingReply, PingRequest};
 use crate::base::conn::AnyConnection;
-use crate::base::models::{MonitorStateColumns, NewPing, PingColumns};
+use crate::base::models::{MonitorStateColumns, PingColumns};
 use crate::base::schema::{monitors, pings};
 use crate::base::statements::{on_inner, SaveState};
 use crate::base::tx::Tx;
@@ -282,8 +282,8 @@ fn apply_ping<'b>(
         if req.signal == Signal::Log {
             crate::monitoring::runs::append_log(tx.c, run, &req.body, now)?;
         }
-    } else if let Some(p) = pending.as_deref_mut() {
-        p.ping(PendingPing {
+    } else {
+        let row = PendingPing {
             monitor_id: id.clone(),
             n,
             kind,
@@ -297,26 +297,16 @@ fn apply_ping<'b>(
             body: &req.body,
             body_size: req.body_size,
             duration_ms: duration,
-        });
-    } else {
-        let ping = NewPing {
-            monitor_id: &id,
-            n,
-            kind,
-            exit_status: req.exit_status,
-            created_at: now.0,
-            rid: req.rid.map(|r| r.hyphenated().to_string()),
-            method: &req.method,
-            scheme: &req.scheme,
-            remote_addr: &req.remote_addr,
-            user_agent: &req.user_agent,
-            body: &req.body,
-            body_size: req.body_size,
-            duration_ms: duration,
         };
-        on_inner!(tx.c, |inner| diesel::insert_into(pings::table)
-            .values(&ping)
-            .execute(inner))?;
+        match pending.as_deref_mut() {
+            Some(p) => p.ping(row),
+            None => {
+                let ping = row.as_new();
+                on_inner!(tx.c, |inner| diesel::insert_into(pings::table)
+                    .values(&ping)
+                    .execute(inner))?;
+            }
+        }
     }
     if let (Some(parent), false) = (req.parent, method_ignored) {
         if let Some(p) = pending {

@@ -181,6 +181,25 @@ impl RowCache {
     }
 }
 
+/// A monitor's row with whether other monitors depend on it, whether it is a chain
+/// member and whether it has open problems: one select for one row or a batch's rows.
+macro_rules! with_flags {
+    () => {{
+        use crate::base::schema::{chain_members, dependencies, problems};
+        use diesel::dsl::exists;
+        (
+            MonitorRow::as_select(),
+            exists(dependencies::table.filter(dependencies::upstream_id.eq(monitors::id))),
+            exists(chain_members::table.filter(chain_members::monitor_id.eq(monitors::id))),
+            exists(
+                problems::table
+                    .filter(problems::monitor_id.eq(monitors::id))
+                    .filter(problems::resolved_at.is_null()),
+            ),
+        )
+    }};
+}
+
 impl RowCache {
     /// PostgreSQL: locks the monitors `ids` in one statement, in the order of their
     /// ids (two writers or instances that lock overlapping sets never wait on each
@@ -191,8 +210,6 @@ impl RowCache {
         c: &mut AnyConnection,
         ids: &[String],
     ) -> Result<(), StoreError> {
-        use crate::base::schema::{chain_members, dependencies, problems};
-        use diesel::dsl::exists;
         let AnyConnection::Postgresql(pg) = c else {
             return Ok(());
         };
@@ -209,16 +226,7 @@ impl RowCache {
         let rows: Vec<(MonitorRow, bool, bool, bool)> = monitors::table
             .filter(monitors::id.eq_any(&ids))
             .order(monitors::id)
-            .select((
-                MonitorRow::as_select(),
-                exists(dependencies::table.filter(dependencies::upstream_id.eq(monitors::id))),
-                exists(chain_members::table.filter(chain_members::monitor_id.eq(monitors::id))),
-                exists(
-                    problems::table
-                        .filter(problems::monitor_id.eq(monitors::id))
-                        .filter(problems::resolved_at.is_null()),
-                ),
-            ))
+            .select(with_flags!())
             .for_update()
             .load(pg)?;
         for (row, downstream, in_chain, problems) in rows {
@@ -246,21 +254,10 @@ fn lock_monitor_flags(
     c: &mut AnyConnection,
     id: &str,
 ) -> Result<Option<(MonitorRow, bool, bool, bool)>, StoreError> {
-    use crate::base::schema::{chain_members, dependencies, problems};
-    use diesel::dsl::exists;
     match c {
         AnyConnection::Postgresql(pg) => Ok(monitors::table
             .find(id)
-            .select((
-                MonitorRow::as_select(),
-                exists(dependencies::table.filter(dependencies::upstream_id.eq(monitors::id))),
-                exists(chain_members::table.filter(chain_members::monitor_id.eq(monitors::id))),
-                exists(
-                    problems::table
-                        .filter(problems::monitor_id.eq(monitors::id))
-                        .filter(problems::resolved_at.is_null()),
-                ),
-            ))
+            .select(with_flags!())
             .for_update()
             .first(pg)
             .optional()?),

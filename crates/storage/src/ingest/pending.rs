@@ -33,6 +33,27 @@ pub(super) struct PendingPing<'b> {
     pub(super) duration_ms: Option<i64>,
 }
 
+impl PendingPing<'_> {
+    /// The row as inserted one at a time (SQLite, where nothing waits).
+    pub(super) fn as_new(&self) -> crate::base::models::NewPing<'_> {
+        crate::base::models::NewPing {
+            monitor_id: &self.monitor_id,
+            n: self.n,
+            kind: self.kind,
+            exit_status: self.exit_status,
+            created_at: self.created_at,
+            rid: self.rid.clone(),
+            method: self.method,
+            scheme: self.scheme,
+            remote_addr: self.remote_addr,
+            user_agent: self.user_agent,
+            body: self.body,
+            body_size: self.body_size,
+            duration_ms: self.duration_ms,
+        }
+    }
+}
+
 /// A monitor's state to write, with the ping counters (`None`: as stored).
 struct PendingState {
     id: String,
