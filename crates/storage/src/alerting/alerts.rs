@@ -349,13 +349,15 @@ pub fn open_for_channel(
     c: &mut AnyConnection,
     channel: &str,
 ) -> Result<Option<AlertRow>, StoreError> {
-    // Asked after every delivery attempt: prepared once per connection.
-    Ok(on_inner!(c, |inner| alerts::table
+    // Asked after every delivery attempt: prepared once per connection, and with no
+    // `.first()`, whose bound `LIMIT ?` made SQLite prepare it again on every run (a
+    // channel has at most one open alert of its own).
+    let open: Vec<AlertRow> = on_inner!(c, |inner| alerts::table
         .filter(alerts::channel_id.eq(channel))
         .filter(alerts::resolved_at.is_null())
         .select(AlertRow::as_select())
-        .first(inner)
-        .optional())?)
+        .load(inner))?;
+    Ok(open.into_iter().next())
 }
 
 /// One alert of a project.

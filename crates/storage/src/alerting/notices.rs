@@ -61,13 +61,16 @@ pub(crate) fn enqueue(
     use crate::base::schema::projects;
     // No `.first()`: its bound `LIMIT ?` makes SQLite recompile the statement on every
     // execution (see `lock_monitor`); a primary-key lookup needs no limit.
-    let (project_name, project_tz): (Option<String>, Option<String>) = projects::table
-        .find(&row.project_id)
-        .select((projects::name, projects::tz))
-        .load::<(String, String)>(tx.conn())?
-        .into_iter()
-        .next()
-        .unzip();
+    let (project_name, project_tz): (Option<String>, Option<String>) =
+        tx.remember("project name and zone", &row.project_id, |c| {
+            Ok(projects::table
+                .find(&row.project_id)
+                .select((projects::name, projects::tz))
+                .load::<(String, String)>(c)?
+                .into_iter()
+                .next()
+                .unzip())
+        })?;
     let mut records = Vec::with_capacity(notices.len());
     for n in notices {
         let mut monitor = monitor_ref(row);
@@ -337,14 +340,20 @@ pub(crate) fn enqueue_for(
         .filter(monitor_channels::monitor_id.eq(&owner.id))
         .select(monitor_channels::channel_id);
     let assigned: Vec<String> = on_inner!(tx.c, |inner| assigned.load(inner))?;
-    let routes = crate::alerting::routes::rules(tx.c, &owner.project)?;
-    let silences = crate::alerting::silences::current(tx.c, &owner.project, now)?;
+    let routes = tx.remember("routes", &owner.project, |c| {
+        crate::alerting::routes::rules(c, &owner.project).map(std::sync::Arc::new)
+    })?;
+    let silences = tx.remember("silences", &owner.project, |c| {
+        crate::alerting::silences::current(c, &owner.project, now).map(std::sync::Arc::new)
+    })?;
     // Messages name the project: read once here unless the caller did.
     let named: Vec<EventRecord>;
     let records = if records.iter().all(|r| r.monitor.project_name.is_some()) {
         records
     } else {
-        let name = crate::alerting::messages::project_name(tx.c, &owner.project)?;
+        let name = tx.remember("project name", &owner.project, |c| {
+            crate::alerting::messages::project_name(c, &owner.project)
+        })?;
         named = records
             .iter()
             .map(|r| {
@@ -442,10 +451,21 @@ pub(crate) fn enqueue_for(
         if chosen.is_empty() {
             continue;
         }
-        let found = channels::table
-            .filter(channels::id.eq_any(&chosen))
-            .select((channels::id, channels::kind, channels::config));
-        let targets: Vec<(String, String, String)> = on_inner!(tx.c, |inner| found.load(inner))?;
+        // Each channel read once per batch (one statement prepared once, where
+        // `IN (…)` was prepared for every message on SQLite).
+        let mut targets: Vec<(String, String, String)> = Vec::with_capacity(chosen.len());
+        for id in &chosen {
+            let found = tx.remember("channel", id, |c| {
+                let q = channels::table.find(id).select((
+                    channels::id,
+                    channels::kind,
+                    channels::config,
+                ));
+                let rows: Vec<(String, String, String)> = on_inner!(c, |inner| q.load(inner))?;
+                Ok(rows.into_iter().next())
+            })?;
+            targets.extend(found);
+        }
         // People's channels hear of a storm in gathered messages (docs/behaviour.md,
         // "Storms").
         let mut people = Vec::new();

@@ -361,7 +361,7 @@ pub(crate) fn write_or_gather(
         _ => None,
     };
     let decision = match direction {
-        Some((dir, id)) => match setting(tx.conn(), project)? {
+        Some((dir, id)) => match tx.remember("storm setting", project, |c| setting(c, project))? {
             Some(s) => Some((admit(tx, project, s, dir)?, dir, id)),
             None => None,
         },

@@ -13,6 +13,7 @@ use overdue_core::Timestamp;
 
 use crate::base::models::OutboxRow;
 use crate::base::schema::{deliveries, outbox};
+use crate::base::statements::on_inner;
 use crate::base::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
@@ -49,7 +50,7 @@ pub fn claim(
         .filter(older.field(outbox::monitor_id).eq(outbox::monitor_id))
         .filter(older.field(outbox::recipient).eq(outbox::recipient))
         .filter(older.field(outbox::id).lt(outbox::id));
-    let candidates: Vec<OutboxRow> = outbox::table
+    let due = outbox::table
         .filter(outbox::state.eq("pending"))
         .filter(outbox::next_attempt_at.le(now.0))
         .filter(
@@ -59,10 +60,19 @@ pub fn claim(
         )
         .filter(diesel::dsl::not(exists(blocked)))
         // The index order (outbox_claim): no sort however many are pending.
-        .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
-        .limit(limit)
-        .select(OutboxRow::as_select())
-        .load(c)?;
+        .order((outbox::next_attempt_at.asc(), outbox::id.asc()));
+    let candidates: Vec<OutboxRow> = match &mut *c {
+        AnyConnection::Postgresql(pg) => {
+            due.select(OutboxRow::as_select()).limit(limit).load(pg)?
+        }
+        // SQLite steps the index lazily, so taking `limit` rows reads no more; a bound
+        // `LIMIT ?` made it prepare the statement again on every claim.
+        AnyConnection::Sqlite(lite) => due
+            .select(OutboxRow::as_select())
+            .load_iter::<OutboxRow, diesel::connection::DefaultLoadingMode>(lite)?
+            .take(usize::try_from(limit).unwrap_or(0))
+            .collect::<Result<_, _>>()?,
+    };
     let mut claimed = Vec::new();
     // Rows are locked in id order, as the notifier records them: two
     // transactions of the outbox never wait on each other in a circle (a long burst,
@@ -71,7 +81,7 @@ pub fn claim(
     candidates.sort_by_key(|r| r.id);
     for row in candidates {
         // The conditional update is the claim: only one worker changes the row.
-        let n = diesel::update(
+        let claim = diesel::update(
             outbox::table
                 .filter(outbox::id.eq(row.id))
                 .filter(outbox::state.eq("pending"))
@@ -84,8 +94,9 @@ pub fn claim(
         .set((
             outbox::locked_by.eq(me),
             outbox::locked_until.eq(now.0 + lease_ms),
-        ))
-        .execute(c)?;
+        ));
+        // On the inner connection: prepared once, not per row.
+        let n = on_inner!(c, |inner| claim.execute(inner))?;
         if n == 1 {
             claimed.push(row);
         }
@@ -129,18 +140,19 @@ pub fn record(
     let now = tx.now();
     let c = tx.conn();
     let attempts = row.attempts + 1;
+    // Each statement on the inner connection, prepared once (a burst records
+    // thousands of attempts a second).
     if let Some(channel) = &row.channel_id {
-        diesel::insert_into(deliveries::table)
-            .values((
-                deliveries::outbox_id.eq(row.id),
-                deliveries::channel_id.eq(channel),
-                deliveries::attempt.eq(attempts),
-                deliveries::attempted_at.eq(now.0),
-                deliveries::status_code.eq(attempt.status_code),
-                deliveries::error.eq(&attempt.error),
-                deliveries::duration_ms.eq(attempt.duration_ms),
-            ))
-            .execute(c)?;
+        let log = diesel::insert_into(deliveries::table).values((
+            deliveries::outbox_id.eq(row.id),
+            deliveries::channel_id.eq(channel),
+            deliveries::attempt.eq(attempts),
+            deliveries::attempted_at.eq(now.0),
+            deliveries::status_code.eq(attempt.status_code),
+            deliveries::error.eq(&attempt.error),
+            deliveries::duration_ms.eq(attempt.duration_ms),
+        ));
+        on_inner!(c, |inner| log.execute(inner))?;
     }
     let c = tx.conn();
     let mine = outbox::table
@@ -148,15 +160,14 @@ pub fn record(
         .filter(outbox::locked_by.eq(me));
     if attempt.ok {
         forget_link(c, row)?;
-        diesel::update(mine)
-            .set((
-                outbox::state.eq("sent"),
-                outbox::attempts.eq(attempts),
-                outbox::done_at.eq(now.0),
-                outbox::locked_until.eq(None::<i64>),
-                outbox::last_error.eq(None::<String>),
-            ))
-            .execute(c)?;
+        let sent = diesel::update(mine).set((
+            outbox::state.eq("sent"),
+            outbox::attempts.eq(attempts),
+            outbox::done_at.eq(now.0),
+            outbox::locked_until.eq(None::<i64>),
+            outbox::last_error.eq(None::<String>),
+        ));
+        on_inner!(c, |inner| sent.execute(inner))?;
         return Ok(());
     }
     let shift = attempts.clamp(0, 30) as u32 - 1;

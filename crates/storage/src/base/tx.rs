@@ -158,7 +158,16 @@ pub struct Tx<'a> {
     now: Timestamp,
     pub(crate) fx: Effects,
     caps: crate::base::caps::Caps,
+    /// What the batch read once of its projects and channels, when it remembers.
+    memo: Option<Memo>,
 }
+
+/// Reads a batch of flips makes again and again (a project's routes, silences, name,
+/// storm setting; a channel's kind and settings), kept for the batch: a burst of
+/// 100,000 flips in one project read them once per batch, not once per flip
+/// (docs/architecture.md, "A burst of flips"). Only the ingest writer's batch keeps
+/// them: its jobs never change them, and a write job inside it clears them.
+type Memo = std::collections::HashMap<(&'static str, String), Box<dyn std::any::Any + Send>>;
 
 impl<'a> Tx<'a> {
     /// A unit of work on `c`, which the caller has put inside a write transaction.
@@ -172,6 +181,7 @@ impl<'a> Tx<'a> {
             now,
             fx: Effects::tracking(true),
             caps,
+            memo: None,
         }
     }
 
@@ -188,6 +198,35 @@ impl<'a> Tx<'a> {
             now,
             fx: Effects::tracking(track),
             caps,
+            memo: Some(Memo::new()),
+        }
+    }
+
+    /// `load(connection)` for `key` of `kind`, read once per batch when this unit of
+    /// work remembers (the ingest writer's batch), else read now. `T` is cheap to clone
+    /// (an `Arc` for lists).
+    pub(crate) fn remember<T: Clone + Send + 'static>(
+        &mut self,
+        kind: &'static str,
+        key: &str,
+        load: impl FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let Some(memo) = self.memo.as_mut() else {
+            return load(self.c);
+        };
+        let k = (kind, key.to_string());
+        if let Some(v) = memo.get(&k).and_then(|b| b.downcast_ref::<T>()) {
+            return Ok(v.clone());
+        }
+        let v = load(self.c)?;
+        memo.insert(k, Box::new(v.clone()));
+        Ok(v)
+    }
+
+    /// Forgets what was remembered: a write inside the batch may have changed it.
+    pub(crate) fn forget_remembered(&mut self) {
+        if let Some(m) = self.memo.as_mut() {
+            m.clear();
         }
     }
 

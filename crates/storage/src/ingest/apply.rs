@@ -94,6 +94,8 @@ pub(super) fn apply_job<'b>(
                 tx.fx.merge(effects);
             }
             tx.c.batch_execute("RELEASE job")?;
+            // It may have changed a route, a channel or a project's settings.
+            tx.forget_remembered();
             Ok(Answer::Write(r))
         }
         Job::Ping(req, _) => Ok(Answer::Ping(own(apply_ping(

@@ -76,6 +76,10 @@ pub(crate) struct RowCache {
     /// Kept from one batch to the next (SQLite).
     across_batches: bool,
     rows: HashMap<Uuid, Hot>,
+    /// Whole rows read by [`RowCache::lock_batch`] for this batch and not changed since:
+    /// a flip's message reads its name and tags from here instead of reading the row
+    /// again (a round trip per flip on PostgreSQL).
+    read: HashMap<Uuid, MonitorRow>,
     data_version: Option<i64>,
 }
 #[derive(QueryableByName)]
@@ -90,6 +94,7 @@ impl RowCache {
         RowCache {
             across_batches,
             rows: HashMap::new(),
+            read: HashMap::new(),
             data_version: None,
         }
     }
@@ -97,11 +102,13 @@ impl RowCache {
     /// Forgets everything (a failed batch, a write that changed monitors).
     pub(crate) fn clear(&mut self) {
         self.rows.clear();
+        self.read.clear();
     }
 
     /// Called inside each batch's transaction, before its first read: drops the rows
     /// when another connection committed since the last batch.
     pub(crate) fn begin_batch(&mut self, c: &mut AnyConnection) -> Result<(), StoreError> {
+        self.read.clear();
         if !self.across_batches {
             // Other instances write these rows between our batches.
             self.rows.clear();
@@ -128,11 +135,13 @@ impl RowCache {
         id: &str,
     ) -> Result<Option<Loaded>, StoreError> {
         let key = Uuid::try_parse(id).ok();
-        if let Some(hot) = key.and_then(|k| self.rows.get(&k)) {
-            return Ok(Some(Loaded {
-                hot: hot.clone(),
-                row: None,
-            }));
+        if let Some(k) = key {
+            if let Some(hot) = self.rows.get(&k) {
+                return Ok(Some(Loaded {
+                    hot: hot.clone(),
+                    row: self.read.get(&k).cloned(),
+                }));
+            }
         }
         let Some((row, downstream, in_chain, problems)) = lock_monitor_flags(c, id)? else {
             return Ok(None);
@@ -157,6 +166,7 @@ impl RowCache {
     pub(crate) fn forget(&mut self, id: &str) {
         if let Ok(key) = Uuid::try_parse(id) {
             self.rows.remove(&key);
+            self.read.remove(&key);
         }
     }
 
@@ -172,6 +182,8 @@ impl RowCache {
         let Ok(key) = Uuid::try_parse(id) else {
             return;
         };
+        // The row as read no longer matches: a later load in this batch reads it again.
+        self.read.remove(&key);
         if let Some(hot) = self.rows.get_mut(&key) {
             hot.state = state.clone();
             if let Some(n) = n_pings {
@@ -201,18 +213,16 @@ macro_rules! with_flags {
 }
 
 impl RowCache {
-    /// PostgreSQL: locks the monitors `ids` in one statement, in the order of their
-    /// ids (two writers or instances that lock overlapping sets never wait on each
-    /// other in a circle), and keeps them for this batch. Ids that are no monitor
-    /// are left out: a ping to them answers "not found" as before.
+    /// Loads the monitors `ids` in one statement and keeps them (their whole rows for
+    /// this batch). PostgreSQL locks them, in the order of their ids (two writers or
+    /// instances that lock overlapping sets never wait on each other in a circle);
+    /// SQLite's writer holds the write lock already. Ids that are no monitor are left
+    /// out: a ping to them answers "not found" as before.
     pub(crate) fn lock_batch(
         &mut self,
         c: &mut AnyConnection,
         ids: &[String],
     ) -> Result<(), StoreError> {
-        let AnyConnection::Postgresql(pg) = c else {
-            return Ok(());
-        };
         let mut ids: Vec<&str> = ids
             .iter()
             .map(String::as_str)
@@ -223,12 +233,21 @@ impl RowCache {
         if ids.is_empty() {
             return Ok(());
         }
-        let rows: Vec<(MonitorRow, bool, bool, bool)> = monitors::table
-            .filter(monitors::id.eq_any(&ids))
-            .order(monitors::id)
-            .select(with_flags!())
-            .for_update()
-            .load(pg)?;
+        let rows: Vec<(MonitorRow, bool, bool, bool)> = match c {
+            AnyConnection::Postgresql(pg) => monitors::table
+                .filter(monitors::id.eq_any(&ids))
+                .order(monitors::id)
+                .select(with_flags!())
+                .for_update()
+                .load(pg)?,
+            AnyConnection::Sqlite(lite) => monitors::table
+                .filter(monitors::id.eq_any(&ids))
+                .select(with_flags!())
+                .load(lite)?,
+        };
+        if self.rows.len() + rows.len() > MAX_ROWS {
+            self.rows.clear();
+        }
         for (row, downstream, in_chain, problems) in rows {
             let Ok(key) = Uuid::try_parse(&row.id) else {
                 continue;
@@ -241,6 +260,7 @@ impl RowCache {
             hot.in_chain = in_chain;
             hot.problems = problems;
             self.rows.insert(key, hot);
+            self.read.insert(key, row);
         }
         Ok(())
     }

@@ -133,11 +133,13 @@ pub(crate) struct IngestHandle {
     /// Pings sent to each writer and not yet taken into a batch: a burst of deadlines
     /// gives way to them (docs/architecture.md, "A flip never starves a ping").
     waiting: Vec<Arc<AtomicUsize>>,
+    /// Held while any handle lives: the SQLite checkpointer stops with the last one.
+    _alive: Arc<()>,
 }
 
 /// How long a batch applies deadlines while pings wait: then it commits, and the rest of
 /// the deadlines go on in the next batch, after the pings that waited.
-const DEADLINE_SLICE: std::time::Duration = std::time::Duration::from_millis(4);
+const DEADLINE_SLICE: std::time::Duration = std::time::Duration::from_millis(8);
 
 /// What a batch did of a deadline job: monitors flipped, ids left for the next batch.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -199,7 +201,21 @@ impl IngestHandle {
             }
             writers.push(tx);
         }
-        IngestHandle { writers, waiting }
+        let alive = Arc::new(());
+        if url.is_sqlite() {
+            let (url, weak) = (url.clone(), Arc::downgrade(&alive));
+            let spawned = std::thread::Builder::new()
+                .name("overdue-checkpoint".into())
+                .spawn(move || crate::base::conn::checkpoint_loop(url, weak));
+            if let Err(e) = spawned {
+                tracing::error!("cannot start the checkpointer: {e}");
+            }
+        }
+        IngestHandle {
+            writers,
+            waiting,
+            _alive: alive,
+        }
     }
 
     pub(crate) async fn ping(&self, req: PingRequest) -> Result<PingReply, StoreError> {
@@ -276,18 +292,18 @@ impl IngestHandle {
     }
 }
 
-/// The monitors a batch's pings (by code) and deadlines are about.
-fn batch_monitors(batch: &[Job]) -> Vec<String> {
+/// The monitors a batch's deadlines are about, and its pings' (by code) when `pings`.
+fn batch_monitors(batch: &[Job], pings: bool) -> Vec<String> {
     let mut ids = Vec::new();
     for job in batch {
         match job {
-            Job::Ping(req, _) => {
+            Job::Ping(req, _) if pings => {
                 if let PingTarget::Code(code) = &req.target {
                     ids.push(code.monitor().to_string());
                 }
             }
             Job::Deadlines(list, ..) => ids.extend(list.iter().cloned()),
-            Job::Write(..) | Job::Heartbeat(..) => {}
+            Job::Ping(..) | Job::Write(..) | Job::Heartbeat(..) => {}
         }
     }
     ids
@@ -335,8 +351,17 @@ impl Writer {
             }
             let pings = batch.iter().filter(|j| matches!(j, Job::Ping(..))).count();
             self.pings_waiting.fetch_sub(pings, Ordering::Relaxed);
-            batch.append(&mut carried);
-            carried = self.process(batch);
+            if carried.is_empty() || batch.is_empty() {
+                batch.append(&mut carried);
+                carried = self.process(batch);
+            } else {
+                // What waited behind a cut burst goes first, in a batch of its own: a
+                // ping then waits for one slice of the burst, not for the next too.
+                let mut more = self.process(batch);
+                let mut rest = std::mem::take(&mut carried);
+                rest.append(&mut more);
+                carried = self.process(rest);
+            }
         }
     }
 
@@ -372,11 +397,11 @@ impl Writer {
             let result = write_tx(conn, |c| {
                 cache.begin_batch(c)?;
                 // PostgreSQL: the batch's monitors locked in one round trip, its simple
-                // pings written in two statements at the end (`pending`).
+                // pings written in two statements at the end (`pending`). SQLite keeps
+                // its pings' monitors across batches and reads a burst's in one
+                // statement.
                 let mut pending = (!sqlite).then(pending::Pending::default);
-                if !sqlite {
-                    cache.lock_batch(c, &batch_monitors(&batch))?;
-                }
+                cache.lock_batch(c, &batch_monitors(&batch, !sqlite))?;
                 // The batch is one unit of work: one instant of record for its jobs.
                 let mut tx = Tx::tracking(c, now, limits.caps, track);
                 // SQLite only for now: on PostgreSQL a burst cut into 4 ms batches woke

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use overdue_core::{Dur, Graph, Link, LinkKind};
 
 use crate::base::schema::{dependencies, monitors};
+use crate::base::statements::on_inner;
 use crate::base::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
@@ -286,12 +287,20 @@ pub(crate) fn down_upstream(
         if frontier.is_empty() {
             break;
         }
-        let ups: Vec<(String, String, String)> = dependencies::table
+        let edges = dependencies::table
             .inner_join(monitors::table.on(monitors::id.eq(dependencies::upstream_id)))
-            .filter(dependencies::monitor_id.eq_any(&frontier))
             .filter(dependencies::kind.eq(LinkKind::After.as_str()))
-            .select((monitors::id, monitors::name, monitors::status))
-            .load(c)?;
+            .select((monitors::id, monitors::name, monitors::status));
+        // The first level (every flip asks it, most monitors have no upstream) is one
+        // statement prepared once per connection; `IN (…)` is prepared each time.
+        let ups: Vec<(String, String, String)> = match frontier.as_slice() {
+            [one] => on_inner!(c, |inner| edges
+                .filter(dependencies::monitor_id.eq(one))
+                .load(inner))?,
+            _ => edges
+                .filter(dependencies::monitor_id.eq_any(&frontier))
+                .load(c)?,
+        };
         if let Some((id, name, _)) = ups.iter().find(|(_, _, s)| s == "down") {
             return Ok(Some((id.clone(), name.clone())));
         }
