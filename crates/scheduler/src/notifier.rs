@@ -123,12 +123,7 @@ async fn record_loop(
         let base = opts.retry_base.as_millis() as i64;
         let n = batch.len();
         let result = store
-            .write(move |tx| {
-                for (row, attempt) in &batch {
-                    channel_health::record(tx, row, &me, attempt, base)?;
-                }
-                Ok(())
-            })
+            .write(move |tx| channel_health::record_all(tx, &batch, &me, base))
             .await;
         if let Err(e) = result {
             // The claims expire and the entries are delivered again (receivers can

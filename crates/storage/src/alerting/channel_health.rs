@@ -20,20 +20,31 @@ pub const FAILURES_IN_A_ROW: usize = 5;
 /// Failing this long without a success makes a channel failing, however few attempts.
 pub const FAILING_FOR_MS: i64 = 3_600_000;
 
-/// Records a delivery attempt of an outbox row ([`outbox::record`]) and, for a
-/// channel's message, follows the channel's health: the one call the notifier makes.
-pub fn record(
+/// Records delivery attempts of outbox rows ([`outbox::record`]) and, for channels'
+/// messages, follows each channel's health once, after its last attempt of the lot:
+/// the one call the notifier makes. Once per channel, not per attempt: a burst's
+/// thousands of deliveries to one channel asked for its open alert thousands of times.
+pub fn record_all(
     tx: &mut Tx<'_>,
-    row: &OutboxRow,
+    done: &[(OutboxRow, Attempt)],
     me: &str,
-    attempt: &Attempt,
     base_ms: i64,
 ) -> Result<(), StoreError> {
-    outbox::record(tx, row, me, attempt, base_ms)?;
-    match &row.channel_id {
-        Some(channel) => after_attempt(tx, channel, attempt.ok),
-        None => Ok(()),
+    // Each channel's latest result, in the order the attempts are recorded.
+    let mut latest: Vec<(&str, bool)> = Vec::new();
+    for (row, attempt) in done {
+        outbox::record(tx, row, me, attempt, base_ms)?;
+        if let Some(channel) = row.channel_id.as_deref() {
+            match latest.iter_mut().find(|(c, _)| *c == channel) {
+                Some(entry) => entry.1 = attempt.ok,
+                None => latest.push((channel, attempt.ok)),
+            }
+        }
     }
+    for (channel, ok) in latest {
+        after_attempt(tx, channel, ok)?;
+    }
+    Ok(())
 }
 
 /// After an attempt on `channel` was recorded: opens its alert when it is now failing,

@@ -128,7 +128,7 @@ pub struct Attempt {
 /// Only the worker holding the claim may record. A channel's attempt is also logged in
 /// `deliveries` (what admins read per channel); account mail is recorded on its row
 /// alone, and its link is dropped once it is sent or given up. Alert messages are
-/// recorded through `alerting::channel_health::record`, which also follows the
+/// recorded through `alerting::channel_health::record_all`, which also follows the
 /// channel's health.
 pub fn record(
     tx: &mut Tx<'_>,

@@ -404,17 +404,12 @@ impl Writer {
                 cache.lock_batch(c, &batch_monitors(&batch, !sqlite))?;
                 // The batch is one unit of work: one instant of record for its jobs.
                 let mut tx = Tx::tracking(c, now, limits.caps, track);
-                // SQLite only for now: on PostgreSQL a burst cut into 4 ms batches woke
-                // the notifier at every commit, and its claims over 100,000 pending
-                // messages then delivered 20,508 in 300 s (docs/benchmarks.md,
-                // "Session 17").
+                // Both databases: on PostgreSQL a cut burst once made the notifier crawl,
+                // which was a channel's open alert asked after every delivery, now once
+                // per channel and lot (docs/benchmarks.md, "Session 18").
                 let slice = apply::Slice {
                     started: std::time::Instant::now(),
-                    length: if sqlite {
-                        DEADLINE_SLICE
-                    } else {
-                        std::time::Duration::MAX
-                    },
+                    length: DEADLINE_SLICE,
                     pings_waiting,
                 };
                 let answers = batch
