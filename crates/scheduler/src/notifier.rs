@@ -111,7 +111,9 @@ async fn record_loop(
 ) {
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
-        while batch.len() < 500 {
+        // At most 100 a lot: on SQLite a lot is one job of the writer, which pings
+        // queued behind it wait for (about 4 ms for 100).
+        while batch.len() < 100 {
             match rx.try_recv() {
                 Ok(item) => batch.push(item),
                 Err(_) => break,

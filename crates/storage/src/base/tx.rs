@@ -223,6 +223,21 @@ impl<'a> Tx<'a> {
         Ok(v)
     }
 
+    /// Records `value` for `key` of `kind` as if read (something the batch already
+    /// knows); nothing when this unit of work does not remember.
+    pub(crate) fn prime<T: Send + 'static>(&mut self, kind: &'static str, key: &str, value: T) {
+        if let Some(memo) = self.memo.as_mut() {
+            memo.insert((kind, key.to_string()), Box::new(value));
+        }
+    }
+
+    /// Whether `key` of `kind` was primed or remembered.
+    pub(crate) fn knows(&self, kind: &'static str, key: &str) -> bool {
+        self.memo
+            .as_ref()
+            .is_some_and(|m| m.contains_key(&(kind, key.to_string())))
+    }
+
     /// Forgets what was remembered: a write inside the batch may have changed it.
     pub(crate) fn forget_remembered(&mut self) {
         if let Some(m) = self.memo.as_mut() {

@@ -246,6 +246,9 @@ fn apply_ping<'b>(
                     if let Some(p) = waiting {
                         p.flush(tx.c)?;
                     }
+                    if !hot.upstream {
+                        tx.prime(transition::NO_UPSTREAM, &id, ());
+                    }
                     transition::apply_outcome(
                         tx,
                         &id,
@@ -357,6 +360,9 @@ fn apply_deadline(tx: &mut Tx<'_>, cache: &mut RowCache, id: &str) -> Result<boo
     let Some(mut out) = on_deadline(&hot.cfg, &hot.state, &open, now) else {
         return Ok(false);
     };
+    if !hot.upstream {
+        tx.prime(transition::NO_UPSTREAM, id, ());
+    }
     transition::apply_outcome(tx, id, row.as_ref(), &mut out, None)?;
     cache.saved(id, &out.state, None);
     arm_dependents(tx, cache, id, hot.downstream, &out)?;

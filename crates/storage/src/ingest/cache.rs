@@ -39,6 +39,9 @@ pub(crate) struct Hot {
     /// Whether other monitors depend on it: events of a monitor without dependents
     /// make no query for them.
     pub(crate) downstream: bool,
+    /// Whether it runs after other monitors: a flip of a monitor without any makes no
+    /// query for a down upstream.
+    pub(crate) upstream: bool,
     /// Whether it is a member of a chain (as `downstream`).
     pub(crate) in_chain: bool,
     /// Whether it may have open problems (a run's good end then resolves the stale
@@ -55,6 +58,7 @@ impl Hot {
             state: row.state(),
             n_pings: row.n_pings,
             downstream: false,
+            upstream: true,
             in_chain: false,
             problems: true,
         })
@@ -143,11 +147,13 @@ impl RowCache {
                 }));
             }
         }
-        let Some((row, downstream, in_chain, problems)) = lock_monitor_flags(c, id)? else {
+        let Some((row, downstream, upstream, in_chain, problems)) = lock_monitor_flags(c, id)?
+        else {
             return Ok(None);
         };
         let mut hot = Hot::from_row(&row)?;
         hot.downstream = downstream;
+        hot.upstream = upstream;
         hot.in_chain = in_chain;
         hot.problems = problems;
         if let Some(k) = key {
@@ -193,8 +199,9 @@ impl RowCache {
     }
 }
 
-/// A monitor's row with whether other monitors depend on it, whether it is a chain
-/// member and whether it has open problems: one select for one row or a batch's rows.
+/// A monitor's row with whether other monitors depend on it, whether it depends on
+/// others, whether it is a chain member and whether it has open problems: one select
+/// for one row or a batch's rows.
 macro_rules! with_flags {
     () => {{
         use crate::base::schema::{chain_members, dependencies, problems};
@@ -202,6 +209,7 @@ macro_rules! with_flags {
         (
             MonitorRow::as_select(),
             exists(dependencies::table.filter(dependencies::upstream_id.eq(monitors::id))),
+            exists(dependencies::table.filter(dependencies::monitor_id.eq(monitors::id))),
             exists(chain_members::table.filter(chain_members::monitor_id.eq(monitors::id))),
             exists(
                 problems::table
@@ -233,7 +241,7 @@ impl RowCache {
         if ids.is_empty() {
             return Ok(());
         }
-        let rows: Vec<(MonitorRow, bool, bool, bool)> = match c {
+        let rows: Vec<(MonitorRow, bool, bool, bool, bool)> = match c {
             AnyConnection::Postgresql(pg) => monitors::table
                 .filter(monitors::id.eq_any(&ids))
                 .order(monitors::id)
@@ -248,7 +256,7 @@ impl RowCache {
         if self.rows.len() + rows.len() > MAX_ROWS {
             self.rows.clear();
         }
-        for (row, downstream, in_chain, problems) in rows {
+        for (row, downstream, upstream, in_chain, problems) in rows {
             let Ok(key) = Uuid::try_parse(&row.id) else {
                 continue;
             };
@@ -257,6 +265,7 @@ impl RowCache {
                 continue;
             };
             hot.downstream = downstream;
+            hot.upstream = upstream;
             hot.in_chain = in_chain;
             hot.problems = problems;
             self.rows.insert(key, hot);
@@ -266,14 +275,13 @@ impl RowCache {
     }
 }
 
-/// As [`lock_monitor`] (a row lock on PostgreSQL), with whether other monitors depend on it, whether it is a
-/// chain member and whether it has open problems. On PostgreSQL all three come with the
-/// locked row in one round trip (every ping loads it); on SQLite they are read once per
-/// cache fill.
+/// As [`lock_monitor`] (a row lock on PostgreSQL), with the flags of [`with_flags`]. On
+/// PostgreSQL they come with the locked row in one round trip (every ping loads it); on
+/// SQLite they are read once per cache fill.
 fn lock_monitor_flags(
     c: &mut AnyConnection,
     id: &str,
-) -> Result<Option<(MonitorRow, bool, bool, bool)>, StoreError> {
+) -> Result<Option<(MonitorRow, bool, bool, bool, bool)>, StoreError> {
     match c {
         AnyConnection::Postgresql(pg) => Ok(monitors::table
             .find(id)
@@ -286,9 +294,10 @@ fn lock_monitor_flags(
                 return Ok(None);
             };
             let downstream = crate::monitoring::deps::has_dependents(c, id)?;
+            let upstream = crate::monitoring::deps::has_upstream(c, id)?;
             let in_chain = crate::monitoring::chains::is_member(c, id)?;
             let problems = crate::monitoring::problems::has_open(c, id)?;
-            Ok(Some((row, downstream, in_chain, problems)))
+            Ok(Some((row, downstream, upstream, in_chain, problems)))
         }
     }
 }

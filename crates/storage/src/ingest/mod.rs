@@ -355,11 +355,19 @@ impl Writer {
                 batch.append(&mut carried);
                 carried = self.process(batch);
             } else {
-                // What waited behind a cut burst goes first, in a batch of its own: a
-                // ping then waits for one slice of the burst, not for the next too.
-                let mut more = self.process(batch);
+                // The pings that waited behind a cut burst go first, in a batch of their
+                // own: a ping then waits for one slice of the burst, not for the next
+                // too. Other jobs go on with the burst (a lot of recorded deliveries
+                // would hold the pings' commit).
+                let (pings, others): (Vec<Job>, Vec<Job>) =
+                    batch.into_iter().partition(|j| matches!(j, Job::Ping(..)));
                 let mut rest = std::mem::take(&mut carried);
-                rest.append(&mut more);
+                if pings.is_empty() {
+                    rest.extend(others);
+                } else {
+                    rest.extend(self.process(pings));
+                    rest.extend(others);
+                }
                 carried = self.process(rest);
             }
         }

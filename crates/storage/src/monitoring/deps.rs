@@ -237,6 +237,14 @@ pub(crate) fn has_dependents(c: &mut AnyConnection, monitor: &str) -> Result<boo
     .get_result(c)?)
 }
 
+/// Whether `monitor` depends on any other (an edge of any kind from it).
+pub(crate) fn has_upstream(c: &mut AnyConnection, monitor: &str) -> Result<bool, StoreError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        dependencies::table.filter(dependencies::monitor_id.eq(monitor)),
+    ))
+    .get_result(c)?)
+}
+
 /// Every monitor downstream of `monitor` by `after` edges, transitively (their
 /// suppression follows its status).
 pub(crate) fn downstream_all(

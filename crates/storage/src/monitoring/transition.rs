@@ -13,6 +13,10 @@ use crate::base::statements::{on_inner, SaveState};
 use crate::base::tx::Tx;
 use crate::StoreError;
 
+/// What the writer's batch primes (`Tx::prime`) for a monitor it read with no
+/// dependency on another.
+pub(crate) const NO_UPSTREAM: &str = "no upstream";
+
 /// What a ping adds to a transition.
 pub(crate) struct PingEffects<'a> {
     /// Exit status and report, recorded on the run it closes.
@@ -40,7 +44,9 @@ pub(crate) fn apply_outcome(
     // its recovery); decided before the state is written, which records it.
     let notify = match out.flip {
         Some(flip) if flip.notifies() => {
+            // A monitor the batch knows to have no upstream makes no query for one.
             let suppressed = flip.to == Status::Down
+                && !tx.knows(NO_UPSTREAM, id)
                 && crate::monitoring::deps::down_upstream(tx.c, id)?.is_some();
             flip.settle(&mut out.state, suppressed)
         }
