@@ -326,6 +326,34 @@ pub(crate) fn owner_of(c: &mut AnyConnection, id: &str) -> Result<Option<Owner>,
     }))
 }
 
+/// The memo key (`Tx::remember`) of a monitor's or flow's own channels, in id order:
+/// the writer's batch primes it for a burst's monitors in one statement.
+pub(crate) const ASSIGNED: &str = "assigned channels";
+
+/// Primes the own channels of `ids` (monitors the writer's batch read together) in one
+/// statement, so their flips' messages make no query for them.
+pub(crate) fn prime_assigned(tx: &mut Tx<'_>, ids: &[String]) -> Result<(), StoreError> {
+    if ids.is_empty() || !tx.remembers() {
+        return Ok(());
+    }
+    let pairs: Vec<(String, String)> = monitor_channels::table
+        .filter(monitor_channels::monitor_id.eq_any(ids))
+        .order((monitor_channels::monitor_id, monitor_channels::channel_id))
+        .select((monitor_channels::monitor_id, monitor_channels::channel_id))
+        .load(tx.conn())?;
+    let mut by_monitor: std::collections::HashMap<&str, Vec<String>> =
+        ids.iter().map(|id| (id.as_str(), Vec::new())).collect();
+    for (monitor, channel) in &pairs {
+        if let Some(list) = by_monitor.get_mut(monitor.as_str()) {
+            list.push(channel.clone());
+        }
+    }
+    for (monitor, list) in by_monitor {
+        tx.prime(ASSIGNED, monitor, std::sync::Arc::new(list));
+    }
+    Ok(())
+}
+
 /// [`enqueue_records`] for any owner.
 pub(crate) fn enqueue_for(
     tx: &mut Tx<'_>,
@@ -336,10 +364,14 @@ pub(crate) fn enqueue_for(
     if records.is_empty() {
         return Ok(());
     }
-    let assigned = monitor_channels::table
-        .filter(monitor_channels::monitor_id.eq(&owner.id))
-        .select(monitor_channels::channel_id);
-    let assigned: Vec<String> = on_inner!(tx.c, |inner| assigned.load(inner))?;
+    let assigned = tx.remember(ASSIGNED, &owner.id, |c| {
+        let q = monitor_channels::table
+            .filter(monitor_channels::monitor_id.eq(&owner.id))
+            .order(monitor_channels::channel_id)
+            .select(monitor_channels::channel_id);
+        let list: Vec<String> = on_inner!(c, |inner| q.load(inner))?;
+        Ok(std::sync::Arc::new(list))
+    })?;
     let routes = tx.remember("routes", &owner.project, |c| {
         crate::alerting::routes::rules(c, &owner.project).map(std::sync::Arc::new)
     })?;

@@ -231,6 +231,11 @@ impl<'a> Tx<'a> {
         }
     }
 
+    /// Whether this unit of work remembers what it reads (the writer's batch).
+    pub(crate) fn remembers(&self) -> bool {
+        self.memo.is_some()
+    }
+
     /// Whether `key` of `kind` was primed or remembered.
     pub(crate) fn knows(&self, kind: &'static str, key: &str) -> bool {
         self.memo

@@ -412,6 +412,8 @@ impl Writer {
                 cache.lock_batch(c, &batch_monitors(&batch, !sqlite))?;
                 // The batch is one unit of work: one instant of record for its jobs.
                 let mut tx = Tx::tracking(c, now, limits.caps, track);
+                // A burst's monitors' own channels, read together for their messages.
+                crate::alerting::notices::prime_assigned(&mut tx, &batch_monitors(&batch, false))?;
                 // Both databases: on PostgreSQL a cut burst once made the notifier crawl,
                 // which was a channel's open alert asked after every delivery, now once
                 // per channel and lot (docs/benchmarks.md, "Session 18").
