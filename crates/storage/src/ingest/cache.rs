@@ -199,6 +199,11 @@ impl RowCache {
     }
 }
 
+/// A row as [`with_flags`] selects it: the monitor, then whether others depend on it,
+/// whether it depends on others, whether it is a chain member, whether it has open
+/// problems.
+type WithFlags = (MonitorRow, bool, bool, bool, bool);
+
 /// A monitor's row with whether other monitors depend on it, whether it depends on
 /// others, whether it is a chain member and whether it has open problems: one select
 /// for one row or a batch's rows.
@@ -241,7 +246,7 @@ impl RowCache {
         if ids.is_empty() {
             return Ok(());
         }
-        let rows: Vec<(MonitorRow, bool, bool, bool, bool)> = match c {
+        let rows: Vec<WithFlags> = match c {
             AnyConnection::Postgresql(pg) => monitors::table
                 .filter(monitors::id.eq_any(&ids))
                 .order(monitors::id)
@@ -278,10 +283,7 @@ impl RowCache {
 /// As [`lock_monitor`] (a row lock on PostgreSQL), with the flags of [`with_flags`]. On
 /// PostgreSQL they come with the locked row in one round trip (every ping loads it); on
 /// SQLite they are read once per cache fill.
-fn lock_monitor_flags(
-    c: &mut AnyConnection,
-    id: &str,
-) -> Result<Option<(MonitorRow, bool, bool, bool, bool)>, StoreError> {
+fn lock_monitor_flags(c: &mut AnyConnection, id: &str) -> Result<Option<WithFlags>, StoreError> {
     match c {
         AnyConnection::Postgresql(pg) => Ok(monitors::table
             .find(id)
