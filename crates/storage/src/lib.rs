@@ -133,13 +133,20 @@ impl Store {
     /// reference is not found; its UUID works throughout.
     async fn backfill_refs(self) {
         let mut filled = 0;
+        let mut after: Option<String> = None;
         loop {
+            let from = after.clone();
             match self
-                .write(|tx| refs::backfill_batch(tx.conn(), refs::BACKFILL_BATCH))
+                .write(move |tx| {
+                    refs::backfill_batch(tx.conn(), refs::BACKFILL_BATCH, from.as_deref())
+                })
                 .await
             {
-                Ok(0) => break,
-                Ok(n) => filled += n,
+                Ok((0, _)) => break,
+                Ok((n, last)) => {
+                    filled += n;
+                    after = last;
+                }
                 Err(e) => {
                     tracing::warn!("public references: {e}; the next start fills the rest");
                     break;
