@@ -58,19 +58,7 @@ pub(crate) fn enqueue(
     let row = row.as_ref();
     // The project's name for the messages, and its zone for times of a monitor
     // without its own (cron monitors have one): one read per event batch.
-    use crate::base::schema::projects;
-    // No `.first()`: its bound `LIMIT ?` makes SQLite recompile the statement on every
-    // execution (see `lock_monitor`); a primary-key lookup needs no limit.
-    let (project_name, project_tz): (Option<String>, Option<String>) =
-        tx.remember("project name and zone", &row.project_id, |c| {
-            Ok(projects::table
-                .find(&row.project_id)
-                .select((projects::name, projects::tz))
-                .load::<(String, String)>(c)?
-                .into_iter()
-                .next()
-                .unzip())
-        })?;
+    let (project_name, project_tz) = project_facts(tx, &row.project_id)?;
     let mut records = Vec::with_capacity(notices.len());
     for n in notices {
         let mut monitor = monitor_ref(row);
@@ -118,6 +106,26 @@ pub(crate) fn enqueue(
         records.push(record);
     }
     enqueue_records(tx, row, &records)
+}
+
+/// A project's name and zone for messages: one read per batch of the writer (both
+/// callers of a flip's messages ask for them).
+fn project_facts(
+    tx: &mut Tx<'_>,
+    project: &str,
+) -> Result<(Option<String>, Option<String>), StoreError> {
+    use crate::base::schema::projects;
+    tx.remember("project name and zone", project, |c| {
+        // No `.first()`: its bound `LIMIT ?` makes SQLite recompile the statement on
+        // every execution (see `lock_monitor`); a primary-key lookup needs no limit.
+        Ok(projects::table
+            .find(project)
+            .select((projects::name, projects::tz))
+            .load::<(String, String)>(c)?
+            .into_iter()
+            .next()
+            .unzip())
+    })
 }
 
 fn resolves(kind: EventKind) -> bool {
@@ -383,9 +391,7 @@ pub(crate) fn enqueue_for(
     let records = if records.iter().all(|r| r.monitor.project_name.is_some()) {
         records
     } else {
-        let name = tx.remember("project name", &owner.project, |c| {
-            crate::alerting::messages::project_name(c, &owner.project)
-        })?;
+        let name = project_facts(tx, &owner.project)?.0;
         named = records
             .iter()
             .map(|r| {
