@@ -11,9 +11,11 @@ use std::time::Duration;
 use overdue_core::Timestamp;
 use overdue_storage::{monitoring::monitors, Store};
 
-/// Most monitors flipped per transaction: small, so a burst of deadlines holds the
-/// writer for tens of milliseconds at a time and pings queued behind it stay fast.
-const BATCH: i64 = 200;
+/// Most monitors sent to the writer at a time. A burst never holds pings for long
+/// whatever this is: on PostgreSQL deadlines have a writer of their own, and on SQLite
+/// the writer gives way to waiting pings after a slice of time (docs/architecture.md,
+/// "A flip never starves a ping"). Larger jobs make fewer commits and round trips.
+const BATCH: i64 = 1_000;
 /// How often the heartbeat is written.
 const HEARTBEAT_MS: i64 = 1_000;
 /// Longest sleep, so deadlines written by other instances are seen within a second.

@@ -104,7 +104,7 @@ impl Store {
             .connection_timeout(std::time::Duration::from_secs(2))
             .build(conn::Manager(url.clone()))
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        let wake = Arc::new(Wakeups::new());
+        let wake = Arc::new(Wakeups::new(!url.is_sqlite()));
         live::start_relay(&url, &wake);
         let ingest = ingest::IngestHandle::start(
             url.clone(),
@@ -213,14 +213,12 @@ impl Store {
             return self.ingest.write(f).await;
         }
         let now = self.now();
-        let wake = self.wake.clone();
         let caps = self.caps;
         let (value, effects) = self
             .read(move |c| {
                 conn::write_tx(c, |c| {
                     let mut tx = Tx::new(c, now, caps);
                     let value = f(&mut tx)?;
-                    live::announce(tx.c, &wake.instance, &tx.fx)?;
                     Ok((value, tx.fx))
                 })
             })

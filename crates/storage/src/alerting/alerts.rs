@@ -9,6 +9,7 @@ use overdue_core::{AlertNote, Timestamp, Transition};
 
 use crate::base::schema::{ack_tokens, alerts, outbox};
 use crate::base::statements::on_inner;
+use crate::base::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
 /// An alert as stored.
@@ -89,6 +90,40 @@ pub(crate) fn open(
     new: NewAlert<'_>,
     now: Timestamp,
 ) -> Result<AlertRow, StoreError> {
+    let mut row = opened(new, now);
+    row.id = insert(c, &row)?;
+    Ok(row)
+}
+
+/// [`open`] inside a unit of work: in a burst on PostgreSQL the row waits for the
+/// job's end with an id taken beforehand (`Tx::defer_appends`).
+pub(crate) fn open_in(tx: &mut Tx<'_>, new: NewAlert<'_>) -> Result<AlertRow, StoreError> {
+    let mut row = opened(new, tx.now());
+    let Some((pg, later)) = tx.later() else {
+        row.id = insert(tx.c, &row)?;
+        return Ok(row);
+    };
+    row.id = later.alert_id(pg)?;
+    let a = &mut later.alerts;
+    a.id.push(row.id);
+    a.project_id.push(row.project_id.clone());
+    a.monitor_id.push(row.monitor_id.clone());
+    a.channel_id.push(row.channel_id.clone());
+    a.flow_id.push(row.flow_id.clone());
+    a.kind.push(row.kind.clone());
+    a.dedup_key.push(row.dedup_key.clone());
+    a.severity.push(row.severity.clone());
+    a.summary.push(row.summary.clone());
+    a.status.push(row.status.clone());
+    a.problem_id.push(row.problem_id);
+    a.opened_at.push(row.opened_at);
+    a.resolved_at.push(row.resolved_at);
+    a.resolved_reason.push(row.resolved_reason.clone());
+    Ok(row)
+}
+
+/// The row a new alert gets (its id not yet known: 0).
+fn opened(new: NewAlert<'_>, now: Timestamp) -> AlertRow {
     let public = new
         .monitor
         .or(new.flow)
@@ -100,38 +135,15 @@ pub(crate) fn open(
     } else {
         AlertStatus::Open
     };
-    let summary = clip(&new.summary, 500);
-    let resolved_at = once.then_some(now.0);
-    let resolved_reason = once.then(|| "once".to_string());
-    // Run on the inner connection: prepared once per connection (flips come in bursts).
-    let values = (
-        alerts::project_id.eq(new.project),
-        alerts::monitor_id.eq(new.monitor),
-        alerts::channel_id.eq(new.channel),
-        alerts::flow_id.eq(new.flow),
-        alerts::kind.eq(new.kind.as_str()),
-        alerts::dedup_key.eq(&dedup),
-        alerts::severity.eq(new.severity),
-        alerts::summary.eq(&summary),
-        alerts::status.eq(status.as_str()),
-        alerts::problem_id.eq(new.problem_id),
-        alerts::opened_at.eq(now.0),
-        alerts::resolved_at.eq(resolved_at),
-        alerts::resolved_reason.eq(&resolved_reason),
-    );
-    let id: i64 = on_inner!(c, |inner| diesel::insert_into(alerts::table)
-        .values(values)
-        .returning(alerts::id)
-        .get_result(inner))?;
-    let row = AlertRow {
-        id,
+    AlertRow {
+        id: 0,
         project_id: new.project.to_string(),
         monitor_id: new.monitor.map(str::to_string),
         channel_id: new.channel.map(str::to_string),
         kind: new.kind.as_str().to_string(),
         dedup_key: dedup,
         severity: new.severity.to_string(),
-        summary,
+        summary: clip(&new.summary, 500),
         status: status.as_str().to_string(),
         problem_id: new.problem_id,
         group_id: None,
@@ -139,11 +151,34 @@ pub(crate) fn open(
         acknowledged_at: None,
         acknowledged_by: None,
         ack_note: None,
-        resolved_at,
-        resolved_reason,
+        resolved_at: once.then_some(now.0),
+        resolved_reason: once.then(|| "once".to_string()),
         flow_id: new.flow.map(str::to_string),
-    };
-    Ok(row)
+    }
+}
+
+/// Inserts a new alert's row; returns its id.
+fn insert(c: &mut AnyConnection, row: &AlertRow) -> Result<i64, StoreError> {
+    // Run on the inner connection: prepared once per connection (flips come in bursts).
+    let values = (
+        alerts::project_id.eq(&row.project_id),
+        alerts::monitor_id.eq(&row.monitor_id),
+        alerts::channel_id.eq(&row.channel_id),
+        alerts::flow_id.eq(&row.flow_id),
+        alerts::kind.eq(&row.kind),
+        alerts::dedup_key.eq(&row.dedup_key),
+        alerts::severity.eq(&row.severity),
+        alerts::summary.eq(&row.summary),
+        alerts::status.eq(&row.status),
+        alerts::problem_id.eq(row.problem_id),
+        alerts::opened_at.eq(row.opened_at),
+        alerts::resolved_at.eq(row.resolved_at),
+        alerts::resolved_reason.eq(&row.resolved_reason),
+    );
+    Ok(on_inner!(c, |inner| diesel::insert_into(alerts::table)
+        .values(values)
+        .returning(alerts::id)
+        .get_result(inner))?)
 }
 
 fn clip(text: &str, n: usize) -> String {
@@ -415,12 +450,12 @@ fn hex(bytes: &[u8]) -> String {
 /// A new acknowledgement token for (alert, channel): 32 random bytes, only the hash is
 /// stored. Returns the token.
 pub(crate) fn issue_token(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     alert: &AlertNote,
     channel: &str,
     recipient: Option<&str>,
-    now: Timestamp,
 ) -> Result<String, StoreError> {
+    let now = tx.now();
     // A storm's gathered message acknowledges the alerts it names, and no others.
     let members = (!alert.members.is_empty()).then(|| {
         alert
@@ -434,6 +469,17 @@ pub(crate) fn issue_token(
     let mut bytes = [0u8; 24];
     rand::thread_rng().fill_bytes(&mut bytes);
     let token = hex(&bytes);
+    // In a burst on PostgreSQL it waits for the job's end (`Tx::defer_appends`).
+    if let Some((_, later)) = tx.later() {
+        let t = &mut later.tokens;
+        t.token_hash.push(token_hash(&token));
+        t.alert_id.push(alert.id);
+        t.channel_id.push(channel.to_string());
+        t.created_at.push(now.0);
+        t.recipient.push(recipient.map(str::to_string));
+        t.alert_ids.push(members);
+        return Ok(token);
+    }
     let values = (
         ack_tokens::token_hash.eq(token_hash(&token)),
         ack_tokens::alert_id.eq(alert.id),
@@ -442,7 +488,7 @@ pub(crate) fn issue_token(
         ack_tokens::recipient.eq(recipient),
         ack_tokens::alert_ids.eq(members),
     );
-    on_inner!(c, |inner| diesel::insert_into(ack_tokens::table)
+    on_inner!(tx.c, |inner| diesel::insert_into(ack_tokens::table)
         .values(values)
         .execute(inner))?;
     Ok(token)

@@ -32,8 +32,19 @@ pub fn record_all(
 ) -> Result<(), StoreError> {
     // Each channel's latest result, in the order the attempts are recorded.
     let mut latest: Vec<(&str, bool)> = Vec::new();
+    // On PostgreSQL the lot's deliveries of alert messages go in two statements.
+    let together = matches!(tx.conn(), crate::AnyConnection::Postgresql(_));
+    let sent: Vec<&(OutboxRow, Attempt)> = done
+        .iter()
+        .filter(|(row, attempt)| together && attempt.ok && row.channel_id.is_some())
+        .collect();
+    if !sent.is_empty() {
+        outbox::record_sent(tx, &sent, me)?;
+    }
     for (row, attempt) in done {
-        outbox::record(tx, row, me, attempt, base_ms)?;
+        if !(together && attempt.ok && row.channel_id.is_some()) {
+            outbox::record(tx, row, me, attempt, base_ms)?;
+        }
         if let Some(channel) = row.channel_id.as_deref() {
             match latest.iter_mut().find(|(c, _)| *c == channel) {
                 Some(entry) => entry.1 = attempt.ok,

@@ -31,16 +31,19 @@ pub(crate) struct Target<'a> {
 /// Writes one message to one channel: an outbox row per destination (each recipient of
 /// an e-mail channel gets its own, so one refused address neither blocks nor
 /// duplicates the others). A message that asks someone to act carries a fresh
-/// acknowledgement token for its channel.
+/// acknowledgement token for its channel. Returns the ids of the rows written now (none
+/// when they wait for the job's end: `Tx::defer_appends`).
 pub(crate) fn write_message(
     tx: &mut Tx<'_>,
     to: &Target<'_>,
     record: &EventRecord,
 ) -> Result<Vec<i64>, StoreError> {
     let now = tx.now();
-    let (c, fx) = (&mut *tx.c, &mut tx.fx);
     let capped;
     let record = if overdue_core::alert::is_paging(to.kind) {
+        // The cap counts the channel's messages: those waiting go out first.
+        tx.flush_later()?;
+        let c = tx.conn();
         let paged = Paged {
             project: to.project,
             channel: to.channel,
@@ -61,7 +64,7 @@ pub(crate) fn write_message(
     let named;
     let record = if record.monitor.project_name.is_none() {
         let mut r = record.clone();
-        r.monitor.project_name = project_name(c, to.project)?;
+        r.monitor.project_name = project_name(tx.c, to.project)?;
         named = r;
         &named
     } else {
@@ -84,7 +87,7 @@ pub(crate) fn write_message(
             Some(a) => {
                 let mut with_token = record.clone();
                 let who = Some(recipient.as_str()).filter(|r| !r.is_empty());
-                let token = alerts::issue_token(c, a, to.channel, who, now)?;
+                let token = alerts::issue_token(tx, a, to.channel, who)?;
                 if let Some(n) = with_token.alert.as_mut() {
                     n.ack_token = Some(token);
                 }
@@ -92,27 +95,47 @@ pub(crate) fn write_message(
             }
             None => plain.clone(),
         };
+        let key = Uuid::new_v4().hyphenated().to_string();
+        let alert = record.alert.as_ref().map(|a| a.id);
+        tx.fx.notifications += 1;
+        // In a burst on PostgreSQL the row waits for the job's end (no id to return).
+        if let Some((_, later)) = tx.later() {
+            let o = &mut later.outbox;
+            o.project_id.push(to.project.to_string());
+            o.channel_id.push(to.channel.to_string());
+            o.monitor_id.push(to.monitor.map(str::to_string));
+            o.event.push(record.event.as_str().to_string());
+            o.payload.push(payload);
+            o.idempotency_key.push(key);
+            o.created_at.push(now.0);
+            o.state.push("pending".into());
+            o.attempts.push(0);
+            o.next_attempt_at.push(now.0);
+            o.alert_id.push(alert);
+            o.transition.push(transition.map(str::to_string));
+            o.recipient.push(recipient);
+            continue;
+        }
         let entry = (
             outbox::project_id.eq(to.project),
             outbox::channel_id.eq(to.channel),
             outbox::monitor_id.eq(to.monitor),
             outbox::event.eq(record.event.as_str()),
             outbox::payload.eq(&payload),
-            outbox::idempotency_key.eq(Uuid::new_v4().hyphenated().to_string()),
+            outbox::idempotency_key.eq(key),
             outbox::created_at.eq(now.0),
             outbox::state.eq("pending"),
             outbox::attempts.eq(0),
             outbox::next_attempt_at.eq(now.0),
-            outbox::alert_id.eq(record.alert.as_ref().map(|a| a.id)),
+            outbox::alert_id.eq(alert),
             outbox::transition.eq(transition),
             outbox::recipient.eq(&recipient),
         );
-        let id: i64 = on_inner!(c, |inner| diesel::insert_into(outbox::table)
+        let id: i64 = on_inner!(tx.c, |inner| diesel::insert_into(outbox::table)
             .values(entry)
             .returning(outbox::id)
             .get_result(inner))?;
         ids.push(id);
-        fx.notifications += 1;
     }
     Ok(ids)
 }

@@ -97,7 +97,7 @@ pub(crate) fn enqueue(
             record.last_ping = last.map(|t| t.local_text(tz, false));
             record.last_ping_at = last.map(|t| t.to_rfc3339());
         }
-        match alert_for(tx.c, row, &record, now)? {
+        match alert_for(tx, row, &record)? {
             Some(note) => record.alert = Some(note),
             // A resolution with no alert to resolve announces nothing (a muted down).
             None if resolves(n.kind) && n.kind != EventKind::MonitorUp => continue,
@@ -137,19 +137,19 @@ fn resolves(kind: EventKind) -> bool {
 
 /// Opens or resolves the alert a monitor event is about; the note its messages carry.
 fn alert_for(
-    c: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     row: &MonitorRow,
     record: &EventRecord,
-    now: Timestamp,
 ) -> Result<Option<AlertNote>, StoreError> {
+    let now = tx.now();
     if let Some(kind) = record.event.opens() {
         let down_severity = row
             .rules()
             .ok()
             .and_then(|r| r.severity)
             .unwrap_or_else(|| "error".into());
-        let alert = alerts::open(
-            c,
+        let alert = alerts::open_in(
+            tx,
             NewAlert {
                 project: &row.project_id,
                 flow: None,
@@ -165,7 +165,6 @@ fn alert_for(
                 unique: now.0.to_string(),
                 problem_id: None,
             },
-            now,
         )?;
         let transition = if kind.is_one_shot() {
             Transition::Once
@@ -180,6 +179,9 @@ fn alert_for(
         EventKind::MonitorDeleted => (&[AlertKind::Down, AlertKind::Problem], "deleted"),
         _ => return Ok(None),
     };
+    // The alerts to resolve may wait with the job's other flips.
+    tx.flush_later()?;
+    let c = tx.conn();
     let resolved = alerts::resolve_of_monitor(c, &row.id, kinds, reason, now)?;
     let Some(first) = resolved.first() else {
         return Ok(None);
@@ -409,6 +411,8 @@ pub(crate) fn enqueue_for(
                 // Told to whoever heard of the alert, whatever the routes say now; an alert
                 // still held (quiet route, silence) was told to no one.
                 Some(Transition::Resolve | Transition::Acknowledge) => {
+                    // Who was told may wait with the job's other flips.
+                    tx.flush_later()?;
                     let told = notified(tx.c, record)?;
                     if !told.is_empty() {
                         told.into_iter().map(|ch| (ch, None)).collect()

@@ -1,11 +1,20 @@
 //! The live view across instances. On PostgreSQL several instances share one database,
-//! and a page served by one must show what another changed. So every unit of work that
-//! changed monitors or flows ends with `pg_notify` inside its own transaction — delivered
-//! by PostgreSQL at commit, dropped with a rollback — and every instance relays the ids
-//! the *others* announced into its own [`Wakeups`], where the dashboard's event stream
-//! picks them up like its own. Nothing is polled from tables: the relay reads the
-//! notifications its listening connection already received (no round trip) a few times
-//! a second. SQLite is one process: nothing to announce.
+//! and a page served by one must show what another changed. So every committed unit of
+//! work that changed monitors or flows leaves their ids in [`Wakeups`], and an announcer
+//! thread sends what gathered with `pg_notify` a few times a second, on a connection
+//! of its own. Every instance relays the ids the *others* announced into its own
+//! [`Wakeups`], where the dashboard's event stream picks them up like its own. Nothing
+//! is polled from tables: the relay reads the notifications its listening connection
+//! already received (no round trip) a few times a second. SQLite is one process:
+//! nothing to announce.
+//!
+//! Why not `pg_notify` inside each write's transaction: PostgreSQL takes one lock
+//! for all notifying transactions at commit and holds it until their commit record is
+//! on disk, so the writers' commits went to disk one after another instead of
+//! together (a burst of flips spent a third of its database time waiting for that lock
+//! or the disk, docs/benchmarks.md "Session 19"). Announced after commit, a change that
+//! a crash keeps from being announced is shown with the page's next change or reload,
+//! as changes announced while a relay was not listening are.
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -16,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::base::conn::{AnyConnection, DbUrl};
 use crate::base::error::StoreError;
-use crate::base::tx::{Effects, Wakeups};
+use crate::base::tx::Wakeups;
 
 /// The notification channel.
 const CHANNEL: &str = "overdue_changes";
@@ -24,6 +33,8 @@ const CHANNEL: &str = "overdue_changes";
 const MAX_PAYLOAD: usize = 7_000;
 /// How often the relay looks at what its connection received.
 const RELAY_EVERY: Duration = Duration::from_millis(150);
+/// How often the announcer sends what this process's writes changed.
+const ANNOUNCE_EVERY: Duration = Duration::from_millis(100);
 
 /// One notification: who announced it and what changed.
 #[derive(Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -76,44 +87,79 @@ fn notices(instance: &str, monitors: &[String], flows: &[String]) -> Vec<String>
         .collect()
 }
 
-/// Announces what the unit of work `fx` describes to the other instances: called last
-/// inside its transaction (PostgreSQL delivers the notification at commit only).
-pub(crate) fn announce(
-    c: &mut AnyConnection,
-    instance: &str,
-    fx: &Effects,
-) -> Result<(), StoreError> {
-    let AnyConnection::Postgresql(pg) = c else {
+/// Sends what gathered in `wake` to the other instances, in one transaction of its own.
+fn announce(pg: &mut diesel::PgConnection, wake: &Wakeups) -> Result<(), StoreError> {
+    let Some(waiting) = &wake.unannounced else {
         return Ok(());
     };
-    if fx.changed.is_empty() && fx.flows.is_empty() {
+    let taken = match waiting.lock() {
+        Ok(mut w) => std::mem::take(&mut *w),
+        Err(_) => return Ok(()),
+    };
+    if taken.monitors.is_empty() && taken.flows.is_empty() {
         return Ok(());
     }
-    let mut monitors = fx.changed.clone();
-    monitors.sort_unstable();
-    monitors.dedup();
-    let flows: Vec<String> = fx.flows.iter().cloned().collect();
-    for payload in notices(instance, &monitors, &flows) {
-        diesel::sql_query("SELECT pg_notify($1, $2)")
-            .bind::<Text, _>(CHANNEL)
-            .bind::<Text, _>(payload)
-            .execute(pg)?;
-    }
+    let monitors: Vec<String> = taken.monitors.into_iter().collect();
+    let flows: Vec<String> = taken.flows.into_iter().collect();
+    use diesel::Connection;
+    pg.transaction(|pg| {
+        for payload in notices(&wake.instance, &monitors, &flows) {
+            diesel::sql_query("SELECT pg_notify($1, $2)")
+                .bind::<Text, _>(CHANNEL)
+                .bind::<Text, _>(payload)
+                .execute(pg)?;
+        }
+        Ok::<_, diesel::result::Error>(())
+    })?;
     Ok(())
 }
 
-/// Starts the relay of the other instances' changes (PostgreSQL only) on its own
-/// thread; it ends when the store's [`Wakeups`] are dropped.
+/// Sends the changes of this process's committed writes to the other instances every
+/// [`ANNOUNCE_EVERY`], until the store's [`Wakeups`] are dropped. Changes gathered
+/// while the database is away are dropped after a failed send (the pages show them with
+/// their next change or reload).
+fn announcer(url: &DbUrl, wake: &Weak<Wakeups>) {
+    let mut conn: Option<diesel::PgConnection> = None;
+    loop {
+        std::thread::sleep(ANNOUNCE_EVERY);
+        let Some(w) = wake.upgrade() else {
+            return;
+        };
+        if conn.is_none() {
+            conn = match url.connect() {
+                Ok(AnyConnection::Postgresql(pg)) => Some(pg),
+                _ => None,
+            };
+        }
+        if let Some(pg) = conn.as_mut() {
+            if let Err(e) = announce(pg, &w) {
+                tracing::debug!("live view: announcing changes failed: {e}");
+                conn = None;
+            }
+        }
+    }
+}
+
+/// Starts the relay of the other instances' changes and the announcer of this one's
+/// (PostgreSQL only), each on its own thread; they end when the store's [`Wakeups`]
+/// are dropped.
 pub(crate) fn start_relay(url: &DbUrl, wake: &Arc<Wakeups>) {
     if url.is_sqlite() {
         return;
     }
-    let (url, wake) = (url.clone(), Arc::downgrade(wake));
+    let (relay_url, relay_wake) = (url.clone(), Arc::downgrade(wake));
     let spawned = std::thread::Builder::new()
         .name("overdue-live-relay".into())
-        .spawn(move || relay(&url, &wake));
+        .spawn(move || relay(&relay_url, &relay_wake));
     if let Err(e) = spawned {
         tracing::warn!("the live view of other instances' changes did not start: {e}");
+    }
+    let (url, wake) = (url.clone(), Arc::downgrade(wake));
+    let spawned = std::thread::Builder::new()
+        .name("overdue-announcer".into())
+        .spawn(move || announcer(&url, &wake));
+    if let Err(e) = spawned {
+        tracing::warn!("this instance's changes will not show on the others' pages: {e}");
     }
 }
 

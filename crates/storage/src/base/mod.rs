@@ -6,6 +6,7 @@
 pub mod caps;
 pub mod conn;
 pub mod error;
+pub(crate) mod later;
 pub(crate) mod live;
 pub mod models;
 pub mod outbox;
@@ -13,3 +14,4 @@ pub mod schema;
 pub mod service;
 pub(crate) mod statements;
 pub(crate) mod tx;
+pub(crate) mod unnest;

@@ -39,6 +39,10 @@ pub fn claim(
         // itself by sequential scans, and a burst of 10,000 pending rows then took 45 s
         // per claim (found by `overdue-bench notify`). For this transaction only.
         diesel::sql_query("SET LOCAL plan_cache_mode = force_custom_plan").execute(pg)?;
+        // A claim is a lease: one lost with a crash of the database leaves its rows
+        // pending and unclaimed, delivered later, so its commit need not wait for the
+        // disk (the delivery's record still does).
+        diesel::sql_query("SET LOCAL synchronous_commit = off").execute(pg)?;
     }
     // Order per destination: an entry waits while an older one for the same channel
     // and monitor is pending (in flight, or in backoff). Filtered in the query, so the
@@ -79,6 +83,33 @@ pub fn claim(
     // whose leases expire while deliveries are recorded, deadlocked them otherwise).
     let mut candidates = candidates;
     candidates.sort_by_key(|r| r.id);
+    if let AnyConnection::Postgresql(pg) = &mut *c {
+        // One conditional update for all: `id = ANY(…)` walks the primary key in id
+        // order, so the locks keep that order too.
+        let ids: Vec<i64> = candidates.iter().map(|r| r.id).collect();
+        let won: std::collections::HashSet<i64> = diesel::update(
+            outbox::table
+                .filter(outbox::id.eq_any(&ids))
+                .filter(outbox::state.eq("pending"))
+                .filter(
+                    outbox::locked_until
+                        .is_null()
+                        .or(outbox::locked_until.lt(now.0)),
+                ),
+        )
+        .set((
+            outbox::locked_by.eq(me),
+            outbox::locked_until.eq(now.0 + lease_ms),
+        ))
+        .returning(outbox::id)
+        .get_results::<i64>(pg)?
+        .into_iter()
+        .collect();
+        candidates.retain(|r| won.contains(&r.id));
+        claimed = candidates;
+        claimed.sort_by_key(|r| (r.next_attempt_at, r.id));
+        return Ok(claimed);
+    }
     for row in candidates {
         // The conditional update is the claim: only one worker changes the row.
         let claim = diesel::update(
@@ -190,6 +221,54 @@ pub fn record(
             outbox::done_at.eq(if give_up { Some(now.0) } else { None }),
         ))
         .execute(c)?;
+    Ok(())
+}
+
+/// Records successful attempts of alert messages (each with a channel) as [`record`]
+/// does, in two statements for all of them on PostgreSQL: one insert into the delivery
+/// log, one update of the rows this worker holds (`id = ANY(…)`: locked in id order, as
+/// claims lock them). Other rows and SQLite go one by one through [`record`].
+pub fn record_sent(
+    tx: &mut Tx<'_>,
+    sent: &[&(OutboxRow, Attempt)],
+    me: &str,
+) -> Result<(), StoreError> {
+    let now = tx.now();
+    let AnyConnection::Postgresql(pg) = tx.conn() else {
+        return Err(StoreError::Internal(
+            "set-based records are PostgreSQL's".into(),
+        ));
+    };
+    let mut log = crate::base::unnest::InsertDeliveries::default();
+    let mut ids = Vec::with_capacity(sent.len());
+    for (row, attempt) in sent {
+        let Some(channel) = &row.channel_id else {
+            return Err(StoreError::Internal("a message without a channel".into()));
+        };
+        log.outbox_id.push(row.id);
+        log.channel_id.push(channel.clone());
+        log.attempt.push(row.attempts + 1);
+        log.attempted_at.push(now.0);
+        log.status_code.push(attempt.status_code);
+        log.error.push(attempt.error.clone());
+        log.duration_ms.push(attempt.duration_ms);
+        ids.push(row.id);
+    }
+    ids.sort_unstable();
+    log.write(pg)?;
+    diesel::update(
+        outbox::table
+            .filter(outbox::id.eq_any(&ids))
+            .filter(outbox::locked_by.eq(me)),
+    )
+    .set((
+        outbox::state.eq("sent"),
+        outbox::attempts.eq(outbox::attempts + 1),
+        outbox::done_at.eq(now.0),
+        outbox::locked_until.eq(None::<i64>),
+        outbox::last_error.eq(None::<String>),
+    ))
+    .execute(pg)?;
     Ok(())
 }
 

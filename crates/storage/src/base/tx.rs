@@ -96,11 +96,25 @@ pub struct Wakeups {
     /// This process among the instances sharing a PostgreSQL database (random): its own
     /// announcements are not relayed back to it (see [`crate::base::live`]).
     pub instance: String,
+    /// Monitors and flows changed by committed writes, not yet announced to the other
+    /// instances (PostgreSQL: the announcer sends them a few times a second, outside
+    /// every write's transaction; `None` on SQLite, one process).
+    pub(crate) unannounced: Option<std::sync::Mutex<Unannounced>>,
+}
+
+/// Ids changed by this process's committed writes, waiting for the announcer.
+#[derive(Debug, Default)]
+pub(crate) struct Unannounced {
+    /// Changed monitors.
+    pub(crate) monitors: std::collections::BTreeSet<String>,
+    /// Changed flows.
+    pub(crate) flows: std::collections::BTreeSet<String>,
 }
 
 impl Wakeups {
-    pub(crate) fn new() -> Wakeups {
+    pub(crate) fn new(announces: bool) -> Wakeups {
         Wakeups {
+            unannounced: announces.then(|| std::sync::Mutex::new(Unannounced::default())),
             scheduler: Notify::new(),
             scheduler_next: AtomicI64::new(i64::MAX),
             outbox: Notify::new(),
@@ -123,6 +137,14 @@ impl Wakeups {
     /// Tells this process what a committed write changed: called once per commit, never
     /// before it (a woken loop must find the rows).
     pub(crate) fn publish(&self, effects: Effects) {
+        if let Some(waiting) = &self.unannounced {
+            if !(effects.changed.is_empty() && effects.flows.is_empty()) {
+                if let Ok(mut w) = waiting.lock() {
+                    w.monitors.extend(effects.changed.iter().cloned());
+                    w.flows.extend(effects.flows.iter().cloned());
+                }
+            }
+        }
         if !effects.changed.is_empty() && self.changes.receiver_count() > 0 {
             let mut ids = effects.changed;
             ids.sort_unstable();
@@ -160,6 +182,8 @@ pub struct Tx<'a> {
     caps: crate::base::caps::Caps,
     /// What the batch read once of its projects and channels, when it remembers.
     memo: Option<Memo>,
+    /// Rows a deadline job writes at its end, on PostgreSQL (`None`: written at once).
+    later: Option<crate::base::later::Later>,
 }
 
 /// Reads a batch of flips makes again and again (a project's routes, silences, name,
@@ -182,6 +206,7 @@ impl<'a> Tx<'a> {
             fx: Effects::tracking(true),
             caps,
             memo: None,
+            later: None,
         }
     }
 
@@ -199,6 +224,7 @@ impl<'a> Tx<'a> {
             fx: Effects::tracking(track),
             caps,
             memo: Some(Memo::new()),
+            later: None,
         }
     }
 
@@ -250,8 +276,49 @@ impl<'a> Tx<'a> {
         }
     }
 
+    /// From now on the rows a flip appends (state, flip, alert, token, message) wait
+    /// for [`Tx::end_later`], on PostgreSQL; on SQLite, where a statement is no round
+    /// trip, they are written at once as before.
+    pub(crate) fn defer_appends(&mut self) {
+        if matches!(self.c, AnyConnection::Postgresql(_)) && self.later.is_none() {
+            self.later = Some(crate::base::later::Later::default());
+        }
+    }
+
+    /// The connection and the rows waiting, when appends wait.
+    pub(crate) fn later(
+        &mut self,
+    ) -> Option<(&mut diesel::PgConnection, &mut crate::base::later::Later)> {
+        match (&mut *self.c, self.later.as_mut()) {
+            (AnyConnection::Postgresql(pg), Some(later)) => Some((pg, later)),
+            _ => None,
+        }
+    }
+
+    /// How many rows wait for the job's end.
+    pub(crate) fn later_rows(&self) -> usize {
+        self.later.as_ref().map_or(0, |l| l.len())
+    }
+
+    /// Writes the rows waiting, before a read that must see them; appends go on
+    /// waiting afterwards.
+    pub(crate) fn flush_later(&mut self) -> Result<(), StoreError> {
+        match self.later() {
+            Some((pg, later)) => later.write(pg),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes the rows waiting and stops deferring (the job's end).
+    pub(crate) fn end_later(&mut self) -> Result<(), StoreError> {
+        self.flush_later()?;
+        self.later = None;
+        Ok(())
+    }
+
     /// What this write changed, to publish once it committed.
     pub(crate) fn into_effects(self) -> Effects {
+        debug_assert!(self.later.is_none(), "rows left waiting at commit");
         self.fx
     }
 

@@ -35,6 +35,9 @@ impl Slice<'_> {
     }
 }
 
+/// Rows a deadline job lets wait before writing them (about 50 flips of five rows).
+const LATER_LOT: usize = 250;
+
 /// What the writer holds to: pings kept per monitor, the operator's caps.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Limits {
@@ -105,6 +108,10 @@ pub(super) fn apply_job<'b>(
             // A flip never starves a ping: once pings wait and the batch has had its
             // slice, the rest go on in the writer's next batch, after those pings.
             let mut done = super::DeadlinesDone::default();
+            // On PostgreSQL the job's rows go out as one statement per table at its
+            // end, not five round trips per flip (docs/architecture.md, "A burst of
+            // flips").
+            tx.defer_appends();
             for (i, id) in ids.iter().enumerate() {
                 if i > 0 && slice.over() {
                     done.left = ids.len() - i;
@@ -113,7 +120,13 @@ pub(super) fn apply_job<'b>(
                 if apply_deadline(tx, cache, id)? {
                     done.flipped += 1;
                 }
+                // Written in lots, so the slice above counts their time and a burst's
+                // statements never hold waiting pings for long.
+                if tx.later_rows() >= LATER_LOT {
+                    tx.flush_later()?;
+                }
             }
+            tx.end_later()?;
             Ok(Answer::Deadlines(Ok(done)))
         }
     }

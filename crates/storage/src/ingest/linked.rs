@@ -86,6 +86,8 @@ pub(super) fn arm_dependents(
     if !downstream {
         return Ok(());
     }
+    // Its dependents read states, flips and alerts that may wait with the job's flips.
+    tx.flush_later()?;
     super::release::release_muted(tx, cache, id, out)?;
     let went_down = out.flip.is_some_and(|f| f.to == Status::Down);
     let Some(kind) = LinkKind::armed_by(out.succeeded, went_down) else {

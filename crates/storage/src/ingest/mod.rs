@@ -133,6 +133,9 @@ pub(crate) struct IngestHandle {
     /// Pings sent to each writer and not yet taken into a batch: a burst of deadlines
     /// gives way to them (docs/architecture.md, "A flip never starves a ping").
     waiting: Vec<Arc<AtomicUsize>>,
+    /// The writers pings are shared among (the first ones); on PostgreSQL one more
+    /// applies deadlines alone.
+    ping_writers: usize,
     /// Held while any handle lives: the SQLite checkpointer stops with the last one.
     _alive: Arc<()>,
 }
@@ -150,7 +153,7 @@ pub(crate) struct DeadlinesDone {
     pub(crate) left: usize,
 }
 
-/// Writers for PostgreSQL. A batch costs a few round trips whatever its size
+/// Ping writers for PostgreSQL (one more applies deadlines). A batch costs a few round trips whatever its size
 /// (docs/architecture.md, "Writes on PostgreSQL"), so fewer writers make larger batches
 /// and fewer commits: at 64 clients two took 9,200–11,000 pings/s, four 8,400 and one
 /// 8,000 (docs/benchmarks.md, "Session 17"). Two keep one batch in flight while the
@@ -173,7 +176,10 @@ impl IngestHandle {
         clock: Arc<dyn Clock>,
         wake: Arc<Wakeups>,
     ) -> IngestHandle {
-        let n = if url.is_sqlite() { 1 } else { POSTGRES_WRITERS };
+        // PostgreSQL: a writer of its own for deadlines, so a burst of flips never holds
+        // a ping's batch (they meet only on the rows both lock, in id order).
+        let ping_writers = if url.is_sqlite() { 1 } else { POSTGRES_WRITERS };
+        let n = if url.is_sqlite() { 1 } else { ping_writers + 1 };
         let mut writers = Vec::with_capacity(n);
         let mut waiting = Vec::with_capacity(n);
         for i in 0..n {
@@ -214,6 +220,7 @@ impl IngestHandle {
         IngestHandle {
             writers,
             waiting,
+            ping_writers,
             _alive: alive,
         }
     }
@@ -226,7 +233,7 @@ impl IngestHandle {
             PingTarget::Slug { ping_key, slug, .. } => format!("{ping_key}/{slug}"),
         };
         let (reply, rx) = oneshot::channel();
-        let writer = shard(&key, self.writers.len());
+        let writer = shard(&key, self.ping_writers);
         self.waiting[writer].fetch_add(1, Ordering::Relaxed);
         if let Err(e) = self.send(writer, Job::Ping(Box::new(req), reply)).await {
             self.waiting[writer].fetch_sub(1, Ordering::Relaxed);
@@ -263,25 +270,17 @@ impl IngestHandle {
             .map_err(|_| StoreError::Unavailable("writer stopped".into()))?
     }
 
-    /// Sends each id to the writer that owns it; returns how many flipped.
+    /// Sends the ids to the deadline writer (the last one: SQLite's only writer, or
+    /// PostgreSQL's writer for deadlines); returns how many flipped.
     pub(crate) async fn deadlines(&self, ids: Vec<String>) -> Result<usize, StoreError> {
-        let mut parts: Vec<Vec<String>> = vec![Vec::new(); self.writers.len()];
-        for id in ids {
-            parts[shard(&id, self.writers.len())].push(id);
+        if ids.is_empty() {
+            return Ok(0);
         }
-        let mut waits = Vec::new();
-        for (i, part) in parts.into_iter().enumerate().filter(|(_, p)| !p.is_empty()) {
-            let (reply, rx) = oneshot::channel();
-            self.send(i, Job::Deadlines(part, reply, 0)).await?;
-            waits.push(rx);
-        }
-        let mut flipped = 0;
-        for rx in waits {
-            flipped += rx
-                .await
-                .map_err(|_| StoreError::Unavailable("writer stopped".into()))??;
-        }
-        Ok(flipped)
+        let (reply, rx) = oneshot::channel();
+        self.send(self.writers.len() - 1, Job::Deadlines(ids, reply, 0))
+            .await?;
+        rx.await
+            .map_err(|_| StoreError::Unavailable("writer stopped".into()))?
     }
 
     async fn send(&self, writer: usize, job: Job) -> Result<(), StoreError> {
@@ -399,7 +398,6 @@ impl Writer {
             let cache = &mut self.cache;
             // On PostgreSQL other instances' pages may listen: always collect.
             let track = !self.url.is_sqlite() || self.wake.changes.receiver_count() > 0;
-            let instance = &self.wake.instance;
             let pings_waiting = &*self.pings_waiting;
             let sqlite = self.url.is_sqlite();
             let result = write_tx(conn, |c| {
@@ -429,9 +427,7 @@ impl Writer {
                 if let Some(p) = pending.as_mut() {
                     p.flush(tx.c)?;
                 }
-                let effects = tx.into_effects();
-                crate::base::live::announce(c, instance, &effects)?;
-                Ok((answers, effects))
+                Ok((answers, tx.into_effects()))
             });
             match result {
                 Ok((answers, effects)) => {

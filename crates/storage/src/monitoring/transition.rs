@@ -45,9 +45,12 @@ pub(crate) fn apply_outcome(
     let notify = match out.flip {
         Some(flip) if flip.notifies() => {
             // A monitor the batch knows to have no upstream makes no query for one.
-            let suppressed = flip.to == Status::Down
-                && !tx.knows(NO_UPSTREAM, id)
-                && crate::monitoring::deps::down_upstream(tx.c, id)?.is_some();
+            let asks = flip.to == Status::Down && !tx.knows(NO_UPSTREAM, id);
+            if asks {
+                // The upstream's state may wait with the job's other flips.
+                tx.flush_later()?;
+            }
+            let suppressed = asks && crate::monitoring::deps::down_upstream(tx.c, id)?.is_some();
             flip.settle(&mut out.state, suppressed)
         }
         _ => false,
@@ -57,9 +60,15 @@ pub(crate) fn apply_outcome(
     crate::monitoring::runs::apply(tx.c, id, &out.runs, end, now)?;
     let cols = MonitorStateColumns::from(&out.state);
     tx.fx.deadline(cols.deadline_at);
-    // One UPDATE per transition: state, and for a ping its count and times.
-    let save = SaveState::new(id, &cols, ping.as_ref().map(|p| p.columns), now.0);
-    on_inner!(tx.c, |inner| save.execute(inner))?;
+    // One UPDATE per transition: state, and for a ping its count and times (a burst's
+    // on PostgreSQL wait for one statement at the job's end).
+    let counters = ping.as_ref().map(|p| p.columns);
+    if let Some((_, later)) = tx.later() {
+        later.state(id, cols, counters, now.0);
+    } else {
+        let save = SaveState::new(id, &cols, counters, now.0);
+        on_inner!(tx.c, |inner| save.execute(inner))?;
+    }
     let evidence = ping.map_or_else(Default::default, |p| crate::alerting::notices::Evidence {
         body: p.body,
         pinged_at: p.columns.last_ping_at,
@@ -67,17 +76,27 @@ pub(crate) fn apply_outcome(
     });
     let mut notices = Vec::new();
     if let Some(flip) = out.flip {
-        let new_flip = (
-            flips::monitor_id.eq(id),
-            flips::created_at.eq(now.0),
-            flips::from_status.eq(flip.from.as_str()),
-            flips::to_status.eq(flip.to.as_str()),
-            flips::reason.eq(flip.reason.map(|r| r.as_str())),
-            flips::detail.eq(&out.state.down_detail),
-        );
-        on_inner!(tx.c, |inner| diesel::insert_into(flips::table)
-            .values(new_flip)
-            .execute(inner))?;
+        if let Some((_, later)) = tx.later() {
+            let f = &mut later.flips;
+            f.monitor_id.push(id.to_string());
+            f.created_at.push(now.0);
+            f.from_status.push(flip.from.as_str().to_string());
+            f.to_status.push(flip.to.as_str().to_string());
+            f.reason.push(flip.reason.map(|r| r.as_str().to_string()));
+            f.detail.push(out.state.down_detail.clone());
+        } else {
+            let new_flip = (
+                flips::monitor_id.eq(id),
+                flips::created_at.eq(now.0),
+                flips::from_status.eq(flip.from.as_str()),
+                flips::to_status.eq(flip.to.as_str()),
+                flips::reason.eq(flip.reason.map(|r| r.as_str())),
+                flips::detail.eq(&out.state.down_detail),
+            );
+            on_inner!(tx.c, |inner| diesel::insert_into(flips::table)
+                .values(new_flip)
+                .execute(inner))?;
+        }
         if notify {
             notices.push(Notice {
                 kind: if flip.to == Status::Down {
