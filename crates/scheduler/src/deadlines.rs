@@ -11,11 +11,13 @@ use std::time::Duration;
 use overdue_core::Timestamp;
 use overdue_storage::{monitoring::monitors, Store};
 
-/// Most monitors sent to the writer at a time. A burst never holds pings for long
-/// whatever this is: on PostgreSQL deadlines have a writer of their own, and on SQLite
-/// the writer gives way to waiting pings after a slice of time (docs/architecture.md,
-/// "A flip never starves a ping"). Larger jobs make fewer commits and round trips.
-const BATCH: i64 = 1_000;
+/// Most monitors sent to the writer at a time. Small: a job's monitors stay locked
+/// until it commits (PostgreSQL), and a ping of one of them waits that long. Pings of
+/// other monitors never wait for a burst: on PostgreSQL deadlines have a writer of
+/// their own, and on SQLite the writer gives way to waiting pings after a slice of time
+/// (docs/architecture.md, "A flip never starves a ping"). Jobs of 1,000 measured no
+/// faster (docs/benchmarks.md, "Session 19").
+const BATCH: i64 = 200;
 /// How often the heartbeat is written.
 const HEARTBEAT_MS: i64 = 1_000;
 /// Longest sleep, so deadlines written by other instances are seen within a second.

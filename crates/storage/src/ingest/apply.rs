@@ -120,8 +120,9 @@ pub(super) fn apply_job<'b>(
                 if apply_deadline(tx, cache, id)? {
                     done.flipped += 1;
                 }
-                // Written in lots, so the slice above counts their time and a burst's
-                // statements never hold waiting pings for long.
+                // In lots of about 50 flips: the slice above counts their time, and a
+                // statement's arrays stay small (a whole job at once measured no
+                // faster, docs/benchmarks.md "Session 19").
                 if tx.later_rows() >= LATER_LOT {
                     tx.flush_later()?;
                 }
