@@ -20,6 +20,41 @@ use crate::{AnyConnection, StoreError};
 /// How long delivery of one notification is retried.
 pub const GIVE_UP_AFTER_MS: i64 = 24 * 3_600_000;
 
+/// An entry no worker holds: pending, and never claimed or its claim expired at `now`
+/// (what a claim's conditional update asks, for one row or many).
+#[diesel::dsl::auto_type]
+fn unheld(now: i64) -> _ {
+    let pending: &'static str = "pending";
+    outbox::state.eq(pending).and(
+        outbox::locked_until
+            .is_null()
+            .or(outbox::locked_until.lt(now)),
+    )
+}
+
+/// A claim: held by worker `me` until `until`.
+#[diesel::dsl::auto_type]
+fn lease<'a>(me: &'a str, until: i64) -> _ {
+    (outbox::locked_by.eq(me), outbox::locked_until.eq(until))
+}
+
+/// A delivered entry's columns: sent at `now`, one attempt more, no claim, no error
+/// (recorded by the worker holding it, so no one changed its attempts meanwhile).
+#[diesel::dsl::auto_type]
+fn delivered(now: i64) -> _ {
+    let state: &'static str = "sent";
+    let one: i32 = 1;
+    let unlocked: Option<i64> = None;
+    let no_error: Option<String> = None;
+    (
+        outbox::state.eq(state),
+        outbox::attempts.eq(outbox::attempts + one),
+        outbox::done_at.eq(now),
+        outbox::locked_until.eq(unlocked),
+        outbox::last_error.eq(no_error),
+    )
+}
+
 /// Claims up to `limit` deliverable entries for worker `me`. An entry is deliverable
 /// when it is pending, due, unclaimed (or its claim expired), and no older entry for
 /// the same channel and monitor is still pending (order per destination; one-off
@@ -90,17 +125,9 @@ pub fn claim(
         let won: std::collections::HashSet<i64> = diesel::update(
             outbox::table
                 .filter(outbox::id.eq_any(&ids))
-                .filter(outbox::state.eq("pending"))
-                .filter(
-                    outbox::locked_until
-                        .is_null()
-                        .or(outbox::locked_until.lt(now.0)),
-                ),
+                .filter(unheld(now.0)),
         )
-        .set((
-            outbox::locked_by.eq(me),
-            outbox::locked_until.eq(now.0 + lease_ms),
-        ))
+        .set(lease(me, now.0 + lease_ms))
         .returning(outbox::id)
         .get_results::<i64>(pg)?
         .into_iter()
@@ -115,17 +142,9 @@ pub fn claim(
         let claim = diesel::update(
             outbox::table
                 .filter(outbox::id.eq(row.id))
-                .filter(outbox::state.eq("pending"))
-                .filter(
-                    outbox::locked_until
-                        .is_null()
-                        .or(outbox::locked_until.lt(now.0)),
-                ),
+                .filter(unheld(now.0)),
         )
-        .set((
-            outbox::locked_by.eq(me),
-            outbox::locked_until.eq(now.0 + lease_ms),
-        ));
+        .set(lease(me, now.0 + lease_ms));
         // On the inner connection: prepared once, not per row.
         let n = on_inner!(c, |inner| claim.execute(inner))?;
         if n == 1 {
@@ -191,13 +210,7 @@ pub fn record(
         .filter(outbox::locked_by.eq(me));
     if attempt.ok {
         forget_link(c, row)?;
-        let sent = diesel::update(mine).set((
-            outbox::state.eq("sent"),
-            outbox::attempts.eq(attempts),
-            outbox::done_at.eq(now.0),
-            outbox::locked_until.eq(None::<i64>),
-            outbox::last_error.eq(None::<String>),
-        ));
+        let sent = diesel::update(mine).set(delivered(now.0));
         on_inner!(c, |inner| sent.execute(inner))?;
         return Ok(());
     }
@@ -261,13 +274,7 @@ pub fn record_sent(
             .filter(outbox::id.eq_any(&ids))
             .filter(outbox::locked_by.eq(me)),
     )
-    .set((
-        outbox::state.eq("sent"),
-        outbox::attempts.eq(outbox::attempts + 1),
-        outbox::done_at.eq(now.0),
-        outbox::locked_until.eq(None::<i64>),
-        outbox::last_error.eq(None::<String>),
-    ))
+    .set(delivered(now.0))
     .execute(pg)?;
     Ok(())
 }
