@@ -8,7 +8,7 @@ use overdue_core::alert::{self, AlertKind, AlertStatus};
 use overdue_core::{AlertNote, Timestamp, Transition};
 
 use crate::base::schema::{ack_tokens, alerts, outbox};
-use crate::base::statements::on_inner;
+use crate::base::statements::{insert_id, on_inner};
 use crate::base::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
@@ -175,10 +175,11 @@ fn insert(c: &mut AnyConnection, row: &AlertRow) -> Result<i64, StoreError> {
         alerts::resolved_at.eq(row.resolved_at),
         alerts::resolved_reason.eq(&row.resolved_reason),
     );
-    Ok(on_inner!(c, |inner| diesel::insert_into(alerts::table)
-        .values(values)
-        .returning(alerts::id)
-        .get_result(inner))?)
+    Ok(insert_id!(
+        c,
+        diesel::insert_into(alerts::table).values(values),
+        alerts::id
+    )?)
 }
 
 fn clip(text: &str, n: usize) -> String {

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::alerting::alerts;
 use crate::alerting::paging::{Page, Paged};
 use crate::base::schema::{channels, outbox};
-use crate::base::statements::on_inner;
+use crate::base::statements::insert_id;
 use crate::base::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
@@ -131,10 +131,11 @@ pub(crate) fn write_message(
             outbox::transition.eq(transition),
             outbox::recipient.eq(&recipient),
         );
-        let id: i64 = on_inner!(tx.c, |inner| diesel::insert_into(outbox::table)
-            .values(entry)
-            .returning(outbox::id)
-            .get_result(inner))?;
+        let id = insert_id!(
+            tx.c,
+            diesel::insert_into(outbox::table).values(entry),
+            outbox::id
+        )?;
         ids.push(id);
     }
     Ok(ids)

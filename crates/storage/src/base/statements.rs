@@ -25,6 +25,35 @@ macro_rules! on_inner {
 }
 pub(crate) use on_inner;
 
+/// Runs an insert of one row on the inner connection and returns the new row's id:
+/// `RETURNING id` on PostgreSQL, the plain insert and `last_insert_rowid()` on SQLite,
+/// where `RETURNING` is run as a trigger and so copies every page the insert touches
+/// into a statement journal first (10 % of the writer in a burst, docs/benchmarks.md
+/// "Session 20").
+macro_rules! insert_id {
+    ($c:expr, $insert:expr, $id:expr) => {
+        match $c {
+            $crate::base::conn::AnyConnection::Postgresql(inner) => {
+                $insert.returning($id).get_result::<i64>(inner)
+            }
+            $crate::base::conn::AnyConnection::Sqlite(inner) => $insert
+                .execute(inner)
+                .and_then(|_| $crate::base::statements::last_rowid(inner)),
+        }
+    };
+}
+pub(crate) use insert_id;
+
+diesel::define_sql_function! {
+    /// SQLite's id of the row the connection inserted last.
+    fn last_insert_rowid() -> diesel::sql_types::BigInt;
+}
+
+/// The id of the row this SQLite connection inserted last (one prepared statement).
+pub(crate) fn last_rowid(c: &mut diesel::SqliteConnection) -> diesel::QueryResult<i64> {
+    diesel::select(last_insert_rowid()).get_result(c)
+}
+
 /// `UPDATE monitors SET <state>, <ping counters>, updated_at WHERE id = ?`. Ping
 /// counters left `None` keep their stored value (`COALESCE`), which is what a flip made
 /// by the scheduler needs.
