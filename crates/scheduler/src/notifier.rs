@@ -1,13 +1,14 @@
 //! The outbox worker: claims due notifications, delivers each in its own task (a slow
 //! or dead receiver delays nothing else), records every attempt in the delivery log.
 
+use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use overdue_core::EventRecord;
 use overdue_notify::{ChannelConfig, Outgoing, Senders};
-use overdue_storage::base::models::OutboxRow;
+use overdue_storage::base::models::{ChannelRow, OutboxRow};
 use overdue_storage::base::outbox::AccountMail;
 use overdue_storage::base::outbox::{self, Attempt};
 use overdue_storage::{alerting::channel_health, alerting::channels, alerting::messages, Store};
@@ -72,13 +73,19 @@ pub async fn run(
             }
         };
         let idle = claimed.is_empty();
+        // The lot's channels read and their settings parsed once, not per message. Not
+        // readable now: the claims expire and the entries are tried again.
+        let Some(dests) = destinations(&store, &claimed).await else {
+            continue;
+        };
         for row in claimed {
             let Ok(permit) = slots.clone().acquire_owned().await else {
                 break;
             };
             let (store, senders, done) = (store.clone(), senders.clone(), done_tx.clone());
+            let dest = row.channel_id.as_ref().and_then(|c| dests.get(c).cloned());
             tokio::spawn(async move {
-                if let Some(attempt) = deliver(&store, &senders, &row).await {
+                if let Some(attempt) = deliver(&store, &senders, &row, dest).await {
                     let _ = done.send((row, attempt));
                 }
                 drop(permit);
@@ -136,11 +143,59 @@ async fn record_loop(
     }
 }
 
-/// Delivers one entry; `None` when its channel could not be read (the claim expires
-/// and it is tried again).
-async fn deliver(store: &Store, senders: &Senders, row: &OutboxRow) -> Option<Attempt> {
+/// Where a lot's messages go: a channel's kind and parsed settings, or why its
+/// messages cannot be sent (deleted, unreadable settings).
+type Destination = Arc<Result<(String, ChannelConfig), String>>;
+
+/// The channels of claimed `rows`, read in one go; `None` when the database could not
+/// be read.
+async fn destinations(store: &Store, rows: &[OutboxRow]) -> Option<HashMap<String, Destination>> {
+    let ids: BTreeSet<String> = rows.iter().filter_map(|r| r.channel_id.clone()).collect();
+    if ids.is_empty() {
+        return Some(HashMap::new());
+    }
+    let read = store
+        .read(move |c| {
+            ids.into_iter()
+                .map(|id| Ok((channels::get_any(c, &id)?, id)))
+                .collect::<Result<Vec<_>, overdue_storage::StoreError>>()
+        })
+        .await;
+    let found = match read {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::warn!("notifier: {e}");
+            return None;
+        }
+    };
+    let parse = |ch: Option<ChannelRow>| {
+        let ch = ch.ok_or_else(|| "channel was deleted".to_string())?;
+        let cfg = ChannelConfig::from_stored(&ch.kind, &ch.config)?;
+        Ok((ch.kind, cfg))
+    };
+    Some(
+        found
+            .into_iter()
+            .map(|(ch, id)| (id, Arc::new(parse(ch))))
+            .collect(),
+    )
+}
+
+/// Delivers one entry to `dest`, its channel; `None` when what it needs could not be
+/// read (the claim expires and it is tried again).
+async fn deliver(
+    store: &Store,
+    senders: &Senders,
+    row: &OutboxRow,
+    dest: Option<Destination>,
+) -> Option<Attempt> {
     let Some(channel_id) = row.channel_id.clone() else {
         return Some(send_account_mail(senders, row).await);
+    };
+    let dest = dest?;
+    let (kind, cfg) = match &*dest {
+        Ok(found) => found,
+        Err(e) => return Some(permanent(e.clone())),
     };
     let ev: EventRecord = match serde_json::from_str(&row.payload) {
         Ok(ev) => ev,
@@ -151,44 +206,34 @@ async fn deliver(store: &Store, senders: &Senders, row: &OutboxRow) -> Option<At
         .alert
         .as_ref()
         .filter(|a| a.transition != overdue_core::Transition::Trigger)
-        .and_then(|a| a.thread);
-    let (chan, recipient) = (channel_id.clone(), row.recipient.clone());
-    let read = store
-        .read(move |c| {
-            let ch = channels::get_any(c, &channel_id)?;
-            let first = match (&ch, thread) {
-                (Some(ch), Some(t)) if ch.kind == "email" => {
-                    messages::first_message(c, t, &chan, &recipient)?
+        .and_then(|a| a.thread)
+        .filter(|_| kind == "email");
+    let first = match thread {
+        Some(t) => {
+            let (chan, recipient) = (channel_id.clone(), row.recipient.clone());
+            let read = store
+                .read(move |c| messages::first_message(c, t, &chan, &recipient))
+                .await;
+            match read {
+                Ok(first) => first,
+                Err(e) => {
+                    tracing::warn!("notifier: {e}");
+                    return None;
                 }
-                _ => None,
-            };
-            Ok((ch, first))
-        })
-        .await;
-    let (ch, first) = match read {
-        Ok(found) => found,
-        Err(e) => {
-            tracing::warn!("notifier: {e}");
-            return None;
+            }
         }
-    };
-    let Some(ch) = ch else {
-        return Some(permanent("channel was deleted".into()));
-    };
-    let cfg = match ChannelConfig::from_stored(&ch.kind, &ch.config) {
-        Ok(c) => c,
-        Err(e) => return Some(permanent(e)),
+        None => None,
     };
     let thread_subject = first
         .and_then(|p| serde_json::from_str::<EventRecord>(&p).ok())
         .map(|t| overdue_notify::email::subject_of(&t));
     let out = Outgoing {
-        channel: ch.id.clone(),
+        channel: channel_id,
         recipient: row.recipient.clone(),
         key: row.idempotency_key.clone(),
         thread_subject,
     };
-    let d = senders.send(&cfg, ev, &out).await;
+    let d = senders.send(cfg, ev, &out).await;
     Some(Attempt {
         status_code: d.status_code.map(i32::from),
         error: d.error,

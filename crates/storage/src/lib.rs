@@ -102,6 +102,9 @@ impl Store {
             .min_idle(Some(1))
             // Short: while the database is down, requests answer 503 quickly.
             .connection_timeout(std::time::Duration::from_secs(2))
+            // A SQLite file connection cannot go stale, so a read need not ask `SELECT 1`
+            // first (one per delivery in a burst); a PostgreSQL one can (a restart).
+            .test_on_check_out(!url.is_sqlite())
             .build(conn::Manager(url.clone()))
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let wake = Arc::new(Wakeups::new(!url.is_sqlite()));

@@ -71,11 +71,14 @@ pub fn get(c: &mut AnyConnection, project: &str, id: &str) -> Result<ChannelRow,
 
 /// Any channel by id (for the notifier, which works across projects).
 pub fn get_any(c: &mut AnyConnection, id: &str) -> Result<Option<ChannelRow>, StoreError> {
+    // No `.first()`: its bound `LIMIT ?` makes SQLite compile the statement again on
+    // every run; a primary-key lookup needs no limit.
     Ok(channels::table
         .find(id)
         .select(ChannelRow::as_select())
-        .first(c)
-        .optional()?)
+        .load(c)?
+        .into_iter()
+        .next())
 }
 
 /// Changes a channel of `project`: `change` gets the stored row and says what it
