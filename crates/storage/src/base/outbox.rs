@@ -13,7 +13,7 @@ use overdue_core::Timestamp;
 
 use crate::base::models::OutboxRow;
 use crate::base::schema::{deliveries, outbox};
-use crate::base::statements::on_inner;
+use crate::base::statements::{fixed, on_inner};
 use crate::base::tx::Tx;
 use crate::{AnyConnection, StoreError};
 
@@ -139,12 +139,14 @@ pub fn claim(
     }
     for row in candidates {
         // The conditional update is the claim: only one worker changes the row.
-        let claim = diesel::update(
-            outbox::table
-                .filter(outbox::id.eq(row.id))
-                .filter(unheld(now.0)),
-        )
-        .set(lease(me, now.0 + lease_ms));
+        let claim = fixed::<_, ClaimOne>(
+            diesel::update(
+                outbox::table
+                    .filter(outbox::id.eq(row.id))
+                    .filter(unheld(now.0)),
+            )
+            .set(lease(me, now.0 + lease_ms)),
+        );
         // On the inner connection: prepared once, not per row.
         let n = on_inner!(c, |inner| claim.execute(inner))?;
         if n == 1 {
@@ -210,7 +212,7 @@ pub fn record(
         .filter(outbox::locked_by.eq(me));
     if attempt.ok {
         forget_link(c, row)?;
-        let sent = diesel::update(mine).set(delivered(now.0));
+        let sent = fixed::<_, RecordSent>(diesel::update(mine).set(delivered(now.0)));
         on_inner!(c, |inner| sent.execute(inner))?;
         return Ok(());
     }
@@ -224,18 +226,24 @@ pub fn record(
     if give_up {
         forget_link(c, row)?;
     }
-    diesel::update(mine)
-        .set((
-            outbox::state.eq(if give_up { "failed" } else { "pending" }),
-            outbox::attempts.eq(attempts),
-            outbox::next_attempt_at.eq(next),
-            outbox::locked_until.eq(None::<i64>),
-            outbox::last_error.eq(&attempt.error),
-            outbox::done_at.eq(if give_up { Some(now.0) } else { None }),
-        ))
-        .execute(c)?;
+    let retry = fixed::<_, RecordFailed>(diesel::update(mine).set((
+        outbox::state.eq(if give_up { "failed" } else { "pending" }),
+        outbox::attempts.eq(attempts),
+        outbox::next_attempt_at.eq(next),
+        outbox::locked_until.eq(None::<i64>),
+        outbox::last_error.eq(&attempt.error),
+        outbox::done_at.eq(if give_up { Some(now.0) } else { None }),
+    )));
+    on_inner!(c, |inner| retry.execute(inner))?;
     Ok(())
 }
+
+/// Cache keys of the notifier's one-row updates ([`fixed`]).
+struct ClaimOne;
+/// See [`ClaimOne`].
+struct RecordSent;
+/// See [`ClaimOne`].
+struct RecordFailed;
 
 /// Records successful attempts of alert messages (each with a channel) as [`record`]
 /// does, in two statements for all of them on PostgreSQL: one insert into the delivery

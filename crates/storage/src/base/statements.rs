@@ -54,6 +54,34 @@ pub(crate) fn last_rowid(c: &mut diesel::SqliteConnection) -> diesel::QueryResul
     diesel::select(last_insert_rowid()).get_result(c)
 }
 
+/// A query whose SQL text never varies, prepared once per connection under the cache
+/// key `K`. Diesel prepares every `UPDATE` again on each run, since a changeset may
+/// skip `None` fields; an update built from fixed column lists (no `Option<Eq>`) has
+/// one text, and the notifier runs one per claimed and per delivered message.
+pub(crate) struct Fixed<Q, K>(pub(crate) Q, std::marker::PhantomData<K>);
+
+/// Wraps `query`, whose SQL must be the same on every run, to be cached under `K`.
+pub(crate) fn fixed<Q, K>(query: Q) -> Fixed<Q, K> {
+    Fixed(query, std::marker::PhantomData)
+}
+
+impl<Q, K: 'static> QueryId for Fixed<Q, K> {
+    type QueryId = K;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl<Q: QueryFragment<DB>, K, DB: Backend> QueryFragment<DB> for Fixed<Q, K> {
+    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        self.0.walk_ast(pass)
+    }
+
+    fn is_safe_to_cache_prepared(&self, _backend: &DB) -> QueryResult<bool> {
+        Ok(true)
+    }
+}
+
+impl<Q, K, Conn> RunQueryDsl<Conn> for Fixed<Q, K> {}
+
 /// `UPDATE monitors SET <state>, <ping counters>, updated_at WHERE id = ?`. Ping
 /// counters left `None` keep their stored value (`COALESCE`), which is what a flip made
 /// by the scheduler needs.
