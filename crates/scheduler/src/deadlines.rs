@@ -21,9 +21,8 @@ const BATCH: i64 = 200;
 /// Most due monitors read at a time. They are flipped in the order of their ids, in jobs
 /// of [`BATCH`]: the tables written per flip are keyed by monitor (flips, open alerts,
 /// the outbox's order per channel), so in id order a commit writes neighbouring index
-/// pages instead of one random page per flip and index; in deadline order a burst's
-/// 30,000 flips took 7.2 s on SQLite, in id order 5.3–5.9 s (docs/benchmarks.md,
-/// "Session 21").
+/// pages instead of one random page per flip and index: a burst of 100,000 on SQLite
+/// was down in 21.4 s instead of 28.4 s (docs/benchmarks.md, "Session 21").
 const READ: i64 = 20_000;
 /// How often the heartbeat is written.
 const HEARTBEAT_MS: i64 = 1_000;
