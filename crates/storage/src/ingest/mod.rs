@@ -8,6 +8,7 @@ mod cache;
 mod linked;
 mod pending;
 mod release;
+mod stats;
 mod target;
 
 use std::any::Any;
@@ -187,6 +188,7 @@ impl IngestHandle {
             let pings_waiting = Arc::new(AtomicUsize::new(0));
             waiting.push(pings_waiting.clone());
             let writer = Writer {
+                stats: stats::WriterStats::new(),
                 pings_waiting,
                 url: url.clone(),
                 conn: None,
@@ -318,6 +320,8 @@ struct Writer {
     wake: Arc<Wakeups>,
     max_batch: usize,
     limits: apply::Limits,
+    /// Its time per second, logged at debug level.
+    stats: stats::WriterStats,
 }
 
 enum Answer {
@@ -333,6 +337,7 @@ impl Writer {
         // meanwhile (pings first: a flip never starves a ping).
         let mut carried: Vec<Job> = Vec::new();
         loop {
+            let waiting_since = std::time::Instant::now();
             let first = if carried.is_empty() {
                 match rx.blocking_recv() {
                     Some(job) => Some(job),
@@ -348,6 +353,7 @@ impl Writer {
                     Err(_) => break,
                 }
             }
+            self.stats.idle(waiting_since.elapsed());
             let pings = batch.iter().filter(|j| matches!(j, Job::Ping(..))).count();
             self.pings_waiting.fetch_sub(pings, Ordering::Relaxed);
             if carried.is_empty() || batch.is_empty() {
@@ -400,6 +406,8 @@ impl Writer {
             let track = !self.url.is_sqlite() || self.wake.changes.receiver_count() > 0;
             let pings_waiting = &*self.pings_waiting;
             let sqlite = self.url.is_sqlite();
+            let started = std::time::Instant::now();
+            let mut applied = std::time::Duration::ZERO;
             let result = write_tx(conn, |c| {
                 cache.begin_batch(c)?;
                 // PostgreSQL: the batch's monitors locked in one round trip, its simple
@@ -427,8 +435,11 @@ impl Writer {
                 if let Some(p) = pending.as_mut() {
                     p.flush(tx.c)?;
                 }
+                applied = started.elapsed();
                 Ok((answers, tx.into_effects()))
             });
+            self.stats
+                .batch(applied, started.elapsed(), stats::kinds(&batch));
             match result {
                 Ok((answers, effects)) => {
                     self.wake.publish(effects);
