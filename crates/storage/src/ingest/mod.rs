@@ -438,8 +438,11 @@ impl Writer {
                 applied = started.elapsed();
                 Ok((answers, tx.into_effects()))
             });
-            self.stats
-                .batch(applied, started.elapsed(), stats::kinds(&batch));
+            // A failed attempt is not a batch: its time would read as a commit.
+            if result.is_ok() {
+                self.stats
+                    .batch(applied, started.elapsed(), stats::kinds(&batch));
+            }
             match result {
                 Ok((answers, effects)) => {
                     self.wake.publish(effects);
