@@ -32,6 +32,9 @@ const PREFETCH: u16 = 500;
 const IDLE_CHECK: Duration = Duration::from_millis(300);
 /// Longest pause between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// How long connecting and setting up the consumer, or asking the queue's length, may
+/// take before the connection is given up and tried again.
+const SETUP_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Where to consume from.
 #[derive(Debug, Clone)]
@@ -125,6 +128,43 @@ async fn consume(
     stats: &ConsumerStats,
     backoff: &mut Duration,
 ) -> Result<(), String> {
+    // A broker that takes the connection but never answers (booting, stopping, blocked)
+    // would hold the consumer for ever: the setup gets a deadline and is tried again.
+    let (conn, channel, mut consumer) = tokio::time::timeout(SETUP_TIMEOUT, open(opts))
+        .await
+        .map_err(|_| format!("the broker did not answer within {SETUP_TIMEOUT:?}"))??;
+    // Held for the session's life.
+    let _conn = conn;
+    let err = |e: lapin::Error| e.to_string();
+    let queue = opts.queue.as_str();
+    stats.connected.store(true, Ordering::Relaxed);
+    *backoff = Duration::from_secs(1);
+    tracing::info!("consuming flow events from queue {queue}");
+    loop {
+        // Idle for a moment: the queue may be empty — then everything is applied.
+        let first = match tokio::time::timeout(IDLE_CHECK, consumer.next()).await {
+            Err(_) => {
+                caught_up(store, &channel, queue).await?;
+                continue;
+            }
+            Ok(None) => return Err("the broker ended the consumer".into()),
+            Ok(Some(d)) => d,
+        };
+        let mut batch = vec![first.map_err(err)?];
+        // What else is already here joins the batch (one transaction for all of them).
+        while batch.len() < usize::from(PREFETCH) {
+            match tokio::time::timeout(Duration::from_millis(2), consumer.next()).await {
+                Ok(Some(d)) => batch.push(d.map_err(err)?),
+                _ => break,
+            }
+        }
+        settle(store, stats, &opts.project, batch).await?;
+        caught_up(store, &channel, queue).await?;
+    }
+}
+
+/// Connects, finds or declares the queue and starts consuming.
+async fn open(opts: &AmqpOptions) -> Result<(Connection, lapin::Channel, lapin::Consumer), String> {
     let err = |e: lapin::Error| e.to_string();
     // Named, so an operator sees which connection is Overdue's (rabbitmqctl, the UI).
     let props = ConnectionProperties::default()
@@ -159,7 +199,7 @@ async fn consume(
         .await
         .map_err(err)?;
     let tag = format!("overdue-{}", uuid_like());
-    let mut consumer = channel
+    let consumer = channel
         .basic_consume(
             queue.into(),
             tag.as_str().into(),
@@ -168,30 +208,7 @@ async fn consume(
         )
         .await
         .map_err(err)?;
-    stats.connected.store(true, Ordering::Relaxed);
-    *backoff = Duration::from_secs(1);
-    tracing::info!("consuming flow events from queue {queue}");
-    loop {
-        // Idle for a moment: the queue may be empty — then everything is applied.
-        let first = match tokio::time::timeout(IDLE_CHECK, consumer.next()).await {
-            Err(_) => {
-                caught_up(store, &channel, queue).await?;
-                continue;
-            }
-            Ok(None) => return Err("the broker ended the consumer".into()),
-            Ok(Some(d)) => d,
-        };
-        let mut batch = vec![first.map_err(err)?];
-        // What else is already here joins the batch (one transaction for all of them).
-        while batch.len() < usize::from(PREFETCH) {
-            match tokio::time::timeout(Duration::from_millis(2), consumer.next()).await {
-                Ok(Some(d)) => batch.push(d.map_err(err)?),
-                _ => break,
-            }
-        }
-        settle(store, stats, &opts.project, batch).await?;
-        caught_up(store, &channel, queue).await?;
-    }
+    Ok((conn, channel, consumer))
 }
 
 /// Records that events up to now are applied when the queue holds none (messages
@@ -203,9 +220,10 @@ async fn caught_up(store: &Store, channel: &lapin::Channel, queue: &str) -> Resu
         passive: true,
         ..QueueDeclareOptions::default()
     };
-    let q = channel
-        .queue_declare(queue.into(), passive, FieldTable::default())
+    let asked = channel.queue_declare(queue.into(), passive, FieldTable::default());
+    let q = tokio::time::timeout(SETUP_TIMEOUT, asked)
         .await
+        .map_err(|_| format!("the broker did not say the queue's length within {SETUP_TIMEOUT:?}"))?
         .map_err(|e| e.to_string())?;
     if q.message_count() == 0 {
         store

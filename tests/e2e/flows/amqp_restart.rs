@@ -23,6 +23,30 @@ use crate::harness::{free_port, fresh_database, Backend, TestApp};
 
 const SERVER: &str = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 
+/// How long one call to the broker may take: a node that takes a connection but never
+/// answers (booting, stopping, a disk alarm blocking publishers) fails the test with
+/// words instead of holding the suite until CI's own limit.
+const CALL: Duration = Duration::from_secs(30);
+
+/// `fut`, or a panic naming `what` after [`CALL`].
+async fn within<T>(what: &str, fut: impl std::future::Future<Output = T>) -> T {
+    match tokio::time::timeout(CALL, fut).await {
+        Ok(v) => v,
+        Err(_) => panic!("the test's broker did not answer within {CALL:?}: {what}"),
+    }
+}
+
+/// A connection, if the broker takes one within [`CALL`].
+async fn connect(url: &str) -> Option<Connection> {
+    tokio::time::timeout(
+        CALL,
+        Connection::connect(url, ConnectionProperties::default()),
+    )
+    .await
+    .ok()
+    .and_then(Result::ok)
+}
+
 /// A RabbitMQ node of this test's own.
 struct Broker {
     dir: PathBuf,
@@ -62,11 +86,9 @@ impl Broker {
             .spawn()
             .unwrap();
         self.child = Some(child);
-        for _ in 0..600 {
-            if Connection::connect(&self.url(), ConnectionProperties::default())
-                .await
-                .is_ok()
-            {
+        let until = tokio::time::Instant::now() + Duration::from_secs(60);
+        while tokio::time::Instant::now() < until {
+            if connect(&self.url()).await.is_some() {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -111,23 +133,24 @@ impl Drop for Broker {
 }
 
 async fn publish(url: &str, queue: &str, body: Value) {
-    let conn = Connection::connect(url, ConnectionProperties::default())
+    let conn = connect(url)
         .await
-        .unwrap();
-    let ch = conn.create_channel().await.unwrap();
-    ch.basic_publish(
+        .expect("the test's broker takes a connection");
+    let ch = within("a channel", conn.create_channel()).await.unwrap();
+    let payload = body.to_string();
+    let published = ch.basic_publish(
         "".into(),
         queue.into(),
         BasicPublishOptions::default(),
-        body.to_string().as_bytes(),
+        payload.as_bytes(),
         // Persistent: the message outlives a broker restart.
         BasicProperties::default().with_delivery_mode(2),
-    )
-    .await
-    .unwrap()
-    .await
-    .unwrap();
-    let _ = conn.close(200, "published".into()).await;
+    );
+    within("a publish", async {
+        published.await.unwrap().await.unwrap()
+    })
+    .await;
+    let _ = within("closing", conn.close(200, "published".into())).await;
 }
 
 async fn stage_of(app: &TestApp, id: &str) -> Option<String> {
@@ -199,19 +222,17 @@ async fn a_broker_restart_loses_nothing() {
     assert_eq!(s, 201, "{f}");
     // Overdue declares the missing queue durable; wait until it exists.
     for _ in 0..100 {
-        let conn = Connection::connect(&url, ConnectionProperties::default())
+        let conn = connect(&url)
             .await
-            .unwrap();
-        let ch = conn.create_channel().await.unwrap();
+            .expect("the test's broker takes a connection");
+        let ch = within("a channel", conn.create_channel()).await.unwrap();
         let passive = QueueDeclareOptions {
             passive: true,
             ..QueueDeclareOptions::default()
         };
-        let there = ch
-            .queue_declare(queue.into(), passive, FieldTable::default())
-            .await
-            .is_ok();
-        let _ = conn.close(200, "looked".into()).await;
+        let asked = ch.queue_declare(queue.into(), passive, FieldTable::default());
+        let there = within("the queue's declaration", asked).await.is_ok();
+        let _ = within("closing", conn.close(200, "looked".into())).await;
         if there {
             break;
         }
