@@ -56,7 +56,12 @@ impl Server {
         cmd.arg("serve")
             .env("DATABASE_URL", db)
             .env("OVERDUE_LISTEN", format!("127.0.0.1:{port}"))
-            .env("OVERDUE_LOG", "warn")
+            // Warnings only, unless the operator asks for more (the writer's own second:
+            // `OVERDUE_BENCH_SERVER_LOG=overdue_storage::ingest=debug`, docs/benchmarks.md).
+            .env(
+                "OVERDUE_LOG",
+                std::env::var("OVERDUE_BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdout(Stdio::null());
         for (k, v) in env {
             cmd.env(k, v);

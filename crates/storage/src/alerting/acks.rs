@@ -6,7 +6,8 @@ use diesel::prelude::*;
 use overdue_core::alert::{self, AckDecision, AlertStatus};
 use overdue_core::Transition;
 
-use crate::alerting::alerts::{get, token_hash, AlertRow};
+use crate::alerting::alerts::{get, AlertRow};
+use crate::alerting::tokens::token_hash;
 use crate::base::schema::{ack_tokens, alerts, channels, problems};
 use crate::base::tx::Tx;
 use crate::{AnyConnection, StoreError};

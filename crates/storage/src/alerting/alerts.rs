@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use overdue_core::alert::{self, AlertKind, AlertStatus};
 use overdue_core::{AlertNote, Timestamp, Transition};
 
-use crate::base::schema::{ack_tokens, alerts, outbox};
+use crate::base::schema::{alerts, outbox};
 use crate::base::statements::{insert_id, on_inner};
 use crate::base::tx::Tx;
 use crate::{AnyConnection, StoreError};
@@ -436,61 +436,4 @@ pub fn attempts(
         out.extend(part);
     }
     Ok(out)
-}
-
-/// The hash under which an acknowledgement token is stored.
-pub fn token_hash(token: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex(&Sha256::digest(token.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// A new acknowledgement token for (alert, channel): 32 random bytes, only the hash is
-/// stored. Returns the token.
-pub(crate) fn issue_token(
-    tx: &mut Tx<'_>,
-    alert: &AlertNote,
-    channel: &str,
-    recipient: Option<&str>,
-) -> Result<String, StoreError> {
-    let now = tx.now();
-    // A storm's gathered message acknowledges the alerts it names, and no others.
-    let members = (!alert.members.is_empty()).then(|| {
-        alert
-            .members
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(" ")
-    });
-    use rand::RngCore;
-    let mut bytes = [0u8; 24];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    let token = hex(&bytes);
-    // In a burst on PostgreSQL it waits for the job's end (`Tx::defer_appends`).
-    if let Some((_, later)) = tx.later() {
-        let t = &mut later.tokens;
-        t.token_hash.push(token_hash(&token));
-        t.alert_id.push(alert.id);
-        t.channel_id.push(channel.to_string());
-        t.created_at.push(now.0);
-        t.recipient.push(recipient.map(str::to_string));
-        t.alert_ids.push(members);
-        return Ok(token);
-    }
-    let values = (
-        ack_tokens::token_hash.eq(token_hash(&token)),
-        ack_tokens::alert_id.eq(alert.id),
-        ack_tokens::channel_id.eq(channel),
-        ack_tokens::created_at.eq(now.0),
-        ack_tokens::recipient.eq(recipient),
-        ack_tokens::alert_ids.eq(members),
-    );
-    on_inner!(tx.c, |inner| diesel::insert_into(ack_tokens::table)
-        .values(values)
-        .execute(inner))?;
-    Ok(token)
 }

@@ -7,8 +7,8 @@ use diesel::prelude::*;
 use overdue_core::{EventKind, EventRecord, Transition};
 use uuid::Uuid;
 
-use crate::alerting::alerts;
 use crate::alerting::paging::{Page, Paged};
+use crate::alerting::tokens;
 use crate::base::schema::{channels, outbox};
 use crate::base::statements::insert_id;
 use crate::base::tx::Tx;
@@ -87,7 +87,7 @@ pub(crate) fn write_message(
             Some(a) => {
                 let mut with_token = record.clone();
                 let who = Some(recipient.as_str()).filter(|r| !r.is_empty());
-                let token = alerts::issue_token(tx, a, to.channel, who)?;
+                let token = tokens::issue_token(tx, a, to.channel, who)?;
                 if let Some(n) = with_token.alert.as_mut() {
                     n.ack_token = Some(token);
                 }

@@ -16,5 +16,6 @@ pub mod routes;
 pub mod silences;
 pub(crate) mod storms;
 pub mod timers;
+pub mod tokens;
 pub mod triage;
 pub mod views;
