@@ -142,8 +142,11 @@ pub(crate) struct IngestHandle {
 }
 
 /// How long a batch applies deadlines while pings wait: then it commits, and the rest of
-/// the deadlines go on in the next batch, after the pings that waited.
-const DEADLINE_SLICE: std::time::Duration = std::time::Duration::from_millis(8);
+/// the deadlines go on in the next batch, after the pings that waited. Why 4 ms: a ping
+/// waits for the rest of a slice and its commit; with 8 ms the paced pings of a burst had
+/// a p99 of 25–37 ms, with 4 ms 11–19 ms, for a burst flipped 10–40 % slower (more
+/// commits; docs/benchmarks.md, "Session 22").
+const DEADLINE_SLICE: std::time::Duration = std::time::Duration::from_millis(4);
 
 /// What a batch did of a deadline job: monitors flipped, ids left for the next batch.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
