@@ -130,9 +130,7 @@ async fn consume(
 ) -> Result<(), String> {
     // A broker that takes the connection but never answers (booting, stopping, blocked)
     // would hold the consumer for ever: the setup gets a deadline and is tried again.
-    let (conn, channel, mut consumer) = tokio::time::timeout(SETUP_TIMEOUT, open(opts))
-        .await
-        .map_err(|_| format!("the broker did not answer within {SETUP_TIMEOUT:?}"))??;
+    let (conn, channel, mut consumer) = open_within(opts).await?;
     // Held for the session's life.
     let _conn = conn;
     let err = |e: lapin::Error| e.to_string();
@@ -161,6 +159,15 @@ async fn consume(
         settle(store, stats, &opts.project, batch).await?;
         caught_up(store, &channel, queue).await?;
     }
+}
+
+/// [`open`], given up after [`SETUP_TIMEOUT`].
+async fn open_within(
+    opts: &AmqpOptions,
+) -> Result<(Connection, lapin::Channel, lapin::Consumer), String> {
+    tokio::time::timeout(SETUP_TIMEOUT, open(opts))
+        .await
+        .map_err(|_| format!("the broker did not answer within {SETUP_TIMEOUT:?}"))?
 }
 
 /// Connects, finds or declares the queue and starts consuming.
@@ -414,6 +421,25 @@ fn uuid_like() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A listener that takes connections (the kernel's backlog) and never says a word:
+    /// the setup gives up after its deadline instead of waiting for ever. The clock is
+    /// paused, so the deadline passes as soon as nothing else can happen.
+    #[tokio::test(start_paused = true)]
+    async fn a_broker_that_never_answers_is_given_up() {
+        // Held until the end: the port keeps taking connections.
+        let _silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = _silent.local_addr().unwrap().port();
+        let opts = AmqpOptions {
+            url: format!("amqp://guest:guest@127.0.0.1:{port}/%2f"),
+            queue: "q".into(),
+            project: "p".into(),
+        };
+        let Err(err) = open_within(&opts).await else {
+            panic!("no answer, no session");
+        };
+        assert!(err.contains("did not answer within"), "{err}");
+    }
 
     #[test]
     fn messages_are_one_event_or_a_list() {
