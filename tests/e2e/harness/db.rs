@@ -37,6 +37,7 @@ pub fn postgres_available() -> Option<()> {
 /// the time of 20 migrations); test databases are named with their creation time, and
 /// those older than an hour are dropped here, so repeated runs do not pile them up.
 pub fn fresh_database(backend: Backend) -> String {
+    super::process::watchdog();
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
