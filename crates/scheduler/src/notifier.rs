@@ -111,6 +111,9 @@ pub async fn run(
     let _ = recorder.await;
 }
 
+/// How long the recorder gathers finished deliveries into one lot after the first.
+const GATHER: Duration = Duration::from_millis(5);
+
 async fn record_loop(
     store: Store,
     opts: Arc<NotifierOptions>,
@@ -119,11 +122,14 @@ async fn record_loop(
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         // At most 100 a lot: on SQLite a lot is one job of the writer, which pings
-        // queued behind it wait for (about 4 ms for 100).
+        // queued behind it wait for (about 4 ms for 100). What finishes within a few
+        // milliseconds joins the lot: deliveries end one by one, and a lot each would
+        // be a commit each (docs/benchmarks.md, "Session 22").
+        let until = tokio::time::Instant::now() + GATHER;
         while batch.len() < 100 {
-            match rx.try_recv() {
-                Ok(item) => batch.push(item),
-                Err(_) => break,
+            match tokio::time::timeout_at(until, rx.recv()).await {
+                Ok(Some(item)) => batch.push(item),
+                Ok(None) | Err(_) => break,
             }
         }
         // In id order, as claims lock them (storage `outbox::claim`): no deadlock.
