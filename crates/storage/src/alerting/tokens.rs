@@ -8,6 +8,7 @@ use overdue_core::AlertNote;
 use crate::base::schema::ack_tokens;
 use crate::base::statements::on_inner;
 use crate::base::tx::Tx;
+use crate::people::projects::hash_key;
 use crate::StoreError;
 
 /// Hex digits of the alert id a token begins with (docs/architecture.md, "The path of an
@@ -22,23 +23,12 @@ const SECRET_HEX: usize = 48;
 /// page per flip (a random key cost SQLite a WAL frame per flip, docs/benchmarks.md
 /// "Session 22"). Tokens issued before carry no id (48 digits) and keep their bare hash.
 pub fn token_hash(token: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let hash = hex(&Sha256::digest(token.as_bytes()));
+    // The SHA-256 in hex, as every stored key (`projects::hash_key`).
+    let hash = hash_key(token);
     match token.get(..ALERT_PREFIX) {
         Some(id) if token.len() == ALERT_PREFIX + SECRET_HEX => format!("{id}{hash}"),
         _ => hash,
     }
-}
-
-/// Lower-case hex, written into one string (a string per byte was 3 % of the writer's
-/// time in a burst: docs/benchmarks.md, "Session 22").
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
-    }
-    out
 }
 
 /// A new acknowledgement token for (alert, channel): the alert id in 16 hex digits, then
@@ -63,7 +53,7 @@ pub(crate) fn issue_token(
     use rand::RngCore;
     let mut bytes = [0u8; SECRET_HEX / 2];
     rand::thread_rng().fill_bytes(&mut bytes);
-    let token = format!("{:016x}{}", alert.id, hex(&bytes));
+    let token = format!("{:016x}{}", alert.id, hex::encode(bytes));
     // In a burst on PostgreSQL it waits for the job's end (`Tx::defer_appends`).
     if let Some((_, later)) = tx.later() {
         let t = &mut later.tokens;
@@ -112,12 +102,8 @@ mod tests {
         let old = "ab".repeat(24);
         let key = token_hash(&old);
         assert_eq!(key.len(), 64);
-        assert_eq!(
-            key,
-            hex(&<sha2::Sha256 as sha2::Digest>::digest(old.as_bytes()))
-        );
+        assert_eq!(key, hash_key(&old));
         // Any other length is hashed bare too (the server refuses it before asking).
         assert_eq!(token_hash("abc").len(), 64);
-        assert_eq!(hex(&[0, 10, 255]), "000aff");
     }
 }
