@@ -8,7 +8,6 @@ use overdue_core::AlertNote;
 use crate::base::schema::ack_tokens;
 use crate::base::statements::on_inner;
 use crate::base::tx::Tx;
-use crate::people::projects::hash_key;
 use crate::StoreError;
 
 /// Hex digits of the alert id a token begins with (docs/architecture.md, "The path of an
@@ -23,12 +22,17 @@ const SECRET_HEX: usize = 48;
 /// page per flip (a random key cost SQLite a WAL frame per flip, docs/benchmarks.md
 /// "Session 22"). Tokens issued before carry no id (48 digits) and keep their bare hash.
 pub fn token_hash(token: &str) -> String {
-    // The SHA-256 in hex, as every stored key (`projects::hash_key`).
-    let hash = hash_key(token);
+    // The SHA-256 in hex, as the other stored keys (alerting does not import people).
+    let hash = sha256_hex(token);
     match token.get(..ALERT_PREFIX) {
         Some(id) if token.len() == ALERT_PREFIX + SECRET_HEX => format!("{id}{hash}"),
         _ => hash,
     }
+}
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 /// A new acknowledgement token for (alert, channel): the alert id in 16 hex digits, then
@@ -102,7 +106,7 @@ mod tests {
         let old = "ab".repeat(24);
         let key = token_hash(&old);
         assert_eq!(key.len(), 64);
-        assert_eq!(key, hash_key(&old));
+        assert_eq!(key, sha256_hex(&old));
         // Any other length is hashed bare too (the server refuses it before asking).
         assert_eq!(token_hash("abc").len(), 64);
     }
