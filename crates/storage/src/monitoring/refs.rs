@@ -86,7 +86,17 @@ pub fn backfill_batch(
     let Some(last) = missing.last().cloned() else {
         return Ok((0, None));
     };
-    let rows: Vec<_> = missing
+    insert_refs(c, &missing)?;
+    Ok((missing.len(), Some(last)))
+}
+
+/// Gives `ids` the reference their id makes, leaving those that have it. Why not a
+/// plain insert: two instances started together on one PostgreSQL both fill the same
+/// monitors, and the second one's batch failed on the first one's rows (seen starting
+/// two for `overdue-bench ingest --instances 2`); the reference a monitor gets depends
+/// on its id alone, so the row either made is the same.
+fn insert_refs(c: &mut AnyConnection, ids: &[String]) -> Result<(), StoreError> {
+    let rows: Vec<_> = ids
         .iter()
         .map(|id| {
             (
@@ -100,8 +110,9 @@ pub fn backfill_batch(
     // [`BACKFILL_BATCH`] rows bind two each.
     on_inner!(c, |inner| diesel::insert_into(monitor_refs::table)
         .values(&rows)
+        .on_conflict_do_nothing()
         .execute(inner))?;
-    Ok((missing.len(), Some(last)))
+    Ok(())
 }
 
 #[cfg(test)]
@@ -150,5 +161,37 @@ mod tests {
         for (public, id) in pairs {
             assert_eq!(public, String::from(overdue_core::PublicRef::of(&id)));
         }
+    }
+
+    /// Another instance filling the same monitors at the same time: the rows it made
+    /// first are left as they are, the rest are filled, and nothing fails.
+    #[test]
+    fn references_another_instance_made_are_left() {
+        let mut c = DbUrl::Sqlite(":memory:".into()).connect().unwrap();
+        crate::migrate(&mut c).unwrap();
+        let now = overdue_core::Timestamp(1_000);
+        let caps = crate::base::caps::Caps::default();
+        let project = {
+            let mut tx = crate::Tx::new(&mut c, now, caps);
+            crate::people::projects::create(&mut tx, "p").unwrap().id
+        };
+        let ids: Vec<String> = (0..10)
+            .map(|i| {
+                insert(
+                    &mut c,
+                    &project,
+                    &MonitorSettings::from_slug(&format!("m{i}")),
+                    now,
+                    caps,
+                )
+                .unwrap()
+                .id
+            })
+            .collect();
+        diesel::delete(monitor_refs::table).execute(&mut c).unwrap();
+        insert_refs(&mut c, &ids[..4]).unwrap();
+        insert_refs(&mut c, &ids).unwrap();
+        let n: i64 = monitor_refs::table.count().get_result(&mut c).unwrap();
+        assert_eq!(n, 10);
     }
 }
