@@ -57,6 +57,19 @@ pub async fn run(
     duration: Duration,
     rate: u64,
 ) -> Stats {
+    run_over(&[base.to_string()], target, ids, clients, duration, rate).await
+}
+
+/// [`run`] over several servers: client `w` sends to `bases[w % bases.len()]`, so the
+/// load is spread evenly over instances sharing one database.
+pub async fn run_over(
+    bases: &[String],
+    target: Target,
+    ids: &[String],
+    clients: usize,
+    duration: Duration,
+    rate: u64,
+) -> Stats {
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(clients)
         .build()
@@ -66,6 +79,7 @@ pub async fn run(
     let mut tasks = Vec::new();
     for w in 0..clients {
         let http = http.clone();
+        let base = &bases[w % bases.len().max(1)];
         let urls: Vec<String> = match target {
             Target::Live => vec![format!("{base}/health/live")],
             Target::Ping => ids

@@ -2,12 +2,11 @@
 //! load with its own keep-alive client and prints figures. See docs/benchmarks.md.
 
 mod flows;
+mod ingest;
 mod load;
 mod notify;
 mod seed;
 mod server;
-
-use std::time::Duration;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -41,6 +40,10 @@ enum Command {
         /// Also measure latency at this fixed rate (pings/s); 0 skips it.
         #[arg(long, default_value_t = 5_000)]
         rate: u64,
+        /// Servers on the one database (PostgreSQL), the clients spread over them; each
+        /// figure is also taken against the first alone in the same run.
+        #[arg(long, default_value_t = 1)]
+        instances: usize,
     },
     /// Detection latency, idle CPU, start-up time and memory with many monitors.
     Scheduler {
@@ -113,27 +116,16 @@ fn main() -> Result<()> {
                 clients,
                 seconds,
                 rate,
+                instances,
             } => {
-                let seeded = seed::fresh(&cli.database_url, monitors, 0, 0).await?;
-                let srv = server::Server::start(&bin, &cli.database_url, &[]).await?;
-                let d = Duration::from_secs(seconds);
-                let live = load::run(&srv.base, load::Target::Live, &[], clients, d, 0).await;
-                live.print("GET /health/live (no database work)");
-                let pings =
-                    load::run(&srv.base, load::Target::Ping, &seeded.ids, clients, d, 0).await;
-                pings.print("GET /ping/<uuid> (durable)");
-                println!("ping / live ratio: {:.2}", pings.per_sec() / live.per_sec());
-                let mut acked = pings.ok;
-                if rate > 0 {
-                    let paced =
-                        load::run(&srv.base, load::Target::Ping, &seeded.ids, clients, d, rate)
-                            .await;
-                    paced.print(&format!("GET /ping/<uuid> paced at {rate}/s"));
-                    acked += paced.ok;
-                }
-                let stored = seed::count_pings(&cli.database_url).await?;
-                println!("pings acknowledged: {acked}, stored: {stored}");
-                srv.stop();
+                let o = ingest::Options {
+                    monitors,
+                    clients,
+                    seconds,
+                    rate,
+                    instances,
+                };
+                ingest::run(&bin, &cli.database_url, o).await?;
             }
             Command::Scheduler { monitors, burst } => {
                 server::scheduler_bench(&bin, &cli.database_url, monitors, burst).await?;
