@@ -96,9 +96,12 @@ impl DbUrl {
             // The WAL is copied back into the file by a checkpointer thread of its own
             // (`checkpoint_loop`), not inside the writer's commits: the copy cost the
             // writer 7 % of its time in a burst while the other core was idle.
-            AnyConnection::Sqlite(lite) => {
-                lite.batch_execute("PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 0;")?
-            }
+            // Once the WAL has been copied back and starts again from its beginning,
+            // the file is cut to [`WAL_LIMIT`].
+            AnyConnection::Sqlite(lite) => lite.batch_execute(&format!(
+                "PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 0; \
+                 PRAGMA journal_size_limit = {WAL_LIMIT};"
+            ))?,
             // The writer runs the same few statements (primary keys, arrays of them)
             // thousands of times a second: PostgreSQL's custom plan per execution cost
             // about a fifth of its time at 64 clients; one generic plan serves them all.
@@ -109,6 +112,13 @@ impl DbUrl {
         Ok(c)
     }
 }
+
+/// The size a SQLite WAL file is cut back to when it starts again from its beginning
+/// (`journal_size_limit`). Why: while commits follow each other closely the
+/// checkpointer never catches up with the last one, and SQLite starts the WAL again only
+/// when a write begins with every frame copied back; a 100,000 burst grew the file to a
+/// gigabyte, which it kept for good (docs/benchmarks.md, "Session 23").
+const WAL_LIMIT: u64 = 64 << 20;
 
 /// How often the checkpointer copies the WAL back into the database file.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
