@@ -120,7 +120,12 @@ pub fn claim(
     candidates.sort_by_key(|r| r.id);
     if let AnyConnection::Postgresql(pg) = &mut *c {
         // One conditional update for all: `id = ANY(…)` walks the primary key in id
-        // order, so the locks keep that order too.
+        // order, so the locks keep that order too. Planned once for any values: a plan
+        // made for these values sees `state = 'pending'` and, with statistics from
+        // before a burst, ANDs the primary key with all of `outbox_claim`, which then
+        // held 100,000 rows: 4 ms a claim, a tenth of the database's time in a burst
+        // (docs/benchmarks.md, "Session 23").
+        diesel::sql_query("SET LOCAL plan_cache_mode = force_generic_plan").execute(pg)?;
         let ids: Vec<i64> = candidates.iter().map(|r| r.id).collect();
         let won: std::collections::HashSet<i64> = diesel::update(
             outbox::table
