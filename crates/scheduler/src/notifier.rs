@@ -62,8 +62,13 @@ pub async fn run(
         }
         let me = opts.worker_id.clone();
         let lease = opts.lease.as_millis() as i64;
+        // A lot ahead of the free slots: a claim is a transaction (on SQLite a commit of
+        // the one writer), and claims of up to 32 were one for every 20 messages in a
+        // burst (docs/benchmarks.md, "Session 23"). The extra rows wait for a slot here,
+        // in order; what waits too long is given back (below).
+        let want = free + opts.concurrency;
         let claimed = match store
-            .write(move |tx| outbox::claim(tx, &me, free as i64, lease))
+            .write(move |tx| outbox::claim(tx, &me, want as i64, lease))
             .await
         {
             Ok(rows) => rows,
@@ -78,10 +83,21 @@ pub async fn run(
         let Some(dests) = destinations(&store, &claimed).await else {
             continue;
         };
-        for row in claimed {
+        let claimed_at = tokio::time::Instant::now();
+        let mut rows = claimed.into_iter();
+        let mut give_back = Vec::new();
+        while let Some(row) = rows.next() {
             let Ok(permit) = slots.clone().acquire_owned().await else {
                 break;
             };
+            // Slow receivers held the slots: what is left goes back to the outbox now,
+            // for a fresh claim, rather than being sent near the end of its lease (a
+            // claim must outlast its delivery, [`lease_for`]).
+            if claimed_at.elapsed() > opts.lease / 4 {
+                give_back.push(row.id);
+                give_back.extend(rows.by_ref().map(|r| r.id));
+                break;
+            }
             let (store, senders, done) = (store.clone(), senders.clone(), done_tx.clone());
             let dest = row.channel_id.as_ref().and_then(|c| dests.get(c).cloned());
             tokio::spawn(async move {
@@ -91,6 +107,16 @@ pub async fn run(
                 drop(permit);
                 store.wake.outbox.notify_one();
             });
+        }
+        if !give_back.is_empty() {
+            let me = opts.worker_id.clone();
+            if let Err(e) = store
+                .write(move |tx| outbox::release(tx, &me, &give_back))
+                .await
+            {
+                // Their leases end anyway: they are claimed again then.
+                tracing::warn!("notifier: {e}");
+            }
         }
         if !idle {
             continue;

@@ -162,6 +162,26 @@ pub fn claim(
     Ok(claimed)
 }
 
+/// Gives back entries `me` claimed and did not start to deliver, so they can be claimed
+/// again at once rather than when their lease ends (the notifier claims a lot ahead of
+/// its free slots and gives back what waited too long for one). Returns how many.
+pub fn release(tx: &mut Tx<'_>, me: &str, ids: &[i64]) -> Result<usize, StoreError> {
+    let nobody: Option<String> = None;
+    let unlocked: Option<i64> = None;
+    let n = diesel::update(
+        outbox::table
+            .filter(outbox::id.eq_any(ids))
+            .filter(outbox::locked_by.eq(me))
+            .filter(outbox::state.eq("pending")),
+    )
+    .set((
+        outbox::locked_by.eq(nobody),
+        outbox::locked_until.eq(unlocked),
+    ))
+    .execute(tx.conn())?;
+    Ok(n)
+}
+
 /// The result of one delivery attempt.
 #[derive(Debug, Clone)]
 pub struct Attempt {
@@ -447,6 +467,25 @@ mod tests {
         assert_eq!(claim_as(&mut c, "b", 20), Vec::<i64>::new());
         // The lease expired (worker a died): b takes them over, still in order.
         assert_eq!(claim_as(&mut c, "b", 2_000), vec![1, 3]);
+    }
+
+    /// Given back, an entry is claimable at once; another worker's claim is not given
+    /// back by this one.
+    #[test]
+    fn entries_given_back_are_claimed_again_at_once() {
+        let mut c = DbUrl::Sqlite(":memory:".into()).connect().unwrap();
+        crate::migrate(&mut c).unwrap();
+        pending(&mut c, 1, "chat", "m1");
+        pending(&mut c, 2, "mail", "m1");
+        assert_eq!(claim_as(&mut c, "a", 10), vec![1, 2]);
+        let given = write_tx(&mut c, |c| {
+            let mut tx = Tx::new(c, Timestamp(11), crate::base::caps::Caps::default());
+            release(&mut tx, "b", &[1, 2])?;
+            release(&mut tx, "a", &[2])
+        })
+        .unwrap();
+        assert_eq!(given, 1);
+        assert_eq!(claim_as(&mut c, "b", 20), vec![2]);
     }
 
     #[test]
