@@ -232,17 +232,7 @@ pub async fn scheduler_bench(bin: &str, db: &str, n: usize, burst: usize) -> Res
         }
         let due = now_ms() + 15_000;
         let t = Instant::now();
-        seed::insert_monitors(
-            db,
-            &seeded.project,
-            burst,
-            due,
-            if std::env::var("TMP_SILENT").is_ok() {
-                None
-            } else {
-                Some(&channel)
-            },
-        )?;
+        seed::insert_monitors(db, &seeded.project, burst, due, Some(&channel))?;
         println!(
             "burst: seeded {burst} monitors due at the same second in {:.1} s",
             t.elapsed().as_secs_f64()
@@ -294,10 +284,7 @@ pub async fn scheduler_bench(bin: &str, db: &str, n: usize, burst: usize) -> Res
                     all_flipped = Some(now_ms() - due);
                 }
             }
-            if all_sent.is_none()
-                && (received.load(Ordering::Relaxed) as usize >= burst
-                    || std::env::var("TMP_SILENT").is_ok())
-            {
+            if all_sent.is_none() && received.load(Ordering::Relaxed) as usize >= burst {
                 all_sent = Some(now_ms() - due);
             }
         }
