@@ -121,10 +121,9 @@ mod tests {
     use crate::base::conn::DbUrl;
     use crate::monitoring::monitors::{insert, MonitorSettings};
 
-    /// Monitors without a reference get theirs a batch at a time, each the reference
-    /// their id gives, and a run with nothing left does nothing.
-    #[test]
-    fn references_are_filled_in_batches() {
+    /// A database with `n` monitors in one project and none of their references: their
+    /// ids, in the order made.
+    fn monitors_without_refs(n: usize) -> (AnyConnection, Vec<String>) {
         let mut c = DbUrl::Sqlite(":memory:".into()).connect().unwrap();
         crate::migrate(&mut c).unwrap();
         let now = overdue_core::Timestamp(1_000);
@@ -133,17 +132,21 @@ mod tests {
             let mut tx = crate::Tx::new(&mut c, now, caps);
             crate::people::projects::create(&mut tx, "p").unwrap().id
         };
-        for i in 0..2_500 {
-            insert(
-                &mut c,
-                &project,
-                &MonitorSettings::from_slug(&format!("m{i}")),
-                now,
-                caps,
-            )
-            .unwrap();
-        }
+        let ids = (0..n)
+            .map(|i| {
+                let s = MonitorSettings::from_slug(&format!("m{i}"));
+                insert(&mut c, &project, &s, now, caps).unwrap().id
+            })
+            .collect();
         diesel::delete(monitor_refs::table).execute(&mut c).unwrap();
+        (c, ids)
+    }
+
+    /// Monitors without a reference get theirs a batch at a time, each the reference
+    /// their id gives, and a run with nothing left does nothing.
+    #[test]
+    fn references_are_filled_in_batches() {
+        let (mut c, _) = monitors_without_refs(2_500);
         let mut after: Option<String> = None;
         let batches: Vec<usize> = (0..4)
             .map(|_| {
@@ -167,28 +170,7 @@ mod tests {
     /// first are left as they are, the rest are filled, and nothing fails.
     #[test]
     fn references_another_instance_made_are_left() {
-        let mut c = DbUrl::Sqlite(":memory:".into()).connect().unwrap();
-        crate::migrate(&mut c).unwrap();
-        let now = overdue_core::Timestamp(1_000);
-        let caps = crate::base::caps::Caps::default();
-        let project = {
-            let mut tx = crate::Tx::new(&mut c, now, caps);
-            crate::people::projects::create(&mut tx, "p").unwrap().id
-        };
-        let ids: Vec<String> = (0..10)
-            .map(|i| {
-                insert(
-                    &mut c,
-                    &project,
-                    &MonitorSettings::from_slug(&format!("m{i}")),
-                    now,
-                    caps,
-                )
-                .unwrap()
-                .id
-            })
-            .collect();
-        diesel::delete(monitor_refs::table).execute(&mut c).unwrap();
+        let (mut c, ids) = monitors_without_refs(10);
         insert_refs(&mut c, &ids[..4]).unwrap();
         insert_refs(&mut c, &ids).unwrap();
         let n: i64 = monitor_refs::table.count().get_result(&mut c).unwrap();
