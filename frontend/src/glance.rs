@@ -180,8 +180,11 @@ pub fn Nav() -> impl IntoView {
             <A href=href attr:aria-current=aria attr:class="nav-link">
                 {label}
                 {move || n().map(|n| view! {
-                    <span class="count" data-count=n.to_string()>{n.to_string()}
-                        <span class="visually-hidden">{match label { "Alerts" => " open", _ => " unresolved" }}</span>
+                    // Past 99 the badge says "99+" (the exact count is read out), so the
+                    // bar keeps one line whatever the counts.
+                    <span class="count" data-count=n.to_string()>
+                        <span aria-hidden="true">{if n > 99 { "99+".to_string() } else { n.to_string() }}</span>
+                        <span class="visually-hidden">{format!("{n}{}", match label { "Alerts" => " open", _ => " unresolved" })}</span>
                     </span>
                 })}
             </A>

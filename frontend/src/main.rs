@@ -21,6 +21,7 @@ mod help;
 mod history;
 mod invite;
 mod live;
+mod monitor_row;
 mod monitors;
 mod picker;
 mod ping_help;

@@ -1,29 +1,29 @@
-//! The monitors page: every monitor of the project with its live status (server-sent
-//! events, and late computed here when a due time passes), why it is down, filters and
-//! sorting kept in the URL (shareable, the back button works), a selection for bulk
-//! actions, pause/resume and the ping URL.
+//! The monitors page (docs/dashboard.md, "The monitors list"): every monitor of the
+//! project on one line each with its live status (server-sent events, and late
+//! computed here when a due time passes), counts per state that filter, several tags
+//! and states at once, sorting and the page kept in the URL (shareable, the back
+//! button works), pages of a hundred rows, a selection for bulk actions.
 
 use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::params::ParamsMap;
 use leptos_router::NavigateOptions;
+use overdue_types::listing::{self, ListView, STATES};
 use overdue_types::Monitor;
 use serde::Deserialize;
 
 use crate::api::Session;
-use crate::time::when;
-use crate::widgets::{badge, shown_state, CopyButton};
+use crate::monitor_row::{row, RowActions};
+use crate::widgets::shown_state;
+
+pub use crate::monitor_row::schedule_short;
 
 #[derive(Deserialize)]
 struct MonitorList {
     monitors: Vec<Monitor>,
 }
-
-/// Rows rendered per "page" of the list.
-const PAGE: usize = 200;
 
 /// A column the list sorts by.
 #[derive(Clone, Copy, PartialEq, Default, Debug)]
@@ -73,71 +73,46 @@ impl Col {
     }
 }
 
-/// What the list shows, as kept in the URL's query.
-#[derive(Clone, PartialEq, Default, Debug)]
-struct Shown {
-    q: String,
-    tag: String,
-    status: String,
-    sort: Col,
-    desc: bool,
-}
-
-impl Shown {
-    fn from_query(p: &ParamsMap) -> Shown {
-        let get = |k: &str| p.get(k).unwrap_or_default();
-        Shown {
-            q: get("q"),
-            tag: get("tag"),
-            status: get("status"),
-            sort: Col::parse(&get("sort")),
-            desc: get("dir") == "desc",
-        }
-    }
-
-    fn to_url(&self) -> String {
-        let mut parts = Vec::new();
-        for (k, v) in [("q", &self.q), ("tag", &self.tag), ("status", &self.status)] {
-            if !v.is_empty() {
-                parts.push(format!("{k}={}", js_sys::encode_uri_component(v)));
-            }
-        }
-        if self.sort != Col::Status {
-            parts.push(format!("sort={}", self.sort.key()));
-        }
-        if self.desc {
-            parts.push("dir=desc".into());
-        }
-        if parts.is_empty() {
-            "/".into()
-        } else {
-            format!("/?{}", parts.join("&"))
-        }
+/// The list's URL for `view`.
+fn url_of(view: &ListView) -> String {
+    let parts: Vec<String> = view
+        .to_pairs()
+        .into_iter()
+        .map(|(k, v)| format!("{k}={}", js_sys::encode_uri_component(&v)))
+        .collect();
+    if parts.is_empty() {
+        "/".into()
+    } else {
+        format!("/?{}", parts.join("&"))
     }
 }
 
-fn status_rank(s: &str) -> u8 {
-    match s {
-        "down" => 0,
-        "late" => 1,
-        "running" => 2,
-        "up" => 3,
-        "new" => 4,
-        _ => 5,
-    }
+fn status_rank(s: &str) -> usize {
+    STATES.iter().position(|x| *x == s).unwrap_or(STATES.len())
 }
 
-/// The schedule in short words for the list.
-pub fn schedule_short(m: &Monitor) -> String {
-    if let Some(t) = &m.schedule_text {
-        return t.clone();
+/// Sorts the shown rows by the view's column.
+fn sort_rows(v: &mut [(String, Monitor)], view: &ListView) {
+    let name = |m: &Monitor| m.name.to_lowercase();
+    match Col::parse(&view.sort) {
+        Col::Name => v.sort_by_cached_key(|(_, m)| name(m)),
+        Col::Status => v.sort_by(|(sa, a), (sb, b)| {
+            status_rank(sa)
+                .cmp(&status_rank(sb))
+                .then_with(|| name(a).cmp(&name(b)))
+        }),
+        Col::Schedule => v.sort_by_cached_key(|(_, m)| schedule_short(m)),
+        // Never-pinged last when ascending (oldest first), as `None` sorts first.
+        Col::LastPing => v.sort_by(|(_, a), (_, b)| {
+            (a.last_ping.is_none(), &a.last_ping).cmp(&(b.last_ping.is_none(), &b.last_ping))
+        }),
+        Col::NextDue => v.sort_by(|(_, a), (_, b)| {
+            (a.next_expected.is_none(), &a.next_expected)
+                .cmp(&(b.next_expected.is_none(), &b.next_expected))
+        }),
     }
-    match &m.schedule {
-        overdue_types::ScheduleOut::Interval { period } => {
-            format!("every {}", crate::form::human(*period))
-        }
-        overdue_types::ScheduleOut::Cron { cron, tz } => format!("{cron} ({tz})"),
-        overdue_types::ScheduleOut::None => "by its members".to_string(),
+    if view.desc {
+        v.reverse();
     }
 }
 
@@ -162,15 +137,20 @@ pub fn MonitorsPage() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let loaded = RwSignal::new(false);
     let query = use_query_map();
-    let shown_by = Memo::new(move |_| query.with(Shown::from_query));
+    let view_of = Memo::new(move |_| query.with(|q| ListView::from_query(|k| q.get(k))));
     let navigate = use_navigate();
-    // Every change of filter or sort is a URL: typing replaces the history entry, a
-    // choice adds one (the back button undoes it).
-    let set = move |f: &dyn Fn(&mut Shown), replace: bool| {
-        let mut s = shown_by.get_untracked();
-        f(&mut s);
+    // Every change of filter, sort or page is a URL: typing replaces the history entry,
+    // a choice adds one (the back button undoes it). A new filter or sort starts at
+    // the first page.
+    let set = move |f: &dyn Fn(&mut ListView), replace: bool| {
+        let mut v = view_of.get_untracked();
+        let page = v.page;
+        f(&mut v);
+        if v.page == page {
+            v.page = 1;
+        }
         navigate(
-            &s.to_url(),
+            &url_of(&v),
             NavigateOptions {
                 replace,
                 scroll: false,
@@ -179,9 +159,6 @@ pub fn MonitorsPage() -> impl IntoView {
         );
     };
     let selected = RwSignal::new(BTreeSet::<String>::new());
-    // Rows in the document at once: filters and sorting cover every monitor, but a
-    // page of thousands renders the first rows at once and the rest on demand.
-    let limit = RwSignal::new(PAGE);
     Effect::new(move |_| {
         session.project.track();
         selected.set(BTreeSet::new());
@@ -229,47 +206,30 @@ pub fn MonitorsPage() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
-    let shown = Memo::new(move |_| {
-        let s = shown_by.get();
-        let q = s.q.to_lowercase();
-        let mut v: Vec<(String, Monitor)> = list.with(|l| {
+    // The monitors the text and tag filters find, with their state: the counts are
+    // theirs, so a count clicked shows that many rows.
+    let found = Memo::new(move |_| {
+        let v = view_of.get();
+        list.with(|l| {
             l.iter()
-                .map(|m| (state_of(m), m))
-                .filter(|(state, m)| {
-                    (q.is_empty()
-                        || m.name.to_lowercase().contains(&q)
-                        || m.slug.as_deref().is_some_and(|x| x.contains(&q))
-                        || m.description.to_lowercase().contains(&q))
-                        && (s.tag.is_empty() || m.tags.contains(&s.tag))
-                        && (s.status.is_empty() || *state == s.status)
-                })
-                .map(|(state, m)| (state, m.clone()))
-                .collect()
-        });
-        let name = |m: &Monitor| m.name.to_lowercase();
-        match s.sort {
-            Col::Name => v.sort_by_cached_key(|(_, m)| name(m)),
-            Col::Status => v.sort_by(|(sa, a), (sb, b)| {
-                status_rank(sa)
-                    .cmp(&status_rank(sb))
-                    .then_with(|| name(a).cmp(&name(b)))
-            }),
-            Col::Schedule => v.sort_by_cached_key(|(_, m)| schedule_short(m)),
-            // Never-pinged last when ascending (oldest first), as `None` sorts first.
-            Col::LastPing => v.sort_by(|(_, a), (_, b)| {
-                (a.last_ping.is_none(), &a.last_ping).cmp(&(b.last_ping.is_none(), &b.last_ping))
-            }),
-            Col::NextDue => v.sort_by(|(_, a), (_, b)| {
-                (a.next_expected.is_none(), &a.next_expected)
-                    .cmp(&(b.next_expected.is_none(), &b.next_expected))
-            }),
-        }
-        if s.desc {
-            v.reverse();
-        }
-        v
+                .filter(|m| v.finds(m))
+                .map(|m| (state_of(m), m.clone()))
+                .collect::<Vec<_>>()
+        })
     });
-    let more = move || shown.with(Vec::len) > limit.get();
+    let counts =
+        Memo::new(move |_| found.with(|f| listing::counts(f.iter().map(|(s, _)| s.as_str()))));
+    let shown = Memo::new(move |_| {
+        let v = view_of.get();
+        let mut rows: Vec<(String, Monitor)> =
+            found.with(|f| f.iter().filter(|(s, _)| v.takes(s)).cloned().collect());
+        sort_rows(&mut rows, &v);
+        rows
+    });
+    let paged = Memo::new(move |_| {
+        let total = shown.with(Vec::len);
+        listing::page_of(view_of.get().page, total)
+    });
     let toggle = move |m: Monitor| {
         let action = if m.status == "paused" {
             "resume"
@@ -295,10 +255,10 @@ pub fn MonitorsPage() -> impl IntoView {
     let header = move |col: Col| {
         let set = set_sort.clone();
         let aria = move || {
-            let s = shown_by.get();
-            if s.sort != col {
+            let v = view_of.get();
+            if Col::parse(&v.sort) != col {
                 "none"
-            } else if s.desc {
+            } else if v.desc {
                 "descending"
             } else {
                 "ascending"
@@ -309,51 +269,47 @@ pub fn MonitorsPage() -> impl IntoView {
             "descending" => "▼",
             _ => "↕",
         };
-        let class = if matches!(col, Col::Schedule | Col::NextDue) {
-            "hide-narrow"
-        } else {
-            ""
-        };
         view! {
-            <th scope="col" class=class aria-sort=aria data-col=col.key()>
-                <button type="button" class="sort" on:click=move |_| set(&|s: &mut Shown| {
-                    s.desc = s.sort == col && !s.desc;
-                    s.sort = col;
+            <th scope="col" aria-sort=aria data-col=col.key()>
+                <button type="button" class="sort" on:click=move |_| set(&|v: &mut ListView| {
+                    v.desc = Col::parse(&v.sort) == col && !v.desc;
+                    v.sort = col.key().to_string();
                 }, false)>
                     {col.label()} " " <span aria-hidden="true" class="arrow">{arrow}</span>
                 </button>
             </th>
         }
     };
-    let (set_q, set_tag, set_status) = (set.clone(), set.clone(), set.clone());
+    let (set_q, set_tag, set_state) = (set.clone(), set.clone(), set.clone());
     let all_shown_ids =
         move || shown.with(|v| v.iter().map(|(_, m)| m.id.clone()).collect::<BTreeSet<_>>());
+    let actions = RowActions {
+        state_of,
+        toggle,
+        selected,
+        can_write: session.can_write(),
+    };
     view! {
-        <div class="row spread">
+        <div class="row spread list-head">
             <h1>"Monitors"</h1>
+            <StateCounts counts=counts view_of=view_of/>
             {move || session.can_write().then(|| view! {
                 <A href="/monitors/new" attr:class="button" attr:id="new-monitor">"+ New monitor"</A>
             })}
         </div>
         <div class="toolbar" role="search">
             <input id="filter-text" type="search" placeholder="Filter by name, slug, description" aria-label="Filter by name, slug or description"
-                prop:value=move || shown_by.get().q
-                on:input=move |ev| { let v = event_target_value(&ev); set_q(&move |s: &mut Shown| s.q = v.clone(), true) }/>
-            <select id="filter-tag" aria-label="Tag"
-                prop:value=move || shown_by.get().tag
-                on:change=move |ev| { let v = event_target_value(&ev); set_tag(&move |s: &mut Shown| s.tag = v.clone(), false) }>
-                <option value="">"All tags"</option>
-                <For each=move || tags.get() key=|t| t.clone()
-                    children=move |t| { let sel = t.clone(); view! { <option value=t.clone() selected=move || shown_by.get().tag == sel>{t.clone()}</option> } }/>
-            </select>
-            <select id="filter-status" aria-label="Status"
-                prop:value=move || shown_by.get().status
-                on:change=move |ev| { let v = event_target_value(&ev); set_status(&move |s: &mut Shown| s.status = v.clone(), false) }>
-                <option value="">"Any status"</option>
-                {["down", "late", "running", "up", "new", "paused"].map(|s| view! {
-                    <option value=s selected=move || shown_by.get().status == s>{s}</option>
-                })}
-            </select>
+                prop:value=move || view_of.get().q
+                on:input=move |ev| { let v = event_target_value(&ev); set_q(&move |s: &mut ListView| s.q = v.clone(), true) }/>
+            <Choices id="filter-tags" what="Tags" options=Signal::derive(move || tags.get())
+                chosen=Signal::derive(move || view_of.get().tags)
+                on_toggle=Callback::new(move |t: String| set_tag(&move |s: &mut ListView| ListView::toggle(&mut s.tags, &t), false))/>
+            <Choices id="filter-states" what="Status" options=Signal::derive(|| STATES.map(String::from).to_vec())
+                chosen=Signal::derive(move || view_of.get().states)
+                on_toggle=Callback::new(move |t: String| set_state(&move |s: &mut ListView| ListView::toggle(&mut s.states, &t), false))/>
+            <Show when=move || view_of.with(|v| !v.tags.is_empty() || !v.states.is_empty() || !v.q.is_empty())>
+                <A href="/" attr:id="clear-filters" attr:class="clear">"Clear filters"</A>
+            </Show>
         </div>
         <p class="error" role="alert">{move || error.get()}</p>
         <Show when=move || session.can_write() && !selected.with(BTreeSet::is_empty)>
@@ -367,12 +323,13 @@ pub fn MonitorsPage() -> impl IntoView {
         </Show>
         <Show when=move || !list.with(Vec::is_empty)>
             <div class="table-wrap" tabindex="0">
-            <table id="monitors" class="cards">
+            <table id="monitors" class="cards compact">
                 <caption class="visually-hidden">"Monitors; column headers sort"</caption>
                 <thead><tr>
                     {move || session.can_write().then(|| view! {
                         <th scope="col" class="select">
-                            <input type="checkbox" id="select-all" aria-label="Select all shown monitors"
+                            <input type="checkbox" id="select-all"
+                                aria-label=move || format!("Select all {} matching monitors", shown.with(Vec::len))
                                 prop:checked=move || { let all = all_shown_ids(); !all.is_empty() && selected.with(|s| all.is_subset(s)) }
                                 on:change=move |ev| {
                                     let on = event_target_checked(&ev);
@@ -385,25 +342,26 @@ pub fn MonitorsPage() -> impl IntoView {
                     {header(Col::Schedule)}
                     {header(Col::LastPing)}
                     {header(Col::NextDue)}
-                    <th scope="col">"Actions"</th>
+                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                 </tr></thead>
                 <tbody>
-                    <For each=move || shown.with(|v| v.iter().take(limit.get()).map(|(_, m)| m.clone()).collect::<Vec<_>>())
+                    <For each=move || { let (range, _) = paged.get(); shown.with(|v| v[range].iter().map(|(_, m)| m.clone()).collect::<Vec<_>>()) }
                         key=|m| (m.id.clone(), m.state.clone(), m.last_ping.clone(), m.next_expected.clone(), m.status.clone(), m.name.clone(), m.suppressed_by.as_ref().map(|s| s.monitor.clone()), m.silenced_until.clone(), m.open_problems, m.channels.len())
-                        children=move |m| row(m, state_of, toggle, selected, session.can_write())/>
+                        children=move |m| row(m, actions)/>
                 </tbody>
             </table>
             </div>
-            <p class="row" id="list-count">
-                {move || {
-                    let (n, all) = (shown.with(Vec::len), list.with(Vec::len));
-                    let on_page = n.min(limit.get());
-                    if n == all { format!("{on_page} of {all} monitors") } else { format!("{on_page} of {n} matching ({all} in all)") }
-                }}
-                <Show when=more>
-                    <button class="secondary" id="show-more" on:click=move |_| limit.update(|l| *l += PAGE)>"Show more"</button>
-                </Show>
-            </p>
+            <div class="row spread list-foot">
+                <p id="list-count">
+                    {move || {
+                        let (n, all) = (shown.with(Vec::len), list.with(Vec::len));
+                        let (range, pages) = paged.get();
+                        let on_page = if pages > 1 { format!("{}–{}", range.start + 1, range.end) } else { n.to_string() };
+                        if n == all { format!("{on_page} of {all} monitors") } else { format!("{on_page} of {n} matching ({all} in all)") }
+                    }}
+                </p>
+                <Pages view_of=view_of pages=Signal::derive(move || paged.get().1)/>
+            </div>
             <Show when=move || loaded.get() && shown.with(Vec::is_empty)>
                 <p class="hint" id="no-match">"No monitor matches these filters. " <A href="/">"Show all"</A></p>
             </Show>
@@ -411,69 +369,113 @@ pub fn MonitorsPage() -> impl IntoView {
     }
 }
 
-/// One row of the list.
-fn row(
-    m: Monitor,
-    state_of: impl Fn(&Monitor) -> String + Copy + Send + Sync + 'static,
-    toggle: impl Fn(Monitor) + Copy + Send + Sync + 'static,
-    selected: RwSignal<BTreeSet<String>>,
-    can_write: bool,
+/// "12 down · 3 late · 280 up": each count opens the list of that state alone; the
+/// states chosen now are marked.
+#[component]
+fn StateCounts(
+    /// Per state, of the monitors the text and tag filters find.
+    counts: Memo<Vec<(&'static str, usize)>>,
+    /// The list's view.
+    view_of: Memo<ListView>,
 ) -> impl IntoView {
-    let href = format!("/monitors/{}", m.id);
-    let url = m.ping_url.clone();
-    let paused = m.status == "paused";
-    let (mm, m2) = (m.clone(), m.clone());
-    let id = m.id.clone();
-    let name = m.name.clone();
     view! {
-        <tr data-id=m.id.clone()>
-            {can_write.then(|| {
-                let (id, id2) = (id.clone(), id.clone());
-                view! {
-                    <td class="select">
-                        <input type="checkbox" class="pick" aria-label=format!("Select {name}")
-                            prop:checked=move || selected.with(|s| s.contains(&id))
-                            on:change=move |ev| {
-                                let on = event_target_checked(&ev);
-                                selected.update(|s| { if on { s.insert(id2.clone()); } else { s.remove(&id2); } });
-                            }/>
-                    </td>
-                }
-            })}
-            <td class="state">{move || badge(state_of(&m2))}</td>
-            <td class="name">
-                <a href=href>{m.name.clone()}</a>
-                {m.down_text.clone().filter(|_| m.status == "down").map(|t| view! {
-                    <div class="hint down-reason">{t}</div>
-                })}
-                {(m.open_problems > 0).then(|| view! {
-                    <div class="hint"><A href=format!("/problems?monitor={}", m.id) attr:class="open-problems">
-                        {match m.open_problems { 1 => "1 open problem".to_string(), n => format!("{n} open problems") }}
-                    </A></div>
-                })}
-                {m.suppressed_by.clone().map(|s| view! {
-                    <div class="hint suppressed">"suppressed: upstream " {s.name} " is down"</div>
-                })}
-                {m.silenced_until.clone().map(|u| view! {
-                    <div class="hint silenced">"silenced until " {crate::time::short(u)}</div>
-                })}
-                {m.channels.is_empty().then(|| view! {
-                    <div class="hint nobody">"nobody is notified"</div>
-                })}
-                <div>{m.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view()}</div>
-            </td>
-            <td class="hide-narrow">{schedule_short(&m)}</td>
-            <td class="last-ping"><span class="label">"Last ping "</span>{when(m.last_ping.clone())}</td>
-            <td class="hide-narrow next-due">{m.next_expected.clone().map(|d| when(Some(d)))}</td>
-            <td class="actions"><div class="row">
-                {url.map(|url| view! {
-                    <button class="secondary pause" aria-label=format!("{} {}", if paused { "Resume" } else { "Pause" }, m.name)
-                        on:click=move |_| toggle(mm.clone())>
-                        {if paused { "Resume" } else { "Pause" }}
-                    </button>
-                    <CopyButton text=url label="Copy URL" what=format!("Copy the ping URL of {}", m.name)/>
-                })}
-            </div></td>
-        </tr>
+        <p id="state-counts" class="state-counts">
+            {move || {
+                let v = view_of.get();
+                counts.get().into_iter().enumerate().map(|(i, (state, n))| {
+                    let mut only = v.clone();
+                    only.states = vec![state.to_string()];
+                    only.page = 1;
+                    let on = v.states.iter().any(|s| s == state);
+                    view! {
+                        {(i > 0).then_some(" · ")}
+                        <A href=url_of(&only) attr:class="count-link" attr:data-state=state
+                            attr:aria-current=on.then_some("true")>
+                            <strong>{n.to_string()}</strong> " " {state}
+                        </A>
+                    }
+                }).collect_view()
+            }}
+        </p>
+    }
+}
+
+/// A filter of several values: a small menu of checkboxes, its button saying what is
+/// chosen ("Tags: prod, db").
+#[component]
+fn Choices(
+    /// The element's id.
+    id: &'static str,
+    /// What is chosen ("Tags").
+    what: &'static str,
+    /// The values to choose from.
+    options: Signal<Vec<String>>,
+    /// The values chosen now.
+    chosen: Signal<Vec<String>>,
+    /// Adds or removes one.
+    on_toggle: Callback<String>,
+) -> impl IntoView {
+    let summary = move || {
+        let c = chosen.get();
+        if c.is_empty() {
+            format!("{what}: any")
+        } else {
+            format!("{what}: {}", c.join(", "))
+        }
+    };
+    view! {
+        <details class="menu choices" id=id>
+            <summary>{summary}</summary>
+            <fieldset class="menu-body">
+                <legend class="visually-hidden">{what}</legend>
+                {move || options.get().is_empty().then(|| view! { <p class="hint">"None yet"</p> })}
+                <For each=move || options.get() key=|o| o.clone() children=move |o| {
+                    let (on, value) = (o.clone(), o.clone());
+                    view! {
+                        <label class="check">
+                            <input type="checkbox" value=o.clone()
+                                prop:checked=move || chosen.with(|c| c.contains(&on))
+                                on:change=move |_| on_toggle.run(value.clone())/>
+                            {o.clone()}
+                        </label>
+                    }
+                }/>
+            </fieldset>
+        </details>
+    }
+}
+
+/// Links to the list's pages: previous, the first, the last and those near the current
+/// one, next. Nothing when everything fits on one page.
+#[component]
+fn Pages(
+    /// The list's view (the current page).
+    view_of: Memo<ListView>,
+    /// How many pages.
+    pages: Signal<usize>,
+) -> impl IntoView {
+    let at = move |page: usize| {
+        let mut v = view_of.get();
+        v.page = page;
+        url_of(&v)
+    };
+    move || {
+        let n = pages.get();
+        (n > 1).then(|| {
+            let current = view_of.get().page.min(n);
+            view! {
+                <nav id="pages" aria-label="Pages of the list" class="pages">
+                    {(current > 1).then(|| view! { <A href=at(current - 1) attr:rel="prev" attr:class="page-step">"‹ Previous"</A> })}
+                    {listing::page_links(current, n).into_iter().map(|p| match p {
+                        Some(p) => view! {
+                            <A href=at(p) attr:class="page" attr:aria-current=(p == current).then_some("page")
+                                attr:aria-label=format!("Page {p}")>{p.to_string()}</A>
+                        }.into_any(),
+                        None => view! { <span class="gap" aria-hidden="true">"…"</span> }.into_any(),
+                    }).collect_view()}
+                    {(current < n).then(|| view! { <A href=at(current + 1) attr:rel="next" attr:class="page-step" attr:id="next-page">"Next ›"</A> })}
+                </nav>
+            }
+        })
     }
 }

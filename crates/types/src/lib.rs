@@ -5,6 +5,7 @@
 mod alerts;
 mod flows;
 mod input;
+pub mod listing;
 pub mod problems;
 mod routing;
 mod runs;

@@ -154,10 +154,12 @@ async fn true_at_a_glance_and_every_page_accessible() {
     b.goto(&format!("{}/?status=down", app.base)).await;
     b.wait_text("#list-count", 10, |t| t.starts_with("1 of 1 matching"))
         .await;
+    b.wait_text("#filter-states summary", 5, |t| t == "Status: down")
+        .await;
     assert_eq!(
-        b.eval("return document.getElementById('filter-status').value")
+        b.eval("return document.querySelector('#filter-states input[value=down]').checked")
             .await,
-        "down"
+        true
     );
 
     // Bulk: pause two, tag them, resume them.

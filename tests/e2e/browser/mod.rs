@@ -4,5 +4,6 @@
 pub(crate) mod dashboard;
 pub(crate) mod dashboard_api;
 pub(crate) mod glance;
+pub(crate) mod list;
 pub(crate) mod people;
 pub(crate) mod triage;
