@@ -1,4 +1,4 @@
-//! What the dashboard's monitors list shows, as kept in its URL (docs/dashboard.md, "The
+//! What the dashboard's monitors list shows, as kept in its URL (docs/behaviour.md, "The
 //! monitors list"): a text filter, any of several tags, any of several states, a sort
 //! column and direction, and a page. Pure, so the rules are tested here and the
 //! dashboard only draws them.

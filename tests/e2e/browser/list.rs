@@ -1,4 +1,4 @@
-//! The monitors list at 1,000 monitors, in real Chromium (docs/dashboard.md, "The
+//! The monitors list at 1,000 monitors, in real Chromium (docs/behaviour.md, "The
 //! monitors list"): at least 25 one-line rows on a 1280x900 screen, counts per state
 //! that filter, several tags and states at once from the URL, every monitor reachable
 //! through pages, cards that keep the schedule and the next expected time on a phone,
