@@ -359,10 +359,8 @@ pub fn AlertsPage() -> impl IntoView {
                 aria-label="Monitor (type part of its name)" placeholder="Any monitor"
                 prop:value=move || if shown_by.get().monitor.is_empty() { String::new() } else { monitor_name() }
                 on:change=move |ev| {
-                    let typed = event_target_value(&ev).trim().to_lowercase();
-                    let found = monitors.with_untracked(|l| {
-                        l.iter().find(|m| m.name.to_lowercase() == typed).map(|m| m.id.clone())
-                    });
+                    let typed = event_target_value(&ev).trim().to_string();
+                    let found = monitors.with_untracked(|l| crate::picker::find_one(l, &typed));
                     match (typed.is_empty(), found) {
                         (true, _) => set_mon(&|s: &mut Shown| s.monitor.clear()),
                         (false, Some(id)) => set_mon(&|s: &mut Shown| s.monitor = id.clone()),

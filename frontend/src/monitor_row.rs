@@ -1,4 +1,4 @@
-//! One line of the monitors list (docs/dashboard.md, "The monitors list"): status, name
+//! One line of the monitors list (docs/behaviour.md, "The monitors list"): status, name
 //! with its tags and what needs attention, schedule in words, last ping, next expected,
 //! and a compact actions menu. On a phone the line is a card that keeps the schedule
 //! and the next expected time.

@@ -1,4 +1,4 @@
-//! The monitors page (docs/dashboard.md, "The monitors list"): every monitor of the
+//! The monitors page (docs/behaviour.md, "The monitors list"): every monitor of the
 //! project on one line each with its live status (server-sent events, and late
 //! computed here when a due time passes), counts per state that filter, several tags
 //! and states at once, sorting and the page kept in the URL (shareable, the back

@@ -25,6 +25,18 @@ fn matches(all: &[Monitor], chosen: &[(String, String)], q: &str) -> Vec<Monitor
     out
 }
 
+/// The monitor a filter's search names: by name (any case), slug or public reference.
+pub fn find_one(all: &[Monitor], typed: &str) -> Option<String> {
+    let t = typed.trim().to_lowercase();
+    all.iter()
+        .find(|m| {
+            m.name.to_lowercase() == t
+                || m.slug.as_deref() == Some(t.as_str())
+                || m.id == typed.trim()
+        })
+        .map(|m| m.id.clone())
+}
+
 /// The picker. `chosen`: (id, name) in order.
 #[component]
 pub fn MonitorPicker(

@@ -213,16 +213,23 @@ pub fn ProblemsPage() -> impl IntoView {
         <h1>"Problems"</h1>
         <p class="hint">"Single units a job could not process, the most severe first, then the longest waiting. Errors and critical problems notify once; repeats are counted, not re-sent."</p>
         <div class="row filters">
+            // A search, not a list of every monitor: type part of a name and pick it
+            // (the browser's suggestions), or its slug.
             <label for="f-monitor">"Monitor"
-                <select id="f-monitor" on:change=move |ev| monitor.set(event_target_value(&ev))>
-                    <option value="" selected=move || monitor.get().is_empty()>"All"</option>
-                    <For each=move || monitors.get() key=|m| (m.id.clone(), m.name.clone())
-                        children=move |m| {
-                            let id = m.id.clone();
-                            view! { <option value=m.id.clone() selected=move || monitor.get() == id>{m.name.clone()}</option> }
-                        }/>
-                </select>
+                <input id="f-monitor" type="search" list="problem-monitors" autocomplete="off" placeholder="Any monitor"
+                    prop:value=move || { let id = monitor.get(); monitors.with(|l| l.iter().find(|m| m.id == id).map(|m| m.name.clone())).unwrap_or_default() }
+                    on:change=move |ev| {
+                        let typed = event_target_value(&ev).trim().to_string();
+                        match crate::picker::find_one(&monitors.get_untracked(), &typed) {
+                            _ if typed.is_empty() => monitor.set(String::new()),
+                            Some(id) => monitor.set(id),
+                            None => error.set(Some(format!("No monitor is called {typed:?}: pick one from the suggestions."))),
+                        }
+                    }/>
             </label>
+            <datalist id="problem-monitors">
+                {move || monitors.get().into_iter().map(|m| view! { <option value=m.name/> }).collect_view()}
+            </datalist>
             {select("f-severity", "Severity", severity, vec![("", "All"), ("critical", "Critical"), ("error", "Error"), ("warning", "Warning"), ("info", "Info")])}
             {select("f-status", "Status", status, vec![("open", "Open"), ("resolved", "Resolved"), ("all", "All")])}
             {select("f-age", "Older than", age, vec![("", "Any age"), ("1h", "1 hour"), ("1d", "1 day"), ("7d", "7 days")])}
