@@ -291,6 +291,45 @@ fn text_input(
     }
 }
 
+/// How open problems resolve by themselves: a choice, and for "after" its time (the
+/// stored value stays `on_next_run`, `explicit` or `after 2h`).
+fn resolve_choice(value: RwSignal<String>) -> impl IntoView {
+    let kind = move || {
+        let v = value.get();
+        if v.starts_with("after") {
+            "after"
+        } else if v == "explicit" {
+            "explicit"
+        } else {
+            "on_next_run"
+        }
+    };
+    let wait = move || {
+        value
+            .get()
+            .strip_prefix("after")
+            .map(|w| w.trim().to_string())
+            .unwrap_or_default()
+    };
+    view! {
+        <label for="resolve_problems">"Problems resolve"</label>
+        <select id="resolve_problems" on:change=move |ev| {
+            let k = event_target_value(&ev);
+            value.set(if k == "after" { "after 2h".to_string() } else { k });
+        }>
+            <option value="on_next_run" selected=move || kind() == "on_next_run">"When a run ends well without reporting the unit again"</option>
+            <option value="explicit" selected=move || kind() == "explicit">"Only by hand or through /resolve"</option>
+            <option value="after" selected=move || kind() == "after">"After a time without a new report"</option>
+        </select>
+        <Show when=move || kind() == "after">
+            <label for="resolve_after">"Without a new report for"</label>
+            <input id="resolve_after" type="text" prop:value=wait
+                on:input=move |ev| value.set(format!("after {}", event_target_value(&ev).trim()))/>
+            <p class="hint">"A duration: 30m, 2h, 1d."</p>
+        </Show>
+    }
+}
+
 /// The form, shared by create and edit. `id`: the monitor being edited.
 #[component]
 fn MonitorForm(fields: Fields, id: Option<String>) -> impl IntoView {
@@ -353,8 +392,6 @@ fn MonitorForm(fields: Fields, id: Option<String>) -> impl IntoView {
             </select>
             <Show when=move || fields.kind.get() == "interval"
                 fallback=move || view! { <Show when=move || fields.kind.get() == "cron">
-                    {text_input("cron", "Cron expression or systemd OnCalendar", fields.cron, "Cron: five fields, minute hour day-of-month month day-of-week (30 2 * * 1-5). Or systemd OnCalendar events, as in a timer unit (Mon..Fri *-*-* 02:30:00).")}
-                    {text_input("tz", "Timezone", fields.tz, "IANA name, e.g. Europe/Riga.")}
                     <crate::schedule_preview::SchedulePreview cron=fields.cron tz=fields.tz />
                 </Show> }>
                 {text_input("period", "Period", fields.period, "E.g. 90s, 15m, 1h, 1d.")}
@@ -371,7 +408,7 @@ fn MonitorForm(fields: Fields, id: Option<String>) -> impl IntoView {
                 {text_input("stall_timeout", "Stall timeout (optional)", fields.stall_timeout, "A running job that sends no progress, log or step for this long is stalled.")}
                 {text_input("max_failed", "Max failed units (optional)", fields.max_failed, "A report counting more failed units than this is a failure.")}
                 {text_input("max_failed_ratio", "Max failed ratio (optional)", fields.max_failed_ratio, "E.g. 0.05: more than 5 % of processed units failed is a failure.")}
-                {text_input("resolve_problems", "Problems resolve", fields.resolve_problems, "on_next_run: a run that ends well without reporting a unit again resolves it; explicit: only /resolve or by hand; after 2h: that long without a new report.")}
+                {resolve_choice(fields.resolve_problems)}
                 <label for="severity">"Severity of its down alerts"</label>
                 <select id="severity" on:change=move |ev| fields.severity.set(event_target_value(&ev))>
                     {["critical", "error", "warning", "info"].into_iter().map(|v| view! {

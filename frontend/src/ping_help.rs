@@ -13,16 +13,32 @@ const CURL: &str = "curl -fsS -m 10 --retry 5 -o /dev/null";
 /// The snippets for ping URL `url` (a UUID URL or a slug URL).
 pub fn snippets(m: &Monitor, url: &str) -> Vec<(&'static str, String)> {
     let uuid = m.uuid.clone().unwrap_or_else(|| "<uuid>".into());
-    let when = match &m.schedule {
-        ScheduleOut::Cron { cron, .. } if cron.split_whitespace().count() == 5 => cron.clone(),
-        _ => "0 3 * * *".into(),
-    };
     let site = url.split("/ping/").next().unwrap_or_default();
-    vec![
-        (
-            "crontab",
-            format!("{when} /usr/local/bin/job.sh && {CURL} {url}"),
+    let job = format!("/usr/local/bin/job.sh && {CURL} {url}");
+    // The monitor's own schedule; where cron cannot say it, a systemd timer can.
+    let crontab = match &m.schedule {
+        ScheduleOut::Cron { cron, tz } if cron.split_whitespace().count() == 5 => {
+            format!("# crontab in {tz} (CRON_TZ={tz} where cron has it)
+{cron} {job}")
+        }
+        ScheduleOut::Cron { cron, .. } => format!(
+            "# a systemd timer (OnCalendar={}) running a service with
+ExecStart=/bin/sh -c '{job}'",
+            cron.lines().next().unwrap_or_default()
         ),
+        ScheduleOut::Interval { period } => match overdue_types::crontab_every(*period) {
+            Some(when) => format!("{when} {job}"),
+            None => format!(
+                "# cron cannot repeat every {}: a systemd timer can (OnUnitActiveSec={period}s), running
+ExecStart=/bin/sh -c '{job}'",
+                overdue_types::span(period * 1_000)
+            ),
+        },
+        ScheduleOut::None => format!("# run by its members
+{job}"),
+    };
+    vec![
+        ("crontab", crontab),
         (
             "start + fail",
             format!(

@@ -30,8 +30,8 @@ pub fn preview_path(cron: &str, tz: &str, from: Option<&str>) -> String {
     }
 }
 
-/// The preview under the schedule fields: words, the next runs (or the server's
-/// refusal), and a day to start from.
+/// The schedule fields (expression and zone, each with its refusal next to it) and
+/// the preview under them: words, the next runs, and a day to start from.
 #[component]
 pub fn SchedulePreview(cron: RwSignal<String>, tz: RwSignal<String>) -> impl IntoView {
     let session = crate::api::Session::get();
@@ -55,7 +55,25 @@ pub fn SchedulePreview(cron: RwSignal<String>, tz: RwSignal<String>) -> impl Int
             }
         });
     });
+    // A refusal is shown at the field it is about: the zone's under the zone, the
+    // expression's under the expression (in words: "the hour (2nd field) takes 0 to 23").
+    let refusal = move |zone: bool| {
+        preview.with(|p| match p {
+            Err(e) if e.contains("timezone") == zone => Some(e.clone()),
+            _ => None,
+        })
+    };
     view! {
+        <label for="cron">"Cron expression or systemd OnCalendar"</label>
+        <input id="cron" type="text" prop:value=move || cron.get() on:input=move |ev| cron.set(event_target_value(&ev))
+            aria-invalid=move || refusal(false).is_some().to_string() aria-describedby="cron-error cron-hint"/>
+        <p class="error" id="cron-error" role="alert">{move || refusal(false)}</p>
+        <p class="hint" id="cron-hint">"Cron: five fields, minute hour day-of-month month day-of-week (30 2 * * 1-5). Or systemd OnCalendar events, as in a timer unit (Mon..Fri *-*-* 02:30:00)."</p>
+        <label for="tz">"Timezone"</label>
+        <input id="tz" type="text" prop:value=move || tz.get() on:input=move |ev| tz.set(event_target_value(&ev))
+            aria-invalid=move || refusal(true).is_some().to_string() aria-describedby="tz-error tz-hint"/>
+        <p class="error" id="tz-error" role="alert">{move || refusal(true)}</p>
+        <p class="hint" id="tz-hint">"IANA name, e.g. Europe/Riga."</p>
         <div id="cron-preview">
             {move || match preview.get() {
                 Ok(p) if !p.next.is_empty() => {
@@ -70,8 +88,7 @@ pub fn SchedulePreview(cron: RwSignal<String>, tz: RwSignal<String>) -> impl Int
                         }).collect_view()}</ul>
                     }.into_any()
                 }
-                Ok(_) => ().into_any(),
-                Err(e) => view! { <p class="error">{e}</p> }.into_any(),
+                _ => ().into_any(),
             }}
             <label for="preview-from">"Preview from (optional)"</label>
             <input id="preview-from" type="date" prop:value=move || from.get()

@@ -29,6 +29,7 @@ pub enum Schedule {
     None,
 }
 
+mod explain;
 mod last_weekday;
 pub mod oncalendar;
 pub mod words;
@@ -129,10 +130,11 @@ impl CronSchedule {
         let (crons, oncalendar) = match parsed {
             Ok(cron) => (vec![cron], false),
             Err(e) if !oncalendar::looks_like(trimmed) => {
+                // The field and what it takes, where the fields tell; else the parser's.
                 return Err(ScheduleError::Cron {
                     expr: expr.to_string(),
-                    reason: e.to_string(),
-                })
+                    reason: explain::cron_problem(trimmed).unwrap_or_else(|| e.to_string()),
+                });
             }
             Err(_) => (Self::parse_oncalendar(expr, trimmed)?, true),
         };

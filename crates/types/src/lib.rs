@@ -20,6 +20,22 @@ pub use team::*;
 
 use serde::{Deserialize, Serialize};
 
+/// The crontab fields that run a job every `period` seconds, where cron can say it
+/// (steps of minutes that divide an hour, of hours that divide a day, a day, a week);
+/// `None` otherwise (90 minutes: cron restarts its steps every hour).
+pub fn crontab_every(period: i64) -> Option<String> {
+    let (m, h) = (period / 60, period / 3_600);
+    match period {
+        60 => Some("* * * * *".into()),
+        p if p % 60 == 0 && p < 3_600 && 3_600 % p == 0 => Some(format!("*/{m} * * * *")),
+        3_600 => Some("0 * * * *".into()),
+        p if p % 3_600 == 0 && p < 86_400 && 86_400 % p == 0 => Some(format!("0 */{h} * * *")),
+        86_400 => Some("0 3 * * *".into()),
+        604_800 => Some("0 3 * * 1".into()),
+        _ => None,
+    }
+}
+
 /// A span of time for people: `"12 s"`, `"3 min"`, `"2 h 5 min"`, `"3 days"`,
 /// `"1 day 4 h"`. Messages, the API and the dashboard say spans alike.
 pub fn span(ms: i64) -> String {
@@ -612,4 +628,20 @@ pub struct ErrorBody {
 
 fn default_severity() -> String {
     "error".into()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_period_cron_can_repeat_becomes_crontab_fields() {
+        assert_eq!(super::crontab_every(60).as_deref(), Some("* * * * *"));
+        assert_eq!(super::crontab_every(300).as_deref(), Some("*/5 * * * *"));
+        assert_eq!(super::crontab_every(3_600).as_deref(), Some("0 * * * *"));
+        assert_eq!(super::crontab_every(21_600).as_deref(), Some("0 */6 * * *"));
+        assert_eq!(super::crontab_every(86_400).as_deref(), Some("0 3 * * *"));
+        assert_eq!(super::crontab_every(604_800).as_deref(), Some("0 3 * * 1"));
+        for never in [90, 5_400, 7 * 3_600, 2 * 86_400, 45] {
+            assert_eq!(super::crontab_every(never), None, "{never}");
+        }
+    }
 }

@@ -219,6 +219,17 @@ async fn true_at_a_glance_and_every_page_accessible() {
         .eval("return [...document.querySelectorAll('#snippets details')].map(d => d.dataset.snippet).join(',')")
         .await;
     assert_eq!(snippets, "crontab,start + fail,overdue exec,Python,Rust");
+    // The crontab line is the monitor's own schedule, with its zone said.
+    let crontab = b
+        .eval(
+            "return document.querySelector('#snippets details[data-snippet=crontab]').textContent",
+        )
+        .await;
+    let crontab = crontab.as_str().unwrap_or_default();
+    assert!(
+        crontab.contains("Europe/Riga") && crontab.contains("\n30 2 * * * /usr/local/bin/job.sh"),
+        "{crontab}"
+    );
     b.screenshot("glance-monitor").await;
     // An empty form is refused with what it lacks; nothing is saved. A cron schedule
     // is said in words as it is typed.
@@ -248,6 +259,53 @@ async fn true_at_a_glance_and_every_page_accessible() {
     b.eval("document.getElementById('cron-preview').scrollIntoView({block: 'center', behavior: 'instant'});")
         .await;
     b.screenshot("glance-form-cron").await;
+    // A wrong expression is said in words next to it; a wrong zone next to the zone.
+    b.fill(&b.find("#cron").await, "0 25 * * *").await;
+    b.wait_text("#cron-error", 10, |t| {
+        t.contains("the hour (2nd field) takes 0 to 23, not 25")
+    })
+    .await;
+    assert_eq!(b.text(&b.find("#tz-error").await).await, "");
+    assert_eq!(
+        b.eval("return document.getElementById('cron').getAttribute('aria-invalid')")
+            .await,
+        "true"
+    );
+    b.fill(&b.find("#cron").await, "30 2 * * *").await;
+    b.fill(&b.find("#tz").await, "Europe/Atlantis").await;
+    b.wait_text("#tz-error", 10, |t| t.contains("timezone"))
+        .await;
+    b.wait_text("#cron-error", 5, str::is_empty).await;
+    b.fill(&b.find("#tz").await, "Europe/Berlin").await;
+    b.wait_text("#tz-error", 10, str::is_empty).await;
+    // How problems resolve is a choice; "after" asks for the time.
+    b.eval("const k = document.getElementById('resolve_problems'); k.value = 'after'; k.dispatchEvent(new Event('change'));")
+        .await;
+    let after = b.find("#resolve_after").await;
+    assert_eq!(
+        b.eval("return document.getElementById('resolve_after').value")
+            .await,
+        "2h"
+    );
+    // It sits in the folded "Run rules": unfolded to type in it, as a person would.
+    b.eval("const d = document.getElementById('resolve_after').closest('details'); if (d) d.open = true;")
+        .await;
+    b.fill(&after, "30m").await;
+    b.click(&b.find("#save").await).await;
+    let mut saved = serde_json::Value::Null;
+    for _ in 0..100 {
+        let (_, all) = app.api("GET", "/api/v1/monitors", None).await;
+        if let Some(m) = all["monitors"]
+            .as_array()
+            .and_then(|l| l.iter().find(|m| m["name"] == "Weekly report"))
+        {
+            saved = m.clone();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(saved["resolve_problems"], "after 30m", "{saved}");
+    assert_eq!(saved["schedule"]["tz"], "Europe/Berlin", "{saved}");
     // A down monitor says why; its run shows what the failure said.
     b.goto(&format!("{}/monitors/{}", app.base, public(&invoices)))
         .await;

@@ -231,6 +231,15 @@ fn oncalendar_events() {
     );
     let e = CronSchedule::parse("61 * * * *", "UTC").unwrap_err();
     assert!(e.to_string().starts_with("invalid cron expression"), "{e}");
+    // In words, naming the field: never the parser's "Component error".
+    for (expr, says) in [
+        ("61 * * * *", "the minute (1st field) takes 0 to 59, not 61"),
+        ("0 25 * * *", "the hour (2nd field) takes 0 to 23, not 25"),
+        ("0 3 * *", "this one has 4"),
+    ] {
+        let e = CronSchedule::parse(expr, "UTC").unwrap_err().to_string();
+        assert!(e.ends_with(says) && !e.contains("Component"), "{expr}: {e}");
+    }
 }
 
 #[test]
