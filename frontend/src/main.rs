@@ -67,7 +67,13 @@ fn App() -> impl IntoView {
     live::start();
     let boot = RwSignal::new(Boot::Loading);
     leptos::task::spawn_local(async move {
-        let me = api::me().await;
+        // Who is signed in is asked only when a session cookie came with the request:
+        // a visitor's console shows no 401 (the cookie itself is out of the page's reach).
+        let status = api::status().await;
+        let me = match &status {
+            Ok(s) if !s.session => None,
+            _ => api::me().await,
+        };
         if let Some(m) = &me {
             session
                 .project
@@ -76,7 +82,7 @@ fn App() -> impl IntoView {
             boot.set(Boot::Ready);
             return;
         }
-        let setup = api::status().await.is_ok_and(|s| s.setup_needed);
+        let setup = status.is_ok_and(|s| s.setup_needed);
         boot.set(if setup { Boot::Setup } else { Boot::Ready });
     });
     view! {

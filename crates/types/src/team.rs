@@ -22,6 +22,10 @@ pub struct SetupStatus {
     /// "Forgot password" works: the server can send e-mail.
     #[serde(default)]
     pub password_reset: bool,
+    /// The request carried a session cookie (not yet checked): the dashboard asks who
+    /// is signed in only then, so a visitor's console shows no 401 for `/auth/me`.
+    #[serde(default)]
+    pub session: bool,
 }
 
 /// A project the signed-in user may open, with their role in it.

@@ -70,6 +70,17 @@ async fn true_at_a_glance_and_every_page_accessible() {
     b.goto(&app.base).await;
     b.dark(false).await;
     let mut violations = tour_page(&b, "sign-in").await;
+    // A visitor without a session is not asked who they are: no 401 in the console.
+    b.find("#email").await;
+    let asked = b
+        .eval("return performance.getEntriesByType('resource').filter(e => e.name.includes('/api/v1/auth/')).map(e => e.name.split('/api/v1')[1]).join(',')")
+        .await;
+    assert!(
+        asked
+            .as_str()
+            .is_some_and(|a| a.starts_with("/auth/status") && !a.contains("/auth/me")),
+        "{asked}"
+    );
     b.fill(&b.find("#email").await, "ann@example.com").await;
     b.fill(&b.find("#password").await, "correct horse").await;
     b.click(&b.find("#sign-submit").await).await;

@@ -49,6 +49,8 @@ async fn passwords(backend: Backend) {
     let app = with_smtp(backend, &smtp).await;
     let (s, st, _) = send(&app, "GET", "/api/v1/auth/status", None, false, None).await;
     assert_eq!((s, st["password_reset"].clone()), (200, json!(true)));
+    // No session cookie came with it: the dashboard will not ask who is signed in.
+    assert_eq!(st["session"], json!(false));
     let ann = |pw: &str| json!({"email": "ann@example.com", "password": pw});
     let laptop = sign_json(&app, "/api/v1/auth/setup", ann("first password"), 201).await;
     let phone = sign_json(&app, LOGIN, ann("first password"), 200).await;

@@ -47,6 +47,39 @@ fn project_create_prints_keys_as_json() {
     assert_eq!(j["name"], "Billing");
 }
 
+/// The server's log written to a file holds no colour codes.
+#[tokio::test]
+async fn a_log_to_a_file_has_no_colour_codes() {
+    let db = fresh_database(Backend::Sqlite);
+    let dir = std::env::temp_dir().join(format!("overdue-log-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("overdue.log");
+    let port = crate::harness::free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_overdue"))
+        .arg("serve")
+        .env("DATABASE_URL", &db)
+        .env("OVERDUE_LISTEN", format!("127.0.0.1:{port}"))
+        .env("OVERDUE_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&path).unwrap())
+        .spawn()
+        .unwrap();
+    // Something logged: wait for the file to fill, not for a time.
+    let mut log = String::new();
+    for _ in 0..200 {
+        log = std::fs::read_to_string(&path).unwrap_or_default();
+        if !log.trim().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!log.trim().is_empty(), "nothing logged");
+    assert!(!log.contains('\u{1b}'), "{log:?}");
+}
+
 #[test]
 fn bad_settings_stop_the_start_naming_the_setting() {
     for (env, value) in [

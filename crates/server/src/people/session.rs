@@ -94,11 +94,15 @@ pub(crate) async fn signed_in(
     signed_in_response(state, actix_web::http::StatusCode::OK, user_id, email, s).await
 }
 
-async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+async fn status(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let users = state.store.read(accounts::count).await?;
     Ok(HttpResponse::Ok().json(SetupStatus {
         setup_needed: users == 0,
         password_reset: state.config.mailer.is_some(),
+        session: req.cookie(SESSION_COOKIE).is_some(),
     }))
 }
 
