@@ -125,7 +125,8 @@ pub struct EventRecord {
     pub previous_status: String,
     /// Why it went down (`missed`, `failed`, `hung`), when it did.
     pub reason: Option<String>,
-    /// More about the reason: the step a run hung in, or a report's failed count.
+    /// More about the reason: the step a run hung in, or a report's failed count; for a
+    /// pause, who paused it (an e-mail, `key <name>`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// When the change happened (RFC 3339, UTC).

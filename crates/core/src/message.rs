@@ -53,7 +53,10 @@ impl EventRecord {
                 }
             }
             EventKind::MonitorUp => format!("UP: {name}"),
-            EventKind::MonitorPaused => format!("PAUSED: {name} (its alert is resolved)"),
+            EventKind::MonitorPaused => match &self.detail {
+                Some(by) => format!("PAUSED: {name} by {by} (its alert is resolved)"),
+                None => format!("PAUSED: {name} (its alert is resolved)"),
+            },
             EventKind::MonitorDeleted => format!("DELETED: {name} (its alerts are resolved)"),
             EventKind::RunOverlapped => format!("{name}: a run started while another ran"),
             EventKind::RunWarned => format!("{name}: a run ended with warnings"),
@@ -157,6 +160,18 @@ mod tests {
         let mut up = down("missed", None, None);
         up.event = EventKind::MonitorUp;
         assert_eq!(up.headline(), "UP: DB backup");
+        // A pause says who paused, when a person or a key did.
+        let mut paused = down("missed", None, None);
+        (paused.event, paused.reason) = (EventKind::MonitorPaused, None);
+        assert_eq!(
+            paused.headline(),
+            "PAUSED: DB backup (its alert is resolved)"
+        );
+        paused.detail = Some("ann@example.com".into());
+        assert_eq!(
+            paused.headline(),
+            "PAUSED: DB backup by ann@example.com (its alert is resolved)"
+        );
     }
 
     /// A title names the count, not the list: a subject of 41 problems stays short.

@@ -533,6 +533,9 @@ async fn pause_and_delete_resolve_alerts(backend: Backend) {
     let paused = &rx.events(&a, "monitor.paused")[0].json();
     assert_eq!(paused["alert"]["transition"], "resolve");
     assert_eq!(paused["alert"]["reason"], "paused");
+    // It says who paused it: here the project's API key.
+    let by = paused["detail"].as_str().unwrap_or_default();
+    assert!(by.starts_with("key "), "{paused}");
     let deleted = &rx.events(&b, "monitor.deleted")[0].json();
     assert_eq!(deleted["alert"]["reason"], "deleted");
     let all = alerts(&app, "?status=all&kind=down").await;

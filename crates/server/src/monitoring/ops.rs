@@ -60,10 +60,13 @@ pub async fn switch(
     auth.require_write()?;
     let id2 = owned_monitor_id(state, auth, id, what).await?;
     let id = id2.to_string();
-    let project = auth.project.clone();
+    let (project, actor) = (auth.project.clone(), auth.actor.clone());
     state
         .store
-        .write(move |tx| monitors::set_paused(tx, &project, &id2, op == Switch::Pause))
+        .write(move |tx| {
+            tx.acting_as(&actor);
+            monitors::set_paused(tx, &project, &id2, op == Switch::Pause)
+        })
         .await?;
     Ok(id)
 }

@@ -184,6 +184,9 @@ pub struct Tx<'a> {
     memo: Option<Memo>,
     /// Rows a deadline job writes at its end, on PostgreSQL (`None`: written at once).
     later: Option<crate::base::later::Later>,
+    /// Who asked for this write (a person's e-mail, `key <name>`), for the messages
+    /// that say so ("paused by …"); `None` for what Overdue does by itself.
+    by: Option<String>,
 }
 
 /// Reads a batch of flips makes again and again (a project's routes, silences, name,
@@ -207,7 +210,19 @@ impl<'a> Tx<'a> {
             caps,
             memo: None,
             later: None,
+            by: None,
         }
+    }
+
+    /// Says who asks for this write (a person's e-mail, `key <name>`): messages it
+    /// writes name them ("paused by ann@example.com").
+    pub fn acting_as(&mut self, who: &str) {
+        self.by = Some(who.to_string());
+    }
+
+    /// Who asked for this write, when a person or key did.
+    pub(crate) fn by(&self) -> Option<&str> {
+        self.by.as_deref()
     }
 
     /// A unit of work whose effects collect changed monitor ids only when `track` (the
@@ -225,6 +240,7 @@ impl<'a> Tx<'a> {
             caps,
             memo: Some(Memo::new()),
             later: None,
+            by: None,
         }
     }
 

@@ -114,12 +114,13 @@ pub(crate) fn apply_outcome(
         } else if flip.from == Status::Down && flip.to == Status::Paused {
             // Nobody watches a paused monitor: its down alert resolves (no repeat or
             // incident stays open); announced only if the down was.
+            // Says who paused it, when a person or a key did.
             notices.push(Notice {
                 kind: EventKind::MonitorPaused,
                 status: flip.to,
                 previous: flip.from,
                 reason: None,
-                detail: None,
+                detail: tx.by().map(str::to_string),
             });
         }
     }
