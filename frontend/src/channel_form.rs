@@ -118,7 +118,7 @@ fn field_input(f: ChannelField, values: RwSignal<HashMap<String, String>>) -> im
 #[component]
 pub fn NewChannelForm(
     kinds: RwSignal<Vec<ChannelKind>>,
-    on_created: impl Fn() + Copy + Send + Sync + 'static,
+    on_created: impl Fn(Channel) + Copy + Send + Sync + 'static,
     error: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let session = Session::get();
@@ -143,11 +143,11 @@ pub fn NewChannelForm(
                 .send_json::<_, Channel>("POST", "/api/v1/channels", &b)
                 .await
             {
-                Ok(_) => {
+                Ok(made) => {
                     error.set(None);
                     name.set(String::new());
                     values.set(HashMap::new());
-                    on_created();
+                    on_created(made);
                 }
                 Err(e) => error.set(Some(e)),
             }

@@ -32,6 +32,8 @@ pub fn ChannelsPage() -> impl IntoView {
     // Each card's last message, kept here: a card is drawn again when its channel
     // changes (health after a test, flags), and the message must survive that.
     let notes = RwSignal::new(std::collections::HashMap::<String, String>::new());
+    // A channel just made a default offers itself to the monitors that notify nobody.
+    let offer = RwSignal::new(None::<crate::channel_attach::Offer>);
     let reload = move || {
         leptos::task::spawn_local(async move {
             match session.get_json::<ChannelList>("/api/v1/channels").await {
@@ -53,13 +55,19 @@ pub fn ChannelsPage() -> impl IntoView {
     view! {
         <h1>"Channels"</h1>
         <p class="error" role="alert">{move || error.get()}</p>
+        <crate::channel_attach::AttachOffer offer=offer/>
         <Show when=move || list.with(Vec::is_empty)>
             <p class="hint">"No channels yet: nobody is notified when a monitor goes down."</p>
         </Show>
         <For each=move || list.get() key=|c| (c.id.clone(), c.name.clone(), c.is_default, c.is_fallback, c.health.clone())
-            children=move |c| view! { <ChannelCard c=c kinds=kinds notes=notes on_change=reload/> }/>
+            children=move |c| view! { <ChannelCard c=c kinds=kinds notes=notes offer=offer on_change=reload/> }/>
         <Show when=move || session.can_manage()>
-            <NewChannelForm kinds=kinds on_created=reload error=error/>
+            <NewChannelForm kinds=kinds error=error on_created=move |made: Channel| {
+                reload();
+                if made.is_default {
+                    crate::channel_attach::look(session, offer, made.id, made.name);
+                }
+            }/>
         </Show>
         <h2>"Notification log"</h2>
         <p class="hint">"Every delivery attempt of this project, newest first."</p>
@@ -80,6 +88,7 @@ fn ChannelCard(
     c: Channel,
     kinds: RwSignal<Vec<ChannelKind>>,
     notes: RwSignal<std::collections::HashMap<String, String>>,
+    offer: RwSignal<Option<crate::channel_attach::Offer>>,
     on_change: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let session = Session::get();
@@ -138,7 +147,12 @@ fn ChannelCard(
             let path = format!("/api/v1/channels/{id}");
             let b = serde_json::json!({ field: value });
             match session.send_json::<_, Channel>("PATCH", &path, &b).await {
-                Ok(_) => on_change(),
+                Ok(made) => {
+                    on_change();
+                    if field == "is_default" && made.is_default {
+                        crate::channel_attach::look(session, offer, made.id, made.name);
+                    }
+                }
                 Err(e) => note(Some(e)),
             }
         });
@@ -168,7 +182,7 @@ fn ChannelCard(
             <Show when=move || session.can_manage()>
                 <div class="row">
                     <button class="secondary channel-test" on:click=test.clone() disabled=move || busy.get()>"Send test"</button>
-                    <button class="secondary" on:click={let f = flag.clone(); move |_| f("is_default", !is_default)}>
+                    <button class="secondary make-default" on:click={let f = flag.clone(); move |_| f("is_default", !is_default)}>
                         {if is_default { "Not a default" } else { "Make default" }}
                     </button>
                     <button class="secondary" on:click={let f = flag2.clone(); move |_| f("is_fallback", !is_fallback)}>

@@ -10,6 +10,7 @@ mod alerts;
 mod api;
 mod bulk;
 mod chains;
+mod channel_attach;
 mod channel_form;
 mod channels;
 mod deliveries;

@@ -161,6 +161,17 @@ async fn dashboard_story() {
     b.fill(&b.find("#channel-name").await, "Ops hook").await;
     b.fill(&b.find("#channel-field-url").await, &rx.url).await;
     b.click(&b.find("#channel-create").await).await;
+    // A new default channel offers itself to the monitors that notify nobody.
+    b.wait_text("#attach-offer", 10, |t| {
+        t.contains("1 monitor notifies nobody: attach Ops hook to it?")
+    })
+    .await;
+    b.screenshot("channels-attach-offer").await;
+    // Not now: nothing is attached (accepted at the end of the story).
+    b.click(&b.find("#attach-not-now").await).await;
+    assert!(b.absent("#attach-offer").await);
+    let (_, listed) = app.api("GET", "/api/v1/monitors", None).await;
+    assert_eq!(listed["monitors"][0]["channels"], json!([]), "{listed}");
     let test = b.find(".channel-test").await;
     b.click(&test).await;
     rx.wait_for(Duration::from_secs(15), |all| !all.is_empty())
@@ -476,6 +487,41 @@ async fn dashboard_story() {
             "the {page} page scrolls sideways at 375 px"
         );
     }
+
+    // The channel made a default again offers itself again; accepted, the monitor
+    // that notified nobody notifies it.
+    b.resize(1280, 900).await;
+    b.goto(&format!("{}/channels", app.base)).await;
+    let toggle = ".card.channel button.make-default";
+    b.wait_text(toggle, 10, |t| t == "Not a default").await;
+    b.click(&b.find(toggle).await).await;
+    b.wait_text(toggle, 10, |t| t == "Make default").await;
+    b.click(&b.find(toggle).await).await;
+    b.wait_text("#attach-offer", 10, |t| {
+        t.contains("1 monitor notifies nobody: attach Ops hook to it?")
+    })
+    .await;
+    b.click(&b.find("#attach-all").await).await;
+    b.wait_text("#attach-said", 10, |t| {
+        t == "Ops hook now notifies 1 monitor more."
+    })
+    .await;
+    assert!(b.absent("#attach-offer").await);
+    let (_, listed) = app.api("GET", "/api/v1/monitors", None).await;
+    let (_, chans) = app.api("GET", "/api/v1/channels", None).await;
+    let all = listed["monitors"].as_array().unwrap();
+    assert_eq!(all.len(), 1, "{listed}");
+    let hook = chans["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "Ops hook")
+        .unwrap()["id"]
+        .clone();
+    assert!(
+        all[0]["channels"].as_array().unwrap().contains(&hook),
+        "{listed}"
+    );
     app.stop().await;
 }
 
