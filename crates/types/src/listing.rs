@@ -88,7 +88,7 @@ impl ListView {
         out
     }
 
-    /// Whether monitor `m`, shown in `state`, passes the text and tag filters.
+    /// Whether monitor `m` passes the text and tag filters.
     pub fn finds(&self, m: &Monitor) -> bool {
         let q = self.q.trim().to_lowercase();
         (q.is_empty()
@@ -103,7 +103,8 @@ impl ListView {
         self.states.is_empty() || self.states.iter().any(|s| s == state)
     }
 
-    /// Adds `value` to a filter's list or takes it out; back to the first page.
+    /// Adds `value` to a filter's list or takes it out (the page's `set` then starts
+    /// the list again at its first page).
     pub fn toggle(list: &mut Vec<String>, value: &str) {
         match list.iter().position(|x| x == value) {
             Some(i) => {
@@ -169,7 +170,7 @@ mod tests {
     }
 
     fn monitor(name: &str, tags: &[&str]) -> Monitor {
-        let mut m: Monitor = serde_json::from_value(serde_json::json!({
+        serde_json::from_value(serde_json::json!({
             "id": name, "name": name, "description": "", "tags": tags,
             "schedule": {"kind": "interval", "period": 60}, "grace": 60, "methods": "",
             "manual_resume": false, "down_after": 1, "up_after": 1, "notify_warn": false,
@@ -179,9 +180,7 @@ mod tests {
             "last_ping": null, "next_due": null, "deadline": null, "last_duration": null,
             "created_at": "2026-12-06T00:00:00Z",
         }))
-        .unwrap_or_else(|e| panic!("a monitor for the test: {e}"));
-        m.tags = tags.iter().map(|t| t.to_string()).collect();
-        m
+        .unwrap_or_else(|e| panic!("a monitor for the test: {e}"))
     }
 
     #[test]
