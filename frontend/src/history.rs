@@ -11,18 +11,27 @@ use crate::time::stamp;
 /// The chart's drawing area (SVG units).
 const W: f64 = 600.0;
 const H: f64 = 160.0;
-const LEFT: f64 = 48.0;
+const LEFT: f64 = 84.0;
 const BOTTOM: f64 = 24.0;
 
 fn secs(d: f64) -> String {
     match d {
         d if d >= 3600.0 => format!("{:.1} h", d / 3600.0),
         d if d >= 60.0 => format!("{:.1} min", d / 60.0),
-        d => format!("{d:.1} s"),
+        d if d >= 1.0 => format!("{d:.1} s"),
+        // Quick runs in milliseconds: "0.0 s" would say nothing.
+        d if d >= 0.01 => format!("{:.0} ms", d * 1000.0),
+        d => format!("{:.1} ms", d * 1000.0),
     }
 }
 
-/// Durations of the finished runs, oldest to newest; failed ones red.
+/// Room for this many runs at least: a single run is one bar at the right (the newest
+/// end), not a block across the whole chart.
+const SLOTS: usize = 20;
+
+/// Durations of the finished runs, oldest to newest (newest at the right); failed ones
+/// red. The dates are also said under the chart in text, readable on a phone, where the
+/// chart's own date labels are left out.
 pub fn chart(runs: Vec<Run>) -> impl IntoView {
     let done: Vec<Run> = runs
         .into_iter()
@@ -39,7 +48,11 @@ pub fn chart(runs: Vec<Run>) -> impl IntoView {
         .fold(0.0_f64, f64::max)
         .max(0.001);
     let (plot_w, plot_h) = (W - LEFT - 8.0, H - BOTTOM - 8.0);
-    let slot = plot_w / done.len() as f64;
+    let slots = done.len().max(SLOTS);
+    let slot = plot_w / slots as f64;
+    // The runs fill the right end when there are fewer than the slots.
+    let offset = (slots - done.len()) as f64;
+    let first_x = LEFT + offset * slot;
     let first = done
         .first()
         .map(|r| r.started_at.clone())
@@ -64,7 +77,7 @@ pub fn chart(runs: Vec<Run>) -> impl IntoView {
                 secs(d)
             );
             view! {
-                <rect class=class x=format!("{:.1}", LEFT + i as f64 * slot + slot * 0.1) y=format!("{:.1}", 8.0 + plot_h - h)
+                <rect class=class x=format!("{:.1}", first_x + i as f64 * slot + slot * 0.1) y=format!("{:.1}", 8.0 + plot_h - h)
                     width=format!("{:.1}", (slot * 0.8).max(1.0)) height=format!("{h:.1}")>
                     <title>{tip}</title>
                 </rect>
@@ -78,14 +91,21 @@ pub fn chart(runs: Vec<Run>) -> impl IntoView {
             <line class="axis" x1=LEFT y1="8" x2=LEFT y2=base/>
             <line class="axis" x1=LEFT y1=base x2=W - 8.0 y2=base/>
             <line class="grid" x1=LEFT y1=8.0 + plot_h / 2.0 x2=W - 8.0 y2=8.0 + plot_h / 2.0/>
-            <text class="tick" x=LEFT - 4.0 y="14" text-anchor="end">{secs(max)}</text>
+            // Hung from the top line, so a larger font on a phone is not cut off.
+            <text class="tick" x=LEFT - 4.0 y="6" dominant-baseline="hanging" text-anchor="end">{secs(max)}</text>
             <text class="tick" x=LEFT - 4.0 y=8.0 + plot_h / 2.0 + 4.0 text-anchor="end">{secs(max / 2.0)}</text>
             <text class="tick" x=LEFT - 4.0 y=base text-anchor="end">"0"</text>
-            <text class="tick" x=LEFT y=H - 6.0>{label(&first)}</text>
-            <text class="tick" x=W - 8.0 y=H - 6.0 text-anchor="end">{label(&last)}</text>
+            // The first run's date under it when there is room for both dates.
+            {(done.len() > 1 && first_x < LEFT + plot_w * 0.4).then(|| view! {
+                <text class="tick date" x=first_x y=H - 6.0>{label(&first)}</text>
+            })}
+            <text class="tick date" x=W - 8.0 y=H - 6.0 text-anchor="end">{label(&last)}</text>
             {bars}
         </svg>
-        <p class="legend hint"><span class="key ok"></span>" finished · "<span class="key failed"></span>" failed or timed out"</p>
+        <p class="legend hint" id="chart-range">
+            {match done.len() { 1 => format!("1 run, {}", label(&last)), n => format!("{n} runs, {} to {}", label(&first), label(&last)) }}
+            " · " <span class="key ok"></span>" finished · "<span class="key failed"></span>" failed or timed out"
+        </p>
     }
     .into_any()
 }

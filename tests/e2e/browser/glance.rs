@@ -329,6 +329,20 @@ async fn true_at_a_glance_and_every_page_accessible() {
     .await;
     b.wait_text("#slug-url", 5, |t| t.ends_with("/invoices"))
         .await;
+    // One run is one bar at the newest end, its date said in text under the chart.
+    b.wait_text("#chart-range", 10, |t| t.starts_with("1 run, "))
+        .await;
+    let x = b
+        .eval("return Number(document.querySelector('#durations rect').getAttribute('x'))")
+        .await;
+    assert!(x.as_f64().is_some_and(|x| x > 450.0), "{x}");
+    for width in [1280, 375] {
+        b.resize(width, 900).await;
+        b.eval("document.getElementById('durations').scrollIntoView({block: 'center', behavior: 'instant'});")
+            .await;
+        b.screenshot(&format!("glance-chart-{width}")).await;
+    }
+    b.resize(1280, 900).await;
     b.click(&b.find("#runs a").await).await;
     b.wait_text("#end-body", 10, |t| t == "disk full on /backup")
         .await;
