@@ -113,50 +113,14 @@ const SEVERITIES: [(&str, &str); 4] = [
     ("info", "Info"),
 ];
 
-/// A filter that takes several values: a menu of checkboxes, its summary saying what
-/// is chosen ("Kind: any", "Kind: down, problem").
-fn choices(
-    id: &'static str,
-    label: &'static str,
-    options: &'static [(&'static str, &'static str)],
-    chosen: Signal<Vec<String>>,
-    set: impl Fn(Vec<String>) + Clone + Send + Sync + 'static,
-) -> impl IntoView {
-    let said = move || {
-        let c = chosen.get();
-        if c.is_empty() {
-            format!("{label}: any")
-        } else {
-            format!("{label}: {}", c.join(", "))
-        }
-    };
-    view! {
-        <details class="menu filter" id=id>
-            <summary>{said}</summary>
-            <fieldset class="menu-body">
-                <legend class="visually-hidden">{label}</legend>
-                {options.iter().map(|(value, words)| {
-                    let set = set.clone();
-                    let value = *value;
-                    let on = move || chosen.with(|c| c.iter().any(|x| x == value));
-                    view! {
-                        <label class="check">
-                            <input type="checkbox" value=value prop:checked=on on:change=move |ev| {
-                                let mut c = chosen.get_untracked();
-                                if event_target_checked(&ev) {
-                                    c.push(value.to_string());
-                                } else {
-                                    c.retain(|x| x != value);
-                                }
-                                set(c);
-                            }/>
-                            {*words}
-                        </label>
-                    }
-                }).collect_view()}
-            </fieldset>
-        </details>
-    }
+/// The (value, words) pairs of a fixed filter, for [`crate::widgets::choices`].
+fn fixed(options: &'static [(&'static str, &'static str)]) -> Signal<Vec<(String, String)>> {
+    Signal::derive(move || {
+        options
+            .iter()
+            .map(|(v, w)| (v.to_string(), w.to_string()))
+            .collect()
+    })
 }
 
 /// The page.
@@ -336,8 +300,8 @@ pub fn AlertsPage() -> impl IntoView {
             </div>
         </div>
         <div class="row alert-filters" role="search" aria-label="Filter the alerts">
-            {choices("f-kind", "Kind", &KINDS, kinds, move |c| set_kind(&|s: &mut Shown| s.kinds = c.clone()))}
-            {choices("f-severity", "Severity", &SEVERITIES, severities, move |c| set_sev(&|s: &mut Shown| s.severities = c.clone()))}
+            {crate::widgets::choices("f-kind", "Kind", fixed(&KINDS), kinds, move |c| set_kind(&|s: &mut Shown| s.kinds = c.clone()))}
+            {crate::widgets::choices("f-severity", "Severity", fixed(&SEVERITIES), severities, move |c| set_sev(&|s: &mut Shown| s.severities = c.clone()))}
             <select id="f-tag" aria-label="Tag" on:change=move |ev| {
                 let v = event_target_value(&ev);
                 set_tag(&|s: &mut Shown| s.tag = v.clone());

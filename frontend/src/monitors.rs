@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use crate::api::Session;
 use crate::monitor_row::{row, RowActions};
-use crate::widgets::shown_state;
+use crate::widgets::{choices, shown_state};
 
 pub use crate::monitor_row::schedule_short;
 
@@ -301,12 +301,12 @@ pub fn MonitorsPage() -> impl IntoView {
             <input id="filter-text" type="search" placeholder="Filter by name, slug, description" aria-label="Filter by name, slug or description"
                 prop:value=move || view_of.get().q
                 on:input=move |ev| { let v = event_target_value(&ev); set_q(&move |s: &mut ListView| s.q = v.clone(), true) }/>
-            <Choices id="filter-tags" what="Tags" options=Signal::derive(move || tags.get())
-                chosen=Signal::derive(move || view_of.get().tags)
-                on_toggle=Callback::new(move |t: String| set_tag(&move |s: &mut ListView| ListView::toggle(&mut s.tags, &t), false))/>
-            <Choices id="filter-states" what="Status" options=Signal::derive(|| STATES.map(String::from).to_vec())
-                chosen=Signal::derive(move || view_of.get().states)
-                on_toggle=Callback::new(move |t: String| set_state(&move |s: &mut ListView| ListView::toggle(&mut s.states, &t), false))/>
+            {choices("filter-tags", "Tags", Signal::derive(move || tags.get().into_iter().map(|t| (t.clone(), t)).collect()),
+                Signal::derive(move || view_of.get().tags),
+                move |c| set_tag(&move |s: &mut ListView| s.tags = c.clone(), false))}
+            {choices("filter-states", "Status", Signal::derive(|| STATES.map(|s| (s.to_string(), s.to_string())).to_vec()),
+                Signal::derive(move || view_of.get().states),
+                move |c| set_state(&move |s: &mut ListView| s.states = c.clone(), false))}
             <Show when=move || view_of.with(|v| !v.tags.is_empty() || !v.states.is_empty() || !v.q.is_empty())>
                 <A href="/" attr:id="clear-filters" attr:class="clear">"Clear filters"</A>
             </Show>
@@ -397,51 +397,6 @@ fn StateCounts(
                 }).collect_view()
             }}
         </p>
-    }
-}
-
-/// A filter of several values: a small menu of checkboxes, its button saying what is
-/// chosen ("Tags: prod, db").
-#[component]
-fn Choices(
-    /// The element's id.
-    id: &'static str,
-    /// What is chosen ("Tags").
-    what: &'static str,
-    /// The values to choose from.
-    options: Signal<Vec<String>>,
-    /// The values chosen now.
-    chosen: Signal<Vec<String>>,
-    /// Adds or removes one.
-    on_toggle: Callback<String>,
-) -> impl IntoView {
-    let summary = move || {
-        let c = chosen.get();
-        if c.is_empty() {
-            format!("{what}: any")
-        } else {
-            format!("{what}: {}", c.join(", "))
-        }
-    };
-    view! {
-        <details class="menu choices" id=id>
-            <summary>{summary}</summary>
-            <fieldset class="menu-body">
-                <legend class="visually-hidden">{what}</legend>
-                {move || options.get().is_empty().then(|| view! { <p class="hint">"None yet"</p> })}
-                <For each=move || options.get() key=|o| o.clone() children=move |o| {
-                    let (on, value) = (o.clone(), o.clone());
-                    view! {
-                        <label class="check">
-                            <input type="checkbox" value=o.clone()
-                                prop:checked=move || chosen.with(|c| c.contains(&on))
-                                on:change=move |_| on_toggle.run(value.clone())/>
-                            {o.clone()}
-                        </label>
-                    }
-                }/>
-            </fieldset>
-        </details>
     }
 }
 

@@ -71,3 +71,51 @@ pub fn list_of(text: &str) -> Vec<String> {
         .map(str::to_string)
         .collect()
 }
+
+/// A filter that takes several values (the monitors list's tags and states, the
+/// Alerts page's kinds and severities): a menu of checkboxes, its summary saying what
+/// is chosen ("Tags: any", "Kind: down, problem"). `options`: (value, words).
+pub fn choices(
+    id: &'static str,
+    label: &'static str,
+    options: Signal<Vec<(String, String)>>,
+    chosen: Signal<Vec<String>>,
+    set: impl Fn(Vec<String>) + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let said = move || {
+        let c = chosen.get();
+        if c.is_empty() {
+            format!("{label}: any")
+        } else {
+            format!("{label}: {}", c.join(", "))
+        }
+    };
+    view! {
+        <details class="menu filter choices" id=id>
+            <summary>{said}</summary>
+            <fieldset class="menu-body">
+                <legend class="visually-hidden">{label}</legend>
+                {move || options.with(Vec::is_empty).then(|| view! { <p class="hint">"None yet"</p> })}
+                {move || options.get().into_iter().map(|(value, words)| {
+                    let set = set.clone();
+                    let v = value.clone();
+                    let on = move || chosen.with(|c| c.contains(&v));
+                    view! {
+                        <label class="check">
+                            <input type="checkbox" value=value.clone() prop:checked=on on:change=move |ev| {
+                                let mut c = chosen.get_untracked();
+                                if event_target_checked(&ev) {
+                                    c.push(value.clone());
+                                } else {
+                                    c.retain(|x| *x != value);
+                                }
+                                set(c);
+                            }/>
+                            {words}
+                        </label>
+                    }
+                }).collect_view()}
+            </fieldset>
+        </details>
+    }
+}

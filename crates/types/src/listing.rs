@@ -102,17 +102,6 @@ impl ListView {
     pub fn takes(&self, state: &str) -> bool {
         self.states.is_empty() || self.states.iter().any(|s| s == state)
     }
-
-    /// Adds `value` to a filter's list or takes it out (the page's `set` then starts
-    /// the list again at its first page).
-    pub fn toggle(list: &mut Vec<String>, value: &str) {
-        match list.iter().position(|x| x == value) {
-            Some(i) => {
-                list.remove(i);
-            }
-            None => list.push(value.to_string()),
-        }
-    }
 }
 
 /// One page of `total` rows: the rows' range and the number of pages. A page past the
@@ -246,13 +235,5 @@ mod tests {
     fn counts_go_worst_first_and_leave_out_empty_states() {
         let c = counts(["up", "down", "up", "late", "weird"].into_iter());
         assert_eq!(c, [("down", 1), ("late", 1), ("up", 2)]);
-    }
-
-    #[test]
-    fn toggling_adds_then_removes() {
-        let mut l = vec!["a".to_string()];
-        ListView::toggle(&mut l, "b");
-        ListView::toggle(&mut l, "a");
-        assert_eq!(l, ["b"]);
     }
 }

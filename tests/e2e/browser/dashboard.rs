@@ -535,20 +535,7 @@ async fn five_thousand_monitors() {
         return;
     };
     let app = TestApp::spawn(Backend::Sqlite).await;
-    app.store
-        .write(move |tx| {
-            let project = overdue_storage::people::projects::any(tx.conn())?;
-            for i in 0..5_000 {
-                let mut s = overdue_storage::monitoring::monitors::MonitorSettings::from_slug(
-                    &format!("job-{i:04}"),
-                );
-                s.tags = vec![format!("team{}", i % 7)];
-                overdue_storage::monitoring::monitors::create(tx, &project.id, &s, None)?;
-            }
-            Ok(())
-        })
-        .await
-        .unwrap();
+    crate::browser::seed_monitors(&app, 5_000).await;
     overdue::create_user(&app.store, "ann@example.com", "correct horse", None, None)
         .await
         .unwrap();

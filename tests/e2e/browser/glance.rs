@@ -443,7 +443,7 @@ async fn true_at_a_glance_and_every_page_accessible() {
 }
 
 /// Screenshot, axe-core and the console for the page on screen.
-async fn tour_page(b: &Browser, name: &str) -> Vec<String> {
+pub(crate) async fn tour_page(b: &Browser, name: &str) -> Vec<String> {
     b.screenshot(name).await;
     let mut found: Vec<String> = b
         .axe()

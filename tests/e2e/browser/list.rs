@@ -12,23 +12,6 @@ const ALL: usize = 1_000;
 const DOWN: usize = 120;
 const PAUSED: usize = 5;
 
-/// Waits up to 10 s for a script's answer to satisfy `pred`; returns it.
-async fn until(
-    b: &Browser,
-    script: &str,
-    pred: impl Fn(&serde_json::Value) -> bool,
-) -> serde_json::Value {
-    let mut last = serde_json::Value::Null;
-    for _ in 0..100 {
-        last = b.eval(script).await;
-        if pred(&last) {
-            return last;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("{script}: never matched; last {last}");
-}
-
 /// Rows of the list wholly inside the window.
 const ROWS_ON_SCREEN: &str = "return [...document.querySelectorAll('#monitors tbody tr')].filter(r => r.getBoundingClientRect().bottom <= window.innerHeight).length";
 
@@ -49,20 +32,7 @@ async fn a_thousand_monitors() {
         return;
     };
     let app = TestApp::spawn(Backend::Sqlite).await;
-    app.store
-        .write(move |tx| {
-            let project = overdue_storage::people::projects::any(tx.conn())?;
-            for i in 0..ALL {
-                let mut s = overdue_storage::monitoring::monitors::MonitorSettings::from_slug(
-                    &format!("job-{i:04}"),
-                );
-                s.tags = vec![format!("team{}", i % 7)];
-                overdue_storage::monitoring::monitors::create(tx, &project.id, &s, None)?;
-            }
-            Ok(())
-        })
-        .await
-        .unwrap();
+    crate::browser::seed_monitors(&app, ALL).await;
     let (_, listed) = app.api("GET", "/api/v1/monitors", None).await;
     let mut monitors: Vec<(String, String)> = listed["monitors"]
         .as_array()
@@ -123,7 +93,8 @@ async fn a_thousand_monitors() {
     // A count opens that state alone.
     b.click(&b.find("#state-counts a[data-state=down]").await)
         .await;
-    until(&b, "return location.search", |v| v == "?status=down").await;
+    b.until("return location.search", |v| v == "?status=down")
+        .await;
     b.wait_text("#list-count", 10, |t| {
         t == format!("1–100 of {DOWN} matching (1000 in all)")
     })
@@ -163,7 +134,7 @@ async fn a_thousand_monitors() {
     b.click(&b.find("#filter-tags summary").await).await;
     b.click(&b.find("#filter-tags input[value=team3]").await)
         .await;
-    until(&b, "return location.search", |v| {
+    b.until("return location.search", |v| {
         v.as_str()
             .is_some_and(|s| s.contains("tag=team1%2Cteam2%2Cteam3"))
     })
@@ -176,7 +147,8 @@ async fn a_thousand_monitors() {
         .await;
     b.click(&b.find("#pages a[aria-label='Page 10']").await)
         .await;
-    until(&b, "return location.search", |v| v == "?sort=name&page=10").await;
+    b.until("return location.search", |v| v == "?sort=name&page=10")
+        .await;
     b.wait_text("#list-count", 10, |t| t == "901–1000 of 1000 monitors")
         .await;
     b.wait_text("#monitors tbody tr:last-child td.name a", 5, |t| {
@@ -207,14 +179,7 @@ async fn a_thousand_monitors() {
             .await;
         let theme = if dark { "dark" } else { "light" };
         let shot = format!("list-1000-{width}-{theme}");
-        b.screenshot(&shot).await;
-        violations.extend(b.axe().await.into_iter().map(|v| format!("{shot}: {v}")));
-        violations.extend(
-            b.console_errors()
-                .await
-                .into_iter()
-                .map(|e| format!("{shot}: console: {e}")),
-        );
+        violations.extend(crate::browser::glance::tour_page(&b, &shot).await);
         if width == 375 {
             let wide = b
                 .eval("return document.documentElement.scrollWidth - window.innerWidth")

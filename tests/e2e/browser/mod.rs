@@ -7,3 +7,22 @@ pub(crate) mod glance;
 pub(crate) mod list;
 pub(crate) mod people;
 pub(crate) mod triage;
+
+/// Seeds `n` monitors in one write: `job-0000`, `job-0001`, … (daily), tagged `team0`
+/// to `team6` in turn.
+pub(crate) async fn seed_monitors(app: &crate::harness::TestApp, n: usize) {
+    app.store
+        .write(move |tx| {
+            let project = overdue_storage::people::projects::any(tx.conn())?;
+            for i in 0..n {
+                let mut s = overdue_storage::monitoring::monitors::MonitorSettings::from_slug(
+                    &format!("job-{i:04}"),
+                );
+                s.tags = vec![format!("team{}", i % 7)];
+                overdue_storage::monitoring::monitors::create(tx, &project.id, &s, None)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+}

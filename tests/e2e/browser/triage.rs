@@ -5,29 +5,10 @@
 //! the Alerts badge counting lines; screenshots and axe-core at 1280 and 375 px, light
 //! and dark, nothing sideways on a phone.
 
-use std::time::Duration;
-
 use serde_json::json;
 
 use crate::harness::webdriver::{chromedriver, Browser};
 use crate::harness::{Backend, TestApp};
-
-/// Waits up to 10 s for a script's answer to satisfy `pred`; returns it.
-async fn until(
-    b: &Browser,
-    script: &str,
-    pred: impl Fn(&serde_json::Value) -> bool,
-) -> serde_json::Value {
-    let mut last = serde_json::Value::Null;
-    for _ in 0..100 {
-        last = b.eval(script).await;
-        if pred(&last) {
-            return last;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{script}: never matched; last {last}");
-}
 
 /// The exact count of the Alerts link's badge.
 const NAV_COUNT: &str = "const c = document.querySelector(\"a.nav-link[href='/alerts'] .count\"); return c && c.dataset.count";
@@ -79,7 +60,7 @@ async fn three_hundred_alerts_triaged() {
     b.find("#monitors").await;
     // The badge counts the lines of the Alerts page, not the alerts.
     // The badge says "99+" past 99; it keeps the exact count for screen readers.
-    until(&b, NAV_COUNT, |v| v.as_str() == Some("261")).await;
+    b.until(NAV_COUNT, |v| v.as_str() == Some("261")).await;
     assert_eq!(
         b.eval("return document.querySelector(\"a.nav-link[href='/alerts'] .count\").textContent")
             .await,
@@ -87,7 +68,7 @@ async fn three_hundred_alerts_triaged() {
     );
 
     b.goto(&format!("{}/alerts", app.base)).await;
-    until(&b, ROWS, |v| v.as_i64() == Some(261)).await;
+    b.until(ROWS, |v| v.as_i64() == Some(261)).await;
     b.wait_text("#alert-count", 10, |t| {
         t.starts_with("261 rows, 300 alerts")
     })
@@ -108,8 +89,7 @@ async fn three_hundred_alerts_triaged() {
     })
     .await;
     b.click(&b.find(&format!("{fold} button.fold")).await).await;
-    until(
-        &b,
+    b.until(
         &format!("return document.querySelectorAll(\"{fold} .fold-list > li\").length"),
         |v| v.as_i64() == Some(40),
     )
@@ -126,14 +106,14 @@ async fn three_hundred_alerts_triaged() {
     // A filter is a URL, and a URL is a filter.
     b.eval("const s = document.getElementById('f-tag'); s.value = 'web'; s.dispatchEvent(new Event('change', {bubbles: true})); return 1")
         .await;
-    until(&b, "return location.search", |v| {
+    b.until("return location.search", |v| {
         v.as_str().unwrap_or_default().contains("tag=web")
     })
     .await;
-    until(&b, ROWS, |v| v.as_i64() == Some(60)).await;
+    b.until(ROWS, |v| v.as_i64() == Some(60)).await;
     b.goto(&format!("{}/alerts?status=open&kind=problem", app.base))
         .await;
-    until(&b, ROWS, |v| v.as_i64() == Some(1)).await;
+    b.until(ROWS, |v| v.as_i64() == Some(1)).await;
     b.wait_text("#f-kind summary", 10, |t| t == "Kind: problem")
         .await;
 
@@ -143,7 +123,7 @@ async fn three_hundred_alerts_triaged() {
         app.base
     ))
     .await;
-    until(&b, ROWS, |v| v.as_i64() == Some(60)).await;
+    b.until(ROWS, |v| v.as_i64() == Some(60)).await;
     let first = b
         .eval("return document.querySelector('#alerts > li .subject').textContent")
         .await;
@@ -153,7 +133,7 @@ async fn three_hundred_alerts_triaged() {
     b.click(&b.find("#ack-all").await).await;
     b.wait_text("#alerts-said", 10, |t| t == "Acknowledged 60.")
         .await;
-    until(&b, ROWS, |v| v.as_i64() == Some(0)).await;
+    b.until(ROWS, |v| v.as_i64() == Some(0)).await;
     let (_, acked) = app
         .api("GET", "/api/v1/alerts?status=acknowledged&limit=1000", None)
         .await;
@@ -165,7 +145,7 @@ async fn three_hundred_alerts_triaged() {
         app.base
     ))
     .await;
-    until(&b, ROWS, |v| v.as_i64() == Some(201)).await;
+    b.until(ROWS, |v| v.as_i64() == Some(201)).await;
     for css in [
         "#alerts > li.folded .pick input",
         "#alerts > li:nth-child(2) .pick input",
@@ -180,15 +160,15 @@ async fn three_hundred_alerts_triaged() {
         t.starts_with("Resolved 40.") && t.contains("2 left open")
     })
     .await;
-    until(&b, ROWS, |v| v.as_i64() == Some(200)).await;
+    b.until(ROWS, |v| v.as_i64() == Some(200)).await;
     b.click(&b.find("#alerts > li:nth-child(1) .pick input").await)
         .await;
     b.click(&b.find("#ack-selected").await).await;
     b.wait_text("#alerts-said", 10, |t| t == "Acknowledged 1.")
         .await;
-    until(&b, ROWS, |v| v.as_i64() == Some(199)).await;
+    b.until(ROWS, |v| v.as_i64() == Some(199)).await;
     // The badge says "99+" past 99; it keeps the exact count for screen readers.
-    until(&b, NAV_COUNT, |v| v.as_str() == Some("199")).await;
+    b.until(NAV_COUNT, |v| v.as_str() == Some("199")).await;
     assert_eq!(
         b.eval("return document.querySelector(\"a.nav-link[href='/alerts'] .count\").textContent")
             .await,
@@ -201,7 +181,7 @@ async fn three_hundred_alerts_triaged() {
         b.resize(width, 900).await;
         b.dark(dark).await;
         b.goto(&format!("{}/alerts?status=all", app.base)).await;
-        until(&b, ROWS, |v| v.as_i64().unwrap_or(0) >= 200).await;
+        b.until(ROWS, |v| v.as_i64().unwrap_or(0) >= 200).await;
         let theme = if dark { "dark" } else { "light" };
         let shot = format!("alerts-triage-all-{width}-{theme}");
         b.screenshot(&shot).await;

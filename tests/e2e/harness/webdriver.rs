@@ -222,6 +222,19 @@ impl Browser {
         .await;
     }
 
+    /// Waits up to 10 s for a script's answer to satisfy `pred`; returns it.
+    pub async fn until(&self, script: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let mut last = Value::Null;
+        for _ in 0..100 {
+            last = self.eval(script).await;
+            if pred(&last) {
+                return last;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{script}: never matched; last {last}");
+    }
+
     /// Runs a script in the page and returns its value.
     pub async fn eval(&self, script: &str) -> Value {
         self.cmd(
