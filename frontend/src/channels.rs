@@ -1,6 +1,6 @@
 //! `/channels`: where notifications go — every kind of the server's table. A form per
 //! kind with its own fields and help (`channel_form`); per channel its settings (secrets
-//! masked), whether it is a default (new monitors get it) or the fallback (told when
+//! masked) and an Edit form, whether it is a default (new monitors get it) or the fallback (told when
 //! another channel keeps failing), its health, "send test" showing that delivery's
 //! result, and its delivery log. Below, the project's whole notification log.
 
@@ -9,7 +9,7 @@ use overdue_types::{Channel, ChannelKind};
 use serde::Deserialize;
 
 use crate::api::Session;
-use crate::channel_form::{label, summary, NewChannelForm};
+use crate::channel_form::{label, summary, ChannelForm};
 use crate::deliveries::DeliveryLog;
 
 #[derive(Deserialize)]
@@ -59,10 +59,10 @@ pub fn ChannelsPage() -> impl IntoView {
         <Show when=move || list.with(Vec::is_empty)>
             <p class="hint">"No channels yet: nobody is notified when a monitor goes down."</p>
         </Show>
-        <For each=move || list.get() key=|c| (c.id.clone(), c.name.clone(), c.is_default, c.is_fallback, c.health.clone())
+        <For each=move || list.get() key=|c| (c.id.clone(), c.name.clone(), c.is_default, c.is_fallback, c.health.clone(), c.config.to_string())
             children=move |c| view! { <ChannelCard c=c kinds=kinds notes=notes offer=offer on_change=reload/> }/>
         <Show when=move || session.can_manage()>
-            <NewChannelForm kinds=kinds error=error on_created=move |made: Channel| {
+            <ChannelForm kinds=kinds error=error on_saved=move |made: Channel| {
                 reload();
                 if made.is_default {
                     crate::channel_attach::look(session, offer, made.id, made.name);
@@ -103,6 +103,9 @@ fn ChannelCard(
         });
     };
     let busy = RwSignal::new(false);
+    let editing = RwSignal::new(false);
+    let edit_error = RwSignal::new(None::<String>);
+    let stored = StoredValue::new(c.clone());
     let id = c.id.clone();
     let shown = id.clone();
     let (test_id, del_id, flag_id) = (id.clone(), id.clone(), id.clone());
@@ -182,6 +185,8 @@ fn ChannelCard(
             <Show when=move || session.can_manage()>
                 <div class="row">
                     <button class="secondary channel-test" on:click=test.clone() disabled=move || busy.get()>"Send test"</button>
+                    <button class="secondary edit-channel" aria-expanded=move || editing.get().to_string()
+                        on:click=move |_| editing.update(|e| *e = !*e)>"Edit"</button>
                     <button class="secondary make-default" on:click={let f = flag.clone(); move |_| f("is_default", !is_default)}>
                         {if is_default { "Not a default" } else { "Make default" }}
                     </button>
@@ -190,6 +195,15 @@ fn ChannelCard(
                     </button>
                     <button class="danger" on:click=delete.clone()>"Delete"</button>
                 </div>
+            </Show>
+            <Show when=move || editing.get()>
+                <ChannelForm kinds=kinds editing=stored.get_value() error=edit_error
+                    on_cancel=Callback::new(move |()| editing.set(false))
+                    on_saved=move |_| {
+                        editing.set(false);
+                        note(Some("Saved.".into()));
+                        on_change();
+                    }/>
             </Show>
             <p class="hint test-result" role="status">{move || notes.with(|n| n.get(&shown).cloned())}</p>
             <details>

@@ -163,6 +163,10 @@ pub fn MonitorDetail() -> impl IntoView {
                         <h1 id="monitor-name">{m.name.clone()}</h1>
                         <span id="monitor-status">{move || badge(shown_state(&m2, crate::time::now()))}</span>
                     </div>
+                    {chain.then(|| view! {
+                        <p id="chain-note">"This is a chain: its members, latest run and deadline are on "
+                            <A href=format!("/chains/{}", m.id)>"its chain page"</A> ", which also edits it."</p>
+                    })}
                     {down_view(&m, tz.clone())}
                     {running_view(&m, clock)}
                     {m.warnings.then(|| view! { <p id="warnings">"Up, with warnings: the last run reported some."</p> })}
@@ -182,7 +186,8 @@ pub fn MonitorDetail() -> impl IntoView {
                     {m.badge_url.clone().map(|u| view! {
                         <p id="badge"><img src=u.clone() alt="status badge"/> " " <code>{u}</code></p>
                     })}
-                    {facts(&m, tz.clone())}
+                    // A chain has no schedule, grace or ping URL of its own.
+                    {(!chain).then(|| facts(&m, tz.clone()))}
                     {links_view(&m)}
                     {notified_view(m.channels.clone(), channel_names)}
                     {(!m.description.is_empty()).then(|| view! { <p class="description">{m.description.clone()}</p> })}
@@ -195,7 +200,7 @@ pub fn MonitorDetail() -> impl IntoView {
                     </div>
                     // The ping URL is the monitor's secret: only roles that may write get
                     // it (and the buttons that change the monitor).
-                    {crate::ping_help::ping_help(&m)}
+                    {(!chain).then(|| crate::ping_help::ping_help(&m))}
                     {url.is_some().then(|| view! {
                         <div class="row actions-row">
                             <button id="pause" class="secondary" on:click=move |_| act(if paused { "resume" } else { "pause" })>

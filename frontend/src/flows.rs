@@ -1,9 +1,13 @@
 //! `/flows`: each flow's stages with the entities in them, how many are breached and
 //! the time they spend there (p50/p95 over 24 h); the open breaches with their age;
-//! one entity looked up with its history. Live: it reloads when the server says a flow
+//! one entity looked up with its history (a breach opens its entity:
+//! `/flows?flow=<slug>&entity=<id>`); a form to create a flow and to edit one
+//! (`flow_form`). Live: it reloads when the server says a flow
 //! changed (at most once a second, however busy the flows are).
 
 use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
 use overdue_types::{Alert, AlertList, Flow, FlowEntity};
 use serde::Deserialize;
 
@@ -40,12 +44,23 @@ fn human_round(s: i64) -> String {
 }
 
 /// One flow's card: its stages as a table.
-fn flow_card(f: Flow, breaches: Vec<Alert>) -> impl IntoView {
+fn flow_card(f: Flow, breaches: Vec<Alert>, editing: RwSignal<Option<Flow>>) -> impl IntoView {
+    let session = Session::get();
     let url = f.event_url.clone();
+    let slug = f.slug.clone();
+    let this = f.clone();
     let terminal = f.terminal.join(", ");
     view! {
         <section class="card flow-card" data-slug=f.slug.clone()>
-            <h2>{f.name.clone()} <span class="hint">" /" {f.slug.clone()}</span></h2>
+            <div class="row spread">
+                <h2>{f.name.clone()} <span class="hint">" /" {f.slug.clone()}</span></h2>
+                <Show when=move || session.can_write()>
+                    <button class="secondary edit-flow" on:click={let this = this.clone(); move |_| {
+                        editing.set(Some(this.clone()));
+                        request_animation_frame(|| crate::widgets::focus("flow-name"));
+                    }}>"Edit"</button>
+                </Show>
+            </div>
             <div class="table-wrap" tabindex="0">
                 <table class="stages">
                     <thead><tr>
@@ -79,9 +94,17 @@ fn flow_card(f: Flow, breaches: Vec<Alert>) -> impl IntoView {
                 {if breaches.is_empty() {
                     view! { <li class="hint">"None: every entity is within its SLA."</li> }.into_any()
                 } else {
-                    breaches.into_iter().take(50).map(|a| view! {
-                        <li><span class="status s-down">"breached"</span> " " {a.summary.clone()}
-                            <span class="hint">" · opened " {when(Some(a.opened_at.clone()))}</span></li>
+                    breaches.into_iter().take(50).map(|a| {
+                        let href = overdue_types::breach_of(&a.dedup_key)
+                            .map(|(entity, _)| format!("/flows?flow={}&entity={}", slug, urlencode(&entity)));
+                        view! {
+                            <li><span class="status s-down">"breached"</span> " "
+                                {match href {
+                                    Some(h) => view! { <A href=h attr:class="breach-entity">{a.summary.clone()}</A> }.into_any(),
+                                    None => a.summary.clone().into_any(),
+                                }}
+                                <span class="hint">" · opened " {when(Some(a.opened_at.clone()))}</span></li>
+                        }
                     }).collect_view().into_any()
                 }}
             </ul>
@@ -158,8 +181,8 @@ pub fn FlowsPage() -> impl IntoView {
     let flow_pick = RwSignal::new(String::new());
     let entity_id = RwSignal::new(String::new());
     let found = RwSignal::new(None::<Result<FlowEntity, String>>);
-    let look = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let editing = RwSignal::new(None::<Flow>);
+    let lookup = move || {
         let slug = flow_pick.get_untracked();
         let slug = if slug.is_empty() {
             flows.with_untracked(|f| f.first().map(|f| f.slug.clone()).unwrap_or_default())
@@ -172,29 +195,55 @@ pub fn FlowsPage() -> impl IntoView {
             found.set(Some(session.get_json::<FlowEntity>(&path).await));
         });
     };
+    let look = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        lookup();
+    };
+    // A breach's link names its flow and entity: looked up at once, and shown.
+    let query = use_query_map();
+    Effect::new(move |_| {
+        let (flow, entity) = query.with(|q| (q.get("flow"), q.get("entity")));
+        if let (Some(flow), Some(entity)) = (flow, entity) {
+            flow_pick.set(flow);
+            entity_id.set(entity);
+            lookup();
+            crate::widgets::focus("entity-id");
+        }
+    });
     view! {
         <h1>"Flows"</h1>
         <p class="hint">"Business entities moving through stages, each with an SLA: an entity still in a \
             stage when its SLA passes is a breach, sent like any alert and resolved when it moves on."</p>
         <p class="error" role="alert">{move || error.get()}</p>
         <Show when=move || flows.with(Vec::is_empty)>
-            <p class="hint" id="flows-empty">"No flows yet. Create one with the API: POST /api/v1/flows \
-                {\"name\": \"orders\", \"stages\": [{\"name\": \"placed\", \"sla\": \"1h\"}], \"terminal\": [\"delivered\"]}"</p>
+            <p class="hint" id="flows-empty">"No flows yet: create one with the form below (or POST /api/v1/flows)."</p>
         </Show>
+        {move || editing.get().map(|f| view! {
+            <crate::flow_form::FlowForm editing=f
+                on_cancel=Callback::new(move |()| editing.set(None))
+                on_saved=move || { editing.set(None); reload(); }/>
+        })}
         <div id="flows">
             {move || {
                 let open = breaches.get();
                 flows.get().into_iter().map(|f| {
                     let mine: Vec<Alert> = open.iter().filter(|a| a.flow.as_deref() == Some(f.id.as_str())).cloned().collect();
-                    flow_card(f, mine)
+                    flow_card(f, mine, editing)
                 }).collect_view()
             }}
         </div>
+        // Hidden while a flow is edited: one form at a time (their fields share ids).
+        <Show when=move || session.can_write() && editing.with(Option::is_none)>
+            <crate::flow_form::FlowForm on_saved=reload/>
+        </Show>
         <form class="card" id="entity-form" on:submit=look>
             <h2>"Look up an entity"</h2>
             <label for="entity-flow">"Flow"</label>
             <select id="entity-flow" on:change=move |ev| flow_pick.set(event_target_value(&ev))>
-                {move || flows.get().into_iter().map(|f| view! { <option value=f.slug.clone()>{f.name.clone()}</option> }).collect_view()}
+                {move || flows.get().into_iter().map(|f| {
+                    let slug = f.slug.clone();
+                    view! { <option value=f.slug.clone() selected=move || flow_pick.get() == slug>{f.name.clone()}</option> }
+                }).collect_view()}
             </select>
             <label for="entity-id">"Entity id"</label>
             <input id="entity-id" type="text" placeholder="12345" prop:value=move || entity_id.get()

@@ -1,152 +1,129 @@
-//! `/help`: the API reference, rendered from the server's own OpenAPI document
-//! (`/api/v1/openapi.json`, generated from the API's types): every operation with its
-//! summary, request and response bodies, and every schema with its fields.
+//! `/help`: a search box over the help pages, "Getting started" and the concept pages
+//! (`help_topics`), and the API reference one click away (`/help/api`); `/help/<slug>`
+//! shows one page.
 
 use leptos::prelude::*;
-use serde_json::Value;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
 
-use crate::api::Session;
+use crate::help_topics::{search, Block, Topic, TOPICS};
 
-/// A schema's name from a `$ref`, or its type in words.
-fn type_of(s: &Value) -> String {
-    if let Some(r) = s["$ref"].as_str() {
-        return r.rsplit('/').next().unwrap_or(r).to_string();
-    }
-    if let Some(items) = s.get("items") {
-        return format!("list of {}", type_of(items));
-    }
-    for key in ["oneOf", "anyOf", "allOf"] {
-        if let Some(list) = s[key].as_array() {
-            let parts: Vec<String> = list.iter().map(type_of).collect();
-            return parts.join(" or ");
-        }
-    }
-    match &s["type"] {
-        Value::String(t) => t.clone(),
-        Value::Array(ts) => ts
-            .iter()
-            .filter_map(Value::as_str)
-            .collect::<Vec<_>>()
-            .join(" or "),
-        _ => "any JSON".into(),
-    }
-}
-
-/// The body's schema name of a request or response content, if any.
-fn body(content: &Value) -> Option<String> {
-    content["content"]["application/json"]
-        .get("schema")
-        .map(type_of)
-}
-
-/// A named schema links to its fields below; "any JSON" is just said.
-fn schema_link(name: String) -> AnyView {
-    if name == "any JSON" {
-        return view! { <span class="hint">{name}</span> }.into_any();
-    }
-    let href = format!("#schema-{name}");
-    view! { <a href=href>{name}</a> }.into_any()
-}
-
-/// The page.
+/// The help hub.
 #[component]
 pub fn HelpPage() -> impl IntoView {
-    let session = Session::get();
-    let doc = RwSignal::new(None::<Result<Value, String>>);
-    leptos::task::spawn_local(async move {
-        doc.set(Some(
-            session.get_json::<Value>("/api/v1/openapi.json").await,
-        ));
+    let query = RwSignal::new(String::new());
+    let found = Memo::new(move |_| {
+        query.with(|q| {
+            search(q)
+                .into_iter()
+                .map(|(t, s)| (t.slug, t.title, s))
+                .collect::<Vec<_>>()
+        })
     });
-    let ops = move || {
-        let Some(Ok(d)) = doc.get() else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for (path, item) in d["paths"].as_object().into_iter().flatten() {
-            for (method, op) in item.as_object().into_iter().flatten() {
-                out.push((method.to_uppercase(), path.clone(), op.clone()));
-            }
-        }
-        out
-    };
-    let schemas = move || match doc.get() {
-        Some(Ok(d)) => d["components"]["schemas"]
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default(),
-        _ => Vec::new(),
-    };
     view! {
-        <h1>"Help: the API"</h1>
-        <p class="hint">
-            "Every route of /api/v1, generated from the server's types. Send a project key in "
-            <code>"X-Api-Key"</code>" (a read-only key reads); errors are "
-            <code>"{\"error\": \"<what to fix>\"}"</code>". The machine-readable document: "
-            <a href="/api/v1/openapi.json">"/api/v1/openapi.json"</a>"."
-        </p>
-        {move || match doc.get() {
-            None => view! { <p class="hint">"Loading…"</p> }.into_any(),
-            Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
-            Some(Ok(_)) => ().into_any(),
-        }}
-        <div class="table-wrap" tabindex="0">
-        <table id="api-ops">
-            <thead><tr><th>"Method"</th><th>"Path"</th><th>"What it does"</th><th>"Body"</th><th>"Answer"</th></tr></thead>
-            <tbody>
-                {move || ops().into_iter().map(|(m, p, op)| {
-                    let req = op.get("requestBody").and_then(body);
-                    let resp = op["responses"]["2XX"].clone();
-                    let resp = body(&resp);
-                    view! {
-                        <tr>
-                            <td><code>{m}</code></td>
-                            <td><code class="path">{p}</code></td>
-                            <td>{op["summary"].as_str().unwrap_or_default().to_string()}</td>
-                            <td>{req.map(schema_link)}</td>
-                            <td>{resp.map(schema_link)}</td>
-                        </tr>
-                    }
-                }).collect_view()}
-            </tbody>
-        </table>
-        </div>
-        <h2>"Schemas"</h2>
-        <div id="api-schemas">
-            {move || schemas().into_iter().map(|(name, s)| {
-                let required: Vec<String> = s["required"].as_array().into_iter().flatten()
-                    .filter_map(|v| v.as_str().map(str::to_string)).collect();
-                let fields: Vec<(String, Value)> = s["properties"].as_object().into_iter().flatten()
-                    .map(|(k, v)| (k.clone(), v.clone())).collect();
-                let id = format!("schema-{name}");
-                view! {
-                    <section class="card" id=id>
-                        <h3>{name}</h3>
-                        <p class="hint">{s["description"].as_str().unwrap_or_default().to_string()}</p>
-                        <div class="table-wrap" tabindex="0">
-                        <table>
-                            <tbody>
-                                {fields.into_iter().map(|(f, v)| {
-                                    let req = if required.contains(&f) { "required" } else { "" };
-                                    view! {
-                                        <tr>
-                                            <td><code>{f}</code></td>
-                                            <td>{type_of(&v)}</td>
-                                            <td>{req}</td>
-                                            <td>{v["description"].as_str().unwrap_or_default().to_string()}</td>
-                                        </tr>
-                                    }
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                        </div>
-                    </section>
+        <h1>"Help"</h1>
+        <label for="help-search">"Search the help"</label>
+        <input id="help-search" type="search" autocomplete="off" placeholder="e.g. grace, quiet hours, OnCalendar"
+            prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
+        <div id="help-results" role="status">
+            {move || {
+                let q = query.get();
+                if q.trim().is_empty() {
+                    return ().into_any();
                 }
-            }).collect_view()}
+                let hits = found.get();
+                if hits.is_empty() {
+                    return view! { <p class="hint">{format!("Nothing in the help mentions \"{}\". Try fewer words, or the API reference.", q.trim())}</p> }.into_any();
+                }
+                view! {
+                    <p class="hint">{if hits.len() == 1 { "1 page".to_string() } else { format!("{} pages", hits.len()) }}</p>
+                    <ul class="help-hits">
+                        {hits.into_iter().map(|(slug, title, sentence)| view! {
+                            <li><A href=format!("/help/{slug}")>{title}</A><br/><span class="hint">{sentence}</span></li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
         </div>
+        <ul class="help-topics" id="help-topics">
+            {TOPICS.iter().map(|t| view! {
+                <li class="card">
+                    <h2><A href=format!("/help/{}", t.slug)>{t.title}</A></h2>
+                    <p class="hint">{t.summary}</p>
+                </li>
+            }).collect_view()}
+            <li class="card">
+                <h2><A href="/help/api">"API reference"</A></h2>
+                <p class="hint">"Every route of /api/v1 with its fields, from the server's OpenAPI document."</p>
+            </li>
+        </ul>
+    }
+}
+
+fn block(b: &Block) -> AnyView {
+    match b {
+        Block::P(s) => view! { <p>{*s}</p> }.into_any(),
+        Block::H(s) => view! { <h2>{*s}</h2> }.into_any(),
+        Block::Code(s) => view! { <pre class="wrap"><code>{*s}</code></pre> }.into_any(),
+        Block::List(items) => view! {
+            <ul>{items.iter().map(|i| view! { <li>{*i}</li> }).collect_view()}</ul>
+        }
+        .into_any(),
+        Block::Table(rows) => {
+            let (head, rest) = rows
+                .split_first()
+                .map(|(h, r)| (*h, r))
+                .unwrap_or((&[], &[]));
+            view! {
+                <div class="table-wrap" tabindex="0">
+                    <table>
+                        <thead><tr>{head.iter().map(|c| view! { <th>{*c}</th> }).collect_view()}</tr></thead>
+                        <tbody>
+                            {rest.iter().map(|r| view! {
+                                <tr>{r.iter().enumerate().map(|(i, c)| if i == 0 {
+                                    view! { <td><code>{*c}</code></td> }.into_any()
+                                } else {
+                                    view! { <td>{*c}</td> }.into_any()
+                                }).collect_view()}</tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            }
+            .into_any()
+        }
+    }
+}
+
+fn page(t: &'static Topic) -> AnyView {
+    view! {
+        <p><A href="/help">"← Help"</A></p>
+        <h1>{t.title}</h1>
+        <p class="hint">{t.summary}</p>
+        <article class="card help-page" id="help-page">
+            {t.body.iter().map(block).collect_view()}
+        </article>
+    }
+    .into_any()
+}
+
+/// `/help/<slug>`: one page, or the API reference for `api`.
+#[component]
+pub fn HelpTopic() -> impl IntoView {
+    let params = use_params_map();
+    move || {
+        let slug = params.with(|p| p.get("topic").unwrap_or_default());
+        if slug == "api" {
+            return view! { <crate::api_reference::ApiReference/> }.into_any();
+        }
+        match TOPICS.iter().find(|t| t.slug == slug) {
+            Some(t) => page(t),
+            None => view! {
+                <h1>"Help"</h1>
+                <p class="error" role="alert">{format!("There is no help page called \"{slug}\".")}</p>
+                <p><A href="/help">"All help pages"</A></p>
+            }
+            .into_any(),
+        }
     }
 }

@@ -8,17 +8,22 @@ mod account;
 mod alert_rows;
 mod alerts;
 mod api;
+mod api_reference;
 mod bulk;
+mod chain_form;
+mod chain_page;
 mod chains;
 mod channel_attach;
 mod channel_form;
 mod channels;
 mod deliveries;
 mod detail;
+mod flow_form;
 mod flows;
 mod form;
 mod glance;
 mod help;
+mod help_topics;
 mod history;
 mod invite;
 mod live;
@@ -28,6 +33,7 @@ mod picker;
 mod ping_help;
 mod problems;
 mod project;
+mod route_body;
 mod route_form;
 mod routes;
 mod run;
@@ -114,6 +120,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/channels") view=channels::ChannelsPage/>
                             <Route path=path!("/alerts") view=alerts::AlertsPage/>
                             <Route path=path!("/chains") view=chains::ChainsPage/>
+                            <Route path=path!("/chains/:id") view=chain_page::ChainPage/>
                             <Route path=path!("/routes") view=routes::RoutesPage/>
                             <Route path=path!("/silences") view=silences::SilencesPage/>
                             <Route path=path!("/flows") view=flows::FlowsPage/>
@@ -121,6 +128,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/team") view=team::TeamPage/>
                             <Route path=path!("/account") view=account::AccountPage/>
                             <Route path=path!("/help") view=help::HelpPage/>
+                            <Route path=path!("/help/:topic") view=help::HelpTopic/>
                             <Route path=path!("/invite/:token") view=|| view! { <invite::InvitePage on_joined=joined/> }/>
                         </Routes>
                     }.into_any(),

@@ -1,7 +1,8 @@
 //! `/routes`: the project's routes in order — what each matches, where it sends, its
 //! windows, reminders and escalation — moved up and down or deleted by admins, a form
-//! for a new one, and "test a route": which channels an alert about a monitor would
-//! reach now, through which route, or which quiet route would hold it.
+//! for a new one, each saved route said in words, and "test a route": which channels an
+//! alert about a monitor would reach at a given time, through which route, which quiet
+//! route would hold it and until when, and each escalation step with its time.
 
 use leptos::prelude::*;
 use overdue_types::{Channel, Monitor, Route};
@@ -43,28 +44,6 @@ pub fn match_words(m: &serde_json::Value) -> String {
     } else {
         parts.join(", ")
     }
-}
-
-/// A window in words: "mon, tue 22:00–07:00 Europe/Riga".
-fn window_words(w: &serde_json::Value) -> Option<String> {
-    if w.is_null() {
-        return None;
-    }
-    let days: Vec<&str> = w["days"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
-        .unwrap_or_default();
-    let days = if days.is_empty() {
-        "every day".to_string()
-    } else {
-        days.join(", ")
-    };
-    Some(format!(
-        "{days} {}–{} {}",
-        w["from"].as_str().unwrap_or("00:00"),
-        w["to"].as_str().unwrap_or("24:00"),
-        w["tz"].as_str().unwrap_or("UTC")
-    ))
 }
 
 /// The page.
@@ -143,20 +122,7 @@ pub fn RoutesPage() -> impl IntoView {
                 let targets: Vec<String> = r.channels.iter().map(|c| name_of(c)).collect();
                 let id = r.id.clone();
                 let this = r.clone();
-                let mut notes = Vec::new();
-                if let Some(w) = window_words(&r.active) { notes.push(format!("active {w}")); }
-                if let Some(w) = window_words(&r.quiet) { notes.push(format!("quiet {w} (held, then sent)")); }
-                if let Some(s) = r.repeat_every { notes.push(format!("reminds every {s} s")); }
-                for step in &r.escalate {
-                    let after = serde_json::to_value(&step.after).unwrap_or_default();
-                    let who: Vec<String> = step.channels.iter().map(|c| name_of(c)).collect();
-                    notes.push(format!("after {after} s unacknowledged also {}", who.join(", ")));
-                }
-                if r.escalate_loop && !r.escalate.is_empty() { notes.push("then the steps start over until acknowledged".into()); }
-                if let (Some(g), Some(w)) = (&r.group_by, r.group_wait) {
-                    notes.push(format!("grouped by {g}, waits {w} s"));
-                }
-                if r.continue_matching { notes.push("continue".into()); }
+                let notes = overdue_types::route_form::route_words(&r, name_of);
                 view! {
                     <li class="card route" data-id=r.id.clone()>
                         <div class="row spread">
@@ -176,13 +142,20 @@ pub fn RoutesPage() -> impl IntoView {
                             </Show>
                         </div>
                         <p>{match_words(&r.matcher)} " → " <b>{targets.join(", ")}</b></p>
-                        <p class="hint">{notes.join(" · ")}</p>
+                        <p class="hint route-words">{notes.join(" · ")}</p>
                     </li>
                 }
             }).collect_view()}
         </ol>
         <Show when=move || session.can_manage()>
-            <RouteForm channels=channels editing=editing on_saved=reload error=error/>
+            <RouteForm channels=channels editing=editing on_saved=reload error=error
+                tags=Signal::derive(move || {
+                    let mut t: Vec<String> = monitors.with(|ms| ms.iter().flat_map(|m| m.tags.clone()).collect());
+                    t.sort();
+                    t.dedup();
+                    t
+                })
+                monitor_names=Signal::derive(move || monitors.with(|ms| ms.iter().map(|m| m.name.clone()).collect()))/>
         </Show>
         <TestRoute monitors=monitors/>
     }
@@ -192,6 +165,48 @@ pub fn RoutesPage() -> impl IntoView {
 struct Preview {
     channels: Vec<serde_json::Value>,
     held: Vec<serde_json::Value>,
+    #[serde(default)]
+    steps: Vec<serde_json::Value>,
+}
+
+/// A `datetime-local` value (the browser's zone) as RFC 3339; `None` when empty or not
+/// a time.
+fn instant(local: &str) -> Option<String> {
+    if local.trim().is_empty() {
+        return None;
+    }
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(local.trim()));
+    d.get_time()
+        .is_finite()
+        .then(|| d.to_iso_string().as_string())
+        .flatten()
+}
+
+/// What the preview found, in words: each channel with the route that reaches it, each
+/// quiet route holding the alert and until when, each escalation step with its time.
+fn preview_view(p: Preview) -> AnyView {
+    if p.channels.is_empty() && p.held.is_empty() {
+        return view! { <p class="hint nobody">"Nobody would be notified."</p> }.into_any();
+    }
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
+    view! {
+        <ul>
+            {p.channels.iter().map(|c| {
+                let via = c["route"]["name"].as_str().map(|n| format!("matched route {n}")).unwrap_or_else(|| "the monitor's own channel".into());
+                view! { <li class="reach">"Sent now to " <b>{text(&c["name"])}</b> " (" {text(&c["kind"])} ", " {via} ")"</li> }
+            }).collect_view()}
+            {p.held.iter().map(|h| view! {
+                <li class="held">"Held by the quiet hours of route " <b>{text(&h["route"]["name"])}</b> " until " {crate::time::short(text(&h["until"]))} ", then sent if still open and unacknowledged"</li>
+            }).collect_view()}
+            {p.steps.iter().map(|s| {
+                let who: Vec<String> = s["channels"].as_array().map(|a| a.iter().map(|c| text(&c["name"])).collect()).unwrap_or_default();
+                view! {
+                    <li class="step">"If nobody acknowledges: at " {crate::time::short(text(&s["at"]))} " also " <b>{who.join(", ")}</b> " (route " {text(&s["route"]["name"])} ")"</li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
 }
 
 #[component]
@@ -200,22 +215,34 @@ fn TestRoute(monitors: RwSignal<Vec<Monitor>>) -> impl IntoView {
     let monitor = RwSignal::new(String::new());
     let kind = RwSignal::new("down".to_string());
     let reason = RwSignal::new(String::new());
+    let at = RwSignal::new(String::new());
     let result = RwSignal::new(None::<Result<Preview, String>>);
     let run = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let m = monitor.get_untracked();
-        let m = if m.is_empty() {
-            monitors.with_untracked(|l| l.first().map(|x| x.id.clone()).unwrap_or_default())
-        } else {
-            m
+        let typed = monitor.get_untracked();
+        let found = monitors.with_untracked(|l| {
+            if typed.trim().is_empty() {
+                l.first().map(|m| m.id.clone())
+            } else {
+                crate::picker::find_one(l, &typed)
+            }
+        });
+        let Some(m) = found else {
+            result.set(Some(Err(format!(
+                "No monitor is called {typed:?}: pick one from the suggestions."
+            ))));
+            return;
         };
         let mut path = format!(
             "/api/v1/routes/preview?monitor={m}&kind={}",
             kind.get_untracked()
         );
         let r = reason.get_untracked();
-        if !r.trim().is_empty() {
-            path.push_str(&format!("&reason={}", r.trim()));
+        if !r.is_empty() {
+            path.push_str(&format!("&reason={r}"));
+        }
+        if let Some(t) = instant(&at.get_untracked()) {
+            path.push_str(&format!("&at={}", js_sys::encode_uri_component(&t)));
         }
         leptos::task::spawn_local(async move {
             result.set(Some(session.get_json::<Preview>(&path).await));
@@ -224,39 +251,33 @@ fn TestRoute(monitors: RwSignal<Vec<Monitor>>) -> impl IntoView {
     view! {
         <form class="card" id="route-test" on:submit=run>
             <h2>"Test a route"</h2>
-            <p class="hint">"Where would an alert about this monitor go now?"</p>
+            <p class="hint">"Where would an alert about this monitor go, at that time?"</p>
             <label for="test-monitor">"Monitor"</label>
-            <select id="test-monitor" on:change=move |ev| monitor.set(event_target_value(&ev))>
-                {move || monitors.get().into_iter().map(|m| view! { <option value=m.id.clone()>{m.name.clone()}</option> }).collect_view()}
-            </select>
+            <input id="test-monitor" type="search" list="test-monitors" autocomplete="off" placeholder="The first monitor"
+                prop:value=move || monitor.get() on:input=move |ev| monitor.set(event_target_value(&ev))/>
+            <datalist id="test-monitors">
+                {move || monitors.get().into_iter().map(|m| view! { <option value=m.name/> }).collect_view()}
+            </datalist>
             <label for="test-kind">"Kind"</label>
             <select id="test-kind" on:change=move |ev| kind.set(event_target_value(&ev))>
                 <option value="down">"down"</option>
                 <option value="problem">"problem"</option>
                 <option value="event">"event"</option>
             </select>
-            <label for="test-reason">"Reason (optional)"</label>
-            <input id="test-reason" type="text" placeholder="missed" prop:value=move || reason.get()
-                on:input=move |ev| reason.set(event_target_value(&ev))/>
+            <label for="test-reason">"Reason"</label>
+            <select id="test-reason" on:change=move |ev| reason.set(event_target_value(&ev))>
+                <option value="">"any"</option>
+                {overdue_types::route_form::REASONS.iter().map(|r| view! { <option value=*r>{r.replace('_', " ")}</option> }).collect_view()}
+            </select>
+            <label for="test-at">"When (empty: now; your browser's time zone)"</label>
+            <input id="test-at" type="datetime-local" prop:value=move || at.get()
+                on:input=move |ev| at.set(event_target_value(&ev))/>
             <button id="test-run" type="submit">"Test"</button>
             <div id="test-result" role="status">
                 {move || match result.get() {
                     None => ().into_any(),
                     Some(Err(e)) => view! { <p class="error">{e}</p> }.into_any(),
-                    Some(Ok(p)) if p.channels.is_empty() && p.held.is_empty() => {
-                        view! { <p class="hint nobody">"Nobody would be notified."</p> }.into_any()
-                    }
-                    Some(Ok(p)) => view! {
-                        <ul>
-                            {p.channels.iter().map(|c| {
-                                let via = c["route"]["name"].as_str().map(|n| format!("route {n}")).unwrap_or_else(|| "the monitor's own channel".into());
-                                view! { <li>{c["name"].as_str().unwrap_or("").to_string()} " (" {c["kind"].as_str().unwrap_or("").to_string()} ", " {via} ")"</li> }
-                            }).collect_view()}
-                            {p.held.iter().map(|h| view! {
-                                <li>"held by " {h["route"]["name"].as_str().unwrap_or("").to_string()} " until " {crate::time::short(h["until"].as_str().unwrap_or("").to_string())}</li>
-                            }).collect_view()}
-                        </ul>
-                    }.into_any(),
+                    Some(Ok(p)) => preview_view(p),
                 }}
             </div>
         </form>

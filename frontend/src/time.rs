@@ -178,3 +178,42 @@ pub fn short(t: String) -> AnyView {
     let text = local(&t, None, false);
     view! { <time datetime=t title=move || relative(at, now())>{text}</time> }.into_any()
 }
+
+/// Whether the browser knows `tz` as a time zone (an IANA name such as Europe/Riga).
+pub fn known_zone(tz: &str) -> bool {
+    !tz.is_empty() && formatter(Some(tz), false).is_some()
+}
+
+/// The zones the browser knows (`Intl.supportedValuesOf("timeZone")`), with UTC; empty
+/// when the browser cannot list them (a zone may still be typed).
+fn zones() -> Vec<String> {
+    let listed = (|| {
+        let intl = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("Intl")).ok()?;
+        let f: js_sys::Function =
+            js_sys::Reflect::get(&intl, &JsValue::from_str("supportedValuesOf"))
+                .ok()
+                .filter(|f| f.is_function())?
+                .into();
+        let list = f.call1(&intl, &JsValue::from_str("timeZone")).ok()?;
+        Some(
+            js_sys::Array::from(&list)
+                .iter()
+                .filter_map(|z| z.as_string())
+                .collect::<Vec<_>>(),
+        )
+    })()
+    .unwrap_or_default();
+    let mut out = vec!["UTC".to_string()];
+    out.extend(listed.into_iter().filter(|z| z != "UTC"));
+    out
+}
+
+/// The suggestions of a zone field (`list="zones"`): every zone the browser knows.
+#[component]
+pub fn ZoneList() -> impl IntoView {
+    view! {
+        <datalist id="zones">
+            {zones().into_iter().map(|z| view! { <option value=z/> }).collect_view()}
+        </datalist>
+    }
+}

@@ -119,3 +119,47 @@ pub fn choices(
         </details>
     }
 }
+
+/// A set of choices shown all at once as chips (the route form's kinds, severities,
+/// reasons and tags): each a checkbox with its words, ticked ones highlighted.
+/// `options`: (value, words).
+pub fn chips(
+    id: &'static str,
+    legend: &'static str,
+    options: Signal<Vec<(String, String)>>,
+    chosen: RwSignal<Vec<String>>,
+) -> impl IntoView {
+    view! {
+        <fieldset class="chips" id=id>
+            <legend>{legend}</legend>
+            {move || options.get().into_iter().map(|(value, words)| {
+                let (v, v2) = (value.clone(), value.clone());
+                let on = move || chosen.with(|c| c.contains(&v));
+                let lit = on.clone();
+                view! {
+                    <label class="chip" class:on=lit>
+                        <input type="checkbox" value=value.clone() prop:checked=on on:change=move |ev| {
+                            let v = v2.clone();
+                            let tick = event_target_checked(&ev);
+                            chosen.update(|c| if tick { c.push(v) } else { c.retain(|x| *x != v) });
+                        }/>
+                        {words}
+                    </label>
+                }
+            }).collect_view()}
+        </fieldset>
+    }
+}
+
+/// Moves the focus to the element with `id` and brings it into view (the first field
+/// with a mistake).
+pub fn focus(id: &str) {
+    use wasm_bindgen::JsCast;
+    let el = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(el) = el {
+        let _ = el.focus();
+    }
+}

@@ -66,45 +66,12 @@ pub enum DurationError {
     },
 }
 
-/// Parses `"90"`, `"90s"`, `"15m"`, `"2h"`, `"1d"`, `"1w"` or compound `"1h30m"`.
+/// Parses `"90"`, `"90s"`, `"15m"`, `"2h"`, `"1d"`, `"1w"` or compound `"1h30m"`
+/// (the reading shared with the dashboard's forms: `overdue_types::route_form`).
 pub fn parse_duration(text: &str) -> Result<Dur, DurationError> {
-    let t = text.trim();
-    let err = || DurationError::Syntax(text.to_string());
-    if t.is_empty() {
-        return Err(err());
-    }
-    // Plain seconds: digits only (no sign: a duration is never negative; found by the
-    // property tests, "-1" used to parse).
-    if t.bytes().all(|b| b.is_ascii_digit()) {
-        let secs: i64 = t.parse().map_err(|_| err())?;
-        return secs.checked_mul(1_000).map(Dur).ok_or_else(err);
-    }
-    let mut total: i64 = 0;
-    let mut number = String::new();
-    for c in t.chars() {
-        if c.is_ascii_digit() {
-            number.push(c);
-            continue;
-        }
-        let unit: i64 = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3_600,
-            'd' => 86_400,
-            'w' => 7 * 86_400,
-            _ => return Err(err()),
-        };
-        let n: i64 = number.parse().map_err(|_| err())?;
-        number.clear();
-        total = n
-            .checked_mul(unit * 1_000)
-            .and_then(|ms| total.checked_add(ms))
-            .ok_or_else(err)?;
-    }
-    if !number.is_empty() {
-        return Err(err());
-    }
-    Ok(Dur(total))
+    overdue_types::route_form::duration_ms(text)
+        .map(Dur)
+        .ok_or_else(|| DurationError::Syntax(text.to_string()))
 }
 
 #[cfg(test)]

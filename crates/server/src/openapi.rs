@@ -75,6 +75,8 @@ pub const ROUTES: &[Row] = &[
     ("GET", "/runs/{id}/log/events", "A run's log as server-sent events", B::None, B::None),
     ("GET", "/chains", "Chains", B::None, B::Any),
     ("POST", "/chains", "Create a chain", B::Named("ChainInput"), B::Any),
+    ("GET", "/chains/{id}", "One chain, its members' states and its last run", B::None, B::Named("Chain")),
+    ("PUT", "/chains/{id}", "Replace a chain's name, members and deadline", B::Named("ChainInput"), B::Named("Chain")),
     ("GET", "/problems", "Problems (filters in the query)", B::None, B::Any),
     ("GET", "/problems/stats", "Open problems and response times per monitor", B::None, B::Any),
     ("GET", "/problems/{id}", "One problem", B::None, B::Named("Problem")),
@@ -159,6 +161,7 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<t::RoleInput>(&mut s);
     add::<t::InviteInput>(&mut s);
     add::<t::ChainInput>(&mut s);
+    add::<t::Chain>(&mut s);
     add::<t::Problem>(&mut s);
     add::<t::ProblemUpdate>(&mut s);
     add::<t::MonitorInput>(&mut s);

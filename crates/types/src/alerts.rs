@@ -197,3 +197,32 @@ pub struct Summary {
     #[serde(default)]
     pub tz: String,
 }
+
+/// The entity and stage of a flow breach, read from its alert's `dedup_key`
+/// (`overdue/flow/<flow>/<entity>/<stage>`; an entity may hold `/`, a stage may not);
+/// `None` for other alerts, or when the key was cut short.
+pub fn breach_of(dedup_key: &str) -> Option<(String, String)> {
+    let rest = dedup_key.strip_prefix("overdue/flow/")?;
+    let (_, rest) = rest.split_once('/')?;
+    let (entity, stage) = rest.rsplit_once('/')?;
+    (!entity.is_empty() && !stage.is_empty()).then(|| (entity.to_string(), stage.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::breach_of;
+
+    #[test]
+    fn a_breach_names_its_entity_and_stage() {
+        assert_eq!(
+            breach_of("overdue/flow/fl_abc/12345/authorized"),
+            Some(("12345".into(), "authorized".into()))
+        );
+        assert_eq!(
+            breach_of("overdue/flow/fl_abc/orders/2026/7/placed"),
+            Some(("orders/2026/7".into(), "placed".into()))
+        );
+        assert_eq!(breach_of("overdue/down/m1/missed"), None);
+        assert_eq!(breach_of("overdue/flow/fl_abc/12345"), None);
+    }
+}

@@ -3,10 +3,12 @@
 //! responses and seconds or text (`"90s"`, `"15m"`) in requests.
 
 mod alerts;
+pub mod chain_run;
 mod flows;
 mod input;
 pub mod listing;
 pub mod problems;
+pub mod route_form;
 mod routing;
 mod runs;
 mod team;

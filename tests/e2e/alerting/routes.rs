@@ -431,3 +431,81 @@ async fn bad_routes_are_refused(backend: Backend) {
     app.stop().await;
 }
 both!(bad_routes_are_refused, bad_routes_are_refused);
+
+/// The preview says when each escalation step would fire: after the alert opens, or
+/// after the quiet window ends for a route that holds it.
+async fn preview_steps(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let rx = Receiver::start().await;
+    let night = hook(&app, &rx, "night").await;
+    let backup = hook(&app, &rx, "backup").await;
+    let boss = hook(&app, &rx, "boss").await;
+    route(
+        &app,
+        json!({"name": "pager", "channels": [night],
+               "quiet": {"from": "22:00", "to": "07:00", "tz": "UTC"},
+               "escalate": [{"after": "15m", "channels": [backup]},
+                            {"after": "1h", "channels": [backup, boss]}]}),
+    )
+    .await;
+    let m = app
+        .monitor(json!({"name": "nightly", "period": "1d", "channels": []}))
+        .await;
+    let pm = overdue_core::PublicRef::of(&m).to_string();
+    let ask = |at: &str| {
+        let app = &app;
+        let path = format!("/api/v1/routes/preview?monitor={pm}&at={at}");
+        async move {
+            let (s, p) = app.api("GET", &path, None).await;
+            assert_eq!(s, 200, "{p}");
+            p
+        }
+    };
+    let steps = |p: &Value| -> Vec<(String, Vec<String>)> {
+        p["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                assert_eq!(s["route"]["name"], "pager", "{s}");
+                (
+                    s["at"].as_str().unwrap()[..16].to_string(),
+                    s["channels"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|c| c["name"].as_str().unwrap().to_string())
+                        .collect(),
+                )
+            })
+            .collect()
+    };
+    // Inside the quiet hours: held until 07:00, the steps counted from then.
+    let p = ask("2026-12-07T23:30:00Z").await;
+    assert_eq!(p["channels"], json!([]), "{p}");
+    assert!(
+        p["held"][0]["until"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-12-08T07:00"),
+        "{p}"
+    );
+    assert_eq!(
+        steps(&p),
+        [
+            ("2026-12-08T07:15".to_string(), vec!["backup".to_string()]),
+            (
+                "2026-12-08T08:00".to_string(),
+                vec!["backup".into(), "boss".into()]
+            ),
+        ]
+    );
+    // At noon: sent at once, the steps counted from then.
+    let p = ask("2026-12-07T12:00:00Z").await;
+    assert_eq!(p["channels"][0]["name"], "night", "{p}");
+    assert_eq!(p["held"], json!([]), "{p}");
+    let at: Vec<String> = steps(&p).into_iter().map(|(t, _)| t).collect();
+    assert_eq!(at, ["2026-12-07T12:15", "2026-12-07T13:00"]);
+    app.stop().await;
+}
+both!(the_preview_times_escalation_steps, preview_steps);

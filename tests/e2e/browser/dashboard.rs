@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use crate::browser::signed_in;
 use crate::harness::webdriver::{chromedriver, Browser};
 use crate::harness::{Backend, Receiver, TestApp};
 
@@ -193,7 +194,9 @@ async fn dashboard_story() {
     b.goto(&format!("{}/routes", app.base)).await;
     b.find("#route-channels input[type=checkbox]").await;
     b.fill(&b.find("#route-name").await, "night pager").await;
-    b.fill(&b.find("#route-severities").await, "critical, error")
+    b.click(&b.find("#route-severities input[value=critical]").await)
+        .await;
+    b.click(&b.find("#route-severities input[value=error]").await)
         .await;
     b.fill(&b.find("#route-quiet-from").await, "22:00").await;
     b.fill(&b.find("#route-quiet-to").await, "07:00").await;
@@ -209,7 +212,7 @@ async fn dashboard_story() {
     .await;
     b.click(&b.find("#test-run").await).await;
     b.wait_text("#test-result", 10, |t| {
-        t.contains("Ops hook") || t.contains("held by")
+        t.contains("Ops hook") || t.contains("Held by")
     })
     .await;
     b.screenshot("routes").await;
@@ -242,14 +245,18 @@ async fn dashboard_story() {
     .await;
     b.fill(&b.find("#route-name").await, "night pager (edited)")
         .await;
-    b.fill(&b.find("#route-group-by").await, "tag:team").await;
+    b.eval(
+        "const s = document.querySelector('#route-group-by'); s.value = 'monitor'; \
+         s.dispatchEvent(new Event('change')); return true",
+    )
+    .await;
     b.fill(&b.find("#route-group-wait").await, "30s").await;
     b.fill(&b.find("#route-active-from").await, "08:00").await;
     b.fill(&b.find("#route-active-to").await, "18:00").await;
     b.fill(&b.find("#route-escalate-after").await, "10m").await;
     b.click(&b.find("#route-create").await).await;
     b.wait_text("#routes", 10, |t| {
-        t.contains("night pager (edited)") && t.contains("grouped by tag:team")
+        t.contains("night pager (edited)") && t.contains("grouped by monitor")
     })
     .await;
     let (_, r) = app
@@ -319,6 +326,7 @@ async fn dashboard_story() {
     b.screenshot("problems-flows").await;
     // Help: the API reference, rendered from the OpenAPI document.
     b.click(&b.find("a[href='/help']").await).await;
+    b.click(&b.find("a[href='/help/api']").await).await;
     b.wait_text("#api-ops", 15, |t| {
         t.contains("/api/v1/monitors")
             && t.contains("MonitorInput")
@@ -464,7 +472,7 @@ async fn dashboard_story() {
         ("routes", "#route-test"),
         ("silences", "#silences-ended"),
         ("flows", "#flows"),
-        ("help", "#api-ops"),
+        ("help", "#help-topics"),
     ] {
         b.goto(&format!("{}/{page}", app.base)).await;
         b.find(ready).await;
@@ -475,10 +483,6 @@ async fn dashboard_story() {
         }
         if page == "flows" {
             b.wait_text(ready, 10, |t| t.contains("orders")).await;
-        }
-        if page == "help" {
-            b.wait_text(ready, 10, |t| t.contains("/api/v1/monitors"))
-                .await;
         }
         b.screenshot(&format!("{page}-phone")).await;
         assert_eq!(
@@ -824,6 +828,79 @@ async fn chains_view() {
         .await;
     assert!(here.as_str().unwrap().contains("transform"), "{here}");
     b.screenshot("chains").await;
+
+    // The chain's own page: where the run stopped, each member's part, the deadline.
+    b.click(&b.find("#chains h2 a").await).await;
+    b.wait_text("#chain-run", 10, |t| {
+        t.contains("The last run stopped at transform")
+    })
+    .await;
+    let parts = b
+        .eval("return [...document.querySelectorAll('#chain-members li')].map(l => l.querySelector('a').textContent + ': ' + l.querySelector('.part').textContent).join(' | ')")
+        .await;
+    assert_eq!(parts, "extract: done | transform: stopped here", "{parts}");
+    b.wait_text("#chain-deadline", 5, |t| {
+        t == "Must finish within 3 s of its start."
+    })
+    .await;
+    assert!(b.absent("#ping-url").await, "a chain has no ping URL");
+    let chain_id = b
+        .eval("return location.pathname.split('/').pop()")
+        .await
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Edited in place: a bad time refused at the form, nothing written; then saved.
+    b.click(&b.find("#chain-edit").await).await;
+    let name = b
+        .until(
+            "return document.querySelector('#chain-form #chain-name').value",
+            |v| v.as_str().is_some_and(|v| !v.is_empty()),
+        )
+        .await;
+    assert_eq!(name, "nightly <b>ETL</b>");
+    b.fill(&b.find("#chain-within").await, "2h").await;
+    b.fill(&b.find("#chain-by").await, "25:00").await;
+    b.click(&b.find("#chain-save").await).await;
+    b.wait_text("#chain-error", 10, |t| t.contains("time of day"))
+        .await;
+    let (_, stored) = app
+        .api("GET", &format!("/api/v1/chains/{chain_id}"), None)
+        .await;
+    assert_eq!(stored["within"], 3, "nothing written: {stored}");
+    // A finish-by time twelve hours away in Tokyo: far from any deadline now.
+    let hour = (chrono::Timelike::hour(&chrono::Utc::now()) + 9 + 12) % 24;
+    let by = format!("{hour:02}:00");
+    b.fill(&b.find("#chain-by").await, &by).await;
+    b.fill(&b.find("#chain-tz").await, "Asia/Tokyo").await;
+    b.click(&b.find("#chain-save").await).await;
+    b.wait_text("#chain-deadline", 10, |t| {
+        t == format!("Must finish within 2 h of its start, and by {by} Asia/Tokyo.")
+    })
+    .await;
+    assert!(b.absent("#chain-form").await);
+    let (_, stored) = app
+        .api("GET", &format!("/api/v1/chains/{chain_id}"), None)
+        .await;
+    assert_eq!(stored["within"], 7200, "{stored}");
+    assert_eq!(stored["finish_by"], by, "{stored}");
+    assert_eq!(stored["tz"], "Asia/Tokyo", "{stored}");
+    // A new run, live: under way at extract, none of two done.
+    assert_eq!(app.ping(&format!("{}/start", ids[0])).await, 200);
+    b.wait_text("#chain-run", 10, |t| {
+        t.contains("0 of 2 members done, now at extract")
+    })
+    .await;
+    let mut found = Vec::new();
+    for (width, dark) in [(1280, false), (1280, true), (375, false), (375, true)] {
+        b.resize(width, 900).await;
+        b.dark(dark).await;
+        let scheme = if dark { "dark" } else { "light" };
+        found.extend(
+            crate::browser::glance::tour_page(&b, &format!("chain-page-{width}-{scheme}")).await,
+        );
+    }
+    assert!(found.is_empty(), "{found:#?}");
     app.stop().await;
 }
 
@@ -980,20 +1057,6 @@ async fn problems_view() {
         .await;
     assert_eq!(imgs, 0);
     app.stop().await;
-}
-
-/// A user, a browser signed in as them, on the monitors page.
-async fn signed_in(app: &TestApp, driver: &str) -> Browser {
-    overdue::create_user(&app.store, "ann@example.com", "correct horse", None, None)
-        .await
-        .unwrap();
-    let b = Browser::start(driver, 1280).await;
-    b.goto(&app.base).await;
-    b.fill(&b.find("#email").await, "ann@example.com").await;
-    b.fill(&b.find("#password").await, "correct horse").await;
-    b.click(&b.find("#sign-submit").await).await;
-    b.find("#monitors").await;
-    b
 }
 
 /// A viewer reads the monitors and a monitor's page, and is shown no ping URL and no

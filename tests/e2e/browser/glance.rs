@@ -392,6 +392,9 @@ async fn true_at_a_glance_and_every_page_accessible() {
         ("team", "/team".into()),
         ("account", "/account".into()),
         ("help", "/help".into()),
+        ("help-api", "/help/api".into()),
+        ("help-start", "/help/getting-started".into()),
+        ("help-cron", "/help/cron".into()),
     ];
     for (width, dark) in [(1280, false), (1280, true), (375, false), (375, true)] {
         b.resize(width, 900).await;

@@ -6,6 +6,7 @@ pub(crate) mod dashboard_api;
 pub(crate) mod glance;
 pub(crate) mod list;
 pub(crate) mod people;
+pub(crate) mod setup;
 pub(crate) mod triage;
 
 /// Seeds `n` monitors in one write: `job-0000`, `job-0001`, … (daily), tagged `team0`
@@ -25,4 +26,21 @@ pub(crate) async fn seed_monitors(app: &crate::harness::TestApp, n: usize) {
         })
         .await
         .unwrap();
+}
+
+/// A user, a browser signed in as them, on the monitors page.
+pub(crate) async fn signed_in(
+    app: &crate::harness::TestApp,
+    driver: &str,
+) -> crate::harness::webdriver::Browser {
+    overdue::create_user(&app.store, "ann@example.com", "correct horse", None, None)
+        .await
+        .unwrap();
+    let b = crate::harness::webdriver::Browser::start(driver, 1280).await;
+    b.goto(&app.base).await;
+    b.fill(&b.find("#email").await, "ann@example.com").await;
+    b.fill(&b.find("#password").await, "correct horse").await;
+    b.click(&b.find("#sign-submit").await).await;
+    b.find("#monitors").await;
+    b
 }

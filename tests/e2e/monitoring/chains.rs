@@ -92,9 +92,12 @@ both!(chain_end_to_end_deadline, chain_deadline);
 
 async fn chain_input(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    let mut uuids = Vec::new();
     for name in ["a", "b"] {
-        app.monitor(json!({"name": name, "slug": name, "period": "1h"}))
-            .await;
+        uuids.push(
+            app.monitor(json!({"name": name, "slug": name, "period": "1h"}))
+                .await,
+        );
     }
     let (status, chain) = app
         .api(
@@ -167,6 +170,75 @@ async fn chain_input(backend: Backend) {
         1,
         "refusals wrote nothing"
     );
+    // Replaced: the same checks, nothing written by a refusal, then the new values.
+    let path = format!("/api/v1/chains/{id}");
+    for (body, want) in [
+        (
+            json!({"name": "x", "members": ["a"], "within": 60}),
+            "2 to 50",
+        ),
+        (
+            json!({"name": "x", "members": ["a", "b"], "finish_by": "25:00"}),
+            "HH:MM",
+        ),
+        (
+            json!({"name": "x", "members": ["a", "b"], "within": 60, "colour": "red"}),
+            "colour",
+        ),
+    ] {
+        let (status, err) = app.api("PUT", &path, Some(body.clone())).await;
+        assert_eq!(status, 400, "{body}: {err}");
+        assert!(
+            err["error"].as_str().unwrap_or_default().contains(want),
+            "{body}: {err}"
+        );
+    }
+    let (status, one) = app.api("GET", &path, None).await;
+    assert_eq!(status, 200, "{one}");
+    assert_eq!(one["name"], "by six", "{one}");
+    let (status, changed) = app
+        .api(
+            "PUT",
+            &path,
+            Some(
+                json!({"name": "by seven", "members": ["b", "a"], "within": "2h",
+                        "finish_by": "07:00", "tz": "Asia/Tokyo"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{changed}");
+    let (_, one) = app.api("GET", &path, None).await;
+    assert_eq!(one, changed);
+    assert_eq!(one["name"], "by seven");
+    let order: Vec<&str> = one["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, ["b", "a"]);
+    assert_eq!(one["within"], 7200);
+    assert_eq!(
+        (one["finish_by"].clone(), one["tz"].clone()),
+        (json!("07:00"), json!("Asia/Tokyo"))
+    );
+    // A monitor that is not a chain, or no monitor at all, is no chain.
+    let member = &uuids[0];
+    for p in [
+        format!("/api/v1/chains/{member}"),
+        "/api/v1/chains/00000000-0000-4000-8000-000000000000".to_string(),
+    ] {
+        let (status, err) = app.api("GET", &p, None).await;
+        assert_eq!(status, 404, "{p}: {err}");
+        let (status, err) = app
+            .api(
+                "PUT",
+                &p,
+                Some(json!({"name": "x", "members": ["a", "b"], "within": 60})),
+            )
+            .await;
+        assert_eq!(status, 404, "{p}: {err}");
+    }
     app.stop().await;
 }
 both!(chain_input_is_checked, chain_input);

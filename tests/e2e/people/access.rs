@@ -63,6 +63,8 @@ const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/api/v1/runs/{id}/log/events", Need::Read),
     ("GET", "/api/v1/chains", Need::Read),
     ("POST", "/api/v1/chains", Need::Write),
+    ("GET", "/api/v1/chains/{id}", Need::Read),
+    ("PUT", "/api/v1/chains/{id}", Need::Write),
     ("GET", "/api/v1/problems", Need::Read),
     ("GET", "/api/v1/problems/stats", Need::Read),
     ("GET", "/api/v1/problems/{id}", Need::Read),
@@ -372,6 +374,17 @@ async fn matrix(backend: Backend) {
     let alert = alerts["alerts"][0]["id"].as_i64().unwrap();
     let (_, keys) = app.api("GET", "/api/v1/keys", None).await;
     let key_id = keys["keys"][0]["id"].as_str().unwrap().to_string();
+    app.monitor(json!({"name": "beta", "slug": "beta", "period": "1h"}))
+        .await;
+    let (s, r) = app
+        .api(
+            "POST",
+            "/api/v1/chains",
+            Some(json!({"name": "pipeline", "members": ["alpha", "beta"], "within": "1h"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let chain = r["id"].as_str().unwrap().to_string();
     // A viewer and a member, by invitation.
     let mut sessions = Vec::new();
     for (who, role) in [("vic@example.com", "viewer"), ("meg@example.com", "member")] {
@@ -407,6 +420,7 @@ async fn matrix(backend: Backend) {
             .replace("/monitors/{id}", &format!("/monitors/{public}"))
             .replace("/checks/{id}", &format!("/checks/{code}"))
             .replace("/runs/{id}", &format!("/runs/{run}"))
+            .replace("/chains/{id}", &format!("/chains/{chain}"))
             .replace("/problems/{id}", &format!("/problems/{problem}"))
             .replace("/alerts/{id}", &format!("/alerts/{alert}"))
             .replace("/channels/{id}", &format!("/channels/{channel}"))

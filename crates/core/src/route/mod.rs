@@ -224,23 +224,9 @@ impl Parts {
 #[error("{0}")]
 pub struct RouteError(pub String);
 
-/// The alert kinds a route can match.
-pub const KINDS: &[&str] = &["down", "problem", "event", "channel", "digest", "flow"];
-/// The reasons a route can match.
-pub const REASONS: &[&str] = &[
-    "missed",
-    "failed",
-    "hung",
-    "too_short",
-    "stalled",
-    "missed_after",
-    "incomplete",
-    "chain_deadline",
-    "overlap",
-    "warn",
-];
-/// The severities.
-pub const SEVERITIES: &[&str] = &["critical", "error", "warning", "info"];
+/// The kinds, reasons and severities a route can match (shared with the dashboard's
+/// route form).
+pub use overdue_types::route_form::{KINDS, REASONS, SEVERITIES};
 
 pub(crate) fn one_of(field: &str, values: &[String], allowed: &[&str]) -> Result<(), RouteError> {
     match values.iter().find(|v| !allowed.contains(&v.as_str())) {

@@ -1,7 +1,7 @@
 //! A route's time window: weekdays, a time of day range (crossing midnight when `from`
 //! is after `to`) in an IANA zone, and dates without it (holidays).
 
-use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
+use chrono::{Datelike, NaiveDate, Timelike};
 use serde::{Deserialize, Serialize};
 
 use super::{one_of, RouteError};
@@ -43,12 +43,8 @@ fn utc() -> String {
 }
 
 fn time_of(field: &str, text: &str) -> Result<u32, RouteError> {
-    if text == "24:00" {
-        return Ok(24 * 60);
-    }
-    NaiveTime::parse_from_str(text, "%H:%M")
-        .map(|t| t.hour() * 60 + t.minute())
-        .map_err(|_| RouteError(format!("{field} must be a time of day HH:MM, got {text:?}")))
+    overdue_types::route_form::minutes_of_day(text)
+        .ok_or_else(|| RouteError(format!("{field} must be a time of day HH:MM, got {text:?}")))
 }
 
 impl Window {

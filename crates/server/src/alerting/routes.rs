@@ -370,7 +370,7 @@ async fn preview(
     let monitor =
         crate::monitoring::ops::owned_monitor(&state, &auth, &p.monitor, "monitor").await?;
     let project = auth.project.clone();
-    let (severity, reach, held) = state
+    let found = state
         .store
         .read(move |c| {
             routes::preview(
@@ -388,7 +388,8 @@ async fn preview(
             StoreError::NotFound(w) => ApiError::NotFound(format!("{w} not found")),
             other => other.into(),
         })?;
-    let channels: Vec<serde_json::Value> = reach
+    let channels: Vec<serde_json::Value> = found
+        .reach
         .iter()
         .map(|r| {
             serde_json::json!({
@@ -399,7 +400,8 @@ async fn preview(
             })
         })
         .collect();
-    let held: Vec<serde_json::Value> = held
+    let held: Vec<serde_json::Value> = found
+        .held
         .iter()
         .map(|h| {
             serde_json::json!({
@@ -408,10 +410,22 @@ async fn preview(
             })
         })
         .collect();
+    let steps: Vec<serde_json::Value> = found
+        .steps
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "route": {"id": s.route.0, "name": s.route.1},
+                "at": s.at.to_rfc3339(),
+                "channels": s.channels.iter().map(|(id, name)| serde_json::json!({"id": id, "name": name})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "at": Timestamp(at.0).to_rfc3339(),
-        "severity": severity,
+        "severity": found.severity,
         "channels": channels,
         "held": held,
+        "steps": steps,
     })))
 }

@@ -2,6 +2,7 @@
 //! (docs/behaviour.md, "Dependencies, suppression, fan-in and chains"). A chain is a
 //! monitor whose runs follow its members (storage::chains); its
 //! id is that monitor's, so its runs, flips and deletion are the monitor endpoints'.
+//! `PUT` replaces its name, members and deadline.
 
 use actix_web::{web, HttpResponse};
 use overdue_storage::base::models::MonitorRow;
@@ -15,7 +16,9 @@ use crate::{monitoring::render, monitoring::validate, AppState};
 /// Routes under `/api/v1`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/chains", web::get().to(list))
-        .route("/chains", web::post().to(create));
+        .route("/chains", web::post().to(create))
+        .route("/chains/{id}", web::get().to(get))
+        .route("/chains/{id}", web::put().to(replace));
 }
 
 /// `"06:00"` → the cron expression `0 6 * * *`.
@@ -33,13 +36,9 @@ fn time_of_day(s: &str) -> Result<String, ApiError> {
     Ok(format!("{m} {h} * * *"))
 }
 
-async fn create(
-    auth: Auth,
-    state: web::Data<AppState>,
-    body: crate::http::body::Body<ChainInput>,
-) -> Result<HttpResponse, ApiError> {
-    auth.require_write()?;
-    let input = body.into_inner()?;
+/// A chain as given, checked: its name, 2 to 50 members, and a deadline (within, by a
+/// time of day in a zone, or both).
+fn checked(input: ChainInput) -> Result<NewChain, ApiError> {
     let name = overdue_core::text::name("name", &input.name, 200).map_err(ApiError::BadRequest)?;
     if !(2..=50).contains(&input.members.len()) {
         return Err(ApiError::BadRequest(format!(
@@ -70,25 +69,83 @@ async fn create(
                 .into(),
         ));
     }
-    let (project, chans) = (auth.project.clone(), input.channels);
-    let members = input.members;
+    Ok(NewChain {
+        name,
+        members: input.members,
+        within_ms,
+        finish_by,
+        channels: input.channels,
+    })
+}
+
+async fn create(
+    auth: Auth,
+    state: web::Data<AppState>,
+    body: crate::http::body::Body<ChainInput>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_write()?;
+    let chain = checked(body.into_inner()?)?;
+    let project = auth.project.clone();
     let id = state
         .store
-        .write(move |tx| {
-            let chain = NewChain {
-                name,
-                members,
-                within_ms,
-                finish_by,
-                channels: chans,
-            };
-            Ok(chains::create_named(tx, &project, chain)?.id)
-        })
+        .write(move |tx| Ok(chains::create_named(tx, &project, chain)?.id))
         .await?;
     let all = list_chains(&state, &auth).await?;
     let public = overdue_core::PublicRef::of(&id).to_string();
     let one = all.into_iter().find(|ch| ch.id == public);
     Ok(HttpResponse::Created().json(one))
+}
+
+/// `GET /api/v1/chains/<id>`: one chain with its members' states and its last run.
+async fn get(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(one_chain(&state, &auth, &path).await?))
+}
+
+/// `PUT /api/v1/chains/<id>`: the chain's name, members and deadline replaced (its
+/// channels too when given); the same checks as a new chain.
+async fn replace(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: crate::http::body::Body<ChainInput>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_write()?;
+    // Another project's chain is not found, whatever the body says.
+    let id = crate::monitoring::ops::owned_monitor_id(&state, &auth, &path, "chain").await?;
+    let chain = checked(body.into_inner()?)?;
+    let project = auth.project.clone();
+    state
+        .store
+        .write(move |tx| chains::replace_named(tx, &project, &id, chain).map(|_| ()))
+        .await
+        .map_err(not_a_chain)?;
+    Ok(HttpResponse::Ok().json(one_chain(&state, &auth, &path).await?))
+}
+
+/// A monitor that is not a chain is, to the chains API, not found.
+fn not_a_chain(e: overdue_storage::StoreError) -> ApiError {
+    match e {
+        overdue_storage::StoreError::NotFound(_) => ApiError::NotFound("chain not found".into()),
+        other => other.into(),
+    }
+}
+
+/// One chain of the caller's project, rendered.
+async fn one_chain(state: &AppState, auth: &Auth, id: &str) -> Result<Chain, ApiError> {
+    let id = crate::monitoring::ops::owned_monitor(state, auth, id, "chain").await?;
+    let project = auth.project.clone();
+    let (chain, members, last) = state
+        .store
+        .read(move |c| chains::one_with_last_run(c, &project, &id))
+        .await
+        .map_err(not_a_chain)?;
+    let now = state.store.now();
+    let run = last.as_ref().map(|r| render::run(r, &[], now));
+    Ok(render_chain(&chain, &members, run, now))
 }
 
 fn render_chain(

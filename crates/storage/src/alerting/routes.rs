@@ -311,9 +311,34 @@ pub struct Held {
     pub until: Timestamp,
 }
 
+/// An escalation step the alert would take if nobody acknowledged it.
+#[derive(Debug, Clone)]
+pub struct StepAt {
+    /// The route's id and name.
+    pub route: (String, String),
+    /// When the step fires: its delay after the alert opened, or after the route's quiet
+    /// window ends when the route holds it.
+    pub at: Timestamp,
+    /// The step's channels, id and name.
+    pub channels: Vec<(String, String)>,
+}
+
+/// What a route preview finds.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    /// The severity used.
+    pub severity: String,
+    /// The channels reached now.
+    pub reach: Vec<Reach>,
+    /// The quiet routes that would hold it.
+    pub held: Vec<Held>,
+    /// The escalation steps of the routes it takes, in time order.
+    pub steps: Vec<StepAt>,
+}
+
 /// What an alert of `kind` (with `reason`, `severity`) about `monitor` would reach at
-/// `at`: the same choice a real message makes. Returns the severity used, the channels
-/// reached now and the quiet routes that would hold it.
+/// `at`: the same choice a real message makes, and the escalation steps that would
+/// follow (docs/behaviour.md, "Routing").
 pub fn preview(
     c: &mut AnyConnection,
     project: &str,
@@ -322,7 +347,7 @@ pub fn preview(
     reason: Option<&str>,
     severity: Option<&str>,
     at: Timestamp,
-) -> Result<(String, Vec<Reach>, Vec<Held>), StoreError> {
+) -> Result<Preview, StoreError> {
     use crate::base::schema::{monitor_channels, monitors};
     let row: crate::base::models::MonitorRow = monitors::table
         .find(monitor)
@@ -362,7 +387,7 @@ pub fn preview(
             .find(|r| r.id == id)
             .map(|r| (r.id.clone(), r.name.clone()))
     };
-    let held = selection
+    let held: Vec<Held> = selection
         .held
         .iter()
         .filter_map(|(id, until)| {
@@ -372,18 +397,59 @@ pub fn preview(
             })
         })
         .collect();
-    let mut out = Vec::with_capacity(selection.channels.len());
-    for (ch, route) in selection.channels {
-        let channel: Option<crate::base::models::ChannelRow> = channels::table
-            .find(&ch)
+    let channel_of = |c: &mut AnyConnection, id: &str| {
+        channels::table
+            .find(id)
             .select(crate::base::models::ChannelRow::as_select())
             .first(c)
-            .optional()?;
-        let Some(channel) = channel else {
+            .optional()
+    };
+    let mut out = Vec::with_capacity(selection.channels.len());
+    for (ch, route) in &selection.channels {
+        let Some(channel) = channel_of(c, ch)? else {
             continue;
         };
-        let route = route.and_then(|id| name_of(&id));
+        let route = route.as_ref().and_then(|id| name_of(id));
         out.push(Reach { channel, route });
     }
-    Ok((severity, out, held))
+    // The routes taken, each once: those that send now (from `at`) and those that
+    // hold (from the end of their quiet window).
+    let mut taken: Vec<(String, Timestamp)> = Vec::new();
+    let sending = selection.channels.iter().filter_map(|(_, r)| r.clone());
+    for (id, from) in sending.map(|id| (id, at)).chain(
+        selection
+            .held
+            .iter()
+            .map(|(id, until)| (id.clone(), *until)),
+    ) {
+        if !taken.iter().any(|(t, _)| *t == id) {
+            taken.push((id, from));
+        }
+    }
+    let mut steps = Vec::new();
+    for (id, from) in taken {
+        let (Some(rule), Some(route)) = (rules.iter().find(|r| r.id == id), name_of(&id)) else {
+            continue;
+        };
+        for step in &rule.escalate {
+            let mut named = Vec::new();
+            for ch in &step.channels {
+                if let Some(row) = channel_of(c, ch)? {
+                    named.push((row.id, row.name));
+                }
+            }
+            steps.push(StepAt {
+                route: route.clone(),
+                at: Timestamp(from.0 + step.after_ms),
+                channels: named,
+            });
+        }
+    }
+    steps.sort_by_key(|s| s.at.0);
+    Ok(Preview {
+        severity,
+        reach: out,
+        held,
+        steps,
+    })
 }

@@ -123,17 +123,16 @@ pub(crate) fn is_member(c: &mut AnyConnection, monitor: &str) -> Result<bool, St
     .get_result(c)?)
 }
 
-/// Creates a chain whose `members` are as the caller named them (public reference,
-/// UUID or slug): each is resolved in the project, and an unknown or repeated one is
-/// refused by its position.
-pub fn create_named(
-    tx: &mut Tx<'_>,
+/// The members as the caller named them (public reference, UUID or slug), resolved in
+/// the project; an unknown or repeated one is refused by its position.
+fn resolve_members(
+    c: &mut AnyConnection,
     project: &str,
-    mut chain: NewChain,
-) -> Result<MonitorRow, StoreError> {
-    let mut ids = Vec::with_capacity(chain.members.len());
-    for (i, m) in chain.members.iter().enumerate() {
-        let id = crate::monitoring::deps::resolve(tx.conn(), project, m).map_err(|_| {
+    named: &[String],
+) -> Result<Vec<String>, StoreError> {
+    let mut ids = Vec::with_capacity(named.len());
+    for (i, m) in named.iter().enumerate() {
+        let id = crate::monitoring::deps::resolve(c, project, m).map_err(|_| {
             StoreError::Invalid(format!(
                 "members[{i}]: no monitor {m:?} in this project (give its UUID or slug)"
             ))
@@ -145,8 +144,95 @@ pub fn create_named(
         }
         ids.push(id);
     }
-    chain.members = ids;
+    Ok(ids)
+}
+
+/// Creates a chain whose `members` are as the caller named them ([`resolve_members`]).
+pub fn create_named(
+    tx: &mut Tx<'_>,
+    project: &str,
+    mut chain: NewChain,
+) -> Result<MonitorRow, StoreError> {
+    chain.members = resolve_members(tx.conn(), project, &chain.members)?;
     create(tx, project, &chain)
+}
+
+/// Replaces a chain's name, members (as the caller named them) and deadline; its
+/// channels when given. A run already open keeps the deadline it started with; the
+/// next run follows the new members (docs/behaviour.md, "Dependencies, suppression,
+/// fan-in and chains").
+pub fn replace_named(
+    tx: &mut Tx<'_>,
+    project: &str,
+    id: &overdue_core::MonitorId,
+    chain: NewChain,
+) -> Result<MonitorRow, StoreError> {
+    let row = monitors::get(tx.conn(), project, &id.to_string())?;
+    if row.rules()?.chain.is_none() {
+        return Err(StoreError::NotFound("chain"));
+    }
+    let members = resolve_members(tx.conn(), project, &chain.members)?;
+    // Members gain or lose the chain flag the SQLite writer caches.
+    tx.structure_changed();
+    let mut settings = MonitorSettings::from_row(&row)?;
+    settings.name = chain.name;
+    settings.max_runtime_ms = Some(chain.within_ms.unwrap_or(NO_LIMIT_MS));
+    settings.rules.chain = Some(ChainRule {
+        members: members.clone(),
+        finish_by: chain.finish_by,
+    });
+    let updated = monitors::update(tx, project, id, &settings)?;
+    let c = tx.conn();
+    diesel::delete(chain_members::table.filter(chain_members::chain_id.eq(&row.id))).execute(c)?;
+    for (i, m) in members.iter().enumerate() {
+        diesel::insert_into(chain_members::table)
+            .values((
+                chain_members::chain_id.eq(&row.id),
+                chain_members::monitor_id.eq(m),
+                chain_members::position.eq(i as i32),
+            ))
+            .execute(c)?;
+    }
+    if chain.channels.is_some() {
+        monitors::set_channels(tx, project, &updated, chain.channels.as_deref())?;
+    }
+    Ok(updated)
+}
+
+/// One chain of a project with its members and its last run; `NotFound` when `id` is
+/// not a chain of the project.
+#[allow(clippy::type_complexity)]
+pub fn one_with_last_run(
+    c: &mut AnyConnection,
+    project: &str,
+    id: &str,
+) -> Result<
+    (
+        MonitorRow,
+        Vec<MonitorRow>,
+        Option<crate::base::models::RunRow>,
+    ),
+    StoreError,
+> {
+    let chain = monitors::get(c, project, id).map_err(|_| StoreError::NotFound("chain"))?;
+    if chain.rules()?.chain.is_none() {
+        return Err(StoreError::NotFound("chain"));
+    }
+    let members = members_of(c, &chain.id)?;
+    let last = crate::monitoring::history::runs(c, &chain.id, 1)?
+        .into_iter()
+        .next();
+    Ok((chain, members, last))
+}
+
+/// A chain's members' rows, in member order.
+fn members_of(c: &mut AnyConnection, chain: &str) -> Result<Vec<MonitorRow>, StoreError> {
+    Ok(chain_members::table
+        .inner_join(mon::table.on(mon::id.eq(chain_members::monitor_id)))
+        .filter(chain_members::chain_id.eq(chain))
+        .order(chain_members::position.asc())
+        .select(MonitorRow::as_select())
+        .load(c)?)
 }
 
 /// The chains of a project ([`list`]), each with its last run.
@@ -186,12 +272,7 @@ pub fn list(
         .load(c)?;
     let mut out = Vec::with_capacity(chains.len());
     for chain in chains {
-        let members: Vec<MonitorRow> = chain_members::table
-            .inner_join(mon::table.on(mon::id.eq(chain_members::monitor_id)))
-            .filter(chain_members::chain_id.eq(&chain.id))
-            .order(chain_members::position.asc())
-            .select(MonitorRow::as_select())
-            .load(c)?;
+        let members = members_of(c, &chain.id)?;
         out.push((chain, members));
     }
     Ok(out)
