@@ -210,9 +210,17 @@ fn subject(a: &Alert) -> Option<AnyView> {
             view! { <A href=format!("/monitors/{m}") attr:class="subject">{name}</A> }.into_any(),
         );
     }
-    a.flow.as_ref().map(|_| {
+    a.flow.as_ref().map(|flow| {
         let name = a.flow_name.clone().unwrap_or_else(|| "flow".into());
-        view! { <A href="/flows" attr:class="subject">{name}</A> }.into_any()
+        // A breach opens its entity on the Flows page.
+        let href = match overdue_types::breach_of(&a.dedup_key) {
+            Some((entity, _)) => format!(
+                "/flows?flow={flow}&entity={}",
+                String::from(js_sys::encode_uri_component(&entity))
+            ),
+            None => "/flows".to_string(),
+        };
+        view! { <A href=href attr:class="subject">{name}</A> }.into_any()
     })
 }
 

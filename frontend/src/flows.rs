@@ -241,8 +241,9 @@ pub fn FlowsPage() -> impl IntoView {
             <label for="entity-flow">"Flow"</label>
             <select id="entity-flow" on:change=move |ev| flow_pick.set(event_target_value(&ev))>
                 {move || flows.get().into_iter().map(|f| {
-                    let slug = f.slug.clone();
-                    view! { <option value=f.slug.clone() selected=move || flow_pick.get() == slug>{f.name.clone()}</option> }
+                    // A link may name the flow by slug or by id.
+                    let (slug, id) = (f.slug.clone(), f.id.clone());
+                    view! { <option value=f.slug.clone() selected=move || flow_pick.with(|p| *p == slug || *p == id)>{f.name.clone()}</option> }
                 }).collect_view()}
             </select>
             <label for="entity-id">"Entity id"</label>

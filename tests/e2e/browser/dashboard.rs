@@ -505,6 +505,8 @@ async fn dashboard_story() {
         t.contains("1 monitor notifies nobody: attach Ops hook to it?")
     })
     .await;
+    let found = crate::browser::tour(&b, "channels-attach-offer").await;
+    assert!(found.is_empty(), "{found:#?}");
     b.click(&b.find("#attach-all").await).await;
     b.wait_text("#attach-said", 10, |t| {
         t == "Ops hook now notifies 1 monitor more."
@@ -891,15 +893,7 @@ async fn chains_view() {
         t.contains("0 of 2 members done, now at extract")
     })
     .await;
-    let mut found = Vec::new();
-    for (width, dark) in [(1280, false), (1280, true), (375, false), (375, true)] {
-        b.resize(width, 900).await;
-        b.dark(dark).await;
-        let scheme = if dark { "dark" } else { "light" };
-        found.extend(
-            crate::browser::glance::tour_page(&b, &format!("chain-page-{width}-{scheme}")).await,
-        );
-    }
+    let found = crate::browser::tour(&b, "chain-page").await;
     assert!(found.is_empty(), "{found:#?}");
     app.stop().await;
 }

@@ -44,3 +44,19 @@ pub(crate) async fn signed_in(
     b.find("#monitors").await;
     b
 }
+
+/// Screenshots the page at 1280 and 375 px, light and dark, each checked with axe and
+/// for console errors ([`glance::tour_page`]); returns what was found. Leaves the
+/// window at 1280 px, light.
+pub(crate) async fn tour(b: &crate::harness::webdriver::Browser, name: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (width, dark) in [(1280, false), (1280, true), (375, false), (375, true)] {
+        b.resize(width, 900).await;
+        b.dark(dark).await;
+        let scheme = if dark { "dark" } else { "light" };
+        found.extend(glance::tour_page(b, &format!("{name}-{width}-{scheme}")).await);
+    }
+    b.resize(1280, 900).await;
+    b.dark(false).await;
+    found
+}

@@ -9,28 +9,13 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::browser::glance::tour_page;
-use crate::browser::signed_in;
+use crate::browser::{signed_in, tour};
 use crate::harness::webdriver::{chromedriver, Browser};
 use crate::harness::{Backend, Receiver, TestApp};
 
 /// The value of the input `css`.
 fn value_of(css: &str) -> String {
     format!("return document.querySelector('{css}').value")
-}
-
-/// Tours the page at both widths and both schemes: screenshots, axe, the console.
-async fn tour(b: &Browser, name: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    for (width, dark) in [(1280, false), (1280, true), (375, false), (375, true)] {
-        b.resize(width, 900).await;
-        b.dark(dark).await;
-        let scheme = if dark { "dark" } else { "light" };
-        found.extend(tour_page(b, &format!("{name}-{width}-{scheme}")).await);
-    }
-    b.resize(1280, 900).await;
-    b.dark(false).await;
-    found
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -457,6 +442,18 @@ async fn a_flow_created_and_edited_in_the_form() {
         t.contains("12345 is in placed") && t.contains("breached")
     })
     .await;
+    // From the Alerts page too.
+    b.goto(&format!("{}/alerts", app.base)).await;
+    b.click(&b.find("a.subject[href*='entity=12345']").await)
+        .await;
+    b.wait_text("#entity", 10, |t| t.contains("12345 is in placed"))
+        .await;
+    let chosen = b
+        .eval("const s = document.querySelector('#entity-flow'); return s.options[s.selectedIndex].text")
+        .await;
+    assert_eq!(chosen, "orders");
+    b.goto(&format!("{}/flows", app.base)).await;
+    b.find(".edit-flow").await;
     // Edited: the stored values in the form; a stage renamed, a severity raised.
     b.click(&b.find(".edit-flow").await).await;
     let name = b

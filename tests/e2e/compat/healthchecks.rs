@@ -205,18 +205,55 @@ async fn json_heartbeat(backend: Backend) {
     );
     assert_eq!(app.get_monitor(&id).await["status"], "down");
     assert!(app.has_ping(&id, "fail", "disk full").await);
-    // Bad input: a 400 in plain words, nothing stored.
-    let before = app.get_monitor(&id).await["n_pings"].clone();
+    // Taken liberally (docs/behaviour.md, "Pings"): common spellings of a status; a
+    // field it does not know is kept with the ping and named in a header.
+    assert_eq!(
+        post(json!({"status": "ok"}).to_string()).await,
+        (200, "OK".into())
+    );
+    assert_eq!(app.get_monitor(&id).await["status"], "up");
+    let r = app
+        .http
+        .post(&url)
+        .json(
+            &json!({"status": "Failed", "message": "disk full", "whatEver": "foo", "host": "db1"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["overdue-extra-fields"], "host, whatEver");
+    assert_eq!(app.get_monitor(&id).await["status"], "down");
+    assert!(
+        app.has_ping(
+            &id,
+            "fail",
+            "disk full\n\nOther fields: {\"host\":\"db1\",\"whatEver\":\"foo\"}"
+        )
+        .await
+    );
+    // An empty body, a GET and a HEAD are a success, as on the ping URLs.
+    let fail = || post(json!({"status": "fail"}).to_string());
+    for body in ["", "  \n"] {
+        assert_eq!(fail().await.0, 200);
+        assert_eq!(post(body.to_string()).await, (200, "OK".into()), "{body:?}");
+        assert_eq!(app.get_monitor(&id).await["status"], "up", "{body:?}");
+    }
+    for method in [reqwest::Method::GET, reqwest::Method::HEAD] {
+        assert_eq!(fail().await.0, 200);
+        let r = app.http.request(method.clone(), &url).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{method}");
+        assert_eq!(app.get_monitor(&id).await["status"], "up", "{method}");
+    }
+    assert_eq!(fail().await.0, 200);
+    // What it cannot understand is kept as a log line and answered 422 in plain words:
+    // never an outcome (the monitor stays down).
     for (body, says) in [
         (
-            json!({"status": "done"}).to_string(),
+            json!({"status": "finished-ish"}).to_string(),
             "start, success, warn, fail",
         ),
-        (json!({"message": "no status"}).to_string(), "status"),
-        (
-            json!({"status": "success", "colour": "red"}).to_string(),
-            "unknown field \"colour\"",
-        ),
+        (json!({"message": "no status"}).to_string(), "no status"),
         (
             json!({"status": "success", "rid": "x"}).to_string(),
             "rid must be a UUID",
@@ -234,14 +271,29 @@ async fn json_heartbeat(backend: Backend) {
             json!({"status": "progress", "done": 11, "total": 10}).to_string(),
             "must not exceed",
         ),
-        ("{not json".to_string(), "the body must be JSON"),
-        (String::new(), "the body must be JSON"),
+        (
+            json!({"status": "success", "done": "many"}).to_string(),
+            "done",
+        ),
+        ("{not json".to_string(), "not a JSON object"),
+        ("[1, 2]".to_string(), "not a JSON object"),
     ] {
+        let before = app.get_monitor(&id).await["n_pings"].as_i64().unwrap();
         let (s, text) = post(body.clone()).await;
-        assert_eq!(s, 400, "{body}: {text}");
+        assert_eq!(s, 422, "{body}: {text}");
+        assert!(
+            text.starts_with("kept as a log line, not as an outcome: "),
+            "{body}: {text}"
+        );
         assert!(text.contains(says), "{body}: {text}");
+        let m = app.get_monitor(&id).await;
+        assert_eq!(m["n_pings"].as_i64().unwrap(), before + 1, "{body}: kept");
+        assert_eq!(m["status"], "down", "{body}: no outcome");
+        assert!(
+            app.has_ping(&id, "log", &body).await,
+            "{body}: kept as sent"
+        );
     }
-    assert_eq!(app.get_monitor(&id).await["n_pings"], before);
     // Unknown monitor: 404 as for /ping/<uuid>; too large: 413.
     let r = app
         .http
@@ -256,6 +308,66 @@ async fn json_heartbeat(backend: Backend) {
     app.stop().await;
 }
 both!(json_heartbeat_form, json_heartbeat);
+
+/// The heartbeat scripts the usual articles show, run as they are: `curl -m 10` GETs,
+/// and a Python function posting `{"status", "message"}` with `requests` and
+/// `raise_for_status()`. Every call succeeds; the monitor shows what was sent.
+async fn article_scripts(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let id = app
+        .monitor(json!({"name": "nightly export", "period": "1d"}))
+        .await;
+    let url = app.url(&format!("/api/v1/heartbeat/{id}"));
+    let run = |program: &'static str, args: Vec<String>| async move {
+        let out = tokio::process::Command::new(program)
+            .args(&args)
+            .output()
+            .await
+            .unwrap_or_else(|e| panic!("{program}: {e}"));
+        assert!(
+            out.status.success(),
+            "{program} {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let said = run(
+        "curl",
+        vec!["-fsS".into(), "-m".into(), "10".into(), url.clone()],
+    )
+    .await;
+    assert_eq!(said, "OK");
+    assert_eq!(app.get_monitor(&id).await["status"], "up");
+    let script = r#"
+import sys
+import requests
+
+URL = sys.argv[1]
+
+def heartbeat(status, message):
+    response = requests.post(URL, json={"status": status, "message": message}, timeout=10)
+    response.raise_for_status()
+
+heartbeat("start", "nightly export starting")
+heartbeat("success", "exported 12 rows")
+heartbeat("fail", "disk full")
+"#;
+    run("python3", vec!["-c".into(), script.into(), url.clone()]).await;
+    for (kind, body) in [
+        ("start", "nightly export starting"),
+        ("success", "exported 12 rows"),
+        ("fail", "disk full"),
+    ] {
+        assert!(app.has_ping(&id, kind, body).await, "{kind}: {body}");
+    }
+    assert_eq!(app.get_monitor(&id).await["status"], "down");
+    app.stop().await;
+}
+both!(
+    heartbeat_scripts_as_the_articles_write_them,
+    article_scripts
+);
 
 /// systemd timer users write `OnCalendar` events: taken as `schedule` by the v3 mirror,
 /// as `cron` by `/api/v1`, in the form's preview; refusals say what to write.

@@ -190,6 +190,28 @@ impl Signal {
         }
     }
 
+    /// The signal a status word stands for, as jobs write it (docs/behaviour.md,
+    /// "Pings"): any case, spaces, `-` and `_` alike; `ok`, `done`, `completed`,
+    /// `succeeded` are a success, `error`, `failed`, `failure` a failure, `started`,
+    /// `running`, `begin` a start, `warning` a warn. `None`: not a status — the caller
+    /// keeps the signal as a log line and never turns it into an outcome.
+    pub fn from_word(word: &str) -> Option<Signal> {
+        let w = word.trim().to_lowercase().replace(['-', ' '], "_");
+        Some(match w.as_str() {
+            "success" | "ok" | "done" | "complete" | "completed" | "succeeded" | "successful"
+            | "pass" | "passed" => Signal::Success,
+            "start" | "started" | "running" | "begin" | "run" => Signal::Start,
+            "fail" | "failed" | "failure" | "error" | "errored" => Signal::Fail,
+            "warn" | "warning" | "warnings" | "success_with_warning" | "success_with_warnings" => {
+                Signal::Warn
+            }
+            "log" => Signal::Log,
+            "progress" => Signal::Progress,
+            "step" => Signal::Step,
+            _ => return None,
+        })
+    }
+
     /// Log, progress and step pings of an open run belong to the run (its log,
     /// progress and timeline), not to the ping history they would push out.
     pub fn belongs_to_run(self) -> bool {
@@ -294,6 +316,34 @@ impl RunOutcome {
             RunOutcome::TooShort => "too_short",
             RunOutcome::Stalled => "stalled",
             RunOutcome::Incomplete => "incomplete",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Signal;
+
+    #[test]
+    fn status_words_as_jobs_write_them() {
+        for (word, want) in [
+            ("success", Signal::Success),
+            ("OK", Signal::Success),
+            (" done ", Signal::Success),
+            ("Completed", Signal::Success),
+            ("error", Signal::Fail),
+            ("FAILED", Signal::Fail),
+            ("failure", Signal::Fail),
+            ("started", Signal::Start),
+            ("running", Signal::Start),
+            ("warning", Signal::Warn),
+            ("success-with-warning", Signal::Warn),
+            ("log", Signal::Log),
+        ] {
+            assert_eq!(Signal::from_word(word), Some(want), "{word}");
+        }
+        for word in ["", "finished-ish", "42", "succes"] {
+            assert_eq!(Signal::from_word(word), None, "{word}");
         }
     }
 }

@@ -29,7 +29,7 @@ const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(
         "/api/v1/heartbeat/{uuid}",
-        web::post().to(heartbeat::heartbeat),
+        web::route().to(heartbeat::heartbeat),
     )
     .route("/ping/{a}", web::route().to(ping))
     .route("/ping/{a}/{b}", web::route().to(ping))
