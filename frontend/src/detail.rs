@@ -210,6 +210,7 @@ pub fn MonitorDetail() -> impl IntoView {
                             <button id="delete" class="danger" on:click=move |_| confirm_delete.set(true)>"Delete"</button>
                         </div>
                     })}
+                    {(!chain && m.ping_url.is_some()).then(|| view! { <crate::status_keys::StatusKeys monitor=m.id.clone()/> })}
                 </div>
             }
         })}

@@ -39,6 +39,7 @@ mod routes;
 mod run;
 mod schedule_preview;
 mod silences;
+mod status_keys;
 mod team;
 mod time;
 mod widgets;

@@ -10,8 +10,8 @@ use crate::{
     alerting::acks, alerting::alerts, alerting::channels, alerting::routes, alerting::silences,
     compat::metrics, compat::v3, flows, flows::events, http::assets, monitoring::badges,
     monitoring::chains, monitoring::dash, monitoring::monitors, monitoring::problems,
-    monitoring::runs, openapi, people::account, people::joining, people::session, people::team,
-    ping,
+    monitoring::runs, monitoring::status_keys, openapi, people::account, people::joining,
+    people::session, people::team, ping,
 };
 
 /// Registers every route.
@@ -35,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(chains::routes)
                 .configure(problems::routes)
                 .route("/badges", web::get().to(badges::list))
+                .configure(status_keys::routes)
                 .configure(monitors::routes)
                 .configure(channels::routes)
                 .configure(alerts::routes)

@@ -1096,6 +1096,10 @@ async fn viewer_sees_no_ping_urls() {
     b.wait_text("#monitor-name", 10, |t| t == "payroll export")
         .await;
     assert!(b.absent("#ping-url").await, "a viewer gets no ping URL");
+    assert!(
+        b.absent("#status-keys").await,
+        "a viewer gets no status keys"
+    );
     assert!(b.absent("#pause").await && b.absent("#delete").await);
     let html = b.eval("return document.body.innerHTML").await;
     assert!(

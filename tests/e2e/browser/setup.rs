@@ -479,3 +479,40 @@ async fn a_flow_created_and_edited_in_the_form() {
     assert!(found.is_empty(), "{found:#?}");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn status_keys_on_the_monitor_page() {
+    let Some(driver) = chromedriver() else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let id = app.monitor(json!({"name": "nightly backup"})).await;
+    let b = signed_in(&app, &driver).await;
+    b.goto(&format!("{}/monitors/{id}", app.base)).await;
+    b.click(&b.find("#status-keys-make").await).await;
+    let said = b
+        .wait_text("#status-keys ul", 10, |t| t.contains("Failure"))
+        .await;
+    let (_, keys) = app
+        .api("GET", &format!("/api/v1/monitors/{id}/status-keys"), None)
+        .await;
+    for k in keys["keys"].as_array().unwrap() {
+        assert!(said.contains(k["url"].as_str().unwrap()), "{said}");
+    }
+    let statuses = b
+        .eval("return [...document.querySelectorAll('#status-keys li')].map(l => l.dataset.status).join(',')")
+        .await;
+    assert_eq!(statuses, "start,success,fail");
+    b.eval("document.getElementById('status-keys').scrollIntoView(); return true")
+        .await;
+    let found = tour(&b, "status-keys").await;
+    assert!(found.is_empty(), "{found:#?}");
+    // A GET on the failure URL is a failure.
+    let fail = keys["keys"][2]["url"].as_str().unwrap().to_string();
+    assert_eq!(app.http.get(&fail).send().await.unwrap().status(), 200);
+    b.wait_text("#monitor-status", 10, |t| t == "down").await;
+    b.click(&b.find("#status-keys-revoke").await).await;
+    b.find("#status-keys-make").await;
+    assert_eq!(app.http.get(&fail).send().await.unwrap().status(), 404);
+    app.stop().await;
+}

@@ -362,6 +362,69 @@ heartbeat("fail", "disk full")
         assert!(app.has_ping(&id, kind, body).await, "{kind}: {body}");
     }
     assert_eq!(app.get_monitor(&id).await["status"], "down");
+
+    // One key per status, each a URL a plain `curl -m 10` GET records.
+    let path = format!("/api/v1/monitors/{id}/status-keys");
+    let (s, none) = app.api("GET", &path, None).await;
+    assert_eq!((s, none), (200, json!({"keys": []})));
+    let (s, made) = app.api("POST", &path, None).await;
+    assert_eq!(s, 200, "{made}");
+    let urls: Vec<(String, String)> = made["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            let (status, key) = (k["status"].as_str().unwrap(), k["key"].as_str().unwrap());
+            assert!(key.starts_with(&format!("{status}_")), "{k}");
+            assert_eq!(
+                k["url"],
+                app.url(&format!("/api/v1/heartbeat/{key}")),
+                "{k}"
+            );
+            (status.to_string(), k["url"].as_str().unwrap().to_string())
+        })
+        .collect();
+    let statuses: Vec<&str> = urls.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(statuses, ["start", "success", "fail"]);
+    let (_, listed) = app.api("GET", &path, None).await;
+    assert_eq!(listed, made);
+    for (status, url) in &urls {
+        let said = run(
+            "curl",
+            vec!["-fsS".into(), "-m".into(), "10".into(), url.clone()],
+        )
+        .await;
+        assert_eq!(said, "OK", "{status}");
+        match status.as_str() {
+            "success" => assert_eq!(app.get_monitor(&id).await["status"], "up"),
+            "fail" => assert_eq!(app.get_monitor(&id).await["status"], "down"),
+            _ => {}
+        }
+    }
+    let (_, runs) = app
+        .api("GET", &format!("/api/v1/monitors/{id}/runs"), None)
+        .await;
+    assert_eq!(
+        runs["runs"][1]["outcome"], "success",
+        "start, then success: {runs}"
+    );
+    // Replaced: the old keys name nothing; revoked: neither do the new ones.
+    let (_, again) = app.api("POST", &path, None).await;
+    let old = app.http.get(&urls[1].1).send().await.unwrap();
+    assert_eq!(old.status(), 404);
+    let new_url = again["keys"][1]["url"].as_str().unwrap().to_string();
+    assert_eq!(app.http.get(&new_url).send().await.unwrap().status(), 200);
+    let (s, _) = app.api("DELETE", &path, None).await;
+    assert_eq!(s, 204);
+    assert_eq!(app.http.get(&new_url).send().await.unwrap().status(), 404);
+    // A deleted monitor's keys go with it.
+    let (_, again) = app.api("POST", &path, None).await;
+    let kept = again["keys"][0]["url"].as_str().unwrap().to_string();
+    let (s, _) = app
+        .api("DELETE", &format!("/api/v1/monitors/{id}"), None)
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(app.http.get(&kept).send().await.unwrap().status(), 404);
     app.stop().await;
 }
 both!(

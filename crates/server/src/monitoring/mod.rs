@@ -10,4 +10,5 @@ pub mod ops;
 pub mod problems;
 pub mod render;
 pub mod runs;
+pub mod status_keys;
 pub mod validate;

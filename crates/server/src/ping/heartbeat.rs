@@ -18,6 +18,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 use overdue_core::run::Report;
 use overdue_core::{PingCode, Progress, Signal};
+use overdue_storage::monitoring::status_keys;
 use overdue_storage::PingTarget;
 use serde::Deserialize;
 
@@ -241,6 +242,9 @@ pub async fn heartbeat(
 ) -> Result<HttpResponse, PingError> {
     let limit = state.config.ping_body_limit;
     let fail = |e: ApiError| PingError::text(e, limit);
+    if status_keys::looks_like_key(&path) {
+        return by_status_key(req, path.into_inner(), payload, state).await;
+    }
     // Another spelling of a UUID names no monitor (as `/ping/<uuid>`).
     let code = PingCode::from(
         canonical_uuid(&path).ok_or_else(|| fail(ApiError::NotFound("not found".into())))?,
@@ -292,4 +296,37 @@ pub async fn heartbeat(
             ))
         }
     }
+}
+
+/// `/api/v1/heartbeat/<status key>`, any method: the key's status, whatever the body
+/// says (as a ping URL's verb decides); the body, as sent, is the ping's body.
+async fn by_status_key(
+    req: HttpRequest,
+    key: String,
+    mut payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, PingError> {
+    let limit = state.config.ping_body_limit;
+    let fail = |e: ApiError| PingError::text(e, limit);
+    let found = state
+        .store
+        .read(move |c| status_keys::resolve(c, &key))
+        .await
+        .map_err(|e| fail(e.into()))?;
+    let Some((monitor, status)) = found else {
+        return Err(fail(ApiError::NotFound("not found".into())));
+    };
+    let code = canonical_uuid(&monitor).ok_or_else(|| {
+        fail(ApiError::Internal(format!(
+            "stored monitor id {monitor:?} is not a UUID"
+        )))
+    })?;
+    let mut url = success(PingCode::from(code));
+    url.signal = Signal::from_word(&status).unwrap_or(Signal::Log);
+    let (body, size) = super::read_body(&req, &mut payload, limit)
+        .await
+        .map_err(fail)?;
+    super::store_signal(&req, &state, url, (body, size), None, None)
+        .await
+        .map_err(fail)
 }

@@ -453,6 +453,7 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    status_keys,
     flow_stats,
     flow_aggregates,
     calendars,
@@ -494,6 +495,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     problems,
     monitor_refs
 );
+
+diesel::table! {
+    status_keys (key) {
+        key -> Text,
+        monitor_id -> Text,
+        status -> Text,
+        created_at -> BigInt,
+    }
+}
 
 diesel::table! {
     monitor_refs (public_ref) {

@@ -68,6 +68,7 @@ pub fn delete_monitor(
     diesel::delete(monitor_channels::table.filter(monitor_channels::monitor_id.eq(id)))
         .execute(c)?;
     crate::monitoring::refs::delete(c, id)?;
+    crate::monitoring::status_keys::forget(c, id)?;
     diesel::delete(monitors::table.find(id)).execute(c)?;
     Ok((row, dependents))
 }
