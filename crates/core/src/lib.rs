@@ -13,6 +13,7 @@ pub mod duration;
 pub mod event;
 pub mod flow;
 pub mod ids;
+pub mod junit;
 pub mod message;
 pub mod monitor;
 pub mod page_cap;

@@ -154,11 +154,24 @@ pub enum BodyReport {
 const REPORT_KEYS: [&str; 5] = ["status", "errors", "warnings", "log", "counts"];
 
 impl BodyReport {
-    /// Reads a body: a report is a JSON object with a report key; a body declared
+    /// Reads a body: a report is a JSON object with a report key, or JUnit XML
+    /// ([`crate::junit`]); a body declared
     /// `application/json` that does not parse as an object is malformed; anything else
     /// is plain. `truncated`: the body was cut at the limit, so it cannot be read.
     pub fn detect(body: &[u8], declared_json: bool, truncated: bool) -> BodyReport {
         let trimmed = body.trim_ascii_start();
+        // Test runners' and data-quality tools' JUnit XML is a report too.
+        if !declared_json && crate::junit::looks_like(trimmed) {
+            if truncated {
+                return BodyReport::Malformed(
+                    "JUnit report is larger than the ping body limit".into(),
+                );
+            }
+            return match crate::junit::read(trimmed) {
+                Ok(r) => BodyReport::Report(r),
+                Err(e) => BodyReport::Malformed(e),
+            };
+        }
         if !declared_json && !trimmed.starts_with(b"{") {
             return BodyReport::Plain;
         }

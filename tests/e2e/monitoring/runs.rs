@@ -378,3 +378,105 @@ async fn bad_run_input(backend: Backend) {
     app.stop().await;
 }
 both!(bad_run_input_is_refused, bad_run_input);
+
+/// Reports as tools write them (docs/behaviour.md, "Pings"): a real `pytest
+/// --junitxml` report posted to the exit-status URL, and a batch engine's
+/// `X-Batch-Complete-Status` header beside or instead of the URL's verb.
+async fn tool_reports(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let id = app
+        .monitor(json!({"name": "invoice tests", "period": "1h", "grace": "1h"}))
+        .await;
+    // pytest, run for real: one test passes, one fails, one is skipped.
+    let dir = std::env::temp_dir().join(format!("overdue-junit-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("test_invoices.py"),
+        "import pytest\n\n\ndef test_totals():\n    assert 2 + 2 == 4\n\n\n\
+         def test_vat():\n    assert 19 == 21\n\n\n\
+         @pytest.mark.skip(reason=\"not ready\")\ndef test_later():\n    pass\n",
+    )
+    .unwrap();
+    let out = tokio::process::Command::new("python3")
+        .args([
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--junitxml=report.xml",
+            "test_invoices.py",
+        ])
+        .current_dir(&dir)
+        .output()
+        .await
+        .unwrap();
+    let exit = out.status.code().unwrap();
+    assert_eq!(exit, 1, "{}", String::from_utf8_lossy(&out.stdout));
+    let xml = std::fs::read_to_string(dir.join("report.xml")).unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(app.ping(&format!("{id}/start")).await, 200);
+    let (status, said) = app.post_ping(&format!("{id}/{exit}"), &xml, false).await;
+    assert_eq!((status, said.as_str()), (200, "OK"));
+    assert_eq!(app.get_monitor(&id).await["status"], "down");
+    let run = app.last_run(&id).await;
+    assert_eq!(run["outcome"], "fail", "{run}");
+    let report = &run["report"];
+    assert_eq!(report["counts"]["tests"], 3, "{report}");
+    assert_eq!(report["counts"]["failures"], 1, "{report}");
+    assert_eq!(report["counts"]["skipped"], 1, "{report}");
+    assert_eq!(report["counts"]["failed"], 1, "{report}");
+    assert!(
+        report["errors"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("test_invoices.test_vat: "),
+        "{report}"
+    );
+    assert_eq!(
+        report["warnings"][0], "test_invoices.test_later skipped: not ready",
+        "{report}"
+    );
+    // The batch engine's header decides a plain ping; a verb in the URL decides over it.
+    let batch = |path: String, header: &'static str| {
+        let req = app
+            .http
+            .post(app.url(&format!("/ping/{path}")))
+            .header("X-Batch-Complete-Status", header);
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    for (path, header, outcome, state) in [
+        (id.clone(), "success-with-warning", "warn", "up"),
+        (id.clone(), "fail", "fail", "down"),
+        (id.clone(), "success", "success", "up"),
+        (format!("{id}/fail"), "success", "fail", "down"),
+        (format!("{id}/0"), "fail", "success", "up"),
+    ] {
+        assert_eq!(app.ping(&format!("{id}/start")).await, 200);
+        assert_eq!(
+            batch(path.clone(), header).await,
+            (200, "OK".into()),
+            "{path} {header}"
+        );
+        assert_eq!(
+            app.last_run(&id).await["outcome"],
+            outcome,
+            "{path} {header}"
+        );
+        assert_eq!(
+            app.get_monitor(&id).await["status"],
+            state,
+            "{path} {header}"
+        );
+    }
+    // One it cannot read: the ping counts as its URL says, and the answer says why.
+    let (status, said) = batch(id.clone(), "maybe").await;
+    assert_eq!(status, 422, "{said}");
+    assert!(said.contains("X-Batch-Complete-Status \"maybe\""), "{said}");
+    assert_eq!(app.get_monitor(&id).await["status"], "up");
+    app.stop().await;
+}
+both!(reports_as_tools_write_them, tool_reports);

@@ -207,6 +207,25 @@ async fn signal(
 ) -> Result<HttpResponse, ApiError> {
     let limit = state.config.ping_body_limit;
     let (body, size) = read_body(req, &mut payload, limit).await?;
+    // A batch engine's outcome header decides a plain ping's outcome; a verb in the
+    // URL decides over it (as over a report's status). One it cannot read is said.
+    let mut url = url;
+    let mut header_error = None;
+    if let Some(v) = req.headers().get("X-Batch-Complete-Status") {
+        let text = String::from_utf8_lossy(v.as_bytes()).to_string();
+        match Signal::from_word(&text) {
+            Some(s @ (Signal::Success | Signal::Warn | Signal::Fail)) => {
+                if url.signal == Signal::Success && url.exit_status.is_none() {
+                    url.signal = s;
+                }
+            }
+            _ => {
+                header_error = Some(format!(
+                "X-Batch-Complete-Status {text:?} is none of success, success-with-warning, fail"
+            ))
+            }
+        }
+    }
     // Only ends carry a completion report.
     let ends = matches!(url.signal, Signal::Success | Signal::Warn | Signal::Fail);
     let declared_json = req
@@ -220,6 +239,7 @@ async fn signal(
             Some(BodyReport::Malformed(e)) => (None, Some(e)),
             _ => (None, None),
         };
+    let report_error = header_error.or(report_error);
     store_signal(req, state, url, (body, size), report, report_error).await
 }
 
