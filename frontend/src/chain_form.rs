@@ -23,6 +23,22 @@ pub fn deadline_words(c: &Chain) -> String {
     }
 }
 
+/// The field a refusal of the chains API is about, by the words it starts with.
+fn field_of(message: &str) -> Option<&'static str> {
+    let m = message.to_lowercase();
+    [
+        ("name", "chain-name"),
+        ("finish_by", "chain-by"),
+        ("tz ", "chain-tz"),
+        ("invalid timezone", "chain-tz"),
+        ("within", "chain-within"),
+        ("give the chain's deadline", "chain-within"),
+    ]
+    .into_iter()
+    .find(|(start, _)| m.starts_with(start))
+    .map(|(_, id)| id)
+}
+
 /// The form. `editing`: the chain to change (none: a new one).
 #[component]
 pub fn ChainForm(
@@ -103,15 +119,19 @@ pub fn ChainForm(
             }
         });
     };
-    let field = |id: &'static str,
-                 label: &'static str,
-                 value: RwSignal<String>,
-                 hint: &'static str,
-                 list: Option<&'static str>| {
+    // The refusal said at the field it is about, and once more under the form.
+    let at = move |id: &'static str| error.get().filter(|e| field_of(e) == Some(id));
+    let field = move |id: &'static str,
+                      label: &'static str,
+                      value: RwSignal<String>,
+                      hint: &'static str,
+                      list: Option<&'static str>| {
         view! {
             <label for=id>{label}</label>
             <input id=id type="text" list=list autocomplete="off" prop:value=move || value.get()
+                aria-invalid=move || at(id).is_some().to_string()
                 on:input=move |ev| value.set(event_target_value(&ev))/>
+            <p class="error field-error" id=format!("{id}-error")>{move || at(id)}</p>
             <p class="hint">{hint}</p>
         }
     };

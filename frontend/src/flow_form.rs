@@ -107,6 +107,13 @@ pub fn in_words(message: &str) -> String {
     out
 }
 
+/// Whether the refusal (in the form's words) is about stage `n` ("Stage 2, SLA: …").
+fn about_stage(message: &str, n: usize) -> bool {
+    message
+        .strip_prefix(&format!("Stage {n}"))
+        .is_some_and(|rest| rest.starts_with([',', ':', ' ']))
+}
+
 #[derive(Deserialize)]
 struct Calendars {
     calendars: Vec<serde_json::Value>,
@@ -207,6 +214,9 @@ pub fn FlowForm(
                         <li class="stage-fields">
                             <fieldset>
                                 <legend>{format!("Stage {n}")}</legend>
+                                {move || error.get().filter(|e| about_stage(e, n)).map(|e| view! {
+                                    <p class="error field-error" id=format!("stage-{n}-error")>{e}</p>
+                                })}
                                 <div class="grid-2">
                                     <div>{input(format!("stage-name-{n}"), "Name", s.name, "e.g. authorized", None)}</div>
                                     <div>{input(format!("stage-sla-{n}"), "SLA: may stay this long", s.sla, "e.g. 4h", Some("flow-durations"))}</div>
@@ -221,7 +231,7 @@ pub fn FlowForm(
                                     <div>
                                         <label for=format!("stage-calendar-{n}")>"SLA counts"</label>
                                         <select id=format!("stage-calendar-{n}") on:change=move |ev| s.calendar.set(event_target_value(&ev))>
-                                            <option value="" selected=move || s.calendar.get().is_empty()>"every hour (wall clock)"</option>
+                                            <option value="" selected=move || s.calendar.get().is_empty()>"all hours (wall-clock time)"</option>
                                             {move || calendars.get().into_iter().map(|c| {
                                                 let (c2, words) = (c.clone(), format!("business hours of {c}"));
                                                 view! { <option value=c.clone() selected=move || s.calendar.get() == c2>{words}</option> }
@@ -253,6 +263,8 @@ pub fn FlowForm(
             <button type="button" class="secondary" id="flow-add-stage" on:click=move |_| stages.update(|v| v.push(fresh(None)))>"Add a stage"</button>
             {input("flow-terminal".into(), "Terminal stages (where entities finish; comma-separated)", terminal, "e.g. delivered, cancelled", None)}
             {input("flow-tags".into(), "Tags (space-separated; routes match them)", tags, "e.g. team:shop", None)}
+            // Said at its stage when it is about one; here in any case, for screen
+            // readers and for what is about the flow as a whole.
             <p class="error" role="alert" id="flow-error">{move || error.get()}</p>
             <div class="row">
                 <button id="flow-save" type="submit">{if edit { "Save flow" } else { "Create flow" }}</button>

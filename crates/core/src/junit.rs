@@ -15,13 +15,12 @@ use crate::run::{Report, ReportStatus};
 /// Most failing and skipped cases listed (the counts go on past them).
 const MAX_LISTED: usize = 100;
 
-/// Whether a body looks like JUnit XML (a `<testsuites>` or `<testsuite>` element near
-/// its start).
+/// Whether a body looks like JUnit XML: markup with a `<testsuites>` or `<testsuite>`
+/// element in its first 4 KiB.
 pub fn looks_like(body: &[u8]) -> bool {
     let head = &body[..body.len().min(4_096)];
     let text = String::from_utf8_lossy(head);
-    text.trim_start().starts_with('<')
-        && (text.contains("<testsuites") || text.contains("<testsuite"))
+    text.trim_start().starts_with('<') && text.contains("<testsuite")
 }
 
 /// An attribute's value, unescaped (`None` when absent or unreadable).

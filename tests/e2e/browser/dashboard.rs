@@ -866,6 +866,8 @@ async fn chains_view() {
     b.click(&b.find("#chain-save").await).await;
     b.wait_text("#chain-error", 10, |t| t.contains("time of day"))
         .await;
+    b.wait_text("#chain-by-error", 5, |t| t.contains("time of day"))
+        .await;
     let (_, stored) = app
         .api("GET", &format!("/api/v1/chains/{chain_id}"), None)
         .await;

@@ -402,6 +402,9 @@ async fn a_flow_created_and_edited_in_the_form() {
         .wait_text("#flow-error", 10, |t| t.contains("Stage 2, SLA"))
         .await;
     assert!(!said.contains("stages["), "{said}");
+    b.wait_text("#stage-2-error", 5, |t| t.starts_with("Stage 2, SLA"))
+        .await;
+    assert!(b.absent("#stage-1-error").await);
     let (_, listed) = app.api("GET", "/api/v1/flows", None).await;
     assert_eq!(listed["flows"], json!([]), "nothing written");
     let mut found = tour(&b, "flow-form-refused").await;

@@ -90,10 +90,8 @@ async fn create(
         .store
         .write(move |tx| Ok(chains::create_named(tx, &project, chain)?.id))
         .await?;
-    let all = list_chains(&state, &auth).await?;
     let public = overdue_core::PublicRef::of(&id).to_string();
-    let one = all.into_iter().find(|ch| ch.id == public);
-    Ok(HttpResponse::Created().json(one))
+    Ok(HttpResponse::Created().json(one_chain(&state, &auth, &public).await?))
 }
 
 /// `GET /api/v1/chains/<id>`: one chain with its members' states and its last run.
