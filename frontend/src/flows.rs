@@ -260,6 +260,14 @@ pub fn FlowsPage() -> impl IntoView {
                             {e.due_at.clone().map(|d| view! { " · due by " {short(d)} })}
                             {e.breach_alert.map(|_| " · breached".to_string())}
                             {e.finished_at.clone().map(|f| view! { " · finished " {short(f)} })}</p>
+                        {e.attributes.as_ref().and_then(|a| a.as_object()).filter(|a| !a.is_empty()).map(|a| view! {
+                            <dl class="attributes" id="entity-attributes">
+                                {a.iter().map(|(k, v)| view! {
+                                    <dt>{k.clone()}</dt>
+                                    <dd>{v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())}</dd>
+                                }).collect_view()}
+                            </dl>
+                        })}
                         <div class="table-wrap" tabindex="0"><table class="history">
                             <thead><tr><th scope="col">"Stage"</th><th scope="col">"At"</th><th scope="col">"Received"</th><th scope="col">"Moved it"</th></tr></thead>
                             <tbody>{e.history.into_iter().map(|h| view! {

@@ -86,6 +86,7 @@ pub async fn run(bin: &str, db: &str, o: Options) -> Result<()> {
         def: FlowDef {
             stages,
             terminal: vec!["delivered".into()],
+            mapping: None,
         },
         tags: String::new(),
         retention_ms: flows::DEFAULT_RETENTION_MS,

@@ -168,7 +168,7 @@ impl BodyReport {
                 );
             }
             return match crate::junit::read(trimmed) {
-                Ok(r) => BodyReport::Report(r),
+                Ok(j) => BodyReport::Report(Report::from(j)),
                 Err(e) => BodyReport::Malformed(e),
             };
         }
@@ -202,6 +202,44 @@ impl BodyReport {
         match serde_path_to_error::deserialize::<_, Report>(value) {
             Ok(r) => BodyReport::Report(r),
             Err(e) => BodyReport::Malformed(format!("report field {}: {}", e.path(), e.inner())),
+        }
+    }
+}
+
+impl From<crate::junit::Junit> for Report {
+    /// A JUnit report as a completion report: counts `tests`, `failures`, `errors`,
+    /// `skipped`, and `processed` / `failed` for the failure limits; failing cases are
+    /// its errors, skipped ones its warnings; the status says what the tests did (the
+    /// URL still decides the outcome).
+    fn from(j: crate::junit::Junit) -> Report {
+        let failed = j.failures + j.errors;
+        let counts = BTreeMap::from([
+            ("tests".to_string(), j.tests),
+            ("failures".to_string(), j.failures),
+            ("errors".to_string(), j.errors),
+            ("skipped".to_string(), j.skipped),
+            ("processed".to_string(), j.tests),
+            ("failed".to_string(), failed),
+        ]);
+        let status = match (failed, j.skipped) {
+            (0, 0) => ReportStatus::Success,
+            (0, _) => ReportStatus::Warn,
+            _ => ReportStatus::Fail,
+        };
+        Report {
+            status: Some(status),
+            errors: j
+                .failed_cases
+                .into_iter()
+                .map(serde_json::Value::String)
+                .collect(),
+            warnings: j
+                .skipped_cases
+                .into_iter()
+                .map(serde_json::Value::String)
+                .collect(),
+            log: None,
+            counts,
         }
     }
 }

@@ -87,6 +87,7 @@ fn parse(body: &[u8], sent: Option<i64>) -> Result<Vec<(String, EventIn)>, Strin
                 entity: m.entity,
                 stage: m.stage,
                 at,
+                attributes: None,
             },
         ));
     }

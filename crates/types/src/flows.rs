@@ -61,6 +61,11 @@ pub struct FlowInput {
     /// How long finished entities are kept (default 30 days).
     #[serde(default)]
     pub retention: Option<DurationInput>,
+    /// How the events services already publish are read: `entity`, `stage` and `at`
+    /// (JSON pointers or dotted paths), `time_format` (`auto`, `rfc3339`,
+    /// `epoch_seconds`, `epoch_millis`), `stages` (values to stages).
+    #[serde(default)]
+    pub mapping: Option<serde_json::Value>,
 }
 
 /// `PATCH /api/v1/flows/<flow>`: each field given replaces the stored one. A changed
@@ -81,6 +86,9 @@ pub struct FlowPatch {
     pub channels: Option<Vec<String>>,
     /// Retention of finished entities.
     pub retention: Option<DurationInput>,
+    /// The mapping (`null` removes it).
+    #[serde(default, deserialize_with = "crate::double_option")]
+    pub mapping: Option<Option<serde_json::Value>>,
 }
 
 /// One stage of a flow, with its entities now.
@@ -140,6 +148,9 @@ pub struct Flow {
     /// `<site>/flow/<ping_key>/<slug>/<entity>/<stage>` (for roles that may write).
     #[serde(default)]
     pub event_url: Option<String>,
+    /// How events are read, when the flow maps the events services publish.
+    #[serde(default)]
+    pub mapping: Option<serde_json::Value>,
     /// Created at.
     pub created_at: String,
     /// Updated at.
@@ -200,6 +211,10 @@ pub struct FlowEntity {
     pub breach_alert: Option<i64>,
     /// When it finished.
     pub finished_at: Option<String>,
+    /// The fields of the latest event that moved it beyond those read (the customer,
+    /// the amount), when it had some.
+    #[serde(default)]
+    pub attributes: Option<serde_json::Value>,
     /// Its events, oldest first.
     pub history: Vec<FlowEvent>,
 }

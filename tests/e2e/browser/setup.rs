@@ -432,7 +432,7 @@ async fn a_flow_created_and_edited_in_the_form() {
         .api(
             "POST",
             "/api/v1/flows/orders/events",
-            Some(json!([{"entity": "12345", "stage": "placed"}])),
+            Some(json!([{"entity": "12345", "stage": "placed", "customer": "ACME"}])),
         )
         .await;
     assert_eq!(s, 200, "{r}");
@@ -443,6 +443,11 @@ async fn a_flow_created_and_edited_in_the_form() {
     b.click(&b.find(".breach-entity").await).await;
     b.wait_text("#entity", 10, |t| {
         t.contains("12345 is in placed") && t.contains("breached")
+    })
+    .await;
+    // The fields the event carried beyond entity and stage, kept as attributes.
+    b.wait_text("#entity-attributes", 5, |t| {
+        t.contains("customer") && t.contains("ACME")
     })
     .await;
     // From the Alerts page too.

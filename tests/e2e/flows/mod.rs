@@ -12,6 +12,7 @@ pub(crate) mod amqp_tenants;
 pub(crate) mod clients;
 pub(crate) mod export;
 pub(crate) mod input;
+pub(crate) mod mapping;
 pub(crate) mod paging;
 
 use std::time::Duration;

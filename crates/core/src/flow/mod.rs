@@ -7,6 +7,7 @@
 
 mod calendar;
 mod entity;
+pub mod mapping;
 pub mod stats;
 
 pub use calendar::Calendar;
@@ -53,6 +54,9 @@ pub struct FlowDef {
     pub stages: Vec<Stage>,
     /// Where entities finish (`delivered`, `cancelled`): reachable from any stage, final.
     pub terminal: Vec<String>,
+    /// How the events services already publish are read (none: Overdue's own form).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<mapping::Mapping>,
 }
 
 /// Where a stage name sits in a flow.
@@ -150,6 +154,9 @@ impl FlowDef {
             }
             seen.push(t);
         }
+        if let Some(m) = &self.mapping {
+            m.validate(&seen).map_err(FlowError::Invalid)?;
+        }
         Ok(())
     }
 
@@ -239,6 +246,7 @@ mod tests {
                 stage("shipped", 48),
             ],
             terminal: vec!["delivered".into(), "cancelled".into()],
+            mapping: None,
         }
     }
 
@@ -267,6 +275,7 @@ mod tests {
         let empty = FlowDef {
             stages: vec![],
             terminal: vec![],
+            mapping: None,
         };
         assert!(empty.validate().is_err());
     }

@@ -66,6 +66,7 @@ async fn single(
                 entity,
                 stage,
                 at: at.map(|a| a.0),
+                attributes: None,
             }];
             let of = flows::FlowOf::PingKey {
                 key: &key,
@@ -114,21 +115,27 @@ async fn batch(
             list.len()
         )));
     }
+    // Read through the flow's mapping when it has one, else in Overdue's own form;
+    // either way the fields not read are kept as the entity's attributes.
+    let def = flow.def();
+    let names: Vec<&str> = def
+        .stages
+        .iter()
+        .map(|s| s.name.as_str())
+        .chain(def.terminal.iter().map(String::as_str))
+        .collect();
     let mut events = Vec::with_capacity(list.len());
     for (i, v) in list.into_iter().enumerate() {
-        let e: t::FlowEventInput = crate::http::body::typed(v).map_err(|e| match e {
-            ApiError::BadRequest(m) => ApiError::BadRequest(format!("events[{i}]: {m}")),
-            other => other,
-        })?;
-        let at =
-            e.at.as_deref()
-                .map(|a| crate::http::parse::time_of(&format!("events[{i}].at"), a))
-                .transpose()?;
-        events.push(EventIn {
-            entity: e.entity,
-            stage: e.stage,
-            at: at.map(|a| a.0),
-        });
+        let read = match &def.mapping {
+            Some(m) => m.apply(&v, &names).map(|got| EventIn {
+                entity: got.entity,
+                stage: got.stage,
+                at: got.at,
+                attributes: got.attributes,
+            }),
+            None => own_form(v),
+        };
+        events.push(read.map_err(|m| ApiError::BadRequest(format!("events[{i}]: {m}")))?);
     }
     let project = auth.project.clone();
     let out = state
@@ -145,6 +152,43 @@ async fn batch(
         stored: out.len(),
         applied: out.iter().filter(|e| e.applied).count(),
     }))
+}
+
+/// An event in Overdue's own form, `{"entity", "stage", "at"}`: the entity a string or
+/// a number, `at` RFC 3339; other fields kept as attributes.
+fn own_form(v: serde_json::Value) -> Result<EventIn, String> {
+    let serde_json::Value::Object(all) = v else {
+        return Err(
+            "an event is an object: {\"entity\": \"12345\", \"stage\": \"authorized\"}".into(),
+        );
+    };
+    let entity = match all.get("entity") {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Number(n)) => n.to_string(),
+        Some(other) => return Err(format!("entity: {other} is not an id")),
+        None => return Err("entity is missing".into()),
+    };
+    let stage = match all.get("stage") {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(other) => return Err(format!("stage: {other} is not a stage name")),
+        None => return Err("stage is missing".into()),
+    };
+    let at = match all.get("at") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(text)) => Some(
+            crate::http::parse::time_of("at", text)
+                .map_err(|e| e.to_string())?
+                .0,
+        ),
+        Some(other) => return Err(format!("at: {other} is not an RFC 3339 time")),
+    };
+    let read = ["entity".to_string(), "stage".to_string(), "at".to_string()];
+    Ok(EventIn {
+        entity,
+        stage,
+        at,
+        attributes: overdue_core::flow::mapping::attributes_of(&all, &read),
+    })
 }
 
 async fn entity(
@@ -172,6 +216,10 @@ async fn entity(
         due_at: row.due_at.map(ts),
         breach_alert: row.breach_alert,
         finished_at: row.finished_at.map(ts),
+        attributes: row
+            .attributes
+            .as_deref()
+            .and_then(|a| serde_json::from_str(a).ok()),
         history: history
             .into_iter()
             .map(|h| t::FlowEvent {
@@ -215,17 +263,21 @@ async fn export(
         ));
     }
     let (project, slug) = (auth.project.clone(), path.into_inner());
-    let (flow, events, breaches) = state
+    let (flow, events, breaches, attributes) = state
         .store
         .read(move |c| flows::export_of(c, &project, &slug, since, limit))
         .await?;
     let ts = crate::monitoring::render::ts;
     let mut out = String::new();
     for e in &events {
-        let line = serde_json::json!({
+        let mut line = serde_json::json!({
             "type": "event", "flow": flow.slug, "entity": e.entity, "stage": e.stage,
             "at": ts(e.at), "received_at": ts(e.received_at), "applied": e.applied,
         });
+        // The entity's attributes now, so a dashboard can filter by them.
+        if let Some(a) = attributes.get(&e.entity) {
+            line["attributes"] = serde_json::from_str(a).unwrap_or_default();
+        }
         out.push_str(&line.to_string());
         out.push('\n');
     }

@@ -75,6 +75,10 @@ fn render(r: &FlowRow, loaded: flows::Overview, ping_key: Option<&str>, site: &s
         channels,
         retention: r.retention_ms / 1_000,
         event_url: ping_key.map(|k| format!("{site}/flow/{k}/{}/<entity>/<stage>", r.slug)),
+        mapping: def
+            .mapping
+            .as_ref()
+            .and_then(|m| serde_json::to_value(m).ok()),
         created_at: crate::monitoring::render::ts(r.created_at),
         updated_at: crate::monitoring::render::ts(r.updated_at),
     }
@@ -118,7 +122,24 @@ fn def_of(stages: &[t::StageInput], terminal: Vec<String>) -> Result<FlowDef, Ap
     let def = FlowDef {
         stages: out,
         terminal,
+        mapping: None,
     };
+    def.validate()
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    Ok(def)
+}
+
+/// `def` with `mapping` (strict: a configuration), checked against its stages.
+fn with_mapping(mut def: FlowDef, mapping: Option<serde_json::Value>) -> Result<FlowDef, ApiError> {
+    def.mapping = mapping
+        .map(|m| {
+            crate::http::body::typed::<overdue_core::flow::mapping::Mapping>(m).map_err(|e| match e
+            {
+                ApiError::BadRequest(m) => ApiError::BadRequest(format!("mapping: {m}")),
+                other => other,
+            })
+        })
+        .transpose()?;
     def.validate()
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     Ok(def)
@@ -188,7 +209,10 @@ async fn create(
     let new = NewFlow {
         slug: slug_of(&input.name)?,
         name: input.name.trim().to_string(),
-        def: def_of(&input.stages, input.terminal.unwrap_or_default())?,
+        def: with_mapping(
+            def_of(&input.stages, input.terminal.unwrap_or_default())?,
+            input.mapping,
+        )?,
         tags: tags_of(input.tags)?,
         retention_ms: retention_of(input.retention.as_ref(), flows::DEFAULT_RETENTION_MS)?,
         channels: input.channels.unwrap_or_default(),
@@ -219,6 +243,13 @@ async fn patch(
             .await?
     };
     let old = stored.def();
+    let mapping = match p.mapping {
+        None => old
+            .mapping
+            .as_ref()
+            .and_then(|m| serde_json::to_value(m).ok()),
+        Some(m) => m,
+    };
     let def = match (&p.stages, p.terminal) {
         (None, None) => old,
         (Some(s), terminal) => def_of(s, terminal.unwrap_or(old.terminal))?,
@@ -241,6 +272,7 @@ async fn patch(
             def_of(&again, terminal)?
         }
     };
+    let def = with_mapping(def, mapping)?;
     let name = p.name.unwrap_or_else(|| stored.name.clone());
     let new = NewFlow {
         slug: slug_of(&name)?,

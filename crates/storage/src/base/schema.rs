@@ -406,6 +406,7 @@ diesel::table! {
         breach_alert -> Nullable<BigInt>,
         finished_at -> Nullable<BigInt>,
         updated_at -> BigInt,
+        attributes -> Nullable<Text>,
     }
 }
 

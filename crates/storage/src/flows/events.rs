@@ -23,6 +23,8 @@ pub struct EventIn {
     pub stage: String,
     /// When (ms), if the sender knows.
     pub at: Option<i64>,
+    /// The event's fields beyond those read, as JSON (`flow::mapping::attributes_of`).
+    pub attributes: Option<String>,
 }
 
 /// What an event did.
@@ -53,6 +55,7 @@ pub struct EntityRow {
     pub breach_alert: Option<i64>,
     pub finished_at: Option<i64>,
     pub updated_at: i64,
+    pub attributes: Option<String>,
 }
 
 impl EntityRow {
@@ -169,10 +172,15 @@ pub fn apply_events(
                 breach_alert: None,
                 finished_at: None,
                 updated_at: now.0,
+                attributes: None,
             };
             (blank, false)
         });
         let row = &mut entry.0;
+        // The latest event that moved it says what the entity is like now.
+        if e.attributes.is_some() {
+            row.attributes = e.attributes.clone();
+        }
         let left = matches!(outcome, Outcome::Moved { .. } | Outcome::Finished { .. });
         // Counted for aggregates and time-in-stage percentiles.
         let was_in = current.as_ref().is_some_and(|c| c.index.is_some());
@@ -432,7 +440,7 @@ pub fn entity_of(
 }
 
 /// A flow of `project` (slug or id) with its events and breaches since `since`
-/// ([`export`]).
+/// ([`export`]), and the attributes of the entities its events name.
 #[allow(clippy::type_complexity)]
 pub fn export_of(
     c: &mut AnyConnection,
@@ -445,10 +453,34 @@ pub fn export_of(
         FlowRow,
         Vec<FlowEventRow>,
         Vec<crate::alerting::alerts::AlertRow>,
+        HashMap<String, String>,
     ),
     StoreError,
 > {
     let flow = super::get(c, project, flow)?;
     let (events, breaches) = export(c, &flow.id, since, limit)?;
-    Ok((flow, events, breaches))
+    let attributes = attributes_of(c, &flow.id, &events)?;
+    Ok((flow, events, breaches, attributes))
+}
+
+/// The attributes of the entities `events` name (those that have some).
+fn attributes_of(
+    c: &mut AnyConnection,
+    flow: &str,
+    events: &[FlowEventRow],
+) -> Result<HashMap<String, String>, StoreError> {
+    let mut names: Vec<&str> = events.iter().map(|e| e.entity.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut out = HashMap::new();
+    for chunk in names.chunks(500) {
+        let rows: Vec<(String, Option<String>)> = flow_entities::table
+            .filter(flow_entities::flow_id.eq(flow))
+            .filter(flow_entities::entity.eq_any(chunk))
+            .filter(flow_entities::attributes.is_not_null())
+            .select((flow_entities::entity, flow_entities::attributes))
+            .load(c)?;
+        out.extend(rows.into_iter().filter_map(|(e, a)| Some((e, a?))));
+    }
+    Ok(out)
 }

@@ -52,6 +52,7 @@ impl FlowRow {
         serde_json::from_str(&self.definition).unwrap_or(FlowDef {
             stages: Vec::new(),
             terminal: Vec::new(),
+            mapping: None,
         })
     }
 

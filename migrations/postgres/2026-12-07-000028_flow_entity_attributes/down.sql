@@ -1,0 +1,1 @@
+ALTER TABLE flow_entities DROP COLUMN attributes;
