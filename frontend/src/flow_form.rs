@@ -84,6 +84,70 @@ impl StageFields {
     }
 }
 
+/// The mapping's fields: where entity, stage and time are in a service's own events.
+#[derive(Clone, Copy)]
+struct MappingFields {
+    entity: RwSignal<String>,
+    stage: RwSignal<String>,
+    at: RwSignal<String>,
+    format: RwSignal<String>,
+    /// `Value = stage` lines.
+    table: RwSignal<String>,
+}
+
+impl MappingFields {
+    fn new(m: Option<&serde_json::Value>) -> MappingFields {
+        let text = |k: &str| {
+            RwSignal::new(
+                m.and_then(|m| m[k].as_str())
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        };
+        let table = m
+            .and_then(|m| m["stages"].as_object())
+            .map(|t| {
+                t.iter()
+                    .map(|(k, v)| format!("{k} = {}", v.as_str().unwrap_or_default()))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .unwrap_or_default();
+        MappingFields {
+            entity: text("entity"),
+            stage: text("stage"),
+            at: text("at"),
+            format: RwSignal::new(
+                m.and_then(|m| m["time_format"].as_str())
+                    .unwrap_or("auto")
+                    .to_string(),
+            ),
+            table: RwSignal::new(table),
+        }
+    }
+
+    /// The mapping as the API takes it; `null` when no path is given.
+    fn json(&self) -> serde_json::Value {
+        let t = |s: RwSignal<String>| s.get_untracked().trim().to_string();
+        if t(self.entity).is_empty() && t(self.stage).is_empty() {
+            return serde_json::Value::Null;
+        }
+        let mut m = serde_json::json!({"entity": t(self.entity), "stage": t(self.stage), "time_format": t(self.format)});
+        if !t(self.at).is_empty() {
+            m["at"] = t(self.at).into();
+        }
+        let table: serde_json::Map<String, serde_json::Value> = t(self.table)
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().into()))
+            .collect();
+        if !table.is_empty() {
+            m["stages"] = table.into();
+        }
+        m
+    }
+}
+
 /// The server's refusal in the form's words: `stages[1].sla` is "Stage 2, SLA".
 pub fn in_words(message: &str) -> String {
     let mut out = message.to_string();
@@ -138,6 +202,7 @@ pub fn FlowForm(
             .unwrap_or_default(),
     );
     let tags = RwSignal::new(editing.as_ref().map(|f| f.tags.clone()).unwrap_or_default());
+    let mapping = MappingFields::new(editing.as_ref().and_then(|f| f.mapping.as_ref()));
     let next = StoredValue::new(0u64);
     let fresh = move |s: Option<&FlowStage>| {
         let k = next.get_value();
@@ -166,6 +231,7 @@ pub fn FlowForm(
             "stages": stages.with_untracked(|s| s.iter().map(StageFields::json).collect::<Vec<_>>()),
             "terminal": list_of(&terminal.get_untracked()),
             "tags": tags.get_untracked().trim(),
+            "mapping": mapping.json(),
         });
         let (method, path) = match was.get_value() {
             Some(f) => ("PATCH", format!("/api/v1/flows/{}", f.slug)),
@@ -180,6 +246,9 @@ pub fn FlowForm(
                         terminal.set(String::new());
                         tags.set(String::new());
                         stages.set(vec![fresh(None)]);
+                        for f in [mapping.entity, mapping.stage, mapping.at, mapping.table] {
+                            f.set(String::new());
+                        }
                     }
                     on_saved();
                 }
@@ -263,6 +332,23 @@ pub fn FlowForm(
             <button type="button" class="secondary" id="flow-add-stage" on:click=move |_| stages.update(|v| v.push(fresh(None)))>"Add a stage"</button>
             {input("flow-terminal".into(), "Terminal stages (where entities finish; comma-separated)", terminal, "e.g. delivered, cancelled", None)}
             {input("flow-tags".into(), "Tags (space-separated; routes match them)", tags, "e.g. team:shop", None)}
+            <details class="mapping" open=!mapping.entity.get_untracked().is_empty()>
+                <summary>"Read the events your service already publishes (optional)"</summary>
+                <p class="hint">"Where the entity, the stage and the time are in its messages: a JSON pointer (/orderId) or dotted names (order.id). Fields not read are kept as the entity's attributes."</p>
+                <div class="grid-3">
+                    <div>{input("flow-map-entity".into(), "Entity at", mapping.entity, "e.g. /orderId", None)}</div>
+                    <div>{input("flow-map-stage".into(), "Stage at", mapping.stage, "e.g. status", None)}</div>
+                    <div>{input("flow-map-at".into(), "Time at (optional)", mapping.at, "e.g. timestamp", None)}</div>
+                </div>
+                <label for="flow-map-format">"The time is written as"</label>
+                <select id="flow-map-format" on:change=move |ev| mapping.format.set(event_target_value(&ev))>
+                    {[("auto", "found out (RFC 3339, epoch seconds or milliseconds)"), ("rfc3339", "RFC 3339"), ("epoch_seconds", "seconds since 1970"), ("epoch_millis", "milliseconds since 1970")]
+                        .map(|(v, words)| view! { <option value=v selected=move || mapping.format.get() == v>{words}</option> }).collect_view()}
+                </select>
+                <label for="flow-map-table">"Stage values that differ from the stage names (one per line: Value = stage)"</label>
+                <textarea id="flow-map-table" rows="3" placeholder="e.g. Shipped out = delivered" prop:value=move || mapping.table.get()
+                    on:input=move |ev| mapping.table.set(event_target_value(&ev))></textarea>
+            </details>
             // Said at its stage when it is about one; here in any case, for screen
             // readers and for what is about the flow as a whole.
             <p class="error" role="alert" id="flow-error">{move || error.get()}</p>

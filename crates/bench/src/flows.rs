@@ -29,6 +29,9 @@ pub struct Options {
     pub clients: usize,
     /// A broker and how many events to consume from it.
     pub amqp: Option<(String, usize)>,
+    /// The orders flow reads the service's own messages through a mapping
+    /// (`{"orderId", "status": "Packed", "customer"}`), the customer kept as an attribute.
+    pub mapped: bool,
 }
 
 fn stage(name: &str, sla_ms: i64) -> Stage {
@@ -80,13 +83,21 @@ pub async fn run(bin: &str, db: &str, o: Options) -> Result<()> {
     let store = Store::open(db, StoreOptions::default(), Arc::new(SystemClock))?;
     let project = seeded.project.clone();
     let now = store.now();
+    let mapping = o.mapped.then(|| {
+        serde_json::from_value(json!({"entity": "/orderId", "stage": "status"}))
+            .expect("a valid mapping")
+    });
     let new = |name: &str, stages: Vec<Stage>| NewFlow {
         name: name.into(),
         slug: name.into(),
         def: FlowDef {
             stages,
             terminal: vec!["delivered".into()],
-            mapping: None,
+            mapping: if name == "orders" {
+                mapping.clone()
+            } else {
+                None
+            },
         },
         tags: String::new(),
         retention_ms: flows::DEFAULT_RETENTION_MS,
@@ -142,14 +153,20 @@ pub async fn run(bin: &str, db: &str, o: Options) -> Result<()> {
     for c in 0..o.clients.max(1) {
         let (http, url, key) = (http.clone(), url.clone(), seeded.api_key.clone());
         let (from, to) = (c * per, ((c + 1) * per).min(n));
-        let batch = o.batch.max(1);
+        let (batch, mapped) = (o.batch.max(1), o.mapped);
         tasks.push(tokio::spawn(async move {
             let mut sent = 0usize;
             let mut i = from;
             while i < to {
                 let end = (i + batch).min(to);
                 let events: Vec<serde_json::Value> = (i..end)
-                    .map(|k| json!({"entity": format!("e{k}"), "stage": "packed"}))
+                    .map(|k| {
+                        if mapped {
+                            json!({"orderId": format!("e{k}"), "status": "Packed", "customer": format!("c{}", k % 997)})
+                        } else {
+                            json!({"entity": format!("e{k}"), "stage": "packed"})
+                        }
+                    })
                     .collect();
                 let r = http
                     .post(&url)

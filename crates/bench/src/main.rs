@@ -92,6 +92,9 @@ enum Command {
         /// The broker for `--amqp-events`.
         #[arg(long, default_value = "amqp://guest:guest@127.0.0.1:5672/%2f")]
         amqp_url: String,
+        /// Send the service's own messages, read through the flow's mapping.
+        #[arg(long)]
+        mapped: bool,
     },
 }
 
@@ -151,6 +154,7 @@ fn main() -> Result<()> {
                 clients,
                 amqp_events,
                 amqp_url,
+                mapped,
             } => {
                 let o = flows::Options {
                     entities,
@@ -158,6 +162,7 @@ fn main() -> Result<()> {
                     batch,
                     clients,
                     amqp: (amqp_events > 0).then_some((amqp_url, amqp_events)),
+                    mapped,
                 };
                 flows::run(&bin, &cli.database_url, o).await?;
             }

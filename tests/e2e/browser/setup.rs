@@ -484,6 +484,34 @@ async fn a_flow_created_and_edited_in_the_form() {
     assert_eq!(flow["stages"][1]["name"], "dispatched", "{flow}");
     assert_eq!(flow["stages"][0]["severity"], "critical", "{flow}");
     assert_eq!(flow["stages"][1]["sla"], 172_800, "{flow}");
+    // A mapping: the service's own messages, read where the form says.
+    b.click(&b.find(".edit-flow").await).await;
+    b.until(&value_of("#flow-edit #stage-name-2"), |v| v == "dispatched")
+        .await;
+    b.eval("document.querySelector('#flow-edit details.mapping').open = true; return true")
+        .await;
+    b.fill(&b.find("#flow-map-entity").await, "/orderId").await;
+    b.fill(&b.find("#flow-map-stage").await, "status").await;
+    b.fill(&b.find("#flow-map-table").await, "Sent out = dispatched")
+        .await;
+    found.extend(tour(&b, "flow-form-mapping").await);
+    b.click(&b.find("#flow-save").await).await;
+    b.find("#flow-form").await;
+    let (_, flow) = app.api("GET", "/api/v1/flows/orders", None).await;
+    assert_eq!(
+        flow["mapping"],
+        json!({"entity": "/orderId", "stage": "status", "time_format": "auto",
+               "stages": {"Sent out": "dispatched"}}),
+        "{flow}"
+    );
+    let (s, r) = app
+        .api(
+            "POST",
+            "/api/v1/flows/orders/events",
+            Some(json!({"orderId": 12345, "status": "Sent out", "carrier": "DHL"})),
+        )
+        .await;
+    assert_eq!((s, r["applied"].clone()), (200, json!(1)), "{r}");
     assert!(found.is_empty(), "{found:#?}");
     app.stop().await;
 }
