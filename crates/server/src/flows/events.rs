@@ -1,9 +1,11 @@
 //! Flow events (docs/behaviour.md, "Flows (entity SLAs)"): `POST
 //! /flow/<ping_key>/<flow>/<entity>/<stage>[?at=]`
 //! (curl-friendly, answered like a ping: 200 means stored) and `POST
-//! /api/v1/flows/<flow>/events` with a JSON batch of up to 10,000 (checked whole: one
-//! bad item refuses the batch, naming it); `GET /api/v1/flows/<flow>/entities/<id>`
-//! shows one entity with its history.
+//! /api/v1/flows/<flow>/events` with a JSON batch of up to 10,000 (read through the
+//! flow's mapping when it has one, else in Overdue's own form; the fields not read kept
+//! as the entity's attributes; checked whole: one bad item refuses the batch, naming
+//! it); `GET /api/v1/flows/<flow>/entities/<id>` shows one entity with its history and
+//! attributes.
 
 use actix_web::{web, HttpResponse};
 use overdue_storage::flows::{self, EventIn};
