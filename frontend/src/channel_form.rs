@@ -359,18 +359,8 @@ pub fn summary(c: &Channel, kinds: &[ChannelKind]) -> String {
         .iter()
         .filter(|f| f.kind != "template" && f.kind != "headers")
         .filter_map(|f| {
-            let v = &c.config[&f.name];
-            let text = match v {
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Number(n) => n.to_string(),
-                serde_json::Value::Array(a) => a
-                    .iter()
-                    .filter_map(|x| x.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                _ => return None,
-            };
-            Some(format!("{}: {text}", f.label))
+            let text = shown(&c.config[&f.name]);
+            (!text.is_empty()).then(|| format!("{}: {text}", f.label))
         })
         .collect::<Vec<_>>()
         .join(" · ")

@@ -377,6 +377,18 @@ async fn help_is_searched() {
     app.stop().await;
 }
 
+/// Opens the first flow's edit form. The Flows page redraws its cards when a flow
+/// changes (live), so a click can land on a card just replaced: clicked again until
+/// the form is there.
+async fn open_flow_edit(b: &Browser) {
+    b.until(
+        "const f = document.querySelector('#flow-edit'); \
+         if (!f) document.querySelector('.edit-flow').click(); return !!f",
+        |v| v == true,
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_flow_created_and_edited_in_the_form() {
     let Some(driver) = chromedriver() else {
@@ -463,7 +475,7 @@ async fn a_flow_created_and_edited_in_the_form() {
     b.goto(&format!("{}/flows", app.base)).await;
     b.find(".edit-flow").await;
     // Edited: the stored values in the form; a stage renamed, a severity raised.
-    b.click(&b.find(".edit-flow").await).await;
+    open_flow_edit(&b).await;
     let name = b
         .until(&value_of("#flow-edit #stage-name-2"), |v| v == "shipped")
         .await;
@@ -485,7 +497,7 @@ async fn a_flow_created_and_edited_in_the_form() {
     assert_eq!(flow["stages"][0]["severity"], "critical", "{flow}");
     assert_eq!(flow["stages"][1]["sla"], 172_800, "{flow}");
     // A mapping: the service's own messages, read where the form says.
-    b.click(&b.find(".edit-flow").await).await;
+    open_flow_edit(&b).await;
     b.until(&value_of("#flow-edit #stage-name-2"), |v| v == "dispatched")
         .await;
     b.eval("document.querySelector('#flow-edit details.mapping').open = true; return true")

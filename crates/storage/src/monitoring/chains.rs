@@ -63,18 +63,23 @@ pub fn create(tx: &mut Tx<'_>, project: &str, chain: &NewChain) -> Result<Monito
     };
     let row = monitors::insert(c, project, &settings, now, caps)?;
     tx.changed(&row.id);
-    let c = tx.conn();
-    for (i, m) in chain.members.iter().enumerate() {
+    put_members(tx.conn(), &row.id, &chain.members)?;
+    monitors::set_channels(tx, project, &row, chain.channels.as_deref())?;
+    Ok(row)
+}
+
+/// Writes a chain's member rows, first to last.
+fn put_members(c: &mut AnyConnection, chain: &str, members: &[String]) -> Result<(), StoreError> {
+    for (i, m) in members.iter().enumerate() {
         diesel::insert_into(chain_members::table)
             .values((
-                chain_members::chain_id.eq(&row.id),
+                chain_members::chain_id.eq(chain),
                 chain_members::monitor_id.eq(m),
                 chain_members::position.eq(i as i32),
             ))
             .execute(c)?;
     }
-    monitors::set_channels(tx, project, &row, chain.channels.as_deref())?;
-    Ok(row)
+    Ok(())
 }
 
 /// Where a monitor stands in a chain.
@@ -184,15 +189,7 @@ pub fn replace_named(
     let updated = monitors::update(tx, project, id, &settings)?;
     let c = tx.conn();
     diesel::delete(chain_members::table.filter(chain_members::chain_id.eq(&row.id))).execute(c)?;
-    for (i, m) in members.iter().enumerate() {
-        diesel::insert_into(chain_members::table)
-            .values((
-                chain_members::chain_id.eq(&row.id),
-                chain_members::monitor_id.eq(m),
-                chain_members::position.eq(i as i32),
-            ))
-            .execute(c)?;
-    }
+    put_members(c, &row.id, &members)?;
     if chain.channels.is_some() {
         monitors::set_channels(tx, project, &updated, chain.channels.as_deref())?;
     }
