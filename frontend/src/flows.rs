@@ -2,7 +2,7 @@
 //! the time they spend there (p50/p95 over 24 h); the open breaches with their age;
 //! one entity looked up with its history (a breach opens its entity:
 //! `/flows?flow=<slug>&entity=<id>`); a form to create a flow and to edit one
-//! (`flow_form`). Live: it reloads when the server says a flow
+//! (`flow_form`); the events kept aside (`kept_aside`). Live: it reloads when the server says a flow
 //! changed (at most once a second, however busy the flows are).
 
 use leptos::prelude::*;
@@ -47,6 +47,7 @@ fn human_round(s: i64) -> String {
 fn flow_card(f: Flow, breaches: Vec<Alert>, editing: RwSignal<Option<Flow>>) -> impl IntoView {
     let session = Session::get();
     let url = f.event_url.clone();
+    let push = f.push_url.clone();
     let slug = f.slug.clone();
     let this = f.clone();
     let terminal = f.terminal.join(", ");
@@ -111,6 +112,9 @@ fn flow_card(f: Flow, breaches: Vec<Alert>, editing: RwSignal<Option<Flow>>) -> 
             {url.map(|u| view! {
                 <p class="hint">"Send events: " <code class="event-url">"POST " {u}</code></p>
             })}
+            {push.map(|u| view! {
+                <p class="hint">"Push URL (Pub/Sub push subscriptions, CloudEvents sinks): " <code class="push-url">{u}</code></p>
+            })}
         </section>
     }
 }
@@ -128,7 +132,9 @@ pub fn FlowsPage() -> impl IntoView {
     let flows = RwSignal::new(Vec::<Flow>::new());
     let breaches = RwSignal::new(Vec::<Alert>::new());
     let error = RwSignal::new(None::<String>);
+    let (tick, set_tick) = signal(0_u32);
     let reload = move || {
+        set_tick.update(|t| *t = t.wrapping_add(1));
         leptos::task::spawn_local(async move {
             let got = session.get_json::<FlowList>("/api/v1/flows").await;
             let open = session
@@ -236,6 +242,7 @@ pub fn FlowsPage() -> impl IntoView {
         <Show when=move || session.can_write() && editing.with(Option::is_none)>
             <crate::flow_form::FlowForm on_saved=reload/>
         </Show>
+        <crate::kept_aside::KeptAsideList tick=tick/>
         <form class="card" id="entity-form" on:submit=look>
             <h2>"Look up an entity"</h2>
             <label for="entity-flow">"Flow"</label>

@@ -26,6 +26,7 @@ mod help;
 mod help_topics;
 mod history;
 mod invite;
+mod kept_aside;
 mod live;
 mod monitor_row;
 mod monitors;

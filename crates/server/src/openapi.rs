@@ -127,9 +127,11 @@ pub const ROUTES: &[Row] = &[
     ("GET", "/flows/{flow}", "One flow", B::None, B::Named("Flow")),
     ("PATCH", "/flows/{flow}", "Change a flow", B::Named("FlowPatch"), B::Named("Flow")),
     ("DELETE", "/flows/{flow}", "Delete a flow", B::None, B::None),
-    ("POST", "/flows/{flow}/events", "A batch of flow events (up to 10,000)", B::Named("FlowEvents"), B::Any),
+    ("POST", "/flows/{flow}/events", "Flow events (up to 10,000): plain, or CloudEvents structured, binary or batched; 422 when some were kept aside", B::Named("FlowEvents"), B::Named("FlowEventsResult")),
     ("GET", "/flows/{flow}/entities/{entity}", "One entity with its history", B::None, B::Any),
     ("GET", "/flows/{flow}/events.ndjson", "Events and breaches as NDJSON", B::None, B::None),
+    ("GET", "/kept-aside", "Flow events that could not be read, newest first", B::None, B::Named("KeptAsideList")),
+    ("DELETE", "/kept-aside/{id}", "Dismiss a kept-aside event", B::None, B::None),
     ("GET", "/calendars", "Business calendars", B::None, B::Any),
     ("POST", "/calendars", "Create a calendar", B::Named("NewCalendarInput"), B::Any),
     ("GET", "/calendars/{name}", "One calendar", B::None, B::Any),
@@ -195,6 +197,8 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<t::FlowInput>(&mut s);
     add::<t::FlowPatch>(&mut s);
     add::<t::Flow>(&mut s);
+    add::<t::FlowEventsResult>(&mut s);
+    add::<t::KeptAsideList>(&mut s);
     add::<FlowEvents>(&mut s);
     add::<t::NewCalendarInput>(&mut s);
     add::<t::CalendarInput>(&mut s);

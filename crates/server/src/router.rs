@@ -23,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(metrics::routes)
         .configure(acks::routes)
         .configure(events::event_url)
+        .configure(flows::push::routes)
         .service(
             web::scope("/api/v1")
                 .configure(session::routes)

@@ -148,6 +148,10 @@ pub struct Flow {
     /// `<site>/flow/<ping_key>/<slug>/<entity>/<stage>` (for roles that may write).
     #[serde(default)]
     pub event_url: Option<String>,
+    /// `<site>/push/<project>/<slug>?token=<ping_key>`: the push URL for platforms that
+    /// cannot set headers (Pub/Sub push, CloudEvents sinks); for roles that may write.
+    #[serde(default)]
+    pub push_url: Option<String>,
     /// How events are read, when the flow maps the events services publish.
     #[serde(default)]
     pub mapping: Option<serde_json::Value>,
@@ -179,6 +183,56 @@ pub struct FlowEventsResult {
     pub stored: usize,
     /// Of those, events that changed their entity.
     pub applied: usize,
+    /// Events not applied again: their message id was applied before (left out when
+    /// none).
+    #[serde(default, skip_serializing_if = "crate::flows::is_zero")]
+    pub duplicates: usize,
+    /// Events that could not be read, kept aside (`GET /api/v1/kept-aside`; left out
+    /// when none).
+    #[serde(default, skip_serializing_if = "crate::flows::is_zero")]
+    pub kept_aside: usize,
+    /// Why the first kept-aside events could not be read (`events[3]: …`), at most 20.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
+    /// With a 422: what was kept aside, in words, with the first reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Whether a count is zero (left out of an answer).
+pub fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// A flow event that could not be read, kept aside with its raw message
+/// (docs/behaviour.md, "What senders send").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct KeptAside {
+    /// Its id (for `DELETE /api/v1/kept-aside/<id>`).
+    pub id: i64,
+    /// The flow it was for (its slug), when known.
+    pub flow: Option<String>,
+    /// Where it came from: `http`, `push` or `amqp`.
+    pub source: String,
+    /// Why it could not be read.
+    pub reason: String,
+    /// The message as it came, cut to 16 KiB.
+    pub raw: String,
+    /// Its whole size in bytes.
+    pub size: i64,
+    /// When it came (RFC 3339).
+    pub received_at: String,
+}
+
+/// Kept-aside messages, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct KeptAsideList {
+    /// How many are kept (of the flow, when asked for one), counted up to 10,000.
+    pub count: usize,
+    /// The newest ones asked for.
+    pub items: Vec<KeptAside>,
 }
 
 /// One recorded event of an entity.

@@ -1,8 +1,8 @@
 //! Flow events from the RabbitMQ on this machine (docs/behaviour.md, "Flows (entity
 //! SLAs)"), on both databases: one
 //! event or a list per message, `at` from the body or the message's timestamp, stored
-//! then acknowledged; malformed messages rejected without requeue into the queue's
-//! dead-letter queue and counted on `/metrics`; a redelivered event harmless; a breach
+//! then acknowledged; malformed messages kept aside (listed with their raw text) and
+//! rejected without requeue into the queue's dead-letter queue, counted on `/metrics`; a redelivered event harmless; a breach
 //! of a consumed entity alerts like one sent over HTTP.
 
 use std::time::Duration;
@@ -173,6 +173,27 @@ async fn consumes_flow_events(backend: Backend) {
             "{not json"
         ]
     );
+    // Both are kept aside with their raw text: the unknown stage on its flow, the
+    // unreadable one on none.
+    let (_, aside) = app.api("GET", "/api/v1/kept-aside", None).await;
+    assert_eq!(aside["count"], 2, "{aside}");
+    let mut kept: Vec<(Value, String)> = aside["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["flow"].clone(), i["raw"].as_str().unwrap().to_string()))
+        .collect();
+    kept.sort_by(|a, b| a.1.cmp(&b.1));
+    assert_eq!(
+        kept,
+        [
+            (
+                json!("orders"),
+                r#"{"entity":"a4","flow":"orders","stage":"lost"}"#.to_string()
+            ),
+            (Value::Null, "{not json".to_string())
+        ]
+    );
     let metrics = app
         .http
         .get(app.url("/metrics"))
@@ -189,6 +210,10 @@ async fn consumes_flow_events(backend: Backend) {
     );
     assert!(
         metrics.contains("overdue_amqp_messages_total{result=\"rejected\"} 2"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("overdue_amqp_kept_aside_total 2"),
         "{metrics}"
     );
     // a1 breaches 2 s after it was placed, as over HTTP.

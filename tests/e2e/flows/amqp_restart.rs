@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 
 use crate::harness::{free_port, fresh_database, Backend, TestApp};
 
-const SERVER: &str = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+pub(crate) const SERVER: &str = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 
 /// How long one call to the broker may take: a node that takes a connection but never
 /// answers (booting, stopping, a disk alarm blocking publishers) fails the test with
@@ -29,7 +29,7 @@ const SERVER: &str = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 const CALL: Duration = Duration::from_secs(30);
 
 /// `fut`, or a panic naming `what` after [`CALL`].
-async fn within<T>(what: &str, fut: impl std::future::Future<Output = T>) -> T {
+pub(crate) async fn within<T>(what: &str, fut: impl std::future::Future<Output = T>) -> T {
     match tokio::time::timeout(CALL, fut).await {
         Ok(v) => v,
         Err(_) => panic!("the test's broker did not answer within {CALL:?}: {what}"),
@@ -37,7 +37,7 @@ async fn within<T>(what: &str, fut: impl std::future::Future<Output = T>) -> T {
 }
 
 /// A connection, if the broker takes one within [`CALL`].
-async fn connect(url: &str) -> Option<Connection> {
+pub(crate) async fn connect(url: &str) -> Option<Connection> {
     tokio::time::timeout(
         CALL,
         Connection::connect(url, ConnectionProperties::default()),
@@ -48,7 +48,7 @@ async fn connect(url: &str) -> Option<Connection> {
 }
 
 /// A RabbitMQ node of this test's own.
-struct Broker {
+pub(crate) struct Broker {
     dir: PathBuf,
     node: String,
     port: u16,
@@ -57,12 +57,36 @@ struct Broker {
 }
 
 impl Broker {
-    fn url(&self) -> String {
+    /// A node on free ports in a fresh directory, not started yet; `None` (the test is
+    /// skipped) where RabbitMQ's server is not installed, which CI does not allow.
+    pub(crate) fn new() -> Option<Broker> {
+        if !Path::new(SERVER).exists() {
+            assert!(
+                std::env::var("CI").is_err(),
+                "RabbitMQ's server ({SERVER}) is needed in CI"
+            );
+            eprintln!("skipped: no {SERVER}");
+            return None;
+        }
+        let n: u64 = rand::random();
+        let dir = std::env::temp_dir().join(format!("overdue-rabbit-{n:x}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("plugins"), "[].").unwrap();
+        Some(Broker {
+            node: format!("overdue-{n:x}@localhost"),
+            dir,
+            port: free_port(),
+            dist: free_port(),
+            child: None,
+        })
+    }
+
+    pub(crate) fn url(&self) -> String {
         format!("amqp://guest:guest@127.0.0.1:{}/%2f", self.port)
     }
 
     /// Starts the node (again, on the same data) and waits until it takes connections.
-    async fn start(&mut self) {
+    pub(crate) async fn start(&mut self) {
         let log = std::fs::File::create(self.dir.join("out.log")).unwrap();
         let child = Command::new(SERVER)
             .current_dir(&self.dir)
@@ -98,7 +122,7 @@ impl Broker {
     }
 
     /// Stops the node as a service manager does (SIGTERM) and waits until it is gone.
-    async fn stop(&mut self) {
+    pub(crate) async fn stop(&mut self) {
         let Some(mut child) = self.child.take() else {
             return;
         };
@@ -170,12 +194,12 @@ async fn wait_stage(app: &TestApp, id: &str, stage: &str, secs: u64) {
     panic!("{id} never reached {stage}: {:?}", stage_of(app, id).await);
 }
 
-async fn text(app: &TestApp, path: &str) -> (u16, String) {
+pub(crate) async fn text(app: &TestApp, path: &str) -> (u16, String) {
     let r = app.http.get(app.url(path)).send().await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
-async fn open_breaches(app: &TestApp) -> Vec<String> {
+pub(crate) async fn open_breaches(app: &TestApp) -> Vec<String> {
     let (_, open) = app.api("GET", "/api/v1/alerts?status=open", None).await;
     open["alerts"]
         .as_array()
@@ -187,24 +211,8 @@ async fn open_breaches(app: &TestApp) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_broker_restart_loses_nothing() {
-    if !Path::new(SERVER).exists() {
-        assert!(
-            std::env::var("CI").is_err(),
-            "RabbitMQ's server ({SERVER}) is needed in CI"
-        );
-        eprintln!("skipped: no {SERVER}");
+    let Some(mut broker) = Broker::new() else {
         return;
-    }
-    let n: u64 = rand::random();
-    let dir = std::env::temp_dir().join(format!("overdue-rabbit-{n:x}"));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("plugins"), "[].").unwrap();
-    let mut broker = Broker {
-        node: format!("overdue-{n:x}@localhost"),
-        dir,
-        port: free_port(),
-        dist: free_port(),
-        child: None,
     };
     broker.start().await;
     let url = broker.url();

@@ -84,7 +84,7 @@ print("done")
     );
     assert!(
         stdout
-            .contains("refused: Overdue answered 400: stage \"lost\" is not a stage of this flow"),
+            .contains("refused: Overdue answered 422: stage \"lost\" is not a stage of this flow"),
         "{stdout}"
     );
     // Rust.

@@ -1,6 +1,7 @@
 //! Bad input on every flow endpoint (docs/behaviour.md, "Flows (entity SLAs)"), on both
 //! databases: a 4xx that says
-//! what to fix in plain words (never serde's backticks), and nothing written.
+//! what to fix in plain words (never serde's backticks), and nothing written — except
+//! events, which are signals: what cannot be read is kept aside and answered 422.
 
 use serde_json::{json, Value};
 
@@ -90,9 +91,10 @@ async fn flow_input_refused_in_words(backend: Backend) {
         .send()
         .await
         .unwrap();
-    assert_eq!(raw.status(), 400);
+    // Events that cannot be read are kept aside and answered 422 in words.
+    assert_eq!(raw.status(), 422);
     let v: Value = raw.json().await.unwrap();
-    check(400, &v, 400, "the body is not JSON", "broken JSON");
+    check(422, &v, 422, "the body is not JSON", "broken JSON");
     for (body, want) in [
         (
             json!([{"entity": true, "stage": "placed"}]),
@@ -100,7 +102,7 @@ async fn flow_input_refused_in_words(backend: Backend) {
         ),
         (
             json!([{"entity": "1", "stage": "placed", "at": "yesterday"}]),
-            "events[0]: at must be a time in RFC 3339",
+            "events[0]: at must be a time in RFC 3339 (e.g. 2026-01-01T10:00:00Z), got \"yesterday\"",
         ),
         (json!([{"entity": "1"}]), "events[0]: stage is missing"),
         (
@@ -111,12 +113,12 @@ async fn flow_input_refused_in_words(backend: Backend) {
             json!([{"entity": "x".repeat(129), "stage": "placed"}]),
             "must be 1-128",
         ),
-        (json!("placed"), "send a list of events"),
+        (json!("placed"), "send an event or a list of events"),
     ] {
         let (s, v) = app
             .api("POST", "/api/v1/flows/orders/events", Some(body.clone()))
             .await;
-        check(s, &v, 400, want, &body.to_string());
+        check(s, &v, 422, want, &body.to_string());
     }
     let (s, v) = app
         .api("POST", "/api/v1/flows/nope/events", Some(json!([])))
@@ -128,9 +130,9 @@ async fn flow_input_refused_in_words(backend: Backend) {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 400);
+    assert_eq!(r.status(), 422);
     let v: Value = r.json().await.unwrap();
-    check(400, &v, 400, "at must be a time in RFC 3339", "?at=noon");
+    check(422, &v, 422, "at must be a time in RFC 3339", "?at=noon");
     let r = app
         .http
         .delete(app.url(&format!("/flow/{}/orders/1/placed", app.ping_key)))

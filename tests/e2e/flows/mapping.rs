@@ -92,7 +92,8 @@ async fn mapped_events(backend: Backend) {
         .api("GET", "/api/v1/flows/orders/entities/12345", None)
         .await;
     assert_eq!(e["stage"], "delivered", "{e}");
-    // What cannot be mapped is refused, naming the path and the value; nothing stored.
+    // What cannot be mapped is kept aside and answered 422, naming the path and the
+    // value; nothing of it moves an entity.
     for (msg, says) in [
         (
             json!({"status": "placed"}),
@@ -110,8 +111,9 @@ async fn mapped_events(backend: Backend) {
         let (s, v) = app
             .api("POST", "/api/v1/flows/orders/events", Some(msg.clone()))
             .await;
-        assert_eq!(s, 400, "{msg}: {v}");
+        assert_eq!(s, 422, "{msg}: {v}");
         assert!(v["error"].as_str().unwrap().contains(says), "{msg}: {v}");
+        assert_eq!(v["kept_aside"], 1, "{v}");
     }
     // A mapping is configuration: checked strictly, in words.
     for (mapping, says) in [

@@ -2,14 +2,16 @@
 //! receiver: a flow made through
 //! the API, events by the curl URL and in batches, stage order moving entities (`at`
 //! only stamps), a breach per entity and stage sent when its SLA passes and resolved
-//! when it moves on, terminal stages final, bad input refused whole with a 400 naming
-//! the item.
+//! when it moves on, terminal stages final, bad definitions refused with a 400 naming
+//! the field, events that cannot be read kept aside and answered 422.
 
 pub(crate) mod amqp;
 pub(crate) mod amqp_ha;
 pub(crate) mod amqp_restart;
 pub(crate) mod amqp_tenants;
+pub(crate) mod amqp_topic;
 pub(crate) mod clients;
+pub(crate) mod envelopes;
 pub(crate) mod export;
 pub(crate) mod input;
 pub(crate) mod mapping;
@@ -78,44 +80,69 @@ async fn flows_breach_and_recover(backend: Backend) {
     }
     let (s, e) = app.api("POST", "/api/v1/flows", Some(spec)).await;
     assert_eq!(s, 409, "{e}");
+    // Events that cannot be read are kept aside (never lost for their form) and
+    // answered 422 in words; what could be read is stored.
     let (s, e) = post_url(&app, &event("1001", "lost")).await;
-    assert_eq!(s, 400, "{e}");
+    assert_eq!(s, 422, "{e}");
     assert_eq!(
-        e["error"],
+        e["problems"][0],
         "stage \"lost\" is not a stage of this flow; its stages are: placed, authorized, delivered, cancelled"
     );
+    assert!(e["error"].as_str().unwrap().contains("kept aside"), "{e}");
     let (s, e) = post_url(
         &app,
         &format!("{}?at=2099-01-01T00:00:00Z", event("1001", "placed")),
     )
     .await;
-    assert_eq!(s, 400, "{e}");
+    assert_eq!(s, 422, "{e}");
     assert!(
         e["error"].as_str().unwrap().contains("in the future"),
         "{e}"
     );
     let (s, e) = post_url(&app, &event("1001", "placed").replace("/orders/", "/nope/")).await;
     assert_eq!(s, 404, "{e}");
-    // One bad item refuses the batch whole.
     let (s, e) = app
         .api(
             "POST",
             "/api/v1/flows/orders/events",
-            Some(json!([{"entity": "9", "stage": "placed"}, {"entity": "9", "stage": "weird"}])),
+            Some(json!([{"entity": "9", "stage": "delivered"}, {"entity": "9", "stage": "weird"}])),
         )
         .await;
-    assert_eq!(s, 400, "{e}");
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(
+        (e["stored"].clone(), e["kept_aside"].clone()),
+        (json!(1), json!(1)),
+        "{e}"
+    );
     assert!(
-        e["error"]
+        e["problems"][0]
             .as_str()
             .unwrap()
             .starts_with("events[1]: stage \"weird\""),
         "{e}"
     );
-    let (s, _) = app
+    let (s, nine) = app
         .api("GET", "/api/v1/flows/orders/entities/9", None)
         .await;
-    assert_eq!(s, 404, "nothing of the refused batch was stored");
+    assert_eq!(
+        (s, nine["stage"].clone()),
+        (200, json!("delivered")),
+        "the readable event was stored: {nine}"
+    );
+    let (_, aside) = app.api("GET", "/api/v1/kept-aside?flow=orders", None).await;
+    assert_eq!(aside["count"], 3, "{aside}");
+    assert_eq!(
+        aside["items"][0]["raw"],
+        json!({"entity": "9", "stage": "weird"}).to_string()
+    );
+    assert_eq!(aside["items"][0]["flow"], "orders");
+    assert!(
+        aside["items"][2]["raw"]
+            .as_str()
+            .unwrap()
+            .ends_with("/orders/1001/lost"),
+        "{aside}"
+    );
     let many: Vec<Value> = (0..10_001)
         .map(|i| json!({"entity": i.to_string(), "stage": "placed"}))
         .collect();

@@ -114,6 +114,8 @@ const ROUTES: &[(&str, &str, Need)] = &[
     ("POST", "/api/v1/flows/{flow}/events", Need::Write),
     ("GET", "/api/v1/flows/{flow}/entities/{entity}", Need::Read),
     ("GET", "/api/v1/flows/{flow}/events.ndjson", Need::Read),
+    ("GET", "/api/v1/kept-aside", Need::Read),
+    ("DELETE", "/api/v1/kept-aside/{id}", Need::Write),
     ("GET", "/api/v1/calendars", Need::Read),
     ("POST", "/api/v1/calendars", Need::Manage),
     ("GET", "/api/v1/calendars/{name}", Need::Read),
@@ -175,6 +177,7 @@ pub(crate) fn registered() -> BTreeSet<(String, String)> {
                 "alerting/silences.rs",
                 "flows/mod.rs",
                 "flows/events.rs",
+                "flows/kept_aside.rs",
                 "flows/calendars.rs",
                 "openapi.rs",
             ],
@@ -430,6 +433,7 @@ async fn matrix(backend: Backend) {
             .replace("/channels/{id}", &format!("/channels/{channel}"))
             .replace("/routes/{id}", &format!("/routes/{route}"))
             .replace("/silences/{id}", &format!("/silences/{silence}"))
+            .replace("/kept-aside/{id}", "/kept-aside/1")
             .replace("{flow}", "orders")
             .replace("{entity}", "e1")
             .replace("{name}", "office")

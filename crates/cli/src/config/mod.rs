@@ -6,6 +6,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod amqp;
+
+pub use amqp::AmqpBinding;
+pub use overdue_scheduler::amqp::parse_bindings;
+
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use serde::Deserialize;
@@ -85,6 +90,19 @@ pub struct ServeArgs {
     /// instance has one project (docs/behaviour.md, "Flows (entity SLAs)") [default: the only project].
     #[arg(long, env = "OVERDUE_AMQP_PROJECT")]
     pub amqp_project: Option<String>,
+    /// An existing exchange (direct or topic) to bind the queue to, where a service
+    /// already publishes its events; Overdue never creates it [default: none].
+    #[arg(long, env = "OVERDUE_AMQP_EXCHANGE")]
+    pub amqp_exchange: Option<String>,
+    /// The routing keys or topic patterns to bind with, each optionally naming the flow
+    /// its messages feed: `orders.#=orders,payments.*=payments` [default: `#` when an
+    /// exchange is set].
+    #[arg(long, env = "OVERDUE_AMQP_BINDINGS")]
+    pub amqp_bindings: Option<String>,
+    /// Where a message names its flow when its binding does not: a JSON pointer or
+    /// dotted path [default: flow].
+    #[arg(long, env = "OVERDUE_AMQP_FLOW_FIELD")]
+    pub amqp_flow_field: Option<String>,
     /// Reverse proxies whose `X-Forwarded-For` is believed, as addresses or networks
     /// separated by commas, e.g. `127.0.0.1,10.0.0.0/8` (docs/security.md, "Sign-in
     /// limits") [default: none: the peer is the client].
@@ -116,6 +134,9 @@ struct FileSettings {
     amqp_url: Option<String>,
     amqp_queue: Option<String>,
     amqp_project: Option<String>,
+    amqp_exchange: Option<String>,
+    amqp_bindings: Option<String>,
+    amqp_flow_field: Option<String>,
     trusted_proxies: Option<toml::Value>,
     max_monitors: Option<toml::Value>,
     max_projects: Option<toml::Value>,
@@ -159,6 +180,9 @@ pub struct Settings {
     pub amqp: Option<(String, String)>,
     /// The project the queue feeds, as configured (resolved at start).
     pub amqp_project: Option<String>,
+    /// The exchange the queue is bound to, its bindings, and the field naming a
+    /// message's flow (docs/behaviour.md, "What senders send").
+    pub amqp_binding: AmqpBinding,
     /// This process's name in notification claims (random per start).
     pub instance_id: String,
     /// Proxies whose `X-Forwarded-For` is believed.
@@ -392,6 +416,8 @@ impl ServeArgs {
             .or(file.amqp_project)
             .map(|p| p.trim().to_string())
             .filter(|p| !p.is_empty());
+        let amqp_binding =
+            self.amqp_binding(file.amqp_exchange, file.amqp_bindings, file.amqp_flow_field)?;
         let limits = self.limits.resolve(crate::limits::FileLimits {
             max_monitors: file.max_monitors.map(value_text),
             max_projects: file.max_projects.map(value_text),
@@ -401,6 +427,7 @@ impl ServeArgs {
         Ok(Settings {
             limits,
             amqp_project,
+            amqp_binding,
             trusted_proxies,
             amqp,
             smtp,

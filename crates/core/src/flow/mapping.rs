@@ -78,8 +78,8 @@ fn keys(path: &str) -> Result<Vec<String>, String> {
     Ok(keys)
 }
 
-/// The value at `path` in `msg`.
-fn at_path<'a>(msg: &'a Value, path: &str) -> Option<&'a Value> {
+/// The value at `path` (a JSON pointer or dotted path) in `msg`.
+pub fn value_at<'a>(msg: &'a Value, path: &str) -> Option<&'a Value> {
     let mut v = msg;
     for k in keys(path).ok()? {
         v = match v {
@@ -144,13 +144,13 @@ impl Mapping {
     /// Reads one message; `names`: the flow's stages and terminal stages. `Err` says
     /// what is missing or unknown, naming the path and the value.
     pub fn apply(&self, msg: &Value, names: &[&str]) -> Result<Mapped, String> {
-        let entity = match at_path(msg, &self.entity) {
+        let entity = match value_at(msg, &self.entity) {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Number(n)) => n.to_string(),
             Some(other) => return Err(format!("{}: {other} is not an entity id", self.entity)),
             None => return Err(format!("no entity at {}", self.entity)),
         };
-        let value = match at_path(msg, &self.stage) {
+        let value = match value_at(msg, &self.stage) {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Number(n)) => n.to_string(),
             Some(other) => return Err(format!("{}: {other} is not a stage", self.stage)),
@@ -181,7 +181,7 @@ impl Mapping {
             })?;
         let at = match &self.at {
             None => None,
-            Some(p) => match at_path(msg, p) {
+            Some(p) => match value_at(msg, p) {
                 None | Some(Value::Null) => None,
                 Some(v) => Some(time_of(v, self.time_format).map_err(|e| format!("{p}: {e}"))?),
             },

@@ -8,6 +8,7 @@
 mod calendar;
 mod entity;
 pub mod mapping;
+pub mod read;
 pub mod stats;
 
 pub use calendar::Calendar;

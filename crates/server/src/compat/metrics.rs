@@ -117,6 +117,17 @@ async fn service_metrics(state: web::Data<AppState>) -> HttpResponse {
             a.stored.load(Ordering::Relaxed),
             a.rejected.load(Ordering::Relaxed)
         );
+        head(
+            &mut out,
+            "overdue_amqp_kept_aside_total",
+            "counter",
+            "Flow events from the broker that could not be read, kept aside (their messages rejected).",
+        );
+        let _ = writeln!(
+            out,
+            "overdue_amqp_kept_aside_total {}",
+            a.kept_aside.load(Ordering::Relaxed)
+        );
     }
     match state.store.read(service::gauges).await {
         Ok((alive, pending, open)) => {

@@ -1,11 +1,10 @@
 //! Flow events (docs/behaviour.md, "Flows (entity SLAs)"): `POST
 //! /flow/<ping_key>/<flow>/<entity>/<stage>[?at=]`
 //! (curl-friendly, answered like a ping: 200 means stored) and `POST
-//! /api/v1/flows/<flow>/events` with a JSON batch of up to 10,000 (read through the
-//! flow's mapping when it has one, else in Overdue's own form; the fields not read kept
-//! as the entity's attributes; checked whole: one bad item refuses the batch, naming
-//! it); `GET /api/v1/flows/<flow>/entities/<id>` shows one entity with its history and
-//! attributes.
+//! /api/v1/flows/<flow>/events` with up to 10,000 events, plain or in CloudEvents
+//! envelopes (read by `crate::flows::intake`: what cannot be read is kept aside and
+//! answered 422); `GET /api/v1/flows/<flow>/entities/<id>` shows one entity with its
+//! history and attributes.
 
 use actix_web::{web, HttpResponse};
 use overdue_storage::flows::{self, EventIn};
@@ -56,35 +55,82 @@ async fn single(
         ));
     }
     let (key, slug, entity, stage) = path.into_inner();
-    let at = query
-        .into_inner()
-        .at
+    let at_text = query.into_inner().at;
+    let raw = format!(
+        "{} /flow/<ping key>/{slug}/{entity}/{stage}{}",
+        req.method(),
+        at_text
+            .as_ref()
+            .map(|a| format!("?at={a}"))
+            .unwrap_or_default()
+    );
+    let at = at_text
         .map(|a| crate::http::parse::time_of("at", &a))
-        .transpose()?;
-    let out = state
+        .transpose();
+    let (k, s) = (key.clone(), slug.clone());
+    let attempt = match at {
+        Err(e) => Err(e),
+        Ok(at) => state
+            .store
+            .write(move |tx| {
+                let events = [EventIn {
+                    entity,
+                    stage,
+                    at: at.map(|a| a.0),
+                    attributes: None,
+                    message_id: None,
+                }];
+                flows::record(tx, flows::FlowOf::PingKey { key: &k, slug: &s }, &events)
+            })
+            .await
+            .map_err(ApiError::from),
+    };
+    let reason = match attempt {
+        Ok(out) => {
+            let applied = out.first().is_some_and(|e| e.applied);
+            return Ok(
+                HttpResponse::Ok().json(serde_json::json!({ "stored": 1, "applied": applied }))
+            );
+        }
+        Err(ApiError::BadRequest(reason)) => reason,
+        Err(other) => return Err(other),
+    };
+    // An event that cannot be read is kept aside, never lost for its form (SPEC §2).
+    let why = reason.clone();
+    state
         .store
         .write(move |tx| {
-            let events = [EventIn {
-                entity,
-                stage,
-                at: at.map(|a| a.0),
-                attributes: None,
-            }];
-            let of = flows::FlowOf::PingKey {
-                key: &key,
-                slug: &slug,
+            let flow = flows::by_ping_key(tx.conn(), &key, &slug)?;
+            let size = raw.len() as i64;
+            let unread = flows::aside::Unread {
+                flow_id: Some(flow.id),
+                source: "http".into(),
+                reason: why,
+                raw,
+                size,
             };
-            flows::record(tx, of, &events)
+            flows::aside::keep(tx, &flow.project_id, &[unread])
         })
         .await?;
-    let applied = out.first().is_some_and(|e| e.applied);
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "stored": 1, "applied": applied })))
+    Ok(
+        HttpResponse::UnprocessableEntity().json(t::FlowEventsResult {
+            stored: 0,
+            applied: 0,
+            duplicates: 0,
+            kept_aside: 1,
+            error: Some(format!(
+                "{reason} (kept aside: GET /api/v1/kept-aside; the Flows page)"
+            )),
+            problems: vec![reason],
+        }),
+    )
 }
 
 async fn batch(
     auth: Auth,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    req: actix_web::HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_write()?;
@@ -96,101 +142,8 @@ async fn batch(
         .await?;
     let hint = format!("send at most {MAX_EVENTS} events per request");
     let body = crate::http::body::read_capped(payload, BODY_LIMIT, &hint).await?;
-    let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::BadRequest(format!(
-            "the body is not JSON ({e}): send [{{\"entity\": \"12345\", \"stage\": \"authorized\"}}]"
-        ))
-    })?;
-    let list = match value {
-        serde_json::Value::Array(a) => a,
-        one @ serde_json::Value::Object(_) => vec![one],
-        _ => {
-            return Err(ApiError::BadRequest(
-                "send a list of events: [{\"entity\": \"12345\", \"stage\": \"authorized\"}]"
-                    .into(),
-            ))
-        }
-    };
-    if list.len() > MAX_EVENTS {
-        return Err(ApiError::TooLarge(format!(
-            "{} events in one request: {hint}",
-            list.len()
-        )));
-    }
-    // Read through the flow's mapping when it has one, else in Overdue's own form;
-    // either way the fields not read are kept as the entity's attributes.
-    let def = flow.def();
-    let names: Vec<&str> = def
-        .stages
-        .iter()
-        .map(|s| s.name.as_str())
-        .chain(def.terminal.iter().map(String::as_str))
-        .collect();
-    let mut events = Vec::with_capacity(list.len());
-    for (i, v) in list.into_iter().enumerate() {
-        let read = match &def.mapping {
-            Some(m) => m.apply(&v, &names).map(|got| EventIn {
-                entity: got.entity,
-                stage: got.stage,
-                at: got.at,
-                attributes: got.attributes,
-            }),
-            None => own_form(v),
-        };
-        events.push(read.map_err(|m| ApiError::BadRequest(format!("events[{i}]: {m}")))?);
-    }
-    let project = auth.project.clone();
-    let out = state
-        .store
-        .write(move |tx| {
-            let of = flows::FlowOf::Project {
-                project: &project,
-                flow: &flow.id,
-            };
-            flows::record(tx, of, &events)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(t::FlowEventsResult {
-        stored: out.len(),
-        applied: out.iter().filter(|e| e.applied).count(),
-    }))
-}
-
-/// An event in Overdue's own form, `{"entity", "stage", "at"}`: the entity a string or
-/// a number, `at` RFC 3339; other fields kept as attributes.
-fn own_form(v: serde_json::Value) -> Result<EventIn, String> {
-    let serde_json::Value::Object(all) = v else {
-        return Err(
-            "an event is an object: {\"entity\": \"12345\", \"stage\": \"authorized\"}".into(),
-        );
-    };
-    let entity = match all.get("entity") {
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(serde_json::Value::Number(n)) => n.to_string(),
-        Some(other) => return Err(format!("entity: {other} is not an id")),
-        None => return Err("entity is missing".into()),
-    };
-    let stage = match all.get("stage") {
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(other) => return Err(format!("stage: {other} is not a stage name")),
-        None => return Err("stage is missing".into()),
-    };
-    let at = match all.get("at") {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(text)) => Some(
-            crate::http::parse::time_of("at", text)
-                .map_err(|e| e.to_string())?
-                .0,
-        ),
-        Some(other) => return Err(format!("at: {other} is not an RFC 3339 time")),
-    };
-    let read = ["entity".to_string(), "stage".to_string(), "at".to_string()];
-    Ok(EventIn {
-        entity,
-        stage,
-        at,
-        attributes: overdue_core::flow::mapping::attributes_of(&all, &read),
-    })
+    let taken = crate::flows::intake::take(&state, &req, flow, &body, "http").await?;
+    Ok(taken.answer())
 }
 
 async fn entity(

@@ -5,6 +5,9 @@
 
 pub mod calendars;
 pub mod events;
+pub mod intake;
+pub mod kept_aside;
+pub mod push;
 
 use actix_web::{web, HttpResponse};
 use overdue_core::flow::stats::Aggregate;
@@ -25,7 +28,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/flows/{flow}", web::patch().to(patch))
         .route("/flows/{flow}", web::delete().to(delete))
         .configure(crate::flows::calendars::routes)
-        .configure(crate::flows::events::routes);
+        .configure(crate::flows::events::routes)
+        .configure(crate::flows::kept_aside::routes);
 }
 
 /// A flow with its stages' counts; the event URL only for roles that may write.
@@ -75,6 +79,7 @@ fn render(r: &FlowRow, loaded: flows::Overview, ping_key: Option<&str>, site: &s
         channels,
         retention: r.retention_ms / 1_000,
         event_url: ping_key.map(|k| format!("{site}/flow/{k}/{}/<entity>/<stage>", r.slug)),
+        push_url: ping_key.map(|k| format!("{site}/push/{}/{}?token={k}", r.project_id, r.slug)),
         mapping: def
             .mapping
             .as_ref()

@@ -453,7 +453,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    flow_kept_aside (id) {
+        id -> BigInt,
+        project_id -> Text,
+        flow_id -> Nullable<Text>,
+        source -> Text,
+        reason -> Text,
+        raw -> Text,
+        size -> BigInt,
+        received_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    flow_seen (flow_id, message_id) {
+        flow_id -> Text,
+        message_id -> Text,
+        seen_at -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    flow_kept_aside,
+    flow_seen,
     status_keys,
     flow_stats,
     flow_aggregates,

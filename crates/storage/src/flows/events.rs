@@ -25,6 +25,9 @@ pub struct EventIn {
     pub at: Option<i64>,
     /// The event's fields beyond those read, as JSON (`flow::mapping::attributes_of`).
     pub attributes: Option<String>,
+    /// The id of the message it came in (unique per flow): an id already applied is not
+    /// applied again.
+    pub message_id: Option<String>,
 }
 
 /// What an event did.
@@ -115,6 +118,7 @@ pub fn apply_events(
     check_events(flow, events, now)?;
     let def = flow.def();
     let c = tx.conn();
+    let events = &*super::aside::unseen(c, &flow.id, events, now)?;
     let cals = super::calendars::of_project(c, &flow.project_id)?;
     let mut names: Vec<&str> = events.iter().map(|e| e.entity.as_str()).collect();
     names.sort_unstable();

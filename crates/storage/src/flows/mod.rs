@@ -5,9 +5,11 @@
 //! breaches are found by the scheduler through the due index (`breaches`).
 
 mod aggregates;
+pub mod aside;
 mod breaches;
 pub mod calendars;
 mod events;
+pub mod intake;
 mod stats;
 
 pub use aggregates::{check as check_aggregates, due as aggregates_due, AggregateDue};
@@ -129,6 +131,31 @@ pub fn by_ping_key(
         .ok_or(StoreError::NotFound("flow"))
 }
 
+/// The ping key of project `project` (its id) and its flow `slug`, for the push URL,
+/// which compares the key itself; `None` when there is no such project.
+pub fn for_push(
+    c: &mut AnyConnection,
+    project: &str,
+    slug: &str,
+) -> Result<Option<(String, Option<FlowRow>)>, StoreError> {
+    use crate::base::schema::projects;
+    let Some(key) = projects::table
+        .find(project)
+        .select(projects::ping_key)
+        .first::<String>(c)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let flow = flows::table
+        .filter(flows::project_id.eq(project))
+        .filter(flows::slug.eq(slug))
+        .select(FlowRow::as_select())
+        .first(c)
+        .optional()?;
+    Ok(Some((key, flow)))
+}
+
 /// What the broker consumer of this process did (shown on `/metrics`).
 #[derive(Debug, Default)]
 pub struct ConsumerStats {
@@ -138,6 +165,8 @@ pub struct ConsumerStats {
     pub stored: std::sync::atomic::AtomicU64,
     /// Messages rejected as malformed (not requeued).
     pub rejected: std::sync::atomic::AtomicU64,
+    /// Events of those messages kept aside.
+    pub kept_aside: std::sync::atomic::AtomicU64,
 }
 
 /// The channels assigned to a flow.
@@ -297,7 +326,7 @@ pub fn prune(c: &mut AnyConnection, now: Timestamp, batch: i64) -> Result<usize,
         ))
         .limit(batch)
         .load(c)?;
-    let mut n = 0;
+    let mut n = aside::prune(c, now, batch)?;
     for key in &stale {
         n += diesel::delete(flow_stats::table.find(key.clone())).execute(c)?;
     }

@@ -1,0 +1,2 @@
+DROP TABLE flow_seen;
+DROP TABLE flow_kept_aside;
