@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Dur, Timestamp};
 
+mod report;
+
+pub use report::{read_report, ReportRead};
+
 /// How bad a unit's failure is. Ordered: a report at a higher severity than the one
 /// already notified is an escalation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -40,6 +44,25 @@ impl Severity {
             "warning" | "warn" => Severity::Warning,
             "error" => Severity::Error,
             "critical" => Severity::Critical,
+            _ => return None,
+        })
+    }
+
+    /// Reads a severity as reporters write it, in any case: the wire names and the
+    /// usual spellings of logging libraries (`debug`, `notice`, `err`, `fatal`, `crit`,
+    /// `emergency`, `alert`, `failure`).
+    pub fn read_loosely(s: &str) -> Option<Severity> {
+        let word = s.trim().to_ascii_lowercase();
+        if let Some(sev) = Severity::parse(&word) {
+            return Some(sev);
+        }
+        Some(match word.as_str() {
+            "debug" | "trace" | "information" | "informational" | "notice" | "ok" => Severity::Info,
+            "warnings" | "caution" => Severity::Warning,
+            "err" | "errors" | "fail" | "failed" | "failure" | "severe" | "high" => Severity::Error,
+            "crit" | "fatal" | "emergency" | "emerg" | "alert" | "panic" | "blocker" => {
+                Severity::Critical
+            }
             _ => return None,
         })
     }
@@ -138,88 +161,12 @@ pub struct Reported {
     pub replaced: Vec<&'static str>,
 }
 
-/// Reads a report body: an array of `{"key", "severity", "message", "details"}` or one
-/// such object. The error names the item and field to fix.
-pub fn parse_report(body: &[u8], max_items: usize) -> Result<Vec<Reported>, String> {
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-        format!("the body must be JSON: [{{\"key\": \"invoice:123\", \"severity\": \"error\", \"message\": \"...\"}}] ({e})")
-    })?;
-    let items = match value {
-        serde_json::Value::Array(items) => items,
-        obj @ serde_json::Value::Object(_) => vec![obj],
-        _ => return Err("the body must be a JSON array of problems or one problem object".into()),
-    };
-    if items.is_empty() {
-        return Err("the body lists no problems".into());
-    }
-    if items.len() > max_items {
-        return Err(format!(
-            "{} problems in one report; send at most {max_items} per request",
-            items.len()
-        ));
-    }
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| parse_item(item).map_err(|e| format!("problem {i}: {e}")))
-        .collect()
-}
-
-fn parse_item(item: &serde_json::Value) -> Result<Reported, String> {
-    let obj = item
-        .as_object()
-        .ok_or("each problem must be an object with a \"key\"")?;
-    for k in obj.keys() {
-        if !matches!(k.as_str(), "key" | "severity" | "message" | "details") {
-            return Err(format!(
-                "unknown field {k:?}: a problem has key, severity, message and details"
-            ));
-        }
-    }
-    let key = check_key(obj.get("key"))?;
-    let severity = match obj.get("severity") {
-        None | Some(serde_json::Value::Null) => Severity::Error,
-        Some(serde_json::Value::String(s)) => Severity::parse(s)
-            .ok_or_else(|| format!("severity {s:?}: use info, warning, error or critical"))?,
-        Some(_) => {
-            return Err("severity must be a string: info, warning, error or critical".into())
-        }
-    };
-    let message: String = match obj.get("message") {
-        None | Some(serde_json::Value::Null) => String::new(),
-        Some(serde_json::Value::String(s)) => s.chars().take(MAX_MESSAGE).collect(),
-        Some(_) => return Err("message must be a string".into()),
-    };
-    let mut replaced = Vec::new();
-    let (key, message) = (
-        scrubbed("key", key, &mut replaced),
-        scrubbed("message", message, &mut replaced),
-    );
-    let details = match obj.get("details") {
-        None | Some(serde_json::Value::Null) => None,
-        Some(d @ serde_json::Value::Object(_)) => {
-            let text = d.to_string();
-            if text.len() > MAX_DETAILS {
-                return Err(format!(
-                    "details is {} bytes; at most {MAX_DETAILS}",
-                    text.len()
-                ));
-            }
-            Some(text)
-        }
-        Some(_) => return Err("details must be a JSON object".into()),
-    };
-    Ok(Reported {
-        key,
-        severity,
-        message,
-        details,
-        replaced,
-    })
-}
-
 /// `text` scrubbed, noting `field` in `replaced` when anything was replaced.
-fn scrubbed(field: &'static str, text: String, replaced: &mut Vec<&'static str>) -> String {
+pub(crate) fn scrubbed(
+    field: &'static str,
+    text: String,
+    replaced: &mut Vec<&'static str>,
+) -> String {
     match crate::text::scrub(&text) {
         std::borrow::Cow::Borrowed(_) => text,
         std::borrow::Cow::Owned(clean) => {

@@ -3,7 +3,7 @@
 //! refusal that says something. `PROPTEST_CASES` and `PROPTEST_RNG_SEED` make a
 //! longer or different run.
 
-use overdue_core::problem::{parse_keys, parse_report};
+use overdue_core::problem::{parse_keys, read_report};
 use overdue_core::{parse_duration, Schedule};
 use proptest::prelude::*;
 
@@ -84,7 +84,7 @@ proptest! {
 
     #[test]
     fn problem_reports_never_panic(body in prop::collection::vec(any::<u8>(), 0..400)) {
-        let _ = parse_report(&body, 100);
+        let _ = read_report(&body, 100);
         let _ = parse_keys(&body, 100);
     }
 
@@ -96,8 +96,11 @@ proptest! {
         let body = serde_json::to_vec(&items.iter().map(|(k, s, m)| {
             serde_json::json!({"key": k, "severity": s, "message": m})
         }).collect::<Vec<_>>()).unwrap();
-        match parse_report(&body, 10) {
-            Ok(list) => prop_assert!(list.len() <= 10),
+        match read_report(&body, 10) {
+            Ok(r) => {
+                prop_assert!(r.items.len() + r.unread.len() <= 10);
+                prop_assert!(r.unread.iter().all(|u| !u.is_empty()));
+            }
             Err(e) => prop_assert!(!e.is_empty()),
         }
     }

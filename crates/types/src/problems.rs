@@ -129,6 +129,17 @@ pub struct ProblemsReply {
     pub dropped: u64,
     /// Open problems of the monitor now.
     pub open: i64,
+    /// What was read other than as written (`problem 0: severity "urgent" read as
+    /// error`); left out when nothing was.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// Items that could not be a unit's problem (no key, not an object), kept as a log
+    /// line on the monitor; the answer is then 422.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<String>,
+    /// With a 422: what was kept as a log line, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// The answer to `POST /ping/<uuid>/resolve`.

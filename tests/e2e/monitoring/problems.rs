@@ -415,31 +415,80 @@ async fn bad_input(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let m = app.monitor(json!({"name": "batch", "period": "1h"})).await;
     let path = format!("{m}/problems");
+    // A report is a signal: what cannot be a unit's problem is kept as a log line on
+    // the monitor and answered 422 in words; the rest is read liberally and stored.
     for (body, says) in [
         ("[{\"key\": \"a\"", "must be JSON"),
         ("[]", "no problems"),
         ("\"invoice:1\"", "array of problems"),
-        (
-            "[{\"key\": \"a\"}, {\"message\": \"x\"}]",
-            "problem 1: key is required",
-        ),
-        (
-            "[{\"key\": \"a\", \"severity\": \"fatal\"}]",
-            "info, warning, error or critical",
-        ),
-        (
-            "[{\"key\": \"a\", \"details\": [1]}]",
-            "details must be a JSON object",
-        ),
-        ("[{\"key\": \"a\", \"colour\": 1}]", "unknown field"),
         ("[{\"key\": \"overdue:overflow\"}]", "reserved"),
     ] {
         let (s, e) = post_raw(&app, &path, body.into()).await;
-        assert_eq!(s, 400, "{body}: {e}");
-        assert!(e["error"].as_str().unwrap().contains(says), "{body}: {e}");
+        assert_eq!(s, 422, "{body}: {e}");
+        let error = e["error"].as_str().unwrap();
+        assert!(
+            error.contains(says) && error.contains("kept as a log line"),
+            "{body}: {e}"
+        );
     }
-    // Nothing of a refused report was written, not even its good items.
     assert!(problems(&app, &m, "all").await.is_empty());
+    let (_, pings) = app
+        .api("GET", &format!("/api/v1/monitors/{m}/pings"), None)
+        .await;
+    let logged: Vec<&str> = pings["pings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["body"].as_str().unwrap_or_default())
+        .collect();
+    assert!(
+        logged.contains(&"[{\"key\": \"a\""),
+        "the broken report is kept: {pings}"
+    );
+    // Part of a report unreadable: the rest is stored, the answer says what was not.
+    let (s, e) = post_raw(
+        &app,
+        &path,
+        "[{\"key\": \"a\"}, {\"message\": \"x\"}]".into(),
+    )
+    .await;
+    assert_eq!((s, e["opened"].clone()), (422, json!(1)), "{e}");
+    assert!(
+        e["unread"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("problem 1: key is required"),
+        "{e}"
+    );
+    // Other names, spellings and fields: read, and said.
+    let r = app
+        .http
+        .post(app.url(&format!("/ping/{path}")))
+        .json(&json!([
+            {"id": "b", "level": "FATAL", "error": "disk full", "colour": 1},
+            {"key": "c", "severity": "urgent", "details": [1]}
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["overdue-extra-fields"], "colour");
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(
+        e["notes"][0],
+        "problem 1: severity \"urgent\" read as error (use info, warning, error or critical)",
+        "{e}"
+    );
+    let all = problems(&app, &m, "all").await;
+    let b = all.iter().find(|p| p["key"] == "b").unwrap();
+    assert_eq!(
+        (b["severity"].clone(), b["message"].clone()),
+        (json!("critical"), json!("disk full")),
+        "{b}"
+    );
+    assert_eq!(b["details"], json!({"colour": 1}), "{b}");
+    let c = all.iter().find(|p| p["key"] == "c").unwrap();
+    assert_eq!(c["details"], json!({"value": [1]}), "{c}");
     let (s, _) = post(&app, &format!("{m}/resolve"), json!({"keys": "a"})).await;
     assert_eq!(s, 400);
     let r = app

@@ -20,29 +20,70 @@ fn display_status_by_precedence() {
     assert_eq!(display_status(false, None, false, now), "open");
 }
 
+fn items(body: &[u8]) -> Vec<Reported> {
+    read_report(body, 10).unwrap().items
+}
+
 #[test]
-fn reports_parse_with_errors_that_name_the_item() {
-    let nul = parse_report(br#"{"key": "inv\u0000oice", "message": "a\u0000b"}"#, 10).unwrap();
+fn reports_are_read_liberally_and_say_what_they_could_not_read() {
+    let nul = items(br#"{"key": "inv\u0000oice", "message": "a\u0000b"}"#);
     assert_eq!(nul[0].key, "inv\u{FFFD}oice");
     assert_eq!(nul[0].replaced, ["key", "message"]);
-    let one = parse_report(br#"{"key": "invoice:1", "message": "bad VAT"}"#, 10).unwrap();
+    let one = items(br#"{"key": "invoice:1", "message": "bad VAT"}"#);
     assert_eq!(one[0].severity, Severity::Error);
-    let many = parse_report(
-        br#"[{"key": "a", "severity": "warning"}, {"key": 42, "details": {"x": 1}}]"#,
+    let many = items(br#"[{"key": "a", "severity": "warning"}, {"key": 42, "details": {"x": 1}}]"#);
+    assert_eq!(many[1].key, "42");
+    assert_eq!(many[1].details.as_deref(), Some(r#"{"x":1}"#));
+    // Other names, spellings and types.
+    let odd = read_report(
+        br#"[{"id": "invoice:7", "level": "FATAL", "error": {"code": 5}, "customer": "ACME"},
+            {"key": "b", "severity": "urgent", "details": "text"},
+            {"severity": "error"}, "just text"]"#,
         10,
     )
     .unwrap();
-    assert_eq!(many[1].key, "42");
-    assert_eq!(many[1].details.as_deref(), Some(r#"{"x":1}"#));
-    let e = parse_report(br#"[{"key": "a"}, {"severity": "error"}]"#, 10).unwrap_err();
-    assert!(e.starts_with("problem 1: key is required"), "{e}");
-    let e = parse_report(br#"[{"key": "a", "severity": "fatal"}]"#, 10).unwrap_err();
-    assert!(e.contains("info, warning, error or critical"), "{e}");
-    assert!(parse_report(b"[", 10).unwrap_err().contains("must be JSON"));
-    assert!(parse_report(b"[]", 10).is_err());
-    assert!(parse_report(br#"[{"key":"a"},{"key":"b"}]"#, 1).is_err());
-    assert!(parse_report(br#"{"key": "overdue:overflow"}"#, 1).is_err());
-    assert!(parse_report(br#"{"key": "a", "sevrity": "x"}"#, 1).is_err());
+    assert_eq!(odd.items.len(), 2);
+    assert_eq!(odd.items[0].key, "invoice:7");
+    assert_eq!(odd.items[0].severity, Severity::Critical);
+    assert_eq!(odd.items[0].message, r#"{"code":5}"#);
+    assert_eq!(
+        odd.items[0].details.as_deref(),
+        Some(r#"{"customer":"ACME"}"#)
+    );
+    assert_eq!(odd.extras, ["customer"]);
+    assert_eq!(odd.items[1].severity, Severity::Error);
+    assert_eq!(odd.items[1].details.as_deref(), Some(r#"{"value":"text"}"#));
+    assert_eq!(
+        odd.notes,
+        [r#"problem 1: severity "urgent" read as error (use info, warning, error or critical)"#]
+    );
+    assert!(
+        odd.unread[0].starts_with("problem 2: key is required"),
+        "{:?}",
+        odd.unread
+    );
+    assert!(odd.unread[1].starts_with("problem 3: each problem must be an object"));
+    let big = format!(
+        r#"{{"key": "a", "details": {{"x": "{}"}}}}"#,
+        "y".repeat(9_000)
+    );
+    let r = read_report(big.as_bytes(), 1).unwrap();
+    assert!(r.items[0].details.as_deref().unwrap().contains("truncated"));
+    assert!(read_report(b"[", 10).unwrap_err().contains("must be JSON"));
+    assert!(read_report(b"[]", 10).is_err());
+    assert!(read_report(br#"[{"key":"a"},{"key":"b"}]"#, 1).is_err());
+    assert!(!read_report(br#"{"key": "overdue:overflow"}"#, 1)
+        .unwrap()
+        .unread
+        .is_empty());
+    for (word, sev) in [
+        ("Warn", Severity::Warning),
+        ("debug", Severity::Info),
+        ("crit", Severity::Critical),
+        ("ERR", Severity::Error),
+    ] {
+        assert_eq!(Severity::read_loosely(word), Some(sev), "{word}");
+    }
 }
 
 #[test]
