@@ -242,6 +242,7 @@ pub async fn serve(
             stats
         });
     let config = ServerConfig {
+        push_jwt: settings.push_jwt.clone(),
         amqp,
         site_url: settings.site_url.clone(),
         ping_body_limit: settings.ping_body_limit,

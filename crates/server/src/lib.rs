@@ -53,6 +53,8 @@ pub struct ServerConfig {
     pub project_creation: quota::ProjectCreation,
     /// Live event streams open at once per project.
     pub max_streams: usize,
+    /// The push URL's JWT check, when a JWKS file is configured.
+    pub push_jwt: Option<std::sync::Arc<crate::flows::jwt::PushJwt>>,
 }
 
 /// Shared by every handler.

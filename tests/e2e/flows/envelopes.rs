@@ -235,3 +235,123 @@ both!(
     cloud_events_and_pubsub_pushes,
     cloud_events_and_pubsub_pushes
 );
+
+/// A key pair made by openssl: the private key's PEM and its public key as a JWK.
+fn key_pair(dir: &std::path::Path, kid: &str) -> (Vec<u8>, Value) {
+    let pem = dir.join(format!("{kid}.pem"));
+    let made = std::process::Command::new("openssl")
+        .args(["genrsa", "-out"])
+        .arg(&pem)
+        .arg("2048")
+        .output()
+        .expect("openssl is needed for this test");
+    assert!(made.status.success(), "{made:?}");
+    let modulus = std::process::Command::new("openssl")
+        .args(["rsa", "-noout", "-modulus", "-in"])
+        .arg(&pem)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(modulus.stdout).unwrap();
+    let hex = text.trim().trim_start_matches("Modulus=");
+    let bytes: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    let n = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let jwk = json!({"kty": "RSA", "alg": "RS256", "use": "sig", "kid": kid, "n": n, "e": "AQAB"});
+    (std::fs::read(&pem).unwrap(), jwk)
+}
+
+/// A token as a push subscription signs it.
+fn token(pem: &[u8], kid: &str, aud: &str, exp_in: i64) -> String {
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    header.kid = Some(kid.into());
+    let now = chrono::Utc::now().timestamp();
+    let claims = json!({"aud": aud, "iss": "https://accounts.google.com", "iat": now,
+                        "exp": now + exp_in, "email": "pusher@example.iam.gserviceaccount.com",
+                        "email_verified": true});
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(pem).unwrap();
+    jsonwebtoken::encode(&header, &claims, &key).unwrap()
+}
+
+/// With a JWKS configured, a push must carry a token signed by one of its keys, for
+/// the configured audience and not expired; a rotated key is read from the file again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_with_a_signed_token() {
+    let n: u64 = rand::random();
+    let dir = std::env::temp_dir().join(format!("overdue-jwks-{n:x}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pem1, jwk1) = key_pair(&dir, "k1");
+    let (pem2, jwk2) = key_pair(&dir, "k2");
+    let jwks = dir.join("jwks.json");
+    std::fs::write(&jwks, json!({"keys": [jwk1.clone()]}).to_string()).unwrap();
+    let aud = "https://overdue.example/push";
+    let check = overdue_server::flows::jwt::PushJwt::new(jwks.clone(), aud.into()).unwrap();
+    let db = crate::harness::fresh_database(Backend::Sqlite);
+    let app = TestApp::spawn_on(&db, move |s| s.push_jwt = Some(std::sync::Arc::new(check))).await;
+    let (s, f) = app
+        .api(
+            "POST",
+            "/api/v1/flows",
+            Some(json!({"name": "orders", "stages": [{"name": "placed", "sla": "1h"}]})),
+        )
+        .await;
+    assert_eq!(s, 201, "{f}");
+    let push = f["push_url"].as_str().unwrap().to_string();
+    let body = |id: &str| {
+        json!({"message": {"data": b64(&json!({"entity": id, "stage": "placed"})), "messageId": id},
+               "subscription": "projects/p/subscriptions/s"})
+        .to_string()
+    };
+    let with = |t: String| format!("Bearer {t}");
+    let json_type = ("Content-Type", "application/json");
+    let (s, _) = post(&app, &push, &[json_type], body("a")).await;
+    assert_eq!(s, 401, "no token");
+    for (bad, what) in [
+        (
+            token(&pem1, "k1", "https://elsewhere.example", 600),
+            "another audience",
+        ),
+        (token(&pem1, "k1", aud, -600), "expired"),
+        (token(&pem2, "k1", aud, 600), "signed by another key"),
+        (token(&pem2, "k3", aud, 600), "a key nobody has"),
+        ("not.a.jwt".into(), "not a JWT"),
+    ] {
+        let auth = with(bad);
+        let (s, r) = post(
+            &app,
+            &push,
+            &[json_type, ("Authorization", &auth)],
+            body("a"),
+        )
+        .await;
+        assert_eq!(s, 401, "{what}: {r}");
+    }
+    assert_eq!(
+        stage(&app, "a").await["stage"],
+        Value::Null,
+        "nothing stored"
+    );
+    let auth = with(token(&pem1, "k1", aud, 600));
+    let (s, r) = post(
+        &app,
+        &push,
+        &[json_type, ("Authorization", &auth)],
+        body("a"),
+    )
+    .await;
+    assert_eq!((s, r["stored"].clone()), (200, json!(1)), "{r}");
+    // The provider rotates its keys: the file is replaced, and read again.
+    std::fs::write(&jwks, json!({"keys": [jwk2]}).to_string()).unwrap();
+    let auth = with(token(&pem2, "k2", aud, 600));
+    let (s, r) = post(
+        &app,
+        &push,
+        &[json_type, ("Authorization", &auth)],
+        body("b"),
+    )
+    .await;
+    assert_eq!((s, r["stored"].clone()), (200, json!(1)), "{r}");
+    app.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

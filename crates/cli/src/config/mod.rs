@@ -31,7 +31,8 @@ pub struct ServeArgs {
     /// TOML file with the same settings (keys: listen, database_url, site_url,
     /// ping_body_limit, body_timeout, webhook_allow_private, webhook_timeout, retry_base,
     /// keep_pings, keep_history, digest_hour, self_ping_url, self_ping_period, smtp_url,
-    /// email_from, amqp_url, amqp_queue, amqp_project, trusted_proxies, max_monitors,
+    /// email_from, amqp_url, amqp_queue, amqp_project, amqp_exchange, amqp_bindings,
+    /// amqp_flow_field, push_jwks, push_audience, trusted_proxies, max_monitors,
     /// max_projects, max_streams, project_creation).
     #[arg(long, env = "OVERDUE_CONFIG")]
     pub config: Option<PathBuf>,
@@ -103,6 +104,15 @@ pub struct ServeArgs {
     /// dotted path [default: flow].
     #[arg(long, env = "OVERDUE_AMQP_FLOW_FIELD")]
     pub amqp_flow_field: Option<String>,
+    /// A JWKS file (the push provider's public keys): pushes to `/push/…` must then carry
+    /// `Authorization: Bearer <JWT>` signed by one of them [default: none: the URL's
+    /// token is the credential].
+    #[arg(long, env = "OVERDUE_PUSH_JWKS")]
+    pub push_jwks: Option<PathBuf>,
+    /// The audience the push subscription puts in its tokens (needed with
+    /// `OVERDUE_PUSH_JWKS`).
+    #[arg(long, env = "OVERDUE_PUSH_AUDIENCE")]
+    pub push_audience: Option<String>,
     /// Reverse proxies whose `X-Forwarded-For` is believed, as addresses or networks
     /// separated by commas, e.g. `127.0.0.1,10.0.0.0/8` (docs/security.md, "Sign-in
     /// limits") [default: none: the peer is the client].
@@ -137,6 +147,8 @@ struct FileSettings {
     amqp_exchange: Option<String>,
     amqp_bindings: Option<String>,
     amqp_flow_field: Option<String>,
+    push_jwks: Option<PathBuf>,
+    push_audience: Option<String>,
     trusted_proxies: Option<toml::Value>,
     max_monitors: Option<toml::Value>,
     max_projects: Option<toml::Value>,
@@ -183,6 +195,8 @@ pub struct Settings {
     /// The exchange the queue is bound to, its bindings, and the field naming a
     /// message's flow (docs/behaviour.md, "What senders send").
     pub amqp_binding: AmqpBinding,
+    /// The push URL's JWT check, read and checked at start.
+    pub push_jwt: Option<std::sync::Arc<overdue_server::flows::jwt::PushJwt>>,
     /// This process's name in notification claims (random per start).
     pub instance_id: String,
     /// Proxies whose `X-Forwarded-For` is believed.
@@ -416,6 +430,19 @@ impl ServeArgs {
             .or(file.amqp_project)
             .map(|p| p.trim().to_string())
             .filter(|p| !p.is_empty());
+        let push_jwt = match (
+            self.push_jwks.clone().or(file.push_jwks),
+            self.push_audience.clone().or(file.push_audience),
+        ) {
+            (None, None) => None,
+            (None, Some(_)) => bail!(
+                "OVERDUE_PUSH_AUDIENCE needs OVERDUE_PUSH_JWKS: the keys to verify the tokens with"
+            ),
+            (Some(path), audience) => Some(std::sync::Arc::new(
+                overdue_server::flows::jwt::PushJwt::new(path, audience.unwrap_or_default())
+                    .map_err(|e| anyhow!("OVERDUE_PUSH_JWKS: {e}"))?,
+            )),
+        };
         let amqp_binding =
             self.amqp_binding(file.amqp_exchange, file.amqp_bindings, file.amqp_flow_field)?;
         let limits = self.limits.resolve(crate::limits::FileLimits {
@@ -428,6 +455,7 @@ impl ServeArgs {
             limits,
             amqp_project,
             amqp_binding,
+            push_jwt,
             trusted_proxies,
             amqp,
             smtp,

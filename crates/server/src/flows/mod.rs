@@ -6,6 +6,7 @@
 pub mod calendars;
 pub mod events;
 pub mod intake;
+pub mod jwt;
 pub mod kept_aside;
 pub mod push;
 

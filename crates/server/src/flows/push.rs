@@ -2,8 +2,9 @@
 //! /push/<project>/<flow>?token=<the project's ping key>` takes what a platform pushes
 //! without custom headers — a Google Pub/Sub push subscription, a CloudEvents sink —
 //! as well as plain events. The token is compared in constant time; an unknown project
-//! and a wrong token get the same answer. A Pub/Sub push is acknowledged (2xx) once
-//! stored or kept aside, since anything else is redelivered for days.
+//! and a wrong token get the same answer. With a JWKS configured, the push's JWT is
+//! verified too (`super::jwt`). A Pub/Sub push is acknowledged (2xx) once stored or
+//! kept aside, since anything else is redelivered for days.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -48,6 +49,18 @@ async fn push(
     let Some((_, flow)) = found.filter(|_| same && !token.is_empty()) else {
         return Err(refused());
     };
+    if let Some(jwt) = &state.config.push_jwt {
+        let header = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        jwt.check(header).map_err(|why| {
+            tracing::info!("push refused: {why}");
+            ApiError::Unauthorized(
+                "the push's token (JWT) does not verify against the configured keys",
+            )
+        })?;
+    }
     let Some(flow) = flow else {
         return Err(ApiError::NotFound(
             "no such flow in this project: the URL is /push/<project id>/<flow slug>".into(),
