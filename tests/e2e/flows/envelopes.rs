@@ -229,6 +229,17 @@ async fn cloud_events_and_pubsub_pushes(backend: Backend) {
     assert_eq!(s, 400, "{e}");
     let (_, left) = app.api("GET", "/api/v1/kept-aside", None).await;
     assert_eq!(left["count"], 1, "{left}");
+    // An empty body is kept aside too; a body over the limit is refused whole (413),
+    // saying the limit, and nothing of it is kept.
+    let (s, r) = post(&app, &events, &[("X-Api-Key", key.as_str())], String::new()).await;
+    assert_eq!(s, 422, "{r}");
+    assert!(r["error"].as_str().unwrap().contains("the body is not JSON"), "{r}");
+    let huge = "x".repeat(2 * 1024 * 1024 + 1);
+    let (s, r) = post(&app, &push.replace("/nope?", "/orders?"), &json_type, huge).await;
+    assert_eq!(s, 413, "{r}");
+    assert!(r["error"].as_str().unwrap().contains("over 2 MB"), "{r}");
+    let (_, left) = app.api("GET", "/api/v1/kept-aside", None).await;
+    assert_eq!(left["count"], 2, "{left}");
     app.stop().await;
 }
 both!(
