@@ -239,10 +239,10 @@ pub fn FlowsPage() -> impl IntoView {
             }}
         </div>
         // Hidden while a flow is edited: one form at a time (their fields share ids).
+        <crate::kept_aside::KeptAsideList tick=tick/>
         <Show when=move || session.can_write() && editing.with(Option::is_none)>
             <crate::flow_form::FlowForm on_saved=reload/>
         </Show>
-        <crate::kept_aside::KeptAsideList tick=tick/>
         <form class="card" id="entity-form" on:submit=look>
             <h2>"Look up an entity"</h2>
             <label for="entity-flow">"Flow"</label>

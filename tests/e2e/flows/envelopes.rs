@@ -233,7 +233,13 @@ async fn cloud_events_and_pubsub_pushes(backend: Backend) {
     // saying the limit, and nothing of it is kept.
     let (s, r) = post(&app, &events, &[("X-Api-Key", key.as_str())], String::new()).await;
     assert_eq!(s, 422, "{r}");
-    assert!(r["error"].as_str().unwrap().contains("the body is not JSON"), "{r}");
+    assert!(
+        r["error"]
+            .as_str()
+            .unwrap()
+            .contains("the body is not JSON"),
+        "{r}"
+    );
     let huge = "x".repeat(2 * 1024 * 1024 + 1);
     let (s, r) = post(&app, &push.replace("/nope?", "/orders?"), &json_type, huge).await;
     assert_eq!(s, 413, "{r}");
