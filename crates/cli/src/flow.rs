@@ -110,7 +110,9 @@ pub fn import(api: &Api, flow: &str, input: impl BufRead) -> Result<String> {
             "no events on stdin: one {{\"entity\", \"stage\"}} object per line"
         ));
     }
-    let (mut stored, mut applied) = (0, 0);
+    let (mut stored, mut applied, mut kept) = (0, 0, 0);
+    let mut first = None;
+    // Every batch is sent: what the server cannot read it keeps aside, the rest it stores.
     for chunk in events.chunks(BATCH) {
         let r = api.call(
             "POST",
@@ -119,8 +121,19 @@ pub fn import(api: &Api, flow: &str, input: impl BufRead) -> Result<String> {
         )?;
         stored += r["stored"].as_u64().unwrap_or(0);
         applied += r["applied"].as_u64().unwrap_or(0);
+        kept += r["kept_aside"].as_u64().unwrap_or(0);
+        if first.is_none() {
+            first = r["problems"][0].as_str().map(str::to_string);
+        }
     }
-    Ok(format!("{stored} events stored, {applied} moved an entity"))
+    let done = format!("{stored} events stored, {applied} moved an entity");
+    if kept > 0 {
+        return Err(anyhow!(
+            "{done}; {kept} could not be read and were kept aside (the Flows page; overdue's GET /api/v1/kept-aside): {}",
+            first.unwrap_or_default()
+        ));
+    }
+    Ok(done)
 }
 
 /// One entity: its stage, times and history.

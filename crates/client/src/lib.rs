@@ -38,6 +38,19 @@ pub enum Error {
     },
 }
 
+/// What [`Client::flow_events`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FlowEventsSent {
+    /// Events stored.
+    pub stored: u64,
+    /// Of those, events that moved an entity.
+    pub applied: u64,
+    /// Events the server could not read, kept aside there.
+    pub kept_aside: u64,
+    /// Why (the first ones).
+    pub problems: Vec<String>,
+}
+
 /// What a ping says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Signal {
@@ -226,7 +239,9 @@ impl Client {
     }
 
     /// `method <path>` of the management API with `api_key` and an optional JSON body;
-    /// the answer as JSON. An error status is [`Error::Status`] with the server's message.
+    /// the answer as JSON. An error status is [`Error::Status`] with the server's message
+    /// — except a 422 of flow events, whose answer counts the events stored beside those
+    /// kept aside (`kept_aside`, `problems`), which is returned as an answer.
     pub fn api(
         &self,
         method: &str,
@@ -248,7 +263,8 @@ impl Client {
         let ok = r.status().is_success();
         let text = r.text().unwrap_or_default();
         let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-        if ok {
+        // A 422 of flow events counts what was stored beside what was kept aside.
+        if ok || (status == 422 && v.get("kept_aside").is_some()) {
             return Ok(v);
         }
         let body = v["error"].as_str().map_or(text.clone(), str::to_string);
@@ -288,27 +304,35 @@ impl Client {
         Err(Error::Status { status, body })
     }
 
-    /// Sends flow events `[{"entity", "stage", "at"}]` with a read-write `api_key`, in
-    /// requests of at most 10,000. Returns (stored, applied).
+    /// Sends flow events in batches of 10,000 to `POST /api/v1/flows/<flow>/events`
+    /// (read through the flow's mapping when it has one). Every batch is sent: events
+    /// the server could not read are kept aside there (docs/behaviour.md, "What senders
+    /// send") and counted here with the first reasons, the rest stored.
     pub fn flow_events(
         &self,
         flow: &str,
         api_key: &str,
         events: &[serde_json::Value],
-    ) -> Result<(u64, u64), Error> {
-        let (mut stored, mut applied) = (0, 0);
+    ) -> Result<FlowEventsSent, Error> {
+        let mut sent = FlowEventsSent::default();
         let path = path(&["api", "v1", "flows", flow, "events"])?;
         for chunk in events.chunks(10_000) {
-            let r = self.api(
-                "POST",
-                &path,
-                api_key,
-                Some(&serde_json::Value::from(chunk.to_vec())),
-            )?;
-            stored += r["stored"].as_u64().unwrap_or(0);
-            applied += r["applied"].as_u64().unwrap_or(0);
+            let body = serde_json::Value::from(chunk.to_vec());
+            // Some kept aside, the rest stored: the 422's answer counts both.
+            let r = self.api("POST", &path, api_key, Some(&body))?;
+            let n = |k: &str| r[k].as_u64().unwrap_or(0);
+            sent.stored += n("stored");
+            sent.applied += n("applied");
+            sent.kept_aside += n("kept_aside");
+            if let Some(p) = r["problems"].as_array() {
+                sent.problems.extend(
+                    p.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .take(20),
+                );
+            }
         }
-        Ok((stored, applied))
+        Ok(sent)
     }
 
     /// Reports failed units of `monitor` (docs/behaviour.md, "Problems (per-unit

@@ -104,7 +104,7 @@ print("done")
     .await
     .unwrap();
     assert!(applied);
-    assert_eq!(batch, (1, 1));
+    assert_eq!((batch.stored, batch.applied, batch.kept_aside), (1, 1, 0));
     let (s, e) = app
         .api("GET", "/api/v1/flows/orders/entities/r:1", None)
         .await;
@@ -118,6 +118,31 @@ print("done")
     assert_eq!(
         overdue(&app, &["flow", "import", "orders"], Some(lines)).trim(),
         "2 events stored, 2 moved an entity"
+    );
+    // A line the server cannot read is kept aside there; the rest is stored, and the
+    // command says both and fails, so a script notices.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_overdue"))
+        .args(["flow", "import", "orders"])
+        .env("OVERDUE_URL", &app.base)
+        .env("OVERDUE_API_KEY", &app.api_key)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"{\"entity\": \"c3\", \"stage\": \"placed\"}\n{\"entity\": \"c4\", \"stage\": \"lost\"}\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("1 events stored, 1 moved an entity; 1 could not be read and were kept aside")
+            && err.contains("events[1]: stage \"lost\""),
+        "{err}"
     );
     let shown = overdue(&app, &["flow", "entity", "orders", "c1"], None);
     assert!(shown.starts_with("c1 in shipped since "), "{shown}");
