@@ -99,18 +99,7 @@ async fn single(
     let why = reason.clone();
     state
         .store
-        .write(move |tx| {
-            let flow = flows::by_ping_key(tx.conn(), &key, &slug)?;
-            let size = raw.len() as i64;
-            let unread = flows::aside::Unread {
-                flow_id: Some(flow.id),
-                source: "http".into(),
-                reason: why,
-                raw,
-                size,
-            };
-            flows::aside::keep(tx, &flow.project_id, &[unread])
-        })
+        .write(move |tx| flows::aside::keep_for_ping_key(tx, &key, &slug, why, raw))
         .await?;
     Ok(
         HttpResponse::UnprocessableEntity().json(t::FlowEventsResult {

@@ -8,7 +8,7 @@ use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse};
 use overdue_core::flow::read::{self, Form};
 use overdue_storage::flows::intake::Intake;
-use overdue_storage::flows::{self, aside, FlowRow};
+use overdue_storage::flows::FlowRow;
 use overdue_types as t;
 
 use super::events::MAX_EVENTS;
@@ -86,16 +86,9 @@ pub async fn take(
     let problems = intake.problems();
     let Intake { events, unread } = intake;
     let (read, kept_aside) = (events.len(), unread.len());
-    let project = flow.project_id.clone();
     let out = state
         .store
-        .write(move |tx| {
-            aside::keep(tx, &project, &unread)?;
-            if events.is_empty() {
-                return Ok(Vec::new());
-            }
-            flows::apply_events(tx, &flow, &events)
-        })
+        .write(move |tx| overdue_storage::flows::intake::store(tx, &flow, &events, &unread))
         .await?;
     if kept_aside > 0 {
         tracing::info!(

@@ -70,6 +70,27 @@ pub fn keep(tx: &mut Tx<'_>, project: &str, items: &[Unread]) -> Result<(), Stor
     Ok(())
 }
 
+/// Keeps an event of the curl URL aside: flow `slug` of the project of `ping_key`
+/// (`NotFound` when there is none), with why and what was asked.
+pub fn keep_for_ping_key(
+    tx: &mut Tx<'_>,
+    ping_key: &str,
+    slug: &str,
+    reason: String,
+    raw: String,
+) -> Result<(), StoreError> {
+    let flow = super::by_ping_key(tx.conn(), ping_key, slug)?;
+    let size = raw.len() as i64;
+    let unread = Unread {
+        flow_id: Some(flow.id),
+        source: "http".into(),
+        reason,
+        raw,
+        size,
+    };
+    keep(tx, &flow.project_id, &[unread])
+}
+
 /// The newest kept-aside messages of `project` (of flow `flow`, slug or id, when
 /// given), before id `before`, at most `limit`; and how many the project (or flow)
 /// holds, counted up to [`COUNT_CAP`].

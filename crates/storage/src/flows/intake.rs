@@ -9,7 +9,9 @@ use overdue_core::flow::FlowDef;
 use serde_json::Value;
 
 use super::aside::Unread;
-use super::{EventIn, FlowRow};
+use super::{EventIn, EventOut, FlowRow};
+use crate::base::tx::Tx;
+use crate::StoreError;
 
 /// Most reasons an answer lists (all are kept aside).
 pub const MAX_PROBLEMS: usize = 20;
@@ -101,4 +103,19 @@ pub fn event_in(
         attributes: m.attributes,
         message_id: id,
     })
+}
+
+/// Stores a delivery in one unit of work: what is kept aside, then the events (none:
+/// nothing applied).
+pub fn store(
+    tx: &mut Tx<'_>,
+    flow: &FlowRow,
+    events: &[EventIn],
+    unread: &[Unread],
+) -> Result<Vec<EventOut>, StoreError> {
+    super::aside::keep(tx, &flow.project_id, unread)?;
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    super::apply_events(tx, flow, events)
 }
