@@ -227,7 +227,7 @@ pub fn MonitorDetail() -> impl IntoView {
         </Show>
         <div class="card">
             <h2>"Runs"</h2>
-            {move || crate::history::chart(runs.get())}
+            {move || crate::history::chart(runs.get(), monitor.with(|m| m.as_ref().and_then(|m| m.max_runtime)))}
             {move || crate::history::runs_table(runs.get(), monitor.with(|m| m.as_ref().and_then(zone_of)))}
         </div>
         <div class="card">

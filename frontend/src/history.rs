@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
+use overdue_types::run_stats::percentile;
 use overdue_types::{Flip, Ping, Run};
 
 use crate::time::stamp;
@@ -30,9 +31,11 @@ fn secs(d: f64) -> String {
 const SLOTS: usize = 20;
 
 /// Durations of the finished runs, oldest to newest (newest at the right); failed ones
-/// red. The dates are also said under the chart in text, readable on a phone, where the
-/// chart's own date labels are left out.
-pub fn chart(runs: Vec<Run>) -> impl IntoView {
+/// red; the median and the 95th percentile as lines, and the monitor's max runtime
+/// (`max_runtime`, seconds) when it has one. The dates and the lines' values are also
+/// said under the chart in text, readable on a phone, where the chart's own date labels
+/// are left out.
+pub fn chart(runs: Vec<Run>, max_runtime: Option<i64>) -> impl IntoView {
     let done: Vec<Run> = runs
         .into_iter()
         .rev()
@@ -42,11 +45,14 @@ pub fn chart(runs: Vec<Run>) -> impl IntoView {
         return view! { <p class="hint" id="chart-empty">"The durations of finished runs will be drawn here."</p> }
             .into_any();
     }
-    let max = done
-        .iter()
-        .filter_map(|r| r.duration)
-        .fold(0.0_f64, f64::max)
-        .max(0.001);
+    let durations: Vec<f64> = done.iter().filter_map(|r| r.duration).collect();
+    let limit = max_runtime.map(|s| s as f64);
+    let (p50, p95) = (percentile(&durations, 50.0), percentile(&durations, 95.0));
+    // The scale takes the max runtime in when it is near the runs (within 4×): a limit
+    // far above them would flatten every bar; it is said in the legend either way.
+    let longest = durations.iter().copied().fold(0.0_f64, f64::max);
+    let drawn_limit = limit.filter(|l| *l <= longest * 4.0);
+    let max = longest.max(drawn_limit.unwrap_or(0.0)).max(0.001);
     let (plot_w, plot_h) = (W - LEFT - 8.0, H - BOTTOM - 8.0);
     let slots = done.len().max(SLOTS);
     let slot = plot_w / slots as f64;
@@ -85,9 +91,28 @@ pub fn chart(runs: Vec<Run>) -> impl IntoView {
         })
         .collect_view();
     let base = 8.0 + plot_h;
+    let y_of = |d: f64| 8.0 + plot_h - plot_h * d / max;
+    let line = move |class: &'static str, d: f64, what: String| {
+        let y = format!("{:.1}", y_of(d));
+        view! {
+            <line class=class x1=LEFT y1=y.clone() x2=W - 8.0 y2=y><title>{what}</title></line>
+        }
+    };
+    let mut said = vec![
+        format!("median {}", p50.map(secs).unwrap_or_default()),
+        format!("95th percentile {}", p95.map(secs).unwrap_or_default()),
+    ];
+    if let Some(l) = limit {
+        said.push(format!("max runtime {}", secs(l)));
+    }
+    let lines = view! {
+        {p50.map(|d| line("level p50", d, format!("median {}", secs(d))))}
+        {p95.map(|d| line("level p95", d, format!("95th percentile {}", secs(d))))}
+        {drawn_limit.map(|d| line("level limit", d, format!("max runtime {}", secs(d))))}
+    };
     view! {
         <svg id="durations" class="chart" viewBox=format!("0 0 {W} {H}") role="img"
-            aria-label=format!("Run durations of the last {} finished runs, up to {}", done.len(), secs(max))>
+            aria-label=format!("Run durations of the last {} finished runs, up to {}; {}", done.len(), secs(longest), said.join(", "))>
             <line class="axis" x1=LEFT y1="8" x2=LEFT y2=base/>
             <line class="axis" x1=LEFT y1=base x2=W - 8.0 y2=base/>
             <line class="grid" x1=LEFT y1=8.0 + plot_h / 2.0 x2=W - 8.0 y2=8.0 + plot_h / 2.0/>
@@ -101,10 +126,15 @@ pub fn chart(runs: Vec<Run>) -> impl IntoView {
             })}
             <text class="tick date" x=W - 8.0 y=H - 6.0 text-anchor="end">{label(&last)}</text>
             {bars}
+            {lines}
         </svg>
         <p class="legend hint" id="chart-range">
             {match done.len() { 1 => format!("1 run, {}", label(&last)), n => format!("{n} runs, {} to {}", label(&first), label(&last)) }}
             " · " <span class="key ok"></span>" finished · "<span class="key failed"></span>" failed or timed out"
+        </p>
+        <p class="legend hint" id="chart-levels">
+            <span class="key p50"></span> {said[0].clone()} " · " <span class="key p95"></span> {said[1].clone()}
+            {said.get(2).cloned().map(|l| view! { " · " <span class="key limit"></span> {l} })}
         </p>
     }
     .into_any()

@@ -10,6 +10,7 @@ pub mod listing;
 pub mod problems;
 pub mod route_form;
 mod routing;
+pub mod run_stats;
 mod runs;
 mod team;
 pub use alerts::*;

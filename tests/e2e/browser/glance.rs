@@ -336,6 +336,18 @@ async fn true_at_a_glance_and_every_page_accessible() {
         .eval("return Number(document.querySelector('#durations rect').getAttribute('x'))")
         .await;
     assert!(x.as_f64().is_some_and(|x| x > 450.0), "{x}");
+    // The median and the 95th percentile are lines over the bars, said in text too.
+    let levels = b
+        .wait_text("#chart-levels", 5, |t| t.contains("median"))
+        .await;
+    assert!(
+        levels.contains("95th percentile") && !levels.contains("max runtime"),
+        "{levels}"
+    );
+    let lines = b
+        .eval("return document.querySelectorAll('#durations line.level').length")
+        .await;
+    assert_eq!(lines, 2, "median and 95th percentile");
     for width in [1280, 375] {
         b.resize(width, 900).await;
         b.eval("document.getElementById('durations').scrollIntoView({block: 'center', behavior: 'instant'});")
