@@ -231,7 +231,7 @@ pub fn MonitorDetail() -> impl IntoView {
             {move || crate::history::runs_table(runs.get(), monitor.with(|m| m.as_ref().and_then(zone_of)))}
         </div>
         <div class="card">
-            <h2>"Status changes"</h2>
+            <h2>"Status over time"</h2>
             {move || crate::history::flips_list(flips.get())}
         </div>
         <div class="card">

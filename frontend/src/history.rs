@@ -1,10 +1,12 @@
 //! A monitor's history on its page: the run durations chart (axes, failed runs in their
-//! own colour), the runs, the status changes and the pings — each table saying what
-//! will show there while it is empty.
+//! own colour, median, 95th percentile and max runtime), the runs, the status over time
+//! as a timeline with its changes in words, and the pings — each saying what will show
+//! there while it is empty.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 use overdue_types::run_stats::percentile;
+use overdue_types::timeline;
 use overdue_types::{Flip, Ping, Run};
 
 use crate::time::stamp;
@@ -167,20 +169,90 @@ pub fn runs_table(runs: Vec<Run>, tz: Option<String>) -> impl IntoView {
     .into_any()
 }
 
-/// The status changes, newest first.
+/// The status over time: each state a coloured span on one time axis, from the oldest
+/// change shown to now, with its times in a tooltip; the changes themselves, newest
+/// first, in words under it (the timeline's text equivalent).
 pub fn flips_list(flips: Vec<Flip>) -> impl IntoView {
     if flips.is_empty() {
         return view! { <p class="hint" id="no-flips">"No status changes yet: the first ping turns a new monitor up."</p> }
             .into_any();
     }
+    let now = js_sys::Date::now() as i64;
+    let changes: Vec<(i64, String, Option<String>)> = flips
+        .iter()
+        .filter_map(|f| {
+            let at = crate::time::parse(&f.timestamp)? as i64;
+            Some((at, f.to.clone(), f.reason.clone()))
+        })
+        .collect();
+    let spans = timeline::spans(&changes, now);
+    let totals = timeline::totals(&spans);
+    let start = spans.first().map_or(now, |s| s.from);
+    let whole = (now - start).max(1) as f64;
+    let width = W - 16.0;
+    let at_ms = |ms: i64| crate::time::local(&ms_text(ms), None, false);
+    let summary = totals
+        .iter()
+        .map(|(state, ms)| {
+            format!(
+                "{state} {} ({:.0} %)",
+                secs(*ms as f64 / 1000.0),
+                *ms as f64 * 100.0 / whole
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let label = format!("Status from {} to now: {summary}", at_ms(start));
+    let bars = spans
+        .iter()
+        .map(|s| {
+            let x = 8.0 + (s.from - start) as f64 / whole * width;
+            let w = ((s.to - s.from) as f64 / whole * width).max(1.5);
+            let why = s.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default();
+            let tip = format!(
+                "{}{why}: {} to {} ({})",
+                s.state,
+                at_ms(s.from),
+                at_ms(s.to),
+                secs((s.to - s.from) as f64 / 1000.0)
+            );
+            view! {
+                <rect class=format!("span t-{}", s.state) x=format!("{x:.1}") y="4" width=format!("{w:.1}") height="28">
+                    <title>{tip}</title>
+                </rect>
+            }
+        })
+        .collect_view();
     view! {
-        <ul id="flips">
-            {flips.into_iter().map(|f| view! {
-                <li>{stamp(f.timestamp, None)} ": " {f.from} " → " {f.to} {f.reason.map(|r| format!(" ({r})"))}</li>
+        <svg id="status-timeline" class="timeline" viewBox=format!("0 0 {W} 56") role="img" aria-label=label>
+            {bars}
+            <line class="axis" x1="8" y1="34" x2=W - 8.0 y2="34"/>
+            <text class="tick date" x="8" y="50">{at_ms(start)}</text>
+            <text class="tick" x=W - 8.0 y="50" text-anchor="end">"now"</text>
+        </svg>
+        <p class="legend hint" id="timeline-totals">
+            <span class="total">{format!("Since {}:", at_ms(start))}</span>
+            {totals.iter().map(|(state, ms)| view! {
+                <span class="total"><span class=format!("key t-{state}")></span> {format!("{state} {}", secs(*ms as f64 / 1000.0))}</span>
             }).collect_view()}
-        </ul>
+        </p>
+        <details class="flips-text">
+            <summary>"Every change, in words"</summary>
+            <ul id="flips">
+                {flips.into_iter().map(|f| view! {
+                    <li>{stamp(f.timestamp, None)} ": " {f.from} " → " {f.to} {f.reason.map(|r| format!(" ({r})"))}</li>
+                }).collect_view()}
+            </ul>
+        </details>
     }
     .into_any()
+}
+
+/// An RFC 3339 text of `ms`, for the time formatting that reads one.
+fn ms_text(ms: i64) -> String {
+    js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64))
+        .to_iso_string()
+        .into()
 }
 
 /// The pings table (bodies as text, long ones folded); `curl` the command that sends a

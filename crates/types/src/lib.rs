@@ -13,6 +13,7 @@ mod routing;
 pub mod run_stats;
 mod runs;
 mod team;
+pub mod timeline;
 pub use alerts::*;
 pub use flows::*;
 pub use input::{DurationInput, LinksInput, TagsInput};

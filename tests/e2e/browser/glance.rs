@@ -354,6 +354,21 @@ async fn true_at_a_glance_and_every_page_accessible() {
             .await;
         b.screenshot(&format!("glance-chart-{width}")).await;
     }
+    // The status over time: a span per state on one axis, the totals said in words.
+    let totals = b
+        .wait_text("#timeline-totals", 10, |t| t.contains("down"))
+        .await;
+    assert!(totals.starts_with("Since "), "{totals}");
+    let spans = b
+        .eval("return document.querySelectorAll('#status-timeline rect.span.t-down').length")
+        .await;
+    assert!(spans.as_i64().is_some_and(|n| n >= 1), "{spans}");
+    for width in [1280, 375] {
+        b.resize(width, 900).await;
+        b.eval("document.getElementById('status-timeline').scrollIntoView({block: 'center', behavior: 'instant'});")
+            .await;
+        b.screenshot(&format!("glance-timeline-{width}")).await;
+    }
     b.resize(1280, 900).await;
     b.click(&b.find("#runs a").await).await;
     b.wait_text("#end-body", 10, |t| t == "disk full on /backup")
