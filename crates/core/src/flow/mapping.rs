@@ -78,17 +78,50 @@ fn keys(path: &str) -> Result<Vec<String>, String> {
     Ok(keys)
 }
 
-/// The value at `path` (a JSON pointer or dotted path) in `msg`.
+/// The value at `path` (a JSON pointer or dotted path) in `msg`. Walks the path's
+/// segments as they are, without collecting them: it runs for every event read.
 pub fn value_at<'a>(msg: &'a Value, path: &str) -> Option<&'a Value> {
+    let p = path.trim();
+    let (rest, sep) = match p.strip_prefix('/') {
+        Some(rest) => (rest, '/'),
+        None => (p, '.'),
+    };
+    if p.is_empty() {
+        return None;
+    }
     let mut v = msg;
-    for k in keys(path).ok()? {
+    for raw in rest.split(sep) {
+        if raw.is_empty() {
+            return None;
+        }
+        // A pointer's escapes (`~1` is `/`, `~0` is `~`) only where there are some.
+        let k: std::borrow::Cow<'_, str> = if sep == '/' && raw.contains('~') {
+            raw.replace("~1", "/").replace("~0", "~").into()
+        } else {
+            raw.into()
+        };
         v = match v {
-            Value::Object(m) => m.get(&k)?,
+            Value::Object(m) => m.get(k.as_ref())?,
             Value::Array(a) => a.get(k.parse::<usize>().ok()?)?,
             _ => return None,
         };
     }
     Some(v)
+}
+
+/// The first key of `path` (the top-level field it starts with).
+fn first_key(path: &str) -> Option<std::borrow::Cow<'_, str>> {
+    let p = path.trim();
+    let (rest, sep) = match p.strip_prefix('/') {
+        Some(rest) => (rest, '/'),
+        None => (p, '.'),
+    };
+    let raw = rest.split(sep).next().filter(|k| !k.is_empty())?;
+    Some(if sep == '/' && raw.contains('~') {
+        raw.replace("~1", "/").replace("~0", "~").into()
+    } else {
+        raw.into()
+    })
 }
 
 /// A time as `format` writes it, in ms.
@@ -202,7 +235,7 @@ impl Mapping {
         let mapped: Vec<String> = [Some(&self.entity), Some(&self.stage), self.at.as_ref()]
             .into_iter()
             .flatten()
-            .filter_map(|p| keys(p).ok()?.into_iter().next())
+            .filter_map(|p| first_key(p).map(std::borrow::Cow::into_owned))
             .collect();
         attributes_of(all, &mapped)
     }
