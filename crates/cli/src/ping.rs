@@ -28,6 +28,15 @@ pub(crate) fn ping(
     let mut query: Vec<(&str, String)> = rid.map(|r| ("rid", r.to_string())).into_iter().collect();
     let action = match signal.trim() {
         unit @ ("problems" | "resolve") => {
+            // A flag typed at a shell is checked here: the server would store an unknown
+            // severity as an error (a report is a signal), and the person means a level.
+            if let Some(s) = extra.severity.as_deref() {
+                if overdue_core::problem::Severity::read_loosely(s).is_none() {
+                    return Err(anyhow!(
+                        "--severity {s:?}: use info, warning, error or critical"
+                    ));
+                }
+            }
             let json = match (&extra.keys[..], body) {
                 ([], Some(b)) => b.to_string(),
                 ([], None) => {

@@ -98,7 +98,7 @@ async fn guard(backend: Backend) {
     assert_eq!(resolved.resolved, 1);
     assert_eq!(resolved.not_open, vec!["invoice:7".to_string()]);
     assert!(
-        refused.contains("400") && refused.contains("key must be"),
+        refused.contains("422") && refused.contains("key must be"),
         "{refused}"
     );
     let (_, l) = app
@@ -222,7 +222,7 @@ async fn overdue_ping_command() {
                 "--key".into(),
                 "a".into(),
                 "--severity".into(),
-                "fatal".into(),
+                "loud".into(),
             ],
             "info, warning, error or critical",
         ),

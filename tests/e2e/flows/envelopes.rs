@@ -246,6 +246,30 @@ async fn cloud_events_and_pubsub_pushes(backend: Backend) {
     assert!(r["error"].as_str().unwrap().contains("over 2 MB"), "{r}");
     let (_, left) = app.api("GET", "/api/v1/kept-aside", None).await;
     assert_eq!(left["count"], 2, "{left}");
+    // A sender that sends nothing readable cannot fill the disk: a project keeps the
+    // newest 10,000, the oldest giving way.
+    let junk: Vec<Value> = (0..10_000)
+        .map(|i| json!({"entity": format!("j{i}"), "stage": "nowhere"}))
+        .collect();
+    let (s, r) = app
+        .api(
+            "POST",
+            "/api/v1/flows/orders/events",
+            Some(Value::Array(junk)),
+        )
+        .await;
+    assert_eq!((s, r["kept_aside"].clone()), (422, json!(10_000)));
+    let last = json!([{"entity": "newest", "stage": "nowhere"}]);
+    let (s, _) = app
+        .api("POST", "/api/v1/flows/orders/events", Some(last))
+        .await;
+    assert_eq!(s, 422);
+    let (_, capped) = app.api("GET", "/api/v1/kept-aside?limit=1", None).await;
+    assert_eq!(capped["count"], 10_000, "{}", capped["count"]);
+    assert!(capped["items"][0]["raw"]
+        .as_str()
+        .unwrap()
+        .contains("newest"));
     app.stop().await;
 }
 both!(

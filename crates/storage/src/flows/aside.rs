@@ -18,7 +18,8 @@ use crate::{AnyConnection, StoreError};
 
 /// How long kept-aside messages and seen message ids are kept.
 pub const KEEP_MS: i64 = 7 * 86_400_000;
-/// Most kept-aside messages counted for a listing (more reads as "at least").
+/// Most kept-aside messages a project keeps: the oldest give way to new ones, so a
+/// sender that sends nothing readable cannot fill the disk (at most 16 KiB each).
 pub const COUNT_CAP: usize = 10_000;
 
 /// A message that could not be read.
@@ -50,11 +51,33 @@ pub struct AsideRow {
     pub received_at: i64,
 }
 
-/// Keeps `items` aside for `project`, in the caller's transaction.
+/// Keeps `items` aside for `project`, in the caller's transaction; past
+/// [`COUNT_CAP`] the project's oldest give way.
 pub fn keep(tx: &mut Tx<'_>, project: &str, items: &[Unread]) -> Result<(), StoreError> {
+    if items.is_empty() {
+        return Ok(());
+    }
     let now = tx.now();
     let c = tx.conn();
-    for u in items {
+    // The newest rows that stay with these added (an index walk of at most the cap).
+    let room = COUNT_CAP.saturating_sub(items.len().min(COUNT_CAP)) as i64;
+    let cut: Option<i64> = flow_kept_aside::table
+        .filter(flow_kept_aside::project_id.eq(project))
+        .order(flow_kept_aside::id.desc())
+        .select(flow_kept_aside::id)
+        .offset(room)
+        .limit(1)
+        .first(c)
+        .optional()?;
+    if let Some(cut) = cut {
+        diesel::delete(
+            flow_kept_aside::table
+                .filter(flow_kept_aside::project_id.eq(project))
+                .filter(flow_kept_aside::id.le(cut)),
+        )
+        .execute(c)?;
+    }
+    for u in items.iter().rev().take(COUNT_CAP).rev() {
         diesel::insert_into(flow_kept_aside::table)
             .values((
                 flow_kept_aside::project_id.eq(project),
