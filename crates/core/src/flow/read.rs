@@ -4,7 +4,7 @@
 //! flow's mapping or in Overdue's own form, checked against the flow. One reading for
 //! every path — HTTP batches, the push URL and the broker — so an event means the same
 //! wherever it comes from. What cannot be read is said in words, with the raw text, to
-//! be kept aside (never refused for its form: SPEC §2).
+//! be kept aside (never refused for its form: docs/behaviour.md, "Pings").
 
 use base64::Engine;
 use serde_json::Value;

@@ -11,14 +11,10 @@ use overdue_storage::flows::{self, EventIn};
 use overdue_types as t;
 use serde::Deserialize;
 
+use super::intake::{BODY_LIMIT, MAX_EVENTS};
 use crate::http::auth::Auth;
 use crate::http::error::ApiError;
 use crate::AppState;
-
-/// Most events in one batch.
-pub const MAX_EVENTS: usize = 10_000;
-/// Largest batch body.
-pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// Registers the batch and entity routes (inside `/api/v1`).
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -95,7 +91,7 @@ async fn single(
         Err(ApiError::BadRequest(reason)) => reason,
         Err(other) => return Err(other),
     };
-    // An event that cannot be read is kept aside, never lost for its form (SPEC §2).
+    // An event that cannot be read is kept aside, never lost for its form (docs/behaviour.md, "Pings").
     let why = reason.clone();
     state
         .store

@@ -11,9 +11,13 @@ use overdue_storage::flows::intake::Intake;
 use overdue_storage::flows::FlowRow;
 use overdue_types as t;
 
-use super::events::MAX_EVENTS;
 use crate::http::error::ApiError;
 use crate::AppState;
+
+/// Most events in one request.
+pub const MAX_EVENTS: usize = 10_000;
+/// Largest body of events.
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// What a delivery did, and the form it came in.
 #[derive(Debug)]

@@ -10,7 +10,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
-use super::events::BODY_LIMIT;
+use super::intake::BODY_LIMIT;
 use crate::http::error::ApiError;
 use crate::AppState;
 
