@@ -1,12 +1,13 @@
 //! One monitor: what it expects (schedule in words, grace, next ping in its own zone),
 //! why it is down, who is notified, its ping URLs with ready snippets,
 //! pause/resume/edit/delete, the ping log (bodies as text, long ones folded), runs with
-//! a durations chart, the flips timeline and uptime over 24 h, 7 d and 30 d.
+//! a durations chart, the flips timeline and uptime over 24 h, 7 d and 30 d with the
+//! 90-day strip.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
-use overdue_types::{Flip, LinkOut, Monitor, Ping, Run, Uptime};
+use overdue_types::{Flip, LinkOut, Monitor, Ping, Run, Uptime, UptimeDays};
 use serde::Deserialize;
 
 use crate::api::Session;
@@ -39,6 +40,7 @@ pub fn MonitorDetail() -> impl IntoView {
     let flips = RwSignal::new(Vec::<Flip>::new());
     // Computed by the server, by the one definition (docs/behaviour.md, "Uptime").
     let uptime = RwSignal::new(None::<Uptime>);
+    let days = RwSignal::new(None::<UptimeDays>);
     // Channel names, for "who is notified".
     let channel_names = RwSignal::new(Vec::<(String, String)>::new());
     leptos::task::spawn_local(async move {
@@ -82,6 +84,12 @@ pub fn MonitorDetail() -> impl IntoView {
                 }
                 if let Ok(u) = session.get_json::<Uptime>(&format!("{base}/uptime")).await {
                     uptime.set(Some(u));
+                }
+                if let Ok(d) = session
+                    .get_json::<UptimeDays>(&format!("{base}/days"))
+                    .await
+                {
+                    days.set(Some(d));
                 }
             });
         }
@@ -198,6 +206,7 @@ pub fn MonitorDetail() -> impl IntoView {
                         <div>"7 d: " {move || fmt_pct(uptime.with(|u| u.as_ref().and_then(|u| u.week)))}</div>
                         <div>"30 d: " {move || fmt_pct(uptime.with(|u| u.as_ref().and_then(|u| u.month)))}</div>
                     </div>
+                    {move || days.get().map(crate::strip::strip)}
                     // The ping URL is the monitor's secret: only roles that may write get
                     // it (and the buttons that change the monitor).
                     {(!chain).then(|| crate::ping_help::ping_help(&m))}

@@ -41,6 +41,7 @@ mod run;
 mod schedule_preview;
 mod silences;
 mod status_keys;
+mod strip;
 mod team;
 mod time;
 mod widgets;

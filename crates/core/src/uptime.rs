@@ -40,8 +40,25 @@ pub fn share(h: &History, now: i64, window_ms: i64) -> Option<f64> {
     if start >= now {
         return None;
     }
-    // The status at the window's start: the last change before it, else the first
-    // change's status before, else new.
+    let t = tally(h, start, now);
+    (t.counted > 0).then(|| 100.0 * (t.counted - t.down) as f64 / t.counted as f64)
+}
+
+/// Time in `[start, end)` by what it counts as (ms).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Tally {
+    /// Counted: not paused, Overdue running.
+    counted: i64,
+    /// Of it, down.
+    down: i64,
+    /// Paused (Overdue running).
+    paused: i64,
+}
+
+/// Walks the statuses over `[start, end)`.
+fn tally(h: &History, start: i64, end: i64) -> Tally {
+    // The status at the start: the last change before it, else the first change's
+    // status before, else new.
     let mut status = h
         .changes
         .iter()
@@ -50,26 +67,122 @@ pub fn share(h: &History, now: i64, window_ms: i64) -> Option<f64> {
         .map(|c| c.to.clone())
         .or_else(|| h.changes.first().map(|c| c.from.clone()))
         .unwrap_or_else(|| "new".to_string());
-    let (mut counted, mut down) = (0i64, 0i64);
+    let mut t = Tally::default();
     let mut at = start;
     let mut add = |from: i64, to: i64, status: &str| {
         let span = to - from - overlap(&h.outages, from, to);
         match status {
-            "paused" => {}
+            "paused" => t.paused += span,
             "down" => {
-                counted += span;
-                down += span;
+                t.counted += span;
+                t.down += span;
             }
-            _ => counted += span,
+            _ => t.counted += span,
         }
     };
-    for c in h.changes.iter().filter(|c| c.at > start && c.at <= now) {
+    for c in h.changes.iter().filter(|c| c.at > start && c.at <= end) {
         add(at, c.at, &status);
         at = c.at;
         status.clone_from(&c.to);
     }
-    add(at, now, &status);
-    (counted > 0).then(|| 100.0 * (counted - down) as f64 / counted as f64)
+    add(at, end, &status);
+    t
+}
+
+/// One day of the status strip: its worst status and uptime.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Day {
+    /// When it starts (ms; midnight in the zone asked for).
+    pub start: i64,
+    /// Its date in that zone (`2026-12-03`).
+    pub date: String,
+    /// `down` when it was down at all that day, else `up` when it counted, `paused`
+    /// when it was only paused, `none` when it did not exist yet, never pinged, or the
+    /// day is all Overdue's own outage.
+    pub status: &'static str,
+    /// The share (0–100) as [`share`] defines it, over that day.
+    pub uptime: Option<f64>,
+    /// How long it was down that day (ms).
+    pub down_ms: i64,
+}
+
+/// The last `n` days up to `now` in zone `tz` (an IANA name; UTC when unknown), oldest
+/// first, today ending at `now`: the 90-day strip (docs/behaviour.md, "Uptime").
+pub fn days(h: &History, now: i64, tz: &str, n: usize) -> Vec<Day> {
+    let starts = day_starts(now, tz, n);
+    let zone: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
+    let date_of = |ms: i64| {
+        use chrono::TimeZone;
+        zone.timestamp_millis_opt(ms)
+            .single()
+            .map(|t| t.format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
+    };
+    starts
+        .iter()
+        .enumerate()
+        .map(|(i, &start)| {
+            let end = starts.get(i + 1).copied().unwrap_or(now).min(now);
+            let from = start.max(h.created_at);
+            if !h.pinged || from >= end {
+                return Day {
+                    start,
+                    date: date_of(start),
+                    status: "none",
+                    uptime: None,
+                    down_ms: 0,
+                };
+            }
+            let t = tally(h, from, end);
+            let status = if t.down > 0 {
+                "down"
+            } else if t.counted > 0 {
+                "up"
+            } else if t.paused > 0 {
+                "paused"
+            } else {
+                "none"
+            };
+            Day {
+                start,
+                date: date_of(start),
+                status,
+                uptime: (t.counted > 0)
+                    .then(|| 100.0 * (t.counted - t.down) as f64 / t.counted as f64),
+                down_ms: t.down,
+            }
+        })
+        .collect()
+}
+
+/// The local midnights starting the last `n` days up to `now` in `tz`, oldest first. A
+/// midnight a DST change skips is the day's first instant that exists.
+fn day_starts(now: i64, tz: &str, n: usize) -> Vec<i64> {
+    use chrono::{Duration, LocalResult, TimeZone};
+    let zone: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
+    let Some(today) = zone
+        .timestamp_millis_opt(now)
+        .single()
+        .map(|t| t.date_naive())
+    else {
+        return Vec::new();
+    };
+    (0..n as i64)
+        .rev()
+        .filter_map(|back| {
+            let date = today - Duration::days(back);
+            let midnight = date.and_hms_opt(0, 0, 0)?;
+            match zone.from_local_datetime(&midnight) {
+                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => Some(t.timestamp_millis()),
+                LocalResult::None => {
+                    let later = midnight + Duration::hours(1);
+                    zone.from_local_datetime(&later)
+                        .earliest()
+                        .map(|t| t.timestamp_millis())
+                }
+            }
+        })
+        .collect()
 }
 
 /// How much of `[from, to]` the intervals cover (they may overlap each other).
@@ -122,6 +235,45 @@ mod tests {
         };
         let s = share(&h, now, DAY).unwrap();
         assert!((s - 40.0).abs() < 1e-9, "{s}");
+    }
+
+    /// Days in the zone asked for: down at all is a red day; before creation none.
+    #[test]
+    fn days_in_a_zone() {
+        // 2026-12-07T12:00:00Z; in Riga (UTC+2) days start at 22:00 UTC.
+        let now = 1_796_644_800_000;
+        let riga_midnight = 1_796_594_400_000; // 2026-12-06T22:00:00Z
+        let h = History {
+            created_at: riga_midnight - DAY - 6 * 3_600_000,
+            pinged: true,
+            changes: vec![
+                change(riga_midnight - DAY - 6 * 3_600_000, "new", "up"),
+                change(riga_midnight - 2 * 3_600_000, "up", "down"),
+                change(riga_midnight - 3_600_000, "down", "up"),
+                change(riga_midnight + 3_600_000, "up", "paused"),
+            ],
+            outages: vec![],
+        };
+        let d = days(&h, now, "Europe/Riga", 4);
+        assert_eq!(d.len(), 4);
+        assert_eq!(d[3].start, riga_midnight);
+        assert_eq!(d[3].date, "2026-12-07");
+        assert_eq!(d[2].start, riga_midnight - DAY);
+        let statuses: Vec<&str> = d.iter().map(|d| d.status).collect();
+        assert_eq!(statuses, ["none", "up", "down", "up"]);
+        assert_eq!(d[2].down_ms, 3_600_000);
+        assert!((d[2].uptime.unwrap() - 100.0 * 23.0 / 24.0).abs() < 1e-9);
+        // Today: one hour up, then paused: all counted time up.
+        assert_eq!(d[3].uptime, Some(100.0));
+        assert_eq!(
+            days(&h, now, "Nowhere/Else", 1)[0].start,
+            1_796_601_600_000,
+            "UTC"
+        );
+        let never = History { pinged: false, ..h };
+        assert!(days(&never, now, "UTC", 3)
+            .iter()
+            .all(|d| d.status == "none"));
     }
 
     #[test]

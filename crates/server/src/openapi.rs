@@ -98,6 +98,7 @@ pub const ROUTES: &[Row] = &[
     ("GET", "/monitors/{id}/pings", "A monitor's pings", B::None, B::Any),
     ("GET", "/monitors/{id}/flips", "A monitor's status changes", B::None, B::Any),
     ("GET", "/monitors/{id}/uptime", "A monitor's uptime over a day, a week and 30 days", B::None, B::Named("Uptime")),
+    ("GET", "/monitors/{id}/days", "A monitor's last days (default 90): worst status and uptime per day in the project's zone", B::None, B::Named("UptimeDays")),
     ("GET", "/channel-kinds", "Channel kinds and their fields", B::None, B::Any),
     ("GET", "/channels", "Channels (settings masked, for those who manage them)", B::None, B::Any),
     ("POST", "/channels", "Create a channel", B::Named("ChannelInput"), B::Named("Channel")),
@@ -198,6 +199,7 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<t::FlowPatch>(&mut s);
     add::<t::Flow>(&mut s);
     add::<t::FlowEventsResult>(&mut s);
+    add::<t::UptimeDays>(&mut s);
     add::<t::KeptAsideList>(&mut s);
     add::<FlowEvents>(&mut s);
     add::<t::NewCalendarInput>(&mut s);

@@ -151,6 +151,31 @@ pub struct Uptime {
     pub month: Option<f64>,
 }
 
+/// One day of a monitor's status strip (`GET /api/v1/monitors/<id>/days`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UptimeDay {
+    /// The day, in the project's zone (`2026-12-03`).
+    pub date: String,
+    /// `down` (down at all that day), `up`, `paused` (only paused) or `none` (did not
+    /// exist or never pinged).
+    pub status: String,
+    /// Its uptime that day (0–100), as "Uptime" defines it.
+    pub uptime: Option<f64>,
+    /// How long it was down that day, seconds.
+    pub down: i64,
+}
+
+/// A monitor's last days, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UptimeDays {
+    /// The zone the days are in (the project's; UTC until it has one).
+    pub zone: String,
+    /// The days, oldest first, today last.
+    pub days: Vec<UptimeDay>,
+}
+
 /// The current project's settings (`GET /api/v1/project`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

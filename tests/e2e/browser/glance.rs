@@ -329,6 +329,22 @@ async fn true_at_a_glance_and_every_page_accessible() {
     .await;
     b.wait_text("#slug-url", 5, |t| t.ends_with("/invoices"))
         .await;
+    // The 90-day strip: today is the day it failed, said in words too.
+    b.wait_text("#strip-words", 10, |t| {
+        t.starts_with("Downtime on 1 of the last 90 days")
+    })
+    .await;
+    let cells = b
+        .eval("return document.querySelectorAll('#uptime-strip rect.cell').length")
+        .await;
+    assert_eq!(cells, 90);
+    for width in [1280, 375] {
+        b.resize(width, 900).await;
+        b.eval("document.getElementById('uptime-strip').scrollIntoView({block: 'center', behavior: 'instant'});")
+            .await;
+        b.screenshot(&format!("glance-strip-{width}")).await;
+    }
+    b.resize(1280, 900).await;
     // One run is one bar at the newest end, its date said in text under the chart.
     b.wait_text("#chart-range", 10, |t| t.starts_with("1 run, "))
         .await;

@@ -100,3 +100,65 @@ async fn next_run_after_a_failure(backend: Backend) {
     app.stop().await;
 }
 both!(next_run_after_a_failure, next_run_after_a_failure);
+
+/// The 90-day strip (docs/behaviour.md, "Uptime"): days in the project's zone, each
+/// with its worst status, its uptime and how long it was down, read with the clock
+/// moved a day at a time. Tokyo has no DST: every step lands at local noon.
+async fn the_strip_says_each_day(backend: Backend) {
+    use std::sync::atomic::Ordering;
+    const HOUR: i64 = 3_600_000;
+    const DAY: i64 = 24 * HOUR;
+    let (app, shift) = TestApp::spawn_shifted(backend).await;
+    let (s, p) = app
+        .api(
+            "PATCH",
+            "/api/v1/project",
+            Some(json!({"tz": "Asia/Tokyo"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{p}");
+    // To the next noon in Tokyo (03:00 UTC).
+    let now = chrono::Utc::now().timestamp_millis();
+    let noon = now - now.rem_euclid(DAY) + 3 * HOUR;
+    let noon = if noon <= now { noon + DAY } else { noon };
+    shift.store(noon - now, Ordering::SeqCst);
+    let m = app
+        .monitor(json!({"name": "weekly", "period": "7d", "grace": "1d"}))
+        .await;
+    assert_eq!(app.ping(&m).await, 200);
+    app.wait_status(&m, "up", Duration::from_secs(5)).await;
+    shift.fetch_add(DAY, Ordering::SeqCst);
+    assert_eq!(app.ping(&format!("{m}/fail")).await, 200);
+    app.wait_status(&m, "down", Duration::from_secs(5)).await;
+    shift.fetch_add(HOUR / 2, Ordering::SeqCst);
+    assert_eq!(app.ping(&m).await, 200);
+    app.wait_status(&m, "up", Duration::from_secs(5)).await;
+    shift.fetch_add(DAY, Ordering::SeqCst);
+    let (s, d) = app
+        .api("GET", &format!("/api/v1/monitors/{m}/days?days=4"), None)
+        .await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["zone"], "Asia/Tokyo");
+    let days = d["days"].as_array().unwrap();
+    let statuses: Vec<&str> = days.iter().map(|d| d["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["none", "up", "down", "up"], "{d}");
+    let first = chrono::DateTime::from_timestamp_millis(noon)
+        .unwrap()
+        .format("%Y-%m-%d")
+        .to_string();
+    assert_eq!(days[1]["date"], first.as_str(), "{d}");
+    assert_eq!(days[2]["down"], 1_800, "{d}");
+    assert_eq!(days[2]["uptime"], 97.917, "{d}");
+    assert_eq!(days[1]["uptime"], 100.0, "{d}");
+    let (s, all) = app
+        .api("GET", &format!("/api/v1/monitors/{m}/days"), None)
+        .await;
+    assert_eq!((s, all["days"].as_array().unwrap().len()), (200, 90));
+    let (s, e) = app
+        .api("GET", &format!("/api/v1/monitors/{m}/days?days=0"), None)
+        .await;
+    assert_eq!(s, 400, "{e}");
+    assert!(e["error"].as_str().unwrap().contains("between 1 and 400"));
+    app.stop().await;
+}
+both!(the_strip_says_each_day, the_strip_says_each_day);

@@ -27,7 +27,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/monitors/{id}/channels", web::put().to(set_channels))
         .route("/monitors/{id}/pings", web::get().to(pings))
         .route("/monitors/{id}/flips", web::get().to(flips))
-        .route("/monitors/{id}/uptime", web::get().to(uptime));
+        .route("/monitors/{id}/uptime", web::get().to(uptime))
+        .route("/monitors/{id}/days", web::get().to(days));
 }
 
 /// Loads a monitor with what its view needs and renders it.
@@ -241,6 +242,47 @@ async fn flips(
         .await?;
     Ok(HttpResponse::Ok()
         .json(serde_json::json!({ "flips": rows.iter().map(render::flip).collect::<Vec<_>>() })))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DaysQuery {
+    days: Option<i64>,
+}
+
+/// `GET /monitors/<id>/days?days=90`: the status strip — each of the last days (1 to
+/// 400, default 90) in the project's zone with its worst status and uptime
+/// (docs/behaviour.md, "Uptime").
+async fn days(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<DaysQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let n = query.into_inner().days.unwrap_or(90);
+    if !(1..=400).contains(&n) {
+        return Err(ApiError::BadRequest(
+            "days must be between 1 and 400".into(),
+        ));
+    }
+    let id = owned_monitor(&state, &auth, &path, "monitor").await?;
+    let (project, now) = (auth.project.clone(), state.store.now().0);
+    let (zone, days) = state
+        .store
+        .read(move |c| history::days(c, &project, &id, now, n as usize))
+        .await?;
+    Ok(HttpResponse::Ok().json(overdue_types::UptimeDays {
+        days: days
+            .into_iter()
+            .map(|d| overdue_types::UptimeDay {
+                date: d.date,
+                status: d.status.to_string(),
+                uptime: d.uptime.map(|u| (u * 1000.0).round() / 1000.0),
+                down: d.down_ms / 1000,
+            })
+            .collect(),
+        zone,
+    }))
 }
 
 /// `GET /monitors/<id>/uptime`: the one definition of uptime (docs/behaviour.md,

@@ -60,25 +60,16 @@ pub fn flips(
         .load(c)?)
 }
 
-/// A monitor's uptime over the last day, week and 30 days (docs/behaviour.md,
-/// "Uptime"): `None` for a monitor that never pinged.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Uptimes {
-    /// The last 24 hours.
-    pub day: Option<f64>,
-    /// The last 7 days.
-    pub week: Option<f64>,
-    /// The last 30 days.
-    pub month: Option<f64>,
-}
-
-/// [`Uptimes`] of monitor `monitor` at `now`: its flips of the last 30 days and the
-/// one before them, and Overdue's outages in that time (index ranges).
-pub fn uptime(c: &mut AnyConnection, monitor: &str, now: i64) -> Result<Uptimes, StoreError> {
+/// What uptime is computed from since `since` (ms): the monitor's creation, whether it
+/// ever pinged, its flips since then and the one before, and Overdue's outages (index
+/// ranges, never a scan).
+fn history_since(
+    c: &mut AnyConnection,
+    monitor: &str,
+    since: i64,
+) -> Result<overdue_core::uptime::History, StoreError> {
     use crate::base::schema::{monitors, service_outages};
-    use overdue_core::uptime::{share, Change, History};
-    const DAY: i64 = 86_400_000;
-    let since = now - 30 * DAY;
+    use overdue_core::uptime::{Change, History};
     let (created_at, n_pings): (i64, i64) = monitors::table
         .find(monitor)
         .select((monitors::created_at, monitors::n_pings))
@@ -107,12 +98,58 @@ pub fn uptime(c: &mut AnyConnection, monitor: &str, now: i64) -> Result<Uptimes,
         .filter(service_outages::ended_at.gt(since))
         .select((service_outages::started_at, service_outages::ended_at))
         .load(c)?;
-    let h = History {
+    Ok(History {
         created_at,
         pinged: n_pings > 0,
         changes: before.into_iter().chain(recent).map(change).collect(),
         outages,
-    };
+    })
+}
+
+/// The last `n` days (at most 400) of monitor `monitor` up to `now`, in the zone of
+/// `project` (UTC until it has one): the zone, and each day's worst status and uptime
+/// (docs/behaviour.md, "Uptime").
+pub fn days(
+    c: &mut AnyConnection,
+    project: &str,
+    monitor: &str,
+    now: i64,
+    n: usize,
+) -> Result<(String, Vec<overdue_core::uptime::Day>), StoreError> {
+    use crate::base::schema::projects;
+    let n = n.min(400);
+    let tz = projects::table
+        .find(project)
+        .select(projects::tz)
+        .first::<String>(c)
+        .optional()?
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "UTC".into());
+    // From a day before the first, whatever the zone: the strip's first midnight is in it.
+    let since = now - (n as i64 + 1) * 86_400_000;
+    let h = history_since(c, monitor, since)?;
+    let days = overdue_core::uptime::days(&h, now, &tz, n);
+    Ok((tz, days))
+}
+
+/// A monitor's uptime over the last day, week and 30 days (docs/behaviour.md,
+/// "Uptime"): `None` for a monitor that never pinged.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Uptimes {
+    /// The last 24 hours.
+    pub day: Option<f64>,
+    /// The last 7 days.
+    pub week: Option<f64>,
+    /// The last 30 days.
+    pub month: Option<f64>,
+}
+
+/// [`Uptimes`] of monitor `monitor` at `now`: its flips of the last 30 days and the
+/// one before them, and Overdue's outages in that time (index ranges).
+pub fn uptime(c: &mut AnyConnection, monitor: &str, now: i64) -> Result<Uptimes, StoreError> {
+    use overdue_core::uptime::share;
+    const DAY: i64 = 86_400_000;
+    let h = history_since(c, monitor, now - 30 * DAY)?;
     Ok(Uptimes {
         day: share(&h, now, DAY),
         week: share(&h, now, 7 * DAY),
