@@ -79,7 +79,8 @@ pub fn KeptAsideList(tick: ReadSignal<u32>) -> impl IntoView {
                     <p class="hint" id="kept-aside-none">"Nothing: every event sent in the last 7 days could be read."</p>
                 }.into_any(),
                 Some(l) => {
-                    let more = if l.count >= 10_000 { "10,000 or more".to_string() } else { l.count.to_string() };
+                    // At the cap, older ones have given way to newer ones.
+                    let more = if l.count >= 10_000 { "10,000 (the most kept; older ones gave way)".to_string() } else { l.count.to_string() };
                     view! {
                         <p id="kept-aside-count">{more} " event(s) in the last 7 days could not be read. They were kept here \
                             rather than refused: fix the sender or the flow's mapping, then dismiss them. Newest first."</p>
