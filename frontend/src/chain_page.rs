@@ -21,6 +21,71 @@ fn plus(t: &str, secs: i64) -> Option<String> {
         .as_string()
 }
 
+/// The latest run on one time axis: a lane per member from when the run reached it to
+/// when it left (or until now), the deadline as a line when near; each lane's times in
+/// a tooltip, the whole in the label and the lanes in words under it (the drawing's
+/// text equivalent).
+fn run_timeline(c: &Chain, run: &Run) -> Option<AnyView> {
+    let names: Vec<String> = c.members.iter().map(|m| m.name.clone()).collect();
+    let ms = |t: &str| crate::time::parse(t).map(|v| v as i64);
+    let t = overdue_types::chain_run::timeline(&names, run, c.within, ms)?;
+    let whole = (t.end - t.start).max(1) as f64;
+    // Each lane is a row: its name as text (sized like all text, also on a phone) and
+    // its track drawn on a 0–1000 scale that stretches to the row.
+    let x = move |ms: i64| (ms - t.start) as f64 / whole * 1000.0;
+    let span = |a: i64, b: i64| overdue_types::span(b - a);
+    let words: Vec<String> = t
+        .lanes
+        .iter()
+        .map(|l| match l.span {
+            Some((a, b)) => format!("{} {} ({})", l.name, span(a, b), l.part.words()),
+            None => format!("{} ({})", l.name, l.part.words()),
+        })
+        .collect();
+    let label = format!("The latest run, member by member: {}", words.join(", "));
+    let deadline = t.deadline.map(x);
+    let lanes = t
+        .lanes
+        .iter()
+        .map(|l| {
+            let bar = l.span.map(|(a, b)| {
+                let tip = format!("{}: {} ({})", l.name, span(a, b), l.part.words());
+                view! {
+                    <rect class=format!("lane-bar part-{:?}", l.part).to_lowercase() x=format!("{:.1}", x(a)) y="1"
+                        width=format!("{:.1}", (x(b) - x(a)).max(3.0)) height="8">
+                        <title>{tip}</title>
+                    </rect>
+                }
+            });
+            let line = deadline.map(|d| {
+                let dx = format!("{d:.1}");
+                view! { <line class="deadline" x1=dx.clone() y1="0" x2=dx y2="10" vector-effect="non-scaling-stroke"/> }
+            });
+            view! {
+                <div class="lane">
+                    <span class="lane-name">{l.name.clone()}</span>
+                    <svg class="lane-track" viewBox="0 0 1000 10" preserveAspectRatio="none" aria-hidden="true">{bar}{line}</svg>
+                </div>
+            }
+        })
+        .collect_view();
+    Some(
+        view! {
+            <div id="chain-timeline" class="chain-timeline" role="img" aria-label=label>
+                {lanes}
+                <div class="lane lane-axis">
+                    <span class="lane-name"></span>
+                    <span class="lane-ticks"><span>"start"</span>
+                        {t.deadline.map(|_| view! { <span class="deadline-key">"┆ deadline"</span> })}
+                        <span>{format!("+{}", span(t.start, t.end))}</span></span>
+                </div>
+            </div>
+            <p class="legend hint" id="chain-lanes">{words.join(" · ")}</p>
+        }
+        .into_any(),
+    )
+}
+
 /// The latest run in words: under way (started when, how many members done, where it
 /// is, by when it must end), finished, or stopped (where, and why).
 fn run_view(c: &Chain, run: Option<Run>, parts: &[Part], done: usize) -> AnyView {
@@ -126,6 +191,7 @@ pub fn ChainPage() -> impl IntoView {
                     <section class="card" id="chain-run">
                         <h2>"Latest run"</h2>
                         {run}
+                        {c.last_run.as_ref().and_then(|r| run_timeline(&c, r))}
                     </section>
                     <section class="card">
                         <h2>"Members, in order"</h2>

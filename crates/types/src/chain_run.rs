@@ -63,9 +63,101 @@ pub fn progress(members: &[String], run: Option<&Run>) -> (Vec<Part>, usize) {
     (parts, at)
 }
 
+/// One member's lane in a run's timeline: when the run was at it (ms), if it got there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lane {
+    /// The member.
+    pub name: String,
+    /// From when to when the run was at it.
+    pub span: Option<(i64, i64)>,
+    /// Its part in the run.
+    pub part: Part,
+}
+
+/// A chain run on one time axis (ms): each member's lane, and the deadline when it is
+/// near enough to draw (within four times the run's length; else only said).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timeline {
+    /// The axis' start: the run's start.
+    pub start: i64,
+    /// The axis' end: the run's end or its latest lane's, or the deadline when drawn.
+    pub end: i64,
+    /// The `within` deadline, when drawn.
+    pub deadline: Option<i64>,
+    /// One per member, first to last.
+    pub lanes: Vec<Lane>,
+}
+
+/// The timeline of `run` over `members` (names, first to last); `within` the chain's
+/// seconds from the first start; `ms_of` reads an RFC 3339 time.
+pub fn timeline(
+    members: &[String],
+    run: &Run,
+    within: Option<i64>,
+    ms_of: impl Fn(&str) -> Option<i64>,
+) -> Option<Timeline> {
+    let start = ms_of(&run.started_at)?;
+    let (parts, _) = progress(members, Some(run));
+    let lanes: Vec<Lane> = members
+        .iter()
+        .zip(parts)
+        .map(|(name, part)| {
+            let span = run.steps.iter().find(|s| s.name == *name).and_then(|s| {
+                let from = ms_of(&s.started_at)?;
+                Some((from, from + (s.duration * 1_000.0) as i64))
+            });
+            Lane {
+                name: name.clone(),
+                span,
+                part,
+            }
+        })
+        .collect();
+    let last = lanes
+        .iter()
+        .filter_map(|l| l.span.map(|(_, to)| to))
+        .chain(run.ended_at.as_deref().and_then(&ms_of))
+        .max()
+        .unwrap_or(start)
+        .max(start + 1);
+    let deadline = within
+        .map(|w| start + w * 1_000)
+        .filter(|d| *d - start <= (last - start) * 4);
+    Some(Timeline {
+        start,
+        end: last.max(deadline.unwrap_or(last)),
+        deadline,
+        lanes,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stopped_run_on_one_axis() {
+        let ms = |t: &str| match t {
+            "2026-12-06T01:00:00Z" => Some(0),
+            "2026-12-06T04:00:00Z" => Some(3 * 3_600_000),
+            _ => None,
+        };
+        let members = [
+            "extract".to_string(),
+            "transform".to_string(),
+            "load".to_string(),
+        ];
+        let r = run(&["extract", "transform"], Some("fail"));
+        let t = timeline(&members, &r, Some(4 * 3_600), ms).unwrap();
+        assert_eq!(t.start, 0);
+        assert_eq!(t.lanes[0].span, Some((0, 1_000)));
+        assert_eq!(t.lanes[1].part, Part::StoppedHere);
+        assert_eq!((t.lanes[2].span, t.lanes[2].part), (None, Part::NotReached));
+        assert_eq!(t.deadline, Some(4 * 3_600_000), "near the 3 h run: drawn");
+        assert_eq!(t.end, 4 * 3_600_000);
+        let far = timeline(&members, &r, Some(100 * 3_600), ms).unwrap();
+        assert_eq!((far.deadline, far.end), (None, 3 * 3_600_000));
+    }
 
     fn run(steps: &[&str], outcome: Option<&str>) -> Run {
         serde_json::from_value(serde_json::json!({

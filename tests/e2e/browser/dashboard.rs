@@ -841,6 +841,28 @@ async fn chains_view() {
         .eval("return [...document.querySelectorAll('#chain-members li')].map(l => l.querySelector('a').textContent + ': ' + l.querySelector('.part').textContent).join(' | ')")
         .await;
     assert_eq!(parts, "extract: done | transform: stopped here", "{parts}");
+    // The run on one time axis: a lane per member reached, the deadline drawn, the
+    // lanes said in words.
+    let lanes = b
+        .wait_text("#chain-lanes", 5, |t| t.contains("transform"))
+        .await;
+    assert!(
+        lanes.starts_with("extract ")
+            && lanes.contains("(done)")
+            && lanes.contains("(stopped here)"),
+        "{lanes}"
+    );
+    let bars = b
+        .eval("return document.querySelectorAll('#chain-timeline rect.lane-bar').length")
+        .await;
+    assert_eq!(bars, 2);
+    b.eval("document.getElementById('chain-timeline').scrollIntoView({block: 'center', behavior: 'instant'});")
+        .await;
+    for width in [1280, 375] {
+        b.resize(width, 900).await;
+        b.screenshot(&format!("chain-timeline-{width}")).await;
+    }
+    b.resize(1280, 900).await;
     b.wait_text("#chain-deadline", 5, |t| {
         t == "Must finish within 3 s of its start."
     })
