@@ -204,6 +204,7 @@ pub fn Nav() -> impl IntoView {
             {link("/problems", "Problems", Some(|s| s.open_problems))}
             {link("/chains", "Chains", None)}
             {link("/flows", "Flows", None)}
+            {link("/reports", "Reports", None)}
             {link("/channels", "Channels", None)}
             {link("/routes", "Routes", None)}
             {link("/silences", "Silences", None)}

@@ -34,6 +34,8 @@ mod picker;
 mod ping_help;
 mod problems;
 mod project;
+mod report_chart;
+mod reports;
 mod route_body;
 mod route_form;
 mod routes;
@@ -128,6 +130,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/silences") view=silences::SilencesPage/>
                             <Route path=path!("/flows") view=flows::FlowsPage/>
                             <Route path=path!("/problems") view=problems::ProblemsPage/>
+                            <Route path=path!("/reports") view=reports::ReportsPage/>
                             <Route path=path!("/team") view=team::TeamPage/>
                             <Route path=path!("/account") view=account::AccountPage/>
                             <Route path=path!("/help") view=help::HelpPage/>

@@ -158,7 +158,7 @@ pub fn days(h: &History, now: i64, tz: &str, n: usize) -> Vec<Day> {
 /// The local midnights starting the last `n` days up to `now` in `tz`, oldest first. A
 /// midnight a DST change skips is the day's first instant that exists.
 fn day_starts(now: i64, tz: &str, n: usize) -> Vec<i64> {
-    use chrono::{Duration, LocalResult, TimeZone};
+    use chrono::{Duration, TimeZone};
     let zone: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
     let Some(today) = zone
         .timestamp_millis_opt(now)
@@ -169,20 +169,24 @@ fn day_starts(now: i64, tz: &str, n: usize) -> Vec<i64> {
     };
     (0..n as i64)
         .rev()
-        .filter_map(|back| {
-            let date = today - Duration::days(back);
-            let midnight = date.and_hms_opt(0, 0, 0)?;
-            match zone.from_local_datetime(&midnight) {
-                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => Some(t.timestamp_millis()),
-                LocalResult::None => {
-                    let later = midnight + Duration::hours(1);
-                    zone.from_local_datetime(&later)
-                        .earliest()
-                        .map(|t| t.timestamp_millis())
-                }
-            }
-        })
+        .filter_map(|back| midnight(zone, today - Duration::days(back)))
         .collect()
+}
+
+/// The instant local day `date` begins in `zone` (ms): its midnight, or the first
+/// instant after it when a DST change skips midnight.
+pub(crate) fn midnight(zone: chrono_tz::Tz, date: chrono::NaiveDate) -> Option<i64> {
+    use chrono::{Duration, LocalResult, TimeZone};
+    let midnight = date.and_hms_opt(0, 0, 0)?;
+    match zone.from_local_datetime(&midnight) {
+        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => Some(t.timestamp_millis()),
+        LocalResult::None => {
+            let later = midnight + Duration::hours(1);
+            zone.from_local_datetime(&later)
+                .earliest()
+                .map(|t| t.timestamp_millis())
+        }
+    }
 }
 
 /// How much of `[from, to]` the intervals cover (they may overlap each other).

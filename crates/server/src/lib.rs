@@ -10,6 +10,7 @@ pub mod monitoring;
 pub mod openapi;
 pub mod people;
 pub mod ping;
+pub mod reports;
 pub mod router;
 
 use std::future::Future;

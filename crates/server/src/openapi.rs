@@ -138,7 +138,35 @@ pub const ROUTES: &[Row] = &[
     ("GET", "/calendars/{name}", "One calendar", B::None, B::Any),
     ("PUT", "/calendars/{name}", "Replace a calendar", B::Named("CalendarInput"), B::Any),
     ("DELETE", "/calendars/{name}", "Delete a calendar", B::None, B::None),
+    ("GET", "/reports/alerts", "Alerts per day or week by reason, severity and tag (format=csv: CSV)", B::None, B::Named("AlertsReport")),
+    ("GET", "/reports/response", "Time to acknowledge and to resolve, p50 and p90, against the period before", B::None, B::Named("ResponseReport")),
+    ("GET", "/reports/out-of-hours", "Alerts, pages, acknowledgements and held messages outside working hours", B::None, B::Named("OutOfHoursReport")),
+    ("GET", "/reports/noisiest", "The ten noisiest monitors, with what to change", B::None, B::Named("NoisiestReport")),
+    ("GET", "/reports/units", "Problems by unit kind, and the oldest still open", B::None, B::Named("UnitsReport")),
     ("GET", "/openapi.json", "This document", B::None, B::Any),
+];
+
+/// The query parameters every report takes (docs/behaviour.md, "Reports").
+const REPORT_QUERY: &[(&str, &str)] = &[
+    (
+        "period",
+        "The last N local days, today included: 7d, 30d (default), 90d",
+    ),
+    ("month", "A calendar month in the project's zone: 2026-11"),
+    (
+        "from",
+        "A first date (YYYY-MM-DD) or an RFC 3339 time; with to",
+    ),
+    (
+        "to",
+        "A last date (included) or an RFC 3339 time (excluded); with from",
+    ),
+    (
+        "scope",
+        "project (default), tag:<name>, monitor:<id or slug>, flow:<id or name>",
+    ),
+    ("grain", "day (default) or week (the alerts report)"),
+    ("format", "json (default) or csv"),
 ];
 
 /// A batch of flow events (the body of `POST /flows/{flow}/events`).
@@ -201,6 +229,11 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<t::FlowEventsResult>(&mut s);
     add::<t::UptimeDays>(&mut s);
     add::<t::KeptAsideList>(&mut s);
+    add::<t::reports::AlertsReport>(&mut s);
+    add::<t::reports::ResponseReport>(&mut s);
+    add::<t::reports::OutOfHoursReport>(&mut s);
+    add::<t::reports::NoisiestReport>(&mut s);
+    add::<t::reports::UnitsReport>(&mut s);
     add::<FlowEvents>(&mut s);
     add::<t::NewCalendarInput>(&mut s);
     add::<t::CalendarInput>(&mut s);
@@ -252,6 +285,18 @@ pub fn build() -> &'static OpenApi {
                         .required(Required::True)
                         .schema(Some(ObjectBuilder::new().schema_type(utoipa::openapi::Type::String))),
                 );
+            }
+            if path.starts_with("/reports/") {
+                for (name, what) in REPORT_QUERY {
+                    op = op.parameter(
+                        ParameterBuilder::new()
+                            .name(*name)
+                            .parameter_in(ParameterIn::Query)
+                            .required(Required::False)
+                            .description(Some(*what))
+                            .schema(Some(ObjectBuilder::new().schema_type(utoipa::openapi::Type::String))),
+                    );
+                }
             }
             if let Some(c) = content(*req) {
                 op = op.request_body(Some(

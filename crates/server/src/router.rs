@@ -11,7 +11,7 @@ use crate::{
     compat::metrics, compat::v3, flows, flows::events, http::assets, monitoring::badges,
     monitoring::chains, monitoring::dash, monitoring::monitors, monitoring::problems,
     monitoring::runs, monitoring::status_keys, openapi, people::account, people::joining,
-    people::session, people::team, ping,
+    people::session, people::team, ping, reports,
 };
 
 /// Registers every route.
@@ -43,6 +43,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(routes::routes)
                 .configure(silences::routes)
                 .configure(flows::routes)
+                .configure(reports::routes)
                 .configure(openapi::routes),
         )
         .configure(v3::routes)

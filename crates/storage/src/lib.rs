@@ -11,6 +11,7 @@ pub mod flows;
 pub mod ingest;
 pub mod monitoring;
 pub mod people;
+pub mod reports;
 pub mod retention;
 
 use std::sync::Arc;

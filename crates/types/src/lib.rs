@@ -8,6 +8,7 @@ mod flows;
 mod input;
 pub mod listing;
 pub mod problems;
+pub mod reports;
 pub mod route_form;
 mod routing;
 pub mod run_stats;

@@ -192,6 +192,10 @@ pub struct ProjectSettings {
     /// (docs/behaviour.md, "Storms"); `null`: off, each alert is its own message.
     #[serde(default)]
     pub storm: Option<StormSettings>,
+    /// The business calendar (its name) reports count working hours by
+    /// (docs/behaviour.md, "Reports"); `null`: every hour is working.
+    #[serde(default)]
+    pub calendar: Option<String>,
 }
 
 /// A project's storm setting, in seconds.
@@ -216,6 +220,10 @@ pub struct ProjectSettingsInput {
     /// The storm setting (`null`: off).
     #[serde(default, deserialize_with = "crate::double_option")]
     pub storm: Option<Option<StormInput>>,
+    /// The business calendar reports count working hours by (a calendar's name;
+    /// `null`: none).
+    #[serde(default, deserialize_with = "crate::double_option")]
+    pub calendar: Option<Option<String>>,
 }
 
 /// A storm setting to set: `{"wait": "30s", "interval": "5m"}` (seconds or a

@@ -169,6 +169,7 @@ impl TestApp {
                         let off = projects::SettingsChange {
                             tz: None,
                             storm: Some(None),
+                            calendar: None,
                         };
                         projects::change(tx, &id, &off)
                     })

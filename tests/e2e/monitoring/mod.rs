@@ -10,6 +10,7 @@ pub(crate) mod lifecycle;
 pub(crate) mod numbers;
 pub(crate) mod ping;
 pub(crate) mod problems;
+pub(crate) mod reports;
 pub(crate) mod retention;
 pub(crate) mod run_rules;
 pub(crate) mod runs;

@@ -111,6 +111,31 @@ impl Calendar {
             .map(|t| t.timestamp_millis())
     }
 
+    /// Whether instant `at` (ms) falls inside the working hours: its local weekday has
+    /// a span holding its local time of day, and its date is no holiday.
+    pub fn is_working(&self, at: i64) -> bool {
+        let z = self.zone();
+        let Some(local) = z.timestamp_millis_opt(at).single() else {
+            return false;
+        };
+        let day = local.date_naive();
+        if self
+            .holidays
+            .iter()
+            .any(|h| *h == day.format("%Y-%m-%d").to_string())
+        {
+            return false;
+        }
+        let minute = local.hour() * 60 + local.minute();
+        let key = DAYS[day.weekday().num_days_from_monday() as usize];
+        self.hours
+            .get(key)
+            .into_iter()
+            .flatten()
+            .filter_map(|s| span(s))
+            .any(|(from, to)| from <= minute && minute < to)
+    }
+
     /// When `ms` of working time after `start` has passed (ms since the epoch); `None`
     /// if the calendar has none within three years.
     pub fn add(&self, start: i64, ms: i64) -> Option<i64> {
@@ -175,6 +200,18 @@ mod tests {
             .with_timezone(&chrono_tz::Europe::Riga)
             .format("%a %Y-%m-%d %H:%M")
             .to_string()
+    }
+
+    #[test]
+    fn working_hours_by_instant() {
+        let c = office();
+        assert!(c.is_working(at("2026-12-07T08:00:00+02:00")));
+        assert!(c.is_working(at("2026-12-07T17:59:00+02:00")));
+        assert!(!c.is_working(at("2026-12-07T18:00:00+02:00")));
+        assert!(!c.is_working(at("2026-12-07T07:45:00+02:00")));
+        // Saturday, and the holiday.
+        assert!(!c.is_working(at("2026-12-05T10:00:00+02:00")));
+        assert!(!c.is_working(at("2026-12-24T10:00:00+02:00")));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! `/api/v1/project`: the current project's settings. Its time zone (an IANA name;
 //! empty: UTC) is where messages show the times of monitors without a zone of their own
 //! (docs/behaviour.md, "Channels"); its storm setting gathers alerts that open together
-//! (docs/behaviour.md, "Storms"). Anyone who reads the project reads it; changing it
+//! (docs/behaviour.md, "Storms"); its business calendar gives reports their working
+//! hours (docs/behaviour.md, "Reports"). Anyone who reads the project reads it; changing it
 //! needs the admin role or a read-write key.
 
 use actix_web::{web, HttpResponse};
@@ -20,8 +21,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/project", web::patch().to(change));
 }
 
-fn render(p: &ProjectRow) -> ProjectSettings {
+fn render((p, calendar): &(ProjectRow, Option<String>)) -> ProjectSettings {
     ProjectSettings {
+        calendar: calendar.clone(),
         id: p.id.clone(),
         name: p.name.clone(),
         tz: Some(p.tz.clone()).filter(|t| !t.is_empty()),
@@ -36,7 +38,11 @@ async fn show(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, Ap
     let project = auth.project.clone();
     let p = state
         .store
-        .read(move |c| projects::get(c, &project))
+        .read(move |c| {
+            let p = projects::get(c, &project)?;
+            let calendar = projects::hours_calendar_name(c, &p)?;
+            Ok((p, calendar))
+        })
         .await?;
     Ok(HttpResponse::Ok().json(render(&p)))
 }
@@ -48,9 +54,9 @@ async fn change(
 ) -> Result<HttpResponse, ApiError> {
     auth.require_manage()?;
     let input = body.into_inner()?;
-    if input.tz.is_none() && input.storm.is_none() {
+    if input.tz.is_none() && input.storm.is_none() && input.calendar.is_none() {
         return Err(ApiError::BadRequest(
-            "nothing to change: give tz (a time zone) or storm ({\"wait\": \"30s\", \"interval\": \"5m\"} or null)"
+            "nothing to change: give tz (a time zone), storm ({\"wait\": \"30s\", \"interval\": \"5m\"} or null) or calendar (a calendar's name or null)"
                 .into(),
         ));
     }
@@ -62,11 +68,19 @@ async fn change(
         .storm
         .map(|s| s.map(storm_of).transpose())
         .transpose()?;
-    let change = projects::SettingsChange { tz, storm };
+    let change = projects::SettingsChange {
+        tz,
+        storm,
+        calendar: input.calendar,
+    };
     let project = auth.project.clone();
     let p = state
         .store
-        .write(move |tx| projects::change(tx, &project, &change))
+        .write(move |tx| {
+            let p = projects::change(tx, &project, &change)?;
+            let calendar = projects::hours_calendar_name(tx.conn(), &p)?;
+            Ok((p, calendar))
+        })
         .await?;
     Ok(HttpResponse::Ok().json(render(&p)))
 }

@@ -107,7 +107,7 @@ fn ack_rows(
     }
     let c = tx.conn();
     for a in &targets {
-        diesel::update(
+        let changed = diesel::update(
             alerts::table
                 .find(a.id)
                 .filter(alerts::status.eq(AlertStatus::Open.as_str())),
@@ -119,6 +119,9 @@ fn ack_rows(
             alerts::ack_note.eq(note),
         ))
         .execute(c)?;
+        if changed > 0 {
+            crate::alerting::tallies::acknowledged(c, a.counted(), by, now)?;
+        }
         if let Some(pid) = a.problem_id {
             diesel::update(
                 problems::table

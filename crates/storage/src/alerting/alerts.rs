@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use overdue_core::alert::{self, AlertKind, AlertStatus};
 use overdue_core::{AlertNote, Timestamp, Transition};
 
+use crate::alerting::tallies;
 use crate::base::schema::{alerts, outbox};
 use crate::base::statements::{insert_id, on_inner};
 use crate::base::tx::Tx;
@@ -41,6 +42,19 @@ impl AlertRow {
     /// Its status (an unknown stored value reads as open).
     pub fn status(&self) -> AlertStatus {
         AlertStatus::parse(&self.status).unwrap_or(AlertStatus::Open)
+    }
+
+    /// What report counters need of it.
+    pub(crate) fn counted(&self) -> tallies::Counted<'_> {
+        tallies::Counted {
+            project: &self.project_id,
+            monitor: self.monitor_id.as_deref(),
+            flow: self.flow_id.as_deref(),
+            kind: &self.kind,
+            severity: &self.severity,
+            opened_at: self.opened_at,
+            resolved: self.resolved_at.is_some(),
+        }
     }
 
     /// The note a message about it carries.
@@ -82,6 +96,9 @@ pub(crate) struct NewAlert<'a> {
     pub(crate) unique: String,
     /// The problem occurrence, for a problem alert.
     pub(crate) problem_id: Option<i64>,
+    /// The reason reports count it under (`None`: its kind's, see
+    /// `overdue_core::report::reason_of`).
+    pub(crate) reason: Option<&'static str>,
 }
 
 /// Opens an alert (a one-shot one opens resolved). Returns the row.
@@ -90,15 +107,23 @@ pub(crate) fn open(
     new: NewAlert<'_>,
     now: Timestamp,
 ) -> Result<AlertRow, StoreError> {
+    let reason = new.reason;
     let mut row = opened(new, now);
     row.id = insert(c, &row)?;
+    if let Some((subject, metric)) = tallies::opened(row.counted(), reason) {
+        tallies::count(c, &row.project_id, &subject, now, metric, 1)?;
+    }
     Ok(row)
 }
 
 /// [`open`] inside a unit of work: in a burst on PostgreSQL the row waits for the
 /// job's end with an id taken beforehand (`Tx::defer_appends`).
 pub(crate) fn open_in(tx: &mut Tx<'_>, new: NewAlert<'_>) -> Result<AlertRow, StoreError> {
+    let reason = new.reason;
     let mut row = opened(new, tx.now());
+    if let Some((subject, metric)) = tallies::opened(row.counted(), reason) {
+        tallies::count_in(tx, &row.project_id, &subject, metric)?;
+    }
     let Some((pg, later)) = tx.later() else {
         row.id = insert(tx.c, &row)?;
         return Ok(row);
@@ -215,6 +240,7 @@ pub(crate) fn resolve_of_monitor(
         .load(c)?;
     let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
     mark_resolved(c, &ids, reason, now)?;
+    tallies::resolved(c, rows.iter().map(AlertRow::counted), reason, now)?;
     Ok(rows)
 }
 
@@ -227,17 +253,16 @@ pub(crate) fn resolve_ids(
 ) -> Result<usize, StoreError> {
     let mut n = 0;
     for chunk in ids.chunks(500) {
-        n += diesel::update(
-            alerts::table
-                .filter(alerts::id.eq_any(chunk))
-                .filter(alerts::resolved_at.is_null()),
-        )
-        .set((
-            alerts::status.eq(AlertStatus::Resolved.as_str()),
-            alerts::resolved_at.eq(now.0),
-            alerts::resolved_reason.eq(reason),
-        ))
-        .execute(c)?;
+        // Read first: reports count each one's time to resolve.
+        let rows: Vec<AlertRow> = alerts::table
+            .filter(alerts::id.eq_any(chunk))
+            .filter(alerts::resolved_at.is_null())
+            .select(AlertRow::as_select())
+            .load(c)?;
+        let open: Vec<i64> = rows.iter().map(|a| a.id).collect();
+        mark_resolved(c, &open, reason, now)?;
+        tallies::resolved(c, rows.iter().map(AlertRow::counted), reason, now)?;
+        n += open.len();
     }
     Ok(n)
 }
@@ -279,6 +304,7 @@ pub(crate) fn resolve_problems(
     }
     let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
     mark_resolved(c, &ids, reason, now)?;
+    tallies::resolved(c, rows.iter().map(AlertRow::counted), reason, now)?;
     rows.sort_by_key(|a| a.id);
     Ok(rows)
 }

@@ -199,6 +199,7 @@ fn raise(tx: &mut Tx<'_>, channel: &str, why: String) -> Result<(), StoreError> 
             summary: record.headline(),
             unique: format!("{}/{}", ch.id, now.0),
             problem_id: None,
+            reason: None,
         },
         now,
     )?;

@@ -113,6 +113,7 @@ fn fire(tx: &mut Tx<'_>, t: &TimerRow) -> Result<Fired, StoreError> {
     let Some(a) = alert else {
         return Ok(Fired::Nothing);
     };
+    let opened_at = a.opened_at;
     let (status, project, severity, summary) = (a.status, a.project_id, a.severity, a.summary);
     let (monitor, flow) = (a.monitor_id, a.flow_id);
     // The monitor or flow it is about (gone: nothing more to say).
@@ -222,6 +223,8 @@ fn fire(tx: &mut Tx<'_>, t: &TimerRow) -> Result<Fired, StoreError> {
         "release" => {
             // The window opened: the clocks of reminders and escalation start now.
             arm(c, t.alert_id, &[&route], now)?;
+            let held = overdue_core::report::Metric::held_for(now.0 - opened_at);
+            crate::alerting::tallies::count(c, &project, &row.id, now, held, 1)?;
             (fresh(&route.channels), Transition::Trigger)
         }
         _ => {

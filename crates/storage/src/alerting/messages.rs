@@ -4,6 +4,7 @@
 //! health, tests).
 
 use diesel::prelude::*;
+use overdue_core::report::Metric;
 use overdue_core::{EventKind, EventRecord, Transition};
 use uuid::Uuid;
 
@@ -80,6 +81,17 @@ pub(crate) fn write_message(
         None => serde_json::to_string(record).map_err(internal)?,
         Some(_) => String::new(),
     };
+    // Reports count pages (a new alert or a step of its escalation) and reminders
+    // per message and channel, whatever its recipients.
+    let counted = match record.alert.as_ref().map(|a| a.transition) {
+        Some(Transition::Trigger | Transition::Escalate) => Some(Metric::Page(to.channel.into())),
+        Some(Transition::Repeat) => Some(Metric::Reminder),
+        _ => None,
+    };
+    if let Some(metric) = counted {
+        let subject = to.monitor.unwrap_or_default();
+        crate::alerting::tallies::count_in(tx, to.project, subject, metric)?;
+    }
     let mut ids = Vec::new();
     for recipient in recipients(to.kind, to.config) {
         // Each recipient gets their own link, so the one who acknowledges is named.
@@ -237,6 +249,7 @@ pub fn enqueue_test(
             summary: record.headline(),
             unique: now.0.to_string(),
             problem_id: None,
+            reason: None,
         },
         now,
     )?;

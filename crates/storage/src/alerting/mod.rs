@@ -15,6 +15,7 @@ pub(crate) mod paging;
 pub mod routes;
 pub mod silences;
 pub(crate) mod storms;
+pub(crate) mod tallies;
 pub mod timers;
 pub mod tokens;
 pub mod triage;

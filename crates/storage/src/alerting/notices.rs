@@ -164,6 +164,11 @@ fn alert_for(
                 summary: record.headline(),
                 unique: now.0.to_string(),
                 problem_id: None,
+                reason: overdue_core::report::reason_of(
+                    kind.as_str(),
+                    record.reason.as_deref(),
+                    record.detail.is_some(),
+                ),
             },
         )?;
         let transition = if kind.is_one_shot() {

@@ -36,6 +36,8 @@ pub(crate) struct Later {
     pub(crate) tokens: InsertTokens,
     /// Messages.
     pub(crate) outbox: InsertOutbox,
+    /// Report counters.
+    pub(crate) tallies: crate::base::tallies::Tallies,
 }
 
 impl Later {
@@ -81,16 +83,18 @@ impl Later {
             + self.alerts.len()
             + self.tokens.len()
             + self.outbox.len()
+            + self.tallies.len()
     }
 
     /// Writes what waits, one statement per table that has rows: states, flips, alerts,
-    /// tokens, then messages.
+    /// tokens, messages, then report counters.
     pub(crate) fn write(&mut self, c: &mut diesel::PgConnection) -> Result<(), StoreError> {
         self.states.write(c)?;
         self.flips.write(c)?;
         self.alerts.write(c)?;
         self.tokens.write(c)?;
         self.outbox.write(c)?;
+        self.tallies.write(c)?;
         Ok(())
     }
 }

@@ -13,5 +13,6 @@ pub mod outbox;
 pub mod schema;
 pub mod service;
 pub(crate) mod statements;
+pub(crate) mod tallies;
 pub(crate) mod tx;
 pub(crate) mod unnest;

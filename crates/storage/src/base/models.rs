@@ -423,6 +423,9 @@ pub struct ProjectRow {
     pub storm_wait_ms: i64,
     /// Its storm setting's interval (ms).
     pub storm_interval_ms: i64,
+    /// The business calendar (its id) its reports count working hours by
+    /// (docs/behaviour.md, "Reports"); `None`: every hour is working.
+    pub hours_calendar: Option<String>,
 }
 
 impl ProjectRow {

@@ -11,6 +11,7 @@ diesel::table! {
         tz -> Text,
         storm_wait_ms -> BigInt,
         storm_interval_ms -> BigInt,
+        hours_calendar -> Nullable<Text>,
     }
 }
 
@@ -434,6 +435,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    report_tallies (project_id, bucket, subject, metric) {
+        project_id -> Text,
+        bucket -> BigInt,
+        subject -> Text,
+        metric -> Text,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
     flow_stats (flow_id, stage, metric, bucket) {
         flow_id -> Text,
         stage -> Text,
@@ -475,6 +486,7 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    report_tallies,
     flow_kept_aside,
     flow_seen,
     status_keys,

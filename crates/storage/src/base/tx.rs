@@ -332,6 +332,22 @@ impl<'a> Tx<'a> {
         Ok(())
     }
 
+    /// Adds `n` to a report counter: at once, or with the job's other rows when appends
+    /// wait (a burst on PostgreSQL).
+    pub(crate) fn tally(
+        &mut self,
+        key: crate::base::tallies::Key,
+        n: i64,
+    ) -> Result<(), StoreError> {
+        match self.later() {
+            Some((_, later)) => {
+                later.tallies.add(key, n);
+                Ok(())
+            }
+            None => crate::base::tallies::upsert(self.c, &key, n),
+        }
+    }
+
     /// What this write changed, to publish once it committed.
     pub(crate) fn into_effects(self) -> Effects {
         debug_assert!(self.later.is_none(), "rows left waiting at commit");

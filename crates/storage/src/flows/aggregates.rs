@@ -65,6 +65,7 @@ pub(crate) fn on_breach(
             summary: format!("{}: {message}", flow.name),
             unique: format!("stage/{}/{}", stage.name, now.0),
             problem_id: None,
+            reason: None,
         },
         now,
     )?;

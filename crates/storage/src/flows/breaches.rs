@@ -104,6 +104,7 @@ pub fn fire_breaches(tx: &mut Tx<'_>, due: &[Due]) -> Result<usize, StoreError> 
                 summary: format!("{}: {message}", flow.name),
                 unique: format!("{}/{}", entity.entity, entity.stage),
                 problem_id: None,
+                reason: None,
             },
             now,
         )?;

@@ -65,6 +65,7 @@ pub fn create(tx: &mut Tx<'_>, name: &str) -> Result<CreatedProject, StoreError>
         tz: String::new(),
         storm_wait_ms: overdue_core::route::storm::Storm::DEFAULT.wait_ms,
         storm_interval_ms: overdue_core::route::storm::Storm::DEFAULT.interval_ms,
+        hours_calendar: None,
     };
     diesel::insert_into(projects::table)
         .values(&row)
@@ -207,6 +208,41 @@ pub struct SettingsChange {
     pub tz: Option<String>,
     /// Its storm setting (`Some(None)`: off; docs/behaviour.md, "Storms").
     pub storm: Option<Option<overdue_core::route::storm::Storm>>,
+    /// Its reports' business calendar, by name (`Some(None)`: none).
+    pub calendar: Option<Option<String>>,
+}
+
+/// The id of the calendar named `name` in project `project`; an unknown name is
+/// refused in words.
+fn calendar_named(c: &mut AnyConnection, project: &str, name: &str) -> Result<String, StoreError> {
+    use crate::base::schema::calendars;
+    calendars::table
+        .filter(calendars::project_id.eq(project))
+        .filter(calendars::name.eq(name.trim()))
+        .select(calendars::id)
+        .first(c)
+        .optional()?
+        .ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "calendar: no calendar named {name:?} in this project (create it under /api/v1/calendars first)"
+            ))
+        })
+}
+
+/// The name of the calendar a project's reports count working hours by.
+pub fn hours_calendar_name(
+    c: &mut AnyConnection,
+    row: &ProjectRow,
+) -> Result<Option<String>, StoreError> {
+    use crate::base::schema::calendars;
+    let Some(id) = &row.hours_calendar else {
+        return Ok(None);
+    };
+    Ok(calendars::table
+        .find(id)
+        .select(calendars::name)
+        .first(c)
+        .optional()?)
 }
 
 /// Changes project `id`'s settings and returns the project.
@@ -220,6 +256,15 @@ pub fn change(
     if let Some(tz) = &change.tz {
         diesel::update(projects::table.find(id))
             .set(projects::tz.eq(tz))
+            .execute(c)?;
+    }
+    if let Some(calendar) = &change.calendar {
+        let calendar_id = match calendar {
+            Some(name) => Some(calendar_named(c, id, name)?),
+            None => None,
+        };
+        diesel::update(projects::table.find(id))
+            .set(projects::hours_calendar.eq(calendar_id))
             .execute(c)?;
     }
     if let Some(storm) = change.storm {

@@ -10,6 +10,7 @@ mod report;
 
 use diesel::prelude::*;
 use overdue_core::problem::{Known, Severity};
+use overdue_core::report::Metric;
 use overdue_core::MonitorId;
 use overdue_core::{
     AlertNote, EventKind, EventRecord, ProblemItem, ProblemsNote, Timestamp, Transition,
@@ -163,6 +164,20 @@ fn close(
             .execute(tx.c)?;
     }
     let resolved = crate::alerting::alerts::resolve_problems(tx.c, &ids, by, now)?;
+    for p in open.iter().filter(|p| !p.overflow) {
+        let kind = overdue_core::report::unit_kind(&p.key);
+        let took = now.0 - p.first_seen_at;
+        let (project, c) = (&row.project_id, &mut *tx.c);
+        crate::alerting::tallies::count(
+            c,
+            project,
+            &row.id,
+            now,
+            Metric::UnitFixed(kind.clone()),
+            1,
+        )?;
+        crate::alerting::tallies::count(c, project, &row.id, now, Metric::UnitFixMs(kind), took)?;
+    }
     let notifying: Vec<&ProblemRow> = open.iter().filter(|p| p.resolution_notifies(now)).collect();
     let lead = notifying
         .iter()

@@ -4,6 +4,7 @@
 
 use diesel::prelude::*;
 use overdue_core::problem::{self, Decision, Reported, Severity};
+use overdue_core::report::Metric;
 use overdue_core::MonitorId;
 use overdue_core::{AlertKind, EventKind, EventRecord, ProblemItem, Timestamp, Transition};
 
@@ -175,6 +176,8 @@ pub fn report(
                 // Every occurrence is an alert; info and warning ones notify no one at
                 // once (the digest names them).
                 let alert = alerts::open(c, problem_alert(&row, item, pid), now)?;
+                let unit = Metric::Unit(overdue_core::report::unit_kind(&item.key));
+                crate::alerting::tallies::count(c, &row.project_id, id, now, unit, 1)?;
                 open += 1;
                 out.opened += 1;
                 out.reopened += u64::from(reopens);
@@ -308,6 +311,7 @@ fn problem_alert<'a>(row: &'a MonitorRow, item: &Reported, pid: i64) -> NewAlert
         },
         unique: pid.to_string(),
         problem_id: Some(pid),
+        reason: None,
     }
 }
 

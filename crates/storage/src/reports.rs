@@ -1,0 +1,269 @@
+//! Reports (docs/behaviour.md, "Reports"): the counters of a period and the period
+//! before (`report_tallies`, a range of its primary key per project), the scope's
+//! subjects, names, tags, the project's zone and business calendar — handed to the
+//! core's figures. Never a scan of pings or alerts.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use overdue_core::flow::Calendar;
+use overdue_core::report::{self, Period, PeriodAsk, Scope, Tally};
+use overdue_core::Timestamp;
+use overdue_types::reports::{
+    AlertsReport, NoisiestReport, OpenUnit, OutOfHoursReport, ReportSpan, ResponseReport,
+    UnitsReport,
+};
+
+use crate::base::schema::{
+    calendars, channels, flows, monitors, problems, projects, report_tallies,
+};
+use crate::{AnyConnection, StoreError};
+
+/// The reports there are, by the name their URL gives.
+pub const NAMES: &[&str] = &["alerts", "response", "out-of-hours", "noisiest", "units"];
+
+/// What is asked: a report's name, its period and scope, and for `alerts` whether rows
+/// are weeks.
+#[derive(Debug, Clone, Default)]
+pub struct Ask {
+    /// `7d`, `30d`, `90d`.
+    pub period: Option<String>,
+    /// `2026-11`.
+    pub month: Option<String>,
+    /// A first date or instant.
+    pub from: Option<String>,
+    /// A last date or instant.
+    pub to: Option<String>,
+    /// `project`, `tag:<name>`, `monitor:<id>`, `flow:<id>`.
+    pub scope: Option<String>,
+    /// Rows per week rather than per day (the alerts report).
+    pub weeks: bool,
+}
+
+/// A report's figures.
+#[derive(Debug, Clone)]
+pub enum Report {
+    /// Alerts per day.
+    Alerts(AlertsReport),
+    /// Time to acknowledge and resolve.
+    Response(ResponseReport),
+    /// Out of hours.
+    OutOfHours(OutOfHoursReport),
+    /// The noisiest monitors.
+    Noisiest(NoisiestReport),
+    /// Problems by unit kind.
+    Units(UnitsReport),
+}
+
+/// Report `name` of `project` as asked, at `now`. Unknown names, periods, scopes: an
+/// `Invalid` or `NotFound` that says what to fix.
+pub fn build(
+    c: &mut AnyConnection,
+    project: &str,
+    name: &str,
+    ask: &Ask,
+    now: Timestamp,
+) -> Result<Report, StoreError> {
+    if !NAMES.contains(&name) {
+        return Err(StoreError::Invalid(format!(
+            "no report named {name:?}: there are {}",
+            NAMES.join(", ")
+        )));
+    }
+    let (tz, calendar_id): (String, Option<String>) = projects::table
+        .find(project)
+        .select((projects::tz, projects::hours_calendar))
+        .first(c)
+        .optional()?
+        .ok_or(StoreError::NotFound("project"))?;
+    let tz = if tz.is_empty() { "UTC".to_string() } else { tz };
+    let period_ask = PeriodAsk {
+        period: ask.period.as_deref(),
+        month: ask.month.as_deref(),
+        from: ask.from.as_deref(),
+        to: ask.to.as_deref(),
+    };
+    let p = report::period(&period_ask, &tz, now.0).map_err(StoreError::Invalid)?;
+    let scope =
+        Scope::parse(ask.scope.as_deref().unwrap_or("project")).map_err(StoreError::Invalid)?;
+    let (subjects, scope_name) = subjects(c, project, &scope)?;
+    let tallies = read(c, project, subjects.as_deref(), p)?;
+    let span = ReportSpan {
+        from: Timestamp(p.from).to_rfc3339(),
+        to: Timestamp(p.to).to_rfc3339(),
+        previous_from: Timestamp(p.previous_from).to_rfc3339(),
+        scope: scope_name,
+        tz,
+    };
+    Ok(match name {
+        "alerts" => {
+            let tags = monitor_column(c, project, true)?;
+            let tags_of = |s: &str| {
+                tags.get(s)
+                    .map(|t| t.split_whitespace().map(str::to_string).collect())
+                    .unwrap_or_default()
+            };
+            Report::Alerts(report::alerts(&tallies, p, span, ask.weeks, &tags_of))
+        }
+        "response" => Report::Response(report::response(&tallies, p, span)),
+        "out-of-hours" => {
+            let calendar = match calendar_id {
+                Some(id) => hours_calendar(c, project, &id)?,
+                None => None,
+            };
+            let names: HashMap<String, String> = channels::table
+                .filter(channels::project_id.eq(project))
+                .select((channels::id, channels::name))
+                .load::<(String, String)>(c)?
+                .into_iter()
+                .collect();
+            let cal = calendar.as_ref().map(|(n, c)| (n.as_str(), c));
+            Report::OutOfHours(report::out_of_hours(&tallies, p, span, cal, &|ch| {
+                names.get(ch).cloned()
+            }))
+        }
+        "noisiest" => {
+            let names = monitor_column(c, project, false)?;
+            Report::Noisiest(report::noisiest(&tallies, p, span, &|m| {
+                names.get(m).cloned()
+            }))
+        }
+        _ => {
+            let oldest = oldest_open(c, project, subjects.as_deref())?;
+            Report::Units(report::units(&tallies, p, span, oldest))
+        }
+    })
+}
+
+/// The counters of `[previous_from, to)`, of these subjects (`None`: all).
+fn read(
+    c: &mut AnyConnection,
+    project: &str,
+    subjects: Option<&[String]>,
+    p: Period,
+) -> Result<Vec<Tally>, StoreError> {
+    let q = report_tallies::table
+        .filter(report_tallies::project_id.eq(project))
+        .filter(report_tallies::bucket.ge(p.previous_from))
+        .filter(report_tallies::bucket.lt(p.to))
+        .select((
+            report_tallies::subject,
+            report_tallies::bucket,
+            report_tallies::metric,
+            report_tallies::n,
+        ));
+    let rows: Vec<(String, i64, String, i64)> = match subjects {
+        Some(s) => q.filter(report_tallies::subject.eq_any(s)).load(c)?,
+        None => q.load(c)?,
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(subject, bucket, metric, n)| Tally {
+            subject,
+            bucket,
+            metric,
+            n,
+        })
+        .collect())
+}
+
+/// The subjects of a scope (`None`: the whole project) and the scope as the report
+/// names it. An unknown monitor or flow is a `NotFound`.
+fn subjects(
+    c: &mut AnyConnection,
+    project: &str,
+    scope: &Scope,
+) -> Result<(Option<Vec<String>>, String), StoreError> {
+    Ok(match scope {
+        Scope::Project => (None, "project".into()),
+        Scope::Tag(tag) => {
+            let tagged: Vec<String> = monitor_column(c, project, true)?
+                .into_iter()
+                .filter(|(_, tags)| tags.split_whitespace().any(|t| t == tag))
+                .map(|(id, _)| id)
+                .collect();
+            (Some(tagged), format!("tag:{tag}"))
+        }
+        Scope::Monitor(m) => {
+            let id: String = monitors::table
+                .filter(monitors::project_id.eq(project))
+                .filter(monitors::id.eq(m).or(monitors::slug.eq(m)))
+                .select(monitors::id)
+                .first(c)
+                .optional()?
+                .ok_or(StoreError::NotFound("monitor"))?;
+            (Some(vec![id.clone()]), format!("monitor:{id}"))
+        }
+        Scope::Flow(f) => {
+            let id: String = flows::table
+                .filter(flows::project_id.eq(project))
+                .filter(flows::id.eq(f).or(flows::name.eq(f)))
+                .select(flows::id)
+                .first(c)
+                .optional()?
+                .ok_or(StoreError::NotFound("flow"))?;
+            (
+                Some(vec![format!("flow:{id}"), id.clone()]),
+                format!("flow:{id}"),
+            )
+        }
+    })
+}
+
+/// Each monitor of the project with its tags (`tags`) or its name.
+fn monitor_column(
+    c: &mut AnyConnection,
+    project: &str,
+    tags: bool,
+) -> Result<HashMap<String, String>, StoreError> {
+    let q = monitors::table.filter(monitors::project_id.eq(project));
+    let rows: Vec<(String, String)> = if tags {
+        q.select((monitors::id, monitors::tags)).load(c)?
+    } else {
+        q.select((monitors::id, monitors::name)).load(c)?
+    };
+    Ok(rows.into_iter().collect())
+}
+
+/// The business calendar `id` of the project, with its name (`None`: gone, or its
+/// definition unreadable).
+fn hours_calendar(
+    c: &mut AnyConnection,
+    project: &str,
+    id: &str,
+) -> Result<Option<(String, Calendar)>, StoreError> {
+    let row: Option<(String, String)> = calendars::table
+        .filter(calendars::project_id.eq(project))
+        .filter(calendars::id.eq(id))
+        .select((calendars::name, calendars::definition))
+        .first(c)
+        .optional()?;
+    Ok(row.and_then(|(name, def)| serde_json::from_str(&def).ok().map(|cal| (name, cal))))
+}
+
+/// The ten oldest problems still open (of these monitors).
+fn oldest_open(
+    c: &mut AnyConnection,
+    project: &str,
+    subjects: Option<&[String]>,
+) -> Result<Vec<OpenUnit>, StoreError> {
+    let q = problems::table
+        .filter(problems::project_id.eq(project))
+        .filter(problems::resolved_at.is_null())
+        .filter(problems::overflow.eq(false))
+        .order((problems::first_seen_at.asc(), problems::id.asc()))
+        .limit(10)
+        .select((problems::monitor_id, problems::key, problems::first_seen_at));
+    let rows: Vec<(String, String, i64)> = match subjects {
+        Some(s) => q.filter(problems::monitor_id.eq_any(s)).load(c)?,
+        None => q.load(c)?,
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(monitor, key, since)| OpenUnit {
+            monitor,
+            key,
+            since: Timestamp(since).to_rfc3339(),
+        })
+        .collect())
+}

@@ -1,0 +1,218 @@
+//! Reports (docs/behaviour.md, "Reports"): what failed, how often, how fast it was
+//! fixed, who was woken up — for a period and a scope, read from counters kept as
+//! alerts happen. Times are RFC 3339; durations are seconds; percentiles are the upper
+//! bounds of log-spaced bins (four per doubling from one second).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The period and scope a report covers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReportSpan {
+    /// Its start (inclusive).
+    pub from: String,
+    /// Its end (exclusive).
+    pub to: String,
+    /// The period just before it, as long (for trends): its start.
+    pub previous_from: String,
+    /// `project`, `tag:<name>`, `monitor:<id>` or `flow:<id>`.
+    pub scope: String,
+    /// The zone its days are days of (the project's; `UTC` when it has none).
+    pub tz: String,
+}
+
+/// Alerts per day (or week) by reason and severity, and by tag.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AlertsReport {
+    /// What it covers.
+    pub span: ReportSpan,
+    /// `day` or `week` (weeks start on Monday).
+    pub grain: String,
+    /// Alerts opened in the period.
+    pub total: i64,
+    /// Alerts opened in the period before.
+    pub previous_total: i64,
+    /// Per reason (`missed`, `failed`, `hung`, `step`, `stall`, `too_short`,
+    /// `problem`, `breach`, `channel`, `event`).
+    pub by_reason: BTreeMap<String, i64>,
+    /// Per severity.
+    pub by_severity: BTreeMap<String, i64>,
+    /// Per tag of the monitors (a monitor with two tags counts in both; `(none)`:
+    /// untagged monitors and alerts about no monitor).
+    pub by_tag: BTreeMap<String, i64>,
+    /// One row per day or week, oldest first, also those without alerts.
+    pub rows: Vec<AlertsRow>,
+}
+
+/// Alerts of one day or week.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AlertsRow {
+    /// Its first local date (`2026-12-07`).
+    pub date: String,
+    /// Alerts opened.
+    pub total: i64,
+    /// Per reason.
+    pub by_reason: BTreeMap<String, i64>,
+    /// Per severity.
+    pub by_severity: BTreeMap<String, i64>,
+}
+
+/// Percentiles of one duration over a period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Percentiles {
+    /// How many were measured.
+    pub count: i64,
+    /// Median (seconds; `null` when none).
+    pub p50: Option<i64>,
+    /// 90th percentile (seconds; `null` when none).
+    pub p90: Option<i64>,
+}
+
+/// A duration in the period and in the one before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Trend {
+    /// In the period.
+    pub now: Percentiles,
+    /// In the period before.
+    pub previous: Percentiles,
+}
+
+/// Time to acknowledge and to resolve.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResponseReport {
+    /// What it covers.
+    pub span: ReportSpan,
+    /// From an alert's opening to its first acknowledgement, counted when acknowledged.
+    pub acknowledge: Trend,
+    /// From an alert's opening to its resolution, counted when resolved (pauses and
+    /// deletions are not fixes and are left out).
+    pub resolve: Trend,
+}
+
+/// Out of hours: alerts and pages outside the project's working hours.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OutOfHoursReport {
+    /// What it covers.
+    pub span: ReportSpan,
+    /// The business calendar that gives the working hours (`null`: the project names
+    /// none, and every hour counts as working).
+    pub calendar: Option<String>,
+    /// Alerts opened.
+    pub alerts: i64,
+    /// Of them, outside working hours.
+    pub alerts_out_of_hours: i64,
+    /// Messages that announced a new alert (pages), all channels.
+    pub pages: i64,
+    /// Of them, outside working hours.
+    pub pages_out_of_hours: i64,
+    /// Per channel.
+    pub channels: Vec<OutOfHoursChannel>,
+    /// Per person (or key) who acknowledged.
+    pub people: Vec<OutOfHoursPerson>,
+    /// Messages quiet hours held back: how many, and for how long (held times).
+    pub held: Percentiles,
+    /// Of them, how many held back outside working hours.
+    pub held_out_of_hours: i64,
+}
+
+/// Pages of one channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OutOfHoursChannel {
+    /// The channel's id.
+    pub channel: String,
+    /// Its name (`null`: deleted since).
+    pub name: Option<String>,
+    /// Pages.
+    pub pages: i64,
+    /// Of them, outside working hours.
+    pub out_of_hours: i64,
+}
+
+/// Acknowledgements of one person or key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OutOfHoursPerson {
+    /// Who (an e-mail, `key <name>`, `link`).
+    pub who: String,
+    /// Acknowledgements.
+    pub acknowledged: i64,
+    /// Of them, outside working hours.
+    pub out_of_hours: i64,
+}
+
+/// The noisiest monitors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NoisiestReport {
+    /// What it covers.
+    pub span: ReportSpan,
+    /// At most ten, most alerts first (then flaps, then reminders).
+    pub rows: Vec<NoisyMonitor>,
+}
+
+/// One noisy monitor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NoisyMonitor {
+    /// Its id.
+    pub monitor: String,
+    /// Its name (`null`: deleted since).
+    pub name: Option<String>,
+    /// Alerts opened.
+    pub alerts: i64,
+    /// Down alerts resolved within an hour of opening.
+    pub flaps: i64,
+    /// Reminders sent.
+    pub reminders: i64,
+    /// What to change, in words.
+    pub advice: String,
+    /// Where to change it (the dashboard's path).
+    pub link: String,
+}
+
+/// Problems by unit kind (the key's prefix before `:`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UnitsReport {
+    /// What it covers.
+    pub span: ReportSpan,
+    /// One row per kind, most failed first.
+    pub rows: Vec<UnitKindRow>,
+    /// The ten oldest problems still open in the scope, oldest first.
+    pub oldest_open: Vec<OpenUnit>,
+}
+
+/// Problems of one unit kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UnitKindRow {
+    /// The kind (`invoice`; `(none)` for keys without a prefix).
+    pub kind: String,
+    /// Units that failed (problem occurrences opened).
+    pub failed: i64,
+    /// Occurrences resolved.
+    pub fixed: i64,
+    /// Their mean time to fix (seconds; `null` when none was fixed).
+    pub mean_fix: Option<i64>,
+}
+
+/// A problem still open.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OpenUnit {
+    /// Its monitor's id.
+    pub monitor: String,
+    /// The unit's key.
+    pub key: String,
+    /// Since when it is open.
+    pub since: String,
+}
