@@ -99,7 +99,7 @@ pub fn ReportsPage() -> impl IntoView {
     };
     view! {
         <h1>"Reports"</h1>
-        <div class="filters" id="report-filters">
+        <div class="row filters" id="report-filters">
             <label>"Period "
                 <select id="report-period" on:change=move |ev| period.set(event_target_value(&ev))>
                     <option value="7d">"Last 7 days"</option>
@@ -194,10 +194,10 @@ fn noisiest(r: &NoisiestReport, csv: String) -> impl IntoView {
                 view! { <p class="hint">"No alerts in this period."</p> }.into_any()
             } else {
                 view! {
-                    <table class="cards">
+                    <div class="table-wrap" tabindex="0"><table class="cards">
                         <thead><tr><th>"Monitor"</th><th>"Alerts"</th><th>"Flaps"</th><th>"Reminders"</th><th>"What to change"</th></tr></thead>
                         <tbody>{rows}</tbody>
-                    </table>
+                    </table></div>
                 }.into_any()
             }}
             <p><a href=csv download="overdue-noisiest.csv">"Download as CSV"</a></p>
@@ -206,6 +206,7 @@ fn noisiest(r: &NoisiestReport, csv: String) -> impl IntoView {
 }
 
 fn out_of_hours(r: &OutOfHoursReport, csv: String) -> impl IntoView {
+    let (no_pages, nobody) = (r.channels.is_empty(), r.people.is_empty());
     let channels = r
         .channels
         .iter()
@@ -222,14 +223,26 @@ fn out_of_hours(r: &OutOfHoursReport, csv: String) -> impl IntoView {
     view! {
         <section id="report-out-of-hours">
             <h2>"Out of hours"</h2>
-            <table class="cards">
-                <thead><tr><th>"Channel"</th><th>"Pages"</th><th>"Out of hours"</th></tr></thead>
-                <tbody>{channels}</tbody>
-            </table>
-            <table class="cards">
-                <thead><tr><th>"Who acknowledged"</th><th>"Acknowledged"</th><th>"Out of hours"</th></tr></thead>
-                <tbody>{people}</tbody>
-            </table>
+            {if no_pages {
+                view! { <p class="hint">"No pages in this period."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap" tabindex="0"><table class="cards">
+                        <thead><tr><th>"Channel"</th><th>"Pages"</th><th>"Out of hours"</th></tr></thead>
+                        <tbody>{channels}</tbody>
+                    </table></div>
+                }.into_any()
+            }}
+            {if nobody {
+                view! { <p class="hint">"Nobody acknowledged an alert in this period."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap" tabindex="0"><table class="cards">
+                        <thead><tr><th>"Who acknowledged"</th><th>"Acknowledged"</th><th>"Out of hours"</th></tr></thead>
+                        <tbody>{people}</tbody>
+                    </table></div>
+                }.into_any()
+            }}
             <p>{format!("Quiet hours held back {} messages ({} of them out of hours): {}.",
                 r.held.count, r.held_out_of_hours, percentiles(&r.held))}</p>
             <p><a href=csv download="overdue-out-of-hours.csv">"Download as CSV"</a></p>
@@ -238,6 +251,7 @@ fn out_of_hours(r: &OutOfHoursReport, csv: String) -> impl IntoView {
 }
 
 fn units(r: &UnitsReport, csv: String) -> impl IntoView {
+    let (none, open) = (r.rows.is_empty(), !r.oldest_open.is_empty());
     let rows = r
         .rows
         .iter()
@@ -254,12 +268,20 @@ fn units(r: &UnitsReport, csv: String) -> impl IntoView {
     view! {
         <section id="report-units">
             <h2>"Problems by unit kind"</h2>
-            <table class="cards">
-                <thead><tr><th>"Unit kind"</th><th>"Failed"</th><th>"Fixed"</th><th>"Mean time to fix"</th></tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
-            <h3>"Oldest still open"</h3>
-            <ul id="oldest-open">{oldest}</ul>
+            {if none {
+                view! { <p class="hint">"No unit problems in this period."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap" tabindex="0"><table class="cards">
+                        <thead><tr><th>"Unit kind"</th><th>"Failed"</th><th>"Fixed"</th><th>"Mean time to fix"</th></tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table></div>
+                }.into_any()
+            }}
+            {open.then(|| view! {
+                <h3>"Oldest still open"</h3>
+                <ul id="oldest-open">{oldest}</ul>
+            })}
             <p><a href=csv download="overdue-units.csv">"Download as CSV"</a></p>
         </section>
     }

@@ -15,7 +15,7 @@ use overdue_types::reports::{
 };
 
 use crate::base::schema::{
-    calendars, channels, flows, monitors, problems, projects, report_tallies,
+    calendars, channels, flows, monitor_refs, monitors, problems, projects, report_tallies,
 };
 use crate::{AnyConnection, StoreError};
 
@@ -185,14 +185,25 @@ fn subjects(
             (Some(tagged), format!("tag:{tag}"))
         }
         Scope::Monitor(m) => {
+            // Its public reference (what the API shows), its slug, or its id.
+            let by_ref: Option<String> = match overdue_core::PublicRef::parse(m) {
+                Some(r) => monitor_refs::table
+                    .find(String::from(r))
+                    .select(monitor_refs::monitor_id)
+                    .first(c)
+                    .optional()?,
+                None => None,
+            };
+            let wanted = by_ref.as_deref().unwrap_or(m);
             let id: String = monitors::table
                 .filter(monitors::project_id.eq(project))
-                .filter(monitors::id.eq(m).or(monitors::slug.eq(m)))
+                .filter(monitors::id.eq(wanted).or(monitors::slug.eq(wanted)))
                 .select(monitors::id)
                 .first(c)
                 .optional()?
                 .ok_or(StoreError::NotFound("monitor"))?;
-            (Some(vec![id.clone()]), format!("monitor:{id}"))
+            let public = String::from(overdue_core::PublicRef::of(&id));
+            (Some(vec![id]), format!("monitor:{public}"))
         }
         Scope::Flow(f) => {
             let id: String = flows::table
@@ -261,7 +272,7 @@ fn oldest_open(
     Ok(rows
         .into_iter()
         .map(|(monitor, key, since)| OpenUnit {
-            monitor,
+            monitor: overdue_core::PublicRef::of(&monitor).into(),
             key,
             since: Timestamp(since).to_rfc3339(),
         })

@@ -17,7 +17,7 @@ pub struct ReportSpan {
     pub to: String,
     /// The period just before it, as long (for trends): its start.
     pub previous_from: String,
-    /// `project`, `tag:<name>`, `monitor:<id>` or `flow:<id>`.
+    /// `project`, `tag:<name>`, `monitor:<public reference>` or `flow:<id>`.
     pub scope: String,
     /// The zone its days are days of (the project's; `UTC` when it has none).
     pub tz: String,
@@ -163,7 +163,7 @@ pub struct NoisiestReport {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NoisyMonitor {
-    /// Its id.
+    /// Its public reference (the `id` the monitors API gives).
     pub monitor: String,
     /// Its name (`null`: deleted since).
     pub name: Option<String>,
@@ -209,7 +209,7 @@ pub struct UnitKindRow {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OpenUnit {
-    /// Its monitor's id.
+    /// Its monitor's public reference (the `id` the monitors API gives).
     pub monitor: String,
     /// The unit's key.
     pub key: String,

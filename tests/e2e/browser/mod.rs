@@ -6,6 +6,7 @@ pub(crate) mod dashboard_api;
 pub(crate) mod glance;
 pub(crate) mod list;
 pub(crate) mod people;
+pub(crate) mod reports;
 pub(crate) mod senders;
 pub(crate) mod setup;
 pub(crate) mod triage;

@@ -270,7 +270,14 @@ async fn every_figure(backend: Backend) {
         (&json!("nightly-a"), &json!(2), &json!(1))
     );
     assert!(rows[1]["advice"].as_str().unwrap().contains("flaps"), "{r}");
-    assert_eq!(rows[1]["link"], format!("/monitors/{a}"));
+    // Named by their public reference, never the id (the ping URL's secret).
+    let public = app.get_monitor(&a).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(rows[1]["monitor"], public.as_str());
+    assert_eq!(rows[1]["link"], format!("/monitors/{public}"));
+    assert!(!r.to_string().contains(&a), "{r}");
 
     // Problems by unit kind, and the oldest still open.
     let r = report(&app, &format!("units?{period}")).await;

@@ -229,7 +229,8 @@ struct Noise {
     reasons: BTreeMap<String, i64>,
 }
 
-/// The ten monitors with the most alerts (then flaps, then reminders) in the period.
+/// The ten monitors with the most alerts (then flaps, then reminders) in the period,
+/// named by their public reference.
 pub fn noisiest(
     tallies: &[Tally],
     p: Period,
@@ -264,14 +265,18 @@ pub fn noisiest(
     list.truncate(10);
     let rows = list
         .into_iter()
-        .map(|(id, n)| NoisyMonitor {
-            monitor: id.to_string(),
-            name: name_of(id),
-            alerts: n.alerts,
-            flaps: n.flaps,
-            reminders: n.reminders,
-            advice: advice(&n),
-            link: format!("/monitors/{id}"),
+        .map(|(id, n)| {
+            // The public reference, never the id: the id is the ping URL's secret.
+            let public = String::from(crate::PublicRef::of(id));
+            NoisyMonitor {
+                link: format!("/monitors/{public}"),
+                monitor: public,
+                name: name_of(id),
+                alerts: n.alerts,
+                flaps: n.flaps,
+                reminders: n.reminders,
+                advice: advice(&n),
+            }
         })
         .collect();
     NoisiestReport { span, rows }

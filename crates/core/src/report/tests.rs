@@ -306,10 +306,10 @@ fn noisiest_and_units() {
     ));
     let r = noisiest(&t, p, span("UTC"), &|_| None);
     assert_eq!(r.rows.len(), 10);
-    assert_eq!(r.rows[0].monitor, "m11");
+    assert_eq!(r.rows[0].monitor, String::from(crate::PublicRef::of("m11")));
     assert_eq!(r.rows[0].alerts, 12);
     assert!(r.rows[0].advice.contains("down_after"));
-    assert_eq!(r.rows[0].link, "/monitors/m11");
+    assert_eq!(r.rows[0].link, format!("/monitors/{}", r.rows[0].monitor));
     let u = units(&t, p, span("UTC"), Vec::new());
     assert_eq!(u.rows.len(), 1);
     assert_eq!(

@@ -16,27 +16,30 @@ use crate::AppState;
 /// Registers the routes (inside `/api/v1`): one per report, so that the OpenAPI
 /// document names each with its own figures.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/reports/alerts",
-        web::get().to(|a, s, q| show("alerts", a, s, q)),
-    )
-    .route(
-        "/reports/response",
-        web::get().to(|a, s, q| show("response", a, s, q)),
-    )
-    .route(
-        "/reports/out-of-hours",
-        web::get().to(|a, s, q| show("out-of-hours", a, s, q)),
-    )
-    .route(
-        "/reports/noisiest",
-        web::get().to(|a, s, q| show("noisiest", a, s, q)),
-    )
-    .route(
-        "/reports/units",
-        web::get().to(|a, s, q| show("units", a, s, q)),
-    );
+    cfg.route("/reports/alerts", web::get().to(alerts))
+        .route("/reports/response", web::get().to(response))
+        .route("/reports/out-of-hours", web::get().to(out_of_hours))
+        .route("/reports/noisiest", web::get().to(noisiest))
+        .route("/reports/units", web::get().to(units));
 }
+
+/// A report's handler: its name, then the shared one.
+macro_rules! report {
+    ($f:ident, $name:literal) => {
+        async fn $f(
+            auth: Auth,
+            state: web::Data<AppState>,
+            query: web::Query<ReportQuery>,
+        ) -> Result<HttpResponse, ApiError> {
+            show($name, auth, state, query).await
+        }
+    };
+}
+report!(alerts, "alerts");
+report!(response, "response");
+report!(out_of_hours, "out-of-hours");
+report!(noisiest, "noisiest");
+report!(units, "units");
 
 /// What a report's URL may ask.
 #[derive(Deserialize)]
