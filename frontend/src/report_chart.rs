@@ -1,9 +1,10 @@
-//! The alerts report as a picture (docs/behaviour.md, "Reports"): a bar per day (or
-//! week), stacked by reason, with a count axis, its first, middle and last dates, a
-//! tooltip per bar, and the same figures as a table for screen readers and copying.
+//! Reports as pictures (docs/behaviour.md, "Reports"): the alerts report as a bar per
+//! day (or week), stacked by reason, with a count axis, its first, middle and last
+//! dates, a tooltip per bar, and the same figures as a list for screen readers; each
+//! flow as a funnel (entries per stage, the breached part marked) beside its table.
 
 use leptos::prelude::*;
-use overdue_types::reports::{AlertsReport, AlertsRow};
+use overdue_types::reports::{AlertsReport, AlertsRow, FlowFigures, FlowsReport};
 
 const W: f64 = 640.0;
 const H: f64 = 200.0;
@@ -139,5 +140,72 @@ pub fn alerts_chart(r: &AlertsReport) -> impl IntoView {
             <summary>"The figures as a list"</summary>
             <ul id="alerts-figures">{rows}</ul>
         </details>
+    }
+}
+
+/// One flow as a funnel: a line per stage saying its entries and breaches, over a bar
+/// as long as its entries (the longest fills the width), the breached part marked. The
+/// words are the text; the bars are drawn for the eye only.
+fn funnel(f: &FlowFigures) -> impl IntoView {
+    let most = f.stages.iter().map(|s| s.entered).max().unwrap_or(0).max(1) as f64;
+    let stages = f
+        .stages
+        .iter()
+        .map(|s| {
+            let w = s.entered as f64 * 100.0 / most;
+            let wb = s.breached as f64 * 100.0 / most;
+            view! {
+                <li>
+                    <span class="funnel-label">{format!("{} · {} entered, {} breached", s.stage, s.entered, s.breached)}</span>
+                    <svg class="funnel-bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">
+                        <rect class="seg r-problem" x="0" y="0" width=format!("{:.2}", w.max(0.5)) height="10"/>
+                        <rect class="seg r-failed" x="0" y="0" width=format!("{wb:.2}") height="10"/>
+                    </svg>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ul class="funnel" aria-label=format!("{} by stage", f.name)>{stages}</ul> }
+}
+
+/// The flows report: per flow its funnel and a table of its stages.
+pub fn flows(r: &FlowsReport, csv: String) -> impl IntoView {
+    let pct = |x: Option<f64>| x.map(|v| format!("{v} %")).unwrap_or_else(|| "–".into());
+    let span = crate::reports::span;
+    let each = r
+        .flows
+        .iter()
+        .map(|f| {
+            let rows = f
+                .stages
+                .iter()
+                .map(|s| view! {
+                    <tr><td data-label="Stage">{s.stage.clone()}</td>
+                        <td data-label="Entered">{format!("{} (before {})", s.entered, s.previous_entered)}</td>
+                        <td data-label="Breached">{format!("{} (before {})", s.breached, s.previous_breached)}</td>
+                        <td data-label="Breach rate">{pct(s.breach_rate)}</td>
+                        <td data-label="Time in stage">{format!("p50 {} · p95 {} (before: p50 {})", span(s.p50), span(s.p95), span(s.previous_p50))}</td></tr>
+                })
+                .collect_view();
+            view! {
+                <h3>{f.name.clone()}</h3>
+                {funnel(f)}
+                <div class="table-wrap" tabindex="0"><table class="cards">
+                    <thead><tr><th>"Stage"</th><th>"Entered"</th><th>"Breached"</th><th>"Breach rate"</th><th>"Time in stage"</th></tr></thead>
+                    <tbody>{rows}</tbody>
+                </table></div>
+            }
+        })
+        .collect_view();
+    view! {
+        <section id="report-flows">
+            <h2>"Flows"</h2>
+            {if r.flows.is_empty() {
+                view! { <p class="hint">"No flows in this scope."</p> }.into_any()
+            } else {
+                each.into_any()
+            }}
+            <p><a href=csv download="overdue-flows.csv">"Download as CSV"</a></p>
+        </section>
     }
 }

@@ -7,13 +7,14 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 use overdue_types::reports::{
-    AlertsReport, NoisiestReport, OutOfHoursReport, Percentiles, ResponseReport, UnitsReport,
+    AlertsReport, FlowsReport, NoisiestReport, OutOfHoursReport, Percentiles, ResponseReport,
+    UnitsReport,
 };
 
 use crate::api::Session;
 
 /// Seconds in words: "41 min", "2 h 5 min", "12 s"; "–" for none.
-fn span(s: Option<i64>) -> String {
+pub(crate) fn span(s: Option<i64>) -> String {
     match s {
         None => "–".into(),
         Some(s) if s >= 86_400 => format!("{} d {} h", s / 86_400, s % 86_400 / 3_600),
@@ -48,6 +49,7 @@ struct Reports {
     hours: OutOfHoursReport,
     noisiest: NoisiestReport,
     units: UnitsReport,
+    flows: FlowsReport,
 }
 
 async fn fetch(session: Session, query: String) -> Result<Reports, String> {
@@ -58,6 +60,7 @@ async fn fetch(session: Session, query: String) -> Result<Reports, String> {
         hours: session.get_json(&get("out-of-hours")).await?,
         noisiest: session.get_json(&get("noisiest")).await?,
         units: session.get_json(&get("units")).await?,
+        flows: session.get_json(&get("flows")).await?,
     })
 }
 
@@ -127,6 +130,7 @@ pub fn ReportsPage() -> impl IntoView {
             {noisiest(&r.noisiest, csv("noisiest"))}
             {out_of_hours(&r.hours, csv("out-of-hours"))}
             {units(&r.units, csv("units"))}
+            {crate::report_chart::flows(&r.flows, csv("flows"))}
         })}
     }
 }

@@ -143,6 +143,7 @@ pub const ROUTES: &[Row] = &[
     ("GET", "/reports/out-of-hours", "Alerts, pages, acknowledgements and held messages outside working hours", B::None, B::Named("OutOfHoursReport")),
     ("GET", "/reports/noisiest", "The ten noisiest monitors, with what to change", B::None, B::Named("NoisiestReport")),
     ("GET", "/reports/units", "Problems by unit kind, and the oldest still open", B::None, B::Named("UnitsReport")),
+    ("GET", "/reports/flows", "Flows' stages: entries, breaches, breach rate, time in stage p50/p95", B::None, B::Named("FlowsReport")),
     ("GET", "/openapi.json", "This document", B::None, B::Any),
 ];
 
@@ -234,6 +235,7 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<t::reports::OutOfHoursReport>(&mut s);
     add::<t::reports::NoisiestReport>(&mut s);
     add::<t::reports::UnitsReport>(&mut s);
+    add::<t::reports::FlowsReport>(&mut s);
     add::<FlowEvents>(&mut s);
     add::<t::NewCalendarInput>(&mut s);
     add::<t::CalendarInput>(&mut s);

@@ -10,8 +10,8 @@ use overdue_core::flow::Calendar;
 use overdue_core::report::{self, Period, PeriodAsk, Scope, Tally};
 use overdue_core::Timestamp;
 use overdue_types::reports::{
-    AlertsReport, NoisiestReport, OpenUnit, OutOfHoursReport, ReportSpan, ResponseReport,
-    UnitsReport,
+    AlertsReport, FlowsReport, NoisiestReport, OpenUnit, OutOfHoursReport, ReportSpan,
+    ResponseReport, UnitsReport,
 };
 
 use crate::base::schema::{
@@ -20,7 +20,14 @@ use crate::base::schema::{
 use crate::{AnyConnection, StoreError};
 
 /// The reports there are, by the name their URL gives.
-pub const NAMES: &[&str] = &["alerts", "response", "out-of-hours", "noisiest", "units"];
+pub const NAMES: &[&str] = &[
+    "alerts",
+    "response",
+    "out-of-hours",
+    "noisiest",
+    "units",
+    "flows",
+];
 
 /// What is asked: a report's name, its period and scope, and for `alerts` whether rows
 /// are weeks.
@@ -53,6 +60,8 @@ pub enum Report {
     Noisiest(NoisiestReport),
     /// Problems by unit kind.
     Units(UnitsReport),
+    /// Flows' stages.
+    Flows(FlowsReport),
 }
 
 /// Report `name` of `project` as asked, at `now`. Unknown names, periods, scopes: an
@@ -128,11 +137,53 @@ pub fn build(
                 names.get(m).cloned()
             }))
         }
-        _ => {
+        "units" => {
             let oldest = oldest_open(c, project, subjects.as_deref())?;
             Report::Units(report::units(&tallies, p, span, oldest))
         }
+        _ => Report::Flows(flows_report(c, project, &scope, p, span)?),
     })
+}
+
+/// The flows report: each flow of the scope (all, one, or those with the tag; none for
+/// a monitor), its stages' counters of the two periods.
+fn flows_report(
+    c: &mut AnyConnection,
+    project: &str,
+    scope: &Scope,
+    p: Period,
+    span: ReportSpan,
+) -> Result<FlowsReport, StoreError> {
+    use crate::base::schema::flow_stats;
+    let mut out = Vec::new();
+    for row in crate::flows::list(c, project)? {
+        let wanted = match scope {
+            Scope::Project => true,
+            Scope::Flow(f) => row.id == *f || row.name == *f,
+            Scope::Tag(t) => row.tag_list().iter().any(|x| x == t),
+            Scope::Monitor(_) => false,
+        };
+        if !wanted {
+            continue;
+        }
+        let rows: Vec<(String, String, i64, i64)> = flow_stats::table
+            .filter(flow_stats::flow_id.eq(&row.id))
+            .filter(flow_stats::bucket.ge(p.previous_from))
+            .filter(flow_stats::bucket.lt(p.to))
+            .select((
+                flow_stats::stage,
+                flow_stats::metric,
+                flow_stats::bucket,
+                flow_stats::n,
+            ))
+            .load(c)?;
+        let stages: Vec<String> = row.def().stages.into_iter().map(|s| s.name).collect();
+        out.push(report::flow_figures::flow(
+            &row.id, &row.name, &stages, &rows, p,
+        ));
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(FlowsReport { span, flows: out })
 }
 
 /// The counters of `[previous_from, to)`, of these subjects (`None`: all).

@@ -216,3 +216,51 @@ pub struct OpenUnit {
     /// Since when it is open.
     pub since: String,
 }
+
+/// Flows: entries and breaches per stage, the breach rate and time in stage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FlowsReport {
+    /// What it covers.
+    pub span: ReportSpan,
+    /// One per flow in the scope, by name.
+    pub flows: Vec<FlowFigures>,
+}
+
+/// One flow's figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FlowFigures {
+    /// Its id.
+    pub flow: String,
+    /// Its name.
+    pub name: String,
+    /// Its stages, in order.
+    pub stages: Vec<StageFigures>,
+}
+
+/// One stage's figures in the period and the period before.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StageFigures {
+    /// The stage.
+    pub stage: String,
+    /// Entities that entered it.
+    pub entered: i64,
+    /// Entities that breached its SLA in it.
+    pub breached: i64,
+    /// Breaches per 100 entries (`null` without entries).
+    pub breach_rate: Option<f64>,
+    /// Time in it of the entities that left it: p50 (seconds).
+    pub p50: Option<i64>,
+    /// … and p95 (seconds).
+    pub p95: Option<i64>,
+    /// Entries in the period before.
+    pub previous_entered: i64,
+    /// Breaches in the period before.
+    pub previous_breached: i64,
+    /// p50 in the period before.
+    pub previous_p50: Option<i64>,
+    /// p95 in the period before.
+    pub previous_p95: Option<i64>,
+}

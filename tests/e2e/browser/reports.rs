@@ -45,6 +45,17 @@ async fn the_reports_page() {
         .unwrap();
     assert_eq!(r.status(), 200);
 
+    let flow = json!({"name": "orders", "stages": [{"name": "placed", "sla": "1h"},
+                      {"name": "shipped", "sla": "1d"}], "terminal": ["delivered"]});
+    let (s, _) = app.api("POST", "/api/v1/flows", Some(flow)).await;
+    assert_eq!(s, 201);
+    let events = json!([{"entity": "o1", "stage": "placed"}, {"entity": "o2", "stage": "placed"},
+                        {"entity": "o1", "stage": "shipped"}]);
+    let (s, _) = app
+        .api("POST", "/api/v1/flows/orders/events", Some(events))
+        .await;
+    assert_eq!(s, 200);
+
     let b = signed_in(&app, &driver).await;
     b.goto(&format!("{}/reports", app.base)).await;
     let head = b
@@ -80,6 +91,8 @@ async fn the_reports_page() {
         .eval("return document.querySelector('#report-noisiest a').getAttribute('href')")
         .await;
     assert!(href.as_str().unwrap().starts_with("/monitors/"), "{href}");
+    let flows = b.text(&b.find("#report-flows").await).await;
+    assert!(flows.contains("placed · 2 entered, 0 breached"), "{flows}");
     let units = b.text(&b.find("#report-units").await).await;
     assert!(
         units.contains("invoice") && units.contains("invoice:7"),
@@ -96,6 +109,9 @@ async fn the_reports_page() {
     b.eval("document.getElementById('report-noisiest').scrollIntoView({block: 'start', behavior: 'instant'}); return ''")
         .await;
     found.extend(tour(&b, "reports-tables").await);
+    b.eval("document.getElementById('report-flows').scrollIntoView({block: 'start', behavior: 'instant'}); return ''")
+        .await;
+    found.extend(tour(&b, "reports-flows").await);
     // A tag narrows it; seven days give seven bars.
     b.eval("const t = document.getElementById('report-tag'); t.value = 'nightly'; t.dispatchEvent(new Event('change')); return ''")
         .await;

@@ -300,9 +300,68 @@ async fn every_figure(backend: Backend) {
     assert_eq!(lines[1], ["invoice", "2", "1", "3600"]);
     assert_eq!(lines[2], ["customer", "1", "0", ""]);
 
-    // The last 7 days hold them too; the month before holds nothing.
+    // Thursday: a flow's two orders placed, one shipped after 30 minutes, the other
+    // past its 1 h SLA in `placed`.
+    let flow = json!({"name": "orders", "stages": [{"name": "placed", "sla": "1h"},
+                      {"name": "shipped", "sla": "1d"}], "terminal": ["delivered"]});
+    let (s, f) = app.api("POST", "/api/v1/flows", Some(flow)).await;
+    assert_eq!(s, 201, "{f}");
+    let events = json!([{"entity": "o1", "stage": "placed"}, {"entity": "o2", "stage": "placed"}]);
+    let (s, r) = app
+        .api("POST", "/api/v1/flows/orders/events", Some(events))
+        .await;
+    assert_eq!(s, 200, "{r}");
+    shift.fetch_add(30 * MIN, Ordering::SeqCst);
+    let shipped = json!([{"entity": "o1", "stage": "shipped"}]);
+    let (s, r) = app
+        .api("POST", "/api/v1/flows/orders/events", Some(shipped))
+        .await;
+    assert_eq!(s, 200, "{r}");
+    shift.fetch_add(2 * HOUR, Ordering::SeqCst);
+    let mut breached = 0;
+    for _ in 0..100 {
+        let (_, f) = app.api("GET", "/api/v1/flows/orders", None).await;
+        breached = f["stages"][0]["breached"].as_i64().unwrap_or(0);
+        if breached == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(breached, 1, "the breach loop found o2");
+    let r = report(&app, "flows?period=7d").await;
+    let placed = &r["flows"][0]["stages"][0];
+    assert_eq!(r["flows"][0]["name"], "orders", "{r}");
+    // 1,800 s in stage lies in the bin up to 2,048 s.
+    assert_eq!(
+        (
+            &placed["entered"],
+            &placed["breached"],
+            &placed["breach_rate"],
+            &placed["p50"],
+            &placed["p95"]
+        ),
+        (
+            &json!(2),
+            &json!(1),
+            &json!(50.0),
+            &json!(2048),
+            &json!(2048)
+        ),
+        "{r}"
+    );
+    assert_eq!(r["flows"][0]["stages"][1]["entered"], 1, "{r}");
+    let lines = csv(&app, "flows?period=7d").await;
+    assert_eq!(
+        lines[1][..7],
+        ["orders", "placed", "2", "1", "50", "2048", "2048"]
+    );
+    let r = report(&app, &format!("flows?period=7d&scope=monitor:{b}")).await;
+    assert_eq!(r["flows"], json!([]), "a monitor's scope holds no flow");
+
+    // The last 7 days hold them all, the breach included.
     let r = report(&app, "alerts?period=7d").await;
-    assert_eq!(r["total"], 5, "{r}");
+    assert_eq!(r["total"], 6, "{r}");
+    assert_eq!(r["by_reason"]["breach"], 1, "{r}");
     assert_eq!(r["rows"].as_array().unwrap().len(), 7);
 
     // Bad asks, in words.

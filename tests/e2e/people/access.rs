@@ -121,6 +121,7 @@ const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/api/v1/reports/out-of-hours", Need::Read),
     ("GET", "/api/v1/reports/noisiest", Need::Read),
     ("GET", "/api/v1/reports/units", Need::Read),
+    ("GET", "/api/v1/reports/flows", Need::Read),
     ("DELETE", "/api/v1/kept-aside/{id}", Need::Write),
     ("GET", "/api/v1/calendars", Need::Read),
     ("POST", "/api/v1/calendars", Need::Manage),

@@ -6,6 +6,7 @@
 //! within a quarter of a doubling (about 19 %).
 
 mod figures;
+pub mod flow_figures;
 #[cfg(test)]
 mod tests;
 

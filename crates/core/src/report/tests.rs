@@ -317,3 +317,54 @@ fn noisiest_and_units() {
         (3, 2, Some(90))
     );
 }
+
+#[test]
+fn flow_stages_with_rates_and_times() {
+    let ask = PeriodAsk {
+        from: Some("2026-12-01"),
+        to: Some("2026-12-01"),
+        ..PeriodAsk::default()
+    };
+    let p = period(&ask, "UTC", 0).unwrap();
+    let at = |s: &str| self::at(s);
+    let t: Vec<flow_figures::StageTally> = vec![
+        (
+            "placed".into(),
+            "entered".into(),
+            at("2026-12-01T10:00:00Z"),
+            8,
+        ),
+        (
+            "placed".into(),
+            "breached".into(),
+            at("2026-12-01T10:05:00Z"),
+            2,
+        ),
+        (
+            "placed".into(),
+            "t:24".into(),
+            at("2026-12-01T10:00:00Z"),
+            6,
+        ),
+        (
+            "placed".into(),
+            "t:37".into(),
+            at("2026-12-01T10:00:00Z"),
+            2,
+        ),
+        (
+            "placed".into(),
+            "entered".into(),
+            at("2026-11-30T10:00:00Z"),
+            3,
+        ),
+        ("placed".into(), "open".into(), i64::MAX, 5),
+    ];
+    let stages = vec!["placed".to_string(), "shipped".to_string()];
+    let f = flow_figures::flow("f1", "orders", &stages, &t, p);
+    let s = &f.stages[0];
+    assert_eq!((s.entered, s.breached, s.breach_rate), (8, 2, Some(25.0)));
+    assert_eq!((s.p50, s.p95), (Some(64), Some(608)));
+    assert_eq!((s.previous_entered, s.previous_p50), (3, None));
+    assert_eq!(f.stages[1].breach_rate, None);
+}

@@ -109,6 +109,38 @@ pub(super) fn render(report: &Report) -> Result<String, ::csv::Error> {
                 ])?;
             }
         }
+        Report::Flows(r) => {
+            w.write_record([
+                "flow",
+                "stage",
+                "entered",
+                "breached",
+                "breach_rate_percent",
+                "p50_seconds",
+                "p95_seconds",
+                "previous_entered",
+                "previous_breached",
+                "previous_p50_seconds",
+                "previous_p95_seconds",
+            ])?;
+            for f in &r.flows {
+                for s in &f.stages {
+                    w.write_record([
+                        f.name.clone(),
+                        s.stage.clone(),
+                        s.entered.to_string(),
+                        s.breached.to_string(),
+                        s.breach_rate.map(|x| x.to_string()).unwrap_or_default(),
+                        opt(s.p50),
+                        opt(s.p95),
+                        s.previous_entered.to_string(),
+                        s.previous_breached.to_string(),
+                        opt(s.previous_p50),
+                        opt(s.previous_p95),
+                    ])?;
+                }
+            }
+        }
     }
     let bytes = w.into_inner().map_err(|e| e.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())

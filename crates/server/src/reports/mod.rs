@@ -1,5 +1,5 @@
 //! `/api/v1/reports/<name>` (docs/behaviour.md, "Reports"): alerts per day, response
-//! times, out of hours, the noisiest monitors, problems by unit kind — for a period
+//! times, out of hours, the noisiest monitors, problems by unit kind, flows' stages — for a period
 //! (`period=30d`, `month=2026-11`, or `from` and `to`) and a scope (`scope=tag:nightly`).
 //! JSON, or CSV with `format=csv`. Every role reads them.
 
@@ -20,7 +20,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/reports/response", web::get().to(response))
         .route("/reports/out-of-hours", web::get().to(out_of_hours))
         .route("/reports/noisiest", web::get().to(noisiest))
-        .route("/reports/units", web::get().to(units));
+        .route("/reports/units", web::get().to(units))
+        .route("/reports/flows", web::get().to(flows));
 }
 
 /// A report's handler: its name, then the shared one.
@@ -40,6 +41,7 @@ report!(response, "response");
 report!(out_of_hours, "out-of-hours");
 report!(noisiest, "noisiest");
 report!(units, "units");
+report!(flows, "flows");
 
 /// What a report's URL may ask.
 #[derive(Deserialize)]
@@ -114,5 +116,6 @@ async fn show(
         Report::OutOfHours(r) => HttpResponse::Ok().json(r),
         Report::Noisiest(r) => HttpResponse::Ok().json(r),
         Report::Units(r) => HttpResponse::Ok().json(r),
+        Report::Flows(r) => HttpResponse::Ok().json(r),
     })
 }
