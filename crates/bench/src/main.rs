@@ -5,6 +5,7 @@ mod flows;
 mod ingest;
 mod load;
 mod notify;
+mod reports;
 mod seed;
 mod server;
 
@@ -96,6 +97,18 @@ enum Command {
         #[arg(long)]
         mapped: bool,
     },
+    /// Reports over a long history: counters seeded in bulk, each report timed.
+    Reports {
+        /// Monitors with a history (an alert a week each).
+        #[arg(long, default_value_t = 10_000)]
+        monitors: usize,
+        /// Days of history, all covered by the reports.
+        #[arg(long, default_value_t = 365)]
+        days: i64,
+        /// Runs of each report.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
 }
 
 fn main() -> Result<()> {
@@ -165,6 +178,18 @@ fn main() -> Result<()> {
                     mapped,
                 };
                 flows::run(&bin, &cli.database_url, o).await?;
+            }
+            Command::Reports {
+                monitors,
+                days,
+                runs,
+            } => {
+                let o = reports::Options {
+                    monitors,
+                    days,
+                    runs,
+                };
+                reports::run(&bin, &cli.database_url, o).await?;
             }
         }
         Ok(())

@@ -1,0 +1,124 @@
+//! The reports benchmark (docs/behaviour.md, "Reports"): a year of report counters for
+//! many monitors seeded in bulk (each monitor an alert a week: opened, paged,
+//! acknowledged, resolved — four counters), then each report over the whole year through
+//! the real server, timed from request to the last byte.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use diesel::connection::SimpleConnection;
+use overdue_storage::DbUrl;
+
+use crate::{seed, server};
+
+/// What to measure.
+pub struct Options {
+    /// Monitors with a history.
+    pub monitors: usize,
+    /// Days of history (the report covers them all).
+    pub days: i64,
+    /// Runs of each report.
+    pub runs: usize,
+}
+
+const WEEK: i64 = 7 * 86_400_000;
+const BUCKET: i64 = 900_000;
+
+/// Seeds an alert a week per monitor over `days` before `now`, at a time of day of its
+/// own: four counters each (alert, page, time to acknowledge, time to resolve).
+fn insert_tallies(url: &str, project: &str, ids: &[String], days: i64, now: i64) -> Result<usize> {
+    let mut c = DbUrl::parse(url)?.connect()?;
+    let start = now - days * 86_400_000;
+    let mut rows = 0;
+    let mut sql = String::new();
+    let mut n_in = 0;
+    c.batch_execute("BEGIN")?;
+    for (k, id) in ids.iter().enumerate() {
+        let offset = (k as i64 * 7_919 * 60_000) % WEEK;
+        let mut at = start + offset;
+        while at < now {
+            let b = at - at.rem_euclid(BUCKET);
+            for (bucket, metric) in [
+                (b, "alert|failed|error"),
+                (b, "page|bench-channel"),
+                (b + 2 * BUCKET, "ack|37"),
+                (b + 8 * BUCKET, "fix|48"),
+            ] {
+                if n_in == 0 {
+                    sql.push_str(
+                        "INSERT INTO report_tallies (project_id, bucket, subject, metric, n) VALUES ",
+                    );
+                } else {
+                    sql.push(',');
+                }
+                sql.push_str(&format!("('{project}', {bucket}, '{id}', '{metric}', 1)"));
+                n_in += 1;
+                rows += 1;
+                if n_in == 1_000 {
+                    c.batch_execute(&sql).context("seeding counters")?;
+                    sql.clear();
+                    n_in = 0;
+                }
+            }
+            at += WEEK;
+        }
+        if k % 1_000 == 999 {
+            c.batch_execute("COMMIT; BEGIN")?;
+        }
+    }
+    if n_in > 0 {
+        c.batch_execute(&sql)?;
+    }
+    c.batch_execute("COMMIT")?;
+    Ok(rows)
+}
+
+/// Runs the benchmark.
+pub async fn run(bin: &str, url: &str, o: Options) -> Result<()> {
+    let seeded = seed::fresh(url, o.monitors, 0, 0).await?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_millis() as i64;
+    let t = Instant::now();
+    let rows = insert_tallies(url, &seeded.project, &seeded.ids, o.days, now)?;
+    println!(
+        "seeded {rows} counters ({} monitors, {} days) in {:.1} s",
+        o.monitors,
+        o.days,
+        t.elapsed().as_secs_f64()
+    );
+    let server = server::Server::start(bin, url, &[]).await?;
+    let http = reqwest::Client::new();
+    let period = format!("period={}d", o.days);
+    for name in [
+        "alerts",
+        "response",
+        "out-of-hours",
+        "noisiest",
+        "units",
+        "flows",
+    ] {
+        let mut times: Vec<Duration> = Vec::new();
+        let mut size = 0;
+        for _ in 0..o.runs {
+            let t = Instant::now();
+            let r = http
+                .get(format!("{}/api/v1/reports/{name}?{period}", server.base))
+                .header("X-Api-Key", &seeded.api_key)
+                .send()
+                .await?;
+            anyhow::ensure!(r.status().is_success(), "{name}: {}", r.status());
+            size = r.bytes().await?.len();
+            times.push(t.elapsed());
+        }
+        times.sort();
+        println!(
+            "report {name:>12}: median {:>6.0} ms, max {:>6.0} ms ({} runs, {size} bytes)",
+            times[times.len() / 2].as_secs_f64() * 1_000.0,
+            times[times.len() - 1].as_secs_f64() * 1_000.0,
+            o.runs
+        );
+    }
+    server.stop();
+    Ok(())
+}
