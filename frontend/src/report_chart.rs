@@ -25,6 +25,11 @@ pub const REASONS: &[(&str, &str)] = &[
     ("event", "event"),
 ];
 
+/// Seconds in words ("41 min", "2 h 5 min"); "–" for none.
+pub(crate) fn span(s: Option<i64>) -> String {
+    s.map_or_else(|| "–".into(), crate::strip::span)
+}
+
 /// A round top for the count axis: 1, 2, 5 × a power of ten.
 fn nice(max: i64) -> i64 {
     let mut step = 1;
@@ -171,7 +176,6 @@ fn funnel(f: &FlowFigures) -> impl IntoView {
 /// The flows report: per flow its funnel and a table of its stages.
 pub fn flows(r: &FlowsReport, csv: String) -> impl IntoView {
     let pct = |x: Option<f64>| x.map(|v| format!("{v} %")).unwrap_or_else(|| "–".into());
-    let span = crate::reports::span;
     let each = r
         .flows
         .iter()

@@ -12,17 +12,7 @@ use overdue_types::reports::{
 };
 
 use crate::api::Session;
-
-/// Seconds in words: "41 min", "2 h 5 min", "12 s"; "–" for none.
-pub(crate) fn span(s: Option<i64>) -> String {
-    match s {
-        None => "–".into(),
-        Some(s) if s >= 86_400 => format!("{} d {} h", s / 86_400, s % 86_400 / 3_600),
-        Some(s) if s >= 3_600 => format!("{} h {} min", s / 3_600, s % 3_600 / 60),
-        Some(s) if s >= 60 => format!("{} min", s / 60),
-        Some(s) => format!("{s} s"),
-    }
-}
+use crate::report_chart::span;
 
 /// "p50 10 min · p90 1 h 8 min (12)".
 fn percentiles(p: &Percentiles) -> String {

@@ -5,9 +5,10 @@
 use leptos::prelude::*;
 use overdue_types::{UptimeDay, UptimeDays};
 
-/// Seconds as "41 min", "2 h 5 min", "12 s".
-fn span(s: i64) -> String {
+/// Seconds as "41 min", "2 h 5 min", "12 s", "3 d 4 h".
+pub(crate) fn span(s: i64) -> String {
     match s {
+        s if s >= 86_400 => format!("{} d {} h", s / 86_400, s % 86_400 / 3_600),
         s if s >= 3_600 => format!("{} h {} min", s / 3_600, s % 3_600 / 60),
         s if s >= 60 => format!("{} min", s / 60),
         s => format!("{s} s"),
