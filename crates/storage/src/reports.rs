@@ -105,7 +105,13 @@ pub fn build(
         "units" => &["unit"],
         _ => &[],
     };
-    let tallies = read(c, project, subjects.as_deref(), p, wanted)?;
+    let mut tallies = read(c, project, subjects.as_deref(), p, wanted)?;
+    // Pages are counted per channel for the whole project (docs/behaviour.md,
+    // "Reports"): a scope shows the project's.
+    if name == "out-of-hours" && subjects.is_some() {
+        let project_wide = [String::new()];
+        tallies.extend(read(c, project, Some(&project_wide), p, &["page|"])?);
+    }
     let span = ReportSpan {
         from: Timestamp(p.from).to_rfc3339(),
         to: Timestamp(p.to).to_rfc3339(),

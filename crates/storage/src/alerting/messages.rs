@@ -81,15 +81,18 @@ pub(crate) fn write_message(
         None => serde_json::to_string(record).map_err(internal)?,
         Some(_) => String::new(),
     };
-    // Reports count pages (a new alert or a step of its escalation) and reminders
-    // per message and channel, whatever its recipients.
+    // Reports count pages (a new alert or a step of its escalation) per message and
+    // channel for the whole project — one counter per channel and bucket, so a burst
+    // of 100,000 flips updates one row instead of adding 100,000 (docs/benchmarks.md,
+    // "Session 27") — and reminders per monitor (the noisiest list names them).
     let counted = match record.alert.as_ref().map(|a| a.transition) {
-        Some(Transition::Trigger | Transition::Escalate) => Some(Metric::Page(to.channel.into())),
-        Some(Transition::Repeat) => Some(Metric::Reminder),
+        Some(Transition::Trigger | Transition::Escalate) => {
+            Some((Metric::Page(to.channel.into()), ""))
+        }
+        Some(Transition::Repeat) => Some((Metric::Reminder, to.monitor.unwrap_or_default())),
         _ => None,
     };
-    if let Some(metric) = counted {
-        let subject = to.monitor.unwrap_or_default();
+    if let Some((metric, subject)) = counted {
         crate::alerting::tallies::count_in(tx, to.project, subject, metric)?;
     }
     let mut ids = Vec::new();

@@ -62,6 +62,9 @@ impl Tallies {
     }
 }
 
+/// The statement cache key of the counter upsert.
+struct UpsertId;
+
 /// Adds `n` to the counter `key` now.
 pub(crate) fn upsert(c: &mut AnyConnection, key: &Key, n: i64) -> Result<(), StoreError> {
     let (project, bucket, subject, metric) = key;
@@ -72,16 +75,20 @@ pub(crate) fn upsert(c: &mut AnyConnection, key: &Key, n: i64) -> Result<(), Sto
         report_tallies::metric.eq(metric),
         report_tallies::n.eq(n),
     );
-    crate::base::statements::on_inner!(c, |inner| diesel::insert_into(report_tallies::table)
-        .values(values)
-        .on_conflict((
-            report_tallies::project_id,
-            report_tallies::bucket,
-            report_tallies::subject,
-            report_tallies::metric,
-        ))
-        .do_update()
-        .set(report_tallies::n.eq(report_tallies::n + n))
-        .execute(inner))?;
+    // One SQL text for every counter, prepared once per connection: a burst of flips
+    // runs it once per alert (docs/benchmarks.md, "Session 27").
+    crate::base::statements::on_inner!(c, |inner| {
+        let q = diesel::insert_into(report_tallies::table)
+            .values(values)
+            .on_conflict((
+                report_tallies::project_id,
+                report_tallies::bucket,
+                report_tallies::subject,
+                report_tallies::metric,
+            ))
+            .do_update()
+            .set(report_tallies::n.eq(report_tallies::n + n));
+        crate::base::statements::fixed::<_, UpsertId>(q).execute(inner)
+    })?;
     Ok(())
 }
