@@ -38,11 +38,7 @@ async fn show(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, Ap
     let project = auth.project.clone();
     let p = state
         .store
-        .read(move |c| {
-            let p = projects::get(c, &project)?;
-            let calendar = projects::hours_calendar_name(c, &p)?;
-            Ok((p, calendar))
-        })
+        .read(move |c| projects::with_calendar(c, &project))
         .await?;
     Ok(HttpResponse::Ok().json(render(&p)))
 }
@@ -76,11 +72,7 @@ async fn change(
     let project = auth.project.clone();
     let p = state
         .store
-        .write(move |tx| {
-            let p = projects::change(tx, &project, &change)?;
-            let calendar = projects::hours_calendar_name(tx.conn(), &p)?;
-            Ok((p, calendar))
-        })
+        .write(move |tx| projects::change_settings(tx, &project, &change))
         .await?;
     Ok(HttpResponse::Ok().json(render(&p)))
 }

@@ -245,6 +245,26 @@ pub fn hours_calendar_name(
         .optional()?)
 }
 
+/// Project `id` with the name of its reports' business calendar (the settings API).
+pub fn with_calendar(
+    c: &mut AnyConnection,
+    id: &str,
+) -> Result<(ProjectRow, Option<String>), StoreError> {
+    let p = get(c, id)?;
+    let calendar = hours_calendar_name(c, &p)?;
+    Ok((p, calendar))
+}
+
+/// Changes project `id`'s settings; returns it with its calendar's name.
+pub fn change_settings(
+    tx: &mut Tx<'_>,
+    id: &str,
+    settings: &SettingsChange,
+) -> Result<(ProjectRow, Option<String>), StoreError> {
+    change(tx, id, settings)?;
+    with_calendar(tx.conn(), id)
+}
+
 /// Changes project `id`'s settings and returns the project.
 pub fn change(
     tx: &mut Tx<'_>,
