@@ -1,13 +1,13 @@
 //! One line of the monitors list (docs/behaviour.md, "The monitors list"): status, name
-//! with its tags and what needs attention, schedule in words, last ping, next expected,
-//! and a compact actions menu. On a phone the line is a card that keeps the schedule
-//! and the next expected time.
+//! with its tags and what needs attention and its 90-day status strip under them,
+//! schedule in words, last ping, next expected, and a compact actions menu. On a phone
+//! the line is a card that keeps the schedule and the next expected time.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use overdue_types::Monitor;
+use overdue_types::{Monitor, UptimeDay};
 
 use crate::time::when;
 use crate::widgets::{badge, CopyButton};
@@ -41,6 +41,8 @@ where
     pub selected: RwSignal<BTreeSet<String>>,
     /// The reader may change monitors.
     pub can_write: bool,
+    /// The 90-day strips of the rows shown, by monitor (fetched by the page).
+    pub strips: RwSignal<HashMap<String, Vec<UptimeDay>>>,
 }
 
 /// One row of the list.
@@ -54,7 +56,9 @@ where
         toggle,
         selected,
         can_write,
+        strips,
     } = act;
+    let strip_id = m.id.clone();
     let href = format!("/monitors/{}", m.id);
     let m2 = m.clone();
     let name = m.name.clone();
@@ -82,6 +86,7 @@ where
                     {m.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view()}
                     {needs}
                 </div>
+                {move || strips.with(|s| s.get(&strip_id).filter(|d| !d.is_empty()).map(|d| crate::strip::mini(d)))}
             </td>
             <td class="schedule"><span class="label">"Schedule "</span>{schedule_short(&m)}</td>
             <td class="last-ping"><span class="label">"Last ping "</span>{when(m.last_ping.clone())}</td>

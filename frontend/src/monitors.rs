@@ -4,14 +4,14 @@
 //! and states at once, sorting and the page kept in the URL (shareable, the back
 //! button works), pages of a hundred rows, a selection for bulk actions.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 use overdue_types::listing::{self, ListView, STATES};
-use overdue_types::Monitor;
+use overdue_types::{Monitor, UptimeDay, UptimeStrips};
 use serde::Deserialize;
 
 use crate::api::Session;
@@ -159,6 +159,7 @@ pub fn MonitorsPage() -> impl IntoView {
         );
     };
     let selected = RwSignal::new(BTreeSet::<String>::new());
+    let strips = RwSignal::new(HashMap::<String, Vec<UptimeDay>>::new());
     Effect::new(move |_| {
         session.project.track();
         selected.set(BTreeSet::new());
@@ -174,6 +175,14 @@ pub fn MonitorsPage() -> impl IntoView {
         });
     });
     live_updates(move |m| {
+        // A status change changes today's cell of its strip: fetched again.
+        let flipped =
+            list.with_untracked(|l| l.iter().any(|x| x.id == m.id && x.status != m.status));
+        if flipped {
+            strips.update(|s| {
+                s.remove(&m.id);
+            });
+        }
         list.update(|l| match l.iter_mut().find(|x| x.id == m.id) {
             Some(x) => *x = m,
             None => l.push(m),
@@ -283,11 +292,45 @@ pub fn MonitorsPage() -> impl IntoView {
     let (set_q, set_tag, set_state) = (set.clone(), set.clone(), set.clone());
     let all_shown_ids =
         move || shown.with(|v| v.iter().map(|(_, m)| m.id.clone()).collect::<BTreeSet<_>>());
+    // The 90-day strips of the rows on the page (docs/behaviour.md, "Uptime"), fetched
+    // for the rows not fetched yet whenever the page's rows change.
+    let page_ids = Memo::new(move |_| {
+        let (range, _) = paged.get();
+        shown.with(|v| {
+            v[range]
+                .iter()
+                .map(|(_, m)| m.id.clone())
+                .collect::<Vec<_>>()
+        })
+    });
+    Effect::new(move |_| {
+        let ids = page_ids.get();
+        // Tracked: a strip dropped by a status change (below) is fetched again.
+        let missing: Vec<String> =
+            strips.with(|s| ids.into_iter().filter(|i| !s.contains_key(i)).collect());
+        if missing.is_empty() {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let path = format!("/api/v1/strips?days=90&monitors={}", missing.join(","));
+            if let Ok(got) = session.get_json::<UptimeStrips>(&path).await {
+                strips.update(|s| {
+                    // Every id asked gets an entry (none for a monitor gone), so the
+                    // same ids are never asked again in a loop.
+                    for id in missing {
+                        s.entry(id).or_default();
+                    }
+                    s.extend(got.monitors.into_iter().map(|m| (m.id, m.days)));
+                });
+            }
+        });
+    });
     let actions = RowActions {
         state_of,
         toggle,
         selected,
         can_write: session.can_write(),
+        strips,
     };
     view! {
         <div class="row spread list-head">

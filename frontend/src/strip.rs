@@ -1,6 +1,7 @@
-//! The 90-day status strip on a monitor's page (docs/behaviour.md, "Uptime"): one cell
-//! per day in the project's zone, coloured by the day's worst status, the day's uptime
-//! and downtime in its tooltip; the days with downtime said in words under it.
+//! The 90-day status strip on a monitor's page and in the monitors list
+//! (docs/behaviour.md, "Uptime"): one cell per day in the project's zone, coloured by
+//! the day's worst status, the day's uptime and downtime in its tooltip; on the page
+//! the days with downtime said in words under it, in the list in the strip's label.
 
 use leptos::prelude::*;
 use overdue_types::{UptimeDay, UptimeDays};
@@ -79,5 +80,37 @@ pub fn strip(d: UptimeDays) -> impl IntoView {
             {cells}
         </svg>
         <p class="legend hint" id="strip-words">{words}</p>
+    }
+}
+
+/// A row's small strip in the monitors list: the same cells, and the days with
+/// downtime in its label for screen readers.
+pub fn mini(days: &[UptimeDay]) -> impl IntoView {
+    let n = days.len().max(1);
+    let down: Vec<&UptimeDay> = days.iter().filter(|d| d.status == "down").collect();
+    let label = match down.last() {
+        None => format!("No downtime in the last {} days", days.len()),
+        Some(last) => format!(
+            "Downtime on {} of the last {} days, last {}",
+            down.len(),
+            days.len(),
+            said(last)
+        ),
+    };
+    let cells = days
+        .iter()
+        .enumerate()
+        .map(|(i, day)| {
+            view! {
+                <rect class=format!("cell c-{}", day.status) x=i.to_string() y="0" width="0.8" height="1">
+                    <title>{said(day)}</title>
+                </rect>
+            }
+        })
+        .collect_view();
+    view! {
+        <svg class="strip mini-strip" viewBox=format!("0 0 {n} 1") preserveAspectRatio="none" role="img" aria-label=label>
+            {cells}
+        </svg>
     }
 }

@@ -99,6 +99,7 @@ pub const ROUTES: &[Row] = &[
     ("GET", "/monitors/{id}/flips", "A monitor's status changes", B::None, B::Any),
     ("GET", "/monitors/{id}/uptime", "A monitor's uptime over a day, a week and 30 days", B::None, B::Named("Uptime")),
     ("GET", "/monitors/{id}/days", "A monitor's last days (default 90): worst status and uptime per day in the project's zone", B::None, B::Named("UptimeDays")),
+    ("GET", "/strips", "The status strips of up to 100 monitors (?monitors=<id or public reference>,…&days=90), for the monitors list", B::None, B::Named("UptimeStrips")),
     ("GET", "/channel-kinds", "Channel kinds and their fields", B::None, B::Any),
     ("GET", "/channels", "Channels (settings masked, for those who manage them)", B::None, B::Any),
     ("POST", "/channels", "Create a channel", B::Named("ChannelInput"), B::Named("Channel")),
@@ -145,6 +146,15 @@ pub const ROUTES: &[Row] = &[
     ("GET", "/reports/units", "Problems by unit kind, and the oldest still open", B::None, B::Named("UnitsReport")),
     ("GET", "/reports/flows", "Flows' stages: entries, breaches, breach rate, time in stage p50/p95", B::None, B::Named("FlowsReport")),
     ("GET", "/openapi.json", "This document", B::None, B::Any),
+];
+
+/// The query parameters of the status strips.
+const STRIPS_QUERY: &[(&str, &str)] = &[
+    (
+        "monitors",
+        "Up to 100 monitors, comma-separated: ids or public references",
+    ),
+    ("days", "How many days, 1 to 400 (default 90)"),
 ];
 
 /// The query parameters every report takes (docs/behaviour.md, "Reports").
@@ -229,6 +239,8 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<t::Flow>(&mut s);
     add::<t::FlowEventsResult>(&mut s);
     add::<t::UptimeDays>(&mut s);
+    add::<t::UptimeStrips>(&mut s);
+    add::<t::UptimeStrip>(&mut s);
     add::<t::KeptAsideList>(&mut s);
     add::<t::reports::AlertsReport>(&mut s);
     add::<t::reports::ResponseReport>(&mut s);
@@ -288,17 +300,20 @@ pub fn build() -> &'static OpenApi {
                         .schema(Some(ObjectBuilder::new().schema_type(utoipa::openapi::Type::String))),
                 );
             }
-            if path.starts_with("/reports/") {
-                for (name, what) in REPORT_QUERY {
-                    op = op.parameter(
-                        ParameterBuilder::new()
-                            .name(*name)
-                            .parameter_in(ParameterIn::Query)
-                            .required(Required::False)
-                            .description(Some(*what))
-                            .schema(Some(ObjectBuilder::new().schema_type(utoipa::openapi::Type::String))),
-                    );
-                }
+            let query: &[(&str, &str)] = match *path {
+                p if p.starts_with("/reports/") => REPORT_QUERY,
+                "/strips" => STRIPS_QUERY,
+                _ => &[],
+            };
+            for (name, what) in query {
+                op = op.parameter(
+                    ParameterBuilder::new()
+                        .name(*name)
+                        .parameter_in(ParameterIn::Query)
+                        .required(Required::False)
+                        .description(Some(*what))
+                        .schema(Some(ObjectBuilder::new().schema_type(utoipa::openapi::Type::String))),
+                );
             }
             if let Some(c) = content(*req) {
                 op = op.request_body(Some(

@@ -176,6 +176,26 @@ pub struct UptimeDays {
     pub days: Vec<UptimeDay>,
 }
 
+/// The status strips of several monitors (`GET /api/v1/strips`), for the monitors list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UptimeStrips {
+    /// The zone the days are in (the project's; UTC until it has one).
+    pub zone: String,
+    /// Each monitor asked for that is in the project, in the order asked.
+    pub monitors: Vec<UptimeStrip>,
+}
+
+/// One monitor's strip in [`UptimeStrips`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UptimeStrip {
+    /// The monitor as asked for (its id, or its public reference).
+    pub id: String,
+    /// Its days, oldest first, today last.
+    pub days: Vec<UptimeDay>,
+}
+
 /// The current project's settings (`GET /api/v1/project`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

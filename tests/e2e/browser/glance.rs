@@ -135,6 +135,24 @@ async fn true_at_a_glance_and_every_page_accessible() {
         t.contains("late")
     })
     .await;
+    // Each row's 90-day strip: today has the failure, said in its label.
+    let label = wait_eval(
+        &b,
+        &format!(
+            "let s = document.querySelector(\"{} svg.mini-strip\"); return s ? s.getAttribute('aria-label') : ''",
+            row(&invoices)
+        ),
+        |t| t.starts_with("Downtime on 1 of the last 90 days"),
+    )
+    .await;
+    assert!(label.contains("down"), "{label}");
+    let cells = b
+        .eval(&format!(
+            "return document.querySelectorAll(\"{} svg.mini-strip rect.cell\").length",
+            row(&invoices)
+        ))
+        .await;
+    assert_eq!(cells, 90);
     b.screenshot("glance-monitors").await;
 
     // Sorting and filters live in the URL; the back button undoes them.

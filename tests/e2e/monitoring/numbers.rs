@@ -159,6 +159,46 @@ async fn the_strip_says_each_day(backend: Backend) {
         .await;
     assert_eq!(s, 400, "{e}");
     assert!(e["error"].as_str().unwrap().contains("between 1 and 400"));
+    // The monitors list's strips: the same days for each monitor asked, by id or public
+    // reference, in the order asked; a name of no monitor of the project left out.
+    let quiet = app.monitor(json!({"name": "quiet", "period": "1h"})).await;
+    let public = overdue_core::PublicRef::of(&m).to_string();
+    let gone = "00000000-0000-4000-8000-000000000000";
+    let (s, strips) = app
+        .api(
+            "GET",
+            &format!("/api/v1/strips?days=4&monitors={public},{gone},{quiet}, {m}"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{strips}");
+    assert_eq!(strips["zone"], "Asia/Tokyo");
+    let named: Vec<&str> = strips["monitors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(named, [public.as_str(), quiet.as_str(), m.as_str()]);
+    assert_eq!(strips["monitors"][0]["days"], d["days"]);
+    assert_eq!(strips["monitors"][2]["days"], d["days"]);
+    let quiet_days: Vec<&str> = strips["monitors"][1]["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(quiet_days, ["none"; 4]);
+    let (s, none) = app.api("GET", "/api/v1/strips", None).await;
+    assert_eq!((s, none["monitors"].as_array().unwrap().len()), (200, 0));
+    let many = vec![m.as_str(); 101].join(",");
+    let (s, e) = app
+        .api("GET", &format!("/api/v1/strips?monitors={many}"), None)
+        .await;
+    assert_eq!(s, 400, "{e}");
+    assert!(e["error"].as_str().unwrap().contains("at most 100"), "{e}");
+    let (s, e) = app.api("GET", "/api/v1/strips?days=500", None).await;
+    assert_eq!(s, 400, "{e}");
     app.stop().await;
 }
 both!(the_strip_says_each_day, the_strip_says_each_day);

@@ -93,6 +93,7 @@ const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/api/v1/monitors/{id}/flips", Need::Read),
     ("GET", "/api/v1/monitors/{id}/uptime", Need::Read),
     ("GET", "/api/v1/monitors/{id}/days", Need::Read),
+    ("GET", "/api/v1/strips", Need::Read),
     ("GET", "/api/v1/project", Need::Read),
     ("PATCH", "/api/v1/project", Need::Manage),
     ("GET", "/api/v1/channel-kinds", Need::Read),

@@ -26,10 +26,13 @@ fn within(tallies: &[Tally], p: Period, previous: bool) -> impl Iterator<Item = 
         .filter_map(|t| Metric::parse(&t.metric).map(|m| (t, m)))
 }
 
-/// Alerts per day or week (`weeks`) by reason and severity, and by tag (`tags_of` a
-/// subject: its monitor's tags now).
+/// Alerts per day or week (`weeks`) by reason and severity from `tallies`, and by tag
+/// from `per_subject`, each subject's sums over the period (`tags_of` a subject: its
+/// monitor's tags now). Alerts of no subject (`tallies` counts more than `per_subject`)
+/// are under "(none)".
 pub fn alerts(
     tallies: &[Tally],
+    per_subject: &[Tally],
     p: Period,
     span: ReportSpan,
     weeks: bool,
@@ -48,7 +51,6 @@ pub fn alerts(
     let (mut by_reason, mut by_severity, mut by_tag) =
         (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
     let mut total = 0;
-    let mut tags: HashMap<&str, Vec<String>> = HashMap::new();
     for (t, m) in within(tallies, p, false) {
         let Metric::Alert { reason, severity } = m else {
             continue;
@@ -56,26 +58,32 @@ pub fn alerts(
         total += t.n;
         *by_reason.entry(reason.clone()).or_insert(0) += t.n;
         *by_severity.entry(severity.clone()).or_insert(0) += t.n;
-        let subject_tags = tags.entry(&t.subject).or_insert_with(|| {
-            let mut v = if t.subject.is_empty() {
-                Vec::new()
-            } else {
-                tags_of(&t.subject)
-            };
-            if v.is_empty() {
-                v.push("(none)".into());
-            }
-            v
-        });
-        for tag in subject_tags.iter() {
-            *by_tag.entry(tag.clone()).or_insert(0) += t.n;
-        }
         if let Some(d) = row_date(zone, t.bucket, weeks) {
             let row = rows.entry(d).or_insert_with(|| empty_row(d));
             row.total += t.n;
             *row.by_reason.entry(reason).or_insert(0) += t.n;
             *row.by_severity.entry(severity).or_insert(0) += t.n;
         }
+    }
+    let mut tags: HashMap<&str, Vec<String>> = HashMap::new();
+    let mut of_subjects = 0;
+    for (t, m) in within(per_subject, p, false) {
+        if !matches!(m, Metric::Alert { .. }) || t.subject.is_empty() {
+            continue;
+        }
+        of_subjects += t.n;
+        let subject_tags = tags
+            .entry(&t.subject)
+            .or_insert_with(|| tags_of(&t.subject));
+        if subject_tags.is_empty() {
+            *by_tag.entry("(none)".to_string()).or_insert(0) += t.n;
+        }
+        for tag in subject_tags.iter() {
+            *by_tag.entry(tag.clone()).or_insert(0) += t.n;
+        }
+    }
+    if total > of_subjects {
+        *by_tag.entry("(none)".to_string()).or_insert(0) += total - of_subjects;
     }
     let previous_total = within(tallies, p, true)
         .filter(|(_, m)| matches!(m, Metric::Alert { .. }))

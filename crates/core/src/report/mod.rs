@@ -7,6 +7,7 @@
 
 mod figures;
 pub mod flow_figures;
+pub mod rollup;
 #[cfg(test)]
 mod tests;
 

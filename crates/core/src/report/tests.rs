@@ -146,7 +146,7 @@ fn alerts_per_local_day_reason_severity_and_tag() {
         "m1" => vec!["nightly".to_string(), "billing".to_string()],
         _ => Vec::new(),
     };
-    let r = figures::alerts(&t, p, span("Asia/Tokyo"), false, &tags);
+    let r = figures::alerts(&t, &t, p, span("Asia/Tokyo"), false, &tags);
     assert_eq!(r.total, 4);
     assert_eq!(r.previous_total, 4);
     let dates: Vec<&str> = r.rows.iter().map(|r| r.date.as_str()).collect();
@@ -157,7 +157,7 @@ fn alerts_per_local_day_reason_severity_and_tag() {
     assert_eq!(r.by_tag["nightly"], 2);
     assert_eq!(r.by_tag["billing"], 2);
     assert_eq!(r.by_tag["(none)"], 2);
-    let weeks = figures::alerts(&t, p, span("Asia/Tokyo"), true, &tags);
+    let weeks = figures::alerts(&t, &t, p, span("Asia/Tokyo"), true, &tags);
     assert_eq!(weeks.rows.len(), 1);
     assert_eq!(weeks.rows[0].date, "2026-11-30");
 }

@@ -1,5 +1,5 @@
 //! `/api/v1` monitors: list, create, read, edit, delete, pause, resume, their channels,
-//! pings and flips.
+//! pings, flips, uptime and status strips.
 
 use actix_web::{web, HttpResponse};
 use overdue_storage::monitoring::views;
@@ -28,7 +28,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/monitors/{id}/pings", web::get().to(pings))
         .route("/monitors/{id}/flips", web::get().to(flips))
         .route("/monitors/{id}/uptime", web::get().to(uptime))
-        .route("/monitors/{id}/days", web::get().to(days));
+        .route("/monitors/{id}/days", web::get().to(days))
+        .route("/strips", web::get().to(strips));
 }
 
 /// Loads a monitor with what its view needs and renders it.
@@ -272,16 +273,70 @@ async fn days(
         .read(move |c| history::days(c, &project, &id, now, n as usize))
         .await?;
     Ok(HttpResponse::Ok().json(overdue_types::UptimeDays {
-        days: days
+        days: days.into_iter().map(uptime_day).collect(),
+        zone,
+    }))
+}
+
+/// A day of a strip as the API gives it.
+fn uptime_day(d: overdue_core::uptime::Day) -> overdue_types::UptimeDay {
+    overdue_types::UptimeDay {
+        date: d.date,
+        status: d.status.to_string(),
+        uptime: d.uptime.map(|u| (u * 1000.0).round() / 1000.0),
+        down: d.down_ms / 1000,
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StripsQuery {
+    monitors: Option<String>,
+    days: Option<i64>,
+}
+
+/// `GET /strips?monitors=<id>,<id>&days=90`: the status strips of up to 100 monitors
+/// of the project (ids or public references, as the list names them) for the monitors
+/// list (docs/behaviour.md, "Uptime"). Names of no monitor of the project are left out;
+/// none asked, none given.
+async fn strips(
+    auth: Auth,
+    state: web::Data<AppState>,
+    query: web::Query<StripsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let n = q.days.unwrap_or(90);
+    if !(1..=400).contains(&n) {
+        return Err(ApiError::BadRequest(
+            "days must be between 1 and 400".into(),
+        ));
+    }
+    let asked: Vec<String> = q
+        .monitors
+        .unwrap_or_default()
+        .split(',')
+        .map(|m| m.trim().to_string())
+        .filter(|m| !m.is_empty())
+        .collect();
+    if asked.len() > 100 {
+        return Err(ApiError::BadRequest(
+            "monitors: at most 100 at a time (the list's page)".into(),
+        ));
+    }
+    let (project, now) = (auth.project.clone(), state.store.now().0);
+    let (zone, strips) = state
+        .store
+        .read(move |c| history::days_of_many(c, &project, &asked, now, n as usize))
+        .await?;
+    Ok(HttpResponse::Ok().json(overdue_types::UptimeStrips {
+        zone,
+        monitors: strips
             .into_iter()
-            .map(|d| overdue_types::UptimeDay {
-                date: d.date,
-                status: d.status.to_string(),
-                uptime: d.uptime.map(|u| (u * 1000.0).round() / 1000.0),
-                down: d.down_ms / 1000,
+            .map(|(id, days)| overdue_types::UptimeStrip {
+                id,
+                days: days.into_iter().map(uptime_day).collect(),
             })
             .collect(),
-        zone,
     }))
 }
 

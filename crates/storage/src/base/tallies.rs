@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Text};
 
+use overdue_core::report::rollup::also_counted;
+
 use crate::base::schema::report_tallies;
 use crate::{AnyConnection, StoreError};
 
@@ -21,9 +23,11 @@ pub(crate) type Key = (String, i64, String, String);
 pub(crate) struct Tallies(BTreeMap<Key, i64>);
 
 impl Tallies {
-    /// Adds `n` to the counter `key`.
+    /// Adds `n` to the counter `key` and to the counters it is also counted in.
     pub(crate) fn add(&mut self, key: Key, n: i64) {
-        *self.0.entry(key).or_insert(0) += n;
+        for k in with_rollups(key) {
+            *self.0.entry(k).or_insert(0) += n;
+        }
     }
 
     /// How many counters wait.
@@ -62,11 +66,28 @@ impl Tallies {
     }
 }
 
+/// `key` and the keys it is also counted in: the project's counter of its bucket and
+/// its subject's month (`overdue_core::report::rollup`).
+fn with_rollups(key: Key) -> impl Iterator<Item = Key> {
+    let (project, bucket, subject, metric) = &key;
+    let also = also_counted(subject, *bucket)
+        .map(|keys| keys.map(|(s, b)| (project.clone(), b, s, metric.clone())));
+    std::iter::once(key).chain(also.into_iter().flatten())
+}
+
 /// The statement cache key of the counter upsert.
 struct UpsertId;
 
-/// Adds `n` to the counter `key` now.
+/// Adds `n` to the counter `key`, and to the counters it is also counted in, now.
 pub(crate) fn upsert(c: &mut AnyConnection, key: &Key, n: i64) -> Result<(), StoreError> {
+    for k in with_rollups(key.clone()) {
+        upsert_one(c, &k, n)?;
+    }
+    Ok(())
+}
+
+/// Adds `n` to the counter `key` alone.
+fn upsert_one(c: &mut AnyConnection, key: &Key, n: i64) -> Result<(), StoreError> {
     let (project, bucket, subject, metric) = key;
     let values = (
         report_tallies::project_id.eq(project),

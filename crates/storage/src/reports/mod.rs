@@ -7,17 +7,17 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 use overdue_core::flow::Calendar;
-use overdue_core::report::{self, Period, PeriodAsk, Scope, Tally};
+use overdue_core::report::{self, Period, PeriodAsk, Scope};
 use overdue_core::Timestamp;
 use overdue_types::reports::{
     AlertsReport, FlowsReport, NoisiestReport, OpenUnit, OutOfHoursReport, ReportSpan,
     ResponseReport, UnitsReport,
 };
 
-use crate::base::schema::{
-    calendars, channels, flows, monitor_refs, monitors, problems, projects, report_tallies,
-};
+use crate::base::schema::{calendars, channels, flows, monitor_refs, monitors, problems, projects};
 use crate::{AnyConnection, StoreError};
+
+mod read;
 
 /// The reports there are, by the name their URL gives.
 pub const NAMES: &[&str] = &[
@@ -96,22 +96,23 @@ pub fn build(
     let scope =
         Scope::parse(ask.scope.as_deref().unwrap_or("project")).map_err(StoreError::Invalid)?;
     let (subjects, scope_name) = subjects(c, project, &scope)?;
-    // Only the metrics the report reads (the flows report reads `flow_stats`).
-    let wanted: &[&str] = match name {
-        "alerts" => &["alert|"],
-        "response" => &["ack|", "fix|"],
-        "out-of-hours" => &["alert|", "page|", "ackby|", "held|"],
-        "noisiest" => &["alert|", "flap", "remind"],
-        "units" => &["unit"],
-        _ => &[],
+    let s = subjects.as_deref();
+    // Each report reads only its metrics (the flows report reads `flow_stats`): days
+    // from 15-minute counters, period totals and per-monitor figures as sums.
+    let tallies = match name {
+        "alerts" => read::read(c, project, s, p, &["alert|"])?,
+        "response" => read::halves(c, project, s, p, &["ack|", "fix|"])?,
+        "out-of-hours" => {
+            let mut t = read::read(c, project, s, p, &["alert|", "ackby|", "held|"])?;
+            // Pages are counted per channel for the whole project (docs/behaviour.md,
+            // "Reports"): a scope shows the project's.
+            t.extend(read::read(c, project, None, p, &["page|"])?);
+            t
+        }
+        "noisiest" => read::per_subject(c, project, s, p, &["alert|", "flap", "remind"])?,
+        "units" => read::halves(c, project, s, p, &["unit"])?,
+        _ => Vec::new(),
     };
-    let mut tallies = read(c, project, subjects.as_deref(), p, wanted)?;
-    // Pages are counted per channel for the whole project (docs/behaviour.md,
-    // "Reports"): a scope shows the project's.
-    if name == "out-of-hours" && subjects.is_some() {
-        let project_wide = [String::new()];
-        tallies.extend(read(c, project, Some(&project_wide), p, &["page|"])?);
-    }
     let span = ReportSpan {
         from: Timestamp(p.from).to_rfc3339(),
         to: Timestamp(p.to).to_rfc3339(),
@@ -127,7 +128,15 @@ pub fn build(
                     .map(|t| t.split_whitespace().map(str::to_string).collect())
                     .unwrap_or_default()
             };
-            Report::Alerts(report::alerts(&tallies, p, span, ask.weeks, &tags_of))
+            let per_subject = read::per_subject(c, project, s, p, &["alert|"])?;
+            Report::Alerts(report::alerts(
+                &tallies,
+                &per_subject,
+                p,
+                span,
+                ask.weeks,
+                &tags_of,
+            ))
         }
         "response" => Report::Response(report::response(&tallies, p, span)),
         "out-of-hours" => {
@@ -201,56 +210,8 @@ fn flows_report(
     Ok(FlowsReport { span, flows: out })
 }
 
-/// The counters of `[previous_from, to)` whose metric starts with one of `prefixes`
-/// (none: no counter; at most four), of these subjects (`None`: all).
-fn read(
-    c: &mut AnyConnection,
-    project: &str,
-    subjects: Option<&[String]>,
-    p: Period,
-    prefixes: &[&str],
-) -> Result<Vec<Tally>, StoreError> {
-    let Some(first) = prefixes.first() else {
-        return Ok(Vec::new());
-    };
-    // Four patterns, the first repeated where fewer are asked: one SQL text.
-    let like: Vec<String> = (0..4)
-        .map(|i| format!("{}%", prefixes.get(i).unwrap_or(first)))
-        .collect();
-    let q = report_tallies::table
-        .filter(report_tallies::project_id.eq(project))
-        .filter(report_tallies::bucket.ge(p.previous_from))
-        .filter(report_tallies::bucket.lt(p.to))
-        .filter(
-            report_tallies::metric
-                .like(&like[0])
-                .or(report_tallies::metric.like(&like[1]))
-                .or(report_tallies::metric.like(&like[2]))
-                .or(report_tallies::metric.like(&like[3])),
-        )
-        .select((
-            report_tallies::subject,
-            report_tallies::bucket,
-            report_tallies::metric,
-            report_tallies::n,
-        ));
-    let rows: Vec<(String, i64, String, i64)> = match subjects {
-        Some(s) => q.filter(report_tallies::subject.eq_any(s)).load(c)?,
-        None => q.load(c)?,
-    };
-    Ok(rows
-        .into_iter()
-        .map(|(subject, bucket, metric, n)| Tally {
-            subject,
-            bucket,
-            metric,
-            n,
-        })
-        .collect())
-}
-
-/// The subjects of a scope (`None`: the whole project) and the scope as the report
-/// names it. An unknown monitor or flow is a `NotFound`.
+/// The subjects of a scope (`None`: the whole project, whose own counters are read)
+/// and the scope as the report names it. An unknown monitor or flow is a `NotFound`.
 fn subjects(
     c: &mut AnyConnection,
     project: &str,
@@ -360,3 +321,6 @@ fn oldest_open(
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests;

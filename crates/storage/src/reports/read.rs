@@ -1,0 +1,179 @@
+//! Reading report counters (docs/architecture.md, "Report counters"): a scope's
+//! 15-minute counters (the project's own for the whole project), their sums per metric
+//! over each half of a report's span, and sums per subject over the period from whole
+//! months and the period's edges. The sums are the database's (`GROUP BY`): a year of a
+//! project's counters is never carried into the server row by row.
+
+use std::collections::HashMap;
+
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+use overdue_core::report::rollup::{cut, MONTH_PREFIX, PROJECT};
+use overdue_core::report::{Period, Tally};
+
+use crate::base::schema::report_tallies;
+use crate::{AnyConnection, StoreError};
+
+/// A sum of counters, as the database gives it.
+fn summed() -> diesel::expression::SqlLiteral<BigInt> {
+    sql::<BigInt>("CAST(SUM(n) AS BIGINT)")
+}
+
+/// A metric starting with one of four patterns (`prefix%`).
+#[diesel::dsl::auto_type]
+fn metric_like<'a>(a: &'a str, b: &'a str, c: &'a str, d: &'a str) -> _ {
+    report_tallies::metric
+        .like(a)
+        .or(report_tallies::metric.like(b))
+        .or(report_tallies::metric.like(c))
+        .or(report_tallies::metric.like(d))
+}
+
+/// Four `LIKE` patterns for `prefixes` (at most four; the first repeated where fewer
+/// are asked: one SQL text). None for no prefix.
+fn patterns(prefixes: &[&str]) -> Option<[String; 4]> {
+    let first = prefixes.first()?;
+    Some([0, 1, 2, 3].map(|i| format!("{}%", prefixes.get(i).unwrap_or(first))))
+}
+
+/// The scope's subjects as stored: the project's own counters for `None`.
+fn stored(subjects: Option<&[String]>) -> Vec<String> {
+    subjects.map_or_else(|| vec![PROJECT.to_string()], <[String]>::to_vec)
+}
+
+/// The 15-minute counters of `[previous_from, to)` whose metric starts with one of
+/// `prefixes`, of these subjects (`None`: the project's own counters).
+pub(super) fn read(
+    c: &mut AnyConnection,
+    project: &str,
+    subjects: Option<&[String]>,
+    p: Period,
+    prefixes: &[&str],
+) -> Result<Vec<Tally>, StoreError> {
+    let Some(like) = patterns(prefixes) else {
+        return Ok(Vec::new());
+    };
+    let rows: Vec<(String, i64, String, i64)> = report_tallies::table
+        .filter(report_tallies::project_id.eq(project))
+        .filter(report_tallies::bucket.ge(p.previous_from))
+        .filter(report_tallies::bucket.lt(p.to))
+        .filter(report_tallies::subject.eq_any(stored(subjects)))
+        .filter(metric_like(&like[0], &like[1], &like[2], &like[3]))
+        .select((
+            report_tallies::subject,
+            report_tallies::bucket,
+            report_tallies::metric,
+            report_tallies::n,
+        ))
+        .load(c)?;
+    Ok(rows
+        .into_iter()
+        .map(|(subject, bucket, metric, n)| Tally {
+            subject,
+            bucket,
+            metric,
+            n,
+        })
+        .collect())
+}
+
+/// Sums per metric of the period and of the period before (each a counter of no
+/// subject in the first bucket of its half), for reports without days.
+pub(super) fn halves(
+    c: &mut AnyConnection,
+    project: &str,
+    subjects: Option<&[String]>,
+    p: Period,
+    prefixes: &[&str],
+) -> Result<Vec<Tally>, StoreError> {
+    let Some(like) = patterns(prefixes) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for (from, to) in [(p.previous_from, p.from), (p.from, p.to)] {
+        let rows: Vec<(String, i64)> = report_tallies::table
+            .filter(report_tallies::project_id.eq(project))
+            .filter(report_tallies::bucket.ge(from))
+            .filter(report_tallies::bucket.lt(to))
+            .filter(report_tallies::subject.eq_any(stored(subjects)))
+            .filter(metric_like(&like[0], &like[1], &like[2], &like[3]))
+            .group_by(report_tallies::metric)
+            .select((report_tallies::metric, summed()))
+            .load(c)?;
+        out.extend(rows.into_iter().map(|(metric, n)| Tally {
+            subject: PROJECT.to_string(),
+            bucket: from,
+            metric,
+            n,
+        }));
+    }
+    Ok(out)
+}
+
+/// Sums per subject and metric over the period (each a counter in its first bucket):
+/// whole UTC months from the monthly counters, the edges from 15-minute ones. Of these
+/// subjects (`None`: every monitor and flow of the project).
+pub(super) fn per_subject(
+    c: &mut AnyConnection,
+    project: &str,
+    subjects: Option<&[String]>,
+    p: Period,
+    prefixes: &[&str],
+) -> Result<Vec<Tally>, StoreError> {
+    let Some(like) = patterns(prefixes) else {
+        return Ok(Vec::new());
+    };
+    let part = cut(p.from, p.to);
+    let mut sums: HashMap<(String, String), i64> = HashMap::new();
+    if let Some((start, end)) = part.months {
+        let q = report_tallies::table
+            .filter(report_tallies::project_id.eq(project))
+            .filter(report_tallies::bucket.ge(start))
+            .filter(report_tallies::bucket.lt(end))
+            .filter(metric_like(&like[0], &like[1], &like[2], &like[3]))
+            .group_by((report_tallies::subject, report_tallies::metric))
+            .select((report_tallies::subject, report_tallies::metric, summed()));
+        let rows: Vec<(String, String, i64)> = match subjects {
+            Some(s) => {
+                let monthly: Vec<String> = s.iter().map(|s| format!("{MONTH_PREFIX}{s}")).collect();
+                q.filter(report_tallies::subject.eq_any(monthly)).load(c)?
+            }
+            None => q
+                .filter(report_tallies::subject.like(format!("{MONTH_PREFIX}%")))
+                .load(c)?,
+        };
+        for (subject, metric, n) in rows {
+            let s = subject.strip_prefix(MONTH_PREFIX).unwrap_or(&subject);
+            *sums.entry((s.to_string(), metric)).or_insert(0) += n;
+        }
+    }
+    for (from, to) in part.edges {
+        let q = report_tallies::table
+            .filter(report_tallies::project_id.eq(project))
+            .filter(report_tallies::bucket.ge(from))
+            .filter(report_tallies::bucket.lt(to))
+            .filter(metric_like(&like[0], &like[1], &like[2], &like[3]))
+            .group_by((report_tallies::subject, report_tallies::metric))
+            .select((report_tallies::subject, report_tallies::metric, summed()));
+        let rows: Vec<(String, String, i64)> = match subjects {
+            Some(s) => q.filter(report_tallies::subject.eq_any(s)).load(c)?,
+            None => q
+                .filter(report_tallies::subject.ne(PROJECT))
+                .filter(report_tallies::subject.not_like(format!("{MONTH_PREFIX}%")))
+                .load(c)?,
+        };
+        for (subject, metric, n) in rows {
+            *sums.entry((subject, metric)).or_insert(0) += n;
+        }
+    }
+    Ok(sums
+        .into_iter()
+        .map(|((subject, metric), n)| Tally {
+            subject,
+            bucket: p.from,
+            metric,
+            n,
+        })
+        .collect())
+}
