@@ -1,7 +1,7 @@
 //! One line of the monitors list (docs/behaviour.md, "The monitors list"): status, name
-//! with its tags and what needs attention and its 90-day status strip under them,
-//! schedule in words, last ping, next expected, and a compact actions menu. On a phone
-//! the line is a card that keeps the schedule and the next expected time.
+//! with its tags and what needs attention, its 90-day status strip, schedule in words,
+//! last ping, next expected, and a compact actions menu. On a phone the line is a card
+//! that keeps the strip, the schedule and the next expected time.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -86,6 +86,8 @@ where
                     {m.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view()}
                     {needs}
                 </div>
+            </td>
+            <td class="days">
                 {move || strips.with(|s| s.get(&strip_id).filter(|d| !d.is_empty()).map(|d| crate::strip::mini(d)))}
             </td>
             <td class="schedule"><span class="label">"Schedule "</span>{schedule_short(&m)}</td>

@@ -382,6 +382,7 @@ pub fn MonitorsPage() -> impl IntoView {
                     })}
                     {header(Col::Status)}
                     {header(Col::Name)}
+                    <th scope="col" class="days">"Last 90 days"</th>
                     {header(Col::Schedule)}
                     {header(Col::LastPing)}
                     {header(Col::NextDue)}

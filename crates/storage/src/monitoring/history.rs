@@ -164,6 +164,9 @@ pub fn days(
     Ok((tz, days))
 }
 
+/// Monitors as asked, each with its days.
+pub type Strips = Vec<(String, Vec<overdue_core::uptime::Day>)>;
+
 /// [`days`] of several monitors of `project` for the monitors list's strips, each named
 /// as the caller names it (its id or public reference; at most 100, others of no
 /// monitor of the project left out): the zone, and each monitor's days.
@@ -173,7 +176,7 @@ pub fn days_of_many(
     asked: &[String],
     now: i64,
     n: usize,
-) -> Result<(String, Vec<(String, Vec<overdue_core::uptime::Day>)>), StoreError> {
+) -> Result<(String, Strips), StoreError> {
     let n = n.min(400);
     let mut named = Vec::new();
     for text in asked.iter().take(100) {
