@@ -1,2 +1,4 @@
-DELETE FROM report_tallies WHERE subject LIKE 'm:%';
-DELETE FROM report_tallies WHERE subject = '' AND metric NOT LIKE 'page|%';
+INSERT INTO report_tallies (project_id, bucket, subject, metric, n)
+SELECT project_id, bucket, '', metric, n FROM report_project WHERE metric LIKE 'page|%';
+DROP TABLE report_months;
+DROP TABLE report_project;

@@ -1,18 +1,33 @@
 -- Report counters kept beside each subject's own (docs/architecture.md, "Report
--- counters"): the whole project's per 15-minute bucket (subject '') and each subject's
--- per UTC month (subject 'm:<subject>'), so that a report over a project or a long
--- period reads few rows. Counters counted before are added to both here; pages were
--- counted for the project only and stay as they are.
-INSERT INTO report_tallies (project_id, bucket, subject, metric, n)
-SELECT project_id, bucket, '', metric, SUM(n) FROM report_tallies
-WHERE subject <> '' AND subject NOT LIKE 'm:%'
+-- counters"), each in a key range of its own so that a report reads only its rows: the
+-- whole project's per 15-minute bucket and metric, and each subject's per UTC month.
+-- Counters counted before are added to both; those of no subject (pages per channel, a
+-- failing channel's alerts) move to the project's.
+CREATE TABLE IF NOT EXISTS report_project (
+    project_id TEXT NOT NULL,
+    bucket BIGINT NOT NULL,
+    metric TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (project_id, bucket, metric)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS report_months (
+    project_id TEXT NOT NULL,
+    month BIGINT NOT NULL,
+    subject TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (project_id, month, subject, metric)
+) WITHOUT ROWID;
+INSERT INTO report_project (project_id, bucket, metric, n)
+SELECT project_id, bucket, metric, SUM(n) FROM report_tallies
 GROUP BY project_id, bucket, metric
-ON CONFLICT (project_id, bucket, subject, metric) DO UPDATE SET n = n + excluded.n;
-INSERT INTO report_tallies (project_id, bucket, subject, metric, n)
+ON CONFLICT (project_id, bucket, metric) DO UPDATE SET n = n + excluded.n;
+INSERT INTO report_months (project_id, month, subject, metric, n)
 SELECT project_id,
        CAST(strftime('%s', bucket / 1000, 'unixepoch', 'start of month') AS INTEGER) * 1000,
-       'm:' || subject, metric, SUM(n)
+       subject, metric, SUM(n)
 FROM report_tallies
-WHERE subject <> '' AND subject NOT LIKE 'm:%'
+WHERE subject <> ''
 GROUP BY 1, 2, 3, 4
-ON CONFLICT (project_id, bucket, subject, metric) DO UPDATE SET n = n + excluded.n;
+ON CONFLICT (project_id, month, subject, metric) DO UPDATE SET n = n + excluded.n;
+DELETE FROM report_tallies WHERE subject = '';

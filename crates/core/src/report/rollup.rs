@@ -1,16 +1,26 @@
 //! The counters kept beside a subject's own (docs/architecture.md, "Report counters"):
-//! the whole project's, per 15-minute bucket, and the subject's per UTC month. A report
-//! over the project reads the project's counters (at most one per bucket and metric,
-//! whatever the number of monitors); sums per monitor over a long period read whole
-//! months, and 15-minute counters only at the period's edges.
+//! the whole project's, per 15-minute bucket, and the subject's per UTC month, each in
+//! a key range of its own. A report over the project reads the project's counters (at
+//! most one per bucket and metric, whatever the number of monitors); sums per monitor
+//! over a long period read whole months, and 15-minute counters only at the period's
+//! edges.
 
 use chrono::{Datelike, NaiveDate};
 
-/// The subject of the whole project's counters.
+/// The subject of counters about no monitor or flow (a failing channel, a page per
+/// channel): kept for the project only.
 pub const PROJECT: &str = "";
 
-/// Prefix of a subject's monthly counters: `m:<subject>`.
-pub const MONTH_PREFIX: &str = "m:";
+/// Where a counter is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kept {
+    /// The subject's own, per 15-minute bucket.
+    Subject,
+    /// The whole project's, per 15-minute bucket and metric.
+    Project,
+    /// The subject's, per UTC month.
+    Month,
+}
 
 /// The start (ms, UTC) of the UTC month `ms` falls in.
 pub fn month_of(ms: i64) -> i64 {
@@ -29,17 +39,18 @@ fn next_month(ms: i64) -> i64 {
     month_of(month_of(ms) + 32 * 86_400_000)
 }
 
-/// Where a subject's counter of `bucket` is also counted: the project's counter of the
-/// same bucket and the subject's monthly counter. None for the project's own counters
-/// and for monthly ones.
-pub fn also_counted(subject: &str, bucket: i64) -> Option<[(String, i64); 2]> {
-    if subject == PROJECT || subject.starts_with(MONTH_PREFIX) {
-        return None;
+/// Where a counter of `subject` in `bucket` is kept, with the bucket it is kept in
+/// there: the subject's own, the project's of the same bucket, the subject's month. A
+/// counter about no subject is kept for the project only.
+pub fn kept_in(subject: &str, bucket: i64) -> Vec<(Kept, i64)> {
+    if subject == PROJECT {
+        return vec![(Kept::Project, bucket)];
     }
-    Some([
-        (PROJECT.to_string(), bucket),
-        (format!("{MONTH_PREFIX}{subject}"), month_of(bucket)),
-    ])
+    vec![
+        (Kept::Subject, bucket),
+        (Kept::Project, bucket),
+        (Kept::Month, month_of(bucket)),
+    ]
 }
 
 /// A period `[from, to)` cut for sums per subject: the whole UTC months inside it
@@ -107,14 +118,14 @@ mod tests {
     fn a_subjects_counter_is_also_the_projects_and_its_months() {
         let b = ms("2026-11-30T22:15:00Z");
         assert_eq!(
-            also_counted("mon1", b),
-            Some([
-                ("".to_string(), b),
-                ("m:mon1".to_string(), ms("2026-11-01T00:00:00Z"))
-            ])
+            kept_in("mon1", b),
+            vec![
+                (Kept::Subject, b),
+                (Kept::Project, b),
+                (Kept::Month, ms("2026-11-01T00:00:00Z"))
+            ]
         );
-        assert_eq!(also_counted("", b), None);
-        assert_eq!(also_counted("m:mon1", b), None);
+        assert_eq!(kept_in("", b), vec![(Kept::Project, b)]);
     }
 
     #[test]

@@ -445,6 +445,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    report_project (project_id, bucket, metric) {
+        project_id -> Text,
+        bucket -> BigInt,
+        metric -> Text,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
+    report_months (project_id, month, subject, metric) {
+        project_id -> Text,
+        month -> BigInt,
+        subject -> Text,
+        metric -> Text,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
     flow_stats (flow_id, stage, metric, bucket) {
         flow_id -> Text,
         stage -> Text,
@@ -487,6 +506,8 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(
     report_tallies,
+    report_project,
+    report_months,
     flow_kept_aside,
     flow_seen,
     status_keys,

@@ -1,7 +1,8 @@
 //! Reading report counters (docs/architecture.md, "Report counters"): a scope's
-//! 15-minute counters (the project's own for the whole project), their sums per metric
-//! over each half of a report's span, and sums per subject over the period from whole
-//! months and the period's edges. The sums are the database's (`GROUP BY`): a year of a
+//! 15-minute counters (`report_project` for the whole project, `report_tallies` for
+//! its subjects), their sums per metric over each half of a report's span, and sums
+//! per subject over the period from whole months (`report_months`) and the period's
+//! edges. Each is one range of its table's primary key. The sums are the database's (`GROUP BY`): a year of a
 //! project's counters is never carried into the server row by row.
 
 use std::collections::HashMap;
@@ -9,10 +10,10 @@ use std::collections::HashMap;
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
-use overdue_core::report::rollup::{cut, MONTH_PREFIX, PROJECT};
+use overdue_core::report::rollup::{cut, PROJECT};
 use overdue_core::report::{Period, Tally};
 
-use crate::base::schema::report_tallies;
+use crate::base::schema::{report_months, report_project, report_tallies};
 use crate::{AnyConnection, StoreError};
 
 /// A sum of counters, as the database gives it.
@@ -20,7 +21,7 @@ fn summed() -> diesel::expression::SqlLiteral<BigInt> {
     sql::<BigInt>("CAST(SUM(n) AS BIGINT)")
 }
 
-/// A metric starting with one of four patterns (`prefix%`).
+/// A subject's metric starting with one of four patterns (`prefix%`).
 #[diesel::dsl::auto_type]
 fn metric_like<'a>(a: &'a str, b: &'a str, c: &'a str, d: &'a str) -> _ {
     report_tallies::metric
@@ -30,6 +31,26 @@ fn metric_like<'a>(a: &'a str, b: &'a str, c: &'a str, d: &'a str) -> _ {
         .or(report_tallies::metric.like(d))
 }
 
+/// The project's metric starting with one of four patterns.
+#[diesel::dsl::auto_type]
+fn project_like<'a>(a: &'a str, b: &'a str, c: &'a str, d: &'a str) -> _ {
+    report_project::metric
+        .like(a)
+        .or(report_project::metric.like(b))
+        .or(report_project::metric.like(c))
+        .or(report_project::metric.like(d))
+}
+
+/// A month's metric starting with one of four patterns.
+#[diesel::dsl::auto_type]
+fn month_like<'a>(a: &'a str, b: &'a str, c: &'a str, d: &'a str) -> _ {
+    report_months::metric
+        .like(a)
+        .or(report_months::metric.like(b))
+        .or(report_months::metric.like(c))
+        .or(report_months::metric.like(d))
+}
+
 /// Four `LIKE` patterns for `prefixes` (at most four; the first repeated where fewer
 /// are asked: one SQL text). None for no prefix.
 fn patterns(prefixes: &[&str]) -> Option<[String; 4]> {
@@ -37,13 +58,8 @@ fn patterns(prefixes: &[&str]) -> Option<[String; 4]> {
     Some([0, 1, 2, 3].map(|i| format!("{}%", prefixes.get(i).unwrap_or(first))))
 }
 
-/// The scope's subjects as stored: the project's own counters for `None`.
-fn stored(subjects: Option<&[String]>) -> Vec<String> {
-    subjects.map_or_else(|| vec![PROJECT.to_string()], <[String]>::to_vec)
-}
-
 /// The 15-minute counters of `[previous_from, to)` whose metric starts with one of
-/// `prefixes`, of these subjects (`None`: the project's own counters).
+/// `prefixes`, of these subjects (`None`: the project's own counters, of no subject).
 pub(super) fn read(
     c: &mut AnyConnection,
     project: &str,
@@ -54,19 +70,35 @@ pub(super) fn read(
     let Some(like) = patterns(prefixes) else {
         return Ok(Vec::new());
     };
-    let rows: Vec<(String, i64, String, i64)> = report_tallies::table
-        .filter(report_tallies::project_id.eq(project))
-        .filter(report_tallies::bucket.ge(p.previous_from))
-        .filter(report_tallies::bucket.lt(p.to))
-        .filter(report_tallies::subject.eq_any(stored(subjects)))
-        .filter(metric_like(&like[0], &like[1], &like[2], &like[3]))
-        .select((
-            report_tallies::subject,
-            report_tallies::bucket,
-            report_tallies::metric,
-            report_tallies::n,
-        ))
-        .load(c)?;
+    let rows: Vec<(String, i64, String, i64)> = match subjects {
+        None => report_project::table
+            .filter(report_project::project_id.eq(project))
+            .filter(report_project::bucket.ge(p.previous_from))
+            .filter(report_project::bucket.lt(p.to))
+            .filter(project_like(&like[0], &like[1], &like[2], &like[3]))
+            .select((
+                report_project::bucket,
+                report_project::metric,
+                report_project::n,
+            ))
+            .load::<(i64, String, i64)>(c)?
+            .into_iter()
+            .map(|(b, m, n)| (PROJECT.to_string(), b, m, n))
+            .collect(),
+        Some(s) => report_tallies::table
+            .filter(report_tallies::project_id.eq(project))
+            .filter(report_tallies::bucket.ge(p.previous_from))
+            .filter(report_tallies::bucket.lt(p.to))
+            .filter(report_tallies::subject.eq_any(s))
+            .filter(metric_like(&like[0], &like[1], &like[2], &like[3]))
+            .select((
+                report_tallies::subject,
+                report_tallies::bucket,
+                report_tallies::metric,
+                report_tallies::n,
+            ))
+            .load(c)?,
+    };
     Ok(rows
         .into_iter()
         .map(|(subject, bucket, metric, n)| Tally {
@@ -92,15 +124,25 @@ pub(super) fn halves(
     };
     let mut out = Vec::new();
     for (from, to) in [(p.previous_from, p.from), (p.from, p.to)] {
-        let rows: Vec<(String, i64)> = report_tallies::table
-            .filter(report_tallies::project_id.eq(project))
-            .filter(report_tallies::bucket.ge(from))
-            .filter(report_tallies::bucket.lt(to))
-            .filter(report_tallies::subject.eq_any(stored(subjects)))
-            .filter(metric_like(&like[0], &like[1], &like[2], &like[3]))
-            .group_by(report_tallies::metric)
-            .select((report_tallies::metric, summed()))
-            .load(c)?;
+        let rows: Vec<(String, i64)> = match subjects {
+            None => report_project::table
+                .filter(report_project::project_id.eq(project))
+                .filter(report_project::bucket.ge(from))
+                .filter(report_project::bucket.lt(to))
+                .filter(project_like(&like[0], &like[1], &like[2], &like[3]))
+                .group_by(report_project::metric)
+                .select((report_project::metric, summed()))
+                .load(c)?,
+            Some(s) => report_tallies::table
+                .filter(report_tallies::project_id.eq(project))
+                .filter(report_tallies::bucket.ge(from))
+                .filter(report_tallies::bucket.lt(to))
+                .filter(report_tallies::subject.eq_any(s))
+                .filter(metric_like(&like[0], &like[1], &like[2], &like[3]))
+                .group_by(report_tallies::metric)
+                .select((report_tallies::metric, summed()))
+                .load(c)?,
+        };
         out.extend(rows.into_iter().map(|(metric, n)| Tally {
             subject: PROJECT.to_string(),
             bucket: from,
@@ -127,25 +169,19 @@ pub(super) fn per_subject(
     let part = cut(p.from, p.to);
     let mut sums: HashMap<(String, String), i64> = HashMap::new();
     if let Some((start, end)) = part.months {
-        let q = report_tallies::table
-            .filter(report_tallies::project_id.eq(project))
-            .filter(report_tallies::bucket.ge(start))
-            .filter(report_tallies::bucket.lt(end))
-            .filter(metric_like(&like[0], &like[1], &like[2], &like[3]))
-            .group_by((report_tallies::subject, report_tallies::metric))
-            .select((report_tallies::subject, report_tallies::metric, summed()));
+        let q = report_months::table
+            .filter(report_months::project_id.eq(project))
+            .filter(report_months::month.ge(start))
+            .filter(report_months::month.lt(end))
+            .filter(month_like(&like[0], &like[1], &like[2], &like[3]))
+            .group_by((report_months::subject, report_months::metric))
+            .select((report_months::subject, report_months::metric, summed()));
         let rows: Vec<(String, String, i64)> = match subjects {
-            Some(s) => {
-                let monthly: Vec<String> = s.iter().map(|s| format!("{MONTH_PREFIX}{s}")).collect();
-                q.filter(report_tallies::subject.eq_any(monthly)).load(c)?
-            }
-            None => q
-                .filter(report_tallies::subject.like(format!("{MONTH_PREFIX}%")))
-                .load(c)?,
+            Some(s) => q.filter(report_months::subject.eq_any(s)).load(c)?,
+            None => q.load(c)?,
         };
         for (subject, metric, n) in rows {
-            let s = subject.strip_prefix(MONTH_PREFIX).unwrap_or(&subject);
-            *sums.entry((s.to_string(), metric)).or_insert(0) += n;
+            *sums.entry((subject, metric)).or_insert(0) += n;
         }
     }
     for (from, to) in part.edges {
@@ -158,10 +194,7 @@ pub(super) fn per_subject(
             .select((report_tallies::subject, report_tallies::metric, summed()));
         let rows: Vec<(String, String, i64)> = match subjects {
             Some(s) => q.filter(report_tallies::subject.eq_any(s)).load(c)?,
-            None => q
-                .filter(report_tallies::subject.ne(PROJECT))
-                .filter(report_tallies::subject.not_like(format!("{MONTH_PREFIX}%")))
-                .load(c)?,
+            None => q.load(c)?,
         };
         for (subject, metric, n) in rows {
             *sums.entry((subject, metric)).or_insert(0) += n;
