@@ -36,7 +36,8 @@ pub(crate) struct Later {
     pub(crate) tokens: InsertTokens,
     /// Messages.
     pub(crate) outbox: InsertOutbox,
-    /// Report counters.
+    /// Report counters: written at the job's end only (nothing in a job reads them),
+    /// summed per key over the whole job.
     pub(crate) tallies: crate::base::tallies::Tallies,
 }
 
@@ -83,18 +84,23 @@ impl Later {
             + self.alerts.len()
             + self.tokens.len()
             + self.outbox.len()
-            + self.tallies.len()
     }
 
     /// Writes what waits, one statement per table that has rows: states, flips, alerts,
-    /// tokens, messages, then report counters.
-    pub(crate) fn write(&mut self, c: &mut diesel::PgConnection) -> Result<(), StoreError> {
+    /// tokens, messages, and at the job's end (`end`) the report counters.
+    pub(crate) fn write(
+        &mut self,
+        c: &mut diesel::PgConnection,
+        end: bool,
+    ) -> Result<(), StoreError> {
         self.states.write(c)?;
         self.flips.write(c)?;
         self.alerts.write(c)?;
         self.tokens.write(c)?;
         self.outbox.write(c)?;
-        self.tallies.write(c)?;
+        if end {
+            self.tallies.write(c)?;
+        }
         Ok(())
     }
 }

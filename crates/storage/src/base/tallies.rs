@@ -92,6 +92,17 @@ impl Tallies {
     }
 }
 
+impl Tallies {
+    /// Writes them one upsert each, in key order, and empties the list (SQLite, where a
+    /// statement is no round trip).
+    pub(crate) fn write_each(&mut self, c: &mut AnyConnection) -> Result<(), StoreError> {
+        for ((table, key), n) in std::mem::take(&mut self.0) {
+            upsert_kept(c, table, key, n)?;
+        }
+        Ok(())
+    }
+}
+
 /// Where the counter `key` is kept: each table with the key it has there (the project's
 /// without a subject, the month's with the month's start).
 fn kept(key: &Key) -> Vec<(Kept, Key)> {
@@ -118,8 +129,17 @@ struct MonthUpsert;
 /// prepared once per connection: a burst of flips runs them once per alert
 /// (docs/benchmarks.md, "Session 27").
 pub(crate) fn upsert(c: &mut AnyConnection, key: &Key, n: i64) -> Result<(), StoreError> {
+    for (table, k) in kept(key) {
+        upsert_kept(c, table, k, n)?;
+    }
+    Ok(())
+}
+
+/// Adds `n` to the counter `key` of `table` (a key as [`kept`] gives it).
+fn upsert_kept(c: &mut AnyConnection, table: Kept, key: Key, n: i64) -> Result<(), StoreError> {
     use crate::base::statements::{fixed, on_inner};
-    for (table, (project, bucket, subject, metric)) in kept(key) {
+    let (project, bucket, subject, metric) = key;
+    {
         match table {
             Kept::Subject => on_inner!(c, |inner| {
                 let q = diesel::insert_into(report_tallies::table)

@@ -184,6 +184,9 @@ pub struct Tx<'a> {
     memo: Option<Memo>,
     /// Rows a deadline job writes at its end, on PostgreSQL (`None`: written at once).
     later: Option<crate::base::later::Later>,
+    /// Report counters a deadline job writes at its end on SQLite, summed per key and in
+    /// key order (`None`: written at once).
+    tallies: Option<crate::base::tallies::Tallies>,
     /// Who asked for this write (a person's e-mail, `key <name>`), for the messages
     /// that say so ("paused by …"); `None` for what Overdue does by itself.
     by: Option<String>,
@@ -210,6 +213,7 @@ impl<'a> Tx<'a> {
             caps,
             memo: None,
             later: None,
+            tallies: None,
             by: None,
         }
     }
@@ -240,6 +244,7 @@ impl<'a> Tx<'a> {
             caps,
             memo: Some(Memo::new()),
             later: None,
+            tallies: None,
             by: None,
         }
     }
@@ -294,10 +299,16 @@ impl<'a> Tx<'a> {
 
     /// From now on the rows a flip appends (state, flip, alert, token, message) wait
     /// for [`Tx::end_later`], on PostgreSQL; on SQLite, where a statement is no round
-    /// trip, they are written at once as before.
+    /// trip, they are written at once as before, but for report counters: summed per
+    /// key, the project's counter of a burst is one write per job, and the rest go in
+    /// key order (docs/benchmarks.md, "Session 28").
     pub(crate) fn defer_appends(&mut self) {
-        if matches!(self.c, AnyConnection::Postgresql(_)) && self.later.is_none() {
-            self.later = Some(crate::base::later::Later::default());
+        if matches!(self.c, AnyConnection::Postgresql(_)) {
+            if self.later.is_none() {
+                self.later = Some(crate::base::later::Later::default());
+            }
+        } else if self.tallies.is_none() {
+            self.tallies = Some(crate::base::tallies::Tallies::default());
         }
     }
 
@@ -320,25 +331,35 @@ impl<'a> Tx<'a> {
     /// waiting afterwards.
     pub(crate) fn flush_later(&mut self) -> Result<(), StoreError> {
         match self.later() {
-            Some((pg, later)) => later.write(pg),
+            Some((pg, later)) => later.write(pg, false),
             None => Ok(()),
         }
     }
 
-    /// Writes the rows waiting and stops deferring (the job's end).
+    /// Writes the rows waiting, report counters too, and stops deferring (the job's
+    /// end).
     pub(crate) fn end_later(&mut self) -> Result<(), StoreError> {
-        self.flush_later()?;
+        if let Some((pg, later)) = self.later() {
+            later.write(pg, true)?;
+        }
         self.later = None;
+        if let Some(mut t) = self.tallies.take() {
+            t.write_each(self.c)?;
+        }
         Ok(())
     }
 
-    /// Adds `n` to a report counter: at once, or with the job's other rows when appends
-    /// wait (a burst on PostgreSQL).
+    /// Adds `n` to a report counter: at once, or at the job's end when appends wait (a
+    /// burst).
     pub(crate) fn tally(
         &mut self,
         key: crate::base::tallies::Key,
         n: i64,
     ) -> Result<(), StoreError> {
+        if let Some(t) = self.tallies.as_mut() {
+            t.add(key, n);
+            return Ok(());
+        }
         match self.later() {
             Some((_, later)) => {
                 later.tallies.add(key, n);
@@ -351,6 +372,7 @@ impl<'a> Tx<'a> {
     /// What this write changed, to publish once it committed.
     pub(crate) fn into_effects(self) -> Effects {
         debug_assert!(self.later.is_none(), "rows left waiting at commit");
+        debug_assert!(self.tallies.is_none(), "counters left waiting at commit");
         self.fx
     }
 

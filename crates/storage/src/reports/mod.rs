@@ -1,7 +1,7 @@
 //! Reports (docs/behaviour.md, "Reports"): the counters of a period and the period
-//! before (`report_tallies`, a range of its primary key per project), the scope's
-//! subjects, names, tags, the project's zone and business calendar — handed to the
-//! core's figures. Never a scan of pings or alerts.
+//! before, and their sums (read by [`read`], each a range of a primary key), the
+//! scope's subjects, names, tags, the project's zone and business calendar — handed to
+//! the core's figures. Never a scan of pings or alerts.
 
 use std::collections::HashMap;
 
