@@ -1,10 +1,11 @@
 //! Reports as pictures (docs/behaviour.md, "Reports"): the alerts report as a bar per
 //! day (or week), stacked by reason, with a count axis, its first, middle and last
 //! dates, a tooltip per bar, and the same figures as a list for screen readers; each
-//! flow as a funnel (entries per stage, the breached part marked) beside its table.
+//! flow as a funnel (entries per stage, the breached part marked) beside its table, and
+//! its breaches per day.
 
 use leptos::prelude::*;
-use overdue_types::reports::{AlertsReport, AlertsRow, FlowFigures, FlowsReport};
+use overdue_types::reports::{AlertsReport, AlertsRow, DayCount, FlowFigures, FlowsReport};
 
 const W: f64 = 640.0;
 const H: f64 = 200.0;
@@ -173,7 +174,61 @@ fn funnel(f: &FlowFigures) -> impl IntoView {
     view! { <ul class="funnel" aria-label=format!("{} by stage", f.name)>{stages}</ul> }
 }
 
-/// The flows report: per flow its funnel and a table of its stages.
+/// A flow's breaches per day: a bar per day on a count axis with its first and last
+/// dates, a tooltip per bar, the total and the worst day in its label and in words.
+fn breach_days(name: &str, days: &[DayCount]) -> impl IntoView {
+    let (h, bottom) = (90.0, 16.0);
+    let most = days.iter().map(|d| d.n).max().unwrap_or(0);
+    let top = nice(most.max(1));
+    let slot = (W - LEFT - 8.0) / days.len().max(1) as f64;
+    let base = h - bottom;
+    let y = |n: i64| base - (n as f64 / top as f64) * (base - 6.0);
+    let noun = |n: i64| if n == 1 { "breach" } else { "breaches" };
+    let bars = days
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.n > 0)
+        .map(|(i, d)| {
+            let x = LEFT + i as f64 * slot + slot * 0.15;
+            view! {
+                <rect class="seg r-breach" x=format!("{x:.1}") y=format!("{:.1}", y(d.n))
+                    width=format!("{:.1}", (slot * 0.7).max(1.0)) height=format!("{:.1}", (base - y(d.n)).max(0.5))>
+                    <title>{format!("{}: {} {}", d.date, d.n, noun(d.n))}</title>
+                </rect>
+            }
+        })
+        .collect_view();
+    let total: i64 = days.iter().map(|d| d.n).sum();
+    let (first, last) = (
+        days.first().map(|d| d.date.clone()).unwrap_or_default(),
+        days.last().map(|d| d.date.clone()).unwrap_or_default(),
+    );
+    let words = match days.iter().filter(|d| d.n > 0).max_by_key(|d| d.n) {
+        None => format!("No breaches from {first} to {last}."),
+        Some(worst) => format!(
+            "{total} {} from {first} to {last}; the most on {}: {}.",
+            noun(total),
+            worst.date,
+            worst.n
+        ),
+    };
+    view! {
+        <svg class="chart breach-days" viewBox=format!("0 0 {W} {h}") role="img"
+            aria-label=format!("{name}: breaches per day. {words}")>
+            <line class="axis" x1=LEFT y1="6" x2=LEFT y2=base/>
+            <line class="axis" x1=LEFT y1=base x2=W - 8.0 y2=base/>
+            <text class="tick" x=LEFT - 4.0 y=y(top) + 4.0 text-anchor="end">{top.to_string()}</text>
+            <text class="tick" x=LEFT - 4.0 y=base text-anchor="end">"0"</text>
+            {bars}
+            <text class="tick date" x=LEFT y=h - 3.0 text-anchor="start">{first}</text>
+            <text class="tick date" x=W - 8.0 y=h - 3.0 text-anchor="end">{last}</text>
+        </svg>
+        <p class="legend hint">"Breaches per day (count). " {words}</p>
+    }
+}
+
+/// The flows report: per flow its funnel, its breaches per day and a table of its
+/// stages.
 pub fn flows(r: &FlowsReport, csv: String) -> impl IntoView {
     let pct = |x: Option<f64>| x.map(|v| format!("{v} %")).unwrap_or_else(|| "–".into());
     let each = r
@@ -194,6 +249,7 @@ pub fn flows(r: &FlowsReport, csv: String) -> impl IntoView {
             view! {
                 <h3>{f.name.clone()}</h3>
                 {funnel(f)}
+                {breach_days(&f.name, &f.breaches)}
                 <div class="table-wrap" tabindex="0"><table class="cards">
                     <thead><tr><th>"Stage"</th><th>"Entered"</th><th>"Breached"</th><th>"Breach rate"</th><th>"Time in stage"</th></tr></thead>
                     <tbody>{rows}</tbody>

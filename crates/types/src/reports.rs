@@ -237,6 +237,19 @@ pub struct FlowFigures {
     pub name: String,
     /// Its stages, in order.
     pub stages: Vec<StageFigures>,
+    /// Its breaches (all stages) per local day of the period, oldest first: every day,
+    /// also without breaches.
+    pub breaches: Vec<DayCount>,
+}
+
+/// A count on one local day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DayCount {
+    /// The day, in the project's zone (`2026-12-03`).
+    pub date: String,
+    /// The count.
+    pub n: i64,
 }
 
 /// One stage's figures in the period and the period before.

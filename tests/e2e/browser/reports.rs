@@ -93,6 +93,10 @@ async fn the_reports_page() {
     assert!(href.as_str().unwrap().starts_with("/monitors/"), "{href}");
     let flows = b.text(&b.find("#report-flows").await).await;
     assert!(flows.contains("placed · 2 entered, 0 breached"), "{flows}");
+    assert!(
+        flows.contains("Breaches per day (count). No breaches from"),
+        "{flows}"
+    );
     let units = b.text(&b.find("#report-units").await).await;
     assert!(
         units.contains("invoice") && units.contains("invoice:7"),

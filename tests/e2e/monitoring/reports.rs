@@ -341,6 +341,10 @@ async fn every_figure(backend: Backend) {
         "{r}"
     );
     assert_eq!(r["flows"][0]["stages"][1]["entered"], 1, "{r}");
+    // Breaches per day: each of the 7 local days, none breached.
+    let days = r["flows"][0]["breaches"].as_array().unwrap();
+    assert_eq!(days.len(), 7, "{r}");
+    assert!(days.iter().all(|d| d["n"] == 0), "{r}");
     let lines = csv(&app, "flows?period=7d").await;
     assert_eq!(
         lines[1][..7],

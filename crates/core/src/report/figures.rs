@@ -9,7 +9,7 @@ use overdue_types::reports::{
     UnitKindRow, UnitsReport,
 };
 
-use super::{row_date, Metric, Period, Tally, BUCKET_MS};
+use super::{row_date, row_dates, Metric, Period, Tally};
 use crate::flow::stats::percentile;
 use crate::flow::Calendar;
 
@@ -39,15 +39,11 @@ pub fn alerts(
     tags_of: &dyn Fn(&str) -> Vec<String>,
 ) -> AlertsReport {
     let zone: chrono_tz::Tz = span.tz.parse().unwrap_or(chrono_tz::UTC);
-    let mut rows: BTreeMap<chrono::NaiveDate, AlertsRow> = BTreeMap::new();
     // Every day (or week) of the period has its row, also without alerts.
-    let mut at = p.from;
-    while at < p.to {
-        if let Some(d) = row_date(zone, at, weeks) {
-            rows.entry(d).or_insert_with(|| empty_row(d));
-        }
-        at += BUCKET_MS * 4 * 6;
-    }
+    let mut rows: BTreeMap<chrono::NaiveDate, AlertsRow> = row_dates(zone, p, weeks)
+        .into_iter()
+        .map(|d| (d, empty_row(d)))
+        .collect();
     let (mut by_reason, mut by_severity, mut by_tag) =
         (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
     let mut total = 0;

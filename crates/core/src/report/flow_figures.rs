@@ -1,27 +1,29 @@
 //! The flows report (docs/behaviour.md, "Reports"): per stage, entries and breaches,
-//! the breach rate and time in stage (p50, p95), against the period before — from the
-//! counters flows keep as events happen (`flow_stats`: entries and breaches per minute,
-//! time in stage per hour and bin).
+//! the breach rate and time in stage (p50, p95), against the period before, and the
+//! flow's breaches per local day — from the counters flows keep as events happen
+//! (`flow_stats`: entries and breaches per minute, time in stage per hour and bin).
 
 use std::collections::BTreeMap;
 
-use overdue_types::reports::{FlowFigures, StageFigures};
+use overdue_types::reports::{DayCount, FlowFigures, StageFigures};
 
-use super::Period;
+use super::{row_date, row_dates, Period};
 use crate::flow::stats::percentile;
 
 /// One counter of a flow: its stage, metric (`entered`, `breached`, `t:<bin>`), bucket
 /// and count.
 pub type StageTally = (String, String, i64, i64);
 
-/// A flow's figures from its counters, its stages in order.
+/// A flow's figures from its counters, its stages in order; days in zone `tz`.
 pub fn flow(
     id: &str,
     name: &str,
     stages: &[String],
     tallies: &[StageTally],
     p: Period,
+    tz: &str,
 ) -> FlowFigures {
+    let zone: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
     #[derive(Default)]
     struct Acc {
         entered: [i64; 2],
@@ -29,6 +31,11 @@ pub fn flow(
         bins: [BTreeMap<i64, i64>; 2],
     }
     let mut per: BTreeMap<&str, Acc> = BTreeMap::new();
+    // Every local day of the period, also without breaches.
+    let mut days: BTreeMap<chrono::NaiveDate, i64> = row_dates(zone, p, false)
+        .into_iter()
+        .map(|d| (d, 0))
+        .collect();
     for (stage, metric, bucket, n) in tallies {
         let i = if *bucket >= p.from && *bucket < p.to {
             0
@@ -40,7 +47,14 @@ pub fn flow(
         let a = per.entry(stage.as_str()).or_default();
         match metric.as_str() {
             "entered" => a.entered[i] += n,
-            "breached" => a.breached[i] += n,
+            "breached" => {
+                a.breached[i] += n;
+                if i == 0 {
+                    if let Some(d) = row_date(zone, *bucket, false) {
+                        *days.entry(d).or_insert(0) += n;
+                    }
+                }
+            }
             m => {
                 if let Some(b) = m.strip_prefix("t:").and_then(|b| b.parse::<i64>().ok()) {
                     *a.bins[i].entry(b).or_insert(0) += n;
@@ -75,5 +89,12 @@ pub fn flow(
         flow: id.to_string(),
         name: name.to_string(),
         stages,
+        breaches: days
+            .into_iter()
+            .map(|(d, n)| DayCount {
+                date: d.format("%Y-%m-%d").to_string(),
+                n,
+            })
+            .collect(),
     }
 }

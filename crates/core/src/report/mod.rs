@@ -306,6 +306,23 @@ fn instant(text: &str, field: &str, zone: chrono_tz::Tz, end: bool) -> Result<i6
         .map_err(|_| format!("{field} {text:?} is not a date YYYY-MM-DD or an RFC 3339 time"))
 }
 
+/// Every row's date of period `p` in `zone` (days, or weeks' Mondays), in order: a
+/// period's rows exist also without counters.
+pub(crate) fn row_dates(zone: chrono_tz::Tz, p: Period, weeks: bool) -> Vec<NaiveDate> {
+    let mut out: Vec<NaiveDate> = Vec::new();
+    // Every six hours: no local day is skipped, whatever its length (DST).
+    let mut at = p.from;
+    while at < p.to {
+        if let Some(d) = row_date(zone, at, weeks) {
+            if out.last() != Some(&d) {
+                out.push(d);
+            }
+        }
+        at += BUCKET_MS * 4 * 6;
+    }
+    out
+}
+
 /// The local date (`2026-12-07`) instant `ms` falls on, and the start of its row: the
 /// day, or the Monday of its week when `weeks`.
 pub(crate) fn row_date(zone: chrono_tz::Tz, ms: i64, weeks: bool) -> Option<NaiveDate> {

@@ -361,10 +361,24 @@ fn flow_stages_with_rates_and_times() {
         ("placed".into(), "open".into(), i64::MAX, 5),
     ];
     let stages = vec!["placed".to_string(), "shipped".to_string()];
-    let f = flow_figures::flow("f1", "orders", &stages, &t, p);
+    let f = flow_figures::flow("f1", "orders", &stages, &t, p, "UTC");
     let s = &f.stages[0];
     assert_eq!((s.entered, s.breached, s.breach_rate), (8, 2, Some(25.0)));
     assert_eq!((s.p50, s.p95), (Some(64), Some(608)));
     assert_eq!((s.previous_entered, s.previous_p50), (3, None));
     assert_eq!(f.stages[1].breach_rate, None);
+    // Breaches per local day: the one day of the period, with its two.
+    let days: Vec<(&str, i64)> = f.breaches.iter().map(|d| (d.date.as_str(), d.n)).collect();
+    assert_eq!(days, [("2026-12-01", 2)]);
+    // 16:00 UTC on 30 November is 1 December in Tokyo: that day's breach there.
+    let tokyo = period(&ask, "Asia/Tokyo", 0).unwrap();
+    let late = vec![(
+        "placed".to_string(),
+        "breached".to_string(),
+        at("2026-11-30T16:00:00Z"),
+        1,
+    )];
+    let f = flow_figures::flow("f1", "orders", &stages, &late, tokyo, "Asia/Tokyo");
+    let days: Vec<(&str, i64)> = f.breaches.iter().map(|d| (d.date.as_str(), d.n)).collect();
+    assert_eq!(days, [("2026-12-01", 1)]);
 }

@@ -32,11 +32,6 @@ impl Tallies {
         }
     }
 
-    /// How many counters wait.
-    pub(crate) fn len(&self) -> usize {
-        self.0.len()
-    }
-
     /// Writes them in one statement per table (none: no statement) and empties the list.
     pub(crate) fn write(&mut self, c: &mut diesel::PgConnection) -> Result<(), StoreError> {
         let all = std::mem::take(&mut self.0);

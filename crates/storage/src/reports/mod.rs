@@ -203,7 +203,7 @@ fn flows_report(
             .load(c)?;
         let stages: Vec<String> = row.def().stages.into_iter().map(|s| s.name).collect();
         out.push(report::flow_figures::flow(
-            &row.id, &row.name, &stages, &rows, p,
+            &row.id, &row.name, &stages, &rows, p, &span.tz,
         ));
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
