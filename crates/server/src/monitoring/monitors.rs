@@ -260,22 +260,27 @@ async fn days(
     path: web::Path<String>,
     query: web::Query<DaysQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let n = query.into_inner().days.unwrap_or(90);
-    if !(1..=400).contains(&n) {
-        return Err(ApiError::BadRequest(
-            "days must be between 1 and 400".into(),
-        ));
-    }
+    let n = strip_days(query.into_inner().days)?;
     let id = owned_monitor(&state, &auth, &path, "monitor").await?;
     let (project, now) = (auth.project.clone(), state.store.now().0);
     let (zone, days) = state
         .store
-        .read(move |c| history::days(c, &project, &id, now, n as usize))
+        .read(move |c| history::days(c, &project, &id, now, n))
         .await?;
     Ok(HttpResponse::Ok().json(overdue_types::UptimeDays {
         days: days.into_iter().map(uptime_day).collect(),
         zone,
     }))
+}
+
+/// A strip's `days` (1 to 400, default 90).
+fn strip_days(asked: Option<i64>) -> Result<usize, ApiError> {
+    match asked.unwrap_or(90) {
+        n @ 1..=400 => Ok(n as usize),
+        _ => Err(ApiError::BadRequest(
+            "days must be between 1 and 400".into(),
+        )),
+    }
 }
 
 /// A day of a strip as the API gives it.
@@ -305,12 +310,7 @@ async fn strips(
     query: web::Query<StripsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let n = q.days.unwrap_or(90);
-    if !(1..=400).contains(&n) {
-        return Err(ApiError::BadRequest(
-            "days must be between 1 and 400".into(),
-        ));
-    }
+    let n = strip_days(q.days)?;
     let asked: Vec<String> = q
         .monitors
         .unwrap_or_default()
@@ -326,7 +326,7 @@ async fn strips(
     let (project, now) = (auth.project.clone(), state.store.now().0);
     let (zone, strips) = state
         .store
-        .read(move |c| history::days_of_many(c, &project, &asked, now, n as usize))
+        .read(move |c| history::days_of_many(c, &project, &asked, now, n))
         .await?;
     Ok(HttpResponse::Ok().json(overdue_types::UptimeStrips {
         zone,

@@ -21,34 +21,16 @@ fn summed() -> diesel::expression::SqlLiteral<BigInt> {
     sql::<BigInt>("CAST(SUM(n) AS BIGINT)")
 }
 
-/// A subject's metric starting with one of four patterns (`prefix%`).
-#[diesel::dsl::auto_type]
-fn metric_like<'a>(a: &'a str, b: &'a str, c: &'a str, d: &'a str) -> _ {
-    report_tallies::metric
-        .like(a)
-        .or(report_tallies::metric.like(b))
-        .or(report_tallies::metric.like(c))
-        .or(report_tallies::metric.like(d))
-}
-
-/// The project's metric starting with one of four patterns.
-#[diesel::dsl::auto_type]
-fn project_like<'a>(a: &'a str, b: &'a str, c: &'a str, d: &'a str) -> _ {
-    report_project::metric
-        .like(a)
-        .or(report_project::metric.like(b))
-        .or(report_project::metric.like(c))
-        .or(report_project::metric.like(d))
-}
-
-/// A month's metric starting with one of four patterns.
-#[diesel::dsl::auto_type]
-fn month_like<'a>(a: &'a str, b: &'a str, c: &'a str, d: &'a str) -> _ {
-    report_months::metric
-        .like(a)
-        .or(report_months::metric.like(b))
-        .or(report_months::metric.like(c))
-        .or(report_months::metric.like(d))
+/// `column` starting with one of the four patterns of [`patterns`] (`prefix%`), for
+/// each table's metric column.
+macro_rules! like4 {
+    ($column:path, $like:expr) => {
+        $column
+            .like(&$like[0])
+            .or($column.like(&$like[1]))
+            .or($column.like(&$like[2]))
+            .or($column.like(&$like[3]))
+    };
 }
 
 /// Four `LIKE` patterns for `prefixes` (at most four; the first repeated where fewer
@@ -75,7 +57,7 @@ pub(super) fn read(
             .filter(report_project::project_id.eq(project))
             .filter(report_project::bucket.ge(p.previous_from))
             .filter(report_project::bucket.lt(p.to))
-            .filter(project_like(&like[0], &like[1], &like[2], &like[3]))
+            .filter(like4!(report_project::metric, like))
             .select((
                 report_project::bucket,
                 report_project::metric,
@@ -90,7 +72,7 @@ pub(super) fn read(
             .filter(report_tallies::bucket.ge(p.previous_from))
             .filter(report_tallies::bucket.lt(p.to))
             .filter(report_tallies::subject.eq_any(s))
-            .filter(metric_like(&like[0], &like[1], &like[2], &like[3]))
+            .filter(like4!(report_tallies::metric, like))
             .select((
                 report_tallies::subject,
                 report_tallies::bucket,
@@ -129,7 +111,7 @@ pub(super) fn halves(
                 .filter(report_project::project_id.eq(project))
                 .filter(report_project::bucket.ge(from))
                 .filter(report_project::bucket.lt(to))
-                .filter(project_like(&like[0], &like[1], &like[2], &like[3]))
+                .filter(like4!(report_project::metric, like))
                 .group_by(report_project::metric)
                 .select((report_project::metric, summed()))
                 .load(c)?,
@@ -138,7 +120,7 @@ pub(super) fn halves(
                 .filter(report_tallies::bucket.ge(from))
                 .filter(report_tallies::bucket.lt(to))
                 .filter(report_tallies::subject.eq_any(s))
-                .filter(metric_like(&like[0], &like[1], &like[2], &like[3]))
+                .filter(like4!(report_tallies::metric, like))
                 .group_by(report_tallies::metric)
                 .select((report_tallies::metric, summed()))
                 .load(c)?,
@@ -173,7 +155,7 @@ pub(super) fn per_subject(
             .filter(report_months::project_id.eq(project))
             .filter(report_months::month.ge(start))
             .filter(report_months::month.lt(end))
-            .filter(month_like(&like[0], &like[1], &like[2], &like[3]))
+            .filter(like4!(report_months::metric, like))
             .group_by((report_months::subject, report_months::metric))
             .select((report_months::subject, report_months::metric, summed()));
         let rows: Vec<(String, String, i64)> = match subjects {
@@ -189,7 +171,7 @@ pub(super) fn per_subject(
             .filter(report_tallies::project_id.eq(project))
             .filter(report_tallies::bucket.ge(from))
             .filter(report_tallies::bucket.lt(to))
-            .filter(metric_like(&like[0], &like[1], &like[2], &like[3]))
+            .filter(like4!(report_tallies::metric, like))
             .group_by((report_tallies::subject, report_tallies::metric))
             .select((report_tallies::subject, report_tallies::metric, summed()));
         let rows: Vec<(String, String, i64)> = match subjects {
