@@ -190,7 +190,7 @@ pub(crate) fn midnight(zone: chrono_tz::Tz, date: chrono::NaiveDate) -> Option<i
 }
 
 /// How much of `[from, to]` the intervals cover (they may overlap each other).
-fn overlap(intervals: &[(i64, i64)], from: i64, to: i64) -> i64 {
+pub(crate) fn overlap(intervals: &[(i64, i64)], from: i64, to: i64) -> i64 {
     let mut parts: Vec<(i64, i64)> = intervals
         .iter()
         .map(|&(s, e)| (s.max(from), e.min(to)))

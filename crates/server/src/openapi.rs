@@ -145,6 +145,7 @@ pub const ROUTES: &[Row] = &[
     ("GET", "/reports/noisiest", "The ten noisiest monitors, with what to change", B::None, B::Named("NoisiestReport")),
     ("GET", "/reports/units", "Problems by unit kind, and the oldest still open", B::None, B::Named("UnitsReport")),
     ("GET", "/reports/flows", "Flows' stages: entries, breaches, breach rate, time in stage p50/p95", B::None, B::Named("FlowsReport")),
+    ("GET", "/reports/availability", "Availability per monitor (uptime over the period) against a target, with the period before", B::None, B::Named("AvailabilityReport")),
     ("GET", "/openapi.json", "This document", B::None, B::Any),
 ];
 
@@ -178,6 +179,10 @@ const REPORT_QUERY: &[(&str, &str)] = &[
     ),
     ("grain", "day (default) or week (the alerts report)"),
     ("format", "json (default) or csv"),
+    (
+        "target",
+        "The availability report's target, percent (default: the project's availability_target, else 99.5)",
+    ),
 ];
 
 /// A batch of flow events (the body of `POST /flows/{flow}/events`).
@@ -248,6 +253,7 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<t::reports::NoisiestReport>(&mut s);
     add::<t::reports::UnitsReport>(&mut s);
     add::<t::reports::FlowsReport>(&mut s);
+    add::<t::reports::AvailabilityReport>(&mut s);
     add::<FlowEvents>(&mut s);
     add::<t::NewCalendarInput>(&mut s);
     add::<t::CalendarInput>(&mut s);

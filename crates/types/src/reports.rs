@@ -277,3 +277,42 @@ pub struct StageFigures {
     /// p95 in the period before.
     pub previous_p95: Option<i64>,
 }
+
+/// Availability per monitor against a target (docs/behaviour.md, "Reports").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AvailabilityReport {
+    /// What it covers.
+    pub span: ReportSpan,
+    /// The target (percent): the `target` asked, else the project's
+    /// `availability_target`, else 99.5.
+    pub target: f64,
+    /// Monitors with a figure (those that pinged and existed in the period).
+    pub counted: i64,
+    /// Of them, those at or above the target.
+    pub meeting: i64,
+    /// Every monitor of the scope, the lowest availability first (those without a
+    /// figure last), then by name.
+    pub rows: Vec<AvailabilityRow>,
+}
+
+/// One monitor's availability.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AvailabilityRow {
+    /// Its public reference (the `id` the monitors API gives).
+    pub monitor: String,
+    /// Its name.
+    pub name: String,
+    /// Percent of the period it was not down (uptime's definition), to three
+    /// decimals; `null`: it never pinged, or did not exist in the period.
+    pub availability: Option<f64>,
+    /// The same over the period before.
+    pub previous: Option<f64>,
+    /// Seconds down in the period (Overdue's own outages left out).
+    pub down_s: i64,
+    /// Whether it met the target (`null` without a figure).
+    pub met: Option<bool>,
+    /// Its page (the dashboard's path).
+    pub link: String,
+}

@@ -216,6 +216,10 @@ pub struct ProjectSettings {
     /// (docs/behaviour.md, "Reports"); `null`: every hour is working.
     #[serde(default)]
     pub calendar: Option<String>,
+    /// The availability report's target (percent, e.g. 99.5); `null`: the default,
+    /// 99.5.
+    #[serde(default)]
+    pub availability_target: Option<f64>,
 }
 
 /// A project's storm setting, in seconds.
@@ -244,6 +248,10 @@ pub struct ProjectSettingsInput {
     /// `null`: none).
     #[serde(default, deserialize_with = "crate::double_option")]
     pub calendar: Option<Option<String>>,
+    /// The availability report's target: a percentage above 0 and at most 100 (`null`:
+    /// the default, 99.5).
+    #[serde(default, deserialize_with = "crate::double_option")]
+    pub availability_target: Option<Option<f64>>,
 }
 
 /// A storm setting to set: `{"wait": "30s", "interval": "5m"}` (seconds or a

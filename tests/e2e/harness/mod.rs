@@ -170,6 +170,7 @@ impl TestApp {
                             tz: None,
                             storm: Some(None),
                             calendar: None,
+                            availability_target: None,
                         };
                         projects::change(tx, &id, &off)
                     })

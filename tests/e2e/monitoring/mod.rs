@@ -1,6 +1,7 @@
 //! Monitors and what happens to them: pings, states, runs, leases, dependencies,
 //! fan-in, chains, problems, schedules through DST nights, retention.
 
+pub(crate) mod availability;
 pub(crate) mod chains;
 pub(crate) mod deps;
 pub(crate) mod dst_nights;

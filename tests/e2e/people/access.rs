@@ -123,6 +123,7 @@ const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/api/v1/reports/noisiest", Need::Read),
     ("GET", "/api/v1/reports/units", Need::Read),
     ("GET", "/api/v1/reports/flows", Need::Read),
+    ("GET", "/api/v1/reports/availability", Need::Read),
     ("DELETE", "/api/v1/kept-aside/{id}", Need::Write),
     ("GET", "/api/v1/calendars", Need::Read),
     ("POST", "/api/v1/calendars", Need::Manage),

@@ -5,6 +5,7 @@
 //! stage ([`crate::flow::stats::bin_of`]): a percentile is the upper bound of its bin,
 //! within a quarter of a doubling (about 19 %).
 
+pub mod availability;
 mod figures;
 pub mod flow_figures;
 pub mod rollup;
@@ -55,6 +56,11 @@ pub enum Metric {
     UnitFixed(String),
     /// The time those took, summed (ms): the counter's `n` is milliseconds.
     UnitFixMs(String),
+    /// A monitor's time down in the bucket (ms), counted when the down span ends
+    /// ([`availability::spread`]).
+    DownMs,
+    /// A monitor's time paused in the bucket (ms), counted when it resumes.
+    PausedMs,
 }
 
 impl Metric {
@@ -87,6 +93,8 @@ impl Metric {
             Metric::Unit(k) => format!("unit|{k}"),
             Metric::UnitFixed(k) => format!("unitfix|{k}"),
             Metric::UnitFixMs(k) => format!("unitms|{k}"),
+            Metric::DownMs => "downms".into(),
+            Metric::PausedMs => "pausedms".into(),
         }
     }
 
@@ -112,6 +120,8 @@ impl Metric {
             "unit" => Metric::Unit(rest.into()),
             "unitfix" => Metric::UnitFixed(rest.into()),
             "unitms" => Metric::UnitFixMs(rest.into()),
+            "downms" => Metric::DownMs,
+            "pausedms" => Metric::PausedMs,
             _ => return None,
         })
     }

@@ -24,6 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 fn render((p, calendar): &(ProjectRow, Option<String>)) -> ProjectSettings {
     ProjectSettings {
         calendar: calendar.clone(),
+        availability_target: p.availability_target.map(|t| t as f64 / 1000.0),
         id: p.id.clone(),
         name: p.name.clone(),
         tz: Some(p.tz.clone()).filter(|t| !t.is_empty()),
@@ -50,12 +51,24 @@ async fn change(
 ) -> Result<HttpResponse, ApiError> {
     auth.require_manage()?;
     let input = body.into_inner()?;
-    if input.tz.is_none() && input.storm.is_none() && input.calendar.is_none() {
+    if input.tz.is_none()
+        && input.storm.is_none()
+        && input.calendar.is_none()
+        && input.availability_target.is_none()
+    {
         return Err(ApiError::BadRequest(
-            "nothing to change: give tz (a time zone), storm ({\"wait\": \"30s\", \"interval\": \"5m\"} or null) or calendar (a calendar's name or null)"
+            "nothing to change: give tz (a time zone), storm ({\"wait\": \"30s\", \"interval\": \"5m\"} or null), calendar (a calendar's name or null) or availability_target (a percentage such as 99.5, or null)"
                 .into(),
         ));
     }
+    let availability_target = input
+        .availability_target
+        .map(|t| {
+            t.map(overdue_core::report::availability::checked_target)
+                .transpose()
+        })
+        .transpose()
+        .map_err(ApiError::BadRequest)?;
     let tz = input.tz.map(|t| t.trim().to_string());
     if let Some(tz) = &tz {
         crate::http::parse::zone(tz)?;
@@ -68,6 +81,7 @@ async fn change(
         tz,
         storm,
         calendar: input.calendar,
+        availability_target,
     };
     let project = auth.project.clone();
     let p = state

@@ -141,6 +141,31 @@ pub(super) fn render(report: &Report) -> Result<String, ::csv::Error> {
                 }
             }
         }
+        Report::Availability(r) => {
+            w.write_record([
+                "monitor",
+                "name",
+                "availability_percent",
+                "previous_percent",
+                "down_seconds",
+                "target_percent",
+                "met",
+                "link",
+            ])?;
+            let pct = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+            for m in &r.rows {
+                w.write_record([
+                    m.monitor.clone(),
+                    m.name.clone(),
+                    pct(m.availability),
+                    pct(m.previous),
+                    m.down_s.to_string(),
+                    r.target.to_string(),
+                    m.met.map(|b| b.to_string()).unwrap_or_default(),
+                    m.link.clone(),
+                ])?;
+            }
+        }
     }
     let bytes = w.into_inner().map_err(|e| e.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())

@@ -1,5 +1,6 @@
 //! `/api/v1/reports/<name>` (docs/behaviour.md, "Reports"): alerts per day, response
-//! times, out of hours, the noisiest monitors, problems by unit kind, flows' stages — for a period
+//! times, out of hours, the noisiest monitors, problems by unit kind, flows' stages,
+//! availability per monitor against a target — for a period
 //! (`period=30d`, `month=2026-11`, or `from` and `to`) and a scope (`scope=tag:nightly`).
 //! JSON, or CSV with `format=csv`. Every role reads them.
 
@@ -21,7 +22,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/reports/out-of-hours", web::get().to(out_of_hours))
         .route("/reports/noisiest", web::get().to(noisiest))
         .route("/reports/units", web::get().to(units))
-        .route("/reports/flows", web::get().to(flows));
+        .route("/reports/flows", web::get().to(flows))
+        .route("/reports/availability", web::get().to(availability));
 }
 
 /// A report's handler: its name, then the shared one.
@@ -42,6 +44,7 @@ report!(out_of_hours, "out-of-hours");
 report!(noisiest, "noisiest");
 report!(units, "units");
 report!(flows, "flows");
+report!(availability, "availability");
 
 /// What a report's URL may ask.
 #[derive(Deserialize)]
@@ -56,6 +59,8 @@ struct ReportQuery {
     grain: Option<String>,
     /// `json` (default) or `csv`.
     format: Option<String>,
+    /// The availability report's target (percent), over the project's.
+    target: Option<String>,
     /// The project (the dashboard's download links; the authentication reads it).
     #[allow(dead_code)]
     project: Option<String>,
@@ -86,7 +91,15 @@ async fn show(
             )))
         }
     };
+    let target = q
+        .target
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .map(overdue_core::report::availability::target)
+        .transpose()
+        .map_err(ApiError::BadRequest)?;
     let ask = Ask {
+        target,
         period: q.period,
         month: q.month,
         from: q.from,
@@ -117,5 +130,6 @@ async fn show(
         Report::Noisiest(r) => HttpResponse::Ok().json(r),
         Report::Units(r) => HttpResponse::Ok().json(r),
         Report::Flows(r) => HttpResponse::Ok().json(r),
+        Report::Availability(r) => HttpResponse::Ok().json(r),
     })
 }

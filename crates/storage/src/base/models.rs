@@ -426,6 +426,9 @@ pub struct ProjectRow {
     /// The business calendar (its id) its reports count working hours by
     /// (docs/behaviour.md, "Reports"); `None`: every hour is working.
     pub hours_calendar: Option<String>,
+    /// Its reports' availability target in thousandths of a percent (99500: 99.5 %);
+    /// `None`: the default.
+    pub availability_target: Option<i64>,
 }
 
 impl ProjectRow {

@@ -12,6 +12,7 @@ diesel::table! {
         storm_wait_ms -> BigInt,
         storm_interval_ms -> BigInt,
         hours_calendar -> Nullable<Text>,
+        availability_target -> Nullable<BigInt>,
     }
 }
 

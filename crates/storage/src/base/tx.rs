@@ -369,6 +369,28 @@ impl<'a> Tx<'a> {
         }
     }
 
+    /// Adds to several report counters (a span's time per bucket): with the job's when
+    /// they wait, else summed and written at once — one `UNNEST` upsert per table on
+    /// PostgreSQL, one upsert per key on SQLite.
+    pub(crate) fn tally_many(
+        &mut self,
+        counts: impl IntoIterator<Item = (crate::base::tallies::Key, i64)>,
+    ) -> Result<(), StoreError> {
+        let waiting = self.tallies.is_some() || self.later.is_some();
+        let mut now = crate::base::tallies::Tallies::default();
+        for (key, n) in counts {
+            if waiting {
+                self.tally(key, n)?;
+            } else {
+                now.add(key, n);
+            }
+        }
+        if let AnyConnection::Postgresql(pg) = &mut *self.c {
+            return now.write(pg);
+        }
+        now.write_each(self.c)
+    }
+
     /// What this write changed, to publish once it committed.
     pub(crate) fn into_effects(self) -> Effects {
         debug_assert!(self.later.is_none(), "rows left waiting at commit");

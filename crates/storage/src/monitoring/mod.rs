@@ -12,6 +12,7 @@ pub mod monitors;
 pub mod problems;
 pub mod refs;
 pub mod runs;
+pub(crate) mod spans;
 pub mod status_keys;
 pub mod summary;
 pub(crate) mod transition;

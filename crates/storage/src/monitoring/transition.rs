@@ -76,6 +76,9 @@ pub(crate) fn apply_outcome(
     });
     let mut notices = Vec::new();
     if let Some(flip) = out.flip {
+        // Time down or paused is counted for reports as its span ends (before this
+        // flip is written: the last one is the span's start).
+        crate::monitoring::spans::ended(tx, id, row, flip.from)?;
         if let Some((_, later)) = tx.later() {
             let f = &mut later.flips;
             f.monitor_id.push(id.to_string());

@@ -66,6 +66,7 @@ pub fn create(tx: &mut Tx<'_>, name: &str) -> Result<CreatedProject, StoreError>
         storm_wait_ms: overdue_core::route::storm::Storm::DEFAULT.wait_ms,
         storm_interval_ms: overdue_core::route::storm::Storm::DEFAULT.interval_ms,
         hours_calendar: None,
+        availability_target: None,
     };
     diesel::insert_into(projects::table)
         .values(&row)
@@ -210,6 +211,8 @@ pub struct SettingsChange {
     pub storm: Option<Option<overdue_core::route::storm::Storm>>,
     /// Its reports' business calendar, by name (`Some(None)`: none).
     pub calendar: Option<Option<String>>,
+    /// Its reports' availability target, percent (checked; `Some(None)`: the default).
+    pub availability_target: Option<Option<f64>>,
 }
 
 /// The id of the calendar named `name` in project `project`; an unknown name is
@@ -285,6 +288,12 @@ pub fn change(
         };
         diesel::update(projects::table.find(id))
             .set(projects::hours_calendar.eq(calendar_id))
+            .execute(c)?;
+    }
+    if let Some(target) = change.availability_target {
+        let milli = target.map(|t| (t * 1000.0).round() as i64);
+        diesel::update(projects::table.find(id))
+            .set(projects::availability_target.eq(milli))
             .execute(c)?;
     }
     if let Some(storm) = change.storm {

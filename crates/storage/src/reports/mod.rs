@@ -10,8 +10,8 @@ use overdue_core::flow::Calendar;
 use overdue_core::report::{self, Period, PeriodAsk, Scope};
 use overdue_core::Timestamp;
 use overdue_types::reports::{
-    AlertsReport, FlowsReport, NoisiestReport, OpenUnit, OutOfHoursReport, ReportSpan,
-    ResponseReport, UnitsReport,
+    AlertsReport, AvailabilityReport, FlowsReport, NoisiestReport, OpenUnit, OutOfHoursReport,
+    ReportSpan, ResponseReport, UnitsReport,
 };
 
 use crate::base::schema::{calendars, channels, flows, monitor_refs, monitors, problems, projects};
@@ -27,6 +27,7 @@ pub const NAMES: &[&str] = &[
     "noisiest",
     "units",
     "flows",
+    "availability",
 ];
 
 /// What is asked: a report's name, its period and scope, and for `alerts` whether rows
@@ -45,6 +46,8 @@ pub struct Ask {
     pub scope: Option<String>,
     /// Rows per week rather than per day (the alerts report).
     pub weeks: bool,
+    /// The availability target asked (percent, checked), over the project's.
+    pub target: Option<f64>,
 }
 
 /// A report's figures.
@@ -62,6 +65,8 @@ pub enum Report {
     Units(UnitsReport),
     /// Flows' stages.
     Flows(FlowsReport),
+    /// Availability per monitor against a target.
+    Availability(AvailabilityReport),
 }
 
 /// Report `name` of `project` as asked, at `now`. Unknown names, periods, scopes: an
@@ -79,9 +84,13 @@ pub fn build(
             NAMES.join(", ")
         )));
     }
-    let (tz, calendar_id): (String, Option<String>) = projects::table
+    let (tz, calendar_id, target): (String, Option<String>, Option<i64>) = projects::table
         .find(project)
-        .select((projects::tz, projects::hours_calendar))
+        .select((
+            projects::tz,
+            projects::hours_calendar,
+            projects::availability_target,
+        ))
         .first(c)
         .optional()?
         .ok_or(StoreError::NotFound("project"))?;
@@ -165,8 +174,67 @@ pub fn build(
             let oldest = oldest_open(c, project, subjects.as_deref())?;
             Report::Units(report::units(&tallies, p, span, oldest))
         }
+        "availability" => {
+            let target = ask.target.unwrap_or_else(|| {
+                target.map_or(report::availability::DEFAULT_TARGET, |t| t as f64 / 1000.0)
+            });
+            Report::Availability(availability_report(c, project, s, p, span, now, target)?)
+        }
         _ => Report::Flows(flows_report(c, project, &scope, p, span)?),
     })
+}
+
+/// The availability report: the scope's monitors, their down and paused counters of
+/// the period and the period before, their spans still open, Overdue's outages.
+fn availability_report(
+    c: &mut AnyConnection,
+    project: &str,
+    subjects: Option<&[String]>,
+    p: Period,
+    span: ReportSpan,
+    now: Timestamp,
+    target: f64,
+) -> Result<AvailabilityReport, StoreError> {
+    use report::availability::{availability, Watched};
+    let q = monitors::table
+        .filter(monitors::project_id.eq(project))
+        .select((
+            monitors::id,
+            monitors::name,
+            monitors::created_at,
+            monitors::n_pings,
+        ));
+    let rows: Vec<(String, String, i64, i64)> = match subjects {
+        Some(s) => q.filter(monitors::id.eq_any(s)).load(c)?,
+        None => q.load(c)?,
+    };
+    let mut open: HashMap<String, (String, i64)> =
+        crate::monitoring::spans::open_spans(c, project)?
+            .into_iter()
+            .map(|(id, status, since)| (id, (status, since)))
+            .collect();
+    let watched: Vec<Watched> = rows
+        .into_iter()
+        .map(|(id, name, created_at, n_pings)| Watched {
+            open: open.remove(&id),
+            id,
+            name,
+            created_at,
+            pinged: n_pings > 0,
+        })
+        .collect();
+    let metrics = ["downms", "pausedms"];
+    let sums = read::per_subject(c, project, subjects, p, &metrics)?;
+    let before_period = Period {
+        from: p.previous_from,
+        to: p.from,
+        previous_from: p.previous_from,
+    };
+    let before = read::per_subject(c, project, subjects, before_period, &metrics)?;
+    let outages = crate::monitoring::spans::outages_between(c, p.previous_from, p.to.min(now.0))?;
+    Ok(availability(
+        &watched, &sums, &before, &outages, p, now.0, span, target,
+    ))
 }
 
 /// The flows report: each flow of the scope (all, one, or those with the tag; none for
