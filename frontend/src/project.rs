@@ -1,7 +1,8 @@
 //! The project's settings card on `/team` (docs/behaviour.md, "Storms" and
 //! "Channels"): its time zone (where messages and pages show the times of monitors
 //! without a zone of their own) and its storm setting (alerts that open together reach
-//! people as one message). Admins and owners change them; others read them.
+//! people as one message) and the availability target reports measure monitors
+//! against. Admins and owners change them; others read them.
 
 use leptos::prelude::*;
 use overdue_types::ProjectSettings;
@@ -16,11 +17,17 @@ pub fn ProjectSettingsCard() -> impl IntoView {
     let gather = RwSignal::new(true);
     let wait = RwSignal::new(String::from("30"));
     let interval = RwSignal::new(String::from("300"));
+    let target = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let saved = RwSignal::new(None::<String>);
     let show = move |p: ProjectSettings| {
         tz.set(p.tz.unwrap_or_default());
         gather.set(p.storm.is_some());
+        target.set(
+            p.availability_target
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+        );
         if let Some(s) = p.storm {
             wait.set(s.wait.to_string());
             interval.set(s.interval.to_string());
@@ -45,7 +52,14 @@ pub fn ProjectSettingsCard() -> impl IntoView {
             }),
             false => serde_json::Value::Null,
         };
-        let mut body = serde_json::json!({ "storm": storm });
+        let goal = target.get_untracked().trim().to_string();
+        // Empty: the default; a number as one; else the text (the server says why).
+        let goal = match goal.parse::<f64>() {
+            _ if goal.is_empty() => serde_json::Value::Null,
+            Ok(n) => n.into(),
+            Err(_) => goal.into(),
+        };
+        let mut body = serde_json::json!({ "storm": storm, "availability_target": goal });
         let zone = tz.get_untracked().trim().to_string();
         if !zone.is_empty() {
             body["tz"] = zone.into();
@@ -103,6 +117,13 @@ pub fn ProjectSettingsCard() -> impl IntoView {
                         </label>
                     </div>
                 </Show>
+                <label for="project-target">"Availability target (%)"</label>
+                <input id="project-target" type="text" inputmode="decimal" autocomplete="off"
+                    placeholder="99.5" aria-describedby="project-target-help" prop:disabled=locked
+                    prop:value=move || target.get() on:input=move |ev| target.set(event_target_value(&ev))/>
+                <p class="hint" id="project-target-help">
+                    "The Reports page's availability is measured against it: above 0 and at most 100; empty means 99.5."
+                </p>
                 <Show when=move || session.can_manage() fallback=|| view! {
                     <p class="hint" id="settings-admin-only">"Admins and owners change these settings."</p>
                 }>

@@ -1,14 +1,15 @@
 //! `/reports` (docs/behaviour.md, "Reports"): for the last 7, 30 or 90 days or a month,
 //! over the project or one tag — the headline figures against the period before, alerts
 //! per day by reason (a chart with its figures in words), response times, out of hours,
-//! the noisiest monitors with what to change, problems by unit kind. Every report
+//! availability per monitor against the project's target, the noisiest monitors with
+//! what to change, problems by unit kind. Every report
 //! downloads as CSV.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 use overdue_types::reports::{
-    AlertsReport, FlowsReport, NoisiestReport, OutOfHoursReport, Percentiles, ResponseReport,
-    UnitsReport,
+    AlertsReport, AvailabilityReport, FlowsReport, NoisiestReport, OutOfHoursReport, Percentiles,
+    ResponseReport, UnitsReport,
 };
 
 use crate::api::Session;
@@ -40,6 +41,7 @@ struct Reports {
     noisiest: NoisiestReport,
     units: UnitsReport,
     flows: FlowsReport,
+    availability: AvailabilityReport,
 }
 
 async fn fetch(session: Session, query: String) -> Result<Reports, String> {
@@ -51,6 +53,7 @@ async fn fetch(session: Session, query: String) -> Result<Reports, String> {
         noisiest: session.get_json(&get("noisiest")).await?,
         units: session.get_json(&get("units")).await?,
         flows: session.get_json(&get("flows")).await?,
+        availability: session.get_json(&get("availability")).await?,
     })
 }
 
@@ -117,6 +120,7 @@ pub fn ReportsPage() -> impl IntoView {
                 {by_tag(&r.alerts)}
                 <p><a href=csv("alerts") download="overdue-alerts.csv">"Download as CSV"</a></p>
             </section>
+            {availability(&r.availability, csv("availability"))}
             {noisiest(&r.noisiest, csv("noisiest"))}
             {out_of_hours(&r.hours, csv("out-of-hours"))}
             {units(&r.units, csv("units"))}
@@ -134,6 +138,10 @@ fn headline(r: &Reports) -> impl IntoView {
                 <span class="hint">" (before: "{percentiles(&r.response.acknowledge.previous)}")"</span></dd></div>
             <div><dt>"Time to resolve"</dt><dd>{percentiles(&r.response.resolve.now)}
                 <span class="hint">" (before: "{percentiles(&r.response.resolve.previous)}")"</span></dd></div>
+            <div><dt>"Availability"</dt><dd>{format!(
+                "{} of {} monitors at or above {} %",
+                r.availability.meeting, r.availability.counted, r.availability.target
+            )}</dd></div>
             <div><dt>"Out of hours"</dt><dd>{format!(
                 "{} of {} alerts, {} of {} pages{}",
                 r.hours.alerts_out_of_hours, r.hours.alerts, r.hours.pages_out_of_hours, r.hours.pages,
@@ -162,6 +170,76 @@ fn by_tag(a: &AlertsReport) -> impl IntoView {
             <p id="alerts-by-severity">"By severity: "{severities.join(" · ")}</p>
         }
     })
+}
+
+/// "99.95 %", or "—" without a figure.
+fn percent(v: Option<f64>) -> String {
+    v.map_or_else(|| "—".into(), |x| format!("{x} %"))
+}
+
+/// The monitors under the target (or, when all meet it, the ten lowest), each against
+/// the period before.
+fn availability(r: &AvailabilityReport, csv: String) -> impl IntoView {
+    let under: Vec<_> = r.rows.iter().filter(|m| m.met == Some(false)).collect();
+    let shown: Vec<_> = if under.is_empty() {
+        r.rows
+            .iter()
+            .filter(|m| m.availability.is_some())
+            .take(10)
+            .collect()
+    } else {
+        under.clone()
+    };
+    let said = if r.counted == 0 {
+        "No monitor has pinged in this period.".to_string()
+    } else if under.is_empty() {
+        format!(
+            "Every monitor met the target of {} %. The lowest:",
+            r.target
+        )
+    } else {
+        format!(
+            "{} of {} monitors were under the target of {} %:",
+            under.len(),
+            r.counted,
+            r.target
+        )
+    };
+    let any = r.counted > 0;
+    let rows = shown
+        .into_iter()
+        .map(|m| {
+            let class = if m.met == Some(false) { "under" } else { "" };
+            let (link, name) = (m.link.clone(), m.name.clone());
+            let (now, before, down) = (
+                percent(m.availability),
+                percent(m.previous),
+                span(Some(m.down_s)),
+            );
+            view! {
+                <tr class=class>
+                    <td data-label="Monitor"><A href=link>{name}</A></td>
+                    <td data-label="Availability">{now}</td>
+                    <td data-label="Period before">{before}</td>
+                    <td data-label="Down">{down}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section id="report-availability">
+            <h2>"Availability"</h2>
+            <p id="availability-said">{said}</p>
+            {any.then(|| view! {
+                <div class="table-wrap" tabindex="0"><table class="cards">
+                    <thead><tr><th>"Monitor"</th><th>"Availability"</th><th>"Period before"</th><th>"Down"</th></tr></thead>
+                    <tbody>{rows}</tbody>
+                </table></div>
+            })}
+            <p class="hint">"Availability is uptime over the period: the share of the time a monitor existed and was not paused during which it was not down. The target is the project's (set under This project on the Team page), else 99.5 %."</p>
+            <p><a href=csv download="overdue-availability.csv">"Download as CSV"</a></p>
+        </section>
+    }
 }
 
 fn noisiest(r: &NoisiestReport, csv: String) -> impl IntoView {

@@ -1,7 +1,8 @@
 //! The reports benchmark (docs/behaviour.md, "Reports"): a year of report counters for
 //! many monitors seeded in bulk (each monitor an alert a week: opened, paged,
-//! acknowledged, resolved — four counters, and the project's and months' counters
-//! beside them), then each report over the whole year through
+//! acknowledged, resolved, half an hour down — six counters, and the project's and
+//! months' counters beside them; one monitor in a hundred down now), then each report
+//! over the whole year through
 //! the real server, timed from request to the last byte.
 
 use std::time::{Duration, Instant};
@@ -26,7 +27,8 @@ const WEEK: i64 = 7 * 86_400_000;
 const BUCKET: i64 = 900_000;
 
 /// Seeds an alert a week per monitor over `days` before `now`, at a time of day of its
-/// own: four counters each (alert, page, time to acknowledge, time to resolve).
+/// own: six counters each (alert, page, time to acknowledge, time to resolve, two
+/// quarter-hours down).
 fn insert_tallies(url: &str, project: &str, ids: &[String], days: i64, now: i64) -> Result<usize> {
     let mut c = DbUrl::parse(url)?.connect()?;
     let start = now - days * 86_400_000;
@@ -39,11 +41,14 @@ fn insert_tallies(url: &str, project: &str, ids: &[String], days: i64, now: i64)
         let mut at = start + offset;
         while at < now {
             let b = at - at.rem_euclid(BUCKET);
-            for (bucket, metric) in [
-                (b, "alert|failed|error"),
-                (b, "page|bench-channel"),
-                (b + 2 * BUCKET, "ack|37"),
-                (b + 8 * BUCKET, "fix|48"),
+            for (bucket, metric, n) in [
+                (b, "alert|failed|error", 1),
+                (b, "page|bench-channel", 1),
+                (b + 2 * BUCKET, "ack|37", 1),
+                (b + 8 * BUCKET, "fix|48", 1),
+                // Down half an hour: two buckets of time down (availability).
+                (b, "downms", BUCKET),
+                (b + BUCKET, "downms", BUCKET),
             ] {
                 if n_in == 0 {
                     sql.push_str(
@@ -52,7 +57,7 @@ fn insert_tallies(url: &str, project: &str, ids: &[String], days: i64, now: i64)
                 } else {
                     sql.push(',');
                 }
-                sql.push_str(&format!("('{project}', {bucket}, '{id}', '{metric}', 1)"));
+                sql.push_str(&format!("('{project}', {bucket}, '{id}', '{metric}', {n})"));
                 n_in += 1;
                 rows += 1;
                 if n_in == 1_000 {
@@ -71,6 +76,12 @@ fn insert_tallies(url: &str, project: &str, ids: &[String], days: i64, now: i64)
         c.batch_execute(&sql)?;
     }
     c.batch_execute("COMMIT")?;
+    // Every monitor pinged since the year's start; one in a hundred is down now (a span
+    // the availability report reads from its status).
+    c.batch_execute(&format!(
+        "UPDATE monitors SET n_pings = 1, created_at = {start} WHERE project_id = '{project}'; \
+         UPDATE monitors SET status = 'down' WHERE project_id = '{project}' AND name LIKE '%00'"
+    ))?;
     // The project's and the months' counters, as the write path keeps them: added by
     // the migration that brought them, run again over what was seeded.
     let rollups = match DbUrl::parse(url)? {

@@ -402,12 +402,21 @@ async fn dashboard_story() {
     b.fill(&b.find("#project-tz").await, "Europe/Riga").await;
     b.click(&b.find("#storm-on").await).await;
     b.fill(&b.find("#storm-wait").await, "60").await;
+    b.fill(&b.find("#project-target").await, "99.9").await;
     b.click(&b.find("#save-project").await).await;
     b.wait_text("#project-saved", 10, |t| t == "Saved.").await;
     let (_, p) = app.api("GET", "/api/v1/project", None).await;
     assert_eq!(
-        (p["tz"].clone(), p["storm"].clone()),
-        (json!("Europe/Riga"), json!({"wait": 60, "interval": 300})),
+        (
+            p["tz"].clone(),
+            p["storm"].clone(),
+            p["availability_target"].clone()
+        ),
+        (
+            json!("Europe/Riga"),
+            json!({"wait": 60, "interval": 300}),
+            json!(99.9)
+        ),
         "{p}"
     );
     b.screenshot("team-settings").await;

@@ -1,6 +1,7 @@
 //! The Reports page in real Chromium (docs/behaviour.md, "Reports"): a short history —
 //! two monitors down, one acknowledged, unit problems — shown as headline figures, the
-//! alerts chart with its figures in words, the noisiest monitors linking to their page,
+//! alerts chart with its figures in words, availability against the target, the
+//! noisiest monitors linking to their page,
 //! out of hours and units; the period and tag change what it shows; a CSV link downloads
 //! with the session alone. At 1280 and 375 px, light and dark, with axe.
 
@@ -97,6 +98,13 @@ async fn the_reports_page() {
         flows.contains("Breaches per day (count). No breaches from"),
         "{flows}"
     );
+    // Availability: the monitor still down is under the default target.
+    assert!(head.contains("Availability"), "{head}");
+    let avail = b.text(&b.find("#report-availability").await).await;
+    assert!(
+        avail.contains("under the target of 99.5 %") && avail.contains("shop sync"),
+        "{avail}"
+    );
     let units = b.text(&b.find("#report-units").await).await;
     assert!(
         units.contains("invoice") && units.contains("invoice:7"),
@@ -110,7 +118,7 @@ async fn the_reports_page() {
     assert!(csv.starts_with("date,total,reason_missed"), "{csv}");
     assert_eq!(csv.lines().count(), 31, "a line per day of 30: {csv}");
     let mut found = tour(&b, "reports").await;
-    b.eval("document.getElementById('report-noisiest').scrollIntoView({block: 'start', behavior: 'instant'}); return ''")
+    b.eval("document.getElementById('report-availability').scrollIntoView({block: 'start', behavior: 'instant'}); return ''")
         .await;
     found.extend(tour(&b, "reports-tables").await);
     b.eval("document.getElementById('report-flows').scrollIntoView({block: 'start', behavior: 'instant'}); return ''")
