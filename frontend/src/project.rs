@@ -1,8 +1,8 @@
 //! The project's settings card on `/team` (docs/behaviour.md, "Storms" and
 //! "Channels"): its time zone (where messages and pages show the times of monitors
 //! without a zone of their own) and its storm setting (alerts that open together reach
-//! people as one message) and the availability target reports measure monitors
-//! against. Admins and owners change them; others read them.
+//! people as one message), the availability target reports measure monitors against
+//! and the summary by e-mail. Admins and owners change them; others read them.
 
 use leptos::prelude::*;
 use overdue_types::ProjectSettings;
@@ -18,6 +18,10 @@ pub fn ProjectSettingsCard() -> impl IntoView {
     let wait = RwSignal::new(String::from("30"));
     let interval = RwSignal::new(String::from("300"));
     let target = RwSignal::new(String::new());
+    let mail_every = RwSignal::new(String::new());
+    let mail_to = RwSignal::new(String::new());
+    let mail_at = RwSignal::new(String::from("08:00"));
+    let mail_next = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
     let saved = RwSignal::new(None::<String>);
     let show = move |p: ProjectSettings| {
@@ -31,6 +35,18 @@ pub fn ProjectSettingsCard() -> impl IntoView {
         if let Some(s) = p.storm {
             wait.set(s.wait.to_string());
             interval.set(s.interval.to_string());
+        }
+        match p.report_mail {
+            Some(m) => {
+                mail_every.set(m.every);
+                mail_to.set(m.to.join(", "));
+                mail_at.set(m.at);
+                mail_next.set(Some(m.next_at));
+            }
+            None => {
+                mail_every.set(String::new());
+                mail_next.set(None);
+            }
         }
     };
     Effect::new(move |_| {
@@ -59,7 +75,23 @@ pub fn ProjectSettingsCard() -> impl IntoView {
             Ok(n) => n.into(),
             Err(_) => goal.into(),
         };
-        let mut body = serde_json::json!({ "storm": storm, "availability_target": goal });
+        let every = mail_every.get_untracked();
+        let report_mail = if every.is_empty() {
+            serde_json::Value::Null
+        } else {
+            let to: Vec<String> = mail_to
+                .get_untracked()
+                .split([',', ' ', '\n'])
+                .filter(|a| !a.trim().is_empty())
+                .map(|a| a.trim().to_string())
+                .collect();
+            serde_json::json!({"every": every, "to": to, "at": mail_at.get_untracked().trim()})
+        };
+        let mut body = serde_json::json!({
+            "storm": storm,
+            "availability_target": goal,
+            "report_mail": report_mail,
+        });
         let zone = tz.get_untracked().trim().to_string();
         if !zone.is_empty() {
             body["tz"] = zone.into();
@@ -123,6 +155,30 @@ pub fn ProjectSettingsCard() -> impl IntoView {
                     prop:value=move || target.get() on:input=move |ev| target.set(event_target_value(&ev))/>
                 <p class="hint" id="project-target-help">
                     "The Reports page's availability is measured against it: above 0 and at most 100; empty means 99.5."
+                </p>
+                <label for="mail-every">"E-mail a summary"</label>
+                <select id="mail-every" prop:disabled=locked aria-describedby="mail-help"
+                    prop:value=move || mail_every.get()
+                    on:change=move |ev| mail_every.set(event_target_value(&ev))>
+                    <option value="">"Never"</option>
+                    <option value="week">"Every Monday, about the week before"</option>
+                    <option value="month">"On the 1st, about the month before"</option>
+                </select>
+                <Show when=move || !mail_every.get().is_empty()>
+                    <div class="row">
+                        <label for="mail-to">"To (addresses, comma-separated)"
+                            <input id="mail-to" type="text" autocomplete="off" prop:disabled=locked
+                                prop:value=move || mail_to.get() on:input=move |ev| mail_to.set(event_target_value(&ev))/>
+                        </label>
+                        <label for="mail-at">"At (HH:MM, the project's zone)"
+                            <input id="mail-at" type="text" inputmode="numeric" autocomplete="off" prop:disabled=locked
+                                prop:value=move || mail_at.get() on:input=move |ev| mail_at.set(event_target_value(&ev))/>
+                        </label>
+                    </div>
+                </Show>
+                <p class="hint" id="mail-help">
+                    "The headline figures, availability, the noisiest monitors and the out-of-hours count, with charts, to each address. "
+                    {move || mail_next.get().map(|n| view! { <span id="mail-next">"Next: "{crate::time::when(Some(n))}"."</span> })}
                 </p>
                 <Show when=move || session.can_manage() fallback=|| view! {
                     <p class="hint" id="settings-admin-only">"Admins and owners change these settings."</p>

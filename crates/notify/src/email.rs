@@ -197,6 +197,12 @@ impl Mailer {
                 )
             }
         };
+        self.deliver(msg, to, started).await
+    }
+
+    /// Hands a built message for `to` to the relay; what went wrong in plain words,
+    /// refusals (5xx) as permanent.
+    pub(crate) async fn deliver(&self, msg: Message, to: &str, started: Instant) -> Delivery {
         match self.transport.send(msg).await {
             Ok(resp) => Delivery {
                 status_code: Some(resp.code().into()),
@@ -260,6 +266,11 @@ impl Mailer {
             .await
             .map(|_| ())
             .map_err(|e| format!("the SMTP server {} did not take it: {e}", self.relay))
+    }
+
+    /// The sender.
+    pub(crate) fn from(&self) -> &Mailbox {
+        &self.from
     }
 
     /// The Message-ID domain (the site's host).

@@ -2,7 +2,8 @@
 //! (SMTP through lettre) and the HTTP presets (Slack, Teams, Discord, Telegram,
 //! Mattermost, PagerDuty, Opsgenie, ntfy, Gotify, Pushover, SMS gateways) from one table
 //! of kinds, with a guard that refuses private, loopback and link-local addresses on the
-//! IP actually connected to (after DNS and after redirects).
+//! IP actually connected to (after DNS and after redirects). Also the projects' summary
+//! e-mail with its PNG charts.
 
 pub mod channel;
 pub mod deliver;
@@ -11,6 +12,8 @@ pub mod guard;
 pub mod kind;
 pub mod kinds;
 pub mod presets;
+pub mod report_mail;
+pub mod report_png;
 pub mod request;
 pub mod secret;
 pub mod template;

@@ -57,8 +57,8 @@ pub async fn prune(
 
 /// Resolves problems whose `after <duration>` passed without a new report, each second
 /// (an index range: no scan), sends the daily digest of open `info` and `warning`
-/// problems once the UTC hour `digest_hour` has come (`None`: never), and wakes the notifier when that
-/// notified.
+/// problems once the UTC hour `digest_hour` has come (`None`: never), and the projects'
+/// summary e-mails when due ([`report_mails`]); the notifier wakes when that notified.
 pub async fn problems(
     store: Store,
     digest_hour: Option<u32>,
@@ -103,9 +103,31 @@ pub async fn problems(
             }
             Err(e) => tracing::warn!("problems: {e}"),
         }
+        report_mails(&store).await;
         tokio::select! {
             _ = &mut shutdown => return,
             _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
         }
+    }
+}
+
+/// Sends the projects' summary e-mails that are due (docs/behaviour.md, "The report by
+/// e-mail"): the earliest due time is one read of its index; only when it has passed
+/// does a unit of work claim and write them (one instance wins each).
+async fn report_mails(store: &Store) {
+    use overdue_storage::reports::mail;
+    let now = store.now().millis();
+    match store.read(mail::earliest).await {
+        Ok(Some(due)) if due <= now => {}
+        Ok(_) => return,
+        Err(e) => {
+            tracing::warn!("report mail: {e}");
+            return;
+        }
+    }
+    match store.write(|tx| mail::send_due(tx, 10)).await {
+        Ok(n) if n > 0 => tracing::info!("report mail: {n} summaries written to the outbox"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!("report mail: {e}"),
     }
 }

@@ -221,6 +221,9 @@ async fn deliver(
     row: &OutboxRow,
     dest: Option<Destination>,
 ) -> Option<Attempt> {
+    if row.event == overdue_storage::reports::mail::REPORT_MAIL {
+        return Some(send_report_mail(senders, row).await);
+    }
     let Some(channel_id) = row.channel_id.clone() else {
         return Some(send_account_mail(senders, row).await);
     };
@@ -297,6 +300,27 @@ async fn send_account_mail(senders: &Senders, row: &OutboxRow) -> Attempt {
         permanent: false,
         error: result.err(),
         duration_ms: started.elapsed().as_millis() as i64,
+        retry_after_ms: None,
+    }
+}
+
+/// Sends a project's summary e-mail (docs/behaviour.md, "The report by e-mail"),
+/// rendered now from the figures its row keeps.
+async fn send_report_mail(senders: &Senders, row: &OutboxRow) -> Attempt {
+    let mail: overdue_types::reports::ReportMail = match serde_json::from_str(&row.payload) {
+        Ok(m) => m,
+        Err(e) => return permanent(format!("stored report is unreadable: {e}")),
+    };
+    let Some(mailer) = &senders.mailer else {
+        return permanent("no SMTP relay is set up".into());
+    };
+    let d = mailer.send_report(&mail, &senders.site).await;
+    Attempt {
+        status_code: d.status_code.map(i32::from),
+        error: d.error,
+        duration_ms: d.duration.as_millis() as i64,
+        ok: d.ok,
+        permanent: d.permanent,
         retry_after_ms: None,
     }
 }

@@ -316,3 +316,59 @@ pub struct AvailabilityRow {
     /// Its page (the dashboard's path).
     pub link: String,
 }
+
+/// A project's summary by e-mail, as set (docs/behaviour.md, "The report by e-mail").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReportMailSettings {
+    /// `week` (on Mondays, about the week before) or `month` (on the 1st, about the
+    /// month before).
+    pub every: String,
+    /// The addresses it goes to (each its own message).
+    pub to: Vec<String>,
+    /// The time of day it goes out, `HH:MM` in the project's zone.
+    pub at: String,
+    /// When it next goes out (RFC 3339).
+    pub next_at: String,
+}
+
+/// The summary by e-mail to set: `{"every": "week", "to": ["ops@example.com"], "at":
+/// "08:00"}` (`at` defaults to 08:00).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReportMailInput {
+    /// `week` or `month`.
+    pub every: String,
+    /// One to 50 addresses.
+    pub to: Vec<String>,
+    /// `HH:MM` in the project's zone (default 08:00).
+    #[serde(default)]
+    pub at: Option<String>,
+}
+
+/// One summary e-mail as the outbox keeps it: the figures it shows, rendered (text,
+/// HTML, PNG charts) when it is sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportMail {
+    /// The one address it goes to.
+    pub to: String,
+    /// The project's name.
+    pub project: String,
+    /// `week` or `month`.
+    pub every: String,
+    /// What it covers, in words ("November 2026").
+    pub title: String,
+    /// The Reports page of the period (a path with its query).
+    pub link: String,
+    /// Alerts per day.
+    pub alerts: AlertsReport,
+    /// Time to acknowledge and resolve.
+    pub response: ResponseReport,
+    /// Out of hours.
+    pub out_of_hours: OutOfHoursReport,
+    /// The noisiest monitors.
+    pub noisiest: NoisiestReport,
+    /// Availability: its ten lowest rows.
+    pub availability: AvailabilityReport,
+}

@@ -220,6 +220,9 @@ pub struct ProjectSettings {
     /// 99.5.
     #[serde(default)]
     pub availability_target: Option<f64>,
+    /// The summary by e-mail (docs/behaviour.md, "The report by e-mail"); `null`: none.
+    #[serde(default)]
+    pub report_mail: Option<crate::reports::ReportMailSettings>,
 }
 
 /// A project's storm setting, in seconds.
@@ -252,6 +255,10 @@ pub struct ProjectSettingsInput {
     /// the default, 99.5).
     #[serde(default, deserialize_with = "crate::double_option")]
     pub availability_target: Option<Option<f64>>,
+    /// The summary by e-mail: `{"every": "week", "to": ["ops@example.com"], "at":
+    /// "08:00"}`; `null`: none.
+    #[serde(default, deserialize_with = "crate::double_option")]
+    pub report_mail: Option<Option<crate::reports::ReportMailInput>>,
 }
 
 /// A storm setting to set: `{"wait": "30s", "interval": "5m"}` (seconds or a

@@ -403,6 +403,13 @@ async fn dashboard_story() {
     b.click(&b.find("#storm-on").await).await;
     b.fill(&b.find("#storm-wait").await, "60").await;
     b.fill(&b.find("#project-target").await, "99.9").await;
+    b.eval("const s = document.getElementById('mail-every'); s.value = 'month'; s.dispatchEvent(new Event('change')); return ''")
+        .await;
+    b.fill(
+        &b.find("#mail-to").await,
+        "ops@example.com, lead@example.com",
+    )
+    .await;
     b.click(&b.find("#save-project").await).await;
     b.wait_text("#project-saved", 10, |t| t == "Saved.").await;
     let (_, p) = app.api("GET", "/api/v1/project", None).await;
@@ -419,6 +426,21 @@ async fn dashboard_story() {
         ),
         "{p}"
     );
+    assert_eq!(
+        (
+            &p["report_mail"]["every"],
+            &p["report_mail"]["to"],
+            &p["report_mail"]["at"]
+        ),
+        (
+            &json!("month"),
+            &json!(["ops@example.com", "lead@example.com"]),
+            &json!("08:00")
+        ),
+        "{p}"
+    );
+    b.wait_text("#mail-next", 10, |t| t.starts_with("Next: "))
+        .await;
     b.screenshot("team-settings").await;
     // Back to the zone and setting the rest of the story had.
     let (s, _) = app

@@ -219,6 +219,26 @@ impl TestApp {
     }
 
     /// Stops the server and its background tasks.
+    /// Moves a shifted clock (`shift`, from [`TestApp::spawn_shifted`]) to `t` (ms) as if
+    /// Overdue had been running all along: the last heartbeat is set to `t` first, so no
+    /// heartbeat sees a gap and records an outage (docs/behaviour.md, "Overdue's own
+    /// outages"), which uptime and availability would leave out.
+    pub async fn jump(&self, shift: &std::sync::atomic::AtomicI64, t: i64) {
+        use diesel::RunQueryDsl;
+        self.store
+            .write(move |tx| {
+                diesel::sql_query(format!(
+                    "UPDATE service_state SET value = {t} WHERE key = 'last_alive'"
+                ))
+                .execute(tx.conn())
+                .map_err(overdue_storage::StoreError::from)
+            })
+            .await
+            .unwrap();
+        let now = chrono::Utc::now().timestamp_millis();
+        shift.store(t - now, std::sync::atomic::Ordering::SeqCst);
+    }
+
     pub async fn stop(mut self) {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());

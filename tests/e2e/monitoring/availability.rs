@@ -5,8 +5,6 @@
 //! open and the same span once counted, the target from the URL, the project's and the
 //! default, the CSV equal to the JSON, bad targets answered in words.
 
-use std::sync::atomic::{AtomicI64, Ordering};
-
 use serde_json::{json, Value};
 
 use crate::both;
@@ -45,13 +43,9 @@ fn about(v: &Value, secs: i64) {
 
 async fn day_against_the_target(backend: Backend) {
     let (app, shift) = TestApp::spawn_shifted(backend).await;
-    // The clock at `t` (ms), whatever time the steps took.
-    let at = |shift: &AtomicI64, t: i64| {
-        shift.store(t - chrono::Utc::now().timestamp_millis(), Ordering::SeqCst)
-    };
     let now = chrono::Utc::now().timestamp_millis();
     let t0 = (now.div_euclid(DAY) + 2) * DAY;
-    at(&shift, t0);
+    app.jump(&shift, t0).await;
     let day = chrono::DateTime::from_timestamp_millis(t0)
         .unwrap()
         .format("%Y-%m-%d")
@@ -63,16 +57,16 @@ async fn day_against_the_target(backend: Backend) {
     assert_eq!(app.ping(&a).await, 200);
     assert_eq!(app.ping(&b).await, 200);
     // A: down from 02:00 to 03:00, paused from 10:00 to 12:00.
-    at(&shift, t0 + 2 * HOUR);
+    app.jump(&shift, t0 + 2 * HOUR).await;
     assert_eq!(app.ping(&format!("{a}/fail")).await, 200);
-    at(&shift, t0 + 3 * HOUR);
+    app.jump(&shift, t0 + 3 * HOUR).await;
     assert_eq!(app.ping(&a).await, 200);
-    at(&shift, t0 + 10 * HOUR);
+    app.jump(&shift, t0 + 10 * HOUR).await;
     let (s, e) = app
         .api("POST", &format!("/api/v1/monitors/{a}/pause"), None)
         .await;
     assert_eq!(s, 200, "{e}");
-    at(&shift, t0 + 12 * HOUR);
+    app.jump(&shift, t0 + 12 * HOUR).await;
     let (s, e) = app
         .api("POST", &format!("/api/v1/monitors/{a}/resume"), None)
         .await;
@@ -81,9 +75,9 @@ async fn day_against_the_target(backend: Backend) {
     let d = app.monitor(daily("young")).await;
     assert_eq!(app.ping(&d).await, 200);
     // B: down from 20:00, still down the next morning.
-    at(&shift, t0 + 20 * HOUR);
+    app.jump(&shift, t0 + 20 * HOUR).await;
     assert_eq!(app.ping(&format!("{b}/fail")).await, 200);
-    at(&shift, t0 + DAY + 6 * HOUR);
+    app.jump(&shift, t0 + DAY + 6 * HOUR).await;
 
     let q = format!("from={day}&to={day}");
     let r = report(&app, &q).await;

@@ -11,6 +11,7 @@ pub(crate) mod lifecycle;
 pub(crate) mod numbers;
 pub(crate) mod ping;
 pub(crate) mod problems;
+pub(crate) mod report_mail;
 pub(crate) mod reports;
 pub(crate) mod retention;
 pub(crate) mod run_rules;

@@ -8,6 +8,7 @@
 pub mod availability;
 mod figures;
 pub mod flow_figures;
+pub mod mail;
 pub mod rollup;
 #[cfg(test)]
 mod tests;

@@ -7,8 +7,8 @@
 
 use actix_web::{web, HttpResponse};
 use overdue_core::route::storm::Storm;
-use overdue_storage::base::models::ProjectRow;
 use overdue_storage::people::projects;
+use overdue_storage::reports::mail::{self, MailSetting};
 use overdue_types::{ProjectSettings, ProjectSettingsInput, StormInput, StormSettings};
 
 use crate::http::auth::Auth;
@@ -21,8 +21,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/project", web::patch().to(change));
 }
 
-fn render((p, calendar): &(ProjectRow, Option<String>)) -> ProjectSettings {
+fn render((p, calendar, mail): &mail::Settings) -> ProjectSettings {
     ProjectSettings {
+        report_mail: mail.clone(),
         calendar: calendar.clone(),
         availability_target: p.availability_target.map(|t| t as f64 / 1000.0),
         id: p.id.clone(),
@@ -39,7 +40,7 @@ async fn show(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, Ap
     let project = auth.project.clone();
     let p = state
         .store
-        .read(move |c| projects::with_calendar(c, &project))
+        .read(move |c| mail::settings(c, &project))
         .await?;
     Ok(HttpResponse::Ok().json(render(&p)))
 }
@@ -55,9 +56,10 @@ async fn change(
         && input.storm.is_none()
         && input.calendar.is_none()
         && input.availability_target.is_none()
+        && input.report_mail.is_none()
     {
         return Err(ApiError::BadRequest(
-            "nothing to change: give tz (a time zone), storm ({\"wait\": \"30s\", \"interval\": \"5m\"} or null), calendar (a calendar's name or null) or availability_target (a percentage such as 99.5, or null)"
+            "nothing to change: give tz (a time zone), storm ({\"wait\": \"30s\", \"interval\": \"5m\"} or null), calendar (a calendar's name or null), availability_target (a percentage such as 99.5, or null) or report_mail ({\"every\": \"week\", \"to\": [\"ops@example.com\"], \"at\": \"08:00\"} or null)"
                 .into(),
         ));
     }
@@ -77,6 +79,10 @@ async fn change(
         .storm
         .map(|s| s.map(storm_of).transpose())
         .transpose()?;
+    let report_mail = input
+        .report_mail
+        .map(|m| m.map(mail_of).transpose())
+        .transpose()?;
     let change = projects::SettingsChange {
         tz,
         storm,
@@ -86,9 +92,22 @@ async fn change(
     let project = auth.project.clone();
     let p = state
         .store
-        .write(move |tx| projects::change_settings(tx, &project, &change))
+        .write(move |tx| mail::change_settings(tx, &project, &change, report_mail))
         .await?;
     Ok(HttpResponse::Ok().json(render(&p)))
+}
+
+/// A summary by e-mail from input: its addresses checked as an e-mail channel's (the
+/// rest is checked where it is stored).
+fn mail_of(m: overdue_types::reports::ReportMailInput) -> Result<MailSetting, ApiError> {
+    let mut to = overdue_notify::email::EmailConfig { to: m.to };
+    to.validate()
+        .map_err(|e| ApiError::BadRequest(format!("report_mail.{e}")))?;
+    Ok(MailSetting {
+        every: m.every,
+        to: to.to,
+        at: m.at,
+    })
 }
 
 /// A storm setting from input, checked by the core's rule.

@@ -290,14 +290,19 @@ pub struct LoggedDelivery {
     pub recipient: Option<String>,
 }
 
-/// An attempt, its event, monitor name, channel name and recipient.
+/// An attempt, its event, monitor name, channel name (none: the summary e-mail) and
+/// recipient.
 type LogRow = (
     crate::base::models::DeliveryRow,
     Option<String>,
     Option<String>,
-    String,
+    Option<String>,
     Option<String>,
 );
+
+/// What the delivery log names the project's summary e-mails by, in place of a channel
+/// (docs/behaviour.md, "The report by e-mail").
+pub const SUMMARY_LOG_NAME: &str = "Summary e-mail";
 
 /// The latest delivery attempts of a project — of one channel when `channel` is given —
 /// newest first, with what each delivered.
@@ -311,16 +316,23 @@ pub fn delivery_log(
     if let Some(id) = channel {
         get(c, project, id)?;
     }
+    // The project's channels' attempts, and its summary e-mails' (logged under an id
+    // of their own).
     let mut q = deliveries::table
-        .inner_join(channels::table.on(channels::id.eq(deliveries::channel_id)))
+        .left_join(channels::table.on(channels::id.eq(deliveries::channel_id)))
         .left_join(outbox::table.on(outbox::id.eq(deliveries::outbox_id)))
         .left_join(monitors::table.on(monitors::id.nullable().eq(outbox::monitor_id)))
-        .filter(channels::project_id.eq(project))
+        .filter(
+            channels::project_id
+                .nullable()
+                .eq(project)
+                .or(deliveries::channel_id.eq(crate::base::outbox::summary_log_id(project))),
+        )
         .select((
             crate::base::models::DeliveryRow::as_select(),
             outbox::event.nullable(),
             monitors::name.nullable(),
-            channels::name,
+            channels::name.nullable(),
             outbox::recipient.nullable(),
         ))
         .into_boxed();
@@ -334,7 +346,7 @@ pub fn delivery_log(
             row,
             event,
             monitor,
-            channel,
+            channel: channel.unwrap_or_else(|| SUMMARY_LOG_NAME.into()),
             recipient: recipient.filter(|r| !r.is_empty()),
         })
         .collect())

@@ -203,8 +203,8 @@ pub struct Attempt {
 /// Records an attempt: done on success, else the next try after an exponential backoff
 /// (`base_ms` doubled per attempt, at most an hour apart), failed after 24 hours.
 /// Only the worker holding the claim may record. A channel's attempt is also logged in
-/// `deliveries` (what admins read per channel); account mail is recorded on its row
-/// alone, and its link is dropped once it is sent or given up. Alert messages are
+/// `deliveries` (what admins read per channel), and so is a summary e-mail's (in the
+/// project's log); account mail is recorded on its row alone, and its link is dropped once it is sent or given up. Alert messages are
 /// recorded through `alerting::channel_health::record_all`, which also follows the
 /// channel's health.
 pub fn record(
@@ -219,7 +219,13 @@ pub fn record(
     let attempts = row.attempts + 1;
     // Each statement on the inner connection, prepared once (a burst records
     // thousands of attempts a second).
-    if let Some(channel) = &row.channel_id {
+    // A summary e-mail is logged for its project under an id no channel has.
+    let logged_as = match (&row.channel_id, &row.project_id) {
+        (Some(channel), _) => Some(channel.clone()),
+        (None, Some(project)) if row.event == REPORT_MAIL => Some(summary_log_id(project)),
+        _ => None,
+    };
+    if let Some(channel) = &logged_as {
         let log = diesel::insert_into(deliveries::table).values((
             deliveries::outbox_id.eq(row.id),
             deliveries::channel_id.eq(channel),
@@ -335,6 +341,16 @@ pub fn get_many(c: &mut AnyConnection, ids: &[i64]) -> Result<Vec<OutboxRow>, St
 /// The event of account mail rows (their `event` column).
 pub const ACCOUNT_MAIL: &str = "account.mail";
 
+/// The event of a project's summary e-mail rows (docs/behaviour.md, "The report by
+/// e-mail").
+pub const REPORT_MAIL: &str = "report.mail";
+
+/// The `channel_id` the summary e-mails of `project` are logged under in `deliveries`:
+/// no channel has it (channel ids are UUIDs).
+pub fn summary_log_id(project: &str) -> String {
+    format!("report-mail:{project}")
+}
+
 /// Where an account mail's link goes in its body: control characters, which no name,
 /// address or text of ours may hold (a project named `{link}` stays a name).
 pub const LINK: &str = "\u{1}link\u{1}";
@@ -412,7 +428,7 @@ pub fn mail_to(c: &mut AnyConnection, address: &str) -> Result<Vec<OutboxRow>, S
 /// Drops the link of an account mail row (sent, or given up): the database keeps what
 /// was sent to whom, never a working credential.
 fn forget_link(c: &mut AnyConnection, row: &OutboxRow) -> Result<(), StoreError> {
-    if row.channel_id.is_some() {
+    if row.channel_id.is_some() || row.event != ACCOUNT_MAIL {
         return Ok(());
     }
     let Ok(mut mail) = serde_json::from_str::<AccountMail>(&row.payload) else {

@@ -658,3 +658,13 @@ diesel::table! {
         used_at -> Nullable<BigInt>,
     }
 }
+
+diesel::table! {
+    report_mails (project_id) {
+        project_id -> Text,
+        every -> Text,
+        recipients -> Text,
+        at_minute -> Integer,
+        due_at -> BigInt,
+    }
+}

@@ -258,16 +258,6 @@ pub fn with_calendar(
     Ok((p, calendar))
 }
 
-/// Changes project `id`'s settings; returns it with its calendar's name.
-pub fn change_settings(
-    tx: &mut Tx<'_>,
-    id: &str,
-    settings: &SettingsChange,
-) -> Result<(ProjectRow, Option<String>), StoreError> {
-    change(tx, id, settings)?;
-    with_calendar(tx.conn(), id)
-}
-
 /// Changes project `id`'s settings and returns the project.
 pub fn change(
     tx: &mut Tx<'_>,

@@ -17,6 +17,7 @@ use overdue_types::reports::{
 use crate::base::schema::{calendars, channels, flows, monitor_refs, monitors, problems, projects};
 use crate::{AnyConnection, StoreError};
 
+pub mod mail;
 mod read;
 
 /// The reports there are, by the name their URL gives.
