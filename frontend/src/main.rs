@@ -43,6 +43,7 @@ mod run;
 mod schedule_preview;
 mod silences;
 mod status_keys;
+mod status_pages;
 mod strip;
 mod team;
 mod time;

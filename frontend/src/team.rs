@@ -258,6 +258,7 @@ pub fn TeamPage() -> impl IntoView {
             <p><button type="submit" id="create-project">"Create project"</button></p>
         </form>
         <crate::project::ProjectSettingsCard/>
+        <crate::status_pages::StatusPagesCard/>
         <div class="card">
             <h2>"API keys"</h2>
             <Show when=move || session.can_manage() fallback=|| view! {

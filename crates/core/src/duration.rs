@@ -66,6 +66,17 @@ pub enum DurationError {
     },
 }
 
+/// A length of time in words, to the two largest units: "42 s", "5 min", "1 h 5 min",
+/// "2 d 3 h" (reports, the summary e-mail, status pages).
+pub fn words(seconds: i64) -> String {
+    match seconds.max(0) {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3_600 => format!("{} min", s / 60),
+        s if s < 86_400 => format!("{} h {} min", s / 3_600, s % 3_600 / 60),
+        s => format!("{} d {} h", s / 86_400, s % 86_400 / 3_600),
+    }
+}
+
 /// Parses `"90"`, `"90s"`, `"15m"`, `"2h"`, `"1d"`, `"1w"` or compound `"1h30m"`
 /// (the reading shared with the dashboard's forms: `overdue_types::route_form`).
 pub fn parse_duration(text: &str) -> Result<Dur, DurationError> {

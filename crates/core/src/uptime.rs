@@ -106,6 +106,23 @@ pub struct Day {
     pub down_ms: i64,
 }
 
+/// A percentage to three decimals, as the API gives uptime (99.99949 reads 99.999).
+pub fn three_decimals(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+impl From<Day> for overdue_types::UptimeDay {
+    /// A day of a strip as the API gives it: uptime to three decimals, down in seconds.
+    fn from(d: Day) -> Self {
+        overdue_types::UptimeDay {
+            date: d.date,
+            status: d.status.to_string(),
+            uptime: d.uptime.map(three_decimals),
+            down: d.down_ms / 1000,
+        }
+    }
+}
+
 /// The last `n` days up to `now` in zone `tz` (an IANA name; UTC when unknown), oldest
 /// first, today ending at `now`: the 90-day strip (docs/behaviour.md, "Uptime").
 pub fn days(h: &History, now: i64, tz: &str, n: usize) -> Vec<Day> {

@@ -12,7 +12,7 @@ use overdue_core::{EventRecord, Transition};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::text::{ack_label, body_excerpt, facts, problem_lines, Links};
+use crate::text::{ack_label, body_excerpt, facts, html as esc, problem_lines, Links};
 use crate::webhook::{Delivery, WebhookError};
 
 /// Most recipients of one e-mail channel.
@@ -435,13 +435,6 @@ pub fn compose(
     }
     html.push_str("</p><p style=\"color:#666\">Sent by Overdue. This is an automatic message.</p></body></html>");
     (subject, plain, html)
-}
-
-fn esc(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use overdue_types::reports::{Percentiles, ReportMail};
 
 use crate::email::Mailer;
 use crate::report_png::{self, Chart};
+use crate::text::html as html_esc;
 use crate::webhook::Delivery;
 
 /// A message ready to send.
@@ -30,15 +31,7 @@ pub struct Composed {
 
 /// "1 h 5 min", "42 s", "—".
 fn span(seconds: Option<i64>) -> String {
-    let Some(s) = seconds else {
-        return "—".into();
-    };
-    match s {
-        s if s < 60 => format!("{s} s"),
-        s if s < 3_600 => format!("{} min", s / 60),
-        s if s < 86_400 => format!("{} h {} min", s / 3_600, s % 3_600 / 60),
-        s => format!("{} d {} h", s / 86_400, s % 86_400 / 3_600),
-    }
+    seconds.map_or_else(|| "—".into(), overdue_core::duration::words)
 }
 
 fn percentiles(p: &Percentiles) -> String {
@@ -46,13 +39,6 @@ fn percentiles(p: &Percentiles) -> String {
         return "none".into();
     }
     format!("p50 {}, p90 {} ({})", span(p.p50), span(p.p90), p.count)
-}
-
-fn html_esc(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// The lines of the summary, as (heading, lines) sections, shared by both parts.

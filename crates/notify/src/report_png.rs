@@ -8,6 +8,8 @@ use std::sync::{Arc, OnceLock};
 use overdue_types::reports::{AlertsReport, AvailabilityReport};
 use resvg::{tiny_skia, usvg};
 
+use crate::text::html as esc;
+
 /// The bundled font.
 const FONT: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 /// Its family name, as SVG text asks for it.
@@ -72,14 +74,6 @@ pub fn png(svg: &str) -> Result<Vec<u8>, String> {
         &mut pixmap.as_mut(),
     );
     pixmap.encode_png().map_err(|e| format!("chart: {e}"))
-}
-
-/// Text safe inside SVG.
-fn esc(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// A round top for a count axis: 1, 2, 5 times a power of ten.

@@ -124,6 +124,11 @@ pub const ROUTES: &[Row] = &[
     ("POST", "/silences", "Silence matching alerts", B::Named("SilenceInput"), B::Any),
     ("GET", "/silences/{id}", "One silence", B::None, B::Named("Silence")),
     ("DELETE", "/silences/{id}", "End a silence", B::None, B::Named("Silence")),
+    ("GET", "/status-pages", "Public status pages", B::None, B::Any),
+    ("POST", "/status-pages", "Make a public status page (its key is in its URL)", B::Named("StatusPageInput"), B::Named("StatusPage")),
+    ("GET", "/status-pages/{id}", "One status page", B::None, B::Named("StatusPage")),
+    ("PATCH", "/status-pages/{id}", "Change a status page", B::Named("StatusPageInput"), B::Named("StatusPage")),
+    ("DELETE", "/status-pages/{id}", "Delete a status page (its link stops working)", B::None, B::None),
     ("GET", "/flows", "Flows with their stages' counts", B::None, B::Any),
     ("POST", "/flows", "Create a flow", B::Named("FlowInput"), B::Named("Flow")),
     ("GET", "/flows/{flow}", "One flow", B::None, B::Named("Flow")),
@@ -254,6 +259,9 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<t::reports::UnitsReport>(&mut s);
     add::<t::reports::FlowsReport>(&mut s);
     add::<t::reports::AvailabilityReport>(&mut s);
+    add::<t::status_pages::StatusPage>(&mut s);
+    add::<t::status_pages::StatusPageInput>(&mut s);
+    add::<t::status_pages::PublicStatus>(&mut s);
     add::<FlowEvents>(&mut s);
     add::<t::NewCalendarInput>(&mut s);
     add::<t::CalendarInput>(&mut s);

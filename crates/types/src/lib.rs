@@ -13,6 +13,7 @@ pub mod route_form;
 mod routing;
 pub mod run_stats;
 mod runs;
+pub mod status_pages;
 mod team;
 pub mod timeline;
 pub use alerts::*;

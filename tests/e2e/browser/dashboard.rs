@@ -442,6 +442,26 @@ async fn dashboard_story() {
     b.wait_text("#mail-next", 10, |t| t.starts_with("Next: "))
         .await;
     b.screenshot("team-settings").await;
+    // A public status page, made on the card; its link opens with no session.
+    b.fill(&b.find("#status-title").await, "Acme status").await;
+    b.click(&b.find("#create-status-page").await).await;
+    b.wait_text("#status-page-list", 10, |t| {
+        t.contains("Acme status — project")
+    })
+    .await;
+    let href = b
+        .eval("return document.querySelector('#status-page-list a').href")
+        .await;
+    let public = reqwest::get(href.as_str().unwrap()).await.unwrap();
+    assert_eq!(public.status(), 200);
+    assert!(public
+        .text()
+        .await
+        .unwrap()
+        .contains("<h1>Acme status</h1>"));
+    b.eval("document.getElementById('status-pages').scrollIntoView({block: 'start', behavior: 'instant'}); return ''")
+        .await;
+    b.screenshot("team-status-pages").await;
     // Back to the zone and setting the rest of the story had.
     let (s, _) = app
         .api(

@@ -9,6 +9,7 @@ pub(crate) mod people;
 pub(crate) mod reports;
 pub(crate) mod senders;
 pub(crate) mod setup;
+pub(crate) mod status_page;
 pub(crate) mod triage;
 
 /// Seeds `n` monitors in one write: `job-0000`, `job-0001`, … (daily), tagged `team0`

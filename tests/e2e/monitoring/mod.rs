@@ -16,3 +16,4 @@ pub(crate) mod reports;
 pub(crate) mod retention;
 pub(crate) mod run_rules;
 pub(crate) mod runs;
+pub(crate) mod status_page;

@@ -108,6 +108,11 @@ const ROUTES: &[(&str, &str, Need)] = &[
     ("POST", "/api/v1/silences", Need::Write),
     ("GET", "/api/v1/silences/{id}", Need::Read),
     ("DELETE", "/api/v1/silences/{id}", Need::Write),
+    ("GET", "/api/v1/status-pages", Need::Read),
+    ("POST", "/api/v1/status-pages", Need::Manage),
+    ("GET", "/api/v1/status-pages/{id}", Need::Read),
+    ("PATCH", "/api/v1/status-pages/{id}", Need::Manage),
+    ("DELETE", "/api/v1/status-pages/{id}", Need::Manage),
     ("GET", "/api/v1/flows", Need::Read),
     ("POST", "/api/v1/flows", Need::Manage),
     ("GET", "/api/v1/flows/{flow}", Need::Read),
@@ -177,6 +182,7 @@ pub(crate) fn registered() -> BTreeSet<(String, String)> {
                 "monitoring/runs.rs",
                 "monitoring/chains.rs",
                 "monitoring/status_keys.rs",
+                "monitoring/status_pages.rs",
                 "monitoring/problems.rs",
                 "router.rs",
                 "monitoring/monitors.rs",
@@ -355,6 +361,15 @@ async fn matrix(backend: Backend) {
     let (s, r) = app
         .api(
             "POST",
+            "/api/v1/status-pages",
+            Some(json!({"title": "Acme status"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let status_page = r["id"].as_str().unwrap().to_string();
+    let (s, r) = app
+        .api(
+            "POST",
             "/api/v1/calendars",
             Some(json!({"name": "office", "tz": "UTC", "hours": {"mon": ["08:00-18:00"]}})),
         )
@@ -443,6 +458,10 @@ async fn matrix(backend: Backend) {
             .replace("/channels/{id}", &format!("/channels/{channel}"))
             .replace("/routes/{id}", &format!("/routes/{route}"))
             .replace("/silences/{id}", &format!("/silences/{silence}"))
+            .replace(
+                "/status-pages/{id}",
+                &format!("/status-pages/{status_page}"),
+            )
             .replace("/kept-aside/{id}", "/kept-aside/1")
             .replace("{flow}", "orders")
             .replace("{entity}", "e1")

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use overdue_types::reports::{AvailabilityReport, AvailabilityRow, ReportSpan};
 
 use super::{bucket_of, Metric, Period, Tally, BUCKET_MS};
-use crate::uptime::overlap;
+use crate::uptime::{overlap, three_decimals as rounded};
 
 /// The target when neither the report nor the project names one (percent).
 pub const DEFAULT_TARGET: f64 = 99.5;
@@ -117,11 +117,6 @@ fn figure(
     }
     let down = down.clamp(0, counted);
     Some((100.0 * (counted - down) as f64 / counted as f64, down))
-}
-
-/// Three decimals (99.99949 reads 99.999).
-fn rounded(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
 }
 
 /// Whether `x` meets `target`, forgiving the last bits of floating point (72 minutes

@@ -6,6 +6,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use overdue_core::AlertStatus;
+use overdue_notify::text::html as esc;
 use overdue_storage::alerting::acks::{self as alerts, Link};
 use overdue_storage::{people::accounts, StoreError};
 
@@ -21,13 +22,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// A token as issued: hex, of a sane length (anything else is no token).
 fn well_formed(token: &str) -> bool {
     (16..=128).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-fn esc(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 fn page(status: actix_web::http::StatusCode, title: &str, body: &str) -> HttpResponse {

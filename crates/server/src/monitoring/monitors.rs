@@ -268,7 +268,7 @@ async fn days(
         .read(move |c| history::days(c, &project, &id, now, n))
         .await?;
     Ok(HttpResponse::Ok().json(overdue_types::UptimeDays {
-        days: days.into_iter().map(uptime_day).collect(),
+        days: days.into_iter().map(Into::into).collect(),
         zone,
     }))
 }
@@ -280,16 +280,6 @@ fn strip_days(asked: Option<i64>) -> Result<usize, ApiError> {
         _ => Err(ApiError::BadRequest(
             "days must be between 1 and 400".into(),
         )),
-    }
-}
-
-/// A day of a strip as the API gives it.
-fn uptime_day(d: overdue_core::uptime::Day) -> overdue_types::UptimeDay {
-    overdue_types::UptimeDay {
-        date: d.date,
-        status: d.status.to_string(),
-        uptime: d.uptime.map(|u| (u * 1000.0).round() / 1000.0),
-        down: d.down_ms / 1000,
     }
 }
 
@@ -334,7 +324,7 @@ async fn strips(
             .into_iter()
             .map(|(id, days)| overdue_types::UptimeStrip {
                 id,
-                days: days.into_iter().map(uptime_day).collect(),
+                days: days.into_iter().map(Into::into).collect(),
             })
             .collect(),
     }))

@@ -506,6 +506,8 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    status_pages,
+    report_mails,
     report_tallies,
     report_project,
     report_months,
@@ -666,5 +668,18 @@ diesel::table! {
         recipients -> Text,
         at_minute -> Integer,
         due_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    status_pages (id) {
+        id -> Text,
+        project_id -> Text,
+        key -> Text,
+        title -> Text,
+        scope -> Text,
+        aliases -> Text,
+        hidden -> Text,
+        created_at -> BigInt,
     }
 }

@@ -79,7 +79,7 @@ fn history_since(
 /// [`history_since`] for several monitors at once (those that exist, in the order
 /// asked): their rows, their flips since `since` and the outages in one read each, the
 /// flip before `since` per monitor.
-fn histories_since(
+pub(crate) fn histories_since(
     c: &mut AnyConnection,
     ids: &[String],
     since: i64,

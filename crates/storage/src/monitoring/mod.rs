@@ -14,6 +14,7 @@ pub mod refs;
 pub mod runs;
 pub(crate) mod spans;
 pub mod status_keys;
+pub mod status_pages;
 pub mod summary;
 pub(crate) mod transition;
 pub mod upsert;
