@@ -23,17 +23,23 @@ pub fn SignForm(setup: bool, on_done: impl Fn() + Clone + Send + Sync + 'static)
             reset.set(api::status().await.is_ok_and(|s| s.password_reset));
         });
     }
+    // The first account needs the one-time link `overdue serve` printed: its token.
+    let token = setup_token();
+    let has_token = token.is_some();
+    let navigate = use_navigate();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         busy.set(true);
         let on_done = on_done.clone();
+        let token = token.clone();
+        let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
-            let path = if setup {
-                "/api/v1/auth/setup"
-            } else {
-                "/api/v1/auth/login"
+            let (e, p) = (email.get_untracked(), password.get_untracked());
+            let answer = match (setup, token) {
+                (true, Some(t)) => api::set_up(&e, &p, t).await,
+                _ => api::sign("/api/v1/auth/login", &e, &p).await,
             };
-            match api::sign(path, &email.get_untracked(), &password.get_untracked()).await {
+            match answer {
                 Ok(me) => {
                     error.set(None);
                     session
@@ -41,12 +47,26 @@ pub fn SignForm(setup: bool, on_done: impl Fn() + Clone + Send + Sync + 'static)
                         .set(me.projects.first().map(|p| p.id.clone()));
                     session.me.set(Some(me));
                     on_done();
+                    // The link is spent: off its address, onto the monitors.
+                    if setup {
+                        navigate("/", Default::default());
+                    }
                 }
                 Err(e) => error.set(Some(e)),
             }
             busy.set(false);
         });
     };
+    if setup && !has_token {
+        return view! {
+            <div class="card narrow" id="setup-needs-link">
+                <h1>"Welcome to Overdue"</h1>
+                <p>"This instance has no account yet. The first one is made through the one-time setup link that "<code>"overdue serve"</code>" printed in its terminal when it started (restart it to print a new one), or on the server with "<code>"overdue user create"</code>"."</p>
+                <p class="hint">"So nobody who happens to open this page first can take the instance over."</p>
+            </div>
+        }
+        .into_any();
+    }
     view! {
         <div class="card narrow">
             <h1>{if setup { "Welcome to Overdue" } else { "Sign in" }}</h1>
@@ -71,6 +91,19 @@ pub fn SignForm(setup: bool, on_done: impl Fn() + Clone + Send + Sync + 'static)
             })}
         </div>
     }
+    .into_any()
+}
+
+/// The `token` of the page's address (`/setup?token=…`), if any.
+fn setup_token() -> Option<String> {
+    let search = window().location().search().ok()?;
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == "token")
+        .map(|(_, v)| v.to_string())
+        .filter(|v| !v.is_empty())
 }
 
 /// `/account`: who I am, my projects, change my password, sign out everywhere.

@@ -175,6 +175,16 @@ pub async fn sign(path: &str, email: &str, password: &str) -> Result<Me, String>
     post_open(path, &body).await
 }
 
+/// Makes the first account with the setup link's token.
+pub async fn set_up(email: &str, password: &str, token: String) -> Result<Me, String> {
+    let body = overdue_types::SetupInput {
+        email: email.to_string(),
+        password: password.to_string(),
+        token: Some(token),
+    };
+    post_open("/api/v1/auth/setup", &body).await
+}
+
 /// Whether the instance still needs its first account, and can send reset links.
 pub async fn status() -> Result<overdue_types::SetupStatus, String> {
     let r = Request::get("/api/v1/auth/status").send().await;

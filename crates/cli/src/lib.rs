@@ -127,6 +127,24 @@ fn role(store: &Store) -> Result<Role> {
     }
 }
 
+/// While the instance has no account, makes a one-time setup link and prints it on the
+/// terminal that started the server (docs/security.md, "The first account"): only that
+/// link makes the first owner, so a stranger who opens the URL first cannot.
+async fn announce_setup_link(store: &Store, site: &str) -> Result<()> {
+    let token = store
+        .write(overdue_storage::people::setup_links::issue)
+        .await
+        .context("making the setup link")?;
+    if let Some(token) = token {
+        eprintln!(
+            "\nOverdue has no account yet. Create the first one (it owns the default project) \
+             at this one-time link:\n\n    {site}/setup?token={token}\n\n\
+             Or on this machine: overdue user create you@example.com (the password on standard input)\n"
+        );
+    }
+    Ok(())
+}
+
 /// Runs everything until `shutdown` resolves: the server on `listener`, the deadline
 /// loop (with the heartbeat and the outage rule) and the notifier.
 pub async fn serve(
@@ -161,6 +179,7 @@ pub async fn serve(
         let _ = rx.wait_for(|v| *v).await;
     };
     let role = role(&store)?;
+    announce_setup_link(&store, &settings.site_url).await?;
     let mut tasks = Vec::new();
     if matches!(role, Role::Follower) {
         tracing::warn!(

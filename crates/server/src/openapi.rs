@@ -43,7 +43,7 @@ pub type Row = (&'static str, &'static str, &'static str, B, B);
 #[rustfmt::skip]
 pub const ROUTES: &[Row] = &[
     ("GET", "/auth/status", "Whether the instance has its first account", B::None, B::Any),
-    ("POST", "/auth/setup", "Create the first account (owner of the default project)", B::Named("Credentials"), B::Any),
+    ("POST", "/auth/setup", "Create the first account (owner of the default project) with the setup link's token", B::Named("SetupInput"), B::Any),
     ("POST", "/auth/login", "Sign in (session cookie)", B::Named("Credentials"), B::Any),
     ("POST", "/auth/logout", "Sign out", B::None, B::None),
     ("GET", "/auth/me", "The signed-in user and their projects", B::None, B::Any),
@@ -204,6 +204,7 @@ fn add<T: ToSchema>(out: &mut Vec<(String, RefOr<Schema>)>) {
 fn schemas() -> Vec<(String, RefOr<Schema>)> {
     let mut s = Vec::new();
     add::<t::Credentials>(&mut s);
+    add::<t::SetupInput>(&mut s);
     add::<t::AcceptInput>(&mut s);
     add::<t::JoinInput>(&mut s);
     add::<t::TokenInput>(&mut s);

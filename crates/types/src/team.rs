@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// `POST /api/v1/auth/setup` and `/auth/login`.
+/// `POST /api/v1/auth/login`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -11,6 +11,21 @@ pub struct Credentials {
     pub email: String,
     /// Password: at least 8 characters.
     pub password: String,
+}
+
+/// `POST /api/v1/auth/setup`: the first account, with the token of the setup link
+/// `overdue serve` printed (docs/security.md, "The first account").
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SetupInput {
+    /// E-mail address (compared lower-cased).
+    pub email: String,
+    /// Password: at least 8 characters.
+    pub password: String,
+    /// The token of the setup link (`/setup?token=…`).
+    #[serde(default)]
+    pub token: Option<String>,
 }
 
 /// `GET /api/v1/auth/status`: whether the instance still needs its first account.

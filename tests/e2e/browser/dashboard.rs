@@ -20,7 +20,21 @@ async fn dashboard_story() {
     let b = Browser::start(&driver, 1280).await;
     b.goto(&app.base).await;
 
-    // First visit: the setup form.
+    // First visit without the setup link: what to do, and no form to claim it with.
+    b.wait_text("#setup-needs-link", 10, |t| {
+        t.contains("one-time setup link")
+    })
+    .await;
+    assert!(b.absent("#sign-submit").await);
+    b.screenshot("setup-needs-link").await;
+    // With the link `overdue serve` printed: the setup form.
+    let token = app
+        .store
+        .write(overdue_storage::people::setup_links::issue)
+        .await
+        .unwrap()
+        .unwrap();
+    b.goto(&format!("{}/setup?token={token}", app.base)).await;
     b.wait_text("h1", 10, |t| t.contains("Welcome")).await;
     b.screenshot("setup").await;
     b.fill(&b.find("#email").await, "ann@example.com").await;

@@ -59,7 +59,12 @@ pub(crate) async fn sign(
 }
 
 /// Posts `body` to a route that starts a session, and returns the session.
-pub(crate) async fn sign_json(app: &TestApp, path: &str, body: Value, want: u16) -> Session {
+/// The first account's setup (`/api/v1/auth/setup`) gets a fresh setup link's token
+/// unless the body names one, as if read from `overdue serve`'s terminal.
+pub(crate) async fn sign_json(app: &TestApp, path: &str, mut body: Value, want: u16) -> Session {
+    if path == "/api/v1/auth/setup" && body.get("token").is_none() {
+        body["token"] = setup_token(app).await.into();
+    }
     let (status, body, headers) = send(app, "POST", path, None, false, Some(body)).await;
     assert_eq!(status, want, "{body}");
     let set = headers
@@ -81,6 +86,55 @@ pub(crate) async fn sign_json(app: &TestApp, path: &str, body: Value, want: u16)
         csrf: body["csrf_token"].as_str().unwrap().to_string(),
     }
 }
+
+/// A new setup link's token, as `overdue serve` makes one at start (`None` once the
+/// instance has an account).
+pub(crate) async fn setup_token(app: &TestApp) -> Option<String> {
+    app.store
+        .write(overdue_storage::people::setup_links::issue)
+        .await
+        .unwrap()
+}
+
+/// Only the setup link makes the first account: a stranger without it, or with a made-up
+/// token, is refused in words and makes nothing; the link works once.
+async fn a_stranger_cannot_claim_the_instance(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let eve = |token: Option<&str>| {
+        let mut b = json!({"email": "eve@example.com", "password": "long enough"});
+        if let Some(t) = token {
+            b["token"] = t.into();
+        }
+        b
+    };
+    for body in [
+        eve(None),
+        eve(Some("")),
+        eve(Some("guessedguessedguessedguessed1234")),
+    ] {
+        let (s, b, _) = send(&app, "POST", "/api/v1/auth/setup", None, false, Some(body)).await;
+        assert_eq!(s, 403, "{b}");
+        assert!(b["error"].as_str().unwrap().contains("setup link"), "{b}");
+    }
+    let (_, st, _) = send(&app, "GET", "/api/v1/auth/status", None, false, None).await;
+    assert_eq!(st["setup_needed"], true, "nothing was made: {st}");
+    let token = setup_token(&app).await.unwrap();
+    let ann = json!({"email": "ann@example.com", "password": "correct horse", "token": token});
+    sign_json(&app, "/api/v1/auth/setup", ann.clone(), 201).await;
+    // Spent: the same link again, or a new one, finds an instance set up.
+    let (s, b, _) = send(&app, "POST", "/api/v1/auth/setup", None, false, Some(ann)).await;
+    assert_eq!(s, 409, "{b}");
+    assert_eq!(
+        setup_token(&app).await,
+        None,
+        "no link once an account exists"
+    );
+    app.stop().await;
+}
+both!(
+    a_stranger_cannot_claim_the_instance,
+    a_stranger_cannot_claim_the_instance
+);
 
 async fn story(backend: Backend) {
     let app = TestApp::spawn(backend).await;

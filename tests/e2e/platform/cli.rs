@@ -80,6 +80,64 @@ async fn a_log_to_a_file_has_no_colour_codes() {
     assert!(!log.contains('\u{1b}'), "{log:?}");
 }
 
+/// The first start prints a one-time setup link (docs/security.md, "The first
+/// account"); only it makes the first owner.
+#[tokio::test]
+async fn the_first_start_prints_a_setup_link() {
+    let db = fresh_database(Backend::Sqlite);
+    let dir = std::env::temp_dir().join(format!("overdue-setup-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("stderr.txt");
+    let port = crate::harness::free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_overdue"))
+        .arg("serve")
+        .env("DATABASE_URL", &db)
+        .env("OVERDUE_LISTEN", format!("127.0.0.1:{port}"))
+        .env("OVERDUE_SITE_URL", format!("http://127.0.0.1:{port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&path).unwrap())
+        .spawn()
+        .unwrap();
+    let mut text = String::new();
+    for _ in 0..200 {
+        text = std::fs::read_to_string(&path).unwrap_or_default();
+        if text.contains("/setup?token=") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let link = text
+        .split_whitespace()
+        .find(|w| w.contains("/setup?token="))
+        .unwrap_or_else(|| panic!("no setup link printed: {text}"))
+        .to_string();
+    assert!(
+        link.starts_with(&format!("http://127.0.0.1:{port}/setup?token=")),
+        "{link}"
+    );
+    let token = link.rsplit('=').next().unwrap().to_string();
+    let http = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}/api/v1/auth/setup");
+    let mut answer = None;
+    for _ in 0..200 {
+        let body = serde_json::json!({"email": "eve@example.com", "password": "long enough"});
+        if let Ok(r) = http.post(&url).json(&body).send().await {
+            answer = Some(r.status().as_u16());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(answer, Some(403), "without the link");
+    let body =
+        serde_json::json!({"email": "ann@example.com", "password": "long enough", "token": token});
+    let made = http.post(&url).json(&body).send().await.unwrap().status();
+    let again = http.post(&url).json(&body).send().await.unwrap().status();
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!((made.as_u16(), again.as_u16()), (201, 409), "{text}");
+}
+
 #[test]
 fn bad_settings_stop_the_start_naming_the_setting() {
     for (env, value) in [

@@ -8,8 +8,8 @@ use actix_web::cookie::{time::Duration as CookieAge, Cookie, SameSite};
 use actix_web::{web, HttpResponse};
 use overdue_core::Role;
 use overdue_storage::people::accounts::{self, NewSession};
-use overdue_storage::people::passwords;
-use overdue_types::{Credentials, Me, ProjectAccess, SetupStatus};
+use overdue_storage::people::{passwords, setup_links};
+use overdue_types::{Credentials, Me, ProjectAccess, SetupInput, SetupStatus};
 
 use crate::http::auth::{SignedIn, SESSION_COOKIE};
 use crate::http::error::ApiError;
@@ -111,21 +111,37 @@ async fn status(
 async fn setup(
     req: actix_web::HttpRequest,
     state: web::Data<AppState>,
-    body: crate::http::body::Body<Credentials>,
+    body: crate::http::body::Body<SetupInput>,
 ) -> Result<HttpResponse, ApiError> {
     const DONE: &str = "this instance is already set up: sign in instead";
+    const LINK: &str = "the first account is made through the setup link that `overdue serve` \
+         printed when it started (or with `overdue user create` on the server)";
     let body = body.into_inner()?;
     let email = overdue_core::credentials::check_credentials(&body.email, &body.password)
         .map_err(ApiError::BadRequest)?;
     if state.store.read(accounts::count).await? > 0 {
         return Err(ApiError::Conflict(DONE.into()));
     }
+    // Every try is charged to the address, so tokens cannot be guessed at speed; a
+    // wrong one costs no hashing.
     let attempt = state.gate.charge(&state.store, &req).await?;
+    let token = body.token.unwrap_or_default();
+    let check = token.clone();
+    if token.trim().is_empty()
+        || !state
+            .store
+            .read(move |c| setup_links::valid(c, &check))
+            .await?
+    {
+        return Err(ApiError::Forbidden(format!(
+            "this setup link is not valid: {LINK}"
+        )));
+    }
     let hash = state.gate.hash_new(body.password).await?;
     let mail = email.clone();
     let (user, session) = state
         .store
-        .write(move |tx| accounts::set_up_first(tx, &mail, &hash, DONE))
+        .write(move |tx| accounts::set_up_first(tx, &mail, &hash, DONE, &token))
         .await?;
     state.gate.succeeded(&state.store, &attempt).await?;
     signed_in_response(

@@ -506,6 +506,7 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    setup_links,
     status_pages,
     report_mails,
     report_tallies,
@@ -680,6 +681,13 @@ diesel::table! {
         scope -> Text,
         aliases -> Text,
         hidden -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    setup_links (token_hash) {
+        token_hash -> Text,
         created_at -> BigInt,
     }
 }

@@ -214,8 +214,13 @@ pub fn set_up_first(
     email: &str,
     password_hash: &str,
     taken: &str,
+    token: &str,
 ) -> Result<(UserRow, NewSession), StoreError> {
     if count(tx.conn())? > 0 {
+        return Err(StoreError::Conflict(taken.into()));
+    }
+    // The link's token is spent here, and every other link with it: one first owner.
+    if !crate::people::setup_links::spend(tx.conn(), token)? {
         return Err(StoreError::Conflict(taken.into()));
     }
     let added = add_user(tx, email, password_hash, Some(Role::Owner), None)?;

@@ -8,4 +8,5 @@ pub mod confirmations;
 pub mod joining;
 pub mod passwords;
 pub mod projects;
+pub mod setup_links;
 pub mod team;
