@@ -132,7 +132,7 @@ fn role(store: &Store) -> Result<Role> {
 /// link makes the first owner, so a stranger who opens the URL first cannot.
 async fn announce_setup_link(store: &Store, site: &str) -> Result<()> {
     let token = store
-        .write(overdue_storage::people::setup_links::issue)
+        .write(overdue_storage::people::accounts::setup_link)
         .await
         .context("making the setup link")?;
     if let Some(token) = token {

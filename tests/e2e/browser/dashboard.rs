@@ -30,7 +30,7 @@ async fn dashboard_story() {
     // With the link `overdue serve` printed: the setup form.
     let token = app
         .store
-        .write(overdue_storage::people::setup_links::issue)
+        .write(overdue_storage::people::accounts::setup_link)
         .await
         .unwrap()
         .unwrap();

@@ -91,7 +91,7 @@ pub(crate) async fn sign_json(app: &TestApp, path: &str, mut body: Value, want: 
 /// instance has an account).
 pub(crate) async fn setup_token(app: &TestApp) -> Option<String> {
     app.store
-        .write(overdue_storage::people::setup_links::issue)
+        .write(overdue_storage::people::accounts::setup_link)
         .await
         .unwrap()
 }

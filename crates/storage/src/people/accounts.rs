@@ -50,6 +50,15 @@ pub fn count(c: &mut AnyConnection) -> Result<i64, StoreError> {
     Ok(users::table.count().get_result(c)?)
 }
 
+/// A new one-time setup link's token while the instance has no account (`None`: it
+/// has one, and no link is made); docs/security.md, "The first account".
+pub fn setup_link(tx: &mut Tx<'_>) -> Result<Option<String>, StoreError> {
+    if count(tx.conn())? > 0 {
+        return Ok(None);
+    }
+    crate::people::setup_links::make(tx).map(Some)
+}
+
 /// The project a user joins when none is named: the instance's first, or "Default",
 /// made here on an empty instance.
 pub fn default_project(tx: &mut Tx<'_>) -> Result<String, StoreError> {

@@ -11,14 +11,11 @@ use crate::base::tx::Tx;
 use crate::people::projects::{hash_key, random_text};
 use crate::{AnyConnection, StoreError};
 
-/// A new link's token, when the instance has no account yet (`None`: it has one, and
-/// no link is made).
-pub fn issue(tx: &mut Tx<'_>) -> Result<Option<String>, StoreError> {
+/// A new link's token (the caller checked that the instance has no account:
+/// `accounts::setup_link`).
+pub(crate) fn make(tx: &mut Tx<'_>) -> Result<String, StoreError> {
     let now = tx.now().0;
     let c = tx.conn();
-    if crate::people::accounts::count(c)? > 0 {
-        return Ok(None);
-    }
     let token = random_text(32);
     diesel::insert_into(setup_links::table)
         .values((
@@ -26,7 +23,7 @@ pub fn issue(tx: &mut Tx<'_>) -> Result<Option<String>, StoreError> {
             setup_links::created_at.eq(now),
         ))
         .execute(c)?;
-    Ok(Some(token))
+    Ok(token)
 }
 
 /// Whether `token` is a link not yet spent (read before any password is hashed).
