@@ -36,6 +36,7 @@ mod problems;
 mod project;
 mod report_chart;
 mod reports;
+mod roles;
 mod route_body;
 mod route_form;
 mod routes;

@@ -138,24 +138,49 @@ pub fn TeamPage() -> impl IntoView {
             }
         });
     };
-    // A role change the server refuses (the last owner) puts the control back.
-    let change_role = move |select: web_sys::HtmlSelectElement, id: String, was: String| {
-        let body = serde_json::json!({"role": select.value()});
+    // A role change is asked for first, then sent; one the server refuses (the last
+    // owner) or one cancelled puts the control back.
+    let asked = RwSignal::new_local(None::<crate::roles::RoleChange>);
+    let saved = RwSignal::new(None::<String>);
+    let change_role =
+        move |select: web_sys::HtmlSelectElement, id: String, email: String, was: String| {
+            saved.set(None);
+            asked.set(Some(crate::roles::RoleChange {
+                select,
+                id,
+                email,
+                was,
+            }));
+        };
+    let confirm_role = move || {
+        let Some(change) = asked.get_untracked() else {
+            return;
+        };
+        asked.set(None);
+        let role = change.select.value();
+        let body = serde_json::json!({ "role": role });
         leptos::task::spawn_local(async move {
             match session
-                .send_unit("PATCH", &format!("/api/v1/members/{id}"), &body)
+                .send_unit("PATCH", &format!("/api/v1/members/{}", change.id), &body)
                 .await
             {
                 Ok(()) => {
                     error.set(None);
+                    saved.set(Some(format!("Saved: {} is now {role}.", change.email)));
                     reload();
                 }
                 Err(e) => {
-                    select.set_value(&was);
+                    change.select.set_value(&change.was);
                     error.set(Some(e));
                 }
             }
         });
+    };
+    let cancel_role = move || {
+        if let Some(change) = asked.get_untracked() {
+            change.select.set_value(&change.was);
+        }
+        asked.set(None);
     };
     let owner = move || session.is_owner();
     view! {
@@ -182,8 +207,8 @@ pub fn TeamPage() -> impl IntoView {
                                 <td data-label="Role">
                                     <Show when=owner fallback=move || shown.clone()>
                                         <select aria-label=label.clone() on:change={
-                                            let (id, current) = (id.clone(), current.clone());
-                                            move |ev| change_role(event_target::<web_sys::HtmlSelectElement>(&ev), id.clone(), current.clone())
+                                            let (id, current, email) = (id.clone(), current.clone(), m.email.clone());
+                                            move |ev| change_role(event_target::<web_sys::HtmlSelectElement>(&ev), id.clone(), email.clone(), current.clone())
                                         }>
                                             {ROLES.map(|r| view! { <option value=r selected=current == r>{r}</option> })}
                                         </select>
@@ -203,6 +228,18 @@ pub fn TeamPage() -> impl IntoView {
                 </tbody>
             </table>
             </div>
+            {move || asked.with(|a| a.as_ref().map(|c| (c.email.clone(), c.select.value()))).map(|(email, role)| view! {
+                <div class="confirm" id="role-confirm" role="group" aria-label="Confirm the role change">
+                    <p>{format!("Make {email} {}? ", crate::roles::article(&role))}{crate::roles::what(&role)}</p>
+                    <p>
+                        <button type="button" id="role-confirm-yes" on:click=move |_| confirm_role()>"Change the role"</button>
+                        " "
+                        <button type="button" class="secondary" id="role-confirm-no" on:click=move |_| cancel_role()>"Cancel"</button>
+                    </p>
+                </div>
+            })}
+            {move || saved.get().map(|s| view! { <p class="hint" id="role-saved" role="status">{s}</p> })}
+            <crate::roles::RolesTable/>
             <Show when=owner>
                 <h3>"Invitations not yet taken"</h3>
                 {move || pending.with(Vec::is_empty).then(|| view! { <p class="hint" id="no-invitations">"None: invite someone below."</p> })}

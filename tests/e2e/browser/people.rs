@@ -91,12 +91,42 @@ async fn team_roles_invitations_and_account() {
         "{}",
         mail.text()
     );
-    // The last owner cannot step down: refused, and the control shows "owner" again.
-    b.eval(
-        "const s = document.querySelector(\"select[aria-label='Role of ann@example.com']\"); \
-         s.value = 'viewer'; s.dispatchEvent(new Event('change'));",
-    )
+    // Roles in words; a role change is asked for first, then said saved; one cancelled
+    // puts the control back.
+    let roles = b.text(&b.find("#roles-help").await).await;
+    assert!(roles.contains("What each role may do"), "{roles}");
+    let pick = |who: &str, role: &str| {
+        format!(
+            "const s = document.querySelector(\"select[aria-label='Role of {who}']\"); \
+             s.value = '{role}'; s.dispatchEvent(new Event('change'));"
+        )
+    };
+    b.eval(&pick("vic@example.com", "member")).await;
+    let asked = b
+        .wait_text("#role-confirm", 10, |t| {
+            t.contains("Make vic@example.com a member?")
+        })
+        .await;
+    assert!(asked.contains("A member also creates"), "{asked}");
+    b.screenshot("people-role-confirm").await;
+    b.click(&b.find("#role-confirm-no").await).await;
+    assert!(b.absent("#role-confirm").await);
+    assert_eq!(
+        b.eval(
+            "return document.querySelector(\"select[aria-label='Role of vic@example.com']\").value"
+        )
+        .await,
+        "viewer"
+    );
+    b.eval(&pick("vic@example.com", "member")).await;
+    b.click(&b.find("#role-confirm-yes").await).await;
+    b.wait_text("#role-saved", 10, |t| {
+        t == "Saved: vic@example.com is now member."
+    })
     .await;
+    // The last owner cannot step down: refused, and the control shows "owner" again.
+    b.eval(&pick("ann@example.com", "viewer")).await;
+    b.click(&b.find("#role-confirm-yes").await).await;
     b.wait_text("#team-error", 10, |t| t.contains("needs an owner"))
         .await;
     assert_eq!(
