@@ -15,6 +15,9 @@ pub struct Session {
     pub me: RwSignal<Option<Me>>,
     /// The open project's id.
     pub project: RwSignal<Option<String>>,
+    /// The project just made here, with its keys to show once (the Team page is drawn
+    /// anew when the new project opens, so this outlives it).
+    pub made: RwSignal<Option<overdue_types::NewProject>>,
 }
 
 impl Session {

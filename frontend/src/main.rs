@@ -75,6 +75,7 @@ fn App() -> impl IntoView {
     let session = Session {
         me: RwSignal::new(None),
         project: RwSignal::new(None),
+        made: RwSignal::new(None),
     };
     provide_context(session);
     time::Clock::start();

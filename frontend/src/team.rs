@@ -40,6 +40,15 @@ pub fn TeamPage() -> impl IntoView {
     let invite_email = RwSignal::new(String::new());
     let invite_role = RwSignal::new("member".to_string());
     let project_name = RwSignal::new(String::new());
+    // The project just made: its name and keys, shown once — on the page drawn for it,
+    // and forgotten when that page goes.
+    let made = session.made;
+    let opened_here = made
+        .get_untracked()
+        .is_some_and(|p| session.project.get_untracked().as_deref() == Some(p.id.as_str()));
+    if opened_here {
+        on_cleanup(move || made.set(None));
+    }
     let pending = RwSignal::new(Vec::<PendingInvitation>::new());
     // Only what the role may read is asked for: no refusals in the console.
     let reload = move || {
@@ -112,7 +121,7 @@ pub fn TeamPage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             let body = serde_json::json!({"name": project_name.get_untracked()});
             match session
-                .send_json::<_, overdue_types::ProjectAccess>("POST", "/api/v1/projects", &body)
+                .send_json::<_, overdue_types::NewProject>("POST", "/api/v1/projects", &body)
                 .await
             {
                 Ok(p) => {
@@ -120,6 +129,7 @@ pub fn TeamPage() -> impl IntoView {
                     if let Some(me) = crate::api::me().await {
                         session.me.set(Some(me));
                     }
+                    made.set(Some(p.clone()));
                     session.project.set(Some(p.id));
                 }
                 Err(e) => error.set(Some(e)),
@@ -185,6 +195,14 @@ pub fn TeamPage() -> impl IntoView {
     let owner = move || session.is_owner();
     view! {
         <h1>"Team and keys"</h1>
+        {move || made.get().filter(|p| session.project.get().as_deref() == Some(p.id.as_str())).map(|p| view! {
+                <div class="card" id="project-made" role="status">
+                    <p>{format!("\u{201c}{}\u{201d} is made, and open now: you own it; the pages show its monitors.", p.name)}</p>
+                    <p>"Its API keys, shown this once — copy them now:"</p>
+                    <p>"Read-write: "<code class="wrap" id="made-key">{p.api_key.clone()}</code></p>
+                    <p>"Read-only: "<code class="wrap" id="made-read-only-key">{p.read_only_key.clone()}</code></p>
+                </div>
+            })}
         <p class="error" role="alert" id="team-error">{move || error.get()}</p>
         <div class="card">
             <h2>"Members"</h2>

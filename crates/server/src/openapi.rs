@@ -54,7 +54,7 @@ pub const ROUTES: &[Row] = &[
     ("POST", "/auth/logout-everywhere", "Sign out on every device", B::None, B::None),
     ("POST", "/auth/forgot", "E-mail a link to set a new password (same answer for unknown addresses)", B::Named("ForgotInput"), B::Any),
     ("POST", "/auth/reset", "Set a new password with a reset link's token (signs in)", B::Named("ResetInput"), B::Any),
-    ("POST", "/projects", "Create a project", B::Named("ProjectInput"), B::Any),
+    ("POST", "/projects", "Create a project (its keys in full, this once)", B::Named("ProjectInput"), B::Named("NewProject")),
     ("GET", "/project", "The current project's settings", B::None, B::Named("ProjectSettings")),
     ("PATCH", "/project", "Change the current project's settings (its time zone, its storm setting)", B::Named("ProjectSettingsInput"), B::Named("ProjectSettings")),
     ("GET", "/schedule/preview", "The next fire times of a cron or OnCalendar schedule", B::None, B::Any),
@@ -205,6 +205,7 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     let mut s = Vec::new();
     add::<t::Credentials>(&mut s);
     add::<t::SetupInput>(&mut s);
+    add::<t::NewProject>(&mut s);
     add::<t::AcceptInput>(&mut s);
     add::<t::JoinInput>(&mut s);
     add::<t::TokenInput>(&mut s);

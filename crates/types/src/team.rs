@@ -55,6 +55,23 @@ pub struct ProjectAccess {
     pub role: String,
 }
 
+/// `POST /api/v1/projects`: the new project, and its API keys in full — the only time
+/// they are shown whole; afterwards they are listed masked.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewProject {
+    /// Project id (send it as `X-Project` to act on it).
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// `owner`: whoever made it owns it.
+    pub role: String,
+    /// Its read-write API key (`odk_…`), shown once.
+    pub api_key: String,
+    /// Its read-only API key (`odr_…`), shown once.
+    pub read_only_key: String,
+}
+
 /// `GET /api/v1/auth/me` (also the answer to setup and login).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

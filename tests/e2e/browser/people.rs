@@ -244,5 +244,25 @@ async fn team_roles_invitations_and_account() {
     b.find("#sign-out").await;
     sign_out(&b).await;
     sign_in(&b, &app, "ann@example.com", "new horse!").await;
+
+    // A new project: said made and open, its keys in full this once.
+    b.goto(&app.url("/team")).await;
+    b.fill(&b.find("#project-name").await, "Billing").await;
+    b.click(&b.find("#create-project").await).await;
+    let made = b
+        .wait_text("#project-made", 10, |t| t.contains("is made, and open now"))
+        .await;
+    assert!(made.contains("\u{201c}Billing\u{201d}"), "{made}");
+    let key = b.text(&b.find("#made-key").await).await;
+    assert!(key.starts_with("odk_") && !key.contains('…'), "{key}");
+    let r = app
+        .http
+        .get(app.url("/api/v1/monitors"))
+        .header("X-Api-Key", key.trim())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the key shown works");
+    b.screenshot("people-project-made").await;
     app.stop().await;
 }

@@ -618,6 +618,23 @@ async fn projects(backend: Backend) {
     .await;
     assert_eq!(s, 201, "{p}");
     assert_eq!(p["role"], "owner");
+    // Its keys in full, this once: they work, and are listed masked afterwards.
+    let key = p["api_key"].as_str().unwrap().to_string();
+    assert!(key.starts_with("odk_"), "{p}");
+    assert!(
+        p["read_only_key"].as_str().unwrap().starts_with("odr_"),
+        "{p}"
+    );
+    let r = app
+        .http
+        .get(app.url("/api/v1/keys"))
+        .header("X-Api-Key", &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let listed = r.text().await.unwrap();
+    assert!(!listed.contains(&key), "a key listed in full: {listed}");
     let (_, me, _) = send(&app, "GET", "/api/v1/auth/me", Some(&ann), false, None).await;
     assert_eq!(me["projects"].as_array().unwrap().len(), 2);
     // Monitors made in one project are not seen from the other.

@@ -231,8 +231,8 @@ pub(crate) struct ProjectInput {
     name: String,
 }
 
-/// `POST /api/v1/projects {"name"}` with a session: a new project owned by the user (its
-/// keys are made too; the dashboard shows them on the Team page, not here). Who may is
+/// `POST /api/v1/projects {"name"}` with a session: a new project owned by the user,
+/// answered with its keys in full this once (then only masked). Who may is
 /// the operator's setting, and each user owns at most the cap (docs/security.md).
 async fn create_project(
     state: web::Data<AppState>,
@@ -255,10 +255,13 @@ async fn create_project(
         .store
         .write(move |tx| accounts::create_project(tx, &user, &name, owners_only))
         .await?;
-    Ok(HttpResponse::Created().json(ProjectAccess {
+    // Its keys in full, this once (docs/security.md, "Secrets and who holds them").
+    Ok(HttpResponse::Created().json(overdue_types::NewProject {
         id: p.id,
         name: p.name,
         role: Role::Owner.as_str().into(),
+        api_key: p.api_key,
+        read_only_key: p.read_only_key,
     }))
 }
 
