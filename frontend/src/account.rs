@@ -16,11 +16,12 @@ pub fn SignForm(setup: bool, on_done: impl Fn() + Clone + Send + Sync + 'static)
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    // "Forgot password" is offered only where the server can send the link.
-    let reset = RwSignal::new(false);
+    // "Forgot password" is offered only where the server can send the link; how a
+    // newcomer gets an account depends on the sign-up mode.
+    let status = RwSignal::new(None::<overdue_types::SetupStatus>);
     if !setup {
         leptos::task::spawn_local(async move {
-            reset.set(api::status().await.is_ok_and(|s| s.password_reset));
+            status.set(api::status().await.ok());
         });
     }
     // The first account needs the one-time link `overdue serve` printed: its token.
@@ -86,9 +87,10 @@ pub fn SignForm(setup: bool, on_done: impl Fn() + Clone + Send + Sync + 'static)
                 </button>
             </form>
             // A full page load: the signed-out pages are chosen when the app starts.
-            {move || reset.get().then(|| view! {
+            {move || status.get().filter(|s| s.password_reset).map(|_| view! {
                 <p><a href="/forgot" rel="external" id="forgot-link">"Forgot your password?"</a></p>
             })}
+            {move || status.get().map(|s| view! { <crate::signup::SignupNote status=s/> })}
         </div>
     }
     .into_any()

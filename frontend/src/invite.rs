@@ -94,14 +94,14 @@ pub fn InvitePage(on_joined: impl Fn(Me) + Clone + Send + Sync + 'static) -> imp
     }
 }
 
-/// `/join/<token>`: a newcomer's link, mailed to the invited address: choose a password,
+/// `/join/<token>`: a newcomer's link, mailed to the address (invited or signing up): choose a password,
 /// and the account is made, joins the project and is signed in.
 #[component]
 pub fn JoinPage(on_joined: impl Fn(Me) + Clone + Send + Sync + 'static) -> impl IntoView {
     view! {
         <crate::account::LinkPasswordPage path="/api/v1/auth/join" prefix="join"
             title="Choose your password"
-            intro="Your address is confirmed. Choose a password to finish joining."
-            hint="At least 8 characters." button="Create account and join" on_done=on_joined/>
+            intro="Your address is confirmed. Choose a password to finish making your account."
+            hint="At least 8 characters." button="Create account" on_done=on_joined/>
     }
 }

@@ -34,6 +34,7 @@ mod picker;
 mod ping_help;
 mod problems;
 mod project;
+mod project_admin;
 mod report_chart;
 mod reports;
 mod roles;
@@ -42,6 +43,7 @@ mod route_form;
 mod routes;
 mod run;
 mod schedule_preview;
+mod signup;
 mod silences;
 mod status_keys;
 mod status_pages;
@@ -112,6 +114,7 @@ fn App() -> impl IntoView {
                         <Routes fallback=|| ()>
                             <Route path=path!("/invite/:token") view=|| view! { <invite::InvitePage on_joined=joined/> }/>
                             <Route path=path!("/forgot") view=account::ForgotPage/>
+                            <Route path=path!("/signup") view=signup::SignupPage/>
                             <Route path=path!("/reset/:token") view=|| view! { <account::ResetPage on_done=joined/> }/>
                             <Route path=path!("/join/:token") view=|| view! { <invite::JoinPage on_joined=joined/> }/>
                         </Routes>
@@ -148,7 +151,7 @@ fn App() -> impl IntoView {
 }
 
 /// True on the pages shown signed out: an invitation link, a newcomer's confirmation
-/// link, "forgot password" and a reset link.
+/// link, "forgot password", a reset link and sign-up.
 fn open_page() -> bool {
     web_sys::window()
         .and_then(|w| w.location().pathname().ok())
@@ -157,6 +160,7 @@ fn open_page() -> bool {
                 || p.starts_with("/join/")
                 || p.starts_with("/reset/")
                 || p == "/forgot"
+                || p == "/signup"
         })
 }
 
@@ -187,7 +191,8 @@ fn TopBar() -> impl IntoView {
             <Show when=move || session.me.with(Option::is_some)>
                 <glance::Nav/>
                 <div class="who">
-                    <select id="project" aria-label="Project"
+                    <label for="project" class="where">"Project"</label>
+                    <select id="project"
                         on:change=move |ev| session.project.set(Some(event_target_value(&ev)))>
                         <For
                             each=move || session.me.get().map(|m| m.projects).unwrap_or_default()

@@ -313,6 +313,7 @@ pub fn TeamPage() -> impl IntoView {
             <p><button type="submit" id="create-project">"Create project"</button></p>
         </form>
         <crate::project::ProjectSettingsCard/>
+        <crate::project_admin::ProjectAdminCard members=members/>
         <crate::status_pages::StatusPagesCard/>
         <div class="card">
             <h2>"API keys"</h2>

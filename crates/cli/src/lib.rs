@@ -210,6 +210,7 @@ pub async fn serve(
             tokio::spawn(overdue_scheduler::prune(
                 store.clone(),
                 settings.keep_history,
+                settings.keep_audit,
                 stopped(stop_rx.clone()),
             )),
             tokio::spawn(overdue_scheduler::notifier::run(
@@ -272,6 +273,7 @@ pub async fn serve(
         site_url_given: settings.site_url_given,
         trusted_proxies: settings.trusted_proxies.clone(),
         project_creation: settings.limits.project_creation,
+        signup: settings.limits.signup.clone(),
         max_streams: settings.limits.max_streams,
     };
     warn_about_proxies(&settings);

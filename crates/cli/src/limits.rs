@@ -3,6 +3,7 @@
 
 use anyhow::{anyhow, Result};
 use clap::Args;
+use overdue_core::signup::Signup;
 use overdue_server::http::quota::ProjectCreation;
 use overdue_storage::base::caps::Caps;
 
@@ -23,6 +24,11 @@ pub struct LimitArgs {
     /// (any signed-in user) or nobody [default: owners].
     #[arg(long, env = "OVERDUE_PROJECT_CREATION")]
     pub project_creation: Option<String>,
+    /// Who may make an account without an invitation: invitation (nobody), open
+    /// (anyone who confirms an address by e-mail) or e-mail domains such as
+    /// `example.com,example.org` (docs/security.md, "Sign-up") [default: invitation].
+    #[arg(long, env = "OVERDUE_SIGNUP")]
+    pub signup: Option<String>,
 }
 
 /// The same keys in the TOML file.
@@ -36,10 +42,12 @@ pub struct FileLimits {
     pub max_streams: Option<String>,
     /// `project_creation`.
     pub project_creation: Option<String>,
+    /// `signup`.
+    pub signup: Option<String>,
 }
 
 /// Checked limits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     /// Caps held by storage.
     pub caps: Caps,
@@ -47,6 +55,8 @@ pub struct Limits {
     pub max_streams: usize,
     /// Who may create projects.
     pub project_creation: ProjectCreation,
+    /// Who may sign up without an invitation.
+    pub signup: Signup,
 }
 
 impl Default for Limits {
@@ -55,6 +65,7 @@ impl Default for Limits {
             caps: Caps::default(),
             max_streams: 50,
             project_creation: ProjectCreation::default(),
+            signup: Signup::default(),
         }
     }
 }
@@ -81,6 +92,10 @@ impl LimitArgs {
                 ProjectCreation::parse(&t).map_err(|e| anyhow!("OVERDUE_PROJECT_CREATION: {e}"))?
             }
         };
+        let signup = match self.signup.clone().or(file.signup) {
+            None => d.signup.clone(),
+            Some(t) => Signup::parse(&t).map_err(|e| anyhow!("OVERDUE_SIGNUP: {t:?}: {e}"))?,
+        };
         let streams = number(
             "OVERDUE_MAX_STREAMS",
             self.max_streams.clone().or(file.max_streams),
@@ -101,6 +116,7 @@ impl LimitArgs {
             },
             max_streams: usize::try_from(streams).unwrap_or(d.max_streams),
             project_creation: creation,
+            signup,
         })
     }
 }
@@ -136,5 +152,20 @@ mod tests {
             ..LimitArgs::default()
         };
         assert!(bad.resolve(FileLimits::default()).is_err());
+        let file = FileLimits {
+            signup: Some("example.com".into()),
+            ..FileLimits::default()
+        };
+        let l = LimitArgs::default().resolve(file).unwrap();
+        assert_eq!(l.signup.domains(), ["example.com".to_string()]);
+        let bad = LimitArgs {
+            signup: Some("everyone".into()),
+            ..LimitArgs::default()
+        };
+        let e = bad.resolve(FileLimits::default()).unwrap_err().to_string();
+        assert!(
+            e.starts_with("OVERDUE_SIGNUP") && e.contains("everyone"),
+            "{e}"
+        );
     }
 }

@@ -22,19 +22,26 @@ pub mod timers;
 
 use overdue_storage::Store;
 
-/// Prunes flips, delivery attempts and finished notifications older than `keep`, every
-/// minute, in small batches with pauses between them (ingest keeps its latency).
+/// Prunes flips, delivery attempts and finished notifications older than `keep`, and
+/// audit records older than `keep_audit`, every minute, in small batches with pauses
+/// between them (ingest keeps its latency).
 pub async fn prune(
     store: Store,
     keep: std::time::Duration,
+    keep_audit: std::time::Duration,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     tokio::pin!(shutdown);
     loop {
-        let before = overdue_core::Timestamp(store.now().millis() - keep.as_millis() as i64);
+        let now = store.now().millis();
+        let before = overdue_core::Timestamp(now - keep.as_millis() as i64);
+        let audit_before = overdue_core::Timestamp(now - keep_audit.as_millis() as i64);
         loop {
             match store
-                .write(move |tx| overdue_storage::retention::prune_old(tx, before))
+                .write(move |tx| {
+                    let n = overdue_storage::retention::prune_old(tx, before)?;
+                    Ok(n + overdue_storage::base::audit::prune(tx, audit_before)?)
+                })
                 .await
             {
                 Ok(n) if n > 0 => {

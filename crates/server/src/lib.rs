@@ -52,6 +52,8 @@ pub struct ServerConfig {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Who may create projects through the API.
     pub project_creation: quota::ProjectCreation,
+    /// Who may make an account without an invitation (docs/security.md, "Sign-up").
+    pub signup: overdue_core::signup::Signup,
     /// Live event streams open at once per project.
     pub max_streams: usize,
     /// The push URL's JWT check, when a JWKS file is configured.
@@ -106,6 +108,7 @@ pub async fn run(
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .wrap(actix_web::middleware::from_fn(crate::http::audit::record))
             .wrap(actix_web::middleware::from_fn(body_timeout::deadline))
             .app_data(body::json_config())
             .app_data(web::PathConfig::default().error_handler(error::path_error))

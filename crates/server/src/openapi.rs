@@ -48,7 +48,8 @@ pub const ROUTES: &[Row] = &[
     ("POST", "/auth/logout", "Sign out", B::None, B::None),
     ("GET", "/auth/me", "The signed-in user and their projects", B::None, B::Any),
     ("POST", "/auth/accept", "Accept an invitation (signed in as the invitee: join; else a link is mailed)", B::Named("AcceptInput"), B::Any),
-    ("POST", "/auth/join", "Join with a confirmation link mailed to the invited address", B::Named("JoinInput"), B::Any),
+    ("POST", "/auth/join", "Choose the password of a new account with the confirmation link mailed to its address (an invitation's or a sign-up's)", B::Named("JoinInput"), B::Any),
+    ("POST", "/auth/signup", "Sign up where the operator allows it: a link to choose a password is mailed to the address (same answer for addresses with an account)", B::Named("SignupInput"), B::Any),
     ("POST", "/auth/invitation", "What an invitation link is for (project, inviter, role)", B::Named("TokenInput"), B::Named("InvitationInfo")),
     ("POST", "/auth/password", "Change one's own password (other sessions end)", B::Named("PasswordChange"), B::None),
     ("POST", "/auth/logout-everywhere", "Sign out on every device", B::None, B::None),
@@ -56,7 +57,11 @@ pub const ROUTES: &[Row] = &[
     ("POST", "/auth/reset", "Set a new password with a reset link's token (signs in)", B::Named("ResetInput"), B::Any),
     ("POST", "/projects", "Create a project (its keys in full, this once)", B::Named("ProjectInput"), B::Named("NewProject")),
     ("GET", "/project", "The current project's settings", B::None, B::Named("ProjectSettings")),
-    ("PATCH", "/project", "Change the current project's settings (its time zone, its storm setting)", B::Named("ProjectSettingsInput"), B::Named("ProjectSettings")),
+    ("PATCH", "/project", "Change the current project's settings (its name, time zone, storm setting, …)", B::Named("ProjectSettingsInput"), B::Named("ProjectSettings")),
+    ("DELETE", "/project", "Delete the current project with everything in it (owner's session; confirm with its name)", B::Named("DeleteProjectInput"), B::Named("ProjectContents")),
+    ("GET", "/audit", "The project's audit log, newest first (admins; filters actor, object, action, since, until; before= pages; format=ndjson exports)", B::None, B::Named("AuditPage")),
+    ("GET", "/project/contents", "What the current project holds (as its deletion names it)", B::None, B::Named("ProjectContents")),
+    ("POST", "/project/transfer", "Hand the project to another member (they become owner, you stay as admin)", B::Named("TransferInput"), B::None),
     ("GET", "/schedule/preview", "The next fire times of a cron or OnCalendar schedule", B::None, B::Any),
     ("GET", "/events", "Live changes (server-sent events)", B::None, B::None),
     ("GET", "/summary", "The project at a glance: monitors by status, open alerts and problems", B::None, B::Named("Summary")),
@@ -212,6 +217,12 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<t::InvitationInfo>(&mut s);
     add::<t::PasswordChange>(&mut s);
     add::<t::ForgotInput>(&mut s);
+    add::<t::SignupInput>(&mut s);
+    add::<t::ProjectContents>(&mut s);
+    add::<t::AuditPage>(&mut s);
+    add::<t::AuditEvent>(&mut s);
+    add::<t::TransferInput>(&mut s);
+    add::<t::DeleteProjectInput>(&mut s);
     add::<t::ResetInput>(&mut s);
     add::<crate::people::session::ProjectInput>(&mut s);
     add::<t::KeyInput>(&mut s);

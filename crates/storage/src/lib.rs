@@ -208,7 +208,28 @@ impl Store {
     /// contending for it from many connections makes writers time out under load), and
     /// the writer drops the cached monitor rows the write says it changed; on
     /// PostgreSQL on a pooled connection, in parallel with everything else.
+    ///
+    /// A changing API request's record (`base::audit`) is written in the first such
+    /// unit of work of its request, after `f`'s own changes.
     pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let draft = base::audit::current();
+        self.write_quiet(move |tx| {
+            let value = f(tx)?;
+            if let Some(d) = &draft {
+                base::audit::flush(tx, d)?;
+            }
+            Ok(value)
+        })
+        .await
+    }
+
+    /// [`Store::write`] without the request's audit record: for writes that change
+    /// nothing anyone asked to change (the sign-in gate's counts).
+    pub async fn write_quiet<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Tx<'_>) -> Result<T, StoreError> + Send + 'static,

@@ -241,6 +241,9 @@ pub struct StormSettings {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProjectSettingsInput {
+    /// A new name for the project (owners only; 1–100 characters).
+    #[serde(default)]
+    pub name: Option<String>,
     /// An IANA time zone name (`Europe/Riga`, `UTC`).
     #[serde(default)]
     pub tz: Option<String>,

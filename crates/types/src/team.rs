@@ -41,6 +41,27 @@ pub struct SetupStatus {
     /// is signed in only then, so a visitor's console shows no 401 for `/auth/me`.
     #[serde(default)]
     pub session: bool,
+    /// Who may make an account without an invitation: `invitation` (nobody), `open`
+    /// or `domains` (docs/security.md, "Sign-up"); the sign-in page says which.
+    #[serde(default = "invitation")]
+    pub signup: String,
+    /// With `domains`: the e-mail domains that may sign up.
+    #[serde(default)]
+    pub signup_domains: Vec<String>,
+}
+
+fn invitation() -> String {
+    "invitation".into()
+}
+
+/// `POST /api/v1/auth/signup`: an address to confirm for a new account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SignupInput {
+    /// The e-mail address of the new account; a link to choose its password is mailed
+    /// there.
+    pub email: String,
 }
 
 /// A project the signed-in user may open, with their role in it.
@@ -260,4 +281,81 @@ pub struct ResetInput {
     pub token: String,
     /// The new password: at least 8 characters.
     pub password: String,
+}
+
+/// `GET /api/v1/project/contents`: what the current project holds, as deleting it would
+/// name it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProjectContents {
+    /// Project id.
+    pub id: String,
+    /// Name (what a deletion's `confirm` must say).
+    pub name: String,
+    /// Monitors (chains included).
+    pub monitors: i64,
+    /// Channels.
+    pub channels: i64,
+    /// Flows.
+    pub flows: i64,
+    /// Public status pages.
+    pub status_pages: i64,
+    /// API keys.
+    pub keys: i64,
+    /// Members, owners included.
+    pub members: i64,
+    /// The same in words: "3 monitors, 1 channel, …".
+    pub words: String,
+}
+
+/// `POST /api/v1/project/transfer`: hand the project to another member.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TransferInput {
+    /// The e-mail of the member who becomes owner (you stay as admin).
+    pub to: String,
+}
+
+/// `DELETE /api/v1/project`: the project's name, typed again.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DeleteProjectInput {
+    /// The project's exact name.
+    pub confirm: String,
+}
+
+/// One record of the audit log (docs/security.md, "Audit log").
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEvent {
+    /// Its id (newer records have larger ids; `before=` pages by it).
+    pub id: i64,
+    /// When, RFC 3339.
+    pub at: String,
+    /// Who: an e-mail, `key <name>`, `setup link` or `cli`.
+    pub actor: String,
+    /// From which address.
+    pub address: String,
+    /// What: `create`, `change`, `delete`, `pause`, `sign-in`, …
+    pub action: String,
+    /// The kind of object: `monitors`, `channels`, `members`, `account`, …
+    pub object: String,
+    /// Which one, when the change named it.
+    #[serde(default)]
+    pub object_id: Option<String>,
+    /// The fields sent, secrets as "changed".
+    pub fields: serde_json::Value,
+}
+
+/// `GET /api/v1/audit`: a page of records, newest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditPage {
+    /// The records.
+    pub events: Vec<AuditEvent>,
+    /// `before=` for the next page (`null`: this was the last).
+    #[serde(default)]
+    pub next: Option<i64>,
 }

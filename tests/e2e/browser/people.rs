@@ -264,5 +264,94 @@ async fn team_roles_invitations_and_account() {
         .unwrap();
     assert_eq!(r.status(), 200, "the key shown works");
     b.screenshot("people-project-made").await;
+    // The owner renames it, then deletes it: asked first, naming what goes.
+    b.fill(&b.find("#rename-project").await, "Billing EU").await;
+    b.click(&b.find("#rename-submit").await).await;
+    b.wait_text("#project-admin-said", 10, |t| t.contains("Billing EU"))
+        .await;
+    b.wait_text("#project", 10, |t| t.contains("Billing EU"))
+        .await;
+    b.click(&b.find("#delete-project").await).await;
+    let q = b
+        .wait_text("#delete-question", 10, |t| t.contains("Billing EU"))
+        .await;
+    assert!(q.contains("0 monitors") && q.contains("2 API keys"), "{q}");
+    assert_eq!(
+        b.eval("return document.querySelector('#delete-submit').disabled")
+            .await,
+        true
+    );
+    b.fill(&b.find("#delete-name").await, "Billing EU").await;
+    b.screenshot("people-project-delete").await;
+    b.click(&b.find("#delete-submit").await).await;
+    b.wait_text("#project-admin-said", 10, |t| t.contains("is deleted"))
+        .await;
+    let left = b.text(&b.find("#project").await).await;
+    assert!(
+        !left.contains("Billing") && left.contains("Default"),
+        "{left}"
+    );
+    sign_out(&b).await;
+    // Signed out, the page says how a newcomer gets an account: by invitation here.
+    b.wait_text("#signup-mode", 10, |t| t.contains("by invitation"))
+        .await;
+    assert!(b.absent("#signup-link").await);
+    app.stop().await;
+    signing_up(&b, &smtp).await;
+}
+
+/// Where the operator opens sign-up to a domain: the sign-in page says so, `/signup`
+/// mails a link, the link makes the account with a project of its own.
+async fn signing_up(b: &Browser, smtp: &SmtpServer) {
+    let url = smtp.url();
+    let app = TestApp::spawn_on(&crate::harness::fresh_database(Backend::Sqlite), move |s| {
+        s.smtp = Some(overdue::config::Smtp {
+            url,
+            from: "Overdue <overdue@example.com>".into(),
+        });
+        s.limits.signup = overdue_core::signup::Signup::parse("example.com").unwrap();
+    })
+    .await;
+    overdue::create_user(&app.store, "ann@example.com", "correct horse", None, None)
+        .await
+        .unwrap();
+    b.goto(&app.base).await;
+    b.wait_text("#signup-mode", 10, |t| {
+        t.contains("Addresses at example.com")
+    })
+    .await;
+    b.screenshot("people-sign-in-signup").await;
+    b.resize(375, 800).await;
+    b.screenshot("people-sign-in-signup-375").await;
+    b.resize(1280, 900).await;
+    b.click(&b.find("#signup-link").await).await;
+    b.wait_text("#signup-who", 10, |t| t.contains("example.com"))
+        .await;
+    b.fill(&b.find("#signup-email").await, "eve@other.org")
+        .await;
+    b.click(&b.find("#signup-submit").await).await;
+    b.wait_text("[role=alert]", 10, |t| t.contains("example.com only"))
+        .await;
+    b.fill(&b.find("#signup-email").await, "zoe@example.com")
+        .await;
+    b.click(&b.find("#signup-submit").await).await;
+    b.wait_text("#signup-sent", 10, |t| t.contains("zoe@example.com"))
+        .await;
+    b.screenshot("people-signup").await;
+    let subject = "Confirm your address for Overdue";
+    let mails = smtp
+        .wait_for(Duration::from_secs(10), |m| {
+            m.iter().any(|m| m.subject() == subject)
+        })
+        .await;
+    let mail = mails.iter().find(|m| m.subject() == subject).unwrap();
+    b.goto(&link(&mail.text(), &format!("{}/join/", app.base)))
+        .await;
+    b.fill(&b.find("#join-password").await, "zoe's horse").await;
+    b.fill(&b.find("#join-again").await, "zoe's horse").await;
+    b.click(&b.find("#join-submit").await).await;
+    b.find("#sign-out").await;
+    b.goto(&app.url("/team")).await;
+    b.wait_text("main", 10, |t| t.contains("My project")).await;
     app.stop().await;
 }

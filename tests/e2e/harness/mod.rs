@@ -167,6 +167,7 @@ impl TestApp {
                 store
                     .write(move |tx| {
                         let off = projects::SettingsChange {
+                            name: None,
                             tz: None,
                             storm: Some(None),
                             calendar: None,

@@ -6,3 +6,5 @@ pub(crate) mod account;
 pub(crate) mod accounts;
 pub(crate) mod caps;
 pub(crate) mod gate;
+pub(crate) mod lifecycle;
+pub(crate) mod signup;

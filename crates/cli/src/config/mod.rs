@@ -30,10 +30,10 @@ pub struct ServeArgs {
     pub site_url: Option<String>,
     /// TOML file with the same settings (keys: listen, database_url, site_url,
     /// ping_body_limit, body_timeout, webhook_allow_private, webhook_timeout, retry_base,
-    /// keep_pings, keep_history, digest_hour, self_ping_url, self_ping_period, smtp_url,
+    /// keep_pings, keep_history, keep_audit, digest_hour, self_ping_url, self_ping_period, smtp_url,
     /// email_from, amqp_url, amqp_queue, amqp_project, amqp_exchange, amqp_bindings,
     /// amqp_flow_field, push_jwks, push_audience, trusted_proxies, max_monitors,
-    /// max_projects, max_streams, project_creation).
+    /// max_projects, max_streams, project_creation, signup).
     #[arg(long, env = "OVERDUE_CONFIG")]
     pub config: Option<PathBuf>,
     /// Most body bytes stored per ping [default: 100000].
@@ -58,6 +58,10 @@ pub struct ServeArgs {
     /// How long flips, delivery attempts and sent notifications are kept [default: 90d].
     #[arg(long, env = "OVERDUE_KEEP_HISTORY")]
     pub keep_history: Option<String>,
+    /// How long the audit log keeps its records (docs/security.md, "Audit log")
+    /// [default: 365d].
+    #[arg(long, env = "OVERDUE_KEEP_AUDIT")]
+    pub keep_audit: Option<String>,
     /// A ping URL of another monitor (another Overdue, a Healthchecks) that this
     /// instance pings while it runs, so that its own death is noticed; while its
     /// database is unreachable it sends `<url>/fail` with the reason [default: none].
@@ -136,6 +140,7 @@ struct FileSettings {
     retry_base: Option<toml::Value>,
     keep_pings: Option<toml::Value>,
     keep_history: Option<toml::Value>,
+    keep_audit: Option<toml::Value>,
     digest_hour: Option<toml::Value>,
     self_ping_url: Option<String>,
     self_ping_period: Option<toml::Value>,
@@ -154,6 +159,7 @@ struct FileSettings {
     max_projects: Option<toml::Value>,
     max_streams: Option<toml::Value>,
     project_creation: Option<String>,
+    signup: Option<String>,
 }
 
 /// Validated settings.
@@ -182,6 +188,8 @@ pub struct Settings {
     pub keep_pings: i64,
     /// How long history is kept.
     pub keep_history: Duration,
+    /// How long the audit log is kept.
+    pub keep_audit: Duration,
     /// UTC hour of the daily problems digest (`None`: no digest).
     pub digest_hour: Option<u32>,
     /// Another monitor's ping URL this instance pings, and how often.
@@ -333,6 +341,11 @@ impl ServeArgs {
             .clone()
             .or(file.keep_history.map(value_text))
             .unwrap_or_else(|| "90d".into());
+        let audit = self
+            .keep_audit
+            .clone()
+            .or(file.keep_audit.map(value_text))
+            .unwrap_or_else(|| "365d".into());
         let digest_text = self
             .digest_hour
             .clone()
@@ -450,7 +463,15 @@ impl ServeArgs {
             max_projects: file.max_projects.map(value_text),
             max_streams: file.max_streams.map(value_text),
             project_creation: file.project_creation,
+            signup: file.signup,
         })?;
+        if limits.signup != overdue_core::signup::Signup::Invitation && smtp.is_none() {
+            bail!(
+                "OVERDUE_SIGNUP={}: sign-up confirms each new address by e-mail, so it needs \
+                 an SMTP relay: set OVERDUE_SMTP_URL, or leave OVERDUE_SIGNUP at invitation",
+                limits.signup.name()
+            );
+        }
         Ok(Settings {
             limits,
             amqp_project,
@@ -463,6 +484,7 @@ impl ServeArgs {
             keep_pings,
             digest_hour,
             keep_history: parse_dur("OVERDUE_KEEP_HISTORY", &history)?,
+            keep_audit: parse_dur("OVERDUE_KEEP_AUDIT", &audit)?,
             listen,
             database_url,
             site_url: site_url.trim_end_matches('/').to_string(),

@@ -155,3 +155,28 @@ fn file_is_read_and_flags_win() {
     .resolve()
     .is_err());
 }
+
+// The relay's transport is made at start, inside the runtime.
+#[tokio::test]
+async fn open_sign_up_needs_a_relay() {
+    let open = ServeArgs {
+        limits: crate::limits::LimitArgs {
+            signup: Some("open".into()),
+            ..Default::default()
+        },
+        ..ServeArgs::default()
+    };
+    let e = open.resolve().unwrap_err().to_string();
+    assert!(
+        e.contains("OVERDUE_SIGNUP=open") && e.contains("OVERDUE_SMTP_URL"),
+        "{e}"
+    );
+    let with_relay = ServeArgs {
+        smtp_url: Some("smtp://127.0.0.1:2525".into()),
+        ..open
+    };
+    assert_eq!(
+        with_relay.resolve().unwrap().limits.signup,
+        overdue_core::signup::Signup::Open
+    );
+}

@@ -50,6 +50,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
                     })));
                 }
             };
+            // The audit log keeps the fields sent, secrets masked.
+            overdue_storage::base::audit::fill(|e| {
+                e.fields = overdue_storage::base::audit::masked(&value);
+            });
             Ok(Body(typed(value)))
         })
     }

@@ -4,6 +4,7 @@
 //! other module of the server.
 
 pub mod assets;
+pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod body_timeout;

@@ -125,7 +125,7 @@ impl Gate {
     ) -> Result<(), ApiError> {
         let buckets = attempt.buckets();
         store
-            .write(move |tx| attempts::reserve(tx, &buckets, WINDOW_MS, refusal))
+            .write_quiet(move |tx| attempts::reserve(tx, &buckets, WINDOW_MS, refusal))
             .await?;
         Ok(())
     }
@@ -155,7 +155,7 @@ impl Gate {
             .as_ref()
             .map(|e| rules::account_key(e, attempt.address));
         store
-            .write(move |tx| attempts::succeeded(tx, &address, account.as_deref()))
+            .write_quiet(move |tx| attempts::succeeded(tx, &address, account.as_deref()))
             .await?;
         Ok(())
     }

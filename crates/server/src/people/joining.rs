@@ -63,6 +63,11 @@ async fn accept(
     }
     state.gate.succeeded(&state.store, &attempt).await?;
     let user = who.user.user_id.clone();
+    overdue_storage::base::audit::fill(|e| {
+        e.project = Some(inv.project_id.clone());
+        e.actor = Some(who.user.email.clone());
+        e.user_id = Some(who.user.user_id.clone());
+    });
     let hash = overdue_storage::people::projects::hash_key(&token);
     state
         .store
@@ -126,7 +131,13 @@ async fn mail_invitee(
         .store
         .write(move |tx| {
             joining::confirm_address(
-                tx, &email, &hash, &project, known_mail, new_mail, &link_base,
+                tx,
+                &email,
+                Some(&hash),
+                Some(&project),
+                known_mail,
+                new_mail,
+                &link_base,
             )
         })
         .await?;
@@ -139,7 +150,9 @@ async fn mail_invitee(
 }
 
 /// A newcomer's confirmation link and password: the account is made (its address is
-/// verified by the link), joins the project and is signed in.
+/// verified by the link), joins the project (or, signing up, gets one of its own) and
+/// is signed in. A sign-up's link is checked against the sign-up mode again: the
+/// operator may have closed sign-up since it was mailed.
 async fn join(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -147,12 +160,18 @@ async fn join(
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner()?;
     let now = state.store.now();
+    let signup = state.config.signup.clone();
     let (attempt, token, hash) = crate::people::account::link_and_password(
         &state,
         &req,
         &input.token,
         input.password,
-        move |c, t| confirmations::find(c, t, now).map(|_| ()),
+        move |c, t| match confirmations::find(c, t, now)? {
+            (email, None) => signup
+                .admits(&email)
+                .map_err(overdue_storage::StoreError::Capped),
+            (_, Some(_)) => Ok(()),
+        },
     )
     .await?;
     let (user_id, email, session) = state
@@ -160,5 +179,6 @@ async fn join(
         .write(move |tx| joining::join(tx, &token, &hash))
         .await?;
     state.gate.succeeded(&state.store, &attempt).await?;
+    crate::http::auth::record_after(&state, &email, &user_id).await?;
     crate::people::session::signed_in(&state, user_id, email, session).await
 }

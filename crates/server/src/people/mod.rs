@@ -3,8 +3,11 @@
 //! taking an invitation.
 
 pub mod account;
+pub mod audit;
 pub mod gate;
 pub mod joining;
+pub mod lifecycle;
 pub mod project;
 pub mod session;
+pub mod signup;
 pub mod team;

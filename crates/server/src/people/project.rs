@@ -18,7 +18,11 @@ use crate::AppState;
 /// Registers the project settings routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/project", web::get().to(show))
-        .route("/project", web::patch().to(change));
+        .route("/project", web::patch().to(change))
+        .route(
+            "/project",
+            web::delete().to(crate::people::lifecycle::delete),
+        );
 }
 
 fn render((p, calendar, mail): &mail::Settings) -> ProjectSettings {
@@ -52,14 +56,22 @@ async fn change(
 ) -> Result<HttpResponse, ApiError> {
     auth.require_manage()?;
     let input = body.into_inner()?;
-    if input.tz.is_none()
+    let name = match &input.name {
+        Some(n) => {
+            auth.require_owner()?;
+            Some(overdue_core::text::name("name", n, 100).map_err(ApiError::BadRequest)?)
+        }
+        None => None,
+    };
+    if input.name.is_none()
+        && input.tz.is_none()
         && input.storm.is_none()
         && input.calendar.is_none()
         && input.availability_target.is_none()
         && input.report_mail.is_none()
     {
         return Err(ApiError::BadRequest(
-            "nothing to change: give tz (a time zone), storm ({\"wait\": \"30s\", \"interval\": \"5m\"} or null), calendar (a calendar's name or null), availability_target (a percentage such as 99.5, or null) or report_mail ({\"every\": \"week\", \"to\": [\"ops@example.com\"], \"at\": \"08:00\"} or null)"
+            "nothing to change: give name (owners), tz (a time zone), storm ({\"wait\": \"30s\", \"interval\": \"5m\"} or null), calendar (a calendar's name or null), availability_target (a percentage such as 99.5, or null) or report_mail ({\"every\": \"week\", \"to\": [\"ops@example.com\"], \"at\": \"08:00\"} or null)"
                 .into(),
         ));
     }
@@ -84,6 +96,7 @@ async fn change(
         .map(|m| m.map(mail_of).transpose())
         .transpose()?;
     let change = projects::SettingsChange {
+        name,
         tz,
         storm,
         calendar: input.calendar,

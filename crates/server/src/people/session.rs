@@ -103,6 +103,8 @@ async fn status(
         setup_needed: users == 0,
         password_reset: state.config.mailer.is_some(),
         session: req.cookie(SESSION_COOKIE).is_some(),
+        signup: state.config.signup.name().to_string(),
+        signup_domains: state.config.signup.domains().to_vec(),
     }))
 }
 
@@ -144,6 +146,7 @@ async fn setup(
         .write(move |tx| accounts::set_up_first(tx, &mail, &hash, DONE, &token))
         .await?;
     state.gate.succeeded(&state.store, &attempt).await?;
+    crate::http::auth::record_after(&state, "setup link", &user.id).await?;
     signed_in_response(
         &state,
         actix_web::http::StatusCode::CREATED,
@@ -186,6 +189,10 @@ async fn login(
     };
     state.gate.succeeded(&state.store, &attempt).await?;
     let uid = user.id.clone();
+    overdue_storage::base::audit::fill(|e| {
+        e.actor = Some(email.clone());
+        e.user_id = Some(user.id.clone());
+    });
     let session = state
         .store
         .write(move |tx| accounts::create_session(tx, &uid))

@@ -3,6 +3,7 @@
 //! operator's caps, the statements cache, and the live relay between instances.
 //! It imports no domain.
 
+pub mod audit;
 pub mod caps;
 pub mod conn;
 pub mod error;

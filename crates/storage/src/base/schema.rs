@@ -498,6 +498,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        project_id -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        at -> BigInt,
+        actor -> Text,
+        address -> Text,
+        action -> Text,
+        object -> Text,
+        object_id -> Nullable<Text>,
+        fields -> Text,
+    }
+}
+
+diesel::table! {
     flow_seen (flow_id, message_id) {
         flow_id -> Text,
         message_id -> Text,
@@ -506,6 +521,7 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    audit_events,
     setup_links,
     status_pages,
     report_mails,
@@ -655,7 +671,7 @@ diesel::table! {
     address_confirmations (token_hash) {
         token_hash -> Text,
         email -> Text,
-        invitation_hash -> Text,
+        invitation_hash -> Nullable<Text>,
         created_at -> BigInt,
         expires_at -> BigInt,
         used_at -> Nullable<BigInt>,

@@ -1,6 +1,7 @@
 //! Confirming an address before an account exists for it (docs/security.md,
-//! "Invitations"): a newcomer who takes an invitation gets a link mailed to the invited
-//! address; only that link lets them choose a password. The token is random, stored as
+//! "Invitations" and "Sign-up"): a newcomer who takes an invitation, or signs up where
+//! the operator allows it, gets a link mailed to the address; only that link lets them
+//! choose a password. The token is random, stored as
 //! a SHA-256 hash, works for a day and once.
 
 use diesel::prelude::*;
@@ -18,12 +19,13 @@ pub const CONFIRM_MS: i64 = 86_400_000;
 pub const CONFIRM_QUIET_MS: i64 = 60_000;
 
 /// Makes a confirmation link's token for `email` joining through the invitation whose
-/// token hashes to `invitation_hash`; `None` when a link went to that address in the
+/// token hashes to `invitation_hash` (`None`: signing up, for a project of its own);
+/// `None` when a link went to that address in the
 /// last [`CONFIRM_QUIET_MS`] (a form cannot flood a mailbox).
 pub fn create(
     tx: &mut Tx<'_>,
     email: &str,
-    invitation_hash: &str,
+    invitation_hash: Option<&str>,
 ) -> Result<Option<String>, StoreError> {
     let now = tx.now();
     let c = tx.conn();
@@ -49,12 +51,13 @@ pub fn create(
     Ok(Some(token))
 }
 
-/// A confirmation link that can still be used: the address and the invitation's hash.
+/// A confirmation link that can still be used: the address and the invitation's hash
+/// (`None` for a sign-up).
 pub fn find(
     c: &mut crate::AnyConnection,
     token: &str,
     now: Timestamp,
-) -> Result<(String, String), StoreError> {
+) -> Result<(String, Option<String>), StoreError> {
     ac::table
         .filter(ac::token_hash.eq(hash_key(token)))
         .filter(ac::used_at.is_null())
@@ -63,12 +66,12 @@ pub fn find(
         .first(c)
         .optional()?
         .ok_or(StoreError::NotFound(
-            "confirmation link (or it was used or expired: open the invitation again)",
+            "confirmation link (or it was used or expired: open the invitation or sign up again)",
         ))
 }
 
 /// Uses a confirmation link: returns what [`find`] does and marks it used.
-pub fn take(tx: &mut Tx<'_>, token: &str) -> Result<(String, String), StoreError> {
+pub fn take(tx: &mut Tx<'_>, token: &str) -> Result<(String, Option<String>), StoreError> {
     let now = tx.now();
     let found = find(tx.conn(), token, now)?;
     diesel::update(ac::table.filter(ac::token_hash.eq(hash_key(token))))

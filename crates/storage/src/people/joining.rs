@@ -1,7 +1,9 @@
 //! Invitations from making to taking (docs/security.md, "Invitations"), each step one
 //! unit of work that the server's `people::joining` and `people::team` call once:
 //! inviting (limited per inviter, mailed through the outbox), taking a link signed in,
-//! confirming a newcomer's address by mail, and joining by that confirmation.
+//! confirming a newcomer's address by mail, and joining by that confirmation. Signing
+//! up without an invitation (docs/security.md, "Sign-up") takes the same two last
+//! steps, and the new account gets a project of its own.
 
 use overdue_core::Role;
 
@@ -71,16 +73,20 @@ pub fn accept(tx: &mut Tx<'_>, invitation: &str, user: &str) -> Result<(), Store
     team::accepted(tx, invitation)
 }
 
-/// Someone signed out opened an invitation: a message to the invited address `email`,
-/// the same answer either way. An address with an account gets `known` (sign in and
-/// open it again); a newcomer gets `newcomer` with a confirmation link (`link_base` +
-/// its token), the only way to choose a password. At most one a minute per address
-/// (a confirmation is made for a known address too, so the quiet time holds alike).
+/// The name of the project a signed-up account starts with (renamed at will).
+pub const OWN_PROJECT: &str = "My project";
+
+/// Someone signed out opened an invitation (`invitation`, its `project`) or signed up
+/// (both `None`): a message to the address `email`, the same answer either way. An
+/// address with an account gets `known` (sign in, and open the invitation again); a
+/// newcomer gets `newcomer` with a confirmation link (`link_base` + its token), the
+/// only way to choose a password. At most one a minute per address (a confirmation is
+/// made for a known address too, so the quiet time holds alike).
 pub fn confirm_address(
     tx: &mut Tx<'_>,
     email: &str,
-    invitation: &str,
-    project: &str,
+    invitation: Option<&str>,
+    project: Option<&str>,
     known: AccountMail,
     newcomer: AccountMail,
     link_base: &str,
@@ -97,12 +103,13 @@ pub fn confirm_address(
             ..newcomer
         }
     };
-    enqueue_mail(tx, "join", Some(project), &mail)
+    enqueue_mail(tx, "join", project, &mail)
 }
 
 /// A newcomer's confirmation link and password (its hash): the account is made (its
-/// address verified by the link), joins the invitation's project and is signed in.
-/// Returns the user's id, address and session.
+/// address verified by the link), joins the invitation's project — or, signing up,
+/// owns a new project named [`OWN_PROJECT`] — and is signed in. Returns the user's id,
+/// address and session.
 pub fn join(
     tx: &mut Tx<'_>,
     confirmation: &str,
@@ -110,15 +117,22 @@ pub fn join(
 ) -> Result<(String, String, NewSession), StoreError> {
     let now = tx.now();
     let (email, invitation) = confirmations::take(tx, confirmation)?;
-    let inv = team::invitation_by_hash(tx.conn(), &invitation, now)?;
     if accounts::find_by_email(tx.conn(), &email)?.is_some() {
         return Err(StoreError::Conflict(
-            "this address has an account now: sign in and open the invitation again".into(),
+            "this address has an account now: sign in (and open the invitation again)".into(),
         ));
     }
     let user = accounts::create_user(tx, &email, password_hash)?;
-    accounts::set_role(tx, &inv.project_id, &user.id, inv.role)?;
-    team::accepted(tx, &invitation)?;
+    match invitation {
+        Some(invitation) => {
+            let inv = team::invitation_by_hash(tx.conn(), &invitation, now)?;
+            accounts::set_role(tx, &inv.project_id, &user.id, inv.role)?;
+            team::accepted(tx, &invitation)?;
+        }
+        None => {
+            accounts::create_project(tx, &user.id, OWN_PROJECT, false)?;
+        }
+    }
     let session = accounts::create_session(tx, &user.id)?;
     Ok((user.id, email, session))
 }

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod attempts;
 pub mod confirmations;
 pub mod joining;
+pub mod lifecycle;
 pub mod passwords;
 pub mod projects;
 pub mod setup_links;

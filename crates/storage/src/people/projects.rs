@@ -205,6 +205,8 @@ pub fn for_broker(
 /// A change of a project's settings: each `Some` is set.
 #[derive(Debug, Clone, Default)]
 pub struct SettingsChange {
+    /// Its new name (checked by the caller).
+    pub name: Option<String>,
     /// Its time zone (an IANA name the caller checked; empty: UTC).
     pub tz: Option<String>,
     /// Its storm setting (`Some(None)`: off; docs/behaviour.md, "Storms").
@@ -266,6 +268,11 @@ pub fn change(
 ) -> Result<ProjectRow, StoreError> {
     let c = tx.conn();
     get(c, id)?;
+    if let Some(name) = &change.name {
+        diesel::update(projects::table.find(id))
+            .set(projects::name.eq(name))
+            .execute(c)?;
+    }
     if let Some(tz) = &change.tz {
         diesel::update(projects::table.find(id))
             .set(projects::tz.eq(tz))
