@@ -9,6 +9,7 @@ mod alert_rows;
 mod alerts;
 mod api;
 mod api_reference;
+mod audit;
 mod bulk;
 mod chain_form;
 mod chain_page;
@@ -83,6 +84,9 @@ fn App() -> impl IntoView {
     time::Clock::start();
     live::start();
     let boot = RwSignal::new(Boot::Loading);
+    // Whether someone is signed in, changing only when that does: a page is drawn
+    // again on signing in or out, not each time who-I-am is read again (a rename).
+    let signed_in = Memo::new(move |_| session.me.with(Option::is_some));
     leptos::task::spawn_local(async move {
         // Who is signed in is asked only when a session cookie came with the request:
         // a visitor's console shows no 401 (the cookie itself is out of the page's reach).
@@ -108,7 +112,7 @@ fn App() -> impl IntoView {
             <a class="skip" href="#main">"Skip to content"</a>
             <TopBar/>
             <main id="main" tabindex="-1">
-                {move || match (boot.get(), session.me.with(Option::is_some)) {
+                {move || match (boot.get(), signed_in.get()) {
                     (Boot::Loading, _) => view! { <p class="hint">"Loading…"</p> }.into_any(),
                     (_, false) if open_page() => view! {
                         <Routes fallback=|| ()>
@@ -138,6 +142,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/problems") view=problems::ProblemsPage/>
                             <Route path=path!("/reports") view=reports::ReportsPage/>
                             <Route path=path!("/team") view=team::TeamPage/>
+                            <Route path=path!("/audit") view=audit::AuditLogPage/>
                             <Route path=path!("/account") view=account::AccountPage/>
                             <Route path=path!("/help") view=help::HelpPage/>
                             <Route path=path!("/help/:topic") view=help::HelpTopic/>
@@ -196,7 +201,8 @@ fn TopBar() -> impl IntoView {
                         on:change=move |ev| session.project.set(Some(event_target_value(&ev)))>
                         <For
                             each=move || session.me.get().map(|m| m.projects).unwrap_or_default()
-                            key=|p| p.id.clone()
+                            // A renamed project or a changed role is drawn anew.
+                            key=|p| (p.id.clone(), p.name.clone(), p.role.clone())
                             children=move |p| {
                                 let id = p.id.clone();
                                 let selected = move || session.project.get().as_deref() == Some(id.as_str());

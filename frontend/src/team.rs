@@ -4,6 +4,7 @@
 //! cannot do is not offered: the reason is said instead of a refusal after a click.
 
 use leptos::prelude::*;
+use leptos_router::components::A;
 use overdue_types::{ApiKey, Invitation, Member, PendingInvitation};
 use serde::Deserialize;
 
@@ -195,6 +196,9 @@ pub fn TeamPage() -> impl IntoView {
     let owner = move || session.is_owner();
     view! {
         <h1>"Team and keys"</h1>
+        {move || session.can_manage().then(|| view! {
+            <p><A href="/audit" attr:id="audit-link">"Audit log: who changed what"</A></p>
+        })}
         {move || made.get().filter(|p| session.project.get().as_deref() == Some(p.id.as_str())).map(|p| view! {
                 <div class="card" id="project-made" role="status">
                     <p>{format!("\u{201c}{}\u{201d} is made, and open now: you own it; the pages show its monitors.", p.name)}</p>

@@ -451,6 +451,7 @@ async fn true_at_a_glance_and_every_page_accessible() {
         ("routes", "/routes".into()),
         ("silences", "/silences".into()),
         ("team", "/team".into()),
+        ("audit", "/audit".into()),
         ("account", "/account".into()),
         ("help", "/help".into()),
         ("help-api", "/help/api".into()),

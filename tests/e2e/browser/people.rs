@@ -291,6 +291,18 @@ async fn team_roles_invitations_and_account() {
         !left.contains("Billing") && left.contains("Default"),
         "{left}"
     );
+    // The audit log: who changed what in the project left open.
+    b.click(&b.find("#audit-link").await).await;
+    b.wait_text("#audit", 10, |t| {
+        t.contains("invitations") && t.contains("sign-in")
+    })
+    .await;
+    b.screenshot("people-audit").await;
+    let v = b.axe().await;
+    assert!(v.is_empty(), "{v:?}");
+    b.resize(375, 800).await;
+    b.screenshot("people-audit-375").await;
+    b.resize(1280, 900).await;
     sign_out(&b).await;
     // Signed out, the page says how a newcomer gets an account: by invitation here.
     b.wait_text("#signup-mode", 10, |t| t.contains("by invitation"))
@@ -338,6 +350,8 @@ async fn signing_up(b: &Browser, smtp: &SmtpServer) {
     b.wait_text("#signup-sent", 10, |t| t.contains("zoe@example.com"))
         .await;
     b.screenshot("people-signup").await;
+    let v = b.axe().await;
+    assert!(v.is_empty(), "{v:?}");
     let subject = "Confirm your address for Overdue";
     let mails = smtp
         .wait_for(Duration::from_secs(10), |m| {
@@ -352,6 +366,7 @@ async fn signing_up(b: &Browser, smtp: &SmtpServer) {
     b.click(&b.find("#join-submit").await).await;
     b.find("#sign-out").await;
     b.goto(&app.url("/team")).await;
-    b.wait_text("main", 10, |t| t.contains("My project")).await;
+    b.wait_text("#project", 10, |t| t.contains("My project (owner)"))
+        .await;
     app.stop().await;
 }

@@ -4,6 +4,7 @@
 pub(crate) mod access;
 pub(crate) mod account;
 pub(crate) mod accounts;
+pub(crate) mod audit;
 pub(crate) mod caps;
 pub(crate) mod gate;
 pub(crate) mod lifecycle;

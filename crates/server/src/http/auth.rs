@@ -141,7 +141,13 @@ impl FromRequest for SignedIn {
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal("state missing".into()))?;
             let token = token.ok_or(ApiError::Unauthorized("not signed in"))?;
-            signed_in(&state, token, csrf, safe).await
+            let who = signed_in(&state, token, csrf, safe).await?;
+            // The person's own record (docs/security.md, "Audit log").
+            overdue_storage::base::audit::fill(|e| {
+                e.actor = Some(who.user.email.clone());
+                e.user_id = Some(who.user.user_id.clone());
+            });
+            Ok(who)
         })
     }
 }

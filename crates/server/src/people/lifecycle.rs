@@ -74,6 +74,12 @@ pub(crate) async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     owner_session(&auth)?;
     let confirm = body.into_inner()?.confirm;
+    // Its records go with it; the deletion stays the owner's own record, read in
+    // their other projects (docs/security.md, "Audit log").
+    overdue_storage::base::audit::fill(|e| {
+        e.project = None;
+        e.object_id = Some(auth.project.clone());
+    });
     let project = auth.project.clone();
     let (name, gone) = state
         .store

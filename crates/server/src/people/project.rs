@@ -19,10 +19,16 @@ use crate::AppState;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/project", web::get().to(show))
         .route("/project", web::patch().to(change))
-        .route(
-            "/project",
-            web::delete().to(crate::people::lifecycle::delete),
-        );
+        .route("/project", web::delete().to(remove));
+}
+
+/// `DELETE /project` (docs/behaviour.md, "Projects").
+async fn remove(
+    auth: Auth,
+    state: web::Data<AppState>,
+    body: crate::http::body::Body<overdue_types::DeleteProjectInput>,
+) -> Result<HttpResponse, ApiError> {
+    crate::people::lifecycle::delete(auth, state, body).await
 }
 
 fn render((p, calendar, mail): &mail::Settings) -> ProjectSettings {

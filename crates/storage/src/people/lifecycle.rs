@@ -6,12 +6,13 @@ use diesel::prelude::*;
 use overdue_core::Role;
 
 use crate::base::schema::{
-    ack_tokens, alert_timers, alerts, api_keys, calendars, chain_members, channels, deliveries,
-    dependencies, flips, flow_aggregates, flow_entities, flow_events, flow_kept_aside, flow_seen,
-    flow_stats, flows, invitations, leases, memberships, monitor_channels, monitor_refs, monitors,
-    outbox, page_overflow_alerts, page_overflows, pings, problems, projects, report_mails,
-    report_months, report_project, report_tallies, route_groups, routes, run_children, run_logs,
-    runs, silences, status_keys, status_pages, storm_members, storms, users,
+    ack_tokens, alert_timers, alerts, api_keys, audit_events, calendars, chain_members, channels,
+    deliveries, dependencies, flips, flow_aggregates, flow_entities, flow_events, flow_kept_aside,
+    flow_seen, flow_stats, flows, invitations, leases, memberships, monitor_channels, monitor_refs,
+    monitors, outbox, page_overflow_alerts, page_overflows, pings, problems, projects,
+    report_mails, report_months, report_project, report_tallies, route_groups, routes,
+    run_children, run_logs, runs, silences, status_keys, status_pages, storm_members, storms,
+    users,
 };
 use crate::base::tx::Tx;
 use crate::{AnyConnection, StoreError};
@@ -37,14 +38,19 @@ impl Contents {
     /// The list in words: "3 monitors, 1 channel, its 2 API keys and 2 members' access".
     pub fn words(&self) -> String {
         let n = |k: i64, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
+        let whose = if self.members == 1 {
+            "member's"
+        } else {
+            "members'"
+        };
         format!(
-            "{}, {}, {}, {}, {} and {}' access",
+            "{}, {}, {}, {}, {} and {} {whose} access",
             n(self.monitors, "monitor", "monitors"),
             n(self.channels, "channel", "channels"),
             n(self.flows, "flow", "flows"),
             n(self.status_pages, "status page", "status pages"),
             n(self.keys, "API key", "API keys"),
-            n(self.members, "member", "members"),
+            self.members,
         )
     }
 }
@@ -228,6 +234,7 @@ pub fn delete(
     diesel::delete(memberships::table.filter(memberships::project_id.eq(p))).execute(c)?;
     diesel::delete(api_keys::table.filter(api_keys::project_id.eq(p))).execute(c)?;
     diesel::delete(monitors::table.filter(monitors::project_id.eq(p))).execute(c)?;
+    diesel::delete(audit_events::table.filter(audit_events::project_id.eq(p))).execute(c)?;
     diesel::delete(projects::table.find(p)).execute(c)?;
     Ok((name, gone))
 }
