@@ -16,6 +16,8 @@ pub fn SignForm(setup: bool, on_done: impl Fn() + Clone + Send + Sync + 'static)
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    // Shown once the server asks for the second factor's code.
+    let code = RwSignal::new(None::<String>);
     // "Forgot password" is offered only where the server can send the link; how a
     // newcomer gets an account depends on the sign-up mode.
     let status = RwSignal::new(None::<overdue_types::SetupStatus>);
@@ -38,7 +40,7 @@ pub fn SignForm(setup: bool, on_done: impl Fn() + Clone + Send + Sync + 'static)
             let (e, p) = (email.get_untracked(), password.get_untracked());
             let answer = match (setup, token) {
                 (true, Some(t)) => api::set_up(&e, &p, t).await,
-                _ => api::sign("/api/v1/auth/login", &e, &p).await,
+                _ => api::sign("/api/v1/auth/login", &e, &p, code.get_untracked()).await,
             };
             match answer {
                 Ok(me) => {
@@ -53,7 +55,15 @@ pub fn SignForm(setup: bool, on_done: impl Fn() + Clone + Send + Sync + 'static)
                         navigate("/", Default::default());
                     }
                 }
-                Err(e) => error.set(Some(e)),
+                Err(e) => {
+                    // The first ask is no error: the code's field appears.
+                    if api::asks_code(&e) && code.get_untracked().is_none() {
+                        code.set(Some(String::new()));
+                        error.set(None);
+                    } else {
+                        error.set(Some(e));
+                    }
+                }
             }
             busy.set(false);
         });
@@ -81,6 +91,7 @@ pub fn SignForm(setup: bool, on_done: impl Fn() + Clone + Send + Sync + 'static)
                     autocomplete=if setup { "new-password" } else { "current-password" }
                     prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
                 {setup.then(|| view! { <p class="hint">"At least 8 characters."</p> })}
+                <CodeField code=code/>
                 <p class="error" role="alert">{move || error.get()}</p>
                 <button id="sign-submit" type="submit" disabled=move || busy.get()>
                     {if setup { "Create account" } else { "Sign in" }}
@@ -189,6 +200,7 @@ pub fn AccountPage() -> impl IntoView {
             <p role="status" id="password-done">{move || done.get()}</p>
             <button type="submit" id="change-password">"Change password"</button>
         </form>
+        <crate::second_factor::SecondFactorCard/>
         <div class="card">
             <h2>"Sessions"</h2>
             <p class="hint">"Lost a laptop or signed in on a shared computer? This signs you out on every device, this one too."</p>
@@ -271,6 +283,7 @@ pub fn LinkPasswordPage(
     let password = RwSignal::new(String::new());
     let again = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    let code = RwSignal::new(None::<String>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if password.get_untracked() != again.get_untracked() {
@@ -284,10 +297,19 @@ pub fn LinkPasswordPage(
             let body = overdue_types::ResetInput {
                 token,
                 password: password.get_untracked(),
+                code: code.get_untracked(),
             };
             match api::post_open::<_, Me>(path, &body).await {
                 Ok(me) => on_done(me),
-                Err(e) => error.set(Some(e)),
+                Err(e) => {
+                    // The first ask is no error: the code's field appears.
+                    if api::asks_code(&e) && code.get_untracked().is_none() {
+                        code.set(Some(String::new()));
+                        error.set(None);
+                    } else {
+                        error.set(Some(e));
+                    }
+                }
             }
         });
     };
@@ -304,9 +326,24 @@ pub fn LinkPasswordPage(
                 <input id=second type="password" required autocomplete="new-password"
                     prop:value=move || again.get() on:input=move |ev| again.set(event_target_value(&ev))/>
                 <p class="hint">{hint}</p>
+                <CodeField code=code/>
                 <p class="error" role="alert">{move || error.get()}</p>
                 <button type="submit" id=format!("{prefix}-submit")>{button}</button>
             </form>
         </div>
+    }
+}
+
+/// The second factor's code, once the server asked for it (`code` is `Some`).
+#[component]
+fn CodeField(code: RwSignal<Option<String>>) -> impl IntoView {
+    view! {
+        <Show when=move || code.with(Option::is_some)>
+            <label for="totp-code">"Code from your authenticator app"</label>
+            <input id="totp-code" type="text" inputmode="numeric" autocomplete="one-time-code"
+                required prop:value=move || code.get().unwrap_or_default()
+                on:input=move |ev| code.set(Some(event_target_value(&ev)))/>
+            <p class="hint">"Lost the app? Type one of your recovery codes instead."</p>
+        </Show>
     }
 }

@@ -169,11 +169,17 @@ pub async fn post_open<B: Serialize, T: DeserializeOwned>(
     parse(r).await
 }
 
-/// Signs in or sets up.
-pub async fn sign(path: &str, email: &str, password: &str) -> Result<Me, String> {
+/// Signs in (with a second factor's code when asked for one).
+pub async fn sign(
+    path: &str,
+    email: &str,
+    password: &str,
+    code: Option<String>,
+) -> Result<Me, String> {
     let body = overdue_types::Credentials {
         email: email.to_string(),
         password: password.to_string(),
+        code,
     };
     post_open(path, &body).await
 }
@@ -192,6 +198,12 @@ pub async fn set_up(email: &str, password: &str, token: String) -> Result<Me, St
 pub async fn status() -> Result<overdue_types::SetupStatus, String> {
     let r = Request::get("/api/v1/auth/status").send().await;
     parse::<overdue_types::SetupStatus>(r).await
+}
+
+/// Whether a refusal asks for the second factor's code (docs/security.md, "Second
+/// factor"): the sign-in and reset forms then show its field.
+pub fn asks_code(error: &str) -> bool {
+    error.starts_with("second factor:")
 }
 
 /// The current session, if the cookie holds one.

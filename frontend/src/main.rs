@@ -44,6 +44,7 @@ mod route_form;
 mod routes;
 mod run;
 mod schedule_preview;
+mod second_factor;
 mod signup;
 mod silences;
 mod status_keys;

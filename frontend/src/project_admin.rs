@@ -44,6 +44,39 @@ pub fn ProjectAdminCard(
         })
     };
     let me = move || session.me.with(|m| m.as_ref().map(|m| m.email.clone()));
+    // Whether the open project requires a second factor of its members.
+    let required = move || {
+        let p = session.project.get();
+        session.me.with(|m| {
+            m.as_ref().is_some_and(|m| {
+                m.projects
+                    .iter()
+                    .find(|x| Some(&x.id) == p.as_ref())
+                    .or(m.projects.first())
+                    .is_some_and(|x| x.requires_second_factor)
+            })
+        })
+    };
+    let require = move |on: bool| {
+        leptos::task::spawn_local(async move {
+            let body = serde_json::json!({"require_second_factor": on});
+            match session
+                .send_json::<_, serde_json::Value>("PATCH", "/api/v1/project", &body)
+                .await
+            {
+                Ok(_) => {
+                    error.set(None);
+                    said.set(Some(if on {
+                        "Members now need a second factor to act in this project.".into()
+                    } else {
+                        "Members no longer need a second factor here.".into()
+                    }));
+                    refresh(session, session.project.get_untracked()).await;
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
     // Whom it can go to: every member but me.
     let others = move || {
         let me = me();
@@ -154,6 +187,10 @@ pub fn ProjectAdminCard(
                     <p class="hint">"They become the owner; you stay as an admin. To add someone, invite them first."</p>
                     <p><button type="submit" class="secondary" id="transfer-submit">"Hand over"</button></p>
                 </form>
+                <label class="check"><input type="checkbox" id="require-second-factor"
+                    prop:checked=required on:change=move |ev| require(event_target_checked(&ev))/>
+                    "Members need a second factor"</label>
+                <p class="hint">"Their sessions are refused here until they set one up on their account page; API keys are not affected. You need one yourself first."</p>
                 <p><button type="button" class="danger" id="delete-project" on:click=ask>"Delete this project…"</button></p>
                 {move || asking.get().map(|c| {
                     let expected = c.name.clone();

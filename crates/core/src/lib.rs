@@ -22,6 +22,7 @@ pub mod report;
 pub mod route;
 pub mod run;
 pub mod schedule;
+pub mod second_factor;
 pub mod signup;
 pub mod text;
 pub mod time;

@@ -49,6 +49,9 @@ pub const ROUTES: &[Row] = &[
     ("GET", "/auth/me", "The signed-in user and their projects", B::None, B::Any),
     ("POST", "/auth/accept", "Accept an invitation (signed in as the invitee: join; else a link is mailed)", B::Named("AcceptInput"), B::Any),
     ("POST", "/auth/join", "Choose the password of a new account with the confirmation link mailed to its address (an invitation's or a sign-up's)", B::Named("JoinInput"), B::Any),
+    ("POST", "/auth/totp/start", "Start setting up a second factor: a new TOTP secret, its otpauth link and QR code", B::None, B::Named("TotpStart")),
+    ("POST", "/auth/totp/confirm", "Confirm the new second factor with its current code (answers ten recovery codes, once; other sessions end)", B::Named("CodeInput"), B::Named("RecoveryCodes")),
+    ("POST", "/auth/totp/disable", "Turn one's second factor off with a current code or a recovery code", B::Named("CodeInput"), B::None),
     ("POST", "/auth/signup", "Sign up where the operator allows it: a link to choose a password is mailed to the address (same answer for addresses with an account)", B::Named("SignupInput"), B::Any),
     ("POST", "/auth/invitation", "What an invitation link is for (project, inviter, role)", B::Named("TokenInput"), B::Named("InvitationInfo")),
     ("POST", "/auth/password", "Change one's own password (other sessions end)", B::Named("PasswordChange"), B::None),
@@ -218,6 +221,9 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<t::PasswordChange>(&mut s);
     add::<t::ForgotInput>(&mut s);
     add::<t::SignupInput>(&mut s);
+    add::<t::TotpStart>(&mut s);
+    add::<t::CodeInput>(&mut s);
+    add::<t::RecoveryCodes>(&mut s);
     add::<t::ProjectContents>(&mut s);
     add::<t::AuditPage>(&mut s);
     add::<t::AuditEvent>(&mut s);

@@ -31,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(crate::people::project::routes)
                 .configure(crate::people::lifecycle::routes)
                 .configure(crate::people::audit::routes)
+                .configure(crate::people::second_factor::routes)
                 .configure(account::routes)
                 .configure(dash::routes)
                 .configure(team::routes)

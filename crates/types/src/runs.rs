@@ -204,6 +204,9 @@ pub struct ProjectSettings {
     pub id: String,
     /// Its name.
     pub name: String,
+    /// Its members need a second factor to act in it with a session.
+    #[serde(default)]
+    pub require_second_factor: bool,
     /// Its time zone (an IANA name; `null` until set: messages then use UTC and the
     /// dashboard the browser's zone): times of monitors without a zone of their own are
     /// shown in it.
@@ -244,6 +247,9 @@ pub struct ProjectSettingsInput {
     /// A new name for the project (owners only; 1–100 characters).
     #[serde(default)]
     pub name: Option<String>,
+    /// Require a second factor of its members (owners only, who need one themselves).
+    #[serde(default)]
+    pub require_second_factor: Option<bool>,
     /// An IANA time zone name (`Europe/Riga`, `UTC`).
     #[serde(default)]
     pub tz: Option<String>,

@@ -11,6 +11,9 @@ pub struct Credentials {
     pub email: String,
     /// Password: at least 8 characters.
     pub password: String,
+    /// With a second factor: the authenticator's current code or a recovery code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// `POST /api/v1/auth/setup`: the first account, with the token of the setup link
@@ -74,6 +77,10 @@ pub struct ProjectAccess {
     pub name: String,
     /// `owner`, `admin`, `member` or `viewer`.
     pub role: String,
+    /// The project requires a second factor of its members (docs/security.md,
+    /// "Second factor").
+    #[serde(default)]
+    pub requires_second_factor: bool,
 }
 
 /// `POST /api/v1/projects`: the new project, and its API keys in full — the only time
@@ -103,6 +110,12 @@ pub struct Me {
     pub csrf_token: String,
     /// The user's projects; the first is the default.
     pub projects: Vec<ProjectAccess>,
+    /// They have a second factor (docs/security.md, "Second factor").
+    #[serde(default)]
+    pub second_factor: bool,
+    /// Recovery codes they have not used yet.
+    #[serde(default)]
+    pub recovery_codes_left: i64,
 }
 
 /// `POST /api/v1/keys`.
@@ -281,6 +294,9 @@ pub struct ResetInput {
     pub token: String,
     /// The new password: at least 8 characters.
     pub password: String,
+    /// With a second factor: its current code or a recovery code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// `GET /api/v1/project/contents`: what the current project holds, as deleting it would
@@ -358,4 +374,35 @@ pub struct AuditPage {
     /// `before=` for the next page (`null`: this was the last).
     #[serde(default)]
     pub next: Option<i64>,
+}
+
+/// `POST /api/v1/auth/totp/start`: a new secret to enrol, shown once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TotpStart {
+    /// The secret in base32, to type into an authenticator app.
+    pub secret: String,
+    /// The `otpauth://` link (what the QR code holds).
+    pub url: String,
+    /// The QR code: an SVG path over a square of `qr_width` units.
+    pub qr_path: String,
+    /// The QR code's width in modules.
+    pub qr_width: usize,
+}
+
+/// A code: `POST /api/v1/auth/totp/confirm`, `POST /api/v1/auth/totp/disable`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CodeInput {
+    /// The authenticator's current 6-digit code (or, to turn it off, a recovery code).
+    pub code: String,
+}
+
+/// `POST /api/v1/auth/totp/confirm`: the recovery codes, shown once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecoveryCodes {
+    /// Ten codes, each signs in once in place of the app's code.
+    pub recovery_codes: Vec<String>,
 }

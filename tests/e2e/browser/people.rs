@@ -303,6 +303,43 @@ async fn team_roles_invitations_and_account() {
     b.resize(375, 800).await;
     b.screenshot("people-audit-375").await;
     b.resize(1280, 900).await;
+    // A second factor: the QR code and secret, a code from the "app", the recovery
+    // codes once; signing in then asks for a code.
+    b.goto(&app.url("/account")).await;
+    b.click(&b.find("#totp-start").await).await;
+    b.find("#totp-qr").await;
+    let secret = b.text(&b.find("#totp-secret").await).await;
+    b.screenshot("people-second-factor-setup").await;
+    let code = overdue_core::second_factor::code_at(secret.trim(), app.store.now()).unwrap();
+    b.fill(&b.find("#totp-confirm-code").await, &code).await;
+    b.click(&b.find("#totp-confirm").await).await;
+    let codes = b
+        .wait_text("#recovery-codes", 10, |t| t.contains("shown this once"))
+        .await;
+    b.wait_text("#second-factor-on", 10, |t| {
+        t.contains("10 recovery codes left")
+    })
+    .await;
+    b.screenshot("people-second-factor-codes").await;
+    let v = b.axe().await;
+    assert!(v.is_empty(), "{v:?}");
+    b.resize(375, 800).await;
+    b.screenshot("people-second-factor-codes-375").await;
+    b.resize(1280, 900).await;
+    sign_out(&b).await;
+    b.fill(&b.find("#email").await, "ann@example.com").await;
+    b.fill(&b.find("#password").await, "new horse!").await;
+    b.click(&b.find("#sign-submit").await).await;
+    b.find("#totp-code").await;
+    let recovery = codes
+        .split_whitespace()
+        .find(|w| w.len() == 11 && w.as_bytes()[5] == b'-')
+        .unwrap()
+        .to_string();
+    b.fill(&b.find("#totp-code").await, &recovery).await;
+    b.screenshot("people-sign-in-code").await;
+    b.click(&b.find("#sign-submit").await).await;
+    b.find("#sign-out").await;
     sign_out(&b).await;
     // Signed out, the page says how a newcomer gets an account: by invitation here.
     b.wait_text("#signup-mode", 10, |t| t.contains("by invitation"))

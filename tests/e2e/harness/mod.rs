@@ -168,6 +168,7 @@ impl TestApp {
                     .write(move |tx| {
                         let off = projects::SettingsChange {
                             name: None,
+                            require_second_factor: None,
                             tz: None,
                             storm: Some(None),
                             calendar: None,

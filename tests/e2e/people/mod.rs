@@ -8,4 +8,5 @@ pub(crate) mod audit;
 pub(crate) mod caps;
 pub(crate) mod gate;
 pub(crate) mod lifecycle;
+pub(crate) mod second_factor;
 pub(crate) mod signup;

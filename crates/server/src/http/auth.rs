@@ -207,6 +207,14 @@ impl FromRequest for Auth {
             let m = chosen.ok_or_else(|| {
                 ApiError::NotFound("no such project among yours (X-Project)".into())
             })?;
+            // The owner's rule (docs/security.md, "Second factor"); keys are not people.
+            if m.requires_second_factor && !signed.user.second_factor {
+                return Err(ApiError::Forbidden(format!(
+                    "enrol a second factor: \"{}\" requires one of its members; set it up \
+                     on your account page (/account), then come back",
+                    m.project_name
+                )));
+            }
             Ok(noted(Auth {
                 project: m.project_id,
                 role: m.role,

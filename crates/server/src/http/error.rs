@@ -51,6 +51,11 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid(m) => ApiError::BadRequest(m),
             StoreError::Limited(m, wait) => ApiError::TooMany(m, wait),
             StoreError::Capped(m) => ApiError::Forbidden(m),
+            StoreError::SecondFactor { missing } => ApiError::Unauthorized(if missing {
+                overdue_storage::base::error::ASK_CODE
+            } else {
+                overdue_storage::base::error::WRONG_CODE
+            }),
             e if e.is_unique_violation() => ApiError::Conflict(e.to_string()),
             StoreError::Unavailable(m) => {
                 ApiError::Unavailable(format!("database unavailable: {m}"))

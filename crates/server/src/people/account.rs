@@ -152,9 +152,10 @@ async fn reset(
             passwords::find_reset(c, t, now).map(|_| ())
         })
         .await?;
+    let code = input.code;
     let (user, session) = state
         .store
-        .write(move |tx| passwords::reset_password(tx, &token, &hash))
+        .write(move |tx| passwords::reset_password(tx, &token, &hash, code.as_deref()))
         .await?;
     state.gate.succeeded(&state.store, &attempt).await?;
     let id = user.clone();

@@ -8,6 +8,7 @@ pub mod gate;
 pub mod joining;
 pub mod lifecycle;
 pub mod project;
+pub mod second_factor;
 pub mod session;
 pub mod signup;
 pub mod team;

@@ -38,6 +38,7 @@ fn render((p, calendar, mail): &mail::Settings) -> ProjectSettings {
         availability_target: p.availability_target.map(|t| t as f64 / 1000.0),
         id: p.id.clone(),
         name: p.name.clone(),
+        require_second_factor: p.require_second_factor,
         tz: Some(p.tz.clone()).filter(|t| !t.is_empty()),
         storm: p.storm().map(|s| StormSettings {
             wait: s.wait_ms / 1_000,
@@ -69,7 +70,18 @@ async fn change(
         }
         None => None,
     };
+    let require_second_factor = match input.require_second_factor {
+        Some(on) => {
+            auth.require_owner()?;
+            let by = auth.user_id.clone().ok_or_else(|| {
+                ApiError::Forbidden("this needs the owner's own session, not an API key".into())
+            })?;
+            Some((on, by))
+        }
+        None => None,
+    };
     if input.name.is_none()
+        && input.require_second_factor.is_none()
         && input.tz.is_none()
         && input.storm.is_none()
         && input.calendar.is_none()
@@ -77,7 +89,7 @@ async fn change(
         && input.report_mail.is_none()
     {
         return Err(ApiError::BadRequest(
-            "nothing to change: give name (owners), tz (a time zone), storm ({\"wait\": \"30s\", \"interval\": \"5m\"} or null), calendar (a calendar's name or null), availability_target (a percentage such as 99.5, or null) or report_mail ({\"every\": \"week\", \"to\": [\"ops@example.com\"], \"at\": \"08:00\"} or null)"
+            "nothing to change: give name or require_second_factor (owners), tz (a time zone), storm ({\"wait\": \"30s\", \"interval\": \"5m\"} or null), calendar (a calendar's name or null), availability_target (a percentage such as 99.5, or null) or report_mail ({\"every\": \"week\", \"to\": [\"ops@example.com\"], \"at\": \"08:00\"} or null)"
                 .into(),
         ));
     }
@@ -103,6 +115,7 @@ async fn change(
         .transpose()?;
     let change = projects::SettingsChange {
         name,
+        require_second_factor,
         tz,
         storm,
         calendar: input.calendar,

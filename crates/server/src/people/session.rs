@@ -8,7 +8,8 @@ use actix_web::cookie::{time::Duration as CookieAge, Cookie, SameSite};
 use actix_web::{web, HttpResponse};
 use overdue_core::Role;
 use overdue_storage::people::accounts::{self, NewSession};
-use overdue_storage::people::{passwords, setup_links};
+use overdue_storage::people::{passwords, second_factor, setup_links};
+use overdue_storage::StoreError;
 use overdue_types::{Credentials, Me, ProjectAccess, SetupInput, SetupStatus};
 
 use crate::http::auth::{SignedIn, SESSION_COOKIE};
@@ -50,9 +51,9 @@ pub(crate) async fn me_of(
     email: String,
     csrf: String,
 ) -> Result<Me, ApiError> {
-    let mine = state
+    let (mine, second_factor, left) = state
         .store
-        .read(move |c| accounts::memberships_of(c, &user_id))
+        .read(move |c| accounts::account_of(c, &user_id))
         .await?;
     Ok(Me {
         email,
@@ -63,8 +64,11 @@ pub(crate) async fn me_of(
                 id: m.project_id,
                 name: m.project_name,
                 role: m.role.as_str().to_string(),
+                requires_second_factor: m.requires_second_factor,
             })
             .collect(),
+        second_factor,
+        recovery_codes_left: left,
     })
 }
 
@@ -168,6 +172,7 @@ async fn login(
     let body = body.into_inner()?;
     let email = body.email.trim().to_lowercase();
     let password = body.password;
+    let body_code = body.code;
     let attempt = state.gate.attempt(&req).for_account(&email);
     state
         .gate
@@ -187,16 +192,27 @@ async fn login(
         (true, Some(u)) => u,
         _ => return Err(ApiError::Unauthorized(WRONG)),
     };
-    state.gate.succeeded(&state.store, &attempt).await?;
     let uid = user.id.clone();
     overdue_storage::base::audit::fill(|e| {
         e.actor = Some(email.clone());
         e.user_id = Some(user.id.clone());
     });
-    let session = state
+    // The password was right; with a second factor its code must be too. A missing
+    // code is no failed attempt (the form asks for it next); a wrong one is.
+    let code = body_code;
+    let session = match state
         .store
-        .write(move |tx| accounts::create_session(tx, &uid))
-        .await?;
+        .write(move |tx| second_factor::sign_in(tx, &uid, code.as_deref()))
+        .await
+    {
+        Ok(s) => s,
+        Err(e @ StoreError::SecondFactor { missing: true }) => {
+            state.gate.succeeded(&state.store, &attempt).await?;
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    state.gate.succeeded(&state.store, &attempt).await?;
     signed_in_response(
         &state,
         actix_web::http::StatusCode::OK,

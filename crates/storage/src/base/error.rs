@@ -36,7 +36,22 @@ pub enum StoreError {
     /// A cap of the operator's was reached (the message names it); nothing was written.
     #[error("{0}")]
     Capped(String),
+    /// The person's second factor is needed (`missing`: no code came) or the code was
+    /// wrong; nothing was written (docs/security.md, "Second factor").
+    #[error("{}", if *missing { ASK_CODE } else { WRONG_CODE })]
+    SecondFactor {
+        /// No code came (the password was right: ask for the code).
+        missing: bool,
+    },
 }
+
+/// What a sign-in without its second factor's code is told.
+pub const ASK_CODE: &str = "second factor: enter the 6-digit code from your authenticator \
+     app, or one of your recovery codes";
+
+/// What a sign-in with a wrong code is told.
+pub const WRONG_CODE: &str = "second factor: that code is wrong or was used already: enter \
+     the current one, or a recovery code";
 
 /// Words of database messages that are worth a retry.
 const TRANSIENT: [&str; 11] = [

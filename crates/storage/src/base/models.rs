@@ -429,6 +429,9 @@ pub struct ProjectRow {
     /// Its reports' availability target in thousandths of a percent (99500: 99.5 %);
     /// `None`: the default.
     pub availability_target: Option<i64>,
+    /// Its members need a second factor to act in it with a session (docs/security.md,
+    /// "Second factor").
+    pub require_second_factor: bool,
 }
 
 impl ProjectRow {

@@ -13,6 +13,25 @@ diesel::table! {
         storm_interval_ms -> BigInt,
         hours_calendar -> Nullable<Text>,
         availability_target -> Nullable<BigInt>,
+        require_second_factor -> Bool,
+    }
+}
+
+diesel::table! {
+    second_factors (user_id) {
+        user_id -> Text,
+        secret -> Nullable<Text>,
+        pending -> Nullable<Text>,
+        last_step -> Nullable<BigInt>,
+        enabled_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    recovery_codes (user_id, code_hash) {
+        user_id -> Text,
+        code_hash -> Text,
+        used_at -> Nullable<BigInt>,
     }
 }
 
@@ -522,6 +541,8 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
+    second_factors,
+    recovery_codes,
     setup_links,
     status_pages,
     report_mails,

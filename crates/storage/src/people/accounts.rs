@@ -43,6 +43,8 @@ pub struct SessionUser {
     pub email: String,
     /// The session's CSRF token.
     pub csrf_token: String,
+    /// They have a second factor (docs/security.md, "Second factor").
+    pub second_factor: bool,
 }
 
 /// Number of users (0: the instance waits for its first account).
@@ -193,23 +195,44 @@ pub struct Membership {
     pub project_name: String,
     /// The user's role there.
     pub role: Role,
+    /// The project needs its members to have a second factor.
+    pub requires_second_factor: bool,
+}
+
+/// What the account page shows of `user`: their projects, whether they have a second
+/// factor, and how many recovery codes they have left.
+pub fn account_of(
+    c: &mut AnyConnection,
+    user: &str,
+) -> Result<(Vec<Membership>, bool, i64), StoreError> {
+    Ok((
+        memberships_of(c, user)?,
+        crate::people::second_factor::enabled(c, user)?,
+        crate::people::second_factor::codes_left(c, user)?,
+    ))
 }
 
 /// The user's projects, oldest membership first (the first is the default).
 pub fn memberships_of(c: &mut AnyConnection, user: &str) -> Result<Vec<Membership>, StoreError> {
-    let rows: Vec<(String, String, String)> = memberships::table
+    let rows: Vec<(String, String, String, bool)> = memberships::table
         .inner_join(projects::table.on(projects::id.eq(memberships::project_id)))
         .filter(memberships::user_id.eq(user))
         .order((memberships::created_at.asc(), projects::name.asc()))
-        .select((memberships::project_id, projects::name, memberships::role))
+        .select((
+            memberships::project_id,
+            projects::name,
+            memberships::role,
+            projects::require_second_factor,
+        ))
         .load(c)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(project_id, project_name, role)| {
+        .filter_map(|(project_id, project_name, role, requires)| {
             Role::parse(&role).map(|role| Membership {
                 project_id,
                 project_name,
                 role,
+                requires_second_factor: requires,
             })
         })
         .collect())
@@ -291,18 +314,28 @@ pub fn session(
     token: &str,
     now: Timestamp,
 ) -> Result<Option<SessionUser>, StoreError> {
-    let row: Option<(String, String, String)> = sessions::table
+    use crate::base::schema::second_factors as sf;
+    let row: Option<(String, String, String, Option<i64>)> = sessions::table
         .inner_join(users::table.on(users::id.eq(sessions::user_id)))
+        .left_join(sf::table.on(sf::user_id.eq(users::id)))
         .filter(sessions::token_hash.eq(hash_key(token)))
         .filter(sessions::expires_at.gt(now.0))
-        .select((users::id, users::email, sessions::csrf_token))
+        .select((
+            users::id,
+            users::email,
+            sessions::csrf_token,
+            sf::enabled_at.nullable(),
+        ))
         .first(c)
         .optional()?;
-    Ok(row.map(|(user_id, email, csrf_token)| SessionUser {
-        user_id,
-        email,
-        csrf_token,
-    }))
+    Ok(
+        row.map(|(user_id, email, csrf_token, enabled)| SessionUser {
+            user_id,
+            email,
+            csrf_token,
+            second_factor: enabled.is_some(),
+        }),
+    )
 }
 
 /// Ends a session (signing out); unknown tokens are ignored.

@@ -9,5 +9,6 @@ pub mod joining;
 pub mod lifecycle;
 pub mod passwords;
 pub mod projects;
+pub mod second_factor;
 pub mod setup_links;
 pub mod team;

@@ -67,6 +67,7 @@ pub fn create(tx: &mut Tx<'_>, name: &str) -> Result<CreatedProject, StoreError>
         storm_interval_ms: overdue_core::route::storm::Storm::DEFAULT.interval_ms,
         hours_calendar: None,
         availability_target: None,
+        require_second_factor: false,
     };
     diesel::insert_into(projects::table)
         .values(&row)
@@ -207,6 +208,8 @@ pub fn for_broker(
 pub struct SettingsChange {
     /// Its new name (checked by the caller).
     pub name: Option<String>,
+    /// Whether members need a second factor, and who asks (they must have one).
+    pub require_second_factor: Option<(bool, String)>,
     /// Its time zone (an IANA name the caller checked; empty: UTC).
     pub tz: Option<String>,
     /// Its storm setting (`Some(None)`: off; docs/behaviour.md, "Storms").
@@ -268,6 +271,18 @@ pub fn change(
 ) -> Result<ProjectRow, StoreError> {
     let c = tx.conn();
     get(c, id)?;
+    if let Some((on, by)) = &change.require_second_factor {
+        if *on && !crate::people::second_factor::enabled(c, by)? {
+            return Err(StoreError::Conflict(
+                "set up your own second factor first (Account page): requiring one \
+                 without it would lock you out of this project"
+                    .into(),
+            ));
+        }
+        diesel::update(projects::table.find(id))
+            .set(projects::require_second_factor.eq(on))
+            .execute(c)?;
+    }
     if let Some(name) = &change.name {
         diesel::update(projects::table.find(id))
             .set(projects::name.eq(name))
