@@ -53,7 +53,7 @@ pub(crate) async fn me_of(
 ) -> Result<Me, ApiError> {
     let (mine, second_factor, left) = state
         .store
-        .read(move |c| accounts::account_of(c, &user_id))
+        .read(move |c| second_factor::account_of(c, &user_id))
         .await?;
     Ok(Me {
         email,

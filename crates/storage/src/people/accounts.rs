@@ -199,19 +199,6 @@ pub struct Membership {
     pub requires_second_factor: bool,
 }
 
-/// What the account page shows of `user`: their projects, whether they have a second
-/// factor, and how many recovery codes they have left.
-pub fn account_of(
-    c: &mut AnyConnection,
-    user: &str,
-) -> Result<(Vec<Membership>, bool, i64), StoreError> {
-    Ok((
-        memberships_of(c, user)?,
-        crate::people::second_factor::enabled(c, user)?,
-        crate::people::second_factor::codes_left(c, user)?,
-    ))
-}
-
 /// The user's projects, oldest membership first (the first is the default).
 pub fn memberships_of(c: &mut AnyConnection, user: &str) -> Result<Vec<Membership>, StoreError> {
     let rows: Vec<(String, String, String, bool)> = memberships::table

@@ -208,7 +208,8 @@ pub fn for_broker(
 pub struct SettingsChange {
     /// Its new name (checked by the caller).
     pub name: Option<String>,
-    /// Whether members need a second factor, and who asks (they must have one).
+    /// Whether members need a second factor, and who asks (they must have one); set by
+    /// `people::second_factor::require`.
     pub require_second_factor: Option<(bool, String)>,
     /// Its time zone (an IANA name the caller checked; empty: UTC).
     pub tz: Option<String>,
@@ -271,18 +272,6 @@ pub fn change(
 ) -> Result<ProjectRow, StoreError> {
     let c = tx.conn();
     get(c, id)?;
-    if let Some((on, by)) = &change.require_second_factor {
-        if *on && !crate::people::second_factor::enabled(c, by)? {
-            return Err(StoreError::Conflict(
-                "set up your own second factor first (Account page): requiring one \
-                 without it would lock you out of this project"
-                    .into(),
-            ));
-        }
-        diesel::update(projects::table.find(id))
-            .set(projects::require_second_factor.eq(on))
-            .execute(c)?;
-    }
     if let Some(name) = &change.name {
         diesel::update(projects::table.find(id))
             .set(projects::name.eq(name))

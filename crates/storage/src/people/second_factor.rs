@@ -212,6 +212,36 @@ pub fn disable(tx: &mut Tx<'_>, user: &str, code: &str) -> Result<(), StoreError
     Ok(())
 }
 
+/// Sets whether project `project`'s members need a second factor; `by` (who asks)
+/// must have one to turn it on, or they would lock themselves out.
+pub fn require(tx: &mut Tx<'_>, project: &str, on: bool, by: &str) -> Result<(), StoreError> {
+    let c = tx.conn();
+    if on && !enabled(c, by)? {
+        return Err(StoreError::Conflict(
+            "set up your own second factor first (Account page): requiring one without it \
+             would lock you out of this project"
+                .into(),
+        ));
+    }
+    diesel::update(projects::table.find(project))
+        .set(projects::require_second_factor.eq(on))
+        .execute(c)?;
+    Ok(())
+}
+
+/// What the account page shows of `user`: their projects, whether they have a second
+/// factor, and how many recovery codes they have left.
+pub fn account_of(
+    c: &mut AnyConnection,
+    user: &str,
+) -> Result<(Vec<accounts::Membership>, bool, i64), StoreError> {
+    Ok((
+        accounts::memberships_of(c, user)?,
+        enabled(c, user)?,
+        codes_left(c, user)?,
+    ))
+}
+
 /// Recovery codes `user` has not used.
 pub fn codes_left(c: &mut AnyConnection, user: &str) -> Result<i64, StoreError> {
     Ok(rc::table

@@ -98,6 +98,9 @@ pub fn change_settings(
     mail: Option<Option<MailSetting>>,
 ) -> Result<Settings, StoreError> {
     crate::people::projects::change(tx, id, change)?;
+    if let Some((on, by)) = &change.require_second_factor {
+        crate::people::second_factor::require(tx, id, *on, by)?;
+    }
     match mail {
         Some(m) => set(tx, id, m.as_ref())?,
         None if change.tz.is_some() => rearm(tx, id)?,
