@@ -36,6 +36,7 @@ mod ping_help;
 mod problems;
 mod project;
 mod project_admin;
+mod projects;
 mod report_chart;
 mod reports;
 mod roles;
@@ -144,6 +145,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/reports") view=reports::ReportsPage/>
                             <Route path=path!("/team") view=team::TeamPage/>
                             <Route path=path!("/audit") view=audit::AuditLogPage/>
+                            <Route path=path!("/projects") view=projects::ProjectsPage/>
                             <Route path=path!("/account") view=account::AccountPage/>
                             <Route path=path!("/help") view=help::HelpPage/>
                             <Route path=path!("/help/:topic") view=help::HelpTopic/>

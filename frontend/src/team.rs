@@ -199,6 +199,7 @@ pub fn TeamPage() -> impl IntoView {
         {move || session.can_manage().then(|| view! {
             <p><A href="/audit" attr:id="audit-link">"Audit log: who changed what"</A></p>
         })}
+        <p><A href="/projects" attr:id="projects-link">"All your projects, with what needs attention in each"</A></p>
         {move || made.get().filter(|p| session.project.get().as_deref() == Some(p.id.as_str())).map(|p| view! {
                 <div class="card" id="project-made" role="status">
                     <p>{format!("\u{201c}{}\u{201d} is made, and open now: you own it; the pages show its monitors.", p.name)}</p>

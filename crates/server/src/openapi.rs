@@ -58,6 +58,7 @@ pub const ROUTES: &[Row] = &[
     ("POST", "/auth/logout-everywhere", "Sign out on every device", B::None, B::None),
     ("POST", "/auth/forgot", "E-mail a link to set a new password (same answer for unknown addresses)", B::Named("ForgotInput"), B::Any),
     ("POST", "/auth/reset", "Set a new password with a reset link's token (signs in)", B::Named("ResetInput"), B::Any),
+    ("GET", "/projects", "Your projects with their down, late and open-alert counts now (a session)", B::None, B::Named("ProjectsOverview")),
     ("POST", "/projects", "Create a project (its keys in full, this once)", B::Named("ProjectInput"), B::Named("NewProject")),
     ("GET", "/project", "The current project's settings", B::None, B::Named("ProjectSettings")),
     ("PATCH", "/project", "Change the current project's settings (its name, time zone, storm setting, …)", B::Named("ProjectSettingsInput"), B::Named("ProjectSettings")),
@@ -225,6 +226,8 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<t::CodeInput>(&mut s);
     add::<t::RecoveryCodes>(&mut s);
     add::<t::ProjectContents>(&mut s);
+    add::<t::ProjectsOverview>(&mut s);
+    add::<t::ProjectOverview>(&mut s);
     add::<t::AuditPage>(&mut s);
     add::<t::AuditEvent>(&mut s);
     add::<t::TransferInput>(&mut s);

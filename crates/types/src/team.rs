@@ -406,3 +406,35 @@ pub struct RecoveryCodes {
     /// Ten codes, each signs in once in place of the app's code.
     pub recovery_codes: Vec<String>,
 }
+
+/// One of the signed-in person's projects with its counts now (`GET /api/v1/projects`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProjectOverview {
+    /// Project id (send it as `X-Project` to act on it).
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Your role there.
+    pub role: String,
+    /// It requires a second factor of its members.
+    pub requires_second_factor: bool,
+    /// Monitors in all.
+    pub monitors: i64,
+    /// Monitors down now.
+    pub down: i64,
+    /// Monitors late now.
+    pub late: i64,
+    /// Alerts nobody has acknowledged.
+    pub open_alerts: i64,
+    /// Problems not resolved.
+    pub open_problems: i64,
+}
+
+/// `GET /api/v1/projects`: the signed-in person's projects.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProjectsOverview {
+    /// Oldest membership first.
+    pub projects: Vec<ProjectOverview>,
+}

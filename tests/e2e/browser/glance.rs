@@ -452,6 +452,7 @@ async fn true_at_a_glance_and_every_page_accessible() {
         ("silences", "/silences".into()),
         ("team", "/team".into()),
         ("audit", "/audit".into()),
+        ("projects", "/projects".into()),
         ("account", "/account".into()),
         ("help", "/help".into()),
         ("help-api", "/help/api".into()),

@@ -303,6 +303,17 @@ async fn team_roles_invitations_and_account() {
     b.resize(375, 800).await;
     b.screenshot("people-audit-375").await;
     b.resize(1280, 900).await;
+    // The overview of one's projects, from the Team page.
+    b.goto(&app.url("/team")).await;
+    b.click(&b.find("#projects-link").await).await;
+    b.wait_text("#projects-overview", 10, |t| {
+        t.contains("Default") && t.contains("owner")
+    })
+    .await;
+    b.screenshot("people-projects").await;
+    b.resize(375, 800).await;
+    b.screenshot("people-projects-375").await;
+    b.resize(1280, 900).await;
     // A second factor: the QR code and secret, a code from the "app", the recovery
     // codes once; signing in then asks for a code.
     b.goto(&app.url("/account")).await;

@@ -37,6 +37,7 @@ const ROUTES: &[(&str, &str, Need)] = &[
     ("POST", "/api/v1/auth/login", Need::Open),
     ("POST", "/api/v1/auth/logout", Need::Open),
     ("GET", "/api/v1/auth/me", Need::Session),
+    ("GET", "/api/v1/projects", Need::Session),
     ("POST", "/api/v1/projects", Need::Session),
     ("POST", "/api/v1/auth/accept", Need::Open),
     ("POST", "/api/v1/auth/join", Need::Open),

@@ -266,3 +266,62 @@ async fn lifecycle(backend: Backend) {
     app.stop().await;
 }
 both!(a_project_is_renamed_handed_over_and_deleted, lifecycle);
+
+/// The overview of one's projects counts what needs attention in each, now.
+async fn overview(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    overdue::create_user(
+        &app.store,
+        "ann@example.com",
+        "correct horse",
+        Some(Role::Owner),
+        None,
+    )
+    .await
+    .unwrap();
+    let ann = sign_json(&app, "/api/v1/auth/login", sign_in("ann@example.com"), 200).await;
+    let a = app.monitor(json!({"name": "backup"})).await;
+    app.monitor(json!({"name": "invoices"})).await;
+    let (s, _) = call(
+        &app,
+        &ann,
+        "POST",
+        "/api/v1/projects",
+        Some(json!({"name": "Quiet"})),
+    )
+    .await;
+    assert_eq!(s, 201);
+    assert_eq!(app.ping(&format!("{a}/fail")).await, 200);
+    let (s, o) = call(&app, &ann, "GET", "/api/v1/projects", None).await;
+    assert_eq!(s, 200, "{o}");
+    let list = o["projects"].as_array().unwrap();
+    assert_eq!(list.len(), 2, "{o}");
+    let default = &list[0];
+    assert_eq!(
+        (
+            &default["name"],
+            &default["role"],
+            &default["monitors"],
+            &default["down"],
+            &default["late"]
+        ),
+        (
+            &json!("Default"),
+            &json!("owner"),
+            &json!(2),
+            &json!(1),
+            &json!(0)
+        ),
+        "{o}"
+    );
+    assert_eq!(default["open_alerts"], 1, "{o}");
+    assert_eq!(
+        (&list[1]["name"], &list[1]["monitors"]),
+        (&json!("Quiet"), &json!(0))
+    );
+    // A key is no person: it has no projects to list.
+    let (s, _) = app.api("GET", "/api/v1/projects", None).await;
+    assert_eq!(s, 401);
+    app.stop().await;
+}
+both!(the_overview_counts_each_project_now, overview);

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod gate;
 pub mod joining;
 pub mod lifecycle;
+pub mod overview;
 pub mod project;
 pub mod second_factor;
 pub mod session;

@@ -23,6 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/auth/login", web::post().to(login))
         .route("/auth/logout", web::post().to(logout))
         .route("/auth/me", web::get().to(me))
+        .route("/projects", web::get().to(crate::people::overview::list))
         .route("/projects", web::post().to(create_project));
 }
 

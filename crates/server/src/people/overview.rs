@@ -1,0 +1,39 @@
+//! `GET /api/v1/projects`: the signed-in person's projects with their down, late and
+//! open-alert counts now (docs/behaviour.md, "Projects"), for the overview page that
+//! refreshes itself.
+
+use actix_web::{web, HttpResponse};
+use overdue_storage::monitoring::summary::{self, count_of};
+use overdue_types as t;
+
+use crate::http::auth::SignedIn;
+use crate::http::error::ApiError;
+use crate::AppState;
+
+/// The person's projects with their counts.
+pub async fn list(state: web::Data<AppState>, who: SignedIn) -> Result<HttpResponse, ApiError> {
+    let user = who.user.user_id.clone();
+    let now = state.store.now();
+    let rows = state
+        .store
+        .read(move |c| summary::of_user(c, &user, now))
+        .await?;
+    let projects = rows
+        .into_iter()
+        .map(|o| {
+            let s = &o.summary;
+            t::ProjectOverview {
+                id: o.membership.project_id,
+                name: o.membership.project_name,
+                role: o.membership.role.as_str().to_string(),
+                requires_second_factor: o.membership.requires_second_factor,
+                monitors: s.shown.iter().map(|(_, n)| n).sum(),
+                down: count_of(&s.shown, "down"),
+                late: count_of(&s.shown, "late"),
+                open_alerts: s.open_alerts,
+                open_problems: s.open_problems,
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(t::ProjectsOverview { projects }))
+}
