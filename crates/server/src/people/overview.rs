@@ -4,6 +4,7 @@
 
 use actix_web::{web, HttpResponse};
 use overdue_storage::monitoring::summary::{self, count_of};
+use overdue_storage::people::accounts;
 use overdue_types as t;
 
 use crate::http::auth::SignedIn;
@@ -14,25 +15,28 @@ use crate::AppState;
 pub async fn list(state: web::Data<AppState>, who: SignedIn) -> Result<HttpResponse, ApiError> {
     let user = who.user.user_id.clone();
     let now = state.store.now();
-    let rows = state
+    let mine = state
         .store
-        .read(move |c| summary::of_user(c, &user, now))
+        .read(move |c| accounts::memberships_of(c, &user))
         .await?;
-    let projects = rows
+    let ids: Vec<String> = mine.iter().map(|m| m.project_id.clone()).collect();
+    let counts = state
+        .store
+        .read(move |c| summary::of_projects(c, &ids, now))
+        .await?;
+    let projects = mine
         .into_iter()
-        .map(|o| {
-            let s = &o.summary;
-            t::ProjectOverview {
-                id: o.membership.project_id,
-                name: o.membership.project_name,
-                role: o.membership.role.as_str().to_string(),
-                requires_second_factor: o.membership.requires_second_factor,
-                monitors: s.shown.iter().map(|(_, n)| n).sum(),
-                down: count_of(&s.shown, "down"),
-                late: count_of(&s.shown, "late"),
-                open_alerts: s.open_alerts,
-                open_problems: s.open_problems,
-            }
+        .zip(counts)
+        .map(|(m, s)| t::ProjectOverview {
+            id: m.project_id,
+            name: m.project_name,
+            role: m.role.as_str().to_string(),
+            requires_second_factor: m.requires_second_factor,
+            monitors: s.shown.iter().map(|(_, n)| n).sum(),
+            down: count_of(&s.shown, "down"),
+            late: count_of(&s.shown, "late"),
+            open_alerts: s.open_alerts,
+            open_problems: s.open_problems,
         })
         .collect();
     Ok(HttpResponse::Ok().json(t::ProjectsOverview { projects }))

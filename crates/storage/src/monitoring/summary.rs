@@ -104,29 +104,12 @@ pub fn count_of(counts: &[(String, i64)], key: &str) -> i64 {
     counts.iter().find(|(k, _)| k == key).map_or(0, |(_, n)| *n)
 }
 
-/// One of a person's projects with its counts, for the overview of their projects.
-#[derive(Debug, Clone)]
-pub struct Overview {
-    /// The project and the person's role there.
-    pub membership: crate::people::accounts::Membership,
-    /// Its counts now.
-    pub summary: Summary,
-}
-
-/// Every project of `user` with its counts at `now` (docs/behaviour.md, "Projects").
-pub fn of_user(
+/// The counts of each of `projects` at `now`, in their order (the overview of a
+/// person's projects, docs/behaviour.md "Projects").
+pub fn of_projects(
     c: &mut AnyConnection,
-    user: &str,
+    projects: &[String],
     now: Timestamp,
-) -> Result<Vec<Overview>, StoreError> {
-    crate::people::accounts::memberships_of(c, user)?
-        .into_iter()
-        .map(|membership| {
-            let summary = of_project(c, &membership.project_id, now)?;
-            Ok(Overview {
-                membership,
-                summary,
-            })
-        })
-        .collect()
+) -> Result<Vec<Summary>, StoreError> {
+    projects.iter().map(|p| of_project(c, p, now)).collect()
 }
