@@ -97,6 +97,15 @@ fn App() -> impl IntoView {
             Ok(s) if !s.session => None,
             _ => api::me().await,
         };
+        // Behind an authenticating proxy, the proxy says who this is.
+        let me = match me {
+            None if status.as_ref().is_ok_and(|s| s.trusted_header) => {
+                api::post_open::<_, overdue_types::Me>("/api/v1/auth/proxy", &serde_json::json!({}))
+                    .await
+                    .ok()
+            }
+            found => found,
+        };
         if let Some(m) = &me {
             session
                 .project

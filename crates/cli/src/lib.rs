@@ -272,6 +272,7 @@ pub async fn serve(
         mailer,
         site_url_given: settings.site_url_given,
         trusted_proxies: settings.trusted_proxies.clone(),
+        trusted_header: settings.trusted_header.clone(),
         project_creation: settings.limits.project_creation,
         signup: settings.limits.signup.clone(),
         max_streams: settings.limits.max_streams,

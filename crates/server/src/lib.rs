@@ -50,6 +50,9 @@ pub struct ServerConfig {
     /// Proxies whose `X-Forwarded-For` is believed (docs/security.md, "Sign-in limits");
     /// empty: none, the peer is the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The header an authenticating proxy names the person in (docs/security.md,
+    /// "Trusted header"); believed only from the trusted proxies.
+    pub trusted_header: Option<String>,
     /// Who may create projects through the API.
     pub project_creation: quota::ProjectCreation,
     /// Who may make an account without an invitation (docs/security.md, "Sign-up").

@@ -52,6 +52,7 @@ pub const ROUTES: &[Row] = &[
     ("POST", "/auth/totp/start", "Start setting up a second factor: a new TOTP secret, its otpauth link and QR code", B::None, B::Named("TotpStart")),
     ("POST", "/auth/totp/confirm", "Confirm the new second factor with its current code (answers ten recovery codes, once; other sessions end)", B::Named("CodeInput"), B::Named("RecoveryCodes")),
     ("POST", "/auth/totp/disable", "Turn one's second factor off with a current code or a recovery code", B::Named("CodeInput"), B::None),
+    ("POST", "/auth/proxy", "Sign in as the person an authenticating proxy names in OVERDUE_TRUSTED_HEADER (only from OVERDUE_TRUSTED_PROXIES)", B::None, B::Any),
     ("POST", "/auth/signup", "Sign up where the operator allows it: a link to choose a password is mailed to the address (same answer for addresses with an account)", B::Named("SignupInput"), B::Any),
     ("POST", "/auth/invitation", "What an invitation link is for (project, inviter, role)", B::Named("TokenInput"), B::Named("InvitationInfo")),
     ("POST", "/auth/password", "Change one's own password (other sessions end)", B::Named("PasswordChange"), B::None),

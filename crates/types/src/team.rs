@@ -51,6 +51,9 @@ pub struct SetupStatus {
     /// With `domains`: the e-mail domains that may sign up.
     #[serde(default)]
     pub signup_domains: Vec<String>,
+    /// An authenticating proxy signs people in (`POST /api/v1/auth/proxy`).
+    #[serde(default)]
+    pub trusted_header: bool,
 }
 
 fn invitation() -> String {

@@ -8,5 +8,6 @@ pub(crate) mod audit;
 pub(crate) mod caps;
 pub(crate) mod gate;
 pub(crate) mod lifecycle;
+pub(crate) mod proxy;
 pub(crate) mod second_factor;
 pub(crate) mod signup;

@@ -32,7 +32,7 @@ pub struct ServeArgs {
     /// ping_body_limit, body_timeout, webhook_allow_private, webhook_timeout, retry_base,
     /// keep_pings, keep_history, keep_audit, digest_hour, self_ping_url, self_ping_period, smtp_url,
     /// email_from, amqp_url, amqp_queue, amqp_project, amqp_exchange, amqp_bindings,
-    /// amqp_flow_field, push_jwks, push_audience, trusted_proxies, max_monitors,
+    /// amqp_flow_field, push_jwks, push_audience, trusted_proxies, trusted_header, max_monitors,
     /// max_projects, max_streams, project_creation, signup).
     #[arg(long, env = "OVERDUE_CONFIG")]
     pub config: Option<PathBuf>,
@@ -122,6 +122,11 @@ pub struct ServeArgs {
     /// limits") [default: none: the peer is the client].
     #[arg(long, env = "OVERDUE_TRUSTED_PROXIES")]
     pub trusted_proxies: Option<String>,
+    /// A header that names the signed-in person's e-mail, set by an authenticating
+    /// proxy in front of Overdue (`Remote-User`, `X-Forwarded-Email`); believed only
+    /// from OVERDUE_TRUSTED_PROXIES (docs/security.md, "Trusted header") [default: none].
+    #[arg(long, env = "OVERDUE_TRUSTED_HEADER")]
+    pub trusted_header: Option<String>,
     /// Caps per project and per user.
     #[command(flatten)]
     pub limits: crate::limits::LimitArgs,
@@ -155,6 +160,7 @@ struct FileSettings {
     push_jwks: Option<PathBuf>,
     push_audience: Option<String>,
     trusted_proxies: Option<toml::Value>,
+    trusted_header: Option<String>,
     max_monitors: Option<toml::Value>,
     max_projects: Option<toml::Value>,
     max_streams: Option<toml::Value>,
@@ -209,6 +215,8 @@ pub struct Settings {
     pub instance_id: String,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The authenticating proxy's header naming the person, if one is trusted.
+    pub trusted_header: Option<String>,
     /// Caps per project and per user, who may create projects.
     pub limits: crate::limits::Limits,
 }
@@ -437,6 +445,26 @@ impl ServeArgs {
         };
         let trusted_proxies = overdue_server::people::gate::parse_trusted(&proxies)
             .map_err(|e| anyhow!("OVERDUE_TRUSTED_PROXIES: {e}"))?;
+        let trusted_header = self
+            .trusted_header
+            .clone()
+            .or(file.trusted_header)
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty());
+        if let Some(h) = &trusted_header {
+            if !h
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                bail!("OVERDUE_TRUSTED_HEADER: {h:?} is not a header name");
+            }
+            if trusted_proxies.is_empty() {
+                bail!(
+                    "OVERDUE_TRUSTED_HEADER={h}: a sign-in header is believed only from the \
+                     authenticating proxy: set OVERDUE_TRUSTED_PROXIES to its address"
+                );
+            }
+        }
         let amqp_project = self
             .amqp_project
             .clone()
@@ -478,6 +506,7 @@ impl ServeArgs {
             amqp_binding,
             push_jwt,
             trusted_proxies,
+            trusted_header,
             amqp,
             smtp,
             self_ping,

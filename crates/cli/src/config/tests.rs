@@ -180,3 +180,32 @@ async fn open_sign_up_needs_a_relay() {
         overdue_core::signup::Signup::Open
     );
 }
+
+#[test]
+fn a_trusted_header_needs_a_trusted_proxy() {
+    let alone = ServeArgs {
+        trusted_header: Some("Remote-User".into()),
+        ..ServeArgs::default()
+    };
+    let e = alone.resolve().unwrap_err().to_string();
+    assert!(e.contains("OVERDUE_TRUSTED_PROXIES"), "{e}");
+    let bad = ServeArgs {
+        trusted_header: Some("Remote User".into()),
+        trusted_proxies: Some("10.0.0.1".into()),
+        ..ServeArgs::default()
+    };
+    assert!(bad
+        .resolve()
+        .unwrap_err()
+        .to_string()
+        .contains("not a header name"));
+    let good = ServeArgs {
+        trusted_header: Some("Remote-User".into()),
+        trusted_proxies: Some("10.0.0.1".into()),
+        ..ServeArgs::default()
+    };
+    assert_eq!(
+        good.resolve().unwrap().trusted_header.as_deref(),
+        Some("Remote-User")
+    );
+}

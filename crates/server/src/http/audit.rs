@@ -61,7 +61,7 @@ pub fn describe(method: &str, rest: &str) -> (String, String, Option<String>) {
     match segs.as_slice() {
         ["auth", what, ..] => {
             let action = match *what {
-                "login" => "sign-in",
+                "login" | "proxy" => "sign-in",
                 "logout" => "sign-out",
                 "logout-everywhere" => "sign-out everywhere",
                 "password" => "password change",

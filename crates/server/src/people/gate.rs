@@ -82,6 +82,11 @@ impl Gate {
         self.trusted.iter().any(|n| n.contains(&ip))
     }
 
+    /// Whether the request came straight from a trusted proxy (its peer address).
+    pub fn from_trusted_proxy(&self, req: &HttpRequest) -> bool {
+        req.peer_addr().is_some_and(|p| self.trusts(p.ip()))
+    }
+
     /// The client's address (see the module's rule). A forwarded header from a peer that
     /// is not trusted is logged once: every client then counts as that proxy.
     pub fn client(&self, req: &HttpRequest) -> Option<IpAddr> {

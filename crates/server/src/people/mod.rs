@@ -9,6 +9,7 @@ pub mod joining;
 pub mod lifecycle;
 pub mod overview;
 pub mod project;
+pub mod proxy;
 pub mod second_factor;
 pub mod session;
 pub mod signup;

@@ -110,6 +110,7 @@ async fn status(
         session: req.cookie(SESSION_COOKIE).is_some(),
         signup: state.config.signup.name().to_string(),
         signup_domains: state.config.signup.domains().to_vec(),
+        trusted_header: state.config.trusted_header.is_some(),
     }))
 }
 

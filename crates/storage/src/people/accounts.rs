@@ -275,6 +275,39 @@ pub fn create_project(
     Ok(p)
 }
 
+/// The name of the project a new account of its own starts with (signed up, or made
+/// through the proxy); renamed at will.
+pub const OWN_PROJECT: &str = "My project";
+
+/// Signs in the person an authenticating proxy names (docs/security.md, "Trusted
+/// header"): their account, or — where `may_create` (the sign-up mode admits the
+/// address) — a new one owning a project of its own, with no password (the proxy is
+/// how they sign in; "forgot password" can give them one). Returns the user's id and
+/// the session; `Capped` in words when there is no account and none may be made.
+pub fn proxy_sign_in(
+    tx: &mut Tx<'_>,
+    email: &str,
+    may_create: bool,
+) -> Result<(String, NewSession), StoreError> {
+    let user = match find_by_email(tx.conn(), email)? {
+        Some(u) => u.id,
+        None if may_create => {
+            // No argon2 hash matches "!": no password signs in until one is set.
+            let u = create_user(tx, email, "!")?;
+            create_project(tx, &u.id, OWN_PROJECT, false)?;
+            u.id
+        }
+        None => {
+            return Err(StoreError::Capped(format!(
+                "there is no account for {email} on this server: ask the owner of a project \
+                 to invite you"
+            )))
+        }
+    };
+    let session = create_session(tx, &user)?;
+    Ok((user, session))
+}
+
 /// Starts a session for `user`.
 pub fn create_session(tx: &mut Tx<'_>, user: &str) -> Result<NewSession, StoreError> {
     let now = tx.now();

@@ -73,9 +73,6 @@ pub fn accept(tx: &mut Tx<'_>, invitation: &str, user: &str) -> Result<(), Store
     team::accepted(tx, invitation)
 }
 
-/// The name of the project a signed-up account starts with (renamed at will).
-pub const OWN_PROJECT: &str = "My project";
-
 /// Someone signed out opened an invitation (`invitation`, its `project`) or signed up
 /// (both `None`): a message to the address `email`, the same answer either way. An
 /// address with an account gets `known` (sign in, and open the invitation again); a
@@ -108,7 +105,7 @@ pub fn confirm_address(
 
 /// A newcomer's confirmation link and password (its hash): the account is made (its
 /// address verified by the link), joins the invitation's project — or, signing up,
-/// owns a new project named [`OWN_PROJECT`] — and is signed in. Returns the user's id,
+/// owns a new project named [`accounts::OWN_PROJECT`] — and is signed in. Returns the user's id,
 /// address and session.
 pub fn join(
     tx: &mut Tx<'_>,
@@ -130,7 +127,7 @@ pub fn join(
             team::accepted(tx, &invitation)?;
         }
         None => {
-            accounts::create_project(tx, &user.id, OWN_PROJECT, false)?;
+            accounts::create_project(tx, &user.id, accounts::OWN_PROJECT, false)?;
         }
     }
     let session = accounts::create_session(tx, &user.id)?;
