@@ -21,8 +21,8 @@ pub struct RoleChange {
 const ROLES: &[(&str, &str)] = &[
     ("viewer", "reads monitors, runs, alerts, problems, flows and reports; never sees a ping URL or a secret"),
     ("member", "also creates, edits, pauses and deletes monitors and chains, acknowledges and resolves alerts and problems, and silences"),
-    ("admin", "also manages channels, routes, flows and calendars, API keys, status pages and the project's settings"),
-    ("owner", "also invites and removes members and changes roles; a project keeps at least one owner"),
+    ("admin", "also manages channels, routes, flows and calendars, API keys, status pages and the project's settings, and reads the audit log"),
+    ("owner", "also invites and removes members and changes roles, renames, hands over or deletes the project and may require a second factor of its members; a project keeps at least one owner"),
 ];
 
 /// "an admin", "a member".
