@@ -67,12 +67,38 @@ pub async fn create_user(
         .map_err(anyhow::Error::msg)?;
     let hash = overdue_storage::people::passwords::hash(password)?;
     let mail = email.clone();
-    let added = store
-        .write(move |tx| {
-            overdue_storage::people::accounts::add_user(tx, &mail, &hash, role, project.as_deref())
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // The audit log names the shell as who (docs/security.md, "Audit log"); the record
+    // follows the account's own unit of work, which makes the ids it names.
+    use overdue_storage::base::audit;
+    let draft = audit::Draft::new(audit::Entry {
+        actor: Some("cli".into()),
+        address: "local".into(),
+        action: "create".into(),
+        object: "users".into(),
+        fields: serde_json::json!({"email": &email, "role": role.map(|r| r.as_str())}),
+        ..audit::Entry::default()
+    });
+    let added = audit::scope(draft.clone(), async {
+        let added = store
+            .write(move |tx| {
+                overdue_storage::people::accounts::add_user(
+                    tx,
+                    &mail,
+                    &hash,
+                    role,
+                    project.as_deref(),
+                )
+            })
+            .await?;
+        draft.fill(|e| {
+            e.project = Some(added.project_id.clone());
+            e.object_id = Some(added.user.id.clone());
+        });
+        store.write(|_| Ok(())).await?;
+        Ok::<_, overdue_storage::StoreError>(added)
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(CreatedUser {
         email,
         project_id: added.project_id,

@@ -180,6 +180,10 @@ async fn audit(backend: Backend) {
     let pw = find(events, "ann@example.com", "password change", "account");
     assert_eq!(pw["fields"], json!({}), "a password change says only that");
     find(events, "ann@example.com", "sign-in", "account");
+    // The account made on the server's shell names the shell.
+    let made_by_cli = find(events, "cli", "create", "users");
+    assert_eq!(made_by_cli["fields"]["email"], "ann@example.com");
+    assert_eq!(made_by_cli["address"], "local");
     // Newest first.
     let ids: Vec<i64> = events.iter().map(|e| e["id"].as_i64().unwrap()).collect();
     assert!(ids.windows(2).all(|w| w[0] > w[1]), "{ids:?}");
