@@ -10,8 +10,9 @@
 
 use std::time::Duration;
 
-use lapin::options::{BasicPublishOptions, ExchangeDeclareOptions};
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, ExchangeDeclareOptions};
 use lapin::types::FieldTable;
+use lapin::Confirmation;
 use lapin::{BasicProperties, ExchangeKind};
 use serde_json::{json, Value};
 
@@ -20,12 +21,22 @@ use crate::harness::{fresh_database, Backend, TestApp};
 
 const EXCHANGE: &str = "shop.events";
 
-/// Publishes `body` to the shop's exchange with `key` and, when given, a message id.
+/// Publishes `body` to the shop's exchange with `key` and, when given, a message id,
+/// and waits for the broker's confirm that it was routed to a queue and stored. A
+/// binding Overdue just made can take a moment to route on the broker (an unroutable
+/// message comes back `NO_ROUTE`): the same message is published again until it routes,
+/// so the story never waits for a message the broker dropped.
 async fn publish(url: &str, key: &str, body: Value, id: Option<&str>) {
     let conn = connect(url)
         .await
         .expect("the test's broker takes a connection");
     let ch = within("a channel", conn.create_channel()).await.unwrap();
+    within(
+        "publisher confirms",
+        ch.confirm_select(ConfirmSelectOptions::default()),
+    )
+    .await
+    .unwrap();
     let mut props = BasicProperties::default()
         .with_delivery_mode(2)
         .with_content_type("application/json".into());
@@ -33,18 +44,30 @@ async fn publish(url: &str, key: &str, body: Value, id: Option<&str>) {
         props = props.with_message_id(id.into());
     }
     let payload = body.to_string();
-    let published = ch.basic_publish(
-        EXCHANGE.into(),
-        key.into(),
-        BasicPublishOptions::default(),
-        payload.as_bytes(),
-        props,
-    );
-    within("a publish", async {
-        published.await.unwrap().await.unwrap()
-    })
-    .await;
-    let _ = within("closing", conn.close(200, "published".into())).await;
+    let mut confirmed = None;
+    for _ in 0..100 {
+        let published = ch.basic_publish(
+            EXCHANGE.into(),
+            key.into(),
+            BasicPublishOptions {
+                mandatory: true,
+                ..BasicPublishOptions::default()
+            },
+            payload.as_bytes(),
+            props.clone(),
+        );
+        let c = within("a publish", async {
+            published.await.unwrap().await.unwrap()
+        })
+        .await;
+        if matches!(c, Confirmation::Ack(None)) {
+            let _ = within("closing", conn.close(200, "published".into())).await;
+            return;
+        }
+        confirmed = Some(c);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the broker never routed {key} in 10 s: {confirmed:?}");
 }
 
 /// The shop's exchange, as the shop declared it long before Overdue came.
