@@ -26,9 +26,9 @@ impl Session {
         expect_context::<Session>()
     }
 
-    /// The signed-in user's role in the open project (their first project's before one
-    /// is chosen), tracked.
-    pub fn role(&self) -> Option<String> {
+    /// The open project as the signed-in user has it (their first before one is
+    /// chosen), tracked.
+    pub fn open_project(&self) -> Option<overdue_types::ProjectAccess> {
         let project = self.project.get();
         self.me.with(|m| {
             let m = m.as_ref()?;
@@ -36,8 +36,25 @@ impl Session {
                 .iter()
                 .find(|p| Some(&p.id) == project.as_ref())
                 .or(m.projects.first())
-                .map(|p| p.role.clone())
+                .cloned()
         })
+    }
+
+    /// The signed-in user's role in the open project, tracked.
+    pub fn role(&self) -> Option<String> {
+        self.open_project().map(|p| p.role)
+    }
+
+    /// Reads who I am again (names, roles, the second factor changed) and opens
+    /// `project` if I still have it, else my first.
+    pub async fn reread(self, project: Option<String>) {
+        if let Some(me) = me().await {
+            let open = project
+                .filter(|p| me.projects.iter().any(|x| &x.id == p))
+                .or_else(|| me.projects.first().map(|p| p.id.clone()));
+            self.me.set(Some(me));
+            self.project.set(open);
+        }
     }
 
     /// Whether the signed-in user may change monitors in the open project (member and

@@ -5,18 +5,7 @@
 use leptos::prelude::*;
 use overdue_types::{Member, ProjectContents};
 
-use crate::api::{self, Session};
-
-/// Reads who I am again (names and roles changed) and opens `project`, or my first.
-async fn refresh(session: Session, project: Option<String>) {
-    if let Some(me) = api::me().await {
-        let open = project
-            .filter(|p| me.projects.iter().any(|x| &x.id == p))
-            .or_else(|| me.projects.first().map(|p| p.id.clone()));
-        session.me.set(Some(me));
-        session.project.set(open);
-    }
-}
+use crate::api::Session;
 
 /// The card; owners only (others are told who may).
 #[component]
@@ -31,31 +20,13 @@ pub fn ProjectAdminCard(
     let asking = RwSignal::new(None::<ProjectContents>);
     let said = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
-    let current = move || {
-        let p = session.project.get();
-        session.me.with(|m| {
-            m.as_ref().and_then(|m| {
-                m.projects
-                    .iter()
-                    .find(|x| Some(&x.id) == p.as_ref())
-                    .or(m.projects.first())
-                    .map(|x| x.name.clone())
-            })
-        })
-    };
+    let current = move || session.open_project().map(|p| p.name);
     let me = move || session.me.with(|m| m.as_ref().map(|m| m.email.clone()));
     // Whether the open project requires a second factor of its members.
     let required = move || {
-        let p = session.project.get();
-        session.me.with(|m| {
-            m.as_ref().is_some_and(|m| {
-                m.projects
-                    .iter()
-                    .find(|x| Some(&x.id) == p.as_ref())
-                    .or(m.projects.first())
-                    .is_some_and(|x| x.requires_second_factor)
-            })
-        })
+        session
+            .open_project()
+            .is_some_and(|p| p.requires_second_factor)
     };
     let require = move |on: bool| {
         leptos::task::spawn_local(async move {
@@ -71,7 +42,7 @@ pub fn ProjectAdminCard(
                     } else {
                         "Members no longer need a second factor here.".into()
                     }));
-                    refresh(session, session.project.get_untracked()).await;
+                    session.reread(session.project.get_untracked()).await;
                 }
                 Err(e) => error.set(Some(e)),
             }
@@ -101,7 +72,7 @@ pub fn ProjectAdminCard(
                         name.get_untracked().trim()
                     )));
                     name.set(String::new());
-                    refresh(session, session.project.get_untracked()).await;
+                    session.reread(session.project.get_untracked()).await;
                 }
                 Err(e) => error.set(Some(e)),
             }
@@ -121,7 +92,7 @@ pub fn ProjectAdminCard(
                     said.set(Some(format!(
                         "{who} owns the project now; you are an admin of it."
                     )));
-                    refresh(session, session.project.get_untracked()).await;
+                    session.reread(session.project.get_untracked()).await;
                 }
                 Err(e) => error.set(Some(e)),
             }
@@ -155,7 +126,7 @@ pub fn ProjectAdminCard(
                     session.made.set(None);
                     error.set(None);
                     said.set(Some(format!("\u{201c}{}\u{201d} is deleted.", gone.name)));
-                    refresh(session, None).await;
+                    session.reread(None).await;
                 }
                 Err(e) => error.set(Some(e)),
             }

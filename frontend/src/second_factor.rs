@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use overdue_types::{RecoveryCodes, TotpStart};
 
-use crate::api::{self, Session};
+use crate::api::Session;
 
 /// The card.
 #[component]
@@ -25,13 +25,6 @@ pub fn SecondFactorCard() -> impl IntoView {
         session
             .me
             .with(|m| m.as_ref().map_or(0, |m| m.recovery_codes_left))
-    };
-    let reread = move || {
-        leptos::task::spawn_local(async move {
-            if let Some(me) = api::me().await {
-                session.me.set(Some(me));
-            }
-        });
     };
     let start = move |_| {
         leptos::task::spawn_local(async move {
@@ -68,7 +61,7 @@ pub fn SecondFactorCard() -> impl IntoView {
                     said.set(Some(
                         "Your second factor is on. Your other sessions were signed out.".into(),
                     ));
-                    reread();
+                    session.reread(session.project.get_untracked()).await;
                 }
                 Err(e) => error.set(Some(e)),
             }
@@ -87,7 +80,7 @@ pub fn SecondFactorCard() -> impl IntoView {
                     code.set(String::new());
                     codes.set(None);
                     said.set(Some("Your second factor is off.".into()));
-                    reread();
+                    session.reread(session.project.get_untracked()).await;
                 }
                 Err(e) => error.set(Some(e)),
             }

@@ -61,6 +61,24 @@ pub(crate) async fn sign(
 /// Posts `body` to a route that starts a session, and returns the session.
 /// The first account's setup (`/api/v1/auth/setup`) gets a fresh setup link's token
 /// unless the body names one, as if read from `overdue serve`'s terminal.
+/// A call with `who`'s session and its CSRF token: the status and the body.
+pub(crate) async fn call(
+    app: &TestApp,
+    who: &Session,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let (s, b, _) = send(app, method, path, Some(who), true, body).await;
+    (s, b)
+}
+
+/// A POST without a session: the status and the body.
+pub(crate) async fn anon(app: &TestApp, path: &str, body: Value) -> (u16, Value) {
+    let (s, b, _) = send(app, "POST", path, None, false, Some(body)).await;
+    (s, b)
+}
+
 pub(crate) async fn sign_json(app: &TestApp, path: &str, mut body: Value, want: u16) -> Session {
     if path == "/api/v1/auth/setup" && body.get("token").is_none() {
         body["token"] = setup_token(app).await.into();

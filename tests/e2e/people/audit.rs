@@ -9,20 +9,9 @@ use serde_json::{json, Value};
 
 use crate::both;
 use crate::harness::{Backend, TestApp};
-use crate::people::accounts::{send, sign_json, Session};
+use crate::people::accounts::{call, send, sign_json};
 
 const SECRET_URL: &str = "https://hooks.example.com/T000/SECRETPATH";
-
-async fn call(
-    app: &TestApp,
-    who: &Session,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let (s, b, _) = send(app, method, path, Some(who), true, body).await;
-    (s, b)
-}
 
 async fn log(app: &TestApp, query: &str) -> Value {
     let (s, b) = app.api("GET", &format!("/api/v1/audit{query}"), None).await;

@@ -9,18 +9,7 @@ use serde_json::{json, Value};
 
 use crate::both;
 use crate::harness::{Backend, TestApp};
-use crate::people::accounts::{send, sign_json, Session};
-
-async fn call(
-    app: &TestApp,
-    who: &Session,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let (s, b, _) = send(app, method, path, Some(who), true, body).await;
-    (s, b)
-}
+use crate::people::accounts::{call, sign_json};
 
 fn sign_in(email: &str) -> Value {
     json!({"email": email, "password": "correct horse"})

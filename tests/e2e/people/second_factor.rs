@@ -14,25 +14,9 @@ use crate::alerting::alerts::{link, with_smtp};
 use crate::both;
 use crate::harness::smtp::SmtpServer;
 use crate::harness::{Backend, TestApp};
-use crate::people::accounts::{send, sign_json, Session};
+use crate::people::accounts::{anon, call, sign_json, Session};
 
 const LOGIN: &str = "/api/v1/auth/login";
-
-async fn call(
-    app: &TestApp,
-    who: &Session,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let (s, b, _) = send(app, method, path, Some(who), true, body).await;
-    (s, b)
-}
-
-async fn anon(app: &TestApp, path: &str, body: Value) -> (u16, Value) {
-    let (s, b, _) = send(app, "POST", path, None, false, Some(body)).await;
-    (s, b)
-}
 
 fn creds(email: &str, code: Option<String>) -> Value {
     let mut v = json!({"email": email, "password": "correct horse"});

@@ -13,7 +13,7 @@ use crate::alerting::alerts::link;
 use crate::both;
 use crate::harness::smtp::SmtpServer;
 use crate::harness::{fresh_database, Backend, TestApp};
-use crate::people::accounts::{send, sign_json};
+use crate::people::accounts::{anon, send, sign_json};
 
 const SIGNUP: &str = "/api/v1/auth/signup";
 const JOIN: &str = "/api/v1/auth/join";
@@ -28,11 +28,6 @@ async fn start(db: &str, smtp: &SmtpServer, mode: Signup) -> TestApp {
         s.limits.signup = mode;
     })
     .await
-}
-
-async fn post(app: &TestApp, path: &str, body: Value) -> (u16, Value) {
-    let (s, b, _) = send(app, "POST", path, None, false, Some(body)).await;
-    (s, b)
 }
 
 async fn status(app: &TestApp) -> Value {
@@ -69,17 +64,17 @@ async fn domains(backend: Backend) {
     );
 
     // Refused in words, before anything is mailed or charged.
-    let (s, b) = post(&app, SIGNUP, json!({"email": "eve@other.org"})).await;
+    let (s, b) = anon(&app, SIGNUP, json!({"email": "eve@other.org"})).await;
     assert_eq!(s, 403, "{b}");
     assert!(
         b["error"].as_str().unwrap().contains("example.com only"),
         "{b}"
     );
-    let (s, b) = post(&app, SIGNUP, json!({"email": "eve@mail.example.com"})).await;
+    let (s, b) = anon(&app, SIGNUP, json!({"email": "eve@mail.example.com"})).await;
     assert_eq!(s, 403, "a subdomain is not the domain: {b}");
-    let (s, b) = post(&app, SIGNUP, json!({"email": "not an address"})).await;
+    let (s, b) = anon(&app, SIGNUP, json!({"email": "not an address"})).await;
     assert_eq!(s, 400, "{b}");
-    let (s, b) = post(
+    let (s, b) = anon(
         &app,
         SIGNUP,
         json!({"email": "a@example.com", "role": "owner"}),
@@ -91,8 +86,8 @@ async fn domains(backend: Backend) {
     // The owner exists; asking for their address and a new one answers alike.
     let ann = json!({"email": "ann@example.com", "password": "ann password"});
     sign_json(&app, "/api/v1/auth/setup", ann, 201).await;
-    let (s1, b1) = post(&app, SIGNUP, json!({"email": "Ann@Example.com"})).await;
-    let (s2, b2) = post(&app, SIGNUP, json!({"email": "new@example.com"})).await;
+    let (s1, b1) = anon(&app, SIGNUP, json!({"email": "Ann@Example.com"})).await;
+    let (s2, b2) = anon(&app, SIGNUP, json!({"email": "new@example.com"})).await;
     assert_eq!((s1, s2), (202, 202), "{b1} {b2}");
     let shape = |b: &Value, who: &str| b["message"].as_str().unwrap().replace(who, "X");
     assert_eq!(shape(&b1, "ann@example.com"), shape(&b2, "new@example.com"));
@@ -109,7 +104,7 @@ async fn domains(backend: Backend) {
 
     // No account until the link is used; then one, with a project of its own.
     let login = json!({"email": "new@example.com", "password": "new password"});
-    let (s, _) = post(&app, "/api/v1/auth/login", login.clone()).await;
+    let (s, _) = anon(&app, "/api/v1/auth/login", login.clone()).await;
     assert_eq!(s, 401);
     let new = sign_json(
         &app,
@@ -123,7 +118,7 @@ async fn domains(backend: Backend) {
     assert_eq!(me["projects"].as_array().unwrap().len(), 1, "{me}");
     assert_eq!(me["projects"][0]["name"], "My project", "{me}");
     assert_eq!(me["projects"][0]["role"], "owner", "{me}");
-    let (s, _) = post(
+    let (s, _) = anon(
         &app,
         JOIN,
         json!({"token": token, "password": "new password"}),
@@ -132,19 +127,19 @@ async fn domains(backend: Backend) {
     assert_eq!(s, 404, "a link works once");
 
     // A link mailed while sign-up was open is refused once it is closed.
-    let (s, _) = post(&app, SIGNUP, json!({"email": "late@example.com"})).await;
+    let (s, _) = anon(&app, SIGNUP, json!({"email": "late@example.com"})).await;
     assert_eq!(s, 202);
     let late = join_token(&app, &smtp, "late@example.com").await;
     app.stop().await;
     let app = start(&db, &smtp, Signup::Invitation).await;
     assert_eq!(status(&app).await["signup"], "invitation");
-    let (s, b) = post(&app, SIGNUP, json!({"email": "other@example.com"})).await;
+    let (s, b) = anon(&app, SIGNUP, json!({"email": "other@example.com"})).await;
     assert_eq!(s, 403, "{b}");
     assert!(
         b["error"].as_str().unwrap().contains("invitation only"),
         "{b}"
     );
-    let (s, b) = post(
+    let (s, b) = anon(
         &app,
         JOIN,
         json!({"token": late, "password": "late password"}),
@@ -156,14 +151,14 @@ async fn domains(backend: Backend) {
         "{b}"
     );
     let login = json!({"email": "late@example.com", "password": "late password"});
-    let (s, _) = post(&app, "/api/v1/auth/login", login).await;
+    let (s, _) = anon(&app, "/api/v1/auth/login", login).await;
     assert_eq!(s, 401, "no account was made");
     app.stop().await;
 
     // Open: any address.
     let app = start(&db, &smtp, Signup::Open).await;
     assert_eq!(status(&app).await["signup"], "open");
-    let (s, b) = post(&app, SIGNUP, json!({"email": "zoe@elsewhere.org"})).await;
+    let (s, b) = anon(&app, SIGNUP, json!({"email": "zoe@elsewhere.org"})).await;
     assert_eq!(s, 202, "{b}");
     let zoe = join_token(&app, &smtp, "zoe@elsewhere.org").await;
     sign_json(

@@ -64,9 +64,8 @@ pub fn named_contents(
     Ok((name, contents(c, project)?))
 }
 
-/// What project `project` holds.
-pub fn contents(c: &mut AnyConnection, project: &str) -> Result<Contents, StoreError> {
-    crate::people::projects::get(c, project)?;
+/// What project `project` holds (its callers found the project first).
+fn contents(c: &mut AnyConnection, project: &str) -> Result<Contents, StoreError> {
     Ok(Contents {
         monitors: monitors::table
             .filter(monitors::project_id.eq(project))
