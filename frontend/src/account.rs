@@ -27,7 +27,14 @@ pub fn SignForm(setup: bool, on_done: impl Fn() + Clone + Send + Sync + 'static)
         });
     }
     // The first account needs the one-time link `overdue serve` printed: its token.
-    let token = setup_token();
+    let token = crate::sso::query("token");
+    // Back from the sign-in provider: why it was refused, or its second factor asked.
+    let sso_error = (!setup).then(|| crate::sso::query("sso_error")).flatten();
+    if !setup && crate::sso::query("second_factor").as_deref() == Some("sso") {
+        return view! { <crate::sso::SsoCode/> }.into_any();
+    }
+    // Without passwords (the operator's choice) only the provider's button is shown.
+    let passwords = move || setup || status.get().is_none_or(|s| s.password_signin);
     let has_token = token.is_some();
     let navigate = use_navigate();
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -82,7 +89,9 @@ pub fn SignForm(setup: bool, on_done: impl Fn() + Clone + Send + Sync + 'static)
         <div class="card narrow">
             <h1>{if setup { "Welcome to Overdue" } else { "Sign in" }}</h1>
             {setup.then(|| view! { <p class="hint">"Create the first account. It will own the default project."</p> })}
-            <form on:submit=submit>
+            {sso_error.map(|e| view! { <p class="error" role="alert" id="sso-error">{e}</p> })}
+            {move || status.get().map(|s| view! { <crate::sso::SsoButton status=s/> })}
+            <form on:submit=submit prop:hidden=move || !passwords()>
                 <label for="email">"E-mail"</label>
                 <input id="email" type="email" autocomplete="username" required
                     prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
@@ -98,25 +107,13 @@ pub fn SignForm(setup: bool, on_done: impl Fn() + Clone + Send + Sync + 'static)
                 </button>
             </form>
             // A full page load: the signed-out pages are chosen when the app starts.
-            {move || status.get().filter(|s| s.password_reset).map(|_| view! {
+            {move || status.get().filter(|s| s.password_reset && s.password_signin).map(|_| view! {
                 <p><a href="/forgot" rel="external" id="forgot-link">"Forgot your password?"</a></p>
             })}
             {move || status.get().map(|s| view! { <crate::signup::SignupNote status=s/> })}
         </div>
     }
     .into_any()
-}
-
-/// The `token` of the page's address (`/setup?token=…`), if any.
-fn setup_token() -> Option<String> {
-    let search = window().location().search().ok()?;
-    search
-        .trim_start_matches('?')
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(k, _)| *k == "token")
-        .map(|(_, v)| v.to_string())
-        .filter(|v| !v.is_empty())
 }
 
 /// `/account`: who I am, my projects, change my password, sign out everywhere.

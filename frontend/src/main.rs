@@ -48,6 +48,7 @@ mod schedule_preview;
 mod second_factor;
 mod signup;
 mod silences;
+mod sso;
 mod status_keys;
 mod status_pages;
 mod strip;

@@ -10,6 +10,12 @@ use crate::api;
 /// What the sign-in page says to a newcomer, by the instance's sign-up mode.
 #[component]
 pub fn SignupNote(status: SetupStatus) -> impl IntoView {
+    if !status.password_signin {
+        return view! {
+            <p id="signup-mode" class="hint">"New here? Use the button above with your company account: your groups there, or an invitation to your address, give you your projects here."</p>
+        }
+        .into_any();
+    }
     match status.signup.as_str() {
         "open" => view! {
             <p id="signup-mode">"New here? "

@@ -299,6 +299,8 @@ pub async fn serve(
         site_url_given: settings.site_url_given,
         trusted_proxies: settings.trusted_proxies.clone(),
         trusted_header: settings.trusted_header.clone(),
+        sso: settings.sso.clone(),
+        password_signin: settings.password_signin,
         project_creation: settings.limits.project_creation,
         signup: settings.limits.signup.clone(),
         max_streams: settings.limits.max_streams,

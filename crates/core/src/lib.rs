@@ -24,6 +24,7 @@ pub mod run;
 pub mod schedule;
 pub mod second_factor;
 pub mod signup;
+pub mod sso;
 pub mod text;
 pub mod time;
 pub mod uptime;

@@ -22,9 +22,9 @@ pub mod timers;
 
 use overdue_storage::Store;
 
-/// Prunes flips, delivery attempts and finished notifications older than `keep`, and
-/// audit records older than `keep_audit`, every minute, in small batches with pauses
-/// between them (ingest keeps its latency).
+/// Prunes flips, delivery attempts and finished notifications older than `keep`, audit
+/// records older than `keep_audit`, and single sign-ons past their time, every minute,
+/// in small batches with pauses between them (ingest keeps its latency).
 pub async fn prune(
     store: Store,
     keep: std::time::Duration,
@@ -40,7 +40,8 @@ pub async fn prune(
             match store
                 .write(move |tx| {
                     let n = overdue_storage::retention::prune_old(tx, before)?;
-                    Ok(n + overdue_storage::base::audit::prune(tx, audit_before)?)
+                    let n = n + overdue_storage::base::audit::prune(tx, audit_before)?;
+                    Ok(n + overdue_storage::people::sso::prune(tx)?)
                 })
                 .await
             {

@@ -53,6 +53,11 @@ pub struct ServerConfig {
     /// The header an authenticating proxy names the person in (docs/security.md,
     /// "Trusted header"); believed only from the trusted proxies.
     pub trusted_header: Option<String>,
+    /// Single sign-on through OpenID Connect, when set up (docs/security.md, "Single
+    /// sign-on").
+    pub sso: Option<std::sync::Arc<people::oidc::Sso>>,
+    /// Sign-in with a password works (off: single sign-on only).
+    pub password_signin: bool,
     /// Who may create projects through the API.
     pub project_creation: quota::ProjectCreation,
     /// Who may make an account without an invitation (docs/security.md, "Sign-up").

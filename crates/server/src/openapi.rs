@@ -53,6 +53,9 @@ pub const ROUTES: &[Row] = &[
     ("POST", "/auth/totp/confirm", "Confirm the new second factor with its current code (answers ten recovery codes, once; other sessions end)", B::Named("CodeInput"), B::Named("RecoveryCodes")),
     ("POST", "/auth/totp/disable", "Turn one's second factor off with a current code or a recovery code", B::Named("CodeInput"), B::None),
     ("POST", "/auth/proxy", "Sign in as the person an authenticating proxy names in OVERDUE_TRUSTED_HEADER (only from OVERDUE_TRUSTED_PROXIES)", B::None, B::Any),
+    ("GET", "/auth/sso/start", "Single sign-on: sends the browser to the OpenID provider (a redirect; with OVERDUE_OIDC_ISSUER)", B::None, B::None),
+    ("GET", "/auth/sso/callback", "Single sign-on: where the provider sends the browser back (signs in, or asks the second factor; a redirect)", B::None, B::None),
+    ("POST", "/auth/sso/finish", "Single sign-on: the second factor's code after the provider's sign-in (the cookie the callback set)", B::Named("FinishInput"), B::Any),
     ("POST", "/auth/signup", "Sign up where the operator allows it: a link to choose a password is mailed to the address (same answer for addresses with an account)", B::Named("SignupInput"), B::Any),
     ("POST", "/auth/invitation", "What an invitation link is for (project, inviter, role)", B::Named("TokenInput"), B::Named("InvitationInfo")),
     ("POST", "/auth/password", "Change one's own password (other sessions end)", B::Named("PasswordChange"), B::None),
@@ -235,6 +238,7 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<t::DeleteProjectInput>(&mut s);
     add::<t::ResetInput>(&mut s);
     add::<crate::people::session::ProjectInput>(&mut s);
+    add::<crate::people::sso::FinishInput>(&mut s);
     add::<t::KeyInput>(&mut s);
     add::<t::RoleInput>(&mut s);
     add::<t::InviteInput>(&mut s);

@@ -33,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(crate::people::audit::routes)
                 .configure(crate::people::second_factor::routes)
                 .configure(crate::people::proxy::routes)
+                .configure(crate::people::sso::routes)
                 .configure(account::routes)
                 .configure(dash::routes)
                 .configure(team::routes)

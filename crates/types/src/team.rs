@@ -54,6 +54,17 @@ pub struct SetupStatus {
     /// An authenticating proxy signs people in (`POST /api/v1/auth/proxy`).
     #[serde(default)]
     pub trusted_header: bool,
+    /// Single sign-on is set up: the sign-in button's words, e.g. "Sign in with Acme
+    /// SSO" (docs/security.md, "Single sign-on").
+    #[serde(default)]
+    pub sso: Option<String>,
+    /// Sign-in with a password works (the operator may turn it off for single sign-on).
+    #[serde(default = "yes")]
+    pub password_signin: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn invitation() -> String {

@@ -3,6 +3,7 @@
 //! SMTP server (`smtp`) and a WebDriver client (`webdriver`).
 
 mod db;
+pub mod oidc;
 mod process;
 mod receiver;
 pub(crate) mod smtp;

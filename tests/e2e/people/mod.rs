@@ -11,3 +11,4 @@ pub(crate) mod lifecycle;
 pub(crate) mod proxy;
 pub(crate) mod second_factor;
 pub(crate) mod signup;
+pub(crate) mod sso;

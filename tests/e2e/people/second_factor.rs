@@ -28,7 +28,7 @@ fn creds(email: &str, code: Option<String>) -> Value {
 
 /// Sets up a second factor for `who`; returns the secret, the recovery codes and the
 /// code that turned it on (spent).
-async fn enrol(app: &TestApp, who: &Session) -> (String, Vec<String>, String) {
+pub(crate) async fn enrol(app: &TestApp, who: &Session) -> (String, Vec<String>, String) {
     let (s, st) = call(app, who, "POST", "/api/v1/auth/totp/start", None).await;
     assert_eq!(s, 200, "{st}");
     let secret = st["secret"].as_str().unwrap().to_string();

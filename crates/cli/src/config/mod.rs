@@ -7,9 +7,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 mod amqp;
+mod sso;
 
 pub use amqp::AmqpBinding;
 pub use overdue_scheduler::amqp::parse_bindings;
+pub use sso::SsoArgs;
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
@@ -33,7 +35,9 @@ pub struct ServeArgs {
     /// keep_pings, keep_history, keep_audit, digest_hour, self_ping_url, self_ping_period, smtp_url,
     /// email_from, amqp_url, amqp_queue, amqp_project, amqp_exchange, amqp_bindings,
     /// amqp_flow_field, push_jwks, push_audience, trusted_proxies, trusted_header, max_monitors,
-    /// max_projects, max_streams, project_creation, signup).
+    /// max_projects, max_streams, project_creation, signup, password_signin, and an
+    /// `[oidc]` table: issuer, client_id, client_secret, name, domains, scopes,
+    /// groups_claim, roles).
     #[arg(long, env = "OVERDUE_CONFIG")]
     pub config: Option<PathBuf>,
     /// Most body bytes stored per ping [default: 100000].
@@ -130,6 +134,9 @@ pub struct ServeArgs {
     /// Caps per project and per user.
     #[command(flatten)]
     pub limits: crate::limits::LimitArgs,
+    /// Single sign-on through OpenID Connect.
+    #[command(flatten)]
+    pub sso: SsoArgs,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -166,6 +173,8 @@ struct FileSettings {
     max_streams: Option<toml::Value>,
     project_creation: Option<String>,
     signup: Option<String>,
+    oidc: Option<sso::FileSso>,
+    password_signin: Option<toml::Value>,
 }
 
 /// Validated settings.
@@ -219,6 +228,10 @@ pub struct Settings {
     pub trusted_header: Option<String>,
     /// Caps per project and per user, who may create projects.
     pub limits: crate::limits::Limits,
+    /// Single sign-on, when set up (docs/security.md, "Single sign-on").
+    pub sso: Option<std::sync::Arc<overdue_server::people::oidc::Sso>>,
+    /// Sign-in with a password works.
+    pub password_signin: bool,
 }
 
 /// The SMTP relay's settings (checked at start: a wrong URL stops the server with the
@@ -247,7 +260,7 @@ fn value_text(v: toml::Value) -> String {
     }
 }
 
-fn parse_bool(name: &str, v: &str) -> Result<bool> {
+pub(crate) fn parse_bool(name: &str, v: &str) -> Result<bool> {
     match v.trim().to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Ok(true),
         "0" | "false" | "no" | "off" | "" => Ok(false),
@@ -493,7 +506,18 @@ impl ServeArgs {
             project_creation: file.project_creation,
             signup: file.signup,
         })?;
-        if limits.signup != overdue_core::signup::Signup::Invitation && smtp.is_none() {
+        let (sso, password_signin) = self.sso.resolve(
+            file.oidc,
+            file.password_signin.map(value_text),
+            site_url_given,
+            trusted_header.is_some(),
+        )?;
+        // Without passwords a sign-up link (which sets one) is never mailed: the mode
+        // then only says whom single sign-on may make an account for.
+        if limits.signup != overdue_core::signup::Signup::Invitation
+            && smtp.is_none()
+            && password_signin
+        {
             bail!(
                 "OVERDUE_SIGNUP={}: sign-up confirms each new address by e-mail, so it needs \
                  an SMTP relay: set OVERDUE_SMTP_URL, or leave OVERDUE_SIGNUP at invitation",
@@ -501,6 +525,8 @@ impl ServeArgs {
             );
         }
         Ok(Settings {
+            sso,
+            password_signin,
             limits,
             amqp_project,
             amqp_binding,

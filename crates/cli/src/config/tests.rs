@@ -209,3 +209,103 @@ fn a_trusted_header_needs_a_trusted_proxy() {
         Some("Remote-User")
     );
 }
+
+#[test]
+fn single_sign_on_is_checked_at_start() {
+    let sso = |f: fn(&mut crate::config::SsoArgs)| {
+        let mut a = crate::config::SsoArgs {
+            oidc_issuer: Some("https://id.example.com/realms/ops".into()),
+            oidc_client_id: Some("overdue".into()),
+            oidc_client_secret: Some("s3cret".into()),
+            ..Default::default()
+        };
+        f(&mut a);
+        ServeArgs {
+            site_url: Some("https://overdue.example.com".into()),
+            sso: a,
+            ..ServeArgs::default()
+        }
+        .resolve()
+    };
+    let good = sso(|_| {}).unwrap();
+    let s = good.sso.unwrap();
+    assert_eq!(s.label(), "Sign in with single sign-on");
+    assert!(
+        !format!("{s:?}").contains("s3cret"),
+        "the secret is never printed"
+    );
+    assert!(good.password_signin);
+    for (change, says) in [
+        (
+            (|a: &mut crate::config::SsoArgs| a.oidc_issuer = Some("http://id.example.com".into()))
+                as fn(&mut crate::config::SsoArgs),
+            "must start with https://",
+        ),
+        (
+            |a| a.oidc_client_secret = None,
+            "OVERDUE_OIDC_CLIENT_SECRET",
+        ),
+        (
+            |a| a.oidc_roles = Some(r#"[{"group":"x","project":"P","role":"owner"}]"#.into()),
+            "cannot make owners",
+        ),
+        (
+            |a| a.oidc_domains = Some("example".into()),
+            "is not a domain",
+        ),
+        (
+            |a| a.password_signin = Some("perhaps".into()),
+            "not a boolean",
+        ),
+    ] {
+        let e = sso(change).unwrap_err().to_string();
+        assert!(e.contains(says), "{e}");
+    }
+    // A loopback provider may use http (a test or a provider beside Overdue).
+    assert!(sso(|a| a.oidc_issuer = Some("http://127.0.0.1:9000".into())).is_ok());
+    // The provider sends people back to the site URL: it must be set.
+    let no_site = ServeArgs {
+        sso: crate::config::SsoArgs {
+            oidc_issuer: Some("https://id.example.com".into()),
+            oidc_client_id: Some("overdue".into()),
+            oidc_client_secret: Some("s".into()),
+            ..Default::default()
+        },
+        ..ServeArgs::default()
+    };
+    assert!(no_site
+        .resolve()
+        .unwrap_err()
+        .to_string()
+        .contains("OVERDUE_SITE_URL"));
+    // Passwords off needs another way in; other settings need the issuer.
+    let off = ServeArgs {
+        sso: crate::config::SsoArgs {
+            password_signin: Some("off".into()),
+            ..Default::default()
+        },
+        ..ServeArgs::default()
+    };
+    assert!(off
+        .resolve()
+        .unwrap_err()
+        .to_string()
+        .contains("leaves no way to sign in"));
+    let stray = ServeArgs {
+        sso: crate::config::SsoArgs {
+            oidc_client_id: Some("x".into()),
+            ..Default::default()
+        },
+        ..ServeArgs::default()
+    };
+    assert!(stray
+        .resolve()
+        .unwrap_err()
+        .to_string()
+        .contains("OVERDUE_OIDC_ISSUER"));
+    assert!(
+        !sso(|a| a.password_signin = Some("off".into()))
+            .unwrap()
+            .password_signin
+    );
+}

@@ -20,7 +20,9 @@ pub async fn record(
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let method = req.method().as_str().to_string();
     let path = req.path().to_string();
-    let changing = !matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS");
+    // The provider's way back signs in with a GET (a browser navigation).
+    let changing = !matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS")
+        || path == "/api/v1/auth/sso/callback";
     let Some(rest) = path
         .strip_prefix("/api/v1/")
         .or_else(|| path.strip_prefix("/api/v3/"))
@@ -61,7 +63,7 @@ pub fn describe(method: &str, rest: &str) -> (String, String, Option<String>) {
     match segs.as_slice() {
         ["auth", what, ..] => {
             let action = match *what {
-                "login" | "proxy" => "sign-in",
+                "login" | "proxy" | "sso" => "sign-in",
                 "logout" => "sign-out",
                 "logout-everywhere" => "sign-out everywhere",
                 "password" => "password change",

@@ -101,6 +101,7 @@ async fn forgot(
     state: web::Data<AppState>,
     body: crate::http::body::Body<t::ForgotInput>,
 ) -> Result<HttpResponse, ApiError> {
+    crate::people::oidc::passwords_allowed(&state)?;
     let input = body.into_inner()?;
     if state.config.mailer.is_none() {
         return Err(ApiError::Conflict(
@@ -145,6 +146,7 @@ async fn reset(
     state: web::Data<AppState>,
     body: crate::http::body::Body<t::ResetInput>,
 ) -> Result<HttpResponse, ApiError> {
+    crate::people::oidc::passwords_allowed(&state)?;
     let input = body.into_inner()?;
     let now = state.store.now();
     let (attempt, token, hash) =

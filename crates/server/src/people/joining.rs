@@ -46,6 +46,9 @@ async fn accept(
         .read(move |c| team::invitation(c, &lookup, now))
         .await?;
     let Some(who) = crate::http::auth::optional_session(&req, &state, false).await? else {
+        // Without passwords, the invitation is taken by signing in through the
+        // provider with its address (docs/security.md, "Single sign-on").
+        crate::people::oidc::passwords_allowed(&state)?;
         // Charged, not given back: every anonymous accept mails someone.
         return mail_invitee(&state, &token, inv).await;
     };
@@ -158,6 +161,7 @@ async fn join(
     state: web::Data<AppState>,
     body: crate::http::body::Body<t::JoinInput>,
 ) -> Result<HttpResponse, ApiError> {
+    crate::people::oidc::passwords_allowed(&state)?;
     let input = body.into_inner()?;
     let now = state.store.now();
     let signup = state.config.signup.clone();

@@ -111,6 +111,8 @@ async fn status(
         signup: state.config.signup.name().to_string(),
         signup_domains: state.config.signup.domains().to_vec(),
         trusted_header: state.config.trusted_header.is_some(),
+        sso: state.config.sso.as_deref().map(|s| s.label().to_string()),
+        password_signin: state.config.password_signin,
     }))
 }
 
@@ -171,6 +173,7 @@ async fn login(
     body: crate::http::body::Body<Credentials>,
 ) -> Result<HttpResponse, ApiError> {
     const WRONG: &str = "wrong e-mail or password";
+    crate::people::oidc::passwords_allowed(&state)?;
     let body = body.into_inner()?;
     let email = body.email.trim().to_lowercase();
     let password = body.password;

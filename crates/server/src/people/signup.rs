@@ -27,6 +27,7 @@ async fn signup(
     state: web::Data<AppState>,
     body: crate::http::body::Body<t::SignupInput>,
 ) -> Result<HttpResponse, ApiError> {
+    crate::people::oidc::passwords_allowed(&state)?;
     let input = body.into_inner()?;
     let email =
         overdue_core::credentials::check_email(&input.email).map_err(ApiError::BadRequest)?;

@@ -541,6 +541,8 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
+    sso_identities,
+    sso_logins,
     second_factors,
     recovery_codes,
     setup_links,
@@ -667,6 +669,7 @@ diesel::table! {
         user_id -> Text,
         role -> Text,
         created_at -> BigInt,
+        from_group -> Bool,
     }
 }
 
@@ -719,6 +722,25 @@ diesel::table! {
         aliases -> Text,
         hidden -> Text,
         created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    sso_identities (issuer, subject) {
+        issuer -> Text,
+        subject -> Text,
+        user_id -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    sso_logins (state_hash) {
+        state_hash -> Text,
+        nonce -> Text,
+        verifier -> Text,
+        user_id -> Nullable<Text>,
+        expires_at -> BigInt,
     }
 }
 

@@ -1,6 +1,6 @@
 //! People (docs/architecture.md, "The map"): projects, accounts and their passwords,
-//! members, invitations and keys, sign-in attempts and address confirmations. It uses
-//! only the base.
+//! members, invitations and keys, sign-in attempts, address confirmations and single
+//! sign-on. It uses only the base.
 
 pub mod accounts;
 pub mod attempts;
@@ -11,4 +11,5 @@ pub mod passwords;
 pub mod projects;
 pub mod second_factor;
 pub mod setup_links;
+pub mod sso;
 pub mod team;

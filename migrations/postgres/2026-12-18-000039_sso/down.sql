@@ -1,0 +1,3 @@
+ALTER TABLE memberships DROP COLUMN from_group;
+DROP TABLE sso_logins;
+DROP TABLE sso_identities;
