@@ -9,6 +9,7 @@ pub(crate) mod people;
 pub(crate) mod reports;
 pub(crate) mod senders;
 pub(crate) mod setup;
+pub(crate) mod sso;
 pub(crate) mod status_page;
 pub(crate) mod triage;
 

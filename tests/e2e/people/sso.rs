@@ -37,7 +37,7 @@ fn settings(issuer: &str) -> SsoSettings {
     }
 }
 
-async fn start(backend: Backend, issuer: &str, passwords: bool) -> TestApp {
+pub(crate) async fn start(backend: Backend, issuer: &str, passwords: bool) -> TestApp {
     let sso = Arc::new(Sso::new(settings(issuer)).unwrap());
     TestApp::spawn_on(&fresh_database(backend), move |s| {
         s.sso = Some(sso);
@@ -46,7 +46,7 @@ async fn start(backend: Backend, issuer: &str, passwords: bool) -> TestApp {
     .await
 }
 
-fn people(dan_groups: &[&str], gus_groups: &[&str]) -> Value {
+pub(crate) fn people(dan_groups: &[&str], gus_groups: &[&str]) -> Value {
     json!({
         "ann": {"email": "ann@example.com", "email_verified": true, "groups": ["dev"]},
         "mallory": {"email": "ann@example.com", "email_verified": false},
