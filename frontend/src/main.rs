@@ -31,6 +31,7 @@ mod kept_aside;
 mod live;
 mod monitor_row;
 mod monitors;
+mod operator;
 mod picker;
 mod ping_help;
 mod problems;
@@ -156,6 +157,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/team") view=team::TeamPage/>
                             <Route path=path!("/audit") view=audit::AuditLogPage/>
                             <Route path=path!("/projects") view=projects::ProjectsPage/>
+                            <Route path=path!("/operator") view=operator::OperatorPage/>
                             <Route path=path!("/account") view=account::AccountPage/>
                             <Route path=path!("/help") view=help::HelpPage/>
                             <Route path=path!("/help/:topic") view=help::HelpTopic/>

@@ -43,6 +43,9 @@ pub fn ProjectsPage() -> impl IntoView {
     view! {
         <h1>"Your projects"</h1>
         <p class="hint">"Each project you belong to, with what needs attention now. Open one to work in it."</p>
+        {move || session.me.get().filter(|m| m.operator).map(|_| view! {
+            <p><a href="/operator" id="operator-link">"Every project on this server"</a>" (you are one of its operators)"</p>
+        })}
         {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         {move || rows.get().map(|list| {
             let open = open.clone();

@@ -300,6 +300,7 @@ pub async fn serve(
         trusted_proxies: settings.trusted_proxies.clone(),
         trusted_header: settings.trusted_header.clone(),
         sso: settings.sso.clone(),
+        operators: settings.limits.operators.clone(),
         password_signin: settings.password_signin,
         project_creation: settings.limits.project_creation,
         signup: settings.limits.signup.clone(),

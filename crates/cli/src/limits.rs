@@ -29,6 +29,11 @@ pub struct LimitArgs {
     /// `example.com,example.org` (docs/security.md, "Sign-up") [default: invitation].
     #[arg(long, env = "OVERDUE_SIGNUP")]
     pub signup: Option<String>,
+    /// The instance's operators, by e-mail (`ops@example.com,ann@example.com`): they
+    /// see every project's usage and set a project's own limits (docs/security.md,
+    /// "Limits") [default: none].
+    #[arg(long, env = "OVERDUE_OPERATORS")]
+    pub operators: Option<String>,
 }
 
 /// The same keys in the TOML file.
@@ -44,6 +49,8 @@ pub struct FileLimits {
     pub project_creation: Option<String>,
     /// `signup`.
     pub signup: Option<String>,
+    /// `operators`.
+    pub operators: Option<String>,
 }
 
 /// Checked limits.
@@ -57,6 +64,8 @@ pub struct Limits {
     pub project_creation: ProjectCreation,
     /// Who may sign up without an invitation.
     pub signup: Signup,
+    /// The instance's operators' addresses (lower-cased).
+    pub operators: Vec<String>,
 }
 
 impl Default for Limits {
@@ -66,6 +75,7 @@ impl Default for Limits {
             max_streams: 50,
             project_creation: ProjectCreation::default(),
             signup: Signup::default(),
+            operators: Vec::new(),
         }
     }
 }
@@ -101,7 +111,23 @@ impl LimitArgs {
             self.max_streams.clone().or(file.max_streams),
             d.max_streams as i64,
         )?;
+        let mut operators = Vec::new();
+        for o in self
+            .operators
+            .clone()
+            .or(file.operators)
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+        {
+            operators.push(
+                overdue_core::credentials::check_email(o)
+                    .map_err(|e| anyhow!("OVERDUE_OPERATORS: {o:?}: {e}"))?,
+            );
+        }
         Ok(Limits {
+            operators,
             caps: Caps {
                 monitors_per_project: number(
                     "OVERDUE_MAX_MONITORS",
@@ -137,6 +163,18 @@ mod tests {
         };
         let e = bad.resolve(FileLimits::default()).unwrap_err().to_string();
         assert!(e.starts_with("OVERDUE_MAX_MONITORS"), "{e}");
+        let ops = LimitArgs {
+            operators: Some(" Ops@Example.com, ann@example.com ".into()),
+            ..LimitArgs::default()
+        };
+        let l = ops.resolve(FileLimits::default()).unwrap();
+        assert_eq!(l.operators, ["ops@example.com", "ann@example.com"]);
+        let bad = LimitArgs {
+            operators: Some("ops".into()),
+            ..LimitArgs::default()
+        };
+        let e = bad.resolve(FileLimits::default()).unwrap_err().to_string();
+        assert!(e.starts_with("OVERDUE_OPERATORS: \"ops\""), "{e}");
         let file = FileLimits {
             project_creation: Some("everyone".into()),
             max_streams: Some("3".into()),

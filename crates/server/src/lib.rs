@@ -58,6 +58,9 @@ pub struct ServerConfig {
     pub sso: Option<std::sync::Arc<people::oidc::Sso>>,
     /// Sign-in with a password works (off: single sign-on only).
     pub password_signin: bool,
+    /// The instance's operators' addresses: they see every project's usage and set a
+    /// project's own limits (docs/security.md, "Limits").
+    pub operators: Vec<String>,
     /// Who may create projects through the API.
     pub project_creation: quota::ProjectCreation,
     /// Who may make an account without an invitation (docs/security.md, "Sign-up").

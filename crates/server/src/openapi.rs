@@ -56,6 +56,8 @@ pub const ROUTES: &[Row] = &[
     ("GET", "/auth/sso/start", "Single sign-on: sends the browser to the OpenID provider (a redirect; with OVERDUE_OIDC_ISSUER)", B::None, B::None),
     ("GET", "/auth/sso/callback", "Single sign-on: where the provider sends the browser back (signs in, or asks the second factor; a redirect)", B::None, B::None),
     ("POST", "/auth/sso/finish", "Single sign-on: the second factor's code after the provider's sign-in (the cookie the callback set)", B::Named("FinishInput"), B::Any),
+    ("GET", "/operator/projects", "Every project's usage and limits (the instance's operators, OVERDUE_OPERATORS; a session)", B::None, B::Named("UsageList")),
+    ("PUT", "/operator/projects/{id}/limits", "Set a project's own limits instead of the instance's (null: the instance's; operators only)", B::Named("LimitsInput"), B::None),
     ("POST", "/auth/signup", "Sign up where the operator allows it: a link to choose a password is mailed to the address (same answer for addresses with an account)", B::Named("SignupInput"), B::Any),
     ("POST", "/auth/invitation", "What an invitation link is for (project, inviter, role)", B::Named("TokenInput"), B::Named("InvitationInfo")),
     ("POST", "/auth/password", "Change one's own password (other sessions end)", B::Named("PasswordChange"), B::None),
@@ -239,6 +241,10 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<t::ResetInput>(&mut s);
     add::<crate::people::session::ProjectInput>(&mut s);
     add::<crate::people::sso::FinishInput>(&mut s);
+    add::<crate::people::operator::LimitsInput>(&mut s);
+    add::<t::UsageList>(&mut s);
+    add::<t::ProjectUsage>(&mut s);
+    add::<t::OperatorLimit>(&mut s);
     add::<t::KeyInput>(&mut s);
     add::<t::RoleInput>(&mut s);
     add::<t::InviteInput>(&mut s);

@@ -34,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(crate::people::second_factor::routes)
                 .configure(crate::people::proxy::routes)
                 .configure(crate::people::sso::routes)
+                .configure(crate::people::operator::routes)
                 .configure(account::routes)
                 .configure(dash::routes)
                 .configure(team::routes)

@@ -130,6 +130,10 @@ pub struct Me {
     /// Recovery codes they have not used yet.
     #[serde(default)]
     pub recovery_codes_left: i64,
+    /// One of the instance's operators (`OVERDUE_OPERATORS`): the Operator page is
+    /// theirs.
+    #[serde(default)]
+    pub operator: bool,
 }
 
 /// `POST /api/v1/keys`.
@@ -451,4 +455,49 @@ pub struct ProjectOverview {
 pub struct ProjectsOverview {
     /// Oldest membership first.
     pub projects: Vec<ProjectOverview>,
+}
+
+/// A project's limit as the operator set it, and the one in force (docs/security.md,
+/// "Limits").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OperatorLimit {
+    /// The operator's own limit for this project (`null`: the instance's).
+    pub own: Option<i64>,
+    /// The limit in force.
+    pub effective: i64,
+}
+
+/// One project's usage, as the instance's operators see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProjectUsage {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its owners' addresses.
+    pub owners: Vec<String>,
+    /// People in it.
+    pub members: i64,
+    /// Monitors (chains included).
+    pub monitors: i64,
+    /// Channels.
+    pub channels: i64,
+    /// Flows.
+    pub flows: i64,
+    /// Live event streams open now on this instance.
+    pub streams_open: i64,
+    /// Monitors allowed.
+    pub max_monitors: OperatorLimit,
+    /// Live streams allowed at once.
+    pub max_streams: OperatorLimit,
+}
+
+/// `GET /api/v1/operator/projects`: every project, by name.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UsageList {
+    /// Every project on the server.
+    pub projects: Vec<ProjectUsage>,
 }

@@ -61,7 +61,11 @@ async fn true_at_a_glance_and_every_page_accessible() {
     let Some(driver) = chromedriver() else {
         return;
     };
-    let app = TestApp::spawn(Backend::Sqlite).await;
+    // Ann is one of the instance's operators: the Operator page is in the tour.
+    let app = TestApp::spawn_on(&crate::harness::fresh_database(Backend::Sqlite), |s| {
+        s.limits.operators = vec!["ann@example.com".into()];
+    })
+    .await;
     let (backup, shop, invoices, _receiver) = monitors(&app).await;
     overdue::create_user(&app.store, "ann@example.com", "correct horse", None, None)
         .await
@@ -453,6 +457,7 @@ async fn true_at_a_glance_and_every_page_accessible() {
         ("team", "/team".into()),
         ("audit", "/audit".into()),
         ("projects", "/projects".into()),
+        ("operator", "/operator".into()),
         ("account", "/account".into()),
         ("help", "/help".into()),
         ("help-api", "/help/api".into()),

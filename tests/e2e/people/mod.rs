@@ -8,6 +8,7 @@ pub(crate) mod audit;
 pub(crate) mod caps;
 pub(crate) mod gate;
 pub(crate) mod lifecycle;
+pub(crate) mod operator;
 pub(crate) mod proxy;
 pub(crate) mod second_factor;
 pub(crate) mod signup;

@@ -35,7 +35,7 @@ pub struct ServeArgs {
     /// keep_pings, keep_history, keep_audit, digest_hour, self_ping_url, self_ping_period, smtp_url,
     /// email_from, amqp_url, amqp_queue, amqp_project, amqp_exchange, amqp_bindings,
     /// amqp_flow_field, push_jwks, push_audience, trusted_proxies, trusted_header, max_monitors,
-    /// max_projects, max_streams, project_creation, signup, password_signin, and an
+    /// max_projects, max_streams, project_creation, signup, operators, password_signin, and an
     /// `[oidc]` table: issuer, client_id, client_secret, name, domains, scopes,
     /// groups_claim, roles).
     #[arg(long, env = "OVERDUE_CONFIG")]
@@ -173,6 +173,7 @@ struct FileSettings {
     max_streams: Option<toml::Value>,
     project_creation: Option<String>,
     signup: Option<String>,
+    operators: Option<String>,
     oidc: Option<sso::FileSso>,
     password_signin: Option<toml::Value>,
 }
@@ -505,6 +506,7 @@ impl ServeArgs {
             max_streams: file.max_streams.map(value_text),
             project_creation: file.project_creation,
             signup: file.signup,
+            operators: file.operators,
         })?;
         let (sso, password_signin) = self.sso.resolve(
             file.oidc,

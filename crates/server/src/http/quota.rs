@@ -46,6 +46,14 @@ pub struct StreamSlot {
 }
 
 impl Streams {
+    /// Streams of `project` open now on this instance.
+    pub fn open_now(&self, project: &str) -> usize {
+        self.open
+            .lock()
+            .map(|o| o.get(project).copied().unwrap_or(0))
+            .unwrap_or(0)
+    }
+
     /// Counts a new stream of `project` in, or refuses it (429) past `max`.
     pub fn open(&self, project: &str, max: usize) -> Result<StreamSlot, ApiError> {
         let mut open = self
@@ -81,6 +89,20 @@ impl Drop for StreamSlot {
             }
         }
     }
+}
+
+/// The most live streams `project` may hold open: the operator's limit for it where set
+/// (docs/security.md, "Limits"), else `OVERDUE_MAX_STREAMS`.
+pub async fn stream_limit(state: &crate::AppState, project: &str) -> Result<usize, ApiError> {
+    let p = project.to_string();
+    let own = state
+        .store
+        .read(move |c| overdue_storage::base::caps::project_limits(c, &p))
+        .await?
+        .max_streams;
+    Ok(own
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(state.config.max_streams))
 }
 
 #[cfg(test)]

@@ -138,9 +138,8 @@ impl Stream {
 /// entities, breaches or settings changed (the Flows page reloads it); `event: resync`
 /// when this client fell behind (reload the list).
 async fn events(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let slot = state
-        .streams
-        .open(&auth.project, state.config.max_streams)?;
+    let max = crate::http::quota::stream_limit(&state, &auth.project).await?;
+    let slot = state.streams.open(&auth.project, max)?;
     let s = Stream {
         _slot: slot,
         rx: state.store.wake.changes.subscribe(),

@@ -178,12 +178,13 @@ impl Follow {
 
 fn follower(
     state: web::Data<AppState>,
+    max: usize,
     project: &str,
     run: RunRow,
     after: i64,
     sse: bool,
 ) -> Result<Follow, ApiError> {
-    let slot = state.streams.open(project, state.config.max_streams)?;
+    let slot = state.streams.open(project, max)?;
     Ok(Follow {
         _slot: slot,
         rx: state.store.wake.changes.subscribe(),
@@ -230,6 +231,7 @@ async fn log(
         .insert_header(("X-Accel-Buffering", "no"))
         .streaming(stream(follower(
             state.clone(),
+            crate::http::quota::stream_limit(&state, &auth.project).await?,
             &auth.project,
             run,
             after,
@@ -251,6 +253,7 @@ async fn log_events(
         .insert_header(("X-Accel-Buffering", "no"))
         .streaming(stream(follower(
             state.clone(),
+            crate::http::quota::stream_limit(&state, &auth.project).await?,
             &auth.project,
             run,
             0,

@@ -8,6 +8,7 @@ pub mod gate;
 pub mod joining;
 pub mod lifecycle;
 pub mod oidc;
+pub mod operator;
 pub mod overview;
 pub mod project;
 pub mod proxy;

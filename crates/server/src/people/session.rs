@@ -57,6 +57,7 @@ pub(crate) async fn me_of(
         .read(move |c| second_factor::account_of(c, &user_id))
         .await?;
     Ok(Me {
+        operator: state.config.operators.contains(&email),
         email,
         csrf_token: csrf,
         projects: mine

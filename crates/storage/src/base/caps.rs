@@ -4,7 +4,7 @@
 
 use diesel::prelude::*;
 
-use crate::base::schema::{memberships, monitors};
+use crate::base::schema::{memberships, monitors, project_limits};
 use crate::{AnyConnection, StoreError};
 
 /// The operator's caps.
@@ -26,17 +26,24 @@ impl Default for Caps {
 }
 
 impl Caps {
-    /// Refuses one more monitor in `project` when it holds the most allowed.
+    /// Refuses one more monitor in `project` when it holds the most allowed: the
+    /// operator's limit for this project where one is set, else the instance's.
     pub fn check_monitors(&self, c: &mut AnyConnection, project: &str) -> Result<(), StoreError> {
+        let own = project_limits(c, project)?.max_monitors;
+        let max = own.unwrap_or(self.monitors_per_project);
         let n: i64 = monitors::table
             .filter(monitors::project_id.eq(project))
             .count()
             .get_result(c)?;
-        if n >= self.monitors_per_project {
+        if n >= max {
+            let raise = if own.is_some() {
+                "ask the operator to raise this project's limit"
+            } else {
+                "ask the operator to raise OVERDUE_MAX_MONITORS"
+            };
             return Err(StoreError::Capped(format!(
-                "monitors per project: this project has the most allowed ({}); delete some, \
-                 or ask the operator to raise OVERDUE_MAX_MONITORS",
-                self.monitors_per_project
+                "monitors per project: this project has the most allowed ({max}); delete \
+                 some, or {raise}"
             )));
         }
         Ok(())
@@ -58,4 +65,29 @@ impl Caps {
         }
         Ok(())
     }
+}
+
+/// One project's own limits, set by the operator (docs/security.md, "Limits"); `None`
+/// keeps the instance's setting.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProjectLimits {
+    /// Monitors (chains included) in this project.
+    pub max_monitors: Option<i64>,
+    /// Live event streams open at once for this project.
+    pub max_streams: Option<i64>,
+}
+
+/// The operator's limits for `project` (none set: all `None`).
+pub fn project_limits(c: &mut AnyConnection, project: &str) -> Result<ProjectLimits, StoreError> {
+    let row: Option<(Option<i64>, Option<i64>)> = project_limits::table
+        .find(project)
+        .select((project_limits::max_monitors, project_limits::max_streams))
+        .first(c)
+        .optional()?;
+    Ok(row
+        .map(|(max_monitors, max_streams)| ProjectLimits {
+            max_monitors,
+            max_streams,
+        })
+        .unwrap_or_default())
 }

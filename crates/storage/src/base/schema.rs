@@ -541,6 +541,7 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
+    project_limits,
     sso_identities,
     sso_logins,
     second_factors,
@@ -722,6 +723,15 @@ diesel::table! {
         aliases -> Text,
         hidden -> Text,
         created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    project_limits (project_id) {
+        project_id -> Text,
+        max_monitors -> Nullable<BigInt>,
+        max_streams -> Nullable<BigInt>,
+        updated_at -> BigInt,
     }
 }
 

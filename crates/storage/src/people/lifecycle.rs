@@ -9,8 +9,8 @@ use crate::base::schema::{
     ack_tokens, alert_timers, alerts, api_keys, audit_events, calendars, chain_members, channels,
     deliveries, dependencies, flips, flow_aggregates, flow_entities, flow_events, flow_kept_aside,
     flow_seen, flow_stats, flows, invitations, leases, memberships, monitor_channels, monitor_refs,
-    monitors, outbox, page_overflow_alerts, page_overflows, pings, problems, projects,
-    report_mails, report_months, report_project, report_tallies, route_groups, routes,
+    monitors, outbox, page_overflow_alerts, page_overflows, pings, problems, project_limits,
+    projects, report_mails, report_months, report_project, report_tallies, route_groups, routes,
     run_children, run_logs, runs, silences, status_keys, status_pages, storm_members, storms,
     users,
 };
@@ -226,6 +226,7 @@ pub fn delete(
     diesel::delete(calendars::table.filter(calendars::project_id.eq(p))).execute(c)?;
     diesel::delete(report_tallies::table.filter(report_tallies::project_id.eq(p))).execute(c)?;
     diesel::delete(report_project::table.filter(report_project::project_id.eq(p))).execute(c)?;
+    diesel::delete(project_limits::table.filter(project_limits::project_id.eq(p))).execute(c)?;
     diesel::delete(report_months::table.filter(report_months::project_id.eq(p))).execute(c)?;
     diesel::delete(report_mails::table.filter(report_mails::project_id.eq(p))).execute(c)?;
     diesel::delete(status_pages::table.filter(status_pages::project_id.eq(p))).execute(c)?;

@@ -13,3 +13,4 @@ pub mod second_factor;
 pub mod setup_links;
 pub mod sso;
 pub mod team;
+pub mod usage;
