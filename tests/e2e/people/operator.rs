@@ -138,7 +138,17 @@ async fn operator_limits(backend: Backend) {
     assert_eq!(open.status().as_u16(), 200);
     assert_eq!(stream().await.unwrap().status().as_u16(), 429);
     assert_eq!(row(&usage(&app, &ops).await, name)["streams_open"], 1);
+    // A client that goes away gives its stream back: the server finds out when a
+    // keep-alive write fails, the second after it left (10 s).
     drop(open);
+    let gone = std::time::Instant::now();
+    while row(&usage(&app, &ops).await, name)["streams_open"] != 0 {
+        assert!(
+            gone.elapsed().as_secs() < 30,
+            "the stream was not given back"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 
     // Refused in words, nothing written.
     for (body, says) in [

@@ -95,8 +95,12 @@ async fn summary(auth: Auth, state: web::Data<AppState>) -> Result<HttpResponse,
 /// How long changes are gathered before they are sent (a busy monitor pinged 100 times
 /// a second is sent 4 times).
 const GATHER: Duration = Duration::from_millis(250);
-/// A comment line this often keeps proxies from closing an idle stream.
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// A comment line this often keeps proxies from closing an idle stream — and finds a
+/// client that went away: the server learns of it only when a write fails (the second
+/// after the client left), so its stream slot (`OVERDUE_MAX_STREAMS`) is given back
+/// within two of these. At 15 s a person reloading the dashboard held 30 s of stale
+/// slots (docs/security.md, "Limits").
+const KEEP_ALIVE: Duration = Duration::from_secs(5);
 
 struct Stream {
     rx: tokio::sync::broadcast::Receiver<std::sync::Arc<Vec<String>>>,
