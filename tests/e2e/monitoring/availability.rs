@@ -126,9 +126,12 @@ async fn day_against_the_target(backend: Backend) {
     let r = report(&app, &q).await;
     assert_eq!(row(&r, "broken")["availability"], 83.333, "{r}");
     about(row(&r, "broken"), 4 * 3_600);
-    // The next day so far (six hours): B down all of them.
+    // The next day so far (six hours): B down all of them but the moments since it
+    // recovered just now (0.001 % is 0.2 s: a loaded machine takes that between the
+    // ping and the report).
     let next = report(&app, "period=1d").await;
-    assert_eq!(row(&next, "broken")["availability"], 0.0, "{next}");
+    let since = row(&next, "broken")["availability"].as_f64().unwrap();
+    assert!(since < 0.01, "down all six hours: {next}");
     assert_eq!(row(&next, "broken")["previous"], 83.333, "{next}");
 
     // A target in the URL, the project's, and the default again.
