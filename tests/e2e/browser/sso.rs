@@ -4,13 +4,11 @@
 //! off, the button alone; a second factor's code asked after the provider. At 1280 and
 //! 375 px, light and dark, with axe.
 
-use overdue_storage::people::projects;
-
 use crate::browser::tour;
 use crate::harness::oidc::OidcProvider;
 use crate::harness::webdriver::{chromedriver, Browser};
 use crate::harness::{free_port, Backend};
-use crate::people::sso::{people, start};
+use crate::people::sso::{payments, people, start};
 
 /// Clicks the provider's button and signs in on the provider's form as `who`.
 async fn through_provider(b: &Browser, who: &str) {
@@ -33,17 +31,7 @@ async fn single_sign_on_in_chromium() {
     let _provider = OidcProvider::start(&issuer, &back(&app), &people(&["ops"], &[]), false);
     let _provider_2 = OidcProvider::start(&other, &back(&closed), &people(&[], &[]), false);
     // The mapping gives group "ops" the role admin in "Payments".
-    app.store
-        .write(|tx| {
-            let p = projects::any(tx.conn())?;
-            let to = projects::SettingsChange {
-                name: Some("Payments".into()),
-                ..Default::default()
-            };
-            projects::change(tx, &p.id, &to)
-        })
-        .await
-        .unwrap();
+    payments(&app).await;
     overdue::create_user(&app.store, "ann@example.com", "correct horse", None, None)
         .await
         .unwrap();

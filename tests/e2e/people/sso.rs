@@ -46,6 +46,27 @@ pub(crate) async fn start(backend: Backend, issuer: &str, passwords: bool) -> Te
     .await
 }
 
+/// Names the server's default project "Payments", the mapping's project.
+pub(crate) async fn payments(app: &TestApp) {
+    app.store
+        .write(|tx| {
+            let p = projects::any(tx.conn())?;
+            let to = projects::SettingsChange {
+                name: Some("Payments".into()),
+                ..Default::default()
+            };
+            projects::change(tx, &p.id, &to)
+        })
+        .await
+        .unwrap();
+}
+
+/// `GET /api/v1/auth/status`.
+async fn status(app: &TestApp) -> Value {
+    let r = app.http.get(app.url("/api/v1/auth/status")).send().await;
+    r.unwrap().json().await.unwrap()
+}
+
 pub(crate) fn people(dan_groups: &[&str], gus_groups: &[&str]) -> Value {
     json!({
         "ann": {"email": "ann@example.com", "email_verified": true, "groups": ["dev"]},
@@ -207,15 +228,7 @@ async fn single_sign_on(backend: Backend) {
     )
     .await;
     assert_eq!(s, 201, "{p}");
-    let st: Value = app
-        .http
-        .get(app.url("/api/v1/auth/status"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let st = status(&app).await;
     assert_eq!(st["sso"], "Sign in with Acme", "{st}");
     assert_eq!(st["password_signin"], true, "{st}");
 
@@ -360,15 +373,7 @@ async fn single_sign_on(backend: Backend) {
 
     // With password sign-in off, every password path says to use the provider, and
     // the provider still signs in.
-    let st: Value = closed
-        .http
-        .get(closed.url("/api/v1/auth/status"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let st = status(&closed).await;
     assert_eq!(st["password_signin"], false, "{st}");
     for (path, body) in [
         (
@@ -399,18 +404,7 @@ async fn single_sign_on(backend: Backend) {
     let b = Browser::new();
     assert_eq!(b.sign_in(&closed, "ann").await, "/");
     // The groups read from the ID token give their role too.
-    closed
-        .store
-        .write(|tx| {
-            let p = projects::any(tx.conn())?;
-            let to = projects::SettingsChange {
-                name: Some("Payments".into()),
-                ..Default::default()
-            };
-            projects::change(tx, &p.id, &to)
-        })
-        .await
-        .unwrap();
+    payments(&closed).await;
     let dan = Browser::new();
     assert_eq!(dan.sign_in(&closed, "dan").await, "/");
     assert_eq!(
