@@ -37,6 +37,8 @@ pub fn SignForm(setup: bool, on_done: impl Fn() + Clone + Send + Sync + 'static)
     let passwords = move || setup || status.get().is_none_or(|s| s.password_signin);
     let has_token = token.is_some();
     let navigate = use_navigate();
+    // Kept in a `StoredValue` so the passkey button's handler is `Copy`.
+    let on_done_passkey = StoredValue::new(on_done.clone());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         busy.set(true);
@@ -75,6 +77,26 @@ pub fn SignForm(setup: bool, on_done: impl Fn() + Clone + Send + Sync + 'static)
             busy.set(false);
         });
     };
+    // With a second factor asked: a passkey in place of the code.
+    let use_passkey = move || {
+        busy.set(true);
+        let on_done = on_done_passkey.get_value();
+        leptos::task::spawn_local(async move {
+            let (e, p) = (email.get_untracked(), password.get_untracked());
+            match crate::passkeys::sign_in(&e, &p).await {
+                Ok(me) => {
+                    error.set(None);
+                    session
+                        .project
+                        .set(me.projects.first().map(|p| p.id.clone()));
+                    session.me.set(Some(me));
+                    on_done();
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
     if setup && !has_token {
         return view! {
             <div class="card narrow" id="setup-needs-link">
@@ -105,6 +127,10 @@ pub fn SignForm(setup: bool, on_done: impl Fn() + Clone + Send + Sync + 'static)
                 <button id="sign-submit" type="submit" disabled=move || busy.get()>
                     {if setup { "Create account" } else { "Sign in" }}
                 </button>
+                <Show when=move || code.with(Option::is_some)>
+                    " "<button id="passkey-signin" type="button" class="secondary"
+                        disabled=move || busy.get() on:click=move |_| use_passkey()>"Use a passkey"</button>
+                </Show>
             </form>
             // A full page load: the signed-out pages are chosen when the app starts.
             {move || status.get().filter(|s| s.password_reset && s.password_signin).map(|_| view! {
@@ -198,6 +224,7 @@ pub fn AccountPage() -> impl IntoView {
             <button type="submit" id="change-password">"Change password"</button>
         </form>
         <crate::second_factor::SecondFactorCard/>
+        <crate::passkeys::PasskeysCard/>
         <div class="card">
             <h2>"Sessions"</h2>
             <p class="hint">"Lost a laptop or signed in on a shared computer? This signs you out on every device, this one too."</p>

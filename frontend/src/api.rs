@@ -197,6 +197,7 @@ pub async fn sign(
         email: email.to_string(),
         password: password.to_string(),
         code,
+        passkey: None,
     };
     post_open(path, &body).await
 }

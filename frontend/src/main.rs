@@ -32,6 +32,7 @@ mod live;
 mod monitor_row;
 mod monitors;
 mod operator;
+mod passkeys;
 mod picker;
 mod ping_help;
 mod problems;

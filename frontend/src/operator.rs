@@ -51,7 +51,7 @@ pub fn OperatorPage() -> impl IntoView {
         {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         {move || rows.get().map(|list| view! {
             <table class="cards" id="operator-projects">
-                <thead><tr><th>"Project"</th><th>"Owners"</th><th>"Members"</th><th>"Monitors"</th><th>"Channels"</th><th>"Flows"</th><th>"Live streams"</th><th>"Its own limits"</th></tr></thead>
+                <thead><tr><th>"Project"</th><th>"Owners"</th><th>"Members"</th><th>"Monitors"</th><th>"Channels"</th><th>"Flows"</th><th>"Live streams"</th><th>"Signals"</th><th>"Its own limits"</th></tr></thead>
                 <tbody>
                     {list.into_iter().map(|u| view! { <UsageRow u=u on_saved=load/> }).collect_view()}
                 </tbody>
@@ -60,28 +60,52 @@ pub fn OperatorPage() -> impl IntoView {
     }
 }
 
+/// The limits a project may have its own of: the API's field, the label.
+const FIELDS: [(&str, &str); 5] = [
+    ("max_monitors", "Monitors"),
+    ("max_channels", "Channels"),
+    ("max_flows", "Flows"),
+    ("max_streams", "Live streams"),
+    ("max_events_per_second", "Signals per second"),
+];
+
+/// The row's limits in [`FIELDS`]' order.
+fn limits(u: &Usage) -> [&Limit; 5] {
+    [
+        &u.max_monitors,
+        &u.max_channels,
+        &u.max_flows,
+        &u.max_streams,
+        &u.max_events_per_second,
+    ]
+}
+
 /// One project's row, with its limits' fields.
 #[component]
 fn UsageRow(u: Usage, on_saved: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
     let session = Session::get();
-    let text = |l: &Limit| l.own.map(|n| n.to_string()).unwrap_or_default();
-    let monitors = RwSignal::new(text(&u.max_monitors));
-    let streams = RwSignal::new(text(&u.max_streams));
+    let fields: Vec<RwSignal<String>> = limits(&u)
+        .iter()
+        .map(|l| RwSignal::new(l.own.map(|n| n.to_string()).unwrap_or_default()))
+        .collect();
     let said = RwSignal::new(None::<Result<String, String>>);
     let id = u.id.clone();
+    let typed_fields = fields.clone();
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let id = id.clone();
+        let mut body = serde_json::Map::new();
+        for ((key, label), text) in FIELDS.iter().zip(&typed_fields) {
+            match typed(&text.get_untracked()) {
+                Ok(v) => {
+                    body.insert((*key).to_string(), serde_json::json!(v));
+                }
+                Err(e) => return said.set(Some(Err(format!("{label}: {e}")))),
+            }
+        }
         leptos::task::spawn_local(async move {
-            let body = match (
-                typed(&monitors.get_untracked()),
-                typed(&streams.get_untracked()),
-            ) {
-                (Ok(m), Ok(s)) => serde_json::json!({"max_monitors": m, "max_streams": s}),
-                (Err(e), _) => return said.set(Some(Err(format!("Monitors: {e}")))),
-                (_, Err(e)) => return said.set(Some(Err(format!("Live streams: {e}")))),
-            };
             let path = format!("/api/v1/operator/projects/{id}/limits");
+            let body = serde_json::Value::Object(body);
             match session.send_unit("PUT", &path, &body).await {
                 Ok(()) => {
                     said.set(Some(Ok("Saved.".into())));
@@ -91,32 +115,45 @@ fn UsageRow(u: Usage, on_saved: impl Fn() + Copy + Send + Sync + 'static) -> imp
             }
         });
     };
-    let mon_id = format!("limit-monitors-{}", u.id);
-    let str_id = format!("limit-streams-{}", u.id);
     let owners = if u.owners.is_empty() {
         "—".to_string()
     } else {
         u.owners.join(", ")
     };
-    let monitors_of = format!("{} of {}", u.monitors, u.max_monitors.effective);
-    let streams_of = format!("{} of {}", u.streams_open, u.max_streams.effective);
+    let of = |n: i64, l: &Limit| format!("{n} of {}", l.effective);
+    let signals = if u.signals_refused > 0 {
+        format!(
+            "{} a second; {} refused here",
+            u.max_events_per_second.effective, u.signals_refused
+        )
+    } else {
+        format!("{} a second", u.max_events_per_second.effective)
+    };
+    let inputs = FIELDS
+        .iter()
+        .zip(fields)
+        .map(|((key, label), value)| {
+            let field_id = format!("limit-{}-{}", key.trim_start_matches("max_"), u.id);
+            view! {
+                <label for=field_id.clone()>{*label}</label>
+                <input id=field_id type="text" inputmode="numeric" placeholder="server's"
+                    prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+            }
+        })
+        .collect_view();
     view! {
         <tr>
             <td data-label="Project">{u.name.clone()}</td>
             <td data-label="Owners">{owners}</td>
             <td data-label="Members">{u.members}</td>
-            <td data-label="Monitors">{monitors_of}</td>
-            <td data-label="Channels">{u.channels}</td>
-            <td data-label="Flows">{u.flows}</td>
-            <td data-label="Live streams">{streams_of}</td>
+            <td data-label="Monitors">{of(u.monitors, &u.max_monitors)}</td>
+            <td data-label="Channels">{of(u.channels, &u.max_channels)}</td>
+            <td data-label="Flows">{of(u.flows, &u.max_flows)}</td>
+            <td data-label="Live streams">{of(u.streams_open, &u.max_streams)}</td>
+            <td data-label="Signals">{signals}</td>
             <td data-label="Its own limits">
                 <form class="limits" on:submit=save>
-                    <label for=mon_id.clone()>"Monitors"</label>
-                    <input id=mon_id type="text" inputmode="numeric" placeholder="server's"
-                        prop:value=move || monitors.get() on:input=move |ev| monitors.set(event_target_value(&ev))/>
-                    <label for=str_id.clone()>"Live streams"</label>
-                    <input id=str_id type="text" inputmode="numeric" placeholder="server's"
-                        prop:value=move || streams.get() on:input=move |ev| streams.set(event_target_value(&ev))/>
+                    {inputs}
                     <button type="submit" class="save-limits">"Save"</button>
                     {move || said.get().map(|r| match r {
                         Ok(t) => view! { <p role="status" class="hint">{t}</p> }.into_any(),

@@ -19,7 +19,7 @@ pub fn SecondFactorCard() -> impl IntoView {
     let on = move || {
         session
             .me
-            .with(|m| m.as_ref().is_some_and(|m| m.second_factor))
+            .with(|m| m.as_ref().is_some_and(|m| m.authenticator_app))
     };
     let left = move || {
         session
@@ -95,7 +95,7 @@ pub fn SecondFactorCard() -> impl IntoView {
     };
     view! {
         <div class="card" id="second-factor">
-            <h2>"Second factor"</h2>
+            <h2>"Second factor: an authenticator app"</h2>
             {move || match (on(), enrolling.get()) {
                 (_, Some(s)) => view! {
                     <p>"Scan this with an authenticator app (or type the secret), then enter the code it shows."</p>
@@ -121,7 +121,7 @@ pub fn SecondFactorCard() -> impl IntoView {
                 }.into_any(),
                 (false, None) => view! {
                     <p id="second-factor-off">"Off. With it on, signing in also asks for a code from an authenticator app on your phone — a stolen password alone is not enough."</p>
-                    <p><button type="button" id="totp-start" on:click=start>"Set up a second factor"</button></p>
+                    <p><button type="button" id="totp-start" on:click=start>"Set up an authenticator app"</button></p>
                 }.into_any(),
             }}
             {move || codes.get().map(|list| view! {

@@ -104,12 +104,18 @@ pub async fn run_over(
                 let url = &urls[i % urls.len().max(1)];
                 i += 1;
                 match http.get(url).send().await {
-                    Ok(r) if r.status().is_success() => {
+                    Ok(r) => {
+                        let good = r.status().is_success();
+                        // Read to the end either way: the connection is then kept.
                         let _ = r.bytes().await;
-                        ok += 1;
-                        lat.push(t0.elapsed().as_micros().min(u32::MAX as u128) as u32);
+                        if good {
+                            ok += 1;
+                            lat.push(t0.elapsed().as_micros().min(u32::MAX as u128) as u32);
+                        } else {
+                            errors += 1;
+                        }
                     }
-                    _ => errors += 1,
+                    Err(_) => errors += 1,
                 }
             }
             (ok, errors, lat)

@@ -8,6 +8,7 @@ mod notify;
 mod reports;
 mod seed;
 mod server;
+mod tenants;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -97,6 +98,28 @@ enum Command {
         #[arg(long)]
         mapped: bool,
     },
+    /// Two projects on one server, one flooding: the other's ping latency alone, beside
+    /// one at its rate limit, beside one flooding, and beside the flood unlimited.
+    Tenants {
+        /// Monitors in each project.
+        #[arg(long, default_value_t = 5_000)]
+        monitors: usize,
+        /// The flooding project's clients (back to back).
+        #[arg(long, default_value_t = 48)]
+        flood_clients: usize,
+        /// The quiet project's pace, pings/s.
+        #[arg(long, default_value_t = 500)]
+        quiet_rate: u64,
+        /// The quiet project's clients.
+        #[arg(long, default_value_t = 16)]
+        quiet_clients: usize,
+        /// Signals per second per project on the limited server.
+        #[arg(long, default_value_t = 2_000)]
+        limit: u64,
+        /// Seconds per measurement.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
     /// Reports over a long history: counters seeded in bulk, each report timed.
     Reports {
         /// Monitors with a history (an alert a week each).
@@ -178,6 +201,24 @@ fn main() -> Result<()> {
                     mapped,
                 };
                 flows::run(&bin, &cli.database_url, o).await?;
+            }
+            Command::Tenants {
+                monitors,
+                flood_clients,
+                quiet_rate,
+                quiet_clients,
+                limit,
+                seconds,
+            } => {
+                let o = tenants::Options {
+                    monitors,
+                    flood_clients,
+                    quiet_rate,
+                    quiet_clients,
+                    limit,
+                    seconds,
+                };
+                tenants::run(&bin, &cli.database_url, o).await?;
             }
             Command::Reports {
                 monitors,

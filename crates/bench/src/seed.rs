@@ -55,6 +55,23 @@ pub async fn fresh(url: &str, n: usize, _reserved: usize, _reserved2: usize) -> 
     })
 }
 
+/// Adds a project named `name` with `n` up monitors to a database [`fresh`] made.
+pub async fn another_project(url: &str, name: &str, n: usize) -> Result<Seeded> {
+    let store = Store::open(
+        url,
+        StoreOptions::default(),
+        std::sync::Arc::new(SystemClock),
+    )?;
+    let name = name.to_string();
+    let p = store.write(move |tx| projects::create(tx, &name)).await?;
+    let ids = insert_monitors(url, &p.id, n, now_ms() + 86_400_000, None)?;
+    Ok(Seeded {
+        ids,
+        api_key: p.api_key,
+        project: p.id,
+    })
+}
+
 /// Creates the PostgreSQL database named by `url` when it does not exist yet (through
 /// the server's `postgres` database), so the documented commands work on a new machine.
 fn create_pg_database(url: &str) -> Result<()> {

@@ -62,7 +62,10 @@ impl Server {
                 "OVERDUE_LOG",
                 std::env::var("OVERDUE_BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
             )
-            .stdout(Stdio::null());
+            .stdout(Stdio::null())
+            // The benches measure the instance, not a project's rate (docs/security.md,
+            // "Limits"); the two-tenant bench sets its own.
+            .env("OVERDUE_MAX_EVENTS_PER_SECOND", "100000000");
         for (k, v) in env {
             cmd.env(k, v);
         }

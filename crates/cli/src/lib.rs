@@ -305,6 +305,9 @@ pub async fn serve(
         project_creation: settings.limits.project_creation,
         signup: settings.limits.signup.clone(),
         max_streams: settings.limits.max_streams,
+        max_events_per_second: settings.limits.max_events_per_second,
+        passkeys: overdue_server::people::passkeys::relying_party(&settings.site_url)
+            .map_err(|e| anyhow::anyhow!("OVERDUE_SITE_URL: {e}"))?,
     };
     warn_about_proxies(&settings);
     let result = overdue_server::run(listener, store, config, shutdown).await;

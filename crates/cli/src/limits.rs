@@ -20,6 +20,16 @@ pub struct LimitArgs {
     /// [default: 50].
     #[arg(long, env = "OVERDUE_MAX_STREAMS")]
     pub max_streams: Option<String>,
+    /// Channels per project [default: 500].
+    #[arg(long, env = "OVERDUE_MAX_CHANNELS")]
+    pub max_channels: Option<String>,
+    /// Flows per project [default: 500].
+    #[arg(long, env = "OVERDUE_MAX_FLOWS")]
+    pub max_flows: Option<String>,
+    /// Signals (pings, heartbeats, reports, flow events over HTTP) per second per
+    /// project, with ten seconds' worth at once [default: 2000].
+    #[arg(long, env = "OVERDUE_MAX_EVENTS_PER_SECOND")]
+    pub max_events_per_second: Option<String>,
     /// Who may create projects in the dashboard: owners (users who own one), everyone
     /// (any signed-in user) or nobody [default: owners].
     #[arg(long, env = "OVERDUE_PROJECT_CREATION")]
@@ -45,6 +55,12 @@ pub struct FileLimits {
     pub max_projects: Option<String>,
     /// `max_streams`.
     pub max_streams: Option<String>,
+    /// `max_channels`.
+    pub max_channels: Option<String>,
+    /// `max_flows`.
+    pub max_flows: Option<String>,
+    /// `max_events_per_second`.
+    pub max_events_per_second: Option<String>,
     /// `project_creation`.
     pub project_creation: Option<String>,
     /// `signup`.
@@ -60,6 +76,8 @@ pub struct Limits {
     pub caps: Caps,
     /// Live event streams per project.
     pub max_streams: usize,
+    /// Signals per second per project.
+    pub max_events_per_second: u32,
     /// Who may create projects.
     pub project_creation: ProjectCreation,
     /// Who may sign up without an invitation.
@@ -73,6 +91,7 @@ impl Default for Limits {
         Limits {
             caps: Caps::default(),
             max_streams: 50,
+            max_events_per_second: 2_000,
             project_creation: ProjectCreation::default(),
             signup: Signup::default(),
             operators: Vec::new(),
@@ -111,6 +130,13 @@ impl LimitArgs {
             self.max_streams.clone().or(file.max_streams),
             d.max_streams as i64,
         )?;
+        let rate = number(
+            "OVERDUE_MAX_EVENTS_PER_SECOND",
+            self.max_events_per_second
+                .clone()
+                .or(file.max_events_per_second),
+            i64::from(d.max_events_per_second),
+        )?;
         let mut operators = Vec::new();
         for o in self
             .operators
@@ -139,8 +165,19 @@ impl LimitArgs {
                     self.max_projects.clone().or(file.max_projects),
                     d.caps.projects_per_user,
                 )?,
+                channels_per_project: number(
+                    "OVERDUE_MAX_CHANNELS",
+                    self.max_channels.clone().or(file.max_channels),
+                    d.caps.channels_per_project,
+                )?,
+                flows_per_project: number(
+                    "OVERDUE_MAX_FLOWS",
+                    self.max_flows.clone().or(file.max_flows),
+                    d.caps.flows_per_project,
+                )?,
             },
             max_streams: usize::try_from(streams).unwrap_or(d.max_streams),
+            max_events_per_second: u32::try_from(rate).unwrap_or(d.max_events_per_second),
             project_creation: creation,
             signup,
         })
@@ -178,6 +215,9 @@ mod tests {
         let file = FileLimits {
             project_creation: Some("everyone".into()),
             max_streams: Some("3".into()),
+            max_channels: Some("4".into()),
+            max_flows: Some("5".into()),
+            max_events_per_second: Some("6".into()),
             ..FileLimits::default()
         };
         let l = LimitArgs::default().resolve(file).unwrap();
@@ -185,6 +225,20 @@ mod tests {
             (l.max_streams, l.project_creation),
             (3, ProjectCreation::Everyone)
         );
+        assert_eq!(
+            (
+                l.caps.channels_per_project,
+                l.caps.flows_per_project,
+                l.max_events_per_second
+            ),
+            (4, 5, 6)
+        );
+        let bad = LimitArgs {
+            max_events_per_second: Some("0".into()),
+            ..LimitArgs::default()
+        };
+        let e = bad.resolve(FileLimits::default()).unwrap_err().to_string();
+        assert!(e.starts_with("OVERDUE_MAX_EVENTS_PER_SECOND"), "{e}");
         let bad = LimitArgs {
             project_creation: Some("all".into()),
             ..LimitArgs::default()

@@ -18,6 +18,7 @@ pub mod message;
 pub mod monitor;
 pub mod page_cap;
 pub mod problem;
+pub mod rate;
 pub mod report;
 pub mod route;
 pub mod run;

@@ -23,8 +23,9 @@ pub mod timers;
 use overdue_storage::Store;
 
 /// Prunes flips, delivery attempts and finished notifications older than `keep`, audit
-/// records older than `keep_audit`, and single sign-ons past their time, every minute,
-/// in small batches with pauses between them (ingest keeps its latency).
+/// records older than `keep_audit`, and single sign-ons and passkey ceremonies past
+/// their time, every minute, in small batches with pauses between them (ingest keeps
+/// its latency).
 pub async fn prune(
     store: Store,
     keep: std::time::Duration,
@@ -41,7 +42,8 @@ pub async fn prune(
                 .write(move |tx| {
                     let n = overdue_storage::retention::prune_old(tx, before)?;
                     let n = n + overdue_storage::base::audit::prune(tx, audit_before)?;
-                    Ok(n + overdue_storage::people::sso::prune(tx)?)
+                    Ok(n + overdue_storage::people::sso::prune(tx)?
+                        + overdue_storage::people::passkeys::prune(tx)?)
                 })
                 .await
             {

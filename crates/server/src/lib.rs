@@ -58,6 +58,9 @@ pub struct ServerConfig {
     pub sso: Option<std::sync::Arc<people::oidc::Sso>>,
     /// Sign-in with a password works (off: single sign-on only).
     pub password_signin: bool,
+    /// Passkeys' relying party, when the site URL names a host (docs/security.md,
+    /// "Second factor").
+    pub passkeys: Option<std::sync::Arc<webauthn_rs::prelude::Webauthn>>,
     /// The instance's operators' addresses: they see every project's usage and set a
     /// project's own limits (docs/security.md, "Limits").
     pub operators: Vec<String>,
@@ -67,6 +70,8 @@ pub struct ServerConfig {
     pub signup: overdue_core::signup::Signup,
     /// Live event streams open at once per project.
     pub max_streams: usize,
+    /// Signals per second per project (docs/security.md, "Limits").
+    pub max_events_per_second: u32,
     /// The push URL's JWT check, when a JWKS file is configured.
     pub push_jwt: Option<std::sync::Arc<crate::flows::jwt::PushJwt>>,
 }
@@ -83,6 +88,8 @@ pub struct AppState {
     pub counters: metrics::Counters,
     /// Live event streams open now, per project.
     pub streams: quota::Streams,
+    /// Signals per second, per project.
+    pub rates: crate::http::rate::Rates,
 }
 
 /// Parses a monitor's id from a path (the canonical UUID form), or answers 400 naming `what`.
@@ -115,6 +122,7 @@ pub async fn run(
         config,
         counters: metrics::Counters::default(),
         streams: quota::Streams::default(),
+        rates: crate::http::rate::Rates::default(),
     });
     let server = HttpServer::new(move || {
         App::new()

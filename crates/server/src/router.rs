@@ -32,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(crate::people::lifecycle::routes)
                 .configure(crate::people::audit::routes)
                 .configure(crate::people::second_factor::routes)
+                .configure(crate::people::passkeys::routes)
                 .configure(crate::people::proxy::routes)
                 .configure(crate::people::sso::routes)
                 .configure(crate::people::operator::routes)

@@ -14,6 +14,10 @@ pub struct Credentials {
     /// With a second factor: the authenticator's current code or a recovery code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// With a passkey instead: the browser's answer to `POST
+    /// /api/v1/auth/passkey/options`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkey: Option<crate::PasskeyAnswer>,
 }
 
 /// `POST /api/v1/auth/setup`: the first account, with the token of the setup link
@@ -124,9 +128,13 @@ pub struct Me {
     pub csrf_token: String,
     /// The user's projects; the first is the default.
     pub projects: Vec<ProjectAccess>,
-    /// They have a second factor (docs/security.md, "Second factor").
+    /// They have a second factor (docs/security.md, "Second factor"): an authenticator
+    /// app or a passkey.
     #[serde(default)]
     pub second_factor: bool,
+    /// They have an authenticator app (TOTP) set up.
+    #[serde(default)]
+    pub authenticator_app: bool,
     /// Recovery codes they have not used yet.
     #[serde(default)]
     pub recovery_codes_left: i64,
@@ -488,10 +496,18 @@ pub struct ProjectUsage {
     pub flows: i64,
     /// Live event streams open now on this instance.
     pub streams_open: i64,
+    /// Signals refused for the project's rate on this instance since it started.
+    pub signals_refused: i64,
     /// Monitors allowed.
     pub max_monitors: OperatorLimit,
     /// Live streams allowed at once.
     pub max_streams: OperatorLimit,
+    /// Channels allowed.
+    pub max_channels: OperatorLimit,
+    /// Flows allowed.
+    pub max_flows: OperatorLimit,
+    /// Signals (pings, heartbeats, reports, flow events over HTTP) allowed per second.
+    pub max_events_per_second: OperatorLimit,
 }
 
 /// `GET /api/v1/operator/projects`: every project, by name.

@@ -5,6 +5,7 @@ pub(crate) mod dashboard;
 pub(crate) mod dashboard_api;
 pub(crate) mod glance;
 pub(crate) mod list;
+pub(crate) mod passkeys;
 pub(crate) mod people;
 pub(crate) mod reports;
 pub(crate) mod senders;

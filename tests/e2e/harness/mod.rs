@@ -196,7 +196,13 @@ impl TestApp {
         };
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
+        // A story that sets the site URL to `http://localhost` is served under that
+        // host name (passkeys belong to a domain; an IP address holds none).
+        let base = if s.site_url == "http://localhost" {
+            format!("http://localhost:{}", listener.local_addr().unwrap().port())
+        } else {
+            format!("http://{}", listener.local_addr().unwrap())
+        };
         s.site_url = base.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let done = tokio::spawn({

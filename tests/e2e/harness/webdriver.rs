@@ -128,6 +128,35 @@ impl Browser {
         v["value"].clone()
     }
 
+    /// Adds a virtual authenticator (WebDriver's WebAuthn extension): an internal one
+    /// with resident keys and user verification that always passes, as a laptop's
+    /// screen lock would. Returns its id.
+    pub async fn virtual_authenticator(&self) -> String {
+        let v = self
+            .cmd(
+                "POST",
+                "/webauthn/authenticator",
+                json!({"protocol": "ctap2", "transport": "internal", "hasResidentKey": true,
+                       "hasUserVerification": true, "isUserVerified": true}),
+            )
+            .await;
+        v.as_str()
+            .unwrap_or_else(|| panic!("no virtual authenticator: {v}"))
+            .to_string()
+    }
+
+    /// The credentials the virtual authenticator `id` holds.
+    pub async fn authenticator_credentials(&self, id: &str) -> Vec<Value> {
+        let v = self
+            .cmd(
+                "GET",
+                &format!("/webauthn/authenticator/{id}/credentials"),
+                json!({}),
+            )
+            .await;
+        v.as_array().cloned().unwrap_or_default()
+    }
+
     /// Opens `url`.
     pub async fn goto(&self, url: &str) {
         self.cmd("POST", "/url", json!({ "url": url })).await;

@@ -6,6 +6,7 @@ pub(crate) mod account;
 pub(crate) mod accounts;
 pub(crate) mod audit;
 pub(crate) mod caps;
+pub(crate) mod fair;
 pub(crate) mod gate;
 pub(crate) mod lifecycle;
 pub(crate) mod operator;

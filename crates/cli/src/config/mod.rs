@@ -35,7 +35,8 @@ pub struct ServeArgs {
     /// keep_pings, keep_history, keep_audit, digest_hour, self_ping_url, self_ping_period, smtp_url,
     /// email_from, amqp_url, amqp_queue, amqp_project, amqp_exchange, amqp_bindings,
     /// amqp_flow_field, push_jwks, push_audience, trusted_proxies, trusted_header, max_monitors,
-    /// max_projects, max_streams, project_creation, signup, operators, password_signin, and an
+    /// max_projects, max_streams, max_channels, max_flows, max_events_per_second,
+    /// project_creation, signup, operators, password_signin, and an
     /// `[oidc]` table: issuer, client_id, client_secret, name, domains, scopes,
     /// groups_claim, roles).
     #[arg(long, env = "OVERDUE_CONFIG")]
@@ -171,6 +172,9 @@ struct FileSettings {
     max_monitors: Option<toml::Value>,
     max_projects: Option<toml::Value>,
     max_streams: Option<toml::Value>,
+    max_channels: Option<toml::Value>,
+    max_flows: Option<toml::Value>,
+    max_events_per_second: Option<toml::Value>,
     project_creation: Option<String>,
     signup: Option<String>,
     operators: Option<String>,
@@ -504,6 +508,9 @@ impl ServeArgs {
             max_monitors: file.max_monitors.map(value_text),
             max_projects: file.max_projects.map(value_text),
             max_streams: file.max_streams.map(value_text),
+            max_channels: file.max_channels.map(value_text),
+            max_flows: file.max_flows.map(value_text),
+            max_events_per_second: file.max_events_per_second.map(value_text),
             project_creation: file.project_creation,
             signup: file.signup,
             operators: file.operators,

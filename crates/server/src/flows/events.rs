@@ -51,6 +51,7 @@ async fn single(
         ));
     }
     let (key, slug, entity, stage) = path.into_inner();
+    crate::http::rate::admit(&state, crate::http::rate::Sender::PingKey(&key), 1).await?;
     let at_text = query.into_inner().at;
     let raw = format!(
         "{} /flow/<ping key>/{slug}/{entity}/{stage}{}",

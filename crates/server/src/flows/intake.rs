@@ -69,8 +69,12 @@ pub async fn take(
     let now = state.store.now().0;
     let def = flow.def();
     let mut intake = Intake::default();
+    let sender = crate::http::rate::Sender::Project(&flow.project_id);
     match items {
-        Err(u) => intake.keep(Some(&flow), source, u.reason, &u.raw),
+        Err(u) => {
+            crate::http::rate::admit(state, sender, 1).await?;
+            intake.keep(Some(&flow), source, u.reason, &u.raw)
+        }
         Ok(items) => {
             let n: usize = items
                 .iter()
@@ -84,6 +88,7 @@ pub async fn take(
                     "{n} events in one request: send at most {MAX_EVENTS} events per request"
                 )));
             }
+            crate::http::rate::admit(state, sender, n.max(1)).await?;
             intake.read(&flow, &def, items, source, None, None, now);
         }
     }

@@ -11,3 +11,4 @@ pub mod body_timeout;
 pub mod error;
 pub mod parse;
 pub mod quota;
+pub mod rate;

@@ -10,6 +10,7 @@ pub mod lifecycle;
 pub mod oidc;
 pub mod operator;
 pub mod overview;
+pub mod passkeys;
 pub mod project;
 pub mod proxy;
 pub mod second_factor;

@@ -33,13 +33,18 @@ fn operator(state: &AppState, who: &SignedIn) -> Result<(), ApiError> {
 
 async fn list(state: web::Data<AppState>, who: SignedIn) -> Result<HttpResponse, ApiError> {
     operator(&state, &who)?;
-    let defaults = (
-        state.store.caps().monitors_per_project,
-        state.config.max_streams as i64,
-    );
+    let caps = state.store.caps();
+    let defaults = usage::InstanceLimits {
+        monitors: caps.monitors_per_project,
+        streams: state.config.max_streams as i64,
+        channels: caps.channels_per_project,
+        flows: caps.flows_per_project,
+        events_per_second: i64::from(state.config.max_events_per_second),
+    };
     let mut projects = state.store.read(move |c| usage::all(c, defaults)).await?;
     for p in &mut projects {
         p.streams_open = state.streams.open_now(&p.id) as i64;
+        p.signals_refused = state.rates.refused(&p.id);
     }
     Ok(HttpResponse::Ok().json(UsageList { projects }))
 }
@@ -55,6 +60,32 @@ pub(crate) struct LimitsInput {
     /// Live event streams open at once, 1 to 100000.
     #[serde(default)]
     max_streams: Option<i64>,
+    /// Channels in the project, 0 to 100000000.
+    #[serde(default)]
+    max_channels: Option<i64>,
+    /// Flows in the project, 0 to 100000000.
+    #[serde(default)]
+    max_flows: Option<i64>,
+    /// Signals (pings, heartbeats, reports, flow events over HTTP) per second, 1 to
+    /// 100000000.
+    #[serde(default)]
+    max_events_per_second: Option<i64>,
+}
+
+/// Refuses `value` of `field` outside `range`, saying what to send.
+fn in_range(
+    field: &str,
+    value: Option<i64>,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<Option<i64>, ApiError> {
+    match value {
+        Some(n) if !range.contains(&n) => Err(ApiError::BadRequest(format!(
+            "{field}: {n} must be from {} to {}, or null for the instance's setting",
+            range.start(),
+            range.end()
+        ))),
+        v => Ok(v),
+    }
 }
 
 async fn set_limits(
@@ -66,31 +97,27 @@ async fn set_limits(
     operator(&state, &who)?;
     let id = crate::parse_id(&path, "project")?;
     let input = body.into_inner()?;
-    if let Some(n) = input
-        .max_monitors
-        .filter(|n| !(0..=100_000_000).contains(n))
-    {
-        return Err(ApiError::BadRequest(format!(
-            "max_monitors: {n} must be from 0 to 100000000, or null for the instance's setting"
-        )));
-    }
-    if let Some(n) = input.max_streams.filter(|n| !(1..=100_000).contains(n)) {
-        return Err(ApiError::BadRequest(format!(
-            "max_streams: {n} must be from 1 to 100000, or null for the instance's setting"
-        )));
-    }
     let limits = ProjectLimits {
-        max_monitors: input.max_monitors,
-        max_streams: input.max_streams,
+        max_monitors: in_range("max_monitors", input.max_monitors, 0..=100_000_000)?,
+        max_streams: in_range("max_streams", input.max_streams, 1..=100_000)?,
+        max_channels: in_range("max_channels", input.max_channels, 0..=100_000_000)?,
+        max_flows: in_range("max_flows", input.max_flows, 0..=100_000_000)?,
+        max_events_per_second: in_range(
+            "max_events_per_second",
+            input.max_events_per_second,
+            1..=100_000_000,
+        )?,
     };
     overdue_storage::base::audit::fill(|e| {
         e.project = Some(id.clone());
         e.actor = Some(who.user.email.clone());
         e.user_id = Some(who.user.user_id.clone());
     });
+    let project = id.clone();
     state
         .store
         .write(move |tx| usage::set_limits(tx, &id, limits))
         .await?;
+    state.rates.forget(&project);
     Ok(HttpResponse::NoContent().finish())
 }

@@ -52,7 +52,7 @@ pub(crate) async fn me_of(
     email: String,
     csrf: String,
 ) -> Result<Me, ApiError> {
-    let (mine, second_factor, left) = state
+    let account = state
         .store
         .read(move |c| second_factor::account_of(c, &user_id))
         .await?;
@@ -60,7 +60,8 @@ pub(crate) async fn me_of(
         operator: state.config.operators.contains(&email),
         email,
         csrf_token: csrf,
-        projects: mine
+        projects: account
+            .memberships
             .into_iter()
             .map(|m| ProjectAccess {
                 id: m.project_id,
@@ -69,8 +70,9 @@ pub(crate) async fn me_of(
                 requires_second_factor: m.requires_second_factor,
             })
             .collect(),
-        second_factor,
-        recovery_codes_left: left,
+        second_factor: account.second_factor,
+        authenticator_app: account.authenticator_app,
+        recovery_codes_left: account.codes_left,
     })
 }
 
@@ -166,25 +168,23 @@ async fn setup(
     .await
 }
 
-/// Signs in. The attempt is reserved (per address, and per account from that address)
-/// before the password is checked, and given back when it was right.
-async fn login(
-    req: actix_web::HttpRequest,
-    state: web::Data<AppState>,
-    body: crate::http::body::Body<Credentials>,
-) -> Result<HttpResponse, ApiError> {
+/// Checks an e-mail and password as sign-in does: the attempt is reserved (per address,
+/// and per account from that address) before the password is checked; a wrong pair is
+/// 401. The attempt is the caller's to give back once everything else passed.
+pub(crate) async fn password_checked(
+    req: &actix_web::HttpRequest,
+    state: &AppState,
+    email: &str,
+    password: String,
+) -> Result<(accounts::UserRow, crate::people::gate::Attempt), ApiError> {
     const WRONG: &str = "wrong e-mail or password";
-    crate::people::oidc::passwords_allowed(&state)?;
-    let body = body.into_inner()?;
-    let email = body.email.trim().to_lowercase();
-    let password = body.password;
-    let body_code = body.code;
-    let attempt = state.gate.attempt(&req).for_account(&email);
+    crate::people::oidc::passwords_allowed(state)?;
+    let attempt = state.gate.attempt(req).for_account(email);
     state
         .gate
         .reserve(&state.store, &attempt, "too many failed sign-ins")
         .await?;
-    let lookup = email.clone();
+    let lookup = email.to_string();
     let user = state
         .store
         .read(move |c| accounts::find_by_email(c, &lookup))
@@ -194,29 +194,51 @@ async fn login(
         .gate
         .hash(move || check_stored(&password, stored))
         .await?;
-    let user = match (ok, user) {
-        (true, Some(u)) => u,
-        _ => return Err(ApiError::Unauthorized(WRONG)),
-    };
+    match (ok, user) {
+        (true, Some(u)) => Ok((u, attempt)),
+        _ => Err(ApiError::Unauthorized(WRONG)),
+    }
+}
+
+/// Signs in. The attempt is reserved before the password is checked, and given back
+/// when it and the second factor (a code or a passkey) were right.
+async fn login(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    body: crate::http::body::Body<Credentials>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
+    let email = body.email.trim().to_lowercase();
+    let (user, attempt) = password_checked(&req, &state, &email, body.password).await?;
     let uid = user.id.clone();
     overdue_storage::base::audit::fill(|e| {
         e.actor = Some(email.clone());
         e.user_id = Some(user.id.clone());
     });
-    // The password was right; with a second factor its code must be too. A missing
-    // code is no failed attempt (the form asks for it next); a wrong one is.
-    let code = body_code;
-    let session = match state
-        .store
-        .write(move |tx| second_factor::sign_in(tx, &uid, code.as_deref()))
-        .await
-    {
-        Ok(s) => s,
-        Err(e @ StoreError::SecondFactor { missing: true }) => {
-            state.gate.succeeded(&state.store, &attempt).await?;
-            return Err(e.into());
+    let session = if let Some(answer) = body.passkey {
+        // The password was right; the passkey must be one of theirs and answer the
+        // ceremony started for them. A wrong one counts as a failed attempt.
+        let (id, record) = crate::people::passkeys::verify(&state, &uid, answer).await?;
+        state
+            .store
+            .write(move |tx| second_factor::sign_in_with_passkey(tx, &uid, &id, record.as_deref()))
+            .await?
+    } else {
+        // With a second factor its code must be right too. A missing code is no
+        // failed attempt (the form asks for it next); a wrong one is.
+        let code = body.code;
+        match state
+            .store
+            .write(move |tx| second_factor::sign_in(tx, &uid, code.as_deref()))
+            .await
+        {
+            Ok(s) => s,
+            Err(e @ StoreError::SecondFactor { missing: true }) => {
+                state.gate.succeeded(&state.store, &attempt).await?;
+                return Err(e.into());
+            }
+            Err(e) => return Err(e.into()),
         }
-        Err(e) => return Err(e.into()),
     };
     state.gate.succeeded(&state.store, &attempt).await?;
     signed_in_response(

@@ -18,6 +18,7 @@ use overdue_storage::{PingReply, PingRequest};
 use overdue_types::ErrorBody;
 
 use crate::http::error::ApiError;
+use crate::http::rate::{self, Sender};
 use crate::AppState;
 use url::{Route, SignalUrl};
 
@@ -135,6 +136,18 @@ async fn ping(
             .finish());
     }
     let route = url::parse(&req, &path.into_inner()).map_err(|e| PingError::text(e, limit))?;
+    // Leases and problem reports count against the project's rate here; signals in
+    // `store_signal`, which heartbeats share.
+    let sender = match &route {
+        Route::Lease { code, .. } => Some(Sender::Monitor(code.monitor())),
+        Route::Problems { target, .. } => Some(Sender::of(target)),
+        Route::Signal(_) => None,
+    };
+    if let Some(sender) = sender {
+        rate::admit(&state, sender, 1)
+            .await
+            .map_err(PingError::json)?;
+    }
     match route {
         Route::Lease { code, lock } => lease::handle(&req, &state, code, lock)
             .await
@@ -255,6 +268,7 @@ async fn store_signal(
     report_error: Option<String>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = state.config.ping_body_limit;
+    rate::admit(state, Sender::of(&url.target), 1).await?;
     let (remote_addr, user_agent) = client(req, state);
     let signal = url.signal;
     let ping = PingRequest {

@@ -27,8 +27,9 @@ pub struct NewChannel {
 
 /// Creates a channel.
 pub fn create(tx: &mut Tx<'_>, project: &str, new: NewChannel) -> Result<ChannelRow, StoreError> {
-    let now = tx.now();
+    let (now, caps) = (tx.now(), tx.caps());
     let c = tx.conn();
+    caps.check_channels(c, project)?;
     let is_default = match new.is_default {
         Some(d) => d,
         None => !has_default(c, project)?,

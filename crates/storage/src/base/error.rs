@@ -47,9 +47,9 @@ pub enum StoreError {
 
 /// What a sign-in without its second factor's code is told.
 pub const ASK_CODE: &str = "second factor: enter the 6-digit code from your authenticator \
-     app, or one of your recovery codes";
+     app or one of your recovery codes, or use your passkey";
 
-/// What a sign-in with a wrong code is told.
+/// What a sign-in with a wrong code or passkey answer is told.
 pub const WRONG_CODE: &str = "second factor: that code is wrong or was used already: enter \
      the current one, or a recovery code";
 

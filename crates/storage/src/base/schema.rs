@@ -542,6 +542,8 @@ diesel::table! {
 diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     project_limits,
+    passkeys,
+    passkey_challenges,
     sso_identities,
     sso_logins,
     second_factors,
@@ -727,11 +729,35 @@ diesel::table! {
 }
 
 diesel::table! {
+    passkeys (id) {
+        id -> Text,
+        user_id -> Text,
+        name -> Text,
+        credential -> Text,
+        created_at -> BigInt,
+        last_used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    passkey_challenges (id_hash) {
+        id_hash -> Text,
+        user_id -> Text,
+        kind -> Text,
+        state -> Text,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
     project_limits (project_id) {
         project_id -> Text,
         max_monitors -> Nullable<BigInt>,
         max_streams -> Nullable<BigInt>,
         updated_at -> BigInt,
+        max_channels -> Nullable<BigInt>,
+        max_flows -> Nullable<BigInt>,
+        max_events_per_second -> Nullable<BigInt>,
     }
 }
 

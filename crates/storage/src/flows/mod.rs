@@ -206,8 +206,9 @@ fn conflict(e: StoreError, slug: &str) -> StoreError {
 
 /// Creates a flow.
 pub fn create(tx: &mut Tx<'_>, project: &str, new: NewFlow) -> Result<FlowRow, StoreError> {
-    let now = tx.now();
+    let (now, caps) = (tx.now(), tx.caps());
     let c = tx.conn();
+    caps.check_flows(c, project)?;
     calendars::check_named(c, project, &new.def)?;
     let row = FlowRow {
         id: Uuid::new_v4().hyphenated().to_string(),

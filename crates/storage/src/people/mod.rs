@@ -7,6 +7,7 @@ pub mod attempts;
 pub mod confirmations;
 pub mod joining;
 pub mod lifecycle;
+pub mod passkeys;
 pub mod passwords;
 pub mod projects;
 pub mod second_factor;

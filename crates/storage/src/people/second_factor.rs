@@ -1,8 +1,9 @@
 //! A person's second factor (docs/security.md, "Second factor"): enrolling a TOTP
-//! secret (kept pending until a code from it is given), ten recovery codes (stored
-//! hashed, each used once), checking it at sign-in and at a password reset, turning it
-//! off, and an owner's requirement that a project's members have one. The code rules
-//! are the core's (`overdue_core::second_factor`).
+//! secret (kept pending until a code from it is given) or adding passkeys (their rows
+//! are `passkeys`'), ten recovery codes (stored hashed, each used once), checking it at
+//! sign-in and at a password reset, turning it off, and an owner's requirement that a
+//! project's members have one. The code rules are the core's
+//! (`overdue_core::second_factor`).
 
 use diesel::prelude::*;
 use overdue_core::second_factor as rules;
@@ -13,6 +14,7 @@ use crate::base::schema::{
 };
 use crate::base::tx::Tx;
 use crate::people::accounts::{self, NewSession};
+use crate::people::passkeys::{self, PasskeyRow};
 use crate::people::projects::hash_key;
 use crate::{AnyConnection, StoreError};
 
@@ -29,8 +31,13 @@ pub enum Check {
     Wrong,
 }
 
-/// Whether `user` has a second factor in use.
+/// Whether `user` has a second factor in use: a TOTP secret or a passkey.
 pub fn enabled(c: &mut AnyConnection, user: &str) -> Result<bool, StoreError> {
+    Ok(totp_enabled(c, user)? || passkeys::any(c, user)?)
+}
+
+/// Whether `user` has a TOTP secret in use.
+pub fn totp_enabled(c: &mut AnyConnection, user: &str) -> Result<bool, StoreError> {
     let at: Option<Option<i64>> = sf::table
         .find(user)
         .select(sf::enabled_at)
@@ -131,17 +138,23 @@ pub fn check(tx: &mut Tx<'_>, user: &str, code: Option<&str>) -> Result<Check, S
         .select((sf::secret, sf::last_step))
         .first(c)
         .optional()?;
-    let Some((Some(secret), last)) = row else {
-        return Ok(Check::NotEnrolled);
+    let totp = match row {
+        Some((Some(secret), last)) => Some((secret, last)),
+        _ => None,
     };
+    if totp.is_none() && !passkeys::any(c, user)? {
+        return Ok(Check::NotEnrolled);
+    }
     let Some(code) = code.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(Check::Missing);
     };
-    if let Some(step) = rules::accepted_step(&secret, code, now, last) {
-        diesel::update(sf::table.find(user))
-            .set(sf::last_step.eq(Some(step)))
-            .execute(c)?;
-        return Ok(Check::Passed);
+    if let Some((secret, last)) = &totp {
+        if let Some(step) = rules::accepted_step(secret, code, now, *last) {
+            diesel::update(sf::table.find(user))
+                .set(sf::last_step.eq(Some(step)))
+                .execute(c)?;
+            return Ok(Check::Passed);
+        }
     }
     let Some(typed) = rules::normal_recovery_code(code) else {
         return Ok(Check::Wrong);
@@ -180,24 +193,14 @@ pub fn sign_in(tx: &mut Tx<'_>, user: &str, code: Option<&str>) -> Result<NewSes
 /// Turns `user`'s second factor off, given a code (TOTP or recovery): refused while a
 /// project of theirs requires one.
 pub fn disable(tx: &mut Tx<'_>, user: &str, code: &str) -> Result<(), StoreError> {
-    let required: Vec<String> = memberships::table
-        .inner_join(projects::table.on(projects::id.eq(memberships::project_id)))
-        .filter(memberships::user_id.eq(user))
-        .filter(projects::require_second_factor.eq(true))
-        .select(projects::name)
-        .load(tx.conn())?;
-    if !required.is_empty() {
-        return Err(StoreError::Conflict(format!(
-            "{} require a second factor of their members: leave them or ask their owners \
-             first",
-            required.join(", ")
-        )));
+    if !passkeys::any(tx.conn(), user)? {
+        refuse_if_required(tx.conn(), user)?;
     }
     match check(tx, user, Some(code))? {
-        Check::Passed => {}
-        Check::NotEnrolled => {
+        Check::Passed if totp_enabled(tx.conn(), user)? => {}
+        Check::Passed | Check::NotEnrolled => {
             return Err(StoreError::Conflict(
-                "you have no second factor to turn off".into(),
+                "you have no authenticator app to turn off".into(),
             ))
         }
         Check::Missing | Check::Wrong => {
@@ -208,8 +211,84 @@ pub fn disable(tx: &mut Tx<'_>, user: &str, code: &str) -> Result<(), StoreError
     }
     let c = tx.conn();
     diesel::delete(sf::table.find(user)).execute(c)?;
-    diesel::delete(rc::table.filter(rc::user_id.eq(user))).execute(c)?;
+    // Recovery codes stand for any factor: they stay while a passkey does.
+    if !passkeys::any(c, user)? {
+        diesel::delete(rc::table.filter(rc::user_id.eq(user))).execute(c)?;
+    }
     Ok(())
+}
+
+/// Refuses when a project of `user`'s requires a second factor of its members (taking
+/// their last one away would lock them out of it).
+fn refuse_if_required(c: &mut AnyConnection, user: &str) -> Result<(), StoreError> {
+    let required: Vec<String> = memberships::table
+        .inner_join(projects::table.on(projects::id.eq(memberships::project_id)))
+        .filter(memberships::user_id.eq(user))
+        .filter(projects::require_second_factor.eq(true))
+        .select(projects::name)
+        .load(c)?;
+    if !required.is_empty() {
+        return Err(StoreError::Conflict(format!(
+            "{} require a second factor of their members: leave them or ask their owners \
+             first",
+            required.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// Adds a passkey `row` for its user (verified by the server): every other session of
+/// theirs ends (`keep`: this one's token), since they were made without it; when they
+/// have no recovery code left, ten new ones are made and returned (shown once).
+pub fn add_passkey(
+    tx: &mut Tx<'_>,
+    row: &PasskeyRow,
+    keep: &str,
+) -> Result<Option<Vec<String>>, StoreError> {
+    let c = tx.conn();
+    passkeys::insert(c, row)?;
+    diesel::delete(
+        sessions::table
+            .filter(sessions::user_id.eq(&row.user_id))
+            .filter(sessions::token_hash.ne(hash_key(keep))),
+    )
+    .execute(c)?;
+    if codes_left(c, &row.user_id)? > 0 {
+        return Ok(None);
+    }
+    new_recovery_codes(tx, &row.user_id).map(Some)
+}
+
+/// Removes `user`'s passkey `id`: refused when it is their last second factor and a
+/// project of theirs requires one; their recovery codes go with their last factor.
+pub fn remove_passkey(tx: &mut Tx<'_>, user: &str, id: &str) -> Result<(), StoreError> {
+    let c = tx.conn();
+    let others = passkeys::of_user(c, user)?
+        .iter()
+        .filter(|p| p.id != id)
+        .count();
+    let last = others == 0 && !totp_enabled(c, user)?;
+    if last {
+        refuse_if_required(c, user)?;
+    }
+    passkeys::delete(c, user, id)?;
+    if last {
+        diesel::delete(rc::table.filter(rc::user_id.eq(user))).execute(c)?;
+    }
+    Ok(())
+}
+
+/// Signs `user` in with their passkey `id`, verified by the server for this sign-in
+/// (`credential`: the library's updated record, when it changed): the new session.
+pub fn sign_in_with_passkey(
+    tx: &mut Tx<'_>,
+    user: &str,
+    id: &str,
+    credential: Option<&str>,
+) -> Result<NewSession, StoreError> {
+    let now = tx.now();
+    passkeys::used(tx.conn(), user, id, credential, now.0)?;
+    accounts::create_session(tx, user)
 }
 
 /// Sets whether project `project`'s members need a second factor; `by` (who asks)
@@ -229,17 +308,27 @@ pub fn require(tx: &mut Tx<'_>, project: &str, on: bool, by: &str) -> Result<(),
     Ok(())
 }
 
-/// What the account page shows of `user`: their projects, whether they have a second
-/// factor, and how many recovery codes they have left.
-pub fn account_of(
-    c: &mut AnyConnection,
-    user: &str,
-) -> Result<(Vec<accounts::Membership>, bool, i64), StoreError> {
-    Ok((
-        accounts::memberships_of(c, user)?,
-        enabled(c, user)?,
-        codes_left(c, user)?,
-    ))
+/// What the account page shows of `user`.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// Their projects.
+    pub memberships: Vec<accounts::Membership>,
+    /// They have a second factor (an authenticator app or a passkey).
+    pub second_factor: bool,
+    /// They have an authenticator app.
+    pub authenticator_app: bool,
+    /// Recovery codes they have not used.
+    pub codes_left: i64,
+}
+
+/// What the account page shows of `user`.
+pub fn account_of(c: &mut AnyConnection, user: &str) -> Result<Account, StoreError> {
+    Ok(Account {
+        memberships: accounts::memberships_of(c, user)?,
+        second_factor: enabled(c, user)?,
+        authenticator_app: totp_enabled(c, user)?,
+        codes_left: codes_left(c, user)?,
+    })
 }
 
 /// Recovery codes `user` has not used.

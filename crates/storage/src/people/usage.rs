@@ -9,7 +9,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use overdue_types::{OperatorLimit, ProjectUsage};
 
-use crate::base::caps::ProjectLimits;
+use crate::base::caps::{LimitRow, ProjectLimits, LIMITS};
 use crate::base::schema::{
     channels, flows, memberships, monitors, project_limits, projects, users,
 };
@@ -20,10 +20,35 @@ fn counts(rows: Vec<(String, i64)>) -> HashMap<String, i64> {
     rows.into_iter().collect()
 }
 
+/// The instance's setting of each limit a project may have its own of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InstanceLimits {
+    /// Monitors per project.
+    pub monitors: i64,
+    /// Live streams per project.
+    pub streams: i64,
+    /// Channels per project.
+    pub channels: i64,
+    /// Flows per project.
+    pub flows: i64,
+    /// Signals per second per project.
+    pub events_per_second: i64,
+}
+
+fn limit(own: Option<i64>, instance: i64) -> OperatorLimit {
+    OperatorLimit {
+        own,
+        effective: own.unwrap_or(instance),
+    }
+}
+
 /// Every project's usage, by name, with each limit as set and in force (`defaults`:
-/// the instance's monitors and streams per project). Streams open now are this
-/// process's to count: 0 here.
-pub fn all(c: &mut AnyConnection, defaults: (i64, i64)) -> Result<Vec<ProjectUsage>, StoreError> {
+/// the instance's). Streams open now and signals refused are this process's to count:
+/// 0 here.
+pub fn all(
+    c: &mut AnyConnection,
+    defaults: InstanceLimits,
+) -> Result<Vec<ProjectUsage>, StoreError> {
     let list: Vec<(String, String)> = projects::table
         .order((projects::name.asc(), projects::id.asc()))
         .select((projects::id, projects::name))
@@ -63,22 +88,10 @@ pub fn all(c: &mut AnyConnection, defaults: (i64, i64)) -> Result<Vec<ProjectUsa
         owners.entry(p).or_default().push(e);
     }
     let limits: HashMap<String, ProjectLimits> = project_limits::table
-        .select((
-            project_limits::project_id,
-            project_limits::max_monitors,
-            project_limits::max_streams,
-        ))
-        .load::<(String, Option<i64>, Option<i64>)>(c)?
+        .select((project_limits::project_id, LIMITS))
+        .load::<(String, LimitRow)>(c)?
         .into_iter()
-        .map(|(p, max_monitors, max_streams)| {
-            (
-                p,
-                ProjectLimits {
-                    max_monitors,
-                    max_streams,
-                },
-            )
-        })
+        .map(|(p, row)| (p, ProjectLimits::from(row)))
         .collect();
     Ok(list
         .into_iter()
@@ -91,14 +104,12 @@ pub fn all(c: &mut AnyConnection, defaults: (i64, i64)) -> Result<Vec<ProjectUsa
                 channels: chans.get(&id).copied().unwrap_or(0),
                 flows: fls.get(&id).copied().unwrap_or(0),
                 streams_open: 0,
-                max_monitors: OperatorLimit {
-                    own: own.max_monitors,
-                    effective: own.max_monitors.unwrap_or(defaults.0),
-                },
-                max_streams: OperatorLimit {
-                    own: own.max_streams,
-                    effective: own.max_streams.unwrap_or(defaults.1),
-                },
+                signals_refused: 0,
+                max_monitors: limit(own.max_monitors, defaults.monitors),
+                max_streams: limit(own.max_streams, defaults.streams),
+                max_channels: limit(own.max_channels, defaults.channels),
+                max_flows: limit(own.max_flows, defaults.flows),
+                max_events_per_second: limit(own.max_events_per_second, defaults.events_per_second),
                 id,
                 name,
             }
@@ -121,6 +132,9 @@ pub fn set_limits(tx: &mut Tx<'_>, project: &str, limits: ProjectLimits) -> Resu
                 project_limits::project_id.eq(project),
                 project_limits::max_monitors.eq(limits.max_monitors),
                 project_limits::max_streams.eq(limits.max_streams),
+                project_limits::max_channels.eq(limits.max_channels),
+                project_limits::max_flows.eq(limits.max_flows),
+                project_limits::max_events_per_second.eq(limits.max_events_per_second),
                 project_limits::updated_at.eq(now.0),
             ))
             .execute(c)?;
