@@ -308,6 +308,7 @@ pub fn LinkPasswordPage(
     let again = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let code = RwSignal::new(None::<String>);
+    let on_done_passkey = on_done.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if password.get_untracked() != again.get_untracked() {
@@ -322,6 +323,7 @@ pub fn LinkPasswordPage(
                 token,
                 password: password.get_untracked(),
                 code: code.get_untracked(),
+                passkey: None,
             };
             match api::post_open::<_, Me>(path, &body).await {
                 Ok(me) => on_done(me),
@@ -338,6 +340,28 @@ pub fn LinkPasswordPage(
         });
     };
     let (first, second) = (format!("{prefix}-password"), format!("{prefix}-again"));
+    // On a reset link, a passkey in place of the code (a newcomer's link asks none).
+    let link_token = StoredValue::new(
+        use_params_map()
+            .with_untracked(|p| p.get("token"))
+            .unwrap_or_default(),
+    );
+    let done = StoredValue::new(on_done_passkey);
+    let use_passkey = move |_| {
+        if password.get_untracked() != again.get_untracked() {
+            error.set(Some(
+                "The password and its repetition differ: type it again.".into(),
+            ));
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let token = link_token.get_value();
+            match crate::passkeys::reset(&token, &password.get_untracked()).await {
+                Ok(me) => done.get_value()(me),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
     view! {
         <div class="card narrow">
             <h1>{title}</h1>
@@ -353,6 +377,9 @@ pub fn LinkPasswordPage(
                 <CodeField code=code/>
                 <p class="error" role="alert">{move || error.get()}</p>
                 <button type="submit" id=format!("{prefix}-submit")>{button}</button>
+                <Show when=move || prefix == "reset" && code.with(Option::is_some)>
+                    " "<button type="button" id="reset-passkey" class="secondary" on:click=use_passkey>"Use a passkey"</button>
+                </Show>
             </form>
         </div>
     }

@@ -6,7 +6,7 @@
 
 use js_sys::{Function, Object, Promise, Reflect, JSON};
 use leptos::prelude::*;
-use overdue_types::{PasskeyAdded, PasskeyCeremony, PasskeyList};
+use overdue_types::{PasskeyAdded, PasskeyCeremony, PasskeyList, PasskeyOptionsInput};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::api::Session;
@@ -82,22 +82,45 @@ async fn ceremony(verb: &str, options: &serde_json::Value) -> Result<serde_json:
 /// Signs in with a passkey after a right password: the ceremony's options, the
 /// browser's answer, and the sign-in with it.
 pub async fn sign_in(email: &str, password: &str) -> Result<overdue_types::Me, String> {
+    let ask = PasskeyOptionsInput {
+        email: Some(email.to_string()),
+        password: Some(password.to_string()),
+        token: None,
+    };
+    let passkey = Some(answer(&ask).await?);
     let body = overdue_types::Credentials {
         email: email.to_string(),
         password: password.to_string(),
         code: None,
-        passkey: None,
-    };
-    let c: PasskeyCeremony = crate::api::post_open("/api/v1/auth/passkey/options", &body).await?;
-    let credential = ceremony("get", &c.options).await?;
-    let body = overdue_types::Credentials {
-        passkey: Some(overdue_types::PasskeyAnswer {
-            ceremony: c.ceremony,
-            credential,
-        }),
-        ..body
+        passkey,
     };
     crate::api::post_open("/api/v1/auth/login", &body).await
+}
+
+/// Sets a new password with a reset link's `token` and a passkey for the second factor.
+pub async fn reset(token: &str, password: &str) -> Result<overdue_types::Me, String> {
+    let ask = PasskeyOptionsInput {
+        token: Some(token.to_string()),
+        ..PasskeyOptionsInput::default()
+    };
+    let passkey = Some(answer(&ask).await?);
+    let body = overdue_types::ResetInput {
+        token: token.to_string(),
+        password: password.to_string(),
+        code: None,
+        passkey,
+    };
+    crate::api::post_open("/api/v1/auth/reset", &body).await
+}
+
+/// A passkey ceremony for `ask`, answered by the browser.
+async fn answer(ask: &PasskeyOptionsInput) -> Result<overdue_types::PasskeyAnswer, String> {
+    let c: PasskeyCeremony = crate::api::post_open("/api/v1/auth/passkey/options", ask).await?;
+    let credential = ceremony("get", &c.options).await?;
+    Ok(overdue_types::PasskeyAnswer {
+        ceremony: c.ceremony,
+        credential,
+    })
 }
 
 /// The account page's passkeys.

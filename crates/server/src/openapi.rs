@@ -56,7 +56,7 @@ pub const ROUTES: &[Row] = &[
     ("POST", "/auth/passkeys/start", "Start adding a passkey: the options for navigator.credentials.create", B::None, B::Named("PasskeyCeremony")),
     ("POST", "/auth/passkeys", "Add the passkey the browser made (ten recovery codes when one had none left; other sessions end)", B::Named("NewPasskey"), B::Named("PasskeyAdded")),
     ("DELETE", "/auth/passkeys/{id}", "Remove one of one's passkeys (not the last second factor while a project requires one)", B::None, B::None),
-    ("POST", "/auth/passkey/options", "After a right e-mail and password: a ceremony with the account's passkeys for navigator.credentials.get; its answer goes to /auth/login as passkey", B::Named("Credentials"), B::Named("PasskeyCeremony")),
+    ("POST", "/auth/passkey/options", "A ceremony with the account's passkeys for navigator.credentials.get, after a right e-mail and password or for a reset link's token; its answer goes to /auth/login or /auth/reset as passkey", B::Named("PasskeyOptionsInput"), B::Named("PasskeyCeremony")),
     ("POST", "/auth/proxy", "Sign in as the person an authenticating proxy names in OVERDUE_TRUSTED_HEADER (only from OVERDUE_TRUSTED_PROXIES)", B::None, B::Any),
     ("GET", "/auth/sso/start", "Single sign-on: sends the browser to the OpenID provider (a redirect; with OVERDUE_OIDC_ISSUER)", B::None, B::None),
     ("GET", "/auth/sso/callback", "Single sign-on: where the provider sends the browser back (signs in, or asks the second factor; a redirect)", B::None, B::None),
@@ -242,6 +242,7 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<t::PasskeyInfo>(&mut s);
     add::<t::PasskeyList>(&mut s);
     add::<t::PasskeyAdded>(&mut s);
+    add::<t::PasskeyOptionsInput>(&mut s);
     add::<t::ProjectContents>(&mut s);
     add::<t::ProjectsOverview>(&mut s);
     add::<t::ProjectOverview>(&mut s);

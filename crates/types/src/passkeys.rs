@@ -74,3 +74,20 @@ pub struct PasskeyAdded {
     /// New recovery codes, or `null` when one has some left.
     pub recovery_codes: Option<Vec<String>>,
 }
+
+/// `POST /api/v1/auth/passkey/options`: who asks for a passkey ceremony — at sign-in the
+/// e-mail and the right password, on a reset link its token.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PasskeyOptionsInput {
+    /// The account's e-mail (with `password`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Its password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// A reset link's token, instead of both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}

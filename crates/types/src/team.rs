@@ -323,6 +323,10 @@ pub struct ResetInput {
     /// With a second factor: its current code or a recovery code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// With a passkey instead: the browser's answer to `POST
+    /// /api/v1/auth/passkey/options {"token": …}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkey: Option<crate::PasskeyAnswer>,
 }
 
 /// `GET /api/v1/project/contents`: what the current project holds, as deleting it would

@@ -2,8 +2,9 @@
 //! extension; docs/security.md, "Second factor"): added on the account page with ten
 //! recovery codes shown once, asked after the password at sign-in and used there; a
 //! ceremony's answer used twice is refused the second time; a password alone no longer
-//! signs in; a passkey counts for a project that requires a second factor, and the last
-//! one cannot be removed while it does; a recovery code stands in for it. Served under
+//! signs in; a reset link asks for it after the new password; a passkey counts for a
+//! project that requires a second factor, and the last one cannot be removed while it
+//! does; a recovery code stands in for it. Served under
 //! `localhost` (a passkey belongs to a domain). Both databases; the pages at 1280 and
 //! 375 px, light and dark, with axe.
 
@@ -11,6 +12,7 @@ use serde_json::{json, Value};
 
 use crate::both;
 use crate::browser::tour;
+use crate::harness::smtp::SmtpServer;
 use crate::harness::webdriver::{chromedriver, Browser};
 use crate::harness::{fresh_database, Backend, TestApp};
 use crate::people::accounts::{call, sign_json};
@@ -28,8 +30,14 @@ async fn passkeys(backend: Backend) {
     let Some(driver) = chromedriver() else {
         return;
     };
-    let app = TestApp::spawn_on(&fresh_database(backend), |s| {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_on(&fresh_database(backend), move |s| {
         s.site_url = "http://localhost".into();
+        s.smtp = Some(overdue::config::Smtp {
+            url,
+            from: "Overdue <overdue@example.com>".into(),
+        });
     })
     .await;
     assert!(app.base.starts_with("http://localhost:"), "{}", app.base);
@@ -94,13 +102,43 @@ async fn passkeys(backend: Backend) {
         )
         .await;
     assert_eq!(statuses, json!([200, 401]), "{statuses}");
+
+    // A reset link honours it too: after the new password, the passkey.
+    b.goto(&app.base).await;
+    b.click(&b.find("#sign-out").await).await;
+    b.find("#sign-submit").await;
+    let (s, _) = crate::people::accounts::anon(
+        &app,
+        "/api/v1/auth/forgot",
+        json!({"email": "ann@example.com"}),
+    )
+    .await;
+    assert_eq!(s, 202);
+    let subject = "Reset your Overdue password";
+    let mails = smtp
+        .wait_for(std::time::Duration::from_secs(10), |m| {
+            m.iter().any(|m| m.subject() == subject)
+        })
+        .await;
+    let mail = mails.iter().find(|m| m.subject() == subject).unwrap();
+    let reset = crate::alerting::alerts::link(&mail.text(), &format!("{}/reset/", app.base));
+    b.goto(&reset).await;
+    b.fill(&b.find("#reset-password").await, "battery staple")
+        .await;
+    b.fill(&b.find("#reset-again").await, "battery staple")
+        .await;
+    b.click(&b.find("#reset-submit").await).await;
+    b.find("#reset-passkey").await;
+    found.extend(tour(&b, "reset-passkey").await);
+    b.click(&b.find("#reset-passkey").await).await;
+    b.wait_text(".who", 10, |t| t.contains("ann@")).await;
     drop(b);
 
     // The password alone is no longer enough; a recovery code stands in.
     let (s, r) = crate::people::accounts::anon(
         &app,
         LOGIN,
-        json!({"email": "ann@example.com", "password": "correct horse"}),
+        json!({"email": "ann@example.com", "password": "battery staple"}),
     )
     .await;
     assert_eq!(s, 401, "{r}");
@@ -108,7 +146,7 @@ async fn passkeys(backend: Backend) {
         r["error"].as_str().unwrap().contains("use your passkey"),
         "{r}"
     );
-    let body = json!({"email": "ann@example.com", "password": "correct horse",
+    let body = json!({"email": "ann@example.com", "password": "battery staple",
                       "code": recovery[0]});
     let ann = sign_json(&app, LOGIN, body, 200).await;
     let (s, list) = call(&app, &ann, "GET", "/api/v1/auth/passkeys", None).await;
@@ -182,6 +220,14 @@ async fn passkeys(backend: Backend) {
     )
     .await;
     assert_eq!(s, 401, "{b}");
+    let (s, b) = crate::people::accounts::anon(
+        &app,
+        "/api/v1/auth/passkey/options",
+        json!({"email": "ann@example.com"}),
+    )
+    .await;
+    assert_eq!(s, 400, "{b}");
+    assert!(b["error"].as_str().unwrap().contains("token"), "{b}");
     let (_, after) = call(&app, &ann, "GET", "/api/v1/auth/passkeys", None).await;
     assert_eq!(after["passkeys"].as_array().map(Vec::len), Some(1));
     assert!(found.is_empty(), "{found:#?}");

@@ -61,6 +61,14 @@ pub fn describe(method: &str, rest: &str) -> (String, String, Option<String>) {
         _ => "change",
     };
     match segs.as_slice() {
+        ["auth", "passkeys" | "passkey", rest @ ..] => {
+            let action = match (method, rest) {
+                ("POST", []) => "passkey add",
+                ("DELETE", [_]) => "passkey remove",
+                _ => "passkey ceremony",
+            };
+            (action.to_string(), "account".into(), None)
+        }
         ["auth", what, ..] => {
             let action = match *what {
                 "login" | "proxy" | "sso" => "sign-in",
@@ -95,6 +103,21 @@ mod tests {
 
     fn d(m: &str, p: &str) -> (String, String, Option<String>) {
         describe(m, p)
+    }
+
+    #[test]
+    fn passkeys_are_described_in_words() {
+        let account = |a: &str| (a.to_string(), "account".to_string(), None);
+        assert_eq!(d("POST", "auth/passkeys"), account("passkey add"));
+        assert_eq!(d("DELETE", "auth/passkeys/abc"), account("passkey remove"));
+        assert_eq!(
+            d("POST", "auth/passkeys/start"),
+            account("passkey ceremony")
+        );
+        assert_eq!(
+            d("POST", "auth/passkey/options"),
+            account("passkey ceremony")
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ use actix_web::cookie::time::Duration as CookieAge;
 use actix_web::{web, HttpResponse};
 use overdue_core::Timestamp;
 use overdue_storage::base::outbox::{AccountMail, LINK};
+use overdue_storage::people::second_factor::Factor;
 use overdue_storage::{people::accounts, people::passwords, people::team};
 use overdue_types as t;
 
@@ -155,9 +156,30 @@ async fn reset(
         })
         .await?;
     let code = input.code;
+    // A passkey answers the ceremony started for the link's user.
+    let passkey = match input.passkey {
+        None => None,
+        Some(answer) => {
+            let t = token.clone();
+            let user = state
+                .store
+                .read(move |c| passwords::find_reset(c, &t, now))
+                .await?;
+            Some(crate::people::passkeys::verify(&state, &user, answer).await?)
+        }
+    };
     let (user, session) = state
         .store
-        .write(move |tx| passwords::reset_password(tx, &token, &hash, code.as_deref()))
+        .write(move |tx| {
+            let factor = match &passkey {
+                Some((id, record)) => Factor::Passkey {
+                    id,
+                    record: record.as_deref(),
+                },
+                None => Factor::Code(code.as_deref()),
+            };
+            passwords::reset_password(tx, &token, &hash, factor)
+        })
         .await?;
     state.gate.succeeded(&state.store, &attempt).await?;
     let id = user.clone();

@@ -200,20 +200,51 @@ async fn remove(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// After a right password: a ceremony with the account's passkeys, for
-/// `navigator.credentials.get`; its answer goes to `POST /api/v1/auth/login`.
+/// A ceremony with the account's passkeys, for `navigator.credentials.get`: after a
+/// right e-mail and password (its answer goes to `POST /api/v1/auth/login`), or for a
+/// reset link's token (its answer goes to `POST /api/v1/auth/reset`). Both are charged
+/// to the sign-in gate like the routes they lead to.
 async fn options(
     req: actix_web::HttpRequest,
     state: web::Data<AppState>,
-    body: crate::http::body::Body<t::Credentials>,
+    body: crate::http::body::Body<t::PasskeyOptionsInput>,
 ) -> Result<HttpResponse, ApiError> {
     let rp = party(&state)?;
-    let body = body.into_inner()?;
-    let email = body.email.trim().to_lowercase();
-    let (user, attempt) =
-        crate::people::session::password_checked(&req, &state, &email, body.password).await?;
-    state.gate.succeeded(&state.store, &attempt).await?;
-    let uid = user.id.clone();
+    let input = body.into_inner()?;
+    let user = match input {
+        t::PasskeyOptionsInput {
+            email: Some(email),
+            password: Some(password),
+            token: None,
+        } => {
+            let email = email.trim().to_lowercase();
+            let (user, attempt) =
+                crate::people::session::password_checked(&req, &state, &email, password).await?;
+            state.gate.succeeded(&state.store, &attempt).await?;
+            user.id
+        }
+        t::PasskeyOptionsInput {
+            email: None,
+            password: None,
+            token: Some(token),
+        } => {
+            let attempt = state.gate.charge(&state.store, &req).await?;
+            let now = state.store.now();
+            let token = token.trim().to_string();
+            let user = state
+                .store
+                .read(move |c| overdue_storage::people::passwords::find_reset(c, &token, now))
+                .await?;
+            state.gate.succeeded(&state.store, &attempt).await?;
+            user
+        }
+        _ => {
+            return Err(ApiError::BadRequest(
+                "give email and password (signing in), or token (a reset link's)".into(),
+            ))
+        }
+    };
+    let uid = user.clone();
     let rows = state
         .store
         .read(move |c| passkeys::of_user(c, &uid))
@@ -233,10 +264,9 @@ async fn options(
         .start_passkey_authentication(&keys)
         .map_err(|e| ApiError::Internal(format!("passkey options: {e}")))?;
     let saved = serde_json::to_string(&auth).map_err(internal)?;
-    let uid = user.id.clone();
     let ceremony = state
         .store
-        .write(move |tx| passkeys::begin(tx, &uid, AUTHENTICATE, &saved))
+        .write(move |tx| passkeys::begin(tx, &user, AUTHENTICATE, &saved))
         .await?;
     Ok(HttpResponse::Ok().json(t::PasskeyCeremony {
         ceremony,

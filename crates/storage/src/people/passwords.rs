@@ -88,17 +88,17 @@ pub fn change_password_of(tx: &mut Tx<'_>, email: &str, hash: &str) -> Result<us
 /// A reset link taken: the link is used up, the user gets the password `hash`, every
 /// session of theirs ends, and a new one starts (the answer signs them in). Returns the
 /// user's id and the session; `NotFound` when the link is unknown, used or expired. A
-/// person with a second factor gives its `code` too (a mailbox alone is not enough);
-/// without it nothing is used up.
+/// person with a second factor gives it too (a code or a verified passkey: a mailbox
+/// alone is not enough); without it nothing is used up.
 pub fn reset_password(
     tx: &mut Tx<'_>,
     token: &str,
     hash: &str,
-    code: Option<&str>,
+    factor: crate::people::second_factor::Factor<'_>,
 ) -> Result<(String, crate::people::accounts::NewSession), StoreError> {
     let now = tx.now();
     let user = find_reset(tx.conn(), token, now)?;
-    crate::people::second_factor::pass(tx, &user, code)?;
+    crate::people::second_factor::pass_factor(tx, &user, factor)?;
     let user = take_reset(tx, token)?;
     change_password(tx, &user, hash, None)?;
     let session = crate::people::accounts::create_session(tx, &user)?;

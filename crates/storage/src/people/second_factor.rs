@@ -174,6 +174,33 @@ pub fn check(tx: &mut Tx<'_>, user: &str, code: Option<&str>) -> Result<Check, S
     })
 }
 
+/// What a person gives for their second factor.
+#[derive(Debug, Clone, Copy)]
+pub enum Factor<'a> {
+    /// A code of the app or a recovery code (`None`: nothing given).
+    Code(Option<&'a str>),
+    /// One of their passkeys, verified by the server for this request: its id and the
+    /// library's updated record when it changed.
+    Passkey {
+        /// The passkey's id.
+        id: &'a str,
+        /// Its updated record.
+        record: Option<&'a str>,
+    },
+}
+
+/// Passes `factor` for `user` ([`pass`] for a code; a verified passkey of theirs is
+/// marked used).
+pub fn pass_factor(tx: &mut Tx<'_>, user: &str, factor: Factor<'_>) -> Result<(), StoreError> {
+    match factor {
+        Factor::Code(code) => pass(tx, user, code),
+        Factor::Passkey { id, record } => {
+            let now = tx.now();
+            passkeys::used(tx.conn(), user, id, record, now.0)
+        }
+    }
+}
+
 /// Passes when `user` has no second factor or `code` is right (and spends it); else
 /// `StoreError::SecondFactor`, so the unit of work writes nothing.
 pub fn pass(tx: &mut Tx<'_>, user: &str, code: Option<&str>) -> Result<(), StoreError> {
@@ -286,8 +313,8 @@ pub fn sign_in_with_passkey(
     id: &str,
     credential: Option<&str>,
 ) -> Result<NewSession, StoreError> {
-    let now = tx.now();
-    passkeys::used(tx.conn(), user, id, credential, now.0)?;
+    let record = credential;
+    pass_factor(tx, user, Factor::Passkey { id, record })?;
     accounts::create_session(tx, user)
 }
 
