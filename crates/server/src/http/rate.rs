@@ -142,9 +142,27 @@ async fn project_of(state: &AppState, sender: Sender<'_>) -> Result<Option<Strin
     Ok(found)
 }
 
-/// Admits `n` signals from `sender`, or refuses them all (429 with `Retry-After`)
-/// when its project is past its rate. An unknown URL passes (the writer answers 404).
+/// How long a refusal for the rate waits before it is sent. A sender flooding back to
+/// back would otherwise get its 429 in a fraction of a millisecond and send again at
+/// once: the refusals themselves then take the cores from the other projects (measured:
+/// docs/benchmarks.md, "Two tenants"). Held this long, each of its connections sends at
+/// most two a second past its rate; a sender that honours `Retry-After` never meets it.
+pub const REFUSAL_PAUSE: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Admits `n` signals from `sender`, or refuses them all (429 with `Retry-After`, sent
+/// after [`REFUSAL_PAUSE`]) when its project is past its rate. An unknown URL passes
+/// (the writer answers 404).
 pub async fn admit(state: &AppState, sender: Sender<'_>, n: usize) -> Result<(), ApiError> {
+    match check(state, sender, n).await {
+        Err(e @ ApiError::TooMany(..)) => {
+            actix_web::rt::time::sleep(REFUSAL_PAUSE).await;
+            Err(e)
+        }
+        other => other,
+    }
+}
+
+async fn check(state: &AppState, sender: Sender<'_>, n: usize) -> Result<(), ApiError> {
     let Some(project) = project_of(state, sender).await? else {
         return Ok(());
     };

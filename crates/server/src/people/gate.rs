@@ -16,9 +16,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use actix_web::HttpRequest;
 use overdue_core::attempts::{self as rules, PER_ACCOUNT, PER_ADDRESS, WINDOW_MS};
 use overdue_storage::people::attempts::{self, Bucket};
+use overdue_storage::people::{accounts, passwords};
 use overdue_storage::Store;
 
 use crate::http::error::ApiError;
+use crate::AppState;
 
 /// Password hashes computed at once.
 pub const HASHERS: usize = 2;
@@ -184,7 +186,7 @@ impl Gate {
             .acquire()
             .await
             .map_err(|e| ApiError::Internal(format!("hashing gate closed: {e}")))?;
-        crate::people::session::blocking(f).await
+        blocking(f).await
     }
 }
 
@@ -210,6 +212,60 @@ pub fn parse_trusted(text: &str) -> Result<Vec<ipnet::IpNet>, String> {
                 })
         })
         .collect()
+}
+
+/// Argon2 is CPU work of tens of milliseconds: keep it off the async workers.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    actix_web::web::block(f)
+        .await
+        .map_err(|e| ApiError::Internal(format!("blocking task failed: {e}")))
+}
+
+/// Checks an e-mail and password as sign-in does: the attempt is reserved (per address,
+/// and per account from that address) before the password is checked; a wrong pair is
+/// 401. The attempt is the caller's to give back once everything else passed.
+pub(crate) async fn password_checked(
+    req: &actix_web::HttpRequest,
+    state: &AppState,
+    email: &str,
+    password: String,
+) -> Result<(accounts::UserRow, Attempt), ApiError> {
+    const WRONG: &str = "wrong e-mail or password";
+    crate::people::oidc::passwords_allowed(state)?;
+    let attempt = state.gate.attempt(req).for_account(email);
+    state
+        .gate
+        .reserve(&state.store, &attempt, "too many failed sign-ins")
+        .await?;
+    let lookup = email.to_string();
+    let user = state
+        .store
+        .read(move |c| accounts::find_by_email(c, &lookup))
+        .await?;
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let ok = state
+        .gate
+        .hash(move || check_stored(&password, stored))
+        .await?;
+    match (ok, user) {
+        (true, Some(u)) => Ok((u, attempt)),
+        _ => Err(ApiError::Unauthorized(WRONG)),
+    }
+}
+
+/// Verifies a password against a stored hash — or, for an unknown e-mail, hashes it
+/// anyway, so the answer takes as long either way and does not tell which e-mails have
+/// accounts.
+pub(crate) fn check_stored(password: &str, stored: Option<String>) -> bool {
+    match stored {
+        Some(h) => passwords::verify(password, &h),
+        None => {
+            let _ = passwords::hash(password);
+            false
+        }
+    }
 }
 
 #[cfg(test)]

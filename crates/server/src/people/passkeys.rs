@@ -219,7 +219,7 @@ async fn options(
         } => {
             let email = email.trim().to_lowercase();
             let (user, attempt) =
-                crate::people::session::password_checked(&req, &state, &email, password).await?;
+                crate::people::gate::password_checked(&req, &state, &email, password).await?;
             state.gate.succeeded(&state.store, &attempt).await?;
             user.id
         }

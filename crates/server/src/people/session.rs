@@ -8,7 +8,7 @@ use actix_web::cookie::{time::Duration as CookieAge, Cookie, SameSite};
 use actix_web::{web, HttpResponse};
 use overdue_core::Role;
 use overdue_storage::people::accounts::{self, NewSession};
-use overdue_storage::people::{passwords, second_factor, setup_links};
+use overdue_storage::people::{second_factor, setup_links};
 use overdue_storage::StoreError;
 use overdue_types::{Credentials, Me, ProjectAccess, SetupInput, SetupStatus};
 
@@ -25,15 +25,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/auth/me", web::get().to(me))
         .route("/projects", web::get().to(crate::people::overview::list))
         .route("/projects", web::post().to(create_project));
-}
-
-/// Argon2 is CPU work of tens of milliseconds: keep it off the async workers.
-pub(crate) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, ApiError> {
-    web::block(f)
-        .await
-        .map_err(|e| ApiError::Internal(format!("blocking task failed: {e}")))
 }
 
 pub(crate) fn session_cookie(state: &AppState, token: &str, age: CookieAge) -> Cookie<'static> {
@@ -168,38 +159,6 @@ async fn setup(
     .await
 }
 
-/// Checks an e-mail and password as sign-in does: the attempt is reserved (per address,
-/// and per account from that address) before the password is checked; a wrong pair is
-/// 401. The attempt is the caller's to give back once everything else passed.
-pub(crate) async fn password_checked(
-    req: &actix_web::HttpRequest,
-    state: &AppState,
-    email: &str,
-    password: String,
-) -> Result<(accounts::UserRow, crate::people::gate::Attempt), ApiError> {
-    const WRONG: &str = "wrong e-mail or password";
-    crate::people::oidc::passwords_allowed(state)?;
-    let attempt = state.gate.attempt(req).for_account(email);
-    state
-        .gate
-        .reserve(&state.store, &attempt, "too many failed sign-ins")
-        .await?;
-    let lookup = email.to_string();
-    let user = state
-        .store
-        .read(move |c| accounts::find_by_email(c, &lookup))
-        .await?;
-    let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let ok = state
-        .gate
-        .hash(move || check_stored(&password, stored))
-        .await?;
-    match (ok, user) {
-        (true, Some(u)) => Ok((u, attempt)),
-        _ => Err(ApiError::Unauthorized(WRONG)),
-    }
-}
-
 /// Signs in. The attempt is reserved before the password is checked, and given back
 /// when it and the second factor (a code or a passkey) were right.
 async fn login(
@@ -209,7 +168,8 @@ async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;
     let email = body.email.trim().to_lowercase();
-    let (user, attempt) = password_checked(&req, &state, &email, body.password).await?;
+    let (user, attempt) =
+        crate::people::gate::password_checked(&req, &state, &email, body.password).await?;
     let uid = user.id.clone();
     overdue_storage::base::audit::fill(|e| {
         e.actor = Some(email.clone());
@@ -249,19 +209,6 @@ async fn login(
         session,
     )
     .await
-}
-
-/// Verifies a password against a stored hash — or, for an unknown e-mail, hashes it
-/// anyway, so the answer takes as long either way and does not tell which e-mails have
-/// accounts.
-pub(crate) fn check_stored(password: &str, stored: Option<String>) -> bool {
-    match stored {
-        Some(h) => passwords::verify(password, &h),
-        None => {
-            let _ = passwords::hash(password);
-            false
-        }
-    }
 }
 
 async fn logout(state: web::Data<AppState>, who: SignedIn) -> Result<HttpResponse, ApiError> {

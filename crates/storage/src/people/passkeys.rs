@@ -128,7 +128,7 @@ pub(crate) fn used(
             .execute(c)?,
     };
     if n == 0 {
-        return Err(StoreError::NotFound("passkey".into()));
+        return Err(StoreError::NotFound("passkey"));
     }
     Ok(())
 }
@@ -138,7 +138,7 @@ pub(crate) fn delete(c: &mut AnyConnection, user: &str, id: &str) -> Result<(), 
     let n =
         diesel::delete(pk::table.filter(pk::id.eq(id)).filter(pk::user_id.eq(user))).execute(c)?;
     if n == 0 {
-        return Err(StoreError::NotFound("passkey".into()));
+        return Err(StoreError::NotFound("passkey"));
     }
     Ok(())
 }
