@@ -113,6 +113,15 @@ pub async fn reset(token: &str, password: &str) -> Result<overdue_types::Me, Str
     crate::api::post_open("/api/v1/auth/reset", &body).await
 }
 
+/// Ends a single sign-on waiting for the second factor with a passkey.
+pub async fn sso_finish() -> Result<overdue_types::Me, String> {
+    let c: PasskeyCeremony =
+        crate::api::post_open("/api/v1/auth/sso/passkey", &serde_json::json!({})).await?;
+    let credential = ceremony("get", &c.options).await?;
+    let body = serde_json::json!({"passkey": {"ceremony": c.ceremony, "credential": credential}});
+    crate::api::post_open("/api/v1/auth/sso/finish", &body).await
+}
+
 /// A passkey ceremony for `ask`, answered by the browser.
 async fn answer(ask: &PasskeyOptionsInput) -> Result<overdue_types::PasskeyAnswer, String> {
     let c: PasskeyCeremony = crate::api::post_open("/api/v1/auth/passkey/options", ask).await?;

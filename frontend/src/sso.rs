@@ -59,10 +59,25 @@ pub fn SsoCode() -> impl IntoView {
             }
         });
     };
+    let navigate_passkey = StoredValue::new(use_navigate());
+    let use_passkey = move |_| {
+        leptos::task::spawn_local(async move {
+            match crate::passkeys::sso_finish().await {
+                Ok(me) => {
+                    session
+                        .project
+                        .set(me.projects.first().map(|p| p.id.clone()));
+                    session.me.set(Some(me));
+                    navigate_passkey.get_value()("/", Default::default());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
     view! {
         <div class="card narrow">
             <h1>"One more step"</h1>
-            <p class="hint">"Your sign-in provider knows you. Your account here also has a second factor: type its code."</p>
+            <p class="hint">"Your sign-in provider knows you. Your account here also has a second factor: type its code, or use your passkey."</p>
             <form on:submit=submit id="sso-code-form">
                 <label for="sso-code">"Code from your authenticator app"</label>
                 <input id="sso-code" type="text" inputmode="numeric" autocomplete="one-time-code" required
@@ -70,6 +85,7 @@ pub fn SsoCode() -> impl IntoView {
                 <p class="hint">"Lost the app? Type one of your recovery codes instead."</p>
                 <p class="error" role="alert">{move || error.get()}</p>
                 <button type="submit" id="sso-code-submit">"Sign in"</button>
+                " "<button type="button" id="sso-passkey" class="secondary" on:click=use_passkey>"Use a passkey"</button>
             </form>
             <p><a href="/api/v1/auth/sso/start" rel="external">"Start again"</a></p>
         </div>

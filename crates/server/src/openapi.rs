@@ -61,6 +61,7 @@ pub const ROUTES: &[Row] = &[
     ("GET", "/auth/sso/start", "Single sign-on: sends the browser to the OpenID provider (a redirect; with OVERDUE_OIDC_ISSUER)", B::None, B::None),
     ("GET", "/auth/sso/callback", "Single sign-on: where the provider sends the browser back (signs in, or asks the second factor; a redirect)", B::None, B::None),
     ("POST", "/auth/sso/finish", "Single sign-on: the second factor's code after the provider's sign-in (the cookie the callback set)", B::Named("FinishInput"), B::Any),
+    ("POST", "/auth/sso/passkey", "Single sign-on: a passkey ceremony for the person whose sign-in waits for the second factor (the cookie the callback set); its answer goes to /auth/sso/finish as passkey", B::None, B::Named("PasskeyCeremony")),
     ("GET", "/operator/projects", "Every project's usage and limits (the instance's operators, OVERDUE_OPERATORS; a session)", B::None, B::Named("UsageList")),
     ("PUT", "/operator/projects/{id}/limits", "Set a project's own limits instead of the instance's (null: the instance's; operators only)", B::Named("LimitsInput"), B::None),
     ("POST", "/auth/signup", "Sign up where the operator allows it: a link to choose a password is mailed to the address (same answer for addresses with an account)", B::Named("SignupInput"), B::Any),

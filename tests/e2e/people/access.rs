@@ -49,6 +49,7 @@ const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/api/v1/auth/sso/start", Need::Open),
     ("GET", "/api/v1/auth/sso/callback", Need::Open),
     ("POST", "/api/v1/auth/sso/finish", Need::Open),
+    ("POST", "/api/v1/auth/sso/passkey", Need::Open),
     ("GET", "/api/v1/operator/projects", Need::Session),
     (
         "PUT",

@@ -20,7 +20,7 @@ use crate::people::accounts::{anon, call, invite_token, sign, Session};
 
 const OWNER_PASSWORD: &str = "correct horse";
 
-fn settings(issuer: &str) -> SsoSettings {
+pub(crate) fn settings(issuer: &str) -> SsoSettings {
     SsoSettings {
         issuer: issuer.into(),
         client_id: "overdue".into(),

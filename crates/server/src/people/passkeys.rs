@@ -209,7 +209,7 @@ async fn options(
     state: web::Data<AppState>,
     body: crate::http::body::Body<t::PasskeyOptionsInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let rp = party(&state)?;
+    party(&state)?;
     let input = body.into_inner()?;
     let user = match input {
         t::PasskeyOptionsInput {
@@ -244,6 +244,12 @@ async fn options(
             ))
         }
     };
+    ceremony_for(&state, user).await
+}
+
+/// A sign-in ceremony with `user`'s passkeys (409 when they have none).
+pub(crate) async fn ceremony_for(state: &AppState, user: String) -> Result<HttpResponse, ApiError> {
+    let rp = party(state)?;
     let uid = user.clone();
     let rows = state
         .store

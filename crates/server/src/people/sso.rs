@@ -19,6 +19,7 @@ use overdue_storage::people::sso::{self as store, Arrival, Outcome};
 use crate::http::error::ApiError;
 use crate::people::oidc::Sso;
 use crate::AppState;
+use overdue_storage::people::second_factor::Factor;
 
 /// The cookie that ties a sign-in to the browser that began it (the state), and then
 /// to the one whose second factor is asked (the ticket).
@@ -28,7 +29,8 @@ const SSO_COOKIE: &str = "overdue_sso";
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/auth/sso/start", web::get().to(start))
         .route("/auth/sso/callback", web::get().to(callback))
-        .route("/auth/sso/finish", web::post().to(finish));
+        .route("/auth/sso/finish", web::post().to(finish))
+        .route("/auth/sso/passkey", web::post().to(passkey));
 }
 
 fn sso_cookie(state: &AppState, value: &str, age: CookieAge) -> Cookie<'static> {
@@ -241,7 +243,33 @@ async fn arrive(
 #[serde(deny_unknown_fields)]
 pub(crate) struct FinishInput {
     /// The current code of the person's authenticator app, or a recovery code.
-    code: String,
+    #[serde(default)]
+    code: Option<String>,
+    /// Or a passkey: the browser's answer to `POST /api/v1/auth/sso/passkey`.
+    #[serde(default)]
+    passkey: Option<overdue_types::PasskeyAnswer>,
+}
+
+/// The ticket of the single sign-on waiting in this browser for its second factor.
+fn waiting_ticket(req: &HttpRequest) -> Result<String, ApiError> {
+    req.cookie(SSO_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|t| t.starts_with("oss_"))
+        .ok_or(ApiError::Unauthorized(
+            "no single sign-on waits for a code in this browser: sign in again",
+        ))
+}
+
+/// A passkey ceremony for the person whose single sign-on waits for the second factor.
+async fn passkey(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    configured(&state)?;
+    let ticket = waiting_ticket(&req)?;
+    let now = state.store.now();
+    let user = state
+        .store
+        .read(move |c| store::waiting_user(c, &ticket, now))
+        .await?;
+    crate::people::passkeys::ceremony_for(&state, user).await
 }
 
 /// Ends a single sign-on that waits for the second factor. Wrong codes are counted as
@@ -252,22 +280,37 @@ async fn finish(
     body: crate::http::body::Body<FinishInput>,
 ) -> Result<HttpResponse, ApiError> {
     configured(&state)?;
-    let code = body.into_inner()?.code;
-    let ticket = req
-        .cookie(SSO_COOKIE)
-        .map(|c| c.value().to_string())
-        .filter(|t| t.starts_with("oss_"))
-        .ok_or(ApiError::Unauthorized(
-            "no single sign-on waits for a code in this browser: sign in again",
-        ))?;
+    let input = body.into_inner()?;
+    let ticket = waiting_ticket(&req)?;
     let attempt = state.gate.attempt(&req);
     state
         .gate
         .reserve(&state.store, &attempt, "too many failed sign-ins")
         .await?;
+    let passkey = match input.passkey {
+        None => None,
+        Some(answer) => {
+            let (t, now) = (ticket.clone(), state.store.now());
+            let user = state
+                .store
+                .read(move |c| store::waiting_user(c, &t, now))
+                .await?;
+            Some(crate::people::passkeys::verify(&state, &user, answer).await?)
+        }
+    };
+    let code = input.code;
     let (user, email, session) = state
         .store
-        .write_quiet(move |tx| store::finish(tx, &ticket, Some(&code)))
+        .write_quiet(move |tx| {
+            let factor = match &passkey {
+                Some((id, record)) => Factor::Passkey {
+                    id,
+                    record: record.as_deref(),
+                },
+                None => Factor::Code(code.as_deref()),
+            };
+            store::finish(tx, &ticket, factor)
+        })
         .await?;
     state.gate.succeeded(&state.store, &attempt).await?;
     crate::http::auth::record_after(&state, &email, &user).await?;

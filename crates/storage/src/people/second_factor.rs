@@ -305,6 +305,16 @@ pub fn remove_passkey(tx: &mut Tx<'_>, user: &str, id: &str) -> Result<(), Store
     Ok(())
 }
 
+/// Signs `user` in when `factor` passes: the new session.
+pub fn sign_in_factor(
+    tx: &mut Tx<'_>,
+    user: &str,
+    factor: Factor<'_>,
+) -> Result<NewSession, StoreError> {
+    pass_factor(tx, user, factor)?;
+    accounts::create_session(tx, user)
+}
+
 /// Signs `user` in with their passkey `id`, verified by the server for this sign-in
 /// (`credential`: the library's updated record, when it changed): the new session.
 pub fn sign_in_with_passkey(

@@ -234,27 +234,37 @@ fn sync_groups(tx: &mut Tx<'_>, user: &str, a: &Arrival<'_>) -> Result<(), Store
     Ok(())
 }
 
-/// Ends a sign-in that waited for the second factor: `ticket` from the cookie, `code`
-/// from the person; a wrong code writes nothing (the ticket stays for another try).
-/// The user's id, e-mail and session.
-pub fn finish(
-    tx: &mut Tx<'_>,
+/// The user a sign-in waiting for its second factor (`ticket` from the cookie) is for.
+pub fn waiting_user(
+    c: &mut AnyConnection,
     ticket: &str,
-    code: Option<&str>,
-) -> Result<(String, String, NewSession), StoreError> {
-    let now = tx.now();
+    now: overdue_core::Timestamp,
+) -> Result<String, StoreError> {
     let user: Option<Option<String>> = logins::table
         .find(hash_key(ticket))
         .filter(logins::expires_at.gt(now.0))
         .select(logins::user_id)
-        .first(tx.conn())
+        .first(c)
         .optional()?;
-    let Some(Some(user)) = user else {
-        return Err(StoreError::Invalid(
+    match user {
+        Some(Some(user)) => Ok(user),
+        _ => Err(StoreError::Invalid(
             "this sign-in has expired or was finished: sign in with single sign-on again".into(),
-        ));
-    };
-    let session = second_factor::sign_in(tx, &user, code)?;
+        )),
+    }
+}
+
+/// Ends a sign-in that waited for the second factor: `ticket` from the cookie, the
+/// `factor` from the person (a code, or a passkey the server verified); a wrong code
+/// writes nothing (the ticket stays for another try). The user's id, e-mail and session.
+pub fn finish(
+    tx: &mut Tx<'_>,
+    ticket: &str,
+    factor: second_factor::Factor<'_>,
+) -> Result<(String, String, NewSession), StoreError> {
+    let now = tx.now();
+    let user = waiting_user(tx.conn(), ticket, now)?;
+    let session = second_factor::sign_in_factor(tx, &user, factor)?;
     diesel::delete(logins::table.find(hash_key(ticket))).execute(tx.conn())?;
     let email = accounts::email_of(tx.conn(), &user)?;
     Ok((user, email, session))
