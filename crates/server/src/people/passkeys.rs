@@ -110,15 +110,25 @@ async fn start(state: web::Data<AppState>, who: SignedIn) -> Result<HttpResponse
     let (options, reg) = rp
         .start_passkey_registration(handle(&user)?, &email, &email, Some(exclude))
         .map_err(|e| ApiError::Internal(format!("passkey options: {e}")))?;
-    let saved = serde_json::to_string(&reg).map_err(internal)?;
+    begin(&state, user, REGISTER, &options, &reg).await
+}
+
+/// Keeps a ceremony's library `saved` state for `user` and answers its id with the
+/// `options` for the browser.
+async fn begin(
+    state: &AppState,
+    user: String,
+    kind: &'static str,
+    options: &impl serde::Serialize,
+    saved: &impl serde::Serialize,
+) -> Result<HttpResponse, ApiError> {
+    let saved = serde_json::to_string(saved).map_err(internal)?;
+    let options = serde_json::to_value(options).map_err(internal)?;
     let ceremony = state
         .store
-        .write(move |tx| passkeys::begin(tx, &user, REGISTER, &saved))
+        .write(move |tx| passkeys::begin(tx, &user, kind, &saved))
         .await?;
-    Ok(HttpResponse::Ok().json(t::PasskeyCeremony {
-        ceremony,
-        options: serde_json::to_value(&options).map_err(internal)?,
-    }))
+    Ok(HttpResponse::Ok().json(t::PasskeyCeremony { ceremony, options }))
 }
 
 /// Adds the passkey the browser made for the ceremony `start` began.
@@ -269,15 +279,7 @@ pub(crate) async fn ceremony_for(state: &AppState, user: String) -> Result<HttpR
     let (options, auth) = rp
         .start_passkey_authentication(&keys)
         .map_err(|e| ApiError::Internal(format!("passkey options: {e}")))?;
-    let saved = serde_json::to_string(&auth).map_err(internal)?;
-    let ceremony = state
-        .store
-        .write(move |tx| passkeys::begin(tx, &user, AUTHENTICATE, &saved))
-        .await?;
-    Ok(HttpResponse::Ok().json(t::PasskeyCeremony {
-        ceremony,
-        options: serde_json::to_value(&options).map_err(internal)?,
-    }))
+    begin(state, user, AUTHENTICATE, &options, &auth).await
 }
 
 /// Checks the browser's `answer` for `user`: one of their passkeys answered the
